@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+/**
+ * The environment is read here and nowhere else. Each service declares its variables as a zod
+ * object (usually `baseConfig.extend({...})`) and parses them once at start.
+ */
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** Variables every service has. Defaults match the local stack of scripts/stack. */
+export const baseConfig = z.object({
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1)),
+  SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
+  LOG_LEVEL: logLevel.default('info'),
+  /** Port of /health/live, /health/ready and /metrics. */
+  OPS_PORT: port,
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Tracing is off unless an OTLP/HTTP endpoint is given. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+});
+export type BaseConfig = z.infer<typeof baseConfig>;
+
+export const databaseConfig = z.object({
+  DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/channel_manager'),
+});
+
+export const redisConfig = z.object({
+  REDIS_URL: z.url().default('redis://127.0.0.1:6379/0'),
+});
+
+export type Env = Record<string, string | undefined>;
+
+/** Parses the environment with a schema, or throws a ConfigError naming every bad variable. */
+export function parseConfig<S extends z.ZodType>(service: string, schema: S, env: Env = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    service,
+    result.error.issues.map((issue) => ({
+      variable: issue.path.map(String).join('.') || '(environment)',
+      problem: issue.code === 'invalid_type' && env[String(issue.path[0])] === undefined ? 'is required but not set' : issue.message,
+    })),
+  );
+}

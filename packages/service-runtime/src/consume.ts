@@ -1,0 +1,61 @@
+import { topics } from '@cm/schemas';
+import type { BaseConfig } from './config';
+import { DeadLetterWriter } from './dead-letters';
+import { UndecodableRecordError } from './errors';
+import type { IncomingRecord } from './kafka/types';
+import { recordsConsumedCounter } from './metrics';
+import { AvroSerde } from './schema-registry';
+import type { ServiceContext } from './service';
+
+export interface DecodedConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Topics this service writes, so their writer schemas are resolved before it is ready. */
+  readonly writes?: readonly string[];
+  readonly partitionsConsumedConcurrently?: number;
+  /** Handles one decoded value. Throwing redelivers the record; never throw for a bad record. */
+  handle(value: unknown, record: IncomingRecord): Promise<void>;
+}
+
+export interface DecodedConsumer {
+  readonly serde: AvroSerde;
+}
+
+/**
+ * Consumes topics as Avro values: resolves schemas, joins the group, decodes each record and
+ * hands it on; a record that does not decode goes to channel.dlq with the reason instead of
+ * stopping the consumer. Readiness waits for the group join.
+ */
+export async function consumeDecoded(context: ServiceContext<BaseConfig>, options: DecodedConsumerOptions): Promise<DecodedConsumer> {
+  const serde = await AvroSerde.connect(context.config.SCHEMA_REGISTRY_URL, [
+    ...new Set([...options.topics, ...(options.writes ?? []), topics.channelDlq.name]),
+  ]);
+  const producer = await context.kafka.producer();
+  context.onStop('producer', () => producer.disconnect());
+  const deadLetters = new DeadLetterWriter(producer, serde);
+  const consumed = recordsConsumedCounter(context.metrics);
+  const log = context.log.child({ component: 'consumer', groupId: options.groupId });
+
+  const consumer = context.kafka.consumer({
+    groupId: options.groupId,
+    topics: options.topics,
+    ...(options.partitionsConsumedConcurrently ? { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently } : {}),
+  });
+  context.addReadiness({ name: `consumer:${options.groupId}`, check: () => consumer.isJoined() });
+  await consumer.start(async (record) => {
+    let value: unknown;
+    try {
+      value = await serde.decode(record.value);
+    } catch (error) {
+      if (!(error instanceof UndecodableRecordError)) throw error;
+      log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: error.message }, 'dead-lettering record');
+      await deadLetters.write(record, record.value?.[0] === 0 ? 'SCHEMA_MISMATCH' : 'MALFORMED_RECORD', error.message);
+      consumed.inc({ topic: record.topic, outcome: 'dead_lettered' });
+      return;
+    }
+    await options.handle(value, record);
+    consumed.inc({ topic: record.topic, outcome: 'processed' });
+  });
+  context.onStop(`consumer ${options.groupId}`, () => consumer.stop());
+  return { serde };
+}

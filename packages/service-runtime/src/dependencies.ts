@@ -1,0 +1,24 @@
+import type { BaseConfig } from './config';
+import { createDatabase, databaseAnswers, type Knex } from './postgres';
+import { createRedis, redisAnswers, type Redis } from './redis';
+import type { ServiceContext } from './service';
+
+/** A PostgreSQL pool that readiness checks and shutdown closes. */
+export async function useDatabase(context: ServiceContext<BaseConfig>, url: string): Promise<Knex> {
+  const db = createDatabase(url);
+  await databaseAnswers(db);
+  context.addReadiness({ name: 'postgres', check: () => databaseAnswers(db) });
+  context.onStop('postgres', () => db.destroy());
+  return db;
+}
+
+/** A Redis connection that readiness checks and shutdown closes. */
+export async function useRedis(context: ServiceContext<BaseConfig>, url: string): Promise<Redis> {
+  const redis = createRedis(url);
+  await redis.connect();
+  context.addReadiness({ name: 'redis', check: () => redisAnswers(redis) });
+  context.onStop('redis', async () => {
+    await redis.quit();
+  });
+  return redis;
+}

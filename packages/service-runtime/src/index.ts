@@ -1,0 +1,17 @@
+export * from './config';
+export * from './errors';
+export * from './logger';
+export * from './metrics';
+export * from './ops-server';
+export * from './telemetry';
+export * from './postgres';
+export * from './redis';
+export * from './wait';
+export * from './schema-registry';
+export * from './dead-letters';
+export * from './provision';
+export * from './service';
+export * from './consume';
+export * from './kafka/types';
+export { createKafkaClient } from './kafka/kafkajs-client';
+export * from './dependencies';

@@ -1,0 +1,197 @@
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Consumer,
+  type EachBatchPayload,
+  type LogEntry,
+} from 'kafkajs';
+import type { Logger } from '../logger';
+import type {
+  ConsumerOptions,
+  IncomingRecord,
+  KafkaAdmin,
+  KafkaClient,
+  RecordConsumer,
+  RecordHandler,
+  RecordProducer,
+  TopicToCreate,
+} from './types';
+
+export interface KafkajsClientOptions {
+  readonly clientId: string;
+  readonly brokers: readonly string[];
+  readonly logger: Logger;
+}
+
+/** The KafkaClient of kafkajs. */
+export function createKafkaClient(options: KafkajsClientOptions): KafkaClient {
+  const log = options.logger.child({ component: 'kafka' });
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: () => (entry: LogEntry) => logKafkajs(log, entry),
+    retry: { initialRetryTime: 100, retries: 8 },
+  });
+
+  return {
+    async producer() {
+      // The Java client's murmur2 partitioner, so every client puts one key on the same partition.
+      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      return {
+        async send(topic, records) {
+          await producer.send({
+            topic,
+            acks: -1,
+            messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ? { ...r.headers } : {} })),
+          });
+        },
+        disconnect: () => producer.disconnect(),
+      } satisfies RecordProducer;
+    },
+
+    consumer(consumerOptions) {
+      return new KafkajsRecordConsumer(kafka.consumer({ groupId: consumerOptions.groupId }), consumerOptions, log);
+    },
+
+    async admin() {
+      const admin = kafka.admin();
+      await admin.connect();
+      return {
+        async describeCluster() {
+          const cluster = await admin.describeCluster();
+          return { brokers: cluster.brokers.length, controller: cluster.controller };
+        },
+        async ensureTopics(topics: readonly TopicToCreate[]) {
+          const existing = new Set(await admin.listTopics());
+          const missing = topics.filter((t) => !existing.has(t.name));
+          if (missing.length === 0) return [];
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((t) => ({
+              topic: t.name,
+              numPartitions: t.partitions,
+              replicationFactor: 1,
+              configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+            })),
+          });
+          return missing.map((t) => t.name);
+        },
+        listTopics: () => admin.listTopics(),
+        async partitionCounts(names) {
+          const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
+          return Object.fromEntries(topics.map((t) => [t.name, t.partitions.length]));
+        },
+        deleteTopics: (names) => admin.deleteTopics({ topics: [...names] }),
+        disconnect: () => admin.disconnect(),
+      } satisfies KafkaAdmin;
+    },
+  };
+}
+
+class KafkajsRecordConsumer implements RecordConsumer {
+  private joined = false;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly options: ConsumerOptions,
+    private readonly log: Logger,
+  ) {
+    const { GROUP_JOIN, REBALANCING, STOP, CRASH } = consumer.events;
+    consumer.on(GROUP_JOIN, (e) => {
+      this.joined = true;
+      this.log.info({ groupId: options.groupId, assignment: e.payload.memberAssignment }, 'joined consumer group');
+    });
+    consumer.on(REBALANCING, () => {
+      this.joined = false;
+    });
+    consumer.on(STOP, () => {
+      this.joined = false;
+    });
+    consumer.on(CRASH, (e) => {
+      this.joined = false;
+      this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+    });
+  }
+
+  isJoined(): boolean {
+    return this.joined;
+  }
+
+  async start(handler: RecordHandler): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.handleBatch(payload, handler),
+    });
+  }
+
+  async stop(): Promise<void> {
+    // disconnect() waits for the batch in hand; handleBatch sees isRunning() turn false and
+    // commits what it finished before returning.
+    await this.consumer.disconnect();
+  }
+
+  private async handleBatch(payload: EachBatchPayload, handler: RecordHandler): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    let lastDone: string | undefined;
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        const record: IncomingRecord = {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          headers: normaliseHeaders(message.headers),
+          timestamp: message.timestamp,
+        };
+        await handler(record);
+        resolveOffset(message.offset);
+        lastDone = message.offset;
+        await heartbeat();
+      }
+    } finally {
+      // Commit exactly what was handled, also when the handler threw or the consumer is stopping.
+      if (lastDone !== undefined && !isStale()) {
+        await this.consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastDone) + 1n).toString() },
+        ]);
+      }
+    }
+  }
+}
+
+function normaliseHeaders(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined) {
+  const out: Record<string, Buffer | undefined> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    out[name] = first === undefined ? undefined : Buffer.isBuffer(first) ? first : Buffer.from(first);
+  }
+  return out;
+}
+
+function logKafkajs(log: Logger, { level, log: entry }: LogEntry): void {
+  const { message, ...rest } = entry;
+  switch (level) {
+    case KafkaLogLevel.ERROR:
+    case KafkaLogLevel.NOTHING:
+      log.error(rest, message);
+      break;
+    case KafkaLogLevel.WARN:
+      log.warn(rest, message);
+      break;
+    case KafkaLogLevel.INFO:
+      log.info(rest, message);
+      break;
+    case KafkaLogLevel.DEBUG:
+      log.debug(rest, message);
+      break;
+  }
+}

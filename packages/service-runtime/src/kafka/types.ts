@@ -1,0 +1,74 @@
+/**
+ * Our own small view of a Kafka client. Services and tests use only this, so kafkajs can be
+ * replaced (it is unmaintained) without touching them.
+ */
+
+export interface OutgoingRecord {
+  readonly key: string | null;
+  readonly value: Buffer;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface IncomingRecord {
+  readonly topic: string;
+  readonly partition: number;
+  /** Kafka offsets are 64-bit: kept as the decimal string the broker sent. */
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer | undefined>>;
+  readonly timestamp: string;
+}
+
+/**
+ * Called once per record, in partition order. Returning means the record is done: its offset
+ * is committed after the batch. Throwing stops the batch; the record is delivered again.
+ */
+export type RecordHandler = (record: IncomingRecord) => Promise<void>;
+
+export interface RecordProducer {
+  send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where a group with no committed offset starts. */
+  readonly fromBeginning?: boolean;
+  /** How many partitions are handled at once; order holds within each. */
+  readonly partitionsConsumedConcurrently?: number;
+}
+
+export interface RecordConsumer {
+  /** Connects, subscribes and runs the handler; resolves once the consumer runs (not yet joined). */
+  start(handler: RecordHandler): Promise<void>;
+  /** Finishes the record in hand, commits what was done, leaves the group. */
+  stop(): Promise<void>;
+  /** True once the consumer has joined its group and holds an assignment. */
+  isJoined(): boolean;
+}
+
+export interface TopicToCreate {
+  readonly name: string;
+  readonly partitions: number;
+  readonly config: Readonly<Record<string, string>>;
+}
+
+export interface KafkaAdmin {
+  /** Metadata round trip: resolves with the broker count, throws if the cluster cannot answer. */
+  describeCluster(): Promise<{ brokers: number; controller: number | null }>;
+  /** Creates the missing topics; existing ones are left as they are. Returns the names created. */
+  ensureTopics(topics: readonly TopicToCreate[]): Promise<string[]>;
+  listTopics(): Promise<string[]>;
+  /** Partition count of each existing topic among the names given. */
+  partitionCounts(names: readonly string[]): Promise<Record<string, number>>;
+  deleteTopics(names: readonly string[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface KafkaClient {
+  producer(): Promise<RecordProducer>;
+  consumer(options: ConsumerOptions): RecordConsumer;
+  admin(): Promise<KafkaAdmin>;
+}

@@ -1,0 +1,44 @@
+import { allTopics, allValueSchemas, type TopicSpec } from '@cm/schemas';
+import type { KafkaAdmin, TopicToCreate } from './kafka/types';
+import { RegistryAdmin, type Compatibility } from './schema-registry';
+import type { Logger } from './logger';
+import { waitFor } from './wait';
+
+/** Every subject evolves so that a new reader still reads every older record. */
+export const SUBJECT_COMPATIBILITY: Compatibility = 'BACKWARD_TRANSITIVE';
+
+export function topicToCreate(spec: TopicSpec): TopicToCreate {
+  return {
+    name: spec.name,
+    partitions: spec.partitions,
+    config: { 'cleanup.policy': spec.cleanupPolicy, 'retention.ms': String(spec.retentionMs) },
+  };
+}
+
+/** Waits for broker metadata, then creates the missing topics of the topic list. */
+export async function provisionTopics(admin: KafkaAdmin, log: Logger, timeoutMs: number): Promise<void> {
+  const cluster = await waitFor('kafka broker metadata', async () => {
+    const c = await admin.describeCluster();
+    return c.brokers > 0 ? c : undefined;
+  }, { timeoutMs, intervalMs: 250 });
+  log.info({ brokers: cluster.brokers }, 'kafka answers');
+  const created = await admin.ensureTopics(allTopics.map(topicToCreate));
+  const counts = await admin.partitionCounts(allTopics.map((t) => t.name));
+  for (const spec of allTopics) {
+    if (counts[spec.name] !== spec.partitions) {
+      throw new Error(`topic ${spec.name} has ${counts[spec.name]} partitions, the topic list says ${spec.partitions}`);
+    }
+  }
+  log.info({ created, existing: allTopics.length - created.length }, 'topics in place');
+}
+
+/** Waits for the registry, registers every value schema and sets its compatibility rule. */
+export async function provisionSchemas(registryUrl: string, healthUrl: string, log: Logger, timeoutMs: number): Promise<void> {
+  await waitFor('schema registry health', async () => (await fetch(healthUrl)).ok, { timeoutMs, intervalMs: 250 });
+  const registry = new RegistryAdmin(registryUrl);
+  for (const { subject, schema } of allValueSchemas()) {
+    const id = await registry.register(subject, schema);
+    await registry.setCompatibility(subject, SUBJECT_COMPATIBILITY);
+    log.info({ subject, id }, 'schema registered');
+  }
+}

@@ -1,0 +1,114 @@
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { topicByName, valueSubject } from '@cm/schemas';
+import { SchemaNotRegisteredError, SchemaRejectedError, UndecodableRecordError, describe } from './errors';
+
+export type Compatibility = 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FULL' | 'FULL_TRANSITIVE' | 'NONE';
+
+/**
+ * The few calls of the Confluent-compatible registry API we make ourselves. Schemas are
+ * registered here at provisioning time; services only resolve ids (see AvroSerde), which
+ * sidesteps Apicurio's ccompat `/config/{subject}` answers the Confluent client trips over.
+ */
+export class RegistryAdmin {
+  constructor(private readonly baseUrl: string) {}
+
+  /** Registers a schema (a no-op if the same text is already a version) and returns its id. */
+  async register(subject: string, schema: string): Promise<number> {
+    const res = await this.call('POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schema, schemaType: 'AVRO' });
+    if (!res.ok) throw new SchemaRejectedError(subject, res.status, await res.text());
+    return ((await res.json()) as { id: number }).id;
+  }
+
+  async setCompatibility(subject: string, compatibility: Compatibility): Promise<void> {
+    const res = await this.call('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility });
+    if (!res.ok) throw new Error(`registry refused compatibility ${compatibility} for '${subject}': HTTP ${res.status} ${await res.text()}`);
+  }
+
+  async compatibility(subject: string): Promise<string | undefined> {
+    const res = await this.call('GET', `/config/${encodeURIComponent(subject)}`);
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { compatibilityLevel?: string; compatibility?: string };
+    return body.compatibilityLevel ?? body.compatibility;
+  }
+
+  /** The id of the newest version of a subject. */
+  async latestId(subject: string): Promise<number> {
+    const res = await this.call('GET', `/subjects/${encodeURIComponent(subject)}/versions/latest`);
+    if (res.status === 404) throw new SchemaNotRegisteredError(subject);
+    if (!res.ok) throw new Error(`registry lookup of '${subject}' failed: HTTP ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { id: number }).id;
+  }
+
+  async deleteSubject(subject: string): Promise<void> {
+    for (const permanent of [false, true]) {
+      const res = await this.call('DELETE', `/subjects/${encodeURIComponent(subject)}${permanent ? '?permanent=true' : ''}`);
+      if (!res.ok && res.status !== 404) throw new Error(`registry refused to delete '${subject}': HTTP ${res.status}`);
+    }
+  }
+
+  private call(method: string, path: string, body?: unknown): Promise<Response> {
+    return fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  }
+}
+
+/**
+ * Avro in the Confluent wire format (magic byte, 4-byte schema id, Avro body). Writers use the
+ * newest schema of each topic's value subject, resolved once at start; readers decode with the
+ * id each record carries.
+ */
+export class AvroSerde {
+  private constructor(
+    private readonly registry: SchemaRegistry,
+    private readonly writerIds: ReadonlyMap<string, number>,
+  ) {}
+
+  /** Resolves the writer schema of each topic; fails with SchemaNotRegisteredError if one is missing. */
+  static async connect(registryUrl: string, topicNames: readonly string[]): Promise<AvroSerde> {
+    const admin = new RegistryAdmin(registryUrl);
+    const ids = new Map<string, number>();
+    for (const name of topicNames) {
+      ids.set(name, await admin.latestId(valueSubject(topicByName(name).name)));
+    }
+    return new AvroSerde(new SchemaRegistry({ host: registryUrl }), ids);
+  }
+
+  /** For tests and tools that write to a subject outside the topic list. */
+  static withIds(registryUrl: string, ids: ReadonlyMap<string, number>): AvroSerde {
+    return new AvroSerde(new SchemaRegistry({ host: registryUrl }), ids);
+  }
+
+  writerId(topic: string): number {
+    const id = this.writerIds.get(topic);
+    if (id === undefined) throw new Error(`no writer schema resolved for topic '${topic}'`);
+    return id;
+  }
+
+  async encode(topic: string, value: unknown): Promise<Buffer> {
+    return this.registry.encode(this.writerId(topic), value);
+  }
+
+  async decode(bytes: Buffer | null): Promise<unknown> {
+    if (bytes === null) throw new UndecodableRecordError('record has no value (tombstone)');
+    if (bytes.length < 5 || bytes[0] !== 0) {
+      throw new UndecodableRecordError('value is not in the Confluent wire format (magic byte 0 and a schema id)');
+    }
+    try {
+      return await this.registry.decode(bytes);
+    } catch (error) {
+      if (isRegistryUnavailable(error)) throw error; // not the record's fault: retry, don't dead-letter
+      throw new UndecodableRecordError(`value does not decode with schema id ${bytes.readInt32BE(1)}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+function isRegistryUnavailable(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number') return status >= 500;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|fetch failed|socket hang up/i.test(describe(error));
+}

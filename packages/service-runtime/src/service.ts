@@ -1,0 +1,133 @@
+import type { Registry } from 'prom-client';
+import type { z } from 'zod';
+import { parseConfig, type BaseConfig, type Env } from './config';
+import { ConfigError, describe } from './errors';
+import { createLogger, type Logger } from './logger';
+import { createMetricsRegistry } from './metrics';
+import { startOpsServer, type ReadinessCheck } from './ops-server';
+import { startTelemetry } from './telemetry';
+import { createKafkaClient } from './kafka/kafkajs-client';
+import type { KafkaClient } from './kafka/types';
+
+export interface ServiceContext<C extends BaseConfig> {
+  readonly name: string;
+  readonly config: C;
+  readonly log: Logger;
+  readonly metrics: Registry;
+  readonly kafka: KafkaClient;
+  /** /health/ready answers 200 only when every check passes. */
+  addReadiness(check: ReadinessCheck): void;
+  /** Runs at shutdown, last added first: add a consumer after the producer it writes with. */
+  onStop(name: string, stop: () => Promise<void>): void;
+}
+
+export interface ServiceDefinition<S extends z.ZodType<BaseConfig>> {
+  readonly name: string;
+  readonly configSchema: S;
+  start(context: ServiceContext<z.infer<S>>): Promise<void>;
+}
+
+export interface RunningService {
+  readonly opsPort: number;
+  readonly log: Logger;
+  /** Stops taking work, finishes what is in hand, closes everything; rejects past the time limit. */
+  stop(): Promise<void>;
+}
+
+export async function startService<S extends z.ZodType<BaseConfig>>(
+  definition: ServiceDefinition<S>,
+  env: Env = process.env,
+): Promise<RunningService> {
+  const config = parseConfig(definition.name, definition.configSchema, env);
+  const log = createLogger(definition.name, config.LOG_LEVEL);
+  const telemetry = startTelemetry(definition.name, config.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const metrics = createMetricsRegistry(definition.name);
+  const readiness: ReadinessCheck[] = [];
+  const stops: { name: string; stop: () => Promise<void> }[] = [];
+  let stopping = false;
+  readiness.push({ name: 'accepting_work', check: () => !stopping });
+
+  const ops = await startOpsServer({ port: config.OPS_PORT, metrics, readiness });
+  const context: ServiceContext<z.infer<S>> = {
+    name: definition.name,
+    config,
+    log,
+    metrics,
+    kafka: createKafkaClient({ clientId: definition.name, brokers: config.KAFKA_BROKERS, logger: log }),
+    addReadiness: (check) => readiness.push(check),
+    onStop: (name, stop) => stops.push({ name, stop }),
+  };
+
+  const stopAll = async () => {
+    stopping = true;
+    for (const { name, stop } of [...stops].reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        log.error({ err: error }, `stopping ${name} failed`);
+      }
+    }
+    await ops.close();
+    await telemetry.shutdown();
+  };
+
+  try {
+    await definition.start(context);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  log.info({ opsPort: ops.port, tracing: telemetry.enabled }, `${definition.name} started`);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    opsPort: ops.port,
+    log,
+    stop: () => {
+      stopped ??= withTimeout(stopAll(), config.SHUTDOWN_TIMEOUT_MS, `${definition.name} did not stop within ${config.SHUTDOWN_TIMEOUT_MS} ms`);
+      return stopped;
+    },
+  };
+}
+
+/**
+ * The entry point of a service process: starts it, stops it on SIGTERM or SIGINT within the
+ * configured limit, and turns a configuration error into a message and exit code 78 (EX_CONFIG).
+ */
+export function runServiceMain<S extends z.ZodType<BaseConfig>>(definition: ServiceDefinition<S>): void {
+  startService(definition).then(
+    (service) => {
+      const shutdown = (signal: string) => {
+        service.log.info({ signal }, 'stopping');
+        service.stop().then(
+          () => {
+            service.log.info('stopped cleanly');
+            process.exit(0);
+          },
+          (error: unknown) => {
+            service.log.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    },
+    (error: unknown) => {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${error.message}\n`);
+        process.exit(78);
+      }
+      process.stderr.write(`${definition.name} failed to start: ${describe(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
+}

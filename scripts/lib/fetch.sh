@@ -1,0 +1,60 @@
+# Fetches Kafka and Apicurio Registry from Maven Central into $CM_CACHE, once per version.
+# Sourced by scripts/stack.
+
+maven_fetch() {
+  local what=$1 pom_dir=$2; shift 2
+  command -v mvn >/dev/null || fail "Maven (mvn) is needed to fetch $what; install it (apt-get install maven)."
+  say "fetching $what from Maven Central into $CM_CACHE (first time only)"
+  mvn -B -Dstyle.color=never -f "$pom_dir/pom.xml" -Dmaven.repo.local="$CM_CACHE/m2" "$@" \
+    | grep --line-buffered -E '^\[(INFO|ERROR)\] (Downloaded from|BUILD|[^ ])' \
+    | grep --line-buffered -vE '^\[INFO\] (Scanning|Building|---|Copying|Unpacking|Total time|Finished at|-+$|$)' \
+    | sed -u -E 's/^\[INFO\] Downloaded from [^:]+: /  downloaded /' >&2
+  [ "${PIPESTATUS[0]}" -eq 0 ] || fail "Maven could not fetch $what (see the lines above)"
+}
+
+fetch_kafka() {
+  KAFKA_HOME="$CM_CACHE/kafka-$KAFKA_VERSION"
+  [ -f "$KAFKA_HOME/.complete" ] && return 0
+  rm -rf "$KAFKA_HOME" && mkdir -p "$KAFKA_HOME"
+  cat > "$KAFKA_HOME/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.channel-manager</groupId><artifactId>kafka-runtime</artifactId><version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>ch.qos.reload4j</groupId><artifactId>reload4j</artifactId><version>1.2.25</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>
+  </dependencies>
+</project>
+POM
+  maven_fetch "Apache Kafka $KAFKA_VERSION" "$KAFKA_HOME" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_HOME/lib"
+  touch "$KAFKA_HOME/.complete"
+}
+
+fetch_apicurio() {
+  APICURIO_HOME="$CM_CACHE/apicurio-registry-$APICURIO_VERSION"
+  [ -f "$APICURIO_HOME/.complete" ] && return 0
+  rm -rf "$APICURIO_HOME" && mkdir -p "$APICURIO_HOME"
+  cat > "$APICURIO_HOME/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.channel-manager</groupId><artifactId>registry-runtime</artifactId><version>1</version>
+  <packaging>pom</packaging>
+</project>
+POM
+  maven_fetch "Apicurio Registry $APICURIO_VERSION" "$APICURIO_HOME" \
+    dependency:copy -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" \
+    -DoutputDirectory="$APICURIO_HOME"
+  # GNU tar, not Maven's unpacker: the archive uses pax headers for its long file names.
+  mkdir -p "$APICURIO_HOME/app"
+  tar -xzf "$APICURIO_HOME"/apicurio-registry-app-*.tar.gz -C "$APICURIO_HOME/app" \
+    || fail "could not unpack the Apicurio archive"
+  rm -f "$APICURIO_HOME"/apicurio-registry-app-*.tar.gz
+  local run_jar
+  run_jar=$(find "$APICURIO_HOME/app" -name quarkus-run.jar | head -1)
+  [ -n "$run_jar" ] || fail "the Apicurio archive has no quarkus-run.jar"
+  dirname "$run_jar" > "$APICURIO_HOME/app-dir"
+  touch "$APICURIO_HOME/.complete"
+}

@@ -1,0 +1,4 @@
+import { runServiceMain } from '@cm/service-runtime';
+import { bookingArbiter } from './service';
+
+runServiceMain(bookingArbiter);

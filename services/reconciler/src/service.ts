@@ -1,0 +1,23 @@
+import { topics } from '@cm/schemas';
+import { consumeDecoded, useDatabase, type ServiceDefinition } from '@cm/service-runtime';
+import { reconcilerConfig } from './config';
+
+/**
+ * Wiring only: consumes sync.results (where corrections will be confirmed), decodes, logs,
+ * commits. The schedule, the calendar comparison and corrections come with the reconciler issue.
+ */
+export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
+  name: 'reconciler',
+  configSchema: reconcilerConfig,
+  async start(context) {
+    await useDatabase(context, context.config.DATABASE_URL);
+    await consumeDecoded(context, {
+      groupId: context.config.CONSUMER_GROUP,
+      topics: [topics.syncResults.name],
+      writes: [topics.availabilityChanges.name, topics.conflicts.name],
+      handle: async (value, record) => {
+        context.log.info({ topic: record.topic, partition: record.partition, offset: record.offset, value }, 'sync result received');
+      },
+    });
+  },
+};

@@ -1,0 +1,4 @@
+import { runServiceMain } from '@cm/service-runtime';
+import { syncDispatcher } from './service';
+
+runServiceMain(syncDispatcher);
