@@ -5,10 +5,8 @@ CM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=../../infra/stack/versions.env
 . "$CM_ROOT/infra/stack/versions.env"
 
-# Downloads live outside git and outlive a clone; run state (pids, logs, data) lives per clone.
+# Downloads live outside git and outlive a clone.
 CM_CACHE="${CM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/channel-manager}"
-CM_RUN="${CM_RUN:-$CM_ROOT/.run}"
-CM_LOGS="$CM_RUN/logs"
 
 say()  { printf '[cm] %s\n' "$*" >&2; }
 fail() { printf '[cm] error: %s\n' "$*" >&2; exit 1; }
@@ -22,3 +20,7 @@ wait_until() {
     sleep 0.5
   done
 }
+
+# Run state (pids, data, logs) of the local stack is one per machine, whichever clone started it.
+CM_STATE="${CM_STATE:-${XDG_STATE_HOME:-$HOME/.local/state}/channel-manager}"
+CM_LOGS="$CM_STATE/logs"

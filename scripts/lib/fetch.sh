@@ -5,10 +5,10 @@ maven_fetch() {
   local what=$1 pom_dir=$2; shift 2
   command -v mvn >/dev/null || fail "Maven (mvn) is needed to fetch $what; install it (apt-get install maven)."
   say "fetching $what from Maven Central into $CM_CACHE (first time only)"
-  mvn -B -Dstyle.color=never -f "$pom_dir/pom.xml" -Dmaven.repo.local="$CM_CACHE/m2" "$@" \
+  mvn -B -Dstyle.color=never -f "$pom_dir/pom.xml" -Dmaven.repo.local="$CM_CACHE/m2" "$@" 2>&1 \
     | grep --line-buffered -E '^\[(INFO|ERROR)\] (Downloaded from|BUILD|[^ ])' \
     | grep --line-buffered -vE '^\[INFO\] (Scanning|Building|---|Copying|Unpacking|Total time|Finished at|-+$|$)' \
-    | sed -u -E 's/^\[INFO\] Downloaded from [^:]+: /  downloaded /' >&2
+    | sed -u -E 's/\x1b\[[0-9;]*m//g; s/^\[INFO\] Download(ing|ed) from [^:]+: /  download\1 /' >&2
   [ "${PIPESTATUS[0]}" -eq 0 ] || fail "Maven could not fetch $what (see the lines above)"
 }
 
@@ -52,9 +52,10 @@ POM
   tar -xzf "$APICURIO_HOME"/apicurio-registry-app-*.tar.gz -C "$APICURIO_HOME/app" \
     || fail "could not unpack the Apicurio archive"
   rm -f "$APICURIO_HOME"/apicurio-registry-app-*.tar.gz
+  # 3.0.x ships a legacy runner jar, later versions a quarkus-app folder with quarkus-run.jar.
   local run_jar
-  run_jar=$(find "$APICURIO_HOME/app" -name quarkus-run.jar | head -1)
-  [ -n "$run_jar" ] || fail "the Apicurio archive has no quarkus-run.jar"
-  dirname "$run_jar" > "$APICURIO_HOME/app-dir"
+  run_jar=$(find "$APICURIO_HOME/app" -maxdepth 3 \( -name quarkus-run.jar -o -name '*-runner.jar' \) | head -1)
+  [ -n "$run_jar" ] || fail "the Apicurio archive has neither quarkus-run.jar nor a runner jar"
+  echo "$run_jar" > "$APICURIO_HOME/run-jar"
   touch "$APICURIO_HOME/.complete"
 }

@@ -8,7 +8,7 @@ import { provisionSchemas, provisionTopics } from '../provision';
 
 /** Run by scripts/stack up: topics from the topic list, schemas from packages/schemas/avro. */
 const configSchema = baseConfig.omit({ OPS_PORT: true }).extend({
-  SCHEMA_REGISTRY_HEALTH_URL: z.url().default('http://127.0.0.1:8091/health/ready'),
+  SCHEMA_REGISTRY_HEALTH_URL: z.url().default('http://127.0.0.1:8081/health/ready'),
   READY_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
 });
 

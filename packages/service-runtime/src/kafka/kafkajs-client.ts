@@ -38,7 +38,9 @@ export function createKafkaClient(options: KafkajsClientOptions): KafkaClient {
   return {
     async producer() {
       // The Java client's murmur2 partitioner, so every client puts one key on the same partition.
-      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+      // One request in flight keeps a key's records in order across retries; duplicates from a
+      // retry are harmless because every consumer is idempotent on event ids.
+      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, maxInFlightRequests: 1 });
       await producer.connect();
       return {
         async send(topic, records) {
@@ -138,7 +140,7 @@ class KafkajsRecordConsumer implements RecordConsumer {
   }
 
   private async handleBatch(payload: EachBatchPayload, handler: RecordHandler): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
     let lastDone: string | undefined;
     try {
       for (const message of batch.messages) {
@@ -159,10 +161,12 @@ class KafkajsRecordConsumer implements RecordConsumer {
       }
     } finally {
       // Commit exactly what was handled, also when the handler threw or the consumer is stopping.
+      // Through the batch's own commit: kafkajs's consumer.commitOffsets() silently does nothing
+      // once stop() has begun, which redelivered the last batch after every graceful shutdown.
       if (lastDone !== undefined && !isStale()) {
-        await this.consumer.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastDone) + 1n).toString() },
-        ]);
+        await commitOffsetsIfNecessary({
+          topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(lastDone) + 1n).toString() }] }],
+        });
       }
     }
   }

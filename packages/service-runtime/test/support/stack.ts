@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { z } from 'zod';
+import { baseConfig, databaseConfig, parseConfig, redisConfig } from '../../src/config';
+import { createKafkaClient } from '../../src/kafka/kafkajs-client';
+import type { KafkaClient } from '../../src/kafka/types';
+import { createLogger } from '../../src/logger';
+
+/**
+ * Where the stack of scripts/stack runs. Tests isolate by name (a fresh topic, group, subject
+ * or table per test), never by mocks.
+ */
+export const stack = parseConfig(
+  'tests',
+  baseConfig.omit({ OPS_PORT: true }).extend(databaseConfig.shape).extend(redisConfig.shape).extend({ LOG_LEVEL: baseConfig.shape.LOG_LEVEL.default('warn') }),
+);
+
+export const testLogger = createLogger('tests', stack.LOG_LEVEL);
+
+export function testKafka(clientId = 'tests'): KafkaClient {
+  return createKafkaClient({ clientId, brokers: stack.KAFKA_BROKERS, logger: testLogger });
+}
+
+/** A name no other test or run uses: topics, groups, subjects, tables. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomUUID().slice(0, 8)}`;
+}
+
+export async function createTopic(kafka: KafkaClient, name: string, partitions: number): Promise<void> {
+  const admin = await kafka.admin();
+  try {
+    await admin.ensureTopics([{ name, partitions, config: {} }]);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopics(kafka: KafkaClient, names: string[]): Promise<void> {
+  const admin = await kafka.admin();
+  try {
+    await admin.deleteTopics(names);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const envOf = z.record(z.string(), z.string());
