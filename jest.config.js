@@ -1,10 +1,13 @@
 /** One jest run for the whole workspace; workspace imports resolve to sources, not builds. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages', '<rootDir>/services'],
+  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/tests'],
   testMatch: ['**/?(*.)test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
-  moduleNameMapper: { '^@cm/([^/]+)$': '<rootDir>/packages/$1/src' },
+  moduleNameMapper: {
+    '^@cm/([^/]+)$': '<rootDir>/packages/$1/src',
+    '^@cm/([^/]+)/(.+)$': '<rootDir>/packages/$1/src/$2',
+  },
   testTimeout: 120_000,
   maxWorkers: 2,
 };

@@ -1,2 +1,3 @@
 export * from './topics';
 export * from './avro-files';
+export * from './samples';

@@ -28,11 +28,11 @@ export const baseConfig = z.object({
 export type BaseConfig = z.infer<typeof baseConfig>;
 
 export const databaseConfig = z.object({
-  DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/channel_manager'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }).default('postgres://postgres@127.0.0.1:5432/channel_manager'),
 });
 
 export const redisConfig = z.object({
-  REDIS_URL: z.url().default('redis://127.0.0.1:6379/0'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' }).default('redis://127.0.0.1:6379/0'),
 });
 
 export type Env = Record<string, string | undefined>;

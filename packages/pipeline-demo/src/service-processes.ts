@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from '@cm/service-runtime';
+
+/** The five services, each with the topics it consumes. */
+export const SERVICES = [
+  { name: 'ingest', consumes: ['channel.inbound'] },
+  { name: 'booking-arbiter', consumes: ['booking.commands'] },
+  { name: 'sync-dispatcher', consumes: ['availability.changes', 'booking.events'] },
+  { name: 'reconciler', consumes: ['sync.results'] },
+  { name: 'escalation', consumes: ['conflicts', 'sync.results'] },
+] as const;
+export type ServiceName = (typeof SERVICES)[number]['name'];
+
+const WORKSPACE = join(__dirname, '..', '..', '..');
+
+export interface ServiceProcess {
+  readonly name: ServiceName;
+  readonly opsPort: number;
+  readonly child: ChildProcess;
+  output(): string;
+  ready(): Promise<boolean>;
+  /** Sum of cm_records_consumed_total for one topic and outcome, read from /metrics. */
+  consumed(topic: string, outcome: 'processed' | 'dead_lettered'): Promise<number>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export function startServiceProcess(
+  name: ServiceName,
+  options: { opsPort: number; env?: Record<string, string>; logFile?: string },
+): ServiceProcess {
+  const child = spawn(process.execPath, [join(WORKSPACE, 'services', name, 'dist', 'main.js')], {
+    env: { ...process.env, OPS_PORT: String(options.opsPort), ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      log?.write(chunk);
+    });
+  }
+  const exited = once(child, 'exit').then(([code]) => {
+    log?.end();
+    return code as number | null;
+  });
+  const base = `http://127.0.0.1:${options.opsPort}`;
+  return {
+    name,
+    opsPort: options.opsPort,
+    child,
+    output: () => output,
+    ready: async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200,
+    consumed: async (topic, outcome) => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return sumMetric(text, 'cm_records_consumed_total', { topic, outcome });
+    },
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+export async function waitUntilReady(services: readonly ServiceProcess[], timeoutMs = 90_000): Promise<void> {
+  await Promise.all(
+    services.map((s) =>
+      waitFor(`${s.name} /health/ready`, async () => {
+        if (s.child.exitCode !== null) throw new Error(`${s.name} exited with ${s.child.exitCode}:\n${s.output().slice(-2000)}`);
+        return s.ready();
+      }, { timeoutMs, intervalMs: 200 }),
+    ),
+  );
+}
+
+/** Adds up the samples of a Prometheus text metric whose labels include the ones given. */
+export function sumMetric(text: string, name: string, labels: Record<string, string>): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const matches = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
+    if (matches) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
