@@ -6,7 +6,9 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const STACK = join(__dirname, '..', 'scripts', 'stack');
-const pids = join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'channel-manager', 'pids');
+// The same default as scripts/lib/common.sh.
+const state = process.env.CM_STATE ?? join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'channel-manager');
+const pids = join(state, 'pids');
 
 describe('scripts/stack', () => {
   it('up is idempotent: a second up on a running stack starts nothing and keeps the same processes', async () => {

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { allTopics } from '@cm/schemas';
+import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
+import { SERVICES } from '@cm/pipeline-demo/service-processes';
+import { ingestConfig } from '../services/ingest/src/config';
+import { arbiterConfig } from '../services/booking-arbiter/src/config';
+import { dispatcherConfig } from '../services/sync-dispatcher/src/config';
+import { reconcilerConfig } from '../services/reconciler/src/config';
+import { escalationConfig } from '../services/escalation/src/config';
+
+/** docker-compose.yml and the Helm chart serve users with Docker or Kubernetes; they must not drift from the local stack. */
+const root = join(__dirname, '..');
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+
+const versions = Object.fromEntries(
+  read('infra/stack/versions.env')
+    .split('\n')
+    .filter((line) => /^[A-Z_]+=/.test(line))
+    .map((line) => {
+      const [key, ...rest] = line.split('=');
+      return [key!, rest.join('=').replace(/^"|"$/g, '')];
+    }),
+);
+const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, { image?: string; environment?: Record<string, unknown>; ports?: string[] }> };
+const helm = parse(read('infra/helm/channel-manager/values.yaml')) as { env: Record<string, string>; services: Record<string, { opsPort: number }> };
+const defaultOpsPort = {
+  ingest: ingestConfig,
+  'booking-arbiter': arbiterConfig,
+  'sync-dispatcher': dispatcherConfig,
+  reconciler: reconcilerConfig,
+  escalation: escalationConfig,
+};
+const knownVariables = new Set([
+  ...Object.keys(baseConfig.shape),
+  ...Object.keys(databaseConfig.shape),
+  ...Object.keys(redisConfig.shape),
+  'CONSUMER_GROUP',
+  'SCHEMA_REGISTRY_HEALTH_URL',
+]);
+
+describe('docker-compose.yml and infra/helm follow the local stack', () => {
+  it('run the same Kafka, registry, Node and pnpm versions', () => {
+    expect(compose.services.kafka!.image).toBe(`apache/kafka:${versions.KAFKA_VERSION}`);
+    expect(compose.services.registry!.image).toBe(`apicurio/apicurio-registry:${versions.APICURIO_VERSION}`);
+    expect(read('Dockerfile')).toContain(`FROM node:${versions.NODE_VERSION}-`);
+    expect(read('Dockerfile')).toContain(`pnpm@${versions.PNPM_VERSION}`);
+    expect(JSON.parse(read('package.json')).packageManager).toBe(`pnpm@${versions.PNPM_VERSION}`);
+    expect(read('infra/helm/channel-manager/values.yaml')).toContain(`Kafka ${versions.KAFKA_VERSION}`);
+    expect(read('infra/helm/channel-manager/values.yaml')).toContain(`Apicurio Registry ${versions.APICURIO_VERSION}`);
+  });
+
+  it('publish the same ports', () => {
+    expect(compose.services.kafka!.ports).toContain(`${versions.KAFKA_PORT}:9092`);
+    expect(compose.services.registry!.ports).toContain(`${versions.REGISTRY_PORT}:${versions.REGISTRY_PORT}`);
+    expect(compose.services.registry!.environment!.QUARKUS_HTTP_PORT).toBe(Number(versions.REGISTRY_PORT));
+  });
+
+  it.each(SERVICES.map((s) => s.name))('run %s on the ops port its config defaults to', (name) => {
+    const port = defaultOpsPort[name].parse({}).OPS_PORT;
+    expect(compose.services[name]!.environment!.OPS_PORT).toBe(String(port));
+    expect(compose.services[name]!.ports).toEqual([`${port}:${port}`]);
+    expect(helm.services[name]!.opsPort).toBe(port);
+  });
+
+  it('deploy exactly the five services', () => {
+    expect(Object.keys(helm.services).sort()).toEqual(SERVICES.map((s) => s.name).sort());
+    expect(Object.keys(compose.services).filter((s) => s in defaultOpsPort).sort()).toEqual(SERVICES.map((s) => s.name).sort());
+  });
+
+  it('set only variables the services read, with values their config accepts', () => {
+    for (const [name, service] of Object.entries(compose.services).filter(([n]) => n in defaultOpsPort || n === 'provision')) {
+      for (const key of Object.keys(service.environment ?? {})) expect({ service: name, key, known: knownVariables.has(key) }).toEqual({ service: name, key, known: true });
+    }
+    for (const key of Object.keys(helm.env)) expect({ key, known: knownVariables.has(key) }).toEqual({ key, known: true });
+    for (const [name, config] of Object.entries(defaultOpsPort)) {
+      expect(() => config.parse({ ...helm.env, OPS_PORT: String(helm.services[name]!.opsPort) })).not.toThrow();
+      expect(() => config.parse({ ...compose.services[name]!.environment })).not.toThrow();
+    }
+  });
+
+  it('provision topics from the same topic list (the provisioning command, not a copy of the list)', () => {
+    expect(compose.services.provision).toMatchObject({ command: ['node', 'packages/service-runtime/dist/cli/provision.js'] });
+    expect(read('infra/helm/channel-manager/templates/provision-job.yaml')).toContain('packages/service-runtime/dist/cli/provision.js');
+    for (const topic of allTopics) expect(read('docker-compose.yml')).not.toContain(topic.name);
+  });
+});
