@@ -1,11 +1,4 @@
-import {
-  Kafka,
-  logLevel as KafkaLogLevel,
-  Partitioners,
-  type Consumer,
-  type EachBatchPayload,
-  type LogEntry,
-} from 'kafkajs';
+import type { Consumer, EachBatchPayload, LogEntry } from 'kafkajs';
 import type { Logger } from '../logger';
 import type {
   ConsumerOptions,
@@ -26,12 +19,15 @@ export interface KafkajsClientOptions {
 
 /** The KafkaClient of kafkajs. */
 export function createKafkaClient(options: KafkajsClientOptions): KafkaClient {
+  // Loaded here, not at the top: OpenTelemetry can only instrument kafkajs if tracing starts
+  // before kafkajs is first required, and services start tracing before they build clients.
+  const { Kafka, Partitioners, logLevel: KafkaLogLevel } = require('kafkajs') as typeof import('kafkajs');
   const log = options.logger.child({ component: 'kafka' });
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
     logLevel: KafkaLogLevel.WARN,
-    logCreator: () => (entry: LogEntry) => logKafkajs(log, entry),
+    logCreator: () => (entry: LogEntry) => logKafkajs(log, entry, KafkaLogLevel),
     retry: { initialRetryTime: 100, retries: 8 },
   });
 
@@ -181,7 +177,7 @@ function normaliseHeaders(headers: Record<string, Buffer | string | (Buffer | st
   return out;
 }
 
-function logKafkajs(log: Logger, { level, log: entry }: LogEntry): void {
+function logKafkajs(log: Logger, { level, log: entry }: LogEntry, KafkaLogLevel: typeof import('kafkajs').logLevel): void {
   const { message, ...rest } = entry;
   switch (level) {
     case KafkaLogLevel.ERROR:
