@@ -1,3 +1,4 @@
 export * from './topics';
 export * from './avro-files';
 export * from './samples';
+export * from './generated/records';

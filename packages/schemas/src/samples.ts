@@ -1,4 +1,11 @@
-import { topics } from './topics';
+import type {
+  AvailabilityChange,
+  BookingCommand,
+  BookingEvent,
+  ChannelInboundEvent,
+  Conflict,
+  SyncResult,
+} from './generated/records';
 
 /**
  * One valid value of each topic's schema, for the demo, tests and connector authors. Dates are
@@ -14,82 +21,126 @@ export interface SampleIds {
   readonly at: number;
 }
 
-export const samples = {
-  [topics.channelInbound.name]: ({ id, at }: SampleIds) => ({
+const christmasStay = { check_in: epochDay('2026-12-20'), check_out: epochDay('2026-12-25') };
+
+export interface Samples {
+  'channel.inbound': (ids: SampleIds) => ChannelInboundEvent;
+  'booking.commands': (ids: SampleIds) => BookingCommand;
+  'booking.events': (ids: SampleIds) => BookingEvent;
+  'availability.changes': (ids: SampleIds) => AvailabilityChange;
+  'sync.results': (ids: SampleIds) => SyncResult;
+  conflicts: (ids: SampleIds) => Conflict;
+}
+
+export const samples: Samples = {
+  'channel.inbound': ({ id, at }) => ({
     event_id: `evt-${id}`,
     channel: 'AIRBNB',
     listing_id: `airbnb-listing-${id}`,
     external_event_id: `airbnb-${id}`,
     event_type: 'RESERVATION_CREATED',
     external_reservation_id: `HM${id}`,
-    check_in: epochDay('2026-12-20'),
-    check_out: epochDay('2026-12-25'),
+    source_version: 1,
+    reservation_status: 'CONFIRMED',
+    ...christmasStay,
+    total_price: { amount_minor: 125_000, currency: 'EUR' },
+    rate_plan: 'standard',
+    guest: { name: 'Zoë Müller', name_updated_at: at, email: 'zoe@example.org', email_updated_at: at, phone: '+49 30 1234567', phone_updated_at: at },
+    nights: [],
+    dispute_reason: null,
     occurred_at: at,
     correlation_id: `corr-${id}`,
   }),
-  [topics.bookingCommands.name]: ({ id, propertyId, at }: SampleIds) => ({
+  'booking.commands': ({ id, propertyId, at }) => ({
     command_id: `cmd-${id}`,
     property_id: propertyId,
     source: 'BOOKING_COM',
     source_version: 1,
     command_type: 'CREATE_BOOKING',
     booking_ref: `BDC-${id}`,
+    booking_source: null,
+    status: 'CONFIRMED',
     check_in: epochDay('2026-12-22'),
     check_out: epochDay('2026-12-27'),
+    price: { amount_minor: 98_000, currency: 'EUR' },
+    pms_quote: { amount_minor: 100_000, currency: 'EUR' },
+    rate_plan: 'nonref',
+    guest: null,
+    reason: null,
+    occurred_at: at,
     issued_at: at,
     reply_requested: false,
     correlation_id: `corr-${id}`,
   }),
-  [topics.bookingEvents.name]: ({ id, propertyId, at }: SampleIds) => ({
+  'booking.events': ({ id, propertyId, at }) => ({
     event_id: `bev-${id}`,
     property_id: propertyId,
     version: 1,
     source: 'AIRBNB',
     command_id: `cmd-${id}`,
-    event_type: 'BOOKING_CONFIRMED',
+    event_type: 'BOOKING_ACCEPTED',
     booking_ref: `HM${id}`,
-    check_in: epochDay('2026-12-20'),
-    check_out: epochDay('2026-12-25'),
+    booking_source: 'AIRBNB',
+    status: 'CONFIRMED',
+    ...christmasStay,
+    previous_check_in: null,
+    previous_check_out: null,
+    price: { amount_minor: 125_000, currency: 'EUR' },
+    rate_plan: 'standard',
+    reason: null,
+    conflicting_ref: null,
     occurred_at: at,
     correlation_id: `corr-${id}`,
   }),
-  [topics.availabilityChanges.name]: ({ id, propertyId, at }: SampleIds) => ({
+  'availability.changes': ({ id, propertyId, at }) => ({
     event_id: `avc-${id}`,
     property_id: propertyId,
     version: 1,
     source: 'AIRBNB',
-    from_date: epochDay('2026-12-20'),
-    to_date: epochDay('2026-12-25'),
+    from_date: christmasStay.check_in,
+    to_date: christmasStay.check_out,
     available: false,
+    nightly_price: null,
     reason: 'BOOKING',
+    except_channel: 'AIRBNB',
+    only_channel: null,
     occurred_at: at,
     correlation_id: `corr-${id}`,
   }),
-  [topics.syncResults.name]: ({ id, propertyId, at }: SampleIds) => ({
+  'sync.results': ({ id, propertyId, at }) => ({
     event_id: `syn-${id}`,
     property_id: propertyId,
     version: 1,
+    source: 'AIRBNB',
     channel: 'VRBO',
     change_event_id: `avc-${id}`,
     outcome: 'ACKNOWLEDGED',
     attempts: 1,
     channel_ack: `vrbo-ack-${id}`,
     error: null,
+    is_reconciliation: false,
     completed_at: at,
     correlation_id: `corr-${id}`,
   }),
-  [topics.conflicts.name]: ({ id, propertyId, at }: SampleIds) => ({
+  conflicts: ({ id, propertyId, at }) => ({
     event_id: `cfl-${id}`,
     property_id: propertyId,
     version: 2,
     source: 'BOOKING_COM',
     conflict_type: 'OVERBOOKING',
     severity: 'CRITICAL',
+    resolution: 'REJECTED_INCOMING',
+    rule: '5.1 double booking',
     requires_review: true,
+    sla_minutes: 15,
+    channel: 'BOOKING_COM',
+    booking_ref: `BDC-${id}`,
     summary: `BDC-${id} lost Dec 22-27 to an earlier Airbnb booking; the guest holds a Booking.com confirmation`,
+    details: { winning_ref: `HM${id}` },
+    command_id: `cmd-${id}`,
     detected_at: at,
     correlation_id: `corr-${id}`,
   }),
-} satisfies Partial<Record<string, (ids: SampleIds) => Record<string, unknown>>>;
+};
 
-export type SampledTopic = keyof typeof samples;
+export type SampledTopic = keyof Samples;

@@ -1,15 +1,92 @@
+import { readFileSync } from 'node:fs';
 import { Type } from 'avsc';
+import { avscFiles, GENERATED_FILE } from './cli/generate';
+import { generateTypes } from './codegen';
+import {
+  BookingStatusSymbols,
+  ChannelSymbols,
+  ConflictTypeSymbols,
+  DeadLetterReasonSymbols,
+  ResolutionSymbols,
+  SeveritySymbols,
+  SourceSymbols,
+} from './generated/records';
 import { allTopics, allValueSchemas, topicByName, valueSubject } from './index';
 import { samples, type SampledTopic } from './samples';
 
+type Field = { name: string; type: unknown; doc?: string };
+
+/** Every field of every record, nested ones included, with the file it is in. */
+function allFields(): { file: string; record: string; field: Field }[] {
+  const out: { file: string; record: string; field: Field }[] = [];
+  const walk = (file: string, type: unknown): void => {
+    if (Array.isArray(type)) return type.forEach((t) => walk(file, t));
+    if (typeof type !== 'object' || type === null) return;
+    const t = type as { type: string; name?: string; fields?: Field[]; items?: unknown; values?: unknown };
+    if (t.type === 'record') for (const f of t.fields!) out.push({ file, record: t.name!, field: f }), walk(file, f.type);
+    if (t.type === 'array') walk(file, t.items);
+    if (t.type === 'map') walk(file, t.values);
+  };
+  for (const { file, schema } of avscFiles()) walk(file, JSON.parse(schema));
+  return out;
+}
+
 describe('the .avsc files', () => {
-  it.each(allValueSchemas().map((s) => [s.subject, s] as const))('%s parses as Avro, with a namespace and documented record', (_, { schema }) => {
+  it.each(allValueSchemas().map((s) => [s.subject, s] as const))('%s parses as Avro, with a namespace and a documented record', (_, { schema }) => {
     const parsed = JSON.parse(schema) as { namespace?: string; doc?: string };
     expect(parsed.namespace).toMatch(/^io\.channelmanager\./);
     expect(parsed.doc).toBeTruthy();
     expect(() => Type.forSchema(JSON.parse(schema))).not.toThrow();
   });
 
+  it('document every field', () => {
+    const undocumented = allFields().filter(({ field }) => !field.doc).map(({ file, record, field }) => `${file} ${record}.${field.name}`);
+    expect(undocumented).toEqual([]);
+  });
+
+  it('keep money as integer minor units with a currency, dates as Avro dates and instants as timestamp-millis', () => {
+    for (const { file, record, field } of allFields()) {
+      const text = JSON.stringify(field.type);
+      const where = `${file} ${record}.${field.name}`;
+      if (/price|quote|amount/.test(field.name) && field.name !== 'amount_minor') expect({ where, money: text.includes('Money') }).toEqual({ where, money: true });
+      if (/check_in|check_out|_date$|^date$/.test(field.name)) expect({ where, date: text.includes('"logicalType":"date"') }).toEqual({ where, date: true });
+      if (/_at$/.test(field.name)) expect({ where, instant: text.includes('"logicalType":"timestamp-millis"') }).toEqual({ where, instant: true });
+      expect({ where, float: /"(float|double)"/.test(text) }).toEqual({ where, float: false });
+    }
+  });
+
+  it('give every event on a topic its id, property, per-property version, source and correlation id', () => {
+    for (const { topic, schema } of allValueSchemas()) {
+      if (topic.keyedBy !== 'property_id' || topic.name === 'booking.commands') continue;
+      const names = (JSON.parse(schema) as { fields: Field[] }).fields.map((f) => f.name);
+      expect({ topic: topic.name, has: ['event_id', 'property_id', 'version', 'source', 'correlation_id'].filter((n) => names.includes(n)) }).toEqual({
+        topic: topic.name,
+        has: ['event_id', 'property_id', 'version', 'source', 'correlation_id'],
+      });
+    }
+  });
+
+  it('carry the enums the rules speak in', () => {
+    expect(ChannelSymbols).toEqual(['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA']);
+    expect(SourceSymbols).toEqual(['PMS', ...ChannelSymbols]);
+    expect(BookingStatusSymbols).toContain('CANCELLED');
+    expect(SeveritySymbols).toEqual(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
+    expect(ConflictTypeSymbols.length).toBeGreaterThanOrEqual(11);
+    expect(ResolutionSymbols).toContain('FLAGGED_FOR_REVIEW');
+    expect(DeadLetterReasonSymbols).toContain('UNKNOWN_LISTING');
+  });
+
+  it('and the committed TypeScript types are exactly what they generate (run `pnpm --filter @cm/schemas generate`)', () => {
+    expect(readFileSync(GENERATED_FILE, 'utf8')).toBe(generateTypes(avscFiles()));
+  });
+
+  it('the generator refuses two different definitions of one named type', () => {
+    const money = (doc: string) => JSON.stringify({ type: 'record', name: 'R', namespace: 'x', doc: 'r', fields: [{ name: 'm', type: { type: 'enum', name: 'E', symbols: [doc] } }] });
+    expect(() => generateTypes([{ file: 'a.avsc', schema: money('A') }, { file: 'b.avsc', schema: money('B') }])).toThrow(/x\.R is defined differently in a\.avsc and b\.avsc/);
+  });
+});
+
+describe('the samples', () => {
   it.each(Object.keys(samples) as SampledTopic[])('the sample of %s is a valid value of its schema', (topic) => {
     const type = Type.forSchema(JSON.parse(allValueSchemas().find((s) => s.topic.name === topic)!.schema));
     const value = samples[topic]({ id: 'x1', propertyId: 'property-1', at: Date.UTC(2026, 10, 25) });

@@ -4,8 +4,13 @@ import { RegistryAdmin, type Compatibility } from './schema-registry';
 import type { Logger } from './logger';
 import { waitFor } from './wait';
 
-/** Every subject evolves so that a new reader still reads every older record. */
-export const SUBJECT_COMPATIBILITY: Compatibility = 'BACKWARD_TRANSITIVE';
+/**
+ * Every subject evolves so that new readers read every older record AND old readers read every
+ * newer record, since producers and consumers of a topic are deployed in no fixed order.
+ * BACKWARD_TRANSITIVE alone accepts removing a field, which breaks a consumer that has not been
+ * upgraded yet (tests/avro-registry.test.ts shows both on the real registry).
+ */
+export const SUBJECT_COMPATIBILITY: Compatibility = 'FULL_TRANSITIVE';
 
 export function topicToCreate(spec: TopicSpec): TopicToCreate {
   return {

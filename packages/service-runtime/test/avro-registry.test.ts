@@ -60,10 +60,10 @@ describe('Avro through Apicurio (Confluent wire format, ccompat API)', () => {
     expect(await serde.decode(received[0]!.value)).toEqual(sent);
   });
 
-  it('under BACKWARD_TRANSITIVE an optional field is accepted, a new required field or a changed type is refused', async () => {
+  it('under FULL_TRANSITIVE an optional field is accepted; a new required field, a removed field or a changed type is refused', async () => {
     await registry.register(subject, JSON.stringify(reservationV1));
-    await registry.setCompatibility(subject, 'BACKWARD_TRANSITIVE');
-    expect(await registry.compatibility(subject)).toBe('BACKWARD_TRANSITIVE');
+    await registry.setCompatibility(subject, 'FULL_TRANSITIVE');
+    expect(await registry.compatibility(subject)).toBe('FULL_TRANSITIVE');
 
     const optional = withField({ name: 'channel_note', type: ['null', 'string'], default: null });
     await expect(registry.register(subject, JSON.stringify(optional))).resolves.toEqual(expect.any(Number));
@@ -71,9 +71,25 @@ describe('Avro through Apicurio (Confluent wire format, ccompat API)', () => {
     const required = withField({ name: 'guest_email', type: 'string' });
     await expect(registry.register(subject, JSON.stringify(required))).rejects.toBeInstanceOf(SchemaRejectedError);
 
+    const removed = { ...reservationV1, fields: reservationV1.fields.filter((f) => f.name !== 'currency') };
+    await expect(registry.register(subject, JSON.stringify(removed))).rejects.toMatchObject({ code: 'SCHEMA_REJECTED', status: 409 });
+
     const retyped = { ...reservationV1, fields: reservationV1.fields.map((f) => (f.name === 'nights' ? { ...f, type: 'string' } : f)) };
-    const refusal = registry.register(subject, JSON.stringify(retyped));
-    await expect(refusal).rejects.toMatchObject({ code: 'SCHEMA_REJECTED', status: 409 });
+    await expect(registry.register(subject, JSON.stringify(retyped))).rejects.toMatchObject({ code: 'SCHEMA_REJECTED', status: 409 });
+  });
+
+  it('why not BACKWARD_TRANSITIVE: it accepts removing a field, which breaks consumers not yet upgraded', async () => {
+    const backward = `${subject}-backward`;
+    try {
+      await registry.register(backward, JSON.stringify(reservationV1));
+      await registry.setCompatibility(backward, 'BACKWARD_TRANSITIVE');
+      const removed = { ...reservationV1, fields: reservationV1.fields.filter((f) => f.name !== 'currency') };
+      await expect(registry.register(backward, JSON.stringify(removed))).resolves.toEqual(expect.any(Number));
+      const retyped = { ...reservationV1, fields: reservationV1.fields.map((f) => (f.name === 'nights' ? { ...f, type: 'string' } : f)) };
+      await expect(registry.register(backward, JSON.stringify(retyped))).rejects.toBeInstanceOf(SchemaRejectedError);
+    } finally {
+      await registry.deleteSubject(backward);
+    }
   });
 
   it('decoding bytes that are not in the wire format is an UndecodableRecordError, not a crash', async () => {
@@ -83,7 +99,7 @@ describe('Avro through Apicurio (Confluent wire format, ccompat API)', () => {
     await expect(serde.decode(Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1, 2]))).rejects.toMatchObject({ code: 'RECORD_UNDECODABLE' });
   });
 
-  it('every topic of the topic list has its .avsc registered, under BACKWARD_TRANSITIVE', async () => {
+  it('every topic of the topic list has its .avsc registered, under FULL_TRANSITIVE', async () => {
     for (const { subject: topicSubject, schema, topic: spec } of allValueSchemas()) {
       const id = await registry.latestId(topicSubject);
       // Registering the same text again is a no-op that returns the existing id.

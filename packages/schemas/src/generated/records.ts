@@ -1,0 +1,326 @@
+// Generated from packages/schemas/avro/*.avsc by `pnpm --filter @cm/schemas generate`. Do not edit.
+
+/** Avro `date`: days since 1970-01-01, a property-local calendar date. */
+export type EpochDay = number;
+/** Avro `timestamp-millis`: milliseconds since the epoch, UTC. */
+export type EpochMillis = number;
+
+/** Where a change came from: the PMS (direct bookings, manual blocks, host edits) or a channel. */
+export const SourceSymbols = ['PMS', 'AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'] as const;
+export type Source = (typeof SourceSymbols)[number];
+
+/** An amount in integer minor units of an ISO 4217 currency (EUR 12.34 is 1234 EUR; JPY 500 is 500 JPY). */
+export interface Money {
+  /** Integer minor units; never a float. */
+  amount_minor: number;
+  /** ISO 4217 alphabetic code, upper case. */
+  currency: string;
+}
+
+export const AvailabilityReasonSymbols = ['BOOKING', 'CANCELLATION', 'DATE_CHANGE', 'BLOCK', 'UNBLOCK', 'RECONCILIATION'] as const;
+export type AvailabilityReason = (typeof AvailabilityReasonSymbols)[number];
+
+/** A booking platform. Direct bookings are not a channel: they come from the PMS. */
+export const ChannelSymbols = ['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'] as const;
+export type Channel = (typeof ChannelSymbols)[number];
+
+/** Nights of a property that opened or closed in the ledger (or must be corrected on one channel), for the sync-dispatcher to push. Key: property_id. */
+export interface AvailabilityChange {
+  /** Unique id of this record; consumers are idempotent on it. */
+  event_id: string;
+  /** The property (rental unit) this is about; the record key. */
+  property_id: string;
+  /** Per-property ledger version; an older version is never pushed after a newer one. */
+  version: number;
+  /** Where the change came from. */
+  source: Source;
+  /** First night, property-local date. */
+  from_date: EpochDay;
+  /** End of the range (exclusive), property-local date. */
+  to_date: EpochDay;
+  /** True if the nights can be booked. */
+  available: boolean;
+  /** Price corrections: the PMS's nightly rate to push. */
+  nightly_price: null | Money;
+  /** Why. */
+  reason: AvailabilityReason;
+  /** The channel the change came from: it already knows, so it is not pushed there. */
+  except_channel: null | Channel;
+  /** Reconciliation: push to this channel only. */
+  only_channel: null | Channel;
+  /** When it happened at its source. */
+  occurred_at: EpochMillis;
+  /** Follows one business flow across topics and services. */
+  correlation_id: string;
+}
+
+export const BookingCommandTypeSymbols = ['CREATE_BOOKING', 'MODIFY_DATES', 'CHANGE_STATUS', 'BLOCK_NIGHTS', 'UNBLOCK_NIGHTS', 'UPDATE_GUEST', 'REPORT_PRICE', 'FLAG_DISPUTE'] as const;
+export type BookingCommandType = (typeof BookingCommandTypeSymbols)[number];
+
+/** PENDING and CONFIRMED hold nights; CANCELLED and REJECTED do not. */
+export const BookingStatusSymbols = ['PENDING', 'CONFIRMED', 'CANCELLED', 'REJECTED'] as const;
+export type BookingStatus = (typeof BookingStatusSymbols)[number];
+
+/** Guest fields as one source knows them, each with its own update time. */
+export interface GuestDetails {
+  /** Guest's full name. */
+  name: null | string;
+  /** When this source last changed the name. */
+  name_updated_at: null | EpochMillis;
+  /** Guest's email address. */
+  email: null | string;
+  /** When this source last changed the email. */
+  email_updated_at: null | EpochMillis;
+  /** Guest's phone number, as given. */
+  phone: null | string;
+  /** When this source last changed the phone. */
+  phone_updated_at: null | EpochMillis;
+}
+
+/** A request to change a property's ledger, for the booking-arbiter to decide. Key: property_id. Which optional fields a command needs depends on command_type (see docs/conflict-rules.md). */
+export interface BookingCommand {
+  /** Unique id; the arbiter's dedupe key and the seed of the ids of the events it causes. */
+  command_id: string;
+  /** The property (rental unit) this is about; the record key. */
+  property_id: string;
+  /** Where the change came from. */
+  source: Source;
+  /** The source's own revision of this booking (or its update time in ms); a change older than the ledger's is stale. */
+  source_version: number;
+  /** What the command asks for. */
+  command_type: BookingCommandType;
+  /** The source's reference of the booking or block; with the booking's source, its identity. */
+  booking_ref: string;
+  /** Source of the booking the command is about, when it differs from the command's source (a PMS change to an Airbnb booking). Null: the command's source. */
+  booking_source: null | Source;
+  /** CREATE_BOOKING: the status the source gave it; CHANGE_STATUS: the new status. */
+  status: null | BookingStatus;
+  /** First night, property-local date. */
+  check_in: null | EpochDay;
+  /** Departure day (exclusive), property-local date. */
+  check_out: null | EpochDay;
+  /** The stay's total as the source states it. */
+  price: null | Money;
+  /** What the PMS's rates give for these nights, when known: the reference a channel price is compared with. */
+  pms_quote: null | Money;
+  /** The rate plan code of the booking. */
+  rate_plan: null | string;
+  /** Guest details as this source knows them. */
+  guest: null | GuestDetails;
+  /** BLOCK_NIGHTS: why the host blocks; FLAG_DISPUTE: the platform's words. */
+  reason: null | string;
+  /** When the source says the change happened (for a new booking: when it was confirmed there). */
+  occurred_at: EpochMillis;
+  /** When ingest turned it into a command. */
+  issued_at: EpochMillis;
+  /** True when a caller waits synchronously for the decision (direct bookings). */
+  reply_requested: boolean;
+  /** Follows one business flow across topics and services. */
+  correlation_id: string;
+}
+
+export const BookingEventTypeSymbols = ['BOOKING_ACCEPTED', 'BOOKING_REJECTED', 'BOOKING_DATES_CHANGED', 'BOOKING_STATUS_CHANGED', 'BOOKING_PRICE_CHANGED', 'NIGHTS_BLOCKED', 'NIGHTS_UNBLOCKED', 'GUEST_UPDATED', 'COMMAND_IGNORED'] as const;
+export type BookingEventType = (typeof BookingEventTypeSymbols)[number];
+
+/** A decision the booking-arbiter recorded in the ledger: every command ends as exactly one decision, and each applied change is one event. Key: property_id. */
+export interface BookingEvent {
+  /** Stable: derived from the command id, so a replay republishes the same id. */
+  event_id: string;
+  /** The property (rental unit) this is about; the record key. */
+  property_id: string;
+  /** Per-property ledger version after this event; consumers ignore a version older than one they applied. */
+  version: number;
+  /** Source of the command that caused the event. */
+  source: Source;
+  /** The command that caused this record. */
+  command_id: string;
+  /** What happened. */
+  event_type: BookingEventType;
+  /** The source's reference of the booking or block. */
+  booking_ref: string;
+  /** Source of the booking or block the event is about. */
+  booking_source: Source;
+  /** The booking's status after the event. */
+  status: null | BookingStatus;
+  /** First night, property-local date. */
+  check_in: null | EpochDay;
+  /** Departure day (exclusive), property-local date. */
+  check_out: null | EpochDay;
+  /** BOOKING_DATES_CHANGED: the dates before. */
+  previous_check_in: null | EpochDay;
+  /** BOOKING_DATES_CHANGED: the departure day before. */
+  previous_check_out: null | EpochDay;
+  /** The amount. */
+  price: null | Money;
+  /** The rate plan code of the booking. */
+  rate_plan: null | string;
+  /** BOOKING_REJECTED and COMMAND_IGNORED: the named reason (for example nights_unavailable, stale_version). */
+  reason: null | string;
+  /** BOOKING_REJECTED: the stay that holds the nights. */
+  conflicting_ref: null | string;
+  /** When it happened at its source. */
+  occurred_at: EpochMillis;
+  /** Follows one business flow across topics and services. */
+  correlation_id: string;
+}
+
+export const ChannelEventTypeSymbols = ['RESERVATION_CREATED', 'RESERVATION_MODIFIED', 'RESERVATION_CANCELLED', 'RESERVATION_STATUS_CHANGED', 'GUEST_UPDATED', 'PRICE_REPORTED', 'AVAILABILITY_REPORTED', 'GUEST_DISPUTE_FLAGGED'] as const;
+export type ChannelEventType = (typeof ChannelEventTypeSymbols)[number];
+
+/** One night of a channel's calendar. */
+export interface ChannelNight {
+  /** The night, property-local date. */
+  date: EpochDay;
+  /** True if the nights can be booked. */
+  available: boolean;
+  /** Nightly rate, if the channel reports it. */
+  price: null | Money;
+  /** Minimum stay restriction in nights, if any. */
+  min_stay: null | number;
+}
+
+/** What a channel connector saw on its platform, before validation and mapping to a property. Key: the channel's listing id. */
+export interface ChannelInboundEvent {
+  /** Unique id of this record, assigned by the connector. */
+  event_id: string;
+  /** The channel involved. */
+  channel: Channel;
+  /** The channel's own id of the listing; ingest maps it to a property_id. */
+  listing_id: string;
+  /** The platform's id of the event; with channel, the dedupe key. */
+  external_event_id: string;
+  /** What happened. */
+  event_type: ChannelEventType;
+  /** The platform's reservation id; required for reservation, guest, price and dispute events. */
+  external_reservation_id: null | string;
+  /** The platform's revision of the reservation or calendar (or its update time in ms): a lower one than the ledger holds is stale. */
+  source_version: number;
+  /** The reservation's status on the platform. */
+  reservation_status: null | BookingStatus;
+  /** First night, property-local date. */
+  check_in: null | EpochDay;
+  /** Departure day (exclusive), property-local date. */
+  check_out: null | EpochDay;
+  /** What the guest pays for the whole stay. */
+  total_price: null | Money;
+  /** The channel's rate plan code of the reservation. */
+  rate_plan: null | string;
+  /** Guest details as this source knows them. */
+  guest: null | GuestDetails;
+  /** For AVAILABILITY_REPORTED: the calendar nights the channel reported. */
+  nights: ChannelNight[];
+  /** For GUEST_DISPUTE_FLAGGED: the platform's words. */
+  dispute_reason: null | string;
+  /** When the platform says the event happened. */
+  occurred_at: EpochMillis;
+  /** Follows one business flow across topics and services. */
+  correlation_id: string;
+}
+
+export const ConflictTypeSymbols = ['DOUBLE_BOOKING', 'OVERBOOKING', 'STATUS_MISMATCH', 'GUEST_DATA', 'PRICE_DISCREPANCY', 'DATE_MODIFICATION', 'AVAILABILITY_DRIFT', 'BLOCK_OVERLAP', 'STALE_DATA', 'PRICE_DRIFT', 'CURRENCY_MISMATCH', 'RATE_PLAN', 'SYNC_FAILED', 'GUEST_DISPUTE'] as const;
+export type ConflictType = (typeof ConflictTypeSymbols)[number];
+
+export const SeveritySymbols = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type Severity = (typeof SeveritySymbols)[number];
+
+/** What the rule did. */
+export const ResolutionSymbols = ['ACCEPTED_INCOMING', 'KEPT_LEDGER', 'REJECTED_INCOMING', 'MERGED', 'FLAGGED_FOR_REVIEW', 'IGNORED_STALE', 'CORRECTED_CHANNEL', 'RETRIES_EXHAUSTED'] as const;
+export type Resolution = (typeof ResolutionSymbols)[number];
+
+/** A conflict that was detected and how it was resolved (seed sections 1, 5.1 and 5.2). Key: property_id. */
+export interface Conflict {
+  /** Unique id of this record; consumers are idempotent on it. */
+  event_id: string;
+  /** The property (rental unit) this is about; the record key. */
+  property_id: string;
+  /** Ledger version when the conflict was resolved. */
+  version: number;
+  /** Source of the change that met the conflict. */
+  source: Source;
+  /** Which conflict of seed section 1. */
+  conflict_type: ConflictType;
+  /** How bad it is, by the escalation rules. */
+  severity: Severity;
+  /** What the rule did. */
+  resolution: Resolution;
+  /** The rule that decided, as named in docs/conflict-rules.md (for example '5.1 double booking'). */
+  rule: string;
+  /** True when seed 5.2 (or our rule for rows it does not cover) says a human must look. */
+  requires_review: boolean;
+  /** For reviews: how soon a human must act. */
+  sla_minutes: null | number;
+  /** The channel involved, if one is. */
+  channel: null | Channel;
+  /** The source's reference of the booking or block. */
+  booking_ref: null | string;
+  /** One line for the operator. */
+  summary: string;
+  /** The facts the rule used (for example difference_bp, consecutive_failures, drift_nights). */
+  details: Record<string, string>;
+  /** The command that met the conflict, if one did. */
+  command_id: null | string;
+  /** When the conflict was detected. */
+  detected_at: EpochMillis;
+  /** Follows one business flow across topics and services. */
+  correlation_id: string;
+}
+
+export const DeadLetterReasonSymbols = ['MALFORMED_RECORD', 'SCHEMA_MISMATCH', 'UNKNOWN_LISTING', 'VALIDATION_FAILED', 'UNSUPPORTED_EVENT'] as const;
+export type DeadLetterReason = (typeof DeadLetterReasonSymbols)[number];
+
+/** A record that could not become a command, kept whole with the reason. Key: the original key. */
+export interface DeadLetter {
+  /** Unique id of this record; consumers are idempotent on it. */
+  event_id: string;
+  /** Why. */
+  reason: DeadLetterReason;
+  /** Human-readable reason. */
+  detail: string;
+  /** Topic the record was read from. */
+  source_topic: string;
+  /** Partition the record was read from. */
+  source_partition: number;
+  /** Offset of the record in that partition. */
+  source_offset: number;
+  /** The record key, byte for byte. */
+  original_key: null | Buffer;
+  /** The record value, byte for byte. */
+  original_value: null | Buffer;
+  /** The record headers, byte for byte. */
+  original_headers: Record<string, Buffer>;
+  /** When the record was dead-lettered. */
+  failed_at: EpochMillis;
+}
+
+export const SyncOutcomeSymbols = ['ACKNOWLEDGED', 'FAILED'] as const;
+export type SyncOutcome = (typeof SyncOutcomeSymbols)[number];
+
+/** The outcome of one push to one channel. Key: property_id. */
+export interface SyncResult {
+  /** Unique id of this record; consumers are idempotent on it. */
+  event_id: string;
+  /** The property (rental unit) this is about; the record key. */
+  property_id: string;
+  /** The ledger version that was pushed. */
+  version: number;
+  /** Where the pushed change came from. */
+  source: Source;
+  /** The channel pushed to. */
+  channel: Channel;
+  /** The availability change or booking event this push carried. */
+  change_event_id: string;
+  /** Whether the channel took the push. */
+  outcome: SyncOutcome;
+  /** How many pushes were tried, the last included. */
+  attempts: number;
+  /** The channel's acknowledgement id on success. */
+  channel_ack: null | string;
+  /** Why the last attempt failed. */
+  error: null | string;
+  /** True when the push corrected drift found by the reconciler. */
+  is_reconciliation: boolean;
+  /** When the last attempt finished. */
+  completed_at: EpochMillis;
+  /** Follows one business flow across topics and services. */
+  correlation_id: string;
+}
