@@ -1,1 +1,13 @@
 export * from './stay-dates';
+export * from './money';
+export * from './guest';
+export * from './property-state';
+export * from './commands';
+export * from './conflicts';
+export * from './decision';
+export * from './decide';
+export * from './evolve';
+export * from './escalation';
+export * from './drift';
+export * from './parse-command';
+export { PRICE_TOLERANCE_BP } from './rules/price-check';

@@ -47,3 +47,51 @@ export function nightCount(stay: StayDates): number {
 function isLocalDate(value: LocalDate | LocalDateProblem): value is LocalDate {
   return ISO_DATE.test(value);
 }
+
+const DAY_MS = 86_400_000;
+
+/** The date `days` after (or before, if negative) a date. */
+export function addDays(date: LocalDate, days: number): LocalDate {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10) as LocalDate;
+}
+
+/** Avro `date` (days since 1970-01-01) to a local date, and back. */
+export function fromEpochDay(epochDay: number): LocalDate {
+  return new Date(epochDay * DAY_MS).toISOString().slice(0, 10) as LocalDate;
+}
+
+export function toEpochDay(date: LocalDate): number {
+  return Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+}
+
+/** Every night of a stay, in order. */
+export function nightsOf(stay: StayDates): LocalDate[] {
+  const nights: LocalDate[] = [];
+  for (let night = stay.checkIn; night < stay.checkOut; night = addDays(night, 1)) nights.push(night);
+  return nights;
+}
+
+/** The nights of `from` that are not nights of `minus`, as ranges in order. */
+export function subtractNights(from: StayDates, minus: StayDates): StayDates[] {
+  if (!sharesANight(from, minus)) return [from];
+  const ranges: StayDates[] = [];
+  if (from.checkIn < minus.checkIn) ranges.push({ checkIn: from.checkIn, checkOut: minus.checkIn });
+  if (minus.checkOut < from.checkOut) ranges.push({ checkIn: minus.checkOut, checkOut: from.checkOut });
+  return ranges;
+}
+
+/** Groups nights (any order, duplicates allowed) into consecutive half-open ranges. */
+export function rangesOfNights(nights: readonly LocalDate[]): StayDates[] {
+  const sorted = [...new Set(nights)].sort();
+  const ranges: StayDates[] = [];
+  for (const night of sorted) {
+    const last = ranges[ranges.length - 1];
+    if (last && last.checkOut === night) ranges[ranges.length - 1] = { checkIn: last.checkIn, checkOut: addDays(night, 1) };
+    else ranges.push({ checkIn: night, checkOut: addDays(night, 1) });
+  }
+  return ranges;
+}
+
+export function formatStay(stay: StayDates): string {
+  return `${stay.checkIn}..${stay.checkOut}`;
+}

@@ -1,0 +1,79 @@
+import type { BookingStatus, Source } from '@cm/schemas';
+import type { GuestUpdate } from './guest';
+import type { Money } from './money';
+import type { StayDates } from './stay-dates';
+
+/** What every command carries: who sends it, about which booking, and its version there. */
+export interface CommandBase {
+  readonly commandId: string;
+  readonly propertyId: string;
+  /** Who sends the change. */
+  readonly source: Source;
+  /** The sender's revision of this booking; must grow with every change it sends. */
+  readonly sourceVersion: number;
+  /** The booking or block the command is about: its own source and reference. */
+  readonly bookingSource: Source;
+  readonly ref: string;
+  /** When the change happened at its source. */
+  readonly occurredAt: number;
+  readonly correlationId: string;
+}
+
+export interface CreateBooking extends CommandBase {
+  readonly type: 'create_booking';
+  readonly status: 'PENDING' | 'CONFIRMED';
+  readonly dates: StayDates;
+  readonly price: Money | null;
+  /** What the PMS's rates give for these nights, if known: the reference for a channel's price. */
+  readonly pmsQuote: Money | null;
+  readonly ratePlan: string | null;
+  readonly guest: GuestUpdate | null;
+}
+
+export interface ModifyDates extends CommandBase {
+  readonly type: 'modify_dates';
+  readonly dates: StayDates;
+}
+
+export interface ChangeStatus extends CommandBase {
+  readonly type: 'change_status';
+  readonly status: BookingStatus;
+}
+
+export interface BlockNights extends CommandBase {
+  readonly type: 'block_nights';
+  readonly dates: StayDates;
+  readonly reason: string;
+}
+
+export interface UnblockNights extends CommandBase {
+  readonly type: 'unblock_nights';
+}
+
+export interface UpdateGuest extends CommandBase {
+  readonly type: 'update_guest';
+  readonly guest: GuestUpdate;
+}
+
+export interface ReportPrice extends CommandBase {
+  readonly type: 'report_price';
+  readonly price: Money;
+  readonly ratePlan: string | null;
+}
+
+export interface FlagDispute extends CommandBase {
+  readonly type: 'flag_dispute';
+  readonly reason: string;
+}
+
+export type Command =
+  | CreateBooking
+  | ModifyDates
+  | ChangeStatus
+  | BlockNights
+  | UnblockNights
+  | UpdateGuest
+  | ReportPrice
+  | FlagDispute;
+
+export type CommandType = Command['type'];

@@ -1,0 +1,96 @@
+/**
+ * Money as integer minor units of an ISO 4217 currency. Amounts are compared only in one
+ * currency; converting needs an explicit rate, and a missing rate is a conflict of its own.
+ */
+
+export type CurrencyCode = string & { readonly __brand: 'CurrencyCode' };
+
+export interface Money {
+  readonly amountMinor: number;
+  readonly currency: CurrencyCode;
+}
+
+/**
+ * The currencies we accept, with their minor-unit exponent (ISO 4217). A code outside this list
+ * is refused at the edge rather than guessed at.
+ */
+export const CURRENCY_EXPONENTS: Readonly<Record<string, number>> = {
+  AUD: 2, BRL: 2, CAD: 2, CHF: 2, CLP: 0, CNY: 2, CZK: 2, DKK: 2, EUR: 2, GBP: 2, HKD: 2, HUF: 2,
+  IDR: 2, ILS: 2, INR: 2, ISK: 0, JPY: 0, KRW: 0, MXN: 2, MYR: 2, NOK: 2, NZD: 2, PHP: 2, PLN: 2,
+  RON: 2, SEK: 2, SGD: 2, THB: 2, TRY: 2, TWD: 2, USD: 2, ZAR: 2, AED: 2, BHD: 3, KWD: 3, OMR: 3,
+};
+
+export type MoneyProblem = 'unknown_currency' | 'amount_not_integer' | 'amount_negative' | 'amount_too_large';
+
+/** Largest total we accept: 10^12 minor units (10 billion EUR); above that it is a unit error. */
+export const MAX_AMOUNT_MINOR = 1_000_000_000_000;
+
+export function parseMoney(amountMinor: number, currency: string): Money | MoneyProblem {
+  if (!(currency in CURRENCY_EXPONENTS)) return 'unknown_currency';
+  if (!Number.isSafeInteger(amountMinor)) return 'amount_not_integer';
+  if (amountMinor < 0) return 'amount_negative';
+  if (amountMinor > MAX_AMOUNT_MINOR) return 'amount_too_large';
+  return { amountMinor, currency: currency as CurrencyCode };
+}
+
+export function isMoney(value: Money | MoneyProblem): value is Money {
+  return typeof value === 'object';
+}
+
+/**
+ * A conversion rate as an exact fraction: 1 unit of `from` is `numerator / denominator` units of
+ * `to` (in major units). Kept as integers so no float rounding enters a comparison.
+ */
+export interface ConversionRate {
+  readonly from: CurrencyCode;
+  readonly to: CurrencyCode;
+  readonly numerator: number;
+  readonly denominator: number;
+}
+
+export type RateLookup = (from: CurrencyCode, to: CurrencyCode) => ConversionRate | undefined;
+
+export const noRates: RateLookup = () => undefined;
+
+/** Converts to the rate's target currency, rounding half away from zero to a minor unit. */
+export function convert(money: Money, rate: ConversionRate): Money {
+  if (money.currency !== rate.from) throw new Error(`rate converts ${rate.from}, not ${money.currency}`);
+  const exponentShift = CURRENCY_EXPONENTS[rate.to]! - CURRENCY_EXPONENTS[rate.from]!;
+  const scaledNumerator = BigInt(money.amountMinor) * BigInt(rate.numerator) * 10n ** BigInt(Math.max(exponentShift, 0));
+  const scaledDenominator = BigInt(rate.denominator) * 10n ** BigInt(Math.max(-exponentShift, 0));
+  const rounded = (2n * scaledNumerator + scaledDenominator) / (2n * scaledDenominator);
+  return { amountMinor: Number(rounded), currency: rate.to };
+}
+
+/** Basis points (1/100 of a percent) of a difference, relative to the reference amount. */
+export type BasisPoints = number;
+
+export type PriceComparison =
+  | { readonly kind: 'same_currency' | 'converted'; readonly reference: Money; readonly other: Money; readonly differenceBp: BasisPoints; readonly rate: ConversionRate | null }
+  | { readonly kind: 'no_rate'; readonly reference: Money; readonly other: Money };
+
+/**
+ * Compares `other` with `reference` in the reference's currency. The relative difference is
+ * |other - reference| / reference; a zero reference gives 0 if both are zero and an unbounded
+ * difference (Infinity) otherwise, never a division by zero.
+ */
+export function comparePrices(reference: Money, other: Money, rates: RateLookup): PriceComparison {
+  let inReferenceCurrency = other;
+  let rate: ConversionRate | null = null;
+  if (other.currency !== reference.currency) {
+    const found = rates(other.currency, reference.currency);
+    if (!found) return { kind: 'no_rate', reference, other };
+    rate = found;
+    inReferenceCurrency = convert(other, found);
+  }
+  const difference = Math.abs(inReferenceCurrency.amountMinor - reference.amountMinor);
+  const differenceBp =
+    reference.amountMinor === 0 ? (difference === 0 ? 0 : Number.POSITIVE_INFINITY) : Math.round((difference * 10_000) / reference.amountMinor);
+  return { kind: rate ? 'converted' : 'same_currency', reference, other: inReferenceCurrency, differenceBp, rate };
+}
+
+export function formatMoney(money: Money): string {
+  const exponent = CURRENCY_EXPONENTS[money.currency] ?? 2;
+  const major = money.amountMinor / 10 ** exponent;
+  return `${money.currency} ${major.toFixed(exponent)}`;
+}

@@ -1,0 +1,135 @@
+import type { BookingCommand, GuestDetails, Money as MoneyRecord } from '@cm/schemas';
+import type { Command, CommandBase } from './commands';
+import { assertNever, type GuestUpdate } from './guest';
+import { isMoney, parseMoney, type Money } from './money';
+import { fromEpochDay, parseStayDates, type StayDates } from './stay-dates';
+
+/** Why a command record cannot be decided: one line per problem, naming the field. */
+export interface InvalidCommand {
+  readonly invalid: true;
+  readonly problems: readonly string[];
+}
+
+/** Stays are booked at most this far ahead, and last at most this long. */
+export const MAX_NIGHTS = 365;
+
+/**
+ * Turns a booking.commands record into a typed command, or lists every problem with it. The
+ * record is flat (optional fields per command type); the command is a tagged union.
+ */
+export function parseCommand(record: BookingCommand): Command | InvalidCommand {
+  const problems: string[] = [];
+  const need = <T>(value: T | null, field: string): T | null => {
+    if (value === null) problems.push(`${field}: required for ${record.command_type}`);
+    return value;
+  };
+  const base: CommandBase = {
+    commandId: record.command_id,
+    propertyId: record.property_id,
+    source: record.source,
+    sourceVersion: record.source_version,
+    bookingSource: record.booking_source ?? record.source,
+    ref: record.booking_ref,
+    occurredAt: record.occurred_at,
+    correlationId: record.correlation_id,
+  };
+  if (!record.command_id) problems.push('command_id: empty');
+  if (!record.property_id) problems.push('property_id: empty');
+  if (!record.booking_ref) problems.push('booking_ref: empty');
+  if (!Number.isSafeInteger(record.source_version) || record.source_version < 0) problems.push('source_version: must be a non-negative integer');
+
+  const dates = (): StayDates | null => {
+    const checkIn = need(record.check_in, 'check_in');
+    const checkOut = need(record.check_out, 'check_out');
+    if (checkIn === null || checkOut === null) return null;
+    const parsed = parseStayDates(fromEpochDay(checkIn), fromEpochDay(checkOut));
+    if (typeof parsed === 'string') return problems.push(`check_in/check_out: ${parsed}`), null;
+    if (checkOut - checkIn > MAX_NIGHTS) return problems.push(`check_in/check_out: longer than ${MAX_NIGHTS} nights`), null;
+    return parsed;
+  };
+  const money = (value: MoneyRecord | null, field: string): Money | null => {
+    if (value === null) return null;
+    const parsed = parseMoney(value.amount_minor, value.currency);
+    if (!isMoney(parsed)) return problems.push(`${field}: ${parsed}`), null;
+    return parsed;
+  };
+  const ownChange = () => {
+    if (record.booking_source !== null && record.booking_source !== record.source) problems.push(`booking_source: ${record.command_type} is only for the source's own bookings`);
+  };
+
+  let command: Command | null = null;
+  switch (record.command_type) {
+    case 'CREATE_BOOKING': {
+      ownChange();
+      const stay = dates();
+      const status = need(record.status, 'status');
+      if (status !== null && status !== 'PENDING' && status !== 'CONFIRMED') problems.push(`status: a new booking is PENDING or CONFIRMED, not ${status}`);
+      if (stay && (status === 'PENDING' || status === 'CONFIRMED')) {
+        command = {
+          ...base,
+          type: 'create_booking',
+          status,
+          dates: stay,
+          price: money(record.price, 'price'),
+          pmsQuote: money(record.pms_quote, 'pms_quote'),
+          ratePlan: record.rate_plan,
+          guest: record.guest ? guestUpdate(record.guest, record.occurred_at) : null,
+        };
+      }
+      break;
+    }
+    case 'MODIFY_DATES': {
+      const stay = dates();
+      if (stay) command = { ...base, type: 'modify_dates', dates: stay };
+      break;
+    }
+    case 'CHANGE_STATUS': {
+      const status = need(record.status, 'status');
+      if (status) command = { ...base, type: 'change_status', status };
+      break;
+    }
+    case 'BLOCK_NIGHTS': {
+      if (record.source !== 'PMS') problems.push('source: only the PMS blocks nights');
+      ownChange();
+      const stay = dates();
+      if (stay) command = { ...base, type: 'block_nights', dates: stay, reason: record.reason ?? '' };
+      break;
+    }
+    case 'UNBLOCK_NIGHTS':
+      if (record.source !== 'PMS') problems.push('source: only the PMS unblocks nights');
+      ownChange();
+      command = { ...base, type: 'unblock_nights' };
+      break;
+    case 'UPDATE_GUEST': {
+      const guest = need(record.guest, 'guest');
+      if (guest) command = { ...base, type: 'update_guest', guest: guestUpdate(guest, record.occurred_at) };
+      break;
+    }
+    case 'REPORT_PRICE': {
+      const price = money(need(record.price, 'price'), 'price');
+      if (price) command = { ...base, type: 'report_price', price, ratePlan: record.rate_plan };
+      break;
+    }
+    case 'FLAG_DISPUTE':
+      if (record.source === 'PMS') problems.push('source: disputes are flagged by channels');
+      command = { ...base, type: 'flag_dispute', reason: record.reason ?? '' };
+      break;
+    default:
+      return assertNever(record.command_type);
+  }
+  return problems.length > 0 || !command ? { invalid: true, problems } : command;
+}
+
+export function isInvalid(parsed: Command | InvalidCommand): parsed is InvalidCommand {
+  return 'invalid' in parsed;
+}
+
+/** A field without its own update time takes the record's occurred_at. */
+function guestUpdate(guest: GuestDetails, occurredAt: number): GuestUpdate {
+  const field = (value: string | null, updatedAt: number | null) => (value === null || value.trim() === '' ? null : { value: value.trim(), updatedAt: updatedAt ?? occurredAt });
+  return {
+    name: field(guest.name, guest.name_updated_at),
+    email: field(guest.email, guest.email_updated_at),
+    phone: field(guest.phone, guest.phone_updated_at),
+  };
+}

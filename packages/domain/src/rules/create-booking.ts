@@ -1,0 +1,69 @@
+import type { CreateBooking } from '../commands';
+import type { RaisedConflict } from '../conflicts';
+import type { Decision } from '../decision';
+import { mergeGuest, NO_GUEST } from '../guest';
+import type { RateLookup } from '../money';
+import { channelOf, staysHolding, type Booking, type PropertyState, type StayKey } from '../property-state';
+import { formatStay } from '../stay-dates';
+import { applied, ignored } from './outcomes';
+import { checkPrice } from './price-check';
+
+/**
+ * 5.1 double booking. The arbiter decides one property's commands one at a time in partition
+ * order, so "first" is the order commands reach the ledger: a booking whose nights are free is
+ * accepted; one that needs a night another active stay holds is rejected, and named after the
+ * first holder (by first night, then key). A rejected channel booking is an overbooking: its
+ * guest already holds the channel's confirmation.
+ */
+export function decideCreateBooking(state: PropertyState, command: CreateBooking, key: StayKey, rates: RateLookup): Decision {
+  if (state.stays.has(key)) return ignored(state, command, key, 'booking_already_exists');
+  const channel = channelOf(command.source);
+  const booking: Booking = {
+    kind: 'booking',
+    key,
+    ref: command.ref,
+    source: command.source,
+    status: command.status,
+    dates: command.dates,
+    versions: { [command.source]: command.sourceVersion },
+    confirmedAt: command.occurredAt,
+    price: command.price,
+    ratePlan: command.ratePlan,
+    guest: command.guest ? mergeGuest(NO_GUEST, command.guest, command.source).guest : NO_GUEST,
+  };
+
+  const holders = staysHolding(state, command.dates);
+  const winner = holders[0];
+  if (winner) {
+    const conflict: RaisedConflict = channel
+      ? {
+          facts: { type: 'OVERBOOKING', channel, losingKey: key, winningKey: winner.key },
+          resolution: 'REJECTED_INCOMING',
+          rule: '5.1 double booking',
+          channel,
+          summary: `${key} (${formatStay(command.dates)}) lost to ${winner.key} (${formatStay(winner.dates)}); the guest holds a ${channel} confirmation`,
+        }
+      : {
+          facts: { type: 'DOUBLE_BOOKING', losingKey: key, winningKey: winner.key },
+          resolution: 'REJECTED_INCOMING',
+          rule: '5.1 double booking',
+          channel: null,
+          summary: `direct booking ${key} (${formatStay(command.dates)}) refused: ${winner.key} holds ${formatStay(winner.dates)}`,
+        };
+    return {
+      ...applied(state, command, { type: 'booking_rejected', booking: { ...booking, status: 'REJECTED' }, heldBy: winner.key }, { conflicts: [conflict] }),
+      outcome: 'rejected',
+      reason: 'nights_unavailable',
+    };
+  }
+
+  // 5.1 price (new booking): the guest already paid the channel's price; accept it and log a difference.
+  const conflicts =
+    channel && command.price && command.pmsQuote
+      ? checkPrice({ reference: command.pmsQuote, incoming: command.price, rates, key, channel, bookingStatus: command.status, newBooking: true }).conflicts
+      : [];
+  return applied(state, command, { type: 'booking_accepted', booking }, {
+    pushes: [{ dates: command.dates, available: false, reason: 'BOOKING', exceptChannel: channel }],
+    conflicts,
+  });
+}

@@ -1,0 +1,63 @@
+import type { Command } from '../commands';
+import type { RaisedConflict } from '../conflicts';
+import type { AvailabilityPush, ChannelNotice, Decision, IgnoreReason, LedgerEvent, RejectReason } from '../decision';
+import type { PropertyState, SourceVersions, Stay, StayKey } from '../property-state';
+
+/** The three ways a command ends. Applied and rejected decisions take the next ledger version. */
+
+export function applied(
+  state: PropertyState,
+  command: Command,
+  event: LedgerEvent,
+  effects: { pushes?: AvailabilityPush[]; notices?: ChannelNotice[]; conflicts?: RaisedConflict[] } = {},
+): Decision {
+  return {
+    outcome: 'applied',
+    reason: null,
+    version: state.version + 1,
+    source: command.source,
+    event,
+    pushes: effects.pushes ?? [],
+    notices: effects.notices ?? [],
+    conflicts: effects.conflicts ?? [],
+  };
+}
+
+export function rejected(
+  state: PropertyState,
+  command: Command,
+  key: StayKey,
+  reason: RejectReason,
+  heldBy: readonly StayKey[],
+  conflicts: RaisedConflict[],
+  versions: SourceVersions | null,
+): Decision {
+  return {
+    outcome: 'rejected',
+    reason,
+    version: state.version + 1,
+    source: command.source,
+    event: { type: 'command_rejected', key, reason, heldBy, versions },
+    pushes: [],
+    notices: [],
+    conflicts,
+  };
+}
+
+export function ignored(state: PropertyState, command: Command, key: StayKey, reason: IgnoreReason, conflicts: RaisedConflict[] = []): Decision {
+  return {
+    outcome: 'ignored',
+    reason,
+    version: state.version,
+    source: command.source,
+    event: { type: 'command_ignored', key, reason },
+    pushes: [],
+    notices: [],
+    conflicts,
+  };
+}
+
+/** The stay's versions with this command's source version recorded. */
+export function seen(stay: Stay, command: Command): SourceVersions {
+  return { ...stay.versions, [command.source]: command.sourceVersion };
+}

@@ -1,0 +1,44 @@
+import type { UpdateGuest } from '../commands';
+import type { RaisedConflict } from '../conflicts';
+import type { Decision } from '../decision';
+import { mergeGuest } from '../guest';
+import { channelOf, type Booking, type PropertyState } from '../property-state';
+import { applied, ignored, rejected, seen } from './outcomes';
+
+/**
+ * 5.1 guest rows: the PMS keeps email and name; the newest non-null phone wins by the values'
+ * own update times; a null never erases a value. A differing value the rule did not take is a
+ * guest-data conflict, logged with the fields it kept.
+ */
+export function decideUpdateGuest(state: PropertyState, command: UpdateGuest, booking: Booking): Decision {
+  if (command.source !== 'PMS' && command.source !== booking.source) {
+    return rejected(state, command, booking.key, 'not_booking_source', [], [], null);
+  }
+  const merge = mergeGuest(booking.guest, command.guest, command.source);
+  const channel = channelOf(command.source);
+  const conflicts: RaisedConflict[] = [];
+  const keptIdentity = merge.kept.filter((f) => f !== 'phone');
+  if (keptIdentity.length > 0) {
+    conflicts.push({
+      facts: { type: 'GUEST_DATA', key: booking.key, keptFields: keptIdentity },
+      resolution: merge.changed.length > 0 ? 'MERGED' : 'KEPT_LEDGER',
+      rule: '5.1 guest email/name',
+      channel,
+      summary: `${booking.key}: kept the PMS's ${keptIdentity.join(' and ')} over ${command.source}'s`,
+    });
+  }
+  if (merge.kept.includes('phone')) {
+    conflicts.push({
+      facts: { type: 'GUEST_DATA', key: booking.key, keptFields: ['phone'] },
+      resolution: merge.changed.length > 0 ? 'MERGED' : 'KEPT_LEDGER',
+      rule: '5.1 guest phone',
+      channel,
+      summary: `${booking.key}: kept the newer phone over ${command.source}'s older one`,
+    });
+  }
+  if (merge.changed.length > 0) {
+    return applied(state, command, { type: 'guest_updated', key: booking.key, guest: merge.guest, versions: seen(booking, command) }, { conflicts });
+  }
+  if (conflicts.length > 0) return rejected(state, command, booking.key, 'guest_data_kept', [], conflicts, seen(booking, command));
+  return ignored(state, command, booking.key, 'no_change');
+}
