@@ -1,6 +1,6 @@
 import type { Channel } from '@cm/schemas';
 import type { RaisedConflict } from './conflicts';
-import { comparePrices, noRates, type Money } from './money';
+import { comparePrices, exceeds, noRates, type Money } from './money';
 import { holdsNights, type PropertyState } from './property-state';
 import { PRICE_TOLERANCE_BP } from './rules/price-check';
 import { addDays, nightsOf, sharesANight, type LocalDate, type StayDates } from './stay-dates';
@@ -132,7 +132,7 @@ export function detectDrift(input: DriftInput): DriftReport {
 function priceDiffers(pms: Money, channel: Money | null): boolean {
   if (!channel) return true;
   const comparison = comparePrices(pms, channel, noRates);
-  return comparison.kind === 'no_rate' || comparison.differenceBp > PRICE_TOLERANCE_BP;
+  return comparison.kind === 'no_rate' || exceeds(comparison, PRICE_TOLERANCE_BP);
 }
 
 function sameCorrection(a: Correction, b: Correction): boolean {

@@ -37,6 +37,7 @@ export function assess(facts: ConflictFacts): Assessment {
     case 'GUEST_DATA':
       return log('MEDIUM');
     case 'PRICE_DISCREPANCY':
+      // 5.2.1 (and the seed's 3.4 for new channel bookings): more than 5% on a confirmed booking goes to a human.
       if (facts.differenceBp > PRICE_REVIEW_THRESHOLD_BP && facts.bookingStatus === 'CONFIRMED') {
         return review('HIGH', 24 * HOUR, '5.2.1 price difference > 5% on a confirmed booking');
       }

@@ -66,7 +66,17 @@ export function convert(money: Money, rate: ConversionRate): Money {
 export type BasisPoints = number;
 
 export type PriceComparison =
-  | { readonly kind: 'same_currency' | 'converted'; readonly reference: Money; readonly other: Money; readonly differenceBp: BasisPoints; readonly rate: ConversionRate | null }
+  | {
+      readonly kind: 'same_currency' | 'converted';
+      readonly reference: Money;
+      /** The other amount, in the reference's currency. */
+      readonly other: Money;
+      /** |other - reference| in minor units of the reference currency. */
+      readonly difference: number;
+      /** The relative difference rounded up, so `differenceBp > N` is exact for a whole N. */
+      readonly differenceBp: BasisPoints;
+      readonly rate: ConversionRate | null;
+    }
   | { readonly kind: 'no_rate'; readonly reference: Money; readonly other: Money };
 
 /**
@@ -85,8 +95,13 @@ export function comparePrices(reference: Money, other: Money, rates: RateLookup)
   }
   const difference = Math.abs(inReferenceCurrency.amountMinor - reference.amountMinor);
   const differenceBp =
-    reference.amountMinor === 0 ? (difference === 0 ? 0 : Number.POSITIVE_INFINITY) : Math.round((difference * 10_000) / reference.amountMinor);
-  return { kind: rate ? 'converted' : 'same_currency', reference, other: inReferenceCurrency, differenceBp, rate };
+    reference.amountMinor === 0 ? (difference === 0 ? 0 : Number.POSITIVE_INFINITY) : Math.ceil((difference * 10_000) / reference.amountMinor);
+  return { kind: rate ? 'converted' : 'same_currency', reference, other: inReferenceCurrency, difference, differenceBp, rate };
+}
+
+/** True when the difference is more than `toleranceBp` of the reference, exactly (no rounding). */
+export function exceeds(comparison: { reference: Money; difference: number }, toleranceBp: BasisPoints): boolean {
+  return comparison.difference * 10_000 > toleranceBp * comparison.reference.amountMinor;
 }
 
 export function formatMoney(money: Money): string {

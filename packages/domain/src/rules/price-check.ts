@@ -1,6 +1,6 @@
 import type { BookingStatus, Channel } from '@cm/schemas';
 import type { RaisedConflict } from '../conflicts';
-import { comparePrices, formatMoney, type Money, type RateLookup } from '../money';
+import { comparePrices, exceeds, formatMoney, type Money, type RateLookup } from '../money';
 import type { StayKey } from '../property-state';
 
 /** Differences up to 1% (100 basis points) are rounding and fees, not a discrepancy. */
@@ -52,7 +52,7 @@ export function checkPrice(input: {
       summary: `${key}: ${formatMoney(incoming)} compared as ${formatMoney(comparison.other)} at ${comparison.rate!.numerator}/${comparison.rate!.denominator}`,
     });
   }
-  if (comparison.differenceBp <= PRICE_TOLERANCE_BP) return { kind: 'within_tolerance', conflicts };
+  if (!exceeds(comparison, PRICE_TOLERANCE_BP)) return { kind: 'within_tolerance', conflicts };
   conflicts.push({
     facts: { type: 'PRICE_DISCREPANCY', key, differenceBp: comparison.differenceBp, bookingStatus: input.bookingStatus, newBooking },
     resolution: newBooking ? 'ACCEPTED_INCOMING' : 'FLAGGED_FOR_REVIEW',

@@ -1,0 +1,318 @@
+import type { ConflictType, Resolution } from '@cm/schemas';
+import type { Command } from '../src/commands';
+import { assess } from '../src/escalation';
+import { detectDrift } from '../src/drift';
+import type { Decision } from '../src/decision';
+import { bookingIn, block, create, given, guest, key, modify, money, nights, price, status, when } from './builders';
+
+/** Seed 5.1, one row at a time: the table first, then each row's details. */
+
+type Row = [row: string, before: Command[], command: Command, outcome: Decision['outcome'], conflict: ConflictType | null, resolution: Resolution | null];
+const airbnb = (o: Parameters<typeof create>[0] = {}) => create({ source: 'AIRBNB', ref: 'HM1', ...o });
+const direct = (o: Parameters<typeof create>[0] = {}) => create({ source: 'PMS', ref: 'D1', ...o });
+const T0 = Date.UTC(2026, 10, 1);
+
+const matrix: Row[] = [
+  ['Double Booking | Both | first in the ledger | reject second', [airbnb()], create({ source: 'BOOKING_COM', ref: 'BDC1', dates: '2026-12-22..2026-12-27' }), 'rejected', 'OVERBOOKING', 'REJECTED_INCOMING'],
+  ['Status (cancellation) | Any | Cancelled status | Sync cancellation', [airbnb()], status({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', status: 'CANCELLED' }), 'applied', null, null],
+  ['Status (other) | Channel booking | Channel | Update PMS', [airbnb({ status: 'PENDING' })], status({ source: 'AIRBNB', ref: 'HM1', version: 2, status: 'CONFIRMED' }), 'applied', null, null],
+  ['Status (other) | Direct booking | PMS | Sync to channels', [direct({ status: 'PENDING' })], status({ source: 'VRBO', bookingSource: 'PMS', ref: 'D1', status: 'CONFIRMED' }), 'rejected', 'STATUS_MISMATCH', 'KEPT_LEDGER'],
+  ['Guest Email/Name | Any | PMS | Keep PMS data', [airbnb(), guest({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', guest: { email: { value: 'pms@example.org', updatedAt: T0 } } })], guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { email: { value: 'channel@example.org', updatedAt: T0 + 1000 } } }), 'rejected', 'GUEST_DATA', 'KEPT_LEDGER'],
+  ['Guest Phone | Channel (newer) | Channel | Update PMS', [airbnb(), guest({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', guest: { phone: { value: '+1 555 0100', updatedAt: T0 } } })], guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { phone: { value: '+1 555 0199', updatedAt: T0 + 1000 } } }), 'applied', null, null],
+  ['Price (new booking) | Channel | Channel | Accept and log', [], airbnb({ price: money(110_000), pmsQuote: money(100_000) }), 'applied', 'PRICE_DISCREPANCY', 'ACCEPTED_INCOMING'],
+  ['Price (existing) | Any | Flag for review | Manual review', [airbnb({ price: money(100_000) })], price({ source: 'AIRBNB', ref: 'HM1', version: 2, price: money(103_000) }), 'rejected', 'PRICE_DISCREPANCY', 'FLAGGED_FOR_REVIEW'],
+  ['Date change | Channel | Accept if available', [airbnb()], modify({ source: 'AIRBNB', ref: 'HM1', version: 2, dates: '2026-12-21..2026-12-26' }), 'applied', null, null],
+  ['Date change | Channel | Reject if unavailable', [airbnb(), direct({ dates: '2026-12-26..2026-12-30' })], modify({ source: 'AIRBNB', ref: 'HM1', version: 2, dates: '2026-12-24..2026-12-28' }), 'rejected', 'DATE_MODIFICATION', 'REJECTED_INCOMING'],
+  ['Date change | PMS | PMS | Sync to channels', [airbnb()], modify({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', dates: '2026-12-19..2026-12-24' }), 'applied', null, null],
+];
+
+describe('5.1 decision matrix', () => {
+  it.each(matrix)('%s', (_, before, command, outcome, conflict, resolution) => {
+    const { decision } = when(given(before), command);
+    expect(decision.outcome).toBe(outcome);
+    const rowConflict = conflict ? decision.conflicts.find((c) => c.facts.type === conflict) : undefined;
+    if (conflict) expect(rowConflict).toMatchObject({ resolution });
+    else expect(decision.conflicts).toEqual([]);
+  });
+});
+
+describe('5.1 double booking: first in the ledger wins, the second is rejected', () => {
+  it('the seed race: Airbnb Dec 20-25, then Booking.com Dec 22-27 ms later: Airbnb confirmed, Booking.com rejected as a critical overbooking', () => {
+    const state = given([create({ source: 'AIRBNB', ref: 'HM1', dates: '2026-12-20..2026-12-25' })]);
+    const { decision, after } = when(state, create({ source: 'BOOKING_COM', ref: 'BDC1', dates: '2026-12-22..2026-12-27' }));
+    expect(decision).toMatchObject({ outcome: 'rejected', reason: 'nights_unavailable', event: { type: 'booking_rejected', heldBy: key('AIRBNB', 'HM1') } });
+    expect(bookingIn(after, 'AIRBNB', 'HM1').status).toBe('CONFIRMED');
+    expect(bookingIn(after, 'BOOKING_COM', 'BDC1').status).toBe('REJECTED');
+    expect(decision.pushes).toEqual([]);
+    const [conflict] = decision.conflicts;
+    expect(conflict!.facts).toEqual({ type: 'OVERBOOKING', channel: 'BOOKING_COM', losingKey: key('BOOKING_COM', 'BDC1'), winningKey: key('AIRBNB', 'HM1') });
+    expect(assess(conflict!.facts)).toMatchObject({ severity: 'CRITICAL', requiresReview: true, route: 'page' });
+  });
+
+  it('the winner closes its nights on every other channel, not on its own', () => {
+    const { decision } = when(given([]), create({ source: 'AIRBNB', ref: 'HM1', dates: '2026-12-20..2026-12-25' }));
+    expect(decision.pushes).toEqual([{ dates: nights('2026-12-20..2026-12-25'), available: false, reason: 'BOOKING', exceptChannel: 'AIRBNB' }]);
+  });
+
+  it('a direct booking onto held nights is refused as a double booking: nobody was confirmed, so no review', () => {
+    const { decision } = when(given([create({ source: 'VRBO', ref: 'V1' })]), create({ source: 'PMS', ref: 'D1', dates: '2026-12-24..2026-12-26' }));
+    expect(decision.outcome).toBe('rejected');
+    expect(decision.conflicts[0]!.facts).toMatchObject({ type: 'DOUBLE_BOOKING', winningKey: key('VRBO', 'V1') });
+    expect(assess(decision.conflicts[0]!.facts).requiresReview).toBe(false);
+  });
+
+  it('a channel booking onto a manual block is an overbooking too', () => {
+    const { decision } = when(given([block({ dates: '2026-12-01..2026-12-31' })]), create({ source: 'EXPEDIA', ref: 'E1' }));
+    expect(decision.conflicts[0]!.facts).toMatchObject({ type: 'OVERBOOKING', winningKey: key('PMS', 'B1') });
+  });
+
+  it('back-to-back stays share no night and are both accepted', () => {
+    const state = given([create({ source: 'AIRBNB', ref: 'HM1', dates: '2026-12-20..2026-12-25' })]);
+    expect(when(state, create({ source: 'VRBO', ref: 'V1', dates: '2026-12-25..2026-12-27' })).decision.outcome).toBe('applied');
+  });
+
+  it('with several holders, the loser is named after the first by first night, then key', () => {
+    const state = given([create({ source: 'VRBO', ref: 'V9', dates: '2026-12-23..2026-12-24' }), create({ source: 'AIRBNB', ref: 'A1', dates: '2026-12-21..2026-12-22' })]);
+    const { decision } = when(state, create({ source: 'BOOKING_COM', ref: 'B', dates: '2026-12-20..2026-12-25' }));
+    expect(decision.event).toMatchObject({ heldBy: key('AIRBNB', 'A1') });
+  });
+
+  it('cancelled and rejected bookings hold no nights', () => {
+    const state = given([create({ source: 'AIRBNB', ref: 'HM1' }), status({ source: 'AIRBNB', ref: 'HM1', version: 2, status: 'CANCELLED' })]);
+    expect(when(state, create({ source: 'VRBO', ref: 'V1' })).decision.outcome).toBe('applied');
+  });
+});
+
+describe('5.1 status (cancellation): cancelled wins from any source and is synced', () => {
+  it.each([
+    ['the booking channel', 'AIRBNB', 'AIRBNB', []],
+    ['the PMS', 'PMS', null, [{ channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), change: 'status' }]],
+  ] as const)('cancelled by %s: nights open on the other channels, the booking channel told if it did not cancel', (_, source, exceptChannel, notices) => {
+    const { decision, after } = when(given([airbnb()]), status({ source, bookingSource: 'AIRBNB', ref: 'HM1', version: 2, status: 'CANCELLED' }));
+    expect(decision.outcome).toBe('applied');
+    expect(bookingIn(after, 'AIRBNB', 'HM1').status).toBe('CANCELLED');
+    expect(decision.pushes).toEqual([{ dates: nights('2026-12-20..2026-12-25'), available: true, reason: 'CANCELLATION', exceptChannel }]);
+    expect(decision.notices).toEqual(notices);
+  });
+
+  it('a later CONFIRMED for a cancelled booking is ignored: cancellation is final, and the mismatch is logged', () => {
+    const state = given([airbnb(), status({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', status: 'CANCELLED' })]);
+    const { decision, after } = when(state, status({ source: 'AIRBNB', ref: 'HM1', version: 2, status: 'CONFIRMED' }));
+    expect(decision).toMatchObject({ outcome: 'ignored', reason: 'cancellation_is_final' });
+    expect(decision.conflicts[0]).toMatchObject({ facts: { type: 'STATUS_MISMATCH', incomingStatus: 'CONFIRMED' }, resolution: 'KEPT_LEDGER', rule: '5.1 status (cancellation)' });
+    expect(after).toBe(state);
+  });
+
+  it('a channel that rejects its own pending request frees the nights', () => {
+    const { decision } = when(given([airbnb({ status: 'PENDING' })]), status({ source: 'AIRBNB', ref: 'HM1', version: 2, status: 'REJECTED' }));
+    expect(decision.pushes).toMatchObject([{ available: true }]);
+  });
+
+  it('cancelling a booking the ledger rejected closes the loop without touching availability', () => {
+    const state = given([airbnb(), create({ source: 'VRBO', ref: 'V1' })]);
+    const { decision, after } = when(state, status({ source: 'VRBO', ref: 'V1', version: 2, status: 'CANCELLED' }));
+    expect(decision.pushes).toEqual([]);
+    expect(bookingIn(after, 'VRBO', 'V1').status).toBe('CANCELLED');
+  });
+
+  it('a rejected booking cannot be confirmed back into the ledger', () => {
+    const state = given([airbnb(), create({ source: 'VRBO', ref: 'V1' })]);
+    expect(when(state, status({ source: 'VRBO', ref: 'V1', version: 2, status: 'CONFIRMED' })).decision).toMatchObject({ outcome: 'ignored', reason: 'booking_was_rejected' });
+  });
+});
+
+describe('5.1 status (other), channel booking: the channel wins and updates the PMS', () => {
+  it('the channel confirms its pending booking', () => {
+    const { decision, after } = when(given([airbnb({ status: 'PENDING' })]), status({ source: 'AIRBNB', ref: 'HM1', version: 2, status: 'CONFIRMED' }));
+    expect(decision.event).toMatchObject({ type: 'booking_status_changed', status: 'CONFIRMED', previous: 'PENDING' });
+    expect(bookingIn(after, 'AIRBNB', 'HM1').status).toBe('CONFIRMED');
+  });
+
+  it('the PMS cannot set another status on a channel booking: the channel status stands', () => {
+    const { decision, after } = when(given([airbnb()]), status({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', status: 'PENDING' }));
+    expect(decision).toMatchObject({ outcome: 'rejected', reason: 'status_set_by_booking_source' });
+    expect(decision.conflicts[0]).toMatchObject({ facts: { type: 'STATUS_MISMATCH', winner: 'AIRBNB' }, rule: '5.1 status (other), channel booking' });
+    expect(bookingIn(after, 'AIRBNB', 'HM1').status).toBe('CONFIRMED');
+  });
+
+  it('the same status again is no change', () => {
+    expect(when(given([airbnb()]), status({ source: 'AIRBNB', ref: 'HM1', version: 2, status: 'CONFIRMED' })).decision.reason).toBe('no_change');
+  });
+});
+
+describe('5.1 status (other), direct booking: the PMS wins and is synced to channels', () => {
+  it('the PMS confirms its pending direct booking', () => {
+    const { decision } = when(given([direct({ status: 'PENDING' })]), status({ source: 'PMS', ref: 'D1', version: 2, status: 'CONFIRMED' }));
+    expect(decision).toMatchObject({ outcome: 'applied', event: { status: 'CONFIRMED' } });
+  });
+
+  it("a channel's status for a direct booking is refused", () => {
+    const { decision } = when(given([direct({ status: 'PENDING' })]), status({ source: 'VRBO', bookingSource: 'PMS', ref: 'D1', status: 'CONFIRMED' }));
+    expect(decision.conflicts[0]).toMatchObject({ facts: { winner: 'PMS' }, rule: '5.1 status (other), direct booking', channel: 'VRBO' });
+  });
+});
+
+describe('5.1 guest email/name: the PMS keeps them', () => {
+  it("a channel's different email is not taken and the conflict names the field", () => {
+    const state = given([airbnb(), guest({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', guest: { email: { value: 'pms@example.org', updatedAt: T0 }, name: { value: 'Ana', updatedAt: T0 } } })]);
+    const { decision, after } = when(state, guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { email: { value: 'new@example.org', updatedAt: T0 + 5 }, name: { value: 'Anna', updatedAt: T0 + 5 } } }));
+    expect(decision.conflicts).toMatchObject([{ facts: { type: 'GUEST_DATA', keptFields: ['name', 'email'] }, rule: '5.1 guest email/name' }]);
+    expect(bookingIn(after, 'AIRBNB', 'HM1').guest.email!.value).toBe('pms@example.org');
+  });
+
+  it('a channel fills an email the PMS does not have', () => {
+    const { after } = when(given([airbnb()]), guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { email: { value: 'a@example.org', updatedAt: T0 } } }));
+    expect(bookingIn(after, 'AIRBNB', 'HM1').guest.email).toEqual({ value: 'a@example.org', updatedAt: T0, source: 'AIRBNB' });
+  });
+});
+
+describe('5.1 guest phone: the newer non-null value wins, by its own update time', () => {
+  const withPmsPhone = () => given([airbnb(), guest({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', guest: { phone: { value: '+1 555 0100', updatedAt: T0 } } })]);
+
+  it("the channel's newer phone updates the PMS", () => {
+    const { after } = when(withPmsPhone(), guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { phone: { value: '+1 555 0199', updatedAt: T0 + 1 } } }));
+    expect(bookingIn(after, 'AIRBNB', 'HM1').guest.phone!.value).toBe('+1 555 0199');
+  });
+
+  it("the channel's older phone loses, whatever the age of the guest record", () => {
+    const { decision, after } = when(withPmsPhone(), guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { phone: { value: '+1 555 0199', updatedAt: T0 - 1 } } }));
+    expect(decision.conflicts).toMatchObject([{ rule: '5.1 guest phone', resolution: 'KEPT_LEDGER' }]);
+    expect(bookingIn(after, 'AIRBNB', 'HM1').guest.phone!.value).toBe('+1 555 0100');
+  });
+
+  it('a null phone never erases one', () => {
+    const { decision } = when(withPmsPhone(), guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { phone: null } }));
+    expect(decision).toMatchObject({ outcome: 'ignored', reason: 'no_change' });
+  });
+
+  it('some fields taken and some kept is a merge, logged', () => {
+    const { decision } = when(withPmsPhone(), guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { phone: { value: '+1', updatedAt: T0 - 1 }, email: { value: 'x@example.org', updatedAt: T0 } } }));
+    expect(decision.outcome).toBe('applied');
+    expect(decision.conflicts).toMatchObject([{ resolution: 'MERGED' }]);
+  });
+});
+
+describe('5.1 price (new booking): the channel price is accepted and a difference logged', () => {
+  it.each([
+    [100_500, null],
+    [101_000, null],
+    [101_001, 'PRICE_DISCREPANCY'],
+    [94_000, 'PRICE_DISCREPANCY'],
+  ] as const)('channel %i vs PMS quote 100000: %s', (amount, conflict) => {
+    const { decision, after } = when(given([]), airbnb({ price: money(amount), pmsQuote: money(100_000) }));
+    expect(decision.outcome).toBe('applied');
+    expect(bookingIn(after, 'AIRBNB', 'HM1').price).toEqual(money(amount));
+    expect(decision.conflicts.map((c) => c.facts.type)).toEqual(conflict ? [conflict] : []);
+  });
+
+  it('up to 5% on a new booking is logged only; more than 5% on a confirmed one is still accepted but goes to review (5.2.1)', () => {
+    const small = when(given([]), airbnb({ price: money(104_000), pmsQuote: money(100_000) })).decision;
+    expect(assess(small.conflicts[0]!.facts)).toMatchObject({ requiresReview: false, severity: 'MEDIUM' });
+    const large = when(given([]), airbnb({ price: money(120_000), pmsQuote: money(100_000) })).decision;
+    expect(large.outcome).toBe('applied');
+    expect(large.conflicts[0]!.resolution).toBe('ACCEPTED_INCOMING');
+    expect(assess(large.conflicts[0]!.facts)).toMatchObject({ requiresReview: true, severity: 'HIGH' });
+  });
+
+  it('a direct booking is priced by the PMS: nothing to compare', () => {
+    expect(when(given([]), direct({ price: money(1), pmsQuote: money(100_000) })).decision.conflicts).toEqual([]);
+  });
+});
+
+describe('5.1 price (existing): any difference beyond 1% is flagged for review, the ledger keeps its price', () => {
+  it.each([
+    ['AIRBNB', 'the channel'],
+    ['PMS', 'the PMS'],
+  ] as const)('reported by %s (%s)', (source, _who) => {
+    const state = given([airbnb({ price: money(100_000) })]);
+    const { decision, after } = when(state, price({ source, bookingSource: 'AIRBNB', ref: 'HM1', version: 2, price: money(90_000) }));
+    expect(decision).toMatchObject({ outcome: 'rejected', reason: 'price_flagged_for_review' });
+    expect(assess(decision.conflicts[0]!.facts)).toMatchObject({ requiresReview: true });
+    expect(bookingIn(after, 'AIRBNB', 'HM1').price).toEqual(money(100_000));
+  });
+
+  it('within 1% is no change', () => {
+    expect(when(given([airbnb({ price: money(100_000) })]), price({ source: 'AIRBNB', ref: 'HM1', version: 2, price: money(100_900) })).decision.reason).toBe('no_change');
+  });
+
+  it("a direct booking's price is the PMS's to change", () => {
+    const { decision, after } = when(given([direct({ price: money(50_000) })]), price({ source: 'PMS', ref: 'D1', version: 2, price: money(55_000) }));
+    expect(decision.outcome).toBe('applied');
+    expect(bookingIn(after, 'PMS', 'D1').price).toEqual(money(55_000));
+  });
+
+  it('a booking without a price takes the first one reported', () => {
+    expect(when(given([airbnb()]), price({ source: 'AIRBNB', ref: 'HM1', version: 2, price: money(1) })).decision.outcome).toBe('applied');
+  });
+});
+
+describe('5.1 date change, channel: accepted if the new nights are free (not counting itself), else rejected for review', () => {
+  it('moving onto nights it already holds plus free ones is accepted; only the difference is pushed', () => {
+    const { decision, after } = when(given([airbnb()]), modify({ source: 'AIRBNB', ref: 'HM1', version: 2, dates: '2026-12-22..2026-12-27' }));
+    expect(decision.pushes).toEqual([
+      { dates: nights('2026-12-25..2026-12-27'), available: false, reason: 'DATE_CHANGE', exceptChannel: 'AIRBNB' },
+      { dates: nights('2026-12-20..2026-12-22'), available: true, reason: 'DATE_CHANGE', exceptChannel: 'AIRBNB' },
+    ]);
+    expect(bookingIn(after, 'AIRBNB', 'HM1').dates).toEqual(nights('2026-12-22..2026-12-27'));
+  });
+
+  it('onto held nights it is rejected, the booking keeps its dates, and a human must look (5.2)', () => {
+    const state = given([airbnb(), block({ dates: '2026-12-27..2026-12-29' })]);
+    const { decision, after } = when(state, modify({ source: 'AIRBNB', ref: 'HM1', version: 2, dates: '2026-12-26..2026-12-28' }));
+    expect(decision.conflicts[0]!.facts).toMatchObject({ type: 'DATE_MODIFICATION', requestedBy: 'channel', heldBy: [key('PMS', 'B1')] });
+    expect(assess(decision.conflicts[0]!.facts)).toMatchObject({ requiresReview: true, severity: 'HIGH' });
+    expect(bookingIn(after, 'AIRBNB', 'HM1').dates).toEqual(nights('2026-12-20..2026-12-25'));
+  });
+
+  it("another channel cannot move this channel's booking", () => {
+    expect(when(given([airbnb()]), modify({ source: 'VRBO', bookingSource: 'AIRBNB', ref: 'HM1', dates: '2026-12-21..2026-12-26' })).decision.reason).toBe('not_booking_source');
+  });
+
+  it.each([
+    ['cancelled', 'CANCELLED', 'cancellation_is_final'],
+  ] as const)('a %s booking does not move', (_, s, reason) => {
+    const state = given([airbnb(), status({ source: 'AIRBNB', ref: 'HM1', version: 2, status: s })]);
+    expect(when(state, modify({ source: 'AIRBNB', ref: 'HM1', version: 3, dates: '2026-12-01..2026-12-03' })).decision.reason).toBe(reason);
+  });
+
+  it('a rejected booking does not move', () => {
+    const state = given([airbnb(), create({ source: 'VRBO', ref: 'V1' })]);
+    expect(when(state, modify({ source: 'VRBO', ref: 'V1', version: 2, dates: '2026-12-01..2026-12-03' })).decision.reason).toBe('booking_was_rejected');
+  });
+
+  it('the same dates are no change', () => {
+    expect(when(given([airbnb()]), modify({ source: 'AIRBNB', ref: 'HM1', version: 2, dates: '2026-12-20..2026-12-25' })).decision.reason).toBe('no_change');
+  });
+});
+
+describe("5.1 date change, PMS: the PMS wins over the channel's dates and is synced to every channel", () => {
+  it("moves an Airbnb booking, pushes to all channels and tells Airbnb", () => {
+    const { decision } = when(given([airbnb()]), modify({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', dates: '2026-12-18..2026-12-23' }));
+    expect(decision.pushes.every((p) => p.exceptChannel === null)).toBe(true);
+    expect(decision.notices).toEqual([{ channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), change: 'dates' }]);
+  });
+
+  it('but never onto held nights: refused at once, no review (the PMS user sees the refusal)', () => {
+    const state = given([airbnb(), create({ source: 'VRBO', ref: 'V1', dates: '2026-12-26..2026-12-28' })]);
+    const { decision } = when(state, modify({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', dates: '2026-12-20..2026-12-27' }));
+    expect(decision.conflicts[0]).toMatchObject({ rule: '5.1 date change, PMS' });
+    expect(assess(decision.conflicts[0]!.facts).requiresReview).toBe(false);
+  });
+});
+
+describe('5.1 availability: the ledger (PMS) wins and is pushed to the channel', () => {
+  it("a channel's calendar that differs is corrected to the ledger's", () => {
+    const state = given([airbnb({ dates: '2026-12-20..2026-12-22' })]);
+    const calendar = new Map([
+      ['2026-12-20', { available: true, price: null, minStay: null }],
+      ['2026-12-22', { available: false, price: null, minStay: null }],
+    ] as const);
+    const report = detectDrift({ state, channel: 'VRBO', from: nights('2026-12-20..2026-12-21').checkIn, days: 5, channelCalendar: calendar as never });
+    expect(report.corrections).toEqual([
+      { dates: nights('2026-12-20..2026-12-21'), available: false, nightlyPrice: null, minStay: null },
+      { dates: nights('2026-12-22..2026-12-23'), available: true, nightlyPrice: null, minStay: null },
+    ]);
+    expect(report.conflicts[0]).toMatchObject({ rule: '5.1 availability', resolution: 'CORRECTED_CHANNEL' });
+  });
+});
+
