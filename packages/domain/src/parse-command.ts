@@ -64,14 +64,16 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
       const stay = dates();
       const status = need(record.status, 'status');
       if (status !== null && status !== 'PENDING' && status !== 'CONFIRMED') problems.push(`status: a new booking is PENDING or CONFIRMED, not ${status}`);
+      const price = money(record.price, 'price');
+      const pmsQuote = money(record.pms_quote, 'pms_quote');
       if (stay && (status === 'PENDING' || status === 'CONFIRMED')) {
         command = {
           ...base,
           type: 'create_booking',
           status,
           dates: stay,
-          price: money(record.price, 'price'),
-          pmsQuote: money(record.pms_quote, 'pms_quote'),
+          price,
+          pmsQuote,
           ratePlan: record.rate_plan,
           guest: record.guest ? guestUpdate(record.guest, record.occurred_at) : null,
         };

@@ -1,0 +1,73 @@
+import { detectDrift, MAX_WINDOW_DAYS, type ChannelNightView } from '../src/drift';
+import { assess } from '../src/escalation';
+import { addDays, type LocalDate } from '../src/stay-dates';
+import { block, create, given, money, nights } from './builders';
+
+const START = '2026-12-01' as LocalDate;
+const open: ChannelNightView = { available: true, price: null, minStay: null };
+const closed: ChannelNightView = { available: false, price: null, minStay: null };
+const calendar = (days: number, view: (night: LocalDate, i: number) => ChannelNightView) =>
+  new Map(Array.from({ length: days }, (_, i) => [addDays(START, i), view(addDays(START, i), i)] as const));
+
+describe('availability drift over a window', () => {
+  const state = given([create({ source: 'AIRBNB', ref: 'HM1', dates: '2026-12-05..2026-12-08' }), block({ dates: '2026-12-20..2026-12-22' })]);
+
+  it('a channel that matches the ledger has no drift', () => {
+    const report = detectDrift({ state, channel: 'VRBO', from: START, channelCalendar: calendar(90, (n) => (n >= '2026-12-05' && n < '2026-12-08') || (n >= '2026-12-20' && n < '2026-12-22') ? closed : open) });
+    expect(report).toMatchObject({ driftNights: 0, compared: 90, unreported: 0, mismatches: [], corrections: [], conflicts: [] });
+    expect(report.window).toEqual(nights('2026-12-01..2027-03-01'));
+  });
+
+  it('open while booked is critical; closed while free is lost revenue; each run becomes one correction', () => {
+    const report = detectDrift({ state, channel: 'VRBO', from: START, channelCalendar: calendar(90, (n) => (n >= '2026-12-10' && n < '2026-12-13' ? closed : open)) });
+    expect(report.ranges).toEqual([
+      { dates: nights('2026-12-05..2026-12-08'), kinds: ['open_while_booked'] },
+      { dates: nights('2026-12-10..2026-12-13'), kinds: ['closed_while_free'] },
+      { dates: nights('2026-12-20..2026-12-22'), kinds: ['open_while_booked'] },
+    ]);
+    expect(report.corrections.map((c) => [c.dates.checkIn, c.dates.checkOut, c.available])).toEqual([
+      ['2026-12-05', '2026-12-08', false],
+      ['2026-12-10', '2026-12-13', true],
+      ['2026-12-20', '2026-12-22', false],
+    ]);
+    expect(report).toMatchObject({ driftNights: 8, openWhileBooked: 5 });
+    expect(assess(report.conflicts[0]!.facts)).toMatchObject({ severity: 'CRITICAL', requiresReview: false });
+  });
+
+  it('more than 10 drifting nights in the window escalates (5.2.4)', () => {
+    const report = detectDrift({ state: given([]), channel: 'EXPEDIA', from: START, channelCalendar: calendar(90, (_, i) => (i < 11 ? closed : open)) });
+    expect(report.driftNights).toBe(11);
+    expect(report.corrections).toHaveLength(1);
+    expect(assess(report.conflicts[0]!.facts)).toMatchObject({ requiresReview: true, severity: 'HIGH' });
+  });
+
+  it('nights the channel did not report are not drift, only counted', () => {
+    const report = detectDrift({ state, channel: 'VRBO', from: START, days: 30, channelCalendar: new Map() });
+    expect(report).toMatchObject({ compared: 0, unreported: 30, driftNights: 0 });
+  });
+
+  it('a restriction other than the PMS minimum stay is a mismatch, pushed with the PMS value', () => {
+    const pmsRates = new Map([[START, { price: null, minStay: 3 }]]);
+    const report = detectDrift({ state: given([]), channel: 'AIRBNB', from: START, days: 1, channelCalendar: calendar(1, () => ({ ...open, minStay: 1 })), pmsRates });
+    expect(report.mismatches).toEqual([{ night: START, kinds: ['restriction_mismatch'] }]);
+    expect(report.corrections).toEqual([{ dates: nights('2026-12-01..2026-12-02'), available: true, nightlyPrice: null, minStay: 3 }]);
+  });
+
+  it('a channel price in another currency, or none at all, differs from the PMS rate', () => {
+    const pmsRates = new Map([0, 1].map((i) => [addDays(START, i), { price: money(10_000), minStay: null }]));
+    const channelCalendar = calendar(2, (_, i) => ({ ...open, price: i === 0 ? money(10_000, 'USD') : null }));
+    const report = detectDrift({ state: given([]), channel: 'AIRBNB', from: START, days: 2, channelCalendar, pmsRates });
+    expect(report.priceDriftNights).toBe(2);
+    expect(report.corrections).toHaveLength(1);
+  });
+
+  it.each([0, -1, 1.5, MAX_WINDOW_DAYS + 1])('refuses a window of %s days', (days) => {
+    expect(() => detectDrift({ state, channel: 'VRBO', from: START, days, channelCalendar: new Map() })).toThrow(RangeError);
+  });
+
+  it('takes a window of a full year (Booking.com expects 12 months)', () => {
+    const report = detectDrift({ state, channel: 'BOOKING_COM', from: START, days: MAX_WINDOW_DAYS, channelCalendar: calendar(MAX_WINDOW_DAYS, () => closed) });
+    expect(report.compared).toBe(365);
+    expect(report.driftNights).toBe(365 - 5);
+  });
+});

@@ -1,0 +1,79 @@
+import { samples, type BookingCommand } from '@cm/schemas';
+import { isInvalid, parseCommand, type InvalidCommand } from '../src/parse-command';
+import { nights } from './builders';
+
+const at = Date.UTC(2026, 10, 25);
+const record = (over: Partial<BookingCommand> = {}): BookingCommand => ({ ...samples['booking.commands']({ id: 'x', propertyId: 'p1', at }), ...over });
+const problems = (over: Partial<BookingCommand>) => (parseCommand(record(over)) as InvalidCommand).problems;
+
+describe('booking.commands records to typed commands', () => {
+  it('a create becomes a create_booking with local dates and money', () => {
+    const parsed = parseCommand(record({ guest: { name: ' Zoë ', name_updated_at: null, email: null, email_updated_at: null, phone: '+44 20', phone_updated_at: at - 5 } }));
+    expect(parsed).toMatchObject({
+      type: 'create_booking',
+      commandId: 'cmd-x',
+      propertyId: 'p1',
+      source: 'BOOKING_COM',
+      bookingSource: 'BOOKING_COM',
+      ref: 'BDC-x',
+      dates: nights('2026-12-22..2026-12-27'),
+      price: { amountMinor: 98_000, currency: 'EUR' },
+      pmsQuote: { amountMinor: 100_000, currency: 'EUR' },
+      ratePlan: 'nonref',
+      guest: { name: { value: 'Zoë', updatedAt: at }, email: null, phone: { value: '+44 20', updatedAt: at - 5 } },
+    });
+    expect(isInvalid(parsed)).toBe(false);
+  });
+
+  it.each<[string, Partial<BookingCommand>, RegExp]>([
+    ['check_out before check_in', { check_in: 20_450, check_out: 20_440 }, /check_in\/check_out: check_out_not_after_check_in/],
+    ['the same day in and out', { check_in: 20_450, check_out: 20_450 }, /check_out_not_after_check_in/],
+    ['a stay over a year long', { check_in: 20_000, check_out: 20_400 }, /longer than 365 nights/],
+    ['no check_in', { check_in: null }, /check_in: required for CREATE_BOOKING/],
+    ['an unknown currency', { price: { amount_minor: 1, currency: 'ABC' } }, /price: unknown_currency/],
+    ['a negative price', { price: { amount_minor: -5, currency: 'EUR' } }, /price: amount_negative/],
+    ['a new booking already cancelled', { status: 'CANCELLED' }, /status: a new booking is PENDING or CONFIRMED/],
+    ['no status', { status: null }, /status: required/],
+    ['an empty command id', { command_id: '' }, /command_id: empty/],
+    ['an empty property', { property_id: '' }, /property_id: empty/],
+    ['an empty reference', { booking_ref: '' }, /booking_ref: empty/],
+    ['a negative source version', { source_version: -1 }, /source_version/],
+    ['a create for another source', { booking_source: 'AIRBNB' }, /booking_source: CREATE_BOOKING is only for the source's own bookings/],
+  ])('refuses %s', (_, over, problem) => {
+    expect(problems(over).join('\n')).toMatch(problem);
+  });
+
+  it('lists every problem at once', () => {
+    expect(problems({ command_id: '', check_in: null, price: { amount_minor: 1.5, currency: 'EUR' } })).toHaveLength(3);
+  });
+
+  it.each<[BookingCommand['command_type'], Partial<BookingCommand>, string]>([
+    ['MODIFY_DATES', {}, 'modify_dates'],
+    ['CHANGE_STATUS', { status: 'CANCELLED' }, 'change_status'],
+    ['BLOCK_NIGHTS', { source: 'PMS', reason: 'painting' }, 'block_nights'],
+    ['BLOCK_NIGHTS', { source: 'PMS', reason: null }, 'block_nights'],
+    ['UNBLOCK_NIGHTS', { source: 'PMS' }, 'unblock_nights'],
+    ['UPDATE_GUEST', { guest: { name: null, name_updated_at: null, email: 'a@b.c', email_updated_at: 1, phone: '  ', phone_updated_at: null } }, 'update_guest'],
+    ['REPORT_PRICE', {}, 'report_price'],
+    ['FLAG_DISPUTE', { reason: 'damage' }, 'flag_dispute'],
+    ['FLAG_DISPUTE', { reason: null }, 'flag_dispute'],
+  ])('%s becomes %s', (command_type, over, type) => {
+    expect(parseCommand(record({ command_type, ...over }))).toMatchObject({ type });
+  });
+
+  it.each<[BookingCommand['command_type'], Partial<BookingCommand>, RegExp]>([
+    ['BLOCK_NIGHTS', {}, /only the PMS blocks nights/],
+    ['UNBLOCK_NIGHTS', {}, /only the PMS unblocks nights/],
+    ['FLAG_DISPUTE', { source: 'PMS' }, /disputes are flagged by channels/],
+    ['UPDATE_GUEST', { guest: null }, /guest: required/],
+    ['REPORT_PRICE', { price: null }, /price: required/],
+    ['CHANGE_STATUS', { status: null }, /status: required/],
+    ['MODIFY_DATES', { check_out: null }, /check_out: required/],
+  ])('refuses a %s without what it needs', (command_type, over, problem) => {
+    expect(problems({ command_type, ...over }).join('\n')).toMatch(problem);
+  });
+
+  it('a PMS change to a channel booking names the booking source', () => {
+    expect(parseCommand(record({ command_type: 'CHANGE_STATUS', source: 'PMS', booking_source: 'AIRBNB', status: 'CANCELLED' }))).toMatchObject({ source: 'PMS', bookingSource: 'AIRBNB' });
+  });
+});

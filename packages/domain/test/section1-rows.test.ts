@@ -1,0 +1,147 @@
+import { assess } from '../src/escalation';
+import { detectDrift } from '../src/drift';
+import type { ConversionRate, CurrencyCode } from '../src/money';
+import type { LocalDate } from '../src/stay-dates';
+import { block, bookingIn, create, given, key, modify, money, nights, price, status, unblock, when } from './builders';
+
+/** The rows of seed section 1 that 5.1 has no sketch for, as we decided them (docs/conflict-rules.md). */
+
+describe('1.2 block overlap: a block never takes nights a stay holds', () => {
+  it('a block over a guest booking is refused, naming the booking; the booking stands', () => {
+    const state = given([create({ source: 'AIRBNB', ref: 'HM1' })]);
+    const { decision, after } = when(state, block({ dates: '2026-12-24..2026-12-28' }));
+    expect(decision).toMatchObject({ outcome: 'rejected', reason: 'nights_unavailable', event: { heldBy: [key('AIRBNB', 'HM1')] } });
+    expect(decision.conflicts[0]).toMatchObject({ facts: { type: 'BLOCK_OVERLAP', overlapsBooking: true }, rule: '1.2 block overlap' });
+    expect(after.stays.has(key('PMS', 'B1'))).toBe(false);
+    expect(bookingIn(after, 'AIRBNB', 'HM1').status).toBe('CONFIRMED');
+  });
+
+  it('a block over another block is refused as adding nothing', () => {
+    const state = given([block({ ref: 'B0', dates: '2026-12-01..2026-12-10' })]);
+    const { decision } = when(state, block({ ref: 'B1', dates: '2026-12-05..2026-12-06' }));
+    expect(decision.conflicts[0]!.facts).toMatchObject({ overlapsBooking: false });
+    expect(assess(decision.conflicts[0]!.facts).severity).toBe('LOW');
+  });
+
+  it('a block on free nights closes them on every channel; unblocking opens them', () => {
+    const blocked = when(given([]), block({ dates: '2026-12-01..2026-12-03' }));
+    expect(blocked.decision.pushes).toEqual([{ dates: nights('2026-12-01..2026-12-03'), available: false, reason: 'BLOCK', exceptChannel: null }]);
+    const unblocked = when(blocked.after, unblock({ version: 2 }));
+    expect(unblocked.decision.pushes).toEqual([{ dates: nights('2026-12-01..2026-12-03'), available: true, reason: 'UNBLOCK', exceptChannel: null }]);
+    expect(when(unblocked.after, create({ source: 'VRBO', ref: 'V1', dates: '2026-12-01..2026-12-02' })).decision.outcome).toBe('applied');
+  });
+
+  it('an unblocked block can be blocked again with a newer version', () => {
+    const state = given([block({ dates: '2026-12-01..2026-12-03' }), unblock({ version: 2 })]);
+    expect(when(state, block({ version: 3, dates: '2026-12-02..2026-12-04' })).decision.outcome).toBe('applied');
+  });
+
+  it.each([
+    ['blocking a booking key', () => given([create({ source: 'PMS', ref: 'B1' })]), () => block({ version: 2, dates: '2027-01-01..2027-01-02' }), 'booking_already_exists'],
+    ['blocking an active block again', () => given([block({ dates: '2026-12-01..2026-12-03' })]), () => block({ version: 2, dates: '2027-01-01..2027-01-02' }), 'booking_already_exists'],
+    ['unblocking an unknown block', () => given([]), () => unblock(), 'unknown_booking'],
+    ['unblocking twice', () => given([block({ dates: '2026-12-01..2026-12-03' }), unblock({ version: 2 })]), () => unblock({ version: 3 }), 'no_change'],
+  ] as const)('%s is ignored: %s', (_, state, command, reason) => {
+    expect(when(state(), command()).decision).toMatchObject({ outcome: 'ignored', reason });
+  });
+
+  it('only the PMS blocks and unblocks', () => {
+    expect(when(given([]), block({ source: 'AIRBNB', bookingSource: 'PMS', dates: '2026-12-01..2026-12-03' })).decision.reason).toBe('not_booking_source');
+    const state = given([block({ dates: '2026-12-01..2026-12-03' })]);
+    expect(when(state, unblock({ source: 'VRBO', bookingSource: 'PMS' })).decision.reason).toBe('not_booking_source');
+  });
+});
+
+describe('1.2 stale data: a change older than the ledger has seen from its source is ignored with a named reason', () => {
+  it('an older version is stale and counted; the same version is a duplicate and silent', () => {
+    const state = given([create({ source: 'AIRBNB', ref: 'HM1' }), modify({ source: 'AIRBNB', ref: 'HM1', version: 5, dates: '2026-12-21..2026-12-26' })]);
+    const stale = when(state, modify({ source: 'AIRBNB', ref: 'HM1', version: 4, dates: '2026-12-01..2026-12-02' }));
+    expect(stale.decision).toMatchObject({ outcome: 'ignored', reason: 'stale_version', version: state.version });
+    expect(stale.decision.conflicts[0]).toMatchObject({ facts: { type: 'STALE_DATA', incomingVersion: 4, ledgerVersion: 5 }, resolution: 'IGNORED_STALE' });
+    expect(stale.after).toBe(state);
+    const duplicate = when(state, modify({ source: 'AIRBNB', ref: 'HM1', version: 5, dates: '2026-12-21..2026-12-26' }));
+    expect(duplicate.decision).toMatchObject({ outcome: 'ignored', reason: 'duplicate_command', conflicts: [] });
+  });
+
+  it('versions are per source: the PMS and the channel each count their own', () => {
+    const state = given([create({ source: 'AIRBNB', ref: 'HM1', version: 9 })]);
+    expect(when(state, status({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', version: 1, status: 'CANCELLED' })).decision.outcome).toBe('applied');
+  });
+
+  it('a rejected change still counts as seen, so its retry is a duplicate', () => {
+    const state = given([create({ source: 'AIRBNB', ref: 'HM1' }), create({ source: 'VRBO', ref: 'V1', dates: '2026-12-26..2026-12-28' })]);
+    const first = when(state, modify({ source: 'AIRBNB', ref: 'HM1', version: 2, dates: '2026-12-24..2026-12-27' }));
+    expect(first.decision.outcome).toBe('rejected');
+    expect(when(first.after, modify({ source: 'AIRBNB', ref: 'HM1', version: 2, dates: '2026-12-24..2026-12-27' })).decision.reason).toBe('duplicate_command');
+  });
+});
+
+describe('1.3 currency mismatch: its own conflict, compared only with an explicit rate', () => {
+  const eur = 'EUR' as CurrencyCode;
+  const usd = 'USD' as CurrencyCode;
+  const usdToEur: ConversionRate = { from: usd, to: eur, numerator: 9, denominator: 10 };
+  const rates = (from: CurrencyCode, to: CurrencyCode) => (from === usd && to === eur ? usdToEur : undefined);
+
+  it('without a rate: not compared, flagged for a human', () => {
+    const state = given([create({ source: 'AIRBNB', ref: 'HM1', price: money(100_000, 'EUR') })]);
+    const { decision } = when(state, price({ source: 'AIRBNB', ref: 'HM1', version: 2, price: money(111_111, 'USD') }));
+    expect(decision.conflicts.map((c) => c.facts.type)).toEqual(['CURRENCY_MISMATCH']);
+    expect(decision).toMatchObject({ outcome: 'rejected', reason: 'price_flagged_for_review' });
+    expect(assess(decision.conflicts[0]!.facts)).toMatchObject({ requiresReview: true, severity: 'HIGH' });
+  });
+
+  it('with a rate: converted and compared; equal after conversion is only logged', () => {
+    const state = given([create({ source: 'AIRBNB', ref: 'HM1', price: money(90_000, 'EUR') })]);
+    const { decision } = when(state, price({ source: 'AIRBNB', ref: 'HM1', version: 2, price: money(100_000, 'USD') }), { rates });
+    expect(decision).toMatchObject({ outcome: 'ignored', reason: 'no_change' });
+    expect(decision.conflicts).toMatchObject([{ facts: { type: 'CURRENCY_MISMATCH', rateGiven: true }, resolution: 'KEPT_LEDGER' }]);
+  });
+
+  it('with a rate: a real difference after conversion is a price discrepancy as well', () => {
+    const state = given([create({ source: 'AIRBNB', ref: 'HM1', price: money(90_000, 'EUR') })]);
+    const { decision } = when(state, price({ source: 'AIRBNB', ref: 'HM1', version: 2, price: money(120_000, 'USD') }), { rates });
+    expect(decision.conflicts.map((c) => c.facts.type)).toEqual(['CURRENCY_MISMATCH', 'PRICE_DISCREPANCY']);
+  });
+
+  it('on a new channel booking without a rate: accepted (the guest paid), and flagged', () => {
+    const { decision } = when(given([]), create({ source: 'BOOKING_COM', ref: 'X', price: money(100_000, 'USD'), pmsQuote: money(90_000, 'EUR') }));
+    expect(decision.outcome).toBe('applied');
+    expect(decision.conflicts).toMatchObject([{ facts: { type: 'CURRENCY_MISMATCH', rateGiven: false }, resolution: 'ACCEPTED_INCOMING' }]);
+  });
+
+  it('on a new channel booking with a rate: converted before comparing', () => {
+    const { decision } = when(given([]), create({ source: 'BOOKING_COM', ref: 'X', price: money(100_000, 'USD'), pmsQuote: money(90_000, 'EUR') }), { rates });
+    expect(decision.conflicts.map((c) => [c.facts.type, c.resolution])).toEqual([['CURRENCY_MISMATCH', 'ACCEPTED_INCOMING']]);
+  });
+});
+
+describe('1.3 rate plan conflict: a different plan on an existing booking is flagged; the ledger keeps its plan', () => {
+  it('flagged for review even when the price agrees', () => {
+    const state = given([create({ source: 'VRBO', ref: 'V1', price: money(50_000), ratePlan: 'flexible' })]);
+    const { decision, after } = when(state, price({ source: 'VRBO', ref: 'V1', version: 2, price: money(50_000), ratePlan: 'non-refundable' }));
+    expect(decision).toMatchObject({ outcome: 'rejected', reason: 'price_flagged_for_review' });
+    expect(decision.conflicts).toMatchObject([{ facts: { type: 'RATE_PLAN', ledgerPlan: 'flexible', incomingPlan: 'non-refundable' }, rule: '1.3 rate plan conflict' }]);
+    expect(bookingIn(after, 'VRBO', 'V1').ratePlan).toBe('flexible');
+  });
+
+  it("a new booking's plan is the channel's", () => {
+    const { after } = when(given([]), create({ source: 'VRBO', ref: 'V1', ratePlan: 'non-refundable' }));
+    expect(bookingIn(after, 'VRBO', 'V1').ratePlan).toBe('non-refundable');
+  });
+});
+
+describe('1.3 price drift: nightly rates and restrictions on a channel that differ from the PMS are corrected', () => {
+  it('free nights priced otherwise are pushed at the PMS rate, grouped into runs; booked nights are not priced', () => {
+    const state = given([create({ source: 'AIRBNB', ref: 'HM1', dates: '2026-12-03..2026-12-04' })]);
+    const day = (n: number) => `2026-12-0${n}` as LocalDate;
+    const calendar = new Map([1, 2, 3, 4].map((n) => [day(n), { available: n !== 3, price: money(n === 4 ? 10_000 : 12_000), minStay: null }]));
+    const pmsRates = new Map([1, 2, 3, 4].map((n) => [day(n), { price: money(10_000), minStay: null }]));
+    const report = detectDrift({ state, channel: 'AIRBNB', from: day(1), days: 4, channelCalendar: calendar, pmsRates });
+    expect(report.mismatches).toEqual([
+      { night: day(1), kinds: ['price_mismatch'] },
+      { night: day(2), kinds: ['price_mismatch'] },
+    ]);
+    expect(report.corrections).toEqual([{ dates: nights('2026-12-01..2026-12-03'), available: true, nightlyPrice: money(10_000), minStay: null }]);
+    expect(report.conflicts).toMatchObject([{ facts: { type: 'PRICE_DRIFT', nights: 2 }, rule: '1.3 price drift' }]);
+  });
+});
