@@ -32,6 +32,8 @@ export type LedgerEvent =
   | { readonly type: 'booking_price_changed'; readonly key: StayKey; readonly price: Money; readonly ratePlan: string | null; readonly versions: SourceVersions }
   | { readonly type: 'guest_updated'; readonly key: StayKey; readonly guest: GuestRecord; readonly versions: SourceVersions }
   | { readonly type: 'nights_blocked'; readonly block: Block }
+  /** A block refused because stays hold its nights; kept inactive so a replay stays refused. */
+  | { readonly type: 'block_refused'; readonly block: Block; readonly heldBy: readonly StayKey[] }
   | { readonly type: 'nights_unblocked'; readonly key: StayKey; readonly versions: SourceVersions }
   | { readonly type: 'dispute_flagged'; readonly key: StayKey; readonly reason: string; readonly versions: SourceVersions }
   /** The command was refused; the booking's versions record that its source's change was seen. */

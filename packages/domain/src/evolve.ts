@@ -14,6 +14,7 @@ function applyEvent(stays: ReadonlyMap<StayKey, Stay>, event: LedgerEvent): Read
     case 'booking_rejected':
       return withStay(stays, event.booking);
     case 'nights_blocked':
+    case 'block_refused':
       return withStay(stays, event.block);
     case 'booking_dates_changed':
       return updateStay(stays, event.key, (s) => ({ ...s, dates: event.dates, versions: event.versions }));

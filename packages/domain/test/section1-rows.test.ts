@@ -10,9 +10,10 @@ describe('1.2 block overlap: a block never takes nights a stay holds', () => {
   it('a block over a guest booking is refused, naming the booking; the booking stands', () => {
     const state = given([create({ source: 'AIRBNB', ref: 'HM1' })]);
     const { decision, after } = when(state, block({ dates: '2026-12-24..2026-12-28' }));
-    expect(decision).toMatchObject({ outcome: 'rejected', reason: 'nights_unavailable', event: { heldBy: [key('AIRBNB', 'HM1')] } });
+    expect(decision).toMatchObject({ outcome: 'rejected', reason: 'nights_unavailable', event: { type: 'block_refused', heldBy: [key('AIRBNB', 'HM1')] } });
     expect(decision.conflicts[0]).toMatchObject({ facts: { type: 'BLOCK_OVERLAP', overlapsBooking: true }, rule: '1.2 block overlap' });
-    expect(after.stays.has(key('PMS', 'B1'))).toBe(false);
+    expect(after.stays.get(key('PMS', 'B1'))).toMatchObject({ kind: 'block', active: false });
+    expect(decision.pushes).toEqual([]);
     expect(bookingIn(after, 'AIRBNB', 'HM1').status).toBe('CONFIRMED');
   });
 

@@ -3,7 +3,11 @@ import type { RaisedConflict } from '../conflicts';
 import type { AvailabilityPush, ChannelNotice, Decision, IgnoreReason, LedgerEvent, RejectReason } from '../decision';
 import type { PropertyState, SourceVersions, Stay, StayKey } from '../property-state';
 
-/** The three ways a command ends. Applied and rejected decisions take the next ledger version. */
+/**
+ * The three ways a command ends. A decision that changes the ledger takes the next version; one
+ * that changes nothing (ignored, or rejected without anything to record) keeps the current one,
+ * so deciding the same command again can never change the ledger.
+ */
 
 export function applied(
   state: PropertyState,
@@ -35,7 +39,7 @@ export function rejected(
   return {
     outcome: 'rejected',
     reason,
-    version: state.version + 1,
+    version: versions ? state.version + 1 : state.version,
     source: command.source,
     event: { type: 'command_rejected', key, reason, heldBy, versions },
     pushes: [],
