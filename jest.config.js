@@ -9,5 +9,9 @@ module.exports = {
     '^@cm/([^/]+)/(.+)$': '<rootDir>/packages/$1/src/$2',
   },
   testTimeout: 120_000,
+  // The domain is pure and must be exhaustively tested; scripts/test turns coverage on for full runs.
+  collectCoverageFrom: ['<rootDir>/packages/domain/src/**/*.ts', '!**/*.test.ts', '!**/index.ts'],
+  coverageReporters: ['text-summary', 'text'],
+  coverageThreshold: { './packages/domain/src/': { branches: 95, lines: 95 } },
   maxWorkers: 2,
 };

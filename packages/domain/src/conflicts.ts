@@ -1,4 +1,4 @@
-import type { BookingStatus, Channel, ConflictType, Resolution, Severity, Source } from '@cm/schemas';
+import type { BookingStatus, Channel, Resolution, Severity, Source } from '@cm/schemas';
 import type { GuestField } from './guest';
 import type { BasisPoints, CurrencyCode } from './money';
 import type { StayKey } from './property-state';
@@ -41,10 +41,6 @@ export type ConflictFacts =
   | { readonly type: 'PRICE_DRIFT'; readonly channel: Channel; readonly nights: number }
   | { readonly type: 'SYNC_FAILED'; readonly channel: Channel; readonly consecutiveFailures: number }
   | { readonly type: 'GUEST_DISPUTE'; readonly channel: Channel; readonly key: StayKey; readonly reason: string };
-
-/** Every conflict type has a shape of facts, and every shape is a conflict type of the schema. */
-type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-export const FACTS_COVER_EVERY_CONFLICT_TYPE: Exact<ConflictFacts['type'], ConflictType> = true;
 
 /** A conflict as a rule raised it: what happened and what the rule did. */
 export interface RaisedConflict {

@@ -32,6 +32,7 @@ function applyEvent(stays: ReadonlyMap<StayKey, Stay>, event: LedgerEvent): Read
       return event.versions ? updateStay(stays, event.key, (s) => ({ ...s, versions: event.versions! })) : stays;
     case 'command_ignored':
       return stays;
+    /* istanbul ignore next -- unreachable: the never check makes a missing case a compile error */
     default:
       return assertNever(event);
   }

@@ -61,11 +61,13 @@ function takesOffered(field: GuestField, existing: FieldValue | null, offeredAt:
       return source === 'PMS' || (existing.source === source && offeredAt > existing.updatedAt);
     case 'phone':
       return offeredAt > existing.updatedAt;
+    /* istanbul ignore next -- unreachable: the never check makes a missing case a compile error */
     default:
       return assertNever(field);
   }
 }
 
+/* istanbul ignore next -- only reachable through a type error */
 export function assertNever(value: never): never {
   throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }

@@ -116,6 +116,7 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
       if (record.source === 'PMS') problems.push('source: disputes are flagged by channels');
       command = { ...base, type: 'flag_dispute', reason: record.reason ?? '' };
       break;
+    /* istanbul ignore next -- unreachable: the never check makes a missing case a compile error */
     default:
       return assertNever(record.command_type);
   }

@@ -1,4 +1,4 @@
-import { nightCount, parseLocalDate, parseStayDates, sharesANight, type StayDates } from './stay-dates';
+import { addDays, formatStay, fromEpochDay, nightCount, nightsOf, parseLocalDate, parseStayDates, sharesANight, subtractNights, toEpochDay, type LocalDate, type StayDates } from './stay-dates';
 
 const stay = (checkIn: string, checkOut: string): StayDates => {
   const parsed = parseStayDates(checkIn, checkOut);
@@ -39,5 +39,31 @@ describe('stay dates are half-open [check_in, check_out)', () => {
   it('accepts Feb 29 only in a leap year', () => {
     expect(parseLocalDate('2028-02-29')).toBe('2028-02-29');
     expect(parseLocalDate('2027-02-29')).toBe('not_a_calendar_day');
+  });
+});
+
+describe('date arithmetic', () => {
+  it('Avro epoch days and local dates convert both ways', () => {
+    expect(fromEpochDay(0)).toBe('1970-01-01');
+    expect(toEpochDay(fromEpochDay(20_447))).toBe(20_447);
+    expect(fromEpochDay(20_447)).toBe('2025-12-25');
+  });
+
+  it('addDays crosses months, years and leap days', () => {
+    expect(addDays('2028-02-28' as LocalDate, 1)).toBe('2028-02-29');
+    expect(addDays('2026-12-31' as LocalDate, 1)).toBe('2027-01-01');
+    expect(addDays('2026-03-01' as LocalDate, -1)).toBe('2026-02-28');
+  });
+
+  it('nightsOf lists the nights, not the departure day', () => {
+    expect(nightsOf(stay('2026-12-30', '2027-01-02'))).toEqual(['2026-12-30', '2026-12-31', '2027-01-01']);
+  });
+
+  it('subtractNights leaves the nights of one stay that another does not cover', () => {
+    const base = stay('2026-12-20', '2026-12-25');
+    expect(subtractNights(base, stay('2026-12-22', '2026-12-23'))).toEqual([stay('2026-12-20', '2026-12-22'), stay('2026-12-23', '2026-12-25')]);
+    expect(subtractNights(base, stay('2026-12-25', '2026-12-30'))).toEqual([base]);
+    expect(subtractNights(base, stay('2026-12-01', '2026-12-31'))).toEqual([]);
+    expect(formatStay(base)).toBe('2026-12-20..2026-12-25');
   });
 });

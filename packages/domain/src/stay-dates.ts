@@ -80,18 +80,6 @@ export function subtractNights(from: StayDates, minus: StayDates): StayDates[] {
   return ranges;
 }
 
-/** Groups nights (any order, duplicates allowed) into consecutive half-open ranges. */
-export function rangesOfNights(nights: readonly LocalDate[]): StayDates[] {
-  const sorted = [...new Set(nights)].sort();
-  const ranges: StayDates[] = [];
-  for (const night of sorted) {
-    const last = ranges[ranges.length - 1];
-    if (last && last.checkOut === night) ranges[ranges.length - 1] = { checkIn: last.checkIn, checkOut: addDays(night, 1) };
-    else ranges.push({ checkIn: night, checkOut: addDays(night, 1) });
-  }
-  return ranges;
-}
-
 export function formatStay(stay: StayDates): string {
   return `${stay.checkIn}..${stay.checkOut}`;
 }

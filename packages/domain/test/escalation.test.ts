@@ -1,3 +1,4 @@
+import { ConflictTypeSymbols, type ConflictType } from '@cm/schemas';
 import type { ConflictFacts } from '../src/conflicts';
 import { assess, NO_FAILURES, recordSyncOutcome, type SyncStreak } from '../src/escalation';
 import { key, nights } from './builders';
@@ -71,5 +72,14 @@ describe('the other conflict types', () => {
     expect(a).toMatchObject(expected);
     expect(a.slaMinutes === null).toBe(!a.requiresReview);
     expect(a.route).toBe(!a.requiresReview ? 'log' : a.severity === 'CRITICAL' ? 'page' : 'review');
+  });
+});
+
+describe('the conflict facts and the schema', () => {
+  it('name exactly the conflict types of the Avro enum (checked by the compiler)', () => {
+    type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+    const covered: Exact<ConflictFacts['type'], ConflictType> = true;
+    expect(covered).toBe(true);
+    expect(ConflictTypeSymbols).toHaveLength(14);
   });
 });
