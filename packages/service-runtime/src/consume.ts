@@ -2,7 +2,7 @@ import { topics } from '@cm/schemas';
 import type { BaseConfig } from './config';
 import { DeadLetterWriter } from './dead-letters';
 import { UndecodableRecordError } from './errors';
-import type { IncomingRecord } from './kafka/types';
+import type { IncomingRecord, RecordProducer } from './kafka/types';
 import { recordsConsumedCounter } from './metrics';
 import { AvroSerde } from './schema-registry';
 import type { ServiceContext } from './service';
@@ -13,12 +13,21 @@ export interface DecodedConsumerOptions {
   /** Topics this service writes, so their writer schemas are resolved before it is ready. */
   readonly writes?: readonly string[];
   readonly partitionsConsumedConcurrently?: number;
+  /**
+   * Runs once the producer and serde exist and before any record is handed over: set up what
+   * `handle` needs. What it registers with `onStop` stops after the consumer, before the producer.
+   */
+  prepare?(tools: DecodedConsumer): Promise<void>;
+  /** Called on every group join with the partitions of each topic this member now holds. */
+  onAssignment?(assigned: ReadonlyMap<string, readonly number[]>): void;
   /** Handles one decoded value. Throwing redelivers the record; never throw for a bad record. */
   handle(value: unknown, record: IncomingRecord): Promise<void>;
 }
 
 export interface DecodedConsumer {
   readonly serde: AvroSerde;
+  readonly producer: RecordProducer;
+  readonly deadLetters: DeadLetterWriter;
 }
 
 /**
@@ -33,6 +42,8 @@ export async function consumeDecoded(context: ServiceContext<BaseConfig>, option
   const producer = await context.kafka.producer();
   context.onStop('producer', () => producer.disconnect());
   const deadLetters = new DeadLetterWriter(producer, serde);
+  const tools: DecodedConsumer = { serde, producer, deadLetters };
+  await options.prepare?.(tools);
   const consumed = recordsConsumedCounter(context.metrics);
   const log = context.log.child({ component: 'consumer', groupId: options.groupId });
 
@@ -42,6 +53,7 @@ export async function consumeDecoded(context: ServiceContext<BaseConfig>, option
     ...(options.partitionsConsumedConcurrently ? { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently } : {}),
   });
   context.addReadiness({ name: `consumer:${options.groupId}`, check: () => consumer.isJoined() });
+  if (options.onAssignment) consumer.onAssignment(options.onAssignment);
   await consumer.start(async (record) => {
     let value: unknown;
     try {
@@ -57,5 +69,5 @@ export async function consumeDecoded(context: ServiceContext<BaseConfig>, option
     consumed.inc({ topic: record.topic, outcome: 'processed' });
   });
   context.onStop(`consumer ${options.groupId}`, () => consumer.stop());
-  return { serde };
+  return tools;
 }

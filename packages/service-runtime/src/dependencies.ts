@@ -1,11 +1,11 @@
 import type { BaseConfig } from './config';
-import { createDatabase, databaseAnswers, type Knex } from './postgres';
+import { createDatabase, databaseAnswers, type DatabaseOptions, type Knex } from './postgres';
 import { createRedis, redisAnswers, type Redis } from './redis';
 import type { ServiceContext } from './service';
 
 /** A PostgreSQL pool that readiness checks and shutdown closes. */
-export async function useDatabase(context: ServiceContext<BaseConfig>, url: string): Promise<Knex> {
-  const db = createDatabase(url);
+export async function useDatabase(context: ServiceContext<BaseConfig>, url: string, options: DatabaseOptions = {}): Promise<Knex> {
+  const db = createDatabase(url, options);
   await databaseAnswers(db);
   context.addReadiness({ name: 'postgres', check: () => databaseAnswers(db) });
   context.onStop('postgres', () => db.destroy());

@@ -15,3 +15,4 @@ export * from './consume';
 export * from './kafka/types';
 export { createKafkaClient } from './kafka/kafkajs-client';
 export * from './dependencies';
+export * from './replies';

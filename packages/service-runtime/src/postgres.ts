@@ -1,10 +1,36 @@
 import knex, { type Knex } from 'knex';
+import { types } from 'pg';
 
 export type { Knex };
 
+// Dates stay the calendar dates they are (no time zone shift through JS Date), and 64-bit integers
+// come back as numbers: every one we store (versions, offsets, minor units) is a safe integer.
+const DATE_OID = 1082;
+const INT8_OID = 20;
+types.setTypeParser(DATE_OID, (value: string) => value);
+types.setTypeParser(INT8_OID, (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`bigint ${value} does not fit a safe integer`);
+  return n;
+});
+
+export interface DatabaseOptions {
+  readonly pool?: { min: number; max: number };
+  /**
+   * PostgreSQL ends a session left idle inside a transaction this long (0: never). A process
+   * frozen mid-transaction (GC pause, SIGSTOP) then cannot hold its locks, or commit, forever.
+   */
+  readonly idleInTransactionTimeoutMs?: number;
+}
+
 /** A small pool: each service is one process on a 2-core machine. */
-export function createDatabase(url: string, pool = { min: 0, max: 5 }): Knex {
-  return knex({ client: 'pg', connection: url, pool });
+export function createDatabase(url: string, options: DatabaseOptions = {}): Knex {
+  const idle = options.idleInTransactionTimeoutMs ?? 0;
+  return knex({
+    client: 'pg',
+    connection: idle > 0 ? { connectionString: url, options: `-c idle_in_transaction_session_timeout=${idle}` } : url,
+    pool: options.pool ?? { min: 0, max: 5 },
+  });
 }
 
 export async function databaseAnswers(db: Knex): Promise<boolean> {
@@ -19,13 +45,28 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`refusing to create database with unusual name '${name}'`);
   const admin = new URL(url);
   admin.pathname = '/postgres';
-  const db = createDatabase(admin.toString(), { min: 0, max: 1 });
+  const db = createDatabase(admin.toString(), { pool: { min: 0, max: 1 } });
   try {
     const found = await db.raw('select 1 from pg_database where datname = ?', [name]);
     if (found.rows.length === 0) await db.raw(`create database "${name}"`);
   } catch (error) {
     // Another process may have created it between our check and create.
     if ((error as { code?: string }).code !== '42P04') throw error;
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Drops a database (for tests that made their own), ending its sessions first. */
+export async function dropDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const db = createDatabase(admin.toString(), { pool: { min: 0, max: 1 } });
+  try {
+    await db.raw('select pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()', [name]);
+    await db.raw(`drop database if exists "${name}"`);
   } finally {
     await db.destroy();
   }

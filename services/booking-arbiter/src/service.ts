@@ -1,23 +1,60 @@
-import { topics } from '@cm/schemas';
-import { consumeDecoded, useDatabase, type ServiceDefinition } from '@cm/service-runtime';
+import { noRates } from '@cm/domain';
+import { topics, type BookingCommand } from '@cm/schemas';
+import { consumeDecoded, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { Arbiter } from './arbiter';
 import { arbiterConfig } from './config';
+import { PartitionFences } from './ledger/fences';
+import { pendingMigrations } from './ledger/migrations';
+import { OutboxRelay } from './ledger/outbox';
+import { createArbiterMetrics } from './metrics';
 
 /**
- * Wiring only: consumes booking.commands, decodes, logs, commits. The ledger, the decision rules
- * and the outbox come with the booking-arbiter issue.
+ * The single writer of each property's ledger: consumes booking.commands in partition order,
+ * decides each command with packages/domain in one PostgreSQL transaction, and publishes the
+ * decision's records from the outbox.
  */
 export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
   name: 'booking-arbiter',
   configSchema: arbiterConfig,
   async start(context) {
-    await useDatabase(context, context.config.DATABASE_URL);
+    const { config } = context;
+    const db = await useDatabase(context, config.DATABASE_URL, {
+      pool: { min: 1, max: config.DATABASE_POOL_MAX },
+      idleInTransactionTimeoutMs: config.IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    });
+    const pending = await pendingMigrations(db);
+    if (pending.length > 0) {
+      throw new Error(`the ledger database is behind by ${pending.length} migration(s) (${pending.join(', ')}): run \`node services/booking-arbiter/dist/cli/migrate.js\``);
+    }
+    const redis = await useRedis(context, config.REDIS_URL);
+    const fences = new PartitionFences(db, topics.bookingCommands.name, config.INSTANCE_ID);
+    let relay: OutboxRelay | undefined;
+    let arbiter: Arbiter | undefined;
+
     await consumeDecoded(context, {
-      groupId: context.config.CONSUMER_GROUP,
+      groupId: config.CONSUMER_GROUP,
       topics: [topics.bookingCommands.name],
       writes: [topics.bookingEvents.name, topics.availabilityChanges.name, topics.conflicts.name],
-      handle: async (value, record) => {
-        context.log.info({ topic: record.topic, partition: record.partition, offset: record.offset, value }, 'booking command received');
+      partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENTLY,
+      async prepare({ serde, producer, deadLetters }) {
+        relay = new OutboxRelay(db, producer, serde, context.log.child({ component: 'outbox' }), { batchSize: config.OUTBOX_BATCH, idleMs: 200 });
+        const metrics = createArbiterMetrics(context.metrics, () => relay!.backlog());
+        arbiter = new Arbiter({
+          db,
+          fences,
+          metrics,
+          deadLetters,
+          log: context.log.child({ component: 'arbiter' }),
+          instanceId: config.INSTANCE_ID,
+          rates: noRates,
+          replies: redis,
+          committed: () => relay!.wake(),
+        });
+        relay.start();
+        context.onStop('outbox relay', () => relay!.stop());
       },
+      onAssignment: (assigned) => fences.assigned(assigned.get(topics.bookingCommands.name) ?? []),
+      handle: (value, record) => arbiter!.handle(value as BookingCommand, record),
     });
   },
 };

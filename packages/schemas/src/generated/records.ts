@@ -119,7 +119,7 @@ export interface BookingCommand {
   correlation_id: string;
 }
 
-export const BookingEventTypeSymbols = ['BOOKING_ACCEPTED', 'BOOKING_REJECTED', 'BOOKING_DATES_CHANGED', 'BOOKING_STATUS_CHANGED', 'BOOKING_PRICE_CHANGED', 'NIGHTS_BLOCKED', 'NIGHTS_UNBLOCKED', 'GUEST_UPDATED', 'COMMAND_IGNORED'] as const;
+export const BookingEventTypeSymbols = ['BOOKING_ACCEPTED', 'BOOKING_REJECTED', 'BOOKING_DATES_CHANGED', 'BOOKING_STATUS_CHANGED', 'BOOKING_PRICE_CHANGED', 'NIGHTS_BLOCKED', 'NIGHTS_UNBLOCKED', 'GUEST_UPDATED', 'DISPUTE_FLAGGED', 'COMMAND_REJECTED', 'COMMAND_IGNORED'] as const;
 export type BookingEventType = (typeof BookingEventTypeSymbols)[number];
 
 /** A decision the booking-arbiter recorded in the ledger: every command ends as exactly one decision, and each applied change is one event. Key: property_id. */
@@ -154,9 +154,9 @@ export interface BookingEvent {
   price: null | Money;
   /** The rate plan code of the booking. */
   rate_plan: null | string;
-  /** BOOKING_REJECTED and COMMAND_IGNORED: the named reason (for example nights_unavailable, stale_version). */
+  /** BOOKING_REJECTED, COMMAND_REJECTED and COMMAND_IGNORED: the named reason (for example nights_unavailable, stale_version). */
   reason: null | string;
-  /** BOOKING_REJECTED: the stay that holds the nights. */
+  /** BOOKING_REJECTED and COMMAND_REJECTED: the first stay that holds the nights. */
   conflicting_ref: null | string;
   /** When it happened at its source. */
   occurred_at: EpochMillis;

@@ -91,6 +91,7 @@ export function createKafkaClient(options: KafkajsClientOptions): KafkaClient {
 
 class KafkajsRecordConsumer implements RecordConsumer {
   private joined = false;
+  private readonly assignmentListeners: ((assigned: ReadonlyMap<string, readonly number[]>) => void)[] = [];
 
   constructor(
     private readonly consumer: Consumer,
@@ -100,6 +101,8 @@ class KafkajsRecordConsumer implements RecordConsumer {
     const { GROUP_JOIN, REBALANCING, STOP, CRASH } = consumer.events;
     consumer.on(GROUP_JOIN, (e) => {
       this.joined = true;
+      const assigned = new Map(Object.entries(e.payload.memberAssignment));
+      for (const listener of this.assignmentListeners) listener(assigned);
       this.log.info({ groupId: options.groupId, assignment: e.payload.memberAssignment }, 'joined consumer group');
     });
     consumer.on(REBALANCING, () => {
@@ -116,6 +119,10 @@ class KafkajsRecordConsumer implements RecordConsumer {
 
   isJoined(): boolean {
     return this.joined;
+  }
+
+  onAssignment(listener: (assigned: ReadonlyMap<string, readonly number[]>) => void): void {
+    this.assignmentListeners.push(listener);
   }
 
   async start(handler: RecordHandler): Promise<void> {

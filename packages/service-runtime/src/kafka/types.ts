@@ -47,6 +47,11 @@ export interface RecordConsumer {
   stop(): Promise<void>;
   /** True once the consumer has joined its group and holds an assignment. */
   isJoined(): boolean;
+  /**
+   * Called on every group join with the partitions this member now holds, before records of a
+   * new assignment are handed over; for fencing work per partition.
+   */
+  onAssignment(listener: (assigned: ReadonlyMap<string, readonly number[]>) => void): void;
 }
 
 export interface TopicToCreate {

@@ -1,0 +1,60 @@
+import type { Knex } from '@cm/service-runtime';
+
+/** This instance no longer owns the partition: another was assigned it since. Nothing may be committed. */
+export class FencedError extends Error {
+  readonly code = 'PARTITION_FENCED';
+  readonly retriable = false;
+  constructor(readonly topic: string, readonly partition: number, readonly mine: number, readonly current: number) {
+    super(`fenced: ${topic}[${partition}] is at generation ${current}, this instance holds ${mine}`);
+  }
+}
+
+/**
+ * Partition fences. Every assignment bumps the partition's generation in PostgreSQL; every
+ * decision checks, in its own transaction, that the generation is still the one this instance
+ * took. The check takes a share lock on the fence row, so a new owner's bump waits for a decision
+ * in flight and every decision after the bump sees it.
+ */
+export class PartitionFences {
+  private readonly generations = new Map<number, Promise<number>>();
+
+  constructor(
+    private readonly db: Knex,
+    private readonly topic: string,
+    private readonly owner: string,
+  ) {}
+
+  /** On a new assignment: take a new generation of each partition now held. */
+  assigned(partitions: readonly number[]): void {
+    this.generations.clear();
+    for (const partition of partitions) this.generations.set(partition, this.bump(partition));
+  }
+
+  /** The generation this instance holds for a partition (taken now if the assignment was missed). */
+  generationFor(partition: number): Promise<number> {
+    let generation = this.generations.get(partition);
+    if (!generation) {
+      generation = this.bump(partition);
+      this.generations.set(partition, generation);
+      // A failed bump is forgotten, so the next record tries again.
+      generation.catch(() => this.generations.get(partition) === generation && this.generations.delete(partition));
+    }
+    return generation;
+  }
+
+  async check(tx: Knex.Transaction, partition: number, mine: number): Promise<void> {
+    const row = await tx('partition_fences').where({ topic: this.topic, partition }).forShare().first('generation');
+    const current = Number(row?.generation ?? -1);
+    if (current !== mine) throw new FencedError(this.topic, partition, mine, current);
+  }
+
+  private async bump(partition: number): Promise<number> {
+    const result = await this.db.raw(
+      `INSERT INTO partition_fences (topic, partition, generation, owner) VALUES (?, ?, 1, ?)
+       ON CONFLICT (topic, partition) DO UPDATE SET generation = partition_fences.generation + 1, owner = EXCLUDED.owner, updated_at = now()
+       RETURNING generation`,
+      [this.topic, partition, this.owner],
+    );
+    return Number(result.rows[0].generation);
+  }
+}

@@ -1,0 +1,26 @@
+import type { Knex } from '@cm/service-runtime';
+import * as ledger001 from '../migrations/20261125_001_ledger';
+
+/** Every migration, in order. Forward-only: a change is a new file added here. */
+const MIGRATIONS: Readonly<Record<string, Knex.Migration>> = {
+  '20261125_001_ledger': ledger001,
+};
+
+const source: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name]!,
+};
+
+const config = { migrationSource: source, tableName: 'knex_migrations' };
+
+export async function migrateToLatest(db: Knex): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest(config)) as [number, string[]];
+  return applied;
+}
+
+/** Names of migrations the database has not run yet. */
+export async function pendingMigrations(db: Knex): Promise<string[]> {
+  const [, pending] = (await db.migrate.list(config)) as [unknown, { file: string }[]];
+  return pending.map((m) => m.file);
+}

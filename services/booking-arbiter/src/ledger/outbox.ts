@@ -1,0 +1,104 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { AvroSerde, Knex, Logger, RecordProducer } from '@cm/service-runtime';
+import type { OutboxRecord } from '../records';
+
+/** Writes a decision's records in its transaction; the relay publishes them after commit. */
+export async function writeOutbox(tx: Knex.Transaction, records: readonly OutboxRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await tx('outbox')
+    .insert(records.map((r) => ({ event_id: r.eventId, topic: r.topic, record_key: r.key, payload: JSON.stringify(r.payload) })))
+    .onConflict('event_id')
+    .ignore();
+}
+
+/** Only one relay publishes at a time across instances, so one property's records keep their order. */
+const RELAY_LOCK = 0x636d6f62; // "cmob"
+
+/**
+ * Publishes outbox rows in id order, at least once: a row is marked published only after the
+ * broker acknowledged it, so a crash in between publishes it again with the same event id.
+ */
+export class OutboxRelay {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly producer: RecordProducer,
+    private readonly serde: AvroSerde,
+    private readonly log: Logger,
+    private readonly options: { batchSize: number; idleMs: number; onPublished?: (count: number) => void } = { batchSize: 500, idleMs: 200 },
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Publish now rather than at the next idle tick (called after a decision commits). */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Publishes what is pending, then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await this.publishPending();
+  }
+
+  async backlog(): Promise<number> {
+    const row = await this.db('outbox').whereNull('published_at').count({ n: '*' }).first();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Publishes batches until none is left; returns how many records went out. */
+  async publishPending(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const published = await this.publishBatch();
+      total += published;
+      if (published < this.options.batchSize) return total;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        const published = await this.publishBatch();
+        if (published > 0) continue;
+      } catch (error) {
+        this.log.error({ err: error }, 'outbox relay failed; retrying');
+      }
+      await new Promise<void>((resolve) => {
+        this.wakeUp = resolve;
+        void delay(this.options.idleMs).then(resolve);
+      });
+    }
+  }
+
+  private async publishBatch(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const locked = await tx.raw('SELECT pg_try_advisory_xact_lock(?) AS locked', [RELAY_LOCK]);
+      if (!locked.rows[0].locked) return 0;
+      const rows: { id: number; topic: string; record_key: string; payload: unknown }[] = await tx('outbox')
+        .whereNull('published_at')
+        .orderBy('id')
+        .limit(this.options.batchSize)
+        .select('id', 'topic', 'record_key', 'payload');
+      if (rows.length === 0) return 0;
+      const byTopic = new Map<string, { key: string; value: Buffer }[]>();
+      for (const row of rows) {
+        const records = byTopic.get(row.topic) ?? [];
+        records.push({ key: row.record_key, value: await this.serde.encode(row.topic, row.payload) });
+        byTopic.set(row.topic, records);
+      }
+      for (const [topic, records] of byTopic) await this.producer.send(topic, records);
+      await tx('outbox').whereIn('id', rows.map((r) => r.id)).update({ published_at: new Date() });
+      this.options.onPublished?.(rows.length);
+      return rows.length;
+    });
+  }
+}

@@ -1,0 +1,182 @@
+import {
+  assess,
+  assertNever,
+  toEpochDay,
+  type Command,
+  type Decision,
+  type LedgerEvent,
+  type Money,
+  type PropertyState,
+  type RaisedConflict,
+  type StayDates,
+  type StayKey,
+} from '@cm/domain';
+import { topics, type AvailabilityChange, type BookingEvent, type BookingEventType, type Conflict, type Money as MoneyRecord } from '@cm/schemas';
+
+/** What the outbox holds for one topic record. */
+export interface OutboxRecord {
+  readonly eventId: string;
+  readonly topic: string;
+  readonly key: string;
+  readonly payload: BookingEvent | AvailabilityChange | Conflict;
+}
+
+/**
+ * The records a decision publishes. Event ids are derived from the command id and the record's
+ * place in the decision, so deciding (or publishing) the same command again gives the same ids.
+ */
+export function decisionRecords(command: Command, decision: Decision, after: PropertyState, decidedAt: number): OutboxRecord[] {
+  const base = { property_id: command.propertyId, version: decision.version, source: command.source, correlation_id: command.correlationId };
+  const records: OutboxRecord[] = [];
+  records.push({
+    eventId: `${command.commandId}:event`,
+    topic: topics.bookingEvents.name,
+    key: command.propertyId,
+    payload: bookingEvent(command, decision, after, decidedAt, base),
+  });
+  decision.pushes.forEach((push, i) =>
+    records.push({
+      eventId: `${command.commandId}:push:${i}`,
+      topic: topics.availabilityChanges.name,
+      key: command.propertyId,
+      payload: {
+        ...base,
+        event_id: `${command.commandId}:push:${i}`,
+        from_date: toEpochDay(push.dates.checkIn),
+        to_date: toEpochDay(push.dates.checkOut),
+        available: push.available,
+        nightly_price: null,
+        reason: push.reason,
+        except_channel: push.exceptChannel,
+        only_channel: null,
+        occurred_at: decidedAt,
+      },
+    }),
+  );
+  decision.conflicts.forEach((conflict, i) =>
+    records.push({
+      eventId: `${command.commandId}:conflict:${i}`,
+      topic: topics.conflicts.name,
+      key: command.propertyId,
+      payload: conflictRecord(`${command.commandId}:conflict:${i}`, conflict, command, base, decidedAt),
+    }),
+  );
+  return records;
+}
+
+function bookingEvent(command: Command, decision: Decision, after: PropertyState, decidedAt: number, base: object): BookingEvent {
+  const event = decision.event;
+  const stayKey = keyOf(event);
+  const stay = after.stays.get(stayKey);
+  return {
+    ...(base as Pick<BookingEvent, 'property_id' | 'version' | 'source' | 'correlation_id'>),
+    event_id: `${command.commandId}:event`,
+    command_id: command.commandId,
+    event_type: eventType(event),
+    booking_ref: command.ref,
+    booking_source: command.bookingSource,
+    status: stay?.kind === 'booking' ? stay.status : null,
+    ...dates(stay?.dates ?? null),
+    previous_check_in: event.type === 'booking_dates_changed' ? toEpochDay(event.previous.checkIn) : null,
+    previous_check_out: event.type === 'booking_dates_changed' ? toEpochDay(event.previous.checkOut) : null,
+    price: stay?.kind === 'booking' ? money(stay.price) : null,
+    rate_plan: stay?.kind === 'booking' ? stay.ratePlan : null,
+    reason: decision.reason,
+    conflicting_ref: heldBy(event),
+    occurred_at: decidedAt,
+  };
+}
+
+export function eventType(event: LedgerEvent): BookingEventType {
+  switch (event.type) {
+    case 'booking_accepted':
+      return 'BOOKING_ACCEPTED';
+    case 'booking_rejected':
+      return 'BOOKING_REJECTED';
+    case 'booking_dates_changed':
+      return 'BOOKING_DATES_CHANGED';
+    case 'booking_status_changed':
+      return 'BOOKING_STATUS_CHANGED';
+    case 'booking_price_changed':
+      return 'BOOKING_PRICE_CHANGED';
+    case 'guest_updated':
+      return 'GUEST_UPDATED';
+    case 'nights_blocked':
+      return 'NIGHTS_BLOCKED';
+    case 'nights_unblocked':
+      return 'NIGHTS_UNBLOCKED';
+    case 'dispute_flagged':
+      return 'DISPUTE_FLAGGED';
+    case 'block_refused':
+    case 'command_rejected':
+      return 'COMMAND_REJECTED';
+    case 'command_ignored':
+      return 'COMMAND_IGNORED';
+    default:
+      return assertNever(event);
+  }
+}
+
+function keyOf(event: LedgerEvent): StayKey {
+  switch (event.type) {
+    case 'booking_accepted':
+    case 'booking_rejected':
+      return event.booking.key;
+    case 'nights_blocked':
+    case 'block_refused':
+      return event.block.key;
+    default:
+      return event.key;
+  }
+}
+
+function heldBy(event: LedgerEvent): string | null {
+  switch (event.type) {
+    case 'booking_rejected':
+      return event.heldBy;
+    case 'block_refused':
+    case 'command_rejected':
+      return event.heldBy[0] ?? null;
+    default:
+      return null;
+  }
+}
+
+function conflictRecord(eventId: string, conflict: RaisedConflict, command: Command, base: object, detectedAt: number): Conflict {
+  const assessment = assess(conflict.facts);
+  return {
+    ...(base as Pick<Conflict, 'property_id' | 'version' | 'source' | 'correlation_id'>),
+    event_id: eventId,
+    conflict_type: conflict.facts.type,
+    severity: assessment.severity,
+    resolution: conflict.resolution,
+    rule: conflict.rule,
+    requires_review: assessment.requiresReview,
+    sla_minutes: assessment.slaMinutes,
+    channel: conflict.channel,
+    booking_ref: command.ref,
+    summary: conflict.summary,
+    details: factsAsDetails(conflict),
+    command_id: command.commandId,
+    detected_at: detectedAt,
+  };
+}
+
+/** The facts as strings, for the record's details map and the audit log. */
+export function factsAsDetails(conflict: RaisedConflict): Record<string, string> {
+  const details: Record<string, string> = {};
+  for (const [name, value] of Object.entries(conflict.facts)) {
+    if (name === 'type') continue;
+    details[name] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return details;
+}
+
+function dates(stay: StayDates | null) {
+  return { check_in: stay ? toEpochDay(stay.checkIn) : null, check_out: stay ? toEpochDay(stay.checkOut) : null };
+}
+
+function money(value: Money | null): MoneyRecord | null {
+  return value ? { amount_minor: value.amountMinor, currency: value.currency } : null;
+}
+
