@@ -1,4 +1,3 @@
-import { topics } from '@cm/schemas';
 import type { BaseConfig } from './config';
 import { DeadLetterWriter } from './dead-letters';
 import { UndecodableRecordError } from './errors';
@@ -36,12 +35,15 @@ export interface DecodedConsumer {
  * stopping the consumer. Readiness waits for the group join.
  */
 export async function consumeDecoded(context: ServiceContext<BaseConfig>, options: DecodedConsumerOptions): Promise<DecodedConsumer> {
-  const serde = await AvroSerde.connect(context.config.SCHEMA_REGISTRY_URL, [
-    ...new Set([...options.topics, ...(options.writes ?? []), topics.channelDlq.name]),
-  ]);
+  const dlq = context.topics.channelDlq;
+  const serde = await AvroSerde.connect(
+    context.config.SCHEMA_REGISTRY_URL,
+    [...new Set([...options.topics, ...(options.writes ?? []), dlq])],
+    context.config.TOPIC_NAMESPACE,
+  );
   const producer = await context.kafka.producer();
   context.onStop('producer', () => producer.disconnect());
-  const deadLetters = new DeadLetterWriter(producer, serde);
+  const deadLetters = new DeadLetterWriter(producer, serde, dlq);
   const tools: DecodedConsumer = { serde, producer, deadLetters };
   await options.prepare?.(tools);
   const consumed = recordsConsumedCounter(context.metrics);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { topics } from '@cm/schemas';
 import type { IncomingRecord, RecordProducer } from './kafka/types';
 import type { AvroSerde } from './schema-registry';
 
@@ -15,6 +14,8 @@ export class DeadLetterWriter {
   constructor(
     private readonly producer: RecordProducer,
     private readonly serde: AvroSerde,
+    /** The dead-letter topic's name in this deployment. */
+    private readonly topic: string,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -33,8 +34,8 @@ export class DeadLetterWriter {
       original_headers: headers,
       failed_at: this.now(),
     };
-    await this.producer.send(topics.channelDlq.name, [
-      { key: record.key?.toString('utf8') ?? null, value: await this.serde.encode(topics.channelDlq.name, letter) },
+    await this.producer.send(this.topic, [
+      { key: record.key?.toString('utf8') ?? null, value: await this.serde.encode(this.topic, letter) },
     ]);
   }
 }

@@ -16,3 +16,4 @@ export * from './kafka/types';
 export { createKafkaClient } from './kafka/kafkajs-client';
 export * from './dependencies';
 export * from './replies';
+export * from './topic-names';

@@ -2,6 +2,7 @@ import { allTopics, allValueSchemas, type TopicSpec } from '@cm/schemas';
 import type { KafkaAdmin, TopicToCreate } from './kafka/types';
 import { RegistryAdmin, type Compatibility } from './schema-registry';
 import type { Logger } from './logger';
+import { namespaced } from './topic-names';
 import { waitFor } from './wait';
 
 /**
@@ -12,26 +13,27 @@ import { waitFor } from './wait';
  */
 export const SUBJECT_COMPATIBILITY: Compatibility = 'FULL_TRANSITIVE';
 
-export function topicToCreate(spec: TopicSpec): TopicToCreate {
+export function topicToCreate(spec: TopicSpec, namespace = ''): TopicToCreate {
   return {
-    name: spec.name,
+    name: namespaced(spec.name, namespace),
     partitions: spec.partitions,
     config: { 'cleanup.policy': spec.cleanupPolicy, 'retention.ms': String(spec.retentionMs) },
   };
 }
 
-/** Waits for broker metadata, then creates the missing topics of the topic list. */
-export async function provisionTopics(admin: KafkaAdmin, log: Logger, timeoutMs: number): Promise<void> {
+/** Waits for broker metadata, then creates the missing topics of the topic list (in a namespace, if given). */
+export async function provisionTopics(admin: KafkaAdmin, log: Logger, timeoutMs: number, namespace = ''): Promise<void> {
   const cluster = await waitFor('kafka broker metadata', async () => {
     const c = await admin.describeCluster();
     return c.brokers > 0 ? c : undefined;
   }, { timeoutMs, intervalMs: 250 });
   log.info({ brokers: cluster.brokers }, 'kafka answers');
-  const created = await admin.ensureTopics(allTopics.map(topicToCreate));
-  const counts = await admin.partitionCounts(allTopics.map((t) => t.name));
+  const created = await admin.ensureTopics(allTopics.map((t) => topicToCreate(t, namespace)));
+  const counts = await admin.partitionCounts(allTopics.map((t) => namespaced(t.name, namespace)));
   for (const spec of allTopics) {
-    if (counts[spec.name] !== spec.partitions) {
-      throw new Error(`topic ${spec.name} has ${counts[spec.name]} partitions, the topic list says ${spec.partitions}`);
+    const name = namespaced(spec.name, namespace);
+    if (counts[name] !== spec.partitions) {
+      throw new Error(`topic ${name} has ${counts[name]} partitions, the topic list says ${spec.partitions}`);
     }
   }
   log.info({ created, existing: allTopics.length - created.length }, 'topics in place');

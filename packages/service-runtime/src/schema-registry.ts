@@ -1,5 +1,6 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { topicByName, valueSubject } from '@cm/schemas';
+import { baseTopicName } from './topic-names';
 import { SchemaNotRegisteredError, SchemaRejectedError, UndecodableRecordError, describe } from './errors';
 
 export type Compatibility = 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FULL' | 'FULL_TRANSITIVE' | 'NONE';
@@ -66,12 +67,15 @@ export class AvroSerde {
     private readonly writerIds: ReadonlyMap<string, number>,
   ) {}
 
-  /** Resolves the writer schema of each topic; fails with SchemaNotRegisteredError if one is missing. */
-  static async connect(registryUrl: string, topicNames: readonly string[]): Promise<AvroSerde> {
+  /**
+   * Resolves the writer schema of each topic (names as the deployment sees them, namespaced or
+   * not); fails with SchemaNotRegisteredError if one is missing.
+   */
+  static async connect(registryUrl: string, topicNames: readonly string[], namespace = ''): Promise<AvroSerde> {
     const admin = new RegistryAdmin(registryUrl);
     const ids = new Map<string, number>();
     for (const name of topicNames) {
-      ids.set(name, await admin.latestId(valueSubject(topicByName(name).name)));
+      ids.set(name, await admin.latestId(valueSubject(topicByName(baseTopicName(name, namespace)).name)));
     }
     return new AvroSerde(new SchemaRegistry({ host: registryUrl }), ids);
   }

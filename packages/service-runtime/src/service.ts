@@ -8,6 +8,7 @@ import { startOpsServer, type ReadinessCheck } from './ops-server';
 import { startTelemetry } from './telemetry';
 import { createKafkaClient } from './kafka/kafkajs-client';
 import type { KafkaClient } from './kafka/types';
+import { topicNames, type TopicNames } from './topic-names';
 
 export interface ServiceContext<C extends BaseConfig> {
   readonly name: string;
@@ -15,6 +16,8 @@ export interface ServiceContext<C extends BaseConfig> {
   readonly log: Logger;
   readonly metrics: Registry;
   readonly kafka: KafkaClient;
+  /** Every topic's name in this deployment (namespaced when TOPIC_NAMESPACE is set). */
+  readonly topics: TopicNames;
   /** /health/ready answers 200 only when every check passes. */
   addReadiness(check: ReadinessCheck): void;
   /** Runs at shutdown, last added first: add a consumer after the producer it writes with. */
@@ -54,6 +57,7 @@ export async function startService<S extends z.ZodType<BaseConfig>>(
     log,
     metrics,
     kafka: createKafkaClient({ clientId: definition.name, brokers: config.KAFKA_BROKERS, logger: log }),
+    topics: topicNames(config.TOPIC_NAMESPACE),
     addReadiness: (check) => readiness.push(check),
     onStop: (name, stop) => stops.push({ name, stop }),
   };

@@ -1,5 +1,5 @@
 import { noRates } from '@cm/domain';
-import { topics, type BookingCommand } from '@cm/schemas';
+import type { BookingCommand } from '@cm/schemas';
 import { consumeDecoded, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { Arbiter } from './arbiter';
 import { arbiterConfig } from './config';
@@ -27,17 +27,17 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
       throw new Error(`the ledger database is behind by ${pending.length} migration(s) (${pending.join(', ')}): run \`node services/booking-arbiter/dist/cli/migrate.js\``);
     }
     const redis = await useRedis(context, config.REDIS_URL);
-    const fences = new PartitionFences(db, topics.bookingCommands.name, config.INSTANCE_ID);
+    const fences = new PartitionFences(db, context.topics.bookingCommands, config.INSTANCE_ID);
     let relay: OutboxRelay | undefined;
     let arbiter: Arbiter | undefined;
 
     await consumeDecoded(context, {
       groupId: config.CONSUMER_GROUP,
-      topics: [topics.bookingCommands.name],
-      writes: [topics.bookingEvents.name, topics.availabilityChanges.name, topics.conflicts.name],
+      topics: [context.topics.bookingCommands],
+      writes: [context.topics.bookingEvents, context.topics.availabilityChanges, context.topics.conflicts],
       partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENTLY,
       async prepare({ serde, producer, deadLetters }) {
-        relay = new OutboxRelay(db, producer, serde, context.log.child({ component: 'outbox' }), { batchSize: config.OUTBOX_BATCH, idleMs: 200 });
+        relay = new OutboxRelay(db, producer, serde, context.log.child({ component: 'outbox' }), { batchSize: config.OUTBOX_BATCH, idleMs: 200, namespace: config.TOPIC_NAMESPACE });
         const metrics = createArbiterMetrics(context.metrics, () => relay!.backlog());
         arbiter = new Arbiter({
           db,
@@ -53,7 +53,7 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
         relay.start();
         context.onStop('outbox relay', () => relay!.stop());
       },
-      onAssignment: (assigned) => fences.assigned(assigned.get(topics.bookingCommands.name) ?? []),
+      onAssignment: (assigned) => fences.assigned(assigned.get(context.topics.bookingCommands) ?? []),
       handle: (value, record) => arbiter!.handle(value as BookingCommand, record),
     });
   },

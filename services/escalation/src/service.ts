@@ -1,4 +1,3 @@
-import { topics } from '@cm/schemas';
 import { consumeDecoded, useDatabase, type ServiceDefinition } from '@cm/service-runtime';
 import { escalationConfig } from './config';
 
@@ -13,7 +12,7 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
     await useDatabase(context, context.config.DATABASE_URL);
     await consumeDecoded(context, {
       groupId: context.config.CONSUMER_GROUP,
-      topics: [topics.conflicts.name, topics.syncResults.name],
+      topics: [context.topics.conflicts, context.topics.syncResults],
       handle: async (value, record) => {
         context.log.info({ topic: record.topic, partition: record.partition, offset: record.offset, value }, 'conflict or sync result received');
       },

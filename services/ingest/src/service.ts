@@ -1,4 +1,3 @@
-import { topics } from '@cm/schemas';
 import { consumeDecoded, type ServiceDefinition } from '@cm/service-runtime';
 import { ingestConfig } from './config';
 
@@ -12,8 +11,8 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
   async start(context) {
     await consumeDecoded(context, {
       groupId: context.config.CONSUMER_GROUP,
-      topics: [topics.channelInbound.name],
-      writes: [topics.bookingCommands.name],
+      topics: [context.topics.channelInbound],
+      writes: [context.topics.bookingCommands],
       handle: async (value, record) => {
         context.log.info({ topic: record.topic, partition: record.partition, offset: record.offset, value }, 'channel event received');
       },

@@ -1,4 +1,3 @@
-import { topics } from '@cm/schemas';
 import { consumeDecoded, useDatabase, type ServiceDefinition } from '@cm/service-runtime';
 import { reconcilerConfig } from './config';
 
@@ -13,8 +12,8 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     await useDatabase(context, context.config.DATABASE_URL);
     await consumeDecoded(context, {
       groupId: context.config.CONSUMER_GROUP,
-      topics: [topics.syncResults.name],
-      writes: [topics.availabilityChanges.name, topics.conflicts.name],
+      topics: [context.topics.syncResults],
+      writes: [context.topics.availabilityChanges, context.topics.conflicts],
       handle: async (value, record) => {
         context.log.info({ topic: record.topic, partition: record.partition, offset: record.offset, value }, 'sync result received');
       },

@@ -1,4 +1,3 @@
-import { topics } from '@cm/schemas';
 import { consumeDecoded, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { dispatcherConfig } from './config';
 
@@ -13,8 +12,8 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     await useRedis(context, context.config.REDIS_URL);
     await consumeDecoded(context, {
       groupId: context.config.CONSUMER_GROUP,
-      topics: [topics.availabilityChanges.name, topics.bookingEvents.name],
-      writes: [topics.syncResults.name],
+      topics: [context.topics.availabilityChanges, context.topics.bookingEvents],
+      writes: [context.topics.syncResults],
       partitionsConsumedConcurrently: 2,
       handle: async (value, record) => {
         context.log.info({ topic: record.topic, partition: record.partition, offset: record.offset, value }, 'change to push received');

@@ -51,7 +51,9 @@ export function createKafkaClient(options: KafkajsClientOptions): KafkaClient {
     },
 
     consumer(consumerOptions) {
-      return new KafkajsRecordConsumer(kafka.consumer({ groupId: consumerOptions.groupId }), consumerOptions, log);
+      // A short long-poll: stop() waits for the fetch in flight, so this bounds shutdown time.
+      const consumer = kafka.consumer({ groupId: consumerOptions.groupId, maxWaitTimeInMs: consumerOptions.maxWaitMs ?? 500 });
+      return new KafkajsRecordConsumer(consumer, consumerOptions, log);
     },
 
     async admin() {

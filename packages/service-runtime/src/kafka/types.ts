@@ -38,6 +38,8 @@ export interface ConsumerOptions {
   readonly fromBeginning?: boolean;
   /** How many partitions are handled at once; order holds within each. */
   readonly partitionsConsumedConcurrently?: number;
+  /** How long a fetch waits for records when there are none (default 500 ms). */
+  readonly maxWaitMs?: number;
 }
 
 export interface RecordConsumer {

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AvroSerde, Knex, Logger, RecordProducer } from '@cm/service-runtime';
+import { namespaced, type AvroSerde, type Knex, type Logger, type RecordProducer } from '@cm/service-runtime';
 import type { OutboxRecord } from '../records';
 
 /** Writes a decision's records in its transaction; the relay publishes them after commit. */
@@ -28,7 +28,7 @@ export class OutboxRelay {
     private readonly producer: RecordProducer,
     private readonly serde: AvroSerde,
     private readonly log: Logger,
-    private readonly options: { batchSize: number; idleMs: number; onPublished?: (count: number) => void } = { batchSize: 500, idleMs: 200 },
+    private readonly options: { batchSize: number; idleMs: number; namespace: string; onPublished?: (count: number) => void },
   ) {}
 
   start(): void {
@@ -91,9 +91,11 @@ export class OutboxRelay {
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, { key: string; value: Buffer }[]>();
       for (const row of rows) {
-        const records = byTopic.get(row.topic) ?? [];
-        records.push({ key: row.record_key, value: await this.serde.encode(row.topic, row.payload) });
-        byTopic.set(row.topic, records);
+        // Rows hold topic-list names; this deployment's namespace is added when publishing.
+        const topic = namespaced(row.topic, this.options.namespace);
+        const records = byTopic.get(topic) ?? [];
+        records.push({ key: row.record_key, value: await this.serde.encode(topic, row.payload) });
+        byTopic.set(topic, records);
       }
       for (const [topic, records] of byTopic) await this.producer.send(topic, records);
       await tx('outbox').whereIn('id', rows.map((r) => r.id)).update({ published_at: new Date() });
