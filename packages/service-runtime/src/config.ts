@@ -22,6 +22,8 @@ export const baseConfig = z.object({
   /** Port of /health/live, /health/ready and /metrics. */
   OPS_PORT: port,
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** A consumer silent this long loses its partitions (the broker allows 6 s to 300 s). */
+  CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),
   /** Prefix of every topic name (tests, parallel environments); empty in production. */
   TOPIC_NAMESPACE: z.string().regex(/^[a-z0-9_-]*$/, 'lower-case letters, digits, - and _').default(''),
   /** Tracing is off unless an OTLP/HTTP endpoint is given. */

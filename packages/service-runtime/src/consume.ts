@@ -52,6 +52,7 @@ export async function consumeDecoded(context: ServiceContext<BaseConfig>, option
   const consumer = context.kafka.consumer({
     groupId: options.groupId,
     topics: options.topics,
+    sessionTimeoutMs: context.config.CONSUMER_SESSION_TIMEOUT_MS,
     ...(options.partitionsConsumedConcurrently ? { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently } : {}),
   });
   context.addReadiness({ name: `consumer:${options.groupId}`, check: () => consumer.isJoined() });

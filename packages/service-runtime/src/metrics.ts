@@ -1,4 +1,4 @@
-export { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** A registry per service with Node's default metrics and the service label on everything. */

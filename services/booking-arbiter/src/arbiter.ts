@@ -31,6 +31,8 @@ export interface ArbiterDeps {
   /** Called after each commit, to publish the outbox promptly. */
   readonly committed: () => void;
   readonly now?: () => number;
+  /** How a decision reads the ledger; replaced only by tests that need a stale read. */
+  readonly loadState?: typeof loadState;
 }
 
 /** PostgreSQL errors after which the whole decision is simply taken again with fresh state. */
@@ -84,7 +86,7 @@ export class Arbiter {
 
       const version = await lockProperty(tx, command.propertyId);
       const key = stayKey(command.bookingSource, command.ref);
-      const state = await loadState(tx, command.propertyId, version, key, 'dates' in command ? command.dates : null);
+      const state = await (this.deps.loadState ?? loadState)(tx, command.propertyId, version, key, 'dates' in command ? command.dates : null);
       const decision = decide(state, command, { rates: this.deps.rates });
       const after = evolve(state, decision);
       const decidedAt = this.now();

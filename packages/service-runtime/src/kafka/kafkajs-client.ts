@@ -52,7 +52,12 @@ export function createKafkaClient(options: KafkajsClientOptions): KafkaClient {
 
     consumer(consumerOptions) {
       // A short long-poll: stop() waits for the fetch in flight, so this bounds shutdown time.
-      const consumer = kafka.consumer({ groupId: consumerOptions.groupId, maxWaitTimeInMs: consumerOptions.maxWaitMs ?? 500 });
+      const consumer = kafka.consumer({
+        groupId: consumerOptions.groupId,
+        maxWaitTimeInMs: consumerOptions.maxWaitMs ?? 500,
+        sessionTimeout: consumerOptions.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: Math.min(3_000, Math.floor((consumerOptions.sessionTimeoutMs ?? 30_000) / 3)),
+      });
       return new KafkajsRecordConsumer(consumer, consumerOptions, log);
     },
 

@@ -40,6 +40,8 @@ export interface ConsumerOptions {
   readonly partitionsConsumedConcurrently?: number;
   /** How long a fetch waits for records when there are none (default 500 ms). */
   readonly maxWaitMs?: number;
+  /** How long the group waits for a silent member before giving its partitions to others (default 30 s). */
+  readonly sessionTimeoutMs?: number;
 }
 
 export interface RecordConsumer {

@@ -55,6 +55,7 @@ export async function up(knex: Knex): Promise<void> {
 
   await knex.schema.createTable('processed_commands', (t) => {
     t.text('command_id').primary().comment('The inbox: one row per command, ever.');
+    t.specificType('decision_seq', 'bigint GENERATED ALWAYS AS IDENTITY').comment('Order in which decisions were written.');
     t.text('property_id').notNullable();
     t.text('outcome').notNullable().checkIn(['applied', 'rejected', 'ignored', 'dead_lettered']);
     t.text('reason').nullable();
