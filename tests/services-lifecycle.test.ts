@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { samples, topics } from '@cm/schemas';
-import { AvroSerde, waitFor, type IncomingRecord } from '@cm/service-runtime';
+import { AvroSerde, createDatabase, waitFor, type IncomingRecord } from '@cm/service-runtime';
 import { SERVICES, startServiceProcess, waitUntilReady, type ServiceProcess } from '@cm/pipeline-demo/service-processes';
 import { freePort, stack, testKafka, uniqueName } from '../packages/service-runtime/test/support/stack';
 
@@ -37,8 +37,15 @@ describe('the five services', () => {
     await producer.send(topics.channelInbound.name, [{ key: badKey, value: Buffer.from([0, 0, 0, 0, 1, 0xff]), headers: { origin: 'test' } }]);
     await producer.disconnect();
 
-    // Each service logs the decoded value of every record of its topics.
+    // The booking-arbiter decides its command into the ledger; the others log what they decoded.
+    const ledger = createDatabase(stack.DATABASE_URL);
+    try {
+      await waitFor('the arbiter decides the command', async () => (await ledger('processed_commands').where({ command_id: `cmd-${run}-booking.commands` }).first('outcome'))?.outcome, { timeoutMs: 30_000 });
+    } finally {
+      await ledger.destroy();
+    }
     for (const [i, s] of SERVICES.entries()) {
+      if (s.name === 'booking-arbiter') continue;
       for (const topic of s.consumes) {
         await waitFor(`${s.name} logs the ${topic} record`, () => services[i]!.output().includes(`corr-${run}-${topic}`), { timeoutMs: 30_000 });
       }

@@ -1,26 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { samples, topics, type SampledTopic } from '@cm/schemas';
+import { samples, topics, type Conflict, type SampledTopic } from '@cm/schemas';
 import {
   AvroSerde,
   baseConfig,
+  createDatabase,
   createKafkaClient,
   createLogger,
+  databaseConfig,
   parseConfig,
   waitFor,
   type IncomingRecord,
 } from '@cm/service-runtime';
+import { bookingScenario } from './scenario';
 import { SERVICES, startServiceProcess, waitUntilReady, type ServiceProcess } from './service-processes';
 
 /**
- * The main job, as far as the product goes today: every service starts on the real stack, a few
- * records of every topic go through, and it prints who consumed what, what was dead-lettered,
- * and how each service stopped. The conflict rules are not in yet, so nothing is decided.
+ * The main job, as far as the product goes today: every service starts on the real stack; a
+ * booking story goes through the booking-arbiter, which decides it by the conflict rules; sample
+ * records reach the services whose rules are not in yet; and it prints the decisions, the
+ * conflicts by type, the double bookings found in the ledger, and how each service stopped.
  */
 const config = parseConfig(
   'pipeline-demo',
-  baseConfig.omit({ OPS_PORT: true }).extend({
+  baseConfig.omit({ OPS_PORT: true }).extend(databaseConfig.shape).extend({
     LOG_LEVEL: baseConfig.shape.LOG_LEVEL.default('warn'),
     DEMO_LOG_DIR: z.string().min(1),
     DEMO_FIRST_OPS_PORT: z.coerce.number().int().min(1).max(65530).default(9401),
@@ -49,50 +53,73 @@ async function main(): Promise<number> {
   }
   print(`all five ready (consumer groups joined, schemas resolved) in ${Date.now() - started} ms`);
 
-  // Valid Avro records of every topic, and one malformed record that must be dead-lettered.
-  const producer = await kafka.producer();
-  const sentAt = Date.now();
-  const correlations = new Map<string, string[]>();
-  for (const topic of sampled) {
-    const records = [];
-    for (let n = 0; n < config.DEMO_RECORDS_PER_TOPIC; n++) {
-      const value = samples[topic]({ id: `${run}-${n}`, propertyId: `property-${n}`, at: sentAt });
-      correlations.set(topic, [...(correlations.get(topic) ?? []), value.correlation_id]);
-      records.push({ key: `property-${n}`, value: await serde.encode(topic, value) });
+  try {
+    // The booking story goes to the booking-arbiter; samples go to topics nothing produces yet.
+    const producer = await kafka.producer();
+    const sentAt = Date.now();
+    const story = bookingScenario(run, sentAt);
+    const commandIds = story.map((c) => c.command_id);
+    await producer.send(topics.bookingCommands.name, await Promise.all(story.map(async (c) => ({ key: c.property_id, value: await serde.encode(topics.bookingCommands.name, c) }))));
+    const correlations = new Map<string, string[]>();
+    for (const topic of [topics.channelInbound.name, topics.syncResults.name] as const) {
+      const records = [];
+      for (let n = 0; n < config.DEMO_RECORDS_PER_TOPIC; n++) {
+        const value = samples[topic]({ id: `${run}-${n}`, propertyId: `demo-${run}-sample-${n}`, at: sentAt });
+        correlations.set(topic, [...(correlations.get(topic) ?? []), value.correlation_id]);
+        records.push({ key: `demo-${run}-sample-${n}`, value: await serde.encode(topic, value) });
+      }
+      await producer.send(topic, records);
     }
-    await producer.send(topic, records);
-  }
-  const malformedKey = `malformed-${run}`;
-  await producer.send(topics.channelInbound.name, [{ key: malformedKey, value: Buffer.from('{"reservation": "not avro"}') }]);
-  await producer.disconnect();
+    const malformedKey = `malformed-${run}`;
+    await producer.send(topics.channelInbound.name, [{ key: malformedKey, value: Buffer.from('{"reservation": "not avro"}') }]);
+    await producer.disconnect();
 
-  // Every record must show up in the log of every service that consumes its topic.
-  await waitFor('every record logged by its consumers', () =>
-    SERVICES.every((s, i) => s.consumes.every((t) => (correlations.get(t) ?? []).every((c) => services[i]!.output().includes(c)))),
-  { timeoutMs: 60_000, intervalMs: 50 });
-  const seenIn = Date.now() - sentAt;
-  const deadLetter = await findDeadLetter(kafka, serde, malformedKey);
+    const ledger = createDatabase(config.DATABASE_URL);
+    try {
+      const decisions: { command_id: string; outcome: string; reason: string | null }[] = await waitFor('the arbiter to decide the story', async () => {
+        const rows = await ledger('processed_commands').whereIn('command_id', commandIds).select('command_id', 'outcome', 'reason');
+        return rows.length === commandIds.length ? rows : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 50 });
+      const decidedIn = Date.now() - sentAt;
+      // What the arbiter published reaches the services downstream of it.
+      const storyProperties = [...new Set(story.map((c) => c.property_id))];
+      const downstream = SERVICES.filter((s) => s.name === 'sync-dispatcher' || s.name === 'escalation');
+      await waitFor('the decisions to reach sync-dispatcher and escalation', () =>
+        downstream.every((s) => storyProperties.every((p) => services[SERVICES.indexOf(s)]!.output().includes(p))),
+      { timeoutMs: 60_000, intervalMs: 50 });
+      await waitFor('samples logged by their consumers', () =>
+        SERVICES.every((s, i) => s.consumes.every((t) => (correlations.get(t) ?? []).every((c) => services[i]!.output().includes(c)))),
+      { timeoutMs: 60_000, intervalMs: 50 });
+      const deadLetter = await findDeadLetter(kafka, serde, malformedKey);
+      const conflicts: Pick<Conflict, 'conflict_type'>[] = await ledger('audit_log').whereIn('command_id', commandIds).whereNotNull('conflict_type').select('conflict_type');
+      const reviews = await readReviews(kafka, serde, storyProperties);
+      const overlaps = await ledger.raw(DOUBLE_BOOKED_NIGHTS);
 
-  print();
-  print(`${'service'.padEnd(16)} ${'consumes'.padEnd(40)} ${'this run'.padStart(8)} ${'processed*'.padStart(10)} ${'dead-lettered*'.padStart(14)}`);
-  for (const [i, s] of SERVICES.entries()) {
-    const svc = services[i]!;
-    let processed = 0;
-    let dead = 0;
-    for (const t of s.consumes) {
-      processed += await svc.consumed(t, 'processed');
-      dead += await svc.consumed(t, 'dead_lettered');
+      print();
+      print(`bookings and blocks decided: ${decisions.length} commands in ${decidedIn} ms from sending`);
+      for (const outcome of ['applied', 'rejected', 'ignored', 'dead_lettered']) {
+        const these = decisions.filter((d) => d.outcome === outcome);
+        if (these.length > 0) print(`  ${outcome.padEnd(9)} ${String(these.length).padStart(3)}${these.some((d) => d.reason) ? `  (${[...new Set(these.map((d) => d.reason).filter(Boolean))].join(', ')})` : ''}`);
+      }
+      print('conflicts by type:');
+      const byType = new Map<string, number>();
+      for (const c of conflicts) byType.set(c.conflict_type, (byType.get(c.conflict_type) ?? 0) + 1);
+      for (const [type, count] of [...byType.entries()].sort()) print(`  ${type.padEnd(18)} ${count}`);
+      print(`conflicts a human must review: ${reviews.length}${reviews.length ? ` (${reviews.map((r) => `${r.conflict_type} ${r.severity}`).join(', ')})` : ''}`);
+      print(`double bookings found in the whole ledger (SQL over every property): ${overlaps.rows.length}`);
+      print('sync lag to the other channels: not measured yet (channel pushes come with the sync-dispatcher issue)');
+      print();
+      print(`samples: ${[...correlations.values()].flat().length} records to channel.inbound and sync.results, decoded and logged by ingest, reconciler and escalation`);
+      print(`malformed record: on ${topics.channelDlq.name} with reason ${deadLetter.reason}, original ${deadLetter.bytes} bytes kept`);
+      if (overlaps.rows.length > 0) throw new Error(`double bookings in the ledger: ${JSON.stringify(overlaps.rows)}`);
+    } finally {
+      await ledger.destroy();
     }
-    const thisRun = s.consumes.reduce((n, t) => n + (correlations.get(t)?.length ?? 0), 0);
-    print(`${s.name.padEnd(16)} ${s.consumes.join(', ').padEnd(40)} ${String(thisRun).padStart(8)} ${String(processed).padStart(10)} ${String(dead).padStart(14)}`);
+  } catch (error) {
+    // Never leave the services running behind a failed run.
+    await Promise.all(services.map((s) => s.stop()));
+    throw error;
   }
-  print('* since the service started, including records left from earlier runs');
-  print();
-  print(`records sent: ${[...correlations.values()].flat().length} valid Avro records over ${sampled.length} topics + 1 malformed`);
-  print(`every valid record decoded and logged by each of its consumers ${seenIn} ms after sending`);
-  print(`malformed record: on ${topics.channelDlq.name} with reason ${deadLetter.reason}, original ${deadLetter.bytes} bytes kept`);
-  print('bookings decided: none yet. The conflict rules (double booking, status, guest, price, dates) come with issues 4 and 5;');
-  print('until then no service writes commands or decisions, so conflicts by type and double bookings are not measured here.');
 
   print();
   let failed = 0;
@@ -105,11 +132,34 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
+const DOUBLE_BOOKED_NIGHTS = `
+  SELECT a.property_id, a.stay_key, b.stay_key AS other
+  FROM stays a JOIN stays b ON a.property_id = b.property_id AND a.stay_key < b.stay_key
+  WHERE daterange(a.check_in, a.check_out, '[)') && daterange(b.check_in, b.check_out, '[)')
+    AND ((a.kind = 'booking' AND a.status IN ('PENDING', 'CONFIRMED')) OR (a.kind = 'block' AND a.active))
+    AND ((b.kind = 'booking' AND b.status IN ('PENDING', 'CONFIRMED')) OR (b.kind = 'block' AND b.active))`;
+
+/** The conflicts the arbiter published for the story's properties that need a human. */
+async function readReviews(kafka: ReturnType<typeof createKafkaClient>, serde: AvroSerde, properties: string[]) {
+  const seen: Conflict[] = [];
+  const consumer = kafka.consumer({ groupId: `pipeline-demo.conflicts.${randomUUID()}`, topics: [topics.conflicts.name] });
+  await consumer.start(async (record: IncomingRecord) => {
+    if (!properties.includes(record.key?.toString() ?? '')) return; // keyed by property: skip others' records unread
+    seen.push((await serde.decode(record.value)) as Conflict);
+  });
+  try {
+    await waitFor('the story conflicts on the conflicts topic', () => seen.length >= 4, { timeoutMs: 30_000 });
+  } finally {
+    await consumer.stop();
+  }
+  return seen.filter((c) => c.requires_review);
+}
+
 async function findDeadLetter(kafka: ReturnType<typeof createKafkaClient>, serde: AvroSerde, key: string) {
   const found: { reason: string; bytes: number }[] = [];
   const consumer = kafka.consumer({ groupId: `pipeline-demo.dlq.${randomUUID()}`, topics: [topics.channelDlq.name] });
   await consumer.start(async (record: IncomingRecord) => {
-    if (record.key?.toString() !== key) return;
+    if (record.key?.toString() !== key) return; // only ours is decoded
     const letter = (await serde.decode(record.value)) as { reason: string; original_value: Buffer | null };
     found.push({ reason: letter.reason, bytes: letter.original_value?.length ?? 0 });
   });
