@@ -1,12 +1,12 @@
-import { decide, evolve, isInvalid, parseCommand, stayKey, type Command, type Decision, type RateLookup } from '@cm/domain';
+import { decide, evolve, isInvalid, parseCommand, stayKey, type Command, type Decision, type PropertyState, type RateLookup } from '@cm/domain';
 import type { BookingCommand } from '@cm/schemas';
 import { publishReply, type DeadLetterWriter, type IncomingRecord, type Knex, type Logger, type Redis } from '@cm/service-runtime';
-import { writeAudit } from './ledger/audit';
+import { auditRows } from './ledger/audit';
 import { FencedError, type PartitionFences } from './ledger/fences';
 import { writeOutbox } from './ledger/outbox';
-import { loadState, lockProperty, writeChanges } from './ledger/store';
+import { loadStates, lockProperties, writeChanges } from './ledger/store';
 import type { ArbiterMetrics } from './metrics';
-import { decisionRecords } from './records';
+import { decisionRecords, type OutboxRecord } from './records';
 
 /** What a caller waiting on a command is told. */
 export interface DecisionReply {
@@ -31,19 +31,34 @@ export interface ArbiterDeps {
   /** Called after each commit, to publish the outbox promptly. */
   readonly committed: () => void;
   readonly now?: () => number;
-  /** How a decision reads the ledger; replaced only by tests that need a stale read. */
-  readonly loadState?: typeof loadState;
+  /** How decisions read the ledger; replaced only by tests that need a stale read. */
+  readonly loadStates?: typeof loadStates;
 }
 
-/** PostgreSQL errors after which the whole decision is simply taken again with fresh state. */
+interface Pending {
+  readonly command: Command;
+  readonly value: BookingCommand;
+  readonly record: IncomingRecord;
+}
+
+interface Decided {
+  readonly pending: Pending;
+  readonly decision: Decision;
+  readonly reply: DecisionReply;
+  readonly decidedAt: number;
+}
+
+/** PostgreSQL errors after which a decision is simply taken again on fresh state. */
 const RETRY_CODES = new Set(['23P01', '40001', '40P01']);
 const MAX_ATTEMPTS = 3;
 
 /**
- * The single writer of each property's ledger. Each command is decided in ONE transaction:
- * fence check, dedupe on the command id, lock and load the property, decide, write the changes,
- * the outbox records and the audit rows, and record the command as processed. The consumer
- * commits its offset only after that transaction.
+ * The single writer of each property's ledger. Consecutive commands of one partition are decided
+ * together in ONE transaction: fence check, dedupe on command ids, lock and load the properties,
+ * decide each command in order on the state the previous ones left, then write the changes, the
+ * outbox records, the audit rows and the processed commands. The consumer commits the offsets
+ * only after that transaction. If the transaction fails, each command is decided again alone, so
+ * one command cannot hold back the others.
  */
 export class Arbiter {
   private readonly now: () => number;
@@ -52,86 +67,133 @@ export class Arbiter {
     this.now = deps.now ?? Date.now;
   }
 
-  async handle(value: BookingCommand, record: IncomingRecord): Promise<void> {
-    const parsed = parseCommand(value);
-    if (isInvalid(parsed)) return this.deadLetter(value, record, parsed.problems);
-    const generation = await this.deps.fences.generationFor(record.partition);
+  handle(value: BookingCommand, record: IncomingRecord): Promise<void> {
+    return this.handleChunk([{ value, record }]);
+  }
 
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.decideOnce(parsed, value, record, generation);
-        return;
-      } catch (error) {
-        if (error instanceof FencedError) {
-          this.deps.metrics.fenced();
-          this.deps.log.warn({ err: error, commandId: parsed.commandId }, 'partition taken by another instance; not committing');
-          throw error;
-        }
+  async handleChunk(items: readonly { value: unknown; record: IncomingRecord }[]): Promise<void> {
+    const pending: Pending[] = [];
+    for (const { value, record } of items) {
+      const booking = value as BookingCommand;
+      const parsed = parseCommand(booking);
+      if (isInvalid(parsed)) await this.deadLetter(booking, record, parsed.problems);
+      else pending.push({ command: parsed, value: booking, record });
+    }
+    if (pending.length === 0) return;
+    const generation = await this.deps.fences.generationFor(pending[0]!.record.partition);
+    try {
+      await this.decideTogether(pending, generation);
+    } catch (error) {
+      this.rethrowIfFenced(error, pending[0]!.command);
+      if (pending.length === 1) return this.decideAloneWithRetries(pending[0]!, generation, error);
+      this.deps.log.warn({ err: error, commands: pending.length }, 'deciding a chunk together failed; deciding each alone');
+      for (const one of pending) await this.decideAloneWithRetries(one, generation, undefined);
+    }
+  }
+
+  private async decideAloneWithRetries(one: Pending, generation: number, firstError: unknown): Promise<void> {
+    let error = firstError;
+    for (let attempt = firstError === undefined ? 1 : 2; ; attempt++) {
+      if (error !== undefined) {
         const code = (error as { code?: string }).code;
-        if (!code || !RETRY_CODES.has(code) || attempt >= MAX_ATTEMPTS) throw error;
+        if (!code || !RETRY_CODES.has(code) || attempt > MAX_ATTEMPTS) throw error;
         // 23P01: the exclusion constraint refused a write the loaded state allowed. Deciding again
         // on fresh state sees the stay that holds the nights and rejects: the double-booking decision.
         this.deps.metrics.retried(code);
-        this.deps.log.warn({ code, commandId: parsed.commandId, attempt }, 'decision transaction refused; deciding again on fresh state');
+        this.deps.log.warn({ code, commandId: one.command.commandId, attempt }, 'decision refused by PostgreSQL; deciding again on fresh state');
+      }
+      try {
+        return await this.decideTogether([one], generation);
+      } catch (next) {
+        this.rethrowIfFenced(next, one.command);
+        error = next;
       }
     }
   }
 
-  private async decideOnce(command: Command, value: BookingCommand, record: IncomingRecord, generation: number): Promise<void> {
-    const started = process.hrtime.bigint();
-    const outcome = await this.deps.db.transaction(async (tx) => {
-      await this.deps.fences.check(tx, record.partition, generation);
-      const processed = await tx('processed_commands').where({ command_id: command.commandId }).first('reply');
-      if (processed) return { duplicate: true as const, reply: processed.reply as DecisionReply | null };
+  private rethrowIfFenced(error: unknown, command: Command): void {
+    if (!(error instanceof FencedError)) return;
+    this.deps.metrics.fenced();
+    this.deps.log.warn({ err: error, commandId: command.commandId }, 'partition taken by another instance; not committing');
+    throw error;
+  }
 
-      const version = await lockProperty(tx, command.propertyId);
-      const key = stayKey(command.bookingSource, command.ref);
-      const state = await (this.deps.loadState ?? loadState)(tx, command.propertyId, version, key, 'dates' in command ? command.dates : null);
-      const decision = decide(state, command, { rates: this.deps.rates });
-      const after = evolve(state, decision);
-      const decidedAt = this.now();
-      await writeChanges(tx, state, after);
-      await writeOutbox(tx, decisionRecords(command, decision, after, decidedAt));
-      await writeAudit(tx, { command, decision, before: state.stays.get(key), after: after.stays.get(key), traceId: traceIdOf(record) });
-      const reply: DecisionReply = {
-        commandId: command.commandId,
-        outcome: decision.outcome,
-        reason: decision.reason,
-        version: decision.version,
-        bookingRef: command.ref,
-        heldBy: heldByOf(decision),
-      };
-      await tx('processed_commands').insert({
-        command_id: command.commandId,
-        property_id: command.propertyId,
-        outcome: decision.outcome,
-        reason: decision.reason,
-        version: decision.version,
-        event_type: decision.event.type,
-        partition: record.partition,
-        record_offset: Number(record.offset),
-        decided_by: this.deps.instanceId,
-        fence_generation: generation,
-        reply_requested: value.reply_requested,
-        reply: JSON.stringify(reply),
-      });
-      return { duplicate: false as const, decision, reply, decidedAt };
+  private async decideTogether(pending: readonly Pending[], generation: number): Promise<void> {
+    const started = process.hrtime.bigint();
+    const partition = pending[0]!.record.partition;
+    const { decided, duplicates } = await this.deps.db.transaction(async (tx) => {
+      await this.deps.fences.check(tx, partition, generation);
+      const already = new Map<string, DecisionReply | null>(
+        (await tx('processed_commands').whereIn('command_id', pending.map((p) => p.command.commandId)).select('command_id', 'reply')).map((r: { command_id: string; reply: DecisionReply | null }) => [r.command_id, r.reply]),
+      );
+      const fresh: Pending[] = [];
+      const duplicates: { pending: Pending; reply: DecisionReply | null }[] = [];
+      for (const p of pending) {
+        if (already.has(p.command.commandId)) duplicates.push({ pending: p, reply: already.get(p.command.commandId) ?? null });
+        else {
+          fresh.push(p);
+          already.set(p.command.commandId, null); // the same command twice in one chunk
+        }
+      }
+      if (fresh.length === 0) return { decided: [] as Decided[], duplicates };
+
+      const versions = await lockProperties(tx, fresh.map((p) => p.command.propertyId));
+      const needs = fresh.map(({ command }) => ({ propertyId: command.propertyId, key: stayKey(command.bookingSource, command.ref), dates: 'dates' in command ? command.dates : null }));
+      const states = await (this.deps.loadStates ?? loadStates)(tx, versions, needs);
+      const loaded = new Map<string, PropertyState>(states);
+      const decided: Decided[] = [];
+      const outbox: OutboxRecord[] = [];
+      const audit: Record<string, unknown>[] = [];
+      const processed: Record<string, unknown>[] = [];
+      for (const p of fresh) {
+        const { command, value, record } = p;
+        const state = states.get(command.propertyId)!;
+        const decision = decide(state, command, { rates: this.deps.rates });
+        const after = evolve(state, decision);
+        states.set(command.propertyId, after);
+        const decidedAt = this.now();
+        const key = stayKey(command.bookingSource, command.ref);
+        outbox.push(...decisionRecords(command, decision, after, decidedAt));
+        audit.push(...auditRows({ command, decision, before: state.stays.get(key), after: after.stays.get(key), traceId: traceIdOf(record) }));
+        const reply: DecisionReply = { commandId: command.commandId, outcome: decision.outcome, reason: decision.reason, version: decision.version, bookingRef: command.ref, heldBy: heldByOf(decision) };
+        processed.push({
+          command_id: command.commandId,
+          property_id: command.propertyId,
+          outcome: decision.outcome,
+          reason: decision.reason,
+          version: decision.version,
+          event_type: decision.event.type,
+          partition: record.partition,
+          record_offset: Number(record.offset),
+          decided_by: this.deps.instanceId,
+          fence_generation: generation,
+          reply_requested: value.reply_requested,
+          reply: JSON.stringify(reply),
+          issued_at_ms: value.issued_at,
+        });
+        decided.push({ pending: p, decision, reply, decidedAt });
+      }
+      await writeChanges(tx, [...states.values()].map((after) => ({ before: loaded.get(after.propertyId)!, after })));
+      await writeOutbox(tx, outbox);
+      await tx('audit_log').insert(audit);
+      await tx('processed_commands').insert(processed);
+      return { decided, duplicates };
     });
 
-    if (outcome.duplicate) {
-      this.deps.metrics.duplicate();
-    } else {
-      this.deps.metrics.decided(outcome.decision, value.issued_at, outcome.decidedAt, Number(process.hrtime.bigint() - started) / 1e9);
-      this.deps.committed();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    for (const d of decided) this.deps.metrics.decided(d.decision, d.pending.value.issued_at, d.decidedAt, seconds / decided.length);
+    for (const _ of duplicates) this.deps.metrics.duplicate();
+    if (decided.length > 0) this.deps.committed();
+    for (const { pending: p, reply } of [...decided, ...duplicates]) {
+      if (p.value.reply_requested && reply && this.deps.replies) await publishReply(this.deps.replies, p.command.commandId, reply);
     }
-    if (value.reply_requested && outcome.reply && this.deps.replies) await publishReply(this.deps.replies, command.commandId, outcome.reply);
   }
 
   /** A record that is not a decidable command: dead-lettered once, and remembered as decided. */
   private async deadLetter(value: BookingCommand, record: IncomingRecord, problems: readonly string[]): Promise<void> {
     const generation = await this.deps.fences.generationFor(record.partition);
-    const seen = await this.deps.db('processed_commands').where({ command_id: value.command_id }).first('command_id');
-    if (seen && value.command_id) return this.deps.metrics.duplicate();
+    const seen = value.command_id ? await this.deps.db('processed_commands').where({ command_id: value.command_id }).first('command_id') : undefined;
+    if (seen) return this.deps.metrics.duplicate();
     await this.deps.deadLetters.write(record, 'VALIDATION_FAILED', problems.join('; '));
     if (value.command_id) {
       await this.deps.db.transaction(async (tx) => {
@@ -147,6 +209,7 @@ export class Arbiter {
             decided_by: this.deps.instanceId,
             fence_generation: generation,
             reply_requested: value.reply_requested,
+            issued_at_ms: value.issued_at,
           })
           .onConflict('command_id')
           .ignore();

@@ -15,6 +15,8 @@ export const arbiterConfig = baseConfig
     DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(16),
     /** A session frozen this long inside a transaction is ended by PostgreSQL, releasing its locks. */
     IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
+    /** Consecutive commands of a partition decided in one transaction. */
+    DECISION_CHUNK: z.coerce.number().int().min(1).max(1000).default(100),
     OUTBOX_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   });
 export type ArbiterConfig = z.infer<typeof arbiterConfig>;

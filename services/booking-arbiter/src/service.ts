@@ -1,5 +1,4 @@
 import { noRates } from '@cm/domain';
-import type { BookingCommand } from '@cm/schemas';
 import { consumeDecoded, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { Arbiter } from './arbiter';
 import { arbiterConfig } from './config';
@@ -54,7 +53,8 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
         context.onStop('outbox relay', () => relay!.stop());
       },
       onAssignment: (assigned) => fences.assigned(assigned.get(context.topics.bookingCommands) ?? []),
-      handle: (value, record) => arbiter!.handle(value as BookingCommand, record),
+      chunkSize: config.DECISION_CHUNK,
+      handleChunk: (items) => arbiter!.handleChunk(items),
     });
   },
 };

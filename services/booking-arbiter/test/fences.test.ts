@@ -6,7 +6,7 @@ import { sumMetric } from '@cm/pipeline-demo/service-processes';
 import { testKafka, testLogger } from '../../../packages/service-runtime/test/support/stack';
 import { Arbiter } from '../src/arbiter';
 import { FencedError, PartitionFences } from '../src/ledger/fences';
-import { loadState } from '../src/ledger/store';
+import { loadStates } from '../src/ledger/store';
 import { createArbiterMetrics } from '../src/metrics';
 import { arbiterWorld, command, type ArbiterWorld } from './environment';
 
@@ -85,8 +85,9 @@ describe('the ledger refuses what the partition owner did not decide', () => {
 
     // A read that misses the stay holding the nights, once: the write then meets the constraint.
     let staleReads = 0;
-    const stale: typeof loadState = async (tx, propertyId, version, key, dates) => (staleReads++ === 0 ? { ...emptyProperty(propertyId), version } : loadState(tx, propertyId, version, key, dates));
-    const second = await arbiter('A', fences, { loadState: stale });
+    const stale: typeof loadStates = async (tx, versions, needs) =>
+      staleReads++ === 0 ? new Map([...versions].map(([id, version]) => [id, { ...emptyProperty(id), version }])) : loadStates(tx, versions, needs);
+    const second = await arbiter('A', fences, { loadStates: stale });
     closers.push(second.close);
     const late = command({ property_id: 'excl-1', source: 'VRBO', booking_ref: 'V', check_in: epochDay('2027-05-03'), check_out: epochDay('2027-05-06') });
     await second.arb.handle(late, record(1, 2));

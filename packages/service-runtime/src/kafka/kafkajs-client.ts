@@ -1,6 +1,8 @@
 import type { Consumer, EachBatchPayload, LogEntry } from 'kafkajs';
 import type { Logger } from '../logger';
+import { waitFor } from '../wait';
 import type {
+  ChunkHandler,
   ConsumerOptions,
   IncomingRecord,
   KafkaAdmin,
@@ -74,7 +76,8 @@ export function createKafkaClient(options: KafkajsClientOptions): KafkaClient {
           const missing = topics.filter((t) => !existing.has(t.name));
           if (missing.length === 0) return [];
           await admin.createTopics({
-            waitForLeaders: true,
+            // kafkajs's own wait trips over metadata not yet propagated; we wait for leaders below.
+            waitForLeaders: false,
             topics: missing.map((t) => ({
               topic: t.name,
               numPartitions: t.partitions,
@@ -82,6 +85,10 @@ export function createKafkaClient(options: KafkajsClientOptions): KafkaClient {
               configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
             })),
           });
+          await waitFor('leaders of the new topics', async () => {
+            const { topics: described } = await admin.fetchTopicMetadata({ topics: missing.map((t) => t.name) });
+            return described.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+          }, { timeoutMs: 30_000, intervalMs: 100 });
           return missing.map((t) => t.name);
         },
         listTopics: () => admin.listTopics(),
@@ -132,14 +139,18 @@ class KafkajsRecordConsumer implements RecordConsumer {
     this.assignmentListeners.push(listener);
   }
 
-  async start(handler: RecordHandler): Promise<void> {
+  start(handler: RecordHandler): Promise<void> {
+    return this.startChunks(([record]) => handler(record!), 1);
+  }
+
+  async startChunks(handler: ChunkHandler, chunkSize: number): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => this.handleBatch(payload, handler),
+      eachBatch: (payload) => this.handleBatch(payload, handler, chunkSize),
     });
   }
 
@@ -149,24 +160,26 @@ class KafkajsRecordConsumer implements RecordConsumer {
     await this.consumer.disconnect();
   }
 
-  private async handleBatch(payload: EachBatchPayload, handler: RecordHandler): Promise<void> {
+  private async handleBatch(payload: EachBatchPayload, handler: ChunkHandler, chunkSize: number): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
     let lastDone: string | undefined;
     try {
-      for (const message of batch.messages) {
+      for (let start = 0; start < batch.messages.length; start += chunkSize) {
         if (!isRunning() || isStale()) break;
-        const record: IncomingRecord = {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-          headers: normaliseHeaders(message.headers),
-          timestamp: message.timestamp,
-        };
-        await handler(record);
-        resolveOffset(message.offset);
-        lastDone = message.offset;
+        const chunk = batch.messages.slice(start, start + chunkSize).map(
+          (message): IncomingRecord => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: message.offset,
+            key: message.key,
+            value: message.value,
+            headers: normaliseHeaders(message.headers),
+            timestamp: message.timestamp,
+          }),
+        );
+        await handler(chunk);
+        lastDone = chunk[chunk.length - 1]!.offset;
+        resolveOffset(lastDone);
         await heartbeat();
       }
     } finally {

@@ -26,6 +26,12 @@ export interface IncomingRecord {
  */
 export type RecordHandler = (record: IncomingRecord) => Promise<void>;
 
+/**
+ * Called with consecutive records of one partition, in order (at most the chunk size given).
+ * Returning means all of them are done; throwing redelivers all of them.
+ */
+export type ChunkHandler = (records: readonly IncomingRecord[]) => Promise<void>;
+
 export interface RecordProducer {
   send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
   disconnect(): Promise<void>;
@@ -47,6 +53,8 @@ export interface ConsumerOptions {
 export interface RecordConsumer {
   /** Connects, subscribes and runs the handler; resolves once the consumer runs (not yet joined). */
   start(handler: RecordHandler): Promise<void>;
+  /** As start, handing over up to `chunkSize` consecutive records of a partition at a time. */
+  startChunks(handler: ChunkHandler, chunkSize: number): Promise<void>;
   /** Finishes the record in hand, commits what was done, leaves the group. */
   stop(): Promise<void>;
   /** True once the consumer has joined its group and holds an assignment. */

@@ -1,15 +1,11 @@
 import type { Command, Decision, RaisedConflict, Stay } from '@cm/domain';
-import type { Knex } from '@cm/service-runtime';
 import { eventType, factsAsDetails } from '../records';
 
 /**
  * The audit trail of seed section 6: every decision and every conflict resolution, with who
  * decided, by which rule, the stay before and after, the sources, and the correlation and trace ids.
  */
-export async function writeAudit(
-  tx: Knex.Transaction,
-  input: { command: Command; decision: Decision; before: Stay | undefined; after: Stay | undefined; traceId: string | null },
-): Promise<void> {
+export function auditRows(input: { command: Command; decision: Decision; before: Stay | undefined; after: Stay | undefined; traceId: string | null }): Record<string, unknown>[] {
   const { command, decision, before, after, traceId } = input;
   const common = {
     property_id: command.propertyId,
@@ -22,10 +18,13 @@ export async function writeAudit(
     trace_id: traceId,
     resolved_by: 'system',
   };
-  const rows: Record<string, unknown>[] = [
+  return [
     {
       ...common,
       action: eventType(decision.event).toLowerCase(),
+      rule: null,
+      conflict_type: null,
+      resolution: null,
       before: before ? JSON.stringify(before) : null,
       after: after && after !== before ? JSON.stringify(after) : null,
       details: JSON.stringify({ outcome: decision.outcome, reason: decision.reason }),
@@ -36,10 +35,11 @@ export async function writeAudit(
       rule: c.rule,
       conflict_type: c.facts.type,
       resolution: c.resolution,
+      before: null,
+      after: null,
       details: JSON.stringify({ ...factsAsDetails(c), summary: c.summary }),
     })),
   ];
-  await tx('audit_log').insert(rows);
 }
 
 function entityType(command: Command): string {

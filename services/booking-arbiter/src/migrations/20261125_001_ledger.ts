@@ -67,7 +67,8 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('fence_generation').notNullable();
     t.boolean('reply_requested').notNullable().defaultTo(false);
     t.jsonb('reply').nullable().comment('What a waiting caller is told.');
-    t.timestamp('decided_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.bigInteger('issued_at_ms').notNullable().comment('When ingest issued the command: decided_at minus this is its time in the system.');
+    t.timestamp('decided_at', { useTz: true }).notNullable().defaultTo(knex.raw('clock_timestamp()'));
     t.index(['property_id']);
   });
 
