@@ -77,7 +77,10 @@ export class AvroSerde {
     for (const name of topicNames) {
       ids.set(name, await admin.latestId(valueSubject(topicByName(baseTopicName(name, namespace)).name)));
     }
-    return new AvroSerde(new SchemaRegistry({ host: registryUrl }), ids);
+    const registry = new SchemaRegistry({ host: registryUrl });
+    // Fetch each schema once now, so the first record is not slowed by registry round trips.
+    await Promise.all([...new Set(ids.values())].map((id) => registry.getSchema(id)));
+    return new AvroSerde(registry, ids);
   }
 
   /** For tests and tools that write to a subject outside the topic list. */

@@ -66,7 +66,7 @@ describe('booking-arbiter under failure', () => {
     const snapshot = async () => ({
       stays: (await world.db('stays').orderBy(['property_id', 'stay_key']).select('property_id', 'stay_key', 'status', 'active', 'check_in', 'check_out', 'versions', 'ledger_version')),
       properties: await world.db('properties').orderBy('property_id').select('property_id', 'version'),
-      outbox: Number((await world.db('outbox').count({ n: '*' }))[0]!.n),
+      outboxWrites: Number((await world.db.raw('SELECT last_value FROM outbox_id_seq')).rows[0].last_value),
       audit: Number((await world.db('audit_log').count({ n: '*' }))[0]!.n),
       decisions: await decidedCount(),
     });

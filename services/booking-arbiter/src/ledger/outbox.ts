@@ -15,8 +15,9 @@ export async function writeOutbox(tx: Knex.Transaction, records: readonly Outbox
 const RELAY_LOCK = 0x636d6f62; // "cmob"
 
 /**
- * Publishes outbox rows in id order, at least once: a row is marked published only after the
- * broker acknowledged it, so a crash in between publishes it again with the same event id.
+ * Publishes outbox rows in id order, at least once: a row is deleted only after the broker
+ * acknowledged it, so a crash in between publishes it again with the same event id. (Deleting
+ * rather than marking keeps the table small; the audit log is the history.)
  */
 export class OutboxRelay {
   private running = false;
@@ -50,7 +51,7 @@ export class OutboxRelay {
   }
 
   async backlog(): Promise<number> {
-    const row = await this.db('outbox').whereNull('published_at').count({ n: '*' }).first();
+    const row = await this.db('outbox').count({ n: '*' }).first();
     return Number(row?.n ?? 0);
   }
 
@@ -84,7 +85,6 @@ export class OutboxRelay {
       const locked = await tx.raw('SELECT pg_try_advisory_xact_lock(?) AS locked', [RELAY_LOCK]);
       if (!locked.rows[0].locked) return 0;
       const rows: { id: number; topic: string; record_key: string; payload: unknown }[] = await tx('outbox')
-        .whereNull('published_at')
         .orderBy('id')
         .limit(this.options.batchSize)
         .select('id', 'topic', 'record_key', 'payload');
@@ -98,7 +98,7 @@ export class OutboxRelay {
         byTopic.set(topic, records);
       }
       for (const [topic, records] of byTopic) await this.producer.send(topic, records);
-      await tx('outbox').whereIn('id', rows.map((r) => r.id)).update({ published_at: new Date() });
+      await tx('outbox').whereIn('id', rows.map((r) => r.id)).delete();
       this.options.onPublished?.(rows.length);
       return rows.length;
     });

@@ -74,14 +74,12 @@ export async function up(knex: Knex): Promise<void> {
 
   await knex.schema.createTable('outbox', (t) => {
     t.bigIncrements('id');
-    t.text('event_id').notNullable().unique().comment('Stable: derived from the command id.');
+    t.text('event_id').notNullable().unique().comment('Stable: derived from the command id. A row is deleted once published.');
     t.text('topic').notNullable();
     t.text('record_key').notNullable();
     t.jsonb('payload').notNullable().comment('The Avro record, encoded when published.');
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    t.timestamp('published_at', { useTz: true }).nullable();
   });
-  await knex.raw('CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL');
 
   await knex.schema.createTable('audit_log', (t) => {
     t.bigIncrements('id');
