@@ -16,7 +16,7 @@ export const arbiterConfig = baseConfig
     /** A session frozen this long inside a transaction is ended by PostgreSQL, releasing its locks. */
     IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
     /** Consecutive commands of a partition decided in one transaction. */
-    DECISION_CHUNK: z.coerce.number().int().min(1).max(1000).default(100),
+    DECISION_CHUNK: z.coerce.number().int().min(1).max(1000).default(250),
     OUTBOX_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   });
 export type ArbiterConfig = z.infer<typeof arbiterConfig>;
