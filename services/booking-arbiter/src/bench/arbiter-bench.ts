@@ -26,7 +26,8 @@ import { migrateToLatest } from '../ledger/migrations';
  *  1. saturation: a backlog of commands on 12 partitions; decisions per second.
  *  2. paced load at half that rate; latency from produce to committed decision, p50 and p99.
  *  3. the floor, in the same run: a bare consumer of the same records doing one PostgreSQL insert
- *     per record with the same batching and concurrency, measured the same two ways.
+ *     per record, in the same chunks and transactions and with the same concurrency, measured the
+ *     same two ways.
  */
 const config = parseConfig(
   'arbiter-bench',
@@ -35,6 +36,7 @@ const config = parseConfig(
     BENCH_COMMANDS: z.coerce.number().int().min(100).default(20_000),
     BENCH_PROPERTIES: z.coerce.number().int().min(1).default(500),
     BENCH_PACED_SECONDS: z.coerce.number().int().min(1).default(10),
+    DECISION_CHUNK: z.coerce.number().int().min(1).default(250),
   }),
 );
 const log = createLogger('arbiter-bench', config.LOG_LEVEL);
@@ -113,10 +115,13 @@ async function main(): Promise<void> {
     await send(floorTopic, floorRecords);
     const floorConsumer = kafka.consumer({ groupId: `bench.floor.${namespace}`, topics: [floorTopic], partitionsConsumedConcurrently: 12 });
     const floorDb = createDatabase(databaseUrl, { pool: { min: 1, max: 16 } });
-    await floorConsumer.start(async (record) => {
-      const command = (await serde.decode(record.value)) as BookingCommand;
-      await floorDb('floor_inserts').insert({ command_id: command.command_id, issued_at_ms: command.issued_at });
-    });
+    // The same chunks as the arbiter (DECISION_CHUNK, default 250), each in one transaction with one insert per record.
+    await floorConsumer.startChunks(async (records) => {
+      const commands = await Promise.all(records.map(async (r) => (await serde.decode(r.value)) as BookingCommand));
+      await floorDb.transaction(async (tx) => {
+        for (const command of commands) await tx('floor_inserts').insert({ command_id: command.command_id, issued_at_ms: command.issued_at });
+      });
+    }, config.DECISION_CHUNK);
     const floorThroughput = await throughput(db, 'floor_inserts', 'done_at', floorRecords.length);
     const floorLatency = await paced(db, 'floor_inserts', 'done_at', 'command_id', Math.max(50, Math.floor(arbiterRate / 2)), (n, at) => workload(n, config.BENCH_PROPERTIES, `floorpaced${at}`, Date.now), (c) => send(floorTopic, c));
     await floorConsumer.stop();
