@@ -36,9 +36,14 @@ export function createKafkaClient(options: KafkajsClientOptions): KafkaClient {
   return {
     async producer() {
       // The Java client's murmur2 partitioner, so every client puts one key on the same partition.
-      // One request in flight keeps a key's records in order across retries; duplicates from a
-      // retry are harmless because every consumer is idempotent on event ids.
-      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, maxInFlightRequests: 1 });
+      // Idempotent with one request in flight: a retried send is written once and in order (the
+      // ordering test caught a retry right after topic creation writing a record twice).
+      const producer = kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        retry: { initialRetryTime: 100, retries: 20 },
+      });
       await producer.connect();
       return {
         async send(topic, records) {
@@ -204,8 +209,12 @@ function normaliseHeaders(headers: Record<string, Buffer | string | (Buffer | st
   return out;
 }
 
+/** kafkajs warns about any finite retry count on an idempotent producer; ours is finite on purpose, so a dead broker fails a send instead of hanging it. */
+const EXPECTED_WARNING = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
 function logKafkajs(log: Logger, { level, log: entry }: LogEntry, KafkaLogLevel: typeof import('kafkajs').logLevel): void {
   const { message, ...rest } = entry;
+  if (message === EXPECTED_WARNING) return;
   switch (level) {
     case KafkaLogLevel.ERROR:
     case KafkaLogLevel.NOTHING:
