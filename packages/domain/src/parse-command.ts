@@ -10,8 +10,14 @@ export interface InvalidCommand {
   readonly problems: readonly string[];
 }
 
-/** Stays are booked at most this far ahead, and last at most this long. */
+/** A stay lasts at most this long. */
 export const MAX_NIGHTS = 365;
+/** Dates outside these years are a unit or encoding error, not a booking (2000-01-01 .. 2099-12-31). */
+const FIRST_EPOCH_DAY = 10_957;
+const LAST_EPOCH_DAY = 47_481;
+/** Identifiers longer than this cannot be keys; free text longer than this is refused, not cut. */
+const MAX_ID_LENGTH = 200;
+const MAX_TEXT_LENGTH = 2_000;
 
 /**
  * Turns a booking.commands record into a typed command, or lists every problem with it. The
@@ -36,12 +42,29 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
   if (!record.command_id) problems.push('command_id: empty');
   if (!record.property_id) problems.push('property_id: empty');
   if (!record.booking_ref) problems.push('booking_ref: empty');
+  for (const [field, value, max] of [
+    ['command_id', record.command_id, MAX_ID_LENGTH],
+    ['property_id', record.property_id, MAX_ID_LENGTH],
+    ['booking_ref', record.booking_ref, MAX_ID_LENGTH],
+    ['correlation_id', record.correlation_id, MAX_ID_LENGTH],
+    ['rate_plan', record.rate_plan, MAX_ID_LENGTH],
+    ['reason', record.reason, MAX_TEXT_LENGTH],
+    ['guest.name', record.guest?.name ?? null, MAX_TEXT_LENGTH],
+    ['guest.email', record.guest?.email ?? null, MAX_TEXT_LENGTH],
+    ['guest.phone', record.guest?.phone ?? null, MAX_TEXT_LENGTH],
+  ] as const) {
+    const problem = textProblem(value, max);
+    if (problem) problems.push(`${field}: ${problem}`);
+  }
   if (!Number.isSafeInteger(record.source_version) || record.source_version < 0) problems.push('source_version: must be a non-negative integer');
 
   const dates = (): StayDates | null => {
     const checkIn = need(record.check_in, 'check_in');
     const checkOut = need(record.check_out, 'check_out');
     if (checkIn === null || checkOut === null) return null;
+    if ([checkIn, checkOut].some((day) => !Number.isInteger(day) || day < FIRST_EPOCH_DAY || day > LAST_EPOCH_DAY)) {
+      return problems.push('check_in/check_out: outside the years 2000 to 2099'), null;
+    }
     const parsed = parseStayDates(fromEpochDay(checkIn), fromEpochDay(checkOut));
     if (typeof parsed === 'string') return problems.push(`check_in/check_out: ${parsed}`), null;
     if (checkOut - checkIn > MAX_NIGHTS) return problems.push(`check_in/check_out: longer than ${MAX_NIGHTS} nights`), null;
@@ -121,6 +144,14 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
       return assertNever(record.command_type);
   }
   return problems.length > 0 || !command ? { invalid: true, problems } : command;
+}
+
+/** Text PostgreSQL cannot store (NUL) or that is too long to be what it claims. */
+function textProblem(value: string | null, max: number): string | null {
+  if (value === null) return null;
+  if (value.includes('\u0000')) return 'contains a NUL character';
+  if (value.length > max) return `longer than ${max} characters`;
+  return null;
 }
 
 export function isInvalid(parsed: Command | InvalidCommand): parsed is InvalidCommand {

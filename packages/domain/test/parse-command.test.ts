@@ -39,6 +39,12 @@ describe('booking.commands records to typed commands', () => {
     ['an empty reference', { booking_ref: '' }, /booking_ref: empty/],
     ['a negative source version', { source_version: -1 }, /source_version/],
     ['a create for another source', { booking_source: 'AIRBNB' }, /booking_source: CREATE_BOOKING is only for the source's own bookings/],
+    ['a date far outside any booking horizon', { check_in: 100_000_001, check_out: 100_000_003 }, /outside the years 2000 to 2099/],
+    ['a date before 2000', { check_in: 10_000, check_out: 10_002 }, /outside the years 2000 to 2099/],
+    ['a NUL character in a key', { property_id: 'p\u0000x' }, /property_id: contains a NUL character/],
+    ['a NUL character in free text', { reason: 'bad\u0000' }, /reason: contains a NUL character/],
+    ['an oversized key', { booking_ref: 'x'.repeat(201) }, /booking_ref: longer than 200 characters/],
+    ['an oversized guest name', { guest: { name: 'n'.repeat(2001), name_updated_at: null, email: null, email_updated_at: null, phone: null, phone_updated_at: null } }, /guest.name: longer than 2000/],
   ])('refuses %s', (_, over, problem) => {
     expect(problems(over).join('\n')).toMatch(problem);
   });

@@ -50,6 +50,16 @@ interface Decided {
 
 /** PostgreSQL errors after which a decision is simply taken again on fresh state. */
 const RETRY_CODES = new Set(['23P01', '40001', '40P01']);
+
+/**
+ * PostgreSQL refusing the command's own data (class 22 data exception, 23 integrity other than
+ * the exclusion constraint, 54 limits): trying again cannot help, and holding the partition for
+ * it would stop every property behind it, so the command is dead-lettered with the reason.
+ */
+function refusesTheData(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code !== '23P01' && /^(22|23|54)/.test(code);
+}
 const MAX_ATTEMPTS = 3;
 
 /**
@@ -85,9 +95,16 @@ export class Arbiter {
       await this.decideTogether(pending, generation);
     } catch (error) {
       this.rethrowIfFenced(error, pending[0]!.command);
-      if (pending.length === 1) return this.decideAloneWithRetries(pending[0]!, generation, error);
-      this.deps.log.warn({ err: error, commands: pending.length }, 'deciding a chunk together failed; deciding each alone');
-      for (const one of pending) await this.decideAloneWithRetries(one, generation, undefined);
+      if (pending.length > 1) this.deps.log.warn({ err: error, commands: pending.length }, 'deciding a chunk together failed; deciding each alone');
+      for (const one of pending) {
+        try {
+          await this.decideAloneWithRetries(one, generation, pending.length === 1 ? error : undefined);
+        } catch (alone) {
+          if (!refusesTheData(alone)) throw alone;
+          const { code, message } = alone as { code: string; message: string };
+          await this.deadLetter(one.value, one.record, [`the ledger refused the command's data (PostgreSQL ${code}): ${message}`]);
+        }
+      }
     }
   }
 
@@ -185,17 +202,32 @@ export class Arbiter {
     for (const _ of duplicates) this.deps.metrics.duplicate();
     if (decided.length > 0) this.deps.committed();
     for (const { pending: p, reply } of [...decided, ...duplicates]) {
-      if (p.value.reply_requested && reply && this.deps.replies) await publishReply(this.deps.replies, p.command.commandId, reply);
+      if (p.value.reply_requested && reply) await this.reply(p.command.commandId, reply);
+    }
+  }
+
+  /**
+   * Best effort, after the commit: the decision is already durable (and its reply kept in
+   * processed_commands), so Redis being down must not look like a failed decision.
+   */
+  private async reply(commandId: string, reply: DecisionReply): Promise<void> {
+    if (!this.deps.replies) return;
+    try {
+      await publishReply(this.deps.replies, commandId, reply);
+    } catch (error) {
+      this.deps.log.warn({ err: error, commandId }, 'could not publish the reply; the caller will poll for the decision');
     }
   }
 
   /** A record that is not a decidable command: dead-lettered once, and remembered as decided. */
   private async deadLetter(value: BookingCommand, record: IncomingRecord, problems: readonly string[]): Promise<void> {
     const generation = await this.deps.fences.generationFor(record.partition);
-    const seen = value.command_id ? await this.deps.db('processed_commands').where({ command_id: value.command_id }).first('command_id') : undefined;
+    // Ids PostgreSQL cannot store are not remembered: such a record is dead-lettered again on a replay.
+    const storable = storableId(value.command_id) && storableId(value.property_id);
+    const seen = storable ? await this.deps.db('processed_commands').where({ command_id: value.command_id }).first('command_id') : undefined;
     if (seen) return this.deps.metrics.duplicate();
     await this.deps.deadLetters.write(record, 'VALIDATION_FAILED', problems.join('; '));
-    if (value.command_id) {
+    if (storable) {
       await this.deps.db.transaction(async (tx) => {
         await this.deps.fences.check(tx, record.partition, generation);
         await tx('processed_commands')
@@ -216,11 +248,14 @@ export class Arbiter {
       });
     }
     this.deps.metrics.deadLettered();
-    if (value.reply_requested && this.deps.replies && value.command_id) {
-      const reply: DecisionReply = { commandId: value.command_id, outcome: 'dead_lettered', reason: problems.join('; '), version: null, bookingRef: value.booking_ref, heldBy: null };
-      await publishReply(this.deps.replies, value.command_id, reply);
+    if (value.reply_requested && value.command_id) {
+      await this.reply(value.command_id, { commandId: value.command_id, outcome: 'dead_lettered', reason: problems.join('; '), version: null, bookingRef: value.booking_ref, heldBy: null });
     }
   }
+}
+
+function storableId(id: string): boolean {
+  return id.length > 0 && id.length <= 200 && !id.includes('\u0000');
 }
 
 function heldByOf(decision: Decision): string | null {

@@ -25,6 +25,9 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
     if (pending.length > 0) {
       throw new Error(`the ledger database is behind by ${pending.length} migration(s) (${pending.join(', ')}): run \`node services/booking-arbiter/dist/cli/migrate.js\``);
     }
+    // The relay holds a transaction across a Kafka send, which may legitimately take longer than
+    // the idle-in-transaction limit the deciders run under: it gets its own small pool without it.
+    const relayDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 0, max: 2 } });
     const redis = await useRedis(context, config.REDIS_URL);
     const fences = new PartitionFences(db, context.topics.bookingCommands, config.INSTANCE_ID);
     let relay: OutboxRelay | undefined;
@@ -36,7 +39,7 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
       writes: [context.topics.bookingEvents, context.topics.availabilityChanges, context.topics.conflicts],
       partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENTLY,
       async prepare({ serde, producer, deadLetters }) {
-        relay = new OutboxRelay(db, producer, serde, context.log.child({ component: 'outbox' }), { batchSize: config.OUTBOX_BATCH, idleMs: 200, namespace: config.TOPIC_NAMESPACE });
+        relay = new OutboxRelay(relayDb, producer, serde, context.log.child({ component: 'outbox' }), { batchSize: config.OUTBOX_BATCH, idleMs: 200, namespace: config.TOPIC_NAMESPACE });
         const metrics = createArbiterMetrics(context.metrics, () => relay!.backlog());
         arbiter = new Arbiter({
           db,

@@ -108,14 +108,19 @@ describe('booking-arbiter on the real broker and database', () => {
     }
   });
 
-  it('a record that is not a decidable command is dead-lettered with the reason, once', async () => {
+  it('a record that is not a decidable command is dead-lettered with the reason, once, and the partition moves on', async () => {
     const bad = command({ property_id: 'bad-1', check_in: d('2026-12-25'), check_out: d('2026-12-20') });
-    await world.send([bad, bad]);
-    await decided([bad.command_id]);
-    const letters = await world.read<{ reason: string; detail: string; source_topic: string }>(world.topics.channelDlq, (r) => r.length >= 1);
-    expect(letters).toHaveLength(1);
+    const unstorable = command({ property_id: 'bad-1', booking_ref: 'nul\u0000ref' });
+    const good = command({ property_id: 'bad-1', booking_ref: 'fine' });
+    await world.send([bad, bad, unstorable, good]);
+    await decided([bad.command_id, unstorable.command_id, good.command_id]);
+    expect(await world.db('processed_commands').where({ command_id: good.command_id }).first('outcome')).toEqual({ outcome: 'applied' });
+    expect(await world.db('processed_commands').where({ command_id: unstorable.command_id }).first('outcome')).toEqual({ outcome: 'dead_lettered' });
+    const letters = await world.read<{ reason: string; detail: string; source_topic: string }>(world.topics.channelDlq, (r) => r.length >= 2);
+    expect(letters).toHaveLength(2);
     expect(letters[0]).toMatchObject({ reason: 'VALIDATION_FAILED', source_topic: world.topics.bookingCommands });
     expect(letters[0]!.detail).toContain('check_out_not_after_check_in');
+    expect(letters[1]!.detail).toContain('booking_ref: contains a NUL character');
     expect(await world.db('processed_commands').where({ command_id: bad.command_id }).first('outcome')).toEqual({ outcome: 'dead_lettered' });
   });
 });

@@ -98,6 +98,21 @@ describe('the ledger refuses what the partition owner did not decide', () => {
     expect(holding).toEqual([{ stay_key: 'AIRBNB:HM' }]);
   });
 
+  it('a chunk that cancels a stay and books its nights is decided together: the constraint is checked at commit, not row by row', async () => {
+    const fences = new PartitionFences(world.db, `chunk-${world.namespace}`, 'A');
+    const a = await arbiter('A', fences);
+    closers.push(a.close);
+    const nights = { check_in: epochDay('2027-07-01'), check_out: epochDay('2027-07-05') };
+    await a.arb.handle(command({ property_id: 'chunk-1', source: 'PMS', booking_ref: 'X', ...nights }), record(2, 1));
+    await a.arb.handle(command({ property_id: 'chunk-1', source: 'AIRBNB', booking_ref: 'Y', check_in: epochDay('2027-08-01'), check_out: epochDay('2027-08-03') }), record(2, 2));
+    const cancel = command({ property_id: 'chunk-1', source: 'PMS', booking_ref: 'X', source_version: 2, command_type: 'CHANGE_STATUS', status: 'CANCELLED', check_in: null, check_out: null });
+    const rebook = command({ property_id: 'chunk-1', source: 'AIRBNB', booking_ref: 'Y', source_version: 2, command_type: 'MODIFY_DATES', ...nights });
+    // AIRBNB:Y sorts before PMS:X, so Y's moved row is written first: an immediate constraint would refuse it.
+    await a.arb.handleChunk([{ value: cancel, record: record(2, 3) }, { value: rebook, record: record(2, 4) }]);
+    expect(await world.db('processed_commands').whereIn('command_id', [cancel.command_id, rebook.command_id]).orderBy('decision_seq').pluck('outcome')).toEqual(['applied', 'applied']);
+    expect(sumMetric(await a.registry.metrics(), 'cm_arbiter_transaction_retries_total', {})).toBe(0);
+  });
+
   it('the constraint itself refuses overlapping active stays written by anyone, and allows back-to-back ones', async () => {
     await world.db('properties').insert({ property_id: 'sql-1' });
     const stay = (key: string, checkIn: string, checkOut: string, status = 'CONFIRMED') => ({

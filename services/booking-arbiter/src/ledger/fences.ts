@@ -27,18 +27,20 @@ export class PartitionFences {
   /** On a new assignment: take a new generation of each partition now held. */
   assigned(partitions: readonly number[]): void {
     this.generations.clear();
-    for (const partition of partitions) this.generations.set(partition, this.bump(partition));
+    for (const partition of partitions) this.remember(partition, this.bump(partition));
   }
 
   /** The generation this instance holds for a partition (taken now if the assignment was missed). */
   generationFor(partition: number): Promise<number> {
-    let generation = this.generations.get(partition);
-    if (!generation) {
-      generation = this.bump(partition);
-      this.generations.set(partition, generation);
-      // A failed bump is forgotten, so the next record tries again.
-      generation.catch(() => this.generations.get(partition) === generation && this.generations.delete(partition));
-    }
+    return this.generations.get(partition) ?? this.remember(partition, this.bump(partition));
+  }
+
+  /** Keeps a bump's result; a failed bump is forgotten (and never an unhandled rejection), so the next record tries again. */
+  private remember(partition: number, generation: Promise<number>): Promise<number> {
+    this.generations.set(partition, generation);
+    generation.catch(() => {
+      if (this.generations.get(partition) === generation) this.generations.delete(partition);
+    });
     return generation;
   }
 

@@ -39,7 +39,10 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     ALTER TABLE stays ADD CONSTRAINT stays_no_double_booking
     EXCLUDE USING gist (property_id WITH =, daterange(check_in, check_out, '[)') WITH &&)
-    WHERE ((kind = 'booking' AND status IN ('PENDING', 'CONFIRMED')) OR (kind = 'block' AND active))`);
+    WHERE ((kind = 'booking' AND status IN ('PENDING', 'CONFIRMED')) OR (kind = 'block' AND active))
+    DEFERRABLE INITIALLY DEFERRED`);
+  // Deferred to commit: a transaction deciding "cancel X" then "move Y onto X's nights" writes its
+  // rows in any order, and only the committed ledger must be free of overlaps.
 
   await knex.schema.createTable('guests', (t) => {
     t.text('property_id').notNullable();
