@@ -95,7 +95,10 @@ export class Arbiter {
       await this.decideTogether(pending, generation);
     } catch (error) {
       this.rethrowIfFenced(error, pending[0]!.command);
-      if (pending.length > 1) this.deps.log.warn({ err: error, commands: pending.length }, 'deciding a chunk together failed; deciding each alone');
+      if (pending.length > 1) {
+        this.deps.metrics.chunkFellBack();
+        this.deps.log.warn({ err: error, commands: pending.length }, 'deciding a chunk together failed; deciding each alone');
+      }
       for (const one of pending) {
         try {
           await this.decideAloneWithRetries(one, generation, pending.length === 1 ? error : undefined);

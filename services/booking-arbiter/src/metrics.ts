@@ -45,6 +45,11 @@ export function createArbiterMetrics(registry: Registry, backlog: () => Promise<
     labelNames: ['code'] as const,
     registers: [registry],
   });
+  const chunkFallbacks = new Counter({
+    name: 'cm_arbiter_chunk_fallbacks_total',
+    help: 'Chunks whose shared transaction failed and whose commands were decided again one by one.',
+    registers: [registry],
+  });
   new Gauge({
     name: 'cm_outbox_backlog',
     help: 'Outbox records not yet published.',
@@ -69,6 +74,7 @@ export function createArbiterMetrics(registry: Registry, backlog: () => Promise<
     deadLettered: () => commands.inc({ outcome: 'dead_lettered' }),
     fenced: () => fenced.inc(),
     retried: (code: string) => retries.inc({ code }),
+    chunkFellBack: () => chunkFallbacks.inc(),
   };
 }
 

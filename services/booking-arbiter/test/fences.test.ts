@@ -110,6 +110,7 @@ describe('the ledger refuses what the partition owner did not decide', () => {
     // AIRBNB:Y sorts before PMS:X, so Y's moved row is written first: an immediate constraint would refuse it.
     await a.arb.handleChunk([{ value: cancel, record: record(2, 3) }, { value: rebook, record: record(2, 4) }]);
     expect(await world.db('processed_commands').whereIn('command_id', [cancel.command_id, rebook.command_id]).orderBy('decision_seq').pluck('outcome')).toEqual(['applied', 'applied']);
+    expect(sumMetric(await a.registry.metrics(), 'cm_arbiter_chunk_fallbacks_total', {})).toBe(0);
     expect(sumMetric(await a.registry.metrics(), 'cm_arbiter_transaction_retries_total', {})).toBe(0);
   });
 
