@@ -31,6 +31,8 @@ export interface ArbiterWorld {
   readonly serde: AvroSerde;
   send(commands: readonly BookingCommand[]): Promise<void>;
   startArbiter(name: string, env?: Record<string, string>): Promise<ArbiterProcess>;
+  /** Kills every arbiter still running (after a failed test, so the next starts clean). */
+  killArbiters(): Promise<void>;
   /** Every decoded record on a topic of the namespace so far (read from the beginning). */
   read<T>(topic: string, until: (records: T[]) => boolean, timeoutMs?: number): Promise<T[]>;
   close(): Promise<void>;
@@ -90,6 +92,14 @@ export async function arbiterWorld(): Promise<ArbiterWorld> {
         return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
       }, { timeoutMs: 60_000, intervalMs: 100 });
       return arbiter;
+    },
+    async killArbiters() {
+      const running = processes.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
+      for (const p of running) {
+        p.child.kill('SIGCONT');
+        p.child.kill('SIGKILL');
+      }
+      await Promise.all(running.map((p) => p.exited()));
     },
     async read<T>(topic: string, until: (records: T[]) => boolean, timeoutMs = 60_000) {
       const records: T[] = [];
