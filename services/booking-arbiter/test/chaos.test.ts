@@ -67,8 +67,10 @@ describe('booking-arbiter under failure', () => {
       lastVersion.set(e.property_id, e.version);
     }
 
+    // Both decided before the kill. (Whether the restarted one gets partitions before B has decided
+    // the rest depends on when the killed member's session expires; it is not an invariant.)
     const deciders: { decided_by: string }[] = await world.db('processed_commands').distinct('decided_by');
-    expect(deciders.map((r) => r.decided_by)).toEqual(expect.arrayContaining(['A', 'B', 'A-restarted']));
+    expect(deciders.map((r) => r.decided_by)).toEqual(expect.arrayContaining(['A', 'B']));
 
     // Replaying booking.commands from offset 0 (a new consumer group over the same ledger) changes nothing.
     const snapshot = async () => ({
