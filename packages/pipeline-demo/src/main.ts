@@ -90,9 +90,11 @@ async function main(): Promise<number> {
       await waitFor('samples logged by their consumers', () =>
         SERVICES.every((s, i) => s.consumes.every((t) => (correlations.get(t) ?? []).every((c) => services[i]!.output().includes(c)))),
       { timeoutMs: 60_000, intervalMs: 50 });
-      const deadLetter = await findDeadLetter(kafka, serde, malformedKey);
+      const [letter] = await readKeyed<{ reason: string; original_value: Buffer | null }>(kafka, serde, topics.channelDlq.name, [malformedKey], 1);
+      const deadLetter = { reason: letter!.reason, bytes: letter!.original_value?.length ?? 0 };
       const conflicts: Pick<Conflict, 'conflict_type'>[] = await ledger('audit_log').whereIn('command_id', commandIds).whereNotNull('conflict_type').select('conflict_type');
-      const reviews = await readReviews(kafka, serde, storyProperties);
+      // Every conflict the audit log holds for the story is on the conflicts topic too.
+      const reviews = (await readKeyed<Conflict>(kafka, serde, topics.conflicts.name, storyProperties, conflicts.length)).filter((c) => c.requires_review);
       const overlaps = await ledger.raw(DOUBLE_BOOKED_NIGHTS);
 
       print();
@@ -139,36 +141,22 @@ const DOUBLE_BOOKED_NIGHTS = `
     AND ((a.kind = 'booking' AND a.status IN ('PENDING', 'CONFIRMED')) OR (a.kind = 'block' AND a.active))
     AND ((b.kind = 'booking' AND b.status IN ('PENDING', 'CONFIRMED')) OR (b.kind = 'block' AND b.active))`;
 
-/** The conflicts the arbiter published for the story's properties that need a human. */
-async function readReviews(kafka: ReturnType<typeof createKafkaClient>, serde: AvroSerde, properties: string[]) {
-  const seen: Conflict[] = [];
-  const consumer = kafka.consumer({ groupId: `pipeline-demo.conflicts.${randomUUID()}`, topics: [topics.conflicts.name] });
+/**
+ * Reads a topic from the beginning until `count` records with one of the given keys have come;
+ * only those are decoded (records of earlier runs may carry schemas since retired).
+ */
+async function readKeyed<T>(kafka: ReturnType<typeof createKafkaClient>, serde: AvroSerde, topic: string, keys: readonly string[], count: number): Promise<T[]> {
+  const found: T[] = [];
+  const consumer = kafka.consumer({ groupId: `pipeline-demo.${topic}.${randomUUID()}`, topics: [topic] });
   await consumer.start(async (record: IncomingRecord) => {
-    if (!properties.includes(record.key?.toString() ?? '')) return; // keyed by property: skip others' records unread
-    seen.push((await serde.decode(record.value)) as Conflict);
+    if (keys.includes(record.key?.toString() ?? '')) found.push((await serde.decode(record.value)) as T);
   });
   try {
-    await waitFor('the story conflicts on the conflicts topic', () => seen.length >= 4, { timeoutMs: 30_000 });
+    await waitFor(`${count} record(s) of this run on ${topic}`, () => found.length >= count, { timeoutMs: 30_000 });
   } finally {
     await consumer.stop();
   }
-  return seen.filter((c) => c.requires_review);
-}
-
-async function findDeadLetter(kafka: ReturnType<typeof createKafkaClient>, serde: AvroSerde, key: string) {
-  const found: { reason: string; bytes: number }[] = [];
-  const consumer = kafka.consumer({ groupId: `pipeline-demo.dlq.${randomUUID()}`, topics: [topics.channelDlq.name] });
-  await consumer.start(async (record: IncomingRecord) => {
-    if (record.key?.toString() !== key) return; // only ours is decoded
-    const letter = (await serde.decode(record.value)) as { reason: string; original_value: Buffer | null };
-    found.push({ reason: letter.reason, bytes: letter.original_value?.length ?? 0 });
-  });
-  try {
-    await waitFor('the dead letter of the malformed record', () => found[0], { timeoutMs: 30_000 });
-  } finally {
-    await consumer.stop();
-  }
-  return found[0]!;
+  return found;
 }
 
 main().then(

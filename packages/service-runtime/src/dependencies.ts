@@ -3,12 +3,12 @@ import { createDatabase, databaseAnswers, type DatabaseOptions, type Knex } from
 import { createRedis, redisAnswers, type Redis } from './redis';
 import type { ServiceContext } from './service';
 
-/** A PostgreSQL pool that readiness checks and shutdown closes. */
-export async function useDatabase(context: ServiceContext<BaseConfig>, url: string, options: DatabaseOptions = {}): Promise<Knex> {
+/** A PostgreSQL pool that readiness checks and shutdown closes; `name` tells several pools apart. */
+export async function useDatabase(context: ServiceContext<BaseConfig>, url: string, options: DatabaseOptions = {}, name = 'postgres'): Promise<Knex> {
   const db = createDatabase(url, options);
   await databaseAnswers(db);
-  context.addReadiness({ name: 'postgres', check: () => databaseAnswers(db) });
-  context.onStop('postgres', () => db.destroy());
+  context.addReadiness({ name, check: () => databaseAnswers(db) });
+  context.onStop(name, () => db.destroy());
   return db;
 }
 

@@ -91,42 +91,37 @@ export class Arbiter {
     }
     if (pending.length === 0) return;
     const generation = await this.deps.fences.generationFor(pending[0]!.record.partition);
-    try {
-      await this.decideTogether(pending, generation);
-    } catch (error) {
-      this.rethrowIfFenced(error, pending[0]!.command);
-      if (pending.length > 1) {
+    if (pending.length > 1) {
+      try {
+        return await this.decideTogether(pending, generation);
+      } catch (error) {
+        this.rethrowIfFenced(error, pending[0]!.command);
         this.deps.metrics.chunkFellBack();
         this.deps.log.warn({ err: error, commands: pending.length }, 'deciding a chunk together failed; deciding each alone');
       }
-      for (const one of pending) {
-        try {
-          await this.decideAloneWithRetries(one, generation, pending.length === 1 ? error : undefined);
-        } catch (alone) {
-          if (!refusesTheData(alone)) throw alone;
-          const { code, message } = alone as { code: string; message: string };
-          await this.deadLetter(one.value, one.record, [`the ledger refused the command's data (PostgreSQL ${code}): ${message}`]);
-        }
-      }
     }
+    for (const one of pending) await this.decideAlone(one, generation);
   }
 
-  private async decideAloneWithRetries(one: Pending, generation: number, firstError: unknown): Promise<void> {
-    let error = firstError;
-    for (let attempt = firstError === undefined ? 1 : 2; ; attempt++) {
-      if (error !== undefined) {
+  /**
+   * One command in its own transaction, taken again on fresh state after a retriable refusal;
+   * dead-lettered if PostgreSQL refuses its data for good.
+   */
+  private async decideAlone(one: Pending, generation: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.decideTogether([one], generation);
+      } catch (error) {
+        this.rethrowIfFenced(error, one.command);
         const code = (error as { code?: string }).code;
-        if (!code || !RETRY_CODES.has(code) || attempt > MAX_ATTEMPTS) throw error;
+        if (refusesTheData(error)) {
+          return this.deadLetter(one.value, one.record, [`the ledger refused the command's data (PostgreSQL ${code}): ${(error as Error).message}`]);
+        }
+        if (!code || !RETRY_CODES.has(code) || attempt >= MAX_ATTEMPTS) throw error;
         // 23P01: the exclusion constraint refused a write the loaded state allowed. Deciding again
         // on fresh state sees the stay that holds the nights and rejects: the double-booking decision.
         this.deps.metrics.retried(code);
         this.deps.log.warn({ code, commandId: one.command.commandId, attempt }, 'decision refused by PostgreSQL; deciding again on fresh state');
-      }
-      try {
-        return await this.decideTogether([one], generation);
-      } catch (next) {
-        this.rethrowIfFenced(next, one.command);
-        error = next;
       }
     }
   }

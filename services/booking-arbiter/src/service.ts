@@ -27,7 +27,7 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
     }
     // The relay holds a transaction across a Kafka send, which may legitimately take longer than
     // the idle-in-transaction limit the deciders run under: it gets its own small pool without it.
-    const relayDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 0, max: 2 } });
+    const relayDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 0, max: 2 } }, 'postgres:outbox-relay');
     const redis = await useRedis(context, config.REDIS_URL);
     const fences = new PartitionFences(db, context.topics.bookingCommands, config.INSTANCE_ID);
     let relay: OutboxRelay | undefined;

@@ -2,9 +2,6 @@ import { join } from 'node:path';
 import { samples, type BookingCommand } from '@cm/schemas';
 import {
   AvroSerde,
-  createDatabase,
-  dropDatabase,
-  ensureDatabaseExists,
   provisionTopics,
   topicNames,
   waitFor,
@@ -15,7 +12,7 @@ import {
 } from '@cm/service-runtime';
 import { spawnNode, type Spawned } from '../../../packages/service-runtime/test/support/processes';
 import { freePort, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
-import { migrateToLatest } from '../src/ledger/migrations';
+import { scratchLedger } from '../src/ledger/migrations';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
 
@@ -51,12 +48,8 @@ export async function arbiterWorld(): Promise<ArbiterWorld> {
   await provisionTopics(admin, testLogger, 30_000, namespace);
   await admin.disconnect();
 
-  const url = new URL(stack.DATABASE_URL);
-  url.pathname = `/cm_${namespace}`;
-  const databaseUrl = url.toString();
-  await ensureDatabaseExists(databaseUrl);
-  const db = createDatabase(databaseUrl, { pool: { min: 0, max: 4 } });
-  await migrateToLatest(db);
+  const ledger = await scratchLedger(stack.DATABASE_URL, namespace);
+  const { url: databaseUrl, db } = ledger;
 
   const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.bookingCommands, names.bookingEvents, names.conflicts, names.availabilityChanges, names.channelDlq], namespace);
   const producer = await kafka.producer();
@@ -118,8 +111,7 @@ export async function arbiterWorld(): Promise<ArbiterWorld> {
     async close() {
       for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
       await producer.disconnect();
-      await db.destroy();
-      await dropDatabase(databaseUrl);
+      await ledger.drop();
       const cleanup = await kafka.admin();
       await cleanup.deleteTopics(Object.values(names));
       await cleanup.disconnect();

@@ -96,7 +96,6 @@ export function createKafkaClient(options: KafkajsClientOptions): KafkaClient {
           }, { timeoutMs: 30_000, intervalMs: 100 });
           return missing.map((t) => t.name);
         },
-        listTopics: () => admin.listTopics(),
         async partitionCounts(names) {
           const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
           return Object.fromEntries(topics.map((t) => [t.name, t.partitions.length]));

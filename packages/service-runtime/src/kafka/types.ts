@@ -77,7 +77,6 @@ export interface KafkaAdmin {
   describeCluster(): Promise<{ brokers: number; controller: number | null }>;
   /** Creates the missing topics; existing ones are left as they are. Returns the names created. */
   ensureTopics(topics: readonly TopicToCreate[]): Promise<string[]>;
-  listTopics(): Promise<string[]>;
   /** Partition count of each existing topic among the names given. */
   partitionCounts(names: readonly string[]): Promise<Record<string, number>>;
   deleteTopics(names: readonly string[]): Promise<void>;

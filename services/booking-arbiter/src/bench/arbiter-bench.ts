@@ -11,15 +11,13 @@ import {
   createKafkaClient,
   createLogger,
   databaseConfig,
-  dropDatabase,
-  ensureDatabaseExists,
   parseConfig,
   provisionTopics,
   topicNames,
   waitFor,
   type Knex,
 } from '@cm/service-runtime';
-import { migrateToLatest } from '../ledger/migrations';
+import { scratchLedger } from '../ledger/migrations';
 
 /**
  * Benchmark of the booking-arbiter on the real stack (not a test: it prints figures).
@@ -77,12 +75,8 @@ async function main(): Promise<void> {
   const floorTopic = `${namespace}.floor`;
   await admin.ensureTopics([{ name: floorTopic, partitions: 12, config: {} }]);
 
-  const url = new URL(config.DATABASE_URL);
-  url.pathname = `/cm_${namespace}`;
-  const databaseUrl = url.toString();
-  await ensureDatabaseExists(databaseUrl);
-  const db = createDatabase(databaseUrl, { pool: { min: 1, max: 4 } });
-  await migrateToLatest(db);
+  const ledger = await scratchLedger(config.DATABASE_URL, namespace);
+  const { url: databaseUrl, db } = ledger;
   await db.schema.createTable('floor_inserts', (t) => {
     t.text('command_id').primary();
     t.bigInteger('issued_at_ms').notNullable();
@@ -136,8 +130,7 @@ async function main(): Promise<void> {
     print(`decisions: ${outcomes.map((o) => `${o.outcome} ${o.n}`).join(', ')}`);
   } finally {
     await producer.disconnect();
-    await db.destroy();
-    await dropDatabase(databaseUrl);
+    await ledger.drop();
     await admin.deleteTopics([...Object.values(names), floorTopic]);
     await admin.disconnect();
   }
