@@ -1,0 +1,3 @@
+export * from './payload';
+export * from './statuses';
+export * from './signature';
