@@ -12,12 +12,15 @@ export async function useDatabase(context: ServiceContext<BaseConfig>, url: stri
   return db;
 }
 
-/** A Redis connection that readiness checks and shutdown closes. */
-export async function useRedis(context: ServiceContext<BaseConfig>, url: string): Promise<Redis> {
+/**
+ * A Redis connection that readiness checks and shutdown closes; `name` tells several apart. A
+ * subscriber connection cannot PING between subscriptions, so its readiness is its state.
+ */
+export async function useRedis(context: ServiceContext<BaseConfig>, url: string, name = 'redis', role: 'commands' | 'subscriber' = 'commands'): Promise<Redis> {
   const redis = createRedis(url);
   await redis.connect();
-  context.addReadiness({ name: 'redis', check: () => redisAnswers(redis) });
-  context.onStop('redis', async () => {
+  context.addReadiness({ name, check: () => (role === 'subscriber' ? redis.status === 'ready' : redisAnswers(redis)) });
+  context.onStop(name, async () => {
     await redis.quit();
   });
   return redis;

@@ -16,4 +16,5 @@ export * from './kafka/types';
 export { createKafkaClient } from './kafka/kafkajs-client';
 export * from './dependencies';
 export * from './replies';
+export * from './token-bucket';
 export * from './topic-names';

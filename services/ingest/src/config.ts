@@ -1,8 +1,26 @@
 import { z } from 'zod';
-import { baseConfig } from '@cm/service-runtime';
+import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
 
-export const ingestConfig = baseConfig.extend({
-  OPS_PORT: baseConfig.shape.OPS_PORT.default(9401),
-  CONSUMER_GROUP: z.string().min(1).default('cm.ingest'),
-});
+export const ingestConfig = baseConfig
+  .extend(databaseConfig.shape)
+  .extend(redisConfig.shape)
+  .extend({
+    OPS_PORT: baseConfig.shape.OPS_PORT.default(9401),
+    CONSUMER_GROUP: z.string().min(1).default('cm.ingest'),
+    /** The webhook and PMS API port; the ops endpoints stay on OPS_PORT. */
+    HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9411),
+    /** 127.0.0.1 keeps a developer machine closed; containers set 0.0.0.0. */
+    HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    /** Larger bodies are refused with 413: a webhook event is a few KiB. */
+    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+    /** Requests per second of a tenant that has no rate of its own (burst: twice as many). */
+    TENANT_RATE_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(50),
+    /** How long a PMS write waits for the arbiter's decision before answering 202. */
+    DECISION_DEADLINE_MS: z.coerce.number().int().min(0).max(30_000).default(3_000),
+    /** A webhook signed further from our clock than this is refused. */
+    WEBHOOK_REPLAY_WINDOW_SECONDS: z.coerce.number().int().min(30).max(3_600).default(300),
+    /** Listings, connections and API keys are cached this long: a revoked key stops working within it. */
+    DIRECTORY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(10),
+  });
 export type IngestConfig = z.infer<typeof ingestConfig>;

@@ -1,21 +1,77 @@
-import { consumeDecoded, type ServiceDefinition } from '@cm/service-runtime';
+import { consumeDecoded, ReplyWaiter, TokenBuckets, useDatabase, useRedis, type DecodedRecord, type ServiceDefinition } from '@cm/service-runtime';
+import type { FastifyInstance } from 'fastify';
+import { takeChannelEvents } from './channel-events';
+import { CommandWriter } from './command-writer';
 import { ingestConfig } from './config';
+import { Directory } from './directory/directory';
+import { pendingIngestMigrations } from './directory/migrations';
+import { SeenEvents } from './directory/seen-events';
+import { buildHttpApp } from './http/app';
+import { IdempotencyKeys } from './http/idempotency';
+import { LedgerReads } from './ledger-reads';
+import { ingestMetrics } from './metrics';
 
 /**
- * Wiring only: consumes channel.inbound, decodes, logs, commits. Validation, listing mapping and
- * the commands it will write come with the ingest issue.
+ * Everything that enters the system passes here: channel events from channel.inbound, signed
+ * channel webhooks and the PMS API over HTTP. Each becomes a booking command keyed by property,
+ * or a clear refusal (a dead letter on Kafka, a 4xx problem over HTTP).
  */
 export const ingest: ServiceDefinition<typeof ingestConfig> = {
   name: 'ingest',
   configSchema: ingestConfig,
   async start(context) {
+    const { config } = context;
+    const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
+    const pending = await pendingIngestMigrations(db);
+    if (pending.length > 0) {
+      throw new Error(`ingest's schema is behind by ${pending.length} migration(s) (${pending.join(', ')}): run \`node services/ingest/dist/cli/migrate.js\``);
+    }
+    const redis = await useRedis(context, config.REDIS_URL);
+    const subscriber = await useRedis(context, config.REDIS_URL, 'redis:replies', 'subscriber');
+    const metrics = ingestMetrics(context.metrics);
+    const directory = new Directory(db, config.DIRECTORY_CACHE_MS);
+    const seen = new SeenEvents(db);
+    const now = Date.now;
+    let http: FastifyInstance | undefined;
+    let take: ((items: readonly DecodedRecord[]) => Promise<void>) | undefined;
+
     await consumeDecoded(context, {
-      groupId: context.config.CONSUMER_GROUP,
+      groupId: config.CONSUMER_GROUP,
       topics: [context.topics.channelInbound],
-      writes: [context.topics.bookingCommands],
-      handle: async (value, record) => {
-        context.log.info({ topic: record.topic, partition: record.partition, offset: record.offset, value }, 'channel event received');
+      writes: [context.topics.bookingCommands, context.topics.channelInbound],
+      chunkSize: 200,
+      async prepare({ producer, serde, deadLetters }) {
+        const writer = new CommandWriter(producer, serde, context.topics);
+        const log = context.log.child({ component: 'channel-events' });
+        take = (items) => takeChannelEvents(items, { directory, seen, writer, deadLetters, metrics, log, now });
+        http = await buildHttpApp({
+          db,
+          directory,
+          seen,
+          writer,
+          metrics,
+          log: context.log.child({ component: 'http' }),
+          now,
+          buckets: new TokenBuckets(redis),
+          defaultRatePerSecond: config.TENANT_RATE_PER_SECOND,
+          ledger: new LedgerReads(db),
+          idempotency: new IdempotencyKeys(db),
+          replies: new ReplyWaiter(subscriber, redis),
+          decisionDeadlineMs: config.DECISION_DEADLINE_MS,
+          onDecisionWait: (result) => metrics.decisionWaits.inc({ result }),
+          replayWindowSeconds: config.WEBHOOK_REPLAY_WINDOW_SECONDS,
+          bodyLimitBytes: config.BODY_LIMIT_BYTES,
+        });
+        await http.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
+        context.log.info({ port: httpPort(http) }, 'HTTP API listening');
+        context.onStop('http', () => http!.close());
       },
+      handleChunk: (items) => take!(items),
     });
   },
 };
+
+export function httpPort(app: FastifyInstance): number {
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}

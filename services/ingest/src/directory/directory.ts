@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import type { Channel } from '@cm/schemas';
+import type { Knex } from '@cm/service-runtime';
+import { TtlCache } from './ttl-cache';
+
+export interface PropertyEntry {
+  readonly propertyId: string;
+  readonly tenantId: string;
+  readonly timeZone: string;
+  readonly currency: string;
+}
+
+export interface ListingEntry extends PropertyEntry {
+  readonly channel: Channel;
+  readonly listingId: string;
+  readonly connectionId: string;
+}
+
+export interface ConnectionEntry {
+  readonly connectionId: string;
+  readonly tenantId: string;
+  readonly channel: Channel;
+  readonly secret: string;
+}
+
+export interface TenantEntry {
+  readonly tenantId: string;
+  readonly ratePerSecond: number | null;
+}
+
+/** API keys are looked up by their SHA-256: high-entropy keys need no slow hash, and the key is never stored. */
+export function hashApiKey(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+/**
+ * Who is who, read from ingest's schema and cached briefly: a change (a revoked key, a moved
+ * listing) takes effect within the cache time.
+ */
+export class Directory {
+  private readonly listings: TtlCache<ListingEntry>;
+  private readonly connections: TtlCache<ConnectionEntry>;
+  private readonly keys: TtlCache<TenantEntry>;
+  private readonly properties: TtlCache<PropertyEntry>;
+
+  constructor(
+    private readonly db: Knex,
+    cacheMs: number,
+  ) {
+    this.listings = new TtlCache(cacheMs);
+    this.connections = new TtlCache(cacheMs);
+    this.keys = new TtlCache(cacheMs);
+    this.properties = new TtlCache(cacheMs);
+  }
+
+  listing(channel: Channel, listingId: string): Promise<ListingEntry | undefined> {
+    return this.listings.get(`${channel}\u0000${listingId}`, async () => {
+      const row = await this.db('ingest.listings as l')
+        .join('ingest.properties as p', 'p.property_id', 'l.property_id')
+        .where({ 'l.channel': channel, 'l.listing_id': listingId })
+        .first('l.channel', 'l.listing_id', 'l.property_id', 'l.connection_id', 'p.tenant_id', 'p.time_zone', 'p.currency');
+      return row
+        ? { channel: row.channel, listingId: row.listing_id, propertyId: row.property_id, connectionId: row.connection_id, tenantId: row.tenant_id, timeZone: row.time_zone, currency: row.currency }
+        : undefined;
+    });
+  }
+
+  connection(connectionId: string): Promise<ConnectionEntry | undefined> {
+    return this.connections.get(connectionId, async () => {
+      const row = await this.db('ingest.channel_connections').where({ connection_id: connectionId }).first();
+      return row ? { connectionId: row.connection_id, tenantId: row.tenant_id, channel: row.channel, secret: row.webhook_secret } : undefined;
+    });
+  }
+
+  tenantOfKey(apiKey: string): Promise<TenantEntry | undefined> {
+    const hash = hashApiKey(apiKey);
+    return this.keys.get(hash.toString('hex'), async () => {
+      const row = await this.db('ingest.api_keys as k')
+        .join('ingest.tenants as t', 't.tenant_id', 'k.tenant_id')
+        .where('k.key_hash', hash)
+        .whereNull('k.revoked_at')
+        .first('t.tenant_id', 't.rate_per_second');
+      return row ? { tenantId: row.tenant_id, ratePerSecond: row.rate_per_second } : undefined;
+    });
+  }
+
+  tenant(tenantId: string): Promise<TenantEntry | undefined> {
+    return this.keys.get(`tenant:${tenantId}`, async () => {
+      const row = await this.db('ingest.tenants').where({ tenant_id: tenantId }).first('tenant_id', 'rate_per_second');
+      return row ? { tenantId: row.tenant_id, ratePerSecond: row.rate_per_second } : undefined;
+    });
+  }
+
+  property(propertyId: string): Promise<PropertyEntry | undefined> {
+    return this.properties.get(propertyId, async () => {
+      const row = await this.db('ingest.properties').where({ property_id: propertyId }).first();
+      return row ? { propertyId: row.property_id, tenantId: row.tenant_id, timeZone: row.time_zone, currency: row.currency } : undefined;
+    });
+  }
+}

@@ -1,0 +1,111 @@
+import type { LocalDate } from '@cm/domain';
+import type { Knex, ReplyWaiter } from '@cm/service-runtime';
+import type { z } from 'zod';
+import type { CommandWriter } from '../command-writer';
+import type { TenantEntry } from '../directory/directory';
+import type { LedgerReads } from '../ledger-reads';
+import { pmsWriteToCommand, type PmsWrite } from '../normalise/pms-command';
+import { answerOfDecision, problemAnswer, type DecisionReply, type HttpAnswer } from './decision-response';
+import { propertyOfTenant, type GuardDeps } from './guards';
+import type { IdempotencyKeys } from './idempotency';
+import type { bookingQuery, calendarQuery } from './pms-schemas';
+import { Problem } from './problems';
+
+export interface PmsDeps extends GuardDeps {
+  readonly db: Knex;
+  readonly writer: CommandWriter;
+  readonly ledger: LedgerReads;
+  readonly idempotency: IdempotencyKeys;
+  readonly replies: ReplyWaiter;
+  /** How long a write waits for the arbiter's decision before answering 202. */
+  readonly decisionDeadlineMs: number;
+  readonly onDecisionWait: (result: 'decided' | 'deadline_passed') => void;
+  readonly now: () => number;
+}
+
+export interface PmsWriteRequest {
+  readonly tenant: TenantEntry;
+  readonly propertyId: string;
+  readonly commandId: string;
+  readonly write: PmsWrite;
+  readonly idempotencyKey: string | undefined;
+  /** Method, path and body: what an Idempotency-Key is bound to. */
+  readonly fingerprint: string;
+  readonly correlationId: string | undefined;
+}
+
+/**
+ * A PMS write: checked, turned into a command the arbiter will decide, and answered with the
+ * decision if it comes within the deadline (202 with a status URL if not). With an
+ * Idempotency-Key the answer is kept, and a retry gets it again instead of a second command.
+ */
+export async function handlePmsWrite(deps: PmsDeps, request: PmsWriteRequest): Promise<HttpAnswer & { replayed: boolean }> {
+  const { tenant, idempotencyKey } = request;
+  await propertyOfTenant(deps, tenant, request.propertyId);
+  if (idempotencyKey !== undefined) {
+    if (!/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) throw new Problem(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
+    const claim = await deps.idempotency.claim(tenant.tenantId, idempotencyKey, request.fingerprint);
+    if (!claim.claimed) return { ...claim.response, replayed: true };
+  }
+  try {
+    const answer = await issueAndWait(deps, request);
+    if (idempotencyKey !== undefined) await deps.idempotency.complete(tenant.tenantId, idempotencyKey, answer);
+    return { ...answer, replayed: false };
+  } catch (error) {
+    if (idempotencyKey !== undefined) {
+      if (error instanceof Problem && error.status < 500) await deps.idempotency.complete(tenant.tenantId, idempotencyKey, problemAnswer(error));
+      else await deps.idempotency.release(tenant.tenantId, idempotencyKey);
+    }
+    throw error;
+  }
+}
+
+async function issueAndWait(deps: PmsDeps, request: PmsWriteRequest): Promise<HttpAnswer> {
+  const { commandId } = request;
+  const command = pmsWriteToCommand(request.write, { propertyId: request.propertyId, commandId, correlationId: request.correlationId ?? commandId, nowMs: deps.now() });
+  if (!command.ok) throw new Problem(400, 'invalid_request', 'the request has values the ledger cannot take', command.problems);
+  await deps.db('ingest.pms_commands')
+    .insert({ command_id: commandId, tenant_id: request.tenant.tenantId, property_id: request.propertyId, command_type: command.value.command_type, booking_ref: command.value.booking_ref })
+    .onConflict('command_id')
+    .ignore();
+  const waiting = deps.replies.wait<DecisionReply>(commandId, deps.decisionDeadlineMs);
+  await deps.writer.write([command.value]);
+  const reply = await waiting;
+  deps.onDecisionWait(reply ? 'decided' : 'deadline_passed');
+  if (!reply) return { status: 202, body: { command_id: commandId, status: 'pending', status_url: `/v1/commands/${encodeURIComponent(commandId)}` } };
+  const created = request.write.kind === 'create_booking' || request.write.kind === 'create_block';
+  return answerOfDecision(reply, request.propertyId, `PMS:${request.write.reference}`, created ? 201 : 200, deps.ledger);
+}
+
+export async function readBooking(deps: PmsDeps, tenant: TenantEntry, propertyId: string, reference: string, query: z.infer<typeof bookingQuery>): Promise<HttpAnswer> {
+  await propertyOfTenant(deps, tenant, propertyId);
+  const stay = await deps.ledger.stay(propertyId, `${query.source}:${reference}`);
+  if (!stay || stay.kind !== 'booking') throw new Problem(404, 'booking_not_found', `no ${query.source} booking '${reference}' at this property`);
+  return { status: 200, body: stay };
+}
+
+const MAX_CALENDAR_DAYS = 366;
+
+export async function readCalendar(deps: PmsDeps, tenant: TenantEntry, propertyId: string, query: z.infer<typeof calendarQuery>): Promise<HttpAnswer> {
+  await propertyOfTenant(deps, tenant, propertyId);
+  const days = (Date.parse(query.to) - Date.parse(query.from)) / 86_400_000;
+  if (!(days > 0 && days <= MAX_CALENDAR_DAYS)) throw new Problem(400, 'invalid_range', `to must be after from, at most ${MAX_CALENDAR_DAYS} days`, [{ path: 'to', message: 'out of range' }]);
+  const nights = await deps.ledger.calendar(propertyId, query.from as LocalDate, query.to as LocalDate);
+  return { status: 200, body: { property_id: propertyId, from: query.from, to: query.to, nights } };
+}
+
+export async function readCommandStatus(deps: PmsDeps, tenant: TenantEntry, commandId: string): Promise<HttpAnswer> {
+  const issued = await deps.db('ingest.pms_commands').where({ command_id: commandId, tenant_id: tenant.tenantId }).first();
+  if (!issued) throw new Problem(404, 'command_not_found', `no command '${commandId.slice(0, 200)}' of this API key's tenant`);
+  const decided = await deps.ledger.decision(commandId);
+  const reply = decided?.reply as DecisionReply | null | undefined;
+  if (!reply) return { status: 200, body: { command_id: commandId, status: 'pending', status_url: `/v1/commands/${encodeURIComponent(commandId)}` } };
+  const [stay, holder] = await Promise.all([
+    deps.ledger.stay(issued.property_id, `PMS:${issued.booking_ref}`),
+    reply.heldBy ? deps.ledger.stay(issued.property_id, reply.heldBy) : undefined,
+  ]);
+  return {
+    status: 200,
+    body: { status: 'decided', command_id: commandId, outcome: reply.outcome, reason: reply.reason, version: reply.version, stay: stay ?? null, ...(holder ? { conflicting_stay: holder } : {}) },
+  };
+}

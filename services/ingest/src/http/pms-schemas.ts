@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { webhookAmount } from '@cm/channel-webhooks';
+
+/** Request and response bodies of the PMS API: validated here, and the source of the OpenAPI document. */
+
+const reference = z.string().min(1).max(200).regex(/^[^\u0000-\u001f]+$/, 'no control characters');
+const localDate = z.iso.date().describe('Property-local calendar date, YYYY-MM-DD.');
+const revision = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe("The PMS's revision of this booking; grows with every change. Defaults to the time of the request in ms.");
+const text = (max: number) => z.string().max(max);
+
+export const guestBody = z
+  .object({ name: text(2_000).nullish(), email: text(2_000).nullish(), phone: text(2_000).nullish() })
+  .strict();
+
+export const createBookingBody = z
+  .object({
+    reference: reference.optional().describe("The PMS's reference of the booking; generated if absent."),
+    check_in: localDate,
+    check_out: localDate.describe('Departure day, exclusive.'),
+    status: z.enum(['CONFIRMED', 'PENDING']).default('CONFIRMED'),
+    total: webhookAmount.nullish().describe('The stay total, in major units as a decimal string.'),
+    rate_plan: z.string().min(1).max(200).nullish(),
+    guest: guestBody.nullish(),
+    revision: revision.optional(),
+  })
+  .strict();
+
+export const modifyBookingBody = z.object({ check_in: localDate, check_out: localDate, revision: revision.optional() }).strict();
+export const cancelBookingBody = z.object({ revision: revision.optional() }).strict();
+export const updateGuestBody = guestBody.extend({ revision: revision.optional() }).strict();
+
+export const createBlockBody = z
+  .object({
+    reference: reference.optional().describe('Reference of the block; generated if absent.'),
+    check_in: localDate,
+    check_out: localDate,
+    reason: z.string().min(1).max(2_000),
+    revision: revision.optional(),
+  })
+  .strict();
+
+export const propertyParams = z.object({ propertyId: reference });
+export const bookingParams = z.object({ propertyId: reference, reference });
+export const commandParams = z.object({ commandId: reference });
+export const bookingQuery = z.object({ source: z.enum(['PMS', 'AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA']).default('PMS') }).strict();
+export const calendarQuery = z.object({ from: localDate, to: localDate.describe('Exclusive; at most 366 days after from.') }).strict();
+
+const money = z.object({ amount_minor: z.number().int(), currency: z.string() });
+
+export const stayView = z.object({
+  property_id: z.string(),
+  stay_key: z.string().describe("'<source>:<reference>'"),
+  kind: z.enum(['booking', 'block']),
+  source: z.string(),
+  reference: z.string(),
+  status: z.string().nullable(),
+  active: z.boolean().describe('Holds its nights.'),
+  check_in: localDate,
+  check_out: localDate,
+  total: money.nullable(),
+  rate_plan: z.string().nullable(),
+  guest: z.object({ name: z.string().nullable(), email: z.string().nullable(), phone: z.string().nullable() }).nullable(),
+  version: z.number().int().describe('Property ledger version of the last change to this stay.'),
+});
+export type StayView = z.infer<typeof stayView>;
+
+export const decisionView = z.object({
+  command_id: z.string(),
+  outcome: z.enum(['applied', 'rejected', 'ignored', 'dead_lettered']),
+  reason: z.string().nullable(),
+  version: z.number().int().nullable(),
+  stay: stayView.nullable().describe('The stay as the ledger holds it after the decision.'),
+});
+
+export const pendingView = z.object({
+  command_id: z.string(),
+  status: z.literal('pending'),
+  status_url: z.string().describe('GET it for the decision.'),
+});
+
+export const commandStatusView = z.union([decisionView.extend({ status: z.literal('decided'), conflicting_stay: stayView.optional() }), pendingView]);
+
+export const calendarView = z.object({
+  property_id: z.string(),
+  from: localDate,
+  to: localDate,
+  nights: z.array(z.object({ date: localDate, available: z.boolean(), held_by: z.string().nullable().describe('Stay key holding the night.') })),
+});

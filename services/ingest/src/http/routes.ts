@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import { channelWebhookPayload } from '@cm/channel-webhooks';
+import {
+  bookingParams,
+  bookingQuery,
+  calendarQuery,
+  calendarView,
+  cancelBookingBody,
+  commandParams,
+  commandStatusView,
+  createBlockBody,
+  createBookingBody,
+  decisionView,
+  modifyBookingBody,
+  pendingView,
+  propertyParams,
+  stayView,
+  updateGuestBody,
+} from './pms-schemas';
+import { problemSchema } from './problems';
+
+/**
+ * Every HTTP route as data: the handlers are registered from it and the OpenAPI document is
+ * built from it, so the document cannot drift from what the service accepts.
+ */
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** OpenAPI path template: `/v1/properties/{propertyId}`. */
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tag: 'webhooks' | 'bookings' | 'blocks' | 'reads';
+  readonly auth: 'api_key' | 'webhook_signature';
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  readonly body?: z.ZodType;
+  readonly idempotent?: boolean;
+  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: z.ZodType }>>;
+}
+
+const problem = (description: string) => ({ description, schema: problemSchema });
+const common = {
+  400: problem('Invalid request: `errors` names each field.'),
+  401: problem('Missing or bad credentials.'),
+  413: problem('Body larger than the limit.'),
+  429: problem('Over the tenant rate; see Retry-After.'),
+} as const;
+const decided = (code: 200 | 201, what: string) => ({
+  ...common,
+  [code]: { description: `${what}: the arbiter applied it.`, schema: decisionView },
+  202: { description: 'The decision did not come within the deadline: poll status_url.', schema: pendingView },
+  404: problem('No such property (or not this tenant’s), or no such booking.'),
+  409: problem('Refused by the ledger: `code` says why; `conflicting_stay` holds the nights when they are taken.'),
+  422: problem('Idempotency-Key reused with another request, or a command the arbiter could not take.'),
+});
+
+export const webhookAccepted = z.object({
+  status: z.enum(['accepted', 'duplicate']),
+  outcome: z.enum(['command', 'calendar_report']).optional(),
+  command_id: z.string().optional(),
+});
+
+export const ROUTES = {
+  webhook: {
+    method: 'POST',
+    path: '/webhooks/{channel}',
+    operationId: 'receiveChannelWebhook',
+    summary: "A channel's event, signed with the connection's secret (HMAC-SHA256 over `<x-cm-timestamp>.<raw body>`).",
+    tag: 'webhooks',
+    auth: 'webhook_signature',
+    params: z.object({ channel: z.enum(['airbnb', 'booking_com', 'vrbo', 'expedia']) }),
+    body: channelWebhookPayload,
+    responses: {
+      200: { description: 'Already taken in (same channel and event_id): dropped.', schema: webhookAccepted },
+      202: { description: 'Taken in: a booking command, or a calendar report for the reconciler.', schema: webhookAccepted },
+      ...common,
+      403: problem('The listing belongs to another connection.'),
+      404: problem('Unknown channel.'),
+      415: problem('Not application/json.'),
+      422: problem('The listing is not mapped to any property.'),
+    },
+  },
+  createBooking: {
+    method: 'POST',
+    path: '/v1/properties/{propertyId}/bookings',
+    operationId: 'createDirectBooking',
+    summary: "A direct booking: waits for the arbiter's decision up to the deadline.",
+    tag: 'bookings',
+    auth: 'api_key',
+    params: propertyParams,
+    body: createBookingBody,
+    idempotent: true,
+    responses: decided(201, 'Booked'),
+  },
+  modifyBooking: {
+    method: 'PATCH',
+    path: '/v1/properties/{propertyId}/bookings/{reference}',
+    operationId: 'modifyBookingDates',
+    summary: 'Moves a PMS booking to other dates.',
+    tag: 'bookings',
+    auth: 'api_key',
+    params: bookingParams,
+    body: modifyBookingBody,
+    idempotent: true,
+    responses: decided(200, 'Dates changed'),
+  },
+  cancelBooking: {
+    method: 'POST',
+    path: '/v1/properties/{propertyId}/bookings/{reference}/cancel',
+    operationId: 'cancelBooking',
+    summary: 'Cancels a PMS booking; its nights open on every channel.',
+    tag: 'bookings',
+    auth: 'api_key',
+    params: bookingParams,
+    body: cancelBookingBody,
+    idempotent: true,
+    responses: decided(200, 'Cancelled'),
+  },
+  updateGuest: {
+    method: 'PUT',
+    path: '/v1/properties/{propertyId}/bookings/{reference}/guest',
+    operationId: 'updateGuest',
+    summary: "Updates a PMS booking's guest details.",
+    tag: 'bookings',
+    auth: 'api_key',
+    params: bookingParams,
+    body: updateGuestBody,
+    idempotent: true,
+    responses: decided(200, 'Guest updated'),
+  },
+  createBlock: {
+    method: 'POST',
+    path: '/v1/properties/{propertyId}/blocks',
+    operationId: 'blockNights',
+    summary: 'A manual block (owner stay, maintenance): refused if a stay holds any of its nights.',
+    tag: 'blocks',
+    auth: 'api_key',
+    params: propertyParams,
+    body: createBlockBody,
+    idempotent: true,
+    responses: decided(201, 'Blocked'),
+  },
+  removeBlock: {
+    method: 'DELETE',
+    path: '/v1/properties/{propertyId}/blocks/{reference}',
+    operationId: 'unblockNights',
+    summary: 'Removes a manual block.',
+    tag: 'blocks',
+    auth: 'api_key',
+    params: bookingParams,
+    idempotent: true,
+    responses: decided(200, 'Unblocked'),
+  },
+  readBooking: {
+    method: 'GET',
+    path: '/v1/properties/{propertyId}/bookings/{reference}',
+    operationId: 'readBooking',
+    summary: 'A booking as the ledger holds it (PMS booking unless `source` names a channel).',
+    tag: 'reads',
+    auth: 'api_key',
+    params: bookingParams,
+    query: bookingQuery,
+    responses: { 200: { description: 'The booking.', schema: stayView }, ...common, 404: problem('No such property or booking.') },
+  },
+  readCalendar: {
+    method: 'GET',
+    path: '/v1/properties/{propertyId}/calendar',
+    operationId: 'readCalendar',
+    summary: 'Each night of [from, to) and the stay holding it.',
+    tag: 'reads',
+    auth: 'api_key',
+    params: propertyParams,
+    query: calendarQuery,
+    responses: { 200: { description: 'The nights.', schema: calendarView }, ...common, 404: problem('No such property.') },
+  },
+  commandStatus: {
+    method: 'GET',
+    path: '/v1/commands/{commandId}',
+    operationId: 'readCommandStatus',
+    summary: 'The decision of a PMS write answered 202: pending until the arbiter decides.',
+    tag: 'reads',
+    auth: 'api_key',
+    params: commandParams,
+    responses: { 200: { description: 'Pending or decided.', schema: commandStatusView }, ...common, 404: problem('No such command of this tenant.') },
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof ROUTES;
+
+/** `/v1/properties/{propertyId}` in fastify's form, `/v1/properties/:propertyId`. */
+export function fastifyPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}

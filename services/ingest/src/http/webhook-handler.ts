@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { channelWebhookPayload, verifyWebhookSignature, WEBHOOK_HEADERS, type SignatureProblem } from '@cm/channel-webhooks';
+import type { Channel } from '@cm/schemas';
+import type { CommandWriter } from '../command-writer';
+import type { SeenEvents } from '../directory/seen-events';
+import { channelEventToCommand } from '../normalise/channel-event-command';
+import { asFieldProblem } from '../normalise/field-problems';
+import { webhookToChannelEvent } from '../normalise/webhook-event';
+import { withinRate, type GuardDeps } from './guards';
+import { invalid, Problem } from './problems';
+import type { HttpAnswer } from './decision-response';
+
+export interface WebhookDeps extends GuardDeps {
+  readonly seen: SeenEvents;
+  readonly writer: CommandWriter;
+  readonly replayWindowSeconds: number;
+  readonly now: () => number;
+}
+
+export interface WebhookRequest {
+  readonly channelParam: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly rawBody: Buffer;
+}
+
+const header = (headers: WebhookRequest['headers'], name: string) => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/**
+ * One channel webhook delivery: who sent it (connection and signature, before anything is
+ * parsed), whether its tenant is within its rate, whether it is well-formed and about a listing
+ * of that connection, and then exactly one outcome: a command, a calendar report, or a dropped
+ * duplicate. Every refusal is a Problem with its own code.
+ */
+export async function receiveWebhook(deps: WebhookDeps, request: WebhookRequest, onOutcome: (channel: Channel, outcome: 'command' | 'calendar_report' | 'duplicate') => void): Promise<HttpAnswer> {
+  const channel = request.channelParam.toUpperCase() as Channel;
+  const connectionId = header(request.headers, WEBHOOK_HEADERS.connection);
+  if (!connectionId) throw new Problem(401, 'connection_missing', `send the connection id in ${WEBHOOK_HEADERS.connection}`);
+  const connection = connectionId.length <= 200 ? await deps.directory.connection(connectionId) : undefined;
+  if (!connection || connection.channel !== channel) throw new Problem(401, 'unknown_connection', `no ${request.channelParam} connection '${connectionId.slice(0, 200)}'`);
+  const problem = verifyWebhookSignature({
+    secret: connection.secret,
+    rawBody: request.rawBody,
+    timestamp: header(request.headers, WEBHOOK_HEADERS.timestamp),
+    signature: header(request.headers, WEBHOOK_HEADERS.signature),
+    nowMs: deps.now(),
+    windowSeconds: deps.replayWindowSeconds,
+  });
+  if (problem) throw new Problem(401, problem, SIGNATURE_DETAIL[problem]);
+  await withinRate(deps, { tenantId: connection.tenantId, ratePerSecond: (await deps.directory.tenant(connection.tenantId))?.ratePerSecond ?? null });
+
+  const parsed = channelWebhookPayload.safeParse(parseJson(request.rawBody));
+  if (!parsed.success) throw invalid(parsed.error, 'webhook body');
+  const payload = parsed.data;
+  const listing = await deps.directory.listing(channel, payload.listing_id);
+  if (!listing) throw new Problem(422, 'unknown_listing', `no property is mapped to ${channel} listing '${payload.listing_id}'`);
+  if (listing.connectionId !== connection.connectionId) throw new Problem(403, 'listing_not_on_connection', `listing '${payload.listing_id}' belongs to another connection`);
+
+  if (await deps.seen.seen(channel, payload.event_id)) {
+    onOutcome(channel, 'duplicate');
+    return { status: 200, body: { status: 'duplicate' } };
+  }
+  const event = webhookToChannelEvent(payload, channel, listing, (header(request.headers, 'x-correlation-id') ?? '').slice(0, 200) || randomUUID());
+  if (!event.ok) throw new Problem(400, 'invalid_request', 'the webhook body has values we cannot take', event.problems);
+  const outcome = channelEventToCommand(event.value, listing.propertyId, deps.now());
+  if (outcome.kind === 'invalid') throw new Problem(400, 'invalid_request', 'the event cannot become a booking command', outcome.problems.map(asFieldProblem));
+
+  if (outcome.kind === 'calendar_report') {
+    await deps.writer.writeCalendarReport(event.value);
+    await deps.seen.remember([{ channel, externalEventId: payload.event_id, commandId: null }]);
+    onOutcome(channel, 'calendar_report');
+    return { status: 202, body: { status: 'accepted', outcome: 'calendar_report' } };
+  }
+  await deps.writer.write([outcome.command]);
+  await deps.seen.remember([{ channel, externalEventId: payload.event_id, commandId: outcome.command.command_id }]);
+  onOutcome(channel, 'command');
+  return { status: 202, body: { status: 'accepted', outcome: 'command', command_id: outcome.command.command_id } };
+}
+
+const SIGNATURE_DETAIL: Readonly<Record<SignatureProblem, string>> = {
+  signature_missing: `send ${WEBHOOK_HEADERS.timestamp} and ${WEBHOOK_HEADERS.signature}`,
+  signature_malformed: `${WEBHOOK_HEADERS.signature} must be v1= and 64 hex digits`,
+  timestamp_invalid: `${WEBHOOK_HEADERS.timestamp} must be Unix seconds`,
+  timestamp_outside_window: 'the delivery is older (or newer) than the replay window: sign it again',
+  signature_mismatch: 'the signature does not match the body and the connection secret',
+};
+
+export function parseJson(raw: Buffer): unknown {
+  if (raw.length === 0) throw new Problem(400, 'empty_body', 'the body is empty; a JSON object is expected');
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw new Problem(400, 'malformed_json', `the body is not JSON: ${(error as Error).message.slice(0, 200)}`);
+  }
+}

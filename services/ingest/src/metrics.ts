@@ -1,0 +1,49 @@
+import { Counter, Histogram, type Registry } from '@cm/service-runtime';
+
+export type IngestPath = 'kafka' | 'webhook' | 'pms';
+export type IngestOutcome = 'command' | 'calendar_report' | 'dead_lettered' | 'duplicate' | 'refused';
+
+export interface IngestMetrics {
+  /** Every event or request taken in ends as exactly one outcome. */
+  readonly events: Counter<'path' | 'channel' | 'outcome'>;
+  readonly requests: Counter<'route' | 'status'>;
+  readonly requestSeconds: Histogram<'route'>;
+  readonly rateLimited: Counter<'tenant'>;
+  readonly decisionWaits: Counter<'result'>;
+}
+
+export function ingestMetrics(registry: Registry): IngestMetrics {
+  return {
+    events: new Counter({
+      name: 'cm_ingest_events_total',
+      help: 'Channel events and PMS writes taken in, by path, channel (PMS for the PMS API) and outcome: command, calendar_report, dead_lettered, duplicate, refused (HTTP 4xx).',
+      labelNames: ['path', 'channel', 'outcome'] as const,
+      registers: [registry],
+    }),
+    requests: new Counter({
+      name: 'cm_ingest_http_requests_total',
+      help: 'HTTP requests answered, by route and status code.',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+    requestSeconds: new Histogram({
+      name: 'cm_ingest_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by route.',
+      labelNames: ['route'] as const,
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'cm_ingest_rate_limited_total',
+      help: 'Requests refused with 429 because a tenant went over its rate.',
+      labelNames: ['tenant'] as const,
+      registers: [registry],
+    }),
+    decisionWaits: new Counter({
+      name: 'cm_ingest_decision_waits_total',
+      help: "PMS writes that waited for the arbiter's decision, by result: decided, deadline_passed.",
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,45 @@
+import { parseLocalDate, toEpochDay, type LocalDate } from '@cm/domain';
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** True if the runtime knows this IANA time zone. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    formatterFor(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A channel's date to the property's local calendar date (days since 1970-01-01): a plain date is
+ * already local; an instant with an offset (a check-in time, say) is the date it falls on in the
+ * property's time zone, whatever zone the channel wrote it in.
+ */
+export function toLocalEpochDay(value: string, timeZone: string): number | string {
+  if (DATE_ONLY.test(value)) {
+    const date = parseLocalDate(value);
+    return date === 'not_a_calendar_day' || date === 'not_iso_date' ? `'${value}' is not a calendar day` : toEpochDay(date);
+  }
+  const instant = Date.parse(value);
+  if (Number.isNaN(instant)) return `'${value.slice(0, 40)}' is not a date or an instant with an offset`;
+  return toEpochDay(localDateOf(instant, timeZone) as LocalDate);
+}
+
+/** The calendar date an instant falls on in a time zone, as YYYY-MM-DD. */
+export function localDateOf(instantMs: number, timeZone: string): string {
+  const parts = formatterFor(timeZone).formatToParts(new Date(instantMs));
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}

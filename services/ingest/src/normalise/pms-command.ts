@@ -1,0 +1,93 @@
+import { isInvalid, parseCommand, toEpochDay, type LocalDate } from '@cm/domain';
+import type { BookingCommand, GuestDetails, Money } from '@cm/schemas';
+import type { z } from 'zod';
+import type { cancelBookingBody, createBlockBody, createBookingBody, guestBody, modifyBookingBody, updateGuestBody } from '../http/pms-schemas';
+import { toMinorUnits } from './amounts';
+import { horizonProblems } from './booking-horizon';
+import { asFieldProblem, type FieldProblem, type Normalised } from './field-problems';
+
+/** A PMS API write, already schema-checked: what the caller asked for, about which stay. */
+export type PmsWrite =
+  | { readonly kind: 'create_booking'; readonly reference: string; readonly body: z.infer<typeof createBookingBody> }
+  | { readonly kind: 'modify_booking'; readonly reference: string; readonly body: z.infer<typeof modifyBookingBody> }
+  | { readonly kind: 'cancel_booking'; readonly reference: string; readonly body: z.infer<typeof cancelBookingBody> }
+  | { readonly kind: 'update_guest'; readonly reference: string; readonly body: z.infer<typeof updateGuestBody> }
+  | { readonly kind: 'create_block'; readonly reference: string; readonly body: z.infer<typeof createBlockBody> }
+  | { readonly kind: 'remove_block'; readonly reference: string };
+
+export interface PmsCommandContext {
+  readonly propertyId: string;
+  readonly commandId: string;
+  readonly correlationId: string;
+  readonly nowMs: number;
+}
+
+/**
+ * A PMS write to its booking command (source PMS, a caller waiting for the decision), checked by
+ * the arbiter's own parser and for dates no property manager means.
+ */
+export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): Normalised<BookingCommand> {
+  const problems: FieldProblem[] = [];
+  const body = write.kind === 'remove_block' ? {} : write.body;
+  const base: BookingCommand = {
+    command_id: context.commandId,
+    property_id: context.propertyId,
+    source: 'PMS',
+    source_version: ('revision' in body && body.revision !== undefined ? body.revision : undefined) ?? context.nowMs,
+    command_type: 'CREATE_BOOKING',
+    booking_ref: write.reference,
+    booking_source: null,
+    status: null,
+    check_in: null,
+    check_out: null,
+    price: null,
+    pms_quote: null,
+    rate_plan: null,
+    guest: null,
+    reason: null,
+    occurred_at: context.nowMs,
+    issued_at: context.nowMs,
+    reply_requested: true,
+    correlation_id: context.correlationId,
+  };
+  const dates = (b: { check_in: string; check_out: string }) => ({ check_in: toEpochDay(b.check_in as LocalDate), check_out: toEpochDay(b.check_out as LocalDate) });
+
+  let command: BookingCommand;
+  switch (write.kind) {
+    case 'create_booking': {
+      let price: Money | null = null;
+      if (write.body.total) {
+        const parsed = toMinorUnits(write.body.total.amount, write.body.total.currency);
+        if (typeof parsed === 'string') problems.push({ path: 'total', message: parsed });
+        else price = parsed;
+      }
+      command = { ...base, ...dates(write.body), status: write.body.status, price, pms_quote: price, rate_plan: write.body.rate_plan ?? null, guest: guestDetails(write.body.guest, context.nowMs) };
+      break;
+    }
+    case 'modify_booking':
+      command = { ...base, command_type: 'MODIFY_DATES', ...dates(write.body) };
+      break;
+    case 'cancel_booking':
+      command = { ...base, command_type: 'CHANGE_STATUS', status: 'CANCELLED' };
+      break;
+    case 'update_guest':
+      command = { ...base, command_type: 'UPDATE_GUEST', guest: guestDetails(write.body, context.nowMs) };
+      break;
+    case 'create_block':
+      command = { ...base, command_type: 'BLOCK_NIGHTS', ...dates(write.body), reason: write.body.reason };
+      break;
+    case 'remove_block':
+      command = { ...base, command_type: 'UNBLOCK_NIGHTS' };
+      break;
+  }
+  const parsed = parseCommand(command);
+  if (isInvalid(parsed)) problems.push(...parsed.problems.map(asFieldProblem));
+  problems.push(...horizonProblems(command, context.nowMs).map(asFieldProblem));
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value: command };
+}
+
+function guestDetails(guest: z.infer<typeof guestBody> | null | undefined, nowMs: number): GuestDetails | null {
+  if (!guest) return null;
+  const at = (value: string | null | undefined) => (value === null || value === undefined ? null : nowMs);
+  return { name: guest.name ?? null, name_updated_at: at(guest.name), email: guest.email ?? null, email_updated_at: at(guest.email), phone: guest.phone ?? null, phone_updated_at: at(guest.phone) };
+}

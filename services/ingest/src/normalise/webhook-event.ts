@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { ChannelWebhookPayload, WebhookEventType } from '@cm/channel-webhooks';
+import { channelStatus } from '@cm/channel-webhooks';
+import type { Channel, ChannelEventType, ChannelInboundEvent, ChannelNight, GuestDetails, Money } from '@cm/schemas';
+import { toMinorUnits } from './amounts';
+import { toLocalEpochDay } from './dates';
+import type { FieldProblem, Normalised } from './field-problems';
+
+const EVENT_TYPES: Readonly<Record<WebhookEventType, ChannelEventType>> = {
+  'reservation.created': 'RESERVATION_CREATED',
+  'reservation.modified': 'RESERVATION_MODIFIED',
+  'reservation.cancelled': 'RESERVATION_CANCELLED',
+  'reservation.status_changed': 'RESERVATION_STATUS_CHANGED',
+  'guest.updated': 'GUEST_UPDATED',
+  'price.reported': 'PRICE_REPORTED',
+  'availability.reported': 'AVAILABILITY_REPORTED',
+  'guest.dispute_flagged': 'GUEST_DISPUTE_FLAGGED',
+};
+
+/**
+ * A webhook delivery (already schema-checked) to the channel event the Kafka connectors also
+ * produce: the channel's status word to our enum, its dates to the property's local dates, its
+ * amounts to minor units. Every problem is listed with its path, not just the first.
+ */
+export function webhookToChannelEvent(
+  payload: ChannelWebhookPayload,
+  channel: Channel,
+  property: { readonly timeZone: string },
+  correlationId: string = randomUUID(),
+): Normalised<ChannelInboundEvent> {
+  const problems: FieldProblem[] = [];
+  const problem = (path: string, message: string) => problems.push({ path, message });
+  const reservation = payload.reservation ?? null;
+  const eventType = EVENT_TYPES[payload.type];
+  const occurredAt = Date.parse(payload.occurred_at);
+
+  const date = (value: string | null | undefined, path: string): number | null => {
+    if (value === null || value === undefined) return null;
+    const day = toLocalEpochDay(value, property.timeZone);
+    return typeof day === 'string' ? (problem(path, day), null) : day;
+  };
+  const money = (value: { amount: string | number; currency: string } | null | undefined, path: string): Money | null => {
+    if (value === null || value === undefined) return null;
+    const parsed = toMinorUnits(value.amount, value.currency);
+    return typeof parsed === 'string' ? (problem(path, parsed), null) : parsed;
+  };
+
+  if (eventType === 'AVAILABILITY_REPORTED') {
+    if (!payload.calendar) problem('calendar', 'required for availability.reported');
+  } else if (!reservation) {
+    problem('reservation', `required for ${payload.type}`);
+  }
+
+  let status: ChannelInboundEvent['reservation_status'] = null;
+  if (reservation?.status) {
+    status = channelStatus(channel, reservation.status) ?? null;
+    if (status === null) problem('reservation.status', `'${reservation.status.slice(0, 40)}' is not a ${channel} reservation status`);
+  }
+  if (eventType === 'RESERVATION_STATUS_CHANGED' && reservation && !reservation.status) problem('reservation.status', 'required for reservation.status_changed');
+  if (eventType === 'GUEST_UPDATED' && reservation && !reservation.guest) problem('reservation.guest', 'required for guest.updated');
+  if (eventType === 'PRICE_REPORTED' && reservation && !reservation.total) problem('reservation.total', 'required for price.reported');
+  if ((eventType === 'RESERVATION_CREATED' || eventType === 'RESERVATION_MODIFIED') && reservation) {
+    if (!reservation.check_in) problem('reservation.check_in', `required for ${payload.type}`);
+    if (!reservation.check_out) problem('reservation.check_out', `required for ${payload.type}`);
+  }
+
+  const checkIn = date(reservation?.check_in, 'reservation.check_in');
+  const checkOut = date(reservation?.check_out, 'reservation.check_out');
+  const total = money(reservation?.total, 'reservation.total');
+  const nights: ChannelNight[] = (payload.calendar?.nights ?? []).flatMap((night, i) => {
+    const day = date(night.date, `calendar.nights.${i}.date`);
+    const price = money(night.price, `calendar.nights.${i}.price`);
+    return day === null ? [] : [{ date: day, available: night.available, price, min_stay: night.min_stay ?? null }];
+  });
+
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    value: {
+      event_id: randomUUID(),
+      channel,
+      listing_id: payload.listing_id,
+      external_event_id: payload.event_id,
+      event_type: eventType,
+      external_reservation_id: reservation?.id ?? null,
+      source_version: reservation?.revision ?? payload.calendar?.revision ?? 0,
+      reservation_status: status,
+      check_in: checkIn,
+      check_out: checkOut,
+      total_price: total,
+      rate_plan: reservation?.rate_plan ?? null,
+      guest: reservation?.guest ? guestDetails(reservation.guest, occurredAt) : null,
+      nights,
+      dispute_reason: payload.dispute_reason ?? null,
+      occurred_at: occurredAt,
+      correlation_id: correlationId,
+    },
+  };
+}
+
+function guestDetails(guest: NonNullable<NonNullable<ChannelWebhookPayload['reservation']>['guest']>, occurredAt: number): GuestDetails {
+  const updatedAt = guest.updated_at ? Date.parse(guest.updated_at) : occurredAt;
+  const field = (value: string | null | undefined) => (value === null || value === undefined ? [null, null] : [value, updatedAt]) as [string | null, number | null];
+  const [name, nameAt] = field(guest.name);
+  const [email, emailAt] = field(guest.email);
+  const [phone, phoneAt] = field(guest.phone);
+  return { name, name_updated_at: nameAt, email, email_updated_at: emailAt, phone, phone_updated_at: phoneAt };
+}
