@@ -48,6 +48,9 @@ export async function startService<S extends z.ZodType<BaseConfig>>(
   const readiness: ReadinessCheck[] = [];
   const stops: { name: string; stop: () => Promise<void> }[] = [];
   let stopping = false;
+  let started = false;
+  // Not ready until start() has finished: the checks it adds (database, consumer) do not exist before.
+  readiness.push({ name: 'started', check: () => started });
   readiness.push({ name: 'accepting_work', check: () => !stopping });
 
   const ops = await startOpsServer({ port: config.OPS_PORT, metrics, readiness });
@@ -77,6 +80,7 @@ export async function startService<S extends z.ZodType<BaseConfig>>(
 
   try {
     await definition.start(context);
+    started = true;
   } catch (error) {
     await stopAll();
     throw error;

@@ -1,6 +1,11 @@
 import { Registry } from 'prom-client';
 import { createMetricsRegistry, recordsConsumedCounter } from '../src/metrics';
+import { z } from 'zod';
+import { baseConfig } from '../src/config';
 import { startOpsServer, type OpsServer } from '../src/ops-server';
+import { startService } from '../src/service';
+import { waitFor } from '../src/wait';
+import { freePort } from './support/stack';
 
 describe('the ops server', () => {
   let server: OpsServer;
@@ -69,5 +74,24 @@ describe('the ops server', () => {
   it('answers unknown paths with 404 and other methods with 405', async () => {
     expect((await get('/nope')).status).toBe(404);
     expect((await get('/health/ready', 'POST')).status).toBe(405);
+  });
+});
+
+describe('a service starting', () => {
+  it('is not ready until its start() has finished, though the ops server already answers', async () => {
+    const opsPort = await freePort();
+    let finishStart: () => void = () => undefined;
+    const starting = startService(
+      { name: 'slow-starter', configSchema: baseConfig.extend({ OPS_PORT: z.coerce.number() }), start: () => new Promise<void>((resolve) => (finishStart = resolve)) },
+      { OPS_PORT: String(opsPort), LOG_LEVEL: 'silent' },
+    );
+    const ready = async () => (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status;
+    await waitFor('ops server answering', async () => (await ready()) !== undefined, { timeoutMs: 10_000, intervalMs: 20 });
+    // Before the fix, this answered 200: the checks start() adds did not exist yet.
+    expect(await ready()).toBe(503);
+    finishStart();
+    const service = await starting;
+    expect(await ready()).toBe(200);
+    await service.stop();
   });
 });

@@ -1,0 +1,124 @@
+import { expandRecurringEvent, sync, type VEvent } from 'node-ical';
+import { formatLocalDate, isTimeZone } from '../calendar/local-date.js';
+import type { LocalDate } from '../calendar/types.js';
+
+/**
+ * The one place that reads node-ical's output. node-ical types its values loosely (a DTSTART it
+ * cannot read comes back as a string, SUMMARY with parameters as `{ params, val }`), and encodes a
+ * DATE as the host's local midnight; this file turns all of that into plain typed values so no
+ * other file depends on how node-ical represents things.
+ */
+
+/** A DTSTART or DTEND as the feed meant it. */
+export type FeedTime =
+  /**
+   * A day as written, meant in the property's zone: a DATE (all-day), or a DATE-TIME with no zone
+   * ("floating"), or with a TZID neither node-ical nor Intl knows (node-ical then keeps its wall clock).
+   */
+  | { readonly kind: 'local'; readonly date: LocalDate; readonly at: Date }
+  /** A DATE-TIME in UTC or in a zone we know: an instant, to be placed in the property's zone. */
+  | { readonly kind: 'instant'; readonly at: Date };
+
+export interface AdaptedEvent {
+  /** Undefined when the feed gave none (node-ical invents a random one, which we do not keep). */
+  readonly uid: string | undefined;
+  readonly summary: string | undefined;
+  readonly description: string | undefined;
+  readonly cancelled: boolean;
+  /** Undefined when DTSTART is missing or unreadable. */
+  readonly start: FeedTime | undefined;
+  /** DTEND, else DTSTART + DURATION, else RFC 5545's default (one day for a DATE, none for a DATE-TIME). */
+  readonly end: FeedTime | undefined;
+  readonly recurrence: Recurrence | undefined;
+}
+
+export interface Recurrence {
+  /** FREQ of the RRULE: DAILY, WEEKLY, … */
+  readonly frequency: string;
+  /** Occurrences starting in [from, to], with EXDATEs removed and RECURRENCE-ID overrides applied. */
+  occurrences(from: Date, to: Date): Occurrence[];
+}
+
+export interface Occurrence {
+  /** The start the rule gave this occurrence before any override moved it: its identity in the series. */
+  readonly recurrenceId: FeedTime | undefined;
+  readonly start: FeedTime | undefined;
+  readonly end: FeedTime | undefined;
+  readonly summary: string | undefined;
+  readonly description: string | undefined;
+  readonly cancelled: boolean;
+}
+
+/** The VEVENTs of a calendar text. Throws whatever node-ical throws on text it cannot parse. */
+export function parseEvents(calendarText: string): AdaptedEvent[] {
+  return Object.values(sync.parseICS(calendarText))
+    .filter((component): component is VEvent => component?.type === 'VEVENT')
+    .map(adaptEvent);
+}
+
+function adaptEvent(event: VEvent): AdaptedEvent {
+  return {
+    uid: typeof event.uid === 'string' && event.uid !== '' ? event.uid : undefined,
+    summary: textOf(event.summary),
+    description: textOf(event.description),
+    cancelled: isCancelled(event),
+    start: feedTime(event.start),
+    end: feedTime(event.end),
+    recurrence: recurrenceOf(event),
+  };
+}
+
+function recurrenceOf(event: VEvent): Recurrence | undefined {
+  // node-ical leaves RRULE as its raw line when it could not build a rule (no DTSTART).
+  const rule: unknown = event.rrule;
+  if (typeof rule !== 'object' || rule === null) return undefined;
+  const frequency = /FREQ=([A-Z]+)/i.exec(String(rule))?.[1]?.toUpperCase() ?? 'UNKNOWN';
+  return {
+    frequency,
+    occurrences: (from, to) =>
+      // expandOngoing: a stay that began before `from` still holds nights after it.
+      expandRecurringEvent(event, { from, to, expandOngoing: true }).map((instance) => {
+        const start = feedTime(instance.start);
+        return {
+          recurrenceId: instance.isOverride ? feedTime(instance.event.recurrenceid) : start,
+          start,
+          end: feedTime(instance.end),
+          summary: textOf(instance.summary),
+          description: textOf(instance.event.description),
+          cancelled: isCancelled(instance.event),
+        };
+      }),
+  };
+}
+
+function isCancelled(event: VEvent): boolean {
+  return textOf(event.status)?.toUpperCase() === 'CANCELLED';
+}
+
+const HALF_DAY_MS = 43_200_000;
+
+function feedTime(value: unknown): FeedTime | undefined {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) return undefined;
+  const { dateOnly, tz } = value as Date & { dateOnly?: unknown; tz?: unknown };
+  if (dateOnly === true) {
+    // node-ical builds a DATE at the host's local midnight but adds a DURATION in UTC hours, so
+    // on a host that observes DST an end can sit an hour off midnight; the nearest local midnight
+    // is the day meant.
+    return { kind: 'local', date: hostLocalDate(new Date(value.getTime() + HALF_DAY_MS)), at: value };
+  }
+  if (typeof tz === 'string' && isTimeZone(tz)) return { kind: 'instant', at: value };
+  // Floating, or a zone unknown to node-ical: it built the Date from the wall clock in host-local time.
+  return { kind: 'local', date: hostLocalDate(value), at: value };
+}
+
+function hostLocalDate(date: Date): LocalDate {
+  return formatLocalDate(date.getFullYear(), date.getMonth() + 1, date.getDate());
+}
+
+/** A TEXT value: plain, or `{ params, val }` when the property had parameters (LANGUAGE=…). */
+function textOf(value: unknown): string | undefined {
+  if (Array.isArray(value)) return textOf(value[0]);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && 'val' in value && typeof value.val === 'string') return value.val;
+  return undefined;
+}

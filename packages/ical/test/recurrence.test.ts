@@ -1,0 +1,73 @@
+import { parseFeed } from '@cm/ical';
+import { readFixture } from './support/fixtures';
+
+const timeZone = 'Europe/Berlin';
+
+describe('recurring events (RRULE) are expanded within a window, or refused without one', () => {
+  test('without a window the series is refused by name; the single event still comes through', () => {
+    const { entries, problems } = parseFeed(readFixture('recurring'), { timeZone });
+    expect(entries.map((entry) => entry.uid)).toEqual(['single@example.com']);
+    expect(problems).toEqual([{ uid: 'weekend-blocks@example.com', code: 'recurring_without_window', reason: expect.stringContaining('window') }]);
+  });
+
+  test('within a window: EXDATE removes an occurrence, RECURRENCE-ID moves one, a cancelled override removes one', () => {
+    const { entries, problems } = parseFeed(readFixture('recurring'), { timeZone, window: { from: '2026-10-01', to: '2026-12-01' } });
+    expect(problems).toEqual([]);
+    expect(entries.map((entry) => [entry.uid, entry.kind, entry.checkIn, entry.checkOut])).toEqual([
+      ['weekend-blocks@example.com#2026-10-03', 'blocked', '2026-10-03', '2026-10-05'],
+      // 10-10 is an EXDATE; the 10-17 occurrence was moved a day later but keeps its identity.
+      ['weekend-blocks@example.com#2026-10-17', 'blocked', '2026-10-18', '2026-10-20'],
+      // 10-24 was cancelled by its override. 10-31 crosses the end of summer time: still two nights.
+      ['weekend-blocks@example.com#2026-10-31', 'blocked', '2026-10-31', '2026-11-02'],
+      ['single@example.com', 'reservation', '2026-11-01', '2026-11-04'],
+      ['weekend-blocks@example.com#2026-11-07', 'blocked', '2026-11-07', '2026-11-09'],
+    ]);
+  });
+
+  test('the window keeps entries holding at least one of its nights, recurring or not', () => {
+    const { entries } = parseFeed(readFixture('recurring'), { timeZone, window: { from: '2026-10-19', to: '2026-11-01' } });
+    // 10-18..10-20 holds the night of the 19th; single@ starts on 11-01, the window's (exclusive) end.
+    expect(entries.map((entry) => entry.uid)).toEqual(['weekend-blocks@example.com#2026-10-17', 'weekend-blocks@example.com#2026-10-31']);
+  });
+
+  test('a rule repeating within a day is refused rather than expanded', () => {
+    const text = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'BEGIN:VEVENT',
+      'UID:every-minute@x',
+      'DTSTART:20261001T000000Z',
+      'DTEND:20261001T000100Z',
+      'RRULE:FREQ=MINUTELY',
+      'SUMMARY:Blocked',
+      'END:VEVENT',
+      'END:VCALENDAR',
+    ].join('\r\n');
+    const { entries, problems } = parseFeed(text, { timeZone, window: { from: '2026-01-01', to: '2027-01-01' } });
+    expect(entries).toEqual([]);
+    expect(problems).toEqual([{ uid: 'every-minute@x', code: 'unsupported_recurrence', reason: expect.stringContaining('MINUTELY') }]);
+  });
+
+  test('a daily timed rule in a zone gives one stay per day, on the property\'s days', () => {
+    const text = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'BEGIN:VEVENT',
+      'UID:nightly@x',
+      // 23:00 to 09:00 in Paris, three nights over the October DST change.
+      'DTSTART;TZID=Europe/Paris:20261024T230000',
+      'DTEND;TZID=Europe/Paris:20261025T090000',
+      'RRULE:FREQ=DAILY;COUNT=3',
+      'SUMMARY:Blocked',
+      'END:VEVENT',
+      'END:VCALENDAR',
+    ].join('\r\n');
+    const { entries, problems } = parseFeed(text, { timeZone: 'Europe/Paris', window: { from: '2026-10-01', to: '2026-11-01' } });
+    expect(problems).toEqual([]);
+    expect(entries.map((entry) => [entry.uid, entry.checkIn, entry.checkOut])).toEqual([
+      ['nightly@x#2026-10-24', '2026-10-24', '2026-10-25'],
+      ['nightly@x#2026-10-25', '2026-10-25', '2026-10-26'],
+      ['nightly@x#2026-10-26', '2026-10-26', '2026-10-27'],
+    ]);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * The simulator's HTTP API as types, for the client and for callers that read its answers.
+ * Types only: importing this file loads nothing at run time.
+ */
+import type { NightTruth, NightView } from './calendar';
+import type { ChannelSegment } from './channels';
+import type { FieldIssue } from './errors';
+import type { ChannelStatsView } from './stats';
+import type { ReservationView } from './views';
+import type { DeliveryReport } from './webhooks';
+
+export type { Money } from './money';
+export type { NightTruth, NightView } from './calendar';
+export type { ChannelSegment } from './channels';
+export type { Ack } from './platform';
+export type { DeliveryReport, DeliveryAttempt } from './webhooks';
+export type { FaultPlanInput, FaultPlan } from './fault-plan';
+export type { FaultsView } from './faults';
+export type { ChannelStatsView, ApiEndpoint, CallOutcome, WebhookOutcome } from './stats';
+export type { ListingView, ReservationView } from './views';
+export type { ListingFeed, FeedStay, FeedBlock } from './feed';
+export type { AvailabilityRequest, RatesRequest, ListingRegistration, BookingRequest, BookingModification, GuestUpdate } from './requests';
+export type { FieldIssue } from './errors';
+
+/** `GET /{channel}/api/listings/{id}/calendar`: the nights as the platform shows them. */
+export interface CalendarResponse {
+  readonly listing_id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly nights: readonly NightView[];
+}
+
+/** `GET /admin/{channel}/listings/{id}/calendar`: the truth, with why each night is closed. */
+export interface TruthCalendarResponse {
+  readonly listing_id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly nights: readonly NightTruth[];
+}
+
+/** Every 4xx/5xx body. `retry_after_seconds` comes with 429s (and mirrors the Retry-After header). */
+export interface ErrorBody {
+  readonly error: string;
+  readonly message: string;
+  readonly issues?: readonly FieldIssue[];
+  readonly retry_after_seconds?: number;
+  readonly night?: string;
+  readonly [detail: string]: unknown;
+}
+
+export interface ReservationsResponse {
+  readonly listing_id: string;
+  readonly reservations: readonly ReservationView[];
+}
+
+/** What a guest action on the admin API answers: the reservation now, and how its webhook went. */
+export interface BookingResponse {
+  readonly reservation: ReservationView;
+  readonly webhook: DeliveryReport;
+}
+
+export interface StatsResponse extends ChannelStatsView {
+  readonly channel: ChannelSegment;
+}

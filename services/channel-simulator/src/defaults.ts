@@ -1,0 +1,14 @@
+import type { RetryPolicy } from './webhooks';
+
+/** The one home of the simulator's defaults: config.ts and startSimulator both read them. */
+export const DEFAULTS = {
+  port: 9480,
+  host: '127.0.0.1',
+  /** Where ingest listens locally; webhooks go to `${ingestUrl}/webhooks/{channel}`. */
+  ingestUrl: 'http://127.0.0.1:9411',
+  seed: 1,
+  bodyLimitBytes: 1_048_576,
+  shutdownTimeoutMs: 10_000,
+  /** Five attempts over about 3 s (0.2, 0.4, 0.8, 1.6 s apart): a platform's retries, compressed. */
+  webhookRetry: { maxAttempts: 5, firstBackoffMs: 200, maxBackoffMs: 5_000, timeoutMs: 5_000 } satisfies RetryPolicy,
+} as const;

@@ -1,0 +1,76 @@
+/**
+ * Errors the simulator answers with: the HTTP status, a stable machine-readable code, a sentence
+ * for people and any detail a caller can act on. The error handler turns one into
+ * `{ error: code, message, ...detail }`.
+ */
+
+export interface FieldIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly detail: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+  }
+
+  body(): Record<string, unknown> {
+    return { error: this.code, message: this.message, ...this.detail };
+  }
+}
+
+export class InvalidRequestError extends ApiError {
+  constructor(issues: readonly FieldIssue[]) {
+    super(400, 'invalid_request', issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; '), { issues });
+  }
+}
+
+export class ListingNotFoundError extends ApiError {
+  constructor(listingId: string) {
+    super(404, 'listing_not_found', `no listing '${listingId}' on this channel (register it with PUT /admin/{channel}/listings/{listingId})`);
+  }
+}
+
+export class ReservationNotFoundError extends ApiError {
+  constructor(reservationId: string) {
+    super(404, 'reservation_not_found', `no reservation '${reservationId}' on this listing`);
+  }
+}
+
+/**
+ * What the client throws (only from `requireOk`, or when no answer came). `retriable` says
+ * whether the same call may succeed later: 429, 5xx and network failures may; other 4xx will not.
+ */
+export abstract class SimulatorClientError extends Error {
+  abstract readonly code: string;
+  abstract readonly retriable: boolean;
+}
+
+export class SimulatorApiError extends SimulatorClientError {
+  readonly code = 'SIMULATOR_API_ERROR';
+  readonly retriable: boolean;
+  constructor(
+    readonly status: number,
+    readonly body: { readonly error: string; readonly message: string },
+    readonly retryAfterSeconds: number | null,
+  ) {
+    super(`simulator answered ${status} ${body.error}: ${body.message}`);
+    this.retriable = status === 429 || status >= 500;
+  }
+}
+
+export class SimulatorUnreachableError extends SimulatorClientError {
+  readonly code = 'SIMULATOR_UNREACHABLE';
+  readonly retriable = true;
+  constructor(
+    readonly url: string,
+    options: { cause: unknown },
+  ) {
+    super(`no answer from ${url}: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`, options);
+  }
+}

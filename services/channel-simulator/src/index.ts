@@ -1,0 +1,6 @@
+export { startSimulator, type SimulatorOptions, type RunningSimulator } from './simulator';
+export { SimulatorClient, requireOk, type SimulatorResponse, type ChannelName, type SimulatorClientOptions } from './client';
+export { listingFeed, type ListingFeed } from './feed';
+export * from './api-types';
+export { SimulatorApiError, SimulatorUnreachableError, SimulatorClientError } from './errors';
+export { CHANNEL_SEGMENTS } from './channels';

@@ -1,0 +1,80 @@
+import type { Channel } from '@cm/schemas';
+import { ChannelFaults } from './faults';
+import { LIMITS } from './limits';
+import { Listing, type ListingSettings, type Reservation } from './listing';
+import { deriveSeed } from './random';
+import { RequestLedger } from './request-ledger';
+import { ChannelStats } from './stats';
+
+/** What an ARI write answers; a replayed request_id gets this same object back. */
+export interface Ack {
+  readonly ack_id: string;
+  readonly request_id: string;
+  readonly listing_id: string;
+  readonly nights_changed: number;
+}
+
+export type RegistrationResult =
+  | { readonly kind: 'created' | 'updated'; readonly listing: Listing }
+  | { readonly kind: 'currency_locked'; readonly currency: string };
+
+/** One simulated platform: its listings, the request_ids it has acked, its faults and its counters. */
+export class ChannelPlatform {
+  readonly listings = new Map<string, Listing>();
+  readonly requests = new RequestLedger<Ack>(LIMITS.rememberedRequestIds);
+  readonly faults: ChannelFaults;
+  readonly stats = new ChannelStats();
+  /** Reservation ids are unique on a platform, across its listings. */
+  private readonly reservationIds = new Set<string>();
+
+  constructor(
+    readonly channel: Channel,
+    seed: number,
+  ) {
+    this.faults = new ChannelFaults(deriveSeed(seed, channel));
+  }
+
+  /**
+   * Registers a listing or replaces its settings; its calendar and reservations stay. As on the
+   * platforms, a listing's currency is fixed once it has prices.
+   */
+  register(listingId: string, settings: ListingSettings): RegistrationResult {
+    const existing = this.listings.get(listingId);
+    if (existing) {
+      if (existing.settings.currency !== settings.currency && existing.calendar.hasPrices()) return { kind: 'currency_locked', currency: existing.settings.currency };
+      existing.settings = settings;
+      return { kind: 'updated', listing: existing };
+    }
+    const listing = new Listing(listingId, settings);
+    this.listings.set(listingId, listing);
+    return { kind: 'created', listing };
+  }
+
+  hasReservation(reservationId: string): boolean {
+    return this.reservationIds.has(reservationId);
+  }
+
+  recordReservation(reservation: Reservation): void {
+    this.reservationIds.add(reservation.id);
+  }
+
+  reset(): void {
+    this.listings.clear();
+    this.reservationIds.clear();
+    this.requests.clear();
+    this.faults.clear();
+    this.stats.reset();
+  }
+}
+
+/** Every channel the simulator plays, each with its own state. */
+export type Platforms = Readonly<Record<Channel, ChannelPlatform>>;
+
+export function createPlatforms(seed: number): Platforms {
+  return {
+    AIRBNB: new ChannelPlatform('AIRBNB', seed),
+    BOOKING_COM: new ChannelPlatform('BOOKING_COM', seed),
+    VRBO: new ChannelPlatform('VRBO', seed),
+    EXPEDIA: new ChannelPlatform('EXPEDIA', seed),
+  };
+}

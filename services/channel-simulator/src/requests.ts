@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { webhookAmount } from '@cm/channel-webhooks';
+import { parseDay } from './dates';
+import { LIMITS } from './limits';
+import { isKnownCurrency } from './money';
+
+/**
+ * What callers send, as zod schemas: the platform API's ARI pushes and calendar reads, and the
+ * admin API's listings and guest bookings. Dates arrive as `YYYY-MM-DD` and leave parsing as day
+ * numbers; ranges are half-open `[from, to)`.
+ */
+
+const id = z.string().min(1).max(LIMITS.idLength);
+
+const calendarDate = z.string().transform((text, ctx) => {
+  const day = parseDay(text);
+  if (day === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a date YYYY-MM-DD, got '${text.slice(0, 40)}'` });
+    return z.NEVER;
+  }
+  return day;
+});
+
+function boundedRange<From extends string, To extends string>(maxNights: number, fromKey: From, toKey: To) {
+  return (range: Record<From | To, number>, ctx: z.RefinementCtx) => {
+    const from = range[fromKey];
+    const to = range[toKey];
+    if (to <= from) ctx.addIssue({ code: 'custom', path: [toKey], message: `must be after ${fromKey} (${toKey} is exclusive)` });
+    else if (to - from > maxNights) ctx.addIssue({ code: 'custom', path: [toKey], message: `range covers ${to - from} nights, at most ${maxNights}` });
+  };
+}
+
+const currencyCode = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code like EUR')
+  .refine(isKnownCurrency, 'not an ISO 4217 currency');
+
+export const money = z
+  .object({
+    amount_minor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    currency: currencyCode,
+  })
+  .strict();
+
+export const minStay = z.number().int().min(1).max(365);
+
+const availabilityUpdate = z
+  .object({ from: calendarDate, to: calendarDate, available: z.boolean() })
+  .strict()
+  .superRefine(boundedRange(LIMITS.updateNights, 'from', 'to'));
+
+const rateUpdate = z
+  .object({ from: calendarDate, to: calendarDate, price: money.optional(), min_stay: minStay.optional() })
+  .strict()
+  .superRefine(boundedRange(LIMITS.updateNights, 'from', 'to'))
+  .refine((update) => update.price !== undefined || update.min_stay !== undefined, 'give price, min_stay or both');
+
+export const availabilityRequest = z
+  .object({ request_id: id, updates: z.array(availabilityUpdate).min(1).max(LIMITS.updatesPerRequest) })
+  .strict();
+
+export const ratesRequest = z
+  .object({ request_id: id, updates: z.array(rateUpdate).min(1).max(LIMITS.updatesPerRequest) })
+  .strict();
+
+export const calendarQuery = z
+  .object({ from: calendarDate, to: calendarDate })
+  .strict()
+  .superRefine(boundedRange(LIMITS.calendarNights, 'from', 'to'));
+
+export const listingIdParam = id;
+
+export const listingRegistration = z
+  .object({
+    connection_id: id,
+    secret: z.string().min(1).max(1_000),
+    currency: currencyCode,
+    time_zone: z
+      .string()
+      .max(100)
+      .refine(isKnownTimeZone, 'not an IANA time zone')
+      .default('UTC'),
+    webhook_url: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .strict();
+
+const guestText = z.string().max(2_000);
+
+export const guestDetails = z
+  .object({ name: guestText.nullish(), email: guestText.nullish(), phone: guestText.nullish() })
+  .strict();
+
+export const bookingRequest = z
+  .object({
+    reservation_id: id.optional(),
+    check_in: calendarDate,
+    check_out: calendarDate,
+    guest: guestDetails.optional(),
+    total: webhookAmount.optional(),
+  })
+  .strict()
+  .superRefine(boundedRange(LIMITS.stayNights, 'check_in', 'check_out'));
+
+export const bookingModification = z
+  .object({ check_in: calendarDate.optional(), check_out: calendarDate.optional(), total: webhookAmount.optional() })
+  .strict()
+  .refine((change) => change.check_in !== undefined || change.check_out !== undefined || change.total !== undefined, 'give check_in, check_out or total');
+
+export const guestUpdate = guestDetails.refine(
+  (guest) => guest.name !== undefined || guest.email !== undefined || guest.phone !== undefined,
+  'give name, email or phone',
+);
+
+export const reservationIdParam = id;
+
+function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Request bodies as callers write them (dates as strings). */
+export type AvailabilityRequest = z.input<typeof availabilityRequest>;
+export type RatesRequest = z.input<typeof ratesRequest>;
+export type ListingRegistration = z.input<typeof listingRegistration>;
+export type BookingRequest = z.input<typeof bookingRequest>;
+export type BookingModification = z.input<typeof bookingModification>;
+export type GuestUpdate = z.input<typeof guestUpdate>;

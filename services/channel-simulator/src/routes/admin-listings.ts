@@ -1,0 +1,67 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Channel } from '@cm/schemas';
+import type { ReservationsResponse, TruthCalendarResponse } from '../api-types';
+import { channelSegment } from '../channels';
+import { formatDay } from '../dates';
+import { ApiError } from '../errors';
+import { listingFeed } from '../feed';
+import type { Listing } from '../listing';
+import { calendarQuery, listingIdParam, listingRegistration } from '../requests';
+import { listingView, reservationView } from '../views';
+import type { RouteContext } from './context';
+import { parseInput, requireListing } from './http';
+
+/**
+ * Admin: registering a listing with the connection it signs webhooks for, and reading what the
+ * platform really holds (calendar, reservations, the iCal feed's data), untouched by faults.
+ */
+
+type ListingRequest = FastifyRequest<{ Params: { listingId: string } }>;
+
+export function registerAdminListings(app: FastifyInstance, context: RouteContext, channel: Channel): void {
+  const platform = context.platforms[channel];
+  const base = `/admin/${channelSegment(channel)}/listings/:listingId`;
+  const defaultWebhookUrl = `${context.ingestUrl}/webhooks/${channelSegment(channel)}`;
+  const webhookUrlOf = (listing: Listing) => listing.settings.webhookUrl ?? defaultWebhookUrl;
+  const listingOf = (request: ListingRequest) => requireListing(platform, parseInput(listingIdParam, request.params.listingId, 'listingId'));
+
+  app.put(base, async (request: ListingRequest, reply) => {
+    const listingId = parseInput(listingIdParam, request.params.listingId, 'listingId');
+    const body = parseInput(listingRegistration, request.body);
+    const result = platform.register(listingId, {
+      connectionId: body.connection_id,
+      secret: body.secret,
+      currency: body.currency,
+      timeZone: body.time_zone,
+      webhookUrl: body.webhook_url ?? null,
+    });
+    if (result.kind === 'currency_locked') {
+      throw new ApiError(409, 'currency_locked', `listing '${listingId}' has prices in ${result.currency}; its currency cannot change`);
+    }
+    reply.code(result.kind === 'created' ? 201 : 200);
+    return listingView(channel, result.listing, webhookUrlOf(result.listing));
+  });
+
+  app.get(base, async (request: ListingRequest) => {
+    const listing = listingOf(request);
+    return listingView(channel, listing, webhookUrlOf(listing));
+  });
+
+  app.get(`${base}/calendar`, async (request: ListingRequest) => {
+    const listing = listingOf(request);
+    const range = parseInput(calendarQuery, request.query, 'query');
+    const answer: TruthCalendarResponse = { listing_id: listing.id, from: formatDay(range.from), to: formatDay(range.to), nights: listing.calendar.readTruth(range) };
+    return answer;
+  });
+
+  app.get(`${base}/reservations`, async (request: ListingRequest) => {
+    const listing = listingOf(request);
+    const answer: ReservationsResponse = {
+      listing_id: listing.id,
+      reservations: [...listing.reservations.values()].map((reservation) => reservationView(channel, reservation)),
+    };
+    return answer;
+  });
+
+  app.get(`${base}/feed`, async (request: ListingRequest) => listingFeed(channel, listingOf(request)));
+}

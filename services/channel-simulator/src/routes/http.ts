@@ -1,0 +1,59 @@
+import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import { ApiError, InvalidRequestError, ListingNotFoundError } from '../errors';
+import type { Listing } from '../listing';
+import type { ChannelPlatform } from '../platform';
+import type { SimulatorLog } from './context';
+
+/** Parses input with a schema or throws a 400 listing every problem, each with its field path. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where = ''): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new InvalidRequestError(
+    result.error.issues.map((issue) => ({ path: [where, ...issue.path.map(String)].filter(Boolean).join('.'), message: issue.message })),
+  );
+}
+
+export function requireListing(platform: ChannelPlatform, listingId: string): Listing {
+  const listing = platform.listings.get(listingId);
+  if (!listing) throw new ListingNotFoundError(listingId);
+  return listing;
+}
+
+/** Fastify's own refusals (body too large, bad JSON...) carry a statusCode; everything else is ours or a bug. */
+interface HttpError {
+  readonly statusCode: number;
+  readonly message: string;
+}
+
+function isHttpError(error: unknown): error is HttpError {
+  return error instanceof Error && typeof (error as Partial<HttpError>).statusCode === 'number';
+}
+
+/** The status and body for any error a handler or fastify raised: `{ error, message, ... }`. */
+export function errorResponse(error: unknown, log: SimulatorLog): { status: number; body: Record<string, unknown> } {
+  if (error instanceof ApiError) return { status: error.status, body: error.body() };
+  if (isHttpError(error) && error.statusCode >= 400 && error.statusCode < 500) {
+    return { status: error.statusCode, body: { error: fastifyErrorCode(error.statusCode), message: error.message } };
+  }
+  log.error({ err: error }, 'unexpected error in a request');
+  return { status: 500, body: { error: 'internal_error', message: 'the simulator failed; see its log' } };
+}
+
+export function sendError(reply: FastifyReply, error: unknown, log: SimulatorLog): FastifyReply {
+  const { status, body } = errorResponse(error, log);
+  return reply.code(status).send(body);
+}
+
+function fastifyErrorCode(status: number): string {
+  switch (status) {
+    case 413:
+      return 'body_too_large';
+    case 415:
+      return 'unsupported_media_type';
+    case 400:
+      return 'malformed_body';
+    default:
+      return 'bad_request';
+  }
+}

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Channel } from '@cm/schemas';
+import type { CalendarResponse } from '../api-types';
+import { channelSegment } from '../channels';
+import { formatDay } from '../dates';
+import { ApiError } from '../errors';
+import type { Listing } from '../listing';
+import type { Ack, ChannelPlatform } from '../platform';
+import { requestFingerprint } from '../request-ledger';
+import { availabilityRequest, calendarQuery, listingIdParam, ratesRequest } from '../requests';
+import type { ApiEndpoint } from '../stats';
+import type { RouteContext } from './context';
+import { passFaults } from './fault-gate';
+import { errorResponse, parseInput, requireListing } from './http';
+
+/**
+ * The platform's ARI API, what the sync-dispatcher and the reconciler call:
+ * availability and rate pushes (deduped by request_id) and calendar reads.
+ */
+
+type ListingRequest = FastifyRequest<{ Params: { listingId: string } }>;
+
+export function registerPlatformApi(app: FastifyInstance, context: RouteContext, channel: Channel): void {
+  const platform = context.platforms[channel];
+  const base = `/${channelSegment(channel)}/api/listings/:listingId`;
+
+  /** 4xx the endpoint or fastify raised are answered here so they are counted as `rejected`. */
+  const counted = (endpoint: ApiEndpoint) => (error: unknown, _request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = errorResponse(error, context.log);
+    platform.stats.countCall(endpoint, status >= 500 ? 'failed' : 'rejected');
+    return reply.code(status).send(body);
+  };
+
+  app.post(`${base}/availability`, { errorHandler: counted('availability') }, async (request: ListingRequest, reply) => {
+    const listingId = parseInput(listingIdParam, request.params.listingId, 'listingId');
+    if (!(await passFaults(context, platform, 'availability', listingId, request, reply))) return reply;
+    const listing = requireListing(platform, listingId);
+    const body = parseInput(availabilityRequest, request.body);
+    const updates = body.updates.map((u) => ({ range: { from: u.from, to: u.to }, available: u.available }));
+    return acknowledge(platform, 'availability', listing, body.request_id, body.updates, (mode) => listing.calendar.setAvailability(updates, mode));
+  });
+
+  app.post(`${base}/rates`, { errorHandler: counted('rates') }, async (request: ListingRequest, reply) => {
+    const listingId = parseInput(listingIdParam, request.params.listingId, 'listingId');
+    if (!(await passFaults(context, platform, 'rates', listingId, request, reply))) return reply;
+    const listing = requireListing(platform, listingId);
+    const body = parseInput(ratesRequest, request.body);
+    const currency = listing.settings.currency;
+    const foreign = body.updates.findIndex((u) => u.price !== undefined && u.price.currency !== currency);
+    if (foreign >= 0) {
+      throw new ApiError(400, 'currency_mismatch', `updates.${foreign}.price: this listing is priced in ${currency}`, { listing_currency: currency });
+    }
+    const updates = body.updates.map((u) => ({ range: { from: u.from, to: u.to }, price: u.price, minStay: u.min_stay }));
+    return acknowledge(platform, 'rates', listing, body.request_id, body.updates, (mode) => listing.calendar.setRates(updates, mode));
+  });
+
+  app.get(`${base}/calendar`, { errorHandler: counted('calendar') }, async (request: ListingRequest, reply) => {
+    const listingId = parseInput(listingIdParam, request.params.listingId, 'listingId');
+    if (!(await passFaults(context, platform, 'calendar', listingId, request, reply))) return reply;
+    const listing = requireListing(platform, listingId);
+    const range = parseInput(calendarQuery, request.query, 'query');
+    platform.stats.countCall('calendar', 'ok');
+    const answer: CalendarResponse = { listing_id: listing.id, from: formatDay(range.from), to: formatDay(range.to), nights: listing.calendar.read(range) };
+    return answer;
+  });
+}
+
+/**
+ * The write path shared by availability and rates: a request_id seen before gets its first ack
+ * back untouched; a new one is applied (or, when the lost-update fault picks it, only counted as
+ * if applied) and remembered.
+ */
+function acknowledge(
+  platform: ChannelPlatform,
+  endpoint: 'availability' | 'rates',
+  listing: Listing,
+  requestId: string,
+  updates: unknown,
+  apply: (mode: 'apply' | 'dry_run') => number,
+): Ack {
+  const fingerprint = requestFingerprint(endpoint, listing.id, updates);
+  const seen = platform.requests.lookup(requestId, fingerprint);
+  switch (seen.kind) {
+    case 'replay':
+      platform.stats.countCall(endpoint, 'duplicate');
+      return seen.ack;
+    case 'reused':
+      throw new ApiError(409, 'request_id_reused', `request_id '${requestId}' was already used for a different request`);
+    case 'new':
+      break;
+    default: {
+      const unknown: never = seen;
+      throw new Error(`unknown ledger answer ${JSON.stringify(unknown)}`);
+    }
+  }
+  const lost = platform.faults.loseUpdate();
+  const nightsChanged = apply(lost ? 'dry_run' : 'apply');
+  const ack: Ack = { ack_id: `ack_${randomUUID()}`, request_id: requestId, listing_id: listing.id, nights_changed: nightsChanged };
+  platform.requests.remember(requestId, fingerprint, ack);
+  platform.stats.countCall(endpoint, lost ? 'lost' : 'ok');
+  return ack;
+}

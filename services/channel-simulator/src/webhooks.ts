@@ -1,0 +1,137 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { signedHeaders, type ChannelWebhookPayload } from '@cm/channel-webhooks';
+import type { WebhookOutcome } from './stats';
+
+/**
+ * Delivers one webhook the way platforms do: signed per attempt (a fresh timestamp each time),
+ * retried with exponential backoff on a 5xx, a timeout or a network error, always with the same
+ * body and so the same event_id; a 4xx (or 3xx) is an answer and is not retried.
+ */
+
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly firstBackoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly timeoutMs: number;
+}
+
+export interface WebhookTarget {
+  readonly url: string;
+  readonly connectionId: string;
+  readonly secret: string;
+}
+
+export interface DeliveryAttempt {
+  readonly at_ms: number;
+  readonly status: number | null;
+  readonly error: string | null;
+}
+
+/** What happened to one webhook, as the admin API reports it. Times are wall-clock ms since epoch. */
+export interface DeliveryReport {
+  readonly event_id: string;
+  readonly type: ChannelWebhookPayload['type'];
+  readonly url: string;
+  readonly outcome: WebhookOutcome;
+  /** When the first attempt left: where a benchmark starts its clock. */
+  readonly sent_at_ms: number;
+  readonly attempts: number;
+  /** The last answer ingest gave (body parsed as JSON when it is JSON), or null if none came. */
+  readonly response: { readonly status: number; readonly body: unknown } | null;
+  /** The last network error, if the last attempt got no answer. */
+  readonly error: string | null;
+  readonly attempt_log: readonly DeliveryAttempt[];
+}
+
+const MAX_RESPONSE_CHARS = 16_384;
+
+export class WebhookSender {
+  constructor(
+    private readonly policy: RetryPolicy,
+    /** Aborted when the simulator closes: pending backoffs and requests end at once. */
+    private readonly stopping: AbortSignal,
+  ) {}
+
+  async deliver(target: WebhookTarget, payload: ChannelWebhookPayload): Promise<DeliveryReport> {
+    const body = JSON.stringify(payload);
+    const log: DeliveryAttempt[] = [];
+    let response: DeliveryReport['response'] = null;
+    let error: string | null = null;
+    let outcome: WebhookOutcome = 'failed';
+
+    for (let attempt = 1; attempt <= this.policy.maxAttempts && !this.stopping.aborted; attempt++) {
+      if (attempt > 1 && !(await this.backoff(attempt))) break;
+      const atMs = Date.now();
+      try {
+        response = await this.post(target, body, atMs);
+        error = null;
+        log.push({ at_ms: atMs, status: response.status, error: null });
+        if (response.status >= 200 && response.status < 300) {
+          outcome = 'delivered';
+          break;
+        }
+        if (response.status < 500) {
+          outcome = 'refused';
+          break;
+        }
+      } catch (cause) {
+        response = null;
+        error = describeNetworkError(cause);
+        log.push({ at_ms: atMs, status: null, error });
+      }
+    }
+    if (outcome === 'failed' && this.stopping.aborted) error ??= 'simulator stopping';
+
+    return {
+      event_id: payload.event_id,
+      type: payload.type,
+      url: target.url,
+      outcome,
+      sent_at_ms: log[0]?.at_ms ?? Date.now(),
+      attempts: log.length,
+      response,
+      error,
+      attempt_log: log,
+    };
+  }
+
+  private async post(target: WebhookTarget, body: string, atMs: number): Promise<{ status: number; body: unknown }> {
+    const answer = await fetch(target.url, {
+      method: 'POST',
+      // Signed with wall-clock time: ingest checks the timestamp against its own clock.
+      headers: { 'content-type': 'application/json', ...signedHeaders(target.connectionId, target.secret, body, atMs) },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.any([this.stopping, AbortSignal.timeout(this.policy.timeoutMs)]),
+    });
+    return { status: answer.status, body: parseBody((await answer.text()).slice(0, MAX_RESPONSE_CHARS)) };
+  }
+
+  /** Waits before attempt n (1 s, 2 s, 4 s... with the default policy); false if the simulator is stopping. */
+  private async backoff(attempt: number): Promise<boolean> {
+    const delayMs = Math.min(this.policy.maxBackoffMs, this.policy.firstBackoffMs * 2 ** (attempt - 2));
+    try {
+      await sleep(delayMs, undefined, { signal: this.stopping });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function describeNetworkError(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : '';
+    return `${cause.name === 'TimeoutError' ? 'timeout' : cause.message}${inner}`;
+  }
+  return String(cause);
+}

@@ -1,0 +1,220 @@
+import { join } from 'node:path';
+import { signedHeaders } from '@cm/channel-webhooks';
+import type { BookingCommand, Channel, ChannelInboundEvent } from '@cm/schemas';
+import {
+  AvroSerde,
+  provisionTopics,
+  topicNames,
+  waitFor,
+  type IncomingRecord,
+  type Knex,
+  type OutgoingRecord,
+  type RecordConsumer,
+  type TopicNames,
+} from '@cm/service-runtime';
+import { spawnNode, type Spawned } from '../../../packages/service-runtime/test/support/processes';
+import { freePort, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { scratchLedger } from '../../booking-arbiter/src/ledger/migrations';
+import { addConnection, addProperty, createTenant, issueApiKey, mapListing } from '../src/directory/admin';
+import { migrateIngest } from '../src/directory/migrations';
+
+const INGEST_MAIN = join(__dirname, '..', 'dist', 'main.js');
+const ARBITER_MAIN = join(__dirname, '..', '..', 'booking-arbiter', 'dist', 'main.js');
+
+/** A tenant as tests use it: its key, and per channel a connection with its secret and one listing. */
+export interface TestTenant {
+  readonly tenantId: string;
+  readonly apiKey: string;
+  readonly propertyId: string;
+  readonly timeZone: string;
+  readonly connections: Readonly<Record<Channel, { connectionId: string; secret: string; listingId: string }>>;
+}
+
+export interface IngestProcess extends Spawned {
+  readonly url: string;
+  readonly opsPort: number;
+  metrics(): Promise<string>;
+}
+
+/**
+ * A private world for one ingest test file: its own topics and its own database (ledger and
+ * ingest schema) on the real servers, two tenants with a property and a listing per channel.
+ */
+export interface IngestWorld {
+  readonly namespace: string;
+  readonly topics: TopicNames;
+  readonly db: Knex;
+  readonly serde: AvroSerde;
+  readonly tenants: readonly [TestTenant, TestTenant];
+  startIngest(env?: Record<string, string>): Promise<IngestProcess>;
+  startArbiter(): Promise<Spawned>;
+  /** Posts a webhook signed with the tenant's connection secret (or the overrides given). */
+  webhook(ingest: IngestProcess, channel: Channel, body: unknown, options?: { tenant?: TestTenant; secret?: string; connectionId?: string; nowMs?: number; headers?: Record<string, string> }): Promise<Answer>;
+  /** Calls the PMS API with the tenant's key. */
+  pms(ingest: IngestProcess, method: string, path: string, body?: unknown, options?: { tenant?: TestTenant; apiKey?: string | null; idempotencyKey?: string }): Promise<Answer>;
+  sendInbound(records: readonly OutgoingRecord[]): Promise<void>;
+  encodeInbound(event: ChannelInboundEvent): Promise<Buffer>;
+  /** Every decoded record on a topic of this world so far, read until `until` holds. */
+  read<T>(topic: string, until: (records: { value: T; record: IncomingRecord }[]) => boolean, timeoutMs?: number): Promise<{ value: T; record: IncomingRecord }[]>;
+  close(): Promise<void>;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any;
+}
+
+const CHANNELS: readonly Channel[] = ['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'];
+
+export async function ingestWorld(): Promise<IngestWorld> {
+  const namespace = uniqueName('ti').toLowerCase();
+  const names = topicNames(namespace);
+  const kafka = testKafka('ingest-tests');
+  const admin = await kafka.admin();
+  await provisionTopics(admin, testLogger, 30_000, namespace);
+  await admin.disconnect();
+
+  const ledger = await scratchLedger(stack.DATABASE_URL, namespace);
+  const { db } = ledger;
+  await migrateIngest(db);
+  const tenants = [await seedTenant(db, `${namespace}-a`, 'Europe/Paris'), await seedTenant(db, `${namespace}-b`, 'America/New_York')] as const;
+
+  const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.channelInbound, names.bookingCommands, names.channelDlq], namespace);
+  const producer = await kafka.producer();
+  const processes: Spawned[] = [];
+  const consumers: RecordConsumer[] = [];
+
+  const answer = async (response: Response): Promise<Answer> => {
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: kept as text for the assertion to show
+    }
+    return { status: response.status, headers: response.headers, body };
+  };
+
+  return {
+    namespace,
+    topics: names,
+    db,
+    serde,
+    tenants,
+    async startIngest(env = {}) {
+      const [httpPort, opsPort] = [await freePort(), await freePort()];
+      const child = spawnNode(INGEST_MAIN, {
+        TOPIC_NAMESPACE: namespace,
+        DATABASE_URL: ledger.url,
+        CONSUMER_GROUP: `cm.ingest.${namespace}`,
+        HTTP_PORT: String(httpPort),
+        OPS_PORT: String(opsPort),
+        LOG_LEVEL: 'warn',
+        DIRECTORY_CACHE_MS: '0',
+        ...env,
+      });
+      processes.push(child);
+      await waitFor('ingest ready', async () => {
+        if (child.child.exitCode !== null) throw new Error(`ingest exited ${child.child.exitCode}: ${child.output().slice(-3000)}`);
+        return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
+      }, { timeoutMs: 60_000, intervalMs: 100 });
+      return { ...child, url: `http://127.0.0.1:${httpPort}`, opsPort, metrics: async () => (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text() };
+    },
+    async startArbiter() {
+      const opsPort = await freePort();
+      const child = spawnNode(ARBITER_MAIN, { TOPIC_NAMESPACE: namespace, DATABASE_URL: ledger.url, CONSUMER_GROUP: `cm.booking-arbiter.${namespace}`, OPS_PORT: String(opsPort), LOG_LEVEL: 'warn' });
+      processes.push(child);
+      await waitFor('arbiter ready', async () => {
+        if (child.child.exitCode !== null) throw new Error(`arbiter exited ${child.child.exitCode}: ${child.output().slice(-3000)}`);
+        return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
+      }, { timeoutMs: 60_000, intervalMs: 100 });
+      return child;
+    },
+    async webhook(ingest, channel, body, options = {}) {
+      const tenant = options.tenant ?? tenants[0];
+      const connection = tenant.connections[channel];
+      const raw = typeof body === 'string' ? body : JSON.stringify(body);
+      const headers = {
+        'content-type': 'application/json',
+        ...signedHeaders(options.connectionId ?? connection.connectionId, options.secret ?? connection.secret, raw, options.nowMs ?? Date.now()),
+        ...options.headers,
+      };
+      return answer(await fetch(`${ingest.url}/webhooks/${channel.toLowerCase()}`, { method: 'POST', headers, body: raw }));
+    },
+    async pms(ingest, method, path, body, options = {}) {
+      const tenant = options.tenant ?? tenants[0];
+      const headers: Record<string, string> = {};
+      const key = options.apiKey === undefined ? tenant.apiKey : options.apiKey;
+      if (key !== null) headers.authorization = `Bearer ${key}`;
+      if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      return answer(await fetch(`${ingest.url}${path}`, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) }));
+    },
+    async sendInbound(records) {
+      await producer.send(names.channelInbound, records);
+    },
+    encodeInbound: (event) => serde.encode(names.channelInbound, event),
+    async read<T>(topic: string, until: (records: { value: T; record: IncomingRecord }[]) => boolean, timeoutMs = 60_000) {
+      const records: { value: T; record: IncomingRecord }[] = [];
+      const consumer = kafka.consumer({ groupId: uniqueName(`reader.${namespace}`), topics: [topic], partitionsConsumedConcurrently: 4, fromBeginning: true });
+      consumers.push(consumer);
+      await consumer.start(async (r: IncomingRecord) => {
+        records.push({ value: (await serde.decode(r.value)) as T, record: r });
+      });
+      try {
+        await waitFor(`records on ${topic}`, () => until(records), { timeoutMs, intervalMs: 50 });
+      } finally {
+        await consumer.stop();
+      }
+      return records;
+    },
+    async close() {
+      for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      await Promise.all(processes.map((p) => p.exited()));
+      await producer.disconnect();
+      await ledger.drop();
+      const cleanup = await kafka.admin();
+      await cleanup.deleteTopics(Object.values(names));
+      await cleanup.disconnect();
+    },
+  };
+}
+
+async function seedTenant(db: Knex, tenantId: string, timeZone: string): Promise<TestTenant> {
+  await createTenant(db, { tenantId, name: `Tenant ${tenantId}`, ratePerSecond: 100_000 });
+  const apiKey = await issueApiKey(db, tenantId, 'tests');
+  const propertyId = `${tenantId}-villa`;
+  await addProperty(db, { propertyId, tenantId, timeZone, currency: 'EUR' });
+  const connections = {} as Record<Channel, { connectionId: string; secret: string; listingId: string }>;
+  for (const channel of CHANNELS) {
+    const { connectionId, secret } = await addConnection(db, { connectionId: `${tenantId}-${channel.toLowerCase()}`, tenantId, channel });
+    const listingId = `${tenantId}-${channel.toLowerCase()}-listing`;
+    await mapListing(db, { channel, listingId, propertyId, connectionId });
+    connections[channel] = { connectionId, secret, listingId };
+  }
+  return { tenantId, apiKey, propertyId, timeZone, connections };
+}
+
+/** A valid webhook body for a tenant's listing on a channel; override what a test is about. */
+export function reservationCreated(tenant: TestTenant, channel: Channel, overrides: Record<string, unknown> = {}, reservation: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    event_id: uniqueName('evt'),
+    type: 'reservation.created',
+    listing_id: tenant.connections[channel].listingId,
+    occurred_at: new Date().toISOString(),
+    reservation: {
+      id: uniqueName('res'),
+      revision: 1,
+      status: { AIRBNB: 'accepted', BOOKING_COM: 'new', VRBO: 'booked', EXPEDIA: 'Booked' }[channel],
+      check_in: '2027-03-10',
+      check_out: '2027-03-14',
+      total: { amount: '612.50', currency: 'EUR' },
+      guest: { name: 'Ana Souza', email: 'ana@example.com' },
+      ...reservation,
+    },
+    ...overrides,
+  };
+}
+
+export type { BookingCommand };
