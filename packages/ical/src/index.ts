@@ -2,25 +2,25 @@
  * iCalendar (RFC 5545) feeds of a listing: render ours (ical-generator), serve it with ETags,
  * fetch a channel's by conditional GET, and parse it (node-ical) into stays and blocks.
  */
-export type { CalendarEntry, DateWindow, EntryKind, LocalDate } from './calendar/types.js';
-export { ENTRY_KINDS } from './calendar/types.js';
+export type { CalendarEntry, DateWindow, EntryKind, LocalDate } from './calendar/types';
+export { ENTRY_KINDS } from './calendar/types';
 
-export { renderFeed, DEFAULT_PRODUCT_ID, EXPORTED_SUMMARY, type RenderFeedInput } from './export/render-feed.js';
-export { feedEtag, ifNoneMatchMatches } from './export/etag.js';
-export { answerFeedRequest, serveFeed, FEED_CONTENT_TYPE, type FeedResponse } from './export/answer-feed-request.js';
+export { renderFeed, DEFAULT_PRODUCT_ID, EXPORTED_SUMMARY, type RenderFeedInput } from './export/render-feed';
+export { feedEtag, ifNoneMatchMatches } from './export/etag';
+export { answerFeedRequest, serveFeed, FEED_CONTENT_TYPE, type FeedResponse } from './export/answer-feed-request';
 
-export { parseFeed } from './import/parse-feed.js';
-export { classifyEvent, CLASSIFICATION_RULES, UNRECOGNISED_KIND, type Classification } from './import/classify-event.js';
-export { PLAUSIBLE_DATES } from './import/stay-nights.js';
+export { parseFeed } from './import/parse-feed';
+export { classifyEvent, CLASSIFICATION_RULES, UNRECOGNISED_KIND, type Classification } from './import/classify-event';
+export { PLAUSIBLE_DATES } from './import/stay-nights';
 export {
   FEED_LEVEL_PROBLEMS,
   type FeedProblem,
   type FeedProblemCode,
   type ParseFeedOptions,
   type ParseFeedResult,
-} from './import/types.js';
+} from './import/types';
 
-export { fetchFeed, DEFAULT_MAX_FEED_BYTES, type FetchFeedOptions, type FetchFeedResult } from './fetch/fetch-feed.js';
+export { fetchFeed, DEFAULT_MAX_FEED_BYTES, type FetchFeedOptions, type FetchFeedResult } from './fetch/fetch-feed';
 
 export {
   IcalError,
@@ -32,4 +32,4 @@ export {
   FeedTooLargeError,
   FeedNetworkError,
   type FeedFetchError,
-} from './errors.js';
+} from './errors';

@@ -1,4 +1,5 @@
 import { feedEtag, InvalidFeedInputError, InvalidTimeZoneError, parseFeed, renderFeed, type CalendarEntry, type RenderFeedInput } from '@cm/ical';
+import { sync } from 'node-ical';
 import { calendarPropertyWithIcalJs, readStaysWithIcalJs } from './support/ical-js-reader';
 
 const entries: CalendarEntry[] = [
@@ -51,7 +52,8 @@ describe('renderFeed', () => {
       'NAME:Casa Azul\\; Lisbon\\, 2 bedrooms',
       'X-WR-CALNAME:Casa Azul\\; Lisbon\\, 2 bedrooms',
     ]);
-    expect(calendarPropertyWithIcalJs(text, 'x-wr-calname')).toBe('Casa Azul; Lisbon, 2 bedrooms');
+    // ical.js keeps unknown properties raw; node-ical reads NAME and X-WR-CALNAME as TEXT.
+    expect(sync.parseICS(text).vcalendar).toMatchObject({ name: 'Casa Azul; Lisbon, 2 bedrooms', 'WR-CALNAME': 'Casa Azul; Lisbon, 2 bedrooms' });
     expect(calendarPropertyWithIcalJs(text, 'x-wr-timezone')).toBe('Europe/Lisbon');
     expect(calendarPropertyWithIcalJs(text, 'x-cm-listing-id')).toBe('listing-42');
     expect(renderFeed({ ...input, productId: '-//Acme//Rentals 2//EN' })).toContain('\r\nPRODID:-//Acme//Rentals 2//EN\r\n');

@@ -128,10 +128,19 @@ function parseBody(text: string): unknown {
   }
 }
 
-function describeNetworkError(cause: unknown): string {
-  if (cause instanceof Error) {
-    const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : '';
-    return `${cause.name === 'TimeoutError' ? 'timeout' : cause.message}${inner}`;
-  }
-  return String(cause);
+/**
+ * `fetch failed: connect ECONNREFUSED ...`, or `timeout`. Read by shape, not instanceof: undici's
+ * errors may come from another realm (jest's sandbox, for one).
+ */
+function describeNetworkError(error: unknown): string {
+  const { name, message, cause } = fieldsOf(error);
+  if (name === 'TimeoutError') return 'timeout';
+  const inner = fieldsOf(cause).message;
+  return inner ? `${message}: ${inner}` : message || String(error);
+}
+
+function fieldsOf(value: unknown): { name?: string; message?: string; cause?: unknown } {
+  if (typeof value !== 'object' || value === null) return {};
+  const { name, message, cause } = value as Record<string, unknown>;
+  return { name: typeof name === 'string' ? name : undefined, message: typeof message === 'string' ? message : undefined, cause };
 }

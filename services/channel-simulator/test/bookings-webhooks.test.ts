@@ -1,7 +1,7 @@
 import { channelStatus, channelWebhookPayload, verifyWebhookSignature, WEBHOOK_HEADERS } from '@cm/channel-webhooks';
 import { requireOk } from '../src/client';
 import { registerListing, SECRET, startTestSimulator, type TestSimulator } from './support/simulator';
-import { WebhookReceiver, type ReceivedWebhook } from './support/webhook-receiver';
+import { closedPort, WebhookReceiver, type ReceivedWebhook } from './support/webhook-receiver';
 
 describe('guest bookings announced by signed webhook', () => {
   let t: TestSimulator;
@@ -176,9 +176,10 @@ describe('guest bookings announced by signed webhook', () => {
   });
 
   it('network errors are retried too, and reported', async () => {
-    await registerListing(t.client, 'airbnb', 'L2', 'http://127.0.0.1:9/webhooks/airbnb');
+    const deadUrl = `http://127.0.0.1:${await closedPort()}/webhooks/airbnb`;
+    await registerListing(t.client, 'airbnb', 'L2', deadUrl);
     const answer = requireOk(await t.client.createBooking('airbnb', 'L2', { check_in: '2026-07-10', check_out: '2026-07-11' }));
-    expect(answer.webhook).toMatchObject({ outcome: 'failed', attempts: 4, response: null, url: 'http://127.0.0.1:9/webhooks/airbnb' });
+    expect(answer.webhook).toMatchObject({ outcome: 'failed', attempts: 4, response: null, url: deadUrl });
     expect(answer.webhook.error).toContain('ECONNREFUSED');
   });
 

@@ -1,4 +1,4 @@
-import type { LocalDate } from './types.js';
+import type { LocalDate } from './types';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;

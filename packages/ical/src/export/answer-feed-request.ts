@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { feedEtag, ifNoneMatchMatches } from './etag.js';
+import { feedEtag, ifNoneMatchMatches } from './etag';
 
 export const FEED_CONTENT_TYPE = 'text/calendar; charset=utf-8';
 

@@ -1,7 +1,7 @@
 import ical, { ICalCalendarMethod } from 'ical-generator';
-import { isLocalDate, isTimeZone, utcMidnight } from '../calendar/local-date.js';
-import type { CalendarEntry, EntryKind } from '../calendar/types.js';
-import { InvalidFeedInputError, InvalidTimeZoneError } from '../errors.js';
+import { isLocalDate, isTimeZone, utcMidnight } from '../calendar/local-date';
+import type { CalendarEntry, EntryKind } from '../calendar/types';
+import { InvalidFeedInputError, InvalidTimeZoneError } from '../errors';
 
 export const DEFAULT_PRODUCT_ID = '-//Channel Manager//Listing Calendar//EN';
 

@@ -4,8 +4,8 @@ import {
   FeedTimeoutError,
   FeedTooLargeError,
   type FeedFetchError,
-} from '../errors.js';
-import { discard, readCappedBody } from './read-capped-body.js';
+} from '../errors';
+import { discard, readCappedBody } from './read-capped-body';
 
 /** Real feeds of a busy listing are tens of kilobytes; 5 MiB leaves room for years of history. */
 export const DEFAULT_MAX_FEED_BYTES = 5 * 1024 * 1024;

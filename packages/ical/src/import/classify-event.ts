@@ -1,4 +1,4 @@
-import type { EntryKind } from '../calendar/types.js';
+import type { EntryKind } from '../calendar/types';
 
 /**
  * Whether a channel's event is a guest stay or a block, from the words the platforms put in

@@ -1,6 +1,6 @@
 import { expandRecurringEvent, sync, type VEvent } from 'node-ical';
-import { formatLocalDate, isTimeZone } from '../calendar/local-date.js';
-import type { LocalDate } from '../calendar/types.js';
+import { formatLocalDate, isTimeZone } from '../calendar/local-date';
+import type { LocalDate } from '../calendar/types';
 
 /**
  * The one place that reads node-ical's output. node-ical types its values loosely (a DTSTART it

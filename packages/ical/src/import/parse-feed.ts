@@ -1,9 +1,9 @@
-import { isLocalDate, isTimeZone } from '../calendar/local-date.js';
-import type { CalendarEntry, DateWindow } from '../calendar/types.js';
-import { InvalidDateWindowError, InvalidTimeZoneError } from '../errors.js';
-import { readPiece } from './read-piece.js';
-import { splitFeed } from './split-calendar.js';
-import type { FeedProblem, ParseFeedOptions, ParseFeedResult } from './types.js';
+import { isLocalDate, isTimeZone } from '../calendar/local-date';
+import type { CalendarEntry, DateWindow } from '../calendar/types';
+import { InvalidDateWindowError, InvalidTimeZoneError } from '../errors';
+import { readPiece } from './read-piece';
+import { splitFeed } from './split-calendar';
+import type { FeedProblem, ParseFeedOptions, ParseFeedResult } from './types';
 
 /**
  * A channel's iCalendar feed as entries, with node-ical doing the parsing. Never throws on what

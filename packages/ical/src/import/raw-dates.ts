@@ -1,4 +1,4 @@
-import { isCalendarDay } from '../calendar/local-date.js';
+import { isCalendarDay } from '../calendar/local-date';
 
 /**
  * The first DTSTART or DTEND value of an event that is not a real RFC 5545 DATE or DATE-TIME, if

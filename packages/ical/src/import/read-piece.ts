@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { addDays, utcMidnight } from '../calendar/local-date.js';
-import type { CalendarEntry, DateWindow } from '../calendar/types.js';
-import { classifyEvent } from './classify-event.js';
-import { parseEvents, type AdaptedEvent, type FeedTime, type Recurrence } from './node-ical-adapter.js';
-import { firstInvalidDateValue } from './raw-dates.js';
-import { pieceAsCalendar, type FeedPiece } from './split-calendar.js';
-import { dayOf, stayNights } from './stay-nights.js';
-import type { FeedProblem } from './types.js';
+import { addDays, utcMidnight } from '../calendar/local-date';
+import type { CalendarEntry, DateWindow } from '../calendar/types';
+import { classifyEvent } from './classify-event';
+import { parseEvents, type AdaptedEvent, type FeedTime, type Recurrence } from './node-ical-adapter';
+import { firstInvalidDateValue } from './raw-dates';
+import { pieceAsCalendar, type FeedPiece } from './split-calendar';
+import { dayOf, stayNights } from './stay-nights';
+import type { FeedProblem } from './types';
 
 export interface PieceReading {
   readonly entries: readonly CalendarEntry[];

@@ -1,7 +1,7 @@
-import { localDateOfInstant } from '../calendar/local-date.js';
-import type { LocalDate } from '../calendar/types.js';
-import type { FeedTime } from './node-ical-adapter.js';
-import type { FeedProblemCode } from './types.js';
+import { localDateOfInstant } from '../calendar/local-date';
+import type { LocalDate } from '../calendar/types';
+import type { FeedTime } from './node-ical-adapter';
+import type { FeedProblemCode } from './types';
 
 /**
  * Dates outside these are not bookings but bugs (an epoch 1970, a year 9999 "forever"); a stay

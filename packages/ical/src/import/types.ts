@@ -1,4 +1,4 @@
-import type { CalendarEntry, DateWindow } from '../calendar/types.js';
+import type { CalendarEntry, DateWindow } from '../calendar/types';
 
 export interface ParseFeedOptions {
   /**

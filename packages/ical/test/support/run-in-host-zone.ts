@@ -19,7 +19,6 @@ export function runScenarioInHostZone(hostZone: string): unknown {
 
 const CHILD_SCRIPT = `
 const fs = require('node:fs');
-const Module = require('node:module');
 const ts = require(require.resolve('typescript', { paths: [process.argv[1]] }));
 require.extensions['.ts'] = (module, filename) => {
   const source = fs.readFileSync(filename, 'utf8');
@@ -28,14 +27,6 @@ require.extensions['.ts'] = (module, filename) => {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
   });
   module._compile(outputText, filename);
-};
-// Sources import './x.js' (nodenext style) for files that are './x.ts'.
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, parent, ...rest) {
-  if (request.startsWith('.') && request.endsWith('.js')) {
-    try { return resolve.call(this, request.slice(0, -3) + '.ts', parent, ...rest); } catch {}
-  }
-  return resolve.call(this, request, parent, ...rest);
 };
 const { hostZoneScenario } = require(process.argv[1]);
 process.stdout.write(JSON.stringify(hostZoneScenario()));
