@@ -89,8 +89,16 @@ export class FeedNetworkError extends IcalError {
 export type FeedFetchError = FeedHttpStatusError | FeedTimeoutError | FeedTooLargeError | FeedNetworkError;
 
 function describeCause(cause: unknown): string {
-  if (!(cause instanceof Error)) return String(cause);
   // undici reports "fetch failed" and hides the useful part (ECONNREFUSED, ENOTFOUND) in its cause.
-  const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : '';
-  return `${cause.message}${inner}`;
+  const inner = messageOf(causeOf(cause));
+  return inner === undefined ? (messageOf(cause) ?? String(cause)) : `${messageOf(cause)}: ${inner}`;
+}
+
+// Read by shape, not instanceof: errors from another realm (a vm context, a worker) are not our Error.
+function messageOf(value: unknown): string | undefined {
+  return typeof value === 'object' && value !== null && 'message' in value ? String(value.message) : undefined;
+}
+
+function causeOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null && 'cause' in value ? value.cause : undefined;
 }

@@ -27,6 +27,31 @@ describe('times become the property-local days they fall on', () => {
   });
 });
 
+test('a floating time stays the property\'s wall clock even when the feed carries a VTIMEZONE for another zone', () => {
+  const text = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'BEGIN:VTIMEZONE',
+    'TZID:America/New_York',
+    'BEGIN:STANDARD',
+    'DTSTART:19701101T020000',
+    'TZOFFSETFROM:-0400',
+    'TZOFFSETTO:-0500',
+    'RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU',
+    'END:STANDARD',
+    'END:VTIMEZONE',
+    'BEGIN:VEVENT',
+    'UID:floating@x',
+    'DTSTART:20261201T230000',
+    'DTEND:20261203T100000',
+    'SUMMARY:Reserved',
+    'END:VEVENT',
+    'END:VCALENDAR',
+  ].join('\r\n');
+  // node-ical alone would read 23:00 in New York, which is 13:00 on the 2nd in Tokyo.
+  expect(nights(text, 'Asia/Tokyo')).toBe('2026-12-01..2026-12-03');
+});
+
 describe('daylight saving time', () => {
   test.each([
     ['02:30 on the spring-forward night does not exist in Paris; it is still that day', 'Europe/Paris', ['DTSTART;TZID=Europe/Paris:20260329T023000', 'DTEND;TZID=Europe/Paris:20260331T100000'], '2026-03-29..2026-03-31'],

@@ -27,7 +27,7 @@ export type SplitFeed =
       readonly isCalendar: true;
       /** No END:VCALENDAR closes the feed: the body was cut short. */
       readonly truncated: boolean;
-      /** VTIMEZONE blocks, given to every piece so its TZIDs resolve as in the whole feed. */
+      /** VTIMEZONE blocks, given to the pieces whose TZIDs name them. */
       readonly timeZoneBlocks: readonly (readonly string[])[];
       readonly pieces: readonly FeedPiece[];
       /** VEVENTs opened and never closed; their content is not trusted. */
@@ -79,10 +79,18 @@ export function splitFeed(text: string): SplitFeed {
   return { isCalendar: true, truncated: openCalendars > 0, timeZoneBlocks, pieces: groupByUid(events), unterminated };
 }
 
-/** A piece as a calendar of its own, with the feed's time zones. */
+/**
+ * A piece as a calendar of its own, with the VTIMEZONEs its TZIDs name. Only those: node-ical
+ * reads a floating time (no TZID) in the feed's first VTIMEZONE when there is one, and we read it
+ * as the property's wall clock instead (RFC 5545 §3.3.5: floating means local wherever observed).
+ */
 export function pieceAsCalendar(piece: FeedPiece, timeZoneBlocks: readonly (readonly string[])[]): string {
-  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', ...timeZoneBlocks.flat(), ...piece.events.flatMap((event) => event.lines), 'END:VCALENDAR'];
-  return lines.join('\r\n');
+  const eventLines = piece.events.flatMap((event) => event.lines);
+  const named = timeZoneBlocks.filter((block) => {
+    const tzid = tzidOf(block);
+    return tzid !== undefined && eventLines.some((line) => line.includes(`TZID=${tzid}`) || line.includes(`TZID="${tzid}"`));
+  });
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', ...named.flat(), ...eventLines, 'END:VCALENDAR'].join('\r\n');
 }
 
 interface OpenBlock {
@@ -107,6 +115,11 @@ function upper(line: string): string {
 
 function rawEvent(lines: readonly string[]): RawEvent {
   return { uid: uidOf(lines), isOverride: ownProperties(lines).some((line) => /^RECURRENCE-ID[;:]/i.test(line)), lines };
+}
+
+function tzidOf(block: readonly string[]): string | undefined {
+  const line = ownProperties(block).find((candidate) => /^TZID[;:]/i.test(candidate));
+  return line?.slice(line.indexOf(':') + 1).trim();
 }
 
 function uidOf(lines: readonly string[]): string | undefined {
