@@ -3,14 +3,13 @@
  * fetch a channel's by conditional GET, and parse it (node-ical) into stays and blocks.
  */
 export type { CalendarEntry, DateWindow, EntryKind, LocalDate } from './calendar/types';
-export { ENTRY_KINDS } from './calendar/types';
 
 export { renderFeed, DEFAULT_PRODUCT_ID, EXPORTED_SUMMARY, type RenderFeedInput } from './export/render-feed';
 export { feedEtag, ifNoneMatchMatches } from './export/etag';
 export { answerFeedRequest, serveFeed, FEED_CONTENT_TYPE, type FeedResponse } from './export/answer-feed-request';
 
 export { parseFeed } from './import/parse-feed';
-export { classifyEvent, CLASSIFICATION_RULES, UNRECOGNISED_KIND, type Classification } from './import/classify-event';
+export { classifyEvent, CLASSIFICATION_RULES, UNRECOGNISED_KIND, type Classification, type ClassificationRule } from './import/classify-event';
 export { PLAUSIBLE_DATES } from './import/stay-nights';
 export {
   FEED_LEVEL_PROBLEMS,

@@ -48,6 +48,24 @@ describe('recurring events (RRULE) are expanded within a window, or refused with
     expect(problems).toEqual([{ uid: 'every-minute@x', code: 'unsupported_recurrence', reason: expect.stringContaining('MINUTELY') }]);
   });
 
+  test('RDATE is not expanded: the DTSTART occurrence is kept and the missing dates are reported', () => {
+    const text = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'BEGIN:VEVENT',
+      'UID:extra-dates@x',
+      'DTSTART;VALUE=DATE:20261003',
+      'DTEND;VALUE=DATE:20261005',
+      'RDATE;VALUE=DATE:20261107,20261205',
+      'SUMMARY:Blocked',
+      'END:VEVENT',
+      'END:VCALENDAR',
+    ].join('\r\n');
+    const { entries, problems } = parseFeed(text, { timeZone });
+    expect(entries.map((entry) => [entry.uid, entry.checkIn, entry.checkOut])).toEqual([['extra-dates@x', '2026-10-03', '2026-10-05']]);
+    expect(problems).toEqual([{ uid: 'extra-dates@x', code: 'unsupported_recurrence', reason: expect.stringContaining('RDATE') }]);
+  });
+
   test('a daily timed rule in a zone gives one stay per day, on the property\'s days', () => {
     const text = [
       'BEGIN:VCALENDAR',

@@ -132,5 +132,12 @@ describe('ingest: the PMS API', () => {
       const calendar = await world.pms(ingest, 'GET', `/v1/properties/${property()}/calendar?from=2027-01-01&to=2029-01-01`);
       expect([calendar.status, calendar.body.code]).toEqual([400, 'invalid_range']);
     });
+
+    it('414 for an overlong path segment, 400 for broken percent-encoding, both as problem documents', async () => {
+      const long = await world.pms(ingest, 'GET', `/v1/properties/${'x'.repeat(1_200)}/calendar?from=2027-01-01&to=2027-01-02`);
+      expect([long.status, long.body.code]).toEqual([414, 'uri_too_long']);
+      const broken = await world.pms(ingest, 'GET', '/v1/properties/%E0%A4%A/calendar?from=2027-01-01&to=2027-01-02');
+      expect([broken.status, broken.body.code]).toEqual([400, 'bad_url']);
+    });
   });
 });

@@ -12,8 +12,6 @@ export type LocalDate = string;
  */
 export type EntryKind = 'reservation' | 'blocked';
 
-export const ENTRY_KINDS: readonly EntryKind[] = ['reservation', 'blocked'];
-
 export interface CalendarEntry {
   /** The event's UID: stable across renders and fetches, the key to match an entry between two reads. */
   readonly uid: string;

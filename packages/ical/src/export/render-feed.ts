@@ -92,7 +92,7 @@ function entryProblem(entry: CalendarEntry, seen: ReadonlySet<string>): string |
   if (!isLocalDate(entry.checkOut)) return `checkOut '${entry.checkOut}' is not a YYYY-MM-DD day`;
   // ISO dates order as strings.
   if (entry.checkOut <= entry.checkIn) return `checkOut ${entry.checkOut} must be after checkIn ${entry.checkIn}`;
-  if (!(entry.kind in EXPORTED_SUMMARY)) return `kind '${String(entry.kind)}' is neither reservation nor blocked`;
+  if (!Object.hasOwn(EXPORTED_SUMMARY, entry.kind)) return `kind '${String(entry.kind)}' is neither reservation nor blocked`;
   return undefined;
 }
 

@@ -10,7 +10,7 @@ export interface Classification {
   readonly reservationCode?: string;
 }
 
-interface Rule {
+export interface ClassificationRule {
   readonly source: string;
   readonly matches: (summary: string, description: string) => boolean;
   readonly kind: EntryKind;
@@ -25,7 +25,7 @@ const summaryIs =
     pattern.test(summary);
 
 /** First match wins. Block words are tried before stay words: "Reserved - Not available" holds no guest. */
-export const CLASSIFICATION_RULES: readonly Rule[] = [
+export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
   { source: 'Airbnb', matches: summaryIs(/^Airbnb \(Not available\)$/i), kind: 'blocked' },
   // Booking.com publishes its bookings and its closed dates alike, so we cannot tell them apart.
   { source: 'Booking.com', matches: summaryIs(/^CLOSED - Not available$/i), kind: 'blocked' },

@@ -47,6 +47,13 @@ export function readPiece(piece: FeedPiece, context: ReadingContext): PieceReadi
       reason: `${versions} events share this UID; kept the one with the highest SEQUENCE (the last on a tie), as RFC 5545 revisions work`,
     });
   }
+  if (uid !== undefined && piece.events.some((event) => event.lines.some((line) => /^RDATE[;:]/i.test(line)))) {
+    problems.push({
+      uid,
+      code: 'unsupported_recurrence',
+      reason: 'RDATE is not expanded (node-ical does not support it); only the occurrence at DTSTART (and any RRULE ones) is read',
+    });
+  }
   const entries: CalendarEntry[] = [];
   for (const event of events) {
     const reading = event.recurrence ? readSeries(event, event.recurrence, context) : readSingle(event, context);

@@ -31,8 +31,9 @@ export interface FeedProblem {
 /**
  * `not_a_calendar` and `truncated_calendar` concern the whole feed: when either is present the
  * entries are not the channel's full calendar, and an entry missing from them must not be read as
- * cancelled. Every other code concerns one event, which is left out of the entries (except
- * `duplicate_uid`, where one of the duplicates is kept).
+ * cancelled. Every other code concerns one event, which is left out of the entries, except
+ * `duplicate_uid` (one of the duplicates is kept) and `unsupported_recurrence` for an RDATE (the
+ * occurrences node-ical can compute are kept).
  */
 export type FeedProblemCode =
   | 'not_a_calendar'

@@ -28,7 +28,16 @@ type Handler = (request: FastifyRequest) => Promise<Answer>;
  * must check first (a webhook's signature is over the raw bytes).
  */
 export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
-  const app = fastify({ bodyLimit: deps.bodyLimitBytes, logger: false, forceCloseConnections: true, return503OnClosing: true });
+  const app = fastify({
+    bodyLimit: deps.bodyLimitBytes,
+    logger: false,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    // Ids are up to 200 characters, which percent-encoding can triple.
+    maxParamLength: 1_000,
+    // Errors fastify raises before routing (a bad URL, an overlong segment) get problem documents too.
+    frameworkErrors: (error, _request, reply) => void sendProblem(reply, asProblem(error)),
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/([\w.-]+\+)?json$/, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
@@ -165,6 +174,10 @@ function asProblem(error: unknown): Problem {
       return new Problem(413, 'body_too_large', 'the body is larger than this API takes');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new Problem(415, 'unsupported_media_type', 'send the body as application/json');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new Problem(414, 'uri_too_long', 'a path segment is longer than this API takes');
+    case 'FST_ERR_BAD_URL':
+      return new Problem(400, 'bad_url', 'the URL is not valid percent-encoding');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new Problem(400, 'invalid_content_length', 'Content-Length does not match the body');
     default:
