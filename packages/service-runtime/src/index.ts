@@ -17,4 +17,5 @@ export { createKafkaClient } from './kafka/kafkajs-client';
 export * from './dependencies';
 export * from './replies';
 export * from './token-bucket';
+export * from './coalescer';
 export * from './topic-names';

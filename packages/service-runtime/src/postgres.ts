@@ -21,14 +21,24 @@ export interface DatabaseOptions {
    * frozen mid-transaction (GC pause, SIGSTOP) then cannot hold its locks, or commit, forever.
    */
   readonly idleInTransactionTimeoutMs?: number;
+  /**
+   * False: a commit returns before its WAL reaches disk, so a PostgreSQL crash can lose the last
+   * fraction of a second of commits (never corrupt). Only for rows that are an optimisation, whose
+   * loss something else makes safe.
+   */
+  readonly synchronousCommit?: boolean;
 }
 
 /** A small pool: each service is one process on a 2-core machine. */
 export function createDatabase(url: string, options: DatabaseOptions = {}): Knex {
   const idle = options.idleInTransactionTimeoutMs ?? 0;
+  const settings = [
+    ...(idle > 0 ? [`-c idle_in_transaction_session_timeout=${idle}`] : []),
+    ...(options.synchronousCommit === false ? ['-c synchronous_commit=off'] : []),
+  ];
   return knex({
     client: 'pg',
-    connection: idle > 0 ? { connectionString: url, options: `-c idle_in_transaction_session_timeout=${idle}` } : url,
+    connection: settings.length > 0 ? { connectionString: url, options: settings.join(' ') } : url,
     pool: options.pool ?? { min: 0, max: 5 },
   });
 }

@@ -60,3 +60,44 @@ export class TokenBuckets {
     return wait <= 0 ? { allowed: true } : { allowed: false, retryAfterMs: wait };
   }
 }
+
+/**
+ * The shared bucket, asked less often: where a rate is high, an instance takes a lease of tokens
+ * (what the rate gives in 50 ms) in one Redis call and hands them out locally; where a rate is
+ * low, or a lease is refused near the limit, every call asks Redis. Tokens of a lease not used
+ * within a second are dropped, so an instance can be over by at most one lease.
+ */
+export class LeasedTokenBuckets {
+  private readonly leases = new Map<string, { tokens: number; until: number }>();
+  private readonly fetching = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly shared: TokenBuckets,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async take(key: string, limits: BucketLimits): Promise<TakeResult> {
+    const size = Math.min(Math.floor(limits.rate / 20), Math.floor(limits.burst));
+    if (size <= 1) return this.shared.take(key, limits);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const lease = this.leases.get(key);
+      if (lease && lease.tokens > 0 && lease.until > this.now()) {
+        lease.tokens--;
+        return { allowed: true };
+      }
+      let fetching = this.fetching.get(key);
+      if (!fetching) {
+        fetching = this.lease(key, limits, size).finally(() => this.fetching.delete(key));
+        this.fetching.set(key, fetching);
+      }
+      if (!(await fetching)) break;
+    }
+    return this.shared.take(key, limits);
+  }
+
+  private async lease(key: string, limits: BucketLimits, size: number): Promise<boolean> {
+    const taken = await this.shared.take(key, limits, size);
+    if (taken.allowed) this.leases.set(key, { tokens: size, until: this.now() + 1_000 });
+    return taken.allowed;
+  }
+}

@@ -1,10 +1,11 @@
-import { consumeDecoded, ReplyWaiter, TokenBuckets, useDatabase, useRedis, type DecodedRecord, type ServiceDefinition } from '@cm/service-runtime';
+import { consumeDecoded, LeasedTokenBuckets, ReplyWaiter, TokenBuckets, useDatabase, useRedis, type DecodedRecord, type ServiceDefinition } from '@cm/service-runtime';
 import type { FastifyInstance } from 'fastify';
 import { takeChannelEvents } from './channel-events';
 import { CommandWriter } from './command-writer';
 import { ingestConfig } from './config';
 import { Directory } from './directory/directory';
 import { pendingIngestMigrations } from './directory/migrations';
+import { EventClaims } from './directory/event-claims';
 import { SeenEvents } from './directory/seen-events';
 import { buildHttpApp } from './http/app';
 import { IdempotencyKeys } from './http/idempotency';
@@ -30,7 +31,12 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     const subscriber = await useRedis(context, config.REDIS_URL, 'redis:replies', 'subscriber');
     const metrics = ingestMetrics(context.metrics);
     const directory = new Directory(db, config.DIRECTORY_CACHE_MS);
-    const seen = new SeenEvents(db);
+    // The channel events already taken in are a first, cheap dedupe: the arbiter decides a command
+    // id once whatever reaches it. So they are committed without waiting for the disk, which
+    // would otherwise cap the webhook rate at the disk's flush rate; a PostgreSQL crash can only
+    // let a few duplicates through to the arbiter.
+    const seenDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX }, synchronousCommit: false }, 'postgres:seen-events');
+    const seen = new SeenEvents(seenDb);
     const now = Date.now;
     let http: FastifyInstance | undefined;
     let take: ((items: readonly DecodedRecord[]) => Promise<void>) | undefined;
@@ -48,11 +54,12 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
           db,
           directory,
           seen,
+          claims: new EventClaims(redis, config.TOPIC_NAMESPACE),
           writer,
           metrics,
           log: context.log.child({ component: 'http' }),
           now,
-          buckets: new TokenBuckets(redis),
+          buckets: new LeasedTokenBuckets(new TokenBuckets(redis)),
           defaultRatePerSecond: config.TENANT_RATE_PER_SECOND,
           ledger: new LedgerReads(db),
           idempotency: new IdempotencyKeys(db),

@@ -1,5 +1,7 @@
 import { signWebhook } from '@cm/channel-webhooks';
 import type { BookingCommand } from '@cm/schemas';
+import { createRedis, waitFor } from '@cm/service-runtime';
+import { stack } from '../../../packages/service-runtime/test/support/stack';
 import { ingestWorld, reservationCreated, type IngestProcess, type IngestWorld } from './environment';
 
 /** Channel webhooks against a real ingest process, broker, registry, PostgreSQL and Redis. */
@@ -57,6 +59,26 @@ describe('ingest: channel webhooks', () => {
     const commands = await commandsFor([reservation.id]);
     expect(commands).toHaveLength(1);
     expect(await ingest.metrics()).toMatch(/cm_ingest_events_total\{path="webhook",channel="AIRBNB",outcome="duplicate",service="ingest"\} 1/);
+  });
+
+  it('a twin of a delivery still being taken in is told to retry, not dropped; it goes through once the first is done', async () => {
+    const [tenant] = world.tenants;
+    const body = reservationCreated(tenant, 'AIRBNB');
+    const redis = createRedis(stack.REDIS_URL);
+    await redis.connect();
+    try {
+      // As if another ingest instance had claimed the event and not yet written its command.
+      const key = `cm:${world.namespace}:event:AIRBNB:${body.event_id}`;
+      await redis.set(key, 'pending', 'PX', 60_000);
+      const twin = await world.webhook(ingest, 'AIRBNB', body);
+      expect([twin.status, twin.body.code, twin.headers.get('retry-after')]).toEqual([409, 'event_in_progress', '1']);
+      // The claimer died: its claim lapses, and the platform's retry is taken in.
+      await redis.del(key);
+      expect((await world.webhook(ingest, 'AIRBNB', body)).status).toBe(202);
+      await waitFor('claim marked done', async () => (await redis.get(key)) === 'done', { timeoutMs: 5_000, intervalMs: 20 });
+    } finally {
+      await redis.quit();
+    }
   });
 
   it('keeps unicode and hostile strings exactly as sent', async () => {

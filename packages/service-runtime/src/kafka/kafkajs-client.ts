@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, LogEntry } from 'kafkajs';
 import type { Logger } from '../logger';
+import { CoalescingSender } from './coalescing-sender';
 import { waitFor } from '../wait';
 import type {
   ChunkHandler,
@@ -45,14 +46,17 @@ export function createKafkaClient(options: KafkajsClientOptions): KafkaClient {
         retry: { initialRetryTime: 100, retries: 20 },
       });
       await producer.connect();
-      return {
-        async send(topic, records) {
-          await producer.send({
+      const sender = new CoalescingSender(async (batch) => {
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: batch.map(({ topic, records }) => ({
             topic,
-            acks: -1,
             messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ? { ...r.headers } : {} })),
-          });
-        },
+          })),
+        });
+      });
+      return {
+        send: (topic, records) => sender.send(topic, records),
         disconnect: () => producer.disconnect(),
       } satisfies RecordProducer;
     },

@@ -34,7 +34,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     forceCloseConnections: true,
     return503OnClosing: true,
     // Ids are up to 200 characters, which percent-encoding can triple.
-    maxParamLength: 1_000,
+    routerOptions: { maxParamLength: 1_000 },
     // Errors fastify raises before routing (a bad URL, an overlong segment) get problem documents too.
     frameworkErrors: (error, _request, reply) => void sendProblem(reply, asProblem(error)),
   });

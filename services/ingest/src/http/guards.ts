@@ -1,11 +1,11 @@
-import type { TokenBuckets } from '@cm/service-runtime';
+import type { BucketLimits, TakeResult } from '@cm/service-runtime';
 import type { Directory, PropertyEntry, TenantEntry } from '../directory/directory';
 import type { IngestMetrics } from '../metrics';
 import { Problem } from './problems';
 
 export interface GuardDeps {
   readonly directory: Directory;
-  readonly buckets: TokenBuckets;
+  readonly buckets: { take(key: string, limits: BucketLimits): Promise<TakeResult> };
   readonly metrics: IngestMetrics;
   /** Requests per second of a tenant with no rate of its own. */
   readonly defaultRatePerSecond: number;

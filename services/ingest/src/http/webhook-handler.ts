@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { channelWebhookPayload, verifyWebhookSignature, WEBHOOK_HEADERS, type SignatureProblem } from '@cm/channel-webhooks';
 import type { Channel } from '@cm/schemas';
+import type { Logger } from '@cm/service-runtime';
 import type { CommandWriter } from '../command-writer';
+import type { EventClaims } from '../directory/event-claims';
 import type { SeenEvents } from '../directory/seen-events';
 import { channelEventToCommand } from '../normalise/channel-event-command';
 import { asFieldProblem } from '../normalise/field-problems';
@@ -11,7 +13,9 @@ import { invalid, Problem } from './problems';
 import type { HttpAnswer } from './decision-response';
 
 export interface WebhookDeps extends GuardDeps {
+  readonly log: Logger;
   readonly seen: SeenEvents;
+  readonly claims: EventClaims;
   readonly writer: CommandWriter;
   readonly replayWindowSeconds: number;
   readonly now: () => number;
@@ -58,25 +62,40 @@ export async function receiveWebhook(deps: WebhookDeps, request: WebhookRequest,
   if (!listing) throw new Problem(422, 'unknown_listing', `no property is mapped to ${channel} listing '${payload.listing_id}'`);
   if (listing.connectionId !== connection.connectionId) throw new Problem(403, 'listing_not_on_connection', `listing '${payload.listing_id}' belongs to another connection`);
 
-  if (await deps.seen.seen(channel, payload.event_id)) {
-    onOutcome(channel, 'duplicate');
-    return { status: 200, body: { status: 'duplicate' } };
-  }
   const event = webhookToChannelEvent(payload, channel, listing, (header(request.headers, 'x-correlation-id') ?? '').slice(0, 200) || randomUUID());
   if (!event.ok) throw new Problem(400, 'invalid_request', 'the webhook body has values we cannot take', event.problems);
   const outcome = channelEventToCommand(event.value, listing.propertyId, deps.now());
   if (outcome.kind === 'invalid') throw new Problem(400, 'invalid_request', 'the event cannot become a booking command', outcome.problems.map(asFieldProblem));
 
-  if (outcome.kind === 'calendar_report') {
-    await deps.writer.writeCalendarReport(event.value);
-    await deps.seen.remember([{ channel, externalEventId: payload.event_id, commandId: null }]);
-    onOutcome(channel, 'calendar_report');
-    return { status: 202, body: { status: 'accepted', outcome: 'calendar_report' } };
+  const claim = await deps.claims.claim(channel, payload.event_id);
+  if (claim === 'duplicate') {
+    onOutcome(channel, 'duplicate');
+    return { status: 200, body: { status: 'duplicate' } };
   }
-  await deps.writer.write([outcome.command]);
-  await deps.seen.remember([{ channel, externalEventId: payload.event_id, commandId: outcome.command.command_id }]);
-  onOutcome(channel, 'command');
-  return { status: 202, body: { status: 'accepted', outcome: 'command', command_id: outcome.command.command_id } };
+  if (claim === 'in_progress') throw new Problem(409, 'event_in_progress', 'this event is being taken in by an earlier delivery; retry shortly', undefined, { 'retry-after': '1' });
+  const commandId = outcome.kind === 'command' ? outcome.command.command_id : null;
+  try {
+    if (outcome.kind === 'command') await deps.writer.write([outcome.command]);
+    else await deps.writer.writeCalendarReport(event.value);
+  } catch (error) {
+    await deps.claims.release(channel, payload.event_id).catch(() => undefined);
+    throw error;
+  }
+  remember(deps, channel, payload.event_id, commandId);
+  onOutcome(channel, outcome.kind);
+  return outcome.kind === 'command'
+    ? { status: 202, body: { status: 'accepted', outcome: 'command', command_id: commandId } }
+    : { status: 202, body: { status: 'accepted', outcome: 'calendar_report' } };
+}
+
+/**
+ * Marked done and recorded in PostgreSQL after the answer, not before it: both only spare the
+ * arbiter a duplicate it would drop anyway (the command id is derived from the event id).
+ */
+function remember(deps: WebhookDeps, channel: Channel, eventId: string, commandId: string | null): void {
+  const warn = (error: unknown) => deps.log.warn({ err: error, channel, eventId }, 'could not record a taken-in event; a retry will reach the arbiter, which drops it');
+  deps.claims.done(channel, eventId).catch(warn);
+  deps.seen.rememberOne(channel, eventId, commandId).catch(warn);
 }
 
 const SIGNATURE_DETAIL: Readonly<Record<SignatureProblem, string>> = {
