@@ -98,8 +98,8 @@ function isCancelled(event: VEvent): boolean {
 const HALF_DAY_MS = 43_200_000;
 
 function feedTime(value: unknown): FeedTime | undefined {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) return undefined;
-  const { dateOnly, tz } = value as Date & { dateOnly?: unknown; tz?: unknown };
+  if (!isDate(value) || Number.isNaN(value.getTime())) return undefined;
+  const { dateOnly, tz } = value;
   if (dateOnly === true) {
     // node-ical builds a DATE at the host's local midnight but adds a DURATION in UTC hours, so
     // on a host that observes DST an end can sit an hour off midnight; the nearest local midnight
@@ -109,6 +109,11 @@ function feedTime(value: unknown): FeedTime | undefined {
   if (typeof tz === 'string' && isTimeZone(tz)) return { kind: 'instant', at: value };
   // Floating, or a zone unknown to node-ical: it built the Date from the wall clock in host-local time.
   return { kind: 'local', date: hostLocalDate(value), at: value };
+}
+
+/** node-ical's Dates carry `dateOnly` and `tz`. Checked by tag, not instanceof, which fails across realms. */
+function isDate(value: unknown): value is Date & { dateOnly?: unknown; tz?: unknown } {
+  return Object.prototype.toString.call(value) === '[object Date]';
 }
 
 function hostLocalDate(date: Date): LocalDate {

@@ -34,9 +34,18 @@ export function parseFeed(text: string, options: ParseFeedOptions): ParseFeedRes
   const entries: CalendarEntry[] = [];
   const context = { timeZone: options.timeZone, window: options.window, timeZoneBlocks: feed.timeZoneBlocks };
   for (const piece of feed.pieces) {
-    const reading = readPiece(piece, context);
-    entries.push(...reading.entries);
-    problems.push(...reading.problems);
+    try {
+      const reading = readPiece(piece, context);
+      entries.push(...reading.entries);
+      problems.push(...reading.problems);
+    } catch (error) {
+      // Whatever a library throws on one event (expanding a rule, say) must not cost the others.
+      problems.push({
+        ...(piece.uid === undefined ? {} : { uid: piece.uid }),
+        code: 'unparseable_event',
+        reason: `reading it failed (${error instanceof Error ? error.message : String(error)}); the event is left out`,
+      });
+    }
   }
   return { entries: sortedUnique(entries.filter((entry) => overlaps(entry, options.window))), problems };
 }
