@@ -13,6 +13,7 @@ import {
   waitFor,
   type IncomingRecord,
 } from '@cm/service-runtime';
+import { mapListings } from './ingest-setup';
 import { bookingScenario } from './scenario';
 import { SERVICES, startServiceProcess, waitUntilReady, type ServiceProcess } from './service-processes';
 
@@ -54,14 +55,20 @@ async function main(): Promise<number> {
   print(`all five ready (consumer groups joined, schemas resolved) in ${Date.now() - started} ms`);
 
   try {
-    // The booking story goes to the booking-arbiter; samples go to topics nothing produces yet.
+    // The booking story goes to the booking-arbiter; channel events go through ingest, which maps
+    // their listings to properties and turns them into commands; other samples go to topics
+    // nothing produces yet.
+    const inbound = Array.from({ length: config.DEMO_RECORDS_PER_TOPIC }, (_, n) => samples[topics.channelInbound.name]({ id: `${run}-${n}`, propertyId: '', at: Date.now() }));
+    await mapListings(config.DATABASE_URL, `demo-${run}`, inbound.map((e, n) => ({ listingId: e.listing_id, propertyId: `demo-${run}-sample-${n}` })));
+    const inboundCommandIds = inbound.map((e) => `${e.channel}:${e.external_event_id}`);
     const producer = await kafka.producer();
     const sentAt = Date.now();
     const story = bookingScenario(run, sentAt);
     const commandIds = story.map((c) => c.command_id);
     await producer.send(topics.bookingCommands.name, await Promise.all(story.map(async (c) => ({ key: c.property_id, value: await serde.encode(topics.bookingCommands.name, c) }))));
     const correlations = new Map<string, string[]>();
-    for (const topic of [topics.channelInbound.name, topics.syncResults.name] as const) {
+    await producer.send(topics.channelInbound.name, await Promise.all(inbound.map(async (e) => ({ key: e.listing_id, value: await serde.encode(topics.channelInbound.name, e) }))));
+    for (const topic of [topics.syncResults.name] as const) {
       const records = [];
       for (let n = 0; n < config.DEMO_RECORDS_PER_TOPIC; n++) {
         const value = samples[topic]({ id: `${run}-${n}`, propertyId: `demo-${run}-sample-${n}`, at: sentAt });
@@ -87,8 +94,12 @@ async function main(): Promise<number> {
       await waitFor('the decisions to reach sync-dispatcher and escalation', () =>
         downstream.every((s) => storyProperties.every((p) => services[SERVICES.indexOf(s)]!.output().includes(p))),
       { timeoutMs: 60_000, intervalMs: 50 });
+      const channelDecisions: { outcome: string }[] = await waitFor('ingest to turn the channel events into commands the arbiter decides', async () => {
+        const rows = await ledger('processed_commands').whereIn('command_id', inboundCommandIds).select('outcome');
+        return rows.length === inboundCommandIds.length ? rows : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 50 });
       await waitFor('samples logged by their consumers', () =>
-        SERVICES.every((s, i) => s.consumes.every((t) => (correlations.get(t) ?? []).every((c) => services[i]!.output().includes(c)))),
+        SERVICES.every((s, i) => s.consumes.every((t: string) => (correlations.get(t) ?? []).every((c) => services[i]!.output().includes(c)))),
       { timeoutMs: 60_000, intervalMs: 50 });
       const [letter] = await readKeyed<{ reason: string; original_value: Buffer | null }>(kafka, serde, topics.channelDlq.name, [malformedKey], 1);
       const deadLetter = { reason: letter!.reason, bytes: letter!.original_value?.length ?? 0 };
@@ -111,7 +122,8 @@ async function main(): Promise<number> {
       print(`double bookings found in the whole ledger (SQL over every property): ${overlaps.rows.length}`);
       print('sync lag to the other channels: not measured yet (channel pushes come with the sync-dispatcher issue)');
       print();
-      print(`samples: ${[...correlations.values()].flat().length} records to channel.inbound and sync.results, decoded and logged by ingest, reconciler and escalation`);
+      print(`channel events through ingest: ${inbound.length} on channel.inbound, listings mapped to properties, ${channelDecisions.length} commands decided (${channelDecisions.map((d) => d.outcome).join(', ')})`);
+      print(`samples: ${[...correlations.values()].flat().length} records to sync.results, decoded and logged by the reconciler and escalation`);
       print(`malformed record: on ${topics.channelDlq.name} with reason ${deadLetter.reason}, original ${deadLetter.bytes} bytes kept`);
       if (overlaps.rows.length > 0) throw new Error(`double bookings in the ledger: ${JSON.stringify(overlaps.rows)}`);
     } finally {
