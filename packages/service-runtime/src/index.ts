@@ -18,4 +18,5 @@ export * from './dependencies';
 export * from './replies';
 export * from './token-bucket';
 export * from './coalescer';
+export * from './migrations';
 export * from './topic-names';

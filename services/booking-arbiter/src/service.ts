@@ -1,9 +1,9 @@
 import { noRates } from '@cm/domain';
-import { consumeDecoded, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, consumeDecoded, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { Arbiter } from './arbiter';
 import { arbiterConfig } from './config';
 import { PartitionFences } from './ledger/fences';
-import { pendingMigrations } from './ledger/migrations';
+import { ledgerMigrations } from './ledger/migrations';
 import { OutboxRelay } from './ledger/outbox';
 import { createArbiterMetrics } from './metrics';
 
@@ -21,10 +21,7 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
       pool: { min: 1, max: config.DATABASE_POOL_MAX },
       idleInTransactionTimeoutMs: config.IDLE_IN_TRANSACTION_TIMEOUT_MS,
     });
-    const pending = await pendingMigrations(db);
-    if (pending.length > 0) {
-      throw new Error(`the ledger database is behind by ${pending.length} migration(s) (${pending.join(', ')}): run \`node services/booking-arbiter/dist/cli/migrate.js\``);
-    }
+    await assertMigrated(db, ledgerMigrations, 'the ledger database', 'node services/booking-arbiter/dist/cli/migrate.js');
     // The relay holds a transaction across a Kafka send, which may legitimately take longer than
     // the idle-in-transaction limit the deciders run under: it gets its own small pool without it.
     const relayDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 0, max: 2 } }, 'postgres:outbox-relay');

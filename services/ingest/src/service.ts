@@ -1,10 +1,10 @@
-import { consumeDecoded, LeasedTokenBuckets, ReplyWaiter, TokenBuckets, useDatabase, useRedis, type DecodedRecord, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, consumeDecoded, LeasedTokenBuckets, ReplyWaiter, TokenBuckets, useDatabase, useRedis, type DecodedRecord, type ServiceDefinition } from '@cm/service-runtime';
 import type { FastifyInstance } from 'fastify';
 import { takeChannelEvents } from './channel-events';
 import { CommandWriter } from './command-writer';
 import { ingestConfig } from './config';
 import { Directory } from './directory/directory';
-import { pendingIngestMigrations } from './directory/migrations';
+import { ingestMigrations } from './directory/migrations';
 import { EventClaims } from './directory/event-claims';
 import { SeenEvents } from './directory/seen-events';
 import { buildHttpApp } from './http/app';
@@ -23,10 +23,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
   async start(context) {
     const { config } = context;
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
-    const pending = await pendingIngestMigrations(db);
-    if (pending.length > 0) {
-      throw new Error(`ingest's schema is behind by ${pending.length} migration(s) (${pending.join(', ')}): run \`node services/ingest/dist/cli/migrate.js\``);
-    }
+    await assertMigrated(db, ingestMigrations, "ingest's schema", 'node services/ingest/dist/cli/migrate.js');
     const redis = await useRedis(context, config.REDIS_URL);
     const subscriber = await useRedis(context, config.REDIS_URL, 'redis:replies', 'subscriber');
     const metrics = ingestMetrics(context.metrics);

@@ -16,7 +16,7 @@ import { spawnNode, type Spawned } from '../../../packages/service-runtime/test/
 import { freePort, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
 import { scratchLedger } from '../../booking-arbiter/src/ledger/migrations';
 import { addConnection, addProperty, createTenant, issueApiKey, mapListing } from '../src/directory/admin';
-import { migrateIngest } from '../src/directory/migrations';
+import { ingestMigrations } from '../src/directory/migrations';
 
 const INGEST_MAIN = join(__dirname, '..', 'dist', 'main.js');
 const ARBITER_MAIN = join(__dirname, '..', '..', 'booking-arbiter', 'dist', 'main.js');
@@ -77,7 +77,7 @@ export async function ingestWorld(): Promise<IngestWorld> {
 
   const ledger = await scratchLedger(stack.DATABASE_URL, namespace);
   const { db } = ledger;
-  await migrateIngest(db);
+  await ingestMigrations.migrate(db);
   const tenants = [await seedTenant(db, `${namespace}-a`, 'Europe/Paris'), await seedTenant(db, `${namespace}-b`, 'America/New_York')] as const;
 
   const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.channelInbound, names.bookingCommands, names.channelDlq], namespace);

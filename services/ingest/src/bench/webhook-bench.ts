@@ -20,7 +20,7 @@ import {
 } from '@cm/service-runtime';
 import { spawnNodeProcess } from './node-process';
 import { addConnection, addProperty, createTenant, mapListing } from '../directory/admin';
-import { migrateIngest } from '../directory/migrations';
+import { ingestMigrations } from '../directory/migrations';
 import { runLoad, type LoadResult } from './load';
 
 /**
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   url.pathname = `/cm_${namespace}`;
   await ensureDatabaseExists(url.toString());
   const db = createDatabase(url.toString(), { pool: { min: 0, max: 2 } });
-  await migrateIngest(db);
+  await ingestMigrations.migrate(db);
   const tenantId = 'bench-tenant';
   await createTenant(db, { tenantId, name: 'Benchmark', ratePerSecond: 1_000_000 });
   const { connectionId, secret } = await addConnection(db, { connectionId: 'bench-airbnb', tenantId, channel: 'AIRBNB' });

@@ -1,0 +1,58 @@
+import { ConfigError, describe } from './errors';
+import { databaseConfig, parseConfig } from './config';
+import { createDatabase, ensureDatabaseExists, type Knex } from './postgres';
+
+/** A service's forward-only migrations, in its own PostgreSQL schema (or the public one). */
+export interface SchemaMigrations {
+  /** Runs every pending migration; returns their names. */
+  migrate(db: Knex): Promise<string[]>;
+  /** Names of migrations the database has not run yet. */
+  pending(db: Knex): Promise<string[]>;
+}
+
+export function schemaMigrations(schema: string | null, migrations: Readonly<Record<string, Knex.Migration>>): SchemaMigrations {
+  const source: Knex.MigrationSource<string> = {
+    getMigrations: async () => Object.keys(migrations).sort(),
+    getMigrationName: (name) => name,
+    getMigration: async (name) => migrations[name]!,
+  };
+  const config = { migrationSource: source, tableName: 'knex_migrations', ...(schema ? { schemaName: schema } : {}) };
+  const schemaExists = async (db: Knex) => !schema || (await db.raw('select 1 from information_schema.schemata where schema_name = ?', [schema])).rows.length > 0;
+  return {
+    async migrate(db) {
+      if (schema) await db.raw(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      const [, applied] = (await db.migrate.latest(config)) as [number, string[]];
+      return applied;
+    },
+    async pending(db) {
+      if (!(await schemaExists(db))) return Object.keys(migrations).sort();
+      const [, pending] = (await db.migrate.list(config)) as [unknown, { file: string }[]];
+      return pending.map((m) => m.file);
+    },
+  };
+}
+
+/** Refuses to start a service whose schema is behind, naming the command that brings it up to date. */
+export async function assertMigrated(db: Knex, migrations: SchemaMigrations, what: string, command: string): Promise<void> {
+  const pending = await migrations.pending(db);
+  if (pending.length > 0) throw new Error(`${what} is behind by ${pending.length} migration(s) (${pending.join(', ')}): run \`${command}\``);
+}
+
+/** The body of a service's `migrate` command: creates the database if needed, then migrates. */
+export function runMigrateCommand(what: string, migrations: SchemaMigrations): void {
+  const main = async () => {
+    const { DATABASE_URL } = parseConfig(`${what} migrate`, databaseConfig);
+    await ensureDatabaseExists(DATABASE_URL);
+    const db = createDatabase(DATABASE_URL, { pool: { min: 0, max: 1 } });
+    try {
+      const applied = await migrations.migrate(db);
+      process.stdout.write(applied.length > 0 ? `applied ${applied.join(', ')}\n` : `${what} is up to date\n`);
+    } finally {
+      await db.destroy();
+    }
+  };
+  main().catch((error: unknown) => {
+    process.stderr.write(`migrate failed: ${error instanceof ConfigError ? error.message : describe(error)}\n`);
+    process.exit(error instanceof ConfigError ? 78 : 1);
+  });
+}
