@@ -1,13 +1,21 @@
 import { requireOk } from '../src/client';
 import { SimulatorApiError } from '../src/errors';
 import { registerListing, startTestSimulator, type TestSimulator } from './support/simulator';
+import { WebhookReceiver } from './support/webhook-receiver';
 
 describe('admin API: listings, the truth, reset', () => {
   let t: TestSimulator;
+  const ingest = new WebhookReceiver();
+  let ingestUrl: string;
   beforeAll(async () => {
-    t = await startTestSimulator({ ingestUrl: 'http://127.0.0.1:9411/' });
+    ingestUrl = await ingest.start();
+    // A trailing slash is tolerated: webhook URLs are `${INGEST_URL}/webhooks/{channel}` all the same.
+    t = await startTestSimulator({ ingestUrl: `${ingestUrl}/` });
   });
-  afterAll(() => t.simulator.close());
+  afterAll(async () => {
+    await t.simulator.close();
+    await ingest.stop();
+  });
   beforeEach(async () => {
     requireOk(await t.client.reset());
   });
@@ -16,7 +24,7 @@ describe('admin API: listings, the truth, reset', () => {
     const created = await t.client.registerListing('vrbo', 'V1', { connection_id: 'c-1', secret: 'shh', currency: 'EUR' });
     expect(created).toMatchObject({
       status: 201,
-      value: { channel: 'vrbo', listing_id: 'V1', connection_id: 'c-1', currency: 'EUR', time_zone: 'UTC', webhook_url: 'http://127.0.0.1:9411/webhooks/vrbo' },
+      value: { channel: 'vrbo', listing_id: 'V1', connection_id: 'c-1', currency: 'EUR', time_zone: 'UTC', webhook_url: `${ingestUrl}/webhooks/vrbo` },
     });
     requireOk(await t.client.pushAvailability('vrbo', 'V1', { request_id: 'r', updates: [{ from: '2026-07-01', to: '2026-07-02', available: false }] }));
     const updated = await t.client.registerListing('vrbo', 'V1', { connection_id: 'c-2', secret: 'shh', currency: 'EUR', time_zone: 'America/New_York', webhook_url: 'http://127.0.0.1:1234/hook' });

@@ -11,6 +11,17 @@ describe('listing calendar', () => {
     expect([parseDay('2026-02-29'), parseDay('2026-13-01'), parseDay('2026-7-1'), parseDay('2026-07-01T00:00:00Z')]).toEqual([undefined, undefined, undefined, undefined]);
   });
 
+  it('formats every day as Date does, and parses it back', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: parseDay('1970-01-01')!, max: parseDay('2999-12-31')! }), (day) => {
+        const text = formatDay(day);
+        expect(text).toBe(new Date(day * 86_400_000).toISOString().slice(0, 10));
+        expect(parseDay(text)).toBe(day);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('a dry run counts the nights an update would change and changes none', () => {
     const calendar = new ListingCalendar();
     const close: AvailabilityUpdate[] = [{ range: { from: JULY_1, to: JULY_1 + 3 }, available: false }];
