@@ -17,6 +17,8 @@ export interface LoadOptions {
   readonly path: string;
   readonly connections: number;
   readonly durationSeconds: number;
+  /** Requests per second across all connections; absent: as fast as answers come (closed loop). */
+  readonly overallRate?: number;
   next(): { body: string; headers: Record<string, string> };
 }
 
@@ -35,7 +37,7 @@ interface AutocannonResult {
   statusCodeStats: Record<string, { count: number }>;
 }
 
-type Autocannon = (options: { url: string; connections: number; duration: number; requests: AutocannonRequest[] }) => Promise<AutocannonResult>;
+type Autocannon = (options: { url: string; connections: number; duration: number; overallRate?: number; requests: AutocannonRequest[] }) => Promise<AutocannonResult>;
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -44,6 +46,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     url: options.url,
     connections: options.connections,
     duration: options.durationSeconds,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     requests: [
       {
         method: 'POST',

@@ -36,6 +36,8 @@ const config = parseConfig(
     BENCH_CONNECTIONS: z.coerce.number().int().min(1).default(50),
     BENCH_SECONDS: z.coerce.number().int().min(1).default(15),
     BENCH_LISTINGS: z.coerce.number().int().min(1).default(200),
+    /** The target's rate: latency is also measured with the load paced at it. */
+    BENCH_PACED_RATE: z.coerce.number().int().min(1).default(2_000),
   }),
 );
 const log = createLogger('ingest-bench', config.LOG_LEVEL);
@@ -95,21 +97,23 @@ async function main(): Promise<void> {
     print(`ingest webhook benchmark: ${config.BENCH_CONNECTIONS} concurrent clients on loopback, ${config.BENCH_SECONDS} s each, ${config.BENCH_LISTINGS} listings`);
     const warmUp = await runLoad({ url: `http://127.0.0.1:${ingestPort}`, path: '/webhooks/airbnb', connections: config.BENCH_CONNECTIONS, durationSeconds: 3, next: nextWebhook });
     const measured = await runLoad({ url: `http://127.0.0.1:${ingestPort}`, path: '/webhooks/airbnb', connections: config.BENCH_CONNECTIONS, durationSeconds: config.BENCH_SECONDS, next: nextWebhook });
+    const paced = await runLoad({ url: `http://127.0.0.1:${ingestPort}`, path: '/webhooks/airbnb', connections: config.BENCH_CONNECTIONS, durationSeconds: config.BENCH_SECONDS, overallRate: config.BENCH_PACED_RATE, next: nextWebhook });
     await runLoad({ url: 'http://127.0.0.1:19513', path: '/webhooks/airbnb', connections: config.BENCH_CONNECTIONS, durationSeconds: 3, next: nextWebhook });
     const floorResult = await runLoad({ url: 'http://127.0.0.1:19513', path: '/webhooks/airbnb', connections: config.BENCH_CONNECTIONS, durationSeconds: config.BENCH_SECONDS, next: nextWebhook });
 
     const accepted = await countRecords(kafka, names.bookingCommands, namespace);
     print();
     row('ingest (signed webhook to booking.commands)', measured);
+    row(`ingest, paced at ${config.BENCH_PACED_RATE} req/s`, paced);
     row('floor (same server + producer, nothing else)', floorResult);
     print();
     print(`ratio to the floor: throughput ${(measured.requestsPerSecond / floorResult.requestsPerSecond).toFixed(2)}x, p99 ${(measured.latencyMs.p99 / Math.max(floorResult.latencyMs.p99, 1)).toFixed(2)}x`);
-    print(`target: >= 2,000 req/s and p99 < 50 ms: ${measured.requestsPerSecond >= 2_000 && measured.latencyMs.p99 < 50 ? 'met' : 'NOT met'}`);
-    const answered202 = (warmUp.statusCodes['202'] ?? 0) + (measured.statusCodes['202'] ?? 0);
+    print(`target: >= 2,000 req/s (saturated: ${measured.requestsPerSecond.toFixed(0)}) with p99 < 50 ms (at ${config.BENCH_PACED_RATE} req/s: ${paced.latencyMs.p99} ms; saturated: ${measured.latencyMs.p99} ms): ${measured.requestsPerSecond >= 2_000 && paced.latencyMs.p99 < 50 ? 'met' : 'NOT met'}`);
+    const answered202 = (warmUp.statusCodes['202'] ?? 0) + (measured.statusCodes['202'] ?? 0) + (paced.statusCodes['202'] ?? 0);
     // A request in flight when the load generator stops is taken in but its answer not counted.
     const inFlightAtStop = accepted - answered202;
-    const consistent = inFlightAtStop >= 0 && inFlightAtStop <= 2 * config.BENCH_CONNECTIONS;
-    print(`commands on booking.commands: ${accepted}; answered 202: ${answered202}; in flight when the load stopped: ${inFlightAtStop} (at most ${2 * config.BENCH_CONNECTIONS})${consistent ? '' : '  NOT CONSISTENT: commands lost or doubled'}`);
+    const consistent = inFlightAtStop >= 0 && inFlightAtStop <= 3 * config.BENCH_CONNECTIONS;
+    print(`commands on booking.commands: ${accepted}; answered 202: ${answered202}; in flight when the load stopped: ${inFlightAtStop} (at most ${3 * config.BENCH_CONNECTIONS})${consistent ? '' : '  NOT CONSISTENT: commands lost or doubled'}`);
   } finally {
     await ingest.stop();
     await floor.stop();
