@@ -18,7 +18,7 @@ describe('the five services', () => {
       SERVICES.map(async (s) =>
         startServiceProcess(s.name, {
           opsPort: await freePort(),
-          env: { CONSUMER_GROUP: uniqueName(`test.${s.name}`), LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '10000' },
+          env: { CONSUMER_GROUP: uniqueName(`test.${s.name}`), LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '10000', ...(s.name === 'ingest' ? { HTTP_PORT: String(await freePort()) } : {}) },
         }),
       ),
     );
@@ -37,7 +37,8 @@ describe('the five services', () => {
     await producer.send(topics.channelInbound.name, [{ key: badKey, value: Buffer.from([0, 0, 0, 0, 1, 0xff]), headers: { origin: 'test' } }]);
     await producer.disconnect();
 
-    // The booking-arbiter decides its command into the ledger; the others log what they decoded.
+    // The booking-arbiter decides its command into the ledger; ingest dead-letters the channel
+    // event of a listing nobody mapped; the others consume and decode what they were sent.
     const ledger = createDatabase(stack.DATABASE_URL);
     try {
       await waitFor('the arbiter decides the command', async () => (await ledger('processed_commands').where({ command_id: `cmd-${run}-booking.commands` }).first('outcome'))?.outcome, { timeoutMs: 30_000 });
@@ -45,22 +46,26 @@ describe('the five services', () => {
       await ledger.destroy();
     }
     for (const [i, s] of SERVICES.entries()) {
-      if (s.name === 'booking-arbiter') continue;
+      if (s.name === 'booking-arbiter' || s.name === 'ingest') continue;
       for (const topic of s.consumes) {
-        await waitFor(`${s.name} logs the ${topic} record`, () => services[i]!.output().includes(`corr-${run}-${topic}`), { timeoutMs: 30_000 });
+        await waitFor(`${s.name} processes the ${topic} record`, async () => (await services[i]!.consumed(topic, 'processed')) >= 1, { timeoutMs: 30_000 });
       }
     }
 
     const letters: Record<string, unknown>[] = [];
+    const unmapped: Record<string, unknown>[] = [];
     const dlq = kafka.consumer({ groupId: uniqueName('test.dlq'), topics: [topics.channelDlq.name] });
     await dlq.start(async (record: IncomingRecord) => {
-      if (record.key?.toString() === badKey) letters.push((await serde.decode(record.value)) as Record<string, unknown>);
+      const key = record.key?.toString();
+      if (key === badKey) letters.push((await serde.decode(record.value)) as Record<string, unknown>);
+      if (key === `property-${run}`) unmapped.push((await serde.decode(record.value)) as Record<string, unknown>);
     });
     try {
-      await waitFor('the dead letter', () => letters.length > 0, { timeoutMs: 30_000 });
+      await waitFor('the dead letters', () => letters.length > 0 && unmapped.length > 0, { timeoutMs: 30_000 });
     } finally {
       await dlq.stop();
     }
+    expect(unmapped[0]).toMatchObject({ reason: 'UNKNOWN_LISTING', source_topic: 'channel.inbound' });
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({
       reason: 'SCHEMA_MISMATCH',

@@ -90,9 +90,10 @@ async function main(): Promise<number> {
       const decidedIn = Date.now() - sentAt;
       // What the arbiter published reaches the services downstream of it.
       const storyProperties = [...new Set(story.map((c) => c.property_id))];
-      const downstream = SERVICES.filter((s) => s.name === 'sync-dispatcher' || s.name === 'escalation');
-      await waitFor('the decisions to reach sync-dispatcher and escalation', () =>
-        downstream.every((s) => storyProperties.every((p) => services[SERVICES.indexOf(s)]!.output().includes(p))),
+      const escalation = services[SERVICES.findIndex((s) => s.name === 'escalation')]!;
+      const dispatcher = services[SERVICES.findIndex((s) => s.name === 'sync-dispatcher')]!;
+      await waitFor('the decisions to reach the sync-dispatcher and escalation', async () =>
+        storyProperties.every((p) => escalation.output().includes(p)) && (await dispatcher.consumed(topics.availabilityChanges.name, 'processed')) > 0,
       { timeoutMs: 60_000, intervalMs: 50 });
       const channelDecisions: { outcome: string }[] = await waitFor('ingest to turn the channel events into commands the arbiter decides', async () => {
         const rows = await ledger('processed_commands').whereIn('command_id', inboundCommandIds).select('outcome');

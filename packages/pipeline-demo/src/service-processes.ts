@@ -8,7 +8,7 @@ import { waitFor } from '@cm/service-runtime';
 export const SERVICES = [
   { name: 'ingest', consumes: ['channel.inbound'] },
   { name: 'booking-arbiter', consumes: ['booking.commands'] },
-  { name: 'sync-dispatcher', consumes: ['availability.changes', 'booking.events'] },
+  { name: 'sync-dispatcher', consumes: ['availability.changes'] },
   { name: 'reconciler', consumes: ['sync.results'] },
   { name: 'escalation', consumes: ['conflicts', 'sync.results'] },
 ] as const;

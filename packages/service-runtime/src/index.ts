@@ -19,4 +19,5 @@ export * from './replies';
 export * from './token-bucket';
 export * from './coalescer';
 export * from './migrations';
+export * from './ttl-cache';
 export * from './topic-names';

@@ -1,8 +1,34 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
-import { baseConfig, redisConfig } from '@cm/service-runtime';
+import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
 
-export const dispatcherConfig = baseConfig.extend(redisConfig.shape).extend({
-  OPS_PORT: baseConfig.shape.OPS_PORT.default(9403),
-  CONSUMER_GROUP: z.string().min(1).default('cm.sync-dispatcher'),
-});
+const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const dispatcherConfig = baseConfig
+  .extend(databaseConfig.shape)
+  .extend(redisConfig.shape)
+  .extend({
+    OPS_PORT: baseConfig.shape.OPS_PORT.default(9403),
+    CONSUMER_GROUP: z.string().min(1).default('cm.sync-dispatcher'),
+    INSTANCE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
+    /** Where each channel's ARI API is; `{channel}` becomes airbnb, booking_com, vrbo or expedia. */
+    CHANNEL_API_BASE_URL: z.string().min(1).refine((s) => s.includes('{channel}'), 'must contain {channel}').default('http://127.0.0.1:9480/{channel}/api'),
+    /** Listings pushed at once. */
+    PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
+    PUSH_TIMEOUT_MS: ms(100, 120_000, 5_000),
+    /** A listing leased for a push is free again after this (its instance died). */
+    LEASE_MS: ms(1_000, 600_000, 30_000),
+    RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
+    RETRY_BASE_MS: ms(10, 60_000, 250),
+    RETRY_MAX_MS: ms(100, 600_000, 30_000),
+    /** Consecutive failures (not 429s) that open a channel's breaker. */
+    BREAKER_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+    BREAKER_COOL_DOWN_MS: ms(100, 600_000, 10_000),
+    /** Availability calls per minute a channel allows per property (Channex: 10). */
+    CHANNEL_CALLS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(10),
+    /** After a push's last attempt failed (and was reported), it is tried again this much later. */
+    AFTER_FAILURE_MS: ms(100, 3_600_000, 30_000),
+    LISTINGS_CACHE_MS: ms(0, 600_000, 30_000),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(10),
+  });
 export type DispatcherConfig = z.infer<typeof dispatcherConfig>;

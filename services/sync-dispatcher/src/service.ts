@@ -1,23 +1,73 @@
-import { consumeDecoded, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { ChannelSymbols, type AvailabilityChange, type Channel } from '@cm/schemas';
+import { assertMigrated, consumeDecoded, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { AriApiAdapter } from './adapters/ari-api';
+import type { ChannelAdapter } from './adapters/types';
 import { dispatcherConfig } from './config';
+import { dispatcherMetrics } from './metrics';
+import { Pusher } from './pusher';
+import { ResultWriter } from './results';
+import { ChannelListings } from './store/channel-listings';
+import { syncMigrations } from './store/migrations';
+import { SyncStore, type ListingKey } from './store/sync-store';
 
 /**
- * Wiring only: consumes availability.changes and booking.events, decodes, logs, commits. Channel
- * adapters, coalescing, rate limits and retries come with the sync-dispatcher issue.
+ * Keeps every channel showing what the ledger holds: consumes availability.changes, records for
+ * each channel listing of the property (but the one the change came from) the newest state of
+ * each night, and pushes what a channel has not acknowledged; every push's outcome goes to
+ * sync.results.
  */
 export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
   name: 'sync-dispatcher',
   configSchema: dispatcherConfig,
   async start(context) {
-    await useRedis(context, context.config.REDIS_URL);
+    const { config } = context;
+    const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
+    await assertMigrated(db, syncMigrations, 'the sync schema', 'node services/sync-dispatcher/dist/cli/migrate.js');
+    const redis = await useRedis(context, config.REDIS_URL);
+    const store = new SyncStore(db);
+    const listings = new ChannelListings(db, config.LISTINGS_CACHE_MS);
+    const metrics = dispatcherMetrics(context.metrics);
+    const adapters = new Map<Channel, ChannelAdapter>(
+      ChannelSymbols.map((channel) => [channel, new AriApiAdapter(channel, config.CHANNEL_API_BASE_URL.replace('{channel}', channel.toLowerCase()), config.PUSH_TIMEOUT_MS)]),
+    );
+    let pusher: Pusher | undefined;
+
     await consumeDecoded(context, {
-      groupId: context.config.CONSUMER_GROUP,
-      topics: [context.topics.availabilityChanges, context.topics.bookingEvents],
-      writes: [context.topics.syncResults],
-      partitionsConsumedConcurrently: 2,
-      handle: async (value, record) => {
-        context.log.info({ topic: record.topic, partition: record.partition, offset: record.offset, value }, 'change to push received');
+      groupId: config.CONSUMER_GROUP,
+      topics: [context.topics.availabilityChanges],
+      writes: [context.topics.syncResults, context.topics.conflicts],
+      partitionsConsumedConcurrently: 4,
+      chunkSize: 500,
+      async prepare({ producer, serde }) {
+        pusher = new Pusher(
+          { store, adapters, buckets: new TokenBuckets(redis), results: new ResultWriter(producer, serde, context.topics), metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
+          {
+            owner: config.INSTANCE_ID,
+            leaseMs: config.LEASE_MS,
+            concurrency: config.PUSH_CONCURRENCY,
+            retry: { maxAttempts: config.RETRY_MAX_ATTEMPTS, baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS },
+            breaker: { failureThreshold: config.BREAKER_FAILURES, coolDownMs: config.BREAKER_COOL_DOWN_MS, halfOpenTrials: 1 },
+            callsPerMinute: config.CHANNEL_CALLS_PER_MINUTE,
+            afterFailureMs: config.AFTER_FAILURE_MS,
+          },
+        );
+        pusher.start();
+        context.onStop('pusher', () => pusher!.stop());
+      },
+      handleChunk: async (items) => {
+        const changes = [];
+        for (const { value } of items) {
+          const change = value as AvailabilityChange;
+          changes.push({ change, listings: targets(change, await listings.ofProperty(change.property_id)) });
+        }
+        const touched = await store.applyChanges(changes, Date.now());
+        if (touched.length > 0) pusher?.wake();
       },
     });
   },
 };
+
+/** The listings a change goes to: every channel of the property but the one it came from, or only the one named. */
+function targets(change: AvailabilityChange, listings: readonly ListingKey[]): ListingKey[] {
+  return listings.filter((l) => (change.only_channel ? l.channel === change.only_channel : l.channel !== change.except_channel));
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Channel } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
-import { TtlCache } from './ttl-cache';
+import { TtlCache } from '@cm/service-runtime';
 
 export interface PropertyEntry {
   readonly propertyId: string;

@@ -17,6 +17,7 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('min_stay').nullable();
     t.bigInteger('version').notNullable().comment('Ledger version of the change that set this state: a lower one never overwrites it.');
     t.bigInteger('pushed_version').notNullable().defaultTo(0).comment('Version the channel acknowledged.');
+    t.text('source').notNullable().comment('Where the change came from (the ledger source).');
     t.text('change_event_id').notNullable();
     t.text('correlation_id').notNullable();
     t.bigInteger('changed_at_ms').notNullable().comment('When the change happened: sync lag runs from here to the acknowledgement.');

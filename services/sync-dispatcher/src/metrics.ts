@@ -1,0 +1,45 @@
+import { Counter, Gauge, Histogram, type Registry } from '@cm/service-runtime';
+
+export interface DispatcherMetrics {
+  readonly lag: Histogram<'channel'>;
+  readonly pushes: Counter<'channel' | 'outcome'>;
+  readonly coalesced: Counter<'channel'>;
+  readonly rateLimitedWaits: Counter<'channel'>;
+  readonly circuit: Gauge<'channel'>;
+}
+
+export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
+  return {
+    lag: new Histogram({
+      name: 'channel_sync_lag_seconds',
+      help: "From a change in the ledger to the channel's acknowledgement of it, by channel.",
+      labelNames: ['channel'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    pushes: new Counter({
+      name: 'cm_sync_pushes_total',
+      help: 'Calls to channels, by channel and outcome (ok, rate_limited, server_error, timeout, network_error, client_error).',
+      labelNames: ['channel', 'outcome'] as const,
+      registers: [registry],
+    }),
+    coalesced: new Counter({
+      name: 'cm_sync_coalesced_changes_total',
+      help: 'Changes that reached a channel inside a push made for a newer or a neighbouring change, instead of a push of their own.',
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    rateLimitedWaits: new Counter({
+      name: 'cm_sync_rate_limited_waits_total',
+      help: "Pushes held back by our own token bucket for the channel and property (the channel's published limit).",
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    circuit: new Gauge({
+      name: 'cm_sync_circuit_state',
+      help: 'Circuit breaker per channel: 0 closed, 1 half open, 2 open.',
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import type { Channel } from '@cm/schemas';
+import type { Logger, TokenBuckets } from '@cm/service-runtime';
+import type { ChannelAdapter, PushResult } from './adapters/types';
+import type { DispatcherMetrics } from './metrics';
+import { mergeIntoRanges } from './plan/night-ranges';
+import { nextDelayMs, shouldRetry, type RetryPolicy } from './policy/backoff';
+import { breakerAllows, breakerGaugeValue, countsAsBreakerFailure, initialBreaker, recordResult, type BreakerConfig, type BreakerState } from './policy/circuit-breaker';
+import type { ResultWriter } from './results';
+import type { ListingWork, PendingNight, SyncStore } from './store/sync-store';
+
+export interface PusherConfig {
+  readonly owner: string;
+  readonly leaseMs: number;
+  /** Listings pushed at once; a slow channel holds only its own listings' slots. */
+  readonly concurrency: number;
+  readonly retry: RetryPolicy;
+  readonly breaker: BreakerConfig;
+  /** Availability calls per minute a channel allows per property (Channex: 10). */
+  readonly callsPerMinute: number;
+  /** After the last attempt failed, the listing is tried again this much later, until it converges. */
+  readonly afterFailureMs: number;
+}
+
+export interface PusherDeps {
+  readonly store: SyncStore;
+  readonly adapters: ReadonlyMap<Channel, ChannelAdapter>;
+  readonly buckets: TokenBuckets;
+  readonly results: ResultWriter;
+  readonly metrics: DispatcherMetrics;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly random: () => number;
+}
+
+/**
+ * Pushes what the channels do not show yet: leases due listings, merges each one's pending nights
+ * into the fewest ranges, and calls its channel within the channel's rate, behind a breaker per
+ * channel, retrying with backoff that honours Retry-After. The newest state of a night is what
+ * is pushed, so a night changed five times while a push waited is pushed once.
+ */
+export class Pusher {
+  private readonly breakers = new Map<Channel, BreakerState>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly deps: PusherDeps,
+    private readonly config: PusherConfig,
+  ) {
+    for (const channel of deps.adapters.keys()) deps.metrics.circuit.set({ channel }, 0);
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** New work was recorded: look now rather than at the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await Promise.all(this.inFlight);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const free = this.config.concurrency - this.inFlight.size;
+      const claimed = free > 0 ? await this.claim(free) : [];
+      for (const work of claimed) {
+        const job = this.pushListing(work).catch((error: unknown) => this.deps.log.error({ err: error, listing: work }, 'push failed unexpectedly; the lease will lapse and it is tried again'));
+        this.inFlight.add(job);
+        void job.finally(() => {
+          this.inFlight.delete(job);
+          this.wake();
+        });
+      }
+      if (claimed.length === 0 || free <= claimed.length) await this.sleep(claimed.length === 0 ? 250 : 1_000);
+    }
+  }
+
+  private async claim(limit: number): Promise<ListingWork[]> {
+    try {
+      return await this.deps.store.claimDue(this.config.owner, this.deps.now(), this.config.leaseMs, limit);
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'could not claim listings to push; retrying');
+      return [];
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private async pushListing(work: ListingWork): Promise<void> {
+    const { store, metrics, now } = this.deps;
+    const adapter = this.deps.adapters.get(work.channel);
+    const nights = await store.pendingNights(work);
+    if (nights.length === 0 || !adapter) {
+      if (!adapter && nights.length > 0) this.deps.log.warn({ channel: work.channel }, 'no adapter for this channel; its listings are not pushed');
+      await store.release(work, this.config.owner, adapter ? now() : now() + 3_600_000, 0, adapter ? null : 'no adapter');
+      return;
+    }
+
+    // While the breaker is plainly open, no token is spent; it is asked for a call last, right
+    // before the call, so a trial it grants is always used.
+    const breaker = this.breaker(work.channel);
+    if (breaker.name === 'open' && now() < breaker.coolDownEndsAtMs) {
+      await store.release(work, this.config.owner, breaker.coolDownEndsAtMs, work.attempts, 'circuit open');
+      return;
+    }
+    const perSecond = this.config.callsPerMinute / 60;
+    const taken = await this.deps.buckets.take(`sync:${work.channel}:${work.propertyId}`, { rate: perSecond, burst: this.config.callsPerMinute });
+    if (!taken.allowed) {
+      metrics.rateLimitedWaits.inc({ channel: work.channel });
+      await store.release(work, this.config.owner, now() + taken.retryAfterMs, work.attempts, null);
+      return;
+    }
+    const gate = breakerAllows(this.breaker(work.channel), now());
+    this.setBreaker(work.channel, gate.state);
+    if (!gate.allowed) {
+      await store.release(work, this.config.owner, now() + Math.max(250, this.config.breaker.coolDownMs / 4), work.attempts, 'circuit open');
+      return;
+    }
+
+    const ranges = mergeIntoRanges(nights.map((n) => ({ date: n.date, available: n.available, price: null, minStay: null, version: n.version })));
+    const newest = nights.reduce((a, b) => (b.version > a.version ? b : a));
+    const requestId = createHash('sha256').update(`${work.channel}\n${work.listingId}\n${JSON.stringify(ranges)}`).digest('hex').slice(0, 32);
+    const attempt = work.attempts + 1;
+    const result = await adapter.pushAvailability(work.listingId, ranges.map((r) => ({ from: r.from, to: r.to, available: r.available })), requestId);
+    const completedAt = now();
+    metrics.pushes.inc({ channel: work.channel, outcome: result.ok ? 'ok' : result.outcome });
+    this.setBreaker(work.channel, recordResult(this.breaker(work.channel), result.ok || !countsAsBreakerFailure(result.outcome) ? 'success' : 'failure', completedAt, this.config.breaker));
+    const report = {
+      propertyId: work.propertyId,
+      channel: work.channel,
+      requestId,
+      version: newest.version,
+      source: newest.source,
+      changeEventId: newest.changeEventId,
+      correlationId: newest.correlationId,
+      attempts: attempt,
+      isReconciliation: nights.some((n) => n.isReconciliation),
+      completedAt,
+    };
+
+    if (result.ok) {
+      await store.markPushed(work, nights.map((n) => ({ date: n.date, version: n.version })));
+      await this.deps.results.acknowledged(report, result.ack);
+      this.observeLag(work.channel, nights, completedAt);
+      await store.release(work, this.config.owner, completedAt, 0, null);
+      return;
+    }
+    await this.failed(work, result, report, attempt);
+  }
+
+  private async failed(work: ListingWork, result: Extract<PushResult, { ok: false }>, report: Parameters<ResultWriter['failed']>[0], attempt: number): Promise<void> {
+    const { store, now } = this.deps;
+    if (shouldRetry(result.outcome, attempt, this.config.retry)) {
+      const delay = nextDelayMs({ attempt, baseMs: this.config.retry.baseMs, maxMs: this.config.retry.maxMs, random: this.deps.random(), retryAfterMs: result.retryAfterMs });
+      await store.release(work, this.config.owner, now() + delay, attempt, result.error);
+      return;
+    }
+    this.deps.log.warn({ channel: work.channel, listing: work.listingId, attempts: attempt, error: result.error }, 'push failed after its last attempt');
+    await this.deps.results.failed(report, result.error);
+    // Reported, but not given up: the nights stay pending and are tried again later, so the
+    // channel converges once it is back.
+    await store.release(work, this.config.owner, now() + this.config.afterFailureMs, 0, result.error);
+  }
+
+  /** Lag of each change the push carried, from the change to the acknowledgement. */
+  private observeLag(channel: Channel, nights: readonly PendingNight[], ackedAt: number): void {
+    const changes = new Map<string, number>();
+    for (const n of nights) changes.set(n.changeEventId, n.changedAtMs);
+    for (const changedAt of changes.values()) this.deps.metrics.lag.observe({ channel }, Math.max(0, ackedAt - changedAt) / 1000);
+    if (changes.size > 1) this.deps.metrics.coalesced.inc({ channel }, changes.size - 1);
+  }
+
+  private breaker(channel: Channel): BreakerState {
+    return this.breakers.get(channel) ?? initialBreaker();
+  }
+
+  private setBreaker(channel: Channel, state: BreakerState): void {
+    this.breakers.set(channel, state);
+    this.deps.metrics.circuit.set({ channel }, breakerGaugeValue(state));
+  }
+}

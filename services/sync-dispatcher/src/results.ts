@@ -1,0 +1,74 @@
+import { assess } from '@cm/domain';
+import type { Channel, Conflict, Source, SyncResult } from '@cm/schemas';
+import type { AvroSerde, RecordProducer } from '@cm/service-runtime';
+
+export interface PushReport {
+  readonly propertyId: string;
+  readonly channel: Channel;
+  readonly requestId: string;
+  readonly version: number;
+  readonly source: Source;
+  readonly changeEventId: string;
+  readonly correlationId: string;
+  readonly attempts: number;
+  readonly isReconciliation: boolean;
+  readonly completedAt: number;
+}
+
+/** Every push's outcome on sync.results; a push that failed its last attempt also raises SYNC_FAILED. */
+export class ResultWriter {
+  constructor(
+    private readonly producer: RecordProducer,
+    private readonly serde: AvroSerde,
+    private readonly topics: { readonly syncResults: string; readonly conflicts: string },
+  ) {}
+
+  async acknowledged(report: PushReport, ack: string): Promise<void> {
+    await this.write(report, 'ACKNOWLEDGED', ack, null);
+  }
+
+  async failed(report: PushReport, error: string): Promise<void> {
+    await this.write(report, 'FAILED', null, error);
+    const facts = { type: 'SYNC_FAILED' as const, channel: report.channel, consecutiveFailures: report.attempts };
+    const assessment = assess(facts);
+    const conflict: Conflict = {
+      event_id: `${report.requestId}:sync_failed`,
+      property_id: report.propertyId,
+      version: report.version,
+      source: report.source,
+      conflict_type: 'SYNC_FAILED',
+      severity: assessment.severity,
+      resolution: 'RETRIES_EXHAUSTED',
+      rule: '5.2 sync failure',
+      requires_review: assessment.requiresReview,
+      sla_minutes: assessment.slaMinutes,
+      channel: report.channel,
+      booking_ref: null,
+      summary: `${report.channel} did not take version ${report.version} after ${report.attempts} attempts: ${error.slice(0, 200)}`,
+      details: { attempts: String(report.attempts), error: error.slice(0, 1_000), change_event_id: report.changeEventId },
+      command_id: null,
+      detected_at: report.completedAt,
+      correlation_id: report.correlationId,
+    };
+    await this.producer.send(this.topics.conflicts, [{ key: report.propertyId, value: await this.serde.encode(this.topics.conflicts, conflict) }]);
+  }
+
+  private async write(report: PushReport, outcome: SyncResult['outcome'], ack: string | null, error: string | null): Promise<void> {
+    const result: SyncResult = {
+      event_id: `${report.requestId}:${outcome.toLowerCase()}:${report.attempts}`,
+      property_id: report.propertyId,
+      version: report.version,
+      source: report.source,
+      channel: report.channel,
+      change_event_id: report.changeEventId,
+      outcome,
+      attempts: report.attempts,
+      channel_ack: ack,
+      error,
+      is_reconciliation: report.isReconciliation,
+      completed_at: report.completedAt,
+      correlation_id: report.correlationId,
+    };
+    await this.producer.send(this.topics.syncResults, [{ key: report.propertyId, value: await this.serde.encode(this.topics.syncResults, result) }]);
+  }
+}

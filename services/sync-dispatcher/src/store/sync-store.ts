@@ -1,0 +1,136 @@
+import type { AvailabilityChange, Channel, Source } from '@cm/schemas';
+import type { Knex } from '@cm/service-runtime';
+
+export interface ListingKey {
+  readonly channel: Channel;
+  readonly listingId: string;
+}
+
+export interface ListingWork extends ListingKey {
+  readonly propertyId: string;
+  readonly attempts: number;
+}
+
+/** A night whose desired state the channel has not acknowledged yet. */
+export interface PendingNight {
+  readonly date: string;
+  readonly available: boolean;
+  readonly price: { amount_minor: number; currency: string } | null;
+  readonly minStay: number | null;
+  readonly version: number;
+  readonly source: Source;
+  readonly changeEventId: string;
+  readonly correlationId: string;
+  readonly changedAtMs: number;
+  readonly isReconciliation: boolean;
+}
+
+const DAY_MS = 86_400_000;
+const isoDay = (epochDay: number) => new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * The sync schema: what each channel listing should show, night by night, and the version it
+ * acknowledged. A change only ever replaces a night's state with a newer version, so changes
+ * coalesce (5,000 changes of one night are one pending state) and an older version is never
+ * pushed after a newer one, whatever order records arrive or are replayed in.
+ */
+export class SyncStore {
+  constructor(private readonly db: Knex) {}
+
+  /** Records the desired state of each listing's nights; returns the listings that have new work. */
+  async applyChanges(changes: readonly { change: AvailabilityChange; listings: readonly ListingKey[] }[], nowMs: number): Promise<ListingKey[]> {
+    const rows: unknown[][] = [];
+    const touched = new Map<string, ListingKey & { propertyId: string }>();
+    for (const { change, listings } of changes) {
+      for (const listing of listings) {
+        touched.set(`${listing.channel}\u0000${listing.listingId}`, { ...listing, propertyId: change.property_id });
+        for (let day = change.from_date; day < change.to_date; day++) {
+          rows.push([
+            listing.channel, listing.listingId, isoDay(day), change.property_id, change.available,
+            change.nightly_price?.amount_minor ?? null, change.nightly_price?.currency ?? null, null,
+            change.version, change.source, change.event_id, change.correlation_id, change.occurred_at, change.reason === 'RECONCILIATION',
+          ]);
+        }
+      }
+    }
+    if (rows.length === 0) return [];
+    await this.db.transaction(async (tx) => {
+      for (let i = 0; i < rows.length; i += 2_000) {
+        const slice = rows.slice(i, i + 2_000);
+        await tx.raw(
+          `INSERT INTO sync.nights (channel, listing_id, night, property_id, available, price_minor, currency, min_stay, version, source, change_event_id, correlation_id, changed_at_ms, is_reconciliation)
+           VALUES ${slice.map(() => '(?, ?, ?::date, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+           ON CONFLICT (channel, listing_id, night) DO UPDATE SET
+             available = excluded.available, price_minor = excluded.price_minor, currency = excluded.currency, min_stay = excluded.min_stay,
+             version = excluded.version, source = excluded.source, change_event_id = excluded.change_event_id,
+             correlation_id = excluded.correlation_id, changed_at_ms = excluded.changed_at_ms, is_reconciliation = excluded.is_reconciliation
+           WHERE sync.nights.version < excluded.version`,
+          slice.flat() as Knex.RawBinding[],
+        );
+      }
+      const work = [...touched.values()];
+      await tx('sync.listing_work')
+        .insert(work.map((w) => ({ channel: w.channel, listing_id: w.listingId, property_id: w.propertyId, due_at_ms: nowMs })))
+        .onConflict(['channel', 'listing_id'])
+        .ignore();
+    });
+    return [...touched.values()].map(({ channel, listingId }) => ({ channel, listingId }));
+  }
+
+  /**
+   * Leases listings that have unacknowledged nights and are due, so one instance pushes a
+   * listing at a time; a lease that ran out (its instance died) can be taken again.
+   */
+  async claimDue(owner: string, nowMs: number, leaseMs: number, limit: number): Promise<ListingWork[]> {
+    const result = await this.db.raw(
+      `UPDATE sync.listing_work w SET leased_by = ?, leased_until_ms = ?
+       WHERE (w.channel, w.listing_id) IN (
+         SELECT w2.channel, w2.listing_id FROM sync.listing_work w2
+         WHERE w2.due_at_ms <= ? AND (w2.leased_until_ms IS NULL OR w2.leased_until_ms < ?)
+           AND EXISTS (SELECT 1 FROM sync.nights n WHERE n.channel = w2.channel AND n.listing_id = w2.listing_id AND n.version > n.pushed_version)
+         ORDER BY w2.due_at_ms LIMIT ? FOR UPDATE SKIP LOCKED)
+       RETURNING w.channel, w.listing_id, w.property_id, w.attempts`,
+      [owner, nowMs + leaseMs, nowMs, nowMs, limit],
+    );
+    return (result.rows as { channel: Channel; listing_id: string; property_id: string; attempts: number }[]).map((r) => ({ channel: r.channel, listingId: r.listing_id, propertyId: r.property_id, attempts: r.attempts }));
+  }
+
+  async pendingNights(listing: ListingKey): Promise<PendingNight[]> {
+    const rows: { night: string; available: boolean; price_minor: number | null; currency: string | null; min_stay: number | null; version: number; source: Source; change_event_id: string; correlation_id: string; changed_at_ms: number; is_reconciliation: boolean }[] =
+      await this.db('sync.nights')
+        .where({ channel: listing.channel, listing_id: listing.listingId })
+        .whereRaw('version > pushed_version')
+        .orderBy('night')
+        .select('*');
+    return rows.map((r) => ({
+      date: r.night,
+      available: r.available,
+      price: r.price_minor === null || r.currency === null ? null : { amount_minor: r.price_minor, currency: r.currency.trim() },
+      minStay: r.min_stay,
+      version: r.version,
+      source: r.source,
+      changeEventId: r.change_event_id,
+      correlationId: r.correlation_id,
+      changedAtMs: r.changed_at_ms,
+      isReconciliation: r.is_reconciliation,
+    }));
+  }
+
+  /** The channel took these nights at these versions; a night changed since stays pending. */
+  async markPushed(listing: ListingKey, nights: readonly { date: string; version: number }[]): Promise<void> {
+    if (nights.length === 0) return;
+    await this.db.raw(
+      `UPDATE sync.nights n SET pushed_version = v.version
+       FROM (VALUES ${nights.map(() => '(?::date, ?::bigint)').join(', ')}) AS v(night, version)
+       WHERE n.channel = ? AND n.listing_id = ? AND n.night = v.night AND n.version = v.version`,
+      [...nights.flatMap((n) => [n.date, n.version]), listing.channel, listing.listingId],
+    );
+  }
+
+  /** Gives the listing back: due again at `dueAtMs`, with the failed attempts so far. */
+  async release(listing: ListingKey, owner: string, dueAtMs: number, attempts: number, lastError: string | null): Promise<void> {
+    await this.db('sync.listing_work')
+      .where({ channel: listing.channel, listing_id: listing.listingId, leased_by: owner })
+      .update({ due_at_ms: dueAtMs, attempts, last_error: lastError, leased_by: null, leased_until_ms: null });
+  }
+}
