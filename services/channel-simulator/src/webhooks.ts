@@ -4,8 +4,9 @@ import type { WebhookOutcome } from './stats';
 
 /**
  * Delivers one webhook the way platforms do: signed per attempt (a fresh timestamp each time),
- * retried with exponential backoff on a 5xx, a timeout or a network error, always with the same
- * body and so the same event_id; a 4xx (or 3xx) is an answer and is not retried.
+ * retried with exponential backoff, always with the same body and so the same event_id, on a
+ * 5xx, a timeout, a network error, a 429 or a 409 event_in_progress; any other 4xx (or 3xx) is
+ * an answer and is not retried.
  */
 
 export interface RetryPolicy {
@@ -70,7 +71,9 @@ export class WebhookSender {
           outcome = 'delivered';
           break;
         }
-        if (response.status < 500) {
+        // 429 (over the tenant's rate) and 409 event_in_progress (a twin is being taken in) say
+        // "retry later", as platforms treat them; other 4xx are final.
+        if (response.status < 500 && !retriedByPlatforms(response)) {
           outcome = 'refused';
           break;
         }
@@ -117,6 +120,11 @@ export class WebhookSender {
       return false;
     }
   }
+}
+
+function retriedByPlatforms(response: { status: number; body: unknown }): boolean {
+  if (response.status === 429) return true;
+  return response.status === 409 && (response.body as { code?: unknown } | null)?.code === 'event_in_progress';
 }
 
 function parseBody(text: string): unknown {

@@ -159,6 +159,14 @@ describe('guest bookings announced by signed webhook', () => {
     expect(requireOk(await t.client.stats('airbnb')).webhooks).toEqual({ delivered: 1, refused: 0, failed: 0, attempts: 3 });
   });
 
+  it('429 (over the tenant rate) and 409 event_in_progress from ingest are retried, as platforms do', async () => {
+    ingest.answerWith({ status: 429, body: { code: 'rate_limited' } }, { status: 409, body: { code: 'event_in_progress' } }, { status: 202, body: { status: 'accepted' } });
+    const answer = requireOk(await t.client.createBooking('airbnb', 'L1', { check_in: '2026-07-10', check_out: '2026-07-11' }));
+    expect(answer.webhook).toMatchObject({ outcome: 'delivered', attempts: 3 });
+    expect(answer.webhook.attempt_log.map((a) => a.status)).toEqual([429, 409, 202]);
+    expect(new Set(ingest.received.map((d) => d.json.event_id)).size).toBe(1);
+  });
+
   it('a 4xx from ingest is an answer: not retried, reported with its body', async () => {
     ingest.answerWith({ status: 401, body: { error: 'signature_mismatch' } });
     const answer = requireOk(await t.client.createBooking('airbnb', 'L1', { check_in: '2026-07-10', check_out: '2026-07-11' }));
