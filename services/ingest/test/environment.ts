@@ -17,9 +17,11 @@ import { freePort, stack, testKafka, testLogger, uniqueName } from '../../../pac
 import { scratchLedger } from '../../booking-arbiter/src/ledger/migrations';
 import { addConnection, addProperty, createTenant, issueApiKey, mapListing } from '../src/directory/admin';
 import { ingestMigrations } from '../src/directory/migrations';
+import { syncMigrations } from '../../sync-dispatcher/src/store/migrations';
 
 const INGEST_MAIN = join(__dirname, '..', 'dist', 'main.js');
 const ARBITER_MAIN = join(__dirname, '..', '..', 'booking-arbiter', 'dist', 'main.js');
+const DISPATCHER_MAIN = join(__dirname, '..', '..', 'sync-dispatcher', 'dist', 'main.js');
 
 /** A tenant as tests use it: its key, and per channel a connection with its secret and one listing. */
 export interface TestTenant {
@@ -28,6 +30,11 @@ export interface TestTenant {
   readonly propertyId: string;
   readonly timeZone: string;
   readonly connections: Readonly<Record<Channel, { connectionId: string; secret: string; listingId: string }>>;
+}
+
+export interface ServiceProcess extends Spawned {
+  readonly opsPort: number;
+  metrics(): Promise<string>;
 }
 
 export interface IngestProcess extends Spawned {
@@ -48,6 +55,8 @@ export interface IngestWorld {
   readonly tenants: readonly [TestTenant, TestTenant];
   startIngest(env?: Record<string, string>): Promise<IngestProcess>;
   startArbiter(): Promise<Spawned>;
+  /** A sync-dispatcher on this world's topics and database; `env` sets its channel API and limits. */
+  startDispatcher(env?: Record<string, string>): Promise<ServiceProcess>;
   /** Posts a webhook signed with the tenant's connection secret (or the overrides given). */
   webhook(ingest: IngestProcess, channel: Channel, body: unknown, options?: { tenant?: TestTenant; secret?: string; connectionId?: string; nowMs?: number; headers?: Record<string, string> }): Promise<Answer>;
   /** Calls the PMS API with the tenant's key. */
@@ -78,12 +87,24 @@ export async function ingestWorld(): Promise<IngestWorld> {
   const ledger = await scratchLedger(stack.DATABASE_URL, namespace);
   const { db } = ledger;
   await ingestMigrations.migrate(db);
+  await syncMigrations.migrate(db);
   const tenants = [await seedTenant(db, `${namespace}-a`, 'Europe/Paris'), await seedTenant(db, `${namespace}-b`, 'America/New_York')] as const;
 
   const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.channelInbound, names.bookingCommands, names.channelDlq], namespace);
   const producer = await kafka.producer();
   const processes: Spawned[] = [];
   const consumers: RecordConsumer[] = [];
+
+  const startService = async (main: string, name: string, env: Record<string, string>): Promise<ServiceProcess> => {
+    const opsPort = await freePort();
+    const child = spawnNode(main, { TOPIC_NAMESPACE: namespace, DATABASE_URL: ledger.url, CONSUMER_GROUP: `cm.${name}.${namespace}`, OPS_PORT: String(opsPort), LOG_LEVEL: 'warn', ...env });
+    processes.push(child);
+    await waitFor(`${name} ready`, async () => {
+      if (child.child.exitCode !== null) throw new Error(`${name} exited ${child.child.exitCode}: ${child.output().slice(-3000)}`);
+      return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+    return { ...child, opsPort, metrics: async () => (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text() };
+  };
 
   const answer = async (response: Response): Promise<Answer> => {
     const text = await response.text();
@@ -121,16 +142,8 @@ export async function ingestWorld(): Promise<IngestWorld> {
       }, { timeoutMs: 60_000, intervalMs: 100 });
       return { ...child, url: `http://127.0.0.1:${httpPort}`, opsPort, metrics: async () => (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text() };
     },
-    async startArbiter() {
-      const opsPort = await freePort();
-      const child = spawnNode(ARBITER_MAIN, { TOPIC_NAMESPACE: namespace, DATABASE_URL: ledger.url, CONSUMER_GROUP: `cm.booking-arbiter.${namespace}`, OPS_PORT: String(opsPort), LOG_LEVEL: 'warn' });
-      processes.push(child);
-      await waitFor('arbiter ready', async () => {
-        if (child.child.exitCode !== null) throw new Error(`arbiter exited ${child.child.exitCode}: ${child.output().slice(-3000)}`);
-        return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
-      }, { timeoutMs: 60_000, intervalMs: 100 });
-      return child;
-    },
+    startArbiter: () => startService(ARBITER_MAIN, 'booking-arbiter', {}),
+    startDispatcher: (env = {}) => startService(DISPATCHER_MAIN, 'sync-dispatcher', env),
     async webhook(ingest, channel, body, options = {}) {
       const tenant = options.tenant ?? tenants[0];
       const connection = tenant.connections[channel];
