@@ -90,7 +90,7 @@ export async function ingestWorld(): Promise<IngestWorld> {
   await syncMigrations.migrate(db);
   const tenants = [await seedTenant(db, `${namespace}-a`, 'Europe/Paris'), await seedTenant(db, `${namespace}-b`, 'America/New_York')] as const;
 
-  const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.channelInbound, names.bookingCommands, names.channelDlq], namespace);
+  const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.channelInbound, names.bookingCommands, names.availabilityChanges, names.channelDlq], namespace);
   const producer = await kafka.producer();
   const processes: Spawned[] = [];
   const consumers: RecordConsumer[] = [];

@@ -25,7 +25,7 @@ export const dispatcherConfig = baseConfig
     BREAKER_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
     BREAKER_COOL_DOWN_MS: ms(100, 600_000, 10_000),
     /** Availability calls per minute a channel allows per property (Channex: 10). */
-    CHANNEL_CALLS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(10),
+    CHANNEL_CALLS_PER_MINUTE: z.coerce.number().int().min(2).max(1_000_000).default(10),
     /** After a push's last attempt failed (and was reported), it is tried again this much later. */
     AFTER_FAILURE_MS: ms(100, 3_600_000, 30_000),
     LISTINGS_CACHE_MS: ms(0, 600_000, 30_000),

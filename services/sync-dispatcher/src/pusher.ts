@@ -39,6 +39,16 @@ export interface PusherDeps {
  * channel, retrying with backoff that honours Retry-After. The newest state of a night is what
  * is pushed, so a night changed five times while a push waited is pushed once.
  */
+/**
+ * A token bucket that never makes more than `perMinute` calls in any 60 s, as a channel counts
+ * them (Channex's limit is a window): a bucket of burst B refilling r per second allows B + 60r
+ * in a window, so B = 1 (a quiet listing's change still goes at once) and r = (N - 1) / 60, a
+ * little under for the clocks of two machines.
+ */
+export function bucketWithin(perMinute: number): { rate: number; burst: number } {
+  return { rate: (Math.max(perMinute - 1, 1) / 60) * 0.98, burst: 1 };
+}
+
 export class Pusher {
   private readonly breakers = new Map<Channel, BreakerState>();
   private running = false;
@@ -122,8 +132,7 @@ export class Pusher {
       await store.release(work, this.config.owner, breaker.coolDownEndsAtMs, work.attempts, 'circuit open');
       return;
     }
-    const perSecond = this.config.callsPerMinute / 60;
-    const taken = await this.deps.buckets.take(`sync:${work.channel}:${work.propertyId}`, { rate: perSecond, burst: this.config.callsPerMinute });
+    const taken = await this.deps.buckets.take(`sync:${work.channel}:${work.propertyId}`, bucketWithin(this.config.callsPerMinute));
     if (!taken.allowed) {
       metrics.rateLimitedWaits.inc({ channel: work.channel });
       await store.release(work, this.config.owner, now() + taken.retryAfterMs, work.attempts, null);
@@ -161,7 +170,8 @@ export class Pusher {
       await store.markPushed(work, nights.map((n) => ({ date: n.date, version: n.version })));
       await this.deps.results.acknowledged(report, result.ack);
       this.observeLag(work.channel, nights, completedAt);
-      await store.release(work, this.config.owner, completedAt, 0, null);
+      if (work.changesPending > 1) metrics.coalesced.inc({ channel: work.channel }, work.changesPending - 1);
+      await store.release(work, this.config.owner, completedAt, 0, null, work.changesPending);
       return;
     }
     await this.failed(work, result, report, attempt);
@@ -186,7 +196,6 @@ export class Pusher {
     const changes = new Map<string, number>();
     for (const n of nights) changes.set(n.changeEventId, n.changedAtMs);
     for (const changedAt of changes.values()) this.deps.metrics.lag.observe({ channel }, Math.max(0, ackedAt - changedAt) / 1000);
-    if (changes.size > 1) this.deps.metrics.coalesced.inc({ channel }, changes.size - 1);
   }
 
   private breaker(channel: Channel): BreakerState {

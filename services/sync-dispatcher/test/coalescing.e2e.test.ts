@@ -72,16 +72,16 @@ describe('sync-dispatcher: coalescing', () => {
     await waitFor('every channel to show the final state', async () => {
       for (const channel of CHANNELS) if ((await closedNights(pipeline, channel, '2027-07-01', '2027-08-01')).join() !== expectedClosed.join()) return false;
       return true;
-    }, { timeoutMs: 120_000, intervalMs: 500 });
+    }, { timeoutMs: 150_000, intervalMs: 500 });
     const minutes = (Date.now() - started) / 60_000;
     const metrics = await pipeline.dispatcher.metrics();
     for (const channel of CHANNELS) {
       const { calls } = requireOk(await client.stats(channel));
       // Never over the platform's limit (it would have answered 429), and a handful of calls for 5,000 changes.
       expect(calls.availability.throttled).toBe(0);
-      expect(calls.availability.ok).toBeLessThanOrEqual(10 + Math.ceil(minutes * 10));
+      expect(calls.availability.ok).toBeLessThanOrEqual(Math.min(5, 1 + Math.ceil(minutes * 9)));
       expect(calls.availability.ok).toBeGreaterThanOrEqual(1);
       expect(sumMetric(metrics, 'cm_sync_coalesced_changes_total', { channel })).toBeGreaterThan(1_000);
     }
-  });
+  }, 180_000);
 });

@@ -32,6 +32,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('property_id').notNullable();
     t.bigInteger('due_at_ms').notNullable().comment('Not pushed before this (backoff, rate limit).');
     t.integer('attempts').notNullable().defaultTo(0).comment('Failed attempts of the pending change so far.');
+    t.integer('changes_pending').notNullable().defaultTo(0).comment('Changes recorded since the last acknowledged push: one push carries them all.');
     t.text('last_error').nullable();
     t.text('leased_by').nullable();
     t.bigInteger('leased_until_ms').nullable();

@@ -9,6 +9,8 @@ export interface ListingKey {
 export interface ListingWork extends ListingKey {
   readonly propertyId: string;
   readonly attempts: number;
+  /** Changes recorded for the listing when it was claimed; a successful push carries them all. */
+  readonly changesPending: number;
 }
 
 /** A night whose desired state the channel has not acknowledged yet. */
@@ -39,21 +41,27 @@ export class SyncStore {
 
   /** Records the desired state of each listing's nights; returns the listings that have new work. */
   async applyChanges(changes: readonly { change: AvailabilityChange; listings: readonly ListingKey[] }[], nowMs: number): Promise<ListingKey[]> {
-    const rows: unknown[][] = [];
-    const touched = new Map<string, ListingKey & { propertyId: string }>();
+    // One row per night, the newest change's: PostgreSQL refuses to update a row twice in one
+    // statement, and only the newest version of a night can win anyway.
+    const newest = new Map<string, { change: AvailabilityChange; listing: ListingKey; day: number }>();
+    const touched = new Map<string, ListingKey & { propertyId: string; changes: number }>();
     for (const { change, listings } of changes) {
       for (const listing of listings) {
-        touched.set(`${listing.channel}\u0000${listing.listingId}`, { ...listing, propertyId: change.property_id });
+        const listingKey = `${listing.channel}\u0000${listing.listingId}`;
+        touched.set(listingKey, { ...listing, propertyId: change.property_id, changes: (touched.get(listingKey)?.changes ?? 0) + 1 });
         for (let day = change.from_date; day < change.to_date; day++) {
-          rows.push([
-            listing.channel, listing.listingId, isoDay(day), change.property_id, change.available,
-            change.nightly_price?.amount_minor ?? null, change.nightly_price?.currency ?? null, null,
-            change.version, change.source, change.event_id, change.correlation_id, change.occurred_at, change.reason === 'RECONCILIATION',
-          ]);
+          const key = `${listing.channel}\u0000${listing.listingId}\u0000${day}`;
+          const held = newest.get(key);
+          if (!held || held.change.version < change.version) newest.set(key, { change, listing, day });
         }
       }
     }
-    if (rows.length === 0) return [];
+    if (newest.size === 0) return [];
+    const rows = [...newest.values()].map(({ change, listing, day }) => [
+      listing.channel, listing.listingId, isoDay(day), change.property_id, change.available,
+      change.nightly_price?.amount_minor ?? null, change.nightly_price?.currency ?? null, null,
+      change.version, change.source, change.event_id, change.correlation_id, change.occurred_at, change.reason === 'RECONCILIATION',
+    ]);
     await this.db.transaction(async (tx) => {
       for (let i = 0; i < rows.length; i += 2_000) {
         const slice = rows.slice(i, i + 2_000);
@@ -69,10 +77,11 @@ export class SyncStore {
         );
       }
       const work = [...touched.values()];
+      // A listing already waiting (backoff, rate limit) keeps its due time; it only counts more changes.
       await tx('sync.listing_work')
-        .insert(work.map((w) => ({ channel: w.channel, listing_id: w.listingId, property_id: w.propertyId, due_at_ms: nowMs })))
+        .insert(work.map((w) => ({ channel: w.channel, listing_id: w.listingId, property_id: w.propertyId, due_at_ms: nowMs, changes_pending: w.changes })))
         .onConflict(['channel', 'listing_id'])
-        .ignore();
+        .merge({ changes_pending: tx.raw('sync.listing_work.changes_pending + excluded.changes_pending') });
     });
     return [...touched.values()].map(({ channel, listingId }) => ({ channel, listingId }));
   }
@@ -89,10 +98,16 @@ export class SyncStore {
          WHERE w2.due_at_ms <= ? AND (w2.leased_until_ms IS NULL OR w2.leased_until_ms < ?)
            AND EXISTS (SELECT 1 FROM sync.nights n WHERE n.channel = w2.channel AND n.listing_id = w2.listing_id AND n.version > n.pushed_version)
          ORDER BY w2.due_at_ms LIMIT ? FOR UPDATE SKIP LOCKED)
-       RETURNING w.channel, w.listing_id, w.property_id, w.attempts`,
+       RETURNING w.channel, w.listing_id, w.property_id, w.attempts, w.changes_pending`,
       [owner, nowMs + leaseMs, nowMs, nowMs, limit],
     );
-    return (result.rows as { channel: Channel; listing_id: string; property_id: string; attempts: number }[]).map((r) => ({ channel: r.channel, listingId: r.listing_id, propertyId: r.property_id, attempts: r.attempts }));
+    return (result.rows as { channel: Channel; listing_id: string; property_id: string; attempts: number; changes_pending: number }[]).map((r) => ({
+      channel: r.channel,
+      listingId: r.listing_id,
+      propertyId: r.property_id,
+      attempts: r.attempts,
+      changesPending: r.changes_pending,
+    }));
   }
 
   async pendingNights(listing: ListingKey): Promise<PendingNight[]> {
@@ -127,10 +142,13 @@ export class SyncStore {
     );
   }
 
-  /** Gives the listing back: due again at `dueAtMs`, with the failed attempts so far. */
-  async release(listing: ListingKey, owner: string, dueAtMs: number, attempts: number, lastError: string | null): Promise<void> {
+  /**
+   * Gives the listing back: due again at `dueAtMs`, with the failed attempts so far; `carried`
+   * changes went out with an acknowledged push and no longer count as pending.
+   */
+  async release(listing: ListingKey, owner: string, dueAtMs: number, attempts: number, lastError: string | null, carried = 0): Promise<void> {
     await this.db('sync.listing_work')
       .where({ channel: listing.channel, listing_id: listing.listingId, leased_by: owner })
-      .update({ due_at_ms: dueAtMs, attempts, last_error: lastError, leased_by: null, leased_until_ms: null });
+      .update({ due_at_ms: dueAtMs, attempts, last_error: lastError, leased_by: null, leased_until_ms: null, changes_pending: this.db.raw('greatest(changes_pending - ?, 0)', [carried]) });
   }
 }
