@@ -29,6 +29,17 @@ export const dispatcherConfig = baseConfig
     /** After a push's last attempt failed (and was reported), it is tried again this much later. */
     AFTER_FAILURE_MS: ms(100, 3_600_000, 30_000),
     LISTINGS_CACHE_MS: ms(0, 600_000, 30_000),
+    /** Channels synced by iCal feeds instead of an ARI API (comma-separated, e.g. VRBO). */
+    ICAL_CHANNELS: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))
+      .pipe(z.array(z.enum(['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA']))),
+    /** Where a channel's own iCal feed of a listing is: `{channel}` and `{listing}` are replaced. */
+    ICAL_IMPORT_URL_TEMPLATE: z.string().min(1).optional(),
+    /** The export feeds' server: /ical/{channel}/{listing}.ics. */
+    FEED_HOST: z.string().min(1).default('127.0.0.1'),
+    FEED_PORT: z.coerce.number().int().min(0).max(65535).default(9413),
     DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(10),
   });
 export type DispatcherConfig = z.infer<typeof dispatcherConfig>;

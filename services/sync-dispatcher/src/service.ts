@@ -1,6 +1,8 @@
 import { ChannelSymbols, type AvailabilityChange, type Channel } from '@cm/schemas';
 import { assertMigrated, consumeDecoded, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { AriApiAdapter } from './adapters/ari-api';
+import { IcalFeedAdapter } from './adapters/ical-feed';
+import { startFeedServer } from './feed-server';
 import type { ChannelAdapter } from './adapters/types';
 import { dispatcherConfig } from './config';
 import { dispatcherMetrics } from './metrics';
@@ -27,9 +29,17 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const store = new SyncStore(db);
     const listings = new ChannelListings(db, config.LISTINGS_CACHE_MS);
     const metrics = dispatcherMetrics(context.metrics);
+    const timeZoneOf = (channel: Channel, listingId: string) => listings.timeZoneOf(channel, listingId);
     const adapters = new Map<Channel, ChannelAdapter>(
-      ChannelSymbols.map((channel) => [channel, new AriApiAdapter(channel, config.CHANNEL_API_BASE_URL.replace('{channel}', channel.toLowerCase()), config.PUSH_TIMEOUT_MS)]),
+      ChannelSymbols.map((channel) => [
+        channel,
+        config.ICAL_CHANNELS.includes(channel)
+          ? new IcalFeedAdapter(channel, config.ICAL_IMPORT_URL_TEMPLATE?.replace('{channel}', channel.toLowerCase()) ?? null, timeZoneOf, config.PUSH_TIMEOUT_MS)
+          : new AriApiAdapter(channel, config.CHANNEL_API_BASE_URL.replace('{channel}', channel.toLowerCase()), config.PUSH_TIMEOUT_MS),
+      ]),
     );
+    const feeds = await startFeedServer(store, timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT);
+    context.onStop('feed server', () => new Promise<void>((resolve) => feeds.close(() => resolve())));
     let pusher: Pusher | undefined;
 
     await consumeDecoded(context, {

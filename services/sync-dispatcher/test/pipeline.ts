@@ -2,6 +2,7 @@ import type { Channel, SyncResult } from '@cm/schemas';
 import { waitFor, type Knex } from '@cm/service-runtime';
 import { requireOk, SimulatorClient } from '../../channel-simulator/src/client';
 import { startSimulator, type RunningSimulator } from '../../channel-simulator/src/simulator';
+import { freePort } from '../../../packages/service-runtime/test/support/stack';
 import { ingestWorld, type IngestProcess, type IngestWorld, type ServiceProcess, type TestTenant } from '../../ingest/test/environment';
 
 export const CHANNELS: readonly Channel[] = ['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'];
@@ -17,6 +18,8 @@ export interface Pipeline {
   readonly ingest: IngestProcess;
   readonly dispatcher: ServiceProcess;
   readonly tenant: TestTenant;
+  /** The dispatcher's export feed of a listing. */
+  feedUrl(channel: Channel, listingId: string): string;
   close(): Promise<void>;
 }
 
@@ -31,7 +34,8 @@ export async function startPipeline(dispatcherEnv: Record<string, string> = {}):
     requireOk(await client.registerListing(channel, listingId, { connection_id: connectionId, secret, currency: 'EUR', time_zone: tenant.timeZone }));
   }
   await world.startArbiter();
-  const dispatcher = await world.startDispatcher({ CHANNEL_API_BASE_URL: `${simulator.url}/{channel}/api`, RETRY_BASE_MS: '50', ...dispatcherEnv });
+  const feedPort = await freePort();
+  const dispatcher = await world.startDispatcher({ CHANNEL_API_BASE_URL: `${simulator.url}/{channel}/api`, RETRY_BASE_MS: '50', FEED_PORT: String(feedPort), ...dispatcherEnv });
   return {
     world,
     simulator,
@@ -39,6 +43,7 @@ export async function startPipeline(dispatcherEnv: Record<string, string> = {}):
     ingest,
     dispatcher,
     tenant,
+    feedUrl: (channel, listingId) => `http://127.0.0.1:${feedPort}/ical/${channel.toLowerCase()}/${encodeURIComponent(listingId)}.ics`,
     async close() {
       await simulator.close();
       await world.close();

@@ -8,12 +8,25 @@ import type { ListingKey } from './sync-store';
  */
 export class ChannelListings {
   private readonly cache: TtlCache<readonly ListingKey[]>;
+  private readonly zones: TtlCache<string>;
 
   constructor(
     private readonly db: Knex,
     cacheMs: number,
   ) {
     this.cache = new TtlCache(cacheMs);
+    this.zones = new TtlCache(cacheMs);
+  }
+
+  /** The IANA time zone of a listing's property, if the listing is mapped. */
+  timeZoneOf(channel: Channel, listingId: string): Promise<string | undefined> {
+    return this.zones.get(`${channel}\u0000${listingId}`, async () => {
+      const row: { time_zone: string } | undefined = await this.db('ingest.listings as l')
+        .join('ingest.properties as p', 'p.property_id', 'l.property_id')
+        .where({ 'l.channel': channel, 'l.listing_id': listingId })
+        .first('p.time_zone');
+      return row?.time_zone;
+    });
   }
 
   async ofProperty(propertyId: string): Promise<readonly ListingKey[]> {

@@ -131,6 +131,19 @@ export class SyncStore {
     }));
   }
 
+  /**
+   * The nights a listing must show closed (whatever was pushed), in order, and when the newest
+   * of its changes happened: what an exported iCal feed shows.
+   */
+  async closedNights(listing: ListingKey): Promise<{ nights: string[]; changedAtMs: number }> {
+    const rows: { night: string; changed_at_ms: number }[] = await this.db('sync.nights')
+      .where({ channel: listing.channel, listing_id: listing.listingId, available: false })
+      .orderBy('night')
+      .select('night', 'changed_at_ms');
+    const latest = (await this.db('sync.nights').where({ channel: listing.channel, listing_id: listing.listingId }).max('changed_at_ms as changed_at_ms').first()) as { changed_at_ms: number | null } | undefined;
+    return { nights: rows.map((r) => r.night), changedAtMs: latest?.changed_at_ms ?? 0 };
+  }
+
   /** The channel took these nights at these versions; a night changed since stays pending. */
   async markPushed(listing: ListingKey, nights: readonly { date: string; version: number }[]): Promise<void> {
     if (nights.length === 0) return;

@@ -1,0 +1,57 @@
+import { fetchFeed, parseFeed } from '@cm/ical';
+import type { Channel } from '@cm/schemas';
+import type { AvailabilityRange, CalendarResult, ChannelAdapter, ChannelNightView, PushResult, RateRange } from './types';
+
+/**
+ * A channel synced by iCal (RFC 5545), as hosts do with every big platform: we publish a feed
+ * per listing that the channel polls (served by the feed server from the desired state, so a
+ * "push" is done the moment the state is recorded), and we read the channel's own feed by
+ * conditional GET. iCal carries no prices, so rate pushes are not possible here.
+ */
+export class IcalFeedAdapter implements ChannelAdapter {
+  readonly kind = 'ical' as const;
+  /** The last copy of each listing's feed and its validators: a poll of an unchanged feed is a 304. */
+  private readonly copies = new Map<string, { text: string; etag: string | undefined; lastModified: string | undefined }>();
+
+  constructor(
+    readonly channel: Channel,
+    /** The channel's export feed of a listing, if known: `{listing}` is replaced. */
+    private readonly importUrlTemplate: string | null,
+    private readonly timeZoneOf: (channel: Channel, listingId: string) => Promise<string | undefined>,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async pushAvailability(_listingId: string, _ranges: readonly AvailabilityRange[], requestId: string): Promise<PushResult> {
+    return { ok: true, ack: `ical-feed:${requestId}` };
+  }
+
+  async pushRates(): Promise<PushResult> {
+    return { ok: false, outcome: 'client_error', status: null, retryAfterMs: null, error: 'iCal carries no rates' };
+  }
+
+  async readCalendar(listingId: string, from: string, to: string): Promise<CalendarResult> {
+    if (!this.importUrlTemplate) return { ok: false, outcome: 'client_error', status: null, retryAfterMs: null, error: `no iCal feed URL is configured for ${this.channel}` };
+    const copy = this.copies.get(listingId);
+    const fetched = await fetchFeed(this.importUrlTemplate.replace('{listing}', encodeURIComponent(listingId)), {
+      timeoutMs: this.timeoutMs,
+      ...(copy?.etag ? { etag: copy.etag } : {}),
+      ...(copy?.lastModified ? { lastModified: copy.lastModified } : {}),
+    });
+    if (fetched.status === 'failed') {
+      const error = fetched.error;
+      return { ok: false, outcome: error.code === 'ICAL_FEED_TIMEOUT' ? 'timeout' : error.retriable ? 'server_error' : 'client_error', status: null, retryAfterMs: null, error: error.message };
+    }
+    const text = fetched.status === 'changed' ? fetched.text : copy!.text;
+    if (fetched.status === 'changed') this.copies.set(listingId, { text, etag: fetched.etag, lastModified: fetched.lastModified });
+    const { entries } = parseFeed(text, { timeZone: (await this.timeZoneOf(this.channel, listingId)) ?? 'UTC', window: { from, to } });
+    const closed = new Set<string>();
+    for (const entry of entries) for (let d = entry.checkIn; d < entry.checkOut; d = nextDay(d)) closed.add(d);
+    const nights: ChannelNightView[] = [];
+    for (let d = from; d < to; d = nextDay(d)) nights.push({ date: d, available: !closed.has(d), price: null, minStay: null });
+    return { ok: true, nights };
+  }
+}
+
+function nextDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,47 @@
+import { createServer, type Server } from 'node:http';
+import { answerFeedRequest, renderFeed, type CalendarEntry } from '@cm/ical';
+import type { Channel } from '@cm/schemas';
+import type { Logger } from '@cm/service-runtime';
+import { mergeIntoRanges } from './plan/night-ranges';
+import type { SyncStore } from './store/sync-store';
+
+const FEED_PATH = /^\/ical\/(airbnb|booking_com|vrbo|expedia)\/([^/]{1,200})\.ics$/;
+
+/**
+ * Serves each listing's export feed at `/ical/{channel}/{listing}.ics`: the nights that channel
+ * must show closed, as all-day "Not available" events, with an ETag so a channel polling every
+ * few minutes gets `304` until something changed.
+ */
+export async function startFeedServer(store: SyncStore, timeZoneOf: (channel: Channel, listingId: string) => Promise<string | undefined>, log: Logger, host: string, port: number): Promise<Server> {
+  const server = createServer((request, response) => {
+    void (async () => {
+      const match = FEED_PATH.exec((request.url ?? '').split('?')[0]!);
+      if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'only GET and HEAD');
+      if (!match) return send(404, 'no such feed');
+      const channel = match[1]!.toUpperCase() as Channel;
+      const listingId = decodeURIComponent(match[2]!);
+      const timeZone = await timeZoneOf(channel, listingId);
+      if (!timeZone) return send(404, 'no such listing');
+      const { nights, changedAtMs } = await store.closedNights({ channel, listingId });
+      const ranges = mergeIntoRanges(nights.map((date) => ({ date, available: false, price: null, minStay: null, version: 0 })));
+      const entries: CalendarEntry[] = ranges.map((r) => ({ uid: `${channel.toLowerCase()}-${listingId}-${r.from}@channel-manager`, kind: 'blocked', checkIn: r.from, checkOut: r.to }));
+      const text = renderFeed({ listingId, calendarName: `${channel} ${listingId}`, timeZone, entries, entriesChangedAt: new Date(changedAtMs) });
+      const answer = answerFeedRequest(request.headers['if-none-match'], text);
+      response.writeHead(answer.status, answer.headers);
+      response.end(request.method === 'HEAD' ? undefined : answer.body);
+    })().catch((error: unknown) => {
+      log.error({ err: error, url: request.url }, 'feed failed');
+      send(500, 'feed failed');
+    });
+    function send(status: number, message: string) {
+      if (response.headersSent) return response.end();
+      response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end(message);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
