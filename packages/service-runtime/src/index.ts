@@ -20,4 +20,5 @@ export * from './token-bucket';
 export * from './coalescer';
 export * from './migrations';
 export * from './ttl-cache';
+export * from './node-process';
 export * from './topic-names';

@@ -14,11 +14,12 @@ import {
   parseConfig,
   provisionTopics,
   redisConfig,
+  spawnNodeProcess,
   topicNames,
   waitFor,
   type KafkaClient,
 } from '@cm/service-runtime';
-import { spawnNodeProcess } from './node-process';
+
 import { addConnection, addProperty, createTenant, mapListing } from '../directory/admin';
 import { ingestMigrations } from '../directory/migrations';
 import { runLoad, type LoadResult } from './load';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { waitFor } from '@cm/service-runtime';
+import { waitFor } from './wait';
 
 export interface NodeProcess {
   stop(): Promise<void>;

@@ -1,0 +1,60 @@
+import { createDatabase, type KafkaClient } from '@cm/service-runtime';
+import type { Lags } from './lags';
+
+/**
+ * The floor of the sync path, in the same run: the same hops with nothing of ours in them.
+ * Produce; a consumer commits one row to PostgreSQL and produces again; a second consumer POSTs
+ * one availability update to the simulator. Per record, from the first produce to the answer.
+ */
+export async function measureFloor(input: {
+  kafka: KafkaClient;
+  databaseUrl: string;
+  topics: readonly string[];
+  simulatorUrl: string;
+  listing: { listings: Record<string, string> };
+  rate: number;
+  seconds: number;
+  namespace: string;
+}): Promise<Lags> {
+  const [inTopic, outTopic] = input.topics as [string, string];
+  const db = createDatabase(input.databaseUrl, { pool: { min: 1, max: 12 } });
+  await db.schema.createTableIfNotExists('floor_commits', (t) => {
+    t.text('id').primary();
+    t.bigInteger('at_ms').notNullable();
+  });
+  const producer = await input.kafka.producer();
+  const run = `${input.rate}-${Date.now()}`;
+  const values: number[] = [];
+  const first = input.kafka.consumer({ groupId: `${input.namespace}.floor.first.${run}`, topics: [inTopic], partitionsConsumedConcurrently: 12, fromBeginning: false });
+  const second = input.kafka.consumer({ groupId: `${input.namespace}.floor.second.${run}`, topics: [outTopic], partitionsConsumedConcurrently: 12, fromBeginning: false });
+  await first.start(async (record) => {
+    const id = record.value!.toString();
+    await db.transaction(async (tx) => tx('floor_commits').insert({ id: `${run}:${id}`, at_ms: Date.now() }));
+    await producer.send(outTopic, [{ key: record.key?.toString() ?? null, value: record.value! }]);
+  });
+  const listingId = input.listing.listings.AIRBNB!;
+  await second.start(async (record) => {
+    const [, sentAt] = record.value!.toString().split(':');
+    const answer = await fetch(`${input.simulatorUrl}/airbnb/api/listings/${listingId}/availability`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ request_id: `${run}:${record.value!.toString()}`, updates: [{ from: '2030-01-01', to: '2030-01-03', available: false }] }),
+    });
+    await answer.text();
+    values.push(Date.now() - Number(sentAt));
+  });
+  await new Promise((resolve) => setTimeout(resolve, 3_000)); // both groups joined
+  const total = input.rate * input.seconds;
+  const started = Date.now();
+  for (let i = 0; i < total; i++) {
+    const wait = started + (i * 1000) / input.rate - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    void producer.send(inTopic, [{ key: `k${i % 200}`, value: Buffer.from(`${i}:${Date.now()}`) }]);
+  }
+  const deadline = Date.now() + 30_000;
+  while (values.length < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  await Promise.all([first.stop(), second.stop()]);
+  await producer.disconnect();
+  await db.destroy();
+  return { values: [...values].sort((a, b) => a - b), missing: total - values.length };
+}

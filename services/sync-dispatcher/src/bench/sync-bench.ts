@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { z } from 'zod';
+import type { SyncResult } from '@cm/schemas';
+import {
+  AvroSerde,
+  baseConfig,
+  createDatabase,
+  createKafkaClient,
+  createLogger,
+  databaseConfig,
+  dropDatabase,
+  ensureDatabaseExists,
+  parseConfig,
+  provisionTopics,
+  redisConfig,
+  spawnNodeProcess,
+  topicNames,
+  waitFor,
+  type Knex,
+  type NodeProcess,
+} from '@cm/service-runtime';
+import { measureFloor } from './floor';
+import { percentile, type Lags } from './lags';
+
+/**
+ * Benchmark of the whole sync path on the real stack (not a test: it prints figures). A guest
+ * books on a simulated channel; the channel announces it by signed webhook to ingest; the
+ * arbiter decides; the sync-dispatcher pushes to the three other simulated channels. Measured
+ * per booking: from the webhook's sending to the last of the three acknowledgements, at two
+ * paced rates; and, in the same run, the floor of that path: produce, consume, PostgreSQL commit,
+ * produce, consume, HTTP POST to the simulator, with nothing of ours.
+ */
+const config = parseConfig(
+  'sync-bench',
+  baseConfig.omit({ OPS_PORT: true }).extend(databaseConfig.shape).extend(redisConfig.shape).extend({
+    LOG_LEVEL: baseConfig.shape.LOG_LEVEL.default('warn'),
+    BENCH_RATES: z.string().default('50,200').transform((s) => s.split(',').map(Number)),
+    BENCH_SECONDS: z.coerce.number().int().min(1).default(10),
+    BENCH_PROPERTIES: z.coerce.number().int().min(1).default(200),
+  }),
+);
+const log = createLogger('sync-bench', config.LOG_LEVEL);
+const print = (line = '') => process.stdout.write(`${line}\n`);
+const DIST = join(__dirname, '..', '..', '..');
+const run = promisify(execFile);
+const CHANNELS = ['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'] as const;
+const PORTS = { simulator: 19_580, ingest: 19_511, ingestOps: 19_512, arbiterOps: 19_513, dispatcherOps: 19_514, feeds: 19_515 };
+
+interface Booking {
+  readonly propertyId: string;
+  readonly channel: (typeof CHANNELS)[number];
+  readonly commandId: string;
+  readonly sentAtMs: number;
+}
+
+async function main(): Promise<void> {
+  const namespace = `benchsync${Date.now().toString(36)}`;
+  const names = topicNames(namespace);
+  const kafka = createKafkaClient({ clientId: 'sync-bench', brokers: config.KAFKA_BROKERS, logger: log });
+  const admin = await kafka.admin();
+  await provisionTopics(admin, log, 60_000, namespace);
+  const floorTopics = [`${namespace}.floor.in`, `${namespace}.floor.out`];
+  await admin.ensureTopics(floorTopics.map((name) => ({ name, partitions: 12, config: {} })));
+
+  const url = new URL(config.DATABASE_URL);
+  url.pathname = `/cm_${namespace}`;
+  await ensureDatabaseExists(url.toString());
+  const db = createDatabase(url.toString(), { pool: { min: 0, max: 4 } });
+  const processes: NodeProcess[] = [];
+  try {
+    await migrateAll(url.toString());
+    const env = { TOPIC_NAMESPACE: namespace, DATABASE_URL: url.toString(), REDIS_URL: config.REDIS_URL, LOG_LEVEL: 'warn' };
+    const ready = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status === 200;
+    const simulatorUrl = `http://127.0.0.1:${PORTS.simulator}`;
+    processes.push(await spawnNodeProcess(join(DIST, 'channel-simulator', 'dist', 'main.js'), { PORT: String(PORTS.simulator), INGEST_URL: `http://127.0.0.1:${PORTS.ingest}`, LOG_LEVEL: 'warn', WEBHOOK_FIRST_BACKOFF_MS: '50' }, async () => (await fetch(`${simulatorUrl}/health`).catch(() => undefined))?.ok === true));
+    processes.push(await spawnNodeProcess(join(DIST, 'ingest', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.ingest`, HTTP_PORT: String(PORTS.ingest), OPS_PORT: String(PORTS.ingestOps), TENANT_RATE_PER_SECOND: '100000' }, ready(PORTS.ingestOps)));
+    processes.push(await spawnNodeProcess(join(DIST, 'booking-arbiter', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.arbiter`, OPS_PORT: String(PORTS.arbiterOps) }, ready(PORTS.arbiterOps)));
+    processes.push(await spawnNodeProcess(join(DIST, 'sync-dispatcher', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.dispatcher`, OPS_PORT: String(PORTS.dispatcherOps), FEED_PORT: String(PORTS.feeds), CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api`, CHANNEL_CALLS_PER_MINUTE: '1000000' }, ready(PORTS.dispatcherOps)));
+    const properties = await setUpProperties(db, simulatorUrl, namespace);
+
+    print(`sync benchmark: a booking on a simulated channel to its nights closed on the three others; ${properties.length} properties, ${config.BENCH_SECONDS} s per rate`);
+    const serde = await AvroSerde.connect(config.SCHEMA_REGISTRY_URL, [names.syncResults], namespace);
+    const results: SyncResult[] = [];
+    const reader = kafka.consumer({ groupId: `${namespace}.reader`, topics: [names.syncResults], partitionsConsumedConcurrently: 12 });
+    await reader.start(async (record) => {
+      results.push((await serde.decode(record.value)) as SyncResult);
+    });
+    const rows: { label: string; lags: Lags }[] = [];
+    let cursor = 0;
+    for (const rate of config.BENCH_RATES) {
+      const bookings = await bookAtRate(simulatorUrl, properties, rate, config.BENCH_SECONDS, () => cursor++);
+      const lags = await lagsOf(db, bookings, results);
+      rows.push({ label: `pipeline at ${rate} bookings/s`, lags });
+    }
+    await reader.stop();
+    for (const rate of config.BENCH_RATES) {
+      rows.push({ label: `floor at ${rate} bookings/s`, lags: await measureFloor({ kafka, databaseUrl: url.toString(), topics: floorTopics, simulatorUrl, listing: properties[0]!, rate, seconds: config.BENCH_SECONDS, namespace }) });
+    }
+
+    print();
+    for (const { label, lags } of rows) {
+      print(`${label.padEnd(32)} n=${String(lags.values.length).padStart(5)}  p50 ${String(percentile(lags.values, 50)).padStart(5)} ms  p99 ${String(percentile(lags.values, 99)).padStart(5)} ms  max ${String(Math.max(...lags.values)).padStart(5)} ms${lags.missing ? `  (${lags.missing} not acknowledged in time)` : ''}`);
+    }
+    print();
+    for (const rate of config.BENCH_RATES) {
+      const pipeline = rows.find((r) => r.label === `pipeline at ${rate} bookings/s`)!.lags;
+      const floor = rows.find((r) => r.label === `floor at ${rate} bookings/s`)!.lags;
+      const p99 = percentile(pipeline.values, 99);
+      const floorP99 = percentile(floor.values, 99);
+      print(`at ${rate}/s: p99 ${p99} ms = ${(p99 / Math.max(floorP99, 1)).toFixed(2)}x the floor's ${floorP99} ms; target p99 <= 250 ms and <= 3x the floor: ${p99 <= 250 && p99 <= 3 * floorP99 && pipeline.missing === 0 ? 'met' : 'NOT met'}`);
+    }
+  } finally {
+    for (const p of processes.reverse()) await p.stop();
+    await db.destroy();
+    await dropDatabase(url.toString());
+    await admin.deleteTopics([...Object.values(names), ...floorTopics]);
+    await admin.disconnect();
+  }
+}
+
+/** The three schemas the processes need, migrated by their own commands as `scripts/stack up` does. */
+async function migrateAll(databaseUrl: string): Promise<void> {
+  for (const service of ['booking-arbiter', 'ingest', 'sync-dispatcher']) {
+    await run(process.execPath, [join(DIST, service, 'dist', 'cli', 'migrate.js')], { env: { ...process.env, DATABASE_URL: databaseUrl } });
+  }
+}
+
+/** A tenant, properties with a listing per channel in ingest and on the simulator. */
+async function setUpProperties(db: Knex, simulatorUrl: string, namespace: string): Promise<{ propertyId: string; listings: Record<string, string> }[]> {
+  const tenantId = `${namespace}-tenant`;
+  await db('ingest.tenants').insert({ tenant_id: tenantId, name: 'Benchmark', rate_per_second: 100_000 });
+  const properties = [];
+  for (const channel of CHANNELS) {
+    await db('ingest.channel_connections').insert({ connection_id: `${tenantId}-${channel}`, tenant_id: tenantId, channel, webhook_secret: `secret-${channel}` });
+  }
+  for (let i = 0; i < config.BENCH_PROPERTIES; i++) {
+    const propertyId = `${namespace}-p${i}`;
+    await db('ingest.properties').insert({ property_id: propertyId, tenant_id: tenantId, time_zone: 'Europe/Lisbon', currency: 'EUR' });
+    const listings: Record<string, string> = {};
+    for (const channel of CHANNELS) {
+      const listingId = `${channel.toLowerCase()}-${i}`;
+      listings[channel] = listingId;
+      await db('ingest.listings').insert({ channel, listing_id: listingId, property_id: propertyId, connection_id: `${tenantId}-${channel}` });
+      const answer = await fetch(`${simulatorUrl}/admin/${channel.toLowerCase()}/listings/${listingId}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ connection_id: `${tenantId}-${channel}`, secret: `secret-${channel}`, currency: 'EUR', time_zone: 'Europe/Lisbon' }),
+      });
+      if (!answer.ok) throw new Error(`registering ${channel} ${listingId}: ${answer.status} ${await answer.text()}`);
+    }
+    properties.push({ propertyId, listings });
+  }
+  return properties;
+}
+
+/** Books at a paced rate, each booking two nights on its own dates, so none is refused. */
+async function bookAtRate(simulatorUrl: string, properties: readonly { propertyId: string; listings: Record<string, string> }[], rate: number, seconds: number, next: () => number): Promise<Booking[]> {
+  const total = rate * seconds;
+  const started = Date.now();
+  const inFlight: Promise<Booking | undefined>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const n = next();
+    const property = properties[n % properties.length]!;
+    const channel = CHANNELS[n % CHANNELS.length]!;
+    const slot = Math.floor(n / properties.length);
+    const checkIn = new Date(Date.UTC(2027, 0, 1) + slot * 3 * 86_400_000).toISOString().slice(0, 10);
+    const checkOut = new Date(Date.UTC(2027, 0, 3) + slot * 3 * 86_400_000).toISOString().slice(0, 10);
+    inFlight.push(
+      fetch(`${simulatorUrl}/admin/${channel.toLowerCase()}/listings/${property.listings[channel]}/bookings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ check_in: checkIn, check_out: checkOut }) })
+        .then(async (answer) => {
+          const body = (await answer.json()) as { webhook?: { event_id: string; sent_at_ms: number; outcome: string } };
+          if (!answer.ok || body.webhook?.outcome !== 'delivered') return undefined;
+          return { propertyId: property.propertyId, channel, commandId: `${channel}:${body.webhook.event_id}`, sentAtMs: body.webhook.sent_at_ms };
+        })
+        .catch(() => undefined),
+    );
+  }
+  return (await Promise.all(inFlight)).filter((b): b is Booking => b !== undefined);
+}
+
+/** Per booking: from the webhook's sending to the last acknowledgement, on the three other channels, of a version that includes it. */
+async function lagsOf(db: Knex, bookings: readonly Booking[], results: readonly SyncResult[]): Promise<Lags> {
+  const versions = new Map<string, number>();
+  await waitFor('every booking decided', async () => {
+    const rows: { command_id: string; version: number | null }[] = await db('processed_commands').whereIn('command_id', bookings.map((b) => b.commandId)).select('command_id', 'version');
+    for (const r of rows) if (r.version !== null) versions.set(r.command_id, r.version);
+    return rows.length === bookings.length;
+  }, { timeoutMs: 60_000, intervalMs: 200 });
+  const acked = (b: Booking, channel: string) =>
+    results.filter((r) => r.property_id === b.propertyId && r.channel === channel && r.outcome === 'ACKNOWLEDGED' && r.version >= versions.get(b.commandId)!).reduce((min, r) => Math.min(min, r.completed_at), Infinity);
+  await waitFor('every booking acknowledged on the other channels', () => bookings.every((b) => CHANNELS.filter((c) => c !== b.channel).every((c) => acked(b, c) < Infinity)), { timeoutMs: 30_000, intervalMs: 200 }).catch(() => undefined);
+  const values: number[] = [];
+  let missing = 0;
+  for (const b of bookings) {
+    const last = Math.max(...CHANNELS.filter((c) => c !== b.channel).map((c) => acked(b, c)));
+    if (last === Infinity) missing++;
+    else values.push(last - b.sentAtMs);
+  }
+  return { values: values.sort((a, b) => a - b), missing };
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`sync benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
