@@ -167,11 +167,13 @@ export class Pusher {
     };
 
     if (result.ok) {
-      await store.markPushed(work, nights.map((n) => ({ date: n.date, version: n.version })));
+      // The result first: if recording the acknowledgement then fails, the lease lapses and the
+      // same push is made again (same request id, so the platform applies it once, and the same
+      // result event id, so consumers take it once); the other order could lose the result.
       await this.deps.results.acknowledged(report, result.ack);
+      await store.acknowledged(work, this.config.owner, nights.map((n) => ({ date: n.date, version: n.version })), completedAt, work.changesPending);
       this.observeLag(work.channel, nights, completedAt);
       if (work.changesPending > 1) metrics.coalesced.inc({ channel: work.channel }, work.changesPending - 1);
-      await store.release(work, this.config.owner, completedAt, 0, null, work.changesPending);
       return;
     }
     await this.failed(work, result, report, attempt);

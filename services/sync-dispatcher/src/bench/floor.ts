@@ -18,7 +18,7 @@ export async function measureFloor(input: {
 }): Promise<Lags> {
   const [inTopic, outTopic] = input.topics as [string, string];
   const db = createDatabase(input.databaseUrl, { pool: { min: 1, max: 12 } });
-  await db.schema.createTableIfNotExists('floor_commits', (t) => {
+  if (!(await db.schema.hasTable('floor_commits'))) await db.schema.createTable('floor_commits', (t) => {
     t.text('id').primary();
     t.bigInteger('at_ms').notNullable();
   });

@@ -144,14 +144,22 @@ export class SyncStore {
     return { nights: rows.map((r) => r.night), changedAtMs: latest?.changed_at_ms ?? 0 };
   }
 
-  /** The channel took these nights at these versions; a night changed since stays pending. */
-  async markPushed(listing: ListingKey, nights: readonly { date: string; version: number }[]): Promise<void> {
-    if (nights.length === 0) return;
+  /**
+   * The channel took these nights at these versions (a night changed since stays pending), and
+   * the listing is given back, due again at once: one round trip.
+   */
+  async acknowledged(listing: ListingKey, owner: string, nights: readonly { date: string; version: number }[], nowMs: number, carried: number): Promise<void> {
     await this.db.raw(
-      `UPDATE sync.nights n SET pushed_version = v.version
-       FROM (VALUES ${nights.map(() => '(?::date, ?::bigint)').join(', ')}) AS v(night, version)
-       WHERE n.channel = ? AND n.listing_id = ? AND n.night = v.night AND n.version = v.version`,
-      [...nights.flatMap((n) => [n.date, n.version]), listing.channel, listing.listingId],
+      `WITH marked AS (
+         UPDATE sync.nights n SET pushed_version = v.version
+         FROM (VALUES ${nights.map(() => '(?::date, ?::bigint)').join(', ')}) AS v(night, version)
+         WHERE n.channel = ? AND n.listing_id = ? AND n.night = v.night AND n.version = v.version
+         RETURNING 1)
+       -- PostgreSQL runs a data-modifying WITH whether or not it is referenced.
+       UPDATE sync.listing_work SET due_at_ms = ?, attempts = 0, last_error = NULL, leased_by = NULL, leased_until_ms = NULL,
+         changes_pending = greatest(changes_pending - ?, 0)
+       WHERE channel = ? AND listing_id = ? AND leased_by = ?`,
+      [...nights.flatMap((n) => [n.date, n.version]), listing.channel, listing.listingId, nowMs, carried, listing.channel, listing.listingId, owner],
     );
   }
 
