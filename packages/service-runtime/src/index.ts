@@ -21,4 +21,5 @@ export * from './coalescer';
 export * from './migrations';
 export * from './ttl-cache';
 export * from './node-process';
+export * from './waker';
 export * from './topic-names';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Channel } from '@cm/schemas';
-import type { Logger, TokenBuckets } from '@cm/service-runtime';
+import { Waker, type Logger, type TokenBuckets } from '@cm/service-runtime';
 import type { ChannelAdapter, PushResult } from './adapters/types';
 import type { DispatcherMetrics } from './metrics';
 import { mergeIntoRanges } from './plan/night-ranges';
@@ -53,7 +53,7 @@ export class Pusher {
   private readonly breakers = new Map<Channel, BreakerState>();
   private running = false;
   private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly waker = new Waker();
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -70,7 +70,7 @@ export class Pusher {
 
   /** New work was recorded: look now rather than at the next poll. */
   wake(): void {
-    this.wakeUp?.();
+    this.waker.wake();
   }
 
   async stop(): Promise<void> {
@@ -92,7 +92,7 @@ export class Pusher {
           this.wake();
         });
       }
-      if (claimed.length === 0 || free <= claimed.length) await this.sleep(claimed.length === 0 ? 250 : 1_000);
+      if (claimed.length === 0 || free <= claimed.length) await this.waker.sleep(claimed.length === 0 ? 250 : 1_000);
     }
   }
 
@@ -103,16 +103,6 @@ export class Pusher {
       this.deps.log.warn({ err: error }, 'could not claim listings to push; retrying');
       return [];
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 
   private async pushListing(work: ListingWork): Promise<void> {

@@ -1,16 +1,5 @@
 import { MAX_RETRY_AFTER_MS, nextDelayMs, parseRetryAfter, PUSH_OUTCOMES, shouldRetry, type PushOutcome, type RetryPolicy } from '../src/policy/backoff';
-
-/** mulberry32: a fixed seed makes a failing loop case reproducible from the seed in its message. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from './support/seeded-random';
 
 describe('nextDelayMs: full jitter over an exponential ceiling', () => {
   it.each([

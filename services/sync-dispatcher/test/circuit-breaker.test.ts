@@ -9,6 +9,7 @@ import {
   type BreakerResult,
   type BreakerState,
 } from '../src/policy/circuit-breaker';
+import { seededRandom } from './support/seeded-random';
 
 const config: BreakerConfig = { failureThreshold: 3, coolDownMs: 30_000, halfOpenTrials: 2 };
 const t0 = Date.UTC(2026, 2, 1, 12, 0, 0);
@@ -21,18 +22,6 @@ function recordAll(state: BreakerState, results: readonly BreakerResult[], nowMs
 
 /** A breaker opened at t0 by three failures. */
 const openedAtT0 = (): BreakerState => recordAll(initialBreaker(), ['failure', 'failure', 'failure'], t0);
-
-/** mulberry32: a fixed seed makes a failing loop case reproducible from the seed in its message. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe('closed: counts consecutive failures', () => {
   it('a new breaker is closed, counts nothing and lets calls through', () => {

@@ -4,22 +4,11 @@ import { waitFor } from '@cm/service-runtime';
 import { testKafka } from '../../../packages/service-runtime/test/support/stack';
 import { requireOk } from '../../channel-simulator/src/client';
 import { CHANNELS, closedNights, startPipeline, type Pipeline } from './pipeline';
+import { seededRandom } from './support/seeded-random';
 
 const DAY_MS = 86_400_000;
 const day = (iso: string) => Date.parse(iso) / DAY_MS;
 const iso = (epochDay: number) => new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
-
-/** A seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** 5,000 changes of one property in 2 s: a few pushes per channel, within its limit, and the exact final calendar. */
 describe('sync-dispatcher: coalescing', () => {
@@ -33,7 +22,7 @@ describe('sync-dispatcher: coalescing', () => {
   it('collapses 5,000 changes into a handful of pushes per channel, never over 10 calls a minute, and every calendar ends exact', async () => {
     const { world, tenant, client } = pipeline;
     for (const channel of CHANNELS) requireOk(await client.setFaults(channel, { property_rate_limit: { availability_per_minute: 10, rates_per_minute: 10 } }));
-    const next = random(20261125);
+    const next = seededRandom(20261125);
     const first = day('2027-07-01');
     const changes: AvailabilityChange[] = Array.from({ length: 5_000 }, (_, i) => {
       const from = first + Math.floor(next() * 28);

@@ -9,6 +9,7 @@ import {
   type NightState,
   type NightTerms,
 } from '../src/plan/night-ranges';
+import { seededRandom } from './support/seeded-random';
 
 const eur = (amount_minor: number) => ({ amount_minor, currency: 'EUR' });
 const terms: NightTerms = { available: true, price: eur(12_000), minStay: 2, version: 1 };
@@ -18,18 +19,6 @@ const night = (date: LocalDate, overrides: Partial<NightTerms> = {}): NightState
 
 /** A range with the default terms. */
 const range = (from: LocalDate, to: LocalDate, overrides: Partial<NightTerms> = {}): NightRange => ({ from, to, ...terms, ...overrides });
-
-/** mulberry32: a fixed seed makes a failing loop case reproducible from the seed in its message. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** The test's own date step (via Date.UTC), so the property does not check the module with itself. */
 function dayAfter(date: LocalDate, days: number): LocalDate {

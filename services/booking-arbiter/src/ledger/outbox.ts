@@ -1,5 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import { namespaced, type AvroSerde, type Knex, type Logger, type RecordProducer } from '@cm/service-runtime';
+import { namespaced, Waker, type AvroSerde, type Knex, type Logger, type RecordProducer } from '@cm/service-runtime';
 import type { OutboxRecord } from '../records';
 
 /** Writes a decision's records in its transaction; the relay publishes them after commit. */
@@ -22,7 +21,7 @@ const RELAY_LOCK = 0x636d6f62; // "cmob"
 export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly waker = new Waker();
 
   constructor(
     private readonly db: Knex,
@@ -39,7 +38,7 @@ export class OutboxRelay {
 
   /** Publish now rather than at the next idle tick (called after a decision commits). */
   wake(): void {
-    this.wakeUp?.();
+    this.waker.wake();
   }
 
   /** Publishes what is pending, then stops. */
@@ -73,10 +72,7 @@ export class OutboxRelay {
       } catch (error) {
         this.log.error({ err: error }, 'outbox relay failed; retrying');
       }
-      await new Promise<void>((resolve) => {
-        this.wakeUp = resolve;
-        void delay(this.options.idleMs).then(resolve);
-      });
+      await this.waker.sleep(this.options.idleMs);
     }
   }
 
