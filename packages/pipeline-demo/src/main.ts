@@ -121,7 +121,7 @@ async function main(): Promise<number> {
       for (const [type, count] of [...byType.entries()].sort()) print(`  ${type.padEnd(18)} ${count}`);
       print(`conflicts a human must review: ${reviews.length}${reviews.length ? ` (${reviews.map((r) => `${r.conflict_type} ${r.severity}`).join(', ')})` : ''}`);
       print(`double bookings found in the whole ledger (SQL over every property): ${overlaps.rows.length}`);
-      print('sync lag to the other channels: not measured yet (channel pushes come with the sync-dispatcher issue)');
+      print('sync lag to the other channels: not in this demo yet (it has no simulated channels until the demo issue; scripts/bench-sync measures it)');
       print();
       print(`channel events through ingest: ${inbound.length} on channel.inbound, listings mapped to properties, ${channelDecisions.length} commands decided (${channelDecisions.map((d) => d.outcome).join(', ')})`);
       print(`samples: ${[...correlations.values()].flat().length} records to sync.results, decoded and logged by the reconciler and escalation`);
