@@ -2,6 +2,8 @@
 export interface Lags {
   readonly values: readonly number[];
   readonly missing: number;
+  /** Where the time went, per stage, sorted. */
+  readonly stages?: Readonly<Record<string, readonly number[]>>;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

@@ -82,17 +82,21 @@ async function main(): Promise<void> {
     const properties = await setUpProperties(db, simulatorUrl, namespace);
 
     print(`sync benchmark: a booking on a simulated channel to its nights closed on the three others; ${properties.length} properties, ${config.BENCH_SECONDS} s per rate`);
-    const serde = await AvroSerde.connect(config.SCHEMA_REGISTRY_URL, [names.syncResults], namespace);
+    const serde = await AvroSerde.connect(config.SCHEMA_REGISTRY_URL, [names.syncResults, names.availabilityChanges], namespace);
     const results: SyncResult[] = [];
-    const reader = kafka.consumer({ groupId: `${namespace}.reader`, topics: [names.syncResults], partitionsConsumedConcurrently: 12 });
+    /** When each command's availability change reached Kafka (the record's timestamp). */
+    const published = new Map<string, number>();
+    const reader = kafka.consumer({ groupId: `${namespace}.reader`, topics: [names.syncResults, names.availabilityChanges], partitionsConsumedConcurrently: 12 });
     await reader.start(async (record) => {
-      results.push((await serde.decode(record.value)) as SyncResult);
+      const value = await serde.decode(record.value);
+      if (record.topic === names.syncResults) results.push(value as SyncResult);
+      else published.set((value as { event_id: string }).event_id.replace(/:push:\d+$/, ''), Number(record.timestamp));
     });
     const rows: { label: string; lags: Lags }[] = [];
     let cursor = 0;
     for (const rate of config.BENCH_RATES) {
       const bookings = await bookAtRate(simulatorUrl, properties, rate, config.BENCH_SECONDS, () => cursor++);
-      const lags = await lagsOf(db, bookings, results);
+      const lags = await lagsOf(db, bookings, results, published);
       rows.push({ label: `pipeline at ${rate} bookings/s`, lags });
     }
     await reader.stop();
@@ -101,6 +105,9 @@ async function main(): Promise<void> {
     }
 
     print();
+    for (const { label, lags } of rows) {
+      for (const [stage, values] of Object.entries(lags.stages ?? {})) print(`  ${label}: ${stage}: p50 ${percentile(values, 50)} ms, p99 ${percentile(values, 99)} ms`);
+    }
     for (const { label, lags } of rows) {
       print(`${label.padEnd(32)} n=${String(lags.values.length).padStart(5)}  p50 ${String(percentile(lags.values, 50)).padStart(5)} ms  p99 ${String(percentile(lags.values, 99)).padStart(5)} ms  max ${String(Math.max(...lags.values)).padStart(5)} ms${lags.missing ? `  (${lags.missing} not acknowledged in time)` : ''}`);
     }
@@ -185,24 +192,47 @@ async function bookAtRate(simulatorUrl: string, properties: readonly { propertyI
 }
 
 /** Per booking: from the webhook's sending to the last acknowledgement, on the three other channels, of a version that includes it. */
-async function lagsOf(db: Knex, bookings: readonly Booking[], results: readonly SyncResult[]): Promise<Lags> {
+async function lagsOf(db: Knex, bookings: readonly Booking[], results: readonly SyncResult[], published: ReadonlyMap<string, number>): Promise<Lags> {
   const versions = new Map<string, number>();
+  const decidedAt = new Map<string, number>();
   await waitFor('every booking decided', async () => {
-    const rows: { command_id: string; version: number | null }[] = await db('processed_commands').whereIn('command_id', bookings.map((b) => b.commandId)).select('command_id', 'version');
-    for (const r of rows) if (r.version !== null) versions.set(r.command_id, r.version);
+    const rows: { command_id: string; version: number | null; decided_ms: number }[] = await db('processed_commands')
+      .whereIn('command_id', bookings.map((b) => b.commandId))
+      .select('command_id', 'version', db.raw('(extract(epoch from decided_at) * 1000)::bigint as decided_ms'));
+    for (const r of rows) {
+      if (r.version !== null) versions.set(r.command_id, r.version);
+      decidedAt.set(r.command_id, r.decided_ms);
+    }
     return rows.length === bookings.length;
   }, { timeoutMs: 60_000, intervalMs: 200 });
   const acked = (b: Booking, channel: string) =>
     results.filter((r) => r.property_id === b.propertyId && r.channel === channel && r.outcome === 'ACKNOWLEDGED' && r.version >= versions.get(b.commandId)!).reduce((min, r) => Math.min(min, r.completed_at), Infinity);
   await waitFor('every booking acknowledged on the other channels', () => bookings.every((b) => CHANNELS.filter((c) => c !== b.channel).every((c) => acked(b, c) < Infinity)), { timeoutMs: 30_000, intervalMs: 200 }).catch(() => undefined);
   const values: number[] = [];
+  const toDecision: number[] = [];
+  const toPublished: number[] = [];
+  const fromPublished: number[] = [];
   let missing = 0;
   for (const b of bookings) {
     const last = Math.max(...CHANNELS.filter((c) => c !== b.channel).map((c) => acked(b, c)));
     if (last === Infinity) missing++;
-    else values.push(last - b.sentAtMs);
+    else {
+      values.push(last - b.sentAtMs);
+      toDecision.push(decidedAt.get(b.commandId)! - b.sentAtMs);
+      const on = published.get(b.commandId);
+      if (on !== undefined) {
+        toPublished.push(on - decidedAt.get(b.commandId)!);
+        fromPublished.push(last - on);
+      }
+    }
   }
-  return { values: values.sort((a, b) => a - b), missing };
+  const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
+  return { values: sorted(values), missing, stages: {
+      'webhook sent to decision committed': sorted(toDecision),
+      'decision committed to its change on Kafka (outbox relay)': sorted(toPublished),
+      'change on Kafka to the last acknowledgement (dispatcher)': sorted(fromPublished),
+    },
+  };
 }
 
 main().catch((error: unknown) => {

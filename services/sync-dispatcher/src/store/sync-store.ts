@@ -28,6 +28,8 @@ export interface PendingNight {
 }
 
 const DAY_MS = 86_400_000;
+/** PostgreSQL takes at most 65,535 bind parameters; a night row has 14. */
+const MAX_ROWS_PER_STATEMENT = 2_000;
 const isoDay = (epochDay: number) => new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
 
 /**
@@ -62,27 +64,31 @@ export class SyncStore {
       change.nightly_price?.amount_minor ?? null, change.nightly_price?.currency ?? null, null,
       change.version, change.source, change.event_id, change.correlation_id, change.occurred_at, change.reason === 'RECONCILIATION',
     ]);
-    await this.db.transaction(async (tx) => {
-      for (let i = 0; i < rows.length; i += 2_000) {
-        const slice = rows.slice(i, i + 2_000);
-        await tx.raw(
-          `INSERT INTO sync.nights (channel, listing_id, night, property_id, available, price_minor, currency, min_stay, version, source, change_event_id, correlation_id, changed_at_ms, is_reconciliation)
-           VALUES ${slice.map(() => '(?, ?, ?::date, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-           ON CONFLICT (channel, listing_id, night) DO UPDATE SET
-             available = excluded.available, price_minor = excluded.price_minor, currency = excluded.currency, min_stay = excluded.min_stay,
-             version = excluded.version, source = excluded.source, change_event_id = excluded.change_event_id,
-             correlation_id = excluded.correlation_id, changed_at_ms = excluded.changed_at_ms, is_reconciliation = excluded.is_reconciliation
-           WHERE sync.nights.version < excluded.version`,
-          slice.flat() as Knex.RawBinding[],
-        );
-      }
-      const work = [...touched.values()];
-      // A listing already waiting (backoff, rate limit) keeps its due time; it only counts more changes.
-      await tx('sync.listing_work')
-        .insert(work.map((w) => ({ channel: w.channel, listing_id: w.listingId, property_id: w.propertyId, due_at_ms: nowMs, changes_pending: w.changes })))
-        .onConflict(['channel', 'listing_id'])
-        .merge({ changes_pending: tx.raw('sync.listing_work.changes_pending + excluded.changes_pending') });
-    });
+    const nightsSql = (count: number) => `INSERT INTO sync.nights (channel, listing_id, night, property_id, available, price_minor, currency, min_stay, version, source, change_event_id, correlation_id, changed_at_ms, is_reconciliation)
+       VALUES ${Array.from({ length: count }, () => '(?, ?, ?::date, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (channel, listing_id, night) DO UPDATE SET
+         available = excluded.available, price_minor = excluded.price_minor, currency = excluded.currency, min_stay = excluded.min_stay,
+         version = excluded.version, source = excluded.source, change_event_id = excluded.change_event_id,
+         correlation_id = excluded.correlation_id, changed_at_ms = excluded.changed_at_ms, is_reconciliation = excluded.is_reconciliation
+       WHERE sync.nights.version < excluded.version`;
+    // A listing already waiting (backoff, rate limit) keeps its due time; it only counts more changes.
+    const work = [...touched.values()];
+    const workSql = `INSERT INTO sync.listing_work (channel, listing_id, property_id, due_at_ms, changes_pending)
+       VALUES ${work.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (channel, listing_id) DO UPDATE SET changes_pending = sync.listing_work.changes_pending + excluded.changes_pending`;
+    const workBindings = work.flatMap((w) => [w.channel, w.listingId, w.propertyId, nowMs, w.changes]);
+    if (rows.length <= MAX_ROWS_PER_STATEMENT) {
+      // The usual case in one round trip: a data-modifying WITH runs in the same statement, atomically.
+      await this.db.raw(`WITH recorded AS (${nightsSql(rows.length)} RETURNING 1) ${workSql}`, [...rows.flat(), ...workBindings] as Knex.RawBinding[]);
+    } else {
+      await this.db.transaction(async (tx) => {
+        for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
+          const slice = rows.slice(i, i + MAX_ROWS_PER_STATEMENT);
+          await tx.raw(nightsSql(slice.length), slice.flat() as Knex.RawBinding[]);
+        }
+        await tx.raw(workSql, workBindings);
+      });
+    }
     return [...touched.values()].map(({ channel, listingId }) => ({ channel, listingId }));
   }
 
