@@ -7,7 +7,7 @@ import { mergeIntoRanges } from './plan/night-ranges';
 import { nextDelayMs, shouldRetry, type RetryPolicy } from './policy/backoff';
 import { breakerAllows, breakerGaugeValue, countsAsBreakerFailure, initialBreaker, recordResult, type BreakerConfig, type BreakerState } from './policy/circuit-breaker';
 import type { ResultWriter } from './results';
-import type { ListingWork, PendingNight, SyncStore } from './store/sync-store';
+import { listingKeyOf, type ListingWork, type PendingNight, type SyncStore } from './store/sync-store';
 
 export interface PusherConfig {
   readonly owner: string;
@@ -84,8 +84,9 @@ export class Pusher {
     while (this.running) {
       const free = this.config.concurrency - this.inFlight.size;
       const claimed = free > 0 ? await this.claim(free) : [];
+      const pending = claimed.length > 0 ? await this.deps.store.pendingNightsOf(claimed).catch(() => undefined) : undefined;
       for (const work of claimed) {
-        const job = this.pushListing(work).catch((error: unknown) => this.deps.log.error({ err: error, listing: work }, 'push failed unexpectedly; the lease will lapse and it is tried again'));
+        const job = this.pushListing(work, pending?.get(listingKeyOf(work))).catch((error: unknown) => this.deps.log.error({ err: error, listing: work }, 'push failed unexpectedly; the lease will lapse and it is tried again'));
         this.inFlight.add(job);
         void job.finally(() => {
           this.inFlight.delete(job);
@@ -105,10 +106,11 @@ export class Pusher {
     }
   }
 
-  private async pushListing(work: ListingWork): Promise<void> {
+  /** `known`: its pending nights, read with the others claimed at the same time. */
+  private async pushListing(work: ListingWork, known: PendingNight[] | undefined): Promise<void> {
     const { store, metrics, now } = this.deps;
     const adapter = this.deps.adapters.get(work.channel);
-    const nights = await store.pendingNights(work);
+    const nights = known ?? (await store.pendingNightsOf([work])).get(listingKeyOf(work)) ?? [];
     if (nights.length === 0 || !adapter) {
       if (!adapter && nights.length > 0) this.deps.log.warn({ channel: work.channel }, 'no adapter for this channel; its listings are not pushed');
       await store.release(work, this.config.owner, adapter ? now() : now() + 3_600_000, 0, adapter ? null : 'no adapter');
@@ -161,7 +163,7 @@ export class Pusher {
       // same push is made again (same request id, so the platform applies it once, and the same
       // result event id, so consumers take it once); the other order could lose the result.
       await this.deps.results.acknowledged(report, result.ack);
-      await store.acknowledged(work, this.config.owner, nights.map((n) => ({ date: n.date, version: n.version })), completedAt, work.changesPending);
+      await store.acknowledged({ listing: work, owner: this.config.owner, nights: nights.map((n) => ({ date: n.date, version: n.version })), nowMs: completedAt, carried: work.changesPending });
       this.observeLag(work.channel, nights, completedAt);
       if (work.changesPending > 1) metrics.coalesced.inc({ channel: work.channel }, work.changesPending - 1);
       return;

@@ -1,5 +1,5 @@
 import type { AvailabilityChange, Channel, Source } from '@cm/schemas';
-import type { Knex } from '@cm/service-runtime';
+import { Coalescer, type Knex } from '@cm/service-runtime';
 
 export interface ListingKey {
   readonly channel: Channel;
@@ -28,6 +28,36 @@ export interface PendingNight {
 }
 
 const DAY_MS = 86_400_000;
+export const listingKeyOf = (l: ListingKey) => `${l.channel}\u0000${l.listingId}`;
+
+interface PendingRow {
+  night: string;
+  available: boolean;
+  price_minor: number | null;
+  currency: string | null;
+  min_stay: number | null;
+  version: number;
+  source: Source;
+  change_event_id: string;
+  correlation_id: string;
+  changed_at_ms: number;
+  is_reconciliation: boolean;
+}
+
+function toPendingNight(r: PendingRow): PendingNight {
+  return {
+    date: r.night,
+    available: r.available,
+    price: r.price_minor === null || r.currency === null ? null : { amount_minor: r.price_minor, currency: r.currency.trim() },
+    minStay: r.min_stay,
+    version: r.version,
+    source: r.source,
+    changeEventId: r.change_event_id,
+    correlationId: r.correlation_id,
+    changedAtMs: r.changed_at_ms,
+    isReconciliation: r.is_reconciliation,
+  };
+}
 /** PostgreSQL takes at most 65,535 bind parameters; a night row has 14. */
 const MAX_ROWS_PER_STATEMENT = 2_000;
 const isoDay = (epochDay: number) => new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
@@ -38,8 +68,21 @@ const isoDay = (epochDay: number) => new Date(epochDay * DAY_MS).toISOString().s
  * coalesce (5,000 changes of one night are one pending state) and an older version is never
  * pushed after a newer one, whatever order records arrive or are replayed in.
  */
+export interface Acknowledgement {
+  readonly listing: ListingKey;
+  readonly owner: string;
+  readonly nights: readonly { date: string; version: number }[];
+  readonly nowMs: number;
+  /** Changes the push carried: they no longer count as pending. */
+  readonly carried: number;
+}
+
 export class SyncStore {
-  constructor(private readonly db: Knex) {}
+  private readonly acks: Coalescer<Acknowledgement, void>;
+
+  constructor(private readonly db: Knex) {
+    this.acks = new Coalescer((acks) => this.writeAcknowledgements(acks), 200);
+  }
 
   /** Records the desired state of each listing's nights; returns the listings that have new work. */
   async applyChanges(changes: readonly { change: AvailabilityChange; listings: readonly ListingKey[] }[], nowMs: number): Promise<ListingKey[]> {
@@ -116,25 +159,17 @@ export class SyncStore {
     }));
   }
 
-  async pendingNights(listing: ListingKey): Promise<PendingNight[]> {
-    const rows: { night: string; available: boolean; price_minor: number | null; currency: string | null; min_stay: number | null; version: number; source: Source; change_event_id: string; correlation_id: string; changed_at_ms: number; is_reconciliation: boolean }[] =
-      await this.db('sync.nights')
-        .where({ channel: listing.channel, listing_id: listing.listingId })
-        .whereRaw('version > pushed_version')
-        .orderBy('night')
-        .select('*');
-    return rows.map((r) => ({
-      date: r.night,
-      available: r.available,
-      price: r.price_minor === null || r.currency === null ? null : { amount_minor: r.price_minor, currency: r.currency.trim() },
-      minStay: r.min_stay,
-      version: r.version,
-      source: r.source,
-      changeEventId: r.change_event_id,
-      correlationId: r.correlation_id,
-      changedAtMs: r.changed_at_ms,
-      isReconciliation: r.is_reconciliation,
-    }));
+  /** The unacknowledged nights of each listing, in order, for many listings in one query. */
+  async pendingNightsOf(listings: readonly ListingKey[]): Promise<Map<string, PendingNight[]>> {
+    const byListing = new Map<string, PendingNight[]>(listings.map((l) => [listingKeyOf(l), []]));
+    if (listings.length === 0) return byListing;
+    const rows: (PendingRow & { channel: Channel; listing_id: string })[] = await this.db('sync.nights')
+      .whereIn(['channel', 'listing_id'], listings.map((l) => [l.channel, l.listingId]))
+      .whereRaw('version > pushed_version')
+      .orderBy(['channel', 'listing_id', 'night'])
+      .select('*');
+    for (const r of rows) byListing.get(listingKeyOf({ channel: r.channel, listingId: r.listing_id }))?.push(toPendingNight(r));
+    return byListing;
   }
 
   /**
@@ -151,22 +186,31 @@ export class SyncStore {
   }
 
   /**
-   * The channel took these nights at these versions (a night changed since stays pending), and
-   * the listing is given back, due again at once: one round trip.
+   * Pushes the channels took: their nights at these versions are acknowledged (a night changed
+   * since stays pending) and their listings given back, due again at once; acknowledgements made
+   * while one is being written go together in the next statement.
    */
-  async acknowledged(listing: ListingKey, owner: string, nights: readonly { date: string; version: number }[], nowMs: number, carried: number): Promise<void> {
+  acknowledged(ack: Acknowledgement): Promise<void> {
+    return this.acks.call(ack);
+  }
+
+  private async writeAcknowledgements(acks: readonly Acknowledgement[]): Promise<void[]> {
+    const nights = acks.flatMap((a) => a.nights.map((n) => [a.listing.channel, a.listing.listingId, n.date, n.version]));
+    const listings = acks.map((a) => [a.listing.channel, a.listing.listingId, a.owner, a.nowMs, a.carried]);
     await this.db.raw(
       `WITH marked AS (
          UPDATE sync.nights n SET pushed_version = v.version
-         FROM (VALUES ${nights.map(() => '(?::date, ?::bigint)').join(', ')}) AS v(night, version)
-         WHERE n.channel = ? AND n.listing_id = ? AND n.night = v.night AND n.version = v.version
+         FROM (VALUES ${nights.map(() => '(?, ?, ?::date, ?::bigint)').join(', ')}) AS v(channel, listing_id, night, version)
+         WHERE n.channel = v.channel AND n.listing_id = v.listing_id AND n.night = v.night AND n.version = v.version
          RETURNING 1)
        -- PostgreSQL runs a data-modifying WITH whether or not it is referenced.
-       UPDATE sync.listing_work SET due_at_ms = ?, attempts = 0, last_error = NULL, leased_by = NULL, leased_until_ms = NULL,
-         changes_pending = greatest(changes_pending - ?, 0)
-       WHERE channel = ? AND listing_id = ? AND leased_by = ?`,
-      [...nights.flatMap((n) => [n.date, n.version]), listing.channel, listing.listingId, nowMs, carried, listing.channel, listing.listingId, owner],
+       UPDATE sync.listing_work w SET due_at_ms = v.now_ms, attempts = 0, last_error = NULL, leased_by = NULL, leased_until_ms = NULL,
+         changes_pending = greatest(w.changes_pending - v.carried, 0)
+       FROM (VALUES ${listings.map(() => '(?, ?, ?, ?::bigint, ?::int)').join(', ')}) AS v(channel, listing_id, owner, now_ms, carried)
+       WHERE w.channel = v.channel AND w.listing_id = v.listing_id AND w.leased_by = v.owner`,
+      [...nights.flat(), ...listings.flat()] as Knex.RawBinding[],
     );
+    return acks.map(() => undefined);
   }
 
   /**
