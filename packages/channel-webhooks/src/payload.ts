@@ -8,7 +8,8 @@ import { z } from 'zod';
  * integer minor units, refusing more decimals than the currency has.
  */
 
-const id = z.string().min(1).max(200);
+/** An id is a key: PostgreSQL cannot store NUL, and no platform's id has control characters. */
+const id = z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters');
 const text = z.string().max(2_000);
 
 export const webhookDate = z.union([z.iso.date(), z.iso.datetime({ offset: true })]).describe('A property-local date (YYYY-MM-DD) or an instant with an offset.');

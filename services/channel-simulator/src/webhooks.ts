@@ -83,7 +83,8 @@ export class WebhookSender {
         log.push({ at_ms: atMs, status: null, error });
       }
     }
-    if (outcome === 'failed' && this.stopping.aborted) error ??= 'simulator stopping';
+    // Stopping may abort a request in flight or a wait between attempts: either way, that is why.
+    if (outcome === 'failed' && this.stopping.aborted) error = 'simulator stopping';
 
     return {
       event_id: payload.event_id,

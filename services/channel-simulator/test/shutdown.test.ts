@@ -29,7 +29,8 @@ describe('close() is bounded', () => {
       const started = Date.now();
       await t.simulator.close();
       expect(Date.now() - started).toBeLessThan(5_000);
-      expect(requireOk(await booking).webhook).toMatchObject({ outcome: 'failed', attempts: 1, response: { status: 503 }, error: 'simulator stopping' });
+      // Closing may catch the first attempt's answer in flight or the wait before the second: either way one attempt, failed, and why.
+      expect(requireOk(await booking).webhook).toMatchObject({ outcome: 'failed', attempts: 1, error: 'simulator stopping' });
     } finally {
       await t.simulator.close();
       await ingest.stop();

@@ -135,6 +135,10 @@ describe('ingest: channel webhooks', () => {
       expect(wrong.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['occurred_at', 'reservation.check_in', 'reservation.revision']);
       expectProblem(await world.webhook(ingest, 'AIRBNB', reservationCreated(tenant, 'AIRBNB', { surprise: true })), 400, 'invalid_request');
       expectProblem(await world.webhook(ingest, 'AIRBNB', [1, 2]), 400, 'invalid_request');
+      // Found by the fuzz: a NUL in an id reached PostgreSQL, which answered an error (a 503).
+      const nul = await world.webhook(ingest, 'AIRBNB', reservationCreated(tenant, 'AIRBNB', { listing_id: '\u0000', event_id: '\u0000' }));
+      expectProblem(nul, 400, 'invalid_request');
+      expect(nul.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['event_id', 'listing_id']);
     });
 
     it.each([
