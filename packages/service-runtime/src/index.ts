@@ -22,4 +22,5 @@ export * from './migrations';
 export * from './ttl-cache';
 export * from './node-process';
 export * from './waker';
+export * from './seeded-random';
 export * from './topic-names';

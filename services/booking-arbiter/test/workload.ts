@@ -1,17 +1,6 @@
 import { epochDay, type BookingCommand, type Source } from '@cm/schemas';
+import { seededRandom } from '@cm/service-runtime';
 import { command } from './environment';
-
-/** A deterministic pseudo-random stream (mulberry32), so a failing run can be replayed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SOURCES: Source[] = ['PMS', 'AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'];
 const FIRST_NIGHT = epochDay('2027-01-01');
@@ -21,7 +10,7 @@ const FIRST_NIGHT = epochDay('2027-01-01');
  * blocks, stale versions and exact duplicates mixed in.
  */
 export function contentionWorkload(options: { seed: number; properties: number; commands: number; prefix: string }): BookingCommand[] {
-  const next = random(options.seed);
+  const next = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
   const made: BookingCommand[] = [];
   const versions = new Map<string, number>();

@@ -1,5 +1,5 @@
 import { MAX_RETRY_AFTER_MS, nextDelayMs, parseRetryAfter, PUSH_OUTCOMES, shouldRetry, type PushOutcome, type RetryPolicy } from '../src/policy/backoff';
-import { seededRandom } from './support/seeded-random';
+import { seededRandom } from '@cm/service-runtime';
 
 describe('nextDelayMs: full jitter over an exponential ceiling', () => {
   it.each([

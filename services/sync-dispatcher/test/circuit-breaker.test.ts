@@ -9,7 +9,7 @@ import {
   type BreakerResult,
   type BreakerState,
 } from '../src/policy/circuit-breaker';
-import { seededRandom } from './support/seeded-random';
+import { seededRandom } from '@cm/service-runtime';
 
 const config: BreakerConfig = { failureThreshold: 3, coolDownMs: 30_000, halfOpenTrials: 2 };
 const t0 = Date.UTC(2026, 2, 1, 12, 0, 0);

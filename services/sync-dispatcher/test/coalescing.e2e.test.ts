@@ -4,7 +4,7 @@ import { waitFor } from '@cm/service-runtime';
 import { testKafka } from '../../../packages/service-runtime/test/support/stack';
 import { requireOk } from '../../channel-simulator/src/client';
 import { CHANNELS, closedNights, startPipeline, type Pipeline } from './pipeline';
-import { seededRandom } from './support/seeded-random';
+import { seededRandom } from '@cm/service-runtime';
 
 const DAY_MS = 86_400_000;
 const day = (iso: string) => Date.parse(iso) / DAY_MS;

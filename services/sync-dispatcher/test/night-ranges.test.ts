@@ -9,7 +9,7 @@ import {
   type NightState,
   type NightTerms,
 } from '../src/plan/night-ranges';
-import { seededRandom } from './support/seeded-random';
+import { seededRandom } from '@cm/service-runtime';
 
 const eur = (amount_minor: number) => ({ amount_minor, currency: 'EUR' });
 const terms: NightTerms = { available: true, price: eur(12_000), minStay: 2, version: 1 };

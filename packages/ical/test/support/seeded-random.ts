@@ -1,21 +1,19 @@
+import { seededRandom } from '@cm/service-runtime';
+
 /**
  * A small seeded generator (mulberry32) for property loops: fast-check does not resolve from
  * this package, and a fixed seed makes any failing case reproducible from the seed it prints.
  */
 export class SeededRandom {
-  private state: number;
+  private readonly draw: () => number;
 
   constructor(readonly seed: number) {
-    this.state = seed >>> 0;
+    this.draw = seededRandom(seed);
   }
 
   /** A float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    return this.draw();
   }
 
   /** An integer in [min, max]. */

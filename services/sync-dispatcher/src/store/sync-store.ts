@@ -92,10 +92,10 @@ export class SyncStore {
     const touched = new Map<string, ListingKey & { propertyId: string; changes: number }>();
     for (const { change, listings } of changes) {
       for (const listing of listings) {
-        const listingKey = `${listing.channel}\u0000${listing.listingId}`;
+        const listingKey = listingKeyOf(listing);
         touched.set(listingKey, { ...listing, propertyId: change.property_id, changes: (touched.get(listingKey)?.changes ?? 0) + 1 });
         for (let day = change.from_date; day < change.to_date; day++) {
-          const key = `${listing.channel}\u0000${listing.listingId}\u0000${day}`;
+          const key = `${listingKey}\u0000${day}`;
           const held = newest.get(key);
           if (!held || held.change.version < change.version) newest.set(key, { change, listing, day });
         }

@@ -1,4 +1,7 @@
-/** mulberry32: a fixed seed makes a failing loop case reproducible from the seed in its message. */
+/**
+ * A seeded stream of floats in [0, 1) (mulberry32): tiny and fast, so fault plans, generated
+ * workloads and property loops replay exactly from the seed they print.
+ */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
