@@ -17,7 +17,7 @@ export async function useDatabase(context: ServiceContext<BaseConfig>, url: stri
  * subscriber connection cannot PING between subscriptions, so its readiness is its state.
  */
 export async function useRedis(context: ServiceContext<BaseConfig>, url: string, name = 'redis', role: 'commands' | 'subscriber' = 'commands'): Promise<Redis> {
-  const redis = createRedis(url);
+  const redis = createRedis(url, { autoPipelining: role === 'commands' });
   await redis.connect();
   context.addReadiness({ name, check: () => (role === 'subscriber' ? redis.status === 'ready' : redisAnswers(redis)) });
   context.onStop(name, async () => {

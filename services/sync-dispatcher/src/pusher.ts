@@ -7,7 +7,7 @@ import { mergeIntoRanges } from './plan/night-ranges';
 import { nextDelayMs, shouldRetry, type RetryPolicy } from './policy/backoff';
 import { breakerAllows, breakerGaugeValue, countsAsBreakerFailure, initialBreaker, recordResult, type BreakerConfig, type BreakerState } from './policy/circuit-breaker';
 import type { ResultWriter } from './results';
-import { listingKeyOf, type ListingWork, type PendingNight, type SyncStore } from './store/sync-store';
+import { listingKeyOf, type Lease, type ListingWork, type PendingNight, type SyncStore } from './store/sync-store';
 
 export interface PusherConfig {
   readonly owner: string;
@@ -49,12 +49,24 @@ export function bucketWithin(perMinute: number): { rate: number; burst: number }
   return { rate: (Math.max(perMinute - 1, 1) / 60) * 0.98, burst: 1 };
 }
 
+/** How often listings whose wait ended are looked for when nothing announced work. */
+const POLL_MS = 250;
+
 export class Pusher {
   private readonly breakers = new Map<Channel, BreakerState>();
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly waker = new Waker();
+  /** Every push not finished, bookkeeping included (stop waits for them). */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Pushes holding a slot: up to the channel's answer; recording the outcome holds none. */
+  private busySlots = 0;
+  /** Listings leased while their changes were recorded, with their nights: pushed before any claim. */
+  private readonly ready: { work: ListingWork; nights: PendingNight[] }[] = [];
+  private lastLeaseUntilMs = 0;
+  /** Listings may be due that no lease covers: claim at once instead of at the next poll. */
+  private backlog = true;
+  private lastClaimAtMs = 0;
 
   constructor(
     private readonly deps: PusherDeps,
@@ -70,7 +82,30 @@ export class Pusher {
 
   /** New work was recorded: look now rather than at the next poll. */
   wake(): void {
+    this.backlog = true;
     this.waker.wake();
+  }
+
+  /**
+   * A lease for this instance whose end no other lease of it shares, so the statement that takes
+   * it can tell the rows it leased from rows this instance already held.
+   */
+  nextLease(): Lease {
+    this.lastLeaseUntilMs = Math.max(this.deps.now() + this.config.leaseMs, this.lastLeaseUntilMs + 1);
+    return { owner: this.config.owner, untilMs: this.lastLeaseUntilMs };
+  }
+
+  /** Pushes listings already leased (with their nights) as soon as slots are free. */
+  pushLeased(leased: readonly { work: ListingWork; nights: PendingNight[] }[]): void {
+    this.ready.push(...leased);
+    this.launchReady();
+  }
+
+  private launchReady(): void {
+    while (this.running && this.ready.length > 0 && this.busySlots < this.config.concurrency) {
+      const { work, nights } = this.ready.shift()!;
+      this.launch(work, nights);
+    }
   }
 
   async stop(): Promise<void> {
@@ -78,28 +113,50 @@ export class Pusher {
     this.wake();
     await this.loop;
     await Promise.all(this.inFlight);
+    // Leased but not started: given back due now, rather than left to lapse with the lease.
+    const unstarted = this.ready.splice(0);
+    await Promise.all(unstarted.map(({ work }) => this.deps.store.release(work, this.config.owner, this.deps.now(), work.attempts, null).catch(() => undefined)));
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      const free = this.config.concurrency - this.inFlight.size;
-      const claimed = free > 0 ? await this.claim(free) : [];
-      const pending = claimed.length > 0 ? await this.deps.store.pendingNightsOf(claimed).catch(() => undefined) : undefined;
-      for (const work of claimed) {
-        const job = this.pushListing(work, pending?.get(listingKeyOf(work))).catch((error: unknown) => this.deps.log.error({ err: error, listing: work }, 'push failed unexpectedly; the lease will lapse and it is tried again'));
-        this.inFlight.add(job);
-        void job.finally(() => {
-          this.inFlight.delete(job);
-          this.wake();
-        });
+      this.launchReady();
+      const free = this.config.concurrency - this.busySlots;
+      // Claims when work was announced, and every poll interval for listings whose wait (backoff,
+      // rate limit, a lapsed lease) ended; not after every push, which would query for nothing.
+      if (free > 0 && (this.backlog || this.deps.now() - this.lastClaimAtMs >= POLL_MS)) {
+        this.backlog = false;
+        this.lastClaimAtMs = this.deps.now();
+        const claimed = await this.claim(free);
+        if (claimed.length === free) this.backlog = true;
+        const pending = claimed.length > 0 ? await this.deps.store.pendingNightsOf(claimed).catch(() => undefined) : undefined;
+        for (const work of claimed) this.launch(work, pending?.get(listingKeyOf(work)));
       }
-      if (claimed.length === 0 || free <= claimed.length) await this.waker.sleep(claimed.length === 0 ? 250 : 1_000);
+      if (!this.backlog || this.busySlots >= this.config.concurrency) await this.waker.sleep(POLL_MS);
     }
+  }
+
+  private launch(work: ListingWork, nights: PendingNight[] | undefined): void {
+    this.busySlots++;
+    let held = true;
+    const freeSlot = () => {
+      if (!held) return;
+      held = false;
+      this.busySlots--;
+      this.launchReady();
+      if (this.backlog) this.waker.wake();
+    };
+    const job = this.pushListing(work, nights, freeSlot).catch((error: unknown) => this.deps.log.error({ err: error, listing: work }, 'push failed unexpectedly; the lease will lapse and it is tried again'));
+    this.inFlight.add(job);
+    void job.finally(() => {
+      this.inFlight.delete(job);
+      freeSlot();
+    });
   }
 
   private async claim(limit: number): Promise<ListingWork[]> {
     try {
-      return await this.deps.store.claimDue(this.config.owner, this.deps.now(), this.config.leaseMs, limit);
+      return await this.deps.store.claimDue(this.nextLease(), this.deps.now(), limit);
     } catch (error) {
       this.deps.log.warn({ err: error }, 'could not claim listings to push; retrying');
       return [];
@@ -107,13 +164,14 @@ export class Pusher {
   }
 
   /** `known`: its pending nights, read with the others claimed at the same time. */
-  private async pushListing(work: ListingWork, known: PendingNight[] | undefined): Promise<void> {
+  private async pushListing(work: ListingWork, known: PendingNight[] | undefined, freeSlot: () => void): Promise<void> {
     const { store, metrics, now } = this.deps;
     const adapter = this.deps.adapters.get(work.channel);
     const nights = known ?? (await store.pendingNightsOf([work])).get(listingKeyOf(work)) ?? [];
     if (nights.length === 0 || !adapter) {
       if (!adapter && nights.length > 0) this.deps.log.warn({ channel: work.channel }, 'no adapter for this channel; its listings are not pushed');
-      await store.release(work, this.config.owner, adapter ? now() : now() + 3_600_000, 0, adapter ? null : 'no adapter');
+      // No night left to push (a newer state was acknowledged already): its changes are spent.
+      await store.release(work, this.config.owner, adapter ? now() : now() + 3_600_000, 0, adapter ? null : 'no adapter', nights.length === 0 ? work.changesPending : 0);
       return;
     }
 
@@ -143,6 +201,9 @@ export class Pusher {
     const attempt = work.attempts + 1;
     const result = await adapter.pushAvailability(work.listingId, ranges.map((r) => ({ from: r.from, to: r.to, available: r.available })), requestId);
     const completedAt = now();
+    // The channel has answered: the slot goes to the next push while this outcome is recorded
+    // (the listing stays leased until it is).
+    freeSlot();
     metrics.pushes.inc({ channel: work.channel, outcome: result.ok ? 'ok' : result.outcome });
     this.setBreaker(work.channel, recordResult(this.breaker(work.channel), result.ok || !countsAsBreakerFailure(result.outcome) ? 'success' : 'failure', completedAt, this.config.breaker));
     const report = {
@@ -163,7 +224,8 @@ export class Pusher {
       // same push is made again (same request id, so the platform applies it once, and the same
       // result event id, so consumers take it once); the other order could lose the result.
       await this.deps.results.acknowledged(report, result.ack);
-      await store.acknowledged({ listing: work, owner: this.config.owner, nights: nights.map((n) => ({ date: n.date, version: n.version })), nowMs: completedAt, carried: work.changesPending });
+      const more = await store.acknowledged({ listing: work, owner: this.config.owner, nights: nights.map((n) => ({ date: n.date, version: n.version })), nowMs: completedAt, carried: work.changesPending });
+      if (more) this.wake();
       this.observeLag(work.channel, nights, completedAt);
       if (work.changesPending > 1) metrics.coalesced.inc({ channel: work.channel }, work.changesPending - 1);
       return;

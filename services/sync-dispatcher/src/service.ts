@@ -65,13 +65,12 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
         context.onStop('pusher', () => pusher!.stop());
       },
       handleChunk: async (items) => {
-        const changes = [];
-        for (const { value } of items) {
-          const change = value as AvailabilityChange;
-          changes.push({ change, listings: targets(change, await listings.ofProperty(change.property_id)) });
-        }
-        const touched = await store.applyChanges(changes, Date.now());
-        if (touched.length > 0) pusher?.wake();
+        const values = items.map(({ value }) => value as AvailabilityChange);
+        const byProperty = await listings.ofProperties(values.map((c) => c.property_id));
+        const changes = values.map((change) => ({ change, listings: targets(change, byProperty.get(change.property_id) ?? []) }));
+        const applied = await store.applyChanges(changes, Date.now(), pusher?.nextLease());
+        pusher?.pushLeased(applied.leased);
+        if (applied.touched.length > applied.leased.length) pusher?.wake();
       },
     });
   },

@@ -29,12 +29,20 @@ export class ChannelListings {
     });
   }
 
-  async ofProperty(propertyId: string): Promise<readonly ListingKey[]> {
-    return (
-      (await this.cache.get(propertyId, async () => {
-        const rows: { channel: Channel; listing_id: string }[] = await this.db('ingest.listings').where({ property_id: propertyId }).select('channel', 'listing_id');
-        return rows.map((r) => ({ channel: r.channel, listingId: r.listing_id }));
-      })) ?? []
-    );
+  /** The listings of each property; those not cached are read in one query. */
+  async ofProperties(propertyIds: Iterable<string>): Promise<Map<string, readonly ListingKey[]>> {
+    const found = new Map<string, readonly ListingKey[]>();
+    const missing: string[] = [];
+    for (const id of new Set(propertyIds)) {
+      const held = this.cache.peek(id);
+      if (held) found.set(id, held);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return found;
+    const rows: { property_id: string; channel: Channel; listing_id: string }[] = await this.db('ingest.listings').whereIn('property_id', missing).select('property_id', 'channel', 'listing_id');
+    for (const id of missing) found.set(id, []);
+    for (const r of rows) (found.get(r.property_id) as ListingKey[]).push({ channel: r.channel, listingId: r.listing_id });
+    for (const id of missing) this.cache.put(id, found.get(id)!);
+    return found;
   }
 }

@@ -62,6 +62,38 @@ function toPendingNight(r: PendingRow): PendingNight {
 const MAX_ROWS_PER_STATEMENT = 2_000;
 const isoDay = (epochDay: number) => new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
 
+/** A lease taken while recording changes: `untilMs` is unique to the statement, which is how its rows are told from a lease held before. */
+export interface Lease {
+  readonly owner: string;
+  readonly untilMs: number;
+}
+
+export interface Applied {
+  /** Every listing the changes went to. */
+  readonly touched: ListingKey[];
+  /** Listings leased by the same statement, each with the nights it must now show. */
+  readonly leased: { work: ListingWork; nights: PendingNight[] }[];
+}
+
+/**
+ * Counts a listing's new changes; a listing already waiting (backoff, rate limit) keeps its due
+ * time. With a lease, a listing that had nothing pending and was neither leased nor waiting is
+ * leased here; a new listing is leased as it is inserted.
+ */
+function workSql(count: number, lease: Lease | undefined): string {
+  const free = `sync.listing_work.changes_pending = 0 AND sync.listing_work.due_at_ms <= excluded.due_at_ms
+         AND (sync.listing_work.leased_until_ms IS NULL OR sync.listing_work.leased_until_ms < excluded.due_at_ms)`;
+  return `INSERT INTO sync.listing_work (channel, listing_id, property_id, due_at_ms, changes_pending, leased_by, leased_until_ms)
+       VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?::bigint)').join(', ')}
+       ON CONFLICT (channel, listing_id) DO UPDATE SET changes_pending = sync.listing_work.changes_pending + excluded.changes_pending${
+         lease
+           ? `,
+         leased_by = CASE WHEN ${free} THEN excluded.leased_by ELSE sync.listing_work.leased_by END,
+         leased_until_ms = CASE WHEN ${free} THEN excluded.leased_until_ms ELSE sync.listing_work.leased_until_ms END`
+           : ''
+       }`;
+}
+
 /**
  * The sync schema: what each channel listing should show, night by night, and the version it
  * acknowledged. A change only ever replaces a night's state with a newer version, so changes
@@ -78,14 +110,19 @@ export interface Acknowledgement {
 }
 
 export class SyncStore {
-  private readonly acks: Coalescer<Acknowledgement, void>;
+  private readonly acks: Coalescer<Acknowledgement, boolean>;
 
   constructor(private readonly db: Knex) {
     this.acks = new Coalescer((acks) => this.writeAcknowledgements(acks), 200);
   }
 
-  /** Records the desired state of each listing's nights; returns the listings that have new work. */
-  async applyChanges(changes: readonly { change: AvailabilityChange; listings: readonly ListingKey[] }[], nowMs: number): Promise<ListingKey[]> {
+  /**
+   * Records the desired state of each listing's nights; returns the listings that have new work.
+   * With `lease`, the same statement also leases every touched listing that had nothing pending
+   * and was neither leased nor waiting, and returns it with the nights it must show: those go out
+   * at once, without a claim and a read of their own (the rest wait for the claim loop).
+   */
+  async applyChanges(changes: readonly { change: AvailabilityChange; listings: readonly ListingKey[] }[], nowMs: number, lease?: Lease): Promise<Applied> {
     // One row per night, the newest change's: PostgreSQL refuses to update a row twice in one
     // statement, and only the newest version of a night can win anyway.
     const newest = new Map<string, { change: AvailabilityChange; listing: ListingKey; day: number }>();
@@ -101,7 +138,7 @@ export class SyncStore {
         }
       }
     }
-    if (newest.size === 0) return [];
+    if (newest.size === 0) return { touched: [], leased: [] };
     const rows = [...newest.values()].map(({ change, listing, day }) => [
       listing.channel, listing.listingId, isoDay(day), change.property_id, change.available,
       change.nightly_price?.amount_minor ?? null, change.nightly_price?.currency ?? null, null,
@@ -114,32 +151,51 @@ export class SyncStore {
          version = excluded.version, source = excluded.source, change_event_id = excluded.change_event_id,
          correlation_id = excluded.correlation_id, changed_at_ms = excluded.changed_at_ms, is_reconciliation = excluded.is_reconciliation
        WHERE sync.nights.version < excluded.version`;
-    // A listing already waiting (backoff, rate limit) keeps its due time; it only counts more changes.
     const work = [...touched.values()];
-    const workSql = `INSERT INTO sync.listing_work (channel, listing_id, property_id, due_at_ms, changes_pending)
-       VALUES ${work.map(() => '(?, ?, ?, ?, ?)').join(', ')}
-       ON CONFLICT (channel, listing_id) DO UPDATE SET changes_pending = sync.listing_work.changes_pending + excluded.changes_pending`;
-    const workBindings = work.flatMap((w) => [w.channel, w.listingId, w.propertyId, nowMs, w.changes]);
-    if (rows.length <= MAX_ROWS_PER_STATEMENT) {
-      // The usual case in one round trip: a data-modifying WITH runs in the same statement, atomically.
-      await this.db.raw(`WITH recorded AS (${nightsSql(rows.length)} RETURNING 1) ${workSql}`, [...rows.flat(), ...workBindings] as Knex.RawBinding[]);
-    } else {
+    const keys = work.map(({ channel, listingId }) => ({ channel, listingId }));
+    if (rows.length > MAX_ROWS_PER_STATEMENT) {
       await this.db.transaction(async (tx) => {
         for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
           const slice = rows.slice(i, i + MAX_ROWS_PER_STATEMENT);
           await tx.raw(nightsSql(slice.length), slice.flat() as Knex.RawBinding[]);
         }
-        await tx.raw(workSql, workBindings);
+        await tx.raw(workSql(work.length, undefined), work.flatMap((w) => [w.channel, w.listingId, w.propertyId, nowMs, w.changes, null, null]));
       });
+      return { touched: keys, leased: [] };
     }
-    return [...touched.values()].map(({ channel, listingId }) => ({ channel, listingId }));
+    // The usual case in one round trip: a data-modifying WITH runs in the same statement,
+    // atomically, and each part sees the table as it was before it (so "nothing pending" is
+    // judged on the listing's state before these changes).
+    const workBindings = work.flatMap((w) => [w.channel, w.listingId, w.propertyId, nowMs, w.changes, lease?.owner ?? null, lease?.untilMs ?? null]);
+    const result = await this.db.raw(
+      `WITH recorded AS (${nightsSql(rows.length)} RETURNING *),
+       work AS (${workSql(work.length, lease)} RETURNING channel, listing_id, property_id, attempts, changes_pending, leased_by, leased_until_ms)
+       SELECT w.channel, w.listing_id, w.property_id, w.attempts, w.changes_pending, r.night, r.available, r.price_minor, r.currency, r.min_stay,
+              r.version, r.source, r.change_event_id, r.correlation_id, r.changed_at_ms, r.is_reconciliation
+       FROM work w LEFT JOIN recorded r ON r.channel = w.channel AND r.listing_id = w.listing_id
+       WHERE w.leased_by = ? AND w.leased_until_ms = ?
+       ORDER BY w.channel, w.listing_id, r.night`,
+      [...rows.flat(), ...workBindings, lease?.owner ?? null, lease?.untilMs ?? null] as Knex.RawBinding[],
+    );
+    const leased = new Map<string, { work: ListingWork; nights: PendingNight[] }>();
+    for (const r of result.rows as (Partial<PendingRow> & { channel: Channel; listing_id: string; property_id: string; attempts: number; changes_pending: number })[]) {
+      const key = listingKeyOf({ channel: r.channel, listingId: r.listing_id });
+      let entry = leased.get(key);
+      if (!entry) {
+        entry = { work: { channel: r.channel, listingId: r.listing_id, propertyId: r.property_id, attempts: r.attempts, changesPending: r.changes_pending }, nights: [] };
+        leased.set(key, entry);
+      }
+      // A listing whose changes were all older than what it holds records no night: nothing to push.
+      if (r.night !== null && r.night !== undefined) entry.nights.push(toPendingNight(r as PendingRow));
+    }
+    return { touched: keys, leased: [...leased.values()] };
   }
 
   /**
    * Leases listings that have unacknowledged nights and are due, so one instance pushes a
    * listing at a time; a lease that ran out (its instance died) can be taken again.
    */
-  async claimDue(owner: string, nowMs: number, leaseMs: number, limit: number): Promise<ListingWork[]> {
+  async claimDue(lease: Lease, nowMs: number, limit: number): Promise<ListingWork[]> {
     const result = await this.db.raw(
       `UPDATE sync.listing_work w SET leased_by = ?, leased_until_ms = ?
        WHERE (w.channel, w.listing_id) IN (
@@ -148,7 +204,7 @@ export class SyncStore {
            AND EXISTS (SELECT 1 FROM sync.nights n WHERE n.channel = w2.channel AND n.listing_id = w2.listing_id AND n.version > n.pushed_version)
          ORDER BY w2.due_at_ms LIMIT ? FOR UPDATE SKIP LOCKED)
        RETURNING w.channel, w.listing_id, w.property_id, w.attempts, w.changes_pending`,
-      [owner, nowMs + leaseMs, nowMs, nowMs, limit],
+      [lease.owner, lease.untilMs, nowMs, nowMs, limit],
     );
     return (result.rows as { channel: Channel; listing_id: string; property_id: string; attempts: number; changes_pending: number }[]).map((r) => ({
       channel: r.channel,
@@ -188,29 +244,33 @@ export class SyncStore {
   /**
    * Pushes the channels took: their nights at these versions are acknowledged (a night changed
    * since stays pending) and their listings given back, due again at once; acknowledgements made
-   * while one is being written go together in the next statement.
+   * while one is being written go together in the next statement. Answers whether the listing
+   * has changes the push did not carry (it is due again now).
    */
-  acknowledged(ack: Acknowledgement): Promise<void> {
+  acknowledged(ack: Acknowledgement): Promise<boolean> {
     return this.acks.call(ack);
   }
 
-  private async writeAcknowledgements(acks: readonly Acknowledgement[]): Promise<void[]> {
+  private async writeAcknowledgements(acks: readonly Acknowledgement[]): Promise<boolean[]> {
     const nights = acks.flatMap((a) => a.nights.map((n) => [a.listing.channel, a.listing.listingId, n.date, n.version]));
     const listings = acks.map((a) => [a.listing.channel, a.listing.listingId, a.owner, a.nowMs, a.carried]);
-    await this.db.raw(
+    const result = await this.db.raw(
       `WITH marked AS (
          UPDATE sync.nights n SET pushed_version = v.version
          FROM (VALUES ${nights.map(() => '(?, ?, ?::date, ?::bigint)').join(', ')}) AS v(channel, listing_id, night, version)
          WHERE n.channel = v.channel AND n.listing_id = v.listing_id AND n.night = v.night AND n.version = v.version
+           AND n.version > n.pushed_version -- lets the planner use the small index of pending nights
          RETURNING 1)
        -- PostgreSQL runs a data-modifying WITH whether or not it is referenced.
        UPDATE sync.listing_work w SET due_at_ms = v.now_ms, attempts = 0, last_error = NULL, leased_by = NULL, leased_until_ms = NULL,
          changes_pending = greatest(w.changes_pending - v.carried, 0)
        FROM (VALUES ${listings.map(() => '(?, ?, ?, ?::bigint, ?::int)').join(', ')}) AS v(channel, listing_id, owner, now_ms, carried)
-       WHERE w.channel = v.channel AND w.listing_id = v.listing_id AND w.leased_by = v.owner`,
+       WHERE w.channel = v.channel AND w.listing_id = v.listing_id AND w.leased_by = v.owner
+       RETURNING w.channel, w.listing_id, w.changes_pending`,
       [...nights.flat(), ...listings.flat()] as Knex.RawBinding[],
     );
-    return acks.map(() => undefined);
+    const more = new Set((result.rows as { channel: Channel; listing_id: string; changes_pending: number }[]).filter((r) => r.changes_pending > 0).map((r) => listingKeyOf({ channel: r.channel, listingId: r.listing_id })));
+    return acks.map((a) => more.has(listingKeyOf(a.listing)));
   }
 
   /**

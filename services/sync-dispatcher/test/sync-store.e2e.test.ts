@@ -1,0 +1,119 @@
+import type { AvailabilityChange } from '@cm/schemas';
+import { stack, uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { scratchLedger, type ScratchLedger } from '../../booking-arbiter/src/ledger/migrations';
+import { syncMigrations } from '../src/store/migrations';
+import { SyncStore, type ListingKey } from '../src/store/sync-store';
+
+const DAY = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+const airbnb: ListingKey = { channel: 'AIRBNB', listingId: 'air-1' };
+const vrbo: ListingKey = { channel: 'VRBO', listingId: 'vrbo-1' };
+
+function change(version: number, from: string, to: string, available = false): AvailabilityChange {
+  return {
+    event_id: `change-${version}-${from}`,
+    property_id: 'p1',
+    version,
+    source: 'BOOKING_COM',
+    correlation_id: `corr-${version}`,
+    occurred_at: 1_700_000_000_000 + version,
+    from_date: DAY(from),
+    to_date: DAY(to),
+    available,
+    nightly_price: null,
+    reason: 'BOOKING',
+    except_channel: 'BOOKING_COM',
+    only_channel: null,
+  };
+}
+
+/**
+ * The sync store on a real PostgreSQL: recording changes leases, in the same statement, the
+ * listings that had nothing pending, so their push starts without a claim; every other listing
+ * is left to the claim loop, and a lease held by anyone is never taken.
+ */
+describe('SyncStore: leasing while recording', () => {
+  let ledger: ScratchLedger;
+  let store: SyncStore;
+  const NOW = 1_800_000_000_000;
+  const lease = (owner: string, untilMs: number) => ({ owner, untilMs });
+
+  beforeAll(async () => {
+    ledger = await scratchLedger(stack.DATABASE_URL, uniqueName('tss').toLowerCase());
+    await syncMigrations.migrate(ledger.db);
+    store = new SyncStore(ledger.db);
+  });
+  afterAll(() => ledger.drop());
+  beforeEach(async () => {
+    await ledger.db('sync.nights').delete();
+    await ledger.db('sync.listing_work').delete();
+  });
+
+  it('a new listing is leased as it is recorded and comes back with exactly the nights it must show', async () => {
+    const applied = await store.applyChanges([{ change: change(3, '2027-05-01', '2027-05-04'), listings: [airbnb] }], NOW, lease('me', NOW + 30_000));
+    expect(applied.touched).toEqual([airbnb]);
+    expect(applied.leased).toHaveLength(1);
+    expect(applied.leased[0]!.work).toMatchObject({ ...airbnb, propertyId: 'p1', attempts: 0, changesPending: 1 });
+    expect(applied.leased[0]!.nights.map((n) => [n.date, n.available, n.version])).toEqual([
+      ['2027-05-01', false, 3],
+      ['2027-05-02', false, 3],
+      ['2027-05-03', false, 3],
+    ]);
+    // Claiming finds nothing more: the listing is ours already.
+    expect(await store.claimDue(lease('other', NOW + 30_001), NOW, 10)).toEqual([]);
+  });
+
+  it('a listing with unacknowledged changes is not leased here: the claim loop pushes all its pending nights together', async () => {
+    await store.applyChanges([{ change: change(1, '2027-05-01', '2027-05-02'), listings: [airbnb] }], NOW, undefined);
+    const applied = await store.applyChanges([{ change: change(2, '2027-06-01', '2027-06-02'), listings: [airbnb] }], NOW, lease('me', NOW + 30_000));
+    expect(applied.leased).toEqual([]);
+    const [claimed] = await store.claimDue(lease('me', NOW + 30_001), NOW, 10);
+    expect(claimed).toMatchObject({ ...airbnb, changesPending: 2 });
+    const pending = await store.pendingNightsOf([airbnb]);
+    expect([...pending.values()][0]!.map((n) => n.date)).toEqual(['2027-05-01', '2027-06-01']);
+  });
+
+  it('a listing leased by this instance (a push in flight) or another is not taken; its new changes wait, counted', async () => {
+    const first = await store.applyChanges([{ change: change(1, '2027-05-01', '2027-05-02'), listings: [airbnb, vrbo] }], NOW, lease('me', NOW + 30_000));
+    expect(first.leased).toHaveLength(2);
+    await store.acknowledged({ listing: vrbo, owner: 'me', nights: [{ date: '2027-05-01', version: 1 }], nowMs: NOW, carried: 1 });
+    await store.release(vrbo, 'me', NOW, 0, null);
+    // VRBO taken by another instance's claim meanwhile (its lease is still running).
+    await ledger.db('sync.listing_work').where({ channel: 'VRBO' }).update({ leased_by: 'other', leased_until_ms: NOW + 60_000 });
+
+    const second = await store.applyChanges([{ change: change(2, '2027-05-01', '2027-05-02', true), listings: [airbnb, vrbo] }], NOW + 1, lease('me', NOW + 30_001));
+    expect(second.leased).toEqual([]);
+    const rows = await ledger.db('sync.listing_work').orderBy('channel').select('channel', 'leased_by', 'changes_pending');
+    expect(rows).toEqual([
+      { channel: 'AIRBNB', leased_by: 'me', changes_pending: 2 },
+      { channel: 'VRBO', leased_by: 'other', changes_pending: 1 },
+    ]);
+  });
+
+  it('after an acknowledgement that carried everything, the next change is leased at once again', async () => {
+    const first = await store.applyChanges([{ change: change(1, '2027-05-01', '2027-05-03'), listings: [airbnb] }], NOW, lease('me', NOW + 30_000));
+    const more = await store.acknowledged({ listing: airbnb, owner: 'me', nights: first.leased[0]!.nights.map((n) => ({ date: n.date, version: n.version })), nowMs: NOW, carried: 1 });
+    expect(more).toBe(false);
+    const next = await store.applyChanges([{ change: change(2, '2027-05-02', '2027-05-03', true), listings: [airbnb] }], NOW + 5, lease('me', NOW + 30_005));
+    expect(next.leased.map((l) => l.nights.map((n) => [n.date, n.available, n.version]))).toEqual([[['2027-05-02', true, 2]]]);
+  });
+
+  it('an acknowledgement answers whether the listing changed during its push (it is due again now)', async () => {
+    const first = await store.applyChanges([{ change: change(1, '2027-05-01', '2027-05-02'), listings: [airbnb] }], NOW, lease('me', NOW + 30_000));
+    await store.applyChanges([{ change: change(2, '2027-05-01', '2027-05-02', true), listings: [airbnb] }], NOW + 1, lease('me', NOW + 30_001));
+    const more = await store.acknowledged({ listing: airbnb, owner: 'me', nights: first.leased[0]!.nights.map((n) => ({ date: n.date, version: n.version })), nowMs: NOW + 2, carried: 1 });
+    expect(more).toBe(true);
+    const [claimed] = await store.claimDue(lease('me', NOW + 30_002), NOW + 2, 10);
+    expect(claimed).toMatchObject({ ...airbnb, changesPending: 1 });
+    expect([...(await store.pendingNightsOf([airbnb])).values()][0]!.map((n) => [n.available, n.version])).toEqual([[true, 2]]);
+  });
+
+  it('a replayed older change leases the listing but brings no night: nothing older is ever pushed after something newer', async () => {
+    const first = await store.applyChanges([{ change: change(5, '2027-05-01', '2027-05-02', true), listings: [airbnb] }], NOW, lease('me', NOW + 30_000));
+    await store.acknowledged({ listing: airbnb, owner: 'me', nights: first.leased[0]!.nights.map((n) => ({ date: n.date, version: n.version })), nowMs: NOW, carried: 1 });
+    const replay = await store.applyChanges([{ change: change(4, '2027-05-01', '2027-05-02', false), listings: [airbnb] }], NOW + 1, lease('me', NOW + 30_001));
+    expect(replay.leased).toHaveLength(1);
+    expect(replay.leased[0]!.nights).toEqual([]);
+    const night = await ledger.db('sync.nights').first('available', 'version', 'pushed_version');
+    expect(night).toEqual({ available: true, version: 5, pushed_version: 5 });
+  });
+});
