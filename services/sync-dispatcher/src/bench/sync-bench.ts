@@ -40,6 +40,8 @@ const config = parseConfig(
     BENCH_RATES: z.string().default('50,200').transform((s) => s.split(',').map(Number)),
     BENCH_SECONDS: z.coerce.number().int().min(1).default(10),
     BENCH_PROPERTIES: z.coerce.number().int().min(1).default(200),
+    /** Bookings made at the first rate before measuring, so pools, caches and the JIT are warm. */
+    BENCH_WARMUP_SECONDS: z.coerce.number().int().min(0).default(3),
   }),
 );
 const log = createLogger('sync-bench', config.LOG_LEVEL);
@@ -81,7 +83,7 @@ async function main(): Promise<void> {
     processes.push(await spawnNodeProcess(join(DIST, 'sync-dispatcher', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.dispatcher`, OPS_PORT: String(PORTS.dispatcherOps), FEED_PORT: String(PORTS.feeds), CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api`, CHANNEL_CALLS_PER_MINUTE: '1000000' }, ready(PORTS.dispatcherOps)));
     const properties = await setUpProperties(db, simulatorUrl, namespace);
 
-    print(`sync benchmark: a booking on a simulated channel to its nights closed on the three others; ${properties.length} properties, ${config.BENCH_SECONDS} s per rate`);
+    print(`sync benchmark: a booking on a simulated channel to its nights closed on the three others; ${properties.length} properties, ${config.BENCH_SECONDS} s per rate after ${config.BENCH_WARMUP_SECONDS} s of warm-up (not measured)`);
     const serde = await AvroSerde.connect(config.SCHEMA_REGISTRY_URL, [names.syncResults, names.availabilityChanges], namespace);
     const results: SyncResult[] = [];
     /** When each command's availability change reached Kafka (the record's timestamp). */
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
     });
     const rows: { label: string; lags: Lags }[] = [];
     let cursor = 0;
+    if (config.BENCH_WARMUP_SECONDS > 0) await bookAtRate(simulatorUrl, properties, config.BENCH_RATES[0]!, config.BENCH_WARMUP_SECONDS, () => cursor++);
     for (const rate of config.BENCH_RATES) {
       const bookings = await bookAtRate(simulatorUrl, properties, rate, config.BENCH_SECONDS, () => cursor++);
       const lags = await lagsOf(db, bookings, results, published);
