@@ -23,8 +23,13 @@ export interface PmsNightRate {
   readonly minStay: number | null;
 }
 
-export interface DriftInput {
-  readonly state: PropertyState;
+/**
+ * The ledger side is the property's state, or just the dates of the stays that hold nights (what
+ * a reconciler streaming thousands of properties reads from the ledger).
+ */
+export type DriftInput = DriftInputBase & ({ readonly state: PropertyState } | { readonly holding: readonly StayDates[] });
+
+interface DriftInputBase {
   readonly channel: Channel;
   /** First night of the window, property-local (usually today). */
   readonly from: LocalDate;
@@ -84,10 +89,11 @@ export function detectDrift(input: DriftInput): DriftReport {
     throw new RangeError(`drift window must be 1 to ${MAX_WINDOW_DAYS} days, got ${days}`);
   }
   const window: StayDates = { checkIn: input.from, checkOut: addDays(input.from, days) };
+  const holding = 'state' in input ? [...input.state.stays.values()].filter(holdsNights).map((s) => s.dates) : input.holding;
   const heldNights = new Set<LocalDate>();
-  for (const stay of input.state.stays.values()) {
-    if (!holdsNights(stay) || !sharesANight(stay.dates, window)) continue;
-    for (const night of nightsOf(stay.dates)) heldNights.add(night);
+  for (const dates of holding) {
+    if (!sharesANight(dates, window)) continue;
+    for (const night of nightsOf(dates)) heldNights.add(night);
   }
 
   const mismatches: NightMismatch[] = [];

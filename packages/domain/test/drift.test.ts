@@ -34,6 +34,13 @@ describe('availability drift over a window', () => {
     expect(assess(report.conflicts[0]!.facts)).toMatchObject({ severity: 'CRITICAL', requiresReview: false });
   });
 
+  it('given only the dates of the holding stays, the report is the same as from the whole state', () => {
+    const channelCalendar = calendar(90, (n) => (n >= '2026-12-10' && n < '2026-12-13' ? closed : open));
+    const fromState = detectDrift({ state, channel: 'VRBO', from: START, channelCalendar });
+    const fromDates = detectDrift({ holding: [nights('2026-12-05..2026-12-08'), nights('2026-12-20..2026-12-22'), nights('2027-06-01..2027-06-03')], channel: 'VRBO', from: START, channelCalendar });
+    expect(fromDates).toEqual(fromState);
+  });
+
   it('more than 10 drifting nights in the window escalates (5.2.4)', () => {
     const report = detectDrift({ state: given([]), channel: 'EXPEDIA', from: START, channelCalendar: calendar(90, (_, i) => (i < 11 ? closed : open)) });
     expect(report.driftNights).toBe(11);

@@ -101,3 +101,14 @@ export class LeasedTokenBuckets {
     return taken.allowed;
   }
 }
+
+/**
+ * Bucket limits that never allow more than `perMinute` calls in any 60 s, as a channel counts
+ * them (Channex's limit is a window): a bucket of burst B refilling r per second allows B + 60r
+ * in a window, so B = 1 (a quiet listing's call still goes at once) and r = (N - 1) / 60, a
+ * little under for the clocks of two machines.
+ */
+export function withinPerMinute(perMinute: number): BucketLimits {
+  return { rate: (Math.max(perMinute - 1, 1) / 60) * 0.98, burst: 1 };
+}
+

@@ -20,9 +20,12 @@ export const faultPlanSchema = z
     seed: z.number().int().min(0).max(0xffff_ffff).optional(),
     /** Added before every API call answers: fixed_ms plus a uniform draw in [0, jitter_ms). */
     latency: z.object({ fixed_ms: milliseconds, jitter_ms: milliseconds.default(0) }).strict().optional(),
-    /** This share of API calls fail with `status`, nothing applied. */
+    /**
+     * This share of API calls fail with `status`, nothing applied; with `endpoints`, only calls
+     * to those (a platform whose writes fail while its calendar still reads).
+     */
     server_errors: z
-      .object({ rate: probability, status: z.literal(SERVER_ERROR_STATUSES).default(500) })
+      .object({ rate: probability, status: z.literal(SERVER_ERROR_STATUSES).default(500), endpoints: z.array(z.enum(['availability', 'rates', 'calendar'])).min(1).optional() })
       .strict()
       .optional(),
     /** Every API call is answered 429 for `for_seconds`, or the next `requests` calls. */

@@ -119,7 +119,7 @@ export class ChannelFaults {
       }
     }
 
-    if (plan.server_errors && this.random() < plan.server_errors.rate) {
+    if (plan.server_errors && (!plan.server_errors.endpoints || plan.server_errors.endpoints.includes(endpoint)) && this.random() < plan.server_errors.rate) {
       return refuse(delayMs, plan.server_errors.status, 'server_error', 'injected server error', null, 'failed');
     }
     return delayMs === 0 ? PASS : { kind: 'pass', delayMs };

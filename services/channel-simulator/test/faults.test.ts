@@ -60,6 +60,13 @@ describe('faults on demand', () => {
     expect(requireOk(await t.client.pushAvailability('booking_com', 'L1', closeNight('f-1'))).nights_changed).toBe(1);
   });
 
+  it('server errors scoped to writes: pushes fail while the calendar still reads', async () => {
+    requireOk(await t.client.setFaults('booking_com', { server_errors: { rate: 1, status: 503, endpoints: ['availability', 'rates'] } }));
+    expect((await t.client.pushAvailability('booking_com', 'L1', closeNight('s-1'))).status).toBe(503);
+    expect((await t.client.readCalendar('booking_com', 'L1', '2026-07-01', '2026-07-02')).status).toBe(200);
+    expect(requireOk(await t.client.stats('booking_com')).calls).toMatchObject({ availability: { failed: 1 }, calendar: { ok: 1 } });
+  });
+
   it('throttle for N requests: 429 with the Retry-After asked for, then calls pass', async () => {
     requireOk(await t.client.setFaults('booking_com', { throttle: { requests: 2, retry_after_seconds: 7 } }));
     const first = await t.client.pushAvailability('booking_com', 'L1', closeNight('t-1'));

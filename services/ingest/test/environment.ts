@@ -18,10 +18,12 @@ import { scratchLedger } from '../../booking-arbiter/src/ledger/migrations';
 import { addConnection, addProperty, createTenant, issueApiKey, mapListing } from '../src/directory/admin';
 import { ingestMigrations } from '../src/directory/migrations';
 import { syncMigrations } from '../../sync-dispatcher/src/store/migrations';
+import { reconcileMigrations } from '../../reconciler/src/store/migrations';
 
 const INGEST_MAIN = join(__dirname, '..', 'dist', 'main.js');
 const ARBITER_MAIN = join(__dirname, '..', '..', 'booking-arbiter', 'dist', 'main.js');
 const DISPATCHER_MAIN = join(__dirname, '..', '..', 'sync-dispatcher', 'dist', 'main.js');
+const RECONCILER_MAIN = join(__dirname, '..', '..', 'reconciler', 'dist', 'main.js');
 
 /** A tenant as tests use it: its key, and per channel a connection with its secret and one listing. */
 export interface TestTenant {
@@ -57,6 +59,7 @@ export interface IngestWorld {
   startArbiter(): Promise<Spawned>;
   /** A sync-dispatcher on this world's topics and database; `env` sets its channel API and limits. */
   startDispatcher(env?: Record<string, string>): Promise<ServiceProcess>;
+  startReconciler(env?: Record<string, string>): Promise<ServiceProcess>;
   /** Posts a webhook signed with the tenant's connection secret (or the overrides given). */
   webhook(ingest: IngestProcess, channel: Channel, body: unknown, options?: { tenant?: TestTenant; secret?: string; connectionId?: string; nowMs?: number; headers?: Record<string, string> }): Promise<Answer>;
   /** Calls the PMS API with the tenant's key. */
@@ -88,6 +91,7 @@ export async function ingestWorld(): Promise<IngestWorld> {
   const { db } = ledger;
   await ingestMigrations.migrate(db);
   await syncMigrations.migrate(db);
+  await reconcileMigrations.migrate(db);
   const tenants = [await seedTenant(db, `${namespace}-a`, 'Europe/Paris'), await seedTenant(db, `${namespace}-b`, 'America/New_York')] as const;
 
   const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.channelInbound, names.bookingCommands, names.availabilityChanges, names.channelDlq], namespace);
@@ -144,6 +148,7 @@ export async function ingestWorld(): Promise<IngestWorld> {
     },
     startArbiter: () => startService(ARBITER_MAIN, 'booking-arbiter', {}),
     startDispatcher: (env = {}) => startService(DISPATCHER_MAIN, 'sync-dispatcher', env),
+    startReconciler: (env = {}) => startService(RECONCILER_MAIN, 'reconciler', env),
     async webhook(ingest, channel, body, options = {}) {
       const tenant = options.tenant ?? tenants[0];
       const connection = tenant.connections[channel];

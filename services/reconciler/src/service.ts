@@ -1,22 +1,102 @@
-import { consumeDecoded, useDatabase, type ServiceDefinition } from '@cm/service-runtime';
+import { AriApiAdapter, IcalFeedAdapter, type ChannelAdapter } from '@cm/channel-adapters';
+import { ChannelSymbols, type Channel, type SyncResult } from '@cm/schemas';
+import { assertMigrated, consumeDecoded, TokenBuckets, TtlCache, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { reconcilerConfig } from './config';
+import { startHttp } from './http';
+import { reconcilerMetrics } from './metrics';
+import { Reconciliation } from './pass';
+import { reconcileMigrations } from './store/migrations';
+import { PassStore } from './store/pass-store';
+
+/** How often the schedule is looked at; the pass itself runs every RECONCILE_EVERY_MINUTES. */
+const SCHEDULE_CHECK_MS = 60_000;
 
 /**
- * Wiring only: consumes sync.results (where corrections will be confirmed), decodes, logs,
- * commits. The schedule, the calendar comparison and corrections come with the reconciler issue.
+ * Finds and fixes drift between each channel's calendar and the ledger: a pass on a schedule and
+ * on demand (POST /v1/reconciliations, or the reconcile command) reads every channel listing's
+ * calendar, sends corrections to availability.changes for that channel only, and consumes
+ * sync.results to count each correction fixed only when the channel acknowledged it.
  */
 export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
   name: 'reconciler',
   configSchema: reconcilerConfig,
   async start(context) {
-    await useDatabase(context, context.config.DATABASE_URL);
+    const { config } = context;
+    const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
+    await assertMigrated(db, reconcileMigrations, 'the reconcile schema', 'node services/reconciler/dist/cli/migrate.js');
+    const redis = await useRedis(context, config.REDIS_URL);
+    const passes = new PassStore(db);
+    const metrics = reconcilerMetrics(context.metrics);
+    const zones = new TtlCache<string>(60_000);
+    const timeZoneOf = (channel: Channel, listingId: string) =>
+      zones.get(`${channel}\u0000${listingId}`, async () => {
+        const row: { time_zone: string } | undefined = await db('ingest.listings as l').join('ingest.properties as p', 'p.property_id', 'l.property_id').where({ 'l.channel': channel, 'l.listing_id': listingId }).first('p.time_zone');
+        return row?.time_zone;
+      });
+    const adapters = new Map<Channel, ChannelAdapter>(
+      ChannelSymbols.map((channel) => [
+        channel,
+        config.ICAL_CHANNELS.includes(channel)
+          ? new IcalFeedAdapter(channel, config.ICAL_IMPORT_URL_TEMPLATE?.replace('{channel}', channel.toLowerCase()) ?? null, timeZoneOf, config.READ_TIMEOUT_MS)
+          : new AriApiAdapter(channel, config.CHANNEL_API_BASE_URL.replace('{channel}', channel.toLowerCase()), config.READ_TIMEOUT_MS),
+      ]),
+    );
+
+    let reconciliation: Reconciliation | undefined;
+    const running = new Set<Promise<void>>();
+    const track = (done: Promise<void>) => {
+      running.add(done);
+      void done.finally(() => running.delete(done));
+    };
+
     await consumeDecoded(context, {
-      groupId: context.config.CONSUMER_GROUP,
+      groupId: config.CONSUMER_GROUP,
       topics: [context.topics.syncResults],
       writes: [context.topics.availabilityChanges, context.topics.conflicts],
-      handle: async (value, record) => {
-        context.log.info({ topic: record.topic, partition: record.partition, offset: record.offset, value }, 'sync result received');
+      async prepare({ producer, serde }) {
+        reconciliation = new Reconciliation(
+          {
+            db,
+            passes,
+            adapters,
+            buckets: new TokenBuckets(redis),
+            metrics,
+            log: context.log.child({ component: 'pass' }),
+            now: Date.now,
+            async send(changes, conflicts) {
+              if (changes.length > 0) await producer.send(context.topics.availabilityChanges, await Promise.all(changes.map(async (c) => ({ key: c.property_id, value: await serde.encode(context.topics.availabilityChanges, c) }))));
+              if (conflicts.length > 0) await producer.send(context.topics.conflicts, await Promise.all(conflicts.map(async (c) => ({ key: c.property_id, value: await serde.encode(context.topics.conflicts, c) }))));
+            },
+          },
+          { windowDays: config.WINDOW_DAYS, readConcurrency: config.READ_CONCURRENCY, readsPerMinute: config.CHANNEL_READS_PER_MINUTE, batchProperties: config.BATCH_PROPERTIES },
+        );
       },
+      handle: async (value) => {
+        const result = value as SyncResult;
+        const settled = await passes.settle(result, Date.now());
+        if (settled.fixed > 0) metrics.corrections.inc({ channel: result.channel, outcome: 'fixed' }, settled.fixed);
+        if (settled.failed > 0) metrics.corrections.inc({ channel: result.channel, outcome: 'failed' }, settled.failed);
+      },
+    });
+
+    const http = await startHttp({ reconciliation: reconciliation!, passes, db, log: context.log.child({ component: 'http' }) }, config.HTTP_HOST, config.HTTP_PORT);
+    context.onStop('reconciliation endpoint', () => http.close());
+
+    if (config.RECONCILE_EVERY_MINUTES > 0) {
+      const everyMs = config.RECONCILE_EVERY_MINUTES * 60_000;
+      const check = async () => {
+        const done = await reconciliation!.startIfDue(everyMs).catch((error: unknown) => {
+          context.log.error({ err: error }, 'could not start the scheduled pass; trying again at the next check');
+          return null;
+        });
+        if (done) track(done);
+      };
+      const timer = setInterval(() => void check(), Math.min(SCHEDULE_CHECK_MS, everyMs));
+      void check();
+      context.onStop('schedule', async () => clearInterval(timer));
+    }
+    context.onStop('passes in progress', async () => {
+      await Promise.all(running);
     });
   },
 };

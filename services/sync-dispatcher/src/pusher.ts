@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Channel } from '@cm/schemas';
-import { Waker, type Logger, type TokenBuckets } from '@cm/service-runtime';
-import type { ChannelAdapter, PushResult } from './adapters/types';
+import { Waker, withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
+import type { ChannelAdapter, PushResult } from '@cm/channel-adapters';
 import type { DispatcherMetrics } from './metrics';
 import { mergeIntoRanges } from './plan/night-ranges';
 import { nextDelayMs, shouldRetry, type RetryPolicy } from './policy/backoff';
@@ -33,25 +33,15 @@ export interface PusherDeps {
   readonly random: () => number;
 }
 
+/** How often listings whose wait ended are looked for when nothing announced work. */
+const POLL_MS = 250;
+
 /**
  * Pushes what the channels do not show yet: leases due listings, merges each one's pending nights
  * into the fewest ranges, and calls its channel within the channel's rate, behind a breaker per
  * channel, retrying with backoff that honours Retry-After. The newest state of a night is what
  * is pushed, so a night changed five times while a push waited is pushed once.
  */
-/**
- * A token bucket that never makes more than `perMinute` calls in any 60 s, as a channel counts
- * them (Channex's limit is a window): a bucket of burst B refilling r per second allows B + 60r
- * in a window, so B = 1 (a quiet listing's change still goes at once) and r = (N - 1) / 60, a
- * little under for the clocks of two machines.
- */
-export function bucketWithin(perMinute: number): { rate: number; burst: number } {
-  return { rate: (Math.max(perMinute - 1, 1) / 60) * 0.98, burst: 1 };
-}
-
-/** How often listings whose wait ended are looked for when nothing announced work. */
-const POLL_MS = 250;
-
 export class Pusher {
   private readonly breakers = new Map<Channel, BreakerState>();
   private running = false;
@@ -182,7 +172,7 @@ export class Pusher {
       await store.release(work, this.config.owner, breaker.coolDownEndsAtMs, work.attempts, 'circuit open');
       return;
     }
-    const taken = await this.deps.buckets.take(`sync:${work.channel}:${work.propertyId}`, bucketWithin(this.config.callsPerMinute));
+    const taken = await this.deps.buckets.take(`sync:${work.channel}:${work.propertyId}`, withinPerMinute(this.config.callsPerMinute));
     if (!taken.allowed) {
       metrics.rateLimitedWaits.inc({ channel: work.channel });
       await store.release(work, this.config.owner, now() + taken.retryAfterMs, work.attempts, null);
@@ -197,7 +187,11 @@ export class Pusher {
 
     const ranges = mergeIntoRanges(nights.map((n) => ({ date: n.date, available: n.available, price: null, minStay: null, version: n.version })));
     const newest = nights.reduce((a, b) => (b.version > a.version ? b : a));
-    const requestId = createHash('sha256').update(`${work.channel}\n${work.listingId}\n${JSON.stringify(ranges)}`).digest('hex').slice(0, 32);
+    // Stable across retries of a push, so a platform that dedupes applies it once. A correction
+    // repeats the very ranges of a push the platform acknowledged and lost: it gets an id of its
+    // own, or the platform would answer it as a replay without applying it.
+    const correctionOf = nights.some((n) => n.isReconciliation) ? newest.changeEventId : '';
+    const requestId = createHash('sha256').update(`${work.channel}\n${work.listingId}\n${JSON.stringify(ranges)}\n${correctionOf}`).digest('hex').slice(0, 32);
     const attempt = work.attempts + 1;
     const result = await adapter.pushAvailability(work.listingId, ranges.map((r) => ({ from: r.from, to: r.to, available: r.available })), requestId);
     const completedAt = now();

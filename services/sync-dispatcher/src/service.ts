@@ -1,9 +1,7 @@
 import { ChannelSymbols, type AvailabilityChange, type Channel } from '@cm/schemas';
 import { assertMigrated, consumeDecoded, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
-import { AriApiAdapter } from './adapters/ari-api';
-import { IcalFeedAdapter } from './adapters/ical-feed';
+import { AriApiAdapter, IcalFeedAdapter, type ChannelAdapter } from '@cm/channel-adapters';
 import { startFeedServer } from './feed-server';
-import type { ChannelAdapter } from './adapters/types';
 import { dispatcherConfig } from './config';
 import { dispatcherMetrics } from './metrics';
 import { Pusher } from './pusher';

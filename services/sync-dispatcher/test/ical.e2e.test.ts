@@ -5,7 +5,7 @@ import ICAL from 'ical.js';
 import type { SyncResult } from '@cm/schemas';
 import { waitFor } from '@cm/service-runtime';
 import { requireOk } from '../../channel-simulator/src/client';
-import { IcalFeedAdapter } from '../src/adapters/ical-feed';
+import { IcalFeedAdapter } from '@cm/channel-adapters';
 import { startPipeline, syncResults, type Pipeline } from './pipeline';
 
 /** Vrbo synced by iCal: our export feed follows the ledger, with ETags; a platform's feed reads back as its nights. */

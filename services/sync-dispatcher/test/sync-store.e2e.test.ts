@@ -116,4 +116,19 @@ describe('SyncStore: leasing while recording', () => {
     const night = await ledger.db('sync.nights').first('available', 'version', 'pushed_version');
     expect(night).toEqual({ available: true, version: 5, pushed_version: 5 });
   });
+
+  it('a reconciliation at the version already acknowledged makes the night pending again (the channel lost it); an ordinary replay does not', async () => {
+    const first = await store.applyChanges([{ change: change(7, '2027-05-01', '2027-05-02'), listings: [airbnb] }], NOW, lease('me', NOW + 30_000));
+    await store.acknowledged({ listing: airbnb, owner: 'me', nights: first.leased[0]!.nights.map((n) => ({ date: n.date, version: n.version })), nowMs: NOW, carried: 1 });
+    const replay = await store.applyChanges([{ change: change(7, '2027-05-01', '2027-05-02'), listings: [airbnb] }], NOW + 1, lease('me', NOW + 30_001));
+    expect(replay.leased[0]!.nights).toEqual([]);
+    const correction = { ...change(7, '2027-05-01', '2027-05-02'), event_id: 'reconcile-1', reason: 'RECONCILIATION' as const, only_channel: 'AIRBNB' as const, except_channel: null };
+    await store.release(airbnb, 'me', NOW + 1, 0, null, 1);
+    const corrected = await store.applyChanges([{ change: correction, listings: [airbnb] }], NOW + 2, lease('me', NOW + 30_002));
+    expect(corrected.leased[0]!.nights.map((n) => [n.date, n.available, n.version, n.isReconciliation])).toEqual([['2027-05-01', false, 7, true]]);
+    // An older reconciliation never overwrites a newer state.
+    const stale = await store.applyChanges([{ change: { ...correction, version: 6, event_id: 'reconcile-0', available: true }, listings: [airbnb] }], NOW + 3, undefined);
+    expect(stale.touched).toEqual([airbnb]);
+    expect(await ledger.db('sync.nights').first('available', 'version')).toEqual({ available: false, version: 7 });
+  });
 });

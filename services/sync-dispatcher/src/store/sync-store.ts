@@ -149,8 +149,12 @@ export class SyncStore {
        ON CONFLICT (channel, listing_id, night) DO UPDATE SET
          available = excluded.available, price_minor = excluded.price_minor, currency = excluded.currency, min_stay = excluded.min_stay,
          version = excluded.version, source = excluded.source, change_event_id = excluded.change_event_id,
-         correlation_id = excluded.correlation_id, changed_at_ms = excluded.changed_at_ms, is_reconciliation = excluded.is_reconciliation
-       WHERE sync.nights.version < excluded.version`;
+         correlation_id = excluded.correlation_id, changed_at_ms = excluded.changed_at_ms, is_reconciliation = excluded.is_reconciliation,
+         pushed_version = CASE WHEN excluded.is_reconciliation THEN least(sync.nights.pushed_version, excluded.version - 1) ELSE sync.nights.pushed_version END
+       WHERE sync.nights.version < excluded.version
+          -- A reconciliation found the channel not showing this very version (a lost update):
+          -- the same state is pending again, so it is pushed again.
+          OR (excluded.is_reconciliation AND sync.nights.version = excluded.version)`;
     const work = [...touched.values()];
     const keys = work.map(({ channel, listingId }) => ({ channel, listingId }));
     if (rows.length > MAX_ROWS_PER_STATEMENT) {

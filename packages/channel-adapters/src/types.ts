@@ -1,5 +1,8 @@
 import type { Channel, Money } from '@cm/schemas';
-import type { PushOutcome } from '../policy/backoff';
+
+/** How one call to a channel ended, as the channel adapter classifies it. */
+export const PUSH_OUTCOMES = ['ok', 'rate_limited', 'server_error', 'timeout', 'network_error', 'client_error'] as const;
+export type PushOutcome = (typeof PUSH_OUTCOMES)[number];
 
 /** Nights [from, to) to open or close on a channel. */
 export interface AvailabilityRange {

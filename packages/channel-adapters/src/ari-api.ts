@@ -1,5 +1,5 @@
 import type { Channel } from '@cm/schemas';
-import { parseRetryAfter } from '../policy/backoff';
+import { parseRetryAfter } from './retry-after';
 import type { AvailabilityRange, CalendarResult, ChannelAdapter, PushResult, RateRange } from './types';
 
 /**

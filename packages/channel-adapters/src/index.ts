@@ -1,0 +1,4 @@
+export * from './types';
+export { parseRetryAfter } from './retry-after';
+export { AriApiAdapter } from './ari-api';
+export { IcalFeedAdapter } from './ical-feed';

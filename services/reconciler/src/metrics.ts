@@ -1,0 +1,45 @@
+import { Counter, Gauge, Histogram, type Registry } from '@cm/service-runtime';
+
+export interface ReconcilerMetrics {
+  readonly driftDays: Gauge<'channel_type' | 'property_id'>;
+  readonly listings: Counter<'channel' | 'outcome'>;
+  readonly corrections: Counter<'channel' | 'outcome'>;
+  readonly passDuration: Histogram<'trigger'>;
+  readonly lastPassFinished: Gauge<'trigger'>;
+}
+
+export function reconcilerMetrics(registry: Registry): ReconcilerMetrics {
+  return {
+    driftDays: new Gauge({
+      name: 'channel_availability_drift_days',
+      help: "Nights of the window whose availability on the channel differs from the ledger, at the last comparison (series only while non-zero, so the count of series stays bounded by the drifting listings).",
+      labelNames: ['channel_type', 'property_id'] as const,
+      registers: [registry],
+    }),
+    listings: new Counter({
+      name: 'cm_reconcile_listings_total',
+      help: 'Channel listings compared, by channel and outcome (in_sync, pending: corrections sent, unread: the calendar could not be read).',
+      labelNames: ['channel', 'outcome'] as const,
+      registers: [registry],
+    }),
+    corrections: new Counter({
+      name: 'cm_reconcile_corrections_total',
+      help: 'Corrected listings by channel and outcome: sent, fixed (the channel acknowledged), failed (the push failed after its last attempt).',
+      labelNames: ['channel', 'outcome'] as const,
+      registers: [registry],
+    }),
+    passDuration: new Histogram({
+      name: 'cm_reconcile_pass_duration_seconds',
+      help: 'Wall time of a reconciliation pass, by trigger (schedule, on_demand).',
+      labelNames: ['trigger'] as const,
+      buckets: [1, 5, 15, 30, 60, 120, 300, 900, 3600],
+      registers: [registry],
+    }),
+    lastPassFinished: new Gauge({
+      name: 'cm_reconcile_last_pass_finished_timestamp_seconds',
+      help: 'When the last pass finished (an alert fires when the daily pass has not run).',
+      labelNames: ['trigger'] as const,
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,87 @@
+import { assess, type ChannelNightView, type Correction, type CurrencyCode, type DriftReport, type LocalDate } from '@cm/domain';
+import type { AvailabilityChange, Channel, Conflict, Money } from '@cm/schemas';
+
+/**
+ * Pure pieces of a pass: the property-local day a window starts on, the channel's calendar as
+ * the domain compares it, and the records a drift report becomes.
+ */
+
+const DAY_MS = 86_400_000;
+
+/** Today in the property's time zone: the first night of its window. */
+export function localToday(timeZone: string, nowMs: number): LocalDate {
+  // en-CA formats as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(nowMs)) as LocalDate;
+}
+
+export function epochDay(date: LocalDate): number {
+  return Date.parse(`${date}T00:00:00Z`) / DAY_MS;
+}
+
+/** The nights a channel reported, keyed by date, its prices in the domain's money. */
+export function calendarOf(nights: readonly { date: string; available: boolean; price: Money | null; minStay: number | null }[]): Map<LocalDate, ChannelNightView> {
+  return new Map(
+    nights.map((n) => [n.date as LocalDate, { available: n.available, price: n.price ? { amountMinor: n.price.amount_minor, currency: n.price.currency as CurrencyCode } : null, minStay: n.minStay }]),
+  );
+}
+
+export interface ListingCheck {
+  readonly passId: string;
+  readonly propertyId: string;
+  readonly channel: Channel;
+  readonly listingId: string;
+  /** The ledger version the comparison was made at. */
+  readonly version: number;
+  readonly checkedAtMs: number;
+}
+
+/**
+ * Each correction as an availability change for this channel only, marked as a reconciliation,
+ * at the ledger version it was computed from (the dispatcher lets no older state overwrite a
+ * newer one, and re-pushes a state the channel lost at the same version).
+ */
+export function correctionChanges(check: ListingCheck, corrections: readonly Correction[]): AvailabilityChange[] {
+  return corrections.map((c, i) => ({
+    event_id: `reconcile:${check.passId}:${check.channel}:${check.listingId}:${i}`,
+    property_id: check.propertyId,
+    version: check.version,
+    source: 'PMS',
+    from_date: epochDay(c.dates.checkIn),
+    to_date: epochDay(c.dates.checkOut),
+    available: c.available,
+    nightly_price: c.nightlyPrice ? { amount_minor: c.nightlyPrice.amountMinor, currency: c.nightlyPrice.currency } : null,
+    reason: 'RECONCILIATION',
+    except_channel: null,
+    only_channel: check.channel,
+    occurred_at: check.checkedAtMs,
+    correlation_id: `reconcile:${check.passId}`,
+  }));
+}
+
+/** The report's conflicts (availability drift, price drift) as records, assessed by the 5.2 rules. */
+export function driftConflictRecords(check: ListingCheck, report: DriftReport): Conflict[] {
+  return report.conflicts.map((raised) => {
+    const assessment = assess(raised.facts);
+    const details: Record<string, string> = { listing_id: check.listingId, pass_id: check.passId };
+    for (const [name, value] of Object.entries(raised.facts)) if (name !== 'type') details[name] = typeof value === 'string' ? value : JSON.stringify(value);
+    return {
+      event_id: `reconcile:${check.passId}:${check.channel}:${check.listingId}:${raised.facts.type}`,
+      property_id: check.propertyId,
+      version: check.version,
+      source: check.channel,
+      conflict_type: raised.facts.type,
+      severity: assessment.severity,
+      resolution: raised.resolution,
+      rule: raised.rule,
+      requires_review: assessment.requiresReview,
+      sla_minutes: assessment.slaMinutes,
+      channel: check.channel,
+      booking_ref: null,
+      summary: raised.summary,
+      details,
+      command_id: null,
+      detected_at: check.checkedAtMs,
+      correlation_id: `reconcile:${check.passId}`,
+    };
+  });
+}

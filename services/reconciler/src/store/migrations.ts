@@ -1,0 +1,7 @@
+import { schemaMigrations } from '@cm/service-runtime';
+import * as reconcile001 from '../migrations/20261125_001_reconcile';
+
+/** Every migration of the reconcile schema, in order. Forward-only: a change is a new file added here. */
+export const reconcileMigrations = schemaMigrations('reconcile', {
+  '20261125_001_reconcile': reconcile001,
+});

@@ -1,0 +1,155 @@
+import type { Channel, SyncResult } from '@cm/schemas';
+import type { Knex } from '@cm/service-runtime';
+
+export type ListingOutcome = 'in_sync' | 'pending' | 'fixed' | 'failed' | 'unread';
+
+export interface PassListingRow {
+  readonly passId: string;
+  readonly propertyId: string;
+  readonly channel: Channel;
+  readonly listingId: string;
+  readonly compared: number;
+  readonly driftNights: number;
+  readonly openWhileBooked: number;
+  readonly correctionRanges: number;
+  readonly ledgerVersion: number;
+  readonly outcome: ListingOutcome;
+  readonly error: string | null;
+}
+
+export interface PassSummary {
+  readonly passId: string;
+  readonly scope: string;
+  readonly trigger: string;
+  readonly status: string;
+  readonly windowDays: number;
+  readonly startedAtMs: number;
+  readonly finishedAtMs: number | null;
+  readonly listings: number;
+  /** Listings whose calendar differed, and their drifting nights. */
+  readonly found: { listings: number; nights: number; openWhileBooked: number };
+  readonly corrected: number;
+  readonly failed: number;
+  readonly pending: number;
+  readonly unread: number;
+}
+
+const SCHEDULE_LOCK = 0x636d7263; // "cmrc"
+
+/** The reconcile schema: passes, and what each channel listing of a pass found and became. */
+export class PassStore {
+  constructor(private readonly db: Knex) {}
+
+  async start(passId: string, scope: string, trigger: 'schedule' | 'on_demand', windowDays: number, nowMs: number): Promise<void> {
+    await this.db('reconcile.passes').insert({ pass_id: passId, scope, trigger, window_days: windowDays, status: 'running', started_at_ms: nowMs });
+  }
+
+  async finish(passId: string, nowMs: number, error: string | null): Promise<void> {
+    await this.db('reconcile.passes').where({ pass_id: passId }).update({ status: error ? 'failed' : 'finished', finished_at_ms: nowMs, error });
+  }
+
+  /** Recorded before the corrections are sent, so their results always find the row. */
+  async record(rows: readonly PassListingRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db('reconcile.pass_listings').insert(
+      rows.map((r) => ({
+        pass_id: r.passId,
+        property_id: r.propertyId,
+        channel: r.channel,
+        listing_id: r.listingId,
+        compared: r.compared,
+        drift_nights: r.driftNights,
+        open_while_booked: r.openWhileBooked,
+        correction_ranges: r.correctionRanges,
+        ledger_version: r.ledgerVersion,
+        outcome: r.outcome,
+        error: r.error,
+      })),
+    );
+  }
+
+  /**
+   * A push's outcome settles the corrections it carried: acknowledged at their version or later
+   * (a reconciliation push) or at a strictly newer version (the channel took a newer state
+   * anyway) is fixed; a reconciliation push that failed after its last attempt is failed, until a
+   * later acknowledgement fixes it. Answers how many listings turned fixed and failed.
+   */
+  async settle(result: SyncResult, nowMs: number): Promise<{ fixed: number; failed: number }> {
+    const pending = this.db('reconcile.pass_listings').where({ property_id: result.property_id, channel: result.channel });
+    if (result.outcome === 'ACKNOWLEDGED') {
+      const fixed = await pending
+        .clone()
+        .whereIn('outcome', ['pending', 'failed'])
+        .where('ledger_version', result.is_reconciliation ? '<=' : '<', result.version)
+        .update({ outcome: 'fixed', settled_at_ms: nowMs, error: null });
+      return { fixed, failed: 0 };
+    }
+    if (!result.is_reconciliation) return { fixed: 0, failed: 0 };
+    const failed = await pending.clone().where({ outcome: 'pending' }).where('ledger_version', '<=', result.version).update({ outcome: 'failed', settled_at_ms: nowMs, error: result.error });
+    return { fixed: 0, failed };
+  }
+
+  /**
+   * Records a scheduled pass if none started within `everyMs`; with several instances, one
+   * records it (a transaction-scoped advisory lock orders them). Answers whether it did.
+   */
+  async claimScheduled(passId: string, everyMs: number, windowDays: number, nowMs: number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await tx.raw('SELECT pg_advisory_xact_lock(?)', [SCHEDULE_LOCK]);
+      const row = (await tx('reconcile.passes').where({ trigger: 'schedule' }).max('started_at_ms as at').first()) as { at: string | number | null } | undefined;
+      if (row?.at != null && Number(row.at) + everyMs > nowMs) return false;
+      await tx('reconcile.passes').insert({ pass_id: passId, scope: 'all', trigger: 'schedule', window_days: windowDays, status: 'running', started_at_ms: nowMs });
+      return true;
+    });
+  }
+
+  async summary(passId: string): Promise<PassSummary | undefined> {
+    const pass = await this.db('reconcile.passes').where({ pass_id: passId }).first();
+    if (!pass) return undefined;
+    const totals = (await this.db('reconcile.pass_listings')
+      .where({ pass_id: passId })
+      .first(
+        this.db.raw('count(*)::int as listings'),
+        this.db.raw('(count(*) filter (where drift_nights > 0))::int as drifting'),
+        this.db.raw('coalesce(sum(drift_nights), 0)::int as nights'),
+        this.db.raw('coalesce(sum(open_while_booked), 0)::int as open_while_booked'),
+        this.db.raw(`(count(*) filter (where outcome = 'fixed'))::int as fixed`),
+        this.db.raw(`(count(*) filter (where outcome = 'failed'))::int as failed`),
+        this.db.raw(`(count(*) filter (where outcome = 'pending'))::int as pending`),
+        this.db.raw(`(count(*) filter (where outcome = 'unread'))::int as unread`),
+      )) as Record<string, number>;
+    return {
+      passId,
+      scope: pass.scope,
+      trigger: pass.trigger,
+      status: pass.status,
+      windowDays: pass.window_days,
+      startedAtMs: Number(pass.started_at_ms),
+      finishedAtMs: pass.finished_at_ms == null ? null : Number(pass.finished_at_ms),
+      listings: totals.listings!,
+      found: { listings: totals.drifting!, nights: totals.nights!, openWhileBooked: totals.open_while_booked! },
+      corrected: totals.fixed!,
+      failed: totals.failed!,
+      pending: totals.pending!,
+      unread: totals.unread!,
+    };
+  }
+
+  /** Found, corrected and failed per property and channel of a pass (what an operator drills into). */
+  async listings(passId: string, limit = 1_000): Promise<PassListingRow[]> {
+    const rows = await this.db('reconcile.pass_listings').where({ pass_id: passId }).orderBy(['property_id', 'channel', 'listing_id']).limit(limit);
+    return rows.map((r) => ({
+      passId: r.pass_id,
+      propertyId: r.property_id,
+      channel: r.channel,
+      listingId: r.listing_id,
+      compared: r.compared,
+      driftNights: r.drift_nights,
+      openWhileBooked: r.open_while_booked,
+      correctionRanges: r.correction_ranges,
+      ledgerVersion: Number(r.ledger_version),
+      outcome: r.outcome,
+      error: r.error,
+    }));
+  }
+}
