@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { waitFor } from './wait';
 
 export interface NodeProcess {
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -15,6 +16,7 @@ export async function spawnNodeProcess(script: string, env: Record<string, strin
     return ready();
   }, { timeoutMs: 60_000, intervalMs: 100 });
   return {
+    pid: child.pid!,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { z } from 'zod';
+import {
+  baseConfig,
+  createDatabase,
+  createKafkaClient,
+  createLogger,
+  databaseConfig,
+  dropDatabase,
+  ensureDatabaseExists,
+  parseConfig,
+  provisionTopics,
+  redisConfig,
+  spawnNodeProcess,
+  topicNames,
+  waitFor,
+  type Knex,
+  type NodeProcess,
+} from '@cm/service-runtime';
+import type { PassSummary } from '../store/pass-store';
+
+/**
+ * Benchmark of a reconciliation pass (not a test: it prints figures). 10,000 channel listings
+ * (2,500 properties x 4 simulated channels) compared over 90 days against the channel simulator
+ * with rate limits off; a tenth of the properties hold a booking the channels never heard of,
+ * so there is drift to find and corrections to send. Measured: the pass's wall time, and the
+ * reconciler process's peak resident memory (VmHWM).
+ */
+const config = parseConfig(
+  'reconcile-bench',
+  baseConfig.omit({ OPS_PORT: true }).extend(databaseConfig.shape).extend(redisConfig.shape).extend({
+    LOG_LEVEL: baseConfig.shape.LOG_LEVEL.default('warn'),
+    BENCH_PROPERTIES: z.coerce.number().int().min(1).default(2_500),
+    BENCH_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(90),
+    /** The reconciler's READ_CONCURRENCY (its default: 16). */
+    BENCH_READ_CONCURRENCY: z.coerce.number().int().min(1).default(16),
+    /** The reconciler's V8 old-space limit in MB, as deployed (docker-compose, Helm); 0: Node's default (a quarter of the machine's memory). */
+    BENCH_HEAP_MB: z.coerce.number().int().min(0).default(256),
+  }),
+);
+const log = createLogger('reconcile-bench', config.LOG_LEVEL);
+const print = (line = '') => process.stdout.write(`${line}\n`);
+const DIST = join(__dirname, '..', '..', '..');
+const run = promisify(execFile);
+const CHANNELS = ['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'] as const;
+const PORTS = { simulator: 19_680, reconciler: 19_614, reconcilerOps: 19_615 };
+const TARGET = { seconds: 60, megabytes: 300 };
+
+async function main(): Promise<void> {
+  const namespace = `benchrec${Date.now().toString(36)}`;
+  const kafka = createKafkaClient({ clientId: 'reconcile-bench', brokers: config.KAFKA_BROKERS, logger: log });
+  const admin = await kafka.admin();
+  await provisionTopics(admin, log, 60_000, namespace);
+  const url = new URL(config.DATABASE_URL);
+  url.pathname = `/cm_${namespace}`;
+  await ensureDatabaseExists(url.toString());
+  const db = createDatabase(url.toString(), { pool: { min: 0, max: 4 } });
+  const processes: NodeProcess[] = [];
+  try {
+    for (const service of ['booking-arbiter', 'ingest', 'reconciler']) {
+      await run(process.execPath, [join(DIST, service, 'dist', 'cli', 'migrate.js')], { env: { ...process.env, DATABASE_URL: url.toString() } });
+    }
+    const simulatorUrl = `http://127.0.0.1:${PORTS.simulator}`;
+    processes.push(await spawnNodeProcess(join(DIST, 'channel-simulator', 'dist', 'main.js'), { PORT: String(PORTS.simulator), INGEST_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'warn' }, async () => (await fetch(`${simulatorUrl}/health`).catch(() => undefined))?.ok === true));
+    const setUpStarted = Date.now();
+    const booked = await setUp(db, simulatorUrl, namespace);
+    print(`reconciliation benchmark: ${config.BENCH_PROPERTIES * CHANNELS.length} listings (${config.BENCH_PROPERTIES} properties x ${CHANNELS.length} channels) x ${config.BENCH_WINDOW_DAYS} days, rate limits off, ${config.BENCH_READ_CONCURRENCY} reads at once, heap limit ${config.BENCH_HEAP_MB > 0 ? `${config.BENCH_HEAP_MB} MB` : "Node's default"}; ${booked} properties hold a booking no channel shows (set up in ${((Date.now() - setUpStarted) / 1000).toFixed(1)} s)`);
+
+    const reconciler = await spawnNodeProcess(
+      join(DIST, 'reconciler', 'dist', 'main.js'),
+      {
+        TOPIC_NAMESPACE: namespace,
+        DATABASE_URL: url.toString(),
+        REDIS_URL: config.REDIS_URL,
+        LOG_LEVEL: 'warn',
+        CONSUMER_GROUP: `${namespace}.reconciler`,
+        HTTP_PORT: String(PORTS.reconciler),
+        OPS_PORT: String(PORTS.reconcilerOps),
+        CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api`,
+        RECONCILE_EVERY_MINUTES: '0',
+        WINDOW_DAYS: String(config.BENCH_WINDOW_DAYS),
+        READ_CONCURRENCY: String(config.BENCH_READ_CONCURRENCY),
+        CHANNEL_READS_PER_MINUTE: '1000000',
+        ...(config.BENCH_HEAP_MB > 0 ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${config.BENCH_HEAP_MB}` } : {}),
+      },
+      async () => (await fetch(`http://127.0.0.1:${PORTS.reconcilerOps}/health/ready`).catch(() => undefined))?.status === 200,
+    );
+    processes.push(reconciler);
+    const idleMb = residentMb(reconciler.pid).current;
+
+    const started = await fetch(`http://127.0.0.1:${PORTS.reconciler}/v1/reconciliations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const { pass_id: passId } = (await started.json()) as { pass_id: string };
+    let summary: PassSummary | undefined;
+    await waitFor('the pass to finish', async () => {
+      summary = (await (await fetch(`http://127.0.0.1:${PORTS.reconciler}/v1/reconciliations/${passId}`)).json()) as PassSummary;
+      return summary.status !== 'running';
+    }, { timeoutMs: 600_000, intervalMs: 250 });
+    const memory = residentMb(reconciler.pid);
+    const seconds = (summary!.finishedAtMs! - summary!.startedAtMs) / 1000;
+
+    print();
+    print(`pass ${summary!.status}: ${summary!.listings} listings compared, ${summary!.unread} unread; drift on ${summary!.found.listings} listings (${summary!.found.nights} nights, ${summary!.found.openWhileBooked} open while booked), corrections sent for each`);
+    print(`wall time ${seconds.toFixed(1)} s (${Math.round(summary!.listings / seconds)} listings/s, ${Math.round((summary!.listings * config.BENCH_WINDOW_DAYS) / seconds)} nights/s); reconciler resident memory: idle ${idleMb} MB, peak ${memory.peak} MB`);
+    print(`target: under ${TARGET.seconds} s and under ${TARGET.megabytes} MB: ${seconds < TARGET.seconds && memory.peak < TARGET.megabytes && summary!.status === 'finished' && summary!.unread === 0 ? 'met' : 'NOT met'}`);
+  } finally {
+    for (const p of processes.reverse()) await p.stop();
+    await db.destroy();
+    await dropDatabase(url.toString());
+    await admin.deleteTopics(Object.values(topicNames(namespace)));
+    await admin.disconnect();
+  }
+}
+
+/** The process's resident memory now and at its peak (VmRSS, VmHWM), in MB. */
+function residentMb(pid: number): { current: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { current: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+}
+
+/** The directory (ingest), the simulator's listings, and a booking in the ledger for every tenth property. */
+async function setUp(db: Knex, simulatorUrl: string, namespace: string): Promise<number> {
+  const tenantId = `${namespace}-tenant`;
+  await db('ingest.tenants').insert({ tenant_id: tenantId, name: 'Benchmark', rate_per_second: 100 });
+  await db('ingest.channel_connections').insert(CHANNELS.map((channel) => ({ connection_id: `${tenantId}-${channel}`, tenant_id: tenantId, channel, webhook_secret: `secret-${channel}` })));
+  const properties = Array.from({ length: config.BENCH_PROPERTIES }, (_, i) => `${namespace}-p${String(i).padStart(5, '0')}`);
+  for (let i = 0; i < properties.length; i += 500) {
+    const slice = properties.slice(i, i + 500);
+    await db('ingest.properties').insert(slice.map((propertyId) => ({ property_id: propertyId, tenant_id: tenantId, time_zone: 'Europe/Lisbon', currency: 'EUR' })));
+    await db('ingest.listings').insert(slice.flatMap((propertyId, j) => CHANNELS.map((channel) => ({ channel, listing_id: `${channel.toLowerCase()}-${i + j}`, property_id: propertyId, connection_id: `${tenantId}-${channel}` }))));
+  }
+  const registrations = properties.flatMap((_, i) => CHANNELS.map((channel) => ({ channel, listingId: `${channel.toLowerCase()}-${i}` })));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < registrations.length) {
+        const { channel, listingId } = registrations[next++]!;
+        const answer = await fetch(`${simulatorUrl}/admin/${channel.toLowerCase()}/listings/${listingId}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ connection_id: `${tenantId}-${channel}`, secret: `secret-${channel}`, currency: 'EUR', time_zone: 'Europe/Lisbon' }),
+        });
+        if (!answer.ok) throw new Error(`registering ${channel} ${listingId}: ${answer.status} ${await answer.text()}`);
+      }
+    }),
+  );
+  const bookedProperties = properties.filter((_, i) => i % 10 === 0);
+  const checkIn = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
+  const checkOut = new Date(Date.now() + 17 * 86_400_000).toISOString().slice(0, 10);
+  await db('properties').insert(bookedProperties.map((propertyId) => ({ property_id: propertyId, version: 1 })));
+  await db('stays').insert(
+    bookedProperties.map((propertyId) => ({ property_id: propertyId, stay_key: 'PMS:bench-1', kind: 'booking', source: 'PMS', ref: 'bench-1', status: 'CONFIRMED', check_in: checkIn, check_out: checkOut, versions: '{}', ledger_version: 1 })),
+  );
+  return bookedProperties.length;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`reconciliation benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
