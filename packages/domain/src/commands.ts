@@ -17,6 +17,8 @@ export interface CommandBase {
   /** When the change happened at its source. */
   readonly occurredAt: number;
   readonly correlationId: string;
+  /** The person who issued it (an operator), if a person did: the audit log names them. */
+  readonly actor?: string;
 }
 
 export interface CreateBooking extends CommandBase {

@@ -25,6 +25,11 @@ describe('booking.commands records to typed commands', () => {
     expect(isInvalid(parsed)).toBe(false);
   });
 
+  it('the operator who issued a command is kept as its actor; a system command has none', () => {
+    expect(parseCommand(record({ actor: 'maria@host.example' }))).toMatchObject({ actor: 'maria@host.example' });
+    expect(parseCommand(record())).not.toHaveProperty('actor');
+  });
+
   it.each<[string, Partial<BookingCommand>, RegExp]>([
     ['check_out before check_in', { check_in: 20_450, check_out: 20_440 }, /check_in\/check_out: check_out_not_after_check_in/],
     ['the same day in and out', { check_in: 20_450, check_out: 20_450 }, /check_out_not_after_check_in/],
@@ -37,6 +42,7 @@ describe('booking.commands records to typed commands', () => {
     ['an empty command id', { command_id: '' }, /command_id: empty/],
     ['an empty property', { property_id: '' }, /property_id: empty/],
     ['an empty reference', { booking_ref: '' }, /booking_ref: empty/],
+    ['an actor name too long to be one', { actor: 'x'.repeat(10_000) }, /actor: /],
     ['a negative source version', { source_version: -1 }, /source_version/],
     ['a create for another source', { booking_source: 'AIRBNB' }, /booking_source: CREATE_BOOKING is only for the source's own bookings/],
     ['a date far outside any booking horizon', { check_in: 100_000_001, check_out: 100_000_003 }, /outside the years 2000 to 2099/],

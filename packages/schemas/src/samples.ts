@@ -50,6 +50,7 @@ export const samples: Samples = {
     dispute_reason: null,
     occurred_at: at,
     correlation_id: `corr-${id}`,
+    actor: null,
   }),
   'booking.commands': ({ id, propertyId, at }) => ({
     command_id: `cmd-${id}`,
@@ -71,6 +72,7 @@ export const samples: Samples = {
     issued_at: at,
     reply_requested: false,
     correlation_id: `corr-${id}`,
+    actor: null,
   }),
   'booking.events': ({ id, propertyId, at }) => ({
     event_id: `bev-${id}`,
@@ -91,6 +93,7 @@ export const samples: Samples = {
     conflicting_ref: null,
     occurred_at: at,
     correlation_id: `corr-${id}`,
+    actor: null,
   }),
   'availability.changes': ({ id, propertyId, at }) => ({
     event_id: `avc-${id}`,
@@ -106,6 +109,7 @@ export const samples: Samples = {
     only_channel: null,
     occurred_at: at,
     correlation_id: `corr-${id}`,
+    actor: null,
   }),
   'sync.results': ({ id, propertyId, at }) => ({
     event_id: `syn-${id}`,
@@ -121,6 +125,7 @@ export const samples: Samples = {
     is_reconciliation: false,
     completed_at: at,
     correlation_id: `corr-${id}`,
+    actor: null,
   }),
   conflicts: ({ id, propertyId, at }) => ({
     event_id: `cfl-${id}`,
@@ -140,6 +145,7 @@ export const samples: Samples = {
     command_id: `cmd-${id}`,
     detected_at: at,
     correlation_id: `corr-${id}`,
+    actor: null,
   }),
 };
 

@@ -1,8 +1,33 @@
 import { z } from 'zod';
 import { baseConfig, databaseConfig } from '@cm/service-runtime';
 
+const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
 export const escalationConfig = baseConfig.extend(databaseConfig.shape).extend({
   OPS_PORT: baseConfig.shape.OPS_PORT.default(9405),
   CONSUMER_GROUP: z.string().min(1).default('cm.escalation'),
-});
+  /** Port of the review API. */
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9415),
+  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  /** How long one SLA minute lasts: 60000 in production; tests shrink it to see SLAs pass. */
+  SLA_MINUTE_MS: ms(1, 3_600_000, 60_000),
+  /** How often the timer looks for passed SLAs and pending notifications. */
+  TIMER_POLL_MS: ms(10, 600_000, 5_000),
+  /** Who is told at each level, lowest first; an SLA passed unacknowledged moves a task one level up. */
+  ESCALATION_LEVELS: z
+    .string()
+    .default('on-call,manager,owner')
+    .transform((s) => s.split(',').map((l) => l.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[\w.-]{1,40}$/, 'level names are letters, digits, _ . -')).min(1)),
+  /** Signed-webhook notifications go here when set; the log gets every notification anyway. */
+  NOTIFY_WEBHOOK_URL: z.url().optional(),
+  NOTIFY_WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  NOTIFY_TIMEOUT_MS: ms(100, 60_000, 5_000),
+  /** Tries of one delivery (with backoff between) before the timer takes it over. */
+  NOTIFY_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  NOTIFY_BACKOFF_MS: ms(1, 60_000, 200),
+  /** A notification that failed every try is tried again by the timer this much later (doubling, capped at 32x). */
+  NOTIFY_RETRY_MS: ms(10, 3_600_000, 30_000),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(50).default(6),
+}).refine((c) => !c.NOTIFY_WEBHOOK_URL || c.NOTIFY_WEBHOOK_SECRET, { message: 'NOTIFY_WEBHOOK_SECRET is required with NOTIFY_WEBHOOK_URL', path: ['NOTIFY_WEBHOOK_SECRET'] });
 export type EscalationConfig = z.infer<typeof escalationConfig>;

@@ -1,21 +1,92 @@
-import { consumeDecoded, useDatabase, type ServiceDefinition } from '@cm/service-runtime';
+import type { BookingCommand, Conflict, SyncResult } from '@cm/schemas';
+import { assertMigrated, consumeDecoded, useDatabase, type AvroSerde, type RecordProducer, type ServiceDefinition } from '@cm/service-runtime';
 import { escalationConfig } from './config';
+import { buildReviewApi } from './http/app';
+import { escalationMetrics } from './metrics';
+import { LogNotifier } from './notify/log-notifier';
+import type { Notifier } from './notify/notifier';
+import { SignedWebhookNotifier } from './notify/webhook-notifier';
+import { escalationMigrations } from './store/migrations';
+import { ReviewStore } from './store/review-store';
+import { TaskStore, type RecordOutcome } from './store/task-store';
+import { SlaTimer } from './timer/sla-timer';
 
 /**
- * Wiring only: consumes conflicts and sync.results, decodes, logs, commits. The escalation rules
- * of seed 5.2, review tasks and the review API come with the escalation issue.
+ * Turns conflicts and failed syncs into review tasks: applies the 5.2 rules again to each
+ * conflict's facts and counts sync failures per property and channel; keeps one unresolved task
+ * per conflict key in PostgreSQL with its severity, SLA and escalation level; a timer escalates
+ * tasks whose SLA passed unacknowledged and delivers notifications; the review API lets a tenant's
+ * operators acknowledge and resolve them, a resolution's command going to booking.commands.
  */
 export const escalation: ServiceDefinition<typeof escalationConfig> = {
   name: 'escalation',
   configSchema: escalationConfig,
   async start(context) {
-    await useDatabase(context, context.config.DATABASE_URL);
+    const { config, log } = context;
+    const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
+    await assertMigrated(db, escalationMigrations, 'the escalation schema', 'node services/escalation/dist/cli/migrate.js');
+    const now = () => Date.now();
+    const store = new TaskStore(db, { minuteMs: config.SLA_MINUTE_MS, now });
+    const desk = new ReviewStore(db, store, now);
+    const metrics = escalationMetrics(context.metrics, () => store.unresolvedCounts());
+    const notifiers: Notifier[] = [new LogNotifier(log.child({ component: 'notifications' }))];
+    if (config.NOTIFY_WEBHOOK_URL && config.NOTIFY_WEBHOOK_SECRET) {
+      notifiers.push(
+        new SignedWebhookNotifier({ url: config.NOTIFY_WEBHOOK_URL, secret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: config.NOTIFY_TIMEOUT_MS, attempts: config.NOTIFY_ATTEMPTS, backoffMs: config.NOTIFY_BACKOFF_MS, now }),
+      );
+    }
+
+    let writer: { producer: RecordProducer; serde: AvroSerde } | undefined;
+    /** Produces what resolutions left in the outbox; marks each once the broker took it. */
+    const produceCommands = async () => {
+      if (!writer) return;
+      for (const row of await store.unproducedCommands()) {
+        const value = await writer.serde.encode(context.topics.bookingCommands, row.command as BookingCommand);
+        await writer.producer.send(context.topics.bookingCommands, [{ key: row.property_id, value }]);
+        await store.commandProduced(row.command_id);
+      }
+    };
+    const timer = new SlaTimer(
+      { store, notifiers, metrics, log: log.child({ component: 'timer' }), produceCommands, now },
+      { pollMs: config.TIMER_POLL_MS, levels: config.ESCALATION_LEVELS, retryMs: config.NOTIFY_RETRY_MS, claimMs: Math.max(60_000, config.NOTIFY_TIMEOUT_MS * config.NOTIFY_ATTEMPTS * 2) },
+    );
+
+    const count = (topic: string, outcome: RecordOutcome) => {
+      const label = outcome.kind === 'task' ? `task_${outcome.outcome}` : outcome.kind;
+      metrics.records.inc({ topic, outcome: label });
+      if (outcome.kind !== 'duplicate' && outcome.triage?.why) log.warn({ topic, why: outcome.triage.why }, 'conflict assessed from the record, not its facts');
+      if (outcome.kind === 'task' && outcome.outcome === 'opened') void timer.wake();
+    };
+
     await consumeDecoded(context, {
-      groupId: context.config.CONSUMER_GROUP,
+      groupId: config.CONSUMER_GROUP,
       topics: [context.topics.conflicts, context.topics.syncResults],
+      writes: [context.topics.bookingCommands],
+      async prepare({ producer, serde }) {
+        writer = { producer, serde };
+        timer.start();
+        context.onStop('sla timer', () => timer.stop());
+      },
       handle: async (value, record) => {
-        context.log.info({ topic: record.topic, partition: record.partition, offset: record.offset, value }, 'conflict or sync result received');
+        if (record.topic === context.topics.conflicts) count('conflicts', await store.processConflict(value as Conflict));
+        else count('sync.results', await store.processSyncResult(value as SyncResult));
       },
     });
+
+    const api = await buildReviewApi({
+      db,
+      desk,
+      levels: config.ESCALATION_LEVELS,
+      log: log.child({ component: 'review-api' }),
+      onResolved(task) {
+        metrics.resolved.inc({ conflict_type: task.conflict_type, resolution: task.resolution ?? 'unknown' });
+        metrics.resolutionSeconds.observe({ conflict_type: task.conflict_type }, ((task.resolved_at_ms ?? Date.now()) - task.opened_at_ms) / 1000);
+        // The resolution is committed: produce its command now rather than at the next timer round.
+        void timer.wake();
+      },
+    });
+    await api.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
+    context.onStop('review api', () => api.close());
+    log.info({ port: config.HTTP_PORT }, 'review API listening');
   },
 };

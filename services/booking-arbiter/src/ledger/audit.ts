@@ -16,7 +16,7 @@ export function auditRows(input: { command: Command; decision: Decision; before:
     version: decision.version,
     correlation_id: command.correlationId,
     trace_id: traceId,
-    resolved_by: 'system',
+    resolved_by: command.actor ?? 'system',
   };
   return [
     {

@@ -62,6 +62,7 @@ export function channelEventToCommand(event: ChannelInboundEvent, propertyId: st
     issued_at: issuedAt,
     reply_requested: false,
     correlation_id: event.correlation_id || event.event_id,
+    actor: null,
   };
   const parsed = parseCommand(command);
   const problems = [...(isInvalid(parsed) ? parsed.problems : []), ...horizonProblems(command, issuedAt)];

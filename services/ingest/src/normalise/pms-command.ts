@@ -49,6 +49,7 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
     issued_at: context.nowMs,
     reply_requested: true,
     correlation_id: context.correlationId,
+    actor: null,
   };
   const dates = (b: { check_in: string; check_out: string }) => ({ check_in: toEpochDay(b.check_in as LocalDate), check_out: toEpochDay(b.check_out as LocalDate) });
 

@@ -1,0 +1,118 @@
+import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { ConflictTypeSymbols, SeveritySymbols } from '@cm/schemas';
+import type { Logger } from '@cm/service-runtime';
+import { z } from 'zod';
+import { resolveRequestSchema } from '../resolve/actions';
+import { tenantOfApiKey, type DeskRefusal, type ReviewStore } from '../store/review-store';
+import type { TaskRow } from '../store/task-store';
+import type { Knex } from '@cm/service-runtime';
+import { TaskStatusSymbols } from '../tasks/types';
+import { Problem, invalid } from './problems';
+import { taskView } from './views';
+
+export interface ReviewApiDeps {
+  readonly db: Knex;
+  readonly desk: ReviewStore;
+  readonly levels: readonly string[];
+  readonly log: Logger;
+  /** After a resolution committed (not on a replay): count it, produce its command. */
+  onResolved(task: TaskRow): void;
+}
+
+const listQuery = z.strictObject({
+  status: z.enum(TaskStatusSymbols).optional(),
+  severity: z.enum(SeveritySymbols).optional(),
+  type: z.enum(ConflictTypeSymbols).optional(),
+  property_id: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+const taskParams = z.object({ id: z.uuid({ error: 'a task id is a UUID' }) });
+const acknowledgeBody = z.strictObject({ operator: z.string().trim().min(1).max(200) });
+
+/**
+ * The review API: a tenant's operators list their review tasks, acknowledge them (which stops the
+ * SLA escalation) and resolve them with an action. Authenticated like the PMS API
+ * (`Authorization: Bearer <key>`); every error is a problem document with a stable code.
+ */
+export async function buildReviewApi(deps: ReviewApiDeps): Promise<FastifyInstance> {
+  const app = fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true, return503OnClosing: true, frameworkErrors: (error, _r, reply) => void send(reply, asProblem(error)) });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(/^application\/([\w.-]+\+)?json$/, { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, body === '' ? undefined : JSON.parse(body as string));
+    } catch {
+      done(new Problem(400, 'malformed_json', 'the body is not valid JSON'), undefined);
+    }
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const problem = error instanceof Problem ? error : asProblem(error);
+    if (problem.status >= 500) deps.log.error({ err: error, route: request.routeOptions.url }, 'request failed');
+    void send(reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) => void send(reply, new Problem(404, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`)));
+
+  const tenantOf = async (request: FastifyRequest): Promise<string> => {
+    const match = /^Bearer\s+(\S{1,200})$/i.exec(request.headers.authorization ?? '');
+    if (!match) throw new Problem(401, 'missing_api_key', 'send the API key as `Authorization: Bearer <key>`', undefined, { 'www-authenticate': 'Bearer' });
+    const tenant = await tenantOfApiKey(deps.db, match[1]!);
+    if (!tenant) throw new Problem(401, 'invalid_api_key', 'the API key is unknown or revoked', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    return tenant;
+  };
+  const parse = <S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> => {
+    const parsed = schema.safeParse(value ?? {});
+    if (!parsed.success) throw invalid(parsed.error, what);
+    return parsed.data;
+  };
+  const orRefuse = <T extends { refused: boolean }>(result: T | DeskRefusal): Exclude<T, DeskRefusal> => {
+    if ('status' in result && result.refused) throw new Problem(result.status, result.code, result.detail);
+    return result as Exclude<T, DeskRefusal>;
+  };
+
+  app.get('/v1/review-tasks', async (request) => {
+    const tenantId = await tenantOf(request);
+    const query = parse(listQuery, request.query, 'query');
+    const { tasks, total } = await deps.desk.list(tenantId, { status: query.status, severity: query.severity, type: query.type, propertyId: query.property_id, limit: query.limit, offset: query.offset });
+    return { tasks: tasks.map((t) => taskView(t, deps.levels)), total, limit: query.limit, offset: query.offset };
+  });
+
+  app.get('/v1/review-tasks/:id', async (request) => {
+    const tenantId = await tenantOf(request);
+    const { id } = parse(taskParams, request.params, 'path');
+    const task = await deps.desk.get(tenantId, id);
+    if (!task) throw new Problem(404, 'task_not_found', `no review task '${id}' for this API key`);
+    return { ...taskView(task, deps.levels), history: await deps.desk.history(id) };
+  });
+
+  app.post('/v1/review-tasks/:id/acknowledge', async (request) => {
+    const tenantId = await tenantOf(request);
+    const { id } = parse(taskParams, request.params, 'path');
+    const { operator } = parse(acknowledgeBody, request.body, 'body');
+    const { task } = orRefuse(await deps.desk.acknowledge(tenantId, id, operator));
+    return taskView(task, deps.levels);
+  });
+
+  app.post('/v1/review-tasks/:id/resolve', async (request) => {
+    const tenantId = await tenantOf(request);
+    const { id } = parse(taskParams, request.params, 'path');
+    const body = parse(resolveRequestSchema, request.body, 'body');
+    const result = orRefuse(await deps.desk.resolve(tenantId, id, body));
+    if (result.newlyResolved) deps.onResolved(result.task);
+    return { ...taskView(result.task, deps.levels), replayed: result.replayed };
+  });
+
+  return app;
+}
+
+function send(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(JSON.stringify(problem.body()));
+}
+
+function asProblem(error: unknown): Problem {
+  const e = error as { code?: string; statusCode?: number; message?: string };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new Problem(413, 'body_too_large', 'the body is larger than this API takes');
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new Problem(415, 'unsupported_media_type', 'send the body as application/json');
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return new Problem(e.statusCode, 'bad_request', (e.message ?? 'bad request').slice(0, 200));
+  if (['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET'].includes(e.code ?? '') || /^[0-9A-Z]{5}$/.test(e.code ?? '')) return new Problem(503, 'temporarily_unavailable', 'a dependency did not answer; retry shortly');
+  return new Problem(500, 'internal_error', 'the request failed on our side');
+}

@@ -1,0 +1,62 @@
+import { ConflictTypeSymbols, SeveritySymbols } from '@cm/schemas';
+import { Counter, Gauge, Histogram, type Registry } from '@cm/service-runtime';
+
+export interface EscalationMetrics {
+  readonly resolved: Counter<'conflict_type' | 'resolution'>;
+  readonly resolutionSeconds: Histogram<'conflict_type'>;
+  readonly escalations: Counter<'conflict_type' | 'kind'>;
+  readonly notifications: Counter<'notifier' | 'outcome'>;
+  readonly records: Counter<'topic' | 'outcome'>;
+}
+
+/**
+ * Section 7, with the seed's UnresolvedConflicts alert fixed: open review tasks are a gauge read
+ * from the database at every scrape (right after a restart too), not a difference of two counters
+ * that reset on restart.
+ */
+export function escalationMetrics(registry: Registry, unresolvedCounts: () => Promise<{ severity: string; conflict_type: string; count: number }[]>): EscalationMetrics {
+  new Gauge({
+    name: 'open_review_tasks',
+    help: 'Review tasks not yet resolved (open or acknowledged), by severity and conflict type, as the database holds them.',
+    labelNames: ['severity', 'conflict_type'] as const,
+    registers: [registry],
+    async collect() {
+      const counts = await unresolvedCounts();
+      for (const severity of SeveritySymbols) for (const conflict_type of ConflictTypeSymbols) this.set({ severity, conflict_type }, 0);
+      for (const row of counts) this.set({ severity: row.severity, conflict_type: row.conflict_type }, row.count);
+    },
+  });
+  return {
+    resolved: new Counter({
+      name: 'channel_conflicts_resolved_total',
+      help: 'Review tasks resolved by an operator, by conflict type and resolution action.',
+      labelNames: ['conflict_type', 'resolution'] as const,
+      registers: [registry],
+    }),
+    resolutionSeconds: new Histogram({
+      name: 'conflict_resolution_duration_seconds',
+      help: 'From a review task opening to its resolution, by conflict type.',
+      labelNames: ['conflict_type'] as const,
+      buckets: [60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 72 * 3600, 7 * 24 * 3600],
+      registers: [registry],
+    }),
+    escalations: new Counter({
+      name: 'review_task_escalations_total',
+      help: 'Review tasks whose SLA passed unacknowledged: moved a level up (escalated) or, at the top level, reminded.',
+      labelNames: ['conflict_type', 'kind'] as const,
+      registers: [registry],
+    }),
+    notifications: new Counter({
+      name: 'review_notifications_total',
+      help: 'Notification deliveries by notifier and outcome (delivered, failed); a failed one is tried again by the timer.',
+      labelNames: ['notifier', 'outcome'] as const,
+      registers: [registry],
+    }),
+    records: new Counter({
+      name: 'escalation_records_total',
+      help: 'Conflict and sync-result records by what became of them (task_opened, task_repeated, counted, duplicate).',
+      labelNames: ['topic', 'outcome'] as const,
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,122 @@
+import { isInvalid, parseCommand } from '@cm/domain';
+import { SourceSymbols, type BookingCommand, type Source } from '@cm/schemas';
+import { z } from 'zod';
+
+/** What an operator may do to resolve a task. */
+export const resolveRequestSchema = z.discriminatedUnion('action', [
+  z.object({
+    action: z.literal('cancel_stay'),
+    operator: z.string().trim().min(1).max(200),
+    booking_ref: z.string().min(1).max(200),
+    /** The source of the booking (PMS, AIRBNB...); taken from the task when it names the stay. */
+    booking_source: z.enum(SourceSymbols).optional(),
+    note: z.string().max(2_000).optional(),
+  }),
+  z.object({
+    action: z.literal('accept_channel_price'),
+    operator: z.string().trim().min(1).max(200),
+    booking_ref: z.string().min(1).max(200),
+    price: z.object({ amount_minor: z.number().int().min(0), currency: z.string().regex(/^[A-Z]{3}$/) }),
+    note: z.string().max(2_000).optional(),
+  }),
+  z.object({ action: z.literal('repush_availability'), operator: z.string().trim().min(1).max(200), note: z.string().max(2_000).optional() }),
+  z.object({ action: z.literal('dismiss'), operator: z.string().trim().min(1).max(200), note: z.string().trim().min(1).max(2_000) }),
+]);
+export type ResolveRequest = z.infer<typeof resolveRequestSchema>;
+export type ResolveAction = ResolveRequest['action'];
+
+/** The task as the resolution rules read it. */
+export interface TaskForResolution {
+  readonly taskId: string;
+  readonly propertyId: string;
+  readonly bookingRef: string | null;
+  readonly details: Readonly<Record<string, string>>;
+}
+
+/** A resolution: what the ledger is told (if anything), or why the action is refused (422). */
+export type Resolution =
+  | { readonly kind: 'command'; readonly command: BookingCommand }
+  | { readonly kind: 'record_only' }
+  | { readonly kind: 'refused'; readonly code: string; readonly detail: string };
+
+/**
+ * Turns an operator's action into what must happen. Commands come from the PMS (the source of
+ * truth) and carry the task and the operator in their ids and reason, so the arbiter's audit row
+ * (command_id, correlation_id) leads back to the task and its history. Deterministic from the
+ * task, the action and `nowMs`: the caller keeps the first one so a repeat resolves the same way.
+ */
+export function resolutionOf(task: TaskForResolution, request: ResolveRequest, nowMs: number): Resolution {
+  switch (request.action) {
+    case 'dismiss':
+      return { kind: 'record_only' };
+    case 'repush_availability':
+      // No ledger command re-sends availability: the sync-dispatcher pushes what the ledger holds
+      // on every change, and the reconciler corrects drift. Recorded; nothing is produced.
+      return { kind: 'record_only' };
+    case 'accept_channel_price':
+      // The arbiter re-checks every price reported for a channel booking against the ledger's own
+      // (decideReportPrice), from the PMS too: a REPORT_PRICE with the channel's price would be
+      // flagged again and open a new task. It needs an override in the ledger's rules first.
+      return {
+        kind: 'refused',
+        code: 'ledger_cannot_accept_price',
+        detail: "the ledger flags any channel price that differs from its own, even from the PMS, so this command would be refused and open a new task; change the price in the PMS or dismiss with a note",
+      };
+    case 'cancel_stay': {
+      const source = request.booking_source ?? sourceOfStay(task, request.booking_ref);
+      if (!source) return { kind: 'refused', code: 'booking_not_in_task', detail: `booking '${request.booking_ref.slice(0, 200)}' is not one this task names; give booking_source to cancel it anyway` };
+      const command: BookingCommand = {
+        command_id: `review:${task.taskId}:cancel_stay`,
+        property_id: task.propertyId,
+        source: 'PMS',
+        source_version: nowMs,
+        command_type: 'CHANGE_STATUS',
+        booking_ref: request.booking_ref,
+        booking_source: source,
+        status: 'CANCELLED',
+        check_in: null,
+        check_out: null,
+        price: null,
+        pms_quote: null,
+        rate_plan: null,
+        guest: null,
+        reason: `review task ${task.taskId} resolved by ${request.operator}`.slice(0, 2_000),
+        occurred_at: nowMs,
+        issued_at: nowMs,
+        reply_requested: false,
+        correlation_id: `review:${task.taskId}`,
+        actor: request.operator,
+      };
+      const parsed = parseCommand(command);
+      if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
+      return { kind: 'command', command };
+    }
+    /* istanbul ignore next -- unreachable */
+    default:
+      return request satisfies never;
+  }
+}
+
+/** The source of a stay the task names by ref: in its facts' stay keys (SOURCE:ref) or as its booking_ref. */
+export function sourceOfStay(task: TaskForResolution, ref: string): Source | null {
+  for (const value of Object.values(task.details)) {
+    for (const key of stayKeysIn(value)) {
+      const colon = key.indexOf(':');
+      const source = key.slice(0, colon);
+      if (key.slice(colon + 1) === ref && (SourceSymbols as readonly string[]).includes(source)) return source as Source;
+    }
+  }
+  return null;
+}
+
+function stayKeysIn(value: string): string[] {
+  if (value.startsWith('[')) {
+    try {
+      const list: unknown = JSON.parse(value);
+      return Array.isArray(list) ? list.filter((k): k is string => typeof k === 'string' && k.includes(':')) : [];
+    } catch {
+      return [];
+    }
+  }
+  return value.includes(':') ? [value] : [];
+}

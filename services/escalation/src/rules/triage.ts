@@ -1,0 +1,78 @@
+import { assess, recordSyncOutcome, type Assessment, type SyncStreak } from '@cm/domain';
+import type { Conflict, SyncResult } from '@cm/schemas';
+import { conflictKey } from '../tasks/conflict-key';
+import { SLA_MINUTES_BY_SEVERITY } from '../tasks/severity';
+import type { Occurrence } from '../tasks/types';
+import { factsOfConflict, isUnreadable } from './facts';
+
+/** What a conflict record comes to here: a review task (new or repeated), or only a count. */
+export type Triage =
+  | { readonly kind: 'review'; readonly occurrence: Occurrence; readonly assessedFrom: 'facts' | 'record'; readonly why: string | null }
+  | { readonly kind: 'count_only'; readonly reason: 'no_review_required'; readonly assessedFrom: 'facts' | 'record'; readonly why: string | null };
+
+/**
+ * The rules of 5.2, applied again to the record's facts with the domain's `assess`. When the
+ * facts cannot be rebuilt from `details`, the producer's own verdict (requires_review, severity,
+ * sla_minutes) stands, and `why` says what did not parse.
+ */
+export function triageConflict(conflict: Conflict): Triage {
+  const facts = factsOfConflict(conflict);
+  const unreadable = isUnreadable(facts);
+  const assessment: Assessment = unreadable
+    ? {
+        severity: conflict.severity,
+        requiresReview: conflict.requires_review,
+        slaMinutes: conflict.sla_minutes,
+        route: conflict.requires_review ? 'review' : 'log',
+        escalatedBy: conflict.requires_review ? `${conflict.rule} (flagged by its producer)` : null,
+      }
+    : assess(facts);
+  const assessedFrom = unreadable ? 'record' : 'facts';
+  const why = unreadable ? `details do not give the ${conflict.conflict_type} facts (${facts.reason}); the record's own verdict is used` : null;
+  if (!assessment.requiresReview) return { kind: 'count_only', reason: 'no_review_required', assessedFrom, why };
+  const occurrence: Occurrence = {
+    key: conflictKey({ conflictType: conflict.conflict_type, propertyId: conflict.property_id, channel: conflict.channel, bookingRef: conflict.booking_ref, details: conflict.details }),
+    conflictType: conflict.conflict_type,
+    propertyId: conflict.property_id,
+    channel: conflict.channel,
+    bookingRef: conflict.booking_ref,
+    severity: assessment.severity,
+    slaMinutes: assessment.slaMinutes ?? SLA_MINUTES_BY_SEVERITY[assessment.severity],
+    rule: conflict.rule,
+    escalatedBy: assessment.escalatedBy ?? conflict.rule,
+    summary: conflict.summary,
+    details: conflict.details,
+    eventId: conflict.event_id,
+    seenAtMs: conflict.detected_at,
+  };
+  return { kind: 'review', occurrence, assessedFrom, why };
+}
+
+/**
+ * 5.2.3 from sync.results: counts the push outcome on the property's channel streak; when the
+ * streak first passes the threshold, the SYNC_FAILED occurrence to record.
+ */
+export function triageSyncResult(streak: SyncStreak, result: SyncResult): { streak: SyncStreak; occurrence: Occurrence | null } {
+  const { streak: next, raise } = recordSyncOutcome(streak, result.outcome, result.channel);
+  if (!raise) return { streak: next, occurrence: null };
+  const assessment = assess(raise);
+  const details = { consecutiveFailures: String(next.consecutiveFailures), error: (result.error ?? '').slice(0, 1_000), change_event_id: result.change_event_id };
+  return {
+    streak: next,
+    occurrence: {
+      key: conflictKey({ conflictType: 'SYNC_FAILED', propertyId: result.property_id, channel: result.channel, bookingRef: null, details }),
+      conflictType: 'SYNC_FAILED',
+      propertyId: result.property_id,
+      channel: result.channel,
+      bookingRef: null,
+      severity: assessment.severity,
+      slaMinutes: assessment.slaMinutes ?? SLA_MINUTES_BY_SEVERITY[assessment.severity],
+      rule: '5.2 sync failures',
+      escalatedBy: assessment.escalatedBy ?? '5.2.3 more than 3 consecutive sync failures',
+      summary: `${result.channel} failed ${next.consecutiveFailures} pushes in a row for ${result.property_id}: ${(result.error ?? 'no error given').slice(0, 200)}`,
+      details,
+      eventId: result.event_id,
+      seenAtMs: result.completed_at,
+    },
+  };
+}

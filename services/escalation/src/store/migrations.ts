@@ -1,0 +1,7 @@
+import { schemaMigrations } from '@cm/service-runtime';
+import * as escalation001 from '../migrations/20261125_001_escalation';
+
+/** Every migration of the escalation schema, in order. Forward-only: a change is a new file added here. */
+export const escalationMigrations = schemaMigrations('escalation', {
+  '20261125_001_escalation': escalation001,
+});

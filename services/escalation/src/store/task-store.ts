@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { NO_FAILURES } from '@cm/domain';
+import type { BookingCommand, Conflict, SyncResult } from '@cm/schemas';
+import type { Knex } from '@cm/service-runtime';
+import { triageConflict, triageSyncResult, type Triage } from '../rules/triage';
+import { firstDueAt, repeatTask, slaStep } from '../tasks/lifecycle';
+import type { HistoryAction, Occurrence, OpenTaskState, TaskStatus } from '../tasks/types';
+
+/** A review task as stored. */
+export interface TaskRow {
+  task_id: string;
+  conflict_key: string;
+  conflict_type: Conflict['conflict_type'];
+  property_id: string;
+  channel: Conflict['channel'];
+  booking_ref: string | null;
+  severity: Conflict['severity'];
+  sla_minutes: number;
+  status: TaskStatus;
+  level: number;
+  due_at_ms: number;
+  rule: string;
+  escalated_by: string;
+  summary: string;
+  details: Record<string, string>;
+  occurrences: number;
+  first_event_id: string;
+  last_event_id: string;
+  opened_at_ms: number;
+  last_seen_at_ms: number;
+  acknowledged_by: string | null;
+  acknowledged_at_ms: number | null;
+  resolved_by: string | null;
+  resolved_at_ms: number | null;
+  resolution: string | null;
+  resolve_request: unknown;
+  command_id: string | null;
+}
+
+/** A notification taken for delivery, with its task. */
+export type ClaimedNotification = TaskRow & { notification_id: number; reason: 'opened' | 'escalated' | 'reminder'; notification_level: number; failed_rounds: number };
+
+export type OccurrenceOutcome = { readonly outcome: 'opened' | 'repeated'; readonly taskId: string; readonly severityRaised: boolean };
+
+/** What became of one consumed record. */
+export type RecordOutcome =
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'counted'; readonly triage: Triage | null }
+  | ({ readonly kind: 'task'; readonly triage: Triage | null } & OccurrenceOutcome);
+
+const T = 'escalation.review_tasks';
+
+export class TaskStore {
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: { readonly minuteMs: number; readonly now: () => number },
+  ) {}
+
+  /** A conflict record: triaged by the 5.2 rules; a task opened or counted, in one transaction with its inbox row. */
+  async processConflict(conflict: Conflict): Promise<RecordOutcome> {
+    return this.db.transaction(async (trx) => {
+      const triage = triageConflict(conflict);
+      if (!(await this.claim(trx, conflict.event_id, 'conflicts', triage.kind))) return { kind: 'duplicate' };
+      if (triage.kind === 'count_only') return { kind: 'counted', triage };
+      return { kind: 'task', triage, ...(await this.recordOccurrence(trx, triage.occurrence)) };
+    });
+  }
+
+  /** A sync result: counted on its property+channel streak (kept here, so it survives restarts); the 5.2.3 task when the streak passes 3. */
+  async processSyncResult(result: SyncResult): Promise<RecordOutcome> {
+    return this.db.transaction(async (trx) => {
+      if (!(await this.claim(trx, result.event_id, 'sync.results', result.outcome))) return { kind: 'duplicate' };
+      const row = await trx('escalation.sync_streaks').where({ property_id: result.property_id, channel: result.channel }).forUpdate().first('consecutive_failures');
+      const { streak, occurrence } = triageSyncResult(row ? { consecutiveFailures: row.consecutive_failures } : NO_FAILURES, result);
+      await trx('escalation.sync_streaks')
+        .insert({ property_id: result.property_id, channel: result.channel, consecutive_failures: streak.consecutiveFailures, last_event_id: result.event_id, updated_at_ms: this.clock.now() })
+        .onConflict(['property_id', 'channel'])
+        .merge(['consecutive_failures', 'last_event_id', 'updated_at_ms']);
+      if (!occurrence) return { kind: 'counted', triage: null };
+      return { kind: 'task', triage: null, ...(await this.recordOccurrence(trx, occurrence)) };
+    });
+  }
+
+  private async claim(trx: Knex.Transaction, eventId: string, topic: string, outcome: string): Promise<boolean> {
+    const inserted = await trx('escalation.processed_records').insert({ event_id: eventId, topic, outcome, processed_at_ms: this.clock.now() }).onConflict('event_id').ignore().returning('event_id');
+    return inserted.length > 0;
+  }
+
+  /** Opens the key's task, or counts the repeat on the unresolved one (raising its severity if worse). */
+  async recordOccurrence(trx: Knex.Transaction, occurrence: Occurrence): Promise<OccurrenceOutcome> {
+    const now = this.clock.now();
+    for (let tries = 0; tries < 3; tries++) {
+      const existing: TaskRow | undefined = await trx(T).where({ conflict_key: occurrence.key }).whereNot({ status: 'resolved' }).forUpdate().first();
+      if (existing) {
+        const state: OpenTaskState = { severity: existing.severity, slaMinutes: existing.sla_minutes, status: existing.status, dueAtMs: existing.due_at_ms, occurrences: existing.occurrences };
+        const next = repeatTask(state, occurrence, now, this.clock.minuteMs);
+        await trx(T).where({ task_id: existing.task_id }).update({
+          severity: next.severity,
+          sla_minutes: next.slaMinutes,
+          due_at_ms: next.dueAtMs,
+          occurrences: next.occurrences,
+          last_seen_at_ms: Math.max(existing.last_seen_at_ms, now),
+          last_event_id: occurrence.eventId,
+          summary: occurrence.summary,
+        });
+        await this.history(trx, existing.task_id, 'system', next.severityRaised ? 'severity_raised' : 'repeated', { event_id: occurrence.eventId, occurrences: next.occurrences, severity: next.severity });
+        return { outcome: 'repeated', taskId: existing.task_id, severityRaised: next.severityRaised };
+      }
+      const taskId = randomUUID();
+      const dueAtMs = firstDueAt(now, occurrence.slaMinutes, this.clock.minuteMs);
+      // Another transaction may open the key's task between the look and the insert: the unique index refuses the second.
+      const inserted = await trx
+        .raw(
+          `INSERT INTO ${T} (task_id, conflict_key, conflict_type, property_id, channel, booking_ref, severity, sla_minutes, status, level, due_at_ms, rule, escalated_by, summary, details, occurrences, first_event_id, last_event_id, opened_at_ms, last_seen_at_ms)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', 0, ?, ?, ?, ?, ?::jsonb, 1, ?, ?, ?, ?)
+           ON CONFLICT (conflict_key) WHERE status <> 'resolved' DO NOTHING RETURNING task_id`,
+          [taskId, occurrence.key, occurrence.conflictType, occurrence.propertyId, occurrence.channel, occurrence.bookingRef, occurrence.severity, occurrence.slaMinutes, dueAtMs, occurrence.rule, occurrence.escalatedBy, occurrence.summary, JSON.stringify(occurrence.details), occurrence.eventId, occurrence.eventId, now, now],
+        )
+        .then((r: { rows: unknown[] }) => r.rows.length);
+      if (inserted === 0) continue;
+      await this.history(trx, taskId, 'system', 'opened', { event_id: occurrence.eventId, severity: occurrence.severity, sla_minutes: occurrence.slaMinutes, escalated_by: occurrence.escalatedBy });
+      await this.queueNotification(trx, taskId, 'opened', 0, now);
+      return { outcome: 'opened', taskId, severityRaised: false };
+    }
+    throw new Error(`could not open or find the task of ${occurrence.key}`);
+  }
+
+  /** Open tasks past their SLA move a level up (or remind the top), a few at a time, skipping tasks another instance holds. */
+  async escalateDue(levels: number, limit = 50): Promise<{ taskId: string; conflictType: TaskRow['conflict_type']; kind: 'escalated' | 'reminded' }[]> {
+    return this.db.transaction(async (trx) => {
+      const now = this.clock.now();
+      const due: TaskRow[] = await trx(T).where('status', 'open').andWhere('due_at_ms', '<=', now).orderBy('due_at_ms').limit(limit).forUpdate().skipLocked();
+      const moved: { taskId: string; conflictType: TaskRow['conflict_type']; kind: 'escalated' | 'reminded' }[] = [];
+      for (const task of due) {
+        const step = slaStep({ status: task.status, level: task.level, dueAtMs: task.due_at_ms, slaMinutes: task.sla_minutes }, levels, now, this.clock.minuteMs);
+        if (step.kind === 'ignore') continue;
+        await trx(T).where({ task_id: task.task_id }).update({ level: step.level, due_at_ms: step.dueAtMs });
+        const reason = step.kind === 'escalate' ? 'escalated' : 'reminder';
+        await this.history(trx, task.task_id, 'timer', 'escalated', { from_level: task.level, to_level: step.level, reason, due_at_ms: step.dueAtMs });
+        await this.queueNotification(trx, task.task_id, reason, step.level, now);
+        moved.push({ taskId: task.task_id, conflictType: task.conflict_type, kind: step.kind === 'escalate' ? 'escalated' : 'reminded' });
+      }
+      return moved;
+    });
+  }
+
+  async queueNotification(trx: Knex.Transaction, taskId: string, reason: 'opened' | 'escalated' | 'reminder', level: number, now: number): Promise<void> {
+    await trx('escalation.notifications').insert({ task_id: taskId, reason, level, next_attempt_ms: now, created_at_ms: now });
+  }
+
+  /** Takes pending notifications for `leaseMs` (another instance skips them), with their tasks. */
+  async claimNotifications(leaseMs: number, limit = 20): Promise<ClaimedNotification[]> {
+    return this.db.transaction(async (trx): Promise<ClaimedNotification[]> => {
+      const now = this.clock.now();
+      const ids = await trx('escalation.notifications').whereNull('delivered_at_ms').andWhere('next_attempt_ms', '<=', now).orderBy('notification_id').limit(limit).forUpdate().skipLocked().pluck('notification_id');
+      if (ids.length === 0) return [];
+      await trx('escalation.notifications').whereIn('notification_id', ids).update({ next_attempt_ms: now + leaseMs });
+      return trx('escalation.notifications as n')
+        .join(`${T} as t`, 't.task_id', 'n.task_id')
+        .whereIn('n.notification_id', ids)
+        .orderBy('n.notification_id')
+        .select('t.*', 'n.notification_id', 'n.reason', 'n.level as notification_level', 'n.failed_rounds');
+    });
+  }
+
+  async notificationDelivered(notificationId: number, taskId: string, via: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('escalation.notifications').where({ notification_id: notificationId }).update({ delivered_at_ms: this.clock.now(), last_error: null });
+      await this.history(trx, taskId, 'system', 'notified', { notification_id: notificationId, via });
+    });
+  }
+
+  async notificationFailed(notificationId: number, taskId: string, error: string, retryAtMs: number): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('escalation.notifications').where({ notification_id: notificationId }).update({ failed_rounds: trx.raw('failed_rounds + 1'), last_error: error.slice(0, 1_000), next_attempt_ms: retryAtMs });
+      await this.history(trx, taskId, 'system', 'notification_failed', { notification_id: notificationId, error: error.slice(0, 500), retry_at_ms: retryAtMs });
+    });
+  }
+
+  /** Commands a resolution wrote but nobody has produced yet (a crash between commit and produce). */
+  async unproducedCommands(limit = 50): Promise<{ command_id: string; property_id: string; command: BookingCommand }[]> {
+    return this.db('escalation.command_outbox').whereNull('produced_at_ms').orderBy('created_at_ms').limit(limit).select('command_id', 'property_id', 'command');
+  }
+
+  async commandProduced(commandId: string): Promise<void> {
+    await this.db('escalation.command_outbox').where({ command_id: commandId }).update({ produced_at_ms: this.clock.now() });
+  }
+
+  /** Unresolved tasks by severity and type: the open_review_tasks gauge, right after a restart too. */
+  async unresolvedCounts(): Promise<{ severity: string; conflict_type: string; count: number }[]> {
+    const rows = await this.db(T).whereNot({ status: 'resolved' }).groupBy('severity', 'conflict_type').select('severity', 'conflict_type').count<{ severity: string; conflict_type: string; count: string }[]>('* as count');
+    return rows.map((r) => ({ severity: r.severity, conflict_type: r.conflict_type, count: Number(r.count) }));
+  }
+
+  async history(trx: Knex.Transaction, taskId: string, actor: string, action: HistoryAction, details: Record<string, unknown>): Promise<void> {
+    await trx('escalation.task_history').insert({ task_id: taskId, at_ms: this.clock.now(), actor, action, details: JSON.stringify(details) });
+  }
+}

@@ -1,0 +1,49 @@
+import { isInvalid, parseCommand } from '@cm/domain';
+import { resolutionOf, resolveRequestSchema, sourceOfStay, type ResolveRequest } from '../src/resolve/actions';
+
+const overbooking = { taskId: '6f1c1f7e-1111-4222-8333-444455556666', propertyId: 'villa', bookingRef: 'air-9', details: { channel: 'AIRBNB', losingKey: 'AIRBNB:air-9', winningKey: 'PMS:pms-1' } };
+const NOW = Date.UTC(2026, 10, 25);
+const request = (body: unknown) => resolveRequestSchema.parse(body) as ResolveRequest;
+
+describe('resolving a task with an action', () => {
+  test("cancel_stay (overbooking): a PMS CHANGE_STATUS -> CANCELLED for the named stay that the arbiter's parseCommand accepts", () => {
+    const resolution = resolutionOf(overbooking, request({ action: 'cancel_stay', operator: 'maria', booking_ref: 'pms-1' }), NOW);
+    expect(resolution.kind).toBe('command');
+    if (resolution.kind !== 'command') return;
+    expect(resolution.command).toMatchObject({ command_type: 'CHANGE_STATUS', status: 'CANCELLED', source: 'PMS', booking_source: 'PMS', booking_ref: 'pms-1', property_id: 'villa', command_id: `review:${overbooking.taskId}:cancel_stay`, reason: expect.stringContaining('maria') });
+    const parsed = parseCommand(resolution.command);
+    expect(isInvalid(parsed)).toBe(false);
+    expect(parsed).toMatchObject({ type: 'change_status', status: 'CANCELLED', bookingSource: 'PMS', ref: 'pms-1' });
+  });
+
+  test("cancel_stay takes the booking's source from the task's stay keys", () => {
+    expect(sourceOfStay(overbooking, 'air-9')).toBe('AIRBNB');
+    expect(sourceOfStay({ ...overbooking, details: { heldBy: '["VRBO:v-1","PMS:x"]' } }, 'v-1')).toBe('VRBO');
+  });
+
+  test('cancel_stay of a stay the task does not name is refused unless its source is given', () => {
+    expect(resolutionOf(overbooking, request({ action: 'cancel_stay', operator: 'maria', booking_ref: 'other' }), NOW)).toMatchObject({ kind: 'refused', code: 'booking_not_in_task' });
+    expect(resolutionOf(overbooking, request({ action: 'cancel_stay', operator: 'maria', booking_ref: 'other', booking_source: 'VRBO' }), NOW)).toMatchObject({ kind: 'command', command: { booking_source: 'VRBO' } });
+  });
+
+  test("accept_channel_price is refused: the ledger re-flags any channel price differing from its own", () => {
+    expect(resolutionOf(overbooking, request({ action: 'accept_channel_price', operator: 'maria', booking_ref: 'air-9', price: { amount_minor: 10_000, currency: 'EUR' } }), NOW)).toMatchObject({ kind: 'refused', code: 'ledger_cannot_accept_price' });
+  });
+
+  test('repush_availability and dismiss are recorded and produce no command', () => {
+    expect(resolutionOf(overbooking, request({ action: 'repush_availability', operator: 'maria' }), NOW)).toEqual({ kind: 'record_only' });
+    expect(resolutionOf(overbooking, request({ action: 'dismiss', operator: 'maria', note: 'handled by phone' }), NOW)).toEqual({ kind: 'record_only' });
+  });
+
+  test('the same request resolves to the same command id (the arbiter dedupes a replay)', () => {
+    const a = resolutionOf(overbooking, request({ action: 'cancel_stay', operator: 'maria', booking_ref: 'pms-1' }), NOW);
+    const b = resolutionOf(overbooking, request({ action: 'cancel_stay', operator: 'maria', booking_ref: 'pms-1' }), NOW + 5);
+    expect(a.kind === 'command' && b.kind === 'command' && a.command.command_id === b.command.command_id).toBe(true);
+  });
+
+  test('requests name what is wrong: dismiss needs a note, operator is required, actions are known', () => {
+    expect(resolveRequestSchema.safeParse({ action: 'dismiss', operator: 'maria' }).success).toBe(false);
+    expect(resolveRequestSchema.safeParse({ action: 'cancel_stay', booking_ref: 'x' }).success).toBe(false);
+    expect(resolveRequestSchema.safeParse({ action: 'refund', operator: 'maria' }).success).toBe(false);
+  });
+});

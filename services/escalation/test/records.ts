@@ -1,0 +1,39 @@
+import { assess, type ConflictFacts, type RaisedConflict } from '@cm/domain';
+import type { Conflict, SyncResult } from '@cm/schemas';
+import { factsAsDetails } from '../../booking-arbiter/src/records';
+
+let seq = 0;
+const unique = () => `${Date.now().toString(36)}-${++seq}`;
+
+/** A conflict record as its producer writes it: assessed with the domain, facts flattened by the arbiter's factsAsDetails. */
+export function conflictOf(facts: ConflictFacts, overrides: Partial<Conflict> = {}): Conflict {
+  const channel = 'channel' in facts ? facts.channel : null;
+  const raised: RaisedConflict = { facts, resolution: 'FLAGGED_FOR_REVIEW', rule: '5.1 price (existing)', channel, summary: 's' };
+  const a = assess(facts);
+  return {
+    event_id: `c-${unique()}`,
+    property_id: 'p1',
+    version: 1,
+    source: 'AIRBNB',
+    conflict_type: facts.type,
+    severity: a.severity,
+    resolution: 'FLAGGED_FOR_REVIEW',
+    rule: 'rule',
+    requires_review: a.requiresReview,
+    sla_minutes: a.slaMinutes,
+    channel,
+    booking_ref: 'ref1',
+    summary: 's',
+    details: factsAsDetails(raised),
+    command_id: null,
+    detected_at: 1_000,
+    correlation_id: 'corr',
+    ...overrides,
+  };
+}
+
+/** A push outcome as the sync-dispatcher writes it. */
+export function syncResult(outcome: SyncResult['outcome'], overrides: Partial<SyncResult> = {}): SyncResult {
+  return { event_id: `s-${unique()}`, property_id: 'p1', version: 1, source: 'PMS', channel: 'VRBO', change_event_id: 'chg', outcome, attempts: 6, channel_ack: null, error: outcome === 'FAILED' ? 'HTTP 503' : null, is_reconciliation: false, completed_at: 2_000, correlation_id: 'corr', ...overrides };
+}
+

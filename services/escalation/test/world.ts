@@ -1,0 +1,184 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { BookingCommand, Conflict, SyncResult } from '@cm/schemas';
+import { AvroSerde, provisionTopics, topicNames, waitFor, type IncomingRecord, type Knex, type RecordConsumer, type TopicNames } from '@cm/service-runtime';
+import { spawnNode, type Spawned } from '../../../packages/service-runtime/test/support/processes';
+import { freePort, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { scratchLedger } from '../../booking-arbiter/src/ledger/migrations';
+import { addProperty, createTenant, issueApiKey } from '../../ingest/src/directory/admin';
+import { ingestMigrations } from '../../ingest/src/directory/migrations';
+import type { TaskRow } from '../src/store/task-store';
+
+const ESCALATION_MAIN = join(__dirname, '..', 'dist', 'main.js');
+const ESCALATION_MIGRATE = join(__dirname, '..', 'dist', 'cli', 'migrate.js');
+const ARBITER_MAIN = join(__dirname, '..', '..', 'booking-arbiter', 'dist', 'main.js');
+
+export interface TestTenant {
+  readonly tenantId: string;
+  readonly apiKey: string;
+  readonly propertyId: string;
+}
+
+export interface EscalationProcess extends Spawned {
+  readonly url: string;
+  readonly opsPort: number;
+  metrics(): Promise<string>;
+  /** SIGTERM, and wait for the exit. */
+  stop(): Promise<number | null>;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any;
+}
+
+/**
+ * A private world for one escalation test file on the real servers: its own topics, its own
+ * database (ledger, ingest's directory, the escalation schema migrated by the service's own
+ * migrate command), two tenants with an API key and a property each.
+ */
+export interface EscalationWorld {
+  readonly namespace: string;
+  readonly topics: TopicNames;
+  readonly db: Knex;
+  readonly tenants: readonly [TestTenant, TestTenant];
+  startEscalation(env?: Record<string, string>): Promise<EscalationProcess>;
+  startArbiter(): Promise<Spawned>;
+  sendConflicts(conflicts: readonly Conflict[]): Promise<void>;
+  sendSyncResults(results: readonly SyncResult[]): Promise<void>;
+  sendCommands(commands: readonly BookingCommand[]): Promise<void>;
+  /** The review API with a tenant's key (the first tenant's unless given; null: no key). */
+  api(service: EscalationProcess, method: string, path: string, body?: unknown, options?: { tenant?: TestTenant; apiKey?: string | null; contentType?: string }): Promise<Answer>;
+  /** Every task of a property, oldest first. */
+  tasks(propertyId: string): Promise<TaskRow[]>;
+  /** Waits until `probe` holds on the property's tasks, and returns them. */
+  waitForTasks(propertyId: string, probe: (tasks: TaskRow[]) => boolean, what: string, timeoutMs?: number): Promise<TaskRow[]>;
+  read<T>(topic: string, until: (records: { value: T; record: IncomingRecord }[]) => boolean, timeoutMs?: number): Promise<{ value: T; record: IncomingRecord }[]>;
+  close(): Promise<void>;
+}
+
+export async function escalationWorld(): Promise<EscalationWorld> {
+  const namespace = uniqueName('te').toLowerCase();
+  const names = topicNames(namespace);
+  const kafka = testKafka('escalation-tests');
+  const admin = await kafka.admin();
+  await provisionTopics(admin, testLogger, 30_000, namespace);
+  await admin.disconnect();
+
+  const ledger = await scratchLedger(stack.DATABASE_URL, namespace);
+  const { db } = ledger;
+  await ingestMigrations.migrate(db);
+  await promisify(execFile)(process.execPath, [ESCALATION_MIGRATE], { env: { ...process.env, DATABASE_URL: ledger.url } });
+  const tenants = [await seedTenant(db, `${namespace}-a`), await seedTenant(db, `${namespace}-b`)] as const;
+
+  const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.conflicts, names.syncResults, names.bookingCommands], namespace);
+  const producer = await kafka.producer();
+  const processes: Spawned[] = [];
+  const consumers: RecordConsumer[] = [];
+  const ready = async (child: Spawned, opsPort: number, name: string) =>
+    waitFor(`${name} ready`, async () => {
+      if (child.child.exitCode !== null) throw new Error(`${name} exited ${child.child.exitCode}: ${child.output().slice(-3000)}`);
+      return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+  const send = async (topic: string, values: readonly { property_id: string }[]) =>
+    producer.send(topic, await Promise.all(values.map(async (v) => ({ key: v.property_id, value: await serde.encode(topic, v) }))));
+
+  const world: EscalationWorld = {
+    namespace,
+    topics: names,
+    db,
+    tenants,
+    async startEscalation(env = {}) {
+      const [httpPort, opsPort] = [await freePort(), await freePort()];
+      const child = spawnNode(ESCALATION_MAIN, {
+        TOPIC_NAMESPACE: namespace,
+        DATABASE_URL: ledger.url,
+        CONSUMER_GROUP: `cm.escalation.${namespace}`,
+        HTTP_PORT: String(httpPort),
+        HTTP_HOST: '127.0.0.1',
+        OPS_PORT: String(opsPort),
+        LOG_LEVEL: 'warn',
+        TIMER_POLL_MS: '100',
+        ...env,
+      });
+      processes.push(child);
+      await ready(child, opsPort, 'escalation');
+      return {
+        ...child,
+        url: `http://127.0.0.1:${httpPort}`,
+        opsPort,
+        metrics: async () => (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text(),
+        stop: async () => {
+          child.child.kill('SIGTERM');
+          return child.exited();
+        },
+      };
+    },
+    async startArbiter() {
+      const opsPort = await freePort();
+      const child = spawnNode(ARBITER_MAIN, { TOPIC_NAMESPACE: namespace, DATABASE_URL: ledger.url, CONSUMER_GROUP: `cm.booking-arbiter.${namespace}`, OPS_PORT: String(opsPort), LOG_LEVEL: 'warn' });
+      processes.push(child);
+      await ready(child, opsPort, 'booking-arbiter');
+      return child;
+    },
+    sendConflicts: (conflicts) => send(names.conflicts, conflicts),
+    sendSyncResults: (results) => send(names.syncResults, results),
+    sendCommands: (commands) => send(names.bookingCommands, commands),
+    async api(service, method, path, body, options = {}) {
+      const headers: Record<string, string> = {};
+      const key = options.apiKey === undefined ? (options.tenant ?? tenants[0]).apiKey : options.apiKey;
+      if (key !== null) headers.authorization = `Bearer ${key}`;
+      if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+      const response = await fetch(`${service.url}${path}`, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON: kept as text for the assertion to show
+      }
+      return { status: response.status, headers: response.headers, body: parsed };
+    },
+    tasks: (propertyId) => db('escalation.review_tasks').where({ property_id: propertyId }).orderBy('opened_at_ms').select('*'),
+    async waitForTasks(propertyId, probe, what, timeoutMs = 30_000) {
+      return waitFor(what, async () => {
+        const tasks = await world.tasks(propertyId);
+        return probe(tasks) ? tasks : undefined;
+      }, { timeoutMs, intervalMs: 50 });
+    },
+    async read<T>(topic: string, until: (records: { value: T; record: IncomingRecord }[]) => boolean, timeoutMs = 60_000) {
+      const records: { value: T; record: IncomingRecord }[] = [];
+      const consumer = kafka.consumer({ groupId: uniqueName(`reader.${namespace}`), topics: [topic], partitionsConsumedConcurrently: 4, fromBeginning: true });
+      consumers.push(consumer);
+      await consumer.start(async (r: IncomingRecord) => {
+        records.push({ value: (await serde.decode(r.value)) as T, record: r });
+      });
+      try {
+        await waitFor(`records on ${topic}`, () => until(records), { timeoutMs, intervalMs: 50 });
+      } finally {
+        await consumer.stop();
+      }
+      return records;
+    },
+    async close() {
+      for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      await Promise.all(processes.map((p) => p.exited()));
+      await producer.disconnect();
+      await ledger.drop();
+      const cleanup = await kafka.admin();
+      await cleanup.deleteTopics(Object.values(names));
+      await cleanup.disconnect();
+    },
+  };
+  return world;
+}
+
+async function seedTenant(db: Knex, tenantId: string): Promise<TestTenant> {
+  await createTenant(db, { tenantId, name: `Tenant ${tenantId}` });
+  const apiKey = await issueApiKey(db, tenantId, 'tests');
+  const propertyId = `${tenantId}-villa`;
+  await addProperty(db, { propertyId, tenantId, timeZone: 'Europe/Paris', currency: 'EUR' });
+  return { tenantId, apiKey, propertyId };
+}
