@@ -18,7 +18,7 @@ describe('the five services', () => {
       SERVICES.map(async (s) =>
         startServiceProcess(s.name, {
           opsPort: await freePort(),
-          env: { CONSUMER_GROUP: uniqueName(`test.${s.name}`), LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '10000', ...(s.name === 'ingest' ? { HTTP_PORT: String(await freePort()) } : {}), ...(s.name === 'sync-dispatcher' ? { FEED_PORT: String(await freePort()) } : {}) },
+          env: { CONSUMER_GROUP: uniqueName(`test.${s.name}`), LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '10000', ...(['ingest', 'reconciler', 'escalation'].includes(s.name) ? { HTTP_PORT: String(await freePort()) } : {}), ...(s.name === 'sync-dispatcher' ? { FEED_PORT: String(await freePort()) } : {}), ...(s.name === 'reconciler' ? { RECONCILE_EVERY_MINUTES: '0' } : {}) },
         }),
       ),
     );

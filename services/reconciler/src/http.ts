@@ -16,7 +16,11 @@ function problem(status: number, code: string, detail: string) {
  * The operator's endpoint: start a pass for one property or all (202 with where to follow it),
  * and read a pass's summary and its listings. Bound to loopback unless configured otherwise.
  */
-export async function startHttp(deps: { reconciliation: Reconciliation; passes: PassStore; db: Knex; log: Logger }, host: string, port: number): Promise<FastifyInstance> {
+export async function startHttp(
+  deps: { reconciliation: Reconciliation; passes: PassStore; db: Knex; log: Logger; track: (done: Promise<void>) => void },
+  host: string,
+  port: number,
+): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 16_384 });
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
@@ -32,7 +36,7 @@ export async function startHttp(deps: { reconciliation: Reconciliation; passes: 
       return reply.code(404).type('application/problem+json').send(problem(404, 'unknown_property', `no property ${propertyId} is mapped in the directory`));
     }
     const { passId: id, done } = await deps.reconciliation.start(propertyId);
-    void done;
+    deps.track(done);
     return reply.code(202).header('location', `/v1/reconciliations/${id}`).send({ pass_id: id, scope: propertyId ?? 'all', status_url: `/v1/reconciliations/${id}` });
   });
 

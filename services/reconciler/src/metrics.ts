@@ -6,6 +6,7 @@ export interface ReconcilerMetrics {
   readonly corrections: Counter<'channel' | 'outcome'>;
   readonly passDuration: Histogram<'trigger'>;
   readonly lastPassFinished: Gauge<'trigger'>;
+  readonly scheduleChecks: Counter<'outcome'>;
 }
 
 export function reconcilerMetrics(registry: Registry): ReconcilerMetrics {
@@ -39,6 +40,12 @@ export function reconcilerMetrics(registry: Registry): ReconcilerMetrics {
       name: 'cm_reconcile_last_pass_finished_timestamp_seconds',
       help: 'When the last pass finished (an alert fires when the daily pass has not run).',
       labelNames: ['trigger'] as const,
+      registers: [registry],
+    }),
+    scheduleChecks: new Counter({
+      name: 'cm_reconcile_schedule_checks_total',
+      help: 'Looks at the schedule, by outcome: started (this instance began the pass), not_due (one ran within the interval, here or elsewhere), failed.',
+      labelNames: ['outcome'] as const,
       registers: [registry],
     }),
   };

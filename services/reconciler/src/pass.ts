@@ -39,6 +39,8 @@ const MAX_RATE_LIMITED_READS = 5;
  * channel's per-property rate.
  */
 export class Reconciliation {
+  private stopping = false;
+
   constructor(
     private readonly deps: PassDeps,
     private readonly options: PassOptions,
@@ -51,18 +53,29 @@ export class Reconciliation {
     return { passId, done: this.run(passId, 'on_demand', propertyId) };
   }
 
-  /** Runs the scheduled pass if it is due and no other instance has started it; answers its completion. */
-  async startIfDue(everyMs: number): Promise<Promise<void> | null> {
+  /**
+   * Runs the scheduled pass if it is due and no other instance has started it; answers its id
+   * and completion (wrapped: an async function returning a promise would wait for it).
+   */
+  async startIfDue(everyMs: number): Promise<{ passId: string; done: Promise<void> } | null> {
     const passId = randomUUID();
     if (!(await this.deps.passes.claimScheduled(passId, everyMs, this.options.windowDays, this.deps.now()))) return null;
-    return this.run(passId, 'schedule', undefined);
+    return { passId, done: this.run(passId, 'schedule', undefined) };
+  }
+
+  /** Passes in progress end after their current batch, recorded as stopped (shutdown). */
+  stop(): void {
+    this.stopping = true;
   }
 
   private async run(passId: string, trigger: 'schedule' | 'on_demand', propertyId: string | undefined): Promise<void> {
     const started = this.deps.now();
     let error: string | null = null;
     try {
-      for await (const batch of propertyBatches(this.deps.db, this.options.batchProperties, propertyId)) await this.reconcileBatch(passId, batch);
+      for await (const batch of propertyBatches(this.deps.db, this.options.batchProperties, propertyId)) {
+        if (this.stopping) throw new Error('stopped by a shutdown before the last batch; the next pass covers it');
+        await this.reconcileBatch(passId, batch);
+      }
     } catch (caught) {
       error = caught instanceof Error ? caught.message : String(caught);
       this.deps.log.error({ err: caught, passId }, 'reconciliation pass failed');

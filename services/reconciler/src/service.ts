@@ -79,23 +79,26 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
       },
     });
 
-    const http = await startHttp({ reconciliation: reconciliation!, passes, db, log: context.log.child({ component: 'http' }) }, config.HTTP_HOST, config.HTTP_PORT);
+    const http = await startHttp({ reconciliation: reconciliation!, passes, db, log: context.log.child({ component: 'http' }), track }, config.HTTP_HOST, config.HTTP_PORT);
     context.onStop('reconciliation endpoint', () => http.close());
 
     if (config.RECONCILE_EVERY_MINUTES > 0) {
       const everyMs = config.RECONCILE_EVERY_MINUTES * 60_000;
       const check = async () => {
-        const done = await reconciliation!.startIfDue(everyMs).catch((error: unknown) => {
+        const started = await reconciliation!.startIfDue(everyMs).catch((error: unknown) => {
           context.log.error({ err: error }, 'could not start the scheduled pass; trying again at the next check');
-          return null;
+          metrics.scheduleChecks.inc({ outcome: 'failed' });
+          return undefined;
         });
-        if (done) track(done);
+        if (started) track(started.done);
+        if (started !== undefined) metrics.scheduleChecks.inc({ outcome: started ? 'started' : 'not_due' });
       };
       const timer = setInterval(() => void check(), Math.min(SCHEDULE_CHECK_MS, everyMs));
       void check();
       context.onStop('schedule', async () => clearInterval(timer));
     }
     context.onStop('passes in progress', async () => {
+      reconciliation!.stop();
       await Promise.all(running);
     });
   },

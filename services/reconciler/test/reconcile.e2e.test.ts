@@ -107,6 +107,21 @@ describe('reconciler: drift found and fixed', () => {
     expect(await closedNights(pipeline, 'EXPEDIA', '2027-01-01', '2027-01-10')).toEqual(['2027-01-05', '2027-01-06']);
   });
 
+  it('runs a scheduled pass over every property when none ran within the interval, once across instances and restarts', async () => {
+    const scheduled = () => pipeline.world.db('reconcile.passes').where({ trigger: 'schedule' }).select('pass_id', 'status', 'scope');
+    const env = { CHANNEL_API_BASE_URL: `${pipeline.simulator.url}/{channel}/api`, RECONCILE_EVERY_MINUTES: '1440', CHANNEL_READS_PER_MINUTE: '100000' };
+    const first = await pipeline.world.startReconciler({ ...env, HTTP_PORT: String(await freePort()) });
+    await waitFor('the scheduled pass to finish', async () => (await scheduled()).some((p) => p.status === 'finished'), { timeoutMs: 60_000, intervalMs: 200 });
+    const second = await pipeline.world.startReconciler({ ...env, HTTP_PORT: String(await freePort()) });
+    await waitFor('the second instance to look at the schedule', async () => sumMetric(await second.metrics(), 'cm_reconcile_schedule_checks_total', { outcome: 'not_due' }) >= 1, { timeoutMs: 30_000, intervalMs: 200 });
+    expect(sumMetric(await first.metrics(), 'cm_reconcile_schedule_checks_total', { outcome: 'started' })).toBe(1);
+    expect(await scheduled()).toEqual([expect.objectContaining({ status: 'finished', scope: 'all' })]);
+    for (const instance of [first, second]) {
+      instance.child.kill('SIGTERM');
+      expect(await instance.exited()).toBe(0);
+    }
+  });
+
   it('answers bad requests with a reason', async () => {
     const post = (body: unknown) => fetch(`${url}/v1/reconciliations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(await (await post({ property_id: 5 })).json()).toMatchObject({ status: 400, code: 'invalid_body' });
