@@ -1,0 +1,71 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Knex } from '@cm/service-runtime';
+
+/** The demo's platforms: three with an ARI API on the simulator, Vrbo synced by iCal feeds. */
+export const ARI_CHANNELS = ['AIRBNB', 'BOOKING_COM', 'EXPEDIA'] as const;
+export const ICAL_CHANNEL = 'VRBO' as const;
+export const ALL_CHANNELS = [...ARI_CHANNELS, ICAL_CHANNEL] as const;
+export type DemoChannel = (typeof ALL_CHANNELS)[number];
+
+export interface DemoProperty {
+  readonly propertyId: string;
+  readonly listings: Readonly<Record<DemoChannel, string>>;
+}
+
+export interface Portfolio {
+  readonly tenantId: string;
+  readonly apiKey: string;
+  readonly properties: readonly DemoProperty[];
+}
+
+/** A small JSON client of the channel simulator's admin and platform APIs. */
+export class Simulator {
+  constructor(readonly url: string) {}
+
+  async call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const answer = await fetch(`${this.url}${path}`, {
+      method,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    const text = await answer.text();
+    return { status: answer.status, body: (text ? JSON.parse(text) : null) as T };
+  }
+
+  listing(channel: DemoChannel, listingId: string): string {
+    return `/admin/${channel.toLowerCase()}/listings/${encodeURIComponent(listingId)}`;
+  }
+
+  /** Nights [from, to) and whether the platform sells each, by its own truth. */
+  async calendar(channel: DemoChannel, listingId: string, from: string, to: string): Promise<{ date: string; available: boolean; reservation_id: string | null }[]> {
+    const { status, body } = await this.call<{ nights: { date: string; available: boolean; reservation_id: string | null }[] }>('GET', `${this.listing(channel, listingId)}/calendar?${new URLSearchParams({ from, to })}`);
+    if (status !== 200) throw new Error(`reading ${channel} ${listingId}: ${status}`);
+    return body.nights;
+  }
+}
+
+/**
+ * The operator's set-up for the day: a tenant with an API key, a connection per channel with its
+ * webhook secret, properties with a listing on each channel in ingest's directory, and the same
+ * listings registered on the simulated platforms.
+ */
+export async function setUpPortfolio(db: Knex, simulator: Simulator, run: string, count: number): Promise<Portfolio> {
+  const tenantId = `day-${run}`;
+  const apiKey = `cm_demo_${randomBytes(16).toString('hex')}`;
+  await db('ingest.tenants').insert({ tenant_id: tenantId, name: `Demo day ${run}`, rate_per_second: 1_000 });
+  await db('ingest.api_keys').insert({ key_hash: createHash('sha256').update(apiKey, 'utf8').digest(), tenant_id: tenantId, label: 'demo operator' });
+  const secrets = Object.fromEntries(ALL_CHANNELS.map((c) => [c, randomBytes(24).toString('hex')])) as Record<DemoChannel, string>;
+  await db('ingest.channel_connections').insert(ALL_CHANNELS.map((channel) => ({ connection_id: `${tenantId}-${channel}`, tenant_id: tenantId, channel, webhook_secret: secrets[channel] })));
+  const properties: DemoProperty[] = [];
+  for (let i = 0; i < count; i++) {
+    const propertyId = `${tenantId}-villa-${i}`;
+    const listings = Object.fromEntries(ALL_CHANNELS.map((c) => [c, `${c.toLowerCase()}-${run}-${i}`])) as Record<DemoChannel, string>;
+    await db('ingest.properties').insert({ property_id: propertyId, tenant_id: tenantId, time_zone: 'Europe/Lisbon', currency: 'EUR' });
+    await db('ingest.listings').insert(ALL_CHANNELS.map((channel) => ({ channel, listing_id: listings[channel], property_id: propertyId, connection_id: `${tenantId}-${channel}` })));
+    for (const channel of ALL_CHANNELS) {
+      const { status } = await simulator.call('PUT', simulator.listing(channel, listings[channel]), { connection_id: `${tenantId}-${channel}`, secret: secrets[channel], currency: 'EUR', time_zone: 'Europe/Lisbon' });
+      if (status !== 200 && status !== 201) throw new Error(`registering ${channel} ${listings[channel]} on the simulator: ${status}`);
+    }
+    properties.push({ propertyId, listings });
+  }
+  return { tenantId, apiKey, properties };
+}
