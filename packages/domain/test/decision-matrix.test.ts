@@ -235,6 +235,13 @@ describe('5.1 price (existing): any difference beyond 1% is flagged for review, 
     expect(when(given([airbnb({ price: money(100_000) })]), price({ source: 'AIRBNB', ref: 'HM1', version: 2, price: money(100_900) })).decision.reason).toBe('no_change');
   });
 
+  it("the manual review accepts the price: the operator's PMS report (with its actor) is applied without a new flag", () => {
+    const state = given([airbnb({ price: money(100_000) })]);
+    const { decision, after } = when(state, { ...price({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', version: 2, price: money(90_000) }), actor: 'ana@villas.example' });
+    expect(decision).toMatchObject({ outcome: 'applied', conflicts: [] });
+    expect(bookingIn(after, 'AIRBNB', 'HM1').price).toEqual(money(90_000));
+  });
+
   it("a direct booking's price is the PMS's to change", () => {
     const { decision, after } = when(given([direct({ price: money(50_000) })]), price({ source: 'PMS', ref: 'D1', version: 2, price: money(55_000) }));
     expect(decision.outcome).toBe('applied');

@@ -26,8 +26,12 @@ describe('resolving a task with an action', () => {
     expect(resolutionOf(overbooking, request({ action: 'cancel_stay', operator: 'maria', booking_ref: 'other', booking_source: 'VRBO' }), NOW)).toMatchObject({ kind: 'command', command: { booking_source: 'VRBO' } });
   });
 
-  test("accept_channel_price is refused: the ledger re-flags any channel price differing from its own", () => {
-    expect(resolutionOf(overbooking, request({ action: 'accept_channel_price', operator: 'maria', booking_ref: 'air-9', price: { amount_minor: 10_000, currency: 'EUR' } }), NOW)).toMatchObject({ kind: 'refused', code: 'ledger_cannot_accept_price' });
+  test('accept_channel_price: a PMS REPORT_PRICE with the operator as actor, which parseCommand keeps', () => {
+    const resolution = resolutionOf(overbooking, request({ action: 'accept_channel_price', operator: 'maria', booking_ref: 'air-9', price: { amount_minor: 10_000, currency: 'EUR' } }), NOW);
+    expect(resolution).toMatchObject({ kind: 'command', command: { command_type: 'REPORT_PRICE', source: 'PMS', booking_source: 'AIRBNB', booking_ref: 'air-9', price: { amount_minor: 10_000, currency: 'EUR' }, actor: 'maria' } });
+    if (resolution.kind !== 'command') return;
+    expect(parseCommand(resolution.command)).toMatchObject({ type: 'report_price', actor: 'maria', bookingSource: 'AIRBNB' });
+    expect(resolutionOf(overbooking, request({ action: 'accept_channel_price', operator: 'maria', booking_ref: 'elsewhere', price: { amount_minor: 1, currency: 'EUR' } }), NOW)).toMatchObject({ kind: 'refused', code: 'booking_not_in_task' });
   });
 
   test('repush_availability and dismiss are recorded and produce no command', () => {

@@ -106,11 +106,15 @@ test('acknowledge, then resolve by dismissing with a note: recorded with the ope
   expect(detail.body.history.map((h: { action: string; actor: string }) => [h.action, h.actor])).toEqual(expect.arrayContaining([['opened', 'system'], ['acknowledged', 'li'], ['resolved', 'li']]));
 });
 
-test('repush_availability is recorded without a command; accept_channel_price is refused with a reason (422)', async () => {
+test("repush_availability is recorded without a command; accept_channel_price sends the operator's price; a stay the task does not name is refused (422)", async () => {
   const price = await taskOf(conflictOf({ type: 'PRICE_DISCREPANCY', key: 'BOOKING_COM:bc1' as never, differenceBp: 900 as never, bookingStatus: 'CONFIRMED', newBooking: false }, { property_id: world.tenants[0].propertyId, booking_ref: 'bc1' }));
-  const refused = await world.api(service, 'POST', `/v1/review-tasks/${price.task_id}/resolve`, { action: 'accept_channel_price', operator: 'li', booking_ref: 'bc1', price: { amount_minor: 51_000, currency: 'EUR' } });
-  expect(refused).toMatchObject({ status: 422, body: { code: 'ledger_cannot_accept_price', status: 422 } });
+  const refused = await world.api(service, 'POST', `/v1/review-tasks/${price.task_id}/resolve`, { action: 'accept_channel_price', operator: 'li', booking_ref: 'not-this-one', price: { amount_minor: 51_000, currency: 'EUR' } });
+  expect(refused).toMatchObject({ status: 422, body: { code: 'booking_not_in_task', status: 422 } });
   expect(refused.headers.get('content-type')).toContain('application/problem+json');
+  const accepted = await world.api(service, 'POST', `/v1/review-tasks/${price.task_id}/resolve`, { action: 'accept_channel_price', operator: 'li', booking_ref: 'bc1', price: { amount_minor: 51_000, currency: 'EUR' } });
+  expect(accepted).toMatchObject({ status: 200, body: { status: 'resolved', resolution: 'accept_channel_price', command_id: `review:${price.task_id}:accept_channel_price` } });
+  const commands = await world.read<BookingCommand>(world.topics.bookingCommands, (r) => r.some((c) => c.value.command_id === accepted.body.command_id));
+  expect(commands.find((c) => c.value.command_id === accepted.body.command_id)!.value).toMatchObject({ command_type: 'REPORT_PRICE', booking_source: 'BOOKING_COM', booking_ref: 'bc1', price: { amount_minor: 51_000, currency: 'EUR' }, actor: 'li' });
   const sync = await taskOf(conflictOf({ type: 'SYNC_FAILED', channel: 'VRBO', consecutiveFailures: 5 }, { property_id: world.tenants[0].propertyId, booking_ref: null }));
   const repushed = await world.api(service, 'POST', `/v1/review-tasks/${sync.task_id}/resolve`, { action: 'repush_availability', operator: 'li' });
   expect(repushed).toMatchObject({ status: 200, body: { resolution: 'repush_availability', command_id: null } });

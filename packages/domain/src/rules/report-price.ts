@@ -17,6 +17,8 @@ export function decideReportPrice(state: PropertyState, command: ReportPrice, bo
   if (!reporterIsOwner && command.source !== 'PMS') return rejected(state, command, booking.key, 'not_booking_source', [], [], null);
   const priceChanged = { type: 'booking_price_changed' as const, key: booking.key, price: command.price, ratePlan: command.ratePlan ?? booking.ratePlan, versions: seen(booking, command) };
   if (booking.source === 'PMS' || booking.price === null) return applied(state, command, priceChanged);
+  // A person resolving the price review accepted this price from the PMS: the check was theirs.
+  if (command.source === 'PMS' && command.actor !== undefined) return applied(state, command, priceChanged);
 
   const channel = channelOf(booking.source);
   const conflicts: RaisedConflict[] = [];

@@ -53,39 +53,31 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
       // No ledger command re-sends availability: the sync-dispatcher pushes what the ledger holds
       // on every change, and the reconciler corrects drift. Recorded; nothing is produced.
       return { kind: 'record_only' };
-    case 'accept_channel_price':
-      // The arbiter re-checks every price reported for a channel booking against the ledger's own
-      // (decideReportPrice), from the PMS too: a REPORT_PRICE with the channel's price would be
-      // flagged again and open a new task. It needs an override in the ledger's rules first.
-      return {
-        kind: 'refused',
-        code: 'ledger_cannot_accept_price',
-        detail: "the ledger flags any channel price that differs from its own, even from the PMS, so this command would be refused and open a new task; change the price in the PMS or dismiss with a note",
+    case 'accept_channel_price': {
+      // From the PMS with the operator as actor: the ledger takes a reviewed price without
+      // checking it against its own again (a plain PMS report would be flagged once more).
+      const source = sourceOfStay(task, request.booking_ref);
+      if (!source) return { kind: 'refused', code: 'booking_not_in_task', detail: `booking '${request.booking_ref.slice(0, 200)}' is not one this task names` };
+      const command: BookingCommand = {
+        ...pmsCommand(task, request.operator, nowMs, 'accept_channel_price'),
+        command_type: 'REPORT_PRICE',
+        booking_ref: request.booking_ref,
+        booking_source: source,
+        price: request.price,
       };
+      const parsed = parseCommand(command);
+      if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
+      return { kind: 'command', command };
+    }
     case 'cancel_stay': {
       const source = request.booking_source ?? sourceOfStay(task, request.booking_ref);
       if (!source) return { kind: 'refused', code: 'booking_not_in_task', detail: `booking '${request.booking_ref.slice(0, 200)}' is not one this task names; give booking_source to cancel it anyway` };
       const command: BookingCommand = {
-        command_id: `review:${task.taskId}:cancel_stay`,
-        property_id: task.propertyId,
-        source: 'PMS',
-        source_version: nowMs,
+        ...pmsCommand(task, request.operator, nowMs, 'cancel_stay'),
         command_type: 'CHANGE_STATUS',
         booking_ref: request.booking_ref,
         booking_source: source,
         status: 'CANCELLED',
-        check_in: null,
-        check_out: null,
-        price: null,
-        pms_quote: null,
-        rate_plan: null,
-        guest: null,
-        reason: `review task ${task.taskId} resolved by ${request.operator}`.slice(0, 2_000),
-        occurred_at: nowMs,
-        issued_at: nowMs,
-        reply_requested: false,
-        correlation_id: `review:${task.taskId}`,
-        actor: request.operator,
       };
       const parsed = parseCommand(command);
       if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
@@ -95,6 +87,29 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
     default:
       return request satisfies never;
   }
+}
+
+/** What every command of a resolution carries: the PMS as source, the task in its ids, the operator as actor. */
+function pmsCommand(task: TaskForResolution, operator: string, nowMs: number, action: string): Omit<BookingCommand, 'command_type' | 'booking_ref' | 'booking_source'> {
+  return {
+    command_id: `review:${task.taskId}:${action}`,
+    property_id: task.propertyId,
+    source: 'PMS',
+    source_version: nowMs,
+    status: null,
+    check_in: null,
+    check_out: null,
+    price: null,
+    pms_quote: null,
+    rate_plan: null,
+    guest: null,
+    reason: `review task ${task.taskId} resolved by ${operator}`.slice(0, 2_000),
+    occurred_at: nowMs,
+    issued_at: nowMs,
+    reply_requested: false,
+    correlation_id: `review:${task.taskId}`,
+    actor: operator,
+  };
 }
 
 /** The source of a stay the task names by ref: in its facts' stay keys (SOURCE:ref) or as its booking_ref. */
