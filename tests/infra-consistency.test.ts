@@ -24,7 +24,7 @@ const versions = Object.fromEntries(
     }),
 );
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, { image?: string; environment?: Record<string, unknown>; ports?: string[] }> };
-const helm = parse(read('infra/helm/channel-manager/values.yaml')) as { env: Record<string, string>; services: Record<string, { opsPort: number; env?: Record<string, string> }> };
+const helm = parse(read('infra/helm/channel-manager/values.yaml')) as { env: Record<string, string>; secretEnv: Record<string, string>; services: Record<string, { opsPort: number; env?: Record<string, string> }> };
 const defaultOpsPort = {
   ingest: ingestConfig,
   'booking-arbiter': arbiterConfig,
@@ -76,12 +76,12 @@ describe('docker-compose.yml and infra/helm follow the local stack', () => {
       const own = new Set(Object.keys((defaultOpsPort as unknown as Record<string, { shape?: object } | undefined>)[name]?.shape ?? {}));
       for (const key of Object.keys(service.environment ?? {})) expect({ service: name, key, known: knownVariables.has(key) || own.has(key) }).toEqual({ service: name, key, known: true });
     }
-    for (const key of Object.keys(helm.env)) expect({ key, known: knownVariables.has(key) }).toEqual({ key, known: true });
+    for (const key of Object.keys({ ...helm.env, ...helm.secretEnv })) expect({ key, known: knownVariables.has(key) }).toEqual({ key, known: true });
     for (const [name, service] of Object.entries(helm.services)) {
       for (const key of Object.keys(service.env ?? {})) expect({ service: name, key, known: knownVariables.has(key) }).toEqual({ service: name, key, known: true });
     }
     for (const [name, config] of Object.entries(defaultOpsPort)) {
-      expect(() => config.parse({ ...helm.env, OPS_PORT: String(helm.services[name]!.opsPort) })).not.toThrow();
+      expect(() => config.parse({ ...helm.env, ...helm.secretEnv, OPS_PORT: String(helm.services[name]!.opsPort) })).not.toThrow();
       expect(() => config.parse({ ...compose.services[name]!.environment })).not.toThrow();
     }
   });
