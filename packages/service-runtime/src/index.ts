@@ -24,3 +24,4 @@ export * from './node-process';
 export * from './waker';
 export * from './seeded-random';
 export * from './topic-names';
+export * from './bench-result';

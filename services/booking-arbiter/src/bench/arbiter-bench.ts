@@ -7,6 +7,7 @@ import { epochDay, samples, type BookingCommand, type Source } from '@cm/schemas
 import {
   AvroSerde,
   baseConfig,
+  benchRow,
   createDatabase,
   createKafkaClient,
   createLogger,
@@ -15,6 +16,7 @@ import {
   provisionTopics,
   topicNames,
   waitFor,
+  writeBenchResult,
   type Knex,
 } from '@cm/service-runtime';
 import { scratchLedger } from '../ledger/migrations';
@@ -128,6 +130,13 @@ async function main(): Promise<void> {
     print(`arbiter / floor: ${((100 * arbiterRate) / floorThroughput.perSecond).toFixed(0)}% of the floor's throughput`);
     const outcomes = (await db.raw('SELECT outcome, count(*) AS n FROM processed_commands GROUP BY outcome ORDER BY outcome')).rows as { outcome: string; n: number }[];
     print(`decisions: ${outcomes.map((o) => `${o.outcome} ${o.n}`).join(', ')}`);
+    // No target is stated for the arbiter: its figures are read against the floor's.
+    const pacedRate = Math.max(50, Math.floor(arbiterRate / 2));
+    writeBenchResult([
+      benchRow('arbiter', 'decisions/s, saturated (higher is better)', 'decisions/s', arbiterRate, { floor: floorThroughput.perSecond }),
+      benchRow('arbiter', `produce-to-commit p50 at ${pacedRate}/s (lower is better)`, 'ms', arbiterLatency.p50, { floor: floorLatency.p50 }),
+      benchRow('arbiter', `produce-to-commit p99 at ${pacedRate}/s (lower is better)`, 'ms', arbiterLatency.p99, { floor: floorLatency.p99 }),
+    ]);
   } finally {
     await producer.disconnect();
     await ledger.drop();

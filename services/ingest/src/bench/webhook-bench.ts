@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { signedHeaders } from '@cm/channel-webhooks';
 import {
   baseConfig,
+  benchRow,
   createDatabase,
   createKafkaClient,
   createLogger,
@@ -17,6 +18,7 @@ import {
   spawnNodeProcess,
   topicNames,
   waitFor,
+  writeBenchResult,
   type KafkaClient,
 } from '@cm/service-runtime';
 
@@ -115,6 +117,14 @@ async function main(): Promise<void> {
     const inFlightAtStop = accepted - answered202;
     const consistent = inFlightAtStop >= 0 && inFlightAtStop <= 3 * config.BENCH_CONNECTIONS;
     print(`commands on booking.commands: ${accepted}; answered 202: ${answered202}; in flight when the load stopped: ${inFlightAtStop} (at most ${3 * config.BENCH_CONNECTIONS})${consistent ? '' : '  NOT CONSISTENT: commands lost or doubled'}`);
+    writeBenchResult([
+      benchRow('ingest', `req/s, saturated at ${config.BENCH_CONNECTIONS} clients (higher is better)`, 'req/s', measured.requestsPerSecond, { floor: floorResult.requestsPerSecond, target: '>= 2000', met: measured.requestsPerSecond >= 2_000 }),
+      benchRow('ingest', 'p50, saturated (lower is better)', 'ms', measured.latencyMs.p50, { floor: floorResult.latencyMs.p50 }),
+      benchRow('ingest', 'p99, saturated (lower is better)', 'ms', measured.latencyMs.p99, { floor: floorResult.latencyMs.p99 }),
+      // The floor is measured saturated only, so the paced figure has no floor of its own.
+      benchRow('ingest', `p99, paced at ${config.BENCH_PACED_RATE} req/s (lower is better)`, 'ms', paced.latencyMs.p99, { target: '< 50', met: paced.latencyMs.p99 < 50 }),
+      benchRow('ingest', 'commands in flight at stop (lost/doubled check)', 'commands', inFlightAtStop, { target: `0..${3 * config.BENCH_CONNECTIONS}`, met: consistent }),
+    ]);
   } finally {
     await ingest.stop();
     await floor.stop();

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 import {
   baseConfig,
+  benchRow,
   createDatabase,
   createKafkaClient,
   createLogger,
@@ -18,6 +19,7 @@ import {
   spawnNodeProcess,
   topicNames,
   waitFor,
+  writeBenchResult,
   type Knex,
   type NodeProcess,
 } from '@cm/service-runtime';
@@ -106,6 +108,12 @@ async function main(): Promise<void> {
     print(`pass ${summary!.status}: ${summary!.listings} listings compared, ${summary!.unread} unread; drift on ${summary!.found.listings} listings (${summary!.found.nights} nights, ${summary!.found.openWhileBooked} open while booked), corrections sent for each`);
     print(`wall time ${seconds.toFixed(1)} s (${Math.round(summary!.listings / seconds)} listings/s, ${Math.round((summary!.listings * config.BENCH_WINDOW_DAYS) / seconds)} nights/s); reconciler resident memory: idle ${idleMb} MB, peak ${memory.peak} MB`);
     print(`target: under ${TARGET.seconds} s and under ${TARGET.megabytes} MB: ${seconds < TARGET.seconds && memory.peak < TARGET.megabytes && summary!.status === 'finished' && summary!.unread === 0 ? 'met' : 'NOT met'}`);
+    const listings = `${summary!.listings} listings x ${config.BENCH_WINDOW_DAYS} days`;
+    writeBenchResult([
+      benchRow('reconcile', `pass wall time, ${listings} (lower is better)`, 's', seconds, { target: `< ${TARGET.seconds}, pass finished`, met: seconds < TARGET.seconds && summary!.status === 'finished' }),
+      benchRow('reconcile', 'reconciler peak resident memory (lower is better)', 'MB', memory.peak, { target: `< ${TARGET.megabytes}`, met: memory.peak < TARGET.megabytes }),
+      benchRow('reconcile', 'listings unread', 'listings', summary!.unread, { target: '0', met: summary!.unread === 0 }),
+    ]);
   } finally {
     for (const p of processes.reverse()) await p.stop();
     await db.destroy();

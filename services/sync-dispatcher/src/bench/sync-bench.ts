@@ -7,6 +7,7 @@ import type { SyncResult } from '@cm/schemas';
 import {
   AvroSerde,
   baseConfig,
+  benchRow,
   createDatabase,
   createKafkaClient,
   createLogger,
@@ -19,6 +20,8 @@ import {
   spawnNodeProcess,
   topicNames,
   waitFor,
+  writeBenchResult,
+  type BenchRow,
   type Knex,
   type NodeProcess,
 } from '@cm/service-runtime';
@@ -115,13 +118,20 @@ async function main(): Promise<void> {
       print(`${label.padEnd(32)} n=${String(lags.values.length).padStart(5)}  p50 ${String(percentile(lags.values, 50)).padStart(5)} ms  p99 ${String(percentile(lags.values, 99)).padStart(5)} ms  max ${String(Math.max(...lags.values)).padStart(5)} ms${lags.missing ? `  (${lags.missing} not acknowledged in time)` : ''}`);
     }
     print();
+    const figures: BenchRow[] = [];
     for (const rate of config.BENCH_RATES) {
       const pipeline = rows.find((r) => r.label === `pipeline at ${rate} bookings/s`)!.lags;
       const floor = rows.find((r) => r.label === `floor at ${rate} bookings/s`)!.lags;
       const p99 = percentile(pipeline.values, 99);
       const floorP99 = percentile(floor.values, 99);
       print(`at ${rate}/s: p99 ${p99} ms = ${(p99 / Math.max(floorP99, 1)).toFixed(2)}x the floor's ${floorP99} ms; target p99 <= 250 ms and <= 3x the floor: ${p99 <= 250 && p99 <= 3 * floorP99 && pipeline.missing === 0 ? 'met' : 'NOT met'}`);
+      figures.push(
+        benchRow('sync', `booking-to-closed p50 at ${rate}/s (lower is better)`, 'ms', percentile(pipeline.values, 50), { floor: percentile(floor.values, 50) }),
+        benchRow('sync', `booking-to-closed p99 at ${rate}/s (lower is better)`, 'ms', p99, { floor: floorP99, target: '<= 250 and <= 3x floor, none missing', met: p99 <= 250 && p99 <= 3 * floorP99 && pipeline.missing === 0 }),
+        benchRow('sync', `bookings not acknowledged in time at ${rate}/s`, 'bookings', pipeline.missing, { target: '0', met: pipeline.missing === 0 }),
+      );
     }
+    writeBenchResult(figures);
   } finally {
     for (const p of processes.reverse()) await p.stop();
     await db.destroy();
