@@ -25,3 +25,4 @@ export * from './waker';
 export * from './seeded-random';
 export * from './topic-names';
 export * from './bench-result';
+export * from './trace-context';

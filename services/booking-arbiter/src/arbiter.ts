@@ -1,6 +1,6 @@
 import { decide, evolve, isInvalid, parseCommand, stayKey, type Command, type Decision, type PropertyState, type RateLookup } from '@cm/domain';
 import type { BookingCommand } from '@cm/schemas';
-import { publishReply, type DeadLetterWriter, type IncomingRecord, type Knex, type Logger, type Redis } from '@cm/service-runtime';
+import { publishReply, traceParentOfHeaders, type DeadLetterWriter, type IncomingRecord, type Knex, type Logger, type Redis } from '@cm/service-runtime';
 import { auditRows } from './ledger/audit';
 import { FencedError, type PartitionFences } from './ledger/fences';
 import { writeOutbox } from './ledger/outbox';
@@ -168,7 +168,8 @@ export class Arbiter {
         states.set(command.propertyId, after);
         const decidedAt = this.now();
         const key = stayKey(command.bookingSource, command.ref);
-        outbox.push(...decisionRecords(command, decision, after, decidedAt));
+        const traceParent = traceParentOfHeaders(record.headers);
+        outbox.push(...decisionRecords(command, decision, after, decidedAt).map((r) => ({ ...r, traceParent })));
         audit.push(...auditRows({ command, decision, before: state.stays.get(key), after: after.stays.get(key), traceId: traceIdOf(record) }));
         const reply: DecisionReply = { commandId: command.commandId, outcome: decision.outcome, reason: decision.reason, version: decision.version, bookingRef: command.ref, heldBy: heldByOf(decision) };
         processed.push({

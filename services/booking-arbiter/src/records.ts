@@ -19,6 +19,8 @@ export interface OutboxRecord {
   readonly topic: string;
   readonly key: string;
   readonly payload: BookingEvent | AvailabilityChange | Conflict;
+  /** The trace the record's command came in (null when tracing is off). */
+  readonly traceParent?: string | null;
 }
 
 /**

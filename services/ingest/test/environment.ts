@@ -56,7 +56,7 @@ export interface IngestWorld {
   readonly serde: AvroSerde;
   readonly tenants: readonly [TestTenant, TestTenant];
   startIngest(env?: Record<string, string>): Promise<IngestProcess>;
-  startArbiter(): Promise<Spawned>;
+  startArbiter(env?: Record<string, string>): Promise<Spawned>;
   /** A sync-dispatcher on this world's topics and database; `env` sets its channel API and limits. */
   startDispatcher(env?: Record<string, string>): Promise<ServiceProcess>;
   startReconciler(env?: Record<string, string>): Promise<ServiceProcess>;
@@ -146,7 +146,7 @@ export async function ingestWorld(): Promise<IngestWorld> {
       }, { timeoutMs: 60_000, intervalMs: 100 });
       return { ...child, url: `http://127.0.0.1:${httpPort}`, opsPort, metrics: async () => (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text() };
     },
-    startArbiter: () => startService(ARBITER_MAIN, 'booking-arbiter', {}),
+    startArbiter: (env = {}) => startService(ARBITER_MAIN, 'booking-arbiter', env),
     startDispatcher: (env = {}) => startService(DISPATCHER_MAIN, 'sync-dispatcher', env),
     startReconciler: (env = {}) => startService(RECONCILER_MAIN, 'reconciler', env),
     async webhook(ingest, channel, body, options = {}) {

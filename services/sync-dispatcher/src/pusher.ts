@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Channel } from '@cm/schemas';
-import { Waker, withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
+import { inTraceOf, Waker, withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
 import type { ChannelAdapter, PushResult } from '@cm/channel-adapters';
 import type { DispatcherMetrics } from './metrics';
 import { mergeIntoRanges } from './plan/night-ranges';
@@ -193,7 +193,8 @@ export class Pusher {
     const correctionOf = nights.some((n) => n.isReconciliation) ? newest.changeEventId : '';
     const requestId = createHash('sha256').update(`${work.channel}\n${work.listingId}\n${JSON.stringify(ranges)}\n${correctionOf}`).digest('hex').slice(0, 32);
     const attempt = work.attempts + 1;
-    const result = await adapter.pushAvailability(work.listingId, ranges.map((r) => ({ from: r.from, to: r.to, available: r.available })), requestId);
+    // In the trace of the newest change it carries: one booking's trace runs to every push.
+    const result = await inTraceOf(newest.traceParent, () => adapter.pushAvailability(work.listingId, ranges.map((r) => ({ from: r.from, to: r.to, available: r.available })), requestId));
     const completedAt = now();
     // The channel has answered: the slot goes to the next push while this outcome is recorded
     // (the listing stays leased until it is).

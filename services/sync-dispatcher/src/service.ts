@@ -1,5 +1,5 @@
 import { ChannelSymbols, type AvailabilityChange, type Channel } from '@cm/schemas';
-import { assertMigrated, consumeDecoded, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, consumeDecoded, TokenBuckets, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { AriApiAdapter, IcalFeedAdapter, type ChannelAdapter } from '@cm/channel-adapters';
 import { startFeedServer } from './feed-server';
 import { dispatcherConfig } from './config';
@@ -65,7 +65,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       handleChunk: async (items) => {
         const values = items.map(({ value }) => value as AvailabilityChange);
         const byProperty = await listings.ofProperties(values.map((c) => c.property_id));
-        const changes = values.map((change) => ({ change, listings: targets(change, byProperty.get(change.property_id) ?? []) }));
+        const changes = items.map(({ record }, i) => ({ change: values[i]!, listings: targets(values[i]!, byProperty.get(values[i]!.property_id) ?? []), traceParent: traceParentOfHeaders(record.headers) }));
         const applied = await store.applyChanges(changes, Date.now(), pusher?.nextLease());
         pusher?.pushLeased(applied.leased);
         if (applied.touched.length > applied.leased.length) pusher?.wake();

@@ -1,11 +1,11 @@
-import { namespaced, Waker, type AvroSerde, type Knex, type Logger, type RecordProducer } from '@cm/service-runtime';
+import { inTraceOf, namespaced, Waker, type AvroSerde, type Knex, type Logger, type RecordProducer } from '@cm/service-runtime';
 import type { OutboxRecord } from '../records';
 
 /** Writes a decision's records in its transaction; the relay publishes them after commit. */
 export async function writeOutbox(tx: Knex.Transaction, records: readonly OutboxRecord[]): Promise<void> {
   if (records.length === 0) return;
   await tx('outbox')
-    .insert(records.map((r) => ({ event_id: r.eventId, topic: r.topic, record_key: r.key, payload: JSON.stringify(r.payload) })))
+    .insert(records.map((r) => ({ event_id: r.eventId, topic: r.topic, record_key: r.key, payload: JSON.stringify(r.payload), trace_parent: r.traceParent ?? null })))
     .onConflict('event_id')
     .ignore();
 }
@@ -80,20 +80,28 @@ export class OutboxRelay {
     return this.db.transaction(async (tx) => {
       const locked = await tx.raw('SELECT pg_try_advisory_xact_lock(?) AS locked', [RELAY_LOCK]);
       if (!locked.rows[0].locked) return 0;
-      const rows: { id: number; topic: string; record_key: string; payload: unknown }[] = await tx('outbox')
+      const rows: { id: number; topic: string; record_key: string; payload: unknown; trace_parent: string | null }[] = await tx('outbox')
         .orderBy('id')
         .limit(this.options.batchSize)
-        .select('id', 'topic', 'record_key', 'payload');
+        .select('id', 'topic', 'record_key', 'payload', 'trace_parent');
       if (rows.length === 0) return 0;
-      const byTopic = new Map<string, { key: string; value: Buffer }[]>();
+      // A send per topic, made in its rows' trace so consumers continue it: with tracing on, a run of
+      // consecutive rows of one trace (one command's records) is a send. The producer keeps the
+      // order of sends, so a property's records keep theirs.
+      const runs: { topic: string; traceParent: string | null; records: { key: string; value: Buffer }[] }[] = [];
+      const lastRunOf = new Map<string, (typeof runs)[number]>();
       for (const row of rows) {
         // Rows hold topic-list names; this deployment's namespace is added when publishing.
         const topic = namespaced(row.topic, this.options.namespace);
-        const records = byTopic.get(topic) ?? [];
-        records.push({ key: row.record_key, value: await this.serde.encode(topic, row.payload) });
-        byTopic.set(topic, records);
+        let run = lastRunOf.get(topic);
+        if (!run || run.traceParent !== row.trace_parent) {
+          run = { topic, traceParent: row.trace_parent, records: [] };
+          runs.push(run);
+          lastRunOf.set(topic, run);
+        }
+        run.records.push({ key: row.record_key, value: await this.serde.encode(topic, row.payload) });
       }
-      for (const [topic, records] of byTopic) await this.producer.send(topic, records);
+      await Promise.all(runs.map(({ topic, traceParent, records }) => inTraceOf(traceParent, () => this.producer.send(topic, records))));
       await tx('outbox').whereIn('id', rows.map((r) => r.id)).delete();
       this.options.onPublished?.(rows.length);
       return rows.length;

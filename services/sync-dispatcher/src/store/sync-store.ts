@@ -25,6 +25,8 @@ export interface PendingNight {
   readonly correlationId: string;
   readonly changedAtMs: number;
   readonly isReconciliation: boolean;
+  /** The trace of the change that set this state: its push continues it. */
+  readonly traceParent: string | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -42,6 +44,7 @@ interface PendingRow {
   correlation_id: string;
   changed_at_ms: number;
   is_reconciliation: boolean;
+  trace_parent: string | null;
 }
 
 function toPendingNight(r: PendingRow): PendingNight {
@@ -56,9 +59,10 @@ function toPendingNight(r: PendingRow): PendingNight {
     correlationId: r.correlation_id,
     changedAtMs: r.changed_at_ms,
     isReconciliation: r.is_reconciliation,
+    traceParent: r.trace_parent ?? null,
   };
 }
-/** PostgreSQL takes at most 65,535 bind parameters; a night row has 14. */
+/** PostgreSQL takes at most 65,535 bind parameters; a night row has 15. */
 const MAX_ROWS_PER_STATEMENT = 2_000;
 const isoDay = (epochDay: number) => new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
 
@@ -122,34 +126,34 @@ export class SyncStore {
    * and was neither leased nor waiting, and returns it with the nights it must show: those go out
    * at once, without a claim and a read of their own (the rest wait for the claim loop).
    */
-  async applyChanges(changes: readonly { change: AvailabilityChange; listings: readonly ListingKey[] }[], nowMs: number, lease?: Lease): Promise<Applied> {
+  async applyChanges(changes: readonly { change: AvailabilityChange; listings: readonly ListingKey[]; traceParent?: string | null }[], nowMs: number, lease?: Lease): Promise<Applied> {
     // One row per night, the newest change's: PostgreSQL refuses to update a row twice in one
     // statement, and only the newest version of a night can win anyway.
-    const newest = new Map<string, { change: AvailabilityChange; listing: ListingKey; day: number }>();
+    const newest = new Map<string, { change: AvailabilityChange; listing: ListingKey; day: number; traceParent: string | null }>();
     const touched = new Map<string, ListingKey & { propertyId: string; changes: number }>();
-    for (const { change, listings } of changes) {
+    for (const { change, listings, traceParent } of changes) {
       for (const listing of listings) {
         const listingKey = listingKeyOf(listing);
         touched.set(listingKey, { ...listing, propertyId: change.property_id, changes: (touched.get(listingKey)?.changes ?? 0) + 1 });
         for (let day = change.from_date; day < change.to_date; day++) {
           const key = `${listingKey}\u0000${day}`;
           const held = newest.get(key);
-          if (!held || held.change.version < change.version) newest.set(key, { change, listing, day });
+          if (!held || held.change.version < change.version) newest.set(key, { change, listing, day, traceParent: traceParent ?? null });
         }
       }
     }
     if (newest.size === 0) return { touched: [], leased: [] };
-    const rows = [...newest.values()].map(({ change, listing, day }) => [
+    const rows = [...newest.values()].map(({ change, listing, day, traceParent }) => [
       listing.channel, listing.listingId, isoDay(day), change.property_id, change.available,
       change.nightly_price?.amount_minor ?? null, change.nightly_price?.currency ?? null, null,
-      change.version, change.source, change.event_id, change.correlation_id, change.occurred_at, change.reason === 'RECONCILIATION',
+      change.version, change.source, change.event_id, change.correlation_id, change.occurred_at, change.reason === 'RECONCILIATION', traceParent,
     ]);
-    const nightsSql = (count: number) => `INSERT INTO sync.nights (channel, listing_id, night, property_id, available, price_minor, currency, min_stay, version, source, change_event_id, correlation_id, changed_at_ms, is_reconciliation)
-       VALUES ${Array.from({ length: count }, () => '(?, ?, ?::date, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+    const nightsSql = (count: number) => `INSERT INTO sync.nights (channel, listing_id, night, property_id, available, price_minor, currency, min_stay, version, source, change_event_id, correlation_id, changed_at_ms, is_reconciliation, trace_parent)
+       VALUES ${Array.from({ length: count }, () => '(?, ?, ?::date, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
        ON CONFLICT (channel, listing_id, night) DO UPDATE SET
          available = excluded.available, price_minor = excluded.price_minor, currency = excluded.currency, min_stay = excluded.min_stay,
          version = excluded.version, source = excluded.source, change_event_id = excluded.change_event_id,
-         correlation_id = excluded.correlation_id, changed_at_ms = excluded.changed_at_ms, is_reconciliation = excluded.is_reconciliation,
+         correlation_id = excluded.correlation_id, changed_at_ms = excluded.changed_at_ms, is_reconciliation = excluded.is_reconciliation, trace_parent = excluded.trace_parent,
          pushed_version = CASE WHEN excluded.is_reconciliation THEN least(sync.nights.pushed_version, excluded.version - 1) ELSE sync.nights.pushed_version END
        WHERE sync.nights.version < excluded.version
           -- A reconciliation found the channel not showing this very version (a lost update):
@@ -175,7 +179,7 @@ export class SyncStore {
       `WITH recorded AS (${nightsSql(rows.length)} RETURNING *),
        work AS (${workSql(work.length, lease)} RETURNING channel, listing_id, property_id, attempts, changes_pending, leased_by, leased_until_ms)
        SELECT w.channel, w.listing_id, w.property_id, w.attempts, w.changes_pending, r.night, r.available, r.price_minor, r.currency, r.min_stay,
-              r.version, r.source, r.change_event_id, r.correlation_id, r.changed_at_ms, r.is_reconciliation
+              r.version, r.source, r.change_event_id, r.correlation_id, r.changed_at_ms, r.is_reconciliation, r.trace_parent
        FROM work w LEFT JOIN recorded r ON r.channel = w.channel AND r.listing_id = w.listing_id
        WHERE w.leased_by = ? AND w.leased_until_ms = ?
        ORDER BY w.channel, w.listing_id, r.night`,
