@@ -26,3 +26,4 @@ export * from './seeded-random';
 export * from './topic-names';
 export * from './bench-result';
 export * from './trace-context';
+export * from './problem';

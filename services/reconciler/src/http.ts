@@ -1,16 +1,14 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Knex, Logger } from '@cm/service-runtime';
+import { Problem, type Knex, type Logger } from '@cm/service-runtime';
 import type { Reconciliation } from './pass';
 import type { PassStore } from './store/pass-store';
 
 const startBody = z.object({ property_id: z.string().min(1).max(200).optional() }).strict();
 const passId = z.uuid();
 
-/** An RFC 9457 problem document with a stable code. */
-function problem(status: number, code: string, detail: string) {
-  return { type: `https://channel-manager.dev/problems/${code}`, title: code.replace(/_/g, ' '), status, code, detail };
-}
+/** An RFC 9457 problem document with a stable code, as every API of ours answers errors. */
+const problem = (status: number, code: string, detail: string) => new Problem(status, code, detail).body();
 
 /**
  * The operator's endpoint: start a pass for one property or all (202 with where to follow it),

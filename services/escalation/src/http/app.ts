@@ -1,4 +1,5 @@
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { invalid, Problem } from '@cm/service-runtime';
 import { ConflictTypeSymbols, SeveritySymbols } from '@cm/schemas';
 import type { Logger } from '@cm/service-runtime';
 import { z } from 'zod';
@@ -7,7 +8,6 @@ import { tenantOfApiKey, type DeskRefusal, type ReviewStore } from '../store/rev
 import type { TaskRow } from '../store/task-store';
 import type { Knex } from '@cm/service-runtime';
 import { TaskStatusSymbols } from '../tasks/types';
-import { Problem, invalid } from './problems';
 import { taskView } from './views';
 
 export interface ReviewApiDeps {

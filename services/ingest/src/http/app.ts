@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { invalid, Problem } from '@cm/service-runtime';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '@cm/service-runtime';
 import type { z } from 'zod';
@@ -9,7 +10,6 @@ import { tenantOfRequest, withinRate } from './guards';
 import { IdempotencyKeys } from './idempotency';
 import { openApiDocument } from './openapi';
 import { handlePmsWrite, readBooking, readCalendar, readCommandStatus, type PmsDeps } from './pms-handlers';
-import { Problem, invalid } from './problems';
 import { fastifyPath, ROUTES, type RouteName, type RouteSpec } from './routes';
 import { parseJson, receiveWebhook, type WebhookDeps } from './webhook-handler';
 

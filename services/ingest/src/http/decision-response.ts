@@ -1,5 +1,5 @@
 import type { LedgerReads } from '../ledger-reads';
-import { Problem } from './problems';
+import { Problem } from '@cm/service-runtime';
 
 /** What the arbiter tells a waiting caller (its DecisionReply). */
 export interface DecisionReply {

@@ -1,7 +1,7 @@
 import type { BucketLimits, TakeResult } from '@cm/service-runtime';
+import { Problem } from '@cm/service-runtime';
 import type { Directory, PropertyEntry, TenantEntry } from '../directory/directory';
 import type { IngestMetrics } from '../metrics';
-import { Problem } from './problems';
 
 export interface GuardDeps {
   readonly directory: Directory;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { Problem } from '@cm/service-runtime';
 import type { Knex } from '@cm/service-runtime';
-import { Problem } from './problems';
 
 export interface StoredResponse {
   readonly status: number;

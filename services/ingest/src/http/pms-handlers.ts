@@ -1,4 +1,5 @@
 import type { LocalDate } from '@cm/domain';
+import { Problem } from '@cm/service-runtime';
 import type { Knex, ReplyWaiter } from '@cm/service-runtime';
 import type { z } from 'zod';
 import type { CommandWriter } from '../command-writer';
@@ -9,7 +10,6 @@ import { answerOfDecision, problemAnswer, type DecisionReply, type HttpAnswer } 
 import { propertyOfTenant, type GuardDeps } from './guards';
 import type { IdempotencyKeys } from './idempotency';
 import type { bookingQuery, calendarQuery } from './pms-schemas';
-import { Problem } from './problems';
 
 export interface PmsDeps extends GuardDeps {
   readonly db: Knex;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { problemSchema } from '@cm/service-runtime';
 import { channelWebhookPayload } from '@cm/channel-webhooks';
 import {
   bookingParams,
@@ -17,7 +18,6 @@ import {
   stayView,
   updateGuestBody,
 } from './pms-schemas';
-import { problemSchema } from './problems';
 
 /**
  * Every HTTP route as data: the handlers are registered from it and the OpenAPI document is

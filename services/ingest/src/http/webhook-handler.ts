@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { invalid, Problem } from '@cm/service-runtime';
 import { channelWebhookPayload, verifyWebhookSignature, WEBHOOK_HEADERS, type SignatureProblem } from '@cm/channel-webhooks';
 import type { Channel } from '@cm/schemas';
 import type { Logger } from '@cm/service-runtime';
@@ -9,7 +10,6 @@ import { channelEventToCommand } from '../normalise/channel-event-command';
 import { asFieldProblem } from '../normalise/field-problems';
 import { webhookToChannelEvent } from '../normalise/webhook-event';
 import { withinRate, type GuardDeps } from './guards';
-import { invalid, Problem } from './problems';
 import type { HttpAnswer } from './decision-response';
 
 export interface WebhookDeps extends GuardDeps {
