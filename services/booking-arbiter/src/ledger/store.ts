@@ -31,13 +31,20 @@ export async function loadStates(tx: Knex.Transaction, versions: ReadonlyMap<str
   if (needs.length === 0) return states;
   const values = needs.map(() => '(?::text, ?::text, ?::date, ?::date)').join(', ');
   const bindings = needs.flatMap((n) => [n.propertyId, n.key, n.dates?.checkIn ?? null, n.dates?.checkOut ?? null]);
+  // Two lookups, each by its own index (the primary key; the exclusion constraint's GiST index,
+  // whose predicate HOLDING repeats): one join with an OR between them read every stay of the
+  // property instead.
   const { rows } = (await tx.raw(
-    `SELECT DISTINCT ON (s.property_id, s.stay_key) s.*,
+    `WITH n(property_id, stay_key, check_in, check_out) AS (VALUES ${values}),
+     wanted AS (
+       SELECT s.property_id, s.stay_key FROM n JOIN stays s ON s.property_id = n.property_id AND s.stay_key = n.stay_key
+       UNION
+       SELECT s.property_id, s.stay_key FROM n JOIN stays s ON s.property_id = n.property_id
+         AND n.check_in IS NOT NULL AND ${HOLDING} AND daterange(s.check_in, s.check_out, '[)') && daterange(n.check_in, n.check_out, '[)'))
+     SELECT s.*,
             g.name, g.name_updated_at_ms, g.name_source, g.email, g.email_updated_at_ms, g.email_source, g.phone, g.phone_updated_at_ms, g.phone_source
-     FROM (VALUES ${values}) AS n(property_id, stay_key, check_in, check_out)
-     JOIN stays s ON s.property_id = n.property_id
-       AND (s.stay_key = n.stay_key
-            OR (n.check_in IS NOT NULL AND ${HOLDING} AND daterange(s.check_in, s.check_out, '[)') && daterange(n.check_in, n.check_out, '[)')))
+     FROM wanted w
+     JOIN stays s ON s.property_id = w.property_id AND s.stay_key = w.stay_key
      LEFT JOIN guests g ON g.property_id = s.property_id AND g.stay_key = s.stay_key`,
     bindings,
   )) as { rows: StayRow[] };
