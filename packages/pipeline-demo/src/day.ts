@@ -1,5 +1,6 @@
 import { waitFor, type Knex } from '@cm/service-runtime';
 import { ALL_CHANNELS, ARI_CHANNELS, type DemoChannel, type DemoProperty, type Portfolio, type Simulator } from './channels';
+import { doubleBookedStays, heldNights } from './ledger-checks';
 import { nextDay, type VrboPoller } from './vrbo-poller';
 
 /** Where the day's services answer (their default ports). */
@@ -24,8 +25,6 @@ export interface DayReport {
   readonly vrboPolls: { changed: number; unchanged: number };
   readonly convergedInMs: number;
 }
-
-const HOLDING = `((kind = 'booking' AND status IN ('PENDING', 'CONFIRMED')) OR (kind = 'block' AND active))`;
 
 /**
  * A compressed day of a property manager's portfolio, on the simulated platforms: bursts of
@@ -172,9 +171,7 @@ export async function playDay(input: {
     .groupBy('conflict_type', 'severity')
     .select('conflict_type as type', 'severity', db.raw('count(*) as opened'), db.raw(`count(*) filter (where resolved_by = 'ana@villas.example') as resolved`))
     .orderBy('conflict_type');
-  const ledgerOverlaps = (await db.raw(`SELECT count(*)::int AS n FROM stays a JOIN stays b ON a.property_id = b.property_id AND a.stay_key < b.stay_key
-      WHERE a.property_id = ANY(?) AND daterange(a.check_in, a.check_out, '[)') && daterange(b.check_in, b.check_out, '[)')
-        AND ${HOLDING.replace(/kind|status|active/g, (w) => `a.${w}`)} AND ${HOLDING.replace(/kind|status|active/g, (w) => `b.${w}`)}`, [propertyIds])).rows[0].n as number;
+  const ledgerOverlaps = (await doubleBookedStays(db, propertyIds)).length;
   let acrossChannels = 0;
   for (const property of properties) {
     const byNight = new Map<string, number>();
@@ -204,18 +201,6 @@ export async function playDay(input: {
     vrboPolls: { changed: poller.counts.changed, unchanged: poller.counts.unchanged },
     convergedInMs,
   };
-}
-
-/** Nights [from, to) the ledger holds for a property. */
-async function heldNights(db: Knex, propertyId: string, window: { from: string; to: string }): Promise<string[]> {
-  const rows: { night: string }[] = (
-    await db.raw(
-      `SELECT DISTINCT to_char(d, 'YYYY-MM-DD') AS night FROM stays s, generate_series(s.check_in, s.check_out - 1, interval '1 day') d
-       WHERE s.property_id = ? AND ${HOLDING.replace(/kind|status|active/g, (w) => `s.${w}`)} AND d >= ?::date AND d < ?::date ORDER BY 1`,
-      [propertyId, window.from, window.to],
-    )
-  ).rows;
-  return rows.map((r) => r.night);
 }
 
 /**

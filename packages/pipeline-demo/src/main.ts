@@ -18,6 +18,7 @@ import {
 import { Simulator, setUpPortfolio } from './channels';
 import { playDay, type DayReport } from './day';
 import { mapListings } from './ingest-setup';
+import { doubleBookedStays } from './ledger-checks';
 import { renderDayReport } from './report-html';
 import { VrboPoller } from './vrbo-poller';
 import { bookingScenario } from './scenario';
@@ -142,7 +143,7 @@ async function main(): Promise<number> {
       const reviews = (await readKeyed<Conflict>(kafka, serde, topics.conflicts.name, storyProperties, conflicts.length)).filter((c) => c.requires_review);
       await waitFor('escalation to take every conflict', async () => (await escalation.consumed(topics.conflicts.name, 'processed')) >= conflicts.length, { timeoutMs: 60_000, intervalMs: 50 });
       const openTasks: { n: number }[] = await ledger('escalation.review_tasks').whereIn('property_id', storyProperties).whereNot({ status: 'resolved' }).count({ n: '*' });
-      const overlaps = await ledger.raw(DOUBLE_BOOKED_NIGHTS);
+      const overlaps = await doubleBookedStays(ledger);
 
       print();
       print(`bookings and blocks decided: ${decisions.length} commands in ${decidedIn} ms from sending`);
@@ -155,12 +156,12 @@ async function main(): Promise<number> {
       for (const c of conflicts) byType.set(c.conflict_type, (byType.get(c.conflict_type) ?? 0) + 1);
       for (const [type, count] of [...byType.entries()].sort()) print(`  ${type.padEnd(18)} ${count}`);
       print(`conflicts a human must review: ${reviews.length}${reviews.length ? ` (${reviews.map((r) => `${r.conflict_type} ${r.severity}`).join(', ')})` : ''}; review tasks open for them in escalation: ${Number(openTasks[0]?.n ?? 0)}`);
-      print(`double bookings found in the whole ledger (SQL over every property): ${overlaps.rows.length}`);
+      print(`double bookings found in the whole ledger (SQL over every property): ${overlaps.length}`);
       print();
       print(`channel events through ingest: ${inbound.length} on channel.inbound, listings mapped to properties, ${channelDecisions.length} commands decided (${channelDecisions.map((d) => d.outcome).join(', ')})`);
       print(`samples: ${[...correlations.values()].flat().length} records to sync.results, consumed by the reconciler and escalation`);
       print(`malformed record: on ${topics.channelDlq.name} with reason ${deadLetter.reason}, original ${deadLetter.bytes} bytes kept`);
-      if (overlaps.rows.length > 0) throw new Error(`double bookings in the ledger: ${JSON.stringify(overlaps.rows)}`);
+      if (overlaps.length > 0) throw new Error(`double bookings in the ledger: ${JSON.stringify(overlaps)}`);
 
       say();
       say(`A day on the simulated channels: ${config.DEMO_PROPERTIES} villas, each listed on Airbnb, Booking.com, Expedia and Vrbo`);
@@ -237,13 +238,6 @@ function startSimulatorProcess(port: number, logFile: string) {
   child.stderr.pipe(out);
   return child;
 }
-
-const DOUBLE_BOOKED_NIGHTS = `
-  SELECT a.property_id, a.stay_key, b.stay_key AS other
-  FROM stays a JOIN stays b ON a.property_id = b.property_id AND a.stay_key < b.stay_key
-  WHERE daterange(a.check_in, a.check_out, '[)') && daterange(b.check_in, b.check_out, '[)')
-    AND ((a.kind = 'booking' AND a.status IN ('PENDING', 'CONFIRMED')) OR (a.kind = 'block' AND a.active))
-    AND ((b.kind = 'booking' AND b.status IN ('PENDING', 'CONFIRMED')) OR (b.kind = 'block' AND b.active))`;
 
 /**
  * Reads a topic from the beginning until `count` records with one of the given keys have come;

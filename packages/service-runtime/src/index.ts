@@ -27,3 +27,4 @@ export * from './topic-names';
 export * from './bench-result';
 export * from './trace-context';
 export * from './problem';
+export * from './bench-scratch';

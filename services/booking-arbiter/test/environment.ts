@@ -5,13 +5,11 @@ import {
   provisionTopics,
   topicNames,
   waitFor,
-  type IncomingRecord,
   type Knex,
-  type RecordConsumer,
   type TopicNames,
 } from '@cm/service-runtime';
 import { spawnNode, type Spawned } from '../../../packages/service-runtime/test/support/processes';
-import { freePort, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
 import { scratchLedger } from '../src/ledger/migrations';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
@@ -54,7 +52,6 @@ export async function arbiterWorld(): Promise<ArbiterWorld> {
   const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.bookingCommands, names.bookingEvents, names.conflicts, names.availabilityChanges, names.channelDlq], namespace);
   const producer = await kafka.producer();
   const processes: Spawned[] = [];
-  const consumers: RecordConsumer[] = [];
 
   return {
     namespace,
@@ -95,18 +92,8 @@ export async function arbiterWorld(): Promise<ArbiterWorld> {
       await Promise.all(running.map((p) => p.exited()));
     },
     async read<T>(topic: string, until: (records: T[]) => boolean, timeoutMs = 60_000) {
-      const records: T[] = [];
-      const consumer = kafka.consumer({ groupId: uniqueName(`reader.${namespace}`), topics: [topic], partitionsConsumedConcurrently: 4 });
-      consumers.push(consumer);
-      await consumer.start(async (r: IncomingRecord) => {
-        records.push((await serde.decode(r.value)) as T);
-      });
-      try {
-        await waitFor(`records on ${topic}`, () => until(records), { timeoutMs, intervalMs: 50 });
-      } finally {
-        await consumer.stop();
-      }
-      return records;
+      const read = await readDecoded<T>(kafka, serde, topic, (records) => until(records.map((r) => r.value)), { group: `reader.${namespace}`, timeoutMs });
+      return read.map((r) => r.value);
     },
     async close() {
       for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');

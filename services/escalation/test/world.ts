@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BookingCommand, Conflict, SyncResult } from '@cm/schemas';
-import { AvroSerde, provisionTopics, topicNames, waitFor, type IncomingRecord, type Knex, type RecordConsumer, type TopicNames } from '@cm/service-runtime';
+import { AvroSerde, provisionTopics, topicNames, waitFor, type IncomingRecord, type Knex, type TopicNames } from '@cm/service-runtime';
 import { spawnNode, type Spawned } from '../../../packages/service-runtime/test/support/processes';
-import { freePort, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
 import { scratchLedger } from '../../booking-arbiter/src/ledger/migrations';
 import { addProperty, createTenant, issueApiKey } from '../../ingest/src/directory/admin';
 import { ingestMigrations } from '../../ingest/src/directory/migrations';
@@ -76,7 +76,6 @@ export async function escalationWorld(): Promise<EscalationWorld> {
   const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.conflicts, names.syncResults, names.bookingCommands], namespace);
   const producer = await kafka.producer();
   const processes: Spawned[] = [];
-  const consumers: RecordConsumer[] = [];
   const ready = async (child: Spawned, opsPort: number, name: string) =>
     waitFor(`${name} ready`, async () => {
       if (child.child.exitCode !== null) throw new Error(`${name} exited ${child.child.exitCode}: ${child.output().slice(-3000)}`);
@@ -148,20 +147,7 @@ export async function escalationWorld(): Promise<EscalationWorld> {
         return probe(tasks) ? tasks : undefined;
       }, { timeoutMs, intervalMs: 50 });
     },
-    async read<T>(topic: string, until: (records: { value: T; record: IncomingRecord }[]) => boolean, timeoutMs = 60_000) {
-      const records: { value: T; record: IncomingRecord }[] = [];
-      const consumer = kafka.consumer({ groupId: uniqueName(`reader.${namespace}`), topics: [topic], partitionsConsumedConcurrently: 4, fromBeginning: true });
-      consumers.push(consumer);
-      await consumer.start(async (r: IncomingRecord) => {
-        records.push({ value: (await serde.decode(r.value)) as T, record: r });
-      });
-      try {
-        await waitFor(`records on ${topic}`, () => until(records), { timeoutMs, intervalMs: 50 });
-      } finally {
-        await consumer.stop();
-      }
-      return records;
-    },
+    read: <T>(topic: string, until: (records: { value: T; record: IncomingRecord }[]) => boolean, timeoutMs = 60_000) => readDecoded<T>(kafka, serde, topic, until, { group: `reader.${namespace}`, timeoutMs }),
     async close() {
       for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
       await Promise.all(processes.map((p) => p.exited()));

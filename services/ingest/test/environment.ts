@@ -9,11 +9,10 @@ import {
   type IncomingRecord,
   type Knex,
   type OutgoingRecord,
-  type RecordConsumer,
   type TopicNames,
 } from '@cm/service-runtime';
 import { spawnNode, type Spawned } from '../../../packages/service-runtime/test/support/processes';
-import { freePort, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
 import { scratchLedger } from '../../booking-arbiter/src/ledger/migrations';
 import { addConnection, addProperty, createTenant, issueApiKey, mapListing } from '../src/directory/admin';
 import { ingestMigrations } from '../src/directory/migrations';
@@ -97,7 +96,6 @@ export async function ingestWorld(): Promise<IngestWorld> {
   const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.channelInbound, names.bookingCommands, names.availabilityChanges, names.channelDlq], namespace);
   const producer = await kafka.producer();
   const processes: Spawned[] = [];
-  const consumers: RecordConsumer[] = [];
 
   const startService = async (main: string, name: string, env: Record<string, string>): Promise<ServiceProcess> => {
     const opsPort = await freePort();
@@ -173,20 +171,7 @@ export async function ingestWorld(): Promise<IngestWorld> {
       await producer.send(names.channelInbound, records);
     },
     encodeInbound: (event) => serde.encode(names.channelInbound, event),
-    async read<T>(topic: string, until: (records: { value: T; record: IncomingRecord }[]) => boolean, timeoutMs = 60_000) {
-      const records: { value: T; record: IncomingRecord }[] = [];
-      const consumer = kafka.consumer({ groupId: uniqueName(`reader.${namespace}`), topics: [topic], partitionsConsumedConcurrently: 4, fromBeginning: true });
-      consumers.push(consumer);
-      await consumer.start(async (r: IncomingRecord) => {
-        records.push({ value: (await serde.decode(r.value)) as T, record: r });
-      });
-      try {
-        await waitFor(`records on ${topic}`, () => until(records), { timeoutMs, intervalMs: 50 });
-      } finally {
-        await consumer.stop();
-      }
-      return records;
-    },
+    read: <T>(topic: string, until: (records: { value: T; record: IncomingRecord }[]) => boolean, timeoutMs = 60_000) => readDecoded<T>(kafka, serde, topic, until, { group: `reader.${namespace}`, timeoutMs }),
     async close() {
       for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
       await Promise.all(processes.map((p) => p.exited()));

@@ -47,7 +47,7 @@ export async function startHttp(
 
   app.get<{ Params: { id: string } }>('/v1/reconciliations/:id/listings', async (request, reply) => {
     if (!passId.safeParse(request.params.id).success) return reply.code(400).type('application/problem+json').send(problem(400, 'invalid_pass_id', 'a pass id is a UUID'));
-    if (!(await deps.passes.summary(request.params.id))) return reply.code(404).type('application/problem+json').send(problem(404, 'unknown_pass', `no pass ${request.params.id}`));
+    if (!(await deps.passes.has(request.params.id))) return reply.code(404).type('application/problem+json').send(problem(404, 'unknown_pass', `no pass ${request.params.id}`));
     return { listings: await deps.passes.listings(request.params.id) };
   });
 

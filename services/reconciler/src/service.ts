@@ -1,6 +1,6 @@
-import { AriApiAdapter, IcalFeedAdapter, type ChannelAdapter } from '@cm/channel-adapters';
-import { ChannelSymbols, type Channel, type SyncResult } from '@cm/schemas';
-import { assertMigrated, consumeDecoded, TokenBuckets, TtlCache, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { adaptersFor, listingTimeZones } from '@cm/channel-adapters';
+import type { SyncResult } from '@cm/schemas';
+import { assertMigrated, consumeDecoded, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { reconcilerConfig } from './config';
 import { startHttp } from './http';
 import { reconcilerMetrics } from './metrics';
@@ -27,20 +27,13 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     const redis = await useRedis(context, config.REDIS_URL);
     const passes = new PassStore(db);
     const metrics = reconcilerMetrics(context.metrics);
-    const zones = new TtlCache<string>(60_000);
-    const timeZoneOf = (channel: Channel, listingId: string) =>
-      zones.get(`${channel}\u0000${listingId}`, async () => {
-        const row: { time_zone: string } | undefined = await db('ingest.listings as l').join('ingest.properties as p', 'p.property_id', 'l.property_id').where({ 'l.channel': channel, 'l.listing_id': listingId }).first('p.time_zone');
-        return row?.time_zone;
-      });
-    const adapters = new Map<Channel, ChannelAdapter>(
-      ChannelSymbols.map((channel) => [
-        channel,
-        config.ICAL_CHANNELS.includes(channel)
-          ? new IcalFeedAdapter(channel, config.ICAL_IMPORT_URL_TEMPLATE?.replace('{channel}', channel.toLowerCase()) ?? null, timeZoneOf, config.READ_TIMEOUT_MS)
-          : new AriApiAdapter(channel, config.CHANNEL_API_BASE_URL.replace('{channel}', channel.toLowerCase()), config.READ_TIMEOUT_MS),
-      ]),
-    );
+    const adapters = adaptersFor({
+      apiBaseUrl: config.CHANNEL_API_BASE_URL,
+      icalChannels: config.ICAL_CHANNELS,
+      icalImportUrlTemplate: config.ICAL_IMPORT_URL_TEMPLATE,
+      timeoutMs: config.READ_TIMEOUT_MS,
+      timeZoneOf: listingTimeZones(db, 60_000),
+    });
 
     let reconciliation: Reconciliation | undefined;
     const running = new Set<Promise<void>>();

@@ -1,6 +1,6 @@
-import { ChannelSymbols, type AvailabilityChange, type Channel } from '@cm/schemas';
+import type { AvailabilityChange } from '@cm/schemas';
 import { assertMigrated, consumeDecoded, TokenBuckets, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
-import { AriApiAdapter, IcalFeedAdapter, type ChannelAdapter } from '@cm/channel-adapters';
+import { adaptersFor } from '@cm/channel-adapters';
 import { startFeedServer } from './feed-server';
 import { dispatcherConfig } from './config';
 import { dispatcherMetrics } from './metrics';
@@ -27,15 +27,8 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const store = new SyncStore(db);
     const listings = new ChannelListings(db, config.LISTINGS_CACHE_MS);
     const metrics = dispatcherMetrics(context.metrics);
-    const timeZoneOf = (channel: Channel, listingId: string) => listings.timeZoneOf(channel, listingId);
-    const adapters = new Map<Channel, ChannelAdapter>(
-      ChannelSymbols.map((channel) => [
-        channel,
-        config.ICAL_CHANNELS.includes(channel)
-          ? new IcalFeedAdapter(channel, config.ICAL_IMPORT_URL_TEMPLATE?.replace('{channel}', channel.toLowerCase()) ?? null, timeZoneOf, config.PUSH_TIMEOUT_MS)
-          : new AriApiAdapter(channel, config.CHANNEL_API_BASE_URL.replace('{channel}', channel.toLowerCase()), config.PUSH_TIMEOUT_MS),
-      ]),
-    );
+    const { timeZoneOf } = listings;
+    const adapters = adaptersFor({ apiBaseUrl: config.CHANNEL_API_BASE_URL, icalChannels: config.ICAL_CHANNELS, icalImportUrlTemplate: config.ICAL_IMPORT_URL_TEMPLATE, timeoutMs: config.PUSH_TIMEOUT_MS, timeZoneOf });
     const feeds = await startFeedServer(store, timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT);
     context.onStop('feed server', () => new Promise<void>((resolve) => feeds.close(() => resolve())));
     let pusher: Pusher | undefined;

@@ -3,7 +3,9 @@ import { createServer } from 'node:net';
 import { z } from 'zod';
 import { baseConfig, databaseConfig, parseConfig, redisConfig } from '../../src/config';
 import { createKafkaClient } from '../../src/kafka/kafkajs-client';
-import type { KafkaClient } from '../../src/kafka/types';
+import type { IncomingRecord, KafkaClient } from '../../src/kafka/types';
+import type { AvroSerde } from '../../src/schema-registry';
+import { waitFor } from '../../src/wait';
 import { createLogger } from '../../src/logger';
 
 /**
@@ -56,3 +58,27 @@ export async function freePort(): Promise<number> {
 }
 
 export const envOf = z.record(z.string(), z.string());
+
+/**
+ * Reads a topic from the beginning, decoding every record, until `until` holds on what came
+ * (or `timeoutMs` passes); the reading consumer is stopped either way.
+ */
+export async function readDecoded<T>(
+  kafka: KafkaClient,
+  serde: AvroSerde,
+  topic: string,
+  until: (records: { value: T; record: IncomingRecord }[]) => boolean,
+  options: { group: string; timeoutMs?: number },
+): Promise<{ value: T; record: IncomingRecord }[]> {
+  const records: { value: T; record: IncomingRecord }[] = [];
+  const consumer = kafka.consumer({ groupId: uniqueName(options.group), topics: [topic], partitionsConsumedConcurrently: 4, fromBeginning: true });
+  await consumer.start(async (r: IncomingRecord) => {
+    records.push({ value: (await serde.decode(r.value)) as T, record: r });
+  });
+  try {
+    await waitFor(`records on ${topic}`, () => until(records), { timeoutMs: options.timeoutMs ?? 60_000, intervalMs: 50 });
+  } finally {
+    await consumer.stop();
+  }
+  return records;
+}

@@ -1,23 +1,17 @@
 #!/usr/bin/env node
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { z } from 'zod';
 import {
   baseConfig,
   benchRow,
-  createDatabase,
+  benchScratch,
   createKafkaClient,
   createLogger,
   databaseConfig,
-  dropDatabase,
-  ensureDatabaseExists,
   parseConfig,
-  provisionTopics,
   redisConfig,
   spawnNodeProcess,
-  topicNames,
   waitFor,
   writeBenchResult,
   type Knex,
@@ -47,25 +41,22 @@ const config = parseConfig(
 const log = createLogger('reconcile-bench', config.LOG_LEVEL);
 const print = (line = '') => process.stdout.write(`${line}\n`);
 const DIST = join(__dirname, '..', '..', '..');
-const run = promisify(execFile);
 const CHANNELS = ['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'] as const;
 const PORTS = { simulator: 19_680, reconciler: 19_614, reconcilerOps: 19_615 };
 const TARGET = { seconds: 60, megabytes: 300 };
 
 async function main(): Promise<void> {
-  const namespace = `benchrec${Date.now().toString(36)}`;
   const kafka = createKafkaClient({ clientId: 'reconcile-bench', brokers: config.KAFKA_BROKERS, logger: log });
-  const admin = await kafka.admin();
-  await provisionTopics(admin, log, 60_000, namespace);
-  const url = new URL(config.DATABASE_URL);
-  url.pathname = `/cm_${namespace}`;
-  await ensureDatabaseExists(url.toString());
-  const db = createDatabase(url.toString(), { pool: { min: 0, max: 4 } });
+  const scratch = await benchScratch({
+    prefix: 'benchrec',
+    kafka,
+    log,
+    serverDatabaseUrl: config.DATABASE_URL,
+    migrators: ['booking-arbiter', 'ingest', 'reconciler'].map((service) => join(DIST, service, 'dist', 'cli', 'migrate.js')),
+  });
+  const { namespace, db, databaseUrl } = scratch;
   const processes: NodeProcess[] = [];
   try {
-    for (const service of ['booking-arbiter', 'ingest', 'reconciler']) {
-      await run(process.execPath, [join(DIST, service, 'dist', 'cli', 'migrate.js')], { env: { ...process.env, DATABASE_URL: url.toString() } });
-    }
     const simulatorUrl = `http://127.0.0.1:${PORTS.simulator}`;
     processes.push(await spawnNodeProcess(join(DIST, 'channel-simulator', 'dist', 'main.js'), { PORT: String(PORTS.simulator), INGEST_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'warn' }, async () => (await fetch(`${simulatorUrl}/health`).catch(() => undefined))?.ok === true));
     const setUpStarted = Date.now();
@@ -76,7 +67,7 @@ async function main(): Promise<void> {
       join(DIST, 'reconciler', 'dist', 'main.js'),
       {
         TOPIC_NAMESPACE: namespace,
-        DATABASE_URL: url.toString(),
+        DATABASE_URL: databaseUrl,
         REDIS_URL: config.REDIS_URL,
         LOG_LEVEL: 'warn',
         CONSUMER_GROUP: `${namespace}.reconciler`,
@@ -116,10 +107,7 @@ async function main(): Promise<void> {
     ]);
   } finally {
     for (const p of processes.reverse()) await p.stop();
-    await db.destroy();
-    await dropDatabase(url.toString());
-    await admin.deleteTopics(Object.values(topicNames(namespace)));
-    await admin.disconnect();
+    await scratch.remove();
   }
 }
 

@@ -103,6 +103,10 @@ export class PassStore {
     });
   }
 
+  async has(passId: string): Promise<boolean> {
+    return (await this.db('reconcile.passes').where({ pass_id: passId }).first('pass_id')) !== undefined;
+  }
+
   async summary(passId: string): Promise<PassSummary | undefined> {
     const pass = await this.db('reconcile.passes').where({ pass_id: passId }).first();
     if (!pass) return undefined;

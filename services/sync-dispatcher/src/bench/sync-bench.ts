@@ -1,24 +1,18 @@
 #!/usr/bin/env node
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { z } from 'zod';
 import type { SyncResult } from '@cm/schemas';
 import {
   AvroSerde,
   baseConfig,
   benchRow,
-  createDatabase,
+  benchScratch,
   createKafkaClient,
   createLogger,
   databaseConfig,
-  dropDatabase,
-  ensureDatabaseExists,
   parseConfig,
-  provisionTopics,
   redisConfig,
   spawnNodeProcess,
-  topicNames,
   waitFor,
   writeBenchResult,
   type BenchRow,
@@ -50,7 +44,6 @@ const config = parseConfig(
 const log = createLogger('sync-bench', config.LOG_LEVEL);
 const print = (line = '') => process.stdout.write(`${line}\n`);
 const DIST = join(__dirname, '..', '..', '..');
-const run = promisify(execFile);
 const CHANNELS = ['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'] as const;
 const PORTS = { simulator: 19_580, ingest: 19_511, ingestOps: 19_512, arbiterOps: 19_513, dispatcherOps: 19_514, feeds: 19_515 };
 
@@ -62,22 +55,19 @@ interface Booking {
 }
 
 async function main(): Promise<void> {
-  const namespace = `benchsync${Date.now().toString(36)}`;
-  const names = topicNames(namespace);
   const kafka = createKafkaClient({ clientId: 'sync-bench', brokers: config.KAFKA_BROKERS, logger: log });
-  const admin = await kafka.admin();
-  await provisionTopics(admin, log, 60_000, namespace);
-  const floorTopics = [`${namespace}.floor.in`, `${namespace}.floor.out`];
-  await admin.ensureTopics(floorTopics.map((name) => ({ name, partitions: 12, config: {} })));
-
-  const url = new URL(config.DATABASE_URL);
-  url.pathname = `/cm_${namespace}`;
-  await ensureDatabaseExists(url.toString());
-  const db = createDatabase(url.toString(), { pool: { min: 0, max: 4 } });
+  const scratch = await benchScratch({
+    prefix: 'benchsync',
+    kafka,
+    log,
+    serverDatabaseUrl: config.DATABASE_URL,
+    migrators: ['booking-arbiter', 'ingest', 'sync-dispatcher'].map((service) => join(DIST, service, 'dist', 'cli', 'migrate.js')),
+    extraTopics: ['floor.in', 'floor.out'],
+  });
+  const { namespace, names, db, databaseUrl, extraTopics: floorTopics } = scratch;
   const processes: NodeProcess[] = [];
   try {
-    await migrateAll(url.toString());
-    const env = { TOPIC_NAMESPACE: namespace, DATABASE_URL: url.toString(), REDIS_URL: config.REDIS_URL, LOG_LEVEL: 'warn' };
+    const env = { TOPIC_NAMESPACE: namespace, DATABASE_URL: databaseUrl, REDIS_URL: config.REDIS_URL, LOG_LEVEL: 'warn' };
     const ready = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status === 200;
     const simulatorUrl = `http://127.0.0.1:${PORTS.simulator}`;
     processes.push(await spawnNodeProcess(join(DIST, 'channel-simulator', 'dist', 'main.js'), { PORT: String(PORTS.simulator), INGEST_URL: `http://127.0.0.1:${PORTS.ingest}`, LOG_LEVEL: 'warn', WEBHOOK_FIRST_BACKOFF_MS: '50' }, async () => (await fetch(`${simulatorUrl}/health`).catch(() => undefined))?.ok === true));
@@ -107,7 +97,7 @@ async function main(): Promise<void> {
     }
     await reader.stop();
     for (const rate of config.BENCH_RATES) {
-      rows.push({ label: `floor at ${rate} bookings/s`, lags: await measureFloor({ kafka, databaseUrl: url.toString(), topics: floorTopics, simulatorUrl, listing: properties[0]!, rate, seconds: config.BENCH_SECONDS, namespace }) });
+      rows.push({ label: `floor at ${rate} bookings/s`, lags: await measureFloor({ kafka, databaseUrl, topics: floorTopics, simulatorUrl, listing: properties[0]!, rate, seconds: config.BENCH_SECONDS, namespace }) });
     }
 
     print();
@@ -134,17 +124,7 @@ async function main(): Promise<void> {
     writeBenchResult(figures);
   } finally {
     for (const p of processes.reverse()) await p.stop();
-    await db.destroy();
-    await dropDatabase(url.toString());
-    await admin.deleteTopics([...Object.values(names), ...floorTopics]);
-    await admin.disconnect();
-  }
-}
-
-/** The three schemas the processes need, migrated by their own commands as `scripts/stack up` does. */
-async function migrateAll(databaseUrl: string): Promise<void> {
-  for (const service of ['booking-arbiter', 'ingest', 'sync-dispatcher']) {
-    await run(process.execPath, [join(DIST, service, 'dist', 'cli', 'migrate.js')], { env: { ...process.env, DATABASE_URL: databaseUrl } });
+    await scratch.remove();
   }
 }
 

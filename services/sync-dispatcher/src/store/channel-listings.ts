@@ -1,3 +1,4 @@
+import { listingTimeZones } from '@cm/channel-adapters';
 import type { Channel } from '@cm/schemas';
 import { TtlCache, type Knex } from '@cm/service-runtime';
 import type { ListingKey } from './sync-store';
@@ -8,26 +9,17 @@ import type { ListingKey } from './sync-store';
  */
 export class ChannelListings {
   private readonly cache: TtlCache<readonly ListingKey[]>;
-  private readonly zones: TtlCache<string>;
 
   constructor(
     private readonly db: Knex,
     cacheMs: number,
   ) {
     this.cache = new TtlCache(cacheMs);
-    this.zones = new TtlCache(cacheMs);
+    this.timeZoneOf = listingTimeZones(db, cacheMs);
   }
 
   /** The IANA time zone of a listing's property, if the listing is mapped. */
-  timeZoneOf(channel: Channel, listingId: string): Promise<string | undefined> {
-    return this.zones.get(`${channel}\u0000${listingId}`, async () => {
-      const row: { time_zone: string } | undefined = await this.db('ingest.listings as l')
-        .join('ingest.properties as p', 'p.property_id', 'l.property_id')
-        .where({ 'l.channel': channel, 'l.listing_id': listingId })
-        .first('p.time_zone');
-      return row?.time_zone;
-    });
-  }
+  readonly timeZoneOf: (channel: Channel, listingId: string) => Promise<string | undefined>;
 
   /** The listings of each property; those not cached are read in one query. */
   async ofProperties(propertyIds: Iterable<string>): Promise<Map<string, readonly ListingKey[]>> {

@@ -1,0 +1,45 @@
+import { ChannelSymbols, type Channel } from '@cm/schemas';
+import { TtlCache, type Knex } from '@cm/service-runtime';
+import { AriApiAdapter } from './ari-api';
+import { IcalFeedAdapter } from './ical-feed';
+import type { ChannelAdapter } from './types';
+
+export interface AdapterSettings {
+  /** Where each channel's ARI API is; `{channel}` becomes airbnb, booking_com, vrbo or expedia. */
+  readonly apiBaseUrl: string;
+  /** Channels reached by iCal feeds instead. */
+  readonly icalChannels: readonly Channel[];
+  /** A channel's own feed of a listing: `{channel}` and `{listing}` replaced. */
+  readonly icalImportUrlTemplate: string | undefined;
+  readonly timeoutMs: number;
+  /** The IANA zone of a listing's property: an iCal feed's dates are read in it. */
+  readonly timeZoneOf: (channel: Channel, listingId: string) => Promise<string | undefined>;
+}
+
+/** One adapter per channel, as configured: an ARI API, or iCal for the channels named. */
+export function adaptersFor(settings: AdapterSettings): Map<Channel, ChannelAdapter> {
+  return new Map<Channel, ChannelAdapter>(
+    ChannelSymbols.map((channel) => [
+      channel,
+      settings.icalChannels.includes(channel)
+        ? new IcalFeedAdapter(channel, settings.icalImportUrlTemplate?.replace('{channel}', channel.toLowerCase()) ?? null, settings.timeZoneOf, settings.timeoutMs)
+        : new AriApiAdapter(channel, settings.apiBaseUrl.replace('{channel}', channel.toLowerCase()), settings.timeoutMs),
+    ]),
+  );
+}
+
+/**
+ * The time zone of a listing's property, from ingest's directory (`ingest.listings`,
+ * `ingest.properties`), cached for `cacheMs`.
+ */
+export function listingTimeZones(db: Knex, cacheMs: number): (channel: Channel, listingId: string) => Promise<string | undefined> {
+  const zones = new TtlCache<string>(cacheMs);
+  return (channel, listingId) =>
+    zones.get(`${channel}\u0000${listingId}`, async () => {
+      const row: { time_zone: string } | undefined = await db('ingest.listings as l')
+        .join('ingest.properties as p', 'p.property_id', 'l.property_id')
+        .where({ 'l.channel': channel, 'l.listing_id': listingId })
+        .first('p.time_zone');
+      return row?.time_zone;
+    });
+}
