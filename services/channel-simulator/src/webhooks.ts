@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request } from 'undici';
 import { signedHeaders, type ChannelWebhookPayload } from '@cm/channel-webhooks';
 import type { WebhookOutcome } from './stats';
 
@@ -100,15 +101,15 @@ export class WebhookSender {
   }
 
   private async post(target: WebhookTarget, body: string, atMs: number): Promise<{ status: number; body: unknown }> {
-    const answer = await fetch(target.url, {
+    const answer = await request(target.url, {
       method: 'POST',
+      dispatcher: keepAlive,
       // Signed with wall-clock time: ingest checks the timestamp against its own clock.
       headers: { 'content-type': 'application/json', ...signedHeaders(target.connectionId, target.secret, body, atMs) },
       body,
-      redirect: 'manual',
       signal: AbortSignal.any([this.stopping, AbortSignal.timeout(this.policy.timeoutMs)]),
     });
-    return { status: answer.status, body: parseBody((await answer.text()).slice(0, MAX_RESPONSE_CHARS)) };
+    return { status: answer.statusCode, body: parseBody((await answer.body.text()).slice(0, MAX_RESPONSE_CHARS)) };
   }
 
   /** Waits before attempt n (1 s, 2 s, 4 s... with the default policy); false if the simulator is stopping. */
@@ -122,6 +123,13 @@ export class WebhookSender {
     }
   }
 }
+
+/**
+ * Keep-alive connections for every delivery of the process. undici's request rather than fetch:
+ * fetch's WHATWG streams and abort plumbing were a third of the simulator's CPU in the sync
+ * benchmark. Like fetch with redirect 'manual', request does not follow redirects.
+ */
+const keepAlive = new Agent({ keepAliveTimeout: 30_000 });
 
 function retriedByPlatforms(response: { status: number; body: unknown }): boolean {
   if (response.status === 429) return true;
@@ -138,7 +146,7 @@ function parseBody(text: string): unknown {
 }
 
 /**
- * `fetch failed: connect ECONNREFUSED ...`, or `timeout`. Read by shape, not instanceof: undici's
+ * `connect ECONNREFUSED ...`, or `timeout`. Read by shape, not instanceof: undici's
  * errors may come from another realm (jest's sandbox, for one).
  */
 function describeNetworkError(error: unknown): string {
