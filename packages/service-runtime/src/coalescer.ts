@@ -13,6 +13,8 @@ export class Coalescer<I, O> {
     private readonly maxBatch = 500,
     /** Batches in flight at once (for reads that may overlap; writes that must not, keep 1). */
     private readonly concurrency = 1,
+    /** How much of `maxBatch` an item takes (1 each by default); a heavier item still goes, alone. */
+    private readonly weigh: (item: I) => number = () => 1,
   ) {}
 
   call(item: I): Promise<O> {
@@ -26,7 +28,7 @@ export class Coalescer<I, O> {
     this.running++;
     try {
       while (this.waiting.length > 0) {
-        const batch = this.waiting.splice(0, this.maxBatch);
+        const batch = this.waiting.splice(0, this.fittingCount());
         try {
           const results = await this.runBatch(batch.map((b) => b.item));
           if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} returned ${results.length} results`);
@@ -38,5 +40,13 @@ export class Coalescer<I, O> {
     } finally {
       this.running--;
     }
+  }
+
+  /** How many of the first waiting items fit in one batch: at least one. */
+  private fittingCount(): number {
+    let weight = this.weigh(this.waiting[0]!.item);
+    let n = 1;
+    while (n < this.waiting.length && weight + this.weigh(this.waiting[n]!.item) <= this.maxBatch) weight += this.weigh(this.waiting[n++]!.item);
+    return n;
   }
 }

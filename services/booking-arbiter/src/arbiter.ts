@@ -1,10 +1,10 @@
 import { decide, evolve, isInvalid, parseCommand, stayKey, type Command, type Decision, type PropertyState, type RateLookup } from '@cm/domain';
 import type { BookingCommand } from '@cm/schemas';
-import { publishReply, traceParentOfHeaders, type DeadLetterWriter, type IncomingRecord, type Knex, type Logger, type Redis } from '@cm/service-runtime';
+import { Coalescer, publishReply, traceParentOfHeaders, type DeadLetterWriter, type IncomingRecord, type Knex, type Logger, type Redis } from '@cm/service-runtime';
 import { auditRows } from './ledger/audit';
 import { FencedError, type PartitionFences } from './ledger/fences';
-import { writeOutbox } from './ledger/outbox';
-import { loadStates, lockProperties, writeChanges } from './ledger/store';
+import { outboxWrite } from './ledger/outbox';
+import { changeWrites, loadStates, openChunk, writeTogether } from './ledger/store';
 import type { ArbiterMetrics } from './metrics';
 import { decisionRecords, type OutboxRecord } from './records';
 
@@ -30,6 +30,8 @@ export interface ArbiterDeps {
   readonly replies: Redis | null;
   /** Called after each commit, to publish the outbox promptly. */
   readonly committed: () => void;
+  /** Transactions deciding at once; chunks handed over meanwhile wait for the next (default 2). */
+  readonly transactionsInFlight?: number;
   readonly now?: () => number;
   /** How decisions read the ledger; replaced only by tests that need a stale read. */
   readonly loadStates?: typeof loadStates;
@@ -39,7 +41,15 @@ interface Pending {
   readonly command: Command;
   readonly value: BookingCommand;
   readonly record: IncomingRecord;
+  /** The fence generation this instance holds for the record's partition. */
+  readonly generation: number;
 }
+
+/** One partition's consecutive commands, as the consumer hands them over. */
+type Chunk = readonly Pending[];
+
+/** What deciding a chunk came to, told to the consumer that handed it over. */
+type ChunkOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
 
 interface Decided {
   readonly pending: Pending;
@@ -62,6 +72,9 @@ function refusesTheData(error: unknown): boolean {
 }
 const MAX_ATTEMPTS = 3;
 
+/** Commands decided in one transaction at most, whatever the number of chunks they came in. */
+const MAX_COMMANDS_PER_TRANSACTION = 250;
+
 /**
  * The single writer of each property's ledger. Consecutive commands of one partition are decided
  * together in ONE transaction: fence check, dedupe on command ids, lock and load the properties,
@@ -69,12 +82,19 @@ const MAX_ATTEMPTS = 3;
  * outbox records, the audit rows and the processed commands. The consumer commits the offsets
  * only after that transaction. If the transaction fails, each command is decided again alone, so
  * one command cannot hold back the others.
+ *
+ * Chunks of other partitions handed over while a transaction is in flight are decided together
+ * in the next one (a group commit): their properties are disjoint, each partition's order is
+ * kept, and one transaction's round trips and commit serve them all. If that transaction fails,
+ * each chunk is decided again on its own, so a fenced partition fails only its own chunk.
  */
 export class Arbiter {
   private readonly now: () => number;
+  private readonly groups: Coalescer<Chunk, ChunkOutcome>;
 
   constructor(private readonly deps: ArbiterDeps) {
     this.now = deps.now ?? Date.now;
+    this.groups = new Coalescer((chunks) => this.decideChunks(chunks), MAX_COMMANDS_PER_TRANSACTION, deps.transactionsInFlight ?? 2, (chunk) => chunk.length);
   }
 
   handle(value: BookingCommand, record: IncomingRecord): Promise<void> {
@@ -82,35 +102,63 @@ export class Arbiter {
   }
 
   async handleChunk(items: readonly { value: unknown; record: IncomingRecord }[]): Promise<void> {
-    const pending: Pending[] = [];
+    const decidable: { command: Command; value: BookingCommand; record: IncomingRecord }[] = [];
     for (const { value, record } of items) {
       const booking = value as BookingCommand;
       const parsed = parseCommand(booking);
       if (isInvalid(parsed)) await this.deadLetter(booking, record, parsed.problems);
-      else pending.push({ command: parsed, value: booking, record });
+      else decidable.push({ command: parsed, value: booking, record });
     }
-    if (pending.length === 0) return;
-    const generation = await this.deps.fences.generationFor(pending[0]!.record.partition);
+    if (decidable.length === 0) return;
+    const generation = await this.deps.fences.generationFor(decidable[0]!.record.partition);
+    const outcome = await this.groups.call(decidable.map((d) => ({ ...d, generation })));
+    if (!outcome.ok) throw outcome.error;
+  }
+
+  /** Chunks handed over together: one transaction for all, or else each chunk on its own. */
+  private async decideChunks(chunks: readonly Chunk[]): Promise<ChunkOutcome[]> {
+    if (chunks.length > 1) {
+      try {
+        await this.decideTogether(chunks.flat());
+        return chunks.map(() => ({ ok: true }));
+      } catch (error) {
+        // A fenced partition is told by its own chunk, decided alone below.
+        if (!(error instanceof FencedError)) this.deps.log.warn({ err: error, chunks: chunks.length }, 'deciding chunks together failed; deciding each chunk alone');
+      }
+    }
+    const outcomes: ChunkOutcome[] = [];
+    for (const chunk of chunks) {
+      try {
+        await this.decideChunk(chunk);
+        outcomes.push({ ok: true });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+      }
+    }
+    return outcomes;
+  }
+
+  private async decideChunk(pending: Chunk): Promise<void> {
     if (pending.length > 1) {
       try {
-        return await this.decideTogether(pending, generation);
+        return await this.decideTogether(pending);
       } catch (error) {
         this.rethrowIfFenced(error, pending[0]!.command);
         this.deps.metrics.chunkFellBack();
         this.deps.log.warn({ err: error, commands: pending.length }, 'deciding a chunk together failed; deciding each alone');
       }
     }
-    for (const one of pending) await this.decideAlone(one, generation);
+    for (const one of pending) await this.decideAlone(one);
   }
 
   /**
    * One command in its own transaction, taken again on fresh state after a retriable refusal;
    * dead-lettered if PostgreSQL refuses its data for good.
    */
-  private async decideAlone(one: Pending, generation: number): Promise<void> {
+  private async decideAlone(one: Pending): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.decideTogether([one], generation);
+        return await this.decideTogether([one]);
       } catch (error) {
         this.rethrowIfFenced(error, one.command);
         const code = (error as { code?: string }).code;
@@ -133,14 +181,13 @@ export class Arbiter {
     throw error;
   }
 
-  private async decideTogether(pending: readonly Pending[], generation: number): Promise<void> {
+  private async decideTogether(pending: readonly Pending[]): Promise<void> {
     const started = process.hrtime.bigint();
-    const partition = pending[0]!.record.partition;
+    const held = new Map(pending.map((p) => [p.record.partition, p.generation]));
     const { decided, duplicates } = await this.deps.db.transaction(async (tx) => {
-      await this.deps.fences.check(tx, partition, generation);
-      const already = new Map<string, DecisionReply | null>(
-        (await tx('processed_commands').whereIn('command_id', pending.map((p) => p.command.commandId)).select('command_id', 'reply')).map((r: { command_id: string; reply: DecisionReply | null }) => [r.command_id, r.reply]),
-      );
+      const opening = await openChunk(tx, { fence: this.deps.fences.generationsQuery(tx, [...held.keys()]), commandIds: pending.map((p) => p.command.commandId), propertyIds: pending.map((p) => p.command.propertyId) });
+      for (const [partition, generation] of held) this.deps.fences.verify(partition, generation, opening.generations.get(partition) ?? null);
+      const already = new Map(opening.seen as ReadonlyMap<string, DecisionReply | null>);
       const fresh: Pending[] = [];
       const duplicates: { pending: Pending; reply: DecisionReply | null }[] = [];
       for (const p of pending) {
@@ -152,7 +199,7 @@ export class Arbiter {
       }
       if (fresh.length === 0) return { decided: [] as Decided[], duplicates };
 
-      const versions = await lockProperties(tx, fresh.map((p) => p.command.propertyId));
+      const versions = new Map(fresh.map((p) => [p.command.propertyId, opening.versions.get(p.command.propertyId)!]));
       const needs = fresh.map(({ command }) => ({ propertyId: command.propertyId, key: stayKey(command.bookingSource, command.ref), dates: 'dates' in command ? command.dates : null }));
       const states = await (this.deps.loadStates ?? loadStates)(tx, versions, needs);
       const loaded = new Map<string, PropertyState>(states);
@@ -182,17 +229,20 @@ export class Arbiter {
           partition: record.partition,
           record_offset: Number(record.offset),
           decided_by: this.deps.instanceId,
-          fence_generation: generation,
+          fence_generation: p.generation,
           reply_requested: value.reply_requested,
           reply: JSON.stringify(reply),
           issued_at_ms: value.issued_at,
         });
         decided.push({ pending: p, decision, reply, decidedAt });
       }
-      await writeChanges(tx, [...states.values()].map((after) => ({ before: loaded.get(after.propertyId)!, after })));
-      await writeOutbox(tx, outbox);
-      await tx('audit_log').insert(audit);
-      await tx('processed_commands').insert(processed);
+      // Every write of the chunk in one statement: stays, guests, versions, outbox, audit, inbox.
+      await writeTogether(tx, [
+        ...changeWrites(tx, [...states.values()].map((after) => ({ before: loaded.get(after.propertyId)!, after }))),
+        ...outboxWrite(tx, outbox),
+        tx('audit_log').insert(audit).toSQL(),
+        tx('processed_commands').insert(processed).toSQL(),
+      ]);
       return { decided, duplicates };
     });
 

@@ -114,6 +114,39 @@ describe('the ledger refuses what the partition owner did not decide', () => {
     expect(sumMetric(await a.registry.metrics(), 'cm_arbiter_transaction_retries_total', {})).toBe(0);
   });
 
+  it('chunks of other partitions handed over while a transaction is in flight are decided together; a fenced partition fails only its own chunk', async () => {
+    const topic = `group-${world.namespace}`;
+    const fences = new PartitionFences(world.db, topic, 'A');
+    fences.assigned([4, 5, 6, 7]);
+    const loads: string[][] = [];
+    const counting: typeof loadStates = async (tx, versions, needs) => {
+      loads.push([...versions.keys()].sort());
+      return loadStates(tx, versions, needs);
+    };
+    const a = await arbiter('A', fences, { loadStates: counting, transactionsInFlight: 1 });
+    closers.push(a.close);
+    const on = (partition: number, property: string) => ({ value: command({ property_id: property, source: 'AIRBNB', booking_ref: property }), record: record(partition, 1) });
+    await a.arb.handleChunk([on(4, 'group-warm')]); // the generations are taken: the calls below reach the coalescer at once
+
+    // The first runs alone; the two handed over meanwhile share the next transaction.
+    const together = [on(5, 'group-a'), on(6, 'group-b'), on(7, 'group-c')];
+    await Promise.all(together.map((item) => a.arb.handleChunk([item])));
+    expect(loads.slice(1)).toEqual([['group-a'], ['group-b', 'group-c']]);
+    expect(await world.db('processed_commands').whereIn('command_id', together.map((t) => t.value.command_id)).pluck('outcome')).toEqual(['applied', 'applied', 'applied']);
+
+    // Partition 7 is assigned elsewhere: its chunk fails alone, partition 6's is decided.
+    await new PartitionFences(world.db, topic, 'B').generationFor(7);
+    loads.length = 0;
+    const blocker = on(5, 'group-d');
+    const kept = on(6, 'group-e');
+    const fenced = on(7, 'group-f');
+    const results = await Promise.allSettled([a.arb.handleChunk([blocker]), a.arb.handleChunk([kept]), a.arb.handleChunk([fenced])]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(FencedError);
+    expect(await world.db('processed_commands').whereIn('command_id', [blocker, kept, fenced].map((t) => t.value.command_id)).orderBy('property_id').pluck('property_id')).toEqual(['group-d', 'group-e']);
+    expect(await world.db('stays').where({ property_id: 'group-f' })).toEqual([]);
+  });
+
   it('the constraint itself refuses overlapping active stays written by anyone, and allows back-to-back ones', async () => {
     await world.db('properties').insert({ property_id: 'sql-1' });
     const stay = (key: string, checkIn: string, checkOut: string, status = 'CONFIRMED') => ({

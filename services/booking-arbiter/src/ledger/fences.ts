@@ -45,9 +45,24 @@ export class PartitionFences {
   }
 
   async check(tx: Knex.Transaction, partition: number, mine: number): Promise<void> {
-    const row = await tx('partition_fences').where({ topic: this.topic, partition }).forShare().first('generation');
-    const current = Number(row?.generation ?? -1);
-    if (current !== mine) throw new FencedError(this.topic, partition, mine, current);
+    const row = await tx.raw(this.generationQuery(tx, partition).sql, this.generationQuery(tx, partition).bindings as Knex.RawBinding[]);
+    this.verify(partition, mine, (row.rows as { generation: number }[])[0]?.generation ?? null);
+  }
+
+  /** The statement that reads a partition's generation under a share lock, for `verify`. */
+  generationQuery(tx: Knex.Transaction, partition: number): Knex.Sql {
+    return this.generationsQuery(tx, [partition]);
+  }
+
+  /** The statement that reads partitions' generations (`partition`, `generation`) under a share lock, for a larger statement to include. */
+  generationsQuery(tx: Knex.Transaction, partitions: readonly number[]): Knex.Sql {
+    return tx('partition_fences').where({ topic: this.topic }).whereIn('partition', [...partitions]).forShare().select('partition', 'generation').toSQL();
+  }
+
+  /** Throws unless `current`, read by `generationQuery` in the deciding transaction, is the generation this instance holds. */
+  verify(partition: number, mine: number, current: number | null): void {
+    const generation = Number(current ?? -1);
+    if (generation !== mine) throw new FencedError(this.topic, partition, mine, generation);
   }
 
   private async bump(partition: number): Promise<number> {

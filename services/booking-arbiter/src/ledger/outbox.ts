@@ -1,13 +1,16 @@
 import { inTraceOf, namespaced, Waker, type AvroSerde, type Knex, type Logger, type RecordProducer } from '@cm/service-runtime';
 import type { OutboxRecord } from '../records';
 
-/** Writes a decision's records in its transaction; the relay publishes them after commit. */
-export async function writeOutbox(tx: Knex.Transaction, records: readonly OutboxRecord[]): Promise<void> {
-  if (records.length === 0) return;
-  await tx('outbox')
-    .insert(records.map((r) => ({ event_id: r.eventId, topic: r.topic, record_key: r.key, payload: JSON.stringify(r.payload), trace_parent: r.traceParent ?? null })))
-    .onConflict('event_id')
-    .ignore();
+/** The statement that writes a decision's records in its transaction; the relay publishes them after commit. */
+export function outboxWrite(tx: Knex.Transaction, records: readonly OutboxRecord[]): Knex.Sql[] {
+  if (records.length === 0) return [];
+  return [
+    tx('outbox')
+      .insert(records.map((r) => ({ event_id: r.eventId, topic: r.topic, record_key: r.key, payload: JSON.stringify(r.payload), trace_parent: r.traceParent ?? null })))
+      .onConflict('event_id')
+      .ignore()
+      .toSQL(),
+  ];
 }
 
 /** Only one relay publishes at a time across instances, so one property's records keep their order. */
@@ -67,8 +70,10 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        const published = await this.publishBatch();
-        if (published > 0) continue;
+        // A short batch took everything committed before it: the next look waits for a wake-up
+        // (a decision committed since; the Waker keeps one that came while this batch ran) or the
+        // idle tick, instead of a second transaction that finds nothing.
+        if ((await this.publishBatch()) >= this.options.batchSize) continue;
       } catch (error) {
         this.log.error({ err: error }, 'outbox relay failed; retrying');
       }
@@ -78,12 +83,16 @@ export class OutboxRelay {
 
   private async publishBatch(): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const locked = await tx.raw('SELECT pg_try_advisory_xact_lock(?) AS locked', [RELAY_LOCK]);
-      if (!locked.rows[0].locked) return 0;
-      const rows: { id: number; topic: string; record_key: string; payload: unknown; trace_parent: string | null }[] = await tx('outbox')
-        .orderBy('id')
-        .limit(this.options.batchSize)
-        .select('id', 'topic', 'record_key', 'payload', 'trace_parent');
+      // Taken and removed in one statement (the advisory lock first: no other relay's rows move);
+      // removed for good only when the transaction commits, after the broker took them.
+      const taken = await tx.raw(
+        `WITH relay AS (SELECT pg_try_advisory_xact_lock(?) AS locked)
+         DELETE FROM outbox WHERE id IN (
+           SELECT id FROM outbox WHERE (SELECT locked FROM relay) ORDER BY id LIMIT ? FOR UPDATE)
+         RETURNING id, topic, record_key, payload, trace_parent`,
+        [RELAY_LOCK, this.options.batchSize],
+      );
+      const rows = (taken.rows as { id: number; topic: string; record_key: string; payload: unknown; trace_parent: string | null }[]).sort((a, b) => a.id - b.id);
       if (rows.length === 0) return 0;
       // A send per topic, made in its rows' trace so consumers continue it: with tracing on, a run of
       // consecutive rows of one trace (one command's records) is a send. The producer keeps the
@@ -102,7 +111,6 @@ export class OutboxRelay {
         run.records.push({ key: row.record_key, value: await this.serde.encode(topic, row.payload) });
       }
       await Promise.all(runs.map(({ topic, traceParent, records }) => inTraceOf(traceParent, () => this.producer.send(topic, records))));
-      await tx('outbox').whereIn('id', rows.map((r) => r.id)).delete();
       this.options.onPublished?.(rows.length);
       return rows.length;
     });

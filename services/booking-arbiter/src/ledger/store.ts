@@ -9,12 +9,46 @@ const HOLDING = `((s.kind = 'booking' AND s.status IN ('PENDING', 'CONFIRMED')) 
  * Locks the properties' rows (in a fixed order, so two writers cannot deadlock) for the rest of
  * the transaction and returns their ledger versions. Partitioning already gives one writer per
  * property; the lock keeps that true even if two instances briefly both believe they own it.
+ * An upsert locks a row whether it inserts or updates it, and the update that changes nothing
+ * returns the row's current version (the newest committed, whatever the snapshot). A part of
+ * openChunk's statement; its one binding is the sorted, distinct property ids.
  */
-export async function lockProperties(tx: Knex.Transaction, propertyIds: readonly string[]): Promise<Map<string, number>> {
-  const sorted = [...new Set(propertyIds)].sort();
-  await tx.raw('INSERT INTO properties (property_id) SELECT unnest(?::text[]) ON CONFLICT DO NOTHING', [sorted]);
-  const rows: { property_id: string; version: number }[] = await tx('properties').whereIn('property_id', sorted).orderBy('property_id').forUpdate().select('property_id', 'version');
-  return new Map(rows.map((r) => [r.property_id, Number(r.version)]));
+const LOCK_PROPERTIES_SQL = `INSERT INTO properties (property_id) SELECT unnest(?::text[]) ORDER BY 1
+  ON CONFLICT (property_id) DO UPDATE SET version = properties.version
+  RETURNING property_id, version`;
+
+/** What a chunk's transaction learns in its first statement. */
+export interface Opening {
+  /** The partitions' fence generations now (none: no fence row), read under a share lock. */
+  readonly generations: ReadonlyMap<number, number>;
+  /** The chunk's command ids already decided, with the reply each one got. */
+  readonly seen: ReadonlyMap<string, unknown>;
+  /** The properties' ledger versions, their rows locked for the rest of the transaction. */
+  readonly versions: Map<string, number>;
+}
+
+/**
+ * Opens a chunk's transaction in one round trip: the fence rows under a share lock (`fence`, the
+ * statement PartitionFences gives), the inbox lookup of the chunk's command ids, and the lock of
+ * its properties. The states are read in the next statement, whose snapshot is taken after the
+ * locks are held, so it sees every decision committed before.
+ */
+export async function openChunk(tx: Knex.Transaction, input: { fence: Knex.Sql; commandIds: readonly string[]; propertyIds: readonly string[] }): Promise<Opening> {
+  const { rows } = (await tx.raw(
+    `WITH fence AS (${input.fence.sql}),
+     seen AS (SELECT command_id, reply FROM processed_commands WHERE command_id = ANY(?::text[])),
+     locked AS (${LOCK_PROPERTIES_SQL})
+     SELECT (SELECT coalesce(json_agg(json_build_object('partition', partition, 'generation', generation)), '[]'::json) FROM fence) AS fences,
+            (SELECT coalesce(json_agg(json_build_object('command_id', command_id, 'reply', reply)), '[]'::json) FROM seen) AS seen,
+            (SELECT coalesce(json_agg(json_build_object('property_id', property_id, 'version', version)), '[]'::json) FROM locked) AS locked`,
+    [...(input.fence.bindings as Knex.RawBinding[]), [...input.commandIds], [...new Set(input.propertyIds)].sort()],
+  )) as { rows: { fences: { partition: number; generation: number }[]; seen: { command_id: string; reply: unknown }[]; locked: { property_id: string; version: number }[] }[] };
+  const row = rows[0]!;
+  return {
+    generations: new Map(row.fences.map((f) => [Number(f.partition), Number(f.generation)])),
+    seen: new Map(row.seen.map((r) => [r.command_id, r.reply])),
+    versions: new Map(row.locked.map((r) => [r.property_id, Number(r.version)])),
+  };
 }
 
 /** What one command needs to read: its own stay, and every stay holding a night it asks for. */
@@ -52,8 +86,8 @@ export async function loadStates(tx: Knex.Transaction, versions: ReadonlyMap<str
   return states;
 }
 
-/** Writes, in bulk, what changed between each property's loaded and final state. */
-export async function writeChanges(tx: Knex.Transaction, changes: readonly { before: PropertyState; after: PropertyState }[]): Promise<void> {
+/** The statements that write, in bulk, what changed between each property's loaded and final state. */
+export function changeWrites(tx: Knex.Transaction, changes: readonly { before: PropertyState; after: PropertyState }[]): Knex.Sql[] {
   const stays: ReturnType<typeof stayToRow>[] = [];
   const guests: ReturnType<typeof guestToRow>[] = [];
   const versions: { property_id: string; version: number }[] = [];
@@ -66,12 +100,51 @@ export async function writeChanges(tx: Knex.Transaction, changes: readonly { bef
     }
     if (after.version !== before.version) versions.push({ property_id: after.propertyId, version: after.version });
   }
-  if (stays.length > 0) await tx('stays').insert(stays).onConflict(['property_id', 'stay_key']).merge();
-  if (guests.length > 0) await tx('guests').insert(guests).onConflict(['property_id', 'stay_key']).merge();
+  const writes: Knex.Sql[] = [];
+  if (stays.length > 0) writes.push(tx('stays').insert(stays).onConflict(['property_id', 'stay_key']).merge().toSQL());
+  if (guests.length > 0) writes.push(tx('guests').insert(guests).onConflict(['property_id', 'stay_key']).merge().toSQL());
   if (versions.length > 0) {
-    await tx.raw(
-      `UPDATE properties p SET version = v.version, updated_at = now() FROM (VALUES ${versions.map(() => '(?::text, ?::bigint)').join(', ')}) AS v(property_id, version) WHERE p.property_id = v.property_id`,
-      versions.flatMap((v) => [v.property_id, v.version]),
+    writes.push(
+      tx
+        .raw(
+          `UPDATE properties p SET version = v.version, updated_at = now() FROM (VALUES ${versions.map(() => '(?::text, ?::bigint)').join(', ')}) AS v(property_id, version) WHERE p.property_id = v.property_id`,
+          versions.flatMap((v) => [v.property_id, v.version]),
+        )
+        .toSQL(),
     );
   }
+  return writes;
+}
+
+/** Bind parameters one combined statement takes at most (PostgreSQL's limit is 65,535). */
+const MAX_BINDINGS_PER_STATEMENT = 30_000;
+
+/**
+ * Runs data-modifying statements as ONE statement (each a WITH part), in one round trip, or as
+ * few as the bind-parameter limit allows. They must not touch the same row twice, and none may
+ * need another's effect: PostgreSQL runs the parts of a statement on one snapshot, in no set
+ * order. A constraint a part violates fails its statement, and so the transaction.
+ */
+export async function writeTogether(tx: Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
+  let group: Knex.Sql[] = [];
+  let bindings = 0;
+  for (const write of writes) {
+    if (group.length > 0 && bindings + write.bindings.length > MAX_BINDINGS_PER_STATEMENT) {
+      await runAsOne(tx, group);
+      group = [];
+      bindings = 0;
+    }
+    group.push(write);
+    bindings += write.bindings.length;
+  }
+  if (group.length > 0) await runAsOne(tx, group);
+}
+
+async function runAsOne(tx: Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
+  if (writes.length === 1) {
+    await tx.raw(writes[0]!.sql, writes[0]!.bindings as Knex.RawBinding[]);
+    return;
+  }
+  const parts = writes.map((w, i) => `w${i} AS (${w.sql})`).join(',\n');
+  await tx.raw(`WITH ${parts}\nSELECT 1`, writes.flatMap((w) => w.bindings) as Knex.RawBinding[]);
 }

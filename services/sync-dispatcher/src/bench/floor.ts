@@ -1,11 +1,12 @@
 import { Agent, request } from 'undici';
-import { createDatabase, type KafkaClient } from '@cm/service-runtime';
+import { createDatabase, waitFor, type KafkaClient } from '@cm/service-runtime';
 import type { Lags } from './lags';
 
 /**
  * The floor of the sync path, in the same run: the same hops with nothing of ours in them.
  * Produce; a consumer commits one row to PostgreSQL and produces again; a second consumer POSTs
  * one availability update to the simulator. Per record, from the first produce to the answer.
+ * Measured, like the pipeline, after a warm-up at the same rate (`warmupSeconds`, not measured).
  */
 export async function measureFloor(input: {
   kafka: KafkaClient;
@@ -15,6 +16,7 @@ export async function measureFloor(input: {
   listing: { listings: Record<string, string> };
   rate: number;
   seconds: number;
+  warmupSeconds: number;
   namespace: string;
 }): Promise<Lags> {
   const [inTopic, outTopic] = input.topics as [string, string];
@@ -26,6 +28,7 @@ export async function measureFloor(input: {
   const producer = await input.kafka.producer();
   const run = `${input.rate}-${Date.now()}`;
   const values: number[] = [];
+  let warmedUp = 0;
   const first = input.kafka.consumer({ groupId: `${input.namespace}.floor.first.${run}`, topics: [inTopic], partitionsConsumedConcurrently: 12, fromBeginning: false });
   const second = input.kafka.consumer({ groupId: `${input.namespace}.floor.second.${run}`, topics: [outTopic], partitionsConsumedConcurrently: 12, fromBeginning: false });
   await first.start(async (record) => {
@@ -36,7 +39,7 @@ export async function measureFloor(input: {
   const listingId = input.listing.listings.AIRBNB!;
   const keepAlive = new Agent({ keepAliveTimeout: 30_000 });
   await second.start(async (record) => {
-    const [, sentAt] = record.value!.toString().split(':');
+    const [id, sentAt] = record.value!.toString().split(':');
     // The dispatcher's own HTTP client (undici's request, keep-alive), so the floor is no slower than our path.
     const answer = await request(`${input.simulatorUrl}/airbnb/api/listings/${listingId}/availability`, {
       method: 'POST',
@@ -45,16 +48,23 @@ export async function measureFloor(input: {
       body: JSON.stringify({ request_id: `${run}:${record.value!.toString()}`, updates: [{ from: '2030-01-01', to: '2030-01-03', available: false }] }),
     });
     await answer.body.text();
-    values.push(Date.now() - Number(sentAt));
+    if (id!.startsWith('w')) warmedUp++;
+    else values.push(Date.now() - Number(sentAt));
   });
-  await new Promise((resolve) => setTimeout(resolve, 3_000)); // both groups joined
+  await waitFor('both floor consumers joined', () => first.isJoined() && second.isJoined(), { timeoutMs: 30_000, intervalMs: 50 });
+  const paced = async (count: number, id: (i: number) => string) => {
+    const started = Date.now();
+    for (let i = 0; i < count; i++) {
+      const wait = started + (i * 1000) / input.rate - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      void producer.send(inTopic, [{ key: `k${i % 200}`, value: Buffer.from(`${id(i)}:${Date.now()}`) }]);
+    }
+  };
+  const warmup = input.rate * input.warmupSeconds;
+  await paced(warmup, (i) => `w${i}`);
+  await waitFor('the warm-up through', () => warmedUp >= warmup, { timeoutMs: 30_000, intervalMs: 50 }).catch(() => undefined);
   const total = input.rate * input.seconds;
-  const started = Date.now();
-  for (let i = 0; i < total; i++) {
-    const wait = started + (i * 1000) / input.rate - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    void producer.send(inTopic, [{ key: `k${i % 200}`, value: Buffer.from(`${i}:${Date.now()}`) }]);
-  }
+  await paced(total, String);
   const deadline = Date.now() + 30_000;
   while (values.length < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   await Promise.all([first.stop(), second.stop()]);

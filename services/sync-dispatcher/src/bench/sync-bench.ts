@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     for (const { rate, bookings } of phases) rows.push({ label: `pipeline at ${rate} bookings/s`, lags: await lagsOf(db, bookings, results, published) });
     await reader.stop();
     for (const rate of config.BENCH_RATES) {
-      rows.push({ label: `floor at ${rate} bookings/s`, lags: await measureFloor({ kafka, databaseUrl, topics: floorTopics, simulatorUrl, listing: properties[0]!, rate, seconds: config.BENCH_SECONDS, namespace }) });
+      rows.push({ label: `floor at ${rate} bookings/s`, lags: await measureFloor({ kafka, databaseUrl, topics: floorTopics, simulatorUrl, listing: properties[0]!, rate, seconds: config.BENCH_SECONDS, warmupSeconds: Math.max(1, config.BENCH_WARMUP_SECONDS), namespace }) });
     }
 
     print();

@@ -1,0 +1,67 @@
+import { Coalescer } from '../src/coalescer';
+
+/** A batch runner that finishes only when the test says so, to hold batches in flight. */
+function controlledBatches() {
+  const batches: { items: readonly string[]; finish: () => void; fail: (error: Error) => void }[] = [];
+  const run = (items: readonly string[]) =>
+    new Promise<string[]>((resolve, reject) => batches.push({ items, finish: () => resolve(items.map((i) => `done ${i}`)), fail: reject }));
+  return { batches, run };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('coalescing calls while a batch is in flight', () => {
+  it('runs the first call alone at once, then everything that waited as one batch, in call order', async () => {
+    const { batches, run } = controlledBatches();
+    const coalescer = new Coalescer(run);
+    const first = coalescer.call('a');
+    const later = ['b', 'c', 'd'].map((i) => coalescer.call(i));
+    await tick();
+    expect(batches.map((b) => b.items)).toEqual([['a']]);
+    batches[0]!.finish();
+    expect(await first).toBe('done a');
+    await tick();
+    expect(batches.map((b) => b.items)).toEqual([['a'], ['b', 'c', 'd']]);
+    batches[1]!.finish();
+    expect(await Promise.all(later)).toEqual(['done b', 'done c', 'done d']);
+  });
+
+  it('with two in flight, the second call does not wait for the first', async () => {
+    const { batches, run } = controlledBatches();
+    const coalescer = new Coalescer(run, 500, 2);
+    void coalescer.call('a');
+    void coalescer.call('b');
+    void coalescer.call('c');
+    await tick();
+    expect(batches.map((b) => b.items)).toEqual([['a'], ['b']]);
+    batches[1]!.finish();
+    await tick();
+    expect(batches.map((b) => b.items)).toEqual([['a'], ['b'], ['c']]);
+  });
+
+  it('fills a batch up to the weight limit; an item heavier than the limit still goes, alone', async () => {
+    const { batches, run } = controlledBatches();
+    const weights: Record<string, number> = { first: 1, a: 3, b: 2, c: 2, huge: 9, d: 1 };
+    const coalescer = new Coalescer(run, 5, 1, (item: string) => weights[item]!);
+    for (const item of ['first', 'a', 'b', 'c', 'huge', 'd']) void coalescer.call(item);
+    for (let i = 0; i < 4; i++) {
+      await tick();
+      batches[i]!.finish();
+    }
+    await tick();
+    expect(batches.map((b) => b.items)).toEqual([['first'], ['a', 'b'], ['c'], ['huge'], ['d']]);
+  });
+
+  it('a failed batch rejects each of its calls, and the next batch still runs', async () => {
+    const { batches, run } = controlledBatches();
+    const coalescer = new Coalescer(run);
+    const first = coalescer.call('a');
+    const second = coalescer.call('b');
+    await tick();
+    batches[0]!.fail(new Error('boom'));
+    await expect(first).rejects.toThrow('boom');
+    await tick();
+    batches[1]!.finish();
+    expect(await second).toBe('done b');
+  });
+});
