@@ -1,21 +1,39 @@
 /**
  * Calls that arrive while a batch is in flight are run together as the next batch: under
  * concurrency, one database round trip serves many callers instead of each holding a connection
- * for its own. With no concurrency a call runs at once, alone, so nothing waits for a timer.
+ * for its own. With no concurrency a call runs at once, alone, so nothing waits for a timer;
+ * unless `lingerMs` is set, for work off any caller's critical path: then a batch starts that
+ * long after its first call, gathering the calls of a burst that arrive one by one.
  */
+export interface CoalescerOptions<I> {
+  /** How much one batch takes at most (default 500 items); an item heavier than that still goes, alone. */
+  readonly maxBatch?: number;
+  /** How much of `maxBatch` an item takes (1 each by default). */
+  readonly weigh?: (item: I) => number;
+  /** Batches in flight at once (default 1: writes that must not overlap; reads may). */
+  readonly concurrency?: number;
+  /** Only for work off every caller's critical path: a batch starts this long after its first call. */
+  readonly lingerMs?: number;
+}
+
 export class Coalescer<I, O> {
   private readonly waiting: { item: I; resolve(out: O): void; reject(error: unknown): void }[] = [];
   private running = 0;
+  private readonly maxBatch: number;
+  private readonly weigh: (item: I) => number;
+  private readonly concurrency: number;
+  private readonly lingerMs: number;
 
   constructor(
     /** Runs a batch; returns one result per item, in order. */
     private readonly runBatch: (items: readonly I[]) => Promise<readonly O[]>,
-    private readonly maxBatch = 500,
-    /** Batches in flight at once (for reads that may overlap; writes that must not, keep 1). */
-    private readonly concurrency = 1,
-    /** How much of `maxBatch` an item takes (1 each by default); a heavier item still goes, alone. */
-    private readonly weigh: (item: I) => number = () => 1,
-  ) {}
+    options: CoalescerOptions<I> = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 500;
+    this.weigh = options.weigh ?? (() => 1);
+    this.concurrency = options.concurrency ?? 1;
+    this.lingerMs = options.lingerMs ?? 0;
+  }
 
   call(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
@@ -27,6 +45,7 @@ export class Coalescer<I, O> {
   private async drain(): Promise<void> {
     this.running++;
     try {
+      if (this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
       while (this.waiting.length > 0) {
         const batch = this.waiting.splice(0, this.fittingCount());
         try {

@@ -28,7 +28,7 @@ describe('coalescing calls while a batch is in flight', () => {
 
   it('with two in flight, the second call does not wait for the first', async () => {
     const { batches, run } = controlledBatches();
-    const coalescer = new Coalescer(run, 500, 2);
+    const coalescer = new Coalescer(run, { concurrency: 2 });
     void coalescer.call('a');
     void coalescer.call('b');
     void coalescer.call('c');
@@ -42,7 +42,7 @@ describe('coalescing calls while a batch is in flight', () => {
   it('fills a batch up to the weight limit; an item heavier than the limit still goes, alone', async () => {
     const { batches, run } = controlledBatches();
     const weights: Record<string, number> = { first: 1, a: 3, b: 2, c: 2, huge: 9, d: 1 };
-    const coalescer = new Coalescer(run, 5, 1, (item: string) => weights[item]!);
+    const coalescer = new Coalescer(run, { maxBatch: 5, weigh: (item: string) => weights[item]! });
     for (const item of ['first', 'a', 'b', 'c', 'huge', 'd']) void coalescer.call(item);
     for (let i = 0; i < 4; i++) {
       await tick();
@@ -50,6 +50,18 @@ describe('coalescing calls while a batch is in flight', () => {
     }
     await tick();
     expect(batches.map((b) => b.items)).toEqual([['first'], ['a', 'b'], ['c'], ['huge'], ['d']]);
+  });
+
+  it('with a linger, calls of a burst that arrive one by one go in one batch', async () => {
+    const { batches, run } = controlledBatches();
+    const coalescer = new Coalescer(run, { lingerMs: 30 });
+    void coalescer.call('a');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    void coalescer.call('b');
+    await tick();
+    expect(batches).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(batches.map((b) => b.items)).toEqual([['a', 'b']]);
   });
 
   it('a failed batch rejects each of its calls, and the next batch still runs', async () => {

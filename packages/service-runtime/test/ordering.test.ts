@@ -32,7 +32,11 @@ describe('per-property ordering', () => {
     const groupId = uniqueName('test.ordering.group');
 
     const first = kafka.consumer({ groupId, topics: [topic], partitionsConsumedConcurrently: 4 });
-    await first.start(record);
+    // Slowed, so that it is stopped part way through (a consumer that commits rarely is quick).
+    await first.start(async (r) => {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      await record(r);
+    });
     await waitFor('a third of the records', () => total() >= (PROPERTIES * SEQUENCES) / 3, { timeoutMs: 30_000, intervalMs: 5 });
     await first.stop();
     const beforeRestart = total();

@@ -94,7 +94,7 @@ export class Arbiter {
 
   constructor(private readonly deps: ArbiterDeps) {
     this.now = deps.now ?? Date.now;
-    this.groups = new Coalescer((chunks) => this.decideChunks(chunks), MAX_COMMANDS_PER_TRANSACTION, deps.transactionsInFlight ?? 2, (chunk) => chunk.length);
+    this.groups = new Coalescer((chunks) => this.decideChunks(chunks), { maxBatch: MAX_COMMANDS_PER_TRANSACTION, weigh: (chunk) => chunk.length, concurrency: deps.transactionsInFlight ?? 2 });
   }
 
   handle(value: BookingCommand, record: IncomingRecord): Promise<void> {

@@ -111,9 +111,22 @@ export function createKafkaClient(options: KafkajsClientOptions): KafkaClient {
   };
 }
 
+/** A partition's next offset to read: everything before it was handled. */
+interface HandledUpTo {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
 class KafkajsRecordConsumer implements RecordConsumer {
   private joined = false;
   private readonly assignmentListeners: ((assigned: ReadonlyMap<string, readonly number[]>) => void)[] = [];
+  /** Handled but not committed yet, by `topic:partition`. */
+  private readonly uncommitted = new Map<string, HandledUpTo>();
+  private lastCommitMs = 0;
+  private stopping = false;
+  /** Commits what a quiet spell left uncommitted, one interval after it was handled. */
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly consumer: Consumer,
@@ -129,6 +142,10 @@ class KafkajsRecordConsumer implements RecordConsumer {
     });
     consumer.on(REBALANCING, () => {
       this.joined = false;
+      // The partitions may go to another member, which takes them from the last commit: the
+      // records handled since are handed out again, and never committed by a member that no
+      // longer holds them.
+      this.uncommitted.clear();
     });
     consumer.on(STOP, () => {
       this.joined = false;
@@ -163,17 +180,31 @@ class KafkajsRecordConsumer implements RecordConsumer {
   }
 
   async stop(): Promise<void> {
-    // disconnect() waits for the batch in hand; handleBatch sees isRunning() turn false and
+    // No chunk is taken from now on, and what was handled is committed now, while the consumer
+    // still runs (kafkajs ignores commits once disconnect() has begun); a chunk in hand commits
+    // itself as it finishes.
+    // disconnect() then waits for the batch in hand, which sees isRunning() turn false and
     // commits what it finished before returning.
+    this.stopping = true;
+    clearTimeout(this.flushTimer);
+    const handled = this.takeUncommitted();
+    if (handled.length > 0) await this.consumer.commitOffsets(handled).catch((error: unknown) => this.log.warn({ err: error }, 'could not commit the last handled offsets; those records will be handed out again'));
     await this.consumer.disconnect();
+  }
+
+  private takeUncommitted(): HandledUpTo[] {
+    const handled = [...this.uncommitted.values()];
+    this.uncommitted.clear();
+    return handled;
   }
 
   private async handleBatch(payload: EachBatchPayload, handler: ChunkHandler, chunkSize: number): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
     let lastDone: string | undefined;
+    let failed = false;
     try {
       for (let start = 0; start < batch.messages.length; start += chunkSize) {
-        if (!isRunning() || isStale()) break;
+        if (!isRunning() || isStale() || this.stopping) break;
         const chunk = batch.messages.slice(start, start + chunkSize).map(
           (message): IncomingRecord => ({
             topic: batch.topic,
@@ -190,17 +221,43 @@ class KafkajsRecordConsumer implements RecordConsumer {
         resolveOffset(lastDone);
         await heartbeat();
       }
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
-      // Commit exactly what was handled, also when the handler threw or the consumer is stopping.
-      // Through the batch's own commit: kafkajs's consumer.commitOffsets() silently does nothing
-      // once stop() has begun, which redelivered the last batch after every graceful shutdown.
+      // Commits what was handled, exactly, also when the handler threw or the consumer is
+      // stopping. Through the batch's own commit: kafkajs's consumer.commitOffsets() silently does
+      // nothing once stop() has begun, which redelivered the last batch after every graceful
+      // shutdown. Under load, one commit carries every partition's offsets, at most every
+      // commitIntervalMs, instead of one request (and one write to __consumer_offsets) per batch.
       if (lastDone !== undefined && !isStale()) {
-        await commitOffsetsIfNecessary({
-          topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(lastDone) + 1n).toString() }] }],
-        });
+        this.uncommitted.set(`${batch.topic}:${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastDone) + 1n).toString() });
       }
+      const due = failed || this.stopping || !isRunning() || Date.now() - this.lastCommitMs >= (this.options.commitIntervalMs ?? 250);
+      if (due && this.uncommitted.size > 0) {
+        const handled = this.takeUncommitted();
+        this.lastCommitMs = Date.now();
+        await commitOffsetsIfNecessary({ topics: byTopic(handled) });
+      } else if (this.uncommitted.size > 0) this.scheduleFlush();
     }
   }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      if (this.stopping || this.uncommitted.size === 0) return;
+      this.lastCommitMs = Date.now();
+      this.consumer.commitOffsets(this.takeUncommitted()).catch((error: unknown) => this.log.warn({ err: error }, 'could not commit handled offsets; those records will be handed out again'));
+    }, this.options.commitIntervalMs ?? 250);
+    this.flushTimer.unref();
+  }
+}
+
+function byTopic(handled: readonly HandledUpTo[]): { topic: string; partitions: { partition: number; offset: string }[] }[] {
+  const topics = new Map<string, { partition: number; offset: string }[]>();
+  for (const { topic, partition, offset } of handled) topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset }]);
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
 }
 
 function normaliseHeaders(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined) {

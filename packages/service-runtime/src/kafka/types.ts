@@ -48,6 +48,13 @@ export interface ConsumerOptions {
   readonly maxWaitMs?: number;
   /** How long the group waits for a silent member before giving its partitions to others (default 30 s). */
   readonly sessionTimeoutMs?: number;
+  /**
+   * Handled records' offsets are committed together, for every partition, at most this often
+   * (default 250 ms; 0: after every batch), and at once when a handler throws or the consumer
+   * stops. A crash or a rebalance in between hands the last handled records out again: every
+   * consumer of ours is idempotent on them.
+   */
+  readonly commitIntervalMs?: number;
 }
 
 export interface RecordConsumer {

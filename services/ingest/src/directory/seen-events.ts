@@ -19,10 +19,14 @@ export class SeenEvents {
   private readonly records: Coalescer<SeenEvent & { commandId: string | null }, boolean>;
 
   constructor(private readonly db: Knex) {
-    this.records = new Coalescer(async (events) => {
-      await this.remember(events);
-      return events.map(() => true);
-    });
+    // Recorded after the answer, so no caller waits: a linger gathers a burst's events into one insert.
+    this.records = new Coalescer(
+      async (events) => {
+        await this.remember(events);
+        return events.map(() => true);
+      },
+      { lingerMs: 20 },
+    );
   }
 
   async rememberOne(channel: Channel, externalEventId: string, commandId: string | null): Promise<void> {

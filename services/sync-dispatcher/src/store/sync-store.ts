@@ -62,6 +62,8 @@ function toPendingNight(r: PendingRow): PendingNight {
     traceParent: r.trace_parent ?? null,
   };
 }
+/** How long acknowledgements gather before they are written together. */
+const ACK_LINGER_MS = 5;
 /** PostgreSQL takes at most 65,535 bind parameters; a night row has 15. */
 const MAX_ROWS_PER_STATEMENT = 2_000;
 const isoDay = (epochDay: number) => new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
@@ -117,7 +119,10 @@ export class SyncStore {
   private readonly acks: Coalescer<Acknowledgement, boolean>;
 
   constructor(private readonly db: Knex) {
-    this.acks = new Coalescer((acks) => this.writeAcknowledgements(acks), 200);
+    // A booking's pushes to its other channels are answered within a few milliseconds of each
+    // other: a short linger writes their acknowledgements in one statement. Nothing measured
+    // waits for it (the result is on sync.results before); the listing stays leased meanwhile.
+    this.acks = new Coalescer((acks) => this.writeAcknowledgements(acks), { maxBatch: 200, lingerMs: ACK_LINGER_MS });
   }
 
   /**
