@@ -28,8 +28,8 @@ export interface ArbiterDeps {
   readonly rates: RateLookup;
   /** Where replies to waiting callers go; none: nobody waits. */
   readonly replies: Redis | null;
-  /** Called after each commit, to publish the outbox promptly. */
-  readonly committed: () => void;
+  /** Called after each commit with its outbox records, in commit order, to publish them promptly. */
+  readonly committed: (records: readonly OutboxRecord[]) => void;
   /** Transactions deciding at once; chunks handed over meanwhile wait for the next (default 2). */
   readonly transactionsInFlight?: number;
   readonly now?: () => number;
@@ -184,7 +184,7 @@ export class Arbiter {
   private async decideTogether(pending: readonly Pending[]): Promise<void> {
     const started = process.hrtime.bigint();
     const held = new Map(pending.map((p) => [p.record.partition, p.generation]));
-    const { decided, duplicates } = await this.deps.db.transaction(async (tx) => {
+    const { decided, duplicates, outbox: published } = await this.deps.db.transaction(async (tx) => {
       const opening = await openChunk(tx, { fence: this.deps.fences.generationsQuery(tx, [...held.keys()]), commandIds: pending.map((p) => p.command.commandId), propertyIds: pending.map((p) => p.command.propertyId) });
       for (const [partition, generation] of held) this.deps.fences.verify(partition, generation, opening.generations.get(partition) ?? null);
       const already = new Map(opening.seen as ReadonlyMap<string, DecisionReply | null>);
@@ -197,7 +197,7 @@ export class Arbiter {
           already.set(p.command.commandId, null); // the same command twice in one chunk
         }
       }
-      if (fresh.length === 0) return { decided: [] as Decided[], duplicates };
+      if (fresh.length === 0) return { decided: [] as Decided[], duplicates, outbox: [] as OutboxRecord[] };
 
       const versions = new Map(fresh.map((p) => [p.command.propertyId, opening.versions.get(p.command.propertyId)!]));
       const needs = fresh.map(({ command }) => ({ propertyId: command.propertyId, key: stayKey(command.bookingSource, command.ref), dates: 'dates' in command ? command.dates : null }));
@@ -243,13 +243,13 @@ export class Arbiter {
         tx('audit_log').insert(audit).toSQL(),
         tx('processed_commands').insert(processed).toSQL(),
       ]);
-      return { decided, duplicates };
+      return { decided, duplicates, outbox };
     });
 
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     for (const d of decided) this.deps.metrics.decided(d.decision, d.pending.value.issued_at, d.decidedAt, seconds / decided.length);
     for (const _ of duplicates) this.deps.metrics.duplicate();
-    if (decided.length > 0) this.deps.committed();
+    if (decided.length > 0) this.deps.committed(published);
     for (const { pending: p, reply } of [...decided, ...duplicates]) {
       if (p.value.reply_requested && reply) await this.reply(p.command.commandId, reply);
     }

@@ -47,12 +47,15 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
           instanceId: config.INSTANCE_ID,
           rates: noRates,
           replies: redis,
-          committed: () => relay!.wake(),
+          committed: (records) => relay!.committed(records),
         });
         relay.start();
         context.onStop('outbox relay', () => relay!.stop());
       },
-      onAssignment: (assigned) => fences.assigned(assigned.get(context.topics.bookingCommands) ?? []),
+      onAssignment: (assigned) => {
+        fences.assigned(assigned.get(context.topics.bookingCommands) ?? []);
+        relay?.partitionsMoved();
+      },
       chunkSize: config.DECISION_CHUNK,
       handleChunk: (items) => arbiter!.handleChunk(items),
     });

@@ -16,15 +16,38 @@ export function outboxWrite(tx: Knex.Transaction, records: readonly OutboxRecord
 /** Only one relay publishes at a time across instances, so one property's records keep their order. */
 const RELAY_LOCK = 0x636d6f62; // "cmob"
 
+/** A record to publish, as the outbox holds it. */
+interface Publishable {
+  readonly eventId: string;
+  /** The topic-list name; this deployment's namespace is added when publishing. */
+  readonly topic: string;
+  readonly key: string;
+  readonly payload: unknown;
+  readonly traceParent: string | null;
+}
+
 /**
- * Publishes outbox rows in id order, at least once: a row is deleted only after the broker
- * acknowledged it, so a crash in between publishes it again with the same event id. (Deleting
- * rather than marking keeps the table small; the audit log is the history.)
+ * Publishes the outbox at least once, in commit order per property: a row is deleted only after
+ * the broker acknowledged it, so a crash in between publishes it again with the same event id.
+ * (Deleting rather than marking keeps the table small; the audit log is the history.)
+ *
+ * Two ways, one at a time. Sweeping takes rows from the table in id order, under an advisory
+ * lock so one relay of all instances does it: at start, and whenever publishing directly failed.
+ * Once a sweep finds the table empty, the relay publishes directly: the arbiter hands over each
+ * decision's records as it commits, and the relay sends them in that order and then deletes their
+ * rows, without reading them back. A failed send or delete returns the relay to sweeping, so
+ * nothing newer goes out before the rows left behind; so does a rebalance, which may leave another
+ * instance's unpublished rows behind. Records handed over while sweeping are
+ * kept until a sweep publishes them; those committed after the last sweep's snapshot go out
+ * directly (a record a sweep published as well goes out twice, with the same event id).
  */
 export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly waker = new Waker();
+  private direct = false;
+  /** Handed over by the arbiter, in commit order, not yet published. */
+  private handed: Publishable[] = [];
 
   constructor(
     private readonly db: Knex,
@@ -39,16 +62,32 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
-  /** Publish now rather than at the next idle tick (called after a decision commits). */
-  wake(): void {
+  /** A decision committed with these outbox records: publish them now. */
+  committed(records: readonly OutboxRecord[]): void {
+    for (const r of records) this.handed.push({ eventId: r.eventId, topic: r.topic, key: r.key, payload: r.payload, traceParent: r.traceParent ?? null });
+    this.waker.wake();
+  }
+
+  /** Whether decisions' records go out directly (true) or the table is being swept. */
+  get publishingDirectly(): boolean {
+    return this.direct;
+  }
+
+  /**
+   * Partitions moved between instances: rows another instance committed and did not publish may
+   * be in the table, older than anything decided from now on. Sweep (in id order) until it is empty.
+   */
+  partitionsMoved(): void {
+    this.direct = false;
     this.waker.wake();
   }
 
   /** Publishes what is pending, then stops. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake();
+    this.waker.wake();
     await this.loop;
+    if (this.direct) await this.publishHanded().catch((error: unknown) => this.log.warn({ err: error }, 'could not publish the last records directly; the sweep below takes them'));
     await this.publishPending();
   }
 
@@ -57,7 +96,7 @@ export class OutboxRelay {
     return Number(row?.n ?? 0);
   }
 
-  /** Publishes batches until none is left; returns how many records went out. */
+  /** Sweeps batches until none is left; returns how many records went out. */
   async publishPending(): Promise<number> {
     let total = 0;
     for (;;) {
@@ -70,15 +109,35 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        // A short batch took everything committed before it: the next look waits for a wake-up
-        // (a decision committed since; the Waker keeps one that came while this batch ran) or the
-        // idle tick, instead of a second transaction that finds nothing.
-        if ((await this.publishBatch()) >= this.options.batchSize) continue;
+        if (this.direct) {
+          if (this.handed.length > 0) {
+            await this.publishHanded();
+            continue;
+          }
+        } else {
+          const published = await this.publishBatch();
+          if (published >= this.options.batchSize) continue;
+          // The table was empty as this sweep saw it: what was handed over meanwhile and is not
+          // published yet committed after that, and goes out directly, first.
+          if (published === 0) this.direct = true;
+          else continue;
+        }
       } catch (error) {
-        this.log.error({ err: error }, 'outbox relay failed; retrying');
+        if (this.direct) this.log.warn({ err: error }, 'publishing directly failed; sweeping the outbox until it is empty');
+        else this.log.error({ err: error }, 'outbox relay failed; retrying');
+        this.direct = false;
       }
       await this.waker.sleep(this.options.idleMs);
     }
+  }
+
+  /** Sends what was handed over, in order, then deletes its rows. */
+  private async publishHanded(): Promise<void> {
+    const batch = this.handed.slice(0, this.options.batchSize);
+    await this.send(batch);
+    await this.db('outbox').whereIn('event_id', batch.map((r) => r.eventId)).delete();
+    this.handed.splice(0, batch.length);
+    this.options.onPublished?.(batch.length);
   }
 
   private async publishBatch(): Promise<number> {
@@ -89,30 +148,38 @@ export class OutboxRelay {
         `WITH relay AS (SELECT pg_try_advisory_xact_lock(?) AS locked)
          DELETE FROM outbox WHERE id IN (
            SELECT id FROM outbox WHERE (SELECT locked FROM relay) ORDER BY id LIMIT ? FOR UPDATE)
-         RETURNING id, topic, record_key, payload, trace_parent`,
+         RETURNING id, event_id, topic, record_key, payload, trace_parent`,
         [RELAY_LOCK, this.options.batchSize],
       );
-      const rows = (taken.rows as { id: number; topic: string; record_key: string; payload: unknown; trace_parent: string | null }[]).sort((a, b) => a.id - b.id);
+      const rows = (taken.rows as { id: number; event_id: string; topic: string; record_key: string; payload: unknown; trace_parent: string | null }[]).sort((a, b) => a.id - b.id);
       if (rows.length === 0) return 0;
-      // A send per topic, made in its rows' trace so consumers continue it: with tracing on, a run of
-      // consecutive rows of one trace (one command's records) is a send. The producer keeps the
-      // order of sends, so a property's records keep theirs.
-      const runs: { topic: string; traceParent: string | null; records: { key: string; value: Buffer }[] }[] = [];
-      const lastRunOf = new Map<string, (typeof runs)[number]>();
-      for (const row of rows) {
-        // Rows hold topic-list names; this deployment's namespace is added when publishing.
-        const topic = namespaced(row.topic, this.options.namespace);
-        let run = lastRunOf.get(topic);
-        if (!run || run.traceParent !== row.trace_parent) {
-          run = { topic, traceParent: row.trace_parent, records: [] };
-          runs.push(run);
-          lastRunOf.set(topic, run);
-        }
-        run.records.push({ key: row.record_key, value: await this.serde.encode(topic, row.payload) });
-      }
-      await Promise.all(runs.map(({ topic, traceParent, records }) => inTraceOf(traceParent, () => this.producer.send(topic, records))));
+      await this.send(rows.map((r) => ({ eventId: r.event_id, topic: r.topic, key: r.record_key, payload: r.payload, traceParent: r.trace_parent })));
+      // Handed-over records this sweep published need not go out again.
+      const swept = new Set(rows.map((r) => r.event_id));
+      this.handed = this.handed.filter((r) => !swept.has(r.eventId));
       this.options.onPublished?.(rows.length);
       return rows.length;
     });
+  }
+
+  /**
+   * A send per topic, made in its records' trace so consumers continue it: with tracing on, a run
+   * of consecutive records of one trace (one command's records) is a send. The producer keeps the
+   * order of sends, so a property's records keep theirs.
+   */
+  private async send(records: readonly Publishable[]): Promise<void> {
+    const runs: { topic: string; traceParent: string | null; records: { key: string; value: Buffer }[] }[] = [];
+    const lastRunOf = new Map<string, (typeof runs)[number]>();
+    for (const record of records) {
+      const topic = namespaced(record.topic, this.options.namespace);
+      let run = lastRunOf.get(topic);
+      if (!run || run.traceParent !== record.traceParent) {
+        run = { topic, traceParent: record.traceParent, records: [] };
+        runs.push(run);
+        lastRunOf.set(topic, run);
+      }
+      run.records.push({ key: record.key, value: await this.serde.encode(topic, record.payload) });
+    }
+    await Promise.all(runs.map(({ topic, traceParent, records: batch }) => inTraceOf(traceParent, () => this.producer.send(topic, batch))));
   }
 }
