@@ -180,11 +180,9 @@ class KafkajsRecordConsumer implements RecordConsumer {
   }
 
   async stop(): Promise<void> {
-    // No chunk is taken from now on, and what was handled is committed now, while the consumer
-    // still runs (kafkajs ignores commits once disconnect() has begun); a chunk in hand commits
-    // itself as it finishes.
-    // disconnect() then waits for the batch in hand, which sees isRunning() turn false and
-    // commits what it finished before returning.
+    // No chunk is taken from now on. What was handled is committed now, while the consumer still
+    // runs (kafkajs ignores consumer.commitOffsets() once disconnect() has begun); disconnect()
+    // then waits for the chunk in hand, which commits itself through its batch as it finishes.
     this.stopping = true;
     clearTimeout(this.flushTimer);
     const handled = this.takeUncommitted();
