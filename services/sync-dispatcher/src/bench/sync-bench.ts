@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
@@ -20,6 +21,7 @@ import {
   type Knex,
   type NodeProcess,
 } from '@cm/service-runtime';
+import { CpuAccount } from './cpu';
 import { measureFloor } from './floor';
 import { percentile, type Lags } from './lags';
 
@@ -73,21 +75,27 @@ async function main(): Promise<void> {
     const env = { TOPIC_NAMESPACE: namespace, DATABASE_URL: databaseUrl, REDIS_URL: config.REDIS_URL, LOG_LEVEL: 'warn' };
     const ready = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status === 200;
     const simulatorUrl = `http://127.0.0.1:${PORTS.simulator}`;
-    processes.push(await spawnNodeProcess(join(DIST, 'channel-simulator', 'dist', 'main.js'), { PORT: String(PORTS.simulator), INGEST_URL: `http://127.0.0.1:${PORTS.ingest}`, LOG_LEVEL: 'warn', WEBHOOK_FIRST_BACKOFF_MS: '50' }, async () => (await fetch(`${simulatorUrl}/health`).catch(() => undefined))?.ok === true));
-    processes.push(await spawnNodeProcess(join(DIST, 'ingest', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.ingest`, HTTP_PORT: String(PORTS.ingest), OPS_PORT: String(PORTS.ingestOps), TENANT_RATE_PER_SECOND: '100000' }, ready(PORTS.ingestOps)));
-    processes.push(await spawnNodeProcess(join(DIST, 'booking-arbiter', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.arbiter`, OPS_PORT: String(PORTS.arbiterOps) }, ready(PORTS.arbiterOps)));
-    processes.push(await spawnNodeProcess(join(DIST, 'sync-dispatcher', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.dispatcher`, OPS_PORT: String(PORTS.dispatcherOps), FEED_PORT: String(PORTS.feeds), CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api`, CHANNEL_CALLS_PER_MINUTE: '1000000' }, ready(PORTS.dispatcherOps)));
+    const simulator = await spawnNodeProcess(join(DIST, 'channel-simulator', 'dist', 'main.js'), { PORT: String(PORTS.simulator), INGEST_URL: `http://127.0.0.1:${PORTS.ingest}`, LOG_LEVEL: 'warn', WEBHOOK_FIRST_BACKOFF_MS: '50' }, async () => (await fetch(`${simulatorUrl}/health`).catch(() => undefined))?.ok === true);
+    processes.push(simulator);
+    const ingest = await spawnNodeProcess(join(DIST, 'ingest', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.ingest`, HTTP_PORT: String(PORTS.ingest), OPS_PORT: String(PORTS.ingestOps), TENANT_RATE_PER_SECOND: '100000' }, ready(PORTS.ingestOps));
+    processes.push(ingest);
+    const arbiter = await spawnNodeProcess(join(DIST, 'booking-arbiter', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.arbiter`, OPS_PORT: String(PORTS.arbiterOps) }, ready(PORTS.arbiterOps));
+    processes.push(arbiter);
+    const dispatcher = await spawnNodeProcess(join(DIST, 'sync-dispatcher', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.dispatcher`, OPS_PORT: String(PORTS.dispatcherOps), FEED_PORT: String(PORTS.feeds), CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api`, CHANNEL_CALLS_PER_MINUTE: '1000000' }, ready(PORTS.dispatcherOps));
+    processes.push(dispatcher);
+    const cpu = new CpuAccount(new Map([['channel simulator', simulator.pid], ['ingest', ingest.pid], ['booking-arbiter', arbiter.pid], ['sync-dispatcher', dispatcher.pid]]));
     const properties = await setUpProperties(db, simulatorUrl, namespace);
 
     print(`sync benchmark: a booking on a simulated channel to its nights closed on the three others; ${properties.length} properties, ${config.BENCH_SECONDS} s per rate after ${config.BENCH_WARMUP_SECONDS} s of warm-up (not measured)`);
     const rows: { label: string; lags: Lags }[] = [];
-    const phases: { rate: number; bookings: Booking[] }[] = [];
+    const phases: { rate: number; bookings: Booking[]; cpu: ReturnType<typeof CpuAccount.perBooking> }[] = [];
     let cursor = 0;
     if (config.BENCH_WARMUP_SECONDS > 0) await settled(db, await bookAtRate(simulatorUrl, properties, config.BENCH_RATES[0]!, config.BENCH_WARMUP_SECONDS, () => cursor++));
     for (const rate of config.BENCH_RATES) {
+      const [before, startedAt] = [cpu.sample(), Date.now()];
       const bookings = await bookAtRate(simulatorUrl, properties, rate, config.BENCH_SECONDS, () => cursor++);
       await settled(db, bookings);
-      phases.push({ rate, bookings });
+      phases.push({ rate, bookings, cpu: CpuAccount.perBooking(before, cpu.sample(), bookings.length, (Date.now() - startedAt) / 1000) });
     }
     // The outcomes are read from Kafka only now, once every rate has run: a reader running during
     // the load took a quarter of a core from the pipeline it measured.
@@ -115,6 +123,8 @@ async function main(): Promise<void> {
       print(`${label.padEnd(32)} n=${String(lags.values.length).padStart(5)}  p50 ${String(percentile(lags.values, 50)).padStart(5)} ms  p99 ${String(percentile(lags.values, 99)).padStart(5)} ms  max ${String(Math.max(...lags.values)).padStart(5)} ms${lags.missing ? `  (${lags.missing} not acknowledged in time)` : ''}`);
     }
     print();
+    for (const { rate, cpu: spent } of phases) print(`CPU at ${rate}/s: ${spent.machinePercent.toFixed(0)}% of the machine's ${cpus().length * 100}%, ${spent.totalMs.toFixed(1)} ms per booking (${spent.lines.join(', ')})`);
+    print();
     const figures: BenchRow[] = [];
     for (const rate of config.BENCH_RATES) {
       const pipeline = rows.find((r) => r.label === `pipeline at ${rate} bookings/s`)!.lags;
@@ -126,6 +136,7 @@ async function main(): Promise<void> {
         benchRow('sync', `booking-to-closed p50 at ${rate}/s (lower is better)`, 'ms', percentile(pipeline.values, 50), { floor: percentile(floor.values, 50) }),
         benchRow('sync', `booking-to-closed p99 at ${rate}/s (lower is better)`, 'ms', p99, { floor: floorP99, target: '<= 250 and <= 3x floor, none missing', met: p99 <= 250 && p99 <= 3 * floorP99 && pipeline.missing === 0 }),
         benchRow('sync', `bookings not acknowledged in time at ${rate}/s`, 'bookings', pipeline.missing, { target: '0', met: pipeline.missing === 0 }),
+        benchRow('sync', `CPU per booking at ${rate}/s, every process (lower is better)`, 'ms', Number(phases.find((p) => p.rate === rate)!.cpu.totalMs.toFixed(1))),
       );
     }
     writeBenchResult(figures);
