@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import knex, { type Knex } from 'knex';
 import { types } from 'pg';
 
@@ -80,4 +81,26 @@ export async function dropDatabase(url: string): Promise<void> {
   } finally {
     await db.destroy();
   }
+}
+
+/**
+ * Runs a statement whose text never varies as a prepared statement, named after its text: each
+ * connection has PostgreSQL parse and analyse it once, instead of on every execution (a third
+ * of the time of the arbiter's first statement, measured). Only for fixed text, whose values all
+ * travel as bindings (lists as one array binding each): text built per call, such as a VALUES
+ * row per item, would prepare a new statement on every connection without bound.
+ */
+export function preparedRaw(db: Knex | Knex.Transaction, sql: string, bindings: readonly Knex.RawBinding[]): Knex.Raw {
+  return db.raw(sql, bindings as Knex.RawBinding[]).options({ name: statementName(sql) });
+}
+
+const statementNames = new Map<string, string>();
+
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `cm_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
 }

@@ -185,7 +185,7 @@ export class Arbiter {
     const started = process.hrtime.bigint();
     const held = new Map(pending.map((p) => [p.record.partition, p.generation]));
     const { decided, duplicates, outbox: published } = await this.deps.db.transaction(async (tx) => {
-      const opening = await openChunk(tx, { fence: this.deps.fences.generationsQuery(tx, [...held.keys()]), commandIds: pending.map((p) => p.command.commandId), propertyIds: pending.map((p) => p.command.propertyId) });
+      const opening = await openChunk(tx, { fence: this.deps.fences.generationsQuery([...held.keys()]), commandIds: pending.map((p) => p.command.commandId), propertyIds: pending.map((p) => p.command.propertyId) });
       for (const [partition, generation] of held) this.deps.fences.verify(partition, generation, opening.generations.get(partition) ?? null);
       const already = new Map(opening.seen as ReadonlyMap<string, DecisionReply | null>);
       const fresh: Pending[] = [];

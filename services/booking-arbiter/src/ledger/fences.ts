@@ -1,4 +1,4 @@
-import type { Knex } from '@cm/service-runtime';
+import { preparedRaw, type Knex } from '@cm/service-runtime';
 
 /** This instance no longer owns the partition: another was assigned it since. Nothing may be committed. */
 export class FencedError extends Error {
@@ -45,18 +45,14 @@ export class PartitionFences {
   }
 
   async check(tx: Knex.Transaction, partition: number, mine: number): Promise<void> {
-    const row = await tx.raw(this.generationQuery(tx, partition).sql, this.generationQuery(tx, partition).bindings as Knex.RawBinding[]);
+    const { sql, bindings } = this.generationsQuery([partition]);
+    const row = await preparedRaw(tx, sql, bindings);
     this.verify(partition, mine, (row.rows as { generation: number }[])[0]?.generation ?? null);
   }
 
-  /** The statement that reads a partition's generation under a share lock, for `verify`. */
-  generationQuery(tx: Knex.Transaction, partition: number): Knex.Sql {
-    return this.generationsQuery(tx, [partition]);
-  }
-
-  /** The statement that reads partitions' generations (`partition`, `generation`) under a share lock, for a larger statement to include. */
-  generationsQuery(tx: Knex.Transaction, partitions: readonly number[]): Knex.Sql {
-    return tx('partition_fences').where({ topic: this.topic }).whereIn('partition', [...partitions]).forShare().select('partition', 'generation').toSQL();
+  /** The statement (fixed text) that reads partitions' generations (`partition`, `generation`) under a share lock, for `verify`, or for a larger statement to include. */
+  generationsQuery(partitions: readonly number[]): { sql: string; bindings: Knex.RawBinding[] } {
+    return { sql: 'SELECT partition, generation FROM partition_fences WHERE topic = ? AND partition = ANY(?::int[]) FOR SHARE', bindings: [this.topic, [...partitions]] };
   }
 
   /** Throws unless `current`, read by `generationQuery` in the deciding transaction, is the generation this instance holds. */

@@ -1,4 +1,4 @@
-import { inTraceOf, namespaced, Waker, type AvroSerde, type Knex, type Logger, type RecordProducer } from '@cm/service-runtime';
+import { inTraceOf, namespaced, preparedRaw, Waker, type AvroSerde, type Knex, type Logger, type RecordProducer } from '@cm/service-runtime';
 import type { OutboxRecord } from '../records';
 
 /** The statement that writes a decision's records in its transaction; the relay publishes them after commit. */
@@ -135,7 +135,7 @@ export class OutboxRelay {
   private async publishHanded(): Promise<void> {
     const batch = this.handed.slice(0, this.options.batchSize);
     await this.send(batch);
-    await this.db('outbox').whereIn('event_id', batch.map((r) => r.eventId)).delete();
+    await preparedRaw(this.db, 'DELETE FROM outbox WHERE event_id = ANY(?::text[])', [batch.map((r) => r.eventId)]);
     this.handed.splice(0, batch.length);
     this.options.onPublished?.(batch.length);
   }
@@ -144,7 +144,8 @@ export class OutboxRelay {
     return this.db.transaction(async (tx) => {
       // Taken and removed in one statement (the advisory lock first: no other relay's rows move);
       // removed for good only when the transaction commits, after the broker took them.
-      const taken = await tx.raw(
+      const taken = await preparedRaw(
+        tx,
         `WITH relay AS (SELECT pg_try_advisory_xact_lock(?) AS locked)
          DELETE FROM outbox WHERE id IN (
            SELECT id FROM outbox WHERE (SELECT locked FROM relay) ORDER BY id LIMIT ? FOR UPDATE)

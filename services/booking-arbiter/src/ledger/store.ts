@@ -1,5 +1,5 @@
 import type { PropertyState, Stay, StayDates, StayKey } from '@cm/domain';
-import type { Knex } from '@cm/service-runtime';
+import { preparedRaw, type Knex } from '@cm/service-runtime';
 import { guestToRow, stayFromRow, stayToRow, type StayRow } from './rows';
 
 /** The same predicate as the exclusion constraint: the stays that occupy their nights. */
@@ -33,15 +33,16 @@ export interface Opening {
  * its properties. The states are read in the next statement, whose snapshot is taken after the
  * locks are held, so it sees every decision committed before.
  */
-export async function openChunk(tx: Knex.Transaction, input: { fence: Knex.Sql; commandIds: readonly string[]; propertyIds: readonly string[] }): Promise<Opening> {
-  const { rows } = (await tx.raw(
+export async function openChunk(tx: Knex.Transaction, input: { fence: { sql: string; bindings: readonly Knex.RawBinding[] }; commandIds: readonly string[]; propertyIds: readonly string[] }): Promise<Opening> {
+  const { rows } = (await preparedRaw(
+    tx,
     `WITH fence AS (${input.fence.sql}),
      seen AS (SELECT command_id, reply FROM processed_commands WHERE command_id = ANY(?::text[])),
      locked AS (${LOCK_PROPERTIES_SQL})
      SELECT (SELECT coalesce(json_agg(json_build_object('partition', partition, 'generation', generation)), '[]'::json) FROM fence) AS fences,
             (SELECT coalesce(json_agg(json_build_object('command_id', command_id, 'reply', reply)), '[]'::json) FROM seen) AS seen,
             (SELECT coalesce(json_agg(json_build_object('property_id', property_id, 'version', version)), '[]'::json) FROM locked) AS locked`,
-    [...(input.fence.bindings as Knex.RawBinding[]), [...input.commandIds], [...new Set(input.propertyIds)].sort()],
+    [...input.fence.bindings, [...input.commandIds], [...new Set(input.propertyIds)].sort()],
   )) as { rows: { fences: { partition: number; generation: number }[]; seen: { command_id: string; reply: unknown }[]; locked: { property_id: string; version: number }[] }[] };
   const row = rows[0]!;
   return {
@@ -50,6 +51,9 @@ export async function openChunk(tx: Knex.Transaction, input: { fence: Knex.Sql; 
     versions: new Map(row.locked.map((r) => [r.property_id, Number(r.version)])),
   };
 }
+
+/** The columns of `stays` a decision reads (named, not `*`: a prepared statement's result must keep its shape). */
+const STAY_COLUMNS = ['property_id', 'stay_key', 'kind', 'source', 'ref', 'status', 'active', 'check_in', 'check_out', 'price_minor', 'currency', 'rate_plan', 'confirmed_at_ms', 'block_reason', 'versions'] as const;
 
 /** What one command needs to read: its own stay, and every stay holding a night it asks for. */
 export interface StateNeed {
@@ -63,24 +67,24 @@ export async function loadStates(tx: Knex.Transaction, versions: ReadonlyMap<str
   const states = new Map<string, PropertyState>();
   for (const [propertyId, version] of versions) states.set(propertyId, { propertyId, version, stays: new Map() });
   if (needs.length === 0) return states;
-  const values = needs.map(() => '(?::text, ?::text, ?::date, ?::date)').join(', ');
-  const bindings = needs.flatMap((n) => [n.propertyId, n.key, n.dates?.checkIn ?? null, n.dates?.checkOut ?? null]);
   // Two lookups, each by its own index (the primary key; the exclusion constraint's GiST index,
   // whose predicate HOLDING repeats): one join with an OR between them read every stay of the
-  // property instead.
-  const { rows } = (await tx.raw(
-    `WITH n(property_id, stay_key, check_in, check_out) AS (VALUES ${values}),
+  // property instead. Fixed text (the needs travel as four arrays), so it is prepared once.
+  const { rows } = (await preparedRaw(
+    tx,
+    `WITH n(property_id, stay_key, check_in, check_out) AS (SELECT * FROM unnest(?::text[], ?::text[], ?::date[], ?::date[])),
      wanted AS (
        SELECT s.property_id, s.stay_key FROM n JOIN stays s ON s.property_id = n.property_id AND s.stay_key = n.stay_key
        UNION
        SELECT s.property_id, s.stay_key FROM n JOIN stays s ON s.property_id = n.property_id
          AND n.check_in IS NOT NULL AND ${HOLDING} AND daterange(s.check_in, s.check_out, '[)') && daterange(n.check_in, n.check_out, '[)'))
-     SELECT s.*,
+     SELECT ${STAY_COLUMNS.map((c) => `s.${c}`).join(', ')},
             g.name, g.name_updated_at_ms, g.name_source, g.email, g.email_updated_at_ms, g.email_source, g.phone, g.phone_updated_at_ms, g.phone_source
      FROM wanted w
      JOIN stays s ON s.property_id = w.property_id AND s.stay_key = w.stay_key
      LEFT JOIN guests g ON g.property_id = s.property_id AND g.stay_key = s.stay_key`,
-    bindings,
+    // pg sends each array as an array literal, nulls included (a command without dates).
+    [needs.map((n) => n.propertyId), needs.map((n) => n.key), needs.map((n) => n.dates?.checkIn ?? null), needs.map((n) => n.dates?.checkOut ?? null)] as unknown as Knex.RawBinding[],
   )) as { rows: StayRow[] };
   for (const row of rows) (states.get(row.property_id)!.stays as Map<StayKey, Stay>).set(row.stay_key as StayKey, stayFromRow(row));
   return states;

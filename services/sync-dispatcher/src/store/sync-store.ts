@@ -1,5 +1,5 @@
 import type { AvailabilityChange, Channel, Source } from '@cm/schemas';
-import { Coalescer, type Knex } from '@cm/service-runtime';
+import { Coalescer, preparedRaw, type Knex } from '@cm/service-runtime';
 
 export interface ListingKey {
   readonly channel: Channel;
@@ -209,7 +209,8 @@ export class SyncStore {
    * listing at a time; a lease that ran out (its instance died) can be taken again.
    */
   async claimDue(lease: Lease, nowMs: number, limit: number): Promise<ListingWork[]> {
-    const result = await this.db.raw(
+    const result = await preparedRaw(
+      this.db,
       `UPDATE sync.listing_work w SET leased_by = ?, leased_until_ms = ?
        WHERE (w.channel, w.listing_id) IN (
          SELECT w2.channel, w2.listing_id FROM sync.listing_work w2
