@@ -1,5 +1,5 @@
 import type { AvailabilityChange } from '@cm/schemas';
-import { assertMigrated, consumeDecoded, TokenBuckets, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, Coalescer, consumeDecoded, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { adaptersFor } from '@cm/channel-adapters';
 import { startFeedServer } from './feed-server';
 import { dispatcherConfig } from './config';
@@ -32,6 +32,19 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const feeds = await startFeedServer(store, timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT);
     context.onStop('feed server', () => new Promise<void>((resolve) => feeds.close(() => resolve())));
     let pusher: Pusher | undefined;
+    const recorder = new Coalescer<readonly DecodedRecord[], void>(
+      async (chunks) => {
+        const items = chunks.flat();
+        const values = items.map(({ value }) => value as AvailabilityChange);
+        const byProperty = await listings.ofProperties(values.map((c) => c.property_id));
+        const changes = items.map(({ record }, i) => ({ change: values[i]!, listings: targets(values[i]!, byProperty.get(values[i]!.property_id) ?? []), traceParent: traceParentOfHeaders(record.headers) }));
+        const applied = await store.applyChanges(changes, Date.now(), pusher?.nextLease());
+        pusher?.pushLeased(applied.leased);
+        if (applied.touched.length > applied.leased.length) pusher?.wake();
+        return chunks.map(() => undefined);
+      },
+      { maxBatch: CHANGES_PER_STATEMENT, weigh: (chunk) => chunk.length },
+    );
 
     await consumeDecoded(context, {
       groupId: config.CONSUMER_GROUP,
@@ -55,17 +68,16 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
         pusher.start();
         context.onStop('pusher', () => pusher!.stop());
       },
-      handleChunk: async (items) => {
-        const values = items.map(({ value }) => value as AvailabilityChange);
-        const byProperty = await listings.ofProperties(values.map((c) => c.property_id));
-        const changes = items.map(({ record }, i) => ({ change: values[i]!, listings: targets(values[i]!, byProperty.get(values[i]!.property_id) ?? []), traceParent: traceParentOfHeaders(record.headers) }));
-        const applied = await store.applyChanges(changes, Date.now(), pusher?.nextLease());
-        pusher?.pushLeased(applied.leased);
-        if (applied.touched.length > applied.leased.length) pusher?.wake();
-      },
+      // Chunks of other partitions handed over while one is being recorded are recorded together
+      // in the next statement: their properties are disjoint, and one round trip serves them all.
+      handleChunk: (items) => recorder.call(items),
+
     });
   },
 };
+
+/** Changes recorded in one statement at most, however many chunks they came in. */
+const CHANGES_PER_STATEMENT = 500;
 
 /** The listings a change goes to: every channel of the property but the one it came from, or only the one named. */
 function targets(change: AvailabilityChange, listings: readonly ListingKey[]): ListingKey[] {
