@@ -90,4 +90,21 @@ describe('the outbox relay', () => {
     const order = [failed, ...later, after].map((r) => r.payload.event_id);
     expect(await firstAppearances(order)).toEqual(order);
   });
+
+  it('while another relay holds the sweep, this one does not publish directly: the other may still hold older rows', async () => {
+    const other = await world.db.transaction();
+    await other.raw('SELECT pg_advisory_xact_lock(?)', [0x636d6f62]);
+    const relay = relayWith(failing().wrapped);
+    relay.start();
+    const held = record();
+    await commit(relay, [held]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(relay.publishingDirectly).toBe(false);
+    expect(await tableIsEmpty()).toBe(false);
+    await other.commit();
+    await waitFor('publishing directly once the lock is free', () => relay.publishingDirectly, { timeoutMs: 10_000, intervalMs: 20 });
+    await waitFor('the table emptied', tableIsEmpty, { timeoutMs: 10_000, intervalMs: 20 });
+    await relay.stop();
+    expect(await firstAppearances([held.payload.event_id])).toEqual([held.payload.event_id]);
+  });
 });

@@ -33,7 +33,7 @@ interface Publishable {
  *
  * Two ways, one at a time. Sweeping takes rows from the table in id order, under an advisory
  * lock so one relay of all instances does it: at start, and whenever publishing directly failed.
- * Once a sweep finds the table empty, the relay publishes directly: the arbiter hands over each
+ * Once a sweep that held the lock finds the table empty, the relay publishes directly: the arbiter hands over each
  * decision's records as it commits, and the relay sends them in that order and then deletes their
  * rows, without reading them back. A failed send or delete returns the relay to sweeping, so
  * nothing newer goes out before the rows left behind; so does a rebalance, which may leave another
@@ -96,11 +96,12 @@ export class OutboxRelay {
     return Number(row?.n ?? 0);
   }
 
-  /** Sweeps batches until none is left; returns how many records went out. */
+  /** Sweeps batches until none is left (or another relay sweeps); returns how many records went out. */
   async publishPending(): Promise<number> {
     let total = 0;
     for (;;) {
-      const published = await this.publishBatch();
+      const published = await this.sweepBatch();
+      if (published === null) return total;
       total += published;
       if (published < this.options.batchSize) return total;
     }
@@ -115,12 +116,12 @@ export class OutboxRelay {
             continue;
           }
         } else {
-          const published = await this.publishBatch();
-          if (published >= this.options.batchSize) continue;
-          // The table was empty as this sweep saw it: what was handed over meanwhile and is not
-          // published yet committed after that, and goes out directly, first.
+          const published = await this.sweepBatch();
+          if (published !== null && published > 0) continue;
+          // The table was empty as this sweep saw it, under the lock: what was handed over
+          // meanwhile and is not published yet committed after that, and goes out directly, first.
+          // Another relay sweeping (null) may still hold older rows: look again after the pause.
           if (published === 0) this.direct = true;
-          else continue;
         }
       } catch (error) {
         if (this.direct) this.log.warn({ err: error }, 'publishing directly failed; sweeping the outbox until it is empty');
@@ -140,19 +141,27 @@ export class OutboxRelay {
     this.options.onPublished?.(batch.length);
   }
 
-  private async publishBatch(): Promise<number> {
+  /**
+   * Sweeps one batch: how many rows went out, or `null` when another relay holds the sweep (its
+   * rows are not known to be gone, so this relay must not publish directly yet).
+   */
+  private async sweepBatch(): Promise<number | null> {
     return this.db.transaction(async (tx) => {
       // Taken and removed in one statement (the advisory lock first: no other relay's rows move);
       // removed for good only when the transaction commits, after the broker took them.
       const taken = await preparedRaw(
         tx,
-        `WITH relay AS (SELECT pg_try_advisory_xact_lock(?) AS locked)
-         DELETE FROM outbox WHERE id IN (
-           SELECT id FROM outbox WHERE (SELECT locked FROM relay) ORDER BY id LIMIT ? FOR UPDATE)
-         RETURNING id, event_id, topic, record_key, payload, trace_parent`,
+        `WITH relay AS (SELECT pg_try_advisory_xact_lock(?) AS locked),
+         taken AS (
+           DELETE FROM outbox WHERE id IN (
+             SELECT id FROM outbox WHERE (SELECT locked FROM relay) ORDER BY id LIMIT ? FOR UPDATE)
+           RETURNING id, event_id, topic, record_key, payload, trace_parent)
+         SELECT (SELECT locked FROM relay) AS locked,
+                coalesce((SELECT json_agg(taken ORDER BY id) FROM taken), '[]'::json) AS rows`,
         [RELAY_LOCK, this.options.batchSize],
       );
-      const rows = (taken.rows as { id: number; event_id: string; topic: string; record_key: string; payload: unknown; trace_parent: string | null }[]).sort((a, b) => a.id - b.id);
+      const { locked, rows } = taken.rows[0] as { locked: boolean; rows: { id: number; event_id: string; topic: string; record_key: string; payload: unknown; trace_parent: string | null }[] };
+      if (!locked) return null;
       if (rows.length === 0) return 0;
       await this.send(rows.map((r) => ({ eventId: r.event_id, topic: r.topic, key: r.record_key, payload: r.payload, traceParent: r.trace_parent })));
       // Handed-over records this sweep published need not go out again.
