@@ -54,7 +54,7 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
       },
       onAssignment: (assigned) => {
         fences.assigned(assigned.get(context.topics.bookingCommands) ?? []);
-        relay?.partitionsMoved();
+        relay?.partitionsMoved(fences.taken());
       },
       chunkSize: config.DECISION_CHUNK,
       handleChunk: (items) => arbiter!.handleChunk(items),

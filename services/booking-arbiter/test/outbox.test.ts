@@ -107,4 +107,17 @@ describe('the outbox relay', () => {
     await relay.stop();
     expect(await firstAppearances([held.payload.event_id])).toEqual([held.payload.event_id]);
   });
+
+  it('after partitions moved, it sweeps until this instance has taken their fences (a previous owner may still commit until then)', async () => {
+    const relay = relayWith(failing().wrapped);
+    relay.start();
+    await waitFor('publishing directly', () => relay.publishingDirectly, { timeoutMs: 10_000, intervalMs: 20 });
+    let fencesTaken!: () => void;
+    relay.partitionsMoved(new Promise<void>((resolve) => (fencesTaken = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(relay.publishingDirectly).toBe(false);
+    fencesTaken();
+    await waitFor('publishing directly again', () => relay.publishingDirectly, { timeoutMs: 10_000, intervalMs: 20 });
+    await relay.stop();
+  });
 });

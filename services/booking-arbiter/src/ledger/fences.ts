@@ -30,6 +30,11 @@ export class PartitionFences {
     for (const partition of partitions) this.remember(partition, this.bump(partition));
   }
 
+  /** Settles once every partition of the latest assignment has its new generation (or failed to get it). */
+  taken(): Promise<void> {
+    return Promise.allSettled([...this.generations.values()]).then(() => undefined);
+  }
+
   /** The generation this instance holds for a partition (taken now if the assignment was missed). */
   generationFor(partition: number): Promise<number> {
     return this.generations.get(partition) ?? this.remember(partition, this.bump(partition));

@@ -46,6 +46,8 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private readonly waker = new Waker();
   private direct = false;
+  /** The latest rebalance: sweeping goes on at least until its fence bumps are done. */
+  private lastMove = { settled: true };
   /** Handed over by the arbiter, in commit order, not yet published. */
   private handed: Publishable[] = [];
 
@@ -75,10 +77,19 @@ export class OutboxRelay {
 
   /**
    * Partitions moved between instances: rows another instance committed and did not publish may
-   * be in the table, older than anything decided from now on. Sweep (in id order) until it is empty.
+   * be in the table, older than anything decided from now on. Sweep (in id order) until it is
+   * empty, and not before `fencesTaken` (this instance's bumps of the partitions' fences) is done.
    */
-  partitionsMoved(): void {
+  partitionsMoved(fencesTaken: Promise<unknown> = Promise.resolve()): void {
     this.direct = false;
+    // A previous owner's decision in flight commits before this instance's fence bump completes
+    // (the bump waits for its share lock): only a sweep after the bumps is sure to see its rows.
+    const moved = { settled: false };
+    this.lastMove = moved;
+    void fencesTaken.catch(() => undefined).finally(() => {
+      moved.settled = true;
+      this.waker.wake();
+    });
     this.waker.wake();
   }
 
@@ -121,7 +132,7 @@ export class OutboxRelay {
           // The table was empty as this sweep saw it, under the lock: what was handed over
           // meanwhile and is not published yet committed after that, and goes out directly, first.
           // Another relay sweeping (null) may still hold older rows: look again after the pause.
-          if (published === 0) this.direct = true;
+          if (published === 0 && this.lastMove.settled) this.direct = true;
         }
       } catch (error) {
         if (this.direct) this.log.warn({ err: error }, 'publishing directly failed; sweeping the outbox until it is empty');
