@@ -30,6 +30,11 @@ export interface ArbiterDeps {
   readonly replies: Redis | null;
   /** Called after each commit with its outbox records, in commit order, to publish them promptly. */
   readonly committed: (records: readonly OutboxRecord[]) => void;
+  /**
+   * Called when a transaction failed other than by a fence (its commit may have happened unseen)
+   * or found commands already decided: outbox rows may exist that `committed` was never told of.
+   */
+  readonly inDoubt?: () => void;
   /** Transactions deciding at once; chunks handed over meanwhile wait for the next (default 2). */
   readonly transactionsInFlight?: number;
   readonly now?: () => number;
@@ -184,7 +189,7 @@ export class Arbiter {
   private async decideTogether(pending: readonly Pending[]): Promise<void> {
     const started = process.hrtime.bigint();
     const held = new Map(pending.map((p) => [p.record.partition, p.generation]));
-    const { decided, duplicates, outbox: published } = await this.deps.db.transaction(async (tx) => {
+    const { decided, duplicates, outbox: published } = await this.inTransaction(async (tx) => {
       const opening = await openChunk(tx, { fence: this.deps.fences.generationsQuery([...held.keys()]), commandIds: pending.map((p) => p.command.commandId), propertyIds: pending.map((p) => p.command.propertyId) });
       for (const [partition, generation] of held) this.deps.fences.verify(partition, generation, opening.generations.get(partition) ?? null);
       const already = new Map(opening.seen as ReadonlyMap<string, DecisionReply | null>);
@@ -246,12 +251,23 @@ export class Arbiter {
       return { decided, duplicates, outbox };
     });
 
+    if (duplicates.length > 0) this.deps.inDoubt?.();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     for (const d of decided) this.deps.metrics.decided(d.decision, d.pending.value.issued_at, d.decidedAt, seconds / decided.length);
     for (const _ of duplicates) this.deps.metrics.duplicate();
     if (decided.length > 0) this.deps.committed(published);
     for (const { pending: p, reply } of [...decided, ...duplicates]) {
       if (p.value.reply_requested && reply) await this.reply(p.command.commandId, reply);
+    }
+  }
+
+  /** A decision's transaction; one that fails other than by a fence is in doubt (see ArbiterDeps.inDoubt). */
+  private async inTransaction<T>(work: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
+    try {
+      return await this.deps.db.transaction(work);
+    } catch (error) {
+      if (!(error instanceof FencedError)) this.deps.inDoubt?.();
+      throw error;
     }
   }
 

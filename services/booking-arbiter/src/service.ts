@@ -48,7 +48,9 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
           rates: noRates,
           replies: redis,
           committed: (records) => relay!.committed(records),
+          inDoubt: () => relay!.sweepFirst(),
         });
+        fences.onLateBump = (bump) => relay!.partitionsMoved(bump);
         relay.start();
         context.onStop('outbox relay', () => relay!.stop());
       },

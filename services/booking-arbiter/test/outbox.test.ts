@@ -120,4 +120,20 @@ describe('the outbox relay', () => {
     await waitFor('publishing directly again', () => relay.publishingDirectly, { timeoutMs: 10_000, intervalMs: 20 });
     await relay.stop();
   });
+
+  it('rows nobody handed over (a commit whose answer was lost) go out once a decision says it is in doubt', async () => {
+    const relay = relayWith(failing().wrapped);
+    relay.start();
+    await waitFor('publishing directly', () => relay.publishingDirectly, { timeoutMs: 10_000, intervalMs: 20 });
+    const unseen = record();
+    await commit(null, [unseen]);
+    relay.sweepFirst();
+    const next = record();
+    await commit(relay, [next]);
+    await waitFor('the table emptied', tableIsEmpty, { timeoutMs: 10_000, intervalMs: 20 });
+    await waitFor('publishing directly again', () => relay.publishingDirectly, { timeoutMs: 10_000, intervalMs: 20 });
+    await relay.stop();
+    const order = [unseen, next].map((r) => r.payload.event_id);
+    expect(await firstAppearances(order)).toEqual(order);
+  });
 });

@@ -32,16 +32,26 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const feeds = await startFeedServer(store, timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT);
     context.onStop('feed server', () => new Promise<void>((resolve) => feeds.close(() => resolve())));
     let pusher: Pusher | undefined;
-    const recorder = new Coalescer<readonly DecodedRecord[], void>(
+    const record = async (items: readonly DecodedRecord[]) => {
+      const values = items.map(({ value }) => value as AvailabilityChange);
+      const byProperty = await listings.ofProperties(values.map((c) => c.property_id));
+      const changes = items.map(({ record: r }, i) => ({ change: values[i]!, listings: targets(values[i]!, byProperty.get(values[i]!.property_id) ?? []), traceParent: traceParentOfHeaders(r.headers) }));
+      const applied = await store.applyChanges(changes, Date.now(), pusher?.nextLease());
+      pusher?.pushLeased(applied.leased);
+      if (applied.touched.length > applied.leased.length) pusher?.wake();
+    };
+    const recorder = new Coalescer<readonly DecodedRecord[], { ok: true } | { ok: false; error: unknown }>(
       async (chunks) => {
-        const items = chunks.flat();
-        const values = items.map(({ value }) => value as AvailabilityChange);
-        const byProperty = await listings.ofProperties(values.map((c) => c.property_id));
-        const changes = items.map(({ record }, i) => ({ change: values[i]!, listings: targets(values[i]!, byProperty.get(values[i]!.property_id) ?? []), traceParent: traceParentOfHeaders(record.headers) }));
-        const applied = await store.applyChanges(changes, Date.now(), pusher?.nextLease());
-        pusher?.pushLeased(applied.leased);
-        if (applied.touched.length > applied.leased.length) pusher?.wake();
-        return chunks.map(() => undefined);
+        try {
+          await record(chunks.flat());
+          return chunks.map(() => ({ ok: true as const }));
+        } catch (error) {
+          if (chunks.length === 1) return [{ ok: false as const, error }];
+          // Each partition's chunk on its own, so one that PostgreSQL refuses holds back only its partition.
+          const outcomes: ({ ok: true } | { ok: false; error: unknown })[] = [];
+          for (const chunk of chunks) outcomes.push(await record(chunk).then(() => ({ ok: true as const }), (e: unknown) => ({ ok: false as const, error: e })));
+          return outcomes;
+        }
       },
       { maxBatch: CHANGES_PER_STATEMENT, weigh: (chunk) => chunk.length },
     );
@@ -70,7 +80,10 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       },
       // Chunks of other partitions handed over while one is being recorded are recorded together
       // in the next statement: their properties are disjoint, and one round trip serves them all.
-      handleChunk: (items) => recorder.call(items),
+      handleChunk: async (items) => {
+        const outcome = await recorder.call(items);
+        if (!outcome.ok) throw outcome.error;
+      },
 
     });
   },

@@ -17,6 +17,11 @@ export class FencedError extends Error {
  */
 export class PartitionFences {
   private readonly generations = new Map<number, Promise<number>>();
+  /**
+   * Told of a bump made outside an assignment (the assignment's failed or was missed): until it is
+   * done, a previous owner's decision in flight may still commit.
+   */
+  onLateBump: ((bump: Promise<number>) => void) | undefined;
 
   constructor(
     private readonly db: Knex,
@@ -37,7 +42,11 @@ export class PartitionFences {
 
   /** The generation this instance holds for a partition (taken now if the assignment was missed). */
   generationFor(partition: number): Promise<number> {
-    return this.generations.get(partition) ?? this.remember(partition, this.bump(partition));
+    const held = this.generations.get(partition);
+    if (held) return held;
+    const bump = this.remember(partition, this.bump(partition));
+    this.onLateBump?.(bump);
+    return bump;
   }
 
   /** Keeps a bump's result; a failed bump is forgotten (and never an unhandled rejection), so the next record tries again. */

@@ -16,6 +16,9 @@ export function outboxWrite(tx: Knex.Transaction, records: readonly OutboxRecord
 /** Only one relay publishes at a time across instances, so one property's records keep their order. */
 const RELAY_LOCK = 0x636d6f62; // "cmob"
 
+/** How long the relay publishes directly before it sweeps once, for rows nobody handed over. */
+const SAFETY_SWEEP_MS = 30_000;
+
 /** A record to publish, as the outbox holds it. */
 interface Publishable {
   readonly eventId: string;
@@ -48,6 +51,7 @@ export class OutboxRelay {
   private direct = false;
   /** The latest rebalance: sweeping goes on at least until its fence bumps are done. */
   private lastMove = { settled: true };
+  private directSinceMs = 0;
   /** Handed over by the arbiter, in commit order, not yet published. */
   private handed: Publishable[] = [];
 
@@ -80,6 +84,15 @@ export class OutboxRelay {
    * be in the table, older than anything decided from now on. Sweep (in id order) until it is
    * empty, and not before `fencesTaken` (this instance's bumps of the partitions' fences) is done.
    */
+  /**
+   * A decision's transaction ended in doubt (its commit may have happened unseen) or found its
+   * commands already decided: rows nobody handed over may be in the table. Sweep until it is empty.
+   */
+  sweepFirst(): void {
+    this.direct = false;
+    this.waker.wake();
+  }
+
   partitionsMoved(fencesTaken: Promise<unknown> = Promise.resolve()): void {
     this.direct = false;
     // A previous owner's decision in flight commits before this instance's fence bump completes
@@ -121,18 +134,35 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     while (this.running) {
       try {
+        if (this.direct && Date.now() - this.directSinceMs >= SAFETY_SWEEP_MS) {
+          // Rows nobody handed over (a commit whose answer was lost) would wait for a rebalance:
+          // a sweep now and then takes them, in id order with everything newer.
+          this.direct = false;
+        }
         if (this.direct) {
           if (this.handed.length > 0) {
             await this.publishHanded();
             continue;
           }
         } else {
+          // Read before the sweep: a move that settles while the sweep runs may have let rows
+          // commit after its snapshot.
+          const move = this.lastMove;
+          const settledBefore = move.settled;
+          const handedBefore = this.handed.length;
           const published = await this.sweepBatch();
           if (published !== null && published > 0) continue;
-          // The table was empty as this sweep saw it, under the lock: what was handed over
-          // meanwhile and is not published yet committed after that, and goes out directly, first.
+          if (published === 0) {
+            // The table was empty as this sweep saw it, under the lock. What was handed over
+            // before the sweep committed before its snapshot, so it is gone (another relay
+            // published it); what came since committed after, and goes out directly, first.
+            this.handed.splice(0, handedBefore);
+            if (settledBefore && move === this.lastMove) {
+              this.direct = true;
+              this.directSinceMs = Date.now();
+            }
+          }
           // Another relay sweeping (null) may still hold older rows: look again after the pause.
-          if (published === 0 && this.lastMove.settled) this.direct = true;
         }
       } catch (error) {
         if (this.direct) this.log.warn({ err: error }, 'publishing directly failed; sweeping the outbox until it is empty');
