@@ -80,11 +80,6 @@ export class OutboxRelay {
   }
 
   /**
-   * Partitions moved between instances: rows another instance committed and did not publish may
-   * be in the table, older than anything decided from now on. Sweep (in id order) until it is
-   * empty, and not before `fencesTaken` (this instance's bumps of the partitions' fences) is done.
-   */
-  /**
    * A decision's transaction ended in doubt (its commit may have happened unseen) or found its
    * commands already decided: rows nobody handed over may be in the table. Sweep until it is empty.
    */
@@ -93,6 +88,11 @@ export class OutboxRelay {
     this.waker.wake();
   }
 
+  /**
+   * Partitions moved between instances: rows another instance committed and did not publish may
+   * be in the table, older than anything decided from now on. Sweep (in id order) until it is
+   * empty, and not before `fencesTaken` (this instance's bumps of the partitions' fences) is done.
+   */
   partitionsMoved(fencesTaken: Promise<unknown> = Promise.resolve()): void {
     this.direct = false;
     // A previous owner's decision in flight commits before this instance's fence bump completes
