@@ -69,3 +69,38 @@ export class Coalescer<I, O> {
     return n;
   }
 }
+
+/** How an item of a group fared. */
+type GroupOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
+const DONE: GroupOutcome = { ok: true };
+
+/**
+ * A group commit: items handed over while a group is in flight go together in the next one
+ * (`together`); if that fails, each item of the group is tried on its own (`alone`), so an item
+ * that cannot succeed fails only its own caller. A group of one is tried alone.
+ */
+export class GroupCommit<I> {
+  private readonly groups: Coalescer<I, GroupOutcome>;
+
+  constructor(together: (items: readonly I[]) => Promise<void>, alone: (item: I) => Promise<void>, options: CoalescerOptions<I> = {}) {
+    this.groups = new Coalescer(async (items) => {
+      if (items.length > 1) {
+        try {
+          await together(items);
+          return items.map(() => DONE);
+        } catch {
+          // Each alone below: its own error reaches its own caller.
+        }
+      }
+      const outcomes: GroupOutcome[] = [];
+      for (const item of items) outcomes.push(await alone(item).then(() => DONE, (error: unknown) => ({ ok: false, error })));
+      return outcomes;
+    }, options);
+  }
+
+  /** Resolves once the item's group (or the item alone) succeeded; rejects with the item's own error. */
+  async call(item: I): Promise<void> {
+    const outcome = await this.groups.call(item);
+    if (!outcome.ok) throw outcome.error;
+  }
+}

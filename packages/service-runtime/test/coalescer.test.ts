@@ -1,4 +1,4 @@
-import { Coalescer } from '../src/coalescer';
+import { Coalescer, GroupCommit } from '../src/coalescer';
 
 /** A batch runner that finishes only when the test says so, to hold batches in flight. */
 function controlledBatches() {
@@ -75,5 +75,35 @@ describe('coalescing calls while a batch is in flight', () => {
     await tick();
     batches[1]!.finish();
     expect(await second).toBe('done b');
+  });
+});
+
+describe('a group commit', () => {
+  it('runs items handed over meanwhile together; when that fails, each alone, and only the failing item\'s caller sees its error', async () => {
+    const together: string[][] = [];
+    const alone: string[] = [];
+    let release!: () => void;
+    const firstHeld = new Promise<void>((resolve) => (release = resolve));
+    const group = new GroupCommit<string>(
+      async (items) => {
+        together.push([...items]);
+        if (items.includes('bad')) throw new Error('the group failed');
+      },
+      async (item) => {
+        alone.push(item);
+        if (item === 'first') await firstHeld;
+        if (item === 'bad') throw new Error('bad alone');
+      },
+    );
+    const first = group.call('first');
+    const rest = [group.call('a'), group.call('bad'), group.call('b')];
+    await tick();
+    release();
+    await first;
+    const settled = await Promise.allSettled(rest);
+    expect(together).toEqual([['a', 'bad', 'b']]);
+    expect(alone).toEqual(['first', 'a', 'bad', 'b']);
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toEqual(new Error('bad alone'));
   });
 });

@@ -1,6 +1,6 @@
 import { decide, evolve, isInvalid, parseCommand, stayKey, type Command, type Decision, type PropertyState, type RateLookup } from '@cm/domain';
 import type { BookingCommand } from '@cm/schemas';
-import { Coalescer, publishReply, traceParentOfHeaders, type DeadLetterWriter, type IncomingRecord, type Knex, type Logger, type Redis } from '@cm/service-runtime';
+import { GroupCommit, publishReply, traceParentOfHeaders, type DeadLetterWriter, type IncomingRecord, type Knex, type Logger, type Redis } from '@cm/service-runtime';
 import { auditRows } from './ledger/audit';
 import { FencedError, type PartitionFences } from './ledger/fences';
 import { outboxWrite } from './ledger/outbox';
@@ -53,9 +53,6 @@ interface Pending {
 /** One partition's consecutive commands, as the consumer hands them over. */
 type Chunk = readonly Pending[];
 
-/** What deciding a chunk came to, told to the consumer that handed it over. */
-type ChunkOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
-
 interface Decided {
   readonly pending: Pending;
   readonly decision: Decision;
@@ -95,11 +92,15 @@ const MAX_COMMANDS_PER_TRANSACTION = 250;
  */
 export class Arbiter {
   private readonly now: () => number;
-  private readonly groups: Coalescer<Chunk, ChunkOutcome>;
+  private readonly groups: GroupCommit<Chunk>;
 
   constructor(private readonly deps: ArbiterDeps) {
     this.now = deps.now ?? Date.now;
-    this.groups = new Coalescer((chunks) => this.decideChunks(chunks), { maxBatch: MAX_COMMANDS_PER_TRANSACTION, weigh: (chunk) => chunk.length, concurrency: deps.transactionsInFlight ?? 2 });
+    this.groups = new GroupCommit((chunks) => this.decideChunksTogether(chunks), (chunk) => this.decideChunk(chunk), {
+      maxBatch: MAX_COMMANDS_PER_TRANSACTION,
+      weigh: (chunk) => chunk.length,
+      concurrency: deps.transactionsInFlight ?? 2,
+    });
   }
 
   handle(value: BookingCommand, record: IncomingRecord): Promise<void> {
@@ -116,31 +117,18 @@ export class Arbiter {
     }
     if (decidable.length === 0) return;
     const generation = await this.deps.fences.generationFor(decidable[0]!.record.partition);
-    const outcome = await this.groups.call(decidable.map((d) => ({ ...d, generation })));
-    if (!outcome.ok) throw outcome.error;
+    await this.groups.call(decidable.map((d) => ({ ...d, generation })));
   }
 
-  /** Chunks handed over together: one transaction for all, or else each chunk on its own. */
-  private async decideChunks(chunks: readonly Chunk[]): Promise<ChunkOutcome[]> {
-    if (chunks.length > 1) {
-      try {
-        await this.decideTogether(chunks.flat());
-        return chunks.map(() => ({ ok: true }));
-      } catch (error) {
-        // A fenced partition is told by its own chunk, decided alone below.
-        if (!(error instanceof FencedError)) this.deps.log.warn({ err: error, chunks: chunks.length }, 'deciding chunks together failed; deciding each chunk alone');
-      }
+  /** Chunks handed over together, in one transaction; if it fails, the group decides each chunk alone. */
+  private async decideChunksTogether(chunks: readonly Chunk[]): Promise<void> {
+    try {
+      await this.decideTogether(chunks.flat());
+    } catch (error) {
+      // A fenced partition is told by its own chunk, decided alone.
+      if (!(error instanceof FencedError)) this.deps.log.warn({ err: error, chunks: chunks.length }, 'deciding chunks together failed; deciding each chunk alone');
+      throw error;
     }
-    const outcomes: ChunkOutcome[] = [];
-    for (const chunk of chunks) {
-      try {
-        await this.decideChunk(chunk);
-        outcomes.push({ ok: true });
-      } catch (error) {
-        outcomes.push({ ok: false, error });
-      }
-    }
-    return outcomes;
   }
 
   private async decideChunk(pending: Chunk): Promise<void> {

@@ -26,8 +26,9 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
     // the idle-in-transaction limit the deciders run under: it gets its own small pool without it.
     const relayDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 0, max: 2 } }, 'postgres:outbox-relay');
     const redis = await useRedis(context, config.REDIS_URL);
-    const fences = new PartitionFences(db, context.topics.bookingCommands, config.INSTANCE_ID);
     let relay: OutboxRelay | undefined;
+    // New owners' fence bumps hold the relay to sweeping until they are done (see OutboxRelay).
+    const fences = new PartitionFences(db, context.topics.bookingCommands, config.INSTANCE_ID, (bumps) => relay?.partitionsMoved(bumps));
     let arbiter: Arbiter | undefined;
 
     await consumeDecoded(context, {
@@ -50,14 +51,10 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
           committed: (records) => relay!.committed(records),
           inDoubt: () => relay!.sweepFirst(),
         });
-        fences.onLateBump = (bump) => relay!.partitionsMoved(bump);
         relay.start();
         context.onStop('outbox relay', () => relay!.stop());
       },
-      onAssignment: (assigned) => {
-        fences.assigned(assigned.get(context.topics.bookingCommands) ?? []);
-        relay?.partitionsMoved(fences.taken());
-      },
+      onAssignment: (assigned) => fences.assigned(assigned.get(context.topics.bookingCommands) ?? []),
       chunkSize: config.DECISION_CHUNK,
       handleChunk: (items) => arbiter!.handleChunk(items),
     });

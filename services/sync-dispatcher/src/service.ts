@@ -1,5 +1,5 @@
 import type { AvailabilityChange } from '@cm/schemas';
-import { assertMigrated, Coalescer, consumeDecoded, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, consumeDecoded, GroupCommit, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { adaptersFor } from '@cm/channel-adapters';
 import { startFeedServer } from './feed-server';
 import { dispatcherConfig } from './config';
@@ -40,19 +40,12 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       pusher?.pushLeased(applied.leased);
       if (applied.touched.length > applied.leased.length) pusher?.wake();
     };
-    const recorder = new Coalescer<readonly DecodedRecord[], { ok: true } | { ok: false; error: unknown }>(
-      async (chunks) => {
-        try {
-          await record(chunks.flat());
-          return chunks.map(() => ({ ok: true as const }));
-        } catch (error) {
-          if (chunks.length === 1) return [{ ok: false as const, error }];
-          // Each partition's chunk on its own, so one that PostgreSQL refuses holds back only its partition.
-          const outcomes: ({ ok: true } | { ok: false; error: unknown })[] = [];
-          for (const chunk of chunks) outcomes.push(await record(chunk).then(() => ({ ok: true as const }), (e: unknown) => ({ ok: false as const, error: e })));
-          return outcomes;
-        }
-      },
+    // Chunks of other partitions handed over while one is being recorded are recorded together
+    // in the next statement: their properties are disjoint, and one round trip serves them all.
+    // A failed group is recorded chunk by chunk, so a bad chunk holds back only its partition.
+    const recorder = new GroupCommit<readonly DecodedRecord[]>(
+      (chunks) => record(chunks.flat()),
+      record,
       { maxBatch: CHANGES_PER_STATEMENT, weigh: (chunk) => chunk.length },
     );
 
@@ -78,12 +71,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
         pusher.start();
         context.onStop('pusher', () => pusher!.stop());
       },
-      // Chunks of other partitions handed over while one is being recorded are recorded together
-      // in the next statement: their properties are disjoint, and one round trip serves them all.
-      handleChunk: async (items) => {
-        const outcome = await recorder.call(items);
-        if (!outcome.ok) throw outcome.error;
-      },
+      handleChunk: (items) => recorder.call(items),
 
     });
   },

@@ -17,27 +17,23 @@ export class FencedError extends Error {
  */
 export class PartitionFences {
   private readonly generations = new Map<number, Promise<number>>();
-  /**
-   * Told of a bump made outside an assignment (the assignment's failed or was missed): until it is
-   * done, a previous owner's decision in flight may still commit.
-   */
-  onLateBump: ((bump: Promise<number>) => void) | undefined;
 
   constructor(
     private readonly db: Knex,
     private readonly topic: string,
     private readonly owner: string,
+    /**
+     * Told of every set of bumps (an assignment's, or one made later because that one failed or
+     * was missed), settled once they are done: until then, a previous owner's decision in flight
+     * may still commit.
+     */
+    private readonly onBumps: (done: Promise<void>) => void = () => undefined,
   ) {}
 
   /** On a new assignment: take a new generation of each partition now held. */
   assigned(partitions: readonly number[]): void {
     this.generations.clear();
-    for (const partition of partitions) this.remember(partition, this.bump(partition));
-  }
-
-  /** Settles once every partition of the latest assignment has its new generation (or failed to get it). */
-  taken(): Promise<void> {
-    return Promise.allSettled([...this.generations.values()]).then(() => undefined);
+    this.onBumps(Promise.allSettled(partitions.map((partition) => this.remember(partition, this.bump(partition)))).then(() => undefined));
   }
 
   /** The generation this instance holds for a partition (taken now if the assignment was missed). */
@@ -45,7 +41,7 @@ export class PartitionFences {
     const held = this.generations.get(partition);
     if (held) return held;
     const bump = this.remember(partition, this.bump(partition));
-    this.onLateBump?.(bump);
+    this.onBumps(bump.then(() => undefined, () => undefined));
     return bump;
   }
 
@@ -69,7 +65,7 @@ export class PartitionFences {
     return { sql: 'SELECT partition, generation FROM partition_fences WHERE topic = ? AND partition = ANY(?::int[]) FOR SHARE', bindings: [this.topic, [...partitions]] };
   }
 
-  /** Throws unless `current`, read by `generationQuery` in the deciding transaction, is the generation this instance holds. */
+  /** Throws unless `current`, read by `generationsQuery` in the deciding transaction, is the generation this instance holds. */
   verify(partition: number, mine: number, current: number | null): void {
     const generation = Number(current ?? -1);
     if (generation !== mine) throw new FencedError(this.topic, partition, mine, generation);

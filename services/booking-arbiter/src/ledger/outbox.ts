@@ -34,15 +34,16 @@ interface Publishable {
  * the broker acknowledged it, so a crash in between publishes it again with the same event id.
  * (Deleting rather than marking keeps the table small; the audit log is the history.)
  *
- * Two ways, one at a time. Sweeping takes rows from the table in id order, under an advisory
- * lock so one relay of all instances does it: at start, and whenever publishing directly failed.
- * Once a sweep that held the lock finds the table empty, the relay publishes directly: the arbiter hands over each
- * decision's records as it commits, and the relay sends them in that order and then deletes their
- * rows, without reading them back. A failed send or delete returns the relay to sweeping, so
- * nothing newer goes out before the rows left behind; so does a rebalance, which may leave another
- * instance's unpublished rows behind. Records handed over while sweeping are
- * kept until a sweep publishes them; those committed after the last sweep's snapshot go out
- * directly (a record a sweep published as well goes out twice, with the same event id).
+ * Two ways, one at a time. Sweeping takes rows from the table in id order, under an advisory lock
+ * so one relay of all instances does it. Publishing directly sends each decision's records as
+ * the arbiter hands them over at commit, in that order, then deletes their rows, without reading
+ * them back. The relay publishes directly only once a sweep that held the lock found the table
+ * empty. It returns to sweeping at start, after a failed send or delete, after a rebalance (until
+ * this instance's fence bumps are done: another instance may have left rows behind), when a
+ * decision is in doubt, and every SAFETY_SWEEP_MS: so nothing newer goes out before rows left
+ * behind. Records handed over while sweeping are kept until a sweep publishes them; those
+ * committed after the last sweep's snapshot go out directly (a record a sweep published as well
+ * goes out twice, with the same event id).
  */
 export class OutboxRelay {
   private running = false;

@@ -92,7 +92,8 @@ async function main(): Promise<void> {
     let cursor = 0;
     if (config.BENCH_WARMUP_SECONDS > 0) await settled(db, await bookAtRate(simulatorUrl, properties, config.BENCH_RATES[0]!, config.BENCH_WARMUP_SECONDS, () => cursor++));
     for (const rate of config.BENCH_RATES) {
-      const [before, startedAt] = [cpu.sample(), Date.now()];
+      const before = cpu.sample();
+      const startedAt = Date.now();
       const bookings = await bookAtRate(simulatorUrl, properties, rate, config.BENCH_SECONDS, () => cursor++);
       await settled(db, bookings);
       phases.push({ rate, bookings, cpu: CpuAccount.perBooking(before, cpu.sample(), bookings.length, (Date.now() - startedAt) / 1000) });
