@@ -67,22 +67,28 @@ export async function loadStates(tx: Knex.Transaction, versions: ReadonlyMap<str
   const states = new Map<string, PropertyState>();
   for (const [propertyId, version] of versions) states.set(propertyId, { propertyId, version, stays: new Map() });
   if (needs.length === 0) return states;
-  // Two lookups, each by its own index (the primary key; the exclusion constraint's GiST index,
-  // whose predicate HOLDING repeats): one join with an OR between them read every stay of the
-  // property instead. Fixed text (the needs travel as four arrays), so it is prepared once.
+  // Per need, two lookups, each by its own index: its stay by the primary key, and the stays
+  // holding its nights by the exclusion constraint's GiST index (whose predicate HOLDING repeats).
+  // Each is a LATERAL subquery behind OFFSET 0, which the planner cannot flatten into a join:
+  // flattened, the plan cached for this prepared statement (planned when the tables were small)
+  // scanned every stay of the ledger, so a decision's read grew with the ledger instead of with
+  // what it reads. Fixed text (the needs travel as four arrays), so it is prepared once.
   const { rows } = (await preparedRaw(
     tx,
     `WITH n(property_id, stay_key, check_in, check_out) AS (SELECT * FROM unnest(?::text[], ?::text[], ?::date[], ?::date[])),
      wanted AS (
-       SELECT s.property_id, s.stay_key FROM n JOIN stays s ON s.property_id = n.property_id AND s.stay_key = n.stay_key
+       SELECT k.property_id, k.stay_key FROM n CROSS JOIN LATERAL (
+         SELECT s.property_id, s.stay_key FROM stays s WHERE s.property_id = n.property_id AND s.stay_key = n.stay_key OFFSET 0) k
        UNION
-       SELECT s.property_id, s.stay_key FROM n JOIN stays s ON s.property_id = n.property_id
-         AND n.check_in IS NOT NULL AND ${HOLDING} AND daterange(s.check_in, s.check_out, '[)') && daterange(n.check_in, n.check_out, '[)'))
+       SELECT h.property_id, h.stay_key FROM n CROSS JOIN LATERAL (
+         SELECT s.property_id, s.stay_key FROM stays s WHERE s.property_id = n.property_id
+           AND ${HOLDING} AND daterange(s.check_in, s.check_out, '[)') && daterange(n.check_in, n.check_out, '[)') OFFSET 0) h
+       WHERE n.check_in IS NOT NULL)
      SELECT ${STAY_COLUMNS.map((c) => `s.${c}`).join(', ')},
             g.name, g.name_updated_at_ms, g.name_source, g.email, g.email_updated_at_ms, g.email_source, g.phone, g.phone_updated_at_ms, g.phone_source
      FROM wanted w
-     JOIN stays s ON s.property_id = w.property_id AND s.stay_key = w.stay_key
-     LEFT JOIN guests g ON g.property_id = s.property_id AND g.stay_key = s.stay_key`,
+     CROSS JOIN LATERAL (SELECT ${STAY_COLUMNS.join(', ')} FROM stays s WHERE s.property_id = w.property_id AND s.stay_key = w.stay_key OFFSET 0) s
+     LEFT JOIN LATERAL (SELECT name, name_updated_at_ms, name_source, email, email_updated_at_ms, email_source, phone, phone_updated_at_ms, phone_source FROM guests g WHERE g.property_id = s.property_id AND g.stay_key = s.stay_key OFFSET 0) g ON true`,
     // pg sends each array as an array literal, nulls included (a command without dates).
     [needs.map((n) => n.propertyId), needs.map((n) => n.key), needs.map((n) => n.dates?.checkIn ?? null), needs.map((n) => n.dates?.checkOut ?? null)] as unknown as Knex.RawBinding[],
   )) as { rows: StayRow[] };
