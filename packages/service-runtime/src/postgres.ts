@@ -34,12 +34,18 @@ export interface DatabaseOptions {
 export function createDatabase(url: string, options: DatabaseOptions = {}): Knex {
   const idle = options.idleInTransactionTimeoutMs ?? 0;
   const settings = [
+    // A prepared statement (preparedRaw) is still planned on every execution, with its values and
+    // the tables' sizes of the moment. PostgreSQL would otherwise settle, after five executions,
+    // on a generic plan made from the sizes it saw then: planned while a table was small, a
+    // lookup stayed a scan of the whole table as it grew (a test shows it, ledger-reads.test.ts).
+    // Parsing once is what preparing is kept for; planning these statements is cheap.
+    '-c plan_cache_mode=force_custom_plan',
     ...(idle > 0 ? [`-c idle_in_transaction_session_timeout=${idle}`] : []),
     ...(options.synchronousCommit === false ? ['-c synchronous_commit=off'] : []),
   ];
   return knex({
     client: 'pg',
-    connection: settings.length > 0 ? { connectionString: url, options: settings.join(' ') } : url,
+    connection: { connectionString: url, options: settings.join(' ') },
     pool: options.pool ?? { min: 0, max: 5 },
   });
 }
@@ -86,7 +92,8 @@ export async function dropDatabase(url: string): Promise<void> {
 /**
  * Runs a statement whose text never varies as a prepared statement, named after its text: each
  * connection has PostgreSQL parse and analyse it once, instead of on every execution (a third
- * of the time of the arbiter's first statement, measured). Only for fixed text, whose values all
+ * of the time of the arbiter's first statement, measured); it is planned on every execution
+ * (see createDatabase). Only for fixed text, whose values all
  * travel as bindings (lists as one array binding each): text built per call, such as a VALUES
  * row per item, would prepare a new statement on every connection without bound.
  */
