@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import { createDatabase, waitFor, type KafkaClient } from '@cm/service-runtime';
 import type { Lags } from './lags';
+import { CpuAccount } from './cpu';
 
 /**
  * The floor of the sync path, in the same run: the same hops with nothing of ours in them.
@@ -18,7 +19,9 @@ export async function measureFloor(input: {
   seconds: number;
   warmupSeconds: number;
   namespace: string;
-}): Promise<Lags> {
+  /** The machine's CPU, sampled around the measured bookings. */
+  cpu: CpuAccount;
+}): Promise<Lags & { cpu: ReturnType<typeof CpuAccount.perBooking> }> {
   const [inTopic, outTopic] = input.topics as [string, string];
   const db = createDatabase(input.databaseUrl, { pool: { min: 1, max: 12 } });
   if (!(await db.schema.hasTable('floor_commits'))) await db.schema.createTable('floor_commits', (t) => {
@@ -64,12 +67,15 @@ export async function measureFloor(input: {
   await paced(warmup, (i) => `w${i}`);
   await waitFor('the warm-up through', () => warmedUp >= warmup, { timeoutMs: 30_000, intervalMs: 50 }).catch(() => undefined);
   const total = input.rate * input.seconds;
+  const before = input.cpu.sample();
+  const startedAt = Date.now();
   await paced(total, String);
   const deadline = Date.now() + 30_000;
   while (values.length < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  const cpu = CpuAccount.perBooking(before, input.cpu.sample(), total, (Date.now() - startedAt) / 1000);
   await Promise.all([first.stop(), second.stop()]);
   await producer.disconnect();
   await keepAlive.close();
   await db.destroy();
-  return { values: [...values].sort((a, b) => a - b), missing: total - values.length };
+  return { values: [...values].sort((a, b) => a - b), missing: total - values.length, cpu };
 }

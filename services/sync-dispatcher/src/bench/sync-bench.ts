@@ -112,8 +112,11 @@ async function main(): Promise<void> {
     });
     for (const { rate, bookings } of phases) rows.push({ label: `pipeline at ${rate} bookings/s`, lags: await lagsOf(db, bookings, results, published) });
     await reader.stop();
+    const floorCpu: { rate: number; cpu: ReturnType<typeof CpuAccount.perBooking> }[] = [];
     for (const rate of config.BENCH_RATES) {
-      rows.push({ label: `floor at ${rate} bookings/s`, lags: await measureFloor({ kafka, databaseUrl, topics: floorTopics, simulatorUrl, listing: properties[0]!, rate, seconds: config.BENCH_SECONDS, warmupSeconds: Math.max(1, config.BENCH_WARMUP_SECONDS), namespace }) });
+      const floor = await measureFloor({ kafka, databaseUrl, topics: floorTopics, simulatorUrl, listing: properties[0]!, rate, seconds: config.BENCH_SECONDS, warmupSeconds: Math.max(1, config.BENCH_WARMUP_SECONDS), namespace, cpu });
+      rows.push({ label: `floor at ${rate} bookings/s`, lags: floor });
+      floorCpu.push({ rate, cpu: floor.cpu });
     }
 
     print();
@@ -125,6 +128,8 @@ async function main(): Promise<void> {
     }
     print();
     for (const { rate, cpu: spent } of phases) print(`CPU at ${rate}/s: ${spent.machinePercent.toFixed(0)}% of the machine's ${cpus().length * 100}%, ${spent.totalMs.toFixed(1)} ms per booking (${spent.lines.join(', ')})`);
+    // The services sit idle while the floor runs: their share here is what idling costs.
+    for (const { rate, cpu: spent } of floorCpu) print(`CPU of the floor at ${rate}/s: ${spent.machinePercent.toFixed(0)}%, ${spent.totalMs.toFixed(1)} ms per booking (${spent.lines.join(', ')})`);
     print();
     const figures: BenchRow[] = [];
     for (const rate of config.BENCH_RATES) {
