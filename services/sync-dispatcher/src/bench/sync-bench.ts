@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     }
     print();
     for (const { rate, cpu: spent } of phases) print(`CPU at ${rate}/s: ${spent.machinePercent.toFixed(0)}% of the machine's ${cpus().length * 100}%, ${spent.totalMs.toFixed(1)} ms per booking (${spent.lines.join(', ')})`);
-    // The services sit idle while the floor runs: their share here is what idling costs.
+    // Our services sit idle while the floor runs (their share is what idling costs); the simulator takes the floor's POSTs.
     for (const { rate, cpu: spent } of floorCpu) print(`CPU of the floor at ${rate}/s: ${spent.machinePercent.toFixed(0)}%, ${spent.totalMs.toFixed(1)} ms per booking (${spent.lines.join(', ')})`);
     print();
     const figures: BenchRow[] = [];
