@@ -206,19 +206,17 @@ export class SyncStore {
 
   /**
    * Leases listings that have unacknowledged nights and are due, so one instance pushes a
-   * listing at a time; a lease that ran out (its instance died) can be taken again. Found from
-   * the small index of pending nights, so a poll costs what is pending, not every listing there is.
+   * listing at a time; a lease that ran out (its instance died) can be taken again.
    */
   async claimDue(lease: Lease, nowMs: number, limit: number): Promise<ListingWork[]> {
     const result = await preparedRaw(
       this.db,
       `UPDATE sync.listing_work w SET leased_by = ?, leased_until_ms = ?
        WHERE (w.channel, w.listing_id) IN (
-         SELECT w2.channel, w2.listing_id
-         FROM (SELECT DISTINCT n.channel, n.listing_id FROM sync.nights n WHERE n.version > n.pushed_version) pending
-         JOIN sync.listing_work w2 ON w2.channel = pending.channel AND w2.listing_id = pending.listing_id
+         SELECT w2.channel, w2.listing_id FROM sync.listing_work w2
          WHERE w2.due_at_ms <= ? AND (w2.leased_until_ms IS NULL OR w2.leased_until_ms < ?)
-         ORDER BY w2.due_at_ms LIMIT ? FOR UPDATE OF w2 SKIP LOCKED)
+           AND EXISTS (SELECT 1 FROM sync.nights n WHERE n.channel = w2.channel AND n.listing_id = w2.listing_id AND n.version > n.pushed_version)
+         ORDER BY w2.due_at_ms LIMIT ? FOR UPDATE SKIP LOCKED)
        RETURNING w.channel, w.listing_id, w.property_id, w.attempts, w.changes_pending`,
       [lease.owner, lease.untilMs, nowMs, nowMs, limit],
     );
