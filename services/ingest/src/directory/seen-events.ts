@@ -25,7 +25,7 @@ export class SeenEvents {
         await this.remember(events);
         return events.map(() => true);
       },
-      { lingerMs: 20 },
+      { lingerMs: 50 },
     );
   }
 

@@ -63,7 +63,7 @@ function toPendingNight(r: PendingRow): PendingNight {
   };
 }
 /** How long acknowledgements gather before they are written together. */
-const ACK_LINGER_MS = 5;
+const ACK_LINGER_MS = 20;
 /** PostgreSQL takes at most 65,535 bind parameters; a night row has 15. */
 const MAX_ROWS_PER_STATEMENT = 2_000;
 const isoDay = (epochDay: number) => new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
@@ -120,8 +120,9 @@ export class SyncStore {
 
   constructor(private readonly db: Knex) {
     // A booking's pushes to its other channels are answered within a few milliseconds of each
-    // other: a short linger writes their acknowledgements in one statement. Nothing measured
-    // waits for it (the result is on sync.results before); the listing stays leased meanwhile.
+    // other, and other bookings' soon after: a linger writes their acknowledgements in one
+    // statement. Nothing measured waits for it (the result is on sync.results before); the
+    // listing stays leased meanwhile, so a newer change of it is pushed this much later.
     this.acks = new Coalescer((acks) => this.writeAcknowledgements(acks), { maxBatch: 200, lingerMs: ACK_LINGER_MS });
   }
 
