@@ -72,7 +72,6 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
         context.onStop('pusher', () => pusher!.stop());
       },
       handleChunk: (items) => recorder.call(items),
-
     });
   },
 };

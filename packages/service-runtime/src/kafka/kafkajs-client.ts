@@ -190,10 +190,16 @@ class KafkajsRecordConsumer implements RecordConsumer {
     await this.consumer.disconnect();
   }
 
+  /** What was handled and not committed, for the commit about to be made. */
   private takeUncommitted(): HandledUpTo[] {
     const handled = [...this.uncommitted.values()];
     this.uncommitted.clear();
+    this.lastCommitMs = Date.now();
     return handled;
+  }
+
+  private get commitIntervalMs(): number {
+    return this.options.commitIntervalMs ?? 250;
   }
 
   private async handleBatch(payload: EachBatchPayload, handler: ChunkHandler, chunkSize: number): Promise<void> {
@@ -231,11 +237,9 @@ class KafkajsRecordConsumer implements RecordConsumer {
       if (lastDone !== undefined && !isStale()) {
         this.uncommitted.set(`${batch.topic}:${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastDone) + 1n).toString() });
       }
-      const due = failed || this.stopping || !isRunning() || Date.now() - this.lastCommitMs >= (this.options.commitIntervalMs ?? 250);
+      const due = failed || this.stopping || !isRunning() || Date.now() - this.lastCommitMs >= this.commitIntervalMs;
       if (due && this.uncommitted.size > 0) {
-        const handled = this.takeUncommitted();
-        this.lastCommitMs = Date.now();
-        await commitOffsetsIfNecessary({ topics: byTopic(handled) });
+        await commitOffsetsIfNecessary({ topics: byTopic(this.takeUncommitted()) });
       } else if (this.uncommitted.size > 0) this.scheduleFlush();
     }
   }
@@ -245,16 +249,19 @@ class KafkajsRecordConsumer implements RecordConsumer {
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       if (this.stopping || this.uncommitted.size === 0) return;
-      this.lastCommitMs = Date.now();
       this.consumer.commitOffsets(this.takeUncommitted()).catch((error: unknown) => this.log.warn({ err: error }, 'could not commit handled offsets; those records will be handed out again'));
-    }, this.options.commitIntervalMs ?? 250);
+    }, this.commitIntervalMs);
     this.flushTimer.unref();
   }
 }
 
 function byTopic(handled: readonly HandledUpTo[]): { topic: string; partitions: { partition: number; offset: string }[] }[] {
   const topics = new Map<string, { partition: number; offset: string }[]>();
-  for (const { topic, partition, offset } of handled) topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset }]);
+  for (const { topic, partition, offset } of handled) {
+    const partitions = topics.get(topic) ?? [];
+    partitions.push({ partition, offset });
+    topics.set(topic, partitions);
+  }
   return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
 }
 

@@ -19,14 +19,14 @@ const RELAY_LOCK = 0x636d6f62; // "cmob"
 /** How long the relay publishes directly before it sweeps once, for rows nobody handed over. */
 const SAFETY_SWEEP_MS = 30_000;
 
-/** A record to publish, as the outbox holds it. */
+/** A record to publish: as a decision hands it over, or as the outbox holds it. */
 interface Publishable {
   readonly eventId: string;
   /** The topic-list name; this deployment's namespace is added when publishing. */
   readonly topic: string;
   readonly key: string;
   readonly payload: unknown;
-  readonly traceParent: string | null;
+  readonly traceParent?: string | null;
 }
 
 /**
@@ -71,7 +71,7 @@ export class OutboxRelay {
 
   /** A decision committed with these outbox records: publish them now. */
   committed(records: readonly OutboxRecord[]): void {
-    for (const r of records) this.handed.push({ eventId: r.eventId, topic: r.topic, key: r.key, payload: r.payload, traceParent: r.traceParent ?? null });
+    this.handed.push(...records);
     this.waker.wake();
   }
 
@@ -225,8 +225,9 @@ export class OutboxRelay {
     for (const record of records) {
       const topic = namespaced(record.topic, this.options.namespace);
       let run = lastRunOf.get(topic);
-      if (!run || run.traceParent !== record.traceParent) {
-        run = { topic, traceParent: record.traceParent, records: [] };
+      const traceParent = record.traceParent ?? null;
+      if (!run || run.traceParent !== traceParent) {
+        run = { topic, traceParent, records: [] };
         runs.push(run);
         lastRunOf.set(topic, run);
       }

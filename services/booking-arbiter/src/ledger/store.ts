@@ -55,6 +55,9 @@ export async function openChunk(tx: Knex.Transaction, input: { fence: { sql: str
 /** The columns of `stays` a decision reads (named, not `*`: a prepared statement's result must keep its shape). */
 const STAY_COLUMNS = ['property_id', 'stay_key', 'kind', 'source', 'ref', 'status', 'active', 'check_in', 'check_out', 'price_minor', 'currency', 'rate_plan', 'confirmed_at_ms', 'block_reason', 'versions'] as const;
 
+/** The columns of `guests` a decision reads, with its stays. */
+const GUEST_COLUMNS = ['name', 'name_updated_at_ms', 'name_source', 'email', 'email_updated_at_ms', 'email_source', 'phone', 'phone_updated_at_ms', 'phone_source'] as const;
+
 /** What one command needs to read: its own stay, and every stay holding a night it asks for. */
 export interface StateNeed {
   readonly propertyId: string;
@@ -86,10 +89,10 @@ export async function loadStates(tx: Knex.Transaction, versions: ReadonlyMap<str
            AND ${HOLDING} AND daterange(s.check_in, s.check_out, '[)') && daterange(n.check_in, n.check_out, '[)') OFFSET 0) h
        WHERE n.check_in IS NOT NULL)
      SELECT ${STAY_COLUMNS.map((c) => `s.${c}`).join(', ')},
-            g.name, g.name_updated_at_ms, g.name_source, g.email, g.email_updated_at_ms, g.email_source, g.phone, g.phone_updated_at_ms, g.phone_source
+            ${GUEST_COLUMNS.map((c) => `g.${c}`).join(', ')}
      FROM wanted w
      CROSS JOIN LATERAL (SELECT ${STAY_COLUMNS.join(', ')} FROM stays s WHERE s.property_id = w.property_id AND s.stay_key = w.stay_key OFFSET 0) s
-     LEFT JOIN LATERAL (SELECT name, name_updated_at_ms, name_source, email, email_updated_at_ms, email_source, phone, phone_updated_at_ms, phone_source FROM guests g WHERE g.property_id = s.property_id AND g.stay_key = s.stay_key OFFSET 0) g ON true`,
+     LEFT JOIN LATERAL (SELECT ${GUEST_COLUMNS.join(', ')} FROM guests g WHERE g.property_id = s.property_id AND g.stay_key = s.stay_key OFFSET 0) g ON true`,
     // pg sends each array as an array literal, nulls included (a command without dates).
     [needs.map((n) => n.propertyId), needs.map((n) => n.key), needs.map((n) => n.dates?.checkIn ?? null), needs.map((n) => n.dates?.checkOut ?? null)] as unknown as Knex.RawBinding[],
   )) as { rows: StayRow[] };

@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+/** CPU spent between two samples: per booking by process group, in all, and as a share of the machine. */
+export interface CpuPerBooking {
+  readonly lines: string[];
+  readonly totalMs: number;
+  readonly machinePercent: number;
+}
 
 /**
  * CPU time spent by each process of the machine that takes part in a run, from /proc (Linux):
@@ -29,7 +37,7 @@ export class CpuAccount {
   }
 
   /** Milliseconds of CPU per booking for each group between two samples, and in all, with the share of the machine. */
-  static perBooking(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, bookings: number, wallSeconds: number): { lines: string[]; totalMs: number; machinePercent: number } {
+  static perBooking(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, bookings: number, wallSeconds: number): CpuPerBooking {
     const spent = [...after].map(([group, s]) => [group, s - (before.get(group) ?? 0)] as const).filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]);
     const total = spent.reduce((sum, [, s]) => sum + s, 0);
     return {
@@ -37,6 +45,11 @@ export class CpuAccount {
       totalMs: (total * 1000) / bookings,
       machinePercent: (100 * total) / wallSeconds,
     };
+  }
+
+  /** `N% of the machine's M%, X ms per booking (group Y ms, ...)`. */
+  static describe(spent: CpuPerBooking): string {
+    return `${spent.machinePercent.toFixed(0)}% of the machine's ${cpus().length * 100}%, ${spent.totalMs.toFixed(1)} ms per booking (${spent.lines.join(', ')})`;
   }
 }
 

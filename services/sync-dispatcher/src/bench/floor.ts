@@ -1,7 +1,7 @@
 import { Agent, request } from 'undici';
 import { createDatabase, waitFor, type KafkaClient } from '@cm/service-runtime';
 import type { Lags } from './lags';
-import { CpuAccount } from './cpu';
+import { CpuAccount, type CpuPerBooking } from './cpu';
 
 /**
  * The floor of the sync path, in the same run: the same hops with nothing of ours in them.
@@ -21,7 +21,7 @@ export async function measureFloor(input: {
   namespace: string;
   /** The machine's CPU, sampled around the measured bookings. */
   cpu: CpuAccount;
-}): Promise<Lags & { cpu: ReturnType<typeof CpuAccount.perBooking> }> {
+}): Promise<Lags & { cpu: CpuPerBooking }> {
   const [inTopic, outTopic] = input.topics as [string, string];
   const db = createDatabase(input.databaseUrl, { pool: { min: 1, max: 12 } });
   if (!(await db.schema.hasTable('floor_commits'))) await db.schema.createTable('floor_commits', (t) => {

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
@@ -21,7 +20,7 @@ import {
   type Knex,
   type NodeProcess,
 } from '@cm/service-runtime';
-import { CpuAccount } from './cpu';
+import { CpuAccount, type CpuPerBooking } from './cpu';
 import { measureFloor } from './floor';
 import { percentile, type Lags } from './lags';
 
@@ -88,7 +87,7 @@ async function main(): Promise<void> {
 
     print(`sync benchmark: a booking on a simulated channel to its nights closed on the three others; ${properties.length} properties, ${config.BENCH_SECONDS} s per rate after ${config.BENCH_WARMUP_SECONDS} s of warm-up (not measured)`);
     const rows: { label: string; lags: Lags }[] = [];
-    const phases: { rate: number; bookings: Booking[]; cpu: ReturnType<typeof CpuAccount.perBooking> }[] = [];
+    const phases: { rate: number; bookings: Booking[]; cpu: CpuPerBooking }[] = [];
     let cursor = 0;
     if (config.BENCH_WARMUP_SECONDS > 0) await settled(db, await bookAtRate(simulatorUrl, properties, config.BENCH_RATES[0]!, config.BENCH_WARMUP_SECONDS, () => cursor++));
     for (const rate of config.BENCH_RATES) {
@@ -112,7 +111,7 @@ async function main(): Promise<void> {
     });
     for (const { rate, bookings } of phases) rows.push({ label: `pipeline at ${rate} bookings/s`, lags: await lagsOf(db, bookings, results, published) });
     await reader.stop();
-    const floorCpu: { rate: number; cpu: ReturnType<typeof CpuAccount.perBooking> }[] = [];
+    const floorCpu: { rate: number; cpu: CpuPerBooking }[] = [];
     for (const rate of config.BENCH_RATES) {
       const floor = await measureFloor({ kafka, databaseUrl, topics: floorTopics, simulatorUrl, listing: properties[0]!, rate, seconds: config.BENCH_SECONDS, warmupSeconds: Math.max(1, config.BENCH_WARMUP_SECONDS), namespace, cpu });
       rows.push({ label: `floor at ${rate} bookings/s`, lags: floor });
@@ -127,9 +126,9 @@ async function main(): Promise<void> {
       print(`${label.padEnd(32)} n=${String(lags.values.length).padStart(5)}  p50 ${String(percentile(lags.values, 50)).padStart(5)} ms  p99 ${String(percentile(lags.values, 99)).padStart(5)} ms  max ${String(Math.max(...lags.values)).padStart(5)} ms${lags.missing ? `  (${lags.missing} not acknowledged in time)` : ''}`);
     }
     print();
-    for (const { rate, cpu: spent } of phases) print(`CPU at ${rate}/s: ${spent.machinePercent.toFixed(0)}% of the machine's ${cpus().length * 100}%, ${spent.totalMs.toFixed(1)} ms per booking (${spent.lines.join(', ')})`);
+    for (const { rate, cpu: spent } of phases) print(`CPU at ${rate}/s: ${CpuAccount.describe(spent)}`);
     // Our services sit idle while the floor runs (their share is what idling costs); the simulator takes the floor's POSTs.
-    for (const { rate, cpu: spent } of floorCpu) print(`CPU of the floor at ${rate}/s: ${spent.machinePercent.toFixed(0)}%, ${spent.totalMs.toFixed(1)} ms per booking (${spent.lines.join(', ')})`);
+    for (const { rate, cpu: spent } of floorCpu) print(`CPU of the floor at ${rate}/s: ${CpuAccount.describe(spent)}`);
     print();
     const figures: BenchRow[] = [];
     for (const rate of config.BENCH_RATES) {
