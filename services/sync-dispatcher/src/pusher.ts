@@ -215,14 +215,16 @@ export class Pusher {
     };
 
     if (result.ok) {
+      // Counted as the channel answers, like the push itself: the acknowledgement is recorded
+      // behind a linger, and what the channel shows must not run ahead of what the metrics say.
+      this.observeLag(work.channel, nights, completedAt);
+      if (work.changesPending > 1) metrics.coalesced.inc({ channel: work.channel }, work.changesPending - 1);
       // The result first: if recording the acknowledgement then fails, the lease lapses and the
       // same push is made again (same request id, so the platform applies it once, and the same
       // result event id, so consumers take it once); the other order could lose the result.
       await this.deps.results.acknowledged(report, result.ack);
       const more = await store.acknowledged({ listing: work, owner: this.config.owner, nights: nights.map((n) => ({ date: n.date, version: n.version })), nowMs: completedAt, carried: work.changesPending });
       if (more) this.wake();
-      this.observeLag(work.channel, nights, completedAt);
-      if (work.changesPending > 1) metrics.coalesced.inc({ channel: work.channel }, work.changesPending - 1);
       return;
     }
     await this.failed(work, result, report, attempt);
