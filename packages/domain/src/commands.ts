@@ -1,6 +1,6 @@
 import type { BookingStatus, Source } from '@cm/schemas';
 import type { GuestUpdate } from './guest';
-import type { Money } from './money';
+import type { CurrencyCode, Money } from './money';
 import type { StayDates } from './stay-dates';
 
 /** What every command carries: who sends it, about which booking, and its version there. */
@@ -28,6 +28,8 @@ export interface CreateBooking extends CommandBase {
   readonly price: Money | null;
   /** What the PMS's rates give for these nights, if known: the reference for a channel's price. */
   readonly pmsQuote: Money | null;
+  /** The property's own currency, if the sender knew it: a price in another one is a currency mismatch. */
+  readonly propertyCurrency: CurrencyCode | null;
   readonly ratePlan: string | null;
   readonly guest: GuestUpdate | null;
 }

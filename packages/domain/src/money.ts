@@ -26,7 +26,8 @@ export type MoneyProblem = 'unknown_currency' | 'amount_not_integer' | 'amount_n
 export const MAX_AMOUNT_MINOR = 1_000_000_000_000;
 
 export function parseMoney(amountMinor: number, currency: string): Money | MoneyProblem {
-  if (!(currency in CURRENCY_EXPONENTS)) return 'unknown_currency';
+  // Own keys only: 'constructor' is in every object, and is no currency.
+  if (!Object.hasOwn(CURRENCY_EXPONENTS, currency)) return 'unknown_currency';
   if (!Number.isSafeInteger(amountMinor)) return 'amount_not_integer';
   if (amountMinor < 0) return 'amount_negative';
   if (amountMinor > MAX_AMOUNT_MINOR) return 'amount_too_large';

@@ -1,7 +1,7 @@
 import type { BookingCommand, GuestDetails, Money as MoneyRecord } from '@cm/schemas';
 import type { Command, CommandBase } from './commands';
 import { assertNever, type GuestUpdate } from './guest';
-import { isMoney, parseMoney, type Money } from './money';
+import { CURRENCY_EXPONENTS, isMoney, parseMoney, type CurrencyCode, type Money } from './money';
 import { fromEpochDay, parseStayDates, type StayDates } from './stay-dates';
 
 /** Why a command record cannot be decided: one line per problem, naming the field. */
@@ -78,6 +78,11 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
     if (!isMoney(parsed)) return problems.push(`${field}: ${parsed}`), null;
     return parsed;
   };
+  const currency = (value: string | null, field: string): CurrencyCode | null => {
+    if (value === null) return null;
+    if (!Object.hasOwn(CURRENCY_EXPONENTS, value)) return problems.push(`${field}: '${value.slice(0, 8)}' is not an ISO 4217 currency`), null;
+    return value as CurrencyCode;
+  };
   const ownChange = () => {
     if (record.booking_source !== null && record.booking_source !== record.source) problems.push(`booking_source: ${record.command_type} is only for the source's own bookings`);
   };
@@ -91,6 +96,7 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
       if (status !== null && status !== 'PENDING' && status !== 'CONFIRMED') problems.push(`status: a new booking is PENDING or CONFIRMED, not ${status}`);
       const price = money(record.price, 'price');
       const pmsQuote = money(record.pms_quote, 'pms_quote');
+      const propertyCurrency = currency(record.property_currency, 'property_currency');
       if (stay && (status === 'PENDING' || status === 'CONFIRMED')) {
         command = {
           ...base,
@@ -99,6 +105,7 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
           dates: stay,
           price,
           pmsQuote,
+          propertyCurrency,
           ratePlan: record.rate_plan,
           guest: record.guest ? guestUpdate(record.guest, record.occurred_at) : null,
         };

@@ -4,7 +4,7 @@ import { decide, type DecideContext } from '../src/decide';
 import type { Decision } from '../src/decision';
 import { evolve } from '../src/evolve';
 import type { GuestUpdate } from '../src/guest';
-import { parseMoney, type Money } from '../src/money';
+import { parseMoney, type CurrencyCode, type Money } from '../src/money';
 import { emptyProperty, stayKey, type Booking, type PropertyState } from '../src/property-state';
 import { parseStayDates, type StayDates } from '../src/stay-dates';
 
@@ -41,13 +41,14 @@ function base(options: Base) {
   };
 }
 
-export const create = (o: Base & { dates?: string; status?: 'PENDING' | 'CONFIRMED'; price?: Money | null; pmsQuote?: Money | null; ratePlan?: string | null; guest?: GuestUpdate | null } = {}): CreateBooking => ({
+export const create = (o: Base & { dates?: string; status?: 'PENDING' | 'CONFIRMED'; price?: Money | null; pmsQuote?: Money | null; propertyCurrency?: CurrencyCode | null; ratePlan?: string | null; guest?: GuestUpdate | null } = {}): CreateBooking => ({
   ...base(o),
   type: 'create_booking',
   status: o.status ?? 'CONFIRMED',
   dates: nights(o.dates ?? '2026-12-20..2026-12-25'),
   price: o.price ?? null,
   pmsQuote: o.pmsQuote ?? null,
+  propertyCurrency: o.propertyCurrency ?? null,
   ratePlan: o.ratePlan ?? null,
   guest: o.guest ?? null,
 });

@@ -98,6 +98,26 @@ describe('1.3 currency mismatch: its own conflict, compared only with an explici
     expect(decision.conflicts).toMatchObject([{ facts: { type: 'CURRENCY_MISMATCH', rateGiven: true }, resolution: 'KEPT_LEDGER' }]);
   });
 
+  it('a new booking priced in another currency than the property: accepted, and the mismatch is in the decision (review without a rate)', () => {
+    const { decision } = when(given([]), create({ source: 'AIRBNB', ref: 'HM1', price: money(50_000, 'USD'), propertyCurrency: eur }));
+    expect(decision.outcome).toBe('applied');
+    expect(decision.conflicts).toMatchObject([{ facts: { type: 'CURRENCY_MISMATCH', ledgerCurrency: 'EUR', incomingCurrency: 'USD', rateGiven: false }, resolution: 'ACCEPTED_INCOMING', rule: '1.3 currency mismatch' }]);
+    expect(assess(decision.conflicts[0]!.facts)).toMatchObject({ requiresReview: true, severity: 'HIGH' });
+    const direct = when(given([]), create({ source: 'PMS', ref: 'D1', price: money(50_000, 'USD'), propertyCurrency: eur })).decision;
+    expect(direct.conflicts).toMatchObject([{ facts: { type: 'CURRENCY_MISMATCH' }, channel: null }]);
+  });
+
+  it('a new booking in another currency with a rate known: accepted, the mismatch only logged', () => {
+    const { decision } = when(given([]), create({ source: 'AIRBNB', ref: 'HM1', price: money(50_000, 'USD'), propertyCurrency: eur }), { rates });
+    expect(decision.conflicts).toMatchObject([{ facts: { type: 'CURRENCY_MISMATCH', rateGiven: true }, resolution: 'ACCEPTED_INCOMING' }]);
+    expect(assess(decision.conflicts[0]!.facts)).toMatchObject({ requiresReview: false, severity: 'LOW' });
+  });
+
+  it('a new booking in the property currency, or with no property currency known: no conflict', () => {
+    expect(when(given([]), create({ source: 'AIRBNB', ref: 'HM1', price: money(50_000, 'EUR'), propertyCurrency: eur })).decision.conflicts).toEqual([]);
+    expect(when(given([]), create({ source: 'AIRBNB', ref: 'HM1', price: money(50_000, 'USD') })).decision.conflicts).toEqual([]);
+  });
+
   it('with a rate: a real difference after conversion is a price discrepancy as well', () => {
     const state = given([create({ source: 'AIRBNB', ref: 'HM1', price: money(90_000, 'EUR') })]);
     const { decision } = when(state, price({ source: 'AIRBNB', ref: 'HM1', version: 2, price: money(120_000, 'USD') }), { rates });

@@ -73,6 +73,7 @@ export const samples: Samples = {
     reply_requested: false,
     correlation_id: `corr-${id}`,
     actor: null,
+    property_currency: 'EUR',
   }),
   'booking.events': ({ id, propertyId, at }) => ({
     event_id: `bev-${id}`,

@@ -40,6 +40,7 @@ function createBooking(propertyId: string, source: BookingCommand['source'], ref
     reply_requested: false,
     correlation_id: uniqueName('corr'),
     actor: null,
+    property_currency: null,
   };
 }
 

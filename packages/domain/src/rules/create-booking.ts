@@ -1,8 +1,9 @@
+import type { Channel } from '@cm/schemas';
 import type { CreateBooking } from '../commands';
 import type { RaisedConflict } from '../conflicts';
 import type { Decision } from '../decision';
 import { mergeGuest, NO_GUEST } from '../guest';
-import type { RateLookup } from '../money';
+import { formatMoney, type RateLookup } from '../money';
 import { channelOf, staysHolding, type Booking, type PropertyState, type StayKey } from '../property-state';
 import { formatStay } from '../stay-dates';
 import { applied, ignored } from './outcomes';
@@ -61,9 +62,29 @@ export function decideCreateBooking(state: PropertyState, command: CreateBooking
   const conflicts =
     channel && command.price && command.pmsQuote
       ? checkPrice({ reference: command.pmsQuote, incoming: command.price, rates, key, channel, bookingStatus: command.status, newBooking: true }).conflicts
-      : [];
+      : currencyMismatch(command, key, channel, rates);
   return applied(state, command, { type: 'booking_accepted', booking }, {
     pushes: [{ dates: command.dates, available: false, reason: 'BOOKING', exceptChannel: channel }],
     conflicts,
   });
+}
+
+/**
+ * 1.3 currency mismatch with nothing to compare: a total in another currency than the property's
+ * is still taken (the guest paid it), and the decision says so; whether a rate exists decides
+ * whether a human must look.
+ */
+function currencyMismatch(command: CreateBooking, key: StayKey, channel: Channel | null, rates: RateLookup): RaisedConflict[] {
+  const { price, propertyCurrency } = command;
+  if (!price || !propertyCurrency || price.currency === propertyCurrency) return [];
+  const rateGiven = rates(price.currency, propertyCurrency) !== undefined;
+  return [
+    {
+      facts: { type: 'CURRENCY_MISMATCH', key, ledgerCurrency: propertyCurrency, incomingCurrency: price.currency, rateGiven },
+      resolution: 'ACCEPTED_INCOMING',
+      rule: '1.3 currency mismatch',
+      channel,
+      summary: `${key}: total ${formatMoney(price)} on a property priced in ${propertyCurrency}${rateGiven ? '' : `, and no ${price.currency}->${propertyCurrency} rate`}`,
+    },
+  ];
 }

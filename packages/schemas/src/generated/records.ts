@@ -119,6 +119,8 @@ export interface BookingCommand {
   correlation_id: string;
   /** The person who issued the command (an operator resolving a review task), recorded as resolved_by in the audit log; null when a system or a channel did. */
   actor: null | string;
+  /** The property's ISO 4217 currency as the directory holds it, when ingest knows it: a price in another currency is recorded as a currency mismatch. */
+  property_currency: null | string;
 }
 
 export const BookingEventTypeSymbols = ['BOOKING_ACCEPTED', 'BOOKING_REJECTED', 'BOOKING_DATES_CHANGED', 'BOOKING_STATUS_CHANGED', 'BOOKING_PRICE_CHANGED', 'NIGHTS_BLOCKED', 'NIGHTS_UNBLOCKED', 'GUEST_UPDATED', 'DISPUTE_FLAGGED', 'COMMAND_REJECTED', 'COMMAND_IGNORED'] as const;

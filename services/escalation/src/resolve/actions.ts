@@ -109,6 +109,7 @@ function pmsCommand(task: TaskForResolution, operator: string, nowMs: number, ac
     reply_requested: false,
     correlation_id: `review:${task.taskId}`,
     actor: operator,
+    property_currency: null,
   };
 }
 

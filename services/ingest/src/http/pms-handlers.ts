@@ -3,7 +3,7 @@ import { Problem } from '@cm/service-runtime';
 import type { Knex, ReplyWaiter } from '@cm/service-runtime';
 import type { z } from 'zod';
 import type { CommandWriter } from '../command-writer';
-import type { TenantEntry } from '../directory/directory';
+import type { PropertyEntry, TenantEntry } from '../directory/directory';
 import type { LedgerReads } from '../ledger-reads';
 import { pmsWriteToCommand, type PmsWrite } from '../normalise/pms-command';
 import { answerOfDecision, problemAnswer, type DecisionReply, type HttpAnswer } from './decision-response';
@@ -41,14 +41,14 @@ export interface PmsWriteRequest {
  */
 export async function handlePmsWrite(deps: PmsDeps, request: PmsWriteRequest): Promise<HttpAnswer & { replayed: boolean }> {
   const { tenant, idempotencyKey } = request;
-  await propertyOfTenant(deps, tenant, request.propertyId);
+  const property = await propertyOfTenant(deps, tenant, request.propertyId);
   if (idempotencyKey !== undefined) {
     if (!/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) throw new Problem(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
     const claim = await deps.idempotency.claim(tenant.tenantId, idempotencyKey, request.fingerprint);
     if (!claim.claimed) return { ...claim.response, replayed: true };
   }
   try {
-    const answer = await issueAndWait(deps, request);
+    const answer = await issueAndWait(deps, request, property);
     if (idempotencyKey !== undefined) await deps.idempotency.complete(tenant.tenantId, idempotencyKey, answer);
     return { ...answer, replayed: false };
   } catch (error) {
@@ -60,9 +60,9 @@ export async function handlePmsWrite(deps: PmsDeps, request: PmsWriteRequest): P
   }
 }
 
-async function issueAndWait(deps: PmsDeps, request: PmsWriteRequest): Promise<HttpAnswer> {
+async function issueAndWait(deps: PmsDeps, request: PmsWriteRequest, property: PropertyEntry): Promise<HttpAnswer> {
   const { commandId } = request;
-  const command = pmsWriteToCommand(request.write, { propertyId: request.propertyId, commandId, correlationId: request.correlationId ?? commandId, nowMs: deps.now() });
+  const command = pmsWriteToCommand(request.write, { propertyId: request.propertyId, propertyCurrency: property.currency, commandId, correlationId: request.correlationId ?? commandId, nowMs: deps.now() });
   if (!command.ok) throw new Problem(400, 'invalid_request', 'the request has values the ledger cannot take', command.problems);
   await deps.db('ingest.pms_commands')
     .insert({ command_id: commandId, tenant_id: request.tenant.tenantId, property_id: request.propertyId, command_type: command.value.command_type, booking_ref: command.value.booking_ref })

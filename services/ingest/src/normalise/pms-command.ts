@@ -17,6 +17,7 @@ export type PmsWrite =
 
 export interface PmsCommandContext {
   readonly propertyId: string;
+  readonly propertyCurrency: string;
   readonly commandId: string;
   readonly correlationId: string;
   readonly nowMs: number;
@@ -50,6 +51,7 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
     reply_requested: true,
     correlation_id: context.correlationId,
     actor: null,
+    property_currency: context.propertyCurrency,
   };
   const dates = (b: { check_in: string; check_out: string }) => ({ check_in: toEpochDay(b.check_in as LocalDate), check_out: toEpochDay(b.check_out as LocalDate) });
 
