@@ -1,6 +1,6 @@
 import type { BaseConfig } from './config';
 import { DeadLetterWriter } from './dead-letters';
-import { UndecodableRecordError } from './errors';
+import { IllFormedTextError, UndecodableRecordError } from './errors';
 import type { IncomingRecord, RecordProducer } from './kafka/types';
 import { recordsConsumedCounter } from './metrics';
 import { AvroSerde } from './schema-registry';
@@ -75,7 +75,8 @@ export async function consumeDecoded(context: ServiceContext<BaseConfig>, option
     } catch (error) {
       if (!(error instanceof UndecodableRecordError)) throw error;
       log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: error.message }, 'dead-lettering record');
-      await deadLetters.write(record, record.value?.[0] === 0 ? 'SCHEMA_MISMATCH' : 'MALFORMED_RECORD', error.message);
+      const reason = error instanceof IllFormedTextError ? 'VALIDATION_FAILED' : record.value?.[0] === 0 ? 'SCHEMA_MISMATCH' : 'MALFORMED_RECORD';
+      await deadLetters.write(record, reason, error.message);
       consumed.inc({ topic: record.topic, outcome: 'dead_lettered' });
       return undefined;
     }

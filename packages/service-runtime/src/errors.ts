@@ -31,6 +31,16 @@ export class UndecodableRecordError extends RuntimeError {
   }
 }
 
+/**
+ * A record decodes, but a string in it was not well-formed UTF-8 on the wire: the decoder put
+ * U+FFFD where its bytes were, so taking it would store text its writer never sent.
+ */
+export class IllFormedTextError extends UndecodableRecordError {
+  constructor(readonly paths: readonly string[]) {
+    super(`not well-formed UTF-8 in ${paths.slice(0, 10).join(', ')}`);
+  }
+}
+
 /** The schema registry has no schema for a subject the service needs: provisioning did not run. */
 export class SchemaNotRegisteredError extends RuntimeError {
   readonly code = 'SCHEMA_NOT_REGISTERED';

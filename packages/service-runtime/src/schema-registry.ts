@@ -1,7 +1,7 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { topicByName, valueSubject } from '@cm/schemas';
 import { baseTopicName } from './topic-names';
-import { SchemaNotRegisteredError, SchemaRejectedError, UndecodableRecordError, describe } from './errors';
+import { IllFormedTextError, SchemaNotRegisteredError, SchemaRejectedError, UndecodableRecordError, describe } from './errors';
 
 export type Compatibility = 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FULL' | 'FULL_TRANSITIVE' | 'NONE';
 
@@ -103,15 +103,38 @@ export class AvroSerde {
     if (bytes.length < 5 || bytes[0] !== 0) {
       throw new UndecodableRecordError('value is not in the Confluent wire format (magic byte 0 and a schema id)');
     }
+    let value: unknown;
     try {
-      return await this.registry.decode(bytes);
+      value = await this.registry.decode(bytes);
     } catch (error) {
       if (isRegistryUnavailable(error)) throw error; // not the record's fault: retry, don't dead-letter
       throw new UndecodableRecordError(`value does not decode with schema id ${bytes.readInt32BE(1)}: ${describe(error)}`, {
         cause: error,
       });
     }
+    await this.refuseReplacedText(bytes, value);
+    return value;
   }
+
+  /**
+   * The decoder turns bytes that are not UTF-8 into U+FFFD without a word. A value holding one is
+   * encoded again: our encoding of a real U+FFFD gives the bytes back, a replaced byte does not.
+   */
+  private async refuseReplacedText(bytes: Buffer, value: unknown): Promise<void> {
+    const suspects = stringsWith(value, '\uFFFD');
+    if (suspects.length === 0) return;
+    const again = await this.registry.encode(bytes.readInt32BE(1), value);
+    if (!again.equals(bytes)) throw new IllFormedTextError(suspects);
+  }
+}
+
+/** The dotted paths of the strings in a decoded value that contain `needle`. */
+function stringsWith(value: unknown, needle: string, path = ''): string[] {
+  if (typeof value === 'string') return value.includes(needle) ? [path || '(value)'] : [];
+  if (Buffer.isBuffer(value) || value === null || typeof value !== 'object') return [];
+  const at = (key: string | number) => (path ? `${path}.${key}` : String(key));
+  if (Array.isArray(value)) return value.flatMap((item, i) => stringsWith(item, needle, at(i)));
+  return Object.entries(value).flatMap(([key, item]) => [...(key.includes(needle) ? [at(key)] : []), ...stringsWith(item, needle, at(key))]);
 }
 
 function isRegistryUnavailable(error: unknown): boolean {

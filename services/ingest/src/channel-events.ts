@@ -1,10 +1,11 @@
 import type { BookingCommand, ChannelInboundEvent } from '@cm/schemas';
-import type { DeadLetterWriter, DecodedRecord, Logger } from '@cm/service-runtime';
+import type { DeadLetterReason, DeadLetterWriter, DecodedRecord, Logger } from '@cm/service-runtime';
 import type { CommandWriter } from './command-writer';
-import type { Directory } from './directory/directory';
-import type { SeenEvents } from './directory/seen-events';
+import type { Directory, ListingEntry } from './directory/directory';
+import { SeenEvents, type EventRef } from './directory/seen-events';
 import type { IngestMetrics } from './metrics';
 import { channelEventToCommand } from './normalise/channel-event-command';
+import { identifierProblem } from './normalise/identifier';
 
 export interface ChannelEventDeps {
   readonly directory: Directory;
@@ -22,43 +23,45 @@ export interface ChannelEventDeps {
  * Commands are written before the events are remembered, so a crash repeats work, never loses it.
  */
 export async function takeChannelEvents(items: readonly DecodedRecord[], deps: ChannelEventDeps): Promise<void> {
-  const events: { event: ChannelInboundEvent; record: DecodedRecord['record'] }[] = [];
+  const count = (event: ChannelInboundEvent, outcome: 'command' | 'calendar_report' | 'dead_lettered' | 'duplicate') =>
+    deps.metrics.events.inc({ path: 'kafka', channel: event.channel, outcome });
+  const deadLetter = async (event: ChannelInboundEvent, record: DecodedRecord['record'], reason: DeadLetterReason, detail: string) => {
+    await deps.deadLetters.write(record, reason, detail);
+    count(event, 'dead_lettered');
+  };
+
+  const mapped: { event: ChannelInboundEvent; record: DecodedRecord['record']; listing: ListingEntry; ref: EventRef }[] = [];
   for (const item of items) {
     const event = item.value as ChannelInboundEvent;
     const problems = identityProblems(event);
-    if (problems.length === 0) {
-      events.push({ event, record: item.record });
+    if (problems.length > 0) {
+      await deadLetter(event, item.record, 'VALIDATION_FAILED', problems.join('; '));
       continue;
     }
-    await deps.deadLetters.write(item.record, 'VALIDATION_FAILED', problems.join('; '));
-    deps.metrics.events.inc({ path: 'kafka', channel: event.channel, outcome: 'dead_lettered' });
-  }
-  const known = await deps.seen.seenAmong(events.map(({ event }) => ({ channel: event.channel, externalEventId: event.external_event_id })));
-  const commands: BookingCommand[] = [];
-  const taken: { channel: ChannelInboundEvent['channel']; externalEventId: string; commandId: string }[] = [];
-  const count = (event: ChannelInboundEvent, outcome: 'command' | 'calendar_report' | 'dead_lettered' | 'duplicate') =>
-    deps.metrics.events.inc({ path: 'kafka', channel: event.channel, outcome });
-
-  for (const { event, record } of events) {
     if (event.event_type === 'AVAILABILITY_REPORTED') {
       count(event, 'calendar_report');
       continue;
     }
-    const key = `${event.channel}\u0000${event.external_event_id}`;
+    const listing = await deps.directory.listing(event.channel, event.listing_id);
+    if (!listing) {
+      await deadLetter(event, item.record, 'UNKNOWN_LISTING', `no property is mapped to ${event.channel} listing '${event.listing_id}'`);
+      continue;
+    }
+    mapped.push({ event, record: item.record, listing, ref: { channel: event.channel, connectionId: listing.connectionId, externalEventId: event.external_event_id } });
+  }
+
+  const known = await deps.seen.seenAmong(mapped.map(({ ref }) => ref));
+  const commands: BookingCommand[] = [];
+  const taken: (EventRef & { commandId: string })[] = [];
+  for (const { event, record, listing, ref } of mapped) {
+    const key = SeenEvents.keyOf(ref);
     if (known.has(key)) {
       count(event, 'duplicate');
       continue;
     }
-    const listing = await deps.directory.listing(event.channel, event.listing_id);
-    if (!listing) {
-      await deps.deadLetters.write(record, 'UNKNOWN_LISTING', `no property is mapped to ${event.channel} listing '${event.listing_id}'`);
-      count(event, 'dead_lettered');
-      continue;
-    }
-    const outcome = channelEventToCommand(event, listing.propertyId, deps.now());
+    const outcome = channelEventToCommand(event, listing, deps.now());
     if (outcome.kind === 'invalid') {
-      await deps.deadLetters.write(record, outcome.reason, outcome.problems.join('; '));
-      count(event, 'dead_lettered');
+      await deadLetter(event, record, outcome.reason, outcome.problems.join('; '));
       continue;
     }
     if (outcome.kind === 'calendar_report') {
@@ -67,7 +70,7 @@ export async function takeChannelEvents(items: readonly DecodedRecord[], deps: C
     }
     known.add(key);
     commands.push(outcome.command);
-    taken.push({ channel: event.channel, externalEventId: event.external_event_id, commandId: outcome.command.command_id });
+    taken.push({ ...ref, commandId: outcome.command.command_id });
     count(event, 'command');
   }
   await deps.writer.write(commands);
@@ -76,13 +79,27 @@ export async function takeChannelEvents(items: readonly DecodedRecord[], deps: C
 
 const MAX_ID_LENGTH = 200;
 
-/** Ids that cannot be keys (PostgreSQL refuses NUL; a huge id is not an id) are refused before any lookup. */
+/**
+ * Ids that cannot be keys are refused before any lookup: empty, huge, or not an identifier
+ * (control, format and bidirectional characters; see identifierProblem). Every other string must
+ * be well-formed too: the Avro decoder already refused bytes that are not UTF-8.
+ */
 function identityProblems(event: ChannelInboundEvent): string[] {
   const problems: string[] = [];
-  for (const [field, value] of [['external_event_id', event.external_event_id], ['listing_id', event.listing_id]] as const) {
+  const ids = [
+    ['external_event_id', event.external_event_id],
+    ['listing_id', event.listing_id],
+    ['external_reservation_id', event.external_reservation_id],
+    ['rate_plan', event.rate_plan],
+  ] as const;
+  for (const [field, value] of ids) {
+    if (value === null) continue;
     if (value.length === 0) problems.push(`${field}: empty`);
     else if (value.length > MAX_ID_LENGTH) problems.push(`${field}: longer than ${MAX_ID_LENGTH} characters`);
-    else if (value.includes('\u0000')) problems.push(`${field}: contains a NUL character`);
+    else {
+      const problem = identifierProblem(value);
+      if (problem) problems.push(`${field}: ${problem}`);
+    }
   }
   return problems;
 }

@@ -66,12 +66,18 @@ describe('ingest: channel.inbound', () => {
     expect(commands[2]!.value.guest).toEqual(guest);
     expect(commands[3]!.value.price).toEqual({ amount_minor: 47_000, currency: 'EUR' });
     expect(commands[4]!.value.reason).toBe('chargeback');
-    expect(commands.map((c) => c.value.command_id)).toEqual(events.map((e) => `AIRBNB:${e.external_event_id}`));
+    const connectionId = world.tenants[0].connections.AIRBNB.connectionId;
+    expect(commands.map((c) => c.value.command_id)).toEqual(events.map((e) => `AIRBNB:${connectionId}:${e.external_event_id}`));
   });
 
   it('a mixed stream: every record in is a command, a dead letter, a calendar report or a counted duplicate', async () => {
-    const good = Array.from({ length: 40 }, () => event());
+    const guest = (name: string) => ({ name, name_updated_at: null, email: null, email_updated_at: null, phone: null, phone_updated_at: null });
+    // A U+FFFD its writer really sent is text like any other; only bytes that are not UTF-8 are refused.
+    const good = Array.from({ length: 40 }, (_, i) => event(i === 1 ? { guest: guest('Zo\uFFFD') } : {}));
     const duplicate = good[0]!;
+    // 'Zoë' written, then its 'ë' (C3 AB) overwritten with two bytes that are no UTF-8: a foreign writer's bug.
+    const notUtf8 = await world.encodeInbound(event({ guest: guest('Zoë') }));
+    notUtf8.set([0xff, 0xfe], notUtf8.indexOf(Buffer.from('ë')));
     const bad: { event: ChannelInboundEvent | null; raw?: Buffer; reason: DeadLetter['reason'] }[] = [
       { event: event({ listing_id: 'nobody-knows-me' }), reason: 'UNKNOWN_LISTING' },
       { event: event({ check_in: day('2027-04-05'), check_out: day('2027-04-01') }), reason: 'VALIDATION_FAILED' },
@@ -82,6 +88,9 @@ describe('ingest: channel.inbound', () => {
       { event: event({ reservation_status: 'CANCELLED' }), reason: 'VALIDATION_FAILED' },
       { event: event({ external_event_id: 'nul\u0000inside' }), reason: 'VALIDATION_FAILED' },
       { event: event({ guest: { name: 'x'.repeat(5_000), name_updated_at: null, email: null, email_updated_at: null, phone: null, phone_updated_at: null } }), reason: 'VALIDATION_FAILED' },
+      { event: event({ external_event_id: 'evt\u202Egnp.exe' }), reason: 'VALIDATION_FAILED' },
+      { event: event({ external_reservation_id: 'HM\u200B1' }), reason: 'VALIDATION_FAILED' },
+      { event: null, raw: notUtf8, reason: 'VALIDATION_FAILED' },
       { event: null, raw: Buffer.from('{"not":"avro"}'), reason: 'MALFORMED_RECORD' },
       { event: null, raw: Buffer.from([0, 0, 0, 0x7f, 0x7f, 1, 2, 3]), reason: 'SCHEMA_MISMATCH' },
     ];
@@ -96,12 +105,12 @@ describe('ingest: channel.inbound', () => {
     }
     await world.sendInbound(records);
 
-    const goodIds = new Set(good.map((e) => `AIRBNB:${e.external_event_id}`));
+    const goodIds = new Set(good.map((e) => `AIRBNB:${world.tenants[0].connections.AIRBNB.connectionId}:${e.external_event_id}`));
     const letters = await world.read<DeadLetter>(world.topics.channelDlq, (rs) => rs.filter((r) => r.value.source_topic === world.topics.channelInbound).length >= bad.length);
     const commands = await world.read<BookingCommand>(world.topics.bookingCommands, (rs) => rs.filter((r) => goodIds.has(r.value.command_id)).length >= good.length);
     const ours = commands.filter((r) => goodIds.has(r.value.command_id));
     const ourLetters = letters.filter((r) => r.value.source_topic === world.topics.channelInbound);
-    // Nothing lost, nothing twice: 40 commands (the duplicate dropped), 11 dead letters, 1 calendar report.
+    // Nothing lost, nothing twice: 40 commands (the duplicate dropped), 14 dead letters, 1 calendar report.
     expect(ours).toHaveLength(good.length);
     expect(new Set(ours.map((r) => r.value.command_id)).size).toBe(good.length);
     expect(ourLetters.map((r) => r.value.reason).sort()).toEqual(bad.map((b) => b.reason).sort());
@@ -124,7 +133,11 @@ describe('ingest: channel.inbound', () => {
     expect(invalid.join('\n')).toMatch(/check_in\/check_out: check_out_not_after_check_in/);
     expect(invalid.join('\n')).toMatch(/more than 1098 days ahead/);
     expect(invalid.join('\n')).toMatch(/unknown_currency/);
-    expect(invalid.join('\n')).toMatch(/external_event_id: contains a NUL character/);
+    expect(invalid.join('\n')).toMatch(/external_event_id: contains a control character U\+0000/);
+    expect(invalid.join('\n')).toMatch(/external_event_id: contains a bidirectional control character U\+202E/);
+    expect(invalid.join('\n')).toMatch(/external_reservation_id: contains a zero-width character U\+200B/);
+    expect(invalid.join('\n')).toMatch(/not well-formed UTF-8 in guest\.name/);
+    expect(ours.find((r) => r.value.command_id.endsWith(good[1]!.external_event_id))!.value.guest?.name).toBe('Zo\uFFFD');
   });
 
   it('a replay of the topic from the start with a new group issues no new command ids', async () => {

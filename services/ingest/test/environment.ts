@@ -150,7 +150,7 @@ export async function ingestWorld(): Promise<IngestWorld> {
     async webhook(ingest, channel, body, options = {}) {
       const tenant = options.tenant ?? tenants[0];
       const connection = tenant.connections[channel];
-      const raw = typeof body === 'string' ? body : JSON.stringify(body);
+      const raw = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
       const headers = {
         'content-type': 'application/json',
         ...signedHeaders(options.connectionId ?? connection.connectionId, options.secret ?? connection.secret, raw, options.nowMs ?? Date.now()),
@@ -165,7 +165,7 @@ export async function ingestWorld(): Promise<IngestWorld> {
       if (key !== null) headers.authorization = `Bearer ${key}`;
       if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
       if (body !== undefined) headers['content-type'] = 'application/json';
-      return answer(await fetch(`${ingest.url}${path}`, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) }));
+      return answer(await fetch(`${ingest.url}${path}`, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body) } : {}) }));
     },
     async sendInbound(records) {
       await producer.send(names.channelInbound, records);

@@ -139,34 +139,43 @@ const inbound = (overrides: Partial<ChannelInboundEvent> = {}): ChannelInboundEv
   ...overrides,
 });
 
+const LISTING = { propertyId: 'P1', connectionId: 'conn-1', currency: 'EUR' };
+
 describe('channel event to booking command', () => {
   it('a new reservation without a status is confirmed (the channel took the guest’s money)', () => {
-    const outcome = channelEventToCommand(inbound(), 'P1', NOW);
-    expect(outcome.kind === 'command' && outcome.command).toMatchObject({ command_type: 'CREATE_BOOKING', status: 'CONFIRMED', property_id: 'P1', command_id: 'BOOKING_COM:x1', issued_at: NOW });
+    const outcome = channelEventToCommand(inbound(), LISTING, NOW);
+    expect(outcome.kind === 'command' && outcome.command).toMatchObject({ command_type: 'CREATE_BOOKING', status: 'CONFIRMED', property_id: 'P1', command_id: 'BOOKING_COM:conn-1:x1', issued_at: NOW, property_currency: 'EUR' });
   });
 
   it('a calendar report is left for the reconciler; a reservation event without its id is refused', () => {
-    expect(channelEventToCommand(inbound({ event_type: 'AVAILABILITY_REPORTED' }), 'P1', NOW)).toEqual({ kind: 'calendar_report' });
-    expect(channelEventToCommand(inbound({ external_reservation_id: null }), 'P1', NOW)).toMatchObject({ kind: 'invalid', reason: 'VALIDATION_FAILED' });
+    expect(channelEventToCommand(inbound({ event_type: 'AVAILABILITY_REPORTED' }), LISTING, NOW)).toEqual({ kind: 'calendar_report' });
+    expect(channelEventToCommand(inbound({ external_reservation_id: null }), LISTING, NOW)).toMatchObject({ kind: 'invalid', reason: 'VALIDATION_FAILED' });
   });
 
-  it('a command id is the channel and the event id, hashed when the id is long', () => {
-    expect(channelCommandId('VRBO', 'abc')).toBe('VRBO:abc');
-    expect(channelCommandId('VRBO', 'a'.repeat(500))).toMatch(/^VRBO:sha256:[0-9a-f]{64}$/);
+  it('a command id is the channel, the connection and the event id, readable, hashed when long', () => {
+    expect(channelCommandId('VRBO', 'conn-1', 'abc')).toBe('VRBO:conn-1:abc');
+    expect(channelCommandId('VRBO', 'conn-1', 'a'.repeat(500))).toMatch(/^VRBO:sha256:[0-9a-f]{64}$/);
+  });
+
+  it('two connections sending one event id name two commands, and no choice of ids makes two events one', () => {
+    expect(channelCommandId('AIRBNB', 'tenant-a', 'X')).not.toBe(channelCommandId('AIRBNB', 'tenant-b', 'X'));
+    expect(channelCommandId('AIRBNB', 'a:b', 'c')).not.toBe(channelCommandId('AIRBNB', 'a', 'b:c'));
+    expect(channelCommandId('AIRBNB', 'a%3Ab', 'c')).not.toBe(channelCommandId('AIRBNB', 'a:b', 'c'));
+    expect(channelCommandId('AIRBNB', 'c'.repeat(100), 'X')).not.toBe(channelCommandId('AIRBNB', 'c'.repeat(101), 'X'));
   });
 
   it('refuses dates no property manager means: years ahead, or a stay long over', () => {
     const ahead = inbound({ check_in: day('2026-11-25') + MAX_DAYS_AHEAD + 1, check_out: day('2026-11-25') + MAX_DAYS_AHEAD + 3 });
-    expect(channelEventToCommand(ahead, 'P1', NOW)).toMatchObject({ kind: 'invalid', problems: [expect.stringContaining('days ahead')] });
+    expect(channelEventToCommand(ahead, LISTING, NOW)).toMatchObject({ kind: 'invalid', problems: [expect.stringContaining('days ahead')] });
     const past = inbound({ check_in: day('2024-01-01'), check_out: day('2024-01-03') });
-    expect(channelEventToCommand(past, 'P1', NOW)).toMatchObject({ kind: 'invalid', problems: [expect.stringContaining('days ago')] });
-    const fine = channelEventToCommand(inbound(), 'P1', NOW);
+    expect(channelEventToCommand(past, LISTING, NOW)).toMatchObject({ kind: 'invalid', problems: [expect.stringContaining('days ago')] });
+    const fine = channelEventToCommand(inbound(), LISTING, NOW);
     expect(fine.kind === 'command' && horizonProblems(fine.command, NOW)).toEqual([]);
   });
 });
 
 describe('PMS write to booking command', () => {
-  const context = { propertyId: 'P1', commandId: 'pms:1', correlationId: 'c', nowMs: NOW };
+  const context = { propertyId: 'P1', propertyCurrency: 'EUR', commandId: 'pms:1', correlationId: 'c', nowMs: NOW };
 
   it('versions a write by its revision, or by the time of the request', () => {
     const own = pmsWriteToCommand({ kind: 'cancel_booking', reference: 'D1', body: { revision: 7 } }, context);

@@ -31,7 +31,7 @@ describe('ingest: channel webhooks', () => {
     });
     const answer = await world.webhook(ingest, 'BOOKING_COM', body);
     expect(answer.status).toBe(202);
-    expect(answer.body).toMatchObject({ status: 'accepted', outcome: 'command', command_id: `BOOKING_COM:${body.event_id}` });
+    expect(answer.body).toMatchObject({ status: 'accepted', outcome: 'command', command_id: `BOOKING_COM:${tenant.connections.BOOKING_COM.connectionId}:${body.event_id}` });
 
     const reservation = body.reservation as { id: string };
     const [command] = await commandsFor([reservation.id]);
@@ -68,7 +68,8 @@ describe('ingest: channel webhooks', () => {
     await redis.connect();
     try {
       // As if another ingest instance had claimed the event and not yet written its command.
-      const key = `cm:${world.namespace}:event:AIRBNB:${body.event_id}`;
+      const connectionId = tenant.connections.AIRBNB.connectionId;
+      const key = `cm:${world.namespace}:event:AIRBNB:${connectionId.length}:${connectionId}:${body.event_id}`;
       await redis.set(key, 'pending', 'PX', 60_000);
       const twin = await world.webhook(ingest, 'AIRBNB', body);
       expect([twin.status, twin.body.code, twin.headers.get('retry-after')]).toEqual([409, 'event_in_progress', '1']);
@@ -104,8 +105,9 @@ describe('ingest: channel webhooks', () => {
       expectProblem(await world.webhook(ingest, 'AIRBNB', body, { headers: { 'x-cm-signature': 'sha1=abc' } }), 401, 'signature_malformed');
       expectProblem(await world.webhook(ingest, 'AIRBNB', body, { secret: other.connections.AIRBNB.secret }), 401, 'signature_mismatch');
       expectProblem(await world.webhook(ingest, 'AIRBNB', body, { nowMs: Date.now() - 6 * 60_000 }), 401, 'timestamp_outside_window');
-      expectProblem(await world.webhook(ingest, 'AIRBNB', body, { connectionId: 'nobody' }), 401, 'unknown_connection');
-      expectProblem(await world.webhook(ingest, 'VRBO', body, { connectionId: tenant.connections.AIRBNB.connectionId }), 401, 'unknown_connection');
+      // An unknown connection, or one of another channel, is answered as a wrong signature: no oracle of connection ids.
+      expectProblem(await world.webhook(ingest, 'AIRBNB', body, { connectionId: 'nobody' }), 401, 'signature_mismatch');
+      expectProblem(await world.webhook(ingest, 'VRBO', body, { connectionId: tenant.connections.AIRBNB.connectionId }), 401, 'signature_mismatch');
 
       // A captured delivery replayed byte for byte: its timestamp ages out of the window.
       const raw = JSON.stringify(body);
@@ -118,9 +120,9 @@ describe('ingest: channel webhooks', () => {
       expect(replay.status).toBe(401);
     });
 
-    it('403 for a listing of another connection, 422 for an unknown listing, 404 for an unknown channel', async () => {
+    it('422 for a listing of another connection as for an unknown listing, 404 for an unknown channel', async () => {
       const [tenant, other] = world.tenants;
-      expectProblem(await world.webhook(ingest, 'AIRBNB', reservationCreated(tenant, 'AIRBNB', { listing_id: other.connections.AIRBNB.listingId })), 403, 'listing_not_on_connection');
+      expectProblem(await world.webhook(ingest, 'AIRBNB', reservationCreated(tenant, 'AIRBNB', { listing_id: other.connections.AIRBNB.listingId })), 422, 'unknown_listing');
       expectProblem(await world.webhook(ingest, 'AIRBNB', reservationCreated(tenant, 'AIRBNB', { listing_id: 'never-mapped' })), 422, 'unknown_listing');
       const answer = await fetch(`${ingest.url}/webhooks/myspace`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(answer.status).toBe(404);

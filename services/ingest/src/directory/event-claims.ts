@@ -1,5 +1,5 @@
-import type { Channel } from '@cm/schemas';
 import type { Redis } from '@cm/service-runtime';
+import type { EventRef } from './seen-events';
 
 export type Claim = 'new' | 'duplicate' | 'in_progress';
 
@@ -10,7 +10,7 @@ const DONE_MS = 7 * 24 * 3_600_000;
 
 /**
  * The webhook path's dedupe, on the hot path, in Redis: one round trip claims a channel event
- * id before its command is written, and the claim becomes "done" after. A twin arriving while the
+ * (by its connection and the platform's event id) before its command is written, and the claim becomes "done" after. A twin arriving while the
  * first is pending is told to retry rather than dropped, so a crash between claim and write
  * loses nothing: the claim expires, and the platform's retry goes through. If Redis forgets
  * (a restart), a duplicate reaches the arbiter, which decides each command id once.
@@ -21,22 +21,23 @@ export class EventClaims {
     private readonly namespace: string,
   ) {}
 
-  private key(channel: Channel, externalEventId: string): string {
-    return `cm:${this.namespace}:event:${channel}:${externalEventId}`;
+  /** The connection id is length-prefixed: no choice of ids makes two events share a key. */
+  private key(ref: EventRef): string {
+    return `cm:${this.namespace}:event:${ref.channel}:${ref.connectionId.length}:${ref.connectionId}:${ref.externalEventId}`;
   }
 
-  async claim(channel: Channel, externalEventId: string): Promise<Claim> {
-    const previous = await this.redis.set(this.key(channel, externalEventId), 'pending', 'PX', PENDING_MS, 'NX', 'GET');
+  async claim(ref: EventRef): Promise<Claim> {
+    const previous = await this.redis.set(this.key(ref), 'pending', 'PX', PENDING_MS, 'NX', 'GET');
     if (previous === null) return 'new';
     return previous === 'done' ? 'duplicate' : 'in_progress';
   }
 
-  async done(channel: Channel, externalEventId: string): Promise<void> {
-    await this.redis.set(this.key(channel, externalEventId), 'done', 'PX', DONE_MS);
+  async done(ref: EventRef): Promise<void> {
+    await this.redis.set(this.key(ref), 'done', 'PX', DONE_MS);
   }
 
   /** The command could not be written: the next delivery must not be taken for a duplicate. */
-  async release(channel: Channel, externalEventId: string): Promise<void> {
-    await this.redis.del(this.key(channel, externalEventId));
+  async release(ref: EventRef): Promise<void> {
+    await this.redis.del(this.key(ref));
   }
 }

@@ -1,22 +1,27 @@
 import type { Channel } from '@cm/schemas';
 import { Coalescer, type Knex } from '@cm/service-runtime';
 
-export interface SeenEvent {
+/**
+ * One channel event, as the platform names it: event ids are unique per platform account at
+ * best, so the connection it came through is part of its name.
+ */
+export interface EventRef {
   readonly channel: Channel;
+  readonly connectionId: string;
   readonly externalEventId: string;
 }
 
-const keyOf = (e: SeenEvent) => `${e.channel}\u0000${e.externalEventId}`;
+const keyOf = (e: EventRef) => `${e.channel}\u0000${e.connectionId}\u0000${e.externalEventId}`;
 
 /**
- * Channel events already taken in, by channel and the platform's event id: the lasting record,
- * and the Kafka path's dedupe (checked per chunk before its commands are written, recorded
- * after, so a crash in between lets a replay through: the command id is derived from the same
- * two values, and the arbiter decides a command once). Records from concurrent webhook requests
- * share one insert.
+ * Channel events already taken in, by connection and the platform's event id: the lasting
+ * record, and the Kafka path's dedupe (checked per chunk before its commands are written,
+ * recorded after, so a crash in between lets a replay through: the command id is derived from
+ * the same values, and the arbiter decides a command once). Records from concurrent webhook
+ * requests share one insert.
  */
 export class SeenEvents {
-  private readonly records: Coalescer<SeenEvent & { commandId: string | null }, boolean>;
+  private readonly records: Coalescer<EventRef & { commandId: string | null }, boolean>;
 
   constructor(private readonly db: Knex) {
     // Recorded after the answer, so no caller waits: a linger gathers a burst's events into one insert.
@@ -29,26 +34,30 @@ export class SeenEvents {
     );
   }
 
-  async rememberOne(channel: Channel, externalEventId: string, commandId: string | null): Promise<void> {
-    await this.records.call({ channel, externalEventId, commandId });
+  async rememberOne(event: EventRef & { commandId: string | null }): Promise<void> {
+    await this.records.call(event);
   }
 
-  /** Which of these were taken in before, as `<channel>\u0000<event id>` keys. */
-  async seenAmong(events: readonly SeenEvent[]): Promise<Set<string>> {
+  /** Which of these were taken in before, as keys for `SeenEvents.has`. */
+  async seenAmong(events: readonly EventRef[]): Promise<Set<string>> {
     if (events.length === 0) return new Set();
-    const rows: { channel: Channel; external_event_id: string }[] = await this.db('ingest.seen_events')
-      .whereIn(['channel', 'external_event_id'], events.map((e) => [e.channel, e.externalEventId]))
-      .select('channel', 'external_event_id');
-    return new Set(rows.map((r) => keyOf({ channel: r.channel, externalEventId: r.external_event_id })));
+    const rows: { channel: Channel; connection_id: string; external_event_id: string }[] = await this.db('ingest.seen_events')
+      .whereIn(['channel', 'connection_id', 'external_event_id'], events.map((e) => [e.channel, e.connectionId, e.externalEventId]))
+      .select('channel', 'connection_id', 'external_event_id');
+    return new Set(rows.map((r) => keyOf({ channel: r.channel, connectionId: r.connection_id, externalEventId: r.external_event_id })));
+  }
+
+  static keyOf(event: EventRef): string {
+    return keyOf(event);
   }
 
   /** Records events as taken in; returns how many were new (a concurrent twin makes it fewer). */
-  async remember(events: readonly (SeenEvent & { commandId: string | null })[]): Promise<number> {
+  async remember(events: readonly (EventRef & { commandId: string | null })[]): Promise<number> {
     if (events.length === 0) return 0;
     const unique = [...new Map(events.map((e) => [keyOf(e), e])).values()];
     const rows = await this.db('ingest.seen_events')
-      .insert(unique.map((e) => ({ channel: e.channel, external_event_id: e.externalEventId, command_id: e.commandId })))
-      .onConflict(['channel', 'external_event_id'])
+      .insert(unique.map((e) => ({ channel: e.channel, connection_id: e.connectionId, external_event_id: e.externalEventId, command_id: e.commandId })))
+      .onConflict(['channel', 'connection_id', 'external_event_id'])
       .ignore()
       .returning('channel');
     return rows.length;

@@ -11,7 +11,8 @@ import { IdempotencyKeys } from './idempotency';
 import { openApiDocument } from './openapi';
 import { handlePmsWrite, readBooking, readCalendar, readCommandStatus, type PmsDeps } from './pms-handlers';
 import { fastifyPath, ROUTES, type RouteName, type RouteSpec } from './routes';
-import { parseJson, receiveWebhook, type WebhookDeps } from './webhook-handler';
+import { parseStrictJson } from './strict-json';
+import { receiveWebhook, type WebhookDeps } from './webhook-handler';
 
 export interface HttpAppDeps extends PmsDeps, WebhookDeps {
   readonly metrics: IngestMetrics;
@@ -93,7 +94,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       await withinRate(deps, tenant);
       try {
         const params = parse(spec.params!, request.params, 'path') as Record<string, string>;
-        const body = spec.body ? parse(spec.body, parseJson(bodyBytes(request)), 'body') : undefined;
+        const body = spec.body ? parse(spec.body, parseStrictJson(bodyBytes(request)), 'body') : undefined;
         const idempotencyKey = headerOf(request, 'idempotency-key');
         const commandId = pmsCommandId(tenant.tenantId, idempotencyKey);
         const answer = await handlePmsWrite(deps, {

@@ -1,9 +1,22 @@
 import { z } from 'zod';
 import { webhookAmount } from '@cm/channel-webhooks';
+import { identifierProblem } from '../normalise/identifier';
 
 /** Request and response bodies of the PMS API: validated here, and the source of the OpenAPI document. */
 
-const reference = z.string().min(1).max(200).regex(/^[^\u0000-\u001f]+$/, 'no control characters');
+/** An id that becomes a key and a reference shown to people: no control, format or bidirectional characters. */
+const identifier = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .superRefine((value, context) => {
+      const problem = identifierProblem(value);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    })
+    // What the check refuses, for clients reading the document (a `u`-flag ECMA-262 pattern); lone surrogates are refused too.
+    .meta({ pattern: '^[^\\p{Cc}\\p{Cf}\\u2028\\u2029]+$' });
+const reference = identifier(200);
 const localDate = z.iso.date().describe('Property-local calendar date, YYYY-MM-DD.');
 const revision = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe("The PMS's revision of this booking; grows with every change. Defaults to the time of the request in ms.");
 const text = (max: number) => z.string().max(max);
@@ -19,7 +32,7 @@ export const createBookingBody = z
     check_out: localDate.describe('Departure day, exclusive.'),
     status: z.enum(['CONFIRMED', 'PENDING']).default('CONFIRMED'),
     total: webhookAmount.nullish().describe('The stay total, in major units as a decimal string.'),
-    rate_plan: z.string().min(1).max(200).nullish(),
+    rate_plan: identifier(200).nullish(),
     guest: guestBody.nullish(),
     revision: revision.optional(),
   })

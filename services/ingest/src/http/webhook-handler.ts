@@ -1,16 +1,18 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { invalid, Problem } from '@cm/service-runtime';
-import { channelWebhookPayload, verifyWebhookSignature, WEBHOOK_HEADERS, type SignatureProblem } from '@cm/channel-webhooks';
+import { channelWebhookPayload, verifyWebhookSignature, WEBHOOK_HEADERS, type ChannelWebhookPayload, type SignatureProblem } from '@cm/channel-webhooks';
 import type { Channel } from '@cm/schemas';
 import type { Logger } from '@cm/service-runtime';
 import type { CommandWriter } from '../command-writer';
 import type { EventClaims } from '../directory/event-claims';
-import type { SeenEvents } from '../directory/seen-events';
+import type { EventRef, SeenEvents } from '../directory/seen-events';
 import { channelEventToCommand } from '../normalise/channel-event-command';
-import { asFieldProblem } from '../normalise/field-problems';
+import { asFieldProblem, type FieldProblem } from '../normalise/field-problems';
+import { identifierProblem } from '../normalise/identifier';
 import { webhookToChannelEvent } from '../normalise/webhook-event';
 import { withinRate, type GuardDeps } from './guards';
 import type { HttpAnswer } from './decision-response';
+import { parseStrictJson } from './strict-json';
 
 export interface WebhookDeps extends GuardDeps {
   readonly log: Logger;
@@ -42,32 +44,40 @@ export async function receiveWebhook(deps: WebhookDeps, request: WebhookRequest,
   const channel = request.channelParam.toUpperCase() as Channel;
   const connectionId = header(request.headers, WEBHOOK_HEADERS.connection);
   if (!connectionId) throw new Problem(401, 'connection_missing', `send the connection id in ${WEBHOOK_HEADERS.connection}`);
-  const connection = connectionId.length <= 200 ? await deps.directory.connection(connectionId) : undefined;
-  if (!connection || connection.channel !== channel) throw new Problem(401, 'unknown_connection', `no ${request.channelParam} connection '${connectionId.slice(0, 200)}'`);
+  const known = connectionId.length <= 200 ? await deps.directory.connection(connectionId) : undefined;
+  const connection = known && known.channel === channel ? known : undefined;
+  // An unknown connection is checked against a secret nobody holds, so it is answered exactly
+  // as a known one with a wrong signature: the answer does not tell which connection ids exist.
   const problem = verifyWebhookSignature({
-    secret: connection.secret,
+    secret: connection?.secret ?? NOBODYS_SECRET,
     rawBody: request.rawBody,
     timestamp: header(request.headers, WEBHOOK_HEADERS.timestamp),
     signature: header(request.headers, WEBHOOK_HEADERS.signature),
     nowMs: deps.now(),
     windowSeconds: deps.replayWindowSeconds,
   });
-  if (problem) throw new Problem(401, problem, SIGNATURE_DETAIL[problem]);
+  if (problem || !connection) {
+    const code = problem ?? 'signature_mismatch';
+    throw new Problem(401, code, SIGNATURE_DETAIL[code]);
+  }
   await withinRate(deps, { tenantId: connection.tenantId, ratePerSecond: (await deps.directory.tenant(connection.tenantId))?.ratePerSecond ?? null });
 
-  const parsed = channelWebhookPayload.safeParse(parseJson(request.rawBody));
+  const parsed = channelWebhookPayload.safeParse(parseStrictJson(request.rawBody));
   if (!parsed.success) throw invalid(parsed.error, 'webhook body');
   const payload = parsed.data;
+  const idProblems = webhookIdentifierProblems(payload);
+  if (idProblems.length > 0) throw new Problem(400, 'invalid_identifier', 'an id holds characters an id cannot have', idProblems);
   const listing = await deps.directory.listing(channel, payload.listing_id);
-  if (!listing) throw new Problem(422, 'unknown_listing', `no property is mapped to ${channel} listing '${payload.listing_id}'`);
-  if (listing.connectionId !== connection.connectionId) throw new Problem(403, 'listing_not_on_connection', `listing '${payload.listing_id}' belongs to another connection`);
+  // Another connection's listing is answered as an unknown one: a connection holder learns nothing of other tenants' listings.
+  if (!listing || listing.connectionId !== connection.connectionId) throw new Problem(422, 'unknown_listing', `no ${channel} listing '${payload.listing_id}' on this connection`);
 
   const event = webhookToChannelEvent(payload, channel, listing, (header(request.headers, 'x-correlation-id') ?? '').slice(0, 200) || randomUUID());
   if (!event.ok) throw new Problem(400, 'invalid_request', 'the webhook body has values we cannot take', event.problems);
-  const outcome = channelEventToCommand(event.value, listing.propertyId, deps.now());
+  const outcome = channelEventToCommand(event.value, listing, deps.now());
   if (outcome.kind === 'invalid') throw new Problem(400, 'invalid_request', 'the event cannot become a booking command', outcome.problems.map(asFieldProblem));
 
-  const claim = await deps.claims.claim(channel, payload.event_id);
+  const ref: EventRef = { channel, connectionId: connection.connectionId, externalEventId: payload.event_id };
+  const claim = await deps.claims.claim(ref);
   if (claim === 'duplicate') {
     onOutcome(channel, 'duplicate');
     return { status: 200, body: { status: 'duplicate' } };
@@ -78,24 +88,41 @@ export async function receiveWebhook(deps: WebhookDeps, request: WebhookRequest,
     if (outcome.kind === 'command') await deps.writer.write([outcome.command]);
     else await deps.writer.writeCalendarReport(event.value);
   } catch (error) {
-    await deps.claims.release(channel, payload.event_id).catch(() => undefined);
+    await deps.claims.release(ref).catch(() => undefined);
     throw error;
   }
-  remember(deps, channel, payload.event_id, commandId);
+  remember(deps, ref, commandId);
   onOutcome(channel, outcome.kind);
   return outcome.kind === 'command'
     ? { status: 202, body: { status: 'accepted', outcome: 'command', command_id: commandId } }
     : { status: 202, body: { status: 'accepted', outcome: 'calendar_report' } };
 }
 
+/** Verified against when the connection is unknown: random per process, never stored or sent. */
+const NOBODYS_SECRET = randomBytes(32).toString('base64url');
+
+/** The ids of a webhook that become keys and references: each must be an identifier, not just text. */
+function webhookIdentifierProblems(payload: ChannelWebhookPayload): FieldProblem[] {
+  const ids: [string, string | null | undefined][] = [
+    ['event_id', payload.event_id],
+    ['listing_id', payload.listing_id],
+    ['reservation.id', payload.reservation?.id],
+    ['reservation.rate_plan', payload.reservation?.rate_plan],
+  ];
+  return ids.flatMap(([path, value]) => {
+    const problem = value === null || value === undefined ? undefined : identifierProblem(value);
+    return problem ? [{ path, message: problem }] : [];
+  });
+}
+
 /**
  * Marked done and recorded in PostgreSQL after the answer, not before it: both only spare the
- * arbiter a duplicate it would drop anyway (the command id is derived from the event id).
+ * arbiter a duplicate it would drop anyway (the command id is derived from the event's ref).
  */
-function remember(deps: WebhookDeps, channel: Channel, eventId: string, commandId: string | null): void {
-  const warn = (error: unknown) => deps.log.warn({ err: error, channel, eventId }, 'could not record a taken-in event; a retry will reach the arbiter, which drops it');
-  deps.claims.done(channel, eventId).catch(warn);
-  deps.seen.rememberOne(channel, eventId, commandId).catch(warn);
+function remember(deps: WebhookDeps, ref: EventRef, commandId: string | null): void {
+  const warn = (error: unknown) => deps.log.warn({ err: error, ...ref }, 'could not record a taken-in event; a retry will reach the arbiter, which drops it');
+  deps.claims.done(ref).catch(warn);
+  deps.seen.rememberOne({ ...ref, commandId }).catch(warn);
 }
 
 const SIGNATURE_DETAIL: Readonly<Record<SignatureProblem, string>> = {
@@ -105,12 +132,3 @@ const SIGNATURE_DETAIL: Readonly<Record<SignatureProblem, string>> = {
   timestamp_outside_window: 'the delivery is older (or newer) than the replay window: sign it again',
   signature_mismatch: 'the signature does not match the body and the connection secret',
 };
-
-export function parseJson(raw: Buffer): unknown {
-  if (raw.length === 0) throw new Problem(400, 'empty_body', 'the body is empty; a JSON object is expected');
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch (error) {
-    throw new Problem(400, 'malformed_json', `the body is not JSON: ${(error as Error).message.slice(0, 200)}`);
-  }
-}

@@ -23,28 +23,38 @@ const COMMAND_TYPES: Readonly<Record<ChannelEventType, BookingCommandType | null
 };
 
 /**
- * The command id of a channel event is derived from the channel and the platform's event id, so a
- * platform's retry, a replayed topic and a webhook racing its own retry all name one command,
- * which the arbiter decides once.
+ * The command id of a channel event is derived from the channel, the connection it came through
+ * and the platform's event id (unique per platform account at best, so two tenants' events can
+ * share one): a platform's retry, a replayed topic and a webhook racing its own retry all name one
+ * command, which the arbiter decides once. It stays readable, `AIRBNB:<connection>:<event id>`,
+ * with `%` and `:` escaped in the connection id so the parts cannot run into each other.
  */
-export function channelCommandId(channel: Channel, externalEventId: string): string {
-  const id = `${channel}:${externalEventId}`;
-  return id.length <= 120 ? id : `${channel}:sha256:${createHash('sha256').update(externalEventId).digest('hex')}`;
+export function channelCommandId(channel: Channel, connectionId: string, externalEventId: string): string {
+  const id = `${channel}:${connectionId.replace(/%/g, '%25').replace(/:/g, '%3A')}:${externalEventId}`;
+  return id.length <= 120 ? id : `${channel}:sha256:${createHash('sha256').update(`${connectionId}\n${externalEventId}`).digest('hex')}`;
+}
+
+/** Where a channel event lands: the listing's property, through the listing's connection. */
+export interface EventListing {
+  readonly propertyId: string;
+  readonly connectionId: string;
+  /** The property's currency: a total in another one is recorded as a currency mismatch. */
+  readonly currency: string;
 }
 
 /**
  * A channel event of a mapped listing to its booking command, checked by the same parser the
  * arbiter uses, so whatever ingest lets through the arbiter can decide.
  */
-export function channelEventToCommand(event: ChannelInboundEvent, propertyId: string, issuedAt: number): ChannelEventOutcome {
+export function channelEventToCommand(event: ChannelInboundEvent, listing: EventListing, issuedAt: number): ChannelEventOutcome {
   const commandType = COMMAND_TYPES[event.event_type];
   if (commandType === null) return { kind: 'calendar_report' };
   if (!event.external_reservation_id) return { kind: 'invalid', reason: 'VALIDATION_FAILED', problems: [`external_reservation_id: required for ${event.event_type}`] };
   const status = event.event_type === 'RESERVATION_CANCELLED' ? 'CANCELLED' : event.event_type === 'RESERVATION_CREATED' ? (event.reservation_status ?? 'CONFIRMED') : event.reservation_status;
   const dated = commandType === 'CREATE_BOOKING' || commandType === 'MODIFY_DATES';
   const command: BookingCommand = {
-    command_id: channelCommandId(event.channel, event.external_event_id),
-    property_id: propertyId,
+    command_id: channelCommandId(event.channel, listing.connectionId, event.external_event_id),
+    property_id: listing.propertyId,
     source: event.channel,
     source_version: event.source_version,
     command_type: commandType,
@@ -63,6 +73,7 @@ export function channelEventToCommand(event: ChannelInboundEvent, propertyId: st
     reply_requested: false,
     correlation_id: event.correlation_id || event.event_id,
     actor: null,
+    property_currency: listing.currency,
   };
   const parsed = parseCommand(command);
   const problems = [...(isInvalid(parsed) ? parsed.problems : []), ...horizonProblems(command, issuedAt)];

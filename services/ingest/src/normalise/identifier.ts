@@ -1,0 +1,21 @@
+/**
+ * Why a string cannot be an identifier, or undefined if it can. Ids become keys and references
+ * people read (in review tasks, the audit log, the admin tool): one that is not well-formed
+ * Unicode, or holds control, format or bidirectional characters, makes look-alike references
+ * and spoofed text, so it is refused rather than stored.
+ */
+export function identifierProblem(value: string): string | undefined {
+  if (!value.isWellFormed()) return 'not well-formed Unicode (a lone surrogate)';
+  const match = /[\p{Cc}\p{Cf}\u2028\u2029]/u.exec(value);
+  if (!match) return undefined;
+  const code = `U+${match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `contains ${describeCharacter(match[0])} ${code}`;
+}
+
+function describeCharacter(character: string): string {
+  if (/[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/u.test(character)) return 'a bidirectional control character';
+  if (/[\u200B-\u200D\u2060\uFEFF]/u.test(character)) return 'a zero-width character';
+  if (/\p{Cc}/u.test(character)) return 'a control character';
+  if (/[\u2028\u2029]/u.test(character)) return 'a line or paragraph separator';
+  return 'an invisible format character';
+}
