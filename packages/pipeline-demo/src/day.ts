@@ -51,13 +51,15 @@ export async function playDay(input: {
   const made: { property: DemoProperty; channel: DemoChannel; reservationId: string; commandId: string; checkIn: string; checkOut: string }[] = [];
   let refusedByChannel = 0;
   const book = async (property: DemoProperty, channel: DemoChannel, checkIn: string, checkOut: string, guest: string) => {
-    const { status, body } = await simulator.call<{ reservation: { id: string }; webhook: { event_id: string } }>('POST', `${simulator.listing(channel, property.listings[channel])}/bookings`, {
+    const { status, body } = await simulator.call<{ reservation: { id: string }; webhook: { response: { body: { command_id?: string } } | null } }>('POST', `${simulator.listing(channel, property.listings[channel])}/bookings`, {
       check_in: checkIn,
       check_out: checkOut,
       guest: { name: guest, email: `${guest.toLowerCase().replace(/\W+/g, '.')}@guest.example` },
       total: { amount: String(180 * nightsBetween(checkIn, checkOut)), currency: 'EUR' },
     });
-    if (status === 201 || status === 200) made.push({ property, channel, reservationId: body.reservation.id, commandId: `${channel}:${body.webhook.event_id}`, checkIn, checkOut });
+    // The command id is ingest's, from its answer to the platform's webhook.
+    const commandId = body.webhook?.response?.body.command_id;
+    if ((status === 201 || status === 200) && commandId) made.push({ property, channel, reservationId: body.reservation.id, commandId, checkIn, checkOut });
     else refusedByChannel++;
   };
 

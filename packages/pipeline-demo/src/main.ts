@@ -87,7 +87,8 @@ async function main(): Promise<number> {
     // nothing produces yet.
     const inbound = Array.from({ length: config.DEMO_RECORDS_PER_TOPIC }, (_, n) => samples[topics.channelInbound.name]({ id: `${run}-${n}`, propertyId: '', at: Date.now() }));
     await mapListings(config.DATABASE_URL, `demo-${run}`, inbound.map((e, n) => ({ listingId: e.listing_id, propertyId: `demo-${run}-sample-${n}` })));
-    const inboundCommandIds = inbound.map((e) => `${e.channel}:${e.external_event_id}`);
+    // Ingest names a channel event's command by its channel, connection (mapListings made one) and event id.
+    const inboundCommandIds = inbound.map((e) => `${e.channel}:demo-${run}-airbnb:${e.external_event_id}`);
     const producer = await kafka.producer();
     const sentAt = Date.now();
     const story = bookingScenario(run, sentAt);

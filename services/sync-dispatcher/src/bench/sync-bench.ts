@@ -197,9 +197,10 @@ async function bookAtRate(simulatorUrl: string, properties: readonly { propertyI
     inFlight.push(
       request(`${simulatorUrl}/admin/${channel.toLowerCase()}/listings/${property.listings[channel]}/bookings`, { method: 'POST', dispatcher: keepAlive, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ check_in: checkIn, check_out: checkOut }) })
         .then(async (answer) => {
-          const body = (await answer.body.json()) as { webhook?: { event_id: string; sent_at_ms: number; outcome: string } };
-          if (answer.statusCode >= 300 || body.webhook?.outcome !== 'delivered') return undefined;
-          return { propertyId: property.propertyId, channel, commandId: `${channel}:${body.webhook.event_id}`, sentAtMs: body.webhook.sent_at_ms };
+          const body = (await answer.body.json()) as { webhook?: { event_id: string; sent_at_ms: number; outcome: string; response: { body: { command_id?: string } } | null } };
+          const commandId = body.webhook?.response?.body.command_id;
+          if (answer.statusCode >= 300 || body.webhook?.outcome !== 'delivered' || !commandId) return undefined;
+          return { propertyId: property.propertyId, channel, commandId, sentAtMs: body.webhook.sent_at_ms };
         })
         .catch(() => undefined),
     );
