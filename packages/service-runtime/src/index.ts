@@ -27,4 +27,5 @@ export * from './topic-names';
 export * from './bench-result';
 export * from './trace-context';
 export * from './problem';
+export * from './strict-json';
 export * from './bench-scratch';

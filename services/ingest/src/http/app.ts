@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { invalid, Problem } from '@cm/service-runtime';
+import { invalid, parseStrictJson, Problem } from '@cm/service-runtime';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '@cm/service-runtime';
 import type { z } from 'zod';
@@ -11,7 +11,6 @@ import { IdempotencyKeys } from './idempotency';
 import { openApiDocument } from './openapi';
 import { handlePmsWrite, readBooking, readCalendar, readCommandStatus, type PmsDeps } from './pms-handlers';
 import { fastifyPath, ROUTES, type RouteName, type RouteSpec } from './routes';
-import { parseStrictJson } from './strict-json';
 import { receiveWebhook, type WebhookDeps } from './webhook-handler';
 
 export interface HttpAppDeps extends PmsDeps, WebhookDeps {

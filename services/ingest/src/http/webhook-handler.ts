@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { invalid, Problem } from '@cm/service-runtime';
+import { invalid, parseStrictJson, Problem } from '@cm/service-runtime';
 import { channelWebhookPayload, verifyWebhookSignature, WEBHOOK_HEADERS, type ChannelWebhookPayload, type SignatureProblem } from '@cm/channel-webhooks';
 import type { Channel } from '@cm/schemas';
 import type { Logger } from '@cm/service-runtime';
@@ -12,7 +12,6 @@ import { identifierProblem } from '../normalise/identifier';
 import { webhookToChannelEvent } from '../normalise/webhook-event';
 import { withinRate, type GuardDeps } from './guards';
 import type { HttpAnswer } from './decision-response';
-import { parseStrictJson } from './strict-json';
 
 export interface WebhookDeps extends GuardDeps {
   readonly log: Logger;

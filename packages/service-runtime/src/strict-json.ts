@@ -1,5 +1,6 @@
-import { Problem } from '@cm/service-runtime';
-import type { FieldProblem } from '../normalise/field-problems';
+import { Problem } from './problem';
+
+type FieldProblem = { readonly path: string; readonly message: string };
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 

@@ -1,5 +1,5 @@
-import { Problem } from '@cm/service-runtime';
-import { decimalOf, illFormedStrings, parseStrictJson } from '../src/http/strict-json';
+import { Problem } from '../src/problem';
+import { decimalOf, illFormedStrings, parseStrictJson } from '../src/strict-json';
 
 const refusal = (text: string | Buffer) => {
   try {
