@@ -21,11 +21,25 @@ export const webhookAmount = z
   })
   .strict();
 
+export const webhookAddress = z
+  .object({
+    line1: text.min(1),
+    line2: text.nullish(),
+    city: text.nullish(),
+    postal_code: z.string().max(40).nullish(),
+    region: text.nullish(),
+    country: z.string().regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 code').nullish().describe('ISO 3166-1 alpha-2.'),
+  })
+  .strict();
+
 export const webhookGuest = z
   .object({
     name: text.nullish(),
     email: text.nullish(),
     phone: text.nullish(),
+    address: webhookAddress.nullish().describe("The guest's postal address; the PMS's own address is kept if it has one."),
+    language: z.string().min(2).max(35).nullish().describe('BCP 47 language tag (pt-BR): the language the guest uses on the channel.'),
+    preferences: z.record(z.string().min(1).max(100), text).nullish().describe('Preferences by key (bed, arrival_time, ...): the channel\'s take precedence.'),
     updated_at: z.iso.datetime({ offset: true }).nullish().describe('When the channel last changed these fields.'),
   })
   .strict();
@@ -39,6 +53,7 @@ export const webhookReservation = z
     check_out: webhookDate.nullish().describe('Departure day, exclusive.'),
     total: webhookAmount.nullish().describe('What the guest pays for the whole stay.'),
     rate_plan: z.string().max(200).nullish(),
+    guest_count: z.number().int().min(1).max(1_000).nullish().describe('How many guests the reservation is for.'),
     guest: webhookGuest.nullish(),
   })
   .strict();
@@ -85,4 +100,5 @@ export const channelWebhookPayload = z
 
 export type ChannelWebhookPayload = z.infer<typeof channelWebhookPayload>;
 export type WebhookAmount = z.infer<typeof webhookAmount>;
+export type WebhookAddress = z.infer<typeof webhookAddress>;
 export type WebhookReservation = z.infer<typeof webhookReservation>;

@@ -30,6 +30,8 @@ export interface CreateBooking extends CommandBase {
   readonly pmsQuote: Money | null;
   /** The property's own currency, if the sender knew it: a price in another one is a currency mismatch. */
   readonly propertyCurrency: CurrencyCode | null;
+  /** How many guests the booking is for, if the source said. */
+  readonly guestCount: number | null;
   readonly ratePlan: string | null;
   readonly guest: GuestUpdate | null;
 }

@@ -1,6 +1,6 @@
-import type { BookingCommand, GuestDetails, Money as MoneyRecord } from '@cm/schemas';
+import type { BookingCommand, GuestDetails, Money as MoneyRecord, PostalAddress as PostalAddressRecord } from '@cm/schemas';
 import type { Command, CommandBase } from './commands';
-import { assertNever, type GuestUpdate } from './guest';
+import { assertNever, type GuestUpdate, type PostalAddress } from './guest';
 import { CURRENCY_EXPONENTS, isMoney, parseMoney, type CurrencyCode, type Money } from './money';
 import { fromEpochDay, parseStayDates, type StayDates } from './stay-dates';
 
@@ -18,6 +18,9 @@ const LAST_EPOCH_DAY = 47_481;
 /** Identifiers longer than this cannot be keys; free text longer than this is refused, not cut. */
 const MAX_ID_LENGTH = 200;
 const MAX_TEXT_LENGTH = 2_000;
+const MAX_PREFERENCE_KEY_LENGTH = 100;
+const MAX_PREFERENCES = 50;
+const MAX_GUESTS = 1_000;
 
 /**
  * Turns a booking.commands record into a typed command, or lists every problem with it. The
@@ -54,9 +57,19 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
     ['guest.name', record.guest?.name ?? null, MAX_TEXT_LENGTH],
     ['guest.email', record.guest?.email ?? null, MAX_TEXT_LENGTH],
     ['guest.phone', record.guest?.phone ?? null, MAX_TEXT_LENGTH],
+    ...addressTexts(record.guest?.address ?? null),
+    ['guest.language', record.guest?.language ?? null, MAX_ID_LENGTH],
+    ...Object.entries(record.guest?.preferences ?? {}).flatMap(([key, value]) => [
+      [`guest.preferences.${key.slice(0, 40)} (key)`, key, MAX_PREFERENCE_KEY_LENGTH] as const,
+      [`guest.preferences.${key.slice(0, 40)}`, value, MAX_TEXT_LENGTH] as const,
+    ]),
   ] as const) {
     const problem = textProblem(value, max);
     if (problem) problems.push(`${field}: ${problem}`);
+  }
+  problems.push(...guestShapeProblems(record.guest));
+  if (record.guest_count !== null && (!Number.isInteger(record.guest_count) || record.guest_count < 1 || record.guest_count > MAX_GUESTS)) {
+    problems.push(`guest_count: a whole number from 1 to ${MAX_GUESTS}`);
   }
   if (!Number.isSafeInteger(record.source_version) || record.source_version < 0) problems.push('source_version: must be a non-negative integer');
 
@@ -106,6 +119,7 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
           price,
           pmsQuote,
           propertyCurrency,
+          guestCount: record.guest_count,
           ratePlan: record.rate_plan,
           guest: record.guest ? guestUpdate(record.guest, record.occurred_at) : null,
         };
@@ -170,9 +184,51 @@ export function isInvalid(parsed: Command | InvalidCommand): parsed is InvalidCo
 /** A field without its own update time takes the record's occurred_at. */
 function guestUpdate(guest: GuestDetails, occurredAt: number): GuestUpdate {
   const field = (value: string | null, updatedAt: number | null) => (value === null || value.trim() === '' ? null : { value: value.trim(), updatedAt: updatedAt ?? occurredAt });
+  const address = guest.address && guest.address.line1.trim() !== '' ? postalAddress(guest.address) : null;
+  const preferences = Object.entries(guest.preferences).filter(([key, value]) => key.trim() !== '' && value.trim() !== '');
   return {
     name: field(guest.name, guest.name_updated_at),
     email: field(guest.email, guest.email_updated_at),
     phone: field(guest.phone, guest.phone_updated_at),
+    address: address ? { value: address, updatedAt: guest.address_updated_at ?? occurredAt } : null,
+    language: field(guest.language, guest.language_updated_at),
+    preferences: preferences.length > 0 ? { value: Object.fromEntries(preferences.map(([key, value]) => [key.trim(), value.trim()])), updatedAt: guest.preferences_updated_at ?? occurredAt } : null,
   };
+}
+
+function postalAddress(address: PostalAddressRecord): PostalAddress {
+  const optional = (value: string | null) => (value === null || value.trim() === '' ? null : value.trim());
+  return { line1: address.line1.trim(), line2: optional(address.line2), city: optional(address.city), postalCode: optional(address.postal_code), region: optional(address.region), country: optional(address.country) };
+}
+
+function addressTexts(address: PostalAddressRecord | null): (readonly [string, string | null, number])[] {
+  if (!address) return [];
+  return [
+    ['guest.address.line1', address.line1, MAX_TEXT_LENGTH],
+    ['guest.address.line2', address.line2, MAX_TEXT_LENGTH],
+    ['guest.address.city', address.city, MAX_TEXT_LENGTH],
+    ['guest.address.postal_code', address.postal_code, MAX_ID_LENGTH],
+    ['guest.address.region', address.region, MAX_TEXT_LENGTH],
+    ['guest.address.country', address.country, MAX_ID_LENGTH],
+  ];
+}
+
+/** What each guest field must look like beyond its length: a country code, a language tag, a bounded set of preferences. */
+function guestShapeProblems(guest: GuestDetails | null): string[] {
+  if (!guest) return [];
+  const problems: string[] = [];
+  const country = guest.address?.country;
+  if (country !== null && country !== undefined && !/^[A-Z]{2}$/.test(country)) problems.push('guest.address.country: an ISO 3166-1 alpha-2 code (PT, US)');
+  if (guest.language !== null && !isLanguageTag(guest.language)) problems.push(`guest.language: '${guest.language.slice(0, 40)}' is not a BCP 47 language tag`);
+  if (Object.keys(guest.preferences).length > MAX_PREFERENCES) problems.push(`guest.preferences: more than ${MAX_PREFERENCES} keys`);
+  return problems;
+}
+
+/** BCP 47 as Intl reads it (deterministic: no locale data is consulted, only the tag's syntax). */
+function isLanguageTag(tag: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
 }

@@ -28,6 +28,7 @@ export interface Booking extends StayBase {
   readonly confirmedAt: number;
   readonly price: Money | null;
   readonly ratePlan: string | null;
+  readonly guestCount: number | null;
   readonly guest: GuestRecord;
 }
 

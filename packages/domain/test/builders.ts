@@ -41,7 +41,7 @@ function base(options: Base) {
   };
 }
 
-export const create = (o: Base & { dates?: string; status?: 'PENDING' | 'CONFIRMED'; price?: Money | null; pmsQuote?: Money | null; propertyCurrency?: CurrencyCode | null; ratePlan?: string | null; guest?: GuestUpdate | null } = {}): CreateBooking => ({
+export const create = (o: Base & { dates?: string; status?: 'PENDING' | 'CONFIRMED'; price?: Money | null; pmsQuote?: Money | null; propertyCurrency?: CurrencyCode | null; guestCount?: number | null; ratePlan?: string | null; guest?: GuestUpdate | null } = {}): CreateBooking => ({
   ...base(o),
   type: 'create_booking',
   status: o.status ?? 'CONFIRMED',
@@ -49,6 +49,7 @@ export const create = (o: Base & { dates?: string; status?: 'PENDING' | 'CONFIRM
   price: o.price ?? null,
   pmsQuote: o.pmsQuote ?? null,
   propertyCurrency: o.propertyCurrency ?? null,
+  guestCount: o.guestCount ?? null,
   ratePlan: o.ratePlan ?? null,
   guest: o.guest ?? null,
 });

@@ -1,4 +1,4 @@
-import { samples, type BookingCommand } from '@cm/schemas';
+import { NO_GUEST_DETAILS, samples, type BookingCommand } from '@cm/schemas';
 import { isInvalid, parseCommand, type InvalidCommand } from '../src/parse-command';
 import { nights } from './builders';
 
@@ -8,7 +8,7 @@ const problems = (over: Partial<BookingCommand>) => (parseCommand(record(over)) 
 
 describe('booking.commands records to typed commands', () => {
   it('a create becomes a create_booking with local dates and money', () => {
-    const parsed = parseCommand(record({ guest: { name: ' Zoë ', name_updated_at: null, email: null, email_updated_at: null, phone: '+44 20', phone_updated_at: at - 5 } }));
+    const parsed = parseCommand(record({ guest: { ...NO_GUEST_DETAILS, name: ' Zoë ', name_updated_at: null, email: null, email_updated_at: null, phone: '+44 20', phone_updated_at: at - 5 } }));
     expect(parsed).toMatchObject({
       type: 'create_booking',
       commandId: 'cmd-x',
@@ -50,7 +50,11 @@ describe('booking.commands records to typed commands', () => {
     ['a NUL character in a key', { property_id: 'p\u0000x' }, /property_id: contains a NUL character/],
     ['a NUL character in free text', { reason: 'bad\u0000' }, /reason: contains a NUL character/],
     ['an oversized key', { booking_ref: 'x'.repeat(201) }, /booking_ref: longer than 200 characters/],
-    ['an oversized guest name', { guest: { name: 'n'.repeat(2001), name_updated_at: null, email: null, email_updated_at: null, phone: null, phone_updated_at: null } }, /guest.name: longer than 2000/],
+    ['an oversized guest name', { guest: { ...NO_GUEST_DETAILS, name: 'n'.repeat(2001), name_updated_at: null, email: null, email_updated_at: null, phone: null, phone_updated_at: null } }, /guest.name: longer than 2000/],
+    ['a guest count of none', { guest_count: 0 }, /guest_count: a whole number from 1/],
+    ['a language that is no BCP 47 tag', { guest: { ...NO_GUEST_DETAILS, language: 'english please' } }, /guest\.language: 'english please' is not a BCP 47 language tag/],
+    ['a country that is no ISO 3166 code', { guest: { ...NO_GUEST_DETAILS, address: { line1: '1 Main St', line2: null, city: null, postal_code: null, region: null, country: 'Portugal' } } }, /guest\.address\.country/],
+    ['too many preferences', { guest: { ...NO_GUEST_DETAILS, preferences: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) } }, /guest\.preferences: more than 50 keys/],
   ])('refuses %s', (_, over, problem) => {
     expect(problems(over).join('\n')).toMatch(problem);
   });
@@ -65,7 +69,7 @@ describe('booking.commands records to typed commands', () => {
     ['BLOCK_NIGHTS', { source: 'PMS', reason: 'painting' }, 'block_nights'],
     ['BLOCK_NIGHTS', { source: 'PMS', reason: null }, 'block_nights'],
     ['UNBLOCK_NIGHTS', { source: 'PMS' }, 'unblock_nights'],
-    ['UPDATE_GUEST', { guest: { name: null, name_updated_at: null, email: 'a@b.c', email_updated_at: 1, phone: '  ', phone_updated_at: null } }, 'update_guest'],
+    ['UPDATE_GUEST', { guest: { ...NO_GUEST_DETAILS, name: null, name_updated_at: null, email: 'a@b.c', email_updated_at: 1, phone: '  ', phone_updated_at: null } }, 'update_guest'],
     ['REPORT_PRICE', {}, 'report_price'],
     ['FLAG_DISPUTE', { reason: 'damage' }, 'flag_dispute'],
     ['FLAG_DISPUTE', { reason: null }, 'flag_dispute'],

@@ -4,6 +4,7 @@ import type {
   BookingEvent,
   ChannelInboundEvent,
   Conflict,
+  GuestDetails,
   SyncResult,
 } from './generated/records';
 
@@ -32,6 +33,22 @@ export interface Samples {
   conflicts: (ids: SampleIds) => Conflict;
 }
 
+/** A GuestDetails that says nothing: spread it and set what a record is about. */
+export const NO_GUEST_DETAILS: GuestDetails = {
+  name: null,
+  name_updated_at: null,
+  email: null,
+  email_updated_at: null,
+  phone: null,
+  phone_updated_at: null,
+  address: null,
+  address_updated_at: null,
+  language: null,
+  language_updated_at: null,
+  preferences: {},
+  preferences_updated_at: null,
+};
+
 export const samples: Samples = {
   'channel.inbound': ({ id, at }) => ({
     event_id: `evt-${id}`,
@@ -45,11 +62,26 @@ export const samples: Samples = {
     ...christmasStay,
     total_price: { amount_minor: 125_000, currency: 'EUR' },
     rate_plan: 'standard',
-    guest: { name: 'Zoë Müller', name_updated_at: at, email: 'zoe@example.org', email_updated_at: at, phone: '+49 30 1234567', phone_updated_at: at },
+    guest: {
+      ...NO_GUEST_DETAILS,
+      name: 'Zoë Müller',
+      name_updated_at: at,
+      email: 'zoe@example.org',
+      email_updated_at: at,
+      phone: '+49 30 1234567',
+      phone_updated_at: at,
+      address: { line1: 'Kastanienallee 12', line2: null, city: 'Berlin', postal_code: '10435', region: null, country: 'DE' },
+      address_updated_at: at,
+      language: 'de-DE',
+      language_updated_at: at,
+      preferences: { bed: 'twin', arrival_time: '22:00' },
+      preferences_updated_at: at,
+    },
     nights: [],
     dispute_reason: null,
     occurred_at: at,
     correlation_id: `corr-${id}`,
+    guest_count: 2,
     actor: null,
   }),
   'booking.commands': ({ id, propertyId, at }) => ({
@@ -74,6 +106,7 @@ export const samples: Samples = {
     correlation_id: `corr-${id}`,
     actor: null,
     property_currency: 'EUR',
+    guest_count: 2,
   }),
   'booking.events': ({ id, propertyId, at }) => ({
     event_id: `bev-${id}`,

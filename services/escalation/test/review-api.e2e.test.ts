@@ -41,6 +41,7 @@ function createBooking(propertyId: string, source: BookingCommand['source'], ref
     correlation_id: uniqueName('corr'),
     actor: null,
     property_currency: null,
+    guest_count: null,
   };
 }
 

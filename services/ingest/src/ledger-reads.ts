@@ -15,7 +15,7 @@ export class LedgerReads {
         this.on('g.property_id', 's.property_id').andOn('g.stay_key', 's.stay_key');
       })
       .where({ 's.property_id': propertyId, 's.stay_key': stayKey })
-      .first('s.*', 'g.name as guest_name', 'g.email as guest_email', 'g.phone as guest_phone', 'g.stay_key as guest_key');
+      .first('s.*', 'g.name as guest_name', 'g.email as guest_email', 'g.phone as guest_phone', 'g.address as guest_address', 'g.language as guest_language', 'g.preferences as guest_preferences', 'g.stay_key as guest_key');
     return row ? toStayView(row) : undefined;
   }
 
@@ -59,6 +59,10 @@ interface StayRow {
   guest_name: string | null;
   guest_email: string | null;
   guest_phone: string | null;
+  guest_address: NonNullable<StayView['guest']>['address'];
+  guest_language: string | null;
+  guest_preferences: Record<string, { value: string }> | null;
+  guest_count: number | null;
 }
 
 function toStayView(row: StayRow): StayView {
@@ -74,7 +78,18 @@ function toStayView(row: StayRow): StayView {
     check_out: row.check_out,
     total: row.price_minor === null || row.currency === null ? null : { amount_minor: row.price_minor, currency: row.currency.trim() },
     rate_plan: row.rate_plan,
-    guest: row.guest_key === null ? null : { name: row.guest_name, email: row.guest_email, phone: row.guest_phone },
+    guest:
+      row.guest_key === null
+        ? null
+        : {
+            name: row.guest_name,
+            email: row.guest_email,
+            phone: row.guest_phone,
+            address: row.guest_address,
+            language: row.guest_language,
+            preferences: Object.fromEntries(Object.entries(row.guest_preferences ?? {}).map(([key, p]) => [key, p.value])),
+          },
+    guest_count: row.guest_count,
     version: row.ledger_version,
   };
 }

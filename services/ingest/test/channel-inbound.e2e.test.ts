@@ -1,4 +1,4 @@
-import type { BookingCommand, ChannelInboundEvent, DeadLetter } from '@cm/schemas';
+import { NO_GUEST_DETAILS, type BookingCommand, type ChannelInboundEvent, type DeadLetter } from '@cm/schemas';
 import { waitFor, type OutgoingRecord } from '@cm/service-runtime';
 import { uniqueName } from '../../../packages/service-runtime/test/support/stack';
 import { ingestWorld, type IngestProcess, type IngestWorld } from './environment';
@@ -34,12 +34,13 @@ describe('ingest: channel.inbound', () => {
     dispute_reason: null,
     occurred_at: Date.now(),
     correlation_id: uniqueName('corr'),
+    guest_count: null,
     ...overrides,
   });
 
   it('every event type of a mapped listing becomes its command, keyed by property', async () => {
     const ref = uniqueName('HM');
-    const guest = { name: 'Ola', name_updated_at: 5, email: null, email_updated_at: null, phone: null, phone_updated_at: null };
+    const guest = { ...NO_GUEST_DETAILS, name: 'Ola', name_updated_at: 5, email: null, email_updated_at: null, phone: null, phone_updated_at: null };
     const events = [
       event({ external_reservation_id: ref }),
       event({ external_reservation_id: ref, event_type: 'RESERVATION_MODIFIED', check_in: day('2027-04-02'), check_out: day('2027-04-05'), source_version: 4 }),
@@ -71,7 +72,7 @@ describe('ingest: channel.inbound', () => {
   });
 
   it('a mixed stream: every record in is a command, a dead letter, a calendar report or a counted duplicate', async () => {
-    const guest = (name: string) => ({ name, name_updated_at: null, email: null, email_updated_at: null, phone: null, phone_updated_at: null });
+    const guest = (name: string) => ({ ...NO_GUEST_DETAILS, name, name_updated_at: null, email: null, email_updated_at: null, phone: null, phone_updated_at: null });
     // A U+FFFD its writer really sent is text like any other; only bytes that are not UTF-8 are refused.
     const good = Array.from({ length: 40 }, (_, i) => event(i === 1 ? { guest: guest('Zo\uFFFD') } : {}));
     const duplicate = good[0]!;
@@ -87,7 +88,7 @@ describe('ingest: channel.inbound', () => {
       { event: event({ external_reservation_id: null }), reason: 'VALIDATION_FAILED' },
       { event: event({ reservation_status: 'CANCELLED' }), reason: 'VALIDATION_FAILED' },
       { event: event({ external_event_id: 'nul\u0000inside' }), reason: 'VALIDATION_FAILED' },
-      { event: event({ guest: { name: 'x'.repeat(5_000), name_updated_at: null, email: null, email_updated_at: null, phone: null, phone_updated_at: null } }), reason: 'VALIDATION_FAILED' },
+      { event: event({ guest: { ...NO_GUEST_DETAILS, name: 'x'.repeat(5_000), name_updated_at: null, email: null, email_updated_at: null, phone: null, phone_updated_at: null } }), reason: 'VALIDATION_FAILED' },
       { event: event({ external_event_id: 'evt\u202Egnp.exe' }), reason: 'VALIDATION_FAILED' },
       { event: event({ external_reservation_id: 'HM\u200B1' }), reason: 'VALIDATION_FAILED' },
       { event: null, raw: notUtf8, reason: 'VALIDATION_FAILED' },

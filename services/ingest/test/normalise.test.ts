@@ -1,5 +1,5 @@
 import { signWebhook, STATUS_VOCABULARY, verifyWebhookSignature, type ChannelWebhookPayload } from '@cm/channel-webhooks';
-import type { ChannelInboundEvent } from '@cm/schemas';
+import { NO_GUEST_DETAILS, type ChannelInboundEvent } from '@cm/schemas';
 import { canonicalJson, IdempotencyKeys } from '../src/http/idempotency';
 import { toMinorUnits } from '../src/normalise/amounts';
 import { horizonProblems, MAX_DAYS_AHEAD } from '../src/normalise/booking-horizon';
@@ -112,9 +112,28 @@ describe('webhook body to channel event', () => {
 
   it('gives guest fields the channel’s update time, or the event’s', () => {
     const at = webhookToChannelEvent(webhook({}, { guest: { name: 'A', updated_at: '2026-11-20T00:00:00Z' } }), 'AIRBNB', { timeZone: 'UTC' });
-    expect(at.ok && at.value.guest).toEqual({ name: 'A', name_updated_at: Date.parse('2026-11-20T00:00:00Z'), email: null, email_updated_at: null, phone: null, phone_updated_at: null });
+    expect(at.ok && at.value.guest).toEqual({ ...NO_GUEST_DETAILS, name: 'A', name_updated_at: Date.parse('2026-11-20T00:00:00Z') });
     const without = webhookToChannelEvent(webhook({}, { guest: { phone: '+1' } }), 'AIRBNB', { timeZone: 'UTC' });
     expect(without.ok && without.value.guest?.phone_updated_at).toBe(Date.parse('2026-11-25T10:00:00Z'));
+  });
+
+  it('takes the address whole, the language as a canonical BCP 47 tag, preferences by key, and the guest count', () => {
+    const guest = { address: { line1: 'Rua Augusta 10', city: 'Lisboa', postal_code: '1100-053', country: 'pt' }, language: 'pt-br', preferences: { bed: 'twin' }, updated_at: '2026-11-20T00:00:00Z' };
+    const event = webhookToChannelEvent(webhook({}, { guest, guest_count: 3 }), 'AIRBNB', { timeZone: 'UTC' });
+    const at = Date.parse('2026-11-20T00:00:00Z');
+    expect(event.ok && event.value).toMatchObject({
+      guest_count: 3,
+      guest: {
+        address: { line1: 'Rua Augusta 10', line2: null, city: 'Lisboa', postal_code: '1100-053', region: null, country: 'PT' },
+        address_updated_at: at,
+        language: 'pt-BR',
+        language_updated_at: at,
+        preferences: { bed: 'twin' },
+        preferences_updated_at: at,
+      },
+    });
+    const bad = webhookToChannelEvent(webhook({}, { guest: { language: 'not a language' } }), 'AIRBNB', { timeZone: 'UTC' });
+    expect(bad).toMatchObject({ ok: false, problems: [{ path: 'reservation.guest.language', message: expect.stringContaining('BCP 47') }] });
   });
 });
 
@@ -136,6 +155,7 @@ const inbound = (overrides: Partial<ChannelInboundEvent> = {}): ChannelInboundEv
   dispute_reason: null,
   occurred_at: NOW,
   correlation_id: 'c1',
+  guest_count: null,
   ...overrides,
 });
 

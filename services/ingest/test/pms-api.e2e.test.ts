@@ -1,6 +1,6 @@
 import type { BookingCommand } from '@cm/schemas';
 import { waitFor } from '@cm/service-runtime';
-import { ingestWorld, type IngestProcess, type IngestWorld } from './environment';
+import { ingestWorld, reservationCreated, type IngestProcess, type IngestWorld } from './environment';
 
 /** The PMS API against a real ingest and a real booking-arbiter deciding on the real ledger. */
 describe('ingest: the PMS API', () => {
@@ -139,5 +139,23 @@ describe('ingest: the PMS API', () => {
       const broken = await world.pms(ingest, 'GET', '/v1/properties/%E0%A4%A/calendar?from=2027-01-01&to=2027-01-02');
       expect([broken.status, broken.body.code]).toEqual([400, 'bad_url']);
     });
+  });
+
+  it('3.3 guest fields from a channel: address, language and preferences reach the ledger and the PMS reads them, with the guest count', async () => {
+    const [tenant] = world.tenants;
+    const guest = { name: 'Maria Silva', address: { line1: 'Rua Augusta 10', city: 'Lisboa', postal_code: '1100-053', country: 'pt' }, language: 'pt-br', preferences: { bed: 'twin' } };
+    const body = reservationCreated(tenant, 'AIRBNB', {}, { check_in: '2027-07-01', check_out: '2027-07-05', guest, guest_count: 3 });
+    expect((await world.webhook(ingest, 'AIRBNB', body)).status).toBe(202);
+    const ref = (body.reservation as { id: string }).id;
+    const path = `${bookings()}/${ref}?source=AIRBNB`;
+    const read = await waitFor('the channel booking in the ledger', async () => {
+      const answer = await world.pms(ingest, 'GET', path);
+      return answer.status === 200 ? answer : undefined;
+    }, { timeoutMs: 15_000 });
+    expect(read.body).toMatchObject({
+      guest_count: 3,
+      guest: { name: 'Maria Silva', address: { line1: 'Rua Augusta 10', line2: null, city: 'Lisboa', postal_code: '1100-053', region: null, country: 'PT' }, language: 'pt-BR', preferences: { bed: 'twin' } },
+    });
+
   });
 });

@@ -30,6 +30,7 @@ export function decideCreateBooking(state: PropertyState, command: CreateBooking
     confirmedAt: command.occurredAt,
     price: command.price,
     ratePlan: command.ratePlan,
+    guestCount: command.guestCount,
     guest: command.guest ? mergeGuest(NO_GUEST, command.guest, command.source).guest : NO_GUEST,
   };
 

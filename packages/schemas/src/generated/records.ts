@@ -61,6 +61,22 @@ export type BookingCommandType = (typeof BookingCommandTypeSymbols)[number];
 export const BookingStatusSymbols = ['PENDING', 'CONFIRMED', 'CANCELLED', 'REJECTED'] as const;
 export type BookingStatus = (typeof BookingStatusSymbols)[number];
 
+/** A postal address, kept whole: lines from two sources are never mixed. */
+export interface PostalAddress {
+  /** First address line. */
+  line1: string;
+  /** Second address line. */
+  line2: null | string;
+  /** City or town. */
+  city: null | string;
+  /** Postal code as written in its country. */
+  postal_code: null | string;
+  /** State, province or county. */
+  region: null | string;
+  /** ISO 3166-1 alpha-2 code, upper case. */
+  country: null | string;
+}
+
 /** Guest fields as one source knows them, each with its own update time. */
 export interface GuestDetails {
   /** Guest's full name. */
@@ -75,6 +91,18 @@ export interface GuestDetails {
   phone: null | string;
   /** When this source last changed the phone. */
   phone_updated_at: null | EpochMillis;
+  /** Guest's postal address. */
+  address: null | PostalAddress;
+  /** When this source last changed the address. */
+  address_updated_at: null | EpochMillis;
+  /** The guest's language, a BCP 47 tag (pt-BR). */
+  language: null | string;
+  /** When this source last changed the language. */
+  language_updated_at: null | EpochMillis;
+  /** The guest's preferences by key (bed, arrival_time, ...): a key left out says nothing about it. */
+  preferences: Record<string, string>;
+  /** When this source last changed the preferences it sends. */
+  preferences_updated_at: null | EpochMillis;
 }
 
 /** A request to change a property's ledger, for the booking-arbiter to decide. Key: property_id. Which optional fields a command needs depends on command_type (see docs/conflict-rules.md). */
@@ -121,6 +149,8 @@ export interface BookingCommand {
   actor: null | string;
   /** The property's ISO 4217 currency as the directory holds it, when ingest knows it: a price in another currency is recorded as a currency mismatch. */
   property_currency: null | string;
+  /** How many guests the booking is for, when the source says. */
+  guest_count: null | number;
 }
 
 export const BookingEventTypeSymbols = ['BOOKING_ACCEPTED', 'BOOKING_REJECTED', 'BOOKING_DATES_CHANGED', 'BOOKING_STATUS_CHANGED', 'BOOKING_PRICE_CHANGED', 'NIGHTS_BLOCKED', 'NIGHTS_UNBLOCKED', 'GUEST_UPDATED', 'DISPUTE_FLAGGED', 'COMMAND_REJECTED', 'COMMAND_IGNORED'] as const;
@@ -219,6 +249,8 @@ export interface ChannelInboundEvent {
   occurred_at: EpochMillis;
   /** Follows one business flow across topics and services. */
   correlation_id: string;
+  /** How many guests the booking is for, when the source says. */
+  guest_count: null | number;
 }
 
 export const ConflictTypeSymbols = ['DOUBLE_BOOKING', 'OVERBOOKING', 'STATUS_MISMATCH', 'GUEST_DATA', 'PRICE_DISCREPANCY', 'DATE_MODIFICATION', 'AVAILABILITY_DRIFT', 'BLOCK_OVERLAP', 'STALE_DATA', 'PRICE_DRIFT', 'CURRENCY_MISMATCH', 'RATE_PLAN', 'SYNC_FAILED', 'GUEST_DISPUTE'] as const;

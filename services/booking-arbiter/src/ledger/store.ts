@@ -1,4 +1,4 @@
-import type { PropertyState, Stay, StayDates, StayKey } from '@cm/domain';
+import { SINGLE_GUEST_FIELDS, type PropertyState, type Stay, type StayDates, type StayKey } from '@cm/domain';
 import { preparedRaw, type Knex } from '@cm/service-runtime';
 import { guestToRow, stayFromRow, stayToRow, type StayRow } from './rows';
 
@@ -53,10 +53,10 @@ export async function openChunk(tx: Knex.Transaction, input: { fence: { sql: str
 }
 
 /** The columns of `stays` a decision reads (named, not `*`: a prepared statement's result must keep its shape). */
-const STAY_COLUMNS = ['property_id', 'stay_key', 'kind', 'source', 'ref', 'status', 'active', 'check_in', 'check_out', 'price_minor', 'currency', 'rate_plan', 'confirmed_at_ms', 'block_reason', 'versions'] as const;
+const STAY_COLUMNS = ['property_id', 'stay_key', 'kind', 'source', 'ref', 'status', 'active', 'check_in', 'check_out', 'price_minor', 'currency', 'rate_plan', 'confirmed_at_ms', 'block_reason', 'versions', 'guest_count'] as const;
 
 /** The columns of `guests` a decision reads, with its stays. */
-const GUEST_COLUMNS = ['name', 'name_updated_at_ms', 'name_source', 'email', 'email_updated_at_ms', 'email_source', 'phone', 'phone_updated_at_ms', 'phone_source'] as const;
+const GUEST_COLUMNS = [...SINGLE_GUEST_FIELDS.flatMap((f) => [f, `${f}_updated_at_ms`, `${f}_source`]), 'preferences'] as const;
 
 /** What one command needs to read: its own stay, and every stay holding a night it asks for. */
 export interface StateNeed {

@@ -110,6 +110,7 @@ function pmsCommand(task: TaskForResolution, operator: string, nowMs: number, ac
     correlation_id: `review:${task.taskId}`,
     actor: operator,
     property_currency: null,
+    guest_count: null,
   };
 }
 

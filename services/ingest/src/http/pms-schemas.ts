@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { webhookAmount } from '@cm/channel-webhooks';
+import { webhookAddress, webhookAmount } from '@cm/channel-webhooks';
 import { identifierProblem } from '../normalise/identifier';
 
 /** Request and response bodies of the PMS API: validated here, and the source of the OpenAPI document. */
@@ -22,7 +22,14 @@ const revision = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe("
 const text = (max: number) => z.string().max(max);
 
 export const guestBody = z
-  .object({ name: text(2_000).nullish(), email: text(2_000).nullish(), phone: text(2_000).nullish() })
+  .object({
+    name: text(2_000).nullish(),
+    email: text(2_000).nullish(),
+    phone: text(2_000).nullish(),
+    address: webhookAddress.nullish().describe("The guest's postal address: the PMS's replaces a channel's."),
+    language: z.string().min(2).max(35).nullish().describe('BCP 47 language tag; a channel\'s own value takes precedence.'),
+    preferences: z.record(z.string().min(1).max(100), text(2_000)).nullish().describe('Preferences by key; a channel\'s value for a key takes precedence.'),
+  })
   .strict();
 
 export const createBookingBody = z
@@ -34,6 +41,7 @@ export const createBookingBody = z
     total: webhookAmount.nullish().describe('The stay total, in major units as a decimal string.'),
     rate_plan: identifier(200).nullish(),
     guest: guestBody.nullish(),
+    guest_count: z.number().int().min(1).max(1_000).nullish().describe('How many guests the booking is for.'),
     revision: revision.optional(),
   })
   .strict();
@@ -72,7 +80,17 @@ export const stayView = z.object({
   check_out: localDate,
   total: money.nullable(),
   rate_plan: z.string().nullable(),
-  guest: z.object({ name: z.string().nullable(), email: z.string().nullable(), phone: z.string().nullable() }).nullable(),
+  guest: z
+    .object({
+      name: z.string().nullable(),
+      email: z.string().nullable(),
+      phone: z.string().nullable(),
+      address: webhookAddress.nullable(),
+      language: z.string().nullable(),
+      preferences: z.record(z.string(), z.string()),
+    })
+    .nullable(),
+  guest_count: z.number().int().nullable(),
   version: z.number().int().describe('Property ledger version of the last change to this stay.'),
 });
 export type StayView = z.infer<typeof stayView>;

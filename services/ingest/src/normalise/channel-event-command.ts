@@ -74,6 +74,7 @@ export function channelEventToCommand(event: ChannelInboundEvent, listing: Event
     correlation_id: event.correlation_id || event.event_id,
     actor: null,
     property_currency: listing.currency,
+    guest_count: commandType === 'CREATE_BOOKING' ? event.guest_count : null,
   };
   const parsed = parseCommand(command);
   const problems = [...(isInvalid(parsed) ? parsed.problems : []), ...horizonProblems(command, issuedAt)];

@@ -3,6 +3,7 @@ import type { BookingCommand, GuestDetails, Money } from '@cm/schemas';
 import type { z } from 'zod';
 import type { cancelBookingBody, createBlockBody, createBookingBody, guestBody, modifyBookingBody, updateGuestBody } from '../http/pms-schemas';
 import { toMinorUnits } from './amounts';
+import { toGuestDetails } from './guest-details';
 import { horizonProblems } from './booking-horizon';
 import { asFieldProblem, type FieldProblem, type Normalised } from './field-problems';
 
@@ -29,6 +30,7 @@ export interface PmsCommandContext {
  */
 export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): Normalised<BookingCommand> {
   const problems: FieldProblem[] = [];
+  const problem = (path: string, message: string) => problems.push({ path, message });
   const body = write.kind === 'remove_block' ? {} : write.body;
   const base: BookingCommand = {
     command_id: context.commandId,
@@ -52,6 +54,7 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
     correlation_id: context.correlationId,
     actor: null,
     property_currency: context.propertyCurrency,
+    guest_count: null,
   };
   const dates = (b: { check_in: string; check_out: string }) => ({ check_in: toEpochDay(b.check_in as LocalDate), check_out: toEpochDay(b.check_out as LocalDate) });
 
@@ -64,7 +67,7 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
         if (typeof parsed === 'string') problems.push({ path: 'total', message: parsed });
         else price = parsed;
       }
-      command = { ...base, ...dates(write.body), status: write.body.status, price, pms_quote: price, rate_plan: write.body.rate_plan ?? null, guest: guestDetails(write.body.guest, context.nowMs) };
+      command = { ...base, ...dates(write.body), status: write.body.status, price, pms_quote: price, rate_plan: write.body.rate_plan ?? null, guest: write.body.guest ? toGuestDetails(write.body.guest, context.nowMs, 'guest', problem) : null, guest_count: write.body.guest_count ?? null };
       break;
     }
     case 'modify_booking':
@@ -74,7 +77,7 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
       command = { ...base, command_type: 'CHANGE_STATUS', status: 'CANCELLED' };
       break;
     case 'update_guest':
-      command = { ...base, command_type: 'UPDATE_GUEST', guest: guestDetails(write.body, context.nowMs) };
+      command = { ...base, command_type: 'UPDATE_GUEST', guest: toGuestDetails(write.body, context.nowMs, 'guest', problem) };
       break;
     case 'create_block':
       command = { ...base, command_type: 'BLOCK_NIGHTS', ...dates(write.body), reason: write.body.reason };
@@ -87,10 +90,4 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
   if (isInvalid(parsed)) problems.push(...parsed.problems.map(asFieldProblem));
   problems.push(...horizonProblems(command, context.nowMs).map(asFieldProblem));
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: command };
-}
-
-function guestDetails(guest: z.infer<typeof guestBody> | null | undefined, nowMs: number): GuestDetails | null {
-  if (!guest) return null;
-  const at = (value: string | null | undefined) => (value === null || value === undefined ? null : nowMs);
-  return { name: guest.name ?? null, name_updated_at: at(guest.name), email: guest.email ?? null, email_updated_at: at(guest.email), phone: guest.phone ?? null, phone_updated_at: at(guest.phone) };
 }

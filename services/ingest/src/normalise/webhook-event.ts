@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ChannelWebhookPayload, WebhookEventType } from '@cm/channel-webhooks';
 import { channelStatus } from '@cm/channel-webhooks';
-import type { Channel, ChannelEventType, ChannelInboundEvent, ChannelNight, GuestDetails, Money } from '@cm/schemas';
+import type { Channel, ChannelEventType, ChannelInboundEvent, ChannelNight, Money } from '@cm/schemas';
 import { toMinorUnits } from './amounts';
 import { toLocalEpochDay } from './dates';
+import { toGuestDetails } from './guest-details';
 import type { FieldProblem, Normalised } from './field-problems';
 
 const EVENT_TYPES: Readonly<Record<WebhookEventType, ChannelEventType>> = {
@@ -73,6 +74,7 @@ export function webhookToChannelEvent(
     return day === null ? [] : [{ date: day, available: night.available, price, min_stay: night.min_stay ?? null }];
   });
 
+  const guest = reservation?.guest ? toGuestDetails(reservation.guest, reservation.guest.updated_at ? Date.parse(reservation.guest.updated_at) : occurredAt, 'reservation.guest', problem) : null;
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -89,20 +91,12 @@ export function webhookToChannelEvent(
       check_out: checkOut,
       total_price: total,
       rate_plan: reservation?.rate_plan ?? null,
-      guest: reservation?.guest ? guestDetails(reservation.guest, occurredAt) : null,
+      guest,
+      guest_count: reservation?.guest_count ?? null,
       nights,
       dispute_reason: payload.dispute_reason ?? null,
       occurred_at: occurredAt,
       correlation_id: correlationId,
     },
   };
-}
-
-function guestDetails(guest: NonNullable<NonNullable<ChannelWebhookPayload['reservation']>['guest']>, occurredAt: number): GuestDetails {
-  const updatedAt = guest.updated_at ? Date.parse(guest.updated_at) : occurredAt;
-  const field = (value: string | null | undefined) => (value === null || value === undefined ? [null, null] : [value, updatedAt]) as [string | null, number | null];
-  const [name, nameAt] = field(guest.name);
-  const [email, emailAt] = field(guest.email);
-  const [phone, phoneAt] = field(guest.phone);
-  return { name, name_updated_at: nameAt, email, email_updated_at: emailAt, phone, phone_updated_at: phoneAt };
 }
