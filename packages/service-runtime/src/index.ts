@@ -2,6 +2,7 @@ export * from './config';
 export * from './errors';
 export * from './logger';
 export * from './metrics';
+export * from './conflict-metrics';
 export * from './ops-server';
 export * from './telemetry';
 export * from './postgres';

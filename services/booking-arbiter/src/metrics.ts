@@ -1,20 +1,9 @@
-import { Counter, Gauge, Histogram, type Registry } from '@cm/service-runtime';
+import { conflictMetrics, Counter, Gauge, Histogram, type Registry } from '@cm/service-runtime';
 import { assess, type Decision } from '@cm/domain';
 
 /** Seed section 7's conflict metrics, and the arbiter's own. */
 export function createArbiterMetrics(registry: Registry, backlog: () => Promise<number>) {
-  const conflicts = new Counter({
-    name: 'channel_conflicts_total',
-    help: 'Conflicts detected, by type and channel (pms for direct bookings and blocks).',
-    labelNames: ['conflict_type', 'channel_type'] as const,
-    registers: [registry],
-  });
-  const requiringReview = new Counter({
-    name: 'channel_conflicts_requiring_review_total',
-    help: 'Conflicts the escalation rules send to a human, by type and channel.',
-    labelNames: ['conflict_type', 'channel_type'] as const,
-    registers: [registry],
-  });
+  const conflicts = conflictMetrics(registry);
   const resolution = new Histogram({
     name: 'channel_conflict_resolution_seconds',
     help: 'From the command entering the system (issued_at) to its conflict resolved in the ledger.',
@@ -64,9 +53,7 @@ export function createArbiterMetrics(registry: Registry, backlog: () => Promise<
       decisionSeconds.observe(seconds);
       commands.inc({ outcome: decision.outcome });
       for (const conflict of decision.conflicts) {
-        const labels = { conflict_type: conflict.facts.type, channel_type: (conflict.channel ?? 'PMS').toLowerCase() };
-        conflicts.inc(labels);
-        if (assess(conflict.facts).requiresReview) requiringReview.inc(labels);
+        conflicts.raised({ type: conflict.facts.type, channel: conflict.channel, requiresReview: assess(conflict.facts).requiresReview });
         resolution.observe({ conflict_type: conflict.facts.type }, Math.max(0, decidedAt - issuedAt) / 1000);
       }
     },

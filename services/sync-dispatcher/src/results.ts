@@ -1,6 +1,6 @@
 import { assess } from '@cm/domain';
 import type { Channel, Conflict, Source, SyncResult } from '@cm/schemas';
-import type { AvroSerde, RecordProducer } from '@cm/service-runtime';
+import type { AvroSerde, ConflictMetrics, RecordProducer } from '@cm/service-runtime';
 
 export interface PushReport {
   readonly propertyId: string;
@@ -21,6 +21,7 @@ export class ResultWriter {
     private readonly producer: RecordProducer,
     private readonly serde: AvroSerde,
     private readonly topics: { readonly syncResults: string; readonly conflicts: string },
+    private readonly conflictCounts: ConflictMetrics,
   ) {}
 
   async acknowledged(report: PushReport, ack: string): Promise<void> {
@@ -51,6 +52,7 @@ export class ResultWriter {
       correlation_id: report.correlationId,
     };
     await this.producer.send(this.topics.conflicts, [{ key: report.propertyId, value: await this.serde.encode(this.topics.conflicts, conflict) }]);
+    this.conflictCounts.raised({ type: conflict.conflict_type, channel: conflict.channel, requiresReview: conflict.requires_review });
   }
 
   private async write(report: PushReport, outcome: SyncResult['outcome'], ack: string | null, error: string | null): Promise<void> {

@@ -1,5 +1,5 @@
 import type { AvailabilityChange } from '@cm/schemas';
-import { assertMigrated, consumeDecoded, GroupCommit, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, conflictMetrics, consumeDecoded, GroupCommit, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { adaptersFor } from '@cm/channel-adapters';
 import { startFeedServer } from './feed-server';
 import { dispatcherConfig } from './config';
@@ -57,7 +57,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       chunkSize: 500,
       async prepare({ producer, serde }) {
         pusher = new Pusher(
-          { store, adapters, buckets: new TokenBuckets(redis), results: new ResultWriter(producer, serde, context.topics), metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
+          { store, adapters, buckets: new TokenBuckets(redis), results: new ResultWriter(producer, serde, context.topics, conflictMetrics(context.metrics)), metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
           {
             owner: config.INSTANCE_ID,
             leaseMs: config.LEASE_MS,

@@ -26,6 +26,9 @@ describe('sync-dispatcher: a channel outage', () => {
     expect(failed.find((r) => r.value.channel === 'EXPEDIA' && r.value.outcome === 'FAILED')!.value).toMatchObject({ attempts: 4, error: expect.stringContaining('503') });
     const conflicts = await world.read<Conflict>(world.topics.conflicts, (rs) => rs.some((r) => r.value.conflict_type === 'SYNC_FAILED'), 30_000);
     expect(conflicts.find((r) => r.value.conflict_type === 'SYNC_FAILED')!.value).toMatchObject({ channel: 'EXPEDIA', resolution: 'RETRIES_EXHAUSTED' });
+    // Counted where the seed's HighConflictRate alert looks, like the arbiter's conflicts, once each.
+    const raised = conflicts.filter((r) => r.value.conflict_type === 'SYNC_FAILED').length;
+    expect(sumMetric(await dispatcher.metrics(), 'channel_conflicts_total', { conflict_type: 'SYNC_FAILED', channel_type: 'expedia' })).toBeGreaterThanOrEqual(raised);
 
     // The other channels were not held up by the one that is down.
     await waitFor('Booking.com to show both stays', async () => {
