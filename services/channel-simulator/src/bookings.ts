@@ -1,4 +1,4 @@
-import type { WebhookAmount } from '@cm/channel-webhooks';
+import type { WebhookAddress, WebhookAmount } from '@cm/channel-webhooks';
 import type { Channel } from '@cm/schemas';
 import { formatDay, type NightRange } from './dates';
 import type { GuestRecord, Listing, Reservation } from './listing';
@@ -25,12 +25,15 @@ export interface GuestInput {
   readonly name?: string | null | undefined;
   readonly email?: string | null | undefined;
   readonly phone?: string | null | undefined;
+  readonly address?: WebhookAddress | null | undefined;
+  readonly language?: string | null | undefined;
 }
 
 export interface NewStay {
   readonly id: string;
   readonly range: NightRange;
   readonly guest?: GuestInput | undefined;
+  readonly guestCount?: number | undefined;
   readonly total?: WebhookAmount | undefined;
 }
 
@@ -46,6 +49,7 @@ export function bookStay(listing: Listing, channel: Channel, stay: NewStay, nowI
     range: stay.range,
     revision: 1,
     guest: mergeGuest(EMPTY_GUEST, stay.guest ?? {}, nowIso),
+    guestCount: stay.guestCount ?? null,
     total: stay.total ?? priceOfStay(listing, stay.range),
     createdAt: nowIso,
     updatedAt: nowIso,
@@ -103,13 +107,15 @@ function priceOfStay(listing: Listing, range: NightRange): WebhookAmount | null 
   return total ? { amount: formatMajorUnits(total.amount_minor, total.currency), currency: total.currency } : null;
 }
 
-const EMPTY_GUEST: GuestRecord = { name: null, email: null, phone: null, updatedAt: '' };
+const EMPTY_GUEST: GuestRecord = { name: null, email: null, phone: null, address: null, language: null, updatedAt: '' };
 
 function mergeGuest(current: GuestRecord, change: GuestInput, nowIso: string): GuestRecord {
   return {
     name: change.name === undefined ? current.name : change.name,
     email: change.email === undefined ? current.email : change.email,
     phone: change.phone === undefined ? current.phone : change.phone,
+    address: change.address === undefined ? current.address : change.address,
+    language: change.language === undefined ? current.language : change.language,
     updatedAt: nowIso,
   };
 }

@@ -1,4 +1,4 @@
-import type { WebhookAmount } from '@cm/channel-webhooks';
+import type { WebhookAddress, WebhookAmount } from '@cm/channel-webhooks';
 import { ListingCalendar } from './calendar';
 import type { NightRange } from './dates';
 
@@ -17,6 +17,9 @@ export interface GuestRecord {
   readonly name: string | null;
   readonly email: string | null;
   readonly phone: string | null;
+  readonly address: WebhookAddress | null;
+  /** BCP 47, as the guest set it on the platform. */
+  readonly language: string | null;
   /** When the platform last changed these fields (ISO instant). */
   readonly updatedAt: string;
 }
@@ -31,6 +34,8 @@ export interface Reservation {
   range: NightRange;
   revision: number;
   guest: GuestRecord;
+  /** How many guests the reservation is for, if the guest said. */
+  readonly guestCount: number | null;
   total: WebhookAmount | null;
   readonly createdAt: string;
   updatedAt: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { webhookAmount } from '@cm/channel-webhooks';
+import { webhookAddress, webhookAmount } from '@cm/channel-webhooks';
 import { parseDay } from './dates';
 import { LIMITS } from './limits';
 import { isKnownCurrency } from './money';
@@ -87,7 +87,7 @@ export const listingRegistration = z
 const guestText = z.string().max(2_000);
 
 export const guestDetails = z
-  .object({ name: guestText.nullish(), email: guestText.nullish(), phone: guestText.nullish() })
+  .object({ name: guestText.nullish(), email: guestText.nullish(), phone: guestText.nullish(), address: webhookAddress.nullish(), language: z.string().min(2).max(35).nullish() })
   .strict();
 
 export const bookingRequest = z
@@ -96,6 +96,7 @@ export const bookingRequest = z
     check_in: calendarDate,
     check_out: calendarDate,
     guest: guestDetails.optional(),
+    guests: z.number().int().min(1).max(50).optional().describe('How many guests the reservation is for.'),
     total: webhookAmount.optional(),
   })
   .strict()
@@ -107,8 +108,8 @@ export const bookingModification = z
   .refine((change) => change.check_in !== undefined || change.check_out !== undefined || change.total !== undefined, 'give check_in, check_out or total');
 
 export const guestUpdate = guestDetails.refine(
-  (guest) => guest.name !== undefined || guest.email !== undefined || guest.phone !== undefined,
-  'give name, email or phone',
+  (guest) => Object.values(guest).some((value) => value !== undefined),
+  'give name, email, phone, address or language',
 );
 
 export const reservationIdParam = id;

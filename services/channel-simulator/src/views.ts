@@ -1,4 +1,4 @@
-import type { WebhookAmount } from '@cm/channel-webhooks';
+import type { WebhookAddress, WebhookAmount } from '@cm/channel-webhooks';
 import type { Channel } from '@cm/schemas';
 import { channelSegment, type ChannelSegment } from './channels';
 import { formatDay, nightsIn } from './dates';
@@ -26,7 +26,8 @@ export interface ReservationView {
   readonly check_out: string;
   readonly nights: number;
   readonly revision: number;
-  readonly guest: { readonly name: string | null; readonly email: string | null; readonly phone: string | null; readonly updated_at: string };
+  readonly guest: { readonly name: string | null; readonly email: string | null; readonly phone: string | null; readonly address: WebhookAddress | null; readonly language: string | null; readonly updated_at: string };
+  readonly guest_count: number | null;
   readonly total: WebhookAmount | null;
   readonly created_at: string;
   readonly updated_at: string;
@@ -49,7 +50,8 @@ export function reservationView(channel: Channel, reservation: Reservation): Res
     check_out: formatDay(reservation.range.to),
     nights: nightsIn(reservation.range),
     revision: reservation.revision,
-    guest: { name: guest.name, email: guest.email, phone: guest.phone, updated_at: guest.updatedAt },
+    guest: { name: guest.name, email: guest.email, phone: guest.phone, address: guest.address, language: guest.language, updated_at: guest.updatedAt },
+    guest_count: reservation.guestCount,
     total: reservation.total,
     created_at: reservation.createdAt,
     updated_at: reservation.updatedAt,

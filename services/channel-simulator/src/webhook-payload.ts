@@ -21,10 +21,13 @@ export function reservationWebhook(type: ReservationEventType, reservation: Rese
       check_in: formatDay(reservation.range.from),
       check_out: formatDay(reservation.range.to),
       total: reservation.total,
+      guest_count: reservation.guestCount,
       guest: {
         name: reservation.guest.name,
         email: reservation.guest.email,
         phone: reservation.guest.phone,
+        address: reservation.guest.address,
+        language: reservation.guest.language,
         updated_at: reservation.guest.updatedAt,
       },
     },

@@ -54,7 +54,7 @@ export function registerAdminBookings(app: FastifyInstance, context: RouteContex
     const body = parseInput(bookingRequest, request.body);
     const id = body.reservation_id ?? unusedReservationId();
     if (platform.hasReservation(id)) throw new ApiError(409, 'reservation_exists', `reservation '${id}' already exists on ${segment}`);
-    const result = bookStay(listing, channel, { id, range: { from: body.check_in, to: body.check_out }, guest: body.guest, total: body.total }, new Date().toISOString());
+    const result = bookStay(listing, channel, { id, range: { from: body.check_in, to: body.check_out }, guest: body.guest, guestCount: body.guests, total: body.total }, new Date().toISOString());
     if (result.ok) platform.recordReservation(result.reservation);
     const answer = await announce(listing, result);
     reply.code(201);
