@@ -227,7 +227,7 @@ describe('guest bookings announced by signed webhook', () => {
       const id = requireOk(await t.client.createBooking('airbnb', 'L1', { check_in: '2026-07-10', check_out: '2026-07-12' })).reservation.id;
       expect(await t.client.modifyBooking('airbnb', 'L1', id, {})).toMatchObject({ status: 400, error: { message: 'give check_in, check_out or total' } });
       expect(await t.client.modifyBooking('airbnb', 'L1', id, { check_in: '2026-07-12' })).toMatchObject({ status: 400, error: { message: 'check_out: must be after check_in (check_out is exclusive)' } });
-      expect(await t.client.updateGuest('airbnb', 'L1', id, {})).toMatchObject({ status: 400, error: { message: 'give name, email or phone' } });
+      expect(await t.client.updateGuest('airbnb', 'L1', id, {})).toMatchObject({ status: 400, error: { message: 'give name, email, phone, address or language' } });
     });
   });
 });
