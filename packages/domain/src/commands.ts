@@ -19,6 +19,8 @@ export interface CommandBase {
   readonly correlationId: string;
   /** The person who issued it (an operator), if a person did: the audit log names them. */
   readonly actor?: string;
+  /** The tenant whose property it is, if the sender knew: the audit log records it. */
+  readonly tenantId?: string;
 }
 
 export interface CreateBooking extends CommandBase {

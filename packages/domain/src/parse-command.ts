@@ -42,6 +42,7 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
     occurredAt: record.occurred_at,
     correlationId: record.correlation_id,
     ...(record.actor ? { actor: record.actor } : {}),
+    ...(record.tenant_id ? { tenantId: record.tenant_id } : {}),
   };
   if (!record.command_id) problems.push('command_id: empty');
   if (!record.property_id) problems.push('property_id: empty');
@@ -54,6 +55,7 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
     ['rate_plan', record.rate_plan, MAX_ID_LENGTH],
     ['reason', record.reason, MAX_TEXT_LENGTH],
     ['actor', record.actor, MAX_ID_LENGTH],
+    ['tenant_id', record.tenant_id, MAX_ID_LENGTH],
     ['guest.name', record.guest?.name ?? null, MAX_TEXT_LENGTH],
     ['guest.email', record.guest?.email ?? null, MAX_TEXT_LENGTH],
     ['guest.phone', record.guest?.phone ?? null, MAX_TEXT_LENGTH],

@@ -107,6 +107,7 @@ export const samples: Samples = {
     actor: null,
     property_currency: 'EUR',
     guest_count: 2,
+    tenant_id: 'villas-of-lisbon',
   }),
   'booking.events': ({ id, propertyId, at }) => ({
     event_id: `bev-${id}`,

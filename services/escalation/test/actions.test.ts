@@ -1,7 +1,7 @@
 import { isInvalid, parseCommand } from '@cm/domain';
 import { resolutionOf, resolveRequestSchema, sourceOfStay, type ResolveRequest } from '../src/resolve/actions';
 
-const overbooking = { taskId: '6f1c1f7e-1111-4222-8333-444455556666', propertyId: 'villa', bookingRef: 'air-9', details: { channel: 'AIRBNB', losingKey: 'AIRBNB:air-9', winningKey: 'PMS:pms-1' } };
+const overbooking = { taskId: '6f1c1f7e-1111-4222-8333-444455556666', tenantId: 'tenant-1', propertyId: 'villa', bookingRef: 'air-9', details: { channel: 'AIRBNB', losingKey: 'AIRBNB:air-9', winningKey: 'PMS:pms-1' } };
 const NOW = Date.UTC(2026, 10, 25);
 const request = (body: unknown) => resolveRequestSchema.parse(body) as ResolveRequest;
 

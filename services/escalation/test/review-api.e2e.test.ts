@@ -42,6 +42,7 @@ function createBooking(propertyId: string, source: BookingCommand['source'], ref
     actor: null,
     property_currency: null,
     guest_count: null,
+    tenant_id: null,
   };
 }
 

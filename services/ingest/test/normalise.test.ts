@@ -159,7 +159,7 @@ const inbound = (overrides: Partial<ChannelInboundEvent> = {}): ChannelInboundEv
   ...overrides,
 });
 
-const LISTING = { propertyId: 'P1', connectionId: 'conn-1', currency: 'EUR' };
+const LISTING = { propertyId: 'P1', connectionId: 'conn-1', currency: 'EUR', tenantId: 'T1' };
 
 describe('channel event to booking command', () => {
   it('a new reservation without a status is confirmed (the channel took the guest’s money)', () => {
@@ -195,7 +195,7 @@ describe('channel event to booking command', () => {
 });
 
 describe('PMS write to booking command', () => {
-  const context = { propertyId: 'P1', propertyCurrency: 'EUR', commandId: 'pms:1', correlationId: 'c', nowMs: NOW };
+  const context = { propertyId: 'P1', propertyCurrency: 'EUR', tenantId: 'T1', commandId: 'pms:1', correlationId: 'c', nowMs: NOW };
 
   it('versions a write by its revision, or by the time of the request', () => {
     const own = pmsWriteToCommand({ kind: 'cancel_booking', reference: 'D1', body: { revision: 7 } }, context);

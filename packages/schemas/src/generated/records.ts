@@ -151,6 +151,8 @@ export interface BookingCommand {
   property_currency: null | string;
   /** How many guests the booking is for, when the source says. */
   guest_count: null | number;
+  /** The tenant whose property this is, as the directory holds it when the command is issued: the audit log records it. */
+  tenant_id: null | string;
 }
 
 export const BookingEventTypeSymbols = ['BOOKING_ACCEPTED', 'BOOKING_REJECTED', 'BOOKING_DATES_CHANGED', 'BOOKING_STATUS_CHANGED', 'BOOKING_PRICE_CHANGED', 'NIGHTS_BLOCKED', 'NIGHTS_UNBLOCKED', 'GUEST_UPDATED', 'DISPUTE_FLAGGED', 'COMMAND_REJECTED', 'COMMAND_IGNORED'] as const;

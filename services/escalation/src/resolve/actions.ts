@@ -28,6 +28,7 @@ export type ResolveAction = ResolveRequest['action'];
 /** The task as the resolution rules read it. */
 export interface TaskForResolution {
   readonly taskId: string;
+  readonly tenantId: string;
   readonly propertyId: string;
   readonly bookingRef: string | null;
   readonly details: Readonly<Record<string, string>>;
@@ -111,6 +112,7 @@ function pmsCommand(task: TaskForResolution, operator: string, nowMs: number, ac
     actor: operator,
     property_currency: null,
     guest_count: null,
+    tenant_id: task.tenantId,
   };
 }
 

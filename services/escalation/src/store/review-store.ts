@@ -93,7 +93,7 @@ export class ReviewStore {
         return { refused: true, status: 409, code: 'task_resolved', detail: `the task was resolved by ${task.resolved_by} with ${task.resolution}` };
       }
       const now = this.now();
-      const resolution = resolutionOf({ taskId, propertyId: task.property_id, bookingRef: task.booking_ref, details: task.details }, request, now);
+      const resolution = resolutionOf({ taskId, tenantId, propertyId: task.property_id, bookingRef: task.booking_ref, details: task.details }, request, now);
       if (resolution.kind === 'refused') return { refused: true, status: 422, code: resolution.code, detail: resolution.detail };
       const commandId = resolution.kind === 'command' ? resolution.command.command_id : null;
       if (resolution.kind === 'command') {

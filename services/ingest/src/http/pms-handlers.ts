@@ -62,7 +62,7 @@ export async function handlePmsWrite(deps: PmsDeps, request: PmsWriteRequest): P
 
 async function issueAndWait(deps: PmsDeps, request: PmsWriteRequest, property: PropertyEntry): Promise<HttpAnswer> {
   const { commandId } = request;
-  const command = pmsWriteToCommand(request.write, { propertyId: request.propertyId, propertyCurrency: property.currency, commandId, correlationId: request.correlationId ?? commandId, nowMs: deps.now() });
+  const command = pmsWriteToCommand(request.write, { propertyId: request.propertyId, propertyCurrency: property.currency, tenantId: property.tenantId, commandId, correlationId: request.correlationId ?? commandId, nowMs: deps.now() });
   if (!command.ok) throw new Problem(400, 'invalid_request', 'the request has values the ledger cannot take', command.problems);
   await deps.db('ingest.pms_commands')
     .insert({ command_id: commandId, tenant_id: request.tenant.tenantId, property_id: request.propertyId, command_type: command.value.command_type, booking_ref: command.value.booking_ref })

@@ -40,6 +40,7 @@ export interface EventListing {
   readonly connectionId: string;
   /** The property's currency: a total in another one is recorded as a currency mismatch. */
   readonly currency: string;
+  readonly tenantId: string;
 }
 
 /**
@@ -75,6 +76,7 @@ export function channelEventToCommand(event: ChannelInboundEvent, listing: Event
     actor: null,
     property_currency: listing.currency,
     guest_count: commandType === 'CREATE_BOOKING' ? event.guest_count : null,
+    tenant_id: listing.tenantId,
   };
   const parsed = parseCommand(command);
   const problems = [...(isInvalid(parsed) ? parsed.problems : []), ...horizonProblems(command, issuedAt)];

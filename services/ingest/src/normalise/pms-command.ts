@@ -19,6 +19,7 @@ export type PmsWrite =
 export interface PmsCommandContext {
   readonly propertyId: string;
   readonly propertyCurrency: string;
+  readonly tenantId: string;
   readonly commandId: string;
   readonly correlationId: string;
   readonly nowMs: number;
@@ -55,6 +56,7 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
     actor: null,
     property_currency: context.propertyCurrency,
     guest_count: null,
+    tenant_id: context.tenantId,
   };
   const dates = (b: { check_in: string; check_out: string }) => ({ check_in: toEpochDay(b.check_in as LocalDate), check_out: toEpochDay(b.check_out as LocalDate) });
 
