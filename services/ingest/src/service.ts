@@ -9,6 +9,7 @@ import { EventClaims } from './directory/event-claims';
 import { SeenEvents } from './directory/seen-events';
 import { buildHttpApp } from './http/app';
 import { IdempotencyKeys } from './http/idempotency';
+import { AuditReads } from './audit-reads';
 import { LedgerReads } from './ledger-reads';
 import { ingestMetrics } from './metrics';
 
@@ -59,6 +60,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
           buckets: new LeasedTokenBuckets(new TokenBuckets(redis)),
           defaultRatePerSecond: config.TENANT_RATE_PER_SECOND,
           ledger: new LedgerReads(db),
+          audit: new AuditReads(db),
           idempotency: new IdempotencyKeys(db),
           replies: new ReplyWaiter(subscriber, redis),
           decisionDeadlineMs: config.DECISION_DEADLINE_MS,

@@ -158,4 +158,31 @@ describe('ingest: the PMS API', () => {
     });
 
   });
+
+  it('the audit trail per tenant: one booking’s rows, who decided, paged, without the guest’s personal data; another tenant sees none of it', async () => {
+    const [tenant, other] = world.tenants;
+    expect((await world.pms(ingest, 'POST', bookings(), { reference: 'D-AUDIT', check_in: '2027-12-01', check_out: '2027-12-04', guest: { name: 'Audit Person', email: 'audit.person@example.com' } })).status).toBe(201);
+    expect((await world.pms(ingest, 'PUT', `${bookings()}/D-AUDIT/guest`, { phone: '+351 21 000 0000' })).status).toBe(200);
+    expect((await world.pms(ingest, 'POST', `${bookings()}/D-AUDIT/cancel`, {})).status).toBe(200);
+
+    const trail = await world.pms(ingest, 'GET', `/v1/audit?booking=${encodeURIComponent('PMS:D-AUDIT')}`);
+    expect(trail.status).toBe(200);
+    expect(trail.body.entries.map((e: { entity_type: string; entity_id: string; decided_by: string; operator: string | null }) => [e.entity_type, e.entity_id, e.decided_by, e.operator])).toEqual([
+      ['booking', 'PMS:D-AUDIT', 'system', null],
+      ['guest', 'PMS:D-AUDIT', 'system', null],
+      ['booking', 'PMS:D-AUDIT', 'system', null],
+    ]);
+    expect(trail.body.entries[0]).toMatchObject({ property_id: tenant.propertyId, source: 'PMS', version: expect.any(Number) });
+    expect(JSON.stringify(trail.body)).not.toMatch(/Audit Person|audit\.person|21 000 0000/);
+
+    const page = await world.pms(ingest, 'GET', `/v1/audit?booking=${encodeURIComponent('PMS:D-AUDIT')}&limit=2`);
+    expect(page.body.entries).toHaveLength(2);
+    const rest = await world.pms(ingest, 'GET', `/v1/audit?booking=${encodeURIComponent('PMS:D-AUDIT')}&limit=2&cursor=${page.body.next_cursor}`);
+    expect([...page.body.entries, ...rest.body.entries]).toEqual(trail.body.entries);
+    expect(rest.body.next_cursor).toBeNull();
+
+    expect((await world.pms(ingest, 'GET', `/v1/audit?booking=${encodeURIComponent('PMS:D-AUDIT')}`, undefined, { tenant: other })).body.entries).toEqual([]);
+    expect((await world.pms(ingest, 'GET', `/v1/audit?property_id=${tenant.propertyId}`, undefined, { tenant: other })).status).toBe(404);
+    expect((await world.pms(ingest, 'GET', '/v1/audit?conflict_type=no%20such')).status).toBe(400);
+  });
 });

@@ -7,10 +7,13 @@ import { eventType, factsAsDetails } from '../records';
  */
 export function auditRows(input: { command: Command; decision: Decision; before: Stay | undefined; after: Stay | undefined; traceId: string | null }): Record<string, unknown>[] {
   const { command, decision, before, after, traceId } = input;
+  const stayKey = `${command.bookingSource}:${command.ref}`;
   const common = {
     property_id: command.propertyId,
+    tenant_id: command.tenantId ?? null,
     entity_type: entityType(command),
-    stay_key: `${command.bookingSource}:${command.ref}`,
+    entity_id: stayKey,
+    stay_key: stayKey,
     source: command.source,
     command_id: command.commandId,
     version: decision.version,
@@ -42,11 +45,12 @@ export function auditRows(input: { command: Command; decision: Decision; before:
   ];
 }
 
-function entityType(command: Command): string {
+/** What a row is about, in the audit trail's vocabulary: a manual block is a change of availability. */
+function entityType(command: Command): 'booking' | 'guest' | 'availability' | 'price' {
   switch (command.type) {
     case 'block_nights':
     case 'unblock_nights':
-      return 'block';
+      return 'availability';
     case 'update_guest':
       return 'guest';
     case 'report_price':

@@ -2,12 +2,14 @@ import { createDatabase, dropDatabase, ensureDatabaseExists, schemaMigrations, t
 import * as ledger001 from '../migrations/20261125_001_ledger';
 import * as ledger002 from '../migrations/20261125_002_outbox_trace';
 import * as guestProfile004 from '../migrations/20261204_004_guest_profile';
+import * as auditScope005 from '../migrations/20261204_005_audit_scope';
 
 /** Every migration of the ledger (the public schema), in order. Forward-only: a change is a new file added here. */
 export const ledgerMigrations = schemaMigrations(null, {
   '20261125_001_ledger': ledger001,
   '20261125_002_outbox_trace': ledger002,
   '20261204_004_guest_profile': guestProfile004,
+  '20261204_005_audit_scope': auditScope005,
 });
 
 /** A ledger database of its own (tests, benchmarks): created and migrated now, dropped by `drop`. */

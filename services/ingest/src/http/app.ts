@@ -9,7 +9,7 @@ import type { HttpAnswer } from './decision-response';
 import { tenantOfRequest, withinRate } from './guards';
 import { IdempotencyKeys } from './idempotency';
 import { openApiDocument } from './openapi';
-import { handlePmsWrite, readBooking, readCalendar, readCommandStatus, type PmsDeps } from './pms-handlers';
+import { handlePmsWrite, readAudit, readBooking, readCalendar, readCommandStatus, type PmsDeps } from './pms-handlers';
 import { fastifyPath, ROUTES, type RouteName, type RouteSpec } from './routes';
 import { receiveWebhook, type WebhookDeps } from './webhook-handler';
 
@@ -131,11 +131,12 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       const spec: RouteSpec = ROUTES[name];
       const tenant = await tenantOfRequest(deps, headerOf(request, 'authorization'));
       await withinRate(deps, tenant);
-      return handler(tenant, parse(spec.params!, request.params, 'path') as Record<string, string>, spec.query ? parse(spec.query, request.query, 'query') : undefined);
+      return handler(tenant, spec.params ? (parse(spec.params, request.params, 'path') as Record<string, string>) : {}, spec.query ? parse(spec.query, request.query, 'query') : undefined);
     });
   read('readBooking', (tenant, p, query) => readBooking(deps, tenant, p.propertyId!, p.reference!, query as z.infer<typeof ROUTES.readBooking.query>));
   read('readCalendar', (tenant, p, query) => readCalendar(deps, tenant, p.propertyId!, query as z.infer<typeof ROUTES.readCalendar.query>));
   read('commandStatus', (tenant, p) => readCommandStatus(deps, tenant, p.commandId!));
+  read('readAudit', (tenant, _p, query) => readAudit(deps, tenant, query as z.infer<typeof ROUTES.readAudit.query>));
 
   await app.ready();
   return app;

@@ -4,17 +4,19 @@ import type { Knex, ReplyWaiter } from '@cm/service-runtime';
 import type { z } from 'zod';
 import type { CommandWriter } from '../command-writer';
 import type { PropertyEntry, TenantEntry } from '../directory/directory';
+import type { AuditReads } from '../audit-reads';
 import type { LedgerReads } from '../ledger-reads';
 import { pmsWriteToCommand, type PmsWrite } from '../normalise/pms-command';
 import { answerOfDecision, problemAnswer, type DecisionReply, type HttpAnswer } from './decision-response';
 import { propertyOfTenant, type GuardDeps } from './guards';
 import type { IdempotencyKeys } from './idempotency';
-import type { bookingQuery, calendarQuery } from './pms-schemas';
+import type { AuditQuery, bookingQuery, calendarQuery } from './pms-schemas';
 
 export interface PmsDeps extends GuardDeps {
   readonly db: Knex;
   readonly writer: CommandWriter;
   readonly ledger: LedgerReads;
+  readonly audit: AuditReads;
   readonly idempotency: IdempotencyKeys;
   readonly replies: ReplyWaiter;
   /** How long a write waits for the arbiter's decision before answering 202. */
@@ -92,6 +94,12 @@ export async function readCalendar(deps: PmsDeps, tenant: TenantEntry, propertyI
   if (!(days > 0 && days <= MAX_CALENDAR_DAYS)) throw new Problem(400, 'invalid_range', `to must be after from, at most ${MAX_CALENDAR_DAYS} days`, [{ path: 'to', message: 'out of range' }]);
   const nights = await deps.ledger.calendar(propertyId, query.from as LocalDate, query.to as LocalDate);
   return { status: 200, body: { property_id: propertyId, from: query.from, to: query.to, nights } };
+}
+
+export async function readAudit(deps: PmsDeps, tenant: TenantEntry, query: AuditQuery): Promise<HttpAnswer> {
+  if (query.property_id) await propertyOfTenant(deps, tenant, query.property_id);
+  const { entries, nextCursor } = await deps.audit.entries(tenant.tenantId, query);
+  return { status: 200, body: { entries, next_cursor: nextCursor } };
 }
 
 export async function readCommandStatus(deps: PmsDeps, tenant: TenantEntry, commandId: string): Promise<HttpAnswer> {

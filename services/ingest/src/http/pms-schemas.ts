@@ -111,6 +111,45 @@ export const pendingView = z.object({
 
 export const commandStatusView = z.union([decisionView.extend({ status: z.literal('decided'), conflicting_stay: stayView.optional() }), pendingView]);
 
+const instant = z.iso.datetime({ offset: true });
+
+export const auditQuery = z
+  .object({
+    property_id: reference.optional(),
+    booking: reference.optional().describe("A booking's stay key, '<source>:<reference>' (AIRBNB:HM123): its rows and its guest's and price's."),
+    conflict_type: z.string().regex(/^[A-Z_]{1,40}$/).optional(),
+    entity_type: z.enum(['booking', 'guest', 'availability', 'price']).optional(),
+    from: instant.optional().describe('Rows at or after this instant.'),
+    to: instant.optional().describe('Rows before this instant.'),
+    cursor: z.string().regex(/^\d{1,19}$/).optional().describe('next_cursor of the previous page.'),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+export type AuditQuery = z.infer<typeof auditQuery>;
+
+export const auditEntryView = z.object({
+  id: z.string(),
+  at: z.string().describe('When the decision was recorded.'),
+  property_id: z.string(),
+  entity_type: z.string().describe('booking, guest, availability (a manual block) or price.'),
+  entity_id: z.string().nullable(),
+  action: z.string().describe('The ledger event, or conflict_resolved.'),
+  rule: z.string().nullable().describe('The rule of docs/conflict-rules.md that decided it.'),
+  conflict_type: z.string().nullable(),
+  resolution: z.string().nullable(),
+  decided_by: z.string().describe("'system', or the operator who acted."),
+  operator: z.string().nullable().describe('The operator who acted, if one did.'),
+  source: z.string(),
+  command_id: z.string(),
+  version: z.number().int(),
+  correlation_id: z.string(),
+  trace_id: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable().describe('What the rule saw: outcome and reason, or the conflict facts. References, never the guest personal data.'),
+});
+export type AuditEntryView = z.infer<typeof auditEntryView>;
+
+export const auditView = z.object({ entries: z.array(auditEntryView), next_cursor: z.string().nullable().describe('Pass as cursor for the next, older page; null on the last.') });
+
 export const calendarView = z.object({
   property_id: z.string(),
   from: localDate,

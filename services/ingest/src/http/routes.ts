@@ -4,6 +4,8 @@ import { channelWebhookPayload } from '@cm/channel-webhooks';
 import {
   bookingParams,
   bookingQuery,
+  auditQuery,
+  auditView,
   calendarQuery,
   calendarView,
   cancelBookingBody,
@@ -172,6 +174,16 @@ export const ROUTES = {
     params: propertyParams,
     query: calendarQuery,
     responses: { 200: { description: 'The nights.', schema: calendarView }, ...common, 404: problem('No such property.') },
+  },
+  readAudit: {
+    method: 'GET',
+    path: '/v1/audit',
+    operationId: 'readAuditTrail',
+    summary: "The ledger's audit trail of this tenant's properties, newest first: who decided what, by which rule, with the operator named where one acted.",
+    tag: 'reads',
+    auth: 'api_key',
+    query: auditQuery,
+    responses: { 200: { description: 'A page of entries.', schema: auditView }, ...common, 404: problem('No such property (or not this tenant’s).') },
   },
   commandStatus: {
     method: 'GET',
