@@ -17,6 +17,7 @@ import {
 } from '@cm/service-runtime';
 import { Simulator, setUpPortfolio } from './channels';
 import { playDay, type DayReport } from './day';
+import { guestAndAudit, printGuestAndAudit } from './guest-and-audit';
 import { mapListings } from './ingest-setup';
 import { doubleBookedStays } from './ledger-checks';
 import { renderDayReport } from './report-html';
@@ -186,6 +187,10 @@ async function main(): Promise<number> {
         await poller.stop();
       }
       printDay(dayReport, say);
+      // Far past the day's window, so the day's bookings leave these nights free.
+      const checkIn = new Date(Date.parse(`${today}T00:00:00Z`) + 200 * 86_400_000).toISOString().slice(0, 10);
+      const checkOut = new Date(Date.parse(`${checkIn}T00:00:00Z`) + 4 * 86_400_000).toISOString().slice(0, 10);
+      printGuestAndAudit(await guestAndAudit({ simulator, portfolio, property: portfolio.properties[0]!, ingestUrl: 'http://127.0.0.1:9411', checkIn, checkOut }), say);
     } finally {
       await ledger.destroy();
     }
