@@ -3,9 +3,10 @@
  * Types only: importing this file loads nothing at run time.
  */
 import type { NightTruth, NightView } from './calendar';
+import type { ReservationOperation } from './capabilities';
 import type { ChannelSegment } from './channels';
 import type { FieldIssue } from './errors';
-import type { ChannelStatsView } from './stats';
+import type { ChannelStatsView, ReservationCountsView } from './stats';
 import type { ReservationView } from './views';
 import type { DeliveryReport } from './webhooks';
 
@@ -16,10 +17,24 @@ export type { Ack } from './platform';
 export type { DeliveryReport, DeliveryAttempt } from './webhooks';
 export type { FaultPlanInput, FaultPlan } from './fault-plan';
 export type { FaultsView } from './faults';
-export type { ChannelStatsView, ApiEndpoint, CallOutcome, WebhookOutcome } from './stats';
-export type { ListingView, ReservationView } from './views';
+export type { ChannelStatsView, ApiEndpoint, CallOutcome, WebhookOutcome, ReservationCount, ReservationCountsView } from './stats';
+export type { ListingView, ReservationView, AcknowledgementView } from './views';
+export type { ReservationOperation } from './capabilities';
+export type { ReservationState } from './listing';
 export type { ListingFeed, FeedStay, FeedBlock } from './feed';
-export type { AvailabilityRequest, RatesRequest, ListingRegistration, BookingRequest, BookingModification, GuestUpdate } from './requests';
+export type {
+  AvailabilityRequest,
+  RatesRequest,
+  ListingRegistration,
+  BookingRequest,
+  BookingModification,
+  GuestUpdate,
+  AlterationRequest,
+  AcknowledgeRequest,
+  BookingRequestDecision,
+  AlterationDecision,
+  HostCancellation,
+} from './requests';
 export type { FieldIssue } from './errors';
 
 /** `GET /{channel}/api/listings/{id}/calendar`: the nights as the platform shows them. */
@@ -61,4 +76,37 @@ export interface BookingResponse {
 
 export interface StatsResponse extends ChannelStatsView {
   readonly channel: ChannelSegment;
+}
+
+/** `GET /{channel}/api/listings/{id}/reservations/{reservationId}`. */
+export interface ReservationReadResponse {
+  readonly reservation: ReservationView;
+}
+
+/**
+ * What a reservation operation answers (200): the platform's id of the operation and the
+ * reservation after it. A 409 instead carries `{ error, message, state, reservation }`.
+ */
+export interface ReservationOperationResponse {
+  readonly operation_id: string;
+  readonly request_id: string;
+  readonly operation: ReservationOperation;
+  readonly reservation: ReservationView;
+}
+
+/** `POST /admin/{channel}/listings/{id}/bookings/{reservationId}/alteration`: recorded, nothing announced. */
+export interface AlterationRequestResponse {
+  readonly reservation: ReservationView;
+}
+
+/** `GET /admin/{channel}/capabilities`. */
+export interface CapabilitiesResponse {
+  readonly channel: ChannelSegment;
+  readonly operations: readonly ReservationOperation[];
+}
+
+/** `GET /admin/{channel}/listings/{id}/stats`. */
+export interface ListingStatsResponse {
+  readonly listing_id: string;
+  readonly reservations: ReservationCountsView;
 }

@@ -7,6 +7,7 @@ import { registerAdminListings } from './routes/admin-listings';
 import type { RouteContext } from './routes/context';
 import { sendError } from './routes/http';
 import { registerPlatformApi } from './routes/platform-api';
+import { registerPlatformReservations } from './routes/platform-reservations';
 
 /**
  * The HTTP app: every channel's platform API under `/{channel}/api`, its admin API under
@@ -27,6 +28,7 @@ export function buildApp(context: RouteContext, bodyLimitBytes: number): Fastify
 
   for (const channel of SIMULATED_CHANNELS) {
     registerPlatformApi(app, context, channel);
+    registerPlatformReservations(app, context, channel);
     registerAdminListings(app, context, channel);
     registerAdminBookings(app, context, channel);
     registerAdminFaults(app, context, channel);

@@ -1,21 +1,27 @@
 import type { WebhookAddress, WebhookAmount } from '@cm/channel-webhooks';
 import type { Channel } from '@cm/schemas';
 import { formatDay, type NightRange } from './dates';
-import type { GuestRecord, Listing, Reservation } from './listing';
+import { supports } from './capabilities';
+import type { GuestRecord, Listing, Reservation, ReservationState } from './listing';
 import { formatMajorUnits } from './money';
-import { STATUS_WORDS } from './status-words';
+import { REQUEST_WORDS, STATUS_WORDS } from './status-words';
 
 /**
- * What a guest can do on the platform: book, change dates, cancel, update their details. Each
- * rule takes the listing and the time, and either changes the reservation (the caller then
- * announces it by webhook) or names why it refused.
+ * What a guest can do on the platform: book (at once, or by a request the host decides), change
+ * dates, ask the host for new dates, cancel, update their details. Each rule takes the listing and
+ * the time, and either changes the reservation (the caller then announces it by webhook) or names
+ * why it refused.
  */
 
-export type ReservationEventType = 'reservation.created' | 'reservation.modified' | 'reservation.cancelled' | 'guest.updated';
+export type ReservationEventType = 'reservation.created' | 'reservation.modified' | 'reservation.cancelled' | 'reservation.status_changed' | 'guest.updated';
 
 export type BookingRefusal =
-  | { readonly code: 'nights_unavailable'; readonly night: string }
-  | { readonly code: 'reservation_cancelled' };
+  | { readonly code: 'nights_unavailable'; readonly night: string; readonly state: ReservationState }
+  | { readonly code: 'reservation_cancelled' }
+  /** A request declined or expired: nothing about it can change any more. */
+  | { readonly code: 'request_closed'; readonly state: ReservationState }
+  /** An alteration needs a confirmed stay with no other alteration waiting. */
+  | { readonly code: 'alteration_not_possible'; readonly state: ReservationState; readonly reason: string };
 
 export type BookingResult =
   | { readonly ok: true; readonly reservation: Reservation; readonly event: ReservationEventType }
@@ -35,17 +41,24 @@ export interface NewStay {
   readonly guest?: GuestInput | undefined;
   readonly guestCount?: number | undefined;
   readonly total?: WebhookAmount | undefined;
+  /** A request to book (on platforms that take them): pending until the host decides or it expires. */
+  readonly request?: { readonly expiresAtMs: number } | undefined;
 }
 
-/** Books the nights if every one is open on this platform's own calendar, and holds them. */
+/**
+ * Books the nights if every one is open on this platform's own calendar, and holds them: a
+ * request to book holds them too while the host decides, so no one else books them meanwhile.
+ */
 export function bookStay(listing: Listing, channel: Channel, stay: NewStay, nowIso: string): BookingResult {
   const blocked = listing.calendar.firstUnbookable(stay.range);
-  if (blocked !== undefined) return refused({ code: 'nights_unavailable', night: formatDay(blocked) });
+  if (blocked !== undefined) return refused({ code: 'nights_unavailable', night: formatDay(blocked), state: 'pending' });
+  const requestWords = REQUEST_WORDS[channel];
+  if (stay.request && !requestWords) throw new Error(`${channel} takes no requests to book`);
   const reservation: Reservation = {
     id: stay.id,
     listingId: listing.id,
-    state: 'active',
-    statusWord: STATUS_WORDS[channel].created,
+    state: stay.request ? 'pending' : 'active',
+    statusWord: stay.request && requestWords ? requestWords.pending : STATUS_WORDS[channel].created,
     range: stay.range,
     revision: 1,
     guest: mergeGuest(EMPTY_GUEST, stay.guest ?? {}, nowIso),
@@ -53,9 +66,14 @@ export function bookStay(listing: Listing, channel: Channel, stay: NewStay, nowI
     total: stay.total ?? priceOfStay(listing, stay.range),
     createdAt: nowIso,
     updatedAt: nowIso,
+    request: stay.request ? { expiresAtMs: stay.request.expiresAtMs, declineReason: null } : null,
+    alteration: null,
+    cancellation: null,
+    acknowledgement: supports(channel, 'acknowledge') ? { acknowledgedRevision: 0, pending: null, redeliveries: 0 } : null,
   };
   listing.calendar.hold(stay.range, reservation.id);
   listing.reservations.set(reservation.id, reservation);
+  if (stay.request) listing.counters.count('requests_received');
   return { ok: true, reservation, event: 'reservation.created' };
 }
 
@@ -67,31 +85,74 @@ export interface StayChange {
 
 /**
  * Moves a stay to new dates if the nights it does not already hold are open. Without a new total
- * the platform reprices the new dates from its calendar, or keeps the old total if it cannot.
+ * the platform reprices the new dates from its calendar, or keeps the old total if it cannot. The
+ * platform makes the change itself (its support, or a platform without alteration requests); a
+ * pending request keeps its pending word.
  */
 export function changeStay(listing: Listing, channel: Channel, reservation: Reservation, change: StayChange, nowIso: string): BookingResult {
-  if (reservation.state === 'cancelled') return refused({ code: 'reservation_cancelled' });
+  const closed = closedRefusal(reservation);
+  if (closed) return refused(closed);
   const range = change.range;
   const blocked = listing.calendar.firstUnbookable(range, reservation.id);
-  if (blocked !== undefined) return refused({ code: 'nights_unavailable', night: formatDay(blocked) });
+  if (blocked !== undefined) return refused({ code: 'nights_unavailable', night: formatDay(blocked), state: reservation.state });
   listing.calendar.release(reservation.range, reservation.id);
   listing.calendar.hold(range, reservation.id);
   const datesMoved = range.from !== reservation.range.from || range.to !== reservation.range.to;
   reservation.range = range;
   reservation.total = change.total ?? (datesMoved ? (priceOfStay(listing, range) ?? reservation.total) : reservation.total);
-  reservation.statusWord = STATUS_WORDS[channel].modified;
+  if (reservation.state === 'active') reservation.statusWord = STATUS_WORDS[channel].modified;
   touch(reservation, nowIso);
   return { ok: true, reservation, event: 'reservation.modified' };
 }
 
-/** Cancels the stay and frees its nights (a night the host closed stays closed). */
+/**
+ * The guest asks the host for new dates (Airbnb's alteration request): nothing changes until the
+ * host accepts. Only a confirmed stay, one alteration at a time; the nights are not held meanwhile.
+ */
+export function requestAlteration(listing: Listing, reservation: Reservation, change: StayChange, nowIso: string): BookingRefusal | null {
+  if (reservation.state !== 'active') return { code: 'alteration_not_possible', state: reservation.state, reason: 'only a confirmed stay can be altered' };
+  if (reservation.alteration) return { code: 'alteration_not_possible', state: reservation.state, reason: 'another alteration is waiting for the host' };
+  const blocked = listing.calendar.firstUnbookable(change.range, reservation.id);
+  if (blocked !== undefined) return { code: 'nights_unavailable', night: formatDay(blocked), state: reservation.state };
+  reservation.alteration = { range: change.range, total: change.total, requestedAt: nowIso };
+  listing.counters.count('alterations_requested');
+  return null;
+}
+
+/** The guest cancels (or withdraws a request): the nights come free (a night the host closed stays closed). */
 export function cancelStay(listing: Listing, channel: Channel, reservation: Reservation, nowIso: string): BookingResult {
-  if (reservation.state === 'cancelled') return refused({ code: 'reservation_cancelled' });
+  const closed = closedRefusal(reservation);
+  if (closed) return refused(closed);
+  endStay(listing, channel, reservation, { by: 'guest', reason: null, at: nowIso });
+  touch(reservation, nowIso);
+  return { ok: true, reservation, event: 'reservation.cancelled' };
+}
+
+/** Cancels a stay, by whichever side, and frees its nights; a waiting alteration goes with it. */
+export function endStay(listing: Listing, channel: Channel, reservation: Reservation, cancellation: NonNullable<Reservation['cancellation']>): void {
   listing.calendar.release(reservation.range, reservation.id);
   reservation.state = 'cancelled';
   reservation.statusWord = STATUS_WORDS[channel].cancelled;
-  touch(reservation, nowIso);
-  return { ok: true, reservation, event: 'reservation.cancelled' };
+  reservation.cancellation = cancellation;
+  reservation.alteration = null;
+}
+
+/** Why a reservation that has ended cannot change, if it has. */
+function closedRefusal(reservation: Reservation): BookingRefusal | null {
+  switch (reservation.state) {
+    case 'cancelled':
+      return { code: 'reservation_cancelled' };
+    case 'declined':
+    case 'expired':
+      return { code: 'request_closed', state: reservation.state };
+    case 'pending':
+    case 'active':
+      return null;
+    default: {
+      const unknown: never = reservation.state;
+      throw new Error(`unknown reservation state ${String(unknown)}`);
+    }
+  }
 }
 
 /** Changes the fields given (null clears one); the guest's updated_at becomes now. */
@@ -102,7 +163,7 @@ export function updateGuest(reservation: Reservation, guest: GuestInput, nowIso:
 }
 
 /** The nights' prices summed, as the decimal amount the webhook carries, if every night is priced. */
-function priceOfStay(listing: Listing, range: NightRange): WebhookAmount | null {
+export function priceOfStay(listing: Listing, range: NightRange): WebhookAmount | null {
   const total = listing.calendar.totalPrice(range);
   return total ? { amount: formatMajorUnits(total.amount_minor, total.currency), currency: total.currency } : null;
 }
@@ -120,7 +181,8 @@ function mergeGuest(current: GuestRecord, change: GuestInput, nowIso: string): G
   };
 }
 
-function touch(reservation: Reservation, nowIso: string): void {
+/** A change the platform announces: a new revision. */
+export function touch(reservation: Reservation, nowIso: string): void {
   reservation.revision++;
   reservation.updatedAt = nowIso;
 }

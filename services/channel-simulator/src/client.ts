@@ -1,21 +1,32 @@
 import type { Channel } from '@cm/schemas';
 import type {
   Ack,
+  AcknowledgeRequest,
+  AlterationDecision,
+  AlterationRequest,
+  AlterationRequestResponse,
   AvailabilityRequest,
   BookingModification,
   BookingRequest,
+  BookingRequestDecision,
   BookingResponse,
   CalendarResponse,
+  CapabilitiesResponse,
   ChannelSegment,
   ErrorBody,
   FaultPlanInput,
   FaultsView,
   GuestUpdate,
+  HostCancellation,
   ListingFeed,
   ListingRegistration,
+  ListingStatsResponse,
   ListingView,
   RatesRequest,
+  ReservationOperationResponse,
+  ReservationReadResponse,
   ReservationsResponse,
+  ReservationView,
   StatsResponse,
   TruthCalendarResponse,
 } from './api-types';
@@ -65,6 +76,30 @@ export class SimulatorClient {
     return this.call('GET', `${apiPath(channel, listingId)}/calendar?${new URLSearchParams({ from, to })}`);
   }
 
+  // The platform API: operations on one reservation (a 409 carries the reservation's `state`).
+
+  readReservation(channel: ChannelName, listingId: string, reservationId: string): Promise<SimulatorResponse<ReservationReadResponse>> {
+    return this.call('GET', reservationApiPath(channel, listingId, reservationId));
+  }
+
+  /** Acknowledges every revision up to `revision` (Booking.com, Expedia). */
+  acknowledge(channel: ChannelName, listingId: string, reservationId: string, body: AcknowledgeRequest): Promise<SimulatorResponse<ReservationOperationResponse>> {
+    return this.call('POST', `${reservationApiPath(channel, listingId, reservationId)}/acknowledge`, body);
+  }
+
+  /** Accepts or declines a request to book (a decline needs a reason). */
+  decideRequest(channel: ChannelName, listingId: string, reservationId: string, body: BookingRequestDecision): Promise<SimulatorResponse<ReservationOperationResponse>> {
+    return this.call('POST', `${reservationApiPath(channel, listingId, reservationId)}/booking-request`, body);
+  }
+
+  decideAlteration(channel: ChannelName, listingId: string, reservationId: string, body: AlterationDecision): Promise<SimulatorResponse<ReservationOperationResponse>> {
+    return this.call('POST', `${reservationApiPath(channel, listingId, reservationId)}/alteration`, body);
+  }
+
+  hostCancel(channel: ChannelName, listingId: string, reservationId: string, body: HostCancellation): Promise<SimulatorResponse<ReservationOperationResponse>> {
+    return this.call('POST', `${reservationApiPath(channel, listingId, reservationId)}/cancel`, body);
+  }
+
   // The admin API: listings and what the platform really holds.
 
   registerListing(channel: ChannelName, listingId: string, registration: ListingRegistration): Promise<SimulatorResponse<ListingView>> {
@@ -84,6 +119,16 @@ export class SimulatorClient {
     return this.call('GET', `${adminListingPath(channel, listingId)}/reservations`);
   }
 
+  /** One reservation as the platform holds it: its state, request, alteration and acknowledgements. */
+  reservation(channel: ChannelName, listingId: string, reservationId: string): Promise<SimulatorResponse<ReservationView>> {
+    return this.call('GET', `${adminListingPath(channel, listingId)}/reservations/${encodeURIComponent(reservationId)}`);
+  }
+
+  /** The listing's reservation counters: requests, alterations, host cancellations, acknowledgements, re-deliveries. */
+  listingStats(channel: ChannelName, listingId: string): Promise<SimulatorResponse<ListingStatsResponse>> {
+    return this.call('GET', `${adminListingPath(channel, listingId)}/stats`);
+  }
+
   /** The data an iCal export of the listing shows (stays and host blocks). */
   feed(channel: ChannelName, listingId: string): Promise<SimulatorResponse<ListingFeed>> {
     return this.call('GET', `${adminListingPath(channel, listingId)}/feed`);
@@ -97,6 +142,11 @@ export class SimulatorClient {
 
   modifyBooking(channel: ChannelName, listingId: string, reservationId: string, change: BookingModification): Promise<SimulatorResponse<BookingResponse>> {
     return this.call('PATCH', bookingPath(channel, listingId, reservationId), change);
+  }
+
+  /** The guest asks the host for new dates (Airbnb); nothing changes until the host accepts. */
+  requestAlteration(channel: ChannelName, listingId: string, reservationId: string, change: AlterationRequest): Promise<SimulatorResponse<AlterationRequestResponse>> {
+    return this.call('POST', `${bookingPath(channel, listingId, reservationId)}/alteration`, change);
   }
 
   cancelBooking(channel: ChannelName, listingId: string, reservationId: string): Promise<SimulatorResponse<BookingResponse>> {
@@ -123,6 +173,11 @@ export class SimulatorClient {
 
   stats(channel: ChannelName): Promise<SimulatorResponse<StatsResponse>> {
     return this.call('GET', `/admin/${segmentOf(channel)}/stats`);
+  }
+
+  /** The reservation operations the channel's platform API offers. */
+  capabilities(channel: ChannelName): Promise<SimulatorResponse<CapabilitiesResponse>> {
+    return this.call('GET', `/admin/${segmentOf(channel)}/capabilities`);
   }
 
   /** Forgets every listing, reservation, request_id, fault and counter of every channel. */
@@ -163,6 +218,10 @@ function segmentOf(channel: ChannelName): ChannelSegment {
 
 function apiPath(channel: ChannelName, listingId: string): string {
   return `/${segmentOf(channel)}/api/listings/${encodeURIComponent(listingId)}`;
+}
+
+function reservationApiPath(channel: ChannelName, listingId: string, reservationId: string): string {
+  return `${apiPath(channel, listingId)}/reservations/${encodeURIComponent(reservationId)}`;
 }
 
 function adminListingPath(channel: ChannelName, listingId: string): string {

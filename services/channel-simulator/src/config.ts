@@ -19,6 +19,11 @@ export const simulatorConfig = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(DEFAULTS.webhookRetry.maxAttempts),
   WEBHOOK_FIRST_BACKOFF_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULTS.webhookRetry.firstBackoffMs),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULTS.webhookRetry.timeoutMs),
+  /** How long a request to book waits for the host before the platform declines it (at most 7 days). */
+  REQUEST_WINDOW_MS: z.coerce.number().int().min(1).max(604_800_000).default(DEFAULTS.reservations.requestWindowMs),
+  /** How often Booking.com and Expedia re-deliver a revision nobody acknowledged; 0 never. */
+  ACK_REDELIVERY_MS: z.coerce.number().int().min(0).max(86_400_000).default(DEFAULTS.reservations.redeliveryMs),
+  ACK_MAX_REDELIVERIES: z.coerce.number().int().min(0).max(1_000).default(DEFAULTS.reservations.maxRedeliveries),
 });
 export type SimulatorConfig = z.infer<typeof simulatorConfig>;
 

@@ -42,6 +42,20 @@ export class ReservationNotFoundError extends ApiError {
   }
 }
 
+/** 405: the platform has no such operation (capabilities.ts says what it has). */
+export class OperationNotSupportedError extends ApiError {
+  constructor(channel: string, operation: string, supported: readonly string[], why = '') {
+    super(405, 'operation_not_supported', `${channel} offers no '${operation}'${why ? `: ${why}` : ''} (it offers: ${supported.join(', ') || 'nothing'})`, { operation, supported });
+  }
+}
+
+/** 409: the reservation is not in a state the operation applies to; carries the state and the reservation. */
+export class WrongStateError extends ApiError {
+  constructor(code: string, message: string, state: string, detail: Readonly<Record<string, unknown>> = {}) {
+    super(409, code, message, { state, ...detail });
+  }
+}
+
 /**
  * What the client throws (only from `requireOk`, or when no answer came). `retriable` says
  * whether the same call may succeed later: 429, 5xx and network failures may; other 4xx will not.

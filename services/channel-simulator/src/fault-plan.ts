@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_ENDPOINTS } from './stats';
 
 /**
  * How a channel misbehaves, as the admin sets it with `PUT /admin/{channel}/faults`. Every part
@@ -25,7 +26,7 @@ export const faultPlanSchema = z
      * to those (a platform whose writes fail while its calendar still reads).
      */
     server_errors: z
-      .object({ rate: probability, status: z.literal(SERVER_ERROR_STATUSES).default(500), endpoints: z.array(z.enum(['availability', 'rates', 'calendar'])).min(1).optional() })
+      .object({ rate: probability, status: z.literal(SERVER_ERROR_STATUSES).default(500), endpoints: z.array(z.enum(API_ENDPOINTS)).min(1).optional() })
       .strict()
       .optional(),
     /** Every API call is answered 429 for `for_seconds`, or the next `requests` calls. */
@@ -39,12 +40,16 @@ export const faultPlanSchema = z
       .strict()
       .refine((t) => (t.for_seconds === undefined) !== (t.requests === undefined), 'give exactly one of for_seconds and requests')
       .optional(),
-    /** Channex-style limit per listing: this many availability and rate calls per minute. */
+    /**
+     * Channex-style limit per listing: this many availability and rate calls per minute, and this
+     * many reservation operations (acknowledge, decisions, host cancellations; reads are free).
+     */
     property_rate_limit: z
       .object({
         window: z.enum(RATE_WINDOWS).default('sliding'),
         availability_per_minute: z.number().int().min(1).max(100_000).default(10),
         rates_per_minute: z.number().int().min(1).max(100_000).default(10),
+        reservations_per_minute: z.number().int().min(1).max(100_000).default(10),
       })
       .strict()
       .optional(),

@@ -33,7 +33,28 @@ export interface FaultsView {
   };
 }
 
-const WRITE_LIMITS = { availability: 'availability_per_minute', rates: 'rates_per_minute' } as const;
+/** Which per-listing limit a call uses, if any: reads (calendar, one reservation) are not limited. */
+type LimitedBy = 'availability' | 'rates' | 'reservations';
+
+function limitOf(endpoint: ApiEndpoint): LimitedBy | null {
+  switch (endpoint) {
+    case 'availability':
+    case 'rates':
+      return endpoint;
+    case 'acknowledge':
+    case 'decide_request':
+    case 'decide_alteration':
+    case 'host_cancel':
+      return 'reservations';
+    case 'calendar':
+    case 'read_reservation':
+      return null;
+    default: {
+      const unknown: never = endpoint;
+      throw new Error(`unknown endpoint ${String(unknown)}`);
+    }
+  }
+}
 
 export class ChannelFaults {
   private plan: FaultPlan | null = null;
@@ -43,7 +64,7 @@ export class ChannelFaults {
   private throttleUntilMs: number | null = null;
   private throttleRequestsLeft: number | null = null;
   private lostNextLeft: number | null = null;
-  private limiters: Partial<Record<ApiEndpoint, RateLimiter>> = {};
+  private limiters: Partial<Record<LimitedBy, RateLimiter>> = {};
 
   /** `defaultSeed`: the seed used when a plan does not bring its own. */
   constructor(private readonly defaultSeed: number) {
@@ -66,8 +87,9 @@ export class ChannelFaults {
     const limit = plan.property_rate_limit;
     if (limit) {
       this.limiters = {
-        availability: createRateLimiter(limit.window, limit[WRITE_LIMITS.availability]),
-        rates: createRateLimiter(limit.window, limit[WRITE_LIMITS.rates]),
+        availability: createRateLimiter(limit.window, limit.availability_per_minute),
+        rates: createRateLimiter(limit.window, limit.rates_per_minute),
+        reservations: createRateLimiter(limit.window, limit.reservations_per_minute),
       };
     }
   }
@@ -111,11 +133,12 @@ export class ChannelFaults {
     const throttled = this.throttle(plan, nowMs);
     if (throttled !== null) return refuse(delayMs, 429, 'throttled', 'too many requests', throttled, 'throttled');
 
-    const limiter = this.limiters[endpoint];
+    const limitedBy = limitOf(endpoint);
+    const limiter = limitedBy === null ? undefined : this.limiters[limitedBy];
     if (limiter) {
       const decision = limiter.take(listingId, nowMs);
       if (!decision.admitted) {
-        return refuse(delayMs, 429, 'rate_limited', `more than the per-listing limit of ${endpoint} calls per minute`, decision.retryAfterSeconds, 'throttled');
+        return refuse(delayMs, 429, 'rate_limited', `more than the per-listing limit of ${limitedBy} calls per minute`, decision.retryAfterSeconds, 'throttled');
       }
     }
 

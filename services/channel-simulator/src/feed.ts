@@ -4,7 +4,7 @@ import type { Listing } from './listing';
 
 /**
  * The seam for an iCal export (packages/ical builds the RFC 5545 side): everything a listing's
- * feed shows, as plain data. Active stays become events; nights the host closed, merged into
+ * feed shows, as plain data. Stays holding nights (confirmed, or requested) become events; nights the host closed, merged into
  * ranges, become blocks. Dates are property-local, ranges half-open `[start, end)` as in iCal's
  * all-day DTSTART/DTEND.
  */
@@ -33,7 +33,8 @@ export interface ListingFeed {
 
 export function listingFeed(channel: Channel, listing: Listing): ListingFeed {
   const stays = [...listing.reservations.values()]
-    .filter((reservation) => reservation.state === 'active')
+    // A pending request holds its nights too, so the export shows them taken.
+    .filter((reservation) => reservation.state === 'active' || reservation.state === 'pending')
     .sort((a, b) => a.range.from - b.range.from)
     .map((reservation) => ({
       reservation_id: reservation.id,

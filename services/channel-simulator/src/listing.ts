@@ -1,6 +1,7 @@
-import type { WebhookAddress, WebhookAmount } from '@cm/channel-webhooks';
+import type { ChannelWebhookPayload, WebhookAddress, WebhookAmount } from '@cm/channel-webhooks';
 import { ListingCalendar } from './calendar';
 import type { NightRange } from './dates';
+import { ReservationCounters } from './stats';
 
 /** How the platform reaches our side for this listing: the connection it signs webhooks for. */
 export interface ListingSettings {
@@ -24,11 +25,52 @@ export interface GuestRecord {
   readonly updatedAt: string;
 }
 
+/**
+ * `active` a confirmed stay; `pending` a request to book waiting for the host (its nights held);
+ * `declined` and `expired` a request the host refused or left unanswered; `cancelled` by either side.
+ */
+export const RESERVATION_STATES = ['pending', 'active', 'cancelled', 'declined', 'expired'] as const;
+export type ReservationState = (typeof RESERVATION_STATES)[number];
+
+/** A request to book: when it expires unanswered, and why the host declined it. */
+export interface BookingRequestRecord {
+  readonly expiresAtMs: number;
+  declineReason: string | null;
+}
+
+/** New dates a guest asked for on a confirmed stay, waiting for the host. */
+export interface AlterationRecord {
+  readonly range: NightRange;
+  readonly total: WebhookAmount | undefined;
+  readonly requestedAt: string;
+}
+
+export interface CancellationRecord {
+  readonly by: 'guest' | 'host';
+  readonly reason: string | null;
+  readonly at: string;
+}
+
+/** The last revision announced and not yet acknowledged, kept to be re-delivered as it was sent. */
+export interface PendingAcknowledgement {
+  readonly revision: number;
+  readonly payload: ChannelWebhookPayload;
+  readonly since: string;
+  redeliveries: number;
+}
+
+/** On platforms that wait for acknowledgements: what was acknowledged, what waits, how often it was re-sent. */
+export interface AcknowledgementRecord {
+  acknowledgedRevision: number;
+  pending: PendingAcknowledgement | null;
+  redeliveries: number;
+}
+
 /** A guest's stay as the platform holds it. `revision` grows with every change the platform announces. */
 export interface Reservation {
   readonly id: string;
   readonly listingId: string;
-  state: 'active' | 'cancelled';
+  state: ReservationState;
   /** The channel's own status word last announced (see status-words.ts). */
   statusWord: string;
   range: NightRange;
@@ -39,11 +81,18 @@ export interface Reservation {
   total: WebhookAmount | null;
   readonly createdAt: string;
   updatedAt: string;
+  /** Null for an instant booking. */
+  readonly request: BookingRequestRecord | null;
+  alteration: AlterationRecord | null;
+  cancellation: CancellationRecord | null;
+  /** Null on platforms that do not wait for acknowledgements. */
+  readonly acknowledgement: AcknowledgementRecord | null;
 }
 
 export class Listing {
   readonly calendar = new ListingCalendar();
   readonly reservations = new Map<string, Reservation>();
+  readonly counters = new ReservationCounters();
 
   constructor(
     readonly id: string,

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     seed: config.SEED,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     webhookRetry: { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, firstBackoffMs: config.WEBHOOK_FIRST_BACKOFF_MS, timeoutMs: config.WEBHOOK_TIMEOUT_MS },
+    reservations: { requestWindowMs: config.REQUEST_WINDOW_MS, redeliveryMs: config.ACK_REDELIVERY_MS, maxRedeliveries: config.ACK_MAX_REDELIVERIES },
     log,
   });
   log.info({ url: simulator.url, ingestUrl: config.INGEST_URL, seed: config.SEED }, `${SERVICE_NAME} started`);

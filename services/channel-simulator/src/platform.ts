@@ -5,6 +5,7 @@ import { Listing, type ListingSettings, type Reservation } from './listing';
 import { deriveSeed } from './random';
 import { RequestLedger } from './request-ledger';
 import { ChannelStats } from './stats';
+import { KeyedTimers } from './timers';
 
 /** What an ARI write answers; a replayed request_id gets this same object back. */
 export interface Ack {
@@ -12,6 +13,12 @@ export interface Ack {
   readonly request_id: string;
   readonly listing_id: string;
   readonly nights_changed: number;
+}
+
+/** What a reservation operation answered; a replayed request_id gets the same status and body. */
+export interface OperationAnswer {
+  readonly status: number;
+  readonly body: Readonly<Record<string, unknown>>;
 }
 
 export type RegistrationResult =
@@ -24,6 +31,12 @@ export class ChannelPlatform {
   readonly requests = new RequestLedger<Ack>(LIMITS.rememberedRequestIds);
   readonly faults: ChannelFaults;
   readonly stats = new ChannelStats();
+  /** First answers of reservation operations by request_id (see routes/platform-reservations.ts). */
+  readonly operationRequests = new RequestLedger<OperationAnswer>(LIMITS.rememberedRequestIds);
+  /** Request expiries and acknowledgement re-deliveries. */
+  readonly timers = new KeyedTimers();
+  /** Each reservation's webhooks leave in order: the tail of its delivery chain. */
+  readonly deliveryChains = new Map<string, Promise<unknown>>();
   /** Reservation ids are unique on a platform, across its listings. */
   private readonly reservationIds = new Set<string>();
 
@@ -62,6 +75,9 @@ export class ChannelPlatform {
     this.listings.clear();
     this.reservationIds.clear();
     this.requests.clear();
+    this.operationRequests.clear();
+    this.timers.clear();
+    this.deliveryChains.clear();
     this.faults.clear();
     this.stats.reset();
   }

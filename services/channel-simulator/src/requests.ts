@@ -98,9 +98,12 @@ export const bookingRequest = z
     guest: guestDetails.optional(),
     guests: z.number().int().min(1).max(50).optional().describe('How many guests the reservation is for.'),
     total: webhookAmount.optional(),
+    request: z.boolean().optional().describe('A request to book: pending until the host decides or it expires.'),
+    request_window_ms: z.number().int().min(1).max(LIMITS.requestWindowMs).optional().describe("This request's window instead of the simulator's."),
   })
   .strict()
-  .superRefine(boundedRange(LIMITS.stayNights, 'check_in', 'check_out'));
+  .superRefine(boundedRange(LIMITS.stayNights, 'check_in', 'check_out'))
+  .refine((booking) => booking.request_window_ms === undefined || booking.request === true, { path: ['request_window_ms'], message: 'only with request: true' });
 
 export const bookingModification = z
   .object({ check_in: calendarDate.optional(), check_out: calendarDate.optional(), total: webhookAmount.optional() })
@@ -113,6 +116,23 @@ export const guestUpdate = guestDetails.refine(
 );
 
 export const reservationIdParam = id;
+
+/** A reason the host gives (shown to the guest, or kept by the platform). */
+const reason = z.string().trim().min(1).max(LIMITS.reasonLength);
+
+/** The platform API's reservation operations; request_id makes a retry act once. */
+export const acknowledgeRequest = z
+  .object({ request_id: id, revision: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).describe('Every revision up to this one is acknowledged.') })
+  .strict();
+
+export const bookingRequestDecision = z
+  .object({ request_id: id, decision: z.enum(['accept', 'decline']), reason: reason.optional() })
+  .strict()
+  .refine((body) => body.decision === 'accept' || body.reason !== undefined, { path: ['reason'], message: 'required to decline a request to book' });
+
+export const alterationDecision = z.object({ request_id: id, decision: z.enum(['accept', 'decline']), reason: reason.optional() }).strict();
+
+export const hostCancellation = z.object({ request_id: id, reason }).strict();
 
 function isKnownTimeZone(zone: string): boolean {
   try {
@@ -130,3 +150,8 @@ export type ListingRegistration = z.input<typeof listingRegistration>;
 export type BookingRequest = z.input<typeof bookingRequest>;
 export type BookingModification = z.input<typeof bookingModification>;
 export type GuestUpdate = z.input<typeof guestUpdate>;
+export type AlterationRequest = z.input<typeof bookingModification>;
+export type AcknowledgeRequest = z.input<typeof acknowledgeRequest>;
+export type BookingRequestDecision = z.input<typeof bookingRequestDecision>;
+export type AlterationDecision = z.input<typeof alterationDecision>;
+export type HostCancellation = z.input<typeof hostCancellation>;

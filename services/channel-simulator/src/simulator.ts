@@ -1,7 +1,7 @@
 import { buildApp } from './app';
 import { DEFAULTS } from './defaults';
 import { createPlatforms } from './platform';
-import type { SimulatorLog } from './routes/context';
+import type { ReservationSettings, SimulatorLog } from './routes/context';
 import { WebhookSender, type RetryPolicy } from './webhooks';
 
 export interface SimulatorOptions {
@@ -16,6 +16,8 @@ export interface SimulatorOptions {
   /** The fault clock (outage and throttle windows, rate limits); tests move it instead of waiting. */
   readonly clock?: () => number;
   readonly log?: SimulatorLog;
+  /** Request window and acknowledgement re-delivery (wall-clock milliseconds, real timers). */
+  readonly reservations?: Partial<ReservationSettings>;
 }
 
 export interface RunningSimulator {
@@ -30,14 +32,16 @@ export interface RunningSimulator {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const stopping = new AbortController();
   const log = options.log ?? SILENT;
+  const platforms = createPlatforms(options.seed ?? DEFAULTS.seed);
   const app = buildApp(
     {
-      platforms: createPlatforms(options.seed ?? DEFAULTS.seed),
+      platforms,
       clock: options.clock ?? Date.now,
       webhooks: new WebhookSender({ ...DEFAULTS.webhookRetry, ...options.webhookRetry }, stopping.signal),
       ingestUrl: (options.ingestUrl ?? DEFAULTS.ingestUrl).replace(/\/+$/, ''),
       stopping: stopping.signal,
       log,
+      reservations: { ...DEFAULTS.reservations, ...options.reservations },
     },
     options.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
   );
@@ -52,6 +56,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     close: () => {
       closing ??= (async () => {
         stopping.abort();
+        for (const platform of Object.values(platforms)) platform.timers.clear();
         await app.close();
       })();
       return closing;

@@ -1,10 +1,12 @@
+import { RESERVATION_OPERATIONS } from './capabilities';
+
 /**
  * What happened to a channel's API calls and webhooks, for tests and benchmarks to assert on.
  * Outcomes: `ok` applied (or read), `duplicate` a request_id seen before (answered with its first
- * ack), `lost` acked but silently not applied, `throttled` 429, `failed` 5xx or connection
+ * answer), `lost` acked but silently not applied, `throttled` 429, `failed` 5xx or connection
  * destroyed, `rejected` any other 4xx.
  */
-export const API_ENDPOINTS = ['availability', 'rates', 'calendar'] as const;
+export const API_ENDPOINTS = ['availability', 'rates', 'calendar', ...RESERVATION_OPERATIONS] as const;
 export type ApiEndpoint = (typeof API_ENDPOINTS)[number];
 
 export const CALL_OUTCOMES = ['ok', 'duplicate', 'lost', 'throttled', 'failed', 'rejected'] as const;
@@ -14,11 +16,33 @@ export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 export const WEBHOOK_OUTCOMES = ['delivered', 'refused', 'failed'] as const;
 export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
+/**
+ * What became of a listing's reservations: requests to book and how they ended, alteration
+ * requests and how they ended, cancellations by the host, acknowledgements taken and the
+ * re-deliveries of revisions left unacknowledged.
+ */
+export const RESERVATION_COUNTS = [
+  'requests_received',
+  'requests_accepted',
+  'requests_declined',
+  'requests_expired',
+  'alterations_requested',
+  'alterations_accepted',
+  'alterations_declined',
+  'host_cancellations',
+  'acknowledgements',
+  'redeliveries',
+] as const;
+export type ReservationCount = (typeof RESERVATION_COUNTS)[number];
+export type ReservationCountsView = Readonly<Record<ReservationCount, number>>;
+
 export type CallCounts = Record<CallOutcome, number>;
 
 export interface ChannelStatsView {
   readonly calls: Record<ApiEndpoint, CallCounts>;
   readonly webhooks: Record<WebhookOutcome, number> & { readonly attempts: number };
+  /** Summed over the channel's listings (per listing: `GET /admin/{channel}/listings/{id}/stats`). */
+  readonly reservations: ReservationCountsView;
 }
 
 export class ChannelStats {
@@ -34,8 +58,13 @@ export class ChannelStats {
     this.webhooks.attempts += attempts;
   }
 
-  view(): ChannelStatsView {
-    return structuredClone({ calls: this.calls, webhooks: this.webhooks });
+  view(listings: Iterable<{ readonly counters: ReservationCounters }>): ChannelStatsView {
+    const reservations = emptyReservationCounts();
+    for (const listing of listings) {
+      const counts = listing.counters.view();
+      for (const key of RESERVATION_COUNTS) reservations[key] += counts[key];
+    }
+    return structuredClone({ calls: this.calls, webhooks: this.webhooks, reservations });
   }
 
   reset(): void {
@@ -44,14 +73,31 @@ export class ChannelStats {
   }
 }
 
+/** One listing's reservation counts (a listing's counters go with it on reset). */
+export class ReservationCounters {
+  private readonly counts = emptyReservationCounts();
+
+  count(what: ReservationCount): void {
+    this.counts[what]++;
+  }
+
+  view(): ReservationCountsView {
+    return { ...this.counts };
+  }
+}
+
 function emptyCounts(): CallCounts {
   return Object.fromEntries(CALL_OUTCOMES.map((outcome) => [outcome, 0])) as CallCounts;
 }
 
 function emptyCalls(): Record<ApiEndpoint, CallCounts> {
-  return { availability: emptyCounts(), rates: emptyCounts(), calendar: emptyCounts() };
+  return Object.fromEntries(API_ENDPOINTS.map((endpoint) => [endpoint, emptyCounts()])) as Record<ApiEndpoint, CallCounts>;
 }
 
 function emptyWebhooks(): Record<WebhookOutcome, number> & { attempts: number } {
   return { delivered: 0, refused: 0, failed: 0, attempts: 0 };
+}
+
+function emptyReservationCounts(): Record<ReservationCount, number> {
+  return Object.fromEntries(RESERVATION_COUNTS.map((key) => [key, 0])) as Record<ReservationCount, number>;
 }

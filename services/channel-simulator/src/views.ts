@@ -31,6 +31,21 @@ export interface ReservationView {
   readonly total: WebhookAmount | null;
   readonly created_at: string;
   readonly updated_at: string;
+  /** A request to book: when it expires unanswered, why it was declined. Null for an instant booking. */
+  readonly request: { readonly expires_at: string; readonly decline_reason: string | null } | null;
+  /** New dates the guest asked for, waiting for the host. */
+  readonly alteration: { readonly check_in: string; readonly check_out: string; readonly total: WebhookAmount | null; readonly requested_at: string } | null;
+  readonly cancellation: { readonly by: 'guest' | 'host'; readonly reason: string | null; readonly at: string } | null;
+  /** Null on platforms that take no acknowledgements. */
+  readonly acknowledgement: AcknowledgementView | null;
+}
+
+export interface AcknowledgementView {
+  readonly acknowledged_revision: number;
+  /** The revision announced and not acknowledged yet, and how often it was re-delivered. */
+  readonly pending: { readonly revision: number; readonly event_type: string; readonly since: string; readonly redeliveries: number } | null;
+  /** Re-deliveries of every revision of this reservation. */
+  readonly redeliveries: number;
 }
 
 export function listingView(channel: Channel, listing: Listing, webhookUrl: string): ListingView {
@@ -39,7 +54,7 @@ export function listingView(channel: Channel, listing: Listing, webhookUrl: stri
 }
 
 export function reservationView(channel: Channel, reservation: Reservation): ReservationView {
-  const { guest } = reservation;
+  const { guest, alteration, acknowledgement: ack } = reservation;
   return {
     id: reservation.id,
     listing_id: reservation.listingId,
@@ -55,5 +70,17 @@ export function reservationView(channel: Channel, reservation: Reservation): Res
     total: reservation.total,
     created_at: reservation.createdAt,
     updated_at: reservation.updatedAt,
+    request: reservation.request ? { expires_at: new Date(reservation.request.expiresAtMs).toISOString(), decline_reason: reservation.request.declineReason } : null,
+    alteration: alteration
+      ? { check_in: formatDay(alteration.range.from), check_out: formatDay(alteration.range.to), total: alteration.total ?? null, requested_at: alteration.requestedAt }
+      : null,
+    cancellation: reservation.cancellation ? { ...reservation.cancellation } : null,
+    acknowledgement: ack
+      ? {
+          acknowledged_revision: ack.acknowledgedRevision,
+          pending: ack.pending ? { revision: ack.pending.revision, event_type: ack.pending.payload.type, since: ack.pending.since, redeliveries: ack.pending.redeliveries } : null,
+          redeliveries: ack.redeliveries,
+        }
+      : null,
   };
 }

@@ -16,6 +16,9 @@ describe('configuration and the process', () => {
       WEBHOOK_MAX_ATTEMPTS: 5,
       WEBHOOK_FIRST_BACKOFF_MS: 200,
       WEBHOOK_TIMEOUT_MS: 5_000,
+      REQUEST_WINDOW_MS: 86_400_000,
+      ACK_REDELIVERY_MS: 0,
+      ACK_MAX_REDELIVERIES: 10,
     });
   });
 

@@ -1,22 +1,26 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Channel } from '@cm/schemas';
-import type { BookingResponse } from '../api-types';
-import { bookStay, cancelStay, changeStay, updateGuest, type BookingRefusal, type BookingResult } from '../bookings';
+import { announce, expireIfDue, scheduleExpiry } from '../announce';
+import type { AlterationRequestResponse, BookingResponse } from '../api-types';
+import { bookStay, cancelStay, changeStay, requestAlteration, updateGuest, type BookingRefusal, type BookingResult } from '../bookings';
+import { PLATFORM_CAPABILITIES, supports } from '../capabilities';
 import { channelSegment } from '../channels';
-import { ApiError, InvalidRequestError, ReservationNotFoundError } from '../errors';
+import type { NightRange } from '../dates';
+import { ApiError, InvalidRequestError, OperationNotSupportedError, ReservationNotFoundError, WrongStateError } from '../errors';
 import { LIMITS } from '../limits';
 import type { Listing, Reservation } from '../listing';
 import { newReservationId } from '../reservation-ids';
 import { bookingModification, bookingRequest, guestUpdate, listingIdParam, reservationIdParam } from '../requests';
 import { reservationView } from '../views';
-import { reservationWebhook } from '../webhook-payload';
 import type { RouteContext } from './context';
 import { parseInput, requireListing } from './http';
 
 /**
  * Admin: what guests do on the platform. Each change is made on the platform first, then
  * announced to ingest by a signed webhook; the answer carries the reservation and how the
- * delivery went (ingest's status and body, when it was sent).
+ * delivery went (ingest's status and body, when it was sent). A request to book (where the
+ * platform takes them) holds the nights until the host decides or it expires; an alteration
+ * request (Airbnb) waits for the host and announces nothing until accepted.
  */
 
 type ListingRequest = FastifyRequest<{ Params: { listingId: string } }>;
@@ -26,7 +30,6 @@ export function registerAdminBookings(app: FastifyInstance, context: RouteContex
   const platform = context.platforms[channel];
   const segment = channelSegment(channel);
   const base = `/admin/${segment}/listings/:listingId/bookings`;
-  const defaultWebhookUrl = `${context.ingestUrl}/webhooks/${segment}`;
 
   const listingOf = (request: ListingRequest) => requireListing(platform, parseInput(listingIdParam, request.params.listingId, 'listingId'));
   const reservationOf = (request: ReservationRequest): { listing: Listing; reservation: Reservation } => {
@@ -34,19 +37,23 @@ export function registerAdminBookings(app: FastifyInstance, context: RouteContex
     const reservationId = parseInput(reservationIdParam, request.params.reservationId, 'reservationId');
     const reservation = listing.reservations.get(reservationId);
     if (!reservation) throw new ReservationNotFoundError(reservationId);
+    expireIfDue(context, platform, listing, reservation);
     return { listing, reservation };
   };
 
   /** Sends the webhook for a change the platform made, and answers with both. */
-  const announce = async (listing: Listing, result: BookingResult): Promise<BookingResponse> => {
+  const announced = async (listing: Listing, result: BookingResult): Promise<BookingResponse> => {
     if (!result.ok) throw refusalError(result.refusal);
-    const { reservation, event } = result;
-    const payload = reservationWebhook(event, reservation, new Date().toISOString());
-    const settings = listing.settings;
-    const target = { url: settings.webhookUrl ?? defaultWebhookUrl, connectionId: settings.connectionId, secret: settings.secret };
-    const webhook = await context.webhooks.deliver(target, payload);
-    platform.stats.countWebhook(webhook.outcome, webhook.attempts);
-    return { reservation: reservationView(channel, reservation), webhook };
+    const webhook = await announce(context, platform, listing, result.reservation, result.event);
+    return { reservation: reservationView(channel, result.reservation), webhook };
+  };
+
+  /** The dates a change asks for: the stay's own where not given, checked like a booking's. */
+  const rangeOf = (reservation: Reservation, body: { check_in?: number | undefined; check_out?: number | undefined }): NightRange => {
+    const range = { from: body.check_in ?? reservation.range.from, to: body.check_out ?? reservation.range.to };
+    if (range.to <= range.from) throw new InvalidRequestError([{ path: 'check_out', message: 'must be after check_in (check_out is exclusive)' }]);
+    if (range.to - range.from > LIMITS.stayNights) throw new InvalidRequestError([{ path: 'check_out', message: `a stay is at most ${LIMITS.stayNights} nights` }]);
+    return range;
   };
 
   app.post(base, async (request: ListingRequest, reply) => {
@@ -54,9 +61,17 @@ export function registerAdminBookings(app: FastifyInstance, context: RouteContex
     const body = parseInput(bookingRequest, request.body);
     const id = body.reservation_id ?? unusedReservationId();
     if (platform.hasReservation(id)) throw new ApiError(409, 'reservation_exists', `reservation '${id}' already exists on ${segment}`);
-    const result = bookStay(listing, channel, { id, range: { from: body.check_in, to: body.check_out }, guest: body.guest, guestCount: body.guests, total: body.total }, new Date().toISOString());
-    if (result.ok) platform.recordReservation(result.reservation);
-    const answer = await announce(listing, result);
+    if (body.request && !supports(channel, 'decide_request')) {
+      throw new OperationNotSupportedError(segment, 'decide_request', PLATFORM_CAPABILITIES[channel], 'guests book at once here; it takes no requests to book');
+    }
+    const pendingUntil = body.request ? { expiresAtMs: Date.now() + (body.request_window_ms ?? context.reservations.requestWindowMs) } : undefined;
+    const stay = { id, range: { from: body.check_in, to: body.check_out }, guest: body.guest, guestCount: body.guests, total: body.total, request: pendingUntil };
+    const result = bookStay(listing, channel, stay, new Date().toISOString());
+    if (result.ok) {
+      platform.recordReservation(result.reservation);
+      scheduleExpiry(context, platform, listing, result.reservation);
+    }
+    const answer = await announced(listing, result);
     reply.code(201);
     return answer;
   });
@@ -64,21 +79,33 @@ export function registerAdminBookings(app: FastifyInstance, context: RouteContex
   app.patch(`${base}/:reservationId`, async (request: ReservationRequest) => {
     const { listing, reservation } = reservationOf(request);
     const body = parseInput(bookingModification, request.body);
-    const range = { from: body.check_in ?? reservation.range.from, to: body.check_out ?? reservation.range.to };
-    if (range.to <= range.from) throw new InvalidRequestError([{ path: 'check_out', message: 'must be after check_in (check_out is exclusive)' }]);
-    if (range.to - range.from > LIMITS.stayNights) throw new InvalidRequestError([{ path: 'check_out', message: `a stay is at most ${LIMITS.stayNights} nights` }]);
-    return announce(listing, changeStay(listing, channel, reservation, { range, total: body.total }, new Date().toISOString()));
+    return announced(listing, changeStay(listing, channel, reservation, { range: rangeOf(reservation, body), total: body.total }, new Date().toISOString()));
+  });
+
+  app.post(`${base}/:reservationId/alteration`, async (request: ReservationRequest, reply) => {
+    const { listing, reservation } = reservationOf(request);
+    if (!supports(channel, 'decide_alteration')) {
+      throw new OperationNotSupportedError(segment, 'decide_alteration', PLATFORM_CAPABILITIES[channel], 'guests cannot ask it for alterations (PATCH the booking to change it directly)');
+    }
+    const body = parseInput(bookingModification, request.body);
+    const refusal = requestAlteration(listing, reservation, { range: rangeOf(reservation, body), total: body.total }, new Date().toISOString());
+    if (refusal) throw refusalError(refusal);
+    const answer: AlterationRequestResponse = { reservation: reservationView(channel, reservation) };
+    reply.code(201);
+    return answer;
   });
 
   app.post(`${base}/:reservationId/cancel`, async (request: ReservationRequest) => {
     const { listing, reservation } = reservationOf(request);
-    return announce(listing, cancelStay(listing, channel, reservation, new Date().toISOString()));
+    const result = cancelStay(listing, channel, reservation, new Date().toISOString());
+    if (result.ok) platform.timers.cancel(`expiry:${reservation.id}`);
+    return announced(listing, result);
   });
 
   app.patch(`${base}/:reservationId/guest`, async (request: ReservationRequest) => {
     const { listing, reservation } = reservationOf(request);
     const body = parseInput(guestUpdate, request.body);
-    return announce(listing, updateGuest(reservation, body, new Date().toISOString()));
+    return announced(listing, updateGuest(reservation, body, new Date().toISOString()));
   });
 
   function unusedReservationId(): string {
@@ -92,9 +119,13 @@ export function registerAdminBookings(app: FastifyInstance, context: RouteContex
 function refusalError(refusal: BookingRefusal): ApiError {
   switch (refusal.code) {
     case 'nights_unavailable':
-      return new ApiError(409, refusal.code, `the night of ${refusal.night} is not available on this channel`, { night: refusal.night });
+      return new WrongStateError(refusal.code, `the night of ${refusal.night} is not available on this channel`, refusal.state, { night: refusal.night });
     case 'reservation_cancelled':
-      return new ApiError(409, refusal.code, 'the reservation is cancelled');
+      return new WrongStateError(refusal.code, 'the reservation is cancelled', 'cancelled');
+    case 'request_closed':
+      return new WrongStateError(refusal.code, `the request to book is ${refusal.state}`, refusal.state);
+    case 'alteration_not_possible':
+      return new WrongStateError(refusal.code, `${refusal.reason} (it is ${refusal.state})`, refusal.state);
     default: {
       const unknown: never = refusal;
       throw new Error(`unknown refusal ${JSON.stringify(unknown)}`);

@@ -1,22 +1,24 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Channel } from '@cm/schemas';
-import type { ReservationsResponse, TruthCalendarResponse } from '../api-types';
+import type { ListingStatsResponse, ReservationsResponse, TruthCalendarResponse } from '../api-types';
 import { channelSegment } from '../channels';
 import { formatDay } from '../dates';
-import { ApiError } from '../errors';
+import { ApiError, ReservationNotFoundError } from '../errors';
 import { listingFeed } from '../feed';
 import type { Listing } from '../listing';
-import { calendarQuery, listingIdParam, listingRegistration } from '../requests';
+import { calendarQuery, listingIdParam, listingRegistration, reservationIdParam } from '../requests';
 import { listingView, reservationView } from '../views';
 import type { RouteContext } from './context';
 import { parseInput, requireListing } from './http';
 
 /**
  * Admin: registering a listing with the connection it signs webhooks for, and reading what the
- * platform really holds (calendar, reservations, the iCal feed's data), untouched by faults.
+ * platform really holds (calendar, reservations one by one or all, the listing's reservation
+ * counters, the iCal feed's data), untouched by faults.
  */
 
 type ListingRequest = FastifyRequest<{ Params: { listingId: string } }>;
+type ReservationRequest = FastifyRequest<{ Params: { listingId: string; reservationId: string } }>;
 
 export function registerAdminListings(app: FastifyInstance, context: RouteContext, channel: Channel): void {
   const platform = context.platforms[channel];
@@ -60,6 +62,20 @@ export function registerAdminListings(app: FastifyInstance, context: RouteContex
       listing_id: listing.id,
       reservations: [...listing.reservations.values()].map((reservation) => reservationView(channel, reservation)),
     };
+    return answer;
+  });
+
+  app.get(`${base}/reservations/:reservationId`, async (request: ReservationRequest) => {
+    const listing = listingOf(request);
+    const reservationId = parseInput(reservationIdParam, request.params.reservationId, 'reservationId');
+    const reservation = listing.reservations.get(reservationId);
+    if (!reservation) throw new ReservationNotFoundError(reservationId);
+    return reservationView(channel, reservation);
+  });
+
+  app.get(`${base}/stats`, async (request: ListingRequest) => {
+    const listing = listingOf(request);
+    const answer: ListingStatsResponse = { listing_id: listing.id, reservations: listing.counters.view() };
     return answer;
   });
 

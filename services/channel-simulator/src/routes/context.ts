@@ -8,6 +8,15 @@ export interface SimulatorLog {
   error(details: object, message: string): void;
 }
 
+/** How the platforms treat reservations over time (defaults.ts; the process reads them from the environment). */
+export interface ReservationSettings {
+  /** How long a request to book waits for the host before the platform declines it. */
+  readonly requestWindowMs: number;
+  /** How often an unacknowledged revision is re-delivered; 0 never. */
+  readonly redeliveryMs: number;
+  readonly maxRedeliveries: number;
+}
+
 /** What the route modules share. */
 export interface RouteContext {
   readonly platforms: Platforms;
@@ -19,4 +28,5 @@ export interface RouteContext {
   /** Aborted when the simulator closes, so injected latency does not hold shutdown. */
   readonly stopping: AbortSignal;
   readonly log: SimulatorLog;
+  readonly reservations: ReservationSettings;
 }

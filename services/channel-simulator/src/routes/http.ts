@@ -1,9 +1,10 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { ApiError, InvalidRequestError, ListingNotFoundError } from '../errors';
 import type { Listing } from '../listing';
 import type { ChannelPlatform } from '../platform';
-import type { SimulatorLog } from './context';
+import type { ApiEndpoint } from '../stats';
+import type { RouteContext, SimulatorLog } from './context';
 
 /** Parses input with a schema or throws a 400 listing every problem, each with its field path. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where = ''): z.output<S> {
@@ -38,6 +39,15 @@ export function errorResponse(error: unknown, log: SimulatorLog): { status: numb
   }
   log.error({ err: error }, 'unexpected error in a request');
   return { status: 500, body: { error: 'internal_error', message: 'the simulator failed; see its log' } };
+}
+
+/** A platform API route's error handler: 4xx the endpoint or fastify raised are answered here so they are counted as `rejected`. */
+export function countedErrors(context: RouteContext, platform: ChannelPlatform, endpoint: ApiEndpoint) {
+  return (error: unknown, _request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = errorResponse(error, context.log);
+    platform.stats.countCall(endpoint, status >= 500 ? 'failed' : 'rejected');
+    return reply.code(status).send(body);
+  };
 }
 
 export function sendError(reply: FastifyReply, error: unknown, log: SimulatorLog): FastifyReply {

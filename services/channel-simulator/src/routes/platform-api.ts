@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Channel } from '@cm/schemas';
 import type { CalendarResponse } from '../api-types';
 import { channelSegment } from '../channels';
@@ -12,11 +12,12 @@ import { availabilityRequest, calendarQuery, listingIdParam, ratesRequest } from
 import type { ApiEndpoint } from '../stats';
 import type { RouteContext } from './context';
 import { passFaults } from './fault-gate';
-import { errorResponse, parseInput, requireListing } from './http';
+import { countedErrors, parseInput, requireListing } from './http';
 
 /**
  * The platform's ARI API, what the sync-dispatcher and the reconciler call:
- * availability and rate pushes (deduped by request_id) and calendar reads.
+ * availability and rate pushes (deduped by request_id) and calendar reads. Reservation
+ * operations are in platform-reservations.ts.
  */
 
 type ListingRequest = FastifyRequest<{ Params: { listingId: string } }>;
@@ -25,12 +26,7 @@ export function registerPlatformApi(app: FastifyInstance, context: RouteContext,
   const platform = context.platforms[channel];
   const base = `/${channelSegment(channel)}/api/listings/:listingId`;
 
-  /** 4xx the endpoint or fastify raised are answered here so they are counted as `rejected`. */
-  const counted = (endpoint: ApiEndpoint) => (error: unknown, _request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body } = errorResponse(error, context.log);
-    platform.stats.countCall(endpoint, status >= 500 ? 'failed' : 'rejected');
-    return reply.code(status).send(body);
-  };
+  const counted = (endpoint: ApiEndpoint) => countedErrors(context, platform, endpoint);
 
   app.post(`${base}/availability`, { errorHandler: counted('availability') }, async (request: ListingRequest, reply) => {
     const listingId = parseInput(listingIdParam, request.params.listingId, 'listingId');
