@@ -9,8 +9,10 @@ export function createMetricsRegistry(service: string): Registry {
   return registry;
 }
 
-/** Records handled by a consumer, by topic and outcome. */
-export function recordsConsumedCounter(registry: Registry) {
+/** Records handled by a consumer, by topic and outcome; one counter shared by a service's consumers. */
+export function recordsConsumedCounter(registry: Registry): Counter<'topic' | 'outcome'> {
+  const existing = registry.getSingleMetric('cm_records_consumed_total');
+  if (existing) return existing as Counter<'topic' | 'outcome'>;
   return new Counter({
     name: 'cm_records_consumed_total',
     help: 'Records taken from Kafka, by topic and outcome (processed, dead_lettered).',

@@ -7,6 +7,7 @@ export interface ReconcilerMetrics {
   readonly passDuration: Histogram<'trigger'>;
   readonly lastPassFinished: Gauge<'trigger'>;
   readonly scheduleChecks: Counter<'outcome'>;
+  readonly calendarReports: Counter<'channel' | 'outcome'>;
 }
 
 export function reconcilerMetrics(registry: Registry): ReconcilerMetrics {
@@ -40,6 +41,12 @@ export function reconcilerMetrics(registry: Registry): ReconcilerMetrics {
       name: 'cm_reconcile_last_pass_finished_timestamp_seconds',
       help: 'When the last pass finished (an alert fires when the daily pass has not run).',
       labelNames: ['trigger'] as const,
+      registers: [registry],
+    }),
+    calendarReports: new Counter({
+      name: 'cm_reconcile_calendar_reports_total',
+      help: "A channel's own calendar reports compared with the ledger as they arrived, by outcome: in_sync, corrected, unknown_listing, empty.",
+      labelNames: ['channel', 'outcome'] as const,
       registers: [registry],
     }),
     scheduleChecks: new Counter({

@@ -1,7 +1,8 @@
 import { adaptersFor, listingTimeZones } from '@cm/channel-adapters';
-import type { SyncResult } from '@cm/schemas';
-import { assertMigrated, consumeDecoded, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import type { AvailabilityChange, ChannelInboundEvent, Conflict, SyncResult } from '@cm/schemas';
+import { assertMigrated, conflictMetrics, consumeDecoded, TokenBuckets, useDatabase, useRedis, type AvroSerde, type RecordProducer, type ServiceDefinition } from '@cm/service-runtime';
 import { reconcilerConfig } from './config';
+import { CalendarReports } from './calendar-reports';
 import { startHttp } from './http';
 import { reconcilerMetrics } from './metrics';
 import { Reconciliation } from './pass';
@@ -35,6 +36,16 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
       timeZoneOf: listingTimeZones(db, 60_000),
     });
 
+    const conflictCounts = conflictMetrics(context.metrics);
+    /** Corrections to availability.changes, drift to conflicts (counted once, here, where it is raised). */
+    const sender =
+      (producer: RecordProducer, serde: AvroSerde) =>
+      async (changes: readonly AvailabilityChange[], conflicts: readonly Conflict[]): Promise<void> => {
+        if (changes.length > 0) await producer.send(context.topics.availabilityChanges, await Promise.all(changes.map(async (c) => ({ key: c.property_id, value: await serde.encode(context.topics.availabilityChanges, c) }))));
+        if (conflicts.length > 0) await producer.send(context.topics.conflicts, await Promise.all(conflicts.map(async (c) => ({ key: c.property_id, value: await serde.encode(context.topics.conflicts, c) }))));
+        for (const c of conflicts) conflictCounts.raised({ type: c.conflict_type, channel: c.channel, requiresReview: c.requires_review });
+      };
+
     let reconciliation: Reconciliation | undefined;
     const running = new Set<Promise<void>>();
     const track = (done: Promise<void>) => {
@@ -56,10 +67,7 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
             metrics,
             log: context.log.child({ component: 'pass' }),
             now: Date.now,
-            async send(changes, conflicts) {
-              if (changes.length > 0) await producer.send(context.topics.availabilityChanges, await Promise.all(changes.map(async (c) => ({ key: c.property_id, value: await serde.encode(context.topics.availabilityChanges, c) }))));
-              if (conflicts.length > 0) await producer.send(context.topics.conflicts, await Promise.all(conflicts.map(async (c) => ({ key: c.property_id, value: await serde.encode(context.topics.conflicts, c) }))));
-            },
+            send: sender(producer, serde),
           },
           { windowDays: config.WINDOW_DAYS, readConcurrency: config.READ_CONCURRENCY, readsPerMinute: config.CHANNEL_READS_PER_MINUTE, batchProperties: config.BATCH_PROPERTIES },
         );
@@ -69,6 +77,22 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
         const settled = await passes.settle(result, Date.now());
         if (settled.fixed > 0) metrics.corrections.inc({ channel: result.channel, outcome: 'fixed' }, settled.fixed);
         if (settled.failed > 0) metrics.corrections.inc({ channel: result.channel, outcome: 'failed' }, settled.failed);
+      },
+    });
+
+    // A channel's own calendar reports, compared as they arrive; the connectors' other events are ingest's.
+    let reports: CalendarReports | undefined;
+    await consumeDecoded(context, {
+      groupId: `${config.CONSUMER_GROUP}.calendar-reports`,
+      topics: [context.topics.channelInbound],
+      writes: [context.topics.availabilityChanges, context.topics.conflicts],
+      async prepare({ producer, serde }) {
+        reports = new CalendarReports({ db, passes, send: sender(producer, serde), metrics, log: context.log.child({ component: 'calendar-reports' }), now: Date.now });
+      },
+      handle: async (value) => {
+        const event = value as ChannelInboundEvent;
+        if (event.event_type !== 'AVAILABILITY_REPORTED') return;
+        metrics.calendarReports.inc({ channel: event.channel, outcome: await reports!.take(event) });
       },
     });
 

@@ -40,7 +40,7 @@ const SCHEDULE_LOCK = 0x636d7263; // "cmrc"
 export class PassStore {
   constructor(private readonly db: Knex) {}
 
-  async start(passId: string, scope: string, trigger: 'schedule' | 'on_demand', windowDays: number, nowMs: number): Promise<void> {
+  async start(passId: string, scope: string, trigger: 'schedule' | 'on_demand' | 'calendar_report', windowDays: number, nowMs: number): Promise<void> {
     await this.db('reconcile.passes').insert({ pass_id: passId, scope, trigger, window_days: windowDays, status: 'running', started_at_ms: nowMs });
   }
 

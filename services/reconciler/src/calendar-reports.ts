@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { addDays, detectDrift, type LocalDate } from '@cm/domain';
+import type { AvailabilityChange, Channel, ChannelInboundEvent, Conflict } from '@cm/schemas';
+import type { Knex, Logger } from '@cm/service-runtime';
+import type { ReconcilerMetrics } from './metrics';
+import { calendarOf, correctionChanges, driftConflictRecords, type ListingCheck } from './plan';
+import type { PassStore } from './store/pass-store';
+import { readLedger } from './store/portfolio';
+
+export interface CalendarReportDeps {
+  readonly db: Knex;
+  readonly passes: PassStore;
+  readonly send: (changes: readonly AvailabilityChange[], conflicts: readonly Conflict[]) => Promise<void>;
+  readonly metrics: ReconcilerMetrics;
+  readonly log: Logger;
+  readonly now: () => number;
+}
+
+/** How a report ended: compared (and corrected where it differed), or why it was not. */
+export type ReportOutcome = 'in_sync' | 'corrected' | 'unknown_listing' | 'empty';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A channel's own calendar report (AVAILABILITY_REPORTED on channel.inbound), compared with the
+ * ledger as it arrives, by the same drift rules as a reconciliation pass, for that listing and
+ * the nights it reported: what differs is corrected on that channel at once, and the drift is a
+ * conflict, so drift is found when the channel tells us rather than on the next daily pass. Each
+ * report is recorded as a pass of its own (trigger calendar_report), so its corrections are
+ * counted fixed only on the channel's acknowledgement, like a pass's. Nights whose stays changed
+ * in the ledger after the channel made its report are left out: the channel could not know.
+ */
+export class CalendarReports {
+  constructor(private readonly deps: CalendarReportDeps) {}
+
+  async take(report: ChannelInboundEvent): Promise<ReportOutcome> {
+    if (report.nights.length === 0) return 'empty';
+    const listing = await this.listing(report.channel, report.listing_id);
+    if (!listing) return 'unknown_listing';
+    const dates = report.nights.map((n) => dateOf(n.date)).sort();
+    const from = dates[0]!;
+    const to = addDays(dates[dates.length - 1]!, 1);
+    const days = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+    const ledger = await readLedger(this.deps.db, [listing.propertyId], from, to);
+    const changedSince = await this.nightsChangedSince(listing.propertyId, from, to, report.occurred_at);
+    const nights = report.nights
+      .filter((n) => !changedSince.has(dateOf(n.date)))
+      .map((n) => ({ date: dateOf(n.date), available: n.available, price: n.price, minStay: n.min_stay }));
+
+    const passId = randomUUID();
+    const check: ListingCheck = { passId, propertyId: listing.propertyId, channel: report.channel, listingId: report.listing_id, version: ledger.versions.get(listing.propertyId) ?? 0, checkedAtMs: this.deps.now() };
+    const drift = detectDrift({ holding: ledger.holding.get(listing.propertyId) ?? [], channel: report.channel, from, days, channelCalendar: calendarOf(nights) });
+    const outcome = drift.corrections.length > 0 ? 'pending' : 'in_sync';
+    await this.deps.passes.start(passId, `${report.channel}:${report.listing_id}`, 'calendar_report', days, check.checkedAtMs);
+    await this.deps.passes.record([
+      { passId, propertyId: check.propertyId, channel: check.channel, listingId: check.listingId, compared: drift.compared, driftNights: drift.driftNights, openWhileBooked: drift.openWhileBooked, correctionRanges: drift.corrections.length, ledgerVersion: check.version, outcome, error: null },
+    ]);
+    await this.deps.send(correctionChanges(check, drift.corrections), driftConflictRecords(check, drift));
+    await this.deps.passes.finish(passId, this.deps.now(), null);
+    this.deps.metrics.listings.inc({ channel: check.channel, outcome });
+    if (outcome === 'pending') this.deps.metrics.corrections.inc({ channel: check.channel, outcome: 'sent' });
+    if (drift.driftNights > 0) this.deps.log.info({ channel: check.channel, listingId: check.listingId, driftNights: drift.driftNights, passId }, 'a calendar report differs from the ledger; corrections sent');
+    return outcome === 'pending' ? 'corrected' : 'in_sync';
+  }
+
+  private async listing(channel: Channel, listingId: string): Promise<{ propertyId: string } | undefined> {
+    const row: { property_id: string } | undefined = await this.deps.db('ingest.listings').where({ channel, listing_id: listingId }).first('property_id');
+    return row ? { propertyId: row.property_id } : undefined;
+  }
+
+  /** The nights of [from, to) that a stay changed in the ledger after `sinceMs` (held or released). */
+  private async nightsChangedSince(propertyId: string, from: LocalDate, to: LocalDate, sinceMs: number): Promise<Set<LocalDate>> {
+    const stays: { check_in: string; check_out: string }[] = await this.deps.db('stays')
+      .where({ property_id: propertyId })
+      .where('check_out', '>', from)
+      .where('check_in', '<', to)
+      .where('updated_at', '>', new Date(sinceMs))
+      .select('check_in', 'check_out');
+    const nights = new Set<LocalDate>();
+    for (const stay of stays) for (let night = stay.check_in as LocalDate; night < stay.check_out; night = addDays(night, 1)) nights.add(night);
+    return nights;
+  }
+}
+
+/** Avro `date` (days since 1970-01-01) as the property-local date it names. */
+function dateOf(epochDay: number): LocalDate {
+  return new Date(epochDay * DAY_MS).toISOString().slice(0, 10) as LocalDate;
+}
