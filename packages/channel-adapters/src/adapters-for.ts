@@ -2,7 +2,10 @@ import { ChannelSymbols, type Channel } from '@cm/schemas';
 import { TtlCache, type Knex } from '@cm/service-runtime';
 import { AriApiAdapter } from './ari-api';
 import { IcalFeedAdapter } from './ical-feed';
-import type { ChannelAdapter } from './types';
+import type { ChannelAdapter, ReservationOperations } from './types';
+
+/** A channel as the services reach it: ARI pushes and reads, and the reservation operations it offers. */
+export type ChannelConnection = ChannelAdapter & ReservationOperations;
 
 export interface AdapterSettings {
   /** Where each channel's ARI API is; `{channel}` becomes airbnb, booking_com, vrbo or expedia. */
@@ -17,8 +20,8 @@ export interface AdapterSettings {
 }
 
 /** One adapter per channel, as configured: an ARI API, or iCal for the channels named. */
-export function adaptersFor(settings: AdapterSettings): Map<Channel, ChannelAdapter> {
-  return new Map<Channel, ChannelAdapter>(
+export function adaptersFor(settings: AdapterSettings): Map<Channel, ChannelConnection> {
+  return new Map<Channel, ChannelConnection>(
     ChannelSymbols.map((channel) => [
       channel,
       settings.icalChannels.includes(channel)

@@ -1,15 +1,18 @@
 import { fetchFeed, parseFeed } from '@cm/ical';
 import type { Channel } from '@cm/schemas';
-import type { AvailabilityRange, CalendarResult, ChannelAdapter, ChannelNightView, PushResult, RateRange } from './types';
+import type { AvailabilityRange, CalendarResult, ChannelAdapter, ChannelNightView, OperationResult, PushResult, RateRange, ReservationCapability, ReservationOperations } from './types';
 
 /**
  * A channel synced by iCal (RFC 5545), as hosts do with every big platform: we publish a feed
  * per listing that the channel polls (served by the feed server from the desired state, so a
  * "push" is done the moment the state is recorded), and we read the channel's own feed by
- * conditional GET. iCal carries no prices, so rate pushes are not possible here.
+ * conditional GET. iCal carries no prices, so rate pushes are not possible here; nor does it
+ * carry reservations, only blocked dates (no state, revision or id a host could act on), so it
+ * offers no reservation operation: its capabilities are empty, and each answers `unsupported`.
  */
-export class IcalFeedAdapter implements ChannelAdapter {
+export class IcalFeedAdapter implements ChannelAdapter, ReservationOperations {
   readonly kind = 'ical' as const;
+  readonly capabilities: ReadonlySet<ReservationCapability> = new Set();
   /** The last copy of each listing's feed and its validators: a poll of an unchanged feed is a 304. */
   private readonly copies = new Map<string, { text: string; etag: string | undefined; lastModified: string | undefined }>();
 
@@ -27,6 +30,30 @@ export class IcalFeedAdapter implements ChannelAdapter {
 
   async pushRates(): Promise<PushResult> {
     return { ok: false, outcome: 'client_error', status: null, retryAfterMs: null, error: 'iCal carries no rates' };
+  }
+
+  async readReservation(): Promise<OperationResult> {
+    return this.unsupported('read_reservation');
+  }
+
+  async acknowledge(): Promise<OperationResult> {
+    return this.unsupported('acknowledge');
+  }
+
+  async decideRequest(): Promise<OperationResult> {
+    return this.unsupported('decide_request');
+  }
+
+  async decideAlteration(): Promise<OperationResult> {
+    return this.unsupported('decide_alteration');
+  }
+
+  async hostCancel(): Promise<OperationResult> {
+    return this.unsupported('host_cancel');
+  }
+
+  private unsupported(capability: ReservationCapability): OperationResult {
+    return { ok: false, outcome: 'unsupported', status: null, retryAfterMs: null, error: `${this.channel} is synced by iCal, which carries blocked dates, not reservations: no ${capability}`, code: 'operation_not_supported' };
   }
 
   async readCalendar(listingId: string, from: string, to: string): Promise<CalendarResult> {

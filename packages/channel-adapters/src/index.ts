@@ -1,5 +1,6 @@
 export * from './types';
 export { parseRetryAfter } from './retry-after';
 export { AriApiAdapter } from './ari-api';
+export { AriReservationClient, ARI_RESERVATION_CAPABILITIES } from './ari-reservations';
 export { IcalFeedAdapter } from './ical-feed';
-export { adaptersFor, listingTimeZones, type AdapterSettings } from './adapters-for';
+export { adaptersFor, listingTimeZones, type AdapterSettings, type ChannelConnection } from './adapters-for';

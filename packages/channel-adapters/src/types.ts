@@ -51,3 +51,93 @@ export interface ChannelAdapter {
   pushRates(listingId: string, ranges: readonly RateRange[], requestId: string): Promise<PushResult>;
   readCalendar(listingId: string, from: string, to: string): Promise<CalendarResult>;
 }
+
+/**
+ * What a host's software may do to one reservation through a platform's API. Which a channel
+ * offers is its adapter's `capabilities` (the table and its reasons: ari-reservations.ts).
+ */
+export const RESERVATION_CAPABILITIES = ['acknowledge', 'decide_request', 'decide_alteration', 'host_cancel', 'read_reservation'] as const;
+export type ReservationCapability = (typeof RESERVATION_CAPABILITIES)[number];
+
+/**
+ * How a reservation operation ended: a push's outcomes, plus `conflict` (the reservation is in
+ * another state than the operation needs; the answer carries it) and `unsupported` (the channel
+ * has no such operation: asking again will not help).
+ */
+export const OPERATION_OUTCOMES = [...PUSH_OUTCOMES, 'conflict', 'unsupported'] as const;
+export type OperationOutcome = (typeof OPERATION_OUTCOMES)[number];
+
+/**
+ * A reservation's state on its channel: `pending` a request to book waiting for the host,
+ * `confirmed`, `cancelled` (by guest or host), `declined` by the host, `expired` unanswered.
+ */
+export const CHANNEL_RESERVATION_STATES = ['pending', 'confirmed', 'cancelled', 'declined', 'expired'] as const;
+export type ChannelReservationState = (typeof CHANNEL_RESERVATION_STATES)[number];
+
+/** One reservation as its channel shows it. Dates are property-local, `checkOut` exclusive. */
+export interface ChannelReservation {
+  readonly id: string;
+  readonly listingId: string;
+  readonly state: ChannelReservationState;
+  /** The channel's revision: grows with every change it announces. */
+  readonly revision: number;
+  readonly checkIn: string;
+  readonly checkOut: string;
+  /** When a pending request expires unanswered; null for an instant booking. */
+  readonly requestExpiresAt: string | null;
+  /** New dates the guest asked for, waiting for the host. */
+  readonly alteration: { readonly checkIn: string; readonly checkOut: string } | null;
+  readonly cancelledBy: 'guest' | 'host' | null;
+  /** On channels that queue revisions for acknowledgement; null elsewhere. */
+  readonly acknowledgement: { readonly acknowledgedRevision: number; readonly pendingRevision: number | null; readonly redeliveries: number } | null;
+}
+
+export type OperationFailure = {
+  readonly ok: false;
+  readonly outcome: Exclude<OperationOutcome, 'ok' | 'conflict'>;
+  readonly status: number | null;
+  readonly retryAfterMs: number | null;
+  readonly error: string;
+  /** The channel's error code, when it gave one. */
+  readonly code: string | null;
+};
+
+/** The channel refused because of the reservation's state, which it reports. */
+export type OperationConflict = {
+  readonly ok: false;
+  readonly outcome: 'conflict';
+  readonly status: number;
+  readonly retryAfterMs: null;
+  readonly error: string;
+  readonly code: string | null;
+  readonly state: ChannelReservationState;
+  readonly reservation: ChannelReservation | null;
+};
+
+export type OperationResult =
+  /** `ack` is the channel's id of the operation (null for a read); `reservation` is how it stands after. */
+  | { readonly ok: true; readonly ack: string | null; readonly reservation: ChannelReservation }
+  | OperationConflict
+  | OperationFailure;
+
+/** The host's answer to a request to book or an alteration; platforms require a reason to decline a request. */
+export type HostDecision = { readonly accept: true } | { readonly accept: false; readonly reason: string | null };
+
+/**
+ * Reservation operations on one platform, beside the ARI pushes of ChannelAdapter. Each write
+ * takes a `requestId`, stable for an operation and its retries, so a retried or replayed
+ * operation happens once on the channel (which answers its first result again). An operation
+ * outside `capabilities` answers `unsupported` without calling the channel.
+ */
+export interface ReservationOperations {
+  readonly channel: Channel;
+  readonly capabilities: ReadonlySet<ReservationCapability>;
+  /** A read changes nothing, so it takes no request id. */
+  readReservation(listingId: string, reservationId: string): Promise<OperationResult>;
+  /** Acknowledges every revision up to `revision`; an older one than the channel waits for is a conflict. */
+  acknowledge(listingId: string, reservationId: string, revision: number, requestId: string): Promise<OperationResult>;
+  decideRequest(listingId: string, reservationId: string, decision: HostDecision, requestId: string): Promise<OperationResult>;
+  decideAlteration(listingId: string, reservationId: string, decision: HostDecision, requestId: string): Promise<OperationResult>;
+  /** Cancels a confirmed reservation as the host; the reason goes to the channel. */
+  hostCancel(listingId: string, reservationId: string, reason: string, requestId: string): Promise<OperationResult>;
+}
