@@ -16,7 +16,8 @@ import { REQUEST_WORDS, STATUS_WORDS } from './status-words';
 export type ReservationEventType = 'reservation.created' | 'reservation.modified' | 'reservation.cancelled' | 'reservation.status_changed' | 'guest.updated';
 
 export type BookingRefusal =
-  | { readonly code: 'nights_unavailable'; readonly night: string; readonly state: ReservationState }
+  /** `state` is the reservation's when an existing one asked for the nights; null for a new booking. */
+  | { readonly code: 'nights_unavailable'; readonly night: string; readonly state: ReservationState | null }
   | { readonly code: 'reservation_cancelled' }
   /** A request declined or expired: nothing about it can change any more. */
   | { readonly code: 'request_closed'; readonly state: ReservationState }
@@ -51,7 +52,7 @@ export interface NewStay {
  */
 export function bookStay(listing: Listing, channel: Channel, stay: NewStay, nowIso: string): BookingResult {
   const blocked = listing.calendar.firstUnbookable(stay.range);
-  if (blocked !== undefined) return refused({ code: 'nights_unavailable', night: formatDay(blocked), state: 'pending' });
+  if (blocked !== undefined) return refused({ code: 'nights_unavailable', night: formatDay(blocked), state: null });
   const requestWords = REQUEST_WORDS[channel];
   if (stay.request && !requestWords) throw new Error(`${channel} takes no requests to book`);
   const reservation: Reservation = {

@@ -18,7 +18,7 @@ export interface Ack {
 /** What a reservation operation answered; a replayed request_id gets the same status and body. */
 export interface OperationAnswer {
   readonly status: number;
-  readonly body: Readonly<Record<string, unknown>>;
+  readonly body: object;
 }
 
 export type RegistrationResult =

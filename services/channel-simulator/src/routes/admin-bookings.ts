@@ -119,7 +119,9 @@ export function registerAdminBookings(app: FastifyInstance, context: RouteContex
 function refusalError(refusal: BookingRefusal): ApiError {
   switch (refusal.code) {
     case 'nights_unavailable':
-      return new WrongStateError(refusal.code, `the night of ${refusal.night} is not available on this channel`, refusal.state, { night: refusal.night });
+      return refusal.state === null
+        ? new ApiError(409, refusal.code, `the night of ${refusal.night} is not available on this channel`, { night: refusal.night })
+        : new WrongStateError(refusal.code, `the night of ${refusal.night} is not available on this channel`, refusal.state, { night: refusal.night });
     case 'reservation_cancelled':
       return new WrongStateError(refusal.code, 'the reservation is cancelled', 'cancelled');
     case 'request_closed':

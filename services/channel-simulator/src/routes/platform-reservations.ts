@@ -74,7 +74,7 @@ export function registerPlatformReservations(app: FastifyInstance, context: Rout
         }
         if (result.event) void announce(context, platform, listing, reservation, result.event);
         const ok: ReservationOperationResponse = { operation_id: `op_${randomUUID()}`, request_id: requestId, operation: name, reservation: reservationView(channel, reservation) };
-        return { status: 200, body: ok as unknown as Record<string, unknown> };
+        return { status: 200, body: ok };
       });
       return reply.code(answer.status).send(answer.body);
     });
