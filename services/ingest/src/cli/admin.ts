@@ -1,74 +1,186 @@
 #!/usr/bin/env node
 import { ChannelSymbols, type Channel } from '@cm/schemas';
-import { ConfigError, createDatabase, databaseConfig, describe, parseConfig } from '@cm/service-runtime';
-import { addConnection, addProperty, createTenant, issueApiKey, mapListing, revokeApiKey } from '../directory/admin';
+import { ConfigError, createDatabase, databaseConfig, describe, parseConfig, type Knex } from '@cm/service-runtime';
+import { addConnection, addProperty, createTenant, issueApiKey, mapListing, revokeApiKey, type ListingRef } from '../directory/admin';
+import { AdminError } from '../directory/admin-errors';
 
 /**
- * Sets up who may send what, for an operator:
- *   admin tenant <tenant-id> <name> [requests-per-second]
+ * Sets up who may send what, for an operator. Saving the same record again is a no-op; a
+ * different record under an existing id is refused (exit 65, with the reason's code) unless its
+ * flag says the change is meant:
+ *   admin tenant <tenant-id> <name> [requests-per-second] [--update]   --update: rename, change the rate
  *   admin key <tenant-id> <label>                 prints a new API key (shown once)
  *   admin revoke-key <key>
- *   admin property <property-id> <tenant-id> <iana-time-zone> <currency>
- *   admin connection <connection-id> <tenant-id> <channel>   prints the webhook secret
- *   admin listing <channel> <listing-id> <property-id> <connection-id>
+ *   admin property <property-id> <tenant-id> <iana-time-zone> <currency> [--update | --move]
+ *                                                 --update: change time zone or currency;
+ *                                                 --move: move it from another tenant (unmaps its listings)
+ *   admin connection <connection-id> <tenant-id> <channel> [--replace]   prints the webhook secret;
+ *                                                 --replace: a new secret, and another tenant or channel (unmaps its listings)
+ *   admin listing <channel> <listing-id> <property-id> <connection-id> [--remap]
+ *                                                 --remap: map it to another property or connection
+ * Exit codes: 0 done, 64 bad arguments (usage), 65 refused (code: reason), 78 configuration, 1 other.
  */
-const USAGE = `usage: admin tenant <tenant-id> <name> [rate] | key <tenant-id> <label> | revoke-key <key> | property <property-id> <tenant-id> <time-zone> <currency> | connection <connection-id> <tenant-id> <channel> | listing <channel> <listing-id> <property-id> <connection-id>\n`;
+export const USAGE = `usage: admin tenant <tenant-id> <name> [rate] [--update]
+       admin key <tenant-id> <label>
+       admin revoke-key <key>
+       admin property <property-id> <tenant-id> <time-zone> <currency> [--update | --move]
+       admin connection <connection-id> <tenant-id> <channel> [--replace]
+       admin listing <channel> <listing-id> <property-id> <connection-id> [--remap]
+  --update   change an existing tenant's name or rate, or a property's time zone or currency
+  --move     move a property from another tenant to this one (unmaps its listings)
+  --replace  give an existing connection a new secret, tenant or channel (a new tenant or channel unmaps its listings)
+  --remap    map an existing listing to another property or connection
+`;
 
-function channelOf(text: string | undefined): Channel {
-  const channel = (text ?? '').toUpperCase();
+export const EXIT_USAGE = 64;
+export const EXIT_REFUSED = 65;
+
+type Command =
+  | { kind: 'tenant'; tenantId: string; name: string; ratePerSecond: number | null; update: boolean }
+  | { kind: 'key'; tenantId: string; label: string }
+  | { kind: 'revoke-key'; key: string }
+  | { kind: 'property'; propertyId: string; tenantId: string; timeZone: string; currency: string; update: boolean; move: boolean }
+  | { kind: 'connection'; connectionId: string; tenantId: string; channel: Channel; replace: boolean }
+  | { kind: 'listing'; channel: Channel; listingId: string; propertyId: string; connectionId: string; remap: boolean };
+
+class UsageError extends Error {}
+
+const FLAGS: Readonly<Record<string, readonly string[]>> = {
+  tenant: ['--update'],
+  key: [],
+  'revoke-key': [],
+  property: ['--update', '--move'],
+  connection: ['--replace'],
+  listing: ['--remap'],
+};
+
+/** The command the arguments ask for; UsageError when they do not make one. */
+function parseCommand(args: readonly string[]): Command {
+  const [kind = '', ...rest] = args;
+  const allowed = FLAGS[kind];
+  if (!allowed) throw new UsageError(kind ? `unknown command '${kind}'` : 'no command');
+  const flags = new Set(rest.filter((a) => a.startsWith('--')));
+  const unknown = [...flags].filter((f) => !allowed.includes(f));
+  if (unknown.length > 0) throw new UsageError(`${kind} does not take ${unknown.join(', ')}`);
+  const p = rest.filter((a) => !a.startsWith('--'));
+  const arity = (min: number, max = min) => {
+    if (p.length < min || p.length > max) throw new UsageError(`${kind} takes ${min === max ? min : `${min} to ${max}`} arguments, not ${p.length}`);
+  };
+  switch (kind) {
+    case 'tenant':
+      arity(2, 3);
+      return { kind, tenantId: p[0]!, name: p[1]!, ratePerSecond: p[2] === undefined ? null : rateOf(p[2]), update: flags.has('--update') };
+    case 'key':
+      arity(2);
+      return { kind, tenantId: p[0]!, label: p[1]! };
+    case 'revoke-key':
+      arity(1);
+      return { kind, key: p[0]! };
+    case 'property':
+      arity(4);
+      if (flags.has('--update') && flags.has('--move')) throw new UsageError('--move already allows what --update does: pass one');
+      return { kind, propertyId: p[0]!, tenantId: p[1]!, timeZone: p[2]!, currency: p[3]!.toUpperCase(), update: flags.has('--update'), move: flags.has('--move') };
+    case 'connection':
+      arity(3);
+      return { kind, connectionId: p[0]!, tenantId: p[1]!, channel: channelOf(p[2]!), replace: flags.has('--replace') };
+    case 'listing':
+      arity(4);
+      return { kind, channel: channelOf(p[0]!), listingId: p[1]!, propertyId: p[2]!, connectionId: p[3]!, remap: flags.has('--remap') };
+    default:
+      throw new UsageError(`unknown command '${kind}'`);
+  }
+}
+
+function channelOf(text: string): Channel {
+  const channel = text.toUpperCase();
   if (!(ChannelSymbols as readonly string[]).includes(channel)) throw new UsageError(`channel must be one of ${ChannelSymbols.join(', ')}`);
   return channel as Channel;
 }
 
-class UsageError extends Error {}
+function rateOf(text: string): number {
+  if (!/^[1-9][0-9]{0,9}$/.test(text)) throw new UsageError(`rate must be a whole number of requests per second, not '${text}'`);
+  return Number(text);
+}
 
-async function main(args: string[]): Promise<void> {
-  const { DATABASE_URL } = parseConfig('ingest admin', databaseConfig);
-  const db = createDatabase(DATABASE_URL, { pool: { min: 0, max: 1 } });
-  const need = (n: number) => {
-    if (args.length < n + 1 || args.slice(1, n + 1).some((a) => !a)) throw new UsageError(USAGE);
-  };
-  try {
-    switch (args[0]) {
-      case 'tenant':
-        need(2);
-        await createTenant(db, { tenantId: args[1]!, name: args[2]!, ratePerSecond: args[3] ? Number(args[3]) : null });
-        process.stdout.write(`tenant ${args[1]} saved\n`);
-        break;
-      case 'key':
-        need(2);
-        process.stdout.write(`${await issueApiKey(db, args[1]!, args[2]!)}\n`);
-        break;
-      case 'revoke-key':
-        need(1);
-        await revokeApiKey(db, args[1]!);
-        process.stdout.write('revoked\n');
-        break;
-      case 'property':
-        need(4);
-        await addProperty(db, { propertyId: args[1]!, tenantId: args[2]!, timeZone: args[3]!, currency: args[4]!.toUpperCase() });
-        process.stdout.write(`property ${args[1]} saved\n`);
-        break;
-      case 'connection': {
-        need(3);
-        const { secret } = await addConnection(db, { connectionId: args[1]!, tenantId: args[2]!, channel: channelOf(args[3]) });
-        process.stdout.write(`${secret}\n`);
-        break;
-      }
-      case 'listing':
-        need(4);
-        await mapListing(db, { channel: channelOf(args[1]), listingId: args[2]!, propertyId: args[3]!, connectionId: args[4]! });
-        process.stdout.write(`listing ${args[2]} maps to ${args[3]}\n`);
-        break;
-      default:
-        throw new UsageError(USAGE);
+/** Runs the command; returns what it prints on stdout (the key or secret alone, for scripts) and notes for stderr. */
+async function execute(command: Command, db: Knex): Promise<{ out: string[]; notes: string[] }> {
+  const unmappedNotes = (unmapped: readonly ListingRef[]) => unmapped.map((l) => `unmapped ${l.channel} listing ${l.listingId} (property ${l.propertyId}, connection ${l.connectionId})`);
+  switch (command.kind) {
+    case 'tenant': {
+      const outcome = await createTenant(db, command, { update: command.update });
+      return { out: [`tenant ${command.tenantId} ${outcome}`], notes: [] };
     }
-  } finally {
-    await db.destroy();
+    case 'key':
+      return { out: [await issueApiKey(db, command.tenantId, command.label)], notes: [] };
+    case 'revoke-key':
+      return { out: [(await revokeApiKey(db, command.key)) === 'revoked' ? 'revoked' : 'already revoked'], notes: [] };
+    case 'property': {
+      const { outcome, unmapped } = await addProperty(db, command, { update: command.update, move: command.move });
+      return { out: [`property ${command.propertyId} ${outcome}`], notes: unmappedNotes(unmapped) };
+    }
+    case 'connection': {
+      const { secret, outcome, unmapped } = await addConnection(db, command, { replace: command.replace });
+      return { out: [secret], notes: [`connection ${command.connectionId} ${outcome}`, ...unmappedNotes(unmapped)] };
+    }
+    case 'listing': {
+      const { outcome, unmapped } = await mapListing(db, command, { remap: command.remap });
+      return { out: [`listing ${command.listingId} maps to ${command.propertyId} (${outcome})`], notes: unmappedNotes(unmapped) };
+    }
+    default: {
+      const unhandled: never = command;
+      throw new Error(`unhandled command ${JSON.stringify(unhandled)}`);
+    }
   }
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(error instanceof UsageError || error instanceof ConfigError ? `${error.message}\n` : `admin failed: ${describe(error)}\n`);
-  process.exit(error instanceof UsageError ? 64 : error instanceof ConfigError ? 78 : 1);
-});
+export interface AdminIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/**
+ * The admin command as a function: parses `args`, opens the database only for a well-formed
+ * command, and answers the exit code. A ConfigError from `open` and unexpected errors are thrown.
+ */
+export async function runAdmin(args: readonly string[], io: AdminIo, open: () => { db: Knex; close(): Promise<void> }): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommand(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`admin: ${error.message}`);
+    io.err(USAGE.trimEnd());
+    return EXIT_USAGE;
+  }
+  const { db, close } = open();
+  try {
+    const { out, notes } = await execute(command, db);
+    out.forEach((line) => io.out(line));
+    notes.forEach((line) => io.err(line));
+    return 0;
+  } catch (error) {
+    if (!(error instanceof AdminError)) throw error;
+    io.err(`admin refused: ${error.code}: ${error.message}`);
+    return EXIT_REFUSED;
+  } finally {
+    await close();
+  }
+}
+
+if (require.main === module) {
+  const io: AdminIo = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
+  const open = () => {
+    const { DATABASE_URL } = parseConfig('ingest admin', databaseConfig);
+    const db = createDatabase(DATABASE_URL, { pool: { min: 0, max: 1 } });
+    return { db, close: () => db.destroy() };
+  };
+  runAdmin(process.argv.slice(2), io, open).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `admin failed: ${describe(error)}\n`);
+      process.exitCode = error instanceof ConfigError ? 78 : 1;
+    },
+  );
+}

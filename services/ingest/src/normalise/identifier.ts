@@ -19,3 +19,17 @@ function describeCharacter(character: string): string {
   if (/[\u2028\u2029]/u.test(character)) return 'a line or paragraph separator';
   return 'an invisible format character';
 }
+
+/** Longest id we store or look up, in UTF-16 code units (what JavaScript and zod count). */
+export const MAX_IDENTIFIER_LENGTH = 200;
+
+/**
+ * identifierProblem for an id that must be there: '' and ids longer than MAX_IDENTIFIER_LENGTH
+ * are refused too. identifierProblem itself leaves length to each edge (a webhook's optional
+ * rate plan may be '').
+ */
+export function requiredIdentifierProblem(value: string): string | undefined {
+  if (value.length === 0) return 'empty';
+  if (value.length > MAX_IDENTIFIER_LENGTH) return `longer than ${MAX_IDENTIFIER_LENGTH} characters`;
+  return identifierProblem(value);
+}

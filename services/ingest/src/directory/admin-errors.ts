@@ -1,0 +1,144 @@
+/**
+ * Why an admin command was refused. Each has a stable `code` (the CLI prints it and exits 65) and
+ * a message that says what to do; none is retriable: running the same command again is refused
+ * again until the operator changes it or passes the flag the message names.
+ */
+export abstract class AdminError extends Error {
+  abstract readonly code: string;
+  readonly retriable = false;
+}
+
+/** An id (or name or label) that cannot be stored: empty, too long, or holding invisible characters. */
+export class InvalidIdentifierError extends AdminError {
+  readonly code = 'invalid_identifier';
+  constructor(readonly field: string, readonly reason: string) {
+    super(`${field} is not a usable identifier: ${reason}`);
+  }
+}
+
+export class UnknownCurrencyError extends AdminError {
+  readonly code = 'unknown_currency';
+  constructor(readonly currency: string) {
+    super(`currency '${currency}' is not an ISO 4217 code we accept (see CURRENCY_EXPONENTS in packages/domain)`);
+  }
+}
+
+export class UnknownTimeZoneError extends AdminError {
+  readonly code = 'unknown_time_zone';
+  constructor(readonly timeZone: string) {
+    super(`time zone '${timeZone}' is not an IANA time zone (e.g. Europe/Lisbon)`);
+  }
+}
+
+export class UnknownChannelError extends AdminError {
+  readonly code = 'unknown_channel';
+  constructor(readonly channel: string, known: readonly string[]) {
+    super(`channel '${channel}' is not one of ${known.join(', ')}`);
+  }
+}
+
+export class InvalidRateError extends AdminError {
+  readonly code = 'invalid_rate';
+  constructor(readonly rate: number) {
+    super(`rate ${rate} is not a whole number of requests per second between 1 and 2147483647`);
+  }
+}
+
+export class InvalidSecretError extends AdminError {
+  readonly code = 'invalid_secret';
+  constructor(minLength: number) {
+    super(`a webhook secret needs at least ${minLength} characters; leave it out to have one generated`);
+  }
+}
+
+export class UnknownTenantError extends AdminError {
+  readonly code = 'unknown_tenant';
+  constructor(readonly tenantId: string) {
+    super(`no tenant '${tenantId}': create it first (admin tenant ${tenantId} <name>)`);
+  }
+}
+
+export class UnknownPropertyError extends AdminError {
+  readonly code = 'unknown_property';
+  constructor(readonly propertyId: string) {
+    super(`no property '${propertyId}': add it first (admin property ${propertyId} <tenant-id> <time-zone> <currency>)`);
+  }
+}
+
+export class UnknownConnectionError extends AdminError {
+  readonly code = 'unknown_connection';
+  constructor(readonly connectionId: string) {
+    super(`no connection '${connectionId}': add it first (admin connection ${connectionId} <tenant-id> <channel>)`);
+  }
+}
+
+export class UnknownApiKeyError extends AdminError {
+  readonly code = 'unknown_api_key';
+  constructor() {
+    super('no such API key: nothing was revoked');
+  }
+}
+
+/** The tenant id is taken by a tenant with another name or rate: changing them needs `update`. */
+export class TenantExistsError extends AdminError {
+  readonly code = 'tenant_exists';
+  constructor(readonly tenantId: string, existing: { name: string; ratePerSecond: number | null }) {
+    super(`tenant '${tenantId}' exists as '${existing.name}' (rate ${existing.ratePerSecond ?? 'default'}): pass --update (update: true) to change it`);
+  }
+}
+
+/** The property exists in the same tenant with another time zone or currency: changing them needs `update`. */
+export class PropertyExistsError extends AdminError {
+  readonly code = 'property_exists';
+  constructor(readonly propertyId: string, existing: { timeZone: string; currency: string }) {
+    super(`property '${propertyId}' exists with time zone ${existing.timeZone} and currency ${existing.currency}: pass --update (update: true) to change them`);
+  }
+}
+
+/** The property id belongs to another tenant: moving it (and unmapping its listings) needs `move`. */
+export class PropertyExistsForOtherTenantError extends AdminError {
+  readonly code = 'property_exists_for_other_tenant';
+  constructor(readonly propertyId: string, readonly ownerTenantId: string) {
+    super(`property '${propertyId}' belongs to tenant '${ownerTenantId}': pass --move (move: true) to move it, which unmaps its listings`);
+  }
+}
+
+/** The connection exists with another tenant, channel or secret: replacing it needs `replace`. */
+export class ConnectionExistsError extends AdminError {
+  readonly code = 'connection_exists';
+  constructor(readonly connectionId: string, readonly differs: readonly ('tenant' | 'channel' | 'secret')[]) {
+    super(`connection '${connectionId}' exists with another ${differs.join(' and ')}: pass --replace (replace: true) to replace it with a new secret (a new tenant or channel also unmaps its listings)`);
+  }
+}
+
+/** The listing is mapped to another property or through another connection: remapping needs `remap`. */
+export class ListingMappedElsewhereError extends AdminError {
+  readonly code = 'listing_mapped_elsewhere';
+  constructor(readonly channel: string, readonly listingId: string, existing: { propertyId: string; connectionId: string }) {
+    super(`${channel} listing '${listingId}' maps to property '${existing.propertyId}' through connection '${existing.connectionId}': pass --remap (remap: true) to remap it`);
+  }
+}
+
+/** The property already has another listing on this channel (one per channel): replacing it needs `remap`. */
+export class PropertyHasChannelListingError extends AdminError {
+  readonly code = 'property_has_channel_listing';
+  constructor(readonly propertyId: string, readonly channel: string, readonly otherListingId: string) {
+    super(`property '${propertyId}' already has ${channel} listing '${otherListingId}' (one per channel): pass --remap (remap: true) to replace it`);
+  }
+}
+
+/** The listing's property and connection belong to different tenants: the connection's webhooks would book another tenant's property. */
+export class ListingPropertyTenantMismatchError extends AdminError {
+  readonly code = 'listing_property_tenant_mismatch';
+  constructor(readonly propertyId: string, readonly propertyTenantId: string, readonly connectionId: string, readonly connectionTenantId: string) {
+    super(`property '${propertyId}' belongs to tenant '${propertyTenantId}' but connection '${connectionId}' to tenant '${connectionTenantId}': a listing maps a tenant's property through that tenant's connection`);
+  }
+}
+
+/** The listing's channel is not its connection's channel. */
+export class ListingChannelMismatchError extends AdminError {
+  readonly code = 'listing_channel_mismatch';
+  constructor(readonly listingChannel: string, readonly connectionId: string, readonly connectionChannel: string) {
+    super(`connection '${connectionId}' is a ${connectionChannel} connection: it cannot carry a ${listingChannel} listing`);
+  }
+}

@@ -1,0 +1,324 @@
+import { createDatabase, dropDatabase, ensureDatabaseExists, type Knex } from '@cm/service-runtime';
+import type { Channel } from '@cm/schemas';
+import { stack, uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { EXIT_REFUSED, EXIT_USAGE, runAdmin, USAGE } from '../src/cli/admin';
+import { addConnection, addProperty, createTenant, issueApiKey, mapListing, revokeApiKey } from '../src/directory/admin';
+import { AdminError } from '../src/directory/admin-errors';
+import { Directory } from '../src/directory/directory';
+import { ingestMigrations } from '../src/directory/migrations';
+
+/**
+ * The admin commands on the real PostgreSQL (a database of this file's own): each refusal named
+ * after its code, the same record saved twice is a no-op, and the flag allows the change.
+ */
+let url: string;
+let db: Knex;
+let directory: Directory;
+let n = 0;
+/** A fresh id for one test: tests share the database, never their rows. */
+const id = (what: string) => `${what}-${++n}`;
+
+beforeAll(async () => {
+  const target = new URL(stack.DATABASE_URL);
+  target.pathname = `/cm_${uniqueName('admin').toLowerCase()}`;
+  url = target.toString();
+  await ensureDatabaseExists(url);
+  db = createDatabase(url, { pool: { min: 0, max: 6 } });
+  await ingestMigrations.migrate(db);
+  directory = new Directory(db, 0);
+});
+
+afterAll(async () => {
+  await db.destroy();
+  await dropDatabase(url);
+});
+
+/** A tenant with a property and a connection on `channel`. */
+async function tenantWith(channel: Channel = 'AIRBNB') {
+  const tenantId = id('tenant');
+  await createTenant(db, { tenantId, name: `Tenant ${tenantId}` });
+  const propertyId = id(`${tenantId}-villa`);
+  await addProperty(db, { propertyId, tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' });
+  const { connectionId, secret } = await addConnection(db, { connectionId: id(`${tenantId}-${channel.toLowerCase()}`), tenantId, channel });
+  return { tenantId, propertyId, connectionId, secret, channel };
+}
+
+/** Refused with this code, as an AdminError (not a foreign-key violation or a plain Error). */
+async function refused(promise: Promise<unknown>, code: string): Promise<AdminError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AdminError);
+  expect(error).toMatchObject({ code, retriable: false });
+  return error as AdminError;
+}
+
+const propertyRow = (propertyId: string) => db('ingest.properties').where({ property_id: propertyId }).first();
+const listingRow = (channel: Channel, listingId: string) => db('ingest.listings').where({ channel, listing_id: listingId }).first();
+
+describe('a listing joins a property and a connection of one tenant, on its own channel', () => {
+  it("listing_property_tenant_mismatch: tenant A's property on tenant B's connection is refused (B's webhooks would book A's property)", async () => {
+    const a = await tenantWith();
+    const b = await tenantWith();
+    const listingId = id('listing');
+    const error = await refused(mapListing(db, { channel: 'AIRBNB', listingId, propertyId: a.propertyId, connectionId: b.connectionId }), 'listing_property_tenant_mismatch');
+    expect(error.message).toContain(a.tenantId);
+    expect(error.message).toContain(b.tenantId);
+    expect(await directory.listing('AIRBNB', listingId)).toBeUndefined();
+  });
+
+  it('listing_channel_mismatch: a Vrbo listing on an Airbnb connection is refused', async () => {
+    const a = await tenantWith('AIRBNB');
+    const listingId = id('listing');
+    await refused(mapListing(db, { channel: 'VRBO', listingId, propertyId: a.propertyId, connectionId: a.connectionId }), 'listing_channel_mismatch');
+    expect(await listingRow('VRBO', listingId)).toBeUndefined();
+  });
+
+  it('unknown_property and unknown_connection: a listing onto rows that do not exist is refused by name, not as a foreign-key violation', async () => {
+    const a = await tenantWith();
+    const missing = await refused(mapListing(db, { channel: 'AIRBNB', listingId: id('listing'), propertyId: 'nowhere', connectionId: a.connectionId }), 'unknown_property');
+    expect(missing.message).toContain("'nowhere'");
+    await refused(mapListing(db, { channel: 'AIRBNB', listingId: id('listing'), propertyId: a.propertyId, connectionId: 'nobody' }), 'unknown_connection');
+  });
+});
+
+describe('a property has a known currency and time zone, and an existing tenant', () => {
+  it.each(['ZZZ', 'eur', 'constructor', ''])('unknown_currency: a property in %j is refused', async (currency) => {
+    const a = await tenantWith();
+    const propertyId = id('villa');
+    await refused(addProperty(db, { propertyId, tenantId: a.tenantId, timeZone: 'Europe/Lisbon', currency }), 'unknown_currency');
+    expect(await propertyRow(propertyId)).toBeUndefined();
+  });
+
+  it('unknown_time_zone: a property in Mars/Olympus is refused', async () => {
+    const a = await tenantWith();
+    await refused(addProperty(db, { propertyId: id('villa'), tenantId: a.tenantId, timeZone: 'Mars/Olympus', currency: 'EUR' }), 'unknown_time_zone');
+  });
+
+  it('unknown_tenant: a property, a connection or an API key of a tenant that does not exist is refused by name', async () => {
+    const error = await refused(addProperty(db, { propertyId: id('villa'), tenantId: 'ghost', timeZone: 'Europe/Lisbon', currency: 'EUR' }), 'unknown_tenant');
+    expect(error.message).toContain("'ghost'");
+    await refused(addConnection(db, { connectionId: id('conn'), tenantId: 'ghost', channel: 'AIRBNB' }), 'unknown_tenant');
+    await refused(issueApiKey(db, 'ghost', 'pms'), 'unknown_tenant');
+  });
+});
+
+describe('ill-formed ids are refused, naming the field', () => {
+  it.each([
+    ['empty', ''],
+    ['longer than 200 characters', 'x'.repeat(201)],
+    ['not well-formed Unicode', 'villa\uD800'],
+    ['NUL', 'villa\u0000'],
+    ['a right-to-left override', 'villa\u202E1'],
+    ['a bidi isolate', '\u2066villa\u2069'],
+    ['a zero-width space', 'vil\u200Bla'],
+    ['a byte-order mark', '\uFEFFvilla'],
+  ])('invalid_identifier: a property id that is %s', async (_, propertyId) => {
+    const a = await tenantWith();
+    const error = await refused(addProperty(db, { propertyId, tenantId: a.tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' }), 'invalid_identifier');
+    expect(error).toMatchObject({ field: 'propertyId' });
+  });
+
+  it('invalid_identifier: every command checks its ids (tenant, connection, listing, label)', async () => {
+    const a = await tenantWith();
+    await expect(refused(createTenant(db, { tenantId: 'acme\u202E', name: 'Acme' }), 'invalid_identifier')).resolves.toMatchObject({ field: 'tenantId' });
+    await expect(refused(createTenant(db, { tenantId: id('tenant'), name: '' }), 'invalid_identifier')).resolves.toMatchObject({ field: 'name' });
+    await expect(refused(addConnection(db, { connectionId: 'c\u200D', tenantId: a.tenantId, channel: 'AIRBNB' }), 'invalid_identifier')).resolves.toMatchObject({ field: 'connectionId' });
+    await expect(refused(mapListing(db, { channel: 'AIRBNB', listingId: '4821\u202E3', propertyId: a.propertyId, connectionId: a.connectionId }), 'invalid_identifier')).resolves.toMatchObject({ field: 'listingId' });
+    await expect(refused(issueApiKey(db, a.tenantId, 'pms\u0000'), 'invalid_identifier')).resolves.toMatchObject({ field: 'label' });
+  });
+});
+
+describe('the same record again is a no-op', () => {
+  it('re-adding the same tenant, property, connection and listing changes nothing and answers unchanged', async () => {
+    const a = await tenantWith();
+    const listingId = id('listing');
+    await mapListing(db, { channel: 'AIRBNB', listingId, propertyId: a.propertyId, connectionId: a.connectionId });
+
+    expect(await createTenant(db, { tenantId: a.tenantId, name: `Tenant ${a.tenantId}` })).toBe('unchanged');
+    expect(await addProperty(db, { propertyId: a.propertyId, tenantId: a.tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' })).toEqual({ outcome: 'unchanged', unmapped: [] });
+    // The secret is kept: re-running a setup script must not break the channel's signatures.
+    expect(await addConnection(db, { connectionId: a.connectionId, tenantId: a.tenantId, channel: 'AIRBNB' })).toMatchObject({ outcome: 'unchanged', secret: a.secret });
+    expect(await addConnection(db, { connectionId: a.connectionId, tenantId: a.tenantId, channel: 'AIRBNB', secret: a.secret })).toMatchObject({ outcome: 'unchanged', secret: a.secret });
+    expect(await mapListing(db, { channel: 'AIRBNB', listingId, propertyId: a.propertyId, connectionId: a.connectionId })).toEqual({ outcome: 'unchanged', unmapped: [] });
+    expect(await directory.connection(a.connectionId)).toMatchObject({ tenantId: a.tenantId, secret: a.secret });
+    expect(await directory.listing('AIRBNB', listingId)).toMatchObject({ propertyId: a.propertyId, tenantId: a.tenantId });
+  });
+
+  it('revoking a key twice is a no-op; unknown_api_key: revoking a key never issued is refused', async () => {
+    const a = await tenantWith();
+    const key = await issueApiKey(db, a.tenantId, 'pms');
+    expect(await revokeApiKey(db, key)).toBe('revoked');
+    expect(await revokeApiKey(db, key)).toBe('unchanged');
+    expect(await directory.tenantOfKey(key)).toBeUndefined();
+    await refused(revokeApiKey(db, 'cm_never-issued'), 'unknown_api_key');
+  });
+
+  it('concurrent twins: the same new records saved at once are one created and one unchanged; the same listing to two properties maps once', async () => {
+    const a = await tenantWith();
+    const tenantId = id('tenant');
+    const twins = await Promise.all([createTenant(db, { tenantId, name: 'Twin' }), createTenant(db, { tenantId, name: 'Twin' })]);
+    expect(twins.sort()).toEqual(['created', 'unchanged']);
+
+    const second = id('villa');
+    await addProperty(db, { propertyId: second, tenantId: a.tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' });
+    const listingId = id('listing');
+    const results = await Promise.allSettled([
+      mapListing(db, { channel: 'AIRBNB', listingId, propertyId: a.propertyId, connectionId: a.connectionId }),
+      mapListing(db, { channel: 'AIRBNB', listingId, propertyId: second, connectionId: a.connectionId }),
+    ]);
+    const fulfilled = results.filter((r) => r.status === 'fulfilled');
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(fulfilled).toHaveLength(1);
+    expect(rejected.map((r) => (r.reason as AdminError).code)).toEqual(['listing_mapped_elsewhere']);
+  });
+});
+
+describe('reusing an id for a different record needs the flag', () => {
+  it('property_exists_for_other_tenant: adding tenant A\'s property id for tenant B does not move it', async () => {
+    const a = await tenantWith();
+    const b = await tenantWith();
+    const error = await refused(addProperty(db, { propertyId: a.propertyId, tenantId: b.tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' }), 'property_exists_for_other_tenant');
+    expect(error.message).toContain('--move');
+    expect(await propertyRow(a.propertyId)).toMatchObject({ tenant_id: a.tenantId });
+  });
+
+  it("move: true moves the property to tenant B and unmaps its listings on A's connections", async () => {
+    const a = await tenantWith();
+    const b = await tenantWith();
+    const listingId = id('listing');
+    await mapListing(db, { channel: 'AIRBNB', listingId, propertyId: a.propertyId, connectionId: a.connectionId });
+    const moved = await addProperty(db, { propertyId: a.propertyId, tenantId: b.tenantId, timeZone: 'America/New_York', currency: 'USD' }, { move: true });
+    expect(moved).toEqual({ outcome: 'moved', unmapped: [{ channel: 'AIRBNB', listingId, propertyId: a.propertyId, connectionId: a.connectionId }] });
+    expect(await propertyRow(a.propertyId)).toMatchObject({ tenant_id: b.tenantId, time_zone: 'America/New_York', currency: 'USD' });
+    expect(await listingRow('AIRBNB', listingId)).toBeUndefined();
+    // Now B may map it through its own connection.
+    expect(await mapListing(db, { channel: 'AIRBNB', listingId, propertyId: a.propertyId, connectionId: b.connectionId })).toEqual({ outcome: 'created', unmapped: [] });
+  });
+
+  it('property_exists: another time zone or currency needs update: true', async () => {
+    const a = await tenantWith();
+    await refused(addProperty(db, { propertyId: a.propertyId, tenantId: a.tenantId, timeZone: 'Europe/Paris', currency: 'EUR' }), 'property_exists');
+    await refused(addProperty(db, { propertyId: a.propertyId, tenantId: a.tenantId, timeZone: 'Europe/Lisbon', currency: 'GBP' }), 'property_exists');
+    expect(await propertyRow(a.propertyId)).toMatchObject({ time_zone: 'Europe/Lisbon', currency: 'EUR' });
+    expect(await addProperty(db, { propertyId: a.propertyId, tenantId: a.tenantId, timeZone: 'Europe/Paris', currency: 'GBP' }, { update: true })).toEqual({ outcome: 'updated', unmapped: [] });
+    expect(await propertyRow(a.propertyId)).toMatchObject({ time_zone: 'Europe/Paris', currency: 'GBP' });
+  });
+
+  it('tenant_exists: another name or rate needs update: true', async () => {
+    const a = await tenantWith();
+    await refused(createTenant(db, { tenantId: a.tenantId, name: 'Someone Else' }), 'tenant_exists');
+    await refused(createTenant(db, { tenantId: a.tenantId, name: `Tenant ${a.tenantId}`, ratePerSecond: 5 }), 'tenant_exists');
+    expect(await createTenant(db, { tenantId: a.tenantId, name: 'Renamed', ratePerSecond: 5 }, { update: true })).toBe('updated');
+    expect(await db('ingest.tenants').where({ tenant_id: a.tenantId }).first()).toMatchObject({ name: 'Renamed', rate_per_second: 5 });
+  });
+
+  it('invalid_rate: a rate that is not a whole positive number of requests per second is refused', async () => {
+    await refused(createTenant(db, { tenantId: id('tenant'), name: 'Rate', ratePerSecond: Number.NaN }), 'invalid_rate');
+    await refused(createTenant(db, { tenantId: id('tenant'), name: 'Rate', ratePerSecond: 0 }), 'invalid_rate');
+  });
+
+  it("connection_exists: re-adding B's connection id for tenant A, another channel or another secret is refused and the secret is kept", async () => {
+    const a = await tenantWith();
+    const b = await tenantWith();
+    const error = await refused(addConnection(db, { connectionId: b.connectionId, tenantId: a.tenantId, channel: 'AIRBNB' }), 'connection_exists');
+    expect(error.message).toContain('tenant');
+    await refused(addConnection(db, { connectionId: b.connectionId, tenantId: b.tenantId, channel: 'VRBO' }), 'connection_exists');
+    await refused(addConnection(db, { connectionId: b.connectionId, tenantId: b.tenantId, channel: 'AIRBNB', secret: 'another-secret-of-enough-length' }), 'connection_exists');
+    expect(await directory.connection(b.connectionId)).toMatchObject({ tenantId: b.tenantId, channel: 'AIRBNB', secret: b.secret });
+  });
+
+  it('replace: true rotates the secret; with another tenant it also unmaps the listings through it', async () => {
+    const a = await tenantWith();
+    const b = await tenantWith();
+    const rotated = await addConnection(db, { connectionId: b.connectionId, tenantId: b.tenantId, channel: 'AIRBNB' }, { replace: true });
+    expect(rotated).toMatchObject({ outcome: 'replaced', unmapped: [] });
+    expect(rotated.secret).not.toBe(b.secret);
+    expect(await directory.connection(b.connectionId)).toMatchObject({ secret: rotated.secret });
+
+    const listingId = id('listing');
+    await mapListing(db, { channel: 'AIRBNB', listingId, propertyId: b.propertyId, connectionId: b.connectionId });
+    const moved = await addConnection(db, { connectionId: b.connectionId, tenantId: a.tenantId, channel: 'AIRBNB' }, { replace: true });
+    expect(moved).toMatchObject({ outcome: 'replaced', unmapped: [{ channel: 'AIRBNB', listingId, propertyId: b.propertyId, connectionId: b.connectionId }] });
+    expect(moved.secret).not.toBe(rotated.secret);
+    expect(await directory.listing('AIRBNB', listingId)).toBeUndefined();
+  });
+
+  it('listing_mapped_elsewhere: mapping a listing to another property needs remap: true', async () => {
+    const a = await tenantWith();
+    const other = id('villa');
+    await addProperty(db, { propertyId: other, tenantId: a.tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' });
+    const listingId = id('listing');
+    await mapListing(db, { channel: 'AIRBNB', listingId, propertyId: a.propertyId, connectionId: a.connectionId });
+    await refused(mapListing(db, { channel: 'AIRBNB', listingId, propertyId: other, connectionId: a.connectionId }), 'listing_mapped_elsewhere');
+    expect(await listingRow('AIRBNB', listingId)).toMatchObject({ property_id: a.propertyId });
+    expect(await mapListing(db, { channel: 'AIRBNB', listingId, propertyId: other, connectionId: a.connectionId }, { remap: true })).toEqual({ outcome: 'remapped', unmapped: [] });
+    expect(await listingRow('AIRBNB', listingId)).toMatchObject({ property_id: other });
+  });
+
+  it('property_has_channel_listing: a second Airbnb listing on one property needs remap: true, which unmaps the first', async () => {
+    const a = await tenantWith();
+    const first = id('listing');
+    const second = id('listing');
+    await mapListing(db, { channel: 'AIRBNB', listingId: first, propertyId: a.propertyId, connectionId: a.connectionId });
+    await refused(mapListing(db, { channel: 'AIRBNB', listingId: second, propertyId: a.propertyId, connectionId: a.connectionId }), 'property_has_channel_listing');
+    const replaced = await mapListing(db, { channel: 'AIRBNB', listingId: second, propertyId: a.propertyId, connectionId: a.connectionId }, { remap: true });
+    expect(replaced).toEqual({ outcome: 'created', unmapped: [{ channel: 'AIRBNB', listingId: first, propertyId: a.propertyId, connectionId: a.connectionId }] });
+    expect(await listingRow('AIRBNB', first)).toBeUndefined();
+  });
+});
+
+describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on a refusal', () => {
+  const run = async (...args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    let opened = false;
+    const code = await runAdmin(args, { out: (l) => out.push(l), err: (l) => err.push(l) }, () => {
+      opened = true;
+      return { db, close: async () => undefined };
+    });
+    return { code, out, err: err.join('\n'), opened };
+  };
+
+  it.each([
+    [[]],
+    [['tenant', 'acme']],
+    [['tenant', 'acme', 'Acme', 'fast']],
+    [['property', 'villa', 'acme', 'Europe/Lisbon', 'EUR', '--replace']],
+    [['property', 'villa', 'acme', 'Europe/Lisbon', 'EUR', '--update', '--move']],
+    [['connection', 'c', 'acme', 'MYSPACE']],
+    [['listing', 'AIRBNB', 'l', 'p', 'c', 'extra']],
+    [['frobnicate']],
+  ])('%j exits 64 with the usage, without opening the database', async (args) => {
+    const result = await run(...args);
+    expect(result).toMatchObject({ code: EXIT_USAGE, opened: false });
+    expect(result.err).toContain(USAGE.trimEnd());
+  });
+
+  it('a refused command exits 65 naming its code; the flag lets it through', async () => {
+    const a = await tenantWith();
+    const b = await tenantWith();
+    const refusedRun = await run('property', a.propertyId, b.tenantId, 'Europe/Lisbon', 'eur');
+    expect(refusedRun.code).toBe(EXIT_REFUSED);
+    expect(refusedRun.err).toContain('property_exists_for_other_tenant');
+    const mismatch = await run('listing', 'vrbo', id('listing'), a.propertyId, a.connectionId);
+    expect(mismatch).toMatchObject({ code: EXIT_REFUSED });
+    expect(mismatch.err).toContain('listing_channel_mismatch');
+    const currency = await run('property', id('villa'), a.tenantId, 'Europe/Lisbon', 'ZZZ');
+    expect(currency.err).toContain('unknown_currency');
+
+    const moved = await run('property', a.propertyId, b.tenantId, 'Europe/Lisbon', 'eur', '--move');
+    expect(moved).toMatchObject({ code: 0, out: [`property ${a.propertyId} moved`] });
+    expect(await propertyRow(a.propertyId)).toMatchObject({ tenant_id: b.tenantId });
+  });
+
+  it('re-running a setup is a no-op: the connection prints its stored secret', async () => {
+    const a = await tenantWith();
+    expect(await run('tenant', a.tenantId, `Tenant ${a.tenantId}`)).toMatchObject({ code: 0, out: [`tenant ${a.tenantId} unchanged`] });
+    expect(await run('connection', a.connectionId, a.tenantId, 'airbnb')).toMatchObject({ code: 0, out: [a.secret] });
+    const rotated = await run('connection', a.connectionId, a.tenantId, 'airbnb', '--replace');
+    expect(rotated.code).toBe(0);
+    expect(rotated.out[0]).not.toBe(a.secret);
+  });
+});
