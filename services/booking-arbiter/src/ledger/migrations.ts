@@ -1,6 +1,7 @@
 import { createDatabase, dropDatabase, ensureDatabaseExists, schemaMigrations, type Knex } from '@cm/service-runtime';
 import * as ledger001 from '../migrations/20261125_001_ledger';
 import * as ledger002 from '../migrations/20261125_002_outbox_trace';
+import * as auditWithoutGuestData003 from '../migrations/20261204_003_audit_without_guest_data';
 import * as guestProfile004 from '../migrations/20261204_004_guest_profile';
 import * as auditScope005 from '../migrations/20261204_005_audit_scope';
 
@@ -8,6 +9,7 @@ import * as auditScope005 from '../migrations/20261204_005_audit_scope';
 export const ledgerMigrations = schemaMigrations(null, {
   '20261125_001_ledger': ledger001,
   '20261125_002_outbox_trace': ledger002,
+  '20261204_003_audit_without_guest_data': auditWithoutGuestData003,
   '20261204_004_guest_profile': guestProfile004,
   '20261204_005_audit_scope': auditScope005,
 });
