@@ -22,5 +22,12 @@ export const ingestConfig = baseConfig
     /** Listings, connections and API keys are cached this long: a revoked key stops working within it. */
     DIRECTORY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
     DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(10),
+    /**
+     * An Idempotency-Key's record (the PMS answer it keeps holds the guest's details) lasts this
+     * long from its first request; then the key is new again and the record is deleted.
+     */
+    IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+    /** How often each instance deletes expired Idempotency-Key records, 1,000 per statement. */
+    IDEMPOTENCY_PURGE_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(300_000),
   });
 export type IngestConfig = z.infer<typeof ingestConfig>;

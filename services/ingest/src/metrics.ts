@@ -10,6 +10,7 @@ export interface IngestMetrics {
   readonly requestSeconds: Histogram<'route'>;
   readonly rateLimited: Counter<'tenant'>;
   readonly decisionWaits: Counter<'result'>;
+  readonly idempotencyPurged: Counter;
 }
 
 export function ingestMetrics(registry: Registry): IngestMetrics {
@@ -43,6 +44,11 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
       name: 'cm_ingest_decision_waits_total',
       help: "PMS writes that waited for the arbiter's decision, by result: decided, deadline_passed.",
       labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    idempotencyPurged: new Counter({
+      name: 'cm_ingest_idempotency_keys_purged_total',
+      help: 'Idempotency-Key records deleted because they outlived IDEMPOTENCY_RETENTION_HOURS.',
       registers: [registry],
     }),
   };

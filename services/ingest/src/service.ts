@@ -8,7 +8,7 @@ import { ingestMigrations } from './directory/migrations';
 import { EventClaims } from './directory/event-claims';
 import { SeenEvents } from './directory/seen-events';
 import { buildHttpApp } from './http/app';
-import { IdempotencyKeys } from './http/idempotency';
+import { IdempotencyKeys, IdempotencyPurge } from './http/idempotency';
 import { AuditReads } from './audit-reads';
 import { LedgerReads } from './ledger-reads';
 import { ingestMetrics } from './metrics';
@@ -36,6 +36,16 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     const seenDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX }, synchronousCommit: false }, 'postgres:seen-events');
     const seen = new SeenEvents(seenDb);
     const now = Date.now;
+    const idempotencyRetentionMs = config.IDEMPOTENCY_RETENTION_HOURS * 3_600_000;
+    const purge = new IdempotencyPurge(db, {
+      retentionMs: idempotencyRetentionMs,
+      intervalMs: config.IDEMPOTENCY_PURGE_INTERVAL_MS,
+      batchSize: 1_000,
+      onPurged: (rows) => metrics.idempotencyPurged.inc(rows),
+      log: context.log.child({ component: 'idempotency-purge' }),
+    });
+    purge.start();
+    context.onStop('idempotency purge', () => purge.stop());
     let http: FastifyInstance | undefined;
     let take: ((items: readonly DecodedRecord[]) => Promise<void>) | undefined;
 
@@ -61,7 +71,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
           defaultRatePerSecond: config.TENANT_RATE_PER_SECOND,
           ledger: new LedgerReads(db),
           audit: new AuditReads(db),
-          idempotency: new IdempotencyKeys(db),
+          idempotency: new IdempotencyKeys(db, { retentionMs: idempotencyRetentionMs }),
           replies: new ReplyWaiter(subscriber, redis),
           decisionDeadlineMs: config.DECISION_DEADLINE_MS,
           onDecisionWait: (result) => metrics.decisionWaits.inc({ result }),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Problem } from '@cm/service-runtime';
-import type { Knex } from '@cm/service-runtime';
+import { Problem, Waker } from '@cm/service-runtime';
+import type { Knex, Logger } from '@cm/service-runtime';
 
 export interface StoredResponse {
   readonly status: number;
@@ -14,10 +14,15 @@ const IN_PROGRESS_LIMIT_MS = 60_000;
  * `Idempotency-Key` on PMS writes (as the IETF draft and Stripe use it): the first request with a
  * key is answered and its answer kept; the same key with the same request gets that answer again;
  * the same key with a different request is refused with 422; a twin arriving while the first is
- * still being answered gets 409.
+ * still being answered gets 409. A key's record lasts `retentionMs` from its first request (the
+ * answer holds the guest's details): after that the key is new again, whether or not
+ * `IdempotencyPurge` has deleted the record yet. Ages are read on the database's clock.
  */
 export class IdempotencyKeys {
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly options: { readonly retentionMs: number },
+  ) {}
 
   static fingerprint(method: string, path: string, body: unknown): string {
     return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body)}`).digest('hex');
@@ -25,12 +30,15 @@ export class IdempotencyKeys {
 
   /** Claims the key for this request, or returns the answer already given to it. */
   async claim(tenantId: string, key: string, fingerprint: string): Promise<{ claimed: true } | { claimed: false; response: StoredResponse }> {
-    const inserted = await this.db('ingest.idempotency_keys')
-      .insert({ tenant_id: tenantId, idempotency_key: key, fingerprint })
-      .onConflict(['tenant_id', 'idempotency_key'])
-      .ignore()
-      .returning('tenant_id');
-    if (inserted.length > 0) return { claimed: true };
+    // A new key, or one whose record outlived the retention window: either way this request is its first.
+    const inserted = await this.db.raw(
+      `INSERT INTO ingest.idempotency_keys AS k (tenant_id, idempotency_key, fingerprint) VALUES (?, ?, ?)
+       ON CONFLICT (tenant_id, idempotency_key) DO UPDATE SET fingerprint = excluded.fingerprint, status_code = NULL, response = NULL, created_at = now()
+         WHERE k.created_at < now() - make_interval(secs => ?)
+       RETURNING k.tenant_id`,
+      [tenantId, key, fingerprint, this.options.retentionMs / 1000],
+    );
+    if (inserted.rows.length > 0) return { claimed: true };
     const row = await this.db('ingest.idempotency_keys').where({ tenant_id: tenantId, idempotency_key: key }).first();
     if (!row) return this.claim(tenantId, key, fingerprint);
     if (row.fingerprint !== fingerprint) throw new Problem(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request');
@@ -49,6 +57,75 @@ export class IdempotencyKeys {
   /** The request failed on our side: the key is freed so a retry is answered afresh. */
   async release(tenantId: string, key: string): Promise<void> {
     await this.db('ingest.idempotency_keys').where({ tenant_id: tenantId, idempotency_key: key }).whereNull('status_code').delete();
+  }
+}
+
+export interface PurgeOptions {
+  /** Records older than this are deleted. */
+  readonly retentionMs: number;
+  /** Pause between purges (each runs its batches until none is full). */
+  readonly intervalMs: number;
+  /** Rows deleted per statement, so no purge holds many locks or runs long. */
+  readonly batchSize: number;
+  readonly onPurged: (rows: number) => void;
+  readonly log: Logger;
+}
+
+/**
+ * Deletes Idempotency-Key records past the retention window, oldest first, a bounded batch per
+ * statement: at start, then every `intervalMs`. Several instances may run it at once: each batch
+ * locks its rows with SKIP LOCKED, so they share the work and never wait on one another (nor on a
+ * claim renewing an expired key). stop() ends the loop after the batch in flight.
+ */
+export class IdempotencyPurge {
+  private readonly waker = new Waker();
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly options: PurgeOptions,
+  ) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.waker.wake();
+    await this.loop;
+  }
+
+  /** One purge: batches until one is not full (or stop() was called); returns the rows deleted. */
+  async purgeExpired(): Promise<number> {
+    let total = 0;
+    while (!this.stopped) {
+      const deleted = await this.db.raw(
+        `DELETE FROM ingest.idempotency_keys WHERE (tenant_id, idempotency_key) IN (
+           SELECT tenant_id, idempotency_key FROM ingest.idempotency_keys
+           WHERE created_at < now() - make_interval(secs => ?)
+           ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED)`,
+        [this.options.retentionMs / 1000, this.options.batchSize],
+      );
+      const rows = deleted.rowCount ?? 0;
+      total += rows;
+      if (rows > 0) this.options.onPurged(rows);
+      if (rows < this.options.batchSize) break;
+    }
+    return total;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const purged = await this.purgeExpired();
+        if (purged > 0) this.options.log.info({ purged }, 'expired Idempotency-Key records deleted');
+      } catch (error) {
+        this.options.log.error({ err: error }, 'purging expired Idempotency-Key records failed; the next round tries again');
+      }
+      await this.waker.sleep(this.options.intervalMs);
+    }
   }
 }
 
