@@ -10,6 +10,7 @@ import type {
   BookingRequest,
   BookingRequestDecision,
   BookingResponse,
+  DeliveryReport,
   CalendarResponse,
   CapabilitiesResponse,
   ChannelSegment,
@@ -113,6 +114,11 @@ export class SimulatorClient {
   /** The calendar without faults, with why each night is closed. */
   trueCalendar(channel: ChannelName, listingId: string, from: string, to: string): Promise<SimulatorResponse<TruthCalendarResponse>> {
     return this.call('GET', `${adminListingPath(channel, listingId)}/calendar?${new URLSearchParams({ from, to })}`);
+  }
+
+  /** The platform reports its calendar of [from, to) to ingest (a signed availability.reported webhook). */
+  reportCalendar(channel: ChannelName, listingId: string, from: string, to: string): Promise<SimulatorResponse<{ listing_id: string; nights: number; webhook: DeliveryReport }>> {
+    return this.call('POST', `${adminListingPath(channel, listingId)}/calendar-report`, { from, to });
   }
 
   reservations(channel: ChannelName, listingId: string): Promise<SimulatorResponse<ReservationsResponse>> {

@@ -79,6 +79,17 @@ describe('reconciler: calendar reports are read as they arrive', () => {
     expect(sumMetric(await reconciler.metrics(), 'channel_conflicts_total', { conflict_type: 'AVAILABILITY_DRIFT' })).toBe(1);
   });
 
+  it('a platform that reports its calendar by webhook: through ingest to the reconciler, the night closed behind our back reopened', async () => {
+    const { client, tenant } = pipeline;
+    const booking = tenant.connections.BOOKING_COM.listingId;
+    // Closed on Booking.com's extranet, not by us: the ledger has the night free.
+    requireOk(await client.pushAvailability('BOOKING_COM', booking, { request_id: 'extranet-close', updates: [{ from: '2027-03-05', to: '2027-03-06', available: false }] }));
+    const sent = requireOk(await client.reportCalendar('BOOKING_COM', booking, '2027-03-01', '2027-03-10'));
+    expect(sent.webhook.response).toMatchObject({ status: 202, body: { outcome: 'calendar_report' } });
+    await waitFor('Booking.com open again', async () => (await closedNights(pipeline, 'BOOKING_COM', '2027-03-01', '2027-03-10')).length === 0, { timeoutMs: 30_000, intervalMs: 200 });
+    expect(sumMetric(await reconciler.metrics(), 'cm_reconcile_calendar_reports_total', { channel: 'BOOKING_COM', outcome: 'corrected' })).toBe(1);
+  });
+
   it('a report of a listing nobody mapped is counted and dropped', async () => {
     await send({ ...report([{ date: '2027-02-10', available: true }]), listing_id: 'nobody-maps-me' });
     await waitFor('the unknown listing counted', async () => (await reports('unknown_listing')) === 1, { timeoutMs: 30_000, intervalMs: 100 });

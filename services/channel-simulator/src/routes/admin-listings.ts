@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { ChannelWebhookPayload } from '@cm/channel-webhooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Channel } from '@cm/schemas';
 import type { ListingStatsResponse, ReservationsResponse, TruthCalendarResponse } from '../api-types';
@@ -5,6 +7,7 @@ import { channelSegment } from '../channels';
 import { formatDay } from '../dates';
 import { ApiError, ReservationNotFoundError } from '../errors';
 import { listingFeed } from '../feed';
+import { formatMajorUnits } from '../money';
 import type { Listing } from '../listing';
 import { calendarQuery, listingIdParam, listingRegistration, reservationIdParam } from '../requests';
 import { listingView, reservationView } from '../views';
@@ -54,6 +57,24 @@ export function registerAdminListings(app: FastifyInstance, context: RouteContex
     const range = parseInput(calendarQuery, request.query, 'query');
     const answer: TruthCalendarResponse = { listing_id: listing.id, from: formatDay(range.from), to: formatDay(range.to), nights: listing.calendar.readTruth(range) };
     return answer;
+  });
+
+  // The platform tells ingest what its calendar shows (availability.reported), as some platforms
+  // do on their own: the nights of [from, to) by its own truth, signed like every webhook.
+  app.post(`${base}/calendar-report`, async (request: ListingRequest) => {
+    const listing = listingOf(request);
+    const range = parseInput(calendarQuery, request.body ?? {}, 'body');
+    const nights = listing.calendar.readTruth(range).map((n) => ({
+      date: n.date,
+      available: n.available,
+      price: n.price ? { amount: formatMajorUnits(n.price.amount_minor, n.price.currency), currency: n.price.currency } : null,
+      min_stay: n.min_stay,
+    }));
+    const payload: ChannelWebhookPayload = { event_id: `evt_${randomUUID()}`, type: 'availability.reported', listing_id: listing.id, occurred_at: new Date().toISOString(), calendar: { revision: Date.now(), nights } };
+    const { connectionId, secret } = listing.settings;
+    const webhook = await context.webhooks.deliver({ url: webhookUrlOf(listing), connectionId, secret }, payload);
+    platform.stats.countWebhook(webhook.outcome, webhook.attempts);
+    return { listing_id: listing.id, nights: nights.length, webhook };
   });
 
   app.get(`${base}/reservations`, async (request: ListingRequest) => {
