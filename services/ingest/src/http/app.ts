@@ -95,14 +95,15 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         const params = parse(spec.params!, request.params, 'path') as Record<string, string>;
         const body = spec.body ? parse(spec.body, parseStrictJson(bodyBytes(request)), 'body') : undefined;
         const idempotencyKey = headerOf(request, 'idempotency-key');
-        const commandId = pmsCommandId(tenant.tenantId, idempotencyKey);
+        const fingerprint = IdempotencyKeys.fingerprint(spec.method, request.url.split('?')[0]!, body ?? null);
+        const commandId = pmsCommandId(tenant.tenantId, idempotencyKey, fingerprint);
         const answer = await handlePmsWrite(deps, {
           tenant,
           propertyId: params.propertyId!,
           commandId,
           write: toWrite(params, body, params.reference ?? commandId.replace(/^pms:/, '')),
           idempotencyKey,
-          fingerprint: IdempotencyKeys.fingerprint(spec.method, request.url.split('?')[0]!, body ?? null),
+          fingerprint,
           correlationId: headerOf(request, 'x-correlation-id')?.slice(0, 200),
         });
         deps.metrics.events.inc({ path: 'pms', channel: 'PMS', outcome: 'command' });
@@ -142,10 +143,14 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   return app;
 }
 
-/** A caller's Idempotency-Key names one command, so a retry after a crash is still one decision. */
-function pmsCommandId(tenantId: string, idempotencyKey: string | undefined): string {
+/**
+ * A caller's Idempotency-Key with the request it was sent with names one command, so a retry after
+ * a crash is still one decision; the same key reused for another request once its record expired
+ * names another command, not the decided one.
+ */
+function pmsCommandId(tenantId: string, idempotencyKey: string | undefined, fingerprint: string): string {
   if (idempotencyKey === undefined) return `pms:${randomUUID()}`;
-  return `pms:${createHash('sha256').update(`${tenantId}\n${idempotencyKey}`).digest('hex').slice(0, 40)}`;
+  return `pms:${createHash('sha256').update(`${tenantId}\n${idempotencyKey}\n${fingerprint}`).digest('hex').slice(0, 40)}`;
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
