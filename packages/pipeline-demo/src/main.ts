@@ -16,6 +16,7 @@ import {
   type IncomingRecord,
 } from '@cm/service-runtime';
 import { Simulator, setUpPortfolio } from './channels';
+import { calendarReportCorrectsDrift } from './calendar-report';
 import { playDay, type DayReport } from './day';
 import { guestAndAudit, printGuestAndAudit } from './guest-and-audit';
 import { mapListings } from './ingest-setup';
@@ -191,6 +192,8 @@ async function main(): Promise<number> {
       const checkIn = new Date(Date.parse(`${today}T00:00:00Z`) + 200 * 86_400_000).toISOString().slice(0, 10);
       const checkOut = new Date(Date.parse(`${checkIn}T00:00:00Z`) + 4 * 86_400_000).toISOString().slice(0, 10);
       printGuestAndAudit(await guestAndAudit({ simulator, portfolio, property: portfolio.properties[0]!, ingestUrl: 'http://127.0.0.1:9411', checkIn, checkOut }), say);
+      const drifted = await calendarReportCorrectsDrift({ simulator, property: portfolio.properties[1] ?? portfolio.properties[0]!, night: checkOut });
+      say(`a calendar report that corrects drift: ${drifted.night} closed on Booking.com's extranet behind our back; Booking.com reported its calendar, and the reconciler reopened the night there ${drifted.reopenedInMs} ms later`);
     } finally {
       await ledger.destroy();
     }
