@@ -11,7 +11,7 @@ import {
   SeveritySymbols,
   SourceSymbols,
 } from './generated/records';
-import { allTopics, allValueSchemas, topicByName, valueSubject } from './index';
+import { allTopics, allValueSchemas, reservationActionFromWire, reservationActionToWire, topicByName, valueSubject, type ReservationAction } from './index';
 import { samples, type SampledTopic } from './samples';
 
 type Field = { name: string; type: unknown; doc?: string };
@@ -93,6 +93,21 @@ describe('the samples', () => {
     const errors: string[] = [];
     expect(type.isValid(value, { errorHook: (path) => errors.push(path.join('.')) })).toBe(true);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('reservation actions: a union of tagged records', () => {
+  const type = () => Type.forSchema(JSON.parse(allValueSchemas().find((s) => s.topic.name === 'reservation.actions')!.schema));
+  const base = { event_id: 'cmd-1:action:0', property_id: 'p1', version: 4, source: 'AIRBNB' as const, channel: 'AIRBNB' as const, booking_ref: 'HM1', stay_key: 'AIRBNB:HM1', command_id: 'cmd-1', occurred_at: Date.UTC(2026, 10, 25), correlation_id: 'c1' };
+  it.each([
+    { kind: 'ACKNOWLEDGE' as const, revision: 3 },
+    { kind: 'DECLINE_REQUEST' as const, reason: 'nights taken' },
+    { kind: 'HOST_CANCEL' as const, reason: 'cancelled in the PMS' },
+    { kind: 'CHANGE_DATES' as const, check_in: 20_800, check_out: 20_803 },
+  ])('$kind goes through Avro and comes back as the same tagged variant', (action) => {
+    const value: ReservationAction = { ...base, action };
+    const wire = reservationActionToWire(value);
+    expect(reservationActionFromWire(type().fromBuffer(type().toBuffer(wire)))).toEqual(value);
   });
 });
 

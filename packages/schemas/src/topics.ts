@@ -68,6 +68,14 @@ export const topics = {
     keyedBy: 'property_id',
     valueSchema: 'conflict',
   },
+  reservationActions: {
+    name: 'reservation.actions',
+    partitions: PROPERTY_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+    keyedBy: 'property_id',
+    valueSchema: 'reservation-action',
+  },
   channelDlq: {
     name: 'channel.dlq',
     partitions: 3,

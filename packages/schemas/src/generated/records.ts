@@ -330,6 +330,82 @@ export interface DeadLetter {
   failed_at: EpochMillis;
 }
 
+/** Names the variant: always ACKNOWLEDGE. */
+export const AcknowledgeReservationKindSymbols = ['ACKNOWLEDGE'] as const;
+export type AcknowledgeReservationKind = (typeof AcknowledgeReservationKindSymbols)[number];
+
+/** Tell the channel its reservation (this revision of it) was taken. */
+export interface AcknowledgeReservation {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: AcknowledgeReservationKind;
+  /** The channel's revision of the reservation being acknowledged. */
+  revision: number;
+}
+
+/** Names the variant: always DECLINE_REQUEST. */
+export const DeclineRequestKindSymbols = ['DECLINE_REQUEST'] as const;
+export type DeclineRequestKind = (typeof DeclineRequestKindSymbols)[number];
+
+/** Decline a request to book that the ledger could not take (its nights are held). */
+export interface DeclineRequest {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: DeclineRequestKind;
+  /** Why, for the guest and the platform. */
+  reason: string;
+}
+
+/** Names the variant: always HOST_CANCEL. */
+export const HostCancellationKindSymbols = ['HOST_CANCEL'] as const;
+export type HostCancellationKind = (typeof HostCancellationKindSymbols)[number];
+
+/** Cancel a confirmed reservation as the host. */
+export interface HostCancellation {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: HostCancellationKind;
+  /** Why, for the guest and the platform. */
+  reason: string;
+}
+
+/** Names the variant: always CHANGE_DATES. */
+export const ChangeDatesKindSymbols = ['CHANGE_DATES'] as const;
+export type ChangeDatesKind = (typeof ChangeDatesKindSymbols)[number];
+
+/** Move the reservation to the dates the PMS set. */
+export interface ChangeDates {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: ChangeDatesKind;
+  /** First night, property-local date. */
+  check_in: EpochDay;
+  /** Departure day (exclusive), property-local date. */
+  check_out: EpochDay;
+}
+
+/** Something the ledger decided must be done to a reservation on its own channel, for the sync-dispatcher to carry out through the channel's API. Key: property_id. The event id is the request id the channel sees, so a replayed or retried action happens once. */
+export interface ReservationAction {
+  /** Stable, derived from the command that decided it: the request id of the action on the channel. */
+  event_id: string;
+  /** The property; the record key. */
+  property_id: string;
+  /** The property's ledger version of the decision. */
+  version: number;
+  /** Who sent the command whose decision asked for it. */
+  source: Source;
+  /** The reservation's channel. */
+  channel: Channel;
+  /** The channel's reservation id. */
+  booking_ref: string;
+  /** The stay in the ledger, '<source>:<reference>'. */
+  stay_key: string;
+  /** The command whose decision asked for it. */
+  command_id: string;
+  /** What to do: one of the variants, each tagged by its kind. */
+  action: AcknowledgeReservation | DeclineRequest | HostCancellation | ChangeDates;
+  /** When the decision was made. */
+  occurred_at: EpochMillis;
+  /** Follows one business flow across topics and services. */
+  correlation_id: string;
+}
+
 export const SyncOutcomeSymbols = ['ACKNOWLEDGED', 'FAILED'] as const;
 export type SyncOutcome = (typeof SyncOutcomeSymbols)[number];
 

@@ -1,0 +1,27 @@
+import type { ReservationAction } from './generated/records';
+
+const NAMESPACE = 'io.channelmanager.reservation';
+
+/** The Avro record name of each variant, by its tag. */
+const VARIANTS = {
+  ACKNOWLEDGE: 'AcknowledgeReservation',
+  DECLINE_REQUEST: 'DeclineRequest',
+  HOST_CANCEL: 'HostCancellation',
+  CHANGE_DATES: 'ChangeDates',
+} as const satisfies Record<ReservationAction['action']['kind'], string>;
+
+/**
+ * A union of records travels as Avro's JSON form does, wrapped in an object keyed by the
+ * variant's full name (avsc reads and writes it so); in TypeScript it is the discriminated union
+ * tagged by `kind`. These two convert at the topic's edge, so nothing else sees the wrapping.
+ */
+export function reservationActionToWire(value: ReservationAction): unknown {
+  return { ...value, action: { [`${NAMESPACE}.${VARIANTS[value.action.kind]}`]: value.action } };
+}
+
+export function reservationActionFromWire(wire: unknown): ReservationAction {
+  const record = wire as Omit<ReservationAction, 'action'> & { action: Record<string, ReservationAction['action']> };
+  const variants = Object.values(record.action);
+  if (variants.length !== 1) throw new Error(`a reservation action carries one variant, not ${variants.length}`);
+  return { ...record, action: variants[0]! };
+}
