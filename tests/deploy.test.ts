@@ -28,14 +28,19 @@ const configs: Record<string, z.ZodType> = {
   reconciler: reconcilerConfig,
   escalation: escalationConfig,
 };
-/** The port each service serves besides ops, and the variable that sets it. */
-const HTTP_PORTS: Record<string, { port: number; variable: string } | undefined> = {
-  ingest: { port: 9411, variable: 'HTTP_PORT' },
+/**
+ * The port each service serves besides ops, and the variable that sets it; `operators` marks an
+ * API only operators call (published on the host's loopback only), the others are what channels
+ * and the PMS call.
+ */
+const HTTP_PORTS: Record<string, { port: number; variable: string; operators: boolean } | undefined> = {
+  ingest: { port: 9411, variable: 'HTTP_PORT', operators: false },
   'booking-arbiter': undefined,
-  'sync-dispatcher': { port: 9413, variable: 'FEED_PORT' },
-  reconciler: { port: 9414, variable: 'HTTP_PORT' },
-  escalation: { port: 9415, variable: 'HTTP_PORT' },
+  'sync-dispatcher': { port: 9413, variable: 'FEED_PORT', operators: false },
+  reconciler: { port: 9414, variable: 'HTTP_PORT', operators: true },
+  escalation: { port: 9415, variable: 'HTTP_PORT', operators: true },
 };
+const hostVariableOf = (variable: string) => (variable === 'FEED_PORT' ? 'FEED_HOST' : 'HTTP_HOST');
 
 function tool(name: 'ensure_helm' | 'ensure_compose_lint'): string[] {
   try {
@@ -107,6 +112,9 @@ describe('infra/helm/channel-manager', () => {
     const http = HTTP_PORTS[name];
     if (http) {
       expect(configMap.data![http.variable]).toBe(String(http.port));
+      // Loopback is the services' default; in the pod they listen beyond it, behind a ClusterIP Service.
+      expect(configMap.data![hostVariableOf(http.variable)]).toBe('0.0.0.0');
+      expect(find('Service', `rel-${name}`)!.spec.type ?? 'ClusterIP').toBe('ClusterIP');
       expect(container.ports.map((p: { containerPort: number }) => p.containerPort)).toContain(http.port);
       expect(find('Service', `rel-${name}`)!.spec.ports.map((p: { port: number }) => p.port)).toContain(http.port);
     }
@@ -177,13 +185,24 @@ describe('docker-compose.yml', () => {
     expect(file.services.grafana!.volumes).toEqual(['./infra/grafana/provisioning:/etc/grafana/provisioning:ro', './infra/grafana/dashboards:/var/lib/grafana/dashboards:ro']);
   });
 
-  it.each(SERVICES.map((s) => s.name))('publishes the HTTP port of %s, listening beyond loopback', (name) => {
+  it.each(SERVICES.map((s) => s.name))('publishes the HTTP port of %s (an operators\' API on the host\'s loopback only), listening beyond loopback in the container', (name) => {
     const http = HTTP_PORTS[name];
     if (!http) return;
     const env = file.services[name]!.environment!;
     expect(env[http.variable]).toBe(String(http.port));
-    expect(env[http.variable === 'FEED_PORT' ? 'FEED_HOST' : 'HTTP_HOST']).toBe('0.0.0.0');
-    expect(file.services[name]!.ports).toContain(`${http.port}:${http.port}`);
+    expect(env[hostVariableOf(http.variable)]).toBe('0.0.0.0');
+    const published = http.operators ? `127.0.0.1:${http.port}:${http.port}` : `${http.port}:${http.port}`;
+    expect(file.services[name]!.ports!.filter((p) => p.endsWith(`:${http.port}`))).toEqual([published]);
+  });
+
+  it("publishes every ops port, kafka-exporter, Prometheus and Grafana on the host's loopback only", () => {
+    for (const name of SERVICES.map((s) => s.name)) {
+      const opsPort = (configs[name]!.parse({}) as { OPS_PORT: number }).OPS_PORT;
+      expect({ name, ops: file.services[name]!.ports!.filter((p) => p.endsWith(`:${opsPort}`)) }).toEqual({ name, ops: [`127.0.0.1:${opsPort}:${opsPort}`] });
+    }
+    for (const name of ['kafka-exporter', 'prometheus', 'grafana']) {
+      expect({ name, published: file.services[name]!.ports!.every((p) => p.startsWith('127.0.0.1:')) }).toEqual({ name, published: true });
+    }
   });
 
   it('points the services that call channels at the simulator, and the simulator at ingest', () => {

@@ -62,7 +62,8 @@ describe('docker-compose.yml and infra/helm follow the local stack', () => {
   it.each(SERVICES.map((s) => s.name))('run %s on the ops port its config defaults to', (name) => {
     const port = defaultOpsPort[name].parse({}).OPS_PORT;
     expect(compose.services[name]!.environment!.OPS_PORT).toBe(String(port));
-    expect(compose.services[name]!.ports).toContain(`${port}:${port}`);
+    // Published on the host's loopback only: the ops endpoints are operators'.
+    expect(compose.services[name]!.ports).toContain(`127.0.0.1:${port}:${port}`);
     expect(helm.services[name]!.opsPort).toBe(port);
   });
 

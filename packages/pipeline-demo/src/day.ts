@@ -136,10 +136,12 @@ export async function playDay(input: {
   // Evening: a reconciliation pass finds what the platforms lost or were changed behind our back.
   log('  reconciliation: every channel listing read and compared with the ledger');
   await poller.pollAll();
-  const started = (await (await fetch(`${endpoints.reconciler}/v1/reconciliations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { pass_id: string };
+  // The tenant's key: a pass over all is over the tenant's properties.
+  const reconcilerAuth = { authorization: `Bearer ${portfolio.apiKey}` };
+  const started = (await (await fetch(`${endpoints.reconciler}/v1/reconciliations`, { method: 'POST', headers: { ...reconcilerAuth, 'content-type': 'application/json' }, body: '{}' })).json()) as { pass_id: string };
   let pass = { status: 'running', pending: 1, found: { listings: 0, nights: 0 }, corrected: 0, failed: 0 };
   await waitFor('the reconciliation pass to finish and its corrections to settle', async () => {
-    pass = (await (await fetch(`${endpoints.reconciler}/v1/reconciliations/${started.pass_id}`)).json()) as typeof pass;
+    pass = (await (await fetch(`${endpoints.reconciler}/v1/reconciliations/${started.pass_id}`, { headers: reconcilerAuth })).json()) as typeof pass;
     return pass.status !== 'running' && pass.pending === 0;
   }, { timeoutMs: 60_000, intervalMs: 250 }).catch(() => undefined);
 

@@ -30,3 +30,4 @@ export * from './trace-context';
 export * from './problem';
 export * from './strict-json';
 export * from './bench-scratch';
+export * from './tenant-api-keys';

@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { baseConfig, databaseConfig } from '@cm/service-runtime';
+import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
 
 const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
-export const escalationConfig = baseConfig.extend(databaseConfig.shape).extend({
+export const escalationConfig = baseConfig.extend(databaseConfig.shape).extend(redisConfig.shape).extend({
   OPS_PORT: baseConfig.shape.OPS_PORT.default(9405),
   CONSUMER_GROUP: z.string().min(1).default('cm.escalation'),
   /** Port of the review API. */
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9415),
-  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  /** An operator's API: on loopback unless said otherwise (compose and Helm set 0.0.0.0 inside the container). */
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Requests a second one tenant may make to the review API (bursts of twice that); shared by every instance in Redis. */
+  API_RATE_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(20),
   /** How long one SLA minute lasts: 60000 in production; tests shrink it to see SLAs pass. */
   SLA_MINUTE_MS: ms(1, 3_600_000, 60_000),
   /** How often the timer looks for passed SLAs and pending notifications. */

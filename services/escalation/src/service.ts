@@ -1,5 +1,5 @@
 import type { BookingCommand, Conflict, SyncResult } from '@cm/schemas';
-import { assertMigrated, consumeDecoded, useDatabase, type AvroSerde, type RecordProducer, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, consumeDecoded, TokenBuckets, useDatabase, useRedis, type AvroSerde, type RecordProducer, type ServiceDefinition } from '@cm/service-runtime';
 import { escalationConfig } from './config';
 import { buildReviewApi } from './http/app';
 import { escalationMetrics } from './metrics';
@@ -25,6 +25,7 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
     const { config, log } = context;
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
     await assertMigrated(db, escalationMigrations, 'the escalation schema', 'node services/escalation/dist/cli/migrate.js');
+    const redis = await useRedis(context, config.REDIS_URL);
     const now = () => Date.now();
     const store = new TaskStore(db, { minuteMs: config.SLA_MINUTE_MS, now });
     const desk = new ReviewStore(db, store, now);
@@ -78,6 +79,8 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       desk,
       levels: config.ESCALATION_LEVELS,
       log: log.child({ component: 'review-api' }),
+      buckets: new TokenBuckets(redis),
+      ratePerSecond: config.API_RATE_PER_SECOND,
       onResolved(task) {
         metrics.resolved.inc({ conflict_type: task.conflict_type, resolution: task.resolution ?? 'unknown' });
         metrics.resolutionSeconds.observe({ conflict_type: task.conflict_type }, ((task.resolved_at_ms ?? Date.now()) - task.opened_at_ms) / 1000);
@@ -87,6 +90,6 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
     });
     await api.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
     context.onStop('review api', () => api.close());
-    log.info({ port: config.HTTP_PORT }, 'review API listening');
+    log.info({ host: config.HTTP_HOST, port: config.HTTP_PORT }, 'review API listening');
   },
 };

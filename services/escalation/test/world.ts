@@ -96,7 +96,6 @@ export async function escalationWorld(): Promise<EscalationWorld> {
         DATABASE_URL: ledger.url,
         CONSUMER_GROUP: `cm.escalation.${namespace}`,
         HTTP_PORT: String(httpPort),
-        HTTP_HOST: '127.0.0.1',
         OPS_PORT: String(opsPort),
         LOG_LEVEL: 'warn',
         TIMER_POLL_MS: '100',

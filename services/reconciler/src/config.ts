@@ -1,4 +1,5 @@
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
 
@@ -14,6 +15,16 @@ export const reconcilerConfig = baseConfig
     /** The on-demand endpoint (POST /v1/reconciliations): an operator's, so on loopback unless said otherwise. */
     HTTP_HOST: z.string().min(1).default('127.0.0.1'),
     HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9414),
+    /** Requests a second one tenant may make to the endpoint (bursts of twice that); shared by every instance in Redis. */
+    API_RATE_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(5),
+    /**
+     * The Unix socket of the operator's local reconcile command: no API key, every tenant's
+     * properties, reachable only by who may open the file (mode 0600). Unset: see operatorSocketPath;
+     * empty: no socket.
+     */
+    OPERATOR_SOCKET: z.string().optional(),
+    /** How often a running pass renews itself in the database; one not renewed for six of these (its instance died) gives up its scope. */
+    PASS_RENEW_MS: z.coerce.number().int().min(50).max(600_000).default(10_000),
     /** A pass over every listing this often (minutes; default daily); 0 turns the schedule off. */
     RECONCILE_EVERY_MINUTES: z.coerce.number().int().min(0).max(10_080).default(1_440),
     /** Nights compared from today (property-local); Booking.com expects 12 months of ARI. */
@@ -37,3 +48,17 @@ export const reconcilerConfig = baseConfig
     DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(6),
   });
 export type ReconcilerConfig = z.infer<typeof reconcilerConfig>;
+
+/**
+ * Where the operator's socket is: OPERATOR_SOCKET, or by default one per HTTP port in the
+ * machine's temporary directory (so instances on one machine do not take each other's), the path
+ * the reconcile command looks at by default; null when OPERATOR_SOCKET is empty.
+ */
+export function operatorSocketPath(config: Pick<ReconcilerConfig, 'OPERATOR_SOCKET' | 'HTTP_PORT'>): string | null {
+  if (config.OPERATOR_SOCKET === undefined) return defaultOperatorSocket(config.HTTP_PORT);
+  return config.OPERATOR_SOCKET === '' ? null : config.OPERATOR_SOCKET;
+}
+
+export function defaultOperatorSocket(httpPort: number): string {
+  return join(tmpdir(), `cm-reconciler-${httpPort}.sock`);
+}

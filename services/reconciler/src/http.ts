@@ -1,56 +1,107 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import { chmod, rm } from 'node:fs/promises';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { Problem, type Knex, type Logger } from '@cm/service-runtime';
+import { Problem, tenantOfAuthorization, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
 import type { Reconciliation } from './pass';
+import { scopeOf, type Caller } from './pass-scope';
 import type { PassStore } from './store/pass-store';
 
 const startBody = z.object({ property_id: z.string().min(1).max(200).optional() }).strict();
 const passId = z.uuid();
 
-/** An RFC 9457 problem document with a stable code, as every API of ours answers errors. */
-const problem = (status: number, code: string, detail: string) => new Problem(status, code, detail).body();
+export interface HttpDeps {
+  readonly reconciliation: Reconciliation;
+  readonly passes: PassStore;
+  readonly db: Knex;
+  readonly log: Logger;
+  readonly track: (done: Promise<void>) => void;
+  /** The shared token buckets (Redis) each tenant's rate is taken from. */
+  readonly buckets: { take(key: string, limits: BucketLimits): Promise<TakeResult> };
+  /** Requests a second one tenant may make (bursts of twice that). */
+  readonly ratePerSecond: number;
+}
 
 /**
- * The operator's endpoint: start a pass for one property or all (202 with where to follow it),
- * and read a pass's summary and its listings. Bound to loopback unless configured otherwise.
+ * The endpoint of passes: start a pass for one property or all (202 with where to follow it, or
+ * 200 with the pass of that scope already running), and read a pass's summary and its listings.
+ * A tenant calls it with its API key, within its rate, for its own properties and passes only:
+ * another tenant's property or pass answers 404 as a missing one does. Bound to loopback unless
+ * configured otherwise.
  */
-export async function startHttp(
-  deps: { reconciliation: Reconciliation; passes: PassStore; db: Knex; log: Logger; track: (done: Promise<void>) => void },
-  host: string,
-  port: number,
-): Promise<FastifyInstance> {
+export async function startHttp(deps: HttpDeps, host: string, port: number): Promise<FastifyInstance> {
+  const app = passesApi(deps, async (request) => {
+    const tenantId = await tenantOfAuthorization(deps.db, request.headers.authorization);
+    await withinTenantRate(deps.buckets, 'reconciler-api', tenantId, deps.ratePerSecond);
+    return { kind: 'tenant', tenantId };
+  });
+  await app.listen({ host, port });
+  return app;
+}
+
+/**
+ * The same routes for the operator's local reconcile command, on a Unix socket only its owner
+ * may open (mode 0600): no key, every tenant's properties. A socket file left by a process that
+ * died is replaced.
+ */
+export async function startOperatorSocket(deps: HttpDeps, path: string): Promise<FastifyInstance> {
+  const app = passesApi(deps, async () => ({ kind: 'operator' }));
+  await rm(path, { force: true });
+  await app.listen({ path });
+  await chmod(path, 0o600);
+  return app;
+}
+
+function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) => Promise<Caller>): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 16_384 });
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+    if (error instanceof Problem) return send(reply, error);
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) deps.log.error({ err: error }, 'reconciliation endpoint failed');
-    return reply.code(status).type('application/problem+json').send(problem(status, status === 500 ? 'internal_error' : 'bad_request', status === 500 ? 'the pass could not be started or read; see the service log' : error.message));
+    return send(reply, new Problem(status, status === 500 ? 'internal_error' : 'bad_request', status === 500 ? 'the pass could not be started or read; see the service log' : error.message));
   });
 
   app.post('/v1/reconciliations', async (request, reply) => {
+    const caller = await callerOf(request);
     const parsed = startBody.safeParse(request.body ?? {});
-    if (!parsed.success) return reply.code(400).type('application/problem+json').send(problem(400, 'invalid_body', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')));
+    if (!parsed.success) throw new Problem(400, 'invalid_body', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     const propertyId = parsed.data.property_id;
-    if (propertyId !== undefined && !(await deps.db('ingest.properties').where({ property_id: propertyId }).first())) {
-      return reply.code(404).type('application/problem+json').send(problem(404, 'unknown_property', `no property ${propertyId} is mapped in the directory`));
+    if (propertyId !== undefined && !(await propertyVisible(deps.db, caller, propertyId))) {
+      throw new Problem(404, 'unknown_property', `no property ${propertyId} for this caller`);
     }
-    const { passId: id, done } = await deps.reconciliation.start(propertyId);
-    deps.track(done);
-    return reply.code(202).header('location', `/v1/reconciliations/${id}`).send({ pass_id: id, scope: propertyId ?? 'all', status_url: `/v1/reconciliations/${id}` });
+    const pass = await deps.reconciliation.start(scopeOf(caller, propertyId));
+    if (!pass.alreadyRunning) deps.track(pass.done);
+    const statusUrl = `/v1/reconciliations/${pass.passId}`;
+    return reply
+      .code(pass.alreadyRunning ? 200 : 202)
+      .header('location', statusUrl)
+      .send({ pass_id: pass.passId, scope: propertyId ?? 'all', already_running: pass.alreadyRunning, status_url: statusUrl });
   });
 
-  app.get<{ Params: { id: string } }>('/v1/reconciliations/:id', async (request, reply) => {
-    if (!passId.safeParse(request.params.id).success) return reply.code(400).type('application/problem+json').send(problem(400, 'invalid_pass_id', 'a pass id is a UUID'));
-    const summary = await deps.passes.summary(request.params.id);
-    if (!summary) return reply.code(404).type('application/problem+json').send(problem(404, 'unknown_pass', `no pass ${request.params.id}`));
+  app.get<{ Params: { id: string } }>('/v1/reconciliations/:id', async (request) => {
+    const caller = await callerOf(request);
+    if (!passId.safeParse(request.params.id).success) throw new Problem(400, 'invalid_pass_id', 'a pass id is a UUID');
+    const summary = await deps.passes.summary(request.params.id, caller);
+    if (!summary) throw new Problem(404, 'unknown_pass', `no pass ${request.params.id}`);
     return summary;
   });
 
-  app.get<{ Params: { id: string } }>('/v1/reconciliations/:id/listings', async (request, reply) => {
-    if (!passId.safeParse(request.params.id).success) return reply.code(400).type('application/problem+json').send(problem(400, 'invalid_pass_id', 'a pass id is a UUID'));
-    if (!(await deps.passes.has(request.params.id))) return reply.code(404).type('application/problem+json').send(problem(404, 'unknown_pass', `no pass ${request.params.id}`));
+  app.get<{ Params: { id: string } }>('/v1/reconciliations/:id/listings', async (request) => {
+    const caller = await callerOf(request);
+    if (!passId.safeParse(request.params.id).success) throw new Problem(400, 'invalid_pass_id', 'a pass id is a UUID');
+    if (!(await deps.passes.has(request.params.id, caller))) throw new Problem(404, 'unknown_pass', `no pass ${request.params.id}`);
     return { listings: await deps.passes.listings(request.params.id) };
   });
-
-  await app.listen({ host, port });
   return app;
+}
+
+/** A property in the directory that the caller may reconcile (a tenant: only its own). */
+async function propertyVisible(db: Knex, caller: Caller, propertyId: string): Promise<boolean> {
+  const query = db('ingest.properties').where({ property_id: propertyId });
+  if (caller.kind === 'tenant') query.where({ tenant_id: caller.tenantId });
+  return (await query.first('property_id')) !== undefined;
+}
+
+/** An RFC 9457 problem document with a stable code, as every API of ours answers errors. */
+function send(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(problem.body());
 }

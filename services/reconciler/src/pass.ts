@@ -4,6 +4,7 @@ import type { ChannelAdapter } from '@cm/channel-adapters';
 import type { AvailabilityChange, Channel, Conflict } from '@cm/schemas';
 import { withinPerMinute, type Knex, type Logger, type TokenBuckets } from '@cm/service-runtime';
 import type { ReconcilerMetrics } from './metrics';
+import { EVERYTHING, type PassScope } from './pass-scope';
 import { calendarOf, correctionChanges, driftConflictRecords, localToday, type ListingCheck } from './plan';
 import type { PassListingRow, PassStore } from './store/pass-store';
 import { propertyBatches, readLedger, type PortfolioProperty } from './store/portfolio';
@@ -25,7 +26,15 @@ export interface PassOptions {
   readonly readConcurrency: number;
   readonly readsPerMinute: number;
   readonly batchProperties: number;
+  /** How often a running pass renews itself; one not renewed for ABANDONED_AFTER_RENEWALS of these gives up its scope. */
+  readonly renewEveryMs: number;
 }
+
+/** A pass started, or (`alreadyRunning`) the pass of the same scope that was running. */
+export type StartedPass = { readonly alreadyRunning: false; readonly passId: string; readonly done: Promise<void> } | { readonly alreadyRunning: true; readonly passId: string };
+
+/** Missed renewals after which a running pass counts as abandoned (its instance died without recording the end). */
+const ABANDONED_AFTER_RENEWALS = 6;
 
 /** A channel asked us to wait this many times in a row: the listing is left unread this pass. */
 const MAX_RATE_LIMITED_READS = 5;
@@ -46,11 +55,15 @@ export class Reconciliation {
     private readonly options: PassOptions,
   ) {}
 
-  /** Records an on-demand pass and runs it in the background; answers its id and its completion. */
-  async start(propertyId?: string): Promise<{ passId: string; done: Promise<void> }> {
+  /**
+   * Records an on-demand pass over the scope and runs it in the background, answering its id and
+   * its completion; while a pass of the same scope runs (on any instance), answers that one instead.
+   */
+  async start(scope: PassScope): Promise<StartedPass> {
     const passId = randomUUID();
-    await this.deps.passes.start(passId, propertyId ?? 'all', 'on_demand', this.options.windowDays, this.deps.now());
-    return { passId, done: this.run(passId, 'on_demand', propertyId) };
+    const recorded = await this.deps.passes.startOnDemand(passId, scope, this.options.windowDays, this.deps.now(), this.options.renewEveryMs * ABANDONED_AFTER_RENEWALS);
+    if (!recorded.started) return { alreadyRunning: true, passId: recorded.runningPassId };
+    return { alreadyRunning: false, passId, done: this.run(passId, 'on_demand', scope) };
   }
 
   /**
@@ -60,7 +73,7 @@ export class Reconciliation {
   async startIfDue(everyMs: number): Promise<{ passId: string; done: Promise<void> } | null> {
     const passId = randomUUID();
     if (!(await this.deps.passes.claimScheduled(passId, everyMs, this.options.windowDays, this.deps.now()))) return null;
-    return { passId, done: this.run(passId, 'schedule', undefined) };
+    return { passId, done: this.run(passId, 'schedule', EVERYTHING) };
   }
 
   /** Passes in progress end after their current batch, recorded as stopped (shutdown). */
@@ -68,17 +81,21 @@ export class Reconciliation {
     this.stopping = true;
   }
 
-  private async run(passId: string, trigger: 'schedule' | 'on_demand', propertyId: string | undefined): Promise<void> {
+  private async run(passId: string, trigger: 'schedule' | 'on_demand', scope: PassScope): Promise<void> {
     const started = this.deps.now();
     let error: string | null = null;
+    const renewal = setInterval(() => void this.deps.passes.renew(passId, this.deps.now()).catch((e: unknown) => this.deps.log.warn({ err: e, passId }, 'could not renew a running pass')), this.options.renewEveryMs);
+    renewal.unref();
     try {
-      for await (const batch of propertyBatches(this.deps.db, this.options.batchProperties, propertyId)) {
+      for await (const batch of propertyBatches(this.deps.db, this.options.batchProperties, scope)) {
         if (this.stopping) throw new Error('stopped by a shutdown before the last batch; the next pass covers it');
         await this.reconcileBatch(passId, batch);
       }
     } catch (caught) {
       error = caught instanceof Error ? caught.message : String(caught);
       this.deps.log.error({ err: caught, passId }, 'reconciliation pass failed');
+    } finally {
+      clearInterval(renewal);
     }
     await this.deps.passes.finish(passId, this.deps.now(), error).catch((e: unknown) => this.deps.log.error({ err: e, passId }, 'could not record the end of a pass'));
     this.deps.metrics.passDuration.observe({ trigger }, (this.deps.now() - started) / 1000);

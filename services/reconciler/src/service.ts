@@ -1,9 +1,10 @@
+import type { AddressInfo } from 'node:net';
 import { adaptersFor, listingTimeZones } from '@cm/channel-adapters';
 import type { AvailabilityChange, ChannelInboundEvent, Conflict, SyncResult } from '@cm/schemas';
 import { assertMigrated, conflictMetrics, consumeDecoded, TokenBuckets, useDatabase, useRedis, type AvroSerde, type RecordProducer, type ServiceDefinition } from '@cm/service-runtime';
-import { reconcilerConfig } from './config';
+import { operatorSocketPath, reconcilerConfig } from './config';
 import { CalendarReports } from './calendar-reports';
-import { startHttp } from './http';
+import { startHttp, startOperatorSocket } from './http';
 import { reconcilerMetrics } from './metrics';
 import { Reconciliation } from './pass';
 import { reconcileMigrations } from './store/migrations';
@@ -14,7 +15,8 @@ const SCHEDULE_CHECK_MS = 60_000;
 
 /**
  * Finds and fixes drift between each channel's calendar and the ledger: a pass on a schedule and
- * on demand (POST /v1/reconciliations, or the reconcile command) reads every channel listing's
+ * on demand (POST /v1/reconciliations with a tenant's key, or the operator's reconcile command on
+ * the local socket; one running pass per scope) reads every channel listing's
  * calendar, sends corrections to availability.changes for that channel only, and consumes
  * sync.results to count each correction fixed only when the channel acknowledged it.
  */
@@ -69,7 +71,7 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
             now: Date.now,
             send: sender(producer, serde),
           },
-          { windowDays: config.WINDOW_DAYS, readConcurrency: config.READ_CONCURRENCY, readsPerMinute: config.CHANNEL_READS_PER_MINUTE, batchProperties: config.BATCH_PROPERTIES },
+          { windowDays: config.WINDOW_DAYS, readConcurrency: config.READ_CONCURRENCY, readsPerMinute: config.CHANNEL_READS_PER_MINUTE, batchProperties: config.BATCH_PROPERTIES, renewEveryMs: config.PASS_RENEW_MS },
         );
       },
       handle: async (value) => {
@@ -96,8 +98,14 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
       },
     });
 
-    const http = await startHttp({ reconciliation: reconciliation!, passes, db, log: context.log.child({ component: 'http' }), track }, config.HTTP_HOST, config.HTTP_PORT);
+    const httpDeps = { reconciliation: reconciliation!, passes, db, log: context.log.child({ component: 'http' }), track, buckets: new TokenBuckets(redis), ratePerSecond: config.API_RATE_PER_SECOND };
+    const http = await startHttp(httpDeps, config.HTTP_HOST, config.HTTP_PORT);
     context.onStop('reconciliation endpoint', () => http.close());
+    const socketPath = operatorSocketPath({ OPERATOR_SOCKET: config.OPERATOR_SOCKET, HTTP_PORT: (http.server.address() as AddressInfo).port });
+    if (socketPath !== null) {
+      const operator = await startOperatorSocket(httpDeps, socketPath);
+      context.onStop('operator socket', () => operator.close());
+    }
 
     if (config.RECONCILE_EVERY_MINUTES > 0) {
       const everyMs = config.RECONCILE_EVERY_MINUTES * 60_000;

@@ -30,19 +30,26 @@ describe('reconciler: drift found and fixed', () => {
   });
   afterAll(async () => pipeline?.close());
 
+  /** The endpoint with the tenant's API key. */
+  const api = (path: string, init: { method?: string; body?: unknown } = {}) =>
+    fetch(`${url}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${pipeline.tenant.apiKey}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
   const listingOf = (channel: 'AIRBNB' | 'BOOKING_COM' | 'VRBO' | 'EXPEDIA') => pipeline.tenant.connections[channel].listingId;
 
   /** Starts a pass for the tenant's property and waits until it finished and its corrections settled. */
   async function reconcileProperty(settled: (s: PassSummary) => boolean = (s) => s.pending === 0): Promise<{ summary: PassSummary; listings: PassListingRow[] }> {
-    const started = await fetch(`${url}/v1/reconciliations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ property_id: pipeline.tenant.propertyId }) });
+    const started = await api('/v1/reconciliations', { method: 'POST', body: { property_id: pipeline.tenant.propertyId } });
     expect(started.status).toBe(202);
     const { pass_id: passId } = (await started.json()) as { pass_id: string };
     let summary: PassSummary | undefined;
     await waitFor('the pass to finish and settle', async () => {
-      summary = (await (await fetch(`${url}/v1/reconciliations/${passId}`)).json()) as PassSummary;
+      summary = (await (await api(`/v1/reconciliations/${passId}`)).json()) as PassSummary;
       return summary.status !== 'running' && settled(summary);
     }, { timeoutMs: 60_000, intervalMs: 200 });
-    const { listings } = (await (await fetch(`${url}/v1/reconciliations/${passId}/listings`)).json()) as { listings: PassListingRow[] };
+    const { listings } = (await (await api(`/v1/reconciliations/${passId}/listings`)).json()) as { listings: PassListingRow[] };
     return { summary: summary!, listings };
   }
 
@@ -101,7 +108,7 @@ describe('reconciler: drift found and fixed', () => {
 
     requireOk(await client.clearFaults('EXPEDIA'));
     await waitFor('the dispatcher to push the correction again once Expedia takes writes', async () => {
-      const summary = (await (await fetch(`${url}/v1/reconciliations/${failed.summary.passId}`)).json()) as PassSummary;
+      const summary = (await (await api(`/v1/reconciliations/${failed.summary.passId}`)).json()) as PassSummary;
       return summary.corrected === 1 && summary.failed === 0;
     }, { timeoutMs: 30_000, intervalMs: 250 });
     expect(await closedNights(pipeline, 'EXPEDIA', '2027-01-01', '2027-01-10')).toEqual(['2027-01-05', '2027-01-06']);
@@ -123,11 +130,11 @@ describe('reconciler: drift found and fixed', () => {
   });
 
   it('answers bad requests with a reason', async () => {
-    const post = (body: unknown) => fetch(`${url}/v1/reconciliations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) => api('/v1/reconciliations', { method: 'POST', body });
     expect(await (await post({ property_id: 5 })).json()).toMatchObject({ status: 400, code: 'invalid_body' });
     expect(await (await post({ property: 'x' })).json()).toMatchObject({ status: 400, code: 'invalid_body' });
     expect(await (await post({ property_id: 'nobody-s-villa' })).json()).toMatchObject({ status: 404, code: 'unknown_property' });
-    expect(await (await fetch(`${url}/v1/reconciliations/not-a-uuid`)).json()).toMatchObject({ status: 400, code: 'invalid_pass_id' });
-    expect(await (await fetch(`${url}/v1/reconciliations/8d7f6a1e-3c2b-4a59-9e0f-1b2c3d4e5f60`)).json()).toMatchObject({ status: 404, code: 'unknown_pass' });
+    expect(await (await api('/v1/reconciliations/not-a-uuid')).json()).toMatchObject({ status: 400, code: 'invalid_pass_id' });
+    expect(await (await api('/v1/reconciliations/8d7f6a1e-3c2b-4a59-9e0f-1b2c3d4e5f60')).json()).toMatchObject({ status: 404, code: 'unknown_pass' });
   });
 });

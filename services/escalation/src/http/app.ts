@@ -1,10 +1,10 @@
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { invalid, Problem } from '@cm/service-runtime';
+import { invalid, Problem, tenantOfAuthorization, withinTenantRate, type BucketLimits, type TakeResult } from '@cm/service-runtime';
 import { ConflictTypeSymbols, SeveritySymbols } from '@cm/schemas';
 import type { Logger } from '@cm/service-runtime';
 import { z } from 'zod';
 import { resolveRequestSchema } from '../resolve/actions';
-import { tenantOfApiKey, type DeskRefusal, type ReviewStore } from '../store/review-store';
+import type { DeskRefusal, ReviewStore } from '../store/review-store';
 import type { TaskRow } from '../store/task-store';
 import type { Knex } from '@cm/service-runtime';
 import { TaskStatusSymbols } from '../tasks/types';
@@ -15,6 +15,10 @@ export interface ReviewApiDeps {
   readonly desk: ReviewStore;
   readonly levels: readonly string[];
   readonly log: Logger;
+  /** The shared token buckets (Redis) the per-tenant rate is taken from. */
+  readonly buckets: { take(key: string, limits: BucketLimits): Promise<TakeResult> };
+  /** Requests a second one tenant may make (bursts of twice that). */
+  readonly ratePerSecond: number;
   /** After a resolution committed (not on a replay): count it, produce its command. */
   onResolved(task: TaskRow): void;
 }
@@ -33,7 +37,8 @@ const acknowledgeBody = z.strictObject({ operator: z.string().trim().min(1).max(
 /**
  * The review API: a tenant's operators list their review tasks, acknowledge them (which stops the
  * SLA escalation) and resolve them with an action. Authenticated like the PMS API
- * (`Authorization: Bearer <key>`); every error is a problem document with a stable code.
+ * (`Authorization: Bearer <key>`), each tenant within its request rate (429 with Retry-After past
+ * it); every error is a problem document with a stable code.
  */
 export async function buildReviewApi(deps: ReviewApiDeps): Promise<FastifyInstance> {
   const app = fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true, return503OnClosing: true, frameworkErrors: (error, _r, reply) => void send(reply, asProblem(error)) });
@@ -52,11 +57,10 @@ export async function buildReviewApi(deps: ReviewApiDeps): Promise<FastifyInstan
   });
   app.setNotFoundHandler((request, reply) => void send(reply, new Problem(404, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`)));
 
+  /** The caller's tenant, once its key is known and it is within its rate. */
   const tenantOf = async (request: FastifyRequest): Promise<string> => {
-    const match = /^Bearer\s+(\S{1,200})$/i.exec(request.headers.authorization ?? '');
-    if (!match) throw new Problem(401, 'missing_api_key', 'send the API key as `Authorization: Bearer <key>`', undefined, { 'www-authenticate': 'Bearer' });
-    const tenant = await tenantOfApiKey(deps.db, match[1]!);
-    if (!tenant) throw new Problem(401, 'invalid_api_key', 'the API key is unknown or revoked', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    const tenant = await tenantOfAuthorization(deps.db, request.headers.authorization);
+    await withinTenantRate(deps.buckets, 'review-api', tenant, deps.ratePerSecond);
     return tenant;
   };
   const parse = <S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> => {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { ConflictType, Severity } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
@@ -22,13 +21,6 @@ export type DeskRefusal = { readonly refused: true; readonly status: 404 | 409 |
 export type Resolved = { readonly refused: false; readonly task: TaskRow; readonly replayed: boolean; readonly commandId: string | null; readonly newlyResolved: boolean };
 
 const T = 'escalation.review_tasks';
-
-/** The tenant whose API key this is (SHA-256 of the key in ingest.api_keys), unless revoked. */
-export async function tenantOfApiKey(db: Knex, apiKey: string): Promise<string | null> {
-  const hash = createHash('sha256').update(apiKey, 'utf8').digest();
-  const row = await db('ingest.api_keys').where({ key_hash: hash }).whereNull('revoked_at').first('tenant_id');
-  return row?.tenant_id ?? null;
-}
 
 /**
  * The review queue of one tenant: the tasks of its properties (ingest.properties), read, acknowledged

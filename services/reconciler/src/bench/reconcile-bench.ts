@@ -17,6 +17,8 @@ import {
   type Knex,
   type NodeProcess,
 } from '@cm/service-runtime';
+import { operatorCall } from '../cli/operator-client';
+import { defaultOperatorSocket } from '../config';
 import type { PassSummary } from '../store/pass-store';
 
 /**
@@ -85,11 +87,12 @@ async function main(): Promise<void> {
     processes.push(reconciler);
     const idleMb = residentMb(reconciler.pid).current;
 
-    const started = await fetch(`http://127.0.0.1:${PORTS.reconciler}/v1/reconciliations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    const { pass_id: passId } = (await started.json()) as { pass_id: string };
+    // Every property of the portfolio, as the operator's reconcile command starts it (the local socket, no key).
+    const socket = defaultOperatorSocket(PORTS.reconciler);
+    const { body: { pass_id: passId } } = await operatorCall<{ pass_id: string }>(socket, 'POST', '/v1/reconciliations', {});
     let summary: PassSummary | undefined;
     await waitFor('the pass to finish', async () => {
-      summary = (await (await fetch(`http://127.0.0.1:${PORTS.reconciler}/v1/reconciliations/${passId}`)).json()) as PassSummary;
+      summary = (await operatorCall<PassSummary>(socket, 'GET', `/v1/reconciliations/${passId}`)).body;
       return summary.status !== 'running';
     }, { timeoutMs: 600_000, intervalMs: 250 });
     const memory = residentMb(reconciler.pid);

@@ -1,25 +1,34 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { defaultOperatorSocket } from '../config';
+import { operatorCall as call } from './operator-client';
 
 /**
- * Starts a reconciliation pass on the running reconciler (one property or all), waits for it to
- * finish and prints what it found and corrected. Corrections are confirmed by the channels'
- * acknowledgements, which can come after the pass: `--settle-seconds` waits for them too.
+ * Starts a reconciliation pass on the running reconciler (one property or all, of every tenant),
+ * waits for it to finish and prints what it found and corrected. It talks to the service's
+ * operator socket, a Unix socket only the service's user may open, so it needs no API key; run it
+ * on the machine (or in the container) of the service. If a pass of the same scope is already
+ * running, it follows that one. Corrections are confirmed by the channels' acknowledgements, which
+ * can come after the pass: `--settle-seconds` waits for them too.
  *
- *   node services/reconciler/dist/cli/reconcile.js [--property <id>] [--url http://127.0.0.1:9414] [--settle-seconds 30]
+ *   node services/reconciler/dist/cli/reconcile.js [--property <id>] [--socket /tmp/cm-reconciler-9414.sock] [--settle-seconds 30]
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { property: { type: 'string' }, url: { type: 'string', default: process.env.RECONCILER_URL ?? 'http://127.0.0.1:9414' }, 'settle-seconds': { type: 'string', default: '30' } },
+    options: {
+      property: { type: 'string' },
+      socket: { type: 'string', default: process.env.RECONCILER_SOCKET ?? defaultOperatorSocket(9414) },
+      'settle-seconds': { type: 'string', default: '30' },
+    },
   });
-  const base = values.url!;
-  const started = await fetch(`${base}/v1/reconciliations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(values.property ? { property_id: values.property } : {}) });
-  const body = (await started.json()) as { pass_id?: string; detail?: string };
-  if (started.status !== 202 || !body.pass_id) throw new Error(`the reconciler refused: ${started.status} ${body.detail ?? JSON.stringify(body)}`);
-  process.stdout.write(`pass ${body.pass_id} started (${values.property ?? 'all properties'})\n`);
+  const socket = values.socket!;
+  const started = await call<{ pass_id?: string; already_running?: boolean; detail?: string }>(socket, 'POST', '/v1/reconciliations', values.property ? { property_id: values.property } : {});
+  if ((started.status !== 202 && started.status !== 200) || !started.body.pass_id) throw new Error(`the reconciler refused: ${started.status} ${started.body.detail ?? JSON.stringify(started.body)}`);
+  const passId = started.body.pass_id;
+  process.stdout.write(`pass ${passId} ${started.body.already_running ? 'already running' : 'started'} (${values.property ?? 'all properties'})\n`);
   const settleBy = Date.now() + Number(values['settle-seconds']) * 1000;
   for (;;) {
-    const summary = (await (await fetch(`${base}/v1/reconciliations/${body.pass_id}`)).json()) as { status: string; listings: number; found: { listings: number; nights: number; openWhileBooked: number }; corrected: number; failed: number; pending: number; unread: number };
+    const { body: summary } = await call<{ status: string; listings: number; found: { listings: number; nights: number; openWhileBooked: number }; corrected: number; failed: number; pending: number; unread: number }>(socket, 'GET', `/v1/reconciliations/${passId}`);
     const finished = summary.status !== 'running';
     if (finished && (summary.pending === 0 || Date.now() > settleBy)) {
       process.stdout.write(

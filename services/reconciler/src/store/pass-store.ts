@@ -1,5 +1,6 @@
 import type { Channel, SyncResult } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
+import { scopeKey, tenantOf, type Caller, type PassScope } from '../pass-scope';
 
 export type ListingOutcome = 'in_sync' | 'pending' | 'fixed' | 'failed' | 'unread';
 
@@ -36,12 +37,48 @@ export interface PassSummary {
 
 const SCHEDULE_LOCK = 0x636d7263; // "cmrc"
 
+/** An on-demand pass recorded as running, or the pass of its scope already running. */
+export type OnDemandStart = { readonly started: true } | { readonly started: false; readonly runningPassId: string };
+
 /** The reconcile schema: passes, and what each channel listing of a pass found and became. */
 export class PassStore {
   constructor(private readonly db: Knex) {}
 
-  async start(passId: string, scope: string, trigger: 'schedule' | 'on_demand' | 'calendar_report', windowDays: number, nowMs: number): Promise<void> {
+  /** A calendar report's pass (on-demand passes go through startOnDemand, scheduled ones through claimScheduled). */
+  async start(passId: string, scope: string, trigger: 'calendar_report', windowDays: number, nowMs: number): Promise<void> {
     await this.db('reconcile.passes').insert({ pass_id: passId, scope, trigger, window_days: windowDays, status: 'running', started_at_ms: nowMs });
+  }
+
+  /**
+   * Records an on-demand pass unless one of the same scope is running (a partial unique index
+   * decides, so across instances too); then answers the running one. A running pass not renewed
+   * within `abandonedAfterMs` (its instance died) is recorded failed and gives up its scope.
+   */
+  async startOnDemand(passId: string, scope: PassScope, windowDays: number, nowMs: number, abandonedAfterMs: number): Promise<OnDemandStart> {
+    const key = scopeKey(scope);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const inserted = await this.db.raw(
+        `INSERT INTO reconcile.passes (pass_id, scope, tenant_id, scope_key, trigger, window_days, status, started_at_ms, alive_at_ms)
+         VALUES (?, ?, ?, ?, 'on_demand', ?, 'running', ?, ?)
+         ON CONFLICT (scope_key) WHERE status = 'running' AND scope_key IS NOT NULL DO NOTHING
+         RETURNING pass_id`,
+        [passId, scope.propertyId ?? 'all', scope.tenantId, key, windowDays, nowMs, nowMs],
+      );
+      if (inserted.rows.length === 1) return { started: true };
+      const running: { pass_id: string; alive_at_ms: string | number | null } | undefined = await this.db('reconcile.passes').where({ scope_key: key, status: 'running' }).first('pass_id', 'alive_at_ms');
+      if (!running) continue; // it finished in between: try again
+      if (Number(running.alive_at_ms ?? 0) >= nowMs - abandonedAfterMs) return { started: false, runningPassId: running.pass_id };
+      await this.db('reconcile.passes')
+        .where({ pass_id: running.pass_id, status: 'running' })
+        .where('alive_at_ms', '<', nowMs - abandonedAfterMs)
+        .update({ status: 'failed', finished_at_ms: nowMs, error: 'abandoned: the instance running it stopped renewing it' });
+    }
+    throw new Error(`could not start a pass for ${key}, nor find the one running`);
+  }
+
+  /** The running pass is alive (see startOnDemand). */
+  async renew(passId: string, nowMs: number): Promise<void> {
+    await this.db('reconcile.passes').where({ pass_id: passId, status: 'running' }).update({ alive_at_ms: nowMs });
   }
 
   async finish(passId: string, nowMs: number, error: string | null): Promise<void> {
@@ -98,17 +135,23 @@ export class PassStore {
       await tx.raw('SELECT pg_advisory_xact_lock(?)', [SCHEDULE_LOCK]);
       const row = (await tx('reconcile.passes').where({ trigger: 'schedule' }).max('started_at_ms as at').first()) as { at: string | number | null } | undefined;
       if (row?.at != null && Number(row.at) + everyMs > nowMs) return false;
-      await tx('reconcile.passes').insert({ pass_id: passId, scope: 'all', trigger: 'schedule', window_days: windowDays, status: 'running', started_at_ms: nowMs });
+      await tx('reconcile.passes').insert({ pass_id: passId, scope: 'all', trigger: 'schedule', window_days: windowDays, status: 'running', started_at_ms: nowMs, alive_at_ms: nowMs });
       return true;
     });
   }
 
-  async has(passId: string): Promise<boolean> {
-    return (await this.db('reconcile.passes').where({ pass_id: passId }).first('pass_id')) !== undefined;
+  /** The pass, if this caller may read it: a tenant reads the passes it started, the operator every pass. */
+  private visible(passId: string, caller: Caller): Knex.QueryBuilder {
+    const tenantId = tenantOf(caller);
+    return this.db('reconcile.passes').where({ pass_id: passId }).modify((q) => (tenantId === null ? q : q.where({ tenant_id: tenantId })));
   }
 
-  async summary(passId: string): Promise<PassSummary | undefined> {
-    const pass = await this.db('reconcile.passes').where({ pass_id: passId }).first();
+  async has(passId: string, caller: Caller): Promise<boolean> {
+    return (await this.visible(passId, caller).first('pass_id')) !== undefined;
+  }
+
+  async summary(passId: string, caller: Caller): Promise<PassSummary | undefined> {
+    const pass = await this.visible(passId, caller).first();
     if (!pass) return undefined;
     const totals = (await this.db('reconcile.pass_listings')
       .where({ pass_id: passId })
