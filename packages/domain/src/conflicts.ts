@@ -7,6 +7,7 @@ import type { StayDates } from './stay-dates';
 /** The rule that decided, as docs/conflict-rules.md names it. */
 export type RuleName =
   | '5.1 double booking'
+  | '5.1 double booking, request to book'
   | '5.1 status (cancellation)'
   | '5.1 status (other), channel booking'
   | '5.1 status (other), direct booking'

@@ -1,5 +1,5 @@
 import type { Command } from './commands';
-import type { Decision } from './decision';
+import type { Decision, Effect } from './decision';
 import { assertNever } from './guest';
 import { noRates, type RateLookup } from './money';
 import { channelOf, stayKey, type PropertyState, type Stay } from './property-state';
@@ -22,6 +22,23 @@ export interface DecideContext {
  * give the same decision, and `evolve(state, decision)` is the only change it causes.
  */
 export function decide(state: PropertyState, command: Command, context: DecideContext = {}): Decision {
+  return withAcknowledgement(command, decideCommand(state, command, context));
+}
+
+/**
+ * Every reservation a channel tells us of (new, changed, cancelled) is acknowledged on that
+ * channel once the ledger has decided it, whatever the decision: the platform then stops
+ * re-sending it (as Booking.com does until acknowledged).
+ */
+function withAcknowledgement(command: Command, decision: Decision): Decision {
+  const channel = channelOf(command.source);
+  const aboutItsReservation = command.bookingSource === command.source && (command.type === 'create_booking' || command.type === 'modify_dates' || command.type === 'change_status');
+  if (!channel || !aboutItsReservation) return decision;
+  const acknowledge: Effect = { kind: 'act_on_reservation', action: { kind: 'acknowledge', channel, key: stayKey(command.bookingSource, command.ref), ref: command.ref, revision: command.sourceVersion } };
+  return { ...decision, effects: [...decision.effects, acknowledge] };
+}
+
+function decideCommand(state: PropertyState, command: Command, context: DecideContext): Decision {
   if (command.propertyId !== state.propertyId) {
     throw new Error(`command ${command.commandId} is for ${command.propertyId}, not ${state.propertyId}`);
   }

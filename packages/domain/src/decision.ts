@@ -51,12 +51,33 @@ export interface AvailabilityPush {
   readonly exceptChannel: Channel | null;
 }
 
-/** A change the booking's own channel must be told about (a PMS edit of a channel booking). */
-export interface ChannelNotice {
+/**
+ * What must be done to a reservation on its own channel, as the ledger decided: the channel's
+ * guest holds its word there, so the ledger's decision is only carried out once it is there too.
+ */
+export type ReservationAction = ReservationActionBase &
+  (
+    | { readonly kind: 'acknowledge'; readonly revision: number }
+    | { readonly kind: 'decline_request'; readonly reason: string }
+    | { readonly kind: 'host_cancel'; readonly reason: string }
+    | { readonly kind: 'change_dates'; readonly dates: StayDates }
+  );
+
+interface ReservationActionBase {
   readonly channel: Channel;
   readonly key: StayKey;
-  readonly change: 'status' | 'dates' | 'price';
+  /** The channel's reservation id. */
+  readonly ref: string;
 }
+
+/**
+ * Everything a decision asks the world to do, as one list: whoever carries it out switches over
+ * `kind` exhaustively, so a new kind of effect does not compile until something carries it.
+ */
+export type Effect =
+  | { readonly kind: 'push_availability'; readonly push: AvailabilityPush }
+  | { readonly kind: 'act_on_reservation'; readonly action: ReservationAction }
+  | { readonly kind: 'raise_conflict'; readonly conflict: RaisedConflict };
 
 export interface Decision {
   readonly outcome: 'applied' | 'rejected' | 'ignored';
@@ -65,7 +86,27 @@ export interface Decision {
   readonly version: number;
   readonly source: Source;
   readonly event: LedgerEvent;
-  readonly pushes: readonly AvailabilityPush[];
-  readonly notices: readonly ChannelNotice[];
-  readonly conflicts: readonly RaisedConflict[];
+  readonly effects: readonly Effect[];
+}
+
+/** The effects of one kind, in their order. */
+export function pushesOf(decision: Decision): AvailabilityPush[] {
+  return decision.effects.flatMap((e) => (e.kind === 'push_availability' ? [e.push] : []));
+}
+
+export function actionsOf(decision: Decision): ReservationAction[] {
+  return decision.effects.flatMap((e) => (e.kind === 'act_on_reservation' ? [e.action] : []));
+}
+
+export function conflictsOf(decision: Decision): RaisedConflict[] {
+  return decision.effects.flatMap((e) => (e.kind === 'raise_conflict' ? [e.conflict] : []));
+}
+
+/** Pushes first, then reservation actions, then conflicts: the order records are published in. */
+export function effectsOf(parts: { pushes?: readonly AvailabilityPush[]; actions?: readonly ReservationAction[]; conflicts?: readonly RaisedConflict[] }): Effect[] {
+  return [
+    ...(parts.pushes ?? []).map((push) => ({ kind: 'push_availability' as const, push })),
+    ...(parts.actions ?? []).map((action) => ({ kind: 'act_on_reservation' as const, action })),
+    ...(parts.conflicts ?? []).map((conflict) => ({ kind: 'raise_conflict' as const, conflict })),
+  ];
 }

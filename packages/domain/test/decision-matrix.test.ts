@@ -1,3 +1,4 @@
+import { actionsOf, conflictsOf, pushesOf } from '../src/decision';
 import type { ConflictType, Resolution } from '@cm/schemas';
 import type { Command } from '../src/commands';
 import { assess } from '../src/escalation';
@@ -30,9 +31,44 @@ describe('5.1 decision matrix', () => {
   it.each(matrix)('%s', (_, before, command, outcome, conflict, resolution) => {
     const { decision } = when(given(before), command);
     expect(decision.outcome).toBe(outcome);
-    const rowConflict = conflict ? decision.conflicts.find((c) => c.facts.type === conflict) : undefined;
+    const rowConflict = conflict ? conflictsOf(decision).find((c) => c.facts.type === conflict) : undefined;
     if (conflict) expect(rowConflict).toMatchObject({ resolution });
-    else expect(decision.conflicts).toEqual([]);
+    else expect(conflictsOf(decision)).toEqual([]);
+  });
+});
+
+describe('the channel side: what the ledger decides is carried out on the reservation’s own channel', () => {
+  it('5.1 double booking, request to book: a losing request is declined on its channel, and nobody holds a confirmation to escalate', () => {
+    const { decision, after } = when(given([direct()]), create({ source: 'BOOKING_COM', ref: 'R9', status: 'PENDING' }));
+    expect(decision.outcome).toBe('rejected');
+    expect(bookingIn(after, 'BOOKING_COM', 'R9').status).toBe('REJECTED');
+    expect(actionsOf(decision)).toEqual([
+      { kind: 'decline_request', channel: 'BOOKING_COM', key: key('BOOKING_COM', 'R9'), ref: 'R9', reason: 'the nights are no longer available (held by PMS:D1)' },
+      { kind: 'acknowledge', channel: 'BOOKING_COM', key: key('BOOKING_COM', 'R9'), ref: 'R9', revision: 1 },
+    ]);
+    expect(conflictsOf(decision)).toMatchObject([{ facts: { type: 'DOUBLE_BOOKING' }, rule: '5.1 double booking, request to book', channel: 'BOOKING_COM' }]);
+    expect(assess(conflictsOf(decision)[0]!.facts)).toMatchObject({ requiresReview: false });
+  });
+
+  it('5.1 double booking: a losing confirmed (instant-book) reservation is not cancelled without review; it is acknowledged and escalated as an overbooking', () => {
+    const { decision } = when(given([direct()]), airbnb());
+    expect(actionsOf(decision)).toEqual([{ kind: 'acknowledge', channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), ref: 'HM1', revision: 1 }]);
+    expect(assess(conflictsOf(decision)[0]!.facts)).toMatchObject({ severity: 'CRITICAL', requiresReview: true });
+  });
+
+  it.each([
+    ['a new reservation, accepted', [], () => airbnb()],
+    ['a date change', [airbnb()], () => modify({ source: 'AIRBNB', ref: 'HM1', version: 2, dates: '2026-12-21..2026-12-26' })],
+    ['a date change the ledger refuses', [airbnb(), create({ source: 'VRBO', ref: 'V1', dates: '2026-12-26..2026-12-28' })], () => modify({ source: 'AIRBNB', ref: 'HM1', version: 2, dates: '2026-12-24..2026-12-27' })],
+    ['a cancellation', [airbnb()], () => status({ source: 'AIRBNB', ref: 'HM1', version: 2, status: 'CANCELLED' })],
+  ] as const)('every channel reservation is acknowledged on its channel once the ledger decided it: %s', (_, stays, command) => {
+    const c = command();
+    expect(actionsOf(when(given([...stays]), c).decision).filter((a) => a.kind === 'acknowledge')).toEqual([{ kind: 'acknowledge', channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), ref: 'HM1', revision: c.sourceVersion }]);
+  });
+
+  it('nothing is acknowledged for the PMS’s own commands, nor for a guest or price update', () => {
+    expect(actionsOf(when(given([]), direct()).decision)).toEqual([]);
+    expect(actionsOf(when(given([airbnb()]), guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { name: { value: 'A', updatedAt: 1 } } })).decision)).toEqual([]);
   });
 });
 
@@ -43,27 +79,27 @@ describe('5.1 double booking: first in the ledger wins, the second is rejected',
     expect(decision).toMatchObject({ outcome: 'rejected', reason: 'nights_unavailable', event: { type: 'booking_rejected', heldBy: key('AIRBNB', 'HM1') } });
     expect(bookingIn(after, 'AIRBNB', 'HM1').status).toBe('CONFIRMED');
     expect(bookingIn(after, 'BOOKING_COM', 'BDC1').status).toBe('REJECTED');
-    expect(decision.pushes).toEqual([]);
-    const [conflict] = decision.conflicts;
+    expect(pushesOf(decision)).toEqual([]);
+    const [conflict] = conflictsOf(decision);
     expect(conflict!.facts).toEqual({ type: 'OVERBOOKING', channel: 'BOOKING_COM', losingKey: key('BOOKING_COM', 'BDC1'), winningKey: key('AIRBNB', 'HM1') });
     expect(assess(conflict!.facts)).toMatchObject({ severity: 'CRITICAL', requiresReview: true, route: 'page' });
   });
 
   it('the winner closes its nights on every other channel, not on its own', () => {
     const { decision } = when(given([]), create({ source: 'AIRBNB', ref: 'HM1', dates: '2026-12-20..2026-12-25' }));
-    expect(decision.pushes).toEqual([{ dates: nights('2026-12-20..2026-12-25'), available: false, reason: 'BOOKING', exceptChannel: 'AIRBNB' }]);
+    expect(pushesOf(decision)).toEqual([{ dates: nights('2026-12-20..2026-12-25'), available: false, reason: 'BOOKING', exceptChannel: 'AIRBNB' }]);
   });
 
   it('a direct booking onto held nights is refused as a double booking: nobody was confirmed, so no review', () => {
     const { decision } = when(given([create({ source: 'VRBO', ref: 'V1' })]), create({ source: 'PMS', ref: 'D1', dates: '2026-12-24..2026-12-26' }));
     expect(decision.outcome).toBe('rejected');
-    expect(decision.conflicts[0]!.facts).toMatchObject({ type: 'DOUBLE_BOOKING', winningKey: key('VRBO', 'V1') });
-    expect(assess(decision.conflicts[0]!.facts).requiresReview).toBe(false);
+    expect(conflictsOf(decision)[0]!.facts).toMatchObject({ type: 'DOUBLE_BOOKING', winningKey: key('VRBO', 'V1') });
+    expect(assess(conflictsOf(decision)[0]!.facts).requiresReview).toBe(false);
   });
 
   it('a channel booking onto a manual block is an overbooking too', () => {
     const { decision } = when(given([block({ dates: '2026-12-01..2026-12-31' })]), create({ source: 'EXPEDIA', ref: 'E1' }));
-    expect(decision.conflicts[0]!.facts).toMatchObject({ type: 'OVERBOOKING', winningKey: key('PMS', 'B1') });
+    expect(conflictsOf(decision)[0]!.facts).toMatchObject({ type: 'OVERBOOKING', winningKey: key('PMS', 'B1') });
   });
 
   it('back-to-back stays share no night and are both accepted', () => {
@@ -85,33 +121,33 @@ describe('5.1 double booking: first in the ledger wins, the second is rejected',
 
 describe('5.1 status (cancellation): cancelled wins from any source and is synced', () => {
   it.each([
-    ['the booking channel', 'AIRBNB', 'AIRBNB', []],
-    ['the PMS', 'PMS', null, [{ channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), change: 'status' }]],
-  ] as const)('cancelled by %s: nights open on the other channels, the booking channel told if it did not cancel', (_, source, exceptChannel, notices) => {
+    ['the booking channel', 'AIRBNB', 'AIRBNB', [{ kind: 'acknowledge', channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), ref: 'HM1', revision: 2 }]],
+    ['the PMS', 'PMS', null, [{ kind: 'host_cancel', channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), ref: 'HM1', reason: 'cancelled by PMS' }]],
+  ] as const)('cancelled by %s: nights open on the other channels; a cancellation its channel did not make is made there as the host, one it made is acknowledged', (_, source, exceptChannel, notices) => {
     const { decision, after } = when(given([airbnb()]), status({ source, bookingSource: 'AIRBNB', ref: 'HM1', version: 2, status: 'CANCELLED' }));
     expect(decision.outcome).toBe('applied');
     expect(bookingIn(after, 'AIRBNB', 'HM1').status).toBe('CANCELLED');
-    expect(decision.pushes).toEqual([{ dates: nights('2026-12-20..2026-12-25'), available: true, reason: 'CANCELLATION', exceptChannel }]);
-    expect(decision.notices).toEqual(notices);
+    expect(pushesOf(decision)).toEqual([{ dates: nights('2026-12-20..2026-12-25'), available: true, reason: 'CANCELLATION', exceptChannel }]);
+    expect(actionsOf(decision)).toEqual(notices);
   });
 
   it('a later CONFIRMED for a cancelled booking is ignored: cancellation is final, and the mismatch is logged', () => {
     const state = given([airbnb(), status({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', status: 'CANCELLED' })]);
     const { decision, after } = when(state, status({ source: 'AIRBNB', ref: 'HM1', version: 2, status: 'CONFIRMED' }));
     expect(decision).toMatchObject({ outcome: 'ignored', reason: 'cancellation_is_final' });
-    expect(decision.conflicts[0]).toMatchObject({ facts: { type: 'STATUS_MISMATCH', incomingStatus: 'CONFIRMED' }, resolution: 'KEPT_LEDGER', rule: '5.1 status (cancellation)' });
+    expect(conflictsOf(decision)[0]).toMatchObject({ facts: { type: 'STATUS_MISMATCH', incomingStatus: 'CONFIRMED' }, resolution: 'KEPT_LEDGER', rule: '5.1 status (cancellation)' });
     expect(after).toBe(state);
   });
 
   it('a channel that rejects its own pending request frees the nights', () => {
     const { decision } = when(given([airbnb({ status: 'PENDING' })]), status({ source: 'AIRBNB', ref: 'HM1', version: 2, status: 'REJECTED' }));
-    expect(decision.pushes).toMatchObject([{ available: true }]);
+    expect(pushesOf(decision)).toMatchObject([{ available: true }]);
   });
 
   it('cancelling a booking the ledger rejected closes the loop without touching availability', () => {
     const state = given([airbnb(), create({ source: 'VRBO', ref: 'V1' })]);
     const { decision, after } = when(state, status({ source: 'VRBO', ref: 'V1', version: 2, status: 'CANCELLED' }));
-    expect(decision.pushes).toEqual([]);
+    expect(pushesOf(decision)).toEqual([]);
     expect(bookingIn(after, 'VRBO', 'V1').status).toBe('CANCELLED');
   });
 
@@ -131,7 +167,7 @@ describe('5.1 status (other), channel booking: the channel wins and updates the 
   it('the PMS cannot set another status on a channel booking: the channel status stands', () => {
     const { decision, after } = when(given([airbnb()]), status({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', status: 'PENDING' }));
     expect(decision).toMatchObject({ outcome: 'rejected', reason: 'status_set_by_booking_source' });
-    expect(decision.conflicts[0]).toMatchObject({ facts: { type: 'STATUS_MISMATCH', winner: 'AIRBNB' }, rule: '5.1 status (other), channel booking' });
+    expect(conflictsOf(decision)[0]).toMatchObject({ facts: { type: 'STATUS_MISMATCH', winner: 'AIRBNB' }, rule: '5.1 status (other), channel booking' });
     expect(bookingIn(after, 'AIRBNB', 'HM1').status).toBe('CONFIRMED');
   });
 
@@ -148,7 +184,7 @@ describe('5.1 status (other), direct booking: the PMS wins and is synced to chan
 
   it("a channel's status for a direct booking is refused", () => {
     const { decision } = when(given([direct({ status: 'PENDING' })]), status({ source: 'VRBO', bookingSource: 'PMS', ref: 'D1', status: 'CONFIRMED' }));
-    expect(decision.conflicts[0]).toMatchObject({ facts: { winner: 'PMS' }, rule: '5.1 status (other), direct booking', channel: 'VRBO' });
+    expect(conflictsOf(decision)[0]).toMatchObject({ facts: { winner: 'PMS' }, rule: '5.1 status (other), direct booking', channel: 'VRBO' });
   });
 });
 
@@ -156,7 +192,7 @@ describe('5.1 guest email/name: the PMS keeps them', () => {
   it("a channel's different email is not taken and the conflict names the field", () => {
     const state = given([airbnb(), guest({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', guest: { email: { value: 'pms@example.org', updatedAt: T0 }, name: { value: 'Ana', updatedAt: T0 } } })]);
     const { decision, after } = when(state, guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { email: { value: 'new@example.org', updatedAt: T0 + 5 }, name: { value: 'Anna', updatedAt: T0 + 5 } } }));
-    expect(decision.conflicts).toMatchObject([{ facts: { type: 'GUEST_DATA', keptFields: ['name', 'email'] }, rule: '5.1 guest email/name' }]);
+    expect(conflictsOf(decision)).toMatchObject([{ facts: { type: 'GUEST_DATA', keptFields: ['name', 'email'] }, rule: '5.1 guest email/name' }]);
     expect(bookingIn(after, 'AIRBNB', 'HM1').guest.email!.value).toBe('pms@example.org');
   });
 
@@ -176,7 +212,7 @@ describe('5.1 guest phone: the newer non-null value wins, by its own update time
 
   it("the channel's older phone loses, whatever the age of the guest record", () => {
     const { decision, after } = when(withPmsPhone(), guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { phone: { value: '+1 555 0199', updatedAt: T0 - 1 } } }));
-    expect(decision.conflicts).toMatchObject([{ rule: '5.1 guest phone', resolution: 'KEPT_LEDGER' }]);
+    expect(conflictsOf(decision)).toMatchObject([{ rule: '5.1 guest phone', resolution: 'KEPT_LEDGER' }]);
     expect(bookingIn(after, 'AIRBNB', 'HM1').guest.phone!.value).toBe('+1 555 0100');
   });
 
@@ -188,7 +224,7 @@ describe('5.1 guest phone: the newer non-null value wins, by its own update time
   it('some fields taken and some kept is a merge, logged', () => {
     const { decision } = when(withPmsPhone(), guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { phone: { value: '+1', updatedAt: T0 - 1 }, email: { value: 'x@example.org', updatedAt: T0 } } }));
     expect(decision.outcome).toBe('applied');
-    expect(decision.conflicts).toMatchObject([{ resolution: 'MERGED' }]);
+    expect(conflictsOf(decision)).toMatchObject([{ resolution: 'MERGED' }]);
   });
 });
 
@@ -202,20 +238,20 @@ describe('5.1 price (new booking): the channel price is accepted and a differenc
     const { decision, after } = when(given([]), airbnb({ price: money(amount), pmsQuote: money(100_000) }));
     expect(decision.outcome).toBe('applied');
     expect(bookingIn(after, 'AIRBNB', 'HM1').price).toEqual(money(amount));
-    expect(decision.conflicts.map((c) => c.facts.type)).toEqual(conflict ? [conflict] : []);
+    expect(conflictsOf(decision).map((c) => c.facts.type)).toEqual(conflict ? [conflict] : []);
   });
 
   it('up to 5% on a new booking is logged only; more than 5% on a confirmed one is still accepted but goes to review (5.2.1)', () => {
     const small = when(given([]), airbnb({ price: money(104_000), pmsQuote: money(100_000) })).decision;
-    expect(assess(small.conflicts[0]!.facts)).toMatchObject({ requiresReview: false, severity: 'MEDIUM' });
+    expect(assess(conflictsOf(small)[0]!.facts)).toMatchObject({ requiresReview: false, severity: 'MEDIUM' });
     const large = when(given([]), airbnb({ price: money(120_000), pmsQuote: money(100_000) })).decision;
     expect(large.outcome).toBe('applied');
-    expect(large.conflicts[0]!.resolution).toBe('ACCEPTED_INCOMING');
-    expect(assess(large.conflicts[0]!.facts)).toMatchObject({ requiresReview: true, severity: 'HIGH' });
+    expect(conflictsOf(large)[0]!.resolution).toBe('ACCEPTED_INCOMING');
+    expect(assess(conflictsOf(large)[0]!.facts)).toMatchObject({ requiresReview: true, severity: 'HIGH' });
   });
 
   it('a direct booking is priced by the PMS: nothing to compare', () => {
-    expect(when(given([]), direct({ price: money(1), pmsQuote: money(100_000) })).decision.conflicts).toEqual([]);
+    expect(conflictsOf(when(given([]), direct({ price: money(1), pmsQuote: money(100_000) })).decision)).toEqual([]);
   });
 });
 
@@ -227,7 +263,7 @@ describe('5.1 price (existing): any difference beyond 1% is flagged for review, 
     const state = given([airbnb({ price: money(100_000) })]);
     const { decision, after } = when(state, price({ source, bookingSource: 'AIRBNB', ref: 'HM1', version: 2, price: money(90_000) }));
     expect(decision).toMatchObject({ outcome: 'rejected', reason: 'price_flagged_for_review' });
-    expect(assess(decision.conflicts[0]!.facts)).toMatchObject({ requiresReview: true });
+    expect(assess(conflictsOf(decision)[0]!.facts)).toMatchObject({ requiresReview: true });
     expect(bookingIn(after, 'AIRBNB', 'HM1').price).toEqual(money(100_000));
   });
 
@@ -238,7 +274,7 @@ describe('5.1 price (existing): any difference beyond 1% is flagged for review, 
   it("the manual review accepts the price: the operator's PMS report (with its actor) is applied without a new flag", () => {
     const state = given([airbnb({ price: money(100_000) })]);
     const { decision, after } = when(state, { ...price({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', version: 2, price: money(90_000) }), actor: 'ana@villas.example' });
-    expect(decision).toMatchObject({ outcome: 'applied', conflicts: [] });
+    expect(decision).toMatchObject({ outcome: 'applied', effects: [] });
     expect(bookingIn(after, 'AIRBNB', 'HM1').price).toEqual(money(90_000));
   });
 
@@ -256,7 +292,7 @@ describe('5.1 price (existing): any difference beyond 1% is flagged for review, 
 describe('5.1 date change, channel: accepted if the new nights are free (not counting itself), else rejected for review', () => {
   it('moving onto nights it already holds plus free ones is accepted; only the difference is pushed', () => {
     const { decision, after } = when(given([airbnb()]), modify({ source: 'AIRBNB', ref: 'HM1', version: 2, dates: '2026-12-22..2026-12-27' }));
-    expect(decision.pushes).toEqual([
+    expect(pushesOf(decision)).toEqual([
       { dates: nights('2026-12-25..2026-12-27'), available: false, reason: 'DATE_CHANGE', exceptChannel: 'AIRBNB' },
       { dates: nights('2026-12-20..2026-12-22'), available: true, reason: 'DATE_CHANGE', exceptChannel: 'AIRBNB' },
     ]);
@@ -266,8 +302,8 @@ describe('5.1 date change, channel: accepted if the new nights are free (not cou
   it('onto held nights it is rejected, the booking keeps its dates, and a human must look (5.2)', () => {
     const state = given([airbnb(), block({ dates: '2026-12-27..2026-12-29' })]);
     const { decision, after } = when(state, modify({ source: 'AIRBNB', ref: 'HM1', version: 2, dates: '2026-12-26..2026-12-28' }));
-    expect(decision.conflicts[0]!.facts).toMatchObject({ type: 'DATE_MODIFICATION', requestedBy: 'channel', heldBy: [key('PMS', 'B1')] });
-    expect(assess(decision.conflicts[0]!.facts)).toMatchObject({ requiresReview: true, severity: 'HIGH' });
+    expect(conflictsOf(decision)[0]!.facts).toMatchObject({ type: 'DATE_MODIFICATION', requestedBy: 'channel', heldBy: [key('PMS', 'B1')] });
+    expect(assess(conflictsOf(decision)[0]!.facts)).toMatchObject({ requiresReview: true, severity: 'HIGH' });
     expect(bookingIn(after, 'AIRBNB', 'HM1').dates).toEqual(nights('2026-12-20..2026-12-25'));
   });
 
@@ -293,17 +329,17 @@ describe('5.1 date change, channel: accepted if the new nights are free (not cou
 });
 
 describe("5.1 date change, PMS: the PMS wins over the channel's dates and is synced to every channel", () => {
-  it("moves an Airbnb booking, pushes to all channels and tells Airbnb", () => {
+  it("moves an Airbnb booking, pushes to all channels and changes its dates on Airbnb", () => {
     const { decision } = when(given([airbnb()]), modify({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', dates: '2026-12-18..2026-12-23' }));
-    expect(decision.pushes.every((p) => p.exceptChannel === null)).toBe(true);
-    expect(decision.notices).toEqual([{ channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), change: 'dates' }]);
+    expect(pushesOf(decision).every((p) => p.exceptChannel === null)).toBe(true);
+    expect(actionsOf(decision)).toEqual([{ kind: 'change_dates', channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), ref: 'HM1', dates: nights('2026-12-18..2026-12-23') }]);
   });
 
   it('but never onto held nights: refused at once, no review (the PMS user sees the refusal)', () => {
     const state = given([airbnb(), create({ source: 'VRBO', ref: 'V1', dates: '2026-12-26..2026-12-28' })]);
     const { decision } = when(state, modify({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', dates: '2026-12-20..2026-12-27' }));
-    expect(decision.conflicts[0]).toMatchObject({ rule: '5.1 date change, PMS' });
-    expect(assess(decision.conflicts[0]!.facts).requiresReview).toBe(false);
+    expect(conflictsOf(decision)[0]).toMatchObject({ rule: '5.1 date change, PMS' });
+    expect(assess(conflictsOf(decision)[0]!.facts).requiresReview).toBe(false);
   });
 });
 

@@ -15,12 +15,15 @@ const VARIANTS = {
  * variant's full name (avsc reads and writes it so); in TypeScript it is the discriminated union
  * tagged by `kind`. These two convert at the topic's edge, so nothing else sees the wrapping.
  */
-export function reservationActionToWire(value: ReservationAction): unknown {
+/** A reservation action as Avro reads and writes it: the union wrapped under its variant's full name. */
+export type ReservationActionWire = Omit<ReservationAction, 'action'> & { readonly action: Readonly<Record<string, ReservationAction['action']>> };
+
+export function reservationActionToWire(value: ReservationAction): ReservationActionWire {
   return { ...value, action: { [`${NAMESPACE}.${VARIANTS[value.action.kind]}`]: value.action } };
 }
 
 export function reservationActionFromWire(wire: unknown): ReservationAction {
-  const record = wire as Omit<ReservationAction, 'action'> & { action: Record<string, ReservationAction['action']> };
+  const record = wire as ReservationActionWire;
   const variants = Object.values(record.action);
   if (variants.length !== 1) throw new Error(`a reservation action carries one variant, not ${variants.length}`);
   return { ...record, action: variants[0]! };

@@ -1,5 +1,5 @@
 import { conflictMetrics, Counter, Gauge, Histogram, type Registry } from '@cm/service-runtime';
-import { assess, type Decision } from '@cm/domain';
+import { assess, conflictsOf, type Decision } from '@cm/domain';
 
 /** Seed section 7's conflict metrics, and the arbiter's own. */
 export function createArbiterMetrics(registry: Registry, backlog: () => Promise<number>) {
@@ -52,7 +52,7 @@ export function createArbiterMetrics(registry: Registry, backlog: () => Promise<
     decided(decision: Decision, issuedAt: number, decidedAt: number, seconds: number) {
       decisionSeconds.observe(seconds);
       commands.inc({ outcome: decision.outcome });
-      for (const conflict of decision.conflicts) {
+      for (const conflict of conflictsOf(decision)) {
         conflicts.raised({ type: conflict.facts.type, channel: conflict.channel, requiresReview: assess(conflict.facts).requiresReview });
         resolution.observe({ conflict_type: conflict.facts.type }, Math.max(0, decidedAt - issuedAt) / 1000);
       }

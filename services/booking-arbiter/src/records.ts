@@ -8,17 +8,19 @@ import {
   type Money,
   type PropertyState,
   type RaisedConflict,
+  type ReservationAction as DomainReservationAction,
   type StayDates,
   type StayKey,
 } from '@cm/domain';
-import { topics, type AvailabilityChange, type BookingEvent, type BookingEventType, type Conflict, type Money as MoneyRecord } from '@cm/schemas';
+import { reservationActionToWire, topics, type AvailabilityChange, type BookingEvent, type BookingEventType, type Conflict, type Money as MoneyRecord, type ReservationAction, type ReservationActionWire, type Source } from '@cm/schemas';
 
 /** What the outbox holds for one topic record. */
 export interface OutboxRecord {
   readonly eventId: string;
   readonly topic: string;
   readonly key: string;
-  readonly payload: BookingEvent | AvailabilityChange | Conflict;
+  /** The record as the topic's schema reads it (a reservation action in its wire form). */
+  readonly payload: BookingEvent | AvailabilityChange | Conflict | ReservationActionWire;
   /** The trace the record's command came in (null when tracing is off). */
   readonly traceParent?: string | null;
 }
@@ -36,34 +38,63 @@ export function decisionRecords(command: Command, decision: Decision, after: Pro
     key: command.propertyId,
     payload: bookingEvent(command, decision, after, decidedAt, base),
   });
-  decision.pushes.forEach((push, i) =>
-    records.push({
-      eventId: `${command.commandId}:push:${i}`,
-      topic: topics.availabilityChanges.name,
-      key: command.propertyId,
-      payload: {
-        ...base,
-        event_id: `${command.commandId}:push:${i}`,
-        from_date: toEpochDay(push.dates.checkIn),
-        to_date: toEpochDay(push.dates.checkOut),
-        available: push.available,
-        nightly_price: null,
-        reason: push.reason,
-        except_channel: push.exceptChannel,
-        only_channel: null,
-        occurred_at: decidedAt,
-      },
-    }),
-  );
-  decision.conflicts.forEach((conflict, i) =>
-    records.push({
-      eventId: `${command.commandId}:conflict:${i}`,
-      topic: topics.conflicts.name,
-      key: command.propertyId,
-      payload: conflictRecord(`${command.commandId}:conflict:${i}`, conflict, command, base, decidedAt),
-    }),
-  );
+  const counts = { push: 0, action: 0, conflict: 0 };
+  for (const effect of decision.effects) {
+    switch (effect.kind) {
+      case 'push_availability': {
+        const { push } = effect;
+        const eventId = `${command.commandId}:push:${counts.push++}`;
+        records.push({
+          eventId,
+          topic: topics.availabilityChanges.name,
+          key: command.propertyId,
+          payload: {
+            ...base,
+            event_id: eventId,
+            from_date: toEpochDay(push.dates.checkIn),
+            to_date: toEpochDay(push.dates.checkOut),
+            available: push.available,
+            nightly_price: null,
+            reason: push.reason,
+            except_channel: push.exceptChannel,
+            only_channel: null,
+            occurred_at: decidedAt,
+          },
+        });
+        break;
+      }
+      case 'act_on_reservation': {
+        const eventId = `${command.commandId}:action:${counts.action++}`;
+        records.push({ eventId, topic: topics.reservationActions.name, key: command.propertyId, payload: reservationActionToWire(reservationAction(eventId, effect.action, command, base, decidedAt)) });
+        break;
+      }
+      case 'raise_conflict': {
+        const eventId = `${command.commandId}:conflict:${counts.conflict++}`;
+        records.push({ eventId, topic: topics.conflicts.name, key: command.propertyId, payload: conflictRecord(eventId, effect.conflict, command, base, decidedAt) });
+        break;
+      }
+      default:
+        assertNever(effect);
+    }
+  }
   return records;
+}
+
+/** What the ledger decided must be done to a reservation on its channel, as the topic's record. */
+function reservationAction(eventId: string, action: DomainReservationAction, command: Command, base: { version: number; source: Source; correlation_id: string }, decidedAt: number): ReservationAction {
+  const common = { event_id: eventId, property_id: command.propertyId, version: base.version, source: base.source, channel: action.channel, booking_ref: action.ref, stay_key: action.key, command_id: command.commandId, occurred_at: decidedAt, correlation_id: base.correlation_id };
+  switch (action.kind) {
+    case 'acknowledge':
+      return { ...common, action: { kind: 'ACKNOWLEDGE', revision: action.revision } };
+    case 'decline_request':
+      return { ...common, action: { kind: 'DECLINE_REQUEST', reason: action.reason } };
+    case 'host_cancel':
+      return { ...common, action: { kind: 'HOST_CANCEL', reason: action.reason } };
+    case 'change_dates':
+      return { ...common, action: { kind: 'CHANGE_DATES', check_in: toEpochDay(action.dates.checkIn), check_out: toEpochDay(action.dates.checkOut) } };
+    default:
+      return assertNever(action);
+  }
 }
 
 function bookingEvent(command: Command, decision: Decision, after: PropertyState, decidedAt: number, base: object): BookingEvent {

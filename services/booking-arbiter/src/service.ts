@@ -34,7 +34,7 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
     await consumeDecoded(context, {
       groupId: config.CONSUMER_GROUP,
       topics: [context.topics.bookingCommands],
-      writes: [context.topics.bookingEvents, context.topics.availabilityChanges, context.topics.conflicts],
+      writes: [context.topics.bookingEvents, context.topics.availabilityChanges, context.topics.reservationActions, context.topics.conflicts],
       partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENTLY,
       async prepare({ serde, producer, deadLetters }) {
         relay = new OutboxRelay(relayDb, producer, serde, context.log.child({ component: 'outbox' }), { batchSize: config.OUTBOX_BATCH, idleMs: 200, namespace: config.TOPIC_NAMESPACE });

@@ -1,4 +1,4 @@
-import { epochDay, NO_GUEST_DETAILS, type BookingCommand, type BookingEvent, type Conflict } from '@cm/schemas';
+import { epochDay, NO_GUEST_DETAILS, reservationActionFromWire, type BookingCommand, type BookingEvent, type Conflict, type ReservationActionWire } from '@cm/schemas';
 import { createRedis, waitFor, waitForReply, type Redis } from '@cm/service-runtime';
 import { stack } from '../../../packages/service-runtime/test/support/stack';
 import type { DecisionReply } from '../src/arbiter';
@@ -47,6 +47,12 @@ describe('booking-arbiter on the real broker and database', () => {
       rule: '5.1 double booking',
       event_id: `${bookingCom.command_id}:conflict:0`,
     });
+    // Both channels' reservations are acknowledged on their channels, through the outbox, as tagged variants.
+    const actions = (await world.read<ReservationActionWire>(world.topics.reservationActions, (r) => r.filter((a) => a.property_id === 'race-1').length >= 2)).map(reservationActionFromWire);
+    expect(actions.filter((a) => a.property_id === 'race-1').map((a) => [a.event_id, a.channel, a.booking_ref, a.action])).toEqual([
+      [`${airbnb.command_id}:action:0`, 'AIRBNB', 'HM1', { kind: 'ACKNOWLEDGE', revision: 1 }],
+      [`${bookingCom.command_id}:action:0`, 'BOOKING_COM', 'BDC1', { kind: 'ACKNOWLEDGE', revision: 1 }],
+    ]);
     const events = await world.read<BookingEvent>(world.topics.bookingEvents, (r) => r.filter((e) => e.property_id === 'race-1').length >= 2);
     expect(events.filter((e) => e.property_id === 'race-1').map((e) => [e.event_type, e.booking_ref, e.version])).toEqual([
       ['BOOKING_ACCEPTED', 'HM1', 1],

@@ -49,7 +49,7 @@ export async function arbiterWorld(): Promise<ArbiterWorld> {
   const ledger = await scratchLedger(stack.DATABASE_URL, namespace);
   const { url: databaseUrl, db } = ledger;
 
-  const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.bookingCommands, names.bookingEvents, names.conflicts, names.availabilityChanges, names.channelDlq], namespace);
+  const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.bookingCommands, names.bookingEvents, names.conflicts, names.availabilityChanges, names.reservationActions, names.channelDlq], namespace);
   const producer = await kafka.producer();
   const processes: Spawned[] = [];
 

@@ -38,7 +38,8 @@ export function decideChangeStatus(state: PropertyState, command: ChangeStatus, 
       { type: 'booking_status_changed', key: booking.key, status: incoming, previous: booking.status, versions: seen(booking, command) },
       {
         pushes: freesNights ? [{ dates: booking.dates, available: true, reason: 'CANCELLATION', exceptChannel: fromChannel }] : [],
-        notices: bookingChannel && bookingChannel !== fromChannel ? [{ channel: bookingChannel, key: booking.key, change: 'status' }] : [],
+        // A cancellation the booking's channel did not make is made there, as the host.
+        actions: bookingChannel && bookingChannel !== fromChannel ? [{ kind: 'host_cancel', channel: bookingChannel, key: booking.key, ref: booking.ref, reason: `${incoming.toLowerCase()} by ${command.source}` }] : [],
       },
     );
   }

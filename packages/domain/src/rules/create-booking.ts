@@ -37,7 +37,17 @@ export function decideCreateBooking(state: PropertyState, command: CreateBooking
   const holders = staysHolding(state, command.dates);
   const winner = holders[0];
   if (winner) {
-    const conflict: RaisedConflict = channel
+    // A request to book nobody confirmed yet is declined on its channel: no guest is let down.
+    const request = command.status === 'PENDING' ? channel : null;
+    const conflict: RaisedConflict = request
+      ? {
+          facts: { type: 'DOUBLE_BOOKING', losingKey: key, winningKey: winner.key },
+          resolution: 'REJECTED_INCOMING',
+          rule: '5.1 double booking, request to book',
+          channel: request,
+          summary: `${request} request ${key} (${formatStay(command.dates)}) declined: ${winner.key} holds ${formatStay(winner.dates)}`,
+        }
+      : channel
       ? {
           facts: { type: 'OVERBOOKING', channel, losingKey: key, winningKey: winner.key },
           resolution: 'REJECTED_INCOMING',
@@ -53,7 +63,10 @@ export function decideCreateBooking(state: PropertyState, command: CreateBooking
           summary: `direct booking ${key} (${formatStay(command.dates)}) refused: ${winner.key} holds ${formatStay(winner.dates)}`,
         };
     return {
-      ...applied(state, command, { type: 'booking_rejected', booking: { ...booking, status: 'REJECTED' }, heldBy: winner.key }, { conflicts: [conflict] }),
+      ...applied(state, command, { type: 'booking_rejected', booking: { ...booking, status: 'REJECTED' }, heldBy: winner.key }, {
+        actions: request ? [{ kind: 'decline_request', channel: request, key, ref: command.ref, reason: `the nights are no longer available (held by ${winner.key})` }] : [],
+        conflicts: [conflict],
+      }),
       outcome: 'rejected',
       reason: 'nights_unavailable',
     };

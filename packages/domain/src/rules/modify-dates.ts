@@ -46,7 +46,7 @@ export function decideModifyDates(state: PropertyState, command: ModifyDates, bo
         ...subtractNights(command.dates, booking.dates).map((dates) => ({ dates, available: false, reason: 'DATE_CHANGE' as const, exceptChannel })),
         ...subtractNights(booking.dates, command.dates).map((dates) => ({ dates, available: true, reason: 'DATE_CHANGE' as const, exceptChannel })),
       ],
-      notices: byPms && bookingChannel ? [{ channel: bookingChannel, key: booking.key, change: 'dates' }] : [],
+      actions: byPms && bookingChannel ? [{ kind: 'change_dates', channel: bookingChannel, key: booking.key, ref: booking.ref, dates: command.dates }] : [],
     },
   );
 }

@@ -1,6 +1,6 @@
 import type { Command } from '../commands';
 import type { RaisedConflict } from '../conflicts';
-import type { AvailabilityPush, ChannelNotice, Decision, IgnoreReason, LedgerEvent, RejectReason } from '../decision';
+import { effectsOf, type AvailabilityPush, type Decision, type IgnoreReason, type LedgerEvent, type RejectReason, type ReservationAction } from '../decision';
 import type { PropertyState, SourceVersions, Stay, StayKey } from '../property-state';
 
 /**
@@ -13,7 +13,7 @@ export function applied(
   state: PropertyState,
   command: Command,
   event: LedgerEvent,
-  effects: { pushes?: AvailabilityPush[]; notices?: ChannelNotice[]; conflicts?: RaisedConflict[] } = {},
+  effects: { pushes?: AvailabilityPush[]; actions?: ReservationAction[]; conflicts?: RaisedConflict[] } = {},
 ): Decision {
   return {
     outcome: 'applied',
@@ -21,9 +21,7 @@ export function applied(
     version: state.version + 1,
     source: command.source,
     event,
-    pushes: effects.pushes ?? [],
-    notices: effects.notices ?? [],
-    conflicts: effects.conflicts ?? [],
+    effects: effectsOf(effects),
   };
 }
 
@@ -42,9 +40,7 @@ export function rejected(
     version: versions ? state.version + 1 : state.version,
     source: command.source,
     event: { type: 'command_rejected', key, reason, heldBy, versions },
-    pushes: [],
-    notices: [],
-    conflicts,
+    effects: effectsOf({ conflicts }),
   };
 }
 
@@ -55,9 +51,7 @@ export function ignored(state: PropertyState, command: Command, key: StayKey, re
     version: state.version,
     source: command.source,
     event: { type: 'command_ignored', key, reason },
-    pushes: [],
-    notices: [],
-    conflicts,
+    effects: effectsOf({ conflicts }),
   };
 }
 

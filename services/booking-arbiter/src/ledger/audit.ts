@@ -1,4 +1,4 @@
-import { SINGLE_GUEST_FIELDS, type Command, type Decision, type FieldValue, type GuestRecord, type RaisedConflict, type Stay } from '@cm/domain';
+import { conflictsOf, SINGLE_GUEST_FIELDS, type Command, type Decision, type FieldValue, type GuestRecord, type RaisedConflict, type Stay } from '@cm/domain';
 import type { Source } from '@cm/schemas';
 import { eventType, factsAsDetails } from '../records';
 
@@ -38,7 +38,7 @@ export function auditRows(input: { command: Command; decision: Decision; before:
       after: after && after !== before ? JSON.stringify(auditedStay(after)) : null,
       details: JSON.stringify({ outcome: decision.outcome, reason: decision.reason, ...(guestChanges.length > 0 ? { guest_fields_changed: guestChanges } : {}) }),
     },
-    ...decision.conflicts.map((c: RaisedConflict) => ({
+    ...conflictsOf(decision).map((c: RaisedConflict) => ({
       ...common,
       action: 'conflict_resolved',
       rule: c.rule,
