@@ -29,5 +29,9 @@ export const ingestConfig = baseConfig
     IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
     /** How often each instance deletes expired Idempotency-Key records, 1,000 per statement. */
     IDEMPOTENCY_PURGE_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(300_000),
+    /** An acknowledged PMS revision is deleted this many days after its acknowledgement; unacknowledged ones stay. */
+    REVISION_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+    /** How often each instance deletes acknowledged PMS revisions past REVISION_RETENTION_DAYS, 1,000 per statement. */
+    REVISION_PURGE_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(300_000),
   });
 export type IngestConfig = z.infer<typeof ingestConfig>;

@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from '@cm/service-runtime';
+import { Counter, Gauge, Histogram, type Logger, type Registry } from '@cm/service-runtime';
 
 export type IngestPath = 'kafka' | 'webhook' | 'pms';
 export type IngestOutcome = 'command' | 'calendar_report' | 'dead_lettered' | 'duplicate' | 'refused';
@@ -11,6 +11,9 @@ export interface IngestMetrics {
   readonly rateLimited: Counter<'tenant'>;
   readonly decisionWaits: Counter<'result'>;
   readonly idempotencyPurged: Counter;
+  /** booking.events records taken by the PMS revision feed, by outcome. */
+  readonly pmsRevisions: Counter<'outcome'>;
+  readonly pmsRevisionsPurged: Counter;
 }
 
 export function ingestMetrics(registry: Registry): IngestMetrics {
@@ -51,5 +54,48 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
       help: 'Idempotency-Key records deleted because they outlived IDEMPOTENCY_RETENTION_HOURS.',
       registers: [registry],
     }),
+    pmsRevisions: new Counter({
+      name: 'cm_ingest_pms_revisions_total',
+      help: 'booking.events records taken by the PMS revision feed, by outcome: recorded (a new revision), duplicate (its event_id was recorded before), unknown_property (skipped), not_a_change (COMMAND_IGNORED).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    pmsRevisionsPurged: new Counter({
+      name: 'cm_ingest_pms_revisions_purged_total',
+      help: 'Acknowledged PMS revisions deleted because their acknowledgement is older than REVISION_RETENTION_DAYS.',
+      registers: [registry],
+    }),
   };
+}
+
+/**
+ * The PMS revision feed per tenant, read from the database at every scrape (right after a restart
+ * too, and the same from every instance): one grouped query serves both gauges. A failed read
+ * drops the series rather than repeat old values.
+ */
+export function revisionFeedGauges(registry: Registry, read: () => Promise<readonly { tenantId: string; unacknowledged: number; oldestAgeSeconds: number }[]>, log: Logger): void {
+  let inFlight: ReturnType<typeof read> | undefined;
+  const readOnce = () => {
+    inFlight ??= read().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+  const gauge = (name: string, help: string, value: (row: { unacknowledged: number; oldestAgeSeconds: number }) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['tenant'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        try {
+          for (const row of await readOnce()) this.set({ tenant: row.tenantId }, value(row));
+        } catch (error) {
+          log.warn({ err: error, metric: name }, 'reading the PMS revision feed for a scrape failed');
+        }
+      },
+    });
+  gauge('cm_ingest_pms_revisions_unacknowledged', 'PMS revisions not yet acknowledged, per tenant, as the database holds them.', (row) => row.unacknowledged);
+  gauge('cm_ingest_pms_revisions_oldest_unacknowledged_age_seconds', "Age of the tenant's oldest unacknowledged PMS revision (0 when none), from when it was recorded.", (row) => row.oldestAgeSeconds);
 }

@@ -11,7 +11,10 @@ import { buildHttpApp } from './http/app';
 import { IdempotencyKeys, IdempotencyPurge } from './http/idempotency';
 import { AuditReads } from './audit-reads';
 import { LedgerReads } from './ledger-reads';
-import { ingestMetrics } from './metrics';
+import { ingestMetrics, revisionFeedGauges } from './metrics';
+import { RevisionPurge } from './revisions/purge';
+import { RevisionStore } from './revisions/store';
+import { takeBookingEvents } from './revisions/take-booking-events';
 
 /**
  * Everything that enters the system passes here: channel events from channel.inbound, signed
@@ -46,6 +49,17 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     });
     purge.start();
     context.onStop('idempotency purge', () => purge.stop());
+    const revisions = new RevisionStore(db);
+    revisionFeedGauges(context.metrics, () => revisions.feedStats(), context.log.child({ component: 'revision-feed' }));
+    const revisionPurge = new RevisionPurge(db, {
+      retentionMs: config.REVISION_RETENTION_DAYS * 86_400_000,
+      intervalMs: config.REVISION_PURGE_INTERVAL_MS,
+      batchSize: 1_000,
+      onPurged: (rows) => metrics.pmsRevisionsPurged.inc(rows),
+      log: context.log.child({ component: 'revision-purge' }),
+    });
+    revisionPurge.start();
+    context.onStop('revision purge', () => revisionPurge.stop());
     let http: FastifyInstance | undefined;
     let take: ((items: readonly DecodedRecord[]) => Promise<void>) | undefined;
 
@@ -71,6 +85,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
           defaultRatePerSecond: config.TENANT_RATE_PER_SECOND,
           ledger: new LedgerReads(db),
           audit: new AuditReads(db),
+          revisions,
           idempotency: new IdempotencyKeys(db, { retentionMs: idempotencyRetentionMs }),
           replies: new ReplyWaiter(subscriber, redis),
           decisionDeadlineMs: config.DECISION_DEADLINE_MS,
@@ -83,6 +98,15 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
         context.onStop('http', () => http!.close());
       },
       handleChunk: (items) => take!(items),
+    });
+
+    // The PMS revision feed: every booking.events record of a known property, recorded once.
+    const revisionLog = context.log.child({ component: 'revision-feed' });
+    await consumeDecoded(context, {
+      groupId: `${config.CONSUMER_GROUP}.revisions`,
+      topics: [context.topics.bookingEvents],
+      chunkSize: 200,
+      handleChunk: (items) => takeBookingEvents(items, { directory, store: revisions, count: (outcome, records) => metrics.pmsRevisions.inc({ outcome }, records), log: revisionLog }),
     });
   },
 };

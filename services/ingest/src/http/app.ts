@@ -9,7 +9,7 @@ import type { HttpAnswer } from './decision-response';
 import { tenantOfRequest, withinRate } from './guards';
 import { IdempotencyKeys } from './idempotency';
 import { openApiDocument } from './openapi';
-import { handlePmsWrite, readAudit, readBooking, readCalendar, readCommandStatus, type PmsDeps } from './pms-handlers';
+import { acknowledgeRevision, acknowledgeRevisions, handlePmsWrite, readAudit, readBooking, readCalendar, readCommandStatus, readRevisions, type PmsDeps } from './pms-handlers';
 import { fastifyPath, ROUTES, type RouteName, type RouteSpec } from './routes';
 import { receiveWebhook, type WebhookDeps } from './webhook-handler';
 
@@ -138,6 +138,21 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   read('readCalendar', (tenant, p, query) => readCalendar(deps, tenant, p.propertyId!, query as z.infer<typeof ROUTES.readCalendar.query>));
   read('commandStatus', (tenant, p) => readCommandStatus(deps, tenant, p.commandId!));
   read('readAudit', (tenant, _p, query) => readAudit(deps, tenant, query as z.infer<typeof ROUTES.readAudit.query>));
+
+  // The revision feed: reads, and acknowledgements that change only the feed (no command, so no Idempotency-Key: acknowledging is idempotent by itself).
+  const feed = (name: RouteName, handler: (tenant: Awaited<ReturnType<typeof tenantOfRequest>>, params: Record<string, string>, query: unknown, body: unknown) => Promise<HttpAnswer>) =>
+    route(name, async (request) => {
+      const spec: RouteSpec = ROUTES[name];
+      const tenant = await tenantOfRequest(deps, headerOf(request, 'authorization'));
+      await withinRate(deps, tenant);
+      const params = spec.params ? (parse(spec.params, request.params, 'path') as Record<string, string>) : {};
+      const query = spec.query ? parse(spec.query, request.query, 'query') : undefined;
+      const body = spec.body ? parse(spec.body, parseStrictJson(bodyBytes(request)), 'body') : undefined;
+      return handler(tenant, params, query, body);
+    });
+  feed('readRevisions', (tenant, _p, query) => readRevisions(deps, tenant, query as z.infer<typeof ROUTES.readRevisions.query>));
+  feed('acknowledgeRevisions', (tenant, _p, _q, body) => acknowledgeRevisions(deps, tenant, body as z.infer<typeof ROUTES.acknowledgeRevisions.body>));
+  feed('acknowledgeRevision', (tenant, p) => acknowledgeRevision(deps, tenant, p.revisionId!));
 
   await app.ready();
   return app;

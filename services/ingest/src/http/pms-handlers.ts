@@ -10,13 +10,15 @@ import { pmsWriteToCommand, type PmsWrite } from '../normalise/pms-command';
 import { answerOfDecision, problemAnswer, type DecisionReply, type HttpAnswer } from './decision-response';
 import { propertyOfTenant, type GuardDeps } from './guards';
 import type { IdempotencyKeys } from './idempotency';
-import type { AuditQuery, bookingQuery, calendarQuery } from './pms-schemas';
+import type { RevisionStore } from '../revisions/store';
+import type { AcknowledgeRevisionsBody, AuditQuery, bookingQuery, calendarQuery, RevisionsQuery } from './pms-schemas';
 
 export interface PmsDeps extends GuardDeps {
   readonly db: Knex;
   readonly writer: CommandWriter;
   readonly ledger: LedgerReads;
   readonly audit: AuditReads;
+  readonly revisions: RevisionStore;
   readonly idempotency: IdempotencyKeys;
   readonly replies: ReplyWaiter;
   /** How long a write waits for the arbiter's decision before answering 202. */
@@ -116,4 +118,26 @@ export async function readCommandStatus(deps: PmsDeps, tenant: TenantEntry, comm
     status: 200,
     body: { status: 'decided', command_id: commandId, outcome: reply.outcome, reason: reply.reason, version: reply.version, stay: stay ?? null, ...(holder ? { conflicting_stay: holder } : {}) },
   };
+}
+
+/** A page of the tenant's revision feed, oldest first; another tenant's property answers 404. */
+export async function readRevisions(deps: PmsDeps, tenant: TenantEntry, query: RevisionsQuery): Promise<HttpAnswer> {
+  if (query.property_id) await propertyOfTenant(deps, tenant, query.property_id);
+  const page = await deps.revisions.page(tenant.tenantId, { after: query.after, propertyId: query.property_id, limit: query.limit, includeAcknowledged: query.include_acknowledged === 'true' });
+  const nextCursor = page.revisions.at(-1)?.revision_id ?? query.after ?? null;
+  return { status: 200, body: { revisions: page.revisions, next_cursor: nextCursor, has_more: page.hasMore, unacknowledged: page.unacknowledged } };
+}
+
+/** Acknowledges one revision of the tenant; again, the same answer. Another tenant's id is absent. */
+export async function acknowledgeRevision(deps: PmsDeps, tenant: TenantEntry, revisionId: string): Promise<HttpAnswer> {
+  const [revision] = await deps.revisions.acknowledge(tenant.tenantId, [revisionId]);
+  if (!revision) throw new Problem(404, 'revision_not_found', `no revision '${revisionId}' of this API key's tenant`);
+  return { status: 200, body: revision };
+}
+
+export async function acknowledgeRevisions(deps: PmsDeps, tenant: TenantEntry, body: AcknowledgeRevisionsBody): Promise<HttpAnswer> {
+  const ids = [...new Set(body.revision_ids)];
+  const acknowledged = await deps.revisions.acknowledge(tenant.tenantId, ids);
+  const found = new Set(acknowledged.map((r) => r.revision_id));
+  return { status: 200, body: { acknowledged, not_found: ids.filter((id) => !found.has(id)) } };
 }

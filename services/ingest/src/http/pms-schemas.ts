@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { webhookAddress, webhookAmount } from '@cm/channel-webhooks';
+import { BookingEventTypeSymbols, BookingStatusSymbols, SourceSymbols } from '@cm/schemas';
 import { identifierProblem } from '../normalise/identifier';
 
 /** Request and response bodies of the PMS API: validated here, and the source of the OpenAPI document. */
@@ -155,4 +156,63 @@ export const calendarView = z.object({
   from: localDate,
   to: localDate,
   nights: z.array(z.object({ date: localDate, available: z.boolean(), held_by: z.string().nullable().describe('Stay key holding the night.') })),
+});
+
+/** A revision id: a positive integer as a decimal string (18 digits at most: it is a PostgreSQL bigint). */
+const revisionId = z.string().regex(/^[1-9]\d{0,17}$/).describe("A revision's `revision_id`.");
+
+export const revisionsQuery = z
+  .object({
+    after: revisionId.optional().describe('Only revisions recorded after this one: `next_cursor` of the previous page. Absent: from the oldest.'),
+    property_id: reference.optional(),
+    include_acknowledged: z.enum(['true', 'false']).default('false').describe('`true` lists acknowledged revisions too (until they are purged); by default only those not yet acknowledged, as Channex\'s feed does.'),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+export type RevisionsQuery = z.infer<typeof revisionsQuery>;
+
+export const revisionParams = z.object({ revisionId });
+
+export const acknowledgeRevisionsBody = z.object({ revision_ids: z.array(revisionId).min(1).max(500) }).strict();
+export type AcknowledgeRevisionsBody = z.infer<typeof acknowledgeRevisionsBody>;
+
+export const revisionView = z.object({
+  revision_id: z.string().describe("Grows with every revision of this tenant, in the order they were recorded: pass as `after`, and as the id to acknowledge."),
+  property_id: z.string(),
+  event_id: z.string().describe('The `booking.events` record this revision is: the same change read from the topic has the same id.'),
+  event_type: z.enum(BookingEventTypeSymbols).exclude(['COMMAND_IGNORED']).describe('What the ledger did (COMMAND_IGNORED changed nothing and is never a revision).'),
+  stay_key: z.string().describe("'<booking_source>:<booking_ref>'"),
+  booking_source: z.enum(SourceSymbols).describe('Where the booking or block comes from: read a booking with GET /v1/properties/{property_id}/bookings/{booking_ref}?source={booking_source}.'),
+  booking_ref: z.string(),
+  source: z.enum(SourceSymbols).describe('Who caused the change: PMS or a channel.'),
+  command_id: z.string().describe('The command that caused it: a PMS write answers with its command id.'),
+  version: z.number().int().describe("The property's ledger version after the change."),
+  occurred_at: z.string().describe('When the ledger decided it.'),
+  recorded_at: z.string().describe('When it entered the feed.'),
+  acknowledged_at: z.string().nullable().describe('When the PMS first acknowledged it; null until then.'),
+  changes: z
+    .object({
+      status: z.enum(BookingStatusSymbols).optional(),
+      check_in: localDate.optional(),
+      check_out: localDate.optional(),
+      previous_check_in: localDate.optional().describe('BOOKING_DATES_CHANGED: the dates before.'),
+      previous_check_out: localDate.optional(),
+      total: money.optional(),
+      rate_plan: z.string().optional(),
+      reason: z.string().optional().describe('A rejection: the reason code (nights_unavailable, ...).'),
+      conflicting_stay: z.string().optional().describe('A rejection: the stay key holding the nights.'),
+    })
+    .describe("The stay after the change, absent fields left out. No guest data: GUEST_UPDATED says the guest changed; read the booking for its details."),
+});
+
+export const revisionsView = z.object({
+  revisions: z.array(revisionView).describe('Oldest first.'),
+  next_cursor: z.string().nullable().describe('Pass as `after` for the next page: the last revision of this page (or the `after` given, when the page is empty).'),
+  has_more: z.boolean().describe('More revisions follow this page.'),
+  unacknowledged: z.number().int().describe("This tenant's revisions not yet acknowledged (of the property, when property_id is given)."),
+});
+
+export const acknowledgedView = z.object({
+  acknowledged: z.array(revisionView).describe('The revisions named, in id order, each with the time it was first acknowledged.'),
+  not_found: z.array(z.string()).describe('Ids that are not revisions of this tenant (or were purged).'),
 });

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { problemSchema } from '@cm/service-runtime';
 import { channelWebhookPayload } from '@cm/channel-webhooks';
 import {
+  acknowledgedView,
+  acknowledgeRevisionsBody,
   bookingParams,
   bookingQuery,
   auditQuery,
@@ -17,6 +19,10 @@ import {
   modifyBookingBody,
   pendingView,
   propertyParams,
+  revisionParams,
+  revisionsQuery,
+  revisionsView,
+  revisionView,
   stayView,
   updateGuestBody,
 } from './pms-schemas';
@@ -31,7 +37,7 @@ export interface RouteSpec {
   readonly path: string;
   readonly operationId: string;
   readonly summary: string;
-  readonly tag: 'webhooks' | 'bookings' | 'blocks' | 'reads';
+  readonly tag: 'webhooks' | 'bookings' | 'blocks' | 'reads' | 'revisions';
   readonly auth: 'api_key' | 'webhook_signature';
   readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
@@ -194,6 +200,36 @@ export const ROUTES = {
     auth: 'api_key',
     params: commandParams,
     responses: { 200: { description: 'Pending or decided.', schema: commandStatusView }, ...common, 404: problem('No such command of this tenant.') },
+  },
+  readRevisions: {
+    method: 'GET',
+    path: '/v1/revisions',
+    operationId: 'readRevisionFeed',
+    summary: "The revision feed: every change the ledger made to this tenant's properties (channel bookings above all), oldest first; by default only those not yet acknowledged. Acknowledge each once the PMS has taken it.",
+    tag: 'revisions',
+    auth: 'api_key',
+    query: revisionsQuery,
+    responses: { 200: { description: 'A page of revisions, oldest first.', schema: revisionsView }, ...common, 404: problem('No such property (or not this tenant’s).') },
+  },
+  acknowledgeRevision: {
+    method: 'POST',
+    path: '/v1/revisions/{revisionId}/ack',
+    operationId: 'acknowledgeRevision',
+    summary: 'The PMS took this revision: it leaves the unacknowledged feed. Acknowledging again answers the same.',
+    tag: 'revisions',
+    auth: 'api_key',
+    params: revisionParams,
+    responses: { 200: { description: 'The revision, with when it was first acknowledged.', schema: revisionView }, ...common, 404: problem('No such revision of this tenant (or purged).') },
+  },
+  acknowledgeRevisions: {
+    method: 'POST',
+    path: '/v1/revisions/ack',
+    operationId: 'acknowledgeRevisions',
+    summary: 'Acknowledges up to 500 revisions at once; ids that are not this tenant’s are listed as not found.',
+    tag: 'revisions',
+    auth: 'api_key',
+    body: acknowledgeRevisionsBody,
+    responses: { 200: { description: 'What was acknowledged, and what was not found.', schema: acknowledgedView }, ...common, 415: problem('Not application/json.') },
   },
 } as const satisfies Record<string, RouteSpec>;
 
