@@ -62,3 +62,11 @@ test("a tenant over its rate gets 429 with Retry-After and a problem document; a
   // A request without a key is refused before it counts against anyone.
   expect(await world.api(service, 'GET', '/v1/review-tasks', undefined, { apiKey: null })).toMatchObject({ status: 401, body: { code: 'missing_api_key' } });
 });
+
+test('bodies are read as I-JSON: a lone surrogate, bytes that are not UTF-8 and a number not as written are 400s', async () => {
+  const [tenant] = world.tenants;
+  const path = `/v1/review-tasks/${'6f1c1f7e-1111-4222-8333-444455556666'}/acknowledge`;
+  expect(await world.api(service, 'POST', path, '{"operator":"ana \\ud800"}', { tenant })).toMatchObject({ status: 400, body: { code: 'ill_formed_unicode' } });
+  expect(await world.api(service, 'POST', path, Buffer.from([0x7b, 0x22, 0x6f, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]), { tenant })).toMatchObject({ status: 400, body: { code: 'malformed_utf8' } });
+  expect(await world.api(service, 'POST', path, '{"operator":"ana","n":1e-400}', { tenant })).toMatchObject({ status: 400, body: { code: 'number_not_representable' } });
+});

@@ -129,7 +129,7 @@ export async function escalationWorld(): Promise<EscalationWorld> {
       const key = options.apiKey === undefined ? (options.tenant ?? tenants[0]).apiKey : options.apiKey;
       if (key !== null) headers.authorization = `Bearer ${key}`;
       if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-      const response = await fetch(`${service.url}${path}`, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
+      const response = await fetch(`${service.url}${path}`, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body) } : {}) });
       const text = await response.text();
       let parsed: unknown = text;
       try {

@@ -72,6 +72,12 @@ describe('reconciler: who may start and read a pass', () => {
     expect(await pipeline.world.db('reconcile.passes').count<{ n: string }[]>('* as n')).toEqual(before);
   });
 
+  it('reads bodies as I-JSON: a lone surrogate in the property id is a 400 naming the field, and starts nothing', async () => {
+    const answer = await fetch(`${urls.first}/v1/reconciliations`, { method: 'POST', headers: { authorization: `Bearer ${a.apiKey}`, 'content-type': 'application/json' }, body: '{"property_id":"villa-\\ud800"}' });
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({ code: 'ill_formed_unicode', errors: [{ path: 'property_id' }] });
+  });
+
   it("another tenant's property answers 404 exactly as a missing one; another tenant's pass too", async () => {
     const theirs = await start({ property_id: b.propertyId });
     const missing = await start({ property_id: 'nobody-s-villa' });

@@ -1,5 +1,5 @@
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { invalid, Problem, tenantOfAuthorization, withinTenantRate, type BucketLimits, type TakeResult } from '@cm/service-runtime';
+import { invalid, parseStrictJson, Problem, tenantOfAuthorization, withinTenantRate, type BucketLimits, type TakeResult } from '@cm/service-runtime';
 import { ConflictTypeSymbols, SeveritySymbols } from '@cm/schemas';
 import type { Logger } from '@cm/service-runtime';
 import { z } from 'zod';
@@ -43,11 +43,12 @@ const acknowledgeBody = z.strictObject({ operator: z.string().trim().min(1).max(
 export async function buildReviewApi(deps: ReviewApiDeps): Promise<FastifyInstance> {
   const app = fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true, return503OnClosing: true, frameworkErrors: (error, _r, reply) => void send(reply, asProblem(error)) });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/^application\/([\w.-]+\+)?json$/, { parseAs: 'string' }, (_request, body, done) => {
+  // Bodies are read as I-JSON, as every API of ours reads them: not UTF-8, a lone surrogate or a number not as written is a 400.
+  app.addContentTypeParser(/^application\/([\w.-]+\+)?json$/, { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, body === '' ? undefined : JSON.parse(body as string));
-    } catch {
-      done(new Problem(400, 'malformed_json', 'the body is not valid JSON'), undefined);
+      done(null, (body as Buffer).length === 0 ? undefined : parseStrictJson(body as Buffer));
+    } catch (error) {
+      done(error instanceof Problem ? error : new Problem(400, 'malformed_json', 'the body is not valid JSON'), undefined);
     }
   });
   app.setErrorHandler((error, request, reply) => {
