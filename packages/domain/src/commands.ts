@@ -1,6 +1,7 @@
 import type { BookingStatus, Source } from '@cm/schemas';
 import type { GuestUpdate } from './guest';
 import type { CurrencyCode, Money } from './money';
+import type { StayKey } from './property-state';
 import type { StayDates } from './stay-dates';
 
 /** What every command carries: who sends it, about which booking, and its version there. */
@@ -46,6 +47,11 @@ export interface ModifyDates extends CommandBase {
 export interface ChangeStatus extends CommandBase {
   readonly type: 'change_status';
   readonly status: BookingStatus;
+  /**
+   * An operator keeping the guest of a REJECTED channel booking: the stay cancelled in the same
+   * decision, and the kept booking's dates (so the arbiter reads the stays holding them).
+   */
+  readonly keeps?: { readonly cancels: StayKey; readonly dates: StayDates };
 }
 
 export interface BlockNights extends CommandBase {

@@ -28,7 +28,7 @@ export type RuleName =
 
 /** The facts of a conflict, one shape per type: what the escalation rules read. */
 export type ConflictFacts =
-  | { readonly type: 'OVERBOOKING'; readonly channel: Channel; readonly losingKey: StayKey; readonly winningKey: StayKey }
+  | { readonly type: 'OVERBOOKING'; readonly channel: Channel; readonly losingKey: StayKey; readonly winningKey: StayKey; readonly losingDates?: StayDates }
   | { readonly type: 'DOUBLE_BOOKING'; readonly losingKey: StayKey; readonly winningKey: StayKey }
   | { readonly type: 'BLOCK_OVERLAP'; readonly blockKey: StayKey; readonly heldBy: readonly StayKey[]; readonly overlapsBooking: boolean }
   | { readonly type: 'STATUS_MISMATCH'; readonly key: StayKey; readonly ledgerStatus: BookingStatus; readonly incomingStatus: BookingStatus; readonly winner: Source }

@@ -2,7 +2,8 @@ import type { Command } from './commands';
 import type { Decision, Effect } from './decision';
 import { assertNever } from './guest';
 import { noRates, type RateLookup } from './money';
-import { channelOf, stayKey, type PropertyState, type Stay } from './property-state';
+import { channelOf, stayKey, type PropertyState, type Stay, type StayKey } from './property-state';
+import type { StayDates } from './stay-dates';
 import { decideBlockNights, decideUnblockNights } from './rules/blocks';
 import { decideChangeStatus } from './rules/change-status';
 import { decideCreateBooking } from './rules/create-booking';
@@ -36,6 +37,16 @@ function withAcknowledgement(command: Command, decision: Decision): Decision {
   if (!channel || !aboutItsReservation) return decision;
   const acknowledge: Effect = { kind: 'act_on_reservation', action: { kind: 'acknowledge', channel, key: stayKey(command.bookingSource, command.ref), ref: command.ref, revision: command.sourceVersion } };
   return { ...decision, effects: [...decision.effects, acknowledge] };
+}
+
+/**
+ * What a command reads of its property's ledger: its own stay, with the stays holding the nights
+ * it asks for; keeping a guest also reads the stay it cancels.
+ */
+export function stateNeeds(command: Command): { readonly key: StayKey; readonly dates: StayDates | null }[] {
+  const own = stayKey(command.bookingSource, command.ref);
+  if (command.type === 'change_status' && command.keeps) return [{ key: own, dates: command.keeps.dates }, { key: command.keeps.cancels, dates: null }];
+  return [{ key: own, dates: 'dates' in command ? command.dates : null }];
 }
 
 function decideCommand(state: PropertyState, command: Command, context: DecideContext): Decision {

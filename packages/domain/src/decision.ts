@@ -29,6 +29,8 @@ export type LedgerEvent =
   | { readonly type: 'booking_rejected'; readonly booking: Booking; readonly heldBy: StayKey }
   | { readonly type: 'booking_dates_changed'; readonly key: StayKey; readonly dates: StayDates; readonly previous: StayDates; readonly versions: SourceVersions }
   | { readonly type: 'booking_status_changed'; readonly key: StayKey; readonly status: BookingStatus; readonly previous: BookingStatus; readonly versions: SourceVersions }
+  /** An operator kept the guest of a rejected channel booking: it holds its nights again, and the stay that held them is cancelled. */
+  | { readonly type: 'booking_reinstated'; readonly key: StayKey; readonly cancelled: StayKey; readonly versions: SourceVersions }
   | { readonly type: 'booking_price_changed'; readonly key: StayKey; readonly price: Money; readonly ratePlan: string | null; readonly versions: SourceVersions }
   | { readonly type: 'guest_updated'; readonly key: StayKey; readonly guest: GuestRecord; readonly versions: SourceVersions }
   | { readonly type: 'nights_blocked'; readonly block: Block }

@@ -20,6 +20,10 @@ function applyEvent(stays: ReadonlyMap<StayKey, Stay>, event: LedgerEvent): Read
       return updateStay(stays, event.key, (s) => ({ ...s, dates: event.dates, versions: event.versions }));
     case 'booking_status_changed':
       return updateBooking(stays, event.key, (b) => ({ ...b, status: event.status, versions: event.versions }));
+    case 'booking_reinstated': {
+      const reinstated = updateBooking(stays, event.key, (b) => ({ ...b, status: 'CONFIRMED', versions: event.versions }));
+      return updateStay(reinstated, event.cancelled, (s) => (s.kind === 'block' ? { ...s, active: false } : { ...s, status: 'CANCELLED' }));
+    }
     case 'booking_price_changed':
       return updateBooking(stays, event.key, (b) => ({ ...b, price: event.price, ratePlan: event.ratePlan, versions: event.versions }));
     case 'guest_updated':

@@ -2,6 +2,7 @@ import type { BookingCommand, GuestDetails, Money as MoneyRecord, PostalAddress 
 import type { Command, CommandBase } from './commands';
 import { assertNever, type GuestUpdate, type PostalAddress } from './guest';
 import { CURRENCY_EXPONENTS, isMoney, parseMoney, type CurrencyCode, type Money } from './money';
+import type { StayKey } from './property-state';
 import { fromEpochDay, parseStayDates, type StayDates } from './stay-dates';
 
 /** Why a command record cannot be decided: one line per problem, naming the field. */
@@ -56,6 +57,7 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
     ['reason', record.reason, MAX_TEXT_LENGTH],
     ['actor', record.actor, MAX_ID_LENGTH],
     ['tenant_id', record.tenant_id, MAX_ID_LENGTH],
+    ['cancels_stay', record.cancels_stay, MAX_ID_LENGTH * 2],
     ['guest.name', record.guest?.name ?? null, MAX_TEXT_LENGTH],
     ['guest.email', record.guest?.email ?? null, MAX_TEXT_LENGTH],
     ['guest.phone', record.guest?.phone ?? null, MAX_TEXT_LENGTH],
@@ -135,7 +137,15 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
     }
     case 'CHANGE_STATUS': {
       const status = need(record.status, 'status');
-      if (status) command = { ...base, type: 'change_status', status };
+      if (!record.cancels_stay) {
+        if (status) command = { ...base, type: 'change_status', status };
+        break;
+      }
+      // Keeping a rejected channel booking's guest: an operator's decision, with the kept booking's dates.
+      if (status !== 'CONFIRMED') problems.push('cancels_stay: only with status CONFIRMED (keeping the guest of a rejected booking)');
+      if (record.source !== 'PMS' || !record.actor) problems.push('cancels_stay: only an operator, through the PMS, keeps a guest');
+      const kept = dates();
+      if (status && kept) command = { ...base, type: 'change_status', status, keeps: { cancels: record.cancels_stay as StayKey, dates: kept } };
       break;
     }
     case 'BLOCK_NIGHTS': {

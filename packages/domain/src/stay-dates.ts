@@ -71,6 +71,11 @@ export function nightsOf(stay: StayDates): LocalDate[] {
   return nights;
 }
 
+/** The same nights: the same check-in and check-out. */
+export function sameDates(a: StayDates, b: StayDates): boolean {
+  return a.checkIn === b.checkIn && a.checkOut === b.checkOut;
+}
+
 /** The nights of `from` that are not nights of `minus`, as ranges in order. */
 export function subtractNights(from: StayDates, minus: StayDates): StayDates[] {
   if (!sharesANight(from, minus)) return [from];

@@ -66,6 +66,41 @@ describe('the channel side: what the ledger decides is carried out on the reserv
     expect(actionsOf(when(given([...stays]), c).decision).filter((a) => a.kind === 'acknowledge')).toEqual([{ kind: 'acknowledge', channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), ref: 'HM1', revision: c.sourceVersion }]);
   });
 
+  describe('5.1 overbooking, resolved by keeping the channel guest: the other stay cancelled and the guest reinstated in one decision', () => {
+    const keep = (o: { cancels: string; dates?: string; version?: number }) => ({
+      ...status({ source: 'PMS', bookingSource: 'BOOKING_COM', ref: 'BDC1', status: 'CONFIRMED', version: o.version ?? 50 }),
+      actor: 'ana@villas.example',
+      keeps: { cancels: o.cancels as ReturnType<typeof key>, dates: nights(o.dates ?? '2026-12-22..2026-12-27') },
+    });
+    const overbooked = () => given([direct({ dates: '2026-12-20..2026-12-25' }), create({ source: 'BOOKING_COM', ref: 'BDC1', dates: '2026-12-22..2026-12-27' })]);
+
+    it('the nights pass from the direct stay to the channel guest without opening, and stay closed to a third channel', () => {
+      const { decision, after } = when(overbooked(), keep({ cancels: 'PMS:D1' }));
+      expect(decision.outcome).toBe('applied');
+      expect(bookingIn(after, 'BOOKING_COM', 'BDC1').status).toBe('CONFIRMED');
+      expect(bookingIn(after, 'PMS', 'D1').status).toBe('CANCELLED');
+      expect(pushesOf(decision)).toEqual([
+        { dates: nights('2026-12-22..2026-12-27'), available: false, reason: 'BOOKING', exceptChannel: 'BOOKING_COM' },
+        { dates: nights('2026-12-20..2026-12-22'), available: true, reason: 'CANCELLATION', exceptChannel: null },
+      ]);
+      // The reproduction of issue 18: a third channel booking those nights afterwards is refused.
+      expect(when(after, create({ source: 'VRBO', ref: 'V1', dates: '2026-12-23..2026-12-24' })).decision.outcome).toBe('rejected');
+    });
+
+    it('a channel stay that loses is cancelled on its channel as the host', () => {
+      const state = given([airbnb({ dates: '2026-12-20..2026-12-25' }), create({ source: 'BOOKING_COM', ref: 'BDC1', dates: '2026-12-22..2026-12-27' })]);
+      const { decision } = when(state, keep({ cancels: 'AIRBNB:HM1' }));
+      expect(actionsOf(decision)).toEqual([{ kind: 'host_cancel', channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), ref: 'HM1', reason: 'the operator kept the guest of BOOKING_COM:BDC1' }]);
+    });
+
+    it('refused when another stay holds the nights now; ignored for dates that are not the booking’s or a stay that holds nothing', () => {
+      const state = given([direct({ dates: '2026-12-20..2026-12-23' }), create({ source: 'VRBO', ref: 'V9', dates: '2026-12-24..2026-12-26' }), create({ source: 'BOOKING_COM', ref: 'BDC1', dates: '2026-12-22..2026-12-27' })]);
+      expect(when(state, keep({ cancels: 'PMS:D1' })).decision).toMatchObject({ outcome: 'rejected', reason: 'nights_unavailable' });
+      expect(when(overbooked(), keep({ cancels: 'PMS:D1', dates: '2026-12-22..2026-12-26' })).decision).toMatchObject({ outcome: 'ignored', reason: 'unknown_booking' });
+      expect(when(overbooked(), keep({ cancels: 'PMS:nobody' })).decision).toMatchObject({ outcome: 'ignored', reason: 'unknown_booking' });
+    });
+  });
+
   it('nothing is acknowledged for the PMS’s own commands, nor for a guest or price update', () => {
     expect(actionsOf(when(given([]), direct()).decision)).toEqual([]);
     expect(actionsOf(when(given([airbnb()]), guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { name: { value: 'A', updatedAt: 1 } } })).decision)).toEqual([]);
@@ -81,7 +116,7 @@ describe('5.1 double booking: first in the ledger wins, the second is rejected',
     expect(bookingIn(after, 'BOOKING_COM', 'BDC1').status).toBe('REJECTED');
     expect(pushesOf(decision)).toEqual([]);
     const [conflict] = conflictsOf(decision);
-    expect(conflict!.facts).toEqual({ type: 'OVERBOOKING', channel: 'BOOKING_COM', losingKey: key('BOOKING_COM', 'BDC1'), winningKey: key('AIRBNB', 'HM1') });
+    expect(conflict!.facts).toEqual({ type: 'OVERBOOKING', channel: 'BOOKING_COM', losingKey: key('BOOKING_COM', 'BDC1'), winningKey: key('AIRBNB', 'HM1'), losingDates: nights('2026-12-22..2026-12-27') });
     expect(assess(conflict!.facts)).toMatchObject({ severity: 'CRITICAL', requiresReview: true, route: 'page' });
   });
 

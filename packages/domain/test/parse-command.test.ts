@@ -52,6 +52,8 @@ describe('booking.commands records to typed commands', () => {
     ['an oversized key', { booking_ref: 'x'.repeat(201) }, /booking_ref: longer than 200 characters/],
     ['an oversized guest name', { guest: { ...NO_GUEST_DETAILS, name: 'n'.repeat(2001), name_updated_at: null, email: null, email_updated_at: null, phone: null, phone_updated_at: null } }, /guest.name: longer than 2000/],
     ['a guest count of none', { guest_count: 0 }, /guest_count: a whole number from 1/],
+    ['keeping a guest with another status', { command_type: 'CHANGE_STATUS', status: 'CANCELLED', source: 'PMS', actor: 'ana', cancels_stay: 'PMS:D1' }, /cancels_stay: only with status CONFIRMED/],
+    ['keeping a guest without an operator', { command_type: 'CHANGE_STATUS', status: 'CONFIRMED', source: 'PMS', actor: null, cancels_stay: 'PMS:D1' }, /cancels_stay: only an operator/],
     ['a language that is no BCP 47 tag', { guest: { ...NO_GUEST_DETAILS, language: 'english please' } }, /guest\.language: 'english please' is not a BCP 47 language tag/],
     ['a country that is no ISO 3166 code', { guest: { ...NO_GUEST_DETAILS, address: { line1: '1 Main St', line2: null, city: null, postal_code: null, region: null, country: 'Portugal' } } }, /guest\.address\.country/],
     ['too many preferences', { guest: { ...NO_GUEST_DETAILS, preferences: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) } }, /guest\.preferences: more than 50 keys/],

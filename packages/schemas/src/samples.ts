@@ -108,6 +108,7 @@ export const samples: Samples = {
     property_currency: 'EUR',
     guest_count: 2,
     tenant_id: 'villas-of-lisbon',
+    cancels_stay: null,
   }),
   'booking.events': ({ id, propertyId, at }) => ({
     event_id: `bev-${id}`,
@@ -160,6 +161,8 @@ export const samples: Samples = {
     is_reconciliation: false,
     completed_at: at,
     correlation_id: `corr-${id}`,
+    reservation_action: null,
+    booking_ref: null,
     actor: null,
   }),
   conflicts: ({ id, propertyId, at }) => ({

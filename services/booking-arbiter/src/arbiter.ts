@@ -1,4 +1,4 @@
-import { decide, evolve, isInvalid, parseCommand, stayKey, type Command, type Decision, type PropertyState, type RateLookup } from '@cm/domain';
+import { decide, evolve, isInvalid, parseCommand, stateNeeds, stayKey, type Command, type Decision, type PropertyState, type RateLookup } from '@cm/domain';
 import type { BookingCommand } from '@cm/schemas';
 import { GroupCommit, publishReply, traceParentOfHeaders, type DeadLetterWriter, type IncomingRecord, type Knex, type Logger, type Redis } from '@cm/service-runtime';
 import { auditRows } from './ledger/audit';
@@ -193,7 +193,7 @@ export class Arbiter {
       if (fresh.length === 0) return { decided: [] as Decided[], duplicates, outbox: [] as OutboxRecord[] };
 
       const versions = new Map(fresh.map((p) => [p.command.propertyId, opening.versions.get(p.command.propertyId)!]));
-      const needs = fresh.map(({ command }) => ({ propertyId: command.propertyId, key: stayKey(command.bookingSource, command.ref), dates: 'dates' in command ? command.dates : null }));
+      const needs = fresh.flatMap(({ command }) => stateNeeds(command).map((need) => ({ propertyId: command.propertyId, ...need })));
       const states = await (this.deps.loadStates ?? loadStates)(tx, versions, needs);
       const loaded = new Map<string, PropertyState>(states);
       const decided: Decided[] = [];

@@ -129,6 +129,7 @@ export function eventType(event: LedgerEvent): BookingEventType {
     case 'booking_dates_changed':
       return 'BOOKING_DATES_CHANGED';
     case 'booking_status_changed':
+    case 'booking_reinstated':
       return 'BOOKING_STATUS_CHANGED';
     case 'booking_price_changed':
       return 'BOOKING_PRICE_CHANGED';
@@ -167,6 +168,9 @@ function heldBy(event: LedgerEvent): string | null {
   switch (event.type) {
     case 'booking_rejected':
       return event.heldBy;
+    case 'booking_reinstated':
+      // The stay the kept guest's nights were taken from, cancelled in the same decision.
+      return event.cancelled;
     case 'block_refused':
     case 'command_rejected':
       return event.heldBy[0] ?? null;

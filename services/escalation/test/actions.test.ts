@@ -6,6 +6,15 @@ const NOW = Date.UTC(2026, 10, 25);
 const request = (body: unknown) => resolveRequestSchema.parse(body) as ResolveRequest;
 
 describe('resolving a task with an action', () => {
+  test('keep_channel_guest (overbooking): one PMS CHANGE_STATUS -> CONFIRMED of the losing channel booking, cancelling the winning stay, with the losing dates', () => {
+    const task = { ...overbooking, details: { ...overbooking.details, losingDates: JSON.stringify({ checkIn: '2027-06-12', checkOut: '2027-06-16' }) } };
+    const resolution = resolutionOf(task, request({ action: 'keep_channel_guest', operator: 'maria' }), NOW);
+    expect(resolution).toMatchObject({ kind: 'command', command: { command_type: 'CHANGE_STATUS', status: 'CONFIRMED', source: 'PMS', booking_source: 'AIRBNB', booking_ref: 'air-9', cancels_stay: 'PMS:pms-1', actor: 'maria' } });
+    if (resolution.kind !== 'command') return;
+    expect(parseCommand(resolution.command)).toMatchObject({ type: 'change_status', keeps: { cancels: 'PMS:pms-1', dates: { checkIn: '2027-06-12', checkOut: '2027-06-16' } } });
+    expect(resolutionOf(overbooking, request({ action: 'keep_channel_guest', operator: 'maria' }), NOW)).toMatchObject({ kind: 'refused', code: 'not_an_overbooking' });
+  });
+
   test("cancel_stay (overbooking): a PMS CHANGE_STATUS -> CANCELLED for the named stay that the arbiter's parseCommand accepts", () => {
     const resolution = resolutionOf(overbooking, request({ action: 'cancel_stay', operator: 'maria', booking_ref: 'pms-1' }), NOW);
     expect(resolution.kind).toBe('command');

@@ -43,6 +43,7 @@ function createBooking(propertyId: string, source: BookingCommand['source'], ref
     property_currency: null,
     guest_count: null,
     tenant_id: null,
+    cancels_stay: null,
   };
 }
 
@@ -169,4 +170,24 @@ describe('review API: authentication per tenant and bad input', () => {
     expect(await world.api(service, 'POST', `/v1/review-tasks/${task.task_id}/resolve`, { action: 'cancel_stay', operator: 'li', booking_ref: 'someone-else' })).toMatchObject({ status: 422, body: { code: 'booking_not_in_task' } });
     expect(await world.db('escalation.review_tasks').where({ task_id: task.task_id }).first()).toMatchObject({ status: 'open' });
   });
+});
+
+test('keep the channel guest (issue 18): one decision cancels the direct stay and reinstates the channel booking; a third channel booking of those nights is then refused', async () => {
+  const propertyId = world.tenants[0].propertyId;
+  const [pmsRef, bdcRef, vrboRef] = [uniqueName('pms'), uniqueName('bdc'), uniqueName('vrbo')];
+  await world.sendCommands([createBooking(propertyId, 'PMS', pmsRef, '2027-06-10', '2027-06-14')]);
+  await waitFor('the direct booking in the ledger', () => world.db('stays').where({ property_id: propertyId, ref: pmsRef, status: 'CONFIRMED' }).first());
+  await world.sendCommands([createBooking(propertyId, 'BOOKING_COM', bdcRef, '2027-06-12', '2027-06-16')]);
+  const tasks = await world.waitForTasks(propertyId, (t) => t.some((x) => x.conflict_type === 'OVERBOOKING' && x.details.losingKey === `BOOKING_COM:${bdcRef}`), 'the overbooking task', 60_000);
+  const task = tasks.find((x) => x.details.losingKey === `BOOKING_COM:${bdcRef}`)!;
+
+  const resolved = await world.api(service, 'POST', `/v1/review-tasks/${task.task_id}/resolve`, { action: 'keep_channel_guest', operator: 'maria@host.example' });
+  expect(resolved).toMatchObject({ status: 200, body: { status: 'resolved', resolution: 'keep_channel_guest' } });
+  await waitFor('the channel guest reinstated', () => world.db('stays').where({ property_id: propertyId, ref: bdcRef, status: 'CONFIRMED' }).first(), { timeoutMs: 30_000 });
+  expect(await world.db('stays').where({ property_id: propertyId, ref: pmsRef }).first('status')).toEqual({ status: 'CANCELLED' });
+
+  // The reproduction: before, the nights opened and a third channel's guest got them.
+  await world.sendCommands([createBooking(propertyId, 'VRBO', vrboRef, '2027-06-13', '2027-06-15')]);
+  await waitFor('the Vrbo booking decided', () => world.db('stays').where({ property_id: propertyId, ref: vrboRef }).first(), { timeoutMs: 30_000 });
+  expect(await world.db('stays').where({ property_id: propertyId, ref: vrboRef }).first('status')).toEqual({ status: 'REJECTED' });
 });

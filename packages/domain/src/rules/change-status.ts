@@ -1,6 +1,7 @@
 import type { ChangeStatus } from '../commands';
 import type { Decision } from '../decision';
 import { channelOf, HOLDING_STATUSES, type Booking, type PropertyState } from '../property-state';
+import { decideKeepGuest } from './keep-guest';
 import { applied, ignored, rejected, seen } from './outcomes';
 
 /**
@@ -27,6 +28,7 @@ export function decideChangeStatus(state: PropertyState, command: ChangeStatus, 
       },
     ]);
   }
+  if (command.keeps) return decideKeepGuest(state, command, booking, command.keeps);
   if (booking.status === 'REJECTED' && HOLDING_STATUSES.has(incoming)) return ignored(state, command, booking.key, 'booking_was_rejected');
 
   if (!HOLDING_STATUSES.has(incoming)) {

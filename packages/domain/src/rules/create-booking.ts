@@ -49,7 +49,7 @@ export function decideCreateBooking(state: PropertyState, command: CreateBooking
         }
       : channel
       ? {
-          facts: { type: 'OVERBOOKING', channel, losingKey: key, winningKey: winner.key },
+          facts: { type: 'OVERBOOKING', channel, losingKey: key, winningKey: winner.key, losingDates: command.dates },
           resolution: 'REJECTED_INCOMING',
           rule: '5.1 double booking',
           channel,

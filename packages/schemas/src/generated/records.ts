@@ -153,6 +153,8 @@ export interface BookingCommand {
   guest_count: null | number;
   /** The tenant whose property this is, as the directory holds it when the command is issued: the audit log records it. */
   tenant_id: null | string;
+  /** CHANGE_STATUS to CONFIRMED of a REJECTED channel booking, by an operator keeping that guest: the stay ('<source>:<reference>') cancelled in the same decision, so its nights pass to the kept guest without ever opening. check_in/check_out carry the kept booking's dates. */
+  cancels_stay: null | string;
 }
 
 export const BookingEventTypeSymbols = ['BOOKING_ACCEPTED', 'BOOKING_REJECTED', 'BOOKING_DATES_CHANGED', 'BOOKING_STATUS_CHANGED', 'BOOKING_PRICE_CHANGED', 'NIGHTS_BLOCKED', 'NIGHTS_UNBLOCKED', 'GUEST_UPDATED', 'DISPUTE_FLAGGED', 'COMMAND_REJECTED', 'COMMAND_IGNORED'] as const;
@@ -409,7 +411,11 @@ export interface ReservationAction {
 export const SyncOutcomeSymbols = ['ACKNOWLEDGED', 'FAILED'] as const;
 export type SyncOutcome = (typeof SyncOutcomeSymbols)[number];
 
-/** The outcome of one push to one channel. Key: property_id. */
+/** The kind of a reservation action carried out on its channel (reservation.actions). */
+export const ReservationActionKindSymbols = ['ACKNOWLEDGE', 'DECLINE_REQUEST', 'HOST_CANCEL', 'CHANGE_DATES'] as const;
+export type ReservationActionKind = (typeof ReservationActionKindSymbols)[number];
+
+/** The outcome of one push to one channel, or of one reservation action on its channel. Key: property_id. */
 export interface SyncResult {
   /** Unique id of this record; consumers are idempotent on it. */
   event_id: string;
@@ -437,4 +443,8 @@ export interface SyncResult {
   completed_at: EpochMillis;
   /** Follows one business flow across topics and services. */
   correlation_id: string;
+  /** Set when this is the outcome of a reservation action (its kind) rather than of a push; change_event_id is then the action's event id. */
+  reservation_action: null | ReservationActionKind;
+  /** The channel's reservation id, for the outcome of a reservation action. */
+  booking_ref: null | string;
 }

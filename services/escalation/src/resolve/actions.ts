@@ -1,4 +1,4 @@
-import { isInvalid, parseCommand } from '@cm/domain';
+import { isInvalid, parseCommand, toEpochDay, type LocalDate } from '@cm/domain';
 import { SourceSymbols, type BookingCommand, type Source } from '@cm/schemas';
 import { z } from 'zod';
 
@@ -17,6 +17,12 @@ export const resolveRequestSchema = z.discriminatedUnion('action', [
     operator: z.string().trim().min(1).max(200),
     booking_ref: z.string().min(1).max(200),
     price: z.object({ amount_minor: z.number().int().min(0), currency: z.string().regex(/^[A-Z]{3}$/) }),
+    note: z.string().max(2_000).optional(),
+  }),
+  z.object({
+    /** An overbooking: keep the channel's guest; the stay that won is cancelled in the same decision, so the nights never open. */
+    action: z.literal('keep_channel_guest'),
+    operator: z.string().trim().min(1).max(200),
     note: z.string().max(2_000).optional(),
   }),
   z.object({ action: z.literal('repush_availability'), operator: z.string().trim().min(1).max(200), note: z.string().max(2_000).optional() }),
@@ -84,6 +90,25 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
       if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
       return { kind: 'command', command };
     }
+    case 'keep_channel_guest': {
+      const { losingKey, winningKey, losingDates } = task.details;
+      const dates = losingDates ? parseDates(losingDates) : null;
+      if (!losingKey || !winningKey || !dates) return { kind: 'refused', code: 'not_an_overbooking', detail: 'only an overbooking task names a channel guest to keep and the stay to cancel' };
+      const colon = losingKey.indexOf(':');
+      const command: BookingCommand = {
+        ...pmsCommand(task, request.operator, nowMs, 'keep_channel_guest'),
+        command_type: 'CHANGE_STATUS',
+        booking_ref: losingKey.slice(colon + 1),
+        booking_source: losingKey.slice(0, colon) as Source,
+        status: 'CONFIRMED',
+        check_in: toEpochDay(dates.checkIn),
+        check_out: toEpochDay(dates.checkOut),
+        cancels_stay: winningKey,
+      };
+      const parsed = parseCommand(command);
+      if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
+      return { kind: 'command', command };
+    }
     /* istanbul ignore next -- unreachable */
     default:
       return request satisfies never;
@@ -113,6 +138,7 @@ function pmsCommand(task: TaskForResolution, operator: string, nowMs: number, ac
     property_currency: null,
     guest_count: null,
     tenant_id: task.tenantId,
+    cancels_stay: null,
   };
 }
 
@@ -138,4 +164,14 @@ function stayKeysIn(value: string): string[] {
     }
   }
   return value.includes(':') ? [value] : [];
+}
+
+/** The losing stay's dates as the conflict's details carry them (JSON of {checkIn, checkOut}). */
+function parseDates(text: string): { checkIn: LocalDate; checkOut: LocalDate } | null {
+  try {
+    const value = JSON.parse(text) as { checkIn?: unknown; checkOut?: unknown };
+    return typeof value.checkIn === 'string' && typeof value.checkOut === 'string' ? { checkIn: value.checkIn as LocalDate, checkOut: value.checkOut as LocalDate } : null;
+  } catch {
+    return null;
+  }
 }

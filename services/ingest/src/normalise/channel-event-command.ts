@@ -77,6 +77,7 @@ export function channelEventToCommand(event: ChannelInboundEvent, listing: Event
     property_currency: listing.currency,
     guest_count: commandType === 'CREATE_BOOKING' ? event.guest_count : null,
     tenant_id: listing.tenantId,
+    cancels_stay: null,
   };
   const parsed = parseCommand(command);
   const problems = [...(isInvalid(parsed) ? parsed.problems : []), ...horizonProblems(command, issuedAt)];

@@ -57,6 +57,7 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
     property_currency: context.propertyCurrency,
     guest_count: null,
     tenant_id: context.tenantId,
+    cancels_stay: null,
   };
   const dates = (b: { check_in: string; check_out: string }) => ({ check_in: toEpochDay(b.check_in as LocalDate), check_out: toEpochDay(b.check_out as LocalDate) });
 
