@@ -34,6 +34,6 @@ export function conflictOf(facts: ConflictFacts, overrides: Partial<Conflict> = 
 
 /** A push outcome as the sync-dispatcher writes it. */
 export function syncResult(outcome: SyncResult['outcome'], overrides: Partial<SyncResult> = {}): SyncResult {
-  return { event_id: `s-${unique()}`, property_id: 'p1', version: 1, source: 'PMS', channel: 'VRBO', change_event_id: 'chg', outcome, attempts: 6, channel_ack: null, error: outcome === 'FAILED' ? 'HTTP 503' : null, is_reconciliation: false, completed_at: 2_000, correlation_id: 'corr', ...overrides };
+  return { event_id: `s-${unique()}`, property_id: 'p1', version: 1, source: 'PMS', channel: 'VRBO', change_event_id: 'chg', outcome, attempts: 6, channel_ack: null, error: outcome === 'FAILED' ? 'HTTP 503' : null, is_reconciliation: false, completed_at: 2_000, correlation_id: 'corr', reservation_action: null, booking_ref: null, ...overrides };
 }
 

@@ -26,7 +26,11 @@ export const dispatcherConfig = baseConfig
     BREAKER_COOL_DOWN_MS: ms(100, 600_000, 10_000),
     /** Availability calls per minute a channel allows per property (Channex: 10). */
     CHANNEL_CALLS_PER_MINUTE: z.coerce.number().int().min(2).max(1_000_000).default(10),
-    /** After a push's last attempt failed (and was reported), it is tried again this much later. */
+    /** Reservation operations (acknowledge, decline, cancel) a channel allows per property a minute: a bucket apart from pushes'. */
+    RESERVATION_CALLS_PER_MINUTE: z.coerce.number().int().min(2).max(1_000_000).default(10),
+    /** Reservation actions carried out at once. */
+    RESERVATION_ACTION_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    /** After a push's or reservation action's last attempt failed (and was reported), it is tried again this much later. */
     AFTER_FAILURE_MS: ms(100, 3_600_000, 30_000),
     LISTINGS_CACHE_MS: ms(0, 600_000, 30_000),
     /** Channels synced by iCal feeds instead of an ARI API (comma-separated, e.g. VRBO). */

@@ -6,6 +6,8 @@ export interface DispatcherMetrics {
   readonly coalesced: Counter<'channel'>;
   readonly rateLimitedWaits: Counter<'channel'>;
   readonly circuit: Gauge<'channel'>;
+  readonly reservationActions: Counter<'channel' | 'kind' | 'outcome'>;
+  readonly reservationActionSeconds: Histogram<'channel' | 'kind' | 'outcome'>;
 }
 
 export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
@@ -39,6 +41,19 @@ export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
       name: 'cm_sync_circuit_state',
       help: 'Circuit breaker per channel: 0 closed, 1 half open, 2 open.',
       labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    reservationActions: new Counter({
+      name: 'cm_reservation_actions_total',
+      help: 'Reservation actions ended on their channel, by channel, kind and outcome (done, already_done, not_needed; retries_exhausted, tried again later; unsupported, refused, final).',
+      labelNames: ['channel', 'kind', 'outcome'] as const,
+      registers: [registry],
+    }),
+    reservationActionSeconds: new Histogram({
+      name: 'cm_reservation_action_seconds',
+      help: "From the ledger's decision of a reservation action to its outcome on sync.results (acknowledged or failed), by channel and kind.",
+      labelNames: ['channel', 'kind', 'outcome'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
       registers: [registry],
     }),
   };

@@ -1,5 +1,5 @@
 import { assess } from '@cm/domain';
-import type { Channel, Conflict, Source, SyncResult } from '@cm/schemas';
+import type { Channel, Conflict, ReservationActionKind, Source, SyncResult } from '@cm/schemas';
 import type { AvroSerde, ConflictMetrics, RecordProducer } from '@cm/service-runtime';
 
 export interface PushReport {
@@ -13,9 +13,24 @@ export interface PushReport {
   readonly attempts: number;
   readonly isReconciliation: boolean;
   readonly completedAt: number;
+  /** Set when the outcome is a reservation action's rather than a push's. */
+  readonly action?: ActionReport;
 }
 
-/** Every push's outcome on sync.results; a push that failed its last attempt also raises SYNC_FAILED. */
+/** The reservation action an outcome is about. */
+export interface ActionReport {
+  readonly kind: ReservationActionKind;
+  readonly bookingRef: string;
+  readonly stayKey: string;
+  readonly commandId: string;
+  /** Names the action and the reservation, and why it did not happen: the conflict's summary. */
+  readonly failureSummary: string;
+}
+
+/**
+ * Every push's and reservation action's outcome on sync.results; one that failed its last attempt
+ * (or that the channel cannot carry out) also raises SYNC_FAILED.
+ */
 export class ResultWriter {
   constructor(
     private readonly producer: RecordProducer,
@@ -24,7 +39,8 @@ export class ResultWriter {
     private readonly conflictCounts: ConflictMetrics,
   ) {}
 
-  async acknowledged(report: PushReport, ack: string): Promise<void> {
+  /** `ack`: the channel's id of what it did; null when it did nothing (a reservation action found done already). */
+  async acknowledged(report: PushReport, ack: string | null): Promise<void> {
     await this.write(report, 'ACKNOWLEDGED', ack, null);
   }
 
@@ -44,10 +60,15 @@ export class ResultWriter {
       requires_review: assessment.requiresReview,
       sla_minutes: assessment.slaMinutes,
       channel: report.channel,
-      booking_ref: null,
-      summary: `${report.channel} did not take version ${report.version} after ${report.attempts} attempts: ${error.slice(0, 200)}`,
-      details: { attempts: String(report.attempts), error: error.slice(0, 1_000), change_event_id: report.changeEventId },
-      command_id: null,
+      booking_ref: report.action?.bookingRef ?? null,
+      summary: report.action?.failureSummary ?? `${report.channel} did not take version ${report.version} after ${report.attempts} attempts: ${error.slice(0, 200)}`,
+      details: {
+        attempts: String(report.attempts),
+        error: error.slice(0, 1_000),
+        change_event_id: report.changeEventId,
+        ...(report.action ? { reservation_action: report.action.kind, booking_ref: report.action.bookingRef, stay_key: report.action.stayKey } : {}),
+      },
+      command_id: report.action?.commandId ?? null,
       detected_at: report.completedAt,
       correlation_id: report.correlationId,
     };
@@ -70,6 +91,8 @@ export class ResultWriter {
       is_reconciliation: report.isReconciliation,
       completed_at: report.completedAt,
       correlation_id: report.correlationId,
+      reservation_action: report.action?.kind ?? null,
+      booking_ref: report.action?.bookingRef ?? null,
     };
     await this.producer.send(this.topics.syncResults, [{ key: report.propertyId, value: await this.serde.encode(this.topics.syncResults, result) }]);
   }

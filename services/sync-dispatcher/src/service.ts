@@ -1,11 +1,13 @@
-import type { AvailabilityChange } from '@cm/schemas';
+import { reservationActionFromWire, type AvailabilityChange } from '@cm/schemas';
 import { assertMigrated, conflictMetrics, consumeDecoded, GroupCommit, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { adaptersFor } from '@cm/channel-adapters';
+import { ActionRunner } from './actions/runner';
 import { startFeedServer } from './feed-server';
 import { dispatcherConfig } from './config';
 import { dispatcherMetrics } from './metrics';
 import { Pusher } from './pusher';
 import { ResultWriter } from './results';
+import { ActionStore } from './store/action-store';
 import { ChannelListings } from './store/channel-listings';
 import { syncMigrations } from './store/migrations';
 import { SyncStore, type ListingKey } from './store/sync-store';
@@ -13,7 +15,8 @@ import { SyncStore, type ListingKey } from './store/sync-store';
 /**
  * Keeps every channel showing what the ledger holds: consumes availability.changes, records for
  * each channel listing of the property (but the one the change came from) the newest state of
- * each night, and pushes what a channel has not acknowledged; every push's outcome goes to
+ * each night, and pushes what a channel has not acknowledged; consumes reservation.actions and
+ * carries each out on its reservation's channel. Every push's and action's outcome goes to
  * sync.results.
  */
 export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
@@ -27,6 +30,8 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const store = new SyncStore(db);
     const listings = new ChannelListings(db, config.LISTINGS_CACHE_MS);
     const metrics = dispatcherMetrics(context.metrics);
+    const conflictCounts = conflictMetrics(context.metrics);
+    const buckets = new TokenBuckets(redis);
     const { timeZoneOf } = listings;
     const adapters = adaptersFor({ apiBaseUrl: config.CHANNEL_API_BASE_URL, icalChannels: config.ICAL_CHANNELS, icalImportUrlTemplate: config.ICAL_IMPORT_URL_TEMPLATE, timeoutMs: config.PUSH_TIMEOUT_MS, timeZoneOf });
     const feeds = await startFeedServer(store, timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT);
@@ -57,7 +62,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       chunkSize: 500,
       async prepare({ producer, serde }) {
         pusher = new Pusher(
-          { store, adapters, buckets: new TokenBuckets(redis), results: new ResultWriter(producer, serde, context.topics, conflictMetrics(context.metrics)), metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
+          { store, adapters, buckets, results: new ResultWriter(producer, serde, context.topics, conflictCounts), metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
           {
             owner: config.INSTANCE_ID,
             leaseMs: config.LEASE_MS,
@@ -72,6 +77,36 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
         context.onStop('pusher', () => pusher!.stop());
       },
       handleChunk: (items) => recorder.call(items),
+    });
+
+    // Reservation actions, in a group of their own: each is recorded (a replay is known by its
+    // event id) before its offset is committed, then carried out by the runner.
+    const actions = new ActionStore(db);
+    let runner: ActionRunner | undefined;
+    await consumeDecoded(context, {
+      groupId: `${config.CONSUMER_GROUP}.reservation-actions`,
+      topics: [context.topics.reservationActions],
+      writes: [context.topics.syncResults, context.topics.conflicts],
+      chunkSize: 100,
+      async prepare({ producer, serde }) {
+        runner = new ActionRunner(
+          { store: actions, listings, channels: adapters, buckets, results: new ResultWriter(producer, serde, context.topics, conflictCounts), metrics, log: context.log.child({ component: 'reservation-actions' }), now: Date.now, random: Math.random },
+          {
+            owner: config.INSTANCE_ID,
+            leaseMs: config.LEASE_MS,
+            concurrency: config.RESERVATION_ACTION_CONCURRENCY,
+            retry: { maxAttempts: config.RETRY_MAX_ATTEMPTS, baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS },
+            callsPerMinute: config.RESERVATION_CALLS_PER_MINUTE,
+            afterFailureMs: config.AFTER_FAILURE_MS,
+          },
+        );
+        runner.start();
+        context.onStop('reservation actions', () => runner!.stop());
+      },
+      async handleChunk(items) {
+        const recorded = await actions.record(items.map(({ value, record }) => ({ record: reservationActionFromWire(value), traceParent: traceParentOfHeaders(record.headers) })), Date.now());
+        if (recorded > 0) runner?.wake();
+      },
     });
   },
 };

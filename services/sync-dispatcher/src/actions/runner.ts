@@ -1,0 +1,214 @@
+import type { ReservationOperations } from '@cm/channel-adapters';
+import type { Channel, ReservationAction } from '@cm/schemas';
+import { inTraceOf, Waker, withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
+import type { DispatcherMetrics } from '../metrics';
+import type { RetryPolicy } from '../policy/backoff';
+import type { ActionReport, PushReport, ResultWriter } from '../results';
+import type { ActionStore, ActionWork } from '../store/action-store';
+import type { ChannelListings } from '../store/channel-listings';
+import type { Lease } from '../store/sync-store';
+import { judge, planAction, resultKindOf, withoutCapability, type ActionPlan, type OutcomeLabel, type Verdict } from './plan';
+
+export interface ActionRunnerConfig {
+  readonly owner: string;
+  /** Longer than a call's timeout, or a second instance could take an action still in flight. */
+  readonly leaseMs: number;
+  readonly concurrency: number;
+  readonly retry: RetryPolicy;
+  /** Reservation operations a channel allows per property a minute. */
+  readonly callsPerMinute: number;
+  /** After the last attempt failed (and was reported), the action is tried again this much later. */
+  readonly afterFailureMs: number;
+}
+
+export interface ActionRunnerDeps {
+  readonly store: ActionStore;
+  readonly listings: Pick<ChannelListings, 'ofProperties'>;
+  readonly channels: ReadonlyMap<Channel, ReservationOperations>;
+  readonly buckets: TokenBuckets;
+  readonly results: ResultWriter;
+  readonly metrics: DispatcherMetrics;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly random: () => number;
+}
+
+/** How often actions whose wait ended are looked for when nothing announced work. */
+const POLL_MS = 250;
+
+/**
+ * Carries out reservation actions on their channels: leases due actions, checks the channel
+ * offers the operation, calls it within the channel's rate with the action's event id as the
+ * request id, retries what another call could change with the pushes' backoff, and records every
+ * final outcome on sync.results (a failure also raises SYNC_FAILED) before it lets the action go.
+ */
+export class ActionRunner {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly waker = new Waker();
+  private readonly inFlight = new Set<Promise<void>>();
+  private lastLeaseUntilMs = 0;
+  private backlog = true;
+  private lastClaimAtMs = 0;
+
+  constructor(
+    private readonly deps: ActionRunnerDeps,
+    private readonly config: ActionRunnerConfig,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** New actions were recorded: look now rather than at the next poll. */
+  wake(): void {
+    this.backlog = true;
+    this.waker.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.waker.wake();
+    await this.loop;
+    await Promise.all(this.inFlight);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const free = this.config.concurrency - this.inFlight.size;
+      if (free > 0 && (this.backlog || this.deps.now() - this.lastClaimAtMs >= POLL_MS)) {
+        this.backlog = false;
+        this.lastClaimAtMs = this.deps.now();
+        const claimed = await this.claim(free);
+        if (claimed.length === free) this.backlog = true;
+        for (const work of claimed) this.launch(work);
+      }
+      if (!this.backlog || this.inFlight.size >= this.config.concurrency) await this.waker.sleep(POLL_MS);
+    }
+  }
+
+  private launch(work: ActionWork): void {
+    const job = this.carryOut(work).catch((error: unknown) =>
+      this.deps.log.error({ err: error, action: work.record.event_id }, 'reservation action failed unexpectedly; its lease will lapse and it is tried again'),
+    );
+    this.inFlight.add(job);
+    void job.finally(() => {
+      this.inFlight.delete(job);
+      if (this.backlog) this.waker.wake();
+    });
+  }
+
+  private async claim(limit: number): Promise<ActionWork[]> {
+    const untilMs = Math.max(this.deps.now() + this.config.leaseMs, this.lastLeaseUntilMs + 1);
+    this.lastLeaseUntilMs = untilMs;
+    const lease: Lease = { owner: this.config.owner, untilMs };
+    try {
+      return await this.deps.store.claimDue(lease, this.deps.now(), limit);
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'could not claim reservation actions; retrying');
+      return [];
+    }
+  }
+
+  private async carryOut(work: ActionWork): Promise<void> {
+    const { record } = work;
+    const { now } = this.deps;
+    const plan = planAction(record.action);
+    const channel = this.deps.channels.get(record.channel);
+    if (plan.kind === 'unsupported') return this.conclude(work, plan, { kind: 'unsupported', error: `${record.channel}: ${plan.why}` }, work.attempts);
+    if (!channel || !channel.capabilities.has(plan.capability)) return this.conclude(work, plan, withoutCapability(plan, record.channel), work.attempts);
+    const listingId = (await this.deps.listings.ofProperties([record.property_id])).get(record.property_id)?.find((l) => l.channel === record.channel)?.listingId;
+    if (listingId === undefined) {
+      return this.conclude(work, plan, { kind: 'refused', error: `property ${record.property_id} has no listing on ${record.channel}` }, work.attempts);
+    }
+    const taken = await this.deps.buckets.take(`reservation:${record.channel}:${record.property_id}`, withinPerMinute(this.config.callsPerMinute));
+    if (!taken.allowed) {
+      await this.deps.store.release(record.event_id, this.config.owner, now() + taken.retryAfterMs, work.attempts, null);
+      return;
+    }
+    const attempt = work.attempts + 1;
+    const result = await inTraceOf(work.traceParent, () => plan.call(channel, { listingId, reservationId: record.booking_ref, requestId: record.event_id }));
+    const verdict = judge(plan, result, attempt, this.config.retry, this.deps.random());
+    if (verdict.kind === 'retry') {
+      await this.deps.store.release(record.event_id, this.config.owner, now() + verdict.delayMs, attempt, verdict.error);
+      return;
+    }
+    await this.conclude(work, plan, verdict, attempt);
+  }
+
+  /**
+   * Records an outcome: on sync.results first (a failure also raising SYNC_FAILED), then in the
+   * store, so a crash in between redoes the action (the channel answers the same request id with
+   * its first answer) rather than losing its outcome.
+   */
+  private async conclude(work: ActionWork, plan: ActionPlan, verdict: Exclude<Verdict, { kind: 'retry' }>, attempts: number): Promise<void> {
+    const { record } = work;
+    const completedAt = this.deps.now();
+    const labels = { channel: record.channel, kind: record.action.kind };
+    this.deps.metrics.reservationActions.inc({ ...labels, outcome: verdict.kind });
+    const report = reportOf(record, attempts, completedAt, plan, verdict);
+    const owner = this.config.owner;
+    switch (verdict.kind) {
+      case 'done':
+      case 'already_done':
+      case 'not_needed':
+        this.deps.metrics.reservationActionSeconds.observe({ ...labels, outcome: 'acknowledged' }, Math.max(0, completedAt - record.occurred_at) / 1000);
+        await this.deps.results.acknowledged(report, verdict.kind === 'done' ? verdict.ack : null);
+        await this.deps.store.finish(record.event_id, owner, 'done', verdict.kind, null, completedAt);
+        this.wake(); // the reservation's next action, if one waited for this one
+        return;
+      case 'retries_exhausted':
+        this.deps.log.warn({ channel: record.channel, action: record.event_id, kind: record.action.kind, attempts, error: verdict.error }, 'reservation action failed after its last attempt; tried again later');
+        this.deps.metrics.reservationActionSeconds.observe({ ...labels, outcome: 'failed' }, Math.max(0, completedAt - record.occurred_at) / 1000);
+        await this.deps.results.failed(report, verdict.error);
+        // Reported, not given up: tried again later until it lands.
+        await this.deps.store.release(record.event_id, owner, completedAt + this.config.afterFailureMs, 0, verdict.error, verdict.kind);
+        return;
+      case 'unsupported':
+      case 'refused':
+        this.deps.log.warn({ channel: record.channel, action: record.event_id, kind: record.action.kind, error: verdict.error }, 'reservation action cannot be carried out on its channel');
+        this.deps.metrics.reservationActionSeconds.observe({ ...labels, outcome: 'failed' }, Math.max(0, completedAt - record.occurred_at) / 1000);
+        await this.deps.results.failed(report, verdict.error);
+        await this.deps.store.finish(record.event_id, owner, 'refused', verdict.kind, verdict.error, completedAt);
+        this.wake();
+        return;
+      default:
+        return assertNever(verdict);
+    }
+  }
+}
+
+/** The outcome as sync.results and the SYNC_FAILED conflict tell it. */
+function reportOf(record: ReservationAction, attempts: number, completedAt: number, plan: ActionPlan, verdict: { kind: OutcomeLabel; error?: string }): PushReport {
+  const action: ActionReport = {
+    kind: resultKindOf(record.action),
+    bookingRef: record.booking_ref,
+    stayKey: record.stay_key,
+    commandId: record.command_id,
+    failureSummary: failureSummary(record, plan, verdict.kind, attempts, verdict.error ?? ''),
+  };
+  return {
+    propertyId: record.property_id,
+    channel: record.channel,
+    requestId: record.event_id,
+    version: record.version,
+    source: record.source,
+    changeEventId: record.event_id,
+    correlationId: record.correlation_id,
+    attempts,
+    isReconciliation: false,
+    completedAt,
+    action,
+  };
+}
+
+function failureSummary(record: ReservationAction, plan: ActionPlan, outcome: OutcomeLabel, attempts: number, error: string): string {
+  const what = `${record.action.kind} (${plan.describe}) of ${record.channel} reservation ${record.booking_ref}`;
+  const why = outcome === 'retries_exhausted' ? `failed after ${attempts} attempts` : outcome === 'unsupported' ? 'is not offered by the channel' : 'was refused';
+  return `${what} ${why}: ${error.slice(0, 200)}`;
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled verdict: ${JSON.stringify(value)}`);
+}
