@@ -27,6 +27,12 @@ export interface DecodedConsumerOptions {
    */
   handleChunk?(items: readonly DecodedRecord[]): Promise<void>;
   readonly chunkSize?: number;
+  /**
+   * What becomes of a record that does not decode: dead-lettered (the default), or skipped and
+   * counted when another service owns the topic and dead-letters it already (one dead letter per
+   * bad record, not one per consumer group).
+   */
+  readonly undecodable?: 'dead_letter' | 'skip';
 }
 
 export interface DecodedRecord {
@@ -71,9 +77,13 @@ export async function consumeDecoded(context: ServiceContext<BaseConfig>, option
   /** The decoded value, or undefined once the record went to the dead-letter topic. */
   const decode = async (record: IncomingRecord): Promise<unknown> => {
     try {
-      return await serde.decode(record.value);
+      return await serde.decode(record.value, record.topic);
     } catch (error) {
       if (!(error instanceof UndecodableRecordError)) throw error;
+      if (options.undecodable === 'skip') {
+        consumed.inc({ topic: record.topic, outcome: 'skipped' });
+        return undefined;
+      }
       log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: error.message }, 'dead-lettering record');
       const reason = error instanceof IllFormedTextError ? 'VALIDATION_FAILED' : record.value?.[0] === 0 ? 'SCHEMA_MISMATCH' : 'MALFORMED_RECORD';
       await deadLetters.write(record, reason, error.message);

@@ -15,7 +15,7 @@ export function recordsConsumedCounter(registry: Registry): Counter<'topic' | 'o
   if (existing) return existing as Counter<'topic' | 'outcome'>;
   return new Counter({
     name: 'cm_records_consumed_total',
-    help: 'Records taken from Kafka, by topic and outcome (processed, dead_lettered).',
+    help: 'Records taken from Kafka, by topic and outcome (processed, dead_lettered, skipped: undecodable on a topic another service dead-letters).',
     labelNames: ['topic', 'outcome'] as const,
     registers: [registry],
   });

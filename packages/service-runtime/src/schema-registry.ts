@@ -1,5 +1,6 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { topicByName, valueSubject } from '@cm/schemas';
+import { Type, type Resolver } from 'avsc';
+import { allTopics, readValueSchema, topicByName, valueSubject } from '@cm/schemas';
 import { baseTopicName } from './topic-names';
 import { IllFormedTextError, SchemaNotRegisteredError, SchemaRejectedError, UndecodableRecordError, describe } from './errors';
 
@@ -62,9 +63,14 @@ export class RegistryAdmin {
  * id each record carries.
  */
 export class AvroSerde {
+  /** Each topic's value type as this build reads it (its .avsc), and how to read each writer's records into it. */
+  private readonly readers = new Map<string, Type | null>();
+  private readonly resolvers = new Map<string, Resolver | null>();
+
   private constructor(
     private readonly registry: SchemaRegistry,
     private readonly writerIds: ReadonlyMap<string, number>,
+    private readonly namespace = '',
   ) {}
 
   /**
@@ -80,7 +86,7 @@ export class AvroSerde {
     const registry = new SchemaRegistry({ host: registryUrl });
     // Fetch each schema once now, so the first record is not slowed by registry round trips.
     await Promise.all([...new Set(ids.values())].map((id) => registry.getSchema(id)));
-    return new AvroSerde(registry, ids);
+    return new AvroSerde(registry, ids, namespace);
   }
 
   /** For tests and tools that write to a subject outside the topic list. */
@@ -98,14 +104,19 @@ export class AvroSerde {
     return this.registry.encode(this.writerId(topic), value);
   }
 
-  async decode(bytes: Buffer | null): Promise<unknown> {
+  /**
+   * Decodes a record. Given its topic, the value is read into this build's schema of the topic
+   * (Avro schema resolution): a record written before a field was added gets the field's default,
+   * as every reader of ours expects, instead of lacking it.
+   */
+  async decode(bytes: Buffer | null, topic?: string): Promise<unknown> {
     if (bytes === null) throw new UndecodableRecordError('record has no value (tombstone)');
     if (bytes.length < 5 || bytes[0] !== 0) {
       throw new UndecodableRecordError('value is not in the Confluent wire format (magic byte 0 and a schema id)');
     }
     let value: unknown;
     try {
-      value = await this.registry.decode(bytes);
+      value = topic === undefined ? await this.registry.decode(bytes) : await this.decodeAs(topic, bytes);
     } catch (error) {
       if (isRegistryUnavailable(error)) throw error; // not the record's fault: retry, don't dead-letter
       throw new UndecodableRecordError(`value does not decode with schema id ${bytes.readInt32BE(1)}: ${describe(error)}`, {
@@ -114,6 +125,30 @@ export class AvroSerde {
     }
     await this.refuseReplacedText(bytes, value);
     return value;
+  }
+
+  private async decodeAs(topic: string, bytes: Buffer): Promise<unknown> {
+    const writerId = bytes.readInt32BE(1);
+    const key = `${topic}\u0000${writerId}`;
+    const reader = this.readerOf(topic);
+    if (!reader) return this.registry.decode(bytes);
+    let resolver = this.resolvers.get(key);
+    if (resolver === undefined) {
+      const writer = (await this.registry.getSchema(writerId)) as unknown as Type;
+      resolver = reader.equals(writer) ? null : reader.createResolver(writer);
+      this.resolvers.set(key, resolver);
+    }
+    return resolver ? reader.fromBuffer(bytes.subarray(5), resolver) : reader.fromBuffer(bytes.subarray(5));
+  }
+
+  /** The topic's value type from its .avsc, or null for a topic outside the topic list (tests' own subjects). */
+  private readerOf(topic: string): Type | null {
+    if (!this.readers.has(topic)) {
+      const name = baseTopicName(topic, this.namespace);
+      const known = allTopics.some((t) => t.name === name);
+      this.readers.set(topic, known ? Type.forSchema(JSON.parse(readValueSchema(topicByName(name)).schema)) : null);
+    }
+    return this.readers.get(topic) ?? null;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { allValueSchemas } from '@cm/schemas';
+import { allValueSchemas, samples } from '@cm/schemas';
 import { SchemaRejectedError } from '../src/errors';
 import type { IncomingRecord } from '../src/kafka/types';
 import { SUBJECT_COMPATIBILITY } from '../src/provision';
@@ -107,6 +107,25 @@ describe('Avro through Apicurio (Confluent wire format, ccompat API)', () => {
       expect(await registry.compatibility(topicSubject)).toBe(SUBJECT_COMPATIBILITY);
       const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [spec.name]);
       expect(serde.writerId(spec.name)).toBe(id);
+    }
+  });
+
+  it('a record written before fields were added is read into this build’s schema: the new fields take their defaults', async () => {
+    // booking.commands as it was before property_currency, guest_count, tenant_id and cancels_stay.
+    const current = JSON.parse(allValueSchemas().find((s) => s.topic.name === 'booking.commands')!.schema) as { fields: { name: string }[] };
+    const added = ['property_currency', 'guest_count', 'tenant_id', 'cancels_stay'];
+    const older = { ...current, fields: current.fields.filter((f) => !added.includes(f.name)) };
+    const oldSubject = `${uniqueName('test.older')}-value`;
+    const id = await registry.register(oldSubject, JSON.stringify(older));
+    try {
+      const serde = AvroSerde.withIds(stack.SCHEMA_REGISTRY_URL, new Map([['booking.commands', id]]));
+      const sample = samples['booking.commands']({ id: 'old-1', propertyId: 'p1', at: Date.UTC(2026, 10, 25) }) as unknown as Record<string, unknown>;
+      const written = Object.fromEntries(Object.entries(sample).filter(([name]) => !added.includes(name)));
+      const bytes = await serde.encode('booking.commands', written);
+      expect(await serde.decode(bytes)).not.toHaveProperty('cancels_stay');
+      expect(await serde.decode(bytes, 'booking.commands')).toMatchObject({ command_id: 'cmd-old-1', property_currency: null, guest_count: null, tenant_id: null, cancels_stay: null });
+    } finally {
+      await registry.deleteSubject(oldSubject);
     }
   });
 });

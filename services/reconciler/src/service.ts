@@ -76,6 +76,8 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
       },
       handle: async (value) => {
         const result = value as SyncResult;
+        // A reservation action's outcome is not a push: it settles no correction.
+        if (result.reservation_action !== null) return;
         const settled = await passes.settle(result, Date.now());
         if (settled.fixed > 0) metrics.corrections.inc({ channel: result.channel, outcome: 'fixed' }, settled.fixed);
         if (settled.failed > 0) metrics.corrections.inc({ channel: result.channel, outcome: 'failed' }, settled.failed);
@@ -88,6 +90,8 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
       groupId: `${config.CONSUMER_GROUP}.calendar-reports`,
       topics: [context.topics.channelInbound],
       writes: [context.topics.availabilityChanges, context.topics.conflicts],
+      // Ingest owns channel.inbound and dead-letters what does not decode.
+      undecodable: 'skip',
       async prepare({ producer, serde }) {
         reports = new CalendarReports({ db, passes, send: sender(producer, serde), metrics, log: context.log.child({ component: 'calendar-reports' }), now: Date.now });
       },
