@@ -40,7 +40,8 @@ export type ConflictFacts =
   | { readonly type: 'STALE_DATA'; readonly key: StayKey; readonly incomingVersion: number; readonly ledgerVersion: number }
   | { readonly type: 'AVAILABILITY_DRIFT'; readonly channel: Channel; readonly driftNights: number; readonly openWhileBooked: number; readonly windowDays: number }
   | { readonly type: 'PRICE_DRIFT'; readonly channel: Channel; readonly nights: number }
-  | { readonly type: 'SYNC_FAILED'; readonly channel: Channel; readonly consecutiveFailures: number }
+  /** `reservationAction`: the failure is of an action on a reservation (ACKNOWLEDGE, DECLINE_REQUEST, HOST_CANCEL, CHANGE_DATES), not of a push. */
+  | { readonly type: 'SYNC_FAILED'; readonly channel: Channel; readonly consecutiveFailures: number; readonly reservationAction?: string }
   | { readonly type: 'GUEST_DISPUTE'; readonly channel: Channel; readonly key: StayKey; readonly reason: string };
 
 /** A conflict as a rule raised it: what happened and what the rule did. */

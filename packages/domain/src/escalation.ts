@@ -62,6 +62,9 @@ export function assess(facts: ConflictFacts): Assessment {
     case 'PRICE_DRIFT':
       return log('MEDIUM');
     case 'SYNC_FAILED':
+      // A losing reservation still confirmed (or a request still open) on its channel: a guest will arrive to taken nights.
+      if (facts.reservationAction === 'HOST_CANCEL' || facts.reservationAction === 'DECLINE_REQUEST') return review('CRITICAL', 60, '5.2.3 a cancellation or decline the channel did not take');
+      if (facts.reservationAction === 'CHANGE_DATES') return review('HIGH', 4 * HOUR, '5.2.3 a date change the channel did not take');
       return facts.consecutiveFailures > SYNC_FAILURES_BEFORE_REVIEW
         ? review('HIGH', 4 * HOUR, '5.2.3 more than 3 consecutive sync failures')
         : log('MEDIUM');

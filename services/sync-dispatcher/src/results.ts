@@ -46,7 +46,7 @@ export class ResultWriter {
 
   async failed(report: PushReport, error: string): Promise<void> {
     await this.write(report, 'FAILED', null, error);
-    const facts = { type: 'SYNC_FAILED' as const, channel: report.channel, consecutiveFailures: report.attempts };
+    const facts = { type: 'SYNC_FAILED' as const, channel: report.channel, consecutiveFailures: report.attempts, ...(report.action ? { reservationAction: report.action.kind } : {}) };
     const assessment = assess(facts);
     const conflict: Conflict = {
       event_id: `${report.requestId}:sync_failed`,

@@ -47,7 +47,7 @@ export function factsOfConflict(conflict: Pick<Conflict, 'conflict_type' | 'deta
         return { type, channel: channel(d, conflict.channel), nights: number(d, 'nights') };
       case 'SYNC_FAILED':
         // The ledger's rule writes consecutiveFailures; the sync-dispatcher writes the attempts of the push that failed.
-        return { type, channel: channel(d, conflict.channel), consecutiveFailures: number(d, 'consecutiveFailures' in d ? 'consecutiveFailures' : 'attempts') };
+        return { type, channel: channel(d, conflict.channel), consecutiveFailures: number(d, 'consecutiveFailures' in d ? 'consecutiveFailures' : 'attempts'), ...(d.reservation_action ? { reservationAction: d.reservation_action } : {}) };
       case 'GUEST_DISPUTE':
         return { type, channel: channel(d, conflict.channel), key: key(d, 'key'), reason: d.reason ?? '' };
       /* istanbul ignore next -- unreachable: the never check makes a missing case a compile error */
