@@ -23,6 +23,7 @@ export * from './migrations';
 export * from './ttl-cache';
 export * from './node-process';
 export * from './waker';
+export * from './batched-purge';
 export * from './seeded-random';
 export * from './topic-names';
 export * from './bench-result';

@@ -1,4 +1,4 @@
-import { assertMigrated, consumeDecoded, LeasedTokenBuckets, ReplyWaiter, TokenBuckets, useDatabase, useRedis, type DecodedRecord, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, BatchedPurge, consumeDecoded, LeasedTokenBuckets, ReplyWaiter, TokenBuckets, useDatabase, useRedis, type DecodedRecord, type ServiceDefinition } from '@cm/service-runtime';
 import type { FastifyInstance } from 'fastify';
 import { takeChannelEvents } from './channel-events';
 import { CommandWriter } from './command-writer';
@@ -8,11 +8,11 @@ import { ingestMigrations } from './directory/migrations';
 import { EventClaims } from './directory/event-claims';
 import { SeenEvents } from './directory/seen-events';
 import { buildHttpApp } from './http/app';
-import { IdempotencyKeys, IdempotencyPurge } from './http/idempotency';
+import { expiredIdempotencyKeys, IdempotencyKeys } from './http/idempotency';
 import { AuditReads } from './audit-reads';
 import { LedgerReads } from './ledger-reads';
 import { ingestMetrics, revisionFeedGauges } from './metrics';
-import { RevisionPurge } from './revisions/purge';
+import { acknowledgedRevisions } from './revisions/purge';
 import { RevisionStore } from './revisions/store';
 import { takeBookingEvents } from './revisions/take-booking-events';
 
@@ -40,8 +40,9 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     const seen = new SeenEvents(seenDb);
     const now = Date.now;
     const idempotencyRetentionMs = config.IDEMPOTENCY_RETENTION_HOURS * 3_600_000;
-    const purge = new IdempotencyPurge(db, {
-      retentionMs: idempotencyRetentionMs,
+    const purge = new BatchedPurge({
+      what: 'expired Idempotency-Key records',
+      deleteBatch: expiredIdempotencyKeys(db, idempotencyRetentionMs),
       intervalMs: config.IDEMPOTENCY_PURGE_INTERVAL_MS,
       batchSize: 1_000,
       onPurged: (rows) => metrics.idempotencyPurged.inc(rows),
@@ -51,8 +52,9 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     context.onStop('idempotency purge', () => purge.stop());
     const revisions = new RevisionStore(db);
     revisionFeedGauges(context.metrics, () => revisions.feedStats(), context.log.child({ component: 'revision-feed' }));
-    const revisionPurge = new RevisionPurge(db, {
-      retentionMs: config.REVISION_RETENTION_DAYS * 86_400_000,
+    const revisionPurge = new BatchedPurge({
+      what: 'acknowledged PMS revisions',
+      deleteBatch: acknowledgedRevisions(db, config.REVISION_RETENTION_DAYS * 86_400_000),
       intervalMs: config.REVISION_PURGE_INTERVAL_MS,
       batchSize: 1_000,
       onPurged: (rows) => metrics.pmsRevisionsPurged.inc(rows),

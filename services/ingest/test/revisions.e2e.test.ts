@@ -1,7 +1,7 @@
 import type { BookingEvent } from '@cm/schemas';
-import { AvroSerde, waitFor, type RecordProducer } from '@cm/service-runtime';
+import { AvroSerde, BatchedPurge, waitFor, type RecordProducer } from '@cm/service-runtime';
 import { stack, testKafka, testLogger } from '../../../packages/service-runtime/test/support/stack';
-import { RevisionPurge } from '../src/revisions/purge';
+import { acknowledgedRevisions } from '../src/revisions/purge';
 import { ingestWorld, reservationCreated, type IngestProcess, type IngestWorld, type TestTenant } from './environment';
 
 const DAY_MS = 86_400_000;
@@ -216,8 +216,8 @@ describe('ingest: the PMS revision feed', () => {
 
     // A's channel revision is acknowledged past the window and purged: its version becomes the property's purge mark.
     await world.db('ingest.pms_revisions').where({ revision_id: channelRevision.revision_id }).update({ acknowledged_at: world.db.raw(`now() - interval '8 days'`) });
-    const purge = new RevisionPurge(world.db, { retentionMs: 7 * DAY_MS, intervalMs: DAY_MS, batchSize: 1, onPurged: () => {}, log: testLogger });
-    expect(await purge.purgeAcknowledged()).toBe(1);
+    const purge = new BatchedPurge({ what: 'acknowledged PMS revisions', deleteBatch: acknowledgedRevisions(world.db, 7 * DAY_MS), intervalMs: DAY_MS, batchSize: 1, onPurged: () => {}, log: testLogger });
+    expect(await purge.purgeOnce()).toBe(1);
     expect(Number((await world.db('ingest.pms_revision_purge_marks').where({ property_id: a().propertyId }).first()).version)).toBe(channelRevision.version);
 
     const rows = await world.db('ingest.pms_revisions').orderBy('revision_id').select('revision_id', 'event_id');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Problem, Waker } from '@cm/service-runtime';
-import type { Knex, Logger } from '@cm/service-runtime';
+import { Problem } from '@cm/service-runtime';
+import type { Knex } from '@cm/service-runtime';
 
 export interface StoredResponse {
   readonly status: number;
@@ -60,73 +60,22 @@ export class IdempotencyKeys {
   }
 }
 
-export interface PurgeOptions {
-  /** Records older than this are deleted. */
-  readonly retentionMs: number;
-  /** Pause between purges (each runs its batches until none is full). */
-  readonly intervalMs: number;
-  /** Rows deleted per statement, so no purge holds many locks or runs long. */
-  readonly batchSize: number;
-  readonly onPurged: (rows: number) => void;
-  readonly log: Logger;
-}
-
 /**
- * Deletes Idempotency-Key records past the retention window, oldest first, a bounded batch per
- * statement: at start, then every `intervalMs`. Several instances may run it at once: each batch
- * locks its rows with SKIP LOCKED, so they share the work and never wait on one another (nor on a
- * claim renewing an expired key). stop() ends the loop after the batch in flight.
+ * One batch of the Idempotency-Key purge (BatchedPurge runs it): records past the retention
+ * window, oldest first, locked with SKIP LOCKED, so instances share the work and never wait on
+ * one another (nor on a claim renewing an expired key).
  */
-export class IdempotencyPurge {
-  private readonly waker = new Waker();
-  private stopped = false;
-  private loop: Promise<void> | undefined;
-
-  constructor(
-    private readonly db: Knex,
-    private readonly options: PurgeOptions,
-  ) {}
-
-  start(): void {
-    this.loop ??= this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.waker.wake();
-    await this.loop;
-  }
-
-  /** One purge: batches until one is not full (or stop() was called); returns the rows deleted. */
-  async purgeExpired(): Promise<number> {
-    let total = 0;
-    while (!this.stopped) {
-      const deleted = await this.db.raw(
-        `DELETE FROM ingest.idempotency_keys WHERE (tenant_id, idempotency_key) IN (
-           SELECT tenant_id, idempotency_key FROM ingest.idempotency_keys
-           WHERE created_at < now() - make_interval(secs => ?)
-           ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED)`,
-        [this.options.retentionMs / 1000, this.options.batchSize],
-      );
-      const rows = deleted.rowCount ?? 0;
-      total += rows;
-      if (rows > 0) this.options.onPurged(rows);
-      if (rows < this.options.batchSize) break;
-    }
-    return total;
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        const purged = await this.purgeExpired();
-        if (purged > 0) this.options.log.info({ purged }, 'expired Idempotency-Key records deleted');
-      } catch (error) {
-        this.options.log.error({ err: error }, 'purging expired Idempotency-Key records failed; the next round tries again');
-      }
-      await this.waker.sleep(this.options.intervalMs);
-    }
-  }
+export function expiredIdempotencyKeys(db: Knex, retentionMs: number): (batchSize: number) => Promise<number> {
+  return async (batchSize) => {
+    const deleted = await db.raw(
+      `DELETE FROM ingest.idempotency_keys WHERE (tenant_id, idempotency_key) IN (
+         SELECT tenant_id, idempotency_key FROM ingest.idempotency_keys
+         WHERE created_at < now() - make_interval(secs => ?)
+         ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED)`,
+      [retentionMs / 1000, batchSize],
+    );
+    return deleted.rowCount ?? 0;
+  };
 }
 
 /** JSON with object keys sorted, so the same request written in another key order has the same fingerprint. */
