@@ -56,6 +56,13 @@ describe('5.2.3 from sync.results: the streak per property and channel', () => {
     return { streak, raised };
   };
 
+  test("a reservation action's outcome neither counts in nor breaks the push streak", () => {
+    const failedPushes = { consecutiveFailures: 3 };
+    for (const outcome of ['FAILED', 'ACKNOWLEDGED'] as const) {
+      expect(triageSyncResult(failedPushes, syncResult(outcome, { reservation_action: 'HOST_CANCEL', booking_ref: 'HM1' }))).toEqual({ streak: failedPushes, occurrence: null });
+    }
+  });
+
   test('the fourth failure in a row raises once; later failures of the same outage raise nothing more', () => {
     const { streak, raised } = run(['FAILED', 'FAILED', 'FAILED', 'FAILED', 'FAILED', 'FAILED']);
     expect(streak.consecutiveFailures).toBe(6);

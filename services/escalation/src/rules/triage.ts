@@ -53,6 +53,8 @@ export function triageConflict(conflict: Conflict): Triage {
  * streak first passes the threshold, the SYNC_FAILED occurrence to record.
  */
 export function triageSyncResult(streak: SyncStreak, result: SyncResult): { streak: SyncStreak; occurrence: Occurrence | null } {
+  // A reservation action's outcome is no push: its failure raises its own SYNC_FAILED, and it breaks no push streak.
+  if (result.reservation_action !== null) return { streak, occurrence: null };
   const { streak: next, raise } = recordSyncOutcome(streak, result.outcome, result.channel);
   if (!raise) return { streak: next, occurrence: null };
   const assessment = assess(raise);
