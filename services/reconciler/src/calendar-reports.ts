@@ -25,9 +25,9 @@ const DAY_MS = 86_400_000;
  * A channel's own calendar report (AVAILABILITY_REPORTED on channel.inbound), compared with the
  * ledger as it arrives, by the same drift rules as a reconciliation pass, for that listing and
  * the nights it reported: what differs is corrected on that channel at once, and the drift is a
- * conflict, so drift is found when the channel tells us rather than on the next daily pass. Each
- * report is recorded as a pass of its own (trigger calendar_report), so its corrections are
- * counted fixed only on the channel's acknowledgement, like a pass's. Nights whose stays changed
+ * conflict, so drift is found when the channel tells us rather than on the next daily pass. A
+ * report that needs corrections is recorded as a pass of its own (trigger calendar_report), so
+ * its corrections are counted fixed only on the channel's acknowledgement, like a pass's. Nights whose stays changed
  * in the ledger after the channel made its report are left out: the channel could not know.
  */
 export class CalendarReports {
@@ -51,12 +51,16 @@ export class CalendarReports {
     const check: ListingCheck = { passId, propertyId: listing.propertyId, channel: report.channel, listingId: report.listing_id, version: ledger.versions.get(listing.propertyId) ?? 0, checkedAtMs: this.deps.now() };
     const drift = detectDrift({ holding: ledger.holding.get(listing.propertyId) ?? [], channel: report.channel, from, days, channelCalendar: calendarOf(nights) });
     const outcome = drift.corrections.length > 0 ? 'pending' : 'in_sync';
-    await this.deps.passes.start(passId, `${report.channel}:${report.listing_id}`, 'calendar_report', days, check.checkedAtMs);
-    await this.deps.passes.record([
-      { passId, propertyId: check.propertyId, channel: check.channel, listingId: check.listingId, compared: drift.compared, driftNights: drift.driftNights, openWhileBooked: drift.openWhileBooked, correctionRanges: drift.corrections.length, ledgerVersion: check.version, outcome, error: null },
-    ]);
+    // Only a report that needs corrections is recorded (as a pass whose corrections settle on
+    // acknowledgement): channels that report often and agree leave no rows behind.
+    if (outcome === 'pending') {
+      await this.deps.passes.start(passId, `${report.channel}:${report.listing_id}`, 'calendar_report', days, check.checkedAtMs);
+      await this.deps.passes.record([
+        { passId, propertyId: check.propertyId, channel: check.channel, listingId: check.listingId, compared: drift.compared, driftNights: drift.driftNights, openWhileBooked: drift.openWhileBooked, correctionRanges: drift.corrections.length, ledgerVersion: check.version, outcome, error: null },
+      ]);
+    }
     await this.deps.send(correctionChanges(check, drift.corrections), driftConflictRecords(check, drift));
-    await this.deps.passes.finish(passId, this.deps.now(), null);
+    if (outcome === 'pending') await this.deps.passes.finish(passId, this.deps.now(), null);
     this.deps.metrics.listings.inc({ channel: check.channel, outcome });
     if (outcome === 'pending') this.deps.metrics.corrections.inc({ channel: check.channel, outcome: 'sent' });
     if (drift.driftNights > 0) this.deps.log.info({ channel: check.channel, listingId: check.listingId, driftNights: drift.driftNights, passId }, 'a calendar report differs from the ledger; corrections sent');

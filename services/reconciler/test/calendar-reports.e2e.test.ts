@@ -77,6 +77,8 @@ describe('reconciler: calendar reports are read as they arrive', () => {
     await waitFor('the stale report compared', async () => (await reports('in_sync')) === 2, { timeoutMs: 30_000, intervalMs: 100 });
     expect(await reports('corrected')).toBe(1);
     expect(sumMetric(await reconciler.metrics(), 'channel_conflicts_total', { conflict_type: 'AVAILABILITY_DRIFT' })).toBe(1);
+    // Only the report that needed corrections left a pass behind.
+    expect(await pipeline.world.db('reconcile.passes').where({ trigger: 'calendar_report' }).select('pass_id')).toHaveLength(1);
   });
 
   it('a platform that reports its calendar by webhook: through ingest to the reconciler, the night closed behind our back reopened', async () => {
