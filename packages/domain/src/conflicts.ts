@@ -13,6 +13,7 @@ export type RuleName =
   | '5.1 status (other), direct booking'
   | '5.1 guest email/name'
   | '5.1 guest phone'
+  | '3.3 guest language/preferences'
   | '5.1 price (new booking)'
   | '5.1 price (existing)'
   | '5.1 date change, channel'

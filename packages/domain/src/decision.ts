@@ -13,7 +13,9 @@ export type IgnoreReason =
   | 'booking_already_exists'
   | 'cancellation_is_final'
   | 'booking_was_rejected'
-  | 'no_change';
+  | 'no_change'
+  /** Keeping a guest: the stay named to cancel no longer holds any of their nights. */
+  | 'stays_do_not_overlap';
 
 /** Why a command was refused. */
 export type RejectReason =

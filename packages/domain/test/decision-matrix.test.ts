@@ -99,6 +99,20 @@ describe('the channel side: what the ledger decides is carried out on the reserv
       expect(when(overbooked(), keep({ cancels: 'PMS:D1', dates: '2026-12-22..2026-12-26' })).decision).toMatchObject({ outcome: 'ignored', reason: 'unknown_booking' });
       expect(when(overbooked(), keep({ cancels: 'PMS:nobody' })).decision).toMatchObject({ outcome: 'ignored', reason: 'unknown_booking' });
     });
+
+    it('ignored when the winning stay moved off those nights since: it is not cancelled for nothing', () => {
+      const moved = when(overbooked(), modify({ source: 'PMS', ref: 'D1', version: 60, dates: '2027-01-05..2027-01-10' })).after;
+      const { decision, after } = when(moved, keep({ cancels: 'PMS:D1' }));
+      expect(decision).toMatchObject({ outcome: 'ignored', reason: 'stays_do_not_overlap' });
+      expect(bookingIn(after, 'PMS', 'D1').status).toBe('CONFIRMED');
+    });
+  });
+
+  it('3.3 guest language/preferences: the PMS’s language over a channel’s is kept out and logged under its own rule, naming the channel’s value as kept', () => {
+    const state = given([airbnb({ guest: { name: null, email: null, phone: null, language: { value: 'pt-BR', updatedAt: 1 } } })]);
+    const { decision } = when(state, guest({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', version: 2, guest: { language: { value: 'en', updatedAt: 9 } } }));
+    expect(decision).toMatchObject({ outcome: 'rejected', reason: 'guest_data_kept' });
+    expect(conflictsOf(decision)).toMatchObject([{ facts: { type: 'GUEST_DATA', keptFields: ['language'] }, rule: '3.3 guest language/preferences', summary: "AIRBNB:HM1: kept the channel's language over PMS's" }]);
   });
 
   it('nothing is acknowledged for the PMS’s own commands, nor for a guest or price update', () => {

@@ -1,7 +1,7 @@
 import type { ChangeStatus } from '../commands';
 import type { Decision } from '../decision';
 import { channelOf, holdsNights, staysHolding, type Booking, type PropertyState, type StayKey } from '../property-state';
-import { sameDates, subtractNights, type StayDates } from '../stay-dates';
+import { sameDates, sharesANight, subtractNights, type StayDates } from '../stay-dates';
 import { applied, ignored, rejected, seen } from './outcomes';
 
 /**
@@ -15,6 +15,8 @@ export function decideKeepGuest(state: PropertyState, command: ChangeStatus, boo
   if (booking.status !== 'REJECTED') return ignored(state, command, booking.key, booking.status === 'CONFIRMED' || booking.status === 'PENDING' ? 'no_change' : 'cancellation_is_final');
   const cancelled = state.stays.get(keeps.cancels);
   if (!cancelled || !holdsNights(cancelled) || !sameDates(booking.dates, keeps.dates)) return ignored(state, command, booking.key, 'unknown_booking');
+  // A stay that moved off the kept guest's nights since the task was opened is not cancelled for them.
+  if (!sharesANight(cancelled.dates, booking.dates)) return ignored(state, command, booking.key, 'stays_do_not_overlap');
   const others = staysHolding(state, booking.dates, booking.key).filter((s) => s.key !== cancelled.key);
   if (others.length > 0) return rejected(state, command, booking.key, 'nights_unavailable', others.map((s) => s.key), [], null);
 

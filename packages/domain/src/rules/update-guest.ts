@@ -17,7 +17,9 @@ export function decideUpdateGuest(state: PropertyState, command: UpdateGuest, bo
   const merge = mergeGuest(booking.guest, command.guest, command.source);
   const channel = channelOf(command.source);
   const conflicts: RaisedConflict[] = [];
-  const keptIdentity = merge.kept.filter((f) => f !== 'phone');
+  // Name, email and address: the PMS's value was kept. Language and preferences: a channel's was.
+  const keptIdentity = merge.kept.filter((f) => f === 'name' || f === 'email' || f === 'address');
+  const keptChannelFirst = merge.kept.filter((f) => f === 'language' || f === 'preferences');
   if (keptIdentity.length > 0) {
     conflicts.push({
       facts: { type: 'GUEST_DATA', key: booking.key, keptFields: keptIdentity },
@@ -25,6 +27,15 @@ export function decideUpdateGuest(state: PropertyState, command: UpdateGuest, bo
       rule: '5.1 guest email/name',
       channel,
       summary: `${booking.key}: kept the PMS's ${keptIdentity.join(' and ')} over ${command.source}'s`,
+    });
+  }
+  if (keptChannelFirst.length > 0) {
+    conflicts.push({
+      facts: { type: 'GUEST_DATA', key: booking.key, keptFields: keptChannelFirst },
+      resolution: merge.changed.length > 0 ? 'MERGED' : 'KEPT_LEDGER',
+      rule: '3.3 guest language/preferences',
+      channel,
+      summary: `${booking.key}: kept the channel's ${keptChannelFirst.join(' and ')} over ${command.source}'s`,
     });
   }
   if (merge.kept.includes('phone')) {
