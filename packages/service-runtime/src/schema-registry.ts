@@ -158,7 +158,9 @@ export class AvroSerde {
   private async refuseReplacedText(bytes: Buffer, value: unknown): Promise<void> {
     const suspects = stringsWith(value, '\uFFFD');
     if (suspects.length === 0) return;
-    const again = await this.registry.encode(bytes.readInt32BE(1), value);
+    // Compared in the writer's own schema: a value read into ours (fields added or dropped since) encodes otherwise.
+    const asWritten = await this.registry.decode(bytes);
+    const again = await this.registry.encode(bytes.readInt32BE(1), asWritten);
     if (!again.equals(bytes)) throw new IllFormedTextError(suspects);
   }
 }

@@ -128,4 +128,19 @@ describe('Avro through Apicurio (Confluent wire format, ccompat API)', () => {
       await registry.deleteSubject(oldSubject);
     }
   });
+
+  it('a newer writer’s record holding a real U+FFFD is read into this build’s schema and kept, not taken for bytes that were not UTF-8', async () => {
+    const current = JSON.parse(allValueSchemas().find((s) => s.topic.name === 'booking.commands')!.schema) as { fields: object[] };
+    const newer = { ...current, fields: [...current.fields, { name: 'added_later', type: ['null', 'string'], default: null, doc: 'A field a newer build writes.' }] };
+    const newSubject = `${uniqueName('test.newer')}-value`;
+    const id = await registry.register(newSubject, JSON.stringify(newer));
+    try {
+      const serde = AvroSerde.withIds(stack.SCHEMA_REGISTRY_URL, new Map([['booking.commands', id]]));
+      const sample = samples['booking.commands']({ id: 'new-1', propertyId: 'p1', at: Date.UTC(2026, 10, 25) });
+      const bytes = await serde.encode('booking.commands', { ...sample, reason: 'Zo\uFFFD asked', added_later: 'x' });
+      expect(await serde.decode(bytes, 'booking.commands')).toMatchObject({ command_id: 'cmd-new-1', reason: 'Zo\uFFFD asked' });
+    } finally {
+      await registry.deleteSubject(newSubject);
+    }
+  });
 });
