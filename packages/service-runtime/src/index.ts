@@ -30,5 +30,6 @@ export * from './bench-result';
 export * from './trace-context';
 export * from './problem';
 export * from './strict-json';
+export * from './identifier';
 export * from './bench-scratch';
 export * from './tenant-api-keys';

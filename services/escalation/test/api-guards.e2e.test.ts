@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { waitFor } from '@cm/service-runtime';
 import { escalationConfig } from '../src/config';
 import { escalationWorld, type EscalationProcess, type EscalationWorld } from './world';
 
@@ -69,4 +70,12 @@ test('bodies are read as I-JSON: a lone surrogate, bytes that are not UTF-8 and 
   expect(await world.api(service, 'POST', path, '{"operator":"ana \\ud800"}', { tenant })).toMatchObject({ status: 400, body: { code: 'ill_formed_unicode' } });
   expect(await world.api(service, 'POST', path, Buffer.from([0x7b, 0x22, 0x6f, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]), { tenant })).toMatchObject({ status: 400, body: { code: 'malformed_utf8' } });
   expect(await world.api(service, 'POST', path, '{"operator":"ana","n":1e-400}', { tenant })).toMatchObject({ status: 400, body: { code: 'number_not_representable' } });
+  // Ids and names PostgreSQL cannot store, or people would read spoofed: 400, never a 5xx.
+  expect(await world.api(service, 'POST', path, { operator: 'ana\u0000' }, { tenant })).toMatchObject({ status: 400 });
+  // A GET is checked after the tenant's rate (1/s here): wait for a turn within it.
+  const listed = await waitFor('a request within the rate', async () => {
+    const answer = await world.api(service, 'GET', `/v1/review-tasks?property_id=${encodeURIComponent('v\u0000')}`, undefined, { tenant });
+    return answer.status === 429 ? undefined : answer;
+  }, { timeoutMs: 10_000, intervalMs: 250 });
+  expect(listed).toMatchObject({ status: 400 });
 });

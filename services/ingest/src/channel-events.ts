@@ -5,7 +5,7 @@ import type { Directory, ListingEntry } from './directory/directory';
 import { SeenEvents, type EventRef } from './directory/seen-events';
 import type { IngestMetrics } from './metrics';
 import { channelEventToCommand } from './normalise/channel-event-command';
-import { identifierProblem } from './normalise/identifier';
+import { identifierProblem } from '@cm/service-runtime';
 
 export interface ChannelEventDeps {
   readonly directory: Directory;

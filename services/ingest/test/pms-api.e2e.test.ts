@@ -184,5 +184,9 @@ describe('ingest: the PMS API', () => {
     expect((await world.pms(ingest, 'GET', `/v1/audit?booking=${encodeURIComponent('PMS:D-AUDIT')}`, undefined, { tenant: other })).body.entries).toEqual([]);
     expect((await world.pms(ingest, 'GET', `/v1/audit?property_id=${tenant.propertyId}`, undefined, { tenant: other })).status).toBe(404);
     expect((await world.pms(ingest, 'GET', '/v1/audit?conflict_type=no%20such')).status).toBe(400);
+    // Values PostgreSQL could not compare are the request's fault: 400, never a 503 to retry forever.
+    for (const query of ['cursor=9999999999999999999', 'from=0000-01-01T00:00:00Z', `to=${encodeURIComponent('2026-01-01T00:00:00+23:59')}`, `property_id=${encodeURIComponent('a\u0000b')}`]) {
+      expect({ query, status: (await world.pms(ingest, 'GET', `/v1/audit?${query}`)).status }).toEqual({ query, status: 400 });
+    }
   });
 });

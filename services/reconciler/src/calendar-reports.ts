@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { addDays, detectDrift, type LocalDate } from '@cm/domain';
 import type { AvailabilityChange, Channel, ChannelInboundEvent, Conflict } from '@cm/schemas';
-import type { Knex, Logger } from '@cm/service-runtime';
+import { requiredIdentifierProblem, type Knex, type Logger } from '@cm/service-runtime';
 import type { ReconcilerMetrics } from './metrics';
 import { calendarOf, correctionChanges, driftConflictRecords, type ListingCheck } from './plan';
 import type { PassStore } from './store/pass-store';
@@ -17,9 +17,12 @@ export interface CalendarReportDeps {
 }
 
 /** How a report ended: compared (and corrected where it differed), or why it was not. */
-export type ReportOutcome = 'in_sync' | 'corrected' | 'unknown_listing' | 'empty';
+export type ReportOutcome = 'in_sync' | 'corrected' | 'unknown_listing' | 'empty' | 'invalid';
 
 const DAY_MS = 86_400_000;
+/** Nights a report may name: the years 2000 to 2099, as commands may. */
+const FIRST_DAY = Date.UTC(2000, 0, 1) / DAY_MS;
+const LAST_DAY = Date.UTC(2099, 11, 31) / DAY_MS;
 
 /**
  * A channel's own calendar report (AVAILABILITY_REPORTED on channel.inbound), compared with the
@@ -35,6 +38,8 @@ export class CalendarReports {
 
   async take(report: ChannelInboundEvent): Promise<ReportOutcome> {
     if (report.nights.length === 0) return 'empty';
+    // Ingest takes calendar reports without its command checks: what cannot be a key or a date is skipped here.
+    if (requiredIdentifierProblem(report.listing_id) || report.nights.some((n) => !(n.date >= FIRST_DAY && n.date <= LAST_DAY))) return 'invalid';
     const listing = await this.listing(report.channel, report.listing_id);
     if (!listing) return 'unknown_listing';
     const dates = report.nights.map((n) => dateOf(n.date)).sort();

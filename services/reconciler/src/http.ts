@@ -1,12 +1,12 @@
 import { chmod, rm } from 'node:fs/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseStrictJson, Problem, tenantOfAuthorization, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
+import { parseStrictJson, Problem, refuseNonIdentifier, tenantOfAuthorization, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
 import type { Reconciliation } from './pass';
 import { scopeOf, type Caller } from './pass-scope';
 import type { PassStore } from './store/pass-store';
 
-const startBody = z.object({ property_id: z.string().min(1).max(200).optional() }).strict();
+const startBody = z.object({ property_id: z.string().min(1).max(200).superRefine(refuseNonIdentifier).optional() }).strict();
 const passId = z.uuid();
 
 export interface HttpDeps {

@@ -45,7 +45,7 @@ export function reconcilerMetrics(registry: Registry): ReconcilerMetrics {
     }),
     calendarReports: new Counter({
       name: 'cm_reconcile_calendar_reports_total',
-      help: "A channel's own calendar reports compared with the ledger as they arrived, by outcome: in_sync, corrected, unknown_listing, empty.",
+      help: "A channel's own calendar reports compared with the ledger as they arrived, by outcome: in_sync, corrected, unknown_listing, empty, invalid (an id or a date no report can have).",
       labelNames: ['channel', 'outcome'] as const,
       registers: [registry],
     }),

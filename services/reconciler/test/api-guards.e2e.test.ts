@@ -76,6 +76,8 @@ describe('reconciler: who may start and read a pass', () => {
     const answer = await fetch(`${urls.first}/v1/reconciliations`, { method: 'POST', headers: { authorization: `Bearer ${a.apiKey}`, 'content-type': 'application/json' }, body: '{"property_id":"villa-\\ud800"}' });
     expect(answer.status).toBe(400);
     expect(await answer.json()).toMatchObject({ code: 'ill_formed_unicode', errors: [{ path: 'property_id' }] });
+    const nul = await fetch(`${urls.first}/v1/reconciliations`, { method: 'POST', headers: { authorization: `Bearer ${a.apiKey}`, 'content-type': 'application/json' }, body: '{"property_id":"villa\\u0000"}' });
+    expect(nul.status).toBe(400);
   });
 
   it("another tenant's property answers 404 exactly as a missing one; another tenant's pass too", async () => {

@@ -95,5 +95,11 @@ describe('reconciler: calendar reports are read as they arrive', () => {
   it('a report of a listing nobody mapped is counted and dropped', async () => {
     await send({ ...report([{ date: '2027-02-10', available: true }]), listing_id: 'nobody-maps-me' });
     await waitFor('the unknown listing counted', async () => (await reports('unknown_listing')) === 1, { timeoutMs: 30_000, intervalMs: 100 });
+    // What cannot be a key or a date is counted and skipped: the consumer goes on.
+    await send({ ...report([{ date: '2027-02-10', available: true }]), listing_id: 'nul\u0000listing' });
+    await send({ ...report([{ date: '2027-02-10', available: true }]), nights: [{ date: 2_000_000_000, available: true, price: null, min_stay: null }] });
+    await waitFor('the bad reports counted', async () => (await reports('invalid')) === 2, { timeoutMs: 30_000, intervalMs: 100 });
+    await send(report([{ date: '2027-02-14', available: true }]));
+    await waitFor('a good report after them compared', async () => (await reports('in_sync')) === 3, { timeoutMs: 30_000, intervalMs: 100 });
   });
 });

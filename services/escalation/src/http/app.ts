@@ -1,5 +1,5 @@
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { invalid, parseStrictJson, Problem, tenantOfAuthorization, withinTenantRate, type BucketLimits, type TakeResult } from '@cm/service-runtime';
+import { invalid, parseStrictJson, Problem, refuseNonIdentifier, tenantOfAuthorization, withinTenantRate, type BucketLimits, type TakeResult } from '@cm/service-runtime';
 import { ConflictTypeSymbols, SeveritySymbols } from '@cm/schemas';
 import type { Logger } from '@cm/service-runtime';
 import { z } from 'zod';
@@ -27,12 +27,12 @@ const listQuery = z.strictObject({
   status: z.enum(TaskStatusSymbols).optional(),
   severity: z.enum(SeveritySymbols).optional(),
   type: z.enum(ConflictTypeSymbols).optional(),
-  property_id: z.string().min(1).max(200).optional(),
+  property_id: z.string().min(1).max(200).superRefine(refuseNonIdentifier).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
 const taskParams = z.object({ id: z.uuid({ error: 'a task id is a UUID' }) });
-const acknowledgeBody = z.strictObject({ operator: z.string().trim().min(1).max(200) });
+const acknowledgeBody = z.strictObject({ operator: z.string().trim().min(1).max(200).superRefine(refuseNonIdentifier) });
 
 /**
  * The review API: a tenant's operators list their review tasks, acknowledge them (which stops the

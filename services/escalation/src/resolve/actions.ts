@@ -1,12 +1,16 @@
 import { isInvalid, parseCommand, toEpochDay, type LocalDate } from '@cm/domain';
 import { SourceSymbols, type BookingCommand, type Source } from '@cm/schemas';
+import { refuseNonIdentifier } from '@cm/service-runtime';
 import { z } from 'zod';
+
+/** Who resolves: a name people read in the audit log and task history, so no control or bidirectional characters. */
+const operatorName = z.string().trim().min(1).max(200).superRefine(refuseNonIdentifier);
 
 /** What an operator may do to resolve a task. */
 export const resolveRequestSchema = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('cancel_stay'),
-    operator: z.string().trim().min(1).max(200),
+    operator: operatorName,
     booking_ref: z.string().min(1).max(200),
     /** The source of the booking (PMS, AIRBNB...); taken from the task when it names the stay. */
     booking_source: z.enum(SourceSymbols).optional(),
@@ -14,7 +18,7 @@ export const resolveRequestSchema = z.discriminatedUnion('action', [
   }),
   z.object({
     action: z.literal('accept_channel_price'),
-    operator: z.string().trim().min(1).max(200),
+    operator: operatorName,
     booking_ref: z.string().min(1).max(200),
     price: z.object({ amount_minor: z.number().int().min(0), currency: z.string().regex(/^[A-Z]{3}$/) }),
     note: z.string().max(2_000).optional(),
@@ -22,11 +26,11 @@ export const resolveRequestSchema = z.discriminatedUnion('action', [
   z.object({
     /** An overbooking: keep the channel's guest; the stay that won is cancelled in the same decision, so the nights never open. */
     action: z.literal('keep_channel_guest'),
-    operator: z.string().trim().min(1).max(200),
+    operator: operatorName,
     note: z.string().max(2_000).optional(),
   }),
-  z.object({ action: z.literal('repush_availability'), operator: z.string().trim().min(1).max(200), note: z.string().max(2_000).optional() }),
-  z.object({ action: z.literal('dismiss'), operator: z.string().trim().min(1).max(200), note: z.string().trim().min(1).max(2_000) }),
+  z.object({ action: z.literal('repush_availability'), operator: operatorName, note: z.string().max(2_000).optional() }),
+  z.object({ action: z.literal('dismiss'), operator: operatorName, note: z.string().trim().min(1).max(2_000) }),
 ]);
 export type ResolveRequest = z.infer<typeof resolveRequestSchema>;
 export type ResolveAction = ResolveRequest['action'];

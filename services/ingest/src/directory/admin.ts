@@ -3,7 +3,7 @@ import { CURRENCY_EXPONENTS } from '@cm/domain';
 import { ChannelSymbols, type Channel } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
 import { isTimeZone } from '../normalise/dates';
-import { requiredIdentifierProblem } from '../normalise/identifier';
+import { requiredIdentifierProblem } from '@cm/service-runtime';
 import {
   ConnectionExistsError,
   InvalidIdentifierError,

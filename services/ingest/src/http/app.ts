@@ -205,6 +205,8 @@ function asProblem(error: unknown): Problem {
       break;
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return new Problem(e.statusCode, 'bad_request', (e.message ?? 'bad request').slice(0, 200));
+  // SQLSTATE class 22 (data exception): a value PostgreSQL cannot take is the request's fault, not ours.
+  if (/^22[0-9A-Z]{3}$/.test(e.code ?? '')) return new Problem(400, 'invalid_value', 'a value of the request is out of the range the ledger can take');
   if (e.name?.startsWith('KafkaJS') || ['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET'].includes(e.code ?? '') || /^[0-9A-Z]{5}$/.test(e.code ?? '')) {
     return new Problem(503, 'temporarily_unavailable', 'a dependency did not answer; retry shortly', undefined, { 'retry-after': '1' });
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { webhookAddress, webhookAmount } from '@cm/channel-webhooks';
 import { BookingEventTypeSymbols, BookingStatusSymbols, SourceSymbols } from '@cm/schemas';
-import { identifierProblem } from '../normalise/identifier';
+import { identifierProblem } from '@cm/service-runtime';
 
 /** Request and response bodies of the PMS API: validated here, and the source of the OpenAPI document. */
 
@@ -112,7 +112,8 @@ export const pendingView = z.object({
 
 export const commandStatusView = z.union([decisionView.extend({ status: z.literal('decided'), conflicting_stay: stayView.optional() }), pendingView]);
 
-const instant = z.iso.datetime({ offset: true });
+/** An instant PostgreSQL can compare: the years 2000 to 2099. */
+const instant = z.iso.datetime({ offset: true }).refine((t) => Date.parse(t) >= Date.UTC(2000, 0, 1) && Date.parse(t) < Date.UTC(2100, 0, 1), 'an instant from 2000 to 2099');
 
 export const auditQuery = z
   .object({
@@ -122,7 +123,7 @@ export const auditQuery = z
     entity_type: z.enum(['booking', 'guest', 'availability', 'price']).optional(),
     from: instant.optional().describe('Rows at or after this instant.'),
     to: instant.optional().describe('Rows before this instant.'),
-    cursor: z.string().regex(/^\d{1,19}$/).optional().describe('next_cursor of the previous page.'),
+    cursor: z.string().regex(/^\d{1,18}$/).optional().describe('next_cursor of the previous page.'),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .strict();

@@ -8,7 +8,7 @@ import type { EventClaims } from '../directory/event-claims';
 import type { EventRef, SeenEvents } from '../directory/seen-events';
 import { channelEventToCommand } from '../normalise/channel-event-command';
 import { asFieldProblem, type FieldProblem } from '../normalise/field-problems';
-import { identifierProblem } from '../normalise/identifier';
+import { identifierProblem } from '@cm/service-runtime';
 import { webhookToChannelEvent } from '../normalise/webhook-event';
 import { withinRate, type GuardDeps } from './guards';
 import type { HttpAnswer } from './decision-response';

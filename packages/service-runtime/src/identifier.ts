@@ -33,3 +33,9 @@ export function requiredIdentifierProblem(value: string): string | undefined {
   if (value.length > MAX_IDENTIFIER_LENGTH) return `longer than ${MAX_IDENTIFIER_LENGTH} characters`;
   return identifierProblem(value);
 }
+
+/** A zod refinement for ids taken at an HTTP edge: the reason identifierProblem gives, as the field's issue. */
+export function refuseNonIdentifier(value: string, context: { addIssue(issue: { code: 'custom'; message: string }): void }): void {
+  const problem = identifierProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+}

@@ -1,4 +1,4 @@
-import { identifierProblem, MAX_IDENTIFIER_LENGTH, requiredIdentifierProblem } from '../src/normalise/identifier';
+import { identifierProblem, MAX_IDENTIFIER_LENGTH, requiredIdentifierProblem } from '../src/identifier';
 
 describe('identifierProblem: an id holds no character that hides or spoofs text', () => {
   it.each([
