@@ -1,7 +1,7 @@
 import { decide, evolve, isInvalid, parseCommand, stateNeeds, stayKey, type Command, type Decision, type PropertyState, type RateLookup } from '@cm/domain';
 import type { BookingCommand } from '@cm/schemas';
 import { GroupCommit, publishReply, traceParentOfHeaders, type DeadLetterWriter, type IncomingRecord, type Knex, type Logger, type Redis } from '@cm/service-runtime';
-import { auditRows } from './ledger/audit';
+import { auditRows, cancelledStayRow } from './ledger/audit';
 import { FencedError, type PartitionFences } from './ledger/fences';
 import { outboxWrite } from './ledger/outbox';
 import { changeWrites, loadStates, openChunk, writeTogether } from './ledger/store';
@@ -211,6 +211,10 @@ export class Arbiter {
         const traceParent = traceParentOfHeaders(record.headers);
         outbox.push(...decisionRecords(command, decision, after, decidedAt).map((r) => ({ ...r, traceParent })));
         audit.push(...auditRows({ command, decision, before: state.stays.get(key), after: after.stays.get(key), traceId: traceIdOf(record) }));
+        if (decision.event.type === 'booking_reinstated') {
+          const cancelled = decision.event.cancelled;
+          audit.push(cancelledStayRow({ command, decision, key: cancelled, before: state.stays.get(cancelled), after: after.stays.get(cancelled), keptKey: key, traceId: traceIdOf(record) }));
+        }
         const reply: DecisionReply = { commandId: command.commandId, outcome: decision.outcome, reason: decision.reason, version: decision.version, bookingRef: command.ref, heldBy: heldByOf(decision) };
         processed.push({
           command_id: command.commandId,

@@ -38,6 +38,35 @@ export function decisionRecords(command: Command, decision: Decision, after: Pro
     key: command.propertyId,
     payload: bookingEvent(command, decision, after, decidedAt, base),
   });
+  // Keeping a guest cancels another stay in the same decision: it gets its own event, so every
+  // reader of booking.events (the PMS's revision feed) learns that stay was cancelled.
+  if (decision.event.type === 'booking_reinstated') {
+    const cancelled = after.stays.get(decision.event.cancelled);
+    if (cancelled) {
+      records.push({
+        eventId: `${command.commandId}:event:cancelled`,
+        topic: topics.bookingEvents.name,
+        key: command.propertyId,
+        payload: {
+          ...(base as Pick<BookingEvent, 'property_id' | 'version' | 'source' | 'correlation_id'>),
+          event_id: `${command.commandId}:event:cancelled`,
+          command_id: command.commandId,
+          event_type: 'BOOKING_STATUS_CHANGED',
+          booking_ref: cancelled.ref,
+          booking_source: cancelled.source,
+          status: cancelled.kind === 'booking' ? cancelled.status : null,
+          ...dates(cancelled.dates),
+          previous_check_in: null,
+          previous_check_out: null,
+          price: cancelled.kind === 'booking' ? money(cancelled.price) : null,
+          rate_plan: cancelled.kind === 'booking' ? cancelled.ratePlan : null,
+          reason: 'cancelled to keep another guest',
+          conflicting_ref: decision.event.key,
+          occurred_at: decidedAt,
+        },
+      });
+    }
+  }
   const counts = { push: 0, action: 0, conflict: 0 };
   for (const effect of decision.effects) {
     switch (effect.kind) {

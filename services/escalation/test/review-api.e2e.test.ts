@@ -1,5 +1,5 @@
 import { toEpochDay, type LocalDate } from '@cm/domain';
-import type { BookingCommand } from '@cm/schemas';
+import type { BookingCommand, BookingEvent } from '@cm/schemas';
 import { waitFor } from '@cm/service-runtime';
 import { uniqueName } from '../../../packages/service-runtime/test/support/stack';
 import { conflictOf } from './records';
@@ -185,6 +185,17 @@ test('keep the channel guest (issue 18): one decision cancels the direct stay an
   expect(resolved).toMatchObject({ status: 200, body: { status: 'resolved', resolution: 'keep_channel_guest' } });
   await waitFor('the channel guest reinstated', () => world.db('stays').where({ property_id: propertyId, ref: bdcRef, status: 'CONFIRMED' }).first(), { timeoutMs: 30_000 });
   expect(await world.db('stays').where({ property_id: propertyId, ref: pmsRef }).first('status')).toEqual({ status: 'CANCELLED' });
+  // Both stays' trails tell it, each under its own id; booking.events carries the cancellation too.
+  const trail = await world.db('audit_log').where({ command_id: resolved.body.command_id, action: 'booking_status_changed' }).orderBy('id').select('entity_id', 'resolved_by');
+  expect(trail).toEqual([
+    { entity_id: `BOOKING_COM:${bdcRef}`, resolved_by: 'maria@host.example' },
+    { entity_id: `PMS:${pmsRef}`, resolved_by: 'maria@host.example' },
+  ]);
+  const events = await world.read<BookingEvent>(world.topics.bookingEvents, (r) => r.filter((e) => e.value.command_id === resolved.body.command_id).length >= 2);
+  expect(events.filter((e) => e.value.command_id === resolved.body.command_id).map((e) => [e.value.booking_ref, e.value.status])).toEqual([
+    [bdcRef, 'CONFIRMED'],
+    [pmsRef, 'CANCELLED'],
+  ]);
 
   // The reproduction: before, the nights opened and a third channel's guest got them.
   await world.sendCommands([createBooking(propertyId, 'VRBO', vrboRef, '2027-06-13', '2027-06-15')]);

@@ -52,6 +52,34 @@ export function auditRows(input: { command: Command; decision: Decision; before:
   ];
 }
 
+/**
+ * The row for the stay a keep-guest decision cancelled: the decision is about two stays, and each
+ * one's trail must show what happened to it, and who did it.
+ */
+export function cancelledStayRow(input: { command: Command; decision: Decision; key: string; before: Stay | undefined; after: Stay | undefined; keptKey: string; traceId: string | null }): Record<string, unknown> {
+  const { command, decision, key, before, after } = input;
+  return {
+    property_id: command.propertyId,
+    tenant_id: command.tenantId ?? null,
+    entity_type: 'booking',
+    entity_id: key,
+    stay_key: key,
+    source: command.source,
+    command_id: command.commandId,
+    version: decision.version,
+    correlation_id: command.correlationId,
+    trace_id: input.traceId,
+    resolved_by: command.actor ?? 'system',
+    action: 'booking_status_changed',
+    rule: null,
+    conflict_type: null,
+    resolution: null,
+    before: before ? JSON.stringify(auditedStay(before)) : null,
+    after: after ? JSON.stringify(auditedStay(after)) : null,
+    details: JSON.stringify({ outcome: decision.outcome, reason: `cancelled to keep the guest of ${input.keptKey}` }),
+  };
+}
+
 /** A guest field as the audit trail keeps it: when its value was set and by whom, not the value. */
 export interface AuditedGuestField {
   readonly updatedAt: number;
