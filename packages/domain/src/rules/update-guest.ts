@@ -1,12 +1,13 @@
 import type { UpdateGuest } from '../commands';
 import type { RaisedConflict } from '../conflicts';
 import type { Decision } from '../decision';
-import { mergeGuest } from '../guest';
+import { mergeGuest, type GuestField } from '../guest';
 import { channelOf, type Booking, type PropertyState } from '../property-state';
 import { applied, ignored, rejected, seen } from './outcomes';
 
 /**
- * 5.1 guest rows: the PMS keeps email and name; the newest non-null phone wins by the values'
+ * 5.1 guest rows and seed 3.3: the PMS keeps email, name and address; a channel keeps language
+ * and preferences; the newest non-null phone wins by the values'
  * own update times; a null never erases a value. A differing value the rule did not take is a
  * guest-data conflict, logged with the fields it kept.
  */
@@ -16,37 +17,17 @@ export function decideUpdateGuest(state: PropertyState, command: UpdateGuest, bo
   }
   const merge = mergeGuest(booking.guest, command.guest, command.source);
   const channel = channelOf(command.source);
-  const conflicts: RaisedConflict[] = [];
+  const resolution = merge.changed.length > 0 ? 'MERGED' : 'KEPT_LEDGER';
+  const kept = (fields: GuestField[], rule: RaisedConflict['rule'], summary: string): RaisedConflict[] =>
+    fields.length > 0 ? [{ facts: { type: 'GUEST_DATA', key: booking.key, keptFields: fields }, resolution, rule, channel, summary: `${booking.key}: ${summary}` }] : [];
   // Name, email and address: the PMS's value was kept. Language and preferences: a channel's was.
   const keptIdentity = merge.kept.filter((f) => f === 'name' || f === 'email' || f === 'address');
   const keptChannelFirst = merge.kept.filter((f) => f === 'language' || f === 'preferences');
-  if (keptIdentity.length > 0) {
-    conflicts.push({
-      facts: { type: 'GUEST_DATA', key: booking.key, keptFields: keptIdentity },
-      resolution: merge.changed.length > 0 ? 'MERGED' : 'KEPT_LEDGER',
-      rule: '5.1 guest email/name',
-      channel,
-      summary: `${booking.key}: kept the PMS's ${keptIdentity.join(' and ')} over ${command.source}'s`,
-    });
-  }
-  if (keptChannelFirst.length > 0) {
-    conflicts.push({
-      facts: { type: 'GUEST_DATA', key: booking.key, keptFields: keptChannelFirst },
-      resolution: merge.changed.length > 0 ? 'MERGED' : 'KEPT_LEDGER',
-      rule: '3.3 guest language/preferences',
-      channel,
-      summary: `${booking.key}: kept the channel's ${keptChannelFirst.join(' and ')} over ${command.source}'s`,
-    });
-  }
-  if (merge.kept.includes('phone')) {
-    conflicts.push({
-      facts: { type: 'GUEST_DATA', key: booking.key, keptFields: ['phone'] },
-      resolution: merge.changed.length > 0 ? 'MERGED' : 'KEPT_LEDGER',
-      rule: '5.1 guest phone',
-      channel,
-      summary: `${booking.key}: kept the newer phone over ${command.source}'s older one`,
-    });
-  }
+  const conflicts = [
+    ...kept(keptIdentity, '5.1 guest email/name', `kept the PMS's ${keptIdentity.join(' and ')} over ${command.source}'s`),
+    ...kept(keptChannelFirst, '3.3 guest language/preferences', `kept the channel's ${keptChannelFirst.join(' and ')} over ${command.source}'s`),
+    ...kept(merge.kept.filter((f) => f === 'phone'), '5.1 guest phone', `kept the newer phone over ${command.source}'s older one`),
+  ];
   if (merge.changed.length > 0) {
     return applied(state, command, { type: 'guest_updated', key: booking.key, guest: merge.guest, versions: seen(booking, command) }, { conflicts });
   }
