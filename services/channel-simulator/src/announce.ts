@@ -32,6 +32,8 @@ export function scheduleExpiry(context: RouteContext, platform: ChannelPlatform,
   const request = reservation.request;
   if (!request) return;
   platform.timers.set(`expiry:${reservation.id}`, Math.max(0, request.expiresAtMs - Date.now()), () => {
+    // A timer may fire a millisecond before Date.now() reaches its deadline: then it is set again.
+    if (reservation.state === 'pending' && reservation.request && Date.now() < reservation.request.expiresAtMs) return scheduleExpiry(context, platform, listing, reservation);
     expireIfDue(context, platform, listing, reservation);
   });
 }
