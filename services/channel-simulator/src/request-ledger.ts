@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ApiError } from './errors';
 
 /**
  * The request_ids a channel has acked, as platforms keep them: a retry with the same id and the
@@ -24,6 +25,26 @@ export class RequestLedger<A> {
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
+    }
+  }
+
+  /**
+   * The answer already given to this request id and content, or undefined for a new id; the
+   * same id with other content is refused (409 request_id_reused).
+   */
+  answered(requestId: string, fingerprint: string): A | undefined {
+    const seen = this.lookup(requestId, fingerprint);
+    switch (seen.kind) {
+      case 'replay':
+        return seen.ack;
+      case 'reused':
+        throw new ApiError(409, 'request_id_reused', `request_id '${requestId}' was already used for a different request`);
+      case 'new':
+        return undefined;
+      default: {
+        const unknown: never = seen;
+        throw new Error(`unknown ledger answer ${JSON.stringify(unknown)}`);
+      }
     }
   }
 

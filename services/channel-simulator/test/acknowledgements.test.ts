@@ -1,24 +1,14 @@
 import { channelWebhookPayload } from '@cm/channel-webhooks';
 import { requireOk } from '../src/client';
-import { registerListing, startTestSimulator, type TestSimulator } from './support/simulator';
+import { registerListing, useTestSimulator } from './support/simulator';
 import { waitUntil } from './support/wait';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 describe('acknowledgements (Booking.com, Expedia): what is not acknowledged stays queued and is sent again', () => {
-  let t: TestSimulator;
   const ingest = new WebhookReceiver();
-
-  beforeAll(async () => {
-    // Re-delivery every 50 ms, three times at most: a platform's schedule, compressed.
-    t = await startTestSimulator({ ingestUrl: await ingest.start(), reservations: { redeliveryMs: 50, maxRedeliveries: 3 } });
-  });
-  afterAll(async () => {
-    await t.simulator.close();
-    await ingest.stop();
-  });
+  // Re-delivery every 50 ms, three times at most: a platform's schedule, compressed.
+  const t = useTestSimulator(ingest, { reservations: { redeliveryMs: 50, maxRedeliveries: 3 } });
   beforeEach(async () => {
-    requireOk(await t.client.reset());
-    ingest.received.length = 0;
     for (const channel of ['airbnb', 'booking_com', 'expedia'] as const) await registerListing(t.client, channel, 'L1');
   });
 

@@ -1,24 +1,12 @@
 import { channelStatus, channelWebhookPayload, verifyWebhookSignature, WEBHOOK_HEADERS } from '@cm/channel-webhooks';
 import { requireOk } from '../src/client';
-import { registerListing, SECRET, startTestSimulator, type TestSimulator } from './support/simulator';
+import { registerListing, SECRET, useTestSimulator } from './support/simulator';
 import { closedPort, WebhookReceiver, type ReceivedWebhook } from './support/webhook-receiver';
 
 describe('guest bookings announced by signed webhook', () => {
-  let t: TestSimulator;
   const ingest = new WebhookReceiver();
-  let ingestUrl: string;
-
-  beforeAll(async () => {
-    ingestUrl = await ingest.start();
-    t = await startTestSimulator({ ingestUrl });
-  });
-  afterAll(async () => {
-    await t.simulator.close();
-    await ingest.stop();
-  });
+  const t = useTestSimulator(ingest);
   beforeEach(async () => {
-    requireOk(await t.client.reset());
-    ingest.received.length = 0;
     ingest.answerWith({ status: 202, body: { accepted: true } });
     await registerListing(t.client, 'airbnb', 'L1');
   });
@@ -192,7 +180,7 @@ describe('guest bookings announced by signed webhook', () => {
   });
 
   it('a listing can send its webhooks to its own URL', async () => {
-    await registerListing(t.client, 'airbnb', 'L3', `${ingestUrl}/elsewhere`);
+    await registerListing(t.client, 'airbnb', 'L3', `${t.ingestUrl}/elsewhere`);
     requireOk(await t.client.createBooking('airbnb', 'L3', { check_in: '2026-07-10', check_out: '2026-07-11' }));
     expect(ingest.received.map((d) => d.path)).toEqual(['/elsewhere']);
   });

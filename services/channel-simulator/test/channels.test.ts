@@ -2,24 +2,12 @@ import { channelStatus, channelWebhookPayload } from '@cm/channel-webhooks';
 import { ChannelSymbols } from '@cm/schemas';
 import { requireOk } from '../src/client';
 import { STATUS_WORDS } from '../src/status-words';
-import { registerListing, startTestSimulator, type TestSimulator } from './support/simulator';
+import { registerListing, useTestSimulator } from './support/simulator';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 describe('several channels in one process', () => {
-  let t: TestSimulator;
   const ingest = new WebhookReceiver();
-
-  beforeAll(async () => {
-    t = await startTestSimulator({ ingestUrl: await ingest.start() });
-  });
-  afterAll(async () => {
-    await t.simulator.close();
-    await ingest.stop();
-  });
-  beforeEach(async () => {
-    requireOk(await t.client.reset());
-    ingest.received.length = 0;
-  });
+  const t = useTestSimulator(ingest);
 
   it.each(ChannelSymbols.map((channel) => [channel]))('%s: its status words are in its STATUS_VOCABULARY with the meaning intended', (channel) => {
     const words = STATUS_WORDS[channel];

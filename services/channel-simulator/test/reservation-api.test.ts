@@ -1,7 +1,7 @@
 import { ChannelSymbols } from '@cm/schemas';
 import { PLATFORM_CAPABILITIES, RESERVATION_OPERATIONS, type ReservationOperation } from '../src/capabilities';
 import { requireOk, type ChannelName, type SimulatorClient } from '../src/client';
-import { registerListing, startTestSimulator, type TestSimulator } from './support/simulator';
+import { registerListing, useTestSimulator } from './support/simulator';
 import { waitUntil } from './support/wait';
 import { WebhookReceiver } from './support/webhook-receiver';
 
@@ -26,19 +26,9 @@ function call(client: SimulatorClient, channel: ChannelName, id: string, operati
 }
 
 describe('reservation operations on the platform API: capabilities, request ids, faults', () => {
-  let t: TestSimulator;
   const ingest = new WebhookReceiver();
-
-  beforeAll(async () => {
-    t = await startTestSimulator({ ingestUrl: await ingest.start() });
-  });
-  afterAll(async () => {
-    await t.simulator.close();
-    await ingest.stop();
-  });
+  const t = useTestSimulator(ingest);
   beforeEach(async () => {
-    requireOk(await t.client.reset());
-    ingest.received.length = 0;
     for (const channel of ChannelSymbols) await registerListing(t.client, channel, 'L1');
   });
 

@@ -3,24 +3,14 @@ import { ChannelSymbols } from '@cm/schemas';
 import { PLATFORM_CAPABILITIES } from '../src/capabilities';
 import { requireOk } from '../src/client';
 import { REQUEST_WORDS } from '../src/status-words';
-import { registerListing, startTestSimulator, type TestSimulator } from './support/simulator';
+import { registerListing, useTestSimulator } from './support/simulator';
 import { waitUntil } from './support/wait';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 describe('host decisions: requests to book, alterations, host cancellations', () => {
-  let t: TestSimulator;
   const ingest = new WebhookReceiver();
-
-  beforeAll(async () => {
-    t = await startTestSimulator({ ingestUrl: await ingest.start() });
-  });
-  afterAll(async () => {
-    await t.simulator.close();
-    await ingest.stop();
-  });
+  const t = useTestSimulator(ingest);
   beforeEach(async () => {
-    requireOk(await t.client.reset());
-    ingest.received.length = 0;
     for (const channel of ['airbnb', 'booking_com', 'vrbo', 'expedia'] as const) await registerListing(t.client, channel, 'L1');
   });
 

@@ -76,19 +76,10 @@ function acknowledge(
   apply: (mode: 'apply' | 'dry_run') => number,
 ): Ack {
   const fingerprint = requestFingerprint(endpoint, listing.id, updates);
-  const seen = platform.requests.lookup(requestId, fingerprint);
-  switch (seen.kind) {
-    case 'replay':
-      platform.stats.countCall(endpoint, 'duplicate');
-      return seen.ack;
-    case 'reused':
-      throw new ApiError(409, 'request_id_reused', `request_id '${requestId}' was already used for a different request`);
-    case 'new':
-      break;
-    default: {
-      const unknown: never = seen;
-      throw new Error(`unknown ledger answer ${JSON.stringify(unknown)}`);
-    }
+  const previous = platform.requests.answered(requestId, fingerprint);
+  if (previous) {
+    platform.stats.countCall(endpoint, 'duplicate');
+    return previous;
   }
   const lost = platform.faults.loseUpdate();
   const nightsChanged = apply(lost ? 'dry_run' : 'apply');

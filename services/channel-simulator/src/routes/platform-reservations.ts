@@ -6,7 +6,7 @@ import { announce, expireIfDue } from '../announce';
 import type { ReservationOperationResponse, ReservationReadResponse } from '../api-types';
 import { PLATFORM_CAPABILITIES, supports, type ReservationOperation } from '../capabilities';
 import { channelSegment } from '../channels';
-import { ApiError, OperationNotSupportedError, ReservationNotFoundError } from '../errors';
+import { OperationNotSupportedError, ReservationNotFoundError } from '../errors';
 import { acknowledgeRevision, decideAlteration, decideRequest, hostCancel, type HostResult } from '../host-operations';
 import type { Listing, Reservation } from '../listing';
 import type { ChannelPlatform, OperationAnswer } from '../platform';
@@ -113,19 +113,10 @@ export function registerPlatformReservations(app: FastifyInstance, context: Rout
  * refusals are remembered; faults and invalid requests never reach here, so their retries act.
  */
 function once(platform: ChannelPlatform, name: ReservationOperation, requestId: string, fingerprint: string, act: () => OperationAnswer): OperationAnswer {
-  const seen = platform.operationRequests.lookup(requestId, fingerprint);
-  switch (seen.kind) {
-    case 'replay':
-      platform.stats.countCall(name, 'duplicate');
-      return seen.ack;
-    case 'reused':
-      throw new ApiError(409, 'request_id_reused', `request_id '${requestId}' was already used for a different request`);
-    case 'new':
-      break;
-    default: {
-      const unknown: never = seen;
-      throw new Error(`unknown ledger answer ${JSON.stringify(unknown)}`);
-    }
+  const previous = platform.operationRequests.answered(requestId, fingerprint);
+  if (previous) {
+    platform.stats.countCall(name, 'duplicate');
+    return previous;
   }
   const answer = act();
   platform.operationRequests.remember(requestId, fingerprint, answer);

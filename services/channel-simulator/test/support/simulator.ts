@@ -1,5 +1,6 @@
 import { requireOk, SimulatorClient, type ChannelName } from '../../src/client';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator';
+import type { WebhookReceiver } from './webhook-receiver';
 
 /** A fault clock tests move by hand, so windows of a minute pass in no time. */
 export class ManualClock {
@@ -41,4 +42,26 @@ export async function registerListing(client: SimulatorClient, channel: ChannelN
       ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
     }),
   );
+}
+
+/**
+ * A test simulator for one describe block whose webhooks go to `receiver`: started before its
+ * tests, reset (and the receiver emptied) before each, stopped after. The object is filled in
+ * when the block starts, so tests read `t.client` as usual.
+ */
+export function useTestSimulator(receiver: WebhookReceiver, options: SimulatorOptions = {}): TestSimulator & { readonly ingestUrl: string } {
+  const t = {} as { -readonly [K in keyof TestSimulator]: TestSimulator[K] } & { ingestUrl: string };
+  beforeAll(async () => {
+    t.ingestUrl = await receiver.start();
+    Object.assign(t, await startTestSimulator({ ingestUrl: t.ingestUrl, ...options }));
+  });
+  afterAll(async () => {
+    await t.simulator?.close();
+    await receiver.stop();
+  });
+  beforeEach(async () => {
+    requireOk(await t.client.reset());
+    receiver.received.length = 0;
+  });
+  return t;
 }
