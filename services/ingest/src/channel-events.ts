@@ -5,7 +5,7 @@ import type { Directory, ListingEntry } from './directory/directory';
 import { SeenEvents, type EventRef } from './directory/seen-events';
 import type { IngestMetrics } from './metrics';
 import { channelEventToCommand } from './normalise/channel-event-command';
-import { identifierProblem } from '@cm/service-runtime';
+import { requiredIdentifierProblem } from '@cm/service-runtime';
 
 export interface ChannelEventDeps {
   readonly directory: Directory;
@@ -77,29 +77,20 @@ export async function takeChannelEvents(items: readonly DecodedRecord[], deps: C
   await deps.seen.remember(taken);
 }
 
-const MAX_ID_LENGTH = 200;
-
 /**
  * Ids that cannot be keys are refused before any lookup: empty, huge, or not an identifier
- * (control, format and bidirectional characters; see identifierProblem). Every other string must
- * be well-formed too: the Avro decoder already refused bytes that are not UTF-8.
+ * (control, format and bidirectional characters). Every other string must be well-formed too:
+ * the Avro decoder already refused bytes that are not UTF-8.
  */
 function identityProblems(event: ChannelInboundEvent): string[] {
-  const problems: string[] = [];
   const ids = [
     ['external_event_id', event.external_event_id],
     ['listing_id', event.listing_id],
     ['external_reservation_id', event.external_reservation_id],
     ['rate_plan', event.rate_plan],
   ] as const;
-  for (const [field, value] of ids) {
-    if (value === null) continue;
-    if (value.length === 0) problems.push(`${field}: empty`);
-    else if (value.length > MAX_ID_LENGTH) problems.push(`${field}: longer than ${MAX_ID_LENGTH} characters`);
-    else {
-      const problem = identifierProblem(value);
-      if (problem) problems.push(`${field}: ${problem}`);
-    }
-  }
-  return problems;
+  return ids.flatMap(([field, value]) => {
+    const problem = value === null ? undefined : requiredIdentifierProblem(value);
+    return problem ? [`${field}: ${problem}`] : [];
+  });
 }
