@@ -14,8 +14,8 @@ export interface InvalidCommand {
 /** A stay lasts at most this long. */
 export const MAX_NIGHTS = 365;
 /** Dates outside these years are a unit or encoding error, not a booking (2000-01-01 .. 2099-12-31). */
-const FIRST_EPOCH_DAY = 10_957;
-const LAST_EPOCH_DAY = 47_481;
+export const FIRST_EPOCH_DAY = 10_957;
+export const LAST_EPOCH_DAY = 47_481;
 /** Identifiers longer than this cannot be keys; free text longer than this is refused, not cut. */
 const MAX_ID_LENGTH = 200;
 const MAX_TEXT_LENGTH = 2_000;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { addDays, detectDrift, type LocalDate } from '@cm/domain';
+import { addDays, detectDrift, FIRST_EPOCH_DAY, fromEpochDay, LAST_EPOCH_DAY, nightsOf, type LocalDate } from '@cm/domain';
 import type { AvailabilityChange, Channel, ChannelInboundEvent, Conflict } from '@cm/schemas';
 import { requiredIdentifierProblem, type Knex, type Logger } from '@cm/service-runtime';
 import type { ReconcilerMetrics } from './metrics';
@@ -19,10 +19,6 @@ export interface CalendarReportDeps {
 /** How a report ended: compared (and corrected where it differed), or why it was not. */
 export type ReportOutcome = 'in_sync' | 'corrected' | 'unknown_listing' | 'empty' | 'invalid';
 
-const DAY_MS = 86_400_000;
-/** Nights a report may name: the years 2000 to 2099, as commands may. */
-const FIRST_DAY = Date.UTC(2000, 0, 1) / DAY_MS;
-const LAST_DAY = Date.UTC(2099, 11, 31) / DAY_MS;
 
 /**
  * A channel's own calendar report (AVAILABILITY_REPORTED on channel.inbound), compared with the
@@ -38,19 +34,19 @@ export class CalendarReports {
 
   async take(report: ChannelInboundEvent): Promise<ReportOutcome> {
     if (report.nights.length === 0) return 'empty';
-    // Ingest takes calendar reports without its command checks: what cannot be a key or a date is skipped here.
-    if (requiredIdentifierProblem(report.listing_id) || report.nights.some((n) => !(n.date >= FIRST_DAY && n.date <= LAST_DAY))) return 'invalid';
+    // Ingest takes calendar reports without its command checks: what cannot be a key or a date (years 2000 to 2099, as commands) is skipped here.
+    if (requiredIdentifierProblem(report.listing_id) || report.nights.some((n) => !(n.date >= FIRST_EPOCH_DAY && n.date <= LAST_EPOCH_DAY))) return 'invalid';
     const listing = await this.listing(report.channel, report.listing_id);
     if (!listing) return 'unknown_listing';
-    const dates = report.nights.map((n) => dateOf(n.date)).sort();
+    const dates = report.nights.map((n) => fromEpochDay(n.date)).sort();
     const from = dates[0]!;
     const to = addDays(dates[dates.length - 1]!, 1);
-    const days = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+    const days = nightsOf({ checkIn: from, checkOut: to }).length;
     const ledger = await readLedger(this.deps.db, [listing.propertyId], from, to);
     const changedSince = await this.nightsChangedSince(listing.propertyId, from, to, report.occurred_at);
     const nights = report.nights
-      .filter((n) => !changedSince.has(dateOf(n.date)))
-      .map((n) => ({ date: dateOf(n.date), available: n.available, price: n.price, minStay: n.min_stay }));
+      .filter((n) => !changedSince.has(fromEpochDay(n.date)))
+      .map((n) => ({ date: fromEpochDay(n.date), available: n.available, price: n.price, minStay: n.min_stay }));
 
     const passId = randomUUID();
     const check: ListingCheck = { passId, propertyId: listing.propertyId, channel: report.channel, listingId: report.listing_id, version: ledger.versions.get(listing.propertyId) ?? 0, checkedAtMs: this.deps.now() };
@@ -86,12 +82,7 @@ export class CalendarReports {
       .where('updated_at', '>', new Date(sinceMs))
       .select('check_in', 'check_out');
     const nights = new Set<LocalDate>();
-    for (const stay of stays) for (let night = stay.check_in as LocalDate; night < stay.check_out; night = addDays(night, 1)) nights.add(night);
+    for (const stay of stays) for (const night of nightsOf({ checkIn: stay.check_in as LocalDate, checkOut: stay.check_out as LocalDate })) nights.add(night);
     return nights;
   }
-}
-
-/** Avro `date` (days since 1970-01-01) as the property-local date it names. */
-function dateOf(epochDay: number): LocalDate {
-  return new Date(epochDay * DAY_MS).toISOString().slice(0, 10) as LocalDate;
 }
