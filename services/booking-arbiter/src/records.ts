@@ -9,6 +9,7 @@ import {
   type PropertyState,
   type RaisedConflict,
   type ReservationAction as DomainReservationAction,
+  type Stay,
   type StayDates,
   type StayKey,
 } from '@cm/domain';
@@ -54,12 +55,9 @@ export function decisionRecords(command: Command, decision: Decision, after: Pro
           event_type: 'BOOKING_STATUS_CHANGED',
           booking_ref: cancelled.ref,
           booking_source: cancelled.source,
-          status: cancelled.kind === 'booking' ? cancelled.status : null,
-          ...dates(cancelled.dates),
+          ...stayFields(cancelled),
           previous_check_in: null,
           previous_check_out: null,
-          price: cancelled.kind === 'booking' ? money(cancelled.price) : null,
-          rate_plan: cancelled.kind === 'booking' ? cancelled.ratePlan : null,
           reason: 'cancelled to keep another guest',
           conflicting_ref: decision.event.key,
           occurred_at: decidedAt,
@@ -137,15 +135,22 @@ function bookingEvent(command: Command, decision: Decision, after: PropertyState
     event_type: eventType(event),
     booking_ref: command.ref,
     booking_source: command.bookingSource,
-    status: stay?.kind === 'booking' ? stay.status : null,
-    ...dates(stay?.dates ?? null),
+    ...stayFields(stay),
     previous_check_in: event.type === 'booking_dates_changed' ? toEpochDay(event.previous.checkIn) : null,
     previous_check_out: event.type === 'booking_dates_changed' ? toEpochDay(event.previous.checkOut) : null,
-    price: stay?.kind === 'booking' ? money(stay.price) : null,
-    rate_plan: stay?.kind === 'booking' ? stay.ratePlan : null,
     reason: decision.reason,
     conflicting_ref: heldBy(event),
     occurred_at: decidedAt,
+  };
+}
+
+/** What a booking event says of a stay as the ledger holds it after the decision. */
+function stayFields(stay: Stay | undefined): Pick<BookingEvent, 'status' | 'check_in' | 'check_out' | 'price' | 'rate_plan'> {
+  return {
+    status: stay?.kind === 'booking' ? stay.status : null,
+    ...dates(stay?.dates ?? null),
+    price: stay?.kind === 'booking' ? money(stay.price) : null,
+    rate_plan: stay?.kind === 'booking' ? stay.ratePlan : null,
   };
 }
 
