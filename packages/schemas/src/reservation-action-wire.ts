@@ -8,6 +8,8 @@ const VARIANTS = {
   DECLINE_REQUEST: 'DeclineRequest',
   HOST_CANCEL: 'HostCancellation',
   CHANGE_DATES: 'ChangeDates',
+  ACCEPT_ALTERATION: 'AcceptAlteration',
+  DECLINE_ALTERATION: 'DeclineAlteration',
 } as const satisfies Record<ReservationAction['action']['kind'], string>;
 
 /**

@@ -66,5 +66,6 @@ export function createBooking(propertyId: string, source: BookingCommand['source
     guest_count: null,
     tenant_id: null,
     cancels_stay: null,
+    alteration_request: false,
   };
 }
