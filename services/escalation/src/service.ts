@@ -30,7 +30,7 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
     const now = () => Date.now();
     const store = new TaskStore(db, { minuteMs: config.SLA_MINUTE_MS, now });
     const desk = new ReviewStore(db, store, now);
-    const metrics = escalationMetrics(context.metrics, () => store.unresolvedCounts());
+    const metrics = escalationMetrics(context.metrics, () => store.unresolvedCounts(), () => store.losingReservationsConfirmed(), now);
     const notifiers: Notifier[] = [new LogNotifier(log.child({ component: 'notifications' }))];
     if (config.NOTIFY_WEBHOOK_URL && config.NOTIFY_WEBHOOK_SECRET) {
       notifiers.push(
