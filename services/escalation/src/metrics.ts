@@ -8,6 +8,7 @@ export interface EscalationMetrics {
   readonly notifications: Counter<'notifier' | 'outcome'>;
   readonly records: Counter<'topic' | 'outcome'>;
   readonly autoCancels: Counter<'channel' | 'outcome'>;
+  readonly relocations: Counter<'outcome'>;
 }
 
 /**
@@ -88,6 +89,12 @@ export function escalationMetrics(
       name: 'escalation_auto_cancels_total',
       help: 'Overbookings of tenants that cancel instant-book losers without review: cancelled (resolved by the system) or left_open (the channel cannot cancel as the host; a person must act).',
       labelNames: ['channel', 'outcome'] as const,
+      registers: [registry],
+    }),
+    relocations: new Counter({
+      name: 'escalation_relocations_total',
+      help: "Relocations of overbooked guests to another property: requested by an operator, then accepted (the loser is cancelled) or refused by the ledger.",
+      labelNames: ['outcome'] as const,
       registers: [registry],
     }),
     records: new Counter({

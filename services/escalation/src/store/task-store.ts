@@ -228,7 +228,8 @@ export class TaskStore {
   /**
    * The losing reservations of overbookings still confirmed on their channel, per channel: the
    * loser of every unresolved OVERBOOKING task, and of every one resolved by cancelling it whose
-   * host cancellation the channel has not yet taken (no HOST_CANCEL ACKNOWLEDGED on sync.results).
+   * host cancellation the channel has not yet taken (no HOST_CANCEL ACKNOWLEDGED on sync.results);
+   * a relocation cancels the loser too.
    * A task resolved by keeping the channel guest, or dismissed by a person, is not counted.
    */
   async losingReservationsConfirmed(): Promise<{ channel: string; count: number; oldestOpenedAtMs: number }[]> {
@@ -241,7 +242,7 @@ export class TaskStore {
           WHERE t.conflict_type = 'OVERBOOKING' AND strpos(coalesce(t.details->>'losingKey', ''), ':') > 1)
        SELECT l.channel, count(*) AS count, min(l.opened_at_ms) AS oldest
          FROM losers l
-        WHERE (l.status <> 'resolved' OR (l.resolution = 'cancel_stay' AND l.resolve_request->>'booking_ref' = l.ref))
+        WHERE (l.status <> 'resolved' OR l.resolution = 'relocate' OR (l.resolution = 'cancel_stay' AND l.resolve_request->>'booking_ref' = l.ref))
           AND NOT EXISTS (SELECT 1 FROM escalation.host_cancellations_landed h WHERE h.property_id = l.property_id AND h.channel = l.channel AND h.booking_ref = l.ref)
         GROUP BY l.channel`,
     );
