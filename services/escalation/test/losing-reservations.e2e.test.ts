@@ -17,7 +17,7 @@ const gauge = async (name: string, channel: string) => Number(new RegExp(`^${nam
 const confirmed = (channel: string) => gauge('losing_reservations_still_confirmed', channel);
 
 /** An overbooking whose losing channel booking is `channel:ref`, as the arbiter raises it, and its task. */
-async function overbooking(channel: 'AIRBNB' | 'VRBO', ref: string) {
+async function overbooking(channel: 'AIRBNB' | 'VRBO' | 'BOOKING_COM', ref: string) {
   const propertyId = world.tenants[0].propertyId;
   const record = conflictOf(
     { type: 'OVERBOOKING', channel, losingKey: `${channel}:${ref}` as StayKey, winningKey: `PMS:${uniqueName('pms')}` as StayKey, losingDates: { checkIn: '2027-08-01' as never, checkOut: '2027-08-04' as never } },
@@ -58,6 +58,21 @@ test('a losing reservation still confirmed on its channel: counted per channel f
   await waitFor('the host cancellation counted as landed', async () => (await confirmed('AIRBNB')) === 0);
   expect(await gauge('losing_reservation_oldest_age_seconds', 'AIRBNB')).toBe(0);
   await world.api(service, 'POST', `/v1/review-tasks/${barrier.task_id}/resolve`, { action: 'dismiss', operator: 'li', note: 'cancelled by phone with the guest' });
+});
+
+test('a host cancellation the channel cannot make (Booking.com): still counted, until a person resolves its own SYNC_FAILED task (say, cancelled by hand on the extranet)', async () => {
+  const ref = uniqueName('bdc');
+  const task = await overbooking('BOOKING_COM', ref);
+  expect(await world.api(service, 'POST', `/v1/review-tasks/${task.task_id}/resolve`, { action: 'cancel_stay', operator: 'li', booking_ref: ref })).toMatchObject({ status: 200 });
+  const failed = conflictOf(
+    { type: 'SYNC_FAILED', channel: 'BOOKING_COM', consecutiveFailures: 1, reservationAction: 'HOST_CANCEL' },
+    { property_id: world.tenants[0].propertyId, booking_ref: ref, details: { attempts: '1', error: 'operation_not_supported', change_event_id: 'a', reservation_action: 'HOST_CANCEL', booking_ref: ref, stay_key: `BOOKING_COM:${ref}` } },
+  );
+  await world.sendConflicts([failed]);
+  const syncTask = (await world.waitForTasks(world.tenants[0].propertyId, (t) => t.some((x) => x.first_event_id === failed.event_id), 'the SYNC_FAILED task')).find((x) => x.first_event_id === failed.event_id)!;
+  expect(await confirmed('BOOKING_COM')).toBe(1);
+  expect(await world.api(service, 'POST', `/v1/review-tasks/${syncTask.task_id}/resolve`, { action: 'dismiss', operator: 'li', note: 'cancelled by hand on the extranet' })).toMatchObject({ status: 200 });
+  expect(await confirmed('BOOKING_COM')).toBe(0);
 });
 
 test('a losing reservation the operator keeps (keep_channel_guest), or whose task a person dismissed, is no longer counted', async () => {

@@ -229,13 +229,15 @@ export class TaskStore {
    * The losing reservations of overbookings still confirmed on their channel, per channel: the
    * loser of every unresolved OVERBOOKING task, and of every one resolved by cancelling it whose
    * host cancellation the channel has not yet taken (no HOST_CANCEL ACKNOWLEDGED on sync.results);
-   * a relocation cancels the loser too.
+   * a relocation cancels the loser too. A host cancellation the channel did not take raises its own
+   * SYNC_FAILED task (per channel and reservation): once a person resolved that one (say, after
+   * cancelling on the extranet, as Booking.com and Expedia need), the loser is no longer counted.
    * A task resolved by keeping the channel guest, or dismissed by a person, is not counted.
    */
   async losingReservationsConfirmed(): Promise<{ channel: string; count: number; oldestOpenedAtMs: number }[]> {
     const { rows } = await this.db.raw<{ rows: { channel: string; count: string; oldest: number }[] }>(
       `WITH losers AS (
-         SELECT t.property_id, t.opened_at_ms, t.status, t.resolution, t.resolve_request,
+         SELECT t.property_id, t.opened_at_ms, t.status, t.resolution, t.resolve_request, t.resolved_at_ms,
                 split_part(t.details->>'losingKey', ':', 1) AS channel,
                 substr(t.details->>'losingKey', strpos(t.details->>'losingKey', ':') + 1) AS ref
            FROM ${T} t
@@ -244,6 +246,8 @@ export class TaskStore {
          FROM losers l
         WHERE (l.status <> 'resolved' OR l.resolution = 'relocate' OR (l.resolution = 'cancel_stay' AND l.resolve_request->>'booking_ref' = l.ref))
           AND NOT EXISTS (SELECT 1 FROM escalation.host_cancellations_landed h WHERE h.property_id = l.property_id AND h.channel = l.channel AND h.booking_ref = l.ref)
+          AND NOT EXISTS (SELECT 1 FROM ${T} s WHERE l.status = 'resolved' AND s.conflict_key = 'SYNC_FAILED|' || l.property_id || '|' || l.channel || '|' || l.ref
+                                                AND s.status = 'resolved' AND s.resolved_at_ms >= l.resolved_at_ms)
         GROUP BY l.channel`,
     );
     return rows.map((r) => ({ channel: r.channel, count: Number(r.count), oldestOpenedAtMs: Number(r.oldest) }));
