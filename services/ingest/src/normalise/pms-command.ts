@@ -1,3 +1,4 @@
+import { ARI_RESERVATION_CAPABILITIES } from '@cm/channel-adapters';
 import { isInvalid, parseCommand, toEpochDay, type LocalDate } from '@cm/domain';
 import type { BookingCommand, GuestDetails, Money, Source } from '@cm/schemas';
 import type { z } from 'zod';
@@ -75,9 +76,15 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
       break;
     }
     case 'modify_booking':
+      // The ledger would move the stay while the guest keeps the old dates on the platform.
+      if (write.body.source !== 'PMS') problem('source', `no platform lets the host change a reservation's dates through its API: change it on ${write.body.source}, and the change reaches the ledger from there`);
       command = { ...base, command_type: 'MODIFY_DATES', booking_source: bookingSourceOf(write.body.source), ...dates(write.body) };
       break;
     case 'cancel_booking':
+      // The ledger would open nights the guest still holds on the platform.
+      if (write.body.source !== 'PMS' && !ARI_RESERVATION_CAPABILITIES[write.body.source].includes('host_cancel')) {
+        problem('source', `${write.body.source} offers no cancellation by the host through its API: cancel the reservation in its extranet, and the cancellation reaches the ledger from there`);
+      }
       command = { ...base, command_type: 'CHANGE_STATUS', booking_source: bookingSourceOf(write.body.source), status: 'CANCELLED' };
       break;
     case 'update_guest':
