@@ -28,16 +28,18 @@ export function decide(state: PropertyState, command: Command, context: DecideCo
 
 /**
  * A guest's alteration request waits on the channel for the host's answer, and the ledger's
- * decision is that answer: accepted when the stay moved (or already has those dates), declined
- * otherwise, so the guest is never left waiting on dates the ledger refused. A repeat of a request
- * already answered (same revision) answers nothing again.
+ * decision is that answer: accepted when its nights are free (or are the stay's already), declined
+ * otherwise, so the guest is never left waiting on dates the ledger refused. The stay moves only
+ * when the channel applies the change and announces it, so nothing opens while the guest still
+ * holds the old nights. A repeat (same revision) or an older request answers nothing: the channel
+ * holds one alteration at a time, and a decline would reach whichever waits now.
  */
 function withAlterationAnswer(command: Command, decision: Decision): Decision {
   const channel = channelOf(command.source);
   if (command.type !== 'modify_dates' || !command.alterationRequest || !channel || command.bookingSource !== command.source) return decision;
-  if (decision.reason === 'duplicate_command') return decision;
+  if (decision.reason === 'duplicate_command' || decision.reason === 'stale_version') return decision;
   const target = { channel, key: stayKey(command.bookingSource, command.ref), ref: command.ref };
-  const accepted = decision.outcome === 'applied' || decision.reason === 'no_change';
+  const accepted = decision.reason === 'alteration_to_accept' || decision.reason === 'no_change';
   const answer: Effect = { kind: 'act_on_reservation', action: accepted ? { kind: 'accept_alteration', ...target } : { kind: 'decline_alteration', ...target, reason: declineReason(decision) } };
   return { ...decision, effects: [...decision.effects, answer] };
 }

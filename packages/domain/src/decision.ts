@@ -15,7 +15,13 @@ export type IgnoreReason =
   | 'booking_was_rejected'
   | 'no_change'
   /** Keeping a guest: the stay named to cancel no longer holds any of their nights. */
-  | 'stays_do_not_overlap';
+  | 'stays_do_not_overlap'
+  /**
+   * A guest's alteration request onto free nights: accepted on the channel, and the stay moves
+   * when the channel applies it (its modification), not before: until then the guest holds the old
+   * nights there, so the ledger keeps holding them.
+   */
+  | 'alteration_to_accept';
 
 /** Why a command was refused. */
 export type RejectReason =

@@ -119,11 +119,16 @@ describe('the channel side: what the ledger decides is carried out on the reserv
     const ask = (dates: string, version = 2) => modify({ source: 'AIRBNB', ref: 'HM1', version, dates, alterationRequest: true });
     const answers = (decision: Decision) => actionsOf(decision).filter((a) => a.kind === 'accept_alteration' || a.kind === 'decline_alteration');
 
-    it('onto free nights: the stay moves in the ledger and the alteration is accepted on the channel', () => {
+    it('onto free nights: accepted on the channel; the stay keeps its nights until the channel applies the change and announces it', () => {
       const { decision, after } = when(given([airbnb()]), ask('2026-12-21..2026-12-26'));
-      expect(decision.outcome).toBe('applied');
-      expect(bookingIn(after, 'AIRBNB', 'HM1').dates).toEqual(nights('2026-12-21..2026-12-26'));
+      expect(decision).toMatchObject({ outcome: 'ignored', reason: 'alteration_to_accept' });
+      expect(pushesOf(decision)).toEqual([]);
+      expect(bookingIn(after, 'AIRBNB', 'HM1').dates).toEqual(nights('2026-12-20..2026-12-25'));
       expect(answers(decision)).toEqual([{ kind: 'accept_alteration', channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), ref: 'HM1' }]);
+      // Airbnb applies it and announces its modification (a newer revision): the stay moves then.
+      const moved = when(after, modify({ source: 'AIRBNB', ref: 'HM1', version: 3, dates: '2026-12-21..2026-12-26' }));
+      expect(moved.decision.outcome).toBe('applied');
+      expect(bookingIn(moved.after, 'AIRBNB', 'HM1').dates).toEqual(nights('2026-12-21..2026-12-26'));
     });
 
     it('onto held nights: refused, declined on the channel (the guest keeps their dates), and still raised for review (5.2.2)', () => {
@@ -134,12 +139,13 @@ describe('the channel side: what the ledger decides is carried out on the reserv
       expect(conflictsOf(decision)).toMatchObject([{ facts: { type: 'DATE_MODIFICATION', requestedBy: 'channel' }, rule: '5.1 date change, channel' }]);
     });
 
-    it('for dates the stay already has: accepted; for a cancelled stay: declined; a repeat of an answered request: nothing more', () => {
+    it('for dates the stay already has: accepted; for a cancelled stay: declined; a repeat or an older request: nothing more', () => {
       expect(answers(when(given([airbnb()]), ask('2026-12-20..2026-12-25')).decision)).toMatchObject([{ kind: 'accept_alteration' }]);
       const cancelled = given([airbnb(), status({ source: 'AIRBNB', ref: 'HM1', version: 2, status: 'CANCELLED' })]);
       expect(answers(when(cancelled, ask('2026-12-21..2026-12-26', 3)).decision)).toMatchObject([{ kind: 'decline_alteration', reason: 'the reservation is cancelled' }]);
-      const moved = when(given([airbnb()]), ask('2026-12-21..2026-12-26')).after;
-      expect(answers(when(moved, ask('2026-12-21..2026-12-26')).decision)).toEqual([]);
+      const newer = given([airbnb(), guest({ source: 'AIRBNB', ref: 'HM1', version: 4, guest: { name: { value: 'A', updatedAt: 1 } } })]);
+      expect(answers(when(newer, ask('2026-12-21..2026-12-26', 4)).decision)).toEqual([]);
+      expect(answers(when(newer, ask('2026-12-21..2026-12-26', 3)).decision)).toEqual([]);
     });
 
     it("a channel's own date change (no request waiting) is answered by nothing but its acknowledgement", () => {

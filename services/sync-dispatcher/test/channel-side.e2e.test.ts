@@ -22,6 +22,8 @@ describe('the channel side: the ledgerâ€™s word carried out on the reservationâ€
   const until = (what: string, check: () => Promise<boolean>) => waitFor(what, check, { timeoutMs: 45_000, intervalMs: 200 });
   const book = async (channel: Channel, checkIn: string, checkOut: string, request = false) =>
     requireOk(await pipeline.client.createBooking(channel, listing(channel), { check_in: checkIn, check_out: checkOut, ...(request && { request: true }) })).reservation;
+  const actionsOf = async (bookingRef: string): Promise<{ kind: string; status: string }[]> =>
+    (await pipeline.world.db('sync.reservation_actions').where({ booking_ref: bookingRef }).orderBy('seq')).map((row: { record: { action: { kind: string } }; status: string }) => ({ kind: row.record.action.kind, status: row.status }));
   const pms = (method: string, path: string, body?: unknown) => pipeline.world.pms(pipeline.ingest, method, `/v1/properties/${encodeURIComponent(pipeline.tenant.propertyId)}${path}`, body);
 
   /**
@@ -63,6 +65,9 @@ describe('the channel side: the ledgerâ€™s word carried out on the reservationâ€
     });
     const conflicts = await pipeline.world.read<Conflict>(pipeline.world.topics.conflicts, (rs) => rs.some((r) => r.value.conflict_type === 'OVERBOOKING' && r.value.booking_ref === loser));
     expect(conflicts.find((r) => r.value.booking_ref === loser)?.value).toMatchObject({ severity: 'CRITICAL', requires_review: true, resolution: 'REJECTED_INCOMING' });
+    // Its decision's actions are carried out in order: once its acknowledgement is done, nothing else was asked of Airbnb.
+    await until('the losing reservationâ€™s actions to be carried out', async () => (await actionsOf(loser)).every((a) => a.status === 'done') && (await actionsOf(loser)).length > 0);
+    expect((await actionsOf(loser)).map((a) => a.kind)).toEqual(['ACKNOWLEDGE']);
     expect(await reservation('AIRBNB', loser)).toMatchObject({ state: 'active', cancellation: null });
 
     const cancelled = await pms('POST', `/bookings/${loser}/cancel`, { source: 'AIRBNB' });
@@ -71,6 +76,17 @@ describe('the channel side: the ledgerâ€™s word carried out on the reservationâ€
     expect((await reservation('AIRBNB', loser)).cancellation).toMatchObject({ by: 'host' });
     // The nights the Expedia guest holds stay held.
     expect(await held('2027-05-20', '2027-05-24')).toEqual(['2027-05-20', '2027-05-21', '2027-05-22']);
+  });
+
+  it("a PMS change the reservation's platform cannot carry out is refused (422) with the reason, and its nights stay held", async () => {
+    const booked = await book('BOOKING_COM', '2027-05-15', '2027-05-17');
+    await until('the ledger to hold the stay', async () => (await held('2027-05-15', '2027-05-17')).length === 2);
+    const cancel = await pms('POST', `/bookings/${booked.id}/cancel`, { source: 'BOOKING_COM' });
+    expect(cancel).toMatchObject({ status: 422, body: { code: 'not_possible_on_channel', detail: expect.stringContaining('extranet') } });
+    const move = await pms('PATCH', `/bookings/${booked.id}`, { source: 'BOOKING_COM', check_in: '2027-05-16', check_out: '2027-05-18' });
+    expect(move).toMatchObject({ status: 422, body: { code: 'not_possible_on_channel' } });
+    expect(await held('2027-05-15', '2027-05-18')).toEqual(['2027-05-15', '2027-05-16']);
+    expect(await reservation('BOOKING_COM', booked.id)).toMatchObject({ state: 'active', check_in: '2027-05-15', check_out: '2027-05-17' });
   });
 
   it('a PMS cancellation of a channel booking: cancelled on its channel as the host, its nights open everywhere', async () => {
@@ -110,23 +126,25 @@ describe('the channel side: the ledgerâ€™s word carried out on the reservationâ€
   });
 
   it('a replay of booking.commands from the start performs no second action on any channel', async () => {
+    const countActions = async () => Number((await pipeline.world.db('sync.reservation_actions').count<{ count: string }[]>('* as count'))[0]!.count);
     const settled = async () => Number((await pipeline.world.db('sync.reservation_actions').where({ status: 'pending' }).count<{ count: string }[]>('* as count'))[0]!.count) === 0;
+    const platforms = async () => Promise.all(CHANNELS.map(async (channel) => requireOk(await pipeline.client.listingStats(channel, listing(channel))).reservations));
     await until('every reservation action so far to be carried out', settled);
-    const snapshot = async () => ({
-      actions: Number((await pipeline.world.db('sync.reservation_actions').count<{ count: string }[]>('* as count'))[0]!.count),
-      channels: await Promise.all(CHANNELS.map(async (channel) => requireOk(await pipeline.client.listingStats(channel, listing(channel))).reservations)),
-    });
-    const before = await snapshot();
+    const before = { actions: await countActions(), platforms: await platforms() };
     expect(before.actions).toBeGreaterThan(5);
 
     pipeline.arbiter.child.kill('SIGTERM');
     await pipeline.arbiter.exited();
     // A new consumer group reads booking.commands from its first record.
     await pipeline.world.startArbiter({ CONSUMER_GROUP: `cm.booking-arbiter.replay.${pipeline.world.namespace}` });
-    // The property's commands are one partition, decided in order: this one is decided after every replayed one.
-    const sentinel = await pms('POST', '/bookings', { check_in: '2027-07-01', check_out: '2027-07-02' });
-    expect(sentinel.status).toBe(201);
+    // The property's commands and its actions are one partition each, in order: the sentinel's
+    // acknowledgement is recorded after anything the replay could have asked of a channel.
+    const sentinel = await book('BOOKING_COM', '2027-07-01', '2027-07-02');
+    await until('the sentinel to be acknowledged on Booking.com', async () => (await actionsOf(sentinel.id)).some((a) => a.kind === 'ACKNOWLEDGE' && a.status === 'done'));
     await until('the replay to settle', settled);
-    expect(await snapshot()).toEqual(before);
+    expect(await countActions()).toBe(before.actions + 1);
+    const after = await platforms();
+    const bookingCom = CHANNELS.indexOf('BOOKING_COM');
+    expect(after.map((counts, i) => (i === bookingCom ? { ...counts, acknowledgements: counts.acknowledgements - 1 } : counts))).toEqual(before.platforms);
   });
 });

@@ -9,7 +9,9 @@ import { applied, ignored, rejected, seen } from './outcomes';
  * booking itself. From the booking's channel: accepted and synced to the other channels, or
  * rejected for review (5.2: requested dates unavailable). From the PMS: it wins over the channel's
  * dates and is synced to every channel including the booking's own; if the nights are held it is
- * refused (nothing may double-book), and the PMS user is told at once.
+ * refused (nothing may double-book), and the PMS user is told at once. A guest's alteration
+ * request (the channel waits for the host) changes nothing yet: the answer is the decision, and the
+ * channel's modification after an accept moves the stay.
  */
 export function decideModifyDates(state: PropertyState, command: ModifyDates, booking: Booking): Decision {
   if (booking.status === 'CANCELLED') return ignored(state, command, booking.key, 'cancellation_is_final');
@@ -34,6 +36,9 @@ export function decideModifyDates(state: PropertyState, command: ModifyDates, bo
       },
     ], seen(booking, command));
   }
+
+  // The guest only asks; the channel moves the reservation once the host accepts, and tells us.
+  if (command.alterationRequest) return ignored(state, command, booking.key, 'alteration_to_accept');
 
   const exceptChannel = channelOf(command.source);
   const bookingChannel = channelOf(booking.source);

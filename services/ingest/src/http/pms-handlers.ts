@@ -6,7 +6,7 @@ import type { CommandWriter } from '../command-writer';
 import type { PropertyEntry, TenantEntry } from '../directory/directory';
 import type { AuditReads } from '../audit-reads';
 import type { LedgerReads } from '../ledger-reads';
-import { pmsWriteToCommand, type PmsWrite } from '../normalise/pms-command';
+import { impossibleOnChannel, pmsWriteToCommand, type PmsWrite } from '../normalise/pms-command';
 import { answerOfDecision, problemAnswer, type DecisionReply, type HttpAnswer } from './decision-response';
 import { propertyOfTenant, type GuardDeps } from './guards';
 import type { IdempotencyKeys } from './idempotency';
@@ -66,6 +66,8 @@ export async function handlePmsWrite(deps: PmsDeps, request: PmsWriteRequest): P
 
 async function issueAndWait(deps: PmsDeps, request: PmsWriteRequest, property: PropertyEntry): Promise<HttpAnswer> {
   const { commandId } = request;
+  const impossible = impossibleOnChannel(request.write);
+  if (impossible) throw new Problem(422, 'not_possible_on_channel', impossible.message, [impossible]);
   const command = pmsWriteToCommand(request.write, { propertyId: request.propertyId, propertyCurrency: property.currency, tenantId: property.tenantId, commandId, correlationId: request.correlationId ?? commandId, nowMs: deps.now() });
   if (!command.ok) throw new Problem(400, 'invalid_request', 'the request has values the ledger cannot take', command.problems);
   await deps.db('ingest.pms_commands')

@@ -59,7 +59,7 @@ const decided = (code: 200 | 201, what: string) => ({
   202: { description: 'The decision did not come within the deadline: poll status_url.', schema: pendingView },
   404: problem('No such property (or not this tenant’s), or no such booking.'),
   409: problem('Refused by the ledger: `code` says why; `conflicting_stay` holds the nights when they are taken.'),
-  422: problem('Idempotency-Key reused with another request, or a command the arbiter could not take.'),
+  422: problem("Idempotency-Key reused with another request, a command the arbiter could not take, or a change to a channel's reservation its platform's API cannot carry out (`not_possible_on_channel`)."),
 });
 
 export const webhookAccepted = z.object({

@@ -76,15 +76,9 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
       break;
     }
     case 'modify_booking':
-      // The ledger would move the stay while the guest keeps the old dates on the platform.
-      if (write.body.source !== 'PMS') problem('source', `no platform lets the host change a reservation's dates through its API: change it on ${write.body.source}, and the change reaches the ledger from there`);
       command = { ...base, command_type: 'MODIFY_DATES', booking_source: bookingSourceOf(write.body.source), ...dates(write.body) };
       break;
     case 'cancel_booking':
-      // The ledger would open nights the guest still holds on the platform.
-      if (write.body.source !== 'PMS' && !ARI_RESERVATION_CAPABILITIES[write.body.source].includes('host_cancel')) {
-        problem('source', `${write.body.source} offers no cancellation by the host through its API: cancel the reservation in its extranet, and the cancellation reaches the ledger from there`);
-      }
       command = { ...base, command_type: 'CHANGE_STATUS', booking_source: bookingSourceOf(write.body.source), status: 'CANCELLED' };
       break;
     case 'update_guest':
@@ -101,6 +95,24 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
   if (isInvalid(parsed)) problems.push(...parsed.problems.map(asFieldProblem));
   problems.push(...horizonProblems(command, context.nowMs).map(asFieldProblem));
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: command };
+}
+
+/**
+ * A change to a channel's reservation that its platform's API cannot carry out (422): the ledger
+ * would move a stay, or open nights, that the guest still holds on the platform. Made on the
+ * channel instead, it reaches the ledger from there.
+ */
+export function impossibleOnChannel(write: PmsWrite): FieldProblem | null {
+  switch (write.kind) {
+    case 'modify_booking':
+      return write.body.source === 'PMS' ? null : { path: 'source', message: `no platform lets the host change a reservation's dates through its API: change it on ${write.body.source}, and the change reaches the ledger from there` };
+    case 'cancel_booking':
+      return write.body.source === 'PMS' || ARI_RESERVATION_CAPABILITIES[write.body.source].includes('host_cancel')
+        ? null
+        : { path: 'source', message: `${write.body.source} offers no cancellation by the host through its API: cancel the reservation in its extranet, and the cancellation reaches the ledger from there` };
+    default:
+      return null;
+  }
 }
 
 /** A command names its booking's source only when it is not the command's own (the PMS). */
