@@ -11,7 +11,7 @@ import {
   SeveritySymbols,
   SourceSymbols,
 } from './generated/records';
-import { allTopics, allValueSchemas, reservationActionFromWire, reservationActionToWire, topicByName, valueSubject, type ReservationAction } from './index';
+import { allTopics, allValueSchemas, topicByName, topics, valueSubject, wireCodec, wireCodecOf, type ReservationAction } from './index';
 import { samples, type SampledTopic } from './samples';
 
 type Field = { name: string; type: unknown; doc?: string };
@@ -106,8 +106,44 @@ describe('reservation actions: a union of tagged records', () => {
     { kind: 'CHANGE_DATES' as const, check_in: 20_800, check_out: 20_803 },
   ])('$kind goes through Avro and comes back as the same tagged variant', (action) => {
     const value: ReservationAction = { ...base, action };
-    const wire = reservationActionToWire(value);
-    expect(reservationActionFromWire(type().fromBuffer(type().toBuffer(wire)))).toEqual(value);
+    const codec = wireCodec(topics.reservationActions);
+    const wire = codec.toWire(value);
+    expect(wire).toMatchObject({ action: { [`io.channelmanager.reservation.${{ ACKNOWLEDGE: 'AcknowledgeReservation', DECLINE_REQUEST: 'DeclineRequest', HOST_CANCEL: 'HostCancellation', CHANGE_DATES: 'ChangeDates' }[action.kind]}`]: action } });
+    expect(codec.fromWire(type().fromBuffer(type().toBuffer(wire)))).toEqual(value);
+  });
+});
+
+describe('the wire codec, driven by the schema', () => {
+  const variant = (name: string, kind: string, extra: object[] = []) => ({ type: 'record', name, fields: [{ name: 'kind', type: { type: 'enum', name: `${name}Kind`, symbols: [kind] } }, ...extra] });
+  const schema = {
+    type: 'record',
+    name: 'Outer',
+    namespace: 'x',
+    fields: [
+      { name: 'id', type: 'string' },
+      { name: 'maybe', type: ['null', { type: 'record', name: 'Inner', fields: [{ name: 'what', type: [variant('A', 'A', [{ name: 'n', type: 'int' }]), variant('B', 'B')] }] }], default: null },
+      { name: 'many', type: { type: 'array', items: 'Inner' } },
+    ],
+  };
+  const codec = wireCodecOf<{ id: string; maybe: { what: { kind: 'A'; n: number } | { kind: 'B' } } | null; many: { what: { kind: 'A'; n: number } | { kind: 'B' } }[] }>(schema);
+
+  it('wraps nested unions of records, in nullable fields and arrays, and leaves the rest alone', () => {
+    const value = { id: 'r1', maybe: { what: { kind: 'A' as const, n: 3 } }, many: [{ what: { kind: 'B' as const } }] };
+    const wire = codec.toWire(value);
+    expect(wire).toEqual({ id: 'r1', maybe: { what: { 'x.A': { kind: 'A', n: 3 } } }, many: [{ what: { 'x.B': { kind: 'B' } } }] });
+    const type = Type.forSchema(schema as never);
+    expect(codec.fromWire(type.fromBuffer(type.toBuffer(wire)))).toEqual(value);
+    expect(codec.toWire({ ...value, maybe: null, many: [] })).toEqual({ id: 'r1', maybe: null, many: [] });
+  });
+
+  it('names a kind no variant has, and refuses a variant without its kind tag', () => {
+    expect(() => codec.toWire({ id: 'r1', maybe: { what: { kind: 'C' } as never }, many: [] })).toThrow(/kind 'C'/);
+    expect(() => wireCodecOf({ type: 'record', name: 'R', fields: [{ name: 'u', type: [{ type: 'record', name: 'P', fields: [] }, { type: 'record', name: 'Q', fields: [] }] }] })).toThrow(/P: a variant .* needs a field 'kind'/);
+  });
+
+  it('passes a value of a schema without unions of records through as it is', () => {
+    const sample = { any: 'thing' };
+    expect(wireCodec(topics.bookingEvents).toWire(sample as never)).toBe(sample);
   });
 });
 

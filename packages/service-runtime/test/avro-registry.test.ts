@@ -38,7 +38,7 @@ describe('Avro through Apicurio (Confluent wire format, ccompat API)', () => {
     const id = await registry.register(subject, JSON.stringify(reservationV1));
     const serde = AvroSerde.withIds(stack.SCHEMA_REGISTRY_URL, new Map([[topic, id]]));
     const sent = { reservation_id: 'HMABCD1234 – Zoë’s stay 🏠', nights: 5, amount_minor: 123_456, currency: 'EUR' };
-    const bytes = await serde.encode(topic, sent);
+    const bytes = await serde.encodeRaw(topic, sent);
     expect(bytes[0]).toBe(0); // magic byte
     expect(bytes.readInt32BE(1)).toBe(id);
 
@@ -121,7 +121,7 @@ describe('Avro through Apicurio (Confluent wire format, ccompat API)', () => {
       const serde = AvroSerde.withIds(stack.SCHEMA_REGISTRY_URL, new Map([['booking.commands', id]]));
       const sample = samples['booking.commands']({ id: 'old-1', propertyId: 'p1', at: Date.UTC(2026, 10, 25) }) as unknown as Record<string, unknown>;
       const written = Object.fromEntries(Object.entries(sample).filter(([name]) => !added.includes(name)));
-      const bytes = await serde.encode('booking.commands', written);
+      const bytes = await serde.encodeRaw('booking.commands', written);
       expect(await serde.decode(bytes)).not.toHaveProperty('cancels_stay');
       expect(await serde.decode(bytes, 'booking.commands')).toMatchObject({ command_id: 'cmd-old-1', property_currency: null, guest_count: null, tenant_id: null, cancels_stay: null });
     } finally {
@@ -137,7 +137,7 @@ describe('Avro through Apicurio (Confluent wire format, ccompat API)', () => {
     try {
       const serde = AvroSerde.withIds(stack.SCHEMA_REGISTRY_URL, new Map([['booking.commands', id]]));
       const sample = samples['booking.commands']({ id: 'new-1', propertyId: 'p1', at: Date.UTC(2026, 10, 25) });
-      const bytes = await serde.encode('booking.commands', { ...sample, reason: 'Zo\uFFFD asked', added_later: 'x' });
+      const bytes = await serde.encodeRaw('booking.commands', { ...sample, reason: 'Zo\uFFFD asked', added_later: 'x' });
       expect(await serde.decode(bytes, 'booking.commands')).toMatchObject({ command_id: 'cmd-new-1', reason: 'Zo\uFFFD asked' });
     } finally {
       await registry.deleteSubject(newSubject);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { samples, type BookingCommand } from '@cm/schemas';
+import { samples, topics, type BookingCommand } from '@cm/schemas';
 import {
   AvroSerde,
   provisionTopics,
@@ -60,7 +60,7 @@ export async function arbiterWorld(): Promise<ArbiterWorld> {
     db,
     serde,
     async send(commands) {
-      const records = await Promise.all(commands.map(async (c) => ({ key: c.property_id, value: await serde.encode(names.bookingCommands, c) })));
+      const records = await Promise.all(commands.map(async (c) => ({ key: c.property_id, value: await serde.encode(topics.bookingCommands, c) })));
       for (let i = 0; i < records.length; i += 500) await producer.send(names.bookingCommands, records.slice(i, i + 500));
     },
     async startArbiter(name, env = {}) {

@@ -1,5 +1,5 @@
-import type { BookingCommand, Conflict, SyncResult } from '@cm/schemas';
-import { assertMigrated, consumeDecoded, TokenBuckets, useDatabase, useRedis, type AvroSerde, type RecordProducer, type ServiceDefinition } from '@cm/service-runtime';
+import { topics } from '@cm/schemas';
+import { assertMigrated, consumeDecoded, produceValues, TokenBuckets, useDatabase, useRedis, type AvroSerde, type RecordProducer, type ServiceDefinition } from '@cm/service-runtime';
 import { escalationConfig } from './config';
 import { buildReviewApi } from './http/app';
 import { escalationMetrics } from './metrics';
@@ -42,8 +42,7 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
     const produceCommands = async () => {
       if (!writer) return;
       for (const row of await store.unproducedCommands()) {
-        const value = await writer.serde.encode(context.topics.bookingCommands, row.command as BookingCommand);
-        await writer.producer.send(context.topics.bookingCommands, [{ key: row.property_id, value }]);
+        await produceValues(writer.producer, writer.serde, topics.bookingCommands, [row.command]);
         await store.commandProduced(row.command_id);
       }
     };
@@ -61,16 +60,16 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
 
     await consumeDecoded(context, {
       groupId: config.CONSUMER_GROUP,
-      topics: [context.topics.conflicts, context.topics.syncResults],
-      writes: [context.topics.bookingCommands],
+      topics: [topics.conflicts, topics.syncResults],
+      writes: [topics.bookingCommands],
       async prepare({ producer, serde }) {
         writer = { producer, serde };
         timer.start();
         context.onStop('sla timer', () => timer.stop());
       },
-      handle: async (value, record) => {
-        if (record.topic === context.topics.conflicts) count('conflicts', await store.processConflict(value as Conflict));
-        else count('sync.results', await store.processSyncResult(value as SyncResult));
+      handle: async (decoded) => {
+        if (decoded.topic === topics.conflicts.name) count('conflicts', await store.processConflict(decoded.value));
+        else count('sync.results', await store.processSyncResult(decoded.value));
       },
     });
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Channel, Conflict, ReservationAction, SyncResult } from '@cm/schemas';
-import { reservationActionToWire } from '@cm/schemas';
+import { topics } from '@cm/schemas';
 import { sumMetric } from '@cm/pipeline-demo/service-processes';
-import { AvroSerde, waitFor, type RecordProducer } from '@cm/service-runtime';
+import { AvroSerde, produceValues, waitFor, type RecordProducer } from '@cm/service-runtime';
 import { requireOk } from '../../channel-simulator/src/client';
 import { freePort, stack, testKafka } from '../../../packages/service-runtime/test/support/stack';
 import { startPipeline, syncResults, type Pipeline } from './pipeline';
@@ -58,9 +58,7 @@ describe('sync-dispatcher: reservation actions reach their channel', () => {
   }
 
   async function produce(...actions: ReservationAction[]): Promise<void> {
-    const topic = pipeline.world.topics.reservationActions;
-    const records = await Promise.all(actions.map(async (a) => ({ key: a.property_id, value: await serde.encode(topic, reservationActionToWire(a)) })));
-    await producer.send(topic, records);
+    await produceValues(producer, serde, topics.reservationActions, actions);
   }
 
   const resultsOf = async (eventId: string, until: (rs: SyncResult[]) => boolean, timeoutMs = 60_000) =>
