@@ -55,6 +55,11 @@ export const webhookReservation = z
     rate_plan: z.string().max(200).nullish(),
     guest_count: z.number().int().min(1).max(1_000).nullish().describe('How many guests the reservation is for.'),
     guest: webhookGuest.nullish(),
+    alteration: z
+      .object({ check_in: webhookDate, check_out: webhookDate.describe('Departure day, exclusive.'), total: webhookAmount.nullish().describe('What the guest would pay for the new dates.') })
+      .strict()
+      .nullish()
+      .describe('reservation.alteration_requested: the dates the guest asks for, waiting for the host; the reservation keeps its own until the host accepts.'),
   })
   .strict();
 
@@ -72,6 +77,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'reservation.modified',
   'reservation.cancelled',
   'reservation.status_changed',
+  'reservation.alteration_requested',
   'guest.updated',
   'price.reported',
   'availability.reported',

@@ -42,6 +42,11 @@ export interface CreateBooking extends CommandBase {
 export interface ModifyDates extends CommandBase {
   readonly type: 'modify_dates';
   readonly dates: StayDates;
+  /**
+   * A guest's alteration request from the booking's channel, waiting there for the host's answer
+   * (Airbnb): the decision is the answer. False when the channel changed the reservation itself.
+   */
+  readonly alterationRequest: boolean;
 }
 
 export interface ChangeStatus extends CommandBase {

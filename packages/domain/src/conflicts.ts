@@ -41,7 +41,7 @@ export type ConflictFacts =
   | { readonly type: 'STALE_DATA'; readonly key: StayKey; readonly incomingVersion: number; readonly ledgerVersion: number }
   | { readonly type: 'AVAILABILITY_DRIFT'; readonly channel: Channel; readonly driftNights: number; readonly openWhileBooked: number; readonly windowDays: number }
   | { readonly type: 'PRICE_DRIFT'; readonly channel: Channel; readonly nights: number }
-  /** `reservationAction`: the failure is of an action on a reservation (ACKNOWLEDGE, DECLINE_REQUEST, HOST_CANCEL, CHANGE_DATES), not of a push. */
+  /** `reservationAction`: the failure is of an action on a reservation (ACKNOWLEDGE, DECLINE_REQUEST, HOST_CANCEL, CHANGE_DATES, ACCEPT_ALTERATION, DECLINE_ALTERATION), not of a push. */
   | { readonly type: 'SYNC_FAILED'; readonly channel: Channel; readonly consecutiveFailures: number; readonly reservationAction?: string }
   | { readonly type: 'GUEST_DISPUTE'; readonly channel: Channel; readonly key: StayKey; readonly reason: string };
 

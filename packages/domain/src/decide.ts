@@ -23,7 +23,34 @@ export interface DecideContext {
  * give the same decision, and `evolve(state, decision)` is the only change it causes.
  */
 export function decide(state: PropertyState, command: Command, context: DecideContext = {}): Decision {
-  return withAcknowledgement(command, decideCommand(state, command, context));
+  return withAcknowledgement(command, withAlterationAnswer(command, decideCommand(state, command, context)));
+}
+
+/**
+ * A guest's alteration request waits on the channel for the host's answer, and the ledger's
+ * decision is that answer: accepted when the stay moved (or already has those dates), declined
+ * otherwise, so the guest is never left waiting on dates the ledger refused. A repeat of a request
+ * already answered (same revision) answers nothing again.
+ */
+function withAlterationAnswer(command: Command, decision: Decision): Decision {
+  const channel = channelOf(command.source);
+  if (command.type !== 'modify_dates' || !command.alterationRequest || !channel || command.bookingSource !== command.source) return decision;
+  if (decision.reason === 'duplicate_command') return decision;
+  const target = { channel, key: stayKey(command.bookingSource, command.ref), ref: command.ref };
+  const accepted = decision.outcome === 'applied' || decision.reason === 'no_change';
+  const answer: Effect = { kind: 'act_on_reservation', action: accepted ? { kind: 'accept_alteration', ...target } : { kind: 'decline_alteration', ...target, reason: declineReason(decision) } };
+  return { ...decision, effects: [...decision.effects, answer] };
+}
+
+function declineReason(decision: Decision): string {
+  switch (decision.reason) {
+    case 'nights_unavailable':
+      return 'the requested nights are not available';
+    case 'cancellation_is_final':
+      return 'the reservation is cancelled';
+    default:
+      return `the dates cannot be changed (${decision.reason ?? decision.outcome})`;
+  }
 }
 
 /**

@@ -65,6 +65,9 @@ export type ReservationAction = ReservationActionBase &
     | { readonly kind: 'decline_request'; readonly reason: string }
     | { readonly kind: 'host_cancel'; readonly reason: string }
     | { readonly kind: 'change_dates'; readonly dates: StayDates }
+    /** The guest's alteration request waiting on the channel: the ledger moved the stay (accept) or refused the dates (decline). */
+    | { readonly kind: 'accept_alteration' }
+    | { readonly kind: 'decline_alteration'; readonly reason: string }
   );
 
 interface ReservationActionBase {

@@ -64,7 +64,9 @@ export function assess(facts: ConflictFacts): Assessment {
     case 'SYNC_FAILED':
       // A losing reservation still confirmed (or a request still open) on its channel: a guest will arrive to taken nights.
       if (facts.reservationAction === 'HOST_CANCEL' || facts.reservationAction === 'DECLINE_REQUEST') return review('CRITICAL', 60, '5.2.3 a cancellation or decline the channel did not take');
-      if (facts.reservationAction === 'CHANGE_DATES') return review('HIGH', 4 * HOUR, '5.2.3 a date change the channel did not take');
+      // The ledger moved the stay: its old nights opened elsewhere while the channel's guest still holds them.
+      if (facts.reservationAction === 'ACCEPT_ALTERATION') return review('CRITICAL', 60, '5.2.3 an alteration the ledger took and the channel did not');
+      if (facts.reservationAction === 'CHANGE_DATES' || facts.reservationAction === 'DECLINE_ALTERATION') return review('HIGH', 4 * HOUR, '5.2.3 a date change the channel did not take');
       return facts.consecutiveFailures > SYNC_FAILURES_BEFORE_REVIEW
         ? review('HIGH', 4 * HOUR, '5.2.3 more than 3 consecutive sync failures')
         : log('MEDIUM');

@@ -132,7 +132,11 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
     }
     case 'MODIFY_DATES': {
       const stay = dates();
-      if (stay) command = { ...base, type: 'modify_dates', dates: stay };
+      // Only the booking's own channel asks on its guest's behalf: the PMS changes dates itself.
+      if (record.alteration_request && (record.source === 'PMS' || (record.booking_source !== null && record.booking_source !== record.source))) {
+        problems.push("alteration_request: only a booking's own channel sends its guest's alteration request");
+      }
+      if (stay) command = { ...base, type: 'modify_dates', dates: stay, alterationRequest: record.alteration_request };
       break;
     }
     case 'CHANGE_STATUS': {

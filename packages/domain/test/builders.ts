@@ -53,7 +53,7 @@ export const create = (o: Base & { dates?: string; status?: 'PENDING' | 'CONFIRM
   ratePlan: o.ratePlan ?? null,
   guest: o.guest ?? null,
 });
-export const modify = (o: Base & { dates: string }): ModifyDates => ({ ...base(o), type: 'modify_dates', dates: nights(o.dates) });
+export const modify = (o: Base & { dates: string; alterationRequest?: boolean }): ModifyDates => ({ ...base(o), type: 'modify_dates', dates: nights(o.dates), alterationRequest: o.alterationRequest ?? false });
 export const status = (o: Base & { status: BookingStatus }): ChangeStatus => ({ ...base(o), type: 'change_status', status: o.status });
 export const block = (o: Base & { dates: string; reason?: string }): BlockNights => ({ ...base({ source: 'PMS', ref: 'B1', ...o }), type: 'block_nights', dates: nights(o.dates), reason: o.reason ?? 'owner stay' });
 export const unblock = (o: Base = {}): UnblockNights => ({ ...base({ source: 'PMS', ref: 'B1', ...o }), type: 'unblock_nights' });

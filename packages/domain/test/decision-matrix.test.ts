@@ -115,6 +115,39 @@ describe('the channel side: what the ledger decides is carried out on the reserv
     expect(conflictsOf(decision)).toMatchObject([{ facts: { type: 'GUEST_DATA', keptFields: ['language'] }, rule: '3.3 guest language/preferences', summary: "AIRBNB:HM1: kept the channel's language over PMS's" }]);
   });
 
+  describe("5.1 date change, channel: a guest's alteration request waiting on the channel is answered there by the ledger's decision", () => {
+    const ask = (dates: string, version = 2) => modify({ source: 'AIRBNB', ref: 'HM1', version, dates, alterationRequest: true });
+    const answers = (decision: Decision) => actionsOf(decision).filter((a) => a.kind === 'accept_alteration' || a.kind === 'decline_alteration');
+
+    it('onto free nights: the stay moves in the ledger and the alteration is accepted on the channel', () => {
+      const { decision, after } = when(given([airbnb()]), ask('2026-12-21..2026-12-26'));
+      expect(decision.outcome).toBe('applied');
+      expect(bookingIn(after, 'AIRBNB', 'HM1').dates).toEqual(nights('2026-12-21..2026-12-26'));
+      expect(answers(decision)).toEqual([{ kind: 'accept_alteration', channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), ref: 'HM1' }]);
+    });
+
+    it('onto held nights: refused, declined on the channel (the guest keeps their dates), and still raised for review (5.2.2)', () => {
+      const { decision, after } = when(given([airbnb(), direct({ dates: '2026-12-26..2026-12-30' })]), ask('2026-12-24..2026-12-28'));
+      expect(decision).toMatchObject({ outcome: 'rejected', reason: 'nights_unavailable' });
+      expect(bookingIn(after, 'AIRBNB', 'HM1').dates).toEqual(nights('2026-12-20..2026-12-25'));
+      expect(answers(decision)).toEqual([{ kind: 'decline_alteration', channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), ref: 'HM1', reason: 'the requested nights are not available' }]);
+      expect(conflictsOf(decision)).toMatchObject([{ facts: { type: 'DATE_MODIFICATION', requestedBy: 'channel' }, rule: '5.1 date change, channel' }]);
+    });
+
+    it('for dates the stay already has: accepted; for a cancelled stay: declined; a repeat of an answered request: nothing more', () => {
+      expect(answers(when(given([airbnb()]), ask('2026-12-20..2026-12-25')).decision)).toMatchObject([{ kind: 'accept_alteration' }]);
+      const cancelled = given([airbnb(), status({ source: 'AIRBNB', ref: 'HM1', version: 2, status: 'CANCELLED' })]);
+      expect(answers(when(cancelled, ask('2026-12-21..2026-12-26', 3)).decision)).toMatchObject([{ kind: 'decline_alteration', reason: 'the reservation is cancelled' }]);
+      const moved = when(given([airbnb()]), ask('2026-12-21..2026-12-26')).after;
+      expect(answers(when(moved, ask('2026-12-21..2026-12-26')).decision)).toEqual([]);
+    });
+
+    it("a channel's own date change (no request waiting) is answered by nothing but its acknowledgement", () => {
+      const { decision } = when(given([airbnb(), direct({ dates: '2026-12-26..2026-12-30' })]), modify({ source: 'AIRBNB', ref: 'HM1', version: 2, dates: '2026-12-24..2026-12-28' }));
+      expect(actionsOf(decision).map((a) => a.kind)).toEqual(['acknowledge']);
+    });
+  });
+
   it('nothing is acknowledged for the PMS’s own commands, nor for a guest or price update', () => {
     expect(actionsOf(when(given([]), direct()).decision)).toEqual([]);
     expect(actionsOf(when(given([airbnb()]), guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { name: { value: 'A', updatedAt: 1 } } })).decision)).toEqual([]);

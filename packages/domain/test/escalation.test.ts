@@ -21,11 +21,13 @@ describe('5.2 escalation rules', () => {
     expect(assess(facts)).toEqual({ severity: 'HIGH', requiresReview: true, slaMinutes: 240, route: 'review', escalatedBy: '5.2.2 date modification conflict: requested dates unavailable' });
   });
 
-  it('5.2.3 a reservation action the channel did not take: a cancellation or a decline is critical at once, a date change high, an acknowledgement counted like a push', () => {
+  it('5.2.3 a reservation action the channel did not take: a cancellation, a decline or an accepted alteration is critical at once, a date change or a declined alteration high, an acknowledgement counted like a push', () => {
     const failed = (reservationAction: string, consecutiveFailures = 1) => assess({ type: 'SYNC_FAILED', channel: 'BOOKING_COM', consecutiveFailures, reservationAction });
     expect(failed('HOST_CANCEL', 0)).toMatchObject({ severity: 'CRITICAL', requiresReview: true, slaMinutes: 60 });
     expect(failed('DECLINE_REQUEST')).toMatchObject({ severity: 'CRITICAL', requiresReview: true });
     expect(failed('CHANGE_DATES')).toMatchObject({ severity: 'HIGH', requiresReview: true });
+    expect(failed('ACCEPT_ALTERATION')).toMatchObject({ severity: 'CRITICAL', requiresReview: true, slaMinutes: 60 });
+    expect(failed('DECLINE_ALTERATION')).toMatchObject({ severity: 'HIGH', requiresReview: true, slaMinutes: 240 });
     expect(failed('ACKNOWLEDGE')).toMatchObject({ requiresReview: false });
     expect(failed('ACKNOWLEDGE', 4)).toMatchObject({ requiresReview: true });
   });

@@ -87,8 +87,15 @@ describe('booking.commands records to typed commands', () => {
     ['REPORT_PRICE', { price: null }, /price: required/],
     ['CHANGE_STATUS', { status: null }, /status: required/],
     ['MODIFY_DATES', { check_out: null }, /check_out: required/],
+    ['MODIFY_DATES', { source: 'PMS', alteration_request: true }, /alteration_request: only a booking's own channel/],
+    ['MODIFY_DATES', { source: 'VRBO', booking_source: 'AIRBNB', alteration_request: true }, /alteration_request: only a booking's own channel/],
   ])('refuses a %s without what it needs', (command_type, over, problem) => {
     expect(problems({ command_type, ...over }).join('\n')).toMatch(problem);
+  });
+
+  it("a channel's alteration request is a date change that waits for the ledger's answer", () => {
+    expect(parseCommand(record({ command_type: 'MODIFY_DATES', alteration_request: true }))).toMatchObject({ type: 'modify_dates', alterationRequest: true });
+    expect(parseCommand(record({ command_type: 'MODIFY_DATES' }))).toMatchObject({ type: 'modify_dates', alterationRequest: false });
   });
 
   it('a PMS change to a channel booking names the booking source', () => {

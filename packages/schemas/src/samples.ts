@@ -82,6 +82,7 @@ export const samples: Samples = {
     occurred_at: at,
     correlation_id: `corr-${id}`,
     guest_count: 2,
+    alteration_request: false,
     actor: null,
   }),
   'booking.commands': ({ id, propertyId, at }) => ({
@@ -109,6 +110,7 @@ export const samples: Samples = {
     guest_count: 2,
     tenant_id: 'villas-of-lisbon',
     cancels_stay: null,
+    alteration_request: false,
   }),
   'booking.events': ({ id, propertyId, at }) => ({
     event_id: `bev-${id}`,

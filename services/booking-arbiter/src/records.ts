@@ -117,6 +117,10 @@ function reservationAction(eventId: string, action: DomainReservationAction, com
       return { ...common, action: { kind: 'HOST_CANCEL', reason: action.reason } };
     case 'change_dates':
       return { ...common, action: { kind: 'CHANGE_DATES', check_in: toEpochDay(action.dates.checkIn), check_out: toEpochDay(action.dates.checkOut) } };
+    case 'accept_alteration':
+      return { ...common, action: { kind: 'ACCEPT_ALTERATION' } };
+    case 'decline_alteration':
+      return { ...common, action: { kind: 'DECLINE_ALTERATION', reason: action.reason } };
     default:
       return assertNever(action);
   }

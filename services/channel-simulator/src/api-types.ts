@@ -94,10 +94,8 @@ export interface ReservationOperationResponse {
   readonly reservation: ReservationView;
 }
 
-/** `POST /admin/{channel}/listings/{id}/bookings/{reservationId}/alteration`: recorded, nothing announced. */
-export interface AlterationRequestResponse {
-  readonly reservation: ReservationView;
-}
+/** `POST /admin/{channel}/listings/{id}/bookings/{reservationId}/alteration`: announced as reservation.alteration_requested. */
+export type AlterationRequestResponse = BookingResponse;
 
 /** `GET /admin/{channel}/capabilities`. */
 export interface CapabilitiesResponse {

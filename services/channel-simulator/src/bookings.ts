@@ -13,7 +13,7 @@ import { REQUEST_WORDS, STATUS_WORDS } from './status-words';
  * why it refused.
  */
 
-export type ReservationEventType = 'reservation.created' | 'reservation.modified' | 'reservation.cancelled' | 'reservation.status_changed' | 'guest.updated';
+export type ReservationEventType = 'reservation.created' | 'reservation.modified' | 'reservation.cancelled' | 'reservation.status_changed' | 'reservation.alteration_requested' | 'guest.updated';
 
 export type BookingRefusal =
   /** `state` is the reservation's when an existing one asked for the nights; null for a new booking. */
@@ -107,17 +107,20 @@ export function changeStay(listing: Listing, channel: Channel, reservation: Rese
 }
 
 /**
- * The guest asks the host for new dates (Airbnb's alteration request): nothing changes until the
- * host accepts. Only a confirmed stay, one alteration at a time; the nights are not held meanwhile.
+ * The guest asks the host for new dates (Airbnb's alteration request): the stay keeps its dates
+ * until the host accepts, and the request is announced (a new revision carrying the dates asked
+ * for) so the host's software can answer. Only a confirmed stay, one alteration at a time; the
+ * nights are not held meanwhile.
  */
-export function requestAlteration(listing: Listing, reservation: Reservation, change: StayChange, nowIso: string): BookingRefusal | null {
-  if (reservation.state !== 'active') return { code: 'alteration_not_possible', state: reservation.state, reason: 'only a confirmed stay can be altered' };
-  if (reservation.alteration) return { code: 'alteration_not_possible', state: reservation.state, reason: 'another alteration is waiting for the host' };
+export function requestAlteration(listing: Listing, reservation: Reservation, change: StayChange, nowIso: string): BookingResult {
+  if (reservation.state !== 'active') return refused({ code: 'alteration_not_possible', state: reservation.state, reason: 'only a confirmed stay can be altered' });
+  if (reservation.alteration) return refused({ code: 'alteration_not_possible', state: reservation.state, reason: 'another alteration is waiting for the host' });
   const blocked = listing.calendar.firstUnbookable(change.range, reservation.id);
-  if (blocked !== undefined) return { code: 'nights_unavailable', night: formatDay(blocked), state: reservation.state };
+  if (blocked !== undefined) return refused({ code: 'nights_unavailable', night: formatDay(blocked), state: reservation.state });
   reservation.alteration = { range: change.range, total: change.total, requestedAt: nowIso };
   listing.counters.count('alterations_requested');
-  return null;
+  touch(reservation, nowIso);
+  return { ok: true, reservation, event: 'reservation.alteration_requested' };
 }
 
 /** The guest cancels (or withdraws a request): the nights come free (a night the host closed stays closed). */

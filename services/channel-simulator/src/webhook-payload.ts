@@ -30,6 +30,10 @@ export function reservationWebhook(type: ReservationEventType, reservation: Rese
         language: reservation.guest.language,
         updated_at: reservation.guest.updatedAt,
       },
+      // The dates a guest asked for, while the request waits for the host.
+      ...(reservation.alteration && {
+        alteration: { check_in: formatDay(reservation.alteration.range.from), check_out: formatDay(reservation.alteration.range.to), total: reservation.alteration.total ?? null },
+      }),
     },
   };
 }

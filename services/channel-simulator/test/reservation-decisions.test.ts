@@ -124,30 +124,37 @@ describe('host decisions: requests to book, alterations, host cancellations', ()
   });
 
   describe('alterations (Airbnb)', () => {
-    it('a guest asks for new dates; nothing changes nor is announced until the host accepts, then the stay moves', async () => {
+    it('a guest asks for new dates: announced with the dates asked for, the stay keeps its own until the host accepts, then it moves', async () => {
       const id = requireOk(await t.client.createBooking('airbnb', 'L1', { check_in: '2026-07-10', check_out: '2026-07-12' })).reservation.id;
       const asked = requireOk(await t.client.requestAlteration('airbnb', 'L1', id, { check_in: '2026-07-11', check_out: '2026-07-14' }));
-      expect(asked.reservation).toMatchObject({ check_in: '2026-07-10', check_out: '2026-07-12', revision: 1, alteration: { check_in: '2026-07-11', check_out: '2026-07-14' } });
-      expect(ingest.received).toHaveLength(1);
+      expect(asked.reservation).toMatchObject({ check_in: '2026-07-10', check_out: '2026-07-12', revision: 2, alteration: { check_in: '2026-07-11', check_out: '2026-07-14' } });
+      await waitUntil('the alteration request webhook', () => ingest.received.length === 2);
+      expect(payloads()[1]).toMatchObject({
+        type: 'reservation.alteration_requested',
+        reservation: { id, revision: 2, check_in: '2026-07-10', check_out: '2026-07-12', alteration: { check_in: '2026-07-11', check_out: '2026-07-14' } },
+      });
+      expect(await nightsHeldBy('airbnb', '2026-07-10', '2026-07-14')).toEqual([id, id, null, null]);
       expect(await t.client.requestAlteration('airbnb', 'L1', id, { check_out: '2026-07-15' })).toMatchObject({ status: 409, error: { error: 'alteration_not_possible', state: 'active' } });
 
       const accepted = requireOk(await t.client.decideAlteration('airbnb', 'L1', id, { request_id: 'alt-1', decision: 'accept' }));
-      expect(accepted.reservation).toMatchObject({ check_in: '2026-07-11', check_out: '2026-07-14', revision: 2, alteration: null });
-      await waitUntil('the modification webhook', () => ingest.received.length === 2);
-      expect(payloads()[1]).toMatchObject({ type: 'reservation.modified', reservation: { check_in: '2026-07-11', check_out: '2026-07-14', status: 'accepted' } });
+      expect(accepted.reservation).toMatchObject({ check_in: '2026-07-11', check_out: '2026-07-14', revision: 3, alteration: null });
+      await waitUntil('the modification webhook', () => ingest.received.length === 3);
+      expect(payloads()[2]).toMatchObject({ type: 'reservation.modified', reservation: { check_in: '2026-07-11', check_out: '2026-07-14', status: 'accepted' } });
+      expect(payloads()[2]!.reservation).not.toHaveProperty('alteration');
       expect(await nightsHeldBy('airbnb', '2026-07-10', '2026-07-14')).toEqual([null, id, id, id]);
     });
 
     it('declining keeps the stay as it was and announces nothing; deciding with no alteration waiting is a 409', async () => {
       const id = requireOk(await t.client.createBooking('airbnb', 'L1', { check_in: '2026-07-10', check_out: '2026-07-12' })).reservation.id;
       requireOk(await t.client.requestAlteration('airbnb', 'L1', id, { check_out: '2026-07-13' }));
+      await waitUntil('the alteration request webhook', () => ingest.received.length === 2);
       const declined = requireOk(await t.client.decideAlteration('airbnb', 'L1', id, { request_id: 'alt-1', decision: 'decline' }));
-      expect(declined.reservation).toMatchObject({ check_out: '2026-07-12', revision: 1, alteration: null });
+      expect(declined.reservation).toMatchObject({ check_out: '2026-07-12', revision: 2, alteration: null });
       expect(await t.client.decideAlteration('airbnb', 'L1', id, { request_id: 'alt-2', decision: 'accept' })).toMatchObject({
         status: 409,
         error: { error: 'no_pending_alteration', state: 'active' },
       });
-      expect(ingest.received).toHaveLength(1);
+      expect(ingest.received).toHaveLength(2);
       expect(requireOk(await t.client.listingStats('airbnb', 'L1')).reservations).toMatchObject({ alterations_requested: 1, alterations_declined: 1, alterations_accepted: 0 });
     });
 

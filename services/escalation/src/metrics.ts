@@ -7,6 +7,7 @@ export interface EscalationMetrics {
   readonly escalations: Counter<'conflict_type' | 'kind'>;
   readonly notifications: Counter<'notifier' | 'outcome'>;
   readonly records: Counter<'topic' | 'outcome'>;
+  readonly autoCancels: Counter<'channel' | 'outcome'>;
 }
 
 /**
@@ -50,6 +51,12 @@ export function escalationMetrics(registry: Registry, unresolvedCounts: () => Pr
       name: 'review_notifications_total',
       help: 'Notification deliveries by notifier and outcome (delivered, failed); a failed one is tried again by the timer.',
       labelNames: ['notifier', 'outcome'] as const,
+      registers: [registry],
+    }),
+    autoCancels: new Counter({
+      name: 'escalation_auto_cancels_total',
+      help: 'Overbookings of tenants that cancel instant-book losers without review: cancelled (resolved by the system) or left_open (the channel cannot cancel as the host; a person must act).',
+      labelNames: ['channel', 'outcome'] as const,
       registers: [registry],
     }),
     records: new Counter({

@@ -8,7 +8,8 @@ import type { Notifier } from './notify/notifier';
 import { SignedWebhookNotifier } from './notify/webhook-notifier';
 import { escalationMigrations } from './store/migrations';
 import { ReviewStore } from './store/review-store';
-import { TaskStore, type RecordOutcome } from './store/task-store';
+import { SettingsStore } from './store/settings-store';
+import { TaskStore, type RecordOutcome, type TaskRow } from './store/task-store';
 import { SlaTimer } from './timer/sla-timer';
 
 /**
@@ -51,10 +52,20 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       { pollMs: config.TIMER_POLL_MS, levels: config.ESCALATION_LEVELS, retryMs: config.NOTIFY_RETRY_MS, claimMs: Math.max(60_000, config.NOTIFY_TIMEOUT_MS * config.NOTIFY_ATTEMPTS * 2) },
     );
 
+    /** A resolution committed (by an operator or the system): counted, and its command produced now rather than at the next timer round. */
+    const resolved = (task: TaskRow) => {
+      metrics.resolved.inc({ conflict_type: task.conflict_type, resolution: task.resolution ?? 'unknown' });
+      metrics.resolutionSeconds.observe({ conflict_type: task.conflict_type }, ((task.resolved_at_ms ?? Date.now()) - task.opened_at_ms) / 1000);
+      void timer.wake();
+    };
     const count = (topic: string, outcome: RecordOutcome) => {
       const label = outcome.kind === 'task' ? `task_${outcome.outcome}` : outcome.kind;
       metrics.records.inc({ topic, outcome: label });
       if (outcome.kind !== 'duplicate' && outcome.triage?.why) log.warn({ topic, why: outcome.triage.why }, 'conflict assessed from the record, not its facts');
+      if (outcome.kind === 'task' && outcome.autoCancel) {
+        metrics.autoCancels.inc({ channel: outcome.autoCancel.channel, outcome: outcome.autoCancel.outcome });
+        if (outcome.autoCancel.outcome === 'cancelled') resolved(outcome.autoCancel.task);
+      }
       if (outcome.kind === 'task' && outcome.outcome === 'opened') void timer.wake();
     };
 
@@ -76,16 +87,12 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
     const api = await buildReviewApi({
       db,
       desk,
+      settings: new SettingsStore(db, now),
       levels: config.ESCALATION_LEVELS,
       log: log.child({ component: 'review-api' }),
       buckets: new TokenBuckets(redis),
       ratePerSecond: config.API_RATE_PER_SECOND,
-      onResolved(task) {
-        metrics.resolved.inc({ conflict_type: task.conflict_type, resolution: task.resolution ?? 'unknown' });
-        metrics.resolutionSeconds.observe({ conflict_type: task.conflict_type }, ((task.resolved_at_ms ?? Date.now()) - task.opened_at_ms) / 1000);
-        // The resolution is committed: produce its command now rather than at the next timer round.
-        void timer.wake();
-      },
+      onResolved: resolved,
     });
     await api.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
     context.onStop('review api', () => api.close());

@@ -1,5 +1,5 @@
-import { assess, type ConflictFacts, type RaisedConflict } from '@cm/domain';
-import type { Conflict, SyncResult } from '@cm/schemas';
+import { assess, toEpochDay, type ConflictFacts, type LocalDate, type RaisedConflict } from '@cm/domain';
+import type { BookingCommand, Conflict, SyncResult } from '@cm/schemas';
 import { factsAsDetails } from '../../booking-arbiter/src/records';
 
 let seq = 0;
@@ -37,3 +37,35 @@ export function syncResult(outcome: SyncResult['outcome'], overrides: Partial<Sy
   return { event_id: `s-${unique()}`, property_id: 'p1', version: 1, source: 'PMS', channel: 'VRBO', change_event_id: 'chg', outcome, attempts: 6, channel_ack: null, error: outcome === 'FAILED' ? 'HTTP 503' : null, is_reconciliation: false, completed_at: 2_000, correlation_id: 'corr', reservation_action: null, booking_ref: null, ...overrides };
 }
 
+
+/** A booking created by its source, as ingest writes it to booking.commands. */
+export function createBooking(propertyId: string, source: BookingCommand['source'], ref: string, checkIn: string, checkOut: string): BookingCommand {
+  const now = Date.now();
+  return {
+    command_id: `cmd-${unique()}`,
+    property_id: propertyId,
+    source,
+    source_version: 1,
+    command_type: 'CREATE_BOOKING',
+    booking_ref: ref,
+    booking_source: null,
+    status: 'CONFIRMED',
+    check_in: toEpochDay(checkIn as LocalDate),
+    check_out: toEpochDay(checkOut as LocalDate),
+    price: null,
+    pms_quote: null,
+    rate_plan: null,
+    guest: null,
+    reason: null,
+    occurred_at: now,
+    issued_at: now,
+    reply_requested: false,
+    correlation_id: `corr-${unique()}`,
+    actor: null,
+    property_currency: null,
+    guest_count: null,
+    tenant_id: null,
+    cancels_stay: null,
+    alteration_request: false,
+  };
+}

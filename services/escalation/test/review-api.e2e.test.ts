@@ -44,6 +44,7 @@ function createBooking(propertyId: string, source: BookingCommand['source'], ref
     guest_count: null,
     tenant_id: null,
     cancels_stay: null,
+    alteration_request: false,
   };
 }
 

@@ -70,6 +70,22 @@ describe('one task per conflict key', () => {
     expect(tasks[0]).toMatchObject({ conflict_type: 'SYNC_FAILED', channel: 'EXPEDIA' });
   });
 
+  test('SYNC_FAILED of a reservation action gets its own task per reservation: two failed host cancellations on one channel are two tasks, apart from the push outage task; a repeat for one reservation counts on its task', async () => {
+    const propertyId = newProperty();
+    const failed = (ref: string | null) =>
+      conflictOf(
+        { type: 'SYNC_FAILED', channel: 'AIRBNB', consecutiveFailures: 5, ...(ref ? { reservationAction: 'HOST_CANCEL' } : {}) },
+        { property_id: propertyId, booking_ref: ref, details: { attempts: '5', error: 'HTTP 503', change_event_id: 'chg', ...(ref ? { reservation_action: 'HOST_CANCEL', booking_ref: ref, stay_key: `AIRBNB:${ref}` } : {}) } },
+      );
+    await world.sendConflicts([failed('HM-1'), failed('HM-2'), failed(null), failed('HM-1')]);
+    const tasks = await world.waitForTasks(propertyId, (t) => t.length === 3 && t.some((x) => x.occurrences === 2), 'three tasks, one repeated');
+    expect(tasks.map((t) => [t.conflict_key, t.booking_ref, t.severity, t.occurrences]).sort()).toEqual([
+      [`SYNC_FAILED|${propertyId}|AIRBNB`, null, 'HIGH', 1],
+      [`SYNC_FAILED|${propertyId}|AIRBNB|HM-1`, 'HM-1', 'CRITICAL', 2],
+      [`SYNC_FAILED|${propertyId}|AIRBNB|HM-2`, 'HM-2', 'CRITICAL', 1],
+    ]);
+  });
+
   test('duplicates open one task with a count; a redelivered record (same event id) is not counted twice', async () => {
     const propertyId = newProperty();
     const first = dispute(propertyId);

@@ -35,6 +35,7 @@ describe('ingest: channel.inbound', () => {
     occurred_at: Date.now(),
     correlation_id: uniqueName('corr'),
     guest_count: null,
+    alteration_request: false,
     ...overrides,
   });
 

@@ -99,6 +99,16 @@ describe('webhook body to channel event', () => {
     expect(missing(webhook({ type: 'guest.updated' }))).toEqual(['reservation.guest']);
     expect(missing(webhook({ type: 'price.reported' }, { total: null }))).toEqual(['reservation.total']);
     expect(missing(webhook({ type: 'reservation.modified' }, { check_in: null }))).toEqual(['reservation.check_in']);
+    expect(missing(webhook({ type: 'reservation.alteration_requested' }))).toEqual(['reservation.alteration']);
+  });
+
+  it("an alteration request is a date change to the dates the guest asks for, waiting for the host's answer", () => {
+    const event = webhookToChannelEvent(webhook({ type: 'reservation.alteration_requested' }, { revision: 3, alteration: { check_in: '2027-03-11', check_out: '2027-03-14' } }), 'AIRBNB', { timeZone: 'UTC' });
+    expect(event.ok && event.value).toMatchObject({ event_type: 'RESERVATION_MODIFIED', alteration_request: true, source_version: 3, check_in: day('2027-03-11'), check_out: day('2027-03-14') });
+    const command = event.ok ? channelEventToCommand(event.value, { propertyId: 'P1', connectionId: 'c1', currency: 'EUR', tenantId: 'T1' }, Date.UTC(2027, 0, 1)) : null;
+    expect(command).toMatchObject({ kind: 'command', command: { command_type: 'MODIFY_DATES', alteration_request: true, check_in: day('2027-03-11') } });
+    const modified = webhookToChannelEvent(webhook({ type: 'reservation.modified' }), 'AIRBNB', { timeZone: 'UTC' });
+    expect(modified.ok && modified.value.alteration_request).toBe(false);
   });
 
   it('keeps a calendar report’s nights, prices in minor units', () => {
@@ -156,6 +166,7 @@ const inbound = (overrides: Partial<ChannelInboundEvent> = {}): ChannelInboundEv
   occurred_at: NOW,
   correlation_id: 'c1',
   guest_count: null,
+  alteration_request: false,
   ...overrides,
 });
 
@@ -198,10 +209,17 @@ describe('PMS write to booking command', () => {
   const context = { propertyId: 'P1', propertyCurrency: 'EUR', tenantId: 'T1', commandId: 'pms:1', correlationId: 'c', nowMs: NOW };
 
   it('versions a write by its revision, or by the time of the request', () => {
-    const own = pmsWriteToCommand({ kind: 'cancel_booking', reference: 'D1', body: { revision: 7 } }, context);
-    expect(own.ok && own.value).toMatchObject({ command_type: 'CHANGE_STATUS', status: 'CANCELLED', source_version: 7, reply_requested: true, source: 'PMS' });
+    const own = pmsWriteToCommand({ kind: 'cancel_booking', reference: 'D1', body: { source: 'PMS', revision: 7 } }, context);
+    expect(own.ok && own.value).toMatchObject({ command_type: 'CHANGE_STATUS', status: 'CANCELLED', source_version: 7, reply_requested: true, source: 'PMS', booking_source: null });
     const timed = pmsWriteToCommand({ kind: 'remove_block', reference: 'B1' }, context);
     expect(timed.ok && timed.value).toMatchObject({ command_type: 'UNBLOCK_NIGHTS', source_version: NOW });
+  });
+
+  it("a change to a channel's reservation names its channel as the booking's source", () => {
+    const cancel = pmsWriteToCommand({ kind: 'cancel_booking', reference: 'HM1', body: { source: 'AIRBNB' } }, context);
+    expect(cancel.ok && cancel.value).toMatchObject({ command_type: 'CHANGE_STATUS', source: 'PMS', booking_source: 'AIRBNB', booking_ref: 'HM1' });
+    const move = pmsWriteToCommand({ kind: 'modify_booking', reference: 'BDC1', body: { source: 'BOOKING_COM', check_in: '2027-01-01', check_out: '2027-01-03' } }, context);
+    expect(move.ok && move.value).toMatchObject({ command_type: 'MODIFY_DATES', booking_source: 'BOOKING_COM' });
   });
 
   it('a direct booking’s total is also the PMS quote', () => {

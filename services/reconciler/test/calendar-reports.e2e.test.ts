@@ -43,6 +43,7 @@ describe('reconciler: calendar reports are read as they arrive', () => {
     occurred_at: occurredAt,
     correlation_id: uniqueName('corr'),
     guest_count: null,
+    alteration_request: false,
   });
   const send = async (event: ChannelInboundEvent) => pipeline.world.sendInbound([{ key: event.listing_id, value: await pipeline.world.encodeInbound(event) }]);
   const reports = async (outcome: string) => sumMetric(await reconciler.metrics(), 'cm_reconcile_calendar_reports_total', { channel: 'EXPEDIA', outcome });

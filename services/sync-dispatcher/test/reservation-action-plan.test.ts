@@ -24,6 +24,8 @@ const ACKNOWLEDGE: Action = { kind: 'ACKNOWLEDGE', revision: 2 };
 const DECLINE: Action = { kind: 'DECLINE_REQUEST', reason: 'nights held' };
 const CANCEL: Action = { kind: 'HOST_CANCEL', reason: 'overbooked' };
 const CHANGE: Action = { kind: 'CHANGE_DATES', check_in: 20_000, check_out: 20_003 };
+const ACCEPT_ALTERATION: Action = { kind: 'ACCEPT_ALTERATION' };
+const DECLINE_ALTERATION: Action = { kind: 'DECLINE_ALTERATION', reason: 'the requested nights are not available' };
 
 function operation(action: Action): Extract<ActionPlan, { kind: 'operation' }> {
   const plan = planAction(action);
@@ -52,6 +54,8 @@ describe('each kind of reservation action is one channel operation', () => {
     ['ACKNOWLEDGE → acknowledge(revision)', ACKNOWLEDGE, 'acknowledge', ['acknowledge', 'L1', 'HM1', 2, 'evt-1']],
     ['DECLINE_REQUEST → decide the request: decline, with the reason', DECLINE, 'decide_request', ['decideRequest', 'L1', 'HM1', { accept: false, reason: 'nights held' }, 'evt-1']],
     ['HOST_CANCEL → host cancellation, with the reason', CANCEL, 'host_cancel', ['hostCancel', 'L1', 'HM1', 'overbooked', 'evt-1']],
+    ['ACCEPT_ALTERATION → decide the alteration: accept', ACCEPT_ALTERATION, 'decide_alteration', ['decideAlteration', 'L1', 'HM1', { accept: true }, 'evt-1']],
+    ['DECLINE_ALTERATION → decide the alteration: decline, with the reason', DECLINE_ALTERATION, 'decide_alteration', ['decideAlteration', 'L1', 'HM1', { accept: false, reason: 'the requested nights are not available' }, 'evt-1']],
   ] as const)('%s, the event id as request id', async (_, action, capability, call) => {
     const plan = operation(action);
     expect(plan.capability).toBe(capability);
@@ -86,6 +90,13 @@ describe('what an answer comes to', () => {
     ['cancelling a request that expired', CANCEL, 'expired'],
   ] as const)('a conflict where the channel already is the goal counts as done: %s', (_, action, state) => {
     expect(verdict(action, conflict(state))).toEqual({ kind: 'already_done', state });
+  });
+
+  it('declining an alteration no longer waiting (withdrawn or expired) counts as done; accepting one is refused, for a person to look at', () => {
+    const noAlteration: OperationResult = { ...conflict('confirmed'), code: 'no_pending_alteration' };
+    expect(verdict(DECLINE_ALTERATION, noAlteration)).toEqual({ kind: 'already_done', state: 'confirmed' });
+    expect(verdict(DECLINE_ALTERATION, conflict('cancelled'))).toEqual({ kind: 'already_done', state: 'cancelled' });
+    expect(verdict(ACCEPT_ALTERATION, noAlteration)).toMatchObject({ kind: 'refused' });
   });
 
   it('acknowledging a revision the channel holds acknowledged counts as done; an older one than it waits for is refused', () => {

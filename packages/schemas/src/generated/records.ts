@@ -155,6 +155,8 @@ export interface BookingCommand {
   tenant_id: null | string;
   /** CHANGE_STATUS to CONFIRMED of a REJECTED channel booking, by an operator keeping that guest: the stay ('<source>:<reference>') cancelled in the same decision, so its nights pass to the kept guest without ever opening. check_in/check_out carry the kept booking's dates. */
   cancels_stay: null | string;
+  /** MODIFY_DATES from a channel: true when the guest asks for check_in/check_out and the channel waits for the host's answer, which the ledger's decision gives (accept if applied, else decline). */
+  alteration_request: boolean;
 }
 
 export const BookingEventTypeSymbols = ['BOOKING_ACCEPTED', 'BOOKING_REJECTED', 'BOOKING_DATES_CHANGED', 'BOOKING_STATUS_CHANGED', 'BOOKING_PRICE_CHANGED', 'NIGHTS_BLOCKED', 'NIGHTS_UNBLOCKED', 'GUEST_UPDATED', 'DISPUTE_FLAGGED', 'COMMAND_REJECTED', 'COMMAND_IGNORED'] as const;
@@ -255,6 +257,8 @@ export interface ChannelInboundEvent {
   correlation_id: string;
   /** How many guests the booking is for, when the source says. */
   guest_count: null | number;
+  /** RESERVATION_MODIFIED only: true when the guest asks for these dates and the channel waits for the host to accept or decline (Airbnb's alteration request); false when the channel changed the reservation itself. */
+  alteration_request: boolean;
 }
 
 export const ConflictTypeSymbols = ['DOUBLE_BOOKING', 'OVERBOOKING', 'STATUS_MISMATCH', 'GUEST_DATA', 'PRICE_DISCREPANCY', 'DATE_MODIFICATION', 'AVAILABILITY_DRIFT', 'BLOCK_OVERLAP', 'STALE_DATA', 'PRICE_DRIFT', 'CURRENCY_MISMATCH', 'RATE_PLAN', 'SYNC_FAILED', 'GUEST_DISPUTE'] as const;
@@ -368,6 +372,28 @@ export interface HostCancellation {
   reason: string;
 }
 
+/** Names the variant: always ACCEPT_ALTERATION. */
+export const AcceptAlterationKindSymbols = ['ACCEPT_ALTERATION'] as const;
+export type AcceptAlterationKind = (typeof AcceptAlterationKindSymbols)[number];
+
+/** Accept the guest's alteration request (new dates) waiting on the channel: the ledger has moved the stay. */
+export interface AcceptAlteration {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: AcceptAlterationKind;
+}
+
+/** Names the variant: always DECLINE_ALTERATION. */
+export const DeclineAlterationKindSymbols = ['DECLINE_ALTERATION'] as const;
+export type DeclineAlterationKind = (typeof DeclineAlterationKindSymbols)[number];
+
+/** Decline the guest's alteration request waiting on the channel: the ledger refused the new dates, the stay keeps its own. */
+export interface DeclineAlteration {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: DeclineAlterationKind;
+  /** Why, for the guest and the platform. */
+  reason: string;
+}
+
 /** Names the variant: always CHANGE_DATES. */
 export const ChangeDatesKindSymbols = ['CHANGE_DATES'] as const;
 export type ChangeDatesKind = (typeof ChangeDatesKindSymbols)[number];
@@ -401,7 +427,7 @@ export interface ReservationAction {
   /** The command whose decision asked for it. */
   command_id: string;
   /** What to do: one of the variants, each tagged by its kind. */
-  action: AcknowledgeReservation | DeclineRequest | HostCancellation | ChangeDates;
+  action: AcknowledgeReservation | DeclineRequest | HostCancellation | AcceptAlteration | DeclineAlteration | ChangeDates;
   /** When the decision was made. */
   occurred_at: EpochMillis;
   /** Follows one business flow across topics and services. */
@@ -412,7 +438,7 @@ export const SyncOutcomeSymbols = ['ACKNOWLEDGED', 'FAILED'] as const;
 export type SyncOutcome = (typeof SyncOutcomeSymbols)[number];
 
 /** The kind of a reservation action carried out on its channel (reservation.actions). */
-export const ReservationActionKindSymbols = ['ACKNOWLEDGE', 'DECLINE_REQUEST', 'HOST_CANCEL', 'CHANGE_DATES'] as const;
+export const ReservationActionKindSymbols = ['ACKNOWLEDGE', 'DECLINE_REQUEST', 'HOST_CANCEL', 'CHANGE_DATES', 'ACCEPT_ALTERATION', 'DECLINE_ALTERATION'] as const;
 export type ReservationActionKind = (typeof ReservationActionKindSymbols)[number];
 
 /** The outcome of one push to one channel, or of one reservation action on its channel. Key: property_id. */

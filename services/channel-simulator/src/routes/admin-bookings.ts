@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Channel } from '@cm/schemas';
 import { announce, expireIfDue, scheduleExpiry } from '../announce';
-import type { AlterationRequestResponse, BookingResponse } from '../api-types';
+import type { BookingResponse } from '../api-types';
 import { bookStay, cancelStay, changeStay, requestAlteration, updateGuest, type BookingRefusal, type BookingResult } from '../bookings';
 import { PLATFORM_CAPABILITIES, supports } from '../capabilities';
 import { channelSegment } from '../channels';
@@ -20,7 +20,7 @@ import { parseInput, requireListing } from './http';
  * announced to ingest by a signed webhook; the answer carries the reservation and how the
  * delivery went (ingest's status and body, when it was sent). A request to book (where the
  * platform takes them) holds the nights until the host decides or it expires; an alteration
- * request (Airbnb) waits for the host and announces nothing until accepted.
+ * request (Airbnb) is announced and waits for the host; the stay moves only when accepted.
  */
 
 type ListingRequest = FastifyRequest<{ Params: { listingId: string } }>;
@@ -88,9 +88,7 @@ export function registerAdminBookings(app: FastifyInstance, context: RouteContex
       throw new OperationNotSupportedError(segment, 'decide_alteration', PLATFORM_CAPABILITIES[channel], 'guests cannot ask it for alterations (PATCH the booking to change it directly)');
     }
     const body = parseInput(bookingModification, request.body);
-    const refusal = requestAlteration(listing, reservation, { range: rangeOf(reservation, body), total: body.total }, new Date().toISOString());
-    if (refusal) throw refusalError(refusal);
-    const answer: AlterationRequestResponse = { reservation: reservationView(channel, reservation) };
+    const answer = await announced(listing, requestAlteration(listing, reservation, { range: rangeOf(reservation, body), total: body.total }, new Date().toISOString()));
     reply.code(201);
     return answer;
   });

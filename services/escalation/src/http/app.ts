@@ -5,6 +5,7 @@ import type { Logger } from '@cm/service-runtime';
 import { z } from 'zod';
 import { resolveRequestSchema } from '../resolve/actions';
 import type { DeskRefusal, ReviewStore } from '../store/review-store';
+import type { SettingsStore, StoredSettings } from '../store/settings-store';
 import type { TaskRow } from '../store/task-store';
 import type { Knex } from '@cm/service-runtime';
 import { TaskStatusSymbols } from '../tasks/types';
@@ -13,6 +14,7 @@ import { taskView } from './views';
 export interface ReviewApiDeps {
   readonly db: Knex;
   readonly desk: ReviewStore;
+  readonly settings: SettingsStore;
   readonly levels: readonly string[];
   readonly log: Logger;
   /** The shared token buckets (Redis) the per-tenant rate is taken from. */
@@ -33,6 +35,11 @@ const listQuery = z.strictObject({
 });
 const taskParams = z.object({ id: z.uuid({ error: 'a task id is a UUID' }) });
 const acknowledgeBody = z.strictObject({ operator: z.string().trim().min(1).max(200).superRefine(refuseNonIdentifier) });
+/** PUT /v1/settings: every setting is given (the body replaces them); the operator, if named, is kept as who changed them. */
+const settingsBody = z.strictObject({
+  auto_cancel_instant_book_losers: z.boolean({ error: 'true or false' }),
+  operator: z.string().trim().min(1).max(200).superRefine(refuseNonIdentifier).optional(),
+});
 
 /**
  * The review API: a tenant's operators list their review tasks, acknowledge them (which stops the
@@ -106,7 +113,19 @@ export async function buildReviewApi(deps: ReviewApiDeps): Promise<FastifyInstan
     return { ...taskView(result.task, deps.levels), replayed: result.replayed };
   });
 
+  app.get('/v1/settings', async (request) => settingsView(await deps.settings.get(await tenantOf(request))));
+
+  app.put('/v1/settings', async (request) => {
+    const tenantId = await tenantOf(request);
+    const { operator, ...settings } = parse(settingsBody, request.body, 'body');
+    return settingsView(await deps.settings.put(tenantId, settings, operator ?? null));
+  });
+
   return app;
+}
+
+function settingsView(s: StoredSettings) {
+  return { auto_cancel_instant_book_losers: s.auto_cancel_instant_book_losers, updated_by: s.updated_by, updated_at: s.updated_at_ms === null ? null : new Date(s.updated_at_ms).toISOString() };
 }
 
 function send(reply: FastifyReply, problem: Problem): FastifyReply {

@@ -143,6 +143,7 @@ function pmsCommand(task: TaskForResolution, operator: string, nowMs: number, ac
     guest_count: null,
     tenant_id: task.tenantId,
     cancels_stay: null,
+    alteration_request: false,
   };
 }
 

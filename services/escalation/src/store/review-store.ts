@@ -1,9 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ConflictType, Severity } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
-import { resolutionOf, type ResolveRequest } from '../resolve/actions';
+import type { ResolveRequest } from '../resolve/actions';
 import { acknowledgeRefusal } from '../tasks/lifecycle';
 import type { TaskStatus } from '../tasks/types';
+import { applyResolution } from './resolution';
 import type { TaskRow, TaskStore } from './task-store';
 
 export interface TaskFilter {
@@ -84,15 +85,9 @@ export class ReviewStore {
         if (isDeepStrictEqual(task.resolve_request, request)) return { refused: false, task, replayed: true, commandId: task.command_id, newlyResolved: false };
         return { refused: true, status: 409, code: 'task_resolved', detail: `the task was resolved by ${task.resolved_by} with ${task.resolution}` };
       }
-      const now = this.now();
-      const resolution = resolutionOf({ taskId, tenantId, propertyId: task.property_id, bookingRef: task.booking_ref, details: task.details }, request, now);
-      if (resolution.kind === 'refused') return { refused: true, status: 422, code: resolution.code, detail: resolution.detail };
-      const commandId = resolution.kind === 'command' ? resolution.command.command_id : null;
-      if (resolution.kind === 'command') {
-        await trx('escalation.command_outbox').insert({ command_id: resolution.command.command_id, task_id: taskId, property_id: task.property_id, command: JSON.stringify(resolution.command), created_at_ms: now });
-      }
-      await trx(T).where({ task_id: taskId }).update({ status: 'resolved', resolved_by: request.operator, resolved_at_ms: now, resolution: request.action, resolve_request: JSON.stringify(request), command_id: commandId });
-      await this.tasks.history(trx, taskId, request.operator, 'resolved', { action: request.action, command_id: commandId, note: request.note ?? null });
+      const applied = await applyResolution(trx, this.tasks, task, tenantId, request, this.now());
+      if (applied.refused) return { refused: true, status: 422, code: applied.code, detail: applied.detail };
+      const { commandId } = applied;
       return { refused: false, task: (await trx(T).where({ task_id: taskId }).first())!, replayed: false, commandId, newlyResolved: true };
     });
   }

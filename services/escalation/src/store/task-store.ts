@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { NO_FAILURES } from '@cm/domain';
-import type { BookingCommand, Conflict, SyncResult } from '@cm/schemas';
+import type { BookingCommand, Channel, Conflict, SyncResult } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
+import { AUTO_CANCEL_ACTOR, autoCancelOf } from '../resolve/auto-cancel';
 import { triageConflict, triageSyncResult, type Triage } from '../rules/triage';
 import { firstDueAt, repeatTask, slaStep } from '../tasks/lifecycle';
+import { applyResolution } from './resolution';
+import { SettingsStore } from './settings-store';
 import type { HistoryAction, Occurrence, OpenTaskState, TaskStatus } from '../tasks/types';
 
 /** A review task as stored. */
@@ -46,7 +49,10 @@ export type OccurrenceOutcome = { readonly outcome: 'opened' | 'repeated'; reado
 export type RecordOutcome =
   | { readonly kind: 'duplicate' }
   | { readonly kind: 'counted'; readonly triage: Triage | null }
-  | ({ readonly kind: 'task'; readonly triage: Triage | null } & OccurrenceOutcome);
+  | ({ readonly kind: 'task'; readonly triage: Triage | null; readonly autoCancel?: AutoCancelOutcome } & OccurrenceOutcome);
+
+/** What the tenant's auto-cancel setting did to a newly opened overbooking: resolved it (the task as resolved), or left it to a person. */
+export type AutoCancelOutcome = { readonly outcome: 'cancelled'; readonly channel: Channel; readonly task: TaskRow } | { readonly outcome: 'left_open'; readonly channel: Channel };
 
 const T = 'escalation.review_tasks';
 
@@ -56,13 +62,34 @@ export class TaskStore {
     private readonly clock: { readonly minuteMs: number; readonly now: () => number },
   ) {}
 
-  /** A conflict record: triaged by the 5.2 rules; a task opened or counted, in one transaction with its inbox row. */
+  /**
+   * A conflict record: triaged by the 5.2 rules; a task opened or counted, in one transaction with
+   * its inbox row. A newly opened overbooking of a tenant that cancels instant-book losers without
+   * review is resolved at once by the system, in the same transaction (see autoCancelOf).
+   */
   async processConflict(conflict: Conflict): Promise<RecordOutcome> {
     return this.db.transaction(async (trx) => {
       const triage = triageConflict(conflict);
       if (!(await this.claim(trx, conflict.event_id, 'conflicts', triage.kind))) return { kind: 'duplicate' };
       if (triage.kind === 'count_only') return { kind: 'counted', triage };
-      return { kind: 'task', triage, ...(await this.recordOccurrence(trx, triage.occurrence)) };
+      const tenant = triage.occurrence.conflictType === 'OVERBOOKING' ? await SettingsStore.ofProperty(trx, triage.occurrence.propertyId) : null;
+      const auto = tenant ? autoCancelOf(tenant.settings, triage.occurrence) : null;
+      const occurrence = auto?.kind === 'leave_open' ? { ...triage.occurrence, summary: `${triage.occurrence.summary} (${auto.note})`.slice(0, 2_000) } : triage.occurrence;
+      const recorded = await this.recordOccurrence(trx, occurrence);
+      if (recorded.outcome !== 'opened' || !tenant || !auto || auto.kind === 'not_applicable') return { kind: 'task', triage, ...recorded };
+      if (auto.kind === 'leave_open') {
+        await this.history(trx, recorded.taskId, AUTO_CANCEL_ACTOR, 'auto_cancel_not_possible', { channel: auto.channel, reason: auto.reason, note: auto.note });
+        return { kind: 'task', triage, ...recorded, autoCancel: { outcome: 'left_open', channel: auto.channel } };
+      }
+      const task: TaskRow = (await trx(T).where({ task_id: recorded.taskId }).forUpdate().first())!;
+      const applied = await applyResolution(trx, this, task, tenant.tenantId, auto.request, this.clock.now());
+      if (applied.refused) {
+        await this.history(trx, recorded.taskId, AUTO_CANCEL_ACTOR, 'auto_cancel_not_possible', { channel: auto.channel, reason: applied.code, note: applied.detail });
+        return { kind: 'task', triage, ...recorded, autoCancel: { outcome: 'left_open', channel: auto.channel } };
+      }
+      // Resolved before anyone was told: nobody is paged for it; its history and the resolved task tell what happened.
+      await trx('escalation.notifications').where({ task_id: recorded.taskId }).whereNull('delivered_at_ms').delete();
+      return { kind: 'task', triage, ...recorded, autoCancel: { outcome: 'cancelled', channel: auto.channel, task: (await trx(T).where({ task_id: recorded.taskId }).first())! } };
     });
   }
 

@@ -4,8 +4,9 @@ import { assertNever } from '@cm/domain';
 /**
  * The identity of "the same problem": one open review task per key. A channel-wide problem
  * (sync failures, drift) is one per property and channel, so one outage is one task whichever
- * signal (a SYNC_FAILED conflict or the streak of failed sync.results) reports it; a problem
- * about a stay is one per stay (its key from the facts, else the record's booking_ref).
+ * signal (a SYNC_FAILED conflict or the streak of failed sync.results) reports it; a reservation
+ * action that failed is one per channel and reservation; a problem about a stay is one per stay
+ * (its key from the facts, else the record's booking_ref).
  */
 export function conflictKey(input: {
   readonly conflictType: ConflictType;
@@ -18,6 +19,11 @@ export function conflictKey(input: {
   const stay = (field: string) => details[field] ?? input.bookingRef ?? '-';
   switch (type) {
     case 'SYNC_FAILED':
+      // A reservation action that did not land (a host cancellation, a decline...) is about one
+      // reservation: its own task, not merged into the channel's push task. The dispatcher writes
+      // reservation_action and booking_ref; the domain's facts name it reservationAction.
+      if (details.reservation_action ?? details.reservationAction) return [type, propertyId, input.channel ?? details.channel ?? '-', details.booking_ref ?? input.bookingRef ?? '-'].join('|');
+      return [type, propertyId, input.channel ?? details.channel ?? '-'].join('|');
     case 'AVAILABILITY_DRIFT':
     case 'PRICE_DRIFT':
       return [type, propertyId, input.channel ?? details.channel ?? '-'].join('|');

@@ -47,8 +47,14 @@ export const createBookingBody = z
   })
   .strict();
 
-export const modifyBookingBody = z.object({ check_in: localDate, check_out: localDate, revision: revision.optional() }).strict();
-export const cancelBookingBody = z.object({ revision: revision.optional() }).strict();
+/** Whose booking a PMS change is about: its own (default), or a channel's reservation, which the change is then carried out on. */
+const bookingSource = z
+  .enum(SourceSymbols)
+  .default('PMS')
+  .describe("The booking's source: PMS for the PMS's own booking, or the channel whose reservation id `reference` is; a change to a channel's reservation is carried out on that channel (a cancellation as the host).");
+
+export const modifyBookingBody = z.object({ check_in: localDate, check_out: localDate, source: bookingSource, revision: revision.optional() }).strict();
+export const cancelBookingBody = z.object({ source: bookingSource, revision: revision.optional() }).strict();
 export const updateGuestBody = guestBody.extend({ revision: revision.optional() }).strict();
 
 export const createBlockBody = z

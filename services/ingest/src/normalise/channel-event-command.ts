@@ -78,6 +78,7 @@ export function channelEventToCommand(event: ChannelInboundEvent, listing: Event
     guest_count: commandType === 'CREATE_BOOKING' ? event.guest_count : null,
     tenant_id: listing.tenantId,
     cancels_stay: null,
+    alteration_request: commandType === 'MODIFY_DATES' && event.alteration_request,
   };
   const parsed = parseCommand(command);
   const problems = [...(isInvalid(parsed) ? parsed.problems : []), ...horizonProblems(command, issuedAt)];

@@ -1,5 +1,5 @@
 import { isInvalid, parseCommand, toEpochDay, type LocalDate } from '@cm/domain';
-import type { BookingCommand, GuestDetails, Money } from '@cm/schemas';
+import type { BookingCommand, GuestDetails, Money, Source } from '@cm/schemas';
 import type { z } from 'zod';
 import type { cancelBookingBody, createBlockBody, createBookingBody, guestBody, modifyBookingBody, updateGuestBody } from '../http/pms-schemas';
 import { toMinorUnits } from './amounts';
@@ -58,6 +58,7 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
     guest_count: null,
     tenant_id: context.tenantId,
     cancels_stay: null,
+    alteration_request: false,
   };
   const dates = (b: { check_in: string; check_out: string }) => ({ check_in: toEpochDay(b.check_in as LocalDate), check_out: toEpochDay(b.check_out as LocalDate) });
 
@@ -74,10 +75,10 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
       break;
     }
     case 'modify_booking':
-      command = { ...base, command_type: 'MODIFY_DATES', ...dates(write.body) };
+      command = { ...base, command_type: 'MODIFY_DATES', booking_source: bookingSourceOf(write.body.source), ...dates(write.body) };
       break;
     case 'cancel_booking':
-      command = { ...base, command_type: 'CHANGE_STATUS', status: 'CANCELLED' };
+      command = { ...base, command_type: 'CHANGE_STATUS', booking_source: bookingSourceOf(write.body.source), status: 'CANCELLED' };
       break;
     case 'update_guest':
       command = { ...base, command_type: 'UPDATE_GUEST', guest: toGuestDetails(write.body, context.nowMs, 'guest', problem) };
@@ -93,4 +94,9 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
   if (isInvalid(parsed)) problems.push(...parsed.problems.map(asFieldProblem));
   problems.push(...horizonProblems(command, context.nowMs).map(asFieldProblem));
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: command };
+}
+
+/** A command names its booking's source only when it is not the command's own (the PMS). */
+function bookingSourceOf(source: Source): Source | null {
+  return source === 'PMS' ? null : source;
 }

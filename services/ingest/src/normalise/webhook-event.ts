@@ -12,6 +12,8 @@ const EVENT_TYPES: Readonly<Record<WebhookEventType, ChannelEventType>> = {
   'reservation.modified': 'RESERVATION_MODIFIED',
   'reservation.cancelled': 'RESERVATION_CANCELLED',
   'reservation.status_changed': 'RESERVATION_STATUS_CHANGED',
+  // The guest asks for new dates and the platform waits for the host: a date change the ledger answers.
+  'reservation.alteration_requested': 'RESERVATION_MODIFIED',
   'guest.updated': 'GUEST_UPDATED',
   'price.reported': 'PRICE_REPORTED',
   'availability.reported': 'AVAILABILITY_REPORTED',
@@ -65,8 +67,13 @@ export function webhookToChannelEvent(
     if (!reservation.check_out) problem('reservation.check_out', `required for ${payload.type}`);
   }
 
-  const checkIn = date(reservation?.check_in, 'reservation.check_in');
-  const checkOut = date(reservation?.check_out, 'reservation.check_out');
+  const alterationRequest = payload.type === 'reservation.alteration_requested';
+  if (alterationRequest && reservation && !reservation.alteration) problem('reservation.alteration', 'required for reservation.alteration_requested');
+  // An alteration request is about the dates asked for, not the ones the reservation still has.
+  const asked = alterationRequest ? reservation?.alteration : reservation;
+  const datesPath = alterationRequest ? 'reservation.alteration' : 'reservation';
+  const checkIn = date(asked?.check_in, `${datesPath}.check_in`);
+  const checkOut = date(asked?.check_out, `${datesPath}.check_out`);
   const total = money(reservation?.total, 'reservation.total');
   const nights: ChannelNight[] = (payload.calendar?.nights ?? []).flatMap((night, i) => {
     const day = date(night.date, `calendar.nights.${i}.date`);
@@ -97,6 +104,7 @@ export function webhookToChannelEvent(
       dispute_reason: payload.dispute_reason ?? null,
       occurred_at: occurredAt,
       correlation_id: correlationId,
+      alteration_request: alterationRequest,
     },
   };
 }

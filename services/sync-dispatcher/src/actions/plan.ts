@@ -77,6 +77,26 @@ export function planAction(action: Action): ActionPlan {
         call: (channel, t) => channel.hostCancel(t.listingId, t.reservationId, action.reason, t.requestId),
         alreadyDone: (conflict) => NOT_HELD.includes(conflict.state),
       };
+    case 'ACCEPT_ALTERATION':
+      return {
+        kind: 'operation',
+        capability: 'decide_alteration',
+        withoutCapability: 'unsupported',
+        describe: "accept the guest's alteration request",
+        call: (channel, t) => channel.decideAlteration(t.listingId, t.reservationId, { accept: true }, t.requestId),
+        // No alteration waiting may mean it was declined, withdrawn or expired: not the goal, so a person looks.
+        alreadyDone: () => false,
+      };
+    case 'DECLINE_ALTERATION':
+      return {
+        kind: 'operation',
+        capability: 'decide_alteration',
+        withoutCapability: 'unsupported',
+        describe: "decline the guest's alteration request",
+        call: (channel, t) => channel.decideAlteration(t.listingId, t.reservationId, { accept: false, reason: action.reason }, t.requestId),
+        // Nothing waiting any more (withdrawn or expired): the guest's stay keeps its dates, as the decline wanted.
+        alreadyDone: (conflict) => conflict.code === 'no_pending_alteration' || NOT_HELD.includes(conflict.state),
+      };
     case 'CHANGE_DATES':
       // Airbnb, Booking.com, Vrbo and Expedia let a host propose or accept date changes only in
       // their extranets: none offers a host-initiated change through its API.
