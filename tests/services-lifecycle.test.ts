@@ -41,7 +41,7 @@ describe('the five services', () => {
     // event of a listing nobody mapped; the others consume and decode what they were sent.
     const ledger = createDatabase(stack.DATABASE_URL);
     try {
-      await waitFor('the arbiter decides the command', async () => (await ledger('processed_commands').where({ command_id: `cmd-${run}-booking.commands` }).first('outcome'))?.outcome, { timeoutMs: 30_000 });
+      await waitFor('the arbiter decides the command', async () => (await ledger('processed_commands').where({ command_id: `cmd-${run}-${topics.bookingCommands.name}` }).first('outcome'))?.outcome, { timeoutMs: 30_000 });
     } finally {
       await ledger.destroy();
     }

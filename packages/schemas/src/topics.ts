@@ -53,7 +53,7 @@ export const topics = {
     key: (v: ChannelInboundEvent) => v.listing_id,
   }),
   bookingCommands: topic({
-    name: 'booking.commands',
+    name: 'booking.commands.v2',
     partitions: PROPERTY_PARTITIONS,
     cleanupPolicy: 'delete',
     retentionMs: 7 * DAY_MS,

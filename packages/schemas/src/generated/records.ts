@@ -54,8 +54,9 @@ export interface AvailabilityChange {
   correlation_id: string;
 }
 
-export const BookingCommandTypeSymbols = ['CREATE_BOOKING', 'MODIFY_DATES', 'CHANGE_STATUS', 'BLOCK_NIGHTS', 'UNBLOCK_NIGHTS', 'UPDATE_GUEST', 'REPORT_PRICE', 'FLAG_DISPUTE'] as const;
-export type BookingCommandType = (typeof BookingCommandTypeSymbols)[number];
+/** Names the variant: always CREATE_BOOKING. */
+export const CreateBookingKindSymbols = ['CREATE_BOOKING'] as const;
+export type CreateBookingKind = (typeof CreateBookingKindSymbols)[number];
 
 /** PENDING and CONFIRMED hold nights; CANCELLED and REJECTED do not. */
 export const BookingStatusSymbols = ['PENDING', 'CONFIRMED', 'CANCELLED', 'REJECTED'] as const;
@@ -105,28 +106,16 @@ export interface GuestDetails {
   preferences_updated_at: null | EpochMillis;
 }
 
-/** A request to change a property's ledger, for the booking-arbiter to decide. Key: property_id. Which optional fields a command needs depends on command_type (see docs/conflict-rules.md). */
-export interface BookingCommand {
-  /** Unique id; the arbiter's dedupe key and the seed of the ids of the events it causes. */
-  command_id: string;
-  /** The property (rental unit) this is about; the record key. */
-  property_id: string;
-  /** Where the change came from. */
-  source: Source;
-  /** The source's own revision of this booking (or its update time in ms); a change older than the ledger's is stale. */
-  source_version: number;
-  /** What the command asks for. */
-  command_type: BookingCommandType;
-  /** The source's reference of the booking or block; with the booking's source, its identity. */
-  booking_ref: string;
-  /** Source of the booking the command is about, when it differs from the command's source (a PMS change to an Airbnb booking). Null: the command's source. */
-  booking_source: null | Source;
-  /** CREATE_BOOKING: the status the source gave it; CHANGE_STATUS: the new status. */
-  status: null | BookingStatus;
+/** A new booking or request to book, with the nights it asks for. */
+export interface CreateBooking {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: CreateBookingKind;
+  /** The status the source gave it (PENDING or CONFIRMED). */
+  status: BookingStatus;
   /** First night, property-local date. */
-  check_in: null | EpochDay;
+  check_in: EpochDay;
   /** Departure day (exclusive), property-local date. */
-  check_out: null | EpochDay;
+  check_out: EpochDay;
   /** The stay's total as the source states it. */
   price: null | Money;
   /** What the PMS's rates give for these nights, when known: the reference a channel price is compared with. */
@@ -135,8 +124,132 @@ export interface BookingCommand {
   rate_plan: null | string;
   /** Guest details as this source knows them. */
   guest: null | GuestDetails;
-  /** BLOCK_NIGHTS: why the host blocks; FLAG_DISPUTE: the platform's words. */
+  /** The property's ISO 4217 currency as the directory holds it, when ingest knows it: a price in another currency is recorded as a currency mismatch. */
+  property_currency: null | string;
+  /** How many guests the booking is for, when the source says. */
+  guest_count: null | number;
+}
+
+/** Names the variant: always MODIFY_DATES. */
+export const ModifyDatesKindSymbols = ['MODIFY_DATES'] as const;
+export type ModifyDatesKind = (typeof ModifyDatesKindSymbols)[number];
+
+/** Move a booking to new dates. */
+export interface ModifyDates {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: ModifyDatesKind;
+  /** First night, property-local date. */
+  check_in: EpochDay;
+  /** Departure day (exclusive), property-local date. */
+  check_out: EpochDay;
+  /** From a channel: true when the guest asks for check_in/check_out and the channel waits for the host's answer, which the ledger's decision gives (accept if applied, else decline). */
+  alteration_request: boolean;
+}
+
+/** Names the variant: always CHANGE_STATUS. */
+export const ChangeStatusKindSymbols = ['CHANGE_STATUS'] as const;
+export type ChangeStatusKind = (typeof ChangeStatusKindSymbols)[number];
+
+/** To CONFIRMED of a REJECTED channel booking, by an operator keeping that guest: the stay cancelled in the same decision, so its nights pass to the kept guest without ever opening. */
+export interface KeptGuest {
+  /** The stay ('<source>:<reference>') cancelled in the same decision. */
+  cancels_stay: string;
+  /** The kept booking's first night, property-local date. */
+  check_in: EpochDay;
+  /** The kept booking's departure day (exclusive), property-local date. */
+  check_out: EpochDay;
+}
+
+/** Change a booking's status. */
+export interface ChangeStatus {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: ChangeStatusKind;
+  /** The new status. */
+  status: BookingStatus;
+  /** Set when an operator keeps the guest of a rejected channel booking; null for any other status change. */
+  keeps: null | KeptGuest;
+}
+
+/** Names the variant: always BLOCK_NIGHTS. */
+export const BlockNightsKindSymbols = ['BLOCK_NIGHTS'] as const;
+export type BlockNightsKind = (typeof BlockNightsKindSymbols)[number];
+
+/** Block nights as the host (a manual block, by the PMS). */
+export interface BlockNights {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: BlockNightsKind;
+  /** First night, property-local date. */
+  check_in: EpochDay;
+  /** Departure day (exclusive), property-local date. */
+  check_out: EpochDay;
+  /** Why the host blocks. */
   reason: null | string;
+}
+
+/** Names the variant: always UNBLOCK_NIGHTS. */
+export const UnblockNightsKindSymbols = ['UNBLOCK_NIGHTS'] as const;
+export type UnblockNightsKind = (typeof UnblockNightsKindSymbols)[number];
+
+/** Remove a manual block (by the PMS). */
+export interface UnblockNights {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: UnblockNightsKind;
+}
+
+/** Names the variant: always UPDATE_GUEST. */
+export const UpdateGuestKindSymbols = ['UPDATE_GUEST'] as const;
+export type UpdateGuestKind = (typeof UpdateGuestKindSymbols)[number];
+
+/** Update a booking's guest details. */
+export interface UpdateGuest {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: UpdateGuestKind;
+  /** Guest details as this source knows them. */
+  guest: GuestDetails;
+}
+
+/** Names the variant: always REPORT_PRICE. */
+export const ReportPriceKindSymbols = ['REPORT_PRICE'] as const;
+export type ReportPriceKind = (typeof ReportPriceKindSymbols)[number];
+
+/** Report a booking's price as its source states it. */
+export interface ReportPrice {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: ReportPriceKind;
+  /** The stay's total as the source states it. */
+  price: Money;
+  /** The rate plan code of the booking. */
+  rate_plan: null | string;
+}
+
+/** Names the variant: always FLAG_DISPUTE. */
+export const FlagDisputeKindSymbols = ['FLAG_DISPUTE'] as const;
+export type FlagDisputeKind = (typeof FlagDisputeKindSymbols)[number];
+
+/** A guest dispute a channel flagged. */
+export interface FlagDispute {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: FlagDisputeKind;
+  /** The platform's words. */
+  reason: null | string;
+}
+
+/** A request to change a property's ledger, for the booking-arbiter to decide. Key: property_id. An envelope (who, which booking, when) and the command itself, one of the variants of a union tagged by kind (see docs/conflict-rules.md). */
+export interface BookingCommand {
+  /** Unique id; the arbiter's dedupe key and the seed of the ids of the events it causes. */
+  command_id: string;
+  /** The property (rental unit) this is about; the record key. */
+  property_id: string;
+  /** The tenant whose property this is, as the directory holds it when the command is issued: the audit log records it. */
+  tenant_id: null | string;
+  /** Where the change came from. */
+  source: Source;
+  /** The source's own revision of this booking (or its update time in ms); a change older than the ledger's is stale. */
+  source_version: number;
+  /** The source's reference of the booking or block; with the booking's source, its identity. */
+  booking_ref: string;
+  /** Source of the booking the command is about, when it differs from the command's source (a PMS change to an Airbnb booking). Null: the command's source. */
+  booking_source: null | Source;
   /** When the source says the change happened (for a new booking: when it was confirmed there). */
   occurred_at: EpochMillis;
   /** When ingest turned it into a command. */
@@ -147,16 +260,8 @@ export interface BookingCommand {
   correlation_id: string;
   /** The person who issued the command (an operator resolving a review task), recorded as resolved_by in the audit log; null when a system or a channel did. */
   actor: null | string;
-  /** The property's ISO 4217 currency as the directory holds it, when ingest knows it: a price in another currency is recorded as a currency mismatch. */
-  property_currency: null | string;
-  /** How many guests the booking is for, when the source says. */
-  guest_count: null | number;
-  /** The tenant whose property this is, as the directory holds it when the command is issued: the audit log records it. */
-  tenant_id: null | string;
-  /** CHANGE_STATUS to CONFIRMED of a REJECTED channel booking, by an operator keeping that guest: the stay ('<source>:<reference>') cancelled in the same decision, so its nights pass to the kept guest without ever opening. check_in/check_out carry the kept booking's dates. */
-  cancels_stay: null | string;
-  /** MODIFY_DATES from a channel: true when the guest asks for check_in/check_out and the channel waits for the host's answer, which the ledger's decision gives (accept if applied, else decline). */
-  alteration_request: boolean;
+  /** What the command asks for: one of the variants, each tagged by its kind, with the fields it always has. */
+  command: CreateBooking | ModifyDates | ChangeStatus | BlockNights | UnblockNights | UpdateGuest | ReportPrice | FlagDispute;
 }
 
 export const BookingEventTypeSymbols = ['BOOKING_ACCEPTED', 'BOOKING_REJECTED', 'BOOKING_DATES_CHANGED', 'BOOKING_STATUS_CHANGED', 'BOOKING_PRICE_CHANGED', 'NIGHTS_BLOCKED', 'NIGHTS_UNBLOCKED', 'GUEST_UPDATED', 'DISPUTE_FLAGGED', 'COMMAND_REJECTED', 'COMMAND_IGNORED'] as const;

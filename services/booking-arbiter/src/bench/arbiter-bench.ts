@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { epochDay, samples, topics, type BookingCommand, type Source } from '@cm/schemas';
+import { epochDay, samples, topics, type BookingCommand, type CreateBooking, type Source } from '@cm/schemas';
 import {
   AvroSerde,
   baseConfig,
@@ -51,14 +51,12 @@ function workload(count: number, properties: number, prefix: string, issuedAt: (
     const slot = Math.floor(i / properties);
     const collide = i % 10 === 0 && slot > 0;
     const checkIn = epochDay('2027-01-01') + (collide ? slot - 1 : slot) * 3;
+    const sample = samples['booking.commands.v2']({ id: `${prefix}-${i}`, propertyId: property, at: issuedAt() });
     out.push({
-      ...samples['booking.commands']({ id: `${prefix}-${i}`, propertyId: property, at: issuedAt() }),
+      ...sample,
       source: SOURCES[i % SOURCES.length]!,
       booking_ref: `b${i}`,
-      check_in: checkIn,
-      check_out: checkIn + 2,
-      price: null,
-      pms_quote: null,
+      command: { ...(sample.command as CreateBooking), check_in: checkIn, check_out: checkIn + 2, price: null, pms_quote: null },
     });
   }
   return out;

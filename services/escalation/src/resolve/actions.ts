@@ -71,10 +71,9 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
       if (!source) return { kind: 'refused', code: 'booking_not_in_task', detail: `booking '${request.booking_ref.slice(0, 200)}' is not one this task names` };
       const command: BookingCommand = {
         ...pmsCommand(task, request.operator, nowMs, 'accept_channel_price'),
-        command_type: 'REPORT_PRICE',
         booking_ref: request.booking_ref,
         booking_source: source,
-        price: request.price,
+        command: { kind: 'REPORT_PRICE', price: request.price, rate_plan: null },
       };
       const parsed = parseCommand(command);
       if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
@@ -85,10 +84,9 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
       if (!source) return { kind: 'refused', code: 'booking_not_in_task', detail: `booking '${request.booking_ref.slice(0, 200)}' is not one this task names; give booking_source to cancel it anyway` };
       const command: BookingCommand = {
         ...pmsCommand(task, request.operator, nowMs, 'cancel_stay'),
-        command_type: 'CHANGE_STATUS',
         booking_ref: request.booking_ref,
         booking_source: source,
-        status: 'CANCELLED',
+        command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null },
       };
       const parsed = parseCommand(command);
       if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
@@ -101,13 +99,9 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
       const colon = losingKey.indexOf(':');
       const command: BookingCommand = {
         ...pmsCommand(task, request.operator, nowMs, 'keep_channel_guest'),
-        command_type: 'CHANGE_STATUS',
         booking_ref: losingKey.slice(colon + 1),
         booking_source: losingKey.slice(0, colon) as Source,
-        status: 'CONFIRMED',
-        check_in: toEpochDay(dates.checkIn),
-        check_out: toEpochDay(dates.checkOut),
-        cancels_stay: winningKey,
+        command: { kind: 'CHANGE_STATUS', status: 'CONFIRMED', keeps: { cancels_stay: winningKey, check_in: toEpochDay(dates.checkIn), check_out: toEpochDay(dates.checkOut) } },
       };
       const parsed = parseCommand(command);
       if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
@@ -120,30 +114,18 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
 }
 
 /** What every command of a resolution carries: the PMS as source, the task in its ids, the operator as actor. */
-function pmsCommand(task: TaskForResolution, operator: string, nowMs: number, action: string): Omit<BookingCommand, 'command_type' | 'booking_ref' | 'booking_source'> {
+function pmsCommand(task: TaskForResolution, operator: string, nowMs: number, action: string): Omit<BookingCommand, 'command' | 'booking_ref' | 'booking_source'> {
   return {
     command_id: `review:${task.taskId}:${action}`,
     property_id: task.propertyId,
+    tenant_id: task.tenantId,
     source: 'PMS',
     source_version: nowMs,
-    status: null,
-    check_in: null,
-    check_out: null,
-    price: null,
-    pms_quote: null,
-    rate_plan: null,
-    guest: null,
-    reason: `review task ${task.taskId} resolved by ${operator}`.slice(0, 2_000),
     occurred_at: nowMs,
     issued_at: nowMs,
     reply_requested: false,
     correlation_id: `review:${task.taskId}`,
     actor: operator,
-    property_currency: null,
-    guest_count: null,
-    tenant_id: task.tenantId,
-    cancels_stay: null,
-    alteration_request: false,
   };
 }
 
