@@ -10,7 +10,7 @@ export const SERVICES = [
   { name: 'booking-arbiter', consumes: ['booking.commands.v2'] },
   { name: 'sync-dispatcher', consumes: ['availability.changes'] },
   { name: 'reconciler', consumes: ['sync.results'] },
-  { name: 'escalation', consumes: ['conflicts', 'sync.results'] },
+  { name: 'escalation', consumes: ['conflicts.v2', 'sync.results'] },
 ] as const;
 export type ServiceName = (typeof SERVICES)[number]['name'];
 

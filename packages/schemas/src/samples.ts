@@ -30,7 +30,7 @@ export interface Samples {
   'booking.events': (ids: SampleIds) => BookingEvent;
   'availability.changes': (ids: SampleIds) => AvailabilityChange;
   'sync.results': (ids: SampleIds) => SyncResult;
-  conflicts: (ids: SampleIds) => Conflict;
+  'conflicts.v2': (ids: SampleIds) => Conflict;
 }
 
 /** A GuestDetails that says nothing: spread it and set what a record is about. */
@@ -166,7 +166,7 @@ export const samples: Samples = {
     booking_ref: null,
     actor: null,
   }),
-  conflicts: ({ id, propertyId, at }) => ({
+  'conflicts.v2': ({ id, propertyId, at }) => ({
     event_id: `cfl-${id}`,
     property_id: propertyId,
     version: 2,
@@ -180,7 +180,7 @@ export const samples: Samples = {
     channel: 'BOOKING_COM',
     booking_ref: `BDC-${id}`,
     summary: `BDC-${id} lost Dec 22-27 to an earlier Airbnb booking; the guest holds a Booking.com confirmation`,
-    details: { winning_ref: `HM${id}` },
+    facts: { kind: 'OVERBOOKING', channel: 'BOOKING_COM', losing_key: `BOOKING_COM:BDC-${id}`, winning_key: `AIRBNB:HM${id}`, losing_dates: { check_in: epochDay('2026-12-22'), check_out: epochDay('2026-12-27') } },
     command_id: `cmd-${id}`,
     detected_at: at,
     correlation_id: `corr-${id}`,

@@ -89,7 +89,7 @@ export const topics = {
     key: (v: SyncResult) => v.property_id,
   }),
   conflicts: topic({
-    name: 'conflicts',
+    name: 'conflicts.v2',
     partitions: PROPERTY_PARTITIONS,
     cleanupPolicy: 'delete',
     retentionMs: 30 * DAY_MS,

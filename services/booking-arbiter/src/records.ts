@@ -1,6 +1,8 @@
 import {
   assess,
   assertNever,
+  conflictDetails,
+  conflictFactsRecord,
   toEpochDay,
   type Command,
   type Decision,
@@ -229,20 +231,15 @@ function conflictRecord(eventId: string, conflict: RaisedConflict, command: Comm
     channel: conflict.channel,
     booking_ref: command.ref,
     summary: conflict.summary,
-    details: factsAsDetails(conflict),
+    facts: conflictFactsRecord(conflict.facts),
     command_id: command.commandId,
     detected_at: detectedAt,
   };
 }
 
-/** The facts as strings, for the record's details map and the audit log. */
+/** The facts as strings, for the audit log. */
 export function factsAsDetails(conflict: RaisedConflict): Record<string, string> {
-  const details: Record<string, string> = {};
-  for (const [name, value] of Object.entries(conflict.facts)) {
-    if (name === 'type') continue;
-    details[name] = typeof value === 'string' ? value : JSON.stringify(value);
-  }
-  return details;
+  return conflictDetails(conflict.facts);
 }
 
 function dates(stay: StayDates | null) {

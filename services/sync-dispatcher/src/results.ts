@@ -1,4 +1,4 @@
-import { assess } from '@cm/domain';
+import { assess, conflictFactsRecord } from '@cm/domain';
 import { topics, type Channel, type Conflict, type ReservationActionKind, type Source, type SyncResult } from '@cm/schemas';
 import { produceValues, type AvroSerde, type ConflictMetrics, type RecordProducer } from '@cm/service-runtime';
 
@@ -61,12 +61,7 @@ export class ResultWriter {
       channel: report.channel,
       booking_ref: report.action?.bookingRef ?? null,
       summary: report.action?.failureSummary ?? `${report.channel} did not take version ${report.version} after ${report.attempts} attempts: ${error.slice(0, 200)}`,
-      details: {
-        attempts: String(report.attempts),
-        error: error.slice(0, 1_000),
-        change_event_id: report.changeEventId,
-        ...(report.action ? { reservation_action: report.action.kind, booking_ref: report.action.bookingRef, stay_key: report.action.stayKey } : {}),
-      },
+      facts: conflictFactsRecord(facts),
       command_id: report.action?.commandId ?? null,
       detected_at: report.completedAt,
       correlation_id: report.correlationId,

@@ -135,7 +135,7 @@ describe('sync-dispatcher: reservation actions reach their channel', () => {
     const [result] = await resultsOf(action.event_id, (rs) => rs.length > 0);
     expect(result).toMatchObject({ outcome: 'FAILED', reservation_action: 'HOST_CANCEL', booking_ref: booked.reservation.id, attempts: 0, error: expect.stringContaining('host_cancel') });
     const [conflict] = await syncFailedOf(booked.reservation.id);
-    expect(conflict).toMatchObject({ channel: 'BOOKING_COM', booking_ref: booked.reservation.id, command_id: action.command_id, details: expect.objectContaining({ reservation_action: 'HOST_CANCEL' }) });
+    expect(conflict).toMatchObject({ channel: 'BOOKING_COM', booking_ref: booked.reservation.id, command_id: action.command_id, facts: expect.objectContaining({ kind: 'SYNC_FAILED', reservation_action: 'HOST_CANCEL' }) });
     expect(conflict!.summary).toContain(`HOST_CANCEL (cancel as host) of BOOKING_COM reservation ${booked.reservation.id}`);
     expect(sumMetric(await dispatcher.metrics(), 'channel_conflicts_total', { conflict_type: 'SYNC_FAILED', channel_type: 'booking_com' })).toBeGreaterThanOrEqual(1);
     expect(sumMetric(await dispatcher.metrics(), 'cm_reservation_actions_total', { channel: 'BOOKING_COM', kind: 'HOST_CANCEL', outcome: 'unsupported' })).toBe(1);
@@ -155,7 +155,7 @@ describe('sync-dispatcher: reservation actions reach their channel', () => {
       const [failed] = await resultsOf(action.event_id, (rs) => rs.some((r) => r.outcome === 'FAILED'));
       expect(failed).toMatchObject({ outcome: 'FAILED', attempts: 4, error: expect.stringContaining('503'), reservation_action: 'HOST_CANCEL' });
       const [conflict] = await syncFailedOf(booked.reservation.id);
-      expect(conflict).toMatchObject({ channel: 'AIRBNB', resolution: 'RETRIES_EXHAUSTED', details: expect.objectContaining({ attempts: '4' }) });
+      expect(conflict).toMatchObject({ channel: 'AIRBNB', resolution: 'RETRIES_EXHAUSTED', facts: expect.objectContaining({ kind: 'SYNC_FAILED', consecutive_failures: 4 }) });
       expect(conflict!.summary).toMatch(/HOST_CANCEL .* failed after 4 attempts/);
       expect(requireOk(await client.reservation('AIRBNB', listingOf('AIRBNB'), booked.reservation.id)).state).toBe('active');
     } finally {

@@ -376,6 +376,248 @@ export type Severity = (typeof SeveritySymbols)[number];
 export const ResolutionSymbols = ['ACCEPTED_INCOMING', 'KEPT_LEDGER', 'REJECTED_INCOMING', 'MERGED', 'FLAGGED_FOR_REVIEW', 'IGNORED_STALE', 'CORRECTED_CHANNEL', 'RETRIES_EXHAUSTED'] as const;
 export type Resolution = (typeof ResolutionSymbols)[number];
 
+/** Names the variant: always OVERBOOKING. */
+export const OverbookingFactsKindSymbols = ['OVERBOOKING'] as const;
+export type OverbookingFactsKind = (typeof OverbookingFactsKindSymbols)[number];
+
+/** A stay's nights: [check_in, check_out). */
+export interface StayNights {
+  /** First night, property-local date. */
+  check_in: EpochDay;
+  /** Departure day (exclusive), property-local date. */
+  check_out: EpochDay;
+}
+
+/** Two stays hold the same nights and the losing one is a channel booking. */
+export interface OverbookingFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: OverbookingFactsKind;
+  /** The losing booking's channel. */
+  channel: Channel;
+  /** The stay that lost. A stay key, '<source>:<reference>'. */
+  losing_key: string;
+  /** The stay that holds the nights. A stay key, '<source>:<reference>'. */
+  winning_key: string;
+  /** The losing stay's nights, when the rule knows them. */
+  losing_dates: null | StayNights;
+}
+
+/** Names the variant: always DOUBLE_BOOKING. */
+export const DoubleBookingFactsKindSymbols = ['DOUBLE_BOOKING'] as const;
+export type DoubleBookingFactsKind = (typeof DoubleBookingFactsKindSymbols)[number];
+
+/** Two stays asked for the same nights; the later one lost. */
+export interface DoubleBookingFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: DoubleBookingFactsKind;
+  /** The stay that lost. A stay key, '<source>:<reference>'. */
+  losing_key: string;
+  /** The stay that holds the nights. A stay key, '<source>:<reference>'. */
+  winning_key: string;
+}
+
+/** Names the variant: always BLOCK_OVERLAP. */
+export const BlockOverlapFactsKindSymbols = ['BLOCK_OVERLAP'] as const;
+export type BlockOverlapFactsKind = (typeof BlockOverlapFactsKindSymbols)[number];
+
+/** A manual block met stays holding its nights. */
+export interface BlockOverlapFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: BlockOverlapFactsKind;
+  /** The block. A stay key, '<source>:<reference>'. */
+  block_key: string;
+  /** The stays that hold its nights (stay keys). */
+  held_by: string[];
+  /** True when one of them is a booking (not another block). */
+  overlaps_booking: boolean;
+}
+
+/** Names the variant: always STATUS_MISMATCH. */
+export const StatusMismatchFactsKindSymbols = ['STATUS_MISMATCH'] as const;
+export type StatusMismatchFactsKind = (typeof StatusMismatchFactsKindSymbols)[number];
+
+/** A source reported a status the ledger does not hold. */
+export interface StatusMismatchFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: StatusMismatchFactsKind;
+  /** The booking. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The status the ledger held. */
+  ledger_status: BookingStatus;
+  /** The status the source reported. */
+  incoming_status: BookingStatus;
+  /** Whose status the rule kept. */
+  winner: Source;
+}
+
+/** Names the variant: always GUEST_DATA. */
+export const GuestDataFactsKindSymbols = ['GUEST_DATA'] as const;
+export type GuestDataFactsKind = (typeof GuestDataFactsKindSymbols)[number];
+
+/** Guest details disagree between sources. */
+export interface GuestDataFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: GuestDataFactsKind;
+  /** The booking. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The guest fields (name, email, phone, address, language, preferences) where the ledger's value was kept. */
+  kept_fields: string[];
+}
+
+/** Names the variant: always PRICE_DISCREPANCY. */
+export const PriceDiscrepancyFactsKindSymbols = ['PRICE_DISCREPANCY'] as const;
+export type PriceDiscrepancyFactsKind = (typeof PriceDiscrepancyFactsKindSymbols)[number];
+
+/** A channel total differs from the PMS quote. */
+export interface PriceDiscrepancyFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: PriceDiscrepancyFactsKind;
+  /** The booking. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The difference in basis points of the PMS quote. */
+  difference_bp: number;
+  /** The booking's status. */
+  booking_status: BookingStatus;
+  /** True for a new booking, false for a change to an existing one. */
+  new_booking: boolean;
+}
+
+/** Names the variant: always CURRENCY_MISMATCH. */
+export const CurrencyMismatchFactsKindSymbols = ['CURRENCY_MISMATCH'] as const;
+export type CurrencyMismatchFactsKind = (typeof CurrencyMismatchFactsKindSymbols)[number];
+
+/** A price came in another currency than the property's. */
+export interface CurrencyMismatchFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: CurrencyMismatchFactsKind;
+  /** The booking. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The property's ISO 4217 currency. */
+  ledger_currency: string;
+  /** The ISO 4217 currency that came in. */
+  incoming_currency: string;
+  /** True when a conversion rate was given. */
+  rate_given: boolean;
+}
+
+/** Names the variant: always RATE_PLAN. */
+export const RatePlanFactsKindSymbols = ['RATE_PLAN'] as const;
+export type RatePlanFactsKind = (typeof RatePlanFactsKindSymbols)[number];
+
+/** A source's rate plan differs from the ledger's. */
+export interface RatePlanFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: RatePlanFactsKind;
+  /** The booking. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The ledger's rate plan code. */
+  ledger_plan: string;
+  /** The source's rate plan code. */
+  incoming_plan: string;
+}
+
+/** Names the variant: always DATE_MODIFICATION. */
+export const DateModificationFactsKindSymbols = ['DATE_MODIFICATION'] as const;
+export type DateModificationFactsKind = (typeof DateModificationFactsKindSymbols)[number];
+
+/** Who asked for a date change. */
+export const DateChangeRequesterSymbols = ['channel', 'pms'] as const;
+export type DateChangeRequester = (typeof DateChangeRequesterSymbols)[number];
+
+/** A date change the ledger could not take. */
+export interface DateModificationFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: DateModificationFactsKind;
+  /** The booking. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The nights asked for. */
+  requested: StayNights;
+  /** Who asked. */
+  requested_by: DateChangeRequester;
+  /** The stays that hold the nights asked for (stay keys). */
+  held_by: string[];
+}
+
+/** Names the variant: always STALE_DATA. */
+export const StaleDataFactsKindSymbols = ['STALE_DATA'] as const;
+export type StaleDataFactsKind = (typeof StaleDataFactsKindSymbols)[number];
+
+/** A change older than what the ledger holds. */
+export interface StaleDataFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: StaleDataFactsKind;
+  /** The booking or block. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The source's version of the change. */
+  incoming_version: number;
+  /** The version the ledger holds. */
+  ledger_version: number;
+}
+
+/** Names the variant: always AVAILABILITY_DRIFT. */
+export const AvailabilityDriftFactsKindSymbols = ['AVAILABILITY_DRIFT'] as const;
+export type AvailabilityDriftFactsKind = (typeof AvailabilityDriftFactsKindSymbols)[number];
+
+/** A channel's calendar differs from the ledger. */
+export interface AvailabilityDriftFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: AvailabilityDriftFactsKind;
+  /** The channel that drifted. */
+  channel: Channel;
+  /** Nights that differ. */
+  drift_nights: number;
+  /** Of those, nights open on the channel that the ledger holds. */
+  open_while_booked: number;
+  /** How many days ahead were compared. */
+  window_days: number;
+}
+
+/** Names the variant: always PRICE_DRIFT. */
+export const PriceDriftFactsKindSymbols = ['PRICE_DRIFT'] as const;
+export type PriceDriftFactsKind = (typeof PriceDriftFactsKindSymbols)[number];
+
+/** A channel's nightly prices differ from the PMS's. */
+export interface PriceDriftFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: PriceDriftFactsKind;
+  /** The channel that drifted. */
+  channel: Channel;
+  /** Nights whose price differs. */
+  nights: number;
+}
+
+/** Names the variant: always SYNC_FAILED. */
+export const SyncFailedFactsKindSymbols = ['SYNC_FAILED'] as const;
+export type SyncFailedFactsKind = (typeof SyncFailedFactsKindSymbols)[number];
+
+/** Pushes or a reservation action failed on a channel. */
+export interface SyncFailedFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: SyncFailedFactsKind;
+  /** The channel that failed. */
+  channel: Channel;
+  /** Failed attempts in a row. */
+  consecutive_failures: number;
+  /** The kind of reservation action that failed (ACKNOWLEDGE, DECLINE_REQUEST, HOST_CANCEL, CHANGE_DATES, ACCEPT_ALTERATION, DECLINE_ALTERATION); null for a push. */
+  reservation_action: null | string;
+}
+
+/** Names the variant: always GUEST_DISPUTE. */
+export const GuestDisputeFactsKindSymbols = ['GUEST_DISPUTE'] as const;
+export type GuestDisputeFactsKind = (typeof GuestDisputeFactsKindSymbols)[number];
+
+/** A channel flagged a guest dispute. */
+export interface GuestDisputeFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: GuestDisputeFactsKind;
+  /** The channel that flagged it. */
+  channel: Channel;
+  /** The booking. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The platform's words. */
+  reason: string;
+}
+
 /** A conflict that was detected and how it was resolved (seed sections 1, 5.1 and 5.2). Key: property_id. */
 export interface Conflict {
   /** Unique id of this record; consumers are idempotent on it. */
@@ -404,8 +646,8 @@ export interface Conflict {
   booking_ref: null | string;
   /** One line for the operator. */
   summary: string;
-  /** The facts the rule used (for example difference_bp, consecutive_failures, drift_nights). */
-  details: Record<string, string>;
+  /** The facts the rule used: one variant per conflict type, each tagged by its kind (the conflict_type). */
+  facts: OverbookingFacts | DoubleBookingFacts | BlockOverlapFacts | StatusMismatchFacts | GuestDataFacts | PriceDiscrepancyFacts | CurrencyMismatchFacts | RatePlanFacts | DateModificationFacts | StaleDataFacts | AvailabilityDriftFacts | PriceDriftFacts | SyncFailedFacts | GuestDisputeFacts;
   /** The command that met the conflict, if one did. */
   command_id: null | string;
   /** When the conflict was detected. */
