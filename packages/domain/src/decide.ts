@@ -53,14 +53,17 @@ function declineReason(decision: Decision): string {
   }
 }
 
+/** The commands that carry a revision of a channel's reservation, which its platform queues until acknowledged. */
+const REVISIONS_OF_A_RESERVATION: ReadonlySet<Command['type']> = new Set(['create_booking', 'modify_dates', 'change_status', 'update_guest', 'report_price']);
+
 /**
- * Every reservation a channel tells us of (new, changed, cancelled) is acknowledged on that
- * channel once the ledger has decided it, whatever the decision: the platform then stops
- * re-sending it (as Booking.com does until acknowledged).
+ * Every revision of a reservation a channel tells us of (new, changed, cancelled, its guest's
+ * details or its price) is acknowledged on that channel once the ledger has decided it, whatever
+ * the decision: the platform then stops re-sending it (as Booking.com does until acknowledged).
  */
 function withAcknowledgement(command: Command, decision: Decision): Decision {
   const channel = channelOf(command.source);
-  const aboutItsReservation = command.bookingSource === command.source && (command.type === 'create_booking' || command.type === 'modify_dates' || command.type === 'change_status');
+  const aboutItsReservation = command.bookingSource === command.source && REVISIONS_OF_A_RESERVATION.has(command.type);
   if (!channel || !aboutItsReservation) return decision;
   const acknowledge: Effect = { kind: 'act_on_reservation', action: { kind: 'acknowledge', channel, key: stayKey(command.bookingSource, command.ref), ref: command.ref, revision: command.sourceVersion } };
   return { ...decision, effects: [...decision.effects, acknowledge] };

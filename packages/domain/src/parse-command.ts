@@ -53,7 +53,7 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
     ['booking_ref', record.booking_ref, MAX_ID_LENGTH],
     ['correlation_id', record.correlation_id, MAX_ID_LENGTH],
     ['rate_plan', variant.kind === 'CREATE_BOOKING' || variant.kind === 'REPORT_PRICE' ? variant.rate_plan : null, MAX_ID_LENGTH],
-    ['reason', variant.kind === 'BLOCK_NIGHTS' || variant.kind === 'FLAG_DISPUTE' ? variant.reason : null, MAX_TEXT_LENGTH],
+    ['reason', variant.kind === 'UNBLOCK_NIGHTS' || variant.kind === 'MODIFY_DATES' || variant.kind === 'UPDATE_GUEST' || variant.kind === 'REPORT_PRICE' ? null : variant.reason, MAX_TEXT_LENGTH],
     ['actor', record.actor, MAX_ID_LENGTH],
     ['tenant_id', record.tenant_id, MAX_ID_LENGTH],
     ['cancels_stay', variant.kind === 'CHANGE_STATUS' ? (variant.keeps?.cancels_stay ?? null) : null, MAX_ID_LENGTH * 2],

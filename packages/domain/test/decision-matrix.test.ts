@@ -148,9 +148,23 @@ describe('the channel side: what the ledger decides is carried out on the reserv
     });
   });
 
-  it('nothing is acknowledged for the PMS’s own commands, nor for a guest or price update', () => {
+  it('a guest or price update of a channel reservation is a revision of it, acknowledged too; nothing is acknowledged for the PMS’s own commands', () => {
     expect(actionsOf(when(given([]), direct()).decision)).toEqual([]);
-    expect(actionsOf(when(given([airbnb()]), guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { name: { value: 'A', updatedAt: 1 } } })).decision)).toEqual([]);
+    expect(actionsOf(when(given([airbnb()]), guest({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', guest: { name: { value: 'A', updatedAt: 1 } } })).decision)).toEqual([]);
+    expect(actionsOf(when(given([airbnb()]), guest({ source: 'AIRBNB', ref: 'HM1', version: 2, guest: { name: { value: 'A', updatedAt: 1 } } })).decision)).toEqual([
+      { kind: 'acknowledge', channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), ref: 'HM1', revision: 2 },
+    ]);
+    expect(actionsOf(when(given([airbnb({ price: money(100_000) })]), price({ source: 'AIRBNB', ref: 'HM1', version: 3, price: money(100_000) })).decision)).toMatchObject([{ kind: 'acknowledge', revision: 3 }]);
+  });
+
+  it('a request to book still waiting on its channel is declined there, not cancelled, when the PMS cancels it or an operator keeps another guest', () => {
+    const cancelled = when(given([airbnb({ status: 'PENDING' })]), status({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', status: 'CANCELLED' })).decision;
+    expect(actionsOf(cancelled)).toEqual([{ kind: 'decline_request', channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), ref: 'HM1', reason: 'cancelled by PMS' }]);
+    const overbooked = given([airbnb({ status: 'PENDING' }), create({ source: 'BOOKING_COM', ref: 'BDC1', dates: '2026-12-20..2026-12-25' })]);
+    const keepBdc = { ...status({ source: 'PMS', bookingSource: 'BOOKING_COM', ref: 'BDC1', status: 'CONFIRMED', version: 50 }), actor: 'ana', keeps: { cancels: key('AIRBNB', 'HM1'), dates: nights('2026-12-20..2026-12-25') } };
+    const kept = when(overbooked, keepBdc).decision;
+    expect(kept.outcome).toBe('applied');
+    expect(actionsOf(kept)).toEqual([{ kind: 'decline_request', channel: 'AIRBNB', key: key('AIRBNB', 'HM1'), ref: 'HM1', reason: 'the operator kept the guest of BOOKING_COM:BDC1' }]);
   });
 });
 

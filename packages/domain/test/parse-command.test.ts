@@ -55,9 +55,9 @@ describe('booking.commands.v2 records to typed commands', () => {
     ['an oversized key', record({ booking_ref: 'x'.repeat(201) }), /booking_ref: longer than 200 characters/],
     ['an oversized guest name', create({ guest: { ...NO_GUEST_DETAILS, name: 'n'.repeat(2001), name_updated_at: null, email: null, email_updated_at: null, phone: null, phone_updated_at: null } }), /guest.name: longer than 2000/],
     ['a guest count of none', create({ guest_count: 0 }), /guest_count: a whole number from 1/],
-    ['keeping a guest with another status', record({ source: 'PMS', actor: 'ana', command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: { cancels_stay: 'PMS:D1', ...stay } } }), /cancels_stay: only with status CONFIRMED/],
-    ['keeping a guest without an operator', record({ source: 'PMS', actor: null, command: { kind: 'CHANGE_STATUS', status: 'CONFIRMED', keeps: { cancels_stay: 'PMS:D1', ...stay } } }), /cancels_stay: only an operator/],
-    ['keeping a guest for no stay', record({ source: 'PMS', actor: 'ana', command: { kind: 'CHANGE_STATUS', status: 'CONFIRMED', keeps: { cancels_stay: '', ...stay } } }), /cancels_stay: empty/],
+    ['keeping a guest with another status', record({ source: 'PMS', actor: 'ana', command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: { cancels_stay: 'PMS:D1', ...stay }, reason: null } }), /cancels_stay: only with status CONFIRMED/],
+    ['keeping a guest without an operator', record({ source: 'PMS', actor: null, command: { kind: 'CHANGE_STATUS', status: 'CONFIRMED', keeps: { cancels_stay: 'PMS:D1', ...stay }, reason: null } }), /cancels_stay: only an operator/],
+    ['keeping a guest for no stay', record({ source: 'PMS', actor: 'ana', command: { kind: 'CHANGE_STATUS', status: 'CONFIRMED', keeps: { cancels_stay: '', ...stay }, reason: null } }), /cancels_stay: empty/],
     ['a language that is no BCP 47 tag', create({ guest: { ...NO_GUEST_DETAILS, language: 'english please' } }), /guest\.language: 'english please' is not a BCP 47 language tag/],
     ['a country that is no ISO 3166 code', create({ guest: { ...NO_GUEST_DETAILS, address: { line1: '1 Main St', line2: null, city: null, postal_code: null, region: null, country: 'Portugal' } } }), /guest\.address\.country/],
     ['too many preferences', record({ command: { kind: 'UPDATE_GUEST', guest: { ...NO_GUEST_DETAILS, preferences: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) } } }), /guest\.preferences: more than 50 keys/],
@@ -71,7 +71,7 @@ describe('booking.commands.v2 records to typed commands', () => {
 
   it.each<[string, Partial<BookingCommand>, string]>([
     ['MODIFY_DATES', { command: { kind: 'MODIFY_DATES', ...stay, alteration_request: false } }, 'modify_dates'],
-    ['CHANGE_STATUS', { command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null } }, 'change_status'],
+    ['CHANGE_STATUS', { command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null, reason: null } }, 'change_status'],
     ['BLOCK_NIGHTS', { source: 'PMS', command: { kind: 'BLOCK_NIGHTS', ...stay, reason: 'painting' } }, 'block_nights'],
     ['BLOCK_NIGHTS', { source: 'PMS', command: { kind: 'BLOCK_NIGHTS', ...stay, reason: null } }, 'block_nights'],
     ['UNBLOCK_NIGHTS', { source: 'PMS', command: { kind: 'UNBLOCK_NIGHTS' } }, 'unblock_nights'],
@@ -101,6 +101,6 @@ describe('booking.commands.v2 records to typed commands', () => {
   });
 
   it('a PMS change to a channel booking names the booking source', () => {
-    expect(parseCommand(record({ source: 'PMS', booking_source: 'AIRBNB', command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null } }))).toMatchObject({ source: 'PMS', bookingSource: 'AIRBNB' });
+    expect(parseCommand(record({ source: 'PMS', booking_source: 'AIRBNB', command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null, reason: null } }))).toMatchObject({ source: 'PMS', bookingSource: 'AIRBNB' });
   });
 });

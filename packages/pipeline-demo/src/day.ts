@@ -1,6 +1,9 @@
 import { waitFor, type Knex } from '@cm/service-runtime';
-import { ALL_CHANNELS, ARI_CHANNELS, type DemoChannel, type DemoProperty, type Portfolio, type Simulator } from './channels';
+import { bookDirect, bookOnChannel, BURSTS, nightsBetween, type ChannelBooking, type DirectBooking } from './bursts';
+import { channelActions, nightsHeldForAnother, waitForReservationActions, type ChannelActionsReport } from './channel-outcomes';
+import { ALL_CHANNELS, type DemoChannel, type DemoProperty, type Portfolio, type Simulator } from './channels';
 import { doubleBookedStays, heldNights } from './ledger-checks';
+import { resolveOverbookings, reviewApi } from './operator';
 import { nextDay, type VrboPoller } from './vrbo-poller';
 
 /** Where the day's services answer (their default ports). */
@@ -8,17 +11,22 @@ export interface DayEndpoints {
   readonly dispatcherMetrics: string;
   readonly reconciler: string;
   readonly reviewApi: string;
+  readonly pmsApi: string;
 }
 
 export interface DayReport {
   readonly bookings: { made: number; refusedByChannel: number; accepted: number; rejected: number };
+  readonly directBookings: { made: number; accepted: number; refused: number };
   readonly modifications: number;
   readonly cancellations: number;
   readonly guestUpdates: number;
   readonly priceEdits: number;
   readonly conflicts: { type: string; resolution: string; count: number }[];
   readonly reviewTasks: { type: string; severity: string; opened: number; resolvedByOperator: number }[];
-  readonly doubleBookings: { ledger: number; acrossChannels: number; openWhileBooked: number };
+  /** The overbooking tasks the operator resolved through the review API, by action, and those no action the platforms offer could resolve. */
+  readonly operator: { tasks: number; cancelStay: number; keepChannelGuest: number; unresolved: number };
+  readonly channelActions: ChannelActionsReport & { settledInMs: number; settled: boolean };
+  readonly doubleBookings: { ledger: number; acrossChannels: number; openWhileBooked: number; heldForAnother: number };
   readonly lag: { p50Ms: number; p99Ms: number; pushes: number; overTime: { second: number; meanMs: number; pushes: number }[] };
   readonly outage: { channel: DemoChannel; seconds: number; failedCalls: number };
   readonly drift: { found: number; nights: number; corrected: number; failed: number };
@@ -28,11 +36,13 @@ export interface DayReport {
 
 /**
  * A compressed day of a property manager's portfolio, on the simulated platforms: bursts of
- * near-simultaneous bookings of the same nights on different channels, a steady flow of
- * bookings, date changes, cancellations, guest updates and price edits, an Expedia outage in the
- * middle, updates a platform silently lost and nights closed behind our back; then the operator
- * handles the overbookings the bursts made, a reconciliation pass fixes the drift, and every
- * channel is checked against the ledger.
+ * near-simultaneous bookings of the same nights on different channels and the PMS, a steady flow
+ * of bookings, date changes, cancellations, guest updates and price edits, an Expedia outage in
+ * the middle, updates a platform silently lost and nights closed behind our back; then the
+ * operator resolves the overbookings the bursts made through the review API alone (the system
+ * acts on the platforms), a reconciliation pass fixes the drift, and every channel is checked
+ * against the ledger, reservation by reservation. Guests act on the platforms as guests do;
+ * nothing in this script acts on a platform for the system.
  */
 export async function playDay(input: {
   db: Knex;
@@ -48,24 +58,30 @@ export async function playDay(input: {
   const propertyIds = properties.map((p) => p.propertyId);
   const lag = new LagSampler(endpoints.dispatcherMetrics);
   lag.start();
-  const made: { property: DemoProperty; channel: DemoChannel; reservationId: string; commandId: string; checkIn: string; checkOut: string }[] = [];
+  const made: ChannelBooking[] = [];
+  const direct: DirectBooking[] = [];
   let refusedByChannel = 0;
-  const book = async (property: DemoProperty, channel: DemoChannel, checkIn: string, checkOut: string, guest: string) => {
-    const { status, body } = await simulator.call<{ reservation: { id: string }; webhook: { response: { body: { command_id?: string } } | null } }>('POST', `${simulator.listing(channel, property.listings[channel])}/bookings`, {
-      check_in: checkIn,
-      check_out: checkOut,
-      guest: { name: guest, email: `${guest.toLowerCase().replace(/\W+/g, '.')}@guest.example` },
-      total: { amount: String(180 * nightsBetween(checkIn, checkOut)), currency: 'EUR' },
-    });
-    // The command id is ingest's, from its answer to the platform's webhook.
-    const commandId = body.webhook?.response?.body.command_id;
-    if ((status === 201 || status === 200) && commandId) made.push({ property, channel, reservationId: body.reservation.id, commandId, checkIn, checkOut });
+  const book = async (property: DemoProperty, channel: DemoChannel, checkIn: string, checkOut: string, guest: string, options: { request?: boolean; burst?: boolean } = {}) => {
+    const booking = await bookOnChannel(simulator, { property, channel, checkIn, checkOut, guest, ...options });
+    if (booking) made.push(booking);
     else refusedByChannel++;
   };
 
-  // Morning: bursts. Three guests book the same nights of one villa on three platforms at once.
-  log('  bursts: the same nights booked at once on Airbnb, Booking.com and Expedia, for 4 villas');
-  await Promise.all(properties.slice(0, 4).map((p, i) => Promise.all(ARI_CHANNELS.map((c, j) => book(p, c, day(input.window.from, 10 + i), day(input.window.from, 13 + i), `Burst Guest ${i}-${j}`)))));
+  // Morning: bursts. Guests and the PMS take the same nights of one villa at once; see BURSTS for
+  // why each burst is one the platforms' APIs can resolve whoever wins.
+  log(`  bursts: the same nights taken at once, for ${BURSTS.length} villas: ${BURSTS.map((b) => b.map((g) => (g.kind === 'direct' ? 'direct' : `${g.channel}${g.kind === 'request' ? ' request' : ''}`)).join(' + ')).join('; ')}`);
+  await Promise.all(
+    BURSTS.map((burst, i) => {
+      const property = properties[i]!;
+      const [checkIn, checkOut] = [day(input.window.from, 10 + i), day(input.window.from, 13 + i)];
+      return Promise.all(
+        burst.map(async (guest, j) => {
+          if (guest.kind === 'direct') direct.push(await bookDirect(endpoints.pmsApi, portfolio, { property, reference: `D-${property.propertyId}-${j}`, checkIn, checkOut, guest: `Direct Guest ${i}` }));
+          else await book(property, guest.channel, checkIn, checkOut, `Burst Guest ${i}-${j}`, { request: guest.kind === 'request', burst: true });
+        }),
+      );
+    }),
+  );
 
   // The day's flow: bookings on every channel, Vrbo's included, each villa on its own dates.
   log('  steady bookings: 4 a second for 6 s across every channel, with Booking.com losing 3 updates silently');
@@ -85,7 +101,8 @@ export async function playDay(input: {
   log(`  Expedia down for ${outageSeconds} s (503) while guests change dates, cancel, update details and prices change`);
   const outageStarted = Date.now();
   await simulator.call('PUT', '/admin/expedia/faults', { outage: { for_seconds: outageSeconds, mode: 'status_503' } });
-  const accepted = made.filter((m) => m.property.propertyId !== properties[0]!.propertyId);
+  // Guests of the steady flow change their bookings; the bursts' guests wait for the operator.
+  const accepted = made.filter((m) => !m.burst);
   let modifications = 0;
   let cancellations = 0;
   let guestUpdates = 0;
@@ -117,21 +134,30 @@ export async function playDay(input: {
   await simulator.call('DELETE', '/admin/expedia/faults');
   await simulator.call('DELETE', '/admin/booking_com/faults');
 
-  // Afternoon: the operator handles the overbookings the bursts made. Each losing guest is
-  // relocated: their reservation is cancelled on its platform, and the task resolved.
-  log('  the operator relocates the guests of the overbookings and resolves their review tasks');
-  const review = (path: string, method = 'GET', body?: unknown) =>
-    fetch(`${endpoints.reviewApi}${path}`, { method, headers: { authorization: `Bearer ${portfolio.apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) }).then(async (r) => ({ status: r.status, body: (await r.json()) as never }));
-  const burstLosers = 4 * (ARI_CHANNELS.length - 1);
-  await waitFor('escalation to open the overbooking tasks', async () => ((await review('/v1/review-tasks?type=OVERBOOKING&status=open')) as { body: { tasks?: unknown[] } }).body.tasks?.length === burstLosers, { timeoutMs: 30_000, intervalMs: 250 }).catch(() => undefined);
-  const open = (await review('/v1/review-tasks?type=OVERBOOKING&status=open&limit=100')) as { body: { tasks: { task_id: string; details: Record<string, string> }[] } };
-  let resolvedByOperator = 0;
-  for (const task of open.body.tasks ?? []) {
-    const losing = made.find((m) => task.details.losingKey === `${m.channel}:${m.reservationId}`);
-    if (losing) await simulator.call('POST', `${simulator.listing(losing.channel, losing.property.listings[losing.channel])}/bookings/${encodeURIComponent(losing.reservationId)}/cancel`);
-    const resolved = (await review(`/v1/review-tasks/${task.task_id}/resolve`, 'POST', { operator: 'ana@villas.example', action: 'dismiss', note: losing ? `guest relocated; reservation ${losing.reservationId} cancelled on ${losing.channel}` : 'no losing reservation found' })) as { status: number };
-    if (resolved.status === 200) resolvedByOperator++;
-  }
+  // Afternoon: the operator resolves the overbookings the bursts made, through the review API
+  // only; the system carries each decision out on the platforms (losing requests it declined
+  // already, without review).
+  log('  the operator resolves the overbookings through the review API; the system acts on the platforms');
+  const burstCommands = [...made.filter((m) => m.burst).map((m) => m.commandId), ...direct.flatMap((d) => (d.commandId ? [d.commandId] : []))];
+  const burstDecisions: { command_id: string; outcome: string }[] = await waitFor('the ledger to decide every burst booking', async () => {
+    const rows = await db('processed_commands').whereIn('command_id', burstCommands).select('command_id', 'outcome');
+    return rows.length === burstCommands.length ? rows : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 250 }).catch(() => []);
+  // A losing instant booking on a platform is an overbooking for review; a losing request is declined, a losing direct booking refused.
+  const overbooked = made.filter((m) => m.burst && !m.request && burstDecisions.some((d) => d.command_id === m.commandId && d.outcome === 'rejected')).length;
+  const review = reviewApi(endpoints.reviewApi, portfolio.apiKey);
+  await waitFor('escalation to open the overbooking tasks', async () => ((await review('/v1/review-tasks?type=OVERBOOKING&status=open')).body as { tasks?: unknown[] }).tasks?.length === overbooked, { timeoutMs: 30_000, intervalMs: 250 }).catch(() => undefined);
+  const operatorReport = await resolveOverbookings({ review, db, simulator, operator: 'ana@villas.example' });
+  const resolutions = operatorReport.tasks.filter((t) => t.resolved && t.commandId);
+  // The system must act on a channel for every cancel_stay, for a kept guest whose winner was a
+  // channel's, and for every losing request; and acknowledge every channel booking.
+  const actingCommands = [
+    ...resolutions.filter((t) => t.action === 'cancel_stay' || !t.winningKey.startsWith('PMS:')).map((t) => t.commandId!),
+    ...made.map((m) => m.commandId).filter((c) => burstDecisions.some((d) => d.command_id === c)),
+  ];
+  const settleStarted = Date.now();
+  const settled = await waitForReservationActions(db, propertyIds, { decided: resolutions.map((t) => t.commandId!), acting: actingCommands }, 60_000);
+  const settledInMs = Date.now() - settleStarted;
 
   // Evening: a reconciliation pass finds what the platforms lost or were changed behind our back.
   log('  reconciliation: every channel listing read and compared with the ledger');
@@ -145,13 +171,16 @@ export async function playDay(input: {
     return pass.status !== 'running' && pass.pending === 0;
   }, { timeoutMs: 60_000, intervalMs: 250 }).catch(() => undefined);
 
-  // Night: every channel must show what the ledger holds.
+  // Night: every channel must show what the ledger holds, and no platform may hold a night for a
+  // reservation while the ledger gives it to another stay.
   const convergeStarted = Date.now();
   let openWhileBooked = 0;
+  let heldForAnother: { nights: number; reservations: string[] } = { nights: 0, reservations: [] };
   await waitFor('every channel to show what the ledger holds', async () => {
     await poller.pollAll();
     openWhileBooked = 0;
-    let equal = true;
+    heldForAnother = await nightsHeldForAnother(db, simulator, properties, input.window);
+    let equal = heldForAnother.nights === 0;
     for (const property of properties) {
       const held = await heldNights(db, property.propertyId, input.window);
       for (const channel of ALL_CHANNELS) {
@@ -169,6 +198,15 @@ export async function playDay(input: {
   // What happened, from the ledger, the escalation tables and the simulated platforms.
   const decisions: { outcome: string; n: string }[] = await db('processed_commands').whereIn('command_id', made.map((m) => m.commandId)).groupBy('outcome').select('outcome', db.raw('count(*) as n'));
   const count = (outcome: string) => Number(decisions.find((d) => d.outcome === outcome)?.n ?? 0);
+  const directDecisions: { outcome: string }[] = await db('processed_commands').whereIn('command_id', direct.flatMap((d) => (d.commandId ? [d.commandId] : []))).select('outcome');
+  const actions = await channelActions({
+    db,
+    simulator,
+    properties,
+    losers: new Set(operatorReport.tasks.map((t) => t.losingKey)),
+    keptWinners: new Set(operatorReport.tasks.filter((t) => t.resolved && t.action === 'keep_channel_guest').map((t) => t.winningKey)),
+  });
+  if (heldForAnother.reservations.length > 0) log(`  reservations still held on their platform for nights the ledger gives another stay: ${heldForAnother.reservations.join(', ')}`);
   const conflicts: { type: string; resolution: string; count: string }[] = await db('audit_log').whereIn('property_id', propertyIds).whereNotNull('conflict_type').groupBy('conflict_type', 'resolution').select('conflict_type as type', 'resolution', db.raw('count(*) as count')).orderBy('conflict_type');
   const tasks: { type: string; severity: string; opened: string; resolved: string }[] = await db('escalation.review_tasks')
     .whereIn('property_id', propertyIds)
@@ -192,13 +230,21 @@ export async function playDay(input: {
 
   return {
     bookings: { made: made.length, refusedByChannel, accepted: count('applied'), rejected: count('rejected') },
+    directBookings: { made: direct.length, accepted: directDecisions.filter((d) => d.outcome === 'applied').length, refused: directDecisions.filter((d) => d.outcome === 'rejected').length },
     modifications,
     cancellations,
     guestUpdates,
     priceEdits,
     conflicts: conflicts.map((c) => ({ type: c.type, resolution: c.resolution, count: Number(c.count) })),
     reviewTasks: tasks.map((t) => ({ type: t.type, severity: t.severity, opened: Number(t.opened), resolvedByOperator: Number(t.resolved) })),
-    doubleBookings: { ledger: ledgerOverlaps, acrossChannels, openWhileBooked },
+    operator: {
+      tasks: operatorReport.tasks.length,
+      cancelStay: operatorReport.tasks.filter((t) => t.resolved && t.action === 'cancel_stay').length,
+      keepChannelGuest: operatorReport.tasks.filter((t) => t.resolved && t.action === 'keep_channel_guest').length,
+      unresolved: operatorReport.tasks.filter((t) => !t.resolved).length,
+    },
+    channelActions: { ...actions, settledInMs, settled },
+    doubleBookings: { ledger: ledgerOverlaps, acrossChannels, openWhileBooked, heldForAnother: heldForAnother.nights },
     lag: lag.summary(),
     outage: { channel: 'EXPEDIA', seconds: outageSeconds, failedCalls },
     drift: { found: pass.found.listings, nights: pass.found.nights, corrected: pass.corrected, failed: pass.failed },
@@ -257,10 +303,6 @@ class LagSampler {
 
 function day(from: string, offset: number): string {
   return new Date(Date.parse(`${from}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
-}
-
-function nightsBetween(checkIn: string, checkOut: string): number {
-  return Math.round((Date.parse(checkOut) - Date.parse(checkIn)) / 86_400_000);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -24,3 +24,13 @@ export async function heldNights(db: Knex, propertyId: string, window: { from: s
   );
   return (rows as { night: string }[]).map((r) => r.night);
 }
+
+/** The stays holding nights of a property that end after `from`, with their nights as dates. */
+export async function holdingStays(db: Knex, propertyId: string, from: string): Promise<{ stay_key: string; check_in: string; check_out: string }[]> {
+  const { rows } = await db.raw(
+    `SELECT s.stay_key, to_char(s.check_in, 'YYYY-MM-DD') AS check_in, to_char(s.check_out, 'YYYY-MM-DD') AS check_out
+     FROM stays s WHERE s.property_id = ? AND ${holding('s')} AND s.check_out > ?::date`,
+    [propertyId, from],
+  );
+  return rows;
+}

@@ -18,6 +18,7 @@ import {
 } from '@cm/service-runtime';
 import { Simulator, setUpPortfolio } from './channels';
 import { calendarReportCorrectsDrift } from './calendar-report';
+import { channelActionLines } from './channel-outcomes';
 import { playDay, type DayReport } from './day';
 import { guestAndAudit, printGuestAndAudit } from './guest-and-audit';
 import { mapListings } from './ingest-setup';
@@ -30,9 +31,11 @@ import { SERVICES, startServiceProcess, waitUntilReady, type ServiceProcess } fr
 /**
  * The main job: every service starts on the real stack with the channel simulator; a booking
  * story goes through the arbiter by the conflict rules; then a compressed day on the simulated
- * platforms (bursts, steady bookings, changes, an outage, lost updates, the operator's review
- * tasks, a reconciliation pass) ends with every channel checked against the ledger. It prints
- * what happened and writes an HTML report with charts; it fails on any double booking.
+ * platforms (bursts, steady bookings, changes, an outage, lost updates, the operator resolving
+ * review tasks through the review API, a reconciliation pass) ends with every channel checked
+ * against the ledger, reservation by reservation. It prints what happened, what the system did
+ * on the reservations' own channels, and writes an HTML report with charts; it fails on any
+ * double booking, in the ledger or on a channel.
  */
 const config = parseConfig(
   'pipeline-demo',
@@ -58,11 +61,13 @@ async function main(): Promise<number> {
   const started = Date.now();
   const simulatorUrl = `http://127.0.0.1:${config.DEMO_SIMULATOR_PORT}`;
   const simulatorProcess = startSimulatorProcess(config.DEMO_SIMULATOR_PORT, join(config.DEMO_LOG_DIR, 'channel-simulator.log'));
-  // The platforms' pacing in the demo is 600 calls a minute per property (Channex allows 10): the
-  // day is compressed into a minute, so a real limit would stretch it to hours.
+  // The platforms' pacing in the demo is 600 calls a minute per property (Channex allows 10), for
+  // pushes and reservation operations alike: the day is compressed into a minute, so a real limit
+  // would stretch it to hours (at 10 a minute, the day's acknowledgements, declines and host
+  // cancellations took 14 s to be carried out after the operator's resolutions, in three runs).
   const channelEnv = { CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api` };
   const envOf: Partial<Record<(typeof SERVICES)[number]['name'], Record<string, string>>> = {
-    'sync-dispatcher': { ...channelEnv, ICAL_CHANNELS: 'VRBO', CHANNEL_CALLS_PER_MINUTE: '600', RETRY_BASE_MS: '100', RETRY_MAX_ATTEMPTS: '4', AFTER_FAILURE_MS: '2000', BREAKER_COOL_DOWN_MS: '2000' },
+    'sync-dispatcher': { ...channelEnv, ICAL_CHANNELS: 'VRBO', CHANNEL_CALLS_PER_MINUTE: '600', RESERVATION_CALLS_PER_MINUTE: '600', RETRY_BASE_MS: '100', RETRY_MAX_ATTEMPTS: '4', AFTER_FAILURE_MS: '2000', BREAKER_COOL_DOWN_MS: '2000' },
     reconciler: { ...channelEnv, RECONCILE_EVERY_MINUTES: '0', CHANNEL_READS_PER_MINUTE: '600' },
   };
   const services: ServiceProcess[] = SERVICES.map((s, i) =>
@@ -181,7 +186,7 @@ async function main(): Promise<number> {
           simulator,
           portfolio,
           poller,
-          endpoints: { dispatcherMetrics: `http://127.0.0.1:${config.DEMO_FIRST_OPS_PORT + 2}/metrics`, reconciler: 'http://127.0.0.1:9414', reviewApi: 'http://127.0.0.1:9415' },
+          endpoints: { dispatcherMetrics: `http://127.0.0.1:${config.DEMO_FIRST_OPS_PORT + 2}/metrics`, reconciler: 'http://127.0.0.1:9414', reviewApi: 'http://127.0.0.1:9415', pmsApi: 'http://127.0.0.1:9411' },
           window,
           log: say,
         });
@@ -218,23 +223,27 @@ async function main(): Promise<number> {
     writeFileSync(file, renderDayReport(run, dayReport, printed));
     print(`report with charts: ${file}`);
   }
-  const doubleBooked = dayReport ? dayReport.doubleBookings.ledger + dayReport.doubleBookings.acrossChannels + dayReport.doubleBookings.openWhileBooked : 1;
+  const doubleBooked = dayReport ? Object.values(dayReport.doubleBookings).reduce((sum, n) => sum + n, 0) : 1;
   return failed === 0 && doubleBooked === 0 ? 0 : 1;
 }
 
 function printDay(report: DayReport, say: (line?: string) => void): void {
   say();
   say(`bookings made on the channels: ${report.bookings.made} (${report.bookings.refusedByChannel} refused by the platform itself: nights already closed there); decided by the ledger: ${report.bookings.accepted} accepted, ${report.bookings.rejected} rejected`);
+  say(`direct bookings the PMS made in the bursts: ${report.directBookings.made}; decided by the ledger: ${report.directBookings.accepted} accepted, ${report.directBookings.refused} refused (the nights were taken)`);
   say(`then: ${report.modifications} date changes, ${report.cancellations} cancellations, ${report.guestUpdates} guest updates, ${report.priceEdits} price edits`);
   say('conflicts by type and resolution:');
   for (const c of report.conflicts) say(`  ${c.type.padEnd(18)} ${c.resolution.padEnd(24)} ${c.count}`);
   say('review tasks opened by escalation:');
   for (const t of report.reviewTasks) say(`  ${t.type.padEnd(18)} ${t.severity.padEnd(9)} ${t.opened} opened, ${t.resolvedByOperator} resolved by the operator`);
+  const o = report.operator;
+  say(`overbooking tasks resolved by the operator through the review API: ${o.cancelStay + o.keepChannelGuest} of ${o.tasks} (${o.cancelStay} cancel_stay, ${o.keepChannelGuest} keep_channel_guest)${o.unresolved ? `; ${o.unresolved} left open, no action their platforms offer resolves them` : ''}`);
+  for (const line of channelActionLines(report.channelActions)) say(line);
   say(`Expedia outage: ${report.outage.seconds} s; ${report.outage.failedCalls} calls to Expedia failed or were refused, retried until it took them`);
   say(`sync lag (ledger change to channel acknowledgement): p50 ${report.lag.p50Ms} ms, p99 ${report.lag.p99Ms} ms over ${report.lag.pushes} acknowledged changes`);
   say(`drift: the reconciliation pass found ${report.drift.found} listings (${report.drift.nights} nights) differing from the ledger; ${report.drift.corrected} corrected (acknowledged), ${report.drift.failed} failed`);
   say(`Vrbo by iCal: its poller fetched our feeds ${report.vrboPolls.changed} times changed, ${report.vrboPolls.unchanged} times 304 unchanged`);
-  say(`double bookings: ${report.doubleBookings.ledger} in the ledger, ${report.doubleBookings.acrossChannels} nights held on two channels at once, ${report.doubleBookings.openWhileBooked} nights a channel sells while the ledger holds them (every channel checked ${report.convergedInMs} ms after the pass)`);
+  say(`double bookings: ${report.doubleBookings.ledger} in the ledger, ${report.doubleBookings.acrossChannels} nights held on two channels at once, ${report.doubleBookings.heldForAnother} nights a platform holds for a reservation while the ledger gives them to another stay (a loser still confirmed there), ${report.doubleBookings.openWhileBooked} nights a channel sells while the ledger holds them (every channel checked ${report.convergedInMs} ms after the pass)`);
 }
 
 /** The channel simulator in a process of its own, logging to a file. */

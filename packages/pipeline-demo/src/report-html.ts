@@ -45,7 +45,25 @@ export function renderDayReport(run: string, report: DayReport, lines: readonly 
 </head><body>
 <h1>Channel Manager: a day on simulated channels (run ${escape(run)})</h1>
 <h2>Double bookings</h2>
-${table(['in the ledger', 'nights held on two channels at once', 'nights a channel sells while the ledger holds them'], [[report.doubleBookings.ledger, report.doubleBookings.acrossChannels, report.doubleBookings.openWhileBooked]])}
+${table(
+  ['in the ledger', 'nights held on two channels at once', 'nights a platform holds for a reservation while the ledger gives them to another stay', 'nights a channel sells while the ledger holds them'],
+  [[report.doubleBookings.ledger, report.doubleBookings.acrossChannels, report.doubleBookings.heldForAnother, report.doubleBookings.openWhileBooked]],
+)}
+<h2>On the reservations' own channels</h2>
+<p>What the system did to reservations on their platforms, as the sync-dispatcher recorded it and as the platforms' own reservation states show it${report.channelActions.settled ? `; every action carried out ${report.channelActions.settledInMs} ms after the operator's resolutions` : `; ${report.channelActions.pending} actions still not carried out`}.</p>
+${table(
+  ['', 'sync-dispatcher', 'platforms'],
+  [
+    ['losing requests to book declined', report.channelActions.declinedLosers.dispatcher, report.channelActions.declinedLosers.platforms],
+    ['losing instant bookings cancelled as host', report.channelActions.cancelledLosers.dispatcher, report.channelActions.cancelledLosers.platforms],
+    ['winning stays cancelled as host to keep a channel guest', report.channelActions.cancelledWinners.dispatcher, report.channelActions.cancelledWinners.platforms],
+    ['reservations acknowledged (Booking.com, Expedia)', report.channelActions.acknowledged.dispatcher, report.channelActions.acknowledged.platforms],
+  ],
+)}
+${table(
+  ['PMS changes that reached the booking\'s own channel', 'of them date changes', 'did not reach it', 'revisions still waiting for an acknowledgement', 'nothing to acknowledge (Airbnb, Vrbo)'],
+  [[report.channelActions.pmsChanges.reached, report.channelActions.pmsChanges.dateChanges, report.channelActions.pmsChanges.notReached, report.channelActions.acknowledged.waiting, report.channelActions.acknowledged.notNeeded]],
+)}
 <h2>Sync lag over the day</h2>
 <p>From a change in the ledger to the channel's acknowledgement, mean per second (the dispatcher's <code>channel_sync_lag_seconds</code>); p50 ${report.lag.p50Ms} ms, p99 ${report.lag.p99Ms} ms over ${report.lag.pushes} acknowledged changes (histogram bucket bounds).</p>
 ${lineChart(report.lag.overTime.map((p) => ({ x: p.second, y: p.meanMs })), 'seconds into the day', 'mean lag, ms')}
@@ -54,6 +72,7 @@ ${barChart([...conflictsByType.entries()].map(([label, value]) => ({ label, valu
 ${table(['type', 'resolution', 'count'], report.conflicts.map((c) => [c.type, c.resolution, c.count]))}
 <h2>Review tasks (escalation)</h2>
 ${table(['type', 'severity', 'opened', 'resolved by the operator'], report.reviewTasks.map((t) => [t.type, t.severity, t.opened, t.resolvedByOperator]))}
+<p>Overbookings, through the review API: ${report.operator.cancelStay} <code>cancel_stay</code>, ${report.operator.keepChannelGuest} <code>keep_channel_guest</code>${report.operator.unresolved ? `, ${report.operator.unresolved} left open (no action their platforms offer)` : ''}, of ${report.operator.tasks} tasks.</p>
 <h2>The printed report</h2>
 <pre>${escape(lines.join('\n'))}</pre>
 </body></html>

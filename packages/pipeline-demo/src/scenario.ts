@@ -16,7 +16,7 @@ export function bookingScenario(run: string, at: number): BookingCommand[] {
   });
   const d = epochDay;
   const create = (over: Envelope, checkIn: string, checkOut: string, price: Pick<CreateBooking, 'price' | 'pms_quote'> = { price: null, pms_quote: null }) =>
-    cmd(over, { kind: 'CREATE_BOOKING', status: 'CONFIRMED', check_in: d(checkIn), check_out: d(checkOut), ...price, rate_plan: null, guest: null, property_currency: 'EUR', guest_count: 2 });
+    cmd(over, { kind: 'CREATE_BOOKING', status: 'CONFIRMED', check_in: d(checkIn), check_out: d(checkOut), ...price, rate_plan: null, guest: null, property_currency: 'EUR', guest_count: 2, reason: null });
   return [
     // The seed's race: two channels, overlapping nights, milliseconds apart.
     create({ property_id: villa, source: 'AIRBNB', booking_ref: 'HMVILLA1' }, '2026-12-20', '2026-12-25'),
@@ -30,7 +30,7 @@ export function bookingScenario(run: string, at: number): BookingCommand[] {
     // A guest moves their stay (free nights: accepted), then cancels.
     create({ property_id: loft, source: 'AIRBNB', booking_ref: 'HMLOFT3' }, '2027-01-20', '2027-01-22'),
     cmd({ property_id: loft, source: 'AIRBNB', booking_ref: 'HMLOFT3', source_version: 2 }, { kind: 'MODIFY_DATES', check_in: d('2027-01-21'), check_out: d('2027-01-24'), alteration_request: false }),
-    cmd({ property_id: loft, source: 'AIRBNB', booking_ref: 'HMLOFT3', source_version: 3 }, { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null }),
+    cmd({ property_id: loft, source: 'AIRBNB', booking_ref: 'HMLOFT3', source_version: 3 }, { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null, reason: null }),
     // A channel price 20% over the PMS quote: accepted, and a human looks (5.2.1).
     create({ property_id: loft, source: 'BOOKING_COM', booking_ref: 'BDC-88' }, '2027-02-01', '2027-02-04', { price: { amount_minor: 120_000, currency: 'EUR' }, pms_quote: { amount_minor: 100_000, currency: 'EUR' } }),
   ];

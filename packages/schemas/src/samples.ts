@@ -109,6 +109,7 @@ export const samples: Samples = {
       guest: null,
       property_currency: 'EUR',
       guest_count: 2,
+      reason: null,
     },
   }),
   'booking.events': ({ id, propertyId, at }) => ({

@@ -137,11 +137,11 @@ export function command(spec: CommandSpec): BookingCommand {
   const variant = ((): BookingCommand['command'] => {
     switch (kind) {
       case 'CREATE_BOOKING':
-        return { ...create, ...dates, status: status ?? create.status, price: price ?? null, pms_quote: pms_quote ?? null, rate_plan: rate_plan ?? null, guest: guest ?? null, property_currency: property_currency === undefined ? create.property_currency : property_currency, guest_count: guest_count === undefined ? create.guest_count : guest_count };
+        return { ...create, ...dates, status: status ?? create.status, price: price ?? null, pms_quote: pms_quote ?? null, rate_plan: rate_plan ?? null, guest: guest ?? null, property_currency: property_currency === undefined ? create.property_currency : property_currency, guest_count: guest_count === undefined ? create.guest_count : guest_count, reason: reason ?? null };
       case 'MODIFY_DATES':
         return { kind, ...dates, alteration_request: alteration_request ?? false };
       case 'CHANGE_STATUS':
-        return { kind, status: status ?? 'CANCELLED', keeps: cancels_stay === undefined ? null : { cancels_stay, ...dates } };
+        return { kind, status: status ?? 'CANCELLED', keeps: cancels_stay === undefined ? null : { cancels_stay, ...dates }, reason: reason ?? null };
       case 'BLOCK_NIGHTS':
         return { kind, ...dates, reason: reason ?? null };
       case 'UNBLOCK_NIGHTS':

@@ -1,4 +1,4 @@
-import { ConflictTypeSymbols, SeveritySymbols } from '@cm/schemas';
+import { ChannelSymbols, ConflictTypeSymbols, SeveritySymbols } from '@cm/schemas';
 import { Counter, Gauge, Histogram, type Registry } from '@cm/service-runtime';
 
 export interface EscalationMetrics {
@@ -8,6 +8,7 @@ export interface EscalationMetrics {
   readonly notifications: Counter<'notifier' | 'outcome'>;
   readonly records: Counter<'topic' | 'outcome'>;
   readonly autoCancels: Counter<'channel' | 'outcome'>;
+  readonly relocations: Counter<'outcome'>;
 }
 
 /**
@@ -15,7 +16,12 @@ export interface EscalationMetrics {
  * from the database at every scrape (right after a restart too), not a difference of two counters
  * that reset on restart.
  */
-export function escalationMetrics(registry: Registry, unresolvedCounts: () => Promise<{ severity: string; conflict_type: string; count: number }[]>): EscalationMetrics {
+export function escalationMetrics(
+  registry: Registry,
+  unresolvedCounts: () => Promise<{ severity: string; conflict_type: string; count: number }[]>,
+  losingReservations: () => Promise<{ channel: string; count: number; oldestOpenedAtMs: number }[]>,
+  now: () => number,
+): EscalationMetrics {
   new Gauge({
     name: 'open_review_tasks',
     help: 'Review tasks not yet resolved (open or acknowledged), by severity and conflict type, as the database holds them.',
@@ -25,6 +31,32 @@ export function escalationMetrics(registry: Registry, unresolvedCounts: () => Pr
       const counts = await unresolvedCounts();
       for (const severity of SeveritySymbols) for (const conflict_type of ConflictTypeSymbols) this.set({ severity, conflict_type }, 0);
       for (const row of counts) this.set({ severity: row.severity, conflict_type: row.conflict_type }, row.count);
+    },
+  });
+  // The losing reservation of an overbooking is confirmed on its channel until a person keeps or
+  // relocates that guest or its host cancellation lands; the alert LosingReservationConfirmedPastSla
+  // reads the oldest age against the overbooking's SLA. Read from the database at every scrape.
+  new Gauge({
+    name: 'losing_reservations_still_confirmed',
+    help: 'Losing reservations of overbookings still confirmed on their channel (task unresolved, or resolved by cancelling and the HOST_CANCEL not yet taken by the channel), by channel.',
+    labelNames: ['channel'] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await losingReservations();
+      for (const channel of ChannelSymbols) this.set({ channel }, 0);
+      for (const row of rows) this.set({ channel: row.channel }, row.count);
+    },
+  });
+  new Gauge({
+    name: 'losing_reservation_oldest_age_seconds',
+    help: 'Seconds since the overbooking task of the oldest losing reservation still confirmed on its channel was opened, by channel; 0 when there is none.',
+    labelNames: ['channel'] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await losingReservations();
+      const at = now();
+      for (const channel of ChannelSymbols) this.set({ channel }, 0);
+      for (const row of rows) this.set({ channel: row.channel }, Math.max(0, (at - row.oldestOpenedAtMs) / 1000));
     },
   });
   return {
@@ -57,6 +89,12 @@ export function escalationMetrics(registry: Registry, unresolvedCounts: () => Pr
       name: 'escalation_auto_cancels_total',
       help: 'Overbookings of tenants that cancel instant-book losers without review: cancelled (resolved by the system) or left_open (the channel cannot cancel as the host; a person must act).',
       labelNames: ['channel', 'outcome'] as const,
+      registers: [registry],
+    }),
+    relocations: new Counter({
+      name: 'escalation_relocations_total',
+      help: "Relocations of overbooked guests to another property: requested by an operator, then accepted (the loser is cancelled) or refused by the ledger.",
+      labelNames: ['outcome'] as const,
       registers: [registry],
     }),
     records: new Counter({

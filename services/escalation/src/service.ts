@@ -7,6 +7,7 @@ import { LogNotifier } from './notify/log-notifier';
 import type { Notifier } from './notify/notifier';
 import { SignedWebhookNotifier } from './notify/webhook-notifier';
 import { escalationMigrations } from './store/migrations';
+import { RelocationStore } from './store/relocation-store';
 import { ReviewStore } from './store/review-store';
 import { SettingsStore } from './store/settings-store';
 import { TaskStore, type RecordOutcome, type TaskRow } from './store/task-store';
@@ -29,8 +30,9 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
     const redis = await useRedis(context, config.REDIS_URL);
     const now = () => Date.now();
     const store = new TaskStore(db, { minuteMs: config.SLA_MINUTE_MS, now });
-    const desk = new ReviewStore(db, store, now);
-    const metrics = escalationMetrics(context.metrics, () => store.unresolvedCounts());
+    const relocations = new RelocationStore(db, store, now);
+    const desk = new ReviewStore(db, store, relocations, now);
+    const metrics = escalationMetrics(context.metrics, () => store.unresolvedCounts(), () => store.losingReservationsConfirmed(), now);
     const notifiers: Notifier[] = [new LogNotifier(log.child({ component: 'notifications' }))];
     if (config.NOTIFY_WEBHOOK_URL && config.NOTIFY_WEBHOOK_SECRET) {
       notifiers.push(
@@ -84,6 +86,20 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       },
     });
 
+    // The ledger's decisions of relocation bookings (booking.events, filtered by the command ids a
+    // relocation issued), in a group of its own so the ledger's whole stream never delays conflicts.
+    // A decision is applied once (RelocationStore.decided); offsets are committed after it.
+    await consumeDecoded(context, {
+      groupId: `${config.CONSUMER_GROUP}.relocations`,
+      topics: [topics.bookingEvents],
+      handle: async ({ value }) => {
+        const outcome = await relocations.decided(value);
+        if (outcome.kind === 'ignored') return;
+        metrics.relocations.inc({ outcome: outcome.kind });
+        if (outcome.kind === 'accepted') resolved(outcome.task);
+      },
+    });
+
     const api = await buildReviewApi({
       db,
       desk,
@@ -93,6 +109,11 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       buckets: new TokenBuckets(redis),
       ratePerSecond: config.API_RATE_PER_SECOND,
       onResolved: resolved,
+      relocations,
+      onRelocationRequested() {
+        metrics.relocations.inc({ outcome: 'requested' });
+        void timer.wake();
+      },
     });
     await api.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
     context.onStop('review api', () => api.close());

@@ -19,7 +19,7 @@ describe('resolving a task with an action', () => {
     const resolution = resolutionOf(overbooking, request({ action: 'cancel_stay', operator: 'maria', booking_ref: 'pms-1' }), NOW);
     expect(resolution.kind).toBe('command');
     if (resolution.kind !== 'command') return;
-    expect(resolution.command).toMatchObject({ command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null }, source: 'PMS', booking_source: 'PMS', booking_ref: 'pms-1', property_id: 'villa', command_id: `review:${overbooking.taskId}:cancel_stay`, actor: 'maria' });
+    expect(resolution.command).toMatchObject({ command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null, reason: expect.stringContaining('maria') }, source: 'PMS', booking_source: 'PMS', booking_ref: 'pms-1', property_id: 'villa', command_id: `review:${overbooking.taskId}:cancel_stay`, actor: 'maria' });
     const parsed = parseCommand(resolution.command);
     expect(isInvalid(parsed)).toBe(false);
     expect(parsed).toMatchObject({ type: 'change_status', status: 'CANCELLED', bookingSource: 'PMS', ref: 'pms-1' });

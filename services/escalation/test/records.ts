@@ -52,6 +52,6 @@ export function createBooking(propertyId: string, source: BookingCommand['source
     reply_requested: false,
     correlation_id: `corr-${unique()}`,
     actor: null,
-    command: { kind: 'CREATE_BOOKING', status: 'CONFIRMED', check_in: toEpochDay(checkIn as LocalDate), check_out: toEpochDay(checkOut as LocalDate), price: null, pms_quote: null, rate_plan: null, guest: null, property_currency: null, guest_count: null },
+    command: { kind: 'CREATE_BOOKING', status: 'CONFIRMED', check_in: toEpochDay(checkIn as LocalDate), check_out: toEpochDay(checkOut as LocalDate), price: null, pms_quote: null, rate_plan: null, guest: null, property_currency: null, guest_count: null, reason: null },
   };
 }

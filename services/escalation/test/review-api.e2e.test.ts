@@ -32,7 +32,7 @@ function createBooking(propertyId: string, source: BookingCommand['source'], ref
     reply_requested: false,
     correlation_id: uniqueName('corr'),
     actor: null,
-    command: { kind: 'CREATE_BOOKING', status: 'CONFIRMED', check_in: day(checkIn), check_out: day(checkOut), price: null, pms_quote: null, rate_plan: null, guest: null, property_currency: null, guest_count: null },
+    command: { kind: 'CREATE_BOOKING', status: 'CONFIRMED', check_in: day(checkIn), check_out: day(checkOut), price: null, pms_quote: null, rate_plan: null, guest: null, property_currency: null, guest_count: null, reason: null },
   };
 }
 

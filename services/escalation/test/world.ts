@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { topics, type BookingCommand, type Conflict, type SyncResult } from '@cm/schemas';
+import { topics, type BookingCommand, type BookingEvent, type Conflict, type SyncResult } from '@cm/schemas';
 import { AvroSerde, produceValues, provisionTopics, topicNames, waitFor, type IncomingRecord, type Knex, type TopicNames } from '@cm/service-runtime';
 import { spawnNode, type Spawned } from '../../../packages/service-runtime/test/support/processes';
 import { freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
@@ -49,6 +49,8 @@ export interface EscalationWorld {
   sendConflicts(conflicts: readonly Conflict[]): Promise<void>;
   sendSyncResults(results: readonly SyncResult[]): Promise<void>;
   sendCommands(commands: readonly BookingCommand[]): Promise<void>;
+  /** As the arbiter publishes them: a redelivery, for idempotency tests. */
+  sendBookingEvents(events: readonly BookingEvent[]): Promise<void>;
   /** The review API with a tenant's key (the first tenant's unless given; null: no key). */
   api(service: EscalationProcess, method: string, path: string, body?: unknown, options?: { tenant?: TestTenant; apiKey?: string | null; contentType?: string }): Promise<Answer>;
   /** Every task of a property, oldest first. */
@@ -73,7 +75,7 @@ export async function escalationWorld(): Promise<EscalationWorld> {
   await promisify(execFile)(process.execPath, [ESCALATION_MIGRATE], { env: { ...process.env, DATABASE_URL: ledger.url } });
   const tenants = [await seedTenant(db, `${namespace}-a`), await seedTenant(db, `${namespace}-b`)] as const;
 
-  const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.conflicts, names.syncResults, names.bookingCommands], namespace);
+  const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.conflicts, names.syncResults, names.bookingCommands, names.bookingEvents], namespace);
   const producer = await kafka.producer();
   const processes: Spawned[] = [];
   const ready = async (child: Spawned, opsPort: number, name: string) =>
@@ -122,6 +124,7 @@ export async function escalationWorld(): Promise<EscalationWorld> {
     sendConflicts: (conflicts) => produceValues(producer, serde, topics.conflicts, conflicts),
     sendSyncResults: (results) => produceValues(producer, serde, topics.syncResults, results),
     sendCommands: (commands) => produceValues(producer, serde, topics.bookingCommands, commands),
+    sendBookingEvents: (events) => produceValues(producer, serde, topics.bookingEvents, events),
     async api(service, method, path, body, options = {}) {
       const headers: Record<string, string> = {};
       const key = options.apiKey === undefined ? (options.tenant ?? tenants[0]).apiKey : options.apiKey;

@@ -55,7 +55,7 @@ export interface IngestWorld {
   readonly serde: AvroSerde;
   readonly tenants: readonly [TestTenant, TestTenant];
   startIngest(env?: Record<string, string>): Promise<IngestProcess>;
-  startArbiter(env?: Record<string, string>): Promise<Spawned>;
+  startArbiter(env?: Record<string, string>): Promise<ServiceProcess>;
   /** A sync-dispatcher on this world's topics and database; `env` sets its channel API and limits. */
   startDispatcher(env?: Record<string, string>): Promise<ServiceProcess>;
   startReconciler(env?: Record<string, string>): Promise<ServiceProcess>;

@@ -218,8 +218,16 @@ describe('PMS write to booking command', () => {
   it("a change to a channel's reservation names its channel as the booking's source", () => {
     const cancel = pmsWriteToCommand({ kind: 'cancel_booking', reference: 'HM1', body: { source: 'AIRBNB' } }, context);
     expect(cancel.ok && cancel.value).toMatchObject({ command: { kind: 'CHANGE_STATUS' }, source: 'PMS', booking_source: 'AIRBNB', booking_ref: 'HM1' });
-    const move = pmsWriteToCommand({ kind: 'modify_booking', reference: 'BDC1', body: { source: 'BOOKING_COM', check_in: '2027-01-01', check_out: '2027-01-03' } }, context);
-    expect(move.ok && move.value).toMatchObject({ command: { kind: 'MODIFY_DATES' }, booking_source: 'BOOKING_COM' });
+  });
+
+  it("a change no platform's API can carry out is refused with the reason: a date change of a channel's reservation, a cancellation where the host cannot cancel", () => {
+    const move = pmsWriteToCommand({ kind: 'modify_booking', reference: 'HM1', body: { source: 'AIRBNB', check_in: '2027-01-01', check_out: '2027-01-03' } }, context);
+    expect(move).toMatchObject({ ok: false, problems: [{ path: 'source', message: expect.stringContaining('change it on AIRBNB') }] });
+    for (const channel of ['BOOKING_COM', 'EXPEDIA'] as const) {
+      const cancel = pmsWriteToCommand({ kind: 'cancel_booking', reference: 'X1', body: { source: channel } }, context);
+      expect(cancel).toMatchObject({ ok: false, problems: [{ path: 'source', message: expect.stringContaining('cancel the reservation in its extranet') }] });
+    }
+    expect(pmsWriteToCommand({ kind: 'cancel_booking', reference: 'V1', body: { source: 'VRBO' } }, context).ok).toBe(true);
   });
 
   it('a direct booking’s total is also the PMS quote', () => {

@@ -102,6 +102,8 @@ describe('what an answer comes to', () => {
   it('acknowledging a revision the channel holds acknowledged counts as done; an older one than it waits for is refused', () => {
     expect(verdict(ACKNOWLEDGE, conflict('confirmed', 2))).toEqual({ kind: 'already_done', state: 'confirmed' });
     expect(verdict(ACKNOWLEDGE, conflict('confirmed', 1))).toMatchObject({ kind: 'refused' });
+    // A newer revision waits in the queue: its own command acknowledges it, this one has nothing left to do.
+    expect(verdict(ACKNOWLEDGE, { ...conflict('confirmed', 1), code: 'revision_superseded' })).toEqual({ kind: 'already_done', state: 'confirmed' });
   });
 
   it.each([

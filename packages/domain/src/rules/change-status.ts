@@ -1,6 +1,7 @@
 import type { ChangeStatus } from '../commands';
 import type { Decision } from '../decision';
 import { channelOf, HOLDING_STATUSES, type Booking, type PropertyState } from '../property-state';
+import { endOnChannel } from './end-on-channel';
 import { decideKeepGuest } from './keep-guest';
 import { applied, ignored, rejected, seen } from './outcomes';
 
@@ -40,8 +41,8 @@ export function decideChangeStatus(state: PropertyState, command: ChangeStatus, 
       { type: 'booking_status_changed', key: booking.key, status: incoming, previous: booking.status, versions: seen(booking, command) },
       {
         pushes: freesNights ? [{ dates: booking.dates, available: true, reason: 'CANCELLATION', exceptChannel: fromChannel }] : [],
-        // A cancellation the booking's channel did not make is made there, as the host.
-        actions: bookingChannel && bookingChannel !== fromChannel ? [{ kind: 'host_cancel', channel: bookingChannel, key: booking.key, ref: booking.ref, reason: `${incoming.toLowerCase()} by ${command.source}` }] : [],
+        // A cancellation the booking's channel did not make is made there, by the host (a waiting request is declined).
+        actions: bookingChannel && bookingChannel !== fromChannel ? [endOnChannel(booking, bookingChannel, `${incoming.toLowerCase()} by ${command.source}`)] : [],
       },
     );
   }

@@ -2,6 +2,7 @@ import type { ChangeStatus } from '../commands';
 import type { Decision } from '../decision';
 import { channelOf, holdsNights, staysHolding, type Booking, type PropertyState, type StayKey } from '../property-state';
 import { sameDates, sharesANight, subtractNights, type StayDates } from '../stay-dates';
+import { endOnChannel } from './end-on-channel';
 import { applied, ignored, rejected, seen } from './outcomes';
 
 /**
@@ -9,7 +10,8 @@ import { applied, ignored, rejected, seen } from './outcomes';
  * that won is cancelled and the rejected channel booking holds its nights again, so those nights
  * never open on any channel in between. Refused if the kept booking was not rejected, if its
  * dates are not the ones the operator saw, or if a stay other than the cancelled one holds any of
- * its nights now. The cancelled stay, if a channel's, is cancelled there as the host.
+ * its nights now. The cancelled stay, if a channel's, is ended there (declined if still a request,
+ * else cancelled as the host).
  */
 export function decideKeepGuest(state: PropertyState, command: ChangeStatus, booking: Booking, keeps: { readonly cancels: StayKey; readonly dates: StayDates }): Decision {
   if (booking.status !== 'REJECTED') return ignored(state, command, booking.key, booking.status === 'CONFIRMED' || booking.status === 'PENDING' ? 'no_change' : 'cancellation_is_final');
@@ -29,6 +31,6 @@ export function decideKeepGuest(state: PropertyState, command: ChangeStatus, boo
       // The cancelled stay's other nights open.
       ...subtractNights(cancelled.dates, booking.dates).map((dates) => ({ dates, available: true, reason: 'CANCELLATION' as const, exceptChannel: null })),
     ],
-    actions: cancelledChannel ? [{ kind: 'host_cancel', channel: cancelledChannel, key: cancelled.key, ref: cancelled.ref, reason: `the operator kept the guest of ${booking.key}` }] : [],
+    actions: cancelled.kind === 'booking' && cancelledChannel ? [endOnChannel(cancelled, cancelledChannel, `the operator kept the guest of ${booking.key}`)] : [],
   });
 }

@@ -128,6 +128,8 @@ export interface CreateBooking {
   property_currency: null | string;
   /** How many guests the booking is for, when the source says. */
   guest_count: null | number;
+  /** Why, in words, when a person or the system says (a review task's resolution, a relocation); the ledger records the decision, not this. */
+  reason: null | string;
 }
 
 /** Names the variant: always MODIFY_DATES. */
@@ -168,6 +170,8 @@ export interface ChangeStatus {
   status: BookingStatus;
   /** Set when an operator keeps the guest of a rejected channel booking; null for any other status change. */
   keeps: null | KeptGuest;
+  /** Why, in words, when a person or the system says (a review task's resolution, a relocation); the ledger records the decision, not this. */
+  reason: null | string;
 }
 
 /** Names the variant: always BLOCK_NIGHTS. */

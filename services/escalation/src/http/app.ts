@@ -4,6 +4,7 @@ import { ConflictTypeSymbols, SeveritySymbols } from '@cm/schemas';
 import type { Logger } from '@cm/service-runtime';
 import { z } from 'zod';
 import { resolveRequestSchema } from '../resolve/actions';
+import type { RelocationRow, RelocationStore } from '../store/relocation-store';
 import type { DeskRefusal, ReviewStore } from '../store/review-store';
 import type { SettingsStore, StoredSettings } from '../store/settings-store';
 import type { TaskRow } from '../store/task-store';
@@ -23,6 +24,9 @@ export interface ReviewApiDeps {
   readonly ratePerSecond: number;
   /** After a resolution committed (not on a replay): count it, produce its command. */
   onResolved(task: TaskRow): void;
+  readonly relocations: RelocationStore;
+  /** After a relocation's booking was queued (not on a replay): produce it. */
+  onRelocationRequested(): void;
 }
 
 const listQuery = z.strictObject({
@@ -93,7 +97,7 @@ export async function buildReviewApi(deps: ReviewApiDeps): Promise<FastifyInstan
     const { id } = parse(taskParams, request.params, 'path');
     const task = await deps.desk.get(tenantId, id);
     if (!task) throw new Problem(404, 'task_not_found', `no review task '${id}' for this API key`);
-    return { ...taskView(task, deps.levels), history: await deps.desk.history(id) };
+    return { ...taskView(task, deps.levels), history: await deps.desk.history(id), relocations: (await deps.relocations.ofTask(id)).map(relocationView) };
   });
 
   app.post('/v1/review-tasks/:id/acknowledge', async (request) => {
@@ -104,12 +108,18 @@ export async function buildReviewApi(deps: ReviewApiDeps): Promise<FastifyInstan
     return taskView(task, deps.levels);
   });
 
-  app.post('/v1/review-tasks/:id/resolve', async (request) => {
+  app.post('/v1/review-tasks/:id/resolve', async (request, reply) => {
     const tenantId = await tenantOf(request);
     const { id } = parse(taskParams, request.params, 'path');
     const body = parse(resolveRequestSchema, request.body, 'body');
     const result = orRefuse(await deps.desk.resolve(tenantId, id, body));
     if (result.newlyResolved) deps.onResolved(result.task);
+    if (result.relocation) {
+      // A relocation waits for the ledger's answer on the other property: accepted, not done.
+      if (!result.replayed) deps.onRelocationRequested();
+      void reply.code(202);
+      return { ...taskView(result.task, deps.levels), replayed: result.replayed, command_id: result.commandId, relocation: relocationView(result.relocation) };
+    }
     return { ...taskView(result.task, deps.levels), replayed: result.replayed };
   });
 
@@ -122,6 +132,19 @@ export async function buildReviewApi(deps: ReviewApiDeps): Promise<FastifyInstan
   });
 
   return app;
+}
+
+function relocationView(r: RelocationRow) {
+  return {
+    property_id: r.property_id,
+    status: r.status,
+    booking_ref: r.booking_ref,
+    command_id: r.command_id,
+    requested_by: r.operator,
+    requested_at: new Date(r.requested_at_ms).toISOString(),
+    decided_at: r.decided_at_ms === null ? null : new Date(r.decided_at_ms).toISOString(),
+    refusal: r.refusal,
+  };
 }
 
 function settingsView(s: StoredSettings) {

@@ -29,6 +29,19 @@ export const resolveRequestSchema = z.discriminatedUnion('action', [
     operator: operatorName,
     note: z.string().max(2_000).optional(),
   }),
+  z.object({
+    /**
+     * An overbooking: book the losing guest on another property of the tenant (a PMS CREATE_BOOKING
+     * for the losing dates), and once the ledger accepted it, cancel the losing reservation on its
+     * channel. Two steps: see resolve/relocate.ts.
+     */
+    action: z.literal('relocate'),
+    operator: operatorName,
+    property_id: z.string().min(1).max(200).superRefine(refuseNonIdentifier),
+    /** How many guests, when the operator knows: the conflict does not carry it. */
+    guest_count: z.number().int().min(1).max(50).optional(),
+    note: z.string().max(2_000).optional(),
+  }),
   z.object({ action: z.literal('repush_availability'), operator: operatorName, note: z.string().max(2_000).optional() }),
   z.object({ action: z.literal('dismiss'), operator: operatorName, note: z.string().trim().min(1).max(2_000) }),
 ]);
@@ -86,7 +99,7 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
         ...pmsCommand(task, request.operator, nowMs, 'cancel_stay'),
         booking_ref: request.booking_ref,
         booking_source: source,
-        command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null },
+        command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null, reason: resolvedBy(task, request.operator) },
       };
       const parsed = parseCommand(command);
       if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
@@ -101,7 +114,23 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
         ...pmsCommand(task, request.operator, nowMs, 'keep_channel_guest'),
         booking_ref: losingKey.slice(colon + 1),
         booking_source: losingKey.slice(0, colon) as Source,
-        command: { kind: 'CHANGE_STATUS', status: 'CONFIRMED', keeps: { cancels_stay: winningKey, check_in: toEpochDay(dates.checkIn), check_out: toEpochDay(dates.checkOut) } },
+        command: { kind: 'CHANGE_STATUS', status: 'CONFIRMED', keeps: { cancels_stay: winningKey, check_in: toEpochDay(dates.checkIn), check_out: toEpochDay(dates.checkOut) }, reason: resolvedBy(task, request.operator) },
+      };
+      const parsed = parseCommand(command);
+      if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
+      return { kind: 'command', command };
+    }
+    case 'relocate': {
+      // What closes a relocation, once the ledger accepted the booking on the other property
+      // (resolve/relocate.ts issues that first): the losing booking is cancelled as cancel_stay does,
+      // so the arbiter cancels it on its channel as the host.
+      const loser = losingStayOf(task);
+      if (!loser) return { kind: 'refused', code: 'not_an_overbooking', detail: 'only an overbooking task names a losing guest to relocate' };
+      const command: BookingCommand = {
+        ...pmsCommand(task, request.operator, nowMs, 'relocate'),
+        booking_ref: loser.ref,
+        booking_source: loser.source,
+        command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null, reason: `guest relocated to ${request.property_id} (review task ${task.taskId}, by ${request.operator})`.slice(0, 2_000) },
       };
       const parsed = parseCommand(command);
       if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
@@ -113,8 +142,24 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
   }
 }
 
+/** The losing booking of an overbooking task and its dates, as the conflict's facts name them; null for any other task. */
+export function losingStayOf(task: TaskForResolution): { source: Source; ref: string; key: string; checkIn: LocalDate; checkOut: LocalDate } | null {
+  const { losingKey, losingDates } = task.details;
+  const dates = losingDates ? parseDates(losingDates) : null;
+  const colon = losingKey?.indexOf(':') ?? -1;
+  if (!losingKey || colon < 1 || !dates) return null;
+  const source = losingKey.slice(0, colon);
+  if (!(SourceSymbols as readonly string[]).includes(source)) return null;
+  return { source: source as Source, ref: losingKey.slice(colon + 1), key: losingKey, ...dates };
+}
+
+/** Why a status change of a resolution is made, in its command's words. */
+function resolvedBy(task: TaskForResolution, operator: string): string {
+  return `review task ${task.taskId} resolved by ${operator}`.slice(0, 2_000);
+}
+
 /** What every command of a resolution carries: the PMS as source, the task in its ids, the operator as actor. */
-function pmsCommand(task: TaskForResolution, operator: string, nowMs: number, action: string): Omit<BookingCommand, 'command' | 'booking_ref' | 'booking_source'> {
+export function pmsCommand(task: TaskForResolution, operator: string, nowMs: number, action: string): Omit<BookingCommand, 'command' | 'booking_ref' | 'booking_source'> {
   return {
     command_id: `review:${task.taskId}:${action}`,
     property_id: task.propertyId,

@@ -4,6 +4,7 @@ import type { Knex } from '@cm/service-runtime';
 import type { ResolveRequest } from '../resolve/actions';
 import { acknowledgeRefusal } from '../tasks/lifecycle';
 import type { TaskStatus } from '../tasks/types';
+import type { RelocationRow, RelocationStore } from './relocation-store';
 import { applyResolution } from './resolution';
 import type { TaskRow, TaskStore } from './task-store';
 
@@ -19,7 +20,7 @@ export interface TaskFilter {
 /** Why the review desk refused: the API's status and code. */
 export type DeskRefusal = { readonly refused: true; readonly status: 404 | 409 | 422; readonly code: string; readonly detail: string };
 
-export type Resolved = { readonly refused: false; readonly task: TaskRow; readonly replayed: boolean; readonly commandId: string | null; readonly newlyResolved: boolean };
+export type Resolved = { readonly refused: false; readonly task: TaskRow; readonly replayed: boolean; readonly commandId: string | null; readonly newlyResolved: boolean; readonly relocation?: RelocationRow };
 
 const T = 'escalation.review_tasks';
 
@@ -31,6 +32,7 @@ export class ReviewStore {
   constructor(
     private readonly db: Knex,
     private readonly tasks: TaskStore,
+    private readonly relocations: RelocationStore,
     private readonly now: () => number,
   ) {}
 
@@ -85,6 +87,9 @@ export class ReviewStore {
         if (isDeepStrictEqual(task.resolve_request, request)) return { refused: false, task, replayed: true, commandId: task.command_id, newlyResolved: false };
         return { refused: true, status: 409, code: 'task_resolved', detail: `the task was resolved by ${task.resolved_by} with ${task.resolution}` };
       }
+      if (request.action === 'relocate') return this.relocations.request(trx, tenantId, task, request);
+      const pending = await this.relocations.pendingOf(trx, taskId);
+      if (pending) return { refused: true, status: 409, code: 'relocation_pending', detail: `a relocation to ${pending.property_id} waits for the ledger's answer` };
       const applied = await applyResolution(trx, this.tasks, task, tenantId, request, this.now());
       if (applied.refused) return { refused: true, status: 422, code: applied.code, detail: applied.detail };
       const { commandId } = applied;

@@ -97,6 +97,12 @@ export class TaskStore {
   async processSyncResult(result: SyncResult): Promise<RecordOutcome> {
     return this.db.transaction(async (trx) => {
       if (!(await this.claim(trx, result.event_id, 'sync.results', result.outcome))) return { kind: 'duplicate' };
+      if (result.reservation_action === 'HOST_CANCEL' && result.outcome === 'ACKNOWLEDGED' && result.booking_ref !== null) {
+        await trx('escalation.host_cancellations_landed')
+          .insert({ property_id: result.property_id, channel: result.channel, booking_ref: result.booking_ref, event_id: result.event_id, landed_at_ms: result.completed_at })
+          .onConflict(['property_id', 'channel', 'booking_ref'])
+          .ignore();
+      }
       const row = await trx('escalation.sync_streaks').where({ property_id: result.property_id, channel: result.channel }).forUpdate().first('consecutive_failures');
       const { streak, occurrence } = triageSyncResult(row ? { consecutiveFailures: row.consecutive_failures } : NO_FAILURES, result);
       await trx('escalation.sync_streaks')
@@ -217,6 +223,34 @@ export class TaskStore {
   async unresolvedCounts(): Promise<{ severity: string; conflict_type: string; count: number }[]> {
     const rows = await this.db(T).whereNot({ status: 'resolved' }).groupBy('severity', 'conflict_type').select('severity', 'conflict_type').count<{ severity: string; conflict_type: string; count: string }[]>('* as count');
     return rows.map((r) => ({ severity: r.severity, conflict_type: r.conflict_type, count: Number(r.count) }));
+  }
+
+  /**
+   * The losing reservations of overbookings still confirmed on their channel, per channel: the
+   * loser of every unresolved OVERBOOKING task, and of every one resolved by cancelling it whose
+   * host cancellation the channel has not yet taken (no HOST_CANCEL ACKNOWLEDGED on sync.results);
+   * a relocation cancels the loser too. A host cancellation the channel did not take raises its own
+   * SYNC_FAILED task (per channel and reservation): once a person resolved that one (say, after
+   * cancelling on the extranet, as Booking.com and Expedia need), the loser is no longer counted.
+   * A task resolved by keeping the channel guest, or dismissed by a person, is not counted.
+   */
+  async losingReservationsConfirmed(): Promise<{ channel: string; count: number; oldestOpenedAtMs: number }[]> {
+    const { rows } = await this.db.raw<{ rows: { channel: string; count: string; oldest: number }[] }>(
+      `WITH losers AS (
+         SELECT t.property_id, t.opened_at_ms, t.status, t.resolution, t.resolve_request, t.resolved_at_ms,
+                split_part(t.details->>'losingKey', ':', 1) AS channel,
+                substr(t.details->>'losingKey', strpos(t.details->>'losingKey', ':') + 1) AS ref
+           FROM ${T} t
+          WHERE t.conflict_type = 'OVERBOOKING' AND strpos(coalesce(t.details->>'losingKey', ''), ':') > 1)
+       SELECT l.channel, count(*) AS count, min(l.opened_at_ms) AS oldest
+         FROM losers l
+        WHERE (l.status <> 'resolved' OR l.resolution = 'relocate' OR (l.resolution = 'cancel_stay' AND l.resolve_request->>'booking_ref' = l.ref))
+          AND NOT EXISTS (SELECT 1 FROM escalation.host_cancellations_landed h WHERE h.property_id = l.property_id AND h.channel = l.channel AND h.booking_ref = l.ref)
+          AND NOT EXISTS (SELECT 1 FROM ${T} s WHERE l.status = 'resolved' AND s.conflict_key = 'SYNC_FAILED|' || l.property_id || '|' || l.channel || '|' || l.ref
+                                                AND s.status = 'resolved' AND s.resolved_at_ms >= l.resolved_at_ms)
+        GROUP BY l.channel`,
+    );
+    return rows.map((r) => ({ channel: r.channel, count: Number(r.count), oldestOpenedAtMs: Number(r.oldest) }));
   }
 
   async history(trx: Knex.Transaction, taskId: string, actor: string, action: HistoryAction, details: Record<string, unknown>): Promise<void> {

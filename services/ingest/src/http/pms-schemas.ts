@@ -51,7 +51,7 @@ export const createBookingBody = z
 const bookingSource = z
   .enum(SourceSymbols)
   .default('PMS')
-  .describe("The booking's source: PMS for the PMS's own booking, or the channel whose reservation id `reference` is; a change to a channel's reservation is carried out on that channel (a cancellation as the host).");
+  .describe("The booking's source: PMS for the PMS's own booking, or the channel whose reservation id `reference` is. A channel's reservation is cancelled there by the host (declined if still a request); a channel whose API offers no host cancellation (Booking.com, Expedia), and any date change of a channel's reservation, is refused with 422: make it on the channel, and it reaches the ledger from there.");
 
 export const modifyBookingBody = z.object({ check_in: localDate, check_out: localDate, source: bookingSource, revision: revision.optional() }).strict();
 export const cancelBookingBody = z.object({ source: bookingSource, revision: revision.optional() }).strict();

@@ -104,7 +104,7 @@ export const ROUTES = {
     method: 'PATCH',
     path: '/v1/properties/{propertyId}/bookings/{reference}',
     operationId: 'modifyBookingDates',
-    summary: "Moves a booking to other dates; a channel's reservation (source) is asked to move on its channel.",
+    summary: 'Moves a PMS booking to other dates.',
     tag: 'bookings',
     auth: 'api_key',
     params: bookingParams,

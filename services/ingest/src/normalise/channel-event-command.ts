@@ -95,11 +95,12 @@ function commandOf(kind: BookingCommand['command']['kind'], event: ChannelInboun
         guest: event.guest,
         property_currency: propertyCurrency,
         guest_count: event.guest_count,
+        reason: null,
       });
     case 'MODIFY_DATES':
       return result({ kind, check_in: need(event.check_in, 'check_in'), check_out: need(event.check_out, 'check_out'), alteration_request: event.alteration_request });
     case 'CHANGE_STATUS':
-      return result({ kind, status: need(status, 'status'), keeps: null });
+      return result({ kind, status: need(status, 'status'), keeps: null, reason: null });
     case 'UPDATE_GUEST':
       return result({ kind, guest: need(event.guest, 'guest') });
     case 'REPORT_PRICE':

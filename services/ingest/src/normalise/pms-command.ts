@@ -1,3 +1,4 @@
+import { ARI_RESERVATION_CAPABILITIES } from '@cm/channel-adapters';
 import { isInvalid, parseCommand, toEpochDay, type LocalDate } from '@cm/domain';
 import type { BookingCommand, GuestDetails, Money, Source } from '@cm/schemas';
 import type { z } from 'zod';
@@ -61,15 +62,21 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
       const guest = write.body.guest ? toGuestDetails(write.body.guest, context.nowMs, 'guest', problem) : null;
       command = {
         ...base,
-        command: { kind: 'CREATE_BOOKING', status: write.body.status, ...dates(write.body), price, pms_quote: price, rate_plan: write.body.rate_plan ?? null, guest, property_currency: context.propertyCurrency, guest_count: write.body.guest_count ?? null },
+        command: { kind: 'CREATE_BOOKING', status: write.body.status, ...dates(write.body), price, pms_quote: price, rate_plan: write.body.rate_plan ?? null, guest, property_currency: context.propertyCurrency, guest_count: write.body.guest_count ?? null, reason: null },
       };
       break;
     }
     case 'modify_booking':
+      // The ledger would move the stay while the guest keeps the old dates on the platform.
+      if (write.body.source !== 'PMS') problem('source', `no platform lets the host change a reservation's dates through its API: change it on ${write.body.source}, and the change reaches the ledger from there`);
       command = { ...base, booking_source: bookingSourceOf(write.body.source), command: { kind: 'MODIFY_DATES', ...dates(write.body), alteration_request: false } };
       break;
     case 'cancel_booking':
-      command = { ...base, booking_source: bookingSourceOf(write.body.source), command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null } };
+      // The ledger would open nights the guest still holds on the platform.
+      if (write.body.source !== 'PMS' && !ARI_RESERVATION_CAPABILITIES[write.body.source].includes('host_cancel')) {
+        problem('source', `${write.body.source} offers no cancellation by the host through its API: cancel the reservation in its extranet, and the cancellation reaches the ledger from there`);
+      }
+      command = { ...base, booking_source: bookingSourceOf(write.body.source), command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null, reason: null } };
       break;
     case 'update_guest':
       command = { ...base, command: { kind: 'UPDATE_GUEST', guest: toGuestDetails(write.body, context.nowMs, 'guest', problem) } };

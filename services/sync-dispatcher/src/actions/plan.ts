@@ -57,7 +57,8 @@ export function planAction(action: Action): ActionPlan {
         withoutCapability: 'not_needed',
         describe: `acknowledge revision ${action.revision}`,
         call: (channel, t) => channel.acknowledge(t.listingId, t.reservationId, action.revision, t.requestId),
-        alreadyDone: (conflict) => (conflict.reservation?.acknowledgement?.acknowledgedRevision ?? 0) >= action.revision,
+        // Acknowledged already, or superseded by a newer revision waiting in the queue (its own command acknowledges it).
+        alreadyDone: (conflict) => conflict.code === 'revision_superseded' || (conflict.reservation?.acknowledgement?.acknowledgedRevision ?? 0) >= action.revision,
       };
     case 'DECLINE_REQUEST':
       return {

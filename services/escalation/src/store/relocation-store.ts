@@ -1,0 +1,99 @@
+import type { BookingEvent } from '@cm/schemas';
+import type { Knex } from '@cm/service-runtime';
+import { relocationBookingOf, relocationDecisionOf, type RelocateRequest } from '../resolve/relocate';
+import type { DeskRefusal, Resolved } from './review-store';
+import { applyResolution } from './resolution';
+import type { TaskRow, TaskStore } from './task-store';
+
+const R = 'escalation.relocations';
+const T = 'escalation.review_tasks';
+
+export interface RelocationRow {
+  task_id: string;
+  property_id: string;
+  tenant_id: string;
+  command_id: string;
+  booking_ref: string;
+  status: 'pending' | 'accepted' | 'refused';
+  operator: string;
+  request: RelocateRequest;
+  requested_at_ms: number;
+  decided_at_ms: number | null;
+  decision_event_id: string | null;
+  refusal: { reason: string; conflicting_ref: string | null } | null;
+}
+
+/** What the ledger's decision of a relocation booking did to its task. */
+export type RelocationOutcome = { readonly kind: 'ignored' } | { readonly kind: 'accepted'; readonly task: TaskRow } | { readonly kind: 'refused'; readonly taskId: string };
+
+/**
+ * Relocations (resolve/relocate.ts): the booking on the other property is asked for in the
+ * transaction of the request (outbox), and its decision arrives on booking.events. Each decision
+ * is applied once: only a pending relocation moves, under a row lock, so a redelivered event or a
+ * restart changes nothing.
+ */
+export class RelocationStore {
+  constructor(
+    private readonly db: Knex,
+    private readonly tasks: TaskStore,
+    private readonly now: () => number,
+  ) {}
+
+  /** Step 1, in the caller's transaction on a locked, unresolved task of the tenant. */
+  async request(trx: Knex.Transaction, tenantId: string, task: TaskRow, request: RelocateRequest): Promise<DeskRefusal | (Resolved & { relocation: RelocationRow })> {
+    const target = await trx('ingest.properties').where({ property_id: request.property_id, tenant_id: tenantId }).first('property_id');
+    if (!target) return { refused: true, status: 404, code: 'property_not_found', detail: `no property '${request.property_id.slice(0, 200)}' for this API key to relocate the guest to` };
+    const now = this.now();
+    const booking = relocationBookingOf({ taskId: task.task_id, tenantId, propertyId: task.property_id, bookingRef: task.booking_ref, details: task.details }, request, now);
+    if (booking.kind === 'refused') return { refused: true, status: 422, code: booking.code, detail: booking.detail };
+    const existing: RelocationRow[] = await trx(R).where({ task_id: task.task_id }).forUpdate();
+    const pending = existing.find((r) => r.status === 'pending');
+    if (pending?.property_id === request.property_id) return { refused: false, task, replayed: true, commandId: pending.command_id, newlyResolved: false, relocation: pending };
+    if (pending) return { refused: true, status: 409, code: 'relocation_pending', detail: `a relocation to ${pending.property_id} waits for the ledger's answer` };
+    const refusedThere = existing.find((r) => r.property_id === request.property_id);
+    if (refusedThere) return { refused: true, status: 409, code: 'relocation_refused', detail: `the ledger refused the relocation to ${request.property_id}: ${refusedThere.refusal?.reason ?? 'refused'}` };
+    const { command } = booking;
+    const [relocation] = await trx(R)
+      .insert({ task_id: task.task_id, property_id: request.property_id, tenant_id: tenantId, command_id: command.command_id, booking_ref: command.booking_ref, status: 'pending', operator: request.operator, request: JSON.stringify(request), requested_at_ms: now })
+      .returning('*');
+    // Keyed by the target property, as every command is keyed by its own property.
+    await trx('escalation.command_outbox').insert({ command_id: command.command_id, task_id: task.task_id, property_id: request.property_id, command: JSON.stringify(command), created_at_ms: now });
+    await this.tasks.history(trx, task.task_id, request.operator, 'relocation_requested', { property_id: request.property_id, command_id: command.command_id, booking_ref: command.booking_ref, note: request.note ?? null });
+    return { refused: false, task, replayed: false, commandId: command.command_id, newlyResolved: false, relocation: relocation as RelocationRow };
+  }
+
+  async pendingOf(trx: Knex, taskId: string): Promise<RelocationRow | undefined> {
+    return trx(R).where({ task_id: taskId, status: 'pending' }).first();
+  }
+
+  async ofTask(taskId: string): Promise<RelocationRow[]> {
+    return this.db(R).where({ task_id: taskId }).orderBy('requested_at_ms');
+  }
+
+  /** Step 2: the ledger's decision of a relocation booking. Accepted: the loser is cancelled and the task resolved. Refused: the task stays unresolved. */
+  async decided(event: BookingEvent): Promise<RelocationOutcome> {
+    const decision = relocationDecisionOf(event);
+    if (decision.kind === 'ignore') return { kind: 'ignored' };
+    return this.db.transaction(async (trx): Promise<RelocationOutcome> => {
+      const row: RelocationRow | undefined = await trx(R).where({ command_id: event.command_id }).forUpdate().first();
+      if (!row || row.status !== 'pending') return { kind: 'ignored' };
+      const now = this.now();
+      const task: TaskRow = (await trx(T).where({ task_id: row.task_id }).forUpdate().first())!;
+      if (decision.kind === 'refused') {
+        const refusal = { reason: decision.reason, conflicting_ref: decision.conflictingRef };
+        await trx(R).where({ command_id: row.command_id }).update({ status: 'refused', decided_at_ms: now, decision_event_id: event.event_id, refusal: JSON.stringify(refusal) });
+        await this.tasks.history(trx, row.task_id, 'system', 'relocation_refused', { property_id: row.property_id, command_id: row.command_id, event_id: event.event_id, ...refusal });
+        return { kind: 'refused', taskId: row.task_id };
+      }
+      await trx(R).where({ command_id: row.command_id }).update({ status: 'accepted', decided_at_ms: now, decision_event_id: event.event_id });
+      await this.tasks.history(trx, row.task_id, 'system', 'relocation_accepted', { property_id: row.property_id, booking_ref: row.booking_ref, event_id: event.event_id });
+      // A pending relocation keeps every other resolution away (409 relocation_pending), so the task is unresolved here.
+      const applied = await applyResolution(trx, this.tasks, task, row.tenant_id, row.request, now);
+      if (applied.refused) {
+        await this.tasks.history(trx, row.task_id, 'system', 'relocation_refused', { property_id: row.property_id, reason: `the losing booking cannot be cancelled: ${applied.detail}` });
+        return { kind: 'refused', taskId: row.task_id };
+      }
+      return { kind: 'accepted', task: (await trx(T).where({ task_id: row.task_id }).first())! };
+    });
+  }
+}
