@@ -16,6 +16,7 @@ export interface Pipeline {
   readonly simulator: RunningSimulator;
   readonly client: SimulatorClient;
   readonly ingest: IngestProcess;
+  readonly arbiter: ServiceProcess;
   readonly dispatcher: ServiceProcess;
   readonly tenant: TestTenant;
   /** The dispatcher's export feed of a listing. */
@@ -33,7 +34,7 @@ export async function startPipeline(dispatcherEnv: Record<string, string> = {}):
     const { connectionId, secret, listingId } = tenant.connections[channel];
     requireOk(await client.registerListing(channel, listingId, { connection_id: connectionId, secret, currency: 'EUR', time_zone: tenant.timeZone }));
   }
-  await world.startArbiter();
+  const arbiter = await world.startArbiter();
   const feedPort = await freePort();
   const dispatcher = await world.startDispatcher({ CHANNEL_API_BASE_URL: `${simulator.url}/{channel}/api`, RETRY_BASE_MS: '50', FEED_PORT: String(feedPort), ...dispatcherEnv });
   return {
@@ -41,6 +42,7 @@ export async function startPipeline(dispatcherEnv: Record<string, string> = {}):
     simulator,
     client,
     ingest,
+    arbiter,
     dispatcher,
     tenant,
     feedUrl: (channel, listingId) => `http://127.0.0.1:${feedPort}/ical/${channel.toLowerCase()}/${encodeURIComponent(listingId)}.ics`,
