@@ -105,11 +105,13 @@ describe('reservation actions: a union of tagged records', () => {
     { kind: 'DECLINE_REQUEST' as const, reason: 'nights taken' },
     { kind: 'HOST_CANCEL' as const, reason: 'cancelled in the PMS' },
     { kind: 'CHANGE_DATES' as const, check_in: 20_800, check_out: 20_803 },
+    { kind: 'ACCEPT_ALTERATION' as const },
+    { kind: 'DECLINE_ALTERATION' as const, reason: 'nights taken' },
   ])('$kind goes through Avro and comes back as the same tagged variant', (action) => {
     const value: ReservationAction = { ...base, action };
     const codec = wireCodec(topics.reservationActions);
     const wire = codec.toWire(value);
-    expect(wire).toMatchObject({ action: { [`io.channelmanager.reservation.${{ ACKNOWLEDGE: 'AcknowledgeReservation', DECLINE_REQUEST: 'DeclineRequest', HOST_CANCEL: 'HostCancellation', CHANGE_DATES: 'ChangeDates' }[action.kind]}`]: action } });
+    expect(wire).toMatchObject({ action: { [`io.channelmanager.reservation.${{ ACKNOWLEDGE: 'AcknowledgeReservation', DECLINE_REQUEST: 'DeclineRequest', HOST_CANCEL: 'HostCancellation', CHANGE_DATES: 'ChangeDates', ACCEPT_ALTERATION: 'AcceptAlteration', DECLINE_ALTERATION: 'DeclineAlteration' }[action.kind]}`]: action } });
     expect(codec.fromWire(type().fromBuffer(type().toBuffer(wire)))).toEqual(value);
   });
 });
@@ -140,6 +142,19 @@ describe('the wire codec, driven by the schema', () => {
   it('names a kind no variant has, and refuses a variant without its kind tag', () => {
     expect(() => codec.toWire({ id: 'r1', maybe: { what: { kind: 'C' } as never }, many: [] })).toThrow(/kind 'C'/);
     expect(() => wireCodecOf({ type: 'record', name: 'R', fields: [{ name: 'u', type: [{ type: 'record', name: 'P', fields: [] }, { type: 'record', name: 'Q', fields: [] }] }] })).toThrow(/P: a variant .* needs a field 'kind'/);
+  });
+
+  it('knows a variant named by reference, defined earlier in the schema', () => {
+    const named = wireCodecOf<{ first: { kind: 'A'; n: number }; either: { kind: 'A'; n: number } | { kind: 'B' } }>({
+      type: 'record',
+      name: 'R',
+      namespace: 'x',
+      fields: [
+        { name: 'first', type: variant('A', 'A', [{ name: 'n', type: 'int' }]) },
+        { name: 'either', type: ['A', variant('B', 'B')] },
+      ],
+    });
+    expect(named.toWire({ first: { kind: 'A', n: 1 }, either: { kind: 'A', n: 2 } })).toEqual({ first: { kind: 'A', n: 1 }, either: { 'x.A': { kind: 'A', n: 2 } } });
   });
 
   it('passes a value of a schema without unions of records through as it is', () => {

@@ -22,7 +22,16 @@ interface Converter {
   readonly fromWire: Convert;
 }
 
-type Schema = string | Schema[] | { type: string; name?: string; namespace?: string; fields?: { name: string; type: Schema }[]; items?: Schema; values?: Schema; symbols?: string[] };
+type Schema = string | Schema[] | NamedSchema;
+interface NamedSchema {
+  type: string;
+  name?: string;
+  namespace?: string;
+  fields?: { name: string; type: Schema }[];
+  items?: Schema;
+  values?: Schema;
+  symbols?: string[];
+}
 
 /** The codec of a schema (parsed .avsc). */
 export function wireCodecOf<V>(schema: unknown): WireCodec<V> {
@@ -46,11 +55,20 @@ export function wireCodec<V>(topic: TopicHandle<V> | TopicSpec): WireCodec<V> {
 }
 
 class ConverterBuilder {
+  /** The full name a name refers to: as written when it has a namespace (or names no type here), else in the enclosing one. */
+  private resolve(name: string, namespace: string | undefined): string {
+    if (name.includes('.') || !namespace) return name;
+    const qualified = `${namespace}.${name}`;
+    return this.named.has(qualified) ? qualified : name;
+  }
+
   /** Named types by full name: a converter, or null when the type holds nothing to convert. */
   private readonly named = new Map<string, Converter | null>();
+  /** Named records by full name, so a union naming one is known as a union of records. */
+  private readonly records = new Map<string, NamedSchema & { fullName: string }>();
 
   build(schema: Schema, namespace: string | undefined): Converter | null {
-    if (typeof schema === 'string') return this.named.get(schema.includes('.') ? schema : `${namespace}.${schema}`) ?? this.named.get(schema) ?? null;
+    if (typeof schema === 'string') return this.named.get(this.resolve(schema, namespace)) ?? null;
     if (Array.isArray(schema)) return this.union(schema, namespace);
     switch (schema.type) {
       case 'record': {
@@ -65,6 +83,7 @@ class ConverterBuilder {
                 fromWire: (value) => convertFields(value, converting, 'fromWire'),
               };
         this.named.set(fullName(schema.name!, ns), converter);
+        this.records.set(fullName(schema.name!, ns), { ...schema, fullName: fullName(schema.name!, ns) });
         return converter;
       }
       case 'enum':
@@ -91,8 +110,12 @@ class ConverterBuilder {
    * record is converted when it holds a tagged union itself.
    */
   private union(branches: Schema[], namespace: string | undefined): Converter | null {
-    const records = branches.filter((b): b is Exclude<Schema, string | Schema[]> => typeof b === 'object' && !Array.isArray(b) && b.type === 'record');
     const converters = branches.map((b) => this.build(b, namespace));
+    // After building: a record defined in this union, or earlier and named here, is known by now.
+    const records = branches.flatMap((b) => {
+      const record = typeof b === 'string' ? this.records.get(this.resolve(b, namespace)) : !Array.isArray(b) && b.type === 'record' ? this.records.get(fullName(b.name!, b.namespace ?? namespace)) : undefined;
+      return record ? [record] : [];
+    });
     if (records.length < 2) {
       const inner = converters.find((c) => c !== null);
       if (!inner) return null;
@@ -103,7 +126,7 @@ class ConverterBuilder {
     const byKind = new Map<string, { name: string; converter: Converter | null }>();
     const byName = new Map<string, Converter | null>();
     for (const record of records) {
-      const name = fullName(record.name!, record.namespace ?? namespace);
+      const name = record.fullName;
       const kind = record.fields?.find((f) => f.name === 'kind')?.type;
       const symbols = typeof kind === 'object' && !Array.isArray(kind) && kind.type === 'enum' ? kind.symbols : undefined;
       if (symbols?.length !== 1) throw new Error(`${name}: a variant of a union of records needs a field 'kind', an enum of one symbol`);
