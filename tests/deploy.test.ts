@@ -129,12 +129,12 @@ describe('infra/helm/channel-manager', () => {
     expect(find('Service', `rel-${name}`)!.spec.ports).toContainEqual({ name: 'ops', port: opsPort, targetPort: 'ops' });
   });
 
-  it('caps booking-arbiter replicas at the partition count of booking.commands', () => {
+  it('caps booking-arbiter replicas at the partition count of booking.commands.v2', () => {
     expect(values.partitions.bookingCommands).toBe(topics.bookingCommands.partitions);
     const max = topics.bookingCommands.partitions;
     expect(find('Deployment', 'rel-booking-arbiter')!.spec.replicas).toBeLessThanOrEqual(max);
     expect(() => render(`services.booking-arbiter.replicas=${max}`)).not.toThrow();
-    expect(() => render(`services.booking-arbiter.replicas=${max + 1}`)).toThrow(/booking\.commands has 12 partitions/);
+    expect(() => render(`services.booking-arbiter.replicas=${max + 1}`)).toThrow(/booking\.commands\.v2 has 12 partitions/);
   });
 
   it('ships the rules of infra/prometheus as a PrometheusRule and the dashboards for the Grafana sidecar', () => {

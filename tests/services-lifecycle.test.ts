@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { samples, topics } from '@cm/schemas';
+import { samples, topicByName, topics, wireCodec } from '@cm/schemas';
 import { AvroSerde, createDatabase, waitFor, type IncomingRecord } from '@cm/service-runtime';
 import { SERVICES, startServiceProcess, waitUntilReady, type ServiceProcess } from '@cm/pipeline-demo/service-processes';
 import { freePort, stack, testKafka, uniqueName } from '../packages/service-runtime/test/support/stack';
@@ -31,7 +31,7 @@ describe('the five services', () => {
     const producer = await kafka.producer();
     for (const topic of sampled) {
       const value = samples[topic]({ id: `${run}-${topic}`, propertyId: `property-${run}`, at: Date.now() });
-      await producer.send(topic, [{ key: `property-${run}`, value: await serde.encode(topic, value) }]);
+      await producer.send(topic, [{ key: `property-${run}`, value: await serde.encodeRaw(topic, wireCodec(topicByName(topic)).toWire(value)) }]);
     }
     const badKey = `bad-${run}`;
     await producer.send(topics.channelInbound.name, [{ key: badKey, value: Buffer.from([0, 0, 0, 0, 1, 0xff]), headers: { origin: 'test' } }]);
@@ -41,7 +41,7 @@ describe('the five services', () => {
     // event of a listing nobody mapped; the others consume and decode what they were sent.
     const ledger = createDatabase(stack.DATABASE_URL);
     try {
-      await waitFor('the arbiter decides the command', async () => (await ledger('processed_commands').where({ command_id: `cmd-${run}-booking.commands` }).first('outcome'))?.outcome, { timeoutMs: 30_000 });
+      await waitFor('the arbiter decides the command', async () => (await ledger('processed_commands').where({ command_id: `cmd-${run}-${topics.bookingCommands.name}` }).first('outcome'))?.outcome, { timeoutMs: 30_000 });
     } finally {
       await ledger.destroy();
     }

@@ -25,14 +25,12 @@ const MAX_GUESTS = 1_000;
 
 /**
  * Turns a booking.commands record into a typed command, or lists every problem with it. The
- * record is flat (optional fields per command type); the command is a tagged union.
+ * record's `command` is already a union tagged by kind, with the fields each kind always has;
+ * what is left to check is what the schema cannot say.
  */
 export function parseCommand(record: BookingCommand): Command | InvalidCommand {
   const problems: string[] = [];
-  const need = <T>(value: T | null, field: string): T | null => {
-    if (value === null) problems.push(`${field}: required for ${record.command_type}`);
-    return value;
-  };
+  const { command: variant } = record;
   const base: CommandBase = {
     commandId: record.command_id,
     propertyId: record.property_id,
@@ -48,22 +46,23 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
   if (!record.command_id) problems.push('command_id: empty');
   if (!record.property_id) problems.push('property_id: empty');
   if (!record.booking_ref) problems.push('booking_ref: empty');
+  const guest = variant.kind === 'CREATE_BOOKING' || variant.kind === 'UPDATE_GUEST' ? variant.guest : null;
   for (const [field, value, max] of [
     ['command_id', record.command_id, MAX_ID_LENGTH],
     ['property_id', record.property_id, MAX_ID_LENGTH],
     ['booking_ref', record.booking_ref, MAX_ID_LENGTH],
     ['correlation_id', record.correlation_id, MAX_ID_LENGTH],
-    ['rate_plan', record.rate_plan, MAX_ID_LENGTH],
-    ['reason', record.reason, MAX_TEXT_LENGTH],
+    ['rate_plan', variant.kind === 'CREATE_BOOKING' || variant.kind === 'REPORT_PRICE' ? variant.rate_plan : null, MAX_ID_LENGTH],
+    ['reason', variant.kind === 'UNBLOCK_NIGHTS' || variant.kind === 'MODIFY_DATES' || variant.kind === 'UPDATE_GUEST' || variant.kind === 'REPORT_PRICE' ? null : variant.reason, MAX_TEXT_LENGTH],
     ['actor', record.actor, MAX_ID_LENGTH],
     ['tenant_id', record.tenant_id, MAX_ID_LENGTH],
-    ['cancels_stay', record.cancels_stay, MAX_ID_LENGTH * 2],
-    ['guest.name', record.guest?.name ?? null, MAX_TEXT_LENGTH],
-    ['guest.email', record.guest?.email ?? null, MAX_TEXT_LENGTH],
-    ['guest.phone', record.guest?.phone ?? null, MAX_TEXT_LENGTH],
-    ...addressTexts(record.guest?.address ?? null),
-    ['guest.language', record.guest?.language ?? null, MAX_ID_LENGTH],
-    ...Object.entries(record.guest?.preferences ?? {}).flatMap(([key, value]) => [
+    ['cancels_stay', variant.kind === 'CHANGE_STATUS' ? (variant.keeps?.cancels_stay ?? null) : null, MAX_ID_LENGTH * 2],
+    ['guest.name', guest?.name ?? null, MAX_TEXT_LENGTH],
+    ['guest.email', guest?.email ?? null, MAX_TEXT_LENGTH],
+    ['guest.phone', guest?.phone ?? null, MAX_TEXT_LENGTH],
+    ...addressTexts(guest?.address ?? null),
+    ['guest.language', guest?.language ?? null, MAX_ID_LENGTH],
+    ...Object.entries(guest?.preferences ?? {}).flatMap(([key, value]) => [
       [`guest.preferences.${key.slice(0, 40)} (key)`, key, MAX_PREFERENCE_KEY_LENGTH] as const,
       [`guest.preferences.${key.slice(0, 40)}`, value, MAX_TEXT_LENGTH] as const,
     ]),
@@ -71,16 +70,10 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
     const problem = textProblem(value, max);
     if (problem) problems.push(`${field}: ${problem}`);
   }
-  problems.push(...guestShapeProblems(record.guest));
-  if (record.guest_count !== null && (!Number.isInteger(record.guest_count) || record.guest_count < 1 || record.guest_count > MAX_GUESTS)) {
-    problems.push(`guest_count: a whole number from 1 to ${MAX_GUESTS}`);
-  }
+  problems.push(...guestShapeProblems(guest));
   if (!Number.isSafeInteger(record.source_version) || record.source_version < 0) problems.push('source_version: must be a non-negative integer');
 
-  const dates = (): StayDates | null => {
-    const checkIn = need(record.check_in, 'check_in');
-    const checkOut = need(record.check_out, 'check_out');
-    if (checkIn === null || checkOut === null) return null;
+  const dates = (checkIn: number, checkOut: number): StayDates | null => {
     if ([checkIn, checkOut].some((day) => !Number.isInteger(day) || day < FIRST_EPOCH_DAY || day > LAST_EPOCH_DAY)) {
       return problems.push('check_in/check_out: outside the years 2000 to 2099'), null;
     }
@@ -101,19 +94,22 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
     return value as CurrencyCode;
   };
   const ownChange = () => {
-    if (record.booking_source !== null && record.booking_source !== record.source) problems.push(`booking_source: ${record.command_type} is only for the source's own bookings`);
+    if (record.booking_source !== null && record.booking_source !== record.source) problems.push(`booking_source: ${variant.kind} is only for the source's own bookings`);
   };
 
   let command: Command | null = null;
-  switch (record.command_type) {
+  switch (variant.kind) {
     case 'CREATE_BOOKING': {
       ownChange();
-      const stay = dates();
-      const status = need(record.status, 'status');
-      if (status !== null && status !== 'PENDING' && status !== 'CONFIRMED') problems.push(`status: a new booking is PENDING or CONFIRMED, not ${status}`);
-      const price = money(record.price, 'price');
-      const pmsQuote = money(record.pms_quote, 'pms_quote');
-      const propertyCurrency = currency(record.property_currency, 'property_currency');
+      const stay = dates(variant.check_in, variant.check_out);
+      const { status } = variant;
+      if (status !== 'PENDING' && status !== 'CONFIRMED') problems.push(`status: a new booking is PENDING or CONFIRMED, not ${status}`);
+      const price = money(variant.price, 'price');
+      const pmsQuote = money(variant.pms_quote, 'pms_quote');
+      const propertyCurrency = currency(variant.property_currency, 'property_currency');
+      if (variant.guest_count !== null && (!Number.isInteger(variant.guest_count) || variant.guest_count < 1 || variant.guest_count > MAX_GUESTS)) {
+        problems.push(`guest_count: a whole number from 1 to ${MAX_GUESTS}`);
+      }
       if (stay && (status === 'PENDING' || status === 'CONFIRMED')) {
         command = {
           ...base,
@@ -123,40 +119,41 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
           price,
           pmsQuote,
           propertyCurrency,
-          guestCount: record.guest_count,
-          ratePlan: record.rate_plan,
-          guest: record.guest ? guestUpdate(record.guest, record.occurred_at) : null,
+          guestCount: variant.guest_count,
+          ratePlan: variant.rate_plan,
+          guest: variant.guest ? guestUpdate(variant.guest, record.occurred_at) : null,
         };
       }
       break;
     }
     case 'MODIFY_DATES': {
-      const stay = dates();
-      // Only the booking's own channel asks on its guest's behalf: the PMS changes dates itself.
-      if (record.alteration_request && (record.source === 'PMS' || (record.booking_source !== null && record.booking_source !== record.source))) {
+      const stay = dates(variant.check_in, variant.check_out);
+      // The host answers a guest's alteration request on the booking's own channel.
+      if (variant.alteration_request && (record.source === 'PMS' || (record.booking_source !== null && record.booking_source !== record.source))) {
         problems.push("alteration_request: only a booking's own channel sends its guest's alteration request");
       }
-      if (stay) command = { ...base, type: 'modify_dates', dates: stay, alterationRequest: record.alteration_request };
+      if (stay) command = { ...base, type: 'modify_dates', dates: stay, alterationRequest: variant.alteration_request };
       break;
     }
     case 'CHANGE_STATUS': {
-      const status = need(record.status, 'status');
-      if (!record.cancels_stay) {
-        if (status) command = { ...base, type: 'change_status', status };
+      const { status, keeps } = variant;
+      if (!keeps) {
+        command = { ...base, type: 'change_status', status };
         break;
       }
       // Keeping a rejected channel booking's guest: an operator's decision, with the kept booking's dates.
       if (status !== 'CONFIRMED') problems.push('cancels_stay: only with status CONFIRMED (keeping the guest of a rejected booking)');
       if (record.source !== 'PMS' || !record.actor) problems.push('cancels_stay: only an operator, through the PMS, keeps a guest');
-      const kept = dates();
-      if (status && kept) command = { ...base, type: 'change_status', status, keeps: { cancels: record.cancels_stay as StayKey, dates: kept } };
+      if (!keeps.cancels_stay) problems.push('cancels_stay: empty');
+      const kept = dates(keeps.check_in, keeps.check_out);
+      if (kept) command = { ...base, type: 'change_status', status, keeps: { cancels: keeps.cancels_stay as StayKey, dates: kept } };
       break;
     }
     case 'BLOCK_NIGHTS': {
       if (record.source !== 'PMS') problems.push('source: only the PMS blocks nights');
       ownChange();
-      const stay = dates();
-      if (stay) command = { ...base, type: 'block_nights', dates: stay, reason: record.reason ?? '' };
+      const stay = dates(variant.check_in, variant.check_out);
+      if (stay) command = { ...base, type: 'block_nights', dates: stay, reason: variant.reason ?? '' };
       break;
     }
     case 'UNBLOCK_NIGHTS':
@@ -164,23 +161,21 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
       ownChange();
       command = { ...base, type: 'unblock_nights' };
       break;
-    case 'UPDATE_GUEST': {
-      const guest = need(record.guest, 'guest');
-      if (guest) command = { ...base, type: 'update_guest', guest: guestUpdate(guest, record.occurred_at) };
+    case 'UPDATE_GUEST':
+      command = { ...base, type: 'update_guest', guest: guestUpdate(variant.guest, record.occurred_at) };
       break;
-    }
     case 'REPORT_PRICE': {
-      const price = money(need(record.price, 'price'), 'price');
-      if (price) command = { ...base, type: 'report_price', price, ratePlan: record.rate_plan };
+      const price = money(variant.price, 'price');
+      if (price) command = { ...base, type: 'report_price', price, ratePlan: variant.rate_plan };
       break;
     }
     case 'FLAG_DISPUTE':
       if (record.source === 'PMS') problems.push('source: disputes are flagged by channels');
-      command = { ...base, type: 'flag_dispute', reason: record.reason ?? '' };
+      command = { ...base, type: 'flag_dispute', reason: variant.reason ?? '' };
       break;
     /* istanbul ignore next -- unreachable: the never check makes a missing case a compile error */
     default:
-      return assertNever(record.command_type);
+      return assertNever(variant);
   }
   return problems.length > 0 || !command ? { invalid: true, problems } : command;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { samples, topics, type Conflict, type SampledTopic } from '@cm/schemas';
+import { samples, topics, type Conflict, type SampledTopic, type TopicHandle } from '@cm/schemas';
 import {
   AvroSerde,
   baseConfig,
@@ -12,6 +12,7 @@ import {
   createLogger,
   databaseConfig,
   parseConfig,
+  produceValues,
   waitFor,
   type IncomingRecord,
 } from '@cm/service-runtime';
@@ -100,15 +101,15 @@ async function main(): Promise<number> {
     const sentAt = Date.now();
     const story = bookingScenario(run, sentAt);
     const commandIds = story.map((c) => c.command_id);
-    await producer.send(topics.bookingCommands.name, await Promise.all(story.map(async (c) => ({ key: c.property_id, value: await serde.encode(topics.bookingCommands.name, c) }))));
+    await produceValues(producer, serde, topics.bookingCommands, story);
     const correlations = new Map<string, string[]>();
-    await producer.send(topics.channelInbound.name, await Promise.all(inbound.map(async (e) => ({ key: e.listing_id, value: await serde.encode(topics.channelInbound.name, e) }))));
+    await produceValues(producer, serde, topics.channelInbound, inbound);
     for (const topic of [topics.syncResults.name] as const) {
       const records = [];
       for (let n = 0; n < config.DEMO_RECORDS_PER_TOPIC; n++) {
         const value = samples[topic]({ id: `${run}-${n}`, propertyId: `demo-${run}-sample-${n}`, at: sentAt });
         correlations.set(topic, [...(correlations.get(topic) ?? []), value.correlation_id]);
-        records.push({ key: `demo-${run}-sample-${n}`, value: await serde.encode(topic, value) });
+        records.push({ key: `demo-${run}-sample-${n}`, value: await serde.encode(topics.syncResults, value) });
       }
       await producer.send(topic, records);
     }
@@ -144,11 +145,11 @@ async function main(): Promise<number> {
         return true;
       }, { timeoutMs: 60_000, intervalMs: 50 });
 
-      const [letter] = await readKeyed<{ reason: string; original_value: Buffer | null }>(kafka, serde, topics.channelDlq.name, [malformedKey], 1);
+      const [letter] = await readKeyed(kafka, serde, topics.channelDlq, [malformedKey], 1);
       const deadLetter = { reason: letter!.reason, bytes: letter!.original_value?.length ?? 0 };
       const conflicts: Pick<Conflict, 'conflict_type'>[] = await ledger('audit_log').whereIn('command_id', commandIds).whereNotNull('conflict_type').select('conflict_type');
       // Every conflict the audit log holds for the story is on the conflicts topic too.
-      const reviews = (await readKeyed<Conflict>(kafka, serde, topics.conflicts.name, storyProperties, conflicts.length)).filter((c) => c.requires_review);
+      const reviews = (await readKeyed(kafka, serde, topics.conflicts, storyProperties, conflicts.length)).filter((c) => c.requires_review);
       await waitFor('escalation to take every conflict', async () => (await escalation.consumed(topics.conflicts.name, 'processed')) >= conflicts.length, { timeoutMs: 60_000, intervalMs: 50 });
       const openTasks: { n: number }[] = await ledger('escalation.review_tasks').whereIn('property_id', storyProperties).whereNot({ status: 'resolved' }).count({ n: '*' });
       const overlaps = await doubleBookedStays(ledger);
@@ -261,11 +262,12 @@ function startSimulatorProcess(port: number, logFile: string) {
  * Reads a topic from the beginning until `count` records with one of the given keys have come;
  * only those are decoded (records of earlier runs may carry schemas since retired).
  */
-async function readKeyed<T>(kafka: ReturnType<typeof createKafkaClient>, serde: AvroSerde, topic: string, keys: readonly string[], count: number): Promise<T[]> {
+async function readKeyed<T>(kafka: ReturnType<typeof createKafkaClient>, serde: AvroSerde, handle: TopicHandle<T>, keys: readonly string[], count: number): Promise<T[]> {
   const found: T[] = [];
+  const topic = serde.topicName(handle);
   const consumer = kafka.consumer({ groupId: `pipeline-demo.${topic}.${randomUUID()}`, topics: [topic] });
   await consumer.start(async (record: IncomingRecord) => {
-    if (keys.includes(record.key?.toString() ?? '')) found.push((await serde.decode(record.value)) as T);
+    if (keys.includes(record.key?.toString() ?? '')) found.push(await serde.decodeValue(handle, record.value));
   });
   try {
     await waitFor(`${count} record(s) of this run on ${topic}`, () => found.length >= count, { timeoutMs: 30_000 });

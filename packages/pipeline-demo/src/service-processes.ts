@@ -7,10 +7,10 @@ import { waitFor } from '@cm/service-runtime';
 /** The five services, each with the topics it consumes. */
 export const SERVICES = [
   { name: 'ingest', consumes: ['channel.inbound'] },
-  { name: 'booking-arbiter', consumes: ['booking.commands'] },
+  { name: 'booking-arbiter', consumes: ['booking.commands.v2'] },
   { name: 'sync-dispatcher', consumes: ['availability.changes'] },
   { name: 'reconciler', consumes: ['sync.results'] },
-  { name: 'escalation', consumes: ['conflicts', 'sync.results'] },
+  { name: 'escalation', consumes: ['conflicts.v2', 'sync.results'] },
 ] as const;
 export type ServiceName = (typeof SERVICES)[number]['name'];
 

@@ -2,4 +2,4 @@ export * from './topics';
 export * from './avro-files';
 export * from './samples';
 export * from './generated/records';
-export * from './reservation-action-wire';
+export * from './wire';

@@ -26,11 +26,11 @@ const christmasStay = { check_in: epochDay('2026-12-20'), check_out: epochDay('2
 
 export interface Samples {
   'channel.inbound': (ids: SampleIds) => ChannelInboundEvent;
-  'booking.commands': (ids: SampleIds) => BookingCommand;
+  'booking.commands.v2': (ids: SampleIds) => BookingCommand;
   'booking.events': (ids: SampleIds) => BookingEvent;
   'availability.changes': (ids: SampleIds) => AvailabilityChange;
   'sync.results': (ids: SampleIds) => SyncResult;
-  conflicts: (ids: SampleIds) => Conflict;
+  'conflicts.v2': (ids: SampleIds) => Conflict;
 }
 
 /** A GuestDetails that says nothing: spread it and set what a record is about. */
@@ -85,32 +85,32 @@ export const samples: Samples = {
     alteration_request: false,
     actor: null,
   }),
-  'booking.commands': ({ id, propertyId, at }) => ({
+  'booking.commands.v2': ({ id, propertyId, at }) => ({
     command_id: `cmd-${id}`,
     property_id: propertyId,
+    tenant_id: 'villas-of-lisbon',
     source: 'BOOKING_COM',
     source_version: 1,
-    command_type: 'CREATE_BOOKING',
     booking_ref: `BDC-${id}`,
     booking_source: null,
-    status: 'CONFIRMED',
-    check_in: epochDay('2026-12-22'),
-    check_out: epochDay('2026-12-27'),
-    price: { amount_minor: 98_000, currency: 'EUR' },
-    pms_quote: { amount_minor: 100_000, currency: 'EUR' },
-    rate_plan: 'nonref',
-    guest: null,
-    reason: null,
     occurred_at: at,
     issued_at: at,
     reply_requested: false,
     correlation_id: `corr-${id}`,
     actor: null,
-    property_currency: 'EUR',
-    guest_count: 2,
-    tenant_id: 'villas-of-lisbon',
-    cancels_stay: null,
-    alteration_request: false,
+    command: {
+      kind: 'CREATE_BOOKING',
+      status: 'CONFIRMED',
+      check_in: epochDay('2026-12-22'),
+      check_out: epochDay('2026-12-27'),
+      price: { amount_minor: 98_000, currency: 'EUR' },
+      pms_quote: { amount_minor: 100_000, currency: 'EUR' },
+      rate_plan: 'nonref',
+      guest: null,
+      property_currency: 'EUR',
+      guest_count: 2,
+      reason: null,
+    },
   }),
   'booking.events': ({ id, propertyId, at }) => ({
     event_id: `bev-${id}`,
@@ -167,7 +167,7 @@ export const samples: Samples = {
     booking_ref: null,
     actor: null,
   }),
-  conflicts: ({ id, propertyId, at }) => ({
+  'conflicts.v2': ({ id, propertyId, at }) => ({
     event_id: `cfl-${id}`,
     property_id: propertyId,
     version: 2,
@@ -181,7 +181,7 @@ export const samples: Samples = {
     channel: 'BOOKING_COM',
     booking_ref: `BDC-${id}`,
     summary: `BDC-${id} lost Dec 22-27 to an earlier Airbnb booking; the guest holds a Booking.com confirmation`,
-    details: { winning_ref: `HM${id}` },
+    facts: { kind: 'OVERBOOKING', channel: 'BOOKING_COM', losing_key: `BOOKING_COM:BDC-${id}`, winning_key: `AIRBNB:HM${id}`, losing_dates: { check_in: epochDay('2026-12-22'), check_out: epochDay('2026-12-27') } },
     command_id: `cmd-${id}`,
     detected_at: at,
     correlation_id: `corr-${id}`,

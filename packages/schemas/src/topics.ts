@@ -6,6 +6,8 @@
 /** Everything keyed by property_id shares this count, so one property's records stay on one partition. */
 export const PROPERTY_PARTITIONS = 12;
 
+import type { AvailabilityChange, BookingCommand, BookingEvent, ChannelInboundEvent, Conflict, DeadLetter, ReservationAction, SyncResult } from './generated/records';
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface TopicSpec {
@@ -19,72 +21,101 @@ export interface TopicSpec {
   readonly valueSchema: string;
 }
 
+/**
+ * A topic that knows its value type (generated from its .avsc) and its record key: producing,
+ * encoding and consuming through it are typed, with no `unknown` in between.
+ */
+export interface TopicHandle<V, N extends string = string> extends TopicSpec {
+  readonly name: N;
+  /** The record key of a value. */
+  readonly key: (value: V) => string | null;
+}
+
+/** Any topic handle, whatever its value type. */
+export type AnyTopicHandle = TopicHandle<never>;
+
+/** The value type of a topic handle. */
+export type ValueOf<T> = T extends TopicHandle<infer V> ? V : never;
+
+/** A topic handle; its value type is the type its key function takes. */
+function topic<V, const N extends string>(spec: Omit<TopicSpec, 'name'> & { readonly name: N; readonly key: (value: V) => string | null }): TopicHandle<V, N> {
+  return spec;
+}
+
 export const topics = {
-  channelInbound: {
+  channelInbound: topic({
     name: 'channel.inbound',
     partitions: PROPERTY_PARTITIONS,
     cleanupPolicy: 'delete',
     retentionMs: 7 * DAY_MS,
     keyedBy: 'listing_id',
     valueSchema: 'channel-inbound-event',
-  },
-  bookingCommands: {
-    name: 'booking.commands',
+    key: (v: ChannelInboundEvent) => v.listing_id,
+  }),
+  bookingCommands: topic({
+    name: 'booking.commands.v2',
     partitions: PROPERTY_PARTITIONS,
     cleanupPolicy: 'delete',
     retentionMs: 7 * DAY_MS,
     keyedBy: 'property_id',
     valueSchema: 'booking-command',
-  },
-  bookingEvents: {
+    key: (v: BookingCommand) => v.property_id,
+  }),
+  bookingEvents: topic({
     name: 'booking.events',
     partitions: PROPERTY_PARTITIONS,
     cleanupPolicy: 'delete',
     retentionMs: 30 * DAY_MS,
     keyedBy: 'property_id',
     valueSchema: 'booking-event',
-  },
-  availabilityChanges: {
+    key: (v: BookingEvent) => v.property_id,
+  }),
+  availabilityChanges: topic({
     name: 'availability.changes',
     partitions: PROPERTY_PARTITIONS,
     cleanupPolicy: 'delete',
     retentionMs: 7 * DAY_MS,
     keyedBy: 'property_id',
     valueSchema: 'availability-change',
-  },
-  syncResults: {
+    key: (v: AvailabilityChange) => v.property_id,
+  }),
+  syncResults: topic({
     name: 'sync.results',
     partitions: PROPERTY_PARTITIONS,
     cleanupPolicy: 'delete',
     retentionMs: 7 * DAY_MS,
     keyedBy: 'property_id',
     valueSchema: 'sync-result',
-  },
-  conflicts: {
-    name: 'conflicts',
+    key: (v: SyncResult) => v.property_id,
+  }),
+  conflicts: topic({
+    name: 'conflicts.v2',
     partitions: PROPERTY_PARTITIONS,
     cleanupPolicy: 'delete',
     retentionMs: 30 * DAY_MS,
     keyedBy: 'property_id',
     valueSchema: 'conflict',
-  },
-  reservationActions: {
+    key: (v: Conflict) => v.property_id,
+  }),
+  reservationActions: topic({
     name: 'reservation.actions',
     partitions: PROPERTY_PARTITIONS,
     cleanupPolicy: 'delete',
     retentionMs: 7 * DAY_MS,
     keyedBy: 'property_id',
     valueSchema: 'reservation-action',
-  },
-  channelDlq: {
+    key: (v: ReservationAction) => v.property_id,
+  }),
+  channelDlq: topic({
     name: 'channel.dlq',
     partitions: 3,
     cleanupPolicy: 'delete',
     retentionMs: 30 * DAY_MS,
     keyedBy: 'original key',
     valueSchema: 'dead-letter',
-  },
-} as const satisfies Record<string, TopicSpec>;
+    key: (v: DeadLetter) => v.original_key?.toString('utf8') ?? null,
+  }),
+} as const satisfies Record<string, AnyTopicHandle>;
 
 export type TopicKey = keyof typeof topics;
 export type TopicName = (typeof topics)[TopicKey]['name'];

@@ -1,3 +1,4 @@
+import type { AnyTopicHandle, TopicHandle } from '@cm/schemas';
 import type { BaseConfig } from './config';
 import { DeadLetterWriter } from './dead-letters';
 import { IllFormedTextError, UndecodableRecordError } from './errors';
@@ -5,12 +6,14 @@ import type { IncomingRecord, RecordProducer } from './kafka/types';
 import { recordsConsumedCounter } from './metrics';
 import { AvroSerde } from './schema-registry';
 import type { ServiceContext } from './service';
+import { namespaced } from './topic-names';
 
-export interface DecodedConsumerOptions {
+export interface DecodedConsumerOptions<H extends AnyTopicHandle> {
   readonly groupId: string;
-  readonly topics: readonly string[];
+  /** The topics to consume; each record is decoded into its topic's type. */
+  readonly topics: readonly H[];
   /** Topics this service writes, so their writer schemas are resolved before it is ready. */
-  readonly writes?: readonly string[];
+  readonly writes?: readonly AnyTopicHandle[];
   readonly partitionsConsumedConcurrently?: number;
   /**
    * Runs once the producer and serde exist and before any record is handed over: set up what
@@ -20,12 +23,12 @@ export interface DecodedConsumerOptions {
   /** Called on every group join with the partitions of each topic this member now holds. */
   onAssignment?(assigned: ReadonlyMap<string, readonly number[]>): void;
   /** Handles one decoded value. Throwing redelivers the record; never throw for a bad record. */
-  handle?(value: unknown, record: IncomingRecord): Promise<void>;
+  handle?(decoded: DecodedRecord<H>): Promise<void>;
   /**
    * Handles consecutive decoded values of one partition at once (at most `chunkSize`), instead of
    * `handle`: for work that is cheaper in bulk. Throwing redelivers all of them.
    */
-  handleChunk?(items: readonly DecodedRecord[]): Promise<void>;
+  handleChunk?(items: readonly DecodedRecord<H>[]): Promise<void>;
   readonly chunkSize?: number;
   /**
    * What becomes of a record that does not decode: dead-lettered (the default), or skipped and
@@ -35,10 +38,13 @@ export interface DecodedConsumerOptions {
   readonly undecodable?: 'dead_letter' | 'skip';
 }
 
-export interface DecodedRecord {
-  readonly value: unknown;
-  readonly record: IncomingRecord;
-}
+/**
+ * A decoded record of one of the topics consumed, tagged by the topic's name in the topic list:
+ * comparing `topic` with a handle's `name` narrows `value` to that topic's type.
+ */
+export type DecodedRecord<H extends AnyTopicHandle> = H extends TopicHandle<infer V, infer N>
+  ? { readonly topic: N; readonly value: V; readonly record: IncomingRecord }
+  : never;
 
 export interface DecodedConsumer {
   readonly serde: AvroSerde;
@@ -51,11 +57,14 @@ export interface DecodedConsumer {
  * hands it on; a record that does not decode goes to channel.dlq with the reason instead of
  * stopping the consumer. Readiness waits for the group join.
  */
-export async function consumeDecoded(context: ServiceContext<BaseConfig>, options: DecodedConsumerOptions): Promise<DecodedConsumer> {
+export async function consumeDecoded<H extends AnyTopicHandle>(context: ServiceContext<BaseConfig>, options: DecodedConsumerOptions<H>): Promise<DecodedConsumer> {
   const dlq = context.topics.channelDlq;
+  const nameOf = (topic: AnyTopicHandle) => namespaced(topic.name, context.config.TOPIC_NAMESPACE);
+  /** The handle of each consumed topic by its name in this deployment. */
+  const handles = new Map(options.topics.map((topic) => [nameOf(topic), topic]));
   const serde = await AvroSerde.connect(
     context.config.SCHEMA_REGISTRY_URL,
-    [...new Set([...options.topics, ...(options.writes ?? []), dlq])],
+    [...new Set([...handles.keys(), ...(options.writes ?? []).map(nameOf), dlq])],
     context.config.TOPIC_NAMESPACE,
   );
   const producer = await context.kafka.producer();
@@ -68,16 +77,19 @@ export async function consumeDecoded(context: ServiceContext<BaseConfig>, option
 
   const consumer = context.kafka.consumer({
     groupId: options.groupId,
-    topics: options.topics,
+    topics: [...handles.keys()],
     sessionTimeoutMs: context.config.CONSUMER_SESSION_TIMEOUT_MS,
     ...(options.partitionsConsumedConcurrently ? { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently } : {}),
   });
   context.addReadiness({ name: `consumer:${options.groupId}`, check: () => consumer.isJoined() });
   if (options.onAssignment) consumer.onAssignment(options.onAssignment);
-  /** The decoded value, or undefined once the record went to the dead-letter topic. */
-  const decode = async (record: IncomingRecord): Promise<unknown> => {
+  /** The decoded record, or undefined once the record went to the dead-letter topic. */
+  const decode = async (record: IncomingRecord): Promise<DecodedRecord<H> | undefined> => {
+    const topic = handles.get(record.topic);
+    if (!topic) throw new Error(`consumer ${options.groupId} got a record of '${record.topic}', which it does not consume`);
     try {
-      return await serde.decode(record.value, record.topic);
+      // The serde reads each topic into its type (the topic list's schema, unions unwrapped).
+      return { topic: topic.name, value: await serde.decode(record.value, record.topic), record } as DecodedRecord<H>;
     } catch (error) {
       if (!(error instanceof UndecodableRecordError)) throw error;
       if (options.undecodable === 'skip') {
@@ -94,10 +106,10 @@ export async function consumeDecoded(context: ServiceContext<BaseConfig>, option
   if (options.handleChunk) {
     const handleChunk = options.handleChunk;
     await consumer.startChunks(async (records) => {
-      const items: DecodedRecord[] = [];
+      const items: DecodedRecord<H>[] = [];
       for (const record of records) {
-        const value = await decode(record);
-        if (value !== undefined) items.push({ value, record });
+        const decoded = await decode(record);
+        if (decoded !== undefined) items.push(decoded);
       }
       if (items.length > 0) await handleChunk(items);
       for (const { record } of items) consumed.inc({ topic: record.topic, outcome: 'processed' });
@@ -106,9 +118,9 @@ export async function consumeDecoded(context: ServiceContext<BaseConfig>, option
     const handle = options.handle;
     if (!handle) throw new Error('consumeDecoded needs handle or handleChunk');
     await consumer.start(async (record) => {
-      const value = await decode(record);
-      if (value === undefined) return;
-      await handle(value, record);
+      const decoded = await decode(record);
+      if (decoded === undefined) return;
+      await handle(decoded);
       consumed.inc({ topic: record.topic, outcome: 'processed' });
     });
   }

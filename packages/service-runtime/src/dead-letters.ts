@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { topics, type DeadLetter } from '@cm/schemas';
 import type { IncomingRecord, RecordProducer } from './kafka/types';
+import { topicRecord } from './produce';
 import type { AvroSerde } from './schema-registry';
 
 export type DeadLetterReason =
@@ -22,7 +24,7 @@ export class DeadLetterWriter {
   async write(record: IncomingRecord, reason: DeadLetterReason, detail: string): Promise<void> {
     const headers: Record<string, Buffer> = {};
     for (const [name, value] of Object.entries(record.headers)) if (value) headers[name] = value;
-    const letter = {
+    const letter: DeadLetter = {
       event_id: randomUUID(),
       reason,
       detail,
@@ -34,8 +36,6 @@ export class DeadLetterWriter {
       original_headers: headers,
       failed_at: this.now(),
     };
-    await this.producer.send(this.topic, [
-      { key: record.key?.toString('utf8') ?? null, value: await this.serde.encode(this.topic, letter) },
-    ]);
+    await this.producer.send(this.topic, [await topicRecord(this.serde, topics.channelDlq, letter)]);
   }
 }

@@ -13,6 +13,7 @@ export * from './dead-letters';
 export * from './provision';
 export * from './service';
 export * from './consume';
+export * from './produce';
 export * from './kafka/types';
 export { createKafkaClient } from './kafka/kafkajs-client';
 export * from './dependencies';

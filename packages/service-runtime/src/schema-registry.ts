@@ -1,7 +1,7 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Type, type Resolver } from 'avsc';
-import { allTopics, readValueSchema, topicByName, valueSubject } from '@cm/schemas';
-import { baseTopicName } from './topic-names';
+import { allTopics, readValueSchema, topicByName, valueSubject, wireCodec, type AnyTopicHandle, type TopicHandle, type TopicSpec } from '@cm/schemas';
+import { baseTopicName, namespaced } from './topic-names';
 import { IllFormedTextError, SchemaNotRegisteredError, SchemaRejectedError, UndecodableRecordError, describe } from './errors';
 
 export type Compatibility = 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FULL' | 'FULL_TRANSITIVE' | 'NONE';
@@ -100,14 +100,34 @@ export class AvroSerde {
     return id;
   }
 
-  async encode(topic: string, value: unknown): Promise<Buffer> {
-    return this.registry.encode(this.writerId(topic), value);
+  /** A topic's name in this deployment (its namespace added). */
+  topicName(topic: AnyTopicHandle): string {
+    return namespaced(topic.name, this.namespace);
+  }
+
+  /** Encodes a value of a topic, its unions of records wrapped as avsc writes them. */
+  async encode<V>(topic: TopicHandle<V>, value: NoInfer<V>): Promise<Buffer> {
+    return this.encodeRaw(this.topicName(topic), wireCodec(topic).toWire(value));
+  }
+
+  /**
+   * Encodes a value as avsc writes it (unions of records wrapped) to a topic by its name in this
+   * deployment: for values stored in that form (the outbox), subjects outside the topic list and tools.
+   */
+  async encodeRaw(topic: string, wire: unknown): Promise<Buffer> {
+    return this.registry.encode(this.writerId(topic), wire);
+  }
+
+  /** Decodes a record of a topic into this build's type of it (see `decode`). */
+  async decodeValue<V>(topic: TopicHandle<V>, bytes: Buffer | null): Promise<V> {
+    return (await this.decode(bytes, this.topicName(topic))) as V;
   }
 
   /**
    * Decodes a record. Given its topic, the value is read into this build's schema of the topic
    * (Avro schema resolution): a record written before a field was added gets the field's default,
-   * as every reader of ours expects, instead of lacking it.
+   * as every reader of ours expects, instead of lacking it; and its unions of records come unwrapped,
+   * as the topic's TypeScript type has them. Without a topic, the value is as its writer wrote it.
    */
   async decode(bytes: Buffer | null, topic?: string): Promise<unknown> {
     if (bytes === null) throw new UndecodableRecordError('record has no value (tombstone)');
@@ -124,7 +144,8 @@ export class AvroSerde {
       });
     }
     await this.refuseReplacedText(bytes, value);
-    return value;
+    const spec = topic === undefined ? undefined : this.specOf(topic);
+    return spec ? wireCodec(spec).fromWire(value) : value;
   }
 
   private async decodeAs(topic: string, bytes: Buffer): Promise<unknown> {
@@ -144,11 +165,16 @@ export class AvroSerde {
   /** The topic's value type from its .avsc, or null for a topic outside the topic list (tests' own subjects). */
   private readerOf(topic: string): Type | null {
     if (!this.readers.has(topic)) {
-      const name = baseTopicName(topic, this.namespace);
-      const known = allTopics.some((t) => t.name === name);
-      this.readers.set(topic, known ? Type.forSchema(JSON.parse(readValueSchema(topicByName(name)).schema)) : null);
+      const spec = this.specOf(topic);
+      this.readers.set(topic, spec ? Type.forSchema(JSON.parse(readValueSchema(spec).schema)) : null);
     }
     return this.readers.get(topic) ?? null;
+  }
+
+  /** The topic-list entry of a topic by its name in this deployment, if it has one. */
+  private specOf(topic: string): TopicSpec | undefined {
+    const name = baseTopicName(topic, this.namespace);
+    return allTopics.find((t) => t.name === name);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { allValueSchemas, samples } from '@cm/schemas';
+import { allValueSchemas, samples, topics, wireCodec } from '@cm/schemas';
 import { SchemaRejectedError } from '../src/errors';
 import type { IncomingRecord } from '../src/kafka/types';
 import { SUBJECT_COMPATIBILITY } from '../src/provision';
@@ -38,7 +38,7 @@ describe('Avro through Apicurio (Confluent wire format, ccompat API)', () => {
     const id = await registry.register(subject, JSON.stringify(reservationV1));
     const serde = AvroSerde.withIds(stack.SCHEMA_REGISTRY_URL, new Map([[topic, id]]));
     const sent = { reservation_id: 'HMABCD1234 – Zoë’s stay 🏠', nights: 5, amount_minor: 123_456, currency: 'EUR' };
-    const bytes = await serde.encode(topic, sent);
+    const bytes = await serde.encodeRaw(topic, sent);
     expect(bytes[0]).toBe(0); // magic byte
     expect(bytes.readInt32BE(1)).toBe(id);
 
@@ -111,34 +111,34 @@ describe('Avro through Apicurio (Confluent wire format, ccompat API)', () => {
   });
 
   it('a record written before fields were added is read into this build’s schema: the new fields take their defaults', async () => {
-    // booking.commands as it was before property_currency, guest_count, tenant_id and cancels_stay.
-    const current = JSON.parse(allValueSchemas().find((s) => s.topic.name === 'booking.commands')!.schema) as { fields: { name: string }[] };
-    const added = ['property_currency', 'guest_count', 'tenant_id', 'cancels_stay'];
+    // booking.commands.v2 as a writer without tenant_id and actor would have it.
+    const current = JSON.parse(allValueSchemas().find((s) => s.topic.name === topics.bookingCommands.name)!.schema) as { fields: { name: string }[] };
+    const added = ['tenant_id', 'actor'];
     const older = { ...current, fields: current.fields.filter((f) => !added.includes(f.name)) };
     const oldSubject = `${uniqueName('test.older')}-value`;
     const id = await registry.register(oldSubject, JSON.stringify(older));
     try {
-      const serde = AvroSerde.withIds(stack.SCHEMA_REGISTRY_URL, new Map([['booking.commands', id]]));
-      const sample = samples['booking.commands']({ id: 'old-1', propertyId: 'p1', at: Date.UTC(2026, 10, 25) }) as unknown as Record<string, unknown>;
+      const serde = AvroSerde.withIds(stack.SCHEMA_REGISTRY_URL, new Map([[topics.bookingCommands.name, id]]));
+      const sample = wireCodec(topics.bookingCommands).toWire(samples['booking.commands.v2']({ id: 'old-1', propertyId: 'p1', at: Date.UTC(2026, 10, 25) })) as Record<string, unknown>;
       const written = Object.fromEntries(Object.entries(sample).filter(([name]) => !added.includes(name)));
-      const bytes = await serde.encode('booking.commands', written);
-      expect(await serde.decode(bytes)).not.toHaveProperty('cancels_stay');
-      expect(await serde.decode(bytes, 'booking.commands')).toMatchObject({ command_id: 'cmd-old-1', property_currency: null, guest_count: null, tenant_id: null, cancels_stay: null });
+      const bytes = await serde.encodeRaw(topics.bookingCommands.name, written);
+      expect(await serde.decode(bytes)).not.toHaveProperty('tenant_id');
+      expect(await serde.decode(bytes, topics.bookingCommands.name)).toMatchObject({ command_id: 'cmd-old-1', tenant_id: null, actor: null, command: { kind: 'CREATE_BOOKING' } });
     } finally {
       await registry.deleteSubject(oldSubject);
     }
   });
 
   it('a newer writer’s record holding a real U+FFFD is read into this build’s schema and kept, not taken for bytes that were not UTF-8', async () => {
-    const current = JSON.parse(allValueSchemas().find((s) => s.topic.name === 'booking.commands')!.schema) as { fields: object[] };
+    const current = JSON.parse(allValueSchemas().find((s) => s.topic.name === topics.bookingCommands.name)!.schema) as { fields: object[] };
     const newer = { ...current, fields: [...current.fields, { name: 'added_later', type: ['null', 'string'], default: null, doc: 'A field a newer build writes.' }] };
     const newSubject = `${uniqueName('test.newer')}-value`;
     const id = await registry.register(newSubject, JSON.stringify(newer));
     try {
-      const serde = AvroSerde.withIds(stack.SCHEMA_REGISTRY_URL, new Map([['booking.commands', id]]));
-      const sample = samples['booking.commands']({ id: 'new-1', propertyId: 'p1', at: Date.UTC(2026, 10, 25) });
-      const bytes = await serde.encode('booking.commands', { ...sample, reason: 'Zo\uFFFD asked', added_later: 'x' });
-      expect(await serde.decode(bytes, 'booking.commands')).toMatchObject({ command_id: 'cmd-new-1', reason: 'Zo\uFFFD asked' });
+      const serde = AvroSerde.withIds(stack.SCHEMA_REGISTRY_URL, new Map([[topics.bookingCommands.name, id]]));
+      const sample = wireCodec(topics.bookingCommands).toWire(samples['booking.commands.v2']({ id: 'new-1', propertyId: 'p1', at: Date.UTC(2026, 10, 25) })) as Record<string, unknown>;
+      const bytes = await serde.encodeRaw(topics.bookingCommands.name, { ...sample, actor: 'Zo\uFFFD', added_later: 'x' });
+      expect(await serde.decode(bytes, topics.bookingCommands.name)).toMatchObject({ command_id: 'cmd-new-1', actor: 'Zo\uFFFD' });
     } finally {
       await registry.deleteSubject(newSubject);
     }

@@ -107,10 +107,9 @@ export class Arbiter {
     return this.handleChunk([{ value, record }]);
   }
 
-  async handleChunk(items: readonly { value: unknown; record: IncomingRecord }[]): Promise<void> {
+  async handleChunk(items: readonly { value: BookingCommand; record: IncomingRecord }[]): Promise<void> {
     const decidable: { command: Command; value: BookingCommand; record: IncomingRecord }[] = [];
-    for (const { value, record } of items) {
-      const booking = value as BookingCommand;
+    for (const { value: booking, record } of items) {
       const parsed = parseCommand(booking);
       if (isInvalid(parsed)) await this.deadLetter(booking, record, parsed.problems);
       else decidable.push({ command: parsed, value: booking, record });

@@ -1,6 +1,8 @@
 import {
   assess,
   assertNever,
+  conflictDetails,
+  conflictFactsRecord,
   toEpochDay,
   type Command,
   type Decision,
@@ -13,17 +15,26 @@ import {
   type StayDates,
   type StayKey,
 } from '@cm/domain';
-import { reservationActionToWire, topics, type AvailabilityChange, type BookingEvent, type BookingEventType, type Conflict, type Money as MoneyRecord, type ReservationAction, type ReservationActionWire, type Source } from '@cm/schemas';
+import { topics, wireCodec, type BookingEvent, type BookingEventType, type Conflict, type Money as MoneyRecord, type ReservationAction, type Source, type TopicHandle } from '@cm/schemas';
 
-/** What the outbox holds for one topic record. */
+/** What the outbox holds for one topic record; made by `outboxRecord` from a value of its topic. */
 export interface OutboxRecord {
   readonly eventId: string;
+  /** The topic-list name. */
   readonly topic: string;
   readonly key: string;
-  /** The record as the topic's schema reads it (a reservation action in its wire form). */
-  readonly payload: BookingEvent | AvailabilityChange | Conflict | ReservationActionWire;
+  /** The record as Avro writes it (unions of records wrapped), so the relay encodes it as it is. */
+  readonly payload: { readonly event_id: string };
   /** The trace the record's command came in (null when tracing is off). */
   readonly traceParent?: string | null;
+}
+
+/** A value of a topic as the outbox holds it: keyed by the topic's key function, in its wire form. */
+export function outboxRecord<V extends { readonly event_id: string }>(topic: TopicHandle<V>, value: NoInfer<V>): OutboxRecord {
+  const key = topic.key(value);
+  if (key === null) throw new Error(`${topic.name} has no record key for ${value.event_id}`);
+  // The wire form differs from the value only inside unions of records: event_id stays as it is.
+  return { eventId: value.event_id, topic: topic.name, key, payload: wireCodec(topic).toWire(value) as { readonly event_id: string } };
 }
 
 /**
@@ -33,22 +44,14 @@ export interface OutboxRecord {
 export function decisionRecords(command: Command, decision: Decision, after: PropertyState, decidedAt: number): OutboxRecord[] {
   const base = { property_id: command.propertyId, version: decision.version, source: command.source, correlation_id: command.correlationId };
   const records: OutboxRecord[] = [];
-  records.push({
-    eventId: `${command.commandId}:event`,
-    topic: topics.bookingEvents.name,
-    key: command.propertyId,
-    payload: bookingEvent(command, decision, after, decidedAt, base),
-  });
+  records.push(outboxRecord(topics.bookingEvents, bookingEvent(command, decision, after, decidedAt, base)));
   // Keeping a guest cancels another stay in the same decision: it gets its own event, so every
   // reader of booking.events (the PMS's revision feed) learns that stay was cancelled.
   if (decision.event.type === 'booking_reinstated') {
     const cancelled = after.stays.get(decision.event.cancelled);
     if (cancelled) {
-      records.push({
-        eventId: `${command.commandId}:event:cancelled`,
-        topic: topics.bookingEvents.name,
-        key: command.propertyId,
-        payload: {
+      records.push(
+        outboxRecord(topics.bookingEvents, {
           ...(base as Pick<BookingEvent, 'property_id' | 'version' | 'source' | 'correlation_id'>),
           event_id: `${command.commandId}:event:cancelled`,
           command_id: command.commandId,
@@ -61,8 +64,8 @@ export function decisionRecords(command: Command, decision: Decision, after: Pro
           reason: 'cancelled to keep another guest',
           conflicting_ref: decision.event.key,
           occurred_at: decidedAt,
-        },
-      });
+        }),
+      );
     }
   }
   const counts = { push: 0, action: 0, conflict: 0 };
@@ -71,11 +74,8 @@ export function decisionRecords(command: Command, decision: Decision, after: Pro
       case 'push_availability': {
         const { push } = effect;
         const eventId = `${command.commandId}:push:${counts.push++}`;
-        records.push({
-          eventId,
-          topic: topics.availabilityChanges.name,
-          key: command.propertyId,
-          payload: {
+        records.push(
+          outboxRecord(topics.availabilityChanges, {
             ...base,
             event_id: eventId,
             from_date: toEpochDay(push.dates.checkIn),
@@ -86,18 +86,18 @@ export function decisionRecords(command: Command, decision: Decision, after: Pro
             except_channel: push.exceptChannel,
             only_channel: null,
             occurred_at: decidedAt,
-          },
-        });
+          }),
+        );
         break;
       }
       case 'act_on_reservation': {
         const eventId = `${command.commandId}:action:${counts.action++}`;
-        records.push({ eventId, topic: topics.reservationActions.name, key: command.propertyId, payload: reservationActionToWire(reservationAction(eventId, effect.action, command, base, decidedAt)) });
+        records.push(outboxRecord(topics.reservationActions, reservationAction(eventId, effect.action, command, base, decidedAt)));
         break;
       }
       case 'raise_conflict': {
         const eventId = `${command.commandId}:conflict:${counts.conflict++}`;
-        records.push({ eventId, topic: topics.conflicts.name, key: command.propertyId, payload: conflictRecord(eventId, effect.conflict, command, base, decidedAt) });
+        records.push(outboxRecord(topics.conflicts, conflictRecord(eventId, effect.conflict, command, base, decidedAt)));
         break;
       }
       default:
@@ -231,20 +231,15 @@ function conflictRecord(eventId: string, conflict: RaisedConflict, command: Comm
     channel: conflict.channel,
     booking_ref: command.ref,
     summary: conflict.summary,
-    details: factsAsDetails(conflict),
+    facts: conflictFactsRecord(conflict.facts),
     command_id: command.commandId,
     detected_at: detectedAt,
   };
 }
 
-/** The facts as strings, for the record's details map and the audit log. */
+/** The facts as strings, for the audit log. */
 export function factsAsDetails(conflict: RaisedConflict): Record<string, string> {
-  const details: Record<string, string> = {};
-  for (const [name, value] of Object.entries(conflict.facts)) {
-    if (name === 'type') continue;
-    details[name] = typeof value === 'string' ? value : JSON.stringify(value);
-  }
-  return details;
+  return conflictDetails(conflict.facts);
 }
 
 function dates(stay: StayDates | null) {

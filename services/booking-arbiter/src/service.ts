@@ -1,4 +1,5 @@
 import { noRates } from '@cm/domain';
+import { topics } from '@cm/schemas';
 import { assertMigrated, consumeDecoded, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { Arbiter } from './arbiter';
 import { arbiterConfig } from './config';
@@ -33,8 +34,8 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
 
     await consumeDecoded(context, {
       groupId: config.CONSUMER_GROUP,
-      topics: [context.topics.bookingCommands],
-      writes: [context.topics.bookingEvents, context.topics.availabilityChanges, context.topics.reservationActions, context.topics.conflicts],
+      topics: [topics.bookingCommands],
+      writes: [topics.bookingEvents, topics.availabilityChanges, topics.reservationActions, topics.conflicts],
       partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENTLY,
       async prepare({ serde, producer, deadLetters }) {
         relay = new OutboxRelay(relayDb, producer, serde, context.log.child({ component: 'outbox' }), { batchSize: config.OUTBOX_BATCH, idleMs: 200, namespace: config.TOPIC_NAMESPACE });

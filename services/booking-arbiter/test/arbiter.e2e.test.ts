@@ -1,4 +1,4 @@
-import { epochDay, NO_GUEST_DETAILS, reservationActionFromWire, type BookingCommand, type BookingEvent, type Conflict, type ReservationActionWire } from '@cm/schemas';
+import { epochDay, NO_GUEST_DETAILS, type BookingCommand, type BookingEvent, type Conflict, type ReservationAction } from '@cm/schemas';
 import { createRedis, waitFor, waitForReply, type Redis } from '@cm/service-runtime';
 import { stack } from '../../../packages/service-runtime/test/support/stack';
 import type { DecisionReply } from '../src/arbiter';
@@ -48,7 +48,7 @@ describe('booking-arbiter on the real broker and database', () => {
       event_id: `${bookingCom.command_id}:conflict:0`,
     });
     // Both channels' reservations are acknowledged on their channels, through the outbox, as tagged variants.
-    const actions = (await world.read<ReservationActionWire>(world.topics.reservationActions, (r) => r.filter((a) => a.property_id === 'race-1').length >= 2)).map(reservationActionFromWire);
+    const actions = await world.read<ReservationAction>(world.topics.reservationActions, (r) => r.filter((a) => a.property_id === 'race-1').length >= 2);
     expect(actions.filter((a) => a.property_id === 'race-1').map((a) => [a.event_id, a.channel, a.booking_ref, a.action])).toEqual([
       [`${airbnb.command_id}:action:0`, 'AIRBNB', 'HM1', { kind: 'ACKNOWLEDGE', revision: 1 }],
       [`${bookingCom.command_id}:action:0`, 'BOOKING_COM', 'BDC1', { kind: 'ACKNOWLEDGE', revision: 1 }],

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { samples, type BookingCommand } from '@cm/schemas';
+import { NO_GUEST_DETAILS, samples, topics, type BookingCommand, type BookingStatus, type CreateBooking, type GuestDetails, type Money } from '@cm/schemas';
 import {
   AvroSerde,
   provisionTopics,
@@ -60,7 +60,7 @@ export async function arbiterWorld(): Promise<ArbiterWorld> {
     db,
     serde,
     async send(commands) {
-      const records = await Promise.all(commands.map(async (c) => ({ key: c.property_id, value: await serde.encode(names.bookingCommands, c) })));
+      const records = await Promise.all(commands.map(async (c) => ({ key: c.property_id, value: await serde.encode(topics.bookingCommands, c) })));
       for (let i = 0; i < records.length; i += 500) await producer.send(names.bookingCommands, records.slice(i, i + 500));
     },
     async startArbiter(name, env = {}) {
@@ -108,8 +108,51 @@ export async function arbiterWorld(): Promise<ArbiterWorld> {
 
 let commandSequence = 0;
 
-/** A booking.commands record: a CREATE_BOOKING by default, with any field replaced. */
-export function command(over: Partial<BookingCommand> & { property_id: string }): BookingCommand {
+/**
+ * What a test says of a command: the envelope's fields, the variant's kind (CREATE_BOOKING by
+ * default) and any fields of it, flat, as the rule tables read.
+ */
+export type CommandSpec = Partial<Omit<BookingCommand, 'command'>> & { property_id: string; command_type?: BookingCommand['command']['kind'] } & Partial<{
+  status: BookingStatus;
+  check_in: number;
+  check_out: number;
+  price: Money | null;
+  pms_quote: Money | null;
+  rate_plan: string | null;
+  guest: GuestDetails | null;
+  reason: string | null;
+  property_currency: string | null;
+  guest_count: number | null;
+  cancels_stay: string;
+  alteration_request: boolean;
+}>;
+
+/** A booking.commands.v2 record: a CREATE_BOOKING of the sample's stay by default, without prices. */
+export function command(spec: CommandSpec): BookingCommand {
   const id = `c${++commandSequence}-${Math.random().toString(36).slice(2, 8)}`;
-  return { ...samples['booking.commands']({ id, propertyId: over.property_id, at: Date.now() }), pms_quote: null, price: null, rate_plan: null, ...over };
+  const sample = samples['booking.commands.v2']({ id, propertyId: spec.property_id, at: Date.now() });
+  const { command_type: kind = 'CREATE_BOOKING', status, check_in, check_out, price, pms_quote, rate_plan, guest, reason, property_currency, guest_count, cancels_stay, alteration_request, ...envelope } = spec;
+  const create = sample.command as CreateBooking;
+  const dates = { check_in: check_in ?? create.check_in, check_out: check_out ?? create.check_out };
+  const variant = ((): BookingCommand['command'] => {
+    switch (kind) {
+      case 'CREATE_BOOKING':
+        return { ...create, ...dates, status: status ?? create.status, price: price ?? null, pms_quote: pms_quote ?? null, rate_plan: rate_plan ?? null, guest: guest ?? null, property_currency: property_currency === undefined ? create.property_currency : property_currency, guest_count: guest_count === undefined ? create.guest_count : guest_count, reason: reason ?? null };
+      case 'MODIFY_DATES':
+        return { kind, ...dates, alteration_request: alteration_request ?? false };
+      case 'CHANGE_STATUS':
+        return { kind, status: status ?? 'CANCELLED', keeps: cancels_stay === undefined ? null : { cancels_stay, ...dates }, reason: reason ?? null };
+      case 'BLOCK_NIGHTS':
+        return { kind, ...dates, reason: reason ?? null };
+      case 'UNBLOCK_NIGHTS':
+        return { kind };
+      case 'UPDATE_GUEST':
+        return { kind, guest: guest ?? NO_GUEST_DETAILS };
+      case 'REPORT_PRICE':
+        return { kind, price: price ?? create.price!, rate_plan: rate_plan ?? null };
+      case 'FLAG_DISPUTE':
+        return { kind, reason: reason ?? null };
+    }
+  })();
+  return { ...sample, ...envelope, command: variant };
 }

@@ -2,7 +2,7 @@ import { samples, topics } from '@cm/schemas';
 import { waitFor, type RecordProducer } from '@cm/service-runtime';
 import { testKafka, testLogger } from '../../../packages/service-runtime/test/support/stack';
 import { OutboxRelay, outboxWrite } from '../src/ledger/outbox';
-import type { OutboxRecord } from '../src/records';
+import { outboxRecord, type OutboxRecord } from '../src/records';
 import { arbiterWorld, type ArbiterWorld } from './environment';
 
 /** The outbox relay on the real database and broker: swept or published directly, in commit order, nothing lost. */
@@ -22,7 +22,7 @@ describe('the outbox relay', () => {
   let sequence = 0;
   const record = (): OutboxRecord => {
     const id = `outbox-${++sequence}`;
-    return { eventId: `${id}:change`, topic: topics.availabilityChanges.name, key: 'outbox-p', payload: samples['availability.changes']({ id, propertyId: 'outbox-p', at: Date.now() }) };
+    return outboxRecord(topics.availabilityChanges, samples['availability.changes']({ id, propertyId: 'outbox-p', at: Date.now() }));
   };
   /** Commits records the way a decision does: their rows in a transaction, then handed to the relay. */
   const commit = async (relay: OutboxRelay | null, records: OutboxRecord[]) => {

@@ -30,7 +30,7 @@ export function contentionWorkload(options: { seed: number; properties: number; 
       const ref = `r${i}`;
       made.push(command({ property_id: property, source, booking_ref: ref, source_version: version(`${property}/${source}:${ref}`), check_in: checkIn, check_out: checkOut, status: next() < 0.8 ? 'CONFIRMED' : 'PENDING' }));
     } else if (roll < 0.65) {
-      made.push(command({ ...samePropertyOf(earlier), source: 'PMS', booking_ref: `blk${i}`, command_type: 'BLOCK_NIGHTS', source_version: 1, check_in: checkIn, check_out: checkOut, status: null }));
+      made.push(command({ ...samePropertyOf(earlier), source: 'PMS', booking_ref: `blk${i}`, command_type: 'BLOCK_NIGHTS', source_version: 1, check_in: checkIn, check_out: checkOut }));
     } else if (roll < 0.75) {
       made.push({ ...earlier }); // an exact duplicate: a retry or a replay
     } else {
@@ -41,8 +41,8 @@ export function contentionWorkload(options: { seed: number; properties: number; 
       const base = { ...samePropertyOf(earlier), source, booking_source: owner, booking_ref: earlier.booking_ref, source_version: stale ? 0 : version(`${key}/${source}`) };
       made.push(
         next() < 0.5
-          ? command({ ...base, command_type: 'CHANGE_STATUS', status: next() < 0.8 ? 'CANCELLED' : 'CONFIRMED', check_in: null, check_out: null })
-          : command({ ...base, command_type: 'MODIFY_DATES', check_in: checkIn, check_out: checkOut, status: null }),
+          ? command({ ...base, command_type: 'CHANGE_STATUS', status: next() < 0.8 ? 'CANCELLED' : 'CONFIRMED' })
+          : command({ ...base, command_type: 'MODIFY_DATES', check_in: checkIn, check_out: checkOut }),
       );
     }
   }

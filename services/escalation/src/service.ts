@@ -1,5 +1,5 @@
-import type { BookingCommand, BookingEvent, Conflict, SyncResult } from '@cm/schemas';
-import { assertMigrated, consumeDecoded, TokenBuckets, useDatabase, useRedis, type AvroSerde, type RecordProducer, type ServiceDefinition } from '@cm/service-runtime';
+import { topics } from '@cm/schemas';
+import { assertMigrated, consumeDecoded, produceValues, TokenBuckets, useDatabase, useRedis, type AvroSerde, type RecordProducer, type ServiceDefinition } from '@cm/service-runtime';
 import { escalationConfig } from './config';
 import { buildReviewApi } from './http/app';
 import { escalationMetrics } from './metrics';
@@ -45,8 +45,7 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
     const produceCommands = async () => {
       if (!writer) return;
       for (const row of await store.unproducedCommands()) {
-        const value = await writer.serde.encode(context.topics.bookingCommands, row.command as BookingCommand);
-        await writer.producer.send(context.topics.bookingCommands, [{ key: row.property_id, value }]);
+        await produceValues(writer.producer, writer.serde, topics.bookingCommands, [row.command]);
         await store.commandProduced(row.command_id);
       }
     };
@@ -74,16 +73,16 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
 
     await consumeDecoded(context, {
       groupId: config.CONSUMER_GROUP,
-      topics: [context.topics.conflicts, context.topics.syncResults],
-      writes: [context.topics.bookingCommands],
+      topics: [topics.conflicts, topics.syncResults],
+      writes: [topics.bookingCommands],
       async prepare({ producer, serde }) {
         writer = { producer, serde };
         timer.start();
         context.onStop('sla timer', () => timer.stop());
       },
-      handle: async (value, record) => {
-        if (record.topic === context.topics.conflicts) count('conflicts', await store.processConflict(value as Conflict));
-        else count('sync.results', await store.processSyncResult(value as SyncResult));
+      handle: async (decoded) => {
+        if (decoded.topic === topics.conflicts.name) count('conflicts', await store.processConflict(decoded.value));
+        else count('sync.results', await store.processSyncResult(decoded.value));
       },
     });
 
@@ -92,9 +91,9 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
     // A decision is applied once (RelocationStore.decided); offsets are committed after it.
     await consumeDecoded(context, {
       groupId: `${config.CONSUMER_GROUP}.relocations`,
-      topics: [context.topics.bookingEvents],
-      handle: async (value) => {
-        const outcome = await relocations.decided(value as BookingEvent);
+      topics: [topics.bookingEvents],
+      handle: async ({ value }) => {
+        const outcome = await relocations.decided(value);
         if (outcome.kind === 'ignored') return;
         metrics.relocations.inc({ outcome: outcome.kind });
         if (outcome.kind === 'accepted') resolved(outcome.task);

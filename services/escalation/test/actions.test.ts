@@ -9,7 +9,7 @@ describe('resolving a task with an action', () => {
   test('keep_channel_guest (overbooking): one PMS CHANGE_STATUS -> CONFIRMED of the losing channel booking, cancelling the winning stay, with the losing dates', () => {
     const task = { ...overbooking, details: { ...overbooking.details, losingDates: JSON.stringify({ checkIn: '2027-06-12', checkOut: '2027-06-16' }) } };
     const resolution = resolutionOf(task, request({ action: 'keep_channel_guest', operator: 'maria' }), NOW);
-    expect(resolution).toMatchObject({ kind: 'command', command: { command_type: 'CHANGE_STATUS', status: 'CONFIRMED', source: 'PMS', booking_source: 'AIRBNB', booking_ref: 'air-9', cancels_stay: 'PMS:pms-1', actor: 'maria' } });
+    expect(resolution).toMatchObject({ kind: 'command', command: { command: { kind: 'CHANGE_STATUS', status: 'CONFIRMED', keeps: { cancels_stay: 'PMS:pms-1' } }, source: 'PMS', booking_source: 'AIRBNB', booking_ref: 'air-9', actor: 'maria' } });
     if (resolution.kind !== 'command') return;
     expect(parseCommand(resolution.command)).toMatchObject({ type: 'change_status', keeps: { cancels: 'PMS:pms-1', dates: { checkIn: '2027-06-12', checkOut: '2027-06-16' } } });
     expect(resolutionOf(overbooking, request({ action: 'keep_channel_guest', operator: 'maria' }), NOW)).toMatchObject({ kind: 'refused', code: 'not_an_overbooking' });
@@ -19,7 +19,7 @@ describe('resolving a task with an action', () => {
     const resolution = resolutionOf(overbooking, request({ action: 'cancel_stay', operator: 'maria', booking_ref: 'pms-1' }), NOW);
     expect(resolution.kind).toBe('command');
     if (resolution.kind !== 'command') return;
-    expect(resolution.command).toMatchObject({ command_type: 'CHANGE_STATUS', status: 'CANCELLED', source: 'PMS', booking_source: 'PMS', booking_ref: 'pms-1', property_id: 'villa', command_id: `review:${overbooking.taskId}:cancel_stay`, reason: expect.stringContaining('maria') });
+    expect(resolution.command).toMatchObject({ command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null, reason: expect.stringContaining('maria') }, source: 'PMS', booking_source: 'PMS', booking_ref: 'pms-1', property_id: 'villa', command_id: `review:${overbooking.taskId}:cancel_stay`, actor: 'maria' });
     const parsed = parseCommand(resolution.command);
     expect(isInvalid(parsed)).toBe(false);
     expect(parsed).toMatchObject({ type: 'change_status', status: 'CANCELLED', bookingSource: 'PMS', ref: 'pms-1' });
@@ -37,7 +37,7 @@ describe('resolving a task with an action', () => {
 
   test('accept_channel_price: a PMS REPORT_PRICE with the operator as actor, which parseCommand keeps', () => {
     const resolution = resolutionOf(overbooking, request({ action: 'accept_channel_price', operator: 'maria', booking_ref: 'air-9', price: { amount_minor: 10_000, currency: 'EUR' } }), NOW);
-    expect(resolution).toMatchObject({ kind: 'command', command: { command_type: 'REPORT_PRICE', source: 'PMS', booking_source: 'AIRBNB', booking_ref: 'air-9', price: { amount_minor: 10_000, currency: 'EUR' }, actor: 'maria' } });
+    expect(resolution).toMatchObject({ kind: 'command', command: { command: { kind: 'REPORT_PRICE', price: { amount_minor: 10_000, currency: 'EUR' } }, source: 'PMS', booking_source: 'AIRBNB', booking_ref: 'air-9', actor: 'maria' } });
     if (resolution.kind !== 'command') return;
     expect(parseCommand(resolution.command)).toMatchObject({ type: 'report_price', actor: 'maria', bookingSource: 'AIRBNB' });
     expect(resolutionOf(overbooking, request({ action: 'accept_channel_price', operator: 'maria', booking_ref: 'elsewhere', price: { amount_minor: 1, currency: 'EUR' } }), NOW)).toMatchObject({ kind: 'refused', code: 'booking_not_in_task' });

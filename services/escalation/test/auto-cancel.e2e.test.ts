@@ -1,4 +1,4 @@
-import { reservationActionFromWire, type BookingCommand } from '@cm/schemas';
+import type { BookingCommand, ReservationAction } from '@cm/schemas';
 import { waitFor } from '@cm/service-runtime';
 import { uniqueName } from '../../../packages/service-runtime/test/support/stack';
 import { createBooking } from './records';
@@ -59,11 +59,11 @@ describe('the losing booking of an overbooking, confirmed (instant book), with t
     expect(await world.db('escalation.notifications').where({ task_id: task.task_id })).toEqual([]);
 
     const commands = await world.read<BookingCommand>(world.topics.bookingCommands, (r) => r.some((c) => c.value.command_id === resolved.command_id));
-    expect(commands.find((c) => c.value.command_id === resolved.command_id)!.value).toMatchObject({ command_type: 'CHANGE_STATUS', status: 'CANCELLED', source: 'PMS', booking_source: 'AIRBNB', booking_ref: channelRef, actor: 'system:auto-cancel' });
+    expect(commands.find((c) => c.value.command_id === resolved.command_id)!.value).toMatchObject({ command: { kind: 'CHANGE_STATUS', status: 'CANCELLED' }, source: 'PMS', booking_source: 'AIRBNB', booking_ref: channelRef, actor: 'system:auto-cancel' });
     await waitFor('the losing booking cancelled in the ledger', () => world.db('stays').where({ property_id: propertyId, ref: channelRef, status: 'CANCELLED' }).first(), { timeoutMs: 30_000 });
     expect(await world.db('stays').where({ property_id: propertyId, ref: pmsRef }).first('status')).toEqual({ status: 'CONFIRMED' });
-    const actions = await world.read<unknown>(world.topics.reservationActions, (r) => r.some((a) => reservationActionFromWire(a.value).command_id === resolved.command_id));
-    const hostCancel = actions.map((a) => reservationActionFromWire(a.value)).find((a) => a.command_id === resolved.command_id)!;
+    const actions = await world.read<ReservationAction>(world.topics.reservationActions, (r) => r.some((a) => a.value.command_id === resolved.command_id));
+    const hostCancel = actions.map((a) => a.value).find((a) => a.command_id === resolved.command_id)!;
     expect(hostCancel).toMatchObject({ channel: 'AIRBNB', booking_ref: channelRef, action: { kind: 'HOST_CANCEL' } });
     expect(await service.metrics()).toMatch(/escalation_auto_cancels_total\{channel="AIRBNB",outcome="cancelled"[^}]*\} 1\n/);
   });

@@ -2,16 +2,9 @@ import { conflictKey } from '../src/tasks/conflict-key';
 import { triageConflict } from '../src/rules/triage';
 import { conflictOf } from './records';
 
-/** A SYNC_FAILED as the sync-dispatcher raises it: for a reservation action, details name the action and the reservation. */
+/** A SYNC_FAILED as the sync-dispatcher raises it: for a reservation action, its facts name the action and the record the reservation. */
 const dispatcherSyncFailed = (channel: 'AIRBNB' | 'VRBO', action: { kind: string; ref: string } | null) =>
-  conflictOf(
-    { type: 'SYNC_FAILED', channel, consecutiveFailures: 5 },
-    {
-      property_id: 'p1',
-      booking_ref: action?.ref ?? null,
-      details: { attempts: '5', error: 'HTTP 503', change_event_id: 'x', ...(action ? { reservation_action: action.kind, booking_ref: action.ref, stay_key: `${channel}:${action.ref}` } : {}) },
-    },
-  );
+  conflictOf({ type: 'SYNC_FAILED', channel, consecutiveFailures: 5, ...(action ? { reservationAction: action.kind } : {}) }, { property_id: 'p1', booking_ref: action?.ref ?? null });
 const keyOf = (record: ReturnType<typeof dispatcherSyncFailed>) => {
   const triage = triageConflict(record);
   return triage.kind === 'review' ? triage.occurrence.key : null;

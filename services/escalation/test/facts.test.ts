@@ -1,13 +1,13 @@
-import { assess, type ConflictFacts, type RaisedConflict, type StayKey } from '@cm/domain';
+import { assess, conflictDetails, conflictFactsRecord, type ConflictFacts, type StayKey } from '@cm/domain';
 import type { Conflict } from '@cm/schemas';
-import { factsAsDetails } from '../../booking-arbiter/src/records';
-import { factsOfConflict, isUnreadable } from '../src/rules/facts';
+import { detailsOfConflict, factsOfConflict, isUnreadable } from '../src/rules/facts';
 
 const key = (k: string) => k as StayKey;
 
 /** One set of facts per conflict type, as the arbiter, reconciler and dispatcher raise them. */
 const EVERY_TYPE: readonly ConflictFacts[] = [
   { type: 'OVERBOOKING', channel: 'AIRBNB', losingKey: key('AIRBNB:a1'), winningKey: key('PMS:p1') },
+  { type: 'OVERBOOKING', channel: 'AIRBNB', losingKey: key('AIRBNB:a1'), winningKey: key('PMS:p1'), losingDates: { checkIn: '2027-01-02', checkOut: '2027-01-05' } as never },
   { type: 'DOUBLE_BOOKING', losingKey: key('PMS:p2'), winningKey: key('PMS:p1') },
   { type: 'BLOCK_OVERLAP', blockKey: key('PMS:b1'), heldBy: [key('VRBO:v1')], overlapsBooking: true },
   { type: 'STATUS_MISMATCH', key: key('AIRBNB:a1'), ledgerStatus: 'CANCELLED', incomingStatus: 'CONFIRMED', winner: 'AIRBNB' },
@@ -20,16 +20,16 @@ const EVERY_TYPE: readonly ConflictFacts[] = [
   { type: 'AVAILABILITY_DRIFT', channel: 'EXPEDIA', driftNights: 14, openWhileBooked: 0, windowDays: 90 },
   { type: 'PRICE_DRIFT', channel: 'EXPEDIA', nights: 4 },
   { type: 'SYNC_FAILED', channel: 'VRBO', consecutiveFailures: 4 },
+  { type: 'SYNC_FAILED', channel: 'AIRBNB', consecutiveFailures: 5, reservationAction: 'HOST_CANCEL' },
   { type: 'GUEST_DISPUTE', channel: 'AIRBNB', key: key('AIRBNB:a1'), reason: 'guest says the flat was not clean' },
 ];
 
-function asRecord(facts: ConflictFacts): Pick<Conflict, 'conflict_type' | 'details' | 'channel'> {
-  const raised: RaisedConflict = { facts, resolution: 'FLAGGED_FOR_REVIEW', rule: '5.1 price (existing)', channel: 'channel' in facts ? facts.channel : null, summary: '' };
-  return { conflict_type: facts.type, details: factsAsDetails(raised), channel: raised.channel };
+function asRecord(facts: ConflictFacts): Pick<Conflict, 'conflict_type' | 'facts'> {
+  return { conflict_type: facts.type, facts: conflictFactsRecord(facts) };
 }
 
-describe('facts rebuilt from a conflict record', () => {
-  test.each(EVERY_TYPE.map((f) => [f.type, f] as const))('%s: the details written by factsAsDetails give back the same facts', (_type, facts) => {
+describe('facts read from a conflict record', () => {
+  test.each(EVERY_TYPE.map((f) => [f.type, f] as const))('%s: the record written by conflictFactsRecord gives back the same facts', (_type, facts) => {
     expect(factsOfConflict(asRecord(facts))).toEqual(facts);
   });
 
@@ -40,14 +40,18 @@ describe('facts rebuilt from a conflict record', () => {
     }
   });
 
-  test("the sync-dispatcher's SYNC_FAILED record (attempts, no consecutiveFailures) reads as that many consecutive failures", () => {
-    expect(factsOfConflict({ conflict_type: 'SYNC_FAILED', channel: 'AIRBNB', details: { attempts: '6', error: 'HTTP 503', change_event_id: 'e1' } })).toEqual({ type: 'SYNC_FAILED', channel: 'AIRBNB', consecutiveFailures: 6 });
+  test("a task keeps the facts as the audit log has them: the review API's details and what the resolutions read (losingKey, winningKey, losingDates)", () => {
+    const overbooking = EVERY_TYPE[1]!;
+    const record = asRecord(overbooking);
+    expect(detailsOfConflict(record, factsOfConflict(record))).toEqual(conflictDetails(overbooking));
+    expect(conflictDetails(overbooking)).toEqual({ channel: 'AIRBNB', losingKey: 'AIRBNB:a1', winningKey: 'PMS:p1', losingDates: '{"checkIn":"2027-01-02","checkOut":"2027-01-05"}' });
   });
 
-  test('details that do not parse name the field instead of throwing', () => {
-    const bad = factsOfConflict({ conflict_type: 'PRICE_DISCREPANCY', channel: 'AIRBNB', details: { key: 'AIRBNB:a1', differenceBp: 'lots', bookingStatus: 'CONFIRMED', newBooking: 'false' } });
-    expect(bad).toEqual({ unreadable: true, reason: 'differenceBp: not JSON (lots)' });
-    expect(factsOfConflict({ conflict_type: 'GUEST_DISPUTE', channel: null, details: { key: 'AIRBNB:a1', reason: 'x' } })).toMatchObject({ unreadable: true, reason: expect.stringContaining('channel') });
-    expect(factsOfConflict({ conflict_type: 'DATE_MODIFICATION', channel: 'VRBO', details: { key: 'nokey', requestedBy: 'channel' } })).toMatchObject({ unreadable: true, reason: expect.stringContaining('not a stay key') });
+  test('facts that do not hold name the field instead of throwing', () => {
+    const notAKey = { conflict_type: 'DATE_MODIFICATION', facts: { ...conflictFactsRecord(EVERY_TYPE[9]!), key: 'nokey' } } as Pick<Conflict, 'conflict_type' | 'facts'>;
+    expect(factsOfConflict(notAKey)).toMatchObject({ unreadable: true, reason: expect.stringContaining('not a stay key') });
+    expect(detailsOfConflict(notAKey, factsOfConflict(notAKey))).toMatchObject({ key: 'nokey', requested_by: 'channel' });
+    expect(factsOfConflict({ conflict_type: 'PRICE_DRIFT', facts: conflictFactsRecord(EVERY_TYPE[0]!) })).toMatchObject({ unreadable: true, reason: 'facts: a OVERBOOKING variant on a PRICE_DRIFT conflict' });
+    expect(factsOfConflict({ conflict_type: 'GUEST_DATA', facts: { kind: 'GUEST_DATA', key: 'AIRBNB:a1', kept_fields: ['shoe size'] } })).toMatchObject({ unreadable: true, reason: expect.stringContaining('not a guest field') });
   });
 });

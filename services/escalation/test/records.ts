@@ -1,14 +1,12 @@
-import { assess, toEpochDay, type ConflictFacts, type LocalDate, type RaisedConflict } from '@cm/domain';
+import { assess, conflictFactsRecord, toEpochDay, type ConflictFacts, type LocalDate } from '@cm/domain';
 import type { BookingCommand, Conflict, SyncResult } from '@cm/schemas';
-import { factsAsDetails } from '../../booking-arbiter/src/records';
 
 let seq = 0;
 const unique = () => `${Date.now().toString(36)}-${++seq}`;
 
-/** A conflict record as its producer writes it: assessed with the domain, facts flattened by the arbiter's factsAsDetails. */
+/** A conflict record as its producer writes it: assessed with the domain, its facts as the topic's record. */
 export function conflictOf(facts: ConflictFacts, overrides: Partial<Conflict> = {}): Conflict {
   const channel = 'channel' in facts ? facts.channel : null;
-  const raised: RaisedConflict = { facts, resolution: 'FLAGGED_FOR_REVIEW', rule: '5.1 price (existing)', channel, summary: 's' };
   const a = assess(facts);
   return {
     event_id: `c-${unique()}`,
@@ -24,7 +22,7 @@ export function conflictOf(facts: ConflictFacts, overrides: Partial<Conflict> = 
     channel,
     booking_ref: 'ref1',
     summary: 's',
-    details: factsAsDetails(raised),
+    facts: conflictFactsRecord(facts),
     command_id: null,
     detected_at: 1_000,
     correlation_id: 'corr',
@@ -44,28 +42,16 @@ export function createBooking(propertyId: string, source: BookingCommand['source
   return {
     command_id: `cmd-${unique()}`,
     property_id: propertyId,
+    tenant_id: null,
     source,
     source_version: 1,
-    command_type: 'CREATE_BOOKING',
     booking_ref: ref,
     booking_source: null,
-    status: 'CONFIRMED',
-    check_in: toEpochDay(checkIn as LocalDate),
-    check_out: toEpochDay(checkOut as LocalDate),
-    price: null,
-    pms_quote: null,
-    rate_plan: null,
-    guest: null,
-    reason: null,
     occurred_at: now,
     issued_at: now,
     reply_requested: false,
     correlation_id: `corr-${unique()}`,
     actor: null,
-    property_currency: null,
-    guest_count: null,
-    tenant_id: null,
-    cancels_stay: null,
-    alteration_request: false,
+    command: { kind: 'CREATE_BOOKING', status: 'CONFIRMED', check_in: toEpochDay(checkIn as LocalDate), check_out: toEpochDay(checkOut as LocalDate), price: null, pms_quote: null, rate_plan: null, guest: null, property_currency: null, guest_count: null, reason: null },
   };
 }

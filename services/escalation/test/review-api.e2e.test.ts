@@ -22,29 +22,17 @@ function createBooking(propertyId: string, source: BookingCommand['source'], ref
   return {
     command_id: uniqueName('cmd'),
     property_id: propertyId,
+    tenant_id: null,
     source,
     source_version: 1,
-    command_type: 'CREATE_BOOKING',
     booking_ref: ref,
     booking_source: null,
-    status: 'CONFIRMED',
-    check_in: day(checkIn),
-    check_out: day(checkOut),
-    price: null,
-    pms_quote: null,
-    rate_plan: null,
-    guest: null,
-    reason: null,
     occurred_at: now,
     issued_at: now,
     reply_requested: false,
     correlation_id: uniqueName('corr'),
     actor: null,
-    property_currency: null,
-    guest_count: null,
-    tenant_id: null,
-    cancels_stay: null,
-    alteration_request: false,
+    command: { kind: 'CREATE_BOOKING', status: 'CONFIRMED', check_in: day(checkIn), check_out: day(checkOut), price: null, pms_quote: null, rate_plan: null, guest: null, property_currency: null, guest_count: null, reason: null },
   };
 }
 
@@ -77,7 +65,7 @@ test('resolving an overbooking through the API issues the command, closes the ta
   expect(resolved.body).toMatchObject({ status: 'resolved', resolution: 'cancel_stay', resolved_by: 'maria@host.example', command_id: `review:${task.task_id}:cancel_stay`, replayed: false });
 
   const commands = await world.read<BookingCommand>(world.topics.bookingCommands, (r) => r.some((c) => c.value.command_id === resolved.body.command_id));
-  expect(commands.find((c) => c.value.command_id === resolved.body.command_id)!.value).toMatchObject({ command_type: 'CHANGE_STATUS', status: 'CANCELLED', source: 'PMS', booking_source: 'PMS', booking_ref: pmsRef, property_id: propertyId, actor: 'maria@host.example' });
+  expect(commands.find((c) => c.value.command_id === resolved.body.command_id)!.value).toMatchObject({ command: { kind: 'CHANGE_STATUS', status: 'CANCELLED' }, source: 'PMS', booking_source: 'PMS', booking_ref: pmsRef, property_id: propertyId, actor: 'maria@host.example' });
 
   await waitFor('the direct stay cancelled in the ledger', () => world.db('stays').where({ property_id: propertyId, ref: pmsRef, status: 'CANCELLED' }).first(), { timeoutMs: 30_000 });
   const audit = await world.db('audit_log').where({ command_id: resolved.body.command_id }).first();
@@ -119,7 +107,7 @@ test("repush_availability is recorded without a command; accept_channel_price se
   const accepted = await world.api(service, 'POST', `/v1/review-tasks/${price.task_id}/resolve`, { action: 'accept_channel_price', operator: 'li', booking_ref: 'bc1', price: { amount_minor: 51_000, currency: 'EUR' } });
   expect(accepted).toMatchObject({ status: 200, body: { status: 'resolved', resolution: 'accept_channel_price', command_id: `review:${price.task_id}:accept_channel_price` } });
   const commands = await world.read<BookingCommand>(world.topics.bookingCommands, (r) => r.some((c) => c.value.command_id === accepted.body.command_id));
-  expect(commands.find((c) => c.value.command_id === accepted.body.command_id)!.value).toMatchObject({ command_type: 'REPORT_PRICE', booking_source: 'BOOKING_COM', booking_ref: 'bc1', price: { amount_minor: 51_000, currency: 'EUR' }, actor: 'li' });
+  expect(commands.find((c) => c.value.command_id === accepted.body.command_id)!.value).toMatchObject({ command: { kind: 'REPORT_PRICE', price: { amount_minor: 51_000, currency: 'EUR' } }, booking_source: 'BOOKING_COM', booking_ref: 'bc1', actor: 'li' });
   const sync = await taskOf(conflictOf({ type: 'SYNC_FAILED', channel: 'VRBO', consecutiveFailures: 5 }, { property_id: world.tenants[0].propertyId, booking_ref: null }));
   const repushed = await world.api(service, 'POST', `/v1/review-tasks/${sync.task_id}/resolve`, { action: 'repush_availability', operator: 'li' });
   expect(repushed).toMatchObject({ status: 200, body: { resolution: 'repush_availability', command_id: null } });

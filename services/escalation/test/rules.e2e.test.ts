@@ -64,7 +64,7 @@ describe('one task per conflict key', () => {
   test('one outage, one task per property and channel: the failed sync.results streak and the SYNC_FAILED conflict count on the same task', async () => {
     const propertyId = newProperty();
     await world.sendSyncResults([1, 2, 3, 4, 5].map(() => syncResult('FAILED', { property_id: propertyId, channel: 'EXPEDIA' })));
-    await world.sendConflicts([conflictOf({ type: 'SYNC_FAILED', channel: 'EXPEDIA', consecutiveFailures: 6 }, { property_id: propertyId, booking_ref: null, details: { attempts: '6', error: 'HTTP 503', change_event_id: 'chg' } })]);
+    await world.sendConflicts([conflictOf({ type: 'SYNC_FAILED', channel: 'EXPEDIA', consecutiveFailures: 6 }, { property_id: propertyId, booking_ref: null })]);
     const tasks = await world.waitForTasks(propertyId, (t) => t[0]?.occurrences === 2, 'the repeat counted');
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({ conflict_type: 'SYNC_FAILED', channel: 'EXPEDIA' });
@@ -75,7 +75,7 @@ describe('one task per conflict key', () => {
     const failed = (ref: string | null) =>
       conflictOf(
         { type: 'SYNC_FAILED', channel: 'AIRBNB', consecutiveFailures: 5, ...(ref ? { reservationAction: 'HOST_CANCEL' } : {}) },
-        { property_id: propertyId, booking_ref: ref, details: { attempts: '5', error: 'HTTP 503', change_event_id: 'chg', ...(ref ? { reservation_action: 'HOST_CANCEL', booking_ref: ref, stay_key: `AIRBNB:${ref}` } : {}) } },
+        { property_id: propertyId, booking_ref: ref },
       );
     await world.sendConflicts([failed('HM-1'), failed('HM-2'), failed(null), failed('HM-1')]);
     const tasks = await world.waitForTasks(propertyId, (t) => t.length === 3 && t.some((x) => x.occurrences === 2), 'three tasks, one repeated');
@@ -128,9 +128,9 @@ test('a conflict that needs no review opens no task and is counted', async () =>
   expect(counted(await service.metrics()) - counted(before)).toBe(2);
 });
 
-test("a record whose details do not parse is judged by its producer's verdict", async () => {
+test("a record whose facts do not hold is judged by its producer's verdict", async () => {
   const propertyId = newProperty();
-  await world.sendConflicts([{ ...dispute(propertyId), details: { key: 'no stay key here' }, severity: 'CRITICAL', requires_review: true, sla_minutes: 30 }]);
+  await world.sendConflicts([{ ...dispute(propertyId), facts: { kind: 'GUEST_DISPUTE', channel: 'VRBO', key: 'no stay key here', reason: 'x' }, severity: 'CRITICAL', requires_review: true, sla_minutes: 30 }]);
   const [task] = await world.waitForTasks(propertyId, (t) => t.length === 1, 'the task');
   expect(task).toMatchObject({ severity: 'CRITICAL', sla_minutes: 30 });
 });

@@ -33,13 +33,13 @@ describe('the five 5.2 rules open review tasks', () => {
 
   test("facts that do not parse: the record's own verdict stands and the reason is given", () => {
     const facts: ConflictFacts = { type: 'GUEST_DISPUTE', channel: 'AIRBNB', key: k('AIRBNB:a1'), reason: 'dirty' };
-    const record = conflictOf(facts, { details: { key: 'garbage' }, severity: 'MEDIUM', requires_review: true, sla_minutes: 30 });
+    const record = conflictOf(facts, { facts: { kind: 'GUEST_DISPUTE', channel: 'AIRBNB', key: 'garbage', reason: 'dirty' }, severity: 'MEDIUM', requires_review: true, sla_minutes: 30 });
     expect(triageConflict(record)).toMatchObject({ kind: 'review', assessedFrom: 'record', why: expect.stringContaining('not a stay key'), occurrence: { severity: 'MEDIUM', slaMinutes: 30 } });
     expect(triageConflict({ ...record, requires_review: false })).toMatchObject({ kind: 'count_only', assessedFrom: 'record' });
   });
 
   test('a flagged record without an SLA gets the SLA of its severity', () => {
-    const record = conflictOf({ type: 'GUEST_DISPUTE', channel: 'AIRBNB', key: k('AIRBNB:a1'), reason: 'x' }, { details: {}, severity: 'CRITICAL', requires_review: true, sla_minutes: null });
+    const record = conflictOf({ type: 'GUEST_DISPUTE', channel: 'AIRBNB', key: k('AIRBNB:a1'), reason: 'x' }, { facts: { kind: 'GUEST_DISPUTE', channel: 'AIRBNB', key: 'garbage', reason: 'x' }, severity: 'CRITICAL', requires_review: true, sla_minutes: null });
     expect(triageConflict(record)).toMatchObject({ occurrence: { slaMinutes: 15 } });
   });
 });
@@ -76,7 +76,7 @@ describe('5.2.3 from sync.results: the streak per property and channel', () => {
 
   test("one outage, one key: the streak's occurrence and the dispatcher's SYNC_FAILED conflict share it", () => {
     const fromStreak = run(['FAILED', 'FAILED', 'FAILED', 'FAILED']).raised[0]!;
-    const dispatcher = conflictOf({ type: 'SYNC_FAILED', channel: 'VRBO', consecutiveFailures: 6 }, { details: { attempts: '6', error: 'HTTP 503', change_event_id: 'x' }, booking_ref: null });
+    const dispatcher = conflictOf({ type: 'SYNC_FAILED', channel: 'VRBO', consecutiveFailures: 6 }, { booking_ref: null });
     const triage = triageConflict(dispatcher);
     expect(triage.kind === 'review' && triage.occurrence.key).toBe(fromStreak.key);
   });

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { BookingCommand, BookingEvent, Conflict, SyncResult } from '@cm/schemas';
-import { AvroSerde, provisionTopics, topicNames, waitFor, type IncomingRecord, type Knex, type TopicNames } from '@cm/service-runtime';
+import { topics, type BookingCommand, type BookingEvent, type Conflict, type SyncResult } from '@cm/schemas';
+import { AvroSerde, produceValues, provisionTopics, topicNames, waitFor, type IncomingRecord, type Knex, type TopicNames } from '@cm/service-runtime';
 import { spawnNode, type Spawned } from '../../../packages/service-runtime/test/support/processes';
 import { freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
 import { scratchLedger } from '../../booking-arbiter/src/ledger/migrations';
@@ -83,8 +83,6 @@ export async function escalationWorld(): Promise<EscalationWorld> {
       if (child.child.exitCode !== null) throw new Error(`${name} exited ${child.child.exitCode}: ${child.output().slice(-3000)}`);
       return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
     }, { timeoutMs: 60_000, intervalMs: 100 });
-  const send = async (topic: string, values: readonly { property_id: string }[]) =>
-    producer.send(topic, await Promise.all(values.map(async (v) => ({ key: v.property_id, value: await serde.encode(topic, v) }))));
 
   const world: EscalationWorld = {
     namespace,
@@ -123,10 +121,10 @@ export async function escalationWorld(): Promise<EscalationWorld> {
       await ready(child, opsPort, 'booking-arbiter');
       return child;
     },
-    sendConflicts: (conflicts) => send(names.conflicts, conflicts),
-    sendSyncResults: (results) => send(names.syncResults, results),
-    sendCommands: (commands) => send(names.bookingCommands, commands),
-    sendBookingEvents: (events) => send(names.bookingEvents, events),
+    sendConflicts: (conflicts) => produceValues(producer, serde, topics.conflicts, conflicts),
+    sendSyncResults: (results) => produceValues(producer, serde, topics.syncResults, results),
+    sendCommands: (commands) => produceValues(producer, serde, topics.bookingCommands, commands),
+    sendBookingEvents: (events) => produceValues(producer, serde, topics.bookingEvents, events),
     async api(service, method, path, body, options = {}) {
       const headers: Record<string, string> = {};
       const key = options.apiKey === undefined ? (options.tenant ?? tenants[0]).apiKey : options.apiKey;

@@ -1,5 +1,5 @@
-import type { BookingCommand, ChannelInboundEvent } from '@cm/schemas';
-import type { DeadLetterReason, DeadLetterWriter, DecodedRecord, Logger } from '@cm/service-runtime';
+import type { BookingCommand, ChannelInboundEvent, topics } from '@cm/schemas';
+import type { DeadLetterReason, DeadLetterWriter, DecodedRecord, IncomingRecord, Logger } from '@cm/service-runtime';
 import type { CommandWriter } from './command-writer';
 import type { Directory, ListingEntry } from './directory/directory';
 import { SeenEvents, type EventRef } from './directory/seen-events';
@@ -22,17 +22,17 @@ export interface ChannelEventDeps {
  * letter with the reason, a calendar report left for the reconciler, or a dropped duplicate.
  * Commands are written before the events are remembered, so a crash repeats work, never loses it.
  */
-export async function takeChannelEvents(items: readonly DecodedRecord[], deps: ChannelEventDeps): Promise<void> {
+export async function takeChannelEvents(items: readonly DecodedRecord<typeof topics.channelInbound>[], deps: ChannelEventDeps): Promise<void> {
   const count = (event: ChannelInboundEvent, outcome: 'command' | 'calendar_report' | 'dead_lettered' | 'duplicate') =>
     deps.metrics.events.inc({ path: 'kafka', channel: event.channel, outcome });
-  const deadLetter = async (event: ChannelInboundEvent, record: DecodedRecord['record'], reason: DeadLetterReason, detail: string) => {
+  const deadLetter = async (event: ChannelInboundEvent, record: IncomingRecord, reason: DeadLetterReason, detail: string) => {
     await deps.deadLetters.write(record, reason, detail);
     count(event, 'dead_lettered');
   };
 
-  const mapped: { event: ChannelInboundEvent; record: DecodedRecord['record']; listing: ListingEntry; ref: EventRef }[] = [];
+  const mapped: { event: ChannelInboundEvent; record: IncomingRecord; listing: ListingEntry; ref: EventRef }[] = [];
   for (const item of items) {
-    const event = item.value as ChannelInboundEvent;
+    const event = item.value;
     const problems = identityProblems(event);
     if (problems.length > 0) {
       await deadLetter(event, item.record, 'VALIDATION_FAILED', problems.join('; '));

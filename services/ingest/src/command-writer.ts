@@ -1,22 +1,19 @@
-import type { BookingCommand, ChannelInboundEvent } from '@cm/schemas';
-import type { AvroSerde, RecordProducer } from '@cm/service-runtime';
+import { topics, type BookingCommand, type ChannelInboundEvent } from '@cm/schemas';
+import { produceValues, type AvroSerde, type RecordProducer } from '@cm/service-runtime';
 
 /** Writes commands to booking.commands keyed by property, so each property's commands stay in order. */
 export class CommandWriter {
   constructor(
     private readonly producer: RecordProducer,
     private readonly serde: AvroSerde,
-    private readonly topics: { readonly bookingCommands: string; readonly channelInbound: string },
   ) {}
 
   async write(commands: readonly BookingCommand[]): Promise<void> {
-    if (commands.length === 0) return;
-    const records = await Promise.all(commands.map(async (c) => ({ key: c.property_id, value: await this.serde.encode(this.topics.bookingCommands, c) })));
-    await this.producer.send(this.topics.bookingCommands, records);
+    await produceValues(this.producer, this.serde, topics.bookingCommands, commands);
   }
 
   /** A webhook's calendar report goes where the connectors' reports go, for the reconciler. */
   async writeCalendarReport(event: ChannelInboundEvent): Promise<void> {
-    await this.producer.send(this.topics.channelInbound, [{ key: event.listing_id, value: await this.serde.encode(this.topics.channelInbound, event) }]);
+    await produceValues(this.producer, this.serde, topics.channelInbound, [event]);
   }
 }

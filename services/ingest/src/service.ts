@@ -1,4 +1,5 @@
 import { assertMigrated, BatchedPurge, consumeDecoded, LeasedTokenBuckets, ReplyWaiter, TokenBuckets, useDatabase, useRedis, type DecodedRecord, type ServiceDefinition } from '@cm/service-runtime';
+import { topics } from '@cm/schemas';
 import type { FastifyInstance } from 'fastify';
 import { takeChannelEvents } from './channel-events';
 import { CommandWriter } from './command-writer';
@@ -63,15 +64,15 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     revisionPurge.start();
     context.onStop('revision purge', () => revisionPurge.stop());
     let http: FastifyInstance | undefined;
-    let take: ((items: readonly DecodedRecord[]) => Promise<void>) | undefined;
+    let take: ((items: readonly DecodedRecord<typeof topics.channelInbound>[]) => Promise<void>) | undefined;
 
     await consumeDecoded(context, {
       groupId: config.CONSUMER_GROUP,
-      topics: [context.topics.channelInbound],
-      writes: [context.topics.bookingCommands, context.topics.channelInbound],
+      topics: [topics.channelInbound],
+      writes: [topics.bookingCommands, topics.channelInbound],
       chunkSize: 200,
       async prepare({ producer, serde, deadLetters }) {
-        const writer = new CommandWriter(producer, serde, context.topics);
+        const writer = new CommandWriter(producer, serde);
         const log = context.log.child({ component: 'channel-events' });
         take = (items) => takeChannelEvents(items, { directory, seen, writer, deadLetters, metrics, log, now });
         http = await buildHttpApp({
@@ -106,7 +107,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     const revisionLog = context.log.child({ component: 'revision-feed' });
     await consumeDecoded(context, {
       groupId: `${config.CONSUMER_GROUP}.revisions`,
-      topics: [context.topics.bookingEvents],
+      topics: [topics.bookingEvents],
       chunkSize: 200,
       handleChunk: (items) => takeBookingEvents(items, { directory, store: revisions, count: (outcome, records) => metrics.pmsRevisions.inc({ outcome }, records), log: revisionLog }),
     });

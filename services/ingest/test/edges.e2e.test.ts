@@ -122,7 +122,7 @@ describe('ingest: the edges hold against hostile and careless input', () => {
     expect((await world.webhook(ingest, 'BOOKING_COM', body)).status).toBe(202);
     const ref = (body.reservation as { id: string }).id;
     const [command] = await commandsFor([ref]);
-    expect(command).toMatchObject({ property_currency: 'EUR', price: { amount_minor: 30_000, currency: 'USD' } });
+    expect(command!.command).toMatchObject({ kind: 'CREATE_BOOKING', property_currency: 'EUR', price: { amount_minor: 30_000, currency: 'USD' } });
     const conflict = await waitFor(
       'the decision',
       async () => world.db('audit_log').where({ property_id: tenant.propertyId, conflict_type: 'CURRENCY_MISMATCH' }).where('stay_key', `BOOKING_COM:${ref}`).first(),

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { signedHeaders } from '@cm/channel-webhooks';
-import type { BookingCommand, Channel, ChannelInboundEvent } from '@cm/schemas';
+import { topics, type BookingCommand, type Channel, type ChannelInboundEvent } from '@cm/schemas';
 import {
   AvroSerde,
   provisionTopics,
@@ -170,7 +170,7 @@ export async function ingestWorld(): Promise<IngestWorld> {
     async sendInbound(records) {
       await producer.send(names.channelInbound, records);
     },
-    encodeInbound: (event) => serde.encode(names.channelInbound, event),
+    encodeInbound: (event) => serde.encode(topics.channelInbound, event),
     read: <T>(topic: string, until: (records: { value: T; record: IncomingRecord }[]) => boolean, timeoutMs = 60_000) => readDecoded<T>(kafka, serde, topic, until, { group: `reader.${namespace}`, timeoutMs }),
     async close() {
       for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');

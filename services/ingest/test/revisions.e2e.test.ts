@@ -1,5 +1,5 @@
-import type { BookingEvent } from '@cm/schemas';
-import { AvroSerde, BatchedPurge, waitFor, type RecordProducer } from '@cm/service-runtime';
+import { topics, type BookingEvent } from '@cm/schemas';
+import { AvroSerde, BatchedPurge, topicRecord, waitFor, type RecordProducer } from '@cm/service-runtime';
 import { stack, testKafka, testLogger } from '../../../packages/service-runtime/test/support/stack';
 import { acknowledgedRevisions } from '../src/revisions/purge';
 import { ingestWorld, reservationCreated, type IngestProcess, type IngestWorld, type TestTenant } from './environment';
@@ -199,7 +199,7 @@ describe('ingest: the PMS revision feed', () => {
       correlation_id: 'test',
       ...overrides,
     });
-    const send = async (value: BookingEvent) => producer.send(world.topics.bookingEvents, [{ key: value.property_id, value: await serde.encode(world.topics.bookingEvents, value) }]);
+    const send = async (value: BookingEvent) => producer.send(world.topics.bookingEvents, [await topicRecord(serde, topics.bookingEvents, value)]);
     await send(event('no-such-property', { event_type: 'BOOKING_ACCEPTED' }));
     await send(event(b().propertyId, { event_type: 'COMMAND_IGNORED', version: 0, reason: 'duplicate_command', status: null }));
     await waitFor('both counted', async () => (await counted(ingest, 'unknown_property')) > before.unknown && (await counted(ingest, 'not_a_change')) > before.ignored, { timeoutMs: 30_000, intervalMs: 200 });

@@ -1,4 +1,4 @@
-import { assess, type ChannelNightView, type Correction, type CurrencyCode, type DriftReport, type LocalDate } from '@cm/domain';
+import { assess, conflictFactsRecord, type ChannelNightView, type Correction, type CurrencyCode, type DriftReport, type LocalDate } from '@cm/domain';
 import type { AvailabilityChange, Channel, Conflict, Money } from '@cm/schemas';
 
 /**
@@ -62,8 +62,6 @@ export function correctionChanges(check: ListingCheck, corrections: readonly Cor
 export function driftConflictRecords(check: ListingCheck, report: DriftReport): Conflict[] {
   return report.conflicts.map((raised) => {
     const assessment = assess(raised.facts);
-    const details: Record<string, string> = { listing_id: check.listingId, pass_id: check.passId };
-    for (const [name, value] of Object.entries(raised.facts)) if (name !== 'type') details[name] = typeof value === 'string' ? value : JSON.stringify(value);
     return {
       event_id: `reconcile:${check.passId}:${check.channel}:${check.listingId}:${raised.facts.type}`,
       property_id: check.propertyId,
@@ -78,7 +76,7 @@ export function driftConflictRecords(check: ListingCheck, report: DriftReport): 
       channel: check.channel,
       booking_ref: null,
       summary: raised.summary,
-      details,
+      facts: conflictFactsRecord(raised.facts),
       command_id: null,
       detected_at: check.checkedAtMs,
       correlation_id: `reconcile:${check.passId}`,

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { adaptersFor, listingTimeZones } from '@cm/channel-adapters';
-import type { AvailabilityChange, ChannelInboundEvent, Conflict, SyncResult } from '@cm/schemas';
-import { assertMigrated, conflictMetrics, consumeDecoded, TokenBuckets, useDatabase, useRedis, type AvroSerde, type RecordProducer, type ServiceDefinition } from '@cm/service-runtime';
+import { topics, type AvailabilityChange, type Conflict } from '@cm/schemas';
+import { assertMigrated, conflictMetrics, consumeDecoded, produceValues, TokenBuckets, useDatabase, useRedis, type AvroSerde, type RecordProducer, type ServiceDefinition } from '@cm/service-runtime';
 import { operatorSocketPath, reconcilerConfig } from './config';
 import { CalendarReports } from './calendar-reports';
 import { startHttp, startOperatorSocket } from './http';
@@ -43,8 +43,8 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     const sender =
       (producer: RecordProducer, serde: AvroSerde) =>
       async (changes: readonly AvailabilityChange[], conflicts: readonly Conflict[]): Promise<void> => {
-        if (changes.length > 0) await producer.send(context.topics.availabilityChanges, await Promise.all(changes.map(async (c) => ({ key: c.property_id, value: await serde.encode(context.topics.availabilityChanges, c) }))));
-        if (conflicts.length > 0) await producer.send(context.topics.conflicts, await Promise.all(conflicts.map(async (c) => ({ key: c.property_id, value: await serde.encode(context.topics.conflicts, c) }))));
+        await produceValues(producer, serde, topics.availabilityChanges, changes);
+        await produceValues(producer, serde, topics.conflicts, conflicts);
         for (const c of conflicts) conflictCounts.raised({ type: c.conflict_type, channel: c.channel, requiresReview: c.requires_review });
       };
 
@@ -57,8 +57,8 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
 
     await consumeDecoded(context, {
       groupId: config.CONSUMER_GROUP,
-      topics: [context.topics.syncResults],
-      writes: [context.topics.availabilityChanges, context.topics.conflicts],
+      topics: [topics.syncResults],
+      writes: [topics.availabilityChanges, topics.conflicts],
       async prepare({ producer, serde }) {
         reconciliation = new Reconciliation(
           {
@@ -74,8 +74,7 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
           { windowDays: config.WINDOW_DAYS, readConcurrency: config.READ_CONCURRENCY, readsPerMinute: config.CHANNEL_READS_PER_MINUTE, batchProperties: config.BATCH_PROPERTIES, renewEveryMs: config.PASS_RENEW_MS },
         );
       },
-      handle: async (value) => {
-        const result = value as SyncResult;
+      handle: async ({ value: result }) => {
         // A reservation action's outcome is not a push: it settles no correction.
         if (result.reservation_action !== null) return;
         const settled = await passes.settle(result, Date.now());
@@ -88,15 +87,14 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     let reports: CalendarReports | undefined;
     await consumeDecoded(context, {
       groupId: `${config.CONSUMER_GROUP}.calendar-reports`,
-      topics: [context.topics.channelInbound],
-      writes: [context.topics.availabilityChanges, context.topics.conflicts],
+      topics: [topics.channelInbound],
+      writes: [topics.availabilityChanges, topics.conflicts],
       // Ingest owns channel.inbound and dead-letters what does not decode.
       undecodable: 'skip',
       async prepare({ producer, serde }) {
         reports = new CalendarReports({ db, passes, send: sender(producer, serde), metrics, log: context.log.child({ component: 'calendar-reports' }), now: Date.now });
       },
-      handle: async (value) => {
-        const event = value as ChannelInboundEvent;
+      handle: async ({ value: event }) => {
         if (event.event_type !== 'AVAILABILITY_REPORTED') return;
         metrics.calendarReports.inc({ channel: event.channel, outcome: await reports!.take(event) });
       },

@@ -61,7 +61,7 @@ describe('reconciler: calendar reports are read as they arrive', () => {
     await waitFor('Expedia closed again', async () => (await closedNights(pipeline, 'EXPEDIA', '2027-02-01', '2027-03-01')).length === 3, { timeoutMs: 30_000, intervalMs: 200 });
     expect(await closedNights(pipeline, 'EXPEDIA', '2027-02-01', '2027-03-01')).toEqual(['2027-02-10', '2027-02-11', '2027-02-12']);
     const conflicts = await pipeline.world.read<Conflict>(pipeline.world.topics.conflicts, (rs) => rs.some((r) => r.value.conflict_type === 'AVAILABILITY_DRIFT'));
-    expect(conflicts.find((r) => r.value.conflict_type === 'AVAILABILITY_DRIFT')!.value).toMatchObject({ channel: 'EXPEDIA', severity: 'CRITICAL', details: { driftNights: '3', openWhileBooked: '3' } });
+    expect(conflicts.find((r) => r.value.conflict_type === 'AVAILABILITY_DRIFT')!.value).toMatchObject({ channel: 'EXPEDIA', severity: 'CRITICAL', facts: { kind: 'AVAILABILITY_DRIFT', drift_nights: 3, open_while_booked: 3 } });
     expect(await reports('corrected')).toBe(1);
     const metrics = await reconciler.metrics();
     expect(sumMetric(metrics, 'channel_conflicts_total', { conflict_type: 'AVAILABILITY_DRIFT', channel_type: 'expedia' })).toBe(1);

@@ -76,8 +76,8 @@ describe('reconciler: drift found and fixed', () => {
 
     const conflicts = await pipeline.world.read<Conflict>(pipeline.world.topics.conflicts, (rs) => rs.filter((r) => r.value.conflict_type === 'AVAILABILITY_DRIFT').length >= 2);
     const drift = conflicts.map((c) => c.value).filter((c) => c.conflict_type === 'AVAILABILITY_DRIFT');
-    expect(drift.find((c) => c.channel === 'VRBO')).toMatchObject({ severity: 'CRITICAL', property_id: tenant.propertyId, requires_review: false, details: { driftNights: '3', openWhileBooked: '3' } });
-    expect(drift.find((c) => c.channel === 'EXPEDIA')).toMatchObject({ severity: 'HIGH', details: { driftNights: '2' } });
+    expect(drift.find((c) => c.channel === 'VRBO')).toMatchObject({ severity: 'CRITICAL', property_id: tenant.propertyId, requires_review: false, facts: { kind: 'AVAILABILITY_DRIFT', drift_nights: 3, open_while_booked: 3 } });
+    expect(drift.find((c) => c.channel === 'EXPEDIA')).toMatchObject({ severity: 'HIGH', facts: { kind: 'AVAILABILITY_DRIFT', drift_nights: 2 } });
 
     const metrics = await reconciler.metrics();
     expect(sumMetric(metrics, 'channel_availability_drift_days', { channel_type: 'VRBO', property_id: tenant.propertyId })).toBe(3);

@@ -1,6 +1,6 @@
-import { assess } from '@cm/domain';
-import type { Channel, Conflict, ReservationActionKind, Source, SyncResult } from '@cm/schemas';
-import type { AvroSerde, ConflictMetrics, RecordProducer } from '@cm/service-runtime';
+import { assess, conflictFactsRecord } from '@cm/domain';
+import { topics, type Channel, type Conflict, type ReservationActionKind, type Source, type SyncResult } from '@cm/schemas';
+import { produceValues, type AvroSerde, type ConflictMetrics, type RecordProducer } from '@cm/service-runtime';
 
 export interface PushReport {
   readonly propertyId: string;
@@ -35,7 +35,6 @@ export class ResultWriter {
   constructor(
     private readonly producer: RecordProducer,
     private readonly serde: AvroSerde,
-    private readonly topics: { readonly syncResults: string; readonly conflicts: string },
     private readonly conflictCounts: ConflictMetrics,
   ) {}
 
@@ -62,17 +61,12 @@ export class ResultWriter {
       channel: report.channel,
       booking_ref: report.action?.bookingRef ?? null,
       summary: report.action?.failureSummary ?? `${report.channel} did not take version ${report.version} after ${report.attempts} attempts: ${error.slice(0, 200)}`,
-      details: {
-        attempts: String(report.attempts),
-        error: error.slice(0, 1_000),
-        change_event_id: report.changeEventId,
-        ...(report.action ? { reservation_action: report.action.kind, booking_ref: report.action.bookingRef, stay_key: report.action.stayKey } : {}),
-      },
+      facts: conflictFactsRecord(facts),
       command_id: report.action?.commandId ?? null,
       detected_at: report.completedAt,
       correlation_id: report.correlationId,
     };
-    await this.producer.send(this.topics.conflicts, [{ key: report.propertyId, value: await this.serde.encode(this.topics.conflicts, conflict) }]);
+    await produceValues(this.producer, this.serde, topics.conflicts, [conflict]);
     this.conflictCounts.raised({ type: conflict.conflict_type, channel: conflict.channel, requiresReview: conflict.requires_review });
   }
 
@@ -94,6 +88,6 @@ export class ResultWriter {
       reservation_action: report.action?.kind ?? null,
       booking_ref: report.action?.bookingRef ?? null,
     };
-    await this.producer.send(this.topics.syncResults, [{ key: report.propertyId, value: await this.serde.encode(this.topics.syncResults, result) }]);
+    await produceValues(this.producer, this.serde, topics.syncResults, [result]);
   }
 }

@@ -1,4 +1,4 @@
-import { reservationActionFromWire, type AvailabilityChange } from '@cm/schemas';
+import { topics, type AvailabilityChange } from '@cm/schemas';
 import { assertMigrated, conflictMetrics, consumeDecoded, GroupCommit, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { adaptersFor } from '@cm/channel-adapters';
 import { ActionRunner } from './actions/runner';
@@ -37,8 +37,8 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const feeds = await startFeedServer(store, timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT);
     context.onStop('feed server', () => new Promise<void>((resolve) => feeds.close(() => resolve())));
     let pusher: Pusher | undefined;
-    const record = async (items: readonly DecodedRecord[]) => {
-      const values = items.map(({ value }) => value as AvailabilityChange);
+    const record = async (items: readonly DecodedRecord<typeof topics.availabilityChanges>[]) => {
+      const values = items.map(({ value }) => value);
       const byProperty = await listings.ofProperties(values.map((c) => c.property_id));
       const changes = items.map(({ record: r }, i) => ({ change: values[i]!, listings: targets(values[i]!, byProperty.get(values[i]!.property_id) ?? []), traceParent: traceParentOfHeaders(r.headers) }));
       const applied = await store.applyChanges(changes, Date.now(), pusher?.nextLease());
@@ -48,7 +48,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     // Chunks of other partitions handed over while one is being recorded are recorded together
     // in the next statement: their properties are disjoint, and one round trip serves them all.
     // A failed group is recorded chunk by chunk, so a bad chunk holds back only its partition.
-    const recorder = new GroupCommit<readonly DecodedRecord[]>(
+    const recorder = new GroupCommit<readonly DecodedRecord<typeof topics.availabilityChanges>[]>(
       (chunks) => record(chunks.flat()),
       record,
       { maxBatch: CHANGES_PER_STATEMENT, weigh: (chunk) => chunk.length },
@@ -56,13 +56,13 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
 
     await consumeDecoded(context, {
       groupId: config.CONSUMER_GROUP,
-      topics: [context.topics.availabilityChanges],
-      writes: [context.topics.syncResults, context.topics.conflicts],
+      topics: [topics.availabilityChanges],
+      writes: [topics.syncResults, topics.conflicts],
       partitionsConsumedConcurrently: 4,
       chunkSize: 500,
       async prepare({ producer, serde }) {
         pusher = new Pusher(
-          { store, adapters, buckets, results: new ResultWriter(producer, serde, context.topics, conflictCounts), metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
+          { store, adapters, buckets, results: new ResultWriter(producer, serde, conflictCounts), metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
           {
             owner: config.INSTANCE_ID,
             leaseMs: config.LEASE_MS,
@@ -85,12 +85,12 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     let runner: ActionRunner | undefined;
     await consumeDecoded(context, {
       groupId: `${config.CONSUMER_GROUP}.reservation-actions`,
-      topics: [context.topics.reservationActions],
-      writes: [context.topics.syncResults, context.topics.conflicts],
+      topics: [topics.reservationActions],
+      writes: [topics.syncResults, topics.conflicts],
       chunkSize: 100,
       async prepare({ producer, serde }) {
         runner = new ActionRunner(
-          { store: actions, listings, channels: adapters, buckets, results: new ResultWriter(producer, serde, context.topics, conflictCounts), metrics, log: context.log.child({ component: 'reservation-actions' }), now: Date.now, random: Math.random },
+          { store: actions, listings, channels: adapters, buckets, results: new ResultWriter(producer, serde, conflictCounts), metrics, log: context.log.child({ component: 'reservation-actions' }), now: Date.now, random: Math.random },
           {
             owner: config.INSTANCE_ID,
             leaseMs: config.LEASE_MS,
@@ -104,7 +104,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
         context.onStop('reservation actions', () => runner!.stop());
       },
       async handleChunk(items) {
-        const recorded = await actions.record(items.map(({ value, record }) => ({ record: reservationActionFromWire(value), traceParent: traceParentOfHeaders(record.headers) })), Date.now());
+        const recorded = await actions.record(items.map(({ value, record }) => ({ record: value, traceParent: traceParentOfHeaders(record.headers) })), Date.now());
         if (recorded > 0) runner?.wake();
       },
     });

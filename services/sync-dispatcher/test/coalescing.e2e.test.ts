@@ -1,4 +1,4 @@
-import type { AvailabilityChange } from '@cm/schemas';
+import { topics, type AvailabilityChange } from '@cm/schemas';
 import { sumMetric } from '@cm/pipeline-demo/service-processes';
 import { waitFor } from '@cm/service-runtime';
 import { testKafka } from '../../../packages/service-runtime/test/support/stack';
@@ -51,7 +51,7 @@ describe('sync-dispatcher: coalescing', () => {
     const started = Date.now();
     for (let i = 0; i < changes.length; i += 250) {
       const slice = changes.slice(i, i + 250);
-      await producer.send(world.topics.availabilityChanges, await Promise.all(slice.map(async (c) => ({ key: c.property_id, value: await world.serde.encode(world.topics.availabilityChanges, c) }))));
+      await producer.send(world.topics.availabilityChanges, await Promise.all(slice.map(async (c) => ({ key: c.property_id, value: await world.serde.encode(topics.availabilityChanges, c) }))));
       await new Promise((resolve) => setTimeout(resolve, 80));
     }
     await producer.disconnect();

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Channel, Conflict, ReservationAction, SyncResult } from '@cm/schemas';
-import { reservationActionToWire } from '@cm/schemas';
+import { topics } from '@cm/schemas';
 import { sumMetric } from '@cm/pipeline-demo/service-processes';
-import { AvroSerde, waitFor, type RecordProducer } from '@cm/service-runtime';
+import { AvroSerde, produceValues, waitFor, type RecordProducer } from '@cm/service-runtime';
 import { requireOk } from '../../channel-simulator/src/client';
 import { freePort, stack, testKafka } from '../../../packages/service-runtime/test/support/stack';
 import { startPipeline, syncResults, type Pipeline } from './pipeline';
@@ -58,9 +58,7 @@ describe('sync-dispatcher: reservation actions reach their channel', () => {
   }
 
   async function produce(...actions: ReservationAction[]): Promise<void> {
-    const topic = pipeline.world.topics.reservationActions;
-    const records = await Promise.all(actions.map(async (a) => ({ key: a.property_id, value: await serde.encode(topic, reservationActionToWire(a)) })));
-    await producer.send(topic, records);
+    await produceValues(producer, serde, topics.reservationActions, actions);
   }
 
   const resultsOf = async (eventId: string, until: (rs: SyncResult[]) => boolean, timeoutMs = 60_000) =>
@@ -137,7 +135,7 @@ describe('sync-dispatcher: reservation actions reach their channel', () => {
     const [result] = await resultsOf(action.event_id, (rs) => rs.length > 0);
     expect(result).toMatchObject({ outcome: 'FAILED', reservation_action: 'HOST_CANCEL', booking_ref: booked.reservation.id, attempts: 0, error: expect.stringContaining('host_cancel') });
     const [conflict] = await syncFailedOf(booked.reservation.id);
-    expect(conflict).toMatchObject({ channel: 'BOOKING_COM', booking_ref: booked.reservation.id, command_id: action.command_id, details: expect.objectContaining({ reservation_action: 'HOST_CANCEL' }) });
+    expect(conflict).toMatchObject({ channel: 'BOOKING_COM', booking_ref: booked.reservation.id, command_id: action.command_id, facts: expect.objectContaining({ kind: 'SYNC_FAILED', reservation_action: 'HOST_CANCEL' }) });
     expect(conflict!.summary).toContain(`HOST_CANCEL (cancel as host) of BOOKING_COM reservation ${booked.reservation.id}`);
     expect(sumMetric(await dispatcher.metrics(), 'channel_conflicts_total', { conflict_type: 'SYNC_FAILED', channel_type: 'booking_com' })).toBeGreaterThanOrEqual(1);
     expect(sumMetric(await dispatcher.metrics(), 'cm_reservation_actions_total', { channel: 'BOOKING_COM', kind: 'HOST_CANCEL', outcome: 'unsupported' })).toBe(1);
@@ -157,7 +155,7 @@ describe('sync-dispatcher: reservation actions reach their channel', () => {
       const [failed] = await resultsOf(action.event_id, (rs) => rs.some((r) => r.outcome === 'FAILED'));
       expect(failed).toMatchObject({ outcome: 'FAILED', attempts: 4, error: expect.stringContaining('503'), reservation_action: 'HOST_CANCEL' });
       const [conflict] = await syncFailedOf(booked.reservation.id);
-      expect(conflict).toMatchObject({ channel: 'AIRBNB', resolution: 'RETRIES_EXHAUSTED', details: expect.objectContaining({ attempts: '4' }) });
+      expect(conflict).toMatchObject({ channel: 'AIRBNB', resolution: 'RETRIES_EXHAUSTED', facts: expect.objectContaining({ kind: 'SYNC_FAILED', consecutive_failures: 4 }) });
       expect(conflict!.summary).toMatch(/HOST_CANCEL .* failed after 4 attempts/);
       expect(requireOk(await client.reservation('AIRBNB', listingOf('AIRBNB'), booked.reservation.id)).state).toBe('active');
     } finally {

@@ -54,8 +54,9 @@ export interface AvailabilityChange {
   correlation_id: string;
 }
 
-export const BookingCommandTypeSymbols = ['CREATE_BOOKING', 'MODIFY_DATES', 'CHANGE_STATUS', 'BLOCK_NIGHTS', 'UNBLOCK_NIGHTS', 'UPDATE_GUEST', 'REPORT_PRICE', 'FLAG_DISPUTE'] as const;
-export type BookingCommandType = (typeof BookingCommandTypeSymbols)[number];
+/** Names the variant: always CREATE_BOOKING. */
+export const CreateBookingKindSymbols = ['CREATE_BOOKING'] as const;
+export type CreateBookingKind = (typeof CreateBookingKindSymbols)[number];
 
 /** PENDING and CONFIRMED hold nights; CANCELLED and REJECTED do not. */
 export const BookingStatusSymbols = ['PENDING', 'CONFIRMED', 'CANCELLED', 'REJECTED'] as const;
@@ -105,28 +106,16 @@ export interface GuestDetails {
   preferences_updated_at: null | EpochMillis;
 }
 
-/** A request to change a property's ledger, for the booking-arbiter to decide. Key: property_id. Which optional fields a command needs depends on command_type (see docs/conflict-rules.md). */
-export interface BookingCommand {
-  /** Unique id; the arbiter's dedupe key and the seed of the ids of the events it causes. */
-  command_id: string;
-  /** The property (rental unit) this is about; the record key. */
-  property_id: string;
-  /** Where the change came from. */
-  source: Source;
-  /** The source's own revision of this booking (or its update time in ms); a change older than the ledger's is stale. */
-  source_version: number;
-  /** What the command asks for. */
-  command_type: BookingCommandType;
-  /** The source's reference of the booking or block; with the booking's source, its identity. */
-  booking_ref: string;
-  /** Source of the booking the command is about, when it differs from the command's source (a PMS change to an Airbnb booking). Null: the command's source. */
-  booking_source: null | Source;
-  /** CREATE_BOOKING: the status the source gave it; CHANGE_STATUS: the new status. */
-  status: null | BookingStatus;
+/** A new booking or request to book, with the nights it asks for. */
+export interface CreateBooking {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: CreateBookingKind;
+  /** The status the source gave it (PENDING or CONFIRMED). */
+  status: BookingStatus;
   /** First night, property-local date. */
-  check_in: null | EpochDay;
+  check_in: EpochDay;
   /** Departure day (exclusive), property-local date. */
-  check_out: null | EpochDay;
+  check_out: EpochDay;
   /** The stay's total as the source states it. */
   price: null | Money;
   /** What the PMS's rates give for these nights, when known: the reference a channel price is compared with. */
@@ -135,8 +124,136 @@ export interface BookingCommand {
   rate_plan: null | string;
   /** Guest details as this source knows them. */
   guest: null | GuestDetails;
-  /** BLOCK_NIGHTS: why the host blocks; FLAG_DISPUTE: the platform's words. */
+  /** The property's ISO 4217 currency as the directory holds it, when ingest knows it: a price in another currency is recorded as a currency mismatch. */
+  property_currency: null | string;
+  /** How many guests the booking is for, when the source says. */
+  guest_count: null | number;
+  /** Why, in words, when a person or the system says (a review task's resolution, a relocation); the ledger records the decision, not this. */
   reason: null | string;
+}
+
+/** Names the variant: always MODIFY_DATES. */
+export const ModifyDatesKindSymbols = ['MODIFY_DATES'] as const;
+export type ModifyDatesKind = (typeof ModifyDatesKindSymbols)[number];
+
+/** Move a booking to new dates. */
+export interface ModifyDates {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: ModifyDatesKind;
+  /** First night, property-local date. */
+  check_in: EpochDay;
+  /** Departure day (exclusive), property-local date. */
+  check_out: EpochDay;
+  /** From a channel: true when the guest asks for check_in/check_out and the channel waits for the host's answer, which the ledger's decision gives (accept if applied, else decline). */
+  alteration_request: boolean;
+}
+
+/** Names the variant: always CHANGE_STATUS. */
+export const ChangeStatusKindSymbols = ['CHANGE_STATUS'] as const;
+export type ChangeStatusKind = (typeof ChangeStatusKindSymbols)[number];
+
+/** To CONFIRMED of a REJECTED channel booking, by an operator keeping that guest: the stay cancelled in the same decision, so its nights pass to the kept guest without ever opening. */
+export interface KeptGuest {
+  /** The stay ('<source>:<reference>') cancelled in the same decision. */
+  cancels_stay: string;
+  /** The kept booking's first night, property-local date. */
+  check_in: EpochDay;
+  /** The kept booking's departure day (exclusive), property-local date. */
+  check_out: EpochDay;
+}
+
+/** Change a booking's status. */
+export interface ChangeStatus {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: ChangeStatusKind;
+  /** The new status. */
+  status: BookingStatus;
+  /** Set when an operator keeps the guest of a rejected channel booking; null for any other status change. */
+  keeps: null | KeptGuest;
+  /** Why, in words, when a person or the system says (a review task's resolution, a relocation); the ledger records the decision, not this. */
+  reason: null | string;
+}
+
+/** Names the variant: always BLOCK_NIGHTS. */
+export const BlockNightsKindSymbols = ['BLOCK_NIGHTS'] as const;
+export type BlockNightsKind = (typeof BlockNightsKindSymbols)[number];
+
+/** Block nights as the host (a manual block, by the PMS). */
+export interface BlockNights {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: BlockNightsKind;
+  /** First night, property-local date. */
+  check_in: EpochDay;
+  /** Departure day (exclusive), property-local date. */
+  check_out: EpochDay;
+  /** Why the host blocks. */
+  reason: null | string;
+}
+
+/** Names the variant: always UNBLOCK_NIGHTS. */
+export const UnblockNightsKindSymbols = ['UNBLOCK_NIGHTS'] as const;
+export type UnblockNightsKind = (typeof UnblockNightsKindSymbols)[number];
+
+/** Remove a manual block (by the PMS). */
+export interface UnblockNights {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: UnblockNightsKind;
+}
+
+/** Names the variant: always UPDATE_GUEST. */
+export const UpdateGuestKindSymbols = ['UPDATE_GUEST'] as const;
+export type UpdateGuestKind = (typeof UpdateGuestKindSymbols)[number];
+
+/** Update a booking's guest details. */
+export interface UpdateGuest {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: UpdateGuestKind;
+  /** Guest details as this source knows them. */
+  guest: GuestDetails;
+}
+
+/** Names the variant: always REPORT_PRICE. */
+export const ReportPriceKindSymbols = ['REPORT_PRICE'] as const;
+export type ReportPriceKind = (typeof ReportPriceKindSymbols)[number];
+
+/** Report a booking's price as its source states it. */
+export interface ReportPrice {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: ReportPriceKind;
+  /** The stay's total as the source states it. */
+  price: Money;
+  /** The rate plan code of the booking. */
+  rate_plan: null | string;
+}
+
+/** Names the variant: always FLAG_DISPUTE. */
+export const FlagDisputeKindSymbols = ['FLAG_DISPUTE'] as const;
+export type FlagDisputeKind = (typeof FlagDisputeKindSymbols)[number];
+
+/** A guest dispute a channel flagged. */
+export interface FlagDispute {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: FlagDisputeKind;
+  /** The platform's words. */
+  reason: null | string;
+}
+
+/** A request to change a property's ledger, for the booking-arbiter to decide. Key: property_id. An envelope (who, which booking, when) and the command itself, one of the variants of a union tagged by kind (see docs/conflict-rules.md). */
+export interface BookingCommand {
+  /** Unique id; the arbiter's dedupe key and the seed of the ids of the events it causes. */
+  command_id: string;
+  /** The property (rental unit) this is about; the record key. */
+  property_id: string;
+  /** The tenant whose property this is, as the directory holds it when the command is issued: the audit log records it. */
+  tenant_id: null | string;
+  /** Where the change came from. */
+  source: Source;
+  /** The source's own revision of this booking (or its update time in ms); a change older than the ledger's is stale. */
+  source_version: number;
+  /** The source's reference of the booking or block; with the booking's source, its identity. */
+  booking_ref: string;
+  /** Source of the booking the command is about, when it differs from the command's source (a PMS change to an Airbnb booking). Null: the command's source. */
+  booking_source: null | Source;
   /** When the source says the change happened (for a new booking: when it was confirmed there). */
   occurred_at: EpochMillis;
   /** When ingest turned it into a command. */
@@ -147,16 +264,8 @@ export interface BookingCommand {
   correlation_id: string;
   /** The person who issued the command (an operator resolving a review task), recorded as resolved_by in the audit log; null when a system or a channel did. */
   actor: null | string;
-  /** The property's ISO 4217 currency as the directory holds it, when ingest knows it: a price in another currency is recorded as a currency mismatch. */
-  property_currency: null | string;
-  /** How many guests the booking is for, when the source says. */
-  guest_count: null | number;
-  /** The tenant whose property this is, as the directory holds it when the command is issued: the audit log records it. */
-  tenant_id: null | string;
-  /** CHANGE_STATUS to CONFIRMED of a REJECTED channel booking, by an operator keeping that guest: the stay ('<source>:<reference>') cancelled in the same decision, so its nights pass to the kept guest without ever opening. check_in/check_out carry the kept booking's dates. */
-  cancels_stay: null | string;
-  /** MODIFY_DATES from a channel: true when the guest asks for check_in/check_out and the channel waits for the host's answer, which the ledger's decision gives (accept if applied, else decline). */
-  alteration_request: boolean;
+  /** What the command asks for: one of the variants, each tagged by its kind, with the fields it always has. */
+  command: CreateBooking | ModifyDates | ChangeStatus | BlockNights | UnblockNights | UpdateGuest | ReportPrice | FlagDispute;
 }
 
 export const BookingEventTypeSymbols = ['BOOKING_ACCEPTED', 'BOOKING_REJECTED', 'BOOKING_DATES_CHANGED', 'BOOKING_STATUS_CHANGED', 'BOOKING_PRICE_CHANGED', 'NIGHTS_BLOCKED', 'NIGHTS_UNBLOCKED', 'GUEST_UPDATED', 'DISPUTE_FLAGGED', 'COMMAND_REJECTED', 'COMMAND_IGNORED'] as const;
@@ -271,6 +380,248 @@ export type Severity = (typeof SeveritySymbols)[number];
 export const ResolutionSymbols = ['ACCEPTED_INCOMING', 'KEPT_LEDGER', 'REJECTED_INCOMING', 'MERGED', 'FLAGGED_FOR_REVIEW', 'IGNORED_STALE', 'CORRECTED_CHANNEL', 'RETRIES_EXHAUSTED'] as const;
 export type Resolution = (typeof ResolutionSymbols)[number];
 
+/** Names the variant: always OVERBOOKING. */
+export const OverbookingFactsKindSymbols = ['OVERBOOKING'] as const;
+export type OverbookingFactsKind = (typeof OverbookingFactsKindSymbols)[number];
+
+/** A stay's nights: [check_in, check_out). */
+export interface StayNights {
+  /** First night, property-local date. */
+  check_in: EpochDay;
+  /** Departure day (exclusive), property-local date. */
+  check_out: EpochDay;
+}
+
+/** Two stays hold the same nights and the losing one is a channel booking. */
+export interface OverbookingFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: OverbookingFactsKind;
+  /** The losing booking's channel. */
+  channel: Channel;
+  /** The stay that lost. A stay key, '<source>:<reference>'. */
+  losing_key: string;
+  /** The stay that holds the nights. A stay key, '<source>:<reference>'. */
+  winning_key: string;
+  /** The losing stay's nights, when the rule knows them. */
+  losing_dates: null | StayNights;
+}
+
+/** Names the variant: always DOUBLE_BOOKING. */
+export const DoubleBookingFactsKindSymbols = ['DOUBLE_BOOKING'] as const;
+export type DoubleBookingFactsKind = (typeof DoubleBookingFactsKindSymbols)[number];
+
+/** Two stays asked for the same nights; the later one lost. */
+export interface DoubleBookingFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: DoubleBookingFactsKind;
+  /** The stay that lost. A stay key, '<source>:<reference>'. */
+  losing_key: string;
+  /** The stay that holds the nights. A stay key, '<source>:<reference>'. */
+  winning_key: string;
+}
+
+/** Names the variant: always BLOCK_OVERLAP. */
+export const BlockOverlapFactsKindSymbols = ['BLOCK_OVERLAP'] as const;
+export type BlockOverlapFactsKind = (typeof BlockOverlapFactsKindSymbols)[number];
+
+/** A manual block met stays holding its nights. */
+export interface BlockOverlapFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: BlockOverlapFactsKind;
+  /** The block. A stay key, '<source>:<reference>'. */
+  block_key: string;
+  /** The stays that hold its nights (stay keys). */
+  held_by: string[];
+  /** True when one of them is a booking (not another block). */
+  overlaps_booking: boolean;
+}
+
+/** Names the variant: always STATUS_MISMATCH. */
+export const StatusMismatchFactsKindSymbols = ['STATUS_MISMATCH'] as const;
+export type StatusMismatchFactsKind = (typeof StatusMismatchFactsKindSymbols)[number];
+
+/** A source reported a status the ledger does not hold. */
+export interface StatusMismatchFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: StatusMismatchFactsKind;
+  /** The booking. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The status the ledger held. */
+  ledger_status: BookingStatus;
+  /** The status the source reported. */
+  incoming_status: BookingStatus;
+  /** Whose status the rule kept. */
+  winner: Source;
+}
+
+/** Names the variant: always GUEST_DATA. */
+export const GuestDataFactsKindSymbols = ['GUEST_DATA'] as const;
+export type GuestDataFactsKind = (typeof GuestDataFactsKindSymbols)[number];
+
+/** Guest details disagree between sources. */
+export interface GuestDataFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: GuestDataFactsKind;
+  /** The booking. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The guest fields (name, email, phone, address, language, preferences) where the ledger's value was kept. */
+  kept_fields: string[];
+}
+
+/** Names the variant: always PRICE_DISCREPANCY. */
+export const PriceDiscrepancyFactsKindSymbols = ['PRICE_DISCREPANCY'] as const;
+export type PriceDiscrepancyFactsKind = (typeof PriceDiscrepancyFactsKindSymbols)[number];
+
+/** A channel total differs from the PMS quote. */
+export interface PriceDiscrepancyFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: PriceDiscrepancyFactsKind;
+  /** The booking. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The difference in basis points of the PMS quote. */
+  difference_bp: number;
+  /** The booking's status. */
+  booking_status: BookingStatus;
+  /** True for a new booking, false for a change to an existing one. */
+  new_booking: boolean;
+}
+
+/** Names the variant: always CURRENCY_MISMATCH. */
+export const CurrencyMismatchFactsKindSymbols = ['CURRENCY_MISMATCH'] as const;
+export type CurrencyMismatchFactsKind = (typeof CurrencyMismatchFactsKindSymbols)[number];
+
+/** A price came in another currency than the property's. */
+export interface CurrencyMismatchFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: CurrencyMismatchFactsKind;
+  /** The booking. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The property's ISO 4217 currency. */
+  ledger_currency: string;
+  /** The ISO 4217 currency that came in. */
+  incoming_currency: string;
+  /** True when a conversion rate was given. */
+  rate_given: boolean;
+}
+
+/** Names the variant: always RATE_PLAN. */
+export const RatePlanFactsKindSymbols = ['RATE_PLAN'] as const;
+export type RatePlanFactsKind = (typeof RatePlanFactsKindSymbols)[number];
+
+/** A source's rate plan differs from the ledger's. */
+export interface RatePlanFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: RatePlanFactsKind;
+  /** The booking. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The ledger's rate plan code. */
+  ledger_plan: string;
+  /** The source's rate plan code. */
+  incoming_plan: string;
+}
+
+/** Names the variant: always DATE_MODIFICATION. */
+export const DateModificationFactsKindSymbols = ['DATE_MODIFICATION'] as const;
+export type DateModificationFactsKind = (typeof DateModificationFactsKindSymbols)[number];
+
+/** Who asked for a date change. */
+export const DateChangeRequesterSymbols = ['channel', 'pms'] as const;
+export type DateChangeRequester = (typeof DateChangeRequesterSymbols)[number];
+
+/** A date change the ledger could not take. */
+export interface DateModificationFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: DateModificationFactsKind;
+  /** The booking. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The nights asked for. */
+  requested: StayNights;
+  /** Who asked. */
+  requested_by: DateChangeRequester;
+  /** The stays that hold the nights asked for (stay keys). */
+  held_by: string[];
+}
+
+/** Names the variant: always STALE_DATA. */
+export const StaleDataFactsKindSymbols = ['STALE_DATA'] as const;
+export type StaleDataFactsKind = (typeof StaleDataFactsKindSymbols)[number];
+
+/** A change older than what the ledger holds. */
+export interface StaleDataFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: StaleDataFactsKind;
+  /** The booking or block. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The source's version of the change. */
+  incoming_version: number;
+  /** The version the ledger holds. */
+  ledger_version: number;
+}
+
+/** Names the variant: always AVAILABILITY_DRIFT. */
+export const AvailabilityDriftFactsKindSymbols = ['AVAILABILITY_DRIFT'] as const;
+export type AvailabilityDriftFactsKind = (typeof AvailabilityDriftFactsKindSymbols)[number];
+
+/** A channel's calendar differs from the ledger. */
+export interface AvailabilityDriftFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: AvailabilityDriftFactsKind;
+  /** The channel that drifted. */
+  channel: Channel;
+  /** Nights that differ. */
+  drift_nights: number;
+  /** Of those, nights open on the channel that the ledger holds. */
+  open_while_booked: number;
+  /** How many days ahead were compared. */
+  window_days: number;
+}
+
+/** Names the variant: always PRICE_DRIFT. */
+export const PriceDriftFactsKindSymbols = ['PRICE_DRIFT'] as const;
+export type PriceDriftFactsKind = (typeof PriceDriftFactsKindSymbols)[number];
+
+/** A channel's nightly prices differ from the PMS's. */
+export interface PriceDriftFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: PriceDriftFactsKind;
+  /** The channel that drifted. */
+  channel: Channel;
+  /** Nights whose price differs. */
+  nights: number;
+}
+
+/** Names the variant: always SYNC_FAILED. */
+export const SyncFailedFactsKindSymbols = ['SYNC_FAILED'] as const;
+export type SyncFailedFactsKind = (typeof SyncFailedFactsKindSymbols)[number];
+
+/** Pushes or a reservation action failed on a channel. */
+export interface SyncFailedFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: SyncFailedFactsKind;
+  /** The channel that failed. */
+  channel: Channel;
+  /** Failed attempts in a row. */
+  consecutive_failures: number;
+  /** The kind of reservation action that failed (ACKNOWLEDGE, DECLINE_REQUEST, HOST_CANCEL, CHANGE_DATES, ACCEPT_ALTERATION, DECLINE_ALTERATION); null for a push. */
+  reservation_action: null | string;
+}
+
+/** Names the variant: always GUEST_DISPUTE. */
+export const GuestDisputeFactsKindSymbols = ['GUEST_DISPUTE'] as const;
+export type GuestDisputeFactsKind = (typeof GuestDisputeFactsKindSymbols)[number];
+
+/** A channel flagged a guest dispute. */
+export interface GuestDisputeFacts {
+  /** The variant's tag, for readers that dispatch on it. */
+  kind: GuestDisputeFactsKind;
+  /** The channel that flagged it. */
+  channel: Channel;
+  /** The booking. A stay key, '<source>:<reference>'. */
+  key: string;
+  /** The platform's words. */
+  reason: string;
+}
+
 /** A conflict that was detected and how it was resolved (seed sections 1, 5.1 and 5.2). Key: property_id. */
 export interface Conflict {
   /** Unique id of this record; consumers are idempotent on it. */
@@ -299,8 +650,8 @@ export interface Conflict {
   booking_ref: null | string;
   /** One line for the operator. */
   summary: string;
-  /** The facts the rule used (for example difference_bp, consecutive_failures, drift_nights). */
-  details: Record<string, string>;
+  /** The facts the rule used: one variant per conflict type, each tagged by its kind (the conflict_type). */
+  facts: OverbookingFacts | DoubleBookingFacts | BlockOverlapFacts | StatusMismatchFacts | GuestDataFacts | PriceDiscrepancyFacts | CurrencyMismatchFacts | RatePlanFacts | DateModificationFacts | StaleDataFacts | AvailabilityDriftFacts | PriceDriftFacts | SyncFailedFacts | GuestDisputeFacts;
   /** The command that met the conflict, if one did. */
   command_id: null | string;
   /** When the conflict was detected. */

@@ -73,7 +73,7 @@ export async function readDecoded<T>(
   const records: { value: T; record: IncomingRecord }[] = [];
   const consumer = kafka.consumer({ groupId: uniqueName(options.group), topics: [topic], partitionsConsumedConcurrently: 4, fromBeginning: true });
   await consumer.start(async (r: IncomingRecord) => {
-    records.push({ value: (await serde.decode(r.value)) as T, record: r });
+    records.push({ value: (await serde.decode(r.value, topic)) as T, record: r });
   });
   try {
     await waitFor(`records on ${topic}`, () => until(records), { timeoutMs: options.timeoutMs ?? 60_000, intervalMs: 50 });

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { epochDay, samples, type BookingCommand, type Source } from '@cm/schemas';
+import { epochDay, samples, topics, type BookingCommand, type CreateBooking, type Source } from '@cm/schemas';
 import {
   AvroSerde,
   baseConfig,
@@ -51,14 +51,12 @@ function workload(count: number, properties: number, prefix: string, issuedAt: (
     const slot = Math.floor(i / properties);
     const collide = i % 10 === 0 && slot > 0;
     const checkIn = epochDay('2027-01-01') + (collide ? slot - 1 : slot) * 3;
+    const sample = samples['booking.commands.v2']({ id: `${prefix}-${i}`, propertyId: property, at: issuedAt() });
     out.push({
-      ...samples['booking.commands']({ id: `${prefix}-${i}`, propertyId: property, at: issuedAt() }),
+      ...sample,
       source: SOURCES[i % SOURCES.length]!,
       booking_ref: `b${i}`,
-      check_in: checkIn,
-      check_out: checkIn + 2,
-      price: null,
-      pms_quote: null,
+      command: { ...(sample.command as CreateBooking), check_in: checkIn, check_out: checkIn + 2, price: null, pms_quote: null },
     });
   }
   return out;
@@ -87,7 +85,7 @@ async function main(): Promise<void> {
   const serde = await AvroSerde.connect(config.SCHEMA_REGISTRY_URL, [names.bookingCommands], namespace);
   const producer = await kafka.producer();
   const send = async (topic: string, commands: BookingCommand[]) => {
-    const records = await Promise.all(commands.map(async (c) => ({ key: c.property_id, value: await serde.encode(names.bookingCommands, c) })));
+    const records = await Promise.all(commands.map(async (c) => ({ key: c.property_id, value: await serde.encode(topics.bookingCommands, c) })));
     for (let i = 0; i < records.length; i += 1000) await producer.send(topic, records.slice(i, i + 1000));
   };
 
@@ -113,7 +111,7 @@ async function main(): Promise<void> {
     const floorDb = createDatabase(databaseUrl, { pool: { min: 1, max: 16 } });
     // The same chunks as the arbiter (DECISION_CHUNK, default 250), each in one transaction with one insert per record.
     await floorConsumer.startChunks(async (records) => {
-      const commands = await Promise.all(records.map(async (r) => (await serde.decode(r.value)) as BookingCommand));
+      const commands = await Promise.all(records.map(async (r) => await serde.decodeValue(topics.bookingCommands, r.value)));
       await floorDb.transaction(async (tx) => {
         for (const command of commands) await tx('floor_inserts').insert({ command_id: command.command_id, issued_at_ms: command.issued_at });
       });

@@ -231,7 +231,7 @@ export class OutboxRelay {
         runs.push(run);
         lastRunOf.set(topic, run);
       }
-      run.records.push({ key: record.key, value: await this.serde.encode(topic, record.payload) });
+      run.records.push({ key: record.key, value: await this.serde.encodeRaw(topic, record.payload) });
     }
     await Promise.all(runs.map(({ topic, traceParent, records: batch }) => inTraceOf(traceParent, () => this.producer.send(topic, batch))));
   }

@@ -84,10 +84,9 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
       if (!source) return { kind: 'refused', code: 'booking_not_in_task', detail: `booking '${request.booking_ref.slice(0, 200)}' is not one this task names` };
       const command: BookingCommand = {
         ...pmsCommand(task, request.operator, nowMs, 'accept_channel_price'),
-        command_type: 'REPORT_PRICE',
         booking_ref: request.booking_ref,
         booking_source: source,
-        price: request.price,
+        command: { kind: 'REPORT_PRICE', price: request.price, rate_plan: null },
       };
       const parsed = parseCommand(command);
       if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
@@ -98,10 +97,9 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
       if (!source) return { kind: 'refused', code: 'booking_not_in_task', detail: `booking '${request.booking_ref.slice(0, 200)}' is not one this task names; give booking_source to cancel it anyway` };
       const command: BookingCommand = {
         ...pmsCommand(task, request.operator, nowMs, 'cancel_stay'),
-        command_type: 'CHANGE_STATUS',
         booking_ref: request.booking_ref,
         booking_source: source,
-        status: 'CANCELLED',
+        command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null, reason: resolvedBy(task, request.operator) },
       };
       const parsed = parseCommand(command);
       if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
@@ -114,13 +112,9 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
       const colon = losingKey.indexOf(':');
       const command: BookingCommand = {
         ...pmsCommand(task, request.operator, nowMs, 'keep_channel_guest'),
-        command_type: 'CHANGE_STATUS',
         booking_ref: losingKey.slice(colon + 1),
         booking_source: losingKey.slice(0, colon) as Source,
-        status: 'CONFIRMED',
-        check_in: toEpochDay(dates.checkIn),
-        check_out: toEpochDay(dates.checkOut),
-        cancels_stay: winningKey,
+        command: { kind: 'CHANGE_STATUS', status: 'CONFIRMED', keeps: { cancels_stay: winningKey, check_in: toEpochDay(dates.checkIn), check_out: toEpochDay(dates.checkOut) }, reason: resolvedBy(task, request.operator) },
       };
       const parsed = parseCommand(command);
       if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
@@ -134,11 +128,9 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
       if (!loser) return { kind: 'refused', code: 'not_an_overbooking', detail: 'only an overbooking task names a losing guest to relocate' };
       const command: BookingCommand = {
         ...pmsCommand(task, request.operator, nowMs, 'relocate'),
-        command_type: 'CHANGE_STATUS',
         booking_ref: loser.ref,
         booking_source: loser.source,
-        status: 'CANCELLED',
-        reason: `guest relocated to ${request.property_id} (review task ${task.taskId}, by ${request.operator})`.slice(0, 2_000),
+        command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null, reason: `guest relocated to ${request.property_id} (review task ${task.taskId}, by ${request.operator})`.slice(0, 2_000) },
       };
       const parsed = parseCommand(command);
       if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
@@ -161,31 +153,24 @@ export function losingStayOf(task: TaskForResolution): { source: Source; ref: st
   return { source: source as Source, ref: losingKey.slice(colon + 1), key: losingKey, ...dates };
 }
 
+/** Why a status change of a resolution is made, in its command's words. */
+function resolvedBy(task: TaskForResolution, operator: string): string {
+  return `review task ${task.taskId} resolved by ${operator}`.slice(0, 2_000);
+}
+
 /** What every command of a resolution carries: the PMS as source, the task in its ids, the operator as actor. */
-export function pmsCommand(task: TaskForResolution, operator: string, nowMs: number, action: string): Omit<BookingCommand, 'command_type' | 'booking_ref' | 'booking_source'> {
+export function pmsCommand(task: TaskForResolution, operator: string, nowMs: number, action: string): Omit<BookingCommand, 'command' | 'booking_ref' | 'booking_source'> {
   return {
     command_id: `review:${task.taskId}:${action}`,
     property_id: task.propertyId,
+    tenant_id: task.tenantId,
     source: 'PMS',
     source_version: nowMs,
-    status: null,
-    check_in: null,
-    check_out: null,
-    price: null,
-    pms_quote: null,
-    rate_plan: null,
-    guest: null,
-    reason: `review task ${task.taskId} resolved by ${operator}`.slice(0, 2_000),
     occurred_at: nowMs,
     issued_at: nowMs,
     reply_requested: false,
     correlation_id: `review:${task.taskId}`,
     actor: operator,
-    property_currency: null,
-    guest_count: null,
-    tenant_id: task.tenantId,
-    cancels_stay: null,
-    alteration_request: false,
   };
 }
 

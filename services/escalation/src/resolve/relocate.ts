@@ -22,14 +22,21 @@ export function relocationBookingOf(task: TaskForResolution, request: RelocateRe
     ...pmsCommand(task, request.operator, nowMs, 'relocation'),
     command_id: relocationCommandId(task.taskId, request.property_id),
     property_id: request.property_id,
-    command_type: 'CREATE_BOOKING',
     booking_ref: relocationBookingRef(task.taskId),
     booking_source: null,
-    status: 'CONFIRMED',
-    check_in: toEpochDay(loser.checkIn),
-    check_out: toEpochDay(loser.checkOut),
-    guest_count: request.guest_count ?? null,
-    reason: `relocation of ${loser.key} from ${task.propertyId} (overbooking, review task ${task.taskId}, by ${request.operator})`.slice(0, 2_000),
+    command: {
+      kind: 'CREATE_BOOKING',
+      status: 'CONFIRMED',
+      check_in: toEpochDay(loser.checkIn),
+      check_out: toEpochDay(loser.checkOut),
+      price: null,
+      pms_quote: null,
+      rate_plan: null,
+      guest: null,
+      property_currency: null,
+      guest_count: request.guest_count ?? null,
+      reason: `relocation of ${loser.key} from ${task.propertyId} (overbooking, review task ${task.taskId}, by ${request.operator})`.slice(0, 2_000),
+    },
   };
   const parsed = parseCommand(command);
   if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };

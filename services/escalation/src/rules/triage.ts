@@ -3,7 +3,7 @@ import type { Conflict, SyncResult } from '@cm/schemas';
 import { conflictKey } from '../tasks/conflict-key';
 import { SLA_MINUTES_BY_SEVERITY } from '../tasks/severity';
 import type { Occurrence } from '../tasks/types';
-import { factsOfConflict, isUnreadable } from './facts';
+import { detailsOfConflict, factsOfConflict, isUnreadable } from './facts';
 
 /** What a conflict record comes to here: a review task (new or repeated), or only a count. */
 export type Triage =
@@ -12,7 +12,7 @@ export type Triage =
 
 /**
  * The rules of 5.2, applied again to the record's facts with the domain's `assess`. When the
- * facts cannot be rebuilt from `details`, the producer's own verdict (requires_review, severity,
+ * record's facts do not give the domain's, the producer's own verdict (requires_review, severity,
  * sla_minutes) stands, and `why` says what did not parse.
  */
 export function triageConflict(conflict: Conflict): Triage {
@@ -28,10 +28,11 @@ export function triageConflict(conflict: Conflict): Triage {
       }
     : assess(facts);
   const assessedFrom = unreadable ? 'record' : 'facts';
-  const why = unreadable ? `details do not give the ${conflict.conflict_type} facts (${facts.reason}); the record's own verdict is used` : null;
+  const why = unreadable ? `the record does not give the ${conflict.conflict_type} facts (${facts.reason}); the record's own verdict is used` : null;
   if (!assessment.requiresReview) return { kind: 'count_only', reason: 'no_review_required', assessedFrom, why };
+  const details = detailsOfConflict(conflict, facts);
   const occurrence: Occurrence = {
-    key: conflictKey({ conflictType: conflict.conflict_type, propertyId: conflict.property_id, channel: conflict.channel, bookingRef: conflict.booking_ref, details: conflict.details }),
+    key: conflictKey({ conflictType: conflict.conflict_type, propertyId: conflict.property_id, channel: conflict.channel, bookingRef: conflict.booking_ref, details }),
     conflictType: conflict.conflict_type,
     propertyId: conflict.property_id,
     channel: conflict.channel,
@@ -41,7 +42,7 @@ export function triageConflict(conflict: Conflict): Triage {
     rule: conflict.rule,
     escalatedBy: assessment.escalatedBy ?? conflict.rule,
     summary: conflict.summary,
-    details: conflict.details,
+    details,
     eventId: conflict.event_id,
     seenAtMs: conflict.detected_at,
   };

@@ -71,7 +71,7 @@ async function issueAndWait(deps: PmsDeps, request: PmsWriteRequest, property: P
   const command = pmsWriteToCommand(request.write, { propertyId: request.propertyId, propertyCurrency: property.currency, tenantId: property.tenantId, commandId, correlationId: request.correlationId ?? commandId, nowMs: deps.now() });
   if (!command.ok) throw new Problem(400, 'invalid_request', 'the request has values the ledger cannot take', command.problems);
   await deps.db('ingest.pms_commands')
-    .insert({ command_id: commandId, tenant_id: request.tenant.tenantId, property_id: request.propertyId, command_type: command.value.command_type, booking_ref: command.value.booking_ref })
+    .insert({ command_id: commandId, tenant_id: request.tenant.tenantId, property_id: request.propertyId, command_type: command.value.command.kind, booking_ref: command.value.booking_ref })
     .onConflict('command_id')
     .ignore();
   const waiting = deps.replies.wait<DecisionReply>(commandId, deps.decisionDeadlineMs);

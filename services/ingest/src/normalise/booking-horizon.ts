@@ -12,10 +12,12 @@ const DAY_MS = 86_400_000;
  * check-in decades away, or a new stay long past. Measured from the day ingest issues it.
  */
 export function horizonProblems(command: BookingCommand, nowMs: number): string[] {
-  if (command.check_in === null || command.check_out === null) return [];
+  const { command: variant } = command;
+  const dates = variant.kind === 'CREATE_BOOKING' || variant.kind === 'MODIFY_DATES' || variant.kind === 'BLOCK_NIGHTS' ? variant : variant.kind === 'CHANGE_STATUS' ? variant.keeps : null;
+  if (dates === null) return [];
   const today = Math.floor(nowMs / DAY_MS);
   const problems: string[] = [];
-  if (command.check_in > today + MAX_DAYS_AHEAD) problems.push(`check_in: more than ${MAX_DAYS_AHEAD} days ahead`);
-  if (command.check_out < today - MAX_DAYS_BEHIND) problems.push(`check_out: more than ${MAX_DAYS_BEHIND} days ago`);
+  if (dates.check_in > today + MAX_DAYS_AHEAD) problems.push(`check_in: more than ${MAX_DAYS_AHEAD} days ahead`);
+  if (dates.check_out < today - MAX_DAYS_BEHIND) problems.push(`check_out: more than ${MAX_DAYS_BEHIND} days ago`);
   return problems;
 }

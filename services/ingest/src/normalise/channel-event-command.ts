@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { isInvalid, parseCommand } from '@cm/domain';
-import type { BookingCommand, BookingCommandType, Channel, ChannelEventType, ChannelInboundEvent } from '@cm/schemas';
+import { assertNever, isInvalid, parseCommand } from '@cm/domain';
+import type { BookingCommand, BookingStatus, Channel, ChannelEventType, ChannelInboundEvent } from '@cm/schemas';
 import type { DeadLetterReason } from '@cm/service-runtime';
 import { horizonProblems } from './booking-horizon';
 
@@ -11,7 +11,7 @@ export type ChannelEventOutcome =
   | { readonly kind: 'calendar_report' }
   | { readonly kind: 'invalid'; readonly reason: DeadLetterReason; readonly problems: readonly string[] };
 
-const COMMAND_TYPES: Readonly<Record<ChannelEventType, BookingCommandType | null>> = {
+const COMMAND_TYPES: Readonly<Record<ChannelEventType, BookingCommand['command']['kind'] | null>> = {
   RESERVATION_CREATED: 'CREATE_BOOKING',
   RESERVATION_MODIFIED: 'MODIFY_DATES',
   RESERVATION_CANCELLED: 'CHANGE_STATUS',
@@ -52,35 +52,66 @@ export function channelEventToCommand(event: ChannelInboundEvent, listing: Event
   if (commandType === null) return { kind: 'calendar_report' };
   if (!event.external_reservation_id) return { kind: 'invalid', reason: 'VALIDATION_FAILED', problems: [`external_reservation_id: required for ${event.event_type}`] };
   const status = event.event_type === 'RESERVATION_CANCELLED' ? 'CANCELLED' : event.event_type === 'RESERVATION_CREATED' ? (event.reservation_status ?? 'CONFIRMED') : event.reservation_status;
-  const dated = commandType === 'CREATE_BOOKING' || commandType === 'MODIFY_DATES';
+  const variant = commandOf(commandType, event, status, listing.currency);
+  if (!variant.ok) return { kind: 'invalid', reason: 'VALIDATION_FAILED', problems: variant.problems };
   const command: BookingCommand = {
     command_id: channelCommandId(event.channel, listing.connectionId, event.external_event_id),
     property_id: listing.propertyId,
+    tenant_id: listing.tenantId,
     source: event.channel,
     source_version: event.source_version,
-    command_type: commandType,
     booking_ref: event.external_reservation_id,
     booking_source: null,
-    status: commandType === 'CHANGE_STATUS' || commandType === 'CREATE_BOOKING' ? status : null,
-    check_in: dated ? event.check_in : null,
-    check_out: dated ? event.check_out : null,
-    price: commandType === 'CREATE_BOOKING' || commandType === 'REPORT_PRICE' ? event.total_price : null,
-    pms_quote: null,
-    rate_plan: commandType === 'CREATE_BOOKING' || commandType === 'REPORT_PRICE' ? event.rate_plan : null,
-    guest: commandType === 'CREATE_BOOKING' || commandType === 'UPDATE_GUEST' ? event.guest : null,
-    reason: commandType === 'FLAG_DISPUTE' ? event.dispute_reason : null,
     occurred_at: event.occurred_at,
     issued_at: issuedAt,
     reply_requested: false,
     correlation_id: event.correlation_id || event.event_id,
     actor: null,
-    property_currency: listing.currency,
-    guest_count: commandType === 'CREATE_BOOKING' ? event.guest_count : null,
-    tenant_id: listing.tenantId,
-    cancels_stay: null,
-    alteration_request: commandType === 'MODIFY_DATES' && event.alteration_request,
+    command: variant.command,
   };
   const parsed = parseCommand(command);
   const problems = [...(isInvalid(parsed) ? parsed.problems : []), ...horizonProblems(command, issuedAt)];
   return problems.length > 0 ? { kind: 'invalid', reason: 'VALIDATION_FAILED', problems } : { kind: 'command', command };
+}
+
+/** The command a channel event asks for, or what it lacks for it (an event's fields are all optional). */
+function commandOf(kind: BookingCommand['command']['kind'], event: ChannelInboundEvent, status: BookingStatus | null, propertyCurrency: string): { ok: true; command: BookingCommand['command'] } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  const need = <T>(value: T | null, field: string): T => {
+    if (value === null) problems.push(`${field}: required for ${kind}`);
+    return value as T;
+  };
+  const result = (command: BookingCommand['command']) => (problems.length > 0 ? { ok: false as const, problems } : { ok: true as const, command });
+  switch (kind) {
+    case 'CREATE_BOOKING':
+      return result({
+        kind,
+        status: need(status, 'status'),
+        check_in: need(event.check_in, 'check_in'),
+        check_out: need(event.check_out, 'check_out'),
+        price: event.total_price,
+        pms_quote: null,
+        rate_plan: event.rate_plan,
+        guest: event.guest,
+        property_currency: propertyCurrency,
+        guest_count: event.guest_count,
+        reason: null,
+      });
+    case 'MODIFY_DATES':
+      return result({ kind, check_in: need(event.check_in, 'check_in'), check_out: need(event.check_out, 'check_out'), alteration_request: event.alteration_request });
+    case 'CHANGE_STATUS':
+      return result({ kind, status: need(status, 'status'), keeps: null, reason: null });
+    case 'UPDATE_GUEST':
+      return result({ kind, guest: need(event.guest, 'guest') });
+    case 'REPORT_PRICE':
+      return result({ kind, price: need(event.total_price, 'price'), rate_plan: event.rate_plan });
+    case 'FLAG_DISPUTE':
+      return result({ kind, reason: event.dispute_reason });
+    case 'BLOCK_NIGHTS':
+    case 'UNBLOCK_NIGHTS':
+      // Blocks are the PMS's: no channel event maps to them.
+      return { ok: false, problems: [`event_type: a channel does not ${kind === 'BLOCK_NIGHTS' ? 'block' : 'unblock'} nights`] };
+    default:
+      return assertNever(kind);
+  }
 }

@@ -34,32 +34,19 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
   const problems: FieldProblem[] = [];
   const problem = (path: string, message: string) => problems.push({ path, message });
   const body = write.kind === 'remove_block' ? {} : write.body;
-  const base: BookingCommand = {
+  const base: Omit<BookingCommand, 'command'> = {
     command_id: context.commandId,
     property_id: context.propertyId,
+    tenant_id: context.tenantId,
     source: 'PMS',
     source_version: ('revision' in body && body.revision !== undefined ? body.revision : undefined) ?? context.nowMs,
-    command_type: 'CREATE_BOOKING',
     booking_ref: write.reference,
     booking_source: null,
-    status: null,
-    check_in: null,
-    check_out: null,
-    price: null,
-    pms_quote: null,
-    rate_plan: null,
-    guest: null,
-    reason: null,
     occurred_at: context.nowMs,
     issued_at: context.nowMs,
     reply_requested: true,
     correlation_id: context.correlationId,
     actor: null,
-    property_currency: context.propertyCurrency,
-    guest_count: null,
-    tenant_id: context.tenantId,
-    cancels_stay: null,
-    alteration_request: false,
   };
   const dates = (b: { check_in: string; check_out: string }) => ({ check_in: toEpochDay(b.check_in as LocalDate), check_out: toEpochDay(b.check_out as LocalDate) });
 
@@ -72,23 +59,27 @@ export function pmsWriteToCommand(write: PmsWrite, context: PmsCommandContext): 
         if (typeof parsed === 'string') problems.push({ path: 'total', message: parsed });
         else price = parsed;
       }
-      command = { ...base, ...dates(write.body), status: write.body.status, price, pms_quote: price, rate_plan: write.body.rate_plan ?? null, guest: write.body.guest ? toGuestDetails(write.body.guest, context.nowMs, 'guest', problem) : null, guest_count: write.body.guest_count ?? null };
+      const guest = write.body.guest ? toGuestDetails(write.body.guest, context.nowMs, 'guest', problem) : null;
+      command = {
+        ...base,
+        command: { kind: 'CREATE_BOOKING', status: write.body.status, ...dates(write.body), price, pms_quote: price, rate_plan: write.body.rate_plan ?? null, guest, property_currency: context.propertyCurrency, guest_count: write.body.guest_count ?? null, reason: null },
+      };
       break;
     }
     case 'modify_booking':
-      command = { ...base, command_type: 'MODIFY_DATES', booking_source: bookingSourceOf(write.body.source), ...dates(write.body) };
+      command = { ...base, booking_source: bookingSourceOf(write.body.source), command: { kind: 'MODIFY_DATES', ...dates(write.body), alteration_request: false } };
       break;
     case 'cancel_booking':
-      command = { ...base, command_type: 'CHANGE_STATUS', booking_source: bookingSourceOf(write.body.source), status: 'CANCELLED' };
+      command = { ...base, booking_source: bookingSourceOf(write.body.source), command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null, reason: null } };
       break;
     case 'update_guest':
-      command = { ...base, command_type: 'UPDATE_GUEST', guest: toGuestDetails(write.body, context.nowMs, 'guest', problem) };
+      command = { ...base, command: { kind: 'UPDATE_GUEST', guest: toGuestDetails(write.body, context.nowMs, 'guest', problem) } };
       break;
     case 'create_block':
-      command = { ...base, command_type: 'BLOCK_NIGHTS', ...dates(write.body), reason: write.body.reason };
+      command = { ...base, command: { kind: 'BLOCK_NIGHTS', ...dates(write.body), reason: write.body.reason } };
       break;
     case 'remove_block':
-      command = { ...base, command_type: 'UNBLOCK_NIGHTS' };
+      command = { ...base, command: { kind: 'UNBLOCK_NIGHTS' } };
       break;
   }
   const parsed = parseCommand(command);

@@ -1,4 +1,4 @@
-import type { BookingEvent } from '@cm/schemas';
+import type { BookingEvent, topics } from '@cm/schemas';
 import type { DecodedRecord, Logger } from '@cm/service-runtime';
 import type { Directory } from '../directory/directory';
 import { revisionOfEvent } from './revision-of-event';
@@ -19,10 +19,10 @@ export interface BookingEventDeps {
  * COMMAND_IGNORED changed nothing and is no revision. Offsets are committed after the
  * transaction, so a crash records again what it recorded, which the event id turns into nothing.
  */
-export async function takeBookingEvents(items: readonly DecodedRecord[], deps: BookingEventDeps): Promise<void> {
+export async function takeBookingEvents(items: readonly DecodedRecord<typeof topics.bookingEvents>[], deps: BookingEventDeps): Promise<void> {
   const revisions: NewRevision[] = [];
   for (const item of items) {
-    const event = item.value as BookingEvent;
+    const event = item.value;
     const of = revisionOfEvent(event);
     if (of.kind === 'skip') {
       deps.count(of.reason, 1);

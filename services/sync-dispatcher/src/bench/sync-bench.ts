@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
-import type { SyncResult } from '@cm/schemas';
+import { topics, type SyncResult } from '@cm/schemas';
 import {
   AvroSerde,
   baseConfig,
@@ -105,9 +105,8 @@ async function main(): Promise<void> {
     const published = new Map<string, number>();
     const reader = kafka.consumer({ groupId: `${namespace}.reader`, topics: [names.syncResults, names.availabilityChanges], partitionsConsumedConcurrently: 12 });
     await reader.start(async (record) => {
-      const value = await serde.decode(record.value);
-      if (record.topic === names.syncResults) results.push(value as SyncResult);
-      else published.set((value as { event_id: string }).event_id.replace(/:push:\d+$/, ''), Number(record.timestamp));
+      if (record.topic === names.syncResults) results.push(await serde.decodeValue(topics.syncResults, record.value));
+      else published.set((await serde.decodeValue(topics.availabilityChanges, record.value)).event_id.replace(/:push:\d+$/, ''), Number(record.timestamp));
     });
     for (const { rate, bookings } of phases) rows.push({ label: `pipeline at ${rate} bookings/s`, lags: await lagsOf(db, bookings, results, published) });
     await reader.stop();
