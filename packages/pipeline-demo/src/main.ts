@@ -168,7 +168,7 @@ async function main(): Promise<number> {
       print(`double bookings found in the whole ledger (SQL over every property): ${overlaps.length}`);
       print();
       print(`channel events through ingest: ${inbound.length} on channel.inbound, listings mapped to properties, ${channelDecisions.length} commands decided (${channelDecisions.map((d) => d.outcome).join(', ')})`);
-      print(`samples: ${[...correlations.values()].flat().length} records to sync.results, consumed by the reconciler and escalation`);
+      print(`samples: ${[...correlations.values()].flat().length} records to sync.results.v2, consumed by the reconciler and escalation`);
       print(`malformed record: on ${topics.channelDlq.name} with reason ${deadLetter.reason}, original ${deadLetter.bytes} bytes kept`);
       if (overlaps.length > 0) throw new Error(`double bookings in the ledger: ${JSON.stringify(overlaps)}`);
 

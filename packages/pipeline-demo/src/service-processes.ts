@@ -9,8 +9,8 @@ export const SERVICES = [
   { name: 'ingest', consumes: ['channel.inbound'] },
   { name: 'booking-arbiter', consumes: ['booking.commands.v2'] },
   { name: 'sync-dispatcher', consumes: ['availability.changes'] },
-  { name: 'reconciler', consumes: ['sync.results'] },
-  { name: 'escalation', consumes: ['conflicts.v2', 'sync.results'] },
+  { name: 'reconciler', consumes: ['sync.results.v2'] },
+  { name: 'escalation', consumes: ['conflicts.v2', 'sync.results.v2'] },
 ] as const;
 export type ServiceName = (typeof SERVICES)[number]['name'];
 

@@ -29,7 +29,7 @@ export interface Samples {
   'booking.commands.v2': (ids: SampleIds) => BookingCommand;
   'booking.events': (ids: SampleIds) => BookingEvent;
   'availability.changes': (ids: SampleIds) => AvailabilityChange;
-  'sync.results': (ids: SampleIds) => SyncResult;
+  'sync.results.v2': (ids: SampleIds) => SyncResult;
   'conflicts.v2': (ids: SampleIds) => Conflict;
 }
 
@@ -149,7 +149,7 @@ export const samples: Samples = {
     correlation_id: `corr-${id}`,
     actor: null,
   }),
-  'sync.results': ({ id, propertyId, at }) => ({
+  'sync.results.v2': ({ id, propertyId, at }) => ({
     event_id: `syn-${id}`,
     property_id: propertyId,
     version: 1,

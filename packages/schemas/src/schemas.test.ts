@@ -98,7 +98,7 @@ describe('the samples', () => {
 });
 
 describe('reservation actions: a union of tagged records', () => {
-  const type = () => Type.forSchema(JSON.parse(allValueSchemas().find((s) => s.topic.name === 'reservation.actions')!.schema));
+  const type = () => Type.forSchema(JSON.parse(allValueSchemas().find((s) => s.topic.name === 'reservation.actions.v2')!.schema));
   const base = { event_id: 'cmd-1:action:0', property_id: 'p1', version: 4, source: 'AIRBNB' as const, channel: 'AIRBNB' as const, booking_ref: 'HM1', stay_key: 'AIRBNB:HM1', command_id: 'cmd-1', occurred_at: Date.UTC(2026, 10, 25), correlation_id: 'c1' };
   it.each([
     { kind: 'ACKNOWLEDGE' as const, revision: 3 },

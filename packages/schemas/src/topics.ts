@@ -80,7 +80,7 @@ export const topics = {
     key: (v: AvailabilityChange) => v.property_id,
   }),
   syncResults: topic({
-    name: 'sync.results',
+    name: 'sync.results.v2',
     partitions: PROPERTY_PARTITIONS,
     cleanupPolicy: 'delete',
     retentionMs: 7 * DAY_MS,
@@ -98,7 +98,7 @@ export const topics = {
     key: (v: Conflict) => v.property_id,
   }),
   reservationActions: topic({
-    name: 'reservation.actions',
+    name: 'reservation.actions.v2',
     partitions: PROPERTY_PARTITIONS,
     cleanupPolicy: 'delete',
     retentionMs: 7 * DAY_MS,

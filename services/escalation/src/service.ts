@@ -82,7 +82,7 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       },
       handle: async (decoded) => {
         if (decoded.topic === topics.conflicts.name) count('conflicts', await store.processConflict(decoded.value));
-        else count('sync.results', await store.processSyncResult(decoded.value));
+        else count('sync.results.v2', await store.processSyncResult(decoded.value));
       },
     });
 

@@ -38,7 +38,7 @@ describe('each 5.2 rule opens its review task', () => {
     expect(notified).toMatchObject({ reason: 'opened', level: 0 });
   });
 
-  test('5.2.3 from sync.results: the fourth consecutive FAILED push to a channel opens the task', async () => {
+  test('5.2.3 from sync.results.v2: the fourth consecutive FAILED push to a channel opens the task', async () => {
     const propertyId = newProperty();
     const failures = [1, 2, 3, 4].map(() => syncResult('FAILED', { property_id: propertyId, channel: 'BOOKING_COM' }));
     await world.sendSyncResults(failures.slice(0, 3));
@@ -61,7 +61,7 @@ describe('each 5.2 rule opens its review task', () => {
 });
 
 describe('one task per conflict key', () => {
-  test('one outage, one task per property and channel: the failed sync.results streak and the SYNC_FAILED conflict count on the same task', async () => {
+  test('one outage, one task per property and channel: the failed sync.results.v2 streak and the SYNC_FAILED conflict count on the same task', async () => {
     const propertyId = newProperty();
     await world.sendSyncResults([1, 2, 3, 4, 5].map(() => syncResult('FAILED', { property_id: propertyId, channel: 'EXPEDIA' })));
     await world.sendConflicts([conflictOf({ type: 'SYNC_FAILED', channel: 'EXPEDIA', consecutiveFailures: 6 }, { property_id: propertyId, booking_ref: null })]);

@@ -44,7 +44,7 @@ describe('the five 5.2 rules open review tasks', () => {
   });
 });
 
-describe('5.2.3 from sync.results: the streak per property and channel', () => {
+describe('5.2.3 from sync.results.v2: the streak per property and channel', () => {
   const run = (outcomes: SyncResult['outcome'][]) => {
     let streak: SyncStreak = NO_FAILURES;
     const raised = [];

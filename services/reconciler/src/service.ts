@@ -18,7 +18,7 @@ const SCHEDULE_CHECK_MS = 60_000;
  * on demand (POST /v1/reconciliations with a tenant's key, or the operator's reconcile command on
  * the local socket; one running pass per scope) reads every channel listing's
  * calendar, sends corrections to availability.changes for that channel only, and consumes
- * sync.results to count each correction fixed only when the channel acknowledged it.
+ * sync.results.v2 to count each correction fixed only when the channel acknowledged it.
  */
 export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
   name: 'reconciler',

@@ -51,7 +51,7 @@ export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
     }),
     reservationActionSeconds: new Histogram({
       name: 'cm_reservation_action_seconds',
-      help: "From the ledger's decision of a reservation action to its outcome on sync.results (acknowledged or failed), by channel and kind.",
+      help: "From the ledger's decision of a reservation action to its outcome on sync.results.v2 (acknowledged or failed), by channel and kind.",
       labelNames: ['channel', 'kind', 'outcome'] as const,
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
       registers: [registry],

@@ -28,7 +28,7 @@ export interface ActionReport {
 }
 
 /**
- * Every push's and reservation action's outcome on sync.results; one that failed its last attempt
+ * Every push's and reservation action's outcome on sync.results.v2; one that failed its last attempt
  * (or that the channel cannot carry out) also raises SYNC_FAILED.
  */
 export class ResultWriter {

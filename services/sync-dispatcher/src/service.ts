@@ -15,9 +15,9 @@ import { SyncStore, type ListingKey } from './store/sync-store';
 /**
  * Keeps every channel showing what the ledger holds: consumes availability.changes, records for
  * each channel listing of the property (but the one the change came from) the newest state of
- * each night, and pushes what a channel has not acknowledged; consumes reservation.actions and
+ * each night, and pushes what a channel has not acknowledged; consumes reservation.actions.v2 and
  * carries each out on its reservation's channel. Every push's and action's outcome goes to
- * sync.results.
+ * sync.results.v2.
  */
 export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
   name: 'sync-dispatcher',

@@ -13,7 +13,7 @@ describe('sync-dispatcher: a channel outage', () => {
   });
   afterAll(async () => pipeline?.close());
 
-  it('Expedia answers 503 for 60 s: the circuit opens, the failure is on sync.results and raises SYNC_FAILED, and Expedia ends showing the ledger', async () => {
+  it('Expedia answers 503 for 60 s: the circuit opens, the failure is on sync.results.v2 and raises SYNC_FAILED, and Expedia ends showing the ledger', async () => {
     const { client, tenant, dispatcher, world } = pipeline;
     requireOk(await client.setFaults('EXPEDIA', { outage: { for_seconds: 60, mode: 'status_503' } }));
     const outageStarted = Date.now();

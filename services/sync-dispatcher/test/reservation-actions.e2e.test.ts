@@ -9,8 +9,8 @@ import { freePort, stack, testKafka } from '../../../packages/service-runtime/te
 import { startPipeline, syncResults, type Pipeline } from './pipeline';
 
 /**
- * reservation.actions on the real stack: records produced as the arbiter's outbox does, carried
- * out by the dispatcher on the simulated platforms, outcomes read from sync.results, conflicts
+ * reservation.actions.v2 on the real stack: records produced as the arbiter's outbox does, carried
+ * out by the dispatcher on the simulated platforms, outcomes read from sync.results.v2, conflicts
  * and the platforms' own state and counters.
  */
 describe('sync-dispatcher: reservation actions reach their channel', () => {
@@ -111,7 +111,7 @@ describe('sync-dispatcher: reservation actions reach their channel', () => {
     expect(sumMetric(await dispatcher.metrics(), 'cm_reservation_actions_total', { channel: 'AIRBNB', kind: 'ACKNOWLEDGE', outcome: 'not_needed' })).toBeGreaterThanOrEqual(1);
   });
 
-  it('HOST_CANCEL on Airbnb cancels the reservation there; the outcome is ACKNOWLEDGED on sync.results and counted', async () => {
+  it('HOST_CANCEL on Airbnb cancels the reservation there; the outcome is ACKNOWLEDGED on sync.results.v2 and counted', async () => {
     const { client, dispatcher } = pipeline;
     const booked = requireOk(await client.createBooking('AIRBNB', listingOf('AIRBNB'), { check_in: '2027-06-20', check_out: '2027-06-23' }));
     const action = actionOn('AIRBNB', booked.reservation.id, { kind: 'HOST_CANCEL', reason: 'overbooked: the stay went to an earlier booking' });

@@ -12,7 +12,7 @@ describe('sync-dispatcher: channels follow the ledger', () => {
   });
   afterAll(async () => pipeline?.close());
 
-  it('a booking on Airbnb closes its nights on Booking.com, Vrbo and Expedia; each push is acknowledged on sync.results', async () => {
+  it('a booking on Airbnb closes its nights on Booking.com, Vrbo and Expedia; each push is acknowledged on sync.results.v2', async () => {
     const { client, tenant } = pipeline;
     const booked = requireOk(await client.createBooking('AIRBNB', tenant.connections.AIRBNB.listingId, { check_in: '2027-02-10', check_out: '2027-02-13', guest: { name: 'Ines' } }));
     expect(booked.webhook).toMatchObject({ outcome: 'delivered', response: { status: 202 } });

@@ -788,7 +788,7 @@ export interface ReservationAction {
 export const SyncOutcomeSymbols = ['ACKNOWLEDGED', 'FAILED'] as const;
 export type SyncOutcome = (typeof SyncOutcomeSymbols)[number];
 
-/** The kind of a reservation action carried out on its channel (reservation.actions). */
+/** The kind of a reservation action carried out on its channel (reservation.actions.v2). */
 export const ReservationActionKindSymbols = ['ACKNOWLEDGE', 'DECLINE_REQUEST', 'HOST_CANCEL', 'CHANGE_DATES', 'ACCEPT_ALTERATION', 'DECLINE_ALTERATION'] as const;
 export type ReservationActionKind = (typeof ReservationActionKindSymbols)[number];
 

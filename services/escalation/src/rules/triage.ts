@@ -50,7 +50,7 @@ export function triageConflict(conflict: Conflict): Triage {
 }
 
 /**
- * 5.2.3 from sync.results: counts the push outcome on the property's channel streak; when the
+ * 5.2.3 from sync.results.v2: counts the push outcome on the property's channel streak; when the
  * streak first passes the threshold, the SYNC_FAILED occurrence to record.
  */
 export function triageSyncResult(streak: SyncStreak, result: SyncResult): { streak: SyncStreak; occurrence: Occurrence | null } {

@@ -96,7 +96,7 @@ export class TaskStore {
   /** A sync result: counted on its property+channel streak (kept here, so it survives restarts); the 5.2.3 task when the streak passes 3. */
   async processSyncResult(result: SyncResult): Promise<RecordOutcome> {
     return this.db.transaction(async (trx) => {
-      if (!(await this.claim(trx, result.event_id, 'sync.results', result.outcome))) return { kind: 'duplicate' };
+      if (!(await this.claim(trx, result.event_id, 'sync.results.v2', result.outcome))) return { kind: 'duplicate' };
       if (result.reservation_action === 'HOST_CANCEL' && result.outcome === 'ACKNOWLEDGED' && result.booking_ref !== null) {
         await trx('escalation.host_cancellations_landed')
           .insert({ property_id: result.property_id, channel: result.channel, booking_ref: result.booking_ref, event_id: result.event_id, landed_at_ms: result.completed_at })
@@ -228,7 +228,7 @@ export class TaskStore {
   /**
    * The losing reservations of overbookings still confirmed on their channel, per channel: the
    * loser of every unresolved OVERBOOKING task, and of every one resolved by cancelling it whose
-   * host cancellation the channel has not yet taken (no HOST_CANCEL ACKNOWLEDGED on sync.results);
+   * host cancellation the channel has not yet taken (no HOST_CANCEL ACKNOWLEDGED on sync.results.v2);
    * a relocation cancels the loser too. A host cancellation the channel did not take raises its own
    * SYNC_FAILED task (per channel and reservation): once a person resolved that one (say, after
    * cancelling on the extranet, as Booking.com and Expedia need), the loser is no longer counted.

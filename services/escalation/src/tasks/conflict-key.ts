@@ -4,7 +4,7 @@ import { assertNever } from '@cm/domain';
 /**
  * The identity of "the same problem": one open review task per key. A channel-wide problem
  * (sync failures, drift) is one per property and channel, so one outage is one task whichever
- * signal (a SYNC_FAILED conflict or the streak of failed sync.results) reports it; a reservation
+ * signal (a SYNC_FAILED conflict or the streak of failed sync.results.v2) reports it; a reservation
  * action that failed is one per channel and reservation; a problem about a stay is one per stay
  * (its key from the facts, else the record's booking_ref).
  */

@@ -107,7 +107,7 @@ export function planAction(action: Action): ActionPlan {
   }
 }
 
-/** The kind as sync.results spells it: a kind missing from the SyncResult enum does not compile. */
+/** The kind as sync.results.v2 spells it: a kind missing from the SyncResult enum does not compile. */
 export function resultKindOf(action: Action): ReservationActionKind {
   return action.kind;
 }

@@ -40,7 +40,7 @@ const POLL_MS = 250;
  * Carries out reservation actions on their channels: leases due actions, checks the channel
  * offers the operation, calls it within the channel's rate with the action's event id as the
  * request id, retries what another call could change with the pushes' backoff, and records every
- * final outcome on sync.results (a failure also raises SYNC_FAILED) before it lets the action go.
+ * final outcome on sync.results.v2 (a failure also raises SYNC_FAILED) before it lets the action go.
  */
 export class ActionRunner {
   private running = false;
@@ -138,7 +138,7 @@ export class ActionRunner {
   }
 
   /**
-   * Records an outcome: on sync.results first (a failure also raising SYNC_FAILED), then in the
+   * Records an outcome: on sync.results.v2 first (a failure also raising SYNC_FAILED), then in the
    * store, so a crash in between redoes the action (the channel answers the same request id with
    * its first answer) rather than losing its outcome.
    */
@@ -179,7 +179,7 @@ export class ActionRunner {
   }
 }
 
-/** The outcome as sync.results and the SYNC_FAILED conflict tell it. */
+/** The outcome as sync.results.v2 and the SYNC_FAILED conflict tell it. */
 function reportOf(record: ReservationAction, attempts: number, completedAt: number, plan: ActionPlan, verdict: { kind: OutcomeLabel; error?: string }): PushReport {
   const action: ActionReport = {
     kind: resultKindOf(record.action),

@@ -1,7 +1,7 @@
 import type { Knex } from '@cm/service-runtime';
 
 /**
- * Reservation actions to carry out on their channels (reservation.actions): recorded before the
+ * Reservation actions to carry out on their channels (reservation.actions.v2): recorded before the
  * record's offset is committed, done by whichever instance leases one, kept with their outcome.
  */
 export async function up(knex: Knex): Promise<void> {
@@ -12,7 +12,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('channel').notNullable();
     t.text('booking_ref').notNullable();
     t.bigInteger('version').notNullable().comment('Ledger version of the decision: the actions of a reservation are done in its order.');
-    t.jsonb('record').notNullable().comment('The reservation.actions record, its action as the tagged variant.');
+    t.jsonb('record').notNullable().comment('The reservation.actions.v2 record, its action as the tagged variant.');
     t.text('trace_parent').nullable();
     t.text('status').notNullable().defaultTo('pending').comment('pending (to do, or tried again later), done, or refused (no retry can help).');
     t.text('outcome').nullable().comment('How it ended: done, already_done, not_needed, unsupported, refused; retries_exhausted while it waits to be tried again.');

@@ -121,7 +121,7 @@ export class SyncStore {
   constructor(private readonly db: Knex) {
     // A booking's pushes to its other channels are answered within a few milliseconds of each
     // other, and other bookings' soon after: a linger writes their acknowledgements in one
-    // statement. Nothing measured waits for it (the result is on sync.results before); the
+    // statement. Nothing measured waits for it (the result is on sync.results.v2 before); the
     // listing stays leased meanwhile, so a newer change of it is pushed this much later.
     this.acks = new Coalescer((acks) => this.writeAcknowledgements(acks), { maxBatch: 200, lingerMs: ACK_LINGER_MS });
   }
