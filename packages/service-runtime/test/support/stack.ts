@@ -46,14 +46,24 @@ export async function deleteTopics(kafka: KafkaClient, names: string[]): Promise
   }
 }
 
+/**
+ * A port free now, for a child process to listen on. Taken below Linux's ephemeral range
+ * (32768-60999): a port the kernel hands out for listen(0) can be handed out again, before the
+ * child listens, as the local port of any outgoing connection (Kafka's, PostgreSQL's), which made
+ * a service under test fail with EADDRINUSE now and then.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
