@@ -147,7 +147,7 @@ export async function playDay(input: {
   const overbooked = made.filter((m) => m.burst && !m.request && burstDecisions.some((d) => d.command_id === m.commandId && d.outcome === 'rejected')).length;
   const review = reviewApi(endpoints.reviewApi, portfolio.apiKey);
   await waitFor('escalation to open the overbooking tasks', async () => ((await review('/v1/review-tasks?type=OVERBOOKING&status=open')).body as { tasks?: unknown[] }).tasks?.length === overbooked, { timeoutMs: 30_000, intervalMs: 250 }).catch(() => undefined);
-  const operatorReport = await resolveOverbookings({ review, db, simulator, operator: 'ana@villas.example' });
+  const operatorReport = await resolveOverbookings({ review, pms: reviewApi(endpoints.pmsApi, portfolio.apiKey), simulator, operator: 'ana@villas.example' });
   const resolutions = operatorReport.tasks.filter((t) => t.resolved && t.commandId);
   // The system must act on a channel for every cancel_stay, for a kept guest whose winner was a
   // channel's, and for every losing request; and acknowledge every channel booking.

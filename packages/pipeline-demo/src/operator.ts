@@ -1,9 +1,9 @@
-import type { Knex } from '@cm/service-runtime';
 import { ARI_CHANNELS, type Simulator } from './channels';
 
 /** The review API as the tenant's operator calls it. */
 export type ReviewApi = (path: string, method?: string, body?: unknown) => Promise<{ status: number; body: unknown }>;
 
+/** Calls an operator's HTTP API (the review API, the PMS API) with the tenant's key. */
 export function reviewApi(url: string, apiKey: string): ReviewApi {
   return async (path, method = 'GET', body) => {
     const answer = await fetch(`${url}${path}`, {
@@ -35,8 +35,8 @@ export interface OperatorReport {
  * host cancellation. A task neither fits stays open (and the day fails on the guest left
  * double-booked). What each platform offers is read from the platform (its capabilities).
  */
-export async function resolveOverbookings(input: { review: ReviewApi; db: Knex; simulator: Simulator; operator: string }): Promise<OperatorReport> {
-  const { review, db, simulator, operator } = input;
+export async function resolveOverbookings(input: { review: ReviewApi; pms: ReviewApi; simulator: Simulator; operator: string }): Promise<OperatorReport> {
+  const { review, pms, simulator, operator } = input;
   const hostCancels = new Set<string>();
   for (const channel of ARI_CHANNELS) {
     const { body } = await simulator.call<{ operations: string[] }>('GET', `/admin/${channel.toLowerCase()}/capabilities`);
@@ -54,7 +54,7 @@ export async function resolveOverbookings(input: { review: ReviewApi; db: Knex; 
     if (hostCancels.has(loserChannel)) {
       action = 'cancel_stay';
       request = { booking_ref: loserRef, booking_source: loserChannel, note: `overbooked: ${losingKey} cancelled on ${loserChannel} as host; ${winningKey} keeps the nights` };
-    } else if (winnerSource === 'PMS' || (hostCancels.has(winnerSource) && (await stayStatus(db, task.property_id, winningKey)) === 'CONFIRMED')) {
+    } else if (winnerSource === 'PMS' || (hostCancels.has(winnerSource) && (await stayStatus(pms, task.property_id, winningKey)) === 'CONFIRMED')) {
       action = 'keep_channel_guest';
       request = { note: `${loserChannel} offers no host cancellation: its guest ${losingKey} is kept and ${winningKey} cancelled` };
     }
@@ -69,10 +69,11 @@ export async function resolveOverbookings(input: { review: ReviewApi; db: Knex; 
   return { tasks };
 }
 
-/** A stay's status in the ledger (what the PMS shows the operator), or null. */
-async function stayStatus(db: Knex, propertyId: string, stayKey: string): Promise<string | null> {
-  const row: { status: string | null } | undefined = await db('stays').where({ property_id: propertyId, stay_key: stayKey }).first('status');
-  return row?.status ?? null;
+/** A stay's status as the PMS API shows it to the operator, or null. */
+async function stayStatus(pms: ReviewApi, propertyId: string, stayKey: string): Promise<string | null> {
+  const [source, ref] = splitKey(stayKey);
+  const answer = await pms(`/v1/properties/${encodeURIComponent(propertyId)}/bookings/${encodeURIComponent(ref)}?source=${encodeURIComponent(source)}`);
+  return answer.status === 200 ? ((answer.body as { status?: string | null }).status ?? null) : null;
 }
 
 function splitKey(key: string): [string, string] {
