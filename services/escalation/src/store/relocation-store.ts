@@ -75,10 +75,14 @@ export class RelocationStore {
     const decision = relocationDecisionOf(event);
     if (decision.kind === 'ignore') return { kind: 'ignored' };
     return this.db.transaction(async (trx): Promise<RelocationOutcome> => {
+      // Locks in the resolve path's order, the task first and then its relocations, so the two
+      // never wait on each other; the relocation is read again under its lock, as still pending.
+      const unlocked: Pick<RelocationRow, 'task_id' | 'status'> | undefined = await trx(R).where({ command_id: event.command_id }).first('task_id', 'status');
+      if (!unlocked || unlocked.status !== 'pending') return { kind: 'ignored' };
+      const task: TaskRow = (await trx(T).where({ task_id: unlocked.task_id }).forUpdate().first())!;
       const row: RelocationRow | undefined = await trx(R).where({ command_id: event.command_id }).forUpdate().first();
       if (!row || row.status !== 'pending') return { kind: 'ignored' };
       const now = this.now();
-      const task: TaskRow = (await trx(T).where({ task_id: row.task_id }).forUpdate().first())!;
       if (decision.kind === 'refused') {
         const refusal = { reason: decision.reason, conflicting_ref: decision.conflictingRef };
         await trx(R).where({ command_id: row.command_id }).update({ status: 'refused', decided_at_ms: now, decision_event_id: event.event_id, refusal: JSON.stringify(refusal) });
