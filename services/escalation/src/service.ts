@@ -113,8 +113,8 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       ratePerSecond: config.API_RATE_PER_SECOND,
       onResolved: resolved,
       relocations,
-      onRelocationRequested() {
-        metrics.relocations.inc({ outcome: 'requested' });
+      onRelocation(outcome) {
+        metrics.relocations.inc({ outcome });
         void timer.wake();
       },
     });

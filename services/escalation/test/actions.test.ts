@@ -1,9 +1,9 @@
 import { isInvalid, parseCommand } from '@cm/domain';
-import { resolutionOf, resolveRequestSchema, sourceOfStay, type ResolveRequest } from '../src/resolve/actions';
+import { resolutionOf, resolveRequestSchema, sourceOfStay, type ClosingRequest } from '../src/resolve/actions';
 
 const overbooking = { taskId: '6f1c1f7e-1111-4222-8333-444455556666', tenantId: 'tenant-1', propertyId: 'villa', bookingRef: 'air-9', details: { channel: 'AIRBNB', losingKey: 'AIRBNB:air-9', winningKey: 'PMS:pms-1' } };
 const NOW = Date.UTC(2026, 10, 25);
-const request = (body: unknown) => resolveRequestSchema.parse(body) as ResolveRequest;
+const request = (body: unknown) => resolveRequestSchema.parse(body) as ClosingRequest;
 
 describe('resolving a task with an action', () => {
   test('keep_channel_guest (overbooking): one PMS CHANGE_STATUS -> CONFIRMED of the losing channel booking, cancelling the winning stay, with the losing dates', () => {

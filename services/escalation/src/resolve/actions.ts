@@ -43,11 +43,19 @@ export const resolveRequestSchema = z.discriminatedUnion('action', [
     guest_count: z.number().int().min(1).max(50).optional(),
     note: z.string().max(2_000).optional(),
   }),
+  z.strictObject({
+    /** A relocation still waiting for the ledger (or never decided): withdrawn, its booking cancelled; the task stays open for another resolution. See resolve/relocate.ts. */
+    action: z.literal('withdraw_relocation'),
+    operator: operatorName,
+    note: z.string().max(2_000).optional(),
+  }),
   z.strictObject({ action: z.literal('repush_availability'), operator: operatorName, note: z.string().max(2_000).optional() }),
   z.strictObject({ action: z.literal('dismiss'), operator: operatorName, note: z.string().trim().min(1).max(2_000) }),
 ]);
 export type ResolveRequest = z.infer<typeof resolveRequestSchema>;
 export type ResolveAction = ResolveRequest['action'];
+/** The actions that close a task (withdraw_relocation leaves it open). */
+export type ClosingRequest = Exclude<ResolveRequest, { action: 'withdraw_relocation' }>;
 
 /** The task as the resolution rules read it. */
 export interface TaskForResolution {
@@ -70,7 +78,7 @@ export type Resolution =
  * (command_id, correlation_id) leads back to the task and its history. Deterministic from the
  * task, the action and `nowMs`: the caller keeps the first one so a repeat resolves the same way.
  */
-export function resolutionOf(task: TaskForResolution, request: ResolveRequest, nowMs: number): Resolution {
+export function resolutionOf(task: TaskForResolution, request: ClosingRequest, nowMs: number): Resolution {
   switch (request.action) {
     case 'dismiss':
       return { kind: 'record_only' };
