@@ -93,7 +93,7 @@ export function escalationMetrics(
     }),
     relocations: new Counter({
       name: 'escalation_relocations_total',
-      help: "Relocations of overbooked guests to another property: requested by an operator, then accepted (the loser is cancelled) or refused by the ledger.",
+      help: 'Relocations of overbooked guests to another property: requested by an operator, then accepted (the loser is cancelled) or refused (or ignored) by the ledger, or withdrawn by an operator.',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

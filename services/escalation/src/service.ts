@@ -86,13 +86,16 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       },
     });
 
-    // The ledger's decisions of relocation bookings (booking.events, filtered by the command ids a
-    // relocation issued), in a group of its own so the ledger's whole stream never delays conflicts.
-    // A decision is applied once (RelocationStore.decided); offsets are committed after it.
+    // The ledger's decisions read from booking.events, in a group of its own so the ledger's whole
+    // stream never delays conflicts: channel reservations gone from their channel (for the
+    // losing-reservation gauges), and the decisions of relocation bookings (filtered by the command
+    // ids a relocation issued). Each is applied once (an insert that ignores a repeat, and
+    // RelocationStore.decided); offsets are committed after both.
     await consumeDecoded(context, {
       groupId: `${config.CONSUMER_GROUP}.relocations`,
       topics: [topics.bookingEvents],
       handle: async ({ value }) => {
+        await store.processBookingEvent(value);
         const outcome = await relocations.decided(value);
         if (outcome.kind === 'ignored') return;
         metrics.relocations.inc({ outcome: outcome.kind });
@@ -110,8 +113,8 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       ratePerSecond: config.API_RATE_PER_SECOND,
       onResolved: resolved,
       relocations,
-      onRelocationRequested() {
-        metrics.relocations.inc({ outcome: 'requested' });
+      onRelocation(outcome) {
+        metrics.relocations.inc({ outcome });
         void timer.wake();
       },
     });

@@ -1,7 +1,7 @@
 import type { StayKey } from '@cm/domain';
 import { waitFor } from '@cm/service-runtime';
 import { uniqueName } from '../../../packages/service-runtime/test/support/stack';
-import { conflictOf, syncResult } from './records';
+import { bookingEvent, conflictOf, syncResult } from './records';
 import { escalationWorld, type EscalationProcess, type EscalationWorld } from './world';
 
 let world: EscalationWorld;
@@ -81,4 +81,40 @@ test('a losing reservation the operator keeps (keep_channel_guest), or whose tas
   expect(await world.api(service, 'POST', `/v1/review-tasks/${kept.task_id}/resolve`, { action: 'keep_channel_guest', operator: 'li' })).toMatchObject({ status: 200 });
   expect(await world.api(service, 'POST', `/v1/review-tasks/${dismissed.task_id}/resolve`, { action: 'dismiss', operator: 'li', note: 'cancelled by hand on the extranet' })).toMatchObject({ status: 200 });
   expect(await confirmed('VRBO')).toBe(0);
+});
+
+test('a losing reservation gone from its channel without a host cancellation of ours is no longer counted: its guest cancelled there before anyone resolved, or the resolution found it cancelled already (booking.events); a redelivery changes nothing, and a restart keeps it', async () => {
+  const propertyId = world.tenants[0].propertyId;
+  const [early, late, pmsOnly] = [uniqueName('early'), uniqueName('late'), uniqueName('pms-only')];
+  const [earlyTask, lateTask, pmsTask] = [await overbooking('AIRBNB', early), await overbooking('AIRBNB', late), await overbooking('AIRBNB', pmsOnly)];
+  expect(await confirmed('AIRBNB')).toBe(3);
+
+  // The guest cancels on Airbnb while the task is still open: the channel's own cancellation.
+  const cancelledThere = bookingEvent({ property_id: propertyId, booking_ref: early, booking_source: 'AIRBNB' });
+  await world.sendBookingEvents([cancelledThere, cancelledThere]);
+  await waitFor('the channel cancellation counted', async () => (await confirmed('AIRBNB')) === 2);
+  // The operator then resolves with cancel_stay: the ledger changes nothing, no HOST_CANCEL: still not counted.
+  expect(await world.api(service, 'POST', `/v1/review-tasks/${earlyTask.task_id}/resolve`, { action: 'cancel_stay', operator: 'li', booking_ref: early })).toMatchObject({ status: 200 });
+  expect(await confirmed('AIRBNB')).toBe(2);
+
+  // Resolved first; the ledger ignores the resolution's cancellation (the stay was cancelled already: no_change).
+  const resolvedLate = await world.api(service, 'POST', `/v1/review-tasks/${lateTask.task_id}/resolve`, { action: 'cancel_stay', operator: 'li', booking_ref: late });
+  expect(await world.api(service, 'POST', `/v1/review-tasks/${pmsTask.task_id}/resolve`, { action: 'cancel_stay', operator: 'li', booking_ref: pmsOnly })).toMatchObject({ status: 200 });
+  expect(await confirmed('AIRBNB')).toBe(2);
+  // The PMS's own cancellation of a loser is the host cancellation's decision: still counted until it lands.
+  const pmsCancelled = bookingEvent({ property_id: propertyId, booking_ref: pmsOnly, booking_source: 'AIRBNB', source: 'PMS', command_id: `review:${pmsTask.task_id}:cancel_stay` });
+  const ignored = bookingEvent({ property_id: propertyId, booking_ref: late, booking_source: 'AIRBNB', source: 'PMS', command_id: resolvedLate.body.command_id, event_type: 'COMMAND_IGNORED', reason: 'no_change' });
+  await world.sendBookingEvents([pmsCancelled, ignored]);
+  await waitFor('the ignored resolution counted', async () => (await confirmed('AIRBNB')) === 1);
+  expect(await world.db('escalation.channel_cancellations').whereIn('booking_ref', [early, late, pmsOnly]).orderBy('how').select('booking_ref', 'how')).toEqual([
+    { booking_ref: late, how: 'already_cancelled' },
+    { booking_ref: early, how: 'cancelled_on_channel' },
+  ]);
+
+  // Restart-safe: read from the database, and the group resumes where it committed.
+  expect(await service.stop()).toBe(0);
+  service = await world.startEscalation({ SLA_MINUTE_MS: '60000' });
+  expect(await confirmed('AIRBNB')).toBe(1);
+  await world.sendSyncResults([hostCancel('AIRBNB', pmsOnly, 'ACKNOWLEDGED')]);
+  await waitFor('the last one landed', async () => (await confirmed('AIRBNB')) === 0);
 });

@@ -1,5 +1,5 @@
 import { assess, conflictFactsRecord, toEpochDay, type ConflictFacts, type LocalDate } from '@cm/domain';
-import type { BookingCommand, Conflict, SyncResult } from '@cm/schemas';
+import type { BookingCommand, BookingEvent, Conflict, SyncResult } from '@cm/schemas';
 
 let seq = 0;
 const unique = () => `${Date.now().toString(36)}-${++seq}`;
@@ -53,5 +53,29 @@ export function createBooking(propertyId: string, source: BookingCommand['source
     correlation_id: `corr-${unique()}`,
     actor: null,
     command: { kind: 'CREATE_BOOKING', status: 'CONFIRMED', check_in: toEpochDay(checkIn as LocalDate), check_out: toEpochDay(checkOut as LocalDate), price: null, pms_quote: null, rate_plan: null, guest: null, property_currency: null, guest_count: null, reason: null },
+  };
+}
+
+/** A decision as the arbiter publishes it on booking.events (a stay's status change unless overridden). */
+export function bookingEvent(overrides: Partial<BookingEvent> & Pick<BookingEvent, 'property_id' | 'booking_ref' | 'booking_source'>): BookingEvent {
+  const commandId = overrides.command_id ?? `cmd-${unique()}`;
+  return {
+    event_id: `${commandId}:event`,
+    version: 1,
+    source: overrides.booking_source,
+    command_id: commandId,
+    event_type: 'BOOKING_STATUS_CHANGED',
+    status: 'CANCELLED',
+    check_in: null,
+    check_out: null,
+    previous_check_in: null,
+    previous_check_out: null,
+    price: null,
+    rate_plan: null,
+    reason: null,
+    conflicting_ref: null,
+    occurred_at: Date.now(),
+    correlation_id: `corr-${unique()}`,
+    ...overrides,
   };
 }

@@ -1,6 +1,6 @@
 import { isInvalid, parseCommand } from '@cm/domain';
 import { resolutionOf, resolveRequestSchema } from '../src/resolve/actions';
-import { relocationBookingOf, relocationDecisionOf, type RelocateRequest } from '../src/resolve/relocate';
+import { relocationBookingOf, relocationDecisionOf, relocationWithdrawalOf, type RelocateRequest, type WithdrawRequest } from '../src/resolve/relocate';
 
 const task = {
   taskId: '6f1c1f7e-1111-4222-8333-444455556666',
@@ -41,7 +41,8 @@ describe('relocate: book the losing guest on another property, then cancel the l
     ['BOOKING_ACCEPTED', { kind: 'accepted' }],
     ['BOOKING_REJECTED', { kind: 'refused', reason: 'nights_unavailable', conflictingRef: 'held-1' }],
     ['COMMAND_REJECTED', { kind: 'refused', reason: 'nights_unavailable', conflictingRef: 'held-1' }],
-    ['COMMAND_IGNORED', { kind: 'ignore', reason: 'not_a_decision' }],
+    // Ignored (say booking_already_exists): never booked, so refused, the ledger's reason kept for the history.
+    ['COMMAND_IGNORED', { kind: 'refused', reason: 'ignored by the ledger: nights_unavailable', conflictingRef: 'held-1' }],
   ] as const)("the ledger's %s of the relocation booking", (eventType, decision) => {
     expect(relocationDecisionOf({ command_id: `review:${task.taskId}:relocation:sister-flat`, event_type: eventType, reason: 'nights_unavailable', conflicting_ref: 'held-1' })).toEqual(decision);
   });
@@ -49,5 +50,16 @@ describe('relocate: book the losing guest on another property, then cancel the l
   test('any other command of the ledger is not a relocation', () => {
     expect(relocationDecisionOf({ command_id: `review:${task.taskId}:cancel_stay`, event_type: 'BOOKING_STATUS_CHANGED', reason: null, conflicting_ref: null })).toEqual({ kind: 'ignore', reason: 'not_a_relocation' });
     expect(relocationDecisionOf({ command_id: 'ingest-123', event_type: 'BOOKING_ACCEPTED', reason: null, conflicting_ref: null })).toEqual({ kind: 'ignore', reason: 'not_a_relocation' });
+  });
+
+  test('withdraw_relocation: the pending booking is cancelled by a PMS CHANGE_STATUS -> CANCELLED on the property it was asked of, its id derived from the task and the property', () => {
+    const request = resolveRequestSchema.parse({ action: 'withdraw_relocation', operator: 'maria', note: 'the arbiter never answered' }) as WithdrawRequest;
+    const cancel = relocationWithdrawalOf(task, { propertyId: 'sister-flat', bookingRef: `relocation-${task.taskId}` }, request, NOW);
+    expect(cancel).toMatchObject({ kind: 'command', command: { command_id: `review:${task.taskId}:withdraw_relocation:sister-flat`, property_id: 'sister-flat', source: 'PMS', booking_source: 'PMS', booking_ref: `relocation-${task.taskId}`, actor: 'maria', command: { kind: 'CHANGE_STATUS', status: 'CANCELLED' } } });
+    if (cancel.kind === 'command') {
+      expect(parseCommand(cancel.command)).toMatchObject({ type: 'change_status', status: 'CANCELLED', ref: `relocation-${task.taskId}` });
+      // Not a relocation decision: its own events never move a relocation.
+      expect(relocationDecisionOf({ command_id: cancel.command.command_id, event_type: 'BOOKING_STATUS_CHANGED', reason: null, conflicting_ref: null })).toEqual({ kind: 'ignore', reason: 'not_a_relocation' });
+    }
   });
 });

@@ -103,6 +103,24 @@ describe('relocate the losing guest of an overbooking to another property of the
     await waitFor('the loser cancelled in the ledger', () => world.db('stays').where({ property_id: world.tenants[0].propertyId, ref: airbnbRef, status: 'CANCELLED' }).first(), { timeoutMs: 30_000 });
   });
 
+  test("the guest cancels on the channel before the relocation is accepted: the relocation's cancellation of the loser changes nothing in the ledger (no host cancellation), and the loser is no longer counted as confirmed on its channel", async () => {
+    const gauge = async () => Number(/^losing_reservations_still_confirmed\{channel="AIRBNB"[^}]*\} (\S+)$/m.exec(await service.metrics())?.[1]);
+    const before = await gauge();
+    const { airbnbRef, task } = await overbook('07');
+    expect(await gauge()).toBe(before + 1);
+    // The guest cancels on Airbnb: the channel's own CHANGE_STATUS -> CANCELLED of the REJECTED booking.
+    const created = createBooking(world.tenants[0].propertyId, 'AIRBNB', airbnbRef, '2027-07-12', '2027-07-16');
+    await world.sendCommands([{ ...created, command_id: uniqueName('guest-cancels'), source_version: 2, command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null, reason: 'guest cancelled' } }]);
+    await waitFor('the loser cancelled by its channel', () => world.db('stays').where({ property_id: world.tenants[0].propertyId, ref: airbnbRef, status: 'CANCELLED' }).first(), { timeoutMs: 30_000 });
+    await waitFor('no longer counted', async () => (await gauge()) === before, { timeoutMs: 30_000 });
+    expect(await relocate(task.task_id, { property_id: third })).toMatchObject({ status: 202 });
+    await world.waitForTasks(world.tenants[0].propertyId, (t) => t.some((x) => x.task_id === task.task_id && x.resolution === 'relocate'), 'relocated', 60_000);
+    const closing = `review:${task.task_id}:relocate`;
+    const decided = await world.read<BookingEvent>(world.topics.bookingEvents, (r) => r.some((e) => e.value.command_id === closing));
+    expect(decided.find((e) => e.value.command_id === closing)!.value).toMatchObject({ event_type: 'COMMAND_IGNORED', reason: 'no_change', status: 'CANCELLED' });
+    expect(await gauge()).toBe(before);
+  });
+
   test('the target property must be another property of the same tenant (404/422 with a reason), and only an overbooking is relocated', async () => {
     const { task } = await overbook('12');
     expect(await relocate(task.task_id, { property_id: world.tenants[1].propertyId })).toMatchObject({ status: 404, body: { code: 'property_not_found' } });

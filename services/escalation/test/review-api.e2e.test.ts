@@ -149,9 +149,30 @@ describe('review API: authentication per tenant and bad input', () => {
     expect(await world.api(service, 'GET', '/v1/review-tasks/not-a-uuid')).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [{ path: 'id' }] } });
     expect(await world.api(service, 'POST', `/v1/review-tasks/${task.task_id}/resolve`, { action: 'refund', operator: 'li' })).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
     expect(await world.api(service, 'POST', `/v1/review-tasks/${task.task_id}/resolve`, { action: 'dismiss', operator: 'li' })).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [{ path: 'note' }] } });
+    // Every action's body is strict: a typo is a 400 naming the field, not a field silently dropped.
+    expect(await world.api(service, 'POST', `/v1/review-tasks/${task.task_id}/resolve`, { action: 'relocate', operator: 'li', property_id: 'elsewhere', guests: 3 })).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [{ message: expect.stringContaining('"guests"') }] } });
+    expect(await world.api(service, 'POST', `/v1/review-tasks/${task.task_id}/resolve`, { action: 'dismiss', operator: 'li', note: 'n', colour: 'red' })).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [{ message: expect.stringContaining('"colour"') }] } });
+    expect(await world.db('escalation.review_tasks').where({ task_id: task.task_id }).first()).toMatchObject({ status: 'open' });
     expect(await world.api(service, 'POST', `/v1/review-tasks/${task.task_id}/acknowledge`, '{"operator":')).toMatchObject({ status: 400, body: { code: 'malformed_json' } });
     expect(await world.api(service, 'POST', `/v1/review-tasks/${task.task_id}/acknowledge`, 'operator=li', { contentType: 'text/plain' })).toMatchObject({ status: 415, body: { code: 'unsupported_media_type' } });
     expect(await world.api(service, 'GET', '/v1/nothing-here')).toMatchObject({ status: 404, body: { code: 'route_not_found' } });
+  });
+
+  test("422 not_possible_on_channel when a resolution would cancel a stay holding nights on Booking.com or Expedia (cancelled in the extranet instead); the task's own losing booking may still be cancelled", async () => {
+    const propertyId = world.tenants[0].propertyId;
+    const [bdcRef, airRef, expRef] = [uniqueName('bdc'), uniqueName('air'), uniqueName('exp')];
+    const losingDates = { checkIn: '2027-07-01' as never, checkOut: '2027-07-04' as never };
+    const task = await taskOf(conflictOf({ type: 'OVERBOOKING', channel: 'AIRBNB', losingKey: `AIRBNB:${airRef}` as never, winningKey: `BOOKING_COM:${bdcRef}` as never, losingDates }, { property_id: propertyId, booking_ref: airRef, channel: 'AIRBNB' }));
+    const resolve = (body: Record<string, unknown>) => world.api(service, 'POST', `/v1/review-tasks/${task.task_id}/resolve`, { operator: 'li', ...body });
+    const kept = await resolve({ action: 'keep_channel_guest' });
+    expect(kept).toMatchObject({ status: 422, body: { code: 'not_possible_on_channel', detail: expect.stringContaining("cancel it in BOOKING_COM's extranet; the cancellation reaches the ledger from there") } });
+    expect(await resolve({ action: 'cancel_stay', booking_ref: bdcRef })).toMatchObject({ status: 422, body: { code: 'not_possible_on_channel' } });
+    expect(await resolve({ action: 'cancel_stay', booking_ref: expRef, booking_source: 'EXPEDIA' })).toMatchObject({ status: 422, body: { code: 'not_possible_on_channel' } });
+    expect(await world.db('escalation.review_tasks').where({ task_id: task.task_id }).first()).toMatchObject({ status: 'open' });
+    expect(await world.db('escalation.command_outbox').where({ task_id: task.task_id })).toEqual([]);
+
+    const lost = await taskOf(conflictOf({ type: 'OVERBOOKING', channel: 'BOOKING_COM', losingKey: `BOOKING_COM:${bdcRef}-lost` as never, winningKey: `PMS:${uniqueName('pms')}` as never, losingDates }, { property_id: propertyId, booking_ref: `${bdcRef}-lost`, channel: 'BOOKING_COM' }));
+    expect(await world.api(service, 'POST', `/v1/review-tasks/${lost.task_id}/resolve`, { action: 'cancel_stay', operator: 'li', booking_ref: `${bdcRef}-lost` })).toMatchObject({ status: 200, body: { status: 'resolved', resolution: 'cancel_stay' } });
   });
 
   test('422 when the stay to cancel is not one the task names', async () => {

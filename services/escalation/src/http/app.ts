@@ -25,8 +25,8 @@ export interface ReviewApiDeps {
   /** After a resolution committed (not on a replay): count it, produce its command. */
   onResolved(task: TaskRow): void;
   readonly relocations: RelocationStore;
-  /** After a relocation's booking was queued (not on a replay): produce it. */
-  onRelocationRequested(): void;
+  /** After a relocation's booking, or the cancellation of a withdrawn one, was queued (not on a replay): count it, produce it. */
+  onRelocation(outcome: 'requested' | 'withdrawn'): void;
 }
 
 const listQuery = z.strictObject({
@@ -115,9 +115,9 @@ export async function buildReviewApi(deps: ReviewApiDeps): Promise<FastifyInstan
     const result = orRefuse(await deps.desk.resolve(tenantId, id, body));
     if (result.newlyResolved) deps.onResolved(result.task);
     if (result.relocation) {
+      if (!result.replayed) deps.onRelocation(body.action === 'withdraw_relocation' ? 'withdrawn' : 'requested');
       // A relocation waits for the ledger's answer on the other property: accepted, not done.
-      if (!result.replayed) deps.onRelocationRequested();
-      void reply.code(202);
+      if (body.action === 'relocate') void reply.code(202);
       return { ...taskView(result.task, deps.levels), replayed: result.replayed, command_id: result.commandId, relocation: relocationView(result.relocation) };
     }
     return { ...taskView(result.task, deps.levels), replayed: result.replayed };
@@ -144,6 +144,7 @@ function relocationView(r: RelocationRow) {
     requested_at: new Date(r.requested_at_ms).toISOString(),
     decided_at: r.decided_at_ms === null ? null : new Date(r.decided_at_ms).toISOString(),
     refusal: r.refusal,
+    withdrawal: r.withdrawal === null ? null : { withdrawn_by: r.withdrawal.operator, note: r.withdrawal.note, command_id: r.withdrawal.command_id },
   };
 }
 

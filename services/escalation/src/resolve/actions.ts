@@ -1,5 +1,6 @@
+import { ARI_RESERVATION_CAPABILITIES } from '@cm/channel-adapters';
 import { isInvalid, parseCommand, toEpochDay, type LocalDate } from '@cm/domain';
-import { SourceSymbols, type BookingCommand, type Source } from '@cm/schemas';
+import { SourceSymbols, type BookingCommand, type Channel, type Source } from '@cm/schemas';
 import { refuseNonIdentifier } from '@cm/service-runtime';
 import { z } from 'zod';
 
@@ -8,7 +9,7 @@ const operatorName = z.string().trim().min(1).max(200).superRefine(refuseNonIden
 
 /** What an operator may do to resolve a task. */
 export const resolveRequestSchema = z.discriminatedUnion('action', [
-  z.object({
+  z.strictObject({
     action: z.literal('cancel_stay'),
     operator: operatorName,
     booking_ref: z.string().min(1).max(200),
@@ -16,20 +17,20 @@ export const resolveRequestSchema = z.discriminatedUnion('action', [
     booking_source: z.enum(SourceSymbols).optional(),
     note: z.string().max(2_000).optional(),
   }),
-  z.object({
+  z.strictObject({
     action: z.literal('accept_channel_price'),
     operator: operatorName,
     booking_ref: z.string().min(1).max(200),
-    price: z.object({ amount_minor: z.number().int().min(0), currency: z.string().regex(/^[A-Z]{3}$/) }),
+    price: z.strictObject({ amount_minor: z.number().int().min(0), currency: z.string().regex(/^[A-Z]{3}$/) }),
     note: z.string().max(2_000).optional(),
   }),
-  z.object({
+  z.strictObject({
     /** An overbooking: keep the channel's guest; the stay that won is cancelled in the same decision, so the nights never open. */
     action: z.literal('keep_channel_guest'),
     operator: operatorName,
     note: z.string().max(2_000).optional(),
   }),
-  z.object({
+  z.strictObject({
     /**
      * An overbooking: book the losing guest on another property of the tenant (a PMS CREATE_BOOKING
      * for the losing dates), and once the ledger accepted it, cancel the losing reservation on its
@@ -42,11 +43,19 @@ export const resolveRequestSchema = z.discriminatedUnion('action', [
     guest_count: z.number().int().min(1).max(50).optional(),
     note: z.string().max(2_000).optional(),
   }),
-  z.object({ action: z.literal('repush_availability'), operator: operatorName, note: z.string().max(2_000).optional() }),
-  z.object({ action: z.literal('dismiss'), operator: operatorName, note: z.string().trim().min(1).max(2_000) }),
+  z.strictObject({
+    /** A relocation still waiting for the ledger (or never decided): withdrawn, its booking cancelled; the task stays open for another resolution. See resolve/relocate.ts. */
+    action: z.literal('withdraw_relocation'),
+    operator: operatorName,
+    note: z.string().max(2_000).optional(),
+  }),
+  z.strictObject({ action: z.literal('repush_availability'), operator: operatorName, note: z.string().max(2_000).optional() }),
+  z.strictObject({ action: z.literal('dismiss'), operator: operatorName, note: z.string().trim().min(1).max(2_000) }),
 ]);
 export type ResolveRequest = z.infer<typeof resolveRequestSchema>;
 export type ResolveAction = ResolveRequest['action'];
+/** The actions that close a task (withdraw_relocation leaves it open). */
+export type ClosingRequest = Exclude<ResolveRequest, { action: 'withdraw_relocation' }>;
 
 /** The task as the resolution rules read it. */
 export interface TaskForResolution {
@@ -69,7 +78,7 @@ export type Resolution =
  * (command_id, correlation_id) leads back to the task and its history. Deterministic from the
  * task, the action and `nowMs`: the caller keeps the first one so a repeat resolves the same way.
  */
-export function resolutionOf(task: TaskForResolution, request: ResolveRequest, nowMs: number): Resolution {
+export function resolutionOf(task: TaskForResolution, request: ClosingRequest, nowMs: number): Resolution {
   switch (request.action) {
     case 'dismiss':
       return { kind: 'record_only' };
@@ -95,6 +104,10 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
     case 'cancel_stay': {
       const source = request.booking_source ?? sourceOfStay(task, request.booking_ref);
       if (!source) return { kind: 'refused', code: 'booking_not_in_task', detail: `booking '${request.booking_ref.slice(0, 200)}' is not one this task names; give booking_source to cancel it anyway` };
+      // The task's own losing booking is REJECTED in the ledger: cancelling it opens no nights. A
+      // channel that cannot cancel it as the host fails its HOST_CANCEL, raised as SYNC_FAILED for a person.
+      const stuck = `${source}:${request.booking_ref}` === task.details.losingKey ? null : cannotHostCancel(source, request.booking_ref);
+      if (stuck) return stuck;
       const command: BookingCommand = {
         ...pmsCommand(task, request.operator, nowMs, 'cancel_stay'),
         booking_ref: request.booking_ref,
@@ -109,6 +122,10 @@ export function resolutionOf(task: TaskForResolution, request: ResolveRequest, n
       const { losingKey, winningKey, losingDates } = task.details;
       const dates = losingDates ? parseDates(losingDates) : null;
       if (!losingKey || !winningKey || !dates) return { kind: 'refused', code: 'not_an_overbooking', detail: 'only an overbooking task names a channel guest to keep and the stay to cancel' };
+      // The stay that won is cancelled in the ledger: its guest must lose it on its channel too.
+      const winnerColon = winningKey.indexOf(':');
+      const stuck = cannotHostCancel(winningKey.slice(0, winnerColon), winningKey.slice(winnerColon + 1));
+      if (stuck) return stuck;
       const colon = losingKey.indexOf(':');
       const command: BookingCommand = {
         ...pmsCommand(task, request.operator, nowMs, 'keep_channel_guest'),
@@ -151,6 +168,21 @@ export function losingStayOf(task: TaskForResolution): { source: Source; ref: st
   const source = losingKey.slice(0, colon);
   if (!(SourceSymbols as readonly string[]).includes(source)) return null;
   return { source: source as Source, ref: losingKey.slice(colon + 1), key: losingKey, ...dates };
+}
+
+/**
+ * A stay that holds nights on a channel whose API offers no host cancellation (Booking.com,
+ * Expedia): cancelling it in the ledger would open nights its guest still holds on the platform.
+ * It is cancelled in the channel's extranet, and that cancellation reaches the ledger from there.
+ */
+function cannotHostCancel(source: string, ref: string): Extract<Resolution, { kind: 'refused' }> | null {
+  if (source === 'PMS' || !(SourceSymbols as readonly string[]).includes(source)) return null;
+  if (ARI_RESERVATION_CAPABILITIES[source as Channel].includes('host_cancel')) return null;
+  return {
+    kind: 'refused',
+    code: 'not_possible_on_channel',
+    detail: `${source}:${ref.slice(0, 200)} holds its nights on ${source}, whose API offers no cancellation by the host: cancel it in ${source}'s extranet; the cancellation reaches the ledger from there`,
+  };
 }
 
 /** Why a status change of a resolution is made, in its command's words. */

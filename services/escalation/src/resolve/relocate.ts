@@ -3,6 +3,7 @@ import type { BookingCommand, BookingEvent } from '@cm/schemas';
 import { losingStayOf, pmsCommand, type ResolveRequest, type TaskForResolution } from './actions';
 
 export type RelocateRequest = Extract<ResolveRequest, { action: 'relocate' }>;
+export type WithdrawRequest = Extract<ResolveRequest, { action: 'withdraw_relocation' }>;
 
 /**
  * Relocating the losing guest of an overbooking is two steps, each a command for the ledger:
@@ -13,6 +14,10 @@ export type RelocateRequest = Extract<ResolveRequest, { action: 'relocate' }>;
  *    task. A refusal (the nights are held there) leaves the task unresolved and the loser alone.
  * The conflict carries no guest details: the booking carries the dates, the guest count when the
  * operator gives it, and a reason naming the relocated reservation.
+ * A relocation the ledger ignored (COMMAND_IGNORED, say booking_already_exists) is refused like one
+ * it refused. One it has not decided may be withdrawn by an operator (withdraw_relocation): its
+ * booking is cancelled by a PMS command that follows it on the same partition, so a late
+ * acceptance is undone in the ledger, and the task is open for another resolution.
  */
 export function relocationBookingOf(task: TaskForResolution, request: RelocateRequest, nowMs: number): { kind: 'command'; command: BookingCommand } | { kind: 'refused'; code: string; detail: string } {
   const loser = losingStayOf(task);
@@ -37,6 +42,26 @@ export function relocationBookingOf(task: TaskForResolution, request: RelocateRe
       guest_count: request.guest_count ?? null,
       reason: `relocation of ${loser.key} from ${task.propertyId} (overbooking, review task ${task.taskId}, by ${request.operator})`.slice(0, 2_000),
     },
+  };
+  const parsed = parseCommand(command);
+  if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
+  return { kind: 'command', command };
+}
+
+/** The cancellation of a withdrawn relocation's booking, on the property it was asked of. */
+export function relocationWithdrawalOf(
+  task: TaskForResolution,
+  relocation: { readonly propertyId: string; readonly bookingRef: string },
+  request: WithdrawRequest,
+  nowMs: number,
+): { kind: 'command'; command: BookingCommand } | { kind: 'refused'; code: string; detail: string } {
+  const command: BookingCommand = {
+    ...pmsCommand(task, request.operator, nowMs, 'withdraw_relocation'),
+    command_id: `review:${task.taskId}:withdraw_relocation:${relocation.propertyId}`,
+    property_id: relocation.propertyId,
+    booking_ref: relocation.bookingRef,
+    booking_source: 'PMS',
+    command: { kind: 'CHANGE_STATUS', status: 'CANCELLED', keeps: null, reason: `relocation withdrawn (review task ${task.taskId}, by ${request.operator})`.slice(0, 2_000) },
   };
   const parsed = parseCommand(command);
   if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };
@@ -69,8 +94,10 @@ export function relocationDecisionOf(event: Pick<BookingEvent, 'command_id' | 'e
     case 'BOOKING_REJECTED':
     case 'COMMAND_REJECTED':
       return { kind: 'refused', reason: event.reason ?? 'refused', conflictingRef: event.conflicting_ref };
-    // A replay of the command is ignored by the arbiter (duplicate_command): the first decision stands.
+    // The arbiter decides a command id once (a replay publishes nothing), so an ignored relocation
+    // booking (booking_already_exists, ...) was never booked: refused, its reason in the history.
     case 'COMMAND_IGNORED':
+      return { kind: 'refused', reason: `ignored by the ledger: ${event.reason ?? 'no reason given'}`, conflictingRef: event.conflicting_ref };
     case 'BOOKING_DATES_CHANGED':
     case 'BOOKING_STATUS_CHANGED':
     case 'BOOKING_PRICE_CHANGED':

@@ -3,6 +3,8 @@ import * as escalation001 from '../migrations/20261125_001_escalation';
 import * as escalation002 from '../migrations/20261204_002_tenant_settings';
 import * as escalation003 from '../migrations/20261204_003_host_cancellations';
 import * as escalation004 from '../migrations/20261204_004_relocations';
+import * as escalation005 from '../migrations/20261204_005_channel_cancellations';
+import * as escalation006 from '../migrations/20261204_006_relocation_withdrawals';
 
 /** Every migration of the escalation schema, in order. Forward-only: a change is a new file added here. */
 export const escalationMigrations = schemaMigrations('escalation', {
@@ -10,4 +12,6 @@ export const escalationMigrations = schemaMigrations('escalation', {
   '20261204_002_tenant_settings': escalation002,
   '20261204_003_host_cancellations': escalation003,
   '20261204_004_relocations': escalation004,
+  '20261204_005_channel_cancellations': escalation005,
+  '20261204_006_relocation_withdrawals': escalation006,
 });

@@ -1,6 +1,7 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { BookingEvent } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
-import { relocationBookingOf, relocationDecisionOf, type RelocateRequest } from '../resolve/relocate';
+import { relocationBookingOf, relocationDecisionOf, relocationWithdrawalOf, type RelocateRequest, type WithdrawRequest } from '../resolve/relocate';
 import type { DeskRefusal, Resolved } from './review-store';
 import { applyResolution } from './resolution';
 import type { TaskRow, TaskStore } from './task-store';
@@ -14,13 +15,14 @@ export interface RelocationRow {
   tenant_id: string;
   command_id: string;
   booking_ref: string;
-  status: 'pending' | 'accepted' | 'refused';
+  status: 'pending' | 'accepted' | 'refused' | 'withdrawn';
   operator: string;
   request: RelocateRequest;
   requested_at_ms: number;
   decided_at_ms: number | null;
   decision_event_id: string | null;
   refusal: { reason: string; conflicting_ref: string | null } | null;
+  withdrawal: { operator: string; note: string | null; command_id: string; request: WithdrawRequest } | null;
 }
 
 /** What the ledger's decision of a relocation booking did to its task. */
@@ -49,9 +51,10 @@ export class RelocationStore {
     const existing: RelocationRow[] = await trx(R).where({ task_id: task.task_id }).forUpdate();
     const pending = existing.find((r) => r.status === 'pending');
     if (pending?.property_id === request.property_id) return { refused: false, task, replayed: true, commandId: pending.command_id, newlyResolved: false, relocation: pending };
-    if (pending) return { refused: true, status: 409, code: 'relocation_pending', detail: `a relocation to ${pending.property_id} waits for the ledger's answer` };
-    const refusedThere = existing.find((r) => r.property_id === request.property_id);
-    if (refusedThere) return { refused: true, status: 409, code: 'relocation_refused', detail: `the ledger refused the relocation to ${request.property_id}: ${refusedThere.refusal?.reason ?? 'refused'}` };
+    if (pending) return pendingRefusal(pending);
+    const triedThere = existing.find((r) => r.property_id === request.property_id);
+    if (triedThere?.status === 'withdrawn') return { refused: true, status: 409, code: 'relocation_withdrawn', detail: `the relocation to ${request.property_id} was withdrawn and its booking cancelled there; relocate the guest to another property` };
+    if (triedThere) return { refused: true, status: 409, code: 'relocation_refused', detail: `the ledger refused the relocation to ${request.property_id}: ${triedThere.refusal?.reason ?? 'refused'}` };
     const { command } = booking;
     const [relocation] = await trx(R)
       .insert({ task_id: task.task_id, property_id: request.property_id, tenant_id: tenantId, command_id: command.command_id, booking_ref: command.booking_ref, status: 'pending', operator: request.operator, request: JSON.stringify(request), requested_at_ms: now })
@@ -59,6 +62,35 @@ export class RelocationStore {
     // Keyed by the target property, as every command is keyed by its own property.
     await trx('escalation.command_outbox').insert({ command_id: command.command_id, task_id: task.task_id, property_id: request.property_id, command: JSON.stringify(command), created_at_ms: now });
     await this.tasks.history(trx, task.task_id, request.operator, 'relocation_requested', { property_id: request.property_id, command_id: command.command_id, booking_ref: command.booking_ref, note: request.note ?? null });
+    return { refused: false, task, replayed: false, commandId: command.command_id, newlyResolved: false, relocation: relocation as RelocationRow };
+  }
+
+  /**
+   * Withdraws the task's pending relocation (one the ledger has not decided, or never will), in the
+   * caller's transaction on the locked, unresolved task: its booking is cancelled by a PMS command
+   * on the target property, produced after the booking on the same partition (a late acceptance is
+   * undone), a later decision of it is ignored, and the task is open for another resolution. The
+   * same request again answers the same.
+   */
+  async withdraw(trx: Knex.Transaction, tenantId: string, task: TaskRow, request: WithdrawRequest): Promise<DeskRefusal | (Resolved & { relocation: RelocationRow })> {
+    const rows: RelocationRow[] = await trx(R).where({ task_id: task.task_id }).forUpdate();
+    const pending = rows.find((r) => r.status === 'pending');
+    if (!pending) {
+      const same = rows.find((r) => r.status === 'withdrawn' && isDeepStrictEqual(r.withdrawal?.request, request));
+      if (same) return { refused: false, task, replayed: true, commandId: same.withdrawal!.command_id, newlyResolved: false, relocation: same };
+      return { refused: true, status: 409, code: 'no_relocation_pending', detail: 'the task has no relocation waiting for the ledger to withdraw' };
+    }
+    const now = this.now();
+    const cancel = relocationWithdrawalOf({ taskId: task.task_id, tenantId, propertyId: task.property_id, bookingRef: task.booking_ref, details: task.details }, { propertyId: pending.property_id, bookingRef: pending.booking_ref }, request, now);
+    if (cancel.kind === 'refused') return { refused: true, status: 422, code: cancel.code, detail: cancel.detail };
+    const { command } = cancel;
+    const withdrawal = { operator: request.operator, note: request.note ?? null, command_id: command.command_id, request };
+    const [relocation] = await trx(R)
+      .where({ task_id: pending.task_id, property_id: pending.property_id })
+      .update({ status: 'withdrawn', decided_at_ms: now, withdrawal: JSON.stringify(withdrawal) })
+      .returning('*');
+    await trx('escalation.command_outbox').insert({ command_id: command.command_id, task_id: task.task_id, property_id: pending.property_id, command: JSON.stringify(command), created_at_ms: now });
+    await this.tasks.history(trx, task.task_id, request.operator, 'relocation_withdrawn', { property_id: pending.property_id, booking_ref: pending.booking_ref, command_id: command.command_id, note: request.note ?? null });
     return { refused: false, task, replayed: false, commandId: command.command_id, newlyResolved: false, relocation: relocation as RelocationRow };
   }
 
@@ -75,10 +107,14 @@ export class RelocationStore {
     const decision = relocationDecisionOf(event);
     if (decision.kind === 'ignore') return { kind: 'ignored' };
     return this.db.transaction(async (trx): Promise<RelocationOutcome> => {
+      // Locks in the resolve path's order, the task first and then its relocations, so the two
+      // never wait on each other; the relocation is read again under its lock, as still pending.
+      const unlocked: Pick<RelocationRow, 'task_id' | 'status'> | undefined = await trx(R).where({ command_id: event.command_id }).first('task_id', 'status');
+      if (!unlocked || unlocked.status !== 'pending') return { kind: 'ignored' };
+      const task: TaskRow = (await trx(T).where({ task_id: unlocked.task_id }).forUpdate().first())!;
       const row: RelocationRow | undefined = await trx(R).where({ command_id: event.command_id }).forUpdate().first();
       if (!row || row.status !== 'pending') return { kind: 'ignored' };
       const now = this.now();
-      const task: TaskRow = (await trx(T).where({ task_id: row.task_id }).forUpdate().first())!;
       if (decision.kind === 'refused') {
         const refusal = { reason: decision.reason, conflicting_ref: decision.conflictingRef };
         await trx(R).where({ command_id: row.command_id }).update({ status: 'refused', decided_at_ms: now, decision_event_id: event.event_id, refusal: JSON.stringify(refusal) });
@@ -96,4 +132,8 @@ export class RelocationStore {
       return { kind: 'accepted', task: (await trx(T).where({ task_id: row.task_id }).first())! };
     });
   }
+}
+
+export function pendingRefusal(pending: RelocationRow): DeskRefusal {
+  return { refused: true, status: 409, code: 'relocation_pending', detail: `a relocation to ${pending.property_id} waits for the ledger's answer; withdraw it (withdraw_relocation) to resolve the task otherwise` };
 }

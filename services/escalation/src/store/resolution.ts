@@ -1,5 +1,5 @@
 import type { Knex } from '@cm/service-runtime';
-import { resolutionOf, type ResolveRequest } from '../resolve/actions';
+import { resolutionOf, type ClosingRequest } from '../resolve/actions';
 import type { TaskRow, TaskStore } from './task-store';
 
 const T = 'escalation.review_tasks';
@@ -17,7 +17,7 @@ export async function applyResolution(
   tasks: Pick<TaskStore, 'history'>,
   task: TaskRow,
   tenantId: string,
-  request: ResolveRequest,
+  request: ClosingRequest,
   now: number,
 ): Promise<ResolutionRefusal | { refused: false; commandId: string | null }> {
   const taskId = task.task_id;

@@ -4,7 +4,7 @@ import type { Knex } from '@cm/service-runtime';
 import type { ResolveRequest } from '../resolve/actions';
 import { acknowledgeRefusal } from '../tasks/lifecycle';
 import type { TaskStatus } from '../tasks/types';
-import type { RelocationRow, RelocationStore } from './relocation-store';
+import { pendingRefusal, type RelocationRow, type RelocationStore } from './relocation-store';
 import { applyResolution } from './resolution';
 import type { TaskRow, TaskStore } from './task-store';
 
@@ -88,8 +88,9 @@ export class ReviewStore {
         return { refused: true, status: 409, code: 'task_resolved', detail: `the task was resolved by ${task.resolved_by} with ${task.resolution}` };
       }
       if (request.action === 'relocate') return this.relocations.request(trx, tenantId, task, request);
+      if (request.action === 'withdraw_relocation') return this.relocations.withdraw(trx, tenantId, task, request);
       const pending = await this.relocations.pendingOf(trx, taskId);
-      if (pending) return { refused: true, status: 409, code: 'relocation_pending', detail: `a relocation to ${pending.property_id} waits for the ledger's answer` };
+      if (pending) return pendingRefusal(pending);
       const applied = await applyResolution(trx, this.tasks, task, tenantId, request, this.now());
       if (applied.refused) return { refused: true, status: 422, code: applied.code, detail: applied.detail };
       const { commandId } = applied;

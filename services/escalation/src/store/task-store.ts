@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { NO_FAILURES } from '@cm/domain';
-import type { BookingCommand, Channel, Conflict, SyncResult } from '@cm/schemas';
+import type { BookingCommand, BookingEvent, Channel, Conflict, SyncResult } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
 import { AUTO_CANCEL_ACTOR, autoCancelOf } from '../resolve/auto-cancel';
+import { losingStayGoneOf, type LosingStayGone } from '../rules/losing-stay-gone';
 import { triageConflict, triageSyncResult, type Triage } from '../rules/triage';
 import { firstDueAt, repeatTask, slaStep } from '../tasks/lifecycle';
 import { applyResolution } from './resolution';
@@ -112,6 +113,21 @@ export class TaskStore {
       if (!occurrence) return { kind: 'counted', triage: null };
       return { kind: 'task', triage: null, ...(await this.recordOccurrence(trx, occurrence)) };
     });
+  }
+
+  /**
+   * A booking event that shows a channel reservation gone from its channel (losingStayGoneOf):
+   * kept once per reservation, so a redelivered event or a replay changes nothing.
+   */
+  async processBookingEvent(event: BookingEvent): Promise<LosingStayGone> {
+    const gone = losingStayGoneOf(event);
+    if (gone.kind === 'gone') {
+      await this.db('escalation.channel_cancellations')
+        .insert({ property_id: event.property_id, channel: gone.channel, booking_ref: gone.ref, how: gone.how, event_id: event.event_id, seen_at_ms: this.clock.now() })
+        .onConflict(['property_id', 'channel', 'booking_ref'])
+        .ignore();
+    }
+    return gone;
   }
 
   private async claim(trx: Knex.Transaction, eventId: string, topic: string, outcome: string): Promise<boolean> {
@@ -232,7 +248,9 @@ export class TaskStore {
    * a relocation cancels the loser too. A host cancellation the channel did not take raises its own
    * SYNC_FAILED task (per channel and reservation): once a person resolved that one (say, after
    * cancelling on the extranet, as Booking.com and Expedia need), the loser is no longer counted.
-   * A task resolved by keeping the channel guest, or dismissed by a person, is not counted.
+   * A task resolved by keeping the channel guest, or dismissed by a person, is not counted; nor is
+   * a loser booking.events shows gone from its channel (channel_cancellations: its guest cancelled
+   * there, or the resolution's cancellation found it cancelled already), whatever its task's state.
    */
   async losingReservationsConfirmed(): Promise<{ channel: string; count: number; oldestOpenedAtMs: number }[]> {
     const { rows } = await this.db.raw<{ rows: { channel: string; count: string; oldest: number }[] }>(
@@ -246,6 +264,7 @@ export class TaskStore {
          FROM losers l
         WHERE (l.status <> 'resolved' OR l.resolution = 'relocate' OR (l.resolution = 'cancel_stay' AND l.resolve_request->>'booking_ref' = l.ref))
           AND NOT EXISTS (SELECT 1 FROM escalation.host_cancellations_landed h WHERE h.property_id = l.property_id AND h.channel = l.channel AND h.booking_ref = l.ref)
+          AND NOT EXISTS (SELECT 1 FROM escalation.channel_cancellations c WHERE c.property_id = l.property_id AND c.channel = l.channel AND c.booking_ref = l.ref)
           AND NOT EXISTS (SELECT 1 FROM ${T} s WHERE l.status = 'resolved' AND s.conflict_key = 'SYNC_FAILED|' || l.property_id || '|' || l.channel || '|' || l.ref
                                                 AND s.status = 'resolved' AND s.resolved_at_ms >= l.resolved_at_ms)
         GROUP BY l.channel`,

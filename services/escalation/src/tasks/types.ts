@@ -33,5 +33,5 @@ export interface OpenTaskState {
 }
 
 /** What happened to a task, for its history. */
-export const HistoryActionSymbols = ['opened', 'repeated', 'severity_raised', 'escalated', 'acknowledged', 'resolved', 'notified', 'notification_failed', 'auto_cancel_not_possible', 'relocation_requested', 'relocation_accepted', 'relocation_refused'] as const;
+export const HistoryActionSymbols = ['opened', 'repeated', 'severity_raised', 'escalated', 'acknowledged', 'resolved', 'notified', 'notification_failed', 'auto_cancel_not_possible', 'relocation_requested', 'relocation_accepted', 'relocation_refused', 'relocation_withdrawn'] as const;
 export type HistoryAction = (typeof HistoryActionSymbols)[number];
