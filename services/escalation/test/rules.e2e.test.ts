@@ -86,6 +86,21 @@ describe('one task per conflict key', () => {
     ]);
   });
 
+  test("a reservation action's SYNC_FAILED task is resolved by the system once a later try lands; another reservation's task and the push task stay open", async () => {
+    const propertyId = newProperty();
+    const failed = (ref: string | null) =>
+      conflictOf({ type: 'SYNC_FAILED', channel: 'BOOKING_COM', consecutiveFailures: 4, ...(ref ? { reservationAction: 'ACKNOWLEDGE' } : {}) }, { property_id: propertyId, booking_ref: ref });
+    await world.sendConflicts([failed('B-1'), failed('B-2'), failed(null)]);
+    await world.waitForTasks(propertyId, (t) => t.length === 3, 'three tasks');
+    await world.sendSyncResults([syncResult('ACKNOWLEDGED', { property_id: propertyId, channel: 'BOOKING_COM', reservation_action: 'ACKNOWLEDGE', booking_ref: 'B-1' })]);
+    const tasks = await world.waitForTasks(propertyId, (t) => t.some((x) => x.status === 'resolved'), 'the landed action’s task to be resolved');
+    expect(tasks.map((t) => [t.conflict_key, t.status, t.resolved_by]).sort()).toEqual([
+      [`SYNC_FAILED|${propertyId}|BOOKING_COM`, 'open', null],
+      [`SYNC_FAILED|${propertyId}|BOOKING_COM|B-1`, 'resolved', 'system:action-landed'],
+      [`SYNC_FAILED|${propertyId}|BOOKING_COM|B-2`, 'open', null],
+    ]);
+  });
+
   test('duplicates open one task with a count; a redelivered record (same event id) is not counted twice', async () => {
     const propertyId = newProperty();
     const first = dispute(propertyId);

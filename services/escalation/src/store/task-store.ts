@@ -6,6 +6,7 @@ import { AUTO_CANCEL_ACTOR, autoCancelOf } from '../resolve/auto-cancel';
 import { losingStayGoneOf, type LosingStayGone } from '../rules/losing-stay-gone';
 import { triageConflict, triageSyncResult, type Triage } from '../rules/triage';
 import { firstDueAt, repeatTask, slaStep } from '../tasks/lifecycle';
+import { conflictKey } from '../tasks/conflict-key';
 import { applyResolution } from './resolution';
 import { SettingsStore } from './settings-store';
 import type { HistoryAction, Occurrence, OpenTaskState, TaskStatus } from '../tasks/types';
@@ -56,6 +57,8 @@ export type RecordOutcome =
 export type AutoCancelOutcome = { readonly outcome: 'cancelled'; readonly channel: Channel; readonly task: TaskRow } | { readonly outcome: 'left_open'; readonly channel: Channel };
 
 const T = 'escalation.review_tasks';
+/** Who resolves a reservation action's SYNC_FAILED task once the action lands after all. */
+export const LANDED_ACTOR = 'system:action-landed';
 
 export class TaskStore {
   constructor(
@@ -104,6 +107,7 @@ export class TaskStore {
           .onConflict(['property_id', 'channel', 'booking_ref'])
           .ignore();
       }
+      if (result.reservation_action !== null && result.outcome === 'ACKNOWLEDGED' && result.booking_ref !== null) await this.closeLandedActionTask(trx, result);
       const row = await trx('escalation.sync_streaks').where({ property_id: result.property_id, channel: result.channel }).forUpdate().first('consecutive_failures');
       const { streak, occurrence } = triageSyncResult(row ? { consecutiveFailures: row.consecutive_failures } : NO_FAILURES, result);
       await trx('escalation.sync_streaks')
@@ -113,6 +117,19 @@ export class TaskStore {
       if (!occurrence) return { kind: 'counted', triage: null };
       return { kind: 'task', triage: null, ...(await this.recordOccurrence(trx, occurrence)) };
     });
+  }
+
+  /**
+   * A reservation action that failed (its SYNC_FAILED task is open) and was then carried out on a
+   * later try: nothing is left for a person, so the system resolves the task, saying so in its history.
+   */
+  private async closeLandedActionTask(trx: Knex.Transaction, result: SyncResult): Promise<void> {
+    const key = conflictKey({ conflictType: 'SYNC_FAILED', propertyId: result.property_id, channel: result.channel, bookingRef: result.booking_ref, details: { reservation_action: result.reservation_action ?? '' } });
+    const open: TaskRow | undefined = await trx(T).where({ conflict_key: key }).whereNot({ status: 'resolved' }).forUpdate().first();
+    if (!open) return;
+    const now = this.clock.now();
+    await trx(T).where({ task_id: open.task_id }).update({ status: 'resolved', resolved_by: LANDED_ACTOR, resolved_at_ms: now, resolution: 'action_landed' });
+    await this.history(trx, open.task_id, LANDED_ACTOR, 'resolved', { action: 'action_landed', reservation_action: result.reservation_action, sync_result: result.event_id });
   }
 
   /**
