@@ -1,8 +1,7 @@
-import { toEpochDay, type LocalDate } from '@cm/domain';
 import type { BookingCommand, BookingEvent } from '@cm/schemas';
 import { waitFor } from '@cm/service-runtime';
 import { uniqueName } from '../../../packages/service-runtime/test/support/stack';
-import { conflictOf } from './records';
+import { conflictOf, createBooking } from './records';
 import { escalationWorld, type EscalationProcess, type EscalationWorld } from './world';
 
 let world: EscalationWorld;
@@ -14,27 +13,6 @@ beforeAll(async () => {
   service = await world.startEscalation({ SLA_MINUTE_MS: '60000' });
 });
 afterAll(async () => world?.close());
-
-const day = (d: string) => toEpochDay(d as LocalDate);
-
-function createBooking(propertyId: string, source: BookingCommand['source'], ref: string, checkIn: string, checkOut: string): BookingCommand {
-  const now = Date.now();
-  return {
-    command_id: uniqueName('cmd'),
-    property_id: propertyId,
-    tenant_id: null,
-    source,
-    source_version: 1,
-    booking_ref: ref,
-    booking_source: null,
-    occurred_at: now,
-    issued_at: now,
-    reply_requested: false,
-    correlation_id: uniqueName('corr'),
-    actor: null,
-    command: { kind: 'CREATE_BOOKING', status: 'CONFIRMED', check_in: day(checkIn), check_out: day(checkOut), price: null, pms_quote: null, rate_plan: null, guest: null, property_currency: null, guest_count: null, reason: null },
-  };
-}
 
 /** A task of the first tenant's property, raised by the record given. */
 async function taskOf(record = conflictOf({ type: 'GUEST_DISPUTE', channel: 'AIRBNB', key: `AIRBNB:${uniqueName('r')}` as never, reason: 'noise' }, { property_id: world.tenants[0].propertyId })) {
