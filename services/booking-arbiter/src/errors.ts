@@ -1,12 +1,10 @@
-import { pgFailureOf } from '@cm/service-runtime';
+import { pgFailureOf, RuntimeError } from '@cm/service-runtime';
 
 /**
  * Errors of the arbiter. Each has a stable code and says whether trying again can help; the
  * decision loop acts on the class, not on SQLSTATEs (their meaning is the runtime's table).
  */
-export abstract class ArbiterError extends Error {
-  abstract readonly code: string;
-  abstract readonly retriable: boolean;
+export abstract class ArbiterError extends RuntimeError {
 }
 
 /** This instance no longer owns the partition: another was assigned it since. Nothing may be committed. */

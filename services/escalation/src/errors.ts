@@ -1,14 +1,12 @@
-import { pgFailureOf } from '@cm/service-runtime';
+import { pgFailureOf, RuntimeError } from '@cm/service-runtime';
 
 /**
  * Errors of escalation that reach a caller of its API, with a stable code (the problem's `code`),
  * the HTTP status it answers with and whether trying again can help. How a dependency's failure
  * becomes one is decided here, from the runtime's SQLSTATE table, not at the handler.
  */
-export abstract class EscalationError extends Error {
-  abstract readonly code: string;
+export abstract class EscalationError extends RuntimeError {
   abstract readonly status: number;
-  abstract readonly retriable: boolean;
 }
 
 /**

@@ -1,14 +1,12 @@
-import { pgFailureOf } from '@cm/service-runtime';
+import { pgFailureOf, RuntimeError } from '@cm/service-runtime';
 
 /**
  * Errors of ingest that reach a caller of its API. Each has a stable code (the problem's `code`),
  * the HTTP status it answers with and whether trying again can help; how a dependency's failure
  * becomes one is decided here, from the runtime's SQLSTATE table, not at the handler.
  */
-export abstract class IngestError extends Error {
-  abstract readonly code: string;
+export abstract class IngestError extends RuntimeError {
   abstract readonly status: number;
-  abstract readonly retriable: boolean;
   readonly headers: Readonly<Record<string, string>> = {};
 }
 
