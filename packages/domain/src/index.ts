@@ -11,4 +11,4 @@ export * from './escalation';
 export * from './drift';
 export * from './parse-command';
 export { PRICE_TOLERANCE_BP } from './rules/price-check';
-export * from './conflict-facts-record';
+export * from './conflict-codec';

@@ -34,3 +34,4 @@ export * from './strict-json';
 export * from './identifier';
 export * from './bench-scratch';
 export * from './tenant-api-keys';
+export * from './pg-errors';

@@ -2,7 +2,8 @@ import { decide, evolve, isInvalid, parseCommand, stateNeeds, stayKey, type Comm
 import type { BookingCommand } from '@cm/schemas';
 import { GroupCommit, publishReply, traceParentOfHeaders, type DeadLetterWriter, type IncomingRecord, type Knex, type Logger, type Redis } from '@cm/service-runtime';
 import { auditRows, cancelledStayRow } from './ledger/audit';
-import { FencedError, type PartitionFences } from './ledger/fences';
+import { decisionFailureOf, FencedError, LedgerConflictError, LedgerRefusedDataError } from './errors';
+import type { PartitionFences } from './ledger/fences';
 import { outboxWrite } from './ledger/outbox';
 import { changeWrites, loadStates, openChunk, writeTogether } from './ledger/store';
 import type { ArbiterMetrics } from './metrics';
@@ -60,18 +61,6 @@ interface Decided {
   readonly decidedAt: number;
 }
 
-/** PostgreSQL errors after which a decision is simply taken again on fresh state. */
-const RETRY_CODES = new Set(['23P01', '40001', '40P01']);
-
-/**
- * PostgreSQL refusing the command's own data (class 22 data exception, 23 integrity other than
- * the exclusion constraint, 54 limits): trying again cannot help, and holding the partition for
- * it would stop every property behind it, so the command is dead-lettered with the reason.
- */
-function refusesTheData(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code !== '23P01' && /^(22|23|54)/.test(code);
-}
 const MAX_ATTEMPTS = 3;
 
 /** Commands decided in one transaction at most, whatever the number of chunks they came in. */
@@ -153,15 +142,11 @@ export class Arbiter {
         return await this.decideTogether([one]);
       } catch (error) {
         this.rethrowIfFenced(error, one.command);
-        const code = (error as { code?: string }).code;
-        if (refusesTheData(error)) {
-          return this.deadLetter(one.value, one.record, [`the ledger refused the command's data (PostgreSQL ${code}): ${(error as Error).message}`]);
-        }
-        if (!code || !RETRY_CODES.has(code) || attempt >= MAX_ATTEMPTS) throw error;
-        // 23P01: the exclusion constraint refused a write the loaded state allowed. Deciding again
-        // on fresh state sees the stay that holds the nights and rejects: the double-booking decision.
-        this.deps.metrics.retried(code);
-        this.deps.log.warn({ code, commandId: one.command.commandId, attempt }, 'decision refused by PostgreSQL; deciding again on fresh state');
+        const failure = decisionFailureOf(error);
+        if (failure instanceof LedgerRefusedDataError) return this.deadLetter(one.value, one.record, [failure.message]);
+        if (!(failure instanceof LedgerConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+        this.deps.metrics.retried(failure.sqlstate);
+        this.deps.log.warn({ code: failure.sqlstate, commandId: one.command.commandId, attempt }, 'decision refused by PostgreSQL; deciding again on fresh state');
       }
     }
   }

@@ -1,8 +1,7 @@
 import {
-  assess,
   assertNever,
   conflictDetails,
-  conflictFactsRecord,
+  conflictRecord,
   toEpochDay,
   type Command,
   type Decision,
@@ -15,7 +14,7 @@ import {
   type StayDates,
   type StayKey,
 } from '@cm/domain';
-import { topics, wireCodec, type BookingEvent, type BookingEventType, type Conflict, type Money as MoneyRecord, type ReservationAction, type Source, type TopicHandle } from '@cm/schemas';
+import { topics, wireCodec, type BookingEvent, type BookingEventType, type Money as MoneyRecord, type ReservationAction, type Source, type TopicHandle } from '@cm/schemas';
 
 /** What the outbox holds for one topic record; made by `outboxRecord` from a value of its topic. */
 export interface OutboxRecord {
@@ -97,7 +96,7 @@ export function decisionRecords(command: Command, decision: Decision, after: Pro
       }
       case 'raise_conflict': {
         const eventId = `${command.commandId}:conflict:${counts.conflict++}`;
-        records.push(outboxRecord(topics.conflicts, conflictRecord(eventId, effect.conflict, command, base, decidedAt)));
+        records.push(outboxRecord(topics.conflicts, conflictRecord(effect.conflict, { eventId, propertyId: command.propertyId, version: decision.version, source: command.source, bookingRef: command.ref, commandId: command.commandId, detectedAt: decidedAt, correlationId: command.correlationId })));
         break;
       }
       default:
@@ -215,26 +214,6 @@ function heldBy(event: LedgerEvent): string | null {
     default:
       return null;
   }
-}
-
-function conflictRecord(eventId: string, conflict: RaisedConflict, command: Command, base: object, detectedAt: number): Conflict {
-  const assessment = assess(conflict.facts);
-  return {
-    ...(base as Pick<Conflict, 'property_id' | 'version' | 'source' | 'correlation_id'>),
-    event_id: eventId,
-    conflict_type: conflict.facts.type,
-    severity: assessment.severity,
-    resolution: conflict.resolution,
-    rule: conflict.rule,
-    requires_review: assessment.requiresReview,
-    sla_minutes: assessment.slaMinutes,
-    channel: conflict.channel,
-    booking_ref: command.ref,
-    summary: conflict.summary,
-    facts: conflictFactsRecord(conflict.facts),
-    command_id: command.commandId,
-    detected_at: detectedAt,
-  };
 }
 
 /** The facts as strings, for the audit log. */

@@ -1,33 +1,15 @@
-import { assess, conflictFactsRecord, toEpochDay, type ConflictFacts, type LocalDate } from '@cm/domain';
+import { conflictRecord, toEpochDay, type ConflictFacts, type LocalDate, type RaisedConflict } from '@cm/domain';
 import type { BookingCommand, BookingEvent, Conflict, SyncResult } from '@cm/schemas';
 
 let seq = 0;
 const unique = () => `${Date.now().toString(36)}-${++seq}`;
 
-/** A conflict record as its producer writes it: assessed with the domain, its facts as the topic's record. */
+/** A conflict record as its producer writes it: through the domain's codec, assessed by 5.2. */
 export function conflictOf(facts: ConflictFacts, overrides: Partial<Conflict> = {}): Conflict {
   const channel = 'channel' in facts ? facts.channel : null;
-  const a = assess(facts);
-  return {
-    event_id: `c-${unique()}`,
-    property_id: 'p1',
-    version: 1,
-    source: 'AIRBNB',
-    conflict_type: facts.type,
-    severity: a.severity,
-    resolution: 'FLAGGED_FOR_REVIEW',
-    rule: 'rule',
-    requires_review: a.requiresReview,
-    sla_minutes: a.slaMinutes,
-    channel,
-    booking_ref: 'ref1',
-    summary: 's',
-    facts: conflictFactsRecord(facts),
-    command_id: null,
-    detected_at: 1_000,
-    correlation_id: 'corr',
-    ...overrides,
-  };
+  const raised: RaisedConflict = { facts, resolution: 'FLAGGED_FOR_REVIEW', rule: '5.1 availability', channel, summary: 's' };
+  const context = { eventId: `c-${unique()}`, propertyId: 'p1', version: 1, source: 'AIRBNB', bookingRef: 'ref1', commandId: null, detectedAt: 1_000, correlationId: 'corr' } as const;
+  return { ...conflictRecord(raised, context), ...overrides };
 }
 
 /** A push outcome as the sync-dispatcher writes it. */

@@ -1,4 +1,4 @@
-import { assess, conflictFactsRecord, type ChannelNightView, type Correction, type CurrencyCode, type DriftReport, type LocalDate } from '@cm/domain';
+import { conflictRecord, type ChannelNightView, type Correction, type CurrencyCode, type DriftReport, type LocalDate } from '@cm/domain';
 import type { AvailabilityChange, Channel, Conflict, Money } from '@cm/schemas';
 
 /**
@@ -60,26 +60,16 @@ export function correctionChanges(check: ListingCheck, corrections: readonly Cor
 
 /** The report's conflicts (availability drift, price drift) as records, assessed by the 5.2 rules. */
 export function driftConflictRecords(check: ListingCheck, report: DriftReport): Conflict[] {
-  return report.conflicts.map((raised) => {
-    const assessment = assess(raised.facts);
-    return {
-      event_id: `reconcile:${check.passId}:${check.channel}:${check.listingId}:${raised.facts.type}`,
-      property_id: check.propertyId,
+  return report.conflicts.map((raised) =>
+    conflictRecord(raised, {
+      eventId: `reconcile:${check.passId}:${check.channel}:${check.listingId}:${raised.facts.type}`,
+      propertyId: check.propertyId,
       version: check.version,
       source: check.channel,
-      conflict_type: raised.facts.type,
-      severity: assessment.severity,
-      resolution: raised.resolution,
-      rule: raised.rule,
-      requires_review: assessment.requiresReview,
-      sla_minutes: assessment.slaMinutes,
-      channel: check.channel,
-      booking_ref: null,
-      summary: raised.summary,
-      facts: conflictFactsRecord(raised.facts),
-      command_id: null,
-      detected_at: check.checkedAtMs,
-      correlation_id: `reconcile:${check.passId}`,
-    };
-  });
+      bookingRef: null,
+      commandId: null,
+      detectedAt: check.checkedAtMs,
+      correlationId: `reconcile:${check.passId}`,
+    }),
+  );
 }

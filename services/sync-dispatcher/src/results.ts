@@ -1,5 +1,5 @@
-import { assess, conflictFactsRecord } from '@cm/domain';
-import { topics, type Channel, type Conflict, type ReservationActionKind, type Source, type SyncResult } from '@cm/schemas';
+import { conflictRecord } from '@cm/domain';
+import { topics, type Channel, type ReservationActionKind, type Source, type SyncResult } from '@cm/schemas';
 import { produceValues, type AvroSerde, type ConflictMetrics, type RecordProducer } from '@cm/service-runtime';
 
 export interface PushReport {
@@ -45,27 +45,25 @@ export class ResultWriter {
 
   async failed(report: PushReport, error: string): Promise<void> {
     await this.write(report, 'FAILED', null, error);
-    const facts = { type: 'SYNC_FAILED' as const, channel: report.channel, consecutiveFailures: report.attempts, ...(report.action ? { reservationAction: report.action.kind } : {}) };
-    const assessment = assess(facts);
-    const conflict: Conflict = {
-      event_id: `${report.requestId}:sync_failed`,
-      property_id: report.propertyId,
-      version: report.version,
-      source: report.source,
-      conflict_type: 'SYNC_FAILED',
-      severity: assessment.severity,
-      resolution: 'RETRIES_EXHAUSTED',
-      rule: '5.2 sync failure',
-      requires_review: assessment.requiresReview,
-      sla_minutes: assessment.slaMinutes,
-      channel: report.channel,
-      booking_ref: report.action?.bookingRef ?? null,
-      summary: report.action?.failureSummary ?? `${report.channel} did not take version ${report.version} after ${report.attempts} attempts: ${error.slice(0, 200)}`,
-      facts: conflictFactsRecord(facts),
-      command_id: report.action?.commandId ?? null,
-      detected_at: report.completedAt,
-      correlation_id: report.correlationId,
-    };
+    const conflict = conflictRecord(
+      {
+        facts: { type: 'SYNC_FAILED', channel: report.channel, consecutiveFailures: report.attempts, ...(report.action ? { reservationAction: report.action.kind } : {}) },
+        resolution: 'RETRIES_EXHAUSTED',
+        rule: '5.2 sync failures',
+        channel: report.channel,
+        summary: report.action?.failureSummary ?? `${report.channel} did not take version ${report.version} after ${report.attempts} attempts: ${error.slice(0, 200)}`,
+      },
+      {
+        eventId: `${report.requestId}:sync_failed`,
+        propertyId: report.propertyId,
+        version: report.version,
+        source: report.source,
+        bookingRef: report.action?.bookingRef ?? null,
+        commandId: report.action?.commandId ?? null,
+        detectedAt: report.completedAt,
+        correlationId: report.correlationId,
+      },
+    );
     await produceValues(this.producer, this.serde, topics.conflicts, [conflict]);
     this.conflictCounts.raised({ type: conflict.conflict_type, channel: conflict.channel, requiresReview: conflict.requires_review });
   }

@@ -1,13 +1,7 @@
 import { preparedRaw, type Knex } from '@cm/service-runtime';
+import { FencedError } from '../errors';
 
-/** This instance no longer owns the partition: another was assigned it since. Nothing may be committed. */
-export class FencedError extends Error {
-  readonly code = 'PARTITION_FENCED';
-  readonly retriable = false;
-  constructor(readonly topic: string, readonly partition: number, readonly mine: number, readonly current: number) {
-    super(`fenced: ${topic}[${partition}] is at generation ${current}, this instance holds ${mine}`);
-  }
-}
+export { FencedError };
 
 /**
  * Partition fences. Every assignment bumps the partition's generation in PostgreSQL; every

@@ -3,6 +3,7 @@ import { invalid, parseStrictJson, Problem, refuseNonIdentifier, tenantOfAuthori
 import { ConflictTypeSymbols, SeveritySymbols } from '@cm/schemas';
 import type { Logger } from '@cm/service-runtime';
 import { z } from 'zod';
+import { dependencyErrorOf } from '../errors';
 import { resolveRequestSchema } from '../resolve/actions';
 import type { RelocationRow, RelocationStore } from '../store/relocation-store';
 import type { DeskRefusal, ReviewStore } from '../store/review-store';
@@ -161,6 +162,7 @@ function asProblem(error: unknown): Problem {
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new Problem(413, 'body_too_large', 'the body is larger than this API takes');
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new Problem(415, 'unsupported_media_type', 'send the body as application/json');
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return new Problem(e.statusCode, 'bad_request', (e.message ?? 'bad request').slice(0, 200));
-  if (['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET'].includes(e.code ?? '') || /^[0-9A-Z]{5}$/.test(e.code ?? '')) return new Problem(503, 'temporarily_unavailable', 'a dependency did not answer; retry shortly');
+  const failure = dependencyErrorOf(error);
+  if (failure) return new Problem(failure.status, failure.code, failure.message);
   return new Problem(500, 'internal_error', 'the request failed on our side');
 }

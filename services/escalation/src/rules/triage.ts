@@ -1,9 +1,9 @@
-import { assess, recordSyncOutcome, type Assessment, type SyncStreak } from '@cm/domain';
+import { assess, assessConflictRecord, isUnreadable, recordSyncOutcome, type SyncStreak } from '@cm/domain';
 import type { Conflict, SyncResult } from '@cm/schemas';
 import { conflictKey } from '../tasks/conflict-key';
 import { SLA_MINUTES_BY_SEVERITY } from '../tasks/severity';
 import type { Occurrence } from '../tasks/types';
-import { detailsOfConflict, factsOfConflict, isUnreadable } from './facts';
+import { detailsOfConflict } from './facts';
 
 /** What a conflict record comes to here: a review task (new or repeated), or only a count. */
 export type Triage =
@@ -11,24 +11,14 @@ export type Triage =
   | { readonly kind: 'count_only'; readonly reason: 'no_review_required'; readonly assessedFrom: 'facts' | 'record'; readonly why: string | null };
 
 /**
- * The rules of 5.2, applied again to the record's facts with the domain's `assess`. When the
+ * The rules of 5.2 from the domain's `assessConflictRecord`, the one place that decides them:
+ * applied again to the record's facts (authoritative: the rules as they are now), or, when the
  * record's facts do not give the domain's, the producer's own verdict (requires_review, severity,
- * sla_minutes) stands, and `why` says what did not parse.
+ * sla_minutes), with `why` saying what did not parse.
  */
 export function triageConflict(conflict: Conflict): Triage {
-  const facts = factsOfConflict(conflict);
-  const unreadable = isUnreadable(facts);
-  const assessment: Assessment = unreadable
-    ? {
-        severity: conflict.severity,
-        requiresReview: conflict.requires_review,
-        slaMinutes: conflict.sla_minutes,
-        route: conflict.requires_review ? 'review' : 'log',
-        escalatedBy: conflict.requires_review ? `${conflict.rule} (flagged by its producer)` : null,
-      }
-    : assess(facts);
-  const assessedFrom = unreadable ? 'record' : 'facts';
-  const why = unreadable ? `the record does not give the ${conflict.conflict_type} facts (${facts.reason}); the record's own verdict is used` : null;
+  const { assessment, facts, assessedFrom } = assessConflictRecord(conflict);
+  const why = isUnreadable(facts) ? `the record does not give the ${conflict.conflict_type} facts (${facts.reason}); the record's own verdict is used` : null;
   if (!assessment.requiresReview) return { kind: 'count_only', reason: 'no_review_required', assessedFrom, why };
   const details = detailsOfConflict(conflict, facts);
   const occurrence: Occurrence = {

@@ -3,6 +3,7 @@ import { invalid, parseStrictJson, Problem } from '@cm/service-runtime';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '@cm/service-runtime';
 import type { z } from 'zod';
+import { dependencyErrorOf } from '../errors';
 import type { IngestMetrics } from '../metrics';
 import type { PmsWrite } from '../normalise/pms-command';
 import type { HttpAnswer } from './decision-response';
@@ -189,7 +190,7 @@ function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
 
 /** Errors raised by fastify itself or by a dependency, as problems. */
 function asProblem(error: unknown): Problem {
-  const e = error as { code?: string; statusCode?: number; name?: string; message?: string };
+  const e = error as { code?: string; statusCode?: number; message?: string };
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new Problem(413, 'body_too_large', 'the body is larger than this API takes');
@@ -205,10 +206,7 @@ function asProblem(error: unknown): Problem {
       break;
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return new Problem(e.statusCode, 'bad_request', (e.message ?? 'bad request').slice(0, 200));
-  // SQLSTATE class 22 (data exception): a value PostgreSQL cannot take is the request's fault, not ours.
-  if (/^22[0-9A-Z]{3}$/.test(e.code ?? '')) return new Problem(400, 'invalid_value', 'a value of the request is out of the range the ledger can take');
-  if (e.name?.startsWith('KafkaJS') || ['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET'].includes(e.code ?? '') || /^[0-9A-Z]{5}$/.test(e.code ?? '')) {
-    return new Problem(503, 'temporarily_unavailable', 'a dependency did not answer; retry shortly', undefined, { 'retry-after': '1' });
-  }
+  const failure = dependencyErrorOf(error);
+  if (failure) return new Problem(failure.status, failure.code, failure.message, undefined, failure.headers);
   return new Problem(500, 'internal_error', 'the request failed on our side');
 }
