@@ -22,7 +22,7 @@ export interface DayReport {
   readonly guestUpdates: number;
   readonly priceEdits: number;
   readonly conflicts: { type: string; resolution: string; count: number }[];
-  readonly reviewTasks: { type: string; severity: string; opened: number; resolvedByOperator: number }[];
+  readonly reviewTasks: { type: string; severity: string; opened: number; resolvedByOperator: number; resolvedBySystem: number }[];
   /** The overbooking tasks the operator resolved through the review API, by action, and those no action the platforms offer could resolve. */
   readonly operator: { tasks: number; cancelStay: number; keepChannelGuest: number; unresolved: number };
   readonly channelActions: ChannelActionsReport & { settledInMs: number; settled: boolean };
@@ -208,10 +208,10 @@ export async function playDay(input: {
   });
   if (heldForAnother.reservations.length > 0) log(`  reservations still held on their platform for nights the ledger gives another stay: ${heldForAnother.reservations.join(', ')}`);
   const conflicts: { type: string; resolution: string; count: string }[] = await db('audit_log').whereIn('property_id', propertyIds).whereNotNull('conflict_type').groupBy('conflict_type', 'resolution').select('conflict_type as type', 'resolution', db.raw('count(*) as count')).orderBy('conflict_type');
-  const tasks: { type: string; severity: string; opened: string; resolved: string }[] = await db('escalation.review_tasks')
+  const tasks: { type: string; severity: string; opened: string; resolved: string; by_system: string }[] = await db('escalation.review_tasks')
     .whereIn('property_id', propertyIds)
     .groupBy('conflict_type', 'severity')
-    .select('conflict_type as type', 'severity', db.raw('count(*) as opened'), db.raw(`count(*) filter (where resolved_by = 'ana@villas.example') as resolved`))
+    .select('conflict_type as type', 'severity', db.raw('count(*) as opened'), db.raw(`count(*) filter (where resolved_by = 'ana@villas.example') as resolved`), db.raw(`count(*) filter (where resolved_by like 'system:%') as by_system`))
     .orderBy('conflict_type');
   const ledgerOverlaps = (await doubleBookedStays(db, propertyIds)).length;
   let acrossChannels = 0;
@@ -236,7 +236,7 @@ export async function playDay(input: {
     guestUpdates,
     priceEdits,
     conflicts: conflicts.map((c) => ({ type: c.type, resolution: c.resolution, count: Number(c.count) })),
-    reviewTasks: tasks.map((t) => ({ type: t.type, severity: t.severity, opened: Number(t.opened), resolvedByOperator: Number(t.resolved) })),
+    reviewTasks: tasks.map((t) => ({ type: t.type, severity: t.severity, opened: Number(t.opened), resolvedByOperator: Number(t.resolved), resolvedBySystem: Number(t.by_system) })),
     operator: {
       tasks: operatorReport.tasks.length,
       cancelStay: operatorReport.tasks.filter((t) => t.resolved && t.action === 'cancel_stay').length,

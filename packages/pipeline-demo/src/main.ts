@@ -235,7 +235,9 @@ function printDay(report: DayReport, say: (line?: string) => void): void {
   say('conflicts by type and resolution:');
   for (const c of report.conflicts) say(`  ${c.type.padEnd(18)} ${c.resolution.padEnd(24)} ${c.count}`);
   say('review tasks opened by escalation:');
-  for (const t of report.reviewTasks) say(`  ${t.type.padEnd(18)} ${t.severity.padEnd(9)} ${t.opened} opened, ${t.resolvedByOperator} resolved by the operator`);
+  for (const t of report.reviewTasks) {
+    say(`  ${t.type.padEnd(18)} ${t.severity.padEnd(9)} ${t.opened} opened, ${t.resolvedByOperator} resolved by the operator${t.resolvedBySystem ? `, ${t.resolvedBySystem} by the system (system:auto-cancel, or system:action-landed when a failed action landed on a later try)` : ''}`);
+  }
   const o = report.operator;
   say(`overbooking tasks resolved by the operator through the review API: ${o.cancelStay + o.keepChannelGuest} of ${o.tasks} (${o.cancelStay} cancel_stay, ${o.keepChannelGuest} keep_channel_guest)${o.unresolved ? `; ${o.unresolved} left open, no action their platforms offer resolves them` : ''}`);
   for (const line of channelActionLines(report.channelActions)) say(line);

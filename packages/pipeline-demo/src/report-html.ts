@@ -71,7 +71,7 @@ ${lineChart(report.lag.overTime.map((p) => ({ x: p.second, y: p.meanMs })), 'sec
 ${barChart([...conflictsByType.entries()].map(([label, value]) => ({ label, value })))}
 ${table(['type', 'resolution', 'count'], report.conflicts.map((c) => [c.type, c.resolution, c.count]))}
 <h2>Review tasks (escalation)</h2>
-${table(['type', 'severity', 'opened', 'resolved by the operator'], report.reviewTasks.map((t) => [t.type, t.severity, t.opened, t.resolvedByOperator]))}
+${table(['type', 'severity', 'opened', 'resolved by the operator', 'resolved by the system'], report.reviewTasks.map((t) => [t.type, t.severity, t.opened, t.resolvedByOperator, t.resolvedBySystem]))}
 <p>Overbookings, through the review API: ${report.operator.cancelStay} <code>cancel_stay</code>, ${report.operator.keepChannelGuest} <code>keep_channel_guest</code>${report.operator.unresolved ? `, ${report.operator.unresolved} left open (no action their platforms offer)` : ''}, of ${report.operator.tasks} tasks.</p>
 <h2>The printed report</h2>
 <pre>${escape(lines.join('\n'))}</pre>
