@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { topics } from '@cm/schemas';
-import { SERVICES } from '@cm/pipeline-demo/service-processes';
+import { SERVICES } from '@cm/test-harness/service-processes';
 import { ingestConfig } from '../services/ingest/src/config';
 import { arbiterConfig } from '../services/booking-arbiter/src/config';
 import { dispatcherConfig } from '../services/sync-dispatcher/src/config';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { allTopics } from '@cm/schemas';
 import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
-import { SERVICES } from '@cm/pipeline-demo/service-processes';
+import { SERVICES } from '@cm/test-harness/service-processes';
 import { ingestConfig } from '../services/ingest/src/config';
 import { arbiterConfig } from '../services/booking-arbiter/src/config';
 import { dispatcherConfig } from '../services/sync-dispatcher/src/config';

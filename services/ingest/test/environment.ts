@@ -11,8 +11,7 @@ import {
   type OutgoingRecord,
   type TopicNames,
 } from '@cm/service-runtime';
-import { spawnNode, type Spawned } from '../../../packages/service-runtime/test/support/processes';
-import { freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { spawnNode, type Spawned, freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '@cm/test-harness';
 import { scratchLedger } from '../../booking-arbiter/src/ledger/migrations';
 import { addConnection, addProperty, createTenant, issueApiKey, mapListing } from '../src/directory/admin';
 import { ingestMigrations } from '../src/directory/migrations';

@@ -1,6 +1,6 @@
 import { topics, type BookingEvent } from '@cm/schemas';
 import { AvroSerde, BatchedPurge, topicRecord, waitFor, type RecordProducer } from '@cm/service-runtime';
-import { stack, testKafka, testLogger } from '../../../packages/service-runtime/test/support/stack';
+import { stack, testKafka, testLogger } from '@cm/test-harness';
 import { acknowledgedRevisions } from '../src/revisions/purge';
 import { ingestWorld, reservationCreated, type IngestProcess, type IngestWorld, type TestTenant } from './environment';
 

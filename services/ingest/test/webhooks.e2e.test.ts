@@ -1,7 +1,7 @@
 import { signWebhook } from '@cm/channel-webhooks';
 import type { BookingCommand } from '@cm/schemas';
 import { createRedis, waitFor } from '@cm/service-runtime';
-import { stack } from '../../../packages/service-runtime/test/support/stack';
+import { stack } from '@cm/test-harness';
 import { ingestWorld, reservationCreated, type IngestProcess, type IngestWorld } from './environment';
 
 /** Channel webhooks against a real ingest process, broker, registry, PostgreSQL and Redis. */

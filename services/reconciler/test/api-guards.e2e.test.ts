@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from '@cm/service-runtime';
 import { requireOk } from '../../channel-simulator/src/client';
-import { freePort } from '../../../packages/service-runtime/test/support/stack';
+import { freePort } from '@cm/test-harness';
 import type { TestTenant } from '../../ingest/test/environment';
 import { startPipeline, type Pipeline } from '../../sync-dispatcher/test/pipeline';
 import { scopeKey } from '../src/pass-scope';

@@ -1,7 +1,6 @@
 import { topics, type AvailabilityChange } from '@cm/schemas';
-import { sumMetric } from '@cm/pipeline-demo/service-processes';
+import { sumMetric, testKafka } from '@cm/test-harness';
 import { waitFor } from '@cm/service-runtime';
-import { testKafka } from '../../../packages/service-runtime/test/support/stack';
 import { requireOk } from '../../channel-simulator/src/client';
 import { CHANNELS, closedNights, startPipeline, type Pipeline } from './pipeline';
 import { seededRandom } from '@cm/service-runtime';

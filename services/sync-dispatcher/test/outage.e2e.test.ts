@@ -1,5 +1,5 @@
 import type { Conflict, SyncResult } from '@cm/schemas';
-import { sumMetric } from '@cm/pipeline-demo/service-processes';
+import { sumMetric } from '@cm/test-harness';
 import { waitFor } from '@cm/service-runtime';
 import { requireOk } from '../../channel-simulator/src/client';
 import { startPipeline, waitForConvergence, type Pipeline } from './pipeline';

@@ -1,4 +1,4 @@
-import { sumMetric } from '@cm/pipeline-demo/service-processes';
+import { sumMetric } from '@cm/test-harness';
 import { requireOk } from '../../channel-simulator/src/client';
 import { startPipeline, waitForConvergence, type Pipeline } from './pipeline';
 

@@ -1,5 +1,5 @@
 import type { AvailabilityChange } from '@cm/schemas';
-import { stack, uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { stack, uniqueName } from '@cm/test-harness';
 import { scratchLedger, type ScratchLedger } from '../../booking-arbiter/src/ledger/migrations';
 import { syncMigrations } from '../src/store/migrations';
 import { SyncStore, type ListingKey } from '../src/store/sync-store';

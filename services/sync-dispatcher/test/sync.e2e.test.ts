@@ -1,4 +1,4 @@
-import { sumMetric } from '@cm/pipeline-demo/service-processes';
+import { sumMetric } from '@cm/test-harness';
 import { waitFor } from '@cm/service-runtime';
 import { requireOk } from '../../channel-simulator/src/client';
 import { closedNights, heldNights, startPipeline, syncResults, type Pipeline } from './pipeline';

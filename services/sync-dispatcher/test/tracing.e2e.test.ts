@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { waitFor } from '@cm/service-runtime';
 import { requireOk, SimulatorClient } from '../../channel-simulator/src/client';
 import { startSimulator, type RunningSimulator } from '../../channel-simulator/src/simulator';
-import { freePort } from '../../../packages/service-runtime/test/support/stack';
+import { freePort } from '@cm/test-harness';
 import { ingestWorld, type IngestWorld } from '../../ingest/test/environment';
 import { CHANNELS, type Pipeline } from './pipeline';
 
