@@ -1,6 +1,6 @@
 import type { StayKey } from '@cm/domain';
 import { waitFor } from '@cm/service-runtime';
-import { addProperty } from '../../ingest/src/directory/admin';
+import { addProperty } from '@cm/ingest';
 import { uniqueName } from '@cm/test-harness';
 import { RelocationStore } from '../src/store/relocation-store';
 import { TaskStore, type TaskRow } from '../src/store/task-store';

@@ -11,12 +11,12 @@ import {
   type OutgoingRecord,
   type TopicNames,
 } from '@cm/service-runtime';
-import { spawnNode, type Spawned, freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '@cm/test-harness';
-import { scratchLedger } from '../../booking-arbiter/src/ledger/migrations';
+import { freePort, readDecoded, scratchDatabase, spawnNode, stack, testKafka, testLogger, uniqueName, type Spawned } from '@cm/test-harness';
+import { ledgerMigrations } from '@cm/booking-arbiter';
 import { addConnection, addProperty, createTenant, issueApiKey, mapListing } from '../src/directory/admin';
 import { ingestMigrations } from '../src/directory/migrations';
-import { syncMigrations } from '../../sync-dispatcher/src/store/migrations';
-import { reconcileMigrations } from '../../reconciler/src/store/migrations';
+import { syncMigrations } from '@cm/sync-dispatcher';
+import { reconcileMigrations } from '@cm/reconciler';
 
 const INGEST_MAIN = join(__dirname, '..', 'dist', 'main.js');
 const ARBITER_MAIN = join(__dirname, '..', '..', 'booking-arbiter', 'dist', 'main.js');
@@ -85,11 +85,8 @@ export async function ingestWorld(): Promise<IngestWorld> {
   await provisionTopics(admin, testLogger, 30_000, namespace);
   await admin.disconnect();
 
-  const ledger = await scratchLedger(stack.DATABASE_URL, namespace);
+  const ledger = await scratchDatabase(namespace, [ledgerMigrations, ingestMigrations, syncMigrations, reconcileMigrations]);
   const { db } = ledger;
-  await ingestMigrations.migrate(db);
-  await syncMigrations.migrate(db);
-  await reconcileMigrations.migrate(db);
   const tenants = [await seedTenant(db, `${namespace}-a`, 'Europe/Paris'), await seedTenant(db, `${namespace}-b`, 'America/New_York')] as const;
 
   const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.channelInbound, names.bookingCommands, names.availabilityChanges, names.channelDlq], namespace);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
+import { requireOk } from '@cm/channel-simulator';
 import { freePort } from '@cm/test-harness';
 import type { TestTenant } from '../../ingest/test/environment';
 import { startPipeline, type Pipeline } from '../../sync-dispatcher/test/pipeline';

@@ -1,7 +1,7 @@
 import { sumMetric, freePort, uniqueName } from '@cm/test-harness';
 import type { ChannelInboundEvent, Conflict } from '@cm/schemas';
 import { waitFor } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
+import { requireOk } from '@cm/channel-simulator';
 import type { ServiceProcess } from '../../ingest/test/environment';
 import { closedNights, startPipeline, syncResults, type Pipeline } from '../../sync-dispatcher/test/pipeline';
 

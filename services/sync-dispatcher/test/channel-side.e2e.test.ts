@@ -1,6 +1,6 @@
 import type { Channel, Conflict } from '@cm/schemas';
 import { waitFor } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
+import { requireOk } from '@cm/channel-simulator';
 import { CHANNELS, closedNights, heldNights, startPipeline, type Pipeline } from './pipeline';
 
 /**

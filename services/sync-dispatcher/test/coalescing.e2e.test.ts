@@ -1,7 +1,7 @@
 import { topics, type AvailabilityChange } from '@cm/schemas';
 import { sumMetric, testKafka } from '@cm/test-harness';
 import { waitFor } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
+import { requireOk } from '@cm/channel-simulator';
 import { CHANNELS, closedNights, startPipeline, type Pipeline } from './pipeline';
 import { seededRandom } from '@cm/service-runtime';
 

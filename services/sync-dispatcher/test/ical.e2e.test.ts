@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ICAL from 'ical.js';
 import type { SyncResult } from '@cm/schemas';
 import { waitFor } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
+import { requireOk } from '@cm/channel-simulator';
 import { IcalFeedAdapter } from '@cm/channel-adapters';
 import { startPipeline, syncResults, type Pipeline } from './pipeline';
 

@@ -1,7 +1,7 @@
 import type { Conflict, SyncResult } from '@cm/schemas';
 import { sumMetric } from '@cm/test-harness';
 import { waitFor } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
+import { requireOk } from '@cm/channel-simulator';
 import { startPipeline, waitForConvergence, type Pipeline } from './pipeline';
 
 /** A channel down for 60 s: its breaker opens, failures are reported, and it converges once back. */

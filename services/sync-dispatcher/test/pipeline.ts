@@ -1,7 +1,6 @@
 import type { Channel, SyncResult } from '@cm/schemas';
 import { waitFor, type Knex } from '@cm/service-runtime';
-import { requireOk, SimulatorClient } from '../../channel-simulator/src/client';
-import { startSimulator, type RunningSimulator } from '../../channel-simulator/src/simulator';
+import { requireOk, SimulatorClient, startSimulator, type RunningSimulator } from '@cm/channel-simulator';
 import { freePort } from '@cm/test-harness';
 import { ingestWorld, type IngestProcess, type IngestWorld, type ServiceProcess, type TestTenant } from '../../ingest/test/environment';
 

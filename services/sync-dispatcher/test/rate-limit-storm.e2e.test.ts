@@ -1,5 +1,5 @@
 import { sumMetric } from '@cm/test-harness';
-import { requireOk } from '../../channel-simulator/src/client';
+import { requireOk } from '@cm/channel-simulator';
 import { startPipeline, waitForConvergence, type Pipeline } from './pipeline';
 
 /** A channel answering 429 to everything for 30 s: nothing is lost, and it ends showing the ledger. */

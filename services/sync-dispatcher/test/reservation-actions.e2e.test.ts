@@ -4,7 +4,7 @@ import type { Channel, Conflict, ReservationAction, SyncResult } from '@cm/schem
 import { topics } from '@cm/schemas';
 import { sumMetric, freePort, stack, testKafka } from '@cm/test-harness';
 import { AvroSerde, produceValues, waitFor, type RecordProducer } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
+import { requireOk } from '@cm/channel-simulator';
 import { startPipeline, syncResults, type Pipeline } from './pipeline';
 
 /**

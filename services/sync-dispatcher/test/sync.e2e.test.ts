@@ -1,6 +1,6 @@
 import { sumMetric } from '@cm/test-harness';
 import { waitFor } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
+import { requireOk } from '@cm/channel-simulator';
 import { closedNights, heldNights, startPipeline, syncResults, type Pipeline } from './pipeline';
 
 /** A booking on one simulated channel closes its nights on the others, through the whole pipeline. */
