@@ -29,11 +29,16 @@ export interface ServiceProcess {
   stop(): Promise<number | null>;
 }
 
+/** The built entry point of a service, for a test that starts it with settings of its own. */
+export function serviceMain(name: ServiceName): string {
+  return join(WORKSPACE, 'services', name, 'dist', 'main.js');
+}
+
 export function startServiceProcess(
   name: ServiceName,
   options: { opsPort: number; env?: Record<string, string>; logFile?: string },
 ): ServiceProcess {
-  const child = spawn(process.execPath, [join(WORKSPACE, 'services', name, 'dist', 'main.js')], {
+  const child = spawn(process.execPath, [serviceMain(name)], {
     env: { ...process.env, OPS_PORT: String(options.opsPort), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,7 +2,7 @@ import { topics, type AvailabilityChange } from '@cm/schemas';
 import { sumMetric, testKafka } from '@cm/test-harness';
 import { waitFor } from '@cm/service-runtime';
 import { requireOk } from '@cm/channel-simulator';
-import { CHANNELS, closedNights, startPipeline, type Pipeline } from './pipeline';
+import { CHANNELS, closedNights, startPipeline, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 import { seededRandom } from '@cm/service-runtime';
 
 const DAY_MS = 86_400_000;

@@ -6,7 +6,7 @@ import type { SyncResult } from '@cm/schemas';
 import { waitFor } from '@cm/service-runtime';
 import { requireOk } from '@cm/channel-simulator';
 import { IcalFeedAdapter } from '@cm/channel-adapters';
-import { startPipeline, syncResults, type Pipeline } from './pipeline';
+import { startPipeline, syncResults, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 
 /** Vrbo synced by iCal: our export feed follows the ledger, with ETags; a platform's feed reads back as its nights. */
 describe('sync-dispatcher: iCal', () => {

@@ -5,7 +5,7 @@ import { topics } from '@cm/schemas';
 import { sumMetric, freePort, stack, testKafka } from '@cm/test-harness';
 import { AvroSerde, produceValues, waitFor, type RecordProducer } from '@cm/service-runtime';
 import { requireOk } from '@cm/channel-simulator';
-import { startPipeline, syncResults, type Pipeline } from './pipeline';
+import { startPipeline, syncResults, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 
 /**
  * reservation.actions.v2 on the real stack: records produced as the arbiter's outbox does, carried

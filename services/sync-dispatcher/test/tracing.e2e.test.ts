@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { waitFor } from '@cm/service-runtime';
 import { requireOk, SimulatorClient, startSimulator, type RunningSimulator } from '@cm/channel-simulator';
 import { freePort } from '@cm/test-harness';
-import { ingestWorld, type IngestWorld } from '../../ingest/test/environment';
-import { CHANNELS, type Pipeline } from './pipeline';
+import { ingestWorld, type IngestWorld } from '@cm/test-harness/worlds/ingest-world';
+import { CHANNELS, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 
 interface ExportedSpan {
   readonly service: string;

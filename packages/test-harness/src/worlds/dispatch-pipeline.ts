@@ -1,8 +1,8 @@
 import type { Channel, SyncResult } from '@cm/schemas';
 import { waitFor, type Knex } from '@cm/service-runtime';
 import { requireOk, SimulatorClient, startSimulator, type RunningSimulator } from '@cm/channel-simulator';
-import { freePort } from '@cm/test-harness';
-import { ingestWorld, type IngestProcess, type IngestWorld, type ServiceProcess, type TestTenant } from '../../ingest/test/environment';
+import { freePort } from '../stack';
+import { ingestWorld, type IngestProcess, type IngestWorld, type ServiceProcess, type TestTenant } from './ingest-world';
 
 export const CHANNELS: readonly Channel[] = ['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'];
 
