@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { topics, type BookingCommand, type BookingEvent, type Conflict, type SyncResult } from '@cm/schemas';
 import { AvroSerde, produceValues, provisionTopics, topicNames, waitFor, type IncomingRecord, type Knex, type TopicNames } from '@cm/service-runtime';
-import { freePort, readDecoded, scratchDatabase, spawnNode, stack, testKafka, testLogger, uniqueName, type Spawned } from '@cm/test-harness';
+import { freePort, readDecoded, scratchDatabase, serviceMain, spawnNode, stack, testKafka, testLogger, uniqueName, type Spawned } from '@cm/test-harness';
 import { ledgerMigrations } from '@cm/booking-arbiter';
 import { addProperty, createTenant, issueApiKey, ingestMigrations } from '@cm/ingest';
 import type { TaskRow } from '../src/store/task-store';
 
 const ESCALATION_MAIN = join(__dirname, '..', 'dist', 'main.js');
 const ESCALATION_MIGRATE = join(__dirname, '..', 'dist', 'cli', 'migrate.js');
-const ARBITER_MAIN = join(__dirname, '..', '..', 'booking-arbiter', 'dist', 'main.js');
+const ARBITER_MAIN = serviceMain('booking-arbiter');
 
 export interface TestTenant {
   readonly tenantId: string;
