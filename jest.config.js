@@ -1,12 +1,15 @@
-/** One jest run for the whole workspace; workspace imports resolve to sources, not builds. */
+/**
+ * One jest run for the whole workspace; workspace imports resolve to sources, not builds. A
+ * service's package (`@cm/ingest`) resolves to its public entry, services/<name>/src/index.ts.
+ */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/tests'],
   testMatch: ['**/?(*.)test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   moduleNameMapper: {
-    '^@cm/([^/]+)$': '<rootDir>/packages/$1/src',
-    '^@cm/([^/]+)/(.+)$': '<rootDir>/packages/$1/src/$2',
+    '^@cm/([^/]+)$': ['<rootDir>/packages/$1/src', '<rootDir>/services/$1/src'],
+    '^@cm/([^/]+)/(.+)$': ['<rootDir>/packages/$1/src/$2', '<rootDir>/services/$1/src/$2'],
   },
   testTimeout: 120_000,
   // The domain is pure and must be exhaustively tested; scripts/test turns coverage on for full runs.

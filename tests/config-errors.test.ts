@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { baseConfig, ConfigError, parseConfig } from '@cm/service-runtime';
-import { spawnNode } from '../packages/service-runtime/test/support/processes';
+import { spawnNode } from '@cm/test-harness';
 
 describe('configuration errors', () => {
   it('name every wrong or missing variable', () => {

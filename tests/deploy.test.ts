@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { topics } from '@cm/schemas';
-import { SERVICES } from '@cm/pipeline-demo/service-processes';
-import { ingestConfig } from '../services/ingest/src/config';
-import { arbiterConfig } from '../services/booking-arbiter/src/config';
-import { dispatcherConfig } from '../services/sync-dispatcher/src/config';
-import { reconcilerConfig } from '../services/reconciler/src/config';
-import { escalationConfig } from '../services/escalation/src/config';
-import { simulatorConfig } from '../services/channel-simulator/src/config';
+import { SERVICES } from '@cm/test-harness/service-processes';
+import { ingestConfig } from '@cm/ingest';
+import { arbiterConfig } from '@cm/booking-arbiter';
+import { dispatcherConfig } from '@cm/sync-dispatcher';
+import { reconcilerConfig } from '@cm/reconciler';
+import { escalationConfig } from '@cm/escalation';
+import { simulatorConfig } from '@cm/channel-simulator';
 
 /**
  * docker-compose.yml and infra/helm as deployed: the chart passes `helm lint --strict` and renders

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { allTopics } from '@cm/schemas';
 import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
-import { SERVICES } from '@cm/pipeline-demo/service-processes';
-import { ingestConfig } from '../services/ingest/src/config';
-import { arbiterConfig } from '../services/booking-arbiter/src/config';
-import { dispatcherConfig } from '../services/sync-dispatcher/src/config';
-import { reconcilerConfig } from '../services/reconciler/src/config';
-import { escalationConfig } from '../services/escalation/src/config';
+import { SERVICES } from '@cm/test-harness/service-processes';
+import { ingestConfig } from '@cm/ingest';
+import { arbiterConfig } from '@cm/booking-arbiter';
+import { dispatcherConfig } from '@cm/sync-dispatcher';
+import { reconcilerConfig } from '@cm/reconciler';
+import { escalationConfig } from '@cm/escalation';
 
 /** docker-compose.yml and the Helm chart serve users with Docker or Kubernetes; they must not drift from the local stack. */
 const root = join(__dirname, '..');

@@ -2,8 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { SERVICES, startServiceProcess, waitUntilReady, type ServiceProcess } from '@cm/pipeline-demo/service-processes';
-import { freePort, uniqueName } from '../packages/service-runtime/test/support/stack';
+import { SERVICES, startServiceProcess, waitUntilReady, type ServiceProcess, freePort, uniqueName } from '@cm/test-harness';
 
 /**
  * infra/prometheus and infra/grafana: the rules pass promtool's check and their unit tests, every

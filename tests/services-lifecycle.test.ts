@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { samples, topicByName, topics, wireCodec } from '@cm/schemas';
 import { AvroSerde, createDatabase, waitFor, type IncomingRecord } from '@cm/service-runtime';
-import { SERVICES, startServiceProcess, waitUntilReady, type ServiceProcess } from '@cm/pipeline-demo/service-processes';
-import { freePort, stack, testKafka, uniqueName } from '../packages/service-runtime/test/support/stack';
+import { SERVICES, startServiceProcess, waitUntilReady, type ServiceProcess, freePort, stack, testKafka, uniqueName } from '@cm/test-harness';
 
 describe('the five services', () => {
   const kafka = testKafka();

@@ -1,7 +1,6 @@
 import { ChannelSymbols, type Channel } from '@cm/schemas';
-import { requireOk, SimulatorClient } from '../../../services/channel-simulator/src/client';
-import { startSimulator, type RunningSimulator } from '../../../services/channel-simulator/src/simulator';
-import { closedPort, WebhookReceiver } from '../../../services/channel-simulator/test/support/webhook-receiver';
+import { requireOk, SimulatorClient, startSimulator, type RunningSimulator } from '@cm/channel-simulator';
+import { closedPort, WebhookReceiver } from '@cm/test-harness';
 import { adaptersFor, AriApiAdapter, ARI_RESERVATION_CAPABILITIES, IcalFeedAdapter, RESERVATION_CAPABILITIES, type OperationResult, type ReservationCapability, type ReservationOperations } from '../src';
 
 /** Calls one operation through the adapter, with arguments that make sense for any reservation. */

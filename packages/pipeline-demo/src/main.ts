@@ -26,7 +26,7 @@ import { doubleBookedStays } from './ledger-checks';
 import { renderDayReport } from './report-html';
 import { VrboPoller } from './vrbo-poller';
 import { bookingScenario } from './scenario';
-import { SERVICES, startServiceProcess, waitUntilReady, type ServiceProcess } from './service-processes';
+import { SERVICES, startServiceProcess, waitUntilReady, type ServiceProcess } from '@cm/test-harness/service-processes';
 
 /**
  * The main job: every service starts on the real stack with the channel simulator; a booking

@@ -4,7 +4,7 @@ import type { IncomingRecord } from '../src/kafka/types';
 import { SUBJECT_COMPATIBILITY } from '../src/provision';
 import { AvroSerde, RegistryAdmin } from '../src/schema-registry';
 import { waitFor } from '../src/wait';
-import { createTopic, deleteTopics, stack, testKafka, uniqueName } from './support/stack';
+import { createTopic, deleteTopics, stack, testKafka, uniqueName } from '@cm/test-harness';
 
 const registry = new RegistryAdmin(stack.SCHEMA_REGISTRY_URL);
 

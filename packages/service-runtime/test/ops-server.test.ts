@@ -5,7 +5,7 @@ import { baseConfig } from '../src/config';
 import { startOpsServer, type OpsServer } from '../src/ops-server';
 import { startService } from '../src/service';
 import { waitFor } from '../src/wait';
-import { freePort } from './support/stack';
+import { freePort } from '@cm/test-harness';
 
 describe('the ops server', () => {
   let server: OpsServer;

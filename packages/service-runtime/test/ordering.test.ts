@@ -1,6 +1,6 @@
 import type { IncomingRecord } from '../src/kafka/types';
 import { waitFor } from '../src/wait';
-import { createTopic, deleteTopics, testKafka, uniqueName } from './support/stack';
+import { createTopic, deleteTopics, testKafka, uniqueName } from '@cm/test-harness';
 
 const PROPERTIES = 24;
 const SEQUENCES = 60;

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { createDatabase } from '../src/postgres';
 import { waitFor } from '../src/wait';
-import { spawnNode } from './support/processes';
-import { createTopic, deleteTopics, freePort, stack, testKafka, uniqueName } from './support/stack';
+import { spawnNode, createTopic, deleteTopics, freePort, stack, testKafka, uniqueName } from '@cm/test-harness';
 
 const FIXTURE = join(__dirname, 'fixtures', 'recording-consumer.js');
 const RECORDS = 1500;

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { spawnNode } from './support/processes';
-import { createTopic, deleteTopics, freePort, testKafka, uniqueName } from './support/stack';
+import { spawnNode, createTopic, deleteTopics, freePort, testKafka, uniqueName } from '@cm/test-harness';
 
 describe('tracing', () => {
   const kafka = testKafka();

@@ -1,6 +1,6 @@
 import { epochDay, NO_GUEST_DETAILS, type BookingCommand, type BookingEvent, type Conflict, type ReservationAction } from '@cm/schemas';
 import { createRedis, waitFor, waitForReply, type Redis } from '@cm/service-runtime';
-import { stack } from '../../../packages/service-runtime/test/support/stack';
+import { stack } from '@cm/test-harness';
 import type { DecisionReply } from '../src/arbiter';
 import { arbiterWorld, command, type ArbiterProcess, type ArbiterWorld } from './environment';
 

@@ -1,6 +1,6 @@
 import { NO_GUEST_DETAILS, type GuestDetails } from '@cm/schemas';
 import { createDatabase, dropDatabase, ensureDatabaseExists, schemaMigrations, waitFor } from '@cm/service-runtime';
-import { stack, uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { stack, uniqueName } from '@cm/test-harness';
 import { ledgerMigrations } from '../src/ledger/migrations';
 import * as ledger001 from '../src/migrations/20261125_001_ledger';
 import * as ledger002 from '../src/migrations/20261125_002_outbox_trace';

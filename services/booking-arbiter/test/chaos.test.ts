@@ -1,5 +1,5 @@
 import type { BookingEvent } from '@cm/schemas';
-import { sumMetric } from '@cm/pipeline-demo/service-processes';
+import { sumMetric } from '@cm/test-harness';
 import { waitFor } from '@cm/service-runtime';
 import { arbiterWorld, type ArbiterWorld } from './environment';
 import { contentionWorkload } from './workload';

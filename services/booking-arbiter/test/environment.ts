@@ -8,8 +8,7 @@ import {
   type Knex,
   type TopicNames,
 } from '@cm/service-runtime';
-import { spawnNode, type Spawned } from '../../../packages/service-runtime/test/support/processes';
-import { freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { spawnNode, type Spawned, freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '@cm/test-harness';
 import { scratchLedger } from '../src/ledger/migrations';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');

@@ -1,6 +1,6 @@
 import { parseStayDates, stayKey, type StayDates } from '@cm/domain';
 import type { Knex } from '@cm/service-runtime';
-import { stack, uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { stack, uniqueName } from '@cm/test-harness';
 import { scratchLedger, type ScratchLedger } from '../src/ledger/migrations';
 import { loadStates } from '../src/ledger/store';
 

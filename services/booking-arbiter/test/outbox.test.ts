@@ -1,6 +1,6 @@
 import { samples, topics } from '@cm/schemas';
 import { waitFor, type RecordProducer } from '@cm/service-runtime';
-import { testKafka, testLogger } from '../../../packages/service-runtime/test/support/stack';
+import { testKafka, testLogger } from '@cm/test-harness';
 import { OutboxRelay, outboxWrite } from '../src/ledger/outbox';
 import { outboxRecord, type OutboxRecord } from '../src/records';
 import { arbiterWorld, type ArbiterWorld } from './environment';

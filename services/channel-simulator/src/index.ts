@@ -5,3 +5,4 @@ export { listingFeed } from './feed';
 export * from './api-types';
 export { SimulatorApiError, SimulatorUnreachableError, SimulatorClientError } from './errors';
 export { CHANNEL_SEGMENTS } from './channels';
+export { simulatorConfig, type SimulatorConfig } from './config';

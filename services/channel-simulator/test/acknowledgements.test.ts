@@ -2,7 +2,7 @@ import { channelWebhookPayload } from '@cm/channel-webhooks';
 import { requireOk } from '../src/client';
 import { registerListing, useTestSimulator } from './support/simulator';
 import { waitUntil } from './support/wait';
-import { WebhookReceiver } from './support/webhook-receiver';
+import { WebhookReceiver } from '@cm/test-harness';
 
 describe('acknowledgements (Booking.com, Expedia): what is not acknowledged stays queued and is sent again', () => {
   const ingest = new WebhookReceiver();

@@ -1,7 +1,7 @@
 import { requireOk } from '../src/client';
 import { SimulatorApiError } from '../src/errors';
 import { registerListing, startTestSimulator, type TestSimulator } from './support/simulator';
-import { WebhookReceiver } from './support/webhook-receiver';
+import { WebhookReceiver } from '@cm/test-harness';
 
 describe('admin API: listings, the truth, reset', () => {
   let t: TestSimulator;

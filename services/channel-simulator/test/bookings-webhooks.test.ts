@@ -1,7 +1,7 @@
 import { channelStatus, channelWebhookPayload, verifyWebhookSignature, WEBHOOK_HEADERS } from '@cm/channel-webhooks';
 import { requireOk } from '../src/client';
 import { registerListing, SECRET, useTestSimulator } from './support/simulator';
-import { closedPort, WebhookReceiver, type ReceivedWebhook } from './support/webhook-receiver';
+import { closedPort, WebhookReceiver, type ReceivedWebhook } from '@cm/test-harness';
 
 describe('guest bookings announced by signed webhook', () => {
   const ingest = new WebhookReceiver();

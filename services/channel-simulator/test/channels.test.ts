@@ -3,7 +3,7 @@ import { ChannelSymbols } from '@cm/schemas';
 import { requireOk } from '../src/client';
 import { STATUS_WORDS } from '../src/status-words';
 import { registerListing, useTestSimulator } from './support/simulator';
-import { WebhookReceiver } from './support/webhook-receiver';
+import { WebhookReceiver } from '@cm/test-harness';
 
 describe('several channels in one process', () => {
   const ingest = new WebhookReceiver();

@@ -3,7 +3,7 @@ import { PLATFORM_CAPABILITIES, RESERVATION_OPERATIONS, type ReservationOperatio
 import { requireOk, type ChannelName, type SimulatorClient } from '../src/client';
 import { registerListing, useTestSimulator } from './support/simulator';
 import { waitUntil } from './support/wait';
-import { WebhookReceiver } from './support/webhook-receiver';
+import { WebhookReceiver } from '@cm/test-harness';
 
 /** One call of each operation on a reservation, as the platform API takes it. */
 function call(client: SimulatorClient, channel: ChannelName, id: string, operation: ReservationOperation, requestId: string) {

@@ -5,7 +5,7 @@ import { requireOk } from '../src/client';
 import { REQUEST_WORDS } from '../src/status-words';
 import { registerListing, useTestSimulator } from './support/simulator';
 import { waitUntil } from './support/wait';
-import { WebhookReceiver } from './support/webhook-receiver';
+import { WebhookReceiver } from '@cm/test-harness';
 
 describe('host decisions: requests to book, alterations, host cancellations', () => {
   const ingest = new WebhookReceiver();

@@ -1,7 +1,7 @@
 import { requireOk } from '../src/client';
 import { registerListing, startTestSimulator } from './support/simulator';
 import { waitUntil } from './support/wait';
-import { WebhookReceiver } from './support/webhook-receiver';
+import { WebhookReceiver } from '@cm/test-harness';
 
 describe('close() is bounded', () => {
   it('ends an injected delay at once: the call in hand is answered 503', async () => {

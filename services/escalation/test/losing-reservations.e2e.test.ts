@@ -1,6 +1,6 @@
 import type { StayKey } from '@cm/domain';
 import { waitFor } from '@cm/service-runtime';
-import { uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { uniqueName } from '@cm/test-harness';
 import { bookingEvent, conflictOf, syncResult } from './records';
 import { escalationWorld, type EscalationProcess, type EscalationWorld } from './world';
 

@@ -1,7 +1,7 @@
 import type { StayKey } from '@cm/domain';
 import { waitFor } from '@cm/service-runtime';
-import { addProperty } from '../../ingest/src/directory/admin';
-import { uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { addProperty } from '@cm/ingest';
+import { uniqueName } from '@cm/test-harness';
 import { conflictOf, createBooking } from './records';
 import { escalationWorld, type EscalationProcess, type EscalationWorld } from './world';
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from '@cm/service-runtime';
-import { uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { uniqueName } from '@cm/test-harness';
 import { SIGNATURE_HEADER, signatureMatches, TIMESTAMP_HEADER } from '../src/notify/signature';
 import { conflictOf } from './records';
 import { escalationWorld, type EscalationProcess, type EscalationWorld } from './world';

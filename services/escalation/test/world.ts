@@ -3,16 +3,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { topics, type BookingCommand, type BookingEvent, type Conflict, type SyncResult } from '@cm/schemas';
 import { AvroSerde, produceValues, provisionTopics, topicNames, waitFor, type IncomingRecord, type Knex, type TopicNames } from '@cm/service-runtime';
-import { spawnNode, type Spawned } from '../../../packages/service-runtime/test/support/processes';
-import { freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
-import { scratchLedger } from '../../booking-arbiter/src/ledger/migrations';
-import { addProperty, createTenant, issueApiKey } from '../../ingest/src/directory/admin';
-import { ingestMigrations } from '../../ingest/src/directory/migrations';
+import { freePort, readDecoded, scratchDatabase, serviceMain, spawnNode, stack, testKafka, testLogger, uniqueName, type Spawned } from '@cm/test-harness';
+import { ledgerMigrations } from '@cm/booking-arbiter';
+import { addProperty, createTenant, issueApiKey, ingestMigrations } from '@cm/ingest';
 import type { TaskRow } from '../src/store/task-store';
 
 const ESCALATION_MAIN = join(__dirname, '..', 'dist', 'main.js');
 const ESCALATION_MIGRATE = join(__dirname, '..', 'dist', 'cli', 'migrate.js');
-const ARBITER_MAIN = join(__dirname, '..', '..', 'booking-arbiter', 'dist', 'main.js');
+const ARBITER_MAIN = serviceMain('booking-arbiter');
 
 export interface TestTenant {
   readonly tenantId: string;
@@ -69,9 +67,8 @@ export async function escalationWorld(): Promise<EscalationWorld> {
   await provisionTopics(admin, testLogger, 30_000, namespace);
   await admin.disconnect();
 
-  const ledger = await scratchLedger(stack.DATABASE_URL, namespace);
+  const ledger = await scratchDatabase(namespace, [ledgerMigrations, ingestMigrations]);
   const { db } = ledger;
-  await ingestMigrations.migrate(db);
   await promisify(execFile)(process.execPath, [ESCALATION_MIGRATE], { env: { ...process.env, DATABASE_URL: ledger.url } });
   const tenants = [await seedTenant(db, `${namespace}-a`), await seedTenant(db, `${namespace}-b`)] as const;
 

@@ -1,6 +1,6 @@
 import { createDatabase, dropDatabase, ensureDatabaseExists, type Knex } from '@cm/service-runtime';
 import type { Channel } from '@cm/schemas';
-import { stack, uniqueName } from '../../../packages/service-runtime/test/support/stack';
+import { stack, uniqueName } from '@cm/test-harness';
 import { EXIT_REFUSED, EXIT_USAGE, runAdmin, USAGE } from '../src/cli/admin';
 import { addConnection, addProperty, createTenant, issueApiKey, mapListing, revokeApiKey } from '../src/directory/admin';
 import { AdminError } from '../src/directory/admin-errors';

@@ -1,7 +1,7 @@
 import { NO_GUEST_DETAILS, type BookingCommand, type ChannelInboundEvent, type DeadLetter } from '@cm/schemas';
 import { waitFor, type OutgoingRecord } from '@cm/service-runtime';
-import { uniqueName } from '../../../packages/service-runtime/test/support/stack';
-import { ingestWorld, type IngestProcess, type IngestWorld } from './environment';
+import { uniqueName } from '@cm/test-harness';
+import { ingestWorld, type IngestProcess, type IngestWorld } from '@cm/test-harness/worlds/ingest-world';
 
 const day = (iso: string) => Date.parse(iso) / 86_400_000;
 

@@ -1,6 +1,6 @@
 import type { BookingCommand } from '@cm/schemas';
 import { waitFor } from '@cm/service-runtime';
-import { ingestWorld, reservationCreated, type IngestProcess, type IngestWorld } from './environment';
+import { ingestWorld, reservationCreated, type IngestProcess, type IngestWorld } from '@cm/test-harness/worlds/ingest-world';
 
 /**
  * What probing ingest as an attacker found (issue 16), each on a real ingest and arbiter: events

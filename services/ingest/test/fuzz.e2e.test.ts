@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { signedHeaders } from '@cm/channel-webhooks';
 import type { Channel } from '@cm/schemas';
-import { ingestWorld, type IngestProcess, type IngestWorld } from './environment';
+import { ingestWorld, type IngestProcess, type IngestWorld } from '@cm/test-harness/worlds/ingest-world';
 
 /**
  * 10,000+ generated requests against a real ingest: whatever arrives, the answer is never a 5xx,

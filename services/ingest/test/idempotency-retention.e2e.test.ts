@@ -1,5 +1,5 @@
 import { waitFor } from '@cm/service-runtime';
-import { ingestWorld, type IngestProcess, type IngestWorld } from './environment';
+import { ingestWorld, type IngestProcess, type IngestWorld } from '@cm/test-harness/worlds/ingest-world';
 
 const HOUR_MS = 3_600_000;
 

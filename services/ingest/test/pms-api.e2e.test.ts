@@ -1,6 +1,6 @@
 import type { BookingCommand } from '@cm/schemas';
 import { waitFor } from '@cm/service-runtime';
-import { ingestWorld, reservationCreated, type IngestProcess, type IngestWorld } from './environment';
+import { ingestWorld, reservationCreated, type IngestProcess, type IngestWorld } from '@cm/test-harness/worlds/ingest-world';
 
 /** The PMS API against a real ingest and a real booking-arbiter deciding on the real ledger. */
 describe('ingest: the PMS API', () => {

@@ -1,8 +1,8 @@
 import { signWebhook } from '@cm/channel-webhooks';
 import type { BookingCommand } from '@cm/schemas';
 import { createRedis, waitFor } from '@cm/service-runtime';
-import { stack } from '../../../packages/service-runtime/test/support/stack';
-import { ingestWorld, reservationCreated, type IngestProcess, type IngestWorld } from './environment';
+import { stack } from '@cm/test-harness';
+import { ingestWorld, reservationCreated, type IngestProcess, type IngestWorld } from '@cm/test-harness/worlds/ingest-world';
 
 /** Channel webhooks against a real ingest process, broker, registry, PostgreSQL and Redis. */
 describe('ingest: channel webhooks', () => {

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
-import { freePort } from '../../../packages/service-runtime/test/support/stack';
-import type { TestTenant } from '../../ingest/test/environment';
-import { startPipeline, type Pipeline } from '../../sync-dispatcher/test/pipeline';
+import { requireOk } from '@cm/channel-simulator';
+import { freePort } from '@cm/test-harness';
+import type { TestTenant } from '@cm/test-harness/worlds/ingest-world';
+import { startPipeline, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 import { scopeKey } from '../src/pass-scope';
 import type { PassListingRow, PassSummary } from '../src/store/pass-store';
 

@@ -1,10 +1,9 @@
-import { sumMetric } from '@cm/pipeline-demo/service-processes';
+import { sumMetric, freePort, uniqueName } from '@cm/test-harness';
 import type { ChannelInboundEvent, Conflict } from '@cm/schemas';
 import { waitFor } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
-import { freePort, uniqueName } from '../../../packages/service-runtime/test/support/stack';
-import type { ServiceProcess } from '../../ingest/test/environment';
-import { closedNights, startPipeline, syncResults, type Pipeline } from '../../sync-dispatcher/test/pipeline';
+import { requireOk } from '@cm/channel-simulator';
+import type { ServiceProcess } from '@cm/test-harness/worlds/ingest-world';
+import { closedNights, startPipeline, syncResults, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 
 const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
 

@@ -1,7 +1,7 @@
 import type { Channel, Conflict } from '@cm/schemas';
 import { waitFor } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
-import { CHANNELS, closedNights, heldNights, startPipeline, type Pipeline } from './pipeline';
+import { requireOk } from '@cm/channel-simulator';
+import { CHANNELS, closedNights, heldNights, startPipeline, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 
 /**
  * The channel-side rows of docs/conflict-rules.md, each through the whole path on the real stack:

@@ -1,9 +1,8 @@
 import { topics, type AvailabilityChange } from '@cm/schemas';
-import { sumMetric } from '@cm/pipeline-demo/service-processes';
+import { sumMetric, testKafka } from '@cm/test-harness';
 import { waitFor } from '@cm/service-runtime';
-import { testKafka } from '../../../packages/service-runtime/test/support/stack';
-import { requireOk } from '../../channel-simulator/src/client';
-import { CHANNELS, closedNights, startPipeline, type Pipeline } from './pipeline';
+import { requireOk } from '@cm/channel-simulator';
+import { CHANNELS, closedNights, startPipeline, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 import { seededRandom } from '@cm/service-runtime';
 
 const DAY_MS = 86_400_000;

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import ICAL from 'ical.js';
 import type { SyncResult } from '@cm/schemas';
 import { waitFor } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
+import { requireOk } from '@cm/channel-simulator';
 import { IcalFeedAdapter } from '@cm/channel-adapters';
-import { startPipeline, syncResults, type Pipeline } from './pipeline';
+import { startPipeline, syncResults, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 
 /** Vrbo synced by iCal: our export feed follows the ledger, with ETags; a platform's feed reads back as its nights. */
 describe('sync-dispatcher: iCal', () => {

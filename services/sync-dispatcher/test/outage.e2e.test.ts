@@ -1,8 +1,8 @@
 import type { Conflict, SyncResult } from '@cm/schemas';
-import { sumMetric } from '@cm/pipeline-demo/service-processes';
+import { sumMetric } from '@cm/test-harness';
 import { waitFor } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
-import { startPipeline, waitForConvergence, type Pipeline } from './pipeline';
+import { requireOk } from '@cm/channel-simulator';
+import { startPipeline, waitForConvergence, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 
 /** A channel down for 60 s: its breaker opens, failures are reported, and it converges once back. */
 describe('sync-dispatcher: a channel outage', () => {

@@ -1,6 +1,6 @@
-import { sumMetric } from '@cm/pipeline-demo/service-processes';
-import { requireOk } from '../../channel-simulator/src/client';
-import { startPipeline, waitForConvergence, type Pipeline } from './pipeline';
+import { sumMetric } from '@cm/test-harness';
+import { requireOk } from '@cm/channel-simulator';
+import { startPipeline, waitForConvergence, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 
 /** A channel answering 429 to everything for 30 s: nothing is lost, and it ends showing the ledger. */
 describe('sync-dispatcher: a 429 storm', () => {

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Channel, Conflict, ReservationAction, SyncResult } from '@cm/schemas';
 import { topics } from '@cm/schemas';
-import { sumMetric } from '@cm/pipeline-demo/service-processes';
+import { sumMetric, freePort, stack, testKafka } from '@cm/test-harness';
 import { AvroSerde, produceValues, waitFor, type RecordProducer } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
-import { freePort, stack, testKafka } from '../../../packages/service-runtime/test/support/stack';
-import { startPipeline, syncResults, type Pipeline } from './pipeline';
+import { requireOk } from '@cm/channel-simulator';
+import { startPipeline, syncResults, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 
 /**
  * reservation.actions.v2 on the real stack: records produced as the arbiter's outbox does, carried

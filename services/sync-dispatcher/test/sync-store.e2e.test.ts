@@ -1,7 +1,7 @@
 import type { AvailabilityChange } from '@cm/schemas';
-import { stack, uniqueName } from '../../../packages/service-runtime/test/support/stack';
-import { scratchLedger, type ScratchLedger } from '../../booking-arbiter/src/ledger/migrations';
-import { syncMigrations } from '../src/store/migrations';
+import { scratchDatabase, uniqueName, type ScratchDatabase } from '@cm/test-harness';
+import { ledgerMigrations } from '@cm/booking-arbiter';
+import { syncMigrations } from '@cm/sync-dispatcher';
 import { SyncStore, type ListingKey } from '../src/store/sync-store';
 
 const DAY = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
@@ -32,14 +32,13 @@ function change(version: number, from: string, to: string, available = false): A
  * is left to the claim loop, and a lease held by anyone is never taken.
  */
 describe('SyncStore: leasing while recording', () => {
-  let ledger: ScratchLedger;
+  let ledger: ScratchDatabase;
   let store: SyncStore;
   const NOW = 1_800_000_000_000;
   const lease = (owner: string, untilMs: number) => ({ owner, untilMs });
 
   beforeAll(async () => {
-    ledger = await scratchLedger(stack.DATABASE_URL, uniqueName('tss').toLowerCase());
-    await syncMigrations.migrate(ledger.db);
+    ledger = await scratchDatabase(uniqueName('tss').toLowerCase(), [ledgerMigrations, syncMigrations]);
     store = new SyncStore(ledger.db);
   });
   afterAll(() => ledger.drop());

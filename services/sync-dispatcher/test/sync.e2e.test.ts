@@ -1,7 +1,7 @@
-import { sumMetric } from '@cm/pipeline-demo/service-processes';
+import { sumMetric } from '@cm/test-harness';
 import { waitFor } from '@cm/service-runtime';
-import { requireOk } from '../../channel-simulator/src/client';
-import { closedNights, heldNights, startPipeline, syncResults, type Pipeline } from './pipeline';
+import { requireOk } from '@cm/channel-simulator';
+import { closedNights, heldNights, startPipeline, syncResults, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 
 /** A booking on one simulated channel closes its nights on the others, through the whole pipeline. */
 describe('sync-dispatcher: channels follow the ledger', () => {

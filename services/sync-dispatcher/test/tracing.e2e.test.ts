@@ -1,10 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { waitFor } from '@cm/service-runtime';
-import { requireOk, SimulatorClient } from '../../channel-simulator/src/client';
-import { startSimulator, type RunningSimulator } from '../../channel-simulator/src/simulator';
-import { freePort } from '../../../packages/service-runtime/test/support/stack';
-import { ingestWorld, type IngestWorld } from '../../ingest/test/environment';
-import { CHANNELS, type Pipeline } from './pipeline';
+import { requireOk, SimulatorClient, startSimulator, type RunningSimulator } from '@cm/channel-simulator';
+import { freePort } from '@cm/test-harness';
+import { ingestWorld, type IngestWorld } from '@cm/test-harness/worlds/ingest-world';
+import { CHANNELS, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 
 interface ExportedSpan {
   readonly service: string;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { spawnNode, type Spawned } from '../../../../packages/service-runtime/test/support/processes';
+import { spawnNode, type Spawned } from '@cm/test-harness';
 
 export const MAIN_SCRIPT = join(__dirname, '..', '..', 'dist', 'main.js');
 

@@ -1,6 +1,6 @@
 import { requireOk, SimulatorClient, type ChannelName } from '../../src/client';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator';
-import type { WebhookReceiver } from './webhook-receiver';
+import type { WebhookReceiver } from '@cm/test-harness';
 
 /** A fault clock tests move by hand, so windows of a minute pass in no time. */
 export class ManualClock {

@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { z } from 'zod';
-import { baseConfig, databaseConfig, parseConfig, redisConfig } from '../../src/config';
-import { createKafkaClient } from '../../src/kafka/kafkajs-client';
-import type { IncomingRecord, KafkaClient } from '../../src/kafka/types';
-import type { AvroSerde } from '../../src/schema-registry';
-import { waitFor } from '../../src/wait';
-import { createLogger } from '../../src/logger';
+import {
+  baseConfig,
+  createKafkaClient,
+  createLogger,
+  databaseConfig,
+  parseConfig,
+  redisConfig,
+  waitFor,
+  type AvroSerde,
+  type IncomingRecord,
+  type KafkaClient,
+  type Logger,
+} from '@cm/service-runtime';
 
 /**
  * Where the stack of scripts/stack runs. Tests isolate by name (a fresh topic, group, subject
@@ -17,7 +24,7 @@ export const stack = parseConfig(
   baseConfig.omit({ OPS_PORT: true }).extend(databaseConfig.shape).extend(redisConfig.shape).extend({ LOG_LEVEL: baseConfig.shape.LOG_LEVEL.default('warn') }),
 );
 
-export const testLogger = createLogger('tests', stack.LOG_LEVEL);
+export const testLogger: Logger = createLogger('tests', stack.LOG_LEVEL);
 
 export function testKafka(clientId = 'tests'): KafkaClient {
   return createKafkaClient({ clientId, brokers: stack.KAFKA_BROKERS, logger: testLogger });

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { signedHeaders } from '@cm/channel-webhooks';
 import { topics, type BookingCommand, type Channel, type ChannelInboundEvent } from '@cm/schemas';
 import {
@@ -11,18 +10,19 @@ import {
   type OutgoingRecord,
   type TopicNames,
 } from '@cm/service-runtime';
-import { spawnNode, type Spawned } from '../../../packages/service-runtime/test/support/processes';
-import { freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '../../../packages/service-runtime/test/support/stack';
-import { scratchLedger } from '../../booking-arbiter/src/ledger/migrations';
-import { addConnection, addProperty, createTenant, issueApiKey, mapListing } from '../src/directory/admin';
-import { ingestMigrations } from '../src/directory/migrations';
-import { syncMigrations } from '../../sync-dispatcher/src/store/migrations';
-import { reconcileMigrations } from '../../reconciler/src/store/migrations';
+import { ledgerMigrations } from '@cm/booking-arbiter';
+import { addConnection, addProperty, createTenant, issueApiKey, ingestMigrations, mapListing } from '@cm/ingest';
+import { reconcileMigrations } from '@cm/reconciler';
+import { syncMigrations } from '@cm/sync-dispatcher';
+import { spawnNode, type Spawned } from '../processes';
+import { scratchDatabase } from '../scratch-database';
+import { serviceMain } from '../service-processes';
+import { freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '../stack';
 
-const INGEST_MAIN = join(__dirname, '..', 'dist', 'main.js');
-const ARBITER_MAIN = join(__dirname, '..', '..', 'booking-arbiter', 'dist', 'main.js');
-const DISPATCHER_MAIN = join(__dirname, '..', '..', 'sync-dispatcher', 'dist', 'main.js');
-const RECONCILER_MAIN = join(__dirname, '..', '..', 'reconciler', 'dist', 'main.js');
+const INGEST_MAIN = serviceMain('ingest');
+const ARBITER_MAIN = serviceMain('booking-arbiter');
+const DISPATCHER_MAIN = serviceMain('sync-dispatcher');
+const RECONCILER_MAIN = serviceMain('reconciler');
 
 /** A tenant as tests use it: its key, and per channel a connection with its secret and one listing. */
 export interface TestTenant {
@@ -86,11 +86,8 @@ export async function ingestWorld(): Promise<IngestWorld> {
   await provisionTopics(admin, testLogger, 30_000, namespace);
   await admin.disconnect();
 
-  const ledger = await scratchLedger(stack.DATABASE_URL, namespace);
+  const ledger = await scratchDatabase(namespace, [ledgerMigrations, ingestMigrations, syncMigrations, reconcileMigrations]);
   const { db } = ledger;
-  await ingestMigrations.migrate(db);
-  await syncMigrations.migrate(db);
-  await reconcileMigrations.migrate(db);
   const tenants = [await seedTenant(db, `${namespace}-a`, 'Europe/Paris'), await seedTenant(db, `${namespace}-b`, 'America/New_York')] as const;
 
   const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.channelInbound, names.bookingCommands, names.availabilityChanges, names.channelDlq], namespace);

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '@cm/service-runtime';
+import { sumMetric } from './metrics';
 
 /** The five services, each with the topics it consumes. */
 export const SERVICES = [
@@ -28,11 +29,16 @@ export interface ServiceProcess {
   stop(): Promise<number | null>;
 }
 
+/** The built entry point of a service, for a test that starts it with settings of its own. */
+export function serviceMain(name: ServiceName): string {
+  return join(WORKSPACE, 'services', name, 'dist', 'main.js');
+}
+
 export function startServiceProcess(
   name: ServiceName,
   options: { opsPort: number; env?: Record<string, string>; logFile?: string },
 ): ServiceProcess {
-  const child = spawn(process.execPath, [join(WORKSPACE, 'services', name, 'dist', 'main.js')], {
+  const child = spawn(process.execPath, [serviceMain(name)], {
     env: { ...process.env, OPS_PORT: String(options.opsPort), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -75,15 +81,4 @@ export async function waitUntilReady(services: readonly ServiceProcess[], timeou
       }, { timeoutMs, intervalMs: 200 }),
     ),
   );
-}
-
-/** Adds up the samples of a Prometheus text metric whose labels include the ones given. */
-export function sumMetric(text: string, name: string, labels: Record<string, string>): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const matches = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
-    if (matches) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
 }

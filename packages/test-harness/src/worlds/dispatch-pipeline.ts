@@ -1,9 +1,8 @@
 import type { Channel, SyncResult } from '@cm/schemas';
 import { waitFor, type Knex } from '@cm/service-runtime';
-import { requireOk, SimulatorClient } from '../../channel-simulator/src/client';
-import { startSimulator, type RunningSimulator } from '../../channel-simulator/src/simulator';
-import { freePort } from '../../../packages/service-runtime/test/support/stack';
-import { ingestWorld, type IngestProcess, type IngestWorld, type ServiceProcess, type TestTenant } from '../../ingest/test/environment';
+import { requireOk, SimulatorClient, startSimulator, type RunningSimulator } from '@cm/channel-simulator';
+import { freePort } from '../stack';
+import { ingestWorld, type IngestProcess, type IngestWorld, type ServiceProcess, type TestTenant } from './ingest-world';
 
 export const CHANNELS: readonly Channel[] = ['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'];
 

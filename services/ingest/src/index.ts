@@ -1,0 +1,4 @@
+/** For importers (other services' tests, the test harness): what this service lets others use. Starting it is `main.ts`. */
+export { ingestConfig, type IngestConfig } from './config';
+export { ingestMigrations } from './directory/migrations';
+export { addConnection, addProperty, createTenant, issueApiKey, mapListing, revokeApiKey, type ListingRef, type SaveOutcome } from './directory/admin';
