@@ -1,3 +1,4 @@
+import { timeZoneOfListing } from '@cm/directory';
 import { ChannelSymbols, type Channel } from '@cm/schemas';
 import { TtlCache, type Knex } from '@cm/service-runtime';
 import { AriApiAdapter } from './ari-api';
@@ -31,18 +32,9 @@ export function adaptersFor(settings: AdapterSettings): Map<Channel, ChannelConn
   );
 }
 
-/**
- * The time zone of a listing's property, from ingest's directory (`ingest.listings`,
- * `ingest.properties`), cached for `cacheMs`.
- */
+/** The time zone of a listing's property, from the directory (@cm/directory), cached for `cacheMs`. */
 export function listingTimeZones(db: Knex, cacheMs: number): (channel: Channel, listingId: string) => Promise<string | undefined> {
   const zones = new TtlCache<string>(cacheMs);
   return (channel, listingId) =>
-    zones.get(`${channel}\u0000${listingId}`, async () => {
-      const row: { time_zone: string } | undefined = await db('ingest.listings as l')
-        .join('ingest.properties as p', 'p.property_id', 'l.property_id')
-        .where({ 'l.channel': channel, 'l.listing_id': listingId })
-        .first('p.time_zone');
-      return row?.time_zone;
-    });
+    zones.get(`${channel}\u0000${listingId}`, () => timeZoneOfListing(db, channel, listingId));
 }

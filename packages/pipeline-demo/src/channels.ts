@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { insertDirectoryRows } from '@cm/directory';
+import { randomBytes } from 'node:crypto';
 import type { Knex } from '@cm/service-runtime';
 
 /** The demo's platforms: three with an ARI API on the simulator, Vrbo synced by iCal feeds. */
@@ -45,22 +46,26 @@ export class Simulator {
 
 /**
  * The operator's set-up for the day: a tenant with an API key, a connection per channel with its
- * webhook secret, properties with a listing on each channel in ingest's directory, and the same
+ * webhook secret, properties with a listing on each channel in the directory, and the same
  * listings registered on the simulated platforms.
  */
 export async function setUpPortfolio(db: Knex, simulator: Simulator, run: string, count: number): Promise<Portfolio> {
   const tenantId = `day-${run}`;
   const apiKey = `cm_demo_${randomBytes(16).toString('hex')}`;
-  await db('ingest.tenants').insert({ tenant_id: tenantId, name: `Demo day ${run}`, rate_per_second: 1_000 });
-  await db('ingest.api_keys').insert({ key_hash: createHash('sha256').update(apiKey, 'utf8').digest(), tenant_id: tenantId, label: 'demo operator' });
   const secrets = Object.fromEntries(ALL_CHANNELS.map((c) => [c, randomBytes(24).toString('hex')])) as Record<DemoChannel, string>;
-  await db('ingest.channel_connections').insert(ALL_CHANNELS.map((channel) => ({ connection_id: `${tenantId}-${channel}`, tenant_id: tenantId, channel, webhook_secret: secrets[channel] })));
+  await insertDirectoryRows(db, {
+    tenants: [{ tenantId, name: `Demo day ${run}`, ratePerSecond: 1_000 }],
+    apiKeys: [{ key: apiKey, tenantId, label: 'demo operator' }],
+    connections: ALL_CHANNELS.map((channel) => ({ connectionId: `${tenantId}-${channel}`, tenantId, channel, webhookSecret: secrets[channel] })),
+  });
   const properties: DemoProperty[] = [];
   for (let i = 0; i < count; i++) {
     const propertyId = `${tenantId}-villa-${i}`;
     const listings = Object.fromEntries(ALL_CHANNELS.map((c) => [c, `${c.toLowerCase()}-${run}-${i}`])) as Record<DemoChannel, string>;
-    await db('ingest.properties').insert({ property_id: propertyId, tenant_id: tenantId, time_zone: 'Europe/Lisbon', currency: 'EUR' });
-    await db('ingest.listings').insert(ALL_CHANNELS.map((channel) => ({ channel, listing_id: listings[channel], property_id: propertyId, connection_id: `${tenantId}-${channel}` })));
+    await insertDirectoryRows(db, {
+      properties: [{ propertyId, tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' }],
+      listings: ALL_CHANNELS.map((channel) => ({ channel, listingId: listings[channel], propertyId, connectionId: `${tenantId}-${channel}` })),
+    });
     for (const channel of ALL_CHANNELS) {
       const { status } = await simulator.call('PUT', simulator.listing(channel, listings[channel]), { connection_id: `${tenantId}-${channel}`, secret: secrets[channel], currency: 'EUR', time_zone: 'Europe/Lisbon' });
       if (status !== 200 && status !== 201) throw new Error(`registering ${channel} ${listings[channel]} on the simulator: ${status}`);

@@ -1,30 +1,11 @@
-import { createHash } from 'node:crypto';
-import type { Knex } from './postgres';
 import { Problem } from './problem';
 import type { BucketLimits, TakeResult } from './token-bucket';
 
 /**
- * The guards of a tenant's API beside ingest's (the review API, the reconciler's passes): the
- * tenant of `Authorization: Bearer <key>`, looked up hashed in ingest's directory, and a per-tenant
- * request rate shared by every instance through the Redis token bucket. Ingest keeps its own
- * cached lookup (it also reads the tenant's rate); these APIs take far fewer requests.
+ * A guard of a tenant's API beside ingest's (the review API, the reconciler's passes): a per-tenant
+ * request rate shared by every instance through the Redis token bucket. The tenant of the request's
+ * API key is the directory's to say (`tenantOfAuthorization` in @cm/directory).
  */
-
-/** The tenant whose API key this is (SHA-256 of the key in ingest.api_keys), unless revoked. */
-export async function tenantOfApiKey(db: Knex, apiKey: string): Promise<string | null> {
-  const hash = createHash('sha256').update(apiKey, 'utf8').digest();
-  const row = await db('ingest.api_keys').where({ key_hash: hash }).whereNull('revoked_at').first('tenant_id');
-  return row?.tenant_id ?? null;
-}
-
-/** The tenant of an `Authorization` header; a missing, malformed, unknown or revoked key is a 401 problem. */
-export async function tenantOfAuthorization(db: Knex, authorization: string | undefined): Promise<string> {
-  const match = /^Bearer\s+(\S{1,200})$/i.exec(authorization ?? '');
-  if (!match) throw new Problem(401, 'missing_api_key', 'send the API key as `Authorization: Bearer <key>`', undefined, { 'www-authenticate': 'Bearer' });
-  const tenant = await tenantOfApiKey(db, match[1]!);
-  if (!tenant) throw new Problem(401, 'invalid_api_key', 'the API key is unknown or revoked', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
-  return tenant;
-}
 
 /** A tenant's rate on one API: `perSecond` requests a second, bursts of twice that. */
 export function tenantRateLimits(perSecond: number): BucketLimits {

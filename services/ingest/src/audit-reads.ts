@@ -1,3 +1,4 @@
+import { propertyIdsOfTenant } from '@cm/directory';
 import type { Knex } from '@cm/service-runtime';
 import type { AuditEntryView, AuditQuery } from './http/pms-schemas';
 
@@ -12,7 +13,7 @@ export class AuditReads {
   async entries(tenantId: string, query: AuditQuery): Promise<{ entries: AuditEntryView[]; nextCursor: string | null }> {
     const q = this.db('audit_log')
       .where((own) =>
-        own.where('tenant_id', tenantId).orWhere((legacy) => legacy.whereNull('tenant_id').whereIn('property_id', this.db('ingest.properties').where({ tenant_id: tenantId }).select('property_id'))),
+        own.where('tenant_id', tenantId).orWhere((legacy) => legacy.whereNull('tenant_id').whereIn('property_id', propertyIdsOfTenant(this.db, tenantId))),
       )
       .orderBy('id', 'desc')
       .limit(query.limit + 1)

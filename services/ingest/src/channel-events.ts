@@ -1,7 +1,7 @@
 import type { BookingCommand, ChannelInboundEvent, topics } from '@cm/schemas';
 import type { DeadLetterReason, DeadLetterWriter, DecodedRecord, IncomingRecord, Logger } from '@cm/service-runtime';
 import type { CommandWriter } from './command-writer';
-import type { Directory, ListingEntry } from './directory/directory';
+import type { Directory, ListingEntry } from '@cm/directory';
 import { SeenEvents, type EventRef } from './directory/seen-events';
 import type { IngestMetrics } from './metrics';
 import { channelEventToCommand } from './normalise/channel-event-command';

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { takeChannelEvents } from './channel-events';
 import { CommandWriter } from './command-writer';
 import { ingestConfig } from './config';
-import { Directory } from './directory/directory';
+import { Directory } from '@cm/directory';
 import { ingestMigrations } from './directory/migrations';
 import { EventClaims } from './directory/event-claims';
 import { SeenEvents } from './directory/seen-events';

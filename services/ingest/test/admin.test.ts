@@ -2,9 +2,7 @@ import { createDatabase, dropDatabase, ensureDatabaseExists, type Knex } from '@
 import type { Channel } from '@cm/schemas';
 import { stack, uniqueName } from '@cm/test-harness';
 import { EXIT_REFUSED, EXIT_USAGE, runAdmin, USAGE } from '../src/cli/admin';
-import { addConnection, addProperty, createTenant, issueApiKey, mapListing, revokeApiKey } from '../src/directory/admin';
-import { AdminError } from '../src/directory/admin-errors';
-import { Directory } from '../src/directory/directory';
+import { AdminError, Directory, addConnection, addProperty, createTenant, issueApiKey, mapListing, revokeApiKey } from '@cm/directory';
 import { ingestMigrations } from '../src/directory/migrations';
 
 /**

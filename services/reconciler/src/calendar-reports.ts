@@ -1,3 +1,4 @@
+import { propertyOfListing } from '@cm/directory';
 import { randomUUID } from 'node:crypto';
 import { addDays, detectDrift, FIRST_EPOCH_DAY, fromEpochDay, LAST_EPOCH_DAY, nightsOf, type LocalDate } from '@cm/domain';
 import type { AvailabilityChange, Channel, ChannelInboundEvent, Conflict } from '@cm/schemas';
@@ -69,8 +70,8 @@ export class CalendarReports {
   }
 
   private async listing(channel: Channel, listingId: string): Promise<{ propertyId: string } | undefined> {
-    const row: { property_id: string } | undefined = await this.deps.db('ingest.listings').where({ channel, listing_id: listingId }).first('property_id');
-    return row ? { propertyId: row.property_id } : undefined;
+    const propertyId = await propertyOfListing(this.deps.db, channel, listingId);
+    return propertyId === undefined ? undefined : { propertyId };
   }
 
   /** The nights of [from, to) that a stay changed in the ledger after `sinceMs` (held or released). */

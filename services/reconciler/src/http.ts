@@ -1,7 +1,8 @@
+import { propertyExists, tenantOfAuthorization } from '@cm/directory';
 import { chmod, rm } from 'node:fs/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseStrictJson, Problem, refuseNonIdentifier, tenantOfAuthorization, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
+import { parseStrictJson, Problem, refuseNonIdentifier, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
 import type { Reconciliation } from './pass';
 import { scopeOf, type Caller } from './pass-scope';
 import type { PassStore } from './store/pass-store';
@@ -105,9 +106,7 @@ function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) => Promis
 
 /** A property in the directory that the caller may reconcile (a tenant: only its own). */
 async function propertyVisible(db: Knex, caller: Caller, propertyId: string): Promise<boolean> {
-  const query = db('ingest.properties').where({ property_id: propertyId });
-  if (caller.kind === 'tenant') query.where({ tenant_id: caller.tenantId });
-  return (await query.first('property_id')) !== undefined;
+  return propertyExists(db, propertyId, caller.kind === 'tenant' ? caller.tenantId : undefined);
 }
 
 /** An RFC 9457 problem document with a stable code, as every API of ours answers errors. */

@@ -1,5 +1,6 @@
+import { tenantOfAuthorization } from '@cm/directory';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { invalid, parseStrictJson, Problem, refuseNonIdentifier, tenantOfAuthorization, withinTenantRate, type BucketLimits, type TakeResult } from '@cm/service-runtime';
+import { invalid, parseStrictJson, Problem, refuseNonIdentifier, withinTenantRate, type BucketLimits, type TakeResult } from '@cm/service-runtime';
 import { ConflictTypeSymbols, SeveritySymbols } from '@cm/schemas';
 import type { Logger } from '@cm/service-runtime';
 import { z } from 'zod';

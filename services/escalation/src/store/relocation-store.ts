@@ -1,3 +1,4 @@
+import { propertyExists } from '@cm/directory';
 import { isDeepStrictEqual } from 'node:util';
 import type { BookingEvent } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
@@ -43,8 +44,7 @@ export class RelocationStore {
 
   /** Step 1, in the caller's transaction on a locked, unresolved task of the tenant. */
   async request(trx: Knex.Transaction, tenantId: string, task: TaskRow, request: RelocateRequest): Promise<DeskRefusal | (Resolved & { relocation: RelocationRow })> {
-    const target = await trx('ingest.properties').where({ property_id: request.property_id, tenant_id: tenantId }).first('property_id');
-    if (!target) return { refused: true, status: 404, code: 'property_not_found', detail: `no property '${request.property_id.slice(0, 200)}' for this API key to relocate the guest to` };
+    if (!(await propertyExists(trx, request.property_id, tenantId))) return { refused: true, status: 404, code: 'property_not_found', detail: `no property '${request.property_id.slice(0, 200)}' for this API key to relocate the guest to` };
     const now = this.now();
     const booking = relocationBookingOf({ taskId: task.task_id, tenantId, propertyId: task.property_id, bookingRef: task.booking_ref, details: task.details }, request, now);
     if (booking.kind === 'refused') return { refused: true, status: 422, code: booking.code, detail: booking.detail };

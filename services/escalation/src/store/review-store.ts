@@ -1,3 +1,4 @@
+import { propertyIdsOfTenant } from '@cm/directory';
 import { isDeepStrictEqual } from 'node:util';
 import type { ConflictType, Severity } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
@@ -25,7 +26,7 @@ export type Resolved = { readonly refused: false; readonly task: TaskRow; readon
 const T = 'escalation.review_tasks';
 
 /**
- * The review queue of one tenant: the tasks of its properties (ingest.properties), read, acknowledged
+ * The review queue of one tenant: the tasks of its properties (the directory's), read, acknowledged
  * and resolved by operators. Another tenant's task is answered as absent.
  */
 export class ReviewStore {
@@ -37,7 +38,7 @@ export class ReviewStore {
   ) {}
 
   private ofTenant(query: Knex.QueryBuilder, tenantId: string): Knex.QueryBuilder {
-    return query.whereIn(`${T}.property_id`, this.db('ingest.properties').where({ tenant_id: tenantId }).select('property_id'));
+    return query.whereIn(`${T}.property_id`, propertyIdsOfTenant(this.db, tenantId));
   }
 
   async list(tenantId: string, filter: TaskFilter): Promise<{ tasks: TaskRow[]; total: number }> {

@@ -1,3 +1,4 @@
+import { tenantOfProperty } from '@cm/directory';
 import type { Knex } from '@cm/service-runtime';
 
 /** A tenant's review settings, as the review API shows and takes them. */
@@ -39,11 +40,9 @@ export class SettingsStore {
 
   /** The settings of the tenant a property belongs to (in the caller's transaction), or null for a property the directory does not know. */
   static async ofProperty(trx: Knex, propertyId: string): Promise<{ tenantId: string; settings: TenantSettings } | null> {
-    const row = await trx('ingest.properties as p')
-      .leftJoin(`${S} as s`, 's.tenant_id', 'p.tenant_id')
-      .where('p.property_id', propertyId)
-      .first('p.tenant_id', 's.auto_cancel_instant_book_losers');
-    if (!row) return null;
-    return { tenantId: row.tenant_id, settings: { auto_cancel_instant_book_losers: row.auto_cancel_instant_book_losers ?? DEFAULT_SETTINGS.auto_cancel_instant_book_losers } };
+    const tenantId = await tenantOfProperty(trx, propertyId);
+    if (tenantId === undefined) return null;
+    const row = await trx(S).where({ tenant_id: tenantId }).first('auto_cancel_instant_book_losers');
+    return { tenantId, settings: { auto_cancel_instant_book_losers: row?.auto_cancel_instant_book_losers ?? DEFAULT_SETTINGS.auto_cancel_instant_book_losers } };
   }
 }

@@ -22,7 +22,7 @@ import {
   type KafkaClient,
 } from '@cm/service-runtime';
 
-import { addConnection, addProperty, createTenant, mapListing } from '../directory/admin';
+import { addConnection, addProperty, createTenant, mapListing } from '@cm/directory';
 import { ingestMigrations } from '../directory/migrations';
 import { runLoad, type LoadResult } from './load';
 

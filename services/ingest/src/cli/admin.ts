@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { ChannelSymbols, type Channel } from '@cm/schemas';
 import { ConfigError, createDatabase, databaseConfig, describe, parseConfig, type Knex } from '@cm/service-runtime';
-import { addConnection, addProperty, createTenant, issueApiKey, mapListing, revokeApiKey, type ListingRef } from '../directory/admin';
-import { AdminError } from '../directory/admin-errors';
+import { AdminError, addConnection, addProperty, createTenant, issueApiKey, mapListing, revokeApiKey, type ListingRef } from '@cm/directory';
 
 /**
  * Sets up who may send what, for an operator. Saving the same record again is a no-op; a

@@ -1,6 +1,6 @@
 import type { BucketLimits, TakeResult } from '@cm/service-runtime';
 import { Problem } from '@cm/service-runtime';
-import type { Directory, PropertyEntry, TenantEntry } from '../directory/directory';
+import type { Directory, PropertyEntry, TenantEntry } from '@cm/directory';
 import type { IngestMetrics } from '../metrics';
 
 export interface GuardDeps {

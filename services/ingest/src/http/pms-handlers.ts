@@ -3,7 +3,7 @@ import { Problem } from '@cm/service-runtime';
 import type { Knex, ReplyWaiter } from '@cm/service-runtime';
 import type { z } from 'zod';
 import type { CommandWriter } from '../command-writer';
-import type { PropertyEntry, TenantEntry } from '../directory/directory';
+import type { PropertyEntry, TenantEntry } from '@cm/directory';
 import type { AuditReads } from '../audit-reads';
 import type { LedgerReads } from '../ledger-reads';
 import { impossibleOnChannel, pmsWriteToCommand, type PmsWrite } from '../normalise/pms-command';

@@ -1,3 +1,4 @@
+import { tenantIds } from '@cm/directory';
 import type { Knex } from '@cm/service-runtime';
 import type { NewRevision, RevisionChanges, RevisionEventType } from './types';
 
@@ -119,20 +120,22 @@ export class RevisionStore {
     return rows.map(toView);
   }
 
-  /** Every tenant, with 0 when it has nothing unacknowledged: one grouped query. */
+  /** Every tenant (the directory's), with 0 when it has nothing unacknowledged: one grouped query over the feed. */
   async feedStats(): Promise<TenantFeedStats[]> {
-    const result = await this.db.raw(
-      `SELECT t.tenant_id, count(r.revision_id) AS unacknowledged,
-              coalesce(extract(epoch FROM now() - min(r.recorded_at)), 0) AS oldest_age_seconds
-         FROM ingest.tenants t
-         LEFT JOIN ingest.pms_revisions r ON r.tenant_id = t.tenant_id AND r.acknowledged_at IS NULL
-        GROUP BY t.tenant_id`,
-    );
-    return (result.rows as { tenant_id: string; unacknowledged: string; oldest_age_seconds: string }[]).map((row) => ({
-      tenantId: row.tenant_id,
-      unacknowledged: Number(row.unacknowledged),
-      oldestAgeSeconds: Math.max(0, Number(row.oldest_age_seconds)),
-    }));
+    const [tenants, result] = await Promise.all([
+      tenantIds(this.db),
+      this.db.raw(
+        `SELECT tenant_id, count(*) AS unacknowledged, coalesce(extract(epoch FROM now() - min(recorded_at)), 0) AS oldest_age_seconds
+           FROM ingest.pms_revisions
+          WHERE acknowledged_at IS NULL
+          GROUP BY tenant_id`,
+      ),
+    ]);
+    const pending = new Map((result.rows as { tenant_id: string; unacknowledged: string; oldest_age_seconds: string }[]).map((row) => [row.tenant_id, row]));
+    return tenants.map((tenantId) => {
+      const row = pending.get(tenantId);
+      return { tenantId, unacknowledged: Number(row?.unacknowledged ?? 0), oldestAgeSeconds: Math.max(0, Number(row?.oldest_age_seconds ?? 0)) };
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { BookingEvent, topics } from '@cm/schemas';
 import type { DecodedRecord, Logger } from '@cm/service-runtime';
-import type { Directory } from '../directory/directory';
+import type { Directory } from '@cm/directory';
 import { revisionOfEvent } from './revision-of-event';
 import type { RevisionStore } from './store';
 import type { NewRevision, RevisionOutcome } from './types';

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { insertDirectoryRows } from '@cm/directory';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -121,16 +122,20 @@ function residentMb(pid: number): { current: number; peak: number } {
   return { current: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
 }
 
-/** The directory (ingest), the simulator's listings, and a booking in the ledger for every tenth property. */
+/** The directory, the simulator's listings, and a booking in the ledger for every tenth property. */
 async function setUp(db: Knex, simulatorUrl: string, namespace: string): Promise<number> {
   const tenantId = `${namespace}-tenant`;
-  await db('ingest.tenants').insert({ tenant_id: tenantId, name: 'Benchmark', rate_per_second: 100 });
-  await db('ingest.channel_connections').insert(CHANNELS.map((channel) => ({ connection_id: `${tenantId}-${channel}`, tenant_id: tenantId, channel, webhook_secret: `secret-${channel}` })));
+  await insertDirectoryRows(db, {
+    tenants: [{ tenantId, name: 'Benchmark', ratePerSecond: 100 }],
+    connections: CHANNELS.map((channel) => ({ connectionId: `${tenantId}-${channel}`, tenantId, channel, webhookSecret: `secret-${channel}` })),
+  });
   const properties = Array.from({ length: config.BENCH_PROPERTIES }, (_, i) => `${namespace}-p${String(i).padStart(5, '0')}`);
   for (let i = 0; i < properties.length; i += 500) {
     const slice = properties.slice(i, i + 500);
-    await db('ingest.properties').insert(slice.map((propertyId) => ({ property_id: propertyId, tenant_id: tenantId, time_zone: 'Europe/Lisbon', currency: 'EUR' })));
-    await db('ingest.listings').insert(slice.flatMap((propertyId, j) => CHANNELS.map((channel) => ({ channel, listing_id: `${channel.toLowerCase()}-${i + j}`, property_id: propertyId, connection_id: `${tenantId}-${channel}` }))));
+    await insertDirectoryRows(db, {
+      properties: slice.map((propertyId) => ({ propertyId, tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' })),
+      listings: slice.flatMap((propertyId, j) => CHANNELS.map((channel) => ({ channel, listingId: `${channel.toLowerCase()}-${i + j}`, propertyId, connectionId: `${tenantId}-${channel}` }))),
+    });
   }
   const registrations = properties.flatMap((_, i) => CHANNELS.map((channel) => ({ channel, listingId: `${channel.toLowerCase()}-${i}` })));
   let next = 0;

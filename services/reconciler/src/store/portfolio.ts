@@ -1,3 +1,4 @@
+import { propertyListingsPage } from '@cm/directory';
 import type { LocalDate, StayDates } from '@cm/domain';
 import type { Channel } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
@@ -12,18 +13,13 @@ export interface PortfolioProperty {
 /**
  * Every property of the scope with channel listings (a tenant's, or every tenant's; one or all),
  * in property order, a batch at a time (keyset paging), so a pass over any number of properties
- * holds one batch in memory. The mapping is ingest's directory; the reconciler only reads it.
+ * holds one batch in memory. The mapping is the directory's (@cm/directory); the reconciler only reads it.
  */
 export async function* propertyBatches(db: Knex, batchSize: number, scope: PassScope): AsyncGenerator<PortfolioProperty[]> {
   const { tenantId, propertyId: only } = scope;
   let after = '';
   for (;;) {
-    const query = db('ingest.properties as p')
-      .join('ingest.listings as l', 'l.property_id', 'p.property_id')
-      .whereIn('p.property_id', db('ingest.properties').select('property_id').where('property_id', '>', after).modify((q) => (only === null ? q : q.where({ property_id: only }))).modify((q) => (tenantId === null ? q : q.where({ tenant_id: tenantId }))).orderBy('property_id').limit(batchSize))
-      .orderBy(['p.property_id', 'l.channel', 'l.listing_id'])
-      .select('p.property_id', 'p.time_zone', 'l.channel', 'l.listing_id');
-    const rows: { property_id: string; time_zone: string; channel: Channel; listing_id: string }[] = await query;
+    const rows = await propertyListingsPage(db, { after, limit: batchSize, tenantId, propertyId: only });
     if (rows.length === 0) return;
     const batch: PortfolioProperty[] = [];
     for (const row of rows) {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { insertDirectoryRows } from '@cm/directory';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
@@ -150,22 +151,22 @@ async function main(): Promise<void> {
   }
 }
 
-/** A tenant, properties with a listing per channel in ingest and on the simulator. */
+/** A tenant, properties with a listing per channel in the directory and on the simulator. */
 async function setUpProperties(db: Knex, simulatorUrl: string, namespace: string): Promise<{ propertyId: string; listings: Record<string, string> }[]> {
   const tenantId = `${namespace}-tenant`;
-  await db('ingest.tenants').insert({ tenant_id: tenantId, name: 'Benchmark', rate_per_second: 100_000 });
+  await insertDirectoryRows(db, { tenants: [{ tenantId, name: 'Benchmark', ratePerSecond: 100_000 }] });
   const properties = [];
   for (const channel of CHANNELS) {
-    await db('ingest.channel_connections').insert({ connection_id: `${tenantId}-${channel}`, tenant_id: tenantId, channel, webhook_secret: `secret-${channel}` });
+    await insertDirectoryRows(db, { connections: [{ connectionId: `${tenantId}-${channel}`, tenantId, channel, webhookSecret: `secret-${channel}` }] });
   }
   for (let i = 0; i < config.BENCH_PROPERTIES; i++) {
     const propertyId = `${namespace}-p${i}`;
-    await db('ingest.properties').insert({ property_id: propertyId, tenant_id: tenantId, time_zone: 'Europe/Lisbon', currency: 'EUR' });
+    await insertDirectoryRows(db, { properties: [{ propertyId, tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' }] });
     const listings: Record<string, string> = {};
     for (const channel of CHANNELS) {
       const listingId = `${channel.toLowerCase()}-${i}`;
       listings[channel] = listingId;
-      await db('ingest.listings').insert({ channel, listing_id: listingId, property_id: propertyId, connection_id: `${tenantId}-${channel}` });
+      await insertDirectoryRows(db, { listings: [{ channel, listingId, propertyId, connectionId: `${tenantId}-${channel}` }] });
       const answer = await fetch(`${simulatorUrl}/admin/${channel.toLowerCase()}/listings/${listingId}`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },

@@ -1,3 +1,4 @@
+import { listingsOfProperties } from '@cm/directory';
 import { listingTimeZones } from '@cm/channel-adapters';
 import type { Channel } from '@cm/schemas';
 import { TtlCache, type Knex } from '@cm/service-runtime';
@@ -31,7 +32,7 @@ export class ChannelListings {
       else missing.push(id);
     }
     if (missing.length === 0) return found;
-    const rows: { property_id: string; channel: Channel; listing_id: string }[] = await this.db('ingest.listings').whereIn('property_id', missing).select('property_id', 'channel', 'listing_id');
+    const rows: { property_id: string; channel: Channel; listing_id: string }[] = await listingsOfProperties(this.db, missing);
     for (const id of missing) found.set(id, []);
     for (const r of rows) (found.get(r.property_id) as ListingKey[]).push({ channel: r.channel, listingId: r.listing_id });
     for (const id of missing) this.cache.put(id, found.get(id)!);

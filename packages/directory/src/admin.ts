@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CURRENCY_EXPONENTS } from '@cm/domain';
 import { ChannelSymbols, type Channel } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
-import { isTimeZone } from '../normalise/dates';
+import { isTimeZone } from './time-zone';
 import { requiredIdentifierProblem } from '@cm/service-runtime';
 import {
   ConnectionExistsError,

@@ -34,7 +34,7 @@ export function hashApiKey(key: string): Buffer {
 }
 
 /**
- * Who is who, read from ingest's schema and cached briefly: a change (a revoked key, a moved
+ * Who is who, read from the directory's tables (in the ingest schema) and cached briefly: a change (a revoked key, a moved
  * listing) takes effect within the cache time.
  */
 export class Directory {

@@ -1,0 +1,14 @@
+import type { Knex } from '@cm/service-runtime';
+import * as directory001 from './migrations/20261125_001_directory';
+
+/**
+ * The directory's migrations, by the names knex has recorded for them in `ingest.knex_migrations`
+ * (the directory's tables live in the `ingest` schema, and existing databases must find every
+ * applied name again). Ingest runs them, in this order and before its own, as one chain: knex
+ * refuses a history holding names its source does not list, so the directory cannot keep a second
+ * history in the same table. 001 also created ingest's own first tables (seen_events,
+ * idempotency_keys, pms_commands); it is kept whole so its recorded name still means what ran.
+ */
+export const directoryMigrationSteps: Readonly<Record<string, Knex.Migration>> = {
+  '20261125_001_directory': directory001,
+};

@@ -1,0 +1,76 @@
+import type { Channel } from '@cm/schemas';
+import type { Knex } from '@cm/service-runtime';
+
+/**
+ * The directory as other services read it: each function is one query over the directory's tables,
+ * run on the connection (or transaction) the caller passes. Cached lookups for ingest's hot path
+ * are the `Directory` class.
+ */
+
+/** The time zone of a listing's property, or undefined for a listing the directory does not map. */
+export async function timeZoneOfListing(db: Knex, channel: Channel, listingId: string): Promise<string | undefined> {
+  const row: { time_zone: string } | undefined = await db('ingest.listings as l')
+    .join('ingest.properties as p', 'p.property_id', 'l.property_id')
+    .where({ 'l.channel': channel, 'l.listing_id': listingId })
+    .first('p.time_zone');
+  return row?.time_zone;
+}
+
+/** The property a channel listing is mapped to, or undefined. */
+export async function propertyOfListing(db: Knex, channel: Channel, listingId: string): Promise<string | undefined> {
+  const row: { property_id: string } | undefined = await db('ingest.listings').where({ channel, listing_id: listingId }).first('property_id');
+  return row?.property_id;
+}
+
+/** The channel listings of these properties, in no particular order. */
+export function listingsOfProperties(db: Knex, propertyIds: readonly string[]): Promise<{ property_id: string; channel: Channel; listing_id: string }[]> {
+  return db('ingest.listings').whereIn('property_id', propertyIds).select('property_id', 'channel', 'listing_id');
+}
+
+/** The tenant a property belongs to, or undefined for a property the directory does not know. */
+export async function tenantOfProperty(db: Knex, propertyId: string): Promise<string | undefined> {
+  const row: { tenant_id: string } | undefined = await db('ingest.properties').where({ property_id: propertyId }).first('tenant_id');
+  return row?.tenant_id;
+}
+
+/** True if the directory knows this property, and (when a tenant is named) it is that tenant's. */
+export async function propertyExists(db: Knex, propertyId: string, tenantId?: string): Promise<boolean> {
+  const query = db('ingest.properties').where({ property_id: propertyId });
+  if (tenantId !== undefined) query.where({ tenant_id: tenantId });
+  return (await query.first('property_id')) !== undefined;
+}
+
+/**
+ * A tenant's property ids as a subquery, for `whereIn(column, propertyIdsOfTenant(db, t))`: the
+ * caller's query filters by tenant in one round trip, without naming the directory's tables.
+ */
+export function propertyIdsOfTenant(db: Knex, tenantId: string): Knex.QueryBuilder {
+  return db('ingest.properties').where({ tenant_id: tenantId }).select('property_id');
+}
+
+export interface PropertyListingRow {
+  readonly property_id: string;
+  readonly time_zone: string;
+  readonly channel: Channel;
+  readonly listing_id: string;
+}
+
+/**
+ * One page of properties with channel listings (keyset paging by property id, after `after`), at
+ * most `limit` properties, optionally one tenant's or one property: a row per listing, in
+ * property, channel, listing order.
+ */
+export function propertyListingsPage(db: Knex, page: { after: string; limit: number; tenantId: string | null; propertyId: string | null }): Promise<PropertyListingRow[]> {
+  const { after, limit, tenantId, propertyId } = page;
+  return db('ingest.properties as p')
+    .join('ingest.listings as l', 'l.property_id', 'p.property_id')
+    .whereIn('p.property_id', db('ingest.properties').select('property_id').where('property_id', '>', after).modify((q) => (propertyId === null ? q : q.where({ property_id: propertyId }))).modify((q) => (tenantId === null ? q : q.where({ tenant_id: tenantId }))).orderBy('property_id').limit(limit))
+    .orderBy(['p.property_id', 'l.channel', 'l.listing_id'])
+    .select('p.property_id', 'p.time_zone', 'l.channel', 'l.listing_id');
+}
+
+/** Every tenant's id. */
+export async function tenantIds(db: Knex): Promise<string[]> {
+  const rows: { tenant_id: string }[] = await db('ingest.tenants').select('tenant_id');
+  return rows.map((row) => row.tenant_id);
+}
