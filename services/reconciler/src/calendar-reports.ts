@@ -1,4 +1,5 @@
 import { propertyOfListing } from '@cm/directory';
+import { readLedger, staysChangedSince } from '@cm/ledger-reads';
 import { randomUUID } from 'node:crypto';
 import { addDays, detectDrift, FIRST_EPOCH_DAY, fromEpochDay, LAST_EPOCH_DAY, nightsOf, type LocalDate } from '@cm/domain';
 import type { AvailabilityChange, Channel, ChannelInboundEvent, Conflict } from '@cm/schemas';
@@ -6,7 +7,6 @@ import { requiredIdentifierProblem, type Knex, type Logger } from '@cm/service-r
 import type { ReconcilerMetrics } from './metrics';
 import { calendarOf, correctionChanges, driftConflictRecords, type ListingCheck } from './plan';
 import type { PassStore } from './store/pass-store';
-import { readLedger } from './store/portfolio';
 
 export interface CalendarReportDeps {
   readonly db: Knex;
@@ -76,12 +76,7 @@ export class CalendarReports {
 
   /** The nights of [from, to) that a stay changed in the ledger after `sinceMs` (held or released). */
   private async nightsChangedSince(propertyId: string, from: LocalDate, to: LocalDate, sinceMs: number): Promise<Set<LocalDate>> {
-    const stays: { check_in: string; check_out: string }[] = await this.deps.db('stays')
-      .where({ property_id: propertyId })
-      .where('check_out', '>', from)
-      .where('check_in', '<', to)
-      .where('updated_at', '>', new Date(sinceMs))
-      .select('check_in', 'check_out');
+    const stays = await staysChangedSince(this.deps.db, propertyId, from, to, new Date(sinceMs));
     const nights = new Set<LocalDate>();
     for (const stay of stays) for (const night of nightsOf({ checkIn: stay.check_in as LocalDate, checkOut: stay.check_out as LocalDate })) nights.add(night);
     return nights;

@@ -1,3 +1,4 @@
+import { readLedger } from '@cm/ledger-reads';
 import { randomUUID } from 'node:crypto';
 import { addDays, detectDrift } from '@cm/domain';
 import type { ChannelAdapter } from '@cm/channel-adapters';
@@ -7,7 +8,7 @@ import type { ReconcilerMetrics } from './metrics';
 import { EVERYTHING, type PassScope } from './pass-scope';
 import { calendarOf, correctionChanges, driftConflictRecords, localToday, type ListingCheck } from './plan';
 import type { PassListingRow, PassStore } from './store/pass-store';
-import { propertyBatches, readLedger, type PortfolioProperty } from './store/portfolio';
+import { propertyBatches, type PortfolioProperty } from './store/portfolio';
 
 export interface PassDeps {
   readonly db: Knex;
