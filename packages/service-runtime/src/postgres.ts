@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import knex, { type Knex } from 'knex';
 import { types } from 'pg';
+import type { SchemaMigrations } from './migrations';
 
 export type { Knex };
 
@@ -73,6 +74,30 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
   } finally {
     await db.destroy();
   }
+}
+
+/** A database of its own (tests, benchmarks): created and migrated now, dropped by `drop`. */
+export interface ScratchDatabase {
+  readonly url: string;
+  readonly db: Knex;
+  drop(): Promise<void>;
+}
+
+/** Creates `cm_<name>` on the server of `serverUrl` and runs each schema's migrations given, in order. */
+export async function createScratchDatabase(serverUrl: string, name: string, migrations: readonly SchemaMigrations[]): Promise<ScratchDatabase> {
+  const url = new URL(serverUrl);
+  url.pathname = `/cm_${name}`;
+  await ensureDatabaseExists(url.toString());
+  const db = createDatabase(url.toString(), { pool: { min: 0, max: 4 } });
+  for (const schema of migrations) await schema.migrate(db);
+  return {
+    url: url.toString(),
+    db,
+    async drop() {
+      await db.destroy();
+      await dropDatabase(url.toString());
+    },
+  };
 }
 
 /** Drops a database (for tests that made their own), ending its sessions first. */

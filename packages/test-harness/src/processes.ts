@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { waitFor } from '@cm/service-runtime';
 
 export interface Spawned {
   readonly child: ChildProcess;
@@ -24,4 +25,12 @@ export async function httpStatus(url: string): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/** Waits until a spawned service answers ready on its ops port; fails at once, with its output, if it exits first. */
+export async function untilReady(spawned: Spawned, opsPort: number, name: string): Promise<void> {
+  await waitFor(`${name} ready`, async () => {
+    if (spawned.child.exitCode !== null) throw new Error(`${name} exited ${spawned.child.exitCode}: ${spawned.output().slice(-3000)}`);
+    return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
+  }, { timeoutMs: 60_000, intervalMs: 100 });
 }

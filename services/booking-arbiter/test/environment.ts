@@ -4,11 +4,10 @@ import {
   AvroSerde,
   provisionTopics,
   topicNames,
-  waitFor,
   type Knex,
   type TopicNames,
 } from '@cm/service-runtime';
-import { spawnNode, type Spawned, freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '@cm/test-harness';
+import { spawnNode, untilReady, type Spawned, freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '@cm/test-harness';
 import { scratchLedger } from '../src/ledger/migrations';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
@@ -76,10 +75,7 @@ export async function arbiterWorld(): Promise<ArbiterWorld> {
       });
       processes.push(child);
       const arbiter = { ...child, opsPort, metrics: async () => (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text() };
-      await waitFor(`${name} ready`, async () => {
-        if (child.child.exitCode !== null) throw new Error(`${name} exited ${child.child.exitCode}: ${child.output().slice(-3000)}`);
-        return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
-      }, { timeoutMs: 60_000, intervalMs: 100 });
+      await untilReady(child, opsPort, name);
       return arbiter;
     },
     async killArbiters() {

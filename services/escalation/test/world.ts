@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { topics, type BookingCommand, type BookingEvent, type Conflict, type SyncResult } from '@cm/schemas';
 import { AvroSerde, produceValues, provisionTopics, topicNames, waitFor, type IncomingRecord, type Knex, type TopicNames } from '@cm/service-runtime';
-import { freePort, readDecoded, scratchDatabase, serviceMain, spawnNode, stack, testKafka, testLogger, uniqueName, type Spawned } from '@cm/test-harness';
+import { freePort, readDecoded, scratchDatabase, serviceMain, spawnNode, stack, untilReady, testKafka, testLogger, uniqueName, type Spawned } from '@cm/test-harness';
 import { ledgerMigrations } from '@cm/booking-arbiter';
 import { addProperty, createTenant, issueApiKey, ingestMigrations } from '@cm/ingest';
 import type { TaskRow } from '../src/store/task-store';
@@ -75,11 +75,6 @@ export async function escalationWorld(): Promise<EscalationWorld> {
   const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [names.conflicts, names.syncResults, names.bookingCommands, names.bookingEvents], namespace);
   const producer = await kafka.producer();
   const processes: Spawned[] = [];
-  const ready = async (child: Spawned, opsPort: number, name: string) =>
-    waitFor(`${name} ready`, async () => {
-      if (child.child.exitCode !== null) throw new Error(`${name} exited ${child.child.exitCode}: ${child.output().slice(-3000)}`);
-      return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
-    }, { timeoutMs: 60_000, intervalMs: 100 });
 
   const world: EscalationWorld = {
     namespace,
@@ -99,7 +94,7 @@ export async function escalationWorld(): Promise<EscalationWorld> {
         ...env,
       });
       processes.push(child);
-      await ready(child, opsPort, 'escalation');
+      await untilReady(child, opsPort, 'escalation');
       return {
         ...child,
         url: `http://127.0.0.1:${httpPort}`,
@@ -115,7 +110,7 @@ export async function escalationWorld(): Promise<EscalationWorld> {
       const opsPort = await freePort();
       const child = spawnNode(ARBITER_MAIN, { TOPIC_NAMESPACE: namespace, DATABASE_URL: ledger.url, CONSUMER_GROUP: `cm.booking-arbiter.${namespace}`, OPS_PORT: String(opsPort), LOG_LEVEL: 'warn' });
       processes.push(child);
-      await ready(child, opsPort, 'booking-arbiter');
+      await untilReady(child, opsPort, 'booking-arbiter');
       return child;
     },
     sendConflicts: (conflicts) => produceValues(producer, serde, topics.conflicts, conflicts),

@@ -41,28 +41,16 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     const seen = new SeenEvents(seenDb);
     const now = Date.now;
     const idempotencyRetentionMs = config.IDEMPOTENCY_RETENTION_HOURS * 3_600_000;
-    const purge = new BatchedPurge({
-      what: 'expired Idempotency-Key records',
-      deleteBatch: expiredIdempotencyKeys(db, idempotencyRetentionMs),
-      intervalMs: config.IDEMPOTENCY_PURGE_INTERVAL_MS,
-      batchSize: 1_000,
-      onPurged: (rows) => metrics.idempotencyPurged.inc(rows),
-      log: context.log.child({ component: 'idempotency-purge' }),
-    });
-    purge.start();
-    context.onStop('idempotency purge', () => purge.stop());
+    // Each purge runs from start to shutdown, 1,000 rows a statement.
+    const startPurge = (name: string, what: string, deleteBatch: ConstructorParameters<typeof BatchedPurge>[0]['deleteBatch'], intervalMs: number, onPurged: (rows: number) => void) => {
+      const purge = new BatchedPurge({ what, deleteBatch, intervalMs, batchSize: 1_000, onPurged, log: context.log.child({ component: name }) });
+      purge.start();
+      context.onStop(name, () => purge.stop());
+    };
+    startPurge('idempotency-purge', 'expired Idempotency-Key records', expiredIdempotencyKeys(db, idempotencyRetentionMs), config.IDEMPOTENCY_PURGE_INTERVAL_MS, (rows) => metrics.idempotencyPurged.inc(rows));
     const revisions = new RevisionStore(db);
     revisionFeedGauges(context.metrics, () => revisions.feedStats(), context.log.child({ component: 'revision-feed' }));
-    const revisionPurge = new BatchedPurge({
-      what: 'acknowledged PMS revisions',
-      deleteBatch: acknowledgedRevisions(db, config.REVISION_RETENTION_DAYS * 86_400_000),
-      intervalMs: config.REVISION_PURGE_INTERVAL_MS,
-      batchSize: 1_000,
-      onPurged: (rows) => metrics.pmsRevisionsPurged.inc(rows),
-      log: context.log.child({ component: 'revision-purge' }),
-    });
-    revisionPurge.start();
-    context.onStop('revision purge', () => revisionPurge.stop());
+    startPurge('revision-purge', 'acknowledged PMS revisions', acknowledgedRevisions(db, config.REVISION_RETENTION_DAYS * 86_400_000), config.REVISION_PURGE_INTERVAL_MS, (rows) => metrics.pmsRevisionsPurged.inc(rows));
     let http: FastifyInstance | undefined;
     let take: ((items: readonly DecodedRecord<typeof topics.channelInbound>[]) => Promise<void>) | undefined;
 

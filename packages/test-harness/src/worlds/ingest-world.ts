@@ -4,7 +4,6 @@ import {
   AvroSerde,
   provisionTopics,
   topicNames,
-  waitFor,
   type IncomingRecord,
   type Knex,
   type OutgoingRecord,
@@ -14,7 +13,7 @@ import { ledgerMigrations } from '@cm/booking-arbiter';
 import { addConnection, addProperty, createTenant, issueApiKey, ingestMigrations, mapListing } from '@cm/ingest';
 import { reconcileMigrations } from '@cm/reconciler';
 import { syncMigrations } from '@cm/sync-dispatcher';
-import { spawnNode, type Spawned } from '../processes';
+import { spawnNode, untilReady, type Spawned } from '../processes';
 import { scratchDatabase } from '../scratch-database';
 import { serviceMain } from '../service-processes';
 import { freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '../stack';
@@ -98,10 +97,7 @@ export async function ingestWorld(): Promise<IngestWorld> {
     const opsPort = await freePort();
     const child = spawnNode(main, { TOPIC_NAMESPACE: namespace, DATABASE_URL: ledger.url, CONSUMER_GROUP: `cm.${name}.${namespace}`, OPS_PORT: String(opsPort), LOG_LEVEL: 'warn', ...env });
     processes.push(child);
-    await waitFor(`${name} ready`, async () => {
-      if (child.child.exitCode !== null) throw new Error(`${name} exited ${child.child.exitCode}: ${child.output().slice(-3000)}`);
-      return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
-    }, { timeoutMs: 60_000, intervalMs: 100 });
+    await untilReady(child, opsPort, name);
     return { ...child, opsPort, metrics: async () => (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text() };
   };
 
@@ -135,10 +131,7 @@ export async function ingestWorld(): Promise<IngestWorld> {
         ...env,
       });
       processes.push(child);
-      await waitFor('ingest ready', async () => {
-        if (child.child.exitCode !== null) throw new Error(`ingest exited ${child.child.exitCode}: ${child.output().slice(-3000)}`);
-        return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
-      }, { timeoutMs: 60_000, intervalMs: 100 });
+      await untilReady(child, opsPort, 'ingest');
       return { ...child, url: `http://127.0.0.1:${httpPort}`, opsPort, metrics: async () => (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text() };
     },
     startArbiter: (env = {}) => startService(ARBITER_MAIN, 'booking-arbiter', env),

@@ -1,4 +1,4 @@
-import { createDatabase, dropDatabase, ensureDatabaseExists, schemaMigrations, type Knex } from '@cm/service-runtime';
+import { createScratchDatabase, schemaMigrations, type ScratchDatabase } from '@cm/service-runtime';
 import * as ledger001 from '../migrations/20261125_001_ledger';
 import * as ledger002 from '../migrations/20261125_002_outbox_trace';
 import * as auditWithoutGuestData003 from '../migrations/20261204_003_audit_without_guest_data';
@@ -15,24 +15,8 @@ export const ledgerMigrations = schemaMigrations(null, {
 });
 
 /** A ledger database of its own (tests, benchmarks): created and migrated now, dropped by `drop`. */
-export interface ScratchLedger {
-  readonly url: string;
-  readonly db: Knex;
-  drop(): Promise<void>;
-}
+export type ScratchLedger = ScratchDatabase;
 
-export async function scratchLedger(serverUrl: string, name: string): Promise<ScratchLedger> {
-  const url = new URL(serverUrl);
-  url.pathname = `/cm_${name}`;
-  await ensureDatabaseExists(url.toString());
-  const db = createDatabase(url.toString(), { pool: { min: 0, max: 4 } });
-  await ledgerMigrations.migrate(db);
-  return {
-    url: url.toString(),
-    db,
-    async drop() {
-      await db.destroy();
-      await dropDatabase(url.toString());
-    },
-  };
+export function scratchLedger(serverUrl: string, name: string): Promise<ScratchLedger> {
+  return createScratchDatabase(serverUrl, name, [ledgerMigrations]);
 }
