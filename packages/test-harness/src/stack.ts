@@ -56,14 +56,28 @@ export async function deleteTopics(kafka: KafkaClient, names: string[]): Promise
 /**
  * A port free now, for a child process to listen on. Taken below Linux's ephemeral range
  * (32768-60999): a port the kernel hands out for listen(0) can be handed out again, before the
- * child listens, as the local port of any outgoing connection (Kafka's, PostgreSQL's), which made
- * a service under test fail with EADDRINUSE now and then.
+ * child listens, as the local port of any outgoing connection (Kafka's, PostgreSQL's). Each jest
+ * worker takes its ports from its own slice of the range, one after another, so neither two
+ * workers nor two calls before the first child listens can be handed the same port (a random
+ * pick in one shared range made a service under test fail with EADDRINUSE now and then).
  */
 export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
+  for (let tries = 0; tries < PORT_SLICE; tries++) {
+    const port = nextPortOfThisWorker();
     if (await canListen(port)) return port;
   }
+  throw new Error(`no free port in this worker's slice of ${PORT_SLICE} ports`);
+}
+
+const FIRST_PORT = 20_000;
+const PORT_SLICE = 1_500;
+const WORKER_SLICES = 8;
+const workerSlice = (Math.max(1, Number(process.env['JEST_WORKER_ID'] ?? '1')) - 1) % WORKER_SLICES;
+let portOffset = Math.floor(Math.random() * PORT_SLICE);
+
+function nextPortOfThisWorker(): number {
+  portOffset = (portOffset + 1) % PORT_SLICE;
+  return FIRST_PORT + workerSlice * PORT_SLICE + portOffset;
 }
 
 function canListen(port: number): Promise<boolean> {
