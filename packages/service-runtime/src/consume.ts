@@ -10,16 +10,9 @@ import { namespaced } from './topic-names';
 
 export interface DecodedConsumerOptions<H extends AnyTopicHandle> {
   readonly groupId: string;
-  /** The topics to consume; each record is decoded into its topic's type. */
+  /** The topics to consume (opened by `openTopics`); each record is decoded into its topic's type. */
   readonly topics: readonly H[];
-  /** Topics this service writes, so their writer schemas are resolved before it is ready. */
-  readonly writes?: readonly AnyTopicHandle[];
   readonly partitionsConsumedConcurrently?: number;
-  /**
-   * Runs once the producer and serde exist and before any record is handed over: set up what
-   * `handle` needs. What it registers with `onStop` stops after the consumer, before the producer.
-   */
-  prepare?(tools: DecodedConsumer): Promise<void>;
   /** Called on every group join with the partitions of each topic this member now holds. */
   onAssignment?(assigned: ReadonlyMap<string, readonly number[]>): void;
   /** Handles one decoded value. Throwing redelivers the record; never throw for a bad record. */
@@ -46,32 +39,36 @@ export type DecodedRecord<H extends AnyTopicHandle> = H extends TopicHandle<infe
   ? { readonly topic: N; readonly value: V; readonly record: IncomingRecord }
   : never;
 
-export interface DecodedConsumer {
+/** A service's way to its topics, made before anything consumes: what it builds writes with these. */
+export interface TopicWriters {
   readonly serde: AvroSerde;
   readonly producer: RecordProducer;
   readonly deadLetters: DeadLetterWriter;
 }
 
 /**
- * Consumes topics as Avro values: resolves schemas, joins the group, decodes each record and
- * hands it on; a record that does not decode goes to channel.dlq with the reason instead of
- * stopping the consumer. Readiness waits for the group join.
+ * Resolves the schemas of every topic a service reads and writes (and channel.dlq) and connects
+ * its producer, stopped after everything added later (its consumers, what they write with).
  */
-export async function consumeDecoded<H extends AnyTopicHandle>(context: ServiceContext<BaseConfig>, options: DecodedConsumerOptions<H>): Promise<DecodedConsumer> {
+export async function openTopics(context: ServiceContext<BaseConfig>, topics: { readonly reads: readonly AnyTopicHandle[]; readonly writes: readonly AnyTopicHandle[] }): Promise<TopicWriters> {
   const dlq = context.topics.channelDlq;
+  const nameOf = (topic: AnyTopicHandle) => namespaced(topic.name, context.config.TOPIC_NAMESPACE);
+  const serde = await AvroSerde.connect(context.config.SCHEMA_REGISTRY_URL, [...new Set([...topics.reads.map(nameOf), ...topics.writes.map(nameOf), dlq])], context.config.TOPIC_NAMESPACE);
+  const producer = await context.kafka.producer();
+  context.onStop('producer', () => producer.disconnect());
+  return { serde, producer, deadLetters: new DeadLetterWriter(producer, serde, dlq) };
+}
+
+/**
+ * Consumes topics as Avro values: joins the group, decodes each record and hands it on; a record
+ * that does not decode goes to channel.dlq with the reason instead of stopping the consumer.
+ * Readiness waits for the group join. Stopped before what was added before it.
+ */
+export async function consumeDecoded<H extends AnyTopicHandle>(context: ServiceContext<BaseConfig>, writers: TopicWriters, options: DecodedConsumerOptions<H>): Promise<void> {
+  const { serde, deadLetters } = writers;
   const nameOf = (topic: AnyTopicHandle) => namespaced(topic.name, context.config.TOPIC_NAMESPACE);
   /** The handle of each consumed topic by its name in this deployment. */
   const handles = new Map(options.topics.map((topic) => [nameOf(topic), topic]));
-  const serde = await AvroSerde.connect(
-    context.config.SCHEMA_REGISTRY_URL,
-    [...new Set([...handles.keys(), ...(options.writes ?? []).map(nameOf), dlq])],
-    context.config.TOPIC_NAMESPACE,
-  );
-  const producer = await context.kafka.producer();
-  context.onStop('producer', () => producer.disconnect());
-  const deadLetters = new DeadLetterWriter(producer, serde, dlq);
-  const tools: DecodedConsumer = { serde, producer, deadLetters };
-  await options.prepare?.(tools);
   const consumed = recordsConsumedCounter(context.metrics);
   const log = context.log.child({ component: 'consumer', groupId: options.groupId });
 
@@ -125,5 +122,4 @@ export async function consumeDecoded<H extends AnyTopicHandle>(context: ServiceC
     });
   }
   context.onStop(`consumer ${options.groupId}`, () => consumer.stop());
-  return tools;
 }

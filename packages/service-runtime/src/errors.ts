@@ -71,3 +71,12 @@ export class NotReadyError extends RuntimeError {
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** This instance no longer owns the partition: another was assigned it since. Nothing may be committed or published for it. */
+export class FencedError extends RuntimeError {
+  readonly code = 'PARTITION_FENCED';
+  readonly retriable = false;
+  constructor(readonly topic: string, readonly partition: number, readonly mine: number, readonly current: number) {
+    super(`fenced: ${topic}[${partition}] is at generation ${current}, this instance holds ${mine}`);
+  }
+}

@@ -35,3 +35,6 @@ export * from './identifier';
 export * from './bench-scratch';
 export * from './tenant-api-keys';
 export * from './pg-errors';
+export * from './outbox/outbox';
+export * from './outbox/partition-fences';
+export * from './kafka/partition-of-key';

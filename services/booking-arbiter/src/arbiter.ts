@@ -1,13 +1,11 @@
 import { decide, evolve, isInvalid, parseCommand, stateNeeds, stayKey, type Command, type Decision, type PropertyState, type RateLookup } from '@cm/domain';
 import type { BookingCommand } from '@cm/schemas';
-import { GroupCommit, publishReply, traceParentOfHeaders, type DeadLetterWriter, type IncomingRecord, type Knex, type Logger, type Redis } from '@cm/service-runtime';
+import { GroupCommit, publishReply, traceParentOfHeaders, type DeadLetterWriter, type IncomingRecord, type Knex, type Logger, type Outbox, type OutboxRecord, type PartitionFences, type Redis } from '@cm/service-runtime';
 import { auditRows, cancelledStayRow } from './ledger/audit';
 import { decisionFailureOf, FencedError, LedgerConflictError, LedgerRefusedDataError } from './errors';
-import type { PartitionFences } from './ledger/fences';
-import { outboxWrite } from './ledger/outbox';
 import { changeWrites, loadStates, openChunk, writeTogether } from './ledger/store';
 import type { ArbiterMetrics } from './metrics';
-import { decisionRecords, type OutboxRecord } from './records';
+import { decisionRecords } from './records';
 
 /** What a caller waiting on a command is told. */
 export interface DecisionReply {
@@ -29,13 +27,12 @@ export interface ArbiterDeps {
   readonly rates: RateLookup;
   /** Where replies to waiting callers go; none: nobody waits. */
   readonly replies: Redis | null;
-  /** Called after each commit with its outbox records, in commit order, to publish them promptly. */
-  readonly committed: (records: readonly OutboxRecord[]) => void;
   /**
-   * Called when a transaction failed other than by a fence (its commit may have happened unseen)
-   * or found commands already decided: outbox rows may exist that `committed` was never told of.
+   * Where a decision's records are written, in its transaction, and handed over after the commit.
+   * Told a transaction is in doubt when it failed other than by a fence (its commit may have
+   * happened unseen) or found commands already decided: rows may exist it was never handed.
    */
-  readonly inDoubt?: () => void;
+  readonly outbox: Pick<Outbox, 'insert' | 'committed' | 'inDoubt'>;
   /** Transactions deciding at once; chunks handed over meanwhile wait for the next (default 2). */
   readonly transactionsInFlight?: number;
   readonly now?: () => number;
@@ -193,7 +190,7 @@ export class Arbiter {
         const decidedAt = this.now();
         const key = stayKey(command.bookingSource, command.ref);
         const traceParent = traceParentOfHeaders(record.headers);
-        outbox.push(...decisionRecords(command, decision, after, decidedAt).map((r) => ({ ...r, traceParent })));
+        outbox.push(...decisionRecords(command, decision, after, decidedAt).map((r) => ({ ...r, traceParent, partition: record.partition })));
         audit.push(...auditRows({ command, decision, before: state.stays.get(key), after: after.stays.get(key), traceId: traceIdOf(record) }));
         if (decision.event.type === 'booking_reinstated') {
           const cancelled = decision.event.cancelled;
@@ -220,29 +217,29 @@ export class Arbiter {
       // Every write of the chunk in one statement: stays, guests, versions, outbox, audit, inbox.
       await writeTogether(tx, [
         ...changeWrites(tx, [...states.values()].map((after) => ({ before: loaded.get(after.propertyId)!, after }))),
-        ...outboxWrite(tx, outbox),
+        ...this.deps.outbox.insert(tx, outbox),
         tx('audit_log').insert(audit).toSQL(),
         tx('processed_commands').insert(processed).toSQL(),
       ]);
       return { decided, duplicates, outbox };
     });
 
-    if (duplicates.length > 0) this.deps.inDoubt?.();
+    if (duplicates.length > 0) this.deps.outbox.inDoubt();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     for (const d of decided) this.deps.metrics.decided(d.decision, d.pending.value.issued_at, d.decidedAt, seconds / decided.length);
     for (const _ of duplicates) this.deps.metrics.duplicate();
-    if (decided.length > 0) this.deps.committed(published);
+    if (decided.length > 0) this.deps.outbox.committed(published);
     for (const { pending: p, reply } of [...decided, ...duplicates]) {
       if (p.value.reply_requested && reply) await this.reply(p.command.commandId, reply);
     }
   }
 
-  /** A decision's transaction; one that fails other than by a fence is in doubt (see ArbiterDeps.inDoubt). */
+  /** A decision's transaction; one that fails other than by a fence is in doubt (see ArbiterDeps.outbox). */
   private async inTransaction<T>(work: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
     try {
       return await this.deps.db.transaction(work);
     } catch (error) {
-      if (!(error instanceof FencedError)) this.deps.inDoubt?.();
+      if (!(error instanceof FencedError)) this.deps.outbox.inDoubt();
       throw error;
     }
   }

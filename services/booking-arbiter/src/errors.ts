@@ -1,19 +1,12 @@
-import { pgFailureOf, RuntimeError } from '@cm/service-runtime';
+import { FencedError, pgFailureOf, RuntimeError } from '@cm/service-runtime';
+
+export { FencedError };
 
 /**
  * Errors of the arbiter. Each has a stable code and says whether trying again can help; the
  * decision loop acts on the class, not on SQLSTATEs (their meaning is the runtime's table).
  */
 export abstract class ArbiterError extends RuntimeError {
-}
-
-/** This instance no longer owns the partition: another was assigned it since. Nothing may be committed. */
-export class FencedError extends ArbiterError {
-  readonly code = 'PARTITION_FENCED';
-  readonly retriable = false;
-  constructor(readonly topic: string, readonly partition: number, readonly mine: number, readonly current: number) {
-    super(`fenced: ${topic}[${partition}] is at generation ${current}, this instance holds ${mine}`);
-  }
 }
 
 /**
@@ -43,11 +36,12 @@ export class LedgerRefusedDataError extends ArbiterError {
 }
 
 /**
- * What a failed decision transaction means for its command: one of the arbiter's errors, or
+ * What a failed decision transaction means for its command: one of the arbiter's errors, the
+ * runtime's fence, or
  * `null` when it is none of them (connection lost, our own bug), which the loop does not handle.
  */
-export function decisionFailureOf(error: unknown): ArbiterError | null {
-  if (error instanceof ArbiterError) return error;
+export function decisionFailureOf(error: unknown): ArbiterError | FencedError | null {
+  if (error instanceof ArbiterError || error instanceof FencedError) return error;
   const failure = pgFailureOf(error);
   if (failure?.kind === 'conflict') return new LedgerConflictError(failure.code, { cause: error });
   if (failure?.class === 'refuses_data') return new LedgerRefusedDataError(failure.code, { cause: error });

@@ -14,35 +14,27 @@ import {
   type StayDates,
   type StayKey,
 } from '@cm/domain';
-import { topics, wireCodec, type BookingEvent, type BookingEventType, type Money as MoneyRecord, type ReservationAction, type Source, type TopicHandle } from '@cm/schemas';
+import { topicValueRecord, type TopicValueRecord } from '@cm/service-runtime';
+import { topics, type BookingEvent, type BookingEventType, type Money as MoneyRecord, type ReservationAction, type Source, type TopicHandle } from '@cm/schemas';
 
-/** What the outbox holds for one topic record; made by `outboxRecord` from a value of its topic. */
-export interface OutboxRecord {
-  readonly eventId: string;
-  /** The topic-list name. */
-  readonly topic: string;
-  readonly key: string;
-  /** The record as Avro writes it (unions of records wrapped), so the relay encodes it as it is. */
+/** A record a decision publishes, before the outbox places it under its command's partition. */
+export interface DecisionRecord extends TopicValueRecord {
   readonly payload: { readonly event_id: string };
-  /** The trace the record's command came in (null when tracing is off). */
-  readonly traceParent?: string | null;
 }
 
-/** A value of a topic as the outbox holds it: keyed by the topic's key function, in its wire form. */
-export function outboxRecord<V extends { readonly event_id: string }>(topic: TopicHandle<V>, value: NoInfer<V>): OutboxRecord {
-  const key = topic.key(value);
-  if (key === null) throw new Error(`${topic.name} has no record key for ${value.event_id}`);
+/** A value of a topic as a decision publishes it, under its own event id. */
+export function outboxRecord<V extends { readonly event_id: string }>(topic: TopicHandle<V>, value: NoInfer<V>): DecisionRecord {
   // The wire form differs from the value only inside unions of records: event_id stays as it is.
-  return { eventId: value.event_id, topic: topic.name, key, payload: wireCodec(topic).toWire(value) as { readonly event_id: string } };
+  return topicValueRecord(topic, value, value.event_id) as DecisionRecord;
 }
 
 /**
  * The records a decision publishes. Event ids are derived from the command id and the record's
  * place in the decision, so deciding (or publishing) the same command again gives the same ids.
  */
-export function decisionRecords(command: Command, decision: Decision, after: PropertyState, decidedAt: number): OutboxRecord[] {
+export function decisionRecords(command: Command, decision: Decision, after: PropertyState, decidedAt: number): DecisionRecord[] {
   const base = { property_id: command.propertyId, version: decision.version, source: command.source, correlation_id: command.correlationId };
-  const records: OutboxRecord[] = [];
+  const records: DecisionRecord[] = [];
   records.push(outboxRecord(topics.bookingEvents, bookingEvent(command, decision, after, decidedAt, base)));
   // Keeping a guest cancels another stay in the same decision: it gets its own event, so every
   // reader of booking.events (the PMS's revision feed) learns that stay was cancelled.

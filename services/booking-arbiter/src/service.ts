@@ -1,11 +1,9 @@
 import { noRates } from '@cm/domain';
 import { topics } from '@cm/schemas';
-import { assertMigrated, consumeDecoded, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, consumeDecoded, openTopics, Outbox, PartitionFences, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { Arbiter } from './arbiter';
 import { arbiterConfig } from './config';
-import { PartitionFences } from './ledger/fences';
 import { ledgerMigrations } from './ledger/migrations';
-import { OutboxRelay } from './ledger/outbox';
 import { createArbiterMetrics } from './metrics';
 
 /**
@@ -27,37 +25,30 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
     // the idle-in-transaction limit the deciders run under: it gets its own small pool without it.
     const relayDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 0, max: 2 } }, 'postgres:outbox-relay');
     const redis = await useRedis(context, config.REDIS_URL);
-    let relay: OutboxRelay | undefined;
-    // New owners' fence bumps hold the relay to sweeping until they are done (see OutboxRelay).
-    const fences = new PartitionFences(db, context.topics.bookingCommands, config.INSTANCE_ID, (bumps) => relay?.partitionsMoved(bumps));
-    let arbiter: Arbiter | undefined;
+    const writers = await openTopics(context, { reads: [topics.bookingCommands], writes: [topics.bookingEvents, topics.availabilityChanges, topics.reservationActions, topics.conflicts] });
+    const fences = new PartitionFences(db, 'partition_fences', context.topics.bookingCommands, config.INSTANCE_ID);
+    const outbox = new Outbox(relayDb, writers.producer, writers.serde, context.log.child({ component: 'outbox' }), { table: 'outbox', fences, namespace: config.TOPIC_NAMESPACE, batchSize: config.OUTBOX_BATCH, idleMs: 200 });
+    const arbiter = new Arbiter({
+      db,
+      fences,
+      metrics: createArbiterMetrics(context.metrics, () => outbox.backlog()),
+      deadLetters: writers.deadLetters,
+      log: context.log.child({ component: 'arbiter' }),
+      instanceId: config.INSTANCE_ID,
+      rates: noRates,
+      replies: redis,
+      outbox,
+    });
+    outbox.start();
+    context.onStop('outbox relay', () => outbox.stop());
 
-    await consumeDecoded(context, {
+    await consumeDecoded(context, writers, {
       groupId: config.CONSUMER_GROUP,
       topics: [topics.bookingCommands],
-      writes: [topics.bookingEvents, topics.availabilityChanges, topics.reservationActions, topics.conflicts],
       partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENTLY,
-      async prepare({ serde, producer, deadLetters }) {
-        relay = new OutboxRelay(relayDb, producer, serde, context.log.child({ component: 'outbox' }), { batchSize: config.OUTBOX_BATCH, idleMs: 200, namespace: config.TOPIC_NAMESPACE });
-        const metrics = createArbiterMetrics(context.metrics, () => relay!.backlog());
-        arbiter = new Arbiter({
-          db,
-          fences,
-          metrics,
-          deadLetters,
-          log: context.log.child({ component: 'arbiter' }),
-          instanceId: config.INSTANCE_ID,
-          rates: noRates,
-          replies: redis,
-          committed: (records) => relay!.committed(records),
-          inDoubt: () => relay!.sweepFirst(),
-        });
-        relay.start();
-        context.onStop('outbox relay', () => relay!.stop());
-      },
       onAssignment: (assigned) => fences.assigned(assigned.get(context.topics.bookingCommands) ?? []),
       chunkSize: config.DECISION_CHUNK,
-      handleChunk: (items) => arbiter!.handleChunk(items),
+      handleChunk: (items) => arbiter.handleChunk(items),
     });
   },
 };

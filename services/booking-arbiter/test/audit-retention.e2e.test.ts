@@ -134,7 +134,7 @@ describe('booking-arbiter: the audit log keeps no guest data', () => {
         { ...common, action: 'nights_blocked', entity_type: 'availability', before: null, after: JSON.stringify({ key: 'PMS:B', kind: 'block', reason: 'painting', active: true }) },
       ]);
 
-      expect(await ledgerMigrations.migrate(db)).toEqual(['20261204_003_audit_without_guest_data']);
+      expect(await ledgerMigrations.migrate(db)).toContain('20261204_003_audit_without_guest_data');
 
       const [scrubbed, block] = await db('audit_log').orderBy('id');
       const text = JSON.stringify([scrubbed, block]);

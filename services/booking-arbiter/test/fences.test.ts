@@ -4,7 +4,7 @@ import { epochDay } from '@cm/schemas';
 import { DeadLetterWriter, type IncomingRecord } from '@cm/service-runtime';
 import { sumMetric, testKafka, testLogger } from '@cm/test-harness';
 import { Arbiter } from '../src/arbiter';
-import { FencedError, PartitionFences } from '../src/ledger/fences';
+import { FencedError, Outbox, PartitionFences } from '@cm/service-runtime';
 import { loadStates } from '../src/ledger/store';
 import { createArbiterMetrics } from '../src/metrics';
 import { arbiterWorld, command, type ArbiterWorld } from './environment';
@@ -34,7 +34,8 @@ describe('the ledger refuses what the partition owner did not decide', () => {
       instanceId,
       rates: noRates,
       replies: null,
-      committed: () => undefined,
+      // Written in each decision's transaction, never published: these tests read the ledger.
+      outbox: new Outbox(world.db, producer, world.serde, testLogger, { table: 'outbox', fences, namespace: world.namespace, batchSize: 100, idleMs: 50 }),
       ...overrides,
     });
     return { arb, registry, close: () => producer.disconnect() };
@@ -42,8 +43,8 @@ describe('the ledger refuses what the partition owner did not decide', () => {
   const record = (partition: number, offset = 0): IncomingRecord => ({ topic: world.topics.bookingCommands, partition, offset: String(offset), key: null, value: null, headers: {}, timestamp: '0' });
 
   it('an instance whose partition was assigned to another since cannot commit a decision', async () => {
-    const fencesA = new PartitionFences(world.db, `fence-test-${world.namespace}`, 'A');
-    const fencesB = new PartitionFences(world.db, `fence-test-${world.namespace}`, 'B');
+    const fencesA = new PartitionFences(world.db, 'partition_fences', `fence-test-${world.namespace}`, 'A');
+    const fencesB = new PartitionFences(world.db, 'partition_fences', `fence-test-${world.namespace}`, 'B');
     fencesA.assigned([0]);
     const generationA = await fencesA.generationFor(0);
     fencesB.assigned([0]);
@@ -64,12 +65,12 @@ describe('the ledger refuses what the partition owner did not decide', () => {
 
   it("a decision in flight holds the fence: the new owner's bump waits for it to commit", async () => {
     const topic = `fence-wait-${world.namespace}`;
-    const fencesA = new PartitionFences(world.db, topic, 'A');
+    const fencesA = new PartitionFences(world.db, 'partition_fences', topic, 'A');
     const generationA = await fencesA.generationFor(3);
     const inFlight = await world.db.transaction();
     await fencesA.check(inFlight, 3, generationA);
     let bumped = false;
-    const bump = new PartitionFences(world.db, topic, 'B').generationFor(3).then((g) => ((bumped = true), g));
+    const bump = new PartitionFences(world.db, 'partition_fences', topic, 'B').generationFor(3).then((g) => ((bumped = true), g));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(bumped).toBe(false);
     await inFlight.commit();
@@ -77,7 +78,7 @@ describe('the ledger refuses what the partition owner did not decide', () => {
   });
 
   it('an exclusion-constraint violation (23P01) is not a crash: decided again on fresh state, it becomes the double-booking decision', async () => {
-    const fences = new PartitionFences(world.db, `excl-${world.namespace}`, 'A');
+    const fences = new PartitionFences(world.db, 'partition_fences', `excl-${world.namespace}`, 'A');
     const first = await arbiter('A', fences);
     closers.push(first.close);
     await first.arb.handle(command({ property_id: 'excl-1', source: 'AIRBNB', booking_ref: 'HM', check_in: epochDay('2027-05-01'), check_out: epochDay('2027-05-05') }), record(1, 1));
@@ -98,7 +99,7 @@ describe('the ledger refuses what the partition owner did not decide', () => {
   });
 
   it('a chunk that cancels a stay and books its nights is decided together: the constraint is checked at commit, not row by row', async () => {
-    const fences = new PartitionFences(world.db, `chunk-${world.namespace}`, 'A');
+    const fences = new PartitionFences(world.db, 'partition_fences', `chunk-${world.namespace}`, 'A');
     const a = await arbiter('A', fences);
     closers.push(a.close);
     const nights = { check_in: epochDay('2027-07-01'), check_out: epochDay('2027-07-05') };
@@ -115,7 +116,7 @@ describe('the ledger refuses what the partition owner did not decide', () => {
 
   it('chunks of other partitions handed over while a transaction is in flight are decided together; a fenced partition fails only its own chunk', async () => {
     const topic = `group-${world.namespace}`;
-    const fences = new PartitionFences(world.db, topic, 'A');
+    const fences = new PartitionFences(world.db, 'partition_fences', topic, 'A');
     fences.assigned([4, 5, 6, 7]);
     const loads: string[][] = [];
     const counting: typeof loadStates = async (tx, versions, needs) => {
@@ -134,7 +135,7 @@ describe('the ledger refuses what the partition owner did not decide', () => {
     expect(await world.db('processed_commands').whereIn('command_id', together.map((t) => t.value.command_id)).pluck('outcome')).toEqual(['applied', 'applied', 'applied']);
 
     // Partition 7 is assigned elsewhere: its chunk fails alone, partition 6's is decided.
-    await new PartitionFences(world.db, topic, 'B').generationFor(7);
+    await new PartitionFences(world.db, 'partition_fences', topic, 'B').generationFor(7);
     loads.length = 0;
     const blocker = on(5, 'group-d');
     const kept = on(6, 'group-e');

@@ -1,18 +1,25 @@
 import { samples, topics } from '@cm/schemas';
-import { waitFor, type RecordProducer } from '@cm/service-runtime';
-import { testKafka, testLogger } from '@cm/test-harness';
-import { OutboxRelay, outboxWrite } from '../src/ledger/outbox';
-import { outboxRecord, type OutboxRecord } from '../src/records';
+import { Outbox, PartitionFences, waitFor, type OutboxRecord, type RecordProducer } from '@cm/service-runtime';
+import { testKafka, testLogger, uniqueName } from '@cm/test-harness';
+import { outboxRecord } from '../src/records';
 import { arbiterWorld, type ArbiterWorld } from './environment';
 
-/** The outbox relay on the real database and broker: swept or published directly, in commit order, nothing lost. */
-describe('the outbox relay', () => {
+/**
+ * The runtime's outbox on the ledger's table, the real database and broker: each partition swept
+ * or published directly by its fenced owner, in commit order, nothing lost, no lock shared by
+ * partitions.
+ */
+describe('the outbox', () => {
   let world: ArbiterWorld;
   const kafka = testKafka('outbox-tests');
   let producer: RecordProducer;
+  const running: Outbox[] = [];
   beforeAll(async () => {
     world = await arbiterWorld();
     producer = await kafka.producer();
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((outbox) => outbox.stop()));
   });
   afterAll(async () => {
     await producer?.disconnect();
@@ -20,16 +27,17 @@ describe('the outbox relay', () => {
   });
 
   let sequence = 0;
-  const record = (): OutboxRecord => {
+  const record = (partition = 0): OutboxRecord => {
     const id = `outbox-${++sequence}`;
-    return outboxRecord(topics.availabilityChanges, samples['availability.changes']({ id, propertyId: 'outbox-p', at: Date.now() }));
+    return { ...outboxRecord(topics.availabilityChanges, samples['availability.changes']({ id, propertyId: 'outbox-p', at: Date.now() })), partition };
   };
-  /** Commits records the way a decision does: their rows in a transaction, then handed to the relay. */
-  const commit = async (relay: OutboxRelay | null, records: OutboxRecord[]) => {
+  const eventIdOf = (r: OutboxRecord) => (r.payload as { event_id: string }).event_id;
+  /** Commits records the way a decision does: their rows in a transaction, then handed to the outbox. */
+  const commit = async (outbox: Outbox | null, records: OutboxRecord[]) => {
     await world.db.transaction(async (tx) => {
-      for (const write of outboxWrite(tx, records)) await tx.raw(write.sql, write.bindings as never[]);
+      for (const r of records) await tx('outbox').insert({ kafka_partition: r.partition, event_id: r.eventId, topic: r.topic, record_key: r.key, payload: JSON.stringify(r.payload) });
     });
-    relay?.committed(records);
+    outbox?.committed(records);
   };
   /** The real producer; `failOnce` makes the next send fail, as a broker outage does. */
   const failing = () => {
@@ -46,94 +54,138 @@ describe('the outbox relay', () => {
     };
     return { wrapped, failOnce: () => (failNext = 1) };
   };
-  const relayWith = (p: RecordProducer) => new OutboxRelay(world.db, p, world.serde, testLogger, { batchSize: 100, idleMs: 50, namespace: world.namespace });
+  /** An instance's outbox: its own fences on a topic of the test, assigned `partitions`, started. */
+  const instance = (topic: string, owner: string, partitions: number[], p: RecordProducer = producer, options: { notifyChannel?: string } = {}) => {
+    const fences = new PartitionFences(world.db, 'partition_fences', topic, owner);
+    const outbox = new Outbox(world.db, p, world.serde, testLogger, { table: 'outbox', fences, namespace: world.namespace, batchSize: 100, idleMs: 50, ...options });
+    fences.assigned(partitions);
+    outbox.start();
+    running.push(outbox);
+    return { outbox, fences };
+  };
   /** The event ids on the topic once all of `expected` are there; each counted at its first appearance. */
   const firstAppearances = async (expected: readonly string[]) => {
     const read = await world.read<{ event_id: string }>(world.topics.availabilityChanges, (rs) => expected.every((id) => rs.some((r) => r.event_id === id)), 20_000);
     return [...new Set(read.map((r) => r.event_id))].filter((id) => expected.includes(id));
   };
+  const rowsOf = async (records: readonly OutboxRecord[]) => Number((await world.db('outbox').whereIn('event_id', records.map((r) => r.eventId)).count({ n: '*' }).first())?.n);
   const tableIsEmpty = async () => Number((await world.db('outbox').count({ n: '*' }).first())?.n) === 0;
 
-  it('publishes rows left behind first (a crashed instance\'s), then what decisions hand over, in commit order, and empties the table', async () => {
+  it("publishes rows left behind first (a crashed instance's), then what decisions hand over, in commit order, and empties the table", async () => {
     const leftBehind = [record(), record()];
     await commit(null, leftBehind);
-    const relay = relayWith(failing().wrapped);
-    relay.start();
+    const { outbox } = instance(uniqueName('t'), 'A', [0], failing().wrapped);
     const handed = [record(), record(), record()];
-    for (const r of handed) await commit(relay, [r]);
+    for (const r of handed) await commit(outbox, [r]);
     await waitFor('the table emptied', tableIsEmpty, { timeoutMs: 10_000, intervalMs: 20 });
-    await waitFor('publishing directly', () => relay.publishingDirectly, { timeoutMs: 10_000, intervalMs: 20 });
+    await waitFor('publishing directly', () => outbox.publishesDirectly(0), { timeoutMs: 10_000, intervalMs: 20 });
     const direct = record();
-    await commit(relay, [direct]);
+    await commit(outbox, [direct]);
     await waitFor('the table emptied again', tableIsEmpty, { timeoutMs: 10_000, intervalMs: 20 });
-    await relay.stop();
-    const order = [...leftBehind, ...handed, direct].map((r) => r.payload.event_id);
+    const order = [...leftBehind, ...handed, direct].map(eventIdOf);
     expect(await firstAppearances(order)).toEqual(order);
   });
 
   it('a failed send loses nothing and sends nothing newer first: the rows are swept, then direct publishing resumes', async () => {
     const { wrapped, failOnce } = failing();
-    const relay = relayWith(wrapped);
-    relay.start();
-    await waitFor('publishing directly', () => relay.publishingDirectly, { timeoutMs: 10_000, intervalMs: 20 });
+    const { outbox } = instance(uniqueName('t'), 'A', [0], wrapped);
+    await waitFor('publishing directly', () => outbox.publishesDirectly(0), { timeoutMs: 10_000, intervalMs: 20 });
     failOnce();
     const failed = record();
-    await commit(relay, [failed]);
+    await commit(outbox, [failed]);
     const later = [record(), record()];
-    for (const r of later) await commit(relay, [r]);
+    for (const r of later) await commit(outbox, [r]);
     await waitFor('the table emptied', tableIsEmpty, { timeoutMs: 10_000, intervalMs: 20 });
     const after = record();
-    await commit(relay, [after]);
+    await commit(outbox, [after]);
     await waitFor('the table emptied again', tableIsEmpty, { timeoutMs: 10_000, intervalMs: 20 });
-    expect(relay.publishingDirectly).toBe(true);
-    await relay.stop();
-    const order = [failed, ...later, after].map((r) => r.payload.event_id);
+    expect(outbox.publishesDirectly(0)).toBe(true);
+    const order = [failed, ...later, after].map(eventIdOf);
     expect(await firstAppearances(order)).toEqual(order);
   });
 
-  it('while another relay holds the sweep, this one does not publish directly: the other may still hold older rows', async () => {
-    const other = await world.db.transaction();
-    await other.raw('SELECT pg_advisory_xact_lock(?)', [0x636d6f62]);
-    const relay = relayWith(failing().wrapped);
-    relay.start();
-    const held = record();
-    await commit(relay, [held]);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(relay.publishingDirectly).toBe(false);
-    expect(await tableIsEmpty()).toBe(false);
-    await other.commit();
-    await waitFor('publishing directly once the lock is free', () => relay.publishingDirectly, { timeoutMs: 10_000, intervalMs: 20 });
-    await waitFor('the table emptied', tableIsEmpty, { timeoutMs: 10_000, intervalMs: 20 });
-    await relay.stop();
-    expect(await firstAppearances([held.payload.event_id])).toEqual([held.payload.event_id]);
+  it('each partition is swept by its own owner, at the same time: no lock is shared between partitions', async () => {
+    const topic = uniqueName('t');
+    const a = instance(topic, 'A', [0]);
+    const b = instance(topic, 'B', [1]);
+    await waitFor('both publishing directly', () => a.outbox.publishesDirectly(0) && b.outbox.publishesDirectly(1), { timeoutMs: 10_000, intervalMs: 20 });
+    // Partition 0's fence is held (as a new owner's bump would), so A's sweep waits; B's does not.
+    const blocker = await world.db.transaction();
+    await blocker('partition_fences').where({ topic, partition: 0 }).forUpdate();
+    const ofA = [record(0), record(0)];
+    const ofB = [record(1), record(1)];
+    await commit(null, [...ofA, ...ofB]);
+    a.outbox.inDoubt();
+    b.outbox.inDoubt();
+    await waitFor("partition 1's rows swept", async () => (await rowsOf(ofB)) === 0, { timeoutMs: 10_000, intervalMs: 20 });
+    expect(await rowsOf(ofA)).toBe(ofA.length);
+    await blocker.rollback();
+    await waitFor("partition 0's rows swept", async () => (await rowsOf(ofA)) === 0, { timeoutMs: 10_000, intervalMs: 20 });
+    expect(await firstAppearances([...ofA, ...ofB].map(eventIdOf))).toEqual(expect.arrayContaining([...ofA, ...ofB].map(eventIdOf)));
   });
 
-  it('after partitions moved, it sweeps until this instance has taken their fences (a previous owner may still commit until then)', async () => {
-    const relay = relayWith(failing().wrapped);
-    relay.start();
-    await waitFor('publishing directly', () => relay.publishingDirectly, { timeoutMs: 10_000, intervalMs: 20 });
-    let fencesTaken!: () => void;
-    relay.partitionsMoved(new Promise<void>((resolve) => (fencesTaken = resolve)));
+  it('an owner fenced out of a partition publishes none of its rows any more; the new owner sweeps them, in order', async () => {
+    const topic = uniqueName('t');
+    let sentByOld = 0;
+    const counting: RecordProducer = { send: async (t, rs) => ((sentByOld += rs.length), producer.send(t, rs)), disconnect: async () => undefined };
+    const old = instance(topic, 'old', [2], counting);
+    await waitFor('publishing directly', () => old.outbox.publishesDirectly(2), { timeoutMs: 10_000, intervalMs: 20 });
+    // Rows the old owner committed and never handed over; then the partition moves: the heir's
+    // fence bump comes first, and the old owner's next sweep finds itself fenced.
+    const left = [record(2), record(2)];
+    await commit(null, left);
+    const heir = instance(topic, 'heir', [2]);
+    await heir.fences.generationFor(2);
+    old.outbox.inDoubt();
+    await waitFor('the heir swept them', async () => (await rowsOf(left)) === 0, { timeoutMs: 10_000, intervalMs: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sentByOld).toBe(0);
+    expect(old.outbox.publishesDirectly(2)).toBe(false);
+    expect(await firstAppearances(left.map(eventIdOf))).toEqual(left.map(eventIdOf));
+  });
+
+  it("after an assignment, a partition is swept only once this instance's fence bump is done (a previous owner's decision in flight commits until then)", async () => {
+    const topic = uniqueName('t');
+    const previous = new PartitionFences(world.db, 'partition_fences', topic, 'previous');
+    const generation = await previous.generationFor(3);
+    // The previous owner's decision in flight holds its fence row.
+    const inFlight = await world.db.transaction();
+    await previous.check(inFlight, 3, generation);
+    const late = record(3);
+    await inFlight('outbox').insert({ kafka_partition: 3, event_id: late.eventId, topic: late.topic, record_key: late.key, payload: JSON.stringify(late.payload) });
+    const { outbox } = instance(topic, 'next', [3]);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(relay.publishingDirectly).toBe(false);
-    fencesTaken();
-    await waitFor('publishing directly again', () => relay.publishingDirectly, { timeoutMs: 10_000, intervalMs: 20 });
-    await relay.stop();
+    expect(outbox.publishesDirectly(3)).toBe(false);
+    await inFlight.commit();
+    await waitFor('publishing directly once the bump is done', () => outbox.publishesDirectly(3), { timeoutMs: 10_000, intervalMs: 20 });
+    expect(await rowsOf([late])).toBe(0);
+    expect(await firstAppearances([eventIdOf(late)])).toEqual([eventIdOf(late)]);
   });
 
   it('rows nobody handed over (a commit whose answer was lost) go out once a decision says it is in doubt', async () => {
-    const relay = relayWith(failing().wrapped);
-    relay.start();
-    await waitFor('publishing directly', () => relay.publishingDirectly, { timeoutMs: 10_000, intervalMs: 20 });
+    const { outbox } = instance(uniqueName('t'), 'A', [0], failing().wrapped);
+    await waitFor('publishing directly', () => outbox.publishesDirectly(0), { timeoutMs: 10_000, intervalMs: 20 });
     const unseen = record();
     await commit(null, [unseen]);
-    relay.sweepFirst();
+    outbox.inDoubt();
     const next = record();
-    await commit(relay, [next]);
+    await commit(outbox, [next]);
     await waitFor('the table emptied', tableIsEmpty, { timeoutMs: 10_000, intervalMs: 20 });
-    await waitFor('publishing directly again', () => relay.publishingDirectly, { timeoutMs: 10_000, intervalMs: 20 });
-    await relay.stop();
-    const order = [unseen, next].map((r) => r.payload.event_id);
+    await waitFor('publishing directly again', () => outbox.publishesDirectly(0), { timeoutMs: 10_000, intervalMs: 20 });
+    const order = [unseen, next].map(eventIdOf);
     expect(await firstAppearances(order)).toEqual(order);
+  });
+
+  it("a write made by an instance that does not own the partition is published by the owner at once, told by PostgreSQL's NOTIFY", async () => {
+    const topic = uniqueName('t');
+    const notifyChannel = uniqueName('cm_outbox').toLowerCase();
+    const owner = instance(topic, 'owner', [4], producer, { notifyChannel });
+    await waitFor('publishing directly', () => owner.outbox.publishesDirectly(4), { timeoutMs: 10_000, intervalMs: 20 });
+    const other = instance(topic, 'other', [], producer, { notifyChannel });
+    const written = record(4);
+    await world.db.transaction((tx) => other.outbox.write(tx, [written]));
+    // Well before the owner's safety sweep (30 s): the notification made it sweep.
+    await waitFor('the owner published it', async () => (await rowsOf([written])) === 0, { timeoutMs: 5_000, intervalMs: 20 });
+    expect(await firstAppearances([eventIdOf(written)])).toEqual([eventIdOf(written)]);
   });
 });

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
 
@@ -6,6 +7,8 @@ const ms = (min: number, max: number, fallback: number) => z.coerce.number().int
 export const escalationConfig = baseConfig.extend(databaseConfig.shape).extend(redisConfig.shape).extend({
   OPS_PORT: baseConfig.shape.OPS_PORT.default(9405),
   CONSUMER_GROUP: z.string().min(1).default('cm.escalation'),
+  /** Names this instance in the outbox's partition fences. */
+  INSTANCE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
   /** Port of the review API. */
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9415),
   /** An operator's API: on loopback unless said otherwise (compose and Helm set 0.0.0.0 inside the container). */

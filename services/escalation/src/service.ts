@@ -1,11 +1,12 @@
 import { topics } from '@cm/schemas';
-import { assertMigrated, consumeDecoded, produceValues, TokenBuckets, useDatabase, useRedis, type AvroSerde, type RecordProducer, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, consumeDecoded, openTopics, partitionCountOf, Outbox, PartitionFences, partitionOfKey, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { escalationConfig } from './config';
 import { buildReviewApi } from './http/app';
 import { escalationMetrics } from './metrics';
 import { LogNotifier } from './notify/log-notifier';
 import type { Notifier } from './notify/notifier';
 import { SignedWebhookNotifier } from './notify/webhook-notifier';
+import { IssuedCommands } from './store/issued-commands';
 import { escalationMigrations } from './store/migrations';
 import { RelocationStore } from './store/relocation-store';
 import { ReviewStore } from './store/review-store';
@@ -29,7 +30,22 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
     await assertMigrated(db, escalationMigrations, 'the escalation schema', 'node services/escalation/dist/cli/migrate.js');
     const redis = await useRedis(context, config.REDIS_URL);
     const now = () => Date.now();
-    const store = new TaskStore(db, { minuteMs: config.SLA_MINUTE_MS, now });
+    const writers = await openTopics(context, { reads: [topics.conflicts, topics.syncResults, topics.bookingEvents], writes: [topics.bookingCommands] });
+    // The owners of conflicts' partitions publish the commands of the properties they hold: every
+    // topic keyed by property has the same partitions. The outbox holds a transaction across a
+    // send, so it has a pool of its own.
+    const partitions = await partitionCountOf(context.kafka, context.topics.conflicts);
+    const fences = new PartitionFences(db, 'escalation.partition_fences', context.topics.conflicts, config.INSTANCE_ID);
+    const outboxDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 0, max: 2 } }, 'postgres:outbox-relay');
+    const outbox = new Outbox(outboxDb, writers.producer, writers.serde, log.child({ component: 'outbox' }), {
+      table: 'escalation.outbox',
+      fences,
+      namespace: config.TOPIC_NAMESPACE,
+      batchSize: 100,
+      idleMs: 200,
+      notifyChannel: `cm_outbox_escalation_${config.TOPIC_NAMESPACE}`.slice(0, 63),
+    });
+    const store = new TaskStore(db, { minuteMs: config.SLA_MINUTE_MS, now }, new IssuedCommands(outbox, (propertyId) => partitionOfKey(propertyId, partitions)));
     const relocations = new RelocationStore(db, store, now);
     const desk = new ReviewStore(db, store, relocations, now);
     const metrics = escalationMetrics(context.metrics, () => store.unresolvedCounts(), () => store.losingReservationsConfirmed(), now);
@@ -40,21 +56,12 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       );
     }
 
-    let writer: { producer: RecordProducer; serde: AvroSerde } | undefined;
-    /** Produces what resolutions left in the outbox; marks each once the broker took it. */
-    const produceCommands = async () => {
-      if (!writer) return;
-      for (const row of await store.unproducedCommands()) {
-        await produceValues(writer.producer, writer.serde, topics.bookingCommands, [row.command]);
-        await store.commandProduced(row.command_id);
-      }
-    };
     const timer = new SlaTimer(
-      { store, notifiers, metrics, log: log.child({ component: 'timer' }), produceCommands, now },
+      { store, notifiers, metrics, log: log.child({ component: 'timer' }), now },
       { pollMs: config.TIMER_POLL_MS, levels: config.ESCALATION_LEVELS, retryMs: config.NOTIFY_RETRY_MS, claimMs: Math.max(60_000, config.NOTIFY_TIMEOUT_MS * config.NOTIFY_ATTEMPTS * 2) },
     );
 
-    /** A resolution committed (by an operator or the system): counted, and its command produced now rather than at the next timer round. */
+    /** A resolution committed (by an operator or the system): counted, and its notifications sent now rather than at the next timer round. */
     const resolved = (task: TaskRow) => {
       metrics.resolved.inc({ conflict_type: task.conflict_type, resolution: task.resolution ?? 'unknown' });
       metrics.resolutionSeconds.observe({ conflict_type: task.conflict_type }, ((task.resolved_at_ms ?? Date.now()) - task.opened_at_ms) / 1000);
@@ -71,15 +78,14 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       if (outcome.kind === 'task' && outcome.outcome === 'opened') void timer.wake();
     };
 
-    await consumeDecoded(context, {
+    outbox.start();
+    context.onStop('outbox relay', () => outbox.stop());
+    timer.start();
+    context.onStop('sla timer', () => timer.stop());
+    await consumeDecoded(context, writers, {
       groupId: config.CONSUMER_GROUP,
       topics: [topics.conflicts, topics.syncResults],
-      writes: [topics.bookingCommands],
-      async prepare({ producer, serde }) {
-        writer = { producer, serde };
-        timer.start();
-        context.onStop('sla timer', () => timer.stop());
-      },
+      onAssignment: (assigned) => fences.assigned(assigned.get(context.topics.conflicts) ?? []),
       handle: async (decoded) => {
         if (decoded.topic === topics.conflicts.name) count('conflicts', await store.processConflict(decoded.value));
         else count('sync.results.v2', await store.processSyncResult(decoded.value));
@@ -91,7 +97,7 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
     // losing-reservation gauges), and the decisions of relocation bookings (filtered by the command
     // ids a relocation issued). Each is applied once (an insert that ignores a repeat, and
     // RelocationStore.decided); offsets are committed after both.
-    await consumeDecoded(context, {
+    await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.relocations`,
       topics: [topics.bookingEvents],
       handle: async ({ value }) => {

@@ -74,7 +74,7 @@ describe('the losing booking of an overbooking, confirmed (instant book), with t
     expect(task).toMatchObject({ status: 'open', summary: expect.stringContaining('not cancelled automatically: BOOKING_COM offers no host cancellation through its API') });
     await waitFor('the note in its history', async () => (await history(task.task_id)).some((h) => h.action === 'auto_cancel_not_possible'));
     expect((await history(task.task_id)).find((h) => h.action === 'auto_cancel_not_possible')).toMatchObject({ actor: 'system:auto-cancel', details: { channel: 'BOOKING_COM', reason: 'channel_cannot_host_cancel' } });
-    expect(await world.db('escalation.command_outbox').where({ task_id: task.task_id })).toEqual([]);
+    expect(await world.db('escalation.issued_commands').where({ task_id: task.task_id })).toEqual([]);
     expect(await world.db('stays').where({ property_id: propertyId, ref: channelRef }).first('status')).toEqual({ status: 'REJECTED' });
   });
 

@@ -22,7 +22,7 @@ test("the ledger's decision of a relocation locks the task before the relocation
   const [tenant] = world.tenants;
   const sister = `${tenant.tenantId}-sister`;
   await addProperty(world.db, { propertyId: sister, tenantId: tenant.tenantId, timeZone: 'Europe/Paris', currency: 'EUR' });
-  const tasks = new TaskStore(world.db, { minuteMs: 60_000, now: Date.now });
+  const tasks = new TaskStore(world.db, { minuteMs: 60_000, now: Date.now }, world.issuedCommands);
   const relocations = new RelocationStore(world.db, tasks, Date.now);
   const ref = uniqueName('air');
   const conflict = conflictOf(

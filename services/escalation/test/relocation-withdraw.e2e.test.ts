@@ -46,7 +46,7 @@ test('a relocation never decided is withdrawn by an operator: its booking cancel
   expect(await resolve(task.task_id, { action: 'withdraw_relocation' })).toMatchObject({ status: 409, body: { code: 'no_relocation_pending' } });
   expect(await resolve(task.task_id, { action: 'relocate', property_id: sister })).toMatchObject({ status: 409, body: { code: 'relocation_withdrawn' } });
   expect(await history(task.task_id)).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'relocation_withdrawn', actor: 'maria', details: expect.objectContaining({ property_id: sister, note: 'the ledger never answered' }) })]));
-  expect(await world.db('escalation.command_outbox').where({ task_id: task.task_id }).orderBy('created_at_ms').pluck('property_id')).toEqual([sister, sister]);
+  expect(await world.db('escalation.issued_commands').where({ task_id: task.task_id }).orderBy('created_at_ms').pluck('property_id')).toEqual([sister, sister]);
   expect(await service.metrics()).toMatch(/escalation_relocations_total\{outcome="withdrawn"[^}]*\} 1\n/);
 
   // The ledger comes back: it books the guest there, then cancels that booking, in order on the partition.

@@ -57,7 +57,7 @@ test('resolving an overbooking through the API issues the command, closes the ta
   expect(again).toMatchObject({ status: 200, body: { replayed: true, command_id: resolved.body.command_id } });
   const other = await world.api(service, 'POST', `/v1/review-tasks/${task.task_id}/resolve`, { action: 'dismiss', operator: 'maria@host.example', note: 'x' });
   expect(other).toMatchObject({ status: 409, body: { code: 'task_resolved' } });
-  expect(await world.db('escalation.command_outbox').where({ task_id: task.task_id }).count<{ count: number }[]>('* as count')).toEqual([{ count: 1 }]);
+  expect(await world.db('escalation.issued_commands').where({ task_id: task.task_id }).count<{ count: number }[]>('* as count')).toEqual([{ count: 1 }]);
 
   const metrics = await service.metrics();
   expect(metrics).toMatch(/channel_conflicts_resolved_total\{conflict_type="OVERBOOKING",resolution="cancel_stay"[^}]*\} 1\n/);
@@ -147,7 +147,7 @@ describe('review API: authentication per tenant and bad input', () => {
     expect(await resolve({ action: 'cancel_stay', booking_ref: bdcRef })).toMatchObject({ status: 422, body: { code: 'not_possible_on_channel' } });
     expect(await resolve({ action: 'cancel_stay', booking_ref: expRef, booking_source: 'EXPEDIA' })).toMatchObject({ status: 422, body: { code: 'not_possible_on_channel' } });
     expect(await world.db('escalation.review_tasks').where({ task_id: task.task_id }).first()).toMatchObject({ status: 'open' });
-    expect(await world.db('escalation.command_outbox').where({ task_id: task.task_id })).toEqual([]);
+    expect(await world.db('escalation.issued_commands').where({ task_id: task.task_id })).toEqual([]);
 
     const lost = await taskOf(conflictOf({ type: 'OVERBOOKING', channel: 'BOOKING_COM', losingKey: `BOOKING_COM:${bdcRef}-lost` as never, winningKey: `PMS:${uniqueName('pms')}` as never, losingDates }, { property_id: propertyId, booking_ref: `${bdcRef}-lost`, channel: 'BOOKING_COM' }));
     expect(await world.api(service, 'POST', `/v1/review-tasks/${lost.task_id}/resolve`, { action: 'cancel_stay', operator: 'li', booking_ref: `${bdcRef}-lost` })).toMatchObject({ status: 200, body: { status: 'resolved', resolution: 'cancel_stay' } });

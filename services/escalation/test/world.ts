@@ -2,10 +2,11 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { topics, type BookingCommand, type BookingEvent, type Conflict, type SyncResult } from '@cm/schemas';
-import { AvroSerde, produceValues, provisionTopics, topicNames, waitFor, type IncomingRecord, type Knex, type TopicNames } from '@cm/service-runtime';
+import { AvroSerde, Outbox, PartitionFences, produceValues, provisionTopics, topicNames, waitFor, type IncomingRecord, type Knex, type TopicNames } from '@cm/service-runtime';
 import { freePort, readDecoded, scratchDatabase, serviceMain, spawnNode, stack, untilReady, testKafka, testLogger, uniqueName, type Spawned } from '@cm/test-harness';
 import { ledgerMigrations } from '@cm/booking-arbiter';
 import { addProperty, createTenant, issueApiKey, ingestMigrations } from '@cm/ingest';
+import { IssuedCommands } from '../src/store/issued-commands';
 import type { TaskRow } from '../src/store/task-store';
 
 const ESCALATION_MAIN = join(__dirname, '..', 'dist', 'main.js');
@@ -42,6 +43,8 @@ export interface EscalationWorld {
   readonly topics: TopicNames;
   readonly db: Knex;
   readonly tenants: readonly [TestTenant, TestTenant];
+  /** Commands issued in-process (stores used without the service): written to the outbox, published by no one. */
+  readonly issuedCommands: IssuedCommands;
   startEscalation(env?: Record<string, string>): Promise<EscalationProcess>;
   startArbiter(): Promise<Spawned>;
   sendConflicts(conflicts: readonly Conflict[]): Promise<void>;
@@ -113,6 +116,10 @@ export async function escalationWorld(): Promise<EscalationWorld> {
       await untilReady(child, opsPort, 'booking-arbiter');
       return child;
     },
+    issuedCommands: new IssuedCommands(
+      new Outbox(db, producer, serde, testLogger, { table: 'escalation.outbox', fences: new PartitionFences(db, 'escalation.partition_fences', names.conflicts, 'in-process'), namespace, batchSize: 100, idleMs: 50 }),
+      () => 0,
+    ),
     sendConflicts: (conflicts) => produceValues(producer, serde, topics.conflicts, conflicts),
     sendSyncResults: (results) => produceValues(producer, serde, topics.syncResults, results),
     sendCommands: (commands) => produceValues(producer, serde, topics.bookingCommands, commands),

@@ -1,4 +1,4 @@
-import { assertMigrated, BatchedPurge, consumeDecoded, LeasedTokenBuckets, ReplyWaiter, TokenBuckets, useDatabase, useRedis, type DecodedRecord, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, BatchedPurge, consumeDecoded, LeasedTokenBuckets, openTopics, ReplyWaiter, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { topics } from '@cm/schemas';
 import type { FastifyInstance } from 'fastify';
 import { takeChannelEvents } from './channel-events';
@@ -51,49 +51,44 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     const revisions = new RevisionStore(db);
     revisionFeedGauges(context.metrics, () => revisions.feedStats(), context.log.child({ component: 'revision-feed' }));
     startPurge('revision-purge', 'acknowledged PMS revisions', acknowledgedRevisions(db, config.REVISION_RETENTION_DAYS * 86_400_000), config.REVISION_PURGE_INTERVAL_MS, (rows) => metrics.pmsRevisionsPurged.inc(rows));
-    let http: FastifyInstance | undefined;
-    let take: ((items: readonly DecodedRecord<typeof topics.channelInbound>[]) => Promise<void>) | undefined;
+    const writers = await openTopics(context, { reads: [topics.channelInbound, topics.bookingEvents], writes: [topics.bookingCommands, topics.channelInbound] });
+    const writer = new CommandWriter(writers.producer, writers.serde);
+    const channelEventsLog = context.log.child({ component: 'channel-events' });
+    const http = await buildHttpApp({
+      db,
+      directory,
+      seen,
+      claims: new EventClaims(redis, config.TOPIC_NAMESPACE),
+      writer,
+      metrics,
+      log: context.log.child({ component: 'http' }),
+      now,
+      buckets: new LeasedTokenBuckets(new TokenBuckets(redis)),
+      defaultRatePerSecond: config.TENANT_RATE_PER_SECOND,
+      ledger: new LedgerReads(db),
+      audit: new AuditReads(db),
+      revisions,
+      idempotency: new IdempotencyKeys(db, { retentionMs: idempotencyRetentionMs }),
+      replies: new ReplyWaiter(subscriber, redis),
+      decisionDeadlineMs: config.DECISION_DEADLINE_MS,
+      onDecisionWait: (result) => metrics.decisionWaits.inc({ result }),
+      replayWindowSeconds: config.WEBHOOK_REPLAY_WINDOW_SECONDS,
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    });
+    await http.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
+    context.log.info({ port: httpPort(http) }, 'HTTP API listening');
+    context.onStop('http', () => http.close());
 
-    await consumeDecoded(context, {
+    await consumeDecoded(context, writers, {
       groupId: config.CONSUMER_GROUP,
       topics: [topics.channelInbound],
-      writes: [topics.bookingCommands, topics.channelInbound],
       chunkSize: 200,
-      async prepare({ producer, serde, deadLetters }) {
-        const writer = new CommandWriter(producer, serde);
-        const log = context.log.child({ component: 'channel-events' });
-        take = (items) => takeChannelEvents(items, { directory, seen, writer, deadLetters, metrics, log, now });
-        http = await buildHttpApp({
-          db,
-          directory,
-          seen,
-          claims: new EventClaims(redis, config.TOPIC_NAMESPACE),
-          writer,
-          metrics,
-          log: context.log.child({ component: 'http' }),
-          now,
-          buckets: new LeasedTokenBuckets(new TokenBuckets(redis)),
-          defaultRatePerSecond: config.TENANT_RATE_PER_SECOND,
-          ledger: new LedgerReads(db),
-          audit: new AuditReads(db),
-          revisions,
-          idempotency: new IdempotencyKeys(db, { retentionMs: idempotencyRetentionMs }),
-          replies: new ReplyWaiter(subscriber, redis),
-          decisionDeadlineMs: config.DECISION_DEADLINE_MS,
-          onDecisionWait: (result) => metrics.decisionWaits.inc({ result }),
-          replayWindowSeconds: config.WEBHOOK_REPLAY_WINDOW_SECONDS,
-          bodyLimitBytes: config.BODY_LIMIT_BYTES,
-        });
-        await http.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
-        context.log.info({ port: httpPort(http) }, 'HTTP API listening');
-        context.onStop('http', () => http!.close());
-      },
-      handleChunk: (items) => take!(items),
+      handleChunk: (items) => takeChannelEvents(items, { directory, seen, writer, deadLetters: writers.deadLetters, metrics, log: channelEventsLog, now }),
     });
 
     // The PMS revision feed: every booking.events record of a known property, recorded once.
     const revisionLog = context.log.child({ component: 'revision-feed' });
-    await consumeDecoded(context, {
+    await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.revisions`,
       topics: [topics.bookingEvents],
       chunkSize: 200,

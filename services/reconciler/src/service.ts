@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { adaptersFor, listingTimeZones } from '@cm/channel-adapters';
 import { topics, type AvailabilityChange, type Conflict } from '@cm/schemas';
-import { assertMigrated, conflictMetrics, consumeDecoded, produceValues, TokenBuckets, useDatabase, useRedis, type AvroSerde, type RecordProducer, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, conflictMetrics, consumeDecoded, openTopics, produceValues, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { operatorSocketPath, reconcilerConfig } from './config';
 import { CalendarReports } from './calendar-reports';
 import { startHttp, startOperatorSocket } from './http';
@@ -39,41 +39,27 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     });
 
     const conflictCounts = conflictMetrics(context.metrics);
+    const writers = await openTopics(context, { reads: [topics.syncResults, topics.channelInbound], writes: [topics.availabilityChanges, topics.conflicts] });
     /** Corrections to availability.changes, drift to conflicts (counted once, here, where it is raised). */
-    const sender =
-      (producer: RecordProducer, serde: AvroSerde) =>
-      async (changes: readonly AvailabilityChange[], conflicts: readonly Conflict[]): Promise<void> => {
-        await produceValues(producer, serde, topics.availabilityChanges, changes);
-        await produceValues(producer, serde, topics.conflicts, conflicts);
-        for (const c of conflicts) conflictCounts.raised({ type: c.conflict_type, channel: c.channel, requiresReview: c.requires_review });
-      };
+    const send = async (changes: readonly AvailabilityChange[], conflicts: readonly Conflict[]): Promise<void> => {
+      await produceValues(writers.producer, writers.serde, topics.availabilityChanges, changes);
+      await produceValues(writers.producer, writers.serde, topics.conflicts, conflicts);
+      for (const c of conflicts) conflictCounts.raised({ type: c.conflict_type, channel: c.channel, requiresReview: c.requires_review });
+    };
 
-    let reconciliation: Reconciliation | undefined;
+    const reconciliation = new Reconciliation(
+      { db, passes, adapters, buckets: new TokenBuckets(redis), metrics, log: context.log.child({ component: 'pass' }), now: Date.now, send },
+      { windowDays: config.WINDOW_DAYS, readConcurrency: config.READ_CONCURRENCY, readsPerMinute: config.CHANNEL_READS_PER_MINUTE, batchProperties: config.BATCH_PROPERTIES, renewEveryMs: config.PASS_RENEW_MS },
+    );
     const running = new Set<Promise<void>>();
     const track = (done: Promise<void>) => {
       running.add(done);
       void done.finally(() => running.delete(done));
     };
 
-    await consumeDecoded(context, {
+    await consumeDecoded(context, writers, {
       groupId: config.CONSUMER_GROUP,
       topics: [topics.syncResults],
-      writes: [topics.availabilityChanges, topics.conflicts],
-      async prepare({ producer, serde }) {
-        reconciliation = new Reconciliation(
-          {
-            db,
-            passes,
-            adapters,
-            buckets: new TokenBuckets(redis),
-            metrics,
-            log: context.log.child({ component: 'pass' }),
-            now: Date.now,
-            send: sender(producer, serde),
-          },
-          { windowDays: config.WINDOW_DAYS, readConcurrency: config.READ_CONCURRENCY, readsPerMinute: config.CHANNEL_READS_PER_MINUTE, batchProperties: config.BATCH_PROPERTIES, renewEveryMs: config.PASS_RENEW_MS },
-        );
-      },
       handle: async ({ value: result }) => {
         // A reservation action's outcome is not a push: it settles no correction.
         if (result.reservation_action !== null) return;
@@ -84,23 +70,19 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     });
 
     // A channel's own calendar reports, compared as they arrive; the connectors' other events are ingest's.
-    let reports: CalendarReports | undefined;
-    await consumeDecoded(context, {
+    const reports = new CalendarReports({ db, passes, send, metrics, log: context.log.child({ component: 'calendar-reports' }), now: Date.now });
+    await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.calendar-reports`,
       topics: [topics.channelInbound],
-      writes: [topics.availabilityChanges, topics.conflicts],
       // Ingest owns channel.inbound and dead-letters what does not decode.
       undecodable: 'skip',
-      async prepare({ producer, serde }) {
-        reports = new CalendarReports({ db, passes, send: sender(producer, serde), metrics, log: context.log.child({ component: 'calendar-reports' }), now: Date.now });
-      },
       handle: async ({ value: event }) => {
         if (event.event_type !== 'AVAILABILITY_REPORTED') return;
-        metrics.calendarReports.inc({ channel: event.channel, outcome: await reports!.take(event) });
+        metrics.calendarReports.inc({ channel: event.channel, outcome: await reports.take(event) });
       },
     });
 
-    const httpDeps = { reconciliation: reconciliation!, passes, db, log: context.log.child({ component: 'http' }), track, buckets: new TokenBuckets(redis), ratePerSecond: config.API_RATE_PER_SECOND };
+    const httpDeps = { reconciliation, passes, db, log: context.log.child({ component: 'http' }), track, buckets: new TokenBuckets(redis), ratePerSecond: config.API_RATE_PER_SECOND };
     const http = await startHttp(httpDeps, config.HTTP_HOST, config.HTTP_PORT);
     context.onStop('reconciliation endpoint', () => http.close());
     const socketPath = operatorSocketPath({ OPERATOR_SOCKET: config.OPERATOR_SOCKET, HTTP_PORT: (http.server.address() as AddressInfo).port });
@@ -112,7 +94,7 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     if (config.RECONCILE_EVERY_MINUTES > 0) {
       const everyMs = config.RECONCILE_EVERY_MINUTES * 60_000;
       const check = async () => {
-        const started = await reconciliation!.startIfDue(everyMs).catch((error: unknown) => {
+        const started = await reconciliation.startIfDue(everyMs).catch((error: unknown) => {
           context.log.error({ err: error }, 'could not start the scheduled pass; trying again at the next check');
           metrics.scheduleChecks.inc({ outcome: 'failed' });
           return undefined;
@@ -125,7 +107,7 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
       context.onStop('schedule', async () => clearInterval(timer));
     }
     context.onStop('passes in progress', async () => {
-      reconciliation!.stop();
+      reconciliation.stop();
       await Promise.all(running);
     });
   },

@@ -1,5 +1,5 @@
 import { topics, type AvailabilityChange } from '@cm/schemas';
-import { assertMigrated, conflictMetrics, consumeDecoded, GroupCommit, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, conflictMetrics, consumeDecoded, GroupCommit, openTopics, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { adaptersFor } from '@cm/channel-adapters';
 import { ActionRunner } from './actions/runner';
 import { startFeedServer } from './feed-server';
@@ -36,14 +36,29 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const adapters = adaptersFor({ apiBaseUrl: config.CHANNEL_API_BASE_URL, icalChannels: config.ICAL_CHANNELS, icalImportUrlTemplate: config.ICAL_IMPORT_URL_TEMPLATE, timeoutMs: config.PUSH_TIMEOUT_MS, timeZoneOf });
     const feeds = await startFeedServer(store, timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT);
     context.onStop('feed server', () => new Promise<void>((resolve) => feeds.close(() => resolve())));
-    let pusher: Pusher | undefined;
+    const writers = await openTopics(context, { reads: [topics.availabilityChanges, topics.reservationActions], writes: [topics.syncResults, topics.conflicts] });
+    const results = new ResultWriter(writers.producer, writers.serde, conflictCounts);
+    const pusher = new Pusher(
+      { store, adapters, buckets, results, metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
+      {
+        owner: config.INSTANCE_ID,
+        leaseMs: config.LEASE_MS,
+        concurrency: config.PUSH_CONCURRENCY,
+        retry: { maxAttempts: config.RETRY_MAX_ATTEMPTS, baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS },
+        breaker: { failureThreshold: config.BREAKER_FAILURES, coolDownMs: config.BREAKER_COOL_DOWN_MS, halfOpenTrials: 1 },
+        callsPerMinute: config.CHANNEL_CALLS_PER_MINUTE,
+        afterFailureMs: config.AFTER_FAILURE_MS,
+      },
+    );
+    pusher.start();
+    context.onStop('pusher', () => pusher.stop());
     const record = async (items: readonly DecodedRecord<typeof topics.availabilityChanges>[]) => {
       const values = items.map(({ value }) => value);
       const byProperty = await listings.ofProperties(values.map((c) => c.property_id));
       const changes = items.map(({ record: r }, i) => ({ change: values[i]!, listings: targets(values[i]!, byProperty.get(values[i]!.property_id) ?? []), traceParent: traceParentOfHeaders(r.headers) }));
-      const applied = await store.applyChanges(changes, Date.now(), pusher?.nextLease());
-      pusher?.pushLeased(applied.leased);
-      if (applied.touched.length > applied.leased.length) pusher?.wake();
+      const applied = await store.applyChanges(changes, Date.now(), pusher.nextLease());
+      pusher.pushLeased(applied.leased);
+      if (applied.touched.length > applied.leased.length) pusher.wake();
     };
     // Chunks of other partitions handed over while one is being recorded are recorded together
     // in the next statement: their properties are disjoint, and one round trip serves them all.
@@ -53,59 +68,37 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       record,
       { maxBatch: CHANGES_PER_STATEMENT, weigh: (chunk) => chunk.length },
     );
-
-    await consumeDecoded(context, {
+    await consumeDecoded(context, writers, {
       groupId: config.CONSUMER_GROUP,
       topics: [topics.availabilityChanges],
-      writes: [topics.syncResults, topics.conflicts],
       partitionsConsumedConcurrently: 4,
       chunkSize: 500,
-      async prepare({ producer, serde }) {
-        pusher = new Pusher(
-          { store, adapters, buckets, results: new ResultWriter(producer, serde, conflictCounts), metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
-          {
-            owner: config.INSTANCE_ID,
-            leaseMs: config.LEASE_MS,
-            concurrency: config.PUSH_CONCURRENCY,
-            retry: { maxAttempts: config.RETRY_MAX_ATTEMPTS, baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS },
-            breaker: { failureThreshold: config.BREAKER_FAILURES, coolDownMs: config.BREAKER_COOL_DOWN_MS, halfOpenTrials: 1 },
-            callsPerMinute: config.CHANNEL_CALLS_PER_MINUTE,
-            afterFailureMs: config.AFTER_FAILURE_MS,
-          },
-        );
-        pusher.start();
-        context.onStop('pusher', () => pusher!.stop());
-      },
       handleChunk: (items) => recorder.call(items),
     });
 
     // Reservation actions, in a group of their own: each is recorded (a replay is known by its
     // event id) before its offset is committed, then carried out by the runner.
     const actions = new ActionStore(db);
-    let runner: ActionRunner | undefined;
-    await consumeDecoded(context, {
+    const runner = new ActionRunner(
+      { store: actions, listings, channels: adapters, buckets, results, metrics, log: context.log.child({ component: 'reservation-actions' }), now: Date.now, random: Math.random },
+      {
+        owner: config.INSTANCE_ID,
+        leaseMs: config.LEASE_MS,
+        concurrency: config.RESERVATION_ACTION_CONCURRENCY,
+        retry: { maxAttempts: config.RETRY_MAX_ATTEMPTS, baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS },
+        callsPerMinute: config.RESERVATION_CALLS_PER_MINUTE,
+        afterFailureMs: config.AFTER_FAILURE_MS,
+      },
+    );
+    runner.start();
+    context.onStop('reservation actions', () => runner.stop());
+    await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.reservation-actions`,
       topics: [topics.reservationActions],
-      writes: [topics.syncResults, topics.conflicts],
       chunkSize: 100,
-      async prepare({ producer, serde }) {
-        runner = new ActionRunner(
-          { store: actions, listings, channels: adapters, buckets, results: new ResultWriter(producer, serde, conflictCounts), metrics, log: context.log.child({ component: 'reservation-actions' }), now: Date.now, random: Math.random },
-          {
-            owner: config.INSTANCE_ID,
-            leaseMs: config.LEASE_MS,
-            concurrency: config.RESERVATION_ACTION_CONCURRENCY,
-            retry: { maxAttempts: config.RETRY_MAX_ATTEMPTS, baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS },
-            callsPerMinute: config.RESERVATION_CALLS_PER_MINUTE,
-            afterFailureMs: config.AFTER_FAILURE_MS,
-          },
-        );
-        runner.start();
-        context.onStop('reservation actions', () => runner!.stop());
-      },
       async handleChunk(items) {
         const recorded = await actions.record(items.map(({ value, record }) => ({ record: value, traceParent: traceParentOfHeaders(record.headers) })), Date.now());
-        if (recorded > 0) runner?.wake();
+        if (recorded > 0) runner.wake();
       },
     });
   },

@@ -4,6 +4,7 @@ import * as ledger002 from '../migrations/20261125_002_outbox_trace';
 import * as auditWithoutGuestData003 from '../migrations/20261204_003_audit_without_guest_data';
 import * as guestProfile004 from '../migrations/20261204_004_guest_profile';
 import * as auditScope005 from '../migrations/20261204_005_audit_scope';
+import * as partitionedOutbox006 from '../migrations/20261204_006_partitioned_outbox';
 
 /** Every migration of the ledger (the public schema), in order. Forward-only: a change is a new file added here. */
 export const ledgerMigrations = schemaMigrations(null, {
@@ -12,6 +13,7 @@ export const ledgerMigrations = schemaMigrations(null, {
   '20261204_003_audit_without_guest_data': auditWithoutGuestData003,
   '20261204_004_guest_profile': guestProfile004,
   '20261204_005_audit_scope': auditScope005,
+  '20261204_006_partitioned_outbox': partitionedOutbox006,
 });
 
 /** A ledger database of its own (tests, benchmarks): created and migrated now, dropped by `drop`. */

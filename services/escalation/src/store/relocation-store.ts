@@ -60,7 +60,7 @@ export class RelocationStore {
       .insert({ task_id: task.task_id, property_id: request.property_id, tenant_id: tenantId, command_id: command.command_id, booking_ref: command.booking_ref, status: 'pending', operator: request.operator, request: JSON.stringify(request), requested_at_ms: now })
       .returning('*');
     // Keyed by the target property, as every command is keyed by its own property.
-    await trx('escalation.command_outbox').insert({ command_id: command.command_id, task_id: task.task_id, property_id: request.property_id, command: JSON.stringify(command), created_at_ms: now });
+    await this.tasks.commands.issue(trx, task.task_id, command, now);
     await this.tasks.history(trx, task.task_id, request.operator, 'relocation_requested', { property_id: request.property_id, command_id: command.command_id, booking_ref: command.booking_ref, note: request.note ?? null });
     return { refused: false, task, replayed: false, commandId: command.command_id, newlyResolved: false, relocation: relocation as RelocationRow };
   }
@@ -89,7 +89,7 @@ export class RelocationStore {
       .where({ task_id: pending.task_id, property_id: pending.property_id })
       .update({ status: 'withdrawn', decided_at_ms: now, withdrawal: JSON.stringify(withdrawal) })
       .returning('*');
-    await trx('escalation.command_outbox').insert({ command_id: command.command_id, task_id: task.task_id, property_id: pending.property_id, command: JSON.stringify(command), created_at_ms: now });
+    await this.tasks.commands.issue(trx, task.task_id, command, now);
     await this.tasks.history(trx, task.task_id, request.operator, 'relocation_withdrawn', { property_id: pending.property_id, booking_ref: pending.booking_ref, command_id: command.command_id, note: request.note ?? null });
     return { refused: false, task, replayed: false, commandId: command.command_id, newlyResolved: false, relocation: relocation as RelocationRow };
   }

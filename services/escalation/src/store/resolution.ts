@@ -14,7 +14,7 @@ export type ResolutionRefusal = { readonly refused: true; readonly code: string;
  */
 export async function applyResolution(
   trx: Knex.Transaction,
-  tasks: Pick<TaskStore, 'history'>,
+  tasks: Pick<TaskStore, 'history' | 'commands'>,
   task: TaskRow,
   tenantId: string,
   request: ClosingRequest,
@@ -25,7 +25,7 @@ export async function applyResolution(
   if (resolution.kind === 'refused') return { refused: true, code: resolution.code, detail: resolution.detail };
   const commandId = resolution.kind === 'command' ? resolution.command.command_id : null;
   if (resolution.kind === 'command') {
-    await trx('escalation.command_outbox').insert({ command_id: resolution.command.command_id, task_id: taskId, property_id: task.property_id, command: JSON.stringify(resolution.command), created_at_ms: now });
+    await tasks.commands.issue(trx, taskId, resolution.command, now);
   }
   await trx(T).where({ task_id: taskId }).update({ status: 'resolved', resolved_by: request.operator, resolved_at_ms: now, resolution: request.action, resolve_request: JSON.stringify(request), command_id: commandId });
   await tasks.history(trx, taskId, request.operator, 'resolved', { action: request.action, command_id: commandId, note: request.note ?? null });

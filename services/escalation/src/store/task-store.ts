@@ -7,6 +7,7 @@ import { losingStayGoneOf, type LosingStayGone } from '../rules/losing-stay-gone
 import { triageConflict, triageSyncResult, type Triage } from '../rules/triage';
 import { firstDueAt, repeatTask, slaStep } from '../tasks/lifecycle';
 import { conflictKey } from '../tasks/conflict-key';
+import type { IssuedCommands } from './issued-commands';
 import { applyResolution } from './resolution';
 import { SettingsStore } from './settings-store';
 import type { HistoryAction, Occurrence, OpenTaskState, TaskStatus } from '../tasks/types';
@@ -64,6 +65,8 @@ export class TaskStore {
   constructor(
     private readonly db: Knex,
     private readonly clock: { readonly minuteMs: number; readonly now: () => number },
+    /** Where resolutions' commands go, in their transaction. */
+    readonly commands: IssuedCommands,
   ) {}
 
   /**
@@ -241,15 +244,6 @@ export class TaskStore {
       await trx('escalation.notifications').where({ notification_id: notificationId }).update({ failed_rounds: trx.raw('failed_rounds + 1'), last_error: error.slice(0, 1_000), next_attempt_ms: retryAtMs });
       await this.history(trx, taskId, 'system', 'notification_failed', { notification_id: notificationId, error: error.slice(0, 500), retry_at_ms: retryAtMs });
     });
-  }
-
-  /** Commands a resolution wrote but nobody has produced yet (a crash between commit and produce). */
-  async unproducedCommands(limit = 50): Promise<{ command_id: string; property_id: string; command: BookingCommand }[]> {
-    return this.db('escalation.command_outbox').whereNull('produced_at_ms').orderBy('created_at_ms').limit(limit).select('command_id', 'property_id', 'command');
-  }
-
-  async commandProduced(commandId: string): Promise<void> {
-    await this.db('escalation.command_outbox').where({ command_id: commandId }).update({ produced_at_ms: this.clock.now() });
   }
 
   /** Unresolved tasks by severity and type: the open_review_tasks gauge, right after a restart too. */

@@ -15,8 +15,8 @@ export interface TimerOptions {
 
 /**
  * The clock of the review queue, polling the database so it survives restarts: escalates open
- * tasks past their SLA, delivers pending notifications (retrying failed ones), and produces
- * resolution commands a crash left in the outbox. One round at a time; stop() waits for it.
+ * tasks past their SLA and delivers pending notifications (retrying failed ones). One round at a
+ * time; stop() waits for it.
  */
 export class SlaTimer {
   private timer: NodeJS.Timeout | undefined;
@@ -26,7 +26,7 @@ export class SlaTimer {
   private stopped = false;
 
   constructor(
-    private readonly deps: { store: TaskStore; notifiers: readonly Notifier[]; metrics: EscalationMetrics; log: Logger; produceCommands: () => Promise<void>; now: () => number },
+    private readonly deps: { store: TaskStore; notifiers: readonly Notifier[]; metrics: EscalationMetrics; log: Logger; now: () => number },
     private readonly options: TimerOptions,
   ) {}
 
@@ -63,7 +63,6 @@ export class SlaTimer {
       for (const m of moved) this.deps.metrics.escalations.inc({ conflict_type: m.conflictType, kind: m.kind });
       if (moved.length > 0) this.deps.log.info({ moved }, 'review tasks past their SLA');
       await this.deliverNotifications();
-      await this.deps.produceCommands();
     } catch (error) {
       this.deps.log.error({ err: error }, 'timer round failed; the next round tries again');
     }

@@ -1,0 +1,402 @@
+import { wireCodec, type TopicHandle } from '@cm/schemas';
+import type { Knex } from 'knex';
+import type { RecordProducer } from '../kafka/types';
+import type { Logger } from '../logger';
+import { preparedRaw } from '../postgres';
+import type { AvroSerde } from '../schema-registry';
+import { namespaced } from '../topic-names';
+import { inTraceOf } from '../trace-context';
+import { Waker } from '../waker';
+import type { PartitionFences } from './partition-fences';
+
+/** A value of a topic as an outbox holds it: keyed by the topic's key function, in its wire form. */
+export interface TopicValueRecord {
+  /** Stable, so a record published twice (after a crash, or by two owners during a move) is taken once. */
+  readonly eventId: string;
+  /** The topic-list name; this deployment's namespace is added when publishing. */
+  readonly topic: string;
+  readonly key: string;
+  /** The record as Avro writes it (unions of records wrapped), so the relay encodes it as it is. */
+  readonly payload: unknown;
+}
+
+export function topicValueRecord<V>(topic: TopicHandle<V>, value: NoInfer<V>, eventId: string): TopicValueRecord {
+  const key = topic.key(value);
+  if (key === null) throw new Error(`${topic.name} has no record key for ${eventId}`);
+  return { eventId, topic: topic.name, key, payload: wireCodec(topic).toWire(value) };
+}
+
+/** A record to publish after the transaction that wrote it commits. */
+export interface OutboxRecord extends TopicValueRecord {
+  /** The trace the record's cause came in (null when tracing is off): it is published in it. */
+  readonly traceParent?: string | null;
+  /**
+   * The Kafka partition whose owner publishes the record: the partition of the consumed record it
+   * was decided from, or `partitionOfKey` of its key for a write no record started.
+   */
+  readonly partition: number;
+}
+
+export interface OutboxOptions {
+  /** The outbox table (`createOutboxTable`), schema-qualified when not in the search path. */
+  readonly table: string;
+  /** The fences of the consumed topic whose partitions own the rows. */
+  readonly fences: PartitionFences;
+  readonly namespace: string;
+  readonly batchSize: number;
+  /** How long the relay sleeps when nothing was handed over or swept. */
+  readonly idleMs: number;
+  /**
+   * Set when rows are written by instances that may not own their partition (an operator's
+   * request served by any instance): such a commit notifies the owner on this PostgreSQL channel.
+   */
+  readonly notifyChannel?: string;
+  readonly onPublished?: (count: number) => void;
+}
+
+/** How long a partition is published directly before it is swept once, for rows nobody handed over. */
+const SAFETY_SWEEP_MS = 30_000;
+
+/** A partition this instance owns, as its relay sees it. */
+interface Owned {
+  /** The fence generation taken for it; undefined until the bump is done. */
+  generation: number | undefined;
+  mode: 'sweeping' | 'direct';
+  /** Bumped by whatever sends the partition back to sweeping, so a sweep in flight cannot then switch it to direct. */
+  epoch: number;
+  /** Counts fence bumps, so only the latest one's generation is kept. */
+  bumps: number;
+  directSinceMs: number;
+  /** Handed over at commit, in commit order, not yet published. */
+  handed: OutboxRecord[];
+}
+
+interface SweptRow {
+  readonly id: number;
+  readonly kafka_partition: number | null;
+  readonly event_id: string;
+  readonly topic: string;
+  readonly record_key: string;
+  readonly payload: unknown;
+  readonly trace_parent: string | null;
+}
+
+/**
+ * The transactional outbox of a service: records are written in the transaction of the change
+ * they announce, each under the Kafka partition of its key, and published at least once, in
+ * commit order per partition, by the instance that owns the partition (its fenced owner in the
+ * consumer group); a row is deleted once the broker took it. No lock is shared across partitions.
+ *
+ * Per partition, two ways, one at a time. Sweeping takes the partition's rows in id order, after
+ * a fence check, in a transaction held across the send (a new owner's fence bump waits for it).
+ * Publishing directly sends each commit's records as the writer hands them over, then deletes
+ * their rows without reading them back. A partition is swept on assignment (once this instance's
+ * fence bump is done: a previous owner's write in flight commits before it), after a failed send
+ * or delete, when a write is in doubt (its commit may have happened unseen), when another
+ * instance wrote rows for it, and every SAFETY_SWEEP_MS; it is published directly once a sweep
+ * found it empty. A record a sweep published as well as handed over goes out twice, with the same
+ * event id; consumers take it once.
+ */
+export class Outbox {
+  private readonly owned = new Map<number, Owned>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly waker = new Waker();
+  private listener: { release(): Promise<void> } | undefined;
+  private listening: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly producer: RecordProducer,
+    private readonly serde: AvroSerde,
+    private readonly log: Logger,
+    private readonly options: OutboxOptions,
+  ) {
+    options.fences.watch({
+      assigned: (partitions) => {
+        // Partitions given to other instances are theirs to publish; what was handed over for them is swept there.
+        const kept = new Set(partitions);
+        for (const partition of [...this.owned.keys()]) if (!kept.has(partition)) this.owned.delete(partition);
+      },
+      bumped: (partition, generation) => this.bumped(partition, generation),
+    });
+  }
+
+  /** The statement that writes records in the writer's transaction (for a larger statement to include). */
+  insert(tx: Knex | Knex.Transaction, records: readonly OutboxRecord[]): Knex.Sql[] {
+    if (records.length === 0) return [];
+    return [
+      tx(this.options.table)
+        .insert(records.map((r) => ({ kafka_partition: r.partition, event_id: r.eventId, topic: r.topic, record_key: r.key, payload: JSON.stringify(r.payload), trace_parent: r.traceParent ?? null })))
+        .onConflict('event_id')
+        .ignore()
+        .toSQL(),
+    ];
+  }
+
+  /** Writes records in the writer's transaction; tells their partitions' owners if this instance is not one of them. */
+  async write(tx: Knex.Transaction, records: readonly OutboxRecord[]): Promise<void> {
+    for (const { sql, bindings } of this.insert(tx, records)) await tx.raw(sql, bindings as Knex.RawBinding[]);
+    const notifyChannel = this.options.notifyChannel;
+    if (!notifyChannel) return;
+    // Delivered at commit, and only then: the owner sweeps what is there to see.
+    for (const partition of new Set(records.map((r) => r.partition))) {
+      if (!this.owned.has(partition)) await tx.raw('SELECT pg_notify(?, ?)', [notifyChannel, String(partition)]);
+    }
+  }
+
+  /**
+   * A transaction committed with these records: those of partitions this instance owns go out now
+   * (or with the sweep under way); the others are their owner's to sweep.
+   */
+  committed(records: readonly OutboxRecord[]): void {
+    for (const record of records) this.owned.get(record.partition)?.handed.push(record);
+    this.waker.wake();
+  }
+
+  /**
+   * A write's transaction ended in doubt (its commit may have happened unseen) or found its work
+   * done already: rows nobody handed over may be in the table. Sweep every partition until empty.
+   */
+  inDoubt(): void {
+    for (const owned of this.owned.values()) this.backToSweeping(owned);
+    this.waker.wake();
+  }
+
+  /** Whether a partition's records go out as they are handed over (true), or it is being swept. */
+  publishesDirectly(partition: number): boolean {
+    return this.owned.get(partition)?.mode === 'direct';
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+    if (this.options.notifyChannel) this.listening = this.listen(this.options.notifyChannel);
+  }
+
+  /** Publishes what is pending in the partitions it owns, then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.waker.wake();
+    await this.loop;
+    await this.listener?.release();
+    await this.listening;
+    await this.publishHanded().catch((error: unknown) => this.log.warn({ err: error }, 'could not publish the last records directly; the sweep below takes them'));
+    for (const owned of this.owned.values()) this.backToSweeping(owned);
+    while ((await this.sweep()) === 'more');
+  }
+
+  /** Rows not yet published, of every partition. */
+  async backlog(): Promise<number> {
+    const row = await this.db(this.options.table).count({ n: '*' }).first();
+    return Number(row?.n ?? 0);
+  }
+
+  /** The fences moved a partition to this instance: swept once the bump is done. */
+  private bumped(partition: number, generation: Promise<number>): void {
+    const owned = this.track(partition);
+    this.backToSweeping(owned);
+    owned.generation = undefined;
+    const bump = ++owned.bumps;
+    generation.then(
+      (taken) => {
+        if (owned.bumps === bump) owned.generation = taken;
+        this.waker.wake();
+      },
+      () => {
+        // No generation: the partition is not this instance's to publish until a bump succeeds.
+        if (owned.bumps === bump && this.owned.get(partition) === owned) this.owned.delete(partition);
+      },
+    );
+    this.waker.wake();
+  }
+
+  private track(partition: number): Owned {
+    let owned = this.owned.get(partition);
+    if (!owned) {
+      owned = { generation: undefined, mode: 'sweeping', epoch: 0, bumps: 0, directSinceMs: 0, handed: [] };
+      this.owned.set(partition, owned);
+    }
+    return owned;
+  }
+
+  private backToSweeping(owned: Owned): void {
+    owned.mode = 'sweeping';
+    owned.epoch++;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let more = false;
+      try {
+        const now = Date.now();
+        for (const owned of this.owned.values()) {
+          // Rows nobody handed over (a commit whose answer was lost) would wait for a move: a
+          // sweep now and then takes them, in id order with everything newer.
+          if (owned.mode === 'direct' && now - owned.directSinceMs >= SAFETY_SWEEP_MS) this.backToSweeping(owned);
+        }
+        more = (await this.sweep()) === 'more';
+        more = (await this.publishHanded()) || more;
+      } catch (error) {
+        this.log.warn({ err: error }, 'publishing the outbox failed; sweeping it until it is empty');
+        for (const owned of this.owned.values()) this.backToSweeping(owned);
+      }
+      if (!more) await this.waker.sleep(this.options.idleMs);
+    }
+  }
+
+  /**
+   * Sweeps one batch of every partition being swept whose fence is taken, in one statement; a
+   * partition found empty is published directly from then on. 'more' when the batch was full.
+   */
+  private async sweep(): Promise<'more' | 'done'> {
+    const sweeping = [...this.owned.entries()].filter(([, o]) => o.mode === 'sweeping' && o.generation !== undefined);
+    if (sweeping.length === 0) return 'done';
+    // Read before the sweep: only what was true before its snapshot may switch a partition to direct.
+    const before = new Map(sweeping.map(([partition, o]) => [partition, { owned: o, epoch: o.epoch, handed: o.handed.length }]));
+    const { held, rows } = await this.db.transaction(async (tx) => {
+      const { table, fences, batchSize } = this.options;
+      // Taken and removed in one statement, under a share lock on the fences (a new owner's bump
+      // waits for this send); removed for good only when the transaction commits, after the
+      // broker took them. Rows written before the outbox was partitioned belong to partition 0.
+      const taken = await preparedRaw(
+        tx,
+        `WITH mine AS (SELECT * FROM unnest(?::int[], ?::bigint[]) AS m(partition, generation)),
+         fence AS (
+           SELECT f.partition FROM ${fences.table} f JOIN mine m ON m.partition = f.partition AND m.generation = f.generation
+           WHERE f.topic = ? FOR SHARE OF f),
+         taken AS (
+           DELETE FROM ${table} WHERE id IN (
+             SELECT o.id FROM ${table} o
+             WHERE o.kafka_partition IN (SELECT partition FROM fence) OR (o.kafka_partition IS NULL AND 0 IN (SELECT partition FROM fence))
+             ORDER BY o.id LIMIT ? FOR UPDATE OF o)
+           RETURNING id, kafka_partition, event_id, topic, record_key, payload, trace_parent)
+         SELECT coalesce((SELECT json_agg(partition) FROM fence), '[]'::json) AS held,
+                coalesce((SELECT json_agg(taken ORDER BY id) FROM taken), '[]'::json) AS rows`,
+        [sweeping.map(([p]) => p), sweeping.map(([, o]) => o.generation!), fences.topic, batchSize],
+      );
+      const result = taken.rows[0] as { held: number[]; rows: SweptRow[] };
+      if (result.rows.length > 0) await this.send(result.rows.map((r) => ({ eventId: r.event_id, topic: r.topic, key: r.record_key, payload: r.payload, traceParent: r.trace_parent, partition: r.kafka_partition ?? 0 })));
+      return result;
+    });
+    const heldNow = new Set(held);
+    for (const [partition, { owned }] of before) {
+      // Fenced: another instance owns it now, and sweeps what is left.
+      if (!heldNow.has(partition) && this.owned.get(partition) === owned) this.owned.delete(partition);
+    }
+    // Handed-over records this sweep published need not go out again.
+    const swept = new Set(rows.map((r) => r.event_id));
+    for (const { owned } of before.values()) if (swept.size > 0) owned.handed = owned.handed.filter((r) => !swept.has(r.eventId));
+    if (rows.length > 0) this.options.onPublished?.(rows.length);
+    if (rows.length >= this.options.batchSize) return 'more';
+    const sweptPartitions = new Set(rows.map((r) => r.kafka_partition ?? 0));
+    const now = Date.now();
+    for (const [partition, { owned, epoch, handed }] of before) {
+      if (!heldNow.has(partition) || sweptPartitions.has(partition) || owned.epoch !== epoch) continue;
+      // Empty as this sweep saw it. What was handed over before the sweep committed before its
+      // snapshot, so it is gone; what came since committed after, and goes out directly, first.
+      owned.handed.splice(0, handed);
+      owned.mode = 'direct';
+      owned.directSinceMs = now;
+    }
+    return sweptPartitions.size > 0 ? 'more' : 'done';
+  }
+
+  /** Sends what was handed over for partitions published directly, in order, then deletes their rows. Whether any went out. */
+  private async publishHanded(): Promise<boolean> {
+    const batch: OutboxRecord[] = [];
+    const taken: { owned: Owned; count: number }[] = [];
+    for (const owned of this.owned.values()) {
+      if (owned.mode !== 'direct' || owned.handed.length === 0) continue;
+      const room = this.options.batchSize - batch.length;
+      if (room <= 0) break;
+      const records = owned.handed.slice(0, room);
+      batch.push(...records);
+      taken.push({ owned, count: records.length });
+    }
+    if (batch.length === 0) return false;
+    try {
+      await this.send(batch);
+      await preparedRaw(this.db, `DELETE FROM ${this.options.table} WHERE event_id = ANY(?::text[])`, [batch.map((r) => r.eventId)]);
+    } catch (error) {
+      this.log.warn({ err: error }, 'publishing directly failed; sweeping the partitions until they are empty');
+      for (const { owned } of taken) this.backToSweeping(owned);
+      return false;
+    }
+    for (const { owned, count } of taken) owned.handed.splice(0, count);
+    this.options.onPublished?.(batch.length);
+    return true;
+  }
+
+  /**
+   * A send per topic, made in its records' trace so consumers continue it: with tracing on, a run
+   * of consecutive records of one trace (one command's records) is a send. The producer keeps the
+   * order of sends, so a partition's records keep theirs.
+   */
+  private async send(records: readonly OutboxRecord[]): Promise<void> {
+    const runs: { topic: string; traceParent: string | null; records: { key: string; value: Buffer }[] }[] = [];
+    const lastRunOf = new Map<string, (typeof runs)[number]>();
+    for (const record of records) {
+      const topic = namespaced(record.topic, this.options.namespace);
+      let run = lastRunOf.get(topic);
+      const traceParent = record.traceParent ?? null;
+      if (!run || run.traceParent !== traceParent) {
+        run = { topic, traceParent, records: [] };
+        runs.push(run);
+        lastRunOf.set(topic, run);
+      }
+      run.records.push({ key: record.key, value: await this.serde.encodeRaw(topic, record.payload) });
+    }
+    await Promise.all(runs.map(({ topic, traceParent, records: batch }) => inTraceOf(traceParent, () => this.producer.send(topic, batch))));
+  }
+
+  /** Listens for other instances' writes to partitions this one owns: each is swept. Reconnects while running. */
+  private async listen(channel: string): Promise<void> {
+    const quoted = `"${channel.replaceAll('"', '""')}"`;
+    while (this.running) {
+      try {
+        const connection = (await this.db.client.acquireConnection()) as import('pg').Client;
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        connection.once('error', release);
+        connection.once('end', release);
+        connection.on('notification', (message) => {
+          const owned = this.owned.get(Number(message.payload));
+          if (!owned) return;
+          this.backToSweeping(owned);
+          this.waker.wake();
+        });
+        this.listener = { release: async () => release() };
+        try {
+          await connection.query(`LISTEN ${quoted}`);
+          // Writes made while nobody listened are found by sweeping every partition once.
+          this.inDoubt();
+          await released;
+        } finally {
+          connection.removeAllListeners('notification');
+          await connection.query(`UNLISTEN ${quoted}`).catch(() => undefined);
+          await this.db.client.releaseConnection(connection);
+        }
+      } catch (error) {
+        this.log.warn({ err: error }, "could not listen for other instances' outbox writes; trying again");
+      }
+      if (this.running) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
+/** The outbox table's migration, for a service's schema (null: the search path's). */
+export async function createOutboxTable(knex: Knex, schema: string | null): Promise<void> {
+  const builder = schema ? knex.schema.withSchema(schema) : knex.schema;
+  await builder.createTable('outbox', (t) => {
+    t.bigIncrements('id');
+    t.integer('kafka_partition').nullable().comment('The partition whose owner publishes the row (null: written before the outbox was partitioned; partition 0 owns it).');
+    t.text('event_id').notNullable().unique().comment('Stable: a record published twice is taken once. A row is deleted once published.');
+    t.text('topic').notNullable();
+    t.text('record_key').notNullable();
+    t.jsonb('payload').notNullable().comment('The Avro record, encoded when published.');
+    t.text('trace_parent').nullable();
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.index(['kafka_partition', 'id']);
+  });
+}
