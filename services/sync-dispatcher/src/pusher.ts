@@ -1,6 +1,7 @@
 import type { Channel } from '@cm/schemas';
-import { inTraceOf, Waker, withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
+import { inTraceOf, withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
 import type { ChannelAdapter } from '@cm/channel-adapters';
+import { LeaseLoop } from './lease-loop';
 import type { DispatcherMetrics } from './metrics';
 import { planAfterAnswer, planCall, planPush, type AfterAnswer, type PushPolicy, type Skip } from './plan/push-plan';
 import { breakerGaugeValue, initialBreaker, type BreakerState } from './policy/circuit-breaker';
@@ -27,8 +28,11 @@ export interface PusherDeps {
   readonly random: () => number;
 }
 
-/** How often listings whose wait ended are looked for when nothing announced work. */
-const POLL_MS = 250;
+/** A leased listing, with its pending nights when they were read with others claimed at the same time. */
+interface Leased {
+  readonly work: ListingWork;
+  readonly nights: PendingNight[] | undefined;
+}
 
 /**
  * Pushes what the channels do not show yet: leases due listings, merges each one's pending nights
@@ -39,36 +43,39 @@ const POLL_MS = 250;
  */
 export class Pusher {
   private readonly breakers = new Map<Channel, BreakerState>();
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private readonly waker = new Waker();
-  /** Every push not finished, bookkeeping included (stop waits for them). */
-  private readonly inFlight = new Set<Promise<void>>();
-  /** Pushes holding a slot: up to the channel's answer; recording the outcome holds none. */
-  private busySlots = 0;
-  /** Listings leased while their changes were recorded, with their nights: pushed before any claim. */
-  private readonly ready: { work: ListingWork; nights: PendingNight[] }[] = [];
-  private lastLeaseUntilMs = 0;
-  /** Listings may be due that no lease covers: claim at once instead of at the next poll. */
-  private backlog = true;
-  private lastClaimAtMs = 0;
+  private readonly leases: LeaseLoop<Leased>;
 
   constructor(
     private readonly deps: PusherDeps,
     private readonly config: PusherConfig,
   ) {
     for (const channel of deps.adapters.keys()) deps.metrics.circuit.set({ channel }, 0);
+    const { store, log, now } = deps;
+    this.leases = new LeaseLoop<Leased>({
+      owner: config.owner,
+      leaseMs: config.leaseMs,
+      concurrency: config.concurrency,
+      now,
+      claim: async (lease, nowMs, limit) => {
+        const claimed = await store.claimDue(lease, nowMs, limit);
+        const pending = claimed.length > 0 ? await store.pendingNightsOf(claimed).catch(() => undefined) : undefined;
+        return claimed.map((work) => ({ work, nights: pending?.get(listingKeyOf(work)) }));
+      },
+      claimFailed: (error) => log.warn({ err: error }, 'could not claim listings to push; retrying'),
+      // A slot is held up to the channel's answer; recording the outcome holds none.
+      work: ({ work, nights }, freeSlot) => this.pushListing(work, nights, freeSlot),
+      workFailed: (error, { work }) => log.error({ err: error, listing: work }, 'push failed unexpectedly; the lease will lapse and it is tried again'),
+      releaseUnstarted: ({ work }) => store.release(work, config.owner, now(), work.attempts, null),
+    });
   }
 
   start(): void {
-    this.running = true;
-    this.loop = this.run();
+    this.leases.start();
   }
 
   /** New work was recorded: look now rather than at the next poll. */
   wake(): void {
-    this.backlog = true;
-    this.waker.wake();
+    this.leases.wake();
   }
 
   /**
@@ -76,76 +83,16 @@ export class Pusher {
    * it can tell the rows it leased from rows this instance already held.
    */
   nextLease(): Lease {
-    this.lastLeaseUntilMs = Math.max(this.deps.now() + this.config.leaseMs, this.lastLeaseUntilMs + 1);
-    return { owner: this.config.owner, untilMs: this.lastLeaseUntilMs };
+    return this.leases.nextLease();
   }
 
-  /** Pushes listings already leased (with their nights) as soon as slots are free. */
+  /** Pushes listings already leased (with their nights) as soon as slots are free, before any claim. */
   pushLeased(leased: readonly { work: ListingWork; nights: PendingNight[] }[]): void {
-    this.ready.push(...leased);
-    this.launchReady();
-  }
-
-  private launchReady(): void {
-    while (this.running && this.ready.length > 0 && this.busySlots < this.config.concurrency) {
-      const { work, nights } = this.ready.shift()!;
-      this.launch(work, nights);
-    }
+    this.leases.offer(leased);
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
-    await Promise.all(this.inFlight);
-    // Leased but not started: given back due now, rather than left to lapse with the lease.
-    const unstarted = this.ready.splice(0);
-    await Promise.all(unstarted.map(({ work }) => this.deps.store.release(work, this.config.owner, this.deps.now(), work.attempts, null).catch(() => undefined)));
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      this.launchReady();
-      const free = this.config.concurrency - this.busySlots;
-      // Claims when work was announced, and every poll interval for listings whose wait (backoff,
-      // rate limit, a lapsed lease) ended; not after every push, which would query for nothing.
-      if (free > 0 && (this.backlog || this.deps.now() - this.lastClaimAtMs >= POLL_MS)) {
-        this.backlog = false;
-        this.lastClaimAtMs = this.deps.now();
-        const claimed = await this.claim(free);
-        if (claimed.length === free) this.backlog = true;
-        const pending = claimed.length > 0 ? await this.deps.store.pendingNightsOf(claimed).catch(() => undefined) : undefined;
-        for (const work of claimed) this.launch(work, pending?.get(listingKeyOf(work)));
-      }
-      if (!this.backlog || this.busySlots >= this.config.concurrency) await this.waker.sleep(POLL_MS);
-    }
-  }
-
-  private launch(work: ListingWork, nights: PendingNight[] | undefined): void {
-    this.busySlots++;
-    let held = true;
-    const freeSlot = () => {
-      if (!held) return;
-      held = false;
-      this.busySlots--;
-      this.launchReady();
-      if (this.backlog) this.waker.wake();
-    };
-    const job = this.pushListing(work, nights, freeSlot).catch((error: unknown) => this.deps.log.error({ err: error, listing: work }, 'push failed unexpectedly; the lease will lapse and it is tried again'));
-    this.inFlight.add(job);
-    void job.finally(() => {
-      this.inFlight.delete(job);
-      freeSlot();
-    });
-  }
-
-  private async claim(limit: number): Promise<ListingWork[]> {
-    try {
-      return await this.deps.store.claimDue(this.nextLease(), this.deps.now(), limit);
-    } catch (error) {
-      this.deps.log.warn({ err: error }, 'could not claim listings to push; retrying');
-      return [];
-    }
+    await this.leases.stop();
   }
 
   /** `known`: its pending nights, read with the others claimed at the same time. */
