@@ -1,12 +1,12 @@
 import type { ReservationOperations } from '@cm/channel-adapters';
 import type { Channel, ReservationAction } from '@cm/schemas';
-import { inTraceOf, Waker, withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
+import { inTraceOf, withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
+import { LeaseLoop } from '../lease-loop';
 import type { DispatcherMetrics } from '../metrics';
 import type { RetryPolicy } from '../policy/backoff';
 import type { ActionReport, PushReport, ResultWriter } from '../results';
 import type { ActionStore, ActionWork } from '../store/action-store';
 import type { ChannelListings } from '../store/channel-listings';
-import type { Lease } from '../store/sync-store';
 import { judge, planAction, resultKindOf, withoutCapability, type ActionPlan, type OutcomeLabel, type Verdict } from './plan';
 
 export interface ActionRunnerConfig {
@@ -33,9 +33,6 @@ export interface ActionRunnerDeps {
   readonly random: () => number;
 }
 
-/** How often actions whose wait ended are looked for when nothing announced work. */
-const POLL_MS = 250;
-
 /**
  * Carries out reservation actions on their channels: leases due actions, checks the channel
  * offers the operation, calls it within the channel's rate with the action's event id as the
@@ -43,72 +40,37 @@ const POLL_MS = 250;
  * final outcome on sync.results.v2 (a failure also raises SYNC_FAILED) before it lets the action go.
  */
 export class ActionRunner {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private readonly waker = new Waker();
-  private readonly inFlight = new Set<Promise<void>>();
-  private lastLeaseUntilMs = 0;
-  private backlog = true;
-  private lastClaimAtMs = 0;
+  private readonly leases: LeaseLoop<ActionWork>;
 
   constructor(
     private readonly deps: ActionRunnerDeps,
     private readonly config: ActionRunnerConfig,
-  ) {}
+  ) {
+    const { log } = deps;
+    this.leases = new LeaseLoop<ActionWork>({
+      owner: config.owner,
+      leaseMs: config.leaseMs,
+      concurrency: config.concurrency,
+      now: deps.now,
+      claim: (lease, nowMs, limit) => deps.store.claimDue(lease, nowMs, limit),
+      claimFailed: (error) => log.warn({ err: error }, 'could not claim reservation actions; retrying'),
+      // An action holds its slot until its outcome is recorded.
+      work: (work) => this.carryOut(work),
+      workFailed: (error, work) => log.error({ err: error, action: work.record.event_id }, 'reservation action failed unexpectedly; its lease will lapse and it is tried again'),
+    });
+  }
 
   start(): void {
-    this.running = true;
-    this.loop = this.run();
+    this.leases.start();
   }
 
   /** New actions were recorded: look now rather than at the next poll. */
   wake(): void {
-    this.backlog = true;
-    this.waker.wake();
+    this.leases.wake();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.waker.wake();
-    await this.loop;
-    await Promise.all(this.inFlight);
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      const free = this.config.concurrency - this.inFlight.size;
-      if (free > 0 && (this.backlog || this.deps.now() - this.lastClaimAtMs >= POLL_MS)) {
-        this.backlog = false;
-        this.lastClaimAtMs = this.deps.now();
-        const claimed = await this.claim(free);
-        if (claimed.length === free) this.backlog = true;
-        for (const work of claimed) this.launch(work);
-      }
-      if (!this.backlog || this.inFlight.size >= this.config.concurrency) await this.waker.sleep(POLL_MS);
-    }
-  }
-
-  private launch(work: ActionWork): void {
-    const job = this.carryOut(work).catch((error: unknown) =>
-      this.deps.log.error({ err: error, action: work.record.event_id }, 'reservation action failed unexpectedly; its lease will lapse and it is tried again'),
-    );
-    this.inFlight.add(job);
-    void job.finally(() => {
-      this.inFlight.delete(job);
-      if (this.backlog) this.waker.wake();
-    });
-  }
-
-  private async claim(limit: number): Promise<ActionWork[]> {
-    const untilMs = Math.max(this.deps.now() + this.config.leaseMs, this.lastLeaseUntilMs + 1);
-    this.lastLeaseUntilMs = untilMs;
-    const lease: Lease = { owner: this.config.owner, untilMs };
-    try {
-      return await this.deps.store.claimDue(lease, this.deps.now(), limit);
-    } catch (error) {
-      this.deps.log.warn({ err: error }, 'could not claim reservation actions; retrying');
-      return [];
-    }
+    await this.leases.stop();
   }
 
   private async carryOut(work: ActionWork): Promise<void> {
