@@ -1,6 +1,6 @@
 import { noRates } from '@cm/domain';
 import { topics } from '@cm/schemas';
-import { assertMigrated, consumeDecoded, openTopics, Outbox, PartitionFences, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, consumeDecoded, openTopics, Outbox, PartitionFences, partitionCountOf, partitionOfKey, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { Arbiter } from './arbiter';
 import { arbiterConfig } from './config';
 import { ledgerMigrations } from './ledger/migrations';
@@ -39,6 +39,8 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
       replies: redis,
       outbox,
     });
+    const partitions = await partitionCountOf(context.kafka, context.topics.bookingCommands);
+    await outbox.placeUnpartitioned((key) => partitionOfKey(key, partitions));
     outbox.start();
     context.onStop('outbox relay', () => outbox.stop());
 

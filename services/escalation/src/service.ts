@@ -78,6 +78,7 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       if (outcome.kind === 'task' && outcome.outcome === 'opened') void timer.wake();
     };
 
+    await outbox.placeUnpartitioned((key) => partitionOfKey(key, partitions));
     outbox.start();
     context.onStop('outbox relay', () => outbox.stop());
     timer.start();

@@ -117,7 +117,7 @@ export async function escalationWorld(): Promise<EscalationWorld> {
       return child;
     },
     issuedCommands: new IssuedCommands(
-      new Outbox(db, producer, serde, testLogger, { table: 'escalation.outbox', fences: new PartitionFences(db, 'escalation.partition_fences', names.conflicts, 'in-process'), namespace, batchSize: 100, idleMs: 50 }),
+      new Outbox(db, producer, serde, testLogger, { table: 'escalation.outbox', fences: new PartitionFences(db, 'escalation.partition_fences', names.conflicts, 'in-process'), namespace, batchSize: 100, idleMs: 50, notifyChannel: `cm_outbox_${namespace}` }),
       () => 0,
     ),
     sendConflicts: (conflicts) => produceValues(producer, serde, topics.conflicts, conflicts),

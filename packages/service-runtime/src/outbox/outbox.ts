@@ -134,15 +134,17 @@ export class Outbox {
     ];
   }
 
-  /** Writes records in the writer's transaction; tells their partitions' owners if this instance is not one of them. */
+  /**
+   * Writes records in the writer's transaction and tells their partitions' owners, whichever
+   * instance they are (this one included: its own listener hears it). For writers that are not
+   * their partition's fenced owner; needs `notifyChannel`.
+   */
   async write(tx: Knex.Transaction, records: readonly OutboxRecord[]): Promise<void> {
-    for (const { sql, bindings } of this.insert(tx, records)) await tx.raw(sql, bindings as Knex.RawBinding[]);
     const notifyChannel = this.options.notifyChannel;
-    if (!notifyChannel) return;
+    if (!notifyChannel) throw new Error('Outbox.write tells the owners by NOTIFY: give the outbox a notifyChannel');
+    for (const { sql, bindings } of this.insert(tx, records)) await tx.raw(sql, bindings as Knex.RawBinding[]);
     // Delivered at commit, and only then: the owner sweeps what is there to see.
-    for (const partition of new Set(records.map((r) => r.partition))) {
-      if (!this.owned.has(partition)) await tx.raw('SELECT pg_notify(?, ?)', [notifyChannel, String(partition)]);
-    }
+    for (const partition of new Set(records.map((r) => r.partition))) await tx.raw('SELECT pg_notify(?, ?)', [notifyChannel, String(partition)]);
   }
 
   /**
@@ -166,6 +168,16 @@ export class Outbox {
   /** Whether a partition's records go out as they are handed over (true), or it is being swept. */
   publishesDirectly(partition: number): boolean {
     return this.owned.get(partition)?.mode === 'direct';
+  }
+
+  /**
+   * Rows written before the outbox was partitioned (no partition) get the partition of their key,
+   * so each goes out with, and before, the newer records of its key. Run before `start`.
+   */
+  async placeUnpartitioned(partitionOfKey: (key: string) => number): Promise<number> {
+    const rows: { id: number; record_key: string }[] = await this.db(this.options.table).whereNull('kafka_partition').select('id', 'record_key');
+    for (const row of rows) await this.db(this.options.table).where({ id: row.id }).update({ kafka_partition: partitionOfKey(row.record_key) });
+    return rows.length;
   }
 
   start(): void {
@@ -253,12 +265,12 @@ export class Outbox {
     const sweeping = [...this.owned.entries()].filter(([, o]) => o.mode === 'sweeping' && o.generation !== undefined);
     if (sweeping.length === 0) return 'done';
     // Read before the sweep: only what was true before its snapshot may switch a partition to direct.
-    const before = new Map(sweeping.map(([partition, o]) => [partition, { owned: o, epoch: o.epoch, handed: o.handed.length }]));
+    const before = new Map(sweeping.map(([partition, o]) => [partition, { owned: o, epoch: o.epoch, bumps: o.bumps, handed: o.handed.length }]));
     const { held, rows } = await this.db.transaction(async (tx) => {
       const { table, fences, batchSize } = this.options;
       // Taken and removed in one statement, under a share lock on the fences (a new owner's bump
       // waits for this send); removed for good only when the transaction commits, after the
-      // broker took them. Rows written before the outbox was partitioned belong to partition 0.
+      // broker took them.
       const taken = await preparedRaw(
         tx,
         `WITH mine AS (SELECT * FROM unnest(?::int[], ?::bigint[]) AS m(partition, generation)),
@@ -268,7 +280,7 @@ export class Outbox {
          taken AS (
            DELETE FROM ${table} WHERE id IN (
              SELECT o.id FROM ${table} o
-             WHERE o.kafka_partition IN (SELECT partition FROM fence) OR (o.kafka_partition IS NULL AND 0 IN (SELECT partition FROM fence))
+             WHERE o.kafka_partition IN (SELECT partition FROM fence)
              ORDER BY o.id LIMIT ? FOR UPDATE OF o)
            RETURNING id, kafka_partition, event_id, topic, record_key, payload, trace_parent)
          SELECT coalesce((SELECT json_agg(partition) FROM fence), '[]'::json) AS held,
@@ -276,20 +288,22 @@ export class Outbox {
         [sweeping.map(([p]) => p), sweeping.map(([, o]) => o.generation!), fences.topic, batchSize],
       );
       const result = taken.rows[0] as { held: number[]; rows: SweptRow[] };
-      if (result.rows.length > 0) await this.send(result.rows.map((r) => ({ eventId: r.event_id, topic: r.topic, key: r.record_key, payload: r.payload, traceParent: r.trace_parent, partition: r.kafka_partition ?? 0 })));
+      if (result.rows.length > 0) await this.send(result.rows.map((r) => ({ eventId: r.event_id, topic: r.topic, key: r.record_key, payload: r.payload, traceParent: r.trace_parent, partition: r.kafka_partition! })));
       return result;
     });
     const heldNow = new Set(held);
-    for (const [partition, { owned }] of before) {
-      // Fenced: another instance owns it now, and sweeps what is left.
-      if (!heldNow.has(partition) && this.owned.get(partition) === owned) this.owned.delete(partition);
+    for (const [partition, { owned, bumps }] of before) {
+      // Fenced: another instance owns it now, and sweeps what is left. Unless this instance took
+      // the partition again meanwhile (a bump since the sweep read its generation): then the
+      // sweep was fenced by its own newer generation, and the next sweep uses that one.
+      if (!heldNow.has(partition) && this.owned.get(partition) === owned && owned.bumps === bumps) this.owned.delete(partition);
     }
     // Handed-over records this sweep published need not go out again.
     const swept = new Set(rows.map((r) => r.event_id));
     for (const { owned } of before.values()) if (swept.size > 0) owned.handed = owned.handed.filter((r) => !swept.has(r.eventId));
     if (rows.length > 0) this.options.onPublished?.(rows.length);
     if (rows.length >= this.options.batchSize) return 'more';
-    const sweptPartitions = new Set(rows.map((r) => r.kafka_partition ?? 0));
+    const sweptPartitions = new Set(rows.map((r) => r.kafka_partition!));
     const now = Date.now();
     for (const [partition, { owned, epoch, handed }] of before) {
       if (!heldNow.has(partition) || sweptPartitions.has(partition) || owned.epoch !== epoch) continue;
@@ -358,6 +372,8 @@ export class Outbox {
         const connection = (await this.db.client.acquireConnection()) as import('pg').Client;
         let release!: () => void;
         const released = new Promise<void>((resolve) => (release = resolve));
+        // stop() may have come while the connection was being acquired.
+        if (!this.running) release();
         connection.once('error', release);
         connection.once('end', release);
         connection.on('notification', (message) => {
@@ -390,7 +406,7 @@ export async function createOutboxTable(knex: Knex, schema: string | null): Prom
   const builder = schema ? knex.schema.withSchema(schema) : knex.schema;
   await builder.createTable('outbox', (t) => {
     t.bigIncrements('id');
-    t.integer('kafka_partition').nullable().comment('The partition whose owner publishes the row (null: written before the outbox was partitioned; partition 0 owns it).');
+    t.integer('kafka_partition').nullable().comment('The partition whose owner publishes the row (null: written before the outbox was partitioned, until the service places it by its key at start).');
     t.text('event_id').notNullable().unique().comment('Stable: a record published twice is taken once. A row is deleted once published.');
     t.text('topic').notNullable();
     t.text('record_key').notNullable();

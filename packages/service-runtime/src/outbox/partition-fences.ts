@@ -12,7 +12,11 @@ import { preparedRaw } from '../postgres';
  */
 export class PartitionFences {
   private readonly generations = new Map<number, Promise<number>>();
+  /** Each partition's latest bump, settled or not: the next one starts after it, so generations are taken in order. */
+  private readonly lastBumps = new Map<number, Promise<unknown>>();
   private readonly watchers: FenceWatcher[] = [];
+  /** The partitions of the latest assignment: a failed bump of one of them is tried again until it holds. */
+  private held = new Set<number>();
 
   constructor(
     private readonly db: Knex,
@@ -30,6 +34,7 @@ export class PartitionFences {
   /** On a new assignment: take a new generation of each partition now held. */
   assigned(partitions: readonly number[]): void {
     this.generations.clear();
+    this.held = new Set(partitions);
     for (const watcher of this.watchers) watcher.assigned(partitions);
     for (const partition of partitions) this.remember(partition, this.bump(partition));
   }
@@ -42,14 +47,20 @@ export class PartitionFences {
   }
 
   /**
-   * Keeps a bump's result and tells the watchers; a failed bump is forgotten (and never an
-   * unhandled rejection), so the next record tries again.
+   * Keeps a bump's result and tells the watchers. A failed bump is forgotten (and never an
+   * unhandled rejection); one of a partition still assigned is tried again a second later, so
+   * its owner does not wait for its next record (or the next rebalance) to hold it.
    */
   private remember(partition: number, generation: Promise<number>): Promise<number> {
     this.generations.set(partition, generation);
     for (const watcher of this.watchers) watcher.bumped(partition, generation);
     generation.catch(() => {
-      if (this.generations.get(partition) === generation) this.generations.delete(partition);
+      if (this.generations.get(partition) !== generation) return;
+      this.generations.delete(partition);
+      const assignment = this.held;
+      setTimeout(() => {
+        if (this.held === assignment && assignment.has(partition) && !this.generations.has(partition)) this.remember(partition, this.bump(partition));
+      }, BUMP_RETRY_MS).unref();
     });
     return generation;
   }
@@ -71,7 +82,19 @@ export class PartitionFences {
     if (generation !== mine) throw new FencedError(this.topic, partition, mine, generation);
   }
 
-  private async bump(partition: number): Promise<number> {
+  private bump(partition: number): Promise<number> {
+    // Two joins close together bump twice: the second waits for the first, or the first could
+    // commit last and leave this instance holding a generation that is no longer the newest.
+    const previous = this.lastBumps.get(partition) ?? Promise.resolve();
+    const bump = previous.catch(() => undefined).then(() => this.bumpNow(partition));
+    this.lastBumps.set(partition, bump);
+    void bump.catch(() => undefined).finally(() => {
+      if (this.lastBumps.get(partition) === bump) this.lastBumps.delete(partition);
+    });
+    return bump;
+  }
+
+  private async bumpNow(partition: number): Promise<number> {
     const result = await this.db.raw(
       `INSERT INTO ${this.table} AS fence (topic, partition, generation, owner) VALUES (?, ?, 1, ?)
        ON CONFLICT (topic, partition) DO UPDATE SET generation = fence.generation + 1, owner = EXCLUDED.owner, updated_at = now()
@@ -81,6 +104,8 @@ export class PartitionFences {
     return Number(result.rows[0].generation);
   }
 }
+
+const BUMP_RETRY_MS = 1_000;
 
 /**
  * What follows a partition's ownership (an outbox relay): told of each assignment, and of each

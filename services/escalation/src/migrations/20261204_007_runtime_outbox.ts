@@ -6,7 +6,7 @@ import { createFenceTable, createOutboxTable, type Knex } from '@cm/service-runt
  * partition by the fenced owner in escalation.partition_fences) instead of the SLA timer. The old
  * command_outbox stays what it also was, the record of the commands each task issued:
  * issued_commands. Commands it still held unproduced move to the new outbox, without a partition
- * (partition 0's owner publishes them).
+ * until escalation places them by their key at start.
  */
 export async function up(knex: Knex): Promise<void> {
   await createOutboxTable(knex, 'escalation');
