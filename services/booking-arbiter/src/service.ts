@@ -21,8 +21,7 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
       idleInTransactionTimeoutMs: config.IDLE_IN_TRANSACTION_TIMEOUT_MS,
     });
     await assertMigrated(db, ledgerMigrations, 'the ledger database', 'node services/booking-arbiter/dist/cli/migrate.js');
-    // The relay holds a transaction across a Kafka send, which may legitimately take longer than
-    // the idle-in-transaction limit the deciders run under: it gets its own small pool without it.
+    // The outbox publishes on a small pool of its own, so a slow send never waits for, or holds, the deciders' connections.
     const relayDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 0, max: 2 } }, 'postgres:outbox-relay');
     const redis = await useRedis(context, config.REDIS_URL);
     const writers = await openTopics(context, { reads: [topics.bookingCommands], writes: [topics.bookingEvents, topics.availabilityChanges, topics.reservationActions, topics.conflicts] });

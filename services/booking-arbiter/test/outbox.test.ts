@@ -104,23 +104,26 @@ describe('the outbox', () => {
     expect(await firstAppearances(order)).toEqual(order);
   });
 
-  it('each partition is swept by its own owner, at the same time: no lock is shared between partitions', async () => {
+  it("each partition is swept by its own owner, with no lock held across a send: a stuck owner holds back neither another partition nor its heir's fence", async () => {
     const topic = uniqueName('t');
-    const a = instance(topic, 'A', [0]);
+    let unstick!: () => void;
+    const stuck = new Promise<void>((resolve) => (unstick = resolve));
+    const stuckProducer: RecordProducer = { send: async (t, rs) => stuck.then(() => producer.send(t, rs)), disconnect: async () => undefined };
+    const a = instance(topic, 'A', [0], stuckProducer);
     const b = instance(topic, 'B', [1]);
     await waitFor('both publishing directly', () => a.outbox.publishesDirectly(0) && b.outbox.publishesDirectly(1), { timeoutMs: 10_000, intervalMs: 20 });
-    // Partition 0's fence is held (as a new owner's bump would), so A's sweep waits; B's does not.
-    const blocker = await world.db.transaction();
-    await blocker('partition_fences').where({ topic, partition: 0 }).forUpdate();
     const ofA = [record(0), record(0)];
     const ofB = [record(1), record(1)];
     await commit(null, [...ofA, ...ofB]);
     a.outbox.inDoubt();
     b.outbox.inDoubt();
-    await waitFor("partition 1's rows swept", async () => (await rowsOf(ofB)) === 0, { timeoutMs: 10_000, intervalMs: 20 });
+    await waitFor("partition 1's rows swept while partition 0's owner is stuck in a send", async () => (await rowsOf(ofB)) === 0, { timeoutMs: 10_000, intervalMs: 20 });
     expect(await rowsOf(ofA)).toBe(ofA.length);
-    await blocker.rollback();
-    await waitFor("partition 0's rows swept", async () => (await rowsOf(ofA)) === 0, { timeoutMs: 10_000, intervalMs: 20 });
+    // Partition 0 moves on: the heir's bump does not wait for the stuck send, and it sweeps the rows.
+    const heir = instance(topic, 'heir', [0]);
+    await expect(Promise.race([heir.fences.generationFor(0), new Promise((_, reject) => setTimeout(() => reject(new Error('the bump waited')), 3_000))])).resolves.toEqual(expect.any(Number));
+    await waitFor("partition 0's rows swept by the heir", async () => (await rowsOf(ofA)) === 0, { timeoutMs: 10_000, intervalMs: 20 });
+    unstick();
     expect(await firstAppearances([...ofA, ...ofB].map(eventIdOf))).toEqual(expect.arrayContaining([...ofA, ...ofB].map(eventIdOf)));
   });
 

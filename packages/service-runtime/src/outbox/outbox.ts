@@ -87,8 +87,8 @@ interface SweptRow {
  * commit order per partition, by the instance that owns the partition (its fenced owner in the
  * consumer group); a row is deleted once the broker took it. No lock is shared across partitions.
  *
- * Per partition, two ways, one at a time. Sweeping takes the partition's rows in id order, after
- * a fence check, in a transaction held across the send (a new owner's fence bump waits for it).
+ * Per partition, two ways, one at a time. Sweeping reads the partition's rows in id order under a
+ * fence check, sends them, then deletes them (no lock is held across the send).
  * Publishing directly sends each commit's records as the writer hands them over, then deletes
  * their rows without reading them back. A partition is swept on assignment (once this instance's
  * fence bump is done: a previous owner's write in flight commits before it), after a failed send
@@ -266,31 +266,30 @@ export class Outbox {
     if (sweeping.length === 0) return 'done';
     // Read before the sweep: only what was true before its snapshot may switch a partition to direct.
     const before = new Map(sweeping.map(([partition, o]) => [partition, { owned: o, epoch: o.epoch, bumps: o.bumps, handed: o.handed.length }]));
-    const { held, rows } = await this.db.transaction(async (tx) => {
-      const { table, fences, batchSize } = this.options;
-      // Taken and removed in one statement, under a share lock on the fences (a new owner's bump
-      // waits for this send); removed for good only when the transaction commits, after the
-      // broker took them.
-      const taken = await preparedRaw(
-        tx,
-        `WITH mine AS (SELECT * FROM unnest(?::int[], ?::bigint[]) AS m(partition, generation)),
-         fence AS (
-           SELECT f.partition FROM ${fences.table} f JOIN mine m ON m.partition = f.partition AND m.generation = f.generation
-           WHERE f.topic = ? FOR SHARE OF f),
-         taken AS (
-           DELETE FROM ${table} WHERE id IN (
-             SELECT o.id FROM ${table} o
-             WHERE o.kafka_partition IN (SELECT partition FROM fence)
-             ORDER BY o.id LIMIT ? FOR UPDATE OF o)
-           RETURNING id, kafka_partition, event_id, topic, record_key, payload, trace_parent)
-         SELECT coalesce((SELECT json_agg(partition) FROM fence), '[]'::json) AS held,
-                coalesce((SELECT json_agg(taken ORDER BY id) FROM taken), '[]'::json) AS rows`,
-        [sweeping.map(([p]) => p), sweeping.map(([, o]) => o.generation!), fences.topic, batchSize],
-      );
-      const result = taken.rows[0] as { held: number[]; rows: SweptRow[] };
-      if (result.rows.length > 0) await this.send(result.rows.map((r) => ({ eventId: r.event_id, topic: r.topic, key: r.record_key, payload: r.payload, traceParent: r.trace_parent, partition: r.kafka_partition! })));
-      return result;
-    });
+    const { table, fences, batchSize } = this.options;
+    // Read under the fence (a partition another instance took since is not read), sent, then
+    // deleted: no transaction or lock is held across the send, so a frozen or slow instance
+    // never holds back a new owner's fence bump. A row read by two owners during a move goes out
+    // twice, with its event id; it is deleted only once the broker took it.
+    const read = await preparedRaw(
+      this.db,
+      `WITH mine AS (SELECT * FROM unnest(?::int[], ?::bigint[]) AS m(partition, generation)),
+       fence AS (
+         SELECT f.partition FROM ${fences.table} f JOIN mine m ON m.partition = f.partition AND m.generation = f.generation
+         WHERE f.topic = ?),
+       taken AS (
+         SELECT o.id, o.kafka_partition, o.event_id, o.topic, o.record_key, o.payload, o.trace_parent FROM ${table} o
+         WHERE o.kafka_partition IN (SELECT partition FROM fence)
+         ORDER BY o.id LIMIT ?)
+       SELECT coalesce((SELECT json_agg(partition) FROM fence), '[]'::json) AS held,
+              coalesce((SELECT json_agg(taken ORDER BY id) FROM taken), '[]'::json) AS rows`,
+      [sweeping.map(([p]) => p), sweeping.map(([, o]) => o.generation!), fences.topic, batchSize],
+    );
+    const { held, rows } = read.rows[0] as { held: number[]; rows: SweptRow[] };
+    if (rows.length > 0) {
+      await this.send(rows.map((r) => ({ eventId: r.event_id, topic: r.topic, key: r.record_key, payload: r.payload, traceParent: r.trace_parent, partition: r.kafka_partition! })));
+      await preparedRaw(this.db, `DELETE FROM ${table} WHERE id = ANY(?::bigint[])`, [rows.map((r) => r.id)]);
+    }
     const heldNow = new Set(held);
     for (const [partition, { owned, bumps }] of before) {
       // Fenced: another instance owns it now, and sweeps what is left. Unless this instance took
