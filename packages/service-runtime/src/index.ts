@@ -38,3 +38,4 @@ export * from './pg-errors';
 export * from './outbox/outbox';
 export * from './outbox/partition-fences';
 export * from './kafka/partition-of-key';
+export * from './outbox/inbox-step';

@@ -1,9 +1,9 @@
 import { decide, evolve, isInvalid, parseCommand, stateNeeds, stayKey, type Command, type Decision, type PropertyState, type RateLookup } from '@cm/domain';
 import type { BookingCommand } from '@cm/schemas';
-import { GroupCommit, publishReply, traceParentOfHeaders, type DeadLetterWriter, type IncomingRecord, type Knex, type Logger, type Outbox, type OutboxRecord, type PartitionFences, type Redis } from '@cm/service-runtime';
+import { GroupCommit, publishReply, runInboxStep, traceParentOfHeaders, type DeadLetterWriter, type InboxStep, type IncomingRecord, type Knex, type Logger, type Outbox, type OutboxRecord, type PartitionFences, type Redis } from '@cm/service-runtime';
 import { auditRows, cancelledStayRow } from './ledger/audit';
 import { decisionFailureOf, FencedError, LedgerConflictError, LedgerRefusedDataError } from './errors';
-import { changeWrites, loadStates, openChunk, writeTogether } from './ledger/store';
+import { changeWrites, loadStates, openChunk, type Opening } from './ledger/store';
 import type { ArbiterMetrics } from './metrics';
 import { decisionRecords } from './records';
 
@@ -56,6 +56,12 @@ interface Decided {
   readonly decision: Decision;
   readonly reply: DecisionReply;
   readonly decidedAt: number;
+}
+
+/** A command decided before: answered with the reply it got then. */
+interface Duplicate {
+  readonly pending: Pending;
+  readonly reply: DecisionReply | null;
 }
 
 const MAX_ATTEMPTS = 3;
@@ -157,13 +163,25 @@ export class Arbiter {
 
   private async decideTogether(pending: readonly Pending[]): Promise<void> {
     const started = process.hrtime.bigint();
-    const held = new Map(pending.map((p) => [p.record.partition, p.generation]));
-    const { decided, duplicates, outbox: published } = await this.inTransaction(async (tx) => {
+    const { decided, duplicates } = await runInboxStep(this.deps.db, this.deps.outbox, this.step, pending);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const fresh = decided ?? [];
+    for (const d of fresh) this.deps.metrics.decided(d.decision, d.pending.value.issued_at, d.decidedAt, seconds / fresh.length);
+    for (const _ of duplicates) this.deps.metrics.duplicate();
+    for (const { pending: p, reply } of [...fresh, ...duplicates]) {
+      if (p.value.reply_requested && reply) await this.reply(p.command.commandId, reply);
+    }
+  }
+
+  /** The arbiter's inbox step: fences, inbox and property locks in one statement; then load, decide in order, write. */
+  private readonly step: InboxStep<Pending, Opening, Decided[], Duplicate> = {
+    open: async (tx, pending) => {
+      const held = new Map(pending.map((p) => [p.record.partition, p.generation]));
       const opening = await openChunk(tx, { fence: this.deps.fences.generationsQuery([...held.keys()]), commandIds: pending.map((p) => p.command.commandId), propertyIds: pending.map((p) => p.command.propertyId) });
       for (const [partition, generation] of held) this.deps.fences.verify(partition, generation, opening.generations.get(partition) ?? null);
       const already = new Map(opening.seen as ReadonlyMap<string, DecisionReply | null>);
       const fresh: Pending[] = [];
-      const duplicates: { pending: Pending; reply: DecisionReply | null }[] = [];
+      const duplicates: Duplicate[] = [];
       for (const p of pending) {
         if (already.has(p.command.commandId)) duplicates.push({ pending: p, reply: already.get(p.command.commandId) ?? null });
         else {
@@ -171,14 +189,15 @@ export class Arbiter {
           already.set(p.command.commandId, null); // the same command twice in one chunk
         }
       }
-      if (fresh.length === 0) return { decided: [] as Decided[], duplicates, outbox: [] as OutboxRecord[] };
-
+      return { fresh, duplicates, opened: opening };
+    },
+    decide: async (tx, fresh, opening) => {
       const versions = new Map(fresh.map((p) => [p.command.propertyId, opening.versions.get(p.command.propertyId)!]));
       const needs = fresh.flatMap(({ command }) => stateNeeds(command).map((need) => ({ propertyId: command.propertyId, ...need })));
       const states = await (this.deps.loadStates ?? loadStates)(tx, versions, needs);
       const loaded = new Map<string, PropertyState>(states);
       const decided: Decided[] = [];
-      const outbox: OutboxRecord[] = [];
+      const records: OutboxRecord[] = [];
       const audit: Record<string, unknown>[] = [];
       const processed: Record<string, unknown>[] = [];
       for (const p of fresh) {
@@ -190,7 +209,7 @@ export class Arbiter {
         const decidedAt = this.now();
         const key = stayKey(command.bookingSource, command.ref);
         const traceParent = traceParentOfHeaders(record.headers);
-        outbox.push(...decisionRecords(command, decision, after, decidedAt).map((r) => ({ ...r, traceParent, partition: record.partition })));
+        records.push(...decisionRecords(command, decision, after, decidedAt).map((r) => ({ ...r, traceParent, partition: record.partition })));
         audit.push(...auditRows({ command, decision, before: state.stays.get(key), after: after.stays.get(key), traceId: traceIdOf(record) }));
         if (decision.event.type === 'booking_reinstated') {
           const cancelled = decision.event.cancelled;
@@ -214,35 +233,15 @@ export class Arbiter {
         });
         decided.push({ pending: p, decision, reply, decidedAt });
       }
-      // Every write of the chunk in one statement: stays, guests, versions, outbox, audit, inbox.
-      await writeTogether(tx, [
+      // Every write of the chunk goes out in one statement with its outbox records: stays, guests, versions, audit, inbox.
+      const writes = [
         ...changeWrites(tx, [...states.values()].map((after) => ({ before: loaded.get(after.propertyId)!, after }))),
-        ...this.deps.outbox.insert(tx, outbox),
         tx('audit_log').insert(audit).toSQL(),
         tx('processed_commands').insert(processed).toSQL(),
-      ]);
-      return { decided, duplicates, outbox };
-    });
-
-    if (duplicates.length > 0) this.deps.outbox.inDoubt();
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    for (const d of decided) this.deps.metrics.decided(d.decision, d.pending.value.issued_at, d.decidedAt, seconds / decided.length);
-    for (const _ of duplicates) this.deps.metrics.duplicate();
-    if (decided.length > 0) this.deps.outbox.committed(published);
-    for (const { pending: p, reply } of [...decided, ...duplicates]) {
-      if (p.value.reply_requested && reply) await this.reply(p.command.commandId, reply);
-    }
-  }
-
-  /** A decision's transaction; one that fails other than by a fence is in doubt (see ArbiterDeps.outbox). */
-  private async inTransaction<T>(work: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
-    try {
-      return await this.deps.db.transaction(work);
-    } catch (error) {
-      if (!(error instanceof FencedError)) this.deps.outbox.inDoubt();
-      throw error;
-    }
-  }
+      ];
+      return { writes, records, decided };
+    },
+  };
 
   /**
    * Best effort, after the commit: the decision is already durable (and its reply kept in

@@ -157,6 +157,20 @@ export class Outbox {
   }
 
   /**
+   * For a writer that may not own its records' partitions (a push leased by any instance): once
+   * its statement committed, what this instance owns goes out now, and the owners of the rest are
+   * told by NOTIFY (needs `notifyChannel`). Should that fail, their safety sweep finds the rows.
+   */
+  async committedAnywhere(records: readonly OutboxRecord[]): Promise<void> {
+    this.committed(records);
+    const notifyChannel = this.options.notifyChannel;
+    if (!notifyChannel) throw new Error('Outbox.committedAnywhere tells the owners by NOTIFY: give the outbox a notifyChannel');
+    const elsewhere = [...new Set(records.map((r) => r.partition))].filter((partition) => !this.owned.has(partition));
+    if (elsewhere.length === 0) return;
+    await preparedRaw(this.db, 'SELECT pg_notify(?, p::text) FROM unnest(?::int[]) AS p', [notifyChannel, elsewhere]).catch((error: unknown) => this.log.warn({ err: error }, 'could not tell the owners of outbox rows; their safety sweep publishes them'));
+  }
+
+  /**
    * A write's transaction ended in doubt (its commit may have happened unseen) or found its work
    * done already: rows nobody handed over may be in the table. Sweep every partition until empty.
    */

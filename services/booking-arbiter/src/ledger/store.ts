@@ -129,36 +129,3 @@ export function changeWrites(tx: Knex.Transaction, changes: readonly { before: P
   }
   return writes;
 }
-
-/** Bind parameters one combined statement takes at most (PostgreSQL's limit is 65,535). */
-const MAX_BINDINGS_PER_STATEMENT = 30_000;
-
-/**
- * Runs data-modifying statements as ONE statement (each a WITH part), in one round trip, or as
- * few as the bind-parameter limit allows. They must not touch the same row twice, and none may
- * need another's effect: PostgreSQL runs the parts of a statement on one snapshot, in no set
- * order. A constraint a part violates fails its statement, and so the transaction.
- */
-export async function writeTogether(tx: Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
-  let group: Knex.Sql[] = [];
-  let bindings = 0;
-  for (const write of writes) {
-    if (group.length > 0 && bindings + write.bindings.length > MAX_BINDINGS_PER_STATEMENT) {
-      await runAsOne(tx, group);
-      group = [];
-      bindings = 0;
-    }
-    group.push(write);
-    bindings += write.bindings.length;
-  }
-  if (group.length > 0) await runAsOne(tx, group);
-}
-
-async function runAsOne(tx: Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
-  if (writes.length === 1) {
-    await tx.raw(writes[0]!.sql, writes[0]!.bindings as Knex.RawBinding[]);
-    return;
-  }
-  const parts = writes.map((w, i) => `w${i} AS (${w.sql})`).join(',\n');
-  await tx.raw(`WITH ${parts}\nSELECT 1`, writes.flatMap((w) => w.bindings) as Knex.RawBinding[]);
-}

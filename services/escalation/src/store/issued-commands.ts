@@ -8,7 +8,8 @@ import { topicValueRecord, type Knex, type Outbox } from '@cm/service-runtime';
  */
 export class IssuedCommands {
   constructor(
-    private readonly outbox: Pick<Outbox, 'write'>,
+    /** Where the commands go; also the outbox escalation's inbox steps hand their records to. */
+    readonly outbox: Pick<Outbox, 'write' | 'insert' | 'committed' | 'inDoubt'>,
     /** The partition of booking.commands a property's commands go to (`partitionOfKey`). */
     private readonly partitionOf: (propertyId: string) => number,
   ) {}

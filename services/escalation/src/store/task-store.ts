@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NO_FAILURES } from '@cm/domain';
 import type { BookingCommand, BookingEvent, Channel, Conflict, SyncResult } from '@cm/schemas';
-import type { Knex } from '@cm/service-runtime';
+import { runInboxStep, type Knex } from '@cm/service-runtime';
 import { AUTO_CANCEL_ACTOR, autoCancelOf } from '../resolve/auto-cancel';
 import { losingStayGoneOf, type LosingStayGone } from '../rules/losing-stay-gone';
 import { triageConflict, triageSyncResult, type Triage } from '../rules/triage';
@@ -75,9 +75,8 @@ export class TaskStore {
    * review is resolved at once by the system, in the same transaction (see autoCancelOf).
    */
   async processConflict(conflict: Conflict): Promise<RecordOutcome> {
-    return this.db.transaction(async (trx) => {
-      const triage = triageConflict(conflict);
-      if (!(await this.claim(trx, conflict.event_id, 'conflicts', triage.kind))) return { kind: 'duplicate' };
+    const triage = triageConflict(conflict);
+    return this.inboxStep(conflict.event_id, 'conflicts', triage.kind, async (trx) => {
       if (triage.kind === 'count_only') return { kind: 'counted', triage };
       const tenant = triage.occurrence.conflictType === 'OVERBOOKING' ? await SettingsStore.ofProperty(trx, triage.occurrence.propertyId) : null;
       const auto = tenant ? autoCancelOf(tenant.settings, triage.occurrence) : null;
@@ -102,8 +101,7 @@ export class TaskStore {
 
   /** A sync result: counted on its property+channel streak (kept here, so it survives restarts); the 5.2.3 task when the streak passes 3. */
   async processSyncResult(result: SyncResult): Promise<RecordOutcome> {
-    return this.db.transaction(async (trx) => {
-      if (!(await this.claim(trx, result.event_id, 'sync.results.v2', result.outcome))) return { kind: 'duplicate' };
+    return this.inboxStep(result.event_id, 'sync.results.v2', result.outcome, async (trx) => {
       if (result.reservation_action === 'HOST_CANCEL' && result.outcome === 'ACKNOWLEDGED' && result.booking_ref !== null) {
         await trx('escalation.host_cancellations_landed')
           .insert({ property_id: result.property_id, channel: result.channel, booking_ref: result.booking_ref, event_id: result.event_id, landed_at_ms: result.completed_at })
@@ -150,9 +148,20 @@ export class TaskStore {
     return gone;
   }
 
-  private async claim(trx: Knex.Transaction, eventId: string, topic: string, outcome: string): Promise<boolean> {
-    const inserted = await trx('escalation.processed_records').insert({ event_id: eventId, topic, outcome, processed_at_ms: this.clock.now() }).onConflict('event_id').ignore().returning('event_id');
-    return inserted.length > 0;
+  /**
+   * One consumed record through the runtime's inbox step: its event id claimed in the inbox first
+   * (a redelivery is a duplicate, decided nothing again), then `decide` in the same transaction.
+   * The commands a decision issues go to the outbox through `commands`, which tells their owners.
+   */
+  private async inboxStep(eventId: string, topic: string, outcome: string, decide: (trx: Knex.Transaction) => Promise<RecordOutcome>): Promise<RecordOutcome> {
+    const { decided } = await runInboxStep(this.db, this.commands.outbox, {
+      open: async (trx, items) => {
+        const inserted = await trx('escalation.processed_records').insert({ event_id: eventId, topic, outcome, processed_at_ms: this.clock.now() }).onConflict('event_id').ignore().returning('event_id');
+        return inserted.length > 0 ? { fresh: items, duplicates: [], opened: null } : { fresh: [], duplicates: items, opened: null };
+      },
+      decide: async (trx) => ({ writes: [], records: [], decided: await decide(trx) }),
+    }, [eventId]);
+    return decided ?? { kind: 'duplicate' };
   }
 
   /** Opens the key's task, or counts the repeat on the unresolved one (raising its severity if worse). */

@@ -1,0 +1,78 @@
+import type { Knex } from 'knex';
+import { FencedError } from '../errors';
+import type { Outbox, OutboxRecord } from './outbox';
+
+/**
+ * One step of a service that decides from what it consumes, the same for every such service (the
+ * arbiter's commands, escalation's conflicts and sync results): in ONE transaction, first the
+ * fence and the inbox (`open`: a partition another instance took since throws FencedError; items
+ * taken before are duplicates, decided nothing again), then the state the fresh items need is
+ * loaded and each decided (`decide`), then every write of the decision goes out together with
+ * its outbox records. Once committed, the records are handed to the outbox to publish. A
+ * transaction that fails other than by a fence (its commit may have happened unseen), or that
+ * found duplicates (their records may never have been handed over), puts the outbox in doubt.
+ */
+export interface InboxStep<Item, Opened, Decided, Duplicate = Item> {
+  open(tx: Knex.Transaction, items: readonly Item[]): Promise<{ readonly fresh: readonly Item[]; readonly duplicates: readonly Duplicate[]; readonly opened: Opened }>;
+  decide(tx: Knex.Transaction, fresh: readonly Item[], opened: Opened): Promise<{ readonly writes: readonly Knex.Sql[]; readonly records: readonly OutboxRecord[]; readonly decided: Decided }>;
+}
+
+export interface StepOutcome<Duplicate, Decided> {
+  /** The items taken before, as `open` describes them (with the answer they got then, say). */
+  readonly duplicates: readonly Duplicate[];
+  /** What `decide` returned; null when every item was a duplicate. */
+  readonly decided: Decided | null;
+  readonly records: readonly OutboxRecord[];
+}
+
+export async function runInboxStep<Item, Opened, Decided, Duplicate>(db: Knex, outbox: Pick<Outbox, 'insert' | 'committed' | 'inDoubt'>, step: InboxStep<Item, Opened, Decided, Duplicate>, items: readonly Item[]): Promise<StepOutcome<Duplicate, Decided>> {
+  let outcome: StepOutcome<Duplicate, Decided>;
+  try {
+    outcome = await db.transaction(async (tx) => {
+      const { fresh, duplicates, opened } = await step.open(tx, items);
+      if (fresh.length === 0) return { duplicates, decided: null, records: [] };
+      const { writes, records, decided } = await step.decide(tx, fresh, opened);
+      await writeTogether(tx, [...writes, ...outbox.insert(tx, records)]);
+      return { duplicates, decided, records };
+    });
+  } catch (error) {
+    if (!(error instanceof FencedError)) outbox.inDoubt();
+    throw error;
+  }
+  if (outcome.duplicates.length > 0) outbox.inDoubt();
+  if (outcome.records.length > 0) outbox.committed(outcome.records);
+  return outcome;
+}
+
+/** Bind parameters one combined statement takes at most (PostgreSQL's limit is 65,535). */
+const MAX_BINDINGS_PER_STATEMENT = 30_000;
+
+/**
+ * Runs data-modifying statements as ONE statement (each a WITH part), in one round trip, or as
+ * few as the bind-parameter limit allows. They must not touch the same row twice, and none may
+ * need another's effect: PostgreSQL runs the parts of a statement on one snapshot, in no set
+ * order. A constraint a part violates fails its statement, and so the transaction.
+ */
+export async function writeTogether(tx: Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
+  let group: Knex.Sql[] = [];
+  let bindings = 0;
+  for (const write of writes) {
+    if (group.length > 0 && bindings + write.bindings.length > MAX_BINDINGS_PER_STATEMENT) {
+      await runAsOne(tx, group);
+      group = [];
+      bindings = 0;
+    }
+    group.push(write);
+    bindings += write.bindings.length;
+  }
+  if (group.length > 0) await runAsOne(tx, group);
+}
+
+async function runAsOne(tx: Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
+  if (writes.length === 1) {
+    await tx.raw(writes[0]!.sql, writes[0]!.bindings as Knex.RawBinding[]);
+    return;
+  }
+  const parts = writes.map((w, i) => `w${i} AS (${w.sql})`).join(',\n');
+  await tx.raw(`WITH ${parts}\nSELECT 1`, writes.flatMap((w) => w.bindings) as Knex.RawBinding[]);
+}
