@@ -148,11 +148,12 @@ export class Pusher {
         // behind a linger, and what the channel shows must not run ahead of what the metrics say.
         for (const seconds of next.lagsSeconds) metrics.lag.observe({ channel: work.channel }, seconds);
         if (next.coalesced > 0) metrics.coalesced.inc({ channel: work.channel }, next.coalesced);
-        // The result first: if recording the acknowledgement then fails, the lease lapses and the
-        // same push is made again (same request id, so the platform applies it once, and the same
-        // result event id, so consumers take it once); the other order could lose the result.
-        await results.acknowledged(next.report, next.ack);
-        const more = await store.acknowledged({ listing: work, owner, nights: next.nights, nowMs: next.report.completedAt, carried: next.carried });
+        // The result goes to the outbox in the statement that records the acknowledgement: both
+        // are kept, or neither (then the lease lapses and the same push is made again, with the
+        // same request id and the same result event id).
+        const records = results.acknowledged(next.report, next.ack);
+        const more = await store.acknowledged({ listing: work, owner, nights: next.nights, nowMs: next.report.completedAt, carried: next.carried, writes: results.writes(records) });
+        await results.recorded(records);
         if (more) this.wake();
         return;
       }
@@ -161,9 +162,11 @@ export class Pusher {
         return;
       case 'report_failure':
         this.deps.log.warn({ channel: work.channel, listing: work.listingId, attempts: next.report.attempts, error: next.error }, 'push failed after its last attempt');
-        await results.failed(next.report, next.error);
-        // Reported, not given up: due again after the wait that follows a failure, counted from the report.
-        await store.release(work, owner, now() + next.againAfterMs, 0, next.error);
+        // Reported, not given up: due again after the wait that follows a failure. The report goes
+        // to the outbox in the statement that gives the listing back.
+        const records = results.failed(next.report, next.error);
+        await store.release(work, owner, now() + next.againAfterMs, 0, next.error, 0, results.writes(records));
+        await results.recorded(records);
         return;
       default:
         return assertNever(next);

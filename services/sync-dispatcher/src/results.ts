@@ -1,6 +1,6 @@
 import { conflictRecord } from '@cm/domain';
-import { topics, type Channel, type ReservationActionKind, type Source, type SyncResult } from '@cm/schemas';
-import { produceValues, type AvroSerde, type ConflictMetrics, type RecordProducer } from '@cm/service-runtime';
+import { topics, type Channel, type Conflict, type ReservationActionKind, type Source, type SyncResult, type TopicHandle } from '@cm/schemas';
+import { topicValueRecord, type ConflictMetrics, type Knex, type Outbox, type OutboxRecord } from '@cm/service-runtime';
 
 export interface PushReport {
   readonly propertyId: string;
@@ -29,22 +29,24 @@ export interface ActionReport {
 
 /**
  * Every push's and reservation action's outcome on sync.results.v2; one that failed its last attempt
- * (or that the channel cannot carry out) also raises SYNC_FAILED.
+ * (or that the channel cannot carry out) also raises SYNC_FAILED. The records are written by the
+ * store in the statement that records the outcome (`writes`), so an outcome and its record are
+ * kept together or not at all, and published by the outbox once that commits (`recorded`).
  */
 export class ResultWriter {
   constructor(
-    private readonly producer: RecordProducer,
-    private readonly serde: AvroSerde,
+    private readonly outbox: Pick<Outbox, 'insert' | 'committedAnywhere'>,
+    /** The partition of a property's records (`partitionOfKey`). */
+    private readonly partitionOf: (propertyId: string) => number,
     private readonly conflictCounts: ConflictMetrics,
   ) {}
 
   /** `ack`: the channel's id of what it did; null when it did nothing (a reservation action found done already). */
-  async acknowledged(report: PushReport, ack: string | null): Promise<void> {
-    await this.write(report, 'ACKNOWLEDGED', ack, null);
+  acknowledged(report: PushReport, ack: string | null): OutboxRecord[] {
+    return [this.record(topics.syncResults, resultOf(report, 'ACKNOWLEDGED', ack, null), report)];
   }
 
-  async failed(report: PushReport, error: string): Promise<void> {
-    await this.write(report, 'FAILED', null, error);
+  failed(report: PushReport, error: string): OutboxRecord[] {
     const conflict = conflictRecord(
       {
         facts: { type: 'SYNC_FAILED', channel: report.channel, consecutiveFailures: report.attempts, ...(report.action ? { reservationAction: report.action.kind } : {}) },
@@ -64,28 +66,45 @@ export class ResultWriter {
         correlationId: report.correlationId,
       },
     );
-    await produceValues(this.producer, this.serde, topics.conflicts, [conflict]);
-    this.conflictCounts.raised({ type: conflict.conflict_type, channel: conflict.channel, requiresReview: conflict.requires_review });
+    return [this.record(topics.syncResults, resultOf(report, 'FAILED', null, error), report), this.record(topics.conflicts, conflict, report)];
   }
 
-  private async write(report: PushReport, outcome: SyncResult['outcome'], ack: string | null, error: string | null): Promise<void> {
-    const result: SyncResult = {
-      event_id: `${report.requestId}:${outcome.toLowerCase()}:${report.attempts}`,
-      property_id: report.propertyId,
-      version: report.version,
-      source: report.source,
-      channel: report.channel,
-      change_event_id: report.changeEventId,
-      outcome,
-      attempts: report.attempts,
-      channel_ack: ack,
-      error,
-      is_reconciliation: report.isReconciliation,
-      completed_at: report.completedAt,
-      correlation_id: report.correlationId,
-      reservation_action: report.action?.kind ?? null,
-      booking_ref: report.action?.bookingRef ?? null,
-    };
-    await produceValues(this.producer, this.serde, topics.syncResults, [result]);
+  /** The statements that write the records, for the store's statement to include. */
+  writes(records: readonly OutboxRecord[]): Knex.Sql[] {
+    return this.outbox.insert(records);
   }
+
+  /** The statement that wrote the records committed: published now, and the conflicts counted. */
+  async recorded(records: readonly OutboxRecord[]): Promise<void> {
+    await this.outbox.committedAnywhere(records);
+    for (const record of records) {
+      if (record.topic !== topics.conflicts.name) continue;
+      const conflict = record.payload as Pick<Conflict, 'conflict_type' | 'channel' | 'requires_review'>;
+      this.conflictCounts.raised({ type: conflict.conflict_type, channel: conflict.channel, requiresReview: conflict.requires_review });
+    }
+  }
+
+  private record<V extends { readonly event_id: string }>(topic: TopicHandle<V>, value: NoInfer<V>, report: PushReport): OutboxRecord {
+    return { ...topicValueRecord(topic, value, value.event_id), partition: this.partitionOf(report.propertyId) };
+  }
+}
+
+function resultOf(report: PushReport, outcome: SyncResult['outcome'], ack: string | null, error: string | null): SyncResult {
+  return {
+    event_id: `${report.requestId}:${outcome.toLowerCase()}:${report.attempts}`,
+    property_id: report.propertyId,
+    version: report.version,
+    source: report.source,
+    channel: report.channel,
+    change_event_id: report.changeEventId,
+    outcome,
+    attempts: report.attempts,
+    channel_ack: ack,
+    error,
+    is_reconciliation: report.isReconciliation,
+    completed_at: report.completedAt,
+    correlation_id: report.correlationId,
+    reservation_action: report.action?.kind ?? null,
+    booking_ref: report.action?.bookingRef ?? null,
+  };
 }

@@ -32,7 +32,7 @@ export async function runInboxStep<Item, Opened, Decided, Duplicate>(db: Knex, o
       const { fresh, duplicates, opened } = await step.open(tx, items);
       if (fresh.length === 0) return { duplicates, decided: null, records: [] };
       const { writes, records, decided } = await step.decide(tx, fresh, opened);
-      await writeTogether(tx, [...writes, ...outbox.insert(tx, records)]);
+      await writeTogether(tx, [...writes, ...outbox.insert(records)]);
       return { duplicates, decided, records };
     });
   } catch (error) {
@@ -53,7 +53,7 @@ const MAX_BINDINGS_PER_STATEMENT = 30_000;
  * need another's effect: PostgreSQL runs the parts of a statement on one snapshot, in no set
  * order. A constraint a part violates fails its statement, and so the transaction.
  */
-export async function writeTogether(tx: Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
+export async function writeTogether(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
   let group: Knex.Sql[] = [];
   let bindings = 0;
   for (const write of writes) {
@@ -68,7 +68,7 @@ export async function writeTogether(tx: Knex.Transaction, writes: readonly Knex.
   if (group.length > 0) await runAsOne(tx, group);
 }
 
-async function runAsOne(tx: Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
+async function runAsOne(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
   if (writes.length === 1) {
     await tx.raw(writes[0]!.sql, writes[0]!.bindings as Knex.RawBinding[]);
     return;

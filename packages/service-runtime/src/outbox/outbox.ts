@@ -122,11 +122,14 @@ export class Outbox {
     });
   }
 
-  /** The statement that writes records in the writer's transaction (for a larger statement to include). */
-  insert(tx: Knex | Knex.Transaction, records: readonly OutboxRecord[]): Knex.Sql[] {
+  /**
+   * The statement that writes records, for a statement or transaction of the writer's to run
+   * (built here, run there: the rows commit with the change they announce).
+   */
+  insert(records: readonly OutboxRecord[]): Knex.Sql[] {
     if (records.length === 0) return [];
     return [
-      tx(this.options.table)
+      this.db(this.options.table)
         .insert(records.map((r) => ({ kafka_partition: r.partition, event_id: r.eventId, topic: r.topic, record_key: r.key, payload: JSON.stringify(r.payload), trace_parent: r.traceParent ?? null })))
         .onConflict('event_id')
         .ignore()
@@ -142,7 +145,7 @@ export class Outbox {
   async write(tx: Knex.Transaction, records: readonly OutboxRecord[]): Promise<void> {
     const notifyChannel = this.options.notifyChannel;
     if (!notifyChannel) throw new Error('Outbox.write tells the owners by NOTIFY: give the outbox a notifyChannel');
-    for (const { sql, bindings } of this.insert(tx, records)) await tx.raw(sql, bindings as Knex.RawBinding[]);
+    for (const { sql, bindings } of this.insert(records)) await tx.raw(sql, bindings as Knex.RawBinding[]);
     // Delivered at commit, and only then: the owner sweeps what is there to see.
     for (const partition of new Set(records.map((r) => r.partition))) await tx.raw('SELECT pg_notify(?, ?)', [notifyChannel, String(partition)]);
   }

@@ -1,5 +1,5 @@
 import type { ReservationAction } from '@cm/schemas';
-import type { Knex } from '@cm/service-runtime';
+import { writeTogether, type Knex } from '@cm/service-runtime';
 import type { OutcomeLabel } from '../actions/plan';
 import type { Lease } from './sync-store';
 
@@ -65,16 +65,19 @@ export class ActionStore {
   }
 
   /** The action is over (done, or refused for good): kept with its outcome, never tried again. */
-  async finish(eventId: string, owner: string, status: 'done' | 'refused', outcome: OutcomeLabel, error: string | null, nowMs: number): Promise<void> {
-    await this.db('sync.reservation_actions')
+  async finish(eventId: string, owner: string, status: 'done' | 'refused', outcome: OutcomeLabel, error: string | null, nowMs: number, writes: readonly Knex.Sql[] = []): Promise<void> {
+    const finish = this.db('sync.reservation_actions')
       .where({ event_id: eventId, leased_by: owner })
       .update({ status, outcome, last_error: error, finished_at_ms: nowMs, leased_by: null, leased_until_ms: null });
+    // With what it writes (the outcome in the outbox), in one statement.
+    await writeTogether(this.db, [finish.toSQL(), ...writes]);
   }
 
   /** Gives the action back, due again at `dueAtMs` with `attempts` failed calls counted. */
-  async release(eventId: string, owner: string, dueAtMs: number, attempts: number, error: string | null, outcome: OutcomeLabel | null = null): Promise<void> {
-    await this.db('sync.reservation_actions')
+  async release(eventId: string, owner: string, dueAtMs: number, attempts: number, error: string | null, outcome: OutcomeLabel | null = null, writes: readonly Knex.Sql[] = []): Promise<void> {
+    const release = this.db('sync.reservation_actions')
       .where({ event_id: eventId, leased_by: owner })
       .update({ due_at_ms: dueAtMs, attempts, last_error: error, leased_by: null, leased_until_ms: null, ...(outcome ? { outcome } : {}) });
+    await writeTogether(this.db, [release.toSQL(), ...writes]);
   }
 }

@@ -2,10 +2,12 @@ import { schemaMigrations } from '@cm/service-runtime';
 import * as sync001 from '../migrations/20261125_001_sync';
 import * as sync002 from '../migrations/20261125_002_night_trace';
 import * as sync003 from '../migrations/20261210_003_reservation_actions';
+import * as sync004 from '../migrations/20261204_004_outbox';
 
 /** Every migration of the sync schema, in order. Forward-only: a change is a new file added here. */
 export const syncMigrations = schemaMigrations('sync', {
   '20261125_001_sync': sync001,
   '20261125_002_night_trace': sync002,
   '20261210_003_reservation_actions': sync003,
+  '20261204_004_outbox': sync004,
 });

@@ -1,5 +1,5 @@
 import type { AvailabilityChange, Channel, Source } from '@cm/schemas';
-import { Coalescer, preparedRaw, type Knex } from '@cm/service-runtime';
+import { Coalescer, writeTogether, preparedRaw, type Knex } from '@cm/service-runtime';
 
 export interface ListingKey {
   readonly channel: Channel;
@@ -113,6 +113,8 @@ export interface Acknowledgement {
   readonly nowMs: number;
   /** Changes the push carried: they no longer count as pending. */
   readonly carried: number;
+  /** Written in the same statement: the push's outcome in the outbox. */
+  readonly writes?: readonly Knex.Sql[];
 }
 
 export class SyncStore {
@@ -269,20 +271,21 @@ export class SyncStore {
   private async writeAcknowledgements(acks: readonly Acknowledgement[]): Promise<boolean[]> {
     const nights = acks.flatMap((a) => a.nights.map((n) => [a.listing.channel, a.listing.listingId, n.date, n.version]));
     const listings = acks.map((a) => [a.listing.channel, a.listing.listingId, a.owner, a.nowMs, a.carried]);
+    const writes = acks.flatMap((a) => a.writes ?? []);
     const result = await this.db.raw(
       `WITH marked AS (
          UPDATE sync.nights n SET pushed_version = v.version
          FROM (VALUES ${nights.map(() => '(?, ?, ?::date, ?::bigint)').join(', ')}) AS v(channel, listing_id, night, version)
          WHERE n.channel = v.channel AND n.listing_id = v.listing_id AND n.night = v.night AND n.version = v.version
            AND n.version > n.pushed_version -- lets the planner use the small index of pending nights
-         RETURNING 1)
+         RETURNING 1)${writes.map((w, i) => `,\n       written${i} AS (${w.sql})`).join('')}
        -- PostgreSQL runs a data-modifying WITH whether or not it is referenced.
        UPDATE sync.listing_work w SET due_at_ms = v.now_ms, attempts = 0, last_error = NULL, leased_by = NULL, leased_until_ms = NULL,
          changes_pending = greatest(w.changes_pending - v.carried, 0)
        FROM (VALUES ${listings.map(() => '(?, ?, ?, ?::bigint, ?::int)').join(', ')}) AS v(channel, listing_id, owner, now_ms, carried)
        WHERE w.channel = v.channel AND w.listing_id = v.listing_id AND w.leased_by = v.owner
        RETURNING w.channel, w.listing_id, w.changes_pending`,
-      [...nights.flat(), ...listings.flat()] as Knex.RawBinding[],
+      [...nights.flat(), ...writes.flatMap((w) => w.bindings), ...listings.flat()] as Knex.RawBinding[],
     );
     const more = new Set((result.rows as { channel: Channel; listing_id: string; changes_pending: number }[]).filter((r) => r.changes_pending > 0).map((r) => listingKeyOf({ channel: r.channel, listingId: r.listing_id })));
     return acks.map((a) => more.has(listingKeyOf(a.listing)));
@@ -292,9 +295,11 @@ export class SyncStore {
    * Gives the listing back: due again at `dueAtMs`, with the failed attempts so far; `carried`
    * changes went out with an acknowledged push and no longer count as pending.
    */
-  async release(listing: ListingKey, owner: string, dueAtMs: number, attempts: number, lastError: string | null, carried = 0): Promise<void> {
-    await this.db('sync.listing_work')
+  async release(listing: ListingKey, owner: string, dueAtMs: number, attempts: number, lastError: string | null, carried = 0, writes: readonly Knex.Sql[] = []): Promise<void> {
+    const release = this.db('sync.listing_work')
       .where({ channel: listing.channel, listing_id: listing.listingId, leased_by: owner })
       .update({ due_at_ms: dueAtMs, attempts, last_error: lastError, leased_by: null, leased_until_ms: null, changes_pending: this.db.raw('greatest(changes_pending - ?, 0)', [carried]) });
+    // With what it writes (a failure's outcome in the outbox), in one statement.
+    await writeTogether(this.db, [release.toSQL(), ...writes]);
   }
 }
