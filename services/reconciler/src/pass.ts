@@ -45,9 +45,9 @@ const MAX_RATE_LIMITED_READS = 5;
  * One reconciliation pass (seed section 4): for every channel listing of every property (or of
  * one), reads the channel's calendar over the window, compares it with the ledger, and sends the
  * corrections as this-channel-only availability changes (through the outbox, written with each
- * batch's rows); the results of their pushes settle them later (see PassStore.settle). Properties stream through in batches, so memory holds one batch
- * whatever the portfolio's size; reads go at most `readConcurrency` at once and within each
- * channel's per-property rate.
+ * batch's rows); the results of their pushes settle them later (see PassStore.settle).
+ * Properties stream through in batches, so memory holds one batch whatever the portfolio's size;
+ * reads go at most `readConcurrency` at once and within each channel's per-property rate.
  */
 export class Reconciliation {
   private stopping = false;

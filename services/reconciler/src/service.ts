@@ -17,10 +17,10 @@ const SCHEDULE_CHECK_MS = 60_000;
 /**
  * Finds and fixes drift between each channel's calendar and the ledger: a pass on a schedule and
  * on demand (POST /v1/reconciliations with a tenant's key, or the operator's reconcile command on
- * the local socket; one running pass per scope) reads every channel listing's
- * calendar, sends corrections to availability.changes for that channel only (through the outbox,
- * written with the rows that record them), and consumes
- * sync.results.v2 to count each correction fixed only when the channel acknowledged it.
+ * the local socket; one running pass per scope) reads every channel listing's calendar, sends
+ * corrections to availability.changes for that channel only (through the outbox, written with the
+ * rows that record them), and consumes sync.results.v2 to count each correction fixed only when
+ * the channel acknowledged it.
  */
 export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
   name: 'reconciler',
