@@ -2,8 +2,9 @@ import { propertyOfListing } from '@cm/directory';
 import { readLedger, staysChangedSince } from '@cm/ledger-reads';
 import { randomUUID } from 'node:crypto';
 import { addDays, detectDrift, FIRST_EPOCH_DAY, fromEpochDay, LAST_EPOCH_DAY, nightsOf, type LocalDate } from '@cm/domain';
-import type { AvailabilityChange, Channel, ChannelInboundEvent, Conflict } from '@cm/schemas';
+import type { Channel, ChannelInboundEvent } from '@cm/schemas';
 import { requiredIdentifierProblem, type Knex, type Logger } from '@cm/service-runtime';
+import type { CorrectionsOutbox } from './corrections-outbox';
 import type { ReconcilerMetrics } from './metrics';
 import { calendarOf, correctionChanges, driftConflictRecords, type ListingCheck } from './plan';
 import type { PassStore } from './store/pass-store';
@@ -11,7 +12,8 @@ import type { PassStore } from './store/pass-store';
 export interface CalendarReportDeps {
   readonly db: Knex;
   readonly passes: PassStore;
-  readonly send: (changes: readonly AvailabilityChange[], conflicts: readonly Conflict[]) => Promise<void>;
+  /** Where a report's corrections and conflicts go, with the pass that records them. */
+  readonly corrections: Pick<CorrectionsOutbox, 'commit'>;
   readonly metrics: ReconcilerMetrics;
   readonly log: Logger;
   readonly now: () => number;
@@ -33,7 +35,8 @@ export type ReportOutcome = 'in_sync' | 'corrected' | 'unknown_listing' | 'empty
 export class CalendarReports {
   constructor(private readonly deps: CalendarReportDeps) {}
 
-  async take(report: ChannelInboundEvent): Promise<ReportOutcome> {
+  /** `traceParent`: the report record's trace, which its corrections are published in. */
+  async take(report: ChannelInboundEvent, traceParent: string | null = null): Promise<ReportOutcome> {
     if (report.nights.length === 0) return 'empty';
     // Ingest takes calendar reports without its command checks: what cannot be a key or a date (years 2000 to 2099, as commands) is skipped here.
     if (requiredIdentifierProblem(report.listing_id) || report.nights.some((n) => !(n.date >= FIRST_EPOCH_DAY && n.date <= LAST_EPOCH_DAY))) return 'invalid';
@@ -54,14 +57,17 @@ export class CalendarReports {
     const drift = detectDrift({ holding: ledger.holding.get(listing.propertyId) ?? [], channel: report.channel, from, days, channelCalendar: calendarOf(nights) });
     const outcome = drift.corrections.length > 0 ? 'pending' : 'in_sync';
     // Only a report that needs corrections is recorded (as a pass whose corrections settle on
-    // acknowledgement): channels that report often and agree leave no rows behind.
-    if (outcome === 'pending') {
-      await this.deps.passes.start(passId, `${report.channel}:${report.listing_id}`, 'calendar_report', days, check.checkedAtMs);
-      await this.deps.passes.record([
-        { passId, propertyId: check.propertyId, channel: check.channel, listingId: check.listingId, compared: drift.compared, driftNights: drift.driftNights, openWhileBooked: drift.openWhileBooked, correctionRanges: drift.corrections.length, ledgerVersion: check.version, outcome, error: null },
-      ]);
-    }
-    await this.deps.send(correctionChanges(check, drift.corrections), driftConflictRecords(check, drift));
+    // acknowledgement), with its corrections: channels that report often and agree leave no rows behind.
+    const record =
+      outcome === 'pending'
+        ? async (tx: Knex.Transaction) => {
+            await this.deps.passes.start(tx, passId, `${report.channel}:${report.listing_id}`, 'calendar_report', days, check.checkedAtMs);
+            await this.deps.passes.record(tx, [
+              { passId, propertyId: check.propertyId, channel: check.channel, listingId: check.listingId, compared: drift.compared, driftNights: drift.driftNights, openWhileBooked: drift.openWhileBooked, correctionRanges: drift.corrections.length, ledgerVersion: check.version, outcome, error: null },
+            ]);
+          }
+        : undefined;
+    await this.deps.corrections.commit({ changes: correctionChanges(check, drift.corrections), conflicts: driftConflictRecords(check, drift) }, record, traceParent);
     if (outcome === 'pending') await this.deps.passes.finish(passId, this.deps.now(), null);
     this.deps.metrics.listings.inc({ channel: check.channel, outcome });
     if (outcome === 'pending') this.deps.metrics.corrections.inc({ channel: check.channel, outcome: 'sent' });

@@ -4,6 +4,7 @@ import { addDays, detectDrift } from '@cm/domain';
 import type { ChannelAdapter } from '@cm/channel-adapters';
 import type { AvailabilityChange, Channel, Conflict } from '@cm/schemas';
 import { withinPerMinute, type Knex, type Logger, type TokenBuckets } from '@cm/service-runtime';
+import type { CorrectionsOutbox } from './corrections-outbox';
 import type { ReconcilerMetrics } from './metrics';
 import { EVERYTHING, type PassScope } from './pass-scope';
 import { calendarOf, correctionChanges, driftConflictRecords, localToday, type ListingCheck } from './plan';
@@ -15,8 +16,8 @@ export interface PassDeps {
   readonly passes: PassStore;
   readonly adapters: ReadonlyMap<Channel, ChannelAdapter>;
   readonly buckets: TokenBuckets;
-  /** Sends a batch's corrections to availability.changes and its conflicts to conflicts. */
-  readonly send: (changes: readonly AvailabilityChange[], conflicts: readonly Conflict[]) => Promise<void>;
+  /** Where a batch's corrections and conflicts go, with the rows that record them. */
+  readonly corrections: Pick<CorrectionsOutbox, 'commit'>;
   readonly metrics: ReconcilerMetrics;
   readonly log: Logger;
   readonly now: () => number;
@@ -43,10 +44,10 @@ const MAX_RATE_LIMITED_READS = 5;
 /**
  * One reconciliation pass (seed section 4): for every channel listing of every property (or of
  * one), reads the channel's calendar over the window, compares it with the ledger, and sends the
- * corrections as this-channel-only availability changes; the results of their pushes settle them
- * later (see PassStore.settle). Properties stream through in batches, so memory holds one batch
- * whatever the portfolio's size; reads go at most `readConcurrency` at once and within each
- * channel's per-property rate.
+ * corrections as this-channel-only availability changes (through the outbox, written with each
+ * batch's rows); the results of their pushes settle them later (see PassStore.settle).
+ * Properties stream through in batches, so memory holds one batch whatever the portfolio's size;
+ * reads go at most `readConcurrency` at once and within each channel's per-property rate.
  */
 export class Reconciliation {
   private stopping = false;
@@ -133,8 +134,7 @@ export class Reconciliation {
       if (report.driftNights > 0) this.deps.metrics.driftDays.set({ channel_type: check.channel, property_id: check.propertyId }, report.driftNights);
       else this.deps.metrics.driftDays.remove({ channel_type: check.channel, property_id: check.propertyId });
     });
-    await this.deps.passes.record(rows);
-    await this.deps.send(changes, conflicts);
+    await this.deps.corrections.commit({ changes, conflicts }, (tx) => this.deps.passes.record(tx, rows));
   }
 
   /** Reads within the channel's rate for the property; a 429 is waited out a few times. */

@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { adaptersFor, listingTimeZones } from '@cm/channel-adapters';
-import { topics, type AvailabilityChange, type Conflict } from '@cm/schemas';
-import { assertMigrated, conflictMetrics, consumeDecoded, openTopics, produceValues, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { topics } from '@cm/schemas';
+import { assertMigrated, conflictMetrics, consumeDecoded, openTopics, PartitionFences, partitionCountOf, partitionOfKey, TokenBuckets, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { operatorSocketPath, reconcilerConfig } from './config';
 import { CalendarReports } from './calendar-reports';
+import { CorrectionsOutbox, reconcileOutbox } from './corrections-outbox';
 import { startHttp, startOperatorSocket } from './http';
 import { reconcilerMetrics } from './metrics';
 import { Reconciliation } from './pass';
@@ -16,9 +17,10 @@ const SCHEDULE_CHECK_MS = 60_000;
 /**
  * Finds and fixes drift between each channel's calendar and the ledger: a pass on a schedule and
  * on demand (POST /v1/reconciliations with a tenant's key, or the operator's reconcile command on
- * the local socket; one running pass per scope) reads every channel listing's
- * calendar, sends corrections to availability.changes for that channel only, and consumes
- * sync.results.v2 to count each correction fixed only when the channel acknowledged it.
+ * the local socket; one running pass per scope) reads every channel listing's calendar, sends
+ * corrections to availability.changes for that channel only (through the outbox, written with the
+ * rows that record them), and consumes sync.results.v2 to count each correction fixed only when
+ * the channel acknowledged it.
  */
 export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
   name: 'reconciler',
@@ -40,15 +42,20 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
 
     const conflictCounts = conflictMetrics(context.metrics);
     const writers = await openTopics(context, { reads: [topics.syncResults, topics.channelInbound], writes: [topics.availabilityChanges, topics.conflicts] });
-    /** Corrections to availability.changes, drift to conflicts (counted once, here, where it is raised). */
-    const send = async (changes: readonly AvailabilityChange[], conflicts: readonly Conflict[]): Promise<void> => {
-      await produceValues(writers.producer, writers.serde, topics.availabilityChanges, changes);
-      await produceValues(writers.producer, writers.serde, topics.conflicts, conflicts);
+    // Corrections and drift go out through the outbox, published by the owners of sync.results.v2's
+    // partitions (every topic keyed by property has the same partitions), on a small pool of its
+    // own (its listener keeps one connection).
+    const partitions = await partitionCountOf(context.kafka, context.topics.syncResults);
+    const fences = new PartitionFences(db, 'reconcile.partition_fences', context.topics.syncResults, config.INSTANCE_ID);
+    const outboxDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 0, max: 3 } }, 'postgres:outbox-relay');
+    const outbox = reconcileOutbox(outboxDb, writers.producer, writers.serde, context.log.child({ component: 'outbox' }), fences, config.TOPIC_NAMESPACE);
+    /** Drift is counted once, here, when the transaction that raises it committed. */
+    const corrections = new CorrectionsOutbox(db, outbox, (propertyId) => partitionOfKey(propertyId, partitions), (conflicts) => {
       for (const c of conflicts) conflictCounts.raised({ type: c.conflict_type, channel: c.channel, requiresReview: c.requires_review });
-    };
+    });
 
     const reconciliation = new Reconciliation(
-      { db, passes, adapters, buckets: new TokenBuckets(redis), metrics, log: context.log.child({ component: 'pass' }), now: Date.now, send },
+      { db, passes, adapters, buckets: new TokenBuckets(redis), metrics, log: context.log.child({ component: 'pass' }), now: Date.now, corrections },
       { windowDays: config.WINDOW_DAYS, readConcurrency: config.READ_CONCURRENCY, readsPerMinute: config.CHANNEL_READS_PER_MINUTE, batchProperties: config.BATCH_PROPERTIES, renewEveryMs: config.PASS_RENEW_MS },
     );
     const running = new Set<Promise<void>>();
@@ -57,9 +64,14 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
       void done.finally(() => running.delete(done));
     };
 
+    await outbox.placeUnpartitioned((key) => partitionOfKey(key, partitions));
+    outbox.start();
+    // Added before the consumers and the passes: stopped after them, it publishes what they committed.
+    context.onStop('outbox relay', () => outbox.stop());
     await consumeDecoded(context, writers, {
       groupId: config.CONSUMER_GROUP,
       topics: [topics.syncResults],
+      onAssignment: (assigned) => fences.assigned(assigned.get(context.topics.syncResults) ?? []),
       handle: async ({ value: result }) => {
         // A reservation action's outcome is not a push: it settles no correction.
         if (result.reservation_action !== null) return;
@@ -70,15 +82,15 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     });
 
     // A channel's own calendar reports, compared as they arrive; the connectors' other events are ingest's.
-    const reports = new CalendarReports({ db, passes, send, metrics, log: context.log.child({ component: 'calendar-reports' }), now: Date.now });
+    const reports = new CalendarReports({ db, passes, corrections, metrics, log: context.log.child({ component: 'calendar-reports' }), now: Date.now });
     await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.calendar-reports`,
       topics: [topics.channelInbound],
       // Ingest owns channel.inbound and dead-letters what does not decode.
       undecodable: 'skip',
-      handle: async ({ value: event }) => {
+      handle: async ({ value: event, record }) => {
         if (event.event_type !== 'AVAILABILITY_REPORTED') return;
-        metrics.calendarReports.inc({ channel: event.channel, outcome: await reports.take(event) });
+        metrics.calendarReports.inc({ channel: event.channel, outcome: await reports.take(event, traceParentOfHeaders(record.headers)) });
       },
     });
 

@@ -44,9 +44,9 @@ export type OnDemandStart = { readonly started: true } | { readonly started: fal
 export class PassStore {
   constructor(private readonly db: Knex) {}
 
-  /** A calendar report's pass (on-demand passes go through startOnDemand, scheduled ones through claimScheduled). */
-  async start(passId: string, scope: string, trigger: 'calendar_report', windowDays: number, nowMs: number): Promise<void> {
-    await this.db('reconcile.passes').insert({ pass_id: passId, scope, trigger, window_days: windowDays, status: 'running', started_at_ms: nowMs });
+  /** A calendar report's pass, in the transaction of its row (on-demand passes go through startOnDemand, scheduled ones through claimScheduled). */
+  async start(tx: Knex.Transaction, passId: string, scope: string, trigger: 'calendar_report', windowDays: number, nowMs: number): Promise<void> {
+    await tx('reconcile.passes').insert({ pass_id: passId, scope, trigger, window_days: windowDays, status: 'running', started_at_ms: nowMs });
   }
 
   /**
@@ -85,10 +85,13 @@ export class PassStore {
     await this.db('reconcile.passes').where({ pass_id: passId }).update({ status: error ? 'failed' : 'finished', finished_at_ms: nowMs, error });
   }
 
-  /** Recorded before the corrections are sent, so their results always find the row. */
-  async record(rows: readonly PassListingRow[]): Promise<void> {
+  /**
+   * Recorded in the transaction that writes the corrections to the outbox (CorrectionsOutbox): a
+   * row says pending only of corrections that go out, and their results always find the row.
+   */
+  async record(tx: Knex.Transaction, rows: readonly PassListingRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.db('reconcile.pass_listings').insert(
+    await tx('reconcile.pass_listings').insert(
       rows.map((r) => ({
         pass_id: r.passId,
         property_id: r.propertyId,
