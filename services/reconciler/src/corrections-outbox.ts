@@ -39,7 +39,7 @@ export class CorrectionsOutbox {
     try {
       await this.db.transaction(async (tx) => {
         await record?.(tx);
-        await writeTogether(tx, this.outbox.insert(tx, records));
+        await writeTogether(tx, this.outbox.insert(records));
       });
     } catch (error) {
       // The commit may have happened unseen: this instance sweeps what it owns, the other owners' safety sweeps the rest.
