@@ -32,12 +32,10 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
     const now = () => Date.now();
     const writers = await openTopics(context, { reads: [topics.conflicts, topics.syncResults, topics.bookingEvents], writes: [topics.bookingCommands] });
     // The owners of conflicts' partitions publish the commands of the properties they hold: every
-    // topic keyed by property has the same partitions. The outbox publishes on a small pool of
-    // its own (its listener keeps one connection).
+    // topic keyed by property has the same partitions. Its listener keeps one connection of the pool.
     const partitions = await partitionCountOf(context.kafka, context.topics.conflicts);
     const fences = new PartitionFences(db, 'escalation.partition_fences', context.topics.conflicts, config.INSTANCE_ID);
-    const outboxDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 0, max: 3 } }, 'postgres:outbox-relay');
-    const outbox = new Outbox(outboxDb, writers.producer, writers.serde, log.child({ component: 'outbox' }), {
+    const outbox = new Outbox(db, writers.producer, writers.serde, log.child({ component: 'outbox' }), {
       table: 'escalation.outbox',
       fences,
       namespace: config.TOPIC_NAMESPACE,

@@ -43,12 +43,11 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     const conflictCounts = conflictMetrics(context.metrics);
     const writers = await openTopics(context, { reads: [topics.syncResults, topics.channelInbound], writes: [topics.availabilityChanges, topics.conflicts] });
     // Corrections and drift go out through the outbox, published by the owners of sync.results.v2's
-    // partitions (every topic keyed by property has the same partitions), on a small pool of its
-    // own (its listener keeps one connection).
+    // partitions (every topic keyed by property has the same partitions); its listener keeps one
+    // connection of the pool.
     const partitions = await partitionCountOf(context.kafka, context.topics.syncResults);
     const fences = new PartitionFences(db, 'reconcile.partition_fences', context.topics.syncResults, config.INSTANCE_ID);
-    const outboxDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 0, max: 3 } }, 'postgres:outbox-relay');
-    const outbox = reconcileOutbox(outboxDb, writers.producer, writers.serde, context.log.child({ component: 'outbox' }), fences, config.TOPIC_NAMESPACE);
+    const outbox = reconcileOutbox(db, writers.producer, writers.serde, context.log.child({ component: 'outbox' }), fences, config.TOPIC_NAMESPACE);
     /** Drift is counted once, here, when the transaction that raises it committed. */
     const corrections = new CorrectionsOutbox(db, outbox, (propertyId) => partitionOfKey(propertyId, partitions), (conflicts) => {
       for (const c of conflicts) conflictCounts.raised({ type: c.conflict_type, channel: c.channel, requiresReview: c.requires_review });

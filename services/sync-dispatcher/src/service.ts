@@ -38,12 +38,10 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     context.onStop('feed server', () => new Promise<void>((resolve) => feeds.close(() => resolve())));
     const writers = await openTopics(context, { reads: [topics.availabilityChanges, topics.reservationActions], writes: [topics.syncResults, topics.conflicts] });
     // Outcomes are published by the owners of availability.changes' partitions: every topic keyed
-    // by property has the same partitions. The outbox publishes on a small pool of its own (its
-    // listener keeps one connection).
+    // by property has the same partitions. Its listener keeps one connection of the pool.
     const partitions = await partitionCountOf(context.kafka, context.topics.availabilityChanges);
     const fences = new PartitionFences(db, 'sync.partition_fences', context.topics.availabilityChanges, config.INSTANCE_ID);
-    const outboxDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 0, max: 3 } }, 'postgres:outbox-relay');
-    const outbox = new Outbox(outboxDb, writers.producer, writers.serde, context.log.child({ component: 'outbox' }), {
+    const outbox = new Outbox(db, writers.producer, writers.serde, context.log.child({ component: 'outbox' }), {
       table: 'sync.outbox',
       fences,
       namespace: config.TOPIC_NAMESPACE,
