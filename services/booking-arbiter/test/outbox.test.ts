@@ -191,4 +191,20 @@ describe('the outbox', () => {
     await waitFor('the owner published it', async () => (await rowsOf([written])) === 0, { timeoutMs: 5_000, intervalMs: 20 });
     expect(await firstAppearances([eventIdOf(written)])).toEqual([eventIdOf(written)]);
   });
+
+  it('rows written before the outbox was partitioned are placed by their key at start, and go out before the newer records of that key', async () => {
+    const legacy = record(5);
+    await world.db('outbox').insert({ kafka_partition: null, event_id: legacy.eventId, topic: legacy.topic, record_key: legacy.key, payload: JSON.stringify(legacy.payload) });
+    const fences = new PartitionFences(world.db, 'partition_fences', uniqueName('t'), 'A');
+    const outbox = new Outbox(world.db, producer, world.serde, testLogger, { table: 'outbox', fences, namespace: world.namespace, batchSize: 100, idleMs: 50 });
+    expect(await outbox.placeUnpartitioned((key) => (key === legacy.key ? 5 : -1))).toBe(1);
+    expect(await world.db('outbox').where({ event_id: legacy.eventId }).first('kafka_partition')).toEqual({ kafka_partition: 5 });
+    fences.assigned([5]);
+    outbox.start();
+    running.push(outbox);
+    const newer = record(5);
+    await commit(outbox, [newer]);
+    await waitFor('both published', async () => (await rowsOf([legacy, newer])) === 0, { timeoutMs: 10_000, intervalMs: 20 });
+    expect(await firstAppearances([legacy, newer].map(eventIdOf))).toEqual([legacy, newer].map(eventIdOf));
+  });
 });

@@ -12,9 +12,10 @@ export async function up(knex: Knex): Promise<void> {
   await createOutboxTable(knex, 'escalation');
   await createFenceTable(knex, 'escalation');
   const unproduced: { command_id: string; property_id: string; command: BookingCommand }[] = await knex('escalation.command_outbox').whereNull('produced_at_ms').orderBy('created_at_ms').select('command_id', 'property_id', 'command');
-  if (unproduced.length > 0) {
+  // A thousand rows a statement: well inside PostgreSQL's 65,535 bind parameters.
+  for (let i = 0; i < unproduced.length; i += 1_000) {
     await knex('escalation.outbox').insert(
-      unproduced.map((row) => ({ kafka_partition: null, event_id: row.command_id, topic: topics.bookingCommands.name, record_key: row.property_id, payload: JSON.stringify(wireCodec(topics.bookingCommands).toWire(row.command)) })),
+      unproduced.slice(i, i + 1_000).map((row) => ({ kafka_partition: null, event_id: row.command_id, topic: topics.bookingCommands.name, record_key: row.property_id, payload: JSON.stringify(wireCodec(topics.bookingCommands).toWire(row.command)) })),
     );
   }
   await knex.schema.withSchema('escalation').renameTable('command_outbox', 'issued_commands');
