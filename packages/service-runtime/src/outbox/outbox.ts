@@ -57,6 +57,9 @@ export interface OutboxOptions {
 /** How long a partition is published directly before it is swept once, for rows nobody handed over. */
 const SAFETY_SWEEP_MS = 30_000;
 
+/** How long the rows of records published directly may wait to be deleted together. */
+const DELETE_LINGER_MS = 50;
+
 /** A partition this instance owns, as its relay sees it. */
 interface Owned {
   /** The fence generation taken for it; undefined until the bump is done. */
@@ -104,6 +107,9 @@ export class Outbox {
   private readonly waker = new Waker();
   private listener: { release(): Promise<void> } | undefined;
   private listening: Promise<void> | undefined;
+  /** Event ids published directly whose rows are not deleted yet (`deletePublished`). */
+  private readonly published: string[] = [];
+  private lastDeleteAtMs = 0;
 
   constructor(
     private readonly db: Knex,
@@ -211,6 +217,7 @@ export class Outbox {
     await this.listener?.release();
     await this.listening;
     await this.publishHanded().catch((error: unknown) => this.log.warn({ err: error }, 'could not publish the last records directly; the sweep below takes them'));
+    await this.deletePublished(true).catch((error: unknown) => this.log.warn({ err: error }, 'could not delete the rows of published records; the next owner sends them again'));
     for (const owned of this.owned.values()) this.backToSweeping(owned);
     while ((await this.sweep()) === 'more');
   }
@@ -266,11 +273,12 @@ export class Outbox {
         }
         more = (await this.sweep()) === 'more';
         more = (await this.publishHanded()) || more;
+        await this.deletePublished(false);
       } catch (error) {
         this.log.warn({ err: error }, 'publishing the outbox failed; sweeping it until it is empty');
         for (const owned of this.owned.values()) this.backToSweeping(owned);
       }
-      if (!more) await this.waker.sleep(this.options.idleMs);
+      if (!more) await this.waker.sleep(this.published.length > 0 ? DELETE_LINGER_MS : this.options.idleMs);
     }
   }
 
@@ -281,6 +289,7 @@ export class Outbox {
   private async sweep(): Promise<'more' | 'done'> {
     const sweeping = [...this.owned.entries()].filter(([, o]) => o.mode === 'sweeping' && o.generation !== undefined);
     if (sweeping.length === 0) return 'done';
+    await this.deletePublished(true);
     // Read before the sweep: only what was true before its snapshot may switch a partition to direct.
     const before = new Map(sweeping.map(([partition, o]) => [partition, { owned: o, epoch: o.epoch, bumps: o.bumps, handed: o.handed.length }]));
     const { table, fences, batchSize } = this.options;
@@ -347,15 +356,34 @@ export class Outbox {
     if (batch.length === 0) return false;
     try {
       await this.send(batch);
-      await preparedRaw(this.db, `DELETE FROM ${this.options.table} WHERE event_id = ANY(?::text[])`, [batch.map((r) => r.eventId)]);
     } catch (error) {
       this.log.warn({ err: error }, 'publishing directly failed; sweeping the partitions until they are empty');
       for (const { owned } of taken) this.backToSweeping(owned);
       return false;
     }
     for (const { owned, count } of taken) owned.handed.splice(0, count);
+    this.published.push(...batch.map((r) => r.eventId));
     this.options.onPublished?.(batch.length);
     return true;
+  }
+
+  /**
+   * Deletes the rows of records published directly: many sends' rows in one statement, at most
+   * DELETE_LINGER_MS after their send (a statement per send put a round trip and a PostgreSQL
+   * statement on every publish), and always before a sweep reads, so a sweep does not send them
+   * again. A crash in between sends them again, with their event ids.
+   */
+  private async deletePublished(force: boolean): Promise<void> {
+    if (this.published.length === 0) return;
+    if (!force && this.published.length < this.options.batchSize && Date.now() - this.lastDeleteAtMs < DELETE_LINGER_MS) return;
+    const eventIds = this.published.splice(0);
+    try {
+      await preparedRaw(this.db, `DELETE FROM ${this.options.table} WHERE event_id = ANY(?::text[])`, [eventIds]);
+      this.lastDeleteAtMs = Date.now();
+    } catch (error) {
+      this.published.unshift(...eventIds);
+      throw error;
+    }
   }
 
   /**
