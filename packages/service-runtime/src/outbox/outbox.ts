@@ -445,7 +445,11 @@ export class Outbox {
   }
 }
 
-/** The outbox table's migration, for a service's schema (null: the search path's). */
+/**
+ * The outbox table's migration, for a service's schema (null: the search path's). No index on the
+ * partition: the table holds only what is not published yet, a sweep reads it in id order by the
+ * primary key, and an index would cost every write.
+ */
 export async function createOutboxTable(knex: Knex, schema: string | null): Promise<void> {
   const builder = schema ? knex.schema.withSchema(schema) : knex.schema;
   await builder.createTable('outbox', (t) => {
@@ -457,6 +461,5 @@ export async function createOutboxTable(knex: Knex, schema: string | null): Prom
     t.jsonb('payload').notNullable().comment('The Avro record, encoded when published.');
     t.text('trace_parent').nullable();
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    t.index(['kafka_partition', 'id']);
   });
 }

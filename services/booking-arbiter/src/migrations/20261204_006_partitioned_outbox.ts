@@ -8,7 +8,6 @@ import type { Knex } from '@cm/service-runtime';
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('outbox', (t) => {
     t.integer('kafka_partition').nullable().comment('The partition whose owner publishes the row (null: written before the outbox was partitioned, until the service places it by its key at start).');
-    t.index(['kafka_partition', 'id']);
   });
 }
 
