@@ -12,3 +12,4 @@ export * from './drift';
 export * from './parse-command';
 export { PRICE_TOLERANCE_BP } from './rules/price-check';
 export * from './conflict-codec';
+export * from './rates';
