@@ -1,5 +1,5 @@
 import { convert, type CurrencyCode, type Money, type RateLookup } from './money';
-import { addDays, fromEpochDay, nightCount, nightsOf, toEpochDay, type LocalDate, type StayDates } from './stay-dates';
+import { addDays, nightCount, nightsOf, toEpochDay, type LocalDate, type StayDates } from './stay-dates';
 
 /**
  * Rates and restrictions (issue 20): what the PMS sets per property, rate plan and night, and what
@@ -175,9 +175,4 @@ export function stayTotal(stay: StayDates, terms: (night: LocalDate) => NightTer
   const first = prices[0];
   if (!first || prices.some((p) => p === null || p.currency !== first.currency)) return null;
   return { amountMinor: prices.reduce((sum, p) => sum + p!.amountMinor, 0), currency: first.currency };
-}
-
-/** `count` consecutive nights from `first`: a season given by its length. */
-export function nightsFrom(first: LocalDate, count: number): LocalDate[] {
-  return Array.from({ length: count }, (_, i) => fromEpochDay(toEpochDay(first) + i));
 }

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import type { ConversionRate, CurrencyCode, Money } from '../src/money';
-import { applyTermsUpdate, channelPrice, nightsFrom, OPEN_NIGHT, stayRefusal, stayTotal, termsOf, termsRanges, type KeptNight, type NightTerms, type TermsUpdate } from '../src/rates';
-import type { LocalDate, StayDates } from '../src/stay-dates';
+import { applyTermsUpdate, channelPrice, OPEN_NIGHT, stayRefusal, stayTotal, termsOf, termsRanges, type KeptNight, type NightTerms, type TermsUpdate } from '../src/rates';
+import { addDays, nightsOf, type LocalDate, type StayDates } from '../src/stay-dates';
 
 const d = (s: string) => s as LocalDate;
+/** `count` consecutive nights from `first`: a season given by its length. */
+const nightsFrom = (first: LocalDate, count: number) => nightsOf({ checkIn: first, checkOut: addDays(first, count) });
 const c = (s: string) => s as CurrencyCode;
 const eur = (amountMinor: number): Money => ({ amountMinor, currency: c('EUR') });
 const update = (from: string, to: string, version: number, set: Partial<NightTerms>): TermsUpdate => ({ from: d(from), to: d(to), version, set });

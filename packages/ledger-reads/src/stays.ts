@@ -46,7 +46,7 @@ export function holdingStays(db: Knex, propertyId: string, from: LocalDate, to: 
     .where({ property_id: propertyId })
     .where('check_in', '<', to)
     .where('check_out', '>', from)
-    .where((q) => q.where((b) => b.where('kind', 'booking').whereIn('status', ['PENDING', 'CONFIRMED'])).orWhere((b) => b.where('kind', 'block').where('active', true)))
+    .whereRaw(HOLDING)
     .select('stay_key', 'check_in', 'check_out');
 }
 

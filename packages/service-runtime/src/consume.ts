@@ -52,7 +52,7 @@ export interface TopicWriters {
  */
 export async function openTopics(context: ServiceContext<BaseConfig>, topics: { readonly reads: readonly AnyTopicHandle[]; readonly writes: readonly AnyTopicHandle[] }): Promise<TopicWriters> {
   const dlq = context.topics.channelDlq;
-  const nameOf = (topic: AnyTopicHandle) => namespaced(topic.name, context.config.TOPIC_NAMESPACE);
+  const nameOf = topicNameIn(context);
   const serde = await AvroSerde.connect(context.config.SCHEMA_REGISTRY_URL, [...new Set([...topics.reads.map(nameOf), ...topics.writes.map(nameOf), dlq])], context.config.TOPIC_NAMESPACE);
   const producer = await context.kafka.producer();
   context.onStop('producer', () => producer.disconnect());
@@ -66,7 +66,7 @@ export async function openTopics(context: ServiceContext<BaseConfig>, topics: { 
  */
 export async function consumeDecoded<H extends AnyTopicHandle>(context: ServiceContext<BaseConfig>, writers: TopicWriters, options: DecodedConsumerOptions<H>): Promise<void> {
   const { serde, deadLetters } = writers;
-  const nameOf = (topic: AnyTopicHandle) => namespaced(topic.name, context.config.TOPIC_NAMESPACE);
+  const nameOf = topicNameIn(context);
   /** The handle of each consumed topic by its name in this deployment. */
   const handles = new Map(options.topics.map((topic) => [nameOf(topic), topic]));
   const consumed = recordsConsumedCounter(context.metrics);
@@ -122,4 +122,9 @@ export async function consumeDecoded<H extends AnyTopicHandle>(context: ServiceC
     });
   }
   context.onStop(`consumer ${options.groupId}`, () => consumer.stop());
+}
+
+/** A topic's name in this deployment (its namespace added). */
+function topicNameIn(context: ServiceContext<BaseConfig>): (topic: AnyTopicHandle) => string {
+  return (topic) => namespaced(topic.name, context.config.TOPIC_NAMESPACE);
 }

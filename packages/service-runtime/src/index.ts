@@ -39,3 +39,4 @@ export * from './outbox/outbox';
 export * from './outbox/partition-fences';
 export * from './kafka/partition-of-key';
 export * from './outbox/inbox-step';
+export * from './outbox/schema-outbox';

@@ -12,3 +12,4 @@ export * from './processes';
 export * from './metrics';
 export * from './service-processes';
 export * from './webhook-receiver';
+export * from './service-under-test';

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { waitFor } from '@cm/service-runtime';
 
 export interface Spawned {
@@ -10,21 +11,22 @@ export interface Spawned {
   exited(): Promise<number | null>;
 }
 
-export function spawnNode(script: string, env: Record<string, string>): Spawned {
+/** Runs a Node script with the environment given over this one's; `logFile` also gets its output. */
+export function spawnNode(script: string, env: Record<string, string>, options: { logFile?: string } = {}): Spawned {
   const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exit = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, output: () => output, exited: () => exit };
-}
-
-export async function httpStatus(url: string): Promise<number> {
-  try {
-    return (await fetch(url)).status;
-  } catch {
-    return 0;
+  const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      log?.write(chunk);
+    });
   }
+  const exit = once(child, 'exit').then(([code]) => {
+    log?.end();
+    return code as number | null;
+  });
+  return { child, output: () => output, exited: () => exit };
 }
 
 /** Waits until a spawned service answers ready on its ops port; fails at once, with its output, if it exits first. */

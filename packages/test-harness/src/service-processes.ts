@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { waitFor } from '@cm/service-runtime';
 import { sumMetric } from './metrics';
+import { spawnNode } from './processes';
 
 /** The five services, each with the topics it consumes. */
 export const SERVICES = [
@@ -38,28 +37,13 @@ export function startServiceProcess(
   name: ServiceName,
   options: { opsPort: number; env?: Record<string, string>; logFile?: string },
 ): ServiceProcess {
-  const child = spawn(process.execPath, [serviceMain(name)], {
-    env: { ...process.env, OPS_PORT: String(options.opsPort), ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
-  for (const stream of [child.stdout, child.stderr]) {
-    stream?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      log?.write(chunk);
-    });
-  }
-  const exited = once(child, 'exit').then(([code]) => {
-    log?.end();
-    return code as number | null;
-  });
+  const { child, output, exited } = spawnNode(serviceMain(name), { OPS_PORT: String(options.opsPort), ...options.env }, options.logFile ? { logFile: options.logFile } : {});
   const base = `http://127.0.0.1:${options.opsPort}`;
   return {
     name,
     opsPort: options.opsPort,
     child,
-    output: () => output,
+    output,
     ready: async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200,
     consumed: async (topic, outcome) => {
       const text = await (await fetch(`${base}/metrics`)).text();
@@ -67,7 +51,7 @@ export function startServiceProcess(
     },
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
+      return exited();
     },
   };
 }

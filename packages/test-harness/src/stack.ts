@@ -88,8 +88,6 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
-export const envOf = z.record(z.string(), z.string());
-
 /**
  * Reads a topic from the beginning, decoding every record, until `until` holds on what came
  * (or `timeoutMs` passes); the reading consumer is stopped either way.

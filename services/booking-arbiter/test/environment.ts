@@ -7,7 +7,7 @@ import {
   type Knex,
   type TopicNames,
 } from '@cm/service-runtime';
-import { spawnNode, untilReady, type Spawned, freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '@cm/test-harness';
+import { startTestService, type RunningService, type Spawned, readDecoded, stack, testKafka, testLogger, uniqueName } from '@cm/test-harness';
 import { scratchLedger } from '../src/ledger/migrations';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
@@ -31,10 +31,7 @@ export interface ArbiterWorld {
   close(): Promise<void>;
 }
 
-export interface ArbiterProcess extends Spawned {
-  readonly opsPort: number;
-  metrics(): Promise<string>;
-}
+export type ArbiterProcess = RunningService;
 
 export async function arbiterWorld(): Promise<ArbiterWorld> {
   const namespace = uniqueName('t').toLowerCase();
@@ -61,23 +58,11 @@ export async function arbiterWorld(): Promise<ArbiterWorld> {
       const records = await Promise.all(commands.map(async (c) => ({ key: c.property_id, value: await serde.encode(topics.bookingCommands, c) })));
       for (let i = 0; i < records.length; i += 500) await producer.send(names.bookingCommands, records.slice(i, i + 500));
     },
-    async startArbiter(name, env = {}) {
-      const opsPort = await freePort();
-      const child = spawnNode(MAIN, {
-        TOPIC_NAMESPACE: namespace,
-        DATABASE_URL: databaseUrl,
-        CONSUMER_GROUP: `cm.booking-arbiter.${namespace}`,
-        INSTANCE_ID: name,
-        OPS_PORT: String(opsPort),
-        LOG_LEVEL: 'warn',
-        SHUTDOWN_TIMEOUT_MS: '15000',
-        ...env,
-      });
-      processes.push(child);
-      const arbiter = { ...child, opsPort, metrics: async () => (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text() };
-      await untilReady(child, opsPort, name);
-      return arbiter;
-    },
+    startArbiter: (name, env = {}) =>
+      startTestService(MAIN, name, {
+        env: { TOPIC_NAMESPACE: namespace, DATABASE_URL: databaseUrl, CONSUMER_GROUP: `cm.booking-arbiter.${namespace}`, INSTANCE_ID: name, SHUTDOWN_TIMEOUT_MS: '15000', ...env },
+        spawned: (child) => processes.push(child),
+      }),
     async killArbiters() {
       const running = processes.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
       for (const p of running) {

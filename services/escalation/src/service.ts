@@ -1,5 +1,5 @@
 import { topics } from '@cm/schemas';
-import { assertMigrated, consumeDecoded, openTopics, partitionCountOf, Outbox, PartitionFences, partitionOfKey, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, consumeDecoded, openTopics, startSchemaOutbox, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { escalationConfig } from './config';
 import { buildReviewApi } from './http/app';
 import { escalationMetrics } from './metrics';
@@ -31,19 +31,9 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
     const redis = await useRedis(context, config.REDIS_URL);
     const now = () => Date.now();
     const writers = await openTopics(context, { reads: [topics.conflicts, topics.syncResults, topics.bookingEvents], writes: [topics.bookingCommands] });
-    // The owners of conflicts' partitions publish the commands of the properties they hold: every
-    // topic keyed by property has the same partitions. Its listener keeps one connection of the pool.
-    const partitions = await partitionCountOf(context.kafka, context.topics.conflicts);
-    const fences = new PartitionFences(db, 'escalation.partition_fences', context.topics.conflicts, config.INSTANCE_ID);
-    const outbox = new Outbox(db, writers.producer, writers.serde, log.child({ component: 'outbox' }), {
-      table: 'escalation.outbox',
-      fences,
-      namespace: config.TOPIC_NAMESPACE,
-      batchSize: 100,
-      idleMs: 200,
-      notifyChannel: `cm_outbox_escalation_${config.TOPIC_NAMESPACE}`.slice(0, 63),
-    });
-    const store = new TaskStore(db, { minuteMs: config.SLA_MINUTE_MS, now }, new IssuedCommands(outbox, (propertyId) => partitionOfKey(propertyId, partitions)));
+    // The owners of conflicts' partitions publish the commands; its listener keeps one connection of the pool.
+    const { outbox, fences, partitionOf } = await startSchemaOutbox(context, db, writers, { schema: 'escalation', ownedBy: context.topics.conflicts, owner: config.INSTANCE_ID, batchSize: 100, placeRowsFromBefore: true });
+    const store = new TaskStore(db, { minuteMs: config.SLA_MINUTE_MS, now }, new IssuedCommands(outbox, partitionOf));
     const relocations = new RelocationStore(db, store, now);
     const desk = new ReviewStore(db, store, relocations, now);
     const metrics = escalationMetrics(context.metrics, () => store.unresolvedCounts(), () => store.losingReservationsConfirmed(), now);
@@ -59,11 +49,10 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       { pollMs: config.TIMER_POLL_MS, levels: config.ESCALATION_LEVELS, retryMs: config.NOTIFY_RETRY_MS, claimMs: Math.max(60_000, config.NOTIFY_TIMEOUT_MS * config.NOTIFY_ATTEMPTS * 2) },
     );
 
-    /** A resolution committed (by an operator or the system): counted, and its notifications sent now rather than at the next timer round. */
+    /** A resolution committed (by an operator or the system): counted. Its command is the outbox's to publish. */
     const resolved = (task: TaskRow) => {
       metrics.resolved.inc({ conflict_type: task.conflict_type, resolution: task.resolution ?? 'unknown' });
       metrics.resolutionSeconds.observe({ conflict_type: task.conflict_type }, ((task.resolved_at_ms ?? Date.now()) - task.opened_at_ms) / 1000);
-      void timer.wake();
     };
     const count = (topic: string, outcome: RecordOutcome) => {
       const label = outcome.kind === 'task' ? `task_${outcome.outcome}` : outcome.kind;
@@ -76,9 +65,6 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       if (outcome.kind === 'task' && outcome.outcome === 'opened') void timer.wake();
     };
 
-    await outbox.placeUnpartitioned((key) => partitionOfKey(key, partitions));
-    outbox.start();
-    context.onStop('outbox relay', () => outbox.stop());
     timer.start();
     context.onStop('sla timer', () => timer.stop());
     await consumeDecoded(context, writers, {
@@ -120,7 +106,6 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       relocations,
       onRelocation(outcome) {
         metrics.relocations.inc({ outcome });
-        void timer.wake();
       },
     });
     await api.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });

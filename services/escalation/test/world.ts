@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { topics, type BookingCommand, type BookingEvent, type Conflict, type SyncResult } from '@cm/schemas';
-import { AvroSerde, Outbox, PartitionFences, produceValues, provisionTopics, topicNames, waitFor, type IncomingRecord, type Knex, type TopicNames } from '@cm/service-runtime';
-import { freePort, readDecoded, scratchDatabase, serviceMain, spawnNode, stack, untilReady, testKafka, testLogger, uniqueName, type Spawned } from '@cm/test-harness';
+import { AvroSerde, PartitionFences, produceValues, schemaOutbox, provisionTopics, topicNames, waitFor, type IncomingRecord, type Knex, type TopicNames } from '@cm/service-runtime';
+import { readDecoded, scratchDatabase, serviceMain, stack, startTestService, testKafka, testLogger, uniqueName, type RunningHttpService, type Spawned } from '@cm/test-harness';
 import { ledgerMigrations } from '@cm/booking-arbiter';
 import { addProperty, createTenant, issueApiKey, ingestMigrations } from '@cm/ingest';
 import { IssuedCommands } from '../src/store/issued-commands';
@@ -19,10 +19,7 @@ export interface TestTenant {
   readonly propertyId: string;
 }
 
-export interface EscalationProcess extends Spawned {
-  readonly url: string;
-  readonly opsPort: number;
-  metrics(): Promise<string>;
+export interface EscalationProcess extends RunningHttpService {
   /** SIGTERM, and wait for the exit. */
   stop(): Promise<number | null>;
 }
@@ -85,39 +82,26 @@ export async function escalationWorld(): Promise<EscalationWorld> {
     db,
     tenants,
     async startEscalation(env = {}) {
-      const [httpPort, opsPort] = [await freePort(), await freePort()];
-      const child = spawnNode(ESCALATION_MAIN, {
-        TOPIC_NAMESPACE: namespace,
-        DATABASE_URL: ledger.url,
-        CONSUMER_GROUP: `cm.escalation.${namespace}`,
-        HTTP_PORT: String(httpPort),
-        OPS_PORT: String(opsPort),
-        LOG_LEVEL: 'warn',
-        TIMER_POLL_MS: '100',
-        ...env,
+      const service = await startTestService(ESCALATION_MAIN, 'escalation', {
+        http: true,
+        env: { TOPIC_NAMESPACE: namespace, DATABASE_URL: ledger.url, CONSUMER_GROUP: `cm.escalation.${namespace}`, TIMER_POLL_MS: '100', ...env },
+        spawned: (child) => processes.push(child),
       });
-      processes.push(child);
-      await untilReady(child, opsPort, 'escalation');
       return {
-        ...child,
-        url: `http://127.0.0.1:${httpPort}`,
-        opsPort,
-        metrics: async () => (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text(),
+        ...service,
         stop: async () => {
-          child.child.kill('SIGTERM');
-          return child.exited();
+          service.child.kill('SIGTERM');
+          return service.exited();
         },
       };
     },
-    async startArbiter() {
-      const opsPort = await freePort();
-      const child = spawnNode(ARBITER_MAIN, { TOPIC_NAMESPACE: namespace, DATABASE_URL: ledger.url, CONSUMER_GROUP: `cm.booking-arbiter.${namespace}`, OPS_PORT: String(opsPort), LOG_LEVEL: 'warn' });
-      processes.push(child);
-      await untilReady(child, opsPort, 'booking-arbiter');
-      return child;
-    },
+    startArbiter: () =>
+      startTestService(ARBITER_MAIN, 'booking-arbiter', {
+        env: { TOPIC_NAMESPACE: namespace, DATABASE_URL: ledger.url, CONSUMER_GROUP: `cm.booking-arbiter.${namespace}` },
+        spawned: (child) => processes.push(child),
+      }),
     issuedCommands: new IssuedCommands(
-      new Outbox(db, producer, serde, testLogger, { table: 'escalation.outbox', fences: new PartitionFences(db, 'escalation.partition_fences', names.conflicts, 'in-process'), namespace, batchSize: 100, idleMs: 50, notifyChannel: `cm_outbox_${namespace}` }),
+      schemaOutbox(db, producer, serde, testLogger, { schema: 'escalation', fences: new PartitionFences(db, 'escalation.partition_fences', names.conflicts, 'in-process'), namespace, batchSize: 100 }),
       () => 0,
     ),
     sendConflicts: (conflicts) => produceValues(producer, serde, topics.conflicts, conflicts),

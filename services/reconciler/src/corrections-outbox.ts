@@ -1,19 +1,10 @@
 import { topics, type AvailabilityChange, type Conflict } from '@cm/schemas';
-import { Outbox, topicValueRecord, writeTogether, type AvroSerde, type Knex, type Logger, type OutboxRecord, type PartitionFences, type RecordProducer } from '@cm/service-runtime';
+import { topicValueRecord, writeTogether, type Knex, type Outbox, type OutboxRecord } from '@cm/service-runtime';
 
 /** What a comparison with a channel's calendar publishes: corrections to availability.changes, the drift they fix to conflicts. */
 export interface Found {
   readonly changes: readonly AvailabilityChange[];
   readonly conflicts: readonly Conflict[];
-}
-
-/**
- * The reconciler's outbox, `reconcile.outbox`: each row published by the fenced owner of its
- * partition (`fences`: the reconciler whose consumer holds that partition of sync.results.v2).
- * Any instance writes rows (a pass covers every property), so their owners are told by NOTIFY.
- */
-export function reconcileOutbox(db: Knex, producer: RecordProducer, serde: AvroSerde, log: Logger, fences: PartitionFences, namespace: string): Outbox {
-  return new Outbox(db, producer, serde, log, { table: 'reconcile.outbox', fences, namespace, batchSize: 100, idleMs: 200, notifyChannel: `cm_outbox_reconcile_${namespace}`.slice(0, 63) });
 }
 
 /**

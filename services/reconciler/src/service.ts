@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { adaptersFor, listingTimeZones } from '@cm/channel-adapters';
 import { topics } from '@cm/schemas';
-import { assertMigrated, conflictMetrics, consumeDecoded, openTopics, PartitionFences, partitionCountOf, partitionOfKey, TokenBuckets, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, conflictMetrics, consumeDecoded, openTopics, startSchemaOutbox, TokenBuckets, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { operatorSocketPath, reconcilerConfig } from './config';
 import { CalendarReports } from './calendar-reports';
-import { CorrectionsOutbox, reconcileOutbox } from './corrections-outbox';
+import { CorrectionsOutbox } from './corrections-outbox';
 import { startHttp, startOperatorSocket } from './http';
 import { reconcilerMetrics } from './metrics';
 import { Reconciliation } from './pass';
@@ -43,13 +43,10 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     const conflictCounts = conflictMetrics(context.metrics);
     const writers = await openTopics(context, { reads: [topics.syncResults, topics.channelInbound], writes: [topics.availabilityChanges, topics.conflicts] });
     // Corrections and drift go out through the outbox, published by the owners of sync.results.v2's
-    // partitions (every topic keyed by property has the same partitions); its listener keeps one
-    // connection of the pool.
-    const partitions = await partitionCountOf(context.kafka, context.topics.syncResults);
-    const fences = new PartitionFences(db, 'reconcile.partition_fences', context.topics.syncResults, config.INSTANCE_ID);
-    const outbox = reconcileOutbox(db, writers.producer, writers.serde, context.log.child({ component: 'outbox' }), fences, config.TOPIC_NAMESPACE);
+    // partitions; added before the consumers and the passes, it stops after them and publishes what they committed.
+    const { outbox, fences, partitionOf } = await startSchemaOutbox(context, db, writers, { schema: 'reconcile', ownedBy: context.topics.syncResults, owner: config.INSTANCE_ID, batchSize: 100 });
     /** Drift is counted once, here, when the transaction that raises it committed. */
-    const corrections = new CorrectionsOutbox(db, outbox, (propertyId) => partitionOfKey(propertyId, partitions), (conflicts) => {
+    const corrections = new CorrectionsOutbox(db, outbox, partitionOf, (conflicts) => {
       for (const c of conflicts) conflictCounts.raised({ type: c.conflict_type, channel: c.channel, requiresReview: c.requires_review });
     });
 
@@ -63,10 +60,6 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
       void done.finally(() => running.delete(done));
     };
 
-    await outbox.placeUnpartitioned((key) => partitionOfKey(key, partitions));
-    outbox.start();
-    // Added before the consumers and the passes: stopped after them, it publishes what they committed.
-    context.onStop('outbox relay', () => outbox.stop());
     await consumeDecoded(context, writers, {
       groupId: config.CONSUMER_GROUP,
       topics: [topics.syncResults],

@@ -1,10 +1,10 @@
 import { adaptersFor, listingTimeZones } from '@cm/channel-adapters';
 import { requireOk } from '@cm/channel-simulator';
 import type { AvailabilityChange, Conflict } from '@cm/schemas';
-import { AvroSerde, createRedis, partitionCountOf, partitionOfKey, PartitionFences, Registry, TokenBuckets, waitFor, type Outbox, type Redis, type RecordProducer } from '@cm/service-runtime';
+import { AvroSerde, createRedis, partitionCountOf, partitionOfKey, PartitionFences, Registry, schemaOutbox, TokenBuckets, waitFor, type Outbox, type Redis, type RecordProducer } from '@cm/service-runtime';
 import { stack, testKafka, testLogger } from '@cm/test-harness';
 import { closedNights, startPipeline, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
-import { CorrectionsOutbox, reconcileOutbox } from '../src/corrections-outbox';
+import { CorrectionsOutbox } from '../src/corrections-outbox';
 import { reconcilerMetrics } from '../src/metrics';
 import { Reconciliation } from '../src/pass';
 import { PassStore } from '../src/store/pass-store';
@@ -48,7 +48,7 @@ describe('reconciler: corrections go through the outbox', () => {
     const partitionOf = (propertyId: string) => partitionOfKey(propertyId, partitions);
     const fences = new PartitionFences(world.db, 'reconcile.partition_fences', world.topics.syncResults, 'outbox-test');
     const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [world.topics.availabilityChanges, world.topics.conflicts], world.namespace);
-    const outbox = reconcileOutbox(world.db, sender, serde, testLogger, fences, world.namespace);
+    const outbox = schemaOutbox(world.db, sender, serde, testLogger, { schema: 'reconcile', fences, namespace: world.namespace, batchSize: 100 });
     running.push(outbox);
     fences.assigned(Array.from({ length: partitions }, (_, p) => p));
     outbox.start();

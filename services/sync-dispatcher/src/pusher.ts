@@ -151,9 +151,7 @@ export class Pusher {
         // The result goes to the outbox in the statement that records the acknowledgement: both
         // are kept, or neither (then the lease lapses and the same push is made again, with the
         // same request id and the same result event id).
-        const records = results.acknowledged(next.report, next.ack);
-        const more = await store.acknowledged({ listing: work, owner, nights: next.nights, nowMs: next.report.completedAt, carried: next.carried, writes: results.writes(records) });
-        await results.recorded(records);
+        const more = await results.recordWith(results.acknowledged(next.report, next.ack), (writes) => store.acknowledged({ listing: work, owner, nights: next.nights, nowMs: next.report.completedAt, carried: next.carried, writes }));
         if (more) this.wake();
         return;
       }
@@ -164,9 +162,7 @@ export class Pusher {
         this.deps.log.warn({ channel: work.channel, listing: work.listingId, attempts: next.report.attempts, error: next.error }, 'push failed after its last attempt');
         // Reported, not given up: due again after the wait that follows a failure. The report goes
         // to the outbox in the statement that gives the listing back.
-        const records = results.failed(next.report, next.error);
-        await store.release(work, owner, now() + next.againAfterMs, 0, next.error, 0, results.writes(records));
-        await results.recorded(records);
+        await results.recordWith(results.failed(next.report, next.error), (writes) => store.release(work, owner, now() + next.againAfterMs, 0, next.error, 0, writes));
         return;
       default:
         return assertNever(next);

@@ -30,8 +30,8 @@ export interface ActionReport {
 /**
  * Every push's and reservation action's outcome on sync.results.v2; one that failed its last attempt
  * (or that the channel cannot carry out) also raises SYNC_FAILED. The records are written by the
- * store in the statement that records the outcome (`writes`), so an outcome and its record are
- * kept together or not at all, and published by the outbox once that commits (`recorded`).
+ * store in the statement that records the outcome, so an outcome and its records are kept
+ * together or not at all, and published by the outbox once that commits (`recordWith`).
  */
 export class ResultWriter {
   constructor(
@@ -69,19 +69,20 @@ export class ResultWriter {
     return [this.record(topics.syncResults, resultOf(report, 'FAILED', null, error), report), this.record(topics.conflicts, conflict, report)];
   }
 
-  /** The statements that write the records, for the store's statement to include. */
-  writes(records: readonly OutboxRecord[]): Knex.Sql[] {
-    return this.outbox.insert(records);
-  }
-
-  /** The statement that wrote the records committed: published now, and the conflicts counted. */
-  async recorded(records: readonly OutboxRecord[]): Promise<void> {
+  /**
+   * Runs the store's statement with the records written in it (`writes`, for the statement to
+   * include), then hands them to the outbox and counts the conflicts: an outcome and its records
+   * are kept together or not at all.
+   */
+  async recordWith<T>(records: readonly OutboxRecord[], store: (writes: readonly Knex.Sql[]) => Promise<T>): Promise<T> {
+    const stored = await store(this.outbox.insert(records));
     await this.outbox.committedAnywhere(records);
     for (const record of records) {
       if (record.topic !== topics.conflicts.name) continue;
       const conflict = record.payload as Pick<Conflict, 'conflict_type' | 'channel' | 'requires_review'>;
       this.conflictCounts.raised({ type: conflict.conflict_type, channel: conflict.channel, requiresReview: conflict.requires_review });
     }
+    return stored;
   }
 
   private record<V extends { readonly event_id: string }>(topic: TopicHandle<V>, value: NoInfer<V>, report: PushReport): OutboxRecord {

@@ -1,5 +1,5 @@
 import { topics, type AvailabilityChange } from '@cm/schemas';
-import { assertMigrated, conflictMetrics, consumeDecoded, GroupCommit, openTopics, Outbox, PartitionFences, partitionCountOf, partitionOfKey, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, conflictMetrics, consumeDecoded, GroupCommit, openTopics, startSchemaOutbox, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { adaptersFor } from '@cm/channel-adapters';
 import { ActionRunner } from './actions/runner';
 import { startFeedServer } from './feed-server';
@@ -37,23 +37,10 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const feeds = await startFeedServer(store, timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT);
     context.onStop('feed server', () => new Promise<void>((resolve) => feeds.close(() => resolve())));
     const writers = await openTopics(context, { reads: [topics.availabilityChanges, topics.reservationActions], writes: [topics.syncResults, topics.conflicts] });
-    // Outcomes are published by the owners of availability.changes' partitions: every topic keyed
-    // by property has the same partitions. Its listener keeps one connection of the pool.
-    const partitions = await partitionCountOf(context.kafka, context.topics.availabilityChanges);
-    const fences = new PartitionFences(db, 'sync.partition_fences', context.topics.availabilityChanges, config.INSTANCE_ID);
-    const outbox = new Outbox(db, writers.producer, writers.serde, context.log.child({ component: 'outbox' }), {
-      table: 'sync.outbox',
-      fences,
-      namespace: config.TOPIC_NAMESPACE,
-      batchSize: 200,
-      idleMs: 200,
-      notifyChannel: `cm_outbox_sync_${config.TOPIC_NAMESPACE}`.slice(0, 63),
-    });
-    await outbox.placeUnpartitioned((key) => partitionOfKey(key, partitions));
-    outbox.start();
-    // Stopped after the pusher and the runner, which hand it their last outcomes.
-    context.onStop('outbox relay', () => outbox.stop());
-    const results = new ResultWriter(outbox, (propertyId) => partitionOfKey(propertyId, partitions), conflictCounts);
+    // Outcomes are published by the owners of availability.changes' partitions; the outbox is
+    // stopped after the pusher and the runner, which hand it their last outcomes.
+    const { outbox, fences, partitionOf } = await startSchemaOutbox(context, db, writers, { schema: 'sync', ownedBy: context.topics.availabilityChanges, owner: config.INSTANCE_ID, batchSize: 200 });
+    const results = new ResultWriter(outbox, partitionOf, conflictCounts);
     const pusher = new Pusher(
       { store, adapters, buckets, results, metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
       {

@@ -7,6 +7,7 @@ import type { AvroSerde } from '../schema-registry';
 import { namespaced } from '../topic-names';
 import { inTraceOf } from '../trace-context';
 import { Waker } from '../waker';
+import { writeTogether } from './inbox-step';
 import type { PartitionFences } from './partition-fences';
 
 /** A value of a topic as an outbox holds it: keyed by the topic's key function, in its wire form. */
@@ -151,9 +152,9 @@ export class Outbox {
   async write(tx: Knex.Transaction, records: readonly OutboxRecord[]): Promise<void> {
     const notifyChannel = this.options.notifyChannel;
     if (!notifyChannel) throw new Error('Outbox.write tells the owners by NOTIFY: give the outbox a notifyChannel');
-    for (const { sql, bindings } of this.insert(records)) await tx.raw(sql, bindings as Knex.RawBinding[]);
+    await writeTogether(tx, this.insert(records));
     // Delivered at commit, and only then: the owner sweeps what is there to see.
-    for (const partition of new Set(records.map((r) => r.partition))) await tx.raw('SELECT pg_notify(?, ?)', [notifyChannel, String(partition)]);
+    await this.notify(tx, notifyChannel, new Set(records.map((r) => r.partition)));
   }
 
   /**
@@ -175,8 +176,13 @@ export class Outbox {
     const notifyChannel = this.options.notifyChannel;
     if (!notifyChannel) throw new Error('Outbox.committedAnywhere tells the owners by NOTIFY: give the outbox a notifyChannel');
     const elsewhere = [...new Set(records.map((r) => r.partition))].filter((partition) => !this.owned.has(partition));
-    if (elsewhere.length === 0) return;
-    await preparedRaw(this.db, 'SELECT pg_notify(?, p::text) FROM unnest(?::int[]) AS p', [notifyChannel, elsewhere]).catch((error: unknown) => this.log.warn({ err: error }, 'could not tell the owners of outbox rows; their safety sweep publishes them'));
+    await this.notify(this.db, notifyChannel, elsewhere).catch((error: unknown) => this.log.warn({ err: error }, 'could not tell the owners of outbox rows; their safety sweep publishes them'));
+  }
+
+  /** Tells the owners of these partitions, in one statement, that rows were written for them. */
+  private async notify(db: Knex | Knex.Transaction, channel: string, partitions: Iterable<number>): Promise<void> {
+    const list = [...partitions];
+    if (list.length > 0) await preparedRaw(db, 'SELECT pg_notify(?, p::text) FROM unnest(?::int[]) AS p', [channel, list]);
   }
 
   /**
@@ -199,7 +205,9 @@ export class Outbox {
    */
   async placeUnpartitioned(partitionOfKey: (key: string) => number): Promise<number> {
     const rows: { id: number; record_key: string }[] = await this.db(this.options.table).whereNull('kafka_partition').select('id', 'record_key');
-    for (const row of rows) await this.db(this.options.table).where({ id: row.id }).update({ kafka_partition: partitionOfKey(row.record_key) });
+    if (rows.length > 0) {
+      await preparedRaw(this.db, `UPDATE ${this.options.table} o SET kafka_partition = p.partition FROM unnest(?::bigint[], ?::int[]) AS p(id, partition) WHERE o.id = p.id`, [rows.map((r) => r.id), rows.map((r) => partitionOfKey(r.record_key))]);
+    }
     return rows.length;
   }
 
@@ -325,7 +333,7 @@ export class Outbox {
     }
     // Handed-over records this sweep published need not go out again.
     const swept = new Set(rows.map((r) => r.event_id));
-    for (const { owned } of before.values()) if (swept.size > 0) owned.handed = owned.handed.filter((r) => !swept.has(r.eventId));
+    if (swept.size > 0) for (const { owned } of before.values()) owned.handed = owned.handed.filter((r) => !swept.has(r.eventId));
     if (rows.length > 0) this.options.onPublished?.(rows.length);
     if (rows.length >= this.options.batchSize) return 'more';
     const sweptPartitions = new Set(rows.map((r) => r.kafka_partition!));

@@ -13,10 +13,11 @@ import { ledgerMigrations } from '@cm/booking-arbiter';
 import { addConnection, addProperty, createTenant, issueApiKey, ingestMigrations, mapListing } from '@cm/ingest';
 import { reconcileMigrations } from '@cm/reconciler';
 import { syncMigrations } from '@cm/sync-dispatcher';
-import { spawnNode, untilReady, type Spawned } from '../processes';
+import type { Spawned } from '../processes';
 import { scratchDatabase } from '../scratch-database';
 import { serviceMain } from '../service-processes';
-import { freePort, readDecoded, stack, testKafka, testLogger, uniqueName } from '../stack';
+import { startTestService, type RunningHttpService, type RunningService } from '../service-under-test';
+import { deleteTopics, readDecoded, stack, testKafka, testLogger, uniqueName } from '../stack';
 
 const INGEST_MAIN = serviceMain('ingest');
 const ARBITER_MAIN = serviceMain('booking-arbiter');
@@ -32,16 +33,8 @@ export interface TestTenant {
   readonly connections: Readonly<Record<Channel, { connectionId: string; secret: string; listingId: string }>>;
 }
 
-export interface ServiceProcess extends Spawned {
-  readonly opsPort: number;
-  metrics(): Promise<string>;
-}
-
-export interface IngestProcess extends Spawned {
-  readonly url: string;
-  readonly opsPort: number;
-  metrics(): Promise<string>;
-}
+export type ServiceProcess = RunningService;
+export type IngestProcess = RunningHttpService;
 
 /**
  * A private world for one ingest test file: its own topics and its own database (ledger and
@@ -93,13 +86,9 @@ export async function ingestWorld(): Promise<IngestWorld> {
   const producer = await kafka.producer();
   const processes: Spawned[] = [];
 
-  const startService = async (main: string, name: string, env: Record<string, string>): Promise<ServiceProcess> => {
-    const opsPort = await freePort();
-    const child = spawnNode(main, { TOPIC_NAMESPACE: namespace, DATABASE_URL: ledger.url, CONSUMER_GROUP: `cm.${name}.${namespace}`, OPS_PORT: String(opsPort), LOG_LEVEL: 'warn', ...env });
-    processes.push(child);
-    await untilReady(child, opsPort, name);
-    return { ...child, opsPort, metrics: async () => (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text() };
-  };
+  const spawned = (child: Spawned) => processes.push(child);
+  const startService = (main: string, name: string, env: Record<string, string>): Promise<ServiceProcess> =>
+    startTestService(main, name, { env: { TOPIC_NAMESPACE: namespace, DATABASE_URL: ledger.url, CONSUMER_GROUP: `cm.${name}.${namespace}`, ...env }, spawned });
 
   const answer = async (response: Response): Promise<Answer> => {
     const text = await response.text();
@@ -118,22 +107,8 @@ export async function ingestWorld(): Promise<IngestWorld> {
     db,
     serde,
     tenants,
-    async startIngest(env = {}) {
-      const [httpPort, opsPort] = [await freePort(), await freePort()];
-      const child = spawnNode(INGEST_MAIN, {
-        TOPIC_NAMESPACE: namespace,
-        DATABASE_URL: ledger.url,
-        CONSUMER_GROUP: `cm.ingest.${namespace}`,
-        HTTP_PORT: String(httpPort),
-        OPS_PORT: String(opsPort),
-        LOG_LEVEL: 'warn',
-        DIRECTORY_CACHE_MS: '0',
-        ...env,
-      });
-      processes.push(child);
-      await untilReady(child, opsPort, 'ingest');
-      return { ...child, url: `http://127.0.0.1:${httpPort}`, opsPort, metrics: async () => (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text() };
-    },
+    startIngest: (env = {}) =>
+      startTestService(INGEST_MAIN, 'ingest', { http: true, env: { TOPIC_NAMESPACE: namespace, DATABASE_URL: ledger.url, CONSUMER_GROUP: `cm.ingest.${namespace}`, DIRECTORY_CACHE_MS: '0', ...env }, spawned }),
     startArbiter: (env = {}) => startService(ARBITER_MAIN, 'booking-arbiter', env),
     startDispatcher: (env = {}) => startService(DISPATCHER_MAIN, 'sync-dispatcher', env),
     startReconciler: (env = {}) => startService(RECONCILER_MAIN, 'reconciler', env),
@@ -167,9 +142,7 @@ export async function ingestWorld(): Promise<IngestWorld> {
       await Promise.all(processes.map((p) => p.exited()));
       await producer.disconnect();
       await ledger.drop();
-      const cleanup = await kafka.admin();
-      await cleanup.deleteTopics(Object.values(names));
-      await cleanup.disconnect();
+      await deleteTopics(kafka, Object.values(names));
     },
   };
 }

@@ -24,10 +24,10 @@ export interface ReviewApiDeps {
   readonly buckets: { take(key: string, limits: BucketLimits): Promise<TakeResult> };
   /** Requests a second one tenant may make (bursts of twice that). */
   readonly ratePerSecond: number;
-  /** After a resolution committed (not on a replay): count it, produce its command. */
+  /** After a resolution committed (not on a replay): count it (the outbox publishes its command). */
   onResolved(task: TaskRow): void;
   readonly relocations: RelocationStore;
-  /** After a relocation's booking, or the cancellation of a withdrawn one, was queued (not on a replay): count it, produce it. */
+  /** After a relocation's booking, or the cancellation of a withdrawn one, was queued (not on a replay): count it (the outbox publishes it). */
   onRelocation(outcome: 'requested' | 'withdrawn'): void;
 }
 

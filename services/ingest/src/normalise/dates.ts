@@ -3,16 +3,6 @@ import { parseLocalDate, toEpochDay, type LocalDate } from '@cm/domain';
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** True if the runtime knows this IANA time zone. */
-export function isTimeZone(zone: string): boolean {
-  try {
-    formatterFor(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * A channel's date to the property's local calendar date (days since 1970-01-01): a plain date is
  * already local; an instant with an offset (a check-in time, say) is the date it falls on in the

@@ -1,6 +1,6 @@
 import type { ReservationOperations } from '@cm/channel-adapters';
 import type { Channel, ReservationAction } from '@cm/schemas';
-import { inTraceOf, withinPerMinute, type Knex, type Logger, type OutboxRecord, type TokenBuckets } from '@cm/service-runtime';
+import { inTraceOf, withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
 import { LeaseLoop } from '../lease-loop';
 import type { DispatcherMetrics } from '../metrics';
 import type { RetryPolicy } from '../policy/backoff';
@@ -116,31 +116,25 @@ export class ActionRunner {
       case 'already_done':
       case 'not_needed':
         this.deps.metrics.reservationActionSeconds.observe({ ...labels, outcome: 'acknowledged' }, Math.max(0, completedAt - record.occurred_at) / 1000);
-        await this.record(this.deps.results.acknowledged(report, verdict.kind === 'done' ? verdict.ack : null), (writes) => this.deps.store.finish(record.event_id, owner, 'done', verdict.kind, null, completedAt, writes));
+        await this.deps.results.recordWith(this.deps.results.acknowledged(report, verdict.kind === 'done' ? verdict.ack : null), (writes) => this.deps.store.finish(record.event_id, owner, 'done', verdict.kind, null, completedAt, writes));
         this.wake(); // the reservation's next action, if one waited for this one
         return;
       case 'retries_exhausted':
         this.deps.log.warn({ channel: record.channel, action: record.event_id, kind: record.action.kind, attempts, error: verdict.error }, 'reservation action failed after its last attempt; tried again later');
         this.deps.metrics.reservationActionSeconds.observe({ ...labels, outcome: 'failed' }, Math.max(0, completedAt - record.occurred_at) / 1000);
         // Reported, not given up: tried again later until it lands.
-        await this.record(this.deps.results.failed(report, verdict.error), (writes) => this.deps.store.release(record.event_id, owner, completedAt + this.config.afterFailureMs, 0, verdict.error, verdict.kind, writes));
+        await this.deps.results.recordWith(this.deps.results.failed(report, verdict.error), (writes) => this.deps.store.release(record.event_id, owner, completedAt + this.config.afterFailureMs, 0, verdict.error, verdict.kind, writes));
         return;
       case 'unsupported':
       case 'refused':
         this.deps.log.warn({ channel: record.channel, action: record.event_id, kind: record.action.kind, error: verdict.error }, 'reservation action cannot be carried out on its channel');
         this.deps.metrics.reservationActionSeconds.observe({ ...labels, outcome: 'failed' }, Math.max(0, completedAt - record.occurred_at) / 1000);
-        await this.record(this.deps.results.failed(report, verdict.error), (writes) => this.deps.store.finish(record.event_id, owner, 'refused', verdict.kind, verdict.error, completedAt, writes));
+        await this.deps.results.recordWith(this.deps.results.failed(report, verdict.error), (writes) => this.deps.store.finish(record.event_id, owner, 'refused', verdict.kind, verdict.error, completedAt, writes));
         this.wake();
         return;
       default:
         return assertNever(verdict);
     }
-  }
-
-  /** Runs the store's statement with the outcome's records in it, then hands them to the outbox. */
-  private async record(records: readonly OutboxRecord[], store: (writes: readonly Knex.Sql[]) => Promise<void>): Promise<void> {
-    await store(this.deps.results.writes(records));
-    await this.deps.results.recorded(records);
   }
 }
 
