@@ -6,7 +6,7 @@
 /** Everything keyed by property_id shares this count, so one property's records stay on one partition. */
 export const PROPERTY_PARTITIONS = 12;
 
-import type { AvailabilityChange, BookingCommand, BookingEvent, ChannelInboundEvent, Conflict, DeadLetter, ReservationAction, SyncResult } from './generated/records';
+import type { AvailabilityChange, BookingCommand, BookingEvent, ChannelInboundEvent, Conflict, DeadLetter, RateChange, ReservationAction, SyncResult } from './generated/records';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -78,6 +78,15 @@ export const topics = {
     keyedBy: 'property_id',
     valueSchema: 'availability-change',
     key: (v: AvailabilityChange) => v.property_id,
+  }),
+  rateChanges: topic({
+    name: 'rate.changes',
+    partitions: PROPERTY_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+    keyedBy: 'property_id',
+    valueSchema: 'rate-change',
+    key: (v: RateChange) => v.property_id,
   }),
   syncResults: topic({
     name: 'sync.results.v2',

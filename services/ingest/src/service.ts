@@ -5,6 +5,7 @@ import { takeChannelEvents } from './channel-events';
 import { CommandWriter } from './command-writer';
 import { ingestConfig } from './config';
 import { Directory } from '@cm/directory';
+import { RatesStore } from '@cm/rates';
 import { ingestMigrations } from './directory/migrations';
 import { EventClaims } from './directory/event-claims';
 import { SeenEvents } from './directory/seen-events';
@@ -51,7 +52,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     const revisions = new RevisionStore(db);
     revisionFeedGauges(context.metrics, () => revisions.feedStats(), context.log.child({ component: 'revision-feed' }));
     startPurge('revision-purge', 'acknowledged PMS revisions', acknowledgedRevisions(db, config.REVISION_RETENTION_DAYS * 86_400_000), config.REVISION_PURGE_INTERVAL_MS, (rows) => metrics.pmsRevisionsPurged.inc(rows));
-    const writers = await openTopics(context, { reads: [topics.channelInbound, topics.bookingEvents], writes: [topics.bookingCommands, topics.channelInbound] });
+    const writers = await openTopics(context, { reads: [topics.channelInbound, topics.bookingEvents], writes: [topics.bookingCommands, topics.channelInbound, topics.rateChanges] });
     const writer = new CommandWriter(writers.producer, writers.serde);
     const channelEventsLog = context.log.child({ component: 'channel-events' });
     const http = await buildHttpApp({
@@ -68,6 +69,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
       ledger: new LedgerReads(db),
       audit: new AuditReads(db),
       revisions,
+      rates: new RatesStore(db),
       idempotency: new IdempotencyKeys(db, { retentionMs: idempotencyRetentionMs }),
       replies: new ReplyWaiter(subscriber, redis),
       decisionDeadlineMs: config.DECISION_DEADLINE_MS,

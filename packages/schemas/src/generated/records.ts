@@ -687,6 +687,54 @@ export interface DeadLetter {
   failed_at: EpochMillis;
 }
 
+/** A night's price and stay rules for one rate plan, in the property's currency, before any channel's conversion or markup. */
+export interface NightTerms {
+  /** The nightly price; null if the PMS never set one. */
+  price: null | Money;
+  /** Fewest nights of a stay arriving this night; null: no rule. */
+  min_stay_arrival: null | number;
+  /** Fewest nights of any stay including this night; null: no rule. */
+  min_stay_through: null | number;
+  /** Most nights of a stay arriving this night; null: no rule. */
+  max_stay: null | number;
+  /** No stay may arrive this night. */
+  closed_to_arrival: boolean;
+  /** No stay may leave on this day. */
+  closed_to_departure: boolean;
+  /** Nothing that includes this night is sold. */
+  stop_sell: boolean;
+}
+
+/** Nights [from_date, to_date) of one rate plan whose terms are equal. */
+export interface RatePlanRange {
+  /** The PMS's rate plan id; each channel listing maps it to the channel's own. */
+  rate_plan: string;
+  /** First night, property-local date. */
+  from_date: EpochDay;
+  /** End of the range (exclusive), property-local date. */
+  to_date: EpochDay;
+  /** What each night of the range holds. */
+  terms: NightTerms;
+}
+
+/** Rates and restrictions the PMS set for nights of a property, as kept after the update (the newest version wins per night and field), for the sync-dispatcher to push to every channel. One record per PMS request; a retried request is published again. Key: property_id. */
+export interface RateChange {
+  /** Unique id of this record; consumers are idempotent on it. */
+  event_id: string;
+  /** The property (rental unit) this is about; the record key. */
+  property_id: string;
+  /** The PMS's version of the update: per night and field, an older version is never applied after a newer one. */
+  version: number;
+  /** Who set the rates: the PMS. */
+  source: Source;
+  /** Every night the update named, as ranges of equal terms after it was applied (what each night holds now, which is not the update's value where a newer version held the field). */
+  ranges: RatePlanRange[];
+  /** When the PMS's request was taken in. */
+  occurred_at: EpochMillis;
+  /** Follows one business flow across topics and services. */
+  correlation_id: string;
+}
+
 /** Names the variant: always ACKNOWLEDGE. */
 export const AcknowledgeReservationKindSymbols = ['ACKNOWLEDGE'] as const;
 export type AcknowledgeReservationKind = (typeof AcknowledgeReservationKindSymbols)[number];

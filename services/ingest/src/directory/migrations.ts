@@ -1,4 +1,5 @@
 import { directoryMigrationSteps } from '@cm/directory';
+import { ratesMigrationSteps } from '@cm/rates';
 import { schemaMigrations } from '@cm/service-runtime';
 import * as seenEventsByConnection002 from '../migrations/20261204_002_seen_events_by_connection';
 import * as idempotencyExpiry003 from '../migrations/20261204_003_idempotency_expiry';
@@ -6,7 +7,8 @@ import * as pmsRevisions004 from '../migrations/20261204_004_pms_revisions';
 
 /**
  * Every migration of the `ingest` schema, in order: the directory's (owned by @cm/directory, whose
- * tables live in this schema) and ingest's own, under the names knex recorded when they ran.
+ * tables live in this schema), ingest's own, and the rates' (owned by @cm/rates, in the `rates`
+ * schema: the PMS API writes them), under the names knex recorded when they ran.
  * Forward-only: a change is a new file added here, or in the directory package.
  */
 export const ingestMigrations = schemaMigrations('ingest', {
@@ -14,4 +16,5 @@ export const ingestMigrations = schemaMigrations('ingest', {
   '20261204_002_seen_events_by_connection': seenEventsByConnection002,
   '20261204_003_idempotency_expiry': idempotencyExpiry003,
   '20261204_004_pms_revisions': pmsRevisions004,
+  ...ratesMigrationSteps,
 });

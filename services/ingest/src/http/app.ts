@@ -12,9 +12,10 @@ import { IdempotencyKeys } from './idempotency';
 import { openApiDocument } from './openapi';
 import { acknowledgeRevision, acknowledgeRevisions, handlePmsWrite, readAudit, readBooking, readCalendar, readCommandStatus, readRevisions, type PmsDeps } from './pms-handlers';
 import { fastifyPath, ROUTES, type RouteName, type RouteSpec } from './routes';
+import { readRates, setRates, type RatesDeps } from './rates-handlers';
 import { receiveWebhook, type WebhookDeps } from './webhook-handler';
 
-export interface HttpAppDeps extends PmsDeps, WebhookDeps {
+export interface HttpAppDeps extends PmsDeps, WebhookDeps, Omit<RatesDeps, keyof PmsDeps> {
   readonly metrics: IngestMetrics;
   readonly log: Logger;
   readonly bodyLimitBytes: number;
@@ -154,6 +155,16 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   feed('readRevisions', (tenant, _p, query) => readRevisions(deps, tenant, query as z.infer<typeof ROUTES.readRevisions.query>));
   feed('acknowledgeRevisions', (tenant, _p, _q, body) => acknowledgeRevisions(deps, tenant, body as z.infer<typeof ROUTES.acknowledgeRevisions.body>));
   feed('acknowledgeRevision', (tenant, p) => acknowledgeRevision(deps, tenant, p.revisionId!));
+
+  // Rates are versioned per night and field: resending a request is safe without an Idempotency-Key.
+  route('setRates', async (request) => {
+    const tenant = await tenantOfRequest(deps, headerOf(request, 'authorization'));
+    await withinRate(deps, tenant);
+    const params = parse(ROUTES.setRates.params, request.params, 'path');
+    const body = parse(ROUTES.setRates.body, parseStrictJson(bodyBytes(request)), 'body');
+    return setRates(deps, tenant, params.propertyId, body, headerOf(request, 'x-correlation-id')?.slice(0, 200));
+  });
+  feed('readRates', (tenant, p, query) => readRates(deps, tenant, p.propertyId!, query as z.infer<typeof ROUTES.readRates.query>));
 
   await app.ready();
   return app;

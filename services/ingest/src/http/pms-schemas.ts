@@ -223,3 +223,62 @@ export const acknowledgedView = z.object({
   acknowledged: z.array(revisionView).describe('The revisions named, in id order, each with the time it was first acknowledged.'),
   not_found: z.array(z.string()).describe('Ids that are not revisions of this tenant (or were purged).'),
 });
+
+/** Longest range of one update: two years of nights. */
+export const MAX_RATE_RANGE_NIGHTS = 731;
+/** Most nights one request may name, over all its updates: a season of 365 nights for ten rate plans, and some. */
+export const MAX_RATE_REQUEST_NIGHTS = 10_000;
+
+const stayRule = (max: number) => z.number().int().min(1).max(max).nullable();
+
+const rateUpdate = z
+  .object({
+    rate_plan: identifier(200).describe("The PMS's rate plan id; each channel listing maps it to the channel's own."),
+    from: localDate.describe('First night.'),
+    to: localDate.describe(`End of the range, exclusive: at most ${MAX_RATE_RANGE_NIGHTS} nights after from.`),
+    price: z.object({ amount_minor: z.number().int().min(0), currency: z.string().regex(/^[A-Z]{3}$/) }).strict().optional().describe("The nightly price in integer minor units of the property's currency."),
+    min_stay_arrival: stayRule(365).optional().describe('Fewest nights of a stay arriving this night; null removes the rule.'),
+    min_stay_through: stayRule(365).optional().describe('Fewest nights of any stay including this night; null removes the rule.'),
+    max_stay: stayRule(730).optional().describe('Most nights of a stay arriving this night; null removes the rule.'),
+    closed_to_arrival: z.boolean().optional(),
+    closed_to_departure: z.boolean().optional().describe('No stay may leave on this day.'),
+    stop_sell: z.boolean().optional().describe('Nothing including this night is sold.'),
+  })
+  .strict()
+  .refine((u) => Object.keys(u).some((k) => !['rate_plan', 'from', 'to'].includes(k)), 'give at least one of price, min_stay_arrival, min_stay_through, max_stay, closed_to_arrival, closed_to_departure, stop_sell');
+
+export const setRatesBody = z
+  .object({
+    version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).describe("The PMS's version of this change, growing with every change (its revision counter, or the time in ms). Per night and field, an older version never overwrites a newer one, whatever order requests arrive in; resending a request changes nothing."),
+    updates: z.array(rateUpdate).min(1).max(2_000),
+  })
+  .strict();
+export type SetRatesBody = z.infer<typeof setRatesBody>;
+
+const nightTermsView = z.object({
+  price: money.nullable(),
+  min_stay_arrival: z.number().int().nullable(),
+  min_stay_through: z.number().int().nullable(),
+  max_stay: z.number().int().nullable(),
+  closed_to_arrival: z.boolean(),
+  closed_to_departure: z.boolean(),
+  stop_sell: z.boolean(),
+});
+
+export const ratesAppliedView = z.object({
+  property_id: z.string(),
+  version: z.number().int(),
+  nights_changed: z.number().int().describe('Nights whose terms this request changed (0 for a resent or outdated one).'),
+  event_id: z.string().describe('The rate.changes record that carries the nights to every channel.'),
+});
+
+export const ratesQuery = z
+  .object({ from: localDate, to: localDate.describe('Exclusive; at most 366 days after from.'), rate_plan: reference.optional() })
+  .strict();
+
+export const ratesView = z.object({
+  property_id: z.string(),
+  from: localDate,
+  to: localDate,
+  rate_plans: z.array(z.object({ rate_plan: z.string(), ranges: z.array(z.object({ from: localDate, to: localDate, terms: nightTermsView })) })).describe('Each plan as ranges of equal terms; nights never set are absent.'),
+});

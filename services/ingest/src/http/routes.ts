@@ -22,7 +22,11 @@ import {
   revisionParams,
   revisionsQuery,
   revisionsView,
+  ratesAppliedView,
+  ratesQuery,
+  ratesView,
   revisionView,
+  setRatesBody,
   stayView,
   updateGuestBody,
 } from './pms-schemas';
@@ -37,7 +41,7 @@ export interface RouteSpec {
   readonly path: string;
   readonly operationId: string;
   readonly summary: string;
-  readonly tag: 'webhooks' | 'bookings' | 'blocks' | 'reads' | 'revisions';
+  readonly tag: 'webhooks' | 'bookings' | 'blocks' | 'reads' | 'revisions' | 'rates';
   readonly auth: 'api_key' | 'webhook_signature';
   readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
@@ -230,6 +234,34 @@ export const ROUTES = {
     auth: 'api_key',
     body: acknowledgeRevisionsBody,
     responses: { 200: { description: 'What was acknowledged, and what was not found.', schema: acknowledgedView }, ...common, 415: problem('Not application/json.') },
+  },
+  setRates: {
+    method: 'PUT',
+    path: '/v1/properties/{propertyId}/rates',
+    operationId: 'setRatesAndRestrictions',
+    summary: "Sets prices and stay rules per rate plan for ranges of nights (a whole season in one request): kept per night and field by `version`, and pushed to every channel with its currency, markup and rate plan ids. Resending a request is safe: it changes nothing and is published again.",
+    tag: 'rates',
+    auth: 'api_key',
+    params: propertyParams,
+    body: setRatesBody,
+    responses: {
+      200: { description: 'Kept, and on its way to the channels.', schema: ratesAppliedView },
+      ...common,
+      404: problem('No such property (or not this tenant’s).'),
+      415: problem('Not application/json.'),
+      422: problem("A price in another currency than the property's (`currency_not_property_currency`)."),
+    },
+  },
+  readRates: {
+    method: 'GET',
+    path: '/v1/properties/{propertyId}/rates',
+    operationId: 'readRatesAndRestrictions',
+    summary: 'The prices and stay rules the PMS set for [from, to), per rate plan as ranges of equal terms.',
+    tag: 'rates',
+    auth: 'api_key',
+    params: propertyParams,
+    query: ratesQuery,
+    responses: { 200: { description: 'The rate plans and their ranges.', schema: ratesView }, ...common, 404: problem('No such property (or not this tenant’s).') },
   },
 } as const satisfies Record<string, RouteSpec>;
 

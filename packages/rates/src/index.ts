@@ -1,0 +1,7 @@
+/**
+ * The PMS's rates and restrictions: the `rates` schema, its migrations (run in ingest's chain),
+ * and the store every service reads and writes them through (tests/sql-ownership.test.ts).
+ */
+export { ratesMigrationSteps } from './migrations';
+export { RatesStore, type AppliedRates, type PlanNights, type PlanRange, type PlanUpdate } from './store';
+export { rangesOfRecord, rateChangeRecord, termsOfRecord, termsRecord } from './rate-change-record';

@@ -1,0 +1,157 @@
+import { addDays, applyTermsUpdate, fromEpochDay, nightsOf, termsOf, termsRanges, toEpochDay, type KeptNight, type LocalDate, type NightTerms, type StayDates, type TermsUpdate } from '@cm/domain';
+import type { Knex } from '@cm/service-runtime';
+
+/** One range of one rate plan in a PMS request: these fields, for nights [from, to). */
+export interface PlanUpdate {
+  readonly ratePlan: string;
+  readonly from: LocalDate;
+  readonly to: LocalDate;
+  readonly set: Partial<NightTerms>;
+}
+
+/** Nights [from, to) of one rate plan holding equal terms. */
+export interface PlanRange {
+  readonly ratePlan: string;
+  readonly from: LocalDate;
+  readonly to: LocalDate;
+  readonly terms: NightTerms;
+}
+
+export interface AppliedRates {
+  /** Every night the request named, as ranges of equal terms as kept now. */
+  readonly ranges: PlanRange[];
+  /** Nights whose terms changed (a field took a newer value). */
+  readonly nightsChanged: number;
+}
+
+/** A night of a rate plan, with its terms as kept. */
+export type PlanNights = Map<string, Map<LocalDate, NightTerms>>;
+
+interface NightRow {
+  readonly rate_plan: string;
+  readonly night: LocalDate;
+  readonly kept: KeptNight;
+}
+
+/**
+ * The PMS's rates and restrictions, per property, rate plan and night. Each request is applied
+ * night by night and field by field by the domain's `applyTermsUpdate` under the property's
+ * lock, so two requests for one property are applied one after the other, and an older version
+ * never overwrites a newer one whatever order they arrive in.
+ */
+export class RatesStore {
+  constructor(private readonly db: Knex) {}
+
+  /** Applies one request's updates, in order, at `version`. */
+  async apply(propertyId: string, version: number, updates: readonly PlanUpdate[]): Promise<AppliedRates> {
+    return this.db.transaction(async (trx) => {
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 20))', [`rates:${propertyId}`]);
+      const plans = [...new Set(updates.map((u) => u.ratePlan))];
+      const span = spanOf(updates);
+      const rows: NightRow[] = await trx('rates.rate_nights')
+        .select('rate_plan', 'night', 'kept')
+        .where('property_id', propertyId)
+        .whereIn('rate_plan', plans)
+        .where('night', '>=', span.from)
+        .where('night', '<', span.to);
+      const kept = new Map<string, Map<LocalDate, KeptNight>>(plans.map((plan) => [plan, new Map()]));
+      for (const row of rows) kept.get(row.rate_plan)!.set(row.night, row.kept);
+      const before = new Map([...kept].map(([plan, nights]) => [plan, new Map(nights)]));
+
+      const changed = new Map<string, Set<LocalDate>>(plans.map((plan) => [plan, new Set()]));
+      for (const plan of plans) {
+        for (const termsUpdate of requestUpdates(updates.filter((u) => u.ratePlan === plan), version)) {
+          const applied = applyTermsUpdate(kept.get(plan)!, termsUpdate);
+          kept.set(plan, applied.nights);
+          for (const date of applied.changed) changed.get(plan)!.add(date);
+        }
+      }
+
+      // Every night whose kept fields moved is written, not only those whose terms changed: a
+      // newer version of the same value must be kept, or an older update arriving next would win.
+      const written: { plan: string; night: LocalDate; kept: KeptNight }[] = [];
+      for (const [plan, nights] of kept) {
+        const old = before.get(plan)!;
+        for (const [night, nightKept] of nights) if (JSON.stringify(old.get(night)) !== JSON.stringify(nightKept)) written.push({ plan, night, kept: nightKept });
+      }
+      if (written.length > 0) {
+        await trx.raw(
+          `INSERT INTO rates.rate_nights (property_id, rate_plan, night, kept)
+           SELECT ?, plan, night, kept FROM unnest(?::text[], ?::date[], ?::jsonb[]) AS w(plan, night, kept)
+           ON CONFLICT (property_id, rate_plan, night) DO UPDATE SET kept = excluded.kept, updated_at = now()`,
+          [propertyId, written.map((w) => w.plan), written.map((w) => w.night), written.map((w) => JSON.stringify(w.kept))],
+        );
+      }
+
+      const ranges: PlanRange[] = [];
+      for (const plan of plans) {
+        const named = new Map<LocalDate, NightTerms>();
+        for (const update of updates.filter((u) => u.ratePlan === plan)) {
+          for (const night of nightsOf({ checkIn: update.from, checkOut: update.to })) named.set(night, termsOf(kept.get(plan)!.get(night)));
+        }
+        for (const range of termsRanges(named)) ranges.push({ ratePlan: plan, ...range });
+      }
+      return { ranges, nightsChanged: [...changed.values()].reduce((sum, dates) => sum + dates.size, 0) };
+    });
+  }
+
+  /**
+   * The terms of nights [from, to) of the property's rate plans (every plan it has, if none is
+   * named). A night the PMS never named is absent.
+   */
+  async nights(propertyId: string, from: LocalDate, to: LocalDate, ratePlans?: readonly string[]): Promise<PlanNights> {
+    const query = this.db('rates.rate_nights').select('rate_plan', 'night', 'kept').where('property_id', propertyId).where('night', '>=', from).where('night', '<', to);
+    if (ratePlans) query.whereIn('rate_plan', ratePlans);
+    const rows: NightRow[] = await query;
+    const plans: PlanNights = new Map();
+    for (const row of rows) {
+      const nights = plans.get(row.rate_plan) ?? new Map<LocalDate, NightTerms>();
+      nights.set(row.night, termsOf(row.kept));
+      plans.set(row.rate_plan, nights);
+    }
+    return plans;
+  }
+
+  /** The rate plans the PMS has set anything for on this property. */
+  async ratePlans(propertyId: string): Promise<string[]> {
+    const rows: { rate_plan: string }[] = await this.db('rates.rate_nights').distinct('rate_plan').where('property_id', propertyId).orderBy('rate_plan');
+    return rows.map((r) => r.rate_plan);
+  }
+
+  /** One stay's nights of one rate plan (a night the PMS never named is open, with no price). */
+  async stayTerms(propertyId: string, ratePlan: string, stay: StayDates): Promise<(night: LocalDate) => NightTerms> {
+    const nights = (await this.nights(propertyId, stay.checkIn, addDays(stay.checkOut, 1), [ratePlan])).get(ratePlan) ?? new Map();
+    return (night) => nights.get(night) ?? termsOf(undefined);
+  }
+}
+
+/**
+ * One request's updates of one plan as updates at its version: within a request, a later entry
+ * sets a field over an earlier one for the nights both name (a season, then its high weeks).
+ * Consecutive nights left with the same fields become one update.
+ */
+function requestUpdates(updates: readonly PlanUpdate[], version: number): TermsUpdate[] {
+  const byNight = new Map<number, Partial<NightTerms>>();
+  for (const update of updates) {
+    for (let day = toEpochDay(update.from); day < toEpochDay(update.to); day++) byNight.set(day, { ...byNight.get(day), ...update.set });
+  }
+  const merged: { from: number; to: number; set: Partial<NightTerms>; key: string }[] = [];
+  for (const day of [...byNight.keys()].sort((a, b) => a - b)) {
+    const set = byNight.get(day)!;
+    const key = JSON.stringify(set);
+    const last = merged.at(-1);
+    if (last && last.to === day && last.key === key) last.to = day + 1;
+    else merged.push({ from: day, to: day + 1, set, key });
+  }
+  return merged.map((m) => ({ from: fromEpochDay(m.from), to: fromEpochDay(m.to), version, set: m.set }));
+}
+
+function spanOf(updates: readonly PlanUpdate[]): { from: LocalDate; to: LocalDate } {
+  let from = updates[0]!.from;
+  let to = updates[0]!.to;
+  for (const u of updates) {
+    if (toEpochDay(u.from) < toEpochDay(from)) from = u.from;
+    if (toEpochDay(u.to) > toEpochDay(to)) to = u.to;
+  }
+  return { from, to };
+}
