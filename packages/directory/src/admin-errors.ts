@@ -142,3 +142,17 @@ export class ListingChannelMismatchError extends AdminError {
     super(`connection '${connectionId}' is a ${connectionChannel} connection: it cannot carry a ${listingChannel} listing`);
   }
 }
+
+export class UnknownListingError extends AdminError {
+  readonly code = 'unknown_listing';
+  constructor(readonly channel: string, readonly listingId: string) {
+    super(`no ${channel} listing '${listingId}': map it first (admin listing)`);
+  }
+}
+
+export class InvalidMarkupError extends AdminError {
+  readonly code = 'invalid_markup';
+  constructor(readonly markup: string) {
+    super(`markup '${markup}' is not a percentage from -50% to 500% (e.g. 15%, 12.5%) nor a fixed amount per night in minor units from -100000 to 10000000 (e.g. +500)`);
+  }
+}

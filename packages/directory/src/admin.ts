@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CURRENCY_EXPONENTS } from '@cm/domain';
+import { CURRENCY_EXPONENTS, type Markup } from '@cm/domain';
 import { ChannelSymbols, type Channel } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
 import { isTimeZone } from './time-zone';
@@ -7,6 +7,7 @@ import { requiredIdentifierProblem } from '@cm/service-runtime';
 import {
   ConnectionExistsError,
   InvalidIdentifierError,
+  InvalidMarkupError,
   InvalidRateError,
   InvalidSecretError,
   ListingChannelMismatchError,
@@ -20,6 +21,7 @@ import {
   UnknownChannelError,
   UnknownConnectionError,
   UnknownCurrencyError,
+  UnknownListingError,
   UnknownPropertyError,
   UnknownTenantError,
   UnknownTimeZoneError,
@@ -227,4 +229,40 @@ async function lockTenant(trx: Knex.Transaction, tenantId: string): Promise<void
 async function unmap(trx: Knex.Transaction, where: Record<string, string>): Promise<ListingRef[]> {
   const rows: { channel: Channel; listing_id: string; property_id: string; connection_id: string }[] = await trx('ingest.listings').where(where).delete().returning(['channel', 'listing_id', 'property_id', 'connection_id']);
   return rows.map((r) => ({ channel: r.channel, listingId: r.listing_id, propertyId: r.property_id, connectionId: r.connection_id })).sort((a, b) => `${a.channel}${a.listingId}`.localeCompare(`${b.channel}${b.listingId}`));
+}
+
+/** How a channel listing takes the PMS's rates: its currency (null: the property's), its markup, and the channel's id of each PMS rate plan. */
+export interface ListingPricing {
+  readonly currency: string | null;
+  readonly markup: Markup;
+  /** PMS rate plan id -> the channel's; empty: each plan under the PMS's own id. */
+  readonly ratePlans: Readonly<Record<string, string>>;
+}
+
+/** Sets a listing's pricing, replacing what it had; saving the same again is 'unchanged'. */
+export async function setListingPricing(db: Knex, listing: { channel: Channel; listingId: string }, pricing: ListingPricing): Promise<SaveOutcome> {
+  refuseUnknownChannel(listing.channel);
+  if (pricing.currency !== null && !Object.hasOwn(CURRENCY_EXPONENTS, pricing.currency)) throw new UnknownCurrencyError(pricing.currency);
+  if (!markupIsSane(pricing.markup)) throw new InvalidMarkupError(JSON.stringify(pricing.markup));
+  for (const [pms, channel] of Object.entries(pricing.ratePlans)) refuseIllFormed({ 'PMS rate plan': pms, 'channel rate plan': channel });
+  const row = {
+    currency: pricing.currency,
+    markup_kind: pricing.markup.kind,
+    markup_value: pricing.markup.kind === 'percent' ? pricing.markup.basisPoints : pricing.markup.amountMinor,
+    rate_plans: JSON.stringify(pricing.ratePlans),
+  };
+  return db.transaction(async (trx) => {
+    const key = { channel: listing.channel, listing_id: listing.listingId };
+    if (!(await trx('ingest.listings').where(key).forShare().first('listing_id'))) throw new UnknownListingError(listing.channel, listing.listingId);
+    const existing = await trx('ingest.listing_pricing').where(key).forUpdate().first();
+    if (existing && existing.currency === row.currency && existing.markup_kind === row.markup_kind && Number(existing.markup_value) === row.markup_value && JSON.stringify(existing.rate_plans) === JSON.stringify(pricing.ratePlans)) return 'unchanged';
+    await trx('ingest.listing_pricing').insert({ ...key, ...row }).onConflict(['channel', 'listing_id']).merge();
+    return existing ? 'updated' : 'created';
+  });
+}
+
+/** A percentage from -50% to 500%, or a fixed amount per night from -100000 to 10000000 minor units. */
+function markupIsSane(markup: Markup): boolean {
+  if (markup.kind === 'percent') return Number.isInteger(markup.basisPoints) && markup.basisPoints >= -5_000 && markup.basisPoints <= 50_000;
+  return Number.isInteger(markup.amountMinor) && markup.amountMinor >= -100_000 && markup.amountMinor <= 10_000_000;
 }

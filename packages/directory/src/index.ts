@@ -5,8 +5,8 @@
  */
 export { directoryMigrationSteps } from './migrations';
 export { Directory, hashApiKey, type ConnectionEntry, type ListingEntry, type PropertyEntry, type TenantEntry } from './directory';
-export { addConnection, addProperty, createTenant, issueApiKey, mapListing, revokeApiKey, type ListingRef, type SaveOutcome } from './admin';
+export { addConnection, addProperty, createTenant, issueApiKey, mapListing, revokeApiKey, setListingPricing, type ListingPricing, type ListingRef, type SaveOutcome } from './admin';
 export * from './admin-errors';
-export { listingsOfProperties, propertyExists, propertyIdsOfTenant, propertyListingsPage, propertyOfListing, tenantIds, tenantOfProperty, timeZoneOfListing, type PropertyListingRow } from './reads';
+export { listingsOfProperties, pricingOfProperties, propertyExists, propertyIdsOfTenant, propertyListingsPage, propertyOfListing, tenantIds, tenantOfProperty, timeZoneOfListing, type ListingPricingRow, type PropertyListingRow } from './reads';
 export { tenantOfApiKey, tenantOfAuthorization } from './api-key-auth';
 export { insertDirectoryRows, type DirectoryRows } from './seed';

@@ -1,5 +1,6 @@
 import type { Knex } from '@cm/service-runtime';
 import * as directory001 from './migrations/20261125_001_directory';
+import * as listingPricing002 from './migrations/20261214_002_listing_pricing';
 
 /**
  * The directory's migrations, by the names knex has recorded for them in `ingest.knex_migrations`
@@ -11,4 +12,5 @@ import * as directory001 from './migrations/20261125_001_directory';
  */
 export const directoryMigrationSteps: Readonly<Record<string, Knex.Migration>> = {
   '20261125_001_directory': directory001,
+  '20261214_002_listing_pricing': listingPricing002,
 };

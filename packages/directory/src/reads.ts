@@ -74,3 +74,33 @@ export async function tenantIds(db: Knex): Promise<string[]> {
   const rows: { tenant_id: string }[] = await db('ingest.tenants').select('tenant_id');
   return rows.map((row) => row.tenant_id);
 }
+
+/** A listing's pricing as the dispatcher and ingest's quotes apply it: the currency resolved (the property's when the listing names none). */
+export interface ListingPricingRow {
+  readonly channel: Channel;
+  readonly listingId: string;
+  readonly propertyId: string;
+  readonly currency: string;
+  readonly markup: { readonly kind: 'percent'; readonly basisPoints: number } | { readonly kind: 'fixed'; readonly amountMinor: number };
+  /** PMS rate plan id -> the channel's; empty: the PMS's own ids. */
+  readonly ratePlans: Readonly<Record<string, string>>;
+}
+
+/** The pricing of every listing of these properties (a listing never priced: the property's currency, no markup, the PMS's plan ids). */
+export async function pricingOfProperties(db: Knex, propertyIds: readonly string[]): Promise<ListingPricingRow[]> {
+  const rows: { channel: Channel; listing_id: string; property_id: string; currency: string | null; property_currency: string; markup_kind: string | null; markup_value: number | string | null; rate_plans: Record<string, string> | null }[] = await db('ingest.listings as l')
+    .join('ingest.properties as p', 'p.property_id', 'l.property_id')
+    .leftJoin('ingest.listing_pricing as x', function () {
+      this.on('x.channel', 'l.channel').andOn('x.listing_id', 'l.listing_id');
+    })
+    .whereIn('l.property_id', propertyIds)
+    .select('l.channel', 'l.listing_id', 'l.property_id', 'x.currency', 'p.currency as property_currency', 'x.markup_kind', 'x.markup_value', 'x.rate_plans');
+  return rows.map((r) => ({
+    channel: r.channel,
+    listingId: r.listing_id,
+    propertyId: r.property_id,
+    currency: (r.currency ?? r.property_currency).trim(),
+    markup: r.markup_kind === 'fixed' ? { kind: 'fixed', amountMinor: Number(r.markup_value) } : { kind: 'percent', basisPoints: Number(r.markup_value ?? 0) },
+    ratePlans: r.rate_plans ?? {},
+  }));
+}

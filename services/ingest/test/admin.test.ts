@@ -2,7 +2,7 @@ import { createDatabase, dropDatabase, ensureDatabaseExists, type Knex } from '@
 import type { Channel } from '@cm/schemas';
 import { stack, uniqueName } from '@cm/test-harness';
 import { EXIT_REFUSED, EXIT_USAGE, runAdmin, USAGE } from '../src/cli/admin';
-import { AdminError, Directory, addConnection, addProperty, createTenant, issueApiKey, mapListing, revokeApiKey } from '@cm/directory';
+import { AdminError, Directory, addConnection, addProperty, createTenant, issueApiKey, mapListing, pricingOfProperties, revokeApiKey, setListingPricing } from '@cm/directory';
 import { ingestMigrations } from '../src/directory/migrations';
 
 /**
@@ -267,6 +267,33 @@ describe('reusing an id for a different record needs the flag', () => {
   });
 });
 
+describe("a listing's pricing: its currency, markup and the channel's rate plan ids (issue 20)", () => {
+  it('a listing never priced takes the property currency, no markup and the PMS plan ids; a saved pricing is read back; the same again is unchanged', async () => {
+    const a = await tenantWith();
+    const listingId = id('listing');
+    await mapListing(db, { channel: 'AIRBNB', listingId, propertyId: a.propertyId, connectionId: a.connectionId });
+    expect(await pricingOfProperties(db, [a.propertyId])).toEqual([{ channel: 'AIRBNB', listingId, propertyId: a.propertyId, currency: 'EUR', markup: { kind: 'percent', basisPoints: 0 }, ratePlans: {} }]);
+    const pricing = { currency: 'USD', markup: { kind: 'percent', basisPoints: 1_500 }, ratePlans: { standard: 'RP-77', non_refundable: 'RP-78' } } as const;
+    expect(await setListingPricing(db, { channel: 'AIRBNB', listingId }, pricing)).toBe('created');
+    expect(await setListingPricing(db, { channel: 'AIRBNB', listingId }, pricing)).toBe('unchanged');
+    expect(await setListingPricing(db, { channel: 'AIRBNB', listingId }, { ...pricing, markup: { kind: 'fixed', amountMinor: 500 } })).toBe('updated');
+    expect(await pricingOfProperties(db, [a.propertyId])).toEqual([{ channel: 'AIRBNB', listingId, propertyId: a.propertyId, currency: 'USD', markup: { kind: 'fixed', amountMinor: 500 }, ratePlans: pricing.ratePlans }]);
+  });
+
+  it('unknown_listing, unknown_currency, invalid_markup, invalid_identifier: refused, and nothing is saved', async () => {
+    const a = await tenantWith();
+    const listingId = id('listing');
+    const none = { currency: null, markup: { kind: 'percent', basisPoints: 0 }, ratePlans: {} } as const;
+    await refused(setListingPricing(db, { channel: 'AIRBNB', listingId }, none), 'unknown_listing');
+    await mapListing(db, { channel: 'AIRBNB', listingId, propertyId: a.propertyId, connectionId: a.connectionId });
+    await refused(setListingPricing(db, { channel: 'AIRBNB', listingId }, { ...none, currency: 'ZZZ' }), 'unknown_currency');
+    await refused(setListingPricing(db, { channel: 'AIRBNB', listingId }, { ...none, markup: { kind: 'percent', basisPoints: 90_000 } }), 'invalid_markup');
+    await refused(setListingPricing(db, { channel: 'AIRBNB', listingId }, { ...none, markup: { kind: 'fixed', amountMinor: 1.5 } }), 'invalid_markup');
+    await refused(setListingPricing(db, { channel: 'AIRBNB', listingId }, { ...none, ratePlans: { standard: 'RP\u202e1' } }), 'invalid_identifier');
+    expect(await db('ingest.listing_pricing').where({ listing_id: listingId }).first()).toBeUndefined();
+  });
+});
+
 describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on a refusal', () => {
   const run = async (...args: string[]) => {
     const out: string[] = [];
@@ -288,6 +315,10 @@ describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on
     [['connection', 'c', 'acme', 'MYSPACE']],
     [['listing', 'AIRBNB', 'l', 'p', 'c', 'extra']],
     [['frobnicate']],
+    [['pricing', 'AIRBNB', 'l', 'EUR']],
+    [['pricing', 'AIRBNB', 'l', 'EUR', '15 percent']],
+    [['pricing', 'AIRBNB', 'l', 'EUR', '15%', 'standard']],
+    [['pricing', 'AIRBNB', 'l', 'EUR', '15%', 'a=b', 'a=c']],
   ])('%j exits 64 with the usage, without opening the database', async (args) => {
     const result = await run(...args);
     expect(result).toMatchObject({ code: EXIT_USAGE, opened: false });
@@ -309,6 +340,17 @@ describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on
     const moved = await run('property', a.propertyId, b.tenantId, 'Europe/Lisbon', 'eur', '--move');
     expect(moved).toMatchObject({ code: 0, out: [`property ${a.propertyId} moved`] });
     expect(await propertyRow(a.propertyId)).toMatchObject({ tenant_id: b.tenantId });
+  });
+
+  it('pricing: a percentage, a fixed amount and plan ids are saved; an unknown listing exits 65', async () => {
+    const a = await tenantWith();
+    const listingId = id('listing');
+    expect(await run('pricing', 'airbnb', listingId, 'property', '12.5%')).toMatchObject({ code: EXIT_REFUSED });
+    await mapListing(db, { channel: 'AIRBNB', listingId, propertyId: a.propertyId, connectionId: a.connectionId });
+    expect(await run('pricing', 'airbnb', listingId, 'property', '12.5%', 'standard=RP-1')).toMatchObject({ code: 0, out: [`pricing of AIRBNB listing ${listingId} created`] });
+    expect((await pricingOfProperties(db, [a.propertyId]))[0]).toMatchObject({ currency: 'EUR', markup: { kind: 'percent', basisPoints: 1_250 }, ratePlans: { standard: 'RP-1' } });
+    expect(await run('pricing', 'airbnb', listingId, 'usd', '-300')).toMatchObject({ code: 0 });
+    expect((await pricingOfProperties(db, [a.propertyId]))[0]).toMatchObject({ currency: 'USD', markup: { kind: 'fixed', amountMinor: -300 }, ratePlans: {} });
   });
 
   it('re-running a setup is a no-op: the connection prints its stored secret', async () => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { ChannelSymbols, type Channel } from '@cm/schemas';
 import { ConfigError, createDatabase, databaseConfig, describe, parseConfig, type Knex } from '@cm/service-runtime';
-import { AdminError, addConnection, addProperty, createTenant, issueApiKey, mapListing, revokeApiKey, type ListingRef } from '@cm/directory';
+import { AdminError, addConnection, addProperty, createTenant, issueApiKey, mapListing, revokeApiKey, setListingPricing, type ListingPricing, type ListingRef } from '@cm/directory';
+import type { Markup } from '@cm/domain';
 
 /**
  * Sets up who may send what, for an operator. Saving the same record again is a no-op; a
@@ -17,6 +18,10 @@ import { AdminError, addConnection, addProperty, createTenant, issueApiKey, mapL
  *                                                 --replace: a new secret, and another tenant or channel (unmaps its listings)
  *   admin listing <channel> <listing-id> <property-id> <connection-id> [--remap]
  *                                                 --remap: map it to another property or connection
+ *   admin pricing <channel> <listing-id> <currency|property> <markup> [<pms-plan>=<channel-plan> ...]
+ *                                                 how the listing takes the PMS's rates: its currency, a markup
+ *                                                 (15%, 12.5%, -10%; or +500, a fixed amount per night in minor
+ *                                                 units of its currency; 0 for none), the channel's plan ids
  * Exit codes: 0 done, 64 bad arguments (usage), 65 refused (code: reason), 78 configuration, 1 other.
  */
 export const USAGE = `usage: admin tenant <tenant-id> <name> [rate] [--update]
@@ -25,10 +30,12 @@ export const USAGE = `usage: admin tenant <tenant-id> <name> [rate] [--update]
        admin property <property-id> <tenant-id> <time-zone> <currency> [--update | --move]
        admin connection <connection-id> <tenant-id> <channel> [--replace]
        admin listing <channel> <listing-id> <property-id> <connection-id> [--remap]
+       admin pricing <channel> <listing-id> <currency|property> <markup> [<pms-plan>=<channel-plan> ...]
   --update   change an existing tenant's name or rate, or a property's time zone or currency
   --move     move a property from another tenant to this one (unmaps its listings)
   --replace  give an existing connection a new secret, tenant or channel (a new tenant or channel unmaps its listings)
   --remap    map an existing listing to another property or connection
+  markup     15%, 12.5%, -10% (of the price), +500 or -300 (minor units per night), or 0
 `;
 
 export const EXIT_USAGE = 64;
@@ -40,7 +47,8 @@ type Command =
   | { kind: 'revoke-key'; key: string }
   | { kind: 'property'; propertyId: string; tenantId: string; timeZone: string; currency: string; update: boolean; move: boolean }
   | { kind: 'connection'; connectionId: string; tenantId: string; channel: Channel; replace: boolean }
-  | { kind: 'listing'; channel: Channel; listingId: string; propertyId: string; connectionId: string; remap: boolean };
+  | { kind: 'listing'; channel: Channel; listingId: string; propertyId: string; connectionId: string; remap: boolean }
+  | { kind: 'pricing'; channel: Channel; listingId: string; pricing: ListingPricing };
 
 class UsageError extends Error {}
 
@@ -51,6 +59,7 @@ const FLAGS: Readonly<Record<string, readonly string[]>> = {
   property: ['--update', '--move'],
   connection: ['--replace'],
   listing: ['--remap'],
+  pricing: [],
 };
 
 /** The command the arguments ask for; UsageError when they do not make one. */
@@ -85,6 +94,11 @@ function parseCommand(args: readonly string[]): Command {
     case 'listing':
       arity(4);
       return { kind, channel: channelOf(p[0]!), listingId: p[1]!, propertyId: p[2]!, connectionId: p[3]!, remap: flags.has('--remap') };
+    case 'pricing': {
+      if (p.length < 4) throw new UsageError(`pricing takes at least 4 arguments, not ${p.length}`);
+      const currency = p[2]! === 'property' ? null : p[2]!.toUpperCase();
+      return { kind, channel: channelOf(p[0]!), listingId: p[1]!, pricing: { currency, markup: markupOf(p[3]!), ratePlans: ratePlansOf(p.slice(4)) } };
+    }
     default:
       throw new UsageError(`unknown command '${kind}'`);
   }
@@ -94,6 +108,24 @@ function channelOf(text: string): Channel {
   const channel = text.toUpperCase();
   if (!(ChannelSymbols as readonly string[]).includes(channel)) throw new UsageError(`channel must be one of ${ChannelSymbols.join(', ')}`);
   return channel as Channel;
+}
+
+function markupOf(text: string): Markup {
+  const percent = /^([+-]?)(\d{1,3})(?:\.(\d{1,2}))?%$/.exec(text);
+  if (percent) return { kind: 'percent', basisPoints: (percent[1] === '-' ? -1 : 1) * (Number(percent[2]) * 100 + Number((percent[3] ?? '').padEnd(2, '0'))) };
+  if (/^[+-]?\d{1,8}$/.test(text)) return Number(text) === 0 ? { kind: 'percent', basisPoints: 0 } : { kind: 'fixed', amountMinor: Number(text) };
+  throw new UsageError(`markup must be a percentage (15%, 12.5%, -10%) or minor units per night (+500, -300), not '${text}'`);
+}
+
+function ratePlansOf(pairs: readonly string[]): Record<string, string> {
+  const plans: Record<string, string> = {};
+  for (const pair of pairs) {
+    const [pms, channel, ...rest] = pair.split('=');
+    if (!pms || !channel || rest.length > 0) throw new UsageError(`rate plans are given as <pms-plan>=<channel-plan>, not '${pair}'`);
+    if (Object.hasOwn(plans, pms)) throw new UsageError(`PMS rate plan '${pms}' is given twice`);
+    plans[pms] = channel;
+  }
+  return plans;
 }
 
 function rateOf(text: string): number {
@@ -124,6 +156,10 @@ async function execute(command: Command, db: Knex): Promise<{ out: string[]; not
     case 'listing': {
       const { outcome, unmapped } = await mapListing(db, command, { remap: command.remap });
       return { out: [`listing ${command.listingId} maps to ${command.propertyId} (${outcome})`], notes: unmappedNotes(unmapped) };
+    }
+    case 'pricing': {
+      const outcome = await setListingPricing(db, command, command.pricing);
+      return { out: [`pricing of ${command.channel} listing ${command.listingId} ${outcome}`], notes: [] };
     }
     default: {
       const unhandled: never = command;
