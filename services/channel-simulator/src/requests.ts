@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { webhookAddress, webhookAmount } from '@cm/channel-webhooks';
 import { parseDay } from './dates';
 import { LIMITS } from './limits';
+import { MAX_AMOUNT_MINOR } from '@cm/domain';
 import { isKnownCurrency } from './money';
 
 /**
@@ -37,7 +38,7 @@ const currencyCode = z
 
 export const money = z
   .object({
-    amount_minor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    amount_minor: z.number().int().min(0).max(MAX_AMOUNT_MINOR),
     currency: currencyCode,
   })
   .strict();
