@@ -35,6 +35,11 @@ export function toDomainMoney(money: Money): DomainMoney {
   return parsed;
 }
 
+/** The wire form of a stored price; one object per price pushed, as a range's nights share it (calendar reads are the hot path). */
 export function toWireMoney(money: DomainMoney): Money {
-  return { amount_minor: money.amountMinor, currency: money.currency };
+  let wire = wireForms.get(money);
+  if (!wire) wireForms.set(money, (wire = Object.freeze({ amount_minor: money.amountMinor, currency: money.currency })));
+  return wire;
 }
+
+const wireForms = new WeakMap<DomainMoney, Money>();
