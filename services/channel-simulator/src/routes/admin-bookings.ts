@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { StayRefusal } from '@cm/domain';
 import type { Channel } from '@cm/schemas';
 import { announce, expireIfDue, scheduleExpiry } from '../announce';
 import type { BookingResponse } from '../api-types';
@@ -6,7 +7,6 @@ import { bookStay, cancelStay, changeStay, requestAlteration, updateGuest, type 
 import { PLATFORM_CAPABILITIES, supports } from '../capabilities';
 import { channelSegment } from '../channels';
 import type { NightRange } from '../dates';
-import type { StayRefusal } from '@cm/domain';
 import { ApiError, InvalidRequestError, OperationNotSupportedError, ReservationNotFoundError, UnknownRatePlanError, WrongStateError } from '../errors';
 import { LIMITS } from '../limits';
 import type { Listing, Reservation } from '../listing';
