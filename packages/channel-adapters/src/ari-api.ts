@@ -1,5 +1,6 @@
 import type { Channel } from '@cm/schemas';
 import { Agent, type Dispatcher } from 'undici';
+import { parseRatePlans, rateUpdateBody } from './ari-rates';
 import { AriReservationClient } from './ari-reservations';
 import { callChannel, type CallAnswer, type CallSettings } from './http-call';
 import type {
@@ -9,7 +10,9 @@ import type {
   HostDecision,
   OperationResult,
   PushResult,
+  RateCapability,
   RateRange,
+  RatesResult,
   ReservationCapability,
   ReservationOperations,
 } from './types';
@@ -22,6 +25,8 @@ import type {
  */
 export class AriApiAdapter implements ChannelAdapter, ReservationOperations {
   readonly kind = 'ari_api' as const;
+  /** Every ARI API takes prices and stay rules per rate plan and shows them back. */
+  readonly rateCapabilities: ReadonlySet<RateCapability> = new Set(['push_rates', 'read_rates']);
   private readonly http: CallSettings;
   private readonly reservations: AriReservationClient;
 
@@ -46,10 +51,14 @@ export class AriApiAdapter implements ChannelAdapter, ReservationOperations {
   }
 
   pushRates(listingId: string, ranges: readonly RateRange[], requestId: string): Promise<PushResult> {
-    return this.push(listingId, 'rates', {
-      request_id: requestId,
-      updates: ranges.map((r) => ({ from: r.from, to: r.to, ...(r.price ? { price: r.price } : {}), ...(r.minStay !== null ? { min_stay: r.minStay } : {}) })),
-    });
+    return this.push(listingId, 'rates', { request_id: requestId, updates: ranges.map(rateUpdateBody) });
+  }
+
+  async readRates(listingId: string, from: string, to: string): Promise<RatesResult> {
+    const answer = await this.call('GET', `${this.listingUrl(listingId)}/rates?${new URLSearchParams({ from, to })}`);
+    if (!answer.ok) return answer.failure;
+    const ratePlans = parseRatePlans(answer.body);
+    return ratePlans ? { ok: true, ratePlans } : { ok: false, outcome: 'server_error', status: answer.status, retryAfterMs: null, error: 'answered rates it could not read' };
   }
 
   async readCalendar(listingId: string, from: string, to: string): Promise<CalendarResult> {

@@ -1,18 +1,20 @@
 import { fetchFeed, parseFeed } from '@cm/ical';
 import type { Channel } from '@cm/schemas';
-import type { AvailabilityRange, CalendarResult, ChannelAdapter, ChannelNightView, OperationResult, PushResult, RateRange, ReservationCapability, ReservationOperations } from './types';
+import type { AvailabilityRange, CalendarResult, ChannelAdapter, ChannelNightView, OperationResult, PushResult, RateCapability, RatesResult, ReservationCapability, ReservationOperations } from './types';
 
 /**
  * A channel synced by iCal (RFC 5545), as hosts do with every big platform: we publish a feed
  * per listing that the channel polls (served by the feed server from the desired state, so a
  * "push" is done the moment the state is recorded), and we read the channel's own feed by
- * conditional GET. iCal carries no prices, so rate pushes are not possible here; nor does it
+ * conditional GET. iCal carries no prices nor stay rules, so it takes no rates and restrictions
+ * (`rateCapabilities` is empty; a push or a read of them answers `client_error`); nor does it
  * carry reservations, only blocked dates (no state, revision or id a host could act on), so it
  * offers no reservation operation: its capabilities are empty, and each answers `unsupported`.
  */
 export class IcalFeedAdapter implements ChannelAdapter, ReservationOperations {
   readonly kind = 'ical' as const;
   readonly capabilities: ReadonlySet<ReservationCapability> = new Set();
+  readonly rateCapabilities: ReadonlySet<RateCapability> = new Set();
   /** The last copy of each listing's feed and its validators: a poll of an unchanged feed is a 304. */
   private readonly copies = new Map<string, { text: string; etag: string | undefined; lastModified: string | undefined }>();
 
@@ -29,7 +31,11 @@ export class IcalFeedAdapter implements ChannelAdapter, ReservationOperations {
   }
 
   async pushRates(): Promise<PushResult> {
-    return { ok: false, outcome: 'client_error', status: null, retryAfterMs: null, error: 'iCal carries no rates' };
+    return { ok: false, outcome: 'client_error', status: null, retryAfterMs: null, error: 'iCal carries no rates or restrictions' };
+  }
+
+  async readRates(): Promise<RatesResult> {
+    return { ok: false, outcome: 'client_error', status: null, retryAfterMs: null, error: 'iCal carries no rates or restrictions' };
   }
 
   async readReservation(): Promise<OperationResult> {

@@ -1,3 +1,4 @@
+import type { NightTerms } from '@cm/domain';
 import type { Channel, Money } from '@cm/schemas';
 
 /** How one call to a channel ended, as the channel adapter classifies it. */
@@ -11,13 +12,41 @@ export interface AvailabilityRange {
   readonly available: boolean;
 }
 
-/** Nights [from, to) with a nightly rate and restrictions to set on a channel. */
-export interface RateRange {
+/**
+ * Nights [from, to) of one of the channel's rate plans and every term they have there (the
+ * domain's NightTerms): the price, already in the listing's currency and marked up as the
+ * channel sells it, and the stay rules; null is no price / no rule, false a closure not set. A
+ * push carries every field, so what the channel holds afterwards is exactly the range.
+ */
+export interface RateRange extends NightTerms {
   readonly from: string;
   readonly to: string;
-  readonly price: Money | null;
-  readonly minStay: number | null;
+  /** The channel's own id of the rate plan. */
+  readonly ratePlanId: string;
 }
+
+/**
+ * What a channel takes besides availability: prices and stay rules pushed per rate plan, and
+ * read back (for the reconciler). Which a channel offers is its adapter's `rateCapabilities`:
+ * every ARI API takes both; an iCal feed carries neither.
+ */
+export const RATE_CAPABILITIES = ['push_rates', 'read_rates'] as const;
+export type RateCapability = (typeof RATE_CAPABILITIES)[number];
+
+/** One night of one rate plan as the channel holds it. */
+export interface ChannelNightTerms extends NightTerms {
+  readonly date: string;
+}
+
+export interface ChannelRatePlan {
+  /** The channel's own id of the rate plan. */
+  readonly ratePlanId: string;
+  /** Every night of the range read, in order. */
+  readonly nights: readonly ChannelNightTerms[];
+}
+
+/** Every rate plan of a listing, as the channel holds them. */
+export type RatesResult = { readonly ok: true; readonly ratePlans: readonly ChannelRatePlan[] } | Extract<PushResult, { ok: false }>;
 
 export type PushResult =
   | { readonly ok: true; readonly ack: string }
@@ -30,7 +59,7 @@ export type PushResult =
       readonly error: string;
     };
 
-/** A night as a channel shows it (for the reconciler). */
+/** A night as a channel's calendar shows it (for the reconciler); `price` and `minStay` are its default rate plan's. */
 export interface ChannelNightView {
   readonly date: string;
   readonly available: boolean;
@@ -42,14 +71,20 @@ export type CalendarResult = { readonly ok: true; readonly nights: readonly Chan
 
 /**
  * One booking platform, however it is reached. `requestId` is stable for a push and its
- * retries, so a platform that dedupes requests applies a retried push once.
+ * retries, so a platform that dedupes requests applies a retried push once. Rates and
+ * restrictions are pushed and read only where `rateCapabilities` says; elsewhere the calls
+ * answer `client_error` without reaching the channel.
  */
 export interface ChannelAdapter {
   readonly channel: Channel;
   readonly kind: 'ari_api' | 'ical';
+  readonly rateCapabilities: ReadonlySet<RateCapability>;
   pushAvailability(listingId: string, ranges: readonly AvailabilityRange[], requestId: string): Promise<PushResult>;
+  /** Sets every term of each range on its rate plan; the channel refuses a plan it does not have (`client_error`). */
   pushRates(listingId: string, ranges: readonly RateRange[], requestId: string): Promise<PushResult>;
   readCalendar(listingId: string, from: string, to: string): Promise<CalendarResult>;
+  /** Every rate plan's terms for the nights [from, to). */
+  readRates(listingId: string, from: string, to: string): Promise<RatesResult>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { OPEN_NIGHT } from '@cm/domain';
 import { ChannelSymbols, type Channel } from '@cm/schemas';
 import { requireOk, SimulatorClient, startSimulator, type RunningSimulator } from '@cm/channel-simulator';
 import { closedPort, WebhookReceiver } from '@cm/test-harness';
@@ -139,7 +140,7 @@ describe('reservation operations through the ARI adapter, against the channel si
     const vrbo = adapter('VRBO');
     expect(await vrbo.pushAvailability('L1', [{ from: '2026-09-01', to: '2026-09-03', available: false }], 'p-1')).toEqual({ ok: true, ack: expect.stringMatching(/^ack_/) });
     expect(await vrbo.readCalendar('L1', '2026-09-01', '2026-09-02')).toEqual({ ok: true, nights: [{ date: '2026-09-01', available: false, price: null, minStay: 1 }] });
-    expect(await vrbo.pushRates('nope', [{ from: '2026-09-01', to: '2026-09-02', price: null, minStay: 2 }], 'p-2')).toMatchObject({ ok: false, outcome: 'client_error', status: 404 });
+    expect(await vrbo.pushRates('nope', [{ from: '2026-09-01', to: '2026-09-02', ratePlanId: 'default', ...OPEN_NIGHT, minStayArrival: 2 }], 'p-2')).toMatchObject({ ok: false, outcome: 'client_error', status: 404 });
   });
 });
 

@@ -7,7 +7,7 @@ import type { ReservationOperation } from './capabilities';
 import type { ChannelSegment } from './channels';
 import type { FieldIssue } from './errors';
 import type { ChannelStatsView, ReservationCountsView } from './stats';
-import type { ReservationView } from './views';
+import type { RatePlanNightsView, ReservationView } from './views';
 import type { DeliveryReport } from './webhooks';
 
 export type { Money } from './money';
@@ -18,7 +18,7 @@ export type { DeliveryReport, DeliveryAttempt } from './webhooks';
 export type { FaultPlanInput, FaultPlan } from './fault-plan';
 export type { FaultsView } from './faults';
 export type { ChannelStatsView, ApiEndpoint, CallOutcome, WebhookOutcome, ReservationCount, ReservationCountsView } from './stats';
-export type { ListingView, ReservationView, AcknowledgementView } from './views';
+export type { ListingView, ReservationView, AcknowledgementView, NightTermsView, RatePlanNightsView } from './views';
 export type { ReservationOperation } from './capabilities';
 export type { ReservationState } from './listing';
 export type { ListingFeed, FeedStay, FeedBlock } from './feed';
@@ -51,6 +51,24 @@ export interface TruthCalendarResponse {
   readonly from: string;
   readonly to: string;
   readonly nights: readonly NightTruth[];
+}
+
+/**
+ * `GET /{channel}/api/listings/{id}/rates` (and the admin's, without faults): every rate plan of
+ * the listing, each night of [from, to) with its terms; prices are in the listing's `currency`.
+ */
+export interface RatesResponse {
+  readonly listing_id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly currency: string;
+  readonly rate_plans: readonly RatePlanNightsView[];
+}
+
+/** `GET /admin/{channel}/listings/{id}/rate-plans`, and what `PUT …/rate-plans/{ratePlanId}` answers. */
+export interface RatePlansResponse {
+  readonly listing_id: string;
+  readonly rate_plans: readonly string[];
 }
 
 /** Every 4xx/5xx body. `retry_after_seconds` comes with 429s (and mirrors the Retry-After header). */

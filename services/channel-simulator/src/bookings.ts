@@ -1,4 +1,5 @@
 import type { WebhookAddress, WebhookAmount } from '@cm/channel-webhooks';
+import type { StayRefusal } from '@cm/domain';
 import type { Channel } from '@cm/schemas';
 import { formatDay, type NightRange } from './dates';
 import { supports } from './capabilities';
@@ -18,6 +19,8 @@ export type ReservationEventType = 'reservation.created' | 'reservation.modified
 export type BookingRefusal =
   /** `state` is the reservation's when an existing one asked for the nights; null for a new booking. */
   | { readonly code: 'nights_unavailable'; readonly night: string; readonly state: ReservationState | null }
+  /** The rate plan's terms forbid a stay of these dates (stop-sell, closed to arrival or departure, a stay length). */
+  | { readonly code: 'restriction_violated'; readonly refusal: StayRefusal; readonly ratePlanId: string; readonly state: ReservationState | null }
   | { readonly code: 'reservation_cancelled' }
   /** A request declined or expired: nothing about it can change any more. */
   | { readonly code: 'request_closed'; readonly state: ReservationState }
@@ -41,18 +44,24 @@ export interface NewStay {
   readonly range: NightRange;
   readonly guest?: GuestInput | undefined;
   readonly guestCount?: number | undefined;
+  /** A plan the listing has (the caller checked). */
+  readonly ratePlanId: string;
+  /** What the guest paid, when the caller says; otherwise the plan's pushed prices. */
   readonly total?: WebhookAmount | undefined;
   /** A request to book (on platforms that take them): pending until the host decides or it expires. */
   readonly request?: { readonly expiresAtMs: number } | undefined;
 }
 
 /**
- * Books the nights if every one is open on this platform's own calendar, and holds them: a
- * request to book holds them too while the host decides, so no one else books them meanwhile.
+ * Books the nights if every one is open on this platform's own calendar and the rate plan's terms
+ * allow the stay, and holds them: a request to book holds them too while the host decides, so no
+ * one else books them meanwhile. The guest pays the plan's pushed prices unless told otherwise.
  */
 export function bookStay(listing: Listing, channel: Channel, stay: NewStay, nowIso: string): BookingResult {
   const blocked = listing.calendar.firstUnbookable(stay.range);
   if (blocked !== undefined) return refused({ code: 'nights_unavailable', night: formatDay(blocked), state: null });
+  const restricted = listing.calendar.rates.refusal(stay.ratePlanId, stay.range);
+  if (restricted) return refused({ code: 'restriction_violated', refusal: restricted, ratePlanId: stay.ratePlanId, state: null });
   const requestWords = REQUEST_WORDS[channel];
   if (stay.request && !requestWords) throw new Error(`${channel} takes no requests to book`);
   const reservation: Reservation = {
@@ -64,7 +73,8 @@ export function bookStay(listing: Listing, channel: Channel, stay: NewStay, nowI
     revision: 1,
     guest: mergeGuest(EMPTY_GUEST, stay.guest ?? {}, nowIso),
     guestCount: stay.guestCount ?? null,
-    total: stay.total ?? priceOfStay(listing, stay.range),
+    ratePlanId: stay.ratePlanId,
+    total: stay.total ?? priceOfStay(listing, stay.ratePlanId, stay.range),
     createdAt: nowIso,
     updatedAt: nowIso,
     request: stay.request ? { expiresAtMs: stay.request.expiresAtMs, declineReason: null } : null,
@@ -85,22 +95,25 @@ export interface StayChange {
 }
 
 /**
- * Moves a stay to new dates if the nights it does not already hold are open. Without a new total
- * the platform reprices the new dates from its calendar, or keeps the old total if it cannot. The
- * platform makes the change itself (its support, or a platform without alteration requests); a
- * pending request keeps its pending word.
+ * Moves a stay to new dates if the nights it does not already hold are open and its rate plan's
+ * terms allow the new stay (a change of the total alone is not checked: the stay was allowed when
+ * booked). Without a new total the platform reprices the new dates from the plan's prices, or
+ * keeps the old total if it cannot. The platform makes the change itself (its support, or a
+ * platform without alteration requests); a pending request keeps its pending word.
  */
 export function changeStay(listing: Listing, channel: Channel, reservation: Reservation, change: StayChange, nowIso: string): BookingResult {
   const closed = closedRefusal(reservation);
   if (closed) return refused(closed);
   const range = change.range;
-  const blocked = listing.calendar.firstUnbookable(range, reservation.id);
-  if (blocked !== undefined) return refused({ code: 'nights_unavailable', night: formatDay(blocked), state: reservation.state });
+  const datesMoved = range.from !== reservation.range.from || range.to !== reservation.range.to;
+  if (datesMoved) {
+    const refusal = newDatesRefusal(listing, reservation, range);
+    if (refusal) return refused(refusal);
+  }
   listing.calendar.release(reservation.range, reservation.id);
   listing.calendar.hold(range, reservation.id);
-  const datesMoved = range.from !== reservation.range.from || range.to !== reservation.range.to;
   reservation.range = range;
-  reservation.total = change.total ?? (datesMoved ? (priceOfStay(listing, range) ?? reservation.total) : reservation.total);
+  reservation.total = change.total ?? (datesMoved ? (priceOfStay(listing, reservation.ratePlanId, range) ?? reservation.total) : reservation.total);
   if (reservation.state === 'active') reservation.statusWord = STATUS_WORDS[channel].modified;
   touch(reservation, nowIso);
   return { ok: true, reservation, event: 'reservation.modified' };
@@ -109,14 +122,14 @@ export function changeStay(listing: Listing, channel: Channel, reservation: Rese
 /**
  * The guest asks the host for new dates (Airbnb's alteration request): the stay keeps its dates
  * until the host accepts, and the request is announced (a new revision carrying the dates asked
- * for) so the host's software can answer. Only a confirmed stay, one alteration at a time; the
- * nights are not held meanwhile.
+ * for) so the host's software can answer. Only a confirmed stay, one alteration at a time, for
+ * dates a guest could book (open, and allowed by the plan's terms); the nights are not held meanwhile.
  */
 export function requestAlteration(listing: Listing, reservation: Reservation, change: StayChange, nowIso: string): BookingResult {
   if (reservation.state !== 'active') return refused({ code: 'alteration_not_possible', state: reservation.state, reason: 'only a confirmed stay can be altered' });
   if (reservation.alteration) return refused({ code: 'alteration_not_possible', state: reservation.state, reason: 'another alteration is waiting for the host' });
-  const blocked = listing.calendar.firstUnbookable(change.range, reservation.id);
-  if (blocked !== undefined) return refused({ code: 'nights_unavailable', night: formatDay(blocked), state: reservation.state });
+  const refusal = newDatesRefusal(listing, reservation, change.range);
+  if (refusal) return refused(refusal);
   reservation.alteration = { range: change.range, total: change.total, requestedAt: nowIso };
   listing.counters.count('alterations_requested');
   touch(reservation, nowIso);
@@ -166,10 +179,18 @@ export function updateGuest(reservation: Reservation, guest: GuestInput, nowIso:
   return { ok: true, reservation, event: 'guest.updated' };
 }
 
-/** The nights' prices summed, as the decimal amount the webhook carries, if every night is priced. */
-export function priceOfStay(listing: Listing, range: NightRange): WebhookAmount | null {
-  const total = listing.calendar.totalPrice(range);
-  return total ? { amount: formatMajorUnits(total.amount_minor, total.currency), currency: total.currency } : null;
+/** Why a stay could not move to these dates: a night taken or closed, or a rule of its plan. */
+function newDatesRefusal(listing: Listing, reservation: Reservation, range: NightRange): BookingRefusal | null {
+  const blocked = listing.calendar.firstUnbookable(range, reservation.id);
+  if (blocked !== undefined) return { code: 'nights_unavailable', night: formatDay(blocked), state: reservation.state };
+  const restricted = listing.calendar.rates.refusal(reservation.ratePlanId, range);
+  return restricted ? { code: 'restriction_violated', refusal: restricted, ratePlanId: reservation.ratePlanId, state: reservation.state } : null;
+}
+
+/** The plan's pushed prices of the nights summed, as the decimal amount the webhook carries, if every night has one. */
+export function priceOfStay(listing: Listing, ratePlanId: string, range: NightRange): WebhookAmount | null {
+  const total = listing.calendar.rates.total(ratePlanId, range);
+  return total ? { amount: formatMajorUnits(total.amountMinor, total.currency), currency: total.currency } : null;
 }
 
 const EMPTY_GUEST: GuestRecord = { name: null, email: null, phone: null, address: null, language: null, updatedAt: '' };

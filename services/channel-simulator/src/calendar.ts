@@ -1,20 +1,24 @@
 import { formatDay, type NightRange } from './dates';
-import type { Money } from './money';
+import { toWireMoney, type Money } from './money';
+import { DEFAULT_RATE_PLAN_ID, RatePlans } from './rate-plans';
 
 /**
  * One listing's calendar on one platform. A night is bookable when the host left it open (the
  * ARI availability flag) and no reservation holds it: the two are kept apart, as platforms do, so
- * cancelling a stay reopens its nights unless the host closed them meanwhile.
+ * cancelling a stay reopens its nights unless the host closed them meanwhile. Prices and stay
+ * rules are kept per rate plan in `rates` (rate-plans.ts).
  */
 
 interface StoredNight {
   open: boolean;
-  price: Money | null;
-  minStay: number;
   reservationId: string | null;
 }
 
-/** A night as the platform API reports it. */
+/**
+ * A night as the platform API's calendar reports it. `price` and `min_stay` are the default rate
+ * plan's (its price, and its minimum stay on arrival, 1 when none is set): the calendar's shape
+ * from before rate plans; every plan's full terms are read from `/rates`.
+ */
 export interface NightView {
   readonly date: string;
   readonly available: boolean;
@@ -33,12 +37,6 @@ export interface AvailabilityUpdate {
   readonly available: boolean;
 }
 
-export interface RateUpdate {
-  readonly range: NightRange;
-  readonly price?: Money;
-  readonly minStay?: number;
-}
-
 export const DEFAULT_MIN_STAY = 1;
 
 /** How applying updates went: the nights whose stored state differs afterwards. */
@@ -46,6 +44,7 @@ export type ApplyMode = 'apply' | 'dry_run';
 
 export class ListingCalendar {
   private readonly nights = new Map<number, StoredNight>();
+  readonly rates = new RatePlans();
 
   /** Sets the host's open/closed flag; returns how many nights changed (or would, on a dry run). */
   setAvailability(updates: readonly AvailabilityUpdate[], mode: ApplyMode): number {
@@ -56,23 +55,11 @@ export class ListingCalendar {
     });
   }
 
-  setRates(updates: readonly RateUpdate[], mode: ApplyMode): number {
-    return this.stage(mode, (stage) => {
-      for (const update of updates) {
-        for (let day = update.range.from; day < update.range.to; day++) {
-          const night = stage(day);
-          if (update.price !== undefined) night.price = update.price;
-          if (update.minStay !== undefined) night.minStay = update.minStay;
-        }
-      }
-    });
-  }
-
   read(range: NightRange): NightView[] {
     const nights: NightView[] = [];
     for (let day = range.from; day < range.to; day++) {
-      const night = this.nightAt(day);
-      nights.push({ date: formatDay(day), available: isBookable(night), price: night.price, min_stay: night.minStay });
+      const terms = this.rates.termsAt(DEFAULT_RATE_PLAN_ID, day);
+      nights.push({ date: formatDay(day), available: isBookable(this.nightAt(day)), price: terms.price && toWireMoney(terms.price), min_stay: terms.minStayArrival ?? DEFAULT_MIN_STAY });
     }
     return nights;
   }
@@ -81,11 +68,12 @@ export class ListingCalendar {
     const nights: NightTruth[] = [];
     for (let day = range.from; day < range.to; day++) {
       const night = this.nightAt(day);
+      const terms = this.rates.termsAt(DEFAULT_RATE_PLAN_ID, day);
       nights.push({
         date: formatDay(day),
         available: isBookable(night),
-        price: night.price,
-        min_stay: night.minStay,
+        price: terms.price && toWireMoney(terms.price),
+        min_stay: terms.minStayArrival ?? DEFAULT_MIN_STAY,
         closed_by_host: !night.open,
         reservation_id: night.reservationId,
       });
@@ -116,19 +104,6 @@ export class ListingCalendar {
     }
   }
 
-  /** The price of every night of the range in one currency, or undefined if one is unpriced or differs. */
-  totalPrice(range: NightRange): Money | undefined {
-    let total = 0;
-    let currency: string | undefined;
-    for (let day = range.from; day < range.to; day++) {
-      const price = this.nightAt(day).price;
-      if (price === null || (currency !== undefined && price.currency !== currency)) return undefined;
-      currency = price.currency;
-      total += price.amount_minor;
-    }
-    return currency === undefined ? undefined : { amount_minor: total, currency };
-  }
-
   /** Ranges the host closed (not held by a stay), merged, in date order. */
   hostClosedRanges(): NightRange[] {
     const closed = [...this.nights.entries()].filter(([, night]) => !night.open).map(([day]) => day).sort((a, b) => a - b);
@@ -139,11 +114,6 @@ export class ListingCalendar {
       else ranges.push({ from: day, to: day + 1 });
     }
     return ranges;
-  }
-
-  hasPrices(): boolean {
-    for (const night of this.nights.values()) if (night.price !== null) return true;
-    return false;
   }
 
   private nightAt(day: number): StoredNight {
@@ -184,18 +154,12 @@ export class ListingCalendar {
   }
 }
 
-const DEFAULT_NIGHT: Readonly<StoredNight> = Object.freeze({ open: true, price: null, minStay: DEFAULT_MIN_STAY, reservationId: null });
+const DEFAULT_NIGHT: Readonly<StoredNight> = Object.freeze({ open: true, reservationId: null });
 
 function isBookable(night: StoredNight): boolean {
   return night.open && night.reservationId === null;
 }
 
 function sameNight(a: StoredNight, b: StoredNight): boolean {
-  return (
-    a.open === b.open &&
-    a.minStay === b.minStay &&
-    a.reservationId === b.reservationId &&
-    a.price?.amount_minor === b.price?.amount_minor &&
-    a.price?.currency === b.price?.currency
-  );
+  return a.open === b.open && a.reservationId === b.reservationId;
 }

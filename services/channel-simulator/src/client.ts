@@ -23,7 +23,9 @@ import type {
   ListingRegistration,
   ListingStatsResponse,
   ListingView,
+  RatePlansResponse,
   RatesRequest,
+  RatesResponse,
   ReservationOperationResponse,
   ReservationReadResponse,
   ReservationsResponse,
@@ -68,8 +70,14 @@ export class SimulatorClient {
     return this.call('POST', `${apiPath(channel, listingId)}/availability`, request);
   }
 
+  /** Prices and stay rules per rate plan (the default plan where an update names none). */
   pushRates(channel: ChannelName, listingId: string, request: RatesRequest): Promise<SimulatorResponse<Ack>> {
     return this.call('POST', `${apiPath(channel, listingId)}/rates`, request);
+  }
+
+  /** Every rate plan's terms for the nights `[from, to)`, at most 366. */
+  readRates(channel: ChannelName, listingId: string, from: string, to: string): Promise<SimulatorResponse<RatesResponse>> {
+    return this.call('GET', `${apiPath(channel, listingId)}/rates?${new URLSearchParams({ from, to })}`);
   }
 
   /** Nights `[from, to)`, at most 366. */
@@ -109,6 +117,20 @@ export class SimulatorClient {
 
   getListing(channel: ChannelName, listingId: string): Promise<SimulatorResponse<ListingView>> {
     return this.call('GET', adminListingPath(channel, listingId));
+  }
+
+  /** Creates a rate plan on the listing (201; 200 if it exists), so ARI updates and bookings may name it. */
+  createRatePlan(channel: ChannelName, listingId: string, ratePlanId: string): Promise<SimulatorResponse<RatePlansResponse>> {
+    return this.call('PUT', `${adminListingPath(channel, listingId)}/rate-plans/${encodeURIComponent(ratePlanId)}`);
+  }
+
+  ratePlans(channel: ChannelName, listingId: string): Promise<SimulatorResponse<RatePlansResponse>> {
+    return this.call('GET', `${adminListingPath(channel, listingId)}/rate-plans`);
+  }
+
+  /** Every rate plan's terms without faults. */
+  trueRates(channel: ChannelName, listingId: string, from: string, to: string): Promise<SimulatorResponse<RatesResponse>> {
+    return this.call('GET', `${adminListingPath(channel, listingId)}/rates?${new URLSearchParams({ from, to })}`);
   }
 
   /** The calendar without faults, with why each night is closed. */

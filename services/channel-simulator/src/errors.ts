@@ -42,6 +42,21 @@ export class ReservationNotFoundError extends ApiError {
   }
 }
 
+/**
+ * 422: a rate plan the listing does not have on this platform. Plans are created on the platform
+ * first (admin API), as Channex and Airbnb want a rate plan to exist before ARI names it; `path`
+ * is the field that named it.
+ */
+export class UnknownRatePlanError extends ApiError {
+  constructor(ratePlanId: string, known: readonly string[], path: string) {
+    super(422, 'unknown_rate_plan', `${path}: no rate plan '${ratePlanId}' on this listing (it has: ${known.join(', ')}; create one with PUT /admin/{channel}/listings/{listingId}/rate-plans/{ratePlanId})`, {
+      rate_plan_id: ratePlanId,
+      rate_plans: known,
+      issues: [{ path, message: `no rate plan '${ratePlanId}' on this listing` }],
+    });
+  }
+}
+
 /** 405: the platform has no such operation (capabilities.ts says what it has). */
 export class OperationNotSupportedError extends ApiError {
   constructor(channel: string, operation: string, supported: readonly string[], why = '') {

@@ -41,7 +41,8 @@ export const faultPlanSchema = z
       .refine((t) => (t.for_seconds === undefined) !== (t.requests === undefined), 'give exactly one of for_seconds and requests')
       .optional(),
     /**
-     * Channex-style limit per listing: this many availability and rate calls per minute, and this
+     * Channex-style limit per listing, off unless set: this many availability calls per minute,
+     * this many price and restriction calls (`/rates` writes) in a bucket of their own, and this
      * many reservation operations (acknowledge, decisions, host cancellations; reads are free).
      */
     property_rate_limit: z

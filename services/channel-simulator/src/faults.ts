@@ -33,7 +33,11 @@ export interface FaultsView {
   };
 }
 
-/** Which per-listing limit a call uses, if any: reads (calendar, one reservation) are not limited. */
+/**
+ * Which per-listing limit a call uses, if any: availability, and prices and restrictions, each
+ * their own (Channex: 10 a minute of each per property); reads (calendar, rates, one
+ * reservation) are not limited.
+ */
 type LimitedBy = 'availability' | 'rates' | 'reservations';
 
 function limitOf(endpoint: ApiEndpoint): LimitedBy | null {
@@ -47,6 +51,7 @@ function limitOf(endpoint: ApiEndpoint): LimitedBy | null {
     case 'host_cancel':
       return 'reservations';
     case 'calendar':
+    case 'read_rates':
     case 'read_reservation':
       return null;
     default: {

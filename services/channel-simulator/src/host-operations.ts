@@ -74,7 +74,7 @@ export function decideAlteration(listing: Listing, channel: Channel, reservation
   listing.calendar.release(reservation.range, reservation.id);
   listing.calendar.hold(alteration.range, reservation.id);
   reservation.range = alteration.range;
-  reservation.total = alteration.total ?? priceOfStay(listing, alteration.range) ?? reservation.total;
+  reservation.total = alteration.total ?? priceOfStay(listing, reservation.ratePlanId, alteration.range) ?? reservation.total;
   reservation.statusWord = STATUS_WORDS[channel].modified;
   reservation.alteration = null;
   listing.counters.count('alterations_accepted');

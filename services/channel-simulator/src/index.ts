@@ -5,4 +5,5 @@ export { listingFeed } from './feed';
 export * from './api-types';
 export { SimulatorApiError, SimulatorUnreachableError, SimulatorClientError } from './errors';
 export { CHANNEL_SEGMENTS } from './channels';
+export { DEFAULT_RATE_PLAN_ID } from './rate-plans';
 export { simulatorConfig, type SimulatorConfig } from './config';

@@ -78,6 +78,8 @@ export interface Reservation {
   guest: GuestRecord;
   /** How many guests the reservation is for, if the guest said. */
   readonly guestCount: number | null;
+  /** The rate plan booked: its terms price the stay and say which stays may be booked. */
+  readonly ratePlanId: string;
   total: WebhookAmount | null;
   readonly createdAt: string;
   updatedAt: string;

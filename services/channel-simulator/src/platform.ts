@@ -54,7 +54,7 @@ export class ChannelPlatform {
   register(listingId: string, settings: ListingSettings): RegistrationResult {
     const existing = this.listings.get(listingId);
     if (existing) {
-      if (existing.settings.currency !== settings.currency && existing.calendar.hasPrices()) return { kind: 'currency_locked', currency: existing.settings.currency };
+      if (existing.settings.currency !== settings.currency && existing.calendar.rates.hasPrices()) return { kind: 'currency_locked', currency: existing.settings.currency };
       existing.settings = settings;
       return { kind: 'updated', listing: existing };
     }

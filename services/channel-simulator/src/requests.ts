@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { webhookAddress, webhookAmount } from '@cm/channel-webhooks';
 import { parseDay } from './dates';
 import { LIMITS } from './limits';
-import { isKnownCurrency } from './money';
+import { MAX_AMOUNT_MINOR, type NightTerms } from '@cm/domain';
+import { isKnownCurrency, toDomainMoney } from './money';
+import { DEFAULT_RATE_PLAN_ID, type PlanTermsUpdate } from './rate-plans';
 
 /**
  * What callers send, as zod schemas: the platform API's ARI pushes and calendar reads, and the
@@ -37,7 +39,7 @@ const currencyCode = z
 
 export const money = z
   .object({
-    amount_minor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    amount_minor: z.number().int().min(0).max(MAX_AMOUNT_MINOR),
     currency: currencyCode,
   })
   .strict();
@@ -49,11 +51,56 @@ const availabilityUpdate = z
   .strict()
   .superRefine(boundedRange(LIMITS.updateNights, 'from', 'to'));
 
+/** The terms a rate update may set, as the wire names them; null clears a rule or the price. */
+const TERM_FIELDS = ['price', 'min_stay_arrival', 'min_stay_through', 'max_stay', 'closed_to_arrival', 'closed_to_departure', 'stop_sell'] as const;
+
+/**
+ * Some terms of one rate plan for the nights [from, to); a field left out stays as it was.
+ * `min_stay` is the older name of `min_stay_arrival`, still taken (not both in one update).
+ */
 const rateUpdate = z
-  .object({ from: calendarDate, to: calendarDate, price: money.optional(), min_stay: minStay.optional() })
+  .object({
+    from: calendarDate,
+    to: calendarDate,
+    rate_plan_id: id.optional().describe(`The plan's id on this platform; ${DEFAULT_RATE_PLAN_ID} when left out.`),
+    price: money.nullable().optional(),
+    min_stay: minStay.optional().describe('The older name of min_stay_arrival.'),
+    min_stay_arrival: minStay.nullable().optional(),
+    min_stay_through: minStay.nullable().optional(),
+    max_stay: minStay.nullable().optional(),
+    closed_to_arrival: z.boolean().optional(),
+    closed_to_departure: z.boolean().optional(),
+    stop_sell: z.boolean().optional(),
+  })
   .strict()
   .superRefine(boundedRange(LIMITS.updateNights, 'from', 'to'))
-  .refine((update) => update.price !== undefined || update.min_stay !== undefined, 'give price, min_stay or both');
+  .superRefine((update, ctx) => {
+    if (update.min_stay === undefined && TERM_FIELDS.every((field) => update[field] === undefined)) ctx.addIssue({ code: 'custom', message: `give at least one of ${TERM_FIELDS.join(', ')}` });
+    if (update.min_stay !== undefined && update.min_stay_arrival !== undefined) ctx.addIssue({ code: 'custom', path: ['min_stay'], message: 'is the older name of min_stay_arrival: give one of them' });
+  })
+  .transform((update): PlanTermsUpdate => ({ ratePlanId: update.rate_plan_id ?? DEFAULT_RATE_PLAN_ID, range: { from: update.from, to: update.to }, set: termsSet(update) }));
+
+function termsSet(update: {
+  price?: { amount_minor: number; currency: string } | null | undefined;
+  min_stay?: number | undefined;
+  min_stay_arrival?: number | null | undefined;
+  min_stay_through?: number | null | undefined;
+  max_stay?: number | null | undefined;
+  closed_to_arrival?: boolean | undefined;
+  closed_to_departure?: boolean | undefined;
+  stop_sell?: boolean | undefined;
+}): Partial<NightTerms> {
+  const set: { -readonly [F in keyof NightTerms]?: NightTerms[F] } = {};
+  if (update.price !== undefined) set.price = update.price && toDomainMoney(update.price);
+  const arrival = update.min_stay_arrival !== undefined ? update.min_stay_arrival : update.min_stay;
+  if (arrival !== undefined) set.minStayArrival = arrival;
+  if (update.min_stay_through !== undefined) set.minStayThrough = update.min_stay_through;
+  if (update.max_stay !== undefined) set.maxStay = update.max_stay;
+  if (update.closed_to_arrival !== undefined) set.closedToArrival = update.closed_to_arrival;
+  if (update.closed_to_departure !== undefined) set.closedToDeparture = update.closed_to_departure;
+  if (update.stop_sell !== undefined) set.stopSell = update.stop_sell;
+  return set;
+}
 
 export const availabilityRequest = z
   .object({ request_id: id, updates: z.array(availabilityUpdate).min(1).max(LIMITS.updatesPerRequest) })
@@ -69,6 +116,8 @@ export const calendarQuery = z
   .superRefine(boundedRange(LIMITS.calendarNights, 'from', 'to'));
 
 export const listingIdParam = id;
+
+export const ratePlanIdParam = id;
 
 export const listingRegistration = z
   .object({
@@ -97,6 +146,7 @@ export const bookingRequest = z
     check_out: calendarDate,
     guest: guestDetails.optional(),
     guests: z.number().int().min(1).max(50).optional().describe('How many guests the reservation is for.'),
+    rate_plan_id: id.optional().describe(`The rate plan booked; ${DEFAULT_RATE_PLAN_ID} when left out.`),
     total: webhookAmount.optional(),
     request: z.boolean().optional().describe('A request to book: pending until the host decides or it expires.'),
     request_window_ms: z.number().int().min(1).max(LIMITS.requestWindowMs).optional().describe("This request's window instead of the simulator's."),

@@ -6,7 +6,7 @@ import { RESERVATION_OPERATIONS } from './capabilities';
  * answer), `lost` acked but silently not applied, `throttled` 429, `failed` 5xx or connection
  * destroyed, `rejected` any other 4xx.
  */
-export const API_ENDPOINTS = ['availability', 'rates', 'calendar', ...RESERVATION_OPERATIONS] as const;
+export const API_ENDPOINTS = ['availability', 'rates', 'calendar', 'read_rates', ...RESERVATION_OPERATIONS] as const;
 export type ApiEndpoint = (typeof API_ENDPOINTS)[number];
 
 export const CALL_OUTCOMES = ['ok', 'duplicate', 'lost', 'throttled', 'failed', 'rejected'] as const;

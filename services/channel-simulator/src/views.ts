@@ -1,8 +1,9 @@
 import type { WebhookAddress, WebhookAmount } from '@cm/channel-webhooks';
 import type { Channel } from '@cm/schemas';
 import { channelSegment, type ChannelSegment } from './channels';
-import { formatDay, nightsIn } from './dates';
+import { formatDay, nightsIn, type NightRange } from './dates';
 import type { Listing, Reservation } from './listing';
+import { toWireMoney, type Money } from './money';
 
 /** How listings and reservations look on the admin API (never with the webhook secret). */
 
@@ -28,6 +29,7 @@ export interface ReservationView {
   readonly revision: number;
   readonly guest: { readonly name: string | null; readonly email: string | null; readonly phone: string | null; readonly address: WebhookAddress | null; readonly language: string | null; readonly updated_at: string };
   readonly guest_count: number | null;
+  readonly rate_plan_id: string;
   readonly total: WebhookAmount | null;
   readonly created_at: string;
   readonly updated_at: string;
@@ -67,6 +69,7 @@ export function reservationView(channel: Channel, reservation: Reservation): Res
     revision: reservation.revision,
     guest: { name: guest.name, email: guest.email, phone: guest.phone, address: guest.address, language: guest.language, updated_at: guest.updatedAt },
     guest_count: reservation.guestCount,
+    rate_plan_id: reservation.ratePlanId,
     total: reservation.total,
     created_at: reservation.createdAt,
     updated_at: reservation.updatedAt,
@@ -83,4 +86,39 @@ export function reservationView(channel: Channel, reservation: Reservation): Res
         }
       : null,
   };
+}
+
+/** One night of one rate plan: its price and stay rules as pushed (null: no price, no rule). */
+export interface NightTermsView {
+  readonly date: string;
+  readonly price: Money | null;
+  readonly min_stay_arrival: number | null;
+  readonly min_stay_through: number | null;
+  readonly max_stay: number | null;
+  readonly closed_to_arrival: boolean;
+  readonly closed_to_departure: boolean;
+  readonly stop_sell: boolean;
+}
+
+export interface RatePlanNightsView {
+  readonly rate_plan_id: string;
+  readonly nights: readonly NightTermsView[];
+}
+
+/** Every plan of the listing, each night of the range with its terms. */
+export function ratePlansView(listing: Listing, range: NightRange): RatePlanNightsView[] {
+  const rates = listing.calendar.rates;
+  return rates.ids().map((ratePlanId) => ({
+    rate_plan_id: ratePlanId,
+    nights: rates.read(ratePlanId, range).map(({ day, terms }) => ({
+      date: formatDay(day),
+      price: terms.price && toWireMoney(terms.price),
+      min_stay_arrival: terms.minStayArrival,
+      min_stay_through: terms.minStayThrough,
+      max_stay: terms.maxStay,
+      closed_to_arrival: terms.closedToArrival,
+      closed_to_departure: terms.closedToDeparture,
+      stop_sell: terms.stopSell,
+    })),
+  }));
 }

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
-import { ListingCalendar, type AvailabilityUpdate, type RateUpdate } from '../src/calendar';
+import type { CurrencyCode } from '@cm/domain';
+import { ListingCalendar, type AvailabilityUpdate } from '../src/calendar';
 import { formatDay, parseDay } from '../src/dates';
+import { DEFAULT_RATE_PLAN_ID, type PlanTermsUpdate } from '../src/rate-plans';
 
 const JULY_1 = parseDay('2026-07-01')!;
 
@@ -43,25 +45,19 @@ describe('listing calendar', () => {
     expect(calendar.read({ from: JULY_1, to: JULY_1 + 2 }).map((n) => n.available)).toEqual([true, false]);
   });
 
-  it('totals a stay only when every night is priced', () => {
-    const calendar = new ListingCalendar();
-    calendar.setRates([{ range: { from: JULY_1, to: JULY_1 + 2 }, price: { amount_minor: 1_000, currency: 'EUR' } }], 'apply');
-    expect(calendar.totalPrice({ from: JULY_1, to: JULY_1 + 2 })).toEqual({ amount_minor: 2_000, currency: 'EUR' });
-    expect(calendar.totalPrice({ from: JULY_1, to: JULY_1 + 3 })).toBeUndefined();
-  });
-
-  /** A night-by-night model: what the calendar must agree with after any sequence of pushes. */
+  /** A night-by-night model: what the calendar (with its default plan's price and minimum stay) must agree with after any sequence of pushes. */
   interface ModelNight {
     open: boolean;
     price: number | null;
-    minStay: number;
+    /** The default plan's minimum stay on arrival (null: none; the calendar then shows 1). */
+    minStay: number | null;
   }
 
   const DAYS = 41;
   const range = fc
     .tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 10 }))
     .map(([start, length]) => ({ from: JULY_1 + start, to: JULY_1 + start + length }));
-  // One request is all availability or all rates, as on the platform API.
+  // One request is all availability or all rates (of the default plan), as on the platform API.
   const request = fc.oneof(
     fc.record({ kind: fc.constant('availability' as const), updates: fc.array(fc.record({ range, available: fc.boolean() }), { minLength: 1, maxLength: 4 }) }),
     fc.record({
@@ -89,23 +85,30 @@ describe('listing calendar', () => {
   function applyToCalendar(calendar: ListingCalendar, pushed: Request, mode: 'apply' | 'dry_run'): number {
     if (pushed.kind === 'availability') return calendar.setAvailability(pushed.updates, mode);
     const updates = pushed.updates.map(
-      (u): RateUpdate => ({
+      (u): PlanTermsUpdate => ({
+        ratePlanId: DEFAULT_RATE_PLAN_ID,
         range: u.range,
-        ...(u.price !== null ? { price: { amount_minor: u.price, currency: 'EUR' } } : {}),
-        ...(u.minStay !== null ? { minStay: u.minStay } : {}),
+        set: {
+          ...(u.price !== null ? { price: { amountMinor: u.price, currency: 'EUR' as CurrencyCode } } : {}),
+          ...(u.minStay !== null ? { minStayArrival: u.minStay } : {}),
+        },
       }),
     );
-    return calendar.setRates(updates, mode);
+    return calendar.rates.set(updates, mode);
   }
 
   const readAsModel = (calendar: ListingCalendar) =>
-    calendar.read({ from: JULY_1, to: JULY_1 + DAYS }).map((n): ModelNight => ({ open: n.available, price: n.price?.amount_minor ?? null, minStay: n.min_stay }));
+    calendar.read({ from: JULY_1, to: JULY_1 + DAYS }).map((n, i): ModelNight => {
+      const minStay = calendar.rates.termsAt(DEFAULT_RATE_PLAN_ID, JULY_1 + i).minStayArrival;
+      if (n.min_stay !== (minStay ?? 1)) throw new Error(`${n.date} shows min_stay ${n.min_stay}, the default plan has ${minStay}`);
+      return { open: n.available, price: n.price?.amount_minor ?? null, minStay };
+    });
 
   it('after any sequence of pushes it reads as the model; each push counts the nights it changed, and a dry run counts the same and changes nothing', () => {
     fc.assert(
       fc.property(fc.array(request, { minLength: 1, maxLength: 12 }), (requests) => {
         const calendar = new ListingCalendar();
-        const model = Array.from({ length: DAYS }, (): ModelNight => ({ open: true, price: null, minStay: 1 }));
+        const model = Array.from({ length: DAYS }, (): ModelNight => ({ open: true, price: null, minStay: null }));
         for (const pushed of requests) {
           const unchanged = readAsModel(calendar);
           const changed = applyToModel(model, pushed);

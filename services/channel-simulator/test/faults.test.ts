@@ -106,6 +106,22 @@ describe('faults on demand', () => {
       expect(requireOk(await t.client.stats('booking_com')).calls.availability).toMatchObject({ ok: 12, throttled: 2 });
     });
 
+    it('prices and restrictions have their own bucket: the 11th /rates call in a minute gets 429 + Retry-After while availability calls and reads pass', async () => {
+      requireOk(await t.client.setFaults('booking_com', { property_rate_limit: {} }));
+      for (let i = 0; i < 10; i++) {
+        expect((await t.client.pushRates('booking_com', 'L1', minStay(`r-${i}`))).status).toBe(200);
+        t.clock.advance(1_000);
+      }
+      const eleventh = await t.client.pushRates('booking_com', 'L1', minStay('r-10'));
+      expect(eleventh).toMatchObject({ status: 429, retryAfterSeconds: 50, error: { error: 'rate_limited', retry_after_seconds: 50 } });
+      expect((await t.client.pushAvailability('booking_com', 'L1', closeNight('a-0'))).status).toBe(200);
+      expect((await t.client.readRates('booking_com', 'L1', '2026-07-01', '2026-07-02')).status).toBe(200);
+      expect((await t.client.pushRates('booking_com', 'L2', { ...minStay('b-0'), request_id: 'b-0' })).status).toBe(200);
+      t.clock.advance(50_000);
+      expect((await t.client.pushRates('booking_com', 'L1', minStay('r-10'))).status).toBe(200);
+      expect(requireOk(await t.client.stats('booking_com')).calls.rates).toMatchObject({ ok: 12, throttled: 1 });
+    });
+
     it('fixed window: refused until the next minute starts', async () => {
       requireOk(await t.client.setFaults('booking_com', { property_rate_limit: { window: 'fixed', rates_per_minute: 3 } }));
       t.clock.nowMs = Date.parse('2026-06-01T12:00:45Z');

@@ -100,7 +100,7 @@ describe('platform ARI API', () => {
     });
 
     it.each([
-      ['neither price nor min_stay', { from: '2026-07-01', to: '2026-07-02' }, 'give price, min_stay or both'],
+      ['neither price nor any rule', { from: '2026-07-01', to: '2026-07-02' }, 'updates.0: give at least one of price, min_stay_arrival, min_stay_through, max_stay, closed_to_arrival, closed_to_departure, stop_sell'],
       ['a fractional amount', { from: '2026-07-01', to: '2026-07-02', price: { amount_minor: 10.5, currency: 'EUR' } }, 'updates.0.price.amount_minor'],
       ['a made-up currency', { from: '2026-07-01', to: '2026-07-02', price: { amount_minor: 1, currency: 'XYZ' } }, 'not an ISO 4217 currency'],
       ['min_stay 0', { from: '2026-07-01', to: '2026-07-02', min_stay: 0 }, 'updates.0.min_stay'],

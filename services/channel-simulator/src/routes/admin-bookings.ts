@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { StayRefusal } from '@cm/domain';
 import type { Channel } from '@cm/schemas';
 import { announce, expireIfDue, scheduleExpiry } from '../announce';
 import type { BookingResponse } from '../api-types';
@@ -6,9 +7,10 @@ import { bookStay, cancelStay, changeStay, requestAlteration, updateGuest, type 
 import { PLATFORM_CAPABILITIES, supports } from '../capabilities';
 import { channelSegment } from '../channels';
 import type { NightRange } from '../dates';
-import { ApiError, InvalidRequestError, OperationNotSupportedError, ReservationNotFoundError, WrongStateError } from '../errors';
+import { ApiError, InvalidRequestError, OperationNotSupportedError, ReservationNotFoundError, UnknownRatePlanError, WrongStateError } from '../errors';
 import { LIMITS } from '../limits';
 import type { Listing, Reservation } from '../listing';
+import { DEFAULT_RATE_PLAN_ID } from '../rate-plans';
 import { newReservationId } from '../reservation-ids';
 import { bookingModification, bookingRequest, guestUpdate, listingIdParam, reservationIdParam } from '../requests';
 import { reservationView } from '../views';
@@ -64,8 +66,10 @@ export function registerAdminBookings(app: FastifyInstance, context: RouteContex
     if (body.request && !supports(channel, 'decide_request')) {
       throw new OperationNotSupportedError(segment, 'decide_request', PLATFORM_CAPABILITIES[channel], 'guests book at once here; it takes no requests to book');
     }
+    const ratePlanId = body.rate_plan_id ?? DEFAULT_RATE_PLAN_ID;
+    if (!listing.calendar.rates.has(ratePlanId)) throw new UnknownRatePlanError(ratePlanId, listing.calendar.rates.ids(), 'rate_plan_id');
     const pendingUntil = body.request ? { expiresAtMs: Date.now() + (body.request_window_ms ?? context.reservations.requestWindowMs) } : undefined;
-    const stay = { id, range: { from: body.check_in, to: body.check_out }, guest: body.guest, guestCount: body.guests, total: body.total, request: pendingUntil };
+    const stay = { id, range: { from: body.check_in, to: body.check_out }, guest: body.guest, guestCount: body.guests, ratePlanId, total: body.total, request: pendingUntil };
     const result = bookStay(listing, channel, stay, new Date().toISOString());
     if (result.ok) {
       platform.recordReservation(result.reservation);
@@ -120,6 +124,10 @@ function refusalError(refusal: BookingRefusal): ApiError {
       return refusal.state === null
         ? new ApiError(409, refusal.code, `the night of ${refusal.night} is not available on this channel`, { night: refusal.night })
         : new WrongStateError(refusal.code, `the night of ${refusal.night} is not available on this channel`, refusal.state, { night: refusal.night });
+    case 'restriction_violated': {
+      const detail = { ...refusal.refusal, rate_plan_id: refusal.ratePlanId, ...(refusal.state !== null ? { state: refusal.state } : {}) };
+      return new ApiError(422, refusal.code, `${describeRule(refusal.refusal)} (rate plan '${refusal.ratePlanId}')`, detail);
+    }
     case 'reservation_cancelled':
       return new WrongStateError(refusal.code, 'the reservation is cancelled', 'cancelled');
     case 'request_closed':
@@ -129,6 +137,28 @@ function refusalError(refusal: BookingRefusal): ApiError {
     default: {
       const unknown: never = refusal;
       throw new Error(`unknown refusal ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** The rule a stay broke, in the words a platform shows the guest. */
+function describeRule(refusal: StayRefusal): string {
+  switch (refusal.rule) {
+    case 'stop_sell':
+      return `the night of ${refusal.night} is not sold (stop-sell)`;
+    case 'closed_to_arrival':
+      return `no arrival on ${refusal.night} (closed to arrival)`;
+    case 'closed_to_departure':
+      return `no departure on ${refusal.night} (closed to departure)`;
+    case 'min_stay_arrival':
+      return `a stay arriving on ${refusal.night} is at least ${refusal.nights} nights (minimum stay on arrival)`;
+    case 'min_stay_through':
+      return `a stay through the night of ${refusal.night} is at least ${refusal.nights} nights (minimum stay through)`;
+    case 'max_stay':
+      return `a stay arriving on ${refusal.night} is at most ${refusal.nights} nights (maximum stay)`;
+    default: {
+      const unknown: never = refusal;
+      throw new Error(`unknown stay rule ${JSON.stringify(unknown)}`);
     }
   }
 }

@@ -2,22 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { ChannelWebhookPayload } from '@cm/channel-webhooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Channel } from '@cm/schemas';
-import type { ListingStatsResponse, ReservationsResponse, TruthCalendarResponse } from '../api-types';
+import type { ListingStatsResponse, RatePlansResponse, RatesResponse, ReservationsResponse, TruthCalendarResponse } from '../api-types';
 import { channelSegment } from '../channels';
 import { formatDay } from '../dates';
 import { ApiError, ReservationNotFoundError } from '../errors';
 import { listingFeed } from '../feed';
 import { formatMajorUnits } from '../money';
 import type { Listing } from '../listing';
-import { calendarQuery, listingIdParam, listingRegistration, reservationIdParam } from '../requests';
-import { listingView, reservationView } from '../views';
+import { calendarQuery, listingIdParam, listingRegistration, ratePlanIdParam, reservationIdParam } from '../requests';
+import { listingView, ratePlansView, reservationView } from '../views';
 import type { RouteContext } from './context';
 import { parseInput, requireListing } from './http';
 
 /**
- * Admin: registering a listing with the connection it signs webhooks for, and reading what the
- * platform really holds (calendar, reservations one by one or all, the listing's reservation
- * counters, the iCal feed's data), untouched by faults.
+ * Admin: registering a listing with the connection it signs webhooks for, creating its rate
+ * plans, and reading what the platform really holds (calendar, rate plans' terms, reservations
+ * one by one or all, the listing's reservation counters, the iCal feed's data), untouched by faults.
  */
 
 type ListingRequest = FastifyRequest<{ Params: { listingId: string } }>;
@@ -56,6 +56,29 @@ export function registerAdminListings(app: FastifyInstance, context: RouteContex
     const listing = listingOf(request);
     const range = parseInput(calendarQuery, request.query, 'query');
     const answer: TruthCalendarResponse = { listing_id: listing.id, from: formatDay(range.from), to: formatDay(range.to), nights: listing.calendar.readTruth(range) };
+    return answer;
+  });
+
+  app.get(`${base}/rates`, async (request: ListingRequest) => {
+    const listing = listingOf(request);
+    const range = parseInput(calendarQuery, request.query, 'query');
+    const answer: RatesResponse = { listing_id: listing.id, from: formatDay(range.from), to: formatDay(range.to), currency: listing.settings.currency, rate_plans: ratePlansView(listing, range) };
+    return answer;
+  });
+
+  app.get(`${base}/rate-plans`, async (request: ListingRequest) => {
+    const listing = listingOf(request);
+    const answer: RatePlansResponse = { listing_id: listing.id, rate_plans: listing.calendar.rates.ids() };
+    return answer;
+  });
+
+  // The host creates a rate plan on the platform (201; 200 if it exists, left as it is), so ARI
+  // updates and guests' bookings may name it. A new plan has no price and no rule.
+  app.put(`${base}/rate-plans/:ratePlanId`, async (request: FastifyRequest<{ Params: { listingId: string; ratePlanId: string } }>, reply) => {
+    const listing = listingOf(request);
+    const created = listing.calendar.rates.create(parseInput(ratePlanIdParam, request.params.ratePlanId, 'ratePlanId'));
+    reply.code(created ? 201 : 200);
+    const answer: RatePlansResponse = { listing_id: listing.id, rate_plans: listing.calendar.rates.ids() };
     return answer;
   });
 

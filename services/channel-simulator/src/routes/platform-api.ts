@@ -1,23 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Channel } from '@cm/schemas';
-import type { CalendarResponse } from '../api-types';
+import type { CalendarResponse, RatesResponse } from '../api-types';
 import { channelSegment } from '../channels';
 import { formatDay } from '../dates';
-import { ApiError } from '../errors';
+import { ApiError, UnknownRatePlanError } from '../errors';
 import type { Listing } from '../listing';
 import type { Ack, ChannelPlatform } from '../platform';
 import { requestFingerprint } from '../request-ledger';
 import { availabilityRequest, calendarQuery, listingIdParam, ratesRequest } from '../requests';
 import type { ApiEndpoint } from '../stats';
+import { ratePlansView } from '../views';
 import type { RouteContext } from './context';
 import { passFaults } from './fault-gate';
 import { countedErrors, parseInput, requireListing } from './http';
 
 /**
- * The platform's ARI API, what the sync-dispatcher and the reconciler call:
- * availability and rate pushes (deduped by request_id) and calendar reads. Reservation
- * operations are in platform-reservations.ts.
+ * The platform's ARI API, what the sync-dispatcher and the reconciler call: availability pushes
+ * and price and restriction pushes per rate plan (deduped by request_id), calendar reads and
+ * rate plan reads. Reservation operations are in platform-reservations.ts.
  */
 
 type ListingRequest = FastifyRequest<{ Params: { listingId: string } }>;
@@ -43,12 +44,24 @@ export function registerPlatformApi(app: FastifyInstance, context: RouteContext,
     const listing = requireListing(platform, listingId);
     const body = parseInput(ratesRequest, request.body);
     const currency = listing.settings.currency;
-    const foreign = body.updates.findIndex((u) => u.price !== undefined && u.price.currency !== currency);
+    const foreign = body.updates.findIndex((u) => u.set.price && u.set.price.currency !== currency);
     if (foreign >= 0) {
       throw new ApiError(400, 'currency_mismatch', `updates.${foreign}.price: this listing is priced in ${currency}`, { listing_currency: currency });
     }
-    const updates = body.updates.map((u) => ({ range: { from: u.from, to: u.to }, price: u.price, minStay: u.min_stay }));
-    return acknowledge(platform, 'rates', listing, body.request_id, body.updates, (mode) => listing.calendar.setRates(updates, mode));
+    const rates = listing.calendar.rates;
+    const unknown = body.updates.findIndex((u) => !rates.has(u.ratePlanId));
+    if (unknown >= 0) throw new UnknownRatePlanError(body.updates[unknown]!.ratePlanId, rates.ids(), `updates.${unknown}.rate_plan_id`);
+    return acknowledge(platform, 'rates', listing, body.request_id, body.updates, (mode) => rates.set(body.updates, mode));
+  });
+
+  app.get(`${base}/rates`, { errorHandler: counted('read_rates') }, async (request: ListingRequest, reply) => {
+    const listingId = parseInput(listingIdParam, request.params.listingId, 'listingId');
+    if (!(await passFaults(context, platform, 'read_rates', listingId, request, reply))) return reply;
+    const listing = requireListing(platform, listingId);
+    const range = parseInput(calendarQuery, request.query, 'query');
+    platform.stats.countCall('read_rates', 'ok');
+    const answer: RatesResponse = { listing_id: listing.id, from: formatDay(range.from), to: formatDay(range.to), currency: listing.settings.currency, rate_plans: ratePlansView(listing, range) };
+    return answer;
   });
 
   app.get(`${base}/calendar`, { errorHandler: counted('calendar') }, async (request: ListingRequest, reply) => {
