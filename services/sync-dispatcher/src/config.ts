@@ -28,6 +28,12 @@ export const dispatcherConfig = baseConfig
     CHANNEL_CALLS_PER_MINUTE: z.coerce.number().int().min(2).max(1_000_000).default(10),
     /** Reservation operations (acknowledge, decline, cancel) a channel allows per property a minute: a bucket apart from pushes'. */
     RESERVATION_CALLS_PER_MINUTE: z.coerce.number().int().min(2).max(1_000_000).default(10),
+    /** Price and restriction calls a channel allows per property a minute (Channex: 10): a bucket apart from availability's. */
+    RATE_CALLS_PER_MINUTE: z.coerce.number().int().min(2).max(1_000_000).default(10),
+    /** Ranges of nights one price and restriction call carries at most (the platforms' limit per request). */
+    RATE_RANGES_PER_CALL: z.coerce.number().int().min(1).max(10_000).default(200),
+    /** Listings whose rates are pushed at once. */
+    RATE_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(16),
     /** Reservation actions carried out at once. */
     RESERVATION_ACTION_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
     /** After a push's or reservation action's last attempt failed (and was reported), it is tried again this much later. */

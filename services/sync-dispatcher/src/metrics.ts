@@ -8,6 +8,8 @@ export interface DispatcherMetrics {
   readonly circuit: Gauge<'channel'>;
   readonly reservationActions: Counter<'channel' | 'kind' | 'outcome'>;
   readonly reservationActionSeconds: Histogram<'channel' | 'kind' | 'outcome'>;
+  readonly ratePushes: Counter<'channel' | 'outcome'>;
+  readonly rateNightsWithoutPrice: Counter<'channel'>;
 }
 
 export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
@@ -54,6 +56,18 @@ export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
       help: "From the ledger's decision of a reservation action to its outcome on sync.results.v2 (acknowledged or failed), by channel and kind.",
       labelNames: ['channel', 'kind', 'outcome'] as const,
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers: [registry],
+    }),
+    ratePushes: new Counter({
+      name: 'cm_sync_rate_pushes_total',
+      help: 'Price and restriction calls to channels, by channel and outcome (ok, rate_limited, server_error, timeout, network_error, client_error).',
+      labelNames: ['channel', 'outcome'] as const,
+      registers: [registry],
+    }),
+    rateNightsWithoutPrice: new Counter({
+      name: 'cm_sync_rate_nights_without_price_total',
+      help: "Nights pushed with their restrictions but no price: no exchange rate (or a stale one) from the property's currency to the listing's.",
+      labelNames: ['channel'] as const,
       registers: [registry],
     }),
   };

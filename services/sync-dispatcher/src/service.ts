@@ -1,3 +1,5 @@
+import { noRates } from '@cm/domain';
+import { RatesStore, rangesOfRecord } from '@cm/rates';
 import { topics, type AvailabilityChange } from '@cm/schemas';
 import { assertMigrated, conflictMetrics, consumeDecoded, GroupCommit, openTopics, startSchemaOutbox, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { adaptersFor } from '@cm/channel-adapters';
@@ -6,10 +8,13 @@ import { startFeedServer } from './feed-server';
 import { dispatcherConfig } from './config';
 import { dispatcherMetrics } from './metrics';
 import { Pusher } from './pusher';
+import { RatePusher } from './rate-pusher';
 import { ResultWriter } from './results';
 import { ActionStore } from './store/action-store';
 import { ChannelListings } from './store/channel-listings';
+import { ListingPricings } from './store/listing-pricing';
 import { syncMigrations } from './store/migrations';
+import { RateStore, type RateMarking } from './store/rate-store';
 import { SyncStore, type ListingKey } from './store/sync-store';
 
 /**
@@ -36,7 +41,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const adapters = adaptersFor({ apiBaseUrl: config.CHANNEL_API_BASE_URL, icalChannels: config.ICAL_CHANNELS, icalImportUrlTemplate: config.ICAL_IMPORT_URL_TEMPLATE, timeoutMs: config.PUSH_TIMEOUT_MS, timeZoneOf });
     const feeds = await startFeedServer(store, timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT);
     context.onStop('feed server', () => new Promise<void>((resolve) => feeds.close(() => resolve())));
-    const writers = await openTopics(context, { reads: [topics.availabilityChanges, topics.reservationActions], writes: [topics.syncResults, topics.conflicts] });
+    const writers = await openTopics(context, { reads: [topics.availabilityChanges, topics.reservationActions, topics.rateChanges], writes: [topics.syncResults, topics.conflicts] });
     // Outcomes are published by the owners of availability.changes' partitions; the outbox is
     // stopped after the pusher and the runner, which hand it their last outcomes.
     const { outbox, fences, partitionOf } = await startSchemaOutbox(context, db, writers, { schema: 'sync', ownedBy: context.topics.availabilityChanges, owner: config.INSTANCE_ID, batchSize: 200 });
@@ -105,8 +110,46 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
         if (recorded > 0) runner.wake();
       },
     });
+
+    // Rates and restrictions, in a group of their own: each change marks the nights it names for
+    // every listing of the property whose channel takes rates; the rate pusher reads their terms
+    // from the rates store when it pushes. Marking again is harmless, so a replay only re-pushes.
+    const rateStore = new RateStore(db);
+    const pricings = new ListingPricings(db, config.LISTINGS_CACHE_MS);
+    const ratePusher = new RatePusher(
+      { store: rateStore, rates: new RatesStore(db), pricingOf: pricings.of, adapters, buckets, fx: noRates, metrics, log: context.log.child({ component: 'rate-pusher' }), now: Date.now, random: Math.random },
+      {
+        owner: config.INSTANCE_ID,
+        leaseMs: config.LEASE_MS,
+        concurrency: config.RATE_PUSH_CONCURRENCY,
+        callsPerMinute: config.RATE_CALLS_PER_MINUTE,
+        rangesPerCall: config.RATE_RANGES_PER_CALL,
+        nightsPerPush: RATE_NIGHTS_PER_PUSH,
+        retry: { maxAttempts: config.RETRY_MAX_ATTEMPTS, baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS },
+        afterFailureMs: config.AFTER_FAILURE_MS,
+      },
+    );
+    ratePusher.start();
+    context.onStop('rate pusher', () => ratePusher.stop());
+    const takesRates = (listing: ListingKey) => adapters.get(listing.channel)?.rateCapabilities.has('push_rates') === true;
+    await consumeDecoded(context, writers, {
+      groupId: `${config.CONSUMER_GROUP}.rates`,
+      topics: [topics.rateChanges],
+      chunkSize: 50,
+      async handleChunk(items) {
+        const byProperty = await listings.ofProperties(items.map(({ value }) => value.property_id));
+        const markings: RateMarking[] = items.flatMap(({ value }) =>
+          (byProperty.get(value.property_id) ?? []).filter(takesRates).flatMap((listing) => rangesOfRecord(value).map((range) => ({ listing: { ...listing, propertyId: value.property_id }, ratePlan: range.ratePlan, from: range.from, to: range.to }))),
+        );
+        await rateStore.mark(markings, Date.now());
+        if (markings.length > 0) ratePusher.wake();
+      },
+    });
   },
 };
+
+/** Marked nights of one listing read for one push: two years of three rate plans. */
+const RATE_NIGHTS_PER_PUSH = 2_200;
 
 /** Changes recorded in one statement at most, however many chunks they came in. */
 const CHANGES_PER_STATEMENT = 500;

@@ -1,0 +1,86 @@
+import { channelPrice, OPEN_NIGHT, termsRanges, type CurrencyCode, type LocalDate, type Markup, type NightTerms, type RateLookup } from '@cm/domain';
+import type { RateRange } from '@cm/channel-adapters';
+import type { MarkedNight } from '../store/rate-store';
+
+/** How a listing takes the PMS's rates (the directory's pricing of it). */
+export interface ListingPricing {
+  readonly currency: string;
+  readonly markup: Markup;
+  /** PMS rate plan id -> the channel's; empty: each plan under the PMS's own id. */
+  readonly ratePlans: Readonly<Record<string, string>>;
+}
+
+/** One call's worth of a listing's rate push: its ranges and the marked nights they carry. */
+export interface RateCall {
+  readonly ranges: RateRange[];
+  readonly nights: MarkedNight[];
+}
+
+export interface RatePushPlan {
+  /** The calls to make, in order, each within the channel's ranges per call. */
+  readonly calls: RateCall[];
+  /** Nights of plans this listing does not sell (its mapping names other plans): cleared without a call. */
+  readonly unsold: MarkedNight[];
+  /** Nights whose price could not be converted to the listing's currency (no exchange rate): pushed without a price. */
+  readonly unconverted: number;
+}
+
+/**
+ * What a listing's marked nights come to on its channel: each night's terms as the PMS holds them
+ * now, its price converted and marked up for the listing, under the channel's plan id, merged into
+ * ranges of equal terms, and cut into calls of at most `rangesPerCall` ranges. A night the channel
+ * cannot be given a price for (no exchange rate) still gets its restrictions, with no price.
+ */
+export function planRatePush(input: {
+  readonly marked: readonly MarkedNight[];
+  readonly terms: (ratePlan: string, night: LocalDate) => NightTerms | undefined;
+  readonly pricing: ListingPricing;
+  readonly fx: RateLookup;
+  readonly rangesPerCall: number;
+}): RatePushPlan {
+  const { pricing } = input;
+  const mapped = Object.keys(pricing.ratePlans).length > 0;
+  const byPlan = new Map<string, { nights: Map<LocalDate, NightTerms>; marked: Map<LocalDate, MarkedNight> }>();
+  const unsold: MarkedNight[] = [];
+  let unconverted = 0;
+  for (const night of input.marked) {
+    const channelPlan = !mapped ? night.ratePlan : Object.hasOwn(pricing.ratePlans, night.ratePlan) ? pricing.ratePlans[night.ratePlan] : undefined;
+    if (channelPlan === undefined) {
+      unsold.push(night);
+      continue;
+    }
+    const pms = input.terms(night.ratePlan, night.night) ?? OPEN_NIGHT;
+    let price = pms.price;
+    if (price) {
+      const converted = channelPrice(price, { currency: pricing.currency as CurrencyCode, markup: pricing.markup }, input.fx);
+      if (converted === 'no_rate') unconverted++;
+      price = converted === 'no_rate' ? null : converted;
+    }
+    const plan = byPlan.get(channelPlan) ?? { nights: new Map(), marked: new Map() };
+    plan.nights.set(night.night, { ...pms, price });
+    plan.marked.set(night.night, night);
+    byPlan.set(channelPlan, plan);
+  }
+
+  const calls: RateCall[] = [];
+  let current: RateCall = { ranges: [], nights: [] };
+  for (const [channelPlan, plan] of [...byPlan].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    // Ranges come in date order, and every marked night is in one: walk both once.
+    const dates = [...plan.marked.keys()].sort();
+    let next = 0;
+    for (const range of termsRanges(plan.nights)) {
+      if (current.ranges.length >= input.rangesPerCall) {
+        calls.push(current);
+        current = { ranges: [], nights: [] };
+      }
+      current.ranges.push(rateRangeOf(channelPlan, range.from, range.to, range.terms));
+      while (next < dates.length && dates[next]! < range.to) current.nights.push(plan.marked.get(dates[next++]!)!);
+    }
+  }
+  if (current.ranges.length > 0) calls.push(current);
+  return { calls, unsold, unconverted };
+}
+
+function rateRangeOf(ratePlanId: string, from: LocalDate, to: LocalDate, terms: NightTerms): RateRange {
+  return { ...terms, from, to, ratePlanId };
+}
