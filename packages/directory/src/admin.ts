@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CURRENCY_EXPONENTS } from '@cm/domain';
+import { isCurrencyCode } from '@cm/domain';
 import { ChannelSymbols, type Channel } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
 import { isTimeZone } from './time-zone';
@@ -105,8 +105,7 @@ export async function addProperty(
 ): Promise<{ outcome: SaveOutcome | 'moved'; unmapped: readonly ListingRef[] }> {
   refuseIllFormed({ propertyId: property.propertyId, tenantId: property.tenantId });
   if (!isTimeZone(property.timeZone)) throw new UnknownTimeZoneError(property.timeZone);
-  // Own keys only: 'constructor' is in every object, and is no currency.
-  if (!Object.hasOwn(CURRENCY_EXPONENTS, property.currency)) throw new UnknownCurrencyError(property.currency);
+  if (!isCurrencyCode(property.currency)) throw new UnknownCurrencyError(property.currency);
   const row = { property_id: property.propertyId, tenant_id: property.tenantId, time_zone: property.timeZone, currency: property.currency };
   return db.transaction(async (trx) => {
     await lockTenant(trx, property.tenantId);
