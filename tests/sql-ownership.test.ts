@@ -24,6 +24,7 @@ const SCHEMA_OWNERS: Readonly<Record<string, string>> = {
   sync: 'services/sync-dispatcher',
   reconcile: 'services/reconciler',
   escalation: 'services/escalation',
+  fx: 'packages/exchange-rates',
 };
 /** Packages that may read an owner's tables besides the owner: the ledger's read side for other services. */
 const READERS: Readonly<Record<string, readonly string[]>> = { [LEDGER]: ['packages/ledger-reads'] };
