@@ -5,7 +5,7 @@ import { takeChannelEvents } from './channel-events';
 import { CommandWriter } from './command-writer';
 import { ingestConfig } from './config';
 import { Directory } from '@cm/directory';
-import { ingestMigrations } from './directory/migrations';
+import { ingestDatabaseMigrations } from './directory/migrations';
 import { EventClaims } from './directory/event-claims';
 import { SeenEvents } from './directory/seen-events';
 import { buildHttpApp } from './http/app';
@@ -28,7 +28,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
   async start(context) {
     const { config } = context;
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
-    await assertMigrated(db, ingestMigrations, "ingest's schema", 'node services/ingest/dist/cli/migrate.js');
+    await assertMigrated(db, ingestDatabaseMigrations, "ingest's database (its schema and fx)", 'node services/ingest/dist/cli/migrate.js');
     const redis = await useRedis(context, config.REDIS_URL);
     const subscriber = await useRedis(context, config.REDIS_URL, 'redis:replies', 'subscriber');
     const metrics = ingestMetrics(context.metrics);

@@ -1,5 +1,6 @@
 import { directoryMigrationSteps } from '@cm/directory';
-import { schemaMigrations } from '@cm/service-runtime';
+import { exchangeRateMigrations } from '@cm/exchange-rates';
+import { migrationsInOrder, schemaMigrations } from '@cm/service-runtime';
 import * as seenEventsByConnection002 from '../migrations/20261204_002_seen_events_by_connection';
 import * as idempotencyExpiry003 from '../migrations/20261204_003_idempotency_expiry';
 import * as pmsRevisions004 from '../migrations/20261204_004_pms_revisions';
@@ -15,3 +16,9 @@ export const ingestMigrations = schemaMigrations('ingest', {
   '20261204_003_idempotency_expiry': idempotencyExpiry003,
   '20261204_004_pms_revisions': pmsRevisions004,
 });
+
+/**
+ * What ingest's database needs: its schema, then the exchange rates its operator API loads (the
+ * `fx` schema, owned by @cm/exchange-rates, which the arbiter's migrate runs too).
+ */
+export const ingestDatabaseMigrations = migrationsInOrder(ingestMigrations, exchangeRateMigrations);
