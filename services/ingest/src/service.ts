@@ -5,6 +5,7 @@ import { takeChannelEvents } from './channel-events';
 import { CommandWriter } from './command-writer';
 import { ingestConfig } from './config';
 import { Directory } from '@cm/directory';
+import { ReferenceRates } from '@cm/exchange-rates';
 import { ingestDatabaseMigrations } from './directory/migrations';
 import { EventClaims } from './directory/event-claims';
 import { SeenEvents } from './directory/seen-events';
@@ -74,6 +75,9 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
       onDecisionWait: (result) => metrics.decisionWaits.inc({ result }),
       replayWindowSeconds: config.WEBHOOK_REPLAY_WINDOW_SECONDS,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      exchangeRates: new ReferenceRates(db),
+      operatorToken: config.OPERATOR_API_TOKEN,
+      exchangeRatesBodyLimitBytes: config.EXCHANGE_RATES_BODY_LIMIT_BYTES,
     });
     await http.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
     context.log.info({ port: httpPort(http) }, 'HTTP API listening');

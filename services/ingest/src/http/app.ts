@@ -7,6 +7,7 @@ import { dependencyErrorOf } from '../errors';
 import type { IngestMetrics } from '../metrics';
 import type { PmsWrite } from '../normalise/pms-command';
 import type { HttpAnswer } from './decision-response';
+import { registerExchangeRateRoutes, type ExchangeRateDeps } from './exchange-rate-handlers';
 import { tenantOfRequest, withinRate } from './guards';
 import { IdempotencyKeys } from './idempotency';
 import { openApiDocument } from './openapi';
@@ -14,7 +15,7 @@ import { acknowledgeRevision, acknowledgeRevisions, handlePmsWrite, readAudit, r
 import { fastifyPath, ROUTES, type RouteName, type RouteSpec } from './routes';
 import { receiveWebhook, type WebhookDeps } from './webhook-handler';
 
-export interface HttpAppDeps extends PmsDeps, WebhookDeps {
+export interface HttpAppDeps extends PmsDeps, WebhookDeps, ExchangeRateDeps {
   readonly metrics: IngestMetrics;
   readonly log: Logger;
   readonly bodyLimitBytes: number;
@@ -154,6 +155,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   feed('readRevisions', (tenant, _p, query) => readRevisions(deps, tenant, query as z.infer<typeof ROUTES.readRevisions.query>));
   feed('acknowledgeRevisions', (tenant, _p, _q, body) => acknowledgeRevisions(deps, tenant, body as z.infer<typeof ROUTES.acknowledgeRevisions.body>));
   feed('acknowledgeRevision', (tenant, p) => acknowledgeRevision(deps, tenant, p.revisionId!));
+
+  // Operator data: exchange rates (their own scope: XML bodies, the operator token).
+  registerExchangeRateRoutes(app, deps);
 
   await app.ready();
   return app;
