@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-import { ConfigError, createDatabase, databaseConfig, describe, parseConfig, type Knex } from '@cm/service-runtime';
+import { assertMigrated, ConfigError, createDatabase, databaseConfig, describe, parseConfig, type Knex } from '@cm/service-runtime';
 import { RatesRefusedError } from '../errors';
 import { parseEcbReferenceRates } from '../ecb-xml';
 import { describeLoad } from '../load';
+import { exchangeRateMigrations } from '../migrations';
 import { fetchRatesUrl, readRatesFile } from '../sources';
 import { ReferenceRates } from '../store';
 
@@ -83,6 +84,7 @@ export async function runExchangeRates(args: readonly string[], io: CliIo, deps:
     const parsed = parseEcbReferenceRates(xml, { unknownCurrencies: command.skipUnknown ? 'skip' : 'refuse' });
     const { db, close } = deps.open();
     try {
+      await assertMigrated(db, exchangeRateMigrations, 'the exchange-rate schema (fx)', 'node services/ingest/dist/cli/migrate.js');
       const outcome = await new ReferenceRates(db).load(parsed, source.kind === 'file' ? `file:${source.path}` : `url:${source.url}`, deps.now());
       io.out(`loaded ${describeLoad(outcome)}`);
       for (const s of outcome.skipped) io.err(`skipped ${s.currency} on ${s.dates} date(s): not in the current ISO 4217 list`);
