@@ -25,6 +25,7 @@ const SCHEMA_OWNERS: Readonly<Record<string, string>> = {
   reconcile: 'services/reconciler',
   escalation: 'services/escalation',
   rates: 'packages/rates',
+  fx: 'packages/exchange-rates',
 };
 /** Packages that may read an owner's tables besides the owner: the ledger's read side for other services. */
 const READERS: Readonly<Record<string, readonly string[]>> = { [LEDGER]: ['packages/ledger-reads'] };

@@ -19,7 +19,7 @@ export class InvalidIdentifierError extends AdminError {
 export class UnknownCurrencyError extends AdminError {
   readonly code = 'unknown_currency';
   constructor(readonly currency: string) {
-    super(`currency '${currency}' is not an ISO 4217 code we accept (see CURRENCY_EXPONENTS in packages/domain)`);
+    super(`currency '${currency}' is not an ISO 4217 code with minor units (the ISO list in packages/domain/src/currencies.ts)`);
   }
 }
 

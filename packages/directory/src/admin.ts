@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CURRENCY_EXPONENTS, type Markup } from '@cm/domain';
+import { isCurrencyCode, type Markup } from '@cm/domain';
 import { ChannelSymbols, type Channel } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
 import { isTimeZone } from './time-zone';
@@ -107,8 +107,7 @@ export async function addProperty(
 ): Promise<{ outcome: SaveOutcome | 'moved'; unmapped: readonly ListingRef[] }> {
   refuseIllFormed({ propertyId: property.propertyId, tenantId: property.tenantId });
   if (!isTimeZone(property.timeZone)) throw new UnknownTimeZoneError(property.timeZone);
-  // Own keys only: 'constructor' is in every object, and is no currency.
-  if (!Object.hasOwn(CURRENCY_EXPONENTS, property.currency)) throw new UnknownCurrencyError(property.currency);
+  if (!isCurrencyCode(property.currency)) throw new UnknownCurrencyError(property.currency);
   const row = { property_id: property.propertyId, tenant_id: property.tenantId, time_zone: property.timeZone, currency: property.currency };
   return db.transaction(async (trx) => {
     await lockTenant(trx, property.tenantId);
@@ -242,7 +241,7 @@ export interface ListingPricing {
 /** Sets a listing's pricing, replacing what it had; saving the same again is 'unchanged'. */
 export async function setListingPricing(db: Knex, listing: { channel: Channel; listingId: string }, pricing: ListingPricing): Promise<SaveOutcome> {
   refuseUnknownChannel(listing.channel);
-  if (pricing.currency !== null && !Object.hasOwn(CURRENCY_EXPONENTS, pricing.currency)) throw new UnknownCurrencyError(pricing.currency);
+  if (pricing.currency !== null && !isCurrencyCode(pricing.currency)) throw new UnknownCurrencyError(pricing.currency);
   if (!markupIsSane(pricing.markup)) throw new InvalidMarkupError(JSON.stringify(pricing.markup));
   for (const [pms, channel] of Object.entries(pricing.ratePlans)) refuseIllFormed({ 'PMS rate plan': pms, 'channel rate plan': channel });
   const row = {

@@ -1,4 +1,5 @@
 export * from './stay-dates';
+export * from './currencies';
 export * from './money';
 export * from './guest';
 export * from './property-state';

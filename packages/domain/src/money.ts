@@ -1,3 +1,5 @@
+import { currencyExponent, isCurrencyCode } from './currencies';
+
 /**
  * Money as integer minor units of an ISO 4217 currency. Amounts are compared only in one
  * currency; converting needs an explicit rate, and a missing rate is a conflict of its own.
@@ -10,24 +12,14 @@ export interface Money {
   readonly currency: CurrencyCode;
 }
 
-/**
- * The currencies we accept, with their minor-unit exponent (ISO 4217). A code outside this list
- * is refused at the edge rather than guessed at.
- */
-export const CURRENCY_EXPONENTS: Readonly<Record<string, number>> = {
-  AUD: 2, BRL: 2, CAD: 2, CHF: 2, CLP: 0, CNY: 2, CZK: 2, DKK: 2, EUR: 2, GBP: 2, HKD: 2, HUF: 2,
-  IDR: 2, ILS: 2, INR: 2, ISK: 0, JPY: 0, KRW: 0, MXN: 2, MYR: 2, NOK: 2, NZD: 2, PHP: 2, PLN: 2,
-  RON: 2, SEK: 2, SGD: 2, THB: 2, TRY: 2, TWD: 2, USD: 2, ZAR: 2, AED: 2, BHD: 3, KWD: 3, OMR: 3,
-};
-
 export type MoneyProblem = 'unknown_currency' | 'amount_not_integer' | 'amount_negative' | 'amount_too_large';
 
 /** Largest total we accept: 10^12 minor units (10 billion EUR); above that it is a unit error. */
 export const MAX_AMOUNT_MINOR = 1_000_000_000_000;
 
 export function parseMoney(amountMinor: number, currency: string): Money | MoneyProblem {
-  // Own keys only: 'constructor' is in every object, and is no currency.
-  if (!Object.hasOwn(CURRENCY_EXPONENTS, currency)) return 'unknown_currency';
+  // A lookup in the ISO list, not an object's keys: 'constructor' is no currency.
+  if (!isCurrencyCode(currency)) return 'unknown_currency';
   if (!Number.isSafeInteger(amountMinor)) return 'amount_not_integer';
   if (amountMinor < 0) return 'amount_negative';
   if (amountMinor > MAX_AMOUNT_MINOR) return 'amount_too_large';
@@ -56,7 +48,7 @@ export const noRates: RateLookup = () => undefined;
 /** Converts to the rate's target currency, rounding half away from zero to a minor unit. */
 export function convert(money: Money, rate: ConversionRate): Money {
   if (money.currency !== rate.from) throw new Error(`rate converts ${rate.from}, not ${money.currency}`);
-  const exponentShift = CURRENCY_EXPONENTS[rate.to]! - CURRENCY_EXPONENTS[rate.from]!;
+  const exponentShift = exponentOf(rate.to) - exponentOf(rate.from);
   const scaledNumerator = BigInt(money.amountMinor) * BigInt(rate.numerator) * 10n ** BigInt(Math.max(exponentShift, 0));
   const scaledDenominator = BigInt(rate.denominator) * 10n ** BigInt(Math.max(-exponentShift, 0));
   const rounded = (2n * scaledNumerator + scaledDenominator) / (2n * scaledDenominator);
@@ -106,7 +98,14 @@ export function exceeds(comparison: { reference: Money; difference: number }, to
 }
 
 export function formatMoney(money: Money): string {
-  const exponent = CURRENCY_EXPONENTS[money.currency] ?? 2;
+  const exponent = currencyExponent(money.currency) ?? 2;
   const major = money.amountMinor / 10 ** exponent;
   return `${money.currency} ${major.toFixed(exponent)}`;
+}
+
+/** A branded code passed parseMoney, so it has an exponent; anything else is a caller's bug. */
+function exponentOf(code: CurrencyCode): number {
+  const exponent = currencyExponent(code);
+  if (exponent === undefined) throw new Error(`'${code}' is not an ISO 4217 currency with minor units`);
+  return exponent;
 }

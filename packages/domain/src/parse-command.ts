@@ -1,7 +1,8 @@
 import type { BookingCommand, GuestDetails, Money as MoneyRecord, PostalAddress as PostalAddressRecord } from '@cm/schemas';
 import type { Command, CommandBase } from './commands';
 import { assertNever, type GuestUpdate, type PostalAddress } from './guest';
-import { CURRENCY_EXPONENTS, isMoney, parseMoney, type CurrencyCode, type Money } from './money';
+import { isCurrencyCode } from './currencies';
+import { isMoney, parseMoney, type CurrencyCode, type Money } from './money';
 import type { StayKey } from './property-state';
 import { fromEpochDay, parseStayDates, type StayDates } from './stay-dates';
 
@@ -90,7 +91,7 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
   };
   const currency = (value: string | null, field: string): CurrencyCode | null => {
     if (value === null) return null;
-    if (!Object.hasOwn(CURRENCY_EXPONENTS, value)) return problems.push(`${field}: '${value.slice(0, 8)}' is not an ISO 4217 currency`), null;
+    if (!isCurrencyCode(value)) return problems.push(`${field}: '${value.slice(0, 8)}' is not an ISO 4217 currency`), null;
     return value as CurrencyCode;
   };
   const ownChange = () => {

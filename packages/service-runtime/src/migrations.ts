@@ -32,6 +32,26 @@ export function schemaMigrations(schema: string | null, migrations: Readonly<Rec
   };
 }
 
+/**
+ * Several schemas' chains as one, run in the order given: a service's database that also holds a
+ * package's schema (the arbiter's ledger and the exchange rates it reads). Each chain keeps its
+ * own history, so two services running the same package's chain apply it once.
+ */
+export function migrationsInOrder(...chains: readonly SchemaMigrations[]): SchemaMigrations {
+  return {
+    async migrate(db) {
+      const applied: string[] = [];
+      for (const chain of chains) applied.push(...(await chain.migrate(db)));
+      return applied;
+    },
+    async pending(db) {
+      const pending: string[] = [];
+      for (const chain of chains) pending.push(...(await chain.pending(db)));
+      return pending;
+    },
+  };
+}
+
 /** Refuses to start a service whose schema is behind, naming the command that brings it up to date. */
 export async function assertMigrated(db: Knex, migrations: SchemaMigrations, what: string, command: string): Promise<void> {
   const pending = await migrations.pending(db);

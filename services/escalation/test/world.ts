@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { topics, type BookingCommand, type BookingEvent, type Conflict, type SyncResult } from '@cm/schemas';
 import { AvroSerde, PartitionFences, produceValues, schemaOutbox, provisionTopics, topicNames, waitFor, type IncomingRecord, type Knex, type TopicNames } from '@cm/service-runtime';
 import { readDecoded, scratchDatabase, serviceMain, stack, startTestService, testKafka, testLogger, uniqueName, type RunningHttpService, type Spawned } from '@cm/test-harness';
-import { ledgerMigrations } from '@cm/booking-arbiter';
+import { arbiterMigrations } from '@cm/booking-arbiter';
 import { addProperty, createTenant, issueApiKey, ingestMigrations } from '@cm/ingest';
 import { IssuedCommands } from '../src/store/issued-commands';
 import type { TaskRow } from '../src/store/task-store';
@@ -67,7 +67,7 @@ export async function escalationWorld(): Promise<EscalationWorld> {
   await provisionTopics(admin, testLogger, 30_000, namespace);
   await admin.disconnect();
 
-  const ledger = await scratchDatabase(namespace, [ledgerMigrations, ingestMigrations]);
+  const ledger = await scratchDatabase(namespace, [arbiterMigrations, ingestMigrations]);
   const { db } = ledger;
   await promisify(execFile)(process.execPath, [ESCALATION_MIGRATE], { env: { ...process.env, DATABASE_URL: ledger.url } });
   const tenants = [await seedTenant(db, `${namespace}-a`), await seedTenant(db, `${namespace}-b`)] as const;

@@ -33,5 +33,12 @@ export const ingestConfig = baseConfig
     REVISION_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
     /** How often each instance deletes acknowledged PMS revisions past REVISION_RETENTION_DAYS, 1,000 per statement. */
     REVISION_PURGE_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(300_000),
+    /**
+     * The operator's bearer token for operator data (PUT and GET /v1/exchange-rates), compared in
+     * constant time. Unset (or empty), those routes answer 403 saying so.
+     */
+    OPERATOR_API_TOKEN: z.preprocess((value) => (value === '' ? undefined : value), z.string().min(32, 'at least 32 characters').optional()),
+    /** Largest exchange-rate XML taken by PUT /v1/exchange-rates (the ECB's history file is about 7 MiB); the rest of the API keeps BODY_LIMIT_BYTES. */
+    EXCHANGE_RATES_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(16 * 1024 * 1024),
   });
 export type IngestConfig = z.infer<typeof ingestConfig>;

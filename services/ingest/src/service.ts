@@ -5,8 +5,9 @@ import { takeChannelEvents } from './channel-events';
 import { CommandWriter } from './command-writer';
 import { ingestConfig } from './config';
 import { Directory } from '@cm/directory';
+import { ReferenceRates } from '@cm/exchange-rates';
 import { RatesStore } from '@cm/rates';
-import { ingestMigrations } from './directory/migrations';
+import { ingestDatabaseMigrations } from './directory/migrations';
 import { EventClaims } from './directory/event-claims';
 import { SeenEvents } from './directory/seen-events';
 import { buildHttpApp } from './http/app';
@@ -29,7 +30,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
   async start(context) {
     const { config } = context;
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
-    await assertMigrated(db, ingestMigrations, "ingest's schema", 'node services/ingest/dist/cli/migrate.js');
+    await assertMigrated(db, ingestDatabaseMigrations, "ingest's database (its schema and fx)", 'node services/ingest/dist/cli/migrate.js');
     const redis = await useRedis(context, config.REDIS_URL);
     const subscriber = await useRedis(context, config.REDIS_URL, 'redis:replies', 'subscriber');
     const metrics = ingestMetrics(context.metrics);
@@ -76,6 +77,9 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
       onDecisionWait: (result) => metrics.decisionWaits.inc({ result }),
       replayWindowSeconds: config.WEBHOOK_REPLAY_WINDOW_SECONDS,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      exchangeRates: new ReferenceRates(db),
+      operatorToken: config.OPERATOR_API_TOKEN,
+      exchangeRatesBodyLimitBytes: config.EXCHANGE_RATES_BODY_LIMIT_BYTES,
     });
     await http.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
     context.log.info({ port: httpPort(http) }, 'HTTP API listening');

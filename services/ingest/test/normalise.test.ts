@@ -19,6 +19,9 @@ describe('amounts: decimal major units to integer minor units, exactly', () => {
     ['500', 'JPY', 500],
     ['500.000', 'JPY', 500],
     ['1.234', 'KWD', 1_234],
+    ['2500000', 'VND', 2_500_000],
+    ['350000.50', 'COP', 35_000_050],
+    ['12.3456', 'CLF', 123_456],
     [19.99, 'EUR', 1_999],
     [0.07, 'EUR', 7],
     ['9999999999.99', 'EUR', 999_999_999_999],
@@ -37,6 +40,9 @@ describe('amounts: decimal major units to integer minor units, exactly', () => {
     ['12,50', 'EUR', 'is not a decimal number'],
     ['', 'EUR', 'is not a decimal number'],
     ['10', 'XXX', 'unknown currency'],
+    ['10', 'XAU', 'unknown currency'],
+    ['10', 'constructor', 'unknown currency'],
+    ['10.5', 'VND', 'VND has 0 decimal places'],
     ['10000000000.01', 'EUR', 'beyond any plausible price'],
   ])('%s %s is refused: %s', (amount, currency, message) => {
     expect(toMinorUnits(amount, currency)).toEqual(expect.stringContaining(message));

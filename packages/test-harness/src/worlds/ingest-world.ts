@@ -9,7 +9,7 @@ import {
   type OutgoingRecord,
   type TopicNames,
 } from '@cm/service-runtime';
-import { ledgerMigrations } from '@cm/booking-arbiter';
+import { arbiterMigrations } from '@cm/booking-arbiter';
 import { addConnection, addProperty, createTenant, issueApiKey, ingestMigrations, mapListing } from '@cm/ingest';
 import { reconcileMigrations } from '@cm/reconciler';
 import { syncMigrations } from '@cm/sync-dispatcher';
@@ -78,7 +78,7 @@ export async function ingestWorld(): Promise<IngestWorld> {
   await provisionTopics(admin, testLogger, 30_000, namespace);
   await admin.disconnect();
 
-  const ledger = await scratchDatabase(namespace, [ledgerMigrations, ingestMigrations, syncMigrations, reconcileMigrations]);
+  const ledger = await scratchDatabase(namespace, [arbiterMigrations, ingestMigrations, syncMigrations, reconcileMigrations]);
   const { db } = ledger;
   const tenants = [await seedTenant(db, `${namespace}-a`, 'Europe/Paris'), await seedTenant(db, `${namespace}-b`, 'America/New_York')] as const;
 

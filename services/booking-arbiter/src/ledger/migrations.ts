@@ -1,4 +1,5 @@
-import { createScratchDatabase, schemaMigrations, type ScratchDatabase } from '@cm/service-runtime';
+import { exchangeRateMigrations } from '@cm/exchange-rates';
+import { createScratchDatabase, migrationsInOrder, schemaMigrations, type ScratchDatabase } from '@cm/service-runtime';
 import * as ledger001 from '../migrations/20261125_001_ledger';
 import * as ledger002 from '../migrations/20261125_002_outbox_trace';
 import * as auditWithoutGuestData003 from '../migrations/20261204_003_audit_without_guest_data';
@@ -16,9 +17,15 @@ export const ledgerMigrations = schemaMigrations(null, {
   '20261204_006_partitioned_outbox': partitionedOutbox006,
 });
 
+/**
+ * What the arbiter's database needs: the ledger, then the exchange rates it converts prices with
+ * (the `fx` schema, owned by @cm/exchange-rates, which ingest's migrate runs too).
+ */
+export const arbiterMigrations = migrationsInOrder(ledgerMigrations, exchangeRateMigrations);
+
 /** A ledger database of its own (tests, benchmarks): created and migrated now, dropped by `drop`. */
 export type ScratchLedger = ScratchDatabase;
 
 export function scratchLedger(serverUrl: string, name: string): Promise<ScratchLedger> {
-  return createScratchDatabase(serverUrl, name, [ledgerMigrations]);
+  return createScratchDatabase(serverUrl, name, [arbiterMigrations]);
 }

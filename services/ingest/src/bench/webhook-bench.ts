@@ -23,7 +23,7 @@ import {
 } from '@cm/service-runtime';
 
 import { addConnection, addProperty, createTenant, mapListing } from '@cm/directory';
-import { ingestMigrations } from '../directory/migrations';
+import { ingestDatabaseMigrations } from '../directory/migrations';
 import { runLoad, type LoadResult } from './load';
 
 /**
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   url.pathname = `/cm_${namespace}`;
   await ensureDatabaseExists(url.toString());
   const db = createDatabase(url.toString(), { pool: { min: 0, max: 2 } });
-  await ingestMigrations.migrate(db);
+  await ingestDatabaseMigrations.migrate(db);
   const tenantId = 'bench-tenant';
   await createTenant(db, { tenantId, name: 'Benchmark', ratePerSecond: 1_000_000 });
   const { connectionId, secret } = await addConnection(db, { connectionId: 'bench-airbnb', tenantId, channel: 'AIRBNB' });

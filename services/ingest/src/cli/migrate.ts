@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { runMigrateCommand } from '@cm/service-runtime';
-import { ingestMigrations } from '../directory/migrations';
+import { ingestDatabaseMigrations } from '../directory/migrations';
 
-/** Creates ingest's schema in the database if needed and runs every pending migration. */
-runMigrateCommand("ingest's schema", ingestMigrations);
+/** Creates ingest's schema in the database if needed and runs every pending migration: ingest's, then the exchange rates'. */
+runMigrateCommand("ingest's and the exchange-rate schemas", ingestDatabaseMigrations);

@@ -1,6 +1,7 @@
 import { directoryMigrationSteps } from '@cm/directory';
+import { exchangeRateMigrations } from '@cm/exchange-rates';
 import { ratesMigrationSteps } from '@cm/rates';
-import { schemaMigrations } from '@cm/service-runtime';
+import { migrationsInOrder, schemaMigrations } from '@cm/service-runtime';
 import * as seenEventsByConnection002 from '../migrations/20261204_002_seen_events_by_connection';
 import * as idempotencyExpiry003 from '../migrations/20261204_003_idempotency_expiry';
 import * as pmsRevisions004 from '../migrations/20261204_004_pms_revisions';
@@ -18,3 +19,9 @@ export const ingestMigrations = schemaMigrations('ingest', {
   '20261204_004_pms_revisions': pmsRevisions004,
   ...ratesMigrationSteps,
 });
+
+/**
+ * What ingest's database needs: its schema, then the exchange rates its operator API loads (the
+ * `fx` schema, owned by @cm/exchange-rates, which the arbiter's migrate runs too).
+ */
+export const ingestDatabaseMigrations = migrationsInOrder(ingestMigrations, exchangeRateMigrations);

@@ -7,6 +7,7 @@ import { dependencyErrorOf } from '../errors';
 import type { IngestMetrics } from '../metrics';
 import type { PmsWrite } from '../normalise/pms-command';
 import type { HttpAnswer } from './decision-response';
+import { registerExchangeRateRoutes, type ExchangeRateDeps } from './exchange-rate-handlers';
 import { tenantOfRequest, withinRate } from './guards';
 import { IdempotencyKeys } from './idempotency';
 import { openApiDocument } from './openapi';
@@ -15,7 +16,7 @@ import { fastifyPath, ROUTES, type RouteName, type RouteSpec } from './routes';
 import { readRates, setRates, type RatesDeps } from './rates-handlers';
 import { receiveWebhook, type WebhookDeps } from './webhook-handler';
 
-export interface HttpAppDeps extends PmsDeps, WebhookDeps, Omit<RatesDeps, keyof PmsDeps> {
+export interface HttpAppDeps extends PmsDeps, WebhookDeps, ExchangeRateDeps, Omit<RatesDeps, keyof PmsDeps> {
   readonly metrics: IngestMetrics;
   readonly log: Logger;
   readonly bodyLimitBytes: number;
@@ -165,6 +166,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     return setRates(deps, tenant, params.propertyId, body, headerOf(request, 'x-correlation-id')?.slice(0, 200));
   });
   feed('readRates', (tenant, p, query) => readRates(deps, tenant, p.propertyId!, query as z.infer<typeof ROUTES.readRates.query>));
+
+  // Operator data: exchange rates (their own scope: XML bodies, the operator token).
+  registerExchangeRateRoutes(app, deps);
 
   await app.ready();
   return app;

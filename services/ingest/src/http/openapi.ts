@@ -23,6 +23,21 @@ function parameters(spec: RouteSpec): JsonSchema[] {
   return list;
 }
 
+function securityOf(auth: RouteSpec['auth']): JsonSchema {
+  switch (auth) {
+    case 'api_key':
+      return { apiKey: [] };
+    case 'webhook_signature':
+      return { webhookSignature: [], webhookTimestamp: [], webhookConnection: [] };
+    case 'operator_token':
+      return { operatorToken: [] };
+    default: {
+      const unhandled: never = auth;
+      throw new Error(`unhandled auth ${String(unhandled)}`);
+    }
+  }
+}
+
 /** The OpenAPI 3.1 document of the ingest HTTP API, built from the route table. */
 export function openApiDocument(): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
@@ -31,7 +46,7 @@ export function openApiDocument(): JsonSchema {
       operationId: spec.operationId,
       summary: spec.summary,
       tags: [spec.tag],
-      security: [spec.auth === 'api_key' ? { apiKey: [] } : { webhookSignature: [], webhookTimestamp: [], webhookConnection: [] }],
+      security: [securityOf(spec.auth)],
       parameters: parameters(spec),
       responses: Object.fromEntries(
         Object.entries(spec.responses).map(([status, response]) => [
@@ -44,6 +59,7 @@ export function openApiDocument(): JsonSchema {
       ),
     };
     if (spec.body) operation.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(spec.body, 'input') } } };
+    if (spec.xmlBody) operation.requestBody = { required: true, description: spec.xmlBody, content: { 'application/xml': { schema: { type: 'string' } }, 'text/xml': { schema: { type: 'string' } } } };
     paths[spec.path] = { ...paths[spec.path], [spec.method.toLowerCase()]: operation };
   }
   return {
@@ -60,6 +76,7 @@ export function openApiDocument(): JsonSchema {
         webhookConnection: { type: 'apiKey', in: 'header', name: 'x-cm-connection', description: 'The channel connection sending the event.' },
         webhookTimestamp: { type: 'apiKey', in: 'header', name: 'x-cm-timestamp', description: 'Unix seconds; must be within 5 minutes of our clock.' },
         webhookSignature: { type: 'apiKey', in: 'header', name: 'x-cm-signature', description: '`v1=` and the hex HMAC-SHA256 of `<timestamp>.<raw body>` with the connection secret.' },
+        operatorToken: { type: 'http', scheme: 'bearer', description: "The operator's token (OPERATOR_API_TOKEN) for operator data such as exchange rates: `Authorization: Bearer <token>`." },
       },
     },
     paths,

@@ -30,6 +30,7 @@ import {
   stayView,
   updateGuestBody,
 } from './pms-schemas';
+import { exchangeRatesLoadedView, exchangeRatesLoadQuery, exchangeRatesQuery, exchangeRatesView } from './exchange-rate-schemas';
 
 /**
  * Every HTTP route as data: the handlers are registered from it and the OpenAPI document is
@@ -41,11 +42,13 @@ export interface RouteSpec {
   readonly path: string;
   readonly operationId: string;
   readonly summary: string;
-  readonly tag: 'webhooks' | 'bookings' | 'blocks' | 'reads' | 'revisions' | 'rates';
-  readonly auth: 'api_key' | 'webhook_signature';
+  readonly tag: 'webhooks' | 'bookings' | 'blocks' | 'reads' | 'revisions' | 'rates' | 'exchange-rates';
+  readonly auth: 'api_key' | 'webhook_signature' | 'operator_token';
   readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
   readonly body?: z.ZodType;
+  /** A body that is an XML document (application/xml or text/xml), not JSON: what it must be. */
+  readonly xmlBody?: string;
   readonly idempotent?: boolean;
   readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: z.ZodType }>>;
 }
@@ -262,6 +265,40 @@ export const ROUTES = {
     params: propertyParams,
     query: ratesQuery,
     responses: { 200: { description: 'The rate plans and their ranges.', schema: ratesView }, ...common, 404: problem('No such property (or not this tenant’s).') },
+  },
+  loadExchangeRates: {
+    method: 'PUT',
+    path: '/v1/exchange-rates',
+    operationId: 'loadExchangeRates',
+    summary: "Loads the ECB's euro reference rates (its daily, 90-day or history XML) that the arbiter converts prices with. Operator data, not a tenant's: the operator token. Loading the same file again changes nothing; older dates add rows beside newer ones.",
+    tag: 'exchange-rates',
+    auth: 'operator_token',
+    query: exchangeRatesLoadQuery,
+    xmlBody: "The ECB's reference-rate XML, UTF-8 (https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml and its -hist-90d and -hist files).",
+    responses: {
+      200: { description: 'Loaded: how many rates were new, changed or already held.', schema: exchangeRatesLoadedView },
+      400: problem('Not a reference-rate file: `code` says why (not_xml, not_ecb_format, bad_date, unknown_currency, bad_rate, duplicate_currency, duplicate_date, empty) and `detail` where (line, column).'),
+      401: problem('Missing or wrong operator token.'),
+      403: problem('OPERATOR_API_TOKEN is not set: the operator routes are off.'),
+      413: problem('Body larger than EXCHANGE_RATES_BODY_LIMIT_BYTES.'),
+      415: problem('Not application/xml or text/xml (UTF-8).'),
+    },
+  },
+  readExchangeRates: {
+    method: 'GET',
+    path: '/v1/exchange-rates',
+    operationId: 'readExchangeRates',
+    summary: "The euro reference rates in force on a date: the newest publication on or before it (a weekend has Friday's). The arbiter also ignores a rate older than its EXCHANGE_RATE_MAX_AGE_DAYS.",
+    tag: 'exchange-rates',
+    auth: 'operator_token',
+    query: exchangeRatesQuery,
+    responses: {
+      200: { description: 'The rates, by currency.', schema: exchangeRatesView },
+      400: problem('Invalid request: `errors` names each field.'),
+      401: problem('Missing or wrong operator token.'),
+      403: problem('OPERATOR_API_TOKEN is not set: the operator routes are off.'),
+      404: problem('No rates published on or before that date.'),
+    },
   },
 } as const satisfies Record<string, RouteSpec>;
 

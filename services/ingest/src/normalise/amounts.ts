@@ -1,4 +1,4 @@
-import { CURRENCY_EXPONENTS, isMoney, parseMoney } from '@cm/domain';
+import { currencyExponent, isMoney, parseMoney } from '@cm/domain';
 import type { Money } from '@cm/schemas';
 
 const DECIMAL = /^(\d{1,13})(?:\.(\d{1,6}))?$/;
@@ -10,7 +10,7 @@ const DECIMAL = /^(\d{1,13})(?:\.(\d{1,6}))?$/;
  */
 export function toMinorUnits(amount: string | number, currency: string): Money | string {
   const code = currency.trim().toUpperCase();
-  const exponent = CURRENCY_EXPONENTS[code];
+  const exponent = currencyExponent(code);
   if (exponent === undefined) return `unknown currency '${currency}' (ISO 4217 code expected)`;
   const text = typeof amount === 'number' ? numberText(amount) : amount.trim();
   if (text === undefined) return 'amount must be a finite number';
