@@ -1,5 +1,5 @@
 import { fromEpochDay, toEpochDay, type CurrencyCode, type NightTerms } from '@cm/domain';
-import type { NightTerms as NightTermsRecord, RateChange } from '@cm/schemas';
+import type { Channel, NightTerms as NightTermsRecord, RateChange } from '@cm/schemas';
 import type { PlanRange } from './store';
 
 /** A night's terms as rate.changes carries them. */
@@ -29,13 +29,14 @@ export function termsOfRecord(record: NightTermsRecord): NightTerms {
 }
 
 /** The rate.changes record of one applied request. */
-export function rateChangeRecord(change: { eventId: string; propertyId: string; version: number; ranges: readonly PlanRange[]; occurredAt: number; correlationId: string }): RateChange {
+export function rateChangeRecord(change: { eventId: string; propertyId: string; version: number; ranges: readonly PlanRange[]; occurredAt: number; correlationId: string; onlyChannel?: Channel }): RateChange {
   return {
     event_id: change.eventId,
     property_id: change.propertyId,
     version: change.version,
     source: 'PMS',
     ranges: change.ranges.map((r) => ({ rate_plan: r.ratePlan, from_date: toEpochDay(r.from), to_date: toEpochDay(r.to), terms: termsRecord(r.terms) })),
+    only_channel: change.onlyChannel ?? null,
     occurred_at: change.occurredAt,
     correlation_id: change.correlationId,
   };

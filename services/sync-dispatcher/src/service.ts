@@ -1,4 +1,4 @@
-import { noRates } from '@cm/domain';
+import { ReferenceRateLookup, ReferenceRates } from '@cm/exchange-rates';
 import { RatesStore, rangesOfRecord } from '@cm/rates';
 import { topics, type AvailabilityChange } from '@cm/schemas';
 import { assertMigrated, conflictMetrics, consumeDecoded, GroupCommit, openTopics, startSchemaOutbox, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
@@ -114,10 +114,15 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     // Rates and restrictions, in a group of their own: each change marks the nights it names for
     // every listing of the property whose channel takes rates; the rate pusher reads their terms
     // from the rates store when it pushes. Marking again is harmless, so a replay only re-pushes.
+    // Prices go to a listing in its currency: converted with the newest reference rates, in memory, read now and on an interval.
+    const fx = new ReferenceRateLookup(new ReferenceRates(db), { maxAgeDays: config.EXCHANGE_RATE_MAX_AGE_DAYS, now: Date.now, log: context.log.child({ component: 'exchange-rates' }) });
+    await fx.refresh();
+    fx.startRefreshing(config.EXCHANGE_RATE_REFRESH_MS);
+    context.onStop('exchange-rate refresh', async () => fx.stop());
     const rateStore = new RateStore(db);
     const pricings = new ListingPricings(db, config.LISTINGS_CACHE_MS);
     const ratePusher = new RatePusher(
-      { store: rateStore, rates: new RatesStore(db), pricingOf: pricings.of, adapters, buckets, fx: noRates, metrics, log: context.log.child({ component: 'rate-pusher' }), now: Date.now, random: Math.random },
+      { store: rateStore, rates: new RatesStore(db), pricingOf: pricings.of, adapters, buckets, fx: fx.lookup, metrics, log: context.log.child({ component: 'rate-pusher' }), now: Date.now, random: Math.random },
       {
         owner: config.INSTANCE_ID,
         leaseMs: config.LEASE_MS,
@@ -139,7 +144,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       async handleChunk(items) {
         const byProperty = await listings.ofProperties(items.map(({ value }) => value.property_id));
         const markings: RateMarking[] = items.flatMap(({ value }) =>
-          (byProperty.get(value.property_id) ?? []).filter(takesRates).flatMap((listing) => rangesOfRecord(value).map((range) => ({ listing: { ...listing, propertyId: value.property_id }, ratePlan: range.ratePlan, from: range.from, to: range.to }))),
+          (byProperty.get(value.property_id) ?? []).filter((listing) => takesRates(listing) && (value.only_channel === null || listing.channel === value.only_channel)).flatMap((listing) => rangesOfRecord(value).map((range) => ({ listing: { ...listing, propertyId: value.property_id }, ratePlan: range.ratePlan, from: range.from, to: range.to }))),
         );
         await rateStore.mark(markings, Date.now());
         if (markings.length > 0) ratePusher.wake();

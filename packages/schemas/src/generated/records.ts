@@ -729,6 +729,8 @@ export interface RateChange {
   source: Source;
   /** Every night the update named, as ranges of equal terms after it was applied (what each night holds now, which is not the update's value where a newer version held the field). */
   ranges: RatePlanRange[];
+  /** A correction (the reconciler found this channel's rates drifted): push to this channel only; null: every channel. */
+  only_channel: null | Channel;
   /** When the PMS's request was taken in. */
   occurred_at: EpochMillis;
   /** Follows one business flow across topics and services. */
