@@ -1,5 +1,5 @@
 import { convert, type CurrencyCode, type Money, type RateLookup } from './money';
-import { addDays, nightCount, nightsOf, toEpochDay, type LocalDate, type StayDates } from './stay-dates';
+import { fromEpochDay, nightCount, nightsOf, toEpochDay, type LocalDate, type StayDates } from './stay-dates';
 
 /**
  * Rates and restrictions (issue 20): what the PMS sets per property, rate plan and night, and what
@@ -101,14 +101,20 @@ export interface TermsRange {
 
 /** Merges nights into ranges of equal terms; a missing night (a gap) ends a range. */
 export function termsRanges(nights: ReadonlyMap<LocalDate, NightTerms>): TermsRange[] {
-  const dates = [...nights.keys()].sort((a, b) => toEpochDay(a) - toEpochDay(b));
-  const ranges: { from: LocalDate; to: LocalDate; terms: NightTerms }[] = [];
-  for (const date of dates) {
+  // Days as numbers, each date parsed once: a season of several plans is merged for every listing of a push.
+  const days = [...nights.keys()].map((date) => ({ date, day: toEpochDay(date) })).sort((a, b) => a.day - b.day);
+  const ranges: TermsRange[] = [];
+  let open: { from: LocalDate; toDay: number; terms: NightTerms } | undefined;
+  for (const { date, day } of days) {
     const terms = nights.get(date)!;
-    const last = ranges.at(-1);
-    if (last && last.to === date && sameTerms(last.terms, terms)) last.to = addDays(date, 1);
-    else ranges.push({ from: date, to: addDays(date, 1), terms });
+    if (open && open.toDay === day && sameTerms(open.terms, terms)) {
+      open.toDay = day + 1;
+      continue;
+    }
+    if (open) ranges.push({ from: open.from, to: fromEpochDay(open.toDay), terms: open.terms });
+    open = { from: date, toDay: day + 1, terms };
   }
+  if (open) ranges.push({ from: open.from, to: fromEpochDay(open.toDay), terms: open.terms });
   return ranges;
 }
 

@@ -1,4 +1,4 @@
-import { fromEpochDay, toEpochDay, type CurrencyCode, type NightTerms } from '@cm/domain';
+import { fromEpochDay, toEpochDay, type CurrencyCode, type LocalDate, type NightTerms } from '@cm/domain';
 import type { Channel, NightTerms as NightTermsRecord, RateChange } from '@cm/schemas';
 import type { PlanRange } from './store';
 
@@ -45,4 +45,28 @@ export function rateChangeRecord(change: { eventId: string; propertyId: string; 
 /** The ranges a rate.changes record carries. */
 export function rangesOfRecord(record: RateChange): PlanRange[] {
   return record.ranges.map((r) => ({ ratePlan: r.rate_plan, from: fromEpochDay(r.from_date), to: fromEpochDay(r.to_date), terms: termsOfRecord(r.terms) }));
+}
+
+/** The nights a rate.changes record names, per rate plan, as the fewest spans (its ranges' terms aside): what a consumer marks to push. */
+export function spansOfRecord(record: RateChange): { ratePlan: string; from: LocalDate; to: LocalDate }[] {
+  const byPlan = new Map<string, [number, number][]>();
+  for (const r of record.ranges) {
+    const spans = byPlan.get(r.rate_plan) ?? [];
+    spans.push([r.from_date, r.to_date]);
+    byPlan.set(r.rate_plan, spans);
+  }
+  const out: { ratePlan: string; from: LocalDate; to: LocalDate }[] = [];
+  for (const [ratePlan, spans] of byPlan) {
+    spans.sort((a, b) => a[0] - b[0]);
+    let [from, to] = spans[0]!;
+    for (const [start, end] of spans.slice(1)) {
+      if (start <= to) to = Math.max(to, end);
+      else {
+        out.push({ ratePlan, from: fromEpochDay(from), to: fromEpochDay(to) });
+        [from, to] = [start, end];
+      }
+    }
+    out.push({ ratePlan, from: fromEpochDay(from), to: fromEpochDay(to) });
+  }
+  return out;
 }

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { addDays, type RateLookup } from '@cm/domain';
 import type { ChannelAdapter } from '@cm/channel-adapters';
-import type { RatesStore } from '@cm/rates';
 import type { Channel } from '@cm/schemas';
 import { withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
 import { LeaseLoop } from './lease-loop';
 import type { DispatcherMetrics } from './metrics';
 import { planRatePush, type ListingPricing } from './plan/rate-push';
 import { nextDelayMs, shouldRetry, type RetryPolicy } from './policy/backoff';
-import type { MarkedNight, RateStore, RateWork } from './store/rate-store';
+import { rateListingKey, type DirtyPlan, type MarkedNight, type RateStore, type RateWork } from './store/rate-store';
+import type { SharedTermsReads } from './store/shared-terms-reads';
 
 export interface RatePusherConfig {
   readonly owner: string;
@@ -18,15 +18,14 @@ export interface RatePusherConfig {
   readonly callsPerMinute: number;
   /** Ranges one call carries at most (the platforms' limit per request). */
   readonly rangesPerCall: number;
-  /** Marked nights read for one push of a listing. */
-  readonly nightsPerPush: number;
   readonly retry: RetryPolicy;
   readonly afterFailureMs: number;
 }
 
 export interface RatePusherDeps {
   readonly store: RateStore;
-  readonly rates: RatesStore;
+  /** The PMS's terms, read once for the property's listings pushed together. */
+  readonly terms: SharedTermsReads;
   readonly pricingOf: (work: RateWork) => Promise<ListingPricing | undefined>;
   readonly adapters: ReadonlyMap<Channel, ChannelAdapter>;
   readonly buckets: TokenBuckets;
@@ -43,22 +42,36 @@ export interface RatePusherDeps {
  * (plan/rate-push.ts decides what), each call within the channel's price-and-restriction rate for
  * the property. A night changed many times while its listing waited is pushed once, as it is now.
  */
+/** A claimed listing with its nights to push, read with the others claimed at the same time. */
+interface Claimed {
+  readonly work: RateWork;
+  readonly dirty: readonly DirtyPlan[];
+  /** When they were read, in the terms reader's time. */
+  readonly readAt: number;
+}
+
 export class RatePusher {
-  private readonly leases: LeaseLoop<RateWork>;
+  private readonly leases: LeaseLoop<Claimed>;
 
   constructor(
     private readonly deps: RatePusherDeps,
     private readonly config: RatePusherConfig,
   ) {
-    this.leases = new LeaseLoop<RateWork>({
+    this.leases = new LeaseLoop<Claimed>({
       owner: config.owner,
       leaseMs: config.leaseMs,
       concurrency: config.concurrency,
       now: deps.now,
-      claim: (lease, nowMs, limit) => deps.store.claim(lease, nowMs, limit),
+      claim: async (lease, nowMs, limit) => {
+        const claimed = await deps.store.claim(lease, nowMs, limit);
+        if (claimed.length === 0) return [];
+        const dirty = await deps.store.dirtyPlansOf(claimed);
+        const readAt = deps.terms.now();
+        return claimed.map((work) => ({ work, dirty: dirty.get(rateListingKey(work)) ?? [], readAt }));
+      },
       claimFailed: (error) => deps.log.warn({ err: error }, 'could not claim listings for rate pushes; retrying'),
-      work: (work) => this.push(work),
-      workFailed: (error, work) => deps.log.error({ err: error, listing: work }, 'rate push failed unexpectedly; the lease will lapse and it is tried again'),
+      work: (claimed) => this.push(claimed),
+      workFailed: (error, { work }) => deps.log.error({ err: error, listing: work }, 'rate push failed unexpectedly; the lease will lapse and it is tried again'),
     });
   }
 
@@ -74,50 +87,54 @@ export class RatePusher {
     await this.leases.stop();
   }
 
-  private async push(work: RateWork): Promise<void> {
-    const { store, rates, metrics, log, now } = this.deps;
+  private async push({ work, dirty, readAt }: Claimed): Promise<void> {
+    const { store, metrics, log, now } = this.deps;
     const owner = this.config.owner;
-    const marked = await store.markedNights(work, this.config.nightsPerPush);
-    const unread = marked.length === this.config.nightsPerPush;
-    if (marked.length === 0) return store.release(work, owner, { dueAtMs: null, nowMs: now(), attempts: 0, error: null, unread });
+    const marked = dirty.flatMap((plan) => plan.nights.map((night) => ({ ratePlan: plan.ratePlan, night })));
+    const marksOf = new Map(dirty.map((plan) => [plan.ratePlan, plan.marks]));
+    /** What the channel took (or will never take), and when the listing is due again. */
+    const done: MarkedNight[] = [];
+    const finish = (release: { dueAtMs: number | null; attempts: number; error: string | null }) => store.finish(work, owner, done, marksOf, { ...release, nowMs: now() });
+    const idle = { dueAtMs: null, attempts: 0, error: null };
+    if (marked.length === 0) return finish(idle);
     const adapter = this.deps.adapters.get(work.channel);
     const pricing = await this.deps.pricingOf(work);
     if (!adapter || !adapter.rateCapabilities.has('push_rates') || !pricing) {
       // No channel API to take rates, or the listing is no longer mapped: nothing to push to.
       log.warn({ channel: work.channel, listing: work.listingId }, 'rates cannot be pushed to this listing; its marked nights are dropped');
-      await store.pushed(work, marked);
-      return store.release(work, owner, { dueAtMs: null, nowMs: now(), attempts: 0, error: null, unread });
+      done.push(...marked);
+      return finish(idle);
     }
-    const terms = await rates.nights(work.propertyId, firstNight(marked), dayAfter(lastNight(marked)), [...new Set(marked.map((n) => n.ratePlan))]);
+    const terms = await this.deps.terms.terms(work.propertyId, firstNight(marked), dayAfter(lastNight(marked)), [...marksOf.keys()], readAt);
     const plan = planRatePush({ marked, terms: (ratePlan, night) => terms.get(ratePlan)?.get(night), pricing, fx: this.deps.fx, rangesPerCall: this.config.rangesPerCall });
-    await store.pushed(work, plan.unsold);
+    done.push(...plan.unsold);
     if (plan.unconverted > 0) metrics.rateNightsWithoutPrice.inc({ channel: work.channel }, plan.unconverted);
 
     for (const call of plan.calls) {
       const token = await this.deps.buckets.take(`rates:${work.channel}:${work.propertyId}`, withinPerMinute(this.config.callsPerMinute));
       if (!token.allowed) {
         metrics.rateLimitedWaits.inc({ channel: work.channel });
-        return store.release(work, owner, { dueAtMs: now() + token.retryAfterMs, nowMs: now(), attempts: work.attempts, error: null, unread });
+        return finish({ dueAtMs: now() + token.retryAfterMs, attempts: work.attempts, error: null });
       }
-      const result = await adapter.pushRates(work.listingId, call.ranges, requestIdOf(work, call.nights));
+      const result = await adapter.pushRates(work.listingId, call.ranges, requestIdOf(work, call.nights, marksOf));
       metrics.ratePushes.inc({ channel: work.channel, outcome: result.ok ? 'ok' : result.outcome });
       if (!result.ok) {
         const attempt = work.attempts + 1;
         const retry = shouldRetry(result.outcome, attempt, this.config.retry);
         const waitMs = retry ? nextDelayMs({ attempt, baseMs: this.config.retry.baseMs, maxMs: this.config.retry.maxMs, random: this.deps.random(), retryAfterMs: result.retryAfterMs }) : this.config.afterFailureMs;
         if (!retry) log.warn({ channel: work.channel, listing: work.listingId, attempts: attempt, error: result.error }, 'rate push failed after its last attempt; tried again later');
-        return store.release(work, owner, { dueAtMs: now() + waitMs, nowMs: now(), attempts: retry ? attempt : 0, error: result.error, unread });
+        return finish({ dueAtMs: now() + waitMs, attempts: retry ? attempt : 0, error: result.error });
       }
-      await store.pushed(work, call.nights);
+      done.push(...call.nights);
     }
-    await store.release(work, owner, { dueAtMs: null, nowMs: now(), attempts: 0, error: null, unread });
+    await finish(idle);
   }
 }
 
 /** The same nights at the same markings are the same request: a retry is applied once by a channel that dedupes. */
-function requestIdOf(work: RateWork, nights: readonly MarkedNight[]): string {
+function requestIdOf(work: RateWork, nights: readonly MarkedNight[], marksOf: ReadonlyMap<string, number>): string {
   const hash = createHash('sha256').update(`${work.channel}\n${work.listingId}`);
-  for (const n of nights) hash.update(`\n${n.ratePlan}\n${n.night}\n${n.mark}`);
+  for (const n of nights) hash.update(`\n${n.ratePlan}\n${n.night}\n${marksOf.get(n.ratePlan)}`);
   return `rates-${hash.digest('hex').slice(0, 32)}`;
 }
 

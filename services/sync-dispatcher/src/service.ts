@@ -1,5 +1,5 @@
 import { ReferenceRateLookup, ReferenceRates } from '@cm/exchange-rates';
-import { RatesStore, rangesOfRecord } from '@cm/rates';
+import { RatesStore, spansOfRecord } from '@cm/rates';
 import { topics, type AvailabilityChange } from '@cm/schemas';
 import { assertMigrated, conflictMetrics, consumeDecoded, GroupCommit, openTopics, startSchemaOutbox, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { adaptersFor } from '@cm/channel-adapters';
@@ -13,6 +13,7 @@ import { ResultWriter } from './results';
 import { ActionStore } from './store/action-store';
 import { ChannelListings } from './store/channel-listings';
 import { ListingPricings } from './store/listing-pricing';
+import { SharedTermsReads } from './store/shared-terms-reads';
 import { syncMigrations } from './store/migrations';
 import { RateStore, type RateMarking } from './store/rate-store';
 import { SyncStore, type ListingKey } from './store/sync-store';
@@ -120,16 +121,16 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     fx.startRefreshing(config.EXCHANGE_RATE_REFRESH_MS);
     context.onStop('exchange-rate refresh', async () => fx.stop());
     const rateStore = new RateStore(db);
+    const pmsRates = new RatesStore(db);
     const pricings = new ListingPricings(db, config.LISTINGS_CACHE_MS);
     const ratePusher = new RatePusher(
-      { store: rateStore, rates: new RatesStore(db), pricingOf: pricings.of, adapters, buckets, fx: fx.lookup, metrics, log: context.log.child({ component: 'rate-pusher' }), now: Date.now, random: Math.random },
+      { store: rateStore, terms: new SharedTermsReads((propertyId, from, to, plans) => pmsRates.nights(propertyId, from, to, plans)), pricingOf: pricings.of, adapters, buckets, fx: fx.lookup, metrics, log: context.log.child({ component: 'rate-pusher' }), now: Date.now, random: Math.random },
       {
         owner: config.INSTANCE_ID,
         leaseMs: config.LEASE_MS,
         concurrency: config.RATE_PUSH_CONCURRENCY,
         callsPerMinute: config.RATE_CALLS_PER_MINUTE,
         rangesPerCall: config.RATE_RANGES_PER_CALL,
-        nightsPerPush: RATE_NIGHTS_PER_PUSH,
         retry: { maxAttempts: config.RETRY_MAX_ATTEMPTS, baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS },
         afterFailureMs: config.AFTER_FAILURE_MS,
       },
@@ -143,18 +144,17 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       chunkSize: 50,
       async handleChunk(items) {
         const byProperty = await listings.ofProperties(items.map(({ value }) => value.property_id));
-        const markings: RateMarking[] = items.flatMap(({ value }) =>
-          (byProperty.get(value.property_id) ?? []).filter((listing) => takesRates(listing) && (value.only_channel === null || listing.channel === value.only_channel)).flatMap((listing) => rangesOfRecord(value).map((range) => ({ listing: { ...listing, propertyId: value.property_id }, ratePlan: range.ratePlan, from: range.from, to: range.to }))),
-        );
+        const markings: RateMarking[] = items.flatMap(({ value }) => {
+          const spans = spansOfRecord(value);
+          const targets = (byProperty.get(value.property_id) ?? []).filter((listing) => takesRates(listing) && (value.only_channel === null || listing.channel === value.only_channel));
+          return targets.flatMap((listing) => spans.map((span) => ({ listing: { ...listing, propertyId: value.property_id }, ...span })));
+        });
         await rateStore.mark(markings, Date.now());
         if (markings.length > 0) ratePusher.wake();
       },
     });
   },
 };
-
-/** Marked nights of one listing read for one push: two years of three rate plans. */
-const RATE_NIGHTS_PER_PUSH = 2_200;
 
 /** Changes recorded in one statement at most, however many chunks they came in. */
 const CHANGES_PER_STATEMENT = 500;

@@ -7,7 +7,7 @@ const USD = 'USD' as CurrencyCode;
 const d = (text: string) => text as LocalDate;
 const open: NightTerms = { price: null, minStayArrival: null, minStayThrough: null, maxStay: null, closedToArrival: false, closedToDeparture: false, stopSell: false };
 const priced = (amountMinor: number, more: Partial<NightTerms> = {}): NightTerms => ({ ...open, price: { amountMinor, currency: EUR }, ...more });
-const nights = (plan: string, from: string, count: number, mark = 1): MarkedNight[] => Array.from({ length: count }, (_, i) => ({ ratePlan: plan, night: addDays(d(from), i), mark: mark + i }));
+const nights = (plan: string, from: string, count: number): MarkedNight[] => Array.from({ length: count }, (_, i) => ({ ratePlan: plan, night: addDays(d(from), i) }));
 const plain: ListingPricing = { currency: 'EUR', markup: { kind: 'percent', basisPoints: 0 }, ratePlans: {} };
 const eurToUsd: ConversionRate = { from: EUR, to: USD, numerator: 11, denominator: 10 };
 const withRate: RateLookup = (from, to) => (from === EUR && to === USD ? eurToUsd : undefined);
@@ -26,7 +26,7 @@ describe('a listing’s rate push: its marked nights as the fewest ranges, in it
   });
 
   it('a gap between marked nights ends a range: nights not marked are not pushed', () => {
-    const marked = [...nights('standard', '2027-01-01', 2), ...nights('standard', '2027-01-10', 2, 10)];
+    const marked = [...nights('standard', '2027-01-01', 2), ...nights('standard', '2027-01-10', 2)];
     const plan = planRatePush({ marked, terms: () => priced(10_000), pricing: plain, fx: noRate, rangesPerCall: 200 });
     expect(plan.calls[0]!.ranges.map((r) => [r.from, r.to])).toEqual([['2027-01-01', '2027-01-03'], ['2027-01-10', '2027-01-12']]);
   });
@@ -48,7 +48,7 @@ describe('a listing’s rate push: its marked nights as the fewest ranges, in it
 
   it('the channel’s plan ids: a mapped plan goes under the channel’s id; a plan the mapping does not name is not sold there and is cleared without a call', () => {
     const pricing: ListingPricing = { ...plain, ratePlans: { standard: 'RP-77' } };
-    const marked = [...nights('standard', '2027-01-01', 2), ...nights('non_refundable', '2027-01-01', 2, 5)];
+    const marked = [...nights('standard', '2027-01-01', 2), ...nights('non_refundable', '2027-01-01', 2)];
     const plan = planRatePush({ marked, terms: () => priced(9_000), pricing, fx: noRate, rangesPerCall: 200 });
     expect(plan.calls.flatMap((c) => c.ranges.map((r) => r.ratePlanId))).toEqual(['RP-77']);
     expect(plan.unsold.map((n) => n.ratePlan)).toEqual(['non_refundable', 'non_refundable']);

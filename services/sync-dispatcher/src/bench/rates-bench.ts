@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     );
     processes.push(dispatcher);
 
+    const atStart = residentMb(dispatcher.pid);
     const serde = await AvroSerde.connect(config.SCHEMA_REGISTRY_URL, [names.rateChanges], namespace);
     const producer = await kafka.producer();
     const callsBefore = await rateCalls(simulatorUrl);
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
 
     print(`  wall time, first record to last night pushed: ${wallSeconds.toFixed(1)} s`);
     print(`  calls made: ${calls}; fewest the range merging allows: ${fewest} (${(calls / fewest).toFixed(3)}x)`);
-    print(`  sync-dispatcher resident memory: peak ${memory.peak} MB, now ${memory.current} MB`);
+    print(`  sync-dispatcher resident memory: peak ${memory.peak} MB, now ${memory.current} MB (${atStart.current} MB when it was ready)`);
     print(`  channels read back (${Math.min(config.BENCH_VERIFY_PROPERTIES, seasons.length)} properties x ${CHANNELS.length} channels): ${mismatches} nights differ from the PMS's`);
     writeBenchResult([
       benchRow('rates', 'full ARI push wall time (lower is better)', 's', Number(wallSeconds.toFixed(1)), { target: '< 60', met: wallSeconds < 60 }),
@@ -222,7 +223,7 @@ async function allPushed(db: Knex, listings: number): Promise<boolean> {
     await db.raw(
       `SELECT (SELECT count(*)::int FROM sync.rate_work) AS listings,
               (SELECT count(*)::int FROM sync.rate_work WHERE due_at_ms IS NOT NULL OR leased_by IS NOT NULL) AS busy,
-              (SELECT count(*)::int FROM sync.rate_nights) AS nights`,
+              (SELECT count(*)::int FROM sync.rate_dirty WHERE NOT isempty(nights)) AS nights`,
     )
   ).rows as { listings: number; busy: number; nights: number }[];
   return row!.listings === listings && row!.busy === 0 && row!.nights === 0;

@@ -82,5 +82,16 @@ export function planRatePush(input: {
 }
 
 function rateRangeOf(ratePlanId: string, from: LocalDate, to: LocalDate, terms: NightTerms): RateRange {
-  return { ...terms, from, to, ratePlanId };
+  return {
+    from,
+    to,
+    ratePlanId,
+    price: terms.price,
+    minStayArrival: terms.minStayArrival,
+    minStayThrough: terms.minStayThrough,
+    maxStay: terms.maxStay,
+    closedToArrival: terms.closedToArrival,
+    closedToDeparture: terms.closedToDeparture,
+    stopSell: terms.stopSell,
+  };
 }

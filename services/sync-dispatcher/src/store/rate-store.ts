@@ -17,11 +17,17 @@ export interface RateWork extends RateListing {
   readonly marks: number;
 }
 
-/** A night of a PMS rate plan to push, with the marking it was read at. */
+/** A night of a PMS rate plan to push. */
 export interface MarkedNight {
   readonly ratePlan: string;
   readonly night: LocalDate;
-  readonly mark: number;
+}
+
+/** A PMS rate plan's nights to push for one listing, with the count of markings they were read at. */
+export interface DirtyPlan {
+  readonly ratePlan: string;
+  readonly marks: number;
+  readonly nights: LocalDate[];
 }
 
 /** Nights [from, to) of a PMS rate plan to mark for one listing. */
@@ -34,7 +40,8 @@ export interface RateMarking {
 
 /**
  * The rate push queue: which nights of which listing's rate plans changed since they were
- * pushed. The terms are not copied here: a push reads them from the rates store as they are then.
+ * pushed, as multiranges. The terms are not copied here: a push reads them from the rates store
+ * as they are then.
  */
 export class RateStore {
   constructor(private readonly db: Knex) {}
@@ -45,16 +52,15 @@ export class RateStore {
     const listings = new Map(markings.map((m) => [`${m.listing.channel}\u0000${m.listing.listingId}`, m.listing]));
     await this.db.raw(
       `WITH marked AS (
-         INSERT INTO sync.rate_nights (channel, listing_id, rate_plan, night, mark)
-         SELECT DISTINCT ON (m.channel, m.listing_id, m.rate_plan, d) m.channel, m.listing_id, m.rate_plan, d::date, nextval('sync.rate_mark_seq')
+         INSERT INTO sync.rate_dirty AS d (channel, listing_id, rate_plan, nights, marks)
+         SELECT m.channel, m.listing_id, m.rate_plan, range_agg(daterange(m.from_date, m.to_date)), 1
          FROM unnest(?::text[], ?::text[], ?::text[], ?::date[], ?::date[]) AS m(channel, listing_id, rate_plan, from_date, to_date)
-         CROSS JOIN LATERAL generate_series(m.from_date, m.to_date - 1, interval '1 day') AS d
-         ORDER BY m.channel, m.listing_id, m.rate_plan, d
-         ON CONFLICT (channel, listing_id, rate_plan, night) DO UPDATE SET mark = excluded.mark
+         GROUP BY m.channel, m.listing_id, m.rate_plan
+         ON CONFLICT (channel, listing_id, rate_plan) DO UPDATE SET nights = d.nights + excluded.nights, marks = d.marks + 1
          RETURNING 1)
-       INSERT INTO sync.rate_work (channel, listing_id, property_id, due_at_ms, marks)
+       INSERT INTO sync.rate_work AS w (channel, listing_id, property_id, due_at_ms, marks)
        SELECT l.channel, l.listing_id, l.property_id, ?, 1 FROM unnest(?::text[], ?::text[], ?::text[]) AS l(channel, listing_id, property_id)
-       ON CONFLICT (channel, listing_id) DO UPDATE SET marks = sync.rate_work.marks + 1, property_id = excluded.property_id, due_at_ms = COALESCE(sync.rate_work.due_at_ms, excluded.due_at_ms)`,
+       ON CONFLICT (channel, listing_id) DO UPDATE SET marks = w.marks + 1, property_id = excluded.property_id, due_at_ms = COALESCE(w.due_at_ms, excluded.due_at_ms)`,
       [
         markings.map((m) => m.listing.channel),
         markings.map((m) => m.listing.listingId),
@@ -89,42 +95,62 @@ export class RateStore {
     }));
   }
 
-  /** A listing's marked nights, by plan and date, at most `limit`. */
-  async markedNights(listing: RateListing, limit: number): Promise<MarkedNight[]> {
-    const rows: { rate_plan: string; night: LocalDate; mark: number | string }[] = await this.db('sync.rate_nights')
-      .where({ channel: listing.channel, listing_id: listing.listingId })
-      .orderBy(['rate_plan', 'night'])
-      .limit(limit)
-      .select('rate_plan', 'night', 'mark');
-    return rows.map((r) => ({ ratePlan: r.rate_plan, night: r.night, mark: Number(r.mark) }));
-  }
-
-  /** The channel took these nights: they are cleared, unless marked again since they were read. */
-  async pushed(listing: RateListing, nights: readonly MarkedNight[]): Promise<void> {
-    if (nights.length === 0) return;
-    await this.db.raw(
-      `DELETE FROM sync.rate_nights n USING unnest(?::text[], ?::date[], ?::bigint[]) AS p(rate_plan, night, mark)
-       WHERE n.channel = ? AND n.listing_id = ? AND n.rate_plan = p.rate_plan AND n.night = p.night AND n.mark = p.mark`,
-      [nights.map((n) => n.ratePlan), nights.map((n) => n.night), nights.map((n) => n.mark), listing.channel, listing.listingId],
-    );
+  /** The nights to push of each of these listings, per PMS rate plan, in date order: one query for a claim's listings. */
+  async dirtyPlansOf(listings: readonly RateListing[]): Promise<Map<string, DirtyPlan[]>> {
+    const byListing = new Map<string, DirtyPlan[]>(listings.map((l) => [rateListingKey(l), []]));
+    if (listings.length === 0) return byListing;
+    const rows: { channel: Channel; listing_id: string; rate_plan: string; marks: number | string; nights: LocalDate[] | null }[] = (
+      await this.db.raw(
+        `SELECT d.channel, d.listing_id, d.rate_plan, d.marks,
+                (SELECT array_agg(to_char(n, 'YYYY-MM-DD') ORDER BY n) FROM unnest(d.nights) r, generate_series(lower(r), upper(r) - 1, interval '1 day') n) AS nights
+         FROM sync.rate_dirty d JOIN unnest(?::text[], ?::text[]) AS l(channel, listing_id) ON d.channel = l.channel AND d.listing_id = l.listing_id
+         WHERE NOT isempty(d.nights) ORDER BY d.channel, d.listing_id, d.rate_plan`,
+        [listings.map((l) => l.channel), listings.map((l) => l.listingId)],
+      )
+    ).rows;
+    for (const r of rows) byListing.get(rateListingKey({ channel: r.channel, listingId: r.listing_id }))?.push({ ratePlan: r.rate_plan, marks: Number(r.marks), nights: r.nights ?? [] });
+    return byListing;
   }
 
   /**
-   * Gives the listing back: due at `dueAtMs`, or, when `dueAtMs` is null (all it read was pushed),
-   * due now if it was marked again since its claim or has nights it did not read, else idle.
+   * Records what a push came to, in one statement: the nights the channel took are taken out of
+   * their plans' rows (unless a row was marked again since it was read: then all of it is pushed
+   * again, and nothing marked is lost), and the listing is given back: due at `dueAtMs`, or, when
+   * `dueAtMs` is null (all it read was pushed), due now if it was marked again since its claim,
+   * else idle.
    */
-  async release(work: RateWork, owner: string, release: { dueAtMs: number | null; nowMs: number; attempts: number; error: string | null; unread: boolean }): Promise<void> {
+  async finish(work: RateWork, owner: string, pushed: readonly MarkedNight[], marksOf: ReadonlyMap<string, number>, release: { dueAtMs: number | null; nowMs: number; attempts: number; error: string | null }): Promise<void> {
     await this.db.raw(
-      `UPDATE sync.rate_work SET leased_by = NULL, leased_until_ms = NULL, attempts = ?, last_error = ?,
-         due_at_ms = CASE WHEN ?::bigint IS NOT NULL THEN ?::bigint WHEN marks <> ? OR ? THEN ?::bigint ELSE NULL END
+      `WITH taken AS (
+         UPDATE sync.rate_dirty d SET nights = d.nights - p.nights
+         FROM (SELECT rate_plan, range_agg(daterange(night, night + 1)) AS nights FROM unnest(?::text[], ?::date[]) AS x(rate_plan, night) GROUP BY rate_plan) p,
+              unnest(?::text[], ?::bigint[]) AS seen(rate_plan, marks)
+         WHERE d.channel = ? AND d.listing_id = ? AND d.rate_plan = p.rate_plan AND seen.rate_plan = p.rate_plan AND d.marks = seen.marks
+         RETURNING 1)
+       UPDATE sync.rate_work SET leased_by = NULL, leased_until_ms = NULL, attempts = ?, last_error = ?,
+         due_at_ms = CASE WHEN ?::bigint IS NOT NULL THEN ?::bigint WHEN marks <> ? THEN ?::bigint ELSE NULL END
        WHERE channel = ? AND listing_id = ? AND leased_by = ?`,
-      [release.attempts, release.error, release.dueAtMs, release.dueAtMs, work.marks, release.unread, release.nowMs, work.channel, work.listingId, owner],
+      [
+        pushed.map((n) => n.ratePlan),
+        pushed.map((n) => n.night),
+        [...marksOf.keys()],
+        [...marksOf.values()],
+        work.channel,
+        work.listingId,
+        release.attempts,
+        release.error,
+        release.dueAtMs,
+        release.dueAtMs,
+        work.marks,
+        release.nowMs,
+        work.channel,
+        work.listingId,
+        owner,
+      ],
     );
   }
+}
 
-  /** Listings with nights still to push, and the nights: for tests and the benchmark to wait on. */
-  async backlog(): Promise<{ listings: number; nights: number }> {
-    const [row] = (await this.db.raw('SELECT (SELECT count(*) FROM sync.rate_work WHERE due_at_ms IS NOT NULL) AS listings, (SELECT count(*) FROM sync.rate_nights) AS nights')).rows as { listings: string; nights: string }[];
-    return { listings: Number(row!.listings), nights: Number(row!.nights) };
-  }
+export function rateListingKey(listing: { channel: Channel; listingId: string }): string {
+  return `${listing.channel}\u0000${listing.listingId}`;
 }
