@@ -104,7 +104,7 @@ function commandOf(kind: BookingCommand['command']['kind'], event: ChannelInboun
     case 'UPDATE_GUEST':
       return result({ kind, guest: need(event.guest, 'guest') });
     case 'REPORT_PRICE':
-      return result({ kind, price: need(event.total_price, 'price'), rate_plan: event.rate_plan });
+      return result({ kind, price: need(event.total_price, 'price'), rate_plan: event.rate_plan, pms_quote: null });
     case 'FLAG_DISPUTE':
       return result({ kind, reason: event.dispute_reason });
     case 'BLOCK_NIGHTS':
