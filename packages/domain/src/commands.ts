@@ -78,6 +78,11 @@ export interface ReportPrice extends CommandBase {
   readonly type: 'report_price';
   readonly price: Money;
   readonly ratePlan: string | null;
+  /**
+   * What the PMS's rates give for the booking's nights (its new ones, for a channel's
+   * modification), if known: then the reference for the price instead of the ledger's.
+   */
+  readonly pmsQuote: Money | null;
 }
 
 export interface FlagDispute extends CommandBase {

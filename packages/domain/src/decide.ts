@@ -123,6 +123,17 @@ function decideCommand(state: PropertyState, command: Command, context: DecideCo
 }
 
 /**
+ * A price report at the version last applied from its source whose price the ledger has not
+ * decided: the second command of a channel's revision that moved the stay and changed its total
+ * (ingest sends the date change, then the price report, both at the revision's version).
+ */
+function pricePending(command: Command, stay: Stay): boolean {
+  if (command.type !== 'report_price' || stay.kind !== 'booking') return false;
+  const decided = stay.priceVersions?.[command.source];
+  return decided === undefined || decided < command.sourceVersion;
+}
+
+/**
  * 1.2 stale data and "more recent wins for same-source changes": a change from a source whose
  * version is not newer than the last one the ledger applied from that source is ignored. The same
  * version again is a duplicate (a retry or a replay); an older one is stale and counted.
@@ -130,6 +141,7 @@ function decideCommand(state: PropertyState, command: Command, context: DecideCo
 function checkVersion(state: PropertyState, command: Command, stay: Stay): Decision | undefined {
   const last = stay.versions[command.source];
   if (last === undefined || command.sourceVersion > last) return undefined;
+  if (command.sourceVersion === last && pricePending(command, stay)) return undefined;
   if (command.sourceVersion === last) return ignored(state, command, stay.key, 'duplicate_command');
   return ignored(state, command, stay.key, 'stale_version', [
     {

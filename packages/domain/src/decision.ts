@@ -39,15 +39,15 @@ export type LedgerEvent =
   | { readonly type: 'booking_status_changed'; readonly key: StayKey; readonly status: BookingStatus; readonly previous: BookingStatus; readonly versions: SourceVersions }
   /** An operator kept the guest of a rejected channel booking: it holds its nights again, and the stay that held them is cancelled. */
   | { readonly type: 'booking_reinstated'; readonly key: StayKey; readonly cancelled: StayKey; readonly versions: SourceVersions }
-  | { readonly type: 'booking_price_changed'; readonly key: StayKey; readonly price: Money; readonly ratePlan: string | null; readonly versions: SourceVersions }
+  | { readonly type: 'booking_price_changed'; readonly key: StayKey; readonly price: Money; readonly ratePlan: string | null; readonly versions: SourceVersions; readonly priceVersions: SourceVersions }
   | { readonly type: 'guest_updated'; readonly key: StayKey; readonly guest: GuestRecord; readonly versions: SourceVersions }
   | { readonly type: 'nights_blocked'; readonly block: Block }
   /** A block refused because stays hold its nights; kept inactive so a replay stays refused. */
   | { readonly type: 'block_refused'; readonly block: Block; readonly heldBy: readonly StayKey[] }
   | { readonly type: 'nights_unblocked'; readonly key: StayKey; readonly versions: SourceVersions }
   | { readonly type: 'dispute_flagged'; readonly key: StayKey; readonly reason: string; readonly versions: SourceVersions }
-  /** The command was refused; the booking's versions record that its source's change was seen. */
-  | { readonly type: 'command_rejected'; readonly key: StayKey; readonly reason: RejectReason; readonly heldBy: readonly StayKey[]; readonly versions: SourceVersions | null }
+  /** The command was refused; the booking's versions record that its source's change was seen (and a refused price report, that its price was decided). */
+  | { readonly type: 'command_rejected'; readonly key: StayKey; readonly reason: RejectReason; readonly heldBy: readonly StayKey[]; readonly versions: SourceVersions | null; readonly priceVersions?: SourceVersions }
   | { readonly type: 'command_ignored'; readonly key: StayKey; readonly reason: IgnoreReason };
 
 export type LedgerEventType = LedgerEvent['type'];

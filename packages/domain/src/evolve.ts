@@ -25,7 +25,7 @@ function applyEvent(stays: ReadonlyMap<StayKey, Stay>, event: LedgerEvent): Read
       return updateStay(reinstated, event.cancelled, (s) => (s.kind === 'block' ? { ...s, active: false } : { ...s, status: 'CANCELLED' }));
     }
     case 'booking_price_changed':
-      return updateBooking(stays, event.key, (b) => ({ ...b, price: event.price, ratePlan: event.ratePlan, versions: event.versions }));
+      return updateBooking(stays, event.key, (b) => ({ ...b, price: event.price, ratePlan: event.ratePlan, versions: event.versions, priceVersions: event.priceVersions }));
     case 'guest_updated':
       return updateBooking(stays, event.key, (b) => ({ ...b, guest: event.guest, versions: event.versions }));
     case 'nights_unblocked':
@@ -33,7 +33,8 @@ function applyEvent(stays: ReadonlyMap<StayKey, Stay>, event: LedgerEvent): Read
     case 'dispute_flagged':
       return updateStay(stays, event.key, (s) => ({ ...s, versions: event.versions }));
     case 'command_rejected':
-      return event.versions ? updateStay(stays, event.key, (s) => ({ ...s, versions: event.versions! })) : stays;
+      if (!event.versions) return stays;
+      return updateStay(stays, event.key, (s) => (s.kind === 'booking' && event.priceVersions ? { ...s, versions: event.versions!, priceVersions: event.priceVersions } : { ...s, versions: event.versions! }));
     case 'command_ignored':
       return stays;
     /* istanbul ignore next -- unreachable: the never check makes a missing case a compile error */

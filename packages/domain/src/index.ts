@@ -14,3 +14,4 @@ export * from './parse-command';
 export { PRICE_TOLERANCE_BP } from './rules/price-check';
 export * from './conflict-codec';
 export * from './rates';
+export * from './quote';

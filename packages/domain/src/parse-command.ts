@@ -167,7 +167,8 @@ export function parseCommand(record: BookingCommand): Command | InvalidCommand {
       break;
     case 'REPORT_PRICE': {
       const price = money(variant.price, 'price');
-      if (price) command = { ...base, type: 'report_price', price, ratePlan: variant.rate_plan };
+      const pmsQuote = money(variant.pms_quote, 'pms_quote');
+      if (price) command = { ...base, type: 'report_price', price, ratePlan: variant.rate_plan, pmsQuote };
       break;
     }
     case 'FLAG_DISPUTE':

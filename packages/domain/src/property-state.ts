@@ -30,6 +30,14 @@ export interface Booking extends StayBase {
   readonly ratePlan: string | null;
   readonly guestCount: number | null;
   readonly guest: GuestRecord;
+  /**
+   * The last version from each source whose price the ledger decided: its own price when the
+   * booking was created, and each price report decided since. A channel's revision that moves a
+   * stay and changes its total arrives as two commands at one version (a date change, then a
+   * price report): the date change records the version in `versions`, the price is still to be
+   * decided. Absent (bookings stored before it was kept): none decided.
+   */
+  readonly priceVersions?: SourceVersions;
 }
 
 /** A host's manual block; an unblocked block stays known, inactive, so late repeats are recognised. */

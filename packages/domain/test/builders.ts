@@ -58,7 +58,7 @@ export const status = (o: Base & { status: BookingStatus }): ChangeStatus => ({ 
 export const block = (o: Base & { dates: string; reason?: string }): BlockNights => ({ ...base({ source: 'PMS', ref: 'B1', ...o }), type: 'block_nights', dates: nights(o.dates), reason: o.reason ?? 'owner stay' });
 export const unblock = (o: Base = {}): UnblockNights => ({ ...base({ source: 'PMS', ref: 'B1', ...o }), type: 'unblock_nights' });
 export const guest = (o: Base & { guest: Partial<GuestUpdate> }): UpdateGuest => ({ ...base(o), type: 'update_guest', guest: { name: null, email: null, phone: null, ...o.guest } });
-export const price = (o: Base & { price: Money; ratePlan?: string | null }): ReportPrice => ({ ...base(o), type: 'report_price', price: o.price, ratePlan: o.ratePlan ?? null });
+export const price = (o: Base & { price: Money; ratePlan?: string | null; pmsQuote?: Money | null }): ReportPrice => ({ ...base(o), type: 'report_price', price: o.price, ratePlan: o.ratePlan ?? null, pmsQuote: o.pmsQuote ?? null });
 export const dispute = (o: Base & { reason?: string }): FlagDispute => ({ ...base(o), type: 'flag_dispute', reason: o.reason ?? 'guest says the flat was not clean' });
 
 /** The ledger after deciding each command in order. */

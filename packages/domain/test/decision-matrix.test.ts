@@ -1,6 +1,7 @@
 import { actionsOf, conflictsOf, pushesOf } from '../src/decision';
 import type { ConflictType, Resolution } from '@cm/schemas';
 import type { Command } from '../src/commands';
+import type { CurrencyCode } from '../src/money';
 import { assess } from '../src/escalation';
 import { detectDrift } from '../src/drift';
 import type { Decision } from '../src/decision';
@@ -354,6 +355,106 @@ describe('5.1 price (new booking): the channel price is accepted and a differenc
 
   it('a direct booking is priced by the PMS: nothing to compare', () => {
     expect(conflictsOf(when(given([]), direct({ price: money(1), pmsQuote: money(100_000) })).decision)).toEqual([]);
+  });
+
+  it('without a PMS quote (no stored rates for its plan and nights) nothing is compared', () => {
+    const { decision } = when(given([]), airbnb({ price: money(150_000), pmsQuote: null, propertyCurrency: 'EUR' as CurrencyCode }));
+    expect(decision.outcome).toBe('applied');
+    expect(conflictsOf(decision)).toEqual([]);
+  });
+
+  it('the summary names the PMS quote it was compared with', () => {
+    expect(conflictsOf(when(given([]), airbnb({ price: money(103_000), pmsQuote: money(100_000) })).decision)[0]!.summary).toBe('AIRBNB:HM1: channel price EUR 1030.00 vs PMS quote EUR 1000.00 (3.00%)');
+  });
+});
+
+describe("5.1 price (existing): a channel's modification with a new total is compared with the PMS quote for its new dates", () => {
+  // Ingest sends one revision of the channel's reservation as a date change, then a price report, both at its version.
+  const modification = (version: number, dates: string, total: number, quote: number | null) => [
+    modify({ source: 'AIRBNB', ref: 'HM1', version, dates }),
+    price({ source: 'AIRBNB', ref: 'HM1', version, price: money(total), pmsQuote: quote === null ? null : money(quote) }),
+  ];
+  const decideAll = (commands: readonly Command[], state = given([airbnb({ price: money(100_000) })])) =>
+    commands.reduce<{ state: typeof state; decisions: Decision[] }>(
+      (acc, command) => {
+        const { decision, after } = when(acc.state, command);
+        return { state: after, decisions: [...acc.decisions, decision] };
+      },
+      { state, decisions: [] },
+    );
+
+  it('within 1% of the quote: the stay moves and the ledger takes the new total, nothing raised', () => {
+    const { state, decisions } = decideAll(modification(2, '2026-12-20..2026-12-27', 140_900, 140_000));
+    expect(decisions.map((d) => [d.outcome, d.event.type])).toEqual([['applied', 'booking_dates_changed'], ['applied', 'booking_price_changed']]);
+    expect(decisions.flatMap(conflictsOf)).toEqual([]);
+    expect(bookingIn(state, 'AIRBNB', 'HM1')).toMatchObject({ dates: nights('2026-12-20..2026-12-27'), price: money(140_900) });
+  });
+
+  it.each([
+    ['2% off the quote', 142_800, 'MEDIUM', 72 * 60],
+    ['6% off the quote, on a confirmed booking (5.2.1)', 148_400, 'HIGH', 24 * 60],
+  ] as const)('%s: flagged for review, the ledger keeps its price', (_, total, severity, slaMinutes) => {
+    const { state, decisions } = decideAll(modification(2, '2026-12-20..2026-12-27', total, 140_000));
+    expect(decisions[1]).toMatchObject({ outcome: 'rejected', reason: 'price_flagged_for_review' });
+    const conflict = conflictsOf(decisions[1]!)[0]!;
+    expect(conflict).toMatchObject({ facts: { type: 'PRICE_DISCREPANCY', newBooking: false, bookingStatus: 'CONFIRMED' }, resolution: 'FLAGGED_FOR_REVIEW', rule: '5.1 price (existing)' });
+    expect(conflict.summary).toContain('vs PMS quote EUR 1400.00');
+    expect(assess(conflict.facts)).toMatchObject({ requiresReview: true, severity, slaMinutes });
+    expect(bookingIn(state, 'AIRBNB', 'HM1')).toMatchObject({ dates: nights('2026-12-20..2026-12-27'), price: money(100_000) });
+  });
+
+  it("the quote is the reference, not the ledger's price for the old dates: a total far from the old price but matching the quote is no conflict", () => {
+    const { decisions } = decideAll(modification(2, '2026-12-20..2026-12-30', 200_000, 200_000));
+    expect(decisions[1]).toMatchObject({ outcome: 'applied' });
+    expect(decisions.flatMap(conflictsOf)).toEqual([]);
+  });
+
+  it('a total equal to the ledger\'s within the quote is no change; without a quote the ledger\'s price is the reference, as before', () => {
+    expect(decideAll(modification(2, '2026-12-20..2026-12-25', 100_000, 100_500)).decisions[1]).toMatchObject({ outcome: 'ignored', reason: 'no_change' });
+    const withoutQuote = decideAll(modification(2, '2026-12-20..2026-12-27', 140_000, null)).decisions[1]!;
+    expect(withoutQuote).toMatchObject({ outcome: 'rejected', reason: 'price_flagged_for_review' });
+    expect(conflictsOf(withoutQuote)[0]!.summary).toContain('vs ledger price EUR 1000.00');
+  });
+
+  it('the same dates (only the total changed): the date change is no change, the price is decided', () => {
+    const { decisions } = decideAll(modification(2, '2026-12-20..2026-12-25', 106_000, 100_000));
+    expect(decisions.map((d) => [d.outcome, d.reason])).toEqual([['ignored', 'no_change'], ['rejected', 'price_flagged_for_review']]);
+  });
+
+  it('a date change refused (nights held) still has its total compared: the channel holds that price', () => {
+    const state = given([airbnb({ price: money(100_000) }), direct({ dates: '2026-12-26..2026-12-30' })]);
+    const { decisions } = decideAll(modification(2, '2026-12-20..2026-12-28', 170_000, 160_000), state);
+    expect(decisions.map((d) => d.reason)).toEqual(['nights_unavailable', 'price_flagged_for_review']);
+  });
+
+  it("a booking without a price is compared with the quote: beyond 1% flagged, within it takes the total", () => {
+    const unpriced = given([airbnb()]);
+    expect(when(unpriced, price({ source: 'AIRBNB', ref: 'HM1', version: 2, price: money(108_000), pmsQuote: money(100_000) })).decision).toMatchObject({ outcome: 'rejected', reason: 'price_flagged_for_review' });
+    const taken = when(unpriced, price({ source: 'AIRBNB', ref: 'HM1', version: 2, price: money(100_500), pmsQuote: money(100_000) }));
+    expect(taken.decision.outcome).toBe('applied');
+    expect(bookingIn(taken.after, 'AIRBNB', 'HM1').price).toEqual(money(100_500));
+  });
+
+  it("the operator's accepted price (a PMS report with its actor) is applied whatever the quote", () => {
+    const report = { ...price({ source: 'PMS', bookingSource: 'AIRBNB', ref: 'HM1', version: 2, price: money(90_000), pmsQuote: money(140_000) }), actor: 'ana@villas.example' };
+    expect(when(given([airbnb({ price: money(100_000) })]), report).decision).toMatchObject({ outcome: 'applied', event: { type: 'booking_price_changed' } });
+  });
+
+  it('the price report is decided once: again at its version it is a duplicate, an older one is stale', () => {
+    const { state } = decideAll(modification(2, '2026-12-20..2026-12-27', 148_400, 140_000));
+    expect(when(state, price({ source: 'AIRBNB', ref: 'HM1', version: 2, price: money(148_400), pmsQuote: money(140_000) })).decision.reason).toBe('duplicate_command');
+    expect(when(state, price({ source: 'AIRBNB', ref: 'HM1', version: 1, price: money(148_400), pmsQuote: money(140_000) })).decision.reason).toBe('stale_version');
+    const taken = decideAll(modification(2, '2026-12-20..2026-12-27', 140_000, 140_000)).state;
+    expect(when(taken, price({ source: 'AIRBNB', ref: 'HM1', version: 2, price: money(150_000), pmsQuote: money(140_000) })).decision.reason).toBe('duplicate_command');
+    expect(when(given([airbnb({ price: money(100_000) })]), price({ source: 'AIRBNB', ref: 'HM1', version: 1, price: money(150_000) })).decision.reason).toBe('duplicate_command');
+  });
+
+  it('a booking stored before price versions were kept: a price report at the version of its last change is decided', () => {
+    const state = given([airbnb({ price: money(100_000) }), modify({ source: 'AIRBNB', ref: 'HM1', version: 2, dates: '2026-12-20..2026-12-27' })]);
+    const stays = new Map(state.stays);
+    const { priceVersions: _, ...old } = bookingIn(state, 'AIRBNB', 'HM1');
+    stays.set(key('AIRBNB', 'HM1'), old);
+    expect(when({ ...state, stays }, price({ source: 'AIRBNB', ref: 'HM1', version: 2, price: money(140_000), pmsQuote: money(140_000) })).decision.outcome).toBe('applied');
   });
 });
 

@@ -76,18 +76,27 @@ describe('booking.commands.v2 records to typed commands', () => {
     ['BLOCK_NIGHTS', { source: 'PMS', command: { kind: 'BLOCK_NIGHTS', ...stay, reason: null } }, 'block_nights'],
     ['UNBLOCK_NIGHTS', { source: 'PMS', command: { kind: 'UNBLOCK_NIGHTS' } }, 'unblock_nights'],
     ['UPDATE_GUEST', { command: { kind: 'UPDATE_GUEST', guest: { ...NO_GUEST_DETAILS, name: null, name_updated_at: null, email: 'a@b.c', email_updated_at: 1, phone: '  ', phone_updated_at: null } } }, 'update_guest'],
-    ['REPORT_PRICE', { command: { kind: 'REPORT_PRICE', price: sampleCreate.price!, rate_plan: null } }, 'report_price'],
+    ['REPORT_PRICE', { command: { kind: 'REPORT_PRICE', price: sampleCreate.price!, rate_plan: null, pms_quote: null } }, 'report_price'],
+    ['REPORT_PRICE', { command: { kind: 'REPORT_PRICE', price: sampleCreate.price!, rate_plan: 'flex', pms_quote: { amount_minor: 1, currency: 'EUR' } } }, 'report_price'],
     ['FLAG_DISPUTE', { command: { kind: 'FLAG_DISPUTE', reason: 'damage' } }, 'flag_dispute'],
     ['FLAG_DISPUTE', { command: { kind: 'FLAG_DISPUTE', reason: null } }, 'flag_dispute'],
   ])('%s becomes %s', (_, over, type) => {
     expect(parseCommand(record(over))).toMatchObject({ type });
   });
 
+  it("a REPORT_PRICE carries the PMS quote ingest gave it for the booking's nights, or none", () => {
+    const report = (pms_quote: { amount_minor: number; currency: string } | null) =>
+      parseCommand(record({ command: { kind: 'REPORT_PRICE', price: { amount_minor: 51_000, currency: 'EUR' }, rate_plan: 'flex', pms_quote } }));
+    expect(report({ amount_minor: 50_000, currency: 'EUR' })).toMatchObject({ type: 'report_price', price: { amountMinor: 51_000 }, ratePlan: 'flex', pmsQuote: { amountMinor: 50_000, currency: 'EUR' } });
+    expect(report(null)).toMatchObject({ type: 'report_price', pmsQuote: null });
+  });
+
   it.each<[string, Partial<BookingCommand>, RegExp]>([
     ['BLOCK_NIGHTS', { command: { kind: 'BLOCK_NIGHTS', ...stay, reason: null } }, /only the PMS blocks nights/],
     ['UNBLOCK_NIGHTS', { command: { kind: 'UNBLOCK_NIGHTS' } }, /only the PMS unblocks nights/],
     ['FLAG_DISPUTE', { source: 'PMS', command: { kind: 'FLAG_DISPUTE', reason: null } }, /disputes are flagged by channels/],
-    ['REPORT_PRICE', { command: { kind: 'REPORT_PRICE', price: { amount_minor: -1, currency: 'EUR' }, rate_plan: null } }, /price: amount_negative/],
+    ['REPORT_PRICE', { command: { kind: 'REPORT_PRICE', price: { amount_minor: -1, currency: 'EUR' }, rate_plan: null, pms_quote: null } }, /price: amount_negative/],
+    ['REPORT_PRICE', { command: { kind: 'REPORT_PRICE', price: sampleCreate.price!, rate_plan: null, pms_quote: { amount_minor: 10, currency: 'XXX' } } }, /pms_quote: unknown_currency/],
     ['MODIFY_DATES', { command: { kind: 'MODIFY_DATES', check_in: stay.check_out, check_out: stay.check_in, alteration_request: false } }, /check_out_not_after_check_in/],
     ['MODIFY_DATES', { source: 'PMS', command: { kind: 'MODIFY_DATES', ...stay, alteration_request: true } }, /alteration_request: only a booking's own channel/],
     ['MODIFY_DATES', { source: 'VRBO', booking_source: 'AIRBNB', command: { kind: 'MODIFY_DATES', ...stay, alteration_request: true } }, /alteration_request: only a booking's own channel/],

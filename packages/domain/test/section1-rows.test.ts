@@ -132,6 +132,18 @@ describe('1.3 currency mismatch: its own conflict, compared only with an explici
     expect(conflictsOf(decision)).toMatchObject([{ facts: { type: 'CURRENCY_MISMATCH', rateGiven: false }, resolution: 'ACCEPTED_INCOMING' }]);
   });
 
+  it("a reported price compared with a PMS quote in another currency (no rate where it was quoted): converted with a rate, taken within 1%; without a rate, flagged", () => {
+    const state = given([create({ source: 'AIRBNB', ref: 'HM1', price: money(90_000, 'USD') })]);
+    const report = price({ source: 'AIRBNB', ref: 'HM1', version: 2, price: money(100_000, 'USD'), pmsQuote: money(90_000, 'EUR') });
+    const converted = when(state, report, { rates });
+    expect(converted.decision).toMatchObject({ outcome: 'applied', event: { type: 'booking_price_changed', price: money(100_000, 'USD') } });
+    expect(conflictsOf(converted.decision)).toMatchObject([{ facts: { type: 'CURRENCY_MISMATCH', rateGiven: true }, resolution: 'ACCEPTED_INCOMING' }]);
+    const unconverted = when(state, report).decision;
+    expect(unconverted).toMatchObject({ outcome: 'rejected', reason: 'price_flagged_for_review' });
+    expect(conflictsOf(unconverted)).toMatchObject([{ facts: { type: 'CURRENCY_MISMATCH', rateGiven: false }, resolution: 'FLAGGED_FOR_REVIEW' }]);
+    expect(conflictsOf(unconverted)[0]!.summary).toContain('PMS quote in EUR');
+  });
+
   it('on a new channel booking with a rate: converted before comparing', () => {
     const { decision } = when(given([]), create({ source: 'BOOKING_COM', ref: 'X', price: money(100_000, 'USD'), pmsQuote: money(90_000, 'EUR') }), { rates });
     expect(conflictsOf(decision).map((c) => [c.facts.type, c.resolution])).toEqual([['CURRENCY_MISMATCH', 'ACCEPTED_INCOMING']]);

@@ -129,7 +129,7 @@ export function command(spec: CommandSpec): BookingCommand {
       case 'UPDATE_GUEST':
         return { kind, guest: guest ?? NO_GUEST_DETAILS };
       case 'REPORT_PRICE':
-        return { kind, price: price ?? create.price!, rate_plan: rate_plan ?? null };
+        return { kind, price: price ?? create.price!, rate_plan: rate_plan ?? null, pms_quote: pms_quote ?? null };
       case 'FLAG_DISPUTE':
         return { kind, reason: reason ?? null };
     }

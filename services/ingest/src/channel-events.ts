@@ -4,13 +4,15 @@ import type { CommandWriter } from './command-writer';
 import type { Directory, ListingEntry } from '@cm/directory';
 import { SeenEvents, type EventRef } from './directory/seen-events';
 import type { IngestMetrics } from './metrics';
-import { channelEventToCommand } from './normalise/channel-event-command';
+import { channelEventToCommand, commandsOf } from './normalise/channel-event-command';
+import type { StayQuotes } from './quotes/stay-quotes';
 import { requiredIdentifierProblem } from '@cm/service-runtime';
 
 export interface ChannelEventDeps {
   readonly directory: Directory;
   readonly seen: SeenEvents;
   readonly writer: CommandWriter;
+  readonly quotes: StayQuotes;
   readonly deadLetters: DeadLetterWriter;
   readonly metrics: IngestMetrics;
   readonly log: Logger;
@@ -18,8 +20,9 @@ export interface ChannelEventDeps {
 }
 
 /**
- * Takes consecutive channel.inbound records of one partition: each becomes a command, a dead
- * letter with the reason, a calendar report left for the reconciler, or a dropped duplicate.
+ * Takes consecutive channel.inbound records of one partition: each becomes a command (two for a
+ * modification carrying a total: its date change and its price report), a dead letter with the
+ * reason, a calendar report left for the reconciler, or a dropped duplicate; each counted once.
  * Commands are written before the events are remembered, so a crash repeats work, never loses it.
  */
 export async function takeChannelEvents(items: readonly DecodedRecord<typeof topics.channelInbound>[], deps: ChannelEventDeps): Promise<void> {
@@ -59,7 +62,7 @@ export async function takeChannelEvents(items: readonly DecodedRecord<typeof top
       count(event, 'duplicate');
       continue;
     }
-    const outcome = channelEventToCommand(event, listing, deps.now());
+    const outcome = channelEventToCommand(event, listing, deps.now(), await deps.quotes.ofEvent(event, listing));
     if (outcome.kind === 'invalid') {
       await deadLetter(event, record, outcome.reason, outcome.problems.join('; '));
       continue;
@@ -69,7 +72,7 @@ export async function takeChannelEvents(items: readonly DecodedRecord<typeof top
       continue;
     }
     known.add(key);
-    commands.push(outcome.command);
+    commands.push(...commandsOf(outcome));
     taken.push({ ...ref, commandId: outcome.command.command_id });
     count(event, 'command');
   }

@@ -14,6 +14,8 @@ export interface IngestMetrics {
   /** booking.events records taken by the PMS revision feed, by outcome. */
   readonly pmsRevisions: Counter<'outcome'>;
   readonly pmsRevisionsPurged: Counter;
+  /** PMS quotes of channel stays (new reservations, modifications with a total), by result: quoted, or why not. */
+  readonly pmsQuotes: Counter<'result'>;
 }
 
 export function ingestMetrics(registry: Registry): IngestMetrics {
@@ -63,6 +65,12 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
     pmsRevisionsPurged: new Counter({
       name: 'cm_ingest_pms_revisions_purged_total',
       help: 'Acknowledged PMS revisions deleted because their acknowledgement is older than REVISION_RETENTION_DAYS.',
+      registers: [registry],
+    }),
+    pmsQuotes: new Counter({
+      name: 'cm_ingest_pms_quotes_total',
+      help: "PMS quotes of channel stays (a new reservation, a modification with a total) from the stored rates, by result: quoted, quoted_in_pms_currency (no exchange rate: the arbiter's currency rule compares), or why there is none (rate_plan_not_named, rate_plan_not_mapped, rate_plan_without_rates, night_without_price, no_exchange_rate, total_too_large).",
+      labelNames: ['result'] as const,
       registers: [registry],
     }),
   };

@@ -5,8 +5,10 @@ import { takeChannelEvents } from './channel-events';
 import { CommandWriter } from './command-writer';
 import { ingestConfig } from './config';
 import { Directory } from '@cm/directory';
-import { ReferenceRates } from '@cm/exchange-rates';
+import { ReferenceRateLookup, ReferenceRates } from '@cm/exchange-rates';
 import { RatesStore } from '@cm/rates';
+import { type NoQuote, type StayQuote } from '@cm/domain';
+import { StayQuotes } from './quotes/stay-quotes';
 import { ingestDatabaseMigrations } from './directory/migrations';
 import { EventClaims } from './directory/event-claims';
 import { SeenEvents } from './directory/seen-events';
@@ -55,6 +57,15 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     startPurge('revision-purge', 'acknowledged PMS revisions', acknowledgedRevisions(db, config.REVISION_RETENTION_DAYS * 86_400_000), config.REVISION_PURGE_INTERVAL_MS, (rows) => metrics.pmsRevisionsPurged.inc(rows));
     const writers = await openTopics(context, { reads: [topics.channelInbound, topics.bookingEvents], writes: [topics.bookingCommands, topics.channelInbound, topics.rateChanges] });
     const writer = new CommandWriter(writers.producer, writers.serde);
+    const rates = new RatesStore(db);
+    // Exchange rates are not wired in yet: a listing in another currency is quoted in the
+    // property's (percentage markup only) and the arbiter's currency rule compares.
+    // A channel booking's PMS quote is converted to the listing's currency with the newest reference rates.
+    const fx = new ReferenceRateLookup(new ReferenceRates(db), { maxAgeDays: config.EXCHANGE_RATE_MAX_AGE_DAYS, now: Date.now, log: context.log.child({ component: 'exchange-rates' }) });
+    await fx.refresh();
+    fx.startRefreshing(config.EXCHANGE_RATE_REFRESH_MS);
+    context.onStop('exchange-rate refresh', async () => fx.stop());
+    const quotes = new StayQuotes(db, rates, fx.lookup, config.DIRECTORY_CACHE_MS, (result) => metrics.pmsQuotes.inc({ result: quoteResult(result) }));
     const channelEventsLog = context.log.child({ component: 'channel-events' });
     const http = await buildHttpApp({
       db,
@@ -62,6 +73,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
       seen,
       claims: new EventClaims(redis, config.TOPIC_NAMESPACE),
       writer,
+      quotes,
       metrics,
       log: context.log.child({ component: 'http' }),
       now,
@@ -70,7 +82,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
       ledger: new LedgerReads(db),
       audit: new AuditReads(db),
       revisions,
-      rates: new RatesStore(db),
+      rates,
       idempotency: new IdempotencyKeys(db, { retentionMs: idempotencyRetentionMs }),
       replies: new ReplyWaiter(subscriber, redis),
       decisionDeadlineMs: config.DECISION_DEADLINE_MS,
@@ -89,7 +101,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
       groupId: config.CONSUMER_GROUP,
       topics: [topics.channelInbound],
       chunkSize: 200,
-      handleChunk: (items) => takeChannelEvents(items, { directory, seen, writer, deadLetters: writers.deadLetters, metrics, log: channelEventsLog, now }),
+      handleChunk: (items) => takeChannelEvents(items, { directory, seen, writer, quotes, deadLetters: writers.deadLetters, metrics, log: channelEventsLog, now }),
     });
 
     // The PMS revision feed: every booking.events record of a known property, recorded once.
@@ -102,6 +114,12 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     });
   },
 };
+
+/** A quote's result as the metric labels it: quoted (in which currency), or why not. */
+function quoteResult(result: StayQuote | NoQuote): string {
+  if (result.kind === 'no_quote') return result.reason;
+  return result.pricedIn === 'listing_currency' ? 'quoted' : 'quoted_in_pms_currency';
+}
 
 export function httpPort(app: FastifyInstance): number {
   const address = app.server.address();

@@ -52,12 +52,14 @@ describe('ingest: channel.inbound', () => {
       event({ external_reservation_id: ref, event_type: 'RESERVATION_CANCELLED', source_version: 9 }),
     ];
     await world.sendInbound(await Promise.all(events.map(async (e) => ({ key: e.listing_id, value: await world.encodeInbound(e) }))));
-    const records = await world.read<BookingCommand>(world.topics.bookingCommands, (rs) => rs.filter((r) => r.value.booking_ref === ref).length === events.length);
+    // The modification carries a total: it is also a price report, one command more.
+    const records = await world.read<BookingCommand>(world.topics.bookingCommands, (rs) => rs.filter((r) => r.value.booking_ref === ref).length === events.length + 1);
     const commands = records.filter((r) => r.value.booking_ref === ref);
     expect(commands.every((r) => r.record.key?.toString() === world.tenants[0].propertyId)).toBe(true);
     expect(commands.map((r) => [r.value.command.kind, 'status' in r.value.command ? r.value.command.status : null, r.value.source_version])).toEqual([
       ['CREATE_BOOKING', 'CONFIRMED', 3],
       ['MODIFY_DATES', null, 4],
+      ['REPORT_PRICE', null, 4],
       ['UPDATE_GUEST', null, 5],
       ['REPORT_PRICE', null, 6],
       ['FLAG_DISPUTE', null, 7],
@@ -65,11 +67,13 @@ describe('ingest: channel.inbound', () => {
       ['CHANGE_STATUS', 'CANCELLED', 9],
     ]);
     expect(commands[1]!.value.command).toMatchObject({ check_in: day('2027-04-02'), check_out: day('2027-04-05') });
-    expect(commands[2]!.value.command).toMatchObject({ guest });
-    expect(commands[3]!.value.command).toMatchObject({ price: { amount_minor: 47_000, currency: 'EUR' } });
-    expect(commands[4]!.value.command).toMatchObject({ reason: 'chargeback' });
+    expect(commands[2]!.value.command).toMatchObject({ price: { amount_minor: 45_000, currency: 'EUR' }, pms_quote: null });
+    expect(commands[3]!.value.command).toMatchObject({ guest });
+    expect(commands[4]!.value.command).toMatchObject({ price: { amount_minor: 47_000, currency: 'EUR' } });
+    expect(commands[5]!.value.command).toMatchObject({ reason: 'chargeback' });
     const connectionId = world.tenants[0].connections.AIRBNB.connectionId;
-    expect(commands.map((c) => c.value.command_id)).toEqual(events.map((e) => `AIRBNB:${connectionId}:${e.external_event_id}`));
+    const ids = events.map((e) => `AIRBNB:${connectionId}:${e.external_event_id}`);
+    expect(commands.map((c) => c.value.command_id)).toEqual([ids[0], ids[1], `AIRBNB+price:${connectionId}:${events[1]!.external_event_id}`, ...ids.slice(2)]);
   });
 
   it('a mixed stream: every record in is a command, a dead letter, a calendar report or a counted duplicate', async () => {
@@ -143,11 +147,12 @@ describe('ingest: channel.inbound', () => {
   });
 
   it('a replay of the topic from the start with a new group issues no new command ids', async () => {
-    const before = await world.read<BookingCommand>(world.topics.bookingCommands, (rs) => rs.length === 47);
+    // 48 commands: 8 from the first test's 7 events (its modification is also a price report), and 40.
+    const before = await world.read<BookingCommand>(world.topics.bookingCommands, (rs) => rs.length === 48);
     const replayer = await world.startIngest({ CONSUMER_GROUP: uniqueName(`replay.${world.namespace}`) });
     // Every command-making event it reads again was taken in before: 7 + 40, and the duplicate once more.
     await waitFor('replay done', async () => /outcome="duplicate",service="ingest"\} 48\b/.test(await replayer.metrics()), { timeoutMs: 30_000, intervalMs: 200 });
     expect(await replayer.metrics()).not.toMatch(/path="kafka",channel="AIRBNB",outcome="command"/);
-    expect(before).toHaveLength(47);
+    expect(before).toHaveLength(48);
   });
 });

@@ -3,7 +3,7 @@ import { NO_GUEST_DETAILS, type ChannelInboundEvent } from '@cm/schemas';
 import { canonicalJson, IdempotencyKeys } from '../src/http/idempotency';
 import { toMinorUnits } from '../src/normalise/amounts';
 import { horizonProblems, MAX_DAYS_AHEAD } from '../src/normalise/booking-horizon';
-import { channelCommandId, channelEventToCommand } from '../src/normalise/channel-event-command';
+import { channelCommandId, channelEventToCommand, commandsOf, stayToQuote } from '../src/normalise/channel-event-command';
 import { localDateOf, toLocalEpochDay } from '../src/normalise/dates';
 import { impossibleOnChannel, pmsWriteToCommand } from '../src/normalise/pms-command';
 import { webhookToChannelEvent } from '../src/normalise/webhook-event';
@@ -111,7 +111,7 @@ describe('webhook body to channel event', () => {
   it("an alteration request is a date change to the dates the guest asks for, waiting for the host's answer", () => {
     const event = webhookToChannelEvent(webhook({ type: 'reservation.alteration_requested' }, { revision: 3, alteration: { check_in: '2027-03-11', check_out: '2027-03-14' } }), 'AIRBNB', { timeZone: 'UTC' });
     expect(event.ok && event.value).toMatchObject({ event_type: 'RESERVATION_MODIFIED', alteration_request: true, source_version: 3, check_in: day('2027-03-11'), check_out: day('2027-03-14') });
-    const command = event.ok ? channelEventToCommand(event.value, { propertyId: 'P1', connectionId: 'c1', currency: 'EUR', tenantId: 'T1' }, Date.UTC(2027, 0, 1)) : null;
+    const command = event.ok ? channelEventToCommand(event.value, { propertyId: 'P1', connectionId: 'c1', currency: 'EUR', tenantId: 'T1' }, Date.UTC(2027, 0, 1), null) : null;
     expect(command).toMatchObject({ kind: 'command', command: { command: { kind: 'MODIFY_DATES', alteration_request: true, check_in: day('2027-03-11') } } });
     const modified = webhookToChannelEvent(webhook({ type: 'reservation.modified' }), 'AIRBNB', { timeZone: 'UTC' });
     expect(modified.ok && modified.value.alteration_request).toBe(false);
@@ -180,13 +180,13 @@ const LISTING = { propertyId: 'P1', connectionId: 'conn-1', currency: 'EUR', ten
 
 describe('channel event to booking command', () => {
   it('a new reservation without a status is confirmed (the channel took the guest’s money)', () => {
-    const outcome = channelEventToCommand(inbound(), LISTING, NOW);
+    const outcome = channelEventToCommand(inbound(), LISTING, NOW, null);
     expect(outcome.kind === 'command' && outcome.command).toMatchObject({ command: { kind: 'CREATE_BOOKING', status: 'CONFIRMED', property_currency: 'EUR' }, property_id: 'P1', command_id: 'BOOKING_COM:conn-1:x1', issued_at: NOW });
   });
 
   it('a calendar report is left for the reconciler; a reservation event without its id is refused', () => {
-    expect(channelEventToCommand(inbound({ event_type: 'AVAILABILITY_REPORTED' }), LISTING, NOW)).toEqual({ kind: 'calendar_report' });
-    expect(channelEventToCommand(inbound({ external_reservation_id: null }), LISTING, NOW)).toMatchObject({ kind: 'invalid', reason: 'VALIDATION_FAILED' });
+    expect(channelEventToCommand(inbound({ event_type: 'AVAILABILITY_REPORTED' }), LISTING, NOW, null)).toEqual({ kind: 'calendar_report' });
+    expect(channelEventToCommand(inbound({ external_reservation_id: null }), LISTING, NOW, null)).toMatchObject({ kind: 'invalid', reason: 'VALIDATION_FAILED' });
   });
 
   it('a command id is the channel, the connection and the event id, readable, hashed when long', () => {
@@ -201,12 +201,60 @@ describe('channel event to booking command', () => {
     expect(channelCommandId('AIRBNB', 'c'.repeat(100), 'X')).not.toBe(channelCommandId('AIRBNB', 'c'.repeat(101), 'X'));
   });
 
+  it("a new reservation carries the PMS quote of its nights; a modification carrying a total is also a price report, with the quote of its new dates", () => {
+    const quote = { amount_minor: 24_000, currency: 'EUR' };
+    const created = channelEventToCommand(inbound({ total_price: { amount_minor: 24_500, currency: 'EUR' } }), LISTING, NOW, quote);
+    expect(created).toMatchObject({ kind: 'command', command: { command: { kind: 'CREATE_BOOKING', price: { amount_minor: 24_500 }, pms_quote: quote } }, priceReport: null });
+
+    const modification = inbound({ event_type: 'RESERVATION_MODIFIED', source_version: 4, total_price: { amount_minor: 36_000, currency: 'EUR' }, rate_plan: 'RP-1', check_out: day('2027-03-13') });
+    const outcome = channelEventToCommand(modification, LISTING, NOW, quote);
+    expect(outcome.kind).toBe('command');
+    if (outcome.kind !== 'command') return;
+    expect(commandsOf(outcome).map((c) => [c.command_id, c.command.kind, c.source_version])).toEqual([
+      ['BOOKING_COM:conn-1:x1', 'MODIFY_DATES', 4],
+      ['BOOKING_COM+price:conn-1:x1', 'REPORT_PRICE', 4],
+    ]);
+    expect(outcome.priceReport).toMatchObject({ booking_ref: 'R1', property_id: 'P1', source: 'BOOKING_COM', correlation_id: 'c1', issued_at: NOW, command: { price: { amount_minor: 36_000, currency: 'EUR' }, rate_plan: 'RP-1', pms_quote: quote } });
+    // The same event again (a replay, a redelivery) names the same two commands.
+    expect(channelEventToCommand(modification, LISTING, NOW + 5_000, quote)).toMatchObject({ command: { command_id: outcome.command.command_id }, priceReport: { command_id: outcome.priceReport!.command_id } });
+  });
+
+  it('no price report for a modification without a total, nor for a guest\'s alteration request (its total is not for the dates asked)', () => {
+    expect(channelEventToCommand(inbound({ event_type: 'RESERVATION_MODIFIED' }), LISTING, NOW, null)).toMatchObject({ kind: 'command', priceReport: null });
+    const alteration = inbound({ event_type: 'RESERVATION_MODIFIED', alteration_request: true, total_price: { amount_minor: 36_000, currency: 'EUR' } });
+    expect(channelEventToCommand(alteration, LISTING, NOW, null)).toMatchObject({ kind: 'command', command: { command: { kind: 'MODIFY_DATES', alteration_request: true } }, priceReport: null });
+  });
+
+  it("a modification whose total cannot be taken is refused whole, as the webhook's is", () => {
+    const bad = inbound({ event_type: 'RESERVATION_MODIFIED', total_price: { amount_minor: -5, currency: 'EUR' } });
+    expect(channelEventToCommand(bad, LISTING, NOW, null)).toEqual({ kind: 'invalid', reason: 'VALIDATION_FAILED', problems: ['price: amount_negative'] });
+  });
+
+  it('a price report\'s command id cannot be any event\'s own, however the ids are chosen', () => {
+    expect(channelCommandId('VRBO', 'conn-1', 'abc', 'price_report')).toBe('VRBO+price:conn-1:abc');
+    expect(channelCommandId('VRBO', 'conn-1', 'a'.repeat(500), 'price_report')).toMatch(/^VRBO\+price:sha256:[0-9a-f]{64}$/);
+    expect(channelCommandId('VRBO', 'conn-1', 'abc:price', 'event')).not.toBe(channelCommandId('VRBO', 'conn-1', 'abc', 'price_report'));
+  });
+
+  it('which nights a quote is asked for: a new reservation, a modification with a total; never dates the command refuses', () => {
+    const stay = { checkIn: '2027-03-10', checkOut: '2027-03-12' };
+    expect(stayToQuote(inbound())).toEqual(stay);
+    expect(stayToQuote(inbound({ event_type: 'RESERVATION_MODIFIED', total_price: { amount_minor: 1, currency: 'EUR' } }))).toEqual(stay);
+    expect(stayToQuote(inbound({ event_type: 'RESERVATION_MODIFIED' }))).toBeNull();
+    expect(stayToQuote(inbound({ event_type: 'RESERVATION_MODIFIED', alteration_request: true, total_price: { amount_minor: 1, currency: 'EUR' } }))).toBeNull();
+    expect(stayToQuote(inbound({ event_type: 'PRICE_REPORTED', total_price: { amount_minor: 1, currency: 'EUR' } }))).toBeNull();
+    expect(stayToQuote(inbound({ check_in: null }))).toBeNull();
+    expect(stayToQuote(inbound({ check_in: day('2027-03-12'), check_out: day('2027-03-10') }))).toBeNull();
+    expect(stayToQuote(inbound({ check_in: day('1999-12-30'), check_out: day('2000-01-02') }))).toBeNull();
+    expect(stayToQuote(inbound({ check_in: day('2027-01-01'), check_out: day('2028-01-02') }))).toBeNull();
+  });
+
   it('refuses dates no property manager means: years ahead, or a stay long over', () => {
     const ahead = inbound({ check_in: day('2026-11-25') + MAX_DAYS_AHEAD + 1, check_out: day('2026-11-25') + MAX_DAYS_AHEAD + 3 });
-    expect(channelEventToCommand(ahead, LISTING, NOW)).toMatchObject({ kind: 'invalid', problems: [expect.stringContaining('days ahead')] });
+    expect(channelEventToCommand(ahead, LISTING, NOW, null)).toMatchObject({ kind: 'invalid', problems: [expect.stringContaining('days ahead')] });
     const past = inbound({ check_in: day('2024-01-01'), check_out: day('2024-01-03') });
-    expect(channelEventToCommand(past, LISTING, NOW)).toMatchObject({ kind: 'invalid', problems: [expect.stringContaining('days ago')] });
-    const fine = channelEventToCommand(inbound(), LISTING, NOW);
+    expect(channelEventToCommand(past, LISTING, NOW, null)).toMatchObject({ kind: 'invalid', problems: [expect.stringContaining('days ago')] });
+    const fine = channelEventToCommand(inbound(), LISTING, NOW, null);
     expect(fine.kind === 'command' && horizonProblems(fine.command, NOW)).toEqual([]);
   });
 });

@@ -27,6 +27,7 @@ export function decideCreateBooking(state: PropertyState, command: CreateBooking
     status: command.status,
     dates: command.dates,
     versions: { [command.source]: command.sourceVersion },
+    priceVersions: { [command.source]: command.sourceVersion },
     confirmedAt: command.occurredAt,
     price: command.price,
     ratePlan: command.ratePlan,
@@ -75,7 +76,7 @@ export function decideCreateBooking(state: PropertyState, command: CreateBooking
   // 5.1 price (new booking): the guest already paid the channel's price; accept it and log a difference.
   const conflicts =
     channel && command.price && command.pmsQuote
-      ? checkPrice({ reference: command.pmsQuote, incoming: command.price, rates, key, channel, bookingStatus: command.status, newBooking: true }).conflicts
+      ? checkPrice({ reference: command.pmsQuote, referenceIs: 'pms_quote', incoming: command.price, rates, key, channel, bookingStatus: command.status, newBooking: true }).conflicts
       : currencyMismatch(command, key, channel, rates);
   return applied(state, command, { type: 'booking_accepted', booking }, {
     pushes: [{ dates: command.dates, available: false, reason: 'BOOKING', exceptChannel: channel }],

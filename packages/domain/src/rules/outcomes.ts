@@ -1,7 +1,7 @@
 import type { Command } from '../commands';
 import type { RaisedConflict } from '../conflicts';
 import { effectsOf, type AvailabilityPush, type Decision, type IgnoreReason, type LedgerEvent, type RejectReason, type ReservationAction } from '../decision';
-import type { PropertyState, SourceVersions, Stay, StayKey } from '../property-state';
+import type { Booking, PropertyState, SourceVersions, Stay, StayKey } from '../property-state';
 
 /**
  * The three ways a command ends. A decision that changes the ledger takes the next version; one
@@ -33,13 +33,14 @@ export function rejected(
   heldBy: readonly StayKey[],
   conflicts: RaisedConflict[],
   versions: SourceVersions | null,
+  priceVersions?: SourceVersions,
 ): Decision {
   return {
     outcome: 'rejected',
     reason,
     version: versions ? state.version + 1 : state.version,
     source: command.source,
-    event: { type: 'command_rejected', key, reason, heldBy, versions },
+    event: { type: 'command_rejected', key, reason, heldBy, versions, ...(versions && priceVersions ? { priceVersions } : {}) },
     effects: effectsOf({ conflicts }),
   };
 }
@@ -58,4 +59,9 @@ export function ignored(state: PropertyState, command: Command, key: StayKey, re
 /** The stay's versions with this command's source version recorded. */
 export function seen(stay: Stay, command: Command): SourceVersions {
   return { ...stay.versions, [command.source]: command.sourceVersion };
+}
+
+/** The booking's price versions with this command's source version recorded: its price is decided. */
+export function priceSeen(booking: Booking, command: Command): SourceVersions {
+  return { ...booking.priceVersions, [command.source]: command.sourceVersion };
 }

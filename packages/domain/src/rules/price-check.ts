@@ -18,6 +18,8 @@ export type PriceVerdict =
  */
 export function checkPrice(input: {
   readonly reference: Money;
+  /** What the reference is: the PMS's quote for the nights, or the price the ledger holds. */
+  readonly referenceIs: 'pms_quote' | 'ledger_price';
   readonly incoming: Money;
   readonly rates: RateLookup;
   readonly key: StayKey;
@@ -28,6 +30,7 @@ export function checkPrice(input: {
   const { reference, incoming, key, channel, newBooking } = input;
   const comparison = comparePrices(reference, incoming, input.rates);
   const rule = newBooking ? '5.1 price (new booking)' : '5.1 price (existing)';
+  const referenceName = input.referenceIs === 'pms_quote' ? 'PMS quote' : 'ledger price';
   if (comparison.kind === 'no_rate') {
     return {
       kind: 'no_rate',
@@ -37,7 +40,7 @@ export function checkPrice(input: {
           resolution: newBooking ? 'ACCEPTED_INCOMING' : 'FLAGGED_FOR_REVIEW',
           rule: '1.3 currency mismatch',
           channel,
-          summary: `${key}: price in ${incoming.currency}, ledger in ${reference.currency}, and no ${incoming.currency}->${reference.currency} rate to compare them`,
+          summary: `${key}: price in ${incoming.currency}, ${referenceName} in ${reference.currency}, and no ${incoming.currency}->${reference.currency} rate to compare them`,
         },
       ],
     };
@@ -58,7 +61,7 @@ export function checkPrice(input: {
     resolution: newBooking ? 'ACCEPTED_INCOMING' : 'FLAGGED_FOR_REVIEW',
     rule,
     channel,
-    summary: `${key}: channel price ${formatMoney(incoming)} vs PMS ${formatMoney(reference)} (${formatBp(comparison.differenceBp)})`,
+    summary: `${key}: ${newBooking ? 'channel' : 'reported'} price ${formatMoney(incoming)} vs ${referenceName} ${formatMoney(reference)} (${formatBp(comparison.differenceBp)})`,
   });
   return { kind: 'different', conflicts };
 }

@@ -224,6 +224,8 @@ export interface ReportPrice {
   price: Money;
   /** The rate plan code of the booking. */
   rate_plan: null | string;
+  /** What the PMS's rates give for the booking's nights (the new ones, for a channel's modification), when known: the reference the price is compared with instead of the ledger's. */
+  pms_quote: null | Money;
 }
 
 /** Names the variant: always FLAG_DISPUTE. */

@@ -19,6 +19,7 @@ export interface StayRow {
   confirmed_at_ms: number | null;
   block_reason: string | null;
   versions: Partial<Record<Source, number>>;
+  price_versions: Partial<Record<Source, number>>;
   name?: string | null;
   name_updated_at_ms?: number | null;
   name_source?: Source | null;
@@ -66,6 +67,7 @@ export function stayFromRow(row: StayRow): Stay {
     ratePlan: row.rate_plan,
     guestCount: row.guest_count,
     guest: guestFromRow(row),
+    priceVersions: row.price_versions,
   };
 }
 
@@ -101,7 +103,7 @@ export function stayToRow(propertyId: string, stay: Stay, ledgerVersion: number)
     updated_at: new Date(),
   };
   if (stay.kind === 'block') {
-    return { ...common, status: null, active: stay.active, price_minor: null, currency: null, rate_plan: null, confirmed_at_ms: null, block_reason: stay.reason, guest_count: null };
+    return { ...common, status: null, active: stay.active, price_minor: null, currency: null, rate_plan: null, confirmed_at_ms: null, block_reason: stay.reason, guest_count: null, price_versions: '{}' };
   }
   return {
     ...common,
@@ -113,6 +115,7 @@ export function stayToRow(propertyId: string, stay: Stay, ledgerVersion: number)
     confirmed_at_ms: stay.confirmedAt,
     block_reason: null,
     guest_count: stay.guestCount,
+    price_versions: JSON.stringify(stay.priceVersions ?? {}),
   };
 }
 

@@ -53,7 +53,7 @@ export async function openChunk(tx: Knex.Transaction, input: { fence: { sql: str
 }
 
 /** The columns of `stays` a decision reads (named, not `*`: a prepared statement's result must keep its shape). */
-const STAY_COLUMNS = ['property_id', 'stay_key', 'kind', 'source', 'ref', 'status', 'active', 'check_in', 'check_out', 'price_minor', 'currency', 'rate_plan', 'confirmed_at_ms', 'block_reason', 'versions', 'guest_count'] as const;
+const STAY_COLUMNS = ['property_id', 'stay_key', 'kind', 'source', 'ref', 'status', 'active', 'check_in', 'check_out', 'price_minor', 'currency', 'rate_plan', 'confirmed_at_ms', 'block_reason', 'versions', 'price_versions', 'guest_count'] as const;
 
 /** The columns of `guests` a decision reads, with its stays. */
 const GUEST_COLUMNS = [...SINGLE_GUEST_FIELDS.flatMap((f) => [f, `${f}_updated_at_ms`, `${f}_source`]), 'preferences'] as const;

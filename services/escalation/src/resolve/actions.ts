@@ -95,7 +95,7 @@ export function resolutionOf(task: TaskForResolution, request: ClosingRequest, n
         ...pmsCommand(task, request.operator, nowMs, 'accept_channel_price'),
         booking_ref: request.booking_ref,
         booking_source: source,
-        command: { kind: 'REPORT_PRICE', price: request.price, rate_plan: null },
+        command: { kind: 'REPORT_PRICE', price: request.price, rate_plan: null, pms_quote: null },
       };
       const parsed = parseCommand(command);
       if (isInvalid(parsed)) return { kind: 'refused', code: 'invalid_command', detail: parsed.problems.join('; ').slice(0, 500) };

@@ -73,6 +73,7 @@ export const webhookAccepted = z.object({
   status: z.enum(['accepted', 'duplicate']),
   outcome: z.enum(['command', 'calendar_report']).optional(),
   command_id: z.string().optional(),
+  price_report_command_id: z.string().optional().describe("A reservation.modified carrying a total is also a price report: that command's id (decided after the date change)."),
 });
 
 export const ROUTES = {

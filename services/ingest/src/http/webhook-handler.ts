@@ -6,7 +6,8 @@ import type { Logger } from '@cm/service-runtime';
 import type { CommandWriter } from '../command-writer';
 import type { EventClaims } from '../directory/event-claims';
 import type { EventRef, SeenEvents } from '../directory/seen-events';
-import { channelEventToCommand } from '../normalise/channel-event-command';
+import { channelEventToCommand, commandsOf } from '../normalise/channel-event-command';
+import type { StayQuotes } from '../quotes/stay-quotes';
 import { asFieldProblem, type FieldProblem } from '../normalise/field-problems';
 import { identifierProblem } from '@cm/service-runtime';
 import { webhookToChannelEvent } from '../normalise/webhook-event';
@@ -18,6 +19,7 @@ export interface WebhookDeps extends GuardDeps {
   readonly seen: SeenEvents;
   readonly claims: EventClaims;
   readonly writer: CommandWriter;
+  readonly quotes: StayQuotes;
   readonly replayWindowSeconds: number;
   readonly now: () => number;
 }
@@ -72,7 +74,7 @@ export async function receiveWebhook(deps: WebhookDeps, request: WebhookRequest,
 
   const event = webhookToChannelEvent(payload, channel, listing, (header(request.headers, 'x-correlation-id') ?? '').slice(0, 200) || randomUUID());
   if (!event.ok) throw new Problem(400, 'invalid_request', 'the webhook body has values we cannot take', event.problems);
-  const outcome = channelEventToCommand(event.value, listing, deps.now());
+  const outcome = channelEventToCommand(event.value, listing, deps.now(), await deps.quotes.ofEvent(event.value, listing));
   if (outcome.kind === 'invalid') throw new Problem(400, 'invalid_request', 'the event cannot become a booking command', outcome.problems.map(asFieldProblem));
 
   const ref: EventRef = { channel, connectionId: connection.connectionId, externalEventId: payload.event_id };
@@ -84,7 +86,7 @@ export async function receiveWebhook(deps: WebhookDeps, request: WebhookRequest,
   if (claim === 'in_progress') throw new Problem(409, 'event_in_progress', 'this event is being taken in by an earlier delivery; retry shortly', undefined, { 'retry-after': '1' });
   const commandId = outcome.kind === 'command' ? outcome.command.command_id : null;
   try {
-    if (outcome.kind === 'command') await deps.writer.write([outcome.command]);
+    if (outcome.kind === 'command') await deps.writer.write(commandsOf(outcome));
     else await deps.writer.writeCalendarReport(event.value);
   } catch (error) {
     await deps.claims.release(ref).catch(() => undefined);
@@ -93,7 +95,7 @@ export async function receiveWebhook(deps: WebhookDeps, request: WebhookRequest,
   remember(deps, ref, commandId);
   onOutcome(channel, outcome.kind);
   return outcome.kind === 'command'
-    ? { status: 202, body: { status: 'accepted', outcome: 'command', command_id: commandId } }
+    ? { status: 202, body: { status: 'accepted', outcome: 'command', command_id: commandId, ...(outcome.priceReport ? { price_report_command_id: outcome.priceReport.command_id } : {}) } }
     : { status: 202, body: { status: 'accepted', outcome: 'calendar_report' } };
 }
 

@@ -1,0 +1,69 @@
+import { pmsRatePlanOf, quoteStay, type CurrencyCode, type ListingQuoteTerms, type NoQuote, type RateLookup, type StayDates, type StayQuote } from '@cm/domain';
+import { pricingOfProperties } from '@cm/directory';
+import type { RatesStore } from '@cm/rates';
+import type { Channel, ChannelInboundEvent, Money } from '@cm/schemas';
+import { TtlCache, type Knex } from '@cm/service-runtime';
+import { stayToQuote } from '../normalise/channel-event-command';
+
+/** The listing a channel stay was booked on, as the directory maps it. */
+export interface QuotedListing {
+  readonly channel: Channel;
+  readonly listingId: string;
+  readonly propertyId: string;
+  /** The property's currency: the listing's while it names none. */
+  readonly currency: string;
+}
+
+/**
+ * The PMS quote of a channel stay (issue 20.4), read where it lives: the listing's pricing from
+ * the directory and the PMS's rate plans from the rates store, both cached as briefly as the
+ * directory caches listings; the nights of the quoted plan read once per stay. The domain's
+ * `pmsRatePlanOf` and `quoteStay` decide what they give.
+ */
+export class StayQuotes {
+  private readonly pricing: TtlCache<ReadonlyMap<string, ListingQuoteTerms>>;
+  private readonly plans: TtlCache<readonly string[]>;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly rates: RatesStore,
+    private readonly exchangeRates: RateLookup,
+    cacheMs: number,
+    private readonly onQuote: (result: StayQuote | NoQuote) => void = () => undefined,
+  ) {
+    this.pricing = new TtlCache(cacheMs);
+    this.plans = new TtlCache(cacheMs);
+  }
+
+  /** The PMS quote a channel event's command carries: of the stay `stayToQuote` names, if any. */
+  async ofEvent(event: ChannelInboundEvent, listing: QuotedListing): Promise<Money | null> {
+    const stay = stayToQuote(event);
+    if (!stay) return null;
+    const result = await this.quote(listing, stay, event.rate_plan);
+    this.onQuote(result);
+    return result.kind === 'quoted' ? { amount_minor: result.total.amountMinor, currency: result.total.currency } : null;
+  }
+
+  async quote(listing: QuotedListing, stay: StayDates, channelRatePlan: string | null): Promise<StayQuote | NoQuote> {
+    const terms = await this.termsOf(listing);
+    const plan = pmsRatePlanOf(channelRatePlan, terms, await this.ratePlansOf(listing.propertyId));
+    if (typeof plan !== 'string') return plan;
+    return quoteStay(stay, plan, await this.rates.stayTerms(listing.propertyId, plan, stay), terms, this.exchangeRates);
+  }
+
+  /** A listing never priced, or mapped since the cache was filled: the property's currency, no markup, the PMS's plan ids. */
+  private async termsOf(listing: QuotedListing): Promise<ListingQuoteTerms> {
+    const byListing = await this.pricing.get(listing.propertyId, async () => {
+      const rows = await pricingOfProperties(this.db, [listing.propertyId]);
+      // The directory refuses a currency it does not know, for listings and properties alike.
+      return new Map(rows.map((row) => [listingKey(row.channel, row.listingId), { currency: row.currency as CurrencyCode, markup: row.markup, ratePlans: row.ratePlans }]));
+    });
+    return byListing?.get(listingKey(listing.channel, listing.listingId)) ?? { currency: listing.currency as CurrencyCode, markup: { kind: 'percent', basisPoints: 0 }, ratePlans: {} };
+  }
+
+  private async ratePlansOf(propertyId: string): Promise<readonly string[]> {
+    return (await this.plans.get(propertyId, () => this.rates.ratePlans(propertyId))) ?? [];
+  }
+}
+
+const listingKey = (channel: Channel, listingId: string) => `${channel}\u0000${listingId}`;
