@@ -50,7 +50,7 @@ export class CalendarReports {
     const changedSince = await this.nightsChangedSince(listing.propertyId, from, to, report.occurred_at);
     const nights = report.nights
       .filter((n) => !changedSince.has(fromEpochDay(n.date)))
-      .map((n) => ({ date: fromEpochDay(n.date), available: n.available, price: n.price, minStay: n.min_stay }));
+      .map((n) => ({ date: fromEpochDay(n.date), available: n.available }));
 
     const passId = randomUUID();
     const check: ListingCheck = { passId, propertyId: listing.propertyId, channel: report.channel, listingId: report.listing_id, version: ledger.versions.get(listing.propertyId) ?? 0, checkedAtMs: this.deps.now() };

@@ -1,5 +1,5 @@
-import { conflictRecord, type ChannelNightView, type Correction, type CurrencyCode, type DriftReport, type LocalDate } from '@cm/domain';
-import type { AvailabilityChange, Channel, Conflict, Money } from '@cm/schemas';
+import { conflictRecord, type ChannelNightView, type Correction, type DriftReport, type LocalDate } from '@cm/domain';
+import type { AvailabilityChange, Channel, Conflict } from '@cm/schemas';
 
 /**
  * Pure pieces of a pass: the property-local day a window starts on, the channel's calendar as
@@ -18,11 +18,9 @@ export function epochDay(date: LocalDate): number {
   return Date.parse(`${date}T00:00:00Z`) / DAY_MS;
 }
 
-/** The nights a channel reported, keyed by date, its prices in the domain's money. */
-export function calendarOf(nights: readonly { date: string; available: boolean; price: Money | null; minStay: number | null }[]): Map<LocalDate, ChannelNightView> {
-  return new Map(
-    nights.map((n) => [n.date as LocalDate, { available: n.available, price: n.price ? { amountMinor: n.price.amount_minor, currency: n.price.currency as CurrencyCode } : null, minStay: n.minStay }]),
-  );
+/** The nights a channel reported, keyed by date: whether each is open (its calendar's price is not compared: rates are, per plan). */
+export function calendarOf(nights: readonly { date: string; available: boolean }[]): Map<LocalDate, ChannelNightView> {
+  return new Map(nights.map((n) => [n.date as LocalDate, { available: n.available }]));
 }
 
 export interface ListingCheck {
@@ -49,7 +47,8 @@ export function correctionChanges(check: ListingCheck, corrections: readonly Cor
     from_date: epochDay(c.dates.checkIn),
     to_date: epochDay(c.dates.checkOut),
     available: c.available,
-    nightly_price: c.nightlyPrice ? { amount_minor: c.nightlyPrice.amountMinor, currency: c.nightlyPrice.currency } : null,
+    // Availability only: prices and stay rules are compared and corrected per rate plan (rate.changes).
+    nightly_price: null,
     reason: 'RECONCILIATION',
     except_channel: null,
     only_channel: check.channel,
