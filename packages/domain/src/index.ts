@@ -10,6 +10,7 @@ export * from './decide';
 export * from './evolve';
 export * from './escalation';
 export * from './drift';
+export * from './drift-rates';
 export * from './parse-command';
 export { PRICE_TOLERANCE_BP } from './rules/price-check';
 export * from './conflict-codec';

@@ -550,13 +550,13 @@ describe('5.1 availability: the ledger (PMS) wins and is pushed to the channel',
   it("a channel's calendar that differs is corrected to the ledger's", () => {
     const state = given([airbnb({ dates: '2026-12-20..2026-12-22' })]);
     const calendar = new Map([
-      ['2026-12-20', { available: true, price: null, minStay: null }],
-      ['2026-12-22', { available: false, price: null, minStay: null }],
+      ['2026-12-20', { available: true }],
+      ['2026-12-22', { available: false }],
     ] as const);
     const report = detectDrift({ state, channel: 'VRBO', from: nights('2026-12-20..2026-12-21').checkIn, days: 5, channelCalendar: calendar as never });
     expect(report.corrections).toEqual([
-      { dates: nights('2026-12-20..2026-12-21'), available: false, nightlyPrice: null, minStay: null },
-      { dates: nights('2026-12-22..2026-12-23'), available: true, nightlyPrice: null, minStay: null },
+      { dates: nights('2026-12-20..2026-12-21'), available: false },
+      { dates: nights('2026-12-22..2026-12-23'), available: true },
     ]);
     expect(report.conflicts[0]).toMatchObject({ rule: '5.1 availability', resolution: 'CORRECTED_CHANNEL' });
   });

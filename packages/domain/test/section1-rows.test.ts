@@ -1,7 +1,7 @@
 import { conflictsOf, pushesOf } from '../src/decision';
 import { assess } from '../src/escalation';
-import { detectDrift } from '../src/drift';
-import type { ConversionRate, CurrencyCode } from '../src/money';
+import { detectRateDrift } from '../src/drift-rates';
+import { noRates, type ConversionRate, type CurrencyCode } from '../src/money';
 import type { LocalDate } from '../src/stay-dates';
 import { block, bookingIn, create, given, key, modify, money, nights, price, status, unblock, when } from './builders';
 
@@ -166,17 +166,22 @@ describe('1.3 rate plan conflict: a different plan on an existing booking is fla
 });
 
 describe('1.3 price drift: nightly rates and restrictions on a channel that differ from the PMS are corrected', () => {
-  it('free nights priced otherwise are pushed at the PMS rate, grouped into runs; booked nights are not priced', () => {
-    const state = given([create({ source: 'AIRBNB', ref: 'HM1', dates: '2026-12-03..2026-12-04' })]);
+  it('nights priced more than 1% off or with other stay rules are pushed again from the PMS, grouped into runs; within 1% is no drift', () => {
     const day = (n: number) => `2026-12-0${n}` as LocalDate;
-    const calendar = new Map([1, 2, 3, 4].map((n) => [day(n), { available: n !== 3, price: money(n === 4 ? 10_000 : 12_000), minStay: null }]));
-    const pmsRates = new Map([1, 2, 3, 4].map((n) => [day(n), { price: money(10_000), minStay: null }]));
-    const report = detectDrift({ state, channel: 'AIRBNB', from: day(1), days: 4, channelCalendar: calendar, pmsRates });
-    expect(report.mismatches).toEqual([
-      { night: day(1), kinds: ['price_mismatch'] },
-      { night: day(2), kinds: ['price_mismatch'] },
+    const pmsNight = { price: money(10_000), minStayArrival: 2, minStayThrough: null, maxStay: null, closedToArrival: false, closedToDeparture: false, stopSell: false };
+    const pms = new Map([['standard', new Map([1, 2, 3, 4, 5].map((n) => [day(n), pmsNight]))]]);
+    const shown = new Map([[1, { price: money(12_000) }], [2, { minStayArrival: 1 }], [3, { price: money(10_100) }], [5, { stopSell: true }]] as const);
+    const channelRates = new Map([['standard', new Map([1, 2, 3, 4, 5].map((n) => [day(n), { ...pmsNight, ...shown.get(n as never) }]))]]);
+    const report = detectRateDrift({ channel: 'AIRBNB', from: day(1), days: 5, pms, channelRates, pricing: { currency: 'EUR' as CurrencyCode, markup: { kind: 'percent', basisPoints: 0 }, ratePlans: {} }, fx: noRates });
+    expect(report.mismatches.map((m) => [m.night, m.kinds])).toEqual([
+      [day(1), ['price']],
+      [day(2), ['restriction']],
+      [day(5), ['restriction']],
     ]);
-    expect(report.corrections).toEqual([{ dates: nights('2026-12-01..2026-12-03'), available: true, nightlyPrice: money(10_000), minStay: null }]);
-    expect(report.conflicts).toMatchObject([{ facts: { type: 'PRICE_DRIFT', nights: 2 }, rule: '1.3 price drift' }]);
+    expect(report.corrections).toEqual([
+      { ratePlan: 'standard', from: day(1), to: day(3), terms: pmsNight },
+      { ratePlan: 'standard', from: day(5), to: day(6), terms: pmsNight },
+    ]);
+    expect(report.conflicts).toMatchObject([{ facts: { type: 'PRICE_DRIFT', nights: 3 }, rule: '1.3 price drift', resolution: 'CORRECTED_CHANNEL' }]);
   });
 });

@@ -7,7 +7,7 @@ import { requiredIdentifierProblem, type Knex, type Logger } from '@cm/service-r
 import type { CorrectionsOutbox } from './corrections-outbox';
 import type { ReconcilerMetrics } from './metrics';
 import { calendarOf, correctionChanges, driftConflictRecords, type ListingCheck } from './plan';
-import type { PassStore } from './store/pass-store';
+import { RATES_NOT_READ, type PassStore } from './store/pass-store';
 
 export interface CalendarReportDeps {
   readonly db: Knex;
@@ -50,7 +50,7 @@ export class CalendarReports {
     const changedSince = await this.nightsChangedSince(listing.propertyId, from, to, report.occurred_at);
     const nights = report.nights
       .filter((n) => !changedSince.has(fromEpochDay(n.date)))
-      .map((n) => ({ date: fromEpochDay(n.date), available: n.available, price: n.price, minStay: n.min_stay }));
+      .map((n) => ({ date: fromEpochDay(n.date), available: n.available }));
 
     const passId = randomUUID();
     const check: ListingCheck = { passId, propertyId: listing.propertyId, channel: report.channel, listingId: report.listing_id, version: ledger.versions.get(listing.propertyId) ?? 0, checkedAtMs: this.deps.now() };
@@ -63,11 +63,11 @@ export class CalendarReports {
         ? async (tx: Knex.Transaction) => {
             await this.deps.passes.start(tx, passId, `${report.channel}:${report.listing_id}`, 'calendar_report', days, check.checkedAtMs);
             await this.deps.passes.record(tx, [
-              { passId, propertyId: check.propertyId, channel: check.channel, listingId: check.listingId, compared: drift.compared, driftNights: drift.driftNights, openWhileBooked: drift.openWhileBooked, correctionRanges: drift.corrections.length, ledgerVersion: check.version, outcome, error: null },
+              { passId, propertyId: check.propertyId, channel: check.channel, listingId: check.listingId, compared: drift.compared, driftNights: drift.driftNights, openWhileBooked: drift.openWhileBooked, correctionRanges: drift.corrections.length, ledgerVersion: check.version, outcome, error: null, ...RATES_NOT_READ },
             ]);
           }
         : undefined;
-    await this.deps.corrections.commit({ changes: correctionChanges(check, drift.corrections), conflicts: driftConflictRecords(check, drift) }, record, traceParent);
+    await this.deps.corrections.commit({ changes: correctionChanges(check, drift.corrections), rateChanges: [], conflicts: driftConflictRecords(check, drift) }, record, traceParent);
     if (outcome === 'pending') await this.deps.passes.finish(passId, this.deps.now(), null);
     this.deps.metrics.listings.inc({ channel: check.channel, outcome });
     if (outcome === 'pending') this.deps.metrics.corrections.inc({ channel: check.channel, outcome: 'sent' });

@@ -1,9 +1,13 @@
-import { topics, type AvailabilityChange, type Conflict } from '@cm/schemas';
+import { topics, type AvailabilityChange, type Conflict, type RateChange } from '@cm/schemas';
 import { topicValueRecord, writeTogether, type Knex, type Outbox, type OutboxRecord } from '@cm/service-runtime';
 
-/** What a comparison with a channel's calendar publishes: corrections to availability.changes, the drift they fix to conflicts. */
+/**
+ * What a comparison with a channel publishes: availability corrections to availability.changes,
+ * rate corrections to rate.changes (both for that channel only), the drift they fix to conflicts.
+ */
 export interface Found {
   readonly changes: readonly AvailabilityChange[];
+  readonly rateChanges: readonly RateChange[];
   readonly conflicts: readonly Conflict[];
 }
 
@@ -45,6 +49,7 @@ export class CorrectionsOutbox {
   private records(found: Found, traceParent: string | null): OutboxRecord[] {
     return [
       ...found.changes.map((change) => ({ ...topicValueRecord(topics.availabilityChanges, change, change.event_id), traceParent, partition: this.partitionOf(change.property_id) })),
+      ...found.rateChanges.map((change) => ({ ...topicValueRecord(topics.rateChanges, change, change.event_id), traceParent, partition: this.partitionOf(change.property_id) })),
       ...found.conflicts.map((conflict) => ({ ...topicValueRecord(topics.conflicts, conflict, conflict.event_id), traceParent, partition: this.partitionOf(conflict.property_id) })),
     ];
   }

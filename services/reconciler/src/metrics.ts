@@ -2,6 +2,9 @@ import { Counter, Gauge, Histogram, type Registry } from '@cm/service-runtime';
 
 export interface ReconcilerMetrics {
   readonly driftDays: Gauge<'channel_type' | 'property_id'>;
+  readonly priceDriftNights: Gauge<'channel_type' | 'property_id'>;
+  readonly rateDriftNights: Counter<'channel' | 'kind'>;
+  readonly rateChecks: Counter<'channel' | 'outcome'>;
   readonly listings: Counter<'channel' | 'outcome'>;
   readonly corrections: Counter<'channel' | 'outcome'>;
   readonly passDuration: Histogram<'trigger'>;
@@ -16,6 +19,24 @@ export function reconcilerMetrics(registry: Registry): ReconcilerMetrics {
       name: 'channel_availability_drift_days',
       help: "Nights of the window whose availability on the channel differs from the ledger, at the last comparison (series only while non-zero, so the count of series stays bounded by the drifting listings).",
       labelNames: ['channel_type', 'property_id'] as const,
+      registers: [registry],
+    }),
+    priceDriftNights: new Gauge({
+      name: 'channel_price_drift_nights',
+      help: "Nights of the window whose price or stay rules on the channel differ from the PMS's in any rate plan the listing sells, at the last comparison (series only while non-zero, like channel_availability_drift_days).",
+      labelNames: ['channel_type', 'property_id'] as const,
+      registers: [registry],
+    }),
+    rateDriftNights: new Counter({
+      name: 'cm_reconcile_rate_drift_nights_total',
+      help: "Drifted nights found in channels' rates, by channel and kind: price (beyond 1%, another currency, missing) or restriction (a stay rule); a night with both counts in each.",
+      labelNames: ['channel', 'kind'] as const,
+      registers: [registry],
+    }),
+    rateChecks: new Counter({
+      name: 'cm_reconcile_rate_checks_total',
+      help: "Listings whose rate plans were read and compared with the PMS's, by channel and outcome: in_sync, corrected (a rate.changes correction sent), unread.",
+      labelNames: ['channel', 'outcome'] as const,
       registers: [registry],
     }),
     listings: new Counter({

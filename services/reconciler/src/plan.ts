@@ -1,9 +1,11 @@
-import { conflictRecord, type ChannelNightView, type Correction, type CurrencyCode, type DriftReport, type LocalDate } from '@cm/domain';
-import type { AvailabilityChange, Channel, Conflict, Money } from '@cm/schemas';
+import type { ChannelRatePlan } from '@cm/channel-adapters';
+import { conflictRecord, type ChannelNightView, type Correction, type LocalDate, type NightTerms, type RaisedConflict, type RateCorrection } from '@cm/domain';
+import { rateChangeRecord } from '@cm/rates';
+import type { AvailabilityChange, Channel, Conflict, RateChange } from '@cm/schemas';
 
 /**
- * Pure pieces of a pass: the property-local day a window starts on, the channel's calendar as
- * the domain compares it, and the records a drift report becomes.
+ * Pure pieces of a pass: the property-local day a window starts on, the channel's calendar and
+ * rate plans as the domain compares them, and the records a drift report becomes.
  */
 
 const DAY_MS = 86_400_000;
@@ -18,11 +20,14 @@ export function epochDay(date: LocalDate): number {
   return Date.parse(`${date}T00:00:00Z`) / DAY_MS;
 }
 
-/** The nights a channel reported, keyed by date, its prices in the domain's money. */
-export function calendarOf(nights: readonly { date: string; available: boolean; price: Money | null; minStay: number | null }[]): Map<LocalDate, ChannelNightView> {
-  return new Map(
-    nights.map((n) => [n.date as LocalDate, { available: n.available, price: n.price ? { amountMinor: n.price.amount_minor, currency: n.price.currency as CurrencyCode } : null, minStay: n.minStay }]),
-  );
+/** The nights a channel reported, keyed by date: whether each is open (its calendar's price is not compared: rates are, per plan). */
+export function calendarOf(nights: readonly { date: string; available: boolean }[]): Map<LocalDate, ChannelNightView> {
+  return new Map(nights.map((n) => [n.date as LocalDate, { available: n.available }]));
+}
+
+/** What a channel shows of each of its rate plans, keyed by the channel's plan id and date. */
+export function channelRatesOf(ratePlans: readonly ChannelRatePlan[]): Map<string, Map<LocalDate, NightTerms>> {
+  return new Map(ratePlans.map((plan) => [plan.ratePlanId, new Map(plan.nights.map(({ date, ...terms }) => [date as LocalDate, terms]))]));
 }
 
 export interface ListingCheck {
@@ -49,7 +54,8 @@ export function correctionChanges(check: ListingCheck, corrections: readonly Cor
     from_date: epochDay(c.dates.checkIn),
     to_date: epochDay(c.dates.checkOut),
     available: c.available,
-    nightly_price: c.nightlyPrice ? { amount_minor: c.nightlyPrice.amountMinor, currency: c.nightlyPrice.currency } : null,
+    // Availability only: prices and stay rules are compared and corrected per rate plan (rate.changes).
+    nightly_price: null,
     reason: 'RECONCILIATION',
     except_channel: null,
     only_channel: check.channel,
@@ -58,8 +64,27 @@ export function correctionChanges(check: ListingCheck, corrections: readonly Cor
   }));
 }
 
-/** The report's conflicts (availability drift, price drift) as records, assessed by the 5.2 rules. */
-export function driftConflictRecords(check: ListingCheck, report: DriftReport): Conflict[] {
+/**
+ * A listing's rate drift corrected: one rate.changes record for this channel only, naming each
+ * PMS plan's drifted nights with the terms the PMS holds (the dispatcher marks the nights and
+ * pushes them from the rates store as they are then, converted and marked up for the listing).
+ * A correction restates the store and is no PMS update: version 0, older than any, so nothing
+ * that applies versions could take it over the PMS's own.
+ */
+export function rateCorrectionRecord(check: ListingCheck, corrections: readonly RateCorrection[]): RateChange {
+  return rateChangeRecord({
+    eventId: `reconcile:${check.passId}:${check.channel}:${check.listingId}:rates`,
+    propertyId: check.propertyId,
+    version: 0,
+    ranges: corrections,
+    occurredAt: check.checkedAtMs,
+    correlationId: `reconcile:${check.passId}`,
+    onlyChannel: check.channel,
+  });
+}
+
+/** A report's conflicts (availability drift, price drift) as records, assessed by the 5.2 rules. */
+export function driftConflictRecords(check: ListingCheck, report: { readonly conflicts: readonly RaisedConflict[] }): Conflict[] {
   return report.conflicts.map((raised) =>
     conflictRecord(raised, {
       eventId: `reconcile:${check.passId}:${check.channel}:${check.listingId}:${raised.facts.type}`,

@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { adaptersFor, listingTimeZones } from '@cm/channel-adapters';
+import { exchangeRateMigrations, ReferenceRateLookup, ReferenceRates } from '@cm/exchange-rates';
+import { RatesStore } from '@cm/rates';
 import { topics } from '@cm/schemas';
 import { assertMigrated, conflictMetrics, consumeDecoded, openTopics, startSchemaOutbox, TokenBuckets, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { operatorSocketPath, reconcilerConfig } from './config';
@@ -15,12 +17,13 @@ import { PassStore } from './store/pass-store';
 const SCHEDULE_CHECK_MS = 60_000;
 
 /**
- * Finds and fixes drift between each channel's calendar and the ledger: a pass on a schedule and
- * on demand (POST /v1/reconciliations with a tenant's key, or the operator's reconcile command on
- * the local socket; one running pass per scope) reads every channel listing's calendar, sends
- * corrections to availability.changes for that channel only (through the outbox, written with the
- * rows that record them), and consumes sync.results.v2 to count each correction fixed only when
- * the channel acknowledged it.
+ * Finds and fixes drift between each channel's calendar and the ledger, and between its rates and
+ * the PMS's: a pass on a schedule and on demand (POST /v1/reconciliations with a tenant's key, or
+ * the operator's reconcile command on the local socket; one running pass per scope) reads every
+ * channel listing's calendar (and rate plans, where the channel shows them), sends corrections to
+ * availability.changes and rate.changes for that channel only (through the outbox, written with
+ * the rows that record them), and consumes sync.results.v2 to count each availability correction
+ * fixed only when the channel acknowledged it.
  */
 export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
   name: 'reconciler',
@@ -29,6 +32,7 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     const { config } = context;
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
     await assertMigrated(db, reconcileMigrations, 'the reconcile schema', 'node services/reconciler/dist/cli/migrate.js');
+    await assertMigrated(db, exchangeRateMigrations, 'the fx schema (exchange rates)', 'node services/ingest/dist/cli/migrate.js');
     const redis = await useRedis(context, config.REDIS_URL);
     const passes = new PassStore(db);
     const metrics = reconcilerMetrics(context.metrics);
@@ -41,7 +45,13 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     });
 
     const conflictCounts = conflictMetrics(context.metrics);
-    const writers = await openTopics(context, { reads: [topics.syncResults, topics.channelInbound], writes: [topics.availabilityChanges, topics.conflicts] });
+    // The PMS's prices are converted to a listing's currency with the newest reference rates, in memory, read now and on an interval (as the dispatcher's).
+    const fx = new ReferenceRateLookup(new ReferenceRates(db), { maxAgeDays: config.EXCHANGE_RATE_MAX_AGE_DAYS, now: Date.now, log: context.log.child({ component: 'exchange-rates' }) });
+    await fx.refresh();
+    fx.startRefreshing(config.EXCHANGE_RATE_REFRESH_MS);
+    context.onStop('exchange-rate refresh', async () => fx.stop());
+
+    const writers = await openTopics(context, { reads: [topics.syncResults, topics.channelInbound], writes: [topics.availabilityChanges, topics.rateChanges, topics.conflicts] });
     // Corrections and drift go out through the outbox, published by the owners of sync.results.v2's
     // partitions; added before the consumers and the passes, it stops after them and publishes what they committed.
     const { outbox, fences, partitionOf } = await startSchemaOutbox(context, db, writers, { schema: 'reconcile', ownedBy: context.topics.syncResults, owner: config.INSTANCE_ID, batchSize: 100 });
@@ -51,7 +61,7 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     });
 
     const reconciliation = new Reconciliation(
-      { db, passes, adapters, buckets: new TokenBuckets(redis), metrics, log: context.log.child({ component: 'pass' }), now: Date.now, corrections },
+      { db, passes, adapters, rates: new RatesStore(db), fx: fx.lookup, buckets: new TokenBuckets(redis), metrics, log: context.log.child({ component: 'pass' }), now: Date.now, corrections },
       { windowDays: config.WINDOW_DAYS, readConcurrency: config.READ_CONCURRENCY, readsPerMinute: config.CHANNEL_READS_PER_MINUTE, batchProperties: config.BATCH_PROPERTIES, renewEveryMs: config.PASS_RENEW_MS },
     );
     const running = new Set<Promise<void>>();

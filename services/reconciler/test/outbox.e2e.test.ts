@@ -1,5 +1,7 @@
 import { adaptersFor, listingTimeZones } from '@cm/channel-adapters';
 import { requireOk } from '@cm/channel-simulator';
+import { noRates } from '@cm/domain';
+import { RatesStore } from '@cm/rates';
 import type { AvailabilityChange, Conflict } from '@cm/schemas';
 import { AvroSerde, createRedis, partitionCountOf, partitionOfKey, PartitionFences, Registry, schemaOutbox, TokenBuckets, waitFor, type Outbox, type Redis, type RecordProducer } from '@cm/service-runtime';
 import { stack, testKafka, testLogger } from '@cm/test-harness';
@@ -47,7 +49,7 @@ describe('reconciler: corrections go through the outbox', () => {
     const partitions = await partitionCountOf(kafka, world.topics.syncResults);
     const partitionOf = (propertyId: string) => partitionOfKey(propertyId, partitions);
     const fences = new PartitionFences(world.db, 'reconcile.partition_fences', world.topics.syncResults, 'outbox-test');
-    const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [world.topics.availabilityChanges, world.topics.conflicts], world.namespace);
+    const serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [world.topics.availabilityChanges, world.topics.rateChanges, world.topics.conflicts], world.namespace);
     const outbox = schemaOutbox(world.db, sender, serde, testLogger, { schema: 'reconcile', fences, namespace: world.namespace, batchSize: 100 });
     running.push(outbox);
     fences.assigned(Array.from({ length: partitions }, (_, p) => p));
@@ -58,6 +60,8 @@ describe('reconciler: corrections go through the outbox', () => {
         db: world.db,
         passes,
         adapters: adaptersFor({ apiBaseUrl: `${simulator.url}/{channel}/api`, icalChannels: [], icalImportUrlTemplate: undefined, timeoutMs: 10_000, timeZoneOf: listingTimeZones(world.db, 60_000) }),
+        rates: new RatesStore(world.db),
+        fx: noRates,
         buckets: new TokenBuckets(redis),
         metrics: reconcilerMetrics(new Registry()),
         log: testLogger,

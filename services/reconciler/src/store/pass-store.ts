@@ -4,7 +4,23 @@ import { scopeKey, tenantOf, type Caller, type PassScope } from '../pass-scope';
 
 export type ListingOutcome = 'in_sync' | 'pending' | 'fixed' | 'failed' | 'unread';
 
-export interface PassListingRow {
+/** What became of a listing's rates: compared and equal, a correction sent (nothing acknowledges it: the next pass checks), or not read. */
+export type RatesOutcome = 'in_sync' | 'corrected' | 'unread';
+
+/** A listing's rates as a pass found them. */
+export interface RatesFound {
+  /** null: the channel shows no rates (an iCal feed), or the listing's calendar could not be read. */
+  readonly ratesOutcome: RatesOutcome | null;
+  readonly ratesCompared: number;
+  readonly rateDriftNights: number;
+  readonly rateCorrectionRanges: number;
+  readonly ratesError: string | null;
+}
+
+/** A listing whose rates were not read. */
+export const RATES_NOT_READ: RatesFound = { ratesOutcome: null, ratesCompared: 0, rateDriftNights: 0, rateCorrectionRanges: 0, ratesError: null };
+
+export interface PassListingRow extends RatesFound {
   readonly passId: string;
   readonly propertyId: string;
   readonly channel: Channel;
@@ -33,6 +49,8 @@ export interface PassSummary {
   readonly failed: number;
   readonly pending: number;
   readonly unread: number;
+  /** Listings whose rates differed from the PMS's (their drifting nights; corrections sent, settled by the next pass), and those whose rates could not be read. */
+  readonly rates: { readonly found: { readonly listings: number; readonly nights: number }; readonly unread: number };
 }
 
 const SCHEDULE_LOCK = 0x636d7263; // "cmrc"
@@ -104,6 +122,11 @@ export class PassStore {
         ledger_version: r.ledgerVersion,
         outcome: r.outcome,
         error: r.error,
+        rates_outcome: r.ratesOutcome,
+        rates_compared: r.ratesCompared,
+        rate_drift_nights: r.rateDriftNights,
+        rate_correction_ranges: r.rateCorrectionRanges,
+        rates_error: r.ratesError,
       })),
     );
   }
@@ -167,6 +190,9 @@ export class PassStore {
         this.db.raw(`(count(*) filter (where outcome = 'failed'))::int as failed`),
         this.db.raw(`(count(*) filter (where outcome = 'pending'))::int as pending`),
         this.db.raw(`(count(*) filter (where outcome = 'unread'))::int as unread`),
+        this.db.raw('(count(*) filter (where rate_drift_nights > 0))::int as rates_drifting'),
+        this.db.raw('coalesce(sum(rate_drift_nights), 0)::int as rate_nights'),
+        this.db.raw(`(count(*) filter (where rates_outcome = 'unread'))::int as rates_unread`),
       )) as Record<string, number>;
     return {
       passId,
@@ -182,6 +208,7 @@ export class PassStore {
       failed: totals.failed!,
       pending: totals.pending!,
       unread: totals.unread!,
+      rates: { found: { listings: totals.rates_drifting!, nights: totals.rate_nights! }, unread: totals.rates_unread! },
     };
   }
 
@@ -200,6 +227,11 @@ export class PassStore {
       ledgerVersion: Number(r.ledger_version),
       outcome: r.outcome,
       error: r.error,
+      ratesOutcome: r.rates_outcome,
+      ratesCompared: r.rates_compared,
+      rateDriftNights: r.rate_drift_nights,
+      rateCorrectionRanges: r.rate_correction_ranges,
+      ratesError: r.rates_error,
     }));
   }
 }
