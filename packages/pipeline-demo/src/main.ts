@@ -26,6 +26,7 @@ import { doubleBookedStays } from './ledger-checks';
 import { renderDayReport } from './report-html';
 import { VrboPoller } from './vrbo-poller';
 import { bookingScenario } from './scenario';
+import { printRatesStory, ratesStory } from './rates-story';
 import { SERVICES, startServiceProcess, waitUntilReady, type ServiceProcess } from '@cm/test-harness/service-processes';
 
 /**
@@ -198,6 +199,9 @@ async function main(): Promise<number> {
       const checkIn = new Date(Date.parse(`${today}T00:00:00Z`) + 200 * 86_400_000).toISOString().slice(0, 10);
       const checkOut = new Date(Date.parse(`${checkIn}T00:00:00Z`) + 4 * 86_400_000).toISOString().slice(0, 10);
       printGuestAndAudit(await guestAndAudit({ simulator, portfolio, property: portfolio.properties[0]!, ingestUrl: 'http://127.0.0.1:9411', checkIn, checkOut }), say);
+      // Rates far past the day's nights (and the guest's above), so no earlier booking meets a pushed rule.
+      const firstRateNight = new Date(Date.parse(`${today}T00:00:00Z`) + 240 * 86_400_000).toISOString().slice(0, 10);
+      printRatesStory(await ratesStory({ db: ledger, simulator, portfolio, property: portfolio.properties[1]!, ingestUrl: 'http://127.0.0.1:9411', firstNight: firstRateNight }), say);
       const drifted = await calendarReportCorrectsDrift({ simulator, property: portfolio.properties[1] ?? portfolio.properties[0]!, night: checkOut });
       say(`a calendar report that corrects drift: ${drifted.night} closed on Booking.com's extranet behind our back; Booking.com reported its calendar, and the reconciler reopened the night there ${drifted.reopenedInMs} ms later`);
     } finally {
