@@ -1,4 +1,4 @@
-import type { LocalDate } from '@cm/domain';
+import { fromEpochDay, toEpochDay, type LocalDate } from '@cm/domain';
 import type { Channel } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
 import type { Lease } from './sync-store';
@@ -99,16 +99,16 @@ export class RateStore {
   async dirtyPlansOf(listings: readonly RateListing[]): Promise<Map<string, DirtyPlan[]>> {
     const byListing = new Map<string, DirtyPlan[]>(listings.map((l) => [rateListingKey(l), []]));
     if (listings.length === 0) return byListing;
-    const rows: { channel: Channel; listing_id: string; rate_plan: string; marks: number | string; nights: LocalDate[] | null }[] = (
+    const rows: { channel: Channel; listing_id: string; rate_plan: string; marks: number | string; spans: string[] | null }[] = (
       await this.db.raw(
         `SELECT d.channel, d.listing_id, d.rate_plan, d.marks,
-                (SELECT array_agg(to_char(n, 'YYYY-MM-DD') ORDER BY n) FROM unnest(d.nights) r, generate_series(lower(r), upper(r) - 1, interval '1 day') n) AS nights
+                (SELECT array_agg(lower(r) - DATE '1970-01-01' || ':' || upper(r) - DATE '1970-01-01' ORDER BY lower(r)) FROM unnest(d.nights) r) AS spans
          FROM sync.rate_dirty d JOIN unnest(?::text[], ?::text[]) AS l(channel, listing_id) ON d.channel = l.channel AND d.listing_id = l.listing_id
          WHERE NOT isempty(d.nights) ORDER BY d.channel, d.listing_id, d.rate_plan`,
         [listings.map((l) => l.channel), listings.map((l) => l.listingId)],
       )
     ).rows;
-    for (const r of rows) byListing.get(rateListingKey({ channel: r.channel, listingId: r.listing_id }))?.push({ ratePlan: r.rate_plan, marks: Number(r.marks), nights: r.nights ?? [] });
+    for (const r of rows) byListing.get(rateListingKey({ channel: r.channel, listingId: r.listing_id }))?.push({ ratePlan: r.rate_plan, marks: Number(r.marks), nights: nightsOfSpans(r.spans ?? []) });
     return byListing;
   }
 
@@ -120,10 +120,11 @@ export class RateStore {
    * else idle.
    */
   async finish(work: RateWork, owner: string, pushed: readonly MarkedNight[], marksOf: ReadonlyMap<string, number>, release: { dueAtMs: number | null; nowMs: number; attempts: number; error: string | null }): Promise<void> {
+    const spans = spansOf(pushed);
     await this.db.raw(
       `WITH taken AS (
          UPDATE sync.rate_dirty d SET nights = d.nights - p.nights
-         FROM (SELECT rate_plan, range_agg(daterange(night, night + 1)) AS nights FROM unnest(?::text[], ?::date[]) AS x(rate_plan, night) GROUP BY rate_plan) p,
+         FROM (SELECT rate_plan, range_agg(daterange(from_date, to_date)) AS nights FROM unnest(?::text[], ?::date[], ?::date[]) AS x(rate_plan, from_date, to_date) GROUP BY rate_plan) p,
               unnest(?::text[], ?::bigint[]) AS seen(rate_plan, marks)
          WHERE d.channel = ? AND d.listing_id = ? AND d.rate_plan = p.rate_plan AND seen.rate_plan = p.rate_plan AND d.marks = seen.marks
          RETURNING 1)
@@ -131,8 +132,9 @@ export class RateStore {
          due_at_ms = CASE WHEN ?::bigint IS NOT NULL THEN ?::bigint WHEN marks <> ? THEN ?::bigint ELSE NULL END
        WHERE channel = ? AND listing_id = ? AND leased_by = ?`,
       [
-        pushed.map((n) => n.ratePlan),
-        pushed.map((n) => n.night),
+        spans.map((n) => n.ratePlan),
+        spans.map((n) => n.from),
+        spans.map((n) => n.to),
         [...marksOf.keys()],
         [...marksOf.values()],
         work.channel,
@@ -153,4 +155,26 @@ export class RateStore {
 
 export function rateListingKey(listing: { channel: Channel; listingId: string }): string {
   return `${listing.channel}\u0000${listing.listingId}`;
+}
+
+/** Nights as the fewest spans [from, to) per rate plan: what a statement needs, not a row per night. */
+function spansOf(nights: readonly MarkedNight[]): { ratePlan: string; from: LocalDate; to: LocalDate }[] {
+  const days = nights.map((n) => ({ ratePlan: n.ratePlan, day: toEpochDay(n.night) })).sort((a, b) => (a.ratePlan < b.ratePlan ? -1 : a.ratePlan > b.ratePlan ? 1 : a.day - b.day));
+  const spans: { ratePlan: string; from: number; to: number }[] = [];
+  for (const { ratePlan, day } of days) {
+    const last = spans.at(-1);
+    if (last && last.ratePlan === ratePlan && day <= last.to) last.to = Math.max(last.to, day + 1);
+    else spans.push({ ratePlan, from: day, to: day + 1 });
+  }
+  return spans.map((span) => ({ ratePlan: span.ratePlan, from: fromEpochDay(span.from), to: fromEpochDay(span.to) }));
+}
+
+/** The nights of spans written as '<first epoch day>:<end epoch day>', in order. */
+function nightsOfSpans(spans: readonly string[]): LocalDate[] {
+  const nights: LocalDate[] = [];
+  for (const span of spans) {
+    const [from, to] = span.split(':').map(Number) as [number, number];
+    for (let day = from; day < to; day++) nights.push(fromEpochDay(day));
+  }
+  return nights;
 }
