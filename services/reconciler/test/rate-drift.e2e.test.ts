@@ -1,4 +1,5 @@
 import { setListingPricing } from '@cm/directory';
+import { termsRecord } from '@cm/rates';
 import { addDays, channelPrice, noRates, toEpochDay, type CurrencyCode, type LocalDate, type Markup, type NightTerms } from '@cm/domain';
 import { requireOk, type RatesResponse, type StatsResponse } from '@cm/channel-simulator';
 import type { Channel, Conflict, RateChange } from '@cm/schemas';
@@ -28,15 +29,7 @@ type Wire = Omit<RatesResponse['rate_plans'][number]['nights'][number], 'date'>;
 const wireOf = (terms: NightTerms, markup: Markup): Wire => {
   const price = terms.price && channelPrice(terms.price, { currency: EUR, markup }, noRates);
   if (price === 'no_rate') throw new Error('one currency here');
-  return {
-    price: price && { amount_minor: price.amountMinor, currency: price.currency },
-    min_stay_arrival: terms.minStayArrival,
-    min_stay_through: terms.minStayThrough,
-    max_stay: terms.maxStay,
-    closed_to_arrival: terms.closedToArrival,
-    closed_to_departure: terms.closedToDeparture,
-    stop_sell: terms.stopSell,
-  };
+  return termsRecord({ ...terms, price });
 };
 
 /**

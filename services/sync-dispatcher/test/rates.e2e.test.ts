@@ -1,4 +1,5 @@
 import { setListingPricing } from '@cm/directory';
+import { termsRecord } from '@cm/rates';
 import { addDays, applyTermsUpdate, channelPrice, noRates, nightsOf, termsOf, type CurrencyCode, type KeptNight, type LocalDate, type Markup, type NightTerms } from '@cm/domain';
 import { requireOk, type RatesResponse, type StatsResponse } from '@cm/channel-simulator';
 import type { Channel } from '@cm/schemas';
@@ -21,15 +22,7 @@ type Wire = { price: { amount_minor: number; currency: string } | null; min_stay
 function onChannel(terms: NightTerms, markup: Markup): Wire {
   const price = terms.price ? channelPrice(terms.price, { currency: EUR, markup }, noRates) : null;
   if (price === 'no_rate') throw new Error('one currency here');
-  return {
-    price: price ? { amount_minor: price.amountMinor, currency: price.currency } : null,
-    min_stay_arrival: terms.minStayArrival,
-    min_stay_through: terms.minStayThrough,
-    max_stay: terms.maxStay,
-    closed_to_arrival: terms.closedToArrival,
-    closed_to_departure: terms.closedToDeparture,
-    stop_sell: terms.stopSell,
-  };
+  return termsRecord({ ...terms, price });
 }
 
 /**
