@@ -11,12 +11,10 @@ interface HeldRead {
   readonly nights: Promise<PlanNights>;
 }
 
-/** How long a finished read is kept for the property's other listings. */
-const KEEP_MS = 1_000;
-
 /**
- * One read of a property's PMS terms serves all its listings pushed at about the same time (a
- * season reaches four channels at once). A push may only use a read that started after it read
+ * One read of a property's PMS terms serves all its listings pushed at the same time (a season
+ * reaches four channels at once, and their pushes are claimed together). A read is shared only
+ * while it is in flight, so no season's terms are held once their pushes are planned. A push may only use a read that started after it read
  * its marked nights: the PMS committed every change those marks announce before marking them, so
  * such a read holds the terms the marks stand for, or newer ones.
  */
@@ -36,7 +34,7 @@ export class SharedTermsReads {
     if (held && held.startedAt > notBefore && held.from <= from && held.to >= to && ratePlans.every((plan) => held.ratePlans.has(plan))) return held.nights;
     const entry: HeldRead = { startedAt: ++this.clock, from, to, ratePlans: new Set(ratePlans), nights: this.read(propertyId, from, to, ratePlans) };
     this.held.set(propertyId, entry);
-    const forget = () => setTimeout(() => this.held.get(propertyId) === entry && this.held.delete(propertyId), KEEP_MS).unref();
+    const forget = () => void (this.held.get(propertyId) === entry && this.held.delete(propertyId));
     entry.nights.then(forget, forget);
     return entry.nights;
   }
