@@ -5,7 +5,7 @@ import type { Channel } from '@cm/schemas';
 import { withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
 import { LeaseLoop } from './lease-loop';
 import type { DispatcherMetrics } from './metrics';
-import { planRatePush, type ListingPricing } from './plan/rate-push';
+import { planRatePush, type ListingPricing, type RatePushPlan } from './plan/rate-push';
 import { nextDelayMs, shouldRetry, type RetryPolicy } from './policy/backoff';
 import { rateListingKey, type DirtyPlan, type MarkedNight, type RateStore, type RateWork } from './store/rate-store';
 import type { SharedTermsReads } from './store/shared-terms-reads';
@@ -90,23 +90,22 @@ export class RatePusher {
   private async push({ work, dirty, readAt }: Claimed): Promise<void> {
     const { store, metrics, log, now } = this.deps;
     const owner = this.config.owner;
-    const marked = dirty.flatMap((plan) => plan.nights.map((night) => ({ ratePlan: plan.ratePlan, night })));
     const marksOf = new Map(dirty.map((plan) => [plan.ratePlan, plan.marks]));
     /** What the channel took (or will never take), and when the listing is due again. */
     const done: MarkedNight[] = [];
     const finish = (release: { dueAtMs: number | null; attempts: number; error: string | null }) => store.finish(work, owner, done, marksOf, { ...release, nowMs: now() });
     const idle = { dueAtMs: null, attempts: 0, error: null };
-    if (marked.length === 0) return finish(idle);
+    if (dirty.every((plan) => plan.nights.length === 0)) return finish(idle);
     const adapter = this.deps.adapters.get(work.channel);
     const pricing = await this.deps.pricingOf(work);
     if (!adapter || !adapter.rateCapabilities.has('push_rates') || !pricing) {
       // No channel API to take rates, or the listing is no longer mapped: nothing to push to.
       log.warn({ channel: work.channel, listing: work.listingId }, 'rates cannot be pushed to this listing; its marked nights are dropped');
-      done.push(...marked);
+      done.push(...markedNights(dirty));
       return finish(idle);
     }
-    const terms = await this.deps.terms.terms(work.propertyId, firstNight(marked), dayAfter(lastNight(marked)), [...marksOf.keys()], readAt);
-    const plan = planRatePush({ marked, terms: (ratePlan, night) => terms.get(ratePlan)?.get(night), pricing, fx: this.deps.fx, rangesPerCall: this.config.rangesPerCall });
+    // Only the calls outlive the planning: what it read and merged is garbage before the first call.
+    const plan = await this.plan(work, dirty, readAt, pricing);
     done.push(...plan.unsold);
     if (plan.unconverted > 0) metrics.rateNightsWithoutPrice.inc({ channel: work.channel }, plan.unconverted);
 
@@ -129,6 +128,17 @@ export class RatePusher {
     }
     await finish(idle);
   }
+
+  /** A listing's push: its marked nights' terms as the PMS holds them, for its channel, in calls. */
+  private async plan(work: RateWork, dirty: readonly DirtyPlan[], readAt: number, pricing: ListingPricing): Promise<RatePushPlan> {
+    const marked = markedNights(dirty);
+    const terms = await this.deps.terms.terms(work.propertyId, firstNight(marked), dayAfter(lastNight(marked)), dirty.map((plan) => plan.ratePlan), readAt);
+    return planRatePush({ marked, terms: (ratePlan, night) => terms.get(ratePlan)?.get(night), pricing, fx: this.deps.fx, rangesPerCall: this.config.rangesPerCall });
+  }
+}
+
+function markedNights(dirty: readonly DirtyPlan[]): MarkedNight[] {
+  return dirty.flatMap((plan) => plan.nights.map((night) => ({ ratePlan: plan.ratePlan, night })));
 }
 
 /** The same nights at the same markings are the same request: a retry is applied once by a channel that dedupes. */
