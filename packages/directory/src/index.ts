@@ -10,3 +10,4 @@ export * from './admin-errors';
 export { listingsOfProperties, pricingOfProperties, propertyExists, propertyIdsOfTenant, propertyListingsPage, propertyOfListing, tenantIds, tenantOfProperty, timeZoneOfListing, type ListingPricingRow, type PropertyListingRow } from './reads';
 export { tenantOfApiKey, tenantOfAuthorization } from './api-key-auth';
 export { insertDirectoryRows, type DirectoryRows } from './seed';
+export { ListingPricings } from './listing-pricings';

@@ -12,3 +12,4 @@ export { ReferenceRates, type LoadOutcome, type RatesInForce } from './store';
 export { describeLoad, loadEcbXml } from './load';
 export { DEFAULT_MAX_FILE_BYTES, fetchRatesUrl, readRatesFile, utf8Text } from './sources';
 export { ReferenceRateLookup } from './rate-snapshot';
+export { exchangeRateConfig, startReferenceRateLookup, type ExchangeRateConfig } from './service-lookup';

@@ -4,4 +4,4 @@
  */
 export { ratesMigrationSteps } from './migrations';
 export { RatesStore, type AppliedRates, type PlanNights, type PlanRange, type PlanUpdate } from './store';
-export { rangesOfRecord, rateChangeRecord, spansOfRecord, termsOfRecord, termsRecord } from './rate-change-record';
+export { rateChangeRecord, spansOfRecord, termsRecord } from './rate-change-record';

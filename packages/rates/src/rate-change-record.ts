@@ -1,4 +1,4 @@
-import { fromEpochDay, toEpochDay, type CurrencyCode, type LocalDate, type NightTerms } from '@cm/domain';
+import { fromEpochDay, toEpochDay, type LocalDate, type NightTerms } from '@cm/domain';
 import type { Channel, NightTerms as NightTermsRecord, RateChange } from '@cm/schemas';
 import type { PlanRange } from './store';
 
@@ -12,19 +12,6 @@ export function termsRecord(terms: NightTerms): NightTermsRecord {
     closed_to_arrival: terms.closedToArrival,
     closed_to_departure: terms.closedToDeparture,
     stop_sell: terms.stopSell,
-  };
-}
-
-/** A night's terms from rate.changes. */
-export function termsOfRecord(record: NightTermsRecord): NightTerms {
-  return {
-    price: record.price ? { amountMinor: record.price.amount_minor, currency: record.price.currency as CurrencyCode } : null,
-    minStayArrival: record.min_stay_arrival,
-    minStayThrough: record.min_stay_through,
-    maxStay: record.max_stay,
-    closedToArrival: record.closed_to_arrival,
-    closedToDeparture: record.closed_to_departure,
-    stopSell: record.stop_sell,
   };
 }
 
@@ -42,10 +29,6 @@ export function rateChangeRecord(change: { eventId: string; propertyId: string; 
   };
 }
 
-/** The ranges a rate.changes record carries. */
-export function rangesOfRecord(record: RateChange): PlanRange[] {
-  return record.ranges.map((r) => ({ ratePlan: r.rate_plan, from: fromEpochDay(r.from_date), to: fromEpochDay(r.to_date), terms: termsOfRecord(r.terms) }));
-}
 
 /** The nights a rate.changes record names, per rate plan, as the fewest spans (its ranges' terms aside): what a consumer marks to push. */
 export function spansOfRecord(record: RateChange): { ratePlan: string; from: LocalDate; to: LocalDate }[] {

@@ -40,3 +40,4 @@ export * from './outbox/partition-fences';
 export * from './kafka/partition-of-key';
 export * from './outbox/inbox-step';
 export * from './outbox/schema-outbox';
+export * from './resident-memory';

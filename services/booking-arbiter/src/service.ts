@@ -1,4 +1,4 @@
-import { ReferenceRateLookup, ReferenceRates } from '@cm/exchange-rates';
+import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { topics } from '@cm/schemas';
 import { assertMigrated, consumeDecoded, openTopics, Outbox, PartitionFences, partitionCountOf, partitionOfKey, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { Arbiter } from './arbiter';
@@ -22,11 +22,7 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
     });
     await assertMigrated(db, arbiterMigrations, 'the ledger database', 'node services/booking-arbiter/dist/cli/migrate.js');
     // Exchange rates for prices in another currency: the newest per currency, in memory, read now and on an interval.
-    const rates = new ReferenceRateLookup(new ReferenceRates(db), { maxAgeDays: config.EXCHANGE_RATE_MAX_AGE_DAYS, now: Date.now, log: context.log.child({ component: 'exchange-rates' }) });
-    await rates.refresh();
-    context.log.info({ ...rates.describe(), maxAgeDays: config.EXCHANGE_RATE_MAX_AGE_DAYS }, 'exchange rates read');
-    rates.startRefreshing(config.EXCHANGE_RATE_REFRESH_MS);
-    context.onStop('exchange-rate refresh', async () => rates.stop());
+    const rates = await startReferenceRateLookup(context, db, config);
     // The outbox publishes on a small pool of its own, so a slow send never waits for, or holds, the deciders' connections.
     const relayDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 0, max: 2 } }, 'postgres:outbox-relay');
     const redis = await useRedis(context, config.REDIS_URL);
@@ -40,7 +36,7 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
       deadLetters: writers.deadLetters,
       log: context.log.child({ component: 'arbiter' }),
       instanceId: config.INSTANCE_ID,
-      rates: rates.lookup,
+      rates,
       replies: redis,
       outbox,
     });

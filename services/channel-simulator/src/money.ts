@@ -29,7 +29,7 @@ export function formatMajorUnits(amountMinor: number, currency: string): string 
   return `${text.slice(0, -digits)}.${text.slice(-digits)}`;
 }
 
-export function toDomainMoney(money: Money): DomainMoney {
+export function domainMoneyOf(money: Money): DomainMoney {
   const parsed = parseMoney(money.amount_minor, money.currency);
   if (typeof parsed === 'string') throw new Error(`not money: ${parsed}`);
   return parsed;

@@ -3,7 +3,7 @@ import { webhookAddress, webhookAmount } from '@cm/channel-webhooks';
 import { parseDay } from './dates';
 import { LIMITS } from './limits';
 import { MAX_AMOUNT_MINOR, type NightTerms } from '@cm/domain';
-import { isKnownCurrency, toDomainMoney } from './money';
+import { isKnownCurrency, domainMoneyOf } from './money';
 import { DEFAULT_RATE_PLAN_ID, type PlanTermsUpdate } from './rate-plans';
 
 /**
@@ -91,7 +91,7 @@ function termsSet(update: {
   stop_sell?: boolean | undefined;
 }): Partial<NightTerms> {
   const set: { -readonly [F in keyof NightTerms]?: NightTerms[F] } = {};
-  if (update.price !== undefined) set.price = update.price && toDomainMoney(update.price);
+  if (update.price !== undefined) set.price = update.price && domainMoneyOf(update.price);
   const arrival = update.min_stay_arrival !== undefined ? update.min_stay_arrival : update.min_stay;
   if (arrival !== undefined) set.minStayArrival = arrival;
   if (update.min_stay_through !== undefined) set.minStayThrough = update.min_stay_through;

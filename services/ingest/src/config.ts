@@ -1,17 +1,14 @@
 import { z } from 'zod';
-import { DEFAULT_MAX_RATE_AGE_DAYS } from '@cm/exchange-rates';
+import { exchangeRateConfig } from '@cm/exchange-rates';
 import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
 
 export const ingestConfig = baseConfig
   .extend(databaseConfig.shape)
+  .extend(exchangeRateConfig.shape)
   .extend(redisConfig.shape)
   .extend({
     OPS_PORT: baseConfig.shape.OPS_PORT.default(9401),
     CONSUMER_GROUP: z.string().min(1).default('cm.ingest'),
-    /** How often the exchange rates that convert a PMS quote to a listing's currency are read again. */
-    EXCHANGE_RATE_REFRESH_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
-    /** A currency whose newest reference rate is older than this many calendar days has no rate (the arbiter's rule). */
-    EXCHANGE_RATE_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(366).default(DEFAULT_MAX_RATE_AGE_DAYS),
     /** The webhook and PMS API port; the ops endpoints stay on OPS_PORT. */
     HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9411),
     /** 127.0.0.1 keeps a developer machine closed; containers set 0.0.0.0. */

@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { takeChannelEvents } from './channel-events';
 import { CommandWriter } from './command-writer';
 import { ingestConfig } from './config';
-import { Directory } from '@cm/directory';
-import { ReferenceRateLookup, ReferenceRates } from '@cm/exchange-rates';
+import { Directory, ListingPricings } from '@cm/directory';
+import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore } from '@cm/rates';
 import { type NoQuote, type StayQuote } from '@cm/domain';
 import { StayQuotes } from './quotes/stay-quotes';
@@ -61,11 +61,8 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     // Exchange rates are not wired in yet: a listing in another currency is quoted in the
     // property's (percentage markup only) and the arbiter's currency rule compares.
     // A channel booking's PMS quote is converted to the listing's currency with the newest reference rates.
-    const fx = new ReferenceRateLookup(new ReferenceRates(db), { maxAgeDays: config.EXCHANGE_RATE_MAX_AGE_DAYS, now: Date.now, log: context.log.child({ component: 'exchange-rates' }) });
-    await fx.refresh();
-    fx.startRefreshing(config.EXCHANGE_RATE_REFRESH_MS);
-    context.onStop('exchange-rate refresh', async () => fx.stop());
-    const quotes = new StayQuotes(db, rates, fx.lookup, config.DIRECTORY_CACHE_MS, (result) => metrics.pmsQuotes.inc({ result: quoteResult(result) }));
+    const fx = await startReferenceRateLookup(context, db, config);
+    const quotes = new StayQuotes(new ListingPricings(db, config.DIRECTORY_CACHE_MS), rates, fx, config.DIRECTORY_CACHE_MS, (result) => metrics.pmsQuotes.inc({ result: quoteResult(result) }));
     const channelEventsLog = context.log.child({ component: 'channel-events' });
     const http = await buildHttpApp({
       db,

@@ -1,13 +1,14 @@
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_MAX_RATE_AGE_DAYS } from '@cm/exchange-rates';
+import { exchangeRateConfig } from '@cm/exchange-rates';
 import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
 
 const CHANNELS = ['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'] as const;
 
 export const reconcilerConfig = baseConfig
   .extend(databaseConfig.shape)
+  .extend(exchangeRateConfig.shape)
   .extend(redisConfig.shape)
   .extend({
     OPS_PORT: baseConfig.shape.OPS_PORT.default(9404),
@@ -36,10 +37,6 @@ export const reconcilerConfig = baseConfig
     CHANNEL_READS_PER_MINUTE: z.coerce.number().int().min(2).max(1_000_000).default(10),
     /** Properties read from the ledger and the directory together: memory is bounded by this, not by the portfolio. */
     BATCH_PROPERTIES: z.coerce.number().int().min(1).max(5_000).default(100),
-    /** How often the exchange rates that convert the PMS's prices to a listing's currency are read again (as the dispatcher's). */
-    EXCHANGE_RATE_REFRESH_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
-    /** A currency whose newest reference rate is older than this many calendar days has no rate: its nights' prices are not compared (the dispatcher pushes them without one). */
-    EXCHANGE_RATE_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(366).default(DEFAULT_MAX_RATE_AGE_DAYS),
     READ_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     /** Where each channel's ARI API is; `{channel}` becomes airbnb, booking_com, vrbo or expedia. */
     CHANNEL_API_BASE_URL: z.string().min(1).refine((s) => s.includes('{channel}'), 'must contain {channel}').default('http://127.0.0.1:9480/{channel}/api'),

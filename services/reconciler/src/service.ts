@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { adaptersFor, listingTimeZones } from '@cm/channel-adapters';
-import { exchangeRateMigrations, ReferenceRateLookup, ReferenceRates } from '@cm/exchange-rates';
+import { ReferenceRates, exchangeRateMigrations, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore } from '@cm/rates';
 import { topics } from '@cm/schemas';
 import { assertMigrated, conflictMetrics, consumeDecoded, openTopics, startSchemaOutbox, TokenBuckets, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
@@ -46,10 +46,7 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
 
     const conflictCounts = conflictMetrics(context.metrics);
     // The PMS's prices are converted to a listing's currency with the newest reference rates, in memory, read now and on an interval (as the dispatcher's).
-    const fx = new ReferenceRateLookup(new ReferenceRates(db), { maxAgeDays: config.EXCHANGE_RATE_MAX_AGE_DAYS, now: Date.now, log: context.log.child({ component: 'exchange-rates' }) });
-    await fx.refresh();
-    fx.startRefreshing(config.EXCHANGE_RATE_REFRESH_MS);
-    context.onStop('exchange-rate refresh', async () => fx.stop());
+    const fx = await startReferenceRateLookup(context, db, config);
 
     const writers = await openTopics(context, { reads: [topics.syncResults, topics.channelInbound], writes: [topics.availabilityChanges, topics.rateChanges, topics.conflicts] });
     // Corrections and drift go out through the outbox, published by the owners of sync.results.v2's
@@ -61,7 +58,7 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     });
 
     const reconciliation = new Reconciliation(
-      { db, passes, adapters, rates: new RatesStore(db), fx: fx.lookup, buckets: new TokenBuckets(redis), metrics, log: context.log.child({ component: 'pass' }), now: Date.now, corrections },
+      { db, passes, adapters, rates: new RatesStore(db), fx: fx, buckets: new TokenBuckets(redis), metrics, log: context.log.child({ component: 'pass' }), now: Date.now, corrections },
       { windowDays: config.WINDOW_DAYS, readConcurrency: config.READ_CONCURRENCY, readsPerMinute: config.CHANNEL_READS_PER_MINUTE, batchProperties: config.BATCH_PROPERTIES, renewEveryMs: config.PASS_RENEW_MS },
     );
     const running = new Set<Promise<void>>();

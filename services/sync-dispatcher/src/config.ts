@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_MAX_RATE_AGE_DAYS } from '@cm/exchange-rates';
+import { exchangeRateConfig } from '@cm/exchange-rates';
 import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
 
 const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 export const dispatcherConfig = baseConfig
   .extend(databaseConfig.shape)
+  .extend(exchangeRateConfig.shape)
   .extend(redisConfig.shape)
   .extend({
     OPS_PORT: baseConfig.shape.OPS_PORT.default(9403),
@@ -35,10 +36,6 @@ export const dispatcherConfig = baseConfig
     RATE_RANGES_PER_CALL: z.coerce.number().int().min(1).max(10_000).default(200),
     /** Listings whose rates are pushed at once. */
     RATE_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(16),
-    /** How often the exchange rates that convert prices to a listing's currency are read again. */
-    EXCHANGE_RATE_REFRESH_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
-    /** A currency whose newest reference rate is older than this many calendar days has no rate: its nights are pushed without a price (the arbiter's rule). */
-    EXCHANGE_RATE_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(366).default(DEFAULT_MAX_RATE_AGE_DAYS),
     /** Reservation actions carried out at once. */
     RESERVATION_ACTION_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
     /** After a push's or reservation action's last attempt failed (and was reported), it is tried again this much later. */

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { addDays, type RateLookup } from '@cm/domain';
+import { addDays, type ListingQuoteTerms, type RateLookup } from '@cm/domain';
 import type { ChannelAdapter } from '@cm/channel-adapters';
 import type { Channel } from '@cm/schemas';
 import { withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
 import { LeaseLoop } from './lease-loop';
 import type { DispatcherMetrics } from './metrics';
-import { planRatePush, type ListingPricing, type RatePushPlan } from './plan/rate-push';
+import { planRatePush, type RatePushPlan } from './plan/rate-push';
 import { nextDelayMs, shouldRetry, type RetryPolicy } from './policy/backoff';
-import { rateListingKey, type DirtyPlan, type MarkedNight, type RateStore, type RateWork } from './store/rate-store';
+import type { DirtyPlan, MarkedNight, RateStore, RateWork } from './store/rate-store';
+import { listingKeyOf } from './store/sync-store';
 import type { SharedTermsReads } from './store/shared-terms-reads';
 
 export interface RatePusherConfig {
@@ -26,7 +27,7 @@ export interface RatePusherDeps {
   readonly store: RateStore;
   /** The PMS's terms, read once for the property's listings pushed together. */
   readonly terms: SharedTermsReads;
-  readonly pricingOf: (work: RateWork) => Promise<ListingPricing | undefined>;
+  readonly pricingOf: (work: RateWork) => Promise<ListingQuoteTerms | undefined>;
   readonly adapters: ReadonlyMap<Channel, ChannelAdapter>;
   readonly buckets: TokenBuckets;
   readonly fx: RateLookup;
@@ -67,7 +68,7 @@ export class RatePusher {
         if (claimed.length === 0) return [];
         const dirty = await deps.store.dirtyPlansOf(claimed);
         const readAt = deps.terms.now();
-        return claimed.map((work) => ({ work, dirty: dirty.get(rateListingKey(work)) ?? [], readAt }));
+        return claimed.map((work) => ({ work, dirty: dirty.get(listingKeyOf(work)) ?? [], readAt }));
       },
       claimFailed: (error) => deps.log.warn({ err: error }, 'could not claim listings for rate pushes; retrying'),
       work: (claimed) => this.push(claimed),
@@ -130,7 +131,7 @@ export class RatePusher {
   }
 
   /** A listing's push: its marked nights' terms as the PMS holds them, for its channel, in calls. */
-  private async plan(work: RateWork, dirty: readonly DirtyPlan[], readAt: number, pricing: ListingPricing): Promise<RatePushPlan> {
+  private async plan(work: RateWork, dirty: readonly DirtyPlan[], readAt: number, pricing: ListingQuoteTerms): Promise<RatePushPlan> {
     const marked = markedNights(dirty);
     const terms = await this.deps.terms.terms(work.propertyId, firstNight(marked), dayAfter(lastNight(marked)), dirty.map((plan) => plan.ratePlan), readAt);
     return planRatePush({ marked, terms: (ratePlan, night) => terms.get(ratePlan)?.get(night), pricing, fx: this.deps.fx, rangesPerCall: this.config.rangesPerCall });

@@ -1,4 +1,5 @@
-import { ReferenceRateLookup, ReferenceRates } from '@cm/exchange-rates';
+import { ListingPricings } from '@cm/directory';
+import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore, spansOfRecord } from '@cm/rates';
 import { topics, type AvailabilityChange } from '@cm/schemas';
 import { assertMigrated, conflictMetrics, consumeDecoded, GroupCommit, openTopics, startSchemaOutbox, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
@@ -12,7 +13,6 @@ import { RatePusher } from './rate-pusher';
 import { ResultWriter } from './results';
 import { ActionStore } from './store/action-store';
 import { ChannelListings } from './store/channel-listings';
-import { ListingPricings } from './store/listing-pricing';
 import { SharedTermsReads } from './store/shared-terms-reads';
 import { syncMigrations } from './store/migrations';
 import { RateStore, type RateMarking } from './store/rate-store';
@@ -116,15 +116,12 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     // every listing of the property whose channel takes rates; the rate pusher reads their terms
     // from the rates store when it pushes. Marking again is harmless, so a replay only re-pushes.
     // Prices go to a listing in its currency: converted with the newest reference rates, in memory, read now and on an interval.
-    const fx = new ReferenceRateLookup(new ReferenceRates(db), { maxAgeDays: config.EXCHANGE_RATE_MAX_AGE_DAYS, now: Date.now, log: context.log.child({ component: 'exchange-rates' }) });
-    await fx.refresh();
-    fx.startRefreshing(config.EXCHANGE_RATE_REFRESH_MS);
-    context.onStop('exchange-rate refresh', async () => fx.stop());
+    const fx = await startReferenceRateLookup(context, db, config);
     const rateStore = new RateStore(db);
     const pmsRates = new RatesStore(db);
     const pricings = new ListingPricings(db, config.LISTINGS_CACHE_MS);
     const ratePusher = new RatePusher(
-      { store: rateStore, terms: new SharedTermsReads((propertyId, from, to, plans) => pmsRates.nights(propertyId, from, to, plans)), pricingOf: pricings.of, adapters, buckets, fx: fx.lookup, metrics, log: context.log.child({ component: 'rate-pusher' }), now: Date.now, random: Math.random },
+      { store: rateStore, terms: new SharedTermsReads((propertyId, from, to, plans) => pmsRates.nights(propertyId, from, to, plans)), pricingOf: pricings.of, adapters, buckets, fx: fx, metrics, log: context.log.child({ component: 'rate-pusher' }), now: Date.now, random: Math.random },
       {
         owner: config.INSTANCE_ID,
         leaseMs: config.LEASE_MS,

@@ -1,5 +1,5 @@
-import { addDays, type ConversionRate, type CurrencyCode, type LocalDate, type NightTerms, type RateLookup } from '@cm/domain';
-import { planRatePush, type ListingPricing } from '../src/plan/rate-push';
+import { addDays, type ConversionRate, type CurrencyCode, type ListingQuoteTerms, type LocalDate, type NightTerms, type RateLookup } from '@cm/domain';
+import { planRatePush } from '../src/plan/rate-push';
 import type { MarkedNight } from '../src/store/rate-store';
 
 const EUR = 'EUR' as CurrencyCode;
@@ -8,7 +8,7 @@ const d = (text: string) => text as LocalDate;
 const open: NightTerms = { price: null, minStayArrival: null, minStayThrough: null, maxStay: null, closedToArrival: false, closedToDeparture: false, stopSell: false };
 const priced = (amountMinor: number, more: Partial<NightTerms> = {}): NightTerms => ({ ...open, price: { amountMinor, currency: EUR }, ...more });
 const nights = (plan: string, from: string, count: number): MarkedNight[] => Array.from({ length: count }, (_, i) => ({ ratePlan: plan, night: addDays(d(from), i) }));
-const plain: ListingPricing = { currency: 'EUR', markup: { kind: 'percent', basisPoints: 0 }, ratePlans: {} };
+const plain: ListingQuoteTerms = { currency: EUR, markup: { kind: 'percent', basisPoints: 0 }, ratePlans: {} };
 const eurToUsd: ConversionRate = { from: EUR, to: USD, numerator: 11, denominator: 10 };
 const withRate: RateLookup = (from, to) => (from === EUR && to === USD ? eurToUsd : undefined);
 const noRate: RateLookup = () => undefined;
@@ -32,7 +32,7 @@ describe('a listing’s rate push: its marked nights as the fewest ranges, in it
   });
 
   it('the markup and the conversion to the listing’s currency apply to every night’s price; restrictions pass unchanged', () => {
-    const pricing: ListingPricing = { currency: 'USD', markup: { kind: 'percent', basisPoints: 1_500 }, ratePlans: {} };
+    const pricing: ListingQuoteTerms = { currency: USD, markup: { kind: 'percent', basisPoints: 1_500 }, ratePlans: {} };
     const plan = planRatePush({ marked: nights('standard', '2027-01-01', 3), terms: () => priced(10_000, { stopSell: true }), pricing, fx: withRate, rangesPerCall: 200 });
     // 100.00 EUR -> 110.00 USD -> +15% = 126.50 USD
     expect(plan.calls[0]!.ranges).toEqual([{ ...open, stopSell: true, price: { amountMinor: 12_650, currency: USD }, from: '2027-01-01', to: '2027-01-04', ratePlanId: 'standard' }]);
@@ -40,14 +40,14 @@ describe('a listing’s rate push: its marked nights as the fewest ranges, in it
   });
 
   it('no exchange rate: the restrictions are pushed without a price, and the nights are counted', () => {
-    const pricing: ListingPricing = { currency: 'USD', markup: { kind: 'fixed', amountMinor: 500 }, ratePlans: {} };
+    const pricing: ListingQuoteTerms = { currency: USD, markup: { kind: 'fixed', amountMinor: 500 }, ratePlans: {} };
     const plan = planRatePush({ marked: nights('standard', '2027-01-01', 3), terms: () => priced(10_000, { closedToArrival: true }), pricing, fx: noRate, rangesPerCall: 200 });
     expect(plan.calls[0]!.ranges).toEqual([{ ...open, closedToArrival: true, from: '2027-01-01', to: '2027-01-04', ratePlanId: 'standard' }]);
     expect(plan.unconverted).toBe(3);
   });
 
   it('the channel’s plan ids: a mapped plan goes under the channel’s id; a plan the mapping does not name is not sold there and is cleared without a call', () => {
-    const pricing: ListingPricing = { ...plain, ratePlans: { standard: 'RP-77' } };
+    const pricing: ListingQuoteTerms = { ...plain, ratePlans: { standard: 'RP-77' } };
     const marked = [...nights('standard', '2027-01-01', 2), ...nights('non_refundable', '2027-01-01', 2)];
     const plan = planRatePush({ marked, terms: () => priced(9_000), pricing, fx: noRate, rangesPerCall: 200 });
     expect(plan.calls.flatMap((c) => c.ranges.map((r) => r.ratePlanId))).toEqual(['RP-77']);

@@ -36,3 +36,12 @@ export async function propertyOfTenant(deps: GuardDeps, tenant: TenantEntry, pro
   if (!property || property.tenantId !== tenant.tenantId) throw new Problem(404, 'property_not_found', `no property '${propertyId.slice(0, 200)}' for this API key`);
   return property;
 }
+
+/** The longest read of nights the PMS API answers: a year and a day. */
+export const MAX_READ_DAYS = 366;
+
+/** Refuses a read of nights [from, to) that is empty, backwards or longer than MAX_READ_DAYS. */
+export function requireReadRange(from: string, to: string): void {
+  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
+  if (!(days > 0 && days <= MAX_READ_DAYS)) throw new Problem(400, 'invalid_range', `to must be after from, at most ${MAX_READ_DAYS} days`, [{ path: 'to', message: 'out of range' }]);
+}

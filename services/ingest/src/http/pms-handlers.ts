@@ -8,7 +8,7 @@ import type { AuditReads } from '../audit-reads';
 import type { LedgerReads } from '../ledger-reads';
 import { impossibleOnChannel, pmsWriteToCommand, type PmsWrite } from '../normalise/pms-command';
 import { answerOfDecision, problemAnswer, type DecisionReply, type HttpAnswer } from './decision-response';
-import { propertyOfTenant, type GuardDeps } from './guards';
+import { propertyOfTenant, requireReadRange, type GuardDeps } from './guards';
 import type { IdempotencyKeys } from './idempotency';
 import type { RevisionStore } from '../revisions/store';
 import type { AcknowledgeRevisionsBody, AuditQuery, bookingQuery, calendarQuery, RevisionsQuery } from './pms-schemas';
@@ -90,12 +90,9 @@ export async function readBooking(deps: PmsDeps, tenant: TenantEntry, propertyId
   return { status: 200, body: stay };
 }
 
-const MAX_CALENDAR_DAYS = 366;
-
 export async function readCalendar(deps: PmsDeps, tenant: TenantEntry, propertyId: string, query: z.infer<typeof calendarQuery>): Promise<HttpAnswer> {
   await propertyOfTenant(deps, tenant, propertyId);
-  const days = (Date.parse(query.to) - Date.parse(query.from)) / 86_400_000;
-  if (!(days > 0 && days <= MAX_CALENDAR_DAYS)) throw new Problem(400, 'invalid_range', `to must be after from, at most ${MAX_CALENDAR_DAYS} days`, [{ path: 'to', message: 'out of range' }]);
+  requireReadRange(query.from, query.to);
   const nights = await deps.ledger.calendar(propertyId, query.from as LocalDate, query.to as LocalDate);
   return { status: 200, body: { property_id: propertyId, from: query.from, to: query.to, nights } };
 }

@@ -5,7 +5,7 @@ import { rateChangeRecord, termsRecord, type PlanUpdate, type RatesStore } from 
 import { Problem } from '@cm/service-runtime';
 import type { CommandWriter } from '../command-writer';
 import type { HttpAnswer } from './decision-response';
-import { propertyOfTenant, type GuardDeps } from './guards';
+import { propertyOfTenant, requireReadRange, type GuardDeps } from './guards';
 import { MAX_RATE_RANGE_NIGHTS, MAX_RATE_REQUEST_NIGHTS, type SetRatesBody } from './pms-schemas';
 
 export interface RatesDeps extends GuardDeps {
@@ -13,9 +13,6 @@ export interface RatesDeps extends GuardDeps {
   readonly writer: CommandWriter;
   readonly now: () => number;
 }
-
-/** The days of a read of rates: a year and a day, like the calendar's. */
-const MAX_READ_DAYS = 366;
 
 /**
  * The PMS sets rates and restrictions: applied per night and field by version, then published on
@@ -37,8 +34,7 @@ export async function setRates(deps: RatesDeps, tenant: TenantEntry, propertyId:
 /** The rates and restrictions the PMS set for [from, to), per plan as ranges of equal terms. */
 export async function readRates(deps: RatesDeps, tenant: TenantEntry, propertyId: string, query: { from: string; to: string; rate_plan?: string | undefined }): Promise<HttpAnswer> {
   await propertyOfTenant(deps, tenant, propertyId);
-  const days = (Date.parse(query.to) - Date.parse(query.from)) / 86_400_000;
-  if (!(days > 0 && days <= MAX_READ_DAYS)) throw new Problem(400, 'invalid_range', `to must be after from, at most ${MAX_READ_DAYS} days`, [{ path: 'to', message: 'out of range' }]);
+  requireReadRange(query.from, query.to);
   const plans = await deps.rates.nights(propertyId, query.from as LocalDate, query.to as LocalDate, query.rate_plan ? [query.rate_plan] : undefined);
   return {
     status: 200,

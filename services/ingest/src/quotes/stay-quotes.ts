@@ -1,8 +1,8 @@
 import { pmsRatePlanOf, quoteStay, type CurrencyCode, type ListingQuoteTerms, type NoQuote, type RateLookup, type StayDates, type StayQuote } from '@cm/domain';
-import { pricingOfProperties } from '@cm/directory';
+import type { ListingPricings } from '@cm/directory';
 import type { RatesStore } from '@cm/rates';
 import type { Channel, ChannelInboundEvent, Money } from '@cm/schemas';
-import { TtlCache, type Knex } from '@cm/service-runtime';
+import { TtlCache } from '@cm/service-runtime';
 import { stayToQuote } from '../normalise/channel-event-command';
 
 /** The listing a channel stay was booked on, as the directory maps it. */
@@ -16,22 +16,20 @@ export interface QuotedListing {
 
 /**
  * The PMS quote of a channel stay (issue 20.4), read where it lives: the listing's pricing from
- * the directory and the PMS's rate plans from the rates store, both cached as briefly as the
- * directory caches listings; the nights of the quoted plan read once per stay. The domain's
+ * the directory (its cached reader) and the PMS's rate plans from the rates store, cached as
+ * briefly as the directory caches listings; the nights of the quoted plan read once per stay. The domain's
  * `pmsRatePlanOf` and `quoteStay` decide what they give.
  */
 export class StayQuotes {
-  private readonly pricing: TtlCache<ReadonlyMap<string, ListingQuoteTerms>>;
   private readonly plans: TtlCache<readonly string[]>;
 
   constructor(
-    private readonly db: Knex,
+    private readonly pricings: ListingPricings,
     private readonly rates: RatesStore,
     private readonly exchangeRates: RateLookup,
     cacheMs: number,
     private readonly onQuote: (result: StayQuote | NoQuote) => void = () => undefined,
   ) {
-    this.pricing = new TtlCache(cacheMs);
     this.plans = new TtlCache(cacheMs);
   }
 
@@ -53,12 +51,7 @@ export class StayQuotes {
 
   /** A listing never priced, or mapped since the cache was filled: the property's currency, no markup, the PMS's plan ids. */
   private async termsOf(listing: QuotedListing): Promise<ListingQuoteTerms> {
-    const byListing = await this.pricing.get(listing.propertyId, async () => {
-      const rows = await pricingOfProperties(this.db, [listing.propertyId]);
-      // The directory refuses a currency it does not know, for listings and properties alike.
-      return new Map(rows.map((row) => [listingKey(row.channel, row.listingId), { currency: row.currency as CurrencyCode, markup: row.markup, ratePlans: row.ratePlans }]));
-    });
-    return byListing?.get(listingKey(listing.channel, listing.listingId)) ?? { currency: listing.currency as CurrencyCode, markup: { kind: 'percent', basisPoints: 0 }, ratePlans: {} };
+    return (await this.pricings.of(listing)) ?? { currency: listing.currency as CurrencyCode, markup: { kind: 'percent', basisPoints: 0 }, ratePlans: {} };
   }
 
   private async ratePlansOf(propertyId: string): Promise<readonly string[]> {
@@ -66,4 +59,3 @@ export class StayQuotes {
   }
 }
 
-const listingKey = (channel: Channel, listingId: string) => `${channel}\u0000${listingId}`;

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { insertDirectoryRows } from '@cm/directory';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -11,6 +10,7 @@ import {
   createLogger,
   databaseConfig,
   parseConfig,
+  residentMemoryMb,
   redisConfig,
   spawnNodeProcess,
   waitFor,
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       async () => (await fetch(`http://127.0.0.1:${PORTS.reconcilerOps}/health/ready`).catch(() => undefined))?.status === 200,
     );
     processes.push(reconciler);
-    const idleMb = residentMb(reconciler.pid).current;
+    const idleMb = residentMemoryMb(reconciler.pid).current;
 
     // Every property of the portfolio, as the operator's reconcile command starts it (the local socket, no key).
     const socket = defaultOperatorSocket(PORTS.reconciler);
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
       summary = (await operatorCall<PassSummary>(socket, 'GET', `/v1/reconciliations/${passId}`)).body;
       return summary.status !== 'running';
     }, { timeoutMs: 600_000, intervalMs: 250 });
-    const memory = residentMb(reconciler.pid);
+    const memory = residentMemoryMb(reconciler.pid);
     const seconds = (summary!.finishedAtMs! - summary!.startedAtMs) / 1000;
 
     print();
@@ -115,12 +115,6 @@ async function main(): Promise<void> {
   }
 }
 
-/** The process's resident memory now and at its peak (VmRSS, VmHWM), in MB. */
-function residentMb(pid: number): { current: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { current: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
-}
 
 /** The directory, the simulator's listings, and a booking in the ledger for every tenth property. */
 async function setUp(db: Knex, simulatorUrl: string, namespace: string): Promise<number> {

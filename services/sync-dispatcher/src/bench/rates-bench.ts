@@ -1,12 +1,11 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { insertDirectoryRows, setListingPricing } from '@cm/directory';
 import { addDays, channelPrice, fromEpochDay, noRates, nightsOf, termsRanges, toEpochDay, type CurrencyCode, type LocalDate, type Markup, type NightTerms } from '@cm/domain';
 import { RatesStore, rateChangeRecord, type PlanRange, type PlanUpdate } from '@cm/rates';
 import { topics, type Channel, type RateChange } from '@cm/schemas';
-import { AvroSerde, baseConfig, benchRow, benchScratch, createKafkaClient, createLogger, databaseConfig, parseConfig, produceValues, redisConfig, spawnNodeProcess, waitFor, writeBenchResult, type Knex, type NodeProcess } from '@cm/service-runtime';
+import { AvroSerde, baseConfig, benchRow, benchScratch, createKafkaClient, createLogger, databaseConfig, parseConfig, produceValues, residentMemoryMb, redisConfig, spawnNodeProcess, waitFor, writeBenchResult, type Knex, type NodeProcess } from '@cm/service-runtime';
 
 /**
  * Benchmark of a full ARI push (issue 20; not a test: it prints figures). A season of rates and
@@ -74,7 +73,7 @@ async function main(): Promise<void> {
     );
     processes.push(dispatcher);
 
-    const atStart = residentMb(dispatcher.pid);
+    const atStart = residentMemoryMb(dispatcher.pid);
     const serde = await AvroSerde.connect(config.SCHEMA_REGISTRY_URL, [names.rateChanges], namespace);
     const producer = await kafka.producer();
     const callsBefore = await rateCalls(simulatorUrl);
@@ -84,7 +83,7 @@ async function main(): Promise<void> {
     await producer.disconnect();
     await waitFor('every season pushed', () => allPushed(db, properties.length * CHANNELS.length), { timeoutMs: 600_000, intervalMs: 100 });
     const wallSeconds = (Date.now() - pushStarted) / 1000;
-    const memory = residentMb(dispatcher.pid);
+    const memory = residentMemoryMb(dispatcher.pid);
     const calls = (await rateCalls(simulatorUrl)) - callsBefore;
     const mismatches = await verify(simulatorUrl, seasons.slice(0, config.BENCH_VERIFY_PROPERTIES));
 
@@ -242,11 +241,6 @@ async function inParallel(jobs: readonly (() => Promise<void>)[], width: number)
   }));
 }
 
-function residentMb(pid: number): { current: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { current: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
-}
 
 main().catch((error: unknown) => {
   process.stderr.write(`rates-bench failed: ${String(error instanceof Error ? error.stack : error)}\n`);

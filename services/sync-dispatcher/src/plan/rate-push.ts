@@ -1,14 +1,6 @@
-import { channelPrice, OPEN_NIGHT, termsRanges, type CurrencyCode, type LocalDate, type Markup, type NightTerms, type RateLookup } from '@cm/domain';
+import { channelPrice, OPEN_NIGHT, termsRanges, type ListingQuoteTerms, type LocalDate, type NightTerms, type RateLookup } from '@cm/domain';
 import type { RateRange } from '@cm/channel-adapters';
 import type { MarkedNight } from '../store/rate-store';
-
-/** How a listing takes the PMS's rates (the directory's pricing of it). */
-export interface ListingPricing {
-  readonly currency: string;
-  readonly markup: Markup;
-  /** PMS rate plan id -> the channel's; empty: each plan under the PMS's own id. */
-  readonly ratePlans: Readonly<Record<string, string>>;
-}
 
 /** One call's worth of a listing's rate push: its ranges and the marked nights they carry. */
 export interface RateCall {
@@ -34,7 +26,7 @@ export interface RatePushPlan {
 export function planRatePush(input: {
   readonly marked: readonly MarkedNight[];
   readonly terms: (ratePlan: string, night: LocalDate) => NightTerms | undefined;
-  readonly pricing: ListingPricing;
+  readonly pricing: ListingQuoteTerms;
   readonly fx: RateLookup;
   readonly rangesPerCall: number;
 }): RatePushPlan {
@@ -52,7 +44,7 @@ export function planRatePush(input: {
     const pms = input.terms(night.ratePlan, night.night) ?? OPEN_NIGHT;
     let price = pms.price;
     if (price) {
-      const converted = channelPrice(price, { currency: pricing.currency as CurrencyCode, markup: pricing.markup }, input.fx);
+      const converted = channelPrice(price, pricing, input.fx);
       if (converted === 'no_rate') unconverted++;
       price = converted === 'no_rate' ? null : converted;
     }

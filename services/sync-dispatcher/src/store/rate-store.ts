@@ -1,7 +1,7 @@
 import { fromEpochDay, toEpochDay, type LocalDate } from '@cm/domain';
 import type { Channel } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
-import type { Lease } from './sync-store';
+import { listingKeyOf, type Lease } from './sync-store';
 
 /** A channel listing and its property. */
 export interface RateListing {
@@ -49,7 +49,7 @@ export class RateStore {
   /** Marks nights to push and puts their listings in the queue (due now, unless already waiting). */
   async mark(markings: readonly RateMarking[], nowMs: number): Promise<void> {
     if (markings.length === 0) return;
-    const listings = new Map(markings.map((m) => [`${m.listing.channel}\u0000${m.listing.listingId}`, m.listing]));
+    const listings = new Map(markings.map((m) => [listingKeyOf(m.listing), m.listing]));
     await this.db.raw(
       `WITH marked AS (
          INSERT INTO sync.rate_dirty AS d (channel, listing_id, rate_plan, nights, marks)
@@ -97,7 +97,7 @@ export class RateStore {
 
   /** The nights to push of each of these listings, per PMS rate plan, in date order: one query for a claim's listings. */
   async dirtyPlansOf(listings: readonly RateListing[]): Promise<Map<string, DirtyPlan[]>> {
-    const byListing = new Map<string, DirtyPlan[]>(listings.map((l) => [rateListingKey(l), []]));
+    const byListing = new Map<string, DirtyPlan[]>(listings.map((l) => [listingKeyOf(l), []]));
     if (listings.length === 0) return byListing;
     const rows: { channel: Channel; listing_id: string; rate_plan: string; marks: number | string; spans: string[] | null }[] = (
       await this.db.raw(
@@ -108,7 +108,7 @@ export class RateStore {
         [listings.map((l) => l.channel), listings.map((l) => l.listingId)],
       )
     ).rows;
-    for (const r of rows) byListing.get(rateListingKey({ channel: r.channel, listingId: r.listing_id }))?.push({ ratePlan: r.rate_plan, marks: Number(r.marks), nights: nightsOfSpans(r.spans ?? []) });
+    for (const r of rows) byListing.get(listingKeyOf({ channel: r.channel, listingId: r.listing_id }))?.push({ ratePlan: r.rate_plan, marks: Number(r.marks), nights: nightsOfSpans(r.spans ?? []) });
     return byListing;
   }
 
@@ -151,10 +151,6 @@ export class RateStore {
       ],
     );
   }
-}
-
-export function rateListingKey(listing: { channel: Channel; listingId: string }): string {
-  return `${listing.channel}\u0000${listing.listingId}`;
 }
 
 /** Nights as the fewest spans [from, to) per rate plan: what a statement needs, not a row per night. */

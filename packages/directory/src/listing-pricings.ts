@@ -1,0 +1,32 @@
+import type { CurrencyCode, ListingQuoteTerms } from '@cm/domain';
+import type { Channel } from '@cm/schemas';
+import { TtlCache, type Knex } from '@cm/service-runtime';
+import { pricingOfProperties } from './reads';
+
+/**
+ * How each listing takes the PMS's rates (its currency, markup and the channel's plan ids), as
+ * the services that price for a channel read it: a property's listings in one query, cached
+ * briefly like the listings themselves.
+ */
+export class ListingPricings {
+  private readonly cache: TtlCache<ReadonlyMap<string, ListingQuoteTerms>>;
+
+  constructor(
+    private readonly db: Knex,
+    cacheMs: number,
+  ) {
+    this.cache = new TtlCache(cacheMs);
+  }
+
+  /** The listing's pricing, or undefined if it is not mapped to this property. */
+  readonly of = async (listing: { readonly channel: Channel; readonly listingId: string; readonly propertyId: string }): Promise<ListingQuoteTerms | undefined> => {
+    const byListing = await this.cache.get(listing.propertyId, async () => {
+      const rows = await pricingOfProperties(this.db, [listing.propertyId]);
+      // The directory refuses a currency it does not know, for listings and properties alike.
+      return new Map(rows.map((row) => [keyOf(row), { currency: row.currency as CurrencyCode, markup: row.markup, ratePlans: row.ratePlans }]));
+    });
+    return byListing?.get(keyOf(listing));
+  };
+}
+
+const keyOf = (listing: { channel: Channel; listingId: string }) => `${listing.channel}\u0000${listing.listingId}`;
