@@ -6,8 +6,8 @@ import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
 import { SERVICES } from '@cm/test-harness/service-processes';
 import { ingestConfig } from '@cm/ingest';
 import { arbiterConfig } from '@cm/booking-arbiter';
-import { dispatcherConfig } from '@cm/sync-dispatcher';
-import { reconcilerConfig } from '@cm/reconciler';
+import { dispatcherConfig, DISPATCHER_NODE_OPTIONS } from '@cm/sync-dispatcher';
+import { reconcilerConfig, RECONCILER_NODE_OPTIONS } from '@cm/reconciler';
 import { escalationConfig } from '@cm/escalation';
 
 /** docker-compose.yml and the Helm chart serve users with Docker or Kubernetes; they must not drift from the local stack. */
@@ -84,6 +84,14 @@ describe('docker-compose.yml and infra/helm follow the local stack', () => {
     for (const [name, config] of Object.entries(defaultOpsPort)) {
       expect(() => config.parse({ ...helm.env, ...helm.secretEnv, OPS_PORT: String(helm.services[name]!.opsPort) })).not.toThrow();
       expect(() => config.parse({ ...compose.services[name]!.environment })).not.toThrow();
+    }
+  });
+
+  it("start the dispatcher and the reconciler with the Node options their benchmarks measure, keeping the image's", () => {
+    const image = /^ENV NODE_OPTIONS=(.*)$/m.exec(read('Dockerfile'))![1]!;
+    for (const [name, options] of [['sync-dispatcher', DISPATCHER_NODE_OPTIONS], ['reconciler', RECONCILER_NODE_OPTIONS]] as const) {
+      expect({ name, compose: compose.services[name]!.environment!.NODE_OPTIONS, helm: helm.services[name]!.env!.NODE_OPTIONS }).toEqual({ name, compose: options, helm: options });
+      expect(options.split(' ')).toEqual(expect.arrayContaining(image.split(' ')));
     }
   });
 

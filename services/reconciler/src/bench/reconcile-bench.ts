@@ -2,6 +2,7 @@
 import { insertDirectoryRows } from '@cm/directory';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { RECONCILER_NODE_OPTIONS } from '../node-options';
 import {
   baseConfig,
   benchRow,
@@ -37,8 +38,8 @@ const config = parseConfig(
     BENCH_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(90),
     /** The reconciler's READ_CONCURRENCY (its default: 16). */
     BENCH_READ_CONCURRENCY: z.coerce.number().int().min(1).default(16),
-    /** The reconciler's V8 old-space limit in MB, as deployed (docker-compose, Helm); 0: Node's default (a quarter of the machine's memory). */
-    BENCH_HEAP_MB: z.coerce.number().int().min(0).default(256),
+    /** The reconciler's Node options; by default as deployed (docker-compose, Helm). */
+    BENCH_RECONCILER_NODE_OPTIONS: z.string().default(RECONCILER_NODE_OPTIONS),
   }),
 );
 const log = createLogger('reconcile-bench', config.LOG_LEVEL);
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     processes.push(await spawnNodeProcess(join(DIST, 'channel-simulator', 'dist', 'main.js'), { PORT: String(PORTS.simulator), INGEST_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'warn' }, async () => (await fetch(`${simulatorUrl}/health`).catch(() => undefined))?.ok === true));
     const setUpStarted = Date.now();
     const booked = await setUp(db, simulatorUrl, namespace);
-    print(`reconciliation benchmark: ${config.BENCH_PROPERTIES * CHANNELS.length} listings (${config.BENCH_PROPERTIES} properties x ${CHANNELS.length} channels) x ${config.BENCH_WINDOW_DAYS} days, rate limits off, ${config.BENCH_READ_CONCURRENCY} reads at once, heap limit ${config.BENCH_HEAP_MB > 0 ? `${config.BENCH_HEAP_MB} MB` : "Node's default"}; ${booked} properties hold a booking no channel shows (set up in ${((Date.now() - setUpStarted) / 1000).toFixed(1)} s)`);
+    print(`reconciliation benchmark: ${config.BENCH_PROPERTIES * CHANNELS.length} listings (${config.BENCH_PROPERTIES} properties x ${CHANNELS.length} channels) x ${config.BENCH_WINDOW_DAYS} days, rate limits off, ${config.BENCH_READ_CONCURRENCY} reads at once, Node options '${config.BENCH_RECONCILER_NODE_OPTIONS}'; ${booked} properties hold a booking no channel shows (set up in ${((Date.now() - setUpStarted) / 1000).toFixed(1)} s)`);
 
     const reconciler = await spawnNodeProcess(
       join(DIST, 'reconciler', 'dist', 'main.js'),
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
         WINDOW_DAYS: String(config.BENCH_WINDOW_DAYS),
         READ_CONCURRENCY: String(config.BENCH_READ_CONCURRENCY),
         CHANNEL_READS_PER_MINUTE: '1000000',
-        ...(config.BENCH_HEAP_MB > 0 ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${config.BENCH_HEAP_MB}` } : {}),
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${config.BENCH_RECONCILER_NODE_OPTIONS}`,
       },
       async () => (await fetch(`http://127.0.0.1:${PORTS.reconcilerOps}/health/ready`).catch(() => undefined))?.status === 200,
     );

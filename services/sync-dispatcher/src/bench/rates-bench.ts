@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DISPATCHER_NODE_OPTIONS } from '../node-options';
 import { insertDirectoryRows, setListingPricing } from '@cm/directory';
 import { addDays, channelPrice, fromEpochDay, noRates, nightsOf, termsRanges, toEpochDay, type CurrencyCode, type LocalDate, type Markup, type NightTerms } from '@cm/domain';
 import { RatesStore, rateChangeRecord, type PlanRange, type PlanUpdate } from '@cm/rates';
@@ -23,6 +24,8 @@ const config = parseConfig(
     BENCH_PROPERTIES: z.coerce.number().int().min(1).default(1_000),
     /** Properties whose four channels' rates are read back and compared with the PMS's after the push. */
     BENCH_VERIFY_PROPERTIES: z.coerce.number().int().min(0).default(50),
+    /** The dispatcher's Node options; by default as deployed (docker-compose, Helm). */
+    BENCH_DISPATCHER_NODE_OPTIONS: z.string().default(DISPATCHER_NODE_OPTIONS),
   }),
 );
 const log = createLogger('rates-bench', config.LOG_LEVEL);
@@ -62,13 +65,13 @@ async function main(): Promise<void> {
     const started = Date.now();
     const properties = await setUpDirectory(db, simulatorUrl, namespace);
     const seasons = await setRates(db, properties);
-    print(`rates benchmark: ${properties.length} properties x ${SEASON_NIGHTS} nights x 2 rate plans to ${CHANNELS.length} ARI channels, rate limits off (set up in ${((Date.now() - started) / 1000).toFixed(1)} s, not measured)`);
+    print(`rates benchmark: ${properties.length} properties x ${SEASON_NIGHTS} nights x 2 rate plans to ${CHANNELS.length} ARI channels, rate limits off, dispatcher Node options '${config.BENCH_DISPATCHER_NODE_OPTIONS}' (set up in ${((Date.now() - started) / 1000).toFixed(1)} s, not measured)`);
     const fewest = fewestCalls(seasons);
 
     const env = { TOPIC_NAMESPACE: namespace, DATABASE_URL: databaseUrl, REDIS_URL: config.REDIS_URL, LOG_LEVEL: 'warn' };
     const dispatcher = await spawnNodeProcess(
       join(DIST, 'sync-dispatcher', 'dist', 'main.js'),
-      { ...env, CONSUMER_GROUP: `${namespace}.dispatcher`, OPS_PORT: String(PORTS.dispatcherOps), FEED_PORT: String(PORTS.feeds), CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api`, CHANNEL_CALLS_PER_MINUTE: '1000000', RATE_CALLS_PER_MINUTE: '1000000', LISTINGS_CACHE_MS: '600000' },
+      { ...env, CONSUMER_GROUP: `${namespace}.dispatcher`, OPS_PORT: String(PORTS.dispatcherOps), FEED_PORT: String(PORTS.feeds), CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api`, CHANNEL_CALLS_PER_MINUTE: '1000000', RATE_CALLS_PER_MINUTE: '1000000', LISTINGS_CACHE_MS: '600000', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${config.BENCH_DISPATCHER_NODE_OPTIONS}` },
       async () => (await fetch(`http://127.0.0.1:${PORTS.dispatcherOps}/health/ready`).catch(() => undefined))?.status === 200,
     );
     processes.push(dispatcher);

@@ -23,6 +23,7 @@ import {
 } from '@cm/service-runtime';
 import { CpuAccount, type CpuPerBooking } from './cpu';
 import { measureFloor } from './floor';
+import { DISPATCHER_NODE_OPTIONS } from '../node-options';
 import { percentile, type Lags } from './lags';
 
 /**
@@ -42,6 +43,8 @@ const config = parseConfig(
     BENCH_PROPERTIES: z.coerce.number().int().min(1).default(200),
     /** Bookings made at the first rate before measuring, so pools, caches and the JIT are warm. */
     BENCH_WARMUP_SECONDS: z.coerce.number().int().min(0).default(3),
+    /** The dispatcher's Node options; by default as deployed (docker-compose, Helm). */
+    BENCH_DISPATCHER_NODE_OPTIONS: z.string().default(DISPATCHER_NODE_OPTIONS),
   }),
 );
 const log = createLogger('sync-bench', config.LOG_LEVEL);
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
     processes.push(ingest);
     const arbiter = await spawnNodeProcess(join(DIST, 'booking-arbiter', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.arbiter`, OPS_PORT: String(PORTS.arbiterOps) }, ready(PORTS.arbiterOps));
     processes.push(arbiter);
-    const dispatcher = await spawnNodeProcess(join(DIST, 'sync-dispatcher', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.dispatcher`, OPS_PORT: String(PORTS.dispatcherOps), FEED_PORT: String(PORTS.feeds), CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api`, CHANNEL_CALLS_PER_MINUTE: '1000000' }, ready(PORTS.dispatcherOps));
+    const dispatcher = await spawnNodeProcess(join(DIST, 'sync-dispatcher', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.dispatcher`, OPS_PORT: String(PORTS.dispatcherOps), FEED_PORT: String(PORTS.feeds), CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api`, CHANNEL_CALLS_PER_MINUTE: '1000000', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${config.BENCH_DISPATCHER_NODE_OPTIONS}` }, ready(PORTS.dispatcherOps));
     processes.push(dispatcher);
     const cpu = new CpuAccount(new Map([['channel simulator', simulator.pid], ['ingest', ingest.pid], ['booking-arbiter', arbiter.pid], ['sync-dispatcher', dispatcher.pid]]));
     const properties = await setUpProperties(db, simulatorUrl, namespace);
