@@ -19,6 +19,7 @@ export type RuleName =
   | '5.1 date change, channel'
   | '5.1 date change, PMS'
   | '5.1 availability'
+  | '5.1 availability, iCal feed shrank'
   | '1.2 block overlap'
   | '1.2 stale data'
   | '1.3 price drift'

@@ -11,6 +11,8 @@ export { answerFeedRequest, serveFeed, FEED_CONTENT_TYPE, type FeedResponse } fr
 export { parseFeed } from './import/parse-feed';
 export { classifyEvent, CLASSIFICATION_RULES, UNRECOGNISED_KIND, type Classification, type ClassificationRule } from './import/classify-event';
 export { PLAUSIBLE_DATES } from './import/stay-nights';
+export { localDateOfInstant } from './calendar/local-date';
+export { readFeedChanges, DEFAULT_SHRINK_GUARD, type FeedChange, type FeedReading, type HeldEntry, type ShrinkGuard } from './import/feed-changes';
 export {
   FEED_LEVEL_PROBLEMS,
   type FeedProblem,

@@ -5,6 +5,7 @@ import { migrationsInOrder, schemaMigrations } from '@cm/service-runtime';
 import * as seenEventsByConnection002 from '../migrations/20261204_002_seen_events_by_connection';
 import * as idempotencyExpiry003 from '../migrations/20261204_003_idempotency_expiry';
 import * as pmsRevisions004 from '../migrations/20261204_004_pms_revisions';
+import * as icalImports005 from '../migrations/20261215_005_ical_imports';
 
 /**
  * Every migration of the `ingest` schema, in order: the directory's (owned by @cm/directory, whose
@@ -18,6 +19,7 @@ export const ingestMigrations = schemaMigrations('ingest', {
   '20261204_003_idempotency_expiry': idempotencyExpiry003,
   '20261204_004_pms_revisions': pmsRevisions004,
   ...ratesMigrationSteps,
+  '20261215_005_ical_imports': icalImports005,
 });
 
 /**

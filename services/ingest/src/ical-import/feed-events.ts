@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { toEpochDay, type LocalDate } from '@cm/domain';
+import type { FeedChange, HeldEntry } from '@cm/ical';
+import type { Channel, ChannelEventType, ChannelInboundEvent } from '@cm/schemas';
+
+/** A feed's event as held: the feed's entry, and how many times its UID has appeared. */
+export interface HeldEvent extends HeldEntry {
+  readonly generation: number;
+}
+
+/** One change of an imported feed, ready to be sent and then recorded. */
+export interface ImportedChange {
+  readonly event: ChannelInboundEvent;
+  /** What the feed's UID holds once the change is taken in. */
+  readonly held: HeldEvent & { readonly present: boolean };
+}
+
+/**
+ * The reservation a feed's event is in the ledger: stable for as long as the UID stays in the
+ * feed, a new one when it comes back after it left (that is a new stay). UIDs are long and free
+ * text (`1418fb94e984-ab1f@airbnb.com`), so the reference is a digest of it, which is an identifier.
+ */
+export function stayRefOf(uid: string, generation: number): string {
+  const digest = createHash('sha256').update(uid).digest('hex').slice(0, 24);
+  return generation <= 1 ? `ical-${digest}` : `ical-${digest}-${generation}`;
+}
+
+/**
+ * A feed's changes as channel events, which ingest takes in like a webhook's or a connector's:
+ * an event that appeared is a confirmed reservation, one whose dates moved is a date change, one
+ * that left is a cancellation. A "Not available" block is a reservation too: the ledger must hold
+ * its nights against every other channel, and iCal says no more of it than its dates.
+ * Event ids are derived from what changed, so a change sent again after a crash (before it was
+ * recorded) is the same event, which ingest takes once.
+ */
+export function feedChangeEvents(input: {
+  readonly channel: Channel;
+  readonly listingId: string;
+  readonly changes: readonly FeedChange[];
+  /** Generations of the UIDs the feed ever had, present or not. */
+  readonly generationOf: (uid: string) => number;
+  readonly sourceVersion: number;
+  readonly occurredAt: number;
+  readonly correlationId: string;
+}): ImportedChange[] {
+  return input.changes.map((change) => {
+    const uid = change.change === 'disappeared' ? change.before.uid : change.entry.uid;
+    const known = input.generationOf(uid);
+    const generation = change.change === 'appeared' ? known + 1 : Math.max(known, 1);
+    const dates = change.change === 'disappeared' ? change.before : change.entry;
+    const type: ChannelEventType = change.change === 'appeared' ? 'RESERVATION_CREATED' : change.change === 'moved' ? 'RESERVATION_MODIFIED' : 'RESERVATION_CANCELLED';
+    const externalEventId = `ical-${createHash('sha256').update([input.channel, input.listingId, uid, generation, change.change, dates.checkIn, dates.checkOut].join('\n')).digest('hex').slice(0, 40)}`;
+    const event: ChannelInboundEvent = {
+      event_id: externalEventId,
+      channel: input.channel,
+      listing_id: input.listingId,
+      external_event_id: externalEventId,
+      event_type: type,
+      external_reservation_id: stayRefOf(uid, generation),
+      source_version: input.sourceVersion,
+      reservation_status: change.change === 'appeared' ? 'CONFIRMED' : change.change === 'disappeared' ? 'CANCELLED' : null,
+      // parseFeed gives ISO calendar dates only.
+      check_in: toEpochDay(dates.checkIn as LocalDate),
+      check_out: toEpochDay(dates.checkOut as LocalDate),
+      total_price: null,
+      rate_plan: null,
+      guest: null,
+      nights: [],
+      dispute_reason: null,
+      occurred_at: input.occurredAt,
+      correlation_id: input.correlationId,
+      guest_count: null,
+      alteration_request: false,
+    };
+    const entry = change.change === 'disappeared' ? change.before : change.entry;
+    return { event, held: { uid, kind: entry.kind, checkIn: entry.checkIn, checkOut: entry.checkOut, generation, present: change.change !== 'disappeared' } };
+  });
+}
