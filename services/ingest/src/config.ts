@@ -40,6 +40,16 @@ export const ingestConfig = baseConfig
      * constant time. Unset (or empty), those routes answer 403 saying so.
      */
     OPERATOR_API_TOKEN: z.preprocess((value) => (value === '' ? undefined : value), z.string().min(32, 'at least 32 characters').optional()),
+    /** How often each instance looks for imported iCal feeds that are due (each feed has its connection's poll interval). */
+    ICAL_IMPORT_TICK_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    /** Feeds one instance reads at once. */
+    ICAL_IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /** A feed that has not answered, body included, in this long is a failed read. */
+    ICAL_FEED_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+    /** A larger feed is a failed read (real feeds of a busy listing are tens of kilobytes). */
+    ICAL_FEED_MAX_BYTES: z.coerce.number().int().min(1_024).max(64 * 1024 * 1024).default(5 * 1024 * 1024),
+    /** How far ahead of today an imported feed's events are held (platforms open calendars about two years out). */
+    ICAL_IMPORT_HORIZON_DAYS: z.coerce.number().int().min(30).max(1_000).default(730),
     /** Largest exchange-rate XML taken by PUT /v1/exchange-rates (the ECB's history file is about 7 MiB); the rest of the API keeps BODY_LIMIT_BYTES. */
     EXCHANGE_RATES_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(16 * 1024 * 1024),
   });

@@ -16,6 +16,10 @@ export interface IngestMetrics {
   readonly pmsRevisionsPurged: Counter;
   /** PMS quotes of channel stays (new reservations, modifications with a total), by result: quoted, or why not. */
   readonly pmsQuotes: Counter<'result'>;
+  /** Reads of imported iCal feeds, by channel and outcome. */
+  readonly icalReads: Counter<'channel' | 'outcome'>;
+  /** Changes of imported iCal feeds sent as channel events, by channel and change. */
+  readonly icalChanges: Counter<'channel' | 'change'>;
 }
 
 export function ingestMetrics(registry: Registry): IngestMetrics {
@@ -71,6 +75,18 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
       name: 'cm_ingest_pms_quotes_total',
       help: "PMS quotes of channel stays (a new reservation, a modification with a total) from the stored rates, by result: quoted, quoted_in_pms_currency (no exchange rate: the arbiter's currency rule compares), or why there is none (rate_plan_not_named, rate_plan_not_mapped, rate_plan_without_rates, night_without_price, no_exchange_rate, total_too_large).",
       labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    icalReads: new Counter({
+      name: 'cm_ingest_ical_reads_total',
+      help: "Reads of channels' iCal feeds imported into the ledger, by channel and outcome: changed (a whole calendar, taken in), unchanged (304), failed (no answer, an error status, too large, too slow), incomplete (not a whole calendar), suspicious_shrink (dropped too much at once: nothing released), no_property (the listing is mapped to none).",
+      labelNames: ['channel', 'outcome'] as const,
+      registers: [registry],
+    }),
+    icalChanges: new Counter({
+      name: 'cm_ingest_ical_changes_total',
+      help: "Changes of imported iCal feeds sent as channel events, by channel and change: appeared (a new stay), moved (new dates), disappeared (released).",
+      labelNames: ['channel', 'change'] as const,
       registers: [registry],
     }),
   };
