@@ -65,17 +65,30 @@ describe('FeedFetches and the claim of a feed channel’s listings', () => {
 
     expect(await fetches.record({ ...vrbo, version: 4, atMs: NOW + 2_000, status: 304 })).toBe(true);
     expect(await store.claimDue({ owner: 'me', untilMs: NOW + 30_002 }, NOW + 2_000, 10)).toMatchObject([{ ...vrbo, changesPending: 1 }]);
-    expect(await fetches.fetchedVersionOf(vrbo)).toEqual({ version: 4, fetchedAtMs: NOW + 2_000 });
+    expect(await fetches.fetchedVersionOf(vrbo)).toEqual({ version: 4, fetchedAtMs: NOW + 2_000, lastFetchedAtMs: NOW + 2_000 });
+  });
+
+  it('a reconciliation’s correction at a version already fetched (the channel lost it) is claimed only after a fetch that follows it', async () => {
+    await store.applyChanges([{ change: change(4, '2027-05-01', '2027-05-02'), listings: [vrbo] }], NOW);
+    await fetches.record({ ...vrbo, version: 4, atMs: NOW - 50_000, status: 200 });
+    const [claimed] = await store.claimDue({ owner: 'me', untilMs: NOW + 30_000 }, NOW, 10);
+    expect(claimed).toMatchObject(vrbo);
+    await store.acknowledged({ listing: vrbo, owner: 'me', nights: [{ date: '2027-05-01', version: 4 }], nowMs: NOW, carried: 1 });
+    // The correction happened after that fetch.
+    await store.applyChanges([{ change: { ...change(4, '2027-05-01', '2027-05-02'), event_id: 'fix-4', reason: 'RECONCILIATION', occurred_at: NOW - 40_000 }, listings: [vrbo] }], NOW);
+    expect(await store.claimDue({ owner: 'me', untilMs: NOW + 30_001 }, NOW, 10)).toEqual([]);
+    expect(await fetches.record({ ...vrbo, version: 4, atMs: NOW - 30_000, status: 304 })).toBe(true);
+    expect(await store.claimDue({ owner: 'me', untilMs: NOW + 30_002 }, NOW, 10)).toMatchObject([vrbo]);
   });
 
   it('one row per listing: a later fetch of the same version keeps when it was first fetched, and a crossing fetch of an older version lowers nothing', async () => {
     await fetches.record({ ...vrbo, version: 7, atMs: NOW, status: 200 });
     await fetches.record({ ...vrbo, version: 7, atMs: NOW + 60_000, status: 304 });
     await fetches.record({ ...vrbo, version: 6, atMs: NOW + 61_000, status: 200 });
-    expect(await fetches.fetchedVersionOf(vrbo)).toEqual({ version: 7, fetchedAtMs: NOW });
+    expect(await fetches.fetchedVersionOf(vrbo)).toEqual({ version: 7, fetchedAtMs: NOW, lastFetchedAtMs: NOW + 61_000 });
     expect(await ledger.db('sync.feed_fetches').select('channel', 'listing_id', 'last_fetched_at_ms', 'last_status')).toEqual([{ channel: 'VRBO', listing_id: 'vrbo-1', last_fetched_at_ms: NOW + 61_000, last_status: 200 }]);
     await fetches.record({ ...vrbo, version: 9, atMs: NOW + 62_000, status: 200 });
-    expect(await fetches.fetchedVersionOf(vrbo)).toEqual({ version: 9, fetchedAtMs: NOW + 62_000 });
+    expect(await fetches.fetchedVersionOf(vrbo)).toEqual({ version: 9, fetchedAtMs: NOW + 62_000, lastFetchedAtMs: NOW + 62_000 });
     expect(await fetches.fetchedVersionOf(airbnb)).toBeUndefined();
   });
 

@@ -51,9 +51,10 @@ export interface FeedAckInput {
 
 export function planFeedAcknowledgement({ work, nights, fetched, nowMs }: FeedAckInput): FeedWait | FeedAcknowledge {
   if (nights.length === 0) return { kind: 'wait', reason: 'nothing_pending', releaseAt: nowMs, spent: work.changesPending };
-  const carried = fetched === undefined ? [] : nights.filter((n) => n.version <= fetched.version);
+  const carried = fetched === undefined ? [] : nights.filter((n) => fetchCarries(fetched, n));
   if (fetched === undefined || carried.length === 0) return { kind: 'wait', reason: 'not_fetched', releaseAt: nowMs, spent: 0 };
-  const waiting = changesOf(nights.filter((n) => n.version > fetched.version)).size;
+  const waiting = new Set(nights.filter((n) => !fetchCarries(fetched, n)).map((n) => n.changeEventId)).size;
+  const completedAt = Math.max(...carried.map((n) => fetchTimeOf(fetched, n)));
   const newest = carried.reduce((a, b) => (b.version > a.version ? b : a));
   const changesCarried = Math.max(work.changesPending - waiting, 0);
   const requestId = feedAckId(work, fetched.version, carried);
@@ -70,19 +71,28 @@ export function planFeedAcknowledgement({ work, nights, fetched, nowMs }: FeedAc
       // One fetch: the channel took it on its own schedule, no call of ours was retried.
       attempts: 1,
       isReconciliation: carried.some((n) => n.isReconciliation),
-      completedAt: fetched.fetchedAtMs,
+      completedAt,
     },
     ack: `ical-feed:v${fetched.version}`,
-    lagsSeconds: [...changesOf(carried).values()].map((changedAt) => Math.max(0, fetched.fetchedAtMs - changedAt) / 1000),
+    lagsSeconds: [...new Map(carried.map((n) => [n.changeEventId, Math.max(0, fetchTimeOf(fetched, n) - n.changedAtMs) / 1000])).values()],
     coalesced: Math.max(0, changesCarried - 1),
     nights: carried.map((n) => ({ date: n.date, version: n.version })),
     carried: changesCarried,
   };
 }
 
-/** Each change among the nights (once, however many nights it set), with when it happened. */
-function changesOf(nights: readonly PendingNight[]): Map<string, number> {
-  return new Map(nights.map((n) => [n.changeEventId, n.changedAtMs]));
+/**
+ * Whether the fetched version holds the night. A reconciliation's correction is at a version the
+ * feed showed already (the channel lost it): only a fetch after it counts (as in the claim,
+ * FETCH_CARRIES_NIGHT_SQL).
+ */
+function fetchCarries(fetched: FetchedVersion, night: PendingNight): boolean {
+  return night.version <= fetched.version && (!night.isReconciliation || fetched.lastFetchedAtMs >= night.changedAtMs);
+}
+
+/** The fetch a night's lag runs to: the first of its version, or for a correction the latest (the one after it). */
+function fetchTimeOf(fetched: FetchedVersion, night: PendingNight): number {
+  return night.isReconciliation ? fetched.lastFetchedAtMs : fetched.fetchedAtMs;
 }
 
 /** The same nights acknowledged by the same fetched version are the same outcome: a repeat after a crash publishes the same result event. */

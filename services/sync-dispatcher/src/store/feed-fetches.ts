@@ -10,11 +10,19 @@ export interface FeedFetch extends ListingKey {
   readonly status: 200 | 304;
 }
 
-/** The highest feed version a channel fetched of a listing, and when a fetch first got it. */
+/** The highest feed version a channel fetched of a listing, when a fetch first got it, and the latest fetch. */
 export interface FetchedVersion {
   readonly version: number;
   readonly fetchedAtMs: number;
+  readonly lastFetchedAtMs: number;
 }
+
+/**
+ * Whether a fetch row `f` carried the pending night `n`: its version is at or below the one
+ * fetched; a reconciliation's correction (at a version the feed already showed: the channel lost
+ * it) needs a fetch after it, or a fetch made before the loss would acknowledge it.
+ */
+export const FETCH_CARRIES_NIGHT_SQL = 'f.version >= n.version AND (NOT n.is_reconciliation OR f.last_fetched_at_ms >= n.changed_at_ms)';
 
 /** Per feed channel: its oldest change no fetch has carried yet, and how many listings hold one older than the alert's limit. */
 export interface Unfetched {
@@ -46,7 +54,7 @@ export class FeedFetches {
          last_fetched_at_ms = greatest(f.last_fetched_at_ms, excluded.last_fetched_at_ms),
          last_status = excluded.last_status
        RETURNING EXISTS (SELECT 1 FROM sync.nights n WHERE n.channel = f.channel AND n.listing_id = f.listing_id
-                           AND n.version > n.pushed_version AND n.version <= f.version) AS carried_pending`,
+                           AND n.version > n.pushed_version AND ${FETCH_CARRIES_NIGHT_SQL}) AS carried_pending`,
       [fetch.channel, fetch.listingId, fetch.version, fetch.atMs, fetch.atMs, fetch.status],
     );
     return (result.rows[0] as { carried_pending: boolean }).carried_pending;
@@ -54,9 +62,9 @@ export class FeedFetches {
 
   /** The version the channel fetched of the listing's feed; undefined when it never fetched it. */
   async fetchedVersionOf(listing: ListingKey): Promise<FetchedVersion | undefined> {
-    const result = await preparedRaw(this.db, 'SELECT version, version_fetched_at_ms FROM sync.feed_fetches WHERE channel = ? AND listing_id = ?', [listing.channel, listing.listingId]);
-    const row = result.rows[0] as { version: string | number; version_fetched_at_ms: string | number } | undefined;
-    return row && { version: Number(row.version), fetchedAtMs: Number(row.version_fetched_at_ms) };
+    const result = await preparedRaw(this.db, 'SELECT version, version_fetched_at_ms, last_fetched_at_ms FROM sync.feed_fetches WHERE channel = ? AND listing_id = ?', [listing.channel, listing.listingId]);
+    const row = result.rows[0] as { version: string | number; version_fetched_at_ms: string | number; last_fetched_at_ms: string | number } | undefined;
+    return row && { version: Number(row.version), fetchedAtMs: Number(row.version_fetched_at_ms), lastFetchedAtMs: Number(row.last_fetched_at_ms) };
   }
 
   /** What the feed channels have not fetched yet: `overdueBeforeMs` is the change time before which a change is overdue. */

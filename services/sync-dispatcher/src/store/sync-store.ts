@@ -1,5 +1,6 @@
 import type { AvailabilityChange, Channel, Source } from '@cm/schemas';
 import { Coalescer, writeTogether, preparedRaw, type Knex } from '@cm/service-runtime';
+import { FETCH_CARRIES_NIGHT_SQL } from './feed-fetches';
 
 export interface ListingKey {
   readonly channel: Channel;
@@ -322,7 +323,7 @@ function claimSql(feedChannels: readonly Channel[]): string {
     ? ''
     : `
              AND (n.channel NOT IN (${feedChannels.map((c) => `'${c}'`).join(', ')})
-                  OR n.version <= (SELECT f.version FROM sync.feed_fetches f WHERE f.channel = n.channel AND f.listing_id = n.listing_id))`;
+                  OR EXISTS (SELECT 1 FROM sync.feed_fetches f WHERE f.channel = n.channel AND f.listing_id = n.listing_id AND ${FETCH_CARRIES_NIGHT_SQL}))`;
   return `UPDATE sync.listing_work w SET leased_by = ?, leased_until_ms = ?
        WHERE (w.channel, w.listing_id) IN (
          SELECT w2.channel, w2.listing_id FROM sync.listing_work w2
