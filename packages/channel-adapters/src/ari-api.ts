@@ -6,9 +6,9 @@ import { callChannel, type CallAnswer, type CallSettings } from './http-call';
 import type {
   AvailabilityRange,
   CalendarResult,
-  ChannelAdapter,
   HostDecision,
   OperationResult,
+  PushedChannelAdapter,
   PushResult,
   RateCapability,
   RateRange,
@@ -23,7 +23,7 @@ import type {
  * accepted request, 429 with Retry-After when pacing us, request ids deduped by the platform.
  * Its reservation operations are those its platform offers (ari-reservations.ts has the table).
  */
-export class AriApiAdapter implements ChannelAdapter, ReservationOperations {
+export class AriApiAdapter implements PushedChannelAdapter, ReservationOperations {
   readonly kind = 'ari_api' as const;
   /** Every ARI API takes prices and stay rules per rate plan and shows them back. */
   readonly rateCapabilities: ReadonlySet<RateCapability> = new Set(['push_rates', 'read_rates']);

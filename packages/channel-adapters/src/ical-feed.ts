@@ -1,17 +1,17 @@
 import { fetchFeed, parseFeed } from '@cm/ical';
 import type { Channel } from '@cm/schemas';
-import type { AvailabilityRange, CalendarResult, ChannelAdapter, ChannelNightView, OperationResult, PushResult, RateCapability, RatesResult, ReservationCapability, ReservationOperations } from './types';
+import type { CalendarResult, ChannelNightView, FeedChannelAdapter, OperationResult, PushResult, RateCapability, RatesResult, ReservationCapability, ReservationOperations } from './types';
 
 /**
  * A channel synced by iCal (RFC 5545), as hosts do with every big platform: we publish a feed
- * per listing that the channel polls (served by the feed server from the desired state, so a
- * "push" is done the moment the state is recorded), and we read the channel's own feed by
- * conditional GET. iCal carries no prices nor stay rules, so it takes no rates and restrictions
+ * per listing that the channel polls (served by the dispatcher's feed server from the desired
+ * state: nothing is pushed, and a change counts as synced once the channel fetched a version of
+ * the feed that holds it), and we read the channel's own feed by conditional GET. iCal carries no prices nor stay rules, so it takes no rates and restrictions
  * (`rateCapabilities` is empty; a push or a read of them answers `client_error`); nor does it
  * carry reservations, only blocked dates (no state, revision or id a host could act on), so it
  * offers no reservation operation: its capabilities are empty, and each answers `unsupported`.
  */
-export class IcalFeedAdapter implements ChannelAdapter, ReservationOperations {
+export class IcalFeedAdapter implements FeedChannelAdapter, ReservationOperations {
   readonly kind = 'ical' as const;
   readonly capabilities: ReadonlySet<ReservationCapability> = new Set();
   readonly rateCapabilities: ReadonlySet<RateCapability> = new Set();
@@ -25,10 +25,6 @@ export class IcalFeedAdapter implements ChannelAdapter, ReservationOperations {
     private readonly timeZoneOf: (channel: Channel, listingId: string) => Promise<string | undefined>,
     private readonly timeoutMs: number,
   ) {}
-
-  async pushAvailability(_listingId: string, _ranges: readonly AvailabilityRange[], requestId: string): Promise<PushResult> {
-    return { ok: true, ack: `ical-feed:${requestId}` };
-  }
 
   async pushRates(): Promise<PushResult> {
     return { ok: false, outcome: 'client_error', status: null, retryAfterMs: null, error: 'iCal carries no rates or restrictions' };

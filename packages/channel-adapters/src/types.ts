@@ -70,22 +70,38 @@ export interface ChannelNightView {
 export type CalendarResult = { readonly ok: true; readonly nights: readonly ChannelNightView[] } | Extract<PushResult, { ok: false }>;
 
 /**
- * One booking platform, however it is reached. `requestId` is stable for a push and its
- * retries, so a platform that dedupes requests applies a retried push once. Rates and
- * restrictions are pushed and read only where `rateCapabilities` says; elsewhere the calls
- * answer `client_error` without reaching the channel.
+ * One booking platform, however it is reached. Rates and restrictions are pushed and read only
+ * where `rateCapabilities` says; elsewhere the calls answer `client_error` without reaching the
+ * channel. How availability reaches it is the adapter's `kind`: an ARI API is pushed to
+ * (`PushedChannelAdapter`); an iCal channel fetches the feed we publish (`FeedChannelAdapter`),
+ * so nothing is sent to it and it has no `pushAvailability`.
  */
-export interface ChannelAdapter {
+interface ChannelAdapterBase {
   readonly channel: Channel;
-  readonly kind: 'ari_api' | 'ical';
   readonly rateCapabilities: ReadonlySet<RateCapability>;
-  pushAvailability(listingId: string, ranges: readonly AvailabilityRange[], requestId: string): Promise<PushResult>;
   /** Sets every term of each range on its rate plan; the channel refuses a plan it does not have (`client_error`). */
   pushRates(listingId: string, ranges: readonly RateRange[], requestId: string): Promise<PushResult>;
   readCalendar(listingId: string, from: string, to: string): Promise<CalendarResult>;
   /** Every rate plan's terms for the nights [from, to). */
   readRates(listingId: string, from: string, to: string): Promise<RatesResult>;
 }
+
+/** A channel we push availability to. `requestId` is stable for a push and its retries, so a platform that dedupes requests applies a retried push once. */
+export interface PushedChannelAdapter extends ChannelAdapterBase {
+  readonly kind: 'ari_api';
+  pushAvailability(listingId: string, ranges: readonly AvailabilityRange[], requestId: string): Promise<PushResult>;
+}
+
+/**
+ * A channel that polls the export feed we publish per listing: what it shows is the desired
+ * state as recorded, and a change is acknowledged only once the channel fetched a version of
+ * the feed that holds it (the dispatcher's feed server records each fetch).
+ */
+export interface FeedChannelAdapter extends ChannelAdapterBase {
+  readonly kind: 'ical';
+}
+
+export type ChannelAdapter = PushedChannelAdapter | FeedChannelAdapter;
 
 /**
  * What a host's software may do to one reservation through a platform's API. Which a channel

@@ -27,7 +27,10 @@ export interface DayReport {
   readonly operator: { tasks: number; cancelStay: number; keepChannelGuest: number; unresolved: number };
   readonly channelActions: ChannelActionsReport & { settledInMs: number; settled: boolean };
   readonly doubleBookings: { ledger: number; acrossChannels: number; openWhileBooked: number; heldForAnother: number };
-  readonly lag: { p50Ms: number; p99Ms: number; pushes: number; overTime: { second: number; meanMs: number; pushes: number }[] };
+  /** The channels we push to: from the change to the channel's answer. */
+  readonly lag: LagSummary;
+  /** Vrbo by iCal: from the change to Vrbo's fetch of a feed version holding it (its poll interval, mostly). */
+  readonly icalLag: LagSummary;
   readonly outage: { channel: DemoChannel; seconds: number; failedCalls: number };
   readonly drift: { found: number; nights: number; corrected: number; failed: number };
   readonly vrboPolls: { changed: number; unchanged: number };
@@ -56,8 +59,10 @@ export async function playDay(input: {
   const { db, simulator, portfolio, poller, endpoints, log } = input;
   const properties = portfolio.properties;
   const propertyIds = properties.map((p) => p.propertyId);
-  const lag = new LagSampler(endpoints.dispatcherMetrics);
+  const lag = new LagSampler(endpoints.dispatcherMetrics, 'channel_sync_lag_seconds');
+  const icalLag = new LagSampler(endpoints.dispatcherMetrics, 'channel_ical_sync_lag_seconds');
   lag.start();
+  icalLag.start();
   const made: ChannelBooking[] = [];
   const direct: DirectBooking[] = [];
   let refusedByChannel = 0;
@@ -194,6 +199,7 @@ export async function playDay(input: {
   }, { timeoutMs: 60_000, intervalMs: 500 }).catch(() => undefined);
   const convergedInMs = Date.now() - convergeStarted;
   lag.stop();
+  icalLag.stop();
 
   // What happened, from the ledger, the escalation tables and the simulated platforms.
   const decisions: { outcome: string; n: string }[] = await db('processed_commands').whereIn('command_id', made.map((m) => m.commandId)).groupBy('outcome').select('outcome', db.raw('count(*) as n'));
@@ -246,6 +252,7 @@ export async function playDay(input: {
     channelActions: { ...actions, settledInMs, settled },
     doubleBookings: { ledger: ledgerOverlaps, acrossChannels, openWhileBooked, heldForAnother: heldForAnother.nights },
     lag: lag.summary(),
+    icalLag: icalLag.summary(),
     outage: { channel: 'EXPEDIA', seconds: outageSeconds, failedCalls },
     drift: { found: pass.found.listings, nights: pass.found.nights, corrected: pass.corrected, failed: pass.failed },
     vrboPolls: { changed: poller.counts.changed, unchanged: poller.counts.unchanged },
@@ -253,10 +260,18 @@ export async function playDay(input: {
   };
 }
 
+export interface LagSummary {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly pushes: number;
+  readonly overTime: { second: number; meanMs: number; pushes: number }[];
+}
+
 /**
- * The sync lag as the dispatcher measures it (`channel_sync_lag_seconds`: from the change in the
- * ledger to the channel's acknowledgement), sampled every second for the chart, and p50/p99 read
- * off the histogram's buckets at the end (upper bounds, as Prometheus's histogram_quantile would).
+ * A sync lag as the dispatcher measures it (`channel_sync_lag_seconds`: from the change in the
+ * ledger to the pushed channel's acknowledgement; `channel_ical_sync_lag_seconds`: to the iCal
+ * channel's fetch of it), sampled every second for the chart, and p50/p99 read off the
+ * histogram's buckets at the end (upper bounds, as Prometheus's histogram_quantile would).
  */
 class LagSampler {
   private timer: NodeJS.Timeout | undefined;
@@ -265,7 +280,10 @@ class LagSampler {
   private readonly points: { second: number; meanMs: number; pushes: number }[] = [];
   private buckets: { le: number; count: number }[] = [];
 
-  constructor(private readonly metricsUrl: string) {}
+  constructor(
+    private readonly metricsUrl: string,
+    private readonly metric: 'channel_sync_lag_seconds' | 'channel_ical_sync_lag_seconds',
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.sample(), 1_000);
@@ -279,13 +297,13 @@ class LagSampler {
     const text = await (await fetch(this.metricsUrl).catch(() => undefined))?.text().catch(() => undefined);
     if (!text) return;
     const total = (name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`)).reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-    const sum = total('channel_sync_lag_seconds_sum');
-    const count = total('channel_sync_lag_seconds_count');
+    const sum = total(`${this.metric}_sum`);
+    const count = total(`${this.metric}_count`);
     const pushes = count - this.last.count;
     this.points.push({ second: Math.round((Date.now() - this.started) / 1000), meanMs: pushes > 0 ? Math.round(((sum - this.last.sum) / pushes) * 1000) : 0, pushes });
     this.last = { sum, count };
     const byLe = new Map<number, number>();
-    for (const line of text.split('\n').filter((l) => l.startsWith('channel_sync_lag_seconds_bucket{'))) {
+    for (const line of text.split('\n').filter((l) => l.startsWith(`${this.metric}_bucket{`))) {
       const le = /le="([^"]+)"/.exec(line)?.[1];
       if (le === undefined) continue;
       const bound = le === '+Inf' ? Infinity : Number(le);
@@ -294,7 +312,7 @@ class LagSampler {
     this.buckets = [...byLe.entries()].map(([le, c]) => ({ le, count: c })).sort((a, b) => a.le - b.le);
   }
 
-  summary(): DayReport['lag'] {
+  summary(): LagSummary {
     const total = this.buckets[this.buckets.length - 1]?.count ?? 0;
     const quantile = (q: number) => Math.round((this.buckets.find((b) => b.count >= q * total)?.le ?? NaN) * 1000);
     return { p50Ms: quantile(0.5), p99Ms: quantile(0.99), pushes: total, overTime: this.points };

@@ -65,7 +65,8 @@ ${table(
   [[report.channelActions.pmsChanges.reached, report.channelActions.pmsChanges.dateChanges, report.channelActions.pmsChanges.notReached, report.channelActions.acknowledged.waiting, report.channelActions.acknowledged.notNeeded]],
 )}
 <h2>Sync lag over the day</h2>
-<p>From a change in the ledger to the channel's acknowledgement, mean per second (the dispatcher's <code>channel_sync_lag_seconds</code>); p50 ${report.lag.p50Ms} ms, p99 ${report.lag.p99Ms} ms over ${report.lag.pushes} acknowledged changes (histogram bucket bounds).</p>
+<p>The channels we push to: from a change in the ledger to the channel's acknowledgement, mean per second (the dispatcher's <code>channel_sync_lag_seconds</code>); p50 ${report.lag.p50Ms} ms, p99 ${report.lag.p99Ms} ms over ${report.lag.pushes} acknowledged changes (histogram bucket bounds).</p>
+<p>Vrbo by iCal, apart: a change counts as synced when Vrbo fetched a version of our feed that holds it (<code>channel_ical_sync_lag_seconds</code>, its poll interval included); p50 ${report.icalLag.p50Ms} ms, p99 ${report.icalLag.p99Ms} ms over ${report.icalLag.pushes} fetched changes (histogram bucket bounds).</p>
 ${lineChart(report.lag.overTime.map((p) => ({ x: p.second, y: p.meanMs })), 'seconds into the day', 'mean lag, ms')}
 <h2>Conflicts by type</h2>
 ${barChart([...conflictsByType.entries()].map(([label, value]) => ({ label, value })))}

@@ -49,6 +49,10 @@ export const dispatcherConfig = baseConfig
       .pipe(z.array(z.enum(['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA']))),
     /** Where a channel's own iCal feed of a listing is: `{channel}` and `{listing}` are replaced. */
     ICAL_IMPORT_URL_TEMPLATE: z.string().min(1).optional(),
+    /** A change an iCal channel has not fetched for this long counts in cm_sync_ical_overdue_listings (the IcalFeedNotFetched alert). */
+    ICAL_UNFETCHED_ALERT_MS: ms(1_000, 7 * 86_400_000, 6 * 3_600_000),
+    /** How often the changes iCal channels have not fetched are looked at for those gauges. */
+    ICAL_UNFETCHED_CHECK_MS: ms(100, 600_000, 30_000),
     /** The export feeds' server: /ical/{channel}/{listing}.ics. */
     FEED_HOST: z.string().min(1).default('127.0.0.1'),
     FEED_PORT: z.coerce.number().int().min(0).max(65535).default(9413),

@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
+import { finished } from 'node:stream/promises';
 import { answerFeedRequest, renderFeed, type CalendarEntry } from '@cm/ical';
 import type { Channel } from '@cm/schemas';
 import type { Logger } from '@cm/service-runtime';
 import { mergeIntoRanges } from './plan/night-ranges';
+import type { FeedFetch } from './store/feed-fetches';
 import type { SyncStore } from './store/sync-store';
 
 const FEED_PATH = /^\/ical\/(airbnb|booking_com|vrbo|expedia)\/([^/]{1,200})\.ics$/;
@@ -10,9 +12,11 @@ const FEED_PATH = /^\/ical\/(airbnb|booking_com|vrbo|expedia)\/([^/]{1,200})\.ic
 /**
  * Serves each listing's export feed at `/ical/{channel}/{listing}.ics`: the nights that channel
  * must show closed, as all-day "Not available" events, with an ETag so a channel polling every
- * few minutes gets `304` until something changed.
+ * few minutes gets `304` until something changed. Each GET answered is a fetch of the feed's
+ * version (the highest ledger version among the listing's nights), handed to `fetched` once the
+ * answer is sent: a 200 gave the channel that version, a 304 told it that its copy is that version.
  */
-export async function startFeedServer(store: SyncStore, timeZoneOf: (channel: Channel, listingId: string) => Promise<string | undefined>, log: Logger, host: string, port: number): Promise<Server> {
+export async function startFeedServer(store: SyncStore, timeZoneOf: (channel: Channel, listingId: string) => Promise<string | undefined>, log: Logger, host: string, port: number, fetched: (fetch: FeedFetch) => Promise<void>): Promise<Server> {
   const server = createServer((request, response) => {
     void (async () => {
       const match = FEED_PATH.exec((request.url ?? '').split('?')[0]!);
@@ -22,13 +26,17 @@ export async function startFeedServer(store: SyncStore, timeZoneOf: (channel: Ch
       const listingId = decodeURIComponent(match[2]!);
       const timeZone = await timeZoneOf(channel, listingId);
       if (!timeZone) return send(404, 'no such listing');
-      const { nights, changedAtMs } = await store.closedNights({ channel, listingId });
+      const { nights, changedAtMs, version } = await store.closedNights({ channel, listingId });
       const ranges = mergeIntoRanges(nights.map((date) => ({ date, available: false, price: null, minStay: null, version: 0 })));
       const entries: CalendarEntry[] = ranges.map((r) => ({ uid: `${channel.toLowerCase()}-${listingId}-${r.from}@channel-manager`, kind: 'blocked', checkIn: r.from, checkOut: r.to }));
       const text = renderFeed({ listingId, calendarName: `${channel} ${listingId}`, timeZone, entries, entriesChangedAt: new Date(changedAtMs) });
       const answer = answerFeedRequest(request.headers['if-none-match'], text);
       response.writeHead(answer.status, answer.headers);
-      response.end(request.method === 'HEAD' ? undefined : answer.body);
+      if (request.method === 'HEAD') return response.end();
+      response.end(answer.body);
+      // A channel that hung up before the answer was sent holds nothing new.
+      if (!(await finished(response).then(() => true, () => false))) return;
+      await fetched({ channel, listingId, version, atMs: Date.now(), status: answer.status }).catch((error: unknown) => log.error({ err: error, channel, listingId, version }, 'a fetch of a feed was not recorded; its changes wait for the next fetch'));
     })().catch((error: unknown) => {
       log.error({ err: error, url: request.url }, 'feed failed');
       send(500, 'feed failed');

@@ -1,7 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from '@cm/service-runtime';
 
 export interface DispatcherMetrics {
+  /** API channels: from the change to the channel's answer to our push. */
   readonly lag: Histogram<'channel'>;
+  /** iCal channels: from the change to the channel's fetch of a feed version holding it. */
+  readonly icalLag: Histogram<'channel'>;
+  readonly icalOldestUnfetched: Gauge<'channel'>;
+  readonly icalOverdueListings: Gauge<'channel'>;
   readonly pushes: Counter<'channel' | 'outcome'>;
   readonly coalesced: Counter<'channel'>;
   readonly rateLimitedWaits: Counter<'channel'>;
@@ -16,9 +21,30 @@ export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
   return {
     lag: new Histogram({
       name: 'channel_sync_lag_seconds',
-      help: "From a change in the ledger to the channel's acknowledgement of it, by channel.",
+      help: "From a change in the ledger to the channel's acknowledgement of our push of it, by channel (channels we push to; iCal channels are channel_ical_sync_lag_seconds).",
       labelNames: ['channel'] as const,
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    // Apart from the pushes' lag: a channel polls a feed every few minutes to hours, so this
+    // lag is the channel's poll interval, not our speed, and needs buckets up to a day.
+    icalLag: new Histogram({
+      name: 'channel_ical_sync_lag_seconds',
+      help: 'iCal channels: from a change in the ledger to the channel fetching a version of our export feed that holds it (a 304 at that version counts), by channel.',
+      labelNames: ['channel'] as const,
+      buckets: [1, 10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400],
+      registers: [registry],
+    }),
+    icalOldestUnfetched: new Gauge({
+      name: 'cm_sync_ical_oldest_unfetched_seconds',
+      help: 'iCal channels: age of the oldest change no fetch of our export feed has carried yet (0 when every change was fetched), by channel.',
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    icalOverdueListings: new Gauge({
+      name: 'cm_sync_ical_overdue_listings',
+      help: 'iCal channels: listings holding a change the channel has not fetched for longer than ICAL_UNFETCHED_ALERT_MS, by channel.',
+      labelNames: ['channel'] as const,
       registers: [registry],
     }),
     pushes: new Counter({

@@ -3,9 +3,11 @@ import { inTraceOf, withinPerMinute, type Logger, type TokenBuckets } from '@cm/
 import type { ChannelAdapter } from '@cm/channel-adapters';
 import { LeaseLoop } from './lease-loop';
 import type { DispatcherMetrics } from './metrics';
+import { planFeedAcknowledgement, type FeedAcknowledge } from './plan/feed-ack';
 import { planAfterAnswer, planCall, planPush, type AfterAnswer, type PushPolicy, type Skip } from './plan/push-plan';
 import { breakerGaugeValue, initialBreaker, type BreakerState } from './policy/circuit-breaker';
 import type { ResultWriter } from './results';
+import type { FeedFetches } from './store/feed-fetches';
 import { listingKeyOf, type Lease, type ListingWork, type PendingNight, type SyncStore } from './store/sync-store';
 
 export interface PusherConfig extends PushPolicy {
@@ -19,6 +21,8 @@ export interface PusherConfig extends PushPolicy {
 
 export interface PusherDeps {
   readonly store: SyncStore;
+  /** What the iCal channels fetched of our feeds: their acknowledgements wait for it. */
+  readonly fetches: FeedFetches;
   readonly adapters: ReadonlyMap<Channel, ChannelAdapter>;
   readonly buckets: TokenBuckets;
   readonly results: ResultWriter;
@@ -39,7 +43,9 @@ interface Leased {
  * into the fewest ranges, and calls its channel within the channel's rate, behind a breaker per
  * channel, retrying with backoff that honours Retry-After. The newest state of a night is what
  * is pushed, so a night changed five times while a push waited is pushed once. What a push is
- * and what its answer comes to is decided in plan/push-plan.ts; this carries it out.
+ * and what its answer comes to is decided in plan/push-plan.ts; this carries it out. An iCal
+ * channel is sent nothing: its listing is acknowledged once the channel fetched a feed version
+ * holding its changes (plan/feed-ack.ts).
  */
 export class Pusher {
   private readonly breakers = new Map<Channel, BreakerState>();
@@ -99,6 +105,11 @@ export class Pusher {
   private async pushListing(work: ListingWork, known: PendingNight[] | undefined, freeSlot: () => void): Promise<void> {
     const { store, now } = this.deps;
     const adapter = this.deps.adapters.get(work.channel);
+    if (adapter?.kind === 'ical') {
+      // No call to wait for: the slot goes at once.
+      freeSlot();
+      return this.acknowledgeFetched(work, known);
+    }
     const nights = known ?? (await store.pendingNightsOf([work])).get(listingKeyOf(work)) ?? [];
     const before = planPush({ work, nights, adapter, breaker: this.breaker(work.channel), nowMs: now() });
     if (before.kind === 'skip') return this.release(work, before);
@@ -117,6 +128,33 @@ export class Pusher {
     const after = planAfterAnswer({ work, nights, push, result, breaker: this.breaker(work.channel), completedAt, random: this.deps.random(), policy: this.config });
     this.setBreaker(work.channel, after.breaker);
     await this.carryOut(work, after.next);
+  }
+
+  /**
+   * A feed channel's listing: acknowledges the changes the channel fetched, the same way as a
+   * push's (result and acknowledgement in one statement); the rest wait for a fetch.
+   */
+  private async acknowledgeFetched(work: ListingWork, known: PendingNight[] | undefined): Promise<void> {
+    const { store, fetches, now } = this.deps;
+    const [nights, fetched] = await Promise.all([known ?? store.pendingNightsOf([work]).then((p) => p.get(listingKeyOf(work)) ?? []), fetches.fetchedVersionOf(work)]);
+    const plan = planFeedAcknowledgement({ work, nights, fetched, nowMs: now() });
+    switch (plan.kind) {
+      case 'wait':
+        return store.release(work, this.config.owner, plan.releaseAt, 0, null, plan.spent);
+      case 'acknowledge':
+        return this.recordFetched(work, plan);
+      default:
+        return assertNever(plan);
+    }
+  }
+
+  private async recordFetched(work: ListingWork, ack: FeedAcknowledge): Promise<void> {
+    const { store, metrics, results } = this.deps;
+    for (const seconds of ack.lagsSeconds) metrics.icalLag.observe({ channel: work.channel }, seconds);
+    if (ack.coalesced > 0) metrics.coalesced.inc({ channel: work.channel }, ack.coalesced);
+    // Changes recorded meanwhile are in the feed already and wait for a fetch like the rest:
+    // nothing to look at again now, whatever is still pending.
+    await results.recordWith(results.acknowledged(ack.report, ack.ack), (writes) => store.acknowledged({ listing: work, owner: this.config.owner, nights: ack.nights, nowMs: ack.report.completedAt, carried: ack.carried, writes }));
   }
 
   /** Gives the listing back without a call. */

@@ -12,11 +12,13 @@ import { Pusher } from './pusher';
 import { RatePusher } from './rate-pusher';
 import { ResultWriter } from './results';
 import { ActionStore } from './store/action-store';
+import { FeedFetches } from './store/feed-fetches';
 import { ChannelListings } from './store/channel-listings';
 import { SharedTermsReads } from './store/shared-terms-reads';
 import { syncMigrations } from './store/migrations';
 import { RateStore, type RateMarking } from './store/rate-store';
 import { SyncStore, type ListingKey } from './store/sync-store';
+import { UnfetchedWatch } from './unfetched-watch';
 
 /**
  * Keeps every channel showing what the ledger holds: consumes availability.changes, records for
@@ -33,22 +35,21 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
     await assertMigrated(db, syncMigrations, 'the sync schema', 'node services/sync-dispatcher/dist/cli/migrate.js');
     const redis = await useRedis(context, config.REDIS_URL);
-    const store = new SyncStore(db);
+    const store = new SyncStore(db, config.ICAL_CHANNELS);
+    const fetches = new FeedFetches(db);
     const listings = new ChannelListings(db, config.LISTINGS_CACHE_MS);
     const metrics = dispatcherMetrics(context.metrics);
     const conflictCounts = conflictMetrics(context.metrics);
     const buckets = new TokenBuckets(redis);
     const { timeZoneOf } = listings;
     const adapters = adaptersFor({ apiBaseUrl: config.CHANNEL_API_BASE_URL, icalChannels: config.ICAL_CHANNELS, icalImportUrlTemplate: config.ICAL_IMPORT_URL_TEMPLATE, timeoutMs: config.PUSH_TIMEOUT_MS, timeZoneOf });
-    const feeds = await startFeedServer(store, timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT);
-    context.onStop('feed server', () => new Promise<void>((resolve) => feeds.close(() => resolve())));
     const writers = await openTopics(context, { reads: [topics.availabilityChanges, topics.reservationActions, topics.rateChanges], writes: [topics.syncResults, topics.conflicts] });
     // Outcomes are published by the owners of availability.changes' partitions; the outbox is
     // stopped after the pusher and the runner, which hand it their last outcomes.
     const { outbox, fences, partitionOf } = await startSchemaOutbox(context, db, writers, { schema: 'sync', ownedBy: context.topics.availabilityChanges, owner: config.INSTANCE_ID, batchSize: 200 });
     const results = new ResultWriter(outbox, partitionOf, conflictCounts);
     const pusher = new Pusher(
-      { store, adapters, buckets, results, metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
+      { store, fetches, adapters, buckets, results, metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
       {
         owner: config.INSTANCE_ID,
         leaseMs: config.LEASE_MS,
@@ -61,6 +62,15 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     );
     pusher.start();
     context.onStop('pusher', () => pusher.stop());
+    // A fetch that carried a pending change makes its listing claimable (by any instance); the
+    // instance that served it looks at once rather than at its next poll.
+    const feeds = await startFeedServer(store, timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT, async (fetch) => {
+      if (await fetches.record(fetch)) pusher.wake();
+    });
+    context.onStop('feed server', () => new Promise<void>((resolve) => feeds.close(() => resolve())));
+    const unfetched = new UnfetchedWatch({ fetches, metrics, log: context.log.child({ component: 'feeds' }), now: Date.now }, { channels: config.ICAL_CHANNELS, alertMs: config.ICAL_UNFETCHED_ALERT_MS, everyMs: config.ICAL_UNFETCHED_CHECK_MS });
+    unfetched.start();
+    context.onStop('unfetched feed watch', () => unfetched.stop());
     const record = async (items: readonly DecodedRecord<typeof topics.availabilityChanges>[]) => {
       const values = items.map(({ value }) => value);
       const byProperty = await listings.ofProperties(values.map((c) => c.property_id));

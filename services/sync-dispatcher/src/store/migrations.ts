@@ -4,6 +4,7 @@ import * as sync002 from '../migrations/20261125_002_night_trace';
 import * as sync003 from '../migrations/20261210_003_reservation_actions';
 import * as sync004 from '../migrations/20261204_004_outbox';
 import * as sync005 from '../migrations/20261214_005_rate_pushes';
+import * as sync006 from '../migrations/20261220_006_feed_fetches';
 
 /** Every migration of the sync schema, in order. Forward-only: a change is a new file added here. */
 export const syncMigrations = schemaMigrations('sync', {
@@ -12,4 +13,5 @@ export const syncMigrations = schemaMigrations('sync', {
   '20261210_003_reservation_actions': sync003,
   '20261204_004_outbox': sync004,
   '20261214_005_rate_pushes': sync005,
+  '20261220_006_feed_fetches': sync006,
 });

@@ -1,5 +1,6 @@
 import type { AvailabilityChange, Channel, Source } from '@cm/schemas';
 import { Coalescer, writeTogether, preparedRaw, type Knex } from '@cm/service-runtime';
+import { FETCH_CARRIES_NIGHT_SQL } from './feed-fetches';
 
 export interface ListingKey {
   readonly channel: Channel;
@@ -120,7 +121,15 @@ export interface Acknowledgement {
 export class SyncStore {
   private readonly acks: Coalescer<Acknowledgement, boolean>;
 
-  constructor(private readonly db: Knex) {
+  /** The claim's statement: a listing of a feed channel is due only with a change the channel has fetched. */
+  private readonly claimSql: string;
+
+  /** `feedChannels`: the channels that fetch our iCal feeds instead of taking pushes. */
+  constructor(
+    private readonly db: Knex,
+    feedChannels: readonly Channel[] = [],
+  ) {
+    this.claimSql = claimSql(feedChannels);
     // A booking's pushes to its other channels are answered within a few milliseconds of each
     // other, and other bookings' soon after: a linger writes their acknowledgements in one
     // statement. Nothing measured waits for it (the result is on sync.results.v2 before); the
@@ -209,18 +218,14 @@ export class SyncStore {
 
   /**
    * Leases listings that have unacknowledged nights and are due, so one instance pushes a
-   * listing at a time; a lease that ran out (its instance died) can be taken again.
+   * listing at a time; a lease that ran out (its instance died) can be taken again. A feed
+   * channel's listing is taken only when the channel fetched one of its changes: until then
+   * there is nothing to do but wait (the fetch makes it claimable, and wakes the pusher).
    */
   async claimDue(lease: Lease, nowMs: number, limit: number): Promise<ListingWork[]> {
     const result = await preparedRaw(
       this.db,
-      `UPDATE sync.listing_work w SET leased_by = ?, leased_until_ms = ?
-       WHERE (w.channel, w.listing_id) IN (
-         SELECT w2.channel, w2.listing_id FROM sync.listing_work w2
-         WHERE w2.due_at_ms <= ? AND (w2.leased_until_ms IS NULL OR w2.leased_until_ms < ?)
-           AND EXISTS (SELECT 1 FROM sync.nights n WHERE n.channel = w2.channel AND n.listing_id = w2.listing_id AND n.version > n.pushed_version)
-         ORDER BY w2.due_at_ms LIMIT ? FOR UPDATE SKIP LOCKED)
-       RETURNING w.channel, w.listing_id, w.property_id, w.attempts, w.changes_pending`,
+      this.claimSql,
       [lease.owner, lease.untilMs, nowMs, nowMs, limit],
     );
     return (result.rows as { channel: Channel; listing_id: string; property_id: string; attempts: number; changes_pending: number }[]).map((r) => ({
@@ -246,16 +251,20 @@ export class SyncStore {
   }
 
   /**
-   * The nights a listing must show closed (whatever was pushed), in order, and when the newest
-   * of its changes happened: what an exported iCal feed shows.
+   * The nights a listing must show closed (whatever was pushed), in order; when the newest of its
+   * changes happened; and the feed's version, the highest ledger version among its nights: what
+   * an exported iCal feed shows, read in one statement so the version is that of the nights.
    */
-  async closedNights(listing: ListingKey): Promise<{ nights: string[]; changedAtMs: number }> {
-    const rows: { night: string; changed_at_ms: number }[] = await this.db('sync.nights')
-      .where({ channel: listing.channel, listing_id: listing.listingId, available: false })
-      .orderBy('night')
-      .select('night', 'changed_at_ms');
-    const latest = (await this.db('sync.nights').where({ channel: listing.channel, listing_id: listing.listingId }).max('changed_at_ms as changed_at_ms').first()) as { changed_at_ms: number | null } | undefined;
-    return { nights: rows.map((r) => r.night), changedAtMs: latest?.changed_at_ms ?? 0 };
+  async closedNights(listing: ListingKey): Promise<{ nights: string[]; changedAtMs: number; version: number }> {
+    const result = await preparedRaw(
+      this.db,
+      `SELECT coalesce(array_agg(to_char(night, 'YYYY-MM-DD') ORDER BY night) FILTER (WHERE NOT available), '{}') AS nights,
+              coalesce(max(changed_at_ms), 0) AS changed_at_ms, coalesce(max(version), 0) AS version
+       FROM sync.nights WHERE channel = ? AND listing_id = ?`,
+      [listing.channel, listing.listingId],
+    );
+    const row = result.rows[0] as { nights: string[]; changed_at_ms: string | number; version: string | number };
+    return { nights: row.nights, changedAtMs: Number(row.changed_at_ms), version: Number(row.version) };
   }
 
   /**
@@ -302,4 +311,24 @@ export class SyncStore {
     // With what it writes (a failure's outcome in the outbox), in one statement.
     await writeTogether(this.db, [release.toSQL(), ...writes]);
   }
+}
+
+/**
+ * Leases due listings with unacknowledged nights; for a feed channel, only nights at or below
+ * the feed version the channel fetched count (the others wait for a fetch).
+ */
+function claimSql(feedChannels: readonly Channel[]): string {
+  // The channels are the configuration's fixed names, not input: written into the statement, so it stays one prepared statement.
+  const fetched = feedChannels.length === 0
+    ? ''
+    : `
+             AND (n.channel NOT IN (${feedChannels.map((c) => `'${c}'`).join(', ')})
+                  OR EXISTS (SELECT 1 FROM sync.feed_fetches f WHERE f.channel = n.channel AND f.listing_id = n.listing_id AND ${FETCH_CARRIES_NIGHT_SQL}))`;
+  return `UPDATE sync.listing_work w SET leased_by = ?, leased_until_ms = ?
+       WHERE (w.channel, w.listing_id) IN (
+         SELECT w2.channel, w2.listing_id FROM sync.listing_work w2
+         WHERE w2.due_at_ms <= ? AND (w2.leased_until_ms IS NULL OR w2.leased_until_ms < ?)
+           AND EXISTS (SELECT 1 FROM sync.nights n WHERE n.channel = w2.channel AND n.listing_id = w2.listing_id AND n.version > n.pushed_version${fetched})
+         ORDER BY w2.due_at_ms LIMIT ? FOR UPDATE SKIP LOCKED)
+       RETURNING w.channel, w.listing_id, w.property_id, w.attempts, w.changes_pending`;
 }
