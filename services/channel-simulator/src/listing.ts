@@ -16,7 +16,7 @@ export interface ListingSettings {
   readonly connectionId: string;
   readonly secret: string;
   readonly currency: string;
-  /** Informational: the property's zone (dates everywhere are property-local already). */
+  /** The property's zone: dates everywhere are property-local already; feeds it imports are read in it. */
   readonly timeZone: string;
   /** Where webhooks go; null means the simulator's INGEST_URL + `/webhooks/{channel}`. */
   readonly webhookUrl: string | null;
