@@ -16,8 +16,12 @@ import type { DeliveryReport } from './webhooks';
  * expires when its window passes.
  */
 
-/** Announces a change the platform made; resolves with how the delivery went. */
-export function announce(context: RouteContext, platform: ChannelPlatform, listing: Listing, reservation: Reservation, event: ReservationEventType): Promise<DeliveryReport> {
+/**
+ * Announces a change the platform made; resolves with how the delivery went, or null for an
+ * iCal-only listing: the change happened all the same, and reaches us only through its feed.
+ */
+export async function announce(context: RouteContext, platform: ChannelPlatform, listing: Listing, reservation: Reservation, event: ReservationEventType): Promise<DeliveryReport | null> {
+  if (listing.settings.sync === 'ical') return null;
   const payload = reservationWebhook(event, reservation, new Date().toISOString());
   const record = reservation.acknowledgement;
   if (record) {
@@ -55,7 +59,8 @@ function scheduleRedelivery(context: RouteContext, platform: ChannelPlatform, li
   const pending = record?.pending;
   if (redeliveryMs <= 0 || !record || !pending || pending.redeliveries >= maxRedeliveries) return;
   platform.timers.set(`ack:${reservation.id}`, redeliveryMs, () => {
-    if (record.pending !== pending || context.stopping.aborted) return; // acknowledged, or superseded by a newer revision
+    // Acknowledged, superseded by a newer revision, or the listing turned iCal-only since.
+    if (record.pending !== pending || context.stopping.aborted || listing.settings.sync === 'ical') return;
     pending.redeliveries++;
     record.redeliveries++;
     listing.counters.count('redeliveries');

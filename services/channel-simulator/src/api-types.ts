@@ -7,7 +7,8 @@ import type { ReservationOperation } from './capabilities';
 import type { ChannelSegment } from './channels';
 import type { FieldIssue } from './errors';
 import type { ChannelStatsView, ReservationCountsView } from './stats';
-import type { RatePlanNightsView, ReservationView } from './views';
+import type { PollOutcomeView } from './ical-record';
+import type { ListingView, RatePlanNightsView, ReservationView } from './views';
 import type { DeliveryReport } from './webhooks';
 
 export type { Money } from './money';
@@ -18,7 +19,9 @@ export type { DeliveryReport, DeliveryAttempt } from './webhooks';
 export type { FaultPlanInput, FaultPlan } from './fault-plan';
 export type { FaultsView } from './faults';
 export type { ChannelStatsView, ApiEndpoint, CallOutcome, WebhookOutcome, ReservationCount, ReservationCountsView } from './stats';
-export type { ListingView, ReservationView, AcknowledgementView, NightTermsView, RatePlanNightsView } from './views';
+export type { ListingView, IcalView, ReservationView, AcknowledgementView, NightTermsView, RatePlanNightsView } from './views';
+export type { IcalExportRecordView, IcalImportRecordView, PollOutcomeView, ExportFetchOutcome, PollOutcomeKind } from './ical-record';
+export type { SyncMode } from './listing';
 export type { ReservationOperation } from './capabilities';
 export type { ReservationState } from './listing';
 export type { ListingFeed, FeedStay, FeedBlock } from './feed';
@@ -86,10 +89,13 @@ export interface ReservationsResponse {
   readonly reservations: readonly ReservationView[];
 }
 
-/** What a guest action on the admin API answers: the reservation now, and how its webhook went. */
+/**
+ * What a guest action on the admin API answers: the reservation now, and how its webhook went
+ * (null for an iCal-only listing, which announces nothing).
+ */
 export interface BookingResponse {
   readonly reservation: ReservationView;
-  readonly webhook: DeliveryReport;
+  readonly webhook: DeliveryReport | null;
 }
 
 export interface StatsResponse extends ChannelStatsView {
@@ -125,4 +131,11 @@ export interface CapabilitiesResponse {
 export interface ListingStatsResponse {
   readonly listing_id: string;
   readonly reservations: ReservationCountsView;
+}
+
+/** `POST /admin/{channel}/listings/{id}/ical/poll`: how the poll went, and the listing after it. */
+export interface IcalPollResponse {
+  readonly listing_id: string;
+  readonly poll: PollOutcomeView;
+  readonly listing: ListingView;
 }

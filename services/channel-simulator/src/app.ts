@@ -6,13 +6,14 @@ import { registerAdminGlobal } from './routes/admin-global';
 import { registerAdminListings } from './routes/admin-listings';
 import type { RouteContext } from './routes/context';
 import { sendError } from './routes/http';
+import { registerIcal } from './routes/ical';
 import { registerPlatformApi } from './routes/platform-api';
 import { registerPlatformReservations } from './routes/platform-reservations';
 
 /**
- * The HTTP app: every channel's platform API under `/{channel}/api`, its admin API under
- * `/admin/{channel}`, and the cross-channel admin calls. No request logging: the benchmark
- * drives thousands of calls a second through here.
+ * The HTTP app: every channel's platform API under `/{channel}/api`, its iCal export under
+ * `/{channel}/ical`, its admin API under `/admin/{channel}`, and the cross-channel admin calls.
+ * No request logging: the benchmark drives thousands of calls a second through here.
  */
 export function buildApp(context: RouteContext, bodyLimitBytes: number): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: bodyLimitBytes, return503OnClosing: true });
@@ -32,6 +33,7 @@ export function buildApp(context: RouteContext, bodyLimitBytes: number): Fastify
     registerAdminListings(app, context, channel);
     registerAdminBookings(app, context, channel);
     registerAdminFaults(app, context, channel);
+    registerIcal(app, context, channel);
   }
   registerAdminGlobal(app, context);
   return app;
@@ -39,9 +41,9 @@ export function buildApp(context: RouteContext, bodyLimitBytes: number): Fastify
 
 const KNOWN_SEGMENTS: readonly string[] = SIMULATED_CHANNELS.map(channelSegment);
 
-/** The channel word of `/x/api/...` or `/admin/x/...` when it is not one we simulate. */
+/** The channel word of `/x/api/...`, `/x/ical/...` or `/admin/x/...` when it is not one we simulate. */
 function firstChannelSegment(url: string): string | undefined {
   const parts = url.split('?')[0]!.split('/');
-  const word = parts[1] === 'admin' ? parts[2] : parts[2] === 'api' ? parts[1] : undefined;
+  const word = parts[1] === 'admin' ? parts[2] : parts[2] === 'api' || parts[2] === 'ical' ? parts[1] : undefined;
   return word !== undefined && word !== 'reset' && !KNOWN_SEGMENTS.includes(word) ? word : undefined;
 }

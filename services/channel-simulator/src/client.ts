@@ -19,6 +19,7 @@ import type {
   FaultsView,
   GuestUpdate,
   HostCancellation,
+  IcalPollResponse,
   ListingFeed,
   ListingRegistration,
   ListingStatsResponse,
@@ -46,6 +47,15 @@ import { SimulatorApiError, SimulatorUnreachableError } from './errors';
 export type SimulatorResponse<T> =
   | { readonly ok: true; readonly status: number; readonly value: T }
   | { readonly ok: false; readonly status: number; readonly error: ErrorBody; readonly retryAfterSeconds: number | null };
+
+/** What the iCal export answered: the body as text (an error's JSON on a 4xx/5xx) and its validators. */
+export interface IcalFeedResponse {
+  readonly status: number;
+  readonly text: string;
+  readonly etag: string | null;
+  readonly lastModified: string | null;
+  readonly contentType: string | null;
+}
 
 /** A channel as the schemas spell it (`BOOKING_COM`) or as the routes do (`booking_com`). */
 export type ChannelName = Channel | ChannelSegment;
@@ -160,6 +170,30 @@ export class SimulatorClient {
   /** The data an iCal export of the listing shows (stays and host blocks). */
   feed(channel: ChannelName, listingId: string): Promise<SimulatorResponse<ListingFeed>> {
     return this.call('GET', `${adminListingPath(channel, listingId)}/feed`);
+  }
+
+  // iCal: the platform's export feed, and its polls of ours.
+
+  /** The platform's export feed of the listing, as a calendar client fetches it (a conditional GET when validators are given). */
+  async icalFeed(channel: ChannelName, listingId: string, conditions: { ifNoneMatch?: string; ifModifiedSince?: string } = {}): Promise<IcalFeedResponse> {
+    const url = `${this.baseUrl}/${segmentOf(channel)}/ical/${encodeURIComponent(listingId)}.ics`;
+    try {
+      const response = await fetch(url, {
+        headers: {
+          ...(conditions.ifNoneMatch === undefined ? {} : { 'if-none-match': conditions.ifNoneMatch }),
+          ...(conditions.ifModifiedSince === undefined ? {} : { 'if-modified-since': conditions.ifModifiedSince }),
+        },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      return { status: response.status, text: await response.text(), etag: response.headers.get('etag'), lastModified: response.headers.get('last-modified'), contentType: response.headers.get('content-type') };
+    } catch (cause) {
+      throw new SimulatorUnreachableError(`GET ${url}`, { cause });
+    }
+  }
+
+  /** The platform polls the listing's import_url now (an iCal listing), and answers how it went. */
+  pollIcal(channel: ChannelName, listingId: string): Promise<SimulatorResponse<IcalPollResponse>> {
+    return this.call('POST', `${adminListingPath(channel, listingId)}/ical/poll`);
   }
 
   // The admin API: guests acting on the platform (each answer carries the webhook's delivery report).

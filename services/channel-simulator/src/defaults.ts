@@ -18,4 +18,8 @@ export const DEFAULTS = {
    * Booking.com and Expedia booking of the demo and the benchmarks would be sent again.
    */
   reservations: { requestWindowMs: 86_400_000, redeliveryMs: 0, maxRedeliveries: 10 } satisfies ReservationSettings,
+  /** How long a platform waits for our feed when it polls an iCal listing's import URL. */
+  icalFetchTimeoutMs: 10_000,
+  /** How often a platform polls an iCal listing's import URL unless the listing says otherwise. */
+  icalPollSeconds: 300,
 } as const;

@@ -57,6 +57,16 @@ export class UnknownRatePlanError extends ApiError {
   }
 }
 
+/**
+ * 409: the listing syncs with us by iCal only (`sync: 'ical'`), so the platform offers no API for
+ * it: its calendar follows the feed it polls, and its reservations reach us through its own feed.
+ */
+export class IcalOnlyListingError extends ApiError {
+  constructor(listingId: string, what: string) {
+    super(409, 'ical_only_listing', `listing '${listingId}' syncs by iCal only: ${what}`, { listing_id: listingId, sync: 'ical' });
+  }
+}
+
 /** 405: the platform has no such operation (capabilities.ts says what it has). */
 export class OperationNotSupportedError extends ApiError {
   constructor(channel: string, operation: string, supported: readonly string[], why = '') {

@@ -4,7 +4,7 @@ import { API_ENDPOINTS } from './stats';
 /**
  * How a channel misbehaves, as the admin sets it with `PUT /admin/{channel}/faults`. Every part
  * is optional; a PUT replaces the whole plan and `DELETE` clears it. Faults touch the platform
- * API only (`/{channel}/api/...`), never the admin API or webhooks.
+ * API (`/{channel}/api/...`) and its iCal export (`/{channel}/ical/...`), never the admin API or webhooks.
  */
 
 const milliseconds = z.number().int().min(0).max(60_000);
@@ -14,6 +14,7 @@ const seconds = z.number().positive().max(86_400);
 export const SERVER_ERROR_STATUSES = [500, 502, 503, 504] as const;
 export const OUTAGE_MODES = ['status_503', 'destroy_connection'] as const;
 export const RATE_WINDOWS = ['sliding', 'fixed'] as const;
+export const FEED_BREAKAGES = ['empty', 'truncated'] as const;
 
 export const faultPlanSchema = z
   .object({
@@ -69,6 +70,16 @@ export const faultPlanSchema = z
       .object({ rate: probability.optional(), next: z.number().int().min(1).max(1_000_000).optional() })
       .strict()
       .refine((l) => l.rate !== undefined || l.next !== undefined, 'give rate, next or both')
+      .optional(),
+    /**
+     * The iCal export answers 200 with a calendar of no events, or with its body cut short (no
+     * END:VCALENDAR): the next `next` fetches and/or that share of them. What an importer's shrink
+     * guard is for.
+     */
+    broken_feed: z
+      .object({ serve: z.enum(FEED_BREAKAGES), rate: probability.optional(), next: z.number().int().min(1).max(1_000_000).optional() })
+      .strict()
+      .refine((b) => b.rate !== undefined || b.next !== undefined, 'give rate, next or both')
       .optional(),
   })
   .strict();

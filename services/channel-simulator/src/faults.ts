@@ -1,4 +1,5 @@
 import type { FaultPlan, OutageMode } from './fault-plan';
+import type { FeedBreakage } from './ical-export';
 import { createRandom, type Random } from './random';
 import { createRateLimiter, type RateLimiter } from './rate-limit';
 import type { ApiEndpoint, CallOutcome } from './stats';
@@ -30,6 +31,7 @@ export interface FaultsView {
     readonly throttle_until: string | null;
     readonly throttle_requests: number | null;
     readonly lost_next: number | null;
+    readonly broken_feed_next: number | null;
   };
 }
 
@@ -53,6 +55,7 @@ function limitOf(endpoint: ApiEndpoint): LimitedBy | null {
     case 'calendar':
     case 'read_rates':
     case 'read_reservation':
+    case 'ical_feed':
       return null;
     default: {
       const unknown: never = endpoint;
@@ -69,6 +72,7 @@ export class ChannelFaults {
   private throttleUntilMs: number | null = null;
   private throttleRequestsLeft: number | null = null;
   private lostNextLeft: number | null = null;
+  private brokenFeedNextLeft: number | null = null;
   private limiters: Partial<Record<LimitedBy, RateLimiter>> = {};
 
   /** `defaultSeed`: the seed used when a plan does not bring its own. */
@@ -89,6 +93,7 @@ export class ChannelFaults {
       if (plan.throttle.requests !== undefined) this.throttleRequestsLeft = plan.throttle.requests;
     }
     if (plan.lost_updates?.next !== undefined) this.lostNextLeft = plan.lost_updates.next;
+    if (plan.broken_feed?.next !== undefined) this.brokenFeedNextLeft = plan.broken_feed.next;
     const limit = plan.property_rate_limit;
     if (limit) {
       this.limiters = {
@@ -106,6 +111,7 @@ export class ChannelFaults {
     this.throttleUntilMs = null;
     this.throttleRequestsLeft = null;
     this.lostNextLeft = null;
+    this.brokenFeedNextLeft = null;
     this.limiters = {};
   }
 
@@ -118,6 +124,7 @@ export class ChannelFaults {
         throttle_until: iso(this.throttleUntilMs),
         throttle_requests: this.throttleRequestsLeft,
         lost_next: this.lostNextLeft,
+        broken_feed_next: this.brokenFeedNextLeft,
       },
     };
   }
@@ -162,6 +169,17 @@ export class ChannelFaults {
       return true;
     }
     return lost.rate !== undefined && this.random() < lost.rate;
+  }
+
+  /** What an iCal export answered 200 serves instead of the feed, if the broken-feed fault picks this fetch. */
+  feedBreakage(): FeedBreakage | null {
+    const broken = this.plan?.broken_feed;
+    if (!broken) return null;
+    if (this.brokenFeedNextLeft !== null && this.brokenFeedNextLeft > 0) {
+      this.brokenFeedNextLeft--;
+      return broken.serve;
+    }
+    return broken.rate !== undefined && this.random() < broken.rate ? broken.serve : null;
   }
 
   /** Retry-After seconds if the throttle fault refuses this call, else null. */

@@ -3,10 +3,10 @@ import { formatDay } from './dates';
 import type { Listing } from './listing';
 
 /**
- * The seam for an iCal export (packages/ical builds the RFC 5545 side): everything a listing's
- * feed shows, as plain data. Stays holding nights (confirmed, or requested) become events; nights the host closed, merged into
- * ranges, become blocks. Dates are property-local, ranges half-open `[start, end)` as in iCal's
- * all-day DTSTART/DTEND.
+ * Everything a listing's iCal export shows, as plain data (ical-export.ts renders it as RFC 5545
+ * in the platform's words). Stays holding nights (confirmed, or requested) become events; nights
+ * the host closed, merged into ranges, become blocks. Dates are property-local, ranges half-open
+ * `[start, end)` as in iCal's all-day DTSTART/DTEND.
  */
 
 export interface FeedStay {

@@ -1,17 +1,30 @@
 import type { ChannelWebhookPayload, WebhookAddress, WebhookAmount } from '@cm/channel-webhooks';
 import { ListingCalendar } from './calendar';
 import type { NightRange } from './dates';
+import { ListingIcal } from './ical-record';
 import { ReservationCounters } from './stats';
+
+/**
+ * How the platform syncs with us for a listing: `api`, by its API and signed webhooks; `ical`,
+ * by iCal feeds only (it serves its export feed and polls ours; no webhook, no API for us).
+ */
+export const SYNC_MODES = ['api', 'ical'] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
 
 /** How the platform reaches our side for this listing: the connection it signs webhooks for. */
 export interface ListingSettings {
   readonly connectionId: string;
   readonly secret: string;
   readonly currency: string;
-  /** Informational: the property's zone (dates everywhere are property-local already). */
+  /** The property's zone: dates everywhere are property-local already; feeds it imports are read in it. */
   readonly timeZone: string;
   /** Where webhooks go; null means the simulator's INGEST_URL + `/webhooks/{channel}`. */
   readonly webhookUrl: string | null;
+  readonly sync: SyncMode;
+  /** Our export feed of this listing, which the platform polls (iCal listings only). */
+  readonly importUrl: string | null;
+  /** How often it polls `importUrl`; 0 only when asked (`POST …/ical/poll`). */
+  readonly icalPollSeconds: number;
 }
 
 export interface GuestRecord {
@@ -95,6 +108,7 @@ export class Listing {
   readonly calendar = new ListingCalendar();
   readonly reservations = new Map<string, Reservation>();
   readonly counters = new ReservationCounters();
+  readonly ical = new ListingIcal();
 
   constructor(
     readonly id: string,

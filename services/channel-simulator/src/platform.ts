@@ -1,5 +1,6 @@
 import type { Channel } from '@cm/schemas';
 import { ChannelFaults } from './faults';
+import { IcalPolling } from './ical-polling';
 import { LIMITS } from './limits';
 import { Listing, type ListingSettings, type Reservation } from './listing';
 import { deriveSeed } from './random';
@@ -35,6 +36,8 @@ export class ChannelPlatform {
   readonly operationRequests = new RequestLedger<OperationAnswer>(LIMITS.rememberedRequestIds);
   /** Request expiries and acknowledgement re-deliveries. */
   readonly timers = new KeyedTimers();
+  /** Its polls of our feeds, for its iCal listings. */
+  readonly icalPolling = new IcalPolling();
   /** Each reservation's webhooks leave in order: the tail of its delivery chain. */
   readonly deliveryChains = new Map<string, Promise<unknown>>();
   /** Reservation ids are unique on a platform, across its listings. */
@@ -77,6 +80,7 @@ export class ChannelPlatform {
     this.requests.clear();
     this.operationRequests.clear();
     this.timers.clear();
+    this.icalPolling.cancelAll();
     this.deliveryChains.clear();
     this.faults.clear();
     this.stats.reset();

@@ -4,6 +4,7 @@ import { parseDay } from './dates';
 import { LIMITS } from './limits';
 import { MAX_AMOUNT_MINOR, type NightTerms } from '@cm/domain';
 import { isKnownCurrency, domainMoneyOf } from './money';
+import { SYNC_MODES } from './listing';
 import { DEFAULT_RATE_PLAN_ID, type PlanTermsUpdate } from './rate-plans';
 
 /**
@@ -130,8 +131,20 @@ export const listingRegistration = z
       .refine(isKnownTimeZone, 'not an IANA time zone')
       .default('UTC'),
     webhook_url: z.url({ protocol: /^https?$/ }).optional(),
+    sync: z.enum(SYNC_MODES).default('api').describe("How the platform syncs with us: 'api' (API and webhooks) or 'ical' (feeds only)."),
+    import_url: z.url({ protocol: /^https?$/ }).optional().describe('Our export feed of the listing, which the platform polls (ical only).'),
+    ical_poll_seconds: z.number().int().min(0).max(86_400).optional().describe('How often the platform polls import_url; 0 only when asked.'),
   })
-  .strict();
+  .strict()
+  .superRefine((listing, ctx) => {
+    if (listing.sync === 'ical') {
+      if (listing.webhook_url !== undefined) ctx.addIssue({ code: 'custom', path: ['webhook_url'], message: "an iCal listing sends no webhooks (sync: 'ical')" });
+      return;
+    }
+    for (const field of ['import_url', 'ical_poll_seconds'] as const) {
+      if (listing[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: "only with sync: 'ical' (the platform polls no feed of an API-connected listing)" });
+    }
+  });
 
 const guestText = z.string().max(2_000);
 

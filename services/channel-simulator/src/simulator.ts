@@ -56,8 +56,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     close: () => {
       closing ??= (async () => {
         stopping.abort();
-        for (const platform of Object.values(platforms)) platform.timers.clear();
+        for (const platform of Object.values(platforms)) {
+          platform.timers.clear();
+          platform.icalPolling.cancelAll();
+        }
         await app.close();
+        await Promise.all(Object.values(platforms).map((platform) => platform.icalPolling.settled()));
       })();
       return closing;
     },

@@ -1,12 +1,12 @@
 import { RESERVATION_OPERATIONS } from './capabilities';
 
 /**
- * What happened to a channel's API calls and webhooks, for tests and benchmarks to assert on.
+ * What happened to a channel's API calls (the iCal export's GETs among them, as `ical_feed`) and webhooks, for tests and benchmarks to assert on.
  * Outcomes: `ok` applied (or read), `duplicate` a request_id seen before (answered with its first
  * answer), `lost` acked but silently not applied, `throttled` 429, `failed` 5xx or connection
  * destroyed, `rejected` any other 4xx.
  */
-export const API_ENDPOINTS = ['availability', 'rates', 'calendar', 'read_rates', ...RESERVATION_OPERATIONS] as const;
+export const API_ENDPOINTS = ['availability', 'rates', 'calendar', 'read_rates', ...RESERVATION_OPERATIONS, 'ical_feed'] as const;
 export type ApiEndpoint = (typeof API_ENDPOINTS)[number];
 
 export const CALL_OUTCOMES = ['ok', 'duplicate', 'lost', 'throttled', 'failed', 'rejected'] as const;

@@ -2,7 +2,8 @@ import type { WebhookAddress, WebhookAmount } from '@cm/channel-webhooks';
 import type { Channel } from '@cm/schemas';
 import { channelSegment, type ChannelSegment } from './channels';
 import { formatDay, nightsIn, type NightRange } from './dates';
-import type { Listing, Reservation } from './listing';
+import type { IcalExportRecordView, IcalImportRecordView } from './ical-record';
+import type { Listing, Reservation, SyncMode } from './listing';
 import { toWireMoney, type Money } from './money';
 
 /** How listings and reservations look on the admin API (never with the webhook secret). */
@@ -13,8 +14,18 @@ export interface ListingView {
   readonly connection_id: string;
   readonly currency: string;
   readonly time_zone: string;
-  /** Where this listing's webhooks go. */
-  readonly webhook_url: string;
+  /** Where this listing's webhooks go; null for an iCal-only listing, which sends none. */
+  readonly webhook_url: string | null;
+  readonly sync: SyncMode;
+  readonly ical: IcalView;
+}
+
+/** The listing's iCal sync: the platform's export feed, and (iCal listings) its polls of ours. */
+export interface IcalView {
+  /** Where the platform serves its export feed of the listing: `/{channel}/ical/{listingId}.ics`. */
+  readonly export_path: string;
+  readonly export: IcalExportRecordView;
+  readonly import: (IcalImportRecordView & { readonly url: string | null; readonly poll_seconds: number }) | null;
 }
 
 export interface ReservationView {
@@ -50,9 +61,18 @@ export interface AcknowledgementView {
   readonly redeliveries: number;
 }
 
-export function listingView(channel: Channel, listing: Listing, webhookUrl: string): ListingView {
-  const { connectionId, currency, timeZone } = listing.settings;
-  return { channel: channelSegment(channel), listing_id: listing.id, connection_id: connectionId, currency, time_zone: timeZone, webhook_url: webhookUrl };
+export function listingView(channel: Channel, listing: Listing, webhookUrl: string | null): ListingView {
+  const { connectionId, currency, timeZone, sync } = listing.settings;
+  return { channel: channelSegment(channel), listing_id: listing.id, connection_id: connectionId, currency, time_zone: timeZone, webhook_url: webhookUrl, sync, ical: icalView(channel, listing) };
+}
+
+function icalView(channel: Channel, listing: Listing): IcalView {
+  const { sync, importUrl, icalPollSeconds } = listing.settings;
+  return {
+    export_path: `/${channelSegment(channel)}/ical/${encodeURIComponent(listing.id)}.ics`,
+    export: listing.ical.exportView(),
+    import: sync === 'ical' ? { url: importUrl, poll_seconds: icalPollSeconds, ...listing.ical.importView() } : null,
+  };
 }
 
 export function reservationView(channel: Channel, reservation: Reservation): ReservationView {

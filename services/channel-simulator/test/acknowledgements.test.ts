@@ -50,7 +50,7 @@ describe('acknowledgements (Booking.com, Expedia): what is not acknowledged stay
     const booked = requireOk(await t.client.createBooking('expedia', 'L1', { check_in: '2026-07-10', check_out: '2026-07-12' }));
     const id = booked.reservation.id;
     await waitUntil('three re-deliveries', () => deliveriesOf(id).length === 4);
-    expect(new Set(deliveriesOf(id).map((p) => p.event_id))).toEqual(new Set([booked.webhook.event_id]));
+    expect(new Set(deliveriesOf(id).map((p) => p.event_id))).toEqual(new Set([booked.webhook!.event_id]));
     const view = requireOk(await t.client.reservation('expedia', 'L1', id));
     expect(view.acknowledgement).toMatchObject({ pending: { revision: 1, redeliveries: 3 }, redeliveries: 3 });
     expect(requireOk(await t.client.listingStats('expedia', 'L1')).reservations.redeliveries).toBe(3);
@@ -65,7 +65,7 @@ describe('acknowledgements (Booking.com, Expedia): what is not acknowledged stay
     const modified = requireOk(await t.client.modifyBooking('booking_com', 'L1', id, { check_out: '2026-07-13' }));
     const revisionOneDeliveries = deliveriesOf(id).filter((p) => p.reservation?.revision === 1).length;
     // Revision 2 is re-delivered 50 ms after it was sent: a re-delivery of revision 1 would have come before.
-    await waitUntil('revision 2 re-delivered', () => deliveriesOf(id).filter((p) => p.event_id === modified.webhook.event_id).length === 2);
+    await waitUntil('revision 2 re-delivered', () => deliveriesOf(id).filter((p) => p.event_id === modified.webhook!.event_id).length === 2);
     expect(deliveriesOf(id).filter((p) => p.reservation?.revision === 1)).toHaveLength(revisionOneDeliveries);
     expect(requireOk(await t.client.reservation('booking_com', 'L1', id)).acknowledgement).toMatchObject({ acknowledged_revision: 1, pending: { revision: 2 } });
   });

@@ -57,8 +57,8 @@ describe('guest bookings announced by signed webhook', () => {
 
     expect(answer.reservation).toMatchObject({ id: 'HMTEST0001', state: 'active', nights: 3, revision: 1 });
     expect(answer.webhook).toMatchObject({ event_id: payload.event_id, outcome: 'delivered', attempts: 1, response: { status: 202, body: { accepted: true } }, error: null });
-    expect(answer.webhook.sent_at_ms).toBeGreaterThanOrEqual(before);
-    expect(answer.webhook.sent_at_ms).toBeLessThanOrEqual(Date.now());
+    expect(answer.webhook!.sent_at_ms).toBeGreaterThanOrEqual(before);
+    expect(answer.webhook!.sent_at_ms).toBeLessThanOrEqual(Date.now());
 
     const nights = requireOk(await t.client.trueCalendar('airbnb', 'L1', '2026-07-09', '2026-07-14')).nights;
     expect(nights.map((n) => [n.date, n.available, n.reservation_id])).toEqual([
@@ -139,11 +139,11 @@ describe('guest bookings announced by signed webhook', () => {
     const answer = requireOk(await t.client.createBooking('airbnb', 'L1', { check_in: '2026-07-10', check_out: '2026-07-11' }));
     expect(ingest.received).toHaveLength(3);
     const eventIds = ingest.received.map((d) => d.json.event_id);
-    expect(new Set(eventIds)).toEqual(new Set([answer.webhook.event_id]));
+    expect(new Set(eventIds)).toEqual(new Set([answer.webhook!.event_id]));
     expect(ingest.received.every((d) => signatureProblem(d) === null)).toBe(true);
     expect(answer.webhook).toMatchObject({ outcome: 'delivered', attempts: 3, response: { status: 200, body: { ok: true } } });
-    expect(answer.webhook.attempt_log.map((a) => a.status)).toEqual([503, 503, 200]);
-    expect(answer.webhook.sent_at_ms).toBe(answer.webhook.attempt_log[0]!.at_ms);
+    expect(answer.webhook!.attempt_log.map((a) => a.status)).toEqual([503, 503, 200]);
+    expect(answer.webhook!.sent_at_ms).toBe(answer.webhook!.attempt_log[0]!.at_ms);
     expect(requireOk(await t.client.stats('airbnb')).webhooks).toEqual({ delivered: 1, refused: 0, failed: 0, attempts: 3 });
   });
 
@@ -151,7 +151,7 @@ describe('guest bookings announced by signed webhook', () => {
     ingest.answerWith({ status: 429, body: { code: 'rate_limited' } }, { status: 409, body: { code: 'event_in_progress' } }, { status: 202, body: { status: 'accepted' } });
     const answer = requireOk(await t.client.createBooking('airbnb', 'L1', { check_in: '2026-07-10', check_out: '2026-07-11' }));
     expect(answer.webhook).toMatchObject({ outcome: 'delivered', attempts: 3 });
-    expect(answer.webhook.attempt_log.map((a) => a.status)).toEqual([429, 409, 202]);
+    expect(answer.webhook!.attempt_log.map((a) => a.status)).toEqual([429, 409, 202]);
     expect(new Set(ingest.received.map((d) => d.json.event_id)).size).toBe(1);
   });
 
@@ -176,7 +176,7 @@ describe('guest bookings announced by signed webhook', () => {
     await registerListing(t.client, 'airbnb', 'L2', deadUrl);
     const answer = requireOk(await t.client.createBooking('airbnb', 'L2', { check_in: '2026-07-10', check_out: '2026-07-11' }));
     expect(answer.webhook).toMatchObject({ outcome: 'failed', attempts: 4, response: null, url: deadUrl });
-    expect(answer.webhook.error).toContain('ECONNREFUSED');
+    expect(answer.webhook!.error).toContain('ECONNREFUSED');
   });
 
   it('a listing can send its webhooks to its own URL', async () => {

@@ -5,7 +5,8 @@ import type { Channel } from '@cm/schemas';
 import type { ListingStatsResponse, RatePlansResponse, RatesResponse, ReservationsResponse, TruthCalendarResponse } from '../api-types';
 import { channelSegment } from '../channels';
 import { formatDay } from '../dates';
-import { ApiError, ReservationNotFoundError } from '../errors';
+import { DEFAULTS } from '../defaults';
+import { ApiError, IcalOnlyListingError, ReservationNotFoundError } from '../errors';
 import { listingFeed } from '../feed';
 import { formatMajorUnits } from '../money';
 import type { Listing } from '../listing';
@@ -27,7 +28,7 @@ export function registerAdminListings(app: FastifyInstance, context: RouteContex
   const platform = context.platforms[channel];
   const base = `/admin/${channelSegment(channel)}/listings/:listingId`;
   const defaultWebhookUrl = `${context.ingestUrl}/webhooks/${channelSegment(channel)}`;
-  const webhookUrlOf = (listing: Listing) => listing.settings.webhookUrl ?? defaultWebhookUrl;
+  const webhookUrlOf = (listing: Listing) => (listing.settings.sync === 'ical' ? null : (listing.settings.webhookUrl ?? defaultWebhookUrl));
   const listingOf = (request: ListingRequest) => requireListing(platform, parseInput(listingIdParam, request.params.listingId, 'listingId'));
 
   app.put(base, async (request: ListingRequest, reply) => {
@@ -39,10 +40,14 @@ export function registerAdminListings(app: FastifyInstance, context: RouteContex
       currency: body.currency,
       timeZone: body.time_zone,
       webhookUrl: body.webhook_url ?? null,
+      sync: body.sync,
+      importUrl: body.import_url ?? null,
+      icalPollSeconds: body.ical_poll_seconds ?? DEFAULTS.icalPollSeconds,
     });
     if (result.kind === 'currency_locked') {
       throw new ApiError(409, 'currency_locked', `listing '${listingId}' has prices in ${result.currency}; its currency cannot change`);
     }
+    platform.icalPolling.configure(result.listing);
     reply.code(result.kind === 'created' ? 201 : 200);
     return listingView(channel, result.listing, webhookUrlOf(result.listing));
   });
@@ -86,6 +91,7 @@ export function registerAdminListings(app: FastifyInstance, context: RouteContex
   // do on their own: the nights of [from, to) by its own truth, signed like every webhook.
   app.post(`${base}/calendar-report`, async (request: ListingRequest) => {
     const listing = listingOf(request);
+    if (listing.settings.sync === 'ical') throw new IcalOnlyListingError(listing.id, 'it sends no webhooks, calendar reports included');
     const range = parseInput(calendarQuery, request.body ?? {}, 'body');
     const nights = listing.calendar.readTruth(range).map((n) => ({
       date: n.date,
@@ -94,8 +100,8 @@ export function registerAdminListings(app: FastifyInstance, context: RouteContex
       min_stay: n.min_stay,
     }));
     const payload: ChannelWebhookPayload = { event_id: `evt_${randomUUID()}`, type: 'availability.reported', listing_id: listing.id, occurred_at: new Date().toISOString(), calendar: { revision: Date.now(), nights } };
-    const { connectionId, secret } = listing.settings;
-    const webhook = await context.webhooks.deliver({ url: webhookUrlOf(listing), connectionId, secret }, payload);
+    const { connectionId, secret, webhookUrl } = listing.settings;
+    const webhook = await context.webhooks.deliver({ url: webhookUrl ?? defaultWebhookUrl, connectionId, secret }, payload);
     platform.stats.countWebhook(webhook.outcome, webhook.attempts);
     return { listing_id: listing.id, nights: nights.length, webhook };
   });

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { ApiError, InvalidRequestError, ListingNotFoundError } from '../errors';
+import { ApiError, IcalOnlyListingError, InvalidRequestError, ListingNotFoundError } from '../errors';
 import type { Listing } from '../listing';
 import type { ChannelPlatform } from '../platform';
 import type { ApiEndpoint } from '../stats';
@@ -18,6 +18,13 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
 export function requireListing(platform: ChannelPlatform, listingId: string): Listing {
   const listing = platform.listings.get(listingId);
   if (!listing) throw new ListingNotFoundError(listingId);
+  return listing;
+}
+
+/** A listing the platform API serves: an iCal-only one has no API for us (409 ical_only_listing). */
+export function requireApiListing(platform: ChannelPlatform, listingId: string): Listing {
+  const listing = requireListing(platform, listingId);
+  if (listing.settings.sync === 'ical') throw new IcalOnlyListingError(listingId, 'the platform offers no API for it (its calendar follows the feed it polls, and its reservations reach you through its own feed)');
   return listing;
 }
 

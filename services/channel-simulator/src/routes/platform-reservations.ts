@@ -15,7 +15,7 @@ import { acknowledgeRequest, alterationDecision, bookingRequestDecision, hostCan
 import { reservationView } from '../views';
 import type { RouteContext } from './context';
 import { passFaults } from './fault-gate';
-import { countedErrors, parseInput, requireListing } from './http';
+import { countedErrors, parseInput, requireApiListing } from './http';
 
 /**
  * The platform API's reservation operations, what the host's software calls once our pipeline
@@ -45,7 +45,7 @@ export function registerPlatformReservations(app: FastifyInstance, context: Rout
     const listingId = parseInput(listingIdParam, request.params.listingId, 'listingId');
     if (!supports(channel, operation)) throw new OperationNotSupportedError(channelSegment(channel), operation, PLATFORM_CAPABILITIES[channel], WHY_NOT[operation]);
     if (!(await passFaults(context, platform, operation, listingId, request, reply))) return null;
-    const listing = requireListing(platform, listingId);
+    const listing = requireApiListing(platform, listingId);
     const reservationId = parseInput(reservationIdParam, request.params.reservationId, 'reservationId');
     const reservation = listing.reservations.get(reservationId);
     if (!reservation) throw new ReservationNotFoundError(reservationId);
