@@ -119,6 +119,12 @@ export class ImportStore {
     await this.db('ingest.ical_imports').where({ channel, listing_id: listingId }).update({ next_poll_at_ms: nextPollAtMs, last_read_at_ms: readAtMs, consecutive_failures: 0, last_problem: null });
   }
 
+  /** An operator's "read it now": due at once (still a conditional GET). False for a feed not imported. */
+  async pollNow(channel: Channel, listingId: string, nowMs: number): Promise<boolean> {
+    const updated = await this.db('ingest.ical_imports').where({ channel, listing_id: listingId }).update({ next_poll_at_ms: nowMs });
+    return updated > 0;
+  }
+
   /**
    * An operator vouches for a listing's feed as it is now: its next read (due at once, not
    * conditional) releases what it dropped, however much. Returns false for a feed not imported.
