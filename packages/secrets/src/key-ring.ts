@@ -103,6 +103,12 @@ export class KeyRing {
   }
 }
 
+/** The id of the key a value was sealed under (without opening it), or undefined when it is not one of our envelopes. */
+export function sealedKeyId(sealed: string): string | undefined {
+  const [format, keyId] = sealed.split('.', 3);
+  return format === FORMAT && keyId !== undefined && KEY_ID.test(keyId) ? keyId : undefined;
+}
+
 function associatedData(header: string, context: string): Buffer {
   return Buffer.from(`${header}\u0000${context}`, 'utf8');
 }

@@ -36,7 +36,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     const redis = await useRedis(context, config.REDIS_URL);
     const subscriber = await useRedis(context, config.REDIS_URL, 'redis:replies', 'subscriber');
     const metrics = ingestMetrics(context.metrics);
-    const directory = new Directory(db, config.DIRECTORY_CACHE_MS);
+    const directory = new Directory(db, config.DIRECTORY_CACHE_MS, config.SECRETS_KEYS);
     // The channel events already taken in are a first, cheap dedupe: the arbiter decides a command
     // id once whatever reaches it. So they are committed without waiting for the disk, which
     // would otherwise cap the webhook rate at the disk's flush rate; a PostgreSQL crash can only

@@ -49,7 +49,7 @@ export const dispatcherConfig = baseConfig
       .pipe(z.array(z.enum(['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA']))),
     /** Where a channel's own iCal feed of a listing is: `{channel}` and `{listing}` are replaced. */
     ICAL_IMPORT_URL_TEMPLATE: z.string().min(1).optional(),
-    /** The export feeds' server: /ical/{channel}/{listing}.ics. */
+    /** The export feeds' server: /ical/{token}.ics, the token issued per listing (admin feeds rotate-token). */
     FEED_HOST: z.string().min(1).default('127.0.0.1'),
     FEED_PORT: z.coerce.number().int().min(0).max(65535).default(9413),
     DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(10),

@@ -1,4 +1,4 @@
-import { ListingPricings } from '@cm/directory';
+import { ListingPricings, listingOfExportToken } from '@cm/directory';
 import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore, spansOfRecord } from '@cm/rates';
 import { topics, type AvailabilityChange } from '@cm/schemas';
@@ -40,7 +40,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const buckets = new TokenBuckets(redis);
     const { timeZoneOf } = listings;
     const adapters = adaptersFor({ apiBaseUrl: config.CHANNEL_API_BASE_URL, icalChannels: config.ICAL_CHANNELS, icalImportUrlTemplate: config.ICAL_IMPORT_URL_TEMPLATE, timeoutMs: config.PUSH_TIMEOUT_MS, timeZoneOf });
-    const feeds = await startFeedServer(store, timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT);
+    const feeds = await startFeedServer(store, (token) => listingOfExportToken(db, token), timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT);
     context.onStop('feed server', () => new Promise<void>((resolve) => feeds.close(() => resolve())));
     const writers = await openTopics(context, { reads: [topics.availabilityChanges, topics.reservationActions, topics.rateChanges], writes: [topics.syncResults, topics.conflicts] });
     // Outcomes are published by the owners of availability.changes' partitions; the outbox is
