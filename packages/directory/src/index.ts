@@ -11,6 +11,7 @@ export { listConnections, removeConnection, rotateConnectionSecrets, showConnect
 export { clearImportUrl, icalImportFeeds, setImportUrl, type IcalImportFeed } from './listing-secrets';
 export { exportFeedPath, isExportTokenShaped, listingOfExportToken, rotateExportToken } from './export-tokens';
 export { reencryptSecrets, type ReencryptCount } from './reencrypt';
+export { keyRingProblems } from './key-ring-check';
 export * from './admin-errors';
 export { connectionSettingsOf, listingsOfProperties, pricingOfProperties, propertyExists, propertyIdsOfTenant, propertyListingsPage, propertyOfListing, tenantIds, tenantOfProperty, timeZoneOfListing, type ConnectionSettings, type ListingPricingRow, type PropertyListingRow } from './reads';
 export { tenantOfApiKey, tenantOfAuthorization } from './api-key-auth';

@@ -35,8 +35,10 @@ export function spawnNode(script: string, env: Record<string, string>, options: 
 
 /** Waits until a spawned service answers ready on its ops port; fails at once, with its output, if it exits first. */
 export async function untilReady(spawned: Spawned, opsPort: number, name: string): Promise<void> {
-  await waitFor(`${name} ready`, async () => {
-    if (spawned.child.exitCode !== null) throw new Error(`${name} exited ${spawned.child.exitCode}: ${spawned.output().slice(-3000)}`);
-    return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
+  // waitFor retries a probe that throws, so an exit ends the wait as a result and is thrown after it.
+  const outcome = await waitFor(`${name} ready`, async () => {
+    if (spawned.child.exitCode !== null) return { exited: spawned.child.exitCode };
+    return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200 ? { exited: null } : false;
   }, { timeoutMs: 60_000, intervalMs: 100 });
+  if (outcome.exited !== null) throw new Error(`${name} exited ${outcome.exited}: ${spawned.output().slice(-3000)}`);
 }
