@@ -27,8 +27,7 @@ import { renderDayReport } from './report-html';
 import { VrboPoller } from './vrbo-poller';
 import { bookingScenario } from './scenario';
 import { printRatesStory, ratesStory } from './rates-story';
-import { SERVICES, startServiceProcess, waitUntilReady, type ServiceProcess } from '@cm/test-harness/service-processes';
-import { KeyRing } from '@cm/secrets';
+import { SERVICES, startServiceProcess, TEST_SECRETS_KEYS, testKeyRing, waitUntilReady, type ServiceProcess } from '@cm/test-harness/service-processes';
 
 /**
  * The main job: every service starts on the real stack with the channel simulator; a booking
@@ -68,14 +67,16 @@ async function main(): Promise<number> {
   // would stretch it to hours (at 10 a minute, the day's acknowledgements, declines and host
   // cancellations took 14 s to be carried out after the operator's resolutions, in three runs).
   const channelEnv = { CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api` };
-  // This run's own key ring: its connections are new, so nothing sealed by an earlier run is read.
-  const keys = KeyRing.random(`demo${run}`);
+  // The local stack's key ring (the tests' public one, which every service the harness starts gets):
+  // the demo's database is the stack's, shared with earlier runs and tests, and ingest refuses to
+  // start with a ring that cannot open what is stored there.
+  const keys = { text: TEST_SECRETS_KEYS, ring: testKeyRing };
   const envOf: Partial<Record<(typeof SERVICES)[number]['name'], Record<string, string>>> = {
     'sync-dispatcher': { ...channelEnv, ICAL_CHANNELS: 'VRBO', CHANNEL_CALLS_PER_MINUTE: '600', RESERVATION_CALLS_PER_MINUTE: '600', RETRY_BASE_MS: '100', RETRY_MAX_ATTEMPTS: '4', AFTER_FAILURE_MS: '2000', BREAKER_COOL_DOWN_MS: '2000' },
     reconciler: { ...channelEnv, RECONCILE_EVERY_MINUTES: '0', CHANNEL_READS_PER_MINUTE: '600' },
   };
   const services: ServiceProcess[] = SERVICES.map((s, i) =>
-    startServiceProcess(s.name, { opsPort: config.DEMO_FIRST_OPS_PORT + i, logFile: join(config.DEMO_LOG_DIR, `${s.name}.log`), env: { SECRETS_KEYS: keys.text, ...envOf[s.name] } }),
+    startServiceProcess(s.name, { opsPort: config.DEMO_FIRST_OPS_PORT + i, logFile: join(config.DEMO_LOG_DIR, `${s.name}.log`), env: envOf[s.name] ?? {} }),
   );
   try {
     await waitUntilReady(services);
