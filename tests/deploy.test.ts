@@ -11,6 +11,7 @@ import { dispatcherConfig } from '@cm/sync-dispatcher';
 import { reconcilerConfig } from '@cm/reconciler';
 import { escalationConfig } from '@cm/escalation';
 import { simulatorConfig } from '@cm/channel-simulator';
+import { TEST_SECRETS_KEYS } from '@cm/test-harness';
 
 /**
  * docker-compose.yml and infra/helm as deployed: the chart passes `helm lint --strict` and renders
@@ -40,6 +41,8 @@ const HTTP_PORTS: Record<string, { port: number; variable: string; operators: bo
   reconciler: { port: 9414, variable: 'HTTP_PORT', operators: true },
   escalation: { port: 9415, variable: 'HTTP_PORT', operators: true },
 };
+/** What a service requires without a default (the key ring), for reading its defaults. */
+const REQUIRED_ENV = { SECRETS_KEYS: TEST_SECRETS_KEYS };
 const hostVariableOf = (variable: string) => (variable === 'FEED_PORT' ? 'FEED_HOST' : 'HTTP_HOST');
 
 function tool(name: 'ensure_helm' | 'ensure_compose_lint'): string[] {
@@ -90,7 +93,7 @@ describe('infra/helm/channel-manager', () => {
     const deployment = find('Deployment', `rel-${name}`)!;
     expect(deployment).toBeDefined();
     const container = deployment.spec.template.spec.containers[0];
-    const opsPort = (configs[name]!.parse({}) as { OPS_PORT: number }).OPS_PORT;
+    const opsPort = (configs[name]!.parse(REQUIRED_ENV) as { OPS_PORT: number }).OPS_PORT;
     expect(container.command).toEqual(['node', `services/${name}/dist/main.js`]);
     expect(container.ports).toContainEqual({ name: 'ops', containerPort: opsPort });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'ops' });
@@ -103,7 +106,7 @@ describe('infra/helm/channel-manager', () => {
     const configMap = find('ConfigMap', configMapName)!;
     const secret = find('Secret', secretName)!;
     expect(configMap.data!.OPS_PORT).toBe(String(opsPort));
-    expect(Object.keys(secret.stringData!).sort()).toEqual(['DATABASE_URL', 'REDIS_URL']);
+    expect(Object.keys(secret.stringData!).sort()).toEqual(['DATABASE_URL', 'REDIS_URL', 'SECRETS_KEYS']);
     for (const key of Object.keys(secret.stringData!)) expect(configMap.data![key]).toBeUndefined();
     const env = { ...configMap.data, ...secret.stringData };
     const parsed = configs[name]!.safeParse(env);
@@ -197,7 +200,7 @@ describe('docker-compose.yml', () => {
 
   it("publishes every ops port, kafka-exporter, Prometheus and Grafana on the host's loopback only", () => {
     for (const name of SERVICES.map((s) => s.name)) {
-      const opsPort = (configs[name]!.parse({}) as { OPS_PORT: number }).OPS_PORT;
+      const opsPort = (configs[name]!.parse(REQUIRED_ENV) as { OPS_PORT: number }).OPS_PORT;
       expect({ name, ops: file.services[name]!.ports!.filter((p) => p.endsWith(`:${opsPort}`)) }).toEqual({ name, ops: [`127.0.0.1:${opsPort}:${opsPort}`] });
     }
     for (const name of ['kafka-exporter', 'prometheus', 'grafana']) {

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { allTopics } from '@cm/schemas';
 import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
+import { secretsConfig } from '@cm/secrets';
+import { TEST_SECRETS_KEYS } from '@cm/test-harness';
 import { SERVICES } from '@cm/test-harness/service-processes';
 import { ingestConfig } from '@cm/ingest';
 import { arbiterConfig } from '@cm/booking-arbiter';
@@ -36,6 +38,8 @@ const knownVariables = new Set([
   ...Object.keys(baseConfig.shape),
   ...Object.keys(databaseConfig.shape),
   ...Object.keys(redisConfig.shape),
+  // The key ring, in the Secret every service gets (those that hold secrets read it).
+  ...Object.keys(secretsConfig.shape),
   'CONSUMER_GROUP',
   'SCHEMA_REGISTRY_HEALTH_URL',
   // Read by Node itself (the reconciler's heap limit).
@@ -60,7 +64,7 @@ describe('docker-compose.yml and infra/helm follow the local stack', () => {
   });
 
   it.each(SERVICES.map((s) => s.name))('run %s on the ops port its config defaults to', (name) => {
-    const port = defaultOpsPort[name].parse({}).OPS_PORT;
+    const port = defaultOpsPort[name].parse({ SECRETS_KEYS: TEST_SECRETS_KEYS }).OPS_PORT;
     expect(compose.services[name]!.environment!.OPS_PORT).toBe(String(port));
     // Published on the host's loopback only: the ops endpoints are operators'.
     expect(compose.services[name]!.ports).toContain(`127.0.0.1:${port}:${port}`);

@@ -68,7 +68,7 @@ export class UnknownPropertyError extends AdminError {
 export class UnknownConnectionError extends AdminError {
   readonly code = 'unknown_connection';
   constructor(readonly connectionId: string) {
-    super(`no connection '${connectionId}': add it first (admin connection ${connectionId} <tenant-id> <channel>)`);
+    super(`no connection '${connectionId}': add it first (admin connections add ${connectionId} <tenant-id> <channel>)`);
   }
 }
 
@@ -103,12 +103,28 @@ export class PropertyExistsForOtherTenantError extends AdminError {
   }
 }
 
-/** The connection exists with another tenant, channel or secret: replacing it needs `replace`. */
+/** What differs between a connection as stored and as given again. */
+export type ConnectionDifference = 'tenant' | 'channel' | 'secret' | 'credentials' | 'base URL' | 'poll interval';
+
+/**
+ * The connection exists otherwise: another tenant, channel or secret needs `replace` (a new
+ * secret; another tenant or channel unmaps its listings); another base URL or poll interval needs
+ * `update`; other credentials are given by rotating them.
+ */
 export class ConnectionExistsError extends AdminError {
   readonly code = 'connection_exists';
-  constructor(readonly connectionId: string, readonly differs: readonly ('tenant' | 'channel' | 'secret')[]) {
-    super(`connection '${connectionId}' exists with another ${differs.join(' and ')}: pass --replace (replace: true) to replace it with a new secret (a new tenant or channel also unmaps its listings)`);
+  constructor(readonly connectionId: string, readonly differs: readonly ConnectionDifference[]) {
+    super(`connection '${connectionId}' exists with another ${differs.join(' and ')}: ${connectionRemedy(differs)}`);
   }
+}
+
+function connectionRemedy(differs: readonly ConnectionDifference[]): string {
+  const remedies = [
+    ...(differs.some((d) => d === 'tenant' || d === 'channel' || d === 'secret') ? ['pass --replace (replace: true) to replace it with a new secret (a new tenant or channel also unmaps its listings)'] : []),
+    ...(differs.some((d) => d === 'base URL' || d === 'poll interval') ? ['pass --update (update: true) to change its base URL or poll interval'] : []),
+    ...(differs.includes('credentials') ? ['rotate its credentials (admin connections rotate <id> --credentials)'] : []),
+  ];
+  return remedies.join('; ');
 }
 
 /** The listing is mapped to another property or through another connection: remapping needs `remap`. */
@@ -154,5 +170,34 @@ export class InvalidMarkupError extends AdminError {
   readonly code = 'invalid_markup';
   constructor(readonly markup: string) {
     super(`markup '${markup}' is not a percentage from -50% to 500% (e.g. 15%, 12.5%) nor a fixed amount per night in minor units from -100000 to 10000000 (e.g. +500)`);
+  }
+}
+
+export class InvalidUrlError extends AdminError {
+  readonly code = 'invalid_url';
+  constructor(readonly field: string) {
+    super(`${field} must be an http:// or https:// URL of at most 2000 characters`);
+  }
+}
+
+export class InvalidPollIntervalError extends AdminError {
+  readonly code = 'invalid_poll_interval';
+  constructor(readonly seconds: number, min: number, max: number) {
+    super(`poll interval ${seconds} is not a whole number of seconds from ${min} to ${max}`);
+  }
+}
+
+export class InvalidCredentialsError extends AdminError {
+  readonly code = 'invalid_credentials';
+  constructor() {
+    super('credentials must be 1 to 4096 characters without line breaks (an API key or token)');
+  }
+}
+
+/** The connection still carries listings: removing it needs `unmap`, which unmaps them. */
+export class ConnectionHasListingsError extends AdminError {
+  readonly code = 'connection_has_listings';
+  constructor(readonly connectionId: string, readonly listingCount: number) {
+    super(`connection '${connectionId}' carries ${listingCount} listing(s): pass --unmap (unmap: true) to unmap them and remove it`);
   }
 }

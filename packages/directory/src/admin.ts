@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { isCurrencyCode, type Markup } from '@cm/domain';
-import { ChannelSymbols, type Channel } from '@cm/schemas';
+import type { Channel } from '@cm/schemas';
+import type { KeyRing } from '@cm/secrets';
 import type { Knex } from '@cm/service-runtime';
 import { isTimeZone } from './time-zone';
-import { requiredIdentifierProblem } from '@cm/service-runtime';
+import { lockTenant, refuseIllFormed, refuseIllFormedCredentials, refuseIllFormedPollInterval, refuseIllFormedUrl, refuseUnknownChannel, unmap, type ListingRef } from './admin-checks';
 import {
   ConnectionExistsError,
-  InvalidIdentifierError,
   InvalidMarkupError,
   InvalidRateError,
   InvalidSecretError,
@@ -18,15 +18,16 @@ import {
   PropertyHasChannelListingError,
   TenantExistsError,
   UnknownApiKeyError,
-  UnknownChannelError,
   UnknownConnectionError,
   UnknownCurrencyError,
   UnknownListingError,
   UnknownPropertyError,
-  UnknownTenantError,
   UnknownTimeZoneError,
+  type ConnectionDifference,
 } from './admin-errors';
 import { hashApiKey } from './directory';
+import { hashExportToken, newExportToken } from './export-tokens';
+import { credentialsContext, webhookSecretContext } from './secret-contexts';
 
 /**
  * Setting up who may send what: used by the admin CLI, the demo and tests. Secrets and keys are
@@ -44,13 +45,7 @@ import { hashApiKey } from './directory';
 
 export type SaveOutcome = 'created' | 'unchanged' | 'updated';
 
-/** A listing as mapped: what a move, replacement or remap unmapped is reported as these. */
-export interface ListingRef {
-  readonly channel: Channel;
-  readonly listingId: string;
-  readonly propertyId: string;
-  readonly connectionId: string;
-}
+export type { ListingRef };
 
 const MAX_RATE_PER_SECOND = 2_147_483_647;
 const MIN_SECRET_LENGTH = 16;
@@ -127,54 +122,103 @@ export async function addProperty(
   });
 }
 
+/** A connection as the operator gives it: the secret is generated unless given; the rest has defaults. */
+export interface NewConnection {
+  readonly connectionId: string;
+  readonly tenantId: string;
+  readonly channel: Channel;
+  /** The webhook secret; generated (32 random bytes) when left out. */
+  readonly secret?: string;
+  /** Where the channel's API is for this connection; null or left out: the service's default. */
+  readonly baseUrl?: string | null;
+  /** Its API key or token, sent as `Authorization: Bearer`; null or left out: none. */
+  readonly credentials?: string | null;
+  readonly pollIntervalSeconds?: number;
+}
+
+const DEFAULT_POLL_INTERVAL_SECONDS = 300;
+
 /**
- * Adds a tenant's channel connection; the secret is generated unless given. Adding it again with
- * the same tenant and channel (and no secret, or the same one) returns the stored secret. With
- * `replace` the connection gets a new secret (rotation), and may change tenant or channel, which
- * unmaps its listings (returned): another tenant must never sign with the old secret.
+ * Adds a tenant's channel connection, its secrets sealed under the key ring's current key. The
+ * webhook secret is returned when it is new (created, or replaced), and never again: adding the
+ * same connection again answers 'unchanged' with `secret: null`. With `replace` the connection
+ * gets a new secret, and may change tenant or channel, which unmaps its listings (returned):
+ * another tenant must never sign with the old secret. With `update` its base URL and poll
+ * interval change. Other credentials are given by `rotateConnectionSecrets`.
  */
 export async function addConnection(
   db: Knex,
-  connection: { connectionId: string; tenantId: string; channel: Channel; secret?: string },
-  options: { replace?: boolean } = {},
-): Promise<{ connectionId: string; secret: string; outcome: SaveOutcome | 'replaced'; unmapped: readonly ListingRef[] }> {
+  secrets: KeyRing,
+  connection: NewConnection,
+  options: { replace?: boolean; update?: boolean } = {},
+): Promise<{ connectionId: string; secret: string | null; outcome: SaveOutcome | 'replaced'; unmapped: readonly ListingRef[] }> {
   refuseIllFormed({ connectionId: connection.connectionId, tenantId: connection.tenantId });
   refuseUnknownChannel(connection.channel);
   if (connection.secret !== undefined && connection.secret.length < MIN_SECRET_LENGTH) throw new InvalidSecretError(MIN_SECRET_LENGTH);
+  refuseIllFormedCredentials(connection.credentials ?? null);
+  if (connection.baseUrl != null) refuseIllFormedUrl('base URL', connection.baseUrl);
+  if (connection.pollIntervalSeconds !== undefined) refuseIllFormedPollInterval(connection.pollIntervalSeconds);
+  const id = connection.connectionId;
   const secret = connection.secret ?? randomBytes(32).toString('base64url');
-  const row = { connection_id: connection.connectionId, tenant_id: connection.tenantId, channel: connection.channel, webhook_secret: secret };
-  const answer = (outcome: SaveOutcome | 'replaced', answeredSecret: string, unmapped: readonly ListingRef[] = []) => ({ connectionId: connection.connectionId, secret: answeredSecret, outcome, unmapped });
+  const settings = { base_url: connection.baseUrl ?? null, poll_interval_seconds: connection.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS };
+  const row = {
+    connection_id: id,
+    tenant_id: connection.tenantId,
+    channel: connection.channel,
+    webhook_secret: null,
+    webhook_secret_sealed: secrets.seal(secret, webhookSecretContext(id)),
+    credentials_sealed: connection.credentials != null ? secrets.seal(connection.credentials, credentialsContext(id)) : null,
+    ...settings,
+  };
+  const answer = (outcome: SaveOutcome | 'replaced', answeredSecret: string | null, unmapped: readonly ListingRef[] = []) => ({ connectionId: id, secret: answeredSecret, outcome, unmapped });
   return db.transaction(async (trx) => {
     await lockTenant(trx, connection.tenantId);
     const inserted = await trx('ingest.channel_connections').insert(row).onConflict('connection_id').ignore().returning('connection_id');
     if (inserted.length > 0) return answer('created', secret);
-    const existing = await trx('ingest.channel_connections').where({ connection_id: connection.connectionId }).forUpdate().first('tenant_id', 'channel', 'webhook_secret');
+    const existing = await trx('ingest.channel_connections').where({ connection_id: id }).forUpdate().first('tenant_id', 'channel', 'webhook_secret', 'webhook_secret_sealed', 'credentials_sealed', 'base_url', 'poll_interval_seconds');
     const moves = existing.tenant_id !== connection.tenantId || existing.channel !== connection.channel;
     if (options.replace) {
-      const unmapped = moves ? await unmap(trx, { connection_id: connection.connectionId }) : [];
-      await trx('ingest.channel_connections').where({ connection_id: connection.connectionId }).update(row);
+      const unmapped = moves ? await unmap(trx, { connection_id: id }) : [];
+      // Credentials stay with the account unless given anew; a connection moved to another tenant keeps none of the old one's.
+      const kept = connection.credentials === undefined && !moves ? { credentials_sealed: existing.credentials_sealed } : {};
+      await trx('ingest.channel_connections').where({ connection_id: id }).update({ ...row, ...kept });
       return answer('replaced', secret, unmapped);
     }
-    const differs = [
+    const storedSecret = existing.webhook_secret_sealed !== null ? secrets.open(existing.webhook_secret_sealed, webhookSecretContext(id)) : existing.webhook_secret;
+    const storedCredentials = existing.credentials_sealed !== null ? secrets.open(existing.credentials_sealed, credentialsContext(id)) : null;
+    const differs: ConnectionDifference[] = [
       ...(existing.tenant_id !== connection.tenantId ? (['tenant'] as const) : []),
       ...(existing.channel !== connection.channel ? (['channel'] as const) : []),
-      ...(connection.secret !== undefined && connection.secret !== existing.webhook_secret ? (['secret'] as const) : []),
+      ...(connection.secret !== undefined && connection.secret !== storedSecret ? (['secret'] as const) : []),
+      ...(connection.credentials !== undefined && (connection.credentials ?? null) !== storedCredentials ? (['credentials'] as const) : []),
     ];
-    if (differs.length > 0) throw new ConnectionExistsError(connection.connectionId, differs);
-    return answer('unchanged', existing.webhook_secret);
+    const settingsDiffer: ConnectionDifference[] = [
+      ...(connection.baseUrl !== undefined && settings.base_url !== existing.base_url ? (['base URL'] as const) : []),
+      ...(connection.pollIntervalSeconds !== undefined && settings.poll_interval_seconds !== existing.poll_interval_seconds ? (['poll interval'] as const) : []),
+    ];
+    if (differs.length > 0 || (settingsDiffer.length > 0 && !options.update)) throw new ConnectionExistsError(id, [...differs, ...settingsDiffer]);
+    if (settingsDiffer.length === 0) return answer('unchanged', null);
+    const changed = {
+      ...(connection.baseUrl !== undefined ? { base_url: settings.base_url } : {}),
+      ...(connection.pollIntervalSeconds !== undefined ? { poll_interval_seconds: settings.poll_interval_seconds } : {}),
+    };
+    await trx('ingest.channel_connections').where({ connection_id: id }).update(changed);
+    return answer('updated', null);
   });
 }
+
 
 /**
  * Maps a channel's listing to a property through a connection: both of one tenant, the connection
  * of the listing's channel. Mapping it elsewhere, or onto a property that already has a listing
- * on this channel (one per channel), needs `remap`; the listing it displaces is returned.
+ * on this channel (one per channel), needs `remap`; the listing it displaces is returned. A new
+ * listing gets its export feed token (`exportToken`, shown this once; export-tokens.ts).
  */
 export async function mapListing(
   db: Knex,
   listing: { channel: Channel; listingId: string; propertyId: string; connectionId: string },
   options: { remap?: boolean } = {},
-): Promise<{ outcome: 'created' | 'unchanged' | 'remapped'; unmapped: readonly ListingRef[] }> {
+): Promise<{ outcome: 'created' | 'unchanged' | 'remapped'; unmapped: readonly ListingRef[]; exportToken?: string }> {
   refuseIllFormed({ listingId: listing.listingId, propertyId: listing.propertyId, connectionId: listing.connectionId });
   refuseUnknownChannel(listing.channel);
   const key = { channel: listing.channel, listing_id: listing.listingId };
@@ -199,35 +243,15 @@ export async function mapListing(
       return { outcome: 'remapped', unmapped };
     }
     // A concurrent twin inserting the same listing waits on this row's lock, then finds it mapped.
-    const inserted = await trx('ingest.listings').insert({ ...key, ...target }).onConflict(['channel', 'listing_id']).ignore().returning('listing_id');
-    if (inserted.length > 0) return { outcome: 'created', unmapped };
+    const exportToken = newExportToken();
+    const inserted = await trx('ingest.listings').insert({ ...key, ...target, export_token_hash: hashExportToken(exportToken) }).onConflict(['channel', 'listing_id']).ignore().returning('listing_id');
+    if (inserted.length > 0) return { outcome: 'created', unmapped, exportToken };
     const raced = await trx('ingest.listings').where(key).forUpdate().first('property_id', 'connection_id');
     if (raced.property_id === listing.propertyId && raced.connection_id === listing.connectionId) return { outcome: 'unchanged', unmapped };
     if (!options.remap) throw new ListingMappedElsewhereError(listing.channel, listing.listingId, { propertyId: raced.property_id, connectionId: raced.connection_id });
     await trx('ingest.listings').where(key).update(target);
     return { outcome: 'remapped', unmapped };
   });
-}
-
-function refuseIllFormed(fields: Record<string, string>): void {
-  for (const [field, value] of Object.entries(fields)) {
-    const problem = typeof value === 'string' ? requiredIdentifierProblem(value) : 'not a string';
-    if (problem) throw new InvalidIdentifierError(field, problem);
-  }
-}
-
-function refuseUnknownChannel(channel: string): void {
-  if (!(ChannelSymbols as readonly string[]).includes(channel)) throw new UnknownChannelError(channel, ChannelSymbols);
-}
-
-/** The tenant must exist, and stays while the command writes (tenants are never deleted; the share lock is cheap). */
-async function lockTenant(trx: Knex.Transaction, tenantId: string): Promise<void> {
-  if (!(await trx('ingest.tenants').where({ tenant_id: tenantId }).forShare().first('tenant_id'))) throw new UnknownTenantError(tenantId);
-}
-
-async function unmap(trx: Knex.Transaction, where: Record<string, string>): Promise<ListingRef[]> {
-  const rows: { channel: Channel; listing_id: string; property_id: string; connection_id: string }[] = await trx('ingest.listings').where(where).delete().returning(['channel', 'listing_id', 'property_id', 'connection_id']);
-  return rows.map((r) => ({ channel: r.channel, listingId: r.listing_id, propertyId: r.property_id, connectionId: r.connection_id })).sort((a, b) => `${a.channel}${a.listingId}`.localeCompare(`${b.channel}${b.listingId}`));
 }
 
 /** How a channel listing takes the PMS's rates: its currency (null: the property's), its markup, and the channel's id of each PMS rate plan. */

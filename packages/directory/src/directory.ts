@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Channel } from '@cm/schemas';
+import type { KeyRing } from '@cm/secrets';
 import type { Knex } from '@cm/service-runtime';
 import { TtlCache } from '@cm/service-runtime';
+import { webhookSecretContext } from './secret-contexts';
 
 export interface PropertyEntry {
   readonly propertyId: string;
@@ -20,6 +22,7 @@ export interface ConnectionEntry {
   readonly connectionId: string;
   readonly tenantId: string;
   readonly channel: Channel;
+  /** The webhook secret, opened: it stays in this process's memory and is never logged (the logger censors `secret`). */
   readonly secret: string;
 }
 
@@ -46,6 +49,7 @@ export class Directory {
   constructor(
     private readonly db: Knex,
     cacheMs: number,
+    private readonly secrets: KeyRing,
   ) {
     this.listings = new TtlCache(cacheMs);
     this.connections = new TtlCache(cacheMs);
@@ -67,8 +71,11 @@ export class Directory {
 
   connection(connectionId: string): Promise<ConnectionEntry | undefined> {
     return this.connections.get(connectionId, async () => {
-      const row = await this.db('ingest.channel_connections').where({ connection_id: connectionId }).first();
-      return row ? { connectionId: row.connection_id, tenantId: row.tenant_id, channel: row.channel, secret: row.webhook_secret } : undefined;
+      const row = await this.db('ingest.channel_connections').where({ connection_id: connectionId }).first('connection_id', 'tenant_id', 'channel', 'webhook_secret', 'webhook_secret_sealed');
+      if (!row) return undefined;
+      // A row from before sealing keeps its clear secret until `admin secrets reencrypt` (migration 20261216_003).
+      const secret = row.webhook_secret_sealed !== null ? this.secrets.open(row.webhook_secret_sealed, webhookSecretContext(connectionId)) : row.webhook_secret;
+      return { connectionId: row.connection_id, tenantId: row.tenant_id, channel: row.channel, secret };
     });
   }
 

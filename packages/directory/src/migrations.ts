@@ -1,6 +1,7 @@
 import type { Knex } from '@cm/service-runtime';
 import * as directory001 from './migrations/20261125_001_directory';
 import * as listingPricing002 from './migrations/20261214_002_listing_pricing';
+import * as connectionSecrets003 from './migrations/20261216_003_connection_secrets';
 
 /**
  * The directory's migrations, by the names knex has recorded for them in `ingest.knex_migrations`
@@ -13,4 +14,5 @@ import * as listingPricing002 from './migrations/20261214_002_listing_pricing';
 export const directoryMigrationSteps: Readonly<Record<string, Knex.Migration>> = {
   '20261125_001_directory': directory001,
   '20261214_002_listing_pricing': listingPricing002,
+  '20261216_003_connection_secrets': connectionSecrets003,
 };

@@ -1,5 +1,7 @@
 import type { Channel } from '@cm/schemas';
+import type { KeyRing } from '@cm/secrets';
 import type { Knex } from '@cm/service-runtime';
+import { credentialsContext } from './secret-contexts';
 
 /**
  * The directory as other services read it: each function is one query over the directory's tables,
@@ -103,4 +105,26 @@ export async function pricingOfProperties(db: Knex, propertyIds: readonly string
     markup: r.markup_kind === 'fixed' ? { kind: 'fixed', amountMinor: Number(r.markup_value) } : { kind: 'percent', basisPoints: Number(r.markup_value ?? 0) },
     ratePlans: r.rate_plans ?? {},
   }));
+}
+
+/** How a service reaches a connection's channel API: its base URL (null: the service's default) and its credentials, opened (null: none). */
+export interface ConnectionSettings {
+  readonly connectionId: string;
+  readonly channel: Channel;
+  readonly baseUrl: string | null;
+  readonly credentials: string | null;
+}
+
+/** A connection's API settings, its credentials opened, or undefined for a connection the directory does not know. */
+export async function connectionSettingsOf(db: Knex, secrets: KeyRing, connectionId: string): Promise<ConnectionSettings | undefined> {
+  const row: { connection_id: string; channel: Channel; base_url: string | null; credentials_sealed: string | null } | undefined = await db('ingest.channel_connections')
+    .where({ connection_id: connectionId })
+    .first('connection_id', 'channel', 'base_url', 'credentials_sealed');
+  if (!row) return undefined;
+  return {
+    connectionId: row.connection_id,
+    channel: row.channel,
+    baseUrl: row.base_url,
+    credentials: row.credentials_sealed === null ? null : secrets.open(row.credentials_sealed, credentialsContext(row.connection_id)),
+  };
 }

@@ -1,5 +1,6 @@
 import { insertDirectoryRows } from '@cm/directory';
 import { randomBytes } from 'node:crypto';
+import type { KeyRing } from '@cm/secrets';
 import type { Knex } from '@cm/service-runtime';
 
 /** The demo's platforms: three with an ARI API on the simulator, Vrbo synced by iCal feeds. */
@@ -11,6 +12,8 @@ export type DemoChannel = (typeof ALL_CHANNELS)[number];
 export interface DemoProperty {
   readonly propertyId: string;
   readonly listings: Readonly<Record<DemoChannel, string>>;
+  /** The token of its Vrbo listing's export feed (/ical/<token>.ics), which Vrbo polls. */
+  readonly vrboFeedToken: string;
 }
 
 export interface Portfolio {
@@ -49,28 +52,29 @@ export class Simulator {
  * webhook secret, properties with a listing on each channel in the directory, and the same
  * listings registered on the simulated platforms.
  */
-export async function setUpPortfolio(db: Knex, simulator: Simulator, run: string, count: number): Promise<Portfolio> {
+export async function setUpPortfolio(db: Knex, secrets: KeyRing, simulator: Simulator, run: string, count: number): Promise<Portfolio> {
   const tenantId = `day-${run}`;
   const apiKey = `cm_demo_${randomBytes(16).toString('hex')}`;
-  const secrets = Object.fromEntries(ALL_CHANNELS.map((c) => [c, randomBytes(24).toString('hex')])) as Record<DemoChannel, string>;
+  const webhookSecrets = Object.fromEntries(ALL_CHANNELS.map((c) => [c, randomBytes(24).toString('hex')])) as Record<DemoChannel, string>;
   await insertDirectoryRows(db, {
     tenants: [{ tenantId, name: `Demo day ${run}`, ratePerSecond: 1_000 }],
     apiKeys: [{ key: apiKey, tenantId, label: 'demo operator' }],
-    connections: ALL_CHANNELS.map((channel) => ({ connectionId: `${tenantId}-${channel}`, tenantId, channel, webhookSecret: secrets[channel] })),
-  });
+    connections: ALL_CHANNELS.map((channel) => ({ connectionId: `${tenantId}-${channel}`, tenantId, channel, webhookSecret: webhookSecrets[channel] })),
+  }, secrets);
   const properties: DemoProperty[] = [];
   for (let i = 0; i < count; i++) {
     const propertyId = `${tenantId}-villa-${i}`;
     const listings = Object.fromEntries(ALL_CHANNELS.map((c) => [c, `${c.toLowerCase()}-${run}-${i}`])) as Record<DemoChannel, string>;
+    const vrboFeedToken = randomBytes(32).toString('base64url');
     await insertDirectoryRows(db, {
       properties: [{ propertyId, tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' }],
-      listings: ALL_CHANNELS.map((channel) => ({ channel, listingId: listings[channel], propertyId, connectionId: `${tenantId}-${channel}` })),
+      listings: ALL_CHANNELS.map((channel) => ({ channel, listingId: listings[channel], propertyId, connectionId: `${tenantId}-${channel}`, ...(channel === ICAL_CHANNEL ? { exportToken: vrboFeedToken } : {}) })),
     });
     for (const channel of ALL_CHANNELS) {
-      const { status } = await simulator.call('PUT', simulator.listing(channel, listings[channel]), { connection_id: `${tenantId}-${channel}`, secret: secrets[channel], currency: 'EUR', time_zone: 'Europe/Lisbon' });
+      const { status } = await simulator.call('PUT', simulator.listing(channel, listings[channel]), { connection_id: `${tenantId}-${channel}`, secret: webhookSecrets[channel], currency: 'EUR', time_zone: 'Europe/Lisbon' });
       if (status !== 200 && status !== 201) throw new Error(`registering ${channel} ${listings[channel]} on the simulator: ${status}`);
     }
-    properties.push({ propertyId, listings });
+    properties.push({ propertyId, listings, vrboFeedToken });
   }
   return { tenantId, apiKey, properties };
 }

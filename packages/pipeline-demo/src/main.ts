@@ -27,7 +27,7 @@ import { renderDayReport } from './report-html';
 import { VrboPoller } from './vrbo-poller';
 import { bookingScenario } from './scenario';
 import { printRatesStory, ratesStory } from './rates-story';
-import { SERVICES, startServiceProcess, waitUntilReady, type ServiceProcess } from '@cm/test-harness/service-processes';
+import { SERVICES, startServiceProcess, TEST_SECRETS_KEYS, testKeyRing, waitUntilReady, type ServiceProcess } from '@cm/test-harness/service-processes';
 
 /**
  * The main job: every service starts on the real stack with the channel simulator; a booking
@@ -67,6 +67,10 @@ async function main(): Promise<number> {
   // would stretch it to hours (at 10 a minute, the day's acknowledgements, declines and host
   // cancellations took 14 s to be carried out after the operator's resolutions, in three runs).
   const channelEnv = { CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api` };
+  // The local stack's key ring (the tests' public one, which every service the harness starts gets):
+  // the demo's database is the stack's, shared with earlier runs and tests, and ingest refuses to
+  // start with a ring that cannot open what is stored there.
+  const keys = { text: TEST_SECRETS_KEYS, ring: testKeyRing };
   const envOf: Partial<Record<(typeof SERVICES)[number]['name'], Record<string, string>>> = {
     'sync-dispatcher': { ...channelEnv, ICAL_CHANNELS: 'VRBO', CHANNEL_CALLS_PER_MINUTE: '600', RESERVATION_CALLS_PER_MINUTE: '600', RETRY_BASE_MS: '100', RETRY_MAX_ATTEMPTS: '4', AFTER_FAILURE_MS: '2000', BREAKER_COOL_DOWN_MS: '2000' },
     reconciler: { ...channelEnv, RECONCILE_EVERY_MINUTES: '0', CHANNEL_READS_PER_MINUTE: '600' },
@@ -95,7 +99,7 @@ async function main(): Promise<number> {
     // their listings to properties and turns them into commands; other samples go to topics
     // nothing produces yet.
     const inbound = Array.from({ length: config.DEMO_RECORDS_PER_TOPIC }, (_, n) => samples[topics.channelInbound.name]({ id: `${run}-${n}`, propertyId: '', at: Date.now() }));
-    await mapListings(config.DATABASE_URL, `demo-${run}`, inbound.map((e, n) => ({ listingId: e.listing_id, propertyId: `demo-${run}-sample-${n}` })));
+    await mapListings(config.DATABASE_URL, keys.text, `demo-${run}`, inbound.map((e, n) => ({ listingId: e.listing_id, propertyId: `demo-${run}-sample-${n}` })));
     // Ingest names a channel event's command by its channel, connection (mapListings made one) and event id.
     const inboundCommandIds = inbound.map((e) => `${e.channel}:demo-${run}-airbnb:${e.external_event_id}`);
     const producer = await kafka.producer();
@@ -176,7 +180,7 @@ async function main(): Promise<number> {
       say();
       say(`A day on the simulated channels: ${config.DEMO_PROPERTIES} villas, each listed on Airbnb, Booking.com, Expedia and Vrbo`);
       const simulator = new Simulator(simulatorUrl);
-      const portfolio = await setUpPortfolio(ledger, simulator, run, config.DEMO_PROPERTIES);
+      const portfolio = await setUpPortfolio(ledger, keys.ring, simulator, run, config.DEMO_PROPERTIES);
       const today = new Date().toISOString().slice(0, 10);
       const window = { from: today, to: new Date(Date.parse(`${today}T00:00:00Z`) + 90 * 86_400_000).toISOString().slice(0, 10) };
       const poller = new VrboPoller(simulator, 'http://127.0.0.1:9413', portfolio.properties, window);

@@ -1,3 +1,4 @@
+import { exportFeedPath } from '@cm/directory';
 import { fetchFeed, parseFeed } from '@cm/ical';
 import { ICAL_CHANNEL, type DemoProperty, type Simulator } from './channels';
 
@@ -35,12 +36,12 @@ export class VrboPoller {
   /** One round over every listing; also what the day calls before it checks the channels. */
   async pollAll(): Promise<void> {
     this.round++;
-    for (const property of this.properties) await this.poll(property.listings[ICAL_CHANNEL]);
+    for (const property of this.properties) await this.poll(property.listings[ICAL_CHANNEL], property.vrboFeedToken);
   }
 
-  private async poll(listingId: string): Promise<void> {
+  private async poll(listingId: string, feedToken: string): Promise<void> {
     const etag = this.etags.get(listingId);
-    const fetched = await fetchFeed(`${this.feedBaseUrl}/ical/vrbo/${encodeURIComponent(listingId)}.ics`, { timeoutMs: 5_000, ...(etag ? { etag } : {}) });
+    const fetched = await fetchFeed(`${this.feedBaseUrl}${exportFeedPath(feedToken)}`, { timeoutMs: 5_000, ...(etag ? { etag } : {}) });
     if (fetched.status === 'failed') {
       this.counts.failed++;
       return;

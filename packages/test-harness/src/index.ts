@@ -13,3 +13,4 @@ export * from './metrics';
 export * from './service-processes';
 export * from './webhook-receiver';
 export * from './service-under-test';
+export * from './test-secrets';

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { waitFor } from '@cm/service-runtime';
+import { TEST_SECRETS_KEYS } from './test-secrets';
 
 export interface Spawned {
   readonly child: ChildProcess;
@@ -11,9 +12,12 @@ export interface Spawned {
   exited(): Promise<number | null>;
 }
 
-/** Runs a Node script with the environment given over this one's; `logFile` also gets its output. */
+/**
+ * Runs a Node script with the environment given over this one's and the tests' key ring
+ * (SECRETS_KEYS, unless `env` gives another); `logFile` also gets its output.
+ */
 export function spawnNode(script: string, env: Record<string, string>, options: { logFile?: string } = {}): Spawned {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script], { env: { ...process.env, SECRETS_KEYS: TEST_SECRETS_KEYS, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   for (const stream of [child.stdout, child.stderr]) {
@@ -31,8 +35,10 @@ export function spawnNode(script: string, env: Record<string, string>, options: 
 
 /** Waits until a spawned service answers ready on its ops port; fails at once, with its output, if it exits first. */
 export async function untilReady(spawned: Spawned, opsPort: number, name: string): Promise<void> {
-  await waitFor(`${name} ready`, async () => {
-    if (spawned.child.exitCode !== null) throw new Error(`${name} exited ${spawned.child.exitCode}: ${spawned.output().slice(-3000)}`);
-    return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
+  // waitFor retries a probe that throws, so an exit ends the wait as a result and is thrown after it.
+  const outcome = await waitFor(`${name} ready`, async () => {
+    if (spawned.child.exitCode !== null) return { exited: spawned.child.exitCode };
+    return (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200 ? { exited: null } : false;
   }, { timeoutMs: 60_000, intervalMs: 100 });
+  if (outcome.exited !== null) throw new Error(`${name} exited ${outcome.exited}: ${spawned.output().slice(-3000)}`);
 }

@@ -4,6 +4,9 @@ import { waitFor } from '@cm/service-runtime';
 import { sumMetric } from './metrics';
 import { spawnNode } from './processes';
 
+// The key ring every spawned service gets (spawnNode), for the main job that seals with it too.
+export { TEST_SECRETS_KEYS, testKeyRing } from './test-secrets';
+
 /** The five services, each with the topics it consumes. */
 export const SERVICES = [
   { name: 'ingest', consumes: ['channel.inbound'] },

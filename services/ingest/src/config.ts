@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { exchangeRateConfig } from '@cm/exchange-rates';
+import { secretsConfig } from '@cm/secrets';
 import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
 
 export const ingestConfig = baseConfig
   .extend(databaseConfig.shape)
   .extend(exchangeRateConfig.shape)
   .extend(redisConfig.shape)
+  // SECRETS_KEYS: the key ring the connections' webhook secrets are sealed under (@cm/secrets).
+  .extend(secretsConfig.shape)
   .extend({
     OPS_PORT: baseConfig.shape.OPS_PORT.default(9401),
     CONSUMER_GROUP: z.string().min(1).default('cm.ingest'),

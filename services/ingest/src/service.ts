@@ -1,10 +1,10 @@
-import { assertMigrated, BatchedPurge, consumeDecoded, LeasedTokenBuckets, openTopics, ReplyWaiter, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, BatchedPurge, ConfigError, consumeDecoded, LeasedTokenBuckets, openTopics, ReplyWaiter, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { topics } from '@cm/schemas';
 import type { FastifyInstance } from 'fastify';
 import { takeChannelEvents } from './channel-events';
 import { CommandWriter } from './command-writer';
 import { ingestConfig } from './config';
-import { Directory, ListingPricings } from '@cm/directory';
+import { Directory, keyRingProblems, ListingPricings } from '@cm/directory';
 import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore } from '@cm/rates';
 import { type NoQuote, type StayQuote } from '@cm/domain';
@@ -36,7 +36,10 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     const redis = await useRedis(context, config.REDIS_URL);
     const subscriber = await useRedis(context, config.REDIS_URL, 'redis:replies', 'subscriber');
     const metrics = ingestMetrics(context.metrics);
-    const directory = new Directory(db, config.DIRECTORY_CACHE_MS);
+    // A ring that cannot open the stored secrets is a configuration error, named at start rather than on every webhook.
+    const ringProblems = await keyRingProblems(db, config.SECRETS_KEYS);
+    if (ringProblems.length > 0) throw new ConfigError('ingest', ringProblems.map((problem) => ({ variable: 'SECRETS_KEYS', problem })));
+    const directory = new Directory(db, config.DIRECTORY_CACHE_MS, config.SECRETS_KEYS);
     // The channel events already taken in are a first, cheap dedupe: the arbiter decides a command
     // id once whatever reaches it. So they are committed without waiting for the disk, which
     // would otherwise cap the webhook rate at the disk's flush rate; a PostgreSQL crash can only

@@ -1,6 +1,6 @@
 import { createDatabase, dropDatabase, ensureDatabaseExists, type Knex } from '@cm/service-runtime';
 import type { Channel } from '@cm/schemas';
-import { stack, uniqueName } from '@cm/test-harness';
+import { stack, testKeyRing, uniqueName } from '@cm/test-harness';
 import { EXIT_REFUSED, EXIT_USAGE, runAdmin, USAGE } from '../src/cli/admin';
 import { AdminError, Directory, addConnection, addProperty, createTenant, issueApiKey, mapListing, pricingOfProperties, revokeApiKey, setListingPricing } from '@cm/directory';
 import { ingestMigrations } from '../src/directory/migrations';
@@ -23,7 +23,7 @@ beforeAll(async () => {
   await ensureDatabaseExists(url);
   db = createDatabase(url, { pool: { min: 0, max: 6 } });
   await ingestMigrations.migrate(db);
-  directory = new Directory(db, 0);
+  directory = new Directory(db, 0, testKeyRing);
 });
 
 afterAll(async () => {
@@ -37,8 +37,8 @@ async function tenantWith(channel: Channel = 'AIRBNB') {
   await createTenant(db, { tenantId, name: `Tenant ${tenantId}` });
   const propertyId = id(`${tenantId}-villa`);
   await addProperty(db, { propertyId, tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' });
-  const { connectionId, secret } = await addConnection(db, { connectionId: id(`${tenantId}-${channel.toLowerCase()}`), tenantId, channel });
-  return { tenantId, propertyId, connectionId, secret, channel };
+  const { connectionId, secret } = await addConnection(db, testKeyRing, { connectionId: id(`${tenantId}-${channel.toLowerCase()}`), tenantId, channel });
+  return { tenantId, propertyId, connectionId, secret: secret!, channel };
 }
 
 /** Refused with this code, as an AdminError (not a foreign-key violation or a plain Error). */
@@ -97,7 +97,7 @@ describe('a property has a known currency and time zone, and an existing tenant'
   it('unknown_tenant: a property, a connection or an API key of a tenant that does not exist is refused by name', async () => {
     const error = await refused(addProperty(db, { propertyId: id('villa'), tenantId: 'ghost', timeZone: 'Europe/Lisbon', currency: 'EUR' }), 'unknown_tenant');
     expect(error.message).toContain("'ghost'");
-    await refused(addConnection(db, { connectionId: id('conn'), tenantId: 'ghost', channel: 'AIRBNB' }), 'unknown_tenant');
+    await refused(addConnection(db, testKeyRing, { connectionId: id('conn'), tenantId: 'ghost', channel: 'AIRBNB' }), 'unknown_tenant');
     await refused(issueApiKey(db, 'ghost', 'pms'), 'unknown_tenant');
   });
 });
@@ -122,7 +122,7 @@ describe('ill-formed ids are refused, naming the field', () => {
     const a = await tenantWith();
     await expect(refused(createTenant(db, { tenantId: 'acme\u202E', name: 'Acme' }), 'invalid_identifier')).resolves.toMatchObject({ field: 'tenantId' });
     await expect(refused(createTenant(db, { tenantId: id('tenant'), name: '' }), 'invalid_identifier')).resolves.toMatchObject({ field: 'name' });
-    await expect(refused(addConnection(db, { connectionId: 'c\u200D', tenantId: a.tenantId, channel: 'AIRBNB' }), 'invalid_identifier')).resolves.toMatchObject({ field: 'connectionId' });
+    await expect(refused(addConnection(db, testKeyRing, { connectionId: 'c\u200D', tenantId: a.tenantId, channel: 'AIRBNB' }), 'invalid_identifier')).resolves.toMatchObject({ field: 'connectionId' });
     await expect(refused(mapListing(db, { channel: 'AIRBNB', listingId: '4821\u202E3', propertyId: a.propertyId, connectionId: a.connectionId }), 'invalid_identifier')).resolves.toMatchObject({ field: 'listingId' });
     await expect(refused(issueApiKey(db, a.tenantId, 'pms\u0000'), 'invalid_identifier')).resolves.toMatchObject({ field: 'label' });
   });
@@ -136,9 +136,9 @@ describe('the same record again is a no-op', () => {
 
     expect(await createTenant(db, { tenantId: a.tenantId, name: `Tenant ${a.tenantId}` })).toBe('unchanged');
     expect(await addProperty(db, { propertyId: a.propertyId, tenantId: a.tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' })).toEqual({ outcome: 'unchanged', unmapped: [] });
-    // The secret is kept: re-running a setup script must not break the channel's signatures.
-    expect(await addConnection(db, { connectionId: a.connectionId, tenantId: a.tenantId, channel: 'AIRBNB' })).toMatchObject({ outcome: 'unchanged', secret: a.secret });
-    expect(await addConnection(db, { connectionId: a.connectionId, tenantId: a.tenantId, channel: 'AIRBNB', secret: a.secret })).toMatchObject({ outcome: 'unchanged', secret: a.secret });
+    // The secret is kept (re-running a setup script must not break the channel's signatures) and not shown again.
+    expect(await addConnection(db, testKeyRing, { connectionId: a.connectionId, tenantId: a.tenantId, channel: 'AIRBNB' })).toMatchObject({ outcome: 'unchanged', secret: null });
+    expect(await addConnection(db, testKeyRing, { connectionId: a.connectionId, tenantId: a.tenantId, channel: 'AIRBNB', secret: a.secret })).toMatchObject({ outcome: 'unchanged', secret: null });
     expect(await mapListing(db, { channel: 'AIRBNB', listingId, propertyId: a.propertyId, connectionId: a.connectionId })).toEqual({ outcome: 'unchanged', unmapped: [] });
     expect(await directory.connection(a.connectionId)).toMatchObject({ tenantId: a.tenantId, secret: a.secret });
     expect(await directory.listing('AIRBNB', listingId)).toMatchObject({ propertyId: a.propertyId, tenantId: a.tenantId });
@@ -192,7 +192,7 @@ describe('reusing an id for a different record needs the flag', () => {
     expect(await propertyRow(a.propertyId)).toMatchObject({ tenant_id: b.tenantId, time_zone: 'America/New_York', currency: 'USD' });
     expect(await listingRow('AIRBNB', listingId)).toBeUndefined();
     // Now B may map it through its own connection.
-    expect(await mapListing(db, { channel: 'AIRBNB', listingId, propertyId: a.propertyId, connectionId: b.connectionId })).toEqual({ outcome: 'created', unmapped: [] });
+    expect(await mapListing(db, { channel: 'AIRBNB', listingId, propertyId: a.propertyId, connectionId: b.connectionId })).toEqual({ outcome: 'created', unmapped: [], exportToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
   });
 
   it('property_exists: another time zone or currency needs update: true', async () => {
@@ -220,24 +220,24 @@ describe('reusing an id for a different record needs the flag', () => {
   it("connection_exists: re-adding B's connection id for tenant A, another channel or another secret is refused and the secret is kept", async () => {
     const a = await tenantWith();
     const b = await tenantWith();
-    const error = await refused(addConnection(db, { connectionId: b.connectionId, tenantId: a.tenantId, channel: 'AIRBNB' }), 'connection_exists');
+    const error = await refused(addConnection(db, testKeyRing, { connectionId: b.connectionId, tenantId: a.tenantId, channel: 'AIRBNB' }), 'connection_exists');
     expect(error.message).toContain('tenant');
-    await refused(addConnection(db, { connectionId: b.connectionId, tenantId: b.tenantId, channel: 'VRBO' }), 'connection_exists');
-    await refused(addConnection(db, { connectionId: b.connectionId, tenantId: b.tenantId, channel: 'AIRBNB', secret: 'another-secret-of-enough-length' }), 'connection_exists');
+    await refused(addConnection(db, testKeyRing, { connectionId: b.connectionId, tenantId: b.tenantId, channel: 'VRBO' }), 'connection_exists');
+    await refused(addConnection(db, testKeyRing, { connectionId: b.connectionId, tenantId: b.tenantId, channel: 'AIRBNB', secret: 'another-secret-of-enough-length' }), 'connection_exists');
     expect(await directory.connection(b.connectionId)).toMatchObject({ tenantId: b.tenantId, channel: 'AIRBNB', secret: b.secret });
   });
 
   it('replace: true rotates the secret; with another tenant it also unmaps the listings through it', async () => {
     const a = await tenantWith();
     const b = await tenantWith();
-    const rotated = await addConnection(db, { connectionId: b.connectionId, tenantId: b.tenantId, channel: 'AIRBNB' }, { replace: true });
+    const rotated = await addConnection(db, testKeyRing, { connectionId: b.connectionId, tenantId: b.tenantId, channel: 'AIRBNB' }, { replace: true });
     expect(rotated).toMatchObject({ outcome: 'replaced', unmapped: [] });
     expect(rotated.secret).not.toBe(b.secret);
     expect(await directory.connection(b.connectionId)).toMatchObject({ secret: rotated.secret });
 
     const listingId = id('listing');
     await mapListing(db, { channel: 'AIRBNB', listingId, propertyId: b.propertyId, connectionId: b.connectionId });
-    const moved = await addConnection(db, { connectionId: b.connectionId, tenantId: a.tenantId, channel: 'AIRBNB' }, { replace: true });
+    const moved = await addConnection(db, testKeyRing, { connectionId: b.connectionId, tenantId: a.tenantId, channel: 'AIRBNB' }, { replace: true });
     expect(moved).toMatchObject({ outcome: 'replaced', unmapped: [{ channel: 'AIRBNB', listingId, propertyId: b.propertyId, connectionId: b.connectionId }] });
     expect(moved.secret).not.toBe(rotated.secret);
     expect(await directory.listing('AIRBNB', listingId)).toBeUndefined();
@@ -262,7 +262,7 @@ describe('reusing an id for a different record needs the flag', () => {
     await mapListing(db, { channel: 'AIRBNB', listingId: first, propertyId: a.propertyId, connectionId: a.connectionId });
     await refused(mapListing(db, { channel: 'AIRBNB', listingId: second, propertyId: a.propertyId, connectionId: a.connectionId }), 'property_has_channel_listing');
     const replaced = await mapListing(db, { channel: 'AIRBNB', listingId: second, propertyId: a.propertyId, connectionId: a.connectionId }, { remap: true });
-    expect(replaced).toEqual({ outcome: 'created', unmapped: [{ channel: 'AIRBNB', listingId: first, propertyId: a.propertyId, connectionId: a.connectionId }] });
+    expect(replaced).toEqual({ outcome: 'created', unmapped: [{ channel: 'AIRBNB', listingId: first, propertyId: a.propertyId, connectionId: a.connectionId }], exportToken: expect.any(String) });
     expect(await listingRow('AIRBNB', first)).toBeUndefined();
   });
 });
@@ -301,7 +301,7 @@ describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on
     let opened = false;
     const code = await runAdmin(args, { out: (l) => out.push(l), err: (l) => err.push(l) }, () => {
       opened = true;
-      return { db, close: async () => undefined };
+      return { db, secrets: testKeyRing, close: async () => undefined };
     });
     return { code, out, err: err.join('\n'), opened };
   };
@@ -319,6 +319,17 @@ describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on
     [['pricing', 'AIRBNB', 'l', 'EUR', '15 percent']],
     [['pricing', 'AIRBNB', 'l', 'EUR', '15%', 'standard']],
     [['pricing', 'AIRBNB', 'l', 'EUR', '15%', 'a=b', 'a=c']],
+    [['connections']],
+    [['connections', 'frobnicate', 'c']],
+    [['connections', 'add', 'c', 'acme', 'AIRBNB', '--base-url']],
+    [['connections', 'add', 'c', 'acme', 'AIRBNB', '--base-url=']],
+    [['connections', 'add', 'c', 'acme', 'AIRBNB', '--poll-seconds=often']],
+    [['connections', 'add', 'c', 'acme', 'AIRBNB', '--replace', '--update']],
+    [['connections', 'rotate', 'c', '--credentials-stdin', '--clear-credentials']],
+    [['connections', 'show']],
+    [['listings', 'import-url', 'set', 'AIRBNB']],
+    [['feeds', 'rotate-token', 'MYSPACE', 'l']],
+    [['secrets', 'reencrypt', 'now']],
   ])('%j exits 64 with the usage, without opening the database', async (args) => {
     const result = await run(...args);
     expect(result).toMatchObject({ code: EXIT_USAGE, opened: false });
@@ -353,10 +364,12 @@ describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on
     expect((await pricingOfProperties(db, [a.propertyId]))[0]).toMatchObject({ currency: 'USD', markup: { kind: 'fixed', amountMinor: -300 }, ratePlans: {} });
   });
 
-  it('re-running a setup is a no-op: the connection prints its stored secret', async () => {
+  it('re-running a setup is a no-op: the connection keeps its secret and does not print it again', async () => {
     const a = await tenantWith();
     expect(await run('tenant', a.tenantId, `Tenant ${a.tenantId}`)).toMatchObject({ code: 0, out: [`tenant ${a.tenantId} unchanged`] });
-    expect(await run('connection', a.connectionId, a.tenantId, 'airbnb')).toMatchObject({ code: 0, out: [a.secret] });
+    const again = await run('connection', a.connectionId, a.tenantId, 'airbnb');
+    expect(again).toMatchObject({ code: 0, out: [] });
+    expect(again.err).toContain('unchanged');
     const rotated = await run('connection', a.connectionId, a.tenantId, 'airbnb', '--replace');
     expect(rotated.code).toBe(0);
     expect(rotated.out[0]).not.toBe(a.secret);

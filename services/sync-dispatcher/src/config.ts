@@ -53,7 +53,7 @@ export const dispatcherConfig = baseConfig
     ICAL_UNFETCHED_ALERT_MS: ms(1_000, 7 * 86_400_000, 6 * 3_600_000),
     /** How often the changes iCal channels have not fetched are looked at for those gauges. */
     ICAL_UNFETCHED_CHECK_MS: ms(100, 600_000, 30_000),
-    /** The export feeds' server: /ical/{channel}/{listing}.ics. */
+    /** The export feeds' server: /ical/{token}.ics, the token issued per listing (admin feeds rotate-token). */
     FEED_HOST: z.string().min(1).default('127.0.0.1'),
     FEED_PORT: z.coerce.number().int().min(0).max(65535).default(9413),
     DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(10),

@@ -7,23 +7,28 @@ import { mergeIntoRanges } from './plan/night-ranges';
 import type { FeedFetch } from './store/feed-fetches';
 import type { SyncStore } from './store/sync-store';
 
-const FEED_PATH = /^\/ical\/(airbnb|booking_com|vrbo|expedia)\/([^/]{1,200})\.ics$/;
+const FEED_PATH = /^\/ical\/([^/]{1,200})\.ics$/;
+
+/** The listing whose current export token this is (@cm/directory's listingOfExportToken); undefined for an unknown or rotated one. */
+export type ListingOfToken = (token: string) => Promise<{ channel: Channel; listingId: string } | undefined>;
 
 /**
- * Serves each listing's export feed at `/ical/{channel}/{listing}.ics`: the nights that channel
- * must show closed, as all-day "Not available" events, with an ETag so a channel polling every
- * few minutes gets `304` until something changed. Each GET answered is a fetch of the feed's
- * version (the highest ledger version among the listing's nights), handed to `fetched` once the
- * answer is sent: a 200 gave the channel that version, a 304 told it that its copy is that version.
+ * Serves each listing's export feed at `/ical/{token}.ics` (the listing's unguessable export
+ * token; an unknown or rotated one is a 404): the nights that channel must show closed, as
+ * all-day "Not available" events, with an ETag so a channel polling every few minutes gets `304`
+ * until something changed. The token is the feed's credential: it is never logged. Each GET
+ * answered is a fetch of the feed's version (the highest ledger version among the listing's
+ * nights), handed to `fetched` once the answer is sent: a 200 gave the channel that version, a 304
+ * told it that its copy is that version.
  */
-export async function startFeedServer(store: SyncStore, timeZoneOf: (channel: Channel, listingId: string) => Promise<string | undefined>, log: Logger, host: string, port: number, fetched: (fetch: FeedFetch) => Promise<void>): Promise<Server> {
+export async function startFeedServer(store: SyncStore, listingOfToken: ListingOfToken, timeZoneOf: (channel: Channel, listingId: string) => Promise<string | undefined>, log: Logger, host: string, port: number, fetched: (fetch: FeedFetch) => Promise<void>): Promise<Server> {
   const server = createServer((request, response) => {
     void (async () => {
       const match = FEED_PATH.exec((request.url ?? '').split('?')[0]!);
       if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'only GET and HEAD');
-      if (!match) return send(404, 'no such feed');
-      const channel = match[1]!.toUpperCase() as Channel;
-      const listingId = decodeURIComponent(match[2]!);
+      const listing = match ? await listingOfToken(match[1]!) : undefined;
+      if (!listing) return send(404, 'no such feed');
+      const { channel, listingId } = listing;
       const timeZone = await timeZoneOf(channel, listingId);
       if (!timeZone) return send(404, 'no such listing');
       const { nights, changedAtMs, version } = await store.closedNights({ channel, listingId });
@@ -38,7 +43,7 @@ export async function startFeedServer(store: SyncStore, timeZoneOf: (channel: Ch
       if (!(await finished(response).then(() => true, () => false))) return;
       await fetched({ channel, listingId, version, atMs: Date.now(), status: answer.status }).catch((error: unknown) => log.error({ err: error, channel, listingId, version }, 'a fetch of a feed was not recorded; its changes wait for the next fetch'));
     })().catch((error: unknown) => {
-      log.error({ err: error, url: request.url }, 'feed failed');
+      log.error({ err: error }, 'feed failed');
       send(500, 'feed failed');
     });
     function send(status: number, message: string) {

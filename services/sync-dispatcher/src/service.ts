@@ -1,4 +1,4 @@
-import { ListingPricings } from '@cm/directory';
+import { ListingPricings, listingOfExportToken } from '@cm/directory';
 import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore, spansOfRecord } from '@cm/rates';
 import { topics, type AvailabilityChange } from '@cm/schemas';
@@ -64,7 +64,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     context.onStop('pusher', () => pusher.stop());
     // A fetch that carried a pending change makes its listing claimable (by any instance); the
     // instance that served it looks at once rather than at its next poll.
-    const feeds = await startFeedServer(store, timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT, async (fetch) => {
+    const feeds = await startFeedServer(store, (token) => listingOfExportToken(db, token), timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT, async (fetch) => {
       if (await fetches.record(fetch)) pusher.wake();
     });
     context.onStop('feed server', () => new Promise<void>((resolve) => feeds.close(() => resolve())));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import ICAL from 'ical.js';
 import { waitFor } from '@cm/service-runtime';
 import { requireOk } from '@cm/channel-simulator';
 import { IcalFeedAdapter } from '@cm/channel-adapters';
+import { rotateExportToken } from '@cm/directory';
 import { startPipeline, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 
 /** Vrbo synced by iCal: our export feed follows the ledger, with ETags; a platform's feed reads back as its nights. */
@@ -47,6 +49,22 @@ describe('sync-dispatcher: iCal', () => {
     ]);
     // The simulator's Vrbo API is never called: Vrbo polls the feed.
     expect(requireOk(await client.stats('VRBO')).calls.availability.ok).toBe(0);
+  });
+
+  it('the feed is at its unguessable token only: a rotated token answers 404 and the new one 200; the listing-named path and an unknown token are 404s', async () => {
+    const { tenant, world } = pipeline;
+    const listing = { channel: 'VRBO' as const, listingId: tenant.connections.VRBO.listingId };
+    const oldUrl = pipeline.feedUrl(listing.channel, listing.listingId);
+    expect((await fetch(oldUrl)).status).toBe(200);
+    const token = await rotateExportToken(world.db, listing);
+    expect((await fetch(oldUrl)).status).toBe(404);
+    const newAnswer = await fetch(pipeline.feedUrlOfToken(token));
+    expect(newAnswer.status).toBe(200);
+    expect(await newAnswer.text()).toContain('BEGIN:VCALENDAR');
+    const base = new URL(oldUrl).origin;
+    expect((await fetch(`${base}/ical/vrbo/${encodeURIComponent(listing.listingId)}.ics`)).status).toBe(404);
+    expect((await fetch(pipeline.feedUrlOfToken(randomBytes(32).toString('base64url')))).status).toBe(404);
+    expect((await fetch(`${base}/ical/${encodeURIComponent(listing.listingId)}.ics`)).status).toBe(404);
   });
 
   it('reads a platform’s feed by conditional GET: reservations and "Not available" blocks become closed nights; an unchanged feed is a 304', async () => {

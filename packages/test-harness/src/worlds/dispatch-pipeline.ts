@@ -1,6 +1,7 @@
 import type { Channel, SyncResult } from '@cm/schemas';
 import { waitFor, type Knex } from '@cm/service-runtime';
 import { requireOk, SimulatorClient, startSimulator, type RunningSimulator } from '@cm/channel-simulator';
+import { exportFeedPath } from '@cm/directory';
 import { freePort } from '../stack';
 import { ingestWorld, type IngestProcess, type IngestWorld, type ServiceProcess, type TestTenant } from './ingest-world';
 
@@ -18,8 +19,10 @@ export interface Pipeline {
   readonly arbiter: ServiceProcess;
   readonly dispatcher: ServiceProcess;
   readonly tenant: TestTenant;
-  /** The dispatcher's export feed of a listing. */
+  /** The dispatcher's export feed of one of the tenants' listings, at its token's URL. */
   feedUrl(channel: Channel, listingId: string): string;
+  /** The export feed at a token's URL (a rotated one, or one never issued). */
+  feedUrlOfToken(token: string): string;
   close(): Promise<void>;
 }
 
@@ -44,7 +47,12 @@ export async function startPipeline(dispatcherEnv: Record<string, string> = {}):
     arbiter,
     dispatcher,
     tenant,
-    feedUrl: (channel, listingId) => `http://127.0.0.1:${feedPort}/ical/${channel.toLowerCase()}/${encodeURIComponent(listingId)}.ics`,
+    feedUrl: (channel, listingId) => {
+      const listing = world.tenants.map((t) => t.connections[channel]).find((c) => c.listingId === listingId);
+      if (!listing) throw new Error(`no ${channel} listing '${listingId}' in this world`);
+      return `http://127.0.0.1:${feedPort}${exportFeedPath(listing.exportToken)}`;
+    },
+    feedUrlOfToken: (token) => `http://127.0.0.1:${feedPort}${exportFeedPath(token)}`,
     async close() {
       await simulator.close();
       await world.close();

@@ -18,19 +18,20 @@ import { scratchDatabase } from '../scratch-database';
 import { serviceMain } from '../service-processes';
 import { startTestService, type RunningHttpService, type RunningService } from '../service-under-test';
 import { deleteTopics, readDecoded, stack, testKafka, testLogger, uniqueName } from '../stack';
+import { testKeyRing } from '../test-secrets';
 
 const INGEST_MAIN = serviceMain('ingest');
 const ARBITER_MAIN = serviceMain('booking-arbiter');
 const DISPATCHER_MAIN = serviceMain('sync-dispatcher');
 const RECONCILER_MAIN = serviceMain('reconciler');
 
-/** A tenant as tests use it: its key, and per channel a connection with its secret and one listing. */
+/** A tenant as tests use it: its key, and per channel a connection with its secret and one listing (with its export feed token). */
 export interface TestTenant {
   readonly tenantId: string;
   readonly apiKey: string;
   readonly propertyId: string;
   readonly timeZone: string;
-  readonly connections: Readonly<Record<Channel, { connectionId: string; secret: string; listingId: string }>>;
+  readonly connections: Readonly<Record<Channel, { connectionId: string; secret: string; listingId: string; exportToken: string }>>;
 }
 
 export type ServiceProcess = RunningService;
@@ -152,12 +153,12 @@ async function seedTenant(db: Knex, tenantId: string, timeZone: string): Promise
   const apiKey = await issueApiKey(db, tenantId, 'tests');
   const propertyId = `${tenantId}-villa`;
   await addProperty(db, { propertyId, tenantId, timeZone, currency: 'EUR' });
-  const connections = {} as Record<Channel, { connectionId: string; secret: string; listingId: string }>;
+  const connections = {} as Record<Channel, { connectionId: string; secret: string; listingId: string; exportToken: string }>;
   for (const channel of CHANNELS) {
-    const { connectionId, secret } = await addConnection(db, { connectionId: `${tenantId}-${channel.toLowerCase()}`, tenantId, channel });
+    const { connectionId, secret } = await addConnection(db, testKeyRing, { connectionId: `${tenantId}-${channel.toLowerCase()}`, tenantId, channel });
     const listingId = `${tenantId}-${channel.toLowerCase()}-listing`;
-    await mapListing(db, { channel, listingId, propertyId, connectionId });
-    connections[channel] = { connectionId, secret, listingId };
+    const { exportToken } = await mapListing(db, { channel, listingId, propertyId, connectionId });
+    connections[channel] = { connectionId, secret: secret!, listingId, exportToken: exportToken! };
   }
   return { tenantId, apiKey, propertyId, timeZone, connections };
 }

@@ -23,6 +23,7 @@ import {
 } from '@cm/service-runtime';
 
 import { addConnection, addProperty, createTenant, mapListing } from '@cm/directory';
+import { KeyRing } from '@cm/secrets';
 import { ingestDatabaseMigrations } from '../directory/migrations';
 import { runLoad, type LoadResult } from './load';
 
@@ -63,7 +64,11 @@ async function main(): Promise<void> {
   await ingestDatabaseMigrations.migrate(db);
   const tenantId = 'bench-tenant';
   await createTenant(db, { tenantId, name: 'Benchmark', ratePerSecond: 1_000_000 });
-  const { connectionId, secret } = await addConnection(db, { connectionId: 'bench-airbnb', tenantId, channel: 'AIRBNB' });
+  // A key ring of its own for this scratch database, given to the ingest it starts.
+  const keys = KeyRing.random('bench');
+  const added = await addConnection(db, keys.ring, { connectionId: 'bench-airbnb', tenantId, channel: 'AIRBNB' });
+  const { connectionId } = added;
+  const secret = added.secret!;
   for (let i = 0; i < config.BENCH_LISTINGS; i++) {
     await addProperty(db, { propertyId: `bench-p${i}`, tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' });
     await mapListing(db, { channel: 'AIRBNB', listingId: `bench-l${i}`, propertyId: `bench-p${i}`, connectionId });
@@ -93,6 +98,7 @@ async function main(): Promise<void> {
     HTTP_PORT: String(ingestPort),
     OPS_PORT: '19512',
     LOG_LEVEL: 'warn',
+    SECRETS_KEYS: keys.text,
   }, async () => (await fetch('http://127.0.0.1:19512/health/ready').catch(() => undefined))?.status === 200);
   const floor = await spawnNodeProcess(join(DIST, 'bench', 'webhook-floor.js'), { FLOOR_PORT: '19513', FLOOR_TOPIC: floorTopic }, async () => (await fetch('http://127.0.0.1:19513/').catch(() => undefined)) !== undefined);
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { insertDirectoryRows } from '@cm/directory';
+import { KeyRing } from '@cm/secrets';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RECONCILER_NODE_OPTIONS } from '../node-options';
@@ -117,13 +118,16 @@ async function main(): Promise<void> {
 }
 
 
+/** A key ring of this run's own: the webhook secrets of its scratch directory are sealed under it, and the services it starts get it. */
+const BENCH_KEYS = KeyRing.random('bench');
+
 /** The directory, the simulator's listings, and a booking in the ledger for every tenth property. */
 async function setUp(db: Knex, simulatorUrl: string, namespace: string): Promise<number> {
   const tenantId = `${namespace}-tenant`;
   await insertDirectoryRows(db, {
     tenants: [{ tenantId, name: 'Benchmark', ratePerSecond: 100 }],
     connections: CHANNELS.map((channel) => ({ connectionId: `${tenantId}-${channel}`, tenantId, channel, webhookSecret: `secret-${channel}` })),
-  });
+  }, BENCH_KEYS.ring);
   const properties = Array.from({ length: config.BENCH_PROPERTIES }, (_, i) => `${namespace}-p${String(i).padStart(5, '0')}`);
   for (let i = 0; i < properties.length; i += 500) {
     const slice = properties.slice(i, i + 500);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DISPATCHER_NODE_OPTIONS } from '../node-options';
 import { insertDirectoryRows, setListingPricing } from '@cm/directory';
+import { KeyRing } from '@cm/secrets';
 import { addDays, channelPrice, fromEpochDay, noRates, nightsOf, termsRanges, toEpochDay, type CurrencyCode, type LocalDate, type Markup, type NightTerms } from '@cm/domain';
 import { RatesStore, rateChangeRecord, type PlanRange, type PlanUpdate } from '@cm/rates';
 import { topics, type Channel, type RateChange } from '@cm/schemas';
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     print(`rates benchmark: ${properties.length} properties x ${SEASON_NIGHTS} nights x 2 rate plans to ${CHANNELS.length} ARI channels, rate limits off, dispatcher Node options '${config.BENCH_DISPATCHER_NODE_OPTIONS}' (set up in ${((Date.now() - started) / 1000).toFixed(1)} s, not measured)`);
     const fewest = fewestCalls(seasons);
 
-    const env = { TOPIC_NAMESPACE: namespace, DATABASE_URL: databaseUrl, REDIS_URL: config.REDIS_URL, LOG_LEVEL: 'warn' };
+    const env = { TOPIC_NAMESPACE: namespace, DATABASE_URL: databaseUrl, REDIS_URL: config.REDIS_URL, LOG_LEVEL: 'warn', SECRETS_KEYS: BENCH_KEYS.text };
     const dispatcher = await spawnNodeProcess(
       join(DIST, 'sync-dispatcher', 'dist', 'main.js'),
       { ...env, CONSUMER_GROUP: `${namespace}.dispatcher`, OPS_PORT: String(PORTS.dispatcherOps), FEED_PORT: String(PORTS.feeds), CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api`, CHANNEL_CALLS_PER_MINUTE: '1000000', RATE_CALLS_PER_MINUTE: '1000000', LISTINGS_CACHE_MS: '600000', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${config.BENCH_DISPATCHER_NODE_OPTIONS}` },
@@ -114,13 +115,16 @@ interface Season {
   readonly ranges: readonly PlanRange[];
 }
 
+/** A key ring of this run's own: the webhook secrets of its scratch directory are sealed under it, and the services it starts get it. */
+const BENCH_KEYS = KeyRing.random('bench');
+
 /** A tenant, its properties, a listing on each channel with its pricing, and the simulator's listings with their rate plans. */
 async function setUpDirectory(db: Knex, simulatorUrl: string, namespace: string): Promise<{ propertyId: string; listings: Record<string, string> }[]> {
   const tenantId = `${namespace}-tenant`;
   await insertDirectoryRows(db, {
     tenants: [{ tenantId, name: 'Benchmark', ratePerSecond: 100 }],
     connections: CHANNELS.map(({ channel }) => ({ connectionId: `${tenantId}-${channel}`, tenantId, channel, webhookSecret: `secret-${channel}` })),
-  });
+  }, BENCH_KEYS.ring);
   const properties = Array.from({ length: config.BENCH_PROPERTIES }, (_, i) => ({ propertyId: `${namespace}-p${i}`, listings: Object.fromEntries(CHANNELS.map(({ channel }) => [channel, `${channel.toLowerCase()}-${i}`])) as Record<string, string> }));
   for (let i = 0; i < properties.length; i += 500) {
     const slice = properties.slice(i, i + 500);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { insertDirectoryRows } from '@cm/directory';
+import { KeyRing } from '@cm/secrets';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   const { namespace, names, db, databaseUrl, extraTopics: floorTopics } = scratch;
   const processes: NodeProcess[] = [];
   try {
-    const env = { TOPIC_NAMESPACE: namespace, DATABASE_URL: databaseUrl, REDIS_URL: config.REDIS_URL, LOG_LEVEL: 'warn' };
+    const env = { TOPIC_NAMESPACE: namespace, DATABASE_URL: databaseUrl, REDIS_URL: config.REDIS_URL, LOG_LEVEL: 'warn', SECRETS_KEYS: BENCH_KEYS.text };
     const ready = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status === 200;
     const simulatorUrl = `http://127.0.0.1:${PORTS.simulator}`;
     const simulator = await spawnNodeProcess(join(DIST, 'channel-simulator', 'dist', 'main.js'), { PORT: String(PORTS.simulator), INGEST_URL: `http://127.0.0.1:${PORTS.ingest}`, LOG_LEVEL: 'warn', WEBHOOK_FIRST_BACKOFF_MS: '50' }, async () => (await fetch(`${simulatorUrl}/health`).catch(() => undefined))?.ok === true);
@@ -154,13 +155,16 @@ async function main(): Promise<void> {
   }
 }
 
+/** A key ring of this run's own: the webhook secrets of its scratch directory are sealed under it, and the services it starts get it. */
+const BENCH_KEYS = KeyRing.random('bench');
+
 /** A tenant, properties with a listing per channel in the directory and on the simulator. */
 async function setUpProperties(db: Knex, simulatorUrl: string, namespace: string): Promise<{ propertyId: string; listings: Record<string, string> }[]> {
   const tenantId = `${namespace}-tenant`;
   await insertDirectoryRows(db, { tenants: [{ tenantId, name: 'Benchmark', ratePerSecond: 100_000 }] });
   const properties = [];
   for (const channel of CHANNELS) {
-    await insertDirectoryRows(db, { connections: [{ connectionId: `${tenantId}-${channel}`, tenantId, channel, webhookSecret: `secret-${channel}` }] });
+    await insertDirectoryRows(db, { connections: [{ connectionId: `${tenantId}-${channel}`, tenantId, channel, webhookSecret: `secret-${channel}` }] }, BENCH_KEYS.ring);
   }
   for (let i = 0; i < config.BENCH_PROPERTIES; i++) {
     const propertyId = `${namespace}-p${i}`;
