@@ -1,10 +1,12 @@
-import { assertMigrated, BatchedPurge, ConfigError, consumeDecoded, LeasedTokenBuckets, openTopics, ReplyWaiter, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, BatchedPurge, ConfigError, consumeDecoded, LeasedTokenBuckets, openTopics, produceValues, ReplyWaiter, TokenBuckets, TtlCache, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { topics } from '@cm/schemas';
 import type { FastifyInstance } from 'fastify';
 import { takeChannelEvents } from './channel-events';
+import { IcalImporter, type ImportFeed } from './ical-import/importer';
+import { ImportStore } from './ical-import/import-store';
 import { CommandWriter } from './command-writer';
 import { ingestConfig } from './config';
-import { Directory, keyRingProblems, ListingPricings } from '@cm/directory';
+import { Directory, icalImportFeeds, keyRingProblems, ListingPricings } from '@cm/directory';
 import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore } from '@cm/rates';
 import { type NoQuote, type StayQuote } from '@cm/domain';
@@ -58,11 +60,9 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     const revisions = new RevisionStore(db);
     revisionFeedGauges(context.metrics, () => revisions.feedStats(), context.log.child({ component: 'revision-feed' }));
     startPurge('revision-purge', 'acknowledged PMS revisions', acknowledgedRevisions(db, config.REVISION_RETENTION_DAYS * 86_400_000), config.REVISION_PURGE_INTERVAL_MS, (rows) => metrics.pmsRevisionsPurged.inc(rows));
-    const writers = await openTopics(context, { reads: [topics.channelInbound, topics.bookingEvents], writes: [topics.bookingCommands, topics.channelInbound, topics.rateChanges] });
+    const writers = await openTopics(context, { reads: [topics.channelInbound, topics.bookingEvents], writes: [topics.bookingCommands, topics.channelInbound, topics.rateChanges, topics.conflicts] });
     const writer = new CommandWriter(writers.producer, writers.serde);
     const rates = new RatesStore(db);
-    // Exchange rates are not wired in yet: a listing in another currency is quoted in the
-    // property's (percentage markup only) and the arbiter's currency rule compares.
     // A channel booking's PMS quote is converted to the listing's currency with the newest reference rates.
     const fx = await startReferenceRateLookup(context, db, config);
     const quotes = new StayQuotes(new ListingPricings(db, config.DIRECTORY_CACHE_MS), rates, fx, config.DIRECTORY_CACHE_MS, (result) => metrics.pmsQuotes.inc({ result: quoteResult(result) }));
@@ -103,6 +103,25 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
       chunkSize: 200,
       handleChunk: (items) => takeChannelEvents(items, { directory, seen, writer, quotes, deadLetters: writers.deadLetters, metrics, log: channelEventsLog, now }),
     });
+
+    // Channels' iCal feeds: each listing's import feed read when due; what changed goes to
+    // channel.inbound, taken in above like any channel event.
+    const importFeeds = new TtlCache<readonly ImportFeed[]>(config.DIRECTORY_CACHE_MS);
+    const importer = new IcalImporter(
+      {
+        store: new ImportStore(db),
+        feeds: async () => (await importFeeds.get('all', () => icalImportFeeds(db, config.SECRETS_KEYS))) ?? [],
+        timeZoneOf: async (channel, listingId) => (await directory.listing(channel, listingId))?.timeZone,
+        send: (events) => produceValues(writers.producer, writers.serde, topics.channelInbound, events),
+        raise: (conflicts) => produceValues(writers.producer, writers.serde, topics.conflicts, conflicts),
+        metrics: { reads: metrics.icalReads, changes: metrics.icalChanges },
+        log: context.log.child({ component: 'ical-import' }),
+        now,
+      },
+      { tickMs: config.ICAL_IMPORT_TICK_MS, leaseMs: config.ICAL_FEED_TIMEOUT_MS * 2 + 30_000, concurrency: config.ICAL_IMPORT_CONCURRENCY, timeoutMs: config.ICAL_FEED_TIMEOUT_MS, maxBytes: config.ICAL_FEED_MAX_BYTES, horizonDays: config.ICAL_IMPORT_HORIZON_DAYS },
+    );
+    importer.start();
+    context.onStop('ical-import', () => importer.stop());
 
     // The PMS revision feed: every booking.events record of a known property, recorded once.
     const revisionLog = context.log.child({ component: 'revision-feed' });

@@ -57,7 +57,7 @@ describe('ingest: iCal import feeds become ledger holds', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     world = await ingestWorld();
     imports = new ImportStore(world.db);
-    ingest = await world.startIngest({ ICAL_IMPORT_TICK_MS: '200' });
+    ingest = await world.startIngest({ ICAL_IMPORT_TICK_MS: '200', DIRECTORY_CACHE_MS: '200' });
     await world.startArbiter();
   });
   afterAll(async () => {
@@ -71,7 +71,7 @@ describe('ingest: iCal import feeds become ledger holds', () => {
     const feed = new PlatformFeed();
     feeds.set(path, feed);
     const listing = { channel, listingId: tenant.connections[channel].listingId };
-    await setImportUrl(world.db, testKeyRing(), listing, `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`);
+    await setImportUrl(world.db, testKeyRing, listing, `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`);
     return { feed, listing, readNow: async () => {
       const gets = feed.gets;
       // An operator's "read it now": the importer picks it up at its next tick.
