@@ -2,6 +2,7 @@ import { createDatabase, dropDatabase, ensureDatabaseExists, type Knex } from '@
 import type { Channel } from '@cm/schemas';
 import { stack, testKeyRing, uniqueName } from '@cm/test-harness';
 import { EXIT_REFUSED, EXIT_USAGE, runAdmin, USAGE } from '../src/cli/admin';
+import { ImportStore } from '../src/ical-import/import-store';
 import { AdminError, Directory, addConnection, addProperty, createTenant, issueApiKey, mapListing, pricingOfProperties, revokeApiKey, setListingPricing } from '@cm/directory';
 import { ingestMigrations } from '../src/directory/migrations';
 
@@ -330,6 +331,10 @@ describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on
     [['listings', 'import-url', 'set', 'AIRBNB']],
     [['feeds', 'rotate-token', 'MYSPACE', 'l']],
     [['secrets', 'reencrypt', 'now']],
+    [['ical']],
+    [['ical', 'poll', 'VRBO']],
+    [['ical', 'accept', 'MYSPACE', 'l']],
+    [['ical', 'list', 'all']],
   ])('%j exits 64 with the usage, without opening the database', async (args) => {
     const result = await run(...args);
     expect(result).toMatchObject({ code: EXIT_USAGE, opened: false });
@@ -362,6 +367,22 @@ describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on
     expect((await pricingOfProperties(db, [a.propertyId]))[0]).toMatchObject({ currency: 'EUR', markup: { kind: 'percent', basisPoints: 1_250 }, ratePlans: { standard: 'RP-1' } });
     expect(await run('pricing', 'airbnb', listingId, 'usd', '-300')).toMatchObject({ code: 0 });
     expect((await pricingOfProperties(db, [a.propertyId]))[0]).toMatchObject({ currency: 'USD', markup: { kind: 'fixed', amountMinor: -300 }, ratePlans: {} });
+  });
+
+  it('ical: poll and accept a listing whose feed is imported; a listing not imported exits 65 ical_feed_not_imported', async () => {
+    const listingId = id('listing');
+    const notYet = await run('ical', 'poll', 'vrbo', listingId);
+    expect(notYet.code).toBe(EXIT_REFUSED);
+    expect(notYet.err).toContain('ical_feed_not_imported');
+    expect((await run('ical', 'accept', 'vrbo', listingId)).code).toBe(EXIT_REFUSED);
+
+    const imports = new ImportStore(db);
+    await imports.ensure([{ channel: 'VRBO', listingId }], Date.now() + 3_600_000);
+    expect(await run('ical', 'poll', 'vrbo', listingId)).toMatchObject({ code: 0, out: [`VRBO listing ${listingId}: its import feed is read at the next round`] });
+    expect(Number((await db('ingest.ical_imports').where({ listing_id: listingId }).first()).next_poll_at_ms)).toBeLessThanOrEqual(Date.now());
+    expect((await run('ical', 'accept', 'vrbo', listingId)).code).toBe(0);
+    expect(await db('ingest.ical_imports').where({ listing_id: listingId }).first()).toMatchObject({ accept_shrink: true, etag: null });
+    expect((await run('ical', 'list')).out).toContainEqual(`VRBO ${listingId}: 0 event(s) held, last read never`);
   });
 
   it('re-running a setup is a no-op: the connection keeps its secret and does not print it again', async () => {

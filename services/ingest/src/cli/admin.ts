@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ChannelSymbols, type Channel } from '@cm/schemas';
+import { ImportStore } from '../ical-import/import-store';
 import { ConfigError, createDatabase, databaseConfig, describe, parseConfig, type Knex } from '@cm/service-runtime';
 import {
   AdminError,
@@ -50,6 +51,9 @@ export const USAGE = `usage: admin tenant <tenant-id> <name> [rate] [--update]
        admin listings import-url clear <channel> <listing-id>
        admin feeds rotate-token <channel> <listing-id>
        admin secrets reencrypt
+       admin ical list                                 each imported iCal feed: when last read, failures, events held
+       admin ical poll <channel> <listing-id>          read the listing's import feed now
+       admin ical accept <channel> <listing-id>        vouch for a feed that shrank: its next read releases what it dropped
        admin pricing <channel> <listing-id> <currency|property> <markup> [<pms-plan>=<channel-plan> ...]
   --update             change an existing tenant's name or rate, a property's time zone or currency, a connection's base URL or poll interval
   --move               move a property from another tenant to this one (unmaps its listings)
@@ -81,6 +85,9 @@ type Command =
   | { kind: 'listings import-url clear'; channel: Channel; listingId: string }
   | { kind: 'feeds rotate-token'; channel: Channel; listingId: string }
   | { kind: 'secrets reencrypt' }
+  | { kind: 'ical list' }
+  | { kind: 'ical poll'; channel: Channel; listingId: string }
+  | { kind: 'ical accept'; channel: Channel; listingId: string }
   | { kind: 'pricing'; channel: Channel; listingId: string; pricing: ListingPricing };
 
 class UsageError extends Error {}
@@ -102,11 +109,14 @@ const FLAGS: Readonly<Record<string, readonly string[]>> = {
   'listings import-url clear': [],
   'feeds rotate-token': [],
   'secrets reencrypt': [],
+  'ical list': [],
+  'ical poll': [],
+  'ical accept': [],
   pricing: [],
 };
 
 /** Commands named by more than one word: how many words name them. */
-const COMMAND_WORDS: Readonly<Record<string, number>> = { connections: 2, listings: 3, feeds: 2, secrets: 2 };
+const COMMAND_WORDS: Readonly<Record<string, number>> = { connections: 2, listings: 3, feeds: 2, secrets: 2, ical: 2 };
 
 /** The command the arguments ask for; UsageError when they do not make one. */
 function parseCommand(args: readonly string[]): Command {
@@ -186,9 +196,12 @@ function parseCommand(args: readonly string[]): Command {
     case 'listings import-url set':
     case 'listings import-url clear':
     case 'feeds rotate-token':
+    case 'ical poll':
+    case 'ical accept':
       arity(2);
       return { kind, channel: channelOf(p[0]!), listingId: p[1]! };
     case 'secrets reencrypt':
+    case 'ical list':
       arity(0);
       return { kind };
     case 'pricing': {
@@ -336,6 +349,20 @@ async function execute(command: Command, { db, secrets }: AdminResources, input:
       const { sealed, resealed, current } = await reencryptSecrets(db, secrets);
       return { out: [`sealed ${sealed} clear secret(s), resealed ${resealed} under key ${secrets.currentKeyId}, ${current} already under it`], notes: [] };
     }
+    case 'ical list': {
+      const states = await new ImportStore(db).states();
+      return {
+        out: states.map((f) => `${f.channel} ${f.listingId}: ${f.held} event(s) held, last read ${f.lastReadAtMs === null ? 'never' : new Date(f.lastReadAtMs).toISOString()}${f.consecutiveFailures > 0 ? `, ${f.consecutiveFailures} failure(s) in a row` : ''}${f.lastProblem ? ` (${f.lastProblem})` : ''}`),
+        notes: states.length === 0 ? ['no iCal feed is imported (listings import-url set gives a listing one)'] : [],
+      };
+    }
+    case 'ical poll':
+    case 'ical accept': {
+      const store = new ImportStore(db);
+      const done = command.kind === 'ical poll' ? await store.pollNow(command.channel, command.listingId, Date.now()) : await store.acceptShrink(command.channel, command.listingId, Date.now());
+      if (!done) throw new NotImported(command.channel, command.listingId);
+      return { out: [`${command.channel} listing ${command.listingId}: ${command.kind === 'ical poll' ? 'its import feed is read at the next round' : 'its import feed is vouched for; its next read (at the next round) releases what it dropped'}`], notes: [] };
+    }
     case 'pricing': {
       const outcome = await setListingPricing(db, command, command.pricing);
       return { out: [`pricing of ${command.channel} listing ${command.listingId} ${outcome}`], notes: [] };
@@ -389,6 +416,14 @@ export async function runAdmin(args: readonly string[], io: AdminIo, open: () =>
     return EXIT_REFUSED;
   } finally {
     await resources.close();
+  }
+}
+
+/** An iCal command named a listing whose feed is not imported. */
+class NotImported extends AdminError {
+  readonly code = 'ical_feed_not_imported';
+  constructor(channel: Channel, listingId: string) {
+    super(`${channel} listing ${listingId} has no imported iCal feed yet (listings import-url set gives it one; ingest takes it up within its directory cache time)`);
   }
 }
 
