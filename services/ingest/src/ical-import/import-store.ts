@@ -22,6 +22,8 @@ export interface ReadRecord {
   readonly nextPollAtMs: number;
   /** The UIDs whose held state changed (appeared, moved, left, or ended before the window). */
   readonly events: readonly (HeldEvent & { readonly present: boolean })[];
+  /** Events no longer held that ended before this day are forgotten: their UIDs will not come back. */
+  readonly forgetEndedBefore: string;
 }
 
 interface StateRow {
@@ -96,6 +98,7 @@ export class ImportStore {
           .onConflict(['channel', 'listing_id', 'uid'])
           .merge(['kind', 'check_in', 'check_out', 'present', 'generation']);
       }
+      await trx('ingest.ical_import_events').where({ channel, listing_id: listingId, present: false }).where('check_out', '<', read.forgetEndedBefore).delete();
       await trx('ingest.ical_imports')
         .where({ channel, listing_id: listingId })
         .update({ etag: read.etag, last_modified: read.lastModified, source_version: read.sourceVersion, next_poll_at_ms: read.nextPollAtMs, last_read_at_ms: read.readAtMs, consecutive_failures: 0, last_problem: null, accept_shrink: false });

@@ -159,6 +159,7 @@ export class IcalImporter {
       readAtMs,
       nextPollAtMs: readAtMs + feed.pollIntervalMs,
       events: [...changes.map((c) => c.held), ...ended],
+      forgetEndedBefore: window.from,
     });
     for (const c of reading.changes) this.deps.metrics.changes.inc({ channel: feed.channel, change: c.change });
     return 'changed';
