@@ -7,7 +7,7 @@
  * and carries out what this returns.
  */
 import { createHash } from 'node:crypto';
-import type { PushReport } from '../results';
+import type { AfterAnswer } from './push-plan';
 import type { FetchedVersion } from '../store/feed-fetches';
 import type { ListingWork, PendingNight } from '../store/sync-store';
 
@@ -25,21 +25,12 @@ export interface FeedWait {
   readonly spent: number;
 }
 
-/** The nights a fetch carried are acknowledged; nights above the fetched version stay pending. */
-export interface FeedAcknowledge {
-  readonly kind: 'acknowledge';
-  readonly report: PushReport;
-  /** The channel's "acknowledgement": the feed version it fetched. */
-  readonly ack: string;
-  /** Seconds from each change the fetch carried to the fetch. */
-  readonly lagsSeconds: readonly number[];
-  /** Changes that reached the channel in a fetch with other changes. */
-  readonly coalesced: number;
-  /** The nights at the versions the channel now holds. */
-  readonly nights: readonly { date: string; version: number }[];
-  /** Changes acknowledged: they no longer count as pending. */
-  readonly carried: number;
-}
+/**
+ * The nights a fetch carried are acknowledged like a push's answer (push-plan's `acknowledge`):
+ * `ack` names the feed version the channel fetched, the lags run to the fetch; nights above the
+ * fetched version stay pending.
+ */
+export type FeedAcknowledge = Extract<AfterAnswer, { readonly kind: 'acknowledge' }>;
 
 export interface FeedAckInput {
   readonly work: ListingWork;
