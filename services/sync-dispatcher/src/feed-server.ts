@@ -38,10 +38,12 @@ export async function startFeedServer(store: SyncStore, listingOfToken: ListingO
       const answer = answerFeedRequest(request.headers['if-none-match'], text);
       response.writeHead(answer.status, answer.headers);
       if (request.method === 'HEAD') return response.end();
+      // The fetch is when the channel was given this version, not when the socket drained.
+      const servedAtMs = Date.now();
       response.end(answer.body);
       // A channel that hung up before the answer was sent holds nothing new.
       if (!(await finished(response).then(() => true, () => false))) return;
-      await fetched({ channel, listingId, version, atMs: Date.now(), status: answer.status }).catch((error: unknown) => log.error({ err: error, channel, listingId, version }, 'a fetch of a feed was not recorded; its changes wait for the next fetch'));
+      await fetched({ channel, listingId, version, atMs: servedAtMs, status: answer.status }).catch((error: unknown) => log.error({ err: error, channel, listingId, version }, 'a fetch of a feed was not recorded; its changes wait for the next fetch'));
     })().catch((error: unknown) => {
       log.error({ err: error }, 'feed failed');
       send(500, 'feed failed');
