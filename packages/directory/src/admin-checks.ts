@@ -38,7 +38,8 @@ export function refuseIllFormedUrl(field: string, text: string): void {
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new InvalidUrlError(field);
 }
 
-export const MIN_POLL_INTERVAL_SECONDS = 60;
+/** A host sets what the channel tolerates (platforms fetch every few minutes to hours); a second serves tests and the demo. */
+export const MIN_POLL_INTERVAL_SECONDS = 1;
 export const MAX_POLL_INTERVAL_SECONDS = 86_400;
 
 export function refuseIllFormedPollInterval(seconds: number): void {

@@ -1,4 +1,5 @@
-import type { DemoChannel, DemoProperty, Portfolio, Simulator } from './channels';
+import { waitFor, type Knex } from '@cm/service-runtime';
+import { ICAL_CHANNEL, type DemoChannel, type DemoProperty, type Portfolio, type Simulator } from './channels';
 
 /** One guest in a burst: an instant booking or a request to book on a platform, or a direct booking the PMS makes. */
 export type BurstBooking =
@@ -49,9 +50,14 @@ export interface DirectBooking {
   readonly status: number;
 }
 
-/** A guest books on a platform (instant, or a request to book); null when the platform itself refuses (nights closed there). */
+/**
+ * A guest books on a platform (instant, or a request to book); null when the platform itself
+ * refuses (nights closed there). The command id is ingest's: from its answer to the platform's
+ * webhook, or, for Vrbo (iCal only: no webhook), found in the ledger once ingest read Vrbo's feed.
+ */
 export async function bookOnChannel(
   simulator: Simulator,
+  db: Knex,
   booking: { property: DemoProperty; channel: DemoChannel; checkIn: string; checkOut: string; guest: string; request?: boolean; burst?: boolean },
 ): Promise<ChannelBooking | null> {
   const { property, channel, checkIn, checkOut, guest } = booking;
@@ -62,10 +68,29 @@ export async function bookOnChannel(
     total: { amount: String(180 * nightsBetween(checkIn, checkOut)), currency: 'EUR' },
     ...(booking.request ? { request: true } : {}),
   });
-  // The command id is ingest's, from its answer to the platform's webhook.
-  const commandId = body.webhook?.response?.body.command_id;
-  if ((status !== 201 && status !== 200) || !commandId) return null;
+  if (status !== 201 && status !== 200) return null;
+  const commandId = channel === ICAL_CHANNEL ? await importedCommandId(db, property, checkIn, checkOut) : body.webhook?.response?.body.command_id;
+  if (!commandId) return null;
   return { property, channel, reservationId: body.reservation.id, commandId, request: booking.request === true, burst: booking.burst === true, checkIn, checkOut };
+}
+
+/** The command that took a Vrbo stay from its feed into the ledger (accepted or rejected), once ingest has read the feed. */
+async function importedCommandId(db: Knex, property: DemoProperty, checkIn: string, checkOut: string): Promise<string | undefined> {
+  return waitFor(
+    `the Vrbo stay ${checkIn}..${checkOut} of ${property.propertyId} read from its feed and decided`,
+    async () => {
+      const row: { command_id: string } | undefined = await db('audit_log as a')
+        .join('stays as s', function () {
+          this.on('s.stay_key', '=', 'a.stay_key').andOn('s.property_id', '=', 'a.property_id');
+        })
+        .where({ 'a.property_id': property.propertyId, 's.source': ICAL_CHANNEL, 's.check_in': checkIn, 's.check_out': checkOut })
+        .whereIn('a.action', ['booking_accepted', 'booking_rejected'])
+        .orderBy('a.id')
+        .first('a.command_id');
+      return row?.command_id;
+    },
+    { timeoutMs: 30_000, intervalMs: 100 },
+  ).catch(() => undefined);
 }
 
 /** The PMS books directly through ingest's PMS API, which answers with the ledger's decision (or 202 past its deadline). */

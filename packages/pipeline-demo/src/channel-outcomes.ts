@@ -1,7 +1,7 @@
 import { waitFor, type Knex } from '@cm/service-runtime';
-import { ALL_CHANNELS, type DemoChannel, type DemoProperty, type Simulator } from './channels';
+import { ALL_CHANNELS, ICAL_CHANNEL, type DemoChannel, type DemoProperty, type Simulator } from './channels';
 import { holdingStays } from './ledger-checks';
-import { nextDay } from './vrbo-poller';
+import { nextDay } from './vrbo-feeds';
 
 /**
  * What the system did to reservations on their own channels, counted twice from what really
@@ -134,16 +134,20 @@ export async function nightsHeldForAnother(db: Knex, simulator: Simulator, prope
   let nights = 0;
   const reservations = new Set<string>();
   for (const property of properties) {
-    const holders = new Map<string, string[]>();
+    const holders = new Map<string, { stay_key: string; check_in: string; check_out: string }[]>();
     for (const stay of await holdingStays(db, property.propertyId, window.from)) {
-      for (let d = stay.check_in; d < stay.check_out; d = nextDay(d)) holders.set(d, [...(holders.get(d) ?? []), stay.stay_key]);
+      for (let d = stay.check_in; d < stay.check_out; d = nextDay(d)) holders.set(d, [...(holders.get(d) ?? []), stay]);
     }
     for (const channel of ALL_CHANNELS) {
       for (const r of await listReservations(simulator, channel, property)) {
         if (r.state !== 'active' && r.state !== 'pending') continue;
         const key = `${channel}:${r.id}`;
+        // An iCal feed carries no reservation id: the ledger knows Vrbo's stay by its feed UID, so
+        // the same stay is the one from that channel on the same dates.
+        const isThisStay = (holder: { stay_key: string; check_in: string; check_out: string }) =>
+          channel === ICAL_CHANNEL ? holder.stay_key.startsWith(`${channel}:ical-`) && holder.check_in === r.check_in && holder.check_out === r.check_out : holder.stay_key === key;
         for (let d = r.check_in < window.from ? window.from : r.check_in; d < r.check_out && d < window.to; d = nextDay(d)) {
-          if ((holders.get(d) ?? []).some((holder) => holder !== key)) {
+          if ((holders.get(d) ?? []).some((holder) => !isThisStay(holder))) {
             nights++;
             reservations.add(key);
           }

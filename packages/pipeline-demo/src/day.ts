@@ -1,10 +1,10 @@
 import { waitFor, type Knex } from '@cm/service-runtime';
 import { bookDirect, bookOnChannel, BURSTS, nightsBetween, type ChannelBooking, type DirectBooking } from './bursts';
 import { channelActions, nightsHeldForAnother, waitForReservationActions, type ChannelActionsReport } from './channel-outcomes';
-import { ALL_CHANNELS, type DemoChannel, type DemoProperty, type Portfolio, type Simulator } from './channels';
+import { ALL_CHANNELS, ICAL_CHANNEL, type DemoChannel, type DemoProperty, type Portfolio, type Simulator } from './channels';
 import { doubleBookedStays, heldNights } from './ledger-checks';
 import { resolveOverbookings, reviewApi } from './operator';
-import { nextDay, type VrboPoller } from './vrbo-poller';
+import { nextDay, type VrboFeeds } from './vrbo-feeds';
 
 /** Where the day's services answer (their default ports). */
 export interface DayEndpoints {
@@ -18,6 +18,8 @@ export interface DayReport {
   readonly bookings: { made: number; refusedByChannel: number; accepted: number; rejected: number };
   readonly directBookings: { made: number; accepted: number; refused: number };
   readonly modifications: number;
+  /** Of the date changes and cancellations, those made on Vrbo, which reached the ledger through its feed. */
+  readonly vrboChanges: number;
   readonly cancellations: number;
   readonly guestUpdates: number;
   readonly priceEdits: number;
@@ -33,7 +35,8 @@ export interface DayReport {
   readonly icalLag: LagSummary;
   readonly outage: { channel: DemoChannel; seconds: number; failedCalls: number };
   readonly drift: { found: number; nights: number; corrected: number; failed: number };
-  readonly vrboPolls: { changed: number; unchanged: number };
+  /** Vrbo's polls of our export feeds. */
+  readonly vrboPolls: { changed: number; unchanged: number; failed: number };
   readonly convergedInMs: number;
 }
 
@@ -51,12 +54,12 @@ export async function playDay(input: {
   db: Knex;
   simulator: Simulator;
   portfolio: Portfolio;
-  poller: VrboPoller;
+  vrbo: VrboFeeds;
   endpoints: DayEndpoints;
   window: { from: string; to: string };
   log: (line: string) => void;
 }): Promise<DayReport> {
-  const { db, simulator, portfolio, poller, endpoints, log } = input;
+  const { db, simulator, portfolio, vrbo, endpoints, log } = input;
   const properties = portfolio.properties;
   const propertyIds = properties.map((p) => p.propertyId);
   const lag = new LagSampler(endpoints.dispatcherMetrics, 'channel_sync_lag_seconds');
@@ -67,7 +70,7 @@ export async function playDay(input: {
   const direct: DirectBooking[] = [];
   let refusedByChannel = 0;
   const book = async (property: DemoProperty, channel: DemoChannel, checkIn: string, checkOut: string, guest: string, options: { request?: boolean; burst?: boolean } = {}) => {
-    const booking = await bookOnChannel(simulator, { property, channel, checkIn, checkOut, guest, ...options });
+    const booking = await bookOnChannel(simulator, db, { property, channel, checkIn, checkOut, guest, ...options });
     if (booking) made.push(booking);
     else refusedByChannel++;
   };
@@ -107,11 +110,15 @@ export async function playDay(input: {
   const outageStarted = Date.now();
   await simulator.call('PUT', '/admin/expedia/faults', { outage: { for_seconds: outageSeconds, mode: 'status_503' } });
   // Guests of the steady flow change their bookings; the bursts' guests wait for the operator.
-  const accepted = made.filter((m) => !m.burst);
+  // Vrbo's feed carries dates only: its guests change dates and cancel, and those reach the
+  // ledger through the feed; guest details and totals change on the API channels.
+  const accepted = made.filter((m) => !m.burst && m.channel !== ICAL_CHANNEL);
+  const vrboAccepted = made.filter((m) => !m.burst && m.channel === ICAL_CHANNEL);
   let modifications = 0;
   let cancellations = 0;
   let guestUpdates = 0;
   let priceEdits = 0;
+  let vrboChanges = 0;
   for (const [i, m] of accepted.slice(0, 12).entries()) {
     const path = `${simulator.listing(m.channel, m.property.listings[m.channel])}/bookings/${encodeURIComponent(m.reservationId)}`;
     if (i % 4 === 0) {
@@ -128,6 +135,20 @@ export async function playDay(input: {
       priceEdits++;
     }
     await sleep(200);
+  }
+  for (const [i, m] of vrboAccepted.slice(0, 2).entries()) {
+    const path = `${simulator.listing(m.channel, m.property.listings[m.channel])}/bookings/${encodeURIComponent(m.reservationId)}`;
+    if (i === 0) {
+      const moved = { check_in: nextDay(m.checkIn), check_out: nextDay(m.checkOut) };
+      if ((await simulator.call('PATCH', path, moved)).status === 200) {
+        modifications++;
+        vrboChanges++;
+        Object.assign(m, { checkIn: moved.check_in, checkOut: moved.check_out });
+      }
+    } else if ((await simulator.call('POST', `${path}/cancel`)).status === 200) {
+      cancellations++;
+      vrboChanges++;
+    }
   }
   // Someone closes two free nights on Airbnb's extranet.
   const extranet = properties[properties.length - 1]!;
@@ -166,7 +187,7 @@ export async function playDay(input: {
 
   // Evening: a reconciliation pass finds what the platforms lost or were changed behind our back.
   log('  reconciliation: every channel listing read and compared with the ledger');
-  await poller.pollAll();
+  await vrbo.pollAll();
   // The tenant's key: a pass over all is over the tenant's properties.
   const reconcilerAuth = { authorization: `Bearer ${portfolio.apiKey}` };
   const started = (await (await fetch(`${endpoints.reconciler}/v1/reconciliations`, { method: 'POST', headers: { ...reconcilerAuth, 'content-type': 'application/json' }, body: '{}' })).json()) as { pass_id: string };
@@ -182,7 +203,7 @@ export async function playDay(input: {
   let openWhileBooked = 0;
   let heldForAnother: { nights: number; reservations: string[] } = { nights: 0, reservations: [] };
   await waitFor('every channel to show what the ledger holds', async () => {
-    await poller.pollAll();
+    await vrbo.pollAll();
     openWhileBooked = 0;
     heldForAnother = await nightsHeldForAnother(db, simulator, properties, input.window);
     let equal = heldForAnother.nights === 0;
@@ -255,7 +276,8 @@ export async function playDay(input: {
     icalLag: icalLag.summary(),
     outage: { channel: 'EXPEDIA', seconds: outageSeconds, failedCalls },
     drift: { found: pass.found.listings, nights: pass.found.nights, corrected: pass.corrected, failed: pass.failed },
-    vrboPolls: { changed: poller.counts.changed, unchanged: poller.counts.unchanged },
+    vrboPolls: await vrbo.polls(),
+    vrboChanges,
     convergedInMs,
   };
 }

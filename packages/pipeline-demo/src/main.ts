@@ -16,7 +16,7 @@ import {
   waitFor,
   type IncomingRecord,
 } from '@cm/service-runtime';
-import { Simulator, setUpPortfolio } from './channels';
+import { ICAL_POLL_SECONDS, Simulator, setUpPortfolio } from './channels';
 import { calendarReportCorrectsDrift } from './calendar-report';
 import { channelActionLines } from './channel-outcomes';
 import { playDay, type DayReport } from './day';
@@ -24,7 +24,7 @@ import { guestAndAudit, printGuestAndAudit } from './guest-and-audit';
 import { mapListings } from './ingest-setup';
 import { doubleBookedStays } from './ledger-checks';
 import { renderDayReport } from './report-html';
-import { VrboPoller } from './vrbo-poller';
+import { VrboFeeds } from './vrbo-feeds';
 import { bookingScenario } from './scenario';
 import { printRatesStory, ratesStory } from './rates-story';
 import { SERVICES, startServiceProcess, TEST_SECRETS_KEYS, testKeyRing, waitUntilReady, type ServiceProcess } from '@cm/test-harness/service-processes';
@@ -73,7 +73,9 @@ async function main(): Promise<number> {
   const keys = { text: TEST_SECRETS_KEYS, ring: testKeyRing };
   const envOf: Partial<Record<(typeof SERVICES)[number]['name'], Record<string, string>>> = {
     'sync-dispatcher': { ...channelEnv, ICAL_CHANNELS: 'VRBO', CHANNEL_CALLS_PER_MINUTE: '600', RESERVATION_CALLS_PER_MINUTE: '600', RETRY_BASE_MS: '100', RETRY_MAX_ATTEMPTS: '4', AFTER_FAILURE_MS: '2000', BREAKER_COOL_DOWN_MS: '2000' },
-    reconciler: { ...channelEnv, RECONCILE_EVERY_MINUTES: '0', CHANNEL_READS_PER_MINUTE: '600' },
+    reconciler: { ...channelEnv, ICAL_CHANNELS: 'VRBO', RECONCILE_EVERY_MINUTES: '0', CHANNEL_READS_PER_MINUTE: '600' },
+    // Vrbo's feeds are due every second (the connection's poll interval); look for due ones as often.
+    ingest: { ICAL_IMPORT_TICK_MS: '200' },
   };
   const services: ServiceProcess[] = SERVICES.map((s, i) =>
     startServiceProcess(s.name, { opsPort: config.DEMO_FIRST_OPS_PORT + i, logFile: join(config.DEMO_LOG_DIR, `${s.name}.log`), env: envOf[s.name] ?? {} }),
@@ -180,24 +182,18 @@ async function main(): Promise<number> {
       say();
       say(`A day on the simulated channels: ${config.DEMO_PROPERTIES} villas, each listed on Airbnb, Booking.com, Expedia and Vrbo`);
       const simulator = new Simulator(simulatorUrl);
-      const portfolio = await setUpPortfolio(ledger, keys.ring, simulator, run, config.DEMO_PROPERTIES);
+      const portfolio = await setUpPortfolio(ledger, keys.ring, simulator, 'http://127.0.0.1:9413', run, config.DEMO_PROPERTIES);
       const today = new Date().toISOString().slice(0, 10);
       const window = { from: today, to: new Date(Date.parse(`${today}T00:00:00Z`) + 90 * 86_400_000).toISOString().slice(0, 10) };
-      const poller = new VrboPoller(simulator, 'http://127.0.0.1:9413', portfolio.properties, window);
-      poller.start(500);
-      try {
-        dayReport = await playDay({
-          db: ledger,
-          simulator,
-          portfolio,
-          poller,
-          endpoints: { dispatcherMetrics: `http://127.0.0.1:${config.DEMO_FIRST_OPS_PORT + 2}/metrics`, reconciler: 'http://127.0.0.1:9414', reviewApi: 'http://127.0.0.1:9415', pmsApi: 'http://127.0.0.1:9411' },
-          window,
-          log: say,
-        });
-      } finally {
-        await poller.stop();
-      }
+      dayReport = await playDay({
+        db: ledger,
+        simulator,
+        portfolio,
+        vrbo: new VrboFeeds(simulator, portfolio.properties),
+        endpoints: { dispatcherMetrics: `http://127.0.0.1:${config.DEMO_FIRST_OPS_PORT + 2}/metrics`, reconciler: 'http://127.0.0.1:9414', reviewApi: 'http://127.0.0.1:9415', pmsApi: 'http://127.0.0.1:9411' },
+        window,
+        log: say,
+      });
       printDay(dayReport, say);
       // Far past the day's window, so the day's bookings leave these nights free.
       const checkIn = new Date(Date.parse(`${today}T00:00:00Z`) + 200 * 86_400_000).toISOString().slice(0, 10);
@@ -239,7 +235,7 @@ function printDay(report: DayReport, say: (line?: string) => void): void {
   say();
   say(`bookings made on the channels: ${report.bookings.made} (${report.bookings.refusedByChannel} refused by the platform itself: nights already closed there); decided by the ledger: ${report.bookings.accepted} accepted, ${report.bookings.rejected} rejected`);
   say(`direct bookings the PMS made in the bursts: ${report.directBookings.made}; decided by the ledger: ${report.directBookings.accepted} accepted, ${report.directBookings.refused} refused (the nights were taken)`);
-  say(`then: ${report.modifications} date changes, ${report.cancellations} cancellations, ${report.guestUpdates} guest updates, ${report.priceEdits} price edits`);
+  say(`then: ${report.modifications} date changes, ${report.cancellations} cancellations (${report.vrboChanges} of them on Vrbo, read from its iCal feed), ${report.guestUpdates} guest updates, ${report.priceEdits} price edits`);
   say('conflicts by type and resolution:');
   for (const c of report.conflicts) say(`  ${c.type.padEnd(18)} ${c.resolution.padEnd(24)} ${c.count}`);
   say('review tasks opened by escalation:');
@@ -251,9 +247,9 @@ function printDay(report: DayReport, say: (line?: string) => void): void {
   for (const line of channelActionLines(report.channelActions)) say(line);
   say(`Expedia outage: ${report.outage.seconds} s; ${report.outage.failedCalls} calls to Expedia failed or were refused, retried until it took them`);
   say(`sync lag of the channels we push to (ledger change to the channel's acknowledgement): p50 ${report.lag.p50Ms} ms, p99 ${report.lag.p99Ms} ms over ${report.lag.pushes} acknowledged changes`);
-  say(`sync lag of Vrbo by iCal (ledger change to Vrbo fetching a feed version that holds it, its poll every 500 ms included): p50 ${report.icalLag.p50Ms} ms, p99 ${report.icalLag.p99Ms} ms over ${report.icalLag.pushes} fetched changes`);
+  say(`sync lag of Vrbo by iCal (ledger change to Vrbo fetching a feed version that holds it, its poll every ${ICAL_POLL_SECONDS} s included): p50 ${report.icalLag.p50Ms} ms, p99 ${report.icalLag.p99Ms} ms over ${report.icalLag.pushes} fetched changes`);
   say(`drift: the reconciliation pass found ${report.drift.found} listings (${report.drift.nights} nights) differing from the ledger; ${report.drift.corrected} corrected (acknowledged), ${report.drift.failed} failed`);
-  say(`Vrbo by iCal: its poller fetched our feeds ${report.vrboPolls.changed} times changed, ${report.vrboPolls.unchanged} times 304 unchanged`);
+  say(`Vrbo by iCal only (no webhook): its guests' bookings reached the ledger through its feed, which ingest read every ${ICAL_POLL_SECONDS} s; Vrbo polled our feeds ${report.vrboPolls.changed} times changed, ${report.vrboPolls.unchanged} times 304 unchanged, ${report.vrboPolls.failed} failed`);
   say(`double bookings: ${report.doubleBookings.ledger} in the ledger, ${report.doubleBookings.acrossChannels} nights held on two channels at once, ${report.doubleBookings.heldForAnother} nights a platform holds for a reservation while the ledger gives them to another stay (a loser still confirmed there), ${report.doubleBookings.openWhileBooked} nights a channel sells while the ledger holds them (every channel checked ${report.convergedInMs} ms after the pass)`);
 }
 

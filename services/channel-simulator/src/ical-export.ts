@@ -44,7 +44,10 @@ export function platformFeedEvents(channel: Channel, listing: Listing): Platform
     end: stay.end,
     ...style.stay({ reservationId: stay.reservation_id, guestName: stay.guest_name, guestPhone: listing.reservations.get(stay.reservation_id)?.guest.phone ?? null }),
   }));
-  const blocks = feed.blocks.map((block) => ({ uid: style.uid(listing.id, `block:${block.start}/${block.end}`), start: block.start, end: block.end, summary: style.blockSummary }));
+  // Nights closed by an imported calendar are not exported again (as the platforms do): a host
+  // syncing two calendars both ways would otherwise get each one's blocks back as the other's.
+  const importsItsClosures = listing.settings.sync === 'ical' && listing.settings.importUrl !== null;
+  const blocks = importsItsClosures ? [] : feed.blocks.map((block) => ({ uid: style.uid(listing.id, `block:${block.start}/${block.end}`), start: block.start, end: block.end, summary: style.blockSummary }));
   return [...stays, ...blocks].sort((a, b) => (a.start !== b.start ? compare(a.start, b.start) : compare(a.uid, b.uid)));
 }
 

@@ -216,6 +216,9 @@ describe('the platform polls our feed of an iCal listing (import_url)', () => {
       ['2026-07-12', true, null],
       ['2026-07-13', false, null],
     ]);
+    // What it imported is not exported again (as the platforms do): its own feed shows its own guest only.
+    const own = parseFeed((await t.client.icalFeed('vrbo', 'V1')).text, { timeZone: 'UTC' }).entries;
+    expect(own.map((e) => [e.kind, e.checkIn, e.checkOut])).toEqual([['reservation', '2026-07-20', '2026-07-22']]);
     const etag = requireOk(await t.client.getListing('vrbo', 'V1')).ical.import!.etag;
     expect(etag).toMatch(/^"/);
     expect(ours.requests).toHaveLength(1);

@@ -132,7 +132,10 @@ export class Reconciliation {
     const changes: AvailabilityChange[] = [];
     const rateChanges: RateChange[] = [];
     const conflicts: Conflict[] = [];
-    const work = batch.flatMap((property) => property.listings.map((listing) => ({ property, listing })));
+    // An iCal channel's own feed holds its own reservations (ingest imports them), not the nights
+    // our feed closed there: read as a calendar, every night we closed would look open. Its sync is
+    // known from its fetches of our feed instead (the dispatcher acknowledges on fetch).
+    const work = batch.flatMap((property) => property.listings.filter((listing) => this.deps.adapters.get(listing.channel)?.kind !== 'ical').map((listing) => ({ property, listing })));
     await forEachLimit(work, this.options.readConcurrency, async ({ property, listing }) => {
       const check: ListingCheck = { passId, propertyId: property.propertyId, channel: listing.channel, listingId: listing.listingId, version: ledger.versions.get(property.propertyId) ?? 0, checkedAtMs: this.deps.now() };
       const from = starts.get(property.propertyId)!;

@@ -128,6 +128,30 @@ describe('reconciler: drift found and fixed', () => {
     }
   });
 
+  it("an iCal channel's listing is not read as a calendar in a pass: its own feed holds its reservations, not the nights our feed closed there", async () => {
+    const port = await freePort();
+    const icalOnly = await pipeline.world.startReconciler({
+      HTTP_PORT: String(port),
+      CHANNEL_API_BASE_URL: `${pipeline.simulator.url}/{channel}/api`,
+      ICAL_CHANNELS: 'VRBO',
+      ICAL_IMPORT_URL_TEMPLATE: `${pipeline.simulator.url}/{channel}/ical/{listing}.ics`,
+      RECONCILE_EVERY_MINUTES: '0',
+      CHANNEL_READS_PER_MINUTE: '100000',
+    });
+    const call = (path: string, body?: unknown) =>
+      fetch(`http://127.0.0.1:${port}${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: `Bearer ${pipeline.tenant.apiKey}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const { pass_id: passId } = (await (await call('/v1/reconciliations', { property_id: pipeline.tenant.propertyId })).json()) as { pass_id: string };
+    const summary = await waitFor('the pass to finish', async () => {
+      const s = (await (await call(`/v1/reconciliations/${passId}`)).json()) as PassSummary;
+      return s.status !== 'running' ? s : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 200 });
+    const { listings } = (await (await call(`/v1/reconciliations/${passId}/listings`)).json()) as { listings: PassListingRow[] };
+    expect(summary).toMatchObject({ status: 'finished', listings: 3, unread: 0 });
+    expect(listings.map((l) => l.channel).sort()).toEqual(['AIRBNB', 'BOOKING_COM', 'EXPEDIA']);
+    icalOnly.child.kill('SIGTERM');
+    expect(await icalOnly.exited()).toBe(0);
+  });
+
   it('answers bad requests with a reason', async () => {
     const post = (body: unknown) => api('/v1/reconciliations', { method: 'POST', body });
     expect(await (await post({ property_id: 5 })).json()).toMatchObject({ status: 400, code: 'invalid_body' });

@@ -56,6 +56,8 @@ export class IcalImporter {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Feeds whose state row this instance has made sure of: the others are inserted once, not every round. */
+  private readonly ensured = new Set<string>();
 
   constructor(
     private readonly deps: IcalImporterDeps,
@@ -85,7 +87,11 @@ export class IcalImporter {
     const feeds = await this.deps.feeds();
     if (feeds.length === 0) return;
     const byKey = new Map(feeds.map((f) => [`${f.channel}\u0000${f.listingId}`, f]));
-    await this.deps.store.ensure(feeds, this.deps.now());
+    const unseen = [...byKey].filter(([key]) => !this.ensured.has(key));
+    if (unseen.length > 0) {
+      await this.deps.store.ensure(unseen.map(([, f]) => f), this.deps.now());
+      for (const [key] of unseen) this.ensured.add(key);
+    }
     const limit = this.config.concurrency * 4;
     for (;;) {
       const claimed = await this.deps.store.claimDue(feeds, this.deps.now(), this.config.leaseMs, limit);
