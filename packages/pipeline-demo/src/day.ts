@@ -35,6 +35,8 @@ export interface DayReport {
   readonly icalLag: LagSummary;
   readonly outage: { channel: DemoChannel; seconds: number; failedCalls: number };
   readonly drift: { found: number; nights: number; corrected: number; failed: number };
+  /** Vrbo guests' bookings, which reached the ledger through Vrbo's feed (no webhook). */
+  readonly vrboBookings: number;
   /** Vrbo's polls of our export feeds. */
   readonly vrboPolls: { changed: number; unchanged: number; failed: number };
   readonly convergedInMs: number;
@@ -276,6 +278,7 @@ export async function playDay(input: {
     icalLag: icalLag.summary(),
     outage: { channel: 'EXPEDIA', seconds: outageSeconds, failedCalls },
     drift: { found: pass.found.listings, nights: pass.found.nights, corrected: pass.corrected, failed: pass.failed },
+    vrboBookings: made.filter((m) => m.channel === ICAL_CHANNEL).length,
     vrboPolls: await vrbo.polls(),
     vrboChanges,
     convergedInMs,
