@@ -4,6 +4,16 @@ import type { CurrencyCode, Money } from './money';
 import type { StayKey } from './property-state';
 import type { StayDates } from './stay-dates';
 
+/**
+ * The reference of a stay taken from a channel's iCal feed (ingest's import): the feed carries no
+ * reservation id, and no operation on the reservation can be made through it.
+ */
+export const ICAL_STAY_REF_PREFIX = 'ical-';
+
+export function isIcalStayRef(ref: string): boolean {
+  return ref.startsWith(ICAL_STAY_REF_PREFIX);
+}
+
 /** What every command carries: who sends it, about which booking, and its version there. */
 export interface CommandBase {
   readonly commandId: string;

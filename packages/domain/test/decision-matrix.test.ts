@@ -57,6 +57,14 @@ describe('the channel side: what the ledger decides is carried out on the reserv
     expect(assess(conflictsOf(decision)[0]!.facts)).toMatchObject({ severity: 'CRITICAL', requiresReview: true });
   });
 
+  it("5.1 double booking: a losing stay from a channel's iCal feed is an overbooking whose task says it cannot be acted on through iCal", () => {
+    const { decision } = when(given([direct()]), create({ source: 'VRBO', ref: 'ical-0a1b2c3d4e5f60718293a4b5' }));
+    const [conflict] = conflictsOf(decision);
+    expect(conflict).toMatchObject({ facts: { type: 'OVERBOOKING', channel: 'VRBO' }, rule: '5.1 double booking' });
+    expect(conflict!.summary).toContain("it came from VRBO's iCal feed, which carries no reservation operation: a person must cancel it, or keep the guest, on VRBO");
+    expect(conflictsOf(when(given([direct()]), airbnb()).decision)[0]!.summary).not.toContain('iCal');
+  });
+
   it.each([
     ['a new reservation, accepted', [], () => airbnb()],
     ['a date change', [airbnb()], () => modify({ source: 'AIRBNB', ref: 'HM1', version: 2, dates: '2026-12-21..2026-12-26' })],

@@ -22,6 +22,10 @@ describe('the losing booking of an overbooking, confirmed (instant book), and th
     expect(autoCancelOf(on, overbooking(`${channel}:r-1`))).toEqual({ kind: 'leave_open', reason: 'channel_cannot_host_cancel', channel, note: expect.stringMatching(new RegExp(`${channel} offers no host cancellation.*${channel}:r-1`)) });
   });
 
+  test('on, a losing stay taken from a channel\'s iCal feed: the task stays open for a person, and says no operation goes through iCal', () => {
+    expect(autoCancelOf(on, overbooking('VRBO:ical-0a1b2c3d4e5f60718293a4b5'))).toEqual({ kind: 'leave_open', reason: 'channel_cannot_host_cancel', channel: 'VRBO', note: expect.stringContaining("came from VRBO's iCal feed, which carries no reservation operation") });
+  });
+
   test('only overbookings, and only a loser that is a channel booking', () => {
     expect(autoCancelOf(on, { conflictType: 'GUEST_DISPUTE', details: { key: 'AIRBNB:a' } })).toEqual({ kind: 'not_applicable', reason: 'not_an_overbooking' });
     expect(autoCancelOf(on, overbooking('PMS:p-1'))).toEqual({ kind: 'not_applicable', reason: 'loser_not_a_channel_booking' });

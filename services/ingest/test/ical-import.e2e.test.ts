@@ -108,7 +108,7 @@ describe('ingest: iCal import feeds become ledger holds', () => {
     expect(opened.find((r) => r.value.property_id === tenant.propertyId && r.value.available)!.value).toMatchObject({ to_date: day('2027-03-04'), except_channel: 'VRBO' });
   });
 
-  it('a reservation in a feed over nights the ledger already holds is the losing booking of an overbooking (CRITICAL, for review)', async () => {
+  it('a reservation in a feed over nights the ledger already holds is the losing booking of an overbooking (CRITICAL, for review), whose task says iCal cannot act on it', async () => {
     const tenant = world.tenants[0];
     const direct = await world.pms(ingest, 'POST', `/v1/properties/${tenant.propertyId}/bookings`, { reference: 'direct-may', check_in: '2027-05-10', check_out: '2027-05-14', status: 'CONFIRMED' }, { tenant });
     expect([200, 201, 202]).toContain(direct.status);
@@ -119,6 +119,8 @@ describe('ingest: iCal import feeds become ledger holds', () => {
     await readNow();
     const [overbooking] = await conflictsOf(tenant.propertyId, 'OVERBOOKING');
     expect(overbooking).toMatchObject({ severity: 'CRITICAL', requires_review: true, channel: 'EXPEDIA', source: 'EXPEDIA' });
+    // The losing reservation cannot be acted on through iCal: the task says so.
+    expect(overbooking!.summary).toContain("it came from EXPEDIA's iCal feed, which carries no reservation operation: a person must cancel it, or keep the guest, on EXPEDIA");
     expect((await heldBy(tenant, '2027-05-12', '2027-05-15')).map((h) => h?.split(':')[0] ?? null)).toEqual(['PMS', 'PMS', null]);
   });
 

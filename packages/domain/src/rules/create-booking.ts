@@ -1,5 +1,5 @@
 import type { Channel } from '@cm/schemas';
-import type { CreateBooking } from '../commands';
+import { isIcalStayRef, type CreateBooking } from '../commands';
 import type { RaisedConflict } from '../conflicts';
 import type { Decision } from '../decision';
 import { mergeGuest, NO_GUEST } from '../guest';
@@ -54,7 +54,7 @@ export function decideCreateBooking(state: PropertyState, command: CreateBooking
           resolution: 'REJECTED_INCOMING',
           rule: '5.1 double booking',
           channel,
-          summary: `${key} (${formatStay(command.dates)}) lost to ${winner.key} (${formatStay(winner.dates)}); the guest holds a ${channel} confirmation`,
+          summary: `${key} (${formatStay(command.dates)}) lost to ${winner.key} (${formatStay(winner.dates)}); the guest holds a ${channel} confirmation${isIcalStayRef(command.ref) ? `; it came from ${channel}'s iCal feed, which carries no reservation operation: a person must cancel it, or keep the guest, on ${channel}` : ''}`,
         }
       : {
           facts: { type: 'DOUBLE_BOOKING', losingKey: key, winningKey: winner.key },

@@ -1,4 +1,5 @@
 import { ARI_RESERVATION_CAPABILITIES } from '@cm/channel-adapters';
+import { isIcalStayRef } from '@cm/domain';
 import { ChannelSymbols, type Channel } from '@cm/schemas';
 import type { TenantSettings } from '../store/settings-store';
 import type { ResolveRequest } from './actions';
@@ -28,6 +29,14 @@ export function autoCancelOf(settings: TenantSettings, task: { readonly conflict
   if (colon < 1 || !(ChannelSymbols as readonly string[]).includes(source)) return { kind: 'not_applicable', reason: 'loser_not_a_channel_booking' };
   const channel = source as Channel;
   const ref = losingKey.slice(colon + 1);
+  if (isIcalStayRef(ref)) {
+    return {
+      kind: 'leave_open',
+      reason: 'channel_cannot_host_cancel',
+      channel,
+      note: `not cancelled automatically: ${losingKey} came from ${channel}'s iCal feed, which carries no reservation operation, so a person must cancel or relocate it on ${channel}`,
+    };
+  }
   if (!ARI_RESERVATION_CAPABILITIES[channel].includes('host_cancel')) {
     return {
       kind: 'leave_open',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { toEpochDay, type LocalDate } from '@cm/domain';
+import { ICAL_STAY_REF_PREFIX, toEpochDay, type LocalDate } from '@cm/domain';
 import type { FeedChange, HeldEntry } from '@cm/ical';
 import type { Channel, ChannelEventType, ChannelInboundEvent } from '@cm/schemas';
 
@@ -22,7 +22,7 @@ export interface ImportedChange {
  */
 export function stayRefOf(uid: string, generation: number): string {
   const digest = createHash('sha256').update(uid).digest('hex').slice(0, 24);
-  return generation <= 1 ? `ical-${digest}` : `ical-${digest}-${generation}`;
+  return generation <= 1 ? `${ICAL_STAY_REF_PREFIX}${digest}` : `${ICAL_STAY_REF_PREFIX}${digest}-${generation}`;
 }
 
 /**
