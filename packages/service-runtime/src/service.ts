@@ -110,11 +110,11 @@ export function runServiceMain<S extends z.ZodType<BaseConfig>>(definition: Serv
         service.stop().then(
           () => {
             service.log.info('stopped cleanly');
-            process.exit(0);
+            exitAfterFlush(service.log, 0);
           },
           (error: unknown) => {
             service.log.error({ err: error }, 'shutdown failed');
-            process.exit(1);
+            exitAfterFlush(service.log, 1);
           },
         );
       };
@@ -130,6 +130,18 @@ export function runServiceMain<S extends z.ZodType<BaseConfig>>(definition: Serv
       process.exit(1);
     },
   );
+}
+
+/**
+ * Exits once the log's last lines are written: stdout may be a pipe whose reader is slow (a
+ * supervisor, a test), and lines still buffered when the process exits are lost (seen: a
+ * service's 'stopped cleanly' missing under load).
+ */
+function exitAfterFlush(log: Logger, code: number): void {
+  const exit = () => process.exit(code);
+  // The flush cannot take longer than the orchestrator's patience: exit regardless after a second.
+  setTimeout(exit, 1_000).unref();
+  log.flush(exit);
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
