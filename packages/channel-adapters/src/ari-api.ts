@@ -35,10 +35,12 @@ export class AriApiAdapter implements PushedChannelAdapter, ReservationOperation
     /** e.g. http://127.0.0.1:9480/airbnb/api */
     private readonly baseUrl: string,
     timeoutMs: number,
+    /** The connection's credentials (API key or token), sent as a Bearer token on every call; null: none. */
+    credentials: string | null = null,
     now: () => number = Date.now,
     dispatcher: Dispatcher = keepAlive,
   ) {
-    this.http = { dispatcher, timeoutMs, now };
+    this.http = { dispatcher, timeoutMs, now, credentials };
     this.reservations = new AriReservationClient(channel, baseUrl, this.http);
   }
 

@@ -17,6 +17,8 @@ export interface CallSettings {
   readonly dispatcher: Dispatcher;
   readonly timeoutMs: number;
   readonly now: () => number;
+  /** The connection's credentials, sent as `Authorization: Bearer …` on every call; null: none. Never part of a failure's text. */
+  readonly credentials: string | null;
 }
 
 export async function callChannel(settings: CallSettings, method: 'GET' | 'POST', url: string, body?: unknown): Promise<CallAnswer> {
@@ -27,7 +29,7 @@ export async function callChannel(settings: CallSettings, method: 'GET' | 'POST'
     const answer = await request(url, {
       method,
       dispatcher: settings.dispatcher,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: headersOf(settings, body !== undefined),
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(settings.timeoutMs),
     });
@@ -50,6 +52,12 @@ export async function callChannel(settings: CallSettings, method: 'GET' | 'POST'
   const retryAfterMs = parseRetryAfter((Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null, settings.now());
   const outcome = status === 429 ? 'rate_limited' : status >= 500 ? 'server_error' : 'client_error';
   return { ok: false, failure: { ok: false, outcome, status, retryAfterMs, error: `${status}: ${text.slice(0, 300)}` }, problem: parseProblem(text) };
+}
+
+function headersOf(settings: CallSettings, json: boolean): Record<string, string> {
+  const headers: Record<string, string> = json ? { 'content-type': 'application/json' } : {};
+  if (settings.credentials !== null) headers.authorization = `Bearer ${settings.credentials}`;
+  return headers;
 }
 
 function parseProblem(text: string): unknown {

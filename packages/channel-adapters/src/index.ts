@@ -4,3 +4,4 @@ export { AriApiAdapter } from './ari-api';
 export { AriReservationClient, ARI_RESERVATION_CAPABILITIES } from './ari-reservations';
 export { IcalFeedAdapter } from './ical-feed';
 export { adaptersFor, listingTimeZones, type AdapterSettings, type ChannelConnection } from './adapters-for';
+export { ChannelConnections, directoryConnections, type ChannelAdapters, type ConnectionAdapterSettings, type ConnectionDirectory } from './connections';

@@ -13,7 +13,7 @@ export { exportFeedPath, isExportTokenShaped, listingOfExportToken, rotateExport
 export { reencryptSecrets, type ReencryptCount } from './reencrypt';
 export { keyRingProblems } from './key-ring-check';
 export * from './admin-errors';
-export { connectionSettingsOf, listingsOfProperties, pricingOfProperties, propertyExists, propertyIdsOfTenant, propertyListingsPage, propertyOfListing, tenantIds, tenantOfProperty, timeZoneOfListing, type ConnectionSettings, type ListingPricingRow, type PropertyListingRow } from './reads';
+export { connectionOfListing, connectionSettingsOf, listingsOfProperties, pricingOfProperties, propertyExists, propertyIdsOfTenant, propertyListingsPage, propertyOfListing, tenantIds, tenantOfProperty, timeZoneOfListing, type ConnectionSettings, type ListingPricingRow, type PropertyListingRow } from './reads';
 export { tenantOfApiKey, tenantOfAuthorization } from './api-key-auth';
 export { insertDirectoryRows, type DirectoryRows } from './seed';
 export { ListingPricings } from './listing-pricings';

@@ -24,6 +24,12 @@ export async function propertyOfListing(db: Knex, channel: Channel, listingId: s
   return row?.property_id;
 }
 
+/** The connection a channel listing is reached through, or undefined for a listing the directory does not map. */
+export async function connectionOfListing(db: Knex, channel: Channel, listingId: string): Promise<string | undefined> {
+  const row: { connection_id: string } | undefined = await db('ingest.listings').where({ channel, listing_id: listingId }).first('connection_id');
+  return row?.connection_id;
+}
+
 /** The channel listings of these properties, in no particular order. */
 export function listingsOfProperties(db: Knex, propertyIds: readonly string[]): Promise<{ property_id: string; channel: Channel; listing_id: string }[]> {
   return db('ingest.listings').whereIn('property_id', propertyIds).select('property_id', 'channel', 'listing_id');

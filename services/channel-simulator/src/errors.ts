@@ -67,6 +67,13 @@ export class IcalOnlyListingError extends ApiError {
   }
 }
 
+/** 401: a listing that asks for an API key was called without it, or with another; the answer never quotes what was sent. */
+export class UnauthorizedError extends ApiError {
+  constructor(listingId: string, problem: 'missing' | 'wrong') {
+    super(401, 'unauthorized', `listing '${listingId}' takes API calls only with its key as 'Authorization: Bearer <api_key>': ${problem === 'missing' ? 'none was sent' : 'the key sent is not its key'}`, { listing_id: listingId });
+  }
+}
+
 /** 405: the platform has no such operation (capabilities.ts says what it has). */
 export class OperationNotSupportedError extends ApiError {
   constructor(channel: string, operation: string, supported: readonly string[], why = '') {

@@ -25,6 +25,8 @@ export interface ListingSettings {
   readonly importUrl: string | null;
   /** How often it polls `importUrl`; 0 only when asked (`POST …/ical/poll`). */
   readonly icalPollSeconds: number;
+  /** The key every platform API call for the listing must carry as `Authorization: Bearer …`; null: none asked. */
+  readonly apiKey: string | null;
 }
 
 export interface GuestRecord {

@@ -134,11 +134,19 @@ export const listingRegistration = z
     sync: z.enum(SYNC_MODES).default('api').describe("How the platform syncs with us: 'api' (API and webhooks) or 'ical' (feeds only)."),
     import_url: z.url({ protocol: /^https?$/ }).optional().describe('Our export feed of the listing, which the platform polls (ical only).'),
     ical_poll_seconds: z.number().int().min(0).max(86_400).optional().describe('How often the platform polls import_url; 0 only when asked.'),
+    api_key: z
+      .string()
+      .min(1)
+      .max(1_000)
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces (it travels in an Authorization header)')
+      .optional()
+      .describe('When set, every platform API call for the listing must carry `Authorization: Bearer <api_key>` (api only).'),
   })
   .strict()
   .superRefine((listing, ctx) => {
     if (listing.sync === 'ical') {
       if (listing.webhook_url !== undefined) ctx.addIssue({ code: 'custom', path: ['webhook_url'], message: "an iCal listing sends no webhooks (sync: 'ical')" });
+      if (listing.api_key !== undefined) ctx.addIssue({ code: 'custom', path: ['api_key'], message: "an iCal listing has no API to call (sync: 'ical')" });
       return;
     }
     for (const field of ['import_url', 'ical_poll_seconds'] as const) {

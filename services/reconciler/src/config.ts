@@ -2,6 +2,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { exchangeRateConfig } from '@cm/exchange-rates';
+import { secretsConfig } from '@cm/secrets';
 import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
 
 const CHANNELS = ['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'] as const;
@@ -10,6 +11,8 @@ export const reconcilerConfig = baseConfig
   .extend(databaseConfig.shape)
   .extend(exchangeRateConfig.shape)
   .extend(redisConfig.shape)
+  // SECRETS_KEYS: the key ring the connections' credentials are sealed under (@cm/secrets).
+  .extend(secretsConfig.shape)
   .extend({
     OPS_PORT: baseConfig.shape.OPS_PORT.default(9404),
     CONSUMER_GROUP: z.string().min(1).default('cm.reconciler'),
@@ -38,6 +41,8 @@ export const reconcilerConfig = baseConfig
     /** Properties read from the ledger and the directory together: memory is bounded by this, not by the portfolio. */
     BATCH_PROPERTIES: z.coerce.number().int().min(1).max(5_000).default(100),
     READ_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    /** How long a listing's connection and its base URL and credentials are kept: rotated credentials are used at most this long after the rotation. */
+    CONNECTIONS_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
     /** Where each channel's ARI API is; `{channel}` becomes airbnb, booking_com, vrbo or expedia. */
     CHANNEL_API_BASE_URL: z.string().min(1).refine((s) => s.includes('{channel}'), 'must contain {channel}').default('http://127.0.0.1:9480/{channel}/api'),
     /** Channels read through their iCal feed instead of an ARI API (comma-separated). */

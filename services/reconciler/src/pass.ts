@@ -2,7 +2,7 @@ import { pricingOfProperties } from '@cm/directory';
 import { readLedger } from '@cm/ledger-reads';
 import { randomUUID } from 'node:crypto';
 import { addDays, detectDrift, detectRateDrift, type CurrencyCode, type LocalDate, type Markup, type RateDriftReport, type RateLookup, type ListingRatePricing } from '@cm/domain';
-import type { ChannelAdapter, PushResult } from '@cm/channel-adapters';
+import type { ChannelAdapter, ChannelAdapters, PushResult } from '@cm/channel-adapters';
 import type { RatesStore } from '@cm/rates';
 import type { AvailabilityChange, Channel, Conflict, RateChange } from '@cm/schemas';
 import { withinPerMinute, type Knex, type Logger, type TokenBuckets } from '@cm/service-runtime';
@@ -16,7 +16,8 @@ import { propertyBatches, type PortfolioProperty } from './store/portfolio';
 export interface PassDeps {
   readonly db: Knex;
   readonly passes: PassStore;
-  readonly adapters: ReadonlyMap<Channel, ChannelAdapter>;
+  /** Each channel's kind and capabilities, and each listing's adapter through its connection. */
+  readonly adapters: ChannelAdapters;
   /** The PMS's rates and restrictions, compared with what each channel that shows rates holds. */
   readonly rates: Pick<RatesStore, 'nights'>;
   /** Converts a PMS price to a listing's currency (the reference rates, as the dispatcher converts them). */
@@ -135,13 +136,13 @@ export class Reconciliation {
     // An iCal channel's own feed holds its own reservations (ingest imports them), not the nights
     // our feed closed there: read as a calendar, every night we closed would look open. Its sync is
     // known from its fetches of our feed instead (the dispatcher acknowledges on fetch).
-    const work = batch.flatMap((property) => property.listings.filter((listing) => this.deps.adapters.get(listing.channel)?.kind !== 'ical').map((listing) => ({ property, listing })));
+    const work = batch.flatMap((property) => property.listings.filter((listing) => this.deps.adapters.byChannel.get(listing.channel)?.kind !== 'ical').map((listing) => ({ property, listing })));
     await forEachLimit(work, this.options.readConcurrency, async ({ property, listing }) => {
       const check: ListingCheck = { passId, propertyId: property.propertyId, channel: listing.channel, listingId: listing.listingId, version: ledger.versions.get(property.propertyId) ?? 0, checkedAtMs: this.deps.now() };
       const from = starts.get(property.propertyId)!;
       const to = addDays(from, this.options.windowDays);
-      const adapter = this.deps.adapters.get(check.channel);
-      const read = adapter ? await this.readWithinRate(check, () => adapter.readCalendar(check.listingId, from, to)) : ({ ok: false, error: `no adapter for ${check.channel}` } as const);
+      const adapter = await this.deps.adapters.of(check.channel, check.listingId);
+      const read = await this.readWithinRate(check, () => adapter.readCalendar(check.listingId, from, to));
       if (!read.ok) {
         rows.push(row(check, 'unread', read.error));
         this.deps.metrics.listings.inc({ channel: check.channel, outcome: 'unread' });
@@ -152,7 +153,7 @@ export class Reconciliation {
 
       const pricing = pricings.get(listingKey(check.channel, check.listingId));
       let rates = RATES_NOT_READ;
-      if (adapter?.rateCapabilities.has('read_rates') && pricing) {
+      if (adapter.rateCapabilities.has('read_rates') && pricing) {
         const compared = await this.compareRates(check, adapter, from, pricing, () => pmsRatesOf(check.propertyId, from));
         rates = compared.found;
         if (compared.correction) rateChanges.push(compared.correction);
@@ -172,7 +173,7 @@ export class Reconciliation {
 
   /** How each listing of the batch takes the PMS's rates (the directory's pricing), if any of its channels shows rates. */
   private async pricingsOf(batch: readonly PortfolioProperty[]): Promise<Map<string, ListingRatePricing>> {
-    const showsRates = (channel: Channel) => this.deps.adapters.get(channel)?.rateCapabilities.has('read_rates') === true;
+    const showsRates = (channel: Channel) => this.deps.adapters.byChannel.get(channel)?.rateCapabilities.has('read_rates') === true;
     const propertyIds = batch.filter((p) => p.listings.some((l) => showsRates(l.channel))).map((p) => p.propertyId);
     if (propertyIds.length === 0) return new Map();
     const rows = await pricingOfProperties(this.deps.db, propertyIds);

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { adaptersFor, listingTimeZones } from '@cm/channel-adapters';
+import { ChannelConnections, directoryConnections, listingTimeZones } from '@cm/channel-adapters';
 import { ReferenceRates, exchangeRateMigrations, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore } from '@cm/rates';
 import { topics } from '@cm/schemas';
@@ -36,12 +36,15 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     const redis = await useRedis(context, config.REDIS_URL);
     const passes = new PassStore(db);
     const metrics = reconcilerMetrics(context.metrics);
-    const adapters = adaptersFor({
+    // Each listing is read through its connection: its base URL and credentials, opened with SECRETS_KEYS.
+    const adapters = new ChannelConnections({
       apiBaseUrl: config.CHANNEL_API_BASE_URL,
       icalChannels: config.ICAL_CHANNELS,
       icalImportUrlTemplate: config.ICAL_IMPORT_URL_TEMPLATE,
       timeoutMs: config.READ_TIMEOUT_MS,
       timeZoneOf: listingTimeZones(db, 60_000),
+      directory: directoryConnections(db, config.SECRETS_KEYS),
+      cacheMs: config.CONNECTIONS_CACHE_MS,
     });
 
     const conflictCounts = conflictMetrics(context.metrics);

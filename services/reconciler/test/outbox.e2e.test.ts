@@ -1,10 +1,10 @@
-import { adaptersFor, listingTimeZones } from '@cm/channel-adapters';
+import { ChannelConnections, directoryConnections, listingTimeZones } from '@cm/channel-adapters';
 import { requireOk } from '@cm/channel-simulator';
 import { noRates } from '@cm/domain';
 import { RatesStore } from '@cm/rates';
 import type { AvailabilityChange, Conflict } from '@cm/schemas';
 import { AvroSerde, createRedis, partitionCountOf, partitionOfKey, PartitionFences, Registry, schemaOutbox, TokenBuckets, waitFor, type Outbox, type Redis, type RecordProducer } from '@cm/service-runtime';
-import { stack, testKafka, testLogger } from '@cm/test-harness';
+import { stack, testKafka, testKeyRing, testLogger } from '@cm/test-harness';
 import { closedNights, startPipeline, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
 import { CorrectionsOutbox } from '../src/corrections-outbox';
 import { reconcilerMetrics } from '../src/metrics';
@@ -59,7 +59,7 @@ describe('reconciler: corrections go through the outbox', () => {
       {
         db: world.db,
         passes,
-        adapters: adaptersFor({ apiBaseUrl: `${simulator.url}/{channel}/api`, icalChannels: [], icalImportUrlTemplate: undefined, timeoutMs: 10_000, timeZoneOf: listingTimeZones(world.db, 60_000) }),
+        adapters: new ChannelConnections({ apiBaseUrl: `${simulator.url}/{channel}/api`, icalChannels: [], icalImportUrlTemplate: undefined, timeoutMs: 10_000, timeZoneOf: listingTimeZones(world.db, 60_000), directory: directoryConnections(world.db, testKeyRing), cacheMs: 60_000 }),
         rates: new RatesStore(world.db),
         fx: noRates,
         buckets: new TokenBuckets(redis),

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { exchangeRateConfig } from '@cm/exchange-rates';
+import { secretsConfig } from '@cm/secrets';
 import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
 
 const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
@@ -9,6 +10,8 @@ export const dispatcherConfig = baseConfig
   .extend(databaseConfig.shape)
   .extend(exchangeRateConfig.shape)
   .extend(redisConfig.shape)
+  // SECRETS_KEYS: the key ring the connections' credentials are sealed under (@cm/secrets).
+  .extend(secretsConfig.shape)
   .extend({
     OPS_PORT: baseConfig.shape.OPS_PORT.default(9403),
     CONSUMER_GROUP: z.string().min(1).default('cm.sync-dispatcher'),
@@ -41,6 +44,8 @@ export const dispatcherConfig = baseConfig
     /** After a push's or reservation action's last attempt failed (and was reported), it is tried again this much later. */
     AFTER_FAILURE_MS: ms(100, 3_600_000, 30_000),
     LISTINGS_CACHE_MS: ms(0, 600_000, 30_000),
+    /** How long a listing's connection and its base URL and credentials are kept: rotated credentials are used at most this long after the rotation. */
+    CONNECTIONS_CACHE_MS: ms(0, 600_000, 30_000),
     /** Channels synced by iCal feeds instead of an ARI API (comma-separated, e.g. VRBO). */
     ICAL_CHANNELS: z
       .string()

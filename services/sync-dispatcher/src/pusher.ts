@@ -1,6 +1,6 @@
 import type { Channel } from '@cm/schemas';
 import { inTraceOf, withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
-import type { ChannelAdapter } from '@cm/channel-adapters';
+import type { ChannelAdapters } from '@cm/channel-adapters';
 import { LeaseLoop } from './lease-loop';
 import type { DispatcherMetrics } from './metrics';
 import { planFeedAcknowledgement, type FeedAcknowledge } from './plan/feed-ack';
@@ -23,7 +23,8 @@ export interface PusherDeps {
   readonly store: SyncStore;
   /** What the iCal channels fetched of our feeds: their acknowledgements wait for it. */
   readonly fetches: FeedFetches;
-  readonly adapters: ReadonlyMap<Channel, ChannelAdapter>;
+  /** Each listing's adapter, through its connection. */
+  readonly adapters: ChannelAdapters;
   readonly buckets: TokenBuckets;
   readonly results: ResultWriter;
   readonly metrics: DispatcherMetrics;
@@ -55,7 +56,7 @@ export class Pusher {
     private readonly deps: PusherDeps,
     private readonly config: PusherConfig,
   ) {
-    for (const channel of deps.adapters.keys()) deps.metrics.circuit.set({ channel }, 0);
+    for (const channel of deps.adapters.byChannel.keys()) deps.metrics.circuit.set({ channel }, 0);
     const { store, log, now } = deps;
     this.leases = new LeaseLoop<Leased>({
       owner: config.owner,
@@ -104,8 +105,8 @@ export class Pusher {
   /** `known`: its pending nights, read with the others claimed at the same time. */
   private async pushListing(work: ListingWork, known: PendingNight[] | undefined, freeSlot: () => void): Promise<void> {
     const { store, now } = this.deps;
-    const adapter = this.deps.adapters.get(work.channel);
-    if (adapter?.kind === 'ical') {
+    const adapter = await this.deps.adapters.of(work.channel, work.listingId);
+    if (adapter.kind === 'ical') {
       // No call to wait for: the slot goes at once.
       freeSlot();
       return this.acknowledgeFetched(work, known);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { addDays, type ListingQuoteTerms, type RateLookup } from '@cm/domain';
-import type { ChannelAdapter } from '@cm/channel-adapters';
+import type { ChannelAdapters } from '@cm/channel-adapters';
 import type { Channel } from '@cm/schemas';
 import { withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
 import { LeaseLoop } from './lease-loop';
@@ -28,7 +28,8 @@ export interface RatePusherDeps {
   /** The PMS's terms, read once for the property's listings pushed together. */
   readonly terms: SharedTermsReads;
   readonly pricingOf: (work: RateWork) => Promise<ListingQuoteTerms | undefined>;
-  readonly adapters: ReadonlyMap<Channel, ChannelAdapter>;
+  /** Each listing's adapter, through its connection. */
+  readonly adapters: ChannelAdapters;
   readonly buckets: TokenBuckets;
   readonly fx: RateLookup;
   readonly metrics: DispatcherMetrics;
@@ -97,9 +98,9 @@ export class RatePusher {
     const finish = (release: { dueAtMs: number | null; attempts: number; error: string | null }) => store.finish(work, owner, done, marksOf, { ...release, nowMs: now() });
     const idle = { dueAtMs: null, attempts: 0, error: null };
     if (dirty.every((plan) => plan.nights.length === 0)) return finish(idle);
-    const adapter = this.deps.adapters.get(work.channel);
+    const adapter = await this.deps.adapters.of(work.channel, work.listingId);
     const pricing = await this.deps.pricingOf(work);
-    if (!adapter || !adapter.rateCapabilities.has('push_rates') || !pricing) {
+    if (!adapter.rateCapabilities.has('push_rates') || !pricing) {
       // No channel API to take rates, or the listing is no longer mapped: nothing to push to.
       log.warn({ channel: work.channel, listing: work.listingId }, 'rates cannot be pushed to this listing; its marked nights are dropped');
       done.push(...markedNights(dirty));

@@ -3,7 +3,7 @@ import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore, spansOfRecord } from '@cm/rates';
 import { topics, type AvailabilityChange } from '@cm/schemas';
 import { assertMigrated, conflictMetrics, consumeDecoded, GroupCommit, openTopics, startSchemaOutbox, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
-import { adaptersFor } from '@cm/channel-adapters';
+import { ChannelConnections, directoryConnections } from '@cm/channel-adapters';
 import { ActionRunner } from './actions/runner';
 import { startFeedServer } from './feed-server';
 import { dispatcherConfig } from './config';
@@ -42,7 +42,16 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const conflictCounts = conflictMetrics(context.metrics);
     const buckets = new TokenBuckets(redis);
     const { timeZoneOf } = listings;
-    const adapters = adaptersFor({ apiBaseUrl: config.CHANNEL_API_BASE_URL, icalChannels: config.ICAL_CHANNELS, icalImportUrlTemplate: config.ICAL_IMPORT_URL_TEMPLATE, timeoutMs: config.PUSH_TIMEOUT_MS, timeZoneOf });
+    // Each listing is reached through its connection: its base URL and credentials, opened with SECRETS_KEYS.
+    const adapters = new ChannelConnections({
+      apiBaseUrl: config.CHANNEL_API_BASE_URL,
+      icalChannels: config.ICAL_CHANNELS,
+      icalImportUrlTemplate: config.ICAL_IMPORT_URL_TEMPLATE,
+      timeoutMs: config.PUSH_TIMEOUT_MS,
+      timeZoneOf,
+      directory: directoryConnections(db, config.SECRETS_KEYS),
+      cacheMs: config.CONNECTIONS_CACHE_MS,
+    });
     const writers = await openTopics(context, { reads: [topics.availabilityChanges, topics.reservationActions, topics.rateChanges], writes: [topics.syncResults, topics.conflicts] });
     // Outcomes are published by the owners of availability.changes' partitions; the outbox is
     // stopped after the pusher and the runner, which hand it their last outcomes.
@@ -144,7 +153,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     );
     ratePusher.start();
     context.onStop('rate pusher', () => ratePusher.stop());
-    const takesRates = (listing: ListingKey) => adapters.get(listing.channel)?.rateCapabilities.has('push_rates') === true;
+    const takesRates = (listing: ListingKey) => adapters.byChannel.get(listing.channel)?.rateCapabilities.has('push_rates') === true;
     await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.rates`,
       topics: [topics.rateChanges],

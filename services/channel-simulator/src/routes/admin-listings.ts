@@ -43,6 +43,7 @@ export function registerAdminListings(app: FastifyInstance, context: RouteContex
       sync: body.sync,
       importUrl: body.import_url ?? null,
       icalPollSeconds: body.ical_poll_seconds ?? DEFAULTS.icalPollSeconds,
+      apiKey: body.api_key ?? null,
     });
     if (result.kind === 'currency_locked') {
       throw new ApiError(409, 'currency_locked', `listing '${listingId}' has prices in ${result.currency}; its currency cannot change`);

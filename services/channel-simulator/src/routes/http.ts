@@ -1,6 +1,7 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { ApiError, IcalOnlyListingError, InvalidRequestError, ListingNotFoundError } from '../errors';
+import { ApiError, IcalOnlyListingError, InvalidRequestError, ListingNotFoundError, UnauthorizedError } from '../errors';
 import type { Listing } from '../listing';
 import type { ChannelPlatform } from '../platform';
 import type { ApiEndpoint } from '../stats';
@@ -21,11 +22,32 @@ export function requireListing(platform: ChannelPlatform, listingId: string): Li
   return listing;
 }
 
-/** A listing the platform API serves: an iCal-only one has no API for us (409 ical_only_listing). */
-export function requireApiListing(platform: ChannelPlatform, listingId: string): Listing {
+/**
+ * A listing the platform API serves to this caller: an iCal-only one has no API for us (409
+ * ical_only_listing); one with an API key answers only calls carrying it as a Bearer token (401
+ * unauthorized).
+ */
+export function requireApiListing(platform: ChannelPlatform, listingId: string, request: FastifyRequest): Listing {
   const listing = requireListing(platform, listingId);
   if (listing.settings.sync === 'ical') throw new IcalOnlyListingError(listingId, 'the platform offers no API for it (its calendar follows the feed it polls, and its reservations reach you through its own feed)');
+  const { apiKey } = listing.settings;
+  if (apiKey !== null) {
+    const sent = bearerOf(request.headers.authorization);
+    if (sent === null) throw new UnauthorizedError(listingId, 'missing');
+    if (!sameSecret(sent, apiKey)) throw new UnauthorizedError(listingId, 'wrong');
+  }
   return listing;
+}
+
+function bearerOf(header: string | undefined): string | null {
+  const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
+  return match ? match[1]! : null;
+}
+
+/** Compared as digests, in constant time: how long the sent key matches tells nothing. */
+function sameSecret(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }
 
 /** Fastify's own refusals (body too large, bad JSON...) carry a statusCode; everything else is ours or a bug. */

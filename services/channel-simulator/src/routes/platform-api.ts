@@ -32,7 +32,7 @@ export function registerPlatformApi(app: FastifyInstance, context: RouteContext,
   app.post(`${base}/availability`, { errorHandler: counted('availability') }, async (request: ListingRequest, reply) => {
     const listingId = parseInput(listingIdParam, request.params.listingId, 'listingId');
     if (!(await passFaults(context, platform, 'availability', listingId, request, reply))) return reply;
-    const listing = requireApiListing(platform, listingId);
+    const listing = requireApiListing(platform, listingId, request);
     const body = parseInput(availabilityRequest, request.body);
     const updates = body.updates.map((u) => ({ range: { from: u.from, to: u.to }, available: u.available }));
     return acknowledge(platform, 'availability', listing, body.request_id, body.updates, (mode) => listing.calendar.setAvailability(updates, mode));
@@ -41,7 +41,7 @@ export function registerPlatformApi(app: FastifyInstance, context: RouteContext,
   app.post(`${base}/rates`, { errorHandler: counted('rates') }, async (request: ListingRequest, reply) => {
     const listingId = parseInput(listingIdParam, request.params.listingId, 'listingId');
     if (!(await passFaults(context, platform, 'rates', listingId, request, reply))) return reply;
-    const listing = requireApiListing(platform, listingId);
+    const listing = requireApiListing(platform, listingId, request);
     const body = parseInput(ratesRequest, request.body);
     const currency = listing.settings.currency;
     const foreign = body.updates.findIndex((u) => u.set.price && u.set.price.currency !== currency);
@@ -57,7 +57,7 @@ export function registerPlatformApi(app: FastifyInstance, context: RouteContext,
   app.get(`${base}/rates`, { errorHandler: counted('read_rates') }, async (request: ListingRequest, reply) => {
     const listingId = parseInput(listingIdParam, request.params.listingId, 'listingId');
     if (!(await passFaults(context, platform, 'read_rates', listingId, request, reply))) return reply;
-    const listing = requireApiListing(platform, listingId);
+    const listing = requireApiListing(platform, listingId, request);
     const range = parseInput(calendarQuery, request.query, 'query');
     platform.stats.countCall('read_rates', 'ok');
     const answer: RatesResponse = { listing_id: listing.id, from: formatDay(range.from), to: formatDay(range.to), currency: listing.settings.currency, rate_plans: ratePlansView(listing, range) };
@@ -67,7 +67,7 @@ export function registerPlatformApi(app: FastifyInstance, context: RouteContext,
   app.get(`${base}/calendar`, { errorHandler: counted('calendar') }, async (request: ListingRequest, reply) => {
     const listingId = parseInput(listingIdParam, request.params.listingId, 'listingId');
     if (!(await passFaults(context, platform, 'calendar', listingId, request, reply))) return reply;
-    const listing = requireApiListing(platform, listingId);
+    const listing = requireApiListing(platform, listingId, request);
     const range = parseInput(calendarQuery, request.query, 'query');
     platform.stats.countCall('calendar', 'ok');
     const answer: CalendarResponse = { listing_id: listing.id, from: formatDay(range.from), to: formatDay(range.to), nights: listing.calendar.read(range) };

@@ -45,7 +45,7 @@ export function registerPlatformReservations(app: FastifyInstance, context: Rout
     const listingId = parseInput(listingIdParam, request.params.listingId, 'listingId');
     if (!supports(channel, operation)) throw new OperationNotSupportedError(channelSegment(channel), operation, PLATFORM_CAPABILITIES[channel], WHY_NOT[operation]);
     if (!(await passFaults(context, platform, operation, listingId, request, reply))) return null;
-    const listing = requireApiListing(platform, listingId);
+    const listing = requireApiListing(platform, listingId, request);
     const reservationId = parseInput(reservationIdParam, request.params.reservationId, 'reservationId');
     const reservation = listing.reservations.get(reservationId);
     if (!reservation) throw new ReservationNotFoundError(reservationId);

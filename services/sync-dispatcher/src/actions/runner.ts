@@ -1,4 +1,4 @@
-import type { ReservationOperations } from '@cm/channel-adapters';
+import type { ChannelAdapters } from '@cm/channel-adapters';
 import type { Channel, ReservationAction } from '@cm/schemas';
 import { inTraceOf, withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
 import { LeaseLoop } from '../lease-loop';
@@ -24,7 +24,8 @@ export interface ActionRunnerConfig {
 export interface ActionRunnerDeps {
   readonly store: ActionStore;
   readonly listings: Pick<ChannelListings, 'ofProperties'>;
-  readonly channels: ReadonlyMap<Channel, ReservationOperations>;
+  /** Each channel's operations (what it offers), and each listing's adapter through its connection. */
+  readonly channels: ChannelAdapters;
   readonly buckets: TokenBuckets;
   readonly results: ResultWriter;
   readonly metrics: DispatcherMetrics;
@@ -77,9 +78,9 @@ export class ActionRunner {
     const { record } = work;
     const { now } = this.deps;
     const plan = planAction(record.action);
-    const channel = this.deps.channels.get(record.channel);
+    const offered = this.deps.channels.byChannel.get(record.channel);
     if (plan.kind === 'unsupported') return this.conclude(work, plan, { kind: 'unsupported', error: `${record.channel}: ${plan.why}` }, work.attempts);
-    if (!channel || !channel.capabilities.has(plan.capability)) return this.conclude(work, plan, withoutCapability(plan, record.channel), work.attempts);
+    if (!offered || !offered.capabilities.has(plan.capability)) return this.conclude(work, plan, withoutCapability(plan, record.channel), work.attempts);
     const listingId = (await this.deps.listings.ofProperties([record.property_id])).get(record.property_id)?.find((l) => l.channel === record.channel)?.listingId;
     if (listingId === undefined) {
       return this.conclude(work, plan, { kind: 'refused', error: `property ${record.property_id} has no listing on ${record.channel}` }, work.attempts);
@@ -89,6 +90,7 @@ export class ActionRunner {
       await this.deps.store.release(record.event_id, this.config.owner, now() + taken.retryAfterMs, work.attempts, null);
       return;
     }
+    const channel = await this.deps.channels.of(record.channel, listingId);
     const attempt = work.attempts + 1;
     const result = await inTraceOf(work.traceParent, () => plan.call(channel, { listingId, reservationId: record.booking_ref, requestId: record.event_id }));
     const verdict = judge(plan, result, attempt, this.config.retry, this.deps.random());
