@@ -238,10 +238,19 @@ export async function mapListing(
     const other = await trx('ingest.listings').where({ property_id: listing.propertyId, channel: listing.channel }).whereNot({ listing_id: listing.listingId }).first('listing_id');
     if (other && !options.remap) throw new PropertyHasChannelListingError(listing.propertyId, listing.channel, other.listing_id);
     const unmapped = other ? await unmap(trx, { channel: listing.channel, listing_id: other.listing_id }) : [];
-    if (existing) {
-      await trx('ingest.listings').where(key).update(target);
-      return { outcome: 'remapped', unmapped };
-    }
+    // Onto another connection (perhaps another tenant's), the listing's feed secrets stay behind:
+    // its import URL was the old account's, and its export URL was given to it. A new export token
+    // is issued, shown once like a new listing's.
+    const remap = async (fromConnection: string) => {
+      if (fromConnection === target.connection_id) {
+        await trx('ingest.listings').where(key).update(target);
+        return { outcome: 'remapped' as const, unmapped };
+      }
+      const exportToken = newExportToken();
+      await trx('ingest.listings').where(key).update({ ...target, import_url_sealed: null, export_token_hash: hashExportToken(exportToken) });
+      return { outcome: 'remapped' as const, unmapped, exportToken };
+    };
+    if (existing) return remap(existing.connection_id);
     // A concurrent twin inserting the same listing waits on this row's lock, then finds it mapped.
     const exportToken = newExportToken();
     const inserted = await trx('ingest.listings').insert({ ...key, ...target, export_token_hash: hashExportToken(exportToken) }).onConflict(['channel', 'listing_id']).ignore().returning('listing_id');
@@ -249,8 +258,7 @@ export async function mapListing(
     const raced = await trx('ingest.listings').where(key).forUpdate().first('property_id', 'connection_id');
     if (raced.property_id === listing.propertyId && raced.connection_id === listing.connectionId) return { outcome: 'unchanged', unmapped };
     if (!options.remap) throw new ListingMappedElsewhereError(listing.channel, listing.listingId, { propertyId: raced.property_id, connectionId: raced.connection_id });
-    await trx('ingest.listings').where(key).update(target);
-    return { outcome: 'remapped', unmapped };
+    return remap(raced.connection_id);
   });
 }
 

@@ -3,7 +3,7 @@ import type { Channel } from '@cm/schemas';
 import { stack, testKeyRing, uniqueName } from '@cm/test-harness';
 import { EXIT_REFUSED, EXIT_USAGE, runAdmin, USAGE } from '../src/cli/admin';
 import { ImportStore } from '../src/ical-import/import-store';
-import { AdminError, Directory, addConnection, addProperty, createTenant, issueApiKey, mapListing, pricingOfProperties, revokeApiKey, setListingPricing } from '@cm/directory';
+import { AdminError, Directory, addConnection, addProperty, createTenant, icalImportFeeds, issueApiKey, listingOfExportToken, mapListing, pricingOfProperties, revokeApiKey, setImportUrl, setListingPricing } from '@cm/directory';
 import { ingestMigrations } from '../src/directory/migrations';
 
 /**
@@ -171,6 +171,32 @@ describe('the same record again is a no-op', () => {
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(fulfilled).toHaveLength(1);
     expect(rejected.map((r) => (r.reason as AdminError).code)).toEqual(['listing_mapped_elsewhere']);
+  });
+});
+
+describe("a listing remapped onto another connection leaves its feed secrets behind", () => {
+  it('its import URL is cleared and a new export token issued (the old URL answers no feed); onto the same connection both are kept', async () => {
+    const a = await tenantWith('VRBO');
+    const b = await tenantWith('VRBO');
+    const listingId = id('listing');
+    const created = await mapListing(db, { channel: 'VRBO', listingId, propertyId: a.propertyId, connectionId: a.connectionId });
+    await setImportUrl(db, testKeyRing, { channel: 'VRBO', listingId }, 'https://www.vrbo.example/icalendar/secret-of-a.ics');
+    const importedBy = async () => (await icalImportFeeds(db, testKeyRing)).filter((f) => f.listingId === listingId).map((f) => f.tenantId);
+    expect(await importedBy()).toEqual([a.tenantId]);
+
+    const otherPropertyOfA = id(`${a.tenantId}-loft`);
+    await addProperty(db, { propertyId: otherPropertyOfA, tenantId: a.tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' });
+    const sameConnection = await mapListing(db, { channel: 'VRBO', listingId, propertyId: otherPropertyOfA, connectionId: a.connectionId }, { remap: true });
+    expect(sameConnection).toMatchObject({ outcome: 'remapped' });
+    expect(sameConnection.exportToken).toBeUndefined();
+    expect(await importedBy()).toEqual([a.tenantId]);
+    expect(await listingOfExportToken(db, created.exportToken!)).toEqual({ channel: 'VRBO', listingId });
+
+    const moved = await mapListing(db, { channel: 'VRBO', listingId, propertyId: b.propertyId, connectionId: b.connectionId }, { remap: true });
+    expect(moved).toMatchObject({ outcome: 'remapped', exportToken: expect.any(String) });
+    expect(await importedBy()).toEqual([]);
+    expect(await listingOfExportToken(db, created.exportToken!)).toBeUndefined();
+    expect(await listingOfExportToken(db, moved.exportToken!)).toEqual({ channel: 'VRBO', listingId });
   });
 });
 

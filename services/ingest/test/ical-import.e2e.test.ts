@@ -135,33 +135,41 @@ describe('ingest: iCal import feeds become ledger holds', () => {
     await readNow();
     const [drift] = await conflictsOf(tenant.propertyId, 'AVAILABILITY_DRIFT');
     expect(drift).toMatchObject({ rule: '5.1 availability, iCal feed shrank', resolution: 'KEPT_LEDGER', severity: 'CRITICAL', channel: 'VRBO', facts: { kind: 'AVAILABILITY_DRIFT', drift_nights: 6, open_while_booked: 6 } });
-    // A second read still believes nothing: nothing has been released in between.
+    // A second read still believes nothing: nothing has been released in between, and the same shrink is not raised again.
     await readNow();
     expect((await heldBy(tenant, '2027-06-01', '2027-06-22')).filter((h) => h !== null)).toHaveLength(6);
+    expect(await conflictsOf(tenant.propertyId, 'AVAILABILITY_DRIFT')).toHaveLength(1);
 
     expect(await imports.acceptShrink(listing.channel, listing.listingId, Date.now())).toBe(true);
     await waitFor('the three stays released after the operator accepted the feed', async () => (await heldBy(tenant, '2027-06-01', '2027-06-22')).every((h) => h === null), { timeoutMs: 30_000, intervalMs: 200 });
   });
 
-  it('a feed that cannot be read (an error status, then a cut-off calendar) raises SYNC_FAILED with the failures in a row, without its URL, and releases nothing', async () => {
+  it('a feed that cannot be read (an error status, a cut-off calendar) raises SYNC_FAILED at the 1st and the 4th failure in a row, without its URL, and releases nothing', async () => {
     const tenant = world.tenants[1];
-    const { feed, readNow } = await importedFeed(tenant, 'EXPEDIA');
+    const { feed, listing, readNow } = await importedFeed(tenant, 'EXPEDIA');
     feed.body = calendar([stay('d1', '2027-08-01', '2027-08-05')]);
     await readNow();
     await waitFor('the stay held', async () => (await heldBy(tenant, '2027-08-01', '2027-08-02'))[0] !== null, { timeoutMs: 30_000, intervalMs: 200 });
 
+    const stateOf = async () => (await imports.states()).find((f) => f.channel === listing.channel && f.listingId === listing.listingId)!;
     feed.status = 503;
     await readNow();
+    await waitFor('the first failure recorded', async () => (await stateOf()).consecutiveFailures === 1, { timeoutMs: 10_000, intervalMs: 50 });
     feed.status = 200;
     feed.body = calendar([]).replace('END:VCALENDAR\r\n', '');
+    await readNow();
+    await waitFor('the cut-off calendar recorded as the second failure', async () => (await stateOf()).consecutiveFailures === 2, { timeoutMs: 10_000, intervalMs: 50 });
+    expect((await stateOf()).lastProblem).toContain('not a whole calendar');
+    feed.status = 503;
+    await readNow();
     await readNow();
     const failures = await conflictsOf(tenant.propertyId, 'SYNC_FAILED', 2);
     expect(failures.map((c) => c.facts)).toEqual([
       expect.objectContaining({ kind: 'SYNC_FAILED', channel: 'EXPEDIA', consecutive_failures: 1 }),
-      expect.objectContaining({ kind: 'SYNC_FAILED', channel: 'EXPEDIA', consecutive_failures: 2 }),
+      expect.objectContaining({ kind: 'SYNC_FAILED', channel: 'EXPEDIA', consecutive_failures: 4 }),
     ]);
+    expect(failures[1]).toMatchObject({ severity: 'HIGH', requires_review: true });
     expect(failures[0]!.summary).toContain('HTTP 503');
-    expect(failures[1]!.summary).toContain('not a whole calendar');
     for (const c of failures) expect(JSON.stringify(c)).not.toContain('127.0.0.1');
     expect((await heldBy(tenant, '2027-08-01', '2027-08-05')).every((h) => h !== null)).toBe(true);
   });

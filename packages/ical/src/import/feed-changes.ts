@@ -28,7 +28,7 @@ export type FeedChange =
   | { readonly change: 'disappeared'; readonly before: HeldEntry };
 
 export type FeedReading =
-  /** What changed since the events held (possibly nothing), and every held event the read vouches for. */
+  /** What changed since the events held (possibly nothing). */
   | { readonly kind: 'changes'; readonly changes: readonly FeedChange[] }
   /** The feed is not a whole calendar (not one at all, or cut short): nothing can be read from it. */
   | { readonly kind: 'incomplete'; readonly problems: readonly FeedProblem[] }

@@ -6,6 +6,7 @@ import * as seenEventsByConnection002 from '../migrations/20261204_002_seen_even
 import * as idempotencyExpiry003 from '../migrations/20261204_003_idempotency_expiry';
 import * as pmsRevisions004 from '../migrations/20261204_004_pms_revisions';
 import * as icalImports005 from '../migrations/20261215_005_ical_imports';
+import * as icalEventRevisions006 from '../migrations/20261222_006_ical_event_revisions';
 
 /**
  * Every migration of the `ingest` schema, in order: the directory's (owned by @cm/directory, whose
@@ -20,6 +21,7 @@ export const ingestMigrations = schemaMigrations('ingest', {
   '20261204_004_pms_revisions': pmsRevisions004,
   ...ratesMigrationSteps,
   '20261215_005_ical_imports': icalImports005,
+  '20261222_006_ical_event_revisions': icalEventRevisions006,
 });
 
 /**

@@ -3,9 +3,10 @@ import { ICAL_STAY_REF_PREFIX, toEpochDay, type LocalDate } from '@cm/domain';
 import type { FeedChange, HeldEntry } from '@cm/ical';
 import type { Channel, ChannelEventType, ChannelInboundEvent } from '@cm/schemas';
 
-/** A feed's event as held: the feed's entry, and how many times its UID has appeared. */
+/** A feed's event as held: the feed's entry, how many times its UID has appeared, and how many changes of it were taken in. */
 export interface HeldEvent extends HeldEntry {
   readonly generation: number;
+  readonly revision: number;
 }
 
 /** One change of an imported feed, ready to be sent and then recorded. */
@@ -30,26 +31,28 @@ export function stayRefOf(uid: string, generation: number): string {
  * an event that appeared is a confirmed reservation, one whose dates moved is a date change, one
  * that left is a cancellation. A "Not available" block is a reservation too: the ledger must hold
  * its nights against every other channel, and iCal says no more of it than its dates.
- * Event ids are derived from what changed, so a change sent again after a crash (before it was
- * recorded) is the same event, which ingest takes once.
+ * Event ids are derived from what changed and the UID's revision, so a change sent again after a
+ * crash (before it was recorded) is the same event, which ingest takes once, and a stay moved back
+ * to dates it had before is a new one.
  */
 export function feedChangeEvents(input: {
   readonly channel: Channel;
   readonly listingId: string;
   readonly changes: readonly FeedChange[];
-  /** Generations of the UIDs the feed ever had, present or not. */
-  readonly generationOf: (uid: string) => number;
+  /** The UIDs the feed ever had, present or not: their generation and revision. */
+  readonly known: (uid: string) => { readonly generation: number; readonly revision: number } | undefined;
   readonly sourceVersion: number;
   readonly occurredAt: number;
   readonly correlationId: string;
 }): ImportedChange[] {
   return input.changes.map((change) => {
     const uid = change.change === 'disappeared' ? change.before.uid : change.entry.uid;
-    const known = input.generationOf(uid);
-    const generation = change.change === 'appeared' ? known + 1 : Math.max(known, 1);
+    const known = input.known(uid) ?? { generation: 0, revision: 0 };
+    const generation = change.change === 'appeared' ? known.generation + 1 : Math.max(known.generation, 1);
+    const revision = known.revision + 1;
     const dates = change.change === 'disappeared' ? change.before : change.entry;
     const type: ChannelEventType = change.change === 'appeared' ? 'RESERVATION_CREATED' : change.change === 'moved' ? 'RESERVATION_MODIFIED' : 'RESERVATION_CANCELLED';
-    const externalEventId = `ical-${createHash('sha256').update([input.channel, input.listingId, uid, generation, change.change, dates.checkIn, dates.checkOut].join('\n')).digest('hex').slice(0, 40)}`;
+    const externalEventId = `ical-${createHash('sha256').update([input.channel, input.listingId, uid, generation, revision, change.change, dates.checkIn, dates.checkOut].join('\n')).digest('hex').slice(0, 40)}`;
     const event: ChannelInboundEvent = {
       event_id: externalEventId,
       channel: input.channel,
@@ -73,6 +76,6 @@ export function feedChangeEvents(input: {
       alteration_request: false,
     };
     const entry = change.change === 'disappeared' ? change.before : change.entry;
-    return { event, held: { uid, kind: entry.kind, checkIn: entry.checkIn, checkOut: entry.checkOut, generation, present: change.change !== 'disappeared' } };
+    return { event, held: { uid, kind: entry.kind, checkIn: entry.checkIn, checkOut: entry.checkOut, generation, revision, present: change.change !== 'disappeared' } };
   });
 }

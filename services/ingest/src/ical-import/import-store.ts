@@ -22,8 +22,6 @@ export interface ReadRecord {
   readonly nextPollAtMs: number;
   /** The UIDs whose held state changed (appeared, moved, left, or ended before the window). */
   readonly events: readonly (HeldEvent & { readonly present: boolean })[];
-  /** Events no longer held that ended before this day are forgotten: their UIDs will not come back. */
-  readonly forgetEndedBefore: string;
 }
 
 interface StateRow {
@@ -43,12 +41,14 @@ interface EventRow {
   check_out: string;
   present: boolean;
   generation: number;
+  revision: number;
 }
 
 /**
  * The iCal imports' state (ingest.ical_imports and ical_import_events). Several ingest instances
  * poll: each claims due feeds by moving their due time past a lease, with SKIP LOCKED, so a feed
- * is read by one at a time and a crashed poller's claim lapses.
+ * is read by one at a time (but for an operator's read-now during a read, which sends the same
+ * events, taken once) and a crashed poller's claim lapses.
  */
 export class ImportStore {
   constructor(private readonly db: Knex) {}
@@ -84,9 +84,9 @@ export class ImportStore {
   /** Every UID the feed ever had: present ones hold nights. */
   async events(channel: Channel, listingId: string): Promise<(HeldEvent & { present: boolean })[]> {
     const rows: EventRow[] = await this.db('ingest.ical_import_events')
-      .select('uid', 'kind', this.db.raw("to_char(check_in, 'YYYY-MM-DD') AS check_in"), this.db.raw("to_char(check_out, 'YYYY-MM-DD') AS check_out"), 'present', 'generation')
+      .select('uid', 'kind', this.db.raw("to_char(check_in, 'YYYY-MM-DD') AS check_in"), this.db.raw("to_char(check_out, 'YYYY-MM-DD') AS check_out"), 'present', 'generation', 'revision')
       .where({ channel, listing_id: listingId });
-    return rows.map((r) => ({ uid: r.uid, kind: r.kind, checkIn: r.check_in, checkOut: r.check_out, present: r.present, generation: r.generation }));
+    return rows.map((r) => ({ uid: r.uid, kind: r.kind, checkIn: r.check_in, checkOut: r.check_out, present: r.present, generation: r.generation, revision: r.revision }));
   }
 
   /** A read taken in: its changes were sent; now they are held, and the feed is due again later. */
@@ -94,11 +94,10 @@ export class ImportStore {
     await this.db.transaction(async (trx) => {
       if (read.events.length > 0) {
         await trx('ingest.ical_import_events')
-          .insert(read.events.map((e) => ({ channel, listing_id: listingId, uid: e.uid, kind: e.kind, check_in: e.checkIn, check_out: e.checkOut, present: e.present, generation: e.generation })))
+          .insert(read.events.map((e) => ({ channel, listing_id: listingId, uid: e.uid, kind: e.kind, check_in: e.checkIn, check_out: e.checkOut, present: e.present, generation: e.generation, revision: e.revision })))
           .onConflict(['channel', 'listing_id', 'uid'])
-          .merge(['kind', 'check_in', 'check_out', 'present', 'generation']);
+          .merge(['kind', 'check_in', 'check_out', 'present', 'generation', 'revision']);
       }
-      await trx('ingest.ical_import_events').where({ channel, listing_id: listingId, present: false }).where('check_out', '<', read.forgetEndedBefore).delete();
       await trx('ingest.ical_imports')
         .where({ channel, listing_id: listingId })
         .update({ etag: read.etag, last_modified: read.lastModified, source_version: read.sourceVersion, next_poll_at_ms: read.nextPollAtMs, last_read_at_ms: read.readAtMs, consecutive_failures: 0, last_problem: null, accept_shrink: false });
@@ -107,14 +106,20 @@ export class ImportStore {
 
   /**
    * A read not taken in (failed, incomplete, or a shrink nobody vouched for): nothing held
-   * changes, the validators are dropped so the next read is whole. Returns the failures in a row
-   * when `failure` (a shrink is not a failure of the feed to answer).
+   * changes, the validators are dropped so the next read is whole. Answers the failures in a row
+   * (counted when `failure`: a shrink is not a failure of the feed to answer) and the problem the
+   * last read left, so the same problem is not raised at every read.
    */
-  async recordUntaken(channel: Channel, listingId: string, problem: string, nextPollAtMs: number, failure: boolean): Promise<number> {
-    const rows: { consecutive_failures: number }[] = await this.db('ingest.ical_imports')
-      .where({ channel, listing_id: listingId })
-      .update({ etag: null, last_modified: null, last_problem: problem.slice(0, 500), next_poll_at_ms: nextPollAtMs, consecutive_failures: failure ? this.db.raw('consecutive_failures + 1') : this.db.raw('consecutive_failures') }, ['consecutive_failures']);
-    return rows[0]?.consecutive_failures ?? 0;
+  async recordUntaken(channel: Channel, listingId: string, problem: string, nextPollAtMs: number, failure: boolean): Promise<{ failures: number; previousProblem: string | null }> {
+    const { rows } = await this.db.raw(
+      `UPDATE ingest.ical_imports i SET etag = NULL, last_modified = NULL, last_problem = ?, next_poll_at_ms = ?, consecutive_failures = i.consecutive_failures + ?
+       FROM (SELECT last_problem FROM ingest.ical_imports WHERE channel = ? AND listing_id = ? FOR UPDATE) AS before
+       WHERE i.channel = ? AND i.listing_id = ?
+       RETURNING i.consecutive_failures, before.last_problem AS previous_problem`,
+      [problem.slice(0, 500), nextPollAtMs, failure ? 1 : 0, channel, listingId, channel, listingId],
+    );
+    const row = rows[0] as { consecutive_failures: number; previous_problem: string | null } | undefined;
+    return { failures: row?.consecutive_failures ?? 0, previousProblem: row?.previous_problem ?? null };
   }
 
   /** An unchanged feed (304): still whole, due again later. */

@@ -147,16 +147,19 @@ export class IcalImporter {
     }
     if (reading.kind === 'suspicious_shrink') {
       const problem = `the feed dropped ${reading.wouldRelease.length} of the ${reading.heldInWindow} events it held at once; nothing is released until it recovers or an operator accepts it`;
-      await store.recordUntaken(feed.channel, feed.listingId, problem, readAtMs + feed.pollIntervalMs, false);
-      await this.deps.raise([this.conflict(feed, readAtMs, 'shrank', shrinkConflict(feed.channel, reading.wouldRelease, reading.heldInWindow, this.config.horizonDays))]);
+      const { previousProblem } = await store.recordUntaken(feed.channel, feed.listingId, problem, readAtMs + feed.pollIntervalMs, false);
+      // Raised once per shrink, not at every read of the same one.
+      if (previousProblem !== problem) await this.deps.raise([this.conflict(feed, readAtMs, 'shrank', shrinkConflict(feed.channel, reading.wouldRelease, reading.heldInWindow, this.config.horizonDays))]);
       return 'suspicious_shrink';
     }
 
-    const generations = new Map(known.map((e) => [e.uid, e.generation]));
+    const byUid = new Map(known.map((e) => [e.uid, e]));
     const sourceVersion = Math.max(readAtMs, state.sourceVersion + 1);
-    const changes = feedChangeEvents({ channel: feed.channel, listingId: feed.listingId, changes: reading.changes, generationOf: (uid) => generations.get(uid) ?? 0, sourceVersion, occurredAt: readAtMs, correlationId: `ical-import:${feed.channel}:${feed.listingId}:${sourceVersion}` });
-    // Stays that ended are over, not cancelled: they stop being held without an event.
-    const ended = held.filter((e) => e.checkOut <= window.from).map((e) => ({ ...e, present: false }));
+    const changes = feedChangeEvents({ channel: feed.channel, listingId: feed.listingId, changes: reading.changes, known: (uid) => byUid.get(uid), sourceVersion, occurredAt: readAtMs, correlationId: `ical-import:${feed.channel}:${feed.listingId}:${sourceVersion}` });
+    // Stays that ended are over, not cancelled: they stop being held without an event (unless
+    // this read changed them: a stay extended on its check-out day is moved, not over).
+    const changed = new Set(changes.map((c) => c.held.uid));
+    const ended = held.filter((e) => e.checkOut <= window.from && !changed.has(e.uid)).map((e) => ({ ...e, present: false }));
     if (changes.length > 0) await this.deps.send(changes.map((c) => c.event));
     await store.recordRead(feed.channel, feed.listingId, {
       etag: fetched.etag ?? null,
@@ -165,7 +168,6 @@ export class IcalImporter {
       readAtMs,
       nextPollAtMs: readAtMs + feed.pollIntervalMs,
       events: [...changes.map((c) => c.held), ...ended],
-      forgetEndedBefore: window.from,
     });
     for (const c of reading.changes) this.deps.metrics.changes.inc({ channel: feed.channel, change: c.change });
     return 'changed';
@@ -173,8 +175,9 @@ export class IcalImporter {
 
   private async untaken(feed: ImportFeed, problem: string, failure: boolean): Promise<void> {
     const nowMs = this.deps.now();
-    const failures = await this.deps.store.recordUntaken(feed.channel, feed.listingId, problem, nowMs + feed.pollIntervalMs, failure);
+    const { failures } = await this.deps.store.recordUntaken(feed.channel, feed.listingId, problem, nowMs + feed.pollIntervalMs, failure);
     this.deps.log.warn({ channel: feed.channel, listing: feed.listingId, failures, problem }, 'iCal feed not taken in; nothing it held is released');
+    if (!raisesFailure(failures)) return;
     await this.deps.raise([
       this.conflict(feed, nowMs, `failed-${failures}`, {
         facts: { type: 'SYNC_FAILED', channel: feed.channel, consecutiveFailures: failures },
@@ -191,6 +194,15 @@ export class IcalImporter {
     // Not a ledger decision: version 0, as the reconciler's drift reports are when no ledger version applies.
     return conflictRecord(raised, { eventId: id, propertyId: feed.propertyId, version: 0, source: feed.channel, bookingRef: null, commandId: null, detectedAt: atMs, correlationId: id });
   }
+}
+
+/**
+ * Which failures in a row raise SYNC_FAILED: the first, the 4th (5.2.3 reviews more than 3), then
+ * every tenth power, so a feed broken for a day at a one-second interval raises a handful, not
+ * 86,400; escalation counts them on one task.
+ */
+export function raisesFailure(failures: number): boolean {
+  return failures === 1 || failures === 4 || (failures >= 10 && Number.isInteger(Math.log10(failures)));
 }
 
 /** What a failed fetch says, without its URL: an import URL is a secret. */

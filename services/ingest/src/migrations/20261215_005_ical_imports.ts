@@ -5,7 +5,7 @@ import type { Knex } from '@cm/service-runtime';
  * validators of the last body taken (a conditional GET of an unchanged feed is a 304), and the
  * feed's events as last taken in, which hold nights in the ledger. An event that left the feed is
  * kept (not present) with its generation, so one that comes back under its UID is a new stay with
- * new event ids, not a replay of the first; once its dates are past, it is deleted.
+ * new event ids, not a replay of the first.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.withSchema('ingest').createTable('ical_imports', (t) => {
