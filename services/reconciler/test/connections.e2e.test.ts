@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { addConnection, rotateConnectionSecrets } from '@cm/directory';
 import { requireOk } from '@cm/channel-simulator';
-import { waitFor } from '@cm/service-runtime';
 import { freePort, testKeyRing } from '@cm/test-harness';
 import type { ServiceProcess } from '@cm/test-harness/worlds/ingest-world';
 import { CHANNELS, startPipeline, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
-import type { PassListingRow, PassSummary } from '../src/store/pass-store';
+import type { PassListingRow } from '../src/store/pass-store';
+import { reconciliationsApi } from './support/reconciliations';
 
 /**
  * Connections as data on the reconciler's side (issue 21.3), on the real stack: each listing is
@@ -42,20 +42,9 @@ describe("reconciler: reads each listing through its connection", () => {
   });
   afterAll(async () => pipeline?.close());
 
-  const api = (path: string, init: { method?: string; body?: unknown } = {}) =>
-    fetch(`${url}${path}`, {
-      method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${pipeline.tenant.apiKey}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-    });
-
   /** A pass over the tenant's property, to its end: each listing's row. */
   async function reconcileProperty(): Promise<Record<string, PassListingRow>> {
-    const started = await api('/v1/reconciliations', { method: 'POST', body: { property_id: pipeline.tenant.propertyId } });
-    expect(started.status).toBe(202);
-    const { pass_id: passId } = (await started.json()) as { pass_id: string };
-    await waitFor('the pass to finish', async () => ((await (await api(`/v1/reconciliations/${passId}`)).json()) as PassSummary).status !== 'running', { timeoutMs: 60_000, intervalMs: 200 });
-    const { listings } = (await (await api(`/v1/reconciliations/${passId}/listings`)).json()) as { listings: PassListingRow[] };
+    const { listings } = await reconciliationsApi(url, pipeline.tenant.apiKey).reconcileProperty(pipeline.tenant.propertyId);
     return Object.fromEntries(listings.map((l) => [l.channel, l]));
   }
 

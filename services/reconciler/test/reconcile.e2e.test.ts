@@ -4,7 +4,8 @@ import { waitFor } from '@cm/service-runtime';
 import { requireOk } from '@cm/channel-simulator';
 import type { ServiceProcess } from '@cm/test-harness/worlds/ingest-world';
 import { closedNights, startPipeline, syncResults, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
-import type { PassListingRow, PassSummary } from '../src/store/pass-store';
+import type { PassSummary } from '../src/store/pass-store';
+import { reconciliationsApi } from './support/reconciliations';
 
 /**
  * The reconciler on the real stack: simulated channels that lost updates or were changed behind
@@ -30,27 +31,11 @@ describe('reconciler: drift found and fixed', () => {
   afterAll(async () => pipeline?.close());
 
   /** The endpoint with the tenant's API key. */
-  const api = (path: string, init: { method?: string; body?: unknown } = {}) =>
-    fetch(`${url}${path}`, {
-      method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${pipeline.tenant.apiKey}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-    });
+  const api = (path: string, init: { method?: string; body?: unknown } = {}) => reconciliationsApi(url, pipeline.tenant.apiKey).api(path, init);
   const listingOf = (channel: 'AIRBNB' | 'BOOKING_COM' | 'VRBO' | 'EXPEDIA') => pipeline.tenant.connections[channel].listingId;
 
   /** Starts a pass for the tenant's property and waits until it finished and its corrections settled. */
-  async function reconcileProperty(settled: (s: PassSummary) => boolean = (s) => s.pending === 0): Promise<{ summary: PassSummary; listings: PassListingRow[] }> {
-    const started = await api('/v1/reconciliations', { method: 'POST', body: { property_id: pipeline.tenant.propertyId } });
-    expect(started.status).toBe(202);
-    const { pass_id: passId } = (await started.json()) as { pass_id: string };
-    let summary: PassSummary | undefined;
-    await waitFor('the pass to finish and settle', async () => {
-      summary = (await (await api(`/v1/reconciliations/${passId}`)).json()) as PassSummary;
-      return summary.status !== 'running' && settled(summary);
-    }, { timeoutMs: 60_000, intervalMs: 200 });
-    const { listings } = (await (await api(`/v1/reconciliations/${passId}/listings`)).json()) as { listings: PassListingRow[] };
-    return { summary: summary!, listings };
-  }
+  const reconcileProperty = (settled: (s: PassSummary) => boolean = (s) => s.pending === 0) => reconciliationsApi(url, pipeline.tenant.apiKey).reconcileProperty(pipeline.tenant.propertyId, settled);
 
   it('a lost update (open while booked) and a night closed behind our back are found, corrected, and counted fixed on acknowledgement', async () => {
     const { client, tenant } = pipeline;
@@ -138,14 +123,7 @@ describe('reconciler: drift found and fixed', () => {
       RECONCILE_EVERY_MINUTES: '0',
       CHANNEL_READS_PER_MINUTE: '100000',
     });
-    const call = (path: string, body?: unknown) =>
-      fetch(`http://127.0.0.1:${port}${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: `Bearer ${pipeline.tenant.apiKey}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    const { pass_id: passId } = (await (await call('/v1/reconciliations', { property_id: pipeline.tenant.propertyId })).json()) as { pass_id: string };
-    const summary = await waitFor('the pass to finish', async () => {
-      const s = (await (await call(`/v1/reconciliations/${passId}`)).json()) as PassSummary;
-      return s.status !== 'running' ? s : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 200 });
-    const { listings } = (await (await call(`/v1/reconciliations/${passId}/listings`)).json()) as { listings: PassListingRow[] };
+    const { summary, listings } = await reconciliationsApi(`http://127.0.0.1:${port}`, pipeline.tenant.apiKey).reconcileProperty(pipeline.tenant.propertyId);
     expect(summary).toMatchObject({ status: 'finished', listings: 3, unread: 0 });
     expect(listings.map((l) => l.channel).sort()).toEqual(['AIRBNB', 'BOOKING_COM', 'EXPEDIA']);
     icalOnly.child.kill('SIGTERM');

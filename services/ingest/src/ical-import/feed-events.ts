@@ -46,13 +46,14 @@ export function feedChangeEvents(input: {
   readonly correlationId: string;
 }): ImportedChange[] {
   return input.changes.map((change) => {
-    const uid = change.change === 'disappeared' ? change.before.uid : change.entry.uid;
+    // What the change is about: the event as the feed shows it now, or as it was held when it left.
+    const entry = change.change === 'disappeared' ? change.before : change.entry;
+    const { uid } = entry;
     const known = input.known(uid) ?? { generation: 0, revision: 0 };
     const generation = change.change === 'appeared' ? known.generation + 1 : Math.max(known.generation, 1);
     const revision = known.revision + 1;
-    const dates = change.change === 'disappeared' ? change.before : change.entry;
     const type: ChannelEventType = change.change === 'appeared' ? 'RESERVATION_CREATED' : change.change === 'moved' ? 'RESERVATION_MODIFIED' : 'RESERVATION_CANCELLED';
-    const externalEventId = `ical-${createHash('sha256').update([input.channel, input.listingId, uid, generation, revision, change.change, dates.checkIn, dates.checkOut].join('\n')).digest('hex').slice(0, 40)}`;
+    const externalEventId = `ical-${createHash('sha256').update([input.channel, input.listingId, uid, generation, revision, change.change, entry.checkIn, entry.checkOut].join('\n')).digest('hex').slice(0, 40)}`;
     const event: ChannelInboundEvent = {
       event_id: externalEventId,
       channel: input.channel,
@@ -63,8 +64,8 @@ export function feedChangeEvents(input: {
       source_version: input.sourceVersion,
       reservation_status: change.change === 'appeared' ? 'CONFIRMED' : change.change === 'disappeared' ? 'CANCELLED' : null,
       // parseFeed gives ISO calendar dates only.
-      check_in: toEpochDay(dates.checkIn as LocalDate),
-      check_out: toEpochDay(dates.checkOut as LocalDate),
+      check_in: toEpochDay(entry.checkIn as LocalDate),
+      check_out: toEpochDay(entry.checkOut as LocalDate),
       total_price: null,
       rate_plan: null,
       guest: null,
@@ -75,7 +76,6 @@ export function feedChangeEvents(input: {
       guest_count: null,
       alteration_request: false,
     };
-    const entry = change.change === 'disappeared' ? change.before : change.entry;
     return { event, held: { uid, kind: entry.kind, checkIn: entry.checkIn, checkOut: entry.checkOut, generation, revision, present: change.change !== 'disappeared' } };
   });
 }

@@ -81,11 +81,13 @@ export class ImportStore {
     return rows.map((r) => ({ channel: r.channel, listingId: r.listing_id, etag: r.etag, lastModified: r.last_modified, sourceVersion: Number(r.source_version), consecutiveFailures: r.consecutive_failures, acceptShrink: r.accept_shrink }));
   }
 
-  /** Every UID the feed ever had: present ones hold nights. */
-  async events(channel: Channel, listingId: string): Promise<(HeldEvent & { present: boolean })[]> {
+  /** The events held now (present), and of those that left the feed, the ones whose UIDs are given (the read shows them again). */
+  async events(channel: Channel, listingId: string, alsoUids: readonly string[]): Promise<(HeldEvent & { present: boolean })[]> {
     const rows: EventRow[] = await this.db('ingest.ical_import_events')
       .select('uid', 'kind', this.db.raw("to_char(check_in, 'YYYY-MM-DD') AS check_in"), this.db.raw("to_char(check_out, 'YYYY-MM-DD') AS check_out"), 'present', 'generation', 'revision')
-      .where({ channel, listing_id: listingId });
+      .where({ channel, listing_id: listingId })
+      // Events that left the feed are kept for good; only those the read names again matter.
+      .andWhere((q) => q.where('present', true).orWhereIn('uid', [...alsoUids]));
     return rows.map((r) => ({ uid: r.uid, kind: r.kind, checkIn: r.check_in, checkOut: r.check_out, present: r.present, generation: r.generation, revision: r.revision }));
   }
 

@@ -138,7 +138,7 @@ export class IcalImporter {
     const today = localDateOfInstant(new Date(readAtMs), zone);
     const window = { from: today, to: addDays(today as LocalDate, this.config.horizonDays) };
     const parsed = parseFeed(fetched.text, { timeZone: zone, window });
-    const known = await store.events(feed.channel, feed.listingId);
+    const known = await store.events(feed.channel, feed.listingId, parsed.entries.map((e) => e.uid));
     const held = known.filter((e) => e.present);
     const reading = readFeedChanges(held, parsed, window, state.acceptShrink ? NO_GUARD : DEFAULT_SHRINK_GUARD);
     if (reading.kind === 'incomplete') {
