@@ -29,19 +29,45 @@ export interface DatabaseOptions {
    * loss something else makes safe.
    */
   readonly synchronousCommit?: boolean;
+  /** How the pool's prepared statements are planned; 'each execution' unless its statements' plans are tested (see Planning). */
+  readonly planning?: Planning;
+}
+
+/**
+ * 'each execution': a prepared statement (preparedRaw) is planned on every execution, with its
+ * values and the tables' sizes of the moment. PostgreSQL would otherwise settle, after five
+ * executions, on a generic plan made from the sizes it saw then: planned while a table was small,
+ * a lookup stayed a scan of the whole table as it grew (ledger-reads.test.ts shows it). The price
+ * is paid by every cached plan of the session, foreign key checks included: each inserted row's
+ * check is planned again (20,000 rows with a foreign key: 0.8 s against 0.36 s, measured).
+ *
+ * 'cached, by index': PostgreSQL's own choice (plan_cache_mode=auto: a prepared statement's
+ * generic plan, kept once it costs no more than planning each time), with sequential scans
+ * priced out (enable_seqscan=off), so a plan made from a small table's sizes still looks rows up
+ * by the index the statement names as the table grows. A table is still scanned where no index
+ * fits. Only for a pool whose prepared statements each have a test of their generic plan on an
+ * empty table and a large one (the arbiter's decisions: ledger-plans.test.ts).
+ */
+export type Planning = 'each execution' | 'cached, by index';
+
+function planningSettings(planning: Planning): string[] {
+  switch (planning) {
+    case 'each execution':
+      return ['-c plan_cache_mode=force_custom_plan'];
+    case 'cached, by index':
+      return ['-c plan_cache_mode=auto', '-c enable_seqscan=off'];
+    default: {
+      const unknown: never = planning;
+      throw new Error(`unknown planning '${String(unknown)}'`);
+    }
+  }
 }
 
 /** A small pool: each service is one process on a 2-core machine. */
 export function createDatabase(url: string, options: DatabaseOptions = {}): Knex {
   const idle = options.idleInTransactionTimeoutMs ?? 0;
   const settings = [
-    // A prepared statement (preparedRaw) is still planned on every execution, with its values and
-    // the tables' sizes of the moment. PostgreSQL would otherwise settle, after five executions,
-    // on a generic plan made from the sizes it saw then: planned while a table was small, a
-    // lookup stayed a scan of the whole table as it grew (a test shows it, ledger-reads.test.ts).
-    // Parsing once is what preparing is kept for. Planning every time cost the arbiter about a
-    // fifth of its saturated throughput (measured), the price of reads that cannot grow with a table.
-    '-c plan_cache_mode=force_custom_plan',
+    ...planningSettings(options.planning ?? 'each execution'),
     ...(idle > 0 ? [`-c idle_in_transaction_session_timeout=${idle}`] : []),
     ...(options.synchronousCommit === false ? ['-c synchronous_commit=off'] : []),
   ];
@@ -118,8 +144,8 @@ export async function dropDatabase(url: string): Promise<void> {
 /**
  * Runs a statement whose text never varies as a prepared statement, named after its text: each
  * connection has PostgreSQL parse and analyse it once, instead of on every execution (a third
- * of the time of the arbiter's first statement, measured); it is still planned on every
- * execution (see createDatabase). Only for fixed text, whose values all travel as bindings
+ * of the time of the arbiter's first statement, measured); it is planned as the pool's Planning
+ * says. Only for fixed text, whose values all travel as bindings
  * (lists as one array binding each): text built per call, such as a VALUES row per item, would
  * prepare a new statement on every connection without bound.
  */

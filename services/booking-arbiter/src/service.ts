@@ -4,6 +4,7 @@ import { assertMigrated, consumeDecoded, openTopics, Outbox, PartitionFences, pa
 import { Arbiter } from './arbiter';
 import { arbiterConfig } from './config';
 import { arbiterMigrations } from './ledger/migrations';
+import { LEDGER_PLANNING } from './ledger/store';
 import { createArbiterMetrics } from './metrics';
 
 /**
@@ -19,6 +20,7 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
     const db = await useDatabase(context, config.DATABASE_URL, {
       pool: { min: 1, max: config.DATABASE_POOL_MAX },
       idleInTransactionTimeoutMs: config.IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      planning: LEDGER_PLANNING,
     });
     await assertMigrated(db, arbiterMigrations, 'the ledger database', 'node services/booking-arbiter/dist/cli/migrate.js');
     // Exchange rates for prices in another currency: the newest per currency, in memory, read now and on an interval.

@@ -1,8 +1,8 @@
 import { parseStayDates, stayKey, type StayDates } from '@cm/domain';
-import type { Knex } from '@cm/service-runtime';
+import { createDatabase, type Knex } from '@cm/service-runtime';
 import { stack, uniqueName } from '@cm/test-harness';
 import { scratchLedger, type ScratchLedger } from '../src/ledger/migrations';
-import { loadStates } from '../src/ledger/store';
+import { LEDGER_PLANNING, loadStates } from '../src/ledger/store';
 
 /**
  * What a decision reads must grow with what it asks for, not with the ledger: the ledger of a
@@ -11,14 +11,21 @@ import { loadStates } from '../src/ledger/store';
 describe('a decision reads what it needs, not the ledger', () => {
   let ledger: ScratchLedger;
   let quiet: ScratchLedger;
+  /** Each ledger's connection as the arbiter's deciders have one (LEDGER_PLANNING): a plan made once is kept. */
+  let deciders: Knex;
+  let quietDeciders: Knex;
   const PROPERTIES = 40;
   const STAYS_PER_PROPERTY = 100;
 
   beforeAll(async () => {
     ledger = await scratchLedger(stack.DATABASE_URL, uniqueName('reads').toLowerCase());
     quiet = await scratchLedger(stack.DATABASE_URL, uniqueName('reads').toLowerCase());
+    deciders = createDatabase(ledger.url, { pool: { min: 0, max: 1 }, planning: LEDGER_PLANNING });
+    quietDeciders = createDatabase(quiet.url, { pool: { min: 0, max: 1 }, planning: LEDGER_PLANNING });
   });
   afterAll(async () => {
+    await deciders?.destroy();
+    await quietDeciders?.destroy();
     await ledger?.drop();
     await quiet?.drop();
   });
@@ -26,7 +33,7 @@ describe('a decision reads what it needs, not the ledger', () => {
   it(`a read planned while the ledger was small still reads only what it needs once the ledger holds ${PROPERTIES * STAYS_PER_PROPERTY} stays`, async () => {
     // One connection throughout: the state read is a prepared statement, and PostgreSQL keeps
     // the plan it settled on after a few executions, made from the sizes it saw then.
-    await ledger.db.transaction(async (tx) => {
+    await deciders.transaction(async (tx) => {
       await insertStays(tx, 1, 3);
       await tx.raw('ANALYZE stays');
       const ids = ['p0'];
@@ -40,7 +47,7 @@ describe('a decision reads what it needs, not the ledger', () => {
   it(`a read planned from statistics taken while no stay held a night reads only what it needs once ${PROPERTIES * STAYS_PER_PROPERTY} stays do`, async () => {
     // Statistics that say the exclusion constraint's index (of holding stays) is empty: a plan
     // that joined every need to a walk of that whole index looked cheapest, and read every stay.
-    await quiet.db.transaction(async (tx) => {
+    await quietDeciders.transaction(async (tx) => {
       await insertStays(tx, 1, 3, 'CANCELLED');
       await tx.raw('ANALYZE stays');
       await insertStays(tx, PROPERTIES, STAYS_PER_PROPERTY);

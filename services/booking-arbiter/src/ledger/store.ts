@@ -1,5 +1,5 @@
 import { SINGLE_GUEST_FIELDS, type PropertyState, type Stay, type StayDates, type StayKey } from '@cm/domain';
-import { preparedRaw, type Knex } from '@cm/service-runtime';
+import { preparedRaw, type Knex, type Planning } from '@cm/service-runtime';
 import { guestToRow, stayFromRow, stayToRow, type StayRow } from './rows';
 
 /** The same predicate as the exclusion constraint: the stays that occupy their nights. */
@@ -28,6 +28,23 @@ export interface Opening {
 }
 
 /**
+ * How the deciders' pool plans: each of its prepared statements (openChunkSql, LOAD_STATES_SQL)
+ * is planned once per connection and kept, and its kept plan looks up each row by its index
+ * however small the ledger was when it was made (ledger-plans.test.ts proves it for each).
+ */
+export const LEDGER_PLANNING: Planning = 'cached, by index';
+
+/** openChunk's statement, around the fence statement given: its bindings are the fence's, then the command ids, then the sorted property ids. */
+export function openChunkSql(fenceSql: string): string {
+  return `WITH fence AS (${fenceSql}),
+     seen AS (SELECT command_id, reply FROM processed_commands WHERE command_id = ANY(?::text[])),
+     locked AS (${LOCK_PROPERTIES_SQL})
+     SELECT (SELECT coalesce(json_agg(json_build_object('partition', partition, 'generation', generation)), '[]'::json) FROM fence) AS fences,
+            (SELECT coalesce(json_agg(json_build_object('command_id', command_id, 'reply', reply)), '[]'::json) FROM seen) AS seen,
+            (SELECT coalesce(json_agg(json_build_object('property_id', property_id, 'version', version)), '[]'::json) FROM locked) AS locked`;
+}
+
+/**
  * Opens a chunk's transaction in one round trip: the fence rows under a share lock (`fence`, the
  * statement PartitionFences gives), the inbox lookup of the chunk's command ids, and the lock of
  * its properties. The states are read in the next statement, whose snapshot is taken after the
@@ -36,12 +53,7 @@ export interface Opening {
 export async function openChunk(tx: Knex.Transaction, input: { fence: { sql: string; bindings: readonly Knex.RawBinding[] }; commandIds: readonly string[]; propertyIds: readonly string[] }): Promise<Opening> {
   const { rows } = (await preparedRaw(
     tx,
-    `WITH fence AS (${input.fence.sql}),
-     seen AS (SELECT command_id, reply FROM processed_commands WHERE command_id = ANY(?::text[])),
-     locked AS (${LOCK_PROPERTIES_SQL})
-     SELECT (SELECT coalesce(json_agg(json_build_object('partition', partition, 'generation', generation)), '[]'::json) FROM fence) AS fences,
-            (SELECT coalesce(json_agg(json_build_object('command_id', command_id, 'reply', reply)), '[]'::json) FROM seen) AS seen,
-            (SELECT coalesce(json_agg(json_build_object('property_id', property_id, 'version', version)), '[]'::json) FROM locked) AS locked`,
+    openChunkSql(input.fence.sql),
     [...input.fence.bindings, [...input.commandIds], [...new Set(input.propertyIds)].sort()],
   )) as { rows: { fences: { partition: number; generation: number }[]; seen: { command_id: string; reply: unknown }[]; locked: { property_id: string; version: number }[] }[] };
   const row = rows[0]!;
@@ -65,21 +77,17 @@ export interface StateNeed {
   readonly dates: StayDates | null;
 }
 
-/** Loads, in one query, the part of each property's ledger the given commands can read. */
-export async function loadStates(tx: Knex.Transaction, versions: ReadonlyMap<string, number>, needs: readonly StateNeed[]): Promise<Map<string, PropertyState>> {
-  const states = new Map<string, PropertyState>();
-  for (const [propertyId, version] of versions) states.set(propertyId, { propertyId, version, stays: new Map() });
-  if (needs.length === 0) return states;
-  // Per need, two lookups, each by its own index: its stay by the primary key, and the stays
-  // holding its nights by the exclusion constraint's GiST index (whose predicate HOLDING repeats).
-  // Each is a LATERAL subquery behind OFFSET 0, which the planner cannot flatten into a join:
-  // flattened, a plan made from statistics taken while the ledger was small walked the whole
-  // GiST index and filtered every stay (1.3 ms against 0.16 ms for four needs over 1,100 stays,
-  // on the sync bench's database). Fixed text (the needs travel as four arrays), so it is
-  // prepared once; it is still planned on every execution (createDatabase says why).
-  const { rows } = (await preparedRaw(
-    tx,
-    `WITH n(property_id, stay_key, check_in, check_out) AS (SELECT * FROM unnest(?::text[], ?::text[], ?::date[], ?::date[])),
+/**
+ * loadStates' statement; its bindings are four arrays, one entry per need: property ids, stay
+ * keys, check-ins and check-outs (null: a command without dates). Per need, two lookups, each by
+ * its own index: its stay by the primary key, and the stays holding its nights by the exclusion
+ * constraint's GiST index (whose predicate HOLDING repeats). Each is a LATERAL subquery behind
+ * OFFSET 0, which the planner cannot flatten into a join: flattened, a plan made from statistics
+ * taken while the ledger was small walked the whole GiST index and filtered every stay (1.3 ms
+ * against 0.16 ms for four needs over 1,100 stays, on the sync bench's database). Fixed text, so
+ * it is prepared once; LEDGER_PLANNING says how it is planned.
+ */
+export const LOAD_STATES_SQL = `WITH n(property_id, stay_key, check_in, check_out) AS (SELECT * FROM unnest(?::text[], ?::text[], ?::date[], ?::date[])),
      wanted AS (
        SELECT k.property_id, k.stay_key FROM n CROSS JOIN LATERAL (
          SELECT s.property_id, s.stay_key FROM stays s WHERE s.property_id = n.property_id AND s.stay_key = n.stay_key OFFSET 0) k
@@ -92,7 +100,16 @@ export async function loadStates(tx: Knex.Transaction, versions: ReadonlyMap<str
             ${GUEST_COLUMNS.map((c) => `g.${c}`).join(', ')}
      FROM wanted w
      CROSS JOIN LATERAL (SELECT ${STAY_COLUMNS.join(', ')} FROM stays s WHERE s.property_id = w.property_id AND s.stay_key = w.stay_key OFFSET 0) s
-     LEFT JOIN LATERAL (SELECT ${GUEST_COLUMNS.join(', ')} FROM guests g WHERE g.property_id = s.property_id AND g.stay_key = s.stay_key OFFSET 0) g ON true`,
+     LEFT JOIN LATERAL (SELECT ${GUEST_COLUMNS.join(', ')} FROM guests g WHERE g.property_id = s.property_id AND g.stay_key = s.stay_key OFFSET 0) g ON true`;
+
+/** Loads, in one query, the part of each property's ledger the given commands can read. */
+export async function loadStates(tx: Knex.Transaction, versions: ReadonlyMap<string, number>, needs: readonly StateNeed[]): Promise<Map<string, PropertyState>> {
+  const states = new Map<string, PropertyState>();
+  for (const [propertyId, version] of versions) states.set(propertyId, { propertyId, version, stays: new Map() });
+  if (needs.length === 0) return states;
+  const { rows } = (await preparedRaw(
+    tx,
+    LOAD_STATES_SQL,
     // pg sends each array as an array literal, nulls included (a command without dates).
     [needs.map((n) => n.propertyId), needs.map((n) => n.key), needs.map((n) => n.dates?.checkIn ?? null), needs.map((n) => n.dates?.checkOut ?? null)] as unknown as Knex.RawBinding[],
   )) as { rows: StayRow[] };

@@ -1,0 +1,130 @@
+import { createDatabase, type Knex } from '@cm/service-runtime';
+import { stack, uniqueName } from '@cm/test-harness';
+import { scratchLedger, type ScratchLedger } from '../src/ledger/migrations';
+import { LEDGER_PLANNING, LOAD_STATES_SQL, openChunkSql } from '../src/ledger/store';
+
+/**
+ * The deciders' pool keeps a prepared statement's generic plan (LEDGER_PLANNING), made from the
+ * ledger's sizes of the moment it was made. Whatever those sizes were, that plan must reach each
+ * stay, guest and processed command by its key, so a decision's reads cannot grow with the ledger.
+ */
+describe('the plans a decision keeps look each row up by its key, however big the ledger was when they were made', () => {
+  const FENCE_SQL = 'SELECT partition, generation FROM partition_fences WHERE topic = ? AND partition = ANY(?::int[]) FOR SHARE';
+  const statements: Record<string, string> = { 'the chunk opening (fences, inbox, property locks)': openChunkSql(FENCE_SQL), 'the state read': LOAD_STATES_SQL };
+
+  const ledgers: { name: string; fill: (tx: Knex.Transaction) => Promise<void> }[] = [
+    { name: 'an empty ledger, never analysed', fill: async () => undefined },
+    { name: 'a ledger of 3 stays, analysed', fill: (tx) => fillLedger(tx, { properties: 1, staysPerProperty: 3 }) },
+    { name: 'a ledger of 3 cancelled stays (none holding a night), analysed', fill: (tx) => fillLedger(tx, { properties: 1, staysPerProperty: 3, status: 'CANCELLED' }) },
+    { name: 'a ledger of 20,000 stays and commands, analysed', fill: (tx) => fillLedger(tx, { properties: 200, staysPerProperty: 100 }) },
+  ];
+
+  for (const { name, fill } of ledgers) {
+    describe(name, () => {
+      let ledger: ScratchLedger;
+      let deciders: Knex;
+      beforeAll(async () => {
+        ledger = await scratchLedger(stack.DATABASE_URL, uniqueName('plans').toLowerCase());
+        await ledger.db.transaction((tx) => fill(tx));
+        deciders = createDatabase(ledger.url, { pool: { min: 0, max: 1 }, planning: LEDGER_PLANNING });
+      });
+      afterAll(async () => {
+        await deciders?.destroy();
+        await ledger?.drop();
+      });
+
+      for (const [statement, sql] of Object.entries(statements)) {
+        it(`${statement}: every read of stays, guests and processed_commands is an index lookup by its key`, async () => {
+          const scans = await genericPlanScans(deciders, sql);
+          const keyed = scans.filter((s) => KEYS[s.table]);
+          expect(keyed.length).toBeGreaterThan(0);
+          for (const scan of keyed) {
+            expect({ ...scan, bounded: scan.node !== 'Seq Scan' && KEYS[scan.table]!.every((key) => scan.condition.includes(key)) }).toEqual({ ...scan, bounded: true });
+          }
+        });
+      }
+
+      it('the state read finds the stays holding its nights by the exclusion constraint’s index, bounded by the property and the nights', async () => {
+        const scans = await genericPlanScans(deciders, LOAD_STATES_SQL);
+        const holding = scans.filter((s) => s.index === 'stays_no_double_booking');
+        expect(holding).toHaveLength(1);
+        expect(holding[0]!.condition).toMatch(/property_id = .*&&/);
+      });
+    });
+  }
+});
+
+/** The columns each table must be looked up by: a scan of one of these tables without them reads the table, or a property's whole history. */
+const KEYS: Record<string, readonly string[] | undefined> = { stays: ['property_id'], guests: ['property_id', 'stay_key'], processed_commands: ['command_id'] };
+
+interface Scan {
+  readonly table: string;
+  readonly node: string;
+  readonly index: string | null;
+  readonly condition: string;
+}
+
+/**
+ * The generic plan PostgreSQL keeps for `sql` on a connection of `db` (its settings included),
+ * as a list of the table reads in it. PostgreSQL 15 has no EXPLAIN (GENERIC_PLAN): the statement
+ * is prepared and explained with plan_cache_mode=force_generic_plan, whose values do not matter.
+ */
+async function genericPlanScans(db: Knex, sql: string): Promise<Scan[]> {
+  const native = db.raw(sql, placeholderBindings(sql)).toSQL().toNative();
+  const parameters = native.bindings.length;
+  return db.transaction(async (tx) => {
+    await tx.raw('SET LOCAL plan_cache_mode = force_generic_plan');
+    await tx.raw(`PREPARE generic_plan_probe AS ${native.sql}`);
+    try {
+      const { rows } = await tx.raw(`EXPLAIN (FORMAT JSON) EXECUTE generic_plan_probe(${Array.from({ length: parameters }, () => 'NULL').join(', ')})`);
+      return scansOf((rows as { 'QUERY PLAN': { Plan: PlanNode }[] }[])[0]!['QUERY PLAN'][0]!.Plan);
+    } finally {
+      await tx.raw('DEALLOCATE generic_plan_probe');
+    }
+  });
+}
+
+/** One binding per `?` of knex's raw SQL (a `??` or `\?` there would be wrong: the statements have none). */
+function placeholderBindings(sql: string): null[] {
+  return Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => null);
+}
+
+interface PlanNode {
+  readonly 'Node Type': string;
+  readonly 'Relation Name'?: string;
+  readonly 'Index Name'?: string;
+  readonly 'Index Cond'?: string;
+  readonly 'Recheck Cond'?: string;
+  readonly Filter?: string;
+  readonly Plans?: readonly PlanNode[];
+}
+
+function scansOf(node: PlanNode): Scan[] {
+  const own: Scan[] =
+    node['Relation Name'] && node['Node Type'] !== 'ModifyTable'
+      ? [{ table: node['Relation Name'], node: node['Node Type'], index: node['Index Name'] ?? bitmapIndexOf(node), condition: node['Index Cond'] ?? node['Recheck Cond'] ?? '' }]
+      : [];
+  return [...own, ...(node.Plans ?? []).flatMap(scansOf)];
+}
+
+/** A bitmap heap scan reads the index named by its bitmap index scan child. */
+function bitmapIndexOf(node: PlanNode): string | null {
+  if (node['Node Type'] !== 'Bitmap Heap Scan') return null;
+  return node.Plans?.find((p) => p['Node Type'] === 'Bitmap Index Scan')?.['Index Name'] ?? null;
+}
+
+/** Properties p0..p(n-1) with two-night stays three days apart, a processed command for each, then ANALYZE. */
+async function fillLedger(tx: Knex.Transaction, input: { properties: number; staysPerProperty: number; status?: 'CONFIRMED' | 'CANCELLED' }): Promise<void> {
+  await tx.raw(`INSERT INTO properties (property_id, version) SELECT 'p' || p, 100 FROM generate_series(0, ?::int - 1) p`, [input.properties]);
+  await tx.raw(
+    `INSERT INTO stays (property_id, stay_key, kind, source, ref, status, check_in, check_out, ledger_version)
+     SELECT 'p' || p, 'AIRBNB:r' || i, 'booking', 'AIRBNB', 'r' || i, ?, DATE '2027-01-01' + 3 * i, DATE '2027-01-01' + 3 * i + 2, 1
+     FROM generate_series(0, ?::int - 1) p, generate_series(0, ?::int - 1) i`,
+    [input.status ?? 'CONFIRMED', input.properties, input.staysPerProperty],
+  );
+  await tx.raw(
+    `INSERT INTO processed_commands (command_id, property_id, outcome, partition, record_offset, decided_by, fence_generation, issued_at_ms)
+     SELECT 'c-' || property_id || '-' || stay_key, property_id, 'applied', 0, 0, 'test', 1, 0 FROM stays`,
+  );
+  await tx.raw('ANALYZE');
+}
