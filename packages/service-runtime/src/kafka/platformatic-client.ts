@@ -1,5 +1,5 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
-import { Admin, Consumer, Producer, type Message, type MessagesStream } from '@platformatic/kafka';
+import type { Consumer, Message, MessagesStream } from '@platformatic/kafka';
 import type { Counter } from 'prom-client';
 import type { Logger } from '../logger';
 import { waitFor } from '../wait';
@@ -27,8 +27,19 @@ export interface PlatformaticClientOptions {
 
 const tracer = trace.getTracer('@cm/service-runtime/kafka');
 
+type PlatformaticKafka = typeof import('@platformatic/kafka');
+
+/**
+ * Loaded on first use, so a kafkajs deployment never loads it. (An ES module: Node 24 requires it
+ * from our CommonJS; jest turns it into CommonJS, see scripts/jest-esm-to-cjs.js.)
+ */
+function platformaticKafka(): PlatformaticKafka {
+  return require('@platformatic/kafka') as PlatformaticKafka;
+}
+
 /** The KafkaClient of @platformatic/kafka (maintained, pure JS, static membership). */
 export function createPlatformaticClient(options: PlatformaticClientOptions): KafkaClient {
+  const { Admin, Consumer, Producer } = platformaticKafka();
   const log = options.logger.child({ component: 'kafka' });
   const base = { clientId: options.clientId, bootstrapBrokers: [...options.brokers] };
 
@@ -79,7 +90,7 @@ export function createPlatformaticClient(options: PlatformaticClientOptions): Ka
     },
 
     consumer(consumerOptions) {
-      return new PlatformaticRecordConsumer(base, consumerOptions, log, options.fetchRequests);
+      return new PlatformaticRecordConsumer(new Consumer(consumerSettings(base, consumerOptions)), consumerOptions, log, options.fetchRequests);
     },
 
     async admin() {
@@ -169,6 +180,22 @@ interface HandledUpTo {
 
 type BaseOptions = { clientId: string; bootstrapBrokers: string[] };
 
+function consumerSettings(base: BaseOptions, options: ConsumerOptions) {
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  return {
+    ...base,
+    groupId: options.groupId,
+    ...(options.groupInstanceId !== undefined ? { groupInstanceId: options.groupInstanceId } : {}),
+    sessionTimeout,
+    heartbeatInterval: options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
+    rebalanceTimeout: 60_000,
+    autocommit: false,
+    maxWaitTime: options.maxWaitMs ?? 500,
+    retries: 8,
+    retryDelay: 100,
+  };
+}
+
 /**
  * One consumer stream of the library at a time, handed out per partition by our own workers.
  * A handler error or a new assignment replaces the stream (after the chunks in hand finish):
@@ -177,7 +204,6 @@ type BaseOptions = { clientId: string; bootstrapBrokers: string[] };
  * rejoin the group (the library counts subscriptions per topic).
  */
 class PlatformaticRecordConsumer implements RecordConsumer {
-  private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
   private readonly assignmentListeners: ((assigned: ReadonlyMap<string, readonly number[]>) => void)[] = [];
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   private handler: ChunkHandler | undefined;
@@ -203,24 +229,11 @@ class PlatformaticRecordConsumer implements RecordConsumer {
   private consecutiveFailures = 0;
 
   constructor(
-    base: BaseOptions,
+    private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
     private readonly options: ConsumerOptions,
     private readonly log: Logger,
     private readonly fetchRequests: Counter<'group'> | undefined,
   ) {
-    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
-    this.consumer = new Consumer({
-      ...base,
-      groupId: options.groupId,
-      ...(options.groupInstanceId !== undefined ? { groupInstanceId: options.groupInstanceId } : {}),
-      sessionTimeout,
-      heartbeatInterval: options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
-      rebalanceTimeout: 60_000,
-      autocommit: false,
-      maxWaitTime: options.maxWaitMs ?? 500,
-      retries: 8,
-      retryDelay: 100,
-    });
     this.consumer.on('consumer:group:join', () => this.onJoin());
     this.consumer.on('consumer:group:rebalance', () => this.onRevoked('rebalance'));
     this.consumer.on('consumer:group:leave', () => this.onRevoked('leave'));
