@@ -469,6 +469,8 @@ class PlatformaticRecordConsumer implements RecordConsumer {
         do {
           this.replaceAgain = false;
           await this.whenIdle();
+          // The chunks that finished meanwhile are committed first: the new stream starts there.
+          await this.commitNow().catch(() => undefined);
           if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
           if (this.stopping) return;
           const old = this.stream;
