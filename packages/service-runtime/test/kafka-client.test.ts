@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { baseConfig, parseConfig } from '../src/config';
 import { ConfigError } from '../src/errors';
 import { createKafkaClient } from '../src/kafka/client';
+import { partitionOfKey } from '../src/kafka/partition-of-key';
 import type { IncomingRecord } from '../src/kafka/types';
 import { waitFor } from '../src/wait';
 import { createTopic, deleteTopics, spawnNode, stack, testKafka, testLogger, uniqueName, type Spawned } from '@cm/test-harness';
@@ -33,6 +34,24 @@ describe('KafkaClient', () => {
       expect(parseConfig('svc', baseConfig, { OPS_PORT: '9000' }).KAFKA_CLIENT).toBe('kafkajs');
       expect(parseConfig('svc', baseConfig, { OPS_PORT: '9000', KAFKA_CLIENT: 'platformatic' }).KAFKA_CLIENT).toBe('platformatic');
     });
+  });
+
+  it("the producer puts each key on the partition Java's partitioner gives it (partitionOfKey)", async () => {
+    const topic = await newTopic('test.client.partitions', 7);
+    const keys = Array.from({ length: 200 }, (_, i) => `property-${i}-${'x'.repeat(i % 5)}`);
+    const producer = await kafka.producer();
+    await producer.send(topic, keys.map((key) => ({ key, value: Buffer.from(key), headers: { 'x-key': key } })));
+    await producer.disconnect();
+    const placed = new Map<string, number>();
+    const consumer = kafka.consumer({ groupId: uniqueName('test.client.partitions'), topics: [topic], maxWaitMs: 100 });
+    await consumer.start(async (r) => {
+      // Headers go out as strings and come back as Buffers.
+      expect(r.headers['x-key']).toEqual(Buffer.from(r.key!.toString()));
+      placed.set(r.key!.toString(), r.partition);
+    });
+    await waitFor('every key read', () => placed.size === keys.length, { timeoutMs: 30_000 });
+    await consumer.stop();
+    expect(keys.filter((key) => placed.get(key) !== partitionOfKey(key, 7))).toEqual([]);
   });
 
   it('a handler that throws gets the same records again, in order, and none is skipped', async () => {
