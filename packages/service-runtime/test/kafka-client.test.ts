@@ -5,8 +5,9 @@ import { ConfigError } from '../src/errors';
 import { createKafkaClient } from '../src/kafka/client';
 import { partitionOfKey } from '../src/kafka/partition-of-key';
 import type { IncomingRecord } from '../src/kafka/types';
+import { startService } from '../src/service';
 import { waitFor } from '../src/wait';
-import { createTopic, deleteTopics, spawnNode, stack, testKafka, testLogger, uniqueName, type Spawned } from '@cm/test-harness';
+import { createTopic, deleteTopics, freePort, spawnNode, stack, testKafka, testLogger, uniqueName, type Spawned } from '@cm/test-harness';
 
 /** Runs with the client KAFKA_CLIENT selects, unless a test names its client. */
 describe('KafkaClient', () => {
@@ -120,6 +121,31 @@ describe('KafkaClient', () => {
     // 500 ms long polls on one broker: about 4 in 2 s. A spin makes hundreds.
     expect(made).toBeGreaterThanOrEqual(1);
     expect(made).toBeLessThanOrEqual(12);
+  });
+
+  it('a service exposes the fetch requests of its consumers as cm_kafka_fetch_requests_total{group}', async () => {
+    const topic = await newTopic('test.client.fetch-metric', 1);
+    const groupId = uniqueName('test.client.fetch-metric');
+    const opsPort = await freePort();
+    const service = await startService({
+      name: 'fetch-metric-test',
+      configSchema: baseConfig,
+      async start(context) {
+        const consumer = context.kafka.consumer({ groupId, topics: [topic], maxWaitMs: 100 });
+        await consumer.start(async () => undefined);
+        context.onStop('consumer', () => consumer.stop());
+      },
+    }, { ...process.env, OPS_PORT: String(opsPort), LOG_LEVEL: 'fatal' });
+    try {
+      const fetchesOf = async () => {
+        const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+        const line = text.split('\n').find((l) => l.startsWith('cm_kafka_fetch_requests_total{') && l.includes(`group="${groupId}"`));
+        return line === undefined ? 0 : Number(line.split(' ').at(-1));
+      };
+      await waitFor('fetches counted', async () => (await fetchesOf()) >= 3, { timeoutMs: 30_000, intervalMs: 100 });
+    } finally {
+      await service.stop();
+    }
   });
 
   it('onAssignment is called on every join, before any record of the partitions it names', async () => {
