@@ -55,7 +55,7 @@ export function createPlatformaticClient(options: PlatformaticClientOptions): Ka
         idempotent: true,
         acks: -1,
         retries: 20,
-        retryDelay: 100,
+        retryDelay: backoff,
         partitioner: (_message, key) => (key ? positiveMurmur2(key) : roundRobin++ & 0x7fffffff),
       });
       const sender = new CoalescingSender(async (batch) => {
@@ -114,6 +114,9 @@ export function createPlatformaticClient(options: PlatformaticClientOptions): Ka
               partitions: t.partitions,
               replicas: 1,
               configs: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+            }).catch(async (error: unknown) => {
+              // Created meanwhile by another process (kafkajs passes over that too): left as it is.
+              if ((await existingAmong([t.name])).length === 0) throw error;
             });
           }
           if (missing.length === 0) return [];
@@ -180,6 +183,11 @@ interface HandledUpTo {
 
 type BaseOptions = { clientId: string; bootstrapBrokers: string[] };
 
+/** Retries back off from 100 ms to 5 s, as kafkajs's did: a leader election outlasts fixed short waits. */
+function backoff(_client: unknown, _operation: string, attempt: number): number {
+  return Math.min(5_000, 100 * 2 ** Math.max(0, attempt - 1));
+}
+
 function consumerSettings(base: BaseOptions, options: ConsumerOptions) {
   const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
   return {
@@ -192,7 +200,7 @@ function consumerSettings(base: BaseOptions, options: ConsumerOptions) {
     autocommit: false,
     maxWaitTime: options.maxWaitMs ?? 500,
     retries: 8,
-    retryDelay: 100,
+    retryDelay: backoff,
   };
 }
 
