@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, LogEntry } from 'kafkajs';
 import type { Counter } from 'prom-client';
+import { KafkaSendError } from '../errors';
 import type { Logger } from '../logger';
 import { CoalescingSender } from './coalescing-sender';
 import { waitFor } from '../wait';
@@ -56,6 +57,8 @@ export function createKafkajsClient(options: KafkajsClientOptions): KafkaClient 
             topic,
             messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ? { ...r.headers } : {} })),
           })),
+        }).catch((error: unknown) => {
+          throw new KafkaSendError(batch.map((b) => b.topic), { cause: error });
         });
       });
       return {

@@ -1,6 +1,7 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { Consumer, Message, MessagesStream } from '@platformatic/kafka';
 import type { Counter } from 'prom-client';
+import { KafkaSendError } from '../errors';
 import type { Logger } from '../logger';
 import { waitFor } from '../wait';
 import { CoalescingSender } from './coalescing-sender';
@@ -78,7 +79,7 @@ export function createPlatformaticClient(options: PlatformaticClientOptions): Ka
           await producer.send({ messages });
         } catch (error) {
           for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
-          throw error;
+          throw new KafkaSendError(batch.map((b) => b.topic), { cause: error });
         } finally {
           for (const span of spans) span.end();
         }
