@@ -22,6 +22,19 @@ export class ConfigError extends RuntimeError {
   }
 }
 
+/**
+ * A send to Kafka failed after the client's own retries (a broker down, no leader): the same
+ * records can be sent again shortly. Both client libraries' failures are wrapped in it, so callers
+ * need not know which library runs.
+ */
+export class KafkaSendError extends RuntimeError {
+  readonly code = 'KAFKA_SEND_FAILED';
+  readonly retriable = true;
+  constructor(topics: readonly string[], options: { cause: unknown }) {
+    super(`sending to ${topics.join(', ')} failed: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`, options);
+  }
+}
+
 /** A record's bytes are not a value of its topic's schema (or not Confluent-framed at all). */
 export class UndecodableRecordError extends RuntimeError {
   readonly code = 'RECORD_UNDECODABLE';

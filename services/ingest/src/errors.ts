@@ -1,4 +1,4 @@
-import { pgFailureOf, RuntimeError } from '@cm/service-runtime';
+import { KafkaSendError, pgFailureOf, RuntimeError } from '@cm/service-runtime';
 
 /**
  * Errors of ingest that reach a caller of its API. Each has a stable code (the problem's `code`),
@@ -40,6 +40,6 @@ export function dependencyErrorOf(error: unknown): IngestError | null {
   if (error instanceof IngestError) return error;
   const failure = pgFailureOf(error);
   if (failure?.kind === 'data_exception') return new LedgerRefusedValueError({ cause: error });
-  if (failure !== null || (error as { name?: string } | null)?.name?.startsWith('KafkaJS')) return new DependencyUnavailableError({ cause: error });
+  if (failure !== null || error instanceof KafkaSendError || (error as { name?: string } | null)?.name?.startsWith('KafkaJS')) return new DependencyUnavailableError({ cause: error });
   return null;
 }

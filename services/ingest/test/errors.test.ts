@@ -1,3 +1,4 @@
+import { KafkaSendError } from '@cm/service-runtime';
 import { DependencyUnavailableError, dependencyErrorOf, LedgerRefusedValueError } from '../src/errors';
 
 const withCode = (code: string): Error => Object.assign(new Error(code), { code });
@@ -11,6 +12,10 @@ describe('dependencyErrorOf: how ingest answers a dependency that failed', () =>
   it.each(['40001', '23505', '08006', '57P01', '42P01', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET'])('%s: 503 temporarily_unavailable, retry after a second', (code) => {
     expect(dependencyErrorOf(withCode(code))).toBeInstanceOf(DependencyUnavailableError);
     expect(dependencyErrorOf(withCode(code))).toMatchObject({ status: 503, code: 'temporarily_unavailable', headers: { 'retry-after': '1' } });
+  });
+
+  it('a failed Kafka send, whichever client: 503', () => {
+    expect(dependencyErrorOf(new KafkaSendError(['channel.inbound'], { cause: new Error('broker gone') }))).toBeInstanceOf(DependencyUnavailableError);
   });
 
   it('a KafkaJS error: 503', () => {
