@@ -33,6 +33,8 @@ export * from './problem';
 export * from './strict-json';
 export * from './identifier';
 export * from './bench-scratch';
+export * from './failover-fleet';
+export * from './failover-measure';
 export * from './tenant-api-keys';
 export * from './pg-errors';
 export * from './outbox/outbox';
