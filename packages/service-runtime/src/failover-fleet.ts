@@ -14,13 +14,18 @@ export interface FleetOptions {
   /** Names the slots: `<name>-<slot>` is the group instance id, `<name>-<slot>.<incarnation>` the INSTANCE_ID. */
   readonly name: string;
   readonly env: Record<string, string>;
+  /** What differs between slots besides OPS_PORT (another listening port, say). */
+  readonly envOf?: (slot: number) => Record<string, string>;
+  /** The consumer group whose joins are kept (a service may run several). */
+  readonly groupId: string;
   /** OPS_PORT of slot i is opsPortBase + i; a SIGKILLed process frees its port at once, so a restart reuses it. */
   readonly opsPortBase: number;
 }
 
-/** One 'joined consumer group' line of an instance: when, and the partitions it was given, by topic. */
+/** One 'joined consumer group' line of an instance (logged by the runtime's consumer): when, and the partitions it was given, by topic. */
 export interface GroupJoin {
   readonly atMs: number;
+  readonly groupId: string;
   readonly instanceId: string;
   readonly assignment: Readonly<Record<string, readonly number[]>>;
 }
@@ -50,6 +55,7 @@ export class FailoverFleet {
       env: {
         ...process.env,
         ...this.options.env,
+        ...this.options.envOf?.(slot),
         // info: the runtime logs each group join, with its assignment, at info.
         LOG_LEVEL: 'info',
         OPS_PORT: String(this.options.opsPortBase + slot),
@@ -62,7 +68,7 @@ export class FailoverFleet {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.includes('joined consumer group')) return;
       const parsed = parseJoin(line, instanceId);
-      if (parsed) this.joins.push(parsed);
+      if (parsed && parsed.groupId === this.options.groupId) this.joins.push(parsed);
     });
     this.slots.set(slot, { instanceId, child, startedAtMs: Date.now(), exited: once(child, 'exit') });
     return instanceId;
@@ -105,6 +111,13 @@ export class FailoverFleet {
     return this.joins.filter((j) => j.instanceId !== exceptInstanceId && j.atMs >= fromMs && j.atMs <= toMs);
   }
 
+  /** Per the instances' join lines: who was last given `partition` of `topic` at or before `atMs`. */
+  holderAt(topic: string, partition: number, atMs: number): string | undefined {
+    let holder: GroupJoin | undefined;
+    for (const j of this.joins) if (j.atMs <= atMs && (j.assignment[topic] ?? []).includes(partition) && (!holder || j.atMs >= holder.atMs)) holder = j;
+    return holder?.instanceId;
+  }
+
   async stopAll(): Promise<void> {
     const running = this.runningSlots().map((slot) => this.slots.get(slot)!);
     for (const r of running) r.child.kill('SIGTERM');
@@ -114,8 +127,8 @@ export class FailoverFleet {
 
 function parseJoin(line: string, instanceId: string): GroupJoin | undefined {
   try {
-    const entry = JSON.parse(line) as { time?: number; assignment?: Record<string, number[]> };
-    return { atMs: entry.time ?? Date.now(), instanceId, assignment: entry.assignment ?? {} };
+    const entry = JSON.parse(line) as { time?: number; groupId?: string; assignment?: Record<string, number[]> };
+    return { atMs: entry.time ?? Date.now(), groupId: entry.groupId ?? '', instanceId, assignment: entry.assignment ?? {} };
   } catch {
     return undefined;
   }

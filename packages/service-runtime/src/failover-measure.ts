@@ -118,15 +118,16 @@ export async function measureKill(
 
 /**
  * Waits for a steady group before the next kill: every running instance ready, no join logged for
- * `quietMs`, and every partition decided in the last second by a running instance.
+ * `quietMs`, and every partition decided in the last `windowMs` by a running instance.
  */
-export async function untilSteady(fleet: FailoverFleet, decisionsSince: DecisionsSince, partitions: number, quietMs = 3_000, timeoutMs = 180_000): Promise<void> {
+export async function untilSteady(fleet: FailoverFleet, decisionsSince: DecisionsSince, partitions: number, options: { quietMs?: number; windowMs?: number; timeoutMs?: number } = {}): Promise<void> {
+  const { quietMs = 3_000, windowMs = 1_000, timeoutMs = 180_000 } = options;
   for (const slot of fleet.runningSlots()) await fleet.ready(slot, timeoutMs);
   await waitFor('a steady group: no join lately, every partition decided by a running instance', async () => {
     const now = Date.now();
     if (fleet.joins.some((j) => j.atMs > now - quietMs)) return false;
     const running = new Set(fleet.runningSlots().map((slot) => fleet.instanceIdOf(slot)));
-    const held = holders(await decisionsSince(now - 1_000), now - 1_000, now);
+    const held = holders(await decisionsSince(now - windowMs), now - windowMs, now);
     return range(partitions).every((p) => running.has(held.get(p) ?? ''));
   }, { timeoutMs, intervalMs: 250 });
 }

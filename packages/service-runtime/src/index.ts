@@ -35,6 +35,7 @@ export * from './identifier';
 export * from './bench-scratch';
 export * from './failover-fleet';
 export * from './failover-measure';
+export * from './failover-report';
 export * from './tenant-api-keys';
 export * from './pg-errors';
 export * from './outbox/outbox';
