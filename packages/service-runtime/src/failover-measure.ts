@@ -80,6 +80,8 @@ export async function measureKill(
   const before = await decisionsSince(lookedAt - HOLDER_WINDOW_MS);
   const held = holders(before, lookedAt - HOLDER_WINDOW_MS, lookedAt);
   const victimPartitions = [...held].filter(([, by]) => by === victim).map(([partition]) => partition).sort((a, b) => a - b);
+  // A victim deciding nothing would 'fail over' in 0 ms: a figure that measures nothing.
+  if (victimPartitions.length === 0) throw new Error(`${victim} decided nothing in the ${HOLDER_WINDOW_MS} ms before its kill; nothing to fail over`);
   const others = range(options.partitions).filter((p) => !victimPartitions.includes(p));
 
   const killAtMs = Date.now();
