@@ -6,7 +6,12 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/tests'],
   testMatch: ['**/?(*.)test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
+    // ES-module-only dependencies, turned into CommonJS for jest's runtime (scripts/jest-esm-to-cjs.js).
+    '/node_modules/@platformatic/[^/]+/.+\\.js$': '<rootDir>/scripts/jest-esm-to-cjs.js',
+  },
+  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/@platformatic\\+|@platformatic/)'],
   moduleNameMapper: {
     '^@cm/([^/]+)$': ['<rootDir>/packages/$1/src', '<rootDir>/services/$1/src'],
     '^@cm/([^/]+)/(.+)$': ['<rootDir>/packages/$1/src/$2', '<rootDir>/services/$1/src/$2'],

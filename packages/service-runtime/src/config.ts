@@ -10,6 +10,10 @@ const port = z.coerce.number().int().min(1).max(65535);
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
+/** The Kafka client libraries a KafkaClient can be built on. */
+export const kafkaClientImplementation = z.enum(['kafkajs', 'platformatic']);
+export type KafkaClientImplementation = z.infer<typeof kafkaClientImplementation>;
+
 /** Variables every service has. Defaults match the local stack of scripts/stack. */
 export const baseConfig = z.object({
   KAFKA_BROKERS: z
@@ -24,6 +28,16 @@ export const baseConfig = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** A consumer silent this long loses its partitions (the broker allows 6 s to 300 s). */
   CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),
+  /** The Kafka client library (issue 22: chosen by measurement). */
+  KAFKA_CLIENT: kafkaClientImplementation.default('kafkajs'),
+  /**
+   * Static membership: with it, each consumer of the process joins its group as
+   * `<this>.<group>`, and a restart within the session timeout takes its partitions back without
+   * a rebalance. Must be unique per process instance (a pod name) and stable across its restarts.
+   */
+  KAFKA_GROUP_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ., _ and -').optional(),
+  /** How often a consumer tells its group it is alive (default: a third of the session timeout, at most 3 s). */
+  CONSUMER_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(100_000).optional(),
   /** Prefix of every topic name (tests, parallel environments); empty in production. */
   TOPIC_NAMESPACE: z.string().regex(/^[a-z0-9_-]*$/, 'lower-case letters, digits, - and _').default(''),
   /** Tracing is off unless an OTLP/HTTP endpoint is given. */

@@ -76,6 +76,10 @@ export async function consumeDecoded<H extends AnyTopicHandle>(context: ServiceC
     groupId: options.groupId,
     topics: [...handles.keys()],
     sessionTimeoutMs: context.config.CONSUMER_SESSION_TIMEOUT_MS,
+    ...(context.config.CONSUMER_HEARTBEAT_INTERVAL_MS !== undefined ? { heartbeatIntervalMs: context.config.CONSUMER_HEARTBEAT_INTERVAL_MS } : {}),
+    // One member per group per process: the process's identity plus the group keeps two
+    // consumers of one process, in different groups, apart.
+    ...(context.config.KAFKA_GROUP_INSTANCE_ID !== undefined ? { groupInstanceId: `${context.config.KAFKA_GROUP_INSTANCE_ID}.${options.groupId}` } : {}),
     ...(options.partitionsConsumedConcurrently ? { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently } : {}),
   });
   context.addReadiness({ name: `consumer:${options.groupId}`, check: () => consumer.isJoined() });

@@ -15,7 +15,7 @@ export * from './service';
 export * from './consume';
 export * from './produce';
 export * from './kafka/types';
-export { createKafkaClient } from './kafka/kafkajs-client';
+export { createKafkaClient, type KafkaClientOptions } from './kafka/client';
 export * from './dependencies';
 export * from './replies';
 export * from './token-bucket';

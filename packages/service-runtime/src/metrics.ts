@@ -20,3 +20,15 @@ export function recordsConsumedCounter(registry: Registry): Counter<'topic' | 'o
     registers: [registry],
   });
 }
+
+/** Fetch requests the consumers of a process make, by group: what an idle or a busy consumer costs the brokers. */
+export function fetchRequestsCounter(registry: Registry): Counter<'group'> {
+  const existing = registry.getSingleMetric('cm_kafka_fetch_requests_total');
+  if (existing) return existing as Counter<'group'>;
+  return new Counter({
+    name: 'cm_kafka_fetch_requests_total',
+    help: 'Fetch requests made by the Kafka consumers, by consumer group.',
+    labelNames: ['group'] as const,
+    registers: [registry],
+  });
+}

@@ -6,7 +6,7 @@ import { createLogger, type Logger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { startOpsServer, type ReadinessCheck } from './ops-server';
 import { startTelemetry } from './telemetry';
-import { createKafkaClient } from './kafka/kafkajs-client';
+import { createKafkaClient } from './kafka/client';
 import type { KafkaClient } from './kafka/types';
 import { topicNames, type TopicNames } from './topic-names';
 
@@ -59,7 +59,7 @@ export async function startService<S extends z.ZodType<BaseConfig>>(
     config,
     log,
     metrics,
-    kafka: createKafkaClient({ clientId: definition.name, brokers: config.KAFKA_BROKERS, logger: log }),
+    kafka: createKafkaClient({ clientId: definition.name, brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT, metrics }),
     topics: topicNames(config.TOPIC_NAMESPACE),
     addReadiness: (check) => readiness.push(check),
     onStop: (name, stop) => stops.push({ name, stop }),

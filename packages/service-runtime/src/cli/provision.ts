@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { baseConfig, parseConfig } from '../config';
 import { ConfigError, describe } from '../errors';
-import { createKafkaClient } from '../kafka/kafkajs-client';
+import { createKafkaClient } from '../kafka/client';
 import { createLogger } from '../logger';
 import { provisionSchemas, provisionTopics } from '../provision';
 
@@ -15,7 +15,7 @@ const configSchema = baseConfig.omit({ OPS_PORT: true }).extend({
 async function main(): Promise<void> {
   const config = parseConfig('provision', configSchema);
   const log = createLogger('provision', config.LOG_LEVEL);
-  const admin = await createKafkaClient({ clientId: 'provision', brokers: config.KAFKA_BROKERS, logger: log }).admin();
+  const admin = await createKafkaClient({ clientId: 'provision', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT }).admin();
   try {
     await provisionTopics(admin, log, config.READY_TIMEOUT_MS);
   } finally {

@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload, LogEntry } from 'kafkajs';
+import type { Counter } from 'prom-client';
 import type { Logger } from '../logger';
 import { CoalescingSender } from './coalescing-sender';
 import { waitFor } from '../wait';
@@ -18,10 +19,12 @@ export interface KafkajsClientOptions {
   readonly clientId: string;
   readonly brokers: readonly string[];
   readonly logger: Logger;
+  /** Counts the consumers' fetch requests (cm_kafka_fetch_requests_total), when given. */
+  readonly fetchRequests?: Counter<'group'>;
 }
 
 /** The KafkaClient of kafkajs. */
-export function createKafkaClient(options: KafkajsClientOptions): KafkaClient {
+export function createKafkajsClient(options: KafkajsClientOptions): KafkaClient {
   // Loaded here, not at the top: OpenTelemetry can only instrument kafkajs if tracing starts
   // before kafkajs is first required, and services start tracing before they build clients.
   const { Kafka, Partitioners, logLevel: KafkaLogLevel } = require('kafkajs') as typeof import('kafkajs');
@@ -67,8 +70,13 @@ export function createKafkaClient(options: KafkajsClientOptions): KafkaClient {
         groupId: consumerOptions.groupId,
         maxWaitTimeInMs: consumerOptions.maxWaitMs ?? 500,
         sessionTimeout: consumerOptions.sessionTimeoutMs ?? 30_000,
-        heartbeatInterval: Math.min(3_000, Math.floor((consumerOptions.sessionTimeoutMs ?? 30_000) / 3)),
+        heartbeatInterval: consumerOptions.heartbeatIntervalMs ?? Math.min(3_000, Math.floor((consumerOptions.sessionTimeoutMs ?? 30_000) / 3)),
       });
+      if (consumerOptions.groupInstanceId !== undefined) {
+        log.warn({ groupId: consumerOptions.groupId, groupInstanceId: consumerOptions.groupInstanceId }, 'kafkajs has no static membership: group instance id ignored, a restart rebalances the group');
+      }
+      const { fetchRequests } = options;
+      if (fetchRequests) consumer.on(consumer.events.FETCH, () => fetchRequests.inc({ group: consumerOptions.groupId }));
       return new KafkajsRecordConsumer(consumer, consumerOptions, log);
     },
 

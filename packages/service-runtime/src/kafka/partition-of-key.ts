@@ -8,7 +8,12 @@ import type { KafkaClient } from './types';
  */
 export function partitionOfKey(key: string, partitions: number): number {
   if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`partition count must be a positive integer, got ${partitions}`);
-  return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
+  return positiveMurmur2(Buffer.from(key, 'utf8')) % partitions;
+}
+
+/** The key's hash as Java's partitioner takes it before the modulo: murmur2 with the sign bit cleared. */
+export function positiveMurmur2(key: Buffer): number {
+  return murmur2(key) & 0x7fffffff;
 }
 
 /** Kafka's murmur2 (seed 0x9747b28c), on 32-bit integers. */

@@ -55,6 +55,15 @@ export interface ConsumerOptions {
    * consumer of ours is idempotent on them.
    */
   readonly commitIntervalMs?: number;
+  /**
+   * Static membership (group.instance.id): a member that comes back with the same id within the
+   * session timeout gets its partitions back without a rebalance of the group. Unique within the
+   * group and stable across restarts of one process. Not supported by every client (kafkajs
+   * warns and ignores it).
+   */
+  readonly groupInstanceId?: string;
+  /** How often the member tells the group it is alive (default a third of the session timeout, at most 3 s). */
+  readonly heartbeatIntervalMs?: number;
 }
 
 export interface RecordConsumer {

@@ -51,7 +51,7 @@ const PORTS = { simulator: 19_680, reconciler: 19_614, reconcilerOps: 19_615 };
 const TARGET = { seconds: 60, megabytes: 300 };
 
 async function main(): Promise<void> {
-  const kafka = createKafkaClient({ clientId: 'reconcile-bench', brokers: config.KAFKA_BROKERS, logger: log });
+  const kafka = createKafkaClient({ clientId: 'reconcile-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT });
   const scratch = await benchScratch({
     prefix: 'benchrec',
     kafka,

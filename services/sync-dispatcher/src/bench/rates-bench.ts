@@ -48,7 +48,7 @@ const CHANNELS: readonly { channel: Channel; markup: Markup; ratePlans: Record<s
 const channelPlansOf = (c: (typeof CHANNELS)[number]) => (Object.keys(c.ratePlans).length > 0 ? Object.values(c.ratePlans) : ['standard', 'nonref']);
 
 async function main(): Promise<void> {
-  const kafka = createKafkaClient({ clientId: 'rates-bench', brokers: config.KAFKA_BROKERS, logger: log });
+  const kafka = createKafkaClient({ clientId: 'rates-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT });
   const scratch = await benchScratch({
     prefix: 'benchrates',
     kafka,

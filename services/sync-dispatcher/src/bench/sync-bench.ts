@@ -62,7 +62,7 @@ interface Booking {
 }
 
 async function main(): Promise<void> {
-  const kafka = createKafkaClient({ clientId: 'sync-bench', brokers: config.KAFKA_BROKERS, logger: log });
+  const kafka = createKafkaClient({ clientId: 'sync-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT });
   const scratch = await benchScratch({
     prefix: 'benchsync',
     kafka,

@@ -1,0 +1,198 @@
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { baseConfig, parseConfig } from '../src/config';
+import { ConfigError } from '../src/errors';
+import { createKafkaClient } from '../src/kafka/client';
+import type { IncomingRecord } from '../src/kafka/types';
+import { waitFor } from '../src/wait';
+import { createTopic, deleteTopics, spawnNode, stack, testKafka, testLogger, uniqueName, type Spawned } from '@cm/test-harness';
+
+/** Runs with the client KAFKA_CLIENT selects, unless a test names its client. */
+describe('KafkaClient', () => {
+  const kafka = testKafka();
+  const topics: string[] = [];
+  const newTopic = async (prefix: string, partitions: number) => {
+    const name = uniqueName(prefix);
+    topics.push(name);
+    await createTopic(kafka, name, partitions);
+    return name;
+  };
+  afterAll(() => deleteTopics(kafka, topics));
+
+  describe('KAFKA_CLIENT', () => {
+    it('an unknown client is refused, naming the choices', () => {
+      expect(() => createKafkaClient({ clientId: 't', brokers: stack.KAFKA_BROKERS, logger: testLogger, implementation: 'rdkafka' as never })).toThrow(
+        "KAFKA_CLIENT must be one of kafkajs, platformatic; got 'rdkafka'",
+      );
+    });
+
+    it('a service refuses a bad KAFKA_CLIENT at start, naming the variable', () => {
+      const parse = () => parseConfig('svc', baseConfig, { OPS_PORT: '9000', KAFKA_CLIENT: 'rdkafka' });
+      expect(parse).toThrow(ConfigError);
+      expect(parse).toThrow(/KAFKA_CLIENT/);
+      expect(parseConfig('svc', baseConfig, { OPS_PORT: '9000' }).KAFKA_CLIENT).toBe('kafkajs');
+      expect(parseConfig('svc', baseConfig, { OPS_PORT: '9000', KAFKA_CLIENT: 'platformatic' }).KAFKA_CLIENT).toBe('platformatic');
+    });
+  });
+
+  it('a handler that throws gets the same records again, in order, and none is skipped', async () => {
+    const topic = await newTopic('test.client.redeliver', 2);
+    const producer = await kafka.producer();
+    await producer.send(topic, Array.from({ length: 40 }, (_, i) => ({ key: `k${i % 4}`, value: Buffer.from(String(i)) })));
+    await producer.disconnect();
+
+    const seen: string[] = [];
+    let failures = 0;
+    const consumer = kafka.consumer({ groupId: uniqueName('test.client.redeliver'), topics: [topic], partitionsConsumedConcurrently: 2, maxWaitMs: 100 });
+    await consumer.startChunks(async (records) => {
+      // The first two chunks holding a value of 20 or more fail: they and what follows come again, in order.
+      if (records.some((r) => Number(r.value!.toString()) >= 20) && failures < 2) {
+        failures++;
+        throw new Error('handler failed on purpose');
+      }
+      seen.push(...records.map((r) => r.value!.toString()));
+    }, 3);
+    await waitFor('every record handled', () => new Set(seen).size === 40, { timeoutMs: 30_000 });
+    await consumer.stop();
+    expect(failures).toBe(2);
+    // Per key, the values come in the order they were sent, each once (the failed chunks were not recorded).
+    for (let k = 0; k < 4; k++) {
+      const ofKey = seen.map(Number).filter((v) => v % 4 === k);
+      expect(ofKey).toEqual(Array.from({ length: 10 }, (_, i) => i * 4 + k));
+    }
+  });
+
+  it('stop() commits what was handled: a restarted member gets nothing twice (kafkajs lost that commit)', async () => {
+    const topic = await newTopic('test.client.stop-commit', 3);
+    const producer = await kafka.producer();
+    await producer.send(topic, Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(String(i)) })));
+    const groupId = uniqueName('test.client.stop-commit');
+    const seen: string[] = [];
+    const record = async (r: IncomingRecord) => void seen.push(r.value!.toString());
+
+    // A long commit interval: only stop() commits.
+    const first = kafka.consumer({ groupId, topics: [topic], commitIntervalMs: 60_000, maxWaitMs: 100 });
+    await first.start(record);
+    await waitFor('the first records', () => seen.length === 30, { timeoutMs: 30_000 });
+    await first.stop();
+
+    await producer.send(topic, [{ key: 'late', value: Buffer.from('late') }]);
+    await producer.disconnect();
+    const second = kafka.consumer({ groupId, topics: [topic], maxWaitMs: 100 });
+    await second.start(record);
+    await waitFor('the record sent after the restart', () => seen.includes('late'), { timeoutMs: 30_000 });
+    await second.stop();
+    expect(seen.length).toBe(31);
+  });
+
+  it('an idle consumer long-polls: a handful of fetches a second, not a spin (kafkajs spun when idle)', async () => {
+    const topic = await newTopic('test.client.idle', 2);
+    const metrics = new Registry();
+    const client = createKafkaClient({ clientId: 'idle-test', brokers: stack.KAFKA_BROKERS, logger: testLogger, implementation: stack.KAFKA_CLIENT, metrics });
+    const consumer = client.consumer({ groupId: uniqueName('test.client.idle'), topics: [topic], maxWaitMs: 500 });
+    await consumer.start(async () => undefined);
+    await waitFor('joined', () => consumer.isJoined(), { timeoutMs: 30_000 });
+    const fetches = async () => (await metrics.getSingleMetric('cm_kafka_fetch_requests_total')!.get()).values.reduce((n, v) => n + v.value, 0);
+    const before = await fetches();
+    const started = Date.now();
+    await waitFor('two idle seconds', () => Date.now() - started >= 2_000, { timeoutMs: 5_000, intervalMs: 100 });
+    const made = (await fetches()) - before;
+    await consumer.stop();
+    // 500 ms long polls on one broker: about 4 in 2 s. A spin makes hundreds.
+    expect(made).toBeGreaterThanOrEqual(1);
+    expect(made).toBeLessThanOrEqual(12);
+  });
+
+  it('onAssignment is called on every join, before any record of the partitions it names', async () => {
+    const topic = await newTopic('test.client.assignment', 4);
+    const groupId = uniqueName('test.client.assignment');
+    const producer = await kafka.producer();
+    const member = (name: string) => {
+      const assignments: number[][] = [];
+      const handled: { partition: number; assignment: number }[] = [];
+      const consumer = kafka.consumer({ groupId, topics: [topic], maxWaitMs: 100 });
+      consumer.onAssignment((assigned) => assignments.push([...(assigned.get(topic) ?? [])]));
+      const start = () => consumer.start(async (r) => void handled.push({ partition: r.partition, assignment: assignments.length }));
+      return { name, consumer, assignments, handled, start };
+    };
+    const a = member('a');
+    const b = member('b');
+    await a.start();
+    await waitFor('a joined', () => a.assignments.length === 1, { timeoutMs: 30_000 });
+    expect(a.assignments[0]).toEqual([0, 1, 2, 3]);
+    await b.start();
+    await waitFor('both hold partitions', () => (a.assignments.at(-1)?.length ?? 0) > 0 && (b.assignments.at(-1)?.length ?? 0) > 0 && a.assignments.at(-1)!.length + b.assignments.at(-1)!.length === 4, { timeoutMs: 60_000 });
+    await producer.send(topic, Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(String(i)) })));
+    await producer.disconnect();
+    await waitFor('every record handled', () => a.handled.length + b.handled.length >= 40, { timeoutMs: 30_000 });
+    await Promise.all([a.consumer.stop(), b.consumer.stop()]);
+    for (const m of [a, b]) {
+      // Each record came under an assignment that named its partition.
+      for (const h of m.handled) expect({ member: m.name, partition: h.partition, assigned: m.assignments[h.assignment - 1] }).toEqual(expect.objectContaining({ assigned: expect.arrayContaining([h.partition]) }));
+    }
+  });
+
+  describe('static membership (platformatic)', () => {
+    const SESSION_TIMEOUT_MS = 30_000;
+    const children: Spawned[] = [];
+    afterAll(async () => {
+      for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    });
+    const spawnMember = (topic: string, groupId: string, instanceId: string) => {
+      const spawned = spawnNode(join(__dirname, 'fixtures', 'static-member.js'), {
+        TEST_TOPIC: topic,
+        TEST_GROUP: groupId,
+        TEST_INSTANCE_ID: instanceId,
+        CONSUMER_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
+        LOG_LEVEL: 'warn',
+      });
+      children.push(spawned);
+      return spawned;
+    };
+    const linesOf = (spawned: Spawned) => spawned.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { assigned?: number[]; joinMs?: number; partition?: number; value?: string });
+
+    it('a killed static member restarted with its id takes its partitions back at once, and the other member is not rebalanced; stop() hands them over at once', async () => {
+      const topic = await newTopic('test.client.static', 4);
+      const groupId = uniqueName('test.client.static');
+      const pk = createKafkaClient({ clientId: 'static-test', brokers: stack.KAFKA_BROKERS, logger: testLogger, implementation: 'platformatic' });
+      const other = pk.consumer({ groupId, topics: [topic], sessionTimeoutMs: SESSION_TIMEOUT_MS, maxWaitMs: 100 });
+      const otherAssignments: number[][] = [];
+      const otherHandled: string[] = [];
+      other.onAssignment((assigned) => otherAssignments.push([...(assigned.get(topic) ?? [])]));
+      await other.start(async (r) => void otherHandled.push(r.value!.toString()));
+      await waitFor('the other member joined alone', () => otherAssignments.at(-1)?.length === 4, { timeoutMs: 30_000 });
+
+      const first = spawnMember(topic, groupId, 'static-b');
+      await waitFor('the static member holds two partitions', () => linesOf(first).some((l) => l.assigned?.length === 2) && otherAssignments.at(-1)?.length === 2, { timeoutMs: 60_000 });
+      const staticPartitions = linesOf(first).filter((l) => l.assigned).at(-1)!.assigned!;
+      const otherJoinsBefore = otherAssignments.length;
+
+      // Killed: no LeaveGroup, the group keeps its partitions for it until the session times out.
+      first.child.kill('SIGKILL');
+      await first.exited();
+      const restartedAt = Date.now();
+      const second = spawnMember(topic, groupId, 'static-b');
+      await waitFor('the restarted member got its partitions back', () => linesOf(second).some((l) => l.assigned?.length === 2), { timeoutMs: SESSION_TIMEOUT_MS });
+      expect(Date.now() - restartedAt).toBeLessThan(SESSION_TIMEOUT_MS);
+      const rejoin = linesOf(second).find((l) => l.assigned)!;
+      expect(rejoin.assigned).toEqual(staticPartitions);
+      expect(rejoin.joinMs).toBeLessThan(SESSION_TIMEOUT_MS / 6);
+
+      // It consumes them, and the other member went on without a rebalance.
+      const producer = await pk.producer();
+      await producer.send(topic, Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(String(i)) })));
+      await waitFor('all records handled by the two members', () => linesOf(second).filter((l) => l.value !== undefined).length + otherHandled.length >= 20, { timeoutMs: 30_000 });
+      expect(new Set(linesOf(second).filter((l) => l.value !== undefined).map((l) => l.partition))).toEqual(new Set(staticPartitions));
+      expect(otherAssignments.length).toBe(otherJoinsBefore);
+
+      // A graceful stop leaves the group: the other member gets everything well before the session timeout.
+      const stoppedAt = Date.now();
+      second.child.kill('SIGTERM');
+      expect(await second.exited()).toBe(0);
+      await waitFor('the other member holds every partition', () => otherAssignments.at(-1)?.length === 4, { timeoutMs: SESSION_TIMEOUT_MS });
+      expect(Date.now() - stoppedAt).toBeLessThan(SESSION_TIMEOUT_MS / 3);
+      await producer.disconnect();
+      await other.stop();
+    });
+  });
+});
