@@ -37,7 +37,6 @@ const config = parseConfig(
   'failover-bench',
   baseConfig.omit({ OPS_PORT: true }).extend(databaseConfig.shape).extend({
     LOG_LEVEL: baseConfig.shape.LOG_LEVEL.default('warn'),
-    KAFKA_CLIENT: z.string().default('kafkajs'),
     BENCH_INSTANCES: z.coerce.number().int().min(2).max(12).default(3),
     BENCH_KILLS: z.coerce.number().int().min(1).default(10),
     /** Commands per second, over BENCH_PROPERTIES properties. */
@@ -56,7 +55,7 @@ const OPS_PORT_BASE = 19_420;
 const KILL_TIMEOUT_MS = 180_000;
 
 async function main(): Promise<void> {
-  const kafka = createKafkaClient({ clientId: 'failover-bench', brokers: config.KAFKA_BROKERS, logger: log });
+  const kafka = createKafkaClient({ clientId: 'failover-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT });
   const scratch = await benchScratch({ prefix: 'benchfail', kafka, log, serverDatabaseUrl: config.DATABASE_URL, migrators: [join(__dirname, '..', 'cli', 'migrate.js')] });
   const { namespace, names, db, databaseUrl } = scratch;
   const serde = await AvroSerde.connect(config.SCHEMA_REGISTRY_URL, [names.bookingCommands], namespace);

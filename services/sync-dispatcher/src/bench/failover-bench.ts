@@ -42,7 +42,6 @@ const config = parseConfig(
   'dispatcher-failover-bench',
   baseConfig.omit({ OPS_PORT: true }).extend(databaseConfig.shape).extend(redisConfig.shape).extend({
     LOG_LEVEL: baseConfig.shape.LOG_LEVEL.default('warn'),
-    KAFKA_CLIENT: z.string().default('kafkajs'),
     BENCH_INSTANCES: z.coerce.number().int().min(2).max(12).default(3),
     BENCH_KILLS: z.coerce.number().int().min(1).default(10),
     /** Availability changes per second, over BENCH_DISPATCHER_PROPERTIES properties; each is pushed to three channels. */
@@ -61,7 +60,7 @@ const KILL_TIMEOUT_MS = 180_000;
 const RESULTS_WINDOW_MS = 2_000;
 
 async function main(): Promise<void> {
-  const kafka = createKafkaClient({ clientId: 'dispatcher-failover-bench', brokers: config.KAFKA_BROKERS, logger: log });
+  const kafka = createKafkaClient({ clientId: 'dispatcher-failover-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT });
   const scratch = await benchScratch({
     prefix: 'benchfaild',
     kafka,
