@@ -24,6 +24,8 @@ export interface KillOutcome {
   readonly resumedAfterMs: ReadonlyMap<number, number>;
   /** The slowest of them: when the victim's work was all being done again. */
   readonly failoverMs: number;
+  /** From the kill to the restarted incarnation's first group join (its process start included); null without a restart. */
+  readonly rejoinedAfterMs: number | null;
   /** Who decided the victim's partitions first after the kill. */
   readonly takenBy: readonly string[];
   /** The other partitions' longest gap between decisions, in the 3 s before the kill: what a quiet moment looks like. */
@@ -110,6 +112,7 @@ export async function measureKill(
     victimPartitions,
     resumedAfterMs,
     failoverMs,
+    rejoinedAfterMs: options.restart ? firstJoinAfter(fleet, fleet.instanceIdOf(slot), killAtMs) : null,
     takenBy: [...takenBy],
     survivorsGapBeforeMs: longestGap(before, others, lookedAt - HOLDER_WINDOW_MS, lookedAt),
     survivorsGapAroundMs: longestGap(around, others, killAtMs - 2_000, windowEnd),
@@ -132,6 +135,11 @@ export async function untilSteady(fleet: FailoverFleet, decisionsSince: Decision
     const held = holders(await decisionsSince(now - windowMs), now - windowMs, now);
     return range(partitions).every((p) => running.has(held.get(p) ?? ''));
   }, { timeoutMs, intervalMs: 250 });
+}
+
+function firstJoinAfter(fleet: FailoverFleet, instanceId: string, fromMs: number): number | null {
+  const joins = fleet.joins.filter((j) => j.instanceId === instanceId && j.atMs >= fromMs).map((j) => j.atMs - fromMs);
+  return joins.length > 0 ? Math.min(...joins) : null;
 }
 
 /** Nearest-rank percentile of a non-empty list. */

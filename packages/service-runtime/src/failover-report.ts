@@ -8,7 +8,8 @@ export const TAKEOVER_TARGET_MS = 10_000;
 /** One line per kill, as it happens. */
 export function describeKill(label: string, o: KillOutcome): string {
   const perPartition = [...o.resumedAfterMs].sort(([a], [b]) => a - b).map(([p, ms]) => `${p}:${ms}`).join(' ');
-  return `${label}: ${o.victim} held [${o.victimPartitions.join(',')}]; decided again after ${o.failoverMs} ms (per partition ${perPartition}) by ${o.takenBy.join(',')}; others' longest gap ${o.survivorsGapAroundMs} ms (before the kill ${o.survivorsGapBeforeMs} ms), their group joins ${o.survivorJoins}`;
+  const rejoined = o.rejoinedAfterMs === null ? '' : ` (restarted incarnation joined after ${o.rejoinedAfterMs} ms)`;
+  return `${label}: ${o.victim} held [${o.victimPartitions.join(',')}]; decided again after ${o.failoverMs} ms${rejoined} (per partition ${perPartition}) by ${o.takenBy.join(',')}; others' longest gap ${o.survivorsGapAroundMs} ms (before the kill ${o.survivorsGapBeforeMs} ms), their group joins ${o.survivorJoins}`;
 }
 
 /**
