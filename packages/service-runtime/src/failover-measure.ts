@@ -68,6 +68,24 @@ export function longestGap(decisions: readonly Decision[], partitions: readonly 
 }
 
 /**
+ * The slot to kill next: `preferred`, or the next running one after it, whose instance decided
+ * something lately. An instance the group left without partitions has nothing to fail over; the
+ * slots passed over are returned, so a benchmark can say so.
+ */
+export async function pickVictim(fleet: FailoverFleet, decisionsSince: DecisionsSince, preferred: number, slots: number): Promise<{ slot: number; passedOver: string[] }> {
+  const now = Date.now();
+  const deciding = new Set(holders(await decisionsSince(now - HOLDER_WINDOW_MS), now - HOLDER_WINDOW_MS, now).values());
+  const passedOver: string[] = [];
+  for (let i = 0; i < slots; i++) {
+    const slot = (preferred + i) % slots;
+    if (!fleet.isRunning(slot)) continue;
+    if (deciding.has(fleet.instanceIdOf(slot))) return { slot, passedOver };
+    passedOver.push(fleet.instanceIdOf(slot));
+  }
+  throw new Error(`no running instance decided anything in the last ${HOLDER_WINDOW_MS} ms`);
+}
+
+/**
  * SIGKILLs one instance (and restarts it at once with the same group instance id when `restart`),
  * then waits until each partition it was deciding is decided again, and looks at the others.
  */

@@ -14,6 +14,7 @@ import {
   failoverReport,
   measureKill,
   parseConfig,
+  pickVictim,
   partitionOfKey,
   redisConfig,
   spawnNodeProcess,
@@ -114,12 +115,15 @@ async function main(): Promise<void> {
 
     const restarts: KillOutcome[] = [];
     for (let k = 0; k < config.BENCH_KILLS; k++) {
-      const outcome = await measureKill(fleet, k % config.BENCH_INSTANCES, decisionsSince, { restart: true, partitions, timeoutMs: KILL_TIMEOUT_MS });
+      const { slot, passedOver } = await pickVictim(fleet, decisionsSince, k % config.BENCH_INSTANCES, config.BENCH_INSTANCES);
+      if (passedOver.length > 0) print(`kill ${k + 1}: ${passedOver.join(', ')} decided nothing lately (the group gave it no partition): not killed`);
+      const outcome = await measureKill(fleet, slot, decisionsSince, { restart: true, partitions, timeoutMs: KILL_TIMEOUT_MS });
       restarts.push(outcome);
       print(describeKill(`kill ${k + 1}, restarted`, outcome));
       await steady();
     }
-    const takeover = await measureKill(fleet, config.BENCH_INSTANCES - 1, decisionsSince, { restart: false, partitions, timeoutMs: KILL_TIMEOUT_MS });
+    const last = await pickVictim(fleet, decisionsSince, config.BENCH_INSTANCES - 1, config.BENCH_INSTANCES);
+    const takeover = await measureKill(fleet, last.slot, decisionsSince, { restart: false, partitions, timeoutMs: KILL_TIMEOUT_MS });
     print(describeKill('kill, not restarted', takeover));
     const sent = feeder.stop();
     const unpushed = await nightsLeftUnpushed(db);
