@@ -40,6 +40,7 @@ interface Incarnation {
 export class FailoverFleet {
   private readonly slots = new Map<number, Incarnation>();
   private readonly incarnations = new Map<number, number>();
+  private readonly killed = new Set<string>();
   /** Every group join any instance logged, in the order read. */
   readonly joins: GroupJoin[] = [];
 
@@ -89,10 +90,21 @@ export class FailoverFleet {
     return [...this.slots.keys()].filter((slot) => this.isRunning(slot));
   }
 
+  /**
+   * Starts again every slot whose process exited without being killed here (it failed to start, say
+   * on a database out of connections); the instance ids that had exited.
+   */
+  restartExited(): string[] {
+    const exited = [...this.slots].filter(([slot, r]) => !this.isRunning(slot) && !this.killed.has(r.instanceId)).map(([slot, r]) => ({ slot, instanceId: r.instanceId }));
+    for (const { slot } of exited) this.start(slot);
+    return exited.map((e) => e.instanceId);
+  }
+
   /** SIGKILL: no shutdown, no LeaveGroup, no commit; the broker learns of it only by its silence. */
   async kill(slot: number): Promise<void> {
     const running = this.slots.get(slot);
     if (!running || !this.isRunning(slot)) return;
+    this.killed.add(running.instanceId);
     running.child.kill('SIGKILL');
     await running.exited;
   }

@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       const outcome = await measureKill(fleet, slot, decisionsSince, { restart: true, partitions: PARTITIONS, timeoutMs: KILL_TIMEOUT_MS });
       restarts.push(outcome);
       print(describeKill(`kill ${k + 1}, restarted`, outcome));
+      for (const exited of fleet.restartExited()) print(`${exited} exited on its own (its error is above): started again`);
       await untilSteady(fleet, decisionsSince, PARTITIONS);
     }
     const last = await pickVictim(fleet, decisionsSince, config.BENCH_INSTANCES - 1, config.BENCH_INSTANCES);
