@@ -55,7 +55,7 @@ const config = parseConfig(
 const log = createLogger('dispatcher-failover-bench', config.LOG_LEVEL);
 const print = (line = '') => process.stdout.write(`${line}\n`);
 const DIST = join(__dirname, '..', '..', '..');
-const PORTS = { simulator: 19_680, opsBase: 19_690, feedBase: 19_710 };
+const PORTS = { simulator: 19_780, opsBase: 19_690, feedBase: 19_710 };
 const KILL_TIMEOUT_MS = 180_000;
 /** Results are published from the dispatcher's outbox: a partition's latest acknowledgements are read a little late. */
 const RESULTS_WINDOW_MS = 2_000;
