@@ -9,6 +9,12 @@ export interface Decision {
   readonly partition: number;
   readonly atMs: number;
   readonly by: string;
+  /**
+   * When the work decided was produced, where an instance other than the partition's owner may
+   * finish older work (the dispatcher's pushes of leased listings): only work produced after a
+   * kill then proves the victim's partitions are consumed again.
+   */
+  readonly producedAtMs?: number;
 }
 
 /** Every decision committed at or after `fromMs`, in commit order. */
@@ -113,6 +119,7 @@ export async function measureKill(
   await waitFor(`the partitions of ${victim} (${victimPartitions.join(', ')}) decided again`, async () => {
     for (const d of await decisionsSince(killAtMs)) {
       if (!victimPartitions.includes(d.partition) || resumedAfterMs.has(d.partition) || d.atMs < killAtMs) continue;
+      if (d.producedAtMs !== undefined && d.producedAtMs < killAtMs) continue;
       resumedAfterMs.set(d.partition, d.atMs - killAtMs);
       takenBy.add(d.by);
     }

@@ -35,8 +35,9 @@ import { BENCH_KEYS, setUpProperties, type BenchProperty } from './properties';
  * availability changes (produced straight onto availability.changes, over properties with a
  * listing on each of four simulated channels) to the channel simulator. K times, one instance is
  * SIGKILLed and restarted at once with the same group instance id; then one is SIGKILLed for good.
- * "Decided again", for the dispatcher, is a push acknowledged by a channel for a property of the
- * partition: its time is the push's completed_at on sync.results.v2. Who held a partition is read
+ * "Decided again", for the dispatcher, is a push acknowledged by a channel, for a property of the
+ * partition, of a change produced after the kill (any instance may finish a listing's older work
+ * once its lease runs out): its time is the push's completed_at on sync.results.v2. Who held a partition is read
  * from the instances' 'joined consumer group' lines (the runtime logs each assignment).
  */
 const config = parseConfig(
@@ -94,7 +95,9 @@ async function main(): Promise<void> {
       ...(config.BENCH_SESSION_TIMEOUT_MS ? { CONSUMER_SESSION_TIMEOUT_MS: String(config.BENCH_SESSION_TIMEOUT_MS) } : {}),
     },
   });
-  const acknowledged: { partition: number; atMs: number }[] = [];
+  const acknowledged: { partition: number; atMs: number; producedAtMs: number | undefined }[] = [];
+  /** When each change was produced, by event id: an acknowledgement counts for a kill only if its change came after it. */
+  const producedAt = new Map<string, number>();
   const reader = kafka.consumer({ groupId: `${namespace}.reader`, topics: [names.syncResults], partitionsConsumedConcurrently: 12, maxWaitMs: 100 });
   let feeder: Feeder | undefined;
   try {
@@ -102,14 +105,17 @@ async function main(): Promise<void> {
     const properties = await setUpProperties(db, simulatorUrl, namespace, config.BENCH_DISPATCHER_PROPERTIES);
     await reader.start(async (record) => {
       const result: SyncResult = await serde.decodeValue(topics.syncResults, record.value);
-      if (result.outcome === 'ACKNOWLEDGED' && result.reservation_action === null) acknowledged.push({ partition: partitionOfKey(result.property_id, partitions), atMs: result.completed_at });
+      if (result.outcome === 'ACKNOWLEDGED' && result.reservation_action === null) acknowledged.push({ partition: partitionOfKey(result.property_id, partitions), atMs: result.completed_at, producedAtMs: producedAt.get(result.change_event_id) });
     });
     print(`sync-dispatcher failover benchmark: ${config.BENCH_INSTANCES} instances, client ${config.KAFKA_CLIENT}, session timeout ${config.BENCH_SESSION_TIMEOUT_MS ?? 'the default'} ms, ${config.BENCH_RATE} availability changes/s over ${properties.length} properties (each pushed to 3 channels) and ${partitions} partitions, ${config.BENCH_KILLS} kills with restart, then one without`);
     for (let slot = 0; slot < config.BENCH_INSTANCES; slot++) fleet.start(slot);
-    feeder = new Feeder(producer, serde, names.availabilityChanges, namespace, properties);
+    feeder = new Feeder(producer, serde, names.availabilityChanges, namespace, properties, producedAt);
     feeder.start();
     const decisionsSince: DecisionsSince = async (fromMs) =>
-      acknowledged.filter((a) => a.atMs >= fromMs).map((a): Decision => ({ ...a, by: fleet.holderAt(names.availabilityChanges, a.partition, a.atMs) ?? 'nobody' }));
+      acknowledged
+        .filter((a) => a.atMs >= fromMs)
+        // A push of a change not produced here (none is expected) counts as produced before any kill.
+        .map((a): Decision => ({ partition: a.partition, atMs: a.atMs, producedAtMs: a.producedAtMs ?? 0, by: fleet.holderAt(names.availabilityChanges, a.partition, a.atMs) ?? 'nobody' }));
     const steady = () => untilSteady(fleet, decisionsSince, partitions, { windowMs: RESULTS_WINDOW_MS });
     await steady();
 
@@ -166,6 +172,7 @@ class Feeder {
     private readonly topic: string,
     private readonly prefix: string,
     private readonly properties: readonly BenchProperty[],
+    private readonly producedAt: Map<string, number>,
   ) {}
 
   start(): void {
@@ -182,6 +189,7 @@ class Feeder {
 
   private async send(batch: AvailabilityChange[]): Promise<void> {
     const records = await Promise.all(batch.map(async (c) => ({ key: c.property_id, value: await this.serde.encode(topics.availabilityChanges, c) })));
+    for (const c of batch) this.producedAt.set(c.event_id, c.occurred_at);
     await this.producer.send(this.topic, records).catch((error: unknown) => log.error({ err: error }, 'sending availability changes failed'));
   }
 
