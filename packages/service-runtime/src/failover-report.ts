@@ -32,7 +32,7 @@ export function failoverReport(
   const rejoined = restarts.map((o) => o.rejoinedAfterMs).filter((ms): ms is number => ms !== null);
   const rejoinedP50 = rejoined.length > 0 ? percentileOf(rejoined, 50) : Number.NaN;
   print(`${service}: restart failover over ${restarts.length} kills: p50 ${p50} ms, p99 ${p99} ms, max ${Math.max(...failovers)} ms; target p99 <= ${RESTART_TARGET_MS} ms: ${p99 <= RESTART_TARGET_MS ? 'met' : 'NOT met'}`);
-  print(`${service}: the restarted incarnation joined its group after p50 ${rejoinedP50} ms (${rejoined.length} of ${restarts.length} joined before their partitions were decided again plus 3 s)`);
+  print(`${service}: the restarted incarnation joined its group after p50 ${rejoinedP50} ms (${rejoined.length} of ${restarts.length} restarts joined within the measured window)`);
   print(`${service}: the other instances around a kill: longest gap ${worstStall} ms (${quietGap} ms in the 3 s before a kill), ${joins} group joins in all (0: no rebalance of theirs)`);
   print(`${service}: takeover without restart: ${takeover.failoverMs} ms (by ${takeover.takenBy.join(',')}); target <= ${TAKEOVER_TARGET_MS} ms: ${takeover.failoverMs <= TAKEOVER_TARGET_MS ? 'met' : 'NOT met'}; the others' longest gap ${takeover.survivorsGapAroundMs} ms, joins ${takeover.survivorJoins}`);
   print(`${service}: ${lost.count} ${lost.what}`);
