@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-import { insertDirectoryRows } from '@cm/directory';
-import { KeyRing } from '@cm/secrets';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
@@ -26,6 +24,7 @@ import { CpuAccount, type CpuPerBooking } from './cpu';
 import { measureFloor } from './floor';
 import { DISPATCHER_NODE_OPTIONS } from '../node-options';
 import { percentile, type Lags } from './lags';
+import { BENCH_KEYS, CHANNELS, setUpProperties } from './properties';
 
 /**
  * Benchmark of the whole sync path on the real stack (not a test: it prints figures). A guest
@@ -51,7 +50,6 @@ const config = parseConfig(
 const log = createLogger('sync-bench', config.LOG_LEVEL);
 const print = (line = '') => process.stdout.write(`${line}\n`);
 const DIST = join(__dirname, '..', '..', '..');
-const CHANNELS = ['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'] as const;
 /** The bookings' connections to the simulator: undici's request, which costs the machine far less CPU than fetch. */
 const keepAlive = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
 const PORTS = { simulator: 19_580, ingest: 19_511, ingestOps: 19_512, arbiterOps: 19_513, dispatcherOps: 19_514, feeds: 19_515 };
@@ -88,7 +86,7 @@ async function main(): Promise<void> {
     const dispatcher = await spawnNodeProcess(join(DIST, 'sync-dispatcher', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.dispatcher`, OPS_PORT: String(PORTS.dispatcherOps), FEED_PORT: String(PORTS.feeds), CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api`, CHANNEL_CALLS_PER_MINUTE: '1000000', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${config.BENCH_DISPATCHER_NODE_OPTIONS}` }, ready(PORTS.dispatcherOps));
     processes.push(dispatcher);
     const cpu = new CpuAccount(new Map([['channel simulator', simulator.pid], ['ingest', ingest.pid], ['booking-arbiter', arbiter.pid], ['sync-dispatcher', dispatcher.pid]]));
-    const properties = await setUpProperties(db, simulatorUrl, namespace);
+    const properties = await setUpProperties(db, simulatorUrl, namespace, config.BENCH_PROPERTIES);
 
     print(`sync benchmark: a booking on a simulated channel to its nights closed on the three others; ${properties.length} properties, ${config.BENCH_SECONDS} s per rate after ${config.BENCH_WARMUP_SECONDS} s of warm-up (not measured)`);
     const rows: { label: string; lags: Lags }[] = [];
@@ -153,37 +151,6 @@ async function main(): Promise<void> {
     for (const p of processes.reverse()) await p.stop();
     await scratch.remove();
   }
-}
-
-/** A key ring of this run's own: the webhook secrets of its scratch directory are sealed under it, and the services it starts get it. */
-const BENCH_KEYS = KeyRing.random('bench');
-
-/** A tenant, properties with a listing per channel in the directory and on the simulator. */
-async function setUpProperties(db: Knex, simulatorUrl: string, namespace: string): Promise<{ propertyId: string; listings: Record<string, string> }[]> {
-  const tenantId = `${namespace}-tenant`;
-  await insertDirectoryRows(db, { tenants: [{ tenantId, name: 'Benchmark', ratePerSecond: 100_000 }] });
-  const properties = [];
-  for (const channel of CHANNELS) {
-    await insertDirectoryRows(db, { connections: [{ connectionId: `${tenantId}-${channel}`, tenantId, channel, webhookSecret: `secret-${channel}` }] }, BENCH_KEYS.ring);
-  }
-  for (let i = 0; i < config.BENCH_PROPERTIES; i++) {
-    const propertyId = `${namespace}-p${i}`;
-    await insertDirectoryRows(db, { properties: [{ propertyId, tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' }] });
-    const listings: Record<string, string> = {};
-    for (const channel of CHANNELS) {
-      const listingId = `${channel.toLowerCase()}-${i}`;
-      listings[channel] = listingId;
-      await insertDirectoryRows(db, { listings: [{ channel, listingId, propertyId, connectionId: `${tenantId}-${channel}` }] });
-      const answer = await fetch(`${simulatorUrl}/admin/${channel.toLowerCase()}/listings/${listingId}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ connection_id: `${tenantId}-${channel}`, secret: `secret-${channel}`, currency: 'EUR', time_zone: 'Europe/Lisbon' }),
-      });
-      if (!answer.ok) throw new Error(`registering ${channel} ${listingId}: ${answer.status} ${await answer.text()}`);
-    }
-    properties.push({ propertyId, listings });
-  }
-  return properties;
 }
 
 /** Books at a paced rate, each booking two nights on its own dates, so none is refused. */
