@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 
@@ -35,7 +36,13 @@ export const baseConfig = z.object({
    * `<this>.<group>`, and a restart within the session timeout takes its partitions back without
    * a rebalance. Must be unique per process instance (a pod name) and stable across its restarts.
    */
-  KAFKA_GROUP_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ., _ and -').optional(),
+  KAFKA_GROUP_INSTANCE_ID: z
+    .string()
+    // `{hostname}` is the machine's name: a pod's name in Kubernetes, a container's id in compose,
+    // both kept when the orchestrator restarts the process in place, and unique per replica.
+    .transform((id) => id.replaceAll('{hostname}', hostname()))
+    .pipe(z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ., _ and - (or {hostname})'))
+    .optional(),
   /** How often a consumer tells its group it is alive (default: a third of the session timeout, at most 3 s). */
   CONSUMER_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(100_000).optional(),
   /** Prefix of every topic name (tests, parallel environments); empty in production. */

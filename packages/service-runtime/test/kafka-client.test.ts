@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { baseConfig, parseConfig } from '../src/config';
@@ -34,6 +35,22 @@ describe('KafkaClient', () => {
       expect(parse).toThrow(/KAFKA_CLIENT/);
       expect(parseConfig('svc', baseConfig, { OPS_PORT: '9000' }).KAFKA_CLIENT).toBe('kafkajs');
       expect(parseConfig('svc', baseConfig, { OPS_PORT: '9000', KAFKA_CLIENT: 'platformatic' }).KAFKA_CLIENT).toBe('platformatic');
+    });
+  });
+
+  describe('KAFKA_GROUP_INSTANCE_ID', () => {
+    const parse = (id: string) => parseConfig('svc', baseConfig, { OPS_PORT: '9000', KAFKA_GROUP_INSTANCE_ID: id }).KAFKA_GROUP_INSTANCE_ID;
+
+    it('{hostname} is the machine name: the pod name in Kubernetes, the container id in compose', () => {
+      expect(parse('{hostname}')).toBe(hostname());
+      expect(parse('arbiter-{hostname}')).toBe(`arbiter-${hostname()}`);
+      expect(parse('arbiter-0')).toBe('arbiter-0');
+    });
+
+    it('an id Kafka would not take back whole (spaces, slashes) is refused at start', () => {
+      expect(() => parse('arbiter 0')).toThrow(/KAFKA_GROUP_INSTANCE_ID/);
+      expect(() => parse('a/b')).toThrow(/KAFKA_GROUP_INSTANCE_ID/);
+      expect(() => parse('')).toThrow(/KAFKA_GROUP_INSTANCE_ID/);
     });
   });
 
