@@ -6,7 +6,7 @@ import type { Knex } from '@cm/service-runtime';
  * - the foreign keys stays -> properties and guests -> stays ran a lookup per written row,
  *   1.8-5.6 ms and 2.4-11.7 ms. Both parents are guaranteed by the one path that writes: a
  *   chunk's first statement upserts and locks its properties' rows before any stay is written,
- *   and a guest row is written only in the statement that writes its stay (changeWrites).
+ *   and a guest row is written only in the statement that writes its stay (changedRows).
  * - processed_commands(property_id): no read looks the inbox up by property (every read is by
  *   command id), yet each decision inserted into it.
  * - properties: each chunk writes a property's row twice (the lock's upsert, then the new
