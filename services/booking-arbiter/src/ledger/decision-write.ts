@@ -83,7 +83,14 @@ function insertSql({ table, columns, onConflict }: ArrayInsert): string {
   return `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${columns.map(([, type]) => `?::${type}[]`).join(', ')})${conflict}`;
 }
 
-const VERSIONS_SQL = `UPDATE properties p SET version = v.version, updated_at = now() FROM unnest(?::text[], ?::bigint[]) AS v(property_id, version) WHERE p.property_id = v.property_id`;
+/**
+ * The new versions; its bindings: property ids, versions, the property ids again. The `= ANY`
+ * bounds the kept plan's read of properties to their keys: joined on the unnest alone, a plan
+ * made while the table was small read every property (ledger-plans.test.ts).
+ */
+const VERSIONS_SQL = `UPDATE properties p SET version = v.version, updated_at = now()
+  FROM unnest(?::text[], ?::bigint[]) AS v(property_id, version)
+  WHERE p.property_id = v.property_id AND p.property_id = ANY(?::text[])`;
 
 /** Each column of the rows as one array, in the part's column order (a column a row lacks is null). */
 function arraysOf(part: ArrayInsert, rows: readonly Record<string, unknown>[]): unknown[][] {
@@ -106,12 +113,12 @@ export interface DecisionRows {
  * number of rows (~18 ms of the write's ~70 ms for 250 decisions, auto_explain). Every part is
  * there even when it writes no row, so the combined text does not vary.
  */
-export function decisionWrites(tx: Knex.Transaction, rows: DecisionRows): Knex.Sql[] {
+export function decisionWrites(tx: Knex | Knex.Transaction, rows: DecisionRows): Knex.Sql[] {
   const part = (sql: string, bindings: unknown[][]): Knex.Sql => fixedTextWrite(tx, sql, bindings);
   return [
     part(insertSql(STAYS), arraysOf(STAYS, rows.stays)),
     part(insertSql(GUESTS), arraysOf(GUESTS, rows.guests)),
-    part(VERSIONS_SQL, [rows.versions.map((v) => v.property_id), rows.versions.map((v) => v.version)]),
+    part(VERSIONS_SQL, [rows.versions.map((v) => v.property_id), rows.versions.map((v) => v.version), rows.versions.map((v) => v.property_id)]),
     part(insertSql(AUDIT), arraysOf(AUDIT, rows.audit)),
     part(insertSql(PROCESSED), arraysOf(PROCESSED, rows.processed)),
   ];
