@@ -3,7 +3,8 @@ import type { BookingCommand } from '@cm/schemas';
 import { GroupCommit, publishReply, runInboxStep, traceParentOfHeaders, type DeadLetterWriter, type InboxStep, type IncomingRecord, type Knex, type Logger, type Outbox, type OutboxRecord, type PartitionFences, type Redis } from '@cm/service-runtime';
 import { auditRows, cancelledStayRow } from './ledger/audit';
 import { decisionFailureOf, FencedError, LedgerConflictError, LedgerRefusedDataError } from './errors';
-import { changeWrites, loadStates, openChunk, type Opening } from './ledger/store';
+import { decisionWrites } from './ledger/decision-write';
+import { changedRows, loadStates, openChunk, type Opening } from './ledger/store';
 import type { ArbiterMetrics } from './metrics';
 import { decisionRecords } from './records';
 
@@ -234,11 +235,8 @@ export class Arbiter {
         decided.push({ pending: p, decision, reply, decidedAt });
       }
       // Every write of the chunk goes out in one statement with its outbox records: stays, guests, versions, audit, inbox.
-      const writes = [
-        ...changeWrites(tx, [...states.values()].map((after) => ({ before: loaded.get(after.propertyId)!, after }))),
-        tx('audit_log').insert(audit).toSQL(),
-        tx('processed_commands').insert(processed).toSQL(),
-      ];
+      const changed = changedRows([...states.values()].map((after) => ({ before: loaded.get(after.propertyId)!, after })));
+      const writes = decisionWrites(tx, { ...changed, audit, processed });
       return { writes, records, decided };
     },
   };

@@ -1,6 +1,7 @@
 import { createDatabase, type Knex } from '@cm/service-runtime';
 import { stack, uniqueName } from '@cm/test-harness';
 import { scratchLedger, type ScratchLedger } from '../src/ledger/migrations';
+import { decisionWrites } from '../src/ledger/decision-write';
 import { LEDGER_PLANNING, LOAD_STATES_SQL, openChunkSql } from '../src/ledger/store';
 
 /**
@@ -43,6 +44,13 @@ describe('the plans a decision keeps look each row up by its key, however big th
           }
         });
       }
+
+      it('the decision write (one prepared statement) updates each property’s version by its key, and reads no other table', async () => {
+        const parts = decisionWrites(deciders, { stays: [], guests: [], versions: [], audit: [], processed: [] });
+        const scans = await genericPlanScans(deciders, `WITH ${parts.map((w, i) => `w${i} AS (${w.sql})`).join(', ')} SELECT 1`);
+        expect(scans.filter((s) => s.table !== 'properties')).toEqual([]);
+        expect(scans.map((s) => ({ node: s.node, byKey: s.condition.includes('property_id') }))).toEqual([{ node: expect.stringMatching(/Index|Bitmap/), byKey: true }]);
+      });
 
       it('the state read finds the stays holding its nights by the exclusion constraint’s index, bounded by the property and the nights', async () => {
         const scans = await genericPlanScans(deciders, LOAD_STATES_SQL);

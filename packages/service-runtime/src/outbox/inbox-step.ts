@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { FencedError } from '../errors';
+import { preparedRaw } from '../postgres';
 import type { Outbox, OutboxRecord } from './outbox';
 
 /**
@@ -68,11 +69,26 @@ export async function writeTogether(tx: Knex | Knex.Transaction, writes: readonl
   if (group.length > 0) await runAsOne(tx, group);
 }
 
+/** A write whose text never varies (its values all in bindings, lists as one array each). */
+interface FixedTextSql extends Knex.Sql {
+  readonly fixedText: true;
+}
+
+/**
+ * A statement part of fixed text for writeTogether: a statement made only of such parts is
+ * prepared (preparedRaw), so each connection parses it once. Only for text that does not vary
+ * with the data (lists as array bindings): each distinct text is kept by every connection.
+ */
+export function fixedTextWrite(db: Knex | Knex.Transaction, sql: string, bindings: readonly unknown[]): Knex.Sql {
+  return Object.assign(db.raw(sql, bindings as Knex.RawBinding[]).toSQL(), { fixedText: true as const });
+}
+
+function isFixedText(write: Knex.Sql): write is FixedTextSql {
+  return (write as Partial<FixedTextSql>).fixedText === true;
+}
+
 async function runAsOne(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
-  if (writes.length === 1) {
-    await tx.raw(writes[0]!.sql, writes[0]!.bindings as Knex.RawBinding[]);
-    return;
-  }
-  const parts = writes.map((w, i) => `w${i} AS (${w.sql})`).join(',\n');
-  await tx.raw(`WITH ${parts}\nSELECT 1`, writes.flatMap((w) => w.bindings) as Knex.RawBinding[]);
+  const sql = writes.length === 1 ? writes[0]!.sql : `WITH ${writes.map((w, i) => `w${i} AS (${w.sql})`).join(',\n')}\nSELECT 1`;
+  const bindings = writes.flatMap((w) => w.bindings) as Knex.RawBinding[];
+  await (writes.every(isFixedText) ? preparedRaw(tx, sql, bindings) : tx.raw(sql, bindings));
 }

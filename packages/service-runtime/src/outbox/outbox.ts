@@ -7,7 +7,7 @@ import type { AvroSerde } from '../schema-registry';
 import { namespaced } from '../topic-names';
 import { inTraceOf } from '../trace-context';
 import { Waker } from '../waker';
-import { writeTogether } from './inbox-step';
+import { fixedTextWrite, writeTogether } from './inbox-step';
 import type { PartitionFences } from './partition-fences';
 
 /** A value of a topic as an outbox holds it: keyed by the topic's key function, in its wire form. */
@@ -36,6 +36,24 @@ export interface OutboxRecord extends TopicValueRecord {
    * was decided from, or `partitionOfKey` of its key for a write no record started.
    */
   readonly partition: number;
+}
+
+/**
+ * The statement part that writes records to an outbox table: fixed text, each column one array
+ * binding, so a writer's statement made of such parts is prepared once per connection
+ * (writeTogether) instead of parsed and planned with a parameter per value every time. Rows are
+ * inserted, and so numbered, in the records' order.
+ */
+export function outboxInsert(db: Knex | Knex.Transaction, table: string, records: readonly OutboxRecord[]): Knex.Sql[] {
+  if (records.length === 0) return [];
+  return [
+    fixedTextWrite(
+      db,
+      `INSERT INTO ${table} (kafka_partition, event_id, topic, record_key, payload, trace_parent)
+       SELECT * FROM unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[]) ON CONFLICT (event_id) DO NOTHING`,
+      [records.map((r) => r.partition), records.map((r) => r.eventId), records.map((r) => r.topic), records.map((r) => r.key), records.map((r) => JSON.stringify(r.payload)), records.map((r) => r.traceParent ?? null)],
+    ),
+  ];
 }
 
 export interface OutboxOptions {
@@ -134,14 +152,7 @@ export class Outbox {
    * (built here, run there: the rows commit with the change they announce).
    */
   insert(records: readonly OutboxRecord[]): Knex.Sql[] {
-    if (records.length === 0) return [];
-    return [
-      this.db(this.options.table)
-        .insert(records.map((r) => ({ kafka_partition: r.partition, event_id: r.eventId, topic: r.topic, record_key: r.key, payload: JSON.stringify(r.payload), trace_parent: r.traceParent ?? null })))
-        .onConflict('event_id')
-        .ignore()
-        .toSQL(),
-    ];
+    return outboxInsert(this.db, this.options.table, records);
   }
 
   /**

@@ -7,6 +7,7 @@ import * as guestProfile004 from '../migrations/20261204_004_guest_profile';
 import * as auditScope005 from '../migrations/20261204_005_audit_scope';
 import * as partitionedOutbox006 from '../migrations/20261204_006_partitioned_outbox';
 import * as priceVersions007 from '../migrations/20261212_007_price_versions';
+import * as lighterDecisionWrites008 from '../migrations/20261212_008_lighter_decision_writes';
 
 /** Every migration of the ledger (the public schema), in order. Forward-only: a change is a new file added here. */
 export const ledgerMigrations = schemaMigrations(null, {
@@ -17,6 +18,7 @@ export const ledgerMigrations = schemaMigrations(null, {
   '20261204_005_audit_scope': auditScope005,
   '20261204_006_partitioned_outbox': partitionedOutbox006,
   '20261212_007_price_versions': priceVersions007,
+  '20261212_008_lighter_decision_writes': lighterDecisionWrites008,
 });
 
 /**

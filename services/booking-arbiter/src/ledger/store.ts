@@ -1,5 +1,6 @@
 import { SINGLE_GUEST_FIELDS, type PropertyState, type Stay, type StayDates, type StayKey } from '@cm/domain';
 import { preparedRaw, type Knex, type Planning } from '@cm/service-runtime';
+import type { DecisionRows } from './decision-write';
 import { guestToRow, stayFromRow, stayToRow, type StayRow } from './rows';
 
 /** The same predicate as the exclusion constraint: the stays that occupy their nights. */
@@ -117,8 +118,8 @@ export async function loadStates(tx: Knex.Transaction, versions: ReadonlyMap<str
   return states;
 }
 
-/** The statements that write, in bulk, what changed between each property's loaded and final state. */
-export function changeWrites(tx: Knex.Transaction, changes: readonly { before: PropertyState; after: PropertyState }[]): Knex.Sql[] {
+/** What changed between each property's loaded and final state, as the rows decisionWrites writes. */
+export function changedRows(changes: readonly { before: PropertyState; after: PropertyState }[]): Pick<DecisionRows, 'stays' | 'guests' | 'versions'> {
   const stays: ReturnType<typeof stayToRow>[] = [];
   const guests: ReturnType<typeof guestToRow>[] = [];
   const versions: { property_id: string; version: number }[] = [];
@@ -131,18 +132,5 @@ export function changeWrites(tx: Knex.Transaction, changes: readonly { before: P
     }
     if (after.version !== before.version) versions.push({ property_id: after.propertyId, version: after.version });
   }
-  const writes: Knex.Sql[] = [];
-  if (stays.length > 0) writes.push(tx('stays').insert(stays).onConflict(['property_id', 'stay_key']).merge().toSQL());
-  if (guests.length > 0) writes.push(tx('guests').insert(guests).onConflict(['property_id', 'stay_key']).merge().toSQL());
-  if (versions.length > 0) {
-    writes.push(
-      tx
-        .raw(
-          `UPDATE properties p SET version = v.version, updated_at = now() FROM (VALUES ${versions.map(() => '(?::text, ?::bigint)').join(', ')}) AS v(property_id, version) WHERE p.property_id = v.property_id`,
-          versions.flatMap((v) => [v.property_id, v.version]),
-        )
-        .toSQL(),
-    );
-  }
-  return writes;
+  return { stays, guests, versions };
 }
