@@ -2,48 +2,79 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
+/** What a process group has used so far: CPU seconds, and wake-ups (voluntary context switches of every thread). */
+export interface Usage {
+  readonly cpuSeconds: number;
+  readonly wakeups: number;
+}
+
+/** One process group's share between two samples, per booking. */
+export interface GroupPerBooking {
+  readonly group: string;
+  readonly cpuMs: number;
+  readonly wakeups: number;
+}
+
 /** CPU spent between two samples: per booking by process group, in all, and as a share of the machine. */
 export interface CpuPerBooking {
   readonly lines: string[];
   readonly totalMs: number;
   readonly machinePercent: number;
+  /** Every group that ran, most CPU first. */
+  readonly groups: readonly GroupPerBooking[];
+  readonly totalWakeups: number;
 }
 
 /**
- * CPU time spent by each process of the machine that takes part in a run, from /proc (Linux):
- * the ones the benchmark started, by name, and the stack's servers, found by command line. Where
- * the machine's two cores go is what bounds latency once a rate saturates them.
+ * CPU time and wake-ups of each process of the machine that takes part in a run, from /proc
+ * (Linux): the ones the benchmark started, by name, and the stack's servers, found by command
+ * line. Where the machine's two cores go is what bounds latency once a rate saturates them; a
+ * wake-up (a thread that slept, waiting for a fetch, a timer or a socket) is what a record costs
+ * at low rates when every hop handles it alone.
  */
 export class CpuAccount {
   private readonly ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-  constructor(private readonly started: ReadonlyMap<string, number>) {}
+  /** `stack`: count Kafka, PostgreSQL, Redis and this process too (false: only the processes named). */
+  constructor(private readonly started: ReadonlyMap<string, number>, private readonly stack = true) {}
 
-  /** CPU seconds per process group so far. */
-  sample(): Map<string, number> {
-    const seconds = new Map<string, number>();
+  /** Usage per process group so far. */
+  sample(): Map<string, Usage> {
+    const usage = new Map<string, Usage>();
     const add = (group: string, pid: number) => {
       const ticks = cpuTicksOf(pid);
-      if (ticks !== undefined) seconds.set(group, (seconds.get(group) ?? 0) + ticks / this.ticksPerSecond);
+      if (ticks === undefined) return;
+      const was = usage.get(group) ?? { cpuSeconds: 0, wakeups: 0 };
+      usage.set(group, { cpuSeconds: was.cpuSeconds + ticks / this.ticksPerSecond, wakeups: was.wakeups + wakeupsOf(pid) });
     };
     for (const [name, pid] of this.started) add(name, pid);
+    if (!this.stack) return usage;
     add('benchmark (load and floor)', process.pid);
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       const group = stackGroupOf(commandLineOf(Number(entry)));
       if (group) add(group, Number(entry));
     }
-    return seconds;
+    return usage;
   }
 
-  /** Milliseconds of CPU per booking for each group between two samples, and in all, with the share of the machine. */
-  static perBooking(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, bookings: number, wallSeconds: number): CpuPerBooking {
-    const spent = [...after].map(([group, s]) => [group, s - (before.get(group) ?? 0)] as const).filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]);
-    const total = spent.reduce((sum, [, s]) => sum + s, 0);
+  /** Milliseconds of CPU and wake-ups per booking for each group between two samples, and in all, with the share of the machine. */
+  static perBooking(before: ReadonlyMap<string, Usage>, after: ReadonlyMap<string, Usage>, bookings: number, wallSeconds: number): CpuPerBooking {
+    const groups = [...after]
+      .map(([group, u]) => {
+        const was = before.get(group) ?? { cpuSeconds: 0, wakeups: 0 };
+        // A PostgreSQL backend that ended between the samples takes its counts with it: never below zero.
+        return { group, seconds: Math.max(0, u.cpuSeconds - was.cpuSeconds), wakeups: Math.max(0, u.wakeups - was.wakeups) };
+      })
+      .filter((g) => g.seconds > 0 || g.wakeups > 0)
+      .sort((a, b) => b.seconds - a.seconds);
+    const total = groups.reduce((sum, g) => sum + g.seconds, 0);
     return {
-      lines: spent.map(([group, s]) => `${group} ${((s * 1000) / bookings).toFixed(2)} ms`),
+      lines: groups.filter((g) => g.seconds > 0).map((g) => `${g.group} ${((g.seconds * 1000) / bookings).toFixed(2)} ms`),
       totalMs: (total * 1000) / bookings,
       machinePercent: (100 * total) / wallSeconds,
+      groups: groups.map((g) => ({ group: g.group, cpuMs: (g.seconds * 1000) / bookings, wakeups: g.wakeups / bookings })),
+      totalWakeups: groups.reduce((sum, g) => sum + g.wakeups, 0) / bookings,
     };
   }
 
@@ -62,6 +93,26 @@ function cpuTicksOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Voluntary context switches of every thread of a process: /proc/PID/status counts only its main thread's. */
+function wakeupsOf(pid: number): number {
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  let sum = 0;
+  for (const tid of threads) {
+    try {
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      sum += Number(/^voluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1] ?? 0);
+    } catch {
+      // The thread ended while we read.
+    }
+  }
+  return sum;
 }
 
 function commandLineOf(pid: number): string {
