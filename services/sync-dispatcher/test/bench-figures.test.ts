@@ -1,4 +1,5 @@
 import { countsOfExposition } from '../src/bench/cost-counters';
+import { CpuAccount } from '../src/bench/cpu';
 import { searchSustainedRate } from '../src/bench/sustain';
 
 /** A machine that holds every rate up to `capacity`, as the benchmark would find it. */
@@ -51,5 +52,25 @@ describe('counters read from a service’s /metrics', () => {
     const text = ['# HELP cm_db_statements_total x', 'cm_db_statements_total{pool="postgres",service="ingest"} 12', 'cm_db_statements_total{pool="postgres:seen-events",service="ingest"} 3', 'cm_db_statements_totally_else 99'].join('\n');
     expect(countsOfExposition(text)).toEqual({ statements: 15, fetches: undefined });
     expect(countsOfExposition(`${text}\ncm_kafka_fetch_requests_total{topic="a"} 4\ncm_kafka_fetch_requests_total{topic="b"} 1`)).toEqual({ statements: 15, fetches: 5 });
+  });
+});
+
+describe('CPU and wake-ups per process group between two samples', () => {
+  it('counts process by process: an ended backend does not take the others’ work with it, a new one counts from zero', () => {
+    const before = new Map([
+      [10, { group: 'postgresql', cpuSeconds: 5, wakeups: 100 }],
+      [11, { group: 'postgresql', cpuSeconds: 50, wakeups: 900 }],
+      [20, { group: 'kafka', cpuSeconds: 7, wakeups: 70 }],
+    ]);
+    const after = new Map([
+      [10, { group: 'postgresql', cpuSeconds: 6, wakeups: 130 }],
+      [12, { group: 'postgresql', cpuSeconds: 0.5, wakeups: 8 }],
+      [20, { group: 'kafka', cpuSeconds: 7, wakeups: 75 }],
+    ]);
+    expect(Object.fromEntries(CpuAccount.spent(before, after))).toEqual({ postgresql: { cpuSeconds: 1.5, wakeups: 38 }, kafka: { cpuSeconds: 0, wakeups: 5 } });
+    const perBooking = CpuAccount.perBooking(before, after, 10, 1);
+    expect(perBooking.totalMs).toBeCloseTo(150);
+    expect(perBooking.totalWakeups).toBeCloseTo(4.3);
+    expect(perBooking.groups.map((g) => g.group)).toEqual(['postgresql', 'kafka']);
   });
 });

@@ -1,12 +1,12 @@
 import type { Knex } from '@cm/service-runtime';
-import { CpuAccount, type CpuPerBooking, type Usage } from './cpu';
+import { CpuAccount, type CpuPerBooking, type UsageSample } from './cpu';
 import { databaseTransactions, type ServiceCounts } from './cost-counters';
 
 /** Everything counted at one moment: CPU and wake-ups per process group, each service's counters, the database's transactions. */
 export interface CostSample {
   /** When the CPU was sampled (ms). */
   readonly at: number;
-  readonly usage: Map<string, Usage>;
+  readonly usage: UsageSample;
   readonly counts: Map<string, ServiceCounts>;
   readonly transactions: number;
   readonly own: number;

@@ -8,6 +8,9 @@ export interface Usage {
   readonly wakeups: number;
 }
 
+/** Every process counted at one moment, by pid, with its group. */
+export type UsageSample = ReadonlyMap<number, Usage & { readonly group: string }>;
+
 /** One process group's share between two samples, per booking. */
 export interface GroupPerBooking {
   readonly group: string;
@@ -35,37 +38,47 @@ export interface CpuPerBooking {
 export class CpuAccount {
   private readonly ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-  /** `stack`: count Kafka, PostgreSQL, Redis and this process too (false: only the processes named). */
-  constructor(private readonly started: ReadonlyMap<string, number>, private readonly stack = true) {}
+  /**
+   * `stack`: count Kafka, PostgreSQL, Redis and this process too (false: only the processes
+   * named). `database`: of PostgreSQL's client backends, only those of this database (the
+   * server is shared with other runs and tests); its own processes (WAL writer, checkpointer...) always.
+   */
+  constructor(private readonly started: ReadonlyMap<string, number>, private readonly stack = true, private readonly database?: string) {}
 
-  /** Usage per process group so far. */
-  sample(): Map<string, Usage> {
-    const usage = new Map<string, Usage>();
+  /** Every counted process's usage so far, by pid. */
+  sample(): UsageSample {
+    const usage = new Map<number, Usage & { group: string }>();
     const add = (group: string, pid: number) => {
       const ticks = cpuTicksOf(pid);
-      if (ticks === undefined) return;
-      const was = usage.get(group) ?? { cpuSeconds: 0, wakeups: 0 };
-      usage.set(group, { cpuSeconds: was.cpuSeconds + ticks / this.ticksPerSecond, wakeups: was.wakeups + wakeupsOf(pid) });
+      if (ticks !== undefined) usage.set(pid, { group, cpuSeconds: ticks / this.ticksPerSecond, wakeups: wakeupsOf(pid) });
     };
     for (const [name, pid] of this.started) add(name, pid);
     if (!this.stack) return usage;
     add('benchmark (load and floor)', process.pid);
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
-      const group = stackGroupOf(commandLineOf(Number(entry)));
+      const group = stackGroupOf(commandLineOf(Number(entry)), this.database);
       if (group) add(group, Number(entry));
     }
     return usage;
   }
 
+  /** Usage per group between two samples, process by process: one that ended between them takes its counts with it, one that started counts from zero. */
+  static spent(before: UsageSample, after: UsageSample): Map<string, Usage> {
+    const groups = new Map<string, Usage>();
+    for (const [pid, now] of after) {
+      const was = before.get(pid);
+      const from = was && was.group === now.group ? was : { cpuSeconds: 0, wakeups: 0 };
+      const sum = groups.get(now.group) ?? { cpuSeconds: 0, wakeups: 0 };
+      groups.set(now.group, { cpuSeconds: sum.cpuSeconds + Math.max(0, now.cpuSeconds - from.cpuSeconds), wakeups: sum.wakeups + Math.max(0, now.wakeups - from.wakeups) });
+    }
+    return groups;
+  }
+
   /** Milliseconds of CPU and wake-ups per booking for each group between two samples, and in all, with the share of the machine. */
-  static perBooking(before: ReadonlyMap<string, Usage>, after: ReadonlyMap<string, Usage>, bookings: number, wallSeconds: number): CpuPerBooking {
-    const groups = [...after]
-      .map(([group, u]) => {
-        const was = before.get(group) ?? { cpuSeconds: 0, wakeups: 0 };
-        // A PostgreSQL backend that ended between the samples takes its counts with it: never below zero.
-        return { group, seconds: Math.max(0, u.cpuSeconds - was.cpuSeconds), wakeups: Math.max(0, u.wakeups - was.wakeups) };
-      })
+  static perBooking(before: UsageSample, after: UsageSample, bookings: number, wallSeconds: number): CpuPerBooking {
+    const groups = [...CpuAccount.spent(before, after)]
+      .map(([group, u]) => ({ group, seconds: u.cpuSeconds, wakeups: u.wakeups }))
       .filter((g) => g.seconds > 0 || g.wakeups > 0)
       .sort((a, b) => b.seconds - a.seconds);
     const total = groups.reduce((sum, g) => sum + g.seconds, 0);
@@ -123,9 +136,13 @@ function commandLineOf(pid: number): string {
   }
 }
 
-function stackGroupOf(commandLine: string): string | undefined {
+function stackGroupOf(commandLine: string, database: string | undefined): string | undefined {
   if (commandLine.includes('kafka.Kafka')) return 'kafka';
-  if (/^postgres(:| )|\/postgres /.test(commandLine)) return 'postgresql';
+  if (/^postgres(:| )|\/postgres /.test(commandLine)) {
+    // A client backend's title: `postgres: 15/main: USER DATABASE HOST(PORT) STATE`.
+    const backend = /^postgres: [^:]+: \S+ (\S+) (?:\S+\(\d+\)|\[local\])/.exec(commandLine);
+    return !backend || database === undefined || backend[1] === database ? 'postgresql' : undefined;
+  }
   if (commandLine.startsWith('redis-server')) return 'redis';
   return undefined;
 }

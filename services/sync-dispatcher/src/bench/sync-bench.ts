@@ -113,7 +113,7 @@ async function main(): Promise<void> {
         }
       : undefined;
     if (idleOnly) processes.push(idleOnly.reconciler, idleOnly.escalation);
-    const cpu = new CpuAccount(new Map([['channel simulator', simulator.pid], ['ingest', ingest.pid], ['booking-arbiter', arbiter.pid], ['sync-dispatcher', dispatcher.pid]]));
+    const cpu = new CpuAccount(new Map([['channel simulator', simulator.pid], ['ingest', ingest.pid], ['booking-arbiter', arbiter.pid], ['sync-dispatcher', dispatcher.pid]]), true, new URL(databaseUrl).pathname.slice(1));
     const services = new Map([['ingest', () => serviceCounts(PORTS.ingestOps)], ['booking-arbiter', () => serviceCounts(PORTS.arbiterOps)], ['sync-dispatcher', () => serviceCounts(PORTS.dispatcherOps)]] as const);
     const pathCost = new CostMeter(cpu, services, db, () => ownStatements);
     // The floor's cost counts our idle services too, as its CPU always has: what they do idle
@@ -279,11 +279,11 @@ async function measureIdle(services: ReadonlyMap<string, number>): Promise<{ per
   await new Promise((resolve) => setTimeout(resolve, config.BENCH_IDLE_SECONDS * 1000));
   const after = account.sample();
   const seconds = (Date.now() - startedAt) / 1000;
-  const each = [...services.keys()].map((service) => {
-    const was = before.get(service);
-    const now = after.get(service);
-    if (!was || !now) throw new Error(`${service} exited during the idle measurement`);
-    return { service, percentOfCore: (100 * (now.cpuSeconds - was.cpuSeconds)) / seconds, wakeupsPerSecond: (now.wakeups - was.wakeups) / seconds };
+  const spent = CpuAccount.spent(before, after);
+  const each = [...services].map(([service, pid]) => {
+    const used = spent.get(service);
+    if (!used || !before.has(pid)) throw new Error(`${service} exited during the idle measurement`);
+    return { service, percentOfCore: (100 * used.cpuSeconds) / seconds, wakeupsPerSecond: used.wakeups / seconds };
   });
   return { percentOfCore: each.reduce((sum, e) => sum + e.percentOfCore, 0), wakeupsPerSecond: each.reduce((sum, e) => sum + e.wakeupsPerSecond, 0), each };
 }
