@@ -80,3 +80,14 @@ export async function lagsOf(db: Knex, bookings: readonly Booking[], outcomes: O
     },
   };
 }
+
+/**
+ * Waits until the bookings are decided and the dispatcher has nothing left to push (or 30 s
+ * passed: what is still missing is counted missing later), so one rate's tail does not run into
+ * the next rate's measurement.
+ */
+export async function settled(db: Knex, bookings: readonly Booking[], options: { decidedWithinMs: number } = { decidedWithinMs: 60_000 }): Promise<void> {
+  const ids = bookings.map((b) => b.commandId);
+  await waitFor('every booking decided', async () => Number((await db('processed_commands').whereRaw('command_id = any(?)', [ids]).count({ n: '*' }).first())?.n ?? 0) === bookings.length, { timeoutMs: options.decidedWithinMs, intervalMs: 200 });
+  await waitFor('nothing left to push', async () => (await db('sync.nights').whereRaw('version > pushed_version').first('night')) === undefined, { timeoutMs: 30_000, intervalMs: 200 }).catch(() => undefined);
+}

@@ -17,13 +17,12 @@ import {
   redisConfig,
   Registry,
   spawnNodeProcess,
-  waitFor,
   writeBenchResult,
   type BenchRow,
   type Knex,
   type NodeProcess,
 } from '@cm/service-runtime';
-import { CHANNELS, lagsOf, Outcomes, type Booking } from './acknowledgements';
+import { CHANNELS, lagsOf, Outcomes, settled, type Booking } from './acknowledgements';
 import { CostMeter, type CostPerBooking } from './cost';
 import { registryCounts, serviceCounts } from './cost-counters';
 import { CpuAccount } from './cpu';
@@ -377,17 +376,6 @@ async function bookAtRate(simulatorUrl: string, properties: readonly { propertyI
   }
   const sendingSeconds = (Date.now() - started + 1000 / rate) / 1000;
   return { bookings: (await Promise.all(inFlight)).filter((b): b is Booking => b !== undefined), seconds: sendingSeconds };
-}
-
-/**
- * Waits until the bookings are decided and the dispatcher has nothing left to push (or 30 s
- * passed: what is still missing is counted missing later), so one rate's tail does not run into
- * the next rate's measurement.
- */
-async function settled(db: Knex, bookings: readonly Booking[], options: { decidedWithinMs: number } = { decidedWithinMs: 60_000 }): Promise<void> {
-  const ids = bookings.map((b) => b.commandId);
-  await waitFor('every booking decided', async () => Number((await db('processed_commands').whereRaw('command_id = any(?)', [ids]).count({ n: '*' }).first())?.n ?? 0) === bookings.length, { timeoutMs: options.decidedWithinMs, intervalMs: 200 });
-  await waitFor('nothing left to push', async () => (await db('sync.nights').whereRaw('version > pushed_version').first('night')) === undefined, { timeoutMs: 30_000, intervalMs: 200 }).catch(() => undefined);
 }
 
 main().catch((error: unknown) => {
