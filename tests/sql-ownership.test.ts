@@ -78,7 +78,7 @@ const KNOWN_EXCEPTIONS: readonly { file: string; table: string; why: string }[] 
   { file: 'services/ingest/src/migrations/20261204_004_pms_revisions.ts', table: 'ingest.tenants', why: 'foreign key of an applied migration' },
   { file: 'services/reconciler/src/bench/reconcile-bench.ts', table: 'stays', why: 'the benchmark seeds the ledger' },
   { file: 'services/reconciler/src/bench/reconcile-bench.ts', table: 'properties', why: 'the benchmark seeds the ledger' },
-  { file: 'services/sync-dispatcher/src/bench/sync-bench.ts', table: 'processed_commands', why: 'the benchmark waits on the ledger' },
+  { file: 'services/sync-dispatcher/src/bench/acknowledgements.ts', table: 'processed_commands', why: 'the benchmark waits on the ledger' },
 ];
 
 interface TableRef {

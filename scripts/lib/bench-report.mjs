@@ -2,7 +2,7 @@
 // the whole report as JSON. Run by scripts/bench, never alone:
 //   node bench-report.mjs RUNS_TSV REPORT_JSON REPO_ROOT
 // RUNS_TSV: one line per bench: name, exit status, seconds, result file, log file (tab-separated).
-// Exits 1 if a bench failed or wrote no figures.
+// Exits 1 if a bench failed or wrote no figures, else 2 if a figure missed its target, else 0.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, totalmem, release } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -96,6 +96,8 @@ const report = {
   settings: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_') && k !== 'BENCH_RESULT_FILE').sort()),
   runs,
   failed: runs.filter((r) => r.exitStatus !== 0 || r.figures === 0).map((r) => r.bench),
+  // Figures measured that missed their target (a failed bench's row is in `failed`, not here).
+  missed: rows.filter((r) => r.met === false && !r.failed).map((r) => ({ bench: r.bench, figure: r.figure })),
   rows,
 };
 writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -120,5 +122,8 @@ const line = (cells) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[
 const out = [line(table[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...table.slice(1).map(line)];
 out.push('', `ratio = value / floor; the figure says whether higher or lower is better. Report: ${reportFile}`);
 if (report.failed.length > 0) out.push(`FAILED: ${report.failed.join(', ')} (logs: ${runs.filter((r) => report.failed.includes(r.bench)).map((r) => r.log).join(', ')})`);
+if (report.missed.length > 0) out.push(`targets missed: ${report.missed.length} (${report.missed.map((r) => `${r.bench}: ${r.figure}`).join('; ')})`);
+else if (report.failed.length === 0) out.push(`every target met (${rows.filter((r) => r.met === true).length} figures with a target)`);
 process.stdout.write(`${out.join('\n')}\n`);
-process.exit(report.failed.length > 0 ? 1 : 0);
+// A failed bench outranks a missed target: its figures are missing, not measured short.
+process.exit(report.failed.length > 0 ? 1 : report.missed.length > 0 ? 2 : 0);

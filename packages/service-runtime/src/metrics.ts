@@ -32,3 +32,18 @@ export function fetchRequestsCounter(registry: Registry): Counter<'group'> {
     registers: [registry],
   });
 }
+
+/**
+ * Statements sent to PostgreSQL (BEGIN and COMMIT included), by pool: what each booking costs the
+ * database is read from it (the sync benchmark divides it by the bookings of a run).
+ */
+export function databaseStatementsCounter(registry: Registry): Counter<'pool'> {
+  const existing = registry.getSingleMetric('cm_db_statements_total');
+  if (existing) return existing as Counter<'pool'>;
+  return new Counter({
+    name: 'cm_db_statements_total',
+    help: 'Statements sent to PostgreSQL, BEGIN and COMMIT included, by pool.',
+    labelNames: ['pool'] as const,
+    registers: [registry],
+  });
+}

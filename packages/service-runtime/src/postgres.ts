@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import knex, { type Knex } from 'knex';
 import { types } from 'pg';
+import type { Registry } from 'prom-client';
+import { databaseStatementsCounter } from './metrics';
 import type { SchemaMigrations } from './migrations';
 
 export type { Knex };
@@ -31,6 +33,8 @@ export interface DatabaseOptions {
   readonly synchronousCommit?: boolean;
   /** How the pool's prepared statements are planned; 'each execution' unless its statements' plans are tested (see Planning). */
   readonly planning?: Planning;
+  /** Counts every statement the pool sends in cm_db_statements_total of this registry, labelled with `pool`. */
+  readonly statements?: { readonly registry: Registry; readonly pool: string };
 }
 
 /**
@@ -73,11 +77,19 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Knex
     ...(idle > 0 ? [`-c idle_in_transaction_session_timeout=${idle}`] : []),
     ...(options.synchronousCommit === false ? ['-c synchronous_commit=off'] : []),
   ];
-  return knex({
+  const db = knex({
     client: 'pg',
     connection: { connectionString: url, options: settings.join(' ') },
     pool: options.pool ?? { min: 0, max: 5 },
   });
+  if (options.statements) countStatements(db, options.statements.registry, options.statements.pool);
+  return db;
+}
+
+/** knex emits 'query' for each statement it sends, those of a transaction (BEGIN, COMMIT) too. */
+function countStatements(db: Knex, registry: Registry, pool: string): void {
+  const counter = databaseStatementsCounter(registry).labels({ pool });
+  db.on('query', () => counter.inc());
 }
 
 export async function databaseAnswers(db: Knex): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { Agent, request } from 'undici';
-import { createDatabase, waitFor, type KafkaClient } from '@cm/service-runtime';
+import { createDatabase, waitFor, type KafkaClient, type Registry } from '@cm/service-runtime';
 import type { Lags } from './lags';
-import { CpuAccount, type CpuPerBooking } from './cpu';
+import { CostMeter, type CostPerBooking } from './cost';
 
 /**
  * The floor of the sync path, in the same run: the same hops with nothing of ours in them.
@@ -19,11 +19,13 @@ export async function measureFloor(input: {
   seconds: number;
   warmupSeconds: number;
   namespace: string;
-  /** The machine's CPU, sampled around the measured bookings. */
-  cpu: CpuAccount;
-}): Promise<Lags & { cpu: CpuPerBooking }> {
+  /** What the machine spends, sampled around the measured bookings. */
+  cost: CostMeter;
+  /** Where the floor's pool counts its statements (cm_db_statements_total, pool 'floor'). */
+  statements: Registry;
+}): Promise<Lags & { cost: CostPerBooking; loadSeconds: number }> {
   const [inTopic, outTopic] = input.topics as [string, string];
-  const db = createDatabase(input.databaseUrl, { pool: { min: 1, max: 12 } });
+  const db = createDatabase(input.databaseUrl, { pool: { min: 1, max: 12 }, statements: { registry: input.statements, pool: 'floor' } });
   if (!(await db.schema.hasTable('floor_commits'))) await db.schema.createTable('floor_commits', (t) => {
     t.text('id').primary();
     t.bigInteger('at_ms').notNullable();
@@ -55,6 +57,7 @@ export async function measureFloor(input: {
     else values.push(Date.now() - Number(sentAt));
   });
   await waitFor('both floor consumers joined', () => first.isJoined() && second.isJoined(), { timeoutMs: 30_000, intervalMs: 50 });
+  /** Produces `count` records at the rate; resolves with the seconds it took, more than asked when this process could not keep the pace. */
   const paced = async (count: number, id: (i: number) => string) => {
     const started = Date.now();
     for (let i = 0; i < count; i++) {
@@ -62,20 +65,20 @@ export async function measureFloor(input: {
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       void producer.send(inTopic, [{ key: `k${i % 200}`, value: Buffer.from(`${id(i)}:${Date.now()}`) }]);
     }
+    return (Date.now() - started + 1000 / input.rate) / 1000;
   };
   const warmup = input.rate * input.warmupSeconds;
   await paced(warmup, (i) => `w${i}`);
   await waitFor('the warm-up through', () => warmedUp >= warmup, { timeoutMs: 30_000, intervalMs: 50 }).catch(() => undefined);
   const total = input.rate * input.seconds;
-  const before = input.cpu.sample();
-  const startedAt = Date.now();
-  await paced(total, String);
+  const before = await input.cost.sample('start');
+  const loadSeconds = await paced(total, String);
   const deadline = Date.now() + 30_000;
   while (values.length < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  const cpu = CpuAccount.perBooking(before, input.cpu.sample(), total, (Date.now() - startedAt) / 1000);
+  const cost = CostMeter.perBooking(before, await input.cost.sample('end'), total);
   await Promise.all([first.stop(), second.stop()]);
   await producer.disconnect();
   await keepAlive.close();
   await db.destroy();
-  return { values: [...values].sort((a, b) => a - b), missing: total - values.length, cpu };
+  return { values: [...values].sort((a, b) => a - b), missing: total - values.length, cost, loadSeconds };
 }

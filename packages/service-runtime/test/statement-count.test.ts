@@ -1,0 +1,31 @@
+import { stack } from '@cm/test-harness';
+import { createMetricsRegistry, Registry } from '../src/metrics';
+import { createDatabase } from '../src/postgres';
+
+/** The sync benchmark divides cm_db_statements_total by the bookings of a run: every round trip must be in it. */
+describe('cm_db_statements_total', () => {
+  const registry: Registry = createMetricsRegistry('statement-count-test');
+  const db = createDatabase(stack.DATABASE_URL, { pool: { min: 0, max: 1 }, statements: { registry, pool: 'main' } });
+  const other = createDatabase(stack.DATABASE_URL, { pool: { min: 0, max: 1 }, statements: { registry, pool: 'other' } });
+
+  afterAll(async () => {
+    await db.destroy();
+    await other.destroy();
+  });
+
+  const counted = async (pool: string): Promise<number> => (await registry.getSingleMetric('cm_db_statements_total')!.get()).values.find((v) => v.labels.pool === pool)?.value ?? 0;
+
+  it('counts a lone statement once, and a transaction as its statements with BEGIN and COMMIT, per pool', async () => {
+    const before = await counted('main');
+    await db.raw('select 1');
+    expect(await counted('main')).toBe(before + 1);
+    await db.transaction(async (tx) => {
+      await tx.raw('select 1');
+      await tx.raw('select 2');
+    });
+    expect(await counted('main')).toBe(before + 5);
+    await other.raw('select 1');
+    expect(await counted('other')).toBe(1);
+    expect(await counted('main')).toBe(before + 5);
+  });
+});
