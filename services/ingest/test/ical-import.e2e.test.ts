@@ -173,4 +173,20 @@ describe('ingest: iCal import feeds become ledger holds', () => {
     for (const c of failures) expect(JSON.stringify(c)).not.toContain('127.0.0.1');
     expect((await heldBy(tenant, '2027-08-01', '2027-08-05')).every((h) => h !== null)).toBe(true);
   });
+
+  it('a read asked for while another read of the feed is under way is kept, not overwritten by its next due time', async () => {
+    const feed = { channel: 'VRBO' as const, listingId: `not-imported-${Date.now()}` };
+    const dueAt = async () => (await world.db('ingest.ical_imports').where({ channel: feed.channel, listing_id: feed.listingId }).first<{ next_poll_at_ms: string }>())!.next_poll_at_ms;
+    await imports.ensure([feed], 1_000);
+
+    const [first] = await imports.claimDue([feed], 1_000, 60_000, 1);
+    expect(first!.claimedUntilMs).toBe(61_000);
+    await imports.pollNow(feed.channel, feed.listingId, 2_000);
+    await imports.recordUnchanged(feed.channel, feed.listingId, 3_000, { atMs: 303_000, claimedUntilMs: first!.claimedUntilMs });
+    expect(Number(await dueAt())).toBe(2_000);
+
+    const [second] = await imports.claimDue([feed], 4_000, 60_000, 1);
+    await imports.recordUntaken(feed.channel, feed.listingId, 'HTTP 503', { atMs: 305_000, claimedUntilMs: second!.claimedUntilMs }, true);
+    expect(Number(await dueAt())).toBe(305_000);
+  });
 });

@@ -11,6 +11,17 @@ export interface ImportState {
   readonly sourceVersion: number;
   readonly consecutiveFailures: number;
   readonly acceptShrink: boolean;
+  /** The claim's lease: the feed's due time while this read holds it. */
+  readonly claimedUntilMs: number;
+}
+
+/**
+ * When a read's feed is due again: at `atMs`, unless an operator asked for a read while this one
+ * was under way (its due time moved before the claim's lease), which is then kept, not lost.
+ */
+export interface NextPoll {
+  readonly atMs: number;
+  readonly claimedUntilMs: number;
 }
 
 /** What one read of a feed leaves: its validators, its events, when it is due again. */
@@ -19,7 +30,7 @@ export interface ReadRecord {
   readonly lastModified: string | null;
   readonly sourceVersion: number;
   readonly readAtMs: number;
-  readonly nextPollAtMs: number;
+  readonly nextPoll: NextPoll;
   /** The UIDs whose held state changed (appeared, moved, left, or ended before the window). */
   readonly events: readonly (HeldEvent & { readonly present: boolean })[];
 }
@@ -78,7 +89,7 @@ export class ImportStore {
         [nowMs + leaseMs, feeds.map((f) => f.channel), feeds.map((f) => f.listingId), nowMs, limit],
       )
     ).rows;
-    return rows.map((r) => ({ channel: r.channel, listingId: r.listing_id, etag: r.etag, lastModified: r.last_modified, sourceVersion: Number(r.source_version), consecutiveFailures: r.consecutive_failures, acceptShrink: r.accept_shrink }));
+    return rows.map((r) => ({ channel: r.channel, listingId: r.listing_id, etag: r.etag, lastModified: r.last_modified, sourceVersion: Number(r.source_version), consecutiveFailures: r.consecutive_failures, acceptShrink: r.accept_shrink, claimedUntilMs: nowMs + leaseMs }));
   }
 
   /** The events held now (present), and of those that left the feed, the ones whose UIDs are given (the read shows them again). */
@@ -102,7 +113,7 @@ export class ImportStore {
       }
       await trx('ingest.ical_imports')
         .where({ channel, listing_id: listingId })
-        .update({ etag: read.etag, last_modified: read.lastModified, source_version: read.sourceVersion, next_poll_at_ms: read.nextPollAtMs, last_read_at_ms: read.readAtMs, consecutive_failures: 0, last_problem: null, accept_shrink: false });
+        .update({ etag: read.etag, last_modified: read.lastModified, source_version: read.sourceVersion, next_poll_at_ms: this.dueAgain(read.nextPoll), last_read_at_ms: read.readAtMs, consecutive_failures: 0, last_problem: null, accept_shrink: false });
     });
   }
 
@@ -112,21 +123,25 @@ export class ImportStore {
    * (counted when `failure`: a shrink is not a failure of the feed to answer) and the problem the
    * last read left, so the same problem is not raised at every read.
    */
-  async recordUntaken(channel: Channel, listingId: string, problem: string, nextPollAtMs: number, failure: boolean): Promise<{ failures: number; previousProblem: string | null }> {
+  async recordUntaken(channel: Channel, listingId: string, problem: string, nextPoll: NextPoll, failure: boolean): Promise<{ failures: number; previousProblem: string | null }> {
     const { rows } = await this.db.raw(
-      `UPDATE ingest.ical_imports i SET etag = NULL, last_modified = NULL, last_problem = ?, next_poll_at_ms = ?, consecutive_failures = i.consecutive_failures + ?
+      `UPDATE ingest.ical_imports i SET etag = NULL, last_modified = NULL, last_problem = ?, next_poll_at_ms = ${DUE_AGAIN_SQL.replaceAll('next_poll_at_ms', 'i.next_poll_at_ms')}, consecutive_failures = i.consecutive_failures + ?
        FROM (SELECT last_problem FROM ingest.ical_imports WHERE channel = ? AND listing_id = ? FOR UPDATE) AS before
        WHERE i.channel = ? AND i.listing_id = ?
        RETURNING i.consecutive_failures, before.last_problem AS previous_problem`,
-      [problem.slice(0, 500), nextPollAtMs, failure ? 1 : 0, channel, listingId, channel, listingId],
+      [problem.slice(0, 500), nextPoll.claimedUntilMs, nextPoll.atMs, failure ? 1 : 0, channel, listingId, channel, listingId],
     );
     const row = rows[0] as { consecutive_failures: number; previous_problem: string | null } | undefined;
     return { failures: row?.consecutive_failures ?? 0, previousProblem: row?.previous_problem ?? null };
   }
 
   /** An unchanged feed (304): still whole, due again later. */
-  async recordUnchanged(channel: Channel, listingId: string, readAtMs: number, nextPollAtMs: number): Promise<void> {
-    await this.db('ingest.ical_imports').where({ channel, listing_id: listingId }).update({ next_poll_at_ms: nextPollAtMs, last_read_at_ms: readAtMs, consecutive_failures: 0, last_problem: null });
+  async recordUnchanged(channel: Channel, listingId: string, readAtMs: number, nextPoll: NextPoll): Promise<void> {
+    await this.db('ingest.ical_imports').where({ channel, listing_id: listingId }).update({ next_poll_at_ms: this.dueAgain(nextPoll), last_read_at_ms: readAtMs, consecutive_failures: 0, last_problem: null });
+  }
+
+  private dueAgain(next: NextPoll): Knex.Raw {
+    return this.db.raw(DUE_AGAIN_SQL, [next.claimedUntilMs, next.atMs]);
   }
 
   /** An operator's "read it now": due at once (still a conditional GET). False for a feed not imported. */
@@ -153,3 +168,6 @@ export class ImportStore {
     return rows.map((r) => ({ channel: r.channel, listingId: r.listing_id, lastReadAtMs: r.last_read_at_ms === null ? null : Number(r.last_read_at_ms), consecutiveFailures: r.consecutive_failures, lastProblem: r.last_problem, held: Number(r.held) }));
   }
 }
+
+/** A due time moved before the claim's lease was asked for during the read (pollNow, accept): kept. */
+const DUE_AGAIN_SQL = 'CASE WHEN next_poll_at_ms < ? THEN next_poll_at_ms ELSE ? END';

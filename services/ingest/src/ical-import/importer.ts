@@ -3,7 +3,7 @@ import { DEFAULT_SHRINK_GUARD, fetchFeed, localDateOfInstant, parseFeed, readFee
 import type { Channel, ChannelInboundEvent, Conflict } from '@cm/schemas';
 import type { Counter, Logger } from '@cm/service-runtime';
 import { feedChangeEvents } from './feed-events';
-import type { ImportState, ImportStore } from './import-store';
+import type { ImportState, ImportStore, NextPoll } from './import-store';
 
 /** A listing whose channel feed is imported, as the directory keeps it (its URL is a secret). */
 export interface ImportFeed {
@@ -116,7 +116,7 @@ export class IcalImporter {
     const { store, now } = this.deps;
     const zone = await this.deps.timeZoneOf(feed.channel, feed.listingId);
     if (!zone) {
-      await store.recordUntaken(feed.channel, feed.listingId, 'the listing is mapped to no property', now() + feed.pollIntervalMs, false);
+      await store.recordUntaken(feed.channel, feed.listingId, 'the listing is mapped to no property', nextPoll(state, now() + feed.pollIntervalMs), false);
       return 'no_property';
     }
     const fetched = await fetchFeed(feed.url, {
@@ -126,12 +126,12 @@ export class IcalImporter {
       ...(state.lastModified === null ? {} : { lastModified: state.lastModified }),
     });
     if (fetched.status === 'failed') {
-      await this.untaken(feed, fetchProblem(fetched.error), true);
+      await this.untaken(feed, state, fetchProblem(fetched.error), true);
       return 'failed';
     }
     const readAtMs = now();
     if (fetched.status === 'unchanged') {
-      await store.recordUnchanged(feed.channel, feed.listingId, readAtMs, readAtMs + feed.pollIntervalMs);
+      await store.recordUnchanged(feed.channel, feed.listingId, readAtMs, nextPoll(state, readAtMs + feed.pollIntervalMs));
       return 'unchanged';
     }
 
@@ -142,12 +142,12 @@ export class IcalImporter {
     const held = known.filter((e) => e.present);
     const reading = readFeedChanges(held, parsed, window, state.acceptShrink ? NO_GUARD : DEFAULT_SHRINK_GUARD);
     if (reading.kind === 'incomplete') {
-      await this.untaken(feed, `the feed is not a whole calendar (${reading.problems.map((p) => p.code).join(', ')})`, true);
+      await this.untaken(feed, state, `the feed is not a whole calendar (${reading.problems.map((p) => p.code).join(', ')})`, true);
       return 'incomplete';
     }
     if (reading.kind === 'suspicious_shrink') {
       const problem = `the feed dropped ${reading.wouldRelease.length} of the ${reading.heldInWindow} events it held at once; nothing is released until it recovers or an operator accepts it`;
-      const { previousProblem } = await store.recordUntaken(feed.channel, feed.listingId, problem, readAtMs + feed.pollIntervalMs, false);
+      const { previousProblem } = await store.recordUntaken(feed.channel, feed.listingId, problem, nextPoll(state, readAtMs + feed.pollIntervalMs), false);
       // Raised once per shrink, not at every read of the same one.
       if (previousProblem !== problem) await this.deps.raise([this.conflict(feed, readAtMs, 'shrank', shrinkConflict(feed.channel, reading.wouldRelease, reading.heldInWindow, this.config.horizonDays))]);
       return 'suspicious_shrink';
@@ -166,16 +166,16 @@ export class IcalImporter {
       lastModified: fetched.lastModified ?? null,
       sourceVersion: changes.length > 0 ? sourceVersion : state.sourceVersion,
       readAtMs,
-      nextPollAtMs: readAtMs + feed.pollIntervalMs,
+      nextPoll: nextPoll(state, readAtMs + feed.pollIntervalMs),
       events: [...changes.map((c) => c.held), ...ended],
     });
     for (const c of reading.changes) this.deps.metrics.changes.inc({ channel: feed.channel, change: c.change });
     return 'changed';
   }
 
-  private async untaken(feed: ImportFeed, problem: string, failure: boolean): Promise<void> {
+  private async untaken(feed: ImportFeed, state: ImportState, problem: string, failure: boolean): Promise<void> {
     const nowMs = this.deps.now();
-    const { failures } = await this.deps.store.recordUntaken(feed.channel, feed.listingId, problem, nowMs + feed.pollIntervalMs, failure);
+    const { failures } = await this.deps.store.recordUntaken(feed.channel, feed.listingId, problem, nextPoll(state, nowMs + feed.pollIntervalMs), failure);
     this.deps.log.warn({ channel: feed.channel, listing: feed.listingId, failures, problem }, 'iCal feed not taken in; nothing it held is released');
     if (!raisesFailure(failures)) return;
     await this.deps.raise([
@@ -229,4 +229,8 @@ function shrinkConflict(channel: Channel, wouldRelease: readonly HeldEntry[], he
     channel,
     summary: `${channel}: its iCal feed dropped ${wouldRelease.length} of ${heldInWindow} events (${nights} nights) at once; they stay held until the feed recovers or an operator accepts it`,
   };
+}
+
+function nextPoll(state: ImportState, atMs: number): NextPoll {
+  return { atMs, claimedUntilMs: state.claimedUntilMs };
 }
