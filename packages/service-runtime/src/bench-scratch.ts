@@ -1,3 +1,4 @@
+import { createServer as createNetServer } from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { KafkaAdmin, KafkaClient } from './kafka/types';
@@ -60,4 +61,22 @@ export async function benchScratch(options: {
       await admin.disconnect();
     },
   };
+}
+
+/**
+ * Refuses to start a benchmark whose ports another process holds (most often the same benchmark
+ * run from another checkout): its services would fail to listen while the other run's answered
+ * their readiness checks, and the figures would be the other run's.
+ */
+export async function assertPortsFree(ports: readonly number[]): Promise<void> {
+  const taken: number[] = [];
+  for (const port of ports) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createNetServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (!free) taken.push(port);
+  }
+  if (taken.length > 0) throw new Error(`ports ${taken.join(', ')} are in use: is this benchmark already running (another checkout)? Stop it first`);
 }

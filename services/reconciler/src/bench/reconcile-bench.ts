@@ -7,6 +7,7 @@ import { RECONCILER_NODE_OPTIONS } from '../node-options';
 import {
   baseConfig,
   benchRow,
+  assertPortsFree,
   benchScratch,
   createKafkaClient,
   createLogger,
@@ -51,6 +52,7 @@ const PORTS = { simulator: 19_680, reconciler: 19_614, reconcilerOps: 19_615 };
 const TARGET = { seconds: 60, megabytes: 300 };
 
 async function main(): Promise<void> {
+  await assertPortsFree(Object.values(PORTS));
   const kafka = createKafkaClient({ clientId: 'reconcile-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT });
   const scratch = await benchScratch({
     prefix: 'benchrec',

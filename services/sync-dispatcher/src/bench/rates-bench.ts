@@ -7,7 +7,7 @@ import { KeyRing } from '@cm/secrets';
 import { addDays, channelPrice, fromEpochDay, noRates, nightsOf, termsRanges, toEpochDay, type CurrencyCode, type LocalDate, type Markup, type NightTerms } from '@cm/domain';
 import { RatesStore, rateChangeRecord, type PlanRange, type PlanUpdate } from '@cm/rates';
 import { topics, type Channel, type RateChange } from '@cm/schemas';
-import { AvroSerde, baseConfig, benchRow, benchScratch, createKafkaClient, createLogger, databaseConfig, parseConfig, produceValues, residentMemoryMb, redisConfig, spawnNodeProcess, waitFor, writeBenchResult, type Knex, type NodeProcess } from '@cm/service-runtime';
+import { assertPortsFree, AvroSerde, baseConfig, benchRow, benchScratch, createKafkaClient, createLogger, databaseConfig, parseConfig, produceValues, residentMemoryMb, redisConfig, spawnNodeProcess, waitFor, writeBenchResult, type Knex, type NodeProcess } from '@cm/service-runtime';
 
 /**
  * Benchmark of a full ARI push (issue 20; not a test: it prints figures). A season of rates and
@@ -48,6 +48,7 @@ const CHANNELS: readonly { channel: Channel; markup: Markup; ratePlans: Record<s
 const channelPlansOf = (c: (typeof CHANNELS)[number]) => (Object.keys(c.ratePlans).length > 0 ? Object.values(c.ratePlans) : ['standard', 'nonref']);
 
 async function main(): Promise<void> {
+  await assertPortsFree(Object.values(PORTS));
   const kafka = createKafkaClient({ clientId: 'rates-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT });
   const scratch = await benchScratch({
     prefix: 'benchrates',

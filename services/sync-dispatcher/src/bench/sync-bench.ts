@@ -7,6 +7,7 @@ import {
   AvroSerde,
   baseConfig,
   benchRow,
+  assertPortsFree,
   benchScratch,
   createKafkaClient,
   createLogger,
@@ -75,6 +76,7 @@ const TARGETS = { p99Ms: 250, p99FloorFactor: 3, costFloorFactor: 1.5, idlePerce
 const PACE_SLACK = 1.05;
 
 async function main(): Promise<void> {
+  await assertPortsFree(Object.values(PORTS));
   // The floor's statements and fetches: the floor runs in this process, on this client.
   const floorStatements = new Registry();
   const kafka = createKafkaClient({ clientId: 'sync-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT, metrics: floorStatements });
