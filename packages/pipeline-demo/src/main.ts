@@ -54,7 +54,7 @@ const print = (line = '') => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<number> {
   const run = randomUUID().slice(0, 8);
-  const kafka = createKafkaClient({ clientId: 'pipeline-demo', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT });
+  const kafka = createKafkaClient({ clientId: 'pipeline-demo', brokers: config.KAFKA_BROKERS, logger: log });
   const sampled = Object.keys(samples) as SampledTopic[];
   const serde = await AvroSerde.connect(config.SCHEMA_REGISTRY_URL, [...sampled, topics.channelDlq.name]);
 

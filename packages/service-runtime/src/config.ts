@@ -11,10 +11,6 @@ const port = z.coerce.number().int().min(1).max(65535);
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
-/** The Kafka client libraries a KafkaClient can be built on. */
-export const kafkaClientImplementation = z.enum(['kafkajs', 'platformatic']);
-export type KafkaClientImplementation = z.infer<typeof kafkaClientImplementation>;
-
 /** Variables every service has. Defaults match the local stack of scripts/stack. */
 export const baseConfig = z.object({
   KAFKA_BROKERS: z
@@ -35,8 +31,6 @@ export const baseConfig = z.object({
    * not count as silence.
    */
   CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(6_000),
-  /** The Kafka client library (issue 22: chosen by measurement). */
-  KAFKA_CLIENT: kafkaClientImplementation.default('kafkajs'),
   /**
    * Static membership: with it, each consumer of the process joins its group as
    * `<this>.<group>`, and a restart within the session timeout takes its partitions back without

@@ -24,8 +24,8 @@ export class ConfigError extends RuntimeError {
 
 /**
  * A send to Kafka failed after the client's own retries (a broker down, no leader): the same
- * records can be sent again shortly. Both client libraries' failures are wrapped in it, so callers
- * need not know which library runs.
+ * records can be sent again shortly. The library's failures are wrapped in it, so callers need
+ * not know which library runs.
  */
 export class KafkaSendError extends RuntimeError {
   readonly code = 'KAFKA_SEND_FAILED';

@@ -59,7 +59,7 @@ export async function startService<S extends z.ZodType<BaseConfig>>(
     config,
     log,
     metrics,
-    kafka: createKafkaClient({ clientId: definition.name, brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT, metrics }),
+    kafka: createKafkaClient({ clientId: definition.name, brokers: config.KAFKA_BROKERS, logger: log, metrics }),
     topics: topicNames(config.TOPIC_NAMESPACE),
     addReadiness: (check) => readiness.push(check),
     onStop: (name, stop) => stops.push({ name, stop }),

@@ -1,7 +1,6 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 
 /** Probes and scrapes are not traced: they would drown the traces of the work. */
@@ -26,7 +25,6 @@ export function startTelemetry(service: string, otlpEndpoint: string | undefined
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? '') }),
       new UndiciInstrumentation(),
-      new KafkaJsInstrumentation(),
     ],
   });
   sdk.start();

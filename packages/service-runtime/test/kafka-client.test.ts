@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { baseConfig, parseConfig } from '../src/config';
-import { ConfigError } from '../src/errors';
 import { createKafkaClient } from '../src/kafka/client';
 import { partitionOfKey } from '../src/kafka/partition-of-key';
 import type { IncomingRecord } from '../src/kafka/types';
@@ -10,7 +9,6 @@ import { startService } from '../src/service';
 import { waitFor } from '../src/wait';
 import { createTopic, deleteTopics, freePort, spawnNode, stack, testKafka, testLogger, uniqueName, type Spawned } from '@cm/test-harness';
 
-/** Runs with the client KAFKA_CLIENT selects, unless a test names its client. */
 describe('KafkaClient', () => {
   const kafka = testKafka();
   const topics: string[] = [];
@@ -21,22 +19,6 @@ describe('KafkaClient', () => {
     return name;
   };
   afterAll(() => deleteTopics(kafka, topics));
-
-  describe('KAFKA_CLIENT', () => {
-    it('an unknown client is refused, naming the choices', () => {
-      expect(() => createKafkaClient({ clientId: 't', brokers: stack.KAFKA_BROKERS, logger: testLogger, implementation: 'rdkafka' as never })).toThrow(
-        "KAFKA_CLIENT must be one of kafkajs, platformatic; got 'rdkafka'",
-      );
-    });
-
-    it('a service refuses a bad KAFKA_CLIENT at start, naming the variable', () => {
-      const parse = () => parseConfig('svc', baseConfig, { OPS_PORT: '9000', KAFKA_CLIENT: 'rdkafka' });
-      expect(parse).toThrow(ConfigError);
-      expect(parse).toThrow(/KAFKA_CLIENT/);
-      expect(parseConfig('svc', baseConfig, { OPS_PORT: '9000' }).KAFKA_CLIENT).toBe('kafkajs');
-      expect(parseConfig('svc', baseConfig, { OPS_PORT: '9000', KAFKA_CLIENT: 'platformatic' }).KAFKA_CLIENT).toBe('platformatic');
-    });
-  });
 
   describe('KAFKA_GROUP_INSTANCE_ID', () => {
     const parse = (id: string) => parseConfig('svc', baseConfig, { OPS_PORT: '9000', KAFKA_GROUP_INSTANCE_ID: id }).KAFKA_GROUP_INSTANCE_ID;
@@ -99,7 +81,7 @@ describe('KafkaClient', () => {
     }
   });
 
-  it('stop() commits what was handled: a restarted member gets nothing twice (kafkajs lost that commit)', async () => {
+  it('stop() commits what was handled: a restarted member gets nothing twice', async () => {
     const topic = await newTopic('test.client.stop-commit', 3);
     const producer = await kafka.producer();
     await producer.send(topic, Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(String(i)) })));
@@ -122,10 +104,10 @@ describe('KafkaClient', () => {
     expect(seen.length).toBe(31);
   });
 
-  it('an idle consumer long-polls: a handful of fetches a second, not a spin (kafkajs spun when idle)', async () => {
+  it('an idle consumer long-polls: a handful of fetches a second, not a spin', async () => {
     const topic = await newTopic('test.client.idle', 2);
     const metrics = new Registry();
-    const client = createKafkaClient({ clientId: 'idle-test', brokers: stack.KAFKA_BROKERS, logger: testLogger, implementation: stack.KAFKA_CLIENT, metrics });
+    const client = createKafkaClient({ clientId: 'idle-test', brokers: stack.KAFKA_BROKERS, logger: testLogger, metrics });
     const consumer = client.consumer({ groupId: uniqueName('test.client.idle'), topics: [topic], maxWaitMs: 500 });
     await consumer.start(async () => undefined);
     await waitFor('joined', () => consumer.isJoined(), { timeoutMs: 30_000 });
@@ -194,7 +176,7 @@ describe('KafkaClient', () => {
     }
   });
 
-  describe('static membership (platformatic)', () => {
+  describe('static membership', () => {
     const SESSION_TIMEOUT_MS = 30_000;
     const children: Spawned[] = [];
     afterAll(async () => {
@@ -216,7 +198,7 @@ describe('KafkaClient', () => {
     it('a killed static member restarted with its id takes its partitions back at once, and the other member is not rebalanced; stop() hands them over at once', async () => {
       const topic = await newTopic('test.client.static', 4);
       const groupId = uniqueName('test.client.static');
-      const pk = createKafkaClient({ clientId: 'static-test', brokers: stack.KAFKA_BROKERS, logger: testLogger, implementation: 'platformatic' });
+      const pk = createKafkaClient({ clientId: 'static-test', brokers: stack.KAFKA_BROKERS, logger: testLogger });
       const other = pk.consumer({ groupId, topics: [topic], sessionTimeoutMs: SESSION_TIMEOUT_MS, maxWaitMs: 100 });
       const otherAssignments: number[][] = [];
       const otherHandled: string[] = [];

@@ -27,7 +27,7 @@ export const stack = parseConfig(
 export const testLogger: Logger = createLogger('tests', stack.LOG_LEVEL);
 
 export function testKafka(clientId = 'tests'): KafkaClient {
-  return createKafkaClient({ clientId, brokers: stack.KAFKA_BROKERS, logger: testLogger, implementation: stack.KAFKA_CLIENT });
+  return createKafkaClient({ clientId, brokers: stack.KAFKA_BROKERS, logger: testLogger });
 }
 
 /** A name no other test or run uses: topics, groups, subjects, tables. */

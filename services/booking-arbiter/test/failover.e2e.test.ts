@@ -6,13 +6,12 @@ import { contentionWorkload } from './workload';
 
 /**
  * Issue 22.2: instances SIGKILLed and restarted at once with the same group instance id (as
- * Kubernetes restarts a pod), again and again, while conflicting bookings flow. Whatever the Kafka
- * client (with kafkajs the instance id is ignored and each restart waits out the session), every
- * command is decided once, nothing overlaps, and nothing is lost on the way to booking.events.
+ * Kubernetes restarts a pod), again and again, while conflicting bookings flow: every command is
+ * decided once, nothing overlaps, and nothing is lost on the way to booking.events.
  */
 const INSTANCES = 3;
 const KILLS = 3;
-/** A short session keeps the test fast with a client that waits for the dead member to expire. */
+/** A short session bounds how long a killed member's partitions wait should its restart be slow. */
 const FAST_FAILOVER = { CONSUMER_SESSION_TIMEOUT_MS: '6000', IDLE_IN_TRANSACTION_TIMEOUT_MS: '3000' };
 const SLICE = 40;
 const SLICE_EVERY_MS = 250;

@@ -40,6 +40,6 @@ export function dependencyErrorOf(error: unknown): IngestError | null {
   if (error instanceof IngestError) return error;
   const failure = pgFailureOf(error);
   if (failure?.kind === 'data_exception') return new LedgerRefusedValueError({ cause: error });
-  if (failure !== null || error instanceof KafkaSendError || (error as { name?: string } | null)?.name?.startsWith('KafkaJS')) return new DependencyUnavailableError({ cause: error });
+  if (failure !== null || error instanceof KafkaSendError) return new DependencyUnavailableError({ cause: error });
   return null;
 }

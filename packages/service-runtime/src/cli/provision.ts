@@ -15,7 +15,7 @@ const configSchema = baseConfig.omit({ OPS_PORT: true }).extend({
 async function main(): Promise<void> {
   const config = parseConfig('provision', configSchema);
   const log = createLogger('provision', config.LOG_LEVEL);
-  const admin = await createKafkaClient({ clientId: 'provision', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT }).admin();
+  const admin = await createKafkaClient({ clientId: 'provision', brokers: config.KAFKA_BROKERS, logger: log }).admin();
   try {
     await provisionTopics(admin, log, config.READY_TIMEOUT_MS);
   } finally {

@@ -1,8 +1,6 @@
 import type { Registry } from 'prom-client';
-import { kafkaClientImplementation, type KafkaClientImplementation } from '../config';
 import type { Logger } from '../logger';
 import { fetchRequestsCounter } from '../metrics';
-import { createKafkajsClient } from './kafkajs-client';
 import { createPlatformaticClient } from './platformatic-client';
 import type { KafkaClient } from './types';
 
@@ -10,37 +8,19 @@ export interface KafkaClientOptions {
   readonly clientId: string;
   readonly brokers: readonly string[];
   readonly logger: Logger;
-  /** The library underneath; KAFKA_CLIENT when not given, kafkajs when neither is. */
-  readonly implementation?: KafkaClientImplementation;
   /** The registry that gets cm_kafka_fetch_requests_total, when given. */
   readonly metrics?: Registry;
 }
 
-/** A KafkaClient on the library chosen (issue 22 compares them by measurement). */
+/**
+ * A KafkaClient on @platformatic/kafka, chosen by measurement (issue 22): with static membership
+ * a killed and restarted instance resumes in seconds without rebalancing the others.
+ */
 export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
-  const implementation = implementationOf(options.implementation ?? process.env.KAFKA_CLIENT);
-  const shared = {
+  return createPlatformaticClient({
     clientId: options.clientId,
     brokers: options.brokers,
     logger: options.logger,
     ...(options.metrics ? { fetchRequests: fetchRequestsCounter(options.metrics) } : {}),
-  };
-  switch (implementation) {
-    case 'kafkajs':
-      return createKafkajsClient(shared);
-    case 'platformatic':
-      return createPlatformaticClient(shared);
-    default: {
-      const unknown: never = implementation;
-      throw new Error(`unknown Kafka client ${String(unknown)}`);
-    }
-  }
-}
-
-/** The implementation named, or a clear error naming the choices. */
-function implementationOf(name: string | undefined): KafkaClientImplementation {
-  if (name === undefined || name === '') return 'kafkajs';
-  const parsed = kafkaClientImplementation.safeParse(name);
-  if (!parsed.success) throw new Error(`KAFKA_CLIENT must be one of ${kafkaClientImplementation.options.join(', ')}; got '${name}'`);
-  return parsed.data;
+  });
 }

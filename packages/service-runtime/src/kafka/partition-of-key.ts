@@ -1,10 +1,10 @@
 import type { KafkaClient } from './types';
 
 /**
- * The partition Kafka's default partitioner (Java's, and kafkajs's DefaultPartitioner) gives a
- * record key: murmur2 of the key's UTF-8 bytes, made positive, modulo the partition count. A
- * service that writes a row to its outbox outside a consumed record (an operator's request) knows
- * by it which partition's owner publishes the row.
+ * The partition Kafka's default partitioner (Java's) gives a record key: murmur2 of the key's
+ * UTF-8 bytes, made positive, modulo the partition count. A service that writes a row to its outbox
+ * outside a consumed record (an operator's request) knows by it which partition's owner publishes
+ * the row.
  */
 export function partitionOfKey(key: string, partitions: number): number {
   if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`partition count must be a positive integer, got ${partitions}`);
@@ -17,7 +17,7 @@ export function positiveMurmur2(key: Buffer): number {
 }
 
 /** Kafka's murmur2 (seed 0x9747b28c), on 32-bit integers. */
-function murmur2(data: Buffer): number {
+export function murmur2(data: Buffer): number {
   const m = 0x5bd1e995;
   const r = 24;
   const length = data.length;

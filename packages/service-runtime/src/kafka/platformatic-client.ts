@@ -31,8 +31,8 @@ const tracer = trace.getTracer('@cm/service-runtime/kafka');
 type PlatformaticKafka = typeof import('@platformatic/kafka');
 
 /**
- * Loaded on first use, so a kafkajs deployment never loads it. (An ES module: Node 24 requires it
- * from our CommonJS; jest turns it into CommonJS, see scripts/jest-esm-to-cjs.js.)
+ * Required, not imported: an ES module, which Node 24 requires from our CommonJS; jest turns it
+ * into CommonJS, see scripts/jest-esm-to-cjs.js.
  */
 function platformaticKafka(): PlatformaticKafka {
   return require('@platformatic/kafka') as PlatformaticKafka;
@@ -116,7 +116,7 @@ export function createPlatformaticClient(options: PlatformaticClientOptions): Ka
               replicas: 1,
               configs: Object.entries(t.config).map(([name, value]) => ({ name, value })),
             }).catch(async (error: unknown) => {
-              // Created meanwhile by another process (kafkajs passes over that too): left as it is.
+              // Created meanwhile by another process: left as it is.
               if ((await existingAmong([t.name])).length === 0) throw error;
             });
           }
@@ -184,7 +184,7 @@ interface HandledUpTo {
 
 type BaseOptions = { clientId: string; bootstrapBrokers: string[] };
 
-/** Retries back off from 100 ms to 5 s, as kafkajs's did: a leader election outlasts fixed short waits. */
+/** Retries back off from 100 ms to 5 s: a leader election outlasts fixed short waits. */
 function backoff(_client: unknown, _operation: string, attempt: number): number {
   return Math.min(5_000, 100 * 2 ** Math.max(0, attempt - 1));
 }
@@ -510,7 +510,7 @@ function toIncomingRecord(message: Message<Buffer, Buffer, Buffer, Buffer>): Inc
   const headers: Record<string, Buffer | undefined> = {};
   for (const [name, value] of message.headers) {
     const key = name.toString();
-    // The first of repeated headers, as the kafkajs client keeps it.
+    // A header name has one value in our records: the first of repeated ones is kept.
     if (!(key in headers)) headers[key] = value ?? undefined;
   }
   return {
@@ -525,8 +525,8 @@ function toIncomingRecord(message: Message<Buffer, Buffer, Buffer, Buffer>): Inc
 }
 
 /**
- * One CONSUMER span per record, a child of the trace its headers carry, as the kafkajs
- * instrumentation makes them. The handler runs in the first record's span: a chunk of several
+ * One CONSUMER span per record, a child of the trace its headers carry (OpenTelemetry's messaging
+ * conventions). The handler runs in the first record's span: a chunk of several
  * traces cannot run in all of them, and our services re-enter each record's trace from its
  * headers where the work for it begins (trace-context.ts).
  */

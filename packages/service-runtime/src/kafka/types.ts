@@ -1,6 +1,6 @@
 /**
- * Our own small view of a Kafka client. Services and tests use only this, so kafkajs can be
- * replaced (it is unmaintained) without touching them.
+ * Our own small view of a Kafka client. Services and tests use only this, so the library
+ * underneath can be replaced without touching them.
  */
 
 export interface OutgoingRecord {
@@ -58,8 +58,7 @@ export interface ConsumerOptions {
   /**
    * Static membership (group.instance.id): a member that comes back with the same id within the
    * session timeout gets its partitions back without a rebalance of the group. Unique within the
-   * group and stable across restarts of one process. Not supported by every client (kafkajs
-   * warns and ignores it).
+   * group and stable across restarts of one process.
    */
   readonly groupInstanceId?: string;
   /** How often the member tells the group it is alive (default a third of the session timeout, at most 3 s). */

@@ -69,7 +69,7 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const namespace = `bench${Date.now().toString(36)}`;
   const names = topicNames(namespace);
-  const kafka = createKafkaClient({ clientId: 'arbiter-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT });
+  const kafka = createKafkaClient({ clientId: 'arbiter-bench', brokers: config.KAFKA_BROKERS, logger: log });
   const admin = await kafka.admin();
   await provisionTopics(admin, log, 60_000, namespace);
   const floorTopic = `${namespace}.floor`;

@@ -56,7 +56,7 @@ const OPS_PORT_BASE = 19_420;
 const KILL_TIMEOUT_MS = 180_000;
 
 async function main(): Promise<void> {
-  const kafka = createKafkaClient({ clientId: 'failover-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT });
+  const kafka = createKafkaClient({ clientId: 'failover-bench', brokers: config.KAFKA_BROKERS, logger: log });
   const scratch = await benchScratch({ prefix: 'benchfail', kafka, log, serverDatabaseUrl: config.DATABASE_URL, migrators: [join(__dirname, '..', 'cli', 'migrate.js')] });
   const { namespace, names, db, databaseUrl } = scratch;
   const serde = await AvroSerde.connect(config.SCHEMA_REGISTRY_URL, [names.bookingCommands], namespace);
@@ -71,12 +71,11 @@ async function main(): Promise<void> {
       TOPIC_NAMESPACE: namespace,
       DATABASE_URL: databaseUrl,
       CONSUMER_GROUP: group,
-      KAFKA_CLIENT: config.KAFKA_CLIENT,
       ...(config.BENCH_SESSION_TIMEOUT_MS ? { CONSUMER_SESSION_TIMEOUT_MS: String(config.BENCH_SESSION_TIMEOUT_MS) } : {}),
     },
   });
   const feeder = new Feeder(producer, serde, names.bookingCommands, namespace);
-  print(`arbiter failover benchmark: ${config.BENCH_INSTANCES} instances, client ${config.KAFKA_CLIENT}, session timeout ${config.BENCH_SESSION_TIMEOUT_MS ?? 'the default'} ms, ${config.BENCH_RATE} commands/s over ${config.BENCH_PROPERTIES} properties and ${PARTITIONS} partitions, ${config.BENCH_KILLS} kills with restart, then one without`);
+  print(`arbiter failover benchmark: ${config.BENCH_INSTANCES} instances, session timeout ${config.BENCH_SESSION_TIMEOUT_MS ?? 'the default'} ms, ${config.BENCH_RATE} commands/s over ${config.BENCH_PROPERTIES} properties and ${PARTITIONS} partitions, ${config.BENCH_KILLS} kills with restart, then one without`);
   try {
     for (let slot = 0; slot < config.BENCH_INSTANCES; slot++) fleet.start(slot);
     feeder.start();

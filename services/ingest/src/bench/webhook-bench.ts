@@ -51,7 +51,7 @@ const DIST = join(__dirname, '..');
 async function main(): Promise<void> {
   const namespace = `benchingest${Date.now().toString(36)}`;
   const names = topicNames(namespace);
-  const kafka = createKafkaClient({ clientId: 'ingest-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT });
+  const kafka = createKafkaClient({ clientId: 'ingest-bench', brokers: config.KAFKA_BROKERS, logger: log });
   const admin = await kafka.admin();
   await provisionTopics(admin, log, 60_000, namespace);
   const floorTopic = `${namespace}.floor`;

@@ -14,7 +14,7 @@ const config = parseConfig(
 );
 
 async function main(): Promise<void> {
-  const kafka = createKafkaClient({ clientId: 'webhook-floor', brokers: config.KAFKA_BROKERS, logger: createLogger('webhook-floor', 'warn'), implementation: config.KAFKA_CLIENT });
+  const kafka = createKafkaClient({ clientId: 'webhook-floor', brokers: config.KAFKA_BROKERS, logger: createLogger('webhook-floor', 'warn') });
   const producer = await kafka.producer();
   const app = fastify({ logger: false });
   app.removeAllContentTypeParsers();

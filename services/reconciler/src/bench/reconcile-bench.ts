@@ -53,7 +53,7 @@ const TARGET = { seconds: 60, megabytes: 300 };
 
 async function main(): Promise<void> {
   await assertPortsFree(Object.values(PORTS));
-  const kafka = createKafkaClient({ clientId: 'reconcile-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT });
+  const kafka = createKafkaClient({ clientId: 'reconcile-bench', brokers: config.KAFKA_BROKERS, logger: log });
   const scratch = await benchScratch({
     prefix: 'benchrec',
     kafka,

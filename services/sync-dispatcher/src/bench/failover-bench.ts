@@ -62,7 +62,7 @@ const KILL_TIMEOUT_MS = 180_000;
 const RESULTS_WINDOW_MS = 2_000;
 
 async function main(): Promise<void> {
-  const kafka = createKafkaClient({ clientId: 'dispatcher-failover-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT });
+  const kafka = createKafkaClient({ clientId: 'dispatcher-failover-bench', brokers: config.KAFKA_BROKERS, logger: log });
   const scratch = await benchScratch({
     prefix: 'benchfaild',
     kafka,
@@ -91,7 +91,6 @@ async function main(): Promise<void> {
       CONSUMER_GROUP: group,
       CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api`,
       CHANNEL_CALLS_PER_MINUTE: '1000000',
-      KAFKA_CLIENT: config.KAFKA_CLIENT,
       ...(config.BENCH_SESSION_TIMEOUT_MS ? { CONSUMER_SESSION_TIMEOUT_MS: String(config.BENCH_SESSION_TIMEOUT_MS) } : {}),
     },
   });
@@ -107,7 +106,7 @@ async function main(): Promise<void> {
       const result: SyncResult = await serde.decodeValue(topics.syncResults, record.value);
       if (result.outcome === 'ACKNOWLEDGED' && result.reservation_action === null) acknowledged.push({ partition: partitionOfKey(result.property_id, partitions), atMs: result.completed_at, producedAtMs: producedAt.get(result.change_event_id) });
     });
-    print(`sync-dispatcher failover benchmark: ${config.BENCH_INSTANCES} instances, client ${config.KAFKA_CLIENT}, session timeout ${config.BENCH_SESSION_TIMEOUT_MS ?? 'the default'} ms, ${config.BENCH_RATE} availability changes/s over ${properties.length} properties (each pushed to 3 channels) and ${partitions} partitions, ${config.BENCH_KILLS} kills with restart, then one without`);
+    print(`sync-dispatcher failover benchmark: ${config.BENCH_INSTANCES} instances, session timeout ${config.BENCH_SESSION_TIMEOUT_MS ?? 'the default'} ms, ${config.BENCH_RATE} availability changes/s over ${properties.length} properties (each pushed to 3 channels) and ${partitions} partitions, ${config.BENCH_KILLS} kills with restart, then one without`);
     for (let slot = 0; slot < config.BENCH_INSTANCES; slot++) fleet.start(slot);
     feeder = new Feeder(producer, serde, names.availabilityChanges, namespace, properties, producedAt);
     feeder.start();

@@ -49,7 +49,7 @@ const channelPlansOf = (c: (typeof CHANNELS)[number]) => (Object.keys(c.ratePlan
 
 async function main(): Promise<void> {
   await assertPortsFree(Object.values(PORTS));
-  const kafka = createKafkaClient({ clientId: 'rates-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT });
+  const kafka = createKafkaClient({ clientId: 'rates-bench', brokers: config.KAFKA_BROKERS, logger: log });
   const scratch = await benchScratch({
     prefix: 'benchrates',
     kafka,

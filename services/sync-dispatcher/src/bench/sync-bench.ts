@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   await assertPortsFree(Object.values(PORTS));
   // The floor's statements and fetches: the floor runs in this process, on this client.
   const floorStatements = new Registry();
-  const kafka = createKafkaClient({ clientId: 'sync-bench', brokers: config.KAFKA_BROKERS, logger: log, implementation: config.KAFKA_CLIENT, metrics: floorStatements });
+  const kafka = createKafkaClient({ clientId: 'sync-bench', brokers: config.KAFKA_BROKERS, logger: log, metrics: floorStatements });
   const scratch = await benchScratch({
     prefix: 'benchsync',
     kafka,
