@@ -51,6 +51,8 @@ const config = parseConfig(
     BENCH_PROPERTIES: z.coerce.number().int().min(1).default(200),
     /** Bookings made at the first rate before measuring, so pools, caches and the JIT are warm. */
     BENCH_WARMUP_SECONDS: z.coerce.number().int().min(0).default(3),
+    /** The first of the ports the services are given (eleven from it): two runs at once need two bases. */
+    BENCH_PORT_BASE: z.coerce.number().int().min(1024).max(65_000).default(19_510),
     /** The dispatcher's Node options; by default as deployed (docker-compose, Helm). */
     BENCH_DISPATCHER_NODE_OPTIONS: z.string().default(DISPATCHER_NODE_OPTIONS),
     /** Nothing flowing this long, after the warm-up, to measure what the five services cost idle (0: not measured). */
@@ -69,7 +71,10 @@ const print = (line = '') => process.stdout.write(`${line}\n`);
 const DIST = join(__dirname, '..', '..', '..');
 /** The bookings' connections to the simulator: undici's request, which costs the machine far less CPU than fetch. */
 const keepAlive = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
-const PORTS = { simulator: 19_580, ingest: 19_511, ingestOps: 19_512, arbiterOps: 19_513, dispatcherOps: 19_514, feeds: 19_515, reconciler: 19_516, reconcilerOps: 19_517, escalation: 19_518, escalationOps: 19_519 };
+const PORTS = (() => {
+  const base = config.BENCH_PORT_BASE;
+  return { simulator: base + 70, ingest: base + 1, ingestOps: base + 2, arbiterOps: base + 3, dispatcherOps: base + 4, feeds: base + 5, reconciler: base + 6, reconcilerOps: base + 7, escalation: base + 8, escalationOps: base + 9 };
+})();
 /** Issue 22's targets. */
 const TARGETS = { p99Ms: 250, p99FloorFactor: 3, costFloorFactor: 1.5, idlePercentOfCore: 2, sustainedPerSecond: 200 };
 /** A rate whose bookings took longer than this share over their seconds to send was not held by the load itself. */
