@@ -15,6 +15,7 @@ import type {
   RecordProducer,
   TopicToCreate,
 } from './types';
+import { DEFAULT_MAX_WAIT_MS } from './types';
 
 export interface KafkajsClientOptions {
   readonly clientId: string;
@@ -71,7 +72,7 @@ export function createKafkajsClient(options: KafkajsClientOptions): KafkaClient 
       // A short long-poll: stop() waits for the fetch in flight, so this bounds shutdown time.
       const consumer = kafka.consumer({
         groupId: consumerOptions.groupId,
-        maxWaitTimeInMs: consumerOptions.maxWaitMs ?? 500,
+        maxWaitTimeInMs: consumerOptions.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
         sessionTimeout: consumerOptions.sessionTimeoutMs ?? 30_000,
         heartbeatInterval: consumerOptions.heartbeatIntervalMs ?? Math.min(3_000, Math.floor((consumerOptions.sessionTimeoutMs ?? 30_000) / 3)),
       });
