@@ -22,7 +22,7 @@ import {
 } from '@cm/service-runtime';
 import { lagsOf, Outcomes, settled, type Booking } from './acknowledgements';
 import { CostMeter, type CostPerBooking } from './cost';
-import { registryCounts, serviceCounts } from './cost-counters';
+import { recordsConsumed, registryCounts, serviceCounts } from './cost-counters';
 import { CpuAccount } from './cpu';
 import { measureFloor } from './floor';
 import { DISPATCHER_NODE_OPTIONS } from '../node-options';
@@ -305,6 +305,7 @@ interface Idle {
  * compare runs on a noisy machine better than CPU does).
  */
 async function measureIdle(services: ReadonlyMap<string, { pid: number; opsPort: number }>): Promise<Idle> {
+  await quiet([...services.values()].map((s) => s.opsPort));
   const account = new CpuAccount(new Map([...services].map(([service, { pid }]) => [service, pid])), false);
   const countsNow = () => Promise.all([...services].map(([, { opsPort }]) => serviceCounts(opsPort)));
   const countsBefore = await countsNow();
@@ -328,6 +329,24 @@ async function measureIdle(services: ReadonlyMap<string, { pid: number; opsPort:
     };
   });
   return { percentOfCore: each.reduce((sum, e) => sum + e.percentOfCore, 0), wakeupsPerSecond: each.reduce((sum, e) => sum + e.wakeupsPerSecond, 0), each };
+}
+
+/**
+ * Waits until no service took a record for QUIET_MS: the warm-up's tail (escalation counts every
+ * sync result) is not idle, and counting it made escalation look 30-50 statements a second busy.
+ */
+async function quiet(opsPorts: readonly number[]): Promise<void> {
+  const QUIET_MS = 3_000;
+  const deadline = Date.now() + 120_000;
+  const total = async () => (await Promise.all(opsPorts.map(recordsConsumed))).reduce((sum, n) => sum + n, 0);
+  let last = await total();
+  let lastChangeAt = Date.now();
+  while (Date.now() - lastChangeAt < QUIET_MS) {
+    if (Date.now() > deadline) throw new Error('the services were still taking records 120 s after the warm-up');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = await total();
+    if (now !== last) [last, lastChangeAt] = [now, Date.now()];
+  }
 }
 
 function printIdle(idle: Idle): void {
