@@ -6,13 +6,14 @@ const POLL_MS = 250;
 /**
  * How often it is looked for once nothing was claimed, announced or carried out for ACTIVE_MS.
  * Issue 22.3: three loops polling every 250 ms were 12 of an idle dispatcher's statements a
- * second. Work announced (`wake`) is claimed at once whatever the interval; what waits longer is
- * only work whose wait ended after a quiet minute (a retry past RETRY_MAX_MS, a lapsed lease:
- * taken over within LEASE_MS + IDLE_POLL_MS instead of LEASE_MS + POLL_MS).
+ * second. Work announced (`wake`) is claimed at once whatever the interval; what may wait up to
+ * IDLE_POLL_MS longer is work whose wait ended after ACTIVE_MS of quiet: a late retry (backoff
+ * grows to RETRY_MAX_MS, 30 s; AFTER_FAILURE_MS, 30 s) or a lapsed lease, taken over within
+ * LEASE_MS + IDLE_POLL_MS instead of LEASE_MS + POLL_MS.
  */
 const IDLE_POLL_MS = 2_000;
-/** Longer than the default retry and after-failure waits (30 s), so a retry after recent work is seen at POLL_MS. */
-const ACTIVE_MS = 60_000;
+/** Covers the first retries after work (250 ms doubling: the first five within 8 s) at POLL_MS. */
+const ACTIVE_MS = 10_000;
 
 export interface LeaseLoopOptions<Item> {
   readonly owner: string;
