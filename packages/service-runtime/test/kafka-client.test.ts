@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { baseConfig, parseConfig } from '../src/config';
 import { createKafkaClient } from '../src/kafka/client';
 import { partitionOfKey } from '../src/kafka/partition-of-key';
-import type { IncomingRecord } from '../src/kafka/types';
+import { DEFAULT_MAX_WAIT_MS, type IncomingRecord } from '../src/kafka/types';
 import { startService } from '../src/service';
 import { waitFor } from '../src/wait';
 import { createTopic, deleteTopics, freePort, spawnNode, stack, testKafka, testLogger, uniqueName, type Spawned } from '@cm/test-harness';
@@ -120,6 +120,33 @@ describe('KafkaClient', () => {
     // 500 ms long polls on one broker: about 4 in 2 s. A spin makes hundreds.
     expect(made).toBeGreaterThanOrEqual(1);
     expect(made).toBeLessThanOrEqual(12);
+  });
+
+  it('by default an idle consumer fetches at most once a second, yet takes a record as it arrives and stops within its wait', async () => {
+    const topic = await newTopic('test.client.default-wait', 1);
+    const metrics = new Registry();
+    const client = createKafkaClient({ clientId: 'default-wait-test', brokers: stack.KAFKA_BROKERS, logger: testLogger, metrics });
+    const consumer = client.consumer({ groupId: uniqueName('test.client.default-wait'), topics: [topic] });
+    const takenAt: number[] = [];
+    await consumer.start(async () => void takenAt.push(Date.now()));
+    await waitFor('joined', () => consumer.isJoined(), { timeoutMs: 30_000 });
+    const fetches = async () => (await metrics.getSingleMetric('cm_kafka_fetch_requests_total')!.get()).values.reduce((n, v) => n + v.value, 0);
+    const before = await fetches();
+    const started = Date.now();
+    await waitFor('six idle seconds', () => Date.now() - started >= 6_000, { timeoutMs: 10_000, intervalMs: 100 });
+    const made = (await fetches()) - before;
+    const producer = await client.producer();
+    const sentAt = Date.now();
+    await producer.send(topic, [{ key: 'k', value: Buffer.from('v') }]);
+    await waitFor('the record', () => takenAt.length === 1, { timeoutMs: 10_000, intervalMs: 10 });
+    await producer.disconnect();
+    const stopping = Date.now();
+    await consumer.stop();
+    // 2 s long polls: about 3 in 6 s (500 ms polls made 12). The record does not wait for the poll to end.
+    expect(made).toBeGreaterThanOrEqual(1);
+    expect(made).toBeLessThanOrEqual(6);
+    expect(takenAt[0]! - sentAt).toBeLessThan(DEFAULT_MAX_WAIT_MS / 2);
+    expect(Date.now() - stopping).toBeLessThan(DEFAULT_MAX_WAIT_MS + 3_000);
   });
 
   it('a service exposes the fetch requests of its consumers as cm_kafka_fetch_requests_total{group}', async () => {

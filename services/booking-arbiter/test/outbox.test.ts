@@ -179,6 +179,20 @@ describe('the outbox', () => {
     expect(await firstAppearances(order)).toEqual(order);
   });
 
+  it('an idle relay publishing directly sleeps until its safety sweep, yet a record handed over goes out at once', async () => {
+    const { outbox } = instance(uniqueName('t'), 'A', [0]);
+    await waitFor('publishing directly', () => outbox.publishesDirectly(0), { timeoutMs: 10_000, intervalMs: 20 });
+    const idleSince = Date.now();
+    await waitFor('a second and a half idle', () => Date.now() - idleSince >= 1_500, { timeoutMs: 5_000, intervalMs: 50 });
+    const handed = record();
+    const committedAt = Date.now();
+    await commit(outbox, [handed]);
+    await waitFor('its row deleted once sent', async () => (await rowsOf([handed])) === 0, { timeoutMs: 10_000, intervalMs: 10 });
+    // The relay's idle sleep runs to the safety sweep (30 s): the hand-over woke it.
+    expect(Date.now() - committedAt).toBeLessThan(2_000);
+    expect(await firstAppearances([eventIdOf(handed)])).toEqual([eventIdOf(handed)]);
+  });
+
   it("a write made by an instance that does not own the partition is published by the owner at once, told by PostgreSQL's NOTIFY", async () => {
     const topic = uniqueName('t');
     const notifyChannel = uniqueName('cm_outbox').toLowerCase();

@@ -1,8 +1,19 @@
 import { Waker } from '@cm/service-runtime';
 import type { Lease } from './store/sync-store';
 
-/** How often work whose wait ended is looked for when nothing announced work. */
+/** How often work whose wait ended is looked for when nothing announced work, while work is about. */
 const POLL_MS = 250;
+/**
+ * How often it is looked for once nothing was claimed, announced or carried out for ACTIVE_MS.
+ * Issue 22.3: three loops polling every 250 ms were 12 of an idle dispatcher's statements a
+ * second. Work announced (`wake`) is claimed at once whatever the interval; what may wait up to
+ * IDLE_POLL_MS longer is work whose wait ended after ACTIVE_MS of quiet: a late retry (backoff
+ * grows to RETRY_MAX_MS, 30 s; AFTER_FAILURE_MS, 30 s) or a lapsed lease, taken over within
+ * LEASE_MS + IDLE_POLL_MS instead of LEASE_MS + POLL_MS.
+ */
+const IDLE_POLL_MS = 2_000;
+/** Covers the first retries after work (250 ms doubling: the first five within 8 s) at POLL_MS. */
+const ACTIVE_MS = 10_000;
 
 export interface LeaseLoopOptions<Item> {
   readonly owner: string;
@@ -23,6 +34,8 @@ export interface LeaseLoopOptions<Item> {
   readonly workFailed: (error: unknown, item: Item) => void;
   /** Gives back an item `offer`ed and not started when the loop stopped; without it, its lease lapses. */
   readonly releaseUnstarted?: (item: Item) => Promise<void>;
+  /** The polls' intervals (tests shorten them): POLL_MS while work was about within ACTIVE_MS, else IDLE_POLL_MS. */
+  readonly polls?: { readonly pollMs: number; readonly idlePollMs: number; readonly activeMs: number };
 }
 
 /**
@@ -45,8 +58,14 @@ export class LeaseLoop<Item> {
   /** Items may be due that no lease covers: claim at once instead of at the next poll. */
   private backlog = true;
   private lastClaimAtMs = 0;
+  /** When work was last announced, claimed or carried out: the poll is slow once this is ACTIVE_MS old. */
+  private lastBusyAtMs: number;
+  private readonly polls: { readonly pollMs: number; readonly idlePollMs: number; readonly activeMs: number };
 
-  constructor(private readonly options: LeaseLoopOptions<Item>) {}
+  constructor(private readonly options: LeaseLoopOptions<Item>) {
+    this.polls = options.polls ?? { pollMs: POLL_MS, idlePollMs: IDLE_POLL_MS, activeMs: ACTIVE_MS };
+    this.lastBusyAtMs = options.now();
+  }
 
   start(): void {
     this.running = true;
@@ -56,6 +75,7 @@ export class LeaseLoop<Item> {
   /** New work was recorded: look now rather than at the next poll. */
   wake(): void {
     this.backlog = true;
+    this.lastBusyAtMs = this.options.now();
     this.waker.wake();
   }
 
@@ -95,15 +115,21 @@ export class LeaseLoop<Item> {
     while (this.running) {
       this.launchReady();
       const free = concurrency - this.busySlots;
-      if (free > 0 && (this.backlog || now() - this.lastClaimAtMs >= POLL_MS)) {
+      const pollMs = this.pollMs();
+      if (free > 0 && (this.backlog || now() - this.lastClaimAtMs >= pollMs)) {
         this.backlog = false;
         this.lastClaimAtMs = now();
         const claimed = await this.claim(free);
         if (claimed.length === free) this.backlog = true;
         for (const item of claimed) this.launch(item);
       }
-      if (!this.backlog || this.busySlots >= concurrency) await this.waker.sleep(POLL_MS);
+      if (!this.backlog || this.busySlots >= concurrency) await this.waker.sleep(this.pollMs());
     }
+  }
+
+  private pollMs(): number {
+    const busy = this.busySlots > 0 || this.options.now() - this.lastBusyAtMs < this.polls.activeMs;
+    return busy ? this.polls.pollMs : this.polls.idlePollMs;
   }
 
   private async claim(limit: number): Promise<Item[]> {
@@ -117,6 +143,7 @@ export class LeaseLoop<Item> {
 
   private launch(item: Item): void {
     this.busySlots++;
+    this.lastBusyAtMs = this.options.now();
     let held = true;
     const freeSlot = () => {
       if (!held) return;
@@ -128,6 +155,7 @@ export class LeaseLoop<Item> {
     const job = this.options.work(item, freeSlot).catch((error: unknown) => this.options.workFailed(error, item));
     this.inFlight.add(job);
     void job.finally(() => {
+      this.lastBusyAtMs = this.options.now();
       this.inFlight.delete(job);
       freeSlot();
     });

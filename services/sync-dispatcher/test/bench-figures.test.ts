@@ -1,4 +1,4 @@
-import { countsOfExposition } from '../src/bench/cost-counters';
+import { countsOfExposition, recordsOfExposition } from '../src/bench/cost-counters';
 import { CpuAccount } from '../src/bench/cpu';
 import { searchSustainedRate } from '../src/bench/sustain';
 
@@ -52,6 +52,11 @@ describe('counters read from a service’s /metrics', () => {
     const text = ['# HELP cm_db_statements_total x', 'cm_db_statements_total{pool="postgres",service="ingest"} 12', 'cm_db_statements_total{pool="postgres:seen-events",service="ingest"} 3', 'cm_db_statements_totally_else 99'].join('\n');
     expect(countsOfExposition(text)).toEqual({ statements: 15, fetches: undefined });
     expect(countsOfExposition(`${text}\ncm_kafka_fetch_requests_total{topic="a"} 4\ncm_kafka_fetch_requests_total{topic="b"} 1`)).toEqual({ statements: 15, fetches: 5 });
+  });
+
+  it('sums records consumed over topics and outcomes, and nothing else', () => {
+    const text = ['cm_records_consumed_total{topic="a",outcome="processed",service="x"} 7', 'cm_records_consumed_total{topic="b",outcome="dead_lettered",service="x"} 2', 'cm_records_consumed_totals 50', 'cm_db_statements_total 3'].join('\n');
+    expect(recordsOfExposition(text)).toBe(9);
   });
 });
 

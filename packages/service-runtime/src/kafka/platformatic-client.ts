@@ -17,6 +17,7 @@ import type {
   RecordProducer,
   TopicToCreate,
 } from './types';
+import { DEFAULT_MAX_WAIT_MS } from './types';
 
 export interface PlatformaticClientOptions {
   readonly clientId: string;
@@ -199,7 +200,7 @@ function consumerSettings(base: BaseOptions, options: ConsumerOptions) {
     heartbeatInterval: options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
     rebalanceTimeout: 60_000,
     autocommit: false,
-    maxWaitTime: options.maxWaitMs ?? 500,
+    maxWaitTime: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
     retries: 8,
     retryDelay: backoff,
   };
@@ -296,7 +297,7 @@ class PlatformaticRecordConsumer implements RecordConsumer {
       mode: 'committed',
       fallbackMode: this.options.fromBeginning ?? true ? 'earliest' : 'latest',
       autocommit: false,
-      maxWaitTime: this.options.maxWaitMs ?? 500,
+      maxWaitTime: this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       rebalanceTimeout: 60_000,
     });

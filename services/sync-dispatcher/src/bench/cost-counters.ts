@@ -23,6 +23,23 @@ export function countsOfExposition(text: string): ServiceCounts {
   return { statements, fetches };
 }
 
+/** Records a service's consumers took so far (cm_records_consumed_total, every topic and outcome). */
+export function recordsOfExposition(text: string): number {
+  let records = 0;
+  for (const line of text.split('\n')) {
+    const sample = /^cm_records_consumed_total(?:\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (sample) records += Number(sample[1]);
+  }
+  return records;
+}
+
+/** Records the service on this ops port took so far. */
+export async function recordsConsumed(opsPort: number): Promise<number> {
+  const answer = await fetch(`http://127.0.0.1:${opsPort}/metrics`);
+  if (!answer.ok) throw new Error(`GET :${opsPort}/metrics answered ${answer.status}`);
+  return recordsOfExposition(await answer.text());
+}
+
 /** The counters of a service, from its ops port's /metrics. */
 export async function serviceCounts(opsPort: number): Promise<ServiceCounts> {
   const answer = await fetch(`http://127.0.0.1:${opsPort}/metrics`);

@@ -23,7 +23,7 @@ import {
 } from '@cm/service-runtime';
 import { lagsOf, Outcomes, settled, type Booking } from './acknowledgements';
 import { CostMeter, type CostPerBooking } from './cost';
-import { registryCounts, serviceCounts } from './cost-counters';
+import { recordsConsumed, registryCounts, serviceCounts } from './cost-counters';
 import { CpuAccount } from './cpu';
 import { measureFloor } from './floor';
 import { DISPATCHER_NODE_OPTIONS } from '../node-options';
@@ -57,6 +57,8 @@ const config = parseConfig(
     BENCH_DISPATCHER_NODE_OPTIONS: z.string().default(DISPATCHER_NODE_OPTIONS),
     /** Nothing flowing this long, after the warm-up, to measure what the five services cost idle (0: not measured). */
     BENCH_IDLE_SECONDS: z.coerce.number().int().min(0).default(30),
+    /** 1: only the warm-up and the idle measurement, with each service's fetches and statements a second (issue 22.3's idle target, quickly). */
+    BENCH_ONLY_IDLE: z.enum(['0', '1']).default('0').transform((s) => s === '1'),
     /** 0 skips the sustained-rate search (quick runs). */
     BENCH_SUSTAIN: z.enum(['0', '1']).default('1').transform((s) => s === '1'),
     /** How long a rate must hold its p99 to count as sustained (issue 22.5: 60 s). */
@@ -135,7 +137,22 @@ async function main(): Promise<void> {
     let cursor = 0;
     const next = () => dates.take(cursor++);
     if (config.BENCH_WARMUP_SECONDS > 0) await settled(db, (await bookAtRate(simulatorUrl, properties, config.BENCH_RATES[0]!, config.BENCH_WARMUP_SECONDS, next)).bookings);
-    const idle = idleOnly ? await measureIdle(new Map([['ingest', ingest.pid], ['booking-arbiter', arbiter.pid], ['sync-dispatcher', dispatcher.pid], ['reconciler', idleOnly.reconciler.pid], ['escalation', idleOnly.escalation.pid]])) : undefined;
+    const idle = idleOnly
+      ? await measureIdle(
+          new Map([
+            ['ingest', { pid: ingest.pid, opsPort: PORTS.ingestOps }],
+            ['booking-arbiter', { pid: arbiter.pid, opsPort: PORTS.arbiterOps }],
+            ['sync-dispatcher', { pid: dispatcher.pid, opsPort: PORTS.dispatcherOps }],
+            ['reconciler', { pid: idleOnly.reconciler.pid, opsPort: PORTS.reconcilerOps }],
+            ['escalation', { pid: idleOnly.escalation.pid, opsPort: PORTS.escalationOps }],
+          ]),
+        )
+      : undefined;
+    if (config.BENCH_ONLY_IDLE) {
+      if (!idle) throw new Error('BENCH_ONLY_IDLE=1 needs BENCH_IDLE_SECONDS > 0');
+      printIdle(idle);
+      return;
+    }
     if (idleOnly) {
       for (const p of [idleOnly.reconciler, idleOnly.escalation]) {
         await p.stop();
@@ -219,9 +236,7 @@ async function main(): Promise<void> {
       for (const line of CostMeter.table(`the floor's, at ${rate}/s`, floorCosts.find((f) => f.rate === rate)!.cost)) print(line);
       print();
     }
-    if (idle) {
-      print(`idle for ${config.BENCH_IDLE_SECONDS} s after the warm-up, the five services: ${idle.percentOfCore.toFixed(2)}% of one core, ${idle.wakeupsPerSecond.toFixed(0)} wake-ups/s (${idle.each.map((e) => `${e.service} ${e.percentOfCore.toFixed(2)}%, ${e.wakeupsPerSecond.toFixed(0)}/s`).join('; ')}); target < ${TARGETS.idlePercentOfCore}%: ${idle.percentOfCore < TARGETS.idlePercentOfCore ? 'met' : 'NOT met'}`);
-    }
+    if (idle) printIdle(idle);
     if (sustained) {
       const { path, floor } = sustained;
       print(`sustained: ${path.rate} bookings/s${path.capped ? ' or more' : ''} (floor ${floor.rate}/s${floor.capped ? ' or more' : ''}); target >= ${TARGETS.sustainedPerSecond}/s: ${path.rate >= TARGETS.sustainedPerSecond ? 'met' : 'NOT met'}`);
@@ -277,21 +292,75 @@ function judged(rate: number, lags: Lags, refused: number, paceFactor: number): 
   return { rate, held: problems.length === 0, why: problems.length === 0 ? `p99 ${p99} ms, none missing` : problems.join(', ') };
 }
 
-/** What the services cost with nothing flowing: CPU as a share of one core and wake-ups a second, together and each. */
-async function measureIdle(services: ReadonlyMap<string, number>): Promise<{ percentOfCore: number; wakeupsPerSecond: number; each: { service: string; percentOfCore: number; wakeupsPerSecond: number }[] }> {
-  const account = new CpuAccount(services, false);
+interface IdleCost {
+  readonly service: string;
+  readonly percentOfCore: number;
+  readonly wakeupsPerSecond: number;
+  /** Kafka fetch requests a second (undefined when the service does not count them). */
+  readonly fetchesPerSecond: number | undefined;
+  readonly statementsPerSecond: number;
+}
+interface Idle {
+  readonly percentOfCore: number;
+  readonly wakeupsPerSecond: number;
+  readonly each: readonly IdleCost[];
+}
+
+/**
+ * What the services cost with nothing flowing: CPU as a share of one core and wake-ups a second,
+ * together and each, with each service's Kafka fetches and PostgreSQL statements a second (counts
+ * compare runs on a noisy machine better than CPU does).
+ */
+async function measureIdle(services: ReadonlyMap<string, { pid: number; opsPort: number }>): Promise<Idle> {
+  await quiet([...services.values()].map((s) => s.opsPort));
+  const account = new CpuAccount(new Map([...services].map(([service, { pid }]) => [service, pid])), false);
+  const countsNow = () => Promise.all([...services].map(([, { opsPort }]) => serviceCounts(opsPort)));
+  const countsBefore = await countsNow();
   const before = account.sample();
   const startedAt = Date.now();
   await new Promise((resolve) => setTimeout(resolve, config.BENCH_IDLE_SECONDS * 1000));
   const after = account.sample();
   const seconds = (Date.now() - startedAt) / 1000;
+  const countsAfter = await countsNow();
   const spent = CpuAccount.spent(before, after);
-  const each = [...services].map(([service, pid]) => {
+  const each = [...services].map(([service, { pid }], i): IdleCost => {
     const used = spent.get(service);
     if (!used || !before.has(pid)) throw new Error(`${service} exited during the idle measurement`);
-    return { service, percentOfCore: (100 * used.cpuSeconds) / seconds, wakeupsPerSecond: used.wakeups / seconds };
+    const [was, is] = [countsBefore[i]!, countsAfter[i]!];
+    return {
+      service,
+      percentOfCore: (100 * used.cpuSeconds) / seconds,
+      wakeupsPerSecond: used.wakeups / seconds,
+      fetchesPerSecond: was.fetches === undefined || is.fetches === undefined ? undefined : (is.fetches - was.fetches) / seconds,
+      statementsPerSecond: (is.statements - was.statements) / seconds,
+    };
   });
   return { percentOfCore: each.reduce((sum, e) => sum + e.percentOfCore, 0), wakeupsPerSecond: each.reduce((sum, e) => sum + e.wakeupsPerSecond, 0), each };
+}
+
+/**
+ * Waits until no service took a record for QUIET_MS: the warm-up's tail (escalation counts every
+ * sync result) is not idle, and counting it made escalation look 30-50 statements a second busy.
+ */
+async function quiet(opsPorts: readonly number[]): Promise<void> {
+  const QUIET_MS = 3_000;
+  const deadline = Date.now() + 120_000;
+  const total = async () => (await Promise.all(opsPorts.map(recordsConsumed))).reduce((sum, n) => sum + n, 0);
+  let last = await total();
+  let lastChangeAt = Date.now();
+  while (Date.now() - lastChangeAt < QUIET_MS) {
+    if (Date.now() > deadline) throw new Error('the services were still taking records 120 s after the warm-up');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = await total();
+    if (now !== last) [last, lastChangeAt] = [now, Date.now()];
+  }
+}
+
+function printIdle(idle: Idle): void {
+  print(`idle for ${config.BENCH_IDLE_SECONDS} s after the warm-up, the five services: ${idle.percentOfCore.toFixed(2)}% of one core, ${idle.wakeupsPerSecond.toFixed(0)} wake-ups/s; target < ${TARGETS.idlePercentOfCore}%: ${idle.percentOfCore < TARGETS.idlePercentOfCore ? 'met' : 'NOT met'}`);
+  for (const e of idle.each) {
+    print(`  ${e.service.padEnd(16)} ${e.percentOfCore.toFixed(2).padStart(5)}% of a core  ${e.wakeupsPerSecond.toFixed(0).padStart(4)} wake-ups/s  ${e.fetchesPerSecond === undefined ? '   -' : e.fetchesPerSecond.toFixed(1).padStart(5)} fetches/s  ${e.statementsPerSecond.toFixed(2).padStart(6)} statements/s`);
+  }
 }
 
 /**
