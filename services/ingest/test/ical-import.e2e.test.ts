@@ -188,5 +188,15 @@ describe('ingest: iCal import feeds become ledger holds', () => {
     const [second] = await imports.claimDue([feed], 4_000, 60_000, 1);
     await imports.recordUntaken(feed.channel, feed.listingId, 'HTTP 503', { atMs: 305_000, claimedUntilMs: second!.claimedUntilMs }, true);
     expect(Number(await dueAt())).toBe(305_000);
+
+    // An operator's accept made while a read is under way waits for the next read.
+    const [third] = await imports.claimDue([feed], 306_000, 60_000, 1);
+    await imports.acceptShrink(feed.channel, feed.listingId, 307_000);
+    await imports.recordRead(feed.channel, feed.listingId, { etag: null, lastModified: null, sourceVersion: 0, readAtMs: 308_000, nextPoll: { atMs: 608_000, claimedUntilMs: third!.claimedUntilMs }, events: [] });
+    const [fourth] = await imports.claimDue([feed], 309_000, 60_000, 1);
+    expect(fourth).toMatchObject({ acceptShrink: true });
+    await imports.recordRead(feed.channel, feed.listingId, { etag: null, lastModified: null, sourceVersion: 0, readAtMs: 310_000, nextPoll: { atMs: 610_000, claimedUntilMs: fourth!.claimedUntilMs }, events: [] });
+    expect(Number(await dueAt())).toBe(610_000);
+    expect((await imports.claimDue([feed], 610_000, 60_000, 1))[0]).toMatchObject({ acceptShrink: false });
   });
 });

@@ -236,7 +236,9 @@ class PlatformaticRecordConsumer implements RecordConsumer {
   /** Between a revocation or a failure and the new stream: nothing is handed out. */
   private quiescing = false;
   private replaceAgain = false;
-  private consecutiveFailures = 0;
+  /** Handler failures in a row, by `topic:partition`: a partition that keeps failing backs off alone. */
+  private readonly failures = new Map<string, number>();
+  private rejoining = false;
 
   constructor(
     private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
@@ -247,10 +249,17 @@ class PlatformaticRecordConsumer implements RecordConsumer {
     this.consumer.on('consumer:group:join', () => this.onJoin());
     this.consumer.on('consumer:group:rebalance', () => this.onRevoked('rebalance'));
     this.consumer.on('consumer:group:leave', () => this.onRevoked('leave'));
-    // Without a listener an 'error' event would end the process; the consumer shows as not joined.
+    // Without a listener an 'error' event would end the process. The library gives up a rejoin
+    // after its retries (a coordinator away for ~16 s) and schedules no more heartbeats: nothing
+    // would be handled again until a restart, so the consumer joins again itself, backing off.
     this.consumer.on('error', (error: Error) => {
+      if (this.consumer.isActive()) {
+        this.log.error({ err: error, groupId: options.groupId }, 'consumer error');
+        return;
+      }
       this.joined = false;
-      this.log.error({ err: error, groupId: options.groupId }, 'consumer failed');
+      this.log.error({ err: error, groupId: options.groupId }, 'consumer lost its group; joining again');
+      this.rejoin();
     });
     this.consumer.on('consumer:heartbeat:error', (payload) => {
       this.log.debug({ err: payload.error, groupId: options.groupId }, 'heartbeat failed');
@@ -325,8 +334,9 @@ class PlatformaticRecordConsumer implements RecordConsumer {
     for (const listener of this.assignmentListeners) listener(assigned);
     this.log.info({ groupId: this.options.groupId, assignment: Object.fromEntries(assigned) }, 'joined consumer group');
     // The stream in use may hold records fetched for the old assignment: a new one reads the new
-    // assignment from its committed offsets. The first join happens before any stream exists.
-    if (this.stream) this.replaceStream();
+    // assignment from its committed offsets. The first join happens before any stream exists; a
+    // join while a stream is being replaced replaces it once more.
+    if (this.stream || this.replacing) this.replaceStream();
   }
 
   private onRevoked(why: 'rebalance' | 'leave'): void {
@@ -397,16 +407,18 @@ class PlatformaticRecordConsumer implements RecordConsumer {
   private async handleChunk(queue: PartitionQueue, chunk: readonly Taken[]): Promise<void> {
     const epoch = this.epoch;
     const records = chunk.map(({ message }) => toIncomingRecord(message));
+    const key = `${queue.topic}:${queue.partition}`;
     try {
       await runInConsumerSpans(records, () => this.handler!(records));
-      this.consecutiveFailures = 0;
+      this.failures.delete(key);
     } catch (error) {
-      this.consecutiveFailures++;
+      const failures = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, failures);
       this.log.error({ err: error, groupId: this.options.groupId, topic: queue.topic, partition: queue.partition, offset: records[0]!.offset }, 'handler failed; its records will be handed out again');
       // What was handled is committed at once; a new stream then reads from the committed
       // offsets, this chunk first.
       await this.commitNow().catch(() => undefined);
-      this.replaceStream(this.retryDelayMs());
+      this.replaceStream(retryDelayMs(failures));
       return;
     }
     if (epoch !== this.epoch) return;
@@ -417,9 +429,22 @@ class PlatformaticRecordConsumer implements RecordConsumer {
     else this.scheduleFlush();
   }
 
-  /** Backs off when a handler keeps failing (a database down), up to 5 s between attempts. */
-  private retryDelayMs(): number {
-    return Math.min(5_000, 100 * 2 ** Math.min(6, this.consecutiveFailures - 1));
+  /** Joins the group again after the library gave up, backing off up to 5 s, until it holds. */
+  private rejoin(): void {
+    if (this.rejoining || this.stopping) return;
+    this.rejoining = true;
+    void (async () => {
+      try {
+        for (let attempt = 1; !this.stopping && !this.consumer.isActive(); attempt++) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** (attempt - 1))));
+          if (this.stopping || this.consumer.isActive()) return;
+          // A successful join emits the group's join event: onJoin then opens a stream on it.
+          await this.consumer.joinGroup({}).catch((error: unknown) => this.log.warn({ err: error, groupId: this.options.groupId, attempt }, 'joining the group again failed; trying again'));
+        }
+      } finally {
+        this.rejoining = false;
+      }
+    })();
   }
 
   private get commitIntervalMs(): number {
@@ -560,4 +585,9 @@ async function runInConsumerSpans(records: readonly IncomingRecord[], handle: ()
   } finally {
     for (const { span } of spans) span.end();
   }
+}
+
+/** Backs off when a partition's handler keeps failing (a database down), up to 5 s between attempts. */
+function retryDelayMs(failures: number): number {
+  return Math.min(5_000, 100 * 2 ** Math.min(6, failures - 1));
 }

@@ -42,7 +42,8 @@ export interface OutboxRecord extends TopicValueRecord {
  * The statement part that writes records to an outbox table: fixed text, each column one array
  * binding, so a writer's statement made of such parts is prepared once per connection
  * (writeTogether) instead of parsed and planned with a parameter per value every time. Rows are
- * inserted, and so numbered, in the records' order.
+ * inserted, and so numbered, in the records' order (ORDER BY the arrays' ordinality: the relay
+ * publishes a key's records in id order).
  */
 export function outboxInsert(db: Knex | Knex.Transaction, table: string, records: readonly OutboxRecord[]): Knex.Sql[] {
   if (records.length === 0) return [];
@@ -50,7 +51,8 @@ export function outboxInsert(db: Knex | Knex.Transaction, table: string, records
     fixedTextWrite(
       db,
       `INSERT INTO ${table} (kafka_partition, event_id, topic, record_key, payload, trace_parent)
-       SELECT * FROM unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[]) ON CONFLICT (event_id) DO NOTHING`,
+       SELECT p, e, t, k, v, tp FROM unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[]) WITH ORDINALITY AS r(p, e, t, k, v, tp, n)
+       ORDER BY n ON CONFLICT (event_id) DO NOTHING`,
       [records.map((r) => r.partition), records.map((r) => r.eventId), records.map((r) => r.topic), records.map((r) => r.key), records.map((r) => JSON.stringify(r.payload)), records.map((r) => r.traceParent ?? null)],
     ),
   ];

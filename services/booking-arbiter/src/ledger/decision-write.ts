@@ -75,12 +75,15 @@ const PROCESSED: ArrayInsert = {
   ],
 };
 
-/** `INSERT ... SELECT * FROM unnest(?::type[], ...)`: its text is the same whatever the number of rows. */
+/**
+ * `INSERT ... SELECT ... FROM unnest(?::type[], ...)`: its text is the same whatever the number of
+ * rows; rows go in the arrays' order (ids and audit sequence follow the decisions).
+ */
 function insertSql({ table, columns, onConflict }: ArrayInsert): string {
   const names = columns.map(([n]) => n);
   const keys = new Set(['property_id', 'stay_key']);
   const conflict = onConflict ? ` ${onConflict} ${names.filter((n) => !keys.has(n)).map((n) => `${n} = excluded.${n}`).join(', ')}` : '';
-  return `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${columns.map(([, type]) => `?::${type}[]`).join(', ')})${conflict}`;
+  return `INSERT INTO ${table} (${names.join(', ')}) SELECT ${names.join(', ')} FROM unnest(${columns.map(([, type]) => `?::${type}[]`).join(', ')}) WITH ORDINALITY AS rows(${names.join(', ')}, insert_order) ORDER BY insert_order${conflict}`;
 }
 
 /**

@@ -113,7 +113,7 @@ export class ImportStore {
       }
       await trx('ingest.ical_imports')
         .where({ channel, listing_id: listingId })
-        .update({ etag: read.etag, last_modified: read.lastModified, source_version: read.sourceVersion, next_poll_at_ms: this.dueAgain(read.nextPoll), last_read_at_ms: read.readAtMs, consecutive_failures: 0, last_problem: null, accept_shrink: false });
+        .update({ etag: read.etag, last_modified: read.lastModified, source_version: read.sourceVersion, next_poll_at_ms: this.dueAgain(read.nextPoll), last_read_at_ms: read.readAtMs, consecutive_failures: 0, last_problem: null, accept_shrink: this.db.raw('CASE WHEN next_poll_at_ms < ? THEN accept_shrink ELSE false END', [read.nextPoll.claimedUntilMs]) });
     });
   }
 
