@@ -65,7 +65,8 @@ const config = parseConfig(
     BENCH_SUSTAIN_SECONDS: z.coerce.number().int().min(1).default(60),
     BENCH_SUSTAIN_FROM: z.coerce.number().int().min(1).default(100),
     BENCH_SUSTAIN_STEP: z.coerce.number().int().min(1).default(50),
-    BENCH_SUSTAIN_MAX: z.coerce.number().int().min(1).default(1000),
+    /** Twice the target: the floor held every rate up to 450/s here, a minute each; past this the search says "or more". */
+    BENCH_SUSTAIN_MAX: z.coerce.number().int().min(1).default(400),
   }),
 );
 const log = createLogger('sync-bench', config.LOG_LEVEL);
