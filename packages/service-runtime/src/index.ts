@@ -36,6 +36,7 @@ export * from './bench-scratch';
 export * from './failover-fleet';
 export * from './failover-measure';
 export * from './failover-report';
+export * from './failover-rounds';
 export * from './tenant-api-keys';
 export * from './pg-errors';
 export * from './outbox/outbox';

@@ -19,26 +19,12 @@ export function createMetricsRegistry(service: string): Registry {
 
 /** Records handled by a consumer, by topic and outcome; one counter shared by a service's consumers. */
 export function recordsConsumedCounter(registry: Registry): Counter<'topic' | 'outcome'> {
-  const existing = registry.getSingleMetric('cm_records_consumed_total');
-  if (existing) return existing as Counter<'topic' | 'outcome'>;
-  return new Counter({
-    name: 'cm_records_consumed_total',
-    help: 'Records taken from Kafka, by topic and outcome (processed, dead_lettered, skipped: undecodable on a topic another service dead-letters).',
-    labelNames: ['topic', 'outcome'] as const,
-    registers: [registry],
-  });
+  return sharedCounter(registry, 'cm_records_consumed_total', 'Records taken from Kafka, by topic and outcome (processed, dead_lettered, skipped: undecodable on a topic another service dead-letters).', ['topic', 'outcome']);
 }
 
 /** Fetch requests the consumers of a process make, by group: what an idle or a busy consumer costs the brokers. */
 export function fetchRequestsCounter(registry: Registry): Counter<'group'> {
-  const existing = registry.getSingleMetric('cm_kafka_fetch_requests_total');
-  if (existing) return existing as Counter<'group'>;
-  return new Counter({
-    name: 'cm_kafka_fetch_requests_total',
-    help: 'Fetch requests made by the Kafka consumers, by consumer group.',
-    labelNames: ['group'] as const,
-    registers: [registry],
-  });
+  return sharedCounter(registry, 'cm_kafka_fetch_requests_total', 'Fetch requests made by the Kafka consumers, by consumer group.', ['group']);
 }
 
 /**
@@ -46,12 +32,12 @@ export function fetchRequestsCounter(registry: Registry): Counter<'group'> {
  * database is read from it (the sync benchmark divides it by the bookings of a run).
  */
 export function databaseStatementsCounter(registry: Registry): Counter<'pool'> {
-  const existing = registry.getSingleMetric('cm_db_statements_total');
-  if (existing) return existing as Counter<'pool'>;
-  return new Counter({
-    name: 'cm_db_statements_total',
-    help: 'Statements sent to PostgreSQL, BEGIN and COMMIT included, by pool.',
-    labelNames: ['pool'] as const,
-    registers: [registry],
-  });
+  return sharedCounter(registry, 'cm_db_statements_total', 'Statements sent to PostgreSQL, BEGIN and COMMIT included, by pool.', ['pool']);
+}
+
+/** The registry's counter of that name, made on first use: every part of a process that counts into it shares it. */
+function sharedCounter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]): Counter<L> {
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as Counter<L>;
+  return new Counter({ name, help, labelNames, registers: [registry] });
 }

@@ -191,18 +191,25 @@ function backoff(_client: unknown, _operation: string, attempt: number): number 
 }
 
 function consumerSettings(base: BaseOptions, options: ConsumerOptions) {
-  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
   return {
     ...base,
     groupId: options.groupId,
     ...(options.groupInstanceId !== undefined ? { groupInstanceId: options.groupInstanceId } : {}),
+    ...groupTimings(options),
+    autocommit: false,
+    retries: 8,
+    retryDelay: backoff,
+  };
+}
+
+/** The group's timings, given alike to the consumer and to each stream (a stream may join the group). */
+function groupTimings(options: ConsumerOptions) {
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  return {
     sessionTimeout,
     heartbeatInterval: options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
     rebalanceTimeout: 60_000,
-    autocommit: false,
     maxWaitTime: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
-    retries: 8,
-    retryDelay: backoff,
   };
 }
 
@@ -306,9 +313,7 @@ class PlatformaticRecordConsumer implements RecordConsumer {
       mode: 'committed',
       fallbackMode: this.options.fromBeginning ?? true ? 'earliest' : 'latest',
       autocommit: false,
-      maxWaitTime: this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
-      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
-      rebalanceTimeout: 60_000,
+      ...groupTimings(this.options),
     });
     if (this.stopping) {
       await stream.close();

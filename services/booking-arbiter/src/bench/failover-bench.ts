@@ -9,18 +9,15 @@ import {
   createKafkaClient,
   createLogger,
   databaseConfig,
-  describeKill,
   FailoverFleet,
+  killRounds,
   failoverReport,
-  measureKill,
   parseConfig,
-  pickVictim,
   untilSteady,
   writeBenchResult,
   type Decision,
   type DecisionsSince,
   type Knex,
-  type KillOutcome,
   type RecordProducer,
 } from '@cm/service-runtime';
 
@@ -82,19 +79,7 @@ async function main(): Promise<void> {
     const decisionsSince = decisionsOf(db);
     await untilSteady(fleet, decisionsSince, PARTITIONS);
 
-    const restarts: KillOutcome[] = [];
-    for (let k = 0; k < config.BENCH_KILLS; k++) {
-      const { slot, passedOver } = await pickVictim(fleet, decisionsSince, k % config.BENCH_INSTANCES, config.BENCH_INSTANCES);
-      if (passedOver.length > 0) print(`kill ${k + 1}: ${passedOver.join(', ')} decided nothing lately (the group gave it no partition): not killed`);
-      const outcome = await measureKill(fleet, slot, decisionsSince, { restart: true, partitions: PARTITIONS, timeoutMs: KILL_TIMEOUT_MS });
-      restarts.push(outcome);
-      print(describeKill(`kill ${k + 1}, restarted`, outcome));
-      for (const exited of fleet.restartExited()) print(`${exited} exited on its own (its error is above): started again`);
-      await untilSteady(fleet, decisionsSince, PARTITIONS);
-    }
-    const last = await pickVictim(fleet, decisionsSince, config.BENCH_INSTANCES - 1, config.BENCH_INSTANCES);
-    const takeover = await measureKill(fleet, last.slot, decisionsSince, { restart: false, partitions: PARTITIONS, timeoutMs: KILL_TIMEOUT_MS });
-    print(describeKill('kill, not restarted', takeover));
+    const { restarts, takeover } = await killRounds(fleet, decisionsSince, { kills: config.BENCH_KILLS, instances: config.BENCH_INSTANCES, partitions: PARTITIONS, timeoutMs: KILL_TIMEOUT_MS, steady: () => untilSteady(fleet, decisionsSince, PARTITIONS), print });
 
     const sent = feeder.stop();
     const lost = await undecided(db, sent);

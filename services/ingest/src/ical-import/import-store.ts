@@ -113,7 +113,7 @@ export class ImportStore {
       }
       await trx('ingest.ical_imports')
         .where({ channel, listing_id: listingId })
-        .update({ etag: read.etag, last_modified: read.lastModified, source_version: read.sourceVersion, next_poll_at_ms: this.dueAgain(read.nextPoll), last_read_at_ms: read.readAtMs, consecutive_failures: 0, last_problem: null, accept_shrink: this.db.raw('CASE WHEN next_poll_at_ms < ? THEN accept_shrink ELSE false END', [read.nextPoll.claimedUntilMs]) });
+        .update({ etag: read.etag, last_modified: read.lastModified, source_version: read.sourceVersion, next_poll_at_ms: this.dueAgain(read.nextPoll), last_read_at_ms: read.readAtMs, consecutive_failures: 0, last_problem: null, accept_shrink: this.db.raw(`CASE WHEN ${ASKED_DURING_READ} THEN accept_shrink ELSE false END`, [read.nextPoll.claimedUntilMs]) });
     });
   }
 
@@ -125,7 +125,7 @@ export class ImportStore {
    */
   async recordUntaken(channel: Channel, listingId: string, problem: string, nextPoll: NextPoll, failure: boolean): Promise<{ failures: number; previousProblem: string | null }> {
     const { rows } = await this.db.raw(
-      `UPDATE ingest.ical_imports i SET etag = NULL, last_modified = NULL, last_problem = ?, next_poll_at_ms = ${DUE_AGAIN_SQL.replaceAll('next_poll_at_ms', 'i.next_poll_at_ms')}, consecutive_failures = i.consecutive_failures + ?
+      `UPDATE ingest.ical_imports i SET etag = NULL, last_modified = NULL, last_problem = ?, next_poll_at_ms = ${DUE_AGAIN_SQL}, consecutive_failures = i.consecutive_failures + ?
        FROM (SELECT last_problem FROM ingest.ical_imports WHERE channel = ? AND listing_id = ? FOR UPDATE) AS before
        WHERE i.channel = ? AND i.listing_id = ?
        RETURNING i.consecutive_failures, before.last_problem AS previous_problem`,
@@ -169,5 +169,7 @@ export class ImportStore {
   }
 }
 
-/** A due time moved before the claim's lease was asked for during the read (pollNow, accept): kept. */
-const DUE_AGAIN_SQL = 'CASE WHEN next_poll_at_ms < ? THEN next_poll_at_ms ELSE ? END';
+/** A due time moved before the claim's lease (bound: the lease's end) was asked for during the read (pollNow, accept). */
+const ASKED_DURING_READ = 'next_poll_at_ms < ?';
+/** The due time asked for during the read is kept; otherwise the read's own next due time. */
+const DUE_AGAIN_SQL = `CASE WHEN ${ASKED_DURING_READ} THEN next_poll_at_ms ELSE ? END`;

@@ -9,12 +9,10 @@ import {
   createKafkaClient,
   createLogger,
   databaseConfig,
-  describeKill,
   FailoverFleet,
+  killRounds,
   failoverReport,
-  measureKill,
   parseConfig,
-  pickVictim,
   partitionOfKey,
   redisConfig,
   spawnNodeProcess,
@@ -23,7 +21,6 @@ import {
   type Decision,
   type DecisionsSince,
   type Knex,
-  type KillOutcome,
   type NodeProcess,
   type RecordProducer,
 } from '@cm/service-runtime';
@@ -118,19 +115,7 @@ async function main(): Promise<void> {
     const steady = () => untilSteady(fleet, decisionsSince, partitions, { windowMs: RESULTS_WINDOW_MS });
     await steady();
 
-    const restarts: KillOutcome[] = [];
-    for (let k = 0; k < config.BENCH_KILLS; k++) {
-      const { slot, passedOver } = await pickVictim(fleet, decisionsSince, k % config.BENCH_INSTANCES, config.BENCH_INSTANCES);
-      if (passedOver.length > 0) print(`kill ${k + 1}: ${passedOver.join(', ')} decided nothing lately (the group gave it no partition): not killed`);
-      const outcome = await measureKill(fleet, slot, decisionsSince, { restart: true, partitions, timeoutMs: KILL_TIMEOUT_MS });
-      restarts.push(outcome);
-      print(describeKill(`kill ${k + 1}, restarted`, outcome));
-      for (const exited of fleet.restartExited()) print(`${exited} exited on its own (its error is above): started again`);
-      await steady();
-    }
-    const last = await pickVictim(fleet, decisionsSince, config.BENCH_INSTANCES - 1, config.BENCH_INSTANCES);
-    const takeover = await measureKill(fleet, last.slot, decisionsSince, { restart: false, partitions, timeoutMs: KILL_TIMEOUT_MS });
-    print(describeKill('kill, not restarted', takeover));
+    const { restarts, takeover } = await killRounds(fleet, decisionsSince, { kills: config.BENCH_KILLS, instances: config.BENCH_INSTANCES, partitions, timeoutMs: KILL_TIMEOUT_MS, steady, print });
     const sent = feeder.stop();
     const unpushed = await nightsLeftUnpushed(db);
     print();
