@@ -39,6 +39,8 @@ export class AriApiAdapter implements PushedChannelAdapter, ReservationOperation
     credentials: string | null = null,
     now: () => number = Date.now,
     dispatcher: Dispatcher = keepAlive,
+    /** The connection it calls through; null: the channel's own, for a listing whose connection is not known. */
+    readonly connectionId: string | null = null,
   ) {
     this.http = { dispatcher, timeoutMs, now, credentials };
     this.reservations = new AriReservationClient(channel, baseUrl, this.http);

@@ -48,7 +48,8 @@ export interface ConnectionAdapterSettings extends AdapterSettings {
  * (the service's CHANNEL_API_BASE_URL for the channel when the connection names none) with its
  * credentials as a Bearer token; an iCal channel's listings, and a listing whose connection the
  * directory does not know, by the channel's adapter. Breakers and rate buckets stay the callers'
- * business, per channel as before.
+ * business; each adapter names the connection it calls through (`connectionId`), so a caller's
+ * breaker is per connection.
  */
 export class ChannelConnections implements ChannelAdapters {
   readonly byChannel: ReadonlyMap<Channel, ChannelConnection>;
@@ -77,6 +78,6 @@ export class ChannelConnections implements ChannelAdapters {
 
   private adapterOf(channel: Channel, connection: ConnectionSettings): ChannelConnection {
     const baseUrl = connection.baseUrl ?? this.settings.apiBaseUrl.replace('{channel}', channel.toLowerCase());
-    return new AriApiAdapter(channel, baseUrl.replace(/\/+$/, ''), this.settings.timeoutMs, connection.credentials);
+    return new AriApiAdapter(channel, baseUrl.replace(/\/+$/, ''), this.settings.timeoutMs, connection.credentials, undefined, undefined, connection.connectionId);
   }
 }

@@ -89,6 +89,12 @@ interface ChannelAdapterBase {
 /** A channel we push availability to. `requestId` is stable for a push and its retries, so a platform that dedupes requests applies a retried push once. */
 export interface PushedChannelAdapter extends ChannelAdapterBase {
   readonly kind: 'ari_api';
+  /**
+   * The connection (a tenant's account on the channel) its calls go through, or null for the
+   * channel's own. One connection failing (its base URL down, its account suspended) says nothing
+   * of another's: callers keep their breakers per connection.
+   */
+  readonly connectionId: string | null;
   pushAvailability(listingId: string, ranges: readonly AvailabilityRange[], requestId: string): Promise<PushResult>;
 }
 

@@ -11,6 +11,7 @@ export interface DispatcherMetrics {
   readonly coalesced: Counter<'channel'>;
   readonly rateLimitedWaits: Counter<'channel'>;
   readonly circuit: Gauge<'channel'>;
+  readonly circuitsNotClosed: Gauge<'channel'>;
   readonly reservationActions: Counter<'channel' | 'kind' | 'outcome'>;
   readonly reservationActionSeconds: Histogram<'channel' | 'kind' | 'outcome'>;
   readonly ratePushes: Counter<'channel' | 'outcome'>;
@@ -67,7 +68,13 @@ export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
     }),
     circuit: new Gauge({
       name: 'cm_sync_circuit_state',
-      help: 'Circuit breaker per channel: 0 closed, 1 half open, 2 open.',
+      help: "Circuit breakers are per connection (a tenant's account on the channel): the worst state among the channel's, 0 closed, 1 half open, 2 open.",
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    circuitsNotClosed: new Gauge({
+      name: 'cm_sync_circuits_not_closed',
+      help: "Connections of the channel whose circuit breaker is open or half open on this instance (the log names them).",
       labelNames: ['channel'] as const,
       registers: [registry],
     }),

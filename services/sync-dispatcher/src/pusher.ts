@@ -49,14 +49,18 @@ interface Leased {
  * holding its changes (plan/feed-ack.ts).
  */
 export class Pusher {
-  private readonly breakers = new Map<Channel, BreakerState>();
+  /** Per connection: one tenant's account failing does not stop another's pushes on the same channel. */
+  private readonly breakers = new Map<string, { readonly channel: Channel; readonly state: BreakerState }>();
   private readonly leases: LeaseLoop<Leased>;
 
   constructor(
     private readonly deps: PusherDeps,
     private readonly config: PusherConfig,
   ) {
-    for (const channel of deps.adapters.byChannel.keys()) deps.metrics.circuit.set({ channel }, 0);
+    for (const channel of deps.adapters.byChannel.keys()) {
+      deps.metrics.circuit.set({ channel }, 0);
+      deps.metrics.circuitsNotClosed.set({ channel }, 0);
+    }
     const { store, log, now } = deps;
     this.leases = new LeaseLoop<Leased>({
       owner: config.owner,
@@ -112,12 +116,13 @@ export class Pusher {
       return this.acknowledgeFetched(work, known);
     }
     const nights = known ?? (await store.pendingNightsOf([work])).get(listingKeyOf(work)) ?? [];
-    const before = planPush({ work, nights, adapter, breaker: this.breaker(work.channel), nowMs: now() });
+    const breakerKey = breakerKeyOf(work.channel, adapter.connectionId);
+    const before = planPush({ work, nights, adapter, breaker: this.breaker(breakerKey), nowMs: now() });
     if (before.kind === 'skip') return this.release(work, before);
     const token = await this.deps.buckets.take(before.bucket, withinPerMinute(this.config.callsPerMinute));
-    const push = planCall({ work, nights, token, breaker: this.breaker(work.channel), nowMs: now(), breakerConfig: this.config.breaker });
+    const push = planCall({ work, nights, token, breaker: this.breaker(breakerKey), nowMs: now(), breakerConfig: this.config.breaker });
     if (push.kind === 'skip') return this.release(work, push);
-    this.setBreaker(work.channel, push.breaker);
+    this.setBreaker(breakerKey, work.channel, push.breaker);
 
     // In the trace of the newest change it carries: one booking's trace runs to every push.
     const result = await inTraceOf(push.newest.traceParent, () => before.adapter.pushAvailability(work.listingId, push.ranges, push.requestId));
@@ -126,8 +131,8 @@ export class Pusher {
     // (the listing stays leased until it is).
     freeSlot();
     this.deps.metrics.pushes.inc({ channel: work.channel, outcome: result.ok ? 'ok' : result.outcome });
-    const after = planAfterAnswer({ work, nights, push, result, breaker: this.breaker(work.channel), completedAt, random: this.deps.random(), policy: this.config });
-    this.setBreaker(work.channel, after.breaker);
+    const after = planAfterAnswer({ work, nights, push, result, breaker: this.breaker(breakerKey), completedAt, random: this.deps.random(), policy: this.config });
+    this.setBreaker(breakerKey, work.channel, after.breaker);
     await this.carryOut(work, after.next);
   }
 
@@ -208,14 +213,29 @@ export class Pusher {
     }
   }
 
-  private breaker(channel: Channel): BreakerState {
-    return this.breakers.get(channel) ?? initialBreaker();
+  private breaker(key: string): BreakerState {
+    return this.breakers.get(key)?.state ?? initialBreaker();
   }
 
-  private setBreaker(channel: Channel, state: BreakerState): void {
-    this.breakers.set(channel, state);
-    this.deps.metrics.circuit.set({ channel }, breakerGaugeValue(state));
+  /**
+   * Keeps a connection's breaker; one closed with no failure counted is forgotten, so only
+   * connections that failed lately are held. The channel's gauges say the worst state among its
+   * connections and how many are not closed.
+   */
+  private setBreaker(key: string, channel: Channel, state: BreakerState): void {
+    const was = this.breakers.get(key)?.state.name ?? 'closed';
+    if (state.name === 'closed' && state.consecutiveFailures === 0) this.breakers.delete(key);
+    else this.breakers.set(key, { channel, state });
+    if (state.name !== was) this.deps.log.warn({ channel, breaker: key, from: was, to: state.name }, 'circuit breaker changed state');
+    const ofChannel = [...this.breakers.values()].filter((b) => b.channel === channel).map((b) => breakerGaugeValue(b.state));
+    this.deps.metrics.circuit.set({ channel }, Math.max(0, ...ofChannel));
+    this.deps.metrics.circuitsNotClosed.set({ channel }, ofChannel.filter((value) => value > 0).length);
   }
+}
+
+/** A breaker's key: the connection a listing is pushed through, or the channel for a listing without one. */
+function breakerKeyOf(channel: Channel, connectionId: string | null): string {
+  return connectionId === null ? `channel:${channel}` : `connection:${connectionId}`;
 }
 
 function assertNever(value: never): never {
