@@ -72,9 +72,14 @@ test('an operator signs in, finds the overbooking in the queue, resolves it afte
   await page.getByRole('button', { name: 'Sign in' }).click();
   await seeText(page.getByRole('alert'), 'the API key is unknown or revoked');
   expect((await context.cookies()).map((c) => c.name)).not.toContain('cm_console_session');
-  await page.getByLabel('Tenant API key').fill(tenant.apiKey);
+  // The second try by keyboard alone: the skip link, then the key (the name is kept from the first try), then Enter.
+  await page.keyboard.press('Tab');
+  expect(await focused()).toBe('Skip to content');
+  await page.keyboard.press('Tab');
+  expect(await focused()).toBe('api_key');
+  await page.keyboard.type(tenant.apiKey);
   await shot('sign-in');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Review queue' }).waitFor();
   const session = (await context.cookies()).find((c) => c.name === 'cm_console_session');
   expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
@@ -86,11 +91,13 @@ test('an operator signs in, finds the overbooking in the queue, resolves it afte
   const row = page.locator(`a[href="/tasks/${task!.task_id}"]`);
   await row.waitFor();
   expect(await page.locator(`a[href="/tasks/${foreignTask!.task_id}"]`).count()).toBe(0);
+  await fitsTheScreenWithLabels();
   await shot('queue');
 
   await row.click();
   await page.getByRole('heading', { name: 'Act on it' }).waitFor();
   await seeExactText(page.getByTestId('task-status'), 'open');
+  await fitsTheScreenWithLabels();
   await shot('task', true);
 
   // The confirm step says what keeping the channel guest will do, worked out by the desk's own rules.
@@ -138,6 +145,21 @@ test('an operator signs in, finds the overbooking in the queue, resolves it afte
   await page.goto(`${consoleUrl}/queue`);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
 }, 240_000);
+
+/** The focused element: its id, or its text for one without. */
+function focused(): Promise<string> {
+  // Run in the page (a string: these tests compile without the DOM's types).
+  return page.evaluate<string>(`document.activeElement?.id || document.activeElement?.textContent?.trim() || ''`);
+}
+
+/** No sideways scrolling at 1366 px, and every visible field has a label a screen reader announces. */
+async function fitsTheScreenWithLabels(): Promise<void> {
+  const layout = await page.evaluate<{ scrollWidth: number; unlabelled: string[] }>(`({
+    scrollWidth: document.documentElement.scrollWidth,
+    unlabelled: [...document.querySelectorAll('input:not([type=hidden]), select')].filter((e) => e.labels.length === 0).map((e) => e.name),
+  })`);
+  expect(layout).toEqual({ scrollWidth: 1366, unlabelled: [] });
+}
 
 /** Waits until the element's text holds `text` (jest's expect cannot wait for a page); failing, shows what the page says. */
 async function seeText(locator: Locator, text: string): Promise<void> {
