@@ -155,6 +155,9 @@ test("another tenant's task is absent to a signed-in operator: the page, the con
   const done = await owner.post(`/tasks/${task!.task_id}/acknowledge`, { _csrf: owner.csrf });
   expect(done.status).toBe(200);
   expect(done.text).toContain('Acknowledged by Sam Owner.');
+  expect(done.headers.get('hx-push-url')).toBe(`/tasks/${task!.task_id}`);
+  // The POST's address asked again (a reload without htmx) leads to the task, acting on nothing.
+  expect(await owner.get(`/tasks/${task!.task_id}/acknowledge`)).toMatchObject({ status: 303 });
   expect(await world.db('escalation.task_history').where({ task_id: task!.task_id, action: 'acknowledged' }).first('actor')).toEqual({ actor: 'Sam Owner' });
 });
 

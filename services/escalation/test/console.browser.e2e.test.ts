@@ -122,6 +122,11 @@ test('an operator signs in, finds the overbooking in the queue, resolves it afte
   await seeText(page.getByTestId('result'), `Sent to the ledger: Tells the ledger to set AIRBNB:${airbnbRef}`);
   await seeExactText(page.getByTestId('task-status'), 'resolved');
   await shot('result');
+  // The address is the task's: a reload shows it resolved rather than posting again.
+  expect(page.url()).toBe(`${consoleUrl}/tasks/${task!.task_id}`);
+  await page.reload();
+  await seeExactText(page.getByTestId('task-status'), 'resolved');
+  await seeText(page.locator('dl.facts'), `keep_channel_guest by ${OPERATOR}`);
 
   // The ledger did it, and the task's history names the signed-in operator.
   await waitFor('the direct stay cancelled in the ledger', () => world.db('stays').where({ property_id: tenant.propertyId, ref: pmsRef, status: 'CANCELLED' }).first(), { timeoutMs: 30_000 });

@@ -214,11 +214,17 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     return render(request, reply, 200, 'confirm.eta', { title: `Confirm: ${resolveRequest.action}`, task, action: resolveRequest.action, preview, fields: formFieldsOf(resolveRequest), post: `/tasks/${task.task_id}/resolve` });
   });
 
+  // A result page's address: htmx shows the task's (a reload then shows the task as it is now,
+  // not a second POST); without htmx the browser keeps the POST's address, whose GET leads there too.
+  const showTaskAddress = (reply: FastifyReply, taskId: string) => void reply.header('hx-push-url', `/tasks/${taskId}`);
+  for (const action of ['acknowledge', 'resolve']) app.get(`/tasks/:id/${action}`, async (request, reply) => reply.redirect(`/tasks/${parse(taskParams, request.params, 'path').id}`, 303));
+
   app.post('/tasks/:id/acknowledge', csrfProtected, async (request, reply) => {
     const { tenantId, operator } = await signedIn(request);
     const { id } = parse(taskParams, request.params, 'path');
     parse(csrfOnly, request.body, 'form');
     const result = await deps.desk.acknowledge(tenantId, id, operator);
+    showTaskAddress(reply, id);
     if (result.refused) return render(request, reply, result.status, 'result.eta', { title: 'Not acknowledged', refusal: result, task: await deps.desk.get(tenantId, id), action: 'acknowledge', outcome: null });
     return render(request, reply, 200, 'result.eta', { title: 'Acknowledged', refusal: null, task: result.task, action: 'acknowledge', outcome: { steps: [`Acknowledged by ${result.task.acknowledged_by}.`] } });
   });
@@ -228,6 +234,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     const { id } = parse(taskParams, request.params, 'path');
     const resolveRequest = resolveRequestOfForm((request.body ?? {}) as Record<string, string>, operator);
     const result = await deps.desk.resolve(tenantId, id, resolveRequest);
+    showTaskAddress(reply, id);
     if (result.refused) return render(request, reply, result.status, 'result.eta', { title: 'Not resolved', refusal: result, task: await deps.desk.get(tenantId, id), action: resolveRequest.action, outcome: null });
     afterResolution(result, resolveRequest.action, deps);
     const steps: string[] = [];
