@@ -1,3 +1,4 @@
+import { issueApiKey, revokeApiKey } from '@cm/ingest';
 import { freePort, uniqueName } from '@cm/test-harness';
 import { conflictOf } from './records';
 import { escalationWorld, type EscalationWorld } from './world';
@@ -161,11 +162,18 @@ test("another tenant's task is absent to a signed-in operator: the page, the con
   expect(await world.db('escalation.task_history').where({ task_id: task!.task_id, action: 'acknowledged' }).first('actor')).toEqual({ actor: 'Sam Owner' });
 });
 
-test('an expired session, or one signed out, is over: the browser is sent to sign in again', async () => {
+test('an expired session, one whose API key was revoked, or one signed out, is over: the browser is sent to sign in again', async () => {
   const visitor = await signedIn(world.tenants[0], 'Expiring Operator');
   expect((await visitor.get('/queue')).status).toBe(200);
   await world.db('escalation.console_sessions').where({ operator: 'Expiring Operator' }).update({ expires_at_ms: Date.now() - 1 });
   expect((await visitor.get('/queue')).headers.get('location')).toBe('/sign-in');
+
+  // Revoking the API key a session was opened with ends the session.
+  const key = await issueApiKey(world.db, world.tenants[0].tenantId, 'console-revoked');
+  const revoked = await signedIn({ ...world.tenants[0], apiKey: key }, 'Revoked Operator');
+  expect((await revoked.get('/queue')).status).toBe(200);
+  await revokeApiKey(world.db, key);
+  expect((await revoked.get('/queue')).headers.get('location')).toBe('/sign-in');
 
   const leaving = await signedIn(world.tenants[0], 'Leaving Operator');
   const out = await leaving.post('/sign-out', { _csrf: leaving.csrf });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyView from '@fastify/view';
-import { propertyIdsOfTenant, tenantOfApiKey } from '@cm/directory';
+import { hashApiKey, propertyIdsOfTenant, tenantOfApiKey } from '@cm/directory';
 import { ConflictTypeSymbols, SeveritySymbols } from '@cm/schemas';
 import { Problem, refuseNonIdentifier, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
 import { Eta } from 'eta';
@@ -151,7 +151,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     const tenantId = await tenantOfApiKey(deps.db, form.data.api_key);
     if (!tenantId) return again(401, { code: 'invalid_api_key', detail: 'the API key is unknown or revoked' });
     await deps.sessions.close(request.cookies[SESSION_COOKIE]);
-    const { token, expiresAtMs } = await deps.sessions.open(tenantId, form.data.operator);
+    const { token, expiresAtMs } = await deps.sessions.open(tenantId, form.data.operator, hashApiKey(form.data.api_key));
     void reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure: deps.secureCookies, expires: new Date(expiresAtMs) });
     return reply.redirect('/queue', 303);
   });
