@@ -129,6 +129,7 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       now,
       onResolved: resolved,
       onRelocation: relocated,
+      onSignIn: (outcome) => metrics.consoleSignIns.inc({ outcome }),
     });
     await consoleApp.listen({ port: config.CONSOLE_PORT, host: config.HTTP_HOST });
     context.onStop('console', () => consoleApp.close());

@@ -1,7 +1,7 @@
 import { issueApiKey, revokeApiKey } from '@cm/ingest';
 import { freePort, uniqueName } from '@cm/test-harness';
 import { conflictOf } from './records';
-import { escalationWorld, type EscalationWorld } from './world';
+import { escalationWorld, type EscalationProcess, type EscalationWorld } from './world';
 
 /**
  * The console's guards over plain HTTP, as a browser's requests reach them: sessions and their
@@ -10,12 +10,13 @@ import { escalationWorld, type EscalationWorld } from './world';
  */
 let world: EscalationWorld;
 let consoleUrl: string;
+let service: EscalationProcess;
 
 beforeAll(async () => {
   world = await escalationWorld();
   const port = await freePort();
   // Cookies left Secure, as deployed: fetch keeps no jar, so the test carries them itself.
-  await world.startEscalation({ CONSOLE_PORT: String(port) });
+  service = await world.startEscalation({ CONSOLE_PORT: String(port) });
   consoleUrl = `http://127.0.0.1:${port}`;
 });
 afterAll(async () => world?.close());
@@ -120,6 +121,10 @@ test('a sign-in without a name, with a name of control characters, with an unkno
   const crossSite = await stranger.post('/sign-in', { _csrf: visitor.csrf, api_key: key, operator: 'Li' });
   expect(crossSite.status).toBe(403);
   expect(crossSite.text).toContain('did not come from this console');
+  // Counted by outcome; a form refused for its CSRF token never reached the sign-in.
+  const metrics = await service.metrics();
+  expect(metrics).toMatch(/escalation_console_sign_ins_total\{outcome="invalid_form"[^}]*\} 2\n/);
+  expect(metrics).toMatch(/escalation_console_sign_ins_total\{outcome="refused_key"[^}]*\} 1\n/);
 });
 
 test('ill-formed form text, a repeated field and a task id that is not a UUID are 400s that say why', async () => {

@@ -32,10 +32,14 @@ export interface ConsoleDeps extends ResolutionHooks {
   readonly buckets: { take(key: string, limits: BucketLimits): Promise<TakeResult> };
   /** Requests a second one tenant's operators may make (bursts of twice that), as on the review API. */
   readonly ratePerSecond: number;
+  /** Counts a sign-in by its outcome (escalation_console_sign_ins_total). */
+  onSignIn(outcome: SignInOutcome): void;
   /** Cookies only over HTTPS: true in production; a test on plain http://127.0.0.1 turns it off. */
   readonly secureCookies: boolean;
   readonly now: () => number;
 }
+
+export type SignInOutcome = 'signed_in' | 'refused_key' | 'invalid_form' | 'rate_limited';
 
 const SESSION_COOKIE = 'cm_console_session';
 /** The console's own files: templates (eta) and the stylesheet, beside the package, not compiled. */
@@ -142,16 +146,26 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
 
   app.post('/sign-in', csrfProtected, async (request, reply) => {
     const taken = await deps.buckets.take(`console-sign-in:ip:${request.ip}`, SIGN_IN_LIMITS);
-    if (!taken.allowed) throw new Problem(429, 'rate_limited', `too many sign-in tries from this address; retry after ${Math.max(1, Math.ceil(taken.retryAfterMs / 1000))} s`);
+    if (!taken.allowed) {
+      deps.onSignIn('rate_limited');
+      throw new Problem(429, 'rate_limited', `too many sign-in tries from this address; retry after ${Math.max(1, Math.ceil(taken.retryAfterMs / 1000))} s`);
+    }
     const raw = (request.body ?? {}) as Record<string, string>;
     const form = signInForm.safeParse(raw);
     const again = (status: number, problem: { code: string; detail: string }) =>
       render(request, reply, status, 'sign-in.eta', { title: 'Sign in', form: { operator: typeof raw.operator === 'string' ? raw.operator : '' }, problem });
-    if (!form.success) return again(400, { code: 'invalid_form', detail: form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ').slice(0, 500) });
+    if (!form.success) {
+      deps.onSignIn('invalid_form');
+      return again(400, { code: 'invalid_form', detail: form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ').slice(0, 500) });
+    }
     const tenantId = await tenantOfApiKey(deps.db, form.data.api_key);
-    if (!tenantId) return again(401, { code: 'invalid_api_key', detail: 'the API key is unknown or revoked' });
+    if (!tenantId) {
+      deps.onSignIn('refused_key');
+      return again(401, { code: 'invalid_api_key', detail: 'the API key is unknown or revoked' });
+    }
     await deps.sessions.close(request.cookies[SESSION_COOKIE]);
     const { token, expiresAtMs } = await deps.sessions.open(tenantId, form.data.operator, hashApiKey(form.data.api_key));
+    deps.onSignIn('signed_in');
     void reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure: deps.secureCookies, expires: new Date(expiresAtMs) });
     return reply.redirect('/queue', 303);
   });
