@@ -2,6 +2,7 @@ import { Problem } from '@cm/service-runtime';
 import { formFieldsOf, resolveRequestOfForm } from '../src/console/actions-form';
 import { parseStrictForm } from '../src/console/form';
 import { previewResolution } from '../src/console/preview';
+import { stayKeysOf } from '../src/resolve/actions';
 import { duration, queueOrder, slaLeft } from '../src/console/queue';
 import type { TaskRow } from '../src/store/task-store';
 
@@ -94,6 +95,11 @@ describe('a resolution asked for by a console form', () => {
     expect(fields.map(([name]) => name)).not.toContain('operator');
     expect(resolveRequestOfForm(Object.fromEntries(fields), 'Maria')).toEqual(request);
   });
+});
+
+test("the stays an operator may pick are the task's, once each, of known sources only", () => {
+  expect(stayKeysOf(task())).toEqual(['AIRBNB:air-1', 'PMS:pms-1']);
+  expect(stayKeysOf({ details: { stays: '["VRBO:v-1","PMS:p-1","VRBO:v-1"]', other: 'NOWHERE:x', note: 'no stay here' } })).toEqual(['VRBO:v-1', 'PMS:p-1']);
 });
 
 describe('the queue', () => {
