@@ -1,7 +1,7 @@
 import { Problem } from '@cm/service-runtime';
 import { formFieldsOf, resolveRequestOfForm } from '../src/console/actions-form';
 import { parseStrictForm } from '../src/console/form';
-import { previewResolution } from '../src/console/preview';
+import { previewAcknowledge, previewResolution } from '../src/console/preview';
 import { stayKeysOf } from '../src/resolve/actions';
 import { duration, queueOrder, slaLeft } from '../src/console/queue';
 import type { TaskRow } from '../src/store/task-store';
@@ -124,6 +124,13 @@ describe('the queue', () => {
 });
 
 describe('what an action will do, before it is done', () => {
+  test("acknowledging: what it does, or the desk's refusal when another operator has it or it is resolved", () => {
+    expect(previewAcknowledge(task(), 'Maria')).toMatchObject({ kind: 'will', steps: [expect.stringContaining('acknowledged by Maria'), 'Nothing is sent to the ledger or to any channel.'] });
+    expect(previewAcknowledge(task({ status: 'acknowledged', acknowledged_by: 'Maria' }), 'Maria')).toMatchObject({ kind: 'will' });
+    expect(previewAcknowledge(task({ status: 'acknowledged', acknowledged_by: 'Li' }), 'Maria')).toEqual({ kind: 'refused', code: 'already_acknowledged', detail: 'the task was acknowledged by Li' });
+    expect(previewAcknowledge(task({ status: 'resolved', resolved_by: 'Li', resolution: 'dismiss' }), 'Maria')).toEqual({ kind: 'refused', code: 'task_resolved', detail: 'the task was resolved by Li with dismiss' });
+  });
+
   test('keeping the channel guest confirms it and cancels the winner in one decision', () => {
     const preview = previewResolution(task(), 'tenant-a', { action: 'keep_channel_guest', operator: 'Maria' }, NOW);
     expect(preview).toMatchObject({ kind: 'will', steps: [`Tells the ledger to set AIRBNB:air-1 on villa to CONFIRMED, cancelling PMS:pms-1 for the nights 2027-02-01 to 2027-02-04 in the same decision.`, expect.any(String)] });

@@ -18,7 +18,7 @@ import type { TaskRow } from '../store/task-store';
 import { TaskStatusSymbols } from '../tasks/types';
 import { formFieldsOf, resolveRequestOfForm } from './actions-form';
 import { parseStrictForm } from './form';
-import { describeCommand, previewResolution, type ActionPreview } from './preview';
+import { describeCommand, previewAcknowledge, previewResolution } from './preview';
 import { queueOrder, slaLeft } from './queue';
 import type { ConsoleSession, SessionStore } from './session-store';
 
@@ -220,7 +220,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     const form = request.query as Record<string, string>;
     if (form.action === 'acknowledge') {
       if (Object.keys(form).length > 1) throw new Problem(400, 'unknown_field', 'acknowledge takes no field');
-      const preview: ActionPreview = { kind: 'will', steps: [`Marks the task acknowledged by ${operator}: it stops escalating to the next level when its SLA passes.`, 'Nothing is sent to the ledger or to any channel.'], commands: [] };
+      const preview = previewAcknowledge(task, operator);
       return render(request, reply, 200, 'confirm.eta', { title: 'Confirm: acknowledge', task, action: 'acknowledge', preview, fields: [], post: `/tasks/${task.task_id}/acknowledge` });
     }
     const resolveRequest = resolveRequestOfForm(form, operator);

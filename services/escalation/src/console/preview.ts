@@ -3,6 +3,7 @@ import type { BookingCommand } from '@cm/schemas';
 import { resolutionOf, type ResolveRequest, type TaskForResolution } from '../resolve/actions';
 import { relocationBookingOf } from '../resolve/relocate';
 import type { TaskRow } from '../store/task-store';
+import { acknowledgeRefusal } from '../tasks/lifecycle';
 
 /** What the confirm step shows: what the action will do, worked out by the resolution rules themselves. */
 export type ActionPreview =
@@ -51,6 +52,14 @@ export function previewResolution(task: TaskRow, tenantId: string, request: Reso
     default:
       return request satisfies never;
   }
+}
+
+/** What acknowledging will do, or why the desk will refuse it (its own transition rule). */
+export function previewAcknowledge(task: Pick<TaskRow, 'status' | 'acknowledged_by' | 'resolved_by' | 'resolution'>, operator: string): ActionPreview {
+  const refusal = acknowledgeRefusal(task.status);
+  if (refusal === 'task_resolved') return { kind: 'refused', code: refusal, detail: `the task was resolved by ${task.resolved_by} with ${task.resolution}` };
+  if (refusal === 'already_acknowledged' && task.acknowledged_by !== operator) return { kind: 'refused', code: refusal, detail: `the task was acknowledged by ${task.acknowledged_by}` };
+  return { kind: 'will', steps: [`Marks the task acknowledged by ${operator}: it stops escalating to the next level when its SLA passes.`, 'Nothing is sent to the ledger or to any channel.'], commands: [] };
 }
 
 /** A ledger command in an operator's words. */
