@@ -116,6 +116,11 @@ test('an operator signs in, finds the overbooking in the queue, resolves it afte
   expect(forged.status()).toBe(403);
   expect(await forged.text()).toContain('did not come from this console');
 
+  // A second tab holds a dismissal's confirm step, to be sent after the task is resolved here.
+  const stale = await context.newPage();
+  await stale.goto(`${consoleUrl}/tasks/${task!.task_id}/confirm?action=dismiss&note=${encodeURIComponent('guest moved on')}`);
+  await stale.getByRole('button', { name: 'Confirm dismiss' }).waitFor();
+
   await page.getByRole('button', { name: 'Confirm keep_channel_guest' }).click();
   await page.getByRole('heading', { name: 'Resolved' }).waitFor();
   await seeText(page.getByTestId('result'), `Resolved as keep_channel_guest by ${OPERATOR}.`);
@@ -132,6 +137,13 @@ test('an operator signs in, finds the overbooking in the queue, resolves it afte
   await waitFor('the direct stay cancelled in the ledger', () => world.db('stays').where({ property_id: tenant.propertyId, ref: pmsRef, status: 'CANCELLED' }).first(), { timeoutMs: 30_000 });
   expect(await world.db('stays').where({ property_id: tenant.propertyId, ref: airbnbRef }).first('status')).toEqual({ status: 'CONFIRMED' });
   expect(await world.db('escalation.task_history').where({ task_id: task!.task_id, action: 'resolved' }).first('actor')).toEqual({ actor: OPERATOR });
+
+  // The stale tab's dismissal is refused by the desk (409), and the page says who resolved it and how.
+  await stale.getByRole('button', { name: 'Confirm dismiss' }).click();
+  await stale.getByRole('heading', { name: 'Not resolved' }).waitFor();
+  expect(await stale.getByRole('alert').textContent()).toContain(`the task was resolved by ${OPERATOR} with keep_channel_guest`);
+  await stale.close();
+  expect(await world.db('escalation.review_tasks').where({ task_id: task!.task_id }).first('resolution')).toEqual({ resolution: 'keep_channel_guest' });
 
   // The other tenant's task and property are answered as absent.
   const foreignPage = await page.goto(`${consoleUrl}/tasks/${foreignTask!.task_id}`);
