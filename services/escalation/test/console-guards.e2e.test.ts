@@ -138,6 +138,9 @@ test('ill-formed form text, a repeated field and a task id that is not a UUID ar
   const badId = await visitor.get('/tasks/not-a-uuid');
   expect(badId.status).toBe(400);
   expect(badId.text).toContain('a task id is a UUID');
+  const nowhere = await visitor.get('/nowhere');
+  expect(nowhere.status).toBe(404);
+  expect(nowhere.text).toContain('Status 404 · page_not_found');
   const badFilter = await visitor.get('/queue?severity=URGENT');
   expect(badFilter.status).toBe(400);
   expect(badFilter.text).toContain('severity');

@@ -94,6 +94,8 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   app.decorateRequest('consoleSession', null);
 
   app.addHook('onRequest', async (request) => {
+    // The script and stylesheet are the same for everyone: no session read for them.
+    if (request.url.startsWith('/static/')) return;
     request.consoleSession = await deps.sessions.find(request.cookies[SESSION_COOKIE]);
   });
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -107,9 +109,10 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   app.setErrorHandler((error, request, reply) => {
     const problem = problemOf(error);
     if (problem.status >= 500) deps.log.error({ err: error, route: request.routeOptions.url }, 'console request failed');
+    void reply.headers(problem.headers);
     return render(request, reply, problem.status, 'error.eta', { title: titleOf(problem.status), problem: problem.body() });
   });
-  app.setNotFoundHandler((request, reply) => render(request, reply, 404, 'error.eta', { title: 'Not found', problem: { code: 'page_not_found', detail: `no page ${request.url.split('?')[0]!.slice(0, 200)}` } }));
+  app.setNotFoundHandler((request, reply) => render(request, reply, 404, 'error.eta', { title: 'Not found', problem: { status: 404, code: 'page_not_found', detail: `no page ${request.url.split('?')[0]!.slice(0, 200)}` } }));
 
   /** A page: the layout's data (who is signed in, a CSRF token for its forms) with the page's own. */
   async function render(request: FastifyRequest, reply: FastifyReply, status: number, template: string, data: Record<string, unknown>) {
