@@ -10,10 +10,12 @@ import { escalationWorld, type EscalationWorld } from './world';
 /**
  * The operator console in a real browser: Debian's Chromium, driven by playwright-core, against
  * the escalation service, the arbiter, Kafka and PostgreSQL of a private world. Each page it
- * passes is saved as a screenshot (docs/console/*.png) at a 1366x768 laptop's size.
+ * passes is saved as a screenshot at a 1366x768 laptop's size (into docs/console/*.png with
+ * UPDATE_SCREENSHOTS=1).
  */
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = join(__dirname, '..', '..', '..', 'docs', 'console');
+/** The README's screenshots are written only when asked (UPDATE_SCREENSHOTS=1): a test run leaves the tree as it was. */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(__dirname, '..', '..', '..', 'docs', 'console') : mkdtempSync(join(tmpdir(), 'cm-console-screenshots-'));
 const OPERATOR = 'Maria Operator';
 
 let world: EscalationWorld;
