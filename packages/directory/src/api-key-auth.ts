@@ -14,6 +14,15 @@ export async function tenantOfApiKey(db: Knex, apiKey: string): Promise<string |
   return row?.tenant_id ?? null;
 }
 
+/**
+ * The tenant of an API key known only by its hash, unless revoked: what outlives a sign-in with the
+ * key (the operator console's session) checks with it, so revoking the key ends what it opened.
+ */
+export async function tenantOfLiveApiKeyHash(db: Knex, keyHash: Buffer): Promise<string | null> {
+  const row = await db('ingest.api_keys').where({ key_hash: keyHash }).whereNull('revoked_at').first('tenant_id');
+  return row?.tenant_id ?? null;
+}
+
 /** The tenant of an `Authorization` header; a missing, malformed, unknown or revoked key is a 401 problem. */
 export async function tenantOfAuthorization(db: Knex, authorization: string | undefined): Promise<string> {
   const match = /^Bearer\s+(\S{1,200})$/i.exec(authorization ?? '');

@@ -14,6 +14,6 @@ export { reencryptSecrets, type ReencryptCount } from './reencrypt';
 export { keyRingProblems } from './key-ring-check';
 export * from './admin-errors';
 export { connectionOfListing, connectionSettingsOf, listingsOfProperties, pricingOfProperties, propertyExists, propertyIdsOfTenant, propertyListingsPage, propertyOfListing, tenantIds, tenantOfProperty, timeZoneOfListing, type ConnectionSettings, type ListingPricingRow, type PropertyListingRow } from './reads';
-export { tenantOfApiKey, tenantOfAuthorization } from './api-key-auth';
+export { tenantOfApiKey, tenantOfAuthorization, tenantOfLiveApiKeyHash } from './api-key-auth';
 export { insertDirectoryRows, type DirectoryRows } from './seed';
 export { ListingPricings } from './listing-pricings';

@@ -9,6 +9,7 @@ export interface EscalationMetrics {
   readonly records: Counter<'topic' | 'outcome'>;
   readonly autoCancels: Counter<'channel' | 'outcome'>;
   readonly relocations: Counter<'outcome'>;
+  readonly consoleSignIns: Counter<'outcome'>;
 }
 
 /**
@@ -89,6 +90,12 @@ export function escalationMetrics(
       name: 'escalation_auto_cancels_total',
       help: 'Overbookings of tenants that cancel instant-book losers without review: cancelled (resolved by the system) or left_open (the channel cannot cancel as the host; a person must act).',
       labelNames: ['channel', 'outcome'] as const,
+      registers: [registry],
+    }),
+    consoleSignIns: new Counter({
+      name: 'escalation_console_sign_ins_total',
+      help: 'Sign-ins to the operator console: signed_in, or refused for an unknown or revoked key (refused_key), a form without a name (invalid_form) or too many tries from one address (rate_limited). A run of refused_key is someone guessing keys.',
+      labelNames: ['outcome'] as const,
       registers: [registry],
     }),
     relocations: new Counter({
