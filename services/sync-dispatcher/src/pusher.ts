@@ -8,6 +8,8 @@ import { planAfterAnswer, planCall, planPush, type AfterAnswer, type PushPolicy,
 import { breakerGaugeValue, initialBreaker, type BreakerState } from './policy/circuit-breaker';
 import type { ResultWriter } from './results';
 import type { FeedFetches } from './store/feed-fetches';
+import type { PushHistory } from './store/push-calls';
+import type { Knex } from '@cm/service-runtime';
 import { listingKeyOf, type Lease, type ListingWork, type PendingNight, type SyncStore } from './store/sync-store';
 
 export interface PusherConfig extends PushPolicy {
@@ -27,6 +29,8 @@ export interface PusherDeps {
   readonly adapters: ChannelAdapters;
   readonly buckets: TokenBuckets;
   readonly results: ResultWriter;
+  /** Each call, the pushes held back and the breakers' states, for the operator console. */
+  readonly history: PushHistory;
   readonly metrics: DispatcherMetrics;
   readonly log: Logger;
   readonly now: () => number;
@@ -128,7 +132,20 @@ export class Pusher {
     this.deps.metrics.pushes.inc({ channel: work.channel, outcome: result.ok ? 'ok' : result.outcome });
     const after = planAfterAnswer({ work, nights, push, result, breaker: this.breaker(work.channel), completedAt, random: this.deps.random(), policy: this.config });
     this.setBreaker(work.channel, after.breaker);
-    await this.carryOut(work, after.next);
+    const call = this.deps.history.callInsert({
+      work,
+      requestId: push.requestId,
+      attempt: push.attempt,
+      ranges: push.ranges,
+      nights,
+      newestVersion: push.newest.version,
+      isReconciliation: push.isReconciliation,
+      outcome: result.ok ? 'ok' : result.outcome,
+      httpStatus: result.ok ? null : result.status,
+      error: result.ok ? null : result.error,
+      answeredAtMs: completedAt,
+    });
+    await this.carryOut(work, after.next, call);
   }
 
   /**
@@ -166,10 +183,13 @@ export class Pusher {
         break;
       case 'rate_limited':
         this.deps.metrics.rateLimitedWaits.inc({ channel: work.channel });
+        await this.deps.history.countWait(work, 'rate_limited', this.deps.now());
         break;
-      case 'nothing_pending':
       case 'circuit_open':
       case 'breaker_refused':
+        await this.deps.history.countWait(work, 'circuit_open', this.deps.now());
+        break;
+      case 'nothing_pending':
         break;
       default:
         assertNever(plan.reason);
@@ -177,8 +197,8 @@ export class Pusher {
     await this.deps.store.release(work, this.config.owner, plan.releaseAt, plan.attempts, plan.error, plan.spent);
   }
 
-  /** Records what the channel's answer came to. */
-  private async carryOut(work: ListingWork, next: AfterAnswer): Promise<void> {
+  /** Records what the channel's answer came to, with the call's log (`call`) in the same statement. */
+  private async carryOut(work: ListingWork, next: AfterAnswer, call: Knex.Sql): Promise<void> {
     const { store, metrics, results, now } = this.deps;
     const owner = this.config.owner;
     switch (next.kind) {
@@ -190,18 +210,18 @@ export class Pusher {
         // The result goes to the outbox in the statement that records the acknowledgement: both
         // are kept, or neither (then the lease lapses and the same push is made again, with the
         // same request id and the same result event id).
-        const more = await results.recordWith(results.acknowledged(next.report, next.ack), (writes) => store.acknowledged({ listing: work, owner, nights: next.nights, nowMs: next.report.completedAt, carried: next.carried, writes }));
+        const more = await results.recordWith(results.acknowledged(next.report, next.ack), (writes) => store.acknowledged({ listing: work, owner, nights: next.nights, nowMs: next.report.completedAt, carried: next.carried, writes: [...writes, call] }));
         if (more) this.wake();
         return;
       }
       case 'retry':
-        await store.release(work, owner, next.at, next.attempt, next.error);
+        await store.release(work, owner, next.at, next.attempt, next.error, 0, [call]);
         return;
       case 'report_failure':
         this.deps.log.warn({ channel: work.channel, listing: work.listingId, attempts: next.report.attempts, error: next.error }, 'push failed after its last attempt');
         // Reported, not given up: due again after the wait that follows a failure. The report goes
         // to the outbox in the statement that gives the listing back.
-        await results.recordWith(results.failed(next.report, next.error), (writes) => store.release(work, owner, now() + next.againAfterMs, 0, next.error, 0, writes));
+        await results.recordWith(results.failed(next.report, next.error), (writes) => store.release(work, owner, now() + next.againAfterMs, 0, next.error, 0, [...writes, call]));
         return;
       default:
         return assertNever(next);
@@ -213,7 +233,12 @@ export class Pusher {
   }
 
   private setBreaker(channel: Channel, state: BreakerState): void {
+    const before = this.breaker(channel).name;
     this.breakers.set(channel, state);
+    if (state.name !== before) {
+      // Off the push's path: a transition the console misses is shown at the next one.
+      this.deps.history.breakerEntered(channel, state.name, this.deps.now()).catch((error: unknown) => this.deps.log.warn({ err: error, channel }, 'could not record the breaker state for the console'));
+    }
     this.deps.metrics.circuit.set({ channel }, breakerGaugeValue(state));
   }
 }
