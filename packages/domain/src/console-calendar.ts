@@ -85,7 +85,8 @@ export interface ListingLastPass {
  * - `failed`: the push of the night's state failed and is waiting to be tried again;
  * - `drift_found`: the last pass found the channel differing there and its correction has not landed;
  * - `pending_push`: the state is on its way (recorded, not acknowledged, or not yet recorded by the dispatcher);
- * - `in_sync`: the channel acknowledged the ledger's state;
+ * - `in_sync`: the channel acknowledged the ledger's state, or the night is held by the channel's own
+ *   reservation (nothing is pushed to the channel a booking came from: it closed the night itself);
  * - `unknown`: nothing was ever pushed for a free night and no pass found it differing.
  */
 export type NightAgreement = 'failed' | 'drift_found' | 'pending_push' | 'in_sync' | 'unknown';
@@ -145,16 +146,26 @@ function channelRow(listing: ListingPushes, ledger: readonly LedgerNight[], pass
     cells: ledger.map((night) => {
       const drift = driftOn(pass, night.date);
       const shouldBeAvailable = night.holder === null;
-      return { date: night.date, agreement: agreementOf(shouldBeAvailable, pushed.get(night.date), drift), shouldBeAvailable, drift };
+      const heldHere = night.holder !== null && night.holder.source === listing.channel;
+      return { date: night.date, agreement: agreementOf({ shouldBeAvailable, heldHere, pushed: pushed.get(night.date), drift }), shouldBeAvailable, drift };
     }),
   };
 }
 
+export interface NightFacts {
+  /** The ledger leaves the night free. */
+  readonly shouldBeAvailable: boolean;
+  /** The night is held by a reservation made on this very channel. */
+  readonly heldHere: boolean;
+  readonly pushed: PushedNight | undefined;
+  readonly drift: ChannelCell['drift'];
+}
+
 /** The rule of one listing-night: a failure first, then drift not yet corrected, then whether the push caught up with the ledger. */
-export function agreementOf(shouldBeAvailable: boolean, pushed: PushedNight | undefined, drift: ChannelCell['drift']): NightAgreement {
+export function agreementOf({ shouldBeAvailable, heldHere, pushed, drift }: NightFacts): NightAgreement {
   if (pushed?.pushState === 'failed') return 'failed';
   if (drift !== null) return 'drift_found';
-  if (pushed === undefined) return shouldBeAvailable ? 'unknown' : 'pending_push';
+  if (pushed === undefined) return heldHere ? 'in_sync' : shouldBeAvailable ? 'unknown' : 'pending_push';
   // The dispatcher's state lags the ledger while the change is on the topic: not yet on its way to the channel.
   if (pushed.available !== shouldBeAvailable) return 'pending_push';
   switch (pushed.pushState) {

@@ -8,7 +8,7 @@ const pushed = (available: boolean, pushState: PushedNight['pushState']): Pushed
 const drift: ChannelCell['drift'] = { passId: 'p1', kind: 'open_while_booked' };
 
 describe('whether a channel agrees with the ledger on a night (agreementOf)', () => {
-  const rows: [string, boolean, PushedNight | undefined, ChannelCell['drift'], NightAgreement][] = [
+  const rows: [string, boolean, PushedNight | undefined, ChannelCell['drift'], NightAgreement, boolean?][] = [
     ['a failed push is failed, whatever else is known', false, pushed(false, 'failed'), drift, 'failed'],
     ['drift not yet corrected is drift found, even when the push was acknowledged', false, pushed(false, 'in_sync'), drift, 'drift_found'],
     ['drift on a night never pushed is drift found', true, undefined, { passId: 'p1', kind: 'closed_while_free' }, 'drift_found'],
@@ -18,9 +18,12 @@ describe('whether a channel agrees with the ledger on a night (agreementOf)', ()
     ['the dispatcher still holds an older state than the ledger: pending push', false, pushed(true, 'in_sync'), null, 'pending_push'],
     ['a held night the dispatcher never recorded is pending push', false, undefined, null, 'pending_push'],
     ['a free night never pushed and never found differing is unknown', true, undefined, null, 'unknown'],
+    ["a night held by this channel's own reservation, never pushed to it, is in sync", false, undefined, null, 'in_sync', true],
+    ["drift on a night held by this channel's own reservation is still drift found", false, undefined, drift, 'drift_found', true],
+    ["a failed push on a night held by this channel's own reservation is still failed", false, pushed(false, 'failed'), null, 'failed', true],
   ];
-  it.each(rows)('%s', (_name, shouldBeAvailable, night, found, expected) => {
-    expect(agreementOf(shouldBeAvailable, night, found)).toBe(expected);
+  it.each(rows)('%s', (_name, shouldBeAvailable, night, found, expected, heldHere = false) => {
+    expect(agreementOf({ shouldBeAvailable, heldHere, pushed: night, drift: found })).toBe(expected);
   });
 });
 
@@ -52,8 +55,10 @@ describe('the multi-calendar rows (mergeMultiCalendar)', () => {
       { date: '2027-01-03', holder: null },
     ]);
     expect(calendar.channels.map((r) => `${r.channel}/${r.listingId}`)).toEqual(['AIRBNB/a-1', 'AIRBNB/a-2', 'VRBO/v-1']);
+    // a-1 acknowledged the closed night; a-2 is Airbnb's too, where the booking was made: nothing to push.
     expect(calendar.channels[0]!.cells.map((c) => c.agreement)).toEqual(['unknown', 'in_sync', 'unknown']);
-    expect(calendar.channels[1]!.cells.map((c) => c.agreement)).toEqual(['unknown', 'pending_push', 'unknown']);
+    expect(calendar.channels[1]!.cells.map((c) => c.agreement)).toEqual(['unknown', 'in_sync', 'unknown']);
+    expect(calendar.channels[2]!.cells.map((c) => c.agreement)).toEqual(['unknown', 'pending_push', 'unknown']);
     expect(calendar.channels[0]!.cells.map((c) => c.shouldBeAvailable)).toEqual([true, false, true]);
   });
 
