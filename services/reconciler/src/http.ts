@@ -61,7 +61,12 @@ export async function startOperatorSocket(deps: HttpDeps, path: string): Promise
 }
 
 function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) => Promise<Caller>): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 16_384 });
+  const app = Fastify({ logger: false, bodyLimit: 16_384 ,
+    // Ids are up to 200 characters, which percent-encoding can triple.
+    routerOptions: { maxParamLength: 1_000 },
+    // A URL the router cannot decode (a bad % escape, bytes that are not UTF-8) is answered before any route: with a problem document too.
+    frameworkErrors: (error, _request, reply) => void send(reply, urlProblem(error)),
+  });
   // Bodies are read as I-JSON, as every API of ours reads them: not UTF-8, a lone surrogate or a number not as written is a 400.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/([\w.-]+\+)?json$/, { parseAs: 'buffer' }, (_request, body, done) => {
@@ -160,6 +165,13 @@ function noOtherQuery(rest: Record<string, unknown>): void {
 /** A property in the directory that the caller may reconcile (a tenant: only its own). */
 async function propertyVisible(db: Knex, caller: Caller, propertyId: string): Promise<boolean> {
   return propertyExists(db, propertyId, caller.kind === 'tenant' ? caller.tenantId : undefined);
+}
+
+/** What fastify refused before routing, as a problem. */
+function urlProblem(error: { code?: string; message: string }): Problem {
+  if (error.code === 'FST_ERR_BAD_URL') return new Problem(400, 'ill_formed_unicode', 'the URL is not well-formed percent-encoded UTF-8');
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return new Problem(414, 'uri_too_long', 'a path segment is longer than this API takes');
+  return new Problem(400, 'bad_request', error.message.slice(0, 200));
 }
 
 /** An RFC 9457 problem document with a stable code, as every API of ours answers errors. */

@@ -36,7 +36,12 @@ export async function startConsoleApi(deps: ConsoleApiDeps, host: string, port: 
 }
 
 export function consoleApi(deps: ConsoleApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false ,
+    // Ids are up to 200 characters, which percent-encoding can triple.
+    routerOptions: { maxParamLength: 1_000 },
+    // A URL the router cannot decode (a bad % escape, bytes that are not UTF-8) is answered before any route: with a problem document too.
+    frameworkErrors: (error, _request, reply) => void send(reply, urlProblem(error)),
+  });
   app.addHook('onRequest', async (request) => {
     const problem = urlUnicodeProblem(request.raw.url ?? '');
     if (problem) throw new Problem(400, 'ill_formed_unicode', problem);
@@ -153,6 +158,13 @@ function requireId(path: string, value: unknown): void {
 function noQuery(rest: Record<string, unknown>): void {
   const unknown = Object.keys(rest);
   if (unknown.length > 0) throw new Problem(400, 'unknown_parameter', `unknown query parameter: ${unknown.join(', ').slice(0, 200)}`, unknown.map((path) => ({ path, message: 'not taken here' })));
+}
+
+/** What fastify refused before routing, as a problem. */
+function urlProblem(error: { code?: string; message: string }): Problem {
+  if (error.code === 'FST_ERR_BAD_URL') return new Problem(400, 'ill_formed_unicode', 'the URL is not well-formed percent-encoded UTF-8');
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return new Problem(414, 'uri_too_long', 'a path segment is longer than this API takes');
+  return new Problem(400, 'bad_request', error.message.slice(0, 200));
 }
 
 /** An RFC 9457 problem document with a stable code, as every API of ours answers errors. */
