@@ -12,7 +12,9 @@ const id = z
   .superRefine((value, context) => {
     const problem = identifierProblem(value);
     if (problem) context.addIssue({ code: 'custom', message: problem });
-  });
+  })
+  // What the check refuses, for clients reading the document (as pms-schemas' identifiers say it); lone surrogates are refused too.
+  .meta({ pattern: '^[^\\p{Cc}\\p{Cf}\\u2028\\u2029]+$' });
 const localDate = z.iso.date().describe('Property-local calendar date, YYYY-MM-DD.');
 
 export const stayParams = z.object({
