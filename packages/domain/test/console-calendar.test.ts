@@ -76,6 +76,19 @@ describe('the multi-calendar rows (mergeMultiCalendar)', () => {
     expect(row.cells.every((c) => c.drift === null && c.agreement === 'unknown')).toBe(true);
   });
 
+  it('a pass that found the listing in sync, or could not read it, marks no night', () => {
+    for (const outcome of ['in_sync', 'unread'] as const) {
+      const row = mergeMultiCalendar({ from: D('2027-01-01'), to: D('2027-01-05'), ledger: [], listings: [{ channel: 'VRBO', listingId: 'v-1', nights: [] }], lastPasses: [pass(outcome)] }).channels[0]!;
+      expect(row.cells.map((c) => c.drift)).toEqual([null, null, null, null]);
+      expect(row.lastPass?.outcome).toBe(outcome);
+    }
+  });
+
+  it('a push state or pass outcome it does not know is refused, never shown as agreement', () => {
+    expect(() => agreementOf({ shouldBeAvailable: true, heldHere: false, pushed: { date: D('2027-01-01'), available: true, pushState: 'acknowledged' as PushedNight['pushState'] }, drift: null })).toThrow('unhandled case: "acknowledged"');
+    expect(() => mergeMultiCalendar({ from: D('2027-01-01'), to: D('2027-01-02'), ledger: [], listings: [{ channel: 'VRBO', listingId: 'v-1', nights: [] }], lastPasses: [pass('settled' as ListingLastPass['outcome'])] })).toThrow('unhandled case: "settled"');
+  });
+
   it('a pass of a listing the property no longer has is left out', () => {
     const calendar = mergeMultiCalendar({ from: D('2027-01-01'), to: D('2027-01-02'), ledger: [], listings: [], lastPasses: [pass('pending')] });
     expect(calendar.channels).toEqual([]);
