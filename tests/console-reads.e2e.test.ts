@@ -106,6 +106,25 @@ describe('console reads: multi-calendar, a booking\'s history, channel health', 
     expect(new Set(activity.pushes.filter((p: any) => p.outcome === 'ok').map((p: any) => p.channel))).toEqual(new Set(['BOOKING_COM', 'VRBO', 'EXPEDIA']));
   });
 
+  it("a PMS block: the ledger row shows a block with no guest, every channel is pushed it, and its history holds the PMS's command and decision", async () => {
+    const blocked = await pipeline.world.pms(pipeline.ingest, 'POST', `/v1/properties/${property()}/blocks`, { reference: 'owner-week', check_in: '2026-12-28', check_out: '2026-12-30', reason: 'owner stay' });
+    expect(blocked.status).toBe(201);
+    const cal = await waitFor('every channel to agree on the blocked nights', async () => {
+      const c = await calendar('2026-12-27', '2026-12-31');
+      return (['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA'] as const).every((ch) => agreements(c, ch)['2026-12-28'] === 'in_sync' && agreements(c, ch)['2026-12-29'] === 'in_sync') ? c : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 250 });
+    expect(cal.ledger[1]!.holder).toEqual({ stayKey: 'PMS:owner-week', kind: 'block', source: 'PMS', reference: 'owner-week', status: null, guestName: null });
+    expect(agreements(cal, 'AIRBNB')).toEqual({ '2026-12-27': 'unknown', '2026-12-28': 'in_sync', '2026-12-29': 'in_sync', '2026-12-30': 'unknown' });
+
+    const history = await ok('ingest', `/v1/properties/${property()}/stays/${encodeURIComponent('PMS:owner-week')}/history`);
+    expect(history.stay).toMatchObject({ kind: 'block', active: true });
+    expect(history.audit[0]).toMatchObject({ entity_type: 'availability', source: 'PMS' });
+    expect(history.decisions[0]).toMatchObject({ outcome: 'applied' });
+    const activity = await ok('sync', `/v1/properties/${property()}/stays/${encodeURIComponent('PMS:owner-week')}/channel-activity?correlation_ids=${history.correlation_ids.map(encodeURIComponent).join(',')}`);
+    expect(activity.reservation_actions).toEqual([]);
+    expect(new Set(activity.pushes.filter((p: any) => p.outcome === 'ok').map((p: any) => p.channel))).toEqual(new Set(['AIRBNB', 'BOOKING_COM', 'VRBO', 'EXPEDIA']));
+  });
+
   it('drift Expedia refuses to have corrected shows on its nights, failed, with the pass that found it; health counts the failures, the breaker and the drift', async () => {
     const { client } = pipeline;
     // Someone closes two free nights on Expedia's extranet, and Expedia then refuses every push.
