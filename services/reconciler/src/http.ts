@@ -3,7 +3,7 @@ import { calendarRange } from '@cm/domain';
 import { chmod, rm } from 'node:fs/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseStrictJson, Problem, refuseNonIdentifier, requiredIdentifierProblem, urlUnicodeProblem, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
+import { parseStrictJson, Problem, refuseNonIdentifier, frameworkErrorProblem, refuseUnknownQuery, requireIdentifier, urlUnicodeProblem, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
 import type { Reconciliation } from './pass';
 import { scopeOf, type Caller } from './pass-scope';
 import type { DriftReads } from './store/drift-reads';
@@ -61,11 +61,13 @@ export async function startOperatorSocket(deps: HttpDeps, path: string): Promise
 }
 
 function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) => Promise<Caller>): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 16_384 ,
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 16_384,
     // Ids are up to 200 characters, which percent-encoding can triple.
     routerOptions: { maxParamLength: 1_000 },
     // A URL the router cannot decode (a bad % escape, bytes that are not UTF-8) is answered before any route: with a problem document too.
-    frameworkErrors: (error, _request, reply) => void send(reply, urlProblem(error)),
+    frameworkErrors: (error, _request, reply) => void send(reply, frameworkErrorProblem(error)),
   });
   // Bodies are read as I-JSON, as every API of ours reads them: not UTF-8, a lone surrogate or a number not as written is a 400.
   app.removeAllContentTypeParsers();
@@ -123,9 +125,9 @@ function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) => Promis
   app.get<{ Params: { propertyId: string }; Querystring: Record<string, string> }>('/v1/properties/:propertyId/drift', async (request) => {
     const caller = await callerOf(request);
     const { propertyId } = request.params;
-    requireId('propertyId', propertyId);
+    requireIdentifier('propertyId', propertyId);
     const { from, to, ...rest } = request.query;
-    noOtherQuery(rest);
+    refuseUnknownQuery(rest);
     if (typeof from !== 'string' || typeof to !== 'string') throw new Problem(400, 'invalid_range', 'from and to, once each: the nights [from, to), YYYY-MM-DD', [{ path: typeof from !== 'string' ? 'from' : 'to', message: 'required once' }]);
     const range = calendarRange(from, to);
     if ('problem' in range) throw new Problem(400, 'invalid_range', range.problem, [{ path: 'to', message: range.problem }]);
@@ -136,12 +138,12 @@ function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) => Promis
   app.get<{ Querystring: Record<string, string> }>('/v1/reconciliation-health', async (request) => {
     const caller = await callerOf(request);
     const { property_id: propertyId, days: daysText, ...rest } = request.query;
-    noOtherQuery(rest);
+    refuseUnknownQuery(rest);
     const days = daysText === undefined ? 7 : /^\d{1,3}$/.test(daysText) ? Number(daysText) : NaN;
     if (!(days >= 1 && days <= MAX_HEALTH_DAYS)) throw new Problem(400, 'invalid_days', `days: a whole number of days, 1 to ${MAX_HEALTH_DAYS}`, [{ path: 'days', message: 'out of range' }]);
     const sinceMs = deps.now() - days * 86_400_000;
     if (propertyId !== undefined) {
-      requireId('property_id', propertyId);
+      requireIdentifier('property_id', propertyId);
       if (!(await propertyVisible(deps.db, caller, propertyId))) throw new Problem(404, 'unknown_property', `no property ${propertyId} for this caller`);
       return { since: new Date(sinceMs).toISOString(), channels: await deps.drift.health([propertyId], sinceMs) };
     }
@@ -151,27 +153,9 @@ function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) => Promis
   return app;
 }
 
-function requireId(path: string, value: unknown): void {
-  const problem = typeof value === 'string' ? requiredIdentifierProblem(value) : 'one value expected';
-  if (problem) throw new Problem(400, 'invalid_id', `${path}: ${problem}`, [{ path, message: problem }]);
-}
-
-/** A query parameter a read does not take is refused rather than ignored. */
-function noOtherQuery(rest: Record<string, unknown>): void {
-  const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new Problem(400, 'unknown_parameter', `unknown query parameter: ${unknown.join(', ').slice(0, 200)}`, unknown.map((path) => ({ path, message: 'not taken here' })));
-}
-
 /** A property in the directory that the caller may reconcile (a tenant: only its own). */
 async function propertyVisible(db: Knex, caller: Caller, propertyId: string): Promise<boolean> {
   return propertyExists(db, propertyId, caller.kind === 'tenant' ? caller.tenantId : undefined);
-}
-
-/** What fastify refused before routing, as a problem. */
-function urlProblem(error: { code?: string; message: string }): Problem {
-  if (error.code === 'FST_ERR_BAD_URL') return new Problem(400, 'ill_formed_unicode', 'the URL is not well-formed percent-encoded UTF-8');
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return new Problem(414, 'uri_too_long', 'a path segment is longer than this API takes');
-  return new Problem(400, 'bad_request', error.message.slice(0, 200));
 }
 
 /** An RFC 9457 problem document with a stable code, as every API of ours answers errors. */

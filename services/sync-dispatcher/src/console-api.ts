@@ -2,7 +2,7 @@ import { listingsOfProperties, propertyExists, propertyIdsOfTenant, tenantOfAuth
 import { calendarRange, parseLocalDate } from '@cm/domain';
 import { ChannelSymbols, type Channel } from '@cm/schemas';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { Problem, requiredIdentifierProblem, urlUnicodeProblem, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
+import { Problem, frameworkErrorProblem, refuseUnknownQuery, requireIdentifier, urlUnicodeProblem, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
 import type { ChannelSideReads } from './store/channel-side-reads';
 
 export interface ConsoleApiDeps {
@@ -36,11 +36,12 @@ export async function startConsoleApi(deps: ConsoleApiDeps, host: string, port: 
 }
 
 export function consoleApi(deps: ConsoleApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false ,
+  const app = Fastify({
+    logger: false,
     // Ids are up to 200 characters, which percent-encoding can triple.
     routerOptions: { maxParamLength: 1_000 },
     // A URL the router cannot decode (a bad % escape, bytes that are not UTF-8) is answered before any route: with a problem document too.
-    frameworkErrors: (error, _request, reply) => void send(reply, urlProblem(error)),
+    frameworkErrors: (error, _request, reply) => void send(reply, frameworkErrorProblem(error)),
   });
   app.addHook('onRequest', async (request) => {
     const problem = urlUnicodeProblem(request.raw.url ?? '');
@@ -57,7 +58,7 @@ export function consoleApi(deps: ConsoleApiDeps): FastifyInstance {
   /** The tenant of the key, within its rate, and the property if it is that tenant's (404 otherwise). */
   const propertyOfCaller = async (authorization: string | undefined, propertyId: string): Promise<string> => {
     const tenantId = await tenantOf(authorization);
-    requireId('propertyId', propertyId);
+    requireIdentifier('propertyId', propertyId);
     if (!(await propertyExists(deps.db, propertyId, tenantId))) throw new Problem(404, 'property_not_found', `no property '${propertyId}' for this API key`);
     return tenantId;
   };
@@ -84,9 +85,9 @@ export function consoleApi(deps: ConsoleApiDeps): FastifyInstance {
   app.get<{ Params: { propertyId: string; channel: string; listingId: string; night: string }; Querystring: Record<string, string> }>('/v1/properties/:propertyId/listings/:channel/:listingId/nights/:night/pushes', async (request) => {
     const { propertyId, listingId, night } = request.params;
     await propertyOfCaller(request.headers.authorization, propertyId);
-    noQuery(request.query);
+    refuseUnknownQuery(request.query);
     const channel = channelOf(request.params.channel);
-    requireId('listingId', listingId);
+    requireIdentifier('listingId', listingId);
     const parsed = parseLocalDate(night);
     if (parsed === 'not_iso_date' || parsed === 'not_a_calendar_day') throw new Problem(400, 'invalid_night', `night: ${parsed === 'not_iso_date' ? 'a YYYY-MM-DD date' : 'no such calendar day'}`, [{ path: 'night', message: parsed }]);
     const listings = await listingsOf([propertyId]);
@@ -98,8 +99,8 @@ export function consoleApi(deps: ConsoleApiDeps): FastifyInstance {
     const { propertyId, stayKey } = request.params;
     await propertyOfCaller(request.headers.authorization, propertyId);
     const { correlation_ids: listed, ...rest } = request.query;
-    noQuery(rest);
-    requireId('stayKey', stayKey);
+    refuseUnknownQuery(rest);
+    requireIdentifier('stayKey', stayKey);
     const correlationIds = correlationsOf(listed);
     const separator = stayKey.indexOf(':');
     const source = separator > 0 ? stayKey.slice(0, separator) : '';
@@ -113,10 +114,10 @@ export function consoleApi(deps: ConsoleApiDeps): FastifyInstance {
   app.get<{ Querystring: Record<string, string> }>('/v1/channel-health', async (request) => {
     const tenantId = await tenantOf(request.headers.authorization);
     const { property_id: propertyId, ...rest } = request.query;
-    noQuery(rest);
+    refuseUnknownQuery(rest);
     let propertyIds: string[];
     if (propertyId !== undefined) {
-      requireId('property_id', propertyId);
+      requireIdentifier('property_id', propertyId);
       if (!(await propertyExists(deps.db, propertyId, tenantId))) throw new Problem(404, 'property_not_found', `no property '${propertyId}' for this API key`);
       propertyIds = [propertyId];
     } else {
@@ -129,7 +130,7 @@ export function consoleApi(deps: ConsoleApiDeps): FastifyInstance {
 
 function rangeOf(query: Record<string, string>): { from: string; to: string } {
   const { from, to, ...rest } = query;
-  noQuery(rest);
+  refuseUnknownQuery(rest);
   if (typeof from !== 'string' || typeof to !== 'string') throw new Problem(400, 'invalid_range', 'from and to, once each: the nights [from, to), YYYY-MM-DD', [{ path: typeof from !== 'string' ? 'from' : 'to', message: 'required once' }]);
   const range = calendarRange(from, to);
   if ('problem' in range) throw new Problem(400, 'invalid_range', range.problem, [{ path: 'to', message: range.problem }]);
@@ -145,26 +146,8 @@ function correlationsOf(listed: string | undefined): string[] {
   if (listed === undefined || listed === '') return [];
   const ids = [...new Set(listed.split(','))];
   if (ids.length > MAX_CORRELATIONS) throw new Problem(400, 'too_many_correlations', `correlation_ids: at most ${MAX_CORRELATIONS}`, [{ path: 'correlation_ids', message: 'too many' }]);
-  for (const id of ids) requireId('correlation_ids', id);
+  for (const id of ids) requireIdentifier('correlation_ids', id);
   return ids;
-}
-
-function requireId(path: string, value: unknown): void {
-  const problem = typeof value === 'string' ? requiredIdentifierProblem(value) : 'one value expected';
-  if (problem) throw new Problem(400, 'invalid_id', `${path}: ${problem}`, [{ path, message: problem }]);
-}
-
-/** A query parameter the route does not take is refused rather than ignored: a typo must not read everything. */
-function noQuery(rest: Record<string, unknown>): void {
-  const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new Problem(400, 'unknown_parameter', `unknown query parameter: ${unknown.join(', ').slice(0, 200)}`, unknown.map((path) => ({ path, message: 'not taken here' })));
-}
-
-/** What fastify refused before routing, as a problem. */
-function urlProblem(error: { code?: string; message: string }): Problem {
-  if (error.code === 'FST_ERR_BAD_URL') return new Problem(400, 'ill_formed_unicode', 'the URL is not well-formed percent-encoded UTF-8');
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return new Problem(414, 'uri_too_long', 'a path segment is longer than this API takes');
-  return new Problem(400, 'bad_request', error.message.slice(0, 200));
 }
 
 /** An RFC 9457 problem document with a stable code, as every API of ours answers errors. */
