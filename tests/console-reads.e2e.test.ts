@@ -202,6 +202,8 @@ describe('console reads: multi-calendar, a booking\'s history, channel health', 
     expect((await get('sync', `/v1/properties/${property()}/listings/TRIVAGO/x/nights/2026-12-01/pushes`)).body).toMatchObject({ status: 400, code: 'invalid_channel' });
     expect((await get('sync', `/v1/properties/${property()}/stays/no-source/channel-activity`)).body).toMatchObject({ status: 400, code: 'invalid_stay_key' });
     expect((await get('ingest', `/v1/properties/${property()}/stays/no-source/history`)).status).toBe(400);
+    expect((await get('ingest', `/v1/properties/${property()}/stays/${encodeURIComponent(stayKey)}/history?limit=5`)).body).toMatchObject({ status: 400, code: 'invalid_request' });
+    expect((await get('ingest', `/v1/properties/${property()}/ledger-nights?from=2026-12-01&to=2026-12-03&extra=1`)).body).toMatchObject({ status: 400, code: 'invalid_request' });
 
     // An escaped lone surrogate, bytes that are not UTF-8, and a control character, in a path and in a query.
     for (const bad of ['%ED%A0%80', '%FF', '%00']) {

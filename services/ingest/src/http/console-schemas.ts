@@ -22,6 +22,9 @@ export const stayParams = z.object({
   stayKey: id.refine((key) => /^[^:]+:.+$/s.test(key), "'<source>:<reference>', as the ledger names a stay").describe("The stay's key, '<source>:<reference>' (AIRBNB:HM123, PMS:R-17): a calendar cell's `stay_key`."),
 });
 
+/** A read that takes no query parameter refuses any, rather than ignoring a typo. */
+export const noQuery = z.object({}).strict();
+
 export const ledgerNightsQuery = z
   .object({ from: localDate, to: localDate.describe(`Exclusive; at most ${MAX_CALENDAR_NIGHTS} nights after from.`) })
   .strict()

@@ -30,7 +30,7 @@ import {
   stayView,
   updateGuestBody,
 } from './pms-schemas';
-import { ledgerNightsQuery, ledgerNightsView, stayHistoryView, stayParams } from './console-schemas';
+import { ledgerNightsQuery, ledgerNightsView, noQuery, stayHistoryView, stayParams } from './console-schemas';
 import { exchangeRatesLoadedView, exchangeRatesLoadQuery, exchangeRatesQuery, exchangeRatesView } from './exchange-rate-schemas';
 
 /**
@@ -209,6 +209,7 @@ export const ROUTES = {
     tag: 'console',
     auth: 'api_key',
     params: stayParams,
+    query: noQuery,
     responses: { 200: { description: 'The history.', schema: stayHistoryView }, ...common, 404: problem('No such property (or not this tenant’s), or no stay of that key there.') },
   },
   readAudit: {
