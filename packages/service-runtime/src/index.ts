@@ -32,6 +32,7 @@ export * from './trace-context';
 export * from './problem';
 export * from './strict-json';
 export * from './identifier';
+export * from './read-params';
 export * from './bench-scratch';
 export * from './failover-fleet';
 export * from './failover-measure';
