@@ -56,7 +56,7 @@ const CREDENTIALS = {
   OPERATOR_API_TOKEN: 'test-operator-token-of-32-characters!',
 };
 const credentialValues = Object.entries(CREDENTIALS).map(([key, value]) => `secretEnv.${key}=${value}`);
-/** The credentials every service reads; OPERATOR_API_TOKEN is ingest's alone. */
+/** The credentials every service reads; OPERATOR_API_TOKEN is ingest's alone, NOTIFY_WEBHOOK_SECRET escalation's. */
 const SHARED_SECRET_KEYS = ['DATABASE_URL', 'REDIS_URL', 'SECRETS_KEYS'];
 
 function tool(name: 'ensure_helm' | 'ensure_compose_lint'): string[] {
@@ -134,7 +134,7 @@ describe('infra/helm/channel-manager', () => {
     expect(Object.keys(secret.stringData!).sort()).toEqual(Object.keys(CREDENTIALS).sort());
     for (const key of Object.keys(secret.stringData!)) expect(configMap.data![key]).toBeUndefined();
     const fromSecret = (container as Container).env!.map((e) => ({ name: e.name, secret: e.valueFrom?.secretKeyRef?.name, key: e.valueFrom?.secretKeyRef?.key }));
-    const ownKeys = name === 'ingest' ? ['OPERATOR_API_TOKEN'] : [];
+    const ownKeys = ({ ingest: ['OPERATOR_API_TOKEN'], escalation: ['NOTIFY_WEBHOOK_SECRET'] } as Record<string, string[]>)[name] ?? [];
     expect(fromSecret).toEqual([...SHARED_SECRET_KEYS, ...ownKeys].map((key) => ({ name: key, secret: 'rel-env', key })));
     const env = { ...configMap.data, ...Object.fromEntries(fromSecret.map((e) => [e.name, secret.stringData![e.key!]])) };
     const parsed = configs[name]!.safeParse(env);
@@ -236,6 +236,14 @@ describe('infra/helm/channel-manager', () => {
       // Helm waits for each hook Job, in weight order, to complete before it creates or updates the release's resources.
       for (const m of manifests.filter((m) => !['Job'].includes(m.kind) && m.metadata.name !== 'rel-migrate-env')) expect({ resource: `${m.kind} ${m.metadata.name}`, hook: hook(m) }).toEqual({ resource: `${m.kind} ${m.metadata.name}`, hook: undefined });
       for (const name of SERVICES.map((s) => s.name)) expect(hook(find('Deployment', `rel-${name}`)!)).toBeUndefined();
+    });
+
+    it('has each service wait for its schema, live and not ready, where it starts beside the migrations anyway', () => {
+      for (const name of SERVICES.map((s) => s.name)) {
+        const config = configs[name]!.parse({ ...find('ConfigMap', `rel-${name}`)!.data, ...REQUIRED_ENV }) as { MIGRATIONS_WAIT_MS: number };
+        // Within it the startup probe (liveness) passes: the ops server answers while start() waits.
+        expect({ name, waitMs: config.MIGRATIONS_WAIT_MS }).toEqual({ name, waitMs: 300_000 });
+      }
     });
 
     it('reads the migrations\' database URL from a Secret managed elsewhere when there is one', () => {
@@ -387,6 +395,8 @@ describe('docker-compose.yml', () => {
     expect(/for service in ([^;]+);/.exec(script)![1]!.trim().split(/\s+/).sort()).toEqual(SERVICES.map((s) => s.name).sort());
     expect(composed.provision!.depends_on!.postgres).toEqual({ condition: 'service_healthy' });
     for (const name of SERVICES.map((s) => s.name)) expect({ name, dependsOn: composed[name]!.depends_on }).toEqual({ name, dependsOn: { provision: { condition: 'service_completed_successfully' } } });
+    // A service started on its own (`docker compose up ingest`) waits for the migrations instead of exiting.
+    for (const name of SERVICES.map((s) => s.name)) expect({ name, waitMs: (configs[name]!.parse(composed[name]!.environment) as { MIGRATIONS_WAIT_MS: number }).MIGRATIONS_WAIT_MS }).toEqual({ name, waitMs: 300_000 });
   });
 
   it('points the services that call channels at the simulator, and the simulator at ingest', () => {

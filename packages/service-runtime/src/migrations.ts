@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigError, describe } from './errors';
 import { databaseConfig, parseConfig } from './config';
 import { createDatabase, ensureDatabaseExists, type Knex } from './postgres';
@@ -52,9 +53,32 @@ export function migrationsInOrder(...chains: readonly SchemaMigrations[]): Schem
   };
 }
 
-/** Refuses to start a service whose schema is behind, naming the command that brings it up to date. */
-export async function assertMigrated(db: Knex, migrations: SchemaMigrations, what: string, command: string): Promise<void> {
-  const pending = await migrations.pending(db);
+/**
+ * How long a starting service waits for its migrations (MIGRATIONS_WAIT_MS): where an orchestrator
+ * starts it beside the step that migrates (a Helm upgrade without hooks, a GitOps sync), waiting
+ * live but not ready beats exiting into a crash loop.
+ */
+export interface MigrationWait {
+  readonly waitMs: number;
+  readonly log: { info(fields: object, message: string): void };
+  /** Between two reads of the pending list. */
+  readonly pollMs?: number;
+}
+
+/**
+ * Refuses to start a service whose schema is behind, naming the command that brings it up to date;
+ * with a wait, first reads the pending list again until it is empty or the wait is over.
+ */
+export async function assertMigrated(db: Knex, migrations: SchemaMigrations, what: string, command: string, wait?: MigrationWait): Promise<void> {
+  const deadline = Date.now() + (wait?.waitMs ?? 0);
+  let pending = await migrations.pending(db);
+  if (pending.length > 0 && wait && wait.waitMs > 0) {
+    wait.log.info({ pending }, `${what} is behind by ${pending.length} migration(s): waiting up to ${wait.waitMs} ms for \`${command}\` to run them`);
+    while (pending.length > 0 && Date.now() < deadline) {
+      await delay(Math.min(wait.pollMs ?? 2_000, Math.max(0, deadline - Date.now())));
+      pending = await migrations.pending(db);
+    }
+  }
   if (pending.length > 0) throw new Error(`${what} is behind by ${pending.length} migration(s) (${pending.join(', ')}): run \`${command}\``);
 }
 
