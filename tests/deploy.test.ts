@@ -382,9 +382,11 @@ describe('docker-compose.yml', () => {
     for (const name of SERVICES.map((s) => s.name).filter((n) => n !== 'ingest')) expect(composed[name]!.environment!.OPERATOR_API_TOKEN).toBeUndefined();
   });
 
-  it("publishes PostgreSQL and Redis on the host's loopback only", () => {
+  it("publishes PostgreSQL, Redis, Kafka and the registry on the host's loopback only", () => {
     expect(file.services.postgres!.ports).toEqual(['127.0.0.1:5432:5432']);
     expect(file.services.redis!.ports).toEqual(['127.0.0.1:6379:6379']);
+    expect(file.services.kafka!.ports).toEqual(['127.0.0.1:9092:9092']);
+    expect(file.services.registry!.ports).toEqual(['127.0.0.1:8081:8081']);
   });
 
   it('provisions and runs every service\'s migrations before any service starts', () => {
