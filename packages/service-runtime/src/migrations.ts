@@ -18,17 +18,22 @@ export function schemaMigrations(schema: string | null, migrations: Readonly<Rec
     getMigration: async (name) => migrations[name]!,
   };
   const config = { migrationSource: source, tableName: 'knex_migrations', ...(schema ? { schemaName: schema } : {}) };
-  const schemaExists = async (db: Knex) => !schema || (await db.raw('select 1 from information_schema.schemata where schema_name = ?', [schema])).rows.length > 0;
+  const historyTable = schema ? `"${schema}".knex_migrations` : 'knex_migrations';
   return {
     async migrate(db) {
       if (schema) await db.raw(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
       const [, applied] = (await db.migrate.latest(config)) as [number, string[]];
       return applied;
     },
+    // Reads the history table and writes nothing: knex's migrate.list creates its tables when they
+    // are missing, which raced the migrate command creating them ("relation knex_migrations_lock
+    // already exists") when a service waited for its schema while the migrations ran.
     async pending(db) {
-      if (!(await schemaExists(db))) return Object.keys(migrations).sort();
-      const [, pending] = (await db.migrate.list(config)) as [unknown, { file: string }[]];
-      return pending.map((m) => m.file);
+      const all = Object.keys(migrations).sort();
+      const exists = (await db.raw('select to_regclass(?) is not null as exists', [historyTable])).rows[0].exists as boolean;
+      if (!exists) return all;
+      const done = new Set(((await db.raw(`select name from ${historyTable}`)).rows as { name: string }[]).map((row) => row.name));
+      return all.filter((name) => !done.has(name));
     },
   };
 }

@@ -57,6 +57,15 @@ it('refuses at once without a wait (MIGRATIONS_WAIT_MS=0)', async () => {
   expect(lines).toEqual([]);
 });
 
+it('reads what is pending without writing: the history tables are the migrate command\'s to create', async () => {
+  // Regression: knex's migrate.list created them, racing a migrate run ("knex_migrations_lock already exists").
+  await scratch.db.raw('CREATE SCHEMA wait_test');
+  expect(await migrations.pending(scratch.db)).toEqual(['001_table']);
+  expect((await scratch.db.raw("select to_regclass('wait_test.knex_migrations') as history")).rows[0].history).toBeNull();
+  await migrations.migrate(scratch.db);
+  expect(await migrations.pending(scratch.db)).toEqual([]);
+});
+
 it('starts at once on a schema that is up to date', async () => {
   await migrations.migrate(scratch.db);
   const { lines, log } = recordingLog();
