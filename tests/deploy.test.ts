@@ -253,11 +253,17 @@ describe('infra/helm/channel-manager', () => {
     });
   });
 
-  it('routes webhooks, the PMS API and the iCal feeds through one Ingress, and nothing operators use', () => {
+  it('routes webhooks, the PMS API and the iCal feeds through one Ingress, and by default nothing else', () => {
     const ingress = find('Ingress', 'rel')!;
     const routes = Object.fromEntries(ingress.spec.rules[0].http.paths.map((p: { path: string; backend: { service: { name: string; port: { name: string } } } }) => [p.path, `${p.backend.service.name}:${p.backend.service.port.name}`]));
     expect(routes).toEqual({ '/webhooks': 'rel-ingest:api', '/v1': 'rel-ingest:api', '/openapi.json': 'rel-ingest:api', '/ical': 'rel-sync-dispatcher:feeds' });
     expect(manifestsOf(render()).filter((m) => m.kind === 'Ingress')).toEqual([]);
+  });
+
+  it("routes the tenants' review APIs too when asked, each to the service that answers it", () => {
+    const ingress = manifestsOf(render('ingress.enabled=true', 'ingress.reviewApis=true')).find((m) => m.kind === 'Ingress')!;
+    const routes = Object.fromEntries(ingress.spec.rules[0].http.paths.map((p: { path: string; backend: { service: { name: string; port: { name: string } } } }) => [p.path, `${p.backend.service.name}:${p.backend.service.port.name}`]));
+    expect(routes).toMatchObject({ '/v1': 'rel-ingest:api', '/v1/review-tasks': 'rel-escalation:review', '/v1/settings': 'rel-escalation:review', '/v1/reconciliations': 'rel-reconciler:passes' });
   });
 
   it('passes the restricted Pod Security Standard in every pod it runs', () => {
@@ -276,7 +282,7 @@ describe('infra/helm/channel-manager', () => {
   });
 
   it('renders manifests the Kubernetes (and Prometheus Operator) schemas accept', () => {
-    for (const variant of [render('ingress.enabled=true', 'ingress.host=cm.example.test', 'simulator.enabled=true'), renderWithout('existingSecret=cm-credentials')]) {
+    for (const variant of [render('ingress.enabled=true', 'ingress.host=cm.example.test', 'ingress.reviewApis=true', 'simulator.enabled=true'), renderWithout('existingSecret=cm-credentials')]) {
       const checked = JSON.parse(execFileSync(process.execPath, [join(__dirname, 'kubernetes-schemas.mjs')], { input: variant, encoding: 'utf8' })) as { manifest: string; problems: string[] }[];
       expect(checked.length).toBe(manifestsOf(variant).length);
       expect(checked.filter((c) => c.problems.length > 0)).toEqual([]);
