@@ -234,7 +234,7 @@ describe('infra/helm/channel-manager', () => {
       expect(hook(provision)).toBe('pre-install,pre-upgrade');
       expect(provision.spec.template.spec.containers[0].command).toEqual(['node', 'packages/service-runtime/dist/cli/provision.js']);
       // Helm waits for each hook Job, in weight order, to complete before it creates or updates the release's resources.
-      for (const m of manifests.filter((m) => !['Job'].includes(m.kind) && m.metadata.name !== 'rel-migrate-env')) expect({ resource: `${m.kind} ${m.metadata.name}`, hook: hook(m) }).toEqual({ resource: `${m.kind} ${m.metadata.name}`, hook: undefined });
+      for (const m of manifests.filter((m) => m.kind !== 'Job' && m.metadata.name !== 'rel-migrate-env')) expect({ resource: `${m.kind} ${m.metadata.name}`, hook: hook(m) }).toEqual({ resource: `${m.kind} ${m.metadata.name}`, hook: undefined });
       for (const name of SERVICES.map((s) => s.name)) expect(hook(find('Deployment', `rel-${name}`)!)).toBeUndefined();
     });
 
