@@ -11,6 +11,7 @@ import { arbiterConfig } from '@cm/booking-arbiter';
 import { dispatcherConfig, DISPATCHER_NODE_OPTIONS } from '@cm/sync-dispatcher';
 import { reconcilerConfig, RECONCILER_NODE_OPTIONS } from '@cm/reconciler';
 import { escalationConfig } from '@cm/escalation';
+import { composeServices } from './compose-config';
 
 /** docker-compose.yml and the Helm chart serve users with Docker or Kubernetes; they must not drift from the local stack. */
 const root = join(__dirname, '..');
@@ -26,7 +27,9 @@ const versions = Object.fromEntries(
     }),
 );
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, { image?: string; environment?: Record<string, unknown>; ports?: string[] }> };
-const helm = parse(read('infra/helm/channel-manager/values.yaml')) as { env: Record<string, string>; secretEnv: Record<string, string>; services: Record<string, { opsPort: number; env?: Record<string, string> }> };
+/** Credentials the chart has no default for (an operator gives them), to read its configuration as a service would. */
+const HELM_CREDENTIALS = { DATABASE_URL: 'postgres://cm:password@postgres:5432/channel_manager', REDIS_URL: 'redis://:password@redis:6379/0', SECRETS_KEYS: TEST_SECRETS_KEYS };
+const helm = parse(read('infra/helm/channel-manager/values.yaml')) as { env: Record<string, string>; secretEnv: Record<string, string>; services: Record<string, { opsPort: number; env?: Record<string, string>; secretEnv?: string[] }> };
 const defaultOpsPort = {
   ingest: ingestConfig,
   'booking-arbiter': arbiterConfig,
@@ -58,8 +61,9 @@ describe('docker-compose.yml and infra/helm follow the local stack', () => {
   });
 
   it('publish the same ports', () => {
-    expect(compose.services.kafka!.ports).toContain(`${versions.KAFKA_PORT}:9092`);
-    expect(compose.services.registry!.ports).toContain(`${versions.REGISTRY_PORT}:${versions.REGISTRY_PORT}`);
+    // On the host's loopback only, as scripts/stack listens.
+    expect(compose.services.kafka!.ports).toEqual([`127.0.0.1:${versions.KAFKA_PORT}:9092`]);
+    expect(compose.services.registry!.ports).toEqual([`127.0.0.1:${versions.REGISTRY_PORT}:${versions.REGISTRY_PORT}`]);
     expect(compose.services.registry!.environment!.QUARKUS_HTTP_PORT).toBe(Number(versions.REGISTRY_PORT));
   });
 
@@ -77,17 +81,19 @@ describe('docker-compose.yml and infra/helm follow the local stack', () => {
   });
 
   it('set only variables the services read, with values their config accepts', () => {
+    const composed = composeServices();
     for (const [name, service] of Object.entries(compose.services).filter(([n]) => n in defaultOpsPort || n === 'provision')) {
       const own = new Set(Object.keys((defaultOpsPort as unknown as Record<string, { shape?: object } | undefined>)[name]?.shape ?? {}));
       for (const key of Object.keys(service.environment ?? {})) expect({ service: name, key, known: knownVariables.has(key) || own.has(key) }).toEqual({ service: name, key, known: true });
     }
     for (const key of Object.keys({ ...helm.env, ...helm.secretEnv })) expect({ key, known: knownVariables.has(key) }).toEqual({ key, known: true });
     for (const [name, service] of Object.entries(helm.services)) {
-      for (const key of Object.keys(service.env ?? {})) expect({ service: name, key, known: knownVariables.has(key) }).toEqual({ service: name, key, known: true });
+      const own = new Set(Object.keys((defaultOpsPort as unknown as Record<string, { shape?: object } | undefined>)[name]?.shape ?? {}));
+      for (const key of [...Object.keys(service.env ?? {}), ...(service.secretEnv ?? [])]) expect({ service: name, key, known: knownVariables.has(key) || own.has(key) }).toEqual({ service: name, key, known: true });
     }
     for (const [name, config] of Object.entries(defaultOpsPort)) {
-      expect(() => config.parse({ ...helm.env, ...helm.secretEnv, OPS_PORT: String(helm.services[name]!.opsPort) })).not.toThrow();
-      expect(() => config.parse({ ...compose.services[name]!.environment })).not.toThrow();
+      expect(() => config.parse({ ...helm.env, ...helm.services[name]!.env, ...HELM_CREDENTIALS, OPS_PORT: String(helm.services[name]!.opsPort) })).not.toThrow();
+      expect(() => config.parse({ ...composed[name]!.environment })).not.toThrow();
     }
   });
 
@@ -99,8 +105,14 @@ describe('docker-compose.yml and infra/helm follow the local stack', () => {
     }
   });
 
+  it('wait the same time before re-reading a connection\'s credentials', () => {
+    for (const name of ['sync-dispatcher', 'reconciler']) {
+      expect({ name, compose: compose.services[name]!.environment!.CONNECTIONS_CACHE_MS }).toEqual({ name, compose: helm.services[name]!.env!.CONNECTIONS_CACHE_MS });
+    }
+  });
+
   it('provision topics from the same topic list (the provisioning command, not a copy of the list)', () => {
-    expect(compose.services.provision).toMatchObject({ command: ['node', 'packages/service-runtime/dist/cli/provision.js'] });
+    expect((compose.services.provision as { command: string[] }).command.join('\n')).toContain('node packages/service-runtime/dist/cli/provision.js');
     expect(read('infra/helm/channel-manager/templates/provision-job.yaml')).toContain('packages/service-runtime/dist/cli/provision.js');
     for (const topic of allTopics) expect(read('docker-compose.yml')).not.toContain(topic.name);
   });

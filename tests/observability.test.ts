@@ -149,12 +149,14 @@ describe('infra/grafana', () => {
     const datasource = (parse(read('infra/grafana/provisioning/datasources/prometheus.yml')) as { datasources: { uid: string; type: string }[] }).datasources[0]!;
     expect(datasource.type).toBe('prometheus');
     const uids = new Set<string>();
+    expect(datasource.uid).toBe('prometheus');
     for (const { file, json } of dashboards) {
       expect({ file, uid: typeof json.uid, title: typeof json.title }).toEqual({ file, uid: 'string', title: 'string' });
       uids.add(json.uid);
       for (const panel of panelsOf(json.panels).filter((p) => p.type !== 'row')) {
         expect({ file, panel: panel.title, queries: (panel.targets ?? []).length > 0 }).toEqual({ file, panel: panel.title, queries: true });
-        for (const target of panel.targets ?? []) expect({ file, panel: panel.title, datasource: target.datasource?.uid ?? panel.datasource?.uid }).toEqual({ file, panel: panel.title, datasource: datasource.uid });
+        // Through the dashboard's data source variable, whose default is the provisioned one (tests/alerting.test.ts).
+        for (const target of panel.targets ?? []) expect({ file, panel: panel.title, datasource: target.datasource?.uid ?? panel.datasource?.uid }).toEqual({ file, panel: panel.title, datasource: '${datasource}' });
       }
     }
     expect(uids.size).toBe(dashboards.length);

@@ -54,6 +54,12 @@ export type BaseConfig = z.infer<typeof baseConfig>;
 
 export const databaseConfig = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }).default('postgres://postgres@127.0.0.1:5432/channel_manager'),
+  /**
+   * How long a service starting on a schema that is behind waits (live, not ready) for its
+   * migrations before it exits naming them; 0 exits at once. Compose and Helm run the migrations
+   * before the services and set a wait for the cases where an orchestrator starts both together.
+   */
+  MIGRATIONS_WAIT_MS: z.coerce.number().int().min(0).max(3_600_000).default(0),
 });
 
 export const redisConfig = z.object({

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigError, describe } from './errors';
 import { databaseConfig, parseConfig } from './config';
 import { createDatabase, ensureDatabaseExists, type Knex } from './postgres';
@@ -17,17 +18,22 @@ export function schemaMigrations(schema: string | null, migrations: Readonly<Rec
     getMigration: async (name) => migrations[name]!,
   };
   const config = { migrationSource: source, tableName: 'knex_migrations', ...(schema ? { schemaName: schema } : {}) };
-  const schemaExists = async (db: Knex) => !schema || (await db.raw('select 1 from information_schema.schemata where schema_name = ?', [schema])).rows.length > 0;
+  const historyTable = schema ? `"${schema}".knex_migrations` : 'knex_migrations';
   return {
     async migrate(db) {
       if (schema) await db.raw(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
       const [, applied] = (await db.migrate.latest(config)) as [number, string[]];
       return applied;
     },
+    // Reads the history table and writes nothing: knex's migrate.list creates its tables when they
+    // are missing, which raced the migrate command creating them ("relation knex_migrations_lock
+    // already exists") when a service waited for its schema while the migrations ran.
     async pending(db) {
-      if (!(await schemaExists(db))) return Object.keys(migrations).sort();
-      const [, pending] = (await db.migrate.list(config)) as [unknown, { file: string }[]];
-      return pending.map((m) => m.file);
+      const all = Object.keys(migrations).sort();
+      const exists = (await db.raw('select to_regclass(?) is not null as exists', [historyTable])).rows[0].exists as boolean;
+      if (!exists) return all;
+      const done = new Set(((await db.raw(`select name from ${historyTable}`)).rows as { name: string }[]).map((row) => row.name));
+      return all.filter((name) => !done.has(name));
     },
   };
 }
@@ -52,9 +58,32 @@ export function migrationsInOrder(...chains: readonly SchemaMigrations[]): Schem
   };
 }
 
-/** Refuses to start a service whose schema is behind, naming the command that brings it up to date. */
-export async function assertMigrated(db: Knex, migrations: SchemaMigrations, what: string, command: string): Promise<void> {
-  const pending = await migrations.pending(db);
+/**
+ * How long a starting service waits for its migrations (MIGRATIONS_WAIT_MS): where an orchestrator
+ * starts it beside the step that migrates (a Helm upgrade without hooks, a GitOps sync), waiting
+ * live but not ready beats exiting into a crash loop.
+ */
+export interface MigrationWait {
+  readonly waitMs: number;
+  readonly log: { info(fields: object, message: string): void };
+  /** Between two reads of the pending list. */
+  readonly pollMs?: number;
+}
+
+/**
+ * Refuses to start a service whose schema is behind, naming the command that brings it up to date;
+ * with a wait, first reads the pending list again until it is empty or the wait is over.
+ */
+export async function assertMigrated(db: Knex, migrations: SchemaMigrations, what: string, command: string, wait?: MigrationWait): Promise<void> {
+  const deadline = Date.now() + (wait?.waitMs ?? 0);
+  let pending = await migrations.pending(db);
+  if (pending.length > 0 && wait && wait.waitMs > 0) {
+    wait.log.info({ pending }, `${what} is behind by ${pending.length} migration(s): waiting up to ${wait.waitMs} ms for \`${command}\` to run them`);
+    while (pending.length > 0 && Date.now() < deadline) {
+      await delay(Math.min(wait.pollMs ?? 2_000, Math.max(0, deadline - Date.now())));
+      pending = await migrations.pending(db);
+    }
+  }
   if (pending.length > 0) throw new Error(`${what} is behind by ${pending.length} migration(s) (${pending.join(', ')}): run \`${command}\``);
 }
 

@@ -22,7 +22,7 @@ export const bookingArbiter: ServiceDefinition<typeof arbiterConfig> = {
       idleInTransactionTimeoutMs: config.IDLE_IN_TRANSACTION_TIMEOUT_MS,
       planning: LEDGER_PLANNING,
     });
-    await assertMigrated(db, arbiterMigrations, 'the ledger database', 'node services/booking-arbiter/dist/cli/migrate.js');
+    await assertMigrated(db, arbiterMigrations, 'the ledger database', 'node services/booking-arbiter/dist/cli/migrate.js', { waitMs: config.MIGRATIONS_WAIT_MS, log: context.log });
     // Exchange rates for prices in another currency: the newest per currency, in memory, read now and on an interval.
     const rates = await startReferenceRateLookup(context, db, config);
     // The outbox publishes on a small pool of its own, so a slow send never waits for, or holds, the deciders' connections.

@@ -29,7 +29,7 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
   async start(context) {
     const { config, log } = context;
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
-    await assertMigrated(db, escalationMigrations, 'the escalation schema', 'node services/escalation/dist/cli/migrate.js');
+    await assertMigrated(db, escalationMigrations, 'the escalation schema', 'node services/escalation/dist/cli/migrate.js', { waitMs: config.MIGRATIONS_WAIT_MS, log: context.log });
     const redis = await useRedis(context, config.REDIS_URL);
     const now = () => Date.now();
     const writers = await openTopics(context, { reads: [topics.conflicts, topics.syncResults, topics.bookingEvents], writes: [topics.bookingCommands] });

@@ -34,7 +34,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
   async start(context) {
     const { config } = context;
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
-    await assertMigrated(db, ingestDatabaseMigrations, "ingest's database (its schema and fx)", 'node services/ingest/dist/cli/migrate.js');
+    await assertMigrated(db, ingestDatabaseMigrations, "ingest's database (its schema and fx)", 'node services/ingest/dist/cli/migrate.js', { waitMs: config.MIGRATIONS_WAIT_MS, log: context.log });
     const redis = await useRedis(context, config.REDIS_URL);
     const subscriber = await useRedis(context, config.REDIS_URL, 'redis:replies', 'subscriber');
     const metrics = ingestMetrics(context.metrics);

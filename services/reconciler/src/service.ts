@@ -32,8 +32,8 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
   async start(context) {
     const { config } = context;
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
-    await assertMigrated(db, reconcileMigrations, 'the reconcile schema', 'node services/reconciler/dist/cli/migrate.js');
-    await assertMigrated(db, exchangeRateMigrations, 'the fx schema (exchange rates)', 'node services/ingest/dist/cli/migrate.js');
+    await assertMigrated(db, reconcileMigrations, 'the reconcile schema', 'node services/reconciler/dist/cli/migrate.js', { waitMs: config.MIGRATIONS_WAIT_MS, log: context.log });
+    await assertMigrated(db, exchangeRateMigrations, 'the fx schema (exchange rates)', 'node services/ingest/dist/cli/migrate.js', { waitMs: config.MIGRATIONS_WAIT_MS, log: context.log });
     const redis = await useRedis(context, config.REDIS_URL);
     const passes = new PassStore(db);
     const metrics = reconcilerMetrics(context.metrics);

@@ -36,7 +36,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
   async start(context) {
     const { config } = context;
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
-    await assertMigrated(db, syncMigrations, 'the sync schema', 'node services/sync-dispatcher/dist/cli/migrate.js');
+    await assertMigrated(db, syncMigrations, 'the sync schema', 'node services/sync-dispatcher/dist/cli/migrate.js', { waitMs: config.MIGRATIONS_WAIT_MS, log: context.log });
     const redis = await useRedis(context, config.REDIS_URL);
     const store = new SyncStore(db, config.ICAL_CHANNELS);
     const fetches = new FeedFetches(db);

@@ -29,3 +29,50 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end }}
 {{- toYaml $env -}}
 {{- end }}
+
+{{/* The credentials every service reads from the Secret. */}}
+{{- define "cm.requiredSecretKeys" -}}
+{{- list "DATABASE_URL" "REDIS_URL" "SECRETS_KEYS" | toJson -}}
+{{- end }}
+
+{{/*
+Refuses to render a chart-made Secret that lacks a credential: there is no default password or key
+to fall back on, and a service started without one would exit 78 in a crash loop.
+*/}}
+{{- define "cm.checkSecrets" -}}
+{{- if not .Values.existingSecret }}
+{{- range (include "cm.requiredSecretKeys" . | fromJsonArray) }}
+{{- if not (get $.Values.secretEnv .) }}
+{{- fail (printf "secretEnv.%s is required (or set existingSecret to a Secret holding %s): the chart has no default credentials" . .) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* A container's environment variables read from the Secret: the shared credentials, then the service's own (optional) ones. */}}
+{{- define "cm.secretEnv" -}}
+{{- $secret := include "cm.secretName" .root -}}
+{{- range (include "cm.requiredSecretKeys" .root | fromJsonArray) }}
+- name: {{ . }}
+  valueFrom: { secretKeyRef: { name: {{ $secret }}, key: {{ . }} } }
+{{- end }}
+{{- range (.svc.secretEnv | default list) }}
+- name: {{ . }}
+  valueFrom: { secretKeyRef: { name: {{ $secret }}, key: {{ . }}, optional: true } }
+{{- end }}
+{{- end }}
+
+{{/* The restricted Pod Security Standard's pod fields (values podSecurityContext), with a component's own user when it has one. */}}
+{{- define "cm.podSecurityContext" -}}
+{{- $context := deepCopy .root.Values.podSecurityContext -}}
+{{- with .runAsUser }}{{ $_ := set $context "runAsUser" . }}{{ $_ := set $context "runAsGroup" . }}{{ end -}}
+{{- toYaml $context -}}
+{{- end }}
+
+{{/* A writable /tmp on a read-only root filesystem. */}}
+{{- define "cm.tmpVolumeMount" -}}
+- { name: tmp, mountPath: /tmp }
+{{- end }}
+{{- define "cm.tmpVolume" -}}
+- { name: tmp, emptyDir: { sizeLimit: 64Mi } }
+{{- end }}
