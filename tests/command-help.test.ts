@@ -31,6 +31,7 @@ function commands(): string[] {
 }
 
 const openapi = join(ROOT, 'services', 'ingest', 'openapi.json');
+const generated = join(ROOT, 'packages', 'schemas', 'src', 'generated', 'records.ts');
 const fingerprint = (path: string) => ({ hash: createHash('sha256').update(readFileSync(path)).digest('hex'), mtimeMs: statSync(path).mtimeMs });
 
 describe('--help on every command prints the usage, exits 0 and does nothing else', () => {
@@ -50,7 +51,7 @@ describe('--help on every command prints the usage, exits 0 and does nothing els
   });
   afterAll(async () => admin.destroy());
 
-  it('finds every command: five services, the simulator, the migrations, openapi, admin, dead-letters, reconcile, provision', () => {
+  it('finds every command: five services, the simulator, the migrations, openapi, admin, dead-letters, reconcile, provision, the type generator', () => {
     expect(commands().map((c) => relative(ROOT, c))).toEqual(
       expect.arrayContaining([
         'services/ingest/dist/main.js',
@@ -61,16 +62,17 @@ describe('--help on every command prints the usage, exits 0 and does nothing els
         'services/ingest/dist/cli/dead-letters.js',
         'services/reconciler/dist/cli/reconcile.js',
         'packages/service-runtime/dist/cli/provision.js',
+        'packages/schemas/dist/cli/generate.js',
       ]),
     );
   });
 
   it.each(commands().map((c) => [relative(ROOT, c)]))('%s --help', async (command) => {
-    const before = fingerprint(openapi);
+    const before = [fingerprint(openapi), fingerprint(generated)];
     const run = spawnSync(process.execPath, [join(ROOT, command), '--help'], { env: env(), encoding: 'utf8', timeout: 20_000 });
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
     expect(run.stdout).toMatch(/^Usage: /);
-    expect(fingerprint(openapi)).toEqual(before);
+    expect([fingerprint(openapi), fingerprint(generated)]).toEqual(before);
     const created = await admin.raw('select 1 from pg_database where datname = ?', [missingDatabase]);
     expect(created.rows).toEqual([]);
   });
