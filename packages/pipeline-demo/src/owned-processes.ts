@@ -36,13 +36,23 @@ export class OwnedProcesses {
     }
   }
 
-  /** On SIGINT or SIGTERM: stops them all, then exits 128 + the signal's number, as a shell reports it. */
+  /**
+   * On SIGINT or SIGTERM: stops them all, then exits 128 + the signal's number, as a shell reports
+   * it. On an error nothing caught (a callback that threw, a promise nobody awaited), which would
+   * end the process at once and leave its children running: says what it was, stops them, exits 1.
+   */
   stopOnSignals(exit: (code: number) => void = (code) => process.exit(code)): void {
     for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       process.once(signal, () => {
         void this.stopAll().finally(() => exit(code));
       });
     }
+    const crashed = (error: unknown) => {
+      process.stderr.write(`failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      void this.stopAll().finally(() => exit(1));
+    };
+    process.once('uncaughtException', crashed);
+    process.once('unhandledRejection', crashed);
   }
 }
 

@@ -46,9 +46,10 @@ describe('the main job stops what it started on every exit path', () => {
     await owned.stopAll();
   });
 
-  it('SIGTERM to the job stops its children, then it exits 143', async () => {
+  /** A job that owns a simulator-like child and then does `then` (JavaScript); resolves with the child's pid once it runs. */
+  const job = async (then: string) => {
     const module = join(__dirname, '..', 'dist', 'owned-processes.js');
-    const job = spawn(
+    const child = spawn(
       process.execPath,
       ['-e', `
         const { spawn } = require('node:child_process');
@@ -58,15 +59,26 @@ describe('the main job stops what it started on every exit path', () => {
         const child = owned.add('channel-simulator', spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }));
         process.stdout.write(child.pid + '\\n');
         setInterval(() => {}, 1000);
+        ${then}
       `],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const [line] = (await once(job.stdout!, 'data')) as [Buffer];
-    const childPid = Number(line.toString().trim());
-    expect(alive(childPid)).toBe(true);
-    const exited = once(job, 'exit');
-    job.kill('SIGTERM');
+    const exited = once(child, 'exit');
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    return { process: child, exited, simulatorPid: Number(line.toString().trim()) };
+  };
+
+  it('SIGTERM to the job stops its children, then it exits 143', async () => {
+    const { process: running, exited, simulatorPid } = await job('');
+    expect(alive(simulatorPid)).toBe(true);
+    running.kill('SIGTERM');
     expect((await exited)[0]).toBe(143);
-    await waitFor('the simulator gone', () => !alive(childPid), { timeoutMs: 5_000, intervalMs: 50 });
+    await waitFor('the simulator gone', () => !alive(simulatorPid), { timeoutMs: 5_000, intervalMs: 50 });
+  });
+
+  it('an error nothing caught (a promise nobody awaited) stops its children, then it exits 1', async () => {
+    const { exited, simulatorPid } = await job("setTimeout(() => Promise.reject(new Error('the arbiter did not decide in time')), 300);");
+    expect((await exited)[0]).toBe(1);
+    await waitFor('the simulator gone', () => !alive(simulatorPid), { timeoutMs: 5_000, intervalMs: 50 });
   });
 });
