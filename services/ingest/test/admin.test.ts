@@ -466,6 +466,17 @@ describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on
     expect((await run('tenants', 'show', a.tenantId)).err).toContain('unknown_tenant');
   });
 
+  it("tenant_in_use: a tenant its PMS revision feed still names is kept, with its keys", async () => {
+    const tenantId = id('tenant');
+    await createTenant(db, { tenantId, name: 'Feed holder' });
+    await issueApiKey(db, tenantId, 'pms');
+    await db('ingest.pms_revisions').insert({ tenant_id: tenantId, property_id: 'p', event_id: id('event'), event_type: 'BOOKING_CREATED', stay_key: 'PMS:r', source: 'PMS', command_id: id('command'), version: 1, occurred_at: new Date(), changes: '{}' });
+    const kept = await run('tenants', 'remove', tenantId);
+    expect(kept).toMatchObject({ code: EXIT_REFUSED });
+    expect(kept.err).toContain('tenant_in_use');
+    expect((await run('tenants', 'show', tenantId)).out[0]).toContain('active-keys=1');
+  });
+
   it('keys: listed by id (never the key), revoked by id; the key then authenticates no one', async () => {
     const a = await tenantWith();
     const key = (await run('key', a.tenantId, 'pms-main')).out[0]!;
