@@ -1,15 +1,34 @@
 # Fetches Kafka and Apicurio Registry from Maven Central into $CM_CACHE, once per version.
 # Sourced by scripts/stack.
 
+# Maven's own output (hundreds of lines) goes to a log in the cache; the terminal gets a line
+# when the fetch starts, one every MAVEN_PROGRESS_SECONDS with what has come so far, and one at
+# the end. On failure the log's tail is printed, and the log is kept.
 maven_fetch() {
   local what=$1 pom_dir=$2; shift 2
   command -v mvn >/dev/null || fail "Maven (mvn) is needed to fetch $what; install it (apt-get install maven)."
-  say "fetching $what from Maven Central into $CM_CACHE (first time only)"
-  mvn -B -Dstyle.color=never -f "$pom_dir/pom.xml" -Dmaven.repo.local="$CM_CACHE/m2" "$@" 2>&1 \
-    | grep --line-buffered -E '^\[(INFO|ERROR)\] (Downloaded from|BUILD|[^ ])' \
-    | grep --line-buffered -vE '^\[INFO\] (Scanning|Building|---|Copying|Unpacking|Total time|Finished at|-+$|$)' \
-    | sed -u -E 's/\x1b\[[0-9;]*m//g; s/^\[INFO\] Download(ing|ed) from [^:]+: /  download\1 /' >&2
-  [ "${PIPESTATUS[0]}" -eq 0 ] || fail "Maven could not fetch $what (see the lines above)"
+  local log="$CM_CACHE/logs/maven-$(basename "$pom_dir").log" started=$SECONDS every=${MAVEN_PROGRESS_SECONDS:-30}
+  mkdir -p "$CM_CACHE/logs"
+  say "fetching $what from Maven Central into $CM_CACHE (first time only; Maven's log: $log)"
+  mvn -B --no-transfer-progress -Dstyle.color=never -f "$pom_dir/pom.xml" -Dmaven.repo.local="$CM_CACHE/m2" "$@" >"$log" 2>&1 &
+  local pid=$! next=$((SECONDS + every))
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ "$SECONDS" -ge "$next" ]; then
+      say "  still fetching $what: $(maven_cache_size) in the Maven cache after $((SECONDS - started))s"
+      next=$((SECONDS + every))
+    fi
+    sleep 1
+  done
+  if ! wait "$pid"; then
+    tail -n 40 "$log" | sed 's/^/  | /' >&2
+    fail "Maven could not fetch $what (the lines above are the end of $log)"
+  fi
+  say "fetched $what in $((SECONDS - started))s"
+}
+
+# What Maven has downloaded so far, for the progress line.
+maven_cache_size() {
+  if [ -d "$CM_CACHE/m2" ]; then du -sh "$CM_CACHE/m2" | cut -f1; else echo "nothing yet"; fi
 }
 
 fetch_kafka() {

@@ -99,7 +99,7 @@ export class PropertyExistsError extends AdminError {
 export class PropertyExistsForOtherTenantError extends AdminError {
   readonly code = 'property_exists_for_other_tenant';
   constructor(readonly propertyId: string, readonly ownerTenantId: string) {
-    super(`property '${propertyId}' belongs to tenant '${ownerTenantId}': pass --move (move: true) to move it, which unmaps its listings`);
+    super(`property '${propertyId}' belongs to tenant '${ownerTenantId}': pass --force (move: true) to move it, which unmaps its listings`);
   }
 }
 
@@ -120,7 +120,7 @@ export class ConnectionExistsError extends AdminError {
 
 function connectionRemedy(differs: readonly ConnectionDifference[]): string {
   const remedies = [
-    ...(differs.some((d) => d === 'tenant' || d === 'channel' || d === 'secret') ? ['pass --replace (replace: true) to replace it with a new secret (a new tenant or channel also unmaps its listings)'] : []),
+    ...(differs.some((d) => d === 'tenant' || d === 'channel' || d === 'secret') ? ['pass --force (replace: true) to replace it with a new secret (a new tenant or channel also unmaps its listings)'] : []),
     ...(differs.some((d) => d === 'base URL' || d === 'poll interval') ? ['pass --update (update: true) to change its base URL or poll interval'] : []),
     ...(differs.includes('credentials') ? ['rotate its credentials (admin connections rotate <id> --credentials)'] : []),
   ];
@@ -199,5 +199,45 @@ export class ConnectionHasListingsError extends AdminError {
   readonly code = 'connection_has_listings';
   constructor(readonly connectionId: string, readonly listingCount: number) {
     super(`connection '${connectionId}' carries ${listingCount} listing(s): pass --unmap (unmap: true) to unmap them and remove it`);
+  }
+}
+
+/** A tenant that still has properties or connections: remove those first, so nothing is orphaned by accident. */
+export class TenantNotEmptyError extends AdminError {
+  readonly code = 'tenant_not_empty';
+  constructor(readonly tenantId: string, readonly properties: number, readonly connections: number) {
+    super(`tenant '${tenantId}' still has ${properties} property(ies) and ${connections} connection(s): remove them first (admin properties remove, admin connections remove)`);
+  }
+}
+
+/** A tenant that other records (its PMS revision feed) still name: kept, so the feed's history stays whole. */
+export class TenantInUseError extends AdminError {
+  readonly code = 'tenant_in_use';
+  constructor(readonly tenantId: string) {
+    super(`tenant '${tenantId}' is still named by other records (its PMS revisions): it is kept`);
+  }
+}
+
+/** The property still has listings: removing it needs `unmap`, which unmaps them. */
+export class PropertyHasListingsError extends AdminError {
+  readonly code = 'property_has_listings';
+  constructor(readonly propertyId: string, readonly listingCount: number) {
+    super(`property '${propertyId}' has ${listingCount} listing(s): pass --unmap (unmap: true) to unmap them and remove it`);
+  }
+}
+
+/** A key id (admin keys list) that names no key, or not exactly one. */
+export class UnknownApiKeyIdError extends AdminError {
+  readonly code = 'unknown_api_key_id';
+  constructor(readonly keyId: string) {
+    super(`no API key with id '${keyId}' (admin keys list <tenant-id> shows each key's id): nothing was revoked`);
+  }
+}
+
+/** The listing already has another import URL: replacing a secret needs `replace`. */
+export class ImportUrlExistsError extends AdminError {
+  readonly code = 'import_url_exists';
+  constructor(readonly channel: string, readonly listingId: string) {
+    super(`${channel} listing '${listingId}' already has another import URL: pass --force (replace: true) to replace it`);
   }
 }

@@ -2,7 +2,7 @@ import type { Channel } from '@cm/schemas';
 import type { KeyRing } from '@cm/secrets';
 import type { Knex } from '@cm/service-runtime';
 import { refuseIllFormedUrl, refuseUnknownChannel } from './admin-checks';
-import { UnknownListingError } from './admin-errors';
+import { ImportUrlExistsError, UnknownListingError } from './admin-errors';
 import { importUrlContext } from './secret-contexts';
 
 /**
@@ -10,14 +10,19 @@ import { importUrlContext } from './secret-contexts';
  * read (platforms put a token in it), so it is stored sealed and never shown again once set.
  */
 
-/** Sets a listing's import URL (replacing any); 'created' when it had none. */
-export async function setImportUrl(db: Knex, secrets: KeyRing, listing: { channel: Channel; listingId: string }, url: string): Promise<'created' | 'updated'> {
+/** Sets a listing's import URL; 'created' when it had none, another one only with `replace`. */
+export async function setImportUrl(db: Knex, secrets: KeyRing, listing: { channel: Channel; listingId: string }, url: string, options: { replace?: boolean } = {}): Promise<'created' | 'updated' | 'unchanged'> {
   refuseUnknownChannel(listing.channel);
   refuseIllFormedUrl('import URL', url);
   return db.transaction(async (trx) => {
     const key = { channel: listing.channel, listing_id: listing.listingId };
     const existing = await trx('ingest.listings').where(key).forUpdate().first('import_url_sealed');
     if (!existing) throw new UnknownListingError(listing.channel, listing.listingId);
+    if (existing.import_url_sealed !== null) {
+      if (secrets.open(existing.import_url_sealed, importUrlContext(listing.channel, listing.listingId)) === url) return 'unchanged';
+      // The URL is the channel account's secret: replacing it by mistake silently stops the import.
+      if (!options.replace) throw new ImportUrlExistsError(listing.channel, listing.listingId);
+    }
     await trx('ingest.listings').where(key).update({ import_url_sealed: secrets.seal(url, importUrlContext(listing.channel, listing.listingId)) });
     return existing.import_url_sealed === null ? 'created' : 'updated';
   });

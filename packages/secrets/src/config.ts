@@ -8,6 +8,7 @@ import { KeyRing } from './key-ring';
  * its secrets must not start. The problem never quotes the variable's value.
  */
 export const secretsConfig = z.object({
+  /** The key ring secrets are sealed under: id:base64-key pairs, comma-separated, the first sealing (packages/secrets/README.md). */
   SECRETS_KEYS: z.string({ error: 'is required but not set' }).transform((text, ctx): KeyRing => {
     try {
       return KeyRing.parse(text);

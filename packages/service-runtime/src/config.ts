@@ -13,15 +13,19 @@ export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
 
 /** Variables every service has. Defaults match the local stack of scripts/stack. */
 export const baseConfig = z.object({
+  /** Kafka's bootstrap brokers, host:port, comma-separated. */
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')
     .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1)),
+  /** The schema registry's Confluent-compatible API (Apicurio's ccompat/v7). */
   SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
+  /** pino's level: JSON lines on stdout. */
   LOG_LEVEL: logLevel.default('info'),
   /** Port of /health/live, /health/ready and /metrics. */
   OPS_PORT: port,
+  /** On SIGTERM the process stops taking work, finishes what is in hand and exits within this. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /**
    * A consumer silent this long loses its partitions (the broker allows 6 s to 300 s). The
@@ -53,6 +57,7 @@ export const baseConfig = z.object({
 export type BaseConfig = z.infer<typeof baseConfig>;
 
 export const databaseConfig = z.object({
+  /** PostgreSQL, postgres://user[:password]@host:port/database. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }).default('postgres://postgres@127.0.0.1:5432/channel_manager'),
   /**
    * How long a service starting on a schema that is behind waits (live, not ready) for its
@@ -63,6 +68,7 @@ export const databaseConfig = z.object({
 });
 
 export const redisConfig = z.object({
+  /** Redis, redis:// or rediss:// (TLS). */
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' }).default('redis://127.0.0.1:6379/0'),
 });
 

@@ -46,3 +46,4 @@ export * from './kafka/partition-of-key';
 export * from './outbox/inbox-step';
 export * from './outbox/schema-outbox';
 export * from './resident-memory';
+export * from './command-line';

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { commandLine, configHelp, parseCommandLine } from './command-line';
 import { ConfigError, describe } from './errors';
 import { databaseConfig, parseConfig } from './config';
 import { createDatabase, ensureDatabaseExists, type Knex } from './postgres';
@@ -89,6 +90,7 @@ export async function assertMigrated(db: Knex, migrations: SchemaMigrations, wha
 
 /** The body of a service's `migrate` command: creates the database if needed, then migrates. */
 export function runMigrateCommand(what: string, migrations: SchemaMigrations): void {
+  parseCommandLine(commandLine('migrate', `Creates the database if it is missing and applies every pending migration of ${what}; prints what it applied.`).addHelpText('after', configHelp(databaseConfig)));
   const main = async () => {
     const { DATABASE_URL } = parseConfig(`${what} migrate`, databaseConfig);
     await ensureDatabaseExists(DATABASE_URL);

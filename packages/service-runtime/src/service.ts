@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
+import { commandLine, configHelp, parseCommandLine } from './command-line';
 import { parseConfig, type BaseConfig, type Env } from './config';
 import { ConfigError, describe } from './errors';
 import { createLogger, type Logger } from './logger';
@@ -101,8 +102,10 @@ export async function startService<S extends z.ZodType<BaseConfig>>(
 /**
  * The entry point of a service process: starts it, stops it on SIGTERM or SIGINT within the
  * configured limit, and turns a configuration error into a message and exit code 78 (EX_CONFIG).
+ * It takes no arguments: `--help` lists its configuration and exits before anything starts.
  */
 export function runServiceMain<S extends z.ZodType<BaseConfig>>(definition: ServiceDefinition<S>): void {
+  parseCommandLine(serviceCommandLine(definition));
   startService(definition).then(
     (service) => {
       const shutdown = (signal: string) => {
@@ -130,6 +133,11 @@ export function runServiceMain<S extends z.ZodType<BaseConfig>>(definition: Serv
       process.exit(1);
     },
   );
+}
+
+/** A service's command line: no arguments, its configuration in the help. */
+export function serviceCommandLine<S extends z.ZodType<BaseConfig>>(definition: ServiceDefinition<S>): ReturnType<typeof commandLine> {
+  return commandLine(definition.name, `Runs ${definition.name} until SIGTERM or SIGINT, then stops within SHUTDOWN_TIMEOUT_MS. Run its migrate command first.`).addHelpText('after', configHelp(definition.configSchema));
 }
 
 /**

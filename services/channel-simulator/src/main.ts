@@ -1,5 +1,5 @@
-import { ConfigError, createLogger, describe } from '@cm/service-runtime';
-import { readSimulatorConfig, SERVICE_NAME, type SimulatorConfig } from './config';
+import { commandLine, ConfigError, configHelp, createLogger, describe, parseCommandLine } from '@cm/service-runtime';
+import { readSimulatorConfig, SERVICE_NAME, simulatorConfig, type SimulatorConfig } from './config';
 import { startSimulator } from './simulator';
 
 /**
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
+parseCommandLine(commandLine(SERVICE_NAME, 'Stands in for the booking platforms (ARI APIs, webhooks, iCal feeds) until SIGTERM or SIGINT.').addHelpText('after', configHelp(simulatorConfig)));
 main().catch((error: unknown) => {
   process.stderr.write(`${SERVICE_NAME} failed to start: ${describe(error)}\n`);
   process.exit(1);

@@ -3,7 +3,7 @@ import type { Channel } from '@cm/schemas';
 import { stack, testKeyRing, uniqueName } from '@cm/test-harness';
 import { EXIT_REFUSED, EXIT_USAGE, runAdmin, USAGE } from '../src/cli/admin';
 import { ImportStore } from '../src/ical-import/import-store';
-import { AdminError, Directory, addConnection, addProperty, createTenant, icalImportFeeds, issueApiKey, listingOfExportToken, mapListing, pricingOfProperties, revokeApiKey, setImportUrl, setListingPricing } from '@cm/directory';
+import { AdminError, Directory, addConnection, addProperty, createTenant, icalImportFeeds, issueApiKey, listingOfExportToken, mapListing, pricingOfProperties, revokeApiKey, setImportUrl, setListingPricing, tenantOfApiKey } from '@cm/directory';
 import { ingestMigrations } from '../src/directory/migrations';
 
 /**
@@ -205,7 +205,7 @@ describe('reusing an id for a different record needs the flag', () => {
     const a = await tenantWith();
     const b = await tenantWith();
     const error = await refused(addProperty(db, { propertyId: a.propertyId, tenantId: b.tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' }), 'property_exists_for_other_tenant');
-    expect(error.message).toContain('--move');
+    expect(error.message).toContain('--force');
     expect(await propertyRow(a.propertyId)).toMatchObject({ tenant_id: a.tenantId });
   });
 
@@ -338,7 +338,8 @@ describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on
     [['tenant', 'acme']],
     [['tenant', 'acme', 'Acme', 'fast']],
     [['property', 'villa', 'acme', 'Europe/Lisbon', 'EUR', '--replace']],
-    [['property', 'villa', 'acme', 'Europe/Lisbon', 'EUR', '--update', '--move']],
+    [['property', 'villa', 'acme', 'Europe/Lisbon', 'EUR', '--update', '--force']],
+    [['property', 'villa', 'acme', 'Europe/Lisbon', 'EUR', '--move']],
     [['connection', 'c', 'acme', 'MYSPACE']],
     [['listing', 'AIRBNB', 'l', 'p', 'c', 'extra']],
     [['frobnicate']],
@@ -351,7 +352,11 @@ describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on
     [['connections', 'add', 'c', 'acme', 'AIRBNB', '--base-url']],
     [['connections', 'add', 'c', 'acme', 'AIRBNB', '--base-url=']],
     [['connections', 'add', 'c', 'acme', 'AIRBNB', '--poll-seconds=often']],
-    [['connections', 'add', 'c', 'acme', 'AIRBNB', '--replace', '--update']],
+    [['connections', 'add', 'c', 'acme', 'AIRBNB', '--force', '--update']],
+    [['connections', 'rotate', 'c']],
+    [['keys', 'revoke']],
+    [['tenants', 'remove', 'a', 'b']],
+    [['listings', 'show', 'MYSPACE', 'l']],
     [['connections', 'rotate', 'c', '--credentials-stdin', '--clear-credentials']],
     [['connections', 'show']],
     [['listings', 'import-url', 'set', 'AIRBNB']],
@@ -379,7 +384,7 @@ describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on
     const currency = await run('property', id('villa'), a.tenantId, 'Europe/Lisbon', 'ZZZ');
     expect(currency.err).toContain('unknown_currency');
 
-    const moved = await run('property', a.propertyId, b.tenantId, 'Europe/Lisbon', 'eur', '--move');
+    const moved = await run('property', a.propertyId, b.tenantId, 'Europe/Lisbon', 'eur', '--force');
     expect(moved).toMatchObject({ code: 0, out: [`property ${a.propertyId} moved`] });
     expect(await propertyRow(a.propertyId)).toMatchObject({ tenant_id: b.tenantId });
   });
@@ -417,8 +422,103 @@ describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on
     const again = await run('connection', a.connectionId, a.tenantId, 'airbnb');
     expect(again).toMatchObject({ code: 0, out: [] });
     expect(again.err).toContain('unchanged');
-    const rotated = await run('connection', a.connectionId, a.tenantId, 'airbnb', '--replace');
+    const rotated = await run('connection', a.connectionId, a.tenantId, 'airbnb', '--force');
     expect(rotated.code).toBe(0);
     expect(rotated.out[0]).not.toBe(a.secret);
+  });
+
+  it('--help prints the usage on stdout and exits 0 without opening the database, for the tool and for each command', async () => {
+    for (const args of [['--help'], ['connections', '--help'], ['keys', 'revoke', '--help'], ['help', 'tenants']]) {
+      const result = await run(...args);
+      expect(result).toMatchObject({ code: 0, opened: false, err: '' });
+      expect(result.out.join('\n')).toMatch(/^Usage: admin/);
+    }
+    expect((await run('keys', 'revoke', '--help')).out.join('\n')).toContain('<key-id>');
+  });
+
+  it('tenants, keys, properties and listings: what is added is listed, shown and removed', async () => {
+    const a = await tenantWith();
+    const listingId = id('listing');
+    expect(await run('listing', 'airbnb', listingId, a.propertyId, a.connectionId)).toMatchObject({ code: 0 });
+    expect((await run('tenants', 'show', a.tenantId)).out).toEqual([`${a.tenantId}\tTenant ${a.tenantId}\trate=default\tproperties=1\tconnections=1\tactive-keys=0`]);
+    expect((await run('tenants', 'list')).out).toContainEqual(expect.stringMatching(new RegExp(`^${a.tenantId}\t`)));
+    expect((await run('properties', 'list', a.tenantId)).out).toEqual([`${a.propertyId}\t${a.tenantId}\tEurope/Lisbon\tEUR\tlistings=1`]);
+    expect((await run('properties', 'show', a.propertyId)).out).toContain(`listing AIRBNB ${listingId} (connection ${a.connectionId})`);
+    const listingLine = `AIRBNB\t${listingId}\tproperty=${a.propertyId}\tconnection=${a.connectionId}\ttenant=${a.tenantId}\timport-url=none\tpricing=none`;
+    expect((await run('listings', 'list', '--tenant', a.tenantId)).out).toEqual([listingLine]);
+    expect((await run('listings', 'show', 'airbnb', listingId)).out).toEqual([listingLine]);
+
+    // Removal goes leaf first: the tenant keeps its records until they are gone.
+    const notEmpty = await run('tenants', 'remove', a.tenantId);
+    expect(notEmpty).toMatchObject({ code: EXIT_REFUSED });
+    expect(notEmpty.err).toContain('tenant_not_empty');
+    const hasListings = await run('properties', 'remove', a.propertyId);
+    expect(hasListings.err).toContain('property_has_listings');
+    expect(await run('listings', 'remove', 'airbnb', listingId)).toMatchObject({ code: 0, out: [`AIRBNB listing ${listingId} removed`] });
+    expect(await listingRow('AIRBNB', listingId)).toBeUndefined();
+    expect((await run('listings', 'show', 'airbnb', listingId)).err).toContain('unknown_listing');
+    expect(await run('properties', 'remove', a.propertyId)).toMatchObject({ code: 0, out: [`property ${a.propertyId} removed`] });
+    expect(await propertyRow(a.propertyId)).toBeUndefined();
+    expect(await run('connections', 'remove', a.connectionId)).toMatchObject({ code: 0 });
+    await issueApiKey(db, a.tenantId, 'pms');
+    expect(await run('tenants', 'remove', a.tenantId)).toMatchObject({ code: 0, out: [`tenant ${a.tenantId} removed`], err: '1 API key(s) removed with it' });
+    expect(await db('ingest.tenants').where({ tenant_id: a.tenantId }).first()).toBeUndefined();
+    expect((await run('tenants', 'show', a.tenantId)).err).toContain('unknown_tenant');
+  });
+
+  it("tenant_in_use: a tenant its PMS revision feed still names is kept, with its keys", async () => {
+    const tenantId = id('tenant');
+    await createTenant(db, { tenantId, name: 'Feed holder' });
+    await issueApiKey(db, tenantId, 'pms');
+    await db('ingest.pms_revisions').insert({ tenant_id: tenantId, property_id: 'p', event_id: id('event'), event_type: 'BOOKING_CREATED', stay_key: 'PMS:r', source: 'PMS', command_id: id('command'), version: 1, occurred_at: new Date(), changes: '{}' });
+    const kept = await run('tenants', 'remove', tenantId);
+    expect(kept).toMatchObject({ code: EXIT_REFUSED });
+    expect(kept.err).toContain('tenant_in_use');
+    expect((await run('tenants', 'show', tenantId)).out[0]).toContain('active-keys=1');
+  });
+
+  it('keys: listed by id (never the key), revoked by id; the key then authenticates no one', async () => {
+    const a = await tenantWith();
+    const key = (await run('key', a.tenantId, 'pms-main')).out[0]!;
+    const other = await issueApiKey(db, a.tenantId, 'pms-spare');
+    const listed = (await run('keys', 'list', a.tenantId)).out;
+    expect(listed).toHaveLength(2);
+    expect(listed.join('\n')).not.toContain(key.slice(3, 20));
+    const [keyId] = listed.find((l) => l.includes('\tpms-main\t'))!.split('\t');
+    expect(keyId).toMatch(/^[0-9a-f]{16}$/);
+    expect(await tenantOfApiKey(db, key)).toBe(a.tenantId);
+
+    expect(await run('keys', 'revoke', keyId!)).toMatchObject({ code: 0, out: [`key ${keyId} revoked`] });
+    expect(await run('keys', 'revoke', keyId!)).toMatchObject({ code: 0, out: [`key ${keyId} already revoked`] });
+    expect((await run('keys', 'list', a.tenantId)).out.find((l) => l.startsWith(keyId!))).toMatch(/\trevoked=\d{4}-/);
+    expect(await tenantOfApiKey(db, key)).toBeNull();
+    expect(await tenantOfApiKey(db, other)).toBe(a.tenantId);
+    const unknown = await run('keys', 'revoke', '0123456789abcdef');
+    expect(unknown).toMatchObject({ code: EXIT_REFUSED });
+    expect(unknown.err).toContain('unknown_api_key_id');
+  });
+
+  it('--force: a connection gets a new secret, a listing another import URL, only when it is given', async () => {
+    const a = await tenantWith('VRBO');
+    expect((await run('connections', 'rotate', a.connectionId)).code).toBe(EXIT_USAGE);
+    expect(await directory.connection(a.connectionId)).toMatchObject({ secret: a.secret });
+    const replaced = await run('connection', a.connectionId, a.tenantId, 'vrbo', '--force');
+    expect(replaced.out[0]).not.toBe(a.secret);
+
+    const listingId = id('listing');
+    await mapListing(db, { channel: 'VRBO', listingId, propertyId: a.propertyId, connectionId: a.connectionId });
+    const withInput = (input: string) => async (...args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runAdmin(args, { out: (l) => out.push(l), err: (l) => err.push(l), input: async () => input }, () => ({ db, secrets: testKeyRing, close: async () => undefined }));
+      return { code, out, err: err.join('\n') };
+    };
+    expect((await withInput('https://vrbo.example/a.ics')('listings', 'import-url', 'set', 'vrbo', listingId)).code).toBe(0);
+    const refusedReplace = await withInput('https://vrbo.example/b.ics')('listings', 'import-url', 'set', 'vrbo', listingId);
+    expect(refusedReplace).toMatchObject({ code: EXIT_REFUSED });
+    expect(refusedReplace.err).toContain('import_url_exists');
+    expect((await icalImportFeeds(db, testKeyRing)).find((f) => f.listingId === listingId)?.url).toBe('https://vrbo.example/a.ics');
+    expect(await withInput('https://vrbo.example/b.ics')('listings', 'import-url', 'set', 'vrbo', listingId, '--force')).toMatchObject({ code: 0, out: [`import URL of VRBO listing ${listingId} updated`] });
+    expect((await icalImportFeeds(db, testKeyRing)).find((f) => f.listingId === listingId)?.url).toBe('https://vrbo.example/b.ics');
   });
 });

@@ -101,7 +101,7 @@ describe('ingest: secrets at rest', () => {
   });
 
   it('connections rotate: a new webhook secret (printed once) is the only one that verifies; new credentials from stdin', async () => {
-    const rotated = await admin(testKeyRing, ['connections', 'rotate', connectionId, '--webhook-secret', '--credentials-stdin'], `${CREDENTIALS}-2`);
+    const rotated = await admin(testKeyRing, ['connections', 'rotate', connectionId, '--webhook-secret', '--credentials-stdin', '--force'], `${CREDENTIALS}-2`);
     expect(rotated).toMatchObject({ code: 0, out: [expect.stringMatching(/^[A-Za-z0-9_-]{43}$/)] });
     expect(rotated.err).toContain('credentials replaced');
     const ingest = ingests[0]!;

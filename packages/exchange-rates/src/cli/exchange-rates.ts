@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { assertMigrated, ConfigError, createDatabase, databaseConfig, describe, parseConfig, type Knex } from '@cm/service-runtime';
+import { assertMigrated, CommanderError, commandLine, ConfigError, createDatabase, databaseConfig, describe, isHelpRequest, parseConfig, type Knex } from '@cm/service-runtime';
 import { RatesRefusedError } from '../errors';
 import { parseEcbReferenceRates } from '../ecb-xml';
 import { describeLoad } from '../load';
@@ -10,19 +10,11 @@ import { ReferenceRates } from '../store';
 /**
  * Loads the ECB's euro reference rates (the daily, 90-day or history XML) into fx.reference_rates,
  * for an operator or a scheduled job:
- *   exchange-rates load --file <path> [--skip-unknown-currencies]
- *   exchange-rates load --url <url> [--skip-unknown-currencies]
+ *   exchange-rates load (--file <path> | --url <url>) [--skip-unknown-currencies]
  * Loading the same file again changes nothing. Exit codes as ingest's admin command: 0 loaded,
  * 64 bad arguments (usage), 65 refused (code: reason, with the line and column of a bad file),
  * 78 configuration, 1 other.
  */
-export const USAGE = `usage: exchange-rates load --file <path> [--skip-unknown-currencies]
-       exchange-rates load --url <url> [--skip-unknown-currencies]
-  --file  an ECB reference-rate XML file (eurofxref-daily.xml, -hist-90d.xml, -hist.xml)
-  --url   the same, fetched over http(s) (https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml)
-  --skip-unknown-currencies  leave out codes the current ISO 4217 list lacks (the history file has CYP, HRK, ...) instead of refusing the file
-`;
-
 export const EXIT_USAGE = 64;
 export const EXIT_REFUSED = 65;
 
@@ -32,28 +24,50 @@ interface LoadCommand {
   readonly skipUnknown: boolean;
 }
 
-class UsageError extends Error {}
-
-function parseCommand(args: readonly string[]): LoadCommand {
-  const [command, ...rest] = args;
-  if (command !== 'load') throw new UsageError(command ? `unknown command '${command}'` : 'no command');
-  let source: Source | undefined;
-  let skipUnknown = false;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
-    if (arg === '--skip-unknown-currencies') {
-      skipUnknown = true;
-      continue;
-    }
-    if (arg !== '--file' && arg !== '--url') throw new UsageError(`load does not take '${arg.slice(0, 80)}'`);
-    const value = rest[++i];
-    if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`);
-    if (source) throw new UsageError('give one --file or one --url');
-    source = arg === '--file' ? { kind: 'file', path: value } : { kind: 'url', url: value };
-  }
-  if (!source) throw new UsageError('load needs --file <path> or --url <url>');
-  return { source, skipUnknown };
+/** The command line, on commander (service-runtime's commandLine): parsing throws, it never exits or prints. */
+function program(found: (command: LoadCommand) => void, writeOut: (text: string) => void) {
+  const root = commandLine('exchange-rates', "Loads the ECB's euro reference rates into fx.reference_rates; loading the same file again changes nothing.")
+    .configureOutput({ writeOut, writeErr: () => undefined, outputError: () => undefined })
+    .addHelpText('after', '\nExit codes: 0 loaded, 64 bad arguments (usage), 65 refused (code: reason), 78 configuration, 1 other.');
+  root
+    .command('load')
+    .description('load one file or URL')
+    .option('--file <path>', 'an ECB reference-rate XML file (eurofxref-daily.xml, -hist-90d.xml, -hist.xml)')
+    .option('--url <url>', 'the same, fetched over http(s) (the ECB publishes eurofxref-daily.xml)')
+    .option('--skip-unknown-currencies', 'leave out codes the current ISO 4217 list lacks (the history file has CYP, HRK, ...) instead of refusing the file')
+    .action((o: { file?: string; url?: string; skipUnknownCurrencies?: boolean }) => {
+      if (o.file !== undefined && o.url !== undefined) throw new CommanderError(EXIT_USAGE, 'commander.usage', 'give one --file or one --url');
+      const source: Source | undefined = o.file !== undefined ? { kind: 'file', path: o.file } : o.url !== undefined ? { kind: 'url', url: o.url } : undefined;
+      if (!source) throw new CommanderError(EXIT_USAGE, 'commander.usage', 'load needs --file <path> or --url <url>');
+      found({ source, skipUnknown: o.skipUnknownCurrencies === true });
+    });
+  return root;
 }
+
+function usageOf(): string {
+  const root = program(() => undefined, () => undefined);
+  return `usage: exchange-rates load (--file <path> | --url <url>) [--skip-unknown-currencies]\n${root.commands[0]!.helpInformation()}`;
+}
+
+export const USAGE = usageOf();
+
+/** The command the arguments ask for, 'help' when help was printed; a usage error throws. */
+function parseCommand(args: readonly string[], writeOut: (text: string) => void): LoadCommand | 'help' {
+  let command: LoadCommand | undefined;
+  try {
+    program((c) => {
+      command = c;
+    }, writeOut).parse([...args], { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    if (isHelpRequest(error)) return 'help';
+    throw new UsageError(error.code === 'commander.help' ? 'no command' : error.message.replace(/^error: /, ''));
+  }
+  if (!command) throw new UsageError('no command');
+  return command;
+}
+
+class UsageError extends Error {}
 
 export interface CliIo {
   out(line: string): void;
@@ -69,15 +83,16 @@ export interface CliDeps {
 
 /** The command as a function: parses `args`, reads the source, loads it, and answers the exit code. */
 export async function runExchangeRates(args: readonly string[], io: CliIo, deps: CliDeps): Promise<number> {
-  let command: LoadCommand;
+  let command: LoadCommand | 'help';
   try {
-    command = parseCommand(args);
+    command = parseCommand(args, (text) => text.replace(/\n$/, '').split('\n').forEach((line) => io.out(line)));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.err(`exchange-rates: ${error.message}`);
     io.err(USAGE.trimEnd());
     return EXIT_USAGE;
   }
+  if (command === 'help') return 0;
   const { source } = command;
   try {
     const xml = source.kind === 'file' ? await readRatesFile(source.path) : await fetchRatesUrl(source.url, deps.fetch ? { fetch: deps.fetch } : {});

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { z } from 'zod';
+import { commandLine, configHelp, parseCommandLine } from '../command-line';
 import { baseConfig, parseConfig } from '../config';
 import { ConfigError, describe } from '../errors';
 import { createKafkaClient } from '../kafka/client';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   await provisionSchemas(config.SCHEMA_REGISTRY_URL, config.SCHEMA_REGISTRY_HEALTH_URL, log, config.READY_TIMEOUT_MS);
 }
 
+parseCommandLine(commandLine('provision', 'Creates every topic of the topic list that is missing and registers every schema (FULL_TRANSITIVE); run by scripts/stack up and the deployments before the services.').addHelpText('after', configHelp(configSchema)));
 main().catch((error: unknown) => {
   process.stderr.write(`provision failed: ${error instanceof ConfigError ? error.message : describe(error)}\n`);
   process.exit(error instanceof ConfigError ? 78 : 1);

@@ -141,6 +141,18 @@ export function createPlatformaticClient(options: PlatformaticClientOptions): Ka
           const existing = await existingAmong(names);
           if (existing.length > 0) await admin.deleteTopics({ topics: existing });
         },
+        async offsetRanges(topic) {
+          const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
+          const count = metadata.topics.get(topic)?.partitionsCount;
+          if (count === undefined) throw new Error(`topic '${topic}' does not exist`);
+          const partitions = Array.from({ length: count }, (_, partitionIndex) => partitionIndex);
+          const at = async (timestamp: bigint) => {
+            const [listed] = await admin.listOffsets({ topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }] });
+            return new Map((listed?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]));
+          };
+          const [starts, ends] = [await at(-2n), await at(-1n)];
+          return partitions.map((partition) => ({ partition, start: starts.get(partition) ?? 0n, end: ends.get(partition) ?? 0n }));
+        },
         disconnect: () => admin.close(),
       } satisfies KafkaAdmin;
     },

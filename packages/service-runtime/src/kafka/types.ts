@@ -94,6 +94,12 @@ export interface TopicToCreate {
   readonly config: Readonly<Record<string, string>>;
 }
 
+export interface PartitionRange {
+  readonly partition: number;
+  readonly start: bigint;
+  readonly end: bigint;
+}
+
 export interface KafkaAdmin {
   /** Metadata round trip: resolves with the broker count, throws if the cluster cannot answer. */
   describeCluster(): Promise<{ brokers: number; controller: number | null }>;
@@ -102,6 +108,8 @@ export interface KafkaAdmin {
   /** Partition count of each existing topic among the names given. */
   partitionCounts(names: readonly string[]): Promise<Record<string, number>>;
   deleteTopics(names: readonly string[]): Promise<void>;
+  /** Each partition's first offset still kept and the offset the next record will get: what a reader must read to have read it all. */
+  offsetRanges(topic: string): Promise<readonly PartitionRange[]>;
   disconnect(): Promise<void>;
 }
 
