@@ -169,6 +169,14 @@ describe('infra/helm/channel-manager', () => {
     expect(configMap.data!.CONSOLE_SECURE_COOKIES).toBeUndefined();
   });
 
+  it("serves the dispatcher's console reads on their own port behind the ClusterIP Service, listening on every interface of the pod", () => {
+    const container = find('Deployment', 'rel-sync-dispatcher')!.spec.template.spec.containers[0];
+    expect(container.ports).toContainEqual({ name: 'console-api', containerPort: 9417 });
+    expect(find('Service', 'rel-sync-dispatcher')!.spec.ports).toContainEqual({ name: 'console-api', port: 9417, targetPort: 'console-api' });
+    const configMap = find('ConfigMap', 'rel-sync-dispatcher')!;
+    expect(configMap.data).toMatchObject({ CONSOLE_API_PORT: '9417', CONSOLE_API_HOST: '0.0.0.0' });
+  });
+
   it('caps booking-arbiter replicas at the partition count of booking.commands.v2', () => {
     expect(values.partitions.bookingCommands).toBe(topics.bookingCommands.partitions);
     const max = topics.bookingCommands.partitions;
@@ -363,10 +371,15 @@ describe('docker-compose.yml', () => {
   });
 
   it("publishes escalation's operator console on the host's loopback only, over plain HTTP there (so its cookies are not Secure)", () => {
-    const env = file.services.escalation!.environment!;
-    const parsed = configs.escalation!.parse({ ...REQUIRED_ENV, ...env }) as { CONSOLE_PORT?: number; CONSOLE_SECURE_COOKIES: boolean };
+    const parsed = configs.escalation!.parse(composed.escalation!.environment) as { CONSOLE_PORT?: number; CONSOLE_SECURE_COOKIES: boolean };
     expect(parsed).toMatchObject({ CONSOLE_PORT: 9416, CONSOLE_SECURE_COOKIES: false });
     expect(file.services.escalation!.ports!.filter((p) => p.endsWith(':9416'))).toEqual(['127.0.0.1:9416:9416']);
+  });
+
+  it("publishes the dispatcher's console reads on the host's loopback only", () => {
+    const parsed = configs['sync-dispatcher']!.parse(composed['sync-dispatcher']!.environment) as { CONSOLE_API_PORT?: number; CONSOLE_API_HOST: string };
+    expect(parsed).toMatchObject({ CONSOLE_API_PORT: 9417, CONSOLE_API_HOST: '0.0.0.0' });
+    expect(file.services['sync-dispatcher']!.ports!.filter((p) => p.endsWith(':9417'))).toEqual(['127.0.0.1:9417:9417']);
   });
 
   it("publishes every ops port, kafka-exporter, Prometheus and Grafana on the host's loopback only", () => {

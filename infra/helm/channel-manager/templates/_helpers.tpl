@@ -26,6 +26,9 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end }}
 {{- with .svc.console }}
 {{- $_ := set $env .portVariable (toString .port) -}}
+{{- with .hostVariable }}
+{{- $_ := set $env . "0.0.0.0" -}}
+{{- end }}
 {{- end }}
 {{- toYaml $env -}}
 {{- end }}
