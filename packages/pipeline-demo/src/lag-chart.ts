@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import type { LagPoint } from './lag-sampler';
+
+/** A lag chart's data as uPlot takes it: the seconds, then one series per channel, null where the channel acknowledged nothing. */
+export interface LagChartData {
+  readonly id: string;
+  readonly title: string;
+  readonly channels: readonly string[];
+  readonly data: readonly (readonly (number | null)[])[];
+  /** A window to shade (the outage), on the same seconds; absent when nothing failed in this chart. */
+  readonly band?: { readonly label: string; readonly from: number; readonly to: number };
+}
+
+/**
+ * The channels' series on one shared x axis: every second any channel was sampled, each channel's
+ * mean there or null. A null draws a gap, so a quiet second reads as "nothing happened", not as a
+ * zero lag.
+ */
+export function lagChartData(id: string, title: string, byChannel: Readonly<Record<string, readonly LagPoint[]>>, band?: LagChartData['band']): LagChartData {
+  const channels = Object.keys(byChannel).sort();
+  const seconds = [...new Set(channels.flatMap((c) => byChannel[c]!.map((p) => p.second)))].sort((a, b) => a - b);
+  const series = channels.map((c) => {
+    const at = new Map(byChannel[c]!.map((p) => [p.second, p.meanMs]));
+    return seconds.map((s) => at.get(s) ?? null);
+  });
+  return { id, title, channels, data: [seconds, ...series], ...(band ? { band } : {}) };
+}
+
+/** uPlot's script and stylesheet, read from its package so the report carries them and opens without a network. */
+export function vendoredUplot(): { script: string; css: string } {
+  const dist = (file: string) => readFileSync(require.resolve(`uplot/dist/${file}`), 'utf8');
+  return { script: dist('uPlot.iife.min.js'), css: dist('uPlot.min.css') };
+}
+
+/** JSON placed inside a <script> element: '<' escaped so no value can close the element. */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}
+
+/**
+ * Draws each chart whose data the page carries (script#lag-charts): axes with ticks and labels,
+ * a line per channel with gaps at nulls, and the band (the outage) shaded behind the lines and
+ * named in the legend's caption. Runs in the browser, after uPlot.
+ */
+export const DRAW_LAG_CHARTS = `(() => {
+  const palette = ['#1f4e9c', '#b3401b', '#2a7a2a', '#7b3294', '#8a6d00', '#00707a'];
+  const charts = JSON.parse(document.getElementById('lag-charts').textContent);
+  for (const chart of charts) {
+    const target = document.getElementById(chart.id);
+    const band = chart.band;
+    const shadeBand = (u) => {
+      if (!band) return;
+      const left = u.valToPos(band.from, 'x', true);
+      const right = u.valToPos(band.to, 'x', true);
+      u.ctx.save();
+      u.ctx.fillStyle = 'rgba(220, 38, 38, 0.15)';
+      u.ctx.fillRect(left, u.bbox.top, right - left, u.bbox.height);
+      u.ctx.fillStyle = '#991b1b';
+      u.ctx.font = (12 * devicePixelRatio) + 'px system-ui, sans-serif';
+      u.ctx.fillText(band.label, left + 4 * devicePixelRatio, u.bbox.top + 14 * devicePixelRatio);
+      u.ctx.restore();
+    };
+    new uPlot({
+      title: chart.title,
+      width: Math.min(900, target.clientWidth || 900),
+      height: 320,
+      scales: { x: { time: false } },
+      axes: [
+        { label: 'seconds into the day', stroke: '#222', grid: { stroke: '#e5e5e5' }, ticks: { show: true, stroke: '#888' } },
+        { label: 'mean lag, ms', stroke: '#222', grid: { stroke: '#e5e5e5' }, ticks: { show: true, stroke: '#888' }, size: 60 },
+      ],
+      series: [
+        { label: 'second' },
+        ...chart.channels.map((channel, i) => ({ label: channel, stroke: palette[i % palette.length], width: 2, spanGaps: false, points: { show: true, size: 5 }, value: (_u, v) => (v == null ? 'nothing acknowledged' : v + ' ms') })),
+      ],
+      hooks: { drawClear: [shadeBand] },
+    }, chart.data, target);
+  }
+})();`;

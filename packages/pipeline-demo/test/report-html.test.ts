@@ -1,0 +1,116 @@
+import type { DayReport } from '../src/day';
+import { lagChartData, type LagChartData } from '../src/lag-chart';
+import { lagTotalsByChannel } from '../src/lag-sampler';
+import { renderDayReport, type RunFacts } from '../src/report-html';
+
+const evidence = { dispatcher: 2, platforms: 2 };
+/** A day in which Expedia acknowledged nothing during its outage (seconds 3 to 5) and Airbnb nothing at second 2. */
+const day: DayReport = {
+  bookings: { made: 30, refusedByChannel: 1, accepted: 25, rejected: 4 },
+  directBookings: { made: 2, accepted: 1, refused: 1 },
+  modifications: 3,
+  vrboChanges: 1,
+  cancellations: 3,
+  guestUpdates: 3,
+  priceEdits: 3,
+  conflicts: [{ type: 'OVERBOOKING', resolution: 'review', count: 4 }],
+  reviewTasks: [{ type: 'OVERBOOKING', severity: 'critical', opened: 4, resolvedByOperator: 4, resolvedBySystem: 0 }],
+  operator: { tasks: 4, cancelStay: 2, keepChannelGuest: 2, unresolved: 0 },
+  channelActions: {
+    declinedLosers: evidence,
+    cancelledLosers: evidence,
+    cancelledWinners: evidence,
+    pmsChanges: { reached: 1, dateChanges: 1, notReached: 0 },
+    acknowledged: { ...evidence, waiting: 0, waitingEvents: {}, notNeeded: 5 },
+    pending: 0,
+    settledInMs: 900,
+    settled: true,
+  },
+  doubleBookings: { ledger: 0, acrossChannels: 0, openWhileBooked: 0, heldForAnother: 0 },
+  lag: {
+    p50Ms: 100,
+    p99Ms: 2500,
+    pushes: 40,
+    byChannel: {
+      EXPEDIA: [1, 2, 3, 4, 5, 6].map((second) => ({ second, meanMs: second >= 3 && second <= 5 ? null : 40 * second, pushes: second >= 3 && second <= 5 ? 0 : 2 })),
+      AIRBNB: [1, 2, 3, 4, 5, 6].map((second) => ({ second, meanMs: second === 2 ? null : 30, pushes: second === 2 ? 0 : 1 })),
+    },
+  },
+  icalLag: { p50Ms: 1000, p99Ms: 10000, pushes: 3, byChannel: { VRBO: [{ second: 2, meanMs: 1200, pushes: 3 }] } },
+  outage: { channel: 'EXPEDIA', seconds: 3, failedCalls: 7, fromSecond: 3, toSecond: 6 },
+  drift: { found: 2, nights: 3, corrected: 2, failed: 0 },
+  vrboBookings: 4,
+  vrboPolls: { changed: 5, unchanged: 9, failed: 0 },
+  convergedInMs: 1500,
+};
+const facts: RunFacts = { run: 'a1b2c3d4', startedAt: new Date('2026-12-05T03:30:00.000Z'), commit: '411874d967b7', durationMs: 83_400 };
+
+/** The charts' data as the page carries it for its script. */
+function chartsOf(html: string): LagChartData[] {
+  const json = /<script type="application\/json" id="lag-charts">([^<]*)<\/script>/.exec(html)?.[1];
+  if (json === undefined) throw new Error('the page carries no chart data');
+  return JSON.parse(json) as LagChartData[];
+}
+
+describe("the main job's HTML report", () => {
+  const html = renderDayReport(facts, day, ['a printed line', '<b>escaped</b>']);
+
+  it('carries uPlot and its stylesheet inline, and loads nothing from a network', () => {
+    expect(html).toContain('/*! https://github.com/leeoniya/uPlot (v1.6.32) */');
+    expect(html).toContain('.uplot');
+    expect(html).toContain('new uPlot(');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+    // The vendored script must not end its element early.
+    expect(html.match(/<\/script>/g)).toHaveLength(3);
+  });
+
+  it('shows the run: its date, commit and duration', () => {
+    expect(html).toContain('<time datetime="2026-12-05T03:30:00.000Z">2026-12-05 03:30:00 UTC</time>');
+    expect(html).toContain('<code>411874d967b7</code>');
+    expect(html).toContain('1 min 23 s (83400 ms)');
+  });
+
+  it('draws a series per channel on one axis of seconds, with the outage as a band', () => {
+    const [push, ical] = chartsOf(html);
+    expect(push!.channels).toEqual(['AIRBNB', 'EXPEDIA']);
+    expect(push!.data[0]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(push!.band).toEqual({ label: 'EXPEDIA outage (3 s)', from: 3, to: 6 });
+    expect(ical!.channels).toEqual(['VRBO']);
+    expect(ical!.band).toBeUndefined();
+    expect(html).toContain('<div class="chart" id="push-lag"></div>');
+    expect(html).toContain('hooks: { drawClear: [shadeBand] }');
+  });
+
+  it('leaves gaps (nulls, drawn unjoined) where a channel acknowledged nothing, not zeros', () => {
+    const [push] = chartsOf(html);
+    expect(push!.data[1]).toEqual([30, null, 30, 30, 30, 30]);
+    expect(push!.data[2]).toEqual([40, 80, null, null, null, 240]);
+    expect(html).toContain('spanGaps: false');
+  });
+
+  it('escapes what it prints', () => {
+    expect(html).toContain('&lt;b&gt;escaped&lt;/b&gt;');
+  });
+});
+
+describe('lag series', () => {
+  it("a channel first sampled late has gaps where only the others were sampled", () => {
+    const chart = lagChartData('c', 'lag', { AIRBNB: [{ second: 1, meanMs: 5, pushes: 1 }, { second: 2, meanMs: 6, pushes: 1 }], VRBO: [{ second: 2, meanMs: 9, pushes: 1 }] });
+    expect(chart.data).toEqual([[1, 2], [5, 6], [null, 9]]);
+  });
+
+  it("reads each channel's running sum and count from the dispatcher's metrics", () => {
+    const scrape = [
+      '# TYPE channel_sync_lag_seconds histogram',
+      'channel_sync_lag_seconds_bucket{le="0.1",channel="EXPEDIA"} 3',
+      'channel_sync_lag_seconds_sum{channel="EXPEDIA"} 0.25',
+      'channel_sync_lag_seconds_count{channel="EXPEDIA"} 3',
+      'channel_sync_lag_seconds_sum{channel="AIRBNB"} 1.5',
+      'channel_sync_lag_seconds_count{channel="AIRBNB"} 2',
+      'channel_ical_sync_lag_seconds_sum{channel="VRBO"} 40',
+      'channel_ical_sync_lag_seconds_count{channel="VRBO"} 1',
+    ].join('\n');
+    expect(Object.fromEntries(lagTotalsByChannel(scrape, 'channel_sync_lag_seconds'))).toEqual({ EXPEDIA: { sum: 0.25, count: 3 }, AIRBNB: { sum: 1.5, count: 2 } });
+    expect(Object.fromEntries(lagTotalsByChannel(scrape, 'channel_ical_sync_lag_seconds'))).toEqual({ VRBO: { sum: 40, count: 1 } });
+  });
+});
