@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { problemSchema } from './problem';
+
+/** A JSON Schema (2020-12, OpenAPI 3.1's dialect) or a part of an OpenAPI document. */
+export type OpenApiObject = Record<string, unknown>;
+
+/** A zod schema as JSON Schema 2020-12, as a request (input) or an answer (output) reads it; the dialect is the document's. */
+export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): OpenApiObject {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as OpenApiObject;
+  return rest;
+}
+
+/** A `$ref` to a component of the document. */
+export const ref = (kind: 'schemas' | 'responses' | 'headers' | 'examples' | 'parameters', name: string): OpenApiObject => ({ $ref: `#/components/${kind}/${name}` });
+
+/**
+ * The error answers every tenant API of ours can give, as components: each a problem document
+ * (RFC 9457, `application/problem+json`) with its stable codes named, and the headers that come
+ * with it (WWW-Authenticate on a 401, Retry-After on a 429).
+ */
+export const PROBLEM_RESPONSES = {
+  BadRequest: { status: 400, description: 'The request is not one this API takes: `code` and `detail` say why (`invalid_request` with `errors` per field, `malformed_json`, `ill_formed_unicode`, `malformed_utf8`, `number_not_representable`, ...).' },
+  Unauthorized: { status: 401, description: 'No API key (`missing_api_key`), or one unknown or revoked (`invalid_api_key`).', headers: ['WWW-Authenticate'] },
+  NotFound: { status: 404, description: 'Nothing of this caller by that id (another tenant\'s answers the same), or no such route (`route_not_found`).' },
+  Conflict: { status: 409, description: 'The resource is in a state that refuses this change: `code` names the state.' },
+  BodyTooLarge: { status: 413, description: 'The body is larger than this API takes (`body_too_large`).' },
+  UnsupportedMediaType: { status: 415, description: 'The body is not `application/json` (`unsupported_media_type`).' },
+  Unprocessable: { status: 422, description: 'Well formed, but the action cannot be carried out on this task: `code` says why.' },
+  RateLimited: { status: 429, description: "Over the tenant's request rate (`rate_limited`): retry after the seconds in Retry-After.", headers: ['Retry-After'] },
+  InternalError: { status: 500, description: 'The request failed on our side (`internal_error`); the service log has the cause.' },
+  Unavailable: { status: 503, description: 'A dependency (PostgreSQL, Redis) did not answer (`temporarily_unavailable`), or the service is shutting down: retry shortly.' },
+} as const satisfies Record<string, { status: number; description: string; headers?: readonly string[] }>;
+export type ProblemResponse = keyof typeof PROBLEM_RESPONSES;
+
+const HEADERS: Record<string, OpenApiObject> = {
+  'WWW-Authenticate': { description: 'The scheme to authenticate with: `Bearer`, with `error="invalid_token"` for a key that is unknown or revoked.', schema: { type: 'string' }, example: 'Bearer error="invalid_token"' },
+  'Retry-After': { description: 'Seconds to wait before the next request is within the rate.', schema: { type: 'integer', minimum: 1 }, example: 1 },
+};
+
+const PROBLEM_EXAMPLE = { type: 'https://channel-manager.dev/problems/rate_limited', title: 'Too Many Requests', status: 429, code: 'rate_limited', detail: 'over 20 requests per second for this tenant; retry after 1 s' };
+
+/** The components every tenant API's document shares: the problem schema, the error answers, their headers, the API-key scheme. */
+export function sharedComponents(): { schemas: OpenApiObject; responses: OpenApiObject; headers: OpenApiObject; securitySchemes: OpenApiObject } {
+  const responses = Object.fromEntries(
+    Object.entries(PROBLEM_RESPONSES).map(([name, r]) => [
+      name,
+      {
+        description: r.description,
+        ...('headers' in r ? { headers: Object.fromEntries(r.headers.map((h) => [h, ref('headers', h)])) } : {}),
+        content: { 'application/problem+json': { schema: ref('schemas', 'Problem'), ...(r.status === 429 ? { example: PROBLEM_EXAMPLE } : {}) } },
+      },
+    ]),
+  );
+  return {
+    schemas: { Problem: jsonSchemaOf(problemSchema, 'output') },
+    responses,
+    headers: HEADERS,
+    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: "A tenant's API key: `Authorization: Bearer cm_...`." } },
+  };
+}
+
+/** The `responses` of an operation: its own successes, and the shared error answers it can give, by status. */
+export function withProblems(successes: Record<string, OpenApiObject>, problems: readonly ProblemResponse[]): Record<string, OpenApiObject> {
+  const answers: Record<string, OpenApiObject> = { ...successes };
+  for (const name of problems) answers[String(PROBLEM_RESPONSES[name].status)] = ref('responses', name);
+  return answers;
+}
