@@ -28,14 +28,19 @@ export const PROBLEM_RESPONSES = {
   Unprocessable: { status: 422, description: 'Well formed, but the action cannot be carried out on this task: `code` says why.' },
   RateLimited: { status: 429, description: "Over the tenant's request rate (`rate_limited`): retry after the seconds in Retry-After.", headers: ['Retry-After'] },
   InternalError: { status: 500, description: 'The request failed on our side (`internal_error`); the service log has the cause.' },
-  Unavailable: { status: 503, description: 'A dependency (PostgreSQL, Redis) did not answer (`temporarily_unavailable`), or the service is shutting down: retry shortly.' },
-} as const satisfies Record<string, { status: number; description: string; headers?: readonly string[] }>;
+  Unavailable: { status: 503, description: "A dependency (PostgreSQL, Redis) did not answer (`temporarily_unavailable`, a problem document), or the service is shutting down (fastify's own JSON body): retry shortly.", closing: true },
+  ShuttingDown: { status: 503, description: "The service is shutting down and takes no new request (fastify's own JSON body): retry shortly, on another instance.", closing: true, problem: false },
+} as const satisfies Record<string, { status: number; description: string; headers?: readonly string[]; closing?: boolean; problem?: boolean }>;
 export type ProblemResponse = keyof typeof PROBLEM_RESPONSES;
 
 const HEADERS: Record<string, OpenApiObject> = {
   'WWW-Authenticate': { description: 'The scheme to authenticate with: `Bearer`, with `error="invalid_token"` for a key that is unknown or revoked.', schema: { type: 'string' }, example: 'Bearer error="invalid_token"' },
   'Retry-After': { description: 'Seconds to wait before the next request is within the rate.', schema: { type: 'integer', minimum: 1 }, example: 1 },
 };
+
+/** What fastify answers, before any handler of ours, to a request that reaches a server that is closing. */
+const CLOSING_BODY = { error: 'Service Unavailable', message: 'Service Unavailable', statusCode: 503 };
+export const closingErrorSchema = z.object({ error: z.string(), message: z.string(), statusCode: z.literal(503) });
 
 const PROBLEM_EXAMPLE = { type: 'https://channel-manager.dev/problems/rate_limited', title: 'Too Many Requests', status: 429, code: 'rate_limited', detail: 'over 20 requests per second for this tenant; retry after 1 s' };
 
@@ -47,12 +52,15 @@ export function sharedComponents(): { schemas: OpenApiObject; responses: OpenApi
       {
         description: r.description,
         ...('headers' in r ? { headers: Object.fromEntries(r.headers.map((h) => [h, ref('headers', h)])) } : {}),
-        content: { 'application/problem+json': { schema: ref('schemas', 'Problem'), ...(r.status === 429 ? { example: PROBLEM_EXAMPLE } : {}) } },
+        content: {
+          ...('problem' in r ? {} : { 'application/problem+json': { schema: ref('schemas', 'Problem'), ...(r.status === 429 ? { example: PROBLEM_EXAMPLE } : {}) } }),
+          ...('closing' in r ? { 'application/json': { schema: ref('schemas', 'ClosingError'), example: CLOSING_BODY } } : {}),
+        },
       },
     ]),
   );
   return {
-    schemas: { Problem: jsonSchemaOf(problemSchema, 'output') },
+    schemas: { Problem: jsonSchemaOf(problemSchema, 'output'), ClosingError: jsonSchemaOf(closingErrorSchema, 'output') },
     responses,
     headers: HEADERS,
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: "A tenant's API key: `Authorization: Bearer cm_...`." } },
