@@ -40,7 +40,7 @@ export function scriptJson(value: unknown): string {
 /**
  * Draws each chart whose data the page carries (script#lag-charts): axes with ticks and labels,
  * a line per channel with gaps at nulls, and the band (the outage) shaded behind the lines and
- * named in the legend's caption. Runs in the browser, after uPlot.
+ * named over it. Runs in the browser, after uPlot.
  */
 export const DRAW_LAG_CHARTS = `(() => {
   const palette = ['#1f4e9c', '#b3401b', '#2a7a2a', '#7b3294', '#8a6d00', '#00707a'];
@@ -55,10 +55,16 @@ export const DRAW_LAG_CHARTS = `(() => {
       u.ctx.save();
       u.ctx.fillStyle = 'rgba(220, 38, 38, 0.15)';
       u.ctx.fillRect(left, u.bbox.top, right - left, u.bbox.height);
-      u.ctx.fillStyle = '#991b1b';
-      u.ctx.font = (12 * devicePixelRatio) + 'px system-ui, sans-serif';
-      u.ctx.fillText(band.label, left + 4 * devicePixelRatio, u.bbox.top + 14 * devicePixelRatio);
       u.ctx.restore();
+    };
+    // The band's name as text over the plot (readable, selectable, never crossed by a grid line).
+    const nameBand = (u) => {
+      if (!band) return;
+      const label = document.createElement('span');
+      label.className = 'band-label';
+      label.textContent = band.label;
+      label.style.left = (u.valToPos(band.from, 'x') + 4) + 'px';
+      u.over.appendChild(label);
     };
     new uPlot({
       title: chart.title,
@@ -71,9 +77,9 @@ export const DRAW_LAG_CHARTS = `(() => {
       ],
       series: [
         { label: 'second' },
-        ...chart.channels.map((channel, i) => ({ label: channel, stroke: palette[i % palette.length], width: 2, spanGaps: false, points: { show: true, size: 5 }, value: (_u, v) => (v == null ? 'nothing acknowledged' : v + ' ms') })),
+        ...chart.channels.map((channel, i) => ({ label: channel, stroke: palette[i % palette.length], width: 2, spanGaps: false, points: { show: true, size: 5 }, value: (_u, v, _s, at) => (at == null ? '--' : v == null ? 'nothing acknowledged' : v + ' ms') })),
       ],
-      hooks: { drawClear: [shadeBand] },
+      hooks: { drawClear: [shadeBand], ready: [nameBand] },
     }, chart.data, target);
   }
 })();`;

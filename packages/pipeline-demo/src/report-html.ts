@@ -44,7 +44,7 @@ export function renderDayReport(facts: RunFacts, report: DayReport, lines: reado
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Channel Manager demo ${escape(facts.run)}</title>
 <style>${uplot.css}</style>
-<style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}h2{margin-top:2rem}pre{background:#f6f6f6;padding:1rem}.chart{margin:1rem 0}dl.run{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dl.run dt{font-weight:600}dl.run dd{margin:0}</style>
+<style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}h2{margin-top:2rem}pre{background:#f6f6f6;padding:1rem}.chart{margin:1rem 0}.band-label{position:absolute;top:4px;color:#991b1b;font-size:12px;pointer-events:none}dl.run{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dl.run dt{font-weight:600}dl.run dd{margin:0}</style>
 </head><body>
 <h1>Channel Manager: a day on simulated channels (run ${escape(facts.run)})</h1>
 <dl class="run">

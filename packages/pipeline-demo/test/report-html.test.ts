@@ -78,7 +78,7 @@ describe("the main job's HTML report", () => {
     expect(ical!.channels).toEqual(['VRBO']);
     expect(ical!.band).toBeUndefined();
     expect(html).toContain('<div class="chart" id="push-lag"></div>');
-    expect(html).toContain('hooks: { drawClear: [shadeBand] }');
+    expect(html).toContain('hooks: { drawClear: [shadeBand], ready: [nameBand] }');
   });
 
   it('leaves gaps (nulls, drawn unjoined) where a channel acknowledged nothing, not zeros', () => {
