@@ -10,6 +10,17 @@ export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): OpenApi
   return rest;
 }
 
+/**
+ * Named zod schemas as the document's `components.schemas`: where one holds another that is named
+ * too (a list of tasks, a task's relocations), it refers to it by `$ref` instead of a copy.
+ */
+export function componentSchemas(named: Readonly<Record<string, z.ZodType>>, io: 'input' | 'output'): Record<string, OpenApiObject> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(named)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', io, unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, OpenApiObject> };
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _dialect, $id: _id, ...schema }]) => [id, schema]));
+}
+
 /** A `$ref` to a component of the document. */
 export const ref = (kind: 'schemas' | 'responses' | 'headers' | 'examples' | 'parameters', name: string): OpenApiObject => ({ $ref: `#/components/${kind}/${name}` });
 
@@ -60,7 +71,8 @@ export function sharedComponents(): { schemas: OpenApiObject; responses: OpenApi
     ]),
   );
   return {
-    schemas: { Problem: jsonSchemaOf(problemSchema, 'output'), ClosingError: jsonSchemaOf(closingErrorSchema, 'output') },
+    // A problem may carry more members (RFC 9457 lets it): read as input, the object stays open.
+    schemas: { Problem: jsonSchemaOf(problemSchema, 'input'), ClosingError: jsonSchemaOf(closingErrorSchema, 'output') },
     responses,
     headers: HEADERS,
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: "A tenant's API key: `Authorization: Bearer cm_...`." } },

@@ -9,7 +9,7 @@ import { HistoryActionSymbols, TaskStatusSymbols } from '../tasks/types';
  */
 const isoTime = z.iso.datetime();
 
-export const taskAnswer = z.object({
+export const taskAnswer = z.strictObject({
   task_id: z.uuid(),
   conflict_key: z.string().describe('What makes two conflicts the same task: type, property, channel, booking and the rule\'s details.'),
   conflict_type: z.enum(ConflictTypeSymbols),
@@ -38,7 +38,7 @@ export const taskAnswer = z.object({
 });
 export type TaskAnswer = z.infer<typeof taskAnswer>;
 
-export const relocationAnswer = z.object({
+export const relocationAnswer = z.strictObject({
   property_id: z.string(),
   status: z.enum(['pending', 'accepted', 'refused', 'withdrawn']),
   booking_ref: z.string(),
@@ -46,24 +46,24 @@ export const relocationAnswer = z.object({
   requested_by: z.string(),
   requested_at: isoTime,
   decided_at: isoTime.nullable(),
-  refusal: z.object({ reason: z.string(), conflicting_ref: z.string().nullable() }).nullable(),
-  withdrawal: z.object({ withdrawn_by: z.string(), note: z.string().nullable(), command_id: z.string() }).nullable(),
+  refusal: z.strictObject({ reason: z.string(), conflicting_ref: z.string().nullable() }).nullable(),
+  withdrawal: z.strictObject({ withdrawn_by: z.string(), note: z.string().nullable(), command_id: z.string() }).nullable(),
 });
 export type RelocationAnswer = z.infer<typeof relocationAnswer>;
 
-export const historyEntryAnswer = z.object({
+export const historyEntryAnswer = z.strictObject({
   at_ms: z.union([z.number().int(), z.string().regex(/^\d+$/)]).describe('Epoch milliseconds (PostgreSQL bigint, as text).'),
   actor: z.string(),
   action: z.enum(HistoryActionSymbols),
   details: z.unknown(),
 });
 
-export const taskListAnswer = z.object({ tasks: z.array(taskAnswer), total: z.number().int().min(0), limit: z.number().int(), offset: z.number().int() });
+export const taskListAnswer = z.strictObject({ tasks: z.array(taskAnswer), total: z.number().int().min(0), limit: z.number().int(), offset: z.number().int() });
 export const taskDetailAnswer = taskAnswer.extend({ history: z.array(historyEntryAnswer), relocations: z.array(relocationAnswer) });
 export const resolutionAnswer = taskAnswer.extend({
   replayed: z.boolean().describe('true: the same resolution was asked before; this is its answer again, and nothing was done twice.'),
   command_id: z.string().nullable(),
   relocation: relocationAnswer.optional().describe('For relocate and withdraw_relocation: the relocation it asked for or withdrew.'),
 });
-export const settingsAnswer = z.object({ auto_cancel_instant_book_losers: z.boolean(), updated_by: z.string().nullable(), updated_at: isoTime.nullable() });
+export const settingsAnswer = z.strictObject({ auto_cancel_instant_book_losers: z.boolean(), updated_by: z.string().nullable(), updated_at: isoTime.nullable() });
 export type SettingsAnswer = z.infer<typeof settingsAnswer>;

@@ -1,4 +1,4 @@
-import { jsonSchemaOf, ref, sharedComponents, withProblems, type OpenApiObject, type ProblemResponse } from '@cm/service-runtime';
+import { componentSchemas, jsonSchemaOf, ref, sharedComponents, withProblems, type OpenApiObject, type ProblemResponse } from '@cm/service-runtime';
 import type { z } from 'zod';
 import { resolveRequestSchema } from '../resolve/actions';
 import { relocationAnswer, resolutionAnswer, settingsAnswer, taskAnswer, taskDetailAnswer, taskListAnswer } from './answers';
@@ -101,15 +101,8 @@ export function reviewApiDocument(): OpenApiObject {
     components: {
       schemas: {
         ...shared.schemas,
-        Task: jsonSchemaOf(taskAnswer, 'output'),
-        TaskList: jsonSchemaOf(taskListAnswer, 'output'),
-        TaskDetail: jsonSchemaOf(taskDetailAnswer, 'output'),
-        Relocation: jsonSchemaOf(relocationAnswer, 'output'),
-        Resolution: jsonSchemaOf(resolutionAnswer, 'output'),
-        Settings: jsonSchemaOf(settingsAnswer, 'output'),
-        AcknowledgeRequest: jsonSchemaOf(acknowledgeBody, 'input'),
-        ResolveRequest: jsonSchemaOf(resolveRequestSchema, 'input'),
-        SettingsRequest: jsonSchemaOf(settingsBody, 'input'),
+        ...componentSchemas({ Task: taskAnswer, Relocation: relocationAnswer, TaskList: taskListAnswer, TaskDetail: taskDetailAnswer, Resolution: resolutionAnswer, Settings: settingsAnswer }, 'output'),
+        ...componentSchemas({ AcknowledgeRequest: acknowledgeBody, ResolveRequest: resolveRequestSchema, SettingsRequest: settingsBody }, 'input'),
       },
       responses: shared.responses,
       headers: shared.headers,

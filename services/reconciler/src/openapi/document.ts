@@ -1,6 +1,6 @@
-import { jsonSchemaOf, ref, sharedComponents, withProblems, type OpenApiObject, type ProblemResponse } from '@cm/service-runtime';
+import { componentSchemas, jsonSchemaOf, ref, sharedComponents, withProblems, type OpenApiObject, type ProblemResponse } from '@cm/service-runtime';
 import { passId, startBody } from '../http';
-import { passListingsAnswer, passStartedAnswer, passSummaryAnswer } from './answers';
+import { passListingAnswer, passListingsAnswer, passStartedAnswer, passSummaryAnswer } from './answers';
 import { RECONCILIATION_EXAMPLES } from './examples';
 
 type ExampleName = keyof typeof RECONCILIATION_EXAMPLES;
@@ -74,10 +74,8 @@ export function reconciliationApiDocument(): OpenApiObject {
     components: {
       schemas: {
         ...shared.schemas,
-        StartRequest: jsonSchemaOf(startBody, 'input'),
-        PassStarted: jsonSchemaOf(passStartedAnswer, 'output'),
-        PassSummary: jsonSchemaOf(passSummaryAnswer, 'output'),
-        PassListings: jsonSchemaOf(passListingsAnswer, 'output'),
+        ...componentSchemas({ StartRequest: startBody }, 'input'),
+        ...componentSchemas({ PassStarted: passStartedAnswer, PassSummary: passSummaryAnswer, PassListing: passListingAnswer, PassListings: passListingsAnswer }, 'output'),
       },
       responses: shared.responses,
       headers: { ...shared.headers, Location: { description: 'Where to follow the pass: its summary.', schema: { type: 'string' }, example: '/v1/reconciliations/5a0d2c4e-8f1b-4a7c-9e3d-2b6f0c1a9d84' } },
