@@ -25,7 +25,15 @@ export function registeredRoutes(app: { printRoutes(options: { commonPrefix: fal
   return routes.sort();
 }
 
-type Document = { paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> };
+/** An OpenAPI document, as far as these helpers read it (a path item also holds parameters, summary...). */
+type Document = { paths: Record<string, Record<string, unknown>> };
+type Operation = { responses?: Record<string, unknown> } | undefined;
+type ResponseObject = { description?: string; headers?: Record<string, unknown>; content?: Record<string, unknown> };
+
+const operationOf = (document: Document, route: string): Operation => {
+  const [method, path] = route.split(' ') as [string, string];
+  return document.paths[path]?.[method.toLowerCase()] as Operation;
+};
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'];
 
 /** The operations a document lists, as `METHOD /path`. */
@@ -37,16 +45,14 @@ export function documentedRoutes(document: Document): string[] {
 
 /** The statuses a document gives an operation (`METHOD /path`). */
 export function documentedStatuses(document: Document, route: string): number[] {
-  const [method, path] = route.split(' ') as [string, string];
-  return Object.keys(document.paths[path]?.[method.toLowerCase()]?.responses ?? {}).map(Number).sort((a, b) => a - b);
+  return Object.keys(operationOf(document, route)?.responses ?? {}).map(Number).sort((a, b) => a - b);
 }
 
 /** The response object a document gives an operation's status, its `$ref` followed. */
-export function documentedResponse(document: Document & { components?: { responses?: Record<string, unknown> } }, route: string, status: number): { headers?: Record<string, unknown>; content?: Record<string, unknown> } | undefined {
-  const [method, path] = route.split(' ') as [string, string];
-  const response = document.paths[path]?.[method.toLowerCase()]?.responses?.[String(status)] as { $ref?: string } | undefined;
-  if (response?.$ref) return document.components?.responses?.[response.$ref.split('/').pop()!] as never;
-  return response as never;
+export function documentedResponse(document: Document & { components?: { responses?: Record<string, unknown> } }, route: string, status: number): ResponseObject | undefined {
+  const response = operationOf(document, route)?.responses?.[String(status)] as (ResponseObject & { $ref?: string }) | undefined;
+  if (response?.$ref) return document.components?.responses?.[response.$ref.split('/').pop()!] as ResponseObject | undefined;
+  return response;
 }
 
 /**
