@@ -1,5 +1,5 @@
 import type { DayReport } from './day';
-import { DRAW_LAG_CHARTS, lagChartData, scriptJson, vendoredUplot } from './lag-chart';
+import { barChartData, DRAW_CHARTS, lagChartData, scriptJson, vendoredUplot, type ChartData } from './report-charts';
 
 /** What identifies the run the report is of. */
 export interface RunFacts {
@@ -11,16 +11,6 @@ export interface RunFacts {
 }
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-
-function barChart(bars: readonly { label: string; value: number }[]): string {
-  const width = 640;
-  const row = 26;
-  const height = Math.max(row, bars.length * row) + 10;
-  const max = Math.max(1, ...bars.map((b) => b.value));
-  return `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="conflicts by type">
-${bars.map((b, i) => `  <text x="0" y="${i * row + 17}" font-size="12">${escape(b.label)}</text><rect x="260" y="${i * row + 4}" width="${((b.value / max) * 320).toFixed(1)}" height="18" fill="#e8590c"/><text x="${266 + (b.value / max) * 320}" y="${i * row + 17}" font-size="12">${b.value}</text>`).join('\n')}
-</svg>`;
-}
 
 function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   return `<table><tr>${headers.map((h) => `<th>${escape(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${escape(String(c))}</td>`).join('')}</tr>`).join('')}</table>`;
@@ -36,15 +26,16 @@ export function renderDayReport(facts: RunFacts, report: DayReport, lines: reado
   const conflictsByType = new Map<string, number>();
   for (const c of report.conflicts) conflictsByType.set(c.type, (conflictsByType.get(c.type) ?? 0) + c.count);
   const outage = report.outage;
-  const charts = [
+  const charts: ChartData[] = [
     lagChartData('push-lag', 'Sync lag of the channels we push to, per channel', report.lag.byChannel, { label: `${outage.channel} outage (${outage.seconds} s)`, from: outage.fromSecond, to: outage.toSecond }),
     lagChartData('ical-lag', 'Sync lag of Vrbo by iCal', report.icalLag.byChannel),
+    barChartData('conflicts', 'Conflicts by type', 'conflicts', [...conflictsByType.entries()].map(([label, value]) => ({ label, value }))),
   ];
   const uplot = vendoredUplot();
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Channel Manager demo ${escape(facts.run)}</title>
 <style>${uplot.css}</style>
-<style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}h2{margin-top:2rem}pre{background:#f6f6f6;padding:1rem}.chart{margin:1rem 0}.band-label{position:absolute;top:4px;color:#991b1b;font-size:12px;pointer-events:none}dl.run{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dl.run dt{font-weight:600}dl.run dd{margin:0}</style>
+<style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}h2{margin-top:2rem}pre{background:#f6f6f6;padding:1rem}.chart{margin:1rem 0}.uplot .u-over .band-label{position:absolute;top:4px;color:#991b1b;font-size:12px;pointer-events:none}dl.run{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dl.run dt{font-weight:600}dl.run dd{margin:0}</style>
 </head><body>
 <h1>Channel Manager: a day on simulated channels (run ${escape(facts.run)})</h1>
 <dl class="run">
@@ -78,7 +69,7 @@ ${table(
 <p>Vrbo by iCal, apart: a change counts as synced when Vrbo fetched a version of our feed that holds it (<code>channel_ical_sync_lag_seconds</code>, its poll interval included); p50 ${report.icalLag.p50Ms} ms, p99 ${report.icalLag.p99Ms} ms over ${report.icalLag.pushes} fetched changes (histogram bucket bounds).</p>
 <div class="chart" id="ical-lag"></div>
 <h2>Conflicts by type</h2>
-${barChart([...conflictsByType.entries()].map(([label, value]) => ({ label, value })))}
+<div class="chart" id="conflicts"></div>
 ${table(['type', 'resolution', 'count'], report.conflicts.map((c) => [c.type, c.resolution, c.count]))}
 <h2>Review tasks (escalation)</h2>
 ${table(['type', 'severity', 'opened', 'resolved by the operator', 'resolved by the system'], report.reviewTasks.map((t) => [t.type, t.severity, t.opened, t.resolvedByOperator, t.resolvedBySystem]))}
@@ -86,8 +77,8 @@ ${table(['type', 'severity', 'opened', 'resolved by the operator', 'resolved by 
 <h2>The printed report</h2>
 <pre>${escape(lines.join('\n'))}</pre>
 <script>${uplot.script}</script>
-<script type="application/json" id="lag-charts">${scriptJson(charts)}</script>
-<script>${DRAW_LAG_CHARTS}</script>
+<script type="application/json" id="report-charts">${scriptJson(charts)}</script>
+<script>${DRAW_CHARTS}</script>
 </body></html>
 `;
 }

@@ -1,5 +1,5 @@
 import type { DayReport } from '../src/day';
-import { lagChartData, type LagChartData } from '../src/lag-chart';
+import { lagChartData, type ChartData } from '../src/report-charts';
 import { lagTotalsByChannel } from '../src/lag-sampler';
 import { renderDayReport, type RunFacts } from '../src/report-html';
 
@@ -46,11 +46,14 @@ const day: DayReport = {
 const facts: RunFacts = { run: 'a1b2c3d4', startedAt: new Date('2026-12-05T03:30:00.000Z'), commit: '411874d967b7', durationMs: 83_400 };
 
 /** The charts' data as the page carries it for its script. */
-function chartsOf(html: string): LagChartData[] {
-  const json = /<script type="application\/json" id="lag-charts">([^<]*)<\/script>/.exec(html)?.[1];
+function chartsOf(html: string): ChartData[] {
+  const json = /<script type="application\/json" id="report-charts">([^<]*)<\/script>/.exec(html)?.[1];
   if (json === undefined) throw new Error('the page carries no chart data');
-  return JSON.parse(json) as LagChartData[];
+  return JSON.parse(json) as ChartData[];
 }
+
+/** The lag charts of the page (the line charts). */
+const lagChartsOf = (html: string) => chartsOf(html).flatMap((c) => (c.kind === 'lines' ? [c] : []));
 
 describe("the main job's HTML report", () => {
   const html = renderDayReport(facts, day, ['a printed line', '<b>escaped</b>']);
@@ -71,7 +74,7 @@ describe("the main job's HTML report", () => {
   });
 
   it('draws a series per channel on one axis of seconds, with the outage as a band', () => {
-    const [push, ical] = chartsOf(html);
+    const [push, ical] = lagChartsOf(html);
     expect(push!.channels).toEqual(['AIRBNB', 'EXPEDIA']);
     expect(push!.data[0]).toEqual([1, 2, 3, 4, 5, 6]);
     expect(push!.band).toEqual({ label: 'EXPEDIA outage (3 s)', from: 3, to: 6 });
@@ -82,10 +85,18 @@ describe("the main job's HTML report", () => {
   });
 
   it('leaves gaps (nulls, drawn unjoined) where a channel acknowledged nothing, not zeros', () => {
-    const [push] = chartsOf(html);
+    const [push] = lagChartsOf(html);
     expect(push!.data[1]).toEqual([30, null, 30, 30, 30, 30]);
     expect(push!.data[2]).toEqual([40, 80, null, null, null, 240]);
     expect(html).toContain('spanGaps: false');
+  });
+
+  it('draws the conflicts by type as bars, one per type, by uPlot too', () => {
+    const bars = chartsOf(html).find((c) => c.kind === 'bars');
+    expect(bars).toEqual({ kind: 'bars', id: 'conflicts', title: 'Conflicts by type', yLabel: 'conflicts', labels: ['OVERBOOKING'], data: [[0], [4]] });
+    expect(html).toContain('<div class="chart" id="conflicts"></div>');
+    expect(html).toContain('uPlot.paths.bars(');
+    expect(html).not.toContain('<svg');
   });
 
   it('escapes what it prints', () => {

@@ -3,6 +3,7 @@ import type { LagPoint } from './lag-sampler';
 
 /** A lag chart's data as uPlot takes it: the seconds, then one series per channel, null where the channel acknowledged nothing. */
 export interface LagChartData {
+  readonly kind: 'lines';
   readonly id: string;
   readonly title: string;
   readonly channels: readonly string[];
@@ -23,8 +24,24 @@ export function lagChartData(id: string, title: string, byChannel: Readonly<Reco
     const at = new Map(byChannel[c]!.map((p) => [p.second, p.meanMs]));
     return seconds.map((s) => at.get(s) ?? null);
   });
-  return { id, title, channels, data: [seconds, ...series], ...(band ? { band } : {}) };
+  return { kind: 'lines', id, title, channels, data: [seconds, ...series], ...(band ? { band } : {}) };
 }
+
+/** A bar chart's data: a bar per label, at x = its index (uPlot has no category axis: the axis prints the labels). */
+export interface BarChartData {
+  readonly kind: 'bars';
+  readonly id: string;
+  readonly title: string;
+  readonly yLabel: string;
+  readonly labels: readonly string[];
+  readonly data: readonly [readonly number[], readonly number[]];
+}
+
+export function barChartData(id: string, title: string, yLabel: string, bars: readonly { label: string; value: number }[]): BarChartData {
+  return { kind: 'bars', id, title, yLabel, labels: bars.map((b) => b.label), data: [bars.map((_, i) => i), bars.map((b) => b.value)] };
+}
+
+export type ChartData = LagChartData | BarChartData;
 
 /** uPlot's script and stylesheet, read from its package so the report carries them and opens without a network. */
 export function vendoredUplot(): { script: string; css: string } {
@@ -38,15 +55,16 @@ export function scriptJson(value: unknown): string {
 }
 
 /**
- * Draws each chart whose data the page carries (script#lag-charts): axes with ticks and labels,
- * a line per channel with gaps at nulls, and the band (the outage) shaded behind the lines and
- * named over it. Runs in the browser, after uPlot.
+ * Draws each chart whose data the page carries (script#report-charts), after uPlot: axes with
+ * ticks and labels; for lag, a line per channel with gaps at nulls and the band (the outage)
+ * shaded behind the lines and named over them; for counts, a bar per label.
  */
-export const DRAW_LAG_CHARTS = `(() => {
+export const DRAW_CHARTS = `(() => {
   const palette = ['#1f4e9c', '#b3401b', '#2a7a2a', '#7b3294', '#8a6d00', '#00707a'];
-  const charts = JSON.parse(document.getElementById('lag-charts').textContent);
-  for (const chart of charts) {
-    const target = document.getElementById(chart.id);
+  const axis = (label, extra) => ({ label, stroke: '#222', grid: { stroke: '#e5e5e5' }, ticks: { show: true, stroke: '#888' }, ...extra });
+  const widthOf = (target) => Math.min(900, target.clientWidth || 900);
+
+  const lines = (chart, target) => {
     const band = chart.band;
     const shadeBand = (u) => {
       if (!band) return;
@@ -68,18 +86,37 @@ export const DRAW_LAG_CHARTS = `(() => {
     };
     new uPlot({
       title: chart.title,
-      width: Math.min(900, target.clientWidth || 900),
+      width: widthOf(target),
       height: 320,
       scales: { x: { time: false } },
-      axes: [
-        { label: 'seconds into the day', stroke: '#222', grid: { stroke: '#e5e5e5' }, ticks: { show: true, stroke: '#888' } },
-        { label: 'mean lag, ms', stroke: '#222', grid: { stroke: '#e5e5e5' }, ticks: { show: true, stroke: '#888' }, size: 60 },
-      ],
+      axes: [axis('seconds into the day'), axis('mean lag, ms', { size: 60 })],
       series: [
         { label: 'second' },
         ...chart.channels.map((channel, i) => ({ label: channel, stroke: palette[i % palette.length], width: 2, spanGaps: false, points: { show: true, size: 5 }, value: (_u, v, _s, at) => (at == null ? '--' : v == null ? 'nothing acknowledged' : v + ' ms') })),
       ],
       hooks: { drawClear: [shadeBand], ready: [nameBand] },
     }, chart.data, target);
+  };
+
+  const bars = (chart, target) => {
+    const n = chart.labels.length;
+    new uPlot({
+      title: chart.title,
+      width: widthOf(target),
+      height: 280,
+      scales: { x: { time: false, range: [-0.5, Math.max(0, n - 0.5)] }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] } },
+      axes: [
+        axis('', { splits: () => chart.labels.map((_, i) => i), values: () => chart.labels, grid: { show: false } }),
+        axis(chart.yLabel, { size: 60 }),
+      ],
+      legend: { show: false },
+      series: [{}, { label: chart.yLabel, fill: '#e8590c', stroke: '#b3401b', paths: uPlot.paths.bars({ size: [0.6, 80] }), points: { show: false } }],
+    }, chart.data, target);
+  };
+
+  for (const chart of JSON.parse(document.getElementById('report-charts').textContent)) {
+    const target = document.getElementById(chart.id);
+    if (chart.kind === 'bars') bars(chart, target);
+    else lines(chart, target);
   }
 })();`;
