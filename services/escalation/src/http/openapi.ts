@@ -5,10 +5,12 @@ import { relocationAnswer, resolutionAnswer, settingsAnswer, taskAnswer, taskDet
 import { acknowledgeBody, listQuery, settingsBody, taskParams } from './app';
 import { REVIEW_EXAMPLES } from './openapi-examples';
 
-/** The errors every route can answer: a URL fastify cannot read, no or a bad key, over the rate, a dependency down, our failure. */
-const EVERY_ROUTE: readonly ProblemResponse[] = ['BadRequest', 'Unauthorized', 'RateLimited', 'InternalError', 'Unavailable'];
+/** The errors every route can answer: no or a bad key, over the rate, a dependency down or the server closing, our failure. */
+const EVERY_ROUTE: readonly ProblemResponse[] = ['Unauthorized', 'RateLimited', 'InternalError', 'Unavailable'];
+/** And a route that reads a query, a path or a body: not what it takes. */
+const WITH_INPUT: readonly ProblemResponse[] = [...EVERY_ROUTE, 'BadRequest'];
 /** And a route that reads a JSON body: too large, or not JSON. */
-const WITH_BODY: readonly ProblemResponse[] = [...EVERY_ROUTE, 'BodyTooLarge', 'UnsupportedMediaType'];
+const WITH_BODY: readonly ProblemResponse[] = [...WITH_INPUT, 'BodyTooLarge', 'UnsupportedMediaType'];
 
 /** A JSON answer whose schema is a component, with the examples of it named. */
 const json = (description: string, schema: string, examples: readonly (keyof typeof REVIEW_EXAMPLES)[] = []): OpenApiObject => ({
@@ -37,13 +39,13 @@ export const REVIEW_OPERATIONS: Record<string, OpenApiObject> = {
     operationId: 'listReviewTasks',
     summary: "The tenant's review tasks, newest first, filtered by status, severity, conflict type or property.",
     parameters: parametersOf(listQuery, 'query'),
-    responses: withProblems({ 200: json('A page of tasks and how many match in all.', 'TaskList', ['taskList']) }, EVERY_ROUTE),
+    responses: withProblems({ 200: json('A page of tasks and how many match in all.', 'TaskList', ['taskList']) }, WITH_INPUT),
   },
   'GET /v1/review-tasks/{id}': {
     operationId: 'getReviewTask',
     summary: 'A task with its history (who did what, when) and the relocations asked for it.',
     parameters: parametersOf(taskParams, 'path'),
-    responses: withProblems({ 200: json('The task, its history and relocations.', 'TaskDetail', ['taskDetail']) }, [...EVERY_ROUTE, 'NotFound']),
+    responses: withProblems({ 200: json('The task, its history and relocations.', 'TaskDetail', ['taskDetail']) }, [...WITH_INPUT, 'NotFound']),
   },
   'POST /v1/review-tasks/{id}/acknowledge': {
     operationId: 'acknowledgeReviewTask',
