@@ -30,12 +30,12 @@ export const ref = (kind: 'schemas' | 'responses' | 'headers' | 'examples' | 'pa
  * with it (WWW-Authenticate on a 401, Retry-After on a 429).
  */
 export const PROBLEM_RESPONSES = {
-  BadRequest: { status: 400, description: 'The request is not one this API takes: `code` and `detail` say why (`invalid_request` with `errors` per field, `malformed_json`, `ill_formed_unicode`, `malformed_utf8`, `number_not_representable`, ...).' },
+  BadRequest: { status: 400, description: 'The request is not one this API takes: `code` and `detail` say why (a field the schema refuses, with `errors` naming each field where the API lists them; a body that is not I-JSON: `malformed_json`, `ill_formed_unicode`, `malformed_utf8`, `number_not_representable`).' },
   Unauthorized: { status: 401, description: 'No API key (`missing_api_key`), or one unknown or revoked (`invalid_api_key`).', headers: ['WWW-Authenticate'] },
-  NotFound: { status: 404, description: 'Nothing of this caller by that id (another tenant\'s answers the same), or no such route (`route_not_found`).' },
+  NotFound: { status: 404, description: "Nothing of this caller by that id: another tenant's answers the same, so a caller learns nothing of others. `code` names what was not found." },
   Conflict: { status: 409, description: 'The resource is in a state that refuses this change: `code` names the state.' },
-  BodyTooLarge: { status: 413, description: 'The body is larger than this API takes (`body_too_large`).' },
-  UnsupportedMediaType: { status: 415, description: 'The body is not `application/json` (`unsupported_media_type`).' },
+  BodyTooLarge: { status: 413, description: 'The body is larger than this API takes.' },
+  UnsupportedMediaType: { status: 415, description: 'The body is not `application/json`.' },
   Unprocessable: { status: 422, description: 'Well formed, but the action cannot be carried out on this task: `code` says why.' },
   RateLimited: { status: 429, description: "Over the tenant's request rate (`rate_limited`): retry after the seconds in Retry-After.", headers: ['Retry-After'] },
   InternalError: { status: 500, description: 'The request failed on our side (`internal_error`); the service log has the cause.' },
