@@ -36,7 +36,7 @@ export const PROBLEM_RESPONSES = {
   Conflict: { status: 409, description: 'The resource is in a state that refuses this change: `code` names the state.' },
   BodyTooLarge: { status: 413, description: 'The body is larger than this API takes.' },
   UnsupportedMediaType: { status: 415, description: 'The body is not `application/json`.' },
-  Unprocessable: { status: 422, description: 'Well formed, but the action cannot be carried out on this task: `code` says why.' },
+  Unprocessable: { status: 422, description: 'Well formed, but what it asks cannot be carried out on this resource: `code` says why.' },
   RateLimited: { status: 429, description: "Over the tenant's request rate (`rate_limited`): retry after the seconds in Retry-After.", headers: ['Retry-After'] },
   InternalError: { status: 500, description: 'The request failed on our side (`internal_error`); the service log has the cause.' },
   Unavailable: { status: 503, description: "A dependency (PostgreSQL, Redis) did not answer (`temporarily_unavailable`, a problem document), or the service is shutting down (fastify's own JSON body): retry shortly.", closing: true },
