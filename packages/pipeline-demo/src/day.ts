@@ -4,6 +4,7 @@ import { channelActions, nightsHeldForAnother, waitForReservationActions, type C
 import { ALL_CHANNELS, ICAL_CHANNEL, type DemoChannel, type DemoProperty, type Portfolio, type Simulator } from './channels';
 import { doubleBookedStays, heldNights } from './ledger-checks';
 import { resolveOverbookings, reviewApi } from './operator';
+import { LagSampler, type LagSummary } from './lag-sampler';
 import { nextDay, type VrboFeeds } from './vrbo-feeds';
 
 /** Where the day's services answer (their default ports). */
@@ -33,7 +34,8 @@ export interface DayReport {
   readonly lag: LagSummary;
   /** Vrbo by iCal: from the change to Vrbo's fetch of a feed version holding it (its poll interval, mostly). */
   readonly icalLag: LagSummary;
-  readonly outage: { channel: DemoChannel; seconds: number; failedCalls: number };
+  /** The outage, placed on the lag charts' axis (seconds since sampling began). */
+  readonly outage: { channel: DemoChannel; seconds: number; failedCalls: number; fromSecond: number; toSecond: number };
   readonly drift: { found: number; nights: number; corrected: number; failed: number };
   /** Vrbo guests' bookings, which reached the ledger through Vrbo's feed (no webhook). */
   readonly vrboBookings: number;
@@ -276,72 +278,13 @@ export async function playDay(input: {
     doubleBookings: { ledger: ledgerOverlaps, acrossChannels, openWhileBooked, heldForAnother: heldForAnother.nights },
     lag: lag.summary(),
     icalLag: icalLag.summary(),
-    outage: { channel: 'EXPEDIA', seconds: outageSeconds, failedCalls },
+    outage: { channel: 'EXPEDIA', seconds: outageSeconds, failedCalls, fromSecond: lag.secondOf(outageStarted), toSecond: lag.secondOf(outageStarted + outageSeconds * 1000) },
     drift: { found: pass.found.listings, nights: pass.found.nights, corrected: pass.corrected, failed: pass.failed },
     vrboBookings: made.filter((m) => m.channel === ICAL_CHANNEL).length,
     vrboPolls: await vrbo.polls(),
     vrboChanges,
     convergedInMs,
   };
-}
-
-export interface LagSummary {
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly pushes: number;
-  readonly overTime: { second: number; meanMs: number; pushes: number }[];
-}
-
-/**
- * A sync lag as the dispatcher measures it (`channel_sync_lag_seconds`: from the change in the
- * ledger to the pushed channel's acknowledgement; `channel_ical_sync_lag_seconds`: to the iCal
- * channel's fetch of it), sampled every second for the chart, and p50/p99 read off the
- * histogram's buckets at the end (upper bounds, as Prometheus's histogram_quantile would).
- */
-class LagSampler {
-  private timer: NodeJS.Timeout | undefined;
-  private readonly started = Date.now();
-  private last = { sum: 0, count: 0 };
-  private readonly points: { second: number; meanMs: number; pushes: number }[] = [];
-  private buckets: { le: number; count: number }[] = [];
-
-  constructor(
-    private readonly metricsUrl: string,
-    private readonly metric: 'channel_sync_lag_seconds' | 'channel_ical_sync_lag_seconds',
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.sample(), 1_000);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-
-  private async sample(): Promise<void> {
-    const text = await (await fetch(this.metricsUrl).catch(() => undefined))?.text().catch(() => undefined);
-    if (!text) return;
-    const total = (name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`)).reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-    const sum = total(`${this.metric}_sum`);
-    const count = total(`${this.metric}_count`);
-    const pushes = count - this.last.count;
-    this.points.push({ second: Math.round((Date.now() - this.started) / 1000), meanMs: pushes > 0 ? Math.round(((sum - this.last.sum) / pushes) * 1000) : 0, pushes });
-    this.last = { sum, count };
-    const byLe = new Map<number, number>();
-    for (const line of text.split('\n').filter((l) => l.startsWith(`${this.metric}_bucket{`))) {
-      const le = /le="([^"]+)"/.exec(line)?.[1];
-      if (le === undefined) continue;
-      const bound = le === '+Inf' ? Infinity : Number(le);
-      byLe.set(bound, (byLe.get(bound) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
-    }
-    this.buckets = [...byLe.entries()].map(([le, c]) => ({ le, count: c })).sort((a, b) => a.le - b.le);
-  }
-
-  summary(): LagSummary {
-    const total = this.buckets[this.buckets.length - 1]?.count ?? 0;
-    const quantile = (q: number) => Math.round((this.buckets.find((b) => b.count >= q * total)?.le ?? NaN) * 1000);
-    return { p50Ms: quantile(0.5), p99Ms: quantile(0.99), pushes: total, overTime: this.points };
-  }
 }
 
 function day(from: string, offset: number): string {

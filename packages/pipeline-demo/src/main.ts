@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -216,11 +216,20 @@ async function main(owned: OwnedProcesses): Promise<number> {
   print(`logs: ${config.DEMO_LOG_DIR}`);
   if (dayReport) {
     const file = join(config.DEMO_LOG_DIR, '..', 'demo-report.html');
-    writeFileSync(file, renderDayReport(run, dayReport, printed));
+    writeFileSync(file, renderDayReport({ run, startedAt: new Date(started), commit: commitOfCheckout(), durationMs: Date.now() - started }, dayReport, printed));
     print(`report with charts: ${file}`);
   }
   const doubleBooked = dayReport ? Object.values(dayReport.doubleBookings).reduce((sum, n) => sum + n, 0) : 1;
   return failed === 0 && doubleBooked === 0 ? 0 : 1;
+}
+
+/** The commit the demo was built from (with '-dirty' for uncommitted changes), for the report; 'unknown' where git or the checkout is absent (an image). */
+function commitOfCheckout(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty', '--abbrev=12'], { cwd: __dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
 }
 
 function printDay(report: DayReport, say: (line?: string) => void): void {

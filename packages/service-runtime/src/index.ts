@@ -30,6 +30,7 @@ export * from './topic-names';
 export * from './bench-result';
 export * from './trace-context';
 export * from './problem';
+export * from './openapi';
 export * from './strict-json';
 export * from './identifier';
 export * from './read-params';

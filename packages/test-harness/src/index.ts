@@ -14,3 +14,4 @@ export * from './service-processes';
 export * from './webhook-receiver';
 export * from './service-under-test';
 export * from './test-secrets';
+export * from './openapi-contract';

@@ -9,8 +9,8 @@ import { scopeOf, type Caller } from './pass-scope';
 import type { DriftReads } from './store/drift-reads';
 import type { PassStore } from './store/pass-store';
 
-const startBody = z.object({ property_id: z.string().min(1).max(200).superRefine(refuseNonIdentifier).optional() }).strict();
-const passId = z.uuid();
+export const startBody = z.object({ property_id: z.string().min(1).max(200).superRefine(refuseNonIdentifier).optional() }).strict();
+export const passId = z.uuid();
 
 export interface HttpDeps {
   readonly reconciliation: Reconciliation;
@@ -38,13 +38,18 @@ const MAX_HEALTH_DAYS = 90;
  * configured otherwise.
  */
 export async function startHttp(deps: HttpDeps, host: string, port: number): Promise<FastifyInstance> {
-  const app = passesApi(deps, async (request) => {
+  const app = passesApi(deps, tenantCallerOf(deps));
+  await app.listen({ host, port });
+  return app;
+}
+
+/** A request's caller on the tenant API: the tenant its key names, once within the tenant's rate. */
+export function tenantCallerOf(deps: Pick<HttpDeps, 'db' | 'buckets' | 'ratePerSecond'>): (request: FastifyRequest) => Promise<Caller> {
+  return async (request) => {
     const tenantId = await tenantOfAuthorization(deps.db, request.headers.authorization);
     await withinTenantRate(deps.buckets, 'reconciler-api', tenantId, deps.ratePerSecond);
     return { kind: 'tenant', tenantId };
-  });
-  await app.listen({ host, port });
-  return app;
+  };
 }
 
 /**
@@ -60,7 +65,8 @@ export async function startOperatorSocket(deps: HttpDeps, path: string): Promise
   return app;
 }
 
-function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) => Promise<Caller>): FastifyInstance {
+/** The routes of passes on a new fastify app, not yet listening, for the callers `callerOf` names. */
+export function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) => Promise<Caller>): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: 16_384,

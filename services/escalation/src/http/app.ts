@@ -12,6 +12,7 @@ import type { SettingsStore, StoredSettings } from '../store/settings-store';
 import type { TaskRow } from '../store/task-store';
 import type { Knex } from '@cm/service-runtime';
 import { TaskStatusSymbols } from '../tasks/types';
+import type { RelocationAnswer, SettingsAnswer } from './answers';
 import { afterResolution } from './resolution-hooks';
 import { taskView } from './views';
 
@@ -32,7 +33,7 @@ export interface ReviewApiDeps {
   onRelocation(outcome: 'requested' | 'withdrawn'): void;
 }
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   status: z.enum(TaskStatusSymbols).optional(),
   severity: z.enum(SeveritySymbols).optional(),
   type: z.enum(ConflictTypeSymbols).optional(),
@@ -40,10 +41,10 @@ const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
-const taskParams = z.object({ id: z.uuid({ error: 'a task id is a UUID' }) });
-const acknowledgeBody = z.strictObject({ operator: z.string().trim().min(1).max(200).superRefine(refuseNonIdentifier) });
+export const taskParams = z.object({ id: z.uuid({ error: 'a task id is a UUID' }) });
+export const acknowledgeBody = z.strictObject({ operator: z.string().trim().min(1).max(200).superRefine(refuseNonIdentifier) });
 /** PUT /v1/settings: every setting is given (the body replaces them); the operator, if named, is kept as who changed them. */
-const settingsBody = z.strictObject({
+export const settingsBody = z.strictObject({
   auto_cancel_instant_book_losers: z.boolean({ error: 'true or false' }),
   operator: z.string().trim().min(1).max(200).superRefine(refuseNonIdentifier).optional(),
 });
@@ -136,7 +137,7 @@ export async function buildReviewApi(deps: ReviewApiDeps): Promise<FastifyInstan
   return app;
 }
 
-function relocationView(r: RelocationRow) {
+function relocationView(r: RelocationRow): RelocationAnswer {
   return {
     property_id: r.property_id,
     status: r.status,
@@ -150,7 +151,7 @@ function relocationView(r: RelocationRow) {
   };
 }
 
-function settingsView(s: StoredSettings) {
+function settingsView(s: StoredSettings): SettingsAnswer {
   return { auto_cancel_instant_book_losers: s.auto_cancel_instant_book_losers, updated_by: s.updated_by, updated_at: s.updated_at_ms === null ? null : new Date(s.updated_at_ms).toISOString() };
 }
 
