@@ -12,10 +12,11 @@ import type { z } from 'zod';
 import { CorrectionsOutbox } from '../src/corrections-outbox';
 import { passesApi, tenantCallerOf } from '../src/http';
 import { reconcilerMetrics } from '../src/metrics';
-import { passListingsAnswer, passStartedAnswer, passSummaryAnswer } from '../src/openapi/answers';
+import { passListingsAnswer, passStartedAnswer, passSummaryAnswer, propertyDriftAnswer, reconciliationHealthAnswer } from '../src/openapi/answers';
 import { reconciliationApiDocument } from '../src/openapi/document';
 import { RECONCILIATION_EXAMPLES } from '../src/openapi/examples';
 import { Reconciliation } from '../src/pass';
+import { DriftReads } from '../src/store/drift-reads';
 import { PassStore } from '../src/store/pass-store';
 
 interface Answer {
@@ -29,6 +30,8 @@ const SUCCESS: Record<string, z.ZodType> = {
   'POST /v1/reconciliations': passStartedAnswer,
   'GET /v1/reconciliations/{id}': passSummaryAnswer,
   'GET /v1/reconciliations/{id}/listings': passListingsAnswer,
+  'GET /v1/properties/{propertyId}/drift': propertyDriftAnswer,
+  'GET /v1/reconciliation-health': reconciliationHealthAnswer,
 };
 
 /**
@@ -111,7 +114,7 @@ describe('reconciler: the OpenAPI document', () => {
       },
       { windowDays: 90, readConcurrency: 4, readsPerMinute: 100_000, batchProperties: 100, renewEveryMs: 10_000 },
     );
-    const deps = { reconciliation, passes, db: world.db, log: testLogger, track: () => undefined, buckets: new TokenBuckets(redis), ratePerSecond: 10 };
+    const deps = { reconciliation, passes, drift: new DriftReads(world.db), db: world.db, log: testLogger, track: () => undefined, buckets: new TokenBuckets(redis), ratePerSecond: 10, now: Date.now };
     const app = passesApi(deps, tenantCallerOf(deps));
     await app.ready();
     expect(registeredRoutes(app)).toEqual(documentedRoutes(document));
@@ -155,10 +158,17 @@ describe('reconciler: the OpenAPI document', () => {
       ['GET /v1/reconciliations/{id}/listings', await call(urls.fast, 'GET', `/v1/reconciliations/${passId}/listings`)],
       ['GET /v1/reconciliations/{id}/listings', await call(urls.fast, 'GET', '/v1/reconciliations/not-a-uuid/listings')],
       ['GET /v1/reconciliations/{id}/listings', await call(urls.fast, 'GET', `/v1/reconciliations/${randomUUID()}/listings`)],
+      ['GET /v1/properties/{propertyId}/drift', await call(urls.fast, 'GET', `/v1/properties/${a.propertyId}/drift?from=2027-01-01&to=2027-02-01`)],
+      ['GET /v1/properties/{propertyId}/drift', await call(urls.fast, 'GET', `/v1/properties/${a.propertyId}/drift?from=2027-01-01&to=2027-06-01`)],
+      ['GET /v1/properties/{propertyId}/drift', await call(urls.fast, 'GET', `/v1/properties/${b.propertyId}/drift?from=2027-01-01&to=2027-02-01`)],
+      ['GET /v1/reconciliation-health', await call(urls.fast, 'GET', '/v1/reconciliation-health')],
+      ['GET /v1/reconciliation-health', await call(urls.fast, 'GET', `/v1/reconciliation-health?property_id=${a.propertyId}&days=30`)],
+      ['GET /v1/reconciliation-health', await call(urls.fast, 'GET', '/v1/reconciliation-health?days=0')],
+      ['GET /v1/reconciliation-health', await call(urls.fast, 'GET', `/v1/reconciliation-health?property_id=${b.propertyId}`)],
     );
     // Every route: refused without a key, and over the rate on the reconciler held to one request
     // a second (bursts of two: the second tenant spends them first).
-    const concrete = (route: string) => route.replace('{id}', passId).split(' ') as [string, string];
+    const concrete = (route: string) => route.replace('{id}', passId).replace('{propertyId}', a.propertyId).split(' ') as [string, string];
     for (const route of documentedRoutes(document)) {
       const [method, path] = concrete(route);
       answers.push([route, await call(urls.fast, method, path, { key: null, ...(method === 'POST' ? { body: '{}' } : {}) })]);

@@ -1,6 +1,6 @@
 import { componentSchemas, jsonSchemaOf, ref, sharedComponents, withProblems, type OpenApiObject, type ProblemResponse } from '@cm/service-runtime';
 import { passId, startBody } from '../http';
-import { passListingAnswer, passListingsAnswer, passStartedAnswer, passSummaryAnswer } from './answers';
+import { listingLastPassAnswer, passListingAnswer, passListingsAnswer, passStartedAnswer, passSummaryAnswer, propertyDriftAnswer, reconciliationHealthAnswer, reconciliationHealthRow } from './answers';
 import { RECONCILIATION_EXAMPLES } from './examples';
 
 type ExampleName = keyof typeof RECONCILIATION_EXAMPLES;
@@ -16,6 +16,9 @@ const json = (description: string, schema: string, examples: readonly ExampleNam
   ...(headers.length > 0 ? { headers: Object.fromEntries(headers.map((h) => [h, ref('headers', h)])) } : {}),
   content: { 'application/json': { schema: ref('schemas', schema), examples: Object.fromEntries(examples.map((e) => [e, ref('examples', e)])) } },
 });
+
+const propertyIdParameter = { name: 'propertyId', in: 'path', required: true, description: "One of the caller's properties (another tenant's answers 404).", schema: { type: 'string', maxLength: 200 } };
+const nightParameter = (name: 'from' | 'to', description: string) => ({ name, in: 'query', required: true, description, schema: { type: 'string', format: 'date' } });
 
 const passIdParameter = { name: 'id', in: 'path', required: true, description: 'A pass id, as POST /v1/reconciliations answered it.', schema: jsonSchemaOf(passId, 'input') };
 
@@ -49,6 +52,21 @@ export const RECONCILIATION_OPERATIONS: Record<string, OpenApiObject> = {
     parameters: [passIdParameter],
     responses: withProblems({ 200: json("The pass's listings.", 'PassListings', ['listings']) }, [...EVERY_ROUTE, 'NotFound']),
   },
+  'GET /v1/properties/{propertyId}/drift': {
+    operationId: 'getPropertyDrift',
+    summary: "What the newest pass found of each listing of a property, its drift clipped to the nights [from, to): the operator console's drift row.",
+    parameters: [propertyIdParameter, nightParameter('from', 'The first night, YYYY-MM-DD.'), nightParameter('to', 'The night after the last, YYYY-MM-DD; at most 62 nights after from.')],
+    responses: withProblems({ 200: json("Each listing's newest pass.", 'PropertyDrift', ['drift']) }, [...EVERY_ROUTE, 'NotFound']),
+  },
+  'GET /v1/reconciliation-health': {
+    operationId: 'getReconciliationHealth',
+    summary: "Per channel and property, what the passes of the last days found and what became of their corrections (the caller's properties, or the one named).",
+    parameters: [
+      { name: 'property_id', in: 'query', required: false, description: "Only this property (one of the caller's; the operator's socket must name one).", schema: { type: 'string', maxLength: 200 } },
+      { name: 'days', in: 'query', required: false, description: 'How far back, in days (1 to 90; 7 when absent).', schema: { type: 'integer', minimum: 1, maximum: 90, default: 7 } },
+    ],
+    responses: withProblems({ 200: json('The record per channel and property.', 'ReconciliationHealth', ['health']) }, [...EVERY_ROUTE, 'NotFound']),
+  },
 };
 
 /** The OpenAPI 3.1 document of the reconciliation API. */
@@ -57,7 +75,7 @@ export function reconciliationApiDocument(): OpenApiObject {
   const paths: Record<string, Record<string, OpenApiObject>> = {};
   for (const [route, operation] of Object.entries(RECONCILIATION_OPERATIONS)) {
     const [method, path] = route.split(' ') as [string, string];
-    paths[path] = { ...paths[path], [method.toLowerCase()]: { tags: ['reconciliations'], ...operation } };
+    paths[path] = { ...paths[path], [method.toLowerCase()]: { tags: [path.startsWith('/v1/reconciliations') ? 'reconciliations' : 'console reads'], ...operation } };
   }
   return {
     openapi: '3.1.0',
@@ -69,13 +87,16 @@ export function reconciliationApiDocument(): OpenApiObject {
     },
     servers: [{ url: 'http://127.0.0.1:9414' }],
     security: [{ apiKey: [] }],
-    tags: [{ name: 'reconciliations' }],
+    tags: [{ name: 'reconciliations' }, { name: 'console reads' }],
     paths,
     components: {
       schemas: {
         ...shared.schemas,
         ...componentSchemas({ StartRequest: startBody }, 'input'),
-        ...componentSchemas({ PassStarted: passStartedAnswer, PassSummary: passSummaryAnswer, PassListing: passListingAnswer, PassListings: passListingsAnswer }, 'output'),
+        ...componentSchemas(
+          { PassStarted: passStartedAnswer, PassSummary: passSummaryAnswer, PassListing: passListingAnswer, PassListings: passListingsAnswer, ListingLastPass: listingLastPassAnswer, PropertyDrift: propertyDriftAnswer, ReconciliationHealthRow: reconciliationHealthRow, ReconciliationHealth: reconciliationHealthAnswer },
+          'output',
+        ),
       },
       responses: shared.responses,
       headers: { ...shared.headers, Location: { description: 'Where to follow the pass: its summary.', schema: { type: 'string' }, example: '/v1/reconciliations/5a0d2c4e-8f1b-4a7c-9e3d-2b6f0c1a9d84' } },

@@ -1,3 +1,4 @@
+import type { MismatchKind } from '@cm/domain';
 import type { Channel } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
 import type { ListingOutcome } from './pass-store';
@@ -11,7 +12,7 @@ export interface ListingLastPassView {
   readonly outcome: ListingOutcome;
   readonly settled_at: string | null;
   readonly drift_nights: number;
-  readonly drift: readonly { readonly check_in: string; readonly check_out: string; readonly kind: string }[];
+  readonly drift: readonly { readonly check_in: string; readonly check_out: string; readonly kind: MismatchKind }[];
 }
 
 /** Per channel and property, what the passes of the last `days` found and what became of it. */
@@ -43,7 +44,7 @@ export class DriftReads {
 
   /** For each listing of a property, the newest pass that checked it (read or not), its drift within [from, to). */
   async lastPasses(propertyId: string, from: string, to: string): Promise<ListingLastPassView[]> {
-    const rows: { channel: Channel; listing_id: string; pass_id: string; started_at_ms: string; outcome: ListingOutcome; settled_at_ms: string | null; drift_nights: number; drift_ranges: { check_in: string; check_out: string; kind: string }[] }[] = await this.db('reconcile.pass_listings as l')
+    const rows: { channel: Channel; listing_id: string; pass_id: string; started_at_ms: string; outcome: ListingOutcome; settled_at_ms: string | null; drift_nights: number; drift_ranges: { check_in: string; check_out: string; kind: MismatchKind }[] }[] = await this.db('reconcile.pass_listings as l')
       .join('reconcile.passes as p', 'p.pass_id', 'l.pass_id')
       .where('l.property_id', propertyId)
       .distinctOn('l.channel', 'l.listing_id')
