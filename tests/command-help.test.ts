@@ -30,7 +30,7 @@ function commands(): string[] {
   return found.sort();
 }
 
-const openapi = join(ROOT, 'services', 'ingest', 'openapi.json');
+const openapis = ['ingest', 'escalation', 'reconciler'].map((service) => join(ROOT, 'services', service, 'openapi.json'));
 const generated = join(ROOT, 'packages', 'schemas', 'src', 'generated', 'records.ts');
 const fingerprint = (path: string) => ({ hash: createHash('sha256').update(readFileSync(path)).digest('hex'), mtimeMs: statSync(path).mtimeMs });
 
@@ -58,6 +58,8 @@ describe('--help on every command prints the usage, exits 0 and does nothing els
         'services/channel-simulator/dist/main.js',
         'services/booking-arbiter/dist/cli/migrate.js',
         'services/ingest/dist/cli/openapi.js',
+        'services/escalation/dist/cli/openapi.js',
+        'services/reconciler/dist/cli/openapi.js',
         'services/ingest/dist/cli/admin.js',
         'services/ingest/dist/cli/dead-letters.js',
         'services/reconciler/dist/cli/reconcile.js',
@@ -68,11 +70,11 @@ describe('--help on every command prints the usage, exits 0 and does nothing els
   });
 
   it.each(commands().map((c) => [relative(ROOT, c)]))('%s --help', async (command) => {
-    const before = [fingerprint(openapi), fingerprint(generated)];
+    const before = [...openapis, generated].map(fingerprint);
     const run = spawnSync(process.execPath, [join(ROOT, command), '--help'], { env: env(), encoding: 'utf8', timeout: 20_000 });
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
     expect(run.stdout).toMatch(/^Usage: /);
-    expect([fingerprint(openapi), fingerprint(generated)]).toEqual(before);
+    expect([...openapis, generated].map(fingerprint)).toEqual(before);
     const created = await admin.raw('select 1 from pg_database where datname = ?', [missingDatabase]);
     expect(created.rows).toEqual([]);
   });

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 
@@ -28,6 +29,24 @@ export function parseCommandLine(program: Command, argv: readonly string[] = pro
     throw error;
   }
   return program;
+}
+
+/**
+ * The `openapi` command of a service: writes its OpenAPI document to the checked-in file (a test
+ * keeps that file equal to the routes), to another with --out, or to stdout with --stdout.
+ */
+export function runOpenApiCommand(api: string, document: () => unknown, checkedIn: string, argv: readonly string[] = process.argv.slice(2)): void {
+  const program = parseCommandLine(
+    commandLine('openapi', `Writes ${api}'s OpenAPI document to a file, the checked-in one by default.`)
+      .option('-o, --out <file>', 'where to write it', checkedIn)
+      .option('--stdout', 'print it instead of writing a file'),
+    argv,
+  );
+  const { out, stdout } = program.opts<{ out: string; stdout?: boolean }>();
+  const text = `${JSON.stringify(document(), null, 2)}\n`;
+  if (stdout) return void process.stdout.write(text);
+  writeFileSync(out, text);
+  process.stdout.write(`wrote ${out}\n`);
 }
 
 /** True when the parser stopped because help was asked for (`--help`, `help <command>`), not because the arguments were wrong. */
