@@ -132,6 +132,15 @@ describe('infra/helm/channel-manager', () => {
     expect(find('Service', `rel-${name}`)!.spec.ports).toContainEqual({ name: 'ops', port: opsPort, targetPort: 'ops' });
   });
 
+  it("serves escalation's operator console on its own port behind the ClusterIP Service, its cookies Secure (behind the operators' TLS proxy)", () => {
+    const container = find('Deployment', 'rel-escalation')!.spec.template.spec.containers[0];
+    expect(container.ports).toContainEqual({ name: 'console', containerPort: 9416 });
+    expect(find('Service', 'rel-escalation')!.spec.ports).toContainEqual({ name: 'console', port: 9416, targetPort: 'console' });
+    const configMap = find('ConfigMap', 'rel-escalation')!;
+    expect(configMap.data!.CONSOLE_PORT).toBe('9416');
+    expect(configMap.data!.CONSOLE_SECURE_COOKIES).toBeUndefined();
+  });
+
   it('caps booking-arbiter replicas at the partition count of booking.commands.v2', () => {
     expect(values.partitions.bookingCommands).toBe(topics.bookingCommands.partitions);
     const max = topics.bookingCommands.partitions;
@@ -196,6 +205,13 @@ describe('docker-compose.yml', () => {
     expect(env[hostVariableOf(http.variable)]).toBe('0.0.0.0');
     const published = http.operators ? `127.0.0.1:${http.port}:${http.port}` : `${http.port}:${http.port}`;
     expect(file.services[name]!.ports!.filter((p) => p.endsWith(`:${http.port}`))).toEqual([published]);
+  });
+
+  it("publishes escalation's operator console on the host's loopback only, over plain HTTP there (so its cookies are not Secure)", () => {
+    const env = file.services.escalation!.environment!;
+    const parsed = configs.escalation!.parse({ ...REQUIRED_ENV, ...env }) as { CONSOLE_PORT?: number; CONSOLE_SECURE_COOKIES: boolean };
+    expect(parsed).toMatchObject({ CONSOLE_PORT: 9416, CONSOLE_SECURE_COOKIES: false });
+    expect(file.services.escalation!.ports!.filter((p) => p.endsWith(':9416'))).toEqual(['127.0.0.1:9416:9416']);
   });
 
   it("publishes every ops port, kafka-exporter, Prometheus and Grafana on the host's loopback only", () => {

@@ -45,6 +45,12 @@ ensure_promtool() {
   command -v promtool >/dev/null 2>&1 || apt_install promtool prometheus
 }
 
+# The operator console's browser test (services/escalation/test/console.browser.e2e.test.ts) drives
+# Debian's Chromium at /usr/bin/chromium through playwright-core, which downloads no browser itself.
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] || apt_install chromium chromium
+}
+
 # docker-compose (1.x, Python) validates docker-compose.yml with `config` and needs no engine.
 ensure_compose_lint() {
   command -v docker-compose >/dev/null 2>&1 || apt_install docker-compose docker-compose
@@ -84,6 +90,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     ensure_promtool) ensure_promtool && command -v promtool ;;
     ensure_helm) ensure_helm && command -v helm ;;
     ensure_compose_lint) ensure_compose_lint && command -v docker-compose yamllint ;;
-    *) fail "usage: $0 ensure_promtool|ensure_helm|ensure_compose_lint" ;;
+    ensure_chromium) ensure_chromium && echo /usr/bin/chromium ;;
+    *) fail "usage: $0 ensure_promtool|ensure_helm|ensure_compose_lint|ensure_chromium" ;;
   esac
 fi

@@ -35,5 +35,15 @@ export const escalationConfig = baseConfig.extend(databaseConfig.shape).extend(r
   /** A notification that failed every try is tried again by the timer this much later (doubling, capped at 32x). */
   NOTIFY_RETRY_MS: ms(10, 3_600_000, 30_000),
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(50).default(6),
+  /**
+   * Port of the operator console (src/console), on HTTP_HOST beside the review API; unset, no
+   * console listens (compose and Helm set 9416). Opt-in, so instances that only work the queue
+   * (and tests that start several) open no second port.
+   */
+  CONSOLE_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** How long a console sign-in lasts. */
+  CONSOLE_SESSION_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(480),
+  /** Console cookies are sent over HTTPS only (behind the TLS-terminating proxy); 'false' only for a console reached on plain HTTP, as the browser test does on 127.0.0.1. */
+  CONSOLE_SECURE_COOKIES: z.enum(['true', 'false'], { error: "'true' or 'false'" }).default('true').transform((v) => v === 'true'),
 }).refine((c) => !c.NOTIFY_WEBHOOK_URL || c.NOTIFY_WEBHOOK_SECRET, { message: 'NOTIFY_WEBHOOK_SECRET is required with NOTIFY_WEBHOOK_URL', path: ['NOTIFY_WEBHOOK_SECRET'] });
 export type EscalationConfig = z.infer<typeof escalationConfig>;

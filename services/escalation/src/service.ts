@@ -1,6 +1,8 @@
 import { topics } from '@cm/schemas';
 import { assertMigrated, consumeDecoded, openTopics, startSchemaOutbox, TokenBuckets, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { escalationConfig } from './config';
+import { buildConsole } from './console/app';
+import { SessionStore } from './console/session-store';
 import { buildReviewApi } from './http/app';
 import { escalationMetrics } from './metrics';
 import { LogNotifier } from './notify/log-notifier';
@@ -94,22 +96,42 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       },
     });
 
+    const buckets = new TokenBuckets(redis);
+    const relocated = (outcome: 'requested' | 'withdrawn') => metrics.relocations.inc({ outcome });
     const api = await buildReviewApi({
       db,
       desk,
       settings: new SettingsStore(db, now),
       levels: config.ESCALATION_LEVELS,
       log: log.child({ component: 'review-api' }),
-      buckets: new TokenBuckets(redis),
+      buckets,
       ratePerSecond: config.API_RATE_PER_SECOND,
       onResolved: resolved,
       relocations,
-      onRelocation(outcome) {
-        metrics.relocations.inc({ outcome });
-      },
+      onRelocation: relocated,
     });
     await api.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
     context.onStop('review api', () => api.close());
     log.info({ host: config.HTTP_HOST, port: config.HTTP_PORT }, 'review API listening');
+
+    // The operator console: the same desk and hooks as the review API, its own port and sessions.
+    if (config.CONSOLE_PORT === undefined) return;
+    const consoleApp = await buildConsole({
+      db,
+      desk,
+      relocations,
+      sessions: new SessionStore(db, config.CONSOLE_SESSION_MINUTES * 60_000, now),
+      levels: config.ESCALATION_LEVELS,
+      log: log.child({ component: 'console' }),
+      buckets,
+      ratePerSecond: config.API_RATE_PER_SECOND,
+      secureCookies: config.CONSOLE_SECURE_COOKIES,
+      now,
+      onResolved: resolved,
+      onRelocation: relocated,
+    });
+    await consoleApp.listen({ port: config.CONSOLE_PORT, host: config.HTTP_HOST });
+    context.onStop('console', () => consoleApp.close());
+    log.info({ host: config.HTTP_HOST, port: config.CONSOLE_PORT }, 'operator console listening');
   },
 };

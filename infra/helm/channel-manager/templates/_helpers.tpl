@@ -24,5 +24,8 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- $_ := set $env .portVariable (toString .port) -}}
 {{- $_ := set $env .hostVariable "0.0.0.0" -}}
 {{- end }}
+{{- with .svc.console }}
+{{- $_ := set $env .portVariable (toString .port) -}}
+{{- end }}
 {{- toYaml $env -}}
 {{- end }}

@@ -12,6 +12,7 @@ import type { SettingsStore, StoredSettings } from '../store/settings-store';
 import type { TaskRow } from '../store/task-store';
 import type { Knex } from '@cm/service-runtime';
 import { TaskStatusSymbols } from '../tasks/types';
+import { afterResolution } from './resolution-hooks';
 import { taskView } from './views';
 
 export interface ReviewApiDeps {
@@ -115,9 +116,8 @@ export async function buildReviewApi(deps: ReviewApiDeps): Promise<FastifyInstan
     const { id } = parse(taskParams, request.params, 'path');
     const body = parse(resolveRequestSchema, request.body, 'body');
     const result = orRefuse(await deps.desk.resolve(tenantId, id, body));
-    if (result.newlyResolved) deps.onResolved(result.task);
+    afterResolution(result, body.action, deps);
     if (result.relocation) {
-      if (!result.replayed) deps.onRelocation(body.action === 'withdraw_relocation' ? 'withdrawn' : 'requested');
       // A relocation waits for the ledger's answer on the other property: accepted, not done.
       if (body.action === 'relocate') void reply.code(202);
       return { ...taskView(result.task, deps.levels), replayed: result.replayed, command_id: result.commandId, relocation: relocationView(result.relocation) };

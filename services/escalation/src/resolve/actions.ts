@@ -218,6 +218,12 @@ export function sourceOfStay(task: TaskForResolution, ref: string): Source | nul
   return null;
 }
 
+/** Every stay (SOURCE:ref) the task's facts name, once each, in the order they are named: what an operator may pick to act on. */
+export function stayKeysOf(task: Pick<TaskForResolution, 'details'>): string[] {
+  const keys = Object.values(task.details).flatMap(stayKeysIn);
+  return [...new Set(keys)].filter((key) => (SourceSymbols as readonly string[]).includes(key.slice(0, key.indexOf(':'))));
+}
+
 function stayKeysIn(value: string): string[] {
   if (value.startsWith('[')) {
     try {

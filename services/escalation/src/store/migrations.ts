@@ -6,6 +6,7 @@ import * as escalation004 from '../migrations/20261204_004_relocations';
 import * as escalation005 from '../migrations/20261204_005_channel_cancellations';
 import * as escalation006 from '../migrations/20261204_006_relocation_withdrawals';
 import * as escalation007 from '../migrations/20261204_007_runtime_outbox';
+import * as escalation008 from '../migrations/20261205_008_console_sessions';
 
 /** Every migration of the escalation schema, in order. Forward-only: a change is a new file added here. */
 export const escalationMigrations = schemaMigrations('escalation', {
@@ -16,4 +17,5 @@ export const escalationMigrations = schemaMigrations('escalation', {
   '20261204_005_channel_cancellations': escalation005,
   '20261204_006_relocation_withdrawals': escalation006,
   '20261204_007_runtime_outbox': escalation007,
+  '20261205_008_console_sessions': escalation008,
 });
