@@ -16,3 +16,4 @@ export { PRICE_TOLERANCE_BP } from './rules/price-check';
 export * from './conflict-codec';
 export * from './rates';
 export * from './quote';
+export * from './console-calendar';

@@ -50,3 +50,15 @@ export function auditOfTenant(db: Knex, tenantId: string, tenantProperties: Knex
   if (filter.cursor) q.where('id', '<', filter.cursor);
   return q;
 }
+
+/**
+ * The audit rows of one stay of a property (its booking or block, its guest, its price), oldest
+ * first, at most `limit`. The caller has checked that the property is its tenant's.
+ */
+export function auditOfStay(db: Knex, propertyId: string, stayKey: string, limit: number): Promise<AuditRecord[]> {
+  return db('audit_log')
+    .where({ property_id: propertyId, entity_id: stayKey })
+    .orderBy('id', 'asc')
+    .limit(limit)
+    .select('id', 'created_at', 'property_id', 'entity_type', 'entity_id', 'action', 'rule', 'conflict_type', 'resolution', 'resolved_by', 'source', 'command_id', 'version', 'correlation_id', 'trace_id', 'details');
+}

@@ -4,6 +4,6 @@
  * single writer, and its migrations own the tables. No other module names them
  * (tests/sql-ownership.test.ts).
  */
-export { holdingStays, readLedger, stayByKey, staysChangedSince, type LedgerView, type StayRecord } from './stays';
-export { decisionOf, type DecisionRecord } from './decisions';
-export { auditOfTenant, type AuditFilter, type AuditRecord } from './audit';
+export { holdersOfNights, holdingStays, readLedger, stayByKey, staysChangedSince, type HolderRecord, type LedgerView, type StayRecord } from './stays';
+export { decisionOf, decisionsOf, type DecisionHistoryRecord, type DecisionRecord } from './decisions';
+export { auditOfStay, auditOfTenant, type AuditFilter, type AuditRecord } from './audit';

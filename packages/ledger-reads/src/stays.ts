@@ -86,3 +86,31 @@ export async function readLedger(db: Knex, propertyIds: readonly string[], from:
     { isolationLevel: 'repeatable read', readOnly: true },
   );
 }
+
+/** A stay holding nights, as a calendar shows it: who it is and, for a booking, its guest's name. */
+export interface HolderRecord {
+  stay_key: string;
+  kind: 'booking' | 'block';
+  source: string;
+  ref: string;
+  status: string | null;
+  check_in: string;
+  check_out: string;
+  guest_name: string | null;
+  guest_count: number | null;
+  ledger_version: number;
+}
+
+/** The stays of a property holding nights in [from, to), with their guests' names. */
+export function holdersOfNights(db: Knex, propertyId: string, from: LocalDate, to: LocalDate): Promise<HolderRecord[]> {
+  return db('stays as s')
+    .leftJoin('guests as g', function joinGuest() {
+      this.on('g.property_id', 's.property_id').andOn('g.stay_key', 's.stay_key');
+    })
+    .where('s.property_id', propertyId)
+    .where('s.check_in', '<', to)
+    .where('s.check_out', '>', from)
+    .whereRaw(`((s.kind = 'booking' AND s.status IN ('PENDING', 'CONFIRMED')) OR (s.kind = 'block' AND s.active))`)
+    .orderBy('s.check_in')
+    .select('s.stay_key', 's.kind', 's.source', 's.ref', 's.status', 's.check_in', 's.check_out', 's.guest_count', 's.ledger_version', 'g.name as guest_name');
+}

@@ -39,3 +39,17 @@ export function refuseNonIdentifier(value: string, context: { addIssue(issue: { 
   const problem = identifierProblem(value);
   if (problem) context.addIssue({ code: 'custom', message: problem });
 }
+
+/**
+ * Why a request target is not well-formed Unicode once percent-decoded (an escaped lone surrogate
+ * such as %ED%A0%80, or bytes that are not UTF-8 such as %FF), if it is not: the router would
+ * otherwise pass such a path or query on, half-decoded, as an id or a date.
+ */
+export function urlUnicodeProblem(url: string): string | undefined {
+  try {
+    decodeURIComponent(url);
+    return undefined;
+  } catch {
+    return 'the path or query is not well-formed UTF-8 once percent-decoded, or has a bad % escape';
+  }
+}

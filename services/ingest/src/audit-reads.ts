@@ -14,11 +14,12 @@ export class AuditReads {
   async entries(tenantId: string, query: AuditQuery): Promise<{ entries: AuditEntryView[]; nextCursor: string | null }> {
     const rows = await auditOfTenant(this.db, tenantId, propertyIdsOfTenant(this.db, tenantId), { ...query, limit: query.limit + 1 });
     const page = rows.slice(0, query.limit);
-    return { entries: page.map(toView), nextCursor: rows.length > query.limit ? String(page[page.length - 1]!.id) : null };
+    return { entries: page.map(auditEntryOf), nextCursor: rows.length > query.limit ? String(page[page.length - 1]!.id) : null };
   }
 }
 
-function toView(row: AuditRecord): AuditEntryView {
+/** An audit row as the API shows it: the operator named where one acted. */
+export function auditEntryOf(row: AuditRecord): AuditEntryView {
   return {
     id: String(row.id),
     at: row.created_at.toISOString(),

@@ -63,7 +63,7 @@ export class CalendarReports {
         ? async (tx: Knex.Transaction) => {
             await this.deps.passes.start(tx, passId, `${report.channel}:${report.listing_id}`, 'calendar_report', days, check.checkedAtMs);
             await this.deps.passes.record(tx, [
-              { passId, propertyId: check.propertyId, channel: check.channel, listingId: check.listingId, compared: drift.compared, driftNights: drift.driftNights, openWhileBooked: drift.openWhileBooked, correctionRanges: drift.corrections.length, ledgerVersion: check.version, outcome, error: null, ...RATES_NOT_READ },
+              { passId, propertyId: check.propertyId, channel: check.channel, listingId: check.listingId, compared: drift.compared, driftNights: drift.driftNights, driftRanges: drift.ranges, openWhileBooked: drift.openWhileBooked, correctionRanges: drift.corrections.length, ledgerVersion: check.version, outcome, error: null, ...RATES_NOT_READ },
             ]);
           }
         : undefined;

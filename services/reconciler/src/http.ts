@@ -1,10 +1,12 @@
-import { propertyExists, tenantOfAuthorization } from '@cm/directory';
+import { propertyExists, propertyIdsOfTenant, tenantOfAuthorization } from '@cm/directory';
+import { calendarRange } from '@cm/domain';
 import { chmod, rm } from 'node:fs/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseStrictJson, Problem, refuseNonIdentifier, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
+import { parseStrictJson, Problem, refuseNonIdentifier, requiredIdentifierProblem, urlUnicodeProblem, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
 import type { Reconciliation } from './pass';
 import { scopeOf, type Caller } from './pass-scope';
+import type { DriftReads } from './store/drift-reads';
 import type { PassStore } from './store/pass-store';
 
 const startBody = z.object({ property_id: z.string().min(1).max(200).superRefine(refuseNonIdentifier).optional() }).strict();
@@ -13,6 +15,8 @@ const passId = z.uuid();
 export interface HttpDeps {
   readonly reconciliation: Reconciliation;
   readonly passes: PassStore;
+  /** What passes found, as the operator console reads it. */
+  readonly drift: DriftReads;
   readonly db: Knex;
   readonly log: Logger;
   readonly track: (done: Promise<void>) => void;
@@ -20,7 +24,11 @@ export interface HttpDeps {
   readonly buckets: { take(key: string, limits: BucketLimits): Promise<TakeResult> };
   /** Requests a second one tenant may make (bursts of twice that). */
   readonly ratePerSecond: number;
+  readonly now: () => number;
 }
+
+/** The longest look back the reconciliation health takes, in days. */
+const MAX_HEALTH_DAYS = 90;
 
 /**
  * The endpoint of passes: start a pass for one property or all (202 with where to follow it, or
@@ -53,7 +61,12 @@ export async function startOperatorSocket(deps: HttpDeps, path: string): Promise
 }
 
 function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) => Promise<Caller>): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 16_384 });
+  const app = Fastify({ logger: false, bodyLimit: 16_384 ,
+    // Ids are up to 200 characters, which percent-encoding can triple.
+    routerOptions: { maxParamLength: 1_000 },
+    // A URL the router cannot decode (a bad % escape, bytes that are not UTF-8) is answered before any route: with a problem document too.
+    frameworkErrors: (error, _request, reply) => void send(reply, urlProblem(error)),
+  });
   // Bodies are read as I-JSON, as every API of ours reads them: not UTF-8, a lone surrogate or a number not as written is a 400.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/([\w.-]+\+)?json$/, { parseAs: 'buffer' }, (_request, body, done) => {
@@ -62,6 +75,10 @@ function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) => Promis
     } catch (error) {
       done(error as Error, undefined);
     }
+  });
+  app.addHook('onRequest', async (request) => {
+    const problem = urlUnicodeProblem(request.raw.url ?? '');
+    if (problem) throw new Problem(400, 'ill_formed_unicode', problem);
   });
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
     if (error instanceof Problem) return send(reply, error);
@@ -101,12 +118,60 @@ function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) => Promis
     if (!(await deps.passes.has(request.params.id, caller))) throw new Problem(404, 'unknown_pass', `no pass ${request.params.id}`);
     return { listings: await deps.passes.listings(request.params.id) };
   });
+
+  // The operator console's reads (docs/console-reads.md): what the last pass found of each listing, and each channel's record.
+  app.get<{ Params: { propertyId: string }; Querystring: Record<string, string> }>('/v1/properties/:propertyId/drift', async (request) => {
+    const caller = await callerOf(request);
+    const { propertyId } = request.params;
+    requireId('propertyId', propertyId);
+    const { from, to, ...rest } = request.query;
+    noOtherQuery(rest);
+    if (typeof from !== 'string' || typeof to !== 'string') throw new Problem(400, 'invalid_range', 'from and to, once each: the nights [from, to), YYYY-MM-DD', [{ path: typeof from !== 'string' ? 'from' : 'to', message: 'required once' }]);
+    const range = calendarRange(from, to);
+    if ('problem' in range) throw new Problem(400, 'invalid_range', range.problem, [{ path: 'to', message: range.problem }]);
+    if (!(await propertyVisible(deps.db, caller, propertyId))) throw new Problem(404, 'unknown_property', `no property ${propertyId} for this caller`);
+    return { property_id: propertyId, from: range.from, to: range.to, listings: await deps.drift.lastPasses(propertyId, range.from, range.to) };
+  });
+
+  app.get<{ Querystring: Record<string, string> }>('/v1/reconciliation-health', async (request) => {
+    const caller = await callerOf(request);
+    const { property_id: propertyId, days: daysText, ...rest } = request.query;
+    noOtherQuery(rest);
+    const days = daysText === undefined ? 7 : /^\d{1,3}$/.test(daysText) ? Number(daysText) : NaN;
+    if (!(days >= 1 && days <= MAX_HEALTH_DAYS)) throw new Problem(400, 'invalid_days', `days: a whole number of days, 1 to ${MAX_HEALTH_DAYS}`, [{ path: 'days', message: 'out of range' }]);
+    const sinceMs = deps.now() - days * 86_400_000;
+    if (propertyId !== undefined) {
+      requireId('property_id', propertyId);
+      if (!(await propertyVisible(deps.db, caller, propertyId))) throw new Problem(404, 'unknown_property', `no property ${propertyId} for this caller`);
+      return { since: new Date(sinceMs).toISOString(), channels: await deps.drift.health([propertyId], sinceMs) };
+    }
+    if (caller.kind !== 'tenant') throw new Problem(400, 'property_required', 'property_id: the operator names the property');
+    return { since: new Date(sinceMs).toISOString(), channels: await deps.drift.health(propertyIdsOfTenant(deps.db, caller.tenantId), sinceMs) };
+  });
   return app;
+}
+
+function requireId(path: string, value: unknown): void {
+  const problem = typeof value === 'string' ? requiredIdentifierProblem(value) : 'one value expected';
+  if (problem) throw new Problem(400, 'invalid_id', `${path}: ${problem}`, [{ path, message: problem }]);
+}
+
+/** A query parameter a read does not take is refused rather than ignored. */
+function noOtherQuery(rest: Record<string, unknown>): void {
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new Problem(400, 'unknown_parameter', `unknown query parameter: ${unknown.join(', ').slice(0, 200)}`, unknown.map((path) => ({ path, message: 'not taken here' })));
 }
 
 /** A property in the directory that the caller may reconcile (a tenant: only its own). */
 async function propertyVisible(db: Knex, caller: Caller, propertyId: string): Promise<boolean> {
   return propertyExists(db, propertyId, caller.kind === 'tenant' ? caller.tenantId : undefined);
+}
+
+/** What fastify refused before routing, as a problem. */
+function urlProblem(error: { code?: string; message: string }): Problem {
+  if (error.code === 'FST_ERR_BAD_URL') return new Problem(400, 'ill_formed_unicode', 'the URL is not well-formed percent-encoded UTF-8');
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return new Problem(414, 'uri_too_long', 'a path segment is longer than this API takes');
+  return new Problem(400, 'bad_request', error.message.slice(0, 200));
 }
 
 /** An RFC 9457 problem document with a stable code, as every API of ours answers errors. */

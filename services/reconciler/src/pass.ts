@@ -160,7 +160,7 @@ export class Reconciliation {
         conflicts.push(...compared.conflicts);
       }
 
-      rows.push({ ...row(check, outcome, null), compared: report.compared, driftNights: report.driftNights, openWhileBooked: report.openWhileBooked, correctionRanges: report.corrections.length, ...rates });
+      rows.push({ ...row(check, outcome, null), compared: report.compared, driftNights: report.driftNights, driftRanges: report.ranges, openWhileBooked: report.openWhileBooked, correctionRanges: report.corrections.length, ...rates });
       changes.push(...correctionChanges(check, report.corrections));
       conflicts.push(...driftConflictRecords(check, report));
       this.deps.metrics.listings.inc({ channel: check.channel, outcome });
@@ -229,7 +229,7 @@ export class Reconciliation {
 }
 
 function row(check: ListingCheck, outcome: PassListingRow['outcome'], error: string | null): PassListingRow {
-  return { passId: check.passId, propertyId: check.propertyId, channel: check.channel, listingId: check.listingId, compared: 0, driftNights: 0, openWhileBooked: 0, correctionRanges: 0, ledgerVersion: check.version, outcome, error, ...RATES_NOT_READ };
+  return { passId: check.passId, propertyId: check.propertyId, channel: check.channel, listingId: check.listingId, compared: 0, driftNights: 0, driftRanges: [], openWhileBooked: 0, correctionRanges: 0, ledgerVersion: check.version, outcome, error, ...RATES_NOT_READ };
 }
 
 function listingKey(channel: Channel, listingId: string): string {

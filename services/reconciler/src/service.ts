@@ -8,6 +8,7 @@ import { operatorSocketPath, reconcilerConfig } from './config';
 import { CalendarReports } from './calendar-reports';
 import { CorrectionsOutbox } from './corrections-outbox';
 import { startHttp, startOperatorSocket } from './http';
+import { DriftReads } from './store/drift-reads';
 import { reconcilerMetrics } from './metrics';
 import { Reconciliation } from './pass';
 import { reconcileMigrations } from './store/migrations';
@@ -96,7 +97,7 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
       },
     });
 
-    const httpDeps = { reconciliation, passes, db, log: context.log.child({ component: 'http' }), track, buckets: new TokenBuckets(redis), ratePerSecond: config.API_RATE_PER_SECOND };
+    const httpDeps = { reconciliation, passes, drift: new DriftReads(db), now: Date.now, db, log: context.log.child({ component: 'http' }), track, buckets: new TokenBuckets(redis), ratePerSecond: config.API_RATE_PER_SECOND };
     const http = await startHttp(httpDeps, config.HTTP_HOST, config.HTTP_PORT);
     context.onStop('reconciliation endpoint', () => http.close());
     const socketPath = operatorSocketPath({ OPERATOR_SOCKET: config.OPERATOR_SOCKET, HTTP_PORT: (http.server.address() as AddressInfo).port });

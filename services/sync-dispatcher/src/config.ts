@@ -61,6 +61,17 @@ export const dispatcherConfig = baseConfig
     /** The export feeds' server: /ical/{token}.ics, the token issued per listing (admin feeds rotate-token). */
     FEED_HOST: z.string().min(1).default('127.0.0.1'),
     FEED_PORT: z.coerce.number().int().min(0).max(65535).default(9413),
+    /**
+     * The operator console's reads of the channel side (docs/console-reads.md), with a tenant's API
+     * key, on loopback unless configured. Off unless a port is set: instances sharing a host (the
+     * failover benches, tests) would otherwise all claim one port.
+     */
+    CONSOLE_API_HOST: z.string().min(1).default('127.0.0.1'),
+    CONSOLE_API_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    /** Console reads a second one tenant may make (bursts of twice that). */
+    CONSOLE_API_RATE_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(20),
+    /** Push calls are kept this long for the console's history, then purged. */
+    PUSH_CALLS_KEEP_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
     DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(10),
   });
 export type DispatcherConfig = z.infer<typeof dispatcherConfig>;

@@ -8,6 +8,8 @@ import { planAfterAnswer, planCall, planPush, type AfterAnswer, type PushPolicy,
 import { breakerGaugeValue, initialBreaker, type BreakerState } from './policy/circuit-breaker';
 import type { ResultWriter } from './results';
 import type { FeedFetches } from './store/feed-fetches';
+import type { PushHistory } from './store/push-calls';
+import type { Knex } from '@cm/service-runtime';
 import { listingKeyOf, type Lease, type ListingWork, type PendingNight, type SyncStore } from './store/sync-store';
 
 export interface PusherConfig extends PushPolicy {
@@ -27,6 +29,8 @@ export interface PusherDeps {
   readonly adapters: ChannelAdapters;
   readonly buckets: TokenBuckets;
   readonly results: ResultWriter;
+  /** Each call, the pushes held back and the breakers' states, for the operator console. */
+  readonly history: PushHistory;
   readonly metrics: DispatcherMetrics;
   readonly log: Logger;
   readonly now: () => number;
@@ -133,7 +137,20 @@ export class Pusher {
     this.deps.metrics.pushes.inc({ channel: work.channel, outcome: result.ok ? 'ok' : result.outcome });
     const after = planAfterAnswer({ work, nights, push, result, breaker: this.breaker(breakerKey), completedAt, random: this.deps.random(), policy: this.config });
     this.setBreaker(breakerKey, work.channel, after.breaker);
-    await this.carryOut(work, after.next);
+    const call = this.deps.history.callInsert({
+      work,
+      requestId: push.requestId,
+      attempt: push.attempt,
+      ranges: push.ranges,
+      nights,
+      newestVersion: push.newest.version,
+      isReconciliation: push.isReconciliation,
+      outcome: result.ok ? 'ok' : result.outcome,
+      httpStatus: result.ok ? null : result.status,
+      error: result.ok ? null : result.error,
+      answeredAtMs: completedAt,
+    });
+    await this.carryOut(work, after.next, call);
   }
 
   /**
@@ -171,10 +188,13 @@ export class Pusher {
         break;
       case 'rate_limited':
         this.deps.metrics.rateLimitedWaits.inc({ channel: work.channel });
+        await this.deps.history.countWait(work, 'rate_limited', this.deps.now());
         break;
-      case 'nothing_pending':
       case 'circuit_open':
       case 'breaker_refused':
+        await this.deps.history.countWait(work, 'circuit_open', this.deps.now());
+        break;
+      case 'nothing_pending':
         break;
       default:
         assertNever(plan.reason);
@@ -182,8 +202,8 @@ export class Pusher {
     await this.deps.store.release(work, this.config.owner, plan.releaseAt, plan.attempts, plan.error, plan.spent);
   }
 
-  /** Records what the channel's answer came to. */
-  private async carryOut(work: ListingWork, next: AfterAnswer): Promise<void> {
+  /** Records what the channel's answer came to, with the call's log (`call`) in the same statement. */
+  private async carryOut(work: ListingWork, next: AfterAnswer, call: Knex.Sql): Promise<void> {
     const { store, metrics, results, now } = this.deps;
     const owner = this.config.owner;
     switch (next.kind) {
@@ -195,18 +215,18 @@ export class Pusher {
         // The result goes to the outbox in the statement that records the acknowledgement: both
         // are kept, or neither (then the lease lapses and the same push is made again, with the
         // same request id and the same result event id).
-        const more = await results.recordWith(results.acknowledged(next.report, next.ack), (writes) => store.acknowledged({ listing: work, owner, nights: next.nights, nowMs: next.report.completedAt, carried: next.carried, writes }));
+        const more = await results.recordWith(results.acknowledged(next.report, next.ack), (writes) => store.acknowledged({ listing: work, owner, nights: next.nights, nowMs: next.report.completedAt, carried: next.carried, writes: [...writes, call] }));
         if (more) this.wake();
         return;
       }
       case 'retry':
-        await store.release(work, owner, next.at, next.attempt, next.error);
+        await store.release(work, owner, next.at, next.attempt, next.error, 0, [call]);
         return;
       case 'report_failure':
         this.deps.log.warn({ channel: work.channel, listing: work.listingId, attempts: next.report.attempts, error: next.error }, 'push failed after its last attempt');
         // Reported, not given up: due again after the wait that follows a failure. The report goes
         // to the outbox in the statement that gives the listing back.
-        await results.recordWith(results.failed(next.report, next.error), (writes) => store.release(work, owner, now() + next.againAfterMs, 0, next.error, 0, writes));
+        await results.recordWith(results.failed(next.report, next.error), (writes) => store.release(work, owner, now() + next.againAfterMs, 0, next.error, 0, [...writes, call]));
         return;
       default:
         return assertNever(next);
@@ -219,19 +239,32 @@ export class Pusher {
 
   /**
    * Keeps a connection's breaker; one closed with no failure counted is forgotten, so only
-   * connections that failed lately are held. The channel's gauges say the worst state among its
-   * connections and how many are not closed.
+   * connections that failed lately are held. The channel's gauges, and the state the console
+   * shows for this instance, are the worst among its connections and how many are not closed.
    */
   private setBreaker(key: string, channel: Channel, state: BreakerState): void {
     const was = this.breakers.get(key)?.state.name ?? 'closed';
+    const channelWas = this.channelBreakers(channel);
     if (state.name === 'closed' && state.consecutiveFailures === 0) this.breakers.delete(key);
     else this.breakers.set(key, { channel, state });
     if (state.name !== was) this.deps.log.warn({ channel, breaker: key, from: was, to: state.name }, 'circuit breaker changed state');
-    const ofChannel = [...this.breakers.values()].filter((b) => b.channel === channel).map((b) => breakerGaugeValue(b.state));
-    this.deps.metrics.circuit.set({ channel }, Math.max(0, ...ofChannel));
-    this.deps.metrics.circuitsNotClosed.set({ channel }, ofChannel.filter((value) => value > 0).length);
+    const channelIs = this.channelBreakers(channel);
+    if (channelIs.worst !== channelWas.worst) {
+      // Off the push's path: a transition the console misses is shown at the next one.
+      this.deps.history.breakerEntered(channel, BREAKER_STATE_OF_GAUGE[channelIs.worst], this.deps.now()).catch((error: unknown) => this.deps.log.warn({ err: error, channel }, 'could not record the breaker state for the console'));
+    }
+    this.deps.metrics.circuit.set({ channel }, channelIs.worst);
+    this.deps.metrics.circuitsNotClosed.set({ channel }, channelIs.notClosed);
+  }
+
+  /** The worst breaker state among the channel's connections (as the gauge counts it), and how many are not closed. */
+  private channelBreakers(channel: Channel): { worst: 0 | 1 | 2; notClosed: number } {
+    const values = [...this.breakers.values()].filter((b) => b.channel === channel).map((b) => breakerGaugeValue(b.state));
+    return { worst: values.reduce<0 | 1 | 2>((w, v) => (v > w ? v : w), 0), notClosed: values.filter((v) => v > 0).length };
   }
 }
+
+const BREAKER_STATE_OF_GAUGE = ['closed', 'half_open', 'open'] as const;
 
 /** A breaker's key: the connection a listing is pushed through, or the channel for a listing without one. */
 function breakerKeyOf(channel: Channel, connectionId: string | null): string {

@@ -2,9 +2,10 @@ import { ListingPricings, listingOfExportToken } from '@cm/directory';
 import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore, spansOfRecord } from '@cm/rates';
 import { topics, type AvailabilityChange } from '@cm/schemas';
-import { assertMigrated, conflictMetrics, consumeDecoded, GroupCommit, openTopics, startSchemaOutbox, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, BatchedPurge, conflictMetrics, consumeDecoded, GroupCommit, openTopics, startSchemaOutbox, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { ChannelConnections, directoryConnections } from '@cm/channel-adapters';
 import { ActionRunner } from './actions/runner';
+import { startConsoleApi } from './console-api';
 import { startFeedServer } from './feed-server';
 import { dispatcherConfig } from './config';
 import { dispatcherMetrics } from './metrics';
@@ -12,7 +13,9 @@ import { Pusher } from './pusher';
 import { RatePusher } from './rate-pusher';
 import { ResultWriter } from './results';
 import { ActionStore } from './store/action-store';
+import { ChannelSideReads } from './store/channel-side-reads';
 import { FeedFetches } from './store/feed-fetches';
+import { PushHistory } from './store/push-calls';
 import { ChannelListings } from './store/channel-listings';
 import { SharedTermsReads } from './store/shared-terms-reads';
 import { syncMigrations } from './store/migrations';
@@ -57,8 +60,9 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     // stopped after the pusher and the runner, which hand it their last outcomes.
     const { outbox, fences, partitionOf } = await startSchemaOutbox(context, db, writers, { schema: 'sync', ownedBy: context.topics.availabilityChanges, owner: config.INSTANCE_ID, batchSize: 200 });
     const results = new ResultWriter(outbox, partitionOf, conflictCounts);
+    const history = new PushHistory(db, config.INSTANCE_ID);
     const pusher = new Pusher(
-      { store, fetches, adapters, buckets, results, metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
+      { store, fetches, adapters, buckets, results, history, metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
       {
         owner: config.INSTANCE_ID,
         leaseMs: config.LEASE_MS,
@@ -77,6 +81,14 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       if (await fetches.record(fetch)) pusher.wake();
     });
     context.onStop('feed server', () => new Promise<void>((resolve) => feeds.close(() => resolve())));
+    if (config.CONSOLE_API_PORT !== undefined) {
+      const consoleApi = await startConsoleApi({ db, reads: new ChannelSideReads(db), log: context.log.child({ component: 'console-api' }), buckets, ratePerSecond: config.CONSOLE_API_RATE_PER_SECOND, now: Date.now }, config.CONSOLE_API_HOST, config.CONSOLE_API_PORT);
+      context.onStop('console api', () => consoleApi.close());
+    }
+    const keepMs = config.PUSH_CALLS_KEEP_DAYS * 86_400_000;
+    const purge = new BatchedPurge({ what: 'push calls past PUSH_CALLS_KEEP_DAYS', intervalMs: 3_600_000, batchSize: 5_000, deleteBatch: (limit) => history.purgeCalls(Date.now() - keepMs, limit), onPurged: () => {}, log: context.log.child({ component: 'push-calls-purge' }) });
+    purge.start();
+    context.onStop('push calls purge', () => purge.stop());
     const unfetched = new UnfetchedWatch({ fetches, metrics, log: context.log.child({ component: 'feeds' }), now: Date.now }, { channels: config.ICAL_CHANNELS, alertMs: config.ICAL_UNFETCHED_ALERT_MS, everyMs: config.ICAL_UNFETCHED_CHECK_MS });
     unfetched.start();
     context.onStop('unfetched feed watch', () => unfetched.stop());

@@ -12,6 +12,7 @@ import { tenantOfRequest, withinRate } from './guards';
 import { IdempotencyKeys } from './idempotency';
 import { openApiDocument } from './openapi';
 import { acknowledgeRevision, acknowledgeRevisions, handlePmsWrite, readAudit, readBooking, readCalendar, readCommandStatus, readRevisions, type PmsDeps } from './pms-handlers';
+import { readLedgerNights, readStayHistory } from './console-handlers';
 import { fastifyPath, ROUTES, type RouteName, type RouteSpec } from './routes';
 import { readRates, setRates, type RatesDeps } from './rates-handlers';
 import { receiveWebhook, type WebhookDeps } from './webhook-handler';
@@ -140,6 +141,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   read('readBooking', (tenant, p, query) => readBooking(deps, tenant, p.propertyId!, p.reference!, query as z.infer<typeof ROUTES.readBooking.query>));
   read('readCalendar', (tenant, p, query) => readCalendar(deps, tenant, p.propertyId!, query as z.infer<typeof ROUTES.readCalendar.query>));
   read('commandStatus', (tenant, p) => readCommandStatus(deps, tenant, p.commandId!));
+  read('readLedgerNights', (tenant, p, query) => readLedgerNights(deps, tenant, p.propertyId!, query as z.infer<typeof ROUTES.readLedgerNights.query>));
+  read('readStayHistory', (tenant, p) => readStayHistory(deps, tenant, p.propertyId!, p.stayKey!));
   read('readAudit', (tenant, _p, query) => readAudit(deps, tenant, query as z.infer<typeof ROUTES.readAudit.query>));
 
   // The revision feed: reads, and acknowledgements that change only the feed (no command, so no Idempotency-Key: acknowledging is idempotent by itself).

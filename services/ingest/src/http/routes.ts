@@ -30,6 +30,7 @@ import {
   stayView,
   updateGuestBody,
 } from './pms-schemas';
+import { ledgerNightsQuery, ledgerNightsView, stayHistoryView, stayParams } from './console-schemas';
 import { exchangeRatesLoadedView, exchangeRatesLoadQuery, exchangeRatesQuery, exchangeRatesView } from './exchange-rate-schemas';
 
 /**
@@ -42,7 +43,7 @@ export interface RouteSpec {
   readonly path: string;
   readonly operationId: string;
   readonly summary: string;
-  readonly tag: 'webhooks' | 'bookings' | 'blocks' | 'reads' | 'revisions' | 'rates' | 'exchange-rates';
+  readonly tag: 'webhooks' | 'bookings' | 'blocks' | 'reads' | 'console' | 'revisions' | 'rates' | 'exchange-rates';
   readonly auth: 'api_key' | 'webhook_signature' | 'operator_token';
   readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
@@ -188,6 +189,27 @@ export const ROUTES = {
     params: propertyParams,
     query: calendarQuery,
     responses: { 200: { description: 'The nights.', schema: calendarView }, ...common, 404: problem('No such property.') },
+  },
+  readLedgerNights: {
+    method: 'GET',
+    path: '/v1/properties/{propertyId}/ledger-nights',
+    operationId: 'readLedgerNights',
+    summary: "The operator console's ledger row: each night of [from, to) (at most 62) and the stay holding it, with its source, status and guest's name.",
+    tag: 'console',
+    auth: 'api_key',
+    params: propertyParams,
+    query: ledgerNightsQuery,
+    responses: { 200: { description: 'The nights.', schema: ledgerNightsView }, ...common, 404: problem('No such property (or not this tenant’s).') },
+  },
+  readStayHistory: {
+    method: 'GET',
+    path: '/v1/properties/{propertyId}/stays/{stayKey}/history',
+    operationId: 'readStayHistory',
+    summary: "A booking's (or block's) history for the operator console: the stay now, its revisions, the decisions of its commands, its audit trail with who did what and why, and its conflicts.",
+    tag: 'console',
+    auth: 'api_key',
+    params: stayParams,
+    responses: { 200: { description: 'The history.', schema: stayHistoryView }, ...common, 404: problem('No such property (or not this tenant’s), or no stay of that key there.') },
   },
   readAudit: {
     method: 'GET',

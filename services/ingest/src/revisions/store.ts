@@ -94,6 +94,12 @@ export class RevisionStore {
     });
   }
 
+  /** The revisions of one stay of a tenant's property, oldest first, acknowledged or not (until purged). */
+  async ofStay(tenantId: string, propertyId: string, stayKey: string, limit = 1_000): Promise<RevisionView[]> {
+    const rows: RevisionRow[] = await this.db('ingest.pms_revisions').where({ tenant_id: tenantId, property_id: propertyId, stay_key: stayKey }).orderBy('revision_id', 'asc').limit(limit).select('*');
+    return rows.map(toView);
+  }
+
   async page(tenantId: string, query: RevisionPageQuery): Promise<RevisionPage> {
     const rows = this.db('ingest.pms_revisions').where('tenant_id', tenantId).orderBy('revision_id', 'asc').limit(query.limit + 1).select('*');
     const count = this.db('ingest.pms_revisions').where('tenant_id', tenantId).whereNull('acknowledged_at').count<{ count: string }[]>('* as count');

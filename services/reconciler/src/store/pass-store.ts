@@ -1,3 +1,4 @@
+import type { DriftRange, LocalDate, MismatchKind } from '@cm/domain';
 import type { Channel, SyncResult } from '@cm/schemas';
 import type { Knex } from '@cm/service-runtime';
 import { scopeKey, tenantOf, type Caller, type PassScope } from '../pass-scope';
@@ -27,6 +28,8 @@ export interface PassListingRow extends RatesFound {
   readonly listingId: string;
   readonly compared: number;
   readonly driftNights: number;
+  /** The runs of nights found differing, each of one kind. */
+  readonly driftRanges: readonly DriftRange[];
   readonly openWhileBooked: number;
   readonly correctionRanges: number;
   readonly ledgerVersion: number;
@@ -117,6 +120,7 @@ export class PassStore {
         listing_id: r.listingId,
         compared: r.compared,
         drift_nights: r.driftNights,
+        drift_ranges: JSON.stringify(r.driftRanges.map((d) => ({ check_in: d.dates.checkIn, check_out: d.dates.checkOut, kind: d.kind }))),
         open_while_booked: r.openWhileBooked,
         correction_ranges: r.correctionRanges,
         ledger_version: r.ledgerVersion,
@@ -222,6 +226,7 @@ export class PassStore {
       listingId: r.listing_id,
       compared: r.compared,
       driftNights: r.drift_nights,
+      driftRanges: rangesOf(r.drift_ranges),
       openWhileBooked: r.open_while_booked,
       correctionRanges: r.correction_ranges,
       ledgerVersion: Number(r.ledger_version),
@@ -234,4 +239,9 @@ export class PassStore {
       ratesError: r.rates_error,
     }));
   }
+}
+
+/** The stored runs of drifting nights ([{check_in, check_out, kind}]) as the drift report has them. */
+function rangesOf(stored: { check_in: string; check_out: string; kind: MismatchKind }[]): DriftRange[] {
+  return stored.map((d) => ({ dates: { checkIn: d.check_in as LocalDate, checkOut: d.check_out as LocalDate }, kind: d.kind }));
 }

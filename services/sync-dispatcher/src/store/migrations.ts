@@ -5,6 +5,7 @@ import * as sync003 from '../migrations/20261210_003_reservation_actions';
 import * as sync004 from '../migrations/20261204_004_outbox';
 import * as sync005 from '../migrations/20261214_005_rate_pushes';
 import * as sync006 from '../migrations/20261220_006_feed_fetches';
+import * as sync007 from '../migrations/20261222_007_console_reads';
 
 /** Every migration of the sync schema, in order. Forward-only: a change is a new file added here. */
 export const syncMigrations = schemaMigrations('sync', {
@@ -14,4 +15,5 @@ export const syncMigrations = schemaMigrations('sync', {
   '20261204_004_outbox': sync004,
   '20261214_005_rate_pushes': sync005,
   '20261220_006_feed_fetches': sync006,
+  '20261222_007_console_reads': sync007,
 });
