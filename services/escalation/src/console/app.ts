@@ -19,14 +19,18 @@ import { TaskStatusSymbols } from '../tasks/types';
 import { formFieldsOf, resolveRequestOfForm } from './actions-form';
 import { parseStrictForm } from './form';
 import { describeCommand, previewResolution, type ActionPreview } from './preview';
+import { registerReadPages } from './pages';
 import { queueOrder, slaLeft } from './queue';
 import type { ConsoleSession, SessionStore } from './session-store';
+import type { ConsoleSources } from './sources';
 
 export interface ConsoleDeps extends ResolutionHooks {
   readonly db: Knex;
   readonly desk: ReviewStore;
   readonly relocations: RelocationStore;
   readonly sessions: SessionStore;
+  /** Ingest, the dispatcher and the reconciler, read by the calendar, booking and health pages (pages.ts). */
+  readonly sources: ConsoleSources;
   readonly levels: readonly string[];
   readonly log: Logger;
   readonly buckets: { take(key: string, limits: BucketLimits): Promise<TakeResult> };
@@ -69,7 +73,8 @@ declare module 'fastify' {
  * The operator console: server-rendered pages (eta templates, htmx for in-page updates) over the
  * review desk the review API uses, in the same process, so every rule is the desk's. An operator
  * signs in with one of the tenant's API keys and their name; the key is checked against the
- * directory and forgotten, the session (PostgreSQL) remembers the tenant and the name, and every
+ * directory and kept sealed in the session (PostgreSQL) with the tenant and the name, for the read
+ * pages to call the other services as that tenant, and every
  * acknowledgement and resolution is recorded as that name. Every state-changing form carries a
  * CSRF token (double submit, @fastify/csrf-protection); the session cookie is HttpOnly and
  * SameSite=Strict. Another tenant's task or property is answered as absent (404).
@@ -151,7 +156,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     const tenantId = await tenantOfApiKey(deps.db, form.data.api_key);
     if (!tenantId) return again(401, { code: 'invalid_api_key', detail: 'the API key is unknown or revoked' });
     await deps.sessions.close(request.cookies[SESSION_COOKIE]);
-    const { token, expiresAtMs } = await deps.sessions.open(tenantId, form.data.operator);
+    const { token, expiresAtMs } = await deps.sessions.open(tenantId, form.data.operator, form.data.api_key);
     void reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure: deps.secureCookies, expires: new Date(expiresAtMs) });
     return reply.redirect('/queue', 303);
   });
@@ -250,6 +255,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     return render(request, reply, 200, 'result.eta', { title: result.task.status === 'resolved' ? 'Resolved' : 'Accepted', refusal: null, task: result.task, action: resolveRequest.action, outcome: { steps } });
   });
 
+  registerReadPages(app, { sources: deps.sources, now: deps.now, signedIn, apiKeyOf: (request) => deps.sessions.apiKeyOf(request.cookies[SESSION_COOKIE]), propertiesOf, render });
   return app;
 }
 
