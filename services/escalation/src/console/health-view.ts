@@ -82,7 +82,8 @@ export function healthView(pushes: SourceAnswer<ChannelHealthBody>, passes: Sour
 
 /** The channel's breaker as its worst instance has it, and every instance's, as words. */
 function circuitOf(circuit: Pushes['circuit']): { circuitWorst: string; circuitText: string } {
-  if (circuit.length === 0) return { circuitWorst: 'no record', circuitText: 'no instance has recorded a breaker yet' };
+  // A breaker's state is recorded when it changes: none recorded is a breaker that never left closed.
+  if (circuit.length === 0) return { circuitWorst: 'closed', circuitText: 'no instance has recorded it opening' };
   const worst = [...circuit].sort((a, b) => rank(a.state) - rank(b.state))[0]!;
   return { circuitWorst: worst.state.replace('_', ' '), circuitText: circuit.map((c) => `${c.instance}: ${c.state.replace('_', ' ')} since ${c.since}`).join('; ') };
 }
