@@ -1,4 +1,4 @@
-import { addDays, calendarRange, mergeMultiCalendar, type LedgerNight, type ListingLastPass, type ListingPushes, type LocalDate, type NightAgreement, type NightHolder } from '@cm/domain';
+import { addDays, calendarRange, mergeMultiCalendar, parseLocalDate, type LedgerNight, type ListingLastPass, type ListingPushes, type LocalDate, type NightAgreement, type NightHolder } from '@cm/domain';
 import type { Channel } from '@cm/schemas';
 import { panelOf, type Panel } from './panels';
 import type { SourceAnswer } from './sources';
@@ -33,9 +33,10 @@ export function calendarRequestOf(query: { property_id?: string | undefined; fro
   return { request: { propertyId, from: range.from, to: range.to } };
 }
 
+/** A default `to` after a given `from`; a `from` that is no date is left for calendarRange to refuse. */
 function addDaysIfDate(text: string, days: number): string {
-  const range = calendarRange(text, addDays(text as LocalDate, 1));
-  return 'problem' in range ? text : addDays(range.from, days);
+  const date = parseLocalDate(text);
+  return date === 'not_iso_date' || date === 'not_a_calendar_day' ? text : addDays(date, days);
 }
 
 /** How a channel cell says whether the channel agrees: a symbol and the words a screen reader reads and the legend explains. */
