@@ -95,6 +95,8 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   app.decorateRequest('consoleSession', null);
 
   app.addHook('onRequest', async (request) => {
+    const malformed = (request.query as { [MALFORMED_QUERY]?: unknown })[MALFORMED_QUERY];
+    if (malformed) throw malformed;
     request.consoleSession = await deps.sessions.find(request.cookies[SESSION_COOKIE]);
   });
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -265,9 +267,20 @@ async function commandOf(db: Knex, commandId: string) {
   return row ? (typeof row.command === 'string' ? JSON.parse(row.command) : row.command) : null;
 }
 
-/** A query string read as strictly as a form body (ill-formed escapes and repeated names are 400s). */
+/** Marks a query string that could not be read: the onRequest hook answers it with the parser's 400. */
+const MALFORMED_QUERY = Symbol('malformed query');
+
+/**
+ * A query string read as strictly as a form body (ill-formed escapes and repeated names are 400s).
+ * Fastify calls this outside its error handling, where a throw ends the process: the refusal is
+ * carried on the result instead, and thrown by the first hook.
+ */
 function parseQuery(query: string): Record<string, string> {
-  return parseStrictForm(query);
+  try {
+    return parseStrictForm(query);
+  } catch (error) {
+    return { [MALFORMED_QUERY]: error } as unknown as Record<string, string>;
+  }
 }
 
 function problemOf(error: unknown): Problem {
