@@ -83,6 +83,8 @@ test("bad input is a 400 with the reason; another tenant's property and booking 
     [`/calendar?property_id=%ED%A0%80`, 400, 'the form is not valid UTF-8 url-encoding'],
     [`/queue?property_id=%ED%A0%80`, 400, 'the form is not valid UTF-8 url-encoding'],
     [`/channel-health?property_id=a&property_id=b`, 400, 'is given twice'],
+    [`/bookings/%ED%A0%80/PMS%3Ax`, 400, 'is not a valid url component'],
+    [`/bookings/${mine}/PMS%3A%E2%80%AEx`, 400, 'path: stayKey'],
     [`/bookings/${mine}/no-source`, 400, 'a booking is named &#39;&lt;source&gt;:&lt;reference&gt;&#39;'],
     [`/bookings?property_id=${mine}&stay_key=nothing`, 400, 'a booking is named &#39;&lt;source&gt;:&lt;reference&gt;&#39;'],
     [`/pushes/${mine}/MYSPACE/l/2027-01-01`, 400, 'a channel is one of AIRBNB, BOOKING_COM, VRBO, EXPEDIA'],
