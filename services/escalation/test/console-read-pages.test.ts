@@ -8,6 +8,7 @@ import { bookingView, type StayHistoryBody } from '../src/console/booking-view';
 import { agreementDisplay, calendarRequestOf, calendarView, type ChannelNightsBody, type DriftBody, type LedgerNightsBody } from '../src/console/calendar-view';
 import { healthView, type ChannelHealthBody, type ReconciliationHealthBody } from '../src/console/health-view';
 import { ConsoleSources, type SourceAnswer } from '../src/console/sources';
+import { whenText } from '../src/console/time-text';
 
 const VIEWS = join(__dirname, '..', 'console', 'views');
 const eta = new Eta({ autoEscape: true, views: VIEWS });
@@ -129,8 +130,8 @@ describe("a booking's page", () => {
       ['system', 'rule 5.1 double booking; OVERBOOKING resolved as REJECTED_INCOMING'],
       ['Maria', 'applied'],
     ]);
-    const html = eta.render('booking.eta', { view, propertyId: 'villa', stayKey: 'AIRBNB:HM1', calendarHref: '/calendar?property_id=villa&from=2027-02-02' });
-    expect(html).toContain('<td>Maria</td><td>applied</td>');
+    const html = eta.render('booking.eta', { when: whenText, view, propertyId: 'villa', stayKey: 'AIRBNB:HM1', calendarHref: '/calendar?property_id=villa&from=2027-02-02' });
+    expect(html).toContain('<td>2027-01-10 08:00:00 UTC</td><td>booking_status_changed<br><small>booking</small></td><td>Maria</td><td>applied</td>');
     expect(html).toContain('No push was made for it.');
   });
 
@@ -161,7 +162,7 @@ describe('the channel health page', () => {
       ['VRBO', 'open', 2],
     ]);
     expect(view.rows[1]!.pushes!.circuitText).toBe('a: closed since t1; b: open since t2');
-    const html = eta.render('health.eta', { view, properties: ['villa'], propertyId: '' });
+    const html = eta.render('health.eta', { when: whenText, view, properties: ['villa'], propertyId: '' });
     expect(html).toContain('2 of 10 calls, 1 refused by its rate limit');
     expect(html).toContain('4 by our rate, 1 by the breaker');
     expect(html).toContain('1 corrected, 1 failed');

@@ -11,6 +11,7 @@ import { healthView, type ChannelHealthBody, type ReconciliationHealthBody } fro
 import { panelOf } from './panels';
 import type { ConsoleSession } from './session-store';
 import type { ConsoleSources } from './sources';
+import { whenText } from './time-text';
 
 /** What the read pages take from the console they are part of (src/console/app.ts). */
 export interface ReadPagesDeps {
@@ -113,7 +114,7 @@ export function registerReadPages(app: FastifyInstance, deps: ReadPagesDeps): vo
     if (history.kind === 'absent') throw new Problem(404, 'booking_not_found', `no booking '${stayKey}' at property '${propertyId}'`);
     // The channel side is looked up by the booking's flows, which only the ledger's answer names.
     const activity = history.kind === 'ok' ? await deps.sources.read<ChannelActivityBody>('dispatcher', `${stay}/channel-activity?correlation_ids=${history.body.correlation_ids.map(p).join(',')}`, apiKey) : null;
-    return deps.render(request, reply, 200, 'booking.eta', { title: `Booking ${stayKey}`, propertyId, stayKey, view: bookingView(history, activity), calendarHref: calendarHrefOf(propertyId, history.kind === 'ok' ? history.body.stay : null) });
+    return deps.render(request, reply, 200, 'booking.eta', { when: whenText, title: `Booking ${stayKey}`, propertyId, stayKey, view: bookingView(history, activity), calendarHref: calendarHrefOf(propertyId, history.kind === 'ok' ? history.body.stay : null) });
   });
 
   app.get('/pushes/:propertyId/:channel/:listingId/:night', async (request, reply) => {
@@ -124,7 +125,7 @@ export function registerReadPages(app: FastifyInstance, deps: ReadPagesDeps): vo
     const answer = await deps.sources.read<{ pushes: readonly PushCall[] }>('dispatcher', `/v1/properties/${p(propertyId)}/listings/${channel}/${p(listingId)}/nights/${night}/pushes`, apiKey);
     if (answer.kind === 'absent') throw new Problem(404, 'listing_not_found', `no ${channel} listing '${listingId}' at property '${propertyId}'`);
     const panel = panelOf(answer, "this night's push history");
-    return deps.render(request, reply, 200, 'pushes.eta', { title: `Pushes of ${channel} ${listingId} on ${night}`, propertyId, channel, listingId, night, pushes: answer.kind === 'ok' ? answer.body.pushes : null, panels: panel ? [panel] : [], calendarHref: `/calendar?property_id=${p(propertyId)}` });
+    return deps.render(request, reply, 200, 'pushes.eta', { when: whenText, title: `Pushes of ${channel} ${listingId} on ${night}`, propertyId, channel, listingId, night, pushes: answer.kind === 'ok' ? answer.body.pushes : null, panels: panel ? [panel] : [], calendarHref: `/calendar?property_id=${p(propertyId)}` });
   });
 
   app.get('/channel-health', async (request, reply) => {
@@ -137,7 +138,7 @@ export function registerReadPages(app: FastifyInstance, deps: ReadPagesDeps): vo
       deps.sources.read<ChannelHealthBody>('dispatcher', `/v1/channel-health${scope}`, apiKey),
       deps.sources.read<ReconciliationHealthBody>('reconciler', `/v1/reconciliation-health${scope}`, apiKey),
     ]);
-    return deps.render(request, reply, 200, 'health.eta', { title: 'Channel health', properties, propertyId: propertyId ?? '', view: healthView(pushes, passes) });
+    return deps.render(request, reply, 200, 'health.eta', { when: whenText, title: 'Channel health', properties, propertyId: propertyId ?? '', view: healthView(pushes, passes) });
   });
 }
 
