@@ -202,7 +202,7 @@ describe('reading a source as the tenant', () => {
   });
 
   test("with the tenant's key as a bearer token: 200 is the body, 404 is absent, another status or no answer is a failure with its reason", async () => {
-    const sources = new ConsoleSources({ ingest: base, dispatcher: `http://127.0.0.1:${await freePort()}` }, 300);
+    const sources = new ConsoleSources({ ingest: `${base}/`, dispatcher: `http://127.0.0.1:${await freePort()}` }, 300);
     expect(await sources.read('ingest', '/ok', 'key-1')).toEqual({ kind: 'ok', body: { nights: [] } });
     expect(seen).toContain('/ok Bearer key-1');
     expect(await sources.read('ingest', '/missing', 'key-1')).toEqual({ kind: 'absent', source: 'ingest', detail: "no property 'x' for this API key" });
@@ -212,5 +212,8 @@ describe('reading a source as the tenant', () => {
     expect(await sources.read('dispatcher', '/ok', 'key-1')).toEqual({ kind: 'failed', source: 'dispatcher', reason: 'the connection was refused: the service is not listening' });
     expect(await sources.read('reconciler', '/ok', 'key-1')).toEqual({ kind: 'unconfigured', source: 'reconciler' });
     expect(sources.configured('reconciler')).toBe(false);
+    // A base with a path (a proxy's prefix) keeps it.
+    expect(await new ConsoleSources({ ingest: `${base}/prefixed` }, 300).read('ingest', '/ok', 'key-2')).toMatchObject({ kind: 'failed' });
+    expect(seen).toContain('/prefixed/ok Bearer key-2');
   });
 });

@@ -44,13 +44,14 @@ export class ConsoleSources {
     return this.urls[source] !== undefined;
   }
 
-  /** GET `path` (already percent-encoded) of a source as the tenant whose key is given. */
+  /** GET `path` (from its leading /, already percent-encoded) of a source as the tenant whose key is given. */
   async read<T>(source: SourceName, path: string, apiKey: string): Promise<SourceAnswer<T>> {
     const base = this.urls[source];
     if (base === undefined) return { kind: 'unconfigured', source };
     let response: Response;
     try {
-      response = await fetch(new URL(path, base), { headers: { authorization: `Bearer ${apiKey}`, accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
+      // Joined, not resolved: a base behind a proxy's path prefix (https://host/ingest) keeps it.
+      response = await fetch(`${base.replace(/\/+$/, '')}${path}`, { headers: { authorization: `Bearer ${apiKey}`, accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
     } catch (error) {
       return { kind: 'failed', source, reason: reasonOfFetchError(error, this.timeoutMs) };
     }
