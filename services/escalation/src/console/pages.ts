@@ -125,7 +125,7 @@ export function registerReadPages(app: FastifyInstance, deps: ReadPagesDeps): vo
     const answer = await deps.sources.read<{ pushes: readonly PushCall[] }>('dispatcher', `/v1/properties/${p(propertyId)}/listings/${channel}/${p(listingId)}/nights/${night}/pushes`, apiKey);
     if (answer.kind === 'absent') throw new Problem(404, 'listing_not_found', `no ${channel} listing '${listingId}' at property '${propertyId}'`);
     const panel = panelOf(answer, "this night's push history");
-    return deps.render(request, reply, 200, 'pushes.eta', { when: whenText, title: `Pushes of ${channel} ${listingId} on ${night}`, propertyId, channel, listingId, night, pushes: answer.kind === 'ok' ? answer.body.pushes : null, panels: panel ? [panel] : [], calendarHref: `/calendar?property_id=${p(propertyId)}` });
+    return deps.render(request, reply, 200, 'pushes.eta', { when: whenText, title: `Pushes of ${channel} ${listingId} on ${night}`, propertyId, channel, listingId, night, pushes: answer.kind === 'ok' ? answer.body.pushes : null, panels: panel ? [panel] : [], calendarHref: `/calendar?property_id=${p(propertyId)}&from=${night}` });
   });
 
   app.get('/channel-health', async (request, reply) => {
