@@ -177,6 +177,17 @@ describe('infra/helm/channel-manager', () => {
     expect(configMap.data).toMatchObject({ CONSOLE_API_PORT: '9417', CONSOLE_API_HOST: '0.0.0.0' });
   });
 
+  it("points the console's read pages at the release's ingest, dispatcher console API and reconciler, each a port its Service has", () => {
+    const data = find('ConfigMap', 'rel-escalation')!.data!;
+    const dispatcher = find('ConfigMap', 'rel-sync-dispatcher')!.data!;
+    expect(dispatcher).toMatchObject({ CONSOLE_API_PORT: '9417', CONSOLE_API_HOST: '0.0.0.0' });
+    for (const variable of ['CONSOLE_INGEST_URL', 'CONSOLE_DISPATCHER_URL', 'CONSOLE_RECONCILER_URL']) {
+      const url = new URL(data[variable]!);
+      const ports = find('Service', url.hostname)!.spec.ports.map((p: { port: number }) => p.port);
+      expect({ variable, port: ports.includes(Number(url.port)) }).toEqual({ variable, port: true });
+    }
+  });
+
   it('caps booking-arbiter replicas at the partition count of booking.commands.v2', () => {
     expect(values.partitions.bookingCommands).toBe(topics.bookingCommands.partitions);
     const max = topics.bookingCommands.partitions;

@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { secretsConfig } from '@cm/secrets';
 import { baseConfig, databaseConfig, redisConfig } from '@cm/service-runtime';
 
 const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
-export const escalationConfig = baseConfig.extend(databaseConfig.shape).extend(redisConfig.shape).extend({
+export const escalationConfig = baseConfig.extend(databaseConfig.shape).extend(redisConfig.shape).extend(secretsConfig.shape).extend({
   OPS_PORT: baseConfig.shape.OPS_PORT.default(9405),
   CONSUMER_GROUP: z.string().min(1).default('cm.escalation'),
   /** Names this instance in the outbox's partition fences. */
@@ -45,5 +46,16 @@ export const escalationConfig = baseConfig.extend(databaseConfig.shape).extend(r
   CONSOLE_SESSION_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(480),
   /** Console cookies are sent over HTTPS only (behind the TLS-terminating proxy); 'false' only for a console reached on plain HTTP, as the browser test does on 127.0.0.1. */
   CONSOLE_SECURE_COOKIES: z.enum(['true', 'false'], { error: "'true' or 'false'" }).default('true').transform((v) => v === 'true'),
+  /**
+   * Where the console reads the calendar, a booking's history and channel health, with the
+   * signed-in tenant's own key (src/console/sources.ts). Each is optional: a page whose source is
+   * unset says so instead of showing anything.
+   */
+  CONSOLE_INGEST_URL: z.url().optional(),
+  /** The sync-dispatcher's console API (its CONSOLE_API_PORT). */
+  CONSOLE_DISPATCHER_URL: z.url().optional(),
+  CONSOLE_RECONCILER_URL: z.url().optional(),
+  /** How long one read of those services may take before its panel shows the timeout. */
+  CONSOLE_READ_TIMEOUT_MS: ms(100, 60_000, 5_000),
 }).refine((c) => !c.NOTIFY_WEBHOOK_URL || c.NOTIFY_WEBHOOK_SECRET, { message: 'NOTIFY_WEBHOOK_SECRET is required with NOTIFY_WEBHOOK_URL', path: ['NOTIFY_WEBHOOK_SECRET'] });
 export type EscalationConfig = z.infer<typeof escalationConfig>;

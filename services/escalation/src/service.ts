@@ -3,6 +3,7 @@ import { assertMigrated, consumeDecoded, openTopics, startSchemaOutbox, TokenBuc
 import { escalationConfig } from './config';
 import { buildConsole } from './console/app';
 import { SessionStore } from './console/session-store';
+import { ConsoleSources } from './console/sources';
 import { buildReviewApi } from './http/app';
 import { escalationMetrics } from './metrics';
 import { LogNotifier } from './notify/log-notifier';
@@ -120,7 +121,8 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       db,
       desk,
       relocations,
-      sessions: new SessionStore(db, config.CONSOLE_SESSION_MINUTES * 60_000, now),
+      sessions: new SessionStore(db, config.CONSOLE_SESSION_MINUTES * 60_000, now, config.SECRETS_KEYS),
+      sources: new ConsoleSources({ ingest: config.CONSOLE_INGEST_URL, dispatcher: config.CONSOLE_DISPATCHER_URL, reconciler: config.CONSOLE_RECONCILER_URL }, config.CONSOLE_READ_TIMEOUT_MS),
       levels: config.ESCALATION_LEVELS,
       log: log.child({ component: 'console' }),
       buckets,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { waitFor } from '@cm/service-runtime';
+import { TEST_SECRETS_KEYS } from '@cm/test-harness';
 import { escalationConfig } from '../src/config';
 import { escalationWorld, type EscalationProcess, type EscalationWorld } from './world';
 
@@ -41,7 +42,7 @@ const reaches = (host: string, port: number) =>
   });
 
 test('the review API listens on 127.0.0.1 by default, not on every interface', async () => {
-  expect(escalationConfig.parse({}).HTTP_HOST).toBe('127.0.0.1');
+  expect(escalationConfig.parse({ SECRETS_KEYS: TEST_SECRETS_KEYS }).HTTP_HOST).toBe('127.0.0.1');
   const port = Number(new URL(service.url).port);
   expect(listeningAddresses(port)).toEqual(['0100007F']);
   expect(await reaches('127.0.0.1', port)).toBe(true);

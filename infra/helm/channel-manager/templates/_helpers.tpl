@@ -18,7 +18,11 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 
 {{/* A service's whole plain environment: shared env, then its own, then its ports. */}}
 {{- define "cm.serviceEnv" -}}
-{{- $env := merge (dict) (.svc.env | default dict) .root.Values.env -}}
+{{- $env := deepCopy .root.Values.env -}}
+{{- /* A service's own values may name other services of the release ("http://{{ .Release.Name }}-ingest:9411"). */ -}}
+{{- range $key, $value := (.svc.env | default dict) }}
+{{- $_ := set $env $key (tpl (toString $value) $.root) -}}
+{{- end }}
 {{- $_ := set $env "OPS_PORT" (toString .svc.opsPort) -}}
 {{- with .svc.http }}
 {{- $_ := set $env .portVariable (toString .port) -}}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyView from '@fastify/view';
-import { hashApiKey, propertyIdsOfTenant, tenantOfApiKey } from '@cm/directory';
+import { propertyIdsOfTenant, tenantOfApiKey } from '@cm/directory';
 import { ConflictTypeSymbols, SeveritySymbols } from '@cm/schemas';
 import { Problem, refuseNonIdentifier, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
 import { Eta } from 'eta';
@@ -19,14 +19,18 @@ import { TaskStatusSymbols } from '../tasks/types';
 import { formFieldsOf, resolveRequestOfForm } from './actions-form';
 import { parseStrictForm } from './form';
 import { describeCommand, previewAcknowledge, previewResolution } from './preview';
+import { registerReadPages } from './pages';
 import { queueOrder, slaLeft } from './queue';
 import type { ConsoleSession, SessionStore } from './session-store';
+import type { ConsoleSources } from './sources';
 
 export interface ConsoleDeps extends ResolutionHooks {
   readonly db: Knex;
   readonly desk: ReviewStore;
   readonly relocations: RelocationStore;
   readonly sessions: SessionStore;
+  /** Ingest, the dispatcher and the reconciler, read by the calendar, booking and health pages (pages.ts). */
+  readonly sources: ConsoleSources;
   readonly levels: readonly string[];
   readonly log: Logger;
   readonly buckets: { take(key: string, limits: BucketLimits): Promise<TakeResult> };
@@ -73,7 +77,8 @@ declare module 'fastify' {
  * The operator console: server-rendered pages (eta templates, htmx for in-page updates) over the
  * review desk the review API uses, in the same process, so every rule is the desk's. An operator
  * signs in with one of the tenant's API keys and their name; the key is checked against the
- * directory and forgotten, the session (PostgreSQL) remembers the tenant and the name, and every
+ * directory and kept sealed in the session (PostgreSQL) with the tenant and the name, for the read
+ * pages to call the other services as that tenant, and every
  * acknowledgement and resolution is recorded as that name. Every state-changing form carries a
  * CSRF token (double submit, @fastify/csrf-protection); the session cookie is HttpOnly and
  * SameSite=Strict. Another tenant's task or property is answered as absent (404).
@@ -94,6 +99,8 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   app.decorateRequest('consoleSession', null);
 
   app.addHook('onRequest', async (request) => {
+    const malformed = (request.query as { [MALFORMED_QUERY]?: unknown })[MALFORMED_QUERY];
+    if (malformed) throw malformed;
     // The script and stylesheet are the same for everyone: no session read for them.
     if (request.url.startsWith('/static/')) return;
     request.consoleSession = await deps.sessions.find(request.cookies[SESSION_COOKIE]);
@@ -167,7 +174,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
       return again(401, { code: 'invalid_api_key', detail: 'the API key is unknown or revoked' });
     }
     await deps.sessions.close(request.cookies[SESSION_COOKIE]);
-    const { token, expiresAtMs } = await deps.sessions.open(tenantId, form.data.operator, hashApiKey(form.data.api_key));
+    const { token, expiresAtMs } = await deps.sessions.open(tenantId, form.data.operator, form.data.api_key);
     deps.onSignIn('signed_in');
     void reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure: deps.secureCookies, expires: new Date(expiresAtMs) });
     return reply.redirect('/queue', 303);
@@ -267,6 +274,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     return render(request, reply, 200, 'result.eta', { title: result.task.status === 'resolved' ? 'Resolved' : 'Accepted', refusal: null, task: result.task, action: resolveRequest.action, outcome: { steps } });
   });
 
+  registerReadPages(app, { sources: deps.sources, now: deps.now, signedIn, apiKeyOf: (request) => deps.sessions.apiKeyOf(request.cookies[SESSION_COOKIE]), propertiesOf, render });
   return app;
 }
 
@@ -276,9 +284,20 @@ async function commandOf(db: Knex, commandId: string) {
   return row ? (typeof row.command === 'string' ? JSON.parse(row.command) : row.command) : null;
 }
 
-/** A query string read as strictly as a form body (ill-formed escapes and repeated names are 400s). */
+/** Marks a query string that could not be read: the onRequest hook answers it with the parser's 400. */
+const MALFORMED_QUERY = Symbol('malformed query');
+
+/**
+ * A query string read as strictly as a form body (ill-formed escapes and repeated names are 400s).
+ * Fastify calls this outside its error handling, where a throw ends the process: the refusal is
+ * carried on the result instead, and thrown by the first hook.
+ */
 function parseQuery(query: string): Record<string, string> {
-  return parseStrictForm(query);
+  try {
+    return parseStrictForm(query);
+  } catch (error) {
+    return { [MALFORMED_QUERY]: error } as unknown as Record<string, string>;
+  }
 }
 
 function problemOf(error: unknown): Problem {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { tenantOfLiveApiKeyHash } from '@cm/directory';
+import { hashApiKey, tenantOfLiveApiKeyHash } from '@cm/directory';
+import { SecretsError, type KeyRing } from '@cm/secrets';
 import type { Knex } from '@cm/service-runtime';
 
 /** Who is signed in: the tenant whose API key opened the session, and the operator's name. */
@@ -23,15 +24,18 @@ export class SessionStore {
     private readonly db: Knex,
     private readonly ttlMs: number,
     private readonly now: () => number,
+    /** Seals the API key each session keeps for the console's reads of the other services. */
+    private readonly keys: KeyRing,
   ) {}
 
   /** Opens a session and returns its token (the cookie's value); expired sessions are swept on the way. */
-  async open(tenantId: string, operator: string, apiKeyHash: Buffer): Promise<{ token: string; expiresAtMs: number }> {
+  async open(tenantId: string, operator: string, apiKey: string): Promise<{ token: string; expiresAtMs: number }> {
     const token = randomBytes(32).toString('base64url');
     const now = this.now();
     const expiresAtMs = now + this.ttlMs;
     await this.db(T).where('expires_at_ms', '<', now).delete();
-    await this.db(T).insert({ token_hash: hashToken(token), tenant_id: tenantId, operator, api_key_hash: apiKeyHash, created_at_ms: now, expires_at_ms: expiresAtMs });
+    const tokenHash = hashToken(token);
+    await this.db(T).insert({ token_hash: tokenHash, tenant_id: tenantId, operator, api_key_hash: hashApiKey(apiKey), created_at_ms: now, expires_at_ms: expiresAtMs, sealed_api_key: this.keys.seal(apiKey, keyContext(tokenHash)) });
     return { token, expiresAtMs };
   }
 
@@ -43,10 +47,27 @@ export class SessionStore {
     return { tenantId: row.tenant_id, operator: row.operator, expiresAtMs: Number(row.expires_at_ms) };
   }
 
+  /** The API key a live session was opened with; null when it kept none or it no longer opens (its key left the ring): the operator signs in again. */
+  async apiKeyOf(token: string | undefined): Promise<string | null> {
+    if (!token || !/^[\w-]{43}$/.test(token)) return null;
+    const tokenHash = hashToken(token);
+    const row = await this.db(T).where({ token_hash: tokenHash }).where('expires_at_ms', '>', this.now()).first('sealed_api_key');
+    if (!row?.sealed_api_key) return null;
+    try {
+      return this.keys.open(row.sealed_api_key, keyContext(tokenHash));
+    } catch (error) {
+      if (error instanceof SecretsError) return null;
+      throw error;
+    }
+  }
+
   async close(token: string | undefined): Promise<void> {
     if (token) await this.db(T).where({ token_hash: hashToken(token) }).delete();
   }
 }
+
+/** What a sealed key is bound to: its own session row. */
+const keyContext = (tokenHash: string) => `console_session:${tokenHash}:api_key`;
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
