@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { requireOk } from '@cm/channel-simulator';
 import { waitFor } from '@cm/service-runtime';
 import { freePort, stack, startTestService, uniqueName, type RunningHttpService, type Spawned } from '@cm/test-harness';
 import { CHANNELS, startPipeline, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { openConsoleBrowser, type ConsoleBrowser } from './console-browser';
 import type { TaskRow } from '../src/store/task-store';
 
 /**
@@ -18,11 +17,9 @@ import type { TaskRow } from '../src/store/task-store';
  * the nights a direct booking took), resolved in the console's queue; the calendar then shows the
  * ledger and every channel listing agreeing on those nights, a cell leads to the booking and to a
  * night's pushes, channel health shows each channel, and another tenant's property is refused.
- * Each page is saved as a screenshot (docs/console/*.png) at a 1366x768 laptop's size.
+ * Each page is saved as a screenshot at a 1366x768 laptop's size (into docs/console/*.png with
+ * UPDATE_SCREENSHOTS=1).
  */
-const CHROMIUM = '/usr/bin/chromium';
-/** The README's screenshots are written only when asked (UPDATE_SCREENSHOTS=1): a test run leaves the tree as it was. */
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(__dirname, '..', '..', '..', 'docs', 'console') : mkdtempSync(join(tmpdir(), 'cm-console-screenshots-'));
 const ESCALATION_MAIN = join(__dirname, '..', 'dist', 'main.js');
 const ESCALATION_MIGRATE = join(__dirname, '..', 'dist', 'cli', 'migrate.js');
 const OPERATOR = 'Maria Operator';
@@ -36,14 +33,11 @@ let escalationProcess: Spawned | undefined;
 let consoleUrl: string;
 let dispatcherUrl: string;
 let reconcilerUrl: string;
+let browser: ConsoleBrowser;
 let context: BrowserContext;
 let page: Page;
-let profile: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`The console's browser test needs Debian's Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (as root), then run the test again.`);
-  }
   const dispatcherPort = await freePort();
   // Booking.com's failed push is tried again a second after its faults are cleared; no breaker opens on the way.
   pipeline = await startPipeline({ CONSOLE_API_PORT: String(dispatcherPort), CHANNEL_CALLS_PER_MINUTE: '100000', RETRY_MAX_ATTEMPTS: '2', RETRY_MAX_MS: '200', AFTER_FAILURE_MS: '1000', BREAKER_FAILURES: '1000' });
@@ -74,26 +68,21 @@ beforeAll(async () => {
   });
   consoleUrl = `http://127.0.0.1:${consolePort}`;
 
-  profile = mkdtempSync(join(tmpdir(), 'cm-console-calendar-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1366, height: 768 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await openConsoleBrowser();
+  ({ context, page } = browser);
 }, 240_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   if (escalationProcess && escalationProcess.child.exitCode === null && escalationProcess.child.signalCode === null) escalationProcess.child.kill('SIGKILL');
   await escalationProcess?.exited();
   await pipeline?.close();
 });
 
-const shot = (name: string, fullPage = false) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
+const shot = (name: string, fullPage = false) => browser.shot(name, fullPage);
+const fitsTheScreenWithLabels = () => browser.fitsTheScreenWithLabels();
+const seeText = (locator: Locator, text: string) => browser.seeText(locator, text);
+const seeExactText = (locator: Locator, text: string) => browser.seeExactText(locator, text);
 
 test('an overbooking made through the channels is resolved in the queue; the calendar then shows the ledger and every channel agreeing, a cell opens the booking and the pushes, health shows each channel, another tenant is refused', async () => {
   const { world, client, ingest } = pipeline;
@@ -235,28 +224,6 @@ function calendarCells(): Promise<{ ledger: Record<string, string>; channels: Re
   })()`);
 }
 
-/** No sideways scrolling at 1366 px, and every visible field has a label a screen reader announces. */
-async function fitsTheScreenWithLabels(): Promise<void> {
-  const layout = await page.evaluate<{ scrollWidth: number; unlabelled: string[] }>(`({
-    scrollWidth: document.documentElement.scrollWidth,
-    unlabelled: [...document.querySelectorAll('input:not([type=hidden]), select')].filter((e) => e.labels.length === 0).map((e) => e.name),
-  })`);
-  expect(layout).toEqual({ scrollWidth: 1366, unlabelled: [] });
-}
 
-async function seeText(locator: Locator, text: string): Promise<void> {
-  await untilText(locator, text, (seen) => seen.includes(text));
-}
 
-async function seeExactText(locator: Locator, text: string): Promise<void> {
-  await untilText(locator, text, (seen) => seen.trim() === text);
-}
 
-/** Waits until the element's text holds `text` (jest's expect cannot wait for a page); failing, shows what the page says. */
-async function untilText(locator: Locator, text: string, holds: (seen: string) => boolean): Promise<void> {
-  try {
-    await waitFor(`'${text}' on the page`, async () => holds((await locator.first().textContent({ timeout: 1_000 }).catch(() => null)) ?? '') || undefined, { timeoutMs: 10_000, intervalMs: 50 });
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\nthe page (${page.url()}) says:\n${(await page.locator('body').innerText()).slice(0, 2_000)}`);
-  }
-}

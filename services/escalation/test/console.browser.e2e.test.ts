@@ -1,9 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { waitFor } from '@cm/service-runtime';
 import { freePort, uniqueName } from '@cm/test-harness';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { openConsoleBrowser, type ConsoleBrowser } from './console-browser';
 import { conflictOf, createBooking } from './records';
 import { escalationWorld, type EscalationWorld } from './world';
 
@@ -13,44 +11,33 @@ import { escalationWorld, type EscalationWorld } from './world';
  * passes is saved as a screenshot at a 1366x768 laptop's size (into docs/console/*.png with
  * UPDATE_SCREENSHOTS=1).
  */
-const CHROMIUM = '/usr/bin/chromium';
-/** The README's screenshots are written only when asked (UPDATE_SCREENSHOTS=1): a test run leaves the tree as it was. */
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(__dirname, '..', '..', '..', 'docs', 'console') : mkdtempSync(join(tmpdir(), 'cm-console-screenshots-'));
 const OPERATOR = 'Maria Operator';
 
 let world: EscalationWorld;
 let consoleUrl: string;
+let browser: ConsoleBrowser;
 let context: BrowserContext;
 let page: Page;
-let profile: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`The console's browser test needs Debian's Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (as root), then run the test again.`);
-  }
   world = await escalationWorld();
   await world.startArbiter();
   const port = await freePort();
   await world.startEscalation({ CONSOLE_PORT: String(port), CONSOLE_SECURE_COOKIES: 'false', SLA_MINUTE_MS: '60000' });
   consoleUrl = `http://127.0.0.1:${port}`;
-  profile = mkdtempSync(join(tmpdir(), 'cm-console-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1366, height: 768 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await openConsoleBrowser();
+  ({ context, page } = browser);
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await world?.close();
 });
 
-const shot = (name: string, fullPage = false) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
+const shot = (name: string, fullPage = false) => browser.shot(name, fullPage);
+const fitsTheScreenWithLabels = () => browser.fitsTheScreenWithLabels();
+const seeText = (locator: Locator, text: string) => browser.seeText(locator, text);
+const seeExactText = (locator: Locator, text: string) => browser.seeExactText(locator, text);
 
 test('an operator signs in, finds the overbooking in the queue, resolves it after seeing what it will do, and is refused the other tenant', async () => {
   const [tenant, other] = world.tenants;
@@ -171,28 +158,6 @@ function focused(): Promise<string> {
   return page.evaluate<string>(`document.activeElement?.id || document.activeElement?.textContent?.trim() || ''`);
 }
 
-/** No sideways scrolling at 1366 px, and every visible field has a label a screen reader announces. */
-async function fitsTheScreenWithLabels(): Promise<void> {
-  const layout = await page.evaluate<{ scrollWidth: number; unlabelled: string[] }>(`({
-    scrollWidth: document.documentElement.scrollWidth,
-    unlabelled: [...document.querySelectorAll('input:not([type=hidden]), select')].filter((e) => e.labels.length === 0).map((e) => e.name),
-  })`);
-  expect(layout).toEqual({ scrollWidth: 1366, unlabelled: [] });
-}
 
-/** Waits until the element's text holds `text` (jest's expect cannot wait for a page); failing, shows what the page says. */
-async function seeText(locator: Locator, text: string): Promise<void> {
-  await untilText(locator, text, (seen) => seen.includes(text));
-}
 
-async function seeExactText(locator: Locator, text: string): Promise<void> {
-  await untilText(locator, text, (seen) => seen.trim() === text);
-}
 
-async function untilText(locator: Locator, text: string, holds: (seen: string) => boolean): Promise<void> {
-  try {
-    await waitFor(`'${text}' on the page`, async () => holds((await locator.first().textContent({ timeout: 1_000 }).catch(() => null)) ?? '') || undefined, { timeoutMs: 10_000, intervalMs: 50 });
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\nthe page (${page.url()}) says:\n${(await page.locator('body').innerText()).slice(0, 2_000)}`);
-  }
-}
