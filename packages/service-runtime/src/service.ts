@@ -66,15 +66,19 @@ export async function startService<S extends z.ZodType<BaseConfig>>(
     onStop: (name, stop) => stops.push({ name, stop }),
   };
 
+  /** What stopAll is waiting on now: a shutdown that runs out of time says which part held it. */
+  let stoppingNow = 'nothing yet';
   const stopAll = async () => {
     stopping = true;
     for (const { name, stop } of [...stops].reverse()) {
+      stoppingNow = name;
       try {
         await stop();
       } catch (error) {
         log.error({ err: error }, `stopping ${name} failed`);
       }
     }
+    stoppingNow = 'the ops server';
     await ops.close();
     await telemetry.shutdown();
   };
@@ -93,7 +97,7 @@ export async function startService<S extends z.ZodType<BaseConfig>>(
     opsPort: ops.port,
     log,
     stop: () => {
-      stopped ??= withTimeout(stopAll(), config.SHUTDOWN_TIMEOUT_MS, `${definition.name} did not stop within ${config.SHUTDOWN_TIMEOUT_MS} ms`);
+      stopped ??= withTimeout(stopAll(), config.SHUTDOWN_TIMEOUT_MS, () => `${definition.name} did not stop within ${config.SHUTDOWN_TIMEOUT_MS} ms (still stopping ${stoppingNow})`);
       return stopped;
     },
   };
@@ -152,10 +156,11 @@ function exitAfterFlush(log: Logger, code: number): void {
   log.flush(exit);
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+/** `message` is read when time runs out, so it can say what was still going on then. */
+function withTimeout<T>(work: Promise<T>, ms: number, message: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer = setTimeout(() => reject(new Error(message())), ms);
   });
   return Promise.race([work, limit]).finally(() => clearTimeout(timer));
 }
