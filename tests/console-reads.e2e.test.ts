@@ -182,6 +182,17 @@ describe('console reads: multi-calendar, a booking\'s history, channel health', 
     // Tenant b's own listing read through tenant a's property.
     expect((await get('sync', `/v1/properties/${property()}/listings/VRBO/${encodeURIComponent(b.connections.VRBO.listingId)}/nights/2026-12-11/pushes`)).body).toMatchObject({ status: 404, code: 'listing_not_found' });
     expect((await get('ingest', `/v1/properties/${property()}/stays/AIRBNB:never-booked/history`)).body).toMatchObject({ status: 404, code: 'stay_not_found' });
+
+    // An audit row of this stay written while the property was another tenant's (it moved since)
+    // is not this tenant's to read; its own rows are.
+    const [own] = (await get('ingest', `/v1/properties/${property()}/stays/${encodeURIComponent(stayKey)}/history`)).body.audit;
+    await pipeline.world.db('audit_log').insert({ ...(await pipeline.world.db('audit_log').where({ id: own.id }).first()), id: undefined, tenant_id: b.tenantId, resolved_by: 'previous-owner-operator' });
+    const history = (await get('ingest', `/v1/properties/${property()}/stays/${encodeURIComponent(stayKey)}/history`)).body;
+    expect(history.audit.map((e: any) => e.resolved_by ?? e.decided_by)).not.toContain('previous-owner-operator');
+    expect(JSON.stringify(history)).not.toContain('previous-owner-operator');
+    expect(history.audit_truncated).toBe(false);
+    // A parameter given twice is a 400, not a crash of the read.
+    expect((await get('sync', `/v1/properties/${property()}/stays/${encodeURIComponent(stayKey)}/channel-activity?correlation_ids=a&correlation_ids=b`)).body).toMatchObject({ status: 400, code: 'invalid_id' });
   });
 
   it('bad ranges, dates, ids and ill-formed Unicode are 400s with a reason', async () => {

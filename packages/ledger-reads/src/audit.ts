@@ -52,13 +52,17 @@ export function auditOfTenant(db: Knex, tenantId: string, tenantProperties: Knex
 }
 
 /**
- * The audit rows of one stay of a property (its booking or block, its guest, its price), oldest
- * first, at most `limit`. The caller has checked that the property is its tenant's.
+ * The newest `limit` audit rows of one stay of a property (its booking or block, its guest, its
+ * price), returned oldest first, of this tenant (rows from before tenants were recorded count as
+ * the property's owner's): a property moved to another tenant does not take its old owner's trail
+ * along. The caller has checked that the property is its tenant's.
  */
-export function auditOfStay(db: Knex, propertyId: string, stayKey: string, limit: number): Promise<AuditRecord[]> {
-  return db('audit_log')
+export async function auditOfStay(db: Knex, tenantId: string, propertyId: string, stayKey: string, limit: number): Promise<AuditRecord[]> {
+  const newest: AuditRecord[] = await db('audit_log')
     .where({ property_id: propertyId, entity_id: stayKey })
-    .orderBy('id', 'asc')
+    .where((own) => own.where('tenant_id', tenantId).orWhereNull('tenant_id'))
+    .orderBy('id', 'desc')
     .limit(limit)
     .select('id', 'created_at', 'property_id', 'entity_type', 'entity_id', 'action', 'rule', 'conflict_type', 'resolution', 'resolved_by', 'source', 'command_id', 'version', 'correlation_id', 'trace_id', 'details');
+  return newest.reverse();
 }

@@ -92,7 +92,7 @@ export function consoleApi(deps: ConsoleApiDeps): FastifyInstance {
     if (parsed === 'not_iso_date' || parsed === 'not_a_calendar_day') throw new Problem(400, 'invalid_night', `night: ${parsed === 'not_iso_date' ? 'a YYYY-MM-DD date' : 'no such calendar day'}`, [{ path: 'night', message: parsed }]);
     const listings = await listingsOf([propertyId]);
     if (!listings.some((l) => l.channel === channel && l.listingId === listingId)) throw new Problem(404, 'listing_not_found', `no ${channel} listing '${listingId}' at this property`);
-    return { property_id: propertyId, channel, listing_id: listingId, night, pushes: await deps.reads.callsOfNight({ channel, listingId }, night, CALLS_OF_NIGHT) };
+    return { property_id: propertyId, channel, listing_id: listingId, night, pushes: await deps.reads.callsOfNight({ channel, listingId, propertyId }, night, CALLS_OF_NIGHT) };
   });
 
   app.get<{ Params: { propertyId: string; stayKey: string }; Querystring: Record<string, string> }>('/v1/properties/:propertyId/stays/:stayKey/channel-activity', async (request) => {
@@ -142,8 +142,10 @@ function channelOf(value: string): Channel {
   return value as Channel;
 }
 
-function correlationsOf(listed: string | undefined): string[] {
+function correlationsOf(listed: unknown): string[] {
   if (listed === undefined || listed === '') return [];
+  // A repeated parameter arrives as an array: the ids go in one, comma-separated.
+  if (typeof listed !== 'string') throw new Problem(400, 'invalid_id', 'correlation_ids: once, the ids separated by commas', [{ path: 'correlation_ids', message: 'given more than once' }]);
   const ids = [...new Set(listed.split(','))];
   if (ids.length > MAX_CORRELATIONS) throw new Problem(400, 'too_many_correlations', `correlation_ids: at most ${MAX_CORRELATIONS}`, [{ path: 'correlation_ids', message: 'too many' }]);
   for (const id of ids) requireIdentifier('correlation_ids', id);

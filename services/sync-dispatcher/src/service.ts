@@ -74,7 +74,10 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       },
     );
     pusher.start();
-    context.onStop('pusher', () => pusher.stop());
+    context.onStop('pusher', async () => {
+      await pusher.stop();
+      await history.forgetBreakers().catch((error: unknown) => context.log.warn({ err: error }, 'could not forget this instance\'s breaker states'));
+    });
     // A fetch that carried a pending change makes its listing claimable (by any instance); the
     // instance that served it looks at once rather than at its next poll.
     const feeds = await startFeedServer(store, (token) => listingOfExportToken(db, token), timeZoneOf, context.log.child({ component: 'feeds' }), config.FEED_HOST, config.FEED_PORT, async (fetch) => {

@@ -84,7 +84,15 @@ declare module 'fastify' {
  * SameSite=Strict. Another tenant's task or property is answered as absent (404).
  */
 export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> {
-  const app = fastify({ logger: false, bodyLimit: 16 * 1024, forceCloseConnections: true, return503OnClosing: true, querystringParser: (query) => parseQuery(query) });
+  const app = fastify({
+    logger: false,
+    bodyLimit: 16 * 1024,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    querystringParser: (query) => parseQuery(query),
+    // Ids are up to 200 characters, which percent-encoding can triple (fastify's default is 100).
+    routerOptions: { maxParamLength: 1_000 },
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     try {

@@ -25,6 +25,8 @@ export interface ReadPagesDeps {
   render(request: FastifyRequest, reply: FastifyReply, status: number, template: string, data: Record<string, unknown>): Promise<unknown>;
 }
 
+/** The most correlation ids the dispatcher takes in one read of a booking's channel activity: the newest flows are the ones asked for. */
+const MAX_CORRELATIONS = 100;
 const STYLESHEET = readFileSync(join(__dirname, '..', '..', 'console', 'pages.css'));
 
 const blankIsAbsent = (value: unknown) => (value === '' ? undefined : value);
@@ -113,7 +115,7 @@ export function registerReadPages(app: FastifyInstance, deps: ReadPagesDeps): vo
     const history = await deps.sources.read<StayHistoryBody>('ingest', `${stay}/history`, apiKey);
     if (history.kind === 'absent') throw new Problem(404, 'booking_not_found', `no booking '${stayKey}' at property '${propertyId}'`);
     // The channel side is looked up by the booking's flows, which only the ledger's answer names.
-    const activity = history.kind === 'ok' ? await deps.sources.read<ChannelActivityBody>('dispatcher', `${stay}/channel-activity?correlation_ids=${history.body.correlation_ids.map(p).join(',')}`, apiKey) : null;
+    const activity = history.kind === 'ok' ? await deps.sources.read<ChannelActivityBody>('dispatcher', `${stay}/channel-activity?correlation_ids=${history.body.correlation_ids.slice(-MAX_CORRELATIONS).map(p).join(',')}`, apiKey) : null;
     return deps.render(request, reply, 200, 'booking.eta', { when: whenText, title: `Booking ${stayKey}`, propertyId, stayKey, view: bookingView(history, activity), calendarHref: calendarHrefOf(propertyId, history.kind === 'ok' ? history.body.stay : null) });
   });
 

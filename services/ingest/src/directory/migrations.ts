@@ -7,6 +7,7 @@ import * as idempotencyExpiry003 from '../migrations/20261204_003_idempotency_ex
 import * as pmsRevisions004 from '../migrations/20261204_004_pms_revisions';
 import * as icalImports005 from '../migrations/20261215_005_ical_imports';
 import * as icalEventRevisions006 from '../migrations/20261222_006_ical_event_revisions';
+import * as stayRevisionsIndex007 from '../migrations/20261223_007_stay_revisions_index';
 
 /**
  * Every migration of the `ingest` schema, in order: the directory's (owned by @cm/directory, whose
@@ -22,6 +23,7 @@ export const ingestMigrations = schemaMigrations('ingest', {
   ...ratesMigrationSteps,
   '20261215_005_ical_imports': icalImports005,
   '20261222_006_ical_event_revisions': icalEventRevisions006,
+  '20261223_007_stay_revisions_index': stayRevisionsIndex007,
 });
 
 /**

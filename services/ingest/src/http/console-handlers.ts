@@ -9,7 +9,7 @@ import { propertyOfTenant } from './guards';
 import type { PmsDeps } from './pms-handlers';
 import type { ledgerNightsQuery } from './console-schemas';
 
-/** Most audit entries a stay's history answers: a stay with more is one to read through /v1/audit. */
+/** Most audit entries a stay's history answers (the newest): a stay with more is one to read through /v1/audit. */
 const STAY_AUDIT_LIMIT = 1_000;
 
 /** Each night of [from, to) and the stay holding it, with its guest's name: the ledger row of the console's calendar. */
@@ -37,7 +37,10 @@ export async function readLedgerNights(deps: PmsDeps, tenant: TenantEntry, prope
  */
 export async function readStayHistory(deps: PmsDeps, tenant: TenantEntry, propertyId: string, stayKey: string): Promise<HttpAnswer> {
   await propertyOfTenant(deps, tenant, propertyId);
-  const [stay, audit, revisions] = await Promise.all([deps.ledger.stay(propertyId, stayKey), auditOfStay(deps.db, propertyId, stayKey, STAY_AUDIT_LIMIT), deps.revisions.ofStay(tenant.tenantId, propertyId, stayKey)]);
+  const [stay, trail, revisions] = await Promise.all([deps.ledger.stay(propertyId, stayKey), auditOfStay(deps.db, tenant.tenantId, propertyId, stayKey, STAY_AUDIT_LIMIT + 1), deps.revisions.ofStay(tenant.tenantId, propertyId, stayKey)]);
+  // One more than shown was read: the newest STAY_AUDIT_LIMIT are kept, and the answer says some are left out.
+  const auditTruncated = trail.length > STAY_AUDIT_LIMIT;
+  const audit = auditTruncated ? trail.slice(trail.length - STAY_AUDIT_LIMIT) : trail;
   if (!stay && audit.length === 0 && revisions.length === 0) throw new Problem(404, 'stay_not_found', `no stay '${stayKey}' at this property`);
   const commandIds = [...new Set([...audit.map((a) => a.command_id), ...revisions.map((r) => r.command_id)])];
   const decisions = await decisionsOf(deps.db, propertyId, commandIds);
@@ -51,6 +54,7 @@ export async function readStayHistory(deps: PmsDeps, tenant: TenantEntry, proper
       revisions,
       decisions: decisions.map((d) => ({ command_id: d.command_id, outcome: d.outcome, reason: d.reason, version: d.version === null ? null : Number(d.version), event_type: d.event_type, decided_by: d.decided_by, decided_at: d.decided_at.toISOString() })),
       audit: entries,
+      audit_truncated: auditTruncated,
       conflicts: entries.filter((e) => e.conflict_type !== null),
       correlation_ids: [...new Set(audit.map((a) => a.correlation_id))],
     },

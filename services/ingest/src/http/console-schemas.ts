@@ -68,7 +68,8 @@ export const stayHistoryView = z.object({
   stay: stayView.nullable().describe('The stay as the ledger holds it now; null if the ledger never took it (every command was rejected).'),
   revisions: z.array(revisionView).describe('The changes the ledger made to it, oldest first, as the PMS feed has them (acknowledged ones until they are purged).'),
   decisions: z.array(decisionHistoryView).describe('The decisions of every command its audit trail names, in the order made.'),
-  audit: z.array(auditEntryView).describe('Who did what, by which rule and why, oldest first: the ledger events and the conflicts resolved.'),
+  audit: z.array(auditEntryView).describe('Who did what, by which rule and why, oldest first: the ledger events and the conflicts resolved; the newest 1,000 when there are more.'),
+  audit_truncated: z.boolean().describe('true: the stay has more than 1,000 audit entries and only the newest are here (the rest: GET /v1/audit?booking=).'),
   conflicts: z.array(auditEntryView).describe('The audit entries that resolved a conflict (a subset of audit).'),
   correlation_ids: z.array(z.string()).describe("Its flows: pass them to the dispatcher's channel-activity read for the pushes made for it."),
 });

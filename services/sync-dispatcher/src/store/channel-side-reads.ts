@@ -106,10 +106,10 @@ export class ChannelSideReads {
     return found;
   }
 
-  /** The calls that carried a night of a listing, newest first. */
-  async callsOfNight(listing: ListingKey, night: string, limit: number): Promise<PushCallView[]> {
+  /** The calls that carried a night of a listing for this property, newest first (a listing mapped to another property since does not bring its calls along). */
+  async callsOfNight(listing: ListingKey & { readonly propertyId: string }, night: string, limit: number): Promise<PushCallView[]> {
     const rows = await this.db('sync.push_calls')
-      .where({ channel: listing.channel, listing_id: listing.listingId })
+      .where({ channel: listing.channel, listing_id: listing.listingId, property_id: listing.propertyId })
       .whereRaw('nights @> ?::date', [night])
       .orderBy('id', 'desc')
       .limit(limit)
@@ -150,10 +150,12 @@ export class ChannelSideReads {
   async health(listings: readonly (ListingKey & { propertyId: string })[], nowMs: number): Promise<ChannelHealthView[]> {
     if (listings.length === 0) return [];
     const keys = listings.map((l) => [l.channel, l.listingId]);
+    // What was pushed or waited for a listing while it was another property's is not this one's.
+    const ofProperty = listings.map((l) => [l.channel, l.listingId, l.propertyId]);
     const since = nowMs - DAY_MS;
     const [calls, lastErrors, pending, waits, breakers] = await Promise.all([
       this.db('sync.push_calls')
-        .whereIn(['channel', 'listing_id'], keys)
+        .whereIn(['channel', 'listing_id', 'property_id'], ofProperty)
         .groupBy('channel', 'listing_id')
         .select(
           'channel',
@@ -164,9 +166,9 @@ export class ChannelSideReads {
           this.db.raw(`count(*) FILTER (WHERE answered_at_ms >= ? AND outcome <> 'ok') AS failures`, [since]),
           this.db.raw(`count(*) FILTER (WHERE answered_at_ms >= ? AND outcome = 'rate_limited') AS limited`, [since]),
         ),
-      this.db('sync.push_calls').whereIn(['channel', 'listing_id'], keys).whereNot('outcome', 'ok').distinctOn('channel', 'listing_id').orderBy([{ column: 'channel' }, { column: 'listing_id' }, { column: 'id', order: 'desc' }]).select('channel', 'listing_id', 'error', 'answered_at_ms'),
+      this.db('sync.push_calls').whereIn(['channel', 'listing_id', 'property_id'], ofProperty).whereNot('outcome', 'ok').distinctOn('channel', 'listing_id').orderBy([{ column: 'channel' }, { column: 'listing_id' }, { column: 'id', order: 'desc' }]).select('channel', 'listing_id', 'error', 'answered_at_ms'),
       this.db('sync.nights').whereIn(['channel', 'listing_id'], keys).whereRaw('version > pushed_version').groupBy('channel', 'listing_id').select('channel', 'listing_id', this.db.raw('count(*) AS nights'), this.db.raw('min(changed_at_ms) AS oldest')),
-      this.db('sync.listing_waits').whereIn(['channel', 'listing_id'], keys).select('channel', 'listing_id', 'rate_limited', 'circuit_open', 'last_wait_at_ms'),
+      this.db('sync.listing_waits').whereIn(['channel', 'listing_id', 'property_id'], ofProperty).select('channel', 'listing_id', 'rate_limited', 'circuit_open', 'last_wait_at_ms'),
       this.db('sync.breaker_states').whereIn('channel', [...new Set(listings.map((l) => l.channel))]).orderBy(['channel', 'instance']).select('channel', 'instance', 'state', 'since_ms'),
     ]);
     const byListing = <R extends { channel: string; listing_id: string }>(rows: R[]) => new Map(rows.map((r) => [keyOf(r.channel, r.listing_id), r] as const));

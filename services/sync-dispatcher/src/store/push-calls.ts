@@ -72,6 +72,11 @@ export class PushHistory {
     await this.db('sync.breaker_states').insert({ instance: this.instance, channel, state, since_ms: sinceMs }).onConflict(['instance', 'channel']).merge();
   }
 
+  /** This instance stops: its breakers go with it (an instance that crashed leaves its rows until its name comes back). */
+  async forgetBreakers(): Promise<void> {
+    await this.db('sync.breaker_states').where({ instance: this.instance }).delete();
+  }
+
   /** Deletes calls answered before `beforeMs`, at most `limit` (instances purging at once skip each other's rows); answers how many. */
   async purgeCalls(beforeMs: number, limit: number): Promise<number> {
     const result = await this.db.raw(`DELETE FROM sync.push_calls WHERE id IN (SELECT id FROM sync.push_calls WHERE answered_at_ms < ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)`, [beforeMs, limit]);
