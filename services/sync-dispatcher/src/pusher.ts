@@ -182,24 +182,28 @@ export class Pusher {
 
   /** Gives the listing back without a call. */
   private async release(work: ListingWork, plan: Skip): Promise<void> {
+    const { history, metrics, now } = this.deps;
+    let writes: Knex.Sql[] = [];
     switch (plan.reason) {
       case 'no_adapter':
         this.deps.log.warn({ channel: work.channel }, 'no adapter for this channel; its listings are not pushed');
         break;
       case 'rate_limited':
-        this.deps.metrics.rateLimitedWaits.inc({ channel: work.channel });
-        await this.deps.history.countWait(work, 'rate_limited', this.deps.now());
+        metrics.rateLimitedWaits.inc({ channel: work.channel });
+        writes = [history.waitCount(work, 'rate_limited', now())];
         break;
       case 'circuit_open':
       case 'breaker_refused':
-        await this.deps.history.countWait(work, 'circuit_open', this.deps.now());
+        writes = [history.waitCount(work, 'circuit_open', now())];
         break;
       case 'nothing_pending':
         break;
       default:
         assertNever(plan.reason);
     }
-    await this.deps.store.release(work, this.config.owner, plan.releaseAt, plan.attempts, plan.error, plan.spent);
+    // The wait is counted in the statement that gives the listing back: no round trip of its own,
+    // and a listing is never left leased because counting failed.
+    await this.deps.store.release(work, this.config.owner, plan.releaseAt, plan.attempts, plan.error, plan.spent, writes);
   }
 
   /** Records what the channel's answer came to, with the call's log (`call`) in the same statement. */

@@ -52,9 +52,7 @@ describe('PushHistory and ChannelSideReads', () => {
 
   it("health adds up a channel's calls, waits and breakers per property; another channel's breaker is not shown", async () => {
     await writeTogether(scratch.db, [history.callInsert(call(expedia, 'ok', NOW - 2 * DAY_MS)), history.callInsert(call(expedia, 'server_error', NOW - 60_000)), history.callInsert(call(expedia, 'rate_limited', NOW - 30_000))]);
-    await history.countWait(expedia, 'rate_limited', NOW - 20_000);
-    await history.countWait(expedia, 'rate_limited', NOW - 10_000);
-    await history.countWait(expedia, 'circuit_open', NOW - 5_000);
+    for (const [kind, at] of [['rate_limited', NOW - 20_000], ['rate_limited', NOW - 10_000], ['circuit_open', NOW - 5_000]] as const) await writeTogether(scratch.db, [history.waitCount(expedia, kind, at)]);
     await history.breakerEntered('EXPEDIA', 'open', NOW - 50_000);
     await new PushHistory(scratch.db, 'instance-b').breakerEntered('EXPEDIA', 'closed', NOW - 40_000);
     await history.breakerEntered('VRBO', 'half_open', NOW - 1_000);

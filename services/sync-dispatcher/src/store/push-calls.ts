@@ -57,14 +57,16 @@ export class PushHistory {
       .toSQL();
   }
 
-  /** Counts a push held back by our own rate or an open breaker, per listing. */
-  async countWait(work: ListingWork, kind: WaitKind, nowMs: number): Promise<void> {
+  /** Counts a push held back by our own rate or an open breaker, per listing: written in the statement that gives the listing back. */
+  waitCount(work: ListingWork, kind: WaitKind, nowMs: number): Knex.Sql {
     const column = waitColumn(kind);
-    await this.db.raw(
-      `INSERT INTO sync.listing_waits (channel, listing_id, property_id, ${column}, last_wait_at_ms) VALUES (?, ?, ?, 1, ?)
+    return this.db
+      .raw(
+        `INSERT INTO sync.listing_waits (channel, listing_id, property_id, ${column}, last_wait_at_ms) VALUES (?, ?, ?, 1, ?)
        ON CONFLICT (channel, listing_id) DO UPDATE SET ${column} = sync.listing_waits.${column} + 1, last_wait_at_ms = excluded.last_wait_at_ms, property_id = excluded.property_id`,
-      [work.channel, work.listingId, work.propertyId, nowMs],
-    );
+        [work.channel, work.listingId, work.propertyId, nowMs],
+      )
+      .toSQL();
   }
 
   /** This instance's breaker of a channel entered `state` at `sinceMs`. */
