@@ -42,6 +42,16 @@ export const escalationConfig = baseConfig.extend(databaseConfig.shape).extend(r
    * (and tests that start several) open no second port.
    */
   CONSOLE_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /**
+   * The proxies in front of the console (addresses or CIDRs, comma-separated) whose
+   * X-Forwarded-For names the client: sign-in tries are limited per client address, and without
+   * this every operator behind the proxy shares one limit. Empty: the peer's address is the client's.
+   */
+  CONSOLE_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((p) => p.trim()).filter((p) => p !== ''))
+    .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { error: 'an IP address or CIDR' }))),
   /** How long a console sign-in lasts. */
   CONSOLE_SESSION_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(480),
   /** Console cookies are sent over HTTPS only (behind the TLS-terminating proxy); 'false' only for a console reached on plain HTTP, as the browser test does on 127.0.0.1. */

@@ -128,6 +128,7 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       buckets,
       ratePerSecond: config.API_RATE_PER_SECOND,
       secureCookies: config.CONSOLE_SECURE_COOKIES,
+      trustedProxies: config.CONSOLE_TRUSTED_PROXIES,
       now,
       onResolved: resolved,
       onRelocation: relocated,

@@ -15,8 +15,9 @@ let service: EscalationProcess;
 beforeAll(async () => {
   world = await escalationWorld();
   const port = await freePort();
-  // Cookies left Secure, as deployed: fetch keeps no jar, so the test carries them itself.
-  service = await world.startEscalation({ CONSOLE_PORT: String(port) });
+  // Cookies left Secure, as deployed: fetch keeps no jar, so the test carries them itself. The
+  // test stands where the operators' proxy would: its X-Forwarded-For names the client.
+  service = await world.startEscalation({ CONSOLE_PORT: String(port), CONSOLE_TRUSTED_PROXIES: '127.0.0.1' });
   consoleUrl = `http://127.0.0.1:${port}`;
 });
 afterAll(async () => world?.close());
@@ -25,6 +26,9 @@ afterAll(async () => world?.close());
 class Visitor {
   private readonly cookies = new Map<string, string>();
   csrf = '';
+
+  /** `forwardedFor`: the client's address as the operators' proxy would pass it on. */
+  constructor(private readonly forwardedFor?: string) {}
 
   async get(path: string): Promise<{ status: number; headers: Headers; text: string }> {
     return this.send('GET', path);
@@ -41,6 +45,7 @@ class Visitor {
   private async send(method: string, path: string, body?: string) {
     const headers: Record<string, string> = { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
     if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    if (this.forwardedFor) headers['x-forwarded-for'] = this.forwardedFor;
     const response = await fetch(`${consoleUrl}${path}`, { method, headers, body, redirect: 'manual' });
     for (const cookie of response.headers.getSetCookie()) {
       const [pair] = cookie.split(';');
@@ -188,4 +193,18 @@ test('an expired session, one whose API key was revoked, or one signed out, is o
   expect(out).toMatchObject({ status: 303 });
   expect(await world.db('escalation.console_sessions').where({ operator: 'Leaving Operator' }).first()).toBeUndefined();
   expect((await leaving.get('/queue')).headers.get('location')).toBe('/sign-in');
+});
+
+test('sign-in tries are limited per client behind the trusted proxy: one client guessing keys does not lock out another', async () => {
+  const guesser = new Visitor('203.0.113.7');
+  await guesser.get('/sign-in');
+  const statuses: number[] = [];
+  for (let i = 0; i < 12; i++) statuses.push((await guesser.post('/sign-in', { _csrf: guesser.csrf, api_key: `cmk_guess_${i}`, operator: 'Guesser' })).status);
+  expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+  expect(statuses.at(-1)).toBe(429);
+  // Another operator behind the same proxy signs in at once.
+  const colleague = new Visitor('203.0.113.8');
+  await colleague.get('/sign-in');
+  const answer = await colleague.post('/sign-in', { _csrf: colleague.csrf, api_key: world.tenants[0].apiKey, operator: 'Li Operator' });
+  expect({ status: answer.status, location: answer.headers.get('location') }).toEqual({ status: 303, location: '/queue' });
 });

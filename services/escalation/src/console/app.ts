@@ -38,6 +38,8 @@ export interface ConsoleDeps extends ResolutionHooks {
   readonly ratePerSecond: number;
   /** Counts a sign-in by its outcome (escalation_console_sign_ins_total). */
   onSignIn(outcome: SignInOutcome): void;
+  /** The proxies whose X-Forwarded-For names the client (sign-in tries are limited per client address); none: the peer is the client. */
+  readonly trustedProxies: readonly string[];
   /** Cookies only over HTTPS: true in production; a test on plain http://127.0.0.1 turns it off. */
   readonly secureCookies: boolean;
   readonly now: () => number;
@@ -92,6 +94,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     querystringParser: (query) => parseQuery(query),
     // Ids are up to 200 characters, which percent-encoding can triple (fastify's default is 100).
     routerOptions: { maxParamLength: 1_000 },
+    trustProxy: deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
