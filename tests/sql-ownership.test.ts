@@ -30,7 +30,7 @@ const SCHEMA_OWNERS: Readonly<Record<string, string>> = {
 /** Packages that may read an owner's tables besides the owner: the ledger's read side for other services. */
 const READERS: Readonly<Record<string, readonly string[]>> = { [LEDGER]: ['packages/ledger-reads'] };
 /** The directory's tables, in the `ingest` schema for history's sake (their migration ran there); the rest of the schema is ingest's. */
-const DIRECTORY_TABLES = ['tenants', 'api_keys', 'properties', 'channel_connections', 'listings', 'listing_pricing'];
+const DIRECTORY_TABLES = ['tenants', 'api_keys', 'properties', 'removed_properties', 'channel_connections', 'listings', 'listing_pricing'];
 
 const CREATE_TABLE = /(?:withSchema\(\s*'(\w+)'\s*\)\s*)?\.createTable\(\s*'(\w+)'/g;
 

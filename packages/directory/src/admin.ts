@@ -106,8 +106,14 @@ export async function addProperty(
   const row = { property_id: property.propertyId, tenant_id: property.tenantId, time_zone: property.timeZone, currency: property.currency };
   return db.transaction(async (trx) => {
     await lockTenant(trx, property.tenantId);
+    // A removed property's bookings and history stay in the ledger under its id: another tenant takes them only as a move does.
+    const removed = await trx('ingest.removed_properties').where({ property_id: property.propertyId }).forUpdate().first('tenant_id');
+    if (removed && removed.tenant_id !== property.tenantId && !options.move) throw new PropertyExistsForOtherTenantError(property.propertyId, removed.tenant_id);
     const inserted = await trx('ingest.properties').insert(row).onConflict('property_id').ignore().returning('property_id');
-    if (inserted.length > 0) return { outcome: 'created', unmapped: [] };
+    if (inserted.length > 0) {
+      if (removed) await trx('ingest.removed_properties').where({ property_id: property.propertyId }).delete();
+      return { outcome: removed && removed.tenant_id !== property.tenantId ? 'moved' : 'created', unmapped: [] };
+    }
     const existing = await trx('ingest.properties').where({ property_id: property.propertyId }).forUpdate().first('tenant_id', 'time_zone', 'currency');
     if (existing.tenant_id !== property.tenantId) {
       if (!options.move) throw new PropertyExistsForOtherTenantError(property.propertyId, existing.tenant_id);

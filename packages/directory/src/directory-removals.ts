@@ -8,7 +8,8 @@ import { API_KEY_ID_BYTES } from './directory-views';
  * Removing what the admin commands add, each in one transaction that locks the row first. A
  * removal never takes more with it than the operator named unless a flag says so: a tenant goes
  * only once it has no properties and no connections (its API keys go with it), a property with
- * listings needs `unmap`. The ledger's bookings are not the directory's: they stay.
+ * listings needs `unmap`. The ledger's bookings are not the directory's: they stay, so a removed
+ * property's id is remembered with its tenant, and adding it for another tenant needs --force.
  */
 
 /** Revokes a key by its id (admin keys list); revoking it again is 'unchanged'. */
@@ -53,7 +54,9 @@ export async function removeProperty(db: Knex, propertyId: string, options: { un
     const listings = await countOf(trx, 'ingest.listings', { property_id: propertyId });
     if (listings > 0 && !options.unmap) throw new PropertyHasListingsError(propertyId, listings);
     const unmapped = listings > 0 ? await unmap(trx, { property_id: propertyId }) : [];
-    await trx('ingest.properties').where({ property_id: propertyId }).delete();
+    const [removed] = await trx('ingest.properties').where({ property_id: propertyId }).delete().returning('tenant_id');
+    // The ledger and the channel side keep what was this tenant's under this id (addProperty reads it).
+    await trx('ingest.removed_properties').insert({ property_id: propertyId, tenant_id: removed.tenant_id, removed_at: trx.fn.now() }).onConflict('property_id').merge();
     return { outcome: 'removed', unmapped };
   });
 }

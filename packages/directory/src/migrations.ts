@@ -3,6 +3,7 @@ import * as directory001 from './migrations/20261125_001_directory';
 import * as listingPricing002 from './migrations/20261214_002_listing_pricing';
 import * as connectionSecrets003 from './migrations/20261216_003_connection_secrets';
 import * as pollIntervalFromOneSecond004 from './migrations/20261221_004_poll_interval_from_one_second';
+import * as removedProperties005 from './migrations/20261223_005_removed_properties';
 
 /**
  * The directory's migrations, by the names knex has recorded for them in `ingest.knex_migrations`
@@ -17,4 +18,5 @@ export const directoryMigrationSteps: Readonly<Record<string, Knex.Migration>> =
   '20261214_002_listing_pricing': listingPricing002,
   '20261216_003_connection_secrets': connectionSecrets003,
   '20261221_004_poll_interval_from_one_second': pollIntervalFromOneSecond004,
+  '20261223_005_removed_properties': removedProperties005,
 };

@@ -459,6 +459,16 @@ describe('the admin CLI: 64 with the usage on bad arguments, 65 with the code on
     expect((await run('listings', 'show', 'airbnb', listingId)).err).toContain('unknown_listing');
     expect(await run('properties', 'remove', a.propertyId)).toMatchObject({ code: 0, out: [`property ${a.propertyId} removed`] });
     expect(await propertyRow(a.propertyId)).toBeUndefined();
+    // The ledger keeps a removed property's bookings and history under its id: added again for
+    // another tenant, it is refused as a move without --force would be; with it, it moves.
+    const b = await tenantWith();
+    const takeOver = await run('property', a.propertyId, b.tenantId, 'Europe/Lisbon', 'EUR');
+    expect(takeOver).toMatchObject({ code: EXIT_REFUSED });
+    expect(takeOver.err).toContain('property_exists_for_other_tenant');
+    expect(await propertyRow(a.propertyId)).toBeUndefined();
+    expect(await run('property', '--force', a.propertyId, b.tenantId, 'Europe/Lisbon', 'EUR')).toMatchObject({ code: 0 });
+    expect(await propertyRow(a.propertyId)).toMatchObject({ tenant_id: b.tenantId });
+    expect(await db('ingest.removed_properties').where({ property_id: a.propertyId }).first()).toBeUndefined();
     expect(await run('connections', 'remove', a.connectionId)).toMatchObject({ code: 0 });
     await issueApiKey(db, a.tenantId, 'pms');
     expect(await run('tenants', 'remove', a.tenantId)).toMatchObject({ code: 0, out: [`tenant ${a.tenantId} removed`], err: '1 API key(s) removed with it' });
