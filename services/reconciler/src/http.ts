@@ -3,7 +3,7 @@ import { calendarRange } from '@cm/domain';
 import { chmod, rm } from 'node:fs/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseStrictJson, Problem, refuseNonIdentifier, frameworkErrorProblem, refuseUnknownQuery, requireIdentifier, urlUnicodeProblem, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
+import { parseStrictJson, Problem, refuseNonIdentifier, frameworkErrorProblem, refuseUnknownQuery, requireIdentifier, problemOfError, refuseIllFormedUrl, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
 import type { Reconciliation } from './pass';
 import { scopeOf, type Caller } from './pass-scope';
 import type { DriftReads } from './store/drift-reads';
@@ -84,16 +84,10 @@ export function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) =>
       done(error as Error, undefined);
     }
   });
-  app.addHook('onRequest', async (request) => {
-    const problem = urlUnicodeProblem(request.raw.url ?? '');
-    if (problem) throw new Problem(400, 'ill_formed_unicode', problem);
-  });
-  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
-    if (error instanceof Problem) return send(reply, error);
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) deps.log.error({ err: error }, 'reconciliation endpoint failed');
-    return send(reply, new Problem(status, status === 500 ? 'internal_error' : 'bad_request', status === 500 ? 'the pass could not be started or read; see the service log' : error.message));
-  });
+  app.addHook('onRequest', async (request) => refuseIllFormedUrl(request.raw.url));
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) =>
+    send(reply, problemOfError(error, (err) => deps.log.error({ err }, 'reconciliation endpoint failed'), 'the pass could not be started or read; see the service log')),
+  );
 
   app.post('/v1/reconciliations', async (request, reply) => {
     const caller = await callerOf(request);

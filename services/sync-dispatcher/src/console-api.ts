@@ -2,7 +2,7 @@ import { listingsOfProperties, propertyExists, propertyIdsOfTenant, tenantOfAuth
 import { calendarRange, parseLocalDate } from '@cm/domain';
 import { ChannelSymbols, type Channel } from '@cm/schemas';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { Problem, frameworkErrorProblem, refuseUnknownQuery, requireIdentifier, urlUnicodeProblem, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
+import { Problem, frameworkErrorProblem, refuseUnknownQuery, requireIdentifier, problemOfError, refuseIllFormedUrl, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
 import type { ChannelSideReads } from './store/channel-side-reads';
 
 export interface ConsoleApiDeps {
@@ -43,16 +43,10 @@ export function consoleApi(deps: ConsoleApiDeps): FastifyInstance {
     // A URL the router cannot decode (a bad % escape, bytes that are not UTF-8) is answered before any route: with a problem document too.
     frameworkErrors: (error, _request, reply) => void send(reply, frameworkErrorProblem(error)),
   });
-  app.addHook('onRequest', async (request) => {
-    const problem = urlUnicodeProblem(request.raw.url ?? '');
-    if (problem) throw new Problem(400, 'ill_formed_unicode', problem);
-  });
-  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
-    if (error instanceof Problem) return send(reply, error);
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) deps.log.error({ err: error }, 'console read failed');
-    return send(reply, new Problem(status, status === 500 ? 'internal_error' : 'bad_request', status === 500 ? 'the read failed; see the service log' : error.message));
-  });
+  app.addHook('onRequest', async (request) => refuseIllFormedUrl(request.raw.url));
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) =>
+    send(reply, problemOfError(error, (err) => deps.log.error({ err }, 'console read failed'), 'the read failed; see the service log')),
+  );
   app.setNotFoundHandler((request, reply) => send(reply, new Problem(404, 'no_such_route', `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`)));
 
   /** The tenant of the key, within its rate, and the property if it is that tenant's (404 otherwise). */
