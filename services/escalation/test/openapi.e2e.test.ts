@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { StayKey } from '@cm/domain';
 import { addProperty } from '@cm/ingest';
 import { createRedis, problemSchema, TokenBuckets, type Redis } from '@cm/service-runtime';
-import { documentedResponse, documentedRoutes, documentedStatuses, openApiValidation, registeredRoutes, stack, testLogger, uniqueName } from '@cm/test-harness';
+import { documentedRoutes, openApiValidation, registeredRoutes, stack, testLogger, uniqueName } from '@cm/test-harness';
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { resolutionAnswer, settingsAnswer, taskAnswer, taskDetailAnswer, taskListAnswer } from '../src/http/answers';
@@ -15,6 +15,7 @@ import { ReviewStore } from '../src/store/review-store';
 import { SettingsStore } from '../src/store/settings-store';
 import { TaskStore, type TaskRow } from '../src/store/task-store';
 import { conflictOf } from './records';
+import { expectDocumentedAnswer, expectEveryStatusReached, expectExamplesFit } from '@cm/test-harness/worlds/openapi-answers';
 import { escalationWorld, type Answer, type EscalationProcess, type EscalationWorld } from './world';
 
 /**
@@ -57,16 +58,7 @@ afterAll(async () => {
 });
 
 /** An answer of the service, held to the document: its status listed for the route, the headers listed with it, its body of the schema listed. */
-function expectDocumented(route: string, answer: Answer): void {
-  expect({ route, status: answer.status, documented: documentedStatuses(document, route).includes(answer.status) }).toEqual({ route, status: answer.status, documented: true });
-  const response = documentedResponse(document, route, answer.status)!;
-  for (const header of Object.keys(response.headers ?? {})) expect({ route, status: answer.status, header, sent: answer.headers.has(header) }).toEqual({ route, status: answer.status, header, sent: true });
-  const [mediaType] = Object.keys(response.content ?? {});
-  expect(answer.headers.get('content-type')).toContain(mediaType);
-  const schema = answer.status < 300 ? SUCCESS[route]! : problemSchema;
-  const parsed = schema.safeParse(answer.body);
-  expect({ route, status: answer.status, issues: parsed.error?.issues ?? [] }).toEqual({ route, status: answer.status, issues: [] });
-}
+const expectDocumented = (route: string, answer: Answer) => expectDocumentedAnswer(document, route, answer, (status) => (status < 300 ? SUCCESS[route]! : problemSchema));
 
 /** An overbooking task of the first tenant: a direct booking kept its nights, an Airbnb guest lost them. */
 async function overbookingTask(): Promise<TaskRow> {
@@ -108,10 +100,7 @@ test('it documents exactly the routes the app registers', async () => {
 });
 
 test('every example is of the schema it illustrates', () => {
-  for (const [name, example] of Object.entries(REVIEW_EXAMPLES)) {
-    const parsed = example.schema.safeParse(example.value);
-    expect({ name, issues: parsed.error?.issues ?? [] }).toEqual({ name, issues: [] });
-  }
+  expectExamplesFit(REVIEW_EXAMPLES);
 });
 
 test("the service's answers, success and refusal, are each documented for their route", async () => {
@@ -166,8 +155,5 @@ test("the service's answers, success and refusal, are each documented for their 
   for (const [route, answer] of answers) expectDocumented(route, answer);
   // Every status documented was answered, but 500 and 503 (PostgreSQL or Redis failing, the
   // server closing): none is documented that a caller cannot meet.
-  for (const route of documentedRoutes(document)) {
-    const reached = [...new Set(answers.filter(([r]) => r === route).map(([, a]) => a.status))].sort((a, b) => a - b);
-    expect({ route, reached }).toEqual({ route, reached: documentedStatuses(document, route).filter((s) => s !== 500 && s !== 503) });
-  }
+  expectEveryStatusReached(document, answers);
 });

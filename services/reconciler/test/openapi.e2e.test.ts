@@ -6,8 +6,9 @@ import { requireOk } from '@cm/channel-simulator';
 import { noRates } from '@cm/domain';
 import { RatesStore } from '@cm/rates';
 import { AvroSerde, closingErrorSchema, createRedis, PartitionFences, problemSchema, Registry, schemaOutbox, TokenBuckets, waitFor, type Redis, type RecordProducer } from '@cm/service-runtime';
-import { documentedResponse, documentedRoutes, documentedStatuses, freePort, openApiValidation, registeredRoutes, stack, testKafka, testKeyRing, testLogger } from '@cm/test-harness';
+import { documentedRoutes, freePort, openApiValidation, registeredRoutes, stack, testKafka, testKeyRing, testLogger } from '@cm/test-harness';
 import { startPipeline, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
+import { expectDocumentedAnswer, expectEveryStatusReached, expectExamplesFit } from '@cm/test-harness/worlds/openapi-answers';
 import type { z } from 'zod';
 import { CorrectionsOutbox } from '../src/corrections-outbox';
 import { passesApi, tenantCallerOf } from '../src/http';
@@ -77,16 +78,8 @@ describe('reconciler: the OpenAPI document', () => {
   }
 
   /** An answer of the service, held to the document: its status listed for the route, the headers listed with it, its body of the schema listed. */
-  function expectDocumented(route: string, answer: Answer): void {
-    expect({ route, status: answer.status, documented: documentedStatuses(document, route).includes(answer.status) }).toEqual({ route, status: answer.status, documented: true });
-    const response = documentedResponse(document, route, answer.status)!;
-    for (const header of Object.keys(response.headers ?? {})) expect({ route, status: answer.status, header, sent: answer.headers.has(header) }).toEqual({ route, status: answer.status, header, sent: true });
-    const [mediaType] = Object.keys(response.content ?? {});
-    expect(answer.headers.get('content-type')).toContain(mediaType);
-    const schema = answer.status < 300 ? SUCCESS[route]! : answer.status === 503 ? closingErrorSchema : problemSchema;
-    const parsed = schema.safeParse(answer.body);
-    expect({ route, status: answer.status, issues: parsed.error?.issues ?? [] }).toEqual({ route, status: answer.status, issues: [] });
-  }
+  const expectDocumented = (route: string, answer: Answer) =>
+    expectDocumentedAnswer(document, route, answer, (status) => (status < 300 ? SUCCESS[route]! : status === 503 ? closingErrorSchema : problemSchema));
 
   it('is the one checked in, and valid OpenAPI 3.1', () => {
     expect(JSON.parse(readFileSync(DOCUMENT_FILE, 'utf8'))).toEqual(document);
@@ -122,10 +115,7 @@ describe('reconciler: the OpenAPI document', () => {
   });
 
   it('every example is of the schema it illustrates', () => {
-    for (const [name, example] of Object.entries(RECONCILIATION_EXAMPLES)) {
-      const parsed = example.schema.safeParse(example.value);
-      expect({ name, issues: parsed.error?.issues ?? [] }).toEqual({ name, issues: [] });
-    }
+    expectExamplesFit(RECONCILIATION_EXAMPLES);
   });
 
   it("the service's answers, success and refusal, are each documented for their route", async () => {
@@ -182,9 +172,6 @@ describe('reconciler: the OpenAPI document', () => {
     for (const [route, answer] of answers) expectDocumented(route, answer);
     // Every status documented was answered, but 500 and 503 (PostgreSQL failing, the server
     // closing): none is documented that a caller cannot meet.
-    for (const route of documentedRoutes(document)) {
-      const reached = [...new Set(answers.filter(([r]) => r === route).map(([, x]) => x.status))].sort((x, y) => x - y);
-      expect({ route, reached }).toEqual({ route, reached: documentedStatuses(document, route).filter((status) => status !== 500 && status !== 503) });
-    }
+    expectEveryStatusReached(document, answers);
   });
 });
