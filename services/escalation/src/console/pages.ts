@@ -62,9 +62,10 @@ export function registerReadPages(app: FastifyInstance, deps: ReadPagesDeps): vo
   /** The tenant and its key, or the sign-in page for a browser without a session. */
   const reader = async (request: FastifyRequest) => {
     const session = await deps.signedIn(request);
-    const apiKey = await deps.apiKeyOf(request);
+    // Two reads that need nothing of each other: at once, not one after the other.
+    const [apiKey, properties] = await Promise.all([deps.apiKeyOf(request), deps.propertiesOf(session.tenantId)]);
     if (apiKey === null) throw new Problem(401, 'sign_in_again', 'this session keeps no API key to read the calendar and channels with: sign out and sign in again');
-    return { session, apiKey, properties: await deps.propertiesOf(session.tenantId) };
+    return { session, apiKey, properties };
   };
   const requireProperty = (properties: readonly string[], propertyId: string) => {
     if (!properties.includes(propertyId)) throw new Problem(404, 'property_not_found', `no property '${propertyId}' for this tenant`);
