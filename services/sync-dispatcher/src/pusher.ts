@@ -248,10 +248,12 @@ export class Pusher {
    */
   private setBreaker(key: string, channel: Channel, state: BreakerState): void {
     const was = this.breakers.get(key)?.state.name ?? 'closed';
-    const channelWas = this.channelBreakers(channel);
+    // The channel's summary counts only breakers that are not closed: it can change only when a state's name does (not on every push).
+    const channelWas = state.name === was ? undefined : this.channelBreakers(channel);
     if (state.name === 'closed' && state.consecutiveFailures === 0) this.breakers.delete(key);
     else this.breakers.set(key, { channel, state });
-    if (state.name !== was) this.deps.log.warn({ channel, breaker: key, from: was, to: state.name }, 'circuit breaker changed state');
+    if (!channelWas) return;
+    this.deps.log.warn({ channel, breaker: key, from: was, to: state.name }, 'circuit breaker changed state');
     const channelIs = this.channelBreakers(channel);
     if (channelIs.worst !== channelWas.worst) {
       // Off the push's path: a transition the console misses is shown at the next one.
