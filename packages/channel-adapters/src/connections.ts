@@ -63,6 +63,14 @@ export class ChannelConnections implements ChannelAdapters {
     this.adapters = new TtlCache(settings.cacheMs, now);
   }
 
+  /**
+   * A listing's connection as a fresher read found it (the property's listings, read when a change
+   * is recorded), so the push that follows does not ask the directory again.
+   */
+  remember(channel: Channel, listingId: string, connectionId: string): void {
+    this.connectionIds.put(`${channel}\u0000${listingId}`, connectionId);
+  }
+
   async of(channel: Channel, listingId: string): Promise<ChannelConnection> {
     const ofChannel = this.byChannel.get(channel)!;
     if (ofChannel.kind === 'ical') return ofChannel;

@@ -30,9 +30,9 @@ export async function connectionOfListing(db: Knex, channel: Channel, listingId:
   return row?.connection_id;
 }
 
-/** The channel listings of these properties, in no particular order. */
-export function listingsOfProperties(db: Knex, propertyIds: readonly string[]): Promise<{ property_id: string; channel: Channel; listing_id: string }[]> {
-  return db('ingest.listings').whereIn('property_id', propertyIds).select('property_id', 'channel', 'listing_id');
+/** The channel listings of these properties, with the connection each is reached through, in no particular order. */
+export function listingsOfProperties(db: Knex, propertyIds: readonly string[]): Promise<{ property_id: string; channel: Channel; listing_id: string; connection_id: string }[]> {
+  return db('ingest.listings').whereIn('property_id', propertyIds).select('property_id', 'channel', 'listing_id', 'connection_id');
 }
 
 /** The tenant a property belongs to, or undefined for a property the directory does not know. */

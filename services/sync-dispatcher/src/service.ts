@@ -40,7 +40,8 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const redis = await useRedis(context, config.REDIS_URL);
     const store = new SyncStore(db, config.ICAL_CHANNELS);
     const fetches = new FeedFetches(db);
-    const listings = new ChannelListings(db, config.LISTINGS_CACHE_MS);
+    // A property's listings are read with their connections as a change is recorded: its pushes then find them held.
+    const listings = new ChannelListings(db, config.LISTINGS_CACHE_MS, (channel, listingId, connectionId) => adapters.remember(channel, listingId, connectionId));
     const metrics = dispatcherMetrics(context.metrics);
     const conflictCounts = conflictMetrics(context.metrics);
     const buckets = new TokenBuckets(redis);
@@ -141,8 +142,9 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       topics: [topics.reservationActions],
       chunkSize: 100,
       async handleChunk(items) {
-        const recorded = await actions.record(items.map(({ value, record }) => ({ record: value, traceParent: traceParentOfHeaders(record.headers) })), Date.now());
-        if (recorded > 0) runner.wake();
+        const { recorded, leased } = await actions.record(items.map(({ value, record }) => ({ record: value, traceParent: traceParentOfHeaders(record.headers) })), Date.now(), runner.nextLease());
+        runner.carryOutLeased(leased);
+        if (recorded > leased.length) runner.wake();
       },
     });
 

@@ -6,30 +6,34 @@ export interface TopicRecords {
   readonly records: readonly OutgoingRecord[];
 }
 
-interface Waiting extends TopicRecords {
-  /** The caller's trace context: the request is sent in it, so its records carry the caller's trace. */
+/** A send's records with the trace context it was made in: its records carry that trace. */
+export interface TracedRecords extends TopicRecords {
   readonly context: Context;
+}
+
+interface Waiting extends TracedRecords {
   resolve(): void;
   reject(error: unknown): void;
 }
 
 /**
- * Sends that arrive while one is in flight go out together in the next request. An idempotent
- * producer allows one request in flight (that keeps retried records in order), so without this
- * every concurrent caller waits for every earlier one's round trip; with it, a caller waits for
- * at most the request in flight and its own. Order is kept: requests go one at a time, and the
- * records of one request keep the order their sends were called in.
+ * Sends made in the same turn of the event loop go out in one request, and sends that arrive
+ * while one is in flight go out together in the next. An idempotent producer allows one request
+ * in flight (that keeps retried records in order), so without this every concurrent caller waits
+ * for every earlier one's round trip; with it, a caller waits for at most the request in flight
+ * and its own. A decision's records for three topics are one request, not two or three. Order is
+ * kept: requests go one at a time, and the records of one request keep the order their sends
+ * were called in.
  *
- * Only sends made in the same trace context share a request: the tracing instrumentation writes
- * the context of the request into every record's headers. With tracing off every send shares the
- * root context and all coalesce; with it on, each traced caller's records still carry its trace.
+ * Each send keeps its own trace context (`TracedRecords.context`): the request writes each
+ * record's trace into its headers, so sends of different traces share a request.
  */
 export class CoalescingSender {
   private readonly waiting: Waiting[] = [];
   private sending = false;
 
   constructor(
-    private readonly sendRequest: (batch: readonly TopicRecords[]) => Promise<void>,
+    private readonly sendRequest: (batch: readonly TracedRecords[]) => Promise<void>,
     /** Most records in one request, so a burst does not become one oversized request. */
     private readonly maxRecordsPerRequest = 2_000,
   ) {}
@@ -38,17 +42,20 @@ export class CoalescingSender {
     if (records.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ topic, records, context: context.active(), resolve, reject });
-      if (!this.sending) void this.drain();
+      if (this.sending) return;
+      this.sending = true;
+      // After the sends made in this turn (a decision's records for each topic), not before them.
+      queueMicrotask(() => void this.drain());
     });
   }
 
   private async drain(): Promise<void> {
-    this.sending = true;
     try {
       while (this.waiting.length > 0) {
         const taken = this.takeRequest();
         try {
-          await context.with(taken[0]!.context, () => this.sendRequest(byTopic(taken)));
+          // In call order: a partition's records keep the order they were sent in.
+          await this.sendRequest(taken.map(({ topic, records, context: sentIn }) => ({ topic, records, context: sentIn })));
           for (const w of taken) w.resolve();
         } catch (error) {
           for (const w of taken) w.reject(error);
@@ -59,27 +66,14 @@ export class CoalescingSender {
     }
   }
 
-  /** The next sends of one trace context, whole, up to the record limit (a single larger send goes alone). */
+  /** The next sends, whole, up to the record limit (a single larger send goes alone). */
   private takeRequest(): Waiting[] {
     let count = 0;
     let n = 0;
-    const first = this.waiting[0]!;
-    const fits = (w: Waiting) => w.context === first.context && count + w.records.length <= this.maxRecordsPerRequest;
-    while (n < this.waiting.length && (n === 0 || fits(this.waiting[n]!))) {
+    while (n < this.waiting.length && (n === 0 || count + this.waiting[n]!.records.length <= this.maxRecordsPerRequest)) {
       count += this.waiting[n]!.records.length;
       n++;
     }
     return this.waiting.splice(0, n);
   }
-}
-
-/** Records grouped per topic, in the order they were sent. */
-function byTopic(sends: readonly TopicRecords[]): TopicRecords[] {
-  const groups = new Map<string, OutgoingRecord[]>();
-  for (const send of sends) {
-    const group = groups.get(send.topic) ?? [];
-    group.push(...send.records);
-    groups.set(send.topic, group);
-  }
-  return [...groups].map(([topic, records]) => ({ topic, records }));
 }

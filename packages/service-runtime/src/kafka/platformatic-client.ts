@@ -62,12 +62,13 @@ export function createPlatformaticClient(options: PlatformaticClientOptions): Ka
       });
       const sender = new CoalescingSender(async (batch) => {
         const spans: Span[] = [];
-        const messages = batch.flatMap(({ topic, records }) =>
+        const messages = batch.flatMap(({ topic, records, context: sentIn }) =>
           records.map((r) => {
-            const span = startProducerSpan(topic, r.key);
+            // Each record in the trace of the send it came in, whatever else shares the request.
+            const span = startProducerSpan(topic, r.key, sentIn);
             spans.push(span);
             const headers: Record<string, string> = { ...r.headers };
-            propagation.inject(trace.setSpan(context.active(), span), headers);
+            propagation.inject(trace.setSpan(sentIn, span), headers);
             return {
               topic,
               key: r.key === null ? undefined : Buffer.from(r.key, 'utf8'),
@@ -159,7 +160,7 @@ export function createPlatformaticClient(options: PlatformaticClientOptions): Ka
   };
 }
 
-function startProducerSpan(topic: string, key: string | null): Span {
+function startProducerSpan(topic: string, key: string | null, parent: Context): Span {
   return tracer.startSpan(`send ${topic}`, {
     kind: SpanKind.PRODUCER,
     attributes: {
@@ -169,7 +170,7 @@ function startProducerSpan(topic: string, key: string | null): Span {
       'messaging.operation.type': 'send',
       ...(key !== null ? { 'messaging.kafka.message.key': key } : {}),
     },
-  });
+  }, parent);
 }
 
 /** A record taken from a stream, with the stream it came from (records of a replaced stream are dropped). */

@@ -61,37 +61,39 @@ export class RevisionStore {
    */
   async record(revisions: readonly NewRevision[]): Promise<number> {
     if (revisions.length === 0) return 0;
-    return this.db.transaction(async (trx) => {
-      for (const tenantId of [...new Set(revisions.map((r) => r.tenantId))].sort()) {
-        await trx.raw('SELECT pg_advisory_xact_lock(?, hashtext(?))', [RECORDING_LOCK_CLASS, tenantId]);
-      }
-      const rows = revisions.map((r) => ({
-        tenant_id: r.tenantId,
-        property_id: r.propertyId,
-        event_id: r.eventId,
-        event_type: r.eventType,
-        stay_key: r.stayKey,
-        source: r.source,
-        command_id: r.commandId,
-        version: r.version,
-        occurred_at_ms: r.occurredAtMs,
-        changes: r.changes,
-      }));
-      // In the order given (partition order), so ids follow each property's versions; nothing at
-      // or below a property's purge mark (its revision was recorded, acknowledged and purged).
-      const inserted = await trx.raw(
-        `INSERT INTO ingest.pms_revisions (tenant_id, property_id, event_id, event_type, stay_key, source, command_id, version, occurred_at, changes)
-         SELECT r.tenant_id, r.property_id, r.event_id, r.event_type, r.stay_key, r.source, r.command_id, r.version, to_timestamp(r.occurred_at_ms / 1000.0), r.changes
-           FROM ROWS FROM (jsonb_to_recordset(?::jsonb) AS (tenant_id text, property_id text, event_id text, event_type text, stay_key text, source text, command_id text, version bigint, occurred_at_ms bigint, changes jsonb))
-                WITH ORDINALITY AS r(tenant_id, property_id, event_id, event_type, stay_key, source, command_id, version, occurred_at_ms, changes, position)
-          WHERE NOT EXISTS (SELECT 1 FROM ingest.pms_revision_purge_marks m WHERE m.property_id = r.property_id AND m.version >= r.version)
-          ORDER BY r.position
-         ON CONFLICT (event_id) DO NOTHING
-         RETURNING event_id`,
-        [JSON.stringify(rows)],
-      );
-      return inserted.rows.length;
-    });
+    const rows = revisions.map((r) => ({
+      tenant_id: r.tenantId,
+      property_id: r.propertyId,
+      event_id: r.eventId,
+      event_type: r.eventType,
+      stay_key: r.stayKey,
+      source: r.source,
+      command_id: r.commandId,
+      version: r.version,
+      occurred_at_ms: r.occurredAtMs,
+      changes: r.changes,
+    }));
+    // One statement, its own transaction (a revision a record: BEGIN, a lock, the insert and
+    // COMMIT were four round trips). The locks are taken in the `locks` CTE, which the WHERE
+    // clause's one-time test runs before any row is made, so before any id is drawn; they are
+    // held to the statement's commit. Rows go in the order given (partition order), so ids follow
+    // each property's versions; nothing at or below a property's purge mark (its revision was
+    // recorded, acknowledged and purged).
+    const inserted = await this.db.raw(
+      `WITH locks AS MATERIALIZED (
+         SELECT pg_advisory_xact_lock(?, hashtext(t.tenant_id)) FROM (SELECT DISTINCT tenant_id FROM unnest(?::text[]) AS u(tenant_id) ORDER BY tenant_id) AS t)
+       INSERT INTO ingest.pms_revisions (tenant_id, property_id, event_id, event_type, stay_key, source, command_id, version, occurred_at, changes)
+       SELECT r.tenant_id, r.property_id, r.event_id, r.event_type, r.stay_key, r.source, r.command_id, r.version, to_timestamp(r.occurred_at_ms / 1000.0), r.changes
+         FROM ROWS FROM (jsonb_to_recordset(?::jsonb) AS (tenant_id text, property_id text, event_id text, event_type text, stay_key text, source text, command_id text, version bigint, occurred_at_ms bigint, changes jsonb))
+              WITH ORDINALITY AS r(tenant_id, property_id, event_id, event_type, stay_key, source, command_id, version, occurred_at_ms, changes, position)
+        WHERE (SELECT count(*) FROM locks) >= 0
+          AND NOT EXISTS (SELECT 1 FROM ingest.pms_revision_purge_marks m WHERE m.property_id = r.property_id AND m.version >= r.version)
+        ORDER BY r.position
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING event_id`,
+      [RECORDING_LOCK_CLASS, [...new Set(revisions.map((r) => r.tenantId))], JSON.stringify(rows)],
+    );
+    return inserted.rows.length;
   }
 
   /** The revisions of one stay of a tenant's property, oldest first, acknowledged or not (until purged). */

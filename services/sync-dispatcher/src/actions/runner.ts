@@ -6,6 +6,7 @@ import type { DispatcherMetrics } from '../metrics';
 import type { RetryPolicy } from '../policy/backoff';
 import type { ActionReport, PushReport, ResultWriter } from '../results';
 import type { ActionStore, ActionWork } from '../store/action-store';
+import type { Lease } from '../store/sync-store';
 import type { ChannelListings } from '../store/channel-listings';
 import { judge, planAction, resultKindOf, withoutCapability, type ActionPlan, type OutcomeLabel, type Verdict } from './plan';
 
@@ -58,6 +59,7 @@ export class ActionRunner {
       // An action holds its slot until its outcome is recorded.
       work: (work) => this.carryOut(work),
       workFailed: (error, work) => log.error({ err: error, action: work.record.event_id }, 'reservation action failed unexpectedly; its lease will lapse and it is tried again'),
+      releaseUnstarted: (work) => deps.store.release(work.record.event_id, config.owner, deps.now(), work.attempts, null),
     });
   }
 
@@ -68,6 +70,16 @@ export class ActionRunner {
   /** New actions were recorded: look now rather than at the next poll. */
   wake(): void {
     this.leases.wake();
+  }
+
+  /** A lease for actions recorded and leased in one statement (ActionStore.record). */
+  nextLease(): Lease {
+    return this.leases.nextLease();
+  }
+
+  /** Carries out actions leased as they were recorded, as soon as slots are free, before any claim. */
+  carryOutLeased(leased: readonly ActionWork[]): void {
+    this.leases.offer(leased);
   }
 
   async stop(): Promise<void> {

@@ -25,23 +25,53 @@ interface ActionRow {
 export class ActionStore {
   constructor(private readonly db: Knex) {}
 
-  /** Records actions not seen before, due now; answers how many were new. */
-  async record(actions: readonly { record: ReservationAction; traceParent: string | null }[], nowMs: number): Promise<number> {
+  /**
+   * Records actions not seen before, due now, and leases to `lease` in the same statement each one
+   * that may go at once: the first new action of a reservation with no earlier action pending. The
+   * runner is handed those (`leased`), without a claim of its own; the others wait for a claim.
+   */
+  async record(actions: readonly { record: ReservationAction; traceParent: string | null }[], nowMs: number, lease: Lease): Promise<{ recorded: number; leased: ActionWork[] }> {
     // A record produced twice in one chunk is one row.
     const unique = [...new Map(actions.map((a) => [a.record.event_id, a] as const)).values()];
-    if (unique.length === 0) return 0;
-    const rows = unique.map(({ record, traceParent }) => ({
-      event_id: record.event_id,
-      property_id: record.property_id,
-      channel: record.channel,
-      booking_ref: record.booking_ref,
-      version: record.version,
-      record: JSON.stringify(record),
-      trace_parent: traceParent,
-      due_at_ms: nowMs,
-    }));
-    const inserted = await this.db('sync.reservation_actions').insert(rows).onConflict('event_id').ignore().returning('event_id');
-    return inserted.length;
+    if (unique.length === 0) return { recorded: 0, leased: [] };
+    // Within the chunk, a reservation's later actions wait for its first (the chunk is in the ledger's order).
+    const firstOfReservation = new Set<string>();
+    const rows = unique.map(({ record, traceParent }) => {
+      const reservation = `${record.channel}\u0000${record.booking_ref}`;
+      const first = !firstOfReservation.has(reservation);
+      firstOfReservation.add(reservation);
+      return {
+        event_id: record.event_id,
+        property_id: record.property_id,
+        channel: record.channel,
+        booking_ref: record.booking_ref,
+        version: record.version,
+        record,
+        trace_parent: traceParent,
+        due_at_ms: nowMs,
+        may_lease: first,
+      };
+    });
+    // An action already pending for the reservation is seen in the statement's snapshot: the
+    // rows of this statement are not, and `may_lease` orders those.
+    const result = await this.db.raw(
+      `INSERT INTO sync.reservation_actions AS a (event_id, property_id, channel, booking_ref, version, record, trace_parent, due_at_ms, leased_by, leased_until_ms)
+       SELECT r.event_id, r.property_id, r.channel, r.booking_ref, r.version, r.record, r.trace_parent, r.due_at_ms,
+              CASE WHEN lease.ok THEN ? END, CASE WHEN lease.ok THEN ?::bigint END
+         FROM ROWS FROM (jsonb_to_recordset(?::jsonb) AS (event_id text, property_id text, channel text, booking_ref text, version bigint, record jsonb, trace_parent text, due_at_ms bigint, may_lease boolean))
+              WITH ORDINALITY AS r(event_id, property_id, channel, booking_ref, version, record, trace_parent, due_at_ms, may_lease, position)
+         CROSS JOIN LATERAL (SELECT r.may_lease AND NOT EXISTS (
+           SELECT 1 FROM sync.reservation_actions e WHERE e.status = 'pending' AND e.channel = r.channel AND e.booking_ref = r.booking_ref) AS ok) AS lease
+        ORDER BY r.position
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING a.record, a.attempts, a.trace_parent, a.leased_by IS NOT NULL AS leased`,
+      [lease.owner, lease.untilMs, JSON.stringify(rows)],
+    );
+    const inserted = result.rows as (ActionRow & { leased: boolean })[];
+    return {
+      recorded: inserted.length,
+      leased: inserted.filter((r) => r.leased).map((r) => ({ record: r.record, attempts: r.attempts, traceParent: r.trace_parent })),
+    };
   }
 
   /**

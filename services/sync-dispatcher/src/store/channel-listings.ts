@@ -14,6 +14,8 @@ export class ChannelListings {
   constructor(
     private readonly db: Knex,
     cacheMs: number,
+    /** Told each listing's connection as it is read: the pushes that follow need it. */
+    private readonly onConnection: (channel: Channel, listingId: string, connectionId: string) => void = () => {},
   ) {
     this.cache = new TtlCache(cacheMs);
     this.timeZoneOf = listingTimeZones(db, cacheMs);
@@ -32,9 +34,12 @@ export class ChannelListings {
       else missing.push(id);
     }
     if (missing.length === 0) return found;
-    const rows: { property_id: string; channel: Channel; listing_id: string }[] = await listingsOfProperties(this.db, missing);
+    const rows = await listingsOfProperties(this.db, missing);
     for (const id of missing) found.set(id, []);
-    for (const r of rows) (found.get(r.property_id) as ListingKey[]).push({ channel: r.channel, listingId: r.listing_id });
+    for (const r of rows) {
+      (found.get(r.property_id) as ListingKey[]).push({ channel: r.channel, listingId: r.listing_id });
+      this.onConnection(r.channel, r.listing_id, r.connection_id);
+    }
     for (const id of missing) this.cache.put(id, found.get(id)!);
     return found;
   }
