@@ -89,4 +89,6 @@ export async function settled(db: Knex, bookings: readonly Booking[], options: {
   const ids = bookings.map((b) => b.commandId);
   await waitFor('every booking decided', async () => Number((await db('processed_commands').whereRaw('command_id = any(?)', [ids]).count({ n: '*' }).first())?.n ?? 0) === bookings.length, { timeoutMs: options.decidedWithinMs, intervalMs: 200 });
   await waitFor('nothing left to push', async () => (await db('sync.nights').whereRaw('version > pushed_version').first('night')) === undefined, { timeoutMs: 30_000, intervalMs: 200 }).catch(() => undefined);
+  // Each booking is also acknowledged on its own channel: that work is the booking's too, not the next phase's.
+  await waitFor('every reservation acknowledged', async () => (await db('sync.reservation_actions').where({ status: 'pending' }).first('event_id')) === undefined, { timeoutMs: 30_000, intervalMs: 200 }).catch(() => undefined);
 }

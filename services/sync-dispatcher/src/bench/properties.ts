@@ -16,26 +16,45 @@ export interface BenchProperty {
 export async function setUpProperties(db: Knex, simulatorUrl: string, namespace: string, count: number): Promise<BenchProperty[]> {
   const tenantId = `${namespace}-tenant`;
   await insertDirectoryRows(db, { tenants: [{ tenantId, name: 'Benchmark', ratePerSecond: 100_000 }] });
-  const properties = [];
   for (const channel of CHANNELS) {
     await insertDirectoryRows(db, { connections: [{ connectionId: `${tenantId}-${channel}`, tenantId, channel, webhookSecret: `secret-${channel}` }] }, BENCH_KEYS.ring);
   }
+  const properties: BenchProperty[] = [];
   for (let i = 0; i < count; i++) {
-    const propertyId = `${namespace}-p${i}`;
-    await insertDirectoryRows(db, { properties: [{ propertyId, tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' }] });
-    const listings: Record<string, string> = {};
+    const property = { propertyId: `${namespace}-p${i}`, listings: listingsOf('', i) };
+    await insertDirectoryRows(db, { properties: [{ propertyId: property.propertyId, tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' }] });
     for (const channel of CHANNELS) {
-      const listingId = `${channel.toLowerCase()}-${i}`;
-      listings[channel] = listingId;
-      await insertDirectoryRows(db, { listings: [{ channel, listingId, propertyId, connectionId: `${tenantId}-${channel}` }] });
-      const answer = await fetch(`${simulatorUrl}/admin/${channel.toLowerCase()}/listings/${listingId}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ connection_id: `${tenantId}-${channel}`, secret: `secret-${channel}`, currency: 'EUR', time_zone: 'Europe/Lisbon' }),
-      });
-      if (!answer.ok) throw new Error(`registering ${channel} ${listingId}: ${answer.status} ${await answer.text()}`);
+      await insertDirectoryRows(db, { listings: [{ channel, listingId: property.listings[channel]!, propertyId: property.propertyId, connectionId: `${tenantId}-${channel}` }] });
+      await registerListing(simulatorUrl, channel, property.listings[channel]!, { connection_id: `${tenantId}-${channel}`, secret: `secret-${channel}` });
     }
-    properties.push({ propertyId, listings });
+    properties.push(property);
   }
   return properties;
+}
+
+/**
+ * The floor's `count` properties: a listing per channel on the simulator only (nothing of ours
+ * knows them), each sending its webhooks to `webhookUrl`, the floor's receiver.
+ */
+export async function setUpFloorProperties(simulatorUrl: string, namespace: string, count: number, webhookUrl: string): Promise<BenchProperty[]> {
+  const properties: BenchProperty[] = [];
+  for (let i = 0; i < count; i++) {
+    const property = { propertyId: `${namespace}-floor-p${i}`, listings: listingsOf('floor-', i) };
+    for (const channel of CHANNELS) await registerListing(simulatorUrl, channel, property.listings[channel]!, { connection_id: `floor-${channel}`, secret: `secret-${channel}`, webhook_url: webhookUrl });
+    properties.push(property);
+  }
+  return properties;
+}
+
+function listingsOf(prefix: string, i: number): Record<string, string> {
+  return Object.fromEntries(CHANNELS.map((channel) => [channel, `${prefix}${channel.toLowerCase()}-${i}`]));
+}
+
+async function registerListing(simulatorUrl: string, channel: string, listingId: string, settings: { connection_id: string; secret: string; webhook_url?: string }): Promise<void> {
+  const answer = await fetch(`${simulatorUrl}/admin/${channel.toLowerCase()}/listings/${listingId}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...settings, currency: 'EUR', time_zone: 'Europe/Lisbon' }),
+  });
+  if (!answer.ok) throw new Error(`registering ${channel} ${listingId}: ${answer.status} ${await answer.text()}`);
 }

@@ -28,7 +28,7 @@ import { CpuAccount } from './cpu';
 import { measureFloor } from './floor';
 import { DISPATCHER_NODE_OPTIONS } from '../node-options';
 import { percentile, type Lags } from './lags';
-import { BENCH_KEYS, CHANNELS, setUpProperties } from './properties';
+import { BENCH_KEYS, CHANNELS, setUpFloorProperties, setUpProperties, type BenchProperty } from './properties';
 import { searchSustainedRate, type SustainedRate, type Trial } from './sustain';
 
 /**
@@ -38,8 +38,9 @@ import { searchSustainedRate, type SustainedRate, type Trial } from './sustain';
  * per booking: from the webhook's sending to the last of the three acknowledgements, at paced
  * rates, with what each booking costs every process (CPU, wake-ups, statements, transactions,
  * Kafka fetches); the services' cost idle; the highest rate held for a minute; and, in the same
- * run, the floor of that path: produce, consume, PostgreSQL commit, produce, consume, HTTP POST
- * to the simulator, with nothing of ours.
+ * run, the floor of that path: the same booking and webhook from the simulator to a bare
+ * receiver, produce, consume, PostgreSQL commit, produce, consume, and the same three POSTs to the
+ * simulator, with nothing of ours (floor.ts).
  */
 const config = parseConfig(
   'sync-bench',
@@ -76,7 +77,7 @@ const DIST = join(__dirname, '..', '..', '..');
 const keepAlive = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
 const PORTS = (() => {
   const base = config.BENCH_PORT_BASE;
-  return { simulator: base + 70, ingest: base + 1, ingestOps: base + 2, arbiterOps: base + 3, dispatcherOps: base + 4, feeds: base + 5, reconciler: base + 6, reconcilerOps: base + 7, escalation: base + 8, escalationOps: base + 9 };
+  return { simulator: base + 70, floorReceiver: base + 71, ingest: base + 1, ingestOps: base + 2, arbiterOps: base + 3, dispatcherOps: base + 4, feeds: base + 5, reconciler: base + 6, reconcilerOps: base + 7, escalation: base + 8, escalationOps: base + 9 };
 })();
 /** Issue 22's targets. */
 const TARGETS = { p99Ms: 250, p99FloorFactor: 3, costFloorFactor: 1.5, idlePercentOfCore: 2, sustainedPerSecond: 200 };
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
     processes.push(ingest);
     const arbiter = await spawnNodeProcess(join(DIST, 'booking-arbiter', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.arbiter`, OPS_PORT: String(PORTS.arbiterOps) }, ready(PORTS.arbiterOps));
     processes.push(arbiter);
-    const dispatcher = await spawnNodeProcess(join(DIST, 'sync-dispatcher', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.dispatcher`, OPS_PORT: String(PORTS.dispatcherOps), FEED_PORT: String(PORTS.feeds), CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api`, CHANNEL_CALLS_PER_MINUTE: '1000000', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${config.BENCH_DISPATCHER_NODE_OPTIONS}` }, ready(PORTS.dispatcherOps));
+    const dispatcher = await spawnNodeProcess(join(DIST, 'sync-dispatcher', 'dist', 'main.js'), { ...env, CONSUMER_GROUP: `${namespace}.dispatcher`, OPS_PORT: String(PORTS.dispatcherOps), FEED_PORT: String(PORTS.feeds), CHANNEL_API_BASE_URL: `${simulatorUrl}/{channel}/api`, CHANNEL_CALLS_PER_MINUTE: '1000000', RESERVATION_CALLS_PER_MINUTE: '1000000', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${config.BENCH_DISPATCHER_NODE_OPTIONS}` }, ready(PORTS.dispatcherOps));
     processes.push(dispatcher);
     // The reconciler and escalation are not on the sync path: they run only for the idle
     // measurement (all five services), and are stopped before the paced rates so those stay
@@ -131,6 +132,11 @@ async function main(): Promise<void> {
     const floorCost = new CostMeter(cpu, new Map([...services, ['benchmark (load and floor)', () => registryCounts(floorStatements)]]), db, () => ownStatements);
     const properties = await setUpProperties(db, simulatorUrl, namespace, config.BENCH_PROPERTIES);
     const dates = new DatesLeft(properties.length);
+    // Twice as many: the floor's sustained-rate search climbs further than the path's.
+    const floorProperties = await setUpFloorProperties(simulatorUrl, namespace, 2 * config.BENCH_PROPERTIES, `http://127.0.0.1:${PORTS.floorReceiver}/webhook`);
+    const floorDates = new DatesLeft(floorProperties.length);
+    let floorCursor = 0;
+    const bookOnFloor = (rate: number, seconds: number) => bookAtRate(simulatorUrl, floorProperties, rate, seconds, () => floorDates.take(floorCursor++));
 
     print(`sync benchmark: a booking on a simulated channel to its nights closed on the three others; ${properties.length} properties, ${config.BENCH_SECONDS} s per rate after ${config.BENCH_WARMUP_SECONDS} s of warm-up (not measured)`);
     const rows: { label: string; lags: Lags }[] = [];
@@ -188,7 +194,7 @@ async function main(): Promise<void> {
     });
     const floorCosts: { rate: number; cost: CostPerBooking }[] = [];
     const floorRun = (rate: number, seconds: number) =>
-      measureFloor({ kafka, databaseUrl, topics: floorTopics, simulatorUrl, listing: properties[0]!, rate, seconds, warmupSeconds: Math.max(1, config.BENCH_WARMUP_SECONDS), namespace, cost: floorCost, statements: floorStatements });
+      measureFloor({ kafka, databaseUrl, topics: floorTopics, simulatorUrl, properties: floorProperties, receiverPort: PORTS.floorReceiver, book: bookOnFloor, rate, seconds, warmupSeconds: Math.max(1, config.BENCH_WARMUP_SECONDS), namespace, cost: floorCost, statements: floorStatements });
     for (const rate of config.BENCH_RATES) {
       const floor = await floorRun(rate, config.BENCH_SECONDS);
       rows.push({ label: `floor at ${rate} bookings/s`, lags: floor });
@@ -229,7 +235,7 @@ async function main(): Promise<void> {
     }
     print();
     for (const { rate, cost } of phases) print(`CPU at ${rate}/s: ${CpuAccount.describe(cost.cpu)}`);
-    // Our services sit idle while the floor runs (their share is what idling costs); the simulator takes the floor's POSTs.
+    // Our services sit idle while the floor runs (their share is what idling costs); the simulator makes the floor's bookings and webhooks and takes its POSTs.
     for (const { rate, cost } of floorCosts) print(`CPU of the floor at ${rate}/s: ${CpuAccount.describe(cost.cpu)}`);
     print();
     for (const { rate, cost } of phases) {
@@ -395,7 +401,7 @@ class DatesLeft {
  * the bookings whose webhook was delivered, and the seconds the sending took (more than asked
  * when this process could not keep the pace).
  */
-async function bookAtRate(simulatorUrl: string, properties: readonly { propertyId: string; listings: Record<string, string> }[], rate: number, seconds: number, next: () => number): Promise<{ bookings: Booking[]; seconds: number }> {
+async function bookAtRate(simulatorUrl: string, properties: readonly BenchProperty[], rate: number, seconds: number, next: () => number): Promise<{ bookings: Booking[]; seconds: number }> {
   const total = rate * seconds;
   const started = Date.now();
   const inFlight: Promise<Booking | undefined>[] = [];
