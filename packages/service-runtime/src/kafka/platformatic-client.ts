@@ -466,7 +466,7 @@ class PlatformaticRecordConsumer implements RecordConsumer {
   }
 
   private get commitIntervalMs(): number {
-    return this.options.commitIntervalMs ?? 250;
+    return this.options.commitIntervalMs ?? 1_000;
   }
 
   /** Commits every handled offset now, one commit request at a time. */

@@ -57,7 +57,8 @@ export interface ConsumerOptions {
   readonly sessionTimeoutMs?: number;
   /**
    * Handled records' offsets are committed together, for every partition, at most this often
-   * (default 250 ms; 0: after every batch), and at once when a handler throws or the consumer
+   * (default 1 s; 0: after every batch; each commit is a request the broker writes, and at 250 ms
+   * four groups' commits were half a request per booking at 25 bookings/s), and at once when a handler throws or the consumer
    * stops. A crash or a rebalance in between hands the last handled records out again: every
    * consumer of ours is idempotent on them.
    */
