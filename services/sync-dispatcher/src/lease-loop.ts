@@ -1,19 +1,18 @@
 import { Waker } from '@cm/service-runtime';
 import type { Lease } from './store/sync-store';
 
-/** How often work whose wait ended is looked for when nothing announced work, while work is about. */
-const POLL_MS = 250;
 /**
- * How often it is looked for once nothing was claimed, announced or carried out for ACTIVE_MS.
- * Issue 22.3: three loops polling every 250 ms were 12 of an idle dispatcher's statements a
- * second. Work announced (`wake`) is claimed at once whatever the interval; what may wait up to
- * IDLE_POLL_MS longer is work whose wait ended after ACTIVE_MS of quiet: a late retry (backoff
- * grows to RETRY_MAX_MS, 30 s; AFTER_FAILURE_MS, 30 s) or a lapsed lease, taken over within
- * LEASE_MS + IDLE_POLL_MS instead of LEASE_MS + POLL_MS.
+ * How often due work is looked for when nothing announced it and no wait this loop knows of
+ * ends sooner: work released by another instance that stopped, or whose lease lapsed, is taken
+ * within LEASE_MS + POLL_MS. Work this loop released with a wait (a retry's backoff, a rate
+ * limit, the wait after a reported failure) is claimed when its wait ends (`dueAt`), not found by
+ * polling: issue 22.3 counted three loops polling every 250 ms while work was about as half a
+ * statement per booking at 25 bookings/s.
  */
-const IDLE_POLL_MS = 2_000;
-/** Covers the first retries after work (250 ms doubling: the first five within 8 s) at POLL_MS. */
-const ACTIVE_MS = 10_000;
+const POLL_MS = 2_000;
+
+/** Waits this loop remembers at most; past that, the later ones are found by the poll. */
+const MAX_DUE_TIMES = 10_000;
 
 export interface LeaseLoopOptions<Item> {
   readonly owner: string;
@@ -34,15 +33,16 @@ export interface LeaseLoopOptions<Item> {
   readonly workFailed: (error: unknown, item: Item) => void;
   /** Gives back an item `offer`ed and not started when the loop stopped; without it, its lease lapses. */
   readonly releaseUnstarted?: (item: Item) => Promise<void>;
-  /** The polls' intervals (tests shorten them): POLL_MS while work was about within ACTIVE_MS, else IDLE_POLL_MS. */
-  readonly polls?: { readonly pollMs: number; readonly idlePollMs: number; readonly activeMs: number };
+  /** How often due work is looked for when no known wait ends sooner (tests shorten it; default POLL_MS). */
+  readonly pollMs?: number;
 }
 
 /**
  * The lease-and-claim loop of a worker: claims due items up to its free slots, carries each out,
- * and claims again when work is announced (`wake`) or, for items whose wait ended (backoff, rate
- * limit, a lapsed lease), every poll interval; not after every item, which would query for nothing.
- * Items leased elsewhere can be `offer`ed: they go before any claim, as slots free up.
+ * and claims again when work is announced (`wake`), when a wait it was told of ends (`dueAt`:
+ * backoff, rate limit), and every poll interval (a lapsed lease, another instance's work); not
+ * after every item, which would query for nothing. Items leased elsewhere can be `offer`ed: they
+ * go before any claim, as slots free up.
  */
 export class LeaseLoop<Item> {
   private running = false;
@@ -58,13 +58,12 @@ export class LeaseLoop<Item> {
   /** Items may be due that no lease covers: claim at once instead of at the next poll. */
   private backlog = true;
   private lastClaimAtMs = 0;
-  /** When work was last announced, claimed or carried out: the poll is slow once this is ACTIVE_MS old. */
-  private lastBusyAtMs: number;
-  private readonly polls: { readonly pollMs: number; readonly idlePollMs: number; readonly activeMs: number };
+  /** When waits this loop was told of end, earliest first. */
+  private readonly dueTimes: number[] = [];
+  private readonly pollMs: number;
 
   constructor(private readonly options: LeaseLoopOptions<Item>) {
-    this.polls = options.polls ?? { pollMs: POLL_MS, idlePollMs: IDLE_POLL_MS, activeMs: ACTIVE_MS };
-    this.lastBusyAtMs = options.now();
+    this.pollMs = options.pollMs ?? POLL_MS;
   }
 
   start(): void {
@@ -75,8 +74,16 @@ export class LeaseLoop<Item> {
   /** New work was recorded: look now rather than at the next poll. */
   wake(): void {
     this.backlog = true;
-    this.lastBusyAtMs = this.options.now();
     this.waker.wake();
+  }
+
+  /** Work this loop gave back falls due at `atMs` (a retry's backoff, a rate limit's wait): claim then. */
+  dueAt(atMs: number): void {
+    if (this.dueTimes.length >= MAX_DUE_TIMES) return;
+    let i = this.dueTimes.length;
+    while (i > 0 && this.dueTimes[i - 1]! > atMs) i--;
+    this.dueTimes.splice(i, 0, atMs);
+    if (i === 0) this.waker.wake();
   }
 
   /**
@@ -115,21 +122,33 @@ export class LeaseLoop<Item> {
     while (this.running) {
       this.launchReady();
       const free = concurrency - this.busySlots;
-      const pollMs = this.pollMs();
-      if (free > 0 && (this.backlog || now() - this.lastClaimAtMs >= pollMs)) {
+      if (this.takeEndedWaits(now())) this.backlog = true;
+      if (free > 0 && (this.backlog || now() - this.lastClaimAtMs >= this.pollMs)) {
         this.backlog = false;
         this.lastClaimAtMs = now();
         const claimed = await this.claim(free);
         if (claimed.length === free) this.backlog = true;
         for (const item of claimed) this.launch(item);
       }
-      if (!this.backlog || this.busySlots >= concurrency) await this.waker.sleep(this.pollMs());
+      // With every slot taken, a slot freed wakes the loop when there is work to claim.
+      if (this.busySlots >= concurrency) await this.waker.sleep(this.pollMs);
+      else if (!this.backlog) await this.waker.sleep(this.sleepMs(now()));
     }
   }
 
-  private pollMs(): number {
-    const busy = this.busySlots > 0 || this.options.now() - this.lastBusyAtMs < this.polls.activeMs;
-    return busy ? this.polls.pollMs : this.polls.idlePollMs;
+  /** Forgets the waits that ended by `nowMs`; whether there were any. */
+  private takeEndedWaits(nowMs: number): boolean {
+    let ended = 0;
+    while (ended < this.dueTimes.length && this.dueTimes[ended]! <= nowMs) ended++;
+    this.dueTimes.splice(0, ended);
+    return ended > 0;
+  }
+
+  /** Until the next poll, or the end of the first wait this loop knows of if sooner. */
+  private sleepMs(nowMs: number): number {
+    const untilPoll = this.pollMs - (nowMs - this.lastClaimAtMs);
+    const next = this.dueTimes[0];
+    return Math.max(1, Math.min(untilPoll, next === undefined ? Infinity : next - nowMs));
   }
 
   private async claim(limit: number): Promise<Item[]> {
@@ -143,19 +162,17 @@ export class LeaseLoop<Item> {
 
   private launch(item: Item): void {
     this.busySlots++;
-    this.lastBusyAtMs = this.options.now();
     let held = true;
     const freeSlot = () => {
       if (!held) return;
       held = false;
       this.busySlots--;
       this.launchReady();
-      if (this.backlog) this.waker.wake();
+      if (this.backlog || (this.dueTimes[0] ?? Infinity) <= this.options.now()) this.waker.wake();
     };
     const job = this.options.work(item, freeSlot).catch((error: unknown) => this.options.workFailed(error, item));
     this.inFlight.add(job);
     void job.finally(() => {
-      this.lastBusyAtMs = this.options.now();
       this.inFlight.delete(job);
       freeSlot();
     });

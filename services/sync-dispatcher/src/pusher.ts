@@ -163,7 +163,8 @@ export class Pusher {
     const plan = planFeedAcknowledgement({ work, nights, fetched, nowMs: now() });
     switch (plan.kind) {
       case 'wait':
-        return store.release(work, this.config.owner, plan.releaseAt, 0, null, plan.spent);
+        await store.release(work, this.config.owner, plan.releaseAt, 0, null, plan.spent);
+        return this.leases.dueAt(plan.releaseAt);
       case 'acknowledge':
         return this.recordFetched(work, plan);
       default:
@@ -204,6 +205,7 @@ export class Pusher {
     // The wait is counted in the statement that gives the listing back: no round trip of its own,
     // and a listing is never left leased because counting failed.
     await this.deps.store.release(work, this.config.owner, plan.releaseAt, plan.attempts, plan.error, plan.spent, writes);
+    this.leases.dueAt(plan.releaseAt);
   }
 
   /** Records what the channel's answer came to, with the call's log (`call`) in the same statement. */
@@ -225,12 +227,15 @@ export class Pusher {
       }
       case 'retry':
         await store.release(work, owner, next.at, next.attempt, next.error, 0, [call]);
+        this.leases.dueAt(next.at);
         return;
       case 'report_failure':
         this.deps.log.warn({ channel: work.channel, listing: work.listingId, attempts: next.report.attempts, error: next.error }, 'push failed after its last attempt');
         // Reported, not given up: due again after the wait that follows a failure. The report goes
         // to the outbox in the statement that gives the listing back.
-        await results.recordWith(results.failed(next.report, next.error), (writes) => store.release(work, owner, now() + next.againAfterMs, 0, next.error, 0, [...writes, call]));
+        const dueAt = now() + next.againAfterMs;
+        await results.recordWith(results.failed(next.report, next.error), (writes) => store.release(work, owner, dueAt, 0, next.error, 0, [...writes, call]));
+        this.leases.dueAt(dueAt);
         return;
       default:
         return assertNever(next);

@@ -95,7 +95,10 @@ export class RatePusher {
     const marksOf = new Map(dirty.map((plan) => [plan.ratePlan, plan.marks]));
     /** What the channel took (or will never take), and when the listing is due again. */
     const done: MarkedNight[] = [];
-    const finish = (release: { dueAtMs: number | null; attempts: number; error: string | null }) => store.finish(work, owner, done, marksOf, { ...release, nowMs: now() });
+    const finish = async (release: { dueAtMs: number | null; attempts: number; error: string | null }) => {
+      await store.finish(work, owner, done, marksOf, { ...release, nowMs: now() });
+      if (release.dueAtMs !== null) this.leases.dueAt(release.dueAtMs);
+    };
     const idle = { dueAtMs: null, attempts: 0, error: null };
     if (dirty.every((plan) => plan.nights.length === 0)) return finish(idle);
     const adapter = await this.deps.adapters.of(work.channel, work.listingId);

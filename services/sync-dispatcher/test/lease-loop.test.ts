@@ -17,42 +17,60 @@ function loopRecordingClaims(items: string[] = []) {
     claimFailed: () => undefined,
     work: async (item) => void done.push(item),
     workFailed: () => undefined,
-    polls: { pollMs: 20, idlePollMs: 1_000, activeMs: 300 },
+    pollMs: 1_000,
   });
   const claimsBetween = (from: number, to: number) => claims.filter((t) => t >= from && t < to).length;
   return { loop, claims, done, claimsBetween };
 }
 
-describe('the lease loop polls often while work is about, and seldom when nothing happened for a while', () => {
-  it('slows to the idle poll once quiet, claims at once when work is announced, then polls often again', async () => {
+describe('the lease loop claims when work is announced or a wait it knows of ends, and otherwise polls seldom', () => {
+  it('polls once a poll interval when nothing happens, and claims at once when work is announced', async () => {
     const { loop, claims, claimsBetween } = loopRecordingClaims();
     const started = Date.now();
     loop.start();
     try {
-      await waitFor('the active window and two idle seconds', () => Date.now() - started >= 2_800, { timeoutMs: 5_000, intervalMs: 50 });
-      // Active: a claim every 20 ms. Idle from 300 ms on: one a second (fast polling makes ~100 in these 2 s).
-      expect(claimsBetween(started, started + 250)).toBeGreaterThanOrEqual(4);
-      expect(claimsBetween(started + 800, started + 2_800)).toBeLessThanOrEqual(4);
+      await waitFor('two and a half poll intervals', () => Date.now() - started >= 2_500, { timeoutMs: 5_000, intervalMs: 50 });
+      // The first claim at start, then one a second: no fast polling while work is about.
+      expect(claimsBetween(started, started + 2_500)).toBeGreaterThanOrEqual(2);
+      expect(claimsBetween(started, started + 2_500)).toBeLessThanOrEqual(4);
       const announced = Date.now();
       const before = claims.length;
       loop.wake();
       await waitFor('the claim the announcement asked for', () => claims.length > before, { timeoutMs: 5_000, intervalMs: 5 });
-      expect(claims[before]! - announced).toBeLessThan(500);
-      await waitFor('200 ms after the announcement', () => Date.now() - announced >= 200, { timeoutMs: 5_000, intervalMs: 10 });
-      expect(claimsBetween(announced, announced + 200)).toBeGreaterThanOrEqual(3);
+      expect(claims[before]! - announced).toBeLessThan(200);
     } finally {
       await loop.stop();
     }
   });
 
-  it('work claimed keeps the poll fast', async () => {
+  it('claims when a wait it was told of ends (a retry after its backoff), not before and not a poll later', async () => {
+    const { loop, claims } = loopRecordingClaims();
+    loop.start();
+    try {
+      await waitFor('the first claim', () => claims.length >= 1, { timeoutMs: 5_000, intervalMs: 5 });
+      const told = Date.now();
+      const before = claims.length;
+      loop.dueAt(told + 300);
+      loop.dueAt(told + 150);
+      await waitFor('the claims the two waits ask for', () => claims.length >= before + 2, { timeoutMs: 5_000, intervalMs: 5 });
+      const [first, second] = [claims[before]! - told, claims[before + 1]! - told];
+      expect(first).toBeGreaterThanOrEqual(145);
+      expect(first).toBeLessThan(600);
+      expect(second).toBeGreaterThanOrEqual(295);
+      expect(second).toBeLessThan(800);
+    } finally {
+      await loop.stop();
+    }
+  });
+
+  it('claims again at once while a claim fills every free slot, and carries out what it claimed', async () => {
     const { loop, done, claims } = loopRecordingClaims(['a', 'b', 'c']);
     loop.start();
     try {
       await waitFor('the three items', () => done.length === 3, { timeoutMs: 5_000, intervalMs: 10 });
-      const finished = Date.now();
-      await waitFor('200 ms after', () => Date.now() - finished >= 200, { timeoutMs: 5_000, intervalMs: 10 });
-      expect(claims.filter((t) => t >= finished && t < finished + 200).length).toBeGreaterThanOrEqual(3);
+      // Two slots: 'a' and 'b' filled them, so 'c' was claimed without waiting for a poll.
+      expect(claims.length).toBeGreaterThanOrEqual(2);
+      expect(claims[1]! - claims[0]!).toBeLessThan(500);
     } finally {
       await loop.stop();
     }

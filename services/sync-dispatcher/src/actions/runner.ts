@@ -99,7 +99,7 @@ export class ActionRunner {
     }
     const taken = await this.deps.buckets.take(`reservation:${record.channel}:${record.property_id}`, withinPerMinute(this.config.callsPerMinute));
     if (!taken.allowed) {
-      await this.deps.store.release(record.event_id, this.config.owner, now() + taken.retryAfterMs, work.attempts, null);
+      await this.releaseUntil(record.event_id, now() + taken.retryAfterMs, work.attempts, null);
       return;
     }
     const channel = await this.deps.channels.of(record.channel, listingId);
@@ -107,10 +107,16 @@ export class ActionRunner {
     const result = await inTraceOf(work.traceParent, () => plan.call(channel, { listingId, reservationId: record.booking_ref, requestId: record.event_id }));
     const verdict = judge(plan, result, attempt, this.config.retry, this.deps.random());
     if (verdict.kind === 'retry') {
-      await this.deps.store.release(record.event_id, this.config.owner, now() + verdict.delayMs, attempt, verdict.error);
+      await this.releaseUntil(record.event_id, now() + verdict.delayMs, attempt, verdict.error);
       return;
     }
     await this.conclude(work, plan, verdict, attempt);
+  }
+
+  /** Gives the action back until `dueAtMs`, and claims it again then. */
+  private async releaseUntil(eventId: string, dueAtMs: number, attempts: number, error: string | null): Promise<void> {
+    await this.deps.store.release(eventId, this.config.owner, dueAtMs, attempts, error);
+    this.leases.dueAt(dueAtMs);
   }
 
   /**
@@ -138,6 +144,7 @@ export class ActionRunner {
         this.deps.metrics.reservationActionSeconds.observe({ ...labels, outcome: 'failed' }, Math.max(0, completedAt - record.occurred_at) / 1000);
         // Reported, not given up: tried again later until it lands.
         await this.deps.results.recordWith(this.deps.results.failed(report, verdict.error), (writes) => this.deps.store.release(record.event_id, owner, completedAt + this.config.afterFailureMs, 0, verdict.error, verdict.kind, writes));
+        this.leases.dueAt(completedAt + this.config.afterFailureMs);
         return;
       case 'unsupported':
       case 'refused':
