@@ -24,13 +24,15 @@ export class SeenEvents {
   private readonly records: Coalescer<EventRef & { commandId: string | null }, boolean>;
 
   constructor(private readonly db: Knex) {
-    // Recorded after the answer, so no caller waits: a linger gathers a burst's events into one insert.
+    // Recorded after the answer, so no caller waits: a linger gathers a second's events into one
+    // insert (at 50 ms, a webhook at 25/s had an insert of its own). An event not recorded yet is
+    // caught by its Redis claim, and the arbiter drops a command it decided before.
     this.records = new Coalescer(
       async (events) => {
         await this.remember(events);
         return events.map(() => true);
       },
-      { lingerMs: 50 },
+      { lingerMs: 1_000 },
     );
   }
 
