@@ -23,6 +23,9 @@ export class Coalescer<I, O> {
   private readonly weigh: (item: I) => number;
   private readonly concurrency: number;
   private readonly lingerMs: number;
+  /** Ends the linger under way at once (`flush`). */
+  private endLinger: (() => void) | undefined;
+  private drained: Promise<void> = Promise.resolve();
 
   constructor(
     /** Runs a batch; returns one result per item, in order. */
@@ -38,14 +41,29 @@ export class Coalescer<I, O> {
   call(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      if (this.running < this.concurrency) void this.drain();
+      if (this.running < this.concurrency) this.drained = this.drain();
     });
+  }
+
+  /** Runs what is waiting now, without the rest of its linger (a stop: nothing is left behind). */
+  async flush(): Promise<void> {
+    this.endLinger?.();
+    await this.drained;
   }
 
   private async drain(): Promise<void> {
     this.running++;
     try {
-      if (this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
+      if (this.lingerMs > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.lingerMs);
+          this.endLinger = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.endLinger = undefined;
+      }
       while (this.waiting.length > 0) {
         const batch = this.waiting.splice(0, this.fittingCount());
         try {

@@ -64,6 +64,20 @@ describe('coalescing calls while a batch is in flight', () => {
     expect(batches.map((b) => b.items)).toEqual([['a', 'b']]);
   });
 
+  it('a flush runs what lingers at once, and settles when it is done', async () => {
+    const { batches, run } = controlledBatches();
+    const coalescer = new Coalescer(run, { lingerMs: 60_000 });
+    const called = coalescer.call('a');
+    await tick();
+    expect(batches).toHaveLength(0);
+    const flushed = coalescer.flush();
+    await tick();
+    expect(batches.map((b) => b.items)).toEqual([['a']]);
+    batches[0]!.finish();
+    await flushed;
+    await expect(called).resolves.toBe('done a');
+  });
+
   it('a failed batch rejects each of its calls, and the next batch still runs', async () => {
     const { batches, run } = controlledBatches();
     const coalescer = new Coalescer(run);

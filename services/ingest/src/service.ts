@@ -48,6 +48,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     // let a few duplicates through to the arbiter.
     const seenDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX }, synchronousCommit: false }, 'postgres:seen-events');
     const seen = new SeenEvents(seenDb);
+    context.onStop('seen events', () => seen.flush());
     const now = Date.now;
     const idempotencyRetentionMs = config.IDEMPOTENCY_RETENTION_HOURS * 3_600_000;
     // Each purge runs from start to shutdown, 1,000 rows a statement.

@@ -40,6 +40,11 @@ export class SeenEvents {
     await this.records.call(event);
   }
 
+  /** Records what is lingering now (a stop, before the database goes). */
+  flush(): Promise<void> {
+    return this.records.flush();
+  }
+
   /** Which of these were taken in before, as keys for `SeenEvents.has`. */
   async seenAmong(events: readonly EventRef[]): Promise<Set<string>> {
     if (events.length === 0) return new Set();
