@@ -4,6 +4,7 @@ export * from './logger';
 export * from './metrics';
 export * from './conflict-metrics';
 export * from './ops-server';
+export * from './http-close';
 export * from './telemetry';
 export * from './postgres';
 export * from './redis';

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeHttpServer } from './http-close';
 import type { Registry } from 'prom-client';
 
 export interface ReadinessCheck {
@@ -52,10 +53,7 @@ export async function startOpsServer(options: {
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () => closeHttpServer(server),
   };
 }
 

@@ -1,9 +1,8 @@
-import type { Server } from 'node:http';
 import { ListingPricings, listingOfExportToken } from '@cm/directory';
 import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore, spansOfRecord } from '@cm/rates';
 import { topics, type AvailabilityChange } from '@cm/schemas';
-import { assertMigrated, BatchedPurge, conflictMetrics, consumeDecoded, GroupCommit, openTopics, startSchemaOutbox, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, BatchedPurge, closeHttpServer, conflictMetrics, consumeDecoded, GroupCommit, openTopics, startSchemaOutbox, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { ChannelConnections, directoryConnections } from '@cm/channel-adapters';
 import { ActionRunner } from './actions/runner';
 import { startConsoleApi } from './console-api';
@@ -87,7 +86,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     });
     // A channel polling on a kept-alive connection would hold close() open for as long as it
     // polls: what is left after a second is cut (a fetch cut short holds nothing new; it fetches again).
-    context.onStop('feed server', () => closeServer(feeds, FEED_SERVER_GRACE_MS));
+    context.onStop('feed server', () => closeHttpServer(feeds, FEED_SERVER_GRACE_MS));
     if (config.CONSOLE_API_PORT !== undefined) {
       const consoleApi = await startConsoleApi({ db, reads: new ChannelSideReads(db), log: context.log.child({ component: 'console-api' }), buckets, ratePerSecond: config.CONSOLE_API_RATE_PER_SECOND, now: Date.now }, config.CONSOLE_API_HOST, config.CONSOLE_API_PORT);
       context.onStop('console api', () => consoleApi.close());
@@ -194,18 +193,6 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
 
 /** How long fetches in flight may finish when the feed server stops. */
 const FEED_SERVER_GRACE_MS = 1_000;
-
-/** Stops taking connections, ends idle ones now, and the rest after `graceMs`. */
-function closeServer(server: Server, graceMs: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
-    server.close(() => {
-      clearTimeout(cut);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
-}
 
 /** Changes recorded in one statement at most, however many chunks they came in. */
 const CHANGES_PER_STATEMENT = 500;
