@@ -48,8 +48,11 @@ interface WithTokenBucket {
 
 export class TokenBuckets {
   private readonly redis: Redis & WithTokenBucket;
+  private readonly prefix: string;
 
-  constructor(redis: Redis, private readonly prefix = 'cm:bucket:') {
+  /** Buckets are the deployment's: two deployments (namespaces) sharing a Redis never share a bucket. */
+  constructor(redis: Redis, namespace = '') {
+    this.prefix = namespace === '' ? 'cm:bucket:' : `cm:${namespace}:bucket:`;
     if (!('cmTakeToken' in redis)) redis.defineCommand('cmTakeToken', { numberOfKeys: 1, lua: SCRIPT });
     this.redis = redis as Redis & WithTokenBucket;
   }

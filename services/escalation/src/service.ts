@@ -97,7 +97,7 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
       },
     });
 
-    const buckets = new TokenBuckets(redis);
+    const buckets = new TokenBuckets(redis, config.TOPIC_NAMESPACE);
     const relocated = (outcome: 'requested' | 'withdrawn') => metrics.relocations.inc({ outcome });
     const api = await buildReviewApi({
       db,

@@ -78,7 +78,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
       metrics,
       log: context.log.child({ component: 'http' }),
       now,
-      buckets: new LeasedTokenBuckets(new TokenBuckets(redis)),
+      buckets: new LeasedTokenBuckets(new TokenBuckets(redis, config.TOPIC_NAMESPACE)),
       defaultRatePerSecond: config.TENANT_RATE_PER_SECOND,
       ledger: new LedgerReads(db),
       audit: new AuditReads(db),

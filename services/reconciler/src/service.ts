@@ -62,7 +62,7 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     });
 
     const reconciliation = new Reconciliation(
-      { db, passes, adapters, rates: new RatesStore(db), fx: fx, buckets: new TokenBuckets(redis), metrics, log: context.log.child({ component: 'pass' }), now: Date.now, corrections },
+      { db, passes, adapters, rates: new RatesStore(db), fx: fx, buckets: new TokenBuckets(redis, config.TOPIC_NAMESPACE), metrics, log: context.log.child({ component: 'pass' }), now: Date.now, corrections },
       { windowDays: config.WINDOW_DAYS, readConcurrency: config.READ_CONCURRENCY, readsPerMinute: config.CHANNEL_READS_PER_MINUTE, batchProperties: config.BATCH_PROPERTIES, renewEveryMs: config.PASS_RENEW_MS },
     );
     const running = new Set<Promise<void>>();
@@ -97,7 +97,7 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
       },
     });
 
-    const httpDeps = { reconciliation, passes, drift: new DriftReads(db), now: Date.now, db, log: context.log.child({ component: 'http' }), track, buckets: new TokenBuckets(redis), ratePerSecond: config.API_RATE_PER_SECOND };
+    const httpDeps = { reconciliation, passes, drift: new DriftReads(db), now: Date.now, db, log: context.log.child({ component: 'http' }), track, buckets: new TokenBuckets(redis, config.TOPIC_NAMESPACE), ratePerSecond: config.API_RATE_PER_SECOND };
     const http = await startHttp(httpDeps, config.HTTP_HOST, config.HTTP_PORT);
     context.onStop('reconciliation endpoint', () => http.close());
     const socketPath = operatorSocketPath({ OPERATOR_SOCKET: config.OPERATOR_SOCKET, HTTP_PORT: (http.server.address() as AddressInfo).port });

@@ -44,7 +44,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const listings = new ChannelListings(db, config.LISTINGS_CACHE_MS, (channel, listingId, connectionId) => adapters.remember(channel, listingId, connectionId));
     const metrics = dispatcherMetrics(context.metrics);
     const conflictCounts = conflictMetrics(context.metrics);
-    const buckets = new TokenBuckets(redis);
+    const buckets = new TokenBuckets(redis, config.TOPIC_NAMESPACE);
     const { timeZoneOf } = listings;
     // Each listing is reached through its connection: its base URL and credentials, opened with SECRETS_KEYS.
     const adapters = new ChannelConnections({
