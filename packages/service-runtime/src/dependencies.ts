@@ -5,7 +5,7 @@ import type { ServiceContext } from './service';
 
 /** A PostgreSQL pool that readiness checks and shutdown closes; `name` tells several pools apart. */
 export async function useDatabase(context: ServiceContext<BaseConfig>, url: string, options: DatabaseOptions = {}, name = 'postgres'): Promise<Knex> {
-  const db = createDatabase(url, { ...options, statements: { registry: context.metrics, pool: name } });
+  const db = createDatabase(url, { applicationName: `${context.name} ${name}`, ...options, statements: { registry: context.metrics, pool: name } });
   await databaseAnswers(db);
   context.addReadiness({ name, check: () => databaseAnswers(db) });
   context.onStop(name, () => db.destroy());

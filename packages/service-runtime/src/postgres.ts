@@ -35,6 +35,8 @@ export interface DatabaseOptions {
   readonly planning?: Planning;
   /** Counts every statement the pool sends in cm_db_statements_total of this registry, labelled with `pool`. */
   readonly statements?: { readonly registry: Registry; readonly pool: string };
+  /** PostgreSQL's application_name for the pool's sessions: pg_stat_activity and the server's log then say whose a session is. */
+  readonly applicationName?: string;
 }
 
 /**
@@ -79,7 +81,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Knex
   ];
   const db = knex({
     client: 'pg',
-    connection: { connectionString: url, options: settings.join(' ') },
+    connection: { connectionString: url, options: settings.join(' '), ...(options.applicationName === undefined ? {} : { application_name: options.applicationName.slice(0, 63) }) },
     pool: options.pool ?? { min: 0, max: 5 },
   });
   if (options.statements) countStatements(db, options.statements.registry, options.statements.pool);

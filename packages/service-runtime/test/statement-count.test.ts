@@ -29,3 +29,17 @@ describe('cm_db_statements_total', () => {
     expect(await counted('main')).toBe(before + 5);
   });
 });
+
+describe('application_name', () => {
+  it("names a pool's sessions as given, so pg_stat_activity and the server's log say whose a session is", async () => {
+    const named = createDatabase(stack.DATABASE_URL, { pool: { min: 0, max: 1 }, applicationName: 'sync-dispatcher postgres' });
+    const unnamed = createDatabase(stack.DATABASE_URL, { pool: { min: 0, max: 1 } });
+    try {
+      expect((await named.raw('show application_name')).rows[0].application_name).toBe('sync-dispatcher postgres');
+      expect((await unnamed.raw('show application_name')).rows[0].application_name).not.toBe('sync-dispatcher postgres');
+    } finally {
+      await named.destroy();
+      await unnamed.destroy();
+    }
+  });
+});
