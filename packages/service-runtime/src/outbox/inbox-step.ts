@@ -69,6 +69,23 @@ export async function writeTogether(tx: Knex | Knex.Transaction, writes: readonl
   if (group.length > 0) await runAsOne(tx, group);
 }
 
+/**
+ * writeTogether, then `answer` (an UPDATE ... RETURNING, say) whose rows are returned: in the same
+ * statement when the bind parameters allow it, right after the writes otherwise. The answer must
+ * not touch a row the writes touch, nor need their effect (it sees the statement's snapshot).
+ */
+export async function writeTogetherAnswering<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answer: Knex.Sql): Promise<Row[]> {
+  const bindings = writes.reduce((sum, w) => sum + w.bindings.length, answer.bindings.length);
+  if (writes.length > 0 && bindings > MAX_BINDINGS_PER_STATEMENT) {
+    await writeTogether(tx, writes);
+    return writeTogetherAnswering(tx, [], answer);
+  }
+  const sql = writes.length === 0 ? answer.sql : `WITH ${writes.map((w, i) => `w${i} AS (${w.sql})`).join(',\n')}\n${answer.sql}`;
+  const all = [...writes.flatMap((w) => w.bindings), ...answer.bindings] as Knex.RawBinding[];
+  const result = await ([...writes, answer].every(isFixedText) ? preparedRaw(tx, sql, all) : tx.raw(sql, all));
+  return (result as { rows: Row[] }).rows;
+}
+
 /** A write whose text never varies (its values all in bindings, lists as one array each). */
 interface FixedTextSql extends Knex.Sql {
   readonly fixedText: true;

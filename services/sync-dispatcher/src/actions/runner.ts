@@ -113,6 +113,14 @@ export class ActionRunner {
     await this.conclude(work, plan, verdict, attempt);
   }
 
+  /**
+   * The reservation's next action, leased as this one finished: carried out without a claim. When
+   * it was not due or another instance held it, the poll or its wait finds it.
+   */
+  private carryOutNext(next: ActionWork | null): void {
+    if (next) this.leases.offer([next]);
+  }
+
   /** Gives the action back until `dueAtMs`, and claims it again then. */
   private async releaseUntil(eventId: string, dueAtMs: number, attempts: number, error: string | null): Promise<void> {
     await this.deps.store.release(eventId, this.config.owner, dueAtMs, attempts, error);
@@ -136,8 +144,7 @@ export class ActionRunner {
       case 'already_done':
       case 'not_needed':
         this.deps.metrics.reservationActionSeconds.observe({ ...labels, outcome: 'acknowledged' }, Math.max(0, completedAt - record.occurred_at) / 1000);
-        await this.deps.results.recordWith(this.deps.results.acknowledged(report, verdict.kind === 'done' ? verdict.ack : null), (writes) => this.deps.store.finish(record.event_id, owner, 'done', verdict.kind, null, completedAt, writes));
-        this.wake(); // the reservation's next action, if one waited for this one
+        this.carryOutNext(await this.deps.results.recordWith(this.deps.results.acknowledged(report, verdict.kind === 'done' ? verdict.ack : null), (writes) => this.deps.store.finish(record.event_id, owner, 'done', verdict.kind, null, completedAt, writes, this.leases.nextLease())));
         return;
       case 'retries_exhausted':
         this.deps.log.warn({ channel: record.channel, action: record.event_id, kind: record.action.kind, attempts, error: verdict.error }, 'reservation action failed after its last attempt; tried again later');
@@ -150,8 +157,7 @@ export class ActionRunner {
       case 'refused':
         this.deps.log.warn({ channel: record.channel, action: record.event_id, kind: record.action.kind, error: verdict.error }, 'reservation action cannot be carried out on its channel');
         this.deps.metrics.reservationActionSeconds.observe({ ...labels, outcome: 'failed' }, Math.max(0, completedAt - record.occurred_at) / 1000);
-        await this.deps.results.recordWith(this.deps.results.failed(report, verdict.error), (writes) => this.deps.store.finish(record.event_id, owner, 'refused', verdict.kind, verdict.error, completedAt, writes));
-        this.wake();
+        this.carryOutNext(await this.deps.results.recordWith(this.deps.results.failed(report, verdict.error), (writes) => this.deps.store.finish(record.event_id, owner, 'refused', verdict.kind, verdict.error, completedAt, writes, this.leases.nextLease())));
         return;
       default:
         return assertNever(verdict);

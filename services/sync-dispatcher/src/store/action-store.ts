@@ -1,5 +1,5 @@
 import type { ReservationAction } from '@cm/schemas';
-import { writeTogether, type Knex } from '@cm/service-runtime';
+import { fixedTextWrite, writeTogether, writeTogetherAnswering, type Knex } from '@cm/service-runtime';
 import type { OutcomeLabel } from '../actions/plan';
 import type { Lease } from './sync-store';
 
@@ -94,13 +94,37 @@ export class ActionStore {
     return (result.rows as ActionRow[]).map((r) => ({ record: r.record, attempts: r.attempts, traceParent: r.trace_parent }));
   }
 
-  /** The action is over (done, or refused for good): kept with its outcome, never tried again. */
-  async finish(eventId: string, owner: string, status: 'done' | 'refused', outcome: OutcomeLabel, error: string | null, nowMs: number, writes: readonly Knex.Sql[] = []): Promise<void> {
-    const finish = this.db('sync.reservation_actions')
-      .where({ event_id: eventId, leased_by: owner })
-      .update({ status, outcome, last_error: error, finished_at_ms: nowMs, leased_by: null, leased_until_ms: null });
-    // With what it writes (the outcome in the outbox), in one statement.
-    await writeTogether(this.db, [finish.toSQL(), ...writes]);
+  /**
+   * The action is over (done, or refused for good): kept with its outcome, never tried again. In
+   * the same statement, the reservation's next action, if it may go now, is leased to `next` and
+   * returned: the runner carries it out without a claim of its own.
+   */
+  async finish(eventId: string, owner: string, status: 'done' | 'refused', outcome: OutcomeLabel, error: string | null, nowMs: number, writes: readonly Knex.Sql[], next: Lease): Promise<ActionWork | null> {
+    const finish = fixedTextWrite(
+      this.db,
+      `UPDATE sync.reservation_actions SET status = ?, outcome = ?, last_error = ?, finished_at_ms = ?, leased_by = NULL, leased_until_ms = NULL
+       WHERE event_id = ? AND leased_by = ?`,
+      [status, outcome, error, nowMs, eventId, owner],
+    );
+    // The statement's snapshot still shows the finished action pending: it is left out by id.
+    const handOff = fixedTextWrite(
+      this.db,
+      `UPDATE sync.reservation_actions a SET leased_by = ?, leased_until_ms = ?
+       WHERE a.event_id IN (
+         SELECT n.event_id FROM sync.reservation_actions f
+           JOIN sync.reservation_actions n ON n.channel = f.channel AND n.booking_ref = f.booking_ref
+          WHERE f.event_id = ? AND f.leased_by = ? AND n.status = 'pending' AND n.event_id <> f.event_id
+            AND n.due_at_ms <= ? AND (n.leased_until_ms IS NULL OR n.leased_until_ms < ?)
+            AND NOT EXISTS (
+              SELECT 1 FROM sync.reservation_actions e
+              WHERE e.status = 'pending' AND e.channel = n.channel AND e.booking_ref = n.booking_ref
+                AND e.event_id <> f.event_id AND (e.version, e.seq) < (n.version, n.seq))
+          ORDER BY n.version, n.seq LIMIT 1 FOR UPDATE OF n SKIP LOCKED)
+       RETURNING a.record, a.attempts, a.trace_parent`,
+      [next.owner, next.untilMs, eventId, owner, nowMs, nowMs],
+    );
+    const [handed] = await writeTogetherAnswering<ActionRow>(this.db, [finish, ...writes], handOff);
+    return handed ? { record: handed.record, attempts: handed.attempts, traceParent: handed.trace_parent } : null;
   }
 
   /** Gives the action back, due again at `dueAtMs` with `attempts` failed calls counted. */

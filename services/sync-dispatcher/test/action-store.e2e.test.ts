@@ -1,0 +1,101 @@
+import type { ReservationAction } from '@cm/schemas';
+import { scratchDatabase, uniqueName, type ScratchDatabase } from '@cm/test-harness';
+import { ledgerMigrations } from '@cm/booking-arbiter';
+import { syncMigrations } from '@cm/sync-dispatcher';
+import { ActionStore } from '../src/store/action-store';
+
+const NOW = 1_800_000_000_000;
+const LEASE_MS = 30_000;
+const mine = (untilMs = NOW + LEASE_MS) => ({ owner: 'dispatcher-a', untilMs });
+const theirs = (untilMs = NOW + LEASE_MS) => ({ owner: 'dispatcher-b', untilMs });
+
+let seq = 0;
+function actionOf(bookingRef: string, version: number, kind: 'ACKNOWLEDGE' | 'HOST_CANCEL' = 'ACKNOWLEDGE'): { record: ReservationAction; traceParent: null } {
+  seq += 1;
+  return {
+    record: {
+      event_id: `act-${bookingRef}-${version}-${seq}`,
+      property_id: 'p1',
+      version,
+      source: 'PMS',
+      channel: 'BOOKING_COM',
+      booking_ref: bookingRef,
+      stay_key: `BOOKING_COM:${bookingRef}`,
+      command_id: `cmd-${seq}`,
+      action: kind === 'ACKNOWLEDGE' ? { kind, revision: version } : { kind, reason: 'overbooked' },
+      occurred_at: NOW,
+      correlation_id: `corr-${seq}`,
+    },
+    traceParent: null,
+  };
+}
+
+/**
+ * A reservation's actions go one at a time, in the ledger's order, on a real PostgreSQL: the first
+ * is leased as it is recorded, the next waits; finishing one leases the next in the same
+ * statement and hands it over, so the runner carries it out without a claim of its own.
+ */
+describe('ActionStore: a finished action hands its reservation the next one', () => {
+  let scratch: ScratchDatabase;
+  let store: ActionStore;
+
+  beforeAll(async () => {
+    scratch = await scratchDatabase(uniqueName('tas').toLowerCase(), [ledgerMigrations, syncMigrations]);
+    store = new ActionStore(scratch.db);
+  });
+  afterAll(async () => scratch?.drop());
+
+  const leasedBy = async (eventId: string) => ((await scratch.db('sync.reservation_actions').where({ event_id: eventId }).first()) as { leased_by: string | null; status: string }).leased_by;
+
+  it('the first action of a reservation is leased as recorded, the next waits; finishing the first hands over the next, finishing the last hands over nothing', async () => {
+    const first = actionOf('r1', 1);
+    const second = actionOf('r1', 2, 'HOST_CANCEL');
+    const recorded = await store.record([first, second], NOW, mine());
+    expect(recorded.recorded).toBe(2);
+    expect(recorded.leased.map((w) => w.record.event_id)).toEqual([first.record.event_id]);
+    expect(await leasedBy(second.record.event_id)).toBeNull();
+
+    const next = await store.finish(first.record.event_id, 'dispatcher-a', 'done', 'done', null, NOW + 10, [], mine(NOW + LEASE_MS + 1));
+    expect(next).toEqual({ record: second.record, attempts: 0, traceParent: null });
+    expect(await leasedBy(second.record.event_id)).toBe('dispatcher-a');
+
+    expect(await store.finish(second.record.event_id, 'dispatcher-a', 'refused', 'refused', 'no such operation', NOW + 20, [], mine(NOW + LEASE_MS + 2))).toBeNull();
+    const rows = await scratch.db('sync.reservation_actions').whereIn('event_id', [first.record.event_id, second.record.event_id]).orderBy('version').select('status', 'outcome', 'last_error', 'leased_by');
+    expect(rows).toEqual([
+      { status: 'done', outcome: 'done', last_error: null, leased_by: null },
+      { status: 'refused', outcome: 'refused', last_error: 'no such operation', leased_by: null },
+    ]);
+  });
+
+  it('with two actions waiting, only the earlier is handed over; the later waits for it', async () => {
+    const [first, second, third] = [actionOf('r2', 1), actionOf('r2', 2), actionOf('r2', 3)];
+    await store.record([first, second, third], NOW, mine());
+    const next = await store.finish(first.record.event_id, 'dispatcher-a', 'done', 'done', null, NOW + 10, [], mine(NOW + LEASE_MS + 3));
+    expect(next?.record.event_id).toBe(second.record.event_id);
+    expect(await leasedBy(third.record.event_id)).toBeNull();
+  });
+
+  it('a next action another instance holds, or one not due yet, is not handed over', async () => {
+    const [first, second] = [actionOf('r3', 1), actionOf('r3', 2)];
+    await store.record([first, second], NOW, mine());
+    await scratch.db('sync.reservation_actions').where({ event_id: second.record.event_id }).update({ leased_by: 'dispatcher-b', leased_until_ms: NOW + LEASE_MS });
+    expect(await store.finish(first.record.event_id, 'dispatcher-a', 'done', 'done', null, NOW + 10, [], mine(NOW + LEASE_MS + 4))).toBeNull();
+    expect(await leasedBy(second.record.event_id)).toBe('dispatcher-b');
+
+    const [early, later] = [actionOf('r4', 1), actionOf('r4', 2)];
+    await store.record([early, later], NOW, mine());
+    await scratch.db('sync.reservation_actions').where({ event_id: later.record.event_id }).update({ due_at_ms: NOW + 60_000 });
+    expect(await store.finish(early.record.event_id, 'dispatcher-a', 'done', 'done', null, NOW + 10, [], mine(NOW + LEASE_MS + 5))).toBeNull();
+  });
+
+  it('an instance whose lease lapsed and was taken neither finishes the action nor hands over the next', async () => {
+    const [first, second] = [actionOf('r5', 1), actionOf('r5', 2)];
+    await store.record([first, second], NOW, mine());
+    // dispatcher-a's lease lapsed; dispatcher-b claimed the action and is carrying it out.
+    const claimed = await store.claimDue(theirs(NOW + 2 * LEASE_MS), NOW + LEASE_MS + 1, 10);
+    expect(claimed.map((w) => w.record.event_id)).toContain(first.record.event_id);
+    expect(await store.finish(first.record.event_id, 'dispatcher-a', 'done', 'done', null, NOW + LEASE_MS + 2, [], mine(NOW + 2 * LEASE_MS + 1))).toBeNull();
+    expect(await leasedBy(first.record.event_id)).toBe('dispatcher-b');
+    expect(await leasedBy(second.record.event_id)).toBeNull();
+  });
+});
