@@ -57,7 +57,7 @@ const MAX_BINDINGS_PER_STATEMENT = 30_000;
 export async function writeTogether(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
   let group: Knex.Sql[] = [];
   let bindings = 0;
-  for (const write of writes) {
+  for (const write of joinColumns(writes)) {
     if (group.length > 0 && bindings + write.bindings.length > MAX_BINDINGS_PER_STATEMENT) {
       await runAsOne(tx, group);
       group = [];
@@ -74,7 +74,8 @@ export async function writeTogether(tx: Knex | Knex.Transaction, writes: readonl
  * statement when the bind parameters allow it, right after the writes otherwise. The answer must
  * not touch a row the writes touch, nor need their effect (it sees the statement's snapshot).
  */
-export async function writeTogetherAnswering<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answer: Knex.Sql): Promise<Row[]> {
+export async function writeTogetherAnswering<Row>(tx: Knex | Knex.Transaction, given: readonly Knex.Sql[], answer: Knex.Sql): Promise<Row[]> {
+  const writes = joinColumns(given);
   const bindings = writes.reduce((sum, w) => sum + w.bindings.length, answer.bindings.length);
   if (writes.length > 0 && bindings > MAX_BINDINGS_PER_STATEMENT) {
     await writeTogether(tx, writes);
@@ -91,6 +92,11 @@ interface FixedTextSql extends Knex.Sql {
   readonly fixedText: true;
 }
 
+/** A fixed-text write whose every binding is one column of its rows, an array each, all of one length. */
+interface ColumnsSql extends FixedTextSql {
+  readonly columns: true;
+}
+
 /**
  * A statement part of fixed text for writeTogether: a statement made only of such parts is
  * prepared (preparedRaw), so each connection parses it once. Only for text that does not vary
@@ -100,8 +106,49 @@ export function fixedTextWrite(db: Knex | Knex.Transaction, sql: string, binding
   return Object.assign(db.raw(sql, bindings as Knex.RawBinding[]).toSQL(), { fixedText: true as const });
 }
 
+/**
+ * A fixed-text part whose bindings are the columns of its rows, an array each (an INSERT ... SELECT
+ * FROM unnest(...), say). Parts of the same text in one writeTogether are one part of their
+ * columns joined, in the order given: a batch of N acknowledgements writes its outbox rows and
+ * its call log with one insert each, not N, and the statement's text does not grow with N.
+ */
+export function columnsWrite(db: Knex | Knex.Transaction, sql: string, columns: readonly (readonly unknown[])[]): Knex.Sql {
+  const rows = columns[0]?.length ?? 0;
+  if (columns.some((column) => column.length !== rows)) throw new RangeError('columnsWrite: every column needs one value per row');
+  return Object.assign(fixedTextWrite(db, sql, columns), { columns: true as const });
+}
+
 function isFixedText(write: Knex.Sql): write is FixedTextSql {
   return (write as Partial<FixedTextSql>).fixedText === true;
+}
+
+function isColumns(write: Knex.Sql): write is ColumnsSql {
+  return (write as Partial<ColumnsSql>).columns === true;
+}
+
+function columnsOf(write: ColumnsSql): readonly (readonly unknown[])[] {
+  return write.bindings as readonly unknown[] as readonly (readonly unknown[])[];
+}
+
+/** Column parts of the same text become one, where the first of them was; the other parts stay as they are. */
+function joinColumns(writes: readonly Knex.Sql[]): Knex.Sql[] {
+  const joined: Knex.Sql[] = [];
+  const byText = new Map<string, { at: number; columns: unknown[][] }>();
+  for (const write of writes) {
+    if (!isColumns(write)) {
+      joined.push(write);
+      continue;
+    }
+    const same = byText.get(write.sql);
+    if (!same) {
+      byText.set(write.sql, { at: joined.length, columns: columnsOf(write).map((column) => [...column]) });
+      joined.push(write);
+    } else {
+      columnsOf(write).forEach((column, i) => same.columns[i]!.push(...column));
+    }
+  }
+  for (const { at, columns } of byText.values()) joined[at] = { ...joined[at]!, bindings: columns } as Knex.Sql;
+  return joined;
 }
 
 async function runAsOne(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {

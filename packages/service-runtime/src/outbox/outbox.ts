@@ -7,7 +7,7 @@ import type { AvroSerde } from '../schema-registry';
 import { namespaced } from '../topic-names';
 import { inTraceOf } from '../trace-context';
 import { Waker } from '../waker';
-import { fixedTextWrite, writeTogether } from './inbox-step';
+import { columnsWrite, writeTogether } from './inbox-step';
 import type { PartitionFences } from './partition-fences';
 
 /** A value of a topic as an outbox holds it: keyed by the topic's key function, in its wire form. */
@@ -48,7 +48,7 @@ export interface OutboxRecord extends TopicValueRecord {
 export function outboxInsert(db: Knex | Knex.Transaction, table: string, records: readonly OutboxRecord[]): Knex.Sql[] {
   if (records.length === 0) return [];
   return [
-    fixedTextWrite(
+    columnsWrite(
       db,
       `INSERT INTO ${table} (kafka_partition, event_id, topic, record_key, payload, trace_parent)
        SELECT p, e, t, k, v, tp FROM unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[]) WITH ORDINALITY AS r(p, e, t, k, v, tp, n)

@@ -1,6 +1,6 @@
 import type { AvailabilityRange } from '@cm/channel-adapters';
 import type { Channel } from '@cm/schemas';
-import type { Knex } from '@cm/service-runtime';
+import { columnsWrite, type Knex } from '@cm/service-runtime';
 import type { BreakerStateName } from '../policy/circuit-breaker';
 import type { ListingWork, PendingNight } from './sync-store';
 
@@ -36,25 +36,30 @@ export class PushHistory {
    * (SyncStore.acknowledged / release take it among their `writes`).
    */
   callInsert(call: PushCall): Knex.Sql {
-    const { db } = this;
-    return db('sync.push_calls')
-      .insert({
-        request_id: call.requestId,
-        attempt: call.attempt,
-        channel: call.work.channel,
-        listing_id: call.work.listingId,
-        property_id: call.work.propertyId,
-        ranges: JSON.stringify(call.ranges),
-        nights: db.raw('?::datemultirange', [multirangeOf(call.ranges)]),
-        correlation_ids: [...new Set(call.nights.map((n) => n.correlationId))],
-        newest_version: call.newestVersion,
-        is_reconciliation: call.isReconciliation,
-        outcome: call.outcome,
-        http_status: call.httpStatus,
-        error: call.error === null ? null : call.error.slice(0, 2_000),
-        answered_at_ms: call.answeredAtMs,
-      })
-      .toSQL();
+    // One row as columns: the calls of a batch of acknowledgements are one insert (columnsWrite).
+    return columnsWrite(
+      this.db,
+      `INSERT INTO sync.push_calls (request_id, attempt, channel, listing_id, property_id, ranges, nights, correlation_ids, newest_version, is_reconciliation, outcome, http_status, error, answered_at_ms)
+       SELECT request_id, attempt, channel, listing_id, property_id, ranges, nights, ARRAY(SELECT jsonb_array_elements_text(correlation_ids)), newest_version, is_reconciliation, outcome, http_status, error, answered_at_ms
+       FROM unnest(?::text[], ?::int[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::datemultirange[], ?::jsonb[], ?::bigint[], ?::boolean[], ?::text[], ?::int[], ?::text[], ?::bigint[])
+         AS c(request_id, attempt, channel, listing_id, property_id, ranges, nights, correlation_ids, newest_version, is_reconciliation, outcome, http_status, error, answered_at_ms)`,
+      [
+        [call.requestId],
+        [call.attempt],
+        [call.work.channel],
+        [call.work.listingId],
+        [call.work.propertyId],
+        [JSON.stringify(call.ranges)],
+        [multirangeOf(call.ranges)],
+        [JSON.stringify([...new Set(call.nights.map((n) => n.correlationId))])],
+        [call.newestVersion],
+        [call.isReconciliation],
+        [call.outcome],
+        [call.httpStatus],
+        [call.error === null ? null : call.error.slice(0, 2_000)],
+        [call.answeredAtMs],
+      ],
+    );
   }
 
   /** Counts a push held back by our own rate or an open breaker, per listing: written in the statement that gives the listing back. */

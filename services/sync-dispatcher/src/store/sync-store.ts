@@ -1,5 +1,5 @@
 import type { AvailabilityChange, Channel, Source } from '@cm/schemas';
-import { Coalescer, writeTogether, preparedRaw, type Knex } from '@cm/service-runtime';
+import { Coalescer, columnsWrite, fixedTextWrite, writeTogether, writeTogetherAnswering, preparedRaw, type Knex } from '@cm/service-runtime';
 import { FETCH_CARRIES_NIGHT_SQL } from './feed-fetches';
 
 export interface ListingKey {
@@ -278,25 +278,30 @@ export class SyncStore {
   }
 
   private async writeAcknowledgements(acks: readonly Acknowledgement[]): Promise<boolean[]> {
-    const nights = acks.flatMap((a) => a.nights.map((n) => [a.listing.channel, a.listing.listingId, n.date, n.version]));
-    const listings = acks.map((a) => [a.listing.channel, a.listing.listingId, a.owner, a.nowMs, a.carried]);
-    const writes = acks.flatMap((a) => a.writes ?? []);
-    const result = await this.db.raw(
-      `WITH marked AS (
-         UPDATE sync.nights n SET pushed_version = v.version
-         FROM (VALUES ${nights.map(() => '(?, ?, ?::date, ?::bigint)').join(', ')}) AS v(channel, listing_id, night, version)
-         WHERE n.channel = v.channel AND n.listing_id = v.listing_id AND n.night = v.night AND n.version = v.version
-           AND n.version > n.pushed_version -- lets the planner use the small index of pending nights
-         RETURNING 1)${writes.map((w, i) => `,\n       written${i} AS (${w.sql})`).join('')}
-       -- PostgreSQL runs a data-modifying WITH whether or not it is referenced.
-       UPDATE sync.listing_work w SET due_at_ms = v.now_ms, attempts = 0, last_error = NULL, leased_by = NULL, leased_until_ms = NULL,
+    const nights = acks.flatMap((a) => a.nights.map((n) => ({ listing: a.listing, night: n })));
+    // Fixed text, lists as arrays: a batch of any size is one prepared statement, its outbox rows
+    // and call log one insert each (columnsWrite).
+    const marked = columnsWrite(
+      this.db,
+      `UPDATE sync.nights n SET pushed_version = v.version
+       FROM unnest(?::text[], ?::text[], ?::date[], ?::bigint[]) AS v(channel, listing_id, night, version)
+       WHERE n.channel = v.channel AND n.listing_id = v.listing_id AND n.night = v.night AND n.version = v.version
+         AND n.version > n.pushed_version -- lets the planner use the small index of pending nights
+       RETURNING 1`,
+      [nights.map((n) => n.listing.channel), nights.map((n) => n.listing.listingId), nights.map((n) => n.night.date), nights.map((n) => n.night.version)],
+    );
+    const given = fixedTextWrite(
+      this.db,
+      `UPDATE sync.listing_work w SET due_at_ms = v.now_ms, attempts = 0, last_error = NULL, leased_by = NULL, leased_until_ms = NULL,
          changes_pending = greatest(w.changes_pending - v.carried, 0)
-       FROM (VALUES ${listings.map(() => '(?, ?, ?, ?::bigint, ?::int)').join(', ')}) AS v(channel, listing_id, owner, now_ms, carried)
+       FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::int[]) AS v(channel, listing_id, owner, now_ms, carried)
        WHERE w.channel = v.channel AND w.listing_id = v.listing_id AND w.leased_by = v.owner
        RETURNING w.channel, w.listing_id, w.changes_pending`,
-      [...nights.flat(), ...writes.flatMap((w) => w.bindings), ...listings.flat()] as Knex.RawBinding[],
+      [acks.map((a) => a.listing.channel), acks.map((a) => a.listing.listingId), acks.map((a) => a.owner), acks.map((a) => a.nowMs), acks.map((a) => a.carried)],
     );
-    const more = new Set((result.rows as { channel: Channel; listing_id: string; changes_pending: number }[]).filter((r) => r.changes_pending > 0).map((r) => listingKeyOf({ channel: r.channel, listingId: r.listing_id })));
+    // PostgreSQL runs a data-modifying WITH whether or not it is referenced.
+    const rows = await writeTogetherAnswering<{ channel: Channel; listing_id: string; changes_pending: number }>(this.db, [marked, ...acks.flatMap((a) => a.writes ?? [])], given);
+    const more = new Set(rows.filter((r) => r.changes_pending > 0).map((r) => listingKeyOf({ channel: r.channel, listingId: r.listing_id })));
     return acks.map((a) => more.has(listingKeyOf(a.listing)));
   }
 
