@@ -55,11 +55,11 @@ describe('ActionStore: a finished action hands its reservation the next one', ()
     expect(recorded.leased.map((w) => w.record.event_id)).toEqual([first.record.event_id]);
     expect(await leasedBy(second.record.event_id)).toBeNull();
 
-    const next = await store.finish(first.record.event_id, 'dispatcher-a', 'done', 'done', null, NOW + 10, [], mine(NOW + LEASE_MS + 1));
+    const next = await store.finish({ action: first.record, owner: 'dispatcher-a', status: 'done', outcome: 'done', error: null, nowMs: NOW + 10, writes: [], next: mine(NOW + LEASE_MS + 1) });
     expect(next).toEqual({ record: second.record, attempts: 0, traceParent: null });
     expect(await leasedBy(second.record.event_id)).toBe('dispatcher-a');
 
-    expect(await store.finish(second.record.event_id, 'dispatcher-a', 'refused', 'refused', 'no such operation', NOW + 20, [], mine(NOW + LEASE_MS + 2))).toBeNull();
+    expect(await store.finish({ action: second.record, owner: 'dispatcher-a', status: 'refused', outcome: 'refused', error: 'no such operation', nowMs: NOW + 20, writes: [], next: mine(NOW + LEASE_MS + 2) })).toBeNull();
     const rows = await scratch.db('sync.reservation_actions').whereIn('event_id', [first.record.event_id, second.record.event_id]).orderBy('version').select('status', 'outcome', 'last_error', 'leased_by');
     expect(rows).toEqual([
       { status: 'done', outcome: 'done', last_error: null, leased_by: null },
@@ -70,22 +70,38 @@ describe('ActionStore: a finished action hands its reservation the next one', ()
   it('with two actions waiting, only the earlier is handed over; the later waits for it', async () => {
     const [first, second, third] = [actionOf('r2', 1), actionOf('r2', 2), actionOf('r2', 3)];
     await store.record([first, second, third], NOW, mine());
-    const next = await store.finish(first.record.event_id, 'dispatcher-a', 'done', 'done', null, NOW + 10, [], mine(NOW + LEASE_MS + 3));
+    const next = await store.finish({ action: first.record, owner: 'dispatcher-a', status: 'done', outcome: 'done', error: null, nowMs: NOW + 10, writes: [], next: mine(NOW + LEASE_MS + 3) });
     expect(next?.record.event_id).toBe(second.record.event_id);
     expect(await leasedBy(third.record.event_id)).toBeNull();
+  });
+
+  it('actions of two reservations finished together are written in one statement, and each hands over its own reservation’s next action', async () => {
+    const [a1, a2, b1, b2] = [actionOf('r6', 1), actionOf('r6', 2), actionOf('r7', 1), actionOf('r7', 2)];
+    await store.record([a1, a2, b1, b2], NOW, mine());
+    const statements: string[] = [];
+    const count = (query: { sql: string }) => statements.push(query.sql);
+    scratch.db.on('query', count);
+    const [afterA, afterB] = await Promise.all([
+      store.finish({ action: a1.record, owner: 'dispatcher-a', status: 'done', outcome: 'done', error: null, nowMs: NOW + 10, writes: [], next: mine(NOW + LEASE_MS + 6) }),
+      store.finish({ action: b1.record, owner: 'dispatcher-a', status: 'refused', outcome: 'refused', error: 'gone', nowMs: NOW + 11, writes: [], next: mine(NOW + LEASE_MS + 7) }),
+    ]);
+    scratch.db.off('query', count);
+    expect(statements).toHaveLength(1);
+    expect(afterA?.record.event_id).toBe(a2.record.event_id);
+    expect(afterB?.record.event_id).toBe(b2.record.event_id);
   });
 
   it('a next action another instance holds, or one not due yet, is not handed over', async () => {
     const [first, second] = [actionOf('r3', 1), actionOf('r3', 2)];
     await store.record([first, second], NOW, mine());
     await scratch.db('sync.reservation_actions').where({ event_id: second.record.event_id }).update({ leased_by: 'dispatcher-b', leased_until_ms: NOW + LEASE_MS });
-    expect(await store.finish(first.record.event_id, 'dispatcher-a', 'done', 'done', null, NOW + 10, [], mine(NOW + LEASE_MS + 4))).toBeNull();
+    expect(await store.finish({ action: first.record, owner: 'dispatcher-a', status: 'done', outcome: 'done', error: null, nowMs: NOW + 10, writes: [], next: mine(NOW + LEASE_MS + 4) })).toBeNull();
     expect(await leasedBy(second.record.event_id)).toBe('dispatcher-b');
 
     const [early, later] = [actionOf('r4', 1), actionOf('r4', 2)];
     await store.record([early, later], NOW, mine());
     await scratch.db('sync.reservation_actions').where({ event_id: later.record.event_id }).update({ due_at_ms: NOW + 60_000 });
-    expect(await store.finish(early.record.event_id, 'dispatcher-a', 'done', 'done', null, NOW + 10, [], mine(NOW + LEASE_MS + 5))).toBeNull();
+    expect(await store.finish({ action: early.record, owner: 'dispatcher-a', status: 'done', outcome: 'done', error: null, nowMs: NOW + 10, writes: [], next: mine(NOW + LEASE_MS + 5) })).toBeNull();
   });
 
   it('an instance whose lease lapsed and was taken neither finishes the action nor hands over the next', async () => {
@@ -94,7 +110,7 @@ describe('ActionStore: a finished action hands its reservation the next one', ()
     // dispatcher-a's lease lapsed; dispatcher-b claimed the action and is carrying it out.
     const claimed = await store.claimDue(theirs(NOW + 2 * LEASE_MS), NOW + LEASE_MS + 1, 10);
     expect(claimed.map((w) => w.record.event_id)).toContain(first.record.event_id);
-    expect(await store.finish(first.record.event_id, 'dispatcher-a', 'done', 'done', null, NOW + LEASE_MS + 2, [], mine(NOW + 2 * LEASE_MS + 1))).toBeNull();
+    expect(await store.finish({ action: first.record, owner: 'dispatcher-a', status: 'done', outcome: 'done', error: null, nowMs: NOW + LEASE_MS + 2, writes: [], next: mine(NOW + 2 * LEASE_MS + 1) })).toBeNull();
     expect(await leasedBy(first.record.event_id)).toBe('dispatcher-b');
     expect(await leasedBy(second.record.event_id)).toBeNull();
   });

@@ -144,7 +144,7 @@ export class ActionRunner {
       case 'already_done':
       case 'not_needed':
         this.deps.metrics.reservationActionSeconds.observe({ ...labels, outcome: 'acknowledged' }, Math.max(0, completedAt - record.occurred_at) / 1000);
-        this.carryOutNext(await this.deps.results.recordWith(this.deps.results.acknowledged(report, verdict.kind === 'done' ? verdict.ack : null), (writes) => this.deps.store.finish(record.event_id, owner, 'done', verdict.kind, null, completedAt, writes, this.leases.nextLease())));
+        this.carryOutNext(await this.deps.results.recordWith(this.deps.results.acknowledged(report, verdict.kind === 'done' ? verdict.ack : null), (writes) => this.deps.store.finish({ action: record, owner, status: 'done', outcome: verdict.kind, error: null, nowMs: completedAt, writes, next: this.leases.nextLease() })));
         return;
       case 'retries_exhausted':
         this.deps.log.warn({ channel: record.channel, action: record.event_id, kind: record.action.kind, attempts, error: verdict.error }, 'reservation action failed after its last attempt; tried again later');
@@ -157,7 +157,7 @@ export class ActionRunner {
       case 'refused':
         this.deps.log.warn({ channel: record.channel, action: record.event_id, kind: record.action.kind, error: verdict.error }, 'reservation action cannot be carried out on its channel');
         this.deps.metrics.reservationActionSeconds.observe({ ...labels, outcome: 'failed' }, Math.max(0, completedAt - record.occurred_at) / 1000);
-        this.carryOutNext(await this.deps.results.recordWith(this.deps.results.failed(report, verdict.error), (writes) => this.deps.store.finish(record.event_id, owner, 'refused', verdict.kind, verdict.error, completedAt, writes, this.leases.nextLease())));
+        this.carryOutNext(await this.deps.results.recordWith(this.deps.results.failed(report, verdict.error), (writes) => this.deps.store.finish({ action: record, owner, status: 'refused', outcome: verdict.kind, error: verdict.error, nowMs: completedAt, writes, next: this.leases.nextLease() })));
         return;
       default:
         return assertNever(verdict);
