@@ -139,15 +139,20 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     );
     runner.start();
     context.onStop('reservation actions', () => runner.stop());
+    const recordActions = async (items: readonly DecodedRecord<typeof topics.reservationActions>[]) => {
+      const { recorded, leased } = await actions.record(items.map(({ value, record }) => ({ record: value, traceParent: traceParentOfHeaders(record.headers) })), Date.now(), runner.nextLease());
+      runner.carryOutLeased(leased);
+      if (recorded > leased.length) runner.wake();
+    };
+    // As the changes above: chunks of other partitions handed over meanwhile are recorded in one
+    // statement (a reservation's actions are all of one property, so of one partition).
+    const actionRecorder = new GroupCommit<readonly DecodedRecord<typeof topics.reservationActions>[]>((chunks) => recordActions(chunks.flat()), recordActions, { maxBatch: CHANGES_PER_STATEMENT, weigh: (chunk) => chunk.length });
     await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.reservation-actions`,
       topics: [topics.reservationActions],
+      partitionsConsumedConcurrently: 4,
       chunkSize: 100,
-      async handleChunk(items) {
-        const { recorded, leased } = await actions.record(items.map(({ value, record }) => ({ record: value, traceParent: traceParentOfHeaders(record.headers) })), Date.now(), runner.nextLease());
-        runner.carryOutLeased(leased);
-        if (recorded > leased.length) runner.wake();
-      },
+      handleChunk: (items) => actionRecorder.call(items),
     });
 
     // Rates and restrictions, in a group of their own: each change marks the nights it names for
@@ -194,7 +199,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
 /** How long fetches in flight may finish when the feed server stops. */
 const FEED_SERVER_GRACE_MS = 1_000;
 
-/** Changes recorded in one statement at most, however many chunks they came in. */
+/** Changes (or reservation actions) recorded in one statement at most, however many chunks they came in. */
 const CHANGES_PER_STATEMENT = 500;
 
 /** The listings a change goes to: every channel of the property but the one it came from, or only the one named. */
