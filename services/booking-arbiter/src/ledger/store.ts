@@ -29,12 +29,11 @@ export interface Opening {
 }
 
 /**
- * How the deciders' pool plans: each of its prepared statements (openChunkSql, LOAD_STATES_SQL,
- * the decision write) is planned once per connection without its values and kept, and that plan
- * looks up each row by its index however small the ledger was when it was made
- * (ledger-plans.test.ts proves it for each).
+ * How the deciders' pool plans: each of its prepared statements (openChunkSql, LOAD_STATES_SQL)
+ * is planned once per connection and kept, and its kept plan looks up each row by its index
+ * however small the ledger was when it was made (ledger-plans.test.ts proves it for each).
  */
-export const LEDGER_PLANNING: Planning = 'generic, by index';
+export const LEDGER_PLANNING: Planning = 'cached, by index';
 
 /** openChunk's statement, around the fence statement given: its bindings are the fence's, then the command ids, then the sorted property ids. */
 export function openChunkSql(fenceSql: string): string {
