@@ -16,12 +16,6 @@ interface ActionRow {
   trace_parent: string | null;
 }
 
-/**
- * The reservation actions to carry out (sync.reservation_actions). An action is recorded before
- * its record's offset is committed and leased while it is carried out, so one that a crashed
- * instance held is taken again once its lease lapses, and done with the same request id. A
- * replayed record (its event id known) is not recorded again.
- */
 /** An action carried out to its end, to be recorded as such (ActionStore.finish). */
 export interface Finished {
   readonly action: Pick<ReservationAction, 'event_id' | 'channel' | 'booking_ref'>;
@@ -47,6 +41,12 @@ function reservationOf(action: Pick<ReservationAction, 'channel' | 'booking_ref'
   return `${action.channel}\u0000${action.booking_ref}`;
 }
 
+/**
+ * The reservation actions to carry out (sync.reservation_actions). An action is recorded before
+ * its record's offset is committed and leased while it is carried out, so one that a crashed
+ * instance held is taken again once its lease lapses, and done with the same request id. A
+ * replayed record (its event id known) is not recorded again.
+ */
 export class ActionStore {
   private readonly finishes: Coalescer<Finished, ActionWork | null>;
 
@@ -66,7 +66,7 @@ export class ActionStore {
     // Within the chunk, a reservation's later actions wait for its first (the chunk is in the ledger's order).
     const firstOfReservation = new Set<string>();
     const rows = unique.map(({ record, traceParent }) => {
-      const reservation = `${record.channel}\u0000${record.booking_ref}`;
+      const reservation = reservationOf(record);
       const first = !firstOfReservation.has(reservation);
       firstOfReservation.add(reservation);
       return {
