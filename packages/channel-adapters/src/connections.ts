@@ -68,14 +68,14 @@ export class ChannelConnections implements ChannelAdapters {
    * is recorded), so the push that follows does not ask the directory again.
    */
   remember(channel: Channel, listingId: string, connectionId: string): void {
-    this.connectionIds.put(`${channel}\u0000${listingId}`, connectionId);
+    this.connectionIds.put(listingKey(channel, listingId), connectionId);
   }
 
   async of(channel: Channel, listingId: string): Promise<ChannelConnection> {
     const ofChannel = this.byChannel.get(channel)!;
     if (ofChannel.kind === 'ical') return ofChannel;
     const { directory } = this.settings;
-    const connectionId = await this.connectionIds.get(`${channel}\u0000${listingId}`, () => directory.connectionOf(channel, listingId));
+    const connectionId = await this.connectionIds.get(listingKey(channel, listingId), () => directory.connectionOf(channel, listingId));
     if (connectionId === undefined) return ofChannel;
     const adapter = await this.adapters.get(connectionId, async () => {
       const found = await directory.settingsOf(connectionId);
@@ -88,4 +88,9 @@ export class ChannelConnections implements ChannelAdapters {
     const baseUrl = connection.baseUrl ?? this.settings.apiBaseUrl.replace('{channel}', channel.toLowerCase());
     return new AriApiAdapter(channel, baseUrl.replace(/\/+$/, ''), this.settings.timeoutMs, connection.credentials, undefined, undefined, connection.connectionId);
   }
+}
+
+/** A listing's key in the connection cache: a listing id is the channel's, so the channel is part of it. */
+function listingKey(channel: Channel, listingId: string): string {
+  return `${channel}\u0000${listingId}`;
 }

@@ -163,8 +163,7 @@ export class Pusher {
     const plan = planFeedAcknowledgement({ work, nights, fetched, nowMs: now() });
     switch (plan.kind) {
       case 'wait':
-        await store.release(work, this.config.owner, plan.releaseAt, 0, null, plan.spent);
-        return this.leases.dueAt(plan.releaseAt);
+        return this.releaseUntil(work, plan.releaseAt, { attempts: 0, error: null, carried: plan.spent });
       case 'acknowledge':
         return this.recordFetched(work, plan);
       default:
@@ -204,8 +203,13 @@ export class Pusher {
     }
     // The wait is counted in the statement that gives the listing back: no round trip of its own,
     // and a listing is never left leased because counting failed.
-    await this.deps.store.release(work, this.config.owner, plan.releaseAt, plan.attempts, plan.error, plan.spent, writes);
-    this.leases.dueAt(plan.releaseAt);
+    await this.releaseUntil(work, plan.releaseAt, { attempts: plan.attempts, error: plan.error, carried: plan.spent }, writes);
+  }
+
+  /** Gives the listing back until `dueAtMs`, `writes` in the same statement, and claims it again then. */
+  private async releaseUntil(work: ListingWork, dueAtMs: number, state: { attempts: number; error: string | null; carried: number }, writes: readonly Knex.Sql[] = []): Promise<void> {
+    await this.deps.store.release(work, this.config.owner, dueAtMs, state.attempts, state.error, state.carried, writes);
+    this.leases.dueAt(dueAtMs);
   }
 
   /** Records what the channel's answer came to, with the call's log (`call`) in the same statement. */
@@ -226,17 +230,12 @@ export class Pusher {
         return;
       }
       case 'retry':
-        await store.release(work, owner, next.at, next.attempt, next.error, 0, [call]);
-        this.leases.dueAt(next.at);
-        return;
+        return this.releaseUntil(work, next.at, { attempts: next.attempt, error: next.error, carried: 0 }, [call]);
       case 'report_failure':
         this.deps.log.warn({ channel: work.channel, listing: work.listingId, attempts: next.report.attempts, error: next.error }, 'push failed after its last attempt');
         // Reported, not given up: due again after the wait that follows a failure. The report goes
         // to the outbox in the statement that gives the listing back.
-        const dueAt = now() + next.againAfterMs;
-        await results.recordWith(results.failed(next.report, next.error), (writes) => store.release(work, owner, dueAt, 0, next.error, 0, [...writes, call]));
-        this.leases.dueAt(dueAt);
-        return;
+        return results.recordWith(results.failed(next.report, next.error), (writes) => this.releaseUntil(work, now() + next.againAfterMs, { attempts: 0, error: next.error, carried: 0 }, [...writes, call]));
       default:
         return assertNever(next);
     }

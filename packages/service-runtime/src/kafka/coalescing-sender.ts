@@ -55,7 +55,7 @@ export class CoalescingSender {
         const taken = this.takeRequest();
         try {
           // In call order: a partition's records keep the order they were sent in.
-          await this.sendRequest(taken.map(({ topic, records, context: sentIn }) => ({ topic, records, context: sentIn })));
+          await this.sendRequest(taken);
           for (const w of taken) w.resolve();
         } catch (error) {
           for (const w of taken) w.reject(error);
