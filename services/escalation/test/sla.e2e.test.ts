@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from '@cm/service-runtime';
-import { uniqueName } from '@cm/test-harness';
+import { sumMetric, uniqueName } from '@cm/test-harness';
 import { SIGNATURE_HEADER, signatureMatches, TIMESTAMP_HEADER } from '../src/notify/signature';
 import { conflictOf } from './records';
 import { escalationWorld, type EscalationProcess, type EscalationWorld } from './world';
@@ -43,6 +43,20 @@ afterAll(async () => {
 const k = (s: unknown) => s as never;
 const overbooking = (propertyId: string) => conflictOf({ type: 'OVERBOOKING', channel: 'AIRBNB', losingKey: k('AIRBNB:a1'), winningKey: k('PMS:p1') }, { property_id: propertyId });
 const dispute = (propertyId: string, ref: string) => conflictOf({ type: 'GUEST_DISPUTE', channel: 'AIRBNB', key: k(`AIRBNB:${ref}`), reason: 'noise' }, { property_id: propertyId, booking_ref: ref });
+
+test('idle, a timer round is one statement: what is due is asked before any transaction is opened', async () => {
+  // Before any conflict is sent: nothing is due. The world polls every 100 ms (TIMER_POLL_MS).
+  const statements = async () => sumMetric(await (await fetch(`http://127.0.0.1:${service.opsPort}/metrics`)).text(), 'cm_db_statements_total', {});
+  const before = await statements();
+  const startedAt = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const rounds = (Date.now() - startedAt) / 100;
+  const spent = (await statements()) - before;
+  // A round with nothing due was two transactions of three statements each; now it is one, plus
+  // the few of the outbox's relay and the gauges read by this scrape.
+  expect(spent).toBeGreaterThanOrEqual(rounds / 2);
+  expect(spent).toBeLessThan(rounds * 1.5 + 10);
+});
 
 test('a passed SLA escalates an unacknowledged task level by level (on-call -> manager -> owner), notifying each through the signed webhook', async () => {
   const propertyId = world.tenants[0].propertyId;

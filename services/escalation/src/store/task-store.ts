@@ -204,6 +204,22 @@ export class TaskStore {
   }
 
   /** Open tasks past their SLA move a level up (or remind the top), a few at a time, skipping tasks another instance holds. */
+  /**
+   * Whether the timer has anything to do now: an open task past its due time, a notification due.
+   * One statement, no transaction: idle, a round was two transactions of three round trips each
+   * every TIMER_POLL_MS, most of escalation's idle cost.
+   */
+  async dueWork(): Promise<{ tasks: boolean; notifications: boolean }> {
+    const now = this.clock.now();
+    const { rows } = await this.db.raw(
+      `SELECT EXISTS (SELECT 1 FROM ${T} WHERE status = 'open' AND due_at_ms <= ?) AS tasks,
+              EXISTS (SELECT 1 FROM escalation.notifications WHERE delivered_at_ms IS NULL AND next_attempt_ms <= ?) AS notifications`,
+      [now, now],
+    );
+    const row = rows[0] as { tasks: boolean; notifications: boolean };
+    return { tasks: row.tasks, notifications: row.notifications };
+  }
+
   async escalateDue(levels: number, limit = 50): Promise<{ taskId: string; conflictType: TaskRow['conflict_type']; kind: 'escalated' | 'reminded' }[]> {
     return this.db.transaction(async (trx) => {
       const now = this.clock.now();

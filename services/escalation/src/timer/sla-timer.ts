@@ -59,10 +59,14 @@ export class SlaTimer {
   private async runRound(): Promise<void> {
     if (this.stopped) return;
     try {
-      const moved = await this.deps.store.escalateDue(this.options.levels.length);
-      for (const m of moved) this.deps.metrics.escalations.inc({ conflict_type: m.conflictType, kind: m.kind });
-      if (moved.length > 0) this.deps.log.info({ moved }, 'review tasks past their SLA');
-      await this.deliverNotifications();
+      const due = await this.deps.store.dueWork();
+      if (due.tasks) {
+        const moved = await this.deps.store.escalateDue(this.options.levels.length);
+        for (const m of moved) this.deps.metrics.escalations.inc({ conflict_type: m.conflictType, kind: m.kind });
+        if (moved.length > 0) this.deps.log.info({ moved }, 'review tasks past their SLA');
+      }
+      // A task escalated just now queued its notification: delivered in this round too.
+      if (due.tasks || due.notifications) await this.deliverNotifications();
     } catch (error) {
       this.deps.log.error({ err: error }, 'timer round failed; the next round tries again');
     }
