@@ -203,7 +203,6 @@ export class TaskStore {
     throw new Error(`could not open or find the task of ${occurrence.key}`);
   }
 
-  /** Open tasks past their SLA move a level up (or remind the top), a few at a time, skipping tasks another instance holds. */
   /**
    * Whether the timer has anything to do now: an open task past its due time, a notification due.
    * One statement, no transaction: idle, a round was two transactions of three round trips each
@@ -220,6 +219,7 @@ export class TaskStore {
     return { tasks: row.tasks, notifications: row.notifications };
   }
 
+  /** Open tasks past their SLA move a level up (or remind the top), a few at a time, skipping tasks another instance holds. */
   async escalateDue(levels: number, limit = 50): Promise<{ taskId: string; conflictType: TaskRow['conflict_type']; kind: 'escalated' | 'reminded' }[]> {
     return this.db.transaction(async (trx) => {
       const now = this.clock.now();
