@@ -36,5 +36,10 @@ export function adaptersFor(settings: AdapterSettings): Map<Channel, ChannelConn
 export function listingTimeZones(db: Knex, cacheMs: number): (channel: Channel, listingId: string) => Promise<string | undefined> {
   const zones = new TtlCache<string>(cacheMs);
   return (channel, listingId) =>
-    zones.get(`${channel}\u0000${listingId}`, () => timeZoneOfListing(db, channel, listingId));
+    zones.get(listingKey(channel, listingId), () => timeZoneOfListing(db, channel, listingId));
+}
+
+/** A listing's key in this package's caches: a listing id is the channel's, so the channel is part of it. */
+export function listingKey(channel: Channel, listingId: string): string {
+  return `${channel}\u0000${listingId}`;
 }

@@ -2,7 +2,7 @@ import { connectionOfListing, connectionSettingsOf, type ConnectionSettings } fr
 import type { Channel } from '@cm/schemas';
 import type { KeyRing } from '@cm/secrets';
 import { TtlCache, type Knex } from '@cm/service-runtime';
-import { adaptersFor, type AdapterSettings, type ChannelConnection } from './adapters-for';
+import { adaptersFor, listingKey, type AdapterSettings, type ChannelConnection } from './adapters-for';
 import { AriApiAdapter } from './ari-api';
 
 /** Where a listing's connection is and how its API is reached: the directory's, in production. */
@@ -88,9 +88,4 @@ export class ChannelConnections implements ChannelAdapters {
     const baseUrl = connection.baseUrl ?? this.settings.apiBaseUrl.replace('{channel}', channel.toLowerCase());
     return new AriApiAdapter(channel, baseUrl.replace(/\/+$/, ''), this.settings.timeoutMs, connection.credentials, undefined, undefined, connection.connectionId);
   }
-}
-
-/** A listing's key in the connection cache: a listing id is the channel's, so the channel is part of it. */
-function listingKey(channel: Channel, listingId: string): string {
-  return `${channel}\u0000${listingId}`;
 }

@@ -122,3 +122,12 @@ export class GroupCommit<I> {
     if (!outcome.ok) throw outcome.error;
   }
 }
+
+/**
+ * A group commit of consumed chunks: chunks of other partitions handed over while one is being
+ * recorded are recorded together, up to `maxRecords` records, in one call of `record`; a failed
+ * group is recorded chunk by chunk, so a bad chunk holds back only its own partition.
+ */
+export function chunkGroupCommit<R>(record: (items: readonly R[]) => Promise<void>, maxRecords: number): GroupCommit<readonly R[]> {
+  return new GroupCommit<readonly R[]>((chunks) => record(chunks.flat()), record, { maxBatch: maxRecords, weigh: (chunk) => chunk.length });
+}

@@ -2,7 +2,7 @@ import { ListingPricings, listingOfExportToken } from '@cm/directory';
 import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore, spansOfRecord } from '@cm/rates';
 import { topics, type AvailabilityChange } from '@cm/schemas';
-import { assertMigrated, BatchedPurge, closeHttpServer, conflictMetrics, consumeDecoded, GroupCommit, openTopics, startSchemaOutbox, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, BatchedPurge, closeHttpServer, chunkGroupCommit, conflictMetrics, consumeDecoded, openTopics, startSchemaOutbox, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { ChannelConnections, directoryConnections } from '@cm/channel-adapters';
 import { ActionRunner } from './actions/runner';
 import { startConsoleApi } from './console-api';
@@ -106,14 +106,8 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       pusher.pushLeased(applied.leased);
       if (applied.touched.length > applied.leased.length) pusher.wake();
     };
-    // Chunks of other partitions handed over while one is being recorded are recorded together
-    // in the next statement: their properties are disjoint, and one round trip serves them all.
-    // A failed group is recorded chunk by chunk, so a bad chunk holds back only its partition.
-    const recorder = new GroupCommit<readonly DecodedRecord<typeof topics.availabilityChanges>[]>(
-      (chunks) => record(chunks.flat()),
-      record,
-      { maxBatch: CHANGES_PER_STATEMENT, weigh: (chunk) => chunk.length },
-    );
+    // Chunks of several partitions in one statement: their properties are disjoint.
+    const recorder = chunkGroupCommit(record, CHANGES_PER_STATEMENT);
     await consumeDecoded(context, writers, {
       groupId: config.CONSUMER_GROUP,
       topics: [topics.availabilityChanges],
@@ -146,7 +140,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     };
     // As the changes above: chunks of other partitions handed over meanwhile are recorded in one
     // statement (a reservation's actions are all of one property, so of one partition).
-    const actionRecorder = new GroupCommit<readonly DecodedRecord<typeof topics.reservationActions>[]>((chunks) => recordActions(chunks.flat()), recordActions, { maxBatch: CHANGES_PER_STATEMENT, weigh: (chunk) => chunk.length });
+    const actionRecorder = chunkGroupCommit(recordActions, CHANGES_PER_STATEMENT);
     await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.reservation-actions`,
       topics: [topics.reservationActions],

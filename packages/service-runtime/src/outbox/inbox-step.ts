@@ -55,36 +55,40 @@ const MAX_BINDINGS_PER_STATEMENT = 30_000;
  * order. A constraint a part violates fails its statement, and so the transaction.
  */
 export async function writeTogether(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
+  await writeInGroups(tx, writes, null);
+}
+
+/**
+ * writeTogether, then `answer` (an UPDATE ... RETURNING, say) whose rows are returned: in the same
+ * statement as the last writes when the bind parameters allow it, right after them otherwise. The
+ * answer must not touch a row the writes touch, nor need their effect (it sees the statement's snapshot).
+ */
+export async function writeTogetherAnswering<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answer: Knex.Sql): Promise<Row[]> {
+  return writeInGroups<Row>(tx, writes, answer);
+}
+
+/** The writes as few statements as the bind-parameter limit allows, the answer (if any) in the last. */
+async function writeInGroups<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answer: Knex.Sql | null): Promise<Row[]> {
   let group: Knex.Sql[] = [];
   let bindings = 0;
   for (const write of joinColumns(writes)) {
     if (group.length > 0 && bindings + write.bindings.length > MAX_BINDINGS_PER_STATEMENT) {
-      await runAsOne(tx, group);
+      await runAsOne(tx, group, null);
       group = [];
       bindings = 0;
     }
     group.push(write);
     bindings += write.bindings.length;
   }
-  if (group.length > 0) await runAsOne(tx, group);
-}
-
-/**
- * writeTogether, then `answer` (an UPDATE ... RETURNING, say) whose rows are returned: in the same
- * statement when the bind parameters allow it, right after the writes otherwise. The answer must
- * not touch a row the writes touch, nor need their effect (it sees the statement's snapshot).
- */
-export async function writeTogetherAnswering<Row>(tx: Knex | Knex.Transaction, given: readonly Knex.Sql[], answer: Knex.Sql): Promise<Row[]> {
-  const writes = joinColumns(given);
-  const bindings = writes.reduce((sum, w) => sum + w.bindings.length, answer.bindings.length);
-  if (writes.length > 0 && bindings > MAX_BINDINGS_PER_STATEMENT) {
-    await writeTogether(tx, writes);
-    return writeTogetherAnswering(tx, [], answer);
+  if (answer === null) {
+    if (group.length > 0) await runAsOne(tx, group, null);
+    return [];
   }
-  const sql = writes.length === 0 ? answer.sql : `WITH ${writes.map((w, i) => `w${i} AS (${w.sql})`).join(',\n')}\n${answer.sql}`;
-  const all = [...writes.flatMap((w) => w.bindings), ...answer.bindings] as Knex.RawBinding[];
-  const result = await ([...writes, answer].every(isFixedText) ? preparedRaw(tx, sql, all) : tx.raw(sql, all));
-  return (result as { rows: Row[] }).rows;
+  if (group.length > 0 && bindings + answer.bindings.length > MAX_BINDINGS_PER_STATEMENT) {
+    await runAsOne(tx, group, null);
+    group = [];
+  }
+  return runAsOne<Row>(tx, group, answer);
 }
 
 /** A write whose text never varies (its values all in bindings, lists as one array each). */
@@ -151,8 +155,17 @@ function joinColumns(writes: readonly Knex.Sql[]): Knex.Sql[] {
   return joined;
 }
 
-async function runAsOne(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
-  const sql = writes.length === 1 ? writes[0]!.sql : `WITH ${writes.map((w, i) => `w${i} AS (${w.sql})`).join(',\n')}\nSELECT 1`;
-  const bindings = writes.flatMap((w) => w.bindings) as Knex.RawBinding[];
-  await (writes.every(isFixedText) ? preparedRaw(tx, sql, bindings) : tx.raw(sql, bindings));
+/** The writes as WITH parts of one statement whose main part is the answer, or SELECT 1; its rows. */
+async function runAsOne<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answer: Knex.Sql | null): Promise<Row[]> {
+  const all = answer === null ? writes : [...writes, answer];
+  const bindings = all.flatMap((w) => w.bindings) as Knex.RawBinding[];
+  const sql = statementOf(writes, answer);
+  const result = await (all.every(isFixedText) ? preparedRaw(tx, sql, bindings) : tx.raw(sql, bindings));
+  return (result as { rows: Row[] }).rows;
+}
+
+function statementOf(writes: readonly Knex.Sql[], answer: Knex.Sql | null): string {
+  if (answer === null && writes.length === 1) return writes[0]!.sql;
+  if (answer !== null && writes.length === 0) return answer.sql;
+  return `WITH ${writes.map((w, i) => `w${i} AS (${w.sql})`).join(',\n')}\n${answer?.sql ?? 'SELECT 1'}`;
 }

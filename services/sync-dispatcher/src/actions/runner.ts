@@ -1,6 +1,6 @@
 import type { ChannelAdapters } from '@cm/channel-adapters';
 import type { Channel, ReservationAction } from '@cm/schemas';
-import { inTraceOf, withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
+import { inTraceOf, withinPerMinute, type Knex, type Logger, type TokenBuckets } from '@cm/service-runtime';
 import { LeaseLoop } from '../lease-loop';
 import type { DispatcherMetrics } from '../metrics';
 import type { RetryPolicy } from '../policy/backoff';
@@ -121,9 +121,9 @@ export class ActionRunner {
     if (next) this.leases.offer([next]);
   }
 
-  /** Gives the action back until `dueAtMs`, and claims it again then. */
-  private async releaseUntil(eventId: string, dueAtMs: number, attempts: number, error: string | null): Promise<void> {
-    await this.deps.store.release(eventId, this.config.owner, dueAtMs, attempts, error);
+  /** Gives the action back until `dueAtMs`, `writes` in the same statement, and claims it again then. */
+  private async releaseUntil(eventId: string, dueAtMs: number, attempts: number, error: string | null, outcome: OutcomeLabel | null = null, writes: readonly Knex.Sql[] = []): Promise<void> {
+    await this.deps.store.release(eventId, this.config.owner, dueAtMs, attempts, error, outcome, writes);
     this.leases.dueAt(dueAtMs);
   }
 
@@ -150,8 +150,7 @@ export class ActionRunner {
         this.deps.log.warn({ channel: record.channel, action: record.event_id, kind: record.action.kind, attempts, error: verdict.error }, 'reservation action failed after its last attempt; tried again later');
         this.deps.metrics.reservationActionSeconds.observe({ ...labels, outcome: 'failed' }, Math.max(0, completedAt - record.occurred_at) / 1000);
         // Reported, not given up: tried again later until it lands.
-        await this.deps.results.recordWith(this.deps.results.failed(report, verdict.error), (writes) => this.deps.store.release(record.event_id, owner, completedAt + this.config.afterFailureMs, 0, verdict.error, verdict.kind, writes));
-        this.leases.dueAt(completedAt + this.config.afterFailureMs);
+        await this.deps.results.recordWith(this.deps.results.failed(report, verdict.error), (writes) => this.releaseUntil(record.event_id, completedAt + this.config.afterFailureMs, 0, verdict.error, verdict.kind, writes));
         return;
       case 'unsupported':
       case 'refused':

@@ -42,6 +42,17 @@ function reservationOf(action: Pick<ReservationAction, 'channel' | 'booking_ref'
 }
 
 /**
+ * SQL: an action of the reservation of the row `alias` pending before it, in the ledger's order
+ * (and meeting `also`, a condition on `e`). A claim and a hand-over both take an action only
+ * without one: a reservation's actions go one at a time, in that order.
+ */
+function earlierPendingSql(alias: string, also?: string): string {
+  return `EXISTS (SELECT 1 FROM sync.reservation_actions e
+    WHERE e.status = 'pending' AND e.channel = ${alias}.channel AND e.booking_ref = ${alias}.booking_ref
+      AND (e.version, e.seq) < (${alias}.version, ${alias}.seq)${also === undefined ? '' : ` AND ${also}`})`;
+}
+
+/**
  * The reservation actions to carry out (sync.reservation_actions). An action is recorded before
  * its record's offset is committed and leased while it is carried out, so one that a crashed
  * instance held is taken again once its lease lapses, and done with the same request id. A
@@ -113,9 +124,7 @@ export class ActionStore {
        WHERE a.event_id IN (
          SELECT a2.event_id FROM sync.reservation_actions a2
          WHERE a2.status = 'pending' AND a2.due_at_ms <= ? AND (a2.leased_until_ms IS NULL OR a2.leased_until_ms < ?)
-           AND NOT EXISTS (
-             SELECT 1 FROM sync.reservation_actions e
-             WHERE e.status = 'pending' AND e.channel = a2.channel AND e.booking_ref = a2.booking_ref AND (e.version, e.seq) < (a2.version, a2.seq))
+           AND NOT ${earlierPendingSql('a2')}
          ORDER BY a2.due_at_ms LIMIT ? FOR UPDATE SKIP LOCKED)
        RETURNING a.record, a.attempts, a.trace_parent`,
       [lease.owner, lease.untilMs, nowMs, nowMs, limit],
@@ -143,7 +152,8 @@ export class ActionStore {
       [ids, batch.map((f) => f.owner), batch.map((f) => f.status), batch.map((f) => f.outcome), batch.map((f) => f.error), batch.map((f) => f.nowMs)],
     );
     // The statement's snapshot still shows the finished actions pending: they are left out by id.
-    const next = batch.reduce((latest, f) => (f.next.untilMs > latest.untilMs ? f.next : latest), batch[0]!.next);
+    // Leases are handed out in call order, each ending later: the last is the longest.
+    const next = batch[batch.length - 1]!.next;
     const nowMs = Math.max(...batch.map((f) => f.nowMs));
     const handOff = fixedTextWrite(
       this.db,
@@ -156,10 +166,7 @@ export class ActionStore {
              SELECT n.event_id FROM sync.reservation_actions n
               WHERE n.channel = f.channel AND n.booking_ref = f.booking_ref AND n.status = 'pending' AND n.event_id <> ALL(?::text[])
                 AND n.due_at_ms <= ? AND (n.leased_until_ms IS NULL OR n.leased_until_ms < ?)
-                AND NOT EXISTS (
-                  SELECT 1 FROM sync.reservation_actions e
-                  WHERE e.status = 'pending' AND e.channel = n.channel AND e.booking_ref = n.booking_ref
-                    AND e.event_id <> ALL(?::text[]) AND (e.version, e.seq) < (n.version, n.seq))
+                AND NOT ${earlierPendingSql('n', 'e.event_id <> ALL(?::text[])')}
               ORDER BY n.version, n.seq LIMIT 1 FOR UPDATE OF n SKIP LOCKED) nx)
        RETURNING a.record, a.attempts, a.trace_parent`,
       [next.owner, next.untilMs, ids, batch.map((f) => f.owner), ids, nowMs, nowMs, ids],
