@@ -151,10 +151,10 @@ export class ActionStore {
        WHERE a.event_id = f.event_id AND a.leased_by = f.owner`,
       [ids, batch.map((f) => f.owner), batch.map((f) => f.status), batch.map((f) => f.outcome), batch.map((f) => f.error), batch.map((f) => f.nowMs)],
     );
-    // The statement's snapshot still shows the finished actions pending: they are left out by id.
     // Leases are handed out in call order, each ending later: the last is the longest.
     const next = batch[batch.length - 1]!.next;
     const nowMs = Math.max(...batch.map((f) => f.nowMs));
+    // The statement's snapshot still shows the finished actions pending: they are left out by id.
     const handOff = fixedTextWrite(
       this.db,
       `UPDATE sync.reservation_actions a SET leased_by = ?, leased_until_ms = ?
