@@ -43,3 +43,19 @@ describe('application_name', () => {
     }
   });
 });
+
+describe("an idle pool's timer", () => {
+  it('looks for idle connections to close every 10 s, not every second: an idle service is not woken once a second per pool', async () => {
+    const db = createDatabase(stack.DATABASE_URL, { pool: { min: 1, max: 2 } });
+    try {
+      await db.raw('select 1');
+      // tarn runs its reaping timer while the pool holds a connection; `check` is what it calls.
+      const pool = (db.client as { pool: { check(): void } }).pool;
+      const check = jest.spyOn(pool, 'check');
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      expect(check).not.toHaveBeenCalled();
+    } finally {
+      await db.destroy();
+    }
+  });
+});
