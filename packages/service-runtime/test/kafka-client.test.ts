@@ -104,6 +104,42 @@ describe('KafkaClient', () => {
     expect(seen.length).toBe(31);
   });
 
+  it('consumers merged into one group start each topic where its old group left off: no history replayed, nothing that arrived meanwhile skipped', async () => {
+    const [changes, actions, fresh] = [await newTopic('test.client.adopt-changes', 1), await newTopic('test.client.adopt-actions', 2), await newTopic('test.client.adopt-fresh', 1)];
+    const producer = await kafka.producer();
+    const send = (topic: string, values: readonly string[]) => producer.send(topic, values.map((value, i) => ({ key: `k${i}`, value: Buffer.from(value) })));
+    const consumeUntil = async (options: Parameters<typeof kafka.consumer>[0], expected: readonly string[]) => {
+      const seen: string[] = [];
+      const consumer = kafka.consumer({ maxWaitMs: 100, ...options });
+      await consumer.start(async (r) => void seen.push(r.value!.toString()));
+      await waitFor(`${expected.length} records`, () => seen.length >= expected.length, { timeoutMs: 30_000 });
+      // Anything more would be a record read twice or from before: it gets the time to show up.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await consumer.stop();
+      return seen.sort();
+    };
+    const merged = uniqueName('test.client.adopt');
+    const old = `${merged}.actions`;
+    // Before: one group per topic, each with its history handled and committed.
+    await send(changes, ['c0', 'c1', 'c2']);
+    await send(actions, ['a0', 'a1', 'a2', 'a3', 'a4', 'a5']);
+    await send(fresh, ['f0', 'f1']);
+    expect(await consumeUntil({ groupId: merged, topics: [changes] }, ['c0', 'c1', 'c2'])).toEqual(['c0', 'c1', 'c2']);
+    expect(await consumeUntil({ groupId: old, topics: [actions] }, ['a0', 'a1', 'a2', 'a3', 'a4', 'a5'])).toHaveLength(6);
+    // Sent while the upgrade rolls out.
+    await send(changes, ['c3']);
+    await send(actions, ['a6', 'a7', 'a8', 'a9']);
+
+    // After: one group for both, adopting the actions' old group, and a topic no group ever read (from the beginning).
+    const after = { groupId: merged, topics: [changes, actions, fresh], adoptOffsetsFrom: [{ groupId: old, topics: [actions] }] };
+    expect(await consumeUntil(after, ['c3', 'a6', 'a7', 'a8', 'a9', 'f0', 'f1'])).toEqual(['a6', 'a7', 'a8', 'a9', 'c3', 'f0', 'f1']);
+
+    // Its own commits stand from then on: a restart adopts nothing again.
+    await send(actions, ['a10']);
+    expect(await consumeUntil(after, ['a10'])).toEqual(['a10']);
+    await producer.disconnect();
+  });
+
   it('an idle consumer long-polls: a handful of fetches a second, not a spin', async () => {
     const topic = await newTopic('test.client.idle', 2);
     const metrics = new Registry();

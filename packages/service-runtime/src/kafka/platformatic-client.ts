@@ -1,5 +1,5 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
-import type { Consumer, Message, MessagesStream } from '@platformatic/kafka';
+import type { Admin, Consumer, Message, MessagesStream } from '@platformatic/kafka';
 import type { Counter } from 'prom-client';
 import { KafkaSendError } from '../errors';
 import type { Logger } from '../logger';
@@ -93,7 +93,8 @@ export function createPlatformaticClient(options: PlatformaticClientOptions): Ka
     },
 
     consumer(consumerOptions) {
-      return new PlatformaticRecordConsumer(new Consumer(consumerSettings(base, consumerOptions)), consumerOptions, log, options.fetchRequests);
+      const adoption = consumerOptions.adoptOffsetsFrom?.length ? committedOffsetsOfGroups(() => new Admin(base)) : undefined;
+      return new PlatformaticRecordConsumer(new Consumer(consumerSettings(base, consumerOptions)), consumerOptions, log, options.fetchRequests, adoption);
     },
 
     async admin() {
@@ -265,6 +266,8 @@ class PlatformaticRecordConsumer implements RecordConsumer {
     private readonly options: ConsumerOptions,
     private readonly log: Logger,
     private readonly fetchRequests: Counter<'group'> | undefined,
+    /** How another group's committed offsets are read (with `adoptOffsetsFrom`). */
+    private readonly otherGroups?: CommittedOffsetsOfGroups,
   ) {
     this.consumer.on('consumer:group:join', () => this.onJoin());
     this.consumer.on('consumer:group:rebalance', () => this.onRevoked('rebalance'));
@@ -321,10 +324,14 @@ class PlatformaticRecordConsumer implements RecordConsumer {
   }
 
   private async openStream(): Promise<void> {
+    const adopting = this.otherGroups !== undefined;
+    if (adopting) await this.commitStartingOffsets();
     const stream = await this.consumer.consume({
       topics: [...this.options.topics],
       mode: 'committed',
-      fallbackMode: this.options.fromBeginning ?? true ? 'earliest' : 'latest',
+      // Adopting, every partition held has a committed offset before a stream reads it
+      // (commitStartingOffsets): one assigned since fails the stream, and the next one commits it first.
+      fallbackMode: adopting ? 'fail' : this.options.fromBeginning ?? true ? 'earliest' : 'latest',
       autocommit: false,
       ...groupTimings(this.options),
     });
@@ -338,9 +345,34 @@ class PlatformaticRecordConsumer implements RecordConsumer {
     stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => this.take({ stream, message }));
     stream.on('error', (error: Error) => {
       if (this.stream !== stream || this.stopping) return;
-      this.log.error({ err: error, groupId: this.options.groupId }, 'consumer stream failed; opening a new one');
+      if (adopting && NO_COMMITTED_OFFSET.test(error.message)) this.log.info({ groupId: this.options.groupId, reason: error.message }, 'a partition with no committed offset was assigned; committing where it starts');
+      else this.log.error({ err: error, groupId: this.options.groupId }, 'consumer stream failed; opening a new one');
       this.replaceStream();
     });
+  }
+
+  /**
+   * Gives every partition this member holds that its group never committed a committed offset:
+   * where a group of `adoptOffsetsFrom` left off, else the beginning (or the end, without
+   * `fromBeginning`). Committed as a member of the group, so it works while other members run.
+   */
+  private async commitStartingOffsets(): Promise<void> {
+    const assigned = (this.consumer.assignments ?? []).filter((a) => a.partitions.length > 0);
+    if (assigned.length === 0) return;
+    const committed = await this.consumer.listCommittedOffsets({ topics: assigned.map((a) => ({ topic: a.topic, partitions: [...a.partitions] })) });
+    const missing = assigned.flatMap(({ topic, partitions }) => partitions.filter((p) => (committed.get(topic)?.[p] ?? -1n) < 0n).map((partition) => ({ topic, partition })));
+    if (missing.length === 0) return;
+    const adopted = new Map<string, bigint>();
+    for (const { groupId, topics } of this.options.adoptOffsetsFrom ?? []) {
+      const wanted = missing.filter((m) => topics.includes(m.topic));
+      if (wanted.length === 0) continue;
+      for (const [key, offset] of await this.otherGroups!(groupId, wanted)) if (!adopted.has(key)) adopted.set(key, offset);
+    }
+    const unadopted = missing.filter((m) => !adopted.has(`${m.topic}:${m.partition}`));
+    const ends = unadopted.length === 0 ? new Map<string, bigint[]>() : await this.consumer.listOffsets({ topics: [...new Set(unadopted.map((m) => m.topic))], timestamp: this.options.fromBeginning ?? true ? -2n : -1n });
+    const offsets = missing.map(({ topic, partition }) => ({ topic, partition, offset: adopted.get(`${topic}:${partition}`) ?? ends.get(topic)?.[partition] ?? 0n, leaderEpoch: -1 }));
+    await this.consumer.commit({ offsets });
+    this.log.info({ groupId: this.options.groupId, offsets: offsets.map((o) => ({ ...o, offset: o.offset.toString(), adopted: adopted.has(`${o.topic}:${o.partition}`) })) }, 'committed where partitions this group never committed start');
   }
 
   private onJoin(): void {
@@ -603,6 +635,28 @@ async function runInConsumerSpans(records: readonly IncomingRecord[], handle: ()
   } finally {
     for (const { span } of spans) span.end();
   }
+}
+
+/** The library's refusal to read a partition its group never committed (fallbackMode 'fail'). */
+const NO_COMMITTED_OFFSET = /has no committed offset/;
+
+/** Another group's committed offsets of some partitions, by `topic:partition` (those it never committed left out). */
+type CommittedOffsetsOfGroups = (groupId: string, partitions: readonly { topic: string; partition: number }[]) => Promise<Map<string, bigint>>;
+
+function committedOffsetsOfGroups(newAdmin: () => Admin): CommittedOffsetsOfGroups {
+  return async (groupId, partitions) => {
+    const admin = newAdmin();
+    try {
+      const byTopic = new Map<string, number[]>();
+      for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+      const [group] = await admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }] });
+      const offsets = new Map<string, bigint>();
+      for (const topic of group?.topics ?? []) for (const p of topic.partitions) if (p.committedOffset >= 0n) offsets.set(`${topic.name}:${p.partitionIndex}`, p.committedOffset);
+      return offsets;
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+  };
 }
 
 /** Backs off when a partition's handler keeps failing (a database down), up to 5 s between attempts. */

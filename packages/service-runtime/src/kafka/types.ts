@@ -71,6 +71,13 @@ export interface ConsumerOptions {
   readonly groupInstanceId?: string;
   /** How often the member tells the group it is alive (default a third of the session timeout, at most 3 s). */
   readonly heartbeatIntervalMs?: number;
+  /**
+   * Groups that consumed some of these topics before this group did (consumers merged into one
+   * group): a partition this group has never committed starts where that group left off, instead
+   * of at the beginning or the end. An upgrade that merges groups then neither replays a topic's
+   * history nor skips what arrived meanwhile.
+   */
+  readonly adoptOffsetsFrom?: readonly { readonly groupId: string; readonly topics: readonly string[] }[];
 }
 
 export interface RecordConsumer {
