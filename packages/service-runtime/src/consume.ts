@@ -29,6 +29,8 @@ export interface DecodedConsumerOptions<H extends AnyTopicHandle> {
    * bad record, not one per consumer group).
    */
   readonly undecodable?: 'dead_letter' | 'skip';
+  /** Groups that consumed some of these topics before this one: a partition this group never committed starts where that group left off (ConsumerOptions.adoptOffsetsFrom). */
+  readonly adoptOffsetsFrom?: readonly { readonly groupId: string; readonly topics: readonly H[] }[];
 }
 
 /**
@@ -81,6 +83,7 @@ export async function consumeDecoded<H extends AnyTopicHandle>(context: ServiceC
     // consumers of one process, in different groups, apart.
     ...(context.config.KAFKA_GROUP_INSTANCE_ID !== undefined ? { groupInstanceId: `${context.config.KAFKA_GROUP_INSTANCE_ID}.${options.groupId}` } : {}),
     ...(options.partitionsConsumedConcurrently ? { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently } : {}),
+    ...(options.adoptOffsetsFrom ? { adoptOffsetsFrom: options.adoptOffsetsFrom.map(({ groupId, topics }) => ({ groupId, topics: topics.map(nameOf) })) } : {}),
   });
   context.addReadiness({ name: `consumer:${options.groupId}`, check: () => consumer.isJoined() });
   if (options.onAssignment) consumer.onAssignment(options.onAssignment);

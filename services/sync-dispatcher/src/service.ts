@@ -108,17 +108,9 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     };
     // Chunks of several partitions in one statement: their properties are disjoint.
     const recorder = chunkGroupCommit(record, CHANGES_PER_STATEMENT);
-    await consumeDecoded(context, writers, {
-      groupId: config.CONSUMER_GROUP,
-      topics: [topics.availabilityChanges],
-      partitionsConsumedConcurrently: 4,
-      onAssignment: (assigned) => fences.assigned(assigned.get(context.topics.availabilityChanges) ?? []),
-      chunkSize: 500,
-      handleChunk: (items) => recorder.call(items),
-    });
 
-    // Reservation actions, in a group of their own: each is recorded (a replay is known by its
-    // event id) before its offset is committed, then carried out by the runner.
+    // Reservation actions: each is recorded (a replay is known by its event id) before its offset
+    // is committed, then carried out by the runner.
     const actions = new ActionStore(db);
     const runner = new ActionRunner(
       { store: actions, listings, channels: adapters, buckets, results, metrics, log: context.log.child({ component: 'reservation-actions' }), now: Date.now, random: Math.random },
@@ -141,12 +133,26 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     // As the changes above: chunks of other partitions handed over meanwhile are recorded in one
     // statement (a reservation's actions are all of one property, so of one partition).
     const actionRecorder = chunkGroupCommit(recordActions, CHANGES_PER_STATEMENT);
+
+    // Availability changes and reservation actions in one group: a decision's records of both
+    // topics arrive in one fetch, not one fetch per group (issue 22: a fetch a booking less, and a
+    // member's heartbeats and idle polls less). The actions had a group of their own before
+    // (RESERVATION_ACTIONS_GROUP_BEFORE); the merged group starts where that one left off.
     await consumeDecoded(context, writers, {
-      groupId: `${config.CONSUMER_GROUP}.reservation-actions`,
-      topics: [topics.reservationActions],
-      partitionsConsumedConcurrently: 4,
-      chunkSize: 100,
-      handleChunk: (items) => actionRecorder.call(items),
+      groupId: config.CONSUMER_GROUP,
+      topics: [topics.availabilityChanges, topics.reservationActions],
+      adoptOffsetsFrom: [{ groupId: `${config.CONSUMER_GROUP}${RESERVATION_ACTIONS_GROUP_BEFORE}`, topics: [topics.reservationActions] }],
+      // As many chunks at once as the two groups took before.
+      partitionsConsumedConcurrently: 8,
+      onAssignment: (assigned) => fences.assigned(assigned.get(context.topics.availabilityChanges) ?? []),
+      chunkSize: CHANGES_PER_STATEMENT,
+      // A chunk is of one partition of one topic.
+      handleChunk: async (items) => {
+        const changes = items.filter((item): item is DecodedRecord<typeof topics.availabilityChanges> => item.topic === topics.availabilityChanges.name);
+        const actionRecords = items.filter((item): item is DecodedRecord<typeof topics.reservationActions> => item.topic === topics.reservationActions.name);
+        if (changes.length > 0) await recorder.call(changes);
+        if (actionRecords.length > 0) await actionRecorder.call(actionRecords);
+      },
     });
 
     // Rates and restrictions, in a group of their own: each change marks the nights it names for
@@ -192,6 +198,9 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
 
 /** How long fetches in flight may finish when the feed server stops. */
 const FEED_SERVER_GRACE_MS = 1_000;
+
+/** The group the reservation actions were consumed in, after CONSUMER_GROUP, before they joined the changes' group. */
+const RESERVATION_ACTIONS_GROUP_BEFORE = '.reservation-actions';
 
 /** Changes (or reservation actions) recorded in one statement at most, however many chunks they came in. */
 const CHANGES_PER_STATEMENT = 500;
