@@ -178,9 +178,9 @@ describe('KafkaClient', () => {
     await producer.disconnect();
     const stopping = Date.now();
     await consumer.stop();
-    // 2 s long polls: about 3 in 6 s (500 ms polls made 12). The record does not wait for the poll to end.
+    // 5 s long polls: one or two in 6 s (500 ms polls made 12). The record does not wait for the poll to end.
     expect(made).toBeGreaterThanOrEqual(1);
-    expect(made).toBeLessThanOrEqual(6);
+    expect(made).toBeLessThanOrEqual(3);
     expect(takenAt[0]! - sentAt).toBeLessThan(DEFAULT_MAX_WAIT_MS / 2);
     expect(Date.now() - stopping).toBeLessThan(DEFAULT_MAX_WAIT_MS + 3_000);
   });

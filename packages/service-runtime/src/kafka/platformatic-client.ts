@@ -325,13 +325,15 @@ class PlatformaticRecordConsumer implements RecordConsumer {
 
   private async openStream(): Promise<void> {
     const adopting = this.otherGroups !== undefined;
-    if (adopting) await this.commitStartingOffsets();
+    const joinedBefore = this.joined;
+    // Adopting, every partition held has a committed offset before a stream that hands records
+    // out reads it: otherwise the stream would start a partition its group never committed at
+    // the beginning or the end, not where the adopted group left off.
+    if (adopting && joinedBefore) await this.commitStartingOffsets();
     const stream = await this.consumer.consume({
       topics: [...this.options.topics],
       mode: 'committed',
-      // Adopting, every partition held has a committed offset before a stream reads it
-      // (commitStartingOffsets): one assigned since fails the stream, and the next one commits it first.
-      fallbackMode: adopting ? 'fail' : this.options.fromBeginning ?? true ? 'earliest' : 'latest',
+      fallbackMode: this.options.fromBeginning ?? true ? 'earliest' : 'latest',
       autocommit: false,
       ...groupTimings(this.options),
     });
@@ -345,10 +347,16 @@ class PlatformaticRecordConsumer implements RecordConsumer {
     stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => this.take({ stream, message }));
     stream.on('error', (error: Error) => {
       if (this.stream !== stream || this.stopping) return;
-      if (adopting && NO_COMMITTED_OFFSET.test(error.message)) this.log.info({ groupId: this.options.groupId, reason: error.message }, 'a partition with no committed offset was assigned; committing where it starts');
-      else this.log.error({ err: error, groupId: this.options.groupId }, 'consumer stream failed; opening a new one');
+      this.log.error({ err: error, groupId: this.options.groupId }, 'consumer stream failed; opening a new one');
       this.replaceStream();
     });
+    // The first stream joined the group as it opened, before any starting offset was committed:
+    // it hands nothing out, and is replaced by one that reads from them. (A later join replaces
+    // the stream in use the same way: onJoin.)
+    if (adopting && !joinedBefore) {
+      this.quiescing = true;
+      this.replaceStream();
+    }
   }
 
   /**
@@ -636,9 +644,6 @@ async function runInConsumerSpans(records: readonly IncomingRecord[], handle: ()
     for (const { span } of spans) span.end();
   }
 }
-
-/** The library's refusal to read a partition its group never committed (fallbackMode 'fail'). */
-const NO_COMMITTED_OFFSET = /has no committed offset/;
 
 /** Another group's committed offsets of some partitions, by `topic:partition` (those it never committed left out). */
 type CommittedOffsetsOfGroups = (groupId: string, partitions: readonly { topic: string; partition: number }[]) => Promise<Map<string, bigint>>;
