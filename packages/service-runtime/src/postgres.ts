@@ -72,12 +72,11 @@ function planningSettings(planning: Planning): string[] {
 }
 
 /**
- * The pool looks for idle connections to close on a timer that runs while it holds any. tarn's
- * default of every second was a wake-up a second for each pool of an idle service (issue 22);
- * an idle connection lingering a few seconds longer costs nothing.
+ * The pool looks for idle connections to close (idle for tarn's default 30 s) on a timer that runs
+ * while it holds any. tarn's default of every second was a wake-up a second for each pool of an
+ * idle service (issue 22); an idle connection lingering a few seconds longer costs nothing.
  */
 const REAP_INTERVAL_MS = 10_000;
-const IDLE_CONNECTION_MS = 30_000;
 
 /** A small pool: each service is one process on a 2-core machine. */
 export function createDatabase(url: string, options: DatabaseOptions = {}): Knex {
@@ -90,7 +89,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Knex
   const db = knex({
     client: 'pg',
     connection: { connectionString: url, options: settings.join(' '), ...(options.applicationName === undefined ? {} : { application_name: options.applicationName.slice(0, 63) }) },
-    pool: { ...(options.pool ?? { min: 0, max: 5 }), idleTimeoutMillis: IDLE_CONNECTION_MS, reapIntervalMillis: REAP_INTERVAL_MS },
+    pool: { ...(options.pool ?? { min: 0, max: 5 }), reapIntervalMillis: REAP_INTERVAL_MS },
   });
   if (options.statements) countStatements(db, options.statements.registry, options.statements.pool);
   return db;

@@ -324,12 +324,12 @@ class PlatformaticRecordConsumer implements RecordConsumer {
   }
 
   private async openStream(): Promise<void> {
-    const adopting = this.otherGroups !== undefined;
+    const { otherGroups } = this;
     const joinedBefore = this.joined;
     // Adopting, every partition held has a committed offset before a stream that hands records
     // out reads it: otherwise the stream would start a partition its group never committed at
     // the beginning or the end, not where the adopted group left off.
-    if (adopting && joinedBefore) await this.commitStartingOffsets();
+    if (otherGroups !== undefined && joinedBefore) await this.commitStartingOffsets(otherGroups);
     const stream = await this.consumer.consume({
       topics: [...this.options.topics],
       mode: 'committed',
@@ -353,7 +353,7 @@ class PlatformaticRecordConsumer implements RecordConsumer {
     // The first stream joined the group as it opened, before any starting offset was committed:
     // it hands nothing out, and is replaced by one that reads from them. (A later join replaces
     // the stream in use the same way: onJoin.)
-    if (adopting && !joinedBefore) {
+    if (otherGroups !== undefined && !joinedBefore) {
       this.quiescing = true;
       this.replaceStream();
     }
@@ -364,7 +364,7 @@ class PlatformaticRecordConsumer implements RecordConsumer {
    * where a group of `adoptOffsetsFrom` left off, else the beginning (or the end, without
    * `fromBeginning`). Committed as a member of the group, so it works while other members run.
    */
-  private async commitStartingOffsets(): Promise<void> {
+  private async commitStartingOffsets(otherGroups: CommittedOffsetsOfGroups): Promise<void> {
     const assigned = (this.consumer.assignments ?? []).filter((a) => a.partitions.length > 0);
     if (assigned.length === 0) return;
     const committed = await this.consumer.listCommittedOffsets({ topics: assigned.map((a) => ({ topic: a.topic, partitions: [...a.partitions] })) });
@@ -374,13 +374,13 @@ class PlatformaticRecordConsumer implements RecordConsumer {
     for (const { groupId, topics } of this.options.adoptOffsetsFrom ?? []) {
       const wanted = missing.filter((m) => topics.includes(m.topic));
       if (wanted.length === 0) continue;
-      for (const [key, offset] of await this.otherGroups!(groupId, wanted)) if (!adopted.has(key)) adopted.set(key, offset);
+      for (const [key, offset] of await otherGroups(groupId, wanted)) if (!adopted.has(key)) adopted.set(key, offset);
     }
-    const unadopted = missing.filter((m) => !adopted.has(`${m.topic}:${m.partition}`));
+    const unadopted = missing.filter((m) => !adopted.has(partitionKeyOf(m.topic, m.partition)));
     const ends = unadopted.length === 0 ? new Map<string, bigint[]>() : await this.consumer.listOffsets({ topics: [...new Set(unadopted.map((m) => m.topic))], timestamp: this.options.fromBeginning ?? true ? -2n : -1n });
-    const offsets = missing.map(({ topic, partition }) => ({ topic, partition, offset: adopted.get(`${topic}:${partition}`) ?? ends.get(topic)?.[partition] ?? 0n, leaderEpoch: -1 }));
+    const offsets = missing.map(({ topic, partition }) => ({ topic, partition, offset: adopted.get(partitionKeyOf(topic, partition)) ?? ends.get(topic)?.[partition] ?? 0n, leaderEpoch: -1 }));
     await this.consumer.commit({ offsets });
-    this.log.info({ groupId: this.options.groupId, offsets: offsets.map((o) => ({ ...o, offset: o.offset.toString(), adopted: adopted.has(`${o.topic}:${o.partition}`) })) }, 'committed where partitions this group never committed start');
+    this.log.info({ groupId: this.options.groupId, offsets: offsets.map((o) => ({ ...o, offset: o.offset.toString(), adopted: adopted.has(partitionKeyOf(o.topic, o.partition)) })) }, 'committed where partitions this group never committed start');
   }
 
   private onJoin(): void {
@@ -411,7 +411,7 @@ class PlatformaticRecordConsumer implements RecordConsumer {
 
   private take(taken: Taken): void {
     if (this.stopping || this.quiescing || taken.stream !== this.stream) return;
-    const key = `${taken.message.topic}:${taken.message.partition}`;
+    const key = partitionKeyOf(taken.message.topic, taken.message.partition);
     let queue = this.queues.get(key);
     if (!queue) {
       queue = { topic: taken.message.topic, partition: taken.message.partition, records: [], busy: false };
@@ -465,7 +465,7 @@ class PlatformaticRecordConsumer implements RecordConsumer {
   private async handleChunk(queue: PartitionQueue, chunk: readonly Taken[]): Promise<void> {
     const epoch = this.epoch;
     const records = chunk.map(({ message }) => toIncomingRecord(message));
-    const key = `${queue.topic}:${queue.partition}`;
+    const key = partitionKeyOf(queue.topic, queue.partition);
     try {
       await runInConsumerSpans(records, () => this.handler!(records));
       this.failures.delete(key);
@@ -481,7 +481,7 @@ class PlatformaticRecordConsumer implements RecordConsumer {
     }
     if (epoch !== this.epoch) return;
     const last = chunk[chunk.length - 1]!.message;
-    this.uncommitted.set(`${queue.topic}:${queue.partition}`, { topic: queue.topic, partition: queue.partition, offset: last.offset + 1n, leaderEpoch: last.leaderEpoch });
+    this.uncommitted.set(key, { topic: queue.topic, partition: queue.partition, offset: last.offset + 1n, leaderEpoch: last.leaderEpoch });
     if (this.stopping) return; // stop() commits once the chunks in hand are done
     if (Date.now() - this.lastCommitMs >= this.commitIntervalMs) await this.commitNow().catch(() => undefined);
     else this.scheduleFlush();
@@ -645,7 +645,12 @@ async function runInConsumerSpans(records: readonly IncomingRecord[], handle: ()
   }
 }
 
-/** Another group's committed offsets of some partitions, by `topic:partition` (those it never committed left out). */
+/** A topic partition's key in this consumer's maps. */
+function partitionKeyOf(topic: string, partition: number): string {
+  return `${topic}:${partition}`;
+}
+
+/** Another group's committed offsets of some partitions, by partitionKeyOf (those it never committed left out). */
 type CommittedOffsetsOfGroups = (groupId: string, partitions: readonly { topic: string; partition: number }[]) => Promise<Map<string, bigint>>;
 
 function committedOffsetsOfGroups(newAdmin: () => Admin): CommittedOffsetsOfGroups {
@@ -656,7 +661,7 @@ function committedOffsetsOfGroups(newAdmin: () => Admin): CommittedOffsetsOfGrou
       for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
       const [group] = await admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }] });
       const offsets = new Map<string, bigint>();
-      for (const topic of group?.topics ?? []) for (const p of topic.partitions) if (p.committedOffset >= 0n) offsets.set(`${topic.name}:${p.partitionIndex}`, p.committedOffset);
+      for (const topic of group?.topics ?? []) for (const p of topic.partitions) if (p.committedOffset >= 0n) offsets.set(partitionKeyOf(topic.name, p.partitionIndex), p.committedOffset);
       return offsets;
     } finally {
       await admin.close().catch(() => undefined);

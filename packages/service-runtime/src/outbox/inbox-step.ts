@@ -71,24 +71,24 @@ export async function writeTogetherAnswering<Row>(tx: Knex | Knex.Transaction, w
 async function writeInGroups<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answer: Knex.Sql | null): Promise<Row[]> {
   let group: Knex.Sql[] = [];
   let bindings = 0;
+  /** Sends the group so far when a part of `needed` bindings would take it past the limit. */
+  const makeRoom = async (needed: number) => {
+    if (group.length === 0 || bindings + needed <= MAX_BINDINGS_PER_STATEMENT) return;
+    await runAsOne(tx, group, null);
+    group = [];
+    bindings = 0;
+  };
   for (const write of joinColumns(writes)) {
-    if (group.length > 0 && bindings + write.bindings.length > MAX_BINDINGS_PER_STATEMENT) {
-      await runAsOne(tx, group, null);
-      group = [];
-      bindings = 0;
-    }
+    await makeRoom(write.bindings.length);
     group.push(write);
     bindings += write.bindings.length;
   }
-  if (answer === null) {
-    if (group.length > 0) await runAsOne(tx, group, null);
-    return [];
+  if (answer !== null) {
+    await makeRoom(answer.bindings.length);
+    return runAsOne<Row>(tx, group, answer);
   }
-  if (group.length > 0 && bindings + answer.bindings.length > MAX_BINDINGS_PER_STATEMENT) {
-    await runAsOne(tx, group, null);
-    group = [];
-  }
-  return runAsOne<Row>(tx, group, answer);
+  if (group.length > 0) await runAsOne(tx, group, null);
+  return [];
 }
 
 /** A write whose text never varies (its values all in bindings, lists as one array each). */

@@ -174,8 +174,9 @@ export class ActionStore {
     const handed = await writeTogetherAnswering<ActionRow>(this.db, [finish, ...batch.flatMap((f) => f.writes)], handOff);
     const byReservation = new Map(handed.map((r) => [reservationOf(r.record), { record: r.record, attempts: r.attempts, traceParent: r.trace_parent }] as const));
     return batch.map((f) => {
-      const work = byReservation.get(reservationOf(f.action)) ?? null;
-      byReservation.delete(reservationOf(f.action));
+      const reservation = reservationOf(f.action);
+      const work = byReservation.get(reservation) ?? null;
+      byReservation.delete(reservation);
       return work;
     });
   }
