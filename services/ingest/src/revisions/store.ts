@@ -1,5 +1,5 @@
 import { tenantIds } from '@cm/directory';
-import type { Knex } from '@cm/service-runtime';
+import { preparedRaw, type Knex } from '@cm/service-runtime';
 import type { NewRevision, RevisionChanges, RevisionEventType } from './types';
 
 /** A revision as the PMS API shows it. */
@@ -78,8 +78,9 @@ export class RevisionStore {
     // clause's one-time test runs before any row is made, so before any id is drawn; they are
     // held to the statement's commit. Rows go in the order given (partition order), so ids follow
     // each property's versions; nothing at or below a property's purge mark (its revision was
-    // recorded, acknowledged and purged).
-    const inserted = await this.db.raw(
+    // recorded, acknowledged and purged). Fixed text: prepared, parsed once per connection.
+    const inserted = await preparedRaw(
+      this.db,
       `WITH locks AS MATERIALIZED (
          SELECT pg_advisory_xact_lock(?, hashtext(t.tenant_id)) FROM (SELECT DISTINCT tenant_id FROM unnest(?::text[]) AS u(tenant_id) ORDER BY tenant_id) AS t)
        INSERT INTO ingest.pms_revisions (tenant_id, property_id, event_id, event_type, stay_key, source, command_id, version, occurred_at, changes)

@@ -1,5 +1,5 @@
 import type { ReservationAction } from '@cm/schemas';
-import { Coalescer, fixedTextWrite, writeTogether, writeTogetherAnswering, type Knex } from '@cm/service-runtime';
+import { Coalescer, fixedTextWrite, preparedRaw, writeTogether, writeTogetherAnswering, type Knex } from '@cm/service-runtime';
 import type { OutcomeLabel } from '../actions/plan';
 import type { Lease } from './sync-store';
 
@@ -93,8 +93,10 @@ export class ActionStore {
       };
     });
     // An action already pending for the reservation is seen in the statement's snapshot: the
-    // rows of this statement are not, and `may_lease` orders those.
-    const result = await this.db.raw(
+    // rows of this statement are not, and `may_lease` orders those. Fixed text: prepared, parsed
+    // once per connection.
+    const result = await preparedRaw(
+      this.db,
       `INSERT INTO sync.reservation_actions AS a (event_id, property_id, channel, booking_ref, version, record, trace_parent, due_at_ms, leased_by, leased_until_ms)
        SELECT r.event_id, r.property_id, r.channel, r.booking_ref, r.version, r.record, r.trace_parent, r.due_at_ms,
               CASE WHEN lease.ok THEN ? END, CASE WHEN lease.ok THEN ?::bigint END

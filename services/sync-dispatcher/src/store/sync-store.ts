@@ -65,8 +65,6 @@ function toPendingNight(r: PendingRow): PendingNight {
 }
 /** How long acknowledgements gather before they are written together. */
 const ACK_LINGER_MS = 20;
-/** PostgreSQL takes at most 65,535 bind parameters; a night row has 15. */
-const MAX_ROWS_PER_STATEMENT = 2_000;
 const isoDay = (epochDay: number) => new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
 
 /** A lease taken while recording changes: `untilMs` is unique to the statement, which is how its rows are told from a lease held before. */
@@ -82,24 +80,49 @@ export interface Applied {
   readonly leased: { work: ListingWork; nights: PendingNight[] }[];
 }
 
-/**
- * Counts a listing's new changes; a listing already waiting (backoff, rate limit) keeps its due
- * time. With a lease, a listing that had nothing pending and was neither leased nor waiting is
- * leased here; a new listing is leased as it is inserted.
- */
-function workSql(count: number, lease: Lease | undefined): string {
-  const free = `sync.listing_work.changes_pending = 0 AND sync.listing_work.due_at_ms <= excluded.due_at_ms
+/** A lease is offered (`excluded.leased_by`) and the listing had nothing pending and was neither leased nor waiting. */
+const LEASABLE = `excluded.leased_by IS NOT NULL AND sync.listing_work.changes_pending = 0 AND sync.listing_work.due_at_ms <= excluded.due_at_ms
          AND (sync.listing_work.leased_until_ms IS NULL OR sync.listing_work.leased_until_ms < excluded.due_at_ms)`;
-  return `INSERT INTO sync.listing_work (channel, listing_id, property_id, due_at_ms, changes_pending, leased_by, leased_until_ms)
-       VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?::bigint)').join(', ')}
-       ON CONFLICT (channel, listing_id) DO UPDATE SET changes_pending = sync.listing_work.changes_pending + excluded.changes_pending${
-         lease
-           ? `,
-         leased_by = CASE WHEN ${free} THEN excluded.leased_by ELSE sync.listing_work.leased_by END,
-         leased_until_ms = CASE WHEN ${free} THEN excluded.leased_until_ms ELSE sync.listing_work.leased_until_ms END`
-           : ''
-       }`;
-}
+
+/** What a listing's night must show (one row per night, lists as arrays), and the version it must carry. */
+const NIGHTS_COLUMNS = `?::text[], ?::text[], ?::date[], ?::text[], ?::boolean[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::boolean[], ?::text[]`;
+
+/**
+ * Records nights (a night only ever takes a newer version), counts each listing's new changes (a
+ * listing already waiting, for a backoff or a rate limit, keeps its due time) and, with a lease
+ * (`p.owner`), leases each listing that had nothing pending and was neither leased nor waiting;
+ * a new listing is leased as it is inserted. Answers the leased listings with the nights recorded.
+ */
+const RECORD_CHANGES_SQL = `WITH p AS (SELECT ?::bigint AS now_ms, ?::text AS owner, ?::bigint AS until_ms),
+  recorded AS (
+    INSERT INTO sync.nights (channel, listing_id, night, property_id, available, price_minor, currency, min_stay, version, source, change_event_id, correlation_id, changed_at_ms, is_reconciliation, trace_parent)
+    SELECT v.channel, v.listing_id, v.night, v.property_id, v.available, v.price_minor, v.currency, NULL::int, v.version, v.source, v.change_event_id, v.correlation_id, v.changed_at_ms, v.is_reconciliation, v.trace_parent
+      FROM unnest(${NIGHTS_COLUMNS})
+        AS v(channel, listing_id, night, property_id, available, price_minor, currency, version, source, change_event_id, correlation_id, changed_at_ms, is_reconciliation, trace_parent)
+    ON CONFLICT (channel, listing_id, night) DO UPDATE SET
+      available = excluded.available, price_minor = excluded.price_minor, currency = excluded.currency, min_stay = excluded.min_stay,
+      version = excluded.version, source = excluded.source, change_event_id = excluded.change_event_id,
+      correlation_id = excluded.correlation_id, changed_at_ms = excluded.changed_at_ms, is_reconciliation = excluded.is_reconciliation, trace_parent = excluded.trace_parent,
+      pushed_version = CASE WHEN excluded.is_reconciliation THEN least(sync.nights.pushed_version, excluded.version - 1) ELSE sync.nights.pushed_version END
+    WHERE sync.nights.version < excluded.version
+       -- A reconciliation found the channel not showing this very version (a lost update):
+       -- the same state is pending again, so it is pushed again.
+       OR (excluded.is_reconciliation AND sync.nights.version = excluded.version)
+    RETURNING *),
+  work AS (
+    INSERT INTO sync.listing_work (channel, listing_id, property_id, due_at_ms, changes_pending, leased_by, leased_until_ms)
+    SELECT w.channel, w.listing_id, w.property_id, p.now_ms, w.changes, p.owner, p.until_ms
+      FROM unnest(?::text[], ?::text[], ?::text[], ?::int[]) AS w(channel, listing_id, property_id, changes) CROSS JOIN p
+    ON CONFLICT (channel, listing_id) DO UPDATE SET
+      changes_pending = sync.listing_work.changes_pending + excluded.changes_pending,
+      leased_by = CASE WHEN ${LEASABLE} THEN excluded.leased_by ELSE sync.listing_work.leased_by END,
+      leased_until_ms = CASE WHEN ${LEASABLE} THEN excluded.leased_until_ms ELSE sync.listing_work.leased_until_ms END
+    RETURNING channel, listing_id, property_id, attempts, changes_pending, leased_by, leased_until_ms)
+SELECT w.channel, w.listing_id, w.property_id, w.attempts, w.changes_pending, r.night, r.available, r.price_minor, r.currency, r.min_stay,
+       r.version, r.source, r.change_event_id, r.correlation_id, r.changed_at_ms, r.is_reconciliation, r.trace_parent
+  FROM work w CROSS JOIN p LEFT JOIN recorded r ON r.channel = w.channel AND r.listing_id = w.listing_id
+ WHERE w.leased_by = p.owner AND w.leased_until_ms = p.until_ms
+ ORDER BY w.channel, w.listing_id, r.night`;
 
 /**
  * The sync schema: what each channel listing should show, night by night, and the version it
@@ -160,48 +183,38 @@ export class SyncStore {
       }
     }
     if (newest.size === 0) return { touched: [], leased: [] };
-    const rows = [...newest.values()].map(({ change, listing, day, traceParent }) => [
-      listing.channel, listing.listingId, isoDay(day), change.property_id, change.available,
-      change.nightly_price?.amount_minor ?? null, change.nightly_price?.currency ?? null, null,
-      change.version, change.source, change.event_id, change.correlation_id, change.occurred_at, change.reason === 'RECONCILIATION', traceParent,
-    ]);
-    const nightsSql = (count: number) => `INSERT INTO sync.nights (channel, listing_id, night, property_id, available, price_minor, currency, min_stay, version, source, change_event_id, correlation_id, changed_at_ms, is_reconciliation, trace_parent)
-       VALUES ${Array.from({ length: count }, () => '(?, ?, ?::date, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-       ON CONFLICT (channel, listing_id, night) DO UPDATE SET
-         available = excluded.available, price_minor = excluded.price_minor, currency = excluded.currency, min_stay = excluded.min_stay,
-         version = excluded.version, source = excluded.source, change_event_id = excluded.change_event_id,
-         correlation_id = excluded.correlation_id, changed_at_ms = excluded.changed_at_ms, is_reconciliation = excluded.is_reconciliation, trace_parent = excluded.trace_parent,
-         pushed_version = CASE WHEN excluded.is_reconciliation THEN least(sync.nights.pushed_version, excluded.version - 1) ELSE sync.nights.pushed_version END
-       WHERE sync.nights.version < excluded.version
-          -- A reconciliation found the channel not showing this very version (a lost update):
-          -- the same state is pending again, so it is pushed again.
-          OR (excluded.is_reconciliation AND sync.nights.version = excluded.version)`;
+    const nights = [...newest.values()];
     const work = [...touched.values()];
     const keys = work.map(({ channel, listingId }) => ({ channel, listingId }));
-    if (rows.length > MAX_ROWS_PER_STATEMENT) {
-      await this.db.transaction(async (tx) => {
-        for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
-          const slice = rows.slice(i, i + MAX_ROWS_PER_STATEMENT);
-          await tx.raw(nightsSql(slice.length), slice.flat() as Knex.RawBinding[]);
-        }
-        await tx.raw(workSql(work.length, undefined), work.flatMap((w) => [w.channel, w.listingId, w.propertyId, nowMs, w.changes, null, null]));
-      });
-      return { touched: keys, leased: [] };
-    }
-    // The usual case in one round trip: a data-modifying WITH runs in the same statement,
-    // atomically, and each part sees the table as it was before it (so "nothing pending" is
-    // judged on the listing's state before these changes).
-    const workBindings = work.flatMap((w) => [w.channel, w.listingId, w.propertyId, nowMs, w.changes, lease?.owner ?? null, lease?.untilMs ?? null]);
-    const result = await this.db.raw(
-      `WITH recorded AS (${nightsSql(rows.length)} RETURNING *),
-       work AS (${workSql(work.length, lease)} RETURNING channel, listing_id, property_id, attempts, changes_pending, leased_by, leased_until_ms)
-       SELECT w.channel, w.listing_id, w.property_id, w.attempts, w.changes_pending, r.night, r.available, r.price_minor, r.currency, r.min_stay,
-              r.version, r.source, r.change_event_id, r.correlation_id, r.changed_at_ms, r.is_reconciliation, r.trace_parent
-       FROM work w LEFT JOIN recorded r ON r.channel = w.channel AND r.listing_id = w.listing_id
-       WHERE w.leased_by = ? AND w.leased_until_ms = ?
-       ORDER BY w.channel, w.listing_id, r.night`,
-      [...rows.flat(), ...workBindings, lease?.owner ?? null, lease?.untilMs ?? null] as Knex.RawBinding[],
-    );
+    // Fixed text, every list one array: any number of changes is one prepared statement, parsed
+    // once per connection (its VALUES text, a row of 15 bindings per night, was parsed anew on
+    // every call: 0.35 ms of PostgreSQL's time a booking at 25/s) and never near the bind limit.
+    // A data-modifying WITH runs in the same statement, atomically, and each part sees the table
+    // as it was before it (so "nothing pending" is judged on the listing's state before these changes).
+    const columns: readonly unknown[] = [
+      nowMs,
+      lease?.owner ?? null,
+      lease?.untilMs ?? null,
+      nights.map((n) => n.listing.channel),
+      nights.map((n) => n.listing.listingId),
+      nights.map((n) => isoDay(n.day)),
+      nights.map((n) => n.change.property_id),
+      nights.map((n) => n.change.available),
+      nights.map((n) => n.change.nightly_price?.amount_minor ?? null),
+      nights.map((n) => n.change.nightly_price?.currency ?? null),
+      nights.map((n) => n.change.version),
+      nights.map((n) => n.change.source),
+      nights.map((n) => n.change.event_id),
+      nights.map((n) => n.change.correlation_id),
+      nights.map((n) => n.change.occurred_at),
+      nights.map((n) => n.change.reason === 'RECONCILIATION'),
+      nights.map((n) => n.traceParent),
+      work.map((w) => w.channel),
+      work.map((w) => w.listingId),
+      work.map((w) => w.propertyId),
+      work.map((w) => w.changes),
+    ];
+    const result = await preparedRaw(this.db, RECORD_CHANGES_SQL, columns as Knex.RawBinding[]);
     const leased = new Map<string, { work: ListingWork; nights: PendingNight[] }>();
     for (const r of result.rows as (Partial<PendingRow> & { channel: Channel; listing_id: string; property_id: string; attempts: number; changes_pending: number })[]) {
       const key = listingKeyOf({ channel: r.channel, listingId: r.listing_id });
