@@ -130,4 +130,19 @@ describe('SyncStore: leasing while recording', () => {
     expect(stale.touched).toEqual([airbnb]);
     expect(await ledger.db('sync.nights').first('available', 'version')).toEqual({ available: false, version: 7 });
   });
+  it('thousands of nights with prices and traces are one statement (past the old bind-limit split) and come back as recorded', async () => {
+    const priced = { ...change(9, '2027-01-01', '2029-12-31', true), nightly_price: { amount_minor: 12_345, currency: 'EUR' } };
+    const listings = [airbnb, vrbo, { channel: 'EXPEDIA' as const, listingId: 'exp-1' }];
+    let statements = 0;
+    const count = () => statements++;
+    ledger.db.on('query', count);
+    const applied = await store.applyChanges([{ change: priced, listings, traceParent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }], NOW, lease('me', NOW + 30_000));
+    ledger.db.off('query', count);
+    expect(statements).toBe(1);
+    expect(applied.leased).toHaveLength(3);
+    const nights = applied.leased.flatMap((l) => l.nights);
+    expect(nights).toHaveLength(3 * (priced.to_date - priced.from_date));
+    expect(new Set(nights.map((n) => `${n.price?.amount_minor} ${n.price?.currency} ${n.available} ${n.traceParent}`))).toEqual(new Set(['12345 EUR true 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']));
+    expect(applied.leased[0]!.nights[0]!.date).toBe('2027-01-01');
+  });
 });
