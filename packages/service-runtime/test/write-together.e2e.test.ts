@@ -1,5 +1,5 @@
 import { stack, uniqueName } from '@cm/test-harness';
-import { columnsWrite, createDatabase, fixedTextWrite, writeTogether, writeTogetherAnswering, type Knex } from '../src';
+import { columnsWrite, createDatabase, fixedTextWrite, writeTogether, writeTogetherAnswering, writeTogetherAnsweringEach, type Knex } from '../src';
 
 /**
  * Writes run as one statement on the real PostgreSQL: column parts of the same text are one
@@ -50,6 +50,22 @@ describe('writeTogether and columnsWrite', () => {
     expect(answered.map((r) => r.k).sort()).toEqual(['b', 'c']);
     expect(statements).toHaveLength(1);
     expect((await db(table).whereIn('k', ['d', 'e']).orderBy('id').select('k')).map((r: { k: string }) => r.k)).toEqual(['d', 'e']);
+  });
+
+  it('several answers come back apart, each row as its columns, from the one statement that writes', async () => {
+    statements.length = 0;
+    const tagged = fixedTextWrite(db, `UPDATE ${table} SET tag = 'first' WHERE k = ANY(?::text[]) RETURNING k, n, jsonb_build_object('k', k) AS doc`, [['a', 'b']]);
+    const counted = fixedTextWrite(db, `UPDATE ${table} SET n = n + 10 WHERE k = ? RETURNING k, n, tag`, ['c']);
+    const none = fixedTextWrite(db, `UPDATE ${table} SET tag = 'never' WHERE k = ? RETURNING k`, ['nobody']);
+    const [first, second, third] = await writeTogetherAnsweringEach(db, [insertRows([{ k: 'f', n: 6 }])], [tagged, counted, none]);
+    expect(statements).toHaveLength(1);
+    expect((first as { k: string; n: number; doc: { k: string } }[]).sort((x, y) => x.k.localeCompare(y.k))).toEqual([
+      { k: 'a', n: 1, doc: { k: 'a' } },
+      { k: 'b', n: 2, doc: { k: 'b' } },
+    ]);
+    expect(second).toEqual([{ k: 'c', n: 13, tag: 'answered' }]);
+    expect(third).toEqual([]);
+    expect(await db(table).where({ k: 'f' }).first('n')).toEqual({ n: 6 });
   });
 
   it('columns of different lengths are refused before anything is sent', () => {

@@ -17,6 +17,7 @@ import { ChannelSideReads } from './store/channel-side-reads';
 import { FeedFetches } from './store/feed-fetches';
 import { PushHistory } from './store/push-calls';
 import { ChannelListings } from './store/channel-listings';
+import { SettleTogether } from './store/settle-together';
 import { SharedTermsReads } from './store/shared-terms-reads';
 import { syncMigrations } from './store/migrations';
 import { RateStore, type RateMarking } from './store/rate-store';
@@ -38,7 +39,10 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
     await assertMigrated(db, syncMigrations, 'the sync schema', 'node services/sync-dispatcher/dist/cli/migrate.js', { waitMs: config.MIGRATIONS_WAIT_MS, log: context.log });
     const redis = await useRedis(context, config.REDIS_URL);
-    const store = new SyncStore(db, config.ICAL_CHANNELS);
+    // A booking's push acknowledgements and its reservation action's finish come within
+    // milliseconds of each other: one statement, one commit, one send of their outcomes.
+    const settle = new SettleTogether(db);
+    const store = new SyncStore(db, config.ICAL_CHANNELS, settle);
     const fetches = new FeedFetches(db);
     // A property's listings are read with their connections as a change is recorded: its pushes then find them held.
     const listings = new ChannelListings(db, config.LISTINGS_CACHE_MS, (channel, listingId, connectionId) => adapters.remember(channel, listingId, connectionId));
@@ -111,7 +115,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
 
     // Reservation actions: each is recorded (a replay is known by its event id) before its offset
     // is committed, then carried out by the runner.
-    const actions = new ActionStore(db);
+    const actions = new ActionStore(db, settle);
     const runner = new ActionRunner(
       { store: actions, listings, channels: adapters, buckets, results, metrics, log: context.log.child({ component: 'reservation-actions' }), now: Date.now, random: Math.random },
       {

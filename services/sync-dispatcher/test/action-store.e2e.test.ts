@@ -3,6 +3,8 @@ import { scratchDatabase, uniqueName, type ScratchDatabase } from '@cm/test-harn
 import { ledgerMigrations } from '@cm/booking-arbiter';
 import { syncMigrations } from '@cm/sync-dispatcher';
 import { ActionStore } from '../src/store/action-store';
+import { SettleTogether } from '../src/store/settle-together';
+import { SyncStore } from '../src/store/sync-store';
 
 const NOW = 1_800_000_000_000;
 const LEASE_MS = 30_000;
@@ -89,6 +91,28 @@ describe('ActionStore: a finished action hands its reservation the next one', ()
     expect(statements).toHaveLength(1);
     expect(afterA?.record.event_id).toBe(a2.record.event_id);
     expect(afterB?.record.event_id).toBe(b2.record.event_id);
+  });
+
+  it('a finish and a push acknowledgement at the same time are one statement (SettleTogether), each with its own answer', async () => {
+    const settle = new SettleTogether(scratch.db);
+    const actions = new ActionStore(scratch.db, settle);
+    const sync = new SyncStore(scratch.db, [], settle);
+    const listing = { channel: 'AIRBNB' as const, listingId: 'air-settle' };
+    const pushed = await sync.applyChanges([{ change: { event_id: 'chg-settle', property_id: 'p1', version: 4, source: 'PMS', correlation_id: 'c', occurred_at: NOW, from_date: 20_000, to_date: 20_002, available: false, nightly_price: null, reason: 'BOOKING', except_channel: null, only_channel: null }, listings: [listing] }], NOW, mine(NOW + LEASE_MS + 20));
+    const [first, second] = [actionOf('r8', 1), actionOf('r8', 2)];
+    await actions.record([first, second], NOW, mine());
+    const statements: string[] = [];
+    const count = (query: { sql: string }) => statements.push(query.sql);
+    scratch.db.on('query', count);
+    const [next, more] = await Promise.all([
+      actions.finish({ action: first.record, owner: 'dispatcher-a', status: 'done', outcome: 'done', error: null, nowMs: NOW + 10, writes: [], next: mine(NOW + LEASE_MS + 21) }),
+      sync.acknowledged({ listing, owner: 'dispatcher-a', nights: pushed.leased[0]!.nights.map((n) => ({ date: n.date, version: n.version })), nowMs: NOW + 10, carried: 1 }),
+    ]);
+    scratch.db.off('query', count);
+    expect(statements).toHaveLength(1);
+    expect(next?.record.event_id).toBe(second.record.event_id);
+    expect(more).toBe(false);
+    expect(await scratch.db('sync.nights').where({ listing_id: 'air-settle' }).whereRaw('pushed_version = version').count('* as n').first()).toEqual({ n: 2 });
   });
 
   it('a next action another instance holds, or one not due yet, is not handed over', async () => {

@@ -64,11 +64,34 @@ export async function writeTogether(tx: Knex | Knex.Transaction, writes: readonl
  * answer must not touch a row the writes touch, nor need their effect (it sees the statement's snapshot).
  */
 export async function writeTogetherAnswering<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answer: Knex.Sql): Promise<Row[]> {
-  return writeInGroups<Row>(tx, writes, answer);
+  return writeInGroups<Row>(tx, writes, { parts: [answer], each: false });
 }
 
-/** The writes as few statements as the bind-parameter limit allows, the answer (if any) in the last. */
-async function writeInGroups<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answer: Knex.Sql | null): Promise<Row[]> {
+/**
+ * writeTogetherAnswering with several answers in the last statement (two stores' batches, say):
+ * one list of rows per answer, in order, each row as to_jsonb makes it (an object of its columns:
+ * numbers, text and jsonb come back as they would alone). No answer may touch a row the writes
+ * or another answer touch.
+ */
+export async function writeTogetherAnsweringEach(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answers: readonly Knex.Sql[]): Promise<unknown[][]> {
+  if (answers.length === 0) {
+    await writeInGroups(tx, writes, null);
+    return [];
+  }
+  const rows = await writeInGroups<{ answer: number; row: unknown }>(tx, writes, { parts: answers, each: true });
+  const each: unknown[][] = answers.map(() => []);
+  for (const { answer, row } of rows) each[answer]!.push(row);
+  return each;
+}
+
+/** The answering parts of a statement; `each`: their rows told apart (writeTogetherAnsweringEach), else one answer's rows as they are. */
+interface Answers {
+  readonly parts: readonly Knex.Sql[];
+  readonly each: boolean;
+}
+
+/** The writes as few statements as the bind-parameter limit allows, the answers (if any) in the last. */
+async function writeInGroups<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answers: Answers | null): Promise<Row[]> {
   let group: Knex.Sql[] = [];
   let bindings = 0;
   /** Sends the group so far when a part of `needed` bindings would take it past the limit. */
@@ -83,9 +106,9 @@ async function writeInGroups<Row>(tx: Knex | Knex.Transaction, writes: readonly 
     group.push(write);
     bindings += write.bindings.length;
   }
-  if (answer !== null) {
-    await makeRoom(answer.bindings.length);
-    return runAsOne<Row>(tx, group, answer);
+  if (answers !== null) {
+    await makeRoom(answers.parts.reduce((sum, part) => sum + part.bindings.length, 0));
+    return runAsOne<Row>(tx, group, answers);
   }
   if (group.length > 0) await runAsOne(tx, group, null);
   return [];
@@ -155,17 +178,29 @@ function joinColumns(writes: readonly Knex.Sql[]): Knex.Sql[] {
   return joined;
 }
 
-/** The writes as WITH parts of one statement whose main part is the answer, or SELECT 1; its rows. */
-async function runAsOne<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answer: Knex.Sql | null): Promise<Row[]> {
-  const all = answer === null ? writes : [...writes, answer];
+/** The writes as WITH parts of one statement whose main part is the answers, or SELECT 1; its rows. */
+async function runAsOne<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answers: Answers | null): Promise<Row[]> {
+  const all = answers === null ? writes : [...writes, ...answers.parts];
   const bindings = all.flatMap((w) => w.bindings) as Knex.RawBinding[];
-  const sql = statementOf(writes, answer);
+  const sql = statementOf(writes, answers);
   const result = await (all.every(isFixedText) ? preparedRaw(tx, sql, bindings) : tx.raw(sql, bindings));
   return (result as { rows: Row[] }).rows;
 }
 
-function statementOf(writes: readonly Knex.Sql[], answer: Knex.Sql | null): string {
-  if (answer === null && writes.length === 1) return writes[0]!.sql;
-  if (answer !== null && writes.length === 0) return answer.sql;
-  return `WITH ${writes.map((w, i) => `w${i} AS (${w.sql})`).join(',\n')}\n${answer?.sql ?? 'SELECT 1'}`;
+function statementOf(writes: readonly Knex.Sql[], answers: Answers | null): string {
+  const parts = writes.map((w, i) => `w${i} AS (${w.sql})`);
+  let main: string;
+  if (answers === null) {
+    if (writes.length === 1) return writes[0]!.sql;
+    main = 'SELECT 1';
+  } else if (!answers.each) {
+    const [answer] = answers.parts;
+    if (writes.length === 0) return answer!.sql;
+    main = answer!.sql;
+  } else {
+    // Each answer a part of its own; the main part tells their rows apart.
+    parts.push(...answers.parts.map((a, i) => `a${i} AS (${a.sql})`));
+    main = answers.parts.map((_, i) => `SELECT ${i} AS answer, to_jsonb(a${i}) AS row FROM a${i}`).join('\nUNION ALL ');
+  }
+  return `WITH ${parts.join(',\n')}\n${main}`;
 }

@@ -1,6 +1,7 @@
 import type { ReservationAction } from '@cm/schemas';
-import { Coalescer, fixedTextWrite, preparedRaw, writeTogether, writeTogetherAnswering, type Knex } from '@cm/service-runtime';
+import { fixedTextWrite, preparedRaw, writeTogether, type Knex } from '@cm/service-runtime';
 import type { OutcomeLabel } from '../actions/plan';
+import { SettleTogether, type Settling } from './settle-together';
 import type { Lease } from './sync-store';
 
 /** An action leased for carrying out, with its failed calls since the last reported failure. */
@@ -30,13 +31,6 @@ export interface Finished {
   readonly next: Lease;
 }
 
-/**
- * How long finished actions gather before they are written together. A booking's acknowledgement
- * on its channel ends within milliseconds of other bookings': at 50 bookings/s each finish was a
- * statement of its own. Its result is published this much later; nothing waits for it.
- */
-const FINISH_LINGER_MS = 20;
-
 function reservationOf(action: Pick<ReservationAction, 'channel' | 'booking_ref'>): string {
   return `${action.channel}\u0000${action.booking_ref}`;
 }
@@ -59,10 +53,14 @@ function earlierPendingSql(alias: string, also?: string): string {
  * replayed record (its event id known) is not recorded again.
  */
 export class ActionStore {
-  private readonly finishes: Coalescer<Finished, ActionWork | null>;
+  private readonly settle: SettleTogether;
 
-  constructor(private readonly db: Knex) {
-    this.finishes = new Coalescer((batch) => this.writeFinishes(batch), { maxBatch: 200, lingerMs: FINISH_LINGER_MS });
+  /** `settle`: where finishes are written, with other work's ends that come at the same time (push acknowledgements). */
+  constructor(
+    private readonly db: Knex,
+    settle?: SettleTogether,
+  ) {
+    this.settle = settle ?? new SettleTogether(db);
   }
 
   /**
@@ -137,14 +135,16 @@ export class ActionStore {
   /**
    * The action is over (done, or refused for good): kept with its outcome, never tried again. In
    * the same statement, the reservation's next action, if it may go now, is leased to `next` and
-   * returned: the runner carries it out without a claim of its own. Actions finished within
-   * FINISH_LINGER_MS of each other are written in one statement.
+   * returned: the runner carries it out without a claim of its own. Actions finished at about the
+   * same time go in one statement, with the push acknowledgements of then (SettleTogether).
    */
   finish(finished: Finished): Promise<ActionWork | null> {
-    return this.finishes.call(finished);
+    return this.settle.call(this.finishing, finished);
   }
 
-  private async writeFinishes(batch: readonly Finished[]): Promise<(ActionWork | null)[]> {
+  private readonly finishing: Settling<Finished, ActionWork | null> = { settle: (batch) => this.finishes(batch) };
+
+  private finishes(batch: readonly Finished[]): ReturnType<Settling<Finished, ActionWork | null>['settle']> {
     const ids = batch.map((f) => f.action.event_id);
     const finish = fixedTextWrite(
       this.db,
@@ -173,14 +173,19 @@ export class ActionStore {
        RETURNING a.record, a.attempts, a.trace_parent`,
       [next.owner, next.untilMs, ids, batch.map((f) => f.owner), ids, nowMs, nowMs, ids],
     );
-    const handed = await writeTogetherAnswering<ActionRow>(this.db, [finish, ...batch.flatMap((f) => f.writes)], handOff);
-    const byReservation = new Map(handed.map((r) => [reservationOf(r.record), { record: r.record, attempts: r.attempts, traceParent: r.trace_parent }] as const));
-    return batch.map((f) => {
-      const reservation = reservationOf(f.action);
-      const work = byReservation.get(reservation) ?? null;
-      byReservation.delete(reservation);
-      return work;
-    });
+    return {
+      writes: [finish, ...batch.flatMap((f) => f.writes)],
+      answer: handOff,
+      results: (rows) => {
+        const byReservation = new Map((rows as ActionRow[]).map((r) => [reservationOf(r.record), { record: r.record, attempts: r.attempts, traceParent: r.trace_parent }] as const));
+        return batch.map((f) => {
+          const reservation = reservationOf(f.action);
+          const work = byReservation.get(reservation) ?? null;
+          byReservation.delete(reservation);
+          return work;
+        });
+      },
+    };
   }
 
   /** Gives the action back, due again at `dueAtMs` with `attempts` failed calls counted. */

@@ -1,5 +1,6 @@
 import type { AvailabilityChange, Channel, Source } from '@cm/schemas';
-import { Coalescer, columnsWrite, fixedTextWrite, writeTogether, writeTogetherAnswering, preparedRaw, type Knex } from '@cm/service-runtime';
+import { columnsWrite, fixedTextWrite, writeTogether, preparedRaw, type Knex } from '@cm/service-runtime';
+import { SettleTogether, type Settling } from './settle-together';
 import { FETCH_CARRIES_NIGHT_SQL } from './feed-fetches';
 
 export interface ListingKey {
@@ -63,8 +64,6 @@ function toPendingNight(r: PendingRow): PendingNight {
     traceParent: r.trace_parent ?? null,
   };
 }
-/** How long acknowledgements gather before they are written together. */
-const ACK_LINGER_MS = 20;
 const isoDay = (epochDay: number) => new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
 
 /** A lease taken while recording changes: `untilMs` is unique to the statement, which is how its rows are told from a lease held before. */
@@ -142,22 +141,23 @@ export interface Acknowledgement {
 }
 
 export class SyncStore {
-  private readonly acks: Coalescer<Acknowledgement, boolean>;
+  private readonly settle: SettleTogether;
 
   /** The claim's statement: a listing of a feed channel is due only with a change the channel has fetched. */
   private readonly claimSql: string;
 
-  /** `feedChannels`: the channels that fetch our iCal feeds instead of taking pushes. */
+  /**
+   * `feedChannels`: the channels that fetch our iCal feeds instead of taking pushes. `settle`:
+   * where acknowledgements are written, with other work's ends that come at the same time (a
+   * reservation action's finish).
+   */
   constructor(
     private readonly db: Knex,
     feedChannels: readonly Channel[] = [],
+    settle?: SettleTogether,
   ) {
     this.claimSql = claimSql(feedChannels);
-    // A booking's pushes to its other channels are answered within a few milliseconds of each
-    // other, and other bookings' soon after: a linger writes their acknowledgements in one
-    // statement. Nothing measured waits for it (the result is on sync.results.v2 before); the
-    // listing stays leased meanwhile, so a newer change of it is pushed this much later.
-    this.acks = new Coalescer((acks) => this.writeAcknowledgements(acks), { maxBatch: 200, lingerMs: ACK_LINGER_MS });
+    this.settle = settle ?? new SettleTogether(db);
   }
 
   /**
@@ -283,14 +283,16 @@ export class SyncStore {
   /**
    * Pushes the channels took: their nights at these versions are acknowledged (a night changed
    * since stays pending) and their listings given back, due again at once; acknowledgements made
-   * while one is being written go together in the next statement. Answers whether the listing
-   * has changes the push did not carry (it is due again now).
+   * at about the same time go together in one statement (SettleTogether). Answers whether the
+   * listing has changes the push did not carry (it is due again now).
    */
   acknowledged(ack: Acknowledgement): Promise<boolean> {
-    return this.acks.call(ack);
+    return this.settle.call(this.acknowledging, ack);
   }
 
-  private async writeAcknowledgements(acks: readonly Acknowledgement[]): Promise<boolean[]> {
+  private readonly acknowledging: Settling<Acknowledgement, boolean> = { settle: (acks) => this.acknowledgements(acks) };
+
+  private acknowledgements(acks: readonly Acknowledgement[]): ReturnType<Settling<Acknowledgement, boolean>['settle']> {
     const nights = acks.flatMap((a) => a.nights.map((n) => ({ listing: a.listing, night: n })));
     // Fixed text, lists as arrays: a batch of any size is one prepared statement, its outbox rows
     // and call log one insert each (columnsWrite).
@@ -313,9 +315,14 @@ export class SyncStore {
       [acks.map((a) => a.listing.channel), acks.map((a) => a.listing.listingId), acks.map((a) => a.owner), acks.map((a) => a.nowMs), acks.map((a) => a.carried)],
     );
     // PostgreSQL runs a data-modifying WITH whether or not it is referenced.
-    const rows = await writeTogetherAnswering<{ channel: Channel; listing_id: string; changes_pending: number }>(this.db, [marked, ...acks.flatMap((a) => a.writes ?? [])], given);
-    const more = new Set(rows.filter((r) => r.changes_pending > 0).map((r) => listingKeyOf({ channel: r.channel, listingId: r.listing_id })));
-    return acks.map((a) => more.has(listingKeyOf(a.listing)));
+    return {
+      writes: [marked, ...acks.flatMap((a) => a.writes ?? [])],
+      answer: given,
+      results: (rows) => {
+        const more = new Set((rows as { channel: Channel; listing_id: string; changes_pending: number }[]).filter((r) => r.changes_pending > 0).map((r) => listingKeyOf({ channel: r.channel, listingId: r.listing_id })));
+        return acks.map((a) => more.has(listingKeyOf(a.listing)));
+      },
+    };
   }
 
   /**
