@@ -14,6 +14,11 @@ export interface CoalescerOptions<I> {
   readonly concurrency?: number;
   /** Only for work off every caller's critical path: a batch starts this long after its first call. */
   readonly lingerMs?: number;
+  /**
+   * A batch starts once the event loop's turn of its first call is over (setImmediate): calls made
+   * by one I/O event (the chunks of one fetch) go together, and nothing waits for a timer.
+   */
+  readonly lingerTurn?: boolean;
 }
 
 export class Coalescer<I, O> {
@@ -23,6 +28,7 @@ export class Coalescer<I, O> {
   private readonly weigh: (item: I) => number;
   private readonly concurrency: number;
   private readonly lingerMs: number;
+  private readonly lingerTurn: boolean;
   /** Ends the linger under way at once (`flush`). */
   private endLinger: (() => void) | undefined;
   private drained: Promise<void> = Promise.resolve();
@@ -36,6 +42,7 @@ export class Coalescer<I, O> {
     this.weigh = options.weigh ?? (() => 1);
     this.concurrency = options.concurrency ?? 1;
     this.lingerMs = options.lingerMs ?? 0;
+    this.lingerTurn = options.lingerTurn ?? false;
   }
 
   call(item: I): Promise<O> {
@@ -54,6 +61,7 @@ export class Coalescer<I, O> {
   private async drain(): Promise<void> {
     this.running++;
     try {
+      if (this.lingerTurn && this.lingerMs === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.lingerMs > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.lingerMs);
@@ -128,6 +136,6 @@ export class GroupCommit<I> {
  * recorded are recorded together, up to `maxRecords` records, in one call of `record`; a failed
  * group is recorded chunk by chunk, so a bad chunk holds back only its own partition.
  */
-export function chunkGroupCommit<R>(record: (items: readonly R[]) => Promise<void>, maxRecords: number): GroupCommit<readonly R[]> {
-  return new GroupCommit<readonly R[]>((chunks) => record(chunks.flat()), record, { maxBatch: maxRecords, weigh: (chunk) => chunk.length });
+export function chunkGroupCommit<R>(record: (items: readonly R[]) => Promise<void>, maxRecords: number, options: Pick<CoalescerOptions<readonly R[]>, 'lingerTurn'> = {}): GroupCommit<readonly R[]> {
+  return new GroupCommit<readonly R[]>((chunks) => record(chunks.flat()), record, { maxBatch: maxRecords, weigh: (chunk) => chunk.length, ...options });
 }

@@ -64,6 +64,22 @@ describe('coalescing calls while a batch is in flight', () => {
     expect(batches.map((b) => b.items)).toEqual([['a', 'b']]);
   });
 
+  it('lingering a turn, calls of the same turn go in one batch and a call of a later turn waits for the next', async () => {
+    const { batches, run } = controlledBatches();
+    const coalescer = new Coalescer(run, { lingerTurn: true });
+    void coalescer.call('a');
+    void Promise.resolve().then(() => coalescer.call('b'));
+    expect(batches).toHaveLength(0);
+    await tick();
+    expect(batches.map((b) => b.items)).toEqual([['a', 'b']]);
+    void coalescer.call('c');
+    await tick();
+    expect(batches.map((b) => b.items)).toEqual([['a', 'b']]);
+    batches[0]!.finish();
+    await tick();
+    expect(batches.map((b) => b.items)).toEqual([['a', 'b'], ['c']]);
+  });
+
   it('a flush runs what lingers at once, and settles when it is done', async () => {
     const { batches, run } = controlledBatches();
     const coalescer = new Coalescer(run, { lingerMs: 60_000 });

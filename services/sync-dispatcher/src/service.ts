@@ -12,7 +12,8 @@ import { dispatcherMetrics } from './metrics';
 import { Pusher } from './pusher';
 import { RatePusher } from './rate-pusher';
 import { ResultWriter } from './results';
-import { ActionStore } from './store/action-store';
+import { ActionStore, type RecordedActions } from './store/action-store';
+import { runRecording, runRecordingsTogether } from './store/recording';
 import { ChannelSideReads } from './store/channel-side-reads';
 import { FeedFetches } from './store/feed-fetches';
 import { PushHistory } from './store/push-calls';
@@ -21,7 +22,7 @@ import { SettleTogether } from './store/settle-together';
 import { SharedTermsReads } from './store/shared-terms-reads';
 import { syncMigrations } from './store/migrations';
 import { RateStore, type RateMarking } from './store/rate-store';
-import { SyncStore, type ListingKey } from './store/sync-store';
+import { SyncStore, type Applied, type ListingKey } from './store/sync-store';
 import { UnfetchedWatch } from './unfetched-watch';
 
 /**
@@ -102,17 +103,6 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const unfetched = new UnfetchedWatch({ fetches, metrics, log: context.log.child({ component: 'feeds' }), now: Date.now }, { channels: config.ICAL_CHANNELS, alertMs: config.ICAL_UNFETCHED_ALERT_MS, everyMs: config.ICAL_UNFETCHED_CHECK_MS });
     unfetched.start();
     context.onStop('unfetched feed watch', () => unfetched.stop());
-    const record = async (items: readonly DecodedRecord<typeof topics.availabilityChanges>[]) => {
-      const values = items.map(({ value }) => value);
-      const byProperty = await listings.ofProperties(values.map((c) => c.property_id));
-      const changes = items.map(({ record: r }, i) => ({ change: values[i]!, listings: targets(values[i]!, byProperty.get(values[i]!.property_id) ?? []), traceParent: traceParentOfHeaders(r.headers) }));
-      const applied = await store.applyChanges(changes, Date.now(), pusher.nextLease());
-      pusher.pushLeased(applied.leased);
-      if (applied.touched.length > applied.leased.length) pusher.wake();
-    };
-    // Chunks of several partitions in one statement: their properties are disjoint.
-    const recorder = chunkGroupCommit(record, CHANGES_PER_STATEMENT);
-
     // Reservation actions: each is recorded (a replay is known by its event id) before its offset
     // is committed, then carried out by the runner.
     const actions = new ActionStore(db, settle);
@@ -129,14 +119,38 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     );
     runner.start();
     context.onStop('reservation actions', () => runner.stop());
-    const recordActions = async (items: readonly DecodedRecord<typeof topics.reservationActions>[]) => {
-      const { recorded, leased } = await actions.record(items.map(({ value, record }) => ({ record: value, traceParent: traceParentOfHeaders(record.headers) })), Date.now(), runner.nextLease());
+    // A decision's records of both topics, as kept here: the nights of each of its listings, and
+    // its reservation actions (a replay is known by its event id), recorded before their offsets
+    // are committed; the pusher and the runner are handed what was leased as it was recorded.
+    // Chunks handed over in the same turn (one fetch: a decision's change and its action, other
+    // partitions') go in one statement, one commit: their properties are disjoint.
+    const changesRecording = async (items: readonly DecodedRecord<typeof topics.availabilityChanges>[]) => {
+      const values = items.map(({ value }) => value);
+      const byProperty = await listings.ofProperties(values.map((c) => c.property_id));
+      const changes = items.map(({ record: r }, i) => ({ change: values[i]!, listings: targets(values[i]!, byProperty.get(values[i]!.property_id) ?? []), traceParent: traceParentOfHeaders(r.headers) }));
+      return store.changesRecording(changes, Date.now(), pusher.nextLease());
+    };
+    const afterChanges = (applied: Applied) => {
+      pusher.pushLeased(applied.leased);
+      if (applied.touched.length > applied.leased.length) pusher.wake();
+    };
+    const afterActions = ({ recorded, leased }: RecordedActions) => {
       runner.carryOutLeased(leased);
       if (recorded > leased.length) runner.wake();
     };
-    // As the changes above: chunks of other partitions handed over meanwhile are recorded in one
-    // statement (a reservation's actions are all of one property, so of one partition).
-    const actionRecorder = chunkGroupCommit(recordActions, CHANGES_PER_STATEMENT);
+    const record = async (items: readonly DecodedRecord<typeof topics.availabilityChanges | typeof topics.reservationActions>[]) => {
+      const changes = items.filter((item): item is DecodedRecord<typeof topics.availabilityChanges> => item.topic === topics.availabilityChanges.name);
+      const acted = items.filter((item): item is DecodedRecord<typeof topics.reservationActions> => item.topic === topics.reservationActions.name);
+      const ofChanges = changes.length > 0 ? await changesRecording(changes) : null;
+      const ofActions = actions.actionsRecording(acted.map(({ value, record: r }) => ({ record: value, traceParent: traceParentOfHeaders(r.headers) })), Date.now(), runner.nextLease());
+      if (ofChanges !== null && ofActions !== null) {
+        const [applied, recorded] = await runRecordingsTogether(db, ofChanges, ofActions);
+        afterChanges(applied);
+        afterActions(recorded);
+      } else if (ofChanges !== null) afterChanges(await runRecording(db, ofChanges));
+      else if (ofActions !== null) afterActions(await runRecording(db, ofActions));
+    };
+    const recorder = chunkGroupCommit(record, CHANGES_PER_STATEMENT, { lingerTurn: true });
 
     // Availability changes and reservation actions in one group: a decision's records of both
     // topics arrive in one fetch, not one fetch per group (issue 22: a fetch a booking less, and a
@@ -151,12 +165,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       onAssignment: (assigned) => fences.assigned(assigned.get(context.topics.availabilityChanges) ?? []),
       chunkSize: CHANGES_PER_STATEMENT,
       // A chunk is of one partition of one topic.
-      handleChunk: async (items) => {
-        const changes = items.filter((item): item is DecodedRecord<typeof topics.availabilityChanges> => item.topic === topics.availabilityChanges.name);
-        const actionRecords = items.filter((item): item is DecodedRecord<typeof topics.reservationActions> => item.topic === topics.reservationActions.name);
-        if (changes.length > 0) await recorder.call(changes);
-        if (actionRecords.length > 0) await actionRecorder.call(actionRecords);
-      },
+      handleChunk: (items) => recorder.call(items),
     });
 
     // Rates and restrictions, in a group of their own: each change marks the nights it names for

@@ -3,6 +3,7 @@ import { scratchDatabase, uniqueName, type ScratchDatabase } from '@cm/test-harn
 import { ledgerMigrations } from '@cm/booking-arbiter';
 import { syncMigrations } from '@cm/sync-dispatcher';
 import { ActionStore } from '../src/store/action-store';
+import { runRecording, runRecordingsTogether } from '../src/store/recording';
 import { SettleTogether } from '../src/store/settle-together';
 import { SyncStore } from '../src/store/sync-store';
 
@@ -113,6 +114,28 @@ describe('ActionStore: a finished action hands its reservation the next one', ()
     expect(next?.record.event_id).toBe(second.record.event_id);
     expect(more).toBe(false);
     expect(await scratch.db('sync.nights').where({ listing_id: 'air-settle' }).whereRaw('pushed_version = version').count('* as n').first()).toEqual({ n: 2 });
+  });
+
+  it('a change and an action recorded together are one statement, and each reads as it would alone', async () => {
+    const sync = new SyncStore(scratch.db);
+    const listing = { channel: 'VRBO' as const, listingId: 'vrbo-together' };
+    const change = { event_id: 'chg-together', property_id: 'p1', version: 5, source: 'PMS' as const, correlation_id: 'c', occurred_at: NOW, from_date: 20_010, to_date: 20_013, available: false, nightly_price: { amount_minor: 9_900, currency: 'EUR' }, reason: 'BOOKING' as const, except_channel: null, only_channel: null };
+    const [first, second] = [actionOf('r9', 1), actionOf('r9', 2)];
+    const statements: string[] = [];
+    const count = (query: { sql: string }) => statements.push(query.sql);
+    scratch.db.on('query', count);
+    const [applied, recorded] = await runRecordingsTogether(scratch.db, sync.changesRecording([{ change, listings: [listing] }], NOW, mine(NOW + LEASE_MS + 30))!, store.actionsRecording([first, second], NOW, mine(NOW + LEASE_MS + 31))!);
+    scratch.db.off('query', count);
+    expect(statements).toHaveLength(1);
+    expect(applied.touched).toEqual([listing]);
+    expect(applied.leased.map((l) => [l.work.listingId, l.work.changesPending, l.nights.map((n) => [n.date, n.available, n.version, n.price, n.changedAtMs])])).toEqual([
+      ['vrbo-together', 1, ['2024-10-14', '2024-10-15', '2024-10-16'].map((date) => [date, false, 5, { amount_minor: 9_900, currency: 'EUR' }, NOW])],
+    ]);
+    expect(recorded.recorded).toBe(2);
+    expect(recorded.leased.map((w) => [w.record.event_id, w.attempts, w.traceParent])).toEqual([[first.record.event_id, 0, null]]);
+    // Alone, the same recordings read the same (a replay records nothing new).
+    const again = await runRecording(scratch.db, store.actionsRecording([first, second], NOW, mine(NOW + LEASE_MS + 32))!);
+    expect(again).toEqual({ recorded: 0, leased: [] });
   });
 
   it('a next action another instance holds, or one not due yet, is not handed over', async () => {

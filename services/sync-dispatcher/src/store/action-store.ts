@@ -1,5 +1,6 @@
 import type { ReservationAction } from '@cm/schemas';
-import { fixedTextWrite, preparedRaw, writeTogether, type Knex } from '@cm/service-runtime';
+import { fixedTextWrite, writeTogether, type Knex } from '@cm/service-runtime';
+import { runRecording, type Recording } from './recording';
 import type { OutcomeLabel } from '../actions/plan';
 import { SettleTogether, type Settling } from './settle-together';
 import type { Lease } from './sync-store';
@@ -15,6 +16,12 @@ interface ActionRow {
   record: ReservationAction;
   attempts: number;
   trace_parent: string | null;
+}
+
+/** What recording actions did: how many were new, and those leased as they were recorded. */
+export interface RecordedActions {
+  readonly recorded: number;
+  readonly leased: ActionWork[];
 }
 
 /** An action carried out to its end, to be recorded as such (ActionStore.finish). */
@@ -68,10 +75,16 @@ export class ActionStore {
    * that may go at once: the first new action of a reservation with no earlier action pending. The
    * runner is handed those (`leased`), without a claim of its own; the others wait for a claim.
    */
-  async record(actions: readonly { record: ReservationAction; traceParent: string | null }[], nowMs: number, lease: Lease): Promise<{ recorded: number; leased: ActionWork[] }> {
+  async record(actions: readonly { record: ReservationAction; traceParent: string | null }[], nowMs: number, lease: Lease): Promise<RecordedActions> {
+    const recording = this.actionsRecording(actions, nowMs, lease);
+    return recording === null ? { recorded: 0, leased: [] } : runRecording(this.db, recording);
+  }
+
+  /** record() as pieces of a statement (Recording), to go alone or with another recording; null when there is nothing to record. */
+  actionsRecording(actions: readonly { record: ReservationAction; traceParent: string | null }[], nowMs: number, lease: Lease): Recording<RecordedActions> | null {
     // A record produced twice in one chunk is one row.
     const unique = [...new Map(actions.map((a) => [a.record.event_id, a] as const)).values()];
-    if (unique.length === 0) return { recorded: 0, leased: [] };
+    if (unique.length === 0) return null;
     // Within the chunk, a reservation's later actions wait for its first (the chunk is in the ledger's order).
     const firstOfReservation = new Set<string>();
     const rows = unique.map(({ record, traceParent }) => {
@@ -93,9 +106,9 @@ export class ActionStore {
     // An action already pending for the reservation is seen in the statement's snapshot: the
     // rows of this statement are not, and `may_lease` orders those. Fixed text: prepared, parsed
     // once per connection.
-    const result = await preparedRaw(
-      this.db,
-      `INSERT INTO sync.reservation_actions AS a (event_id, property_id, channel, booking_ref, version, record, trace_parent, due_at_ms, leased_by, leased_until_ms)
+    return {
+      parts: `acted AS (
+       INSERT INTO sync.reservation_actions AS a (event_id, property_id, channel, booking_ref, version, record, trace_parent, due_at_ms, leased_by, leased_until_ms)
        SELECT r.event_id, r.property_id, r.channel, r.booking_ref, r.version, r.record, r.trace_parent, r.due_at_ms,
               CASE WHEN lease.ok THEN ? END, CASE WHEN lease.ok THEN ?::bigint END
          FROM ROWS FROM (jsonb_to_recordset(?::jsonb) AS (event_id text, property_id text, channel text, booking_ref text, version bigint, record jsonb, trace_parent text, due_at_ms bigint, may_lease boolean))
@@ -104,13 +117,16 @@ export class ActionStore {
            SELECT 1 FROM sync.reservation_actions e WHERE e.status = 'pending' AND e.channel = r.channel AND e.booking_ref = r.booking_ref) AS ok) AS lease
         ORDER BY r.position
        ON CONFLICT (event_id) DO NOTHING
-       RETURNING a.record, a.attempts, a.trace_parent, a.leased_by IS NOT NULL AS leased`,
-      [lease.owner, lease.untilMs, JSON.stringify(rows)],
-    );
-    const inserted = result.rows as (ActionRow & { leased: boolean })[];
-    return {
-      recorded: inserted.length,
-      leased: inserted.filter((r) => r.leased).map((r) => ({ record: r.record, attempts: r.attempts, traceParent: r.trace_parent })),
+       RETURNING a.record, a.attempts, a.trace_parent, a.leased_by IS NOT NULL AS leased)`,
+      bindings: [lease.owner, lease.untilMs, JSON.stringify(rows)],
+      answer: 'SELECT * FROM acted',
+      read: (answered) => {
+        const inserted = answered as (ActionRow & { leased: boolean })[];
+        return {
+          recorded: inserted.length,
+          leased: inserted.filter((r) => r.leased).map((r) => ({ record: r.record, attempts: r.attempts, traceParent: r.trace_parent })),
+        };
+      },
     };
   }
 

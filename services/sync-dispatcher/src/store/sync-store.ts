@@ -1,5 +1,6 @@
 import type { AvailabilityChange, Channel, Source } from '@cm/schemas';
 import { columnsWrite, fixedTextWrite, writeTogether, preparedRaw, type Knex } from '@cm/service-runtime';
+import { runRecording, type Recording } from './recording';
 import { SettleTogether, type Settling } from './settle-together';
 import { FETCH_CARRIES_NIGHT_SQL } from './feed-fetches';
 
@@ -92,7 +93,7 @@ const NIGHTS_COLUMNS = `?::text[], ?::text[], ?::date[], ?::text[], ?::boolean[]
  * (`p.owner`), leases each listing that had nothing pending and was neither leased nor waiting;
  * a new listing is leased as it is inserted. Answers the leased listings with the nights recorded.
  */
-const RECORD_CHANGES_SQL = `WITH p AS (SELECT ?::bigint AS now_ms, ?::text AS owner, ?::bigint AS until_ms),
+const RECORD_CHANGES_PARTS = `p AS (SELECT ?::bigint AS now_ms, ?::text AS owner, ?::bigint AS until_ms),
   recorded AS (
     INSERT INTO sync.nights (channel, listing_id, night, property_id, available, price_minor, currency, min_stay, version, source, change_event_id, correlation_id, changed_at_ms, is_reconciliation, trace_parent)
     SELECT v.channel, v.listing_id, v.night, v.property_id, v.available, v.price_minor, v.currency, NULL::int, v.version, v.source, v.change_event_id, v.correlation_id, v.changed_at_ms, v.is_reconciliation, v.trace_parent
@@ -116,12 +117,34 @@ const RECORD_CHANGES_SQL = `WITH p AS (SELECT ?::bigint AS now_ms, ?::text AS ow
       changes_pending = sync.listing_work.changes_pending + excluded.changes_pending,
       leased_by = CASE WHEN ${LEASABLE} THEN excluded.leased_by ELSE sync.listing_work.leased_by END,
       leased_until_ms = CASE WHEN ${LEASABLE} THEN excluded.leased_until_ms ELSE sync.listing_work.leased_until_ms END
-    RETURNING channel, listing_id, property_id, attempts, changes_pending, leased_by, leased_until_ms)
-SELECT w.channel, w.listing_id, w.property_id, w.attempts, w.changes_pending, r.night, r.available, r.price_minor, r.currency, r.min_stay,
+    RETURNING channel, listing_id, property_id, attempts, changes_pending, leased_by, leased_until_ms)`;
+
+/** The answer over RECORD_CHANGES_PARTS: each leased listing's row with each night recorded for it (none: a row of nulls). */
+const RECORD_CHANGES_ANSWER = `SELECT w.channel, w.listing_id, w.property_id, w.attempts, w.changes_pending, r.night, r.available, r.price_minor, r.currency, r.min_stay,
        r.version, r.source, r.change_event_id, r.correlation_id, r.changed_at_ms, r.is_reconciliation, r.trace_parent
   FROM work w CROSS JOIN p LEFT JOIN recorded r ON r.channel = w.channel AND r.listing_id = w.listing_id
- WHERE w.leased_by = p.owner AND w.leased_until_ms = p.until_ms
- ORDER BY w.channel, w.listing_id, r.night`;
+ WHERE w.leased_by = p.owner AND w.leased_until_ms = p.until_ms`;
+
+/**
+ * The listings a recording leased, each with its nights in date order (the answer's rows, as
+ * they are alone or as to_jsonb makes them together with another recording: the same values).
+ */
+function leasedOf(rows: readonly unknown[]): { work: ListingWork; nights: PendingNight[] }[] {
+  const leased = new Map<string, { work: ListingWork; nights: PendingNight[] }>();
+  for (const r of rows as (Partial<PendingRow> & { channel: Channel; listing_id: string; property_id: string; attempts: number; changes_pending: number })[]) {
+    const key = listingKeyOf({ channel: r.channel, listingId: r.listing_id });
+    let entry = leased.get(key);
+    if (!entry) {
+      entry = { work: { channel: r.channel, listingId: r.listing_id, propertyId: r.property_id, attempts: r.attempts, changesPending: r.changes_pending }, nights: [] };
+      leased.set(key, entry);
+    }
+    // A listing whose changes were all older than what it holds records no night: nothing to push.
+    if (r.night !== null && r.night !== undefined) entry.nights.push(toPendingNight(r as PendingRow));
+  }
+  const entries = [...leased.values()];
+  for (const { nights } of entries) nights.sort((x, y) => (x.date < y.date ? -1 : x.date > y.date ? 1 : 0));
+  return entries;
+}
 
 /**
  * The sync schema: what each channel listing should show, night by night, and the version it
@@ -167,8 +190,12 @@ export class SyncStore {
    * at once, without a claim and a read of their own (the rest wait for the claim loop).
    */
   async applyChanges(changes: readonly { change: AvailabilityChange; listings: readonly ListingKey[]; traceParent?: string | null }[], nowMs: number, lease?: Lease): Promise<Applied> {
-    // One row per night, the newest change's: PostgreSQL refuses to update a row twice in one
-    // statement, and only the newest version of a night can win anyway.
+    const recording = this.changesRecording(changes, nowMs, lease);
+    return recording === null ? { touched: [], leased: [] } : runRecording(this.db, recording);
+  }
+
+  /** applyChanges as pieces of a statement (Recording), to go alone or with another recording; null when there is nothing to record. */
+  changesRecording(changes: readonly { change: AvailabilityChange; listings: readonly ListingKey[]; traceParent?: string | null }[], nowMs: number, lease?: Lease): Recording<Applied> | null {
     const newest = new Map<string, { change: AvailabilityChange; listing: ListingKey; day: number; traceParent: string | null }>();
     const touched = new Map<string, ListingKey & { propertyId: string; changes: number }>();
     for (const { change, listings, traceParent } of changes) {
@@ -182,7 +209,7 @@ export class SyncStore {
         }
       }
     }
-    if (newest.size === 0) return { touched: [], leased: [] };
+    if (newest.size === 0) return null;
     const nights = [...newest.values()];
     const work = [...touched.values()];
     const keys = work.map(({ channel, listingId }) => ({ channel, listingId }));
@@ -191,7 +218,7 @@ export class SyncStore {
     // every call: 0.35 ms of PostgreSQL's time a booking at 25/s) and never near the bind limit.
     // A data-modifying WITH runs in the same statement, atomically, and each part sees the table
     // as it was before it (so "nothing pending" is judged on the listing's state before these changes).
-    const columns: readonly unknown[] = [
+    const bindings: readonly unknown[] = [
       nowMs,
       lease?.owner ?? null,
       lease?.untilMs ?? null,
@@ -214,19 +241,7 @@ export class SyncStore {
       work.map((w) => w.propertyId),
       work.map((w) => w.changes),
     ];
-    const result = await preparedRaw(this.db, RECORD_CHANGES_SQL, columns as Knex.RawBinding[]);
-    const leased = new Map<string, { work: ListingWork; nights: PendingNight[] }>();
-    for (const r of result.rows as (Partial<PendingRow> & { channel: Channel; listing_id: string; property_id: string; attempts: number; changes_pending: number })[]) {
-      const key = listingKeyOf({ channel: r.channel, listingId: r.listing_id });
-      let entry = leased.get(key);
-      if (!entry) {
-        entry = { work: { channel: r.channel, listingId: r.listing_id, propertyId: r.property_id, attempts: r.attempts, changesPending: r.changes_pending }, nights: [] };
-        leased.set(key, entry);
-      }
-      // A listing whose changes were all older than what it holds records no night: nothing to push.
-      if (r.night !== null && r.night !== undefined) entry.nights.push(toPendingNight(r as PendingRow));
-    }
-    return { touched: keys, leased: [...leased.values()] };
+    return { parts: RECORD_CHANGES_PARTS, bindings, answer: RECORD_CHANGES_ANSWER, read: (rows) => ({ touched: keys, leased: leasedOf(rows) }) };
   }
 
   /**
