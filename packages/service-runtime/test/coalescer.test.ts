@@ -53,15 +53,23 @@ describe('coalescing calls while a batch is in flight', () => {
   });
 
   it('with a linger, calls of a burst that arrive one by one go in one batch', async () => {
-    const { batches, run } = controlledBatches();
-    const coalescer = new Coalescer(run, { lingerMs: 30 });
-    void coalescer.call('a');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    void coalescer.call('b');
-    await tick();
-    expect(batches).toHaveLength(0);
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(batches.map((b) => b.items)).toEqual([['a', 'b']]);
+    // The clock is the test's: a loaded machine's real timers made the linger end before the second call.
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const { batches, run } = controlledBatches();
+      const coalescer = new Coalescer(run, { lingerMs: 30 });
+      void coalescer.call('a');
+      jest.advanceTimersByTime(5);
+      void coalescer.call('b');
+      jest.advanceTimersByTime(20);
+      await tick();
+      expect(batches).toHaveLength(0);
+      jest.advanceTimersByTime(5);
+      await tick();
+      expect(batches.map((b) => b.items)).toEqual([['a', 'b']]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('lingering a turn, calls of the same turn go in one batch and a call of a later turn waits for the next', async () => {
