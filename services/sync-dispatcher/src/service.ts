@@ -142,7 +142,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       const changes = items.filter((item): item is DecodedRecord<typeof topics.availabilityChanges> => item.topic === topics.availabilityChanges.name);
       const acted = items.filter((item): item is DecodedRecord<typeof topics.reservationActions> => item.topic === topics.reservationActions.name);
       const ofChanges = changes.length > 0 ? await changesRecording(changes) : null;
-      const ofActions = actions.actionsRecording(acted.map(({ value, record: r }) => ({ record: value, traceParent: traceParentOfHeaders(r.headers) })), Date.now(), runner.nextLease());
+      const ofActions = acted.length > 0 ? actions.actionsRecording(acted.map(({ value, record: r }) => ({ record: value, traceParent: traceParentOfHeaders(r.headers) })), Date.now(), runner.nextLease()) : null;
       if (ofChanges !== null && ofActions !== null) {
         const [applied, recorded] = await runRecordingsTogether(db, ofChanges, ofActions);
         afterChanges(applied);

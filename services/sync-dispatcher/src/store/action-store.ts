@@ -1,7 +1,7 @@
 import type { ReservationAction } from '@cm/schemas';
 import { fixedTextWrite, writeTogether, type Knex } from '@cm/service-runtime';
-import { runRecording, type Recording } from './recording';
 import type { OutcomeLabel } from '../actions/plan';
+import { runRecording, type Recording } from './recording';
 import { SettleTogether, type Settling } from './settle-together';
 import type { Lease } from './sync-store';
 
