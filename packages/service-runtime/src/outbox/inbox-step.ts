@@ -78,8 +78,27 @@ export async function writeTogetherAnsweringEach(tx: Knex | Knex.Transaction, wr
     await writeInGroups(tx, writes, null);
     return [];
   }
-  const rows = await writeInGroups<{ answer: number; row: unknown }>(tx, writes, { parts: answers, each: true });
-  const each: unknown[][] = answers.map(() => []);
+  const rows = await writeInGroups<AnswerRow>(tx, writes, { parts: answers, each: true });
+  return rowsApart(rows, answers.length);
+}
+
+/** A row of a statement whose answers are told apart (answersApartSql): its answer's index, its columns as to_jsonb makes them. */
+export interface AnswerRow {
+  readonly answer: number;
+  readonly row: unknown;
+}
+
+/**
+ * The main part of a statement that returns several answers told apart: each `sources[i]` (a
+ * WITH part's name, or a parenthesised SELECT) gives rows `{ answer: i, row: to_jsonb(...) }`.
+ */
+export function answersApartSql(sources: readonly string[]): string {
+  return sources.map((source, i) => `SELECT ${i} AS answer, to_jsonb(t${i}) AS row FROM ${source} t${i}`).join('\nUNION ALL ');
+}
+
+/** The rows of answersApartSql's statement, one list per answer, in order. */
+export function rowsApart(rows: readonly AnswerRow[], answers: number): unknown[][] {
+  const each: unknown[][] = Array.from({ length: answers }, () => []);
   for (const { answer, row } of rows) each[answer]!.push(row);
   return each;
 }
@@ -200,7 +219,7 @@ function statementOf(writes: readonly Knex.Sql[], answers: Answers | null): stri
   } else {
     // Each answer a part of its own; the main part tells their rows apart.
     parts.push(...answers.parts.map((a, i) => `a${i} AS (${a.sql})`));
-    main = answers.parts.map((_, i) => `SELECT ${i} AS answer, to_jsonb(a${i}) AS row FROM a${i}`).join('\nUNION ALL ');
+    main = answersApartSql(answers.parts.map((_, i) => `a${i}`));
   }
   return `WITH ${parts.join(',\n')}\n${main}`;
 }

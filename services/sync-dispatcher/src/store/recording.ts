@@ -1,4 +1,4 @@
-import { preparedRaw, type Knex } from '@cm/service-runtime';
+import { answersApartSql, preparedRaw, rowsApart, type AnswerRow, type Knex } from '@cm/service-runtime';
 
 /**
  * A recording of consumed records as pieces of one statement: its WITH parts (each `name AS
@@ -24,9 +24,8 @@ export async function runRecording<T>(db: Knex, recording: Recording<T>): Promis
  * as it was before the statement.
  */
 export async function runRecordingsTogether<A, B>(db: Knex, a: Recording<A>, b: Recording<B>): Promise<[A, B]> {
-  const sql = `WITH ${a.parts},\n${b.parts}\nSELECT 0 AS answer, to_jsonb(x) AS row FROM (${a.answer}) x\nUNION ALL SELECT 1, to_jsonb(y) FROM (${b.answer}) y`;
+  const sql = `WITH ${a.parts},\n${b.parts}\n${answersApartSql([`(${a.answer})`, `(${b.answer})`])}`;
   const result = await preparedRaw(db, sql, [...a.bindings, ...b.bindings] as Knex.RawBinding[]);
-  const rows: [unknown[], unknown[]] = [[], []];
-  for (const { answer, row } of result.rows as { answer: 0 | 1; row: unknown }[]) rows[answer].push(row);
-  return [a.read(rows[0]), b.read(rows[1])];
+  const [ofA, ofB] = rowsApart(result.rows as AnswerRow[], 2);
+  return [a.read(ofA!), b.read(ofB!)];
 }
