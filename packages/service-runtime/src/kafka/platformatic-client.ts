@@ -43,7 +43,7 @@ function platformaticKafka(): PlatformaticKafka {
 export function createPlatformaticClient(options: PlatformaticClientOptions): KafkaClient {
   const { Admin, Consumer, Producer } = platformaticKafka();
   const log = options.logger.child({ component: 'kafka' });
-  const base = { clientId: options.clientId, bootstrapBrokers: [...options.brokers] };
+  const base = { clientId: options.clientId, bootstrapBrokers: [...options.brokers], metadataMaxAge: METADATA_MAX_AGE_MS };
 
   return {
     async producer() {
@@ -197,7 +197,15 @@ interface HandledUpTo {
   readonly leaderEpoch: number;
 }
 
-type BaseOptions = { clientId: string; bootstrapBrokers: string[] };
+type BaseOptions = { clientId: string; bootstrapBrokers: string[]; metadataMaxAge: number };
+
+/**
+ * How long cluster metadata is trusted without an error saying it is stale: Java's default
+ * (metadata.max.age.ms). The library's 5 s made every idle long poll (5 s) a metadata request
+ * and a fetch, not a fetch (issue 22: idle wake-ups); a moved leader or a fenced epoch clears the
+ * cache at once (the library does, on the error), so only new partitions wait for it.
+ */
+export const METADATA_MAX_AGE_MS = 300_000;
 
 /** Retries back off from 100 ms to 5 s: a leader election outlasts fixed short waits. */
 function backoff(_client: unknown, _operation: string, attempt: number): number {
