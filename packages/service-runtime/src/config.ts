@@ -47,7 +47,15 @@ export const baseConfig = z.object({
     .transform((id) => id.replaceAll('{hostname}', hostname()))
     .pipe(z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ., _ and - (or {hostname})'))
     .optional(),
-  /** How often a consumer tells its group it is alive (default: a third of the session timeout, at most 3 s). */
+  /**
+   * The session timeout of background consumers: work that may wait half a minute for another
+   * instance when one dies and does not come back (rates, the PMS revision feed, calendar
+   * reports, relocations). They tell their group they are alive every sixth of it (5 s), not
+   * every 2 s: idle, heartbeats were most of a service's wake-ups. One restarted in place still
+   * takes its partitions back at once (static membership).
+   */
+  BACKGROUND_CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),
+  /** How often a consumer tells its group it is alive (default: a third of the session timeout, at most 3 s; a background consumer's, a sixth of its own). */
   CONSUMER_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(100_000).optional(),
   /** Prefix of every topic name (tests, parallel environments); empty in production. */
   TOPIC_NAMESPACE: z.string().regex(/^[a-z0-9_-]*$/, 'lower-case letters, digits, - and _').default(''),

@@ -29,6 +29,12 @@ export interface DecodedConsumerOptions<H extends AnyTopicHandle> {
    * bad record, not one per consumer group).
    */
   readonly undecodable?: 'dead_letter' | 'skip';
+  /**
+   * Work that may wait for a takeover: the group gives a dead member's partitions to the others
+   * after BACKGROUND_CONSUMER_SESSION_TIMEOUT_MS (30 s), not CONSUMER_SESSION_TIMEOUT_MS (6 s), and
+   * the member heartbeats less often (`groupTimingsOf`). Not for a topic on the path of a booking.
+   */
+  readonly background?: boolean;
   /** Groups that consumed some of these topics before this one: a partition this group never committed starts where that group left off (ConsumerOptions.adoptOffsetsFrom). */
   readonly adoptOffsetsFrom?: readonly { readonly groupId: string; readonly topics: readonly H[] }[];
 }
@@ -77,8 +83,7 @@ export async function consumeDecoded<H extends AnyTopicHandle>(context: ServiceC
   const consumer = context.kafka.consumer({
     groupId: options.groupId,
     topics: [...handles.keys()],
-    sessionTimeoutMs: context.config.CONSUMER_SESSION_TIMEOUT_MS,
-    ...(context.config.CONSUMER_HEARTBEAT_INTERVAL_MS !== undefined ? { heartbeatIntervalMs: context.config.CONSUMER_HEARTBEAT_INTERVAL_MS } : {}),
+    ...groupTimingsOf(context.config, options.background === true),
     // One member per group per process: the process's identity plus the group keeps two
     // consumers of one process, in different groups, apart.
     ...(context.config.KAFKA_GROUP_INSTANCE_ID !== undefined ? { groupInstanceId: `${context.config.KAFKA_GROUP_INSTANCE_ID}.${options.groupId}` } : {}),
@@ -130,6 +135,23 @@ export async function consumeDecoded<H extends AnyTopicHandle>(context: ServiceC
   }
   context.onStop(`consumer ${options.groupId}`, () => consumer.stop());
 }
+
+/**
+ * A consumer's session timeout and, when not the client's default (a third of it, at most 3 s),
+ * its heartbeat interval: a background consumer's heartbeat is a sixth of its longer session, so
+ * a late heartbeat or two still does not cost it its partitions.
+ */
+export function groupTimingsOf(
+  config: Pick<BaseConfig, 'CONSUMER_SESSION_TIMEOUT_MS' | 'BACKGROUND_CONSUMER_SESSION_TIMEOUT_MS' | 'CONSUMER_HEARTBEAT_INTERVAL_MS'>,
+  background: boolean,
+): { readonly sessionTimeoutMs: number; readonly heartbeatIntervalMs?: number } {
+  const sessionTimeoutMs = background ? config.BACKGROUND_CONSUMER_SESSION_TIMEOUT_MS : config.CONSUMER_SESSION_TIMEOUT_MS;
+  if (config.CONSUMER_HEARTBEAT_INTERVAL_MS !== undefined) return { sessionTimeoutMs, heartbeatIntervalMs: config.CONSUMER_HEARTBEAT_INTERVAL_MS };
+  return background ? { sessionTimeoutMs, heartbeatIntervalMs: Math.floor(sessionTimeoutMs / BACKGROUND_HEARTBEATS_PER_SESSION) } : { sessionTimeoutMs };
+}
+
+/** Heartbeats a background consumer sends within its session timeout. */
+const BACKGROUND_HEARTBEATS_PER_SESSION = 6;
 
 /** A topic's name in this deployment (its namespace added). */
 function topicNameIn(context: ServiceContext<BaseConfig>): (topic: AnyTopicHandle) => string {

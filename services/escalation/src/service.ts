@@ -88,6 +88,8 @@ export const escalation: ServiceDefinition<typeof escalationConfig> = {
     await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.relocations`,
       topics: [topics.bookingEvents],
+      // Gauges and relocations' decisions, not new conflicts: a takeover may take half a minute.
+      background: true,
       handle: async ({ value }) => {
         await store.processBookingEvent(value);
         const outcome = await relocations.decided(value);

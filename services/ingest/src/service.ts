@@ -133,6 +133,8 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.revisions`,
       topics: [topics.bookingEvents],
+      // The PMS reads the feed when it polls: a takeover may take half a minute.
+      background: true,
       partitionsConsumedConcurrently: 4,
       chunkSize: 200,
       handleChunk: (items) => revisionRecorder.call(items),

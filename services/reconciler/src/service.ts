@@ -74,6 +74,8 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     await consumeDecoded(context, writers, {
       groupId: config.CONSUMER_GROUP,
       topics: [topics.syncResults],
+      // Settling corrections and comparing calendars are off the path of a booking: a takeover may take half a minute.
+      background: true,
       onAssignment: (assigned) => fences.assigned(assigned.get(context.topics.syncResults) ?? []),
       handle: async ({ value: result }) => {
         // A reservation action's outcome is not a push: it settles no correction.
@@ -89,6 +91,7 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.calendar-reports`,
       topics: [topics.channelInbound],
+      background: true,
       // Ingest owns channel.inbound and dead-letters what does not decode.
       undecodable: 'skip',
       handle: async ({ value: event, record }) => {

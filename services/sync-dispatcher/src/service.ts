@@ -194,6 +194,8 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.rates`,
       topics: [topics.rateChanges],
+      // Prices and restrictions, not availability: a takeover may take half a minute.
+      background: true,
       chunkSize: 50,
       async handleChunk(items) {
         const byProperty = await listings.ofProperties(items.map(({ value }) => value.property_id));
