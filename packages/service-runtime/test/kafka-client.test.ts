@@ -158,7 +158,7 @@ describe('KafkaClient', () => {
     expect(made).toBeLessThanOrEqual(12);
   });
 
-  it('by default an idle consumer fetches at most once a second, yet takes a record as it arrives and stops within its wait', async () => {
+  it('by default an idle consumer fetches at most once in several seconds, yet takes a record as it arrives and stops within its wait', async () => {
     const topic = await newTopic('test.client.default-wait', 1);
     const metrics = new Registry();
     const client = createKafkaClient({ clientId: 'default-wait-test', brokers: stack.KAFKA_BROKERS, logger: testLogger, metrics });
@@ -178,9 +178,8 @@ describe('KafkaClient', () => {
     await producer.disconnect();
     const stopping = Date.now();
     await consumer.stop();
-    // 5 s long polls: one or two in 6 s (500 ms polls made 12). The record does not wait for the poll to end.
-    expect(made).toBeGreaterThanOrEqual(1);
-    expect(made).toBeLessThanOrEqual(3);
+    // 15 s long polls: none or one begun in 6 s (500 ms polls made 12). The record does not wait for the poll to end.
+    expect(made).toBeLessThanOrEqual(1);
     expect(takenAt[0]! - sentAt).toBeLessThan(DEFAULT_MAX_WAIT_MS / 2);
     expect(Date.now() - stopping).toBeLessThan(DEFAULT_MAX_WAIT_MS + 3_000);
   });

@@ -41,10 +41,12 @@ export interface RecordProducer {
  * An idle consumer's long poll. A fetch returns as soon as a record arrives, so a longer wait
  * costs no latency; it costs an idle service fetches and wake-ups (issue 22.3: 500 ms was 2
  * fetches a second per consumer, five services idle; 2 s was still half a fetch a second for each
- * of nine members, a wake-up of the client and of the broker each). stop() closes the fetch in
- * flight at once; the heartbeats, not the fetches, keep a member in its group.
+ * of nine members, a wake-up of the client and of the broker each; 5 s, a fifth of one). stop()
+ * closes the fetch in flight at once; the heartbeats, not the fetches, keep a member in its group;
+ * a stream fetches on a connection of its own, so a long poll holds up no other request; the
+ * client's request timeout (30 s) is longer.
  */
-export const DEFAULT_MAX_WAIT_MS = 5_000;
+export const DEFAULT_MAX_WAIT_MS = 15_000;
 
 export interface ConsumerOptions {
   readonly groupId: string;
