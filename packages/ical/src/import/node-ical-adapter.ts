@@ -1,4 +1,4 @@
-import { expandRecurringEvent, sync, type VEvent } from 'node-ical';
+import type { VEvent } from 'node-ical';
 import { formatLocalDate, isTimeZone } from '../calendar/local-date';
 import type { LocalDate } from '../calendar/types';
 
@@ -51,7 +51,7 @@ export interface Occurrence {
 
 /** The VEVENTs of a calendar text. Throws whatever node-ical throws on text it cannot parse. */
 export function parseEvents(calendarText: string): AdaptedEvent[] {
-  return Object.values(sync.parseICS(calendarText))
+  return Object.values(nodeIcal().sync.parseICS(calendarText))
     .filter((component): component is VEvent => component?.type === 'VEVENT')
     .map(adaptEvent);
 }
@@ -77,7 +77,7 @@ function recurrenceOf(event: VEvent): Recurrence | undefined {
     frequency,
     occurrences: (from, to) =>
       // expandOngoing: a stay that began before `from` still holds nights after it.
-      expandRecurringEvent(event, { from, to, expandOngoing: true }).map((instance) => {
+      nodeIcal().expandRecurringEvent(event, { from, to, expandOngoing: true }).map((instance) => {
         const start = feedTime(instance.start);
         return {
           recurrenceId: instance.isOverride ? feedTime(instance.event.recurrenceid) : start,
@@ -126,4 +126,14 @@ function textOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'object' && value !== null && 'val' in value && typeof value.val === 'string') return value.val;
   return undefined;
+}
+
+/**
+ * node-ical, required when a feed is first read, not when the module loads: with its recurrence
+ * library it was about 25 ms of loading (Module._load self time) in every service that imports
+ * this package for its feed writers and never reads a feed (issue 22: a restarted instance waits
+ * for its own loading).
+ */
+function nodeIcal(): typeof import('node-ical') {
+  return require('node-ical') as typeof import('node-ical');
 }
