@@ -135,5 +135,7 @@ function textOf(value: unknown): string | undefined {
  * for its own loading).
  */
 function nodeIcal(): typeof import('node-ical') {
-  return require('node-ical') as typeof import('node-ical');
+  return (loadedNodeIcal ??= require('node-ical') as typeof import('node-ical'));
 }
+
+let loadedNodeIcal: typeof import('node-ical') | undefined;

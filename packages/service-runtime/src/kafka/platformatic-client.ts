@@ -205,7 +205,7 @@ type BaseOptions = { clientId: string; bootstrapBrokers: string[]; metadataMaxAg
  * and a fetch, not a fetch (issue 22: idle wake-ups); a moved leader or a fenced epoch clears the
  * cache at once (the library does, on the error), so only new partitions wait for it.
  */
-export const METADATA_MAX_AGE_MS = 300_000;
+const METADATA_MAX_AGE_MS = 300_000;
 
 /** Retries back off from 100 ms to 5 s: a leader election outlasts fixed short waits. */
 function backoff(_client: unknown, _operation: string, attempt: number): number {
