@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { waitFor } from './wait';
@@ -65,8 +67,14 @@ export class FailoverFleet {
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    // Only the join lines are kept; the rest is read and dropped so the child never blocks on a full pipe.
+    // Only the join lines are kept (and, with BENCH_INSTANCE_LOG_DIR, every line, in a file per
+    // incarnation, to see where a restart spends its time); the rest is read and dropped so the
+    // child never blocks on a full pipe.
+    const logDir = process.env.BENCH_INSTANCE_LOG_DIR;
+    const logFile = logDir ? createWriteStream(join(logDir, `${instanceId}.log`)) : undefined;
+    logFile?.write(`${JSON.stringify({ time: Date.now(), msg: 'spawned' })}\n`);
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      logFile?.write(`${line}\n`);
       if (!line.includes('joined consumer group')) return;
       const parsed = parseJoin(line, instanceId);
       if (parsed && parsed.groupId === this.options.groupId) this.joins.push(parsed);

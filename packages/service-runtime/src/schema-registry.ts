@@ -79,10 +79,8 @@ export class AvroSerde {
    */
   static async connect(registryUrl: string, topicNames: readonly string[], namespace = ''): Promise<AvroSerde> {
     const admin = new RegistryAdmin(registryUrl);
-    const ids = new Map<string, number>();
-    for (const name of topicNames) {
-      ids.set(name, await admin.latestId(valueSubject(topicByName(baseTopicName(name, namespace)).name)));
-    }
+    // At once, not one after another: a restarted instance waits for these before it joins its group.
+    const ids = new Map(await Promise.all(topicNames.map(async (name) => [name, await admin.latestId(valueSubject(topicByName(baseTopicName(name, namespace)).name))] as const)));
     const registry = new SchemaRegistry({ host: registryUrl });
     // Fetch each schema once now, so the first record is not slowed by registry round trips.
     await Promise.all([...new Set(ids.values())].map((id) => registry.getSchema(id)));
