@@ -18,11 +18,12 @@ ensure_node() {
   [ "$(node --version)" = "v$NODE_VERSION" ] || fail "expected Node.js v$NODE_VERSION on PATH, found $(node --version)"
 }
 
-# Installs dependencies when the lockfile changed since the last install, then builds (incremental).
+# Installs dependencies when the lockfile, the workspace or a patch changed since the last
+# install, then builds (incremental).
 ensure_workspace() {
   ensure_node
   local stamp="$CM_ROOT/node_modules/.cm-install-stamp" want
-  want=$(cat "$CM_ROOT/pnpm-lock.yaml" "$CM_ROOT/package.json" 2>/dev/null | sha256sum | cut -d' ' -f1)
+  want=$(cat "$CM_ROOT/pnpm-lock.yaml" "$CM_ROOT/package.json" "$CM_ROOT/pnpm-workspace.yaml" "$CM_ROOT"/patches/* 2>/dev/null | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     say "installing workspace dependencies"
     local frozen=--frozen-lockfile

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -70,16 +70,16 @@ export class FailoverFleet {
     // Only the join lines are kept (and, with BENCH_INSTANCE_LOG_DIR, every line, in a file per
     // incarnation, to see where a restart spends its time); the rest is read and dropped so the
     // child never blocks on a full pipe.
-    const logDir = process.env.BENCH_INSTANCE_LOG_DIR;
-    const logFile = logDir ? createWriteStream(join(logDir, `${instanceId}.log`)) : undefined;
-    logFile?.write(`${JSON.stringify({ time: Date.now(), msg: 'spawned' })}\n`);
+    const logFile = instanceLog(instanceId);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       logFile?.write(`${line}\n`);
       if (!line.includes('joined consumer group')) return;
       const parsed = parseJoin(line, instanceId);
       if (parsed && parsed.groupId === this.options.groupId) this.joins.push(parsed);
     });
-    this.slots.set(slot, { instanceId, child, startedAtMs: Date.now(), exited: once(child, 'exit') });
+    const exited = once(child, 'exit');
+    void exited.finally(() => logFile?.end());
+    this.slots.set(slot, { instanceId, child, startedAtMs: Date.now(), exited });
     return instanceId;
   }
 
@@ -143,6 +143,18 @@ export class FailoverFleet {
     for (const r of running) r.child.kill('SIGTERM');
     await Promise.all(running.map((r) => r.exited));
   }
+}
+
+/** With BENCH_INSTANCE_LOG_DIR, a file for an incarnation's log lines, its first line when it was spawned. */
+function instanceLog(instanceId: string): WriteStream | undefined {
+  const dir = process.env.BENCH_INSTANCE_LOG_DIR;
+  if (!dir) return undefined;
+  mkdirSync(dir, { recursive: true });
+  const file = createWriteStream(join(dir, `${instanceId}.log`));
+  // A log that cannot be written costs the log, not the run.
+  file.on('error', (error) => process.stderr.write(`could not write ${instanceId}'s log in ${dir}: ${error.message}\n`));
+  file.write(`${JSON.stringify({ time: Date.now(), msg: 'spawned' })}\n`);
+  return file;
 }
 
 function parseJoin(line: string, instanceId: string): GroupJoin | undefined {

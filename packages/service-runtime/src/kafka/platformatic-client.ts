@@ -1,7 +1,7 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { Admin, Consumer, Message, MessagesStream } from '@platformatic/kafka';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Counter } from 'prom-client';
 import { KafkaSendError } from '../errors';
 import type { Logger } from '../logger';
@@ -35,15 +35,27 @@ type PlatformaticKafka = typeof import('@platformatic/kafka');
 
 /**
  * The build bundles the package into one file beside this one (scripts/lib/bundle-kafka-client.mjs):
- * it loads in about 0.15 s, where its 329 ES modules take 0.35 s, on every start of a service.
- * Run from source (jest) there is none, and the package is required as it is: an ES module, which
- * Node 24 requires from our CommonJS and jest turns into CommonJS (scripts/jest-esm-to-cjs.js).
+ * it loads in about 0.15 s, where its 329 ES modules take 0.35 s, on every start of a service. The
+ * bundle is used only if it was built from the package installed now (a lockfile or patch changed
+ * since the last build would otherwise run old code); run from source (jest) there is none. Else
+ * the package is required as it is: an ES module, which Node 24 requires from our CommonJS and jest
+ * turns into CommonJS (scripts/jest-esm-to-cjs.js).
  */
 function platformaticKafka(): PlatformaticKafka {
-  return require(existsSync(KAFKA_BUNDLE) ? KAFKA_BUNDLE : '@platformatic/kafka') as PlatformaticKafka;
+  return require(kafkaBundleIsCurrent() ? KAFKA_BUNDLE : '@platformatic/kafka') as PlatformaticKafka;
 }
 
 const KAFKA_BUNDLE = join(__dirname, 'platformatic-kafka.bundle.js');
+
+/** Whether the bundle beside this file was built from the package installed now. */
+export function kafkaBundleIsCurrent(): boolean {
+  try {
+    const { entry } = JSON.parse(readFileSync(join(__dirname, 'platformatic-kafka.bundle.json'), 'utf8')) as { entry?: unknown };
+    return entry === relative(__dirname, require.resolve('@platformatic/kafka')) && existsSync(KAFKA_BUNDLE);
+  } catch {
+    return false;
+  }
+}
 
 /** The KafkaClient of @platformatic/kafka (maintained, pure JS, static membership). */
 export function createPlatformaticClient(options: PlatformaticClientOptions): KafkaClient {
