@@ -77,9 +77,9 @@ export class FailoverFleet {
       const parsed = parseJoin(line, instanceId);
       if (parsed && parsed.groupId === this.options.groupId) this.joins.push(parsed);
     });
-    const exited = once(child, 'exit');
-    void exited.finally(() => logFile?.end());
-    this.slots.set(slot, { instanceId, child, startedAtMs: Date.now(), exited });
+    // 'close', not 'exit': lines still in the pipe when the process exits are read after it.
+    child.once('close', () => logFile?.end());
+    this.slots.set(slot, { instanceId, child, startedAtMs: Date.now(), exited: once(child, 'exit') });
     return instanceId;
   }
 
