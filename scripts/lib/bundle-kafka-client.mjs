@@ -8,9 +8,10 @@
 // Nothing in it names a folder of this machine: the package is found when the bundle loads, as the
 // client would find it, so a built tree can move (a Docker stage, a moved checkout). Left outside
 // the bundle, and required from the package's own folder as the package would require them: the
-// WebAssembly helpers (they read their .wasm beside their own file), the buffer type they share
-// with the package (told apart by a per-module symbol, so there must be one copy), and the
-// optional native CRC and protobuf parser.
+// WebAssembly helpers (they read their .wasm beside their own file) and the buffer type they share
+// with the package (told apart by a per-module symbol, so there must be one copy). The optional
+// native CRC and protobuf parser are not imported: the package requires them through
+// createRequire(import.meta.url), which the bundle points at the package's folder.
 import { build } from 'esbuild';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outDir = join(root, 'packages', 'service-runtime', 'dist', 'kafka');
 const entry = createRequire(join(outDir, 'index.js')).resolve('@platformatic/kafka');
-const outside = ['@platformatic/wasm-utils', '@platformatic/dynamic-buffer', '@node-rs/crc32', 'protobufjs'];
+const outside = ['@platformatic/wasm-utils', '@platformatic/dynamic-buffer'];
 
 await build({
   entryPoints: [entry],
@@ -29,6 +30,9 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node24',
+  // Classes keep their names where the bundle would rename them (UserError, not _UserError): the
+  // logs' error types stay those of the package.
+  keepNames: true,
   banner: {
     js: [
       "const __kafkaPackageEntry = require.resolve('@platformatic/kafka');",

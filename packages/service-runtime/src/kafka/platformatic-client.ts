@@ -42,8 +42,11 @@ type PlatformaticKafka = typeof import('@platformatic/kafka');
  * turns into CommonJS (scripts/jest-esm-to-cjs.js).
  */
 function platformaticKafka(): PlatformaticKafka {
-  return require(kafkaBundleIsCurrent() ? KAFKA_BUNDLE : '@platformatic/kafka') as PlatformaticKafka;
+  // Decided once a process: every client (a service makes one, tests and benches many) takes the same.
+  return (loadedKafka ??= require(kafkaBundleIsCurrent() ? KAFKA_BUNDLE : '@platformatic/kafka') as PlatformaticKafka);
 }
+
+let loadedKafka: PlatformaticKafka | undefined;
 
 const KAFKA_BUNDLE = join(__dirname, 'platformatic-kafka.bundle.js');
 
