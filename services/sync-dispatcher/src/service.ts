@@ -2,12 +2,13 @@ import { ListingPricings, listingOfExportToken } from '@cm/directory';
 import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore, spansOfRecord } from '@cm/rates';
 import { topics, type AvailabilityChange } from '@cm/schemas';
-import { assertMigrated, BatchedPurge, closeHttpServer, chunkGroupCommit, conflictMetrics, consumeDecoded, openTopics, startSchemaOutbox, TokenBuckets, type DecodedRecord, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
+import { assertMigrated, BatchedPurge, closeHttpServer, chunkGroupCommit, conflictMetrics, consumeDecoded, openTopics, SessionLock, startSchemaOutbox, TokenBuckets, type DecodedRecord, type Knex, type ServiceContext, traceParentOfHeaders, useDatabase, useRedis, type ServiceDefinition } from '@cm/service-runtime';
 import { ChannelConnections, directoryConnections } from '@cm/channel-adapters';
 import { ActionRunner } from './actions/runner';
 import { startConsoleApi } from './console-api';
 import { startFeedServer } from './feed-server';
-import { dispatcherConfig } from './config';
+import { dispatcherConfig, type DispatcherConfig } from './config';
+import { PredecessorTakeover } from './predecessor';
 import { dispatcherMetrics } from './metrics';
 import { Pusher } from './pusher';
 import { RatePusher } from './rate-pusher';
@@ -21,6 +22,7 @@ import { ChannelListings } from './store/channel-listings';
 import { SettleTogether } from './store/settle-together';
 import { SharedTermsReads } from './store/shared-terms-reads';
 import { syncMigrations } from './store/migrations';
+import type { Incarnation } from './store/predecessor-leases';
 import { RateStore, type RateMarking } from './store/rate-store';
 import { SyncStore, type Applied, type ListingKey } from './store/sync-store';
 import { UnfetchedWatch } from './unfetched-watch';
@@ -37,8 +39,12 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
   configSchema: dispatcherConfig,
   async start(context) {
     const { config } = context;
+    // Before any lease is taken: none of this process's ends sooner.
+    const firstLeaseUntilMs = Date.now() + config.LEASE_MS;
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
     await assertMigrated(db, syncMigrations, 'the sync schema', 'node services/sync-dispatcher/dist/cli/migrate.js', { waitMs: config.MIGRATIONS_WAIT_MS, log: context.log });
+    // Registered first, so stopped last: the member's lock is held until the last lease is given back.
+    const predecessor = config.KAFKA_GROUP_INSTANCE_ID === undefined ? null : await predecessorTakeover(context, db, { member: config.KAFKA_GROUP_INSTANCE_ID, owner: config.INSTANCE_ID, firstLeaseUntilMs });
     const redis = await useRedis(context, config.REDIS_URL);
     // A booking's push acknowledgements and its reservation action's finish come within
     // milliseconds of each other: one statement, one commit, one send of their outcomes.
@@ -190,6 +196,11 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     );
     ratePusher.start();
     context.onStop('rate pusher', () => ratePusher.stop());
+    predecessor?.start(() => {
+      pusher.wake();
+      runner.wake();
+      ratePusher.wake();
+    });
     const takesRates = (listing: ListingKey) => adapters.byChannel.get(listing.channel)?.rateCapabilities.has('push_rates') === true;
     await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.rates`,
@@ -210,6 +221,18 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     });
   },
 };
+
+/** The member's lock, held from now until the process stops, and the takeover it allows once held. */
+async function predecessorTakeover(context: ServiceContext<DispatcherConfig>, db: Knex, me: Incarnation): Promise<PredecessorTakeover> {
+  const log = context.log.child({ component: 'predecessor' });
+  const lock = await SessionLock.connect(context.config.DATABASE_URL, `sync-dispatcher member ${me.member}`, {
+    applicationName: `${context.name} member lock`,
+    lost: (error) => log.warn({ err: error }, "the member lock's connection broke: a restart of this member waits for this process's leases to lapse"),
+  });
+  const takeover = new PredecessorTakeover({ db, lock, log, now: Date.now }, me, context.config.LEASE_MS);
+  context.onStop('member lock', () => takeover.stop());
+  return takeover;
+}
 
 /** How long fetches in flight may finish when the feed server stops. */
 const FEED_SERVER_GRACE_MS = 1_000;

@@ -1,0 +1,53 @@
+import type { Knex } from '@cm/service-runtime';
+
+/** Who this process is: the member it runs as, and what its leases are held by. */
+export interface Incarnation {
+  /** The group instance id: one process at a time runs under it. */
+  readonly member: string;
+  /** Its INSTANCE_ID, the owner of its leases. */
+  readonly owner: string;
+  /**
+   * No lease this process takes ends before it: its start plus LEASE_MS. A predecessor of the
+   * same INSTANCE_ID (a container's pid 1, every time) is told apart by leases that end sooner.
+   */
+  readonly firstLeaseUntilMs: number;
+}
+
+/** What entering gave back: whom this process replaced (null: nobody), and how much of its work. */
+export interface PredecessorReleased {
+  readonly predecessor: string | null;
+  readonly listings: number;
+  readonly actions: number;
+  readonly rates: number;
+}
+
+/**
+ * Records this process as its member's and gives back, due as they were, the leases of the
+ * process it replaces: listings, reservation actions and rate pushes that a SIGKILLed process
+ * held are taken at once instead of when their leases lapse. Only for the holder of the member's
+ * session lock, which its predecessor lost when it died; the same as a lapse, sooner.
+ */
+export async function enterReleasingPredecessor(db: Knex, me: Incarnation, nowMs: number): Promise<PredecessorReleased> {
+  // Fixed text: prepared once. A lease of the predecessor's is one it holds under its name and,
+  // if that is this process's name too, one that ends before any of this process's can.
+  const { rows } = await db.raw<{ rows: { predecessor: string | null; listings: number; actions: number; rates: number }[] }>(
+    `WITH me AS (SELECT ?::text AS member, ?::text AS owner, ?::bigint AS first_until, ?::bigint AS now_ms),
+     theirs AS (SELECT m.owner, m.owner <> me.owner AS other_name, me.first_until FROM sync.members m JOIN me ON m.member = me.member),
+     entered AS (
+       INSERT INTO sync.members (member, owner, entered_at_ms) SELECT member, owner, now_ms FROM me
+       ON CONFLICT (member) DO UPDATE SET owner = excluded.owner, entered_at_ms = excluded.entered_at_ms),
+     listings AS (
+       UPDATE sync.listing_work w SET leased_by = NULL, leased_until_ms = NULL FROM theirs t
+        WHERE w.leased_by = t.owner AND (t.other_name OR w.leased_until_ms < t.first_until) RETURNING 1),
+     actions AS (
+       UPDATE sync.reservation_actions a SET leased_by = NULL, leased_until_ms = NULL FROM theirs t
+        WHERE a.status = 'pending' AND a.leased_by = t.owner AND (t.other_name OR a.leased_until_ms < t.first_until) RETURNING 1),
+     rates AS (
+       UPDATE sync.rate_work r SET leased_by = NULL, leased_until_ms = NULL FROM theirs t
+        WHERE r.leased_by = t.owner AND (t.other_name OR r.leased_until_ms < t.first_until) RETURNING 1)
+     SELECT (SELECT owner FROM theirs) AS predecessor, (SELECT count(*) FROM listings)::int AS listings,
+            (SELECT count(*) FROM actions)::int AS actions, (SELECT count(*) FROM rates)::int AS rates`,
+    [me.member, me.owner, me.firstLeaseUntilMs, nowMs],
+  );
+  return rows[0]!;
+}

@@ -1,0 +1,169 @@
+import type { LocalDate } from '@cm/domain';
+import type { ReservationAction } from '@cm/schemas';
+import { createLogger, SessionLock, waitFor } from '@cm/service-runtime';
+import { scratchDatabase, uniqueName, type ScratchDatabase } from '@cm/test-harness';
+import { ledgerMigrations } from '@cm/booking-arbiter';
+import { syncMigrations } from '@cm/sync-dispatcher';
+import { PredecessorTakeover } from '../src/predecessor';
+import { ActionStore } from '../src/store/action-store';
+import { enterReleasingPredecessor, type Incarnation } from '../src/store/predecessor-leases';
+import { RateStore } from '../src/store/rate-store';
+import { SyncStore, type ListingKey } from '../src/store/sync-store';
+
+const NOW = 1_800_000_000_000;
+const LEASE_MS = 30_000;
+const DAY = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+const airbnb: ListingKey = { channel: 'AIRBNB', listingId: 'air-1' };
+const vrbo: ListingKey = { channel: 'VRBO', listingId: 'vrbo-1' };
+const expedia: ListingKey = { channel: 'EXPEDIA', listingId: 'exp-1' };
+const log = createLogger('predecessor-test', 'fatal');
+
+const incarnation = (member: string, owner: string, startedAtMs: number): Incarnation => ({ member, owner, firstLeaseUntilMs: startedAtMs + LEASE_MS });
+
+function closing(listing: ListingKey, version: number) {
+  return {
+    change: {
+      event_id: `change-${listing.listingId}-${version}`,
+      property_id: 'p1',
+      version,
+      source: 'BOOKING_COM' as const,
+      correlation_id: `corr-${version}`,
+      occurred_at: NOW,
+      from_date: DAY('2027-05-01'),
+      to_date: DAY('2027-05-03'),
+      available: false,
+      nightly_price: null,
+      reason: 'BOOKING' as const,
+      except_channel: 'BOOKING_COM' as const,
+      only_channel: null,
+    },
+    listings: [listing],
+  };
+}
+
+function acknowledge(bookingRef: string): { record: ReservationAction; traceParent: null } {
+  return {
+    record: {
+      event_id: `act-${bookingRef}`,
+      property_id: 'p1',
+      version: 1,
+      source: 'PMS',
+      channel: 'BOOKING_COM',
+      booking_ref: bookingRef,
+      stay_key: `BOOKING_COM:${bookingRef}`,
+      command_id: `cmd-${bookingRef}`,
+      action: { kind: 'ACKNOWLEDGE', revision: 1 },
+      occurred_at: NOW,
+      correlation_id: `corr-${bookingRef}`,
+    },
+    traceParent: null,
+  };
+}
+
+/**
+ * A dispatcher restarted in place (its KAFKA_GROUP_INSTANCE_ID kept, as Kubernetes restarts a
+ * pod) takes back at once what its SIGKILLed predecessor had leased and not finished, on a real
+ * PostgreSQL: only once the predecessor's session, and with it the member's lock, is gone; only
+ * the predecessor's leases, never another member's or its own.
+ */
+describe('a restarted dispatcher takes back its predecessor\'s leases', () => {
+  let scratch: ScratchDatabase;
+  let listings: SyncStore;
+  let actions: ActionStore;
+  let rates: RateStore;
+  const locks: SessionLock[] = [];
+  const lockOf = async (member: string) => {
+    const lock = await SessionLock.connect(scratch.url, `sync-dispatcher member ${member}`, { applicationName: 'predecessor test', lost: () => undefined });
+    locks.push(lock);
+    return lock;
+  };
+
+  beforeAll(async () => {
+    scratch = await scratchDatabase(uniqueName('tpl').toLowerCase(), [ledgerMigrations, syncMigrations]);
+    listings = new SyncStore(scratch.db);
+    actions = new ActionStore(scratch.db);
+    rates = new RateStore(scratch.db);
+  });
+  afterEach(async () => {
+    await Promise.all(locks.splice(0).map((lock) => lock.close().catch(() => undefined)));
+    for (const table of ['members', 'nights', 'listing_work', 'reservation_actions', 'rate_dirty', 'rate_work']) await scratch.db(`sync.${table}`).delete();
+  });
+  afterAll(async () => scratch?.drop());
+
+  const leaseOf = async (table: string, where: Record<string, string>) => (await scratch.db(`sync.${table}`).where(where).first('leased_by', 'leased_until_ms')) as { leased_by: string | null; leased_until_ms: number | null };
+
+  it('listings, reservation actions and rate pushes the SIGKILLed process leased are claimable at once, not after LEASE_MS; another member\'s lease is kept', async () => {
+    const before = incarnation('pod-0', 'pod-0.1', NOW - 60_000);
+    const oldLock = await lockOf('pod-0');
+    expect(await oldLock.tryTake()).toBe(true);
+    expect(await enterReleasingPredecessor(scratch.db, before, NOW - 60_000)).toEqual({ predecessor: null, listings: 0, actions: 0, rates: 0 });
+    // What pod-0.1 leased just before it was killed, and what pod-1 holds.
+    const held = { owner: 'pod-0.1', untilMs: NOW + 20_000 };
+    expect((await listings.applyChanges([closing(airbnb, 1)], NOW, held)).leased).toHaveLength(1);
+    expect((await listings.applyChanges([closing(vrbo, 1)], NOW, { owner: 'pod-1.1', untilMs: NOW + 20_000 })).leased).toHaveLength(1);
+    expect((await actions.record([acknowledge('r1')], NOW, held)).leased).toHaveLength(1);
+    await rates.mark([{ listing: { ...expedia, propertyId: 'p1' }, ratePlan: 'bar', from: '2027-05-01' as LocalDate, to: '2027-05-03' as LocalDate }], NOW);
+    expect(await rates.claim(held, NOW, 10)).toHaveLength(1);
+
+    // pod-0.2 starts while pod-0.1's session still lives: its lock is not free, so nothing is given back yet.
+    const after = incarnation('pod-0', 'pod-0.2', NOW + 1_000);
+    const newLock = await lockOf('pod-0');
+    expect(await newLock.tryTake()).toBe(false);
+    // pod-0.1 dies: PostgreSQL ends its session, and the lock with it.
+    await oldLock.close();
+    expect(await newLock.tryTake()).toBe(true);
+    expect(await enterReleasingPredecessor(scratch.db, after, NOW + 1_000)).toEqual({ predecessor: 'pod-0.1', listings: 1, actions: 1, rates: 1 });
+
+    // Claimed by pod-0.2 a second after the kill, 19 s before pod-0.1's leases would have lapsed.
+    const lease = { owner: 'pod-0.2', untilMs: NOW + 1_000 + LEASE_MS };
+    expect(await listings.claimDue(lease, NOW + 1_000, 10)).toEqual([expect.objectContaining(airbnb)]);
+    expect((await actions.claimDue(lease, NOW + 1_000, 10)).map((w) => w.record.event_id)).toEqual(['act-r1']);
+    expect((await rates.claim(lease, NOW + 1_000, 10)).map((w) => w.listingId)).toEqual([expedia.listingId]);
+    expect(await leaseOf('listing_work', { channel: 'VRBO' })).toMatchObject({ leased_by: 'pod-1.1', leased_until_ms: NOW + 20_000 });
+    expect(await scratch.db('sync.members').select('member', 'owner')).toEqual([{ member: 'pod-0', owner: 'pod-0.2' }]);
+  });
+
+  it('a predecessor with the same INSTANCE_ID (a container\'s pid 1 each time): only leases ending before this process\'s first are given back', async () => {
+    await enterReleasingPredecessor(scratch.db, incarnation('pod-0', 'pod-0-1', NOW - 60_000), NOW - 60_000);
+    await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-0-1', untilMs: NOW + LEASE_MS });
+    // The restart, 5 s later, has leased a listing already when it takes the lock (it was held a while).
+    const restarted = incarnation('pod-0', 'pod-0-1', NOW + 5_000);
+    await listings.applyChanges([closing(vrbo, 1)], NOW + 5_100, { owner: 'pod-0-1', untilMs: NOW + 5_100 + LEASE_MS });
+    expect(await enterReleasingPredecessor(scratch.db, restarted, NOW + 6_000)).toEqual({ predecessor: 'pod-0-1', listings: 1, actions: 0, rates: 0 });
+    expect(await leaseOf('listing_work', { channel: 'AIRBNB' })).toEqual({ leased_by: null, leased_until_ms: null });
+    expect(await leaseOf('listing_work', { channel: 'VRBO' })).toMatchObject({ leased_by: 'pod-0-1', leased_until_ms: NOW + 5_100 + LEASE_MS });
+  });
+
+  it('the takeover tries the lock again each second while the predecessor\'s session lives, gives back once it ends, and wakes the loops', async () => {
+    await enterReleasingPredecessor(scratch.db, incarnation('pod-3', 'pod-3.1', NOW - 60_000), NOW - 60_000);
+    const oldLock = await lockOf('pod-3');
+    expect(await oldLock.tryTake()).toBe(true);
+    const farLease = { owner: 'pod-3.1', untilMs: Date.now() + 600_000 };
+    await listings.applyChanges([closing(airbnb, 1)], NOW, farLease);
+    const takeover = new PredecessorTakeover({ db: scratch.db, lock: await lockOf('pod-3'), log, now: Date.now }, incarnation('pod-3', 'pod-3.2', Date.now()), LEASE_MS);
+    let woken = 0;
+    takeover.start(() => woken++);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(woken).toBe(0);
+      expect(await leaseOf('listing_work', { channel: 'AIRBNB' })).toMatchObject({ leased_by: 'pod-3.1' });
+      await oldLock.close();
+      await waitFor('the predecessor\'s leases given back', async () => woken === 1, { timeoutMs: 5_000, intervalMs: 50 });
+      expect(await leaseOf('listing_work', { channel: 'AIRBNB' })).toEqual({ leased_by: null, leased_until_ms: null });
+    } finally {
+      await takeover.stop();
+    }
+  });
+
+  it('a member\'s first process, or one whose predecessor left nothing leased, wakes nothing', async () => {
+    const takeover = new PredecessorTakeover({ db: scratch.db, lock: await lockOf('pod-4'), log, now: Date.now }, incarnation('pod-4', 'pod-4.1', Date.now()), LEASE_MS);
+    let woken = 0;
+    takeover.start(() => woken++);
+    try {
+      await waitFor('entered', async () => (await scratch.db('sync.members').where({ member: 'pod-4' }).first()) !== undefined, { timeoutMs: 5_000, intervalMs: 20 });
+      expect(woken).toBe(0);
+    } finally {
+      await takeover.stop();
+    }
+  });
+});
