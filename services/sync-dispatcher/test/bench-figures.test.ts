@@ -1,5 +1,6 @@
 import { countsOfExposition, recordsOfExposition } from '../src/bench/cost-counters';
 import { CpuAccount } from '../src/bench/cpu';
+import { listingsResumed } from '../src/bench/listings-resumed';
 import { searchSustainedRate } from '../src/bench/sustain';
 
 /** A machine that holds every rate up to `capacity`, as the benchmark would find it. */
@@ -77,5 +78,19 @@ describe('CPU and wake-ups per process group between two samples', () => {
     expect(perBooking.totalMs).toBeCloseTo(150);
     expect(perBooking.totalWakeups).toBeCloseTo(4.3);
     expect(perBooking.groups.map((g) => g.group)).toEqual(['postgresql', 'kafka']);
+  });
+});
+
+describe('listings pushed again after a kill (the failover benchmark)', () => {
+  const ack = (listing: string, atMs: number) => ({ listing, atMs });
+
+  it('is the time to the last listing\'s first acknowledgement after the kill, not the first of any', () => {
+    const acks = [ack('p1/VRBO', 900), ack('p2/VRBO', 950), ack('p1/VRBO', 2_100), ack('p1/VRBO', 2_500), ack('p2/VRBO', 31_000)];
+    expect(listingsResumed(acks, 1_000)).toEqual({ afterMs: 30_000, slowest: 'p2/VRBO', never: 0 });
+  });
+
+  it('counts a listing pushed before the kill and never after it apart; one first pushed after the kill is not waited for', () => {
+    const acks = [ack('p1/VRBO', 900), ack('p2/VRBO', 950), ack('p1/VRBO', 1_400), ack('p3/VRBO', 1_200)];
+    expect(listingsResumed(acks, 1_000)).toEqual({ afterMs: 400, slowest: 'p1/VRBO', never: 1 });
   });
 });

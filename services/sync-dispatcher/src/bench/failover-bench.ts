@@ -5,6 +5,7 @@ import { epochDay, samples, topics, type AvailabilityChange, type SyncResult } f
 import {
   AvroSerde,
   baseConfig,
+  benchRow,
   benchScratch,
   createKafkaClient,
   createLogger,
@@ -14,16 +15,20 @@ import {
   failoverReport,
   parseConfig,
   partitionOfKey,
+  percentileOf,
   redisConfig,
   spawnNodeProcess,
   untilSteady,
   writeBenchResult,
+  type BenchRow,
   type Decision,
   type DecisionsSince,
+  type KillOutcome,
   type Knex,
   type NodeProcess,
   type RecordProducer,
 } from '@cm/service-runtime';
+import { listingsResumed, type ListingAck, type ListingsResumed } from './listings-resumed';
 import { BENCH_KEYS, setUpProperties, type BenchProperty } from './properties';
 
 /**
@@ -91,7 +96,7 @@ async function main(): Promise<void> {
       ...(config.BENCH_SESSION_TIMEOUT_MS ? { CONSUMER_SESSION_TIMEOUT_MS: String(config.BENCH_SESSION_TIMEOUT_MS) } : {}),
     },
   });
-  const acknowledged: { partition: number; atMs: number; producedAtMs: number | undefined }[] = [];
+  const acknowledged: { partition: number; listing: string; atMs: number; producedAtMs: number | undefined }[] = [];
   /** When each change was produced, by event id: an acknowledgement counts for a kill only if its change came after it. */
   const producedAt = new Map<string, number>();
   const reader = kafka.consumer({ groupId: `${namespace}.reader`, topics: [names.syncResults], partitionsConsumedConcurrently: 12, maxWaitMs: 100 });
@@ -101,7 +106,7 @@ async function main(): Promise<void> {
     const properties = await setUpProperties(db, simulatorUrl, namespace, config.BENCH_DISPATCHER_PROPERTIES);
     await reader.start(async (record) => {
       const result: SyncResult = await serde.decodeValue(topics.syncResults, record.value);
-      if (result.outcome === 'ACKNOWLEDGED' && result.reservation_action === null) acknowledged.push({ partition: partitionOfKey(result.property_id, partitions), atMs: result.completed_at, producedAtMs: producedAt.get(result.change_event_id) });
+      if (result.outcome === 'ACKNOWLEDGED' && result.reservation_action === null) acknowledged.push({ partition: partitionOfKey(result.property_id, partitions), listing: `${result.property_id}/${result.channel}`, atMs: result.completed_at, producedAtMs: producedAt.get(result.change_event_id) });
     });
     print(`sync-dispatcher failover benchmark: ${config.BENCH_INSTANCES} instances, session timeout ${config.BENCH_SESSION_TIMEOUT_MS ?? 'the default'} ms, ${config.BENCH_RATE} availability changes/s over ${properties.length} properties (each pushed to 3 channels) and ${partitions} partitions, ${config.BENCH_KILLS} kills with restart, then one without`);
     for (let slot = 0; slot < config.BENCH_INSTANCES; slot++) fleet.start(slot);
@@ -119,7 +124,8 @@ async function main(): Promise<void> {
     const sent = feeder.stop();
     const unpushed = await nightsLeftUnpushed(db);
     print();
-    writeBenchResult(failoverReport('sync-dispatcher', { restarts, takeover, lost: { count: unpushed, unit: 'nights', what: `listing nights still not acknowledged 90 s after the last kill (${sent} changes sent)` } }, print));
+    const rows = failoverReport('sync-dispatcher', { restarts, takeover, lost: { count: unpushed, unit: 'nights', what: `listing nights still not acknowledged 90 s after the last kill (${sent} changes sent)` } }, print);
+    writeBenchResult([...rows, ...listingsReport(acknowledged, restarts, takeover)]);
   } finally {
     feeder?.stop();
     await fleet.stopAll();
@@ -128,6 +134,28 @@ async function main(): Promise<void> {
     for (const p of processes.reverse()) await p.stop();
     await scratch.remove();
   }
+}
+
+/**
+ * A partition is decided again as soon as one of its listings is pushed: every listing, the
+ * killed process's leased ones too, is the stricter figure, printed beside it per kill.
+ */
+function listingsReport(acks: readonly ListingAck[], restarts: readonly KillOutcome[], takeover: KillOutcome): BenchRow[] {
+  const describe = (label: string, r: ListingsResumed) => `${label}: every listing pushed again after ${r.afterMs} ms (the last ${r.slowest})${r.never > 0 ? `; ${r.never} pushed before it never again` : ''}`;
+  const afterRestarts = restarts.map((o, k) => {
+    const resumed = listingsResumed(acks, o.killAtMs);
+    print(describe(`kill ${k + 1}, restarted`, resumed));
+    return resumed;
+  });
+  const afterTakeover = listingsResumed(acks, takeover.killAtMs);
+  print(describe('kill, not restarted', afterTakeover));
+  const p99 = percentileOf(afterRestarts.map((r) => r.afterMs), 99);
+  const never = afterRestarts.reduce((n, r) => n + r.never, afterTakeover.never);
+  print(`sync-dispatcher: SIGKILL + restart to every listing pushed again: p99 ${p99} ms; without restart ${afterTakeover.afterMs} ms; ${never} listings never pushed again`);
+  return [
+    benchRow('failover', 'sync-dispatcher: SIGKILL + restart to every listing pushed again, p99 (lower is better)', 'ms', p99),
+    benchRow('failover', 'sync-dispatcher: SIGKILL, no restart, to every listing pushed again (lower is better)', 'ms', afterTakeover.afterMs),
+  ];
 }
 
 /**
