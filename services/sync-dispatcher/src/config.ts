@@ -21,7 +21,7 @@ export const dispatcherConfig = baseConfig
     /** Listings pushed at once. */
     PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
     PUSH_TIMEOUT_MS: ms(100, 120_000, 5_000),
-    /** A listing leased for a push is free again after this (its instance died and did not come back; one restarted under its KAFKA_GROUP_INSTANCE_ID gives its predecessor's leases back at once). */
+    /** A listing leased for a push is free again after this (its instance died). With KAFKA_GROUP_INSTANCE_ID set, a dead instance's leases are given back sooner: by its restart at once, or by the instances its partitions move to. */
     LEASE_MS: ms(1_000, 600_000, 30_000),
     RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
     RETRY_BASE_MS: ms(10, 60_000, 250),

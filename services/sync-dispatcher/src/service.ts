@@ -8,7 +8,7 @@ import { ActionRunner } from './actions/runner';
 import { startConsoleApi } from './console-api';
 import { startFeedServer } from './feed-server';
 import { dispatcherConfig, type DispatcherConfig } from './config';
-import { PredecessorTakeover } from './predecessor';
+import { MemberTakeover } from './member-takeover';
 import { dispatcherMetrics } from './metrics';
 import { Pusher } from './pusher';
 import { RatePusher } from './rate-pusher';
@@ -22,7 +22,7 @@ import { ChannelListings } from './store/channel-listings';
 import { SettleTogether } from './store/settle-together';
 import { SharedTermsReads } from './store/shared-terms-reads';
 import { syncMigrations } from './store/migrations';
-import type { Incarnation } from './store/predecessor-leases';
+import { memberLockName, type Incarnation } from './store/member-leases';
 import { RateStore, type RateMarking } from './store/rate-store';
 import { SyncStore, type Applied, type ListingKey } from './store/sync-store';
 import { UnfetchedWatch } from './unfetched-watch';
@@ -44,7 +44,10 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
     await assertMigrated(db, syncMigrations, 'the sync schema', 'node services/sync-dispatcher/dist/cli/migrate.js', { waitMs: config.MIGRATIONS_WAIT_MS, log: context.log });
     // Registered first, so stopped last: the member's lock is held until the last lease is given back.
-    const predecessor = config.KAFKA_GROUP_INSTANCE_ID === undefined ? null : await predecessorTakeover(context, db, { member: config.KAFKA_GROUP_INSTANCE_ID, owner: config.INSTANCE_ID, firstLeaseUntilMs });
+    const takeover = config.KAFKA_GROUP_INSTANCE_ID === undefined ? null : await memberTakeover(context, db, { member: config.KAFKA_GROUP_INSTANCE_ID, owner: config.INSTANCE_ID, firstLeaseUntilMs });
+    // The lease loops, as each starts: told when a dead process's leases were given back.
+    const loops: { wake(): void }[] = [];
+    const wakeLoops = () => loops.forEach((loop) => loop.wake());
     const redis = await useRedis(context, config.REDIS_URL);
     // A booking's push acknowledgements and its reservation action's finish come within
     // milliseconds of each other: one statement, one commit, one send of their outcomes.
@@ -86,6 +89,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       },
     );
     pusher.start();
+    loops.push(pusher);
     context.onStop('pusher', async () => {
       await pusher.stop();
       await history.forgetBreakers().catch((error: unknown) => context.log.warn({ err: error }, 'could not forget this instance\'s breaker states'));
@@ -124,6 +128,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       },
     );
     runner.start();
+    loops.push(runner);
     context.onStop('reservation actions', () => runner.stop());
     // A decision's records of both topics, as kept here: the nights of each of its listings, and
     // its reservation actions (a replay is known by its event id), recorded before their offsets
@@ -168,7 +173,10 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       adoptOffsetsFrom: [{ groupId: `${config.CONSUMER_GROUP}${RESERVATION_ACTIONS_GROUP_BEFORE}`, topics: [topics.reservationActions] }],
       // As many chunks at once as the two groups took before.
       partitionsConsumedConcurrently: 8,
-      onAssignment: (assigned) => fences.assigned(assigned.get(context.topics.availabilityChanges) ?? []),
+      onAssignment: (assigned) => {
+        fences.assigned(assigned.get(context.topics.availabilityChanges) ?? []);
+        void takeover?.partitionsMoved(wakeLoops);
+      },
       chunkSize: CHANGES_PER_STATEMENT,
       // A chunk is of one partition of one topic.
       handleChunk: (items) => recorder.call(items),
@@ -195,12 +203,9 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       },
     );
     ratePusher.start();
+    loops.push(ratePusher);
     context.onStop('rate pusher', () => ratePusher.stop());
-    predecessor?.start(() => {
-      pusher.wake();
-      runner.wake();
-      ratePusher.wake();
-    });
+    takeover?.start(wakeLoops);
     const takesRates = (listing: ListingKey) => adapters.byChannel.get(listing.channel)?.rateCapabilities.has('push_rates') === true;
     await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.rates`,
@@ -222,14 +227,14 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
   },
 };
 
-/** The member's lock, held from now until the process stops, and the takeover it allows once held. */
-async function predecessorTakeover(context: ServiceContext<DispatcherConfig>, db: Knex, me: Incarnation): Promise<PredecessorTakeover> {
-  const log = context.log.child({ component: 'predecessor' });
-  const lock = await SessionLock.connect(context.config.DATABASE_URL, `sync-dispatcher member ${me.member}`, {
+/** The member's lock, held from now until the process stops, and the takeover of dead processes' work it allows. */
+async function memberTakeover(context: ServiceContext<DispatcherConfig>, db: Knex, me: Incarnation): Promise<MemberTakeover> {
+  const log = context.log.child({ component: 'member-takeover' });
+  const lock = await SessionLock.connect(context.config.DATABASE_URL, memberLockName(me.member), {
     applicationName: `${context.name} member lock`,
     lost: (error) => log.warn({ err: error }, "the member lock's connection broke: a restart of this member waits for this process's leases to lapse"),
   });
-  const takeover = new PredecessorTakeover({ db, lock, log, now: Date.now }, me, context.config.LEASE_MS);
+  const takeover = new MemberTakeover({ db, lock, log, now: Date.now }, me, context.config.LEASE_MS);
   context.onStop('member lock', () => takeover.stop());
   return takeover;
 }

@@ -4,9 +4,9 @@ import { createLogger, SessionLock, waitFor } from '@cm/service-runtime';
 import { scratchDatabase, uniqueName, type ScratchDatabase } from '@cm/test-harness';
 import { ledgerMigrations } from '@cm/booking-arbiter';
 import { syncMigrations } from '@cm/sync-dispatcher';
-import { PredecessorTakeover } from '../src/predecessor';
+import { MemberTakeover } from '../src/member-takeover';
 import { ActionStore } from '../src/store/action-store';
-import { enterReleasingPredecessor, type Incarnation } from '../src/store/predecessor-leases';
+import { enterReleasingPredecessor, memberLockName, releaseDeadMembers, type Incarnation } from '../src/store/member-leases';
 import { RateStore } from '../src/store/rate-store';
 import { SyncStore, type ListingKey } from '../src/store/sync-store';
 
@@ -61,19 +61,19 @@ function acknowledge(bookingRef: string): { record: ReservationAction; tracePare
 }
 
 /**
- * A dispatcher restarted in place (its KAFKA_GROUP_INSTANCE_ID kept, as Kubernetes restarts a
- * pod) takes back at once what its SIGKILLed predecessor had leased and not finished, on a real
- * PostgreSQL: only once the predecessor's session, and with it the member's lock, is gone; only
- * the predecessor's leases, never another member's or its own.
+ * What a dead dispatcher process had leased and not finished is taken back at once, on a real
+ * PostgreSQL: by its own restart (its KAFKA_GROUP_INSTANCE_ID kept, as Kubernetes restarts a
+ * pod), or by a process its partitions move to. Only once the dead process's session, and with
+ * it its member's lock, is gone; never a live member's leases, nor this process's own.
  */
-describe('a restarted dispatcher takes back its predecessor\'s leases', () => {
+describe('dispatcher processes take back a dead process\'s leases', () => {
   let scratch: ScratchDatabase;
   let listings: SyncStore;
   let actions: ActionStore;
   let rates: RateStore;
   const locks: SessionLock[] = [];
   const lockOf = async (member: string) => {
-    const lock = await SessionLock.connect(scratch.url, `sync-dispatcher member ${member}`, { applicationName: 'predecessor test', lost: () => undefined });
+    const lock = await SessionLock.connect(scratch.url, memberLockName(member), { applicationName: 'predecessor test', lost: () => undefined });
     locks.push(lock);
     return lock;
   };
@@ -140,7 +140,7 @@ describe('a restarted dispatcher takes back its predecessor\'s leases', () => {
     expect(await oldLock.tryTake()).toBe(true);
     const farLease = { owner: 'pod-3.1', untilMs: Date.now() + 600_000 };
     await listings.applyChanges([closing(airbnb, 1)], NOW, farLease);
-    const takeover = new PredecessorTakeover({ db: scratch.db, lock: await lockOf('pod-3'), log, now: Date.now }, incarnation('pod-3', 'pod-3.2', Date.now()), LEASE_MS);
+    const takeover = new MemberTakeover({ db: scratch.db, lock: await lockOf('pod-3'), log, now: Date.now }, incarnation('pod-3', 'pod-3.2', Date.now()), LEASE_MS);
     let woken = 0;
     takeover.start(() => woken++);
     try {
@@ -155,8 +155,42 @@ describe('a restarted dispatcher takes back its predecessor\'s leases', () => {
     }
   });
 
+  it('partitions moved here: the leases of a member whose process is dead are given back; a live member\'s, and this process\'s own, are kept', async () => {
+    for (const [member, owner] of [['pod-5', 'pod-5.1'], ['pod-6', 'pod-6.1'], ['pod-7', 'pod-7.1']] as const) await enterReleasingPredecessor(scratch.db, incarnation(member, owner, NOW), NOW);
+    // pod-6 lives; pod-7 is this process (its lock held by its own session); pod-5 died.
+    expect(await (await lockOf('pod-6')).tryTake()).toBe(true);
+    expect(await (await lockOf('pod-7')).tryTake()).toBe(true);
+    await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-5.1', untilMs: NOW + LEASE_MS });
+    await listings.applyChanges([closing(vrbo, 1)], NOW, { owner: 'pod-6.1', untilMs: NOW + LEASE_MS });
+    await listings.applyChanges([closing(expedia, 1)], NOW, { owner: 'pod-7.1', untilMs: NOW + LEASE_MS });
+    expect((await actions.record([acknowledge('r5')], NOW, { owner: 'pod-5.1', untilMs: NOW + LEASE_MS + 1 })).leased).toHaveLength(1);
+
+    expect(await releaseDeadMembers(scratch.db, incarnation('pod-7', 'pod-7.1', NOW))).toEqual({ dead: ['pod-5.1'], listings: 1, actions: 1, rates: 0 });
+    expect(await leaseOf('listing_work', { channel: 'AIRBNB' })).toEqual({ leased_by: null, leased_until_ms: null });
+    expect(await leaseOf('listing_work', { channel: 'VRBO' })).toMatchObject({ leased_by: 'pod-6.1' });
+    expect(await leaseOf('listing_work', { channel: 'EXPEDIA' })).toMatchObject({ leased_by: 'pod-7.1' });
+    // The dead member's lock was tried for that statement only: its restart takes it at once.
+    expect(await (await lockOf('pod-5')).tryTake()).toBe(true);
+    expect(await releaseDeadMembers(scratch.db, incarnation('pod-7', 'pod-7.1', NOW))).toEqual({ dead: [], listings: 0, actions: 0, rates: 0 });
+  });
+
+  it('the takeover tells the loops only when a rebalance found a dead member\'s work', async () => {
+    await enterReleasingPredecessor(scratch.db, incarnation('pod-8', 'pod-8.1', NOW), NOW);
+    const takeover = new MemberTakeover({ db: scratch.db, lock: await lockOf('pod-9'), log, now: Date.now }, incarnation('pod-9', 'pod-9.1', Date.now()), LEASE_MS);
+    let woken = 0;
+    try {
+      await takeover.partitionsMoved(() => woken++);
+      expect(woken).toBe(0);
+      await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-8.1', untilMs: NOW + LEASE_MS });
+      await takeover.partitionsMoved(() => woken++);
+      expect(woken).toBe(1);
+    } finally {
+      await takeover.stop();
+    }
+  });
+
   it('a member\'s first process, or one whose predecessor left nothing leased, wakes nothing', async () => {
-    const takeover = new PredecessorTakeover({ db: scratch.db, lock: await lockOf('pod-4'), log, now: Date.now }, incarnation('pod-4', 'pod-4.1', Date.now()), LEASE_MS);
+    const takeover = new MemberTakeover({ db: scratch.db, lock: await lockOf('pod-4'), log, now: Date.now }, incarnation('pod-4', 'pod-4.1', Date.now()), LEASE_MS);
     let woken = 0;
     takeover.start(() => woken++);
     try {

@@ -13,6 +13,12 @@ export interface Incarnation {
   readonly firstLeaseUntilMs: number;
 }
 
+/**
+ * The name of a member's session lock: its process holds it for as long as it lives (the
+ * takeover's SessionLock), and statements here try it to tell whether that process is dead.
+ */
+export const memberLockName = (member: string): string => `sync-dispatcher member ${member}`;
+
 /** What entering gave back: whom this process replaced (null: nobody), and how much of its work. */
 export interface PredecessorReleased {
   readonly predecessor: string | null;
@@ -48,6 +54,37 @@ export async function enterReleasingPredecessor(db: Knex, me: Incarnation, nowMs
      SELECT (SELECT owner FROM theirs) AS predecessor, (SELECT count(*) FROM listings)::int AS listings,
             (SELECT count(*) FROM actions)::int AS actions, (SELECT count(*) FROM rates)::int AS rates`,
     [me.member, me.owner, me.firstLeaseUntilMs, nowMs],
+  );
+  return rows[0]!;
+}
+
+/** What was given back of other members' processes found dead. */
+export interface DeadReleased {
+  readonly dead: string[];
+  readonly listings: number;
+  readonly actions: number;
+  readonly rates: number;
+}
+
+/**
+ * Gives back, due as they were, the leases of every other member's newest process that is dead:
+ * no session holds its member's lock (tried for this statement's transaction only, so a restart
+ * of it takes the lock a moment later). Run when partitions move to this process: a member that
+ * died and does not come back has its partitions taken over after its session timeout, and the
+ * listings it had leased go with them rather than LEASE_MS after.
+ */
+export async function releaseDeadMembers(db: Knex, me: Incarnation): Promise<DeadReleased> {
+  // CASE: this process's own member is never tried (its lock is held by another session of this process).
+  const { rows } = await db.raw<{ rows: DeadReleased[] }>(
+    `WITH dead AS MATERIALIZED (
+       SELECT m.owner FROM sync.members m
+        WHERE CASE WHEN m.member <> ? AND m.owner <> ? THEN pg_try_advisory_xact_lock(hashtextextended(? || m.member, 0)) ELSE false END),
+     listings AS (UPDATE sync.listing_work w SET leased_by = NULL, leased_until_ms = NULL FROM dead d WHERE w.leased_by = d.owner RETURNING 1),
+     actions AS (UPDATE sync.reservation_actions a SET leased_by = NULL, leased_until_ms = NULL FROM dead d WHERE a.status = 'pending' AND a.leased_by = d.owner RETURNING 1),
+     rates AS (UPDATE sync.rate_work r SET leased_by = NULL, leased_until_ms = NULL FROM dead d WHERE r.leased_by = d.owner RETURNING 1)
+     SELECT array(SELECT owner FROM dead) AS dead, (SELECT count(*) FROM listings)::int AS listings,
+            (SELECT count(*) FROM actions)::int AS actions, (SELECT count(*) FROM rates)::int AS rates`,
+    [me.member, me.owner, memberLockName('')],
   );
   return rows[0]!;
 }

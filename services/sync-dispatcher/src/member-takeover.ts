@@ -1,10 +1,10 @@
 import { SessionLock, type Knex, type Logger } from '@cm/service-runtime';
-import { enterReleasingPredecessor, type Incarnation } from './store/predecessor-leases';
+import { enterReleasingPredecessor, releaseDeadMembers, type Incarnation } from './store/member-leases';
 
 /** How often the member's lock is tried again while another session holds it. */
 const RETRY_MS = 1_000;
 
-export interface PredecessorDeps {
+export interface MemberTakeoverDeps {
   readonly db: Knex;
   readonly lock: SessionLock;
   readonly log: Logger;
@@ -12,26 +12,31 @@ export interface PredecessorDeps {
 }
 
 /**
- * A process restarted in place (the same KAFKA_GROUP_INSTANCE_ID, as Kubernetes restarts a pod)
- * takes back at once what the process before it had leased and not finished. Static membership
- * gives it its partitions back within a second or two, but listings, reservation actions and
- * rate pushes its predecessor leased would wait LEASE_MS (30 s) to lapse: a restart measured at
- * 30 s instead of 2 (issue 22.2). It is safe only once the predecessor is dead: the member's
- * session lock says so, since PostgreSQL drops it when its holder's process dies. While another
- * live session holds it (two processes given one member, or a frozen one), this process tries
- * again each second and, after LEASE_MS, leaves those leases to lapse.
+ * What a dead process had leased and not finished is taken over as soon as it is known dead,
+ * not LEASE_MS (30 s) after: listings, reservation actions and rate pushes.
+ *
+ * - A process restarted in place (the same KAFKA_GROUP_INSTANCE_ID, as Kubernetes restarts a
+ *   pod) gets its partitions back within a second or two (static membership), and at start it
+ *   gives back its predecessor's leases: a restart measured at 30 s instead of 2 (issue 22.2).
+ * - A process whose partitions move to this one (a member died and did not come back, and its
+ *   session timed out) gives back the leases of every dead member's process.
+ *
+ * Both are safe only once that process is dead: its member's session lock says so, since
+ * PostgreSQL drops the lock when its holder's process dies. While another live session holds
+ * this process's own member lock (two processes given one member, or a frozen one), it tries
+ * again each second and, after LEASE_MS, leaves its predecessor's leases to lapse.
  */
-export class PredecessorTakeover {
+export class MemberTakeover {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(
-    private readonly deps: PredecessorDeps,
+    private readonly deps: MemberTakeoverDeps,
     private readonly me: Incarnation,
     private readonly giveUpAfterMs: number,
   ) {}
 
-  /** Tries now and, while the lock is held elsewhere, again; `released` is told when work was given back. */
+  /** Takes the member's lock, now or (while held elsewhere) later, and gives back its predecessor's leases; `released` is told when work was given back. */
   start(released: () => void): void {
     const until = this.deps.now() + this.giveUpAfterMs;
     const attempt = async (): Promise<void> => {
@@ -49,6 +54,18 @@ export class PredecessorTakeover {
       this.timer = setTimeout(() => void attempt(), RETRY_MS);
     };
     void attempt();
+  }
+
+  /** Partitions came to this process: gives back what dead members' processes leased; `released` is told when there was any. */
+  async partitionsMoved(released: () => void): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const back = await releaseDeadMembers(this.deps.db, this.me);
+      if (back.dead.length > 0) this.deps.log.info({ dead: back.dead, listings: back.listings, actions: back.actions, rates: back.rates }, 'dead members\' leases given back');
+      if (back.listings + back.actions + back.rates > 0) released();
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'could not give back dead members\' leases: they lapse after LEASE_MS');
+    }
   }
 
   async stop(): Promise<void> {
