@@ -36,24 +36,29 @@ export class MemberTakeover {
     private readonly giveUpAfterMs: number,
   ) {}
 
-  /** Takes the member's lock, now or (while held elsewhere) later, and gives back its predecessor's leases; `released` is told when work was given back. */
-  start(released: () => void): void {
+  /**
+   * Takes the member's lock and gives back its predecessor's leases: settles after the first
+   * try, so the loops start after it and claim what it gave back. While another session holds
+   * the lock it tries again each second, and `released` is told if a later try gave work back.
+   */
+  async start(released: () => void): Promise<void> {
     const until = this.deps.now() + this.giveUpAfterMs;
-    const attempt = async (): Promise<void> => {
-      if (this.stopped) return;
+    const attempt = async (): Promise<boolean> => {
+      if (this.stopped) return false;
       try {
-        if (await this.deps.lock.tryTake()) return this.enter(released);
+        if (await this.deps.lock.tryTake()) return this.enter();
       } catch (error) {
         this.deps.log.warn({ err: error, member: this.me.member }, 'could not try the member lock; trying again');
       }
-      if (this.stopped) return;
+      if (this.stopped) return false;
       if (this.deps.now() >= until) {
         this.deps.log.warn({ member: this.me.member }, 'another live session holds this member\'s lock (two processes with one KAFKA_GROUP_INSTANCE_ID?): what its process leased lapses after LEASE_MS');
-        return;
+        return false;
       }
-      this.timer = setTimeout(() => void attempt(), RETRY_MS);
+      this.timer = setTimeout(() => void attempt().then((gaveBack) => gaveBack && released()), RETRY_MS);
+      return false;
     };
-    void attempt();
+    await attempt();
   }
 
   /** Partitions came to this process: gives back what dead members' processes leased; `released` is told when there was any. */
@@ -74,14 +79,16 @@ export class MemberTakeover {
     await this.deps.lock.close();
   }
 
-  private async enter(released: () => void): Promise<void> {
+  /** Records this process as the member's; whether its predecessor's work was given back. */
+  private async enter(): Promise<boolean> {
     try {
       const back = await enterReleasingPredecessor(this.deps.db, this.me, this.deps.now());
       if (back.predecessor !== null) this.deps.log.info({ member: this.me.member, predecessor: back.predecessor, listings: back.listings, actions: back.actions, rates: back.rates }, 'took over from this member\'s previous process: its leases given back');
-      if (back.listings + back.actions + back.rates > 0) released();
+      return back.listings + back.actions + back.rates > 0;
     } catch (error) {
       // Its leases lapse as they would have without this.
       this.deps.log.warn({ err: error, member: this.me.member }, 'could not give back the previous process\'s leases: they lapse after LEASE_MS');
+      return false;
     }
   }
 }

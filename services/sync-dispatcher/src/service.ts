@@ -48,6 +48,10 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     // The lease loops, as each starts: told when a dead process's leases were given back.
     const loops: { wake(): void }[] = [];
     const wakeLoops = () => loops.forEach((loop) => loop.wake());
+    // Before this process leases anything: what it gives back at once is claimed by its loops as
+    // they start, and a process that finds this member dead (its lock free) cannot mistake this
+    // one's leases for its predecessor's should both have one INSTANCE_ID.
+    await takeover?.start(wakeLoops);
     const redis = await useRedis(context, config.REDIS_URL);
     // A booking's push acknowledgements and its reservation action's finish come within
     // milliseconds of each other: one statement, one commit, one send of their outcomes.
@@ -205,7 +209,6 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     ratePusher.start();
     loops.push(ratePusher);
     context.onStop('rate pusher', () => ratePusher.stop());
-    takeover?.start(wakeLoops);
     const takesRates = (listing: ListingKey) => adapters.byChannel.get(listing.channel)?.rateCapabilities.has('push_rates') === true;
     await consumeDecoded(context, writers, {
       groupId: `${config.CONSUMER_GROUP}.rates`,

@@ -142,7 +142,7 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     await listings.applyChanges([closing(airbnb, 1)], NOW, farLease);
     const takeover = new MemberTakeover({ db: scratch.db, lock: await lockOf('pod-3'), log, now: Date.now }, incarnation('pod-3', 'pod-3.2', Date.now()), LEASE_MS);
     let woken = 0;
-    takeover.start(() => woken++);
+    await takeover.start(() => woken++);
     try {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(woken).toBe(0);
@@ -189,12 +189,15 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     }
   });
 
-  it('a member\'s first process, or one whose predecessor left nothing leased, wakes nothing', async () => {
-    const takeover = new MemberTakeover({ db: scratch.db, lock: await lockOf('pod-4'), log, now: Date.now }, incarnation('pod-4', 'pod-4.1', Date.now()), LEASE_MS);
+  it('start settles once the lock is taken and the predecessor\'s leases are given back: the loops, started after it, find them; a later try\'s gift alone is told', async () => {
+    await enterReleasingPredecessor(scratch.db, incarnation('pod-4', 'pod-4.1', NOW), NOW);
+    await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-4.1', untilMs: Date.now() + 600_000 });
+    const takeover = new MemberTakeover({ db: scratch.db, lock: await lockOf('pod-4'), log, now: Date.now }, incarnation('pod-4', 'pod-4.2', Date.now()), LEASE_MS);
     let woken = 0;
-    takeover.start(() => woken++);
+    await takeover.start(() => woken++);
     try {
-      await waitFor('entered', async () => (await scratch.db('sync.members').where({ member: 'pod-4' }).first()) !== undefined, { timeoutMs: 5_000, intervalMs: 20 });
+      expect(await scratch.db('sync.members').where({ member: 'pod-4' }).first('owner')).toEqual({ owner: 'pod-4.2' });
+      expect(await leaseOf('listing_work', { channel: 'AIRBNB' })).toEqual({ leased_by: null, leased_until_ms: null });
       expect(woken).toBe(0);
     } finally {
       await takeover.stop();

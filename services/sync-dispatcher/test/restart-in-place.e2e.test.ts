@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Channel, ReservationAction } from '@cm/schemas';
+import { topics } from '@cm/schemas';
+import { freePort, stack, testKafka, type RunningService } from '@cm/test-harness';
+import { AvroSerde, produceValues, waitFor, type RecordProducer } from '@cm/service-runtime';
+import { requireOk } from '@cm/channel-simulator';
+import { startPipeline, syncResults, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
+
+/**
+ * Issue 22.2 on the real stack: a dispatcher SIGKILLed with calls in flight and restarted at once
+ * under its KAFKA_GROUP_INSTANCE_ID (as Kubernetes restarts a pod) carries out what its
+ * predecessor had leased within seconds, not when the leases lapse. LEASE_MS is a minute here,
+ * so waiting for a lapse could not pass.
+ */
+describe('sync-dispatcher restarted in place takes its predecessor\'s leased work back at once', () => {
+  const LEASE_MS = 60_000;
+  const member = `dispatcher-${randomUUID().slice(0, 8)}`;
+  let incarnation = 1;
+  const envOf = () => ({ KAFKA_GROUP_INSTANCE_ID: member, INSTANCE_ID: `${member}.${incarnation}`, LEASE_MS: String(LEASE_MS), PUSH_TIMEOUT_MS: '6000', RESERVATION_CALLS_PER_MINUTE: '600' });
+  let pipeline: Pipeline;
+  /** The running incarnation. */
+  let dispatcher: RunningService;
+  let producer: RecordProducer;
+  let serde: AvroSerde;
+
+  beforeAll(async () => {
+    pipeline = await startPipeline(envOf());
+    dispatcher = pipeline.dispatcher;
+    producer = await testKafka('restart-in-place-tests').producer();
+    serde = await AvroSerde.connect(stack.SCHEMA_REGISTRY_URL, [pipeline.world.topics.reservationActions], pipeline.world.namespace);
+  });
+  afterAll(async () => {
+    await producer?.disconnect();
+    await pipeline?.close();
+  });
+
+  const listingOf = (channel: Channel) => pipeline.tenant.connections[channel].listingId;
+
+  /** SIGKILLs the running dispatcher and starts the next incarnation of its member; when the kill was. */
+  async function killAndRestart(): Promise<number> {
+    const { world, simulator } = pipeline;
+    dispatcher.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await dispatcher.exited();
+    incarnation += 1;
+    dispatcher = await world.startDispatcher({ CHANNEL_API_BASE_URL: `${simulator.url}/{channel}/api`, RETRY_BASE_MS: '50', FEED_PORT: String(await freePort()), ...envOf() });
+    return killedAt;
+  }
+
+  it('a host cancellation in flight at the kill is carried out by the restart within seconds, with the same request id: one cancellation on the channel', async () => {
+    const { client, world } = pipeline;
+    const booked = requireOk(await client.createBooking('AIRBNB', listingOf('AIRBNB'), { check_in: '2027-08-20', check_out: '2027-08-22' }));
+    const before = requireOk(await client.stats('AIRBNB'));
+    requireOk(await client.setFaults('AIRBNB', { latency: { fixed_ms: 4_000, jitter_ms: 0 } }));
+    const action: ReservationAction = {
+      event_id: `act-${randomUUID()}`,
+      property_id: pipeline.tenant.propertyId,
+      version: 1,
+      source: 'PMS',
+      channel: 'AIRBNB',
+      booking_ref: booked.reservation.id,
+      stay_key: `AIRBNB:${booked.reservation.id}`,
+      command_id: `cmd-${randomUUID()}`,
+      action: { kind: 'HOST_CANCEL', reason: 'overbooked' },
+      occurred_at: Date.now(),
+      correlation_id: `corr-${randomUUID()}`,
+    };
+    let killedAt: number;
+    try {
+      await produceValues(producer, serde, topics.reservationActions, [action]);
+      await waitFor('the action to be leased', async () => (await world.db('sync.reservation_actions').where({ event_id: action.event_id }).first())?.leased_by != null, { timeoutMs: 30_000, intervalMs: 20 });
+      // Its call leaves right after the lease; Airbnb answers it 4 s later, after the kill.
+      await delay(1_000);
+      killedAt = await killAndRestart();
+    } finally {
+      requireOk(await client.clearFaults('AIRBNB'));
+    }
+    const results = (await syncResults(pipeline, (rs) => rs.some((r) => r.change_event_id === action.event_id && r.outcome === 'ACKNOWLEDGED'), 45_000)).filter((r) => r.change_event_id === action.event_id);
+    const acknowledged = results.filter((r) => r.outcome === 'ACKNOWLEDGED');
+    expect(acknowledged).toHaveLength(1);
+    expect(acknowledged[0]!.completed_at - killedAt).toBeLessThan(LEASE_MS / 3);
+    const after = requireOk(await client.stats('AIRBNB'));
+    expect(after.reservations.host_cancellations - before.reservations.host_cancellations).toBe(1);
+  });
+
+  it('a listing whose push was in flight at the kill shows the booking on its channel within seconds of the restart', async () => {
+    const { client } = pipeline;
+    requireOk(await client.setFaults('VRBO', { latency: { fixed_ms: 4_000, jitter_ms: 0 } }));
+    let killedAt: number;
+    try {
+      requireOk(await client.createBooking('BOOKING_COM', listingOf('BOOKING_COM'), { check_in: '2027-09-10', check_out: '2027-09-12' }));
+      // Pushed to Airbnb and Expedia at once; Vrbo's push is the one still in flight.
+      await syncResults(pipeline, (rs) => rs.some((r) => r.channel === 'EXPEDIA' && r.outcome === 'ACKNOWLEDGED' && r.reservation_action === null), 60_000);
+      killedAt = await killAndRestart();
+    } finally {
+      requireOk(await client.clearFaults('VRBO'));
+    }
+    const closed = async () => requireOk(await client.trueCalendar('VRBO', listingOf('VRBO'), '2027-09-01', '2027-10-01')).nights.filter((n) => !n.available).map((n) => n.date);
+    await waitFor('Vrbo to show the booking', async () => (await closed()).join() === '2027-09-10,2027-09-11', { timeoutMs: 45_000, intervalMs: 100 });
+    const results = await syncResults(pipeline, (rs) => rs.some((r) => r.channel === 'VRBO' && r.outcome === 'ACKNOWLEDGED' && r.reservation_action === null && r.completed_at >= killedAt), 45_000);
+    const firstAfter = Math.min(...results.filter((r) => r.channel === 'VRBO' && r.outcome === 'ACKNOWLEDGED' && r.reservation_action === null && r.completed_at >= killedAt).map((r) => r.completed_at));
+    expect(firstAfter - killedAt).toBeLessThan(LEASE_MS / 3);
+  });
+});
