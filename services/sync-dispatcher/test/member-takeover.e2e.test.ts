@@ -169,19 +169,24 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     expect(await leaseOf('listing_work', { channel: 'AIRBNB' })).toEqual({ leased_by: null, leased_until_ms: null });
     expect(await leaseOf('listing_work', { channel: 'VRBO' })).toMatchObject({ leased_by: 'pod-6.1' });
     expect(await leaseOf('listing_work', { channel: 'EXPEDIA' })).toMatchObject({ leased_by: 'pod-7.1' });
-    // The dead member's lock was tried for that statement only: its restart takes it at once.
+    // The dead member is forgotten; its lock was tried for that statement only, so its restart takes it at once.
+    expect((await scratch.db('sync.members').orderBy('member').select('member')).map((m) => m.member)).toEqual(['pod-6', 'pod-7']);
     expect(await (await lockOf('pod-5')).tryTake()).toBe(true);
     expect(await releaseDeadMembers(scratch.db, incarnation('pod-7', 'pod-7.1', NOW))).toEqual({ dead: [], listings: 0, actions: 0, rates: 0 });
   });
 
   it('the takeover tells the loops only when a rebalance found a dead member\'s work', async () => {
+    const pod8 = await lockOf('pod-8');
+    expect(await pod8.tryTake()).toBe(true);
     await enterReleasingPredecessor(scratch.db, incarnation('pod-8', 'pod-8.1', NOW), NOW);
+    await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-8.1', untilMs: NOW + LEASE_MS });
     const takeover = new MemberTakeover({ db: scratch.db, lock: await lockOf('pod-9'), log, now: Date.now }, incarnation('pod-9', 'pod-9.1', Date.now()), LEASE_MS);
     let woken = 0;
     try {
+      // A rebalance while pod-8 lives: nothing to give back.
       await takeover.partitionsMoved(() => woken++);
       expect(woken).toBe(0);
-      await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-8.1', untilMs: NOW + LEASE_MS });
+      await pod8.close();
       await takeover.partitionsMoved(() => woken++);
       expect(woken).toBe(1);
     } finally {

@@ -71,14 +71,17 @@ export interface DeadReleased {
  * no session holds its member's lock (tried for this statement's transaction only, so a restart
  * of it takes the lock a moment later). Run when partitions move to this process: a member that
  * died and does not come back has its partitions taken over after its session timeout, and the
- * listings it had leased go with them rather than LEASE_MS after.
+ * listings it had leased go with them rather than LEASE_MS after. A dead member is forgotten
+ * (a restart records itself again): pods replaced by every rollout would otherwise pile up, each
+ * a lock tried at every rebalance.
  */
 export async function releaseDeadMembers(db: Knex, me: Incarnation): Promise<DeadReleased> {
   // CASE: this process's own member is never tried (its lock is held by another session of this process).
   const { rows } = await db.raw<{ rows: DeadReleased[] }>(
     `WITH dead AS MATERIALIZED (
-       SELECT m.owner FROM sync.members m
+       SELECT m.member, m.owner FROM sync.members m
         WHERE CASE WHEN m.member <> ? AND m.owner <> ? THEN pg_try_advisory_xact_lock(hashtextextended(? || m.member, 0)) ELSE false END),
+     forgotten AS (DELETE FROM sync.members m USING dead d WHERE m.member = d.member),
      listings AS (UPDATE sync.listing_work w SET leased_by = NULL, leased_until_ms = NULL FROM dead d WHERE w.leased_by = d.owner RETURNING 1),
      actions AS (UPDATE sync.reservation_actions a SET leased_by = NULL, leased_until_ms = NULL FROM dead d WHERE a.status = 'pending' AND a.leased_by = d.owner RETURNING 1),
      rates AS (UPDATE sync.rate_work r SET leased_by = NULL, leased_until_ms = NULL FROM dead d WHERE r.leased_by = d.owner RETURNING 1)
