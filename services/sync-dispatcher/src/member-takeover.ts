@@ -1,4 +1,4 @@
-import { SessionLock, type Knex, type Logger } from '@cm/service-runtime';
+import type { Knex, Logger, SessionLock } from '@cm/service-runtime';
 import { enterReleasingPredecessor, releaseDeadMembers, type Incarnation } from './store/member-leases';
 
 /** How often the member's lock is tried again while another session holds it. */
@@ -6,7 +6,8 @@ const RETRY_MS = 1_000;
 
 export interface MemberTakeoverDeps {
   readonly db: Knex;
-  readonly lock: SessionLock;
+  /** Opens a session for the member's lock; `lost` is told if it breaks while the lock is held. */
+  readonly connectLock: (lost: (error: Error) => void) => Promise<SessionLock>;
   readonly log: Logger;
   readonly now: () => number;
 }
@@ -24,9 +25,12 @@ export interface MemberTakeoverDeps {
  * Both are safe only once that process is dead: its member's session lock says so, since
  * PostgreSQL drops the lock when its holder's process dies. While another live session holds
  * this process's own member lock (two processes given one member, or a frozen one), it tries
- * again each second and, after LEASE_MS, leaves its predecessor's leases to lapse.
+ * again each second and, after LEASE_MS, leaves its predecessor's leases to lapse. Should the
+ * lock's session break (PostgreSQL restarted), it takes the lock again as soon as it can: until
+ * then, this process looks dead to the others' next rebalance.
  */
 export class MemberTakeover {
+  private lock: SessionLock | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -42,16 +46,25 @@ export class MemberTakeover {
    * the lock it tries again each second, and `released` is told if a later try gave work back.
    */
   async start(released: () => void): Promise<void> {
+    await this.takeLock(released);
+  }
+
+  private async takeLock(released: () => void): Promise<void> {
     const until = this.deps.now() + this.giveUpAfterMs;
     const attempt = async (): Promise<boolean> => {
       if (this.stopped) return false;
+      let heldElsewhere = false;
       try {
-        if (await this.deps.lock.tryTake()) return this.enter();
+        this.lock ??= await this.deps.connectLock((error) => this.lost(error, released));
+        if (await this.lock.tryTake()) return this.enter();
+        heldElsewhere = true;
       } catch (error) {
+        // PostgreSQL unreachable: tried again until it answers, however long.
         this.deps.log.warn({ err: error, member: this.me.member }, 'could not try the member lock; trying again');
+        await this.dropLock();
       }
       if (this.stopped) return false;
-      if (this.deps.now() >= until) {
+      if (heldElsewhere && this.deps.now() >= until) {
         this.deps.log.warn({ member: this.me.member }, 'another live session holds this member\'s lock (two processes with one KAFKA_GROUP_INSTANCE_ID?): what its process leased lapses after LEASE_MS');
         return false;
       }
@@ -59,6 +72,18 @@ export class MemberTakeover {
       return false;
     };
     await attempt();
+  }
+
+  /** The lock's session broke: another process may now take this one for dead, so the lock is taken again. */
+  private lost(error: Error, released: () => void): void {
+    this.deps.log.warn({ err: error, member: this.me.member }, 'the member lock\'s session broke: taking it again');
+    void this.dropLock().then(() => this.takeLock(released));
+  }
+
+  private async dropLock(): Promise<void> {
+    const lock = this.lock;
+    this.lock = undefined;
+    await lock?.close().catch(() => undefined);
   }
 
   /** Partitions came to this process: gives back what dead members' processes leased; `released` is told when there was any. */
@@ -76,7 +101,7 @@ export class MemberTakeover {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.deps.lock.close();
+    await this.dropLock();
   }
 
   /** Records this process as the member's; whether its predecessor's work was given back. */

@@ -44,7 +44,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
     await assertMigrated(db, syncMigrations, 'the sync schema', 'node services/sync-dispatcher/dist/cli/migrate.js', { waitMs: config.MIGRATIONS_WAIT_MS, log: context.log });
     // Registered first, so stopped last: the member's lock is held until the last lease is given back.
-    const takeover = config.KAFKA_GROUP_INSTANCE_ID === undefined ? null : await memberTakeover(context, db, { member: config.KAFKA_GROUP_INSTANCE_ID, owner: config.INSTANCE_ID, firstLeaseUntilMs });
+    const takeover = config.KAFKA_GROUP_INSTANCE_ID === undefined ? null : memberTakeover(context, db, { member: config.KAFKA_GROUP_INSTANCE_ID, owner: config.INSTANCE_ID, firstLeaseUntilMs });
     // The lease loops, as each starts: told when a dead process's leases were given back.
     const loops: { wake(): void }[] = [];
     const wakeLoops = () => loops.forEach((loop) => loop.wake());
@@ -230,14 +230,10 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
   },
 };
 
-/** The member's lock, held from now until the process stops, and the takeover of dead processes' work it allows. */
-async function memberTakeover(context: ServiceContext<DispatcherConfig>, db: Knex, me: Incarnation): Promise<MemberTakeover> {
-  const log = context.log.child({ component: 'member-takeover' });
-  const lock = await SessionLock.connect(context.config.DATABASE_URL, memberLockName(me.member), {
-    applicationName: `${context.name} member lock`,
-    lost: (error) => log.warn({ err: error }, "the member lock's connection broke: a restart of this member waits for this process's leases to lapse"),
-  });
-  const takeover = new MemberTakeover({ db, lock, log, now: Date.now }, me, context.config.LEASE_MS);
+/** The takeover of dead processes' work, and the member's lock it holds until the process stops. */
+function memberTakeover(context: ServiceContext<DispatcherConfig>, db: Knex, me: Incarnation): MemberTakeover {
+  const connectLock = (lost: (error: Error) => void) => SessionLock.connect(context.config.DATABASE_URL, memberLockName(me.member), { applicationName: `${context.name} member lock`, lost });
+  const takeover = new MemberTakeover({ db, connectLock, log: context.log.child({ component: 'member-takeover' }), now: Date.now }, me, context.config.LEASE_MS);
   context.onStop('member lock', () => takeover.stop());
   return takeover;
 }

@@ -78,6 +78,8 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     return lock;
   };
 
+  const connectLockOf = (member: string) => (lost: (error: Error) => void) => SessionLock.connect(scratch.url, memberLockName(member), { applicationName: 'member takeover test', lost });
+
   beforeAll(async () => {
     scratch = await scratchDatabase(uniqueName('tpl').toLowerCase(), [ledgerMigrations, syncMigrations]);
     listings = new SyncStore(scratch.db);
@@ -140,7 +142,7 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     expect(await oldLock.tryTake()).toBe(true);
     const farLease = { owner: 'pod-3.1', untilMs: Date.now() + 600_000 };
     await listings.applyChanges([closing(airbnb, 1)], NOW, farLease);
-    const takeover = new MemberTakeover({ db: scratch.db, lock: await lockOf('pod-3'), log, now: Date.now }, incarnation('pod-3', 'pod-3.2', Date.now()), LEASE_MS);
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-3'), log, now: Date.now }, incarnation('pod-3', 'pod-3.2', Date.now()), LEASE_MS);
     let woken = 0;
     await takeover.start(() => woken++);
     try {
@@ -180,7 +182,7 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     expect(await pod8.tryTake()).toBe(true);
     await enterReleasingPredecessor(scratch.db, incarnation('pod-8', 'pod-8.1', NOW), NOW);
     await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-8.1', untilMs: NOW + LEASE_MS });
-    const takeover = new MemberTakeover({ db: scratch.db, lock: await lockOf('pod-9'), log, now: Date.now }, incarnation('pod-9', 'pod-9.1', Date.now()), LEASE_MS);
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-9'), log, now: Date.now }, incarnation('pod-9', 'pod-9.1', Date.now()), LEASE_MS);
     let woken = 0;
     try {
       // A rebalance while pod-8 lives: nothing to give back.
@@ -197,7 +199,7 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
   it('start settles once the lock is taken and the predecessor\'s leases are given back: the loops, started after it, find them; a later try\'s gift alone is told', async () => {
     await enterReleasingPredecessor(scratch.db, incarnation('pod-4', 'pod-4.1', NOW), NOW);
     await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-4.1', untilMs: Date.now() + 600_000 });
-    const takeover = new MemberTakeover({ db: scratch.db, lock: await lockOf('pod-4'), log, now: Date.now }, incarnation('pod-4', 'pod-4.2', Date.now()), LEASE_MS);
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-4'), log, now: Date.now }, incarnation('pod-4', 'pod-4.2', Date.now()), LEASE_MS);
     let woken = 0;
     await takeover.start(() => woken++);
     try {
@@ -207,5 +209,21 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     } finally {
       await takeover.stop();
     }
+  });
+
+  it('the lock\'s session ended by PostgreSQL (a restart of it): the process takes its lock again and records itself again', async () => {
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-10'), log, now: Date.now }, incarnation('pod-10', 'pod-10.1', Date.now()), LEASE_MS);
+    const heldElsewhere = async () => !(await scratch.db.raw<{ rows: { free: boolean }[] }>('SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0)) AS free', [memberLockName('pod-10')])).rows[0]!.free;
+    await takeover.start(() => undefined);
+    try {
+      expect(await heldElsewhere()).toBe(true);
+      // Meanwhile another process found it dead and forgot it.
+      await scratch.db('sync.members').where({ member: 'pod-10' }).delete();
+      await scratch.db.raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'member takeover test'");
+      await waitFor('the lock held again and the member recorded again', async () => (await heldElsewhere()) && (await scratch.db('sync.members').where({ member: 'pod-10', owner: 'pod-10.1' }).first()) !== undefined, { timeoutMs: 10_000, intervalMs: 100 });
+    } finally {
+      await takeover.stop();
+    }
+    expect(await heldElsewhere()).toBe(false);
   });
 });
