@@ -23,14 +23,16 @@ export interface MemberTakeoverDeps {
  *   session timed out) gives back the leases of every dead member's process.
  *
  * Both are safe only once that process is dead: its member's session lock says so, since
- * PostgreSQL drops the lock when its holder's process dies. While another live session holds
- * this process's own member lock (two processes given one member, or a frozen one), it tries
- * again each second and, after LEASE_MS, leaves its predecessor's leases to lapse. Should the
- * lock's session break (PostgreSQL restarted), it takes the lock again as soon as it can: until
- * then, this process looks dead to the others' next rebalance.
+ * PostgreSQL drops the lock when its holder's process dies; and each process leases under a
+ * name of its own, so a live process's leases are never taken for its predecessor's. While
+ * another live session holds this process's own member lock (two processes given one member,
+ * or a frozen one), it tries again each second and, after LEASE_MS, leaves its predecessor's
+ * leases to lapse. Should the lock's session break (PostgreSQL restarted), it takes the lock
+ * again as soon as it can: until then, this process looks dead to the others' next rebalance.
  */
 export class MemberTakeover {
   private lock: SessionLock | undefined;
+  private entered = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -49,13 +51,36 @@ export class MemberTakeover {
     await this.takeLock(released);
   }
 
+  /** Partitions came to this process: gives back what dead members' processes leased; `released` is told when there was any. */
+  async partitionsMoved(released: () => void): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const back = await releaseDeadMembers(this.deps.db, this.me);
+      if (back.deadOwners.length > 0) this.deps.log.info({ deadOwners: back.deadOwners, listings: back.listings, actions: back.actions, rates: back.rates }, 'dead members\' leases given back');
+      if (back.listings + back.actions + back.rates > 0) released();
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'could not give back dead members\' leases: they lapse after LEASE_MS');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.dropLock();
+  }
+
   private async takeLock(released: () => void): Promise<void> {
     const until = this.deps.now() + this.giveUpAfterMs;
     const attempt = async (): Promise<boolean> => {
-      if (this.stopped) return false;
       let heldElsewhere = false;
       try {
-        this.lock ??= await this.deps.connectLock((error) => this.lost(error, released));
+        if (this.stopped) return false;
+        if (!this.lock) {
+          const lock = await this.deps.connectLock((error) => this.lost(error, released));
+          // Stopped while connecting: nothing may hold the lock past stop().
+          if (this.stopped) return (await lock.close(), false);
+          this.lock = lock;
+        }
         if (await this.lock.tryTake()) return this.enter();
         heldElsewhere = true;
       } catch (error) {
@@ -76,6 +101,7 @@ export class MemberTakeover {
 
   /** The lock's session broke: another process may now take this one for dead, so the lock is taken again. */
   private lost(error: Error, released: () => void): void {
+    if (this.stopped) return;
     this.deps.log.warn({ err: error, member: this.me.member }, 'the member lock\'s session broke: taking it again');
     void this.dropLock().then(() => this.takeLock(released));
   }
@@ -86,29 +112,13 @@ export class MemberTakeover {
     await lock?.close().catch(() => undefined);
   }
 
-  /** Partitions came to this process: gives back what dead members' processes leased; `released` is told when there was any. */
-  async partitionsMoved(released: () => void): Promise<void> {
-    if (this.stopped) return;
-    try {
-      const back = await releaseDeadMembers(this.deps.db, this.me);
-      if (back.dead.length > 0) this.deps.log.info({ dead: back.dead, listings: back.listings, actions: back.actions, rates: back.rates }, 'dead members\' leases given back');
-      if (back.listings + back.actions + back.rates > 0) released();
-    } catch (error) {
-      this.deps.log.warn({ err: error }, 'could not give back dead members\' leases: they lapse after LEASE_MS');
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.dropLock();
-  }
-
   /** Records this process as the member's; whether its predecessor's work was given back. */
   private async enter(): Promise<boolean> {
     try {
       const back = await enterReleasingPredecessor(this.deps.db, this.me, this.deps.now());
       if (back.predecessor !== null) this.deps.log.info({ member: this.me.member, predecessor: back.predecessor, listings: back.listings, actions: back.actions, rates: back.rates }, 'took over from this member\'s previous process: its leases given back');
+      else if (this.entered && !back.recorded) this.deps.log.warn({ member: this.me.member }, 'while its lock was lost, another process took this one for dead: it may have taken this process\'s leases too');
+      this.entered = true;
       return back.listings + back.actions + back.rates > 0;
     } catch (error) {
       // Its leases lapse as they would have without this.

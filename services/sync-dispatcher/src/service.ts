@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ListingPricings, listingOfExportToken } from '@cm/directory';
 import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore, spansOfRecord } from '@cm/rates';
@@ -39,18 +40,18 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
   configSchema: dispatcherConfig,
   async start(context) {
     const { config } = context;
-    // Before any lease is taken: none of this process's ends sooner.
-    const firstLeaseUntilMs = Date.now() + config.LEASE_MS;
+    // Leases are held under a name of this process alone: INSTANCE_ID may be the same for every
+    // restart of a container (its pid 1), and a live process's leases must never be taken for
+    // those of the dead process before it.
+    const leaseOwner = `${config.INSTANCE_ID}/${randomBytes(4).toString('hex')}`;
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
     await assertMigrated(db, syncMigrations, 'the sync schema', 'node services/sync-dispatcher/dist/cli/migrate.js', { waitMs: config.MIGRATIONS_WAIT_MS, log: context.log });
     // Registered first, so stopped last: the member's lock is held until the last lease is given back.
-    const takeover = config.KAFKA_GROUP_INSTANCE_ID === undefined ? null : memberTakeover(context, db, { member: config.KAFKA_GROUP_INSTANCE_ID, owner: config.INSTANCE_ID, firstLeaseUntilMs });
+    const takeover = config.KAFKA_GROUP_INSTANCE_ID === undefined ? null : memberTakeover(context, db, { member: config.KAFKA_GROUP_INSTANCE_ID, owner: leaseOwner });
     // The lease loops, as each starts: told when a dead process's leases were given back.
     const loops: { wake(): void }[] = [];
     const wakeLoops = () => loops.forEach((loop) => loop.wake());
-    // Before this process leases anything: what it gives back at once is claimed by its loops as
-    // they start, and a process that finds this member dead (its lock free) cannot mistake this
-    // one's leases for its predecessor's should both have one INSTANCE_ID.
+    // Before this process leases anything: what it gives back at once is claimed by its loops as they start.
     await takeover?.start(wakeLoops);
     const redis = await useRedis(context, config.REDIS_URL);
     // A booking's push acknowledgements and its reservation action's finish come within
@@ -83,7 +84,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const pusher = new Pusher(
       { store, fetches, adapters, buckets, results, history, metrics, log: context.log.child({ component: 'pusher' }), now: Date.now, random: Math.random },
       {
-        owner: config.INSTANCE_ID,
+        owner: leaseOwner,
         leaseMs: config.LEASE_MS,
         concurrency: config.PUSH_CONCURRENCY,
         retry: { maxAttempts: config.RETRY_MAX_ATTEMPTS, baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS },
@@ -123,7 +124,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const runner = new ActionRunner(
       { store: actions, listings, channels: adapters, buckets, results, metrics, log: context.log.child({ component: 'reservation-actions' }), now: Date.now, random: Math.random },
       {
-        owner: config.INSTANCE_ID,
+        owner: leaseOwner,
         leaseMs: config.LEASE_MS,
         concurrency: config.RESERVATION_ACTION_CONCURRENCY,
         retry: { maxAttempts: config.RETRY_MAX_ATTEMPTS, baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS },
@@ -197,7 +198,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const ratePusher = new RatePusher(
       { store: rateStore, terms: new SharedTermsReads((propertyId, from, to, plans) => pmsRates.nights(propertyId, from, to, plans)), pricingOf: pricings.of, adapters, buckets, fx: fx, metrics, log: context.log.child({ component: 'rate-pusher' }), now: Date.now, random: Math.random },
       {
-        owner: config.INSTANCE_ID,
+        owner: leaseOwner,
         leaseMs: config.LEASE_MS,
         concurrency: config.RATE_PUSH_CONCURRENCY,
         callsPerMinute: config.RATE_CALLS_PER_MINUTE,

@@ -16,9 +16,9 @@ const DAY = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
 const airbnb: ListingKey = { channel: 'AIRBNB', listingId: 'air-1' };
 const vrbo: ListingKey = { channel: 'VRBO', listingId: 'vrbo-1' };
 const expedia: ListingKey = { channel: 'EXPEDIA', listingId: 'exp-1' };
-const log = createLogger('predecessor-test', 'fatal');
+const log = createLogger('member-takeover-test', 'fatal');
 
-const incarnation = (member: string, owner: string, startedAtMs: number): Incarnation => ({ member, owner, firstLeaseUntilMs: startedAtMs + LEASE_MS });
+const incarnation = (member: string, owner: string): Incarnation => ({ member, owner });
 
 function closing(listing: ListingKey, version: number) {
   return {
@@ -73,7 +73,7 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
   let rates: RateStore;
   const locks: SessionLock[] = [];
   const lockOf = async (member: string) => {
-    const lock = await SessionLock.connect(scratch.url, memberLockName(member), { applicationName: 'predecessor test', lost: () => undefined });
+    const lock = await SessionLock.connect(scratch.url, memberLockName(member), { applicationName: 'member lock test', lost: () => undefined });
     locks.push(lock);
     return lock;
   };
@@ -95,10 +95,10 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
   const leaseOf = async (table: string, where: Record<string, string>) => (await scratch.db(`sync.${table}`).where(where).first('leased_by', 'leased_until_ms')) as { leased_by: string | null; leased_until_ms: number | null };
 
   it('listings, reservation actions and rate pushes the SIGKILLed process leased are claimable at once, not after LEASE_MS; another member\'s lease is kept', async () => {
-    const before = incarnation('pod-0', 'pod-0.1', NOW - 60_000);
+    const before = incarnation('pod-0', 'pod-0.1');
     const oldLock = await lockOf('pod-0');
     expect(await oldLock.tryTake()).toBe(true);
-    expect(await enterReleasingPredecessor(scratch.db, before, NOW - 60_000)).toEqual({ predecessor: null, listings: 0, actions: 0, rates: 0 });
+    expect(await enterReleasingPredecessor(scratch.db, before, NOW - 60_000)).toEqual({ predecessor: null, recorded: false, listings: 0, actions: 0, rates: 0 });
     // What pod-0.1 leased just before it was killed, and what pod-1 holds.
     const held = { owner: 'pod-0.1', untilMs: NOW + 20_000 };
     expect((await listings.applyChanges([closing(airbnb, 1)], NOW, held)).leased).toHaveLength(1);
@@ -108,13 +108,13 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     expect(await rates.claim(held, NOW, 10)).toHaveLength(1);
 
     // pod-0.2 starts while pod-0.1's session still lives: its lock is not free, so nothing is given back yet.
-    const after = incarnation('pod-0', 'pod-0.2', NOW + 1_000);
+    const after = incarnation('pod-0', 'pod-0.2');
     const newLock = await lockOf('pod-0');
     expect(await newLock.tryTake()).toBe(false);
     // pod-0.1 dies: PostgreSQL ends its session, and the lock with it.
     await oldLock.close();
     expect(await newLock.tryTake()).toBe(true);
-    expect(await enterReleasingPredecessor(scratch.db, after, NOW + 1_000)).toEqual({ predecessor: 'pod-0.1', listings: 1, actions: 1, rates: 1 });
+    expect(await enterReleasingPredecessor(scratch.db, after, NOW + 1_000)).toEqual({ predecessor: 'pod-0.1', recorded: true, listings: 1, actions: 1, rates: 1 });
 
     // Claimed by pod-0.2 a second after the kill, 19 s before pod-0.1's leases would have lapsed.
     const lease = { owner: 'pod-0.2', untilMs: NOW + 1_000 + LEASE_MS };
@@ -125,24 +125,26 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     expect(await scratch.db('sync.members').select('member', 'owner')).toEqual([{ member: 'pod-0', owner: 'pod-0.2' }]);
   });
 
-  it('a predecessor with the same INSTANCE_ID (a container\'s pid 1 each time): only leases ending before this process\'s first are given back', async () => {
-    await enterReleasingPredecessor(scratch.db, incarnation('pod-0', 'pod-0-1', NOW - 60_000), NOW - 60_000);
-    await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-0-1', untilMs: NOW + LEASE_MS });
-    // The restart, 5 s later, has leased a listing already when it takes the lock (it was held a while).
-    const restarted = incarnation('pod-0', 'pod-0-1', NOW + 5_000);
-    await listings.applyChanges([closing(vrbo, 1)], NOW + 5_100, { owner: 'pod-0-1', untilMs: NOW + 5_100 + LEASE_MS });
-    expect(await enterReleasingPredecessor(scratch.db, restarted, NOW + 6_000)).toEqual({ predecessor: 'pod-0-1', listings: 1, actions: 0, rates: 0 });
+  it('a live process of a member, leasing before it could take its lock, keeps its leases when another finds the member\'s dead predecessor: each process leases under a name of its own', async () => {
+    await enterReleasingPredecessor(scratch.db, incarnation('pod-0', 'pod-0/a1'), NOW);
+    await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-0/a1', untilMs: NOW + LEASE_MS });
+    // pod-0/b2 restarted in place with the same INSTANCE_ID (pid 1): it leases before its lock is taken.
+    await listings.applyChanges([closing(vrbo, 1)], NOW + 5_000, { owner: 'pod-0/b2', untilMs: NOW + 5_000 + LEASE_MS });
+    expect(await releaseDeadMembers(scratch.db, incarnation('pod-1', 'pod-1/c3'))).toEqual({ deadOwners: ['pod-0/a1'], listings: 1, actions: 0, rates: 0 });
     expect(await leaseOf('listing_work', { channel: 'AIRBNB' })).toEqual({ leased_by: null, leased_until_ms: null });
-    expect(await leaseOf('listing_work', { channel: 'VRBO' })).toMatchObject({ leased_by: 'pod-0-1', leased_until_ms: NOW + 5_100 + LEASE_MS });
+    expect(await leaseOf('listing_work', { channel: 'VRBO' })).toMatchObject({ leased_by: 'pod-0/b2' });
+    // When it takes its lock, nobody is recorded for the member any more: nothing of its own is given back.
+    expect(await enterReleasingPredecessor(scratch.db, incarnation('pod-0', 'pod-0/b2'), NOW + 6_000)).toEqual({ predecessor: null, recorded: false, listings: 0, actions: 0, rates: 0 });
+    expect(await leaseOf('listing_work', { channel: 'VRBO' })).toMatchObject({ leased_by: 'pod-0/b2' });
   });
 
   it('the takeover tries the lock again each second while the predecessor\'s session lives, gives back once it ends, and wakes the loops', async () => {
-    await enterReleasingPredecessor(scratch.db, incarnation('pod-3', 'pod-3.1', NOW - 60_000), NOW - 60_000);
+    await enterReleasingPredecessor(scratch.db, incarnation('pod-3', 'pod-3.1'), NOW - 60_000);
     const oldLock = await lockOf('pod-3');
     expect(await oldLock.tryTake()).toBe(true);
     const farLease = { owner: 'pod-3.1', untilMs: Date.now() + 600_000 };
     await listings.applyChanges([closing(airbnb, 1)], NOW, farLease);
-    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-3'), log, now: Date.now }, incarnation('pod-3', 'pod-3.2', Date.now()), LEASE_MS);
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-3'), log, now: Date.now }, incarnation('pod-3', 'pod-3.2'), LEASE_MS);
     let woken = 0;
     await takeover.start(() => woken++);
     try {
@@ -158,7 +160,7 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
   });
 
   it('partitions moved here: the leases of a member whose process is dead are given back; a live member\'s, and this process\'s own, are kept', async () => {
-    for (const [member, owner] of [['pod-5', 'pod-5.1'], ['pod-6', 'pod-6.1'], ['pod-7', 'pod-7.1']] as const) await enterReleasingPredecessor(scratch.db, incarnation(member, owner, NOW), NOW);
+    for (const [member, owner] of [['pod-5', 'pod-5.1'], ['pod-6', 'pod-6.1'], ['pod-7', 'pod-7.1']] as const) await enterReleasingPredecessor(scratch.db, incarnation(member, owner), NOW);
     // pod-6 lives; pod-7 is this process (its lock held by its own session); pod-5 died.
     expect(await (await lockOf('pod-6')).tryTake()).toBe(true);
     expect(await (await lockOf('pod-7')).tryTake()).toBe(true);
@@ -167,22 +169,22 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     await listings.applyChanges([closing(expedia, 1)], NOW, { owner: 'pod-7.1', untilMs: NOW + LEASE_MS });
     expect((await actions.record([acknowledge('r5')], NOW, { owner: 'pod-5.1', untilMs: NOW + LEASE_MS + 1 })).leased).toHaveLength(1);
 
-    expect(await releaseDeadMembers(scratch.db, incarnation('pod-7', 'pod-7.1', NOW))).toEqual({ dead: ['pod-5.1'], listings: 1, actions: 1, rates: 0 });
+    expect(await releaseDeadMembers(scratch.db, incarnation('pod-7', 'pod-7.1'))).toEqual({ deadOwners: ['pod-5.1'], listings: 1, actions: 1, rates: 0 });
     expect(await leaseOf('listing_work', { channel: 'AIRBNB' })).toEqual({ leased_by: null, leased_until_ms: null });
     expect(await leaseOf('listing_work', { channel: 'VRBO' })).toMatchObject({ leased_by: 'pod-6.1' });
     expect(await leaseOf('listing_work', { channel: 'EXPEDIA' })).toMatchObject({ leased_by: 'pod-7.1' });
     // The dead member is forgotten; its lock was tried for that statement only, so its restart takes it at once.
     expect((await scratch.db('sync.members').orderBy('member').select('member')).map((m) => m.member)).toEqual(['pod-6', 'pod-7']);
     expect(await (await lockOf('pod-5')).tryTake()).toBe(true);
-    expect(await releaseDeadMembers(scratch.db, incarnation('pod-7', 'pod-7.1', NOW))).toEqual({ dead: [], listings: 0, actions: 0, rates: 0 });
+    expect(await releaseDeadMembers(scratch.db, incarnation('pod-7', 'pod-7.1'))).toEqual({ deadOwners: [], listings: 0, actions: 0, rates: 0 });
   });
 
   it('the takeover tells the loops only when a rebalance found a dead member\'s work', async () => {
     const pod8 = await lockOf('pod-8');
     expect(await pod8.tryTake()).toBe(true);
-    await enterReleasingPredecessor(scratch.db, incarnation('pod-8', 'pod-8.1', NOW), NOW);
+    await enterReleasingPredecessor(scratch.db, incarnation('pod-8', 'pod-8.1'), NOW);
     await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-8.1', untilMs: NOW + LEASE_MS });
-    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-9'), log, now: Date.now }, incarnation('pod-9', 'pod-9.1', Date.now()), LEASE_MS);
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-9'), log, now: Date.now }, incarnation('pod-9', 'pod-9.1'), LEASE_MS);
     let woken = 0;
     try {
       // A rebalance while pod-8 lives: nothing to give back.
@@ -197,9 +199,9 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
   });
 
   it('start settles once the lock is taken and the predecessor\'s leases are given back: the loops, started after it, find them; a later try\'s gift alone is told', async () => {
-    await enterReleasingPredecessor(scratch.db, incarnation('pod-4', 'pod-4.1', NOW), NOW);
+    await enterReleasingPredecessor(scratch.db, incarnation('pod-4', 'pod-4.1'), NOW);
     await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-4.1', untilMs: Date.now() + 600_000 });
-    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-4'), log, now: Date.now }, incarnation('pod-4', 'pod-4.2', Date.now()), LEASE_MS);
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-4'), log, now: Date.now }, incarnation('pod-4', 'pod-4.2'), LEASE_MS);
     let woken = 0;
     await takeover.start(() => woken++);
     try {
@@ -212,7 +214,7 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
   });
 
   it('the lock\'s session ended by PostgreSQL (a restart of it): the process takes its lock again and records itself again', async () => {
-    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-10'), log, now: Date.now }, incarnation('pod-10', 'pod-10.1', Date.now()), LEASE_MS);
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-10'), log, now: Date.now }, incarnation('pod-10', 'pod-10.1'), LEASE_MS);
     const heldElsewhere = async () => !(await scratch.db.raw<{ rows: { free: boolean }[] }>('SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0)) AS free', [memberLockName('pod-10')])).rows[0]!.free;
     await takeover.start(() => undefined);
     try {
