@@ -55,6 +55,13 @@ export const baseConfig = z.object({
    * takes its partitions back at once (static membership).
    */
   BACKGROUND_CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),
+  /**
+   * After a fetch that brought records, a background consumer fetches again only this much later
+   * (0: at once): what arrives meanwhile comes in one fetch and is handled in one chunk. At 25
+   * bookings a second, the PMS revision feed fetched and wrote once per booking; a record waits
+   * at most this long more.
+   */
+  BACKGROUND_CONSUMER_FETCH_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   /** How often a consumer tells its group it is alive (default: a third of the session timeout, at most 3 s; a background consumer's, a sixth of its own). */
   CONSUMER_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(100_000).optional(),
   /** Prefix of every topic name (tests, parallel environments); empty in production. */

@@ -32,7 +32,9 @@ export interface DecodedConsumerOptions<H extends AnyTopicHandle> {
   /**
    * Work that may wait for a takeover: the group gives a dead member's partitions to the others
    * after BACKGROUND_CONSUMER_SESSION_TIMEOUT_MS (30 s), not CONSUMER_SESSION_TIMEOUT_MS (6 s), and
-   * the member heartbeats less often (`groupTimingsOf`). Not for a topic on the path of a booking.
+   * the member heartbeats less often (`groupTimingsOf`); after a fetch that brought records it
+   * fetches again only BACKGROUND_CONSUMER_FETCH_INTERVAL_MS (1 s) later, so records come in
+   * batches rather than one fetch each. Not for a topic on the path of a booking.
    */
   readonly background?: boolean;
   /** Groups that consumed some of these topics before this one: a partition this group never committed starts where that group left off (ConsumerOptions.adoptOffsetsFrom). */
@@ -84,6 +86,7 @@ export async function consumeDecoded<H extends AnyTopicHandle>(context: ServiceC
     groupId: options.groupId,
     topics: [...handles.keys()],
     ...groupTimingsOf(context.config, options.background === true),
+    ...(options.background === true ? { fetchIntervalMs: context.config.BACKGROUND_CONSUMER_FETCH_INTERVAL_MS } : {}),
     // One member per group per process: the process's identity plus the group keeps two
     // consumers of one process, in different groups, apart.
     ...(context.config.KAFKA_GROUP_INSTANCE_ID !== undefined ? { groupInstanceId: `${context.config.KAFKA_GROUP_INSTANCE_ID}.${options.groupId}` } : {}),

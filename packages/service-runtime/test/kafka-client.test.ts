@@ -184,6 +184,33 @@ describe('KafkaClient', () => {
     expect(Date.now() - stopping).toBeLessThan(DEFAULT_MAX_WAIT_MS + 3_000);
   });
 
+  it('with a fetch interval, records flowing one every 50 ms come a fetch a second, all of them, in order, none waiting much longer than the interval', async () => {
+    const topic = await newTopic('test.client.fetch-interval', 1);
+    const metrics = new Registry();
+    const client = createKafkaClient({ clientId: 'fetch-interval-test', brokers: stack.KAFKA_BROKERS, logger: testLogger, metrics });
+    const consumer = client.consumer({ groupId: uniqueName('test.client.fetch-interval'), topics: [topic], fetchIntervalMs: 1_000 });
+    const taken: { value: number; atMs: number }[] = [];
+    await consumer.startChunks(async (records) => void taken.push(...records.map((r) => ({ value: Number(r.value!.toString()), atMs: Date.now() }))), 100);
+    await waitFor('joined', () => consumer.isJoined(), { timeoutMs: 30_000 });
+    const fetches = async () => (await metrics.getSingleMetric('cm_kafka_fetch_requests_total')!.get()).values.reduce((n, v) => n + v.value, 0);
+    const producer = await client.producer();
+    const before = await fetches();
+    const sentAt: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      sentAt.push(Date.now());
+      await producer.send(topic, [{ key: 'k', value: Buffer.from(String(i)) }]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await waitFor('every record', () => taken.length === 60, { timeoutMs: 10_000, intervalMs: 20 });
+    const made = (await fetches()) - before;
+    await producer.disconnect();
+    await consumer.stop();
+    expect(taken.map((t) => t.value)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    // About 4 s of flow: a fetch a second, give or take the one in flight. One a record would be 60.
+    expect(made).toBeLessThanOrEqual(7);
+    expect(Math.max(...taken.map((t) => t.atMs - sentAt[t.value]!))).toBeLessThan(1_600);
+  });
+
   it('a service exposes the fetch requests of its consumers as cm_kafka_fetch_requests_total{group}', async () => {
     const topic = await newTopic('test.client.fetch-metric', 1);
     const groupId = uniqueName('test.client.fetch-metric');

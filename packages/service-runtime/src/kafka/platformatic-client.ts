@@ -289,6 +289,8 @@ class PlatformaticRecordConsumer implements RecordConsumer {
   /** Handler failures in a row, by `topic:partition`: a partition that keeps failing backs off alone. */
   private readonly failures = new Map<string, number>();
   private rejoining = false;
+  /** Set while the stream waits out `fetchIntervalMs` after a fetch brought records. */
+  private fetchPause: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
@@ -343,6 +345,7 @@ class PlatformaticRecordConsumer implements RecordConsumer {
     // a planned stop hands its partitions over at once instead of after the session timeout).
     this.stopping = true;
     clearTimeout(this.flushTimer);
+    clearTimeout(this.fetchPause);
     await this.whenIdle();
     await this.commitNow().catch(() => undefined);
     const stream = this.stream;
@@ -450,7 +453,27 @@ class PlatformaticRecordConsumer implements RecordConsumer {
     this.queued++;
     // Backpressure: the stream stops fetching while enough waits to keep every worker busy.
     if (this.queued >= this.maxQueued) taken.stream.pause();
+    this.pauseFetching(taken.stream);
     this.schedule();
+  }
+
+  /**
+   * With `fetchIntervalMs`, records just came: the stream fetches again only once it has passed.
+   * The library hands a fetch's records out one 'data' event each, within one turn, then asks
+   * for its next fetch on the next tick: the stream is paused on a tick asked for before that
+   * one, so every record of the fetch is taken and no next fetch begins. (Paused in this 'data'
+   * event, it would hold the rest of them back: one record an interval.)
+   */
+  private pauseFetching(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): void {
+    const intervalMs = this.options.fetchIntervalMs ?? 0;
+    if (intervalMs <= 0 || this.fetchPause !== undefined) return;
+    process.nextTick(() => {
+      if (this.fetchPause !== undefined && this.stream === stream) stream.pause();
+    });
+    this.fetchPause = setTimeout(() => {
+      this.fetchPause = undefined;
+      if (this.stream === stream && this.queued < this.maxQueued / 2 && stream.isPaused()) stream.resume();
+    }, intervalMs);
   }
 
   private get maxQueued(): number {
@@ -467,7 +490,7 @@ class PlatformaticRecordConsumer implements RecordConsumer {
       if (!queue) return;
       const chunk = queue.records.splice(0, this.chunkSize);
       this.queued -= chunk.length;
-      if (this.queued < this.maxQueued / 2 && this.stream?.isPaused()) this.stream.resume();
+      if (this.queued < this.maxQueued / 2 && this.fetchPause === undefined && this.stream?.isPaused()) this.stream.resume();
       queue.busy = true;
       this.active++;
       void this.handleChunk(queue, chunk).finally(() => {

@@ -76,6 +76,13 @@ export interface ConsumerOptions {
   /** How often the member tells the group it is alive (default a third of the session timeout, at most 3 s). */
   readonly heartbeatIntervalMs?: number;
   /**
+   * After a fetch brought records, the next fetch waits this long (default 0: at once). Records
+   * that arrive meanwhile come together in one fetch and one chunk: a background consumer at 25
+   * records a second fetches once a second, not 25 times, each a wake-up of the broker and of
+   * this process. Records wait for it at most this long; an idle consumer's long poll is unchanged.
+   */
+  readonly fetchIntervalMs?: number;
+  /**
    * Groups that consumed some of these topics before this group did (consumers merged into one
    * group): a partition this group has never committed starts where that group left off, instead
    * of at the beginning or the end. An upgrade that merges groups then neither replays a topic's
