@@ -10,10 +10,11 @@ import { startPipeline, syncResults, type Pipeline } from '@cm/test-harness/worl
 /**
  * Issue 22.2 on the real stack: a dispatcher SIGKILLed with calls in flight and restarted at once
  * under its KAFKA_GROUP_INSTANCE_ID (as Kubernetes restarts a pod) carries out what its
- * predecessor had leased within seconds, not when the leases lapse. LEASE_MS is a minute here,
- * so waiting for a lapse could not pass.
+ * predecessor had leased within seconds, not when the leases lapse; one that does not come back
+ * has it carried out by the dispatcher its partitions move to. LEASE_MS is a minute here, so
+ * waiting for a lapse could not pass.
  */
-describe('sync-dispatcher restarted in place takes its predecessor\'s leased work back at once', () => {
+describe('a SIGKILLed dispatcher\'s leased work is taken back at once: by its restart in place, or by the member its partitions move to', () => {
   const LEASE_MS = 60_000;
   const member = `dispatcher-${randomUUID().slice(0, 8)}`;
   let incarnation = 1;
@@ -100,6 +101,35 @@ describe('sync-dispatcher restarted in place takes its predecessor\'s leased wor
     await waitFor('Vrbo to show the booking', async () => (await closed()).join() === '2027-09-10,2027-09-11', { timeoutMs: 45_000, intervalMs: 100 });
     const results = await syncResults(pipeline, (rs) => rs.some((r) => r.channel === 'VRBO' && r.outcome === 'ACKNOWLEDGED' && r.reservation_action === null && r.completed_at >= killedAt), 45_000);
     const firstAfter = Math.min(...results.filter((r) => r.channel === 'VRBO' && r.outcome === 'ACKNOWLEDGED' && r.reservation_action === null && r.completed_at >= killedAt).map((r) => r.completed_at));
+    expect(firstAfter - killedAt).toBeLessThan(LEASE_MS / 3);
+  });
+
+  it('a dispatcher SIGKILLed for good with a push in flight: the member its partition moves to pushes the listing within seconds of the takeover', async () => {
+    const { client, world, simulator } = pipeline;
+    const survivorMember = `dispatcher-${randomUUID().slice(0, 8)}`;
+    const survivor = await world.startDispatcher({ CHANNEL_API_BASE_URL: `${simulator.url}/{channel}/api`, RETRY_BASE_MS: '50', FEED_PORT: String(await freePort()), ...envOf(), KAFKA_GROUP_INSTANCE_ID: survivorMember, INSTANCE_ID: `${survivorMember}.1` });
+    const ready = async (opsPort: number) => (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
+    await waitFor('both members in the group', async () => (await ready(dispatcher.opsPort)) && (await ready(survivor.opsPort)), { timeoutMs: 30_000, intervalMs: 100 });
+    requireOk(await client.setFaults('EXPEDIA', { latency: { fixed_ms: 4_000, jitter_ms: 0 } }));
+    let killedAt: number;
+    try {
+      requireOk(await client.createBooking('BOOKING_COM', listingOf('BOOKING_COM'), { check_in: '2027-10-10', check_out: '2027-10-12' }));
+      // The Expedia listing leased, its push in flight: by the member holding the property's partition.
+      const leasedBy = await waitFor('the Expedia listing leased', async () => (await world.db('sync.listing_work').where({ channel: 'EXPEDIA', listing_id: listingOf('EXPEDIA') }).first())?.leased_by as string | null ?? false, { timeoutMs: 30_000, intervalMs: 20 });
+      const [holder, other] = leasedBy.startsWith(`${survivorMember}.`) ? [survivor, dispatcher] : [dispatcher, survivor];
+      holder.child.kill('SIGKILL');
+      killedAt = Date.now();
+      await holder.exited();
+      dispatcher = other;
+    } finally {
+      requireOk(await client.clearFaults('EXPEDIA'));
+    }
+    const closed = async () => requireOk(await client.trueCalendar('EXPEDIA', listingOf('EXPEDIA'), '2027-10-01', '2027-11-01')).nights.filter((n) => !n.available).map((n) => n.date);
+    await waitFor('Expedia to show the booking', async () => (await closed()).join() === '2027-10-10,2027-10-11', { timeoutMs: 45_000, intervalMs: 100 });
+    // Pushed again by the survivor (the call in flight at the kill may have landed too): the
+    // session timeout (6 s) passes before the partition moves; the lease would have held it a minute.
+    const results = await syncResults(pipeline, (rs) => rs.some((r) => r.channel === 'EXPEDIA' && r.outcome === 'ACKNOWLEDGED' && r.reservation_action === null && r.completed_at >= killedAt), 45_000);
+    const firstAfter = Math.min(...results.filter((r) => r.channel === 'EXPEDIA' && r.outcome === 'ACKNOWLEDGED' && r.reservation_action === null && r.completed_at >= killedAt).map((r) => r.completed_at));
     expect(firstAfter - killedAt).toBeLessThan(LEASE_MS / 3);
   });
 });
