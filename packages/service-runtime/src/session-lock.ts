@@ -20,8 +20,9 @@ export class SessionLock {
    * the lock is held: from then on the lock is no longer this process's.
    */
   static async connect(url: string, key: string, options: { applicationName: string; lost: (error: Error) => void }): Promise<SessionLock> {
-    // The session must outlive idleness: no idle_session_timeout may end it, and a peer gone
-    // silent is found by TCP keepalives within a minute, not the system's two hours.
+    // The session must outlive idleness: no idle_session_timeout may end it, and TCP keepalives
+    // begin after 30 s of silence, not the system's two hours, so a connection a middlebox
+    // forgets is found out (and an idle one is not forgotten).
     const client = new Client({ connectionString: url, application_name: options.applicationName.slice(0, 63), options: '-c idle_session_timeout=0', keepAlive: true, keepAliveInitialDelayMillis: 30_000 });
     const lock = new SessionLock(client, key);
     client.on('error', (error) => {
