@@ -1,5 +1,5 @@
 import type { Knex, Logger, SessionLock } from '@cm/service-runtime';
-import { enterReleasingPredecessor, releaseDeadMembers, type Incarnation } from './store/member-leases';
+import { enterReleasingPredecessor, gaveAnyBack, releaseDeadMembers, type Incarnation } from './store/member-leases';
 
 /** How often the member's lock is tried again while another session holds it. */
 const RETRY_MS = 1_000;
@@ -10,6 +10,8 @@ export interface MemberTakeoverDeps {
   readonly connectLock: (lost: (error: Error) => void) => Promise<SessionLock>;
   readonly log: Logger;
   readonly now: () => number;
+  /** Told when a dead process's work was given back after the loops started: they claim it now. */
+  readonly released: () => void;
 }
 
 /**
@@ -45,38 +47,16 @@ export class MemberTakeover {
   /**
    * Takes the member's lock and gives back its predecessor's leases: settles after the first
    * try, so the loops start after it and claim what it gave back. While another session holds
-   * the lock it tries again each second, and `released` is told if a later try gave work back.
+   * the lock it tries again each second, and `deps.released` is told if a later try gave work back.
    */
-  async start(released: () => void): Promise<void> {
-    await this.takeLock(released);
-  }
-
-  /** Partitions came to this process: gives back what dead members' processes leased; `released` is told when there was any. */
-  async partitionsMoved(released: () => void): Promise<void> {
-    if (this.stopped) return;
-    try {
-      const back = await releaseDeadMembers(this.deps.db, this.me);
-      if (back.deadOwners.length > 0) this.deps.log.info({ deadOwners: back.deadOwners, listings: back.listings, actions: back.actions, rates: back.rates }, 'dead members\' leases given back');
-      if (back.listings + back.actions + back.rates > 0) released();
-    } catch (error) {
-      this.deps.log.warn({ err: error }, 'could not give back dead members\' leases: they lapse after LEASE_MS');
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.dropLock();
-  }
-
-  private async takeLock(released: () => void): Promise<void> {
+  async start(): Promise<void> {
     const until = this.deps.now() + this.giveUpAfterMs;
     const attempt = async (): Promise<boolean> => {
       let heldElsewhere = false;
       try {
         if (this.stopped) return false;
         if (!this.lock) {
-          const lock = await this.deps.connectLock((error) => this.lost(error, released));
+          const lock = await this.deps.connectLock((error) => this.lost(error));
           // Stopped while connecting: nothing may hold the lock past stop().
           if (this.stopped) return (await lock.close(), false);
           this.lock = lock;
@@ -93,17 +73,35 @@ export class MemberTakeover {
         this.deps.log.warn({ member: this.me.member }, 'another live session holds this member\'s lock (two processes with one KAFKA_GROUP_INSTANCE_ID?): what its process leased lapses after LEASE_MS');
         return false;
       }
-      this.timer = setTimeout(() => void attempt().then((gaveBack) => gaveBack && released()), RETRY_MS);
+      this.timer = setTimeout(() => void attempt().then((gaveBack) => gaveBack && this.deps.released()), RETRY_MS);
       return false;
     };
     await attempt();
   }
 
+  /** Partitions came to this process: gives back what dead members' processes leased. */
+  async partitionsMoved(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const back = await releaseDeadMembers(this.deps.db, this.me);
+      if (back.deadOwners.length > 0) this.deps.log.info({ deadOwners: back.deadOwners, listings: back.listings, actions: back.actions, rates: back.rates }, 'dead members\' leases given back');
+      if (gaveAnyBack(back)) this.deps.released();
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'could not give back dead members\' leases: they lapse after LEASE_MS');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.dropLock();
+  }
+
   /** The lock's session broke: another process may now take this one for dead, so the lock is taken again. */
-  private lost(error: Error, released: () => void): void {
+  private lost(error: Error): void {
     if (this.stopped) return;
     this.deps.log.warn({ err: error, member: this.me.member }, 'the member lock\'s session broke: taking it again');
-    void this.dropLock().then(() => this.takeLock(released));
+    void this.dropLock().then(() => this.start());
   }
 
   private async dropLock(): Promise<void> {
@@ -119,7 +117,7 @@ export class MemberTakeover {
       if (back.predecessor !== null) this.deps.log.info({ member: this.me.member, predecessor: back.predecessor, listings: back.listings, actions: back.actions, rates: back.rates }, 'took over from this member\'s previous process: its leases given back');
       else if (this.entered && !back.recorded) this.deps.log.warn({ member: this.me.member }, 'while its lock was lost, another process took this one for dead: it may have taken this process\'s leases too');
       this.entered = true;
-      return back.listings + back.actions + back.rates > 0;
+      return gaveAnyBack(back);
     } catch (error) {
       // Its leases lapse as they would have without this.
       this.deps.log.warn({ err: error, member: this.me.member }, 'could not give back the previous process\'s leases: they lapse after LEASE_MS');

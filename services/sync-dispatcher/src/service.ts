@@ -46,13 +46,14 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const leaseOwner = `${config.INSTANCE_ID}/${randomBytes(4).toString('hex')}`;
     const db = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX } });
     await assertMigrated(db, syncMigrations, 'the sync schema', 'node services/sync-dispatcher/dist/cli/migrate.js', { waitMs: config.MIGRATIONS_WAIT_MS, log: context.log });
-    // Registered first, so stopped last: the member's lock is held until the last lease is given back.
-    const takeover = config.KAFKA_GROUP_INSTANCE_ID === undefined ? null : memberTakeover(context, db, { member: config.KAFKA_GROUP_INSTANCE_ID, owner: leaseOwner });
     // The lease loops, as each starts: told when a dead process's leases were given back.
     const loops: { wake(): void }[] = [];
     const wakeLoops = () => loops.forEach((loop) => loop.wake());
-    // Before this process leases anything: what it gives back at once is claimed by its loops as they start.
-    await takeover?.start(wakeLoops);
+    // Registered first, so stopped last: the member's lock is held until the last lease is given back.
+    const takeover = config.KAFKA_GROUP_INSTANCE_ID === undefined ? null : memberTakeover(context, db, { member: config.KAFKA_GROUP_INSTANCE_ID, owner: leaseOwner }, wakeLoops);
+    // Under way while the rest starts; done before this process leases anything, so what it gives
+    // back at once is claimed by its loops as they start.
+    const entered = takeover?.start();
     const redis = await useRedis(context, config.REDIS_URL);
     // A booking's push acknowledgements and its reservation action's finish come within
     // milliseconds of each other: one statement, one commit, one send of their outcomes.
@@ -93,6 +94,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
         afterFailureMs: config.AFTER_FAILURE_MS,
       },
     );
+    await entered;
     pusher.start();
     loops.push(pusher);
     context.onStop('pusher', async () => {
@@ -180,7 +182,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       partitionsConsumedConcurrently: 8,
       onAssignment: (assigned) => {
         fences.assigned(assigned.get(context.topics.availabilityChanges) ?? []);
-        void takeover?.partitionsMoved(wakeLoops);
+        void takeover?.partitionsMoved();
       },
       chunkSize: CHANGES_PER_STATEMENT,
       // A chunk is of one partition of one topic.
@@ -232,9 +234,9 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
 };
 
 /** The takeover of dead processes' work, and the member's lock it holds until the process stops. */
-function memberTakeover(context: ServiceContext<DispatcherConfig>, db: Knex, me: Incarnation): MemberTakeover {
+function memberTakeover(context: ServiceContext<DispatcherConfig>, db: Knex, me: Incarnation, released: () => void): MemberTakeover {
   const connectLock = (lost: (error: Error) => void) => SessionLock.connect(context.config.DATABASE_URL, memberLockName(me.member), { applicationName: `${context.name} member lock`, lost });
-  const takeover = new MemberTakeover({ db, connectLock, log: context.log.child({ component: 'member-takeover' }), now: Date.now }, me, context.config.LEASE_MS);
+  const takeover = new MemberTakeover({ db, connectLock, log: context.log.child({ component: 'member-takeover' }), now: Date.now, released }, me, context.config.LEASE_MS);
   context.onStop('member lock', () => takeover.stop());
   return takeover;
 }

@@ -3,6 +3,7 @@ import { scratchDatabase, uniqueName, type ScratchDatabase } from '@cm/test-harn
 import { ledgerMigrations } from '@cm/booking-arbiter';
 import { syncMigrations } from '@cm/sync-dispatcher';
 import { ActionStore } from '../src/store/action-store';
+import { reservationAction } from './fixtures/reservation-action';
 import { runRecording, runRecordingsTogether } from '../src/store/recording';
 import { SettleTogether } from '../src/store/settle-together';
 import { SyncStore } from '../src/store/sync-store';
@@ -15,22 +16,8 @@ const theirs = (untilMs = NOW + LEASE_MS) => ({ owner: 'dispatcher-b', untilMs }
 let seq = 0;
 function actionOf(bookingRef: string, version: number, kind: 'ACKNOWLEDGE' | 'HOST_CANCEL' = 'ACKNOWLEDGE'): { record: ReservationAction; traceParent: null } {
   seq += 1;
-  return {
-    record: {
-      event_id: `act-${bookingRef}-${version}-${seq}`,
-      property_id: 'p1',
-      version,
-      source: 'PMS',
-      channel: 'BOOKING_COM',
-      booking_ref: bookingRef,
-      stay_key: `BOOKING_COM:${bookingRef}`,
-      command_id: `cmd-${seq}`,
-      action: kind === 'ACKNOWLEDGE' ? { kind, revision: version } : { kind, reason: 'overbooked' },
-      occurred_at: NOW,
-      correlation_id: `corr-${seq}`,
-    },
-    traceParent: null,
-  };
+  const action = kind === 'ACKNOWLEDGE' ? { kind, revision: version } : { kind, reason: 'overbooked' };
+  return { record: reservationAction({ id: `${bookingRef}-${version}-${seq}`, propertyId: 'p1', channel: 'BOOKING_COM', bookingRef, action, version, at: NOW }), traceParent: null };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { LocalDate } from '@cm/domain';
-import type { ReservationAction } from '@cm/schemas';
+import { samples, type ReservationAction } from '@cm/schemas';
 import { createLogger, SessionLock, waitFor } from '@cm/service-runtime';
 import { scratchDatabase, uniqueName, type ScratchDatabase } from '@cm/test-harness';
 import { ledgerMigrations } from '@cm/booking-arbiter';
@@ -9,6 +9,7 @@ import { ActionStore } from '../src/store/action-store';
 import { enterReleasingPredecessor, memberLockName, releaseDeadMembers, type Incarnation } from '../src/store/member-leases';
 import { RateStore } from '../src/store/rate-store';
 import { SyncStore, type ListingKey } from '../src/store/sync-store';
+import { reservationAction } from './fixtures/reservation-action';
 
 const NOW = 1_800_000_000_000;
 const LEASE_MS = 30_000;
@@ -20,44 +21,14 @@ const log = createLogger('member-takeover-test', 'fatal');
 
 const incarnation = (member: string, owner: string): Incarnation => ({ member, owner });
 
+/** Two nights of property p1 closed by a booking on Booking.com, at `version`, for `listing`. */
 function closing(listing: ListingKey, version: number) {
-  return {
-    change: {
-      event_id: `change-${listing.listingId}-${version}`,
-      property_id: 'p1',
-      version,
-      source: 'BOOKING_COM' as const,
-      correlation_id: `corr-${version}`,
-      occurred_at: NOW,
-      from_date: DAY('2027-05-01'),
-      to_date: DAY('2027-05-03'),
-      available: false,
-      nightly_price: null,
-      reason: 'BOOKING' as const,
-      except_channel: 'BOOKING_COM' as const,
-      only_channel: null,
-    },
-    listings: [listing],
-  };
+  const sample = samples['availability.changes']({ id: `${listing.listingId}-${version}`, propertyId: 'p1', at: NOW });
+  return { change: { ...sample, version, source: 'BOOKING_COM' as const, except_channel: 'BOOKING_COM' as const, from_date: DAY('2027-05-01'), to_date: DAY('2027-05-03') }, listings: [listing] };
 }
 
 function acknowledge(bookingRef: string): { record: ReservationAction; traceParent: null } {
-  return {
-    record: {
-      event_id: `act-${bookingRef}`,
-      property_id: 'p1',
-      version: 1,
-      source: 'PMS',
-      channel: 'BOOKING_COM',
-      booking_ref: bookingRef,
-      stay_key: `BOOKING_COM:${bookingRef}`,
-      command_id: `cmd-${bookingRef}`,
-      action: { kind: 'ACKNOWLEDGE', revision: 1 },
-      occurred_at: NOW,
-      correlation_id: `corr-${bookingRef}`,
-    },
-    traceParent: null,
-  };
+  return { record: reservationAction({ id: bookingRef, propertyId: 'p1', channel: 'BOOKING_COM', bookingRef, action: { kind: 'ACKNOWLEDGE', revision: 1 }, at: NOW }), traceParent: null };
 }
 
 /**
@@ -144,9 +115,9 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     expect(await oldLock.tryTake()).toBe(true);
     const farLease = { owner: 'pod-3.1', untilMs: Date.now() + 600_000 };
     await listings.applyChanges([closing(airbnb, 1)], NOW, farLease);
-    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-3'), log, now: Date.now }, incarnation('pod-3', 'pod-3.2'), LEASE_MS);
     let woken = 0;
-    await takeover.start(() => woken++);
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-3'), log, now: Date.now, released: () => woken++ }, incarnation('pod-3', 'pod-3.2'), LEASE_MS);
+    await takeover.start();
     try {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(woken).toBe(0);
@@ -184,14 +155,14 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     expect(await pod8.tryTake()).toBe(true);
     await enterReleasingPredecessor(scratch.db, incarnation('pod-8', 'pod-8.1'), NOW);
     await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-8.1', untilMs: NOW + LEASE_MS });
-    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-9'), log, now: Date.now }, incarnation('pod-9', 'pod-9.1'), LEASE_MS);
     let woken = 0;
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-9'), log, now: Date.now, released: () => woken++ }, incarnation('pod-9', 'pod-9.1'), LEASE_MS);
     try {
       // A rebalance while pod-8 lives: nothing to give back.
-      await takeover.partitionsMoved(() => woken++);
+      await takeover.partitionsMoved();
       expect(woken).toBe(0);
       await pod8.close();
-      await takeover.partitionsMoved(() => woken++);
+      await takeover.partitionsMoved();
       expect(woken).toBe(1);
     } finally {
       await takeover.stop();
@@ -201,9 +172,9 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
   it('start settles once the lock is taken and the predecessor\'s leases are given back: the loops, started after it, find them; a later try\'s gift alone is told', async () => {
     await enterReleasingPredecessor(scratch.db, incarnation('pod-4', 'pod-4.1'), NOW);
     await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-4.1', untilMs: Date.now() + 600_000 });
-    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-4'), log, now: Date.now }, incarnation('pod-4', 'pod-4.2'), LEASE_MS);
     let woken = 0;
-    await takeover.start(() => woken++);
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-4'), log, now: Date.now, released: () => woken++ }, incarnation('pod-4', 'pod-4.2'), LEASE_MS);
+    await takeover.start();
     try {
       expect(await scratch.db('sync.members').where({ member: 'pod-4' }).first('owner')).toEqual({ owner: 'pod-4.2' });
       expect(await leaseOf('listing_work', { channel: 'AIRBNB' })).toEqual({ leased_by: null, leased_until_ms: null });
@@ -214,9 +185,9 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
   });
 
   it('the lock\'s session ended by PostgreSQL (a restart of it): the process takes its lock again and records itself again', async () => {
-    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-10'), log, now: Date.now }, incarnation('pod-10', 'pod-10.1'), LEASE_MS);
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-10'), log, now: Date.now, released: () => undefined }, incarnation('pod-10', 'pod-10.1'), LEASE_MS);
     const heldElsewhere = async () => !(await scratch.db.raw<{ rows: { free: boolean }[] }>('SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0)) AS free', [memberLockName('pod-10')])).rows[0]!.free;
-    await takeover.start(() => undefined);
+    await takeover.start();
     try {
       expect(await heldElsewhere()).toBe(true);
       // Meanwhile another process found it dead and forgot it.

@@ -6,6 +6,7 @@ import { sumMetric, freePort, stack, testKafka } from '@cm/test-harness';
 import { AvroSerde, produceValues, waitFor, type RecordProducer } from '@cm/service-runtime';
 import { requireOk } from '@cm/channel-simulator';
 import { startPipeline, syncResults, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
+import { reservationAction } from './fixtures/reservation-action';
 
 /**
  * reservation.actions.v2 on the real stack: records produced as the arbiter's outbox does, carried
@@ -41,19 +42,7 @@ describe('sync-dispatcher: reservation actions reach their channel', () => {
   const listingOf = (channel: Channel) => pipeline.tenant.connections[channel].listingId;
 
   function actionOn(channel: Channel, bookingRef: string, action: ReservationAction['action']): ReservationAction {
-    return {
-      event_id: `act-${randomUUID()}`,
-      property_id: pipeline.tenant.propertyId,
-      version: 1,
-      source: 'PMS',
-      channel,
-      booking_ref: bookingRef,
-      stay_key: `${channel}:${bookingRef}`,
-      command_id: `cmd-${randomUUID()}`,
-      action,
-      occurred_at: Date.now(),
-      correlation_id: `corr-${randomUUID()}`,
-    };
+    return reservationAction({ id: randomUUID(), propertyId: pipeline.tenant.propertyId, channel, bookingRef, action, at: Date.now() });
   }
 
   async function produce(...actions: ReservationAction[]): Promise<void> {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Channel, ReservationAction } from '@cm/schemas';
+import type { Channel, SyncResult } from '@cm/schemas';
 import { topics } from '@cm/schemas';
 import { freePort, stack, testKafka, type RunningService } from '@cm/test-harness';
 import { AvroSerde, produceValues, waitFor, type RecordProducer } from '@cm/service-runtime';
 import { requireOk } from '@cm/channel-simulator';
 import { startPipeline, syncResults, type Pipeline } from '@cm/test-harness/worlds/dispatch-pipeline';
+import { reservationAction } from './fixtures/reservation-action';
 
 /**
  * Issue 22.2 on the real stack: a dispatcher SIGKILLed with calls in flight and restarted at once
@@ -38,15 +39,29 @@ describe('a SIGKILLed dispatcher\'s leased work is taken back at once: by its re
 
   const listingOf = (channel: Channel) => pipeline.tenant.connections[channel].listingId;
 
+  /** A dispatcher on the pipeline's simulator, as startPipeline starts one, with `env` over its own. */
+  const startDispatcher = async (env: Record<string, string>) =>
+    pipeline.world.startDispatcher({ CHANNEL_API_BASE_URL: `${pipeline.simulator.url}/{channel}/api`, RETRY_BASE_MS: '50', FEED_PORT: String(await freePort()), ...env });
+
   /** SIGKILLs the running dispatcher and starts the next incarnation of its member; when the kill was. */
   async function killAndRestart(): Promise<number> {
-    const { world, simulator } = pipeline;
     dispatcher.child.kill('SIGKILL');
     const killedAt = Date.now();
     await dispatcher.exited();
     incarnation += 1;
-    dispatcher = await world.startDispatcher({ CHANNEL_API_BASE_URL: `${simulator.url}/{channel}/api`, RETRY_BASE_MS: '50', FEED_PORT: String(await freePort()), ...envOf() });
+    dispatcher = await startDispatcher(envOf());
     return killedAt;
+  }
+
+  /** The nights a channel's listing shows closed in [from, to). */
+  const closedNights = async (channel: Channel, from: string, to: string) =>
+    requireOk(await pipeline.client.trueCalendar(channel, listingOf(channel), from, to)).nights.filter((n) => !n.available).map((n) => n.date);
+
+  /** When a push to the channel was first acknowledged at or after `sinceMs` (waiting for one). */
+  async function firstPushAcknowledged(channel: Channel, sinceMs: number): Promise<number> {
+    const pushedSince = (r: SyncResult) => r.channel === channel && r.outcome === 'ACKNOWLEDGED' && r.reservation_action === null && r.completed_at >= sinceMs;
+    const results = await syncResults(pipeline, (rs) => rs.some(pushedSince), 60_000);
+    return Math.min(...results.filter(pushedSince).map((r) => r.completed_at));
   }
 
   it('a host cancellation in flight at the kill is carried out by the restart within seconds, with the same request id: one cancellation on the channel', async () => {
@@ -54,19 +69,7 @@ describe('a SIGKILLed dispatcher\'s leased work is taken back at once: by its re
     const booked = requireOk(await client.createBooking('AIRBNB', listingOf('AIRBNB'), { check_in: '2027-08-20', check_out: '2027-08-22' }));
     const before = requireOk(await client.stats('AIRBNB'));
     requireOk(await client.setFaults('AIRBNB', { latency: { fixed_ms: 4_000, jitter_ms: 0 } }));
-    const action: ReservationAction = {
-      event_id: `act-${randomUUID()}`,
-      property_id: pipeline.tenant.propertyId,
-      version: 1,
-      source: 'PMS',
-      channel: 'AIRBNB',
-      booking_ref: booked.reservation.id,
-      stay_key: `AIRBNB:${booked.reservation.id}`,
-      command_id: `cmd-${randomUUID()}`,
-      action: { kind: 'HOST_CANCEL', reason: 'overbooked' },
-      occurred_at: Date.now(),
-      correlation_id: `corr-${randomUUID()}`,
-    };
+    const action = reservationAction({ id: randomUUID(), propertyId: pipeline.tenant.propertyId, channel: 'AIRBNB', bookingRef: booked.reservation.id, action: { kind: 'HOST_CANCEL', reason: 'overbooked' }, at: Date.now() });
     let killedAt: number;
     try {
       await produceValues(producer, serde, topics.reservationActions, [action]);
@@ -92,22 +95,19 @@ describe('a SIGKILLed dispatcher\'s leased work is taken back at once: by its re
     try {
       requireOk(await client.createBooking('BOOKING_COM', listingOf('BOOKING_COM'), { check_in: '2027-09-10', check_out: '2027-09-12' }));
       // Pushed to Airbnb and Expedia at once; Vrbo's push is the one still in flight.
-      await syncResults(pipeline, (rs) => rs.some((r) => r.channel === 'EXPEDIA' && r.outcome === 'ACKNOWLEDGED' && r.reservation_action === null), 60_000);
+      await firstPushAcknowledged('EXPEDIA', 0);
       killedAt = await killAndRestart();
     } finally {
       requireOk(await client.clearFaults('VRBO'));
     }
-    const closed = async () => requireOk(await client.trueCalendar('VRBO', listingOf('VRBO'), '2027-09-01', '2027-10-01')).nights.filter((n) => !n.available).map((n) => n.date);
-    await waitFor('Vrbo to show the booking', async () => (await closed()).join() === '2027-09-10,2027-09-11', { timeoutMs: 45_000, intervalMs: 100 });
-    const results = await syncResults(pipeline, (rs) => rs.some((r) => r.channel === 'VRBO' && r.outcome === 'ACKNOWLEDGED' && r.reservation_action === null && r.completed_at >= killedAt), 45_000);
-    const firstAfter = Math.min(...results.filter((r) => r.channel === 'VRBO' && r.outcome === 'ACKNOWLEDGED' && r.reservation_action === null && r.completed_at >= killedAt).map((r) => r.completed_at));
-    expect(firstAfter - killedAt).toBeLessThan(LEASE_MS / 3);
+    await waitFor('Vrbo to show the booking', async () => (await closedNights('VRBO', '2027-09-01', '2027-10-01')).join() === '2027-09-10,2027-09-11', { timeoutMs: 45_000, intervalMs: 100 });
+    expect((await firstPushAcknowledged('VRBO', killedAt)) - killedAt).toBeLessThan(LEASE_MS / 3);
   });
 
   it('a dispatcher SIGKILLed for good with a push in flight: the member its partition moves to pushes the listing within seconds of the takeover', async () => {
-    const { client, world, simulator } = pipeline;
+    const { client, world } = pipeline;
     const survivorMember = `dispatcher-${randomUUID().slice(0, 8)}`;
-    const survivor = await world.startDispatcher({ CHANNEL_API_BASE_URL: `${simulator.url}/{channel}/api`, RETRY_BASE_MS: '50', FEED_PORT: String(await freePort()), ...envOf(), KAFKA_GROUP_INSTANCE_ID: survivorMember, INSTANCE_ID: `${survivorMember}.1` });
+    const survivor = await startDispatcher({ ...envOf(), KAFKA_GROUP_INSTANCE_ID: survivorMember, INSTANCE_ID: `${survivorMember}.1` });
     const ready = async (opsPort: number) => (await fetch(`http://127.0.0.1:${opsPort}/health/ready`).catch(() => undefined))?.status === 200;
     await waitFor('both members in the group', async () => (await ready(dispatcher.opsPort)) && (await ready(survivor.opsPort)), { timeoutMs: 30_000, intervalMs: 100 });
     requireOk(await client.setFaults('EXPEDIA', { latency: { fixed_ms: 4_000, jitter_ms: 0 } }));
@@ -124,12 +124,9 @@ describe('a SIGKILLed dispatcher\'s leased work is taken back at once: by its re
     } finally {
       requireOk(await client.clearFaults('EXPEDIA'));
     }
-    const closed = async () => requireOk(await client.trueCalendar('EXPEDIA', listingOf('EXPEDIA'), '2027-10-01', '2027-11-01')).nights.filter((n) => !n.available).map((n) => n.date);
-    await waitFor('Expedia to show the booking', async () => (await closed()).join() === '2027-10-10,2027-10-11', { timeoutMs: 45_000, intervalMs: 100 });
+    await waitFor('Expedia to show the booking', async () => (await closedNights('EXPEDIA', '2027-10-01', '2027-11-01')).join() === '2027-10-10,2027-10-11', { timeoutMs: 45_000, intervalMs: 100 });
     // Pushed again by the survivor (the call in flight at the kill may have landed too): the
     // session timeout (6 s) passes before the partition moves; the lease would have held it a minute.
-    const results = await syncResults(pipeline, (rs) => rs.some((r) => r.channel === 'EXPEDIA' && r.outcome === 'ACKNOWLEDGED' && r.reservation_action === null && r.completed_at >= killedAt), 45_000);
-    const firstAfter = Math.min(...results.filter((r) => r.channel === 'EXPEDIA' && r.outcome === 'ACKNOWLEDGED' && r.reservation_action === null && r.completed_at >= killedAt).map((r) => r.completed_at));
-    expect(firstAfter - killedAt).toBeLessThan(LEASE_MS / 3);
+    expect((await firstPushAcknowledged('EXPEDIA', killedAt)) - killedAt).toBeLessThan(LEASE_MS / 3);
   });
 });

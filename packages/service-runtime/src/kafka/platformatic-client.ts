@@ -472,8 +472,13 @@ class PlatformaticRecordConsumer implements RecordConsumer {
     });
     this.fetchPause = setTimeout(() => {
       this.fetchPause = undefined;
-      if (this.stream === stream && this.queued < this.maxQueued / 2 && stream.isPaused()) stream.resume();
+      this.resumeFetching();
     }, intervalMs);
+  }
+
+  /** Fetching goes on once neither backpressure (enough records waiting) nor a fetch interval holds it. */
+  private resumeFetching(): void {
+    if (this.queued < this.maxQueued / 2 && this.fetchPause === undefined && this.stream?.isPaused()) this.stream.resume();
   }
 
   private get maxQueued(): number {
@@ -490,7 +495,7 @@ class PlatformaticRecordConsumer implements RecordConsumer {
       if (!queue) return;
       const chunk = queue.records.splice(0, this.chunkSize);
       this.queued -= chunk.length;
-      if (this.queued < this.maxQueued / 2 && this.fetchPause === undefined && this.stream?.isPaused()) this.stream.resume();
+      this.resumeFetching();
       queue.busy = true;
       this.active++;
       void this.handleChunk(queue, chunk).finally(() => {

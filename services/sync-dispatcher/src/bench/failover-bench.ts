@@ -143,14 +143,14 @@ async function main(): Promise<void> {
  * killed process's leased ones too, is the stricter figure, printed beside it per kill.
  */
 function listingsReport(acks: readonly ListingAck[], restarts: readonly KillOutcome[], takeover: KillOutcome): BenchRow[] {
-  const describe = (label: string, r: ListingsResumed) => `${label}: every listing pushed again after ${r.afterMs} ms (the last ${r.slowest})${r.never > 0 ? `; ${r.never} pushed before it never again` : ''}`;
+  const lineOf = (label: string, r: ListingsResumed) => `${label}: every listing pushed again after ${r.afterMs} ms (the last ${r.slowest})${r.never > 0 ? `; ${r.never} pushed before it never again` : ''}`;
   const afterRestarts = restarts.map((o, k) => {
     const resumed = listingsResumed(acks, o.killAtMs);
-    print(describe(`kill ${k + 1}, restarted`, resumed));
+    print(lineOf(`kill ${k + 1}, restarted`, resumed));
     return resumed;
   });
   const afterTakeover = listingsResumed(acks, takeover.killAtMs);
-  print(describe('kill, not restarted', afterTakeover));
+  print(lineOf('kill, not restarted', afterTakeover));
   const p99 = percentileOf(afterRestarts.map((r) => r.afterMs), 99);
   const never = afterRestarts.reduce((n, r) => n + r.never, afterTakeover.never);
   print(`sync-dispatcher: SIGKILL + restart to every listing pushed again: p99 ${p99} ms, target <= ${RESTART_TARGET_MS} ms; without restart ${afterTakeover.afterMs} ms, target <= ${TAKEOVER_TARGET_MS} ms; ${never} listings never pushed again`);

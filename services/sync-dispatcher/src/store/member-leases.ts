@@ -22,6 +22,8 @@ export interface GivenBack {
   readonly rates: number;
 }
 
+export const gaveAnyBack = (back: GivenBack): boolean => back.listings + back.actions + back.rates > 0;
+
 /**
  * The leases of the owners in `gone` (a CTE with an `owner` column), given back due as they
  * were: listings, reservation actions and rate pushes, each claimable at once. Answers the
