@@ -7,6 +7,7 @@ export * from './ops-server';
 export * from './http-close';
 export * from './telemetry';
 export * from './postgres';
+export * from './array-literals';
 export * from './session-lock';
 export * from './redis';
 export * from './wait';

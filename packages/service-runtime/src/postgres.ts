@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import knex, { type Knex } from 'knex';
 import { types } from 'pg';
 import type { Registry } from 'prom-client';
+import { withArrayLiterals } from './array-literals';
 import { databaseStatementsCounter } from './metrics';
 import type { SchemaMigrations } from './migrations';
 
@@ -173,7 +174,7 @@ export async function dropDatabase(url: string): Promise<void> {
  * prepare a new statement on every connection without bound.
  */
 export function preparedRaw(db: Knex | Knex.Transaction, sql: string, bindings: readonly Knex.RawBinding[]): Knex.Raw {
-  return db.raw(sql, bindings as Knex.RawBinding[]).options({ name: statementName(sql) });
+  return db.raw(sql, withArrayLiterals(bindings) as Knex.RawBinding[]).options({ name: statementName(sql) });
 }
 
 const statementNames = new Map<string, string>();

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { withArrayLiterals } from '../array-literals';
 import { FencedError } from '../errors';
 import { preparedRaw } from '../postgres';
 import type { Outbox, OutboxRecord } from './outbox';
@@ -138,9 +139,9 @@ interface FixedTextSql extends Knex.Sql {
   readonly fixedText: true;
 }
 
-/** A fixed-text write whose every binding is one column of its rows, an array each, all of one length. */
+/** A fixed-text write whose every binding is one column of its rows, all of one length: sent as their literals, kept as arrays to join. */
 interface ColumnsSql extends FixedTextSql {
-  readonly columns: true;
+  readonly columns: readonly (readonly unknown[])[];
 }
 
 /**
@@ -149,7 +150,7 @@ interface ColumnsSql extends FixedTextSql {
  * with the data (lists as array bindings): each distinct text is kept by every connection.
  */
 export function fixedTextWrite(db: Knex | Knex.Transaction, sql: string, bindings: readonly unknown[]): Knex.Sql {
-  return Object.assign(db.raw(sql, bindings as Knex.RawBinding[]).toSQL(), { fixedText: true as const });
+  return Object.assign(db.raw(sql, withArrayLiterals(bindings) as Knex.RawBinding[]).toSQL(), { fixedText: true as const });
 }
 
 /**
@@ -161,7 +162,7 @@ export function fixedTextWrite(db: Knex | Knex.Transaction, sql: string, binding
 export function columnsWrite(db: Knex | Knex.Transaction, sql: string, columns: readonly (readonly unknown[])[]): Knex.Sql {
   const rows = columns[0]?.length ?? 0;
   if (columns.some((column) => column.length !== rows)) throw new RangeError('columnsWrite: every column needs one value per row');
-  return Object.assign(fixedTextWrite(db, sql, columns), { columns: true as const });
+  return Object.assign(fixedTextWrite(db, sql, columns), { columns });
 }
 
 function isFixedText(write: Knex.Sql): write is FixedTextSql {
@@ -169,17 +170,13 @@ function isFixedText(write: Knex.Sql): write is FixedTextSql {
 }
 
 function isColumns(write: Knex.Sql): write is ColumnsSql {
-  return (write as Partial<ColumnsSql>).columns === true;
-}
-
-function columnsOf(write: ColumnsSql): readonly (readonly unknown[])[] {
-  return write.bindings as readonly unknown[] as readonly (readonly unknown[])[];
+  return (write as Partial<ColumnsSql>).columns !== undefined;
 }
 
 /** Column parts of the same text become one, where the first of them was; the other parts stay as they are. */
 function joinColumns(writes: readonly Knex.Sql[]): Knex.Sql[] {
   const joined: Knex.Sql[] = [];
-  const byText = new Map<string, { at: number; columns: unknown[][] }>();
+  const byText = new Map<string, { at: number; parts: number; columns: unknown[][] }>();
   for (const write of writes) {
     if (!isColumns(write)) {
       joined.push(write);
@@ -187,13 +184,16 @@ function joinColumns(writes: readonly Knex.Sql[]): Knex.Sql[] {
     }
     const same = byText.get(write.sql);
     if (!same) {
-      byText.set(write.sql, { at: joined.length, columns: columnsOf(write).map((column) => [...column]) });
+      // slice keeps a column's kind (a JsonTexts stays one).
+      byText.set(write.sql, { at: joined.length, parts: 1, columns: write.columns.map((column) => column.slice()) });
       joined.push(write);
     } else {
-      columnsOf(write).forEach((column, i) => same.columns[i]!.push(...column));
+      same.parts++;
+      write.columns.forEach((column, i) => same.columns[i]!.push(...column));
     }
   }
-  for (const { at, columns } of byText.values()) joined[at] = { ...joined[at]!, bindings: columns } as Knex.Sql;
+  // A part that stayed alone is sent as its literals already are.
+  for (const { at, parts, columns } of byText.values()) if (parts > 1) joined[at] = { ...joined[at]!, bindings: withArrayLiterals(columns) } as Knex.Sql;
   return joined;
 }
 

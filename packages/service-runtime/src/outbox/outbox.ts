@@ -7,6 +7,7 @@ import type { AvroSerde } from '../schema-registry';
 import { namespaced } from '../topic-names';
 import { inTraceOf } from '../trace-context';
 import { Waker } from '../waker';
+import { JSON_COLUMN, jsonTexts } from '../array-literals';
 import { columnsWrite, writeTogether } from './inbox-step';
 import type { PartitionFences } from './partition-fences';
 
@@ -51,9 +52,9 @@ export function outboxInsert(db: Knex | Knex.Transaction, table: string, records
     columnsWrite(
       db,
       `INSERT INTO ${table} (kafka_partition, event_id, topic, record_key, payload, trace_parent)
-       SELECT p, e, t, k, v, tp FROM unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[]) WITH ORDINALITY AS r(p, e, t, k, v, tp, n)
+       SELECT p, e, t, k, v, tp FROM unnest(?::int[], ?::text[], ?::text[], ?::text[], ${JSON_COLUMN}, ?::text[]) WITH ORDINALITY AS r(p, e, t, k, v, tp, n)
        ORDER BY n ON CONFLICT (event_id) DO NOTHING`,
-      [records.map((r) => r.partition), records.map((r) => r.eventId), records.map((r) => r.topic), records.map((r) => r.key), records.map((r) => JSON.stringify(r.payload)), records.map((r) => r.traceParent ?? null)],
+      [records.map((r) => r.partition), records.map((r) => r.eventId), records.map((r) => r.topic), records.map((r) => r.key), jsonTexts(records.map((r) => JSON.stringify(r.payload))), records.map((r) => r.traceParent ?? null)],
     ),
   ];
 }

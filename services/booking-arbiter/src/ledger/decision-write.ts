@@ -1,4 +1,4 @@
-import { fixedTextWrite, type Knex } from '@cm/service-runtime';
+import { fixedTextWrite, JSON_COLUMN, jsonTexts, type Knex } from '@cm/service-runtime';
 
 /** A column of a written table and the PostgreSQL type its array is sent as. */
 type Column = readonly [name: string, type: string];
@@ -83,7 +83,7 @@ function insertSql({ table, columns, onConflict }: ArrayInsert): string {
   const names = columns.map(([n]) => n);
   const keys = new Set(['property_id', 'stay_key']);
   const conflict = onConflict ? ` ${onConflict} ${names.filter((n) => !keys.has(n)).map((n) => `${n} = excluded.${n}`).join(', ')}` : '';
-  return `INSERT INTO ${table} (${names.join(', ')}) SELECT ${names.join(', ')} FROM unnest(${columns.map(([, type]) => `?::${type}[]`).join(', ')}) WITH ORDINALITY AS rows(${names.join(', ')}, insert_order) ORDER BY insert_order${conflict}`;
+  return `INSERT INTO ${table} (${names.join(', ')}) SELECT ${names.join(', ')} FROM unnest(${columns.map(([, type]) => (type === 'jsonb' ? JSON_COLUMN : `?::${type}[]`)).join(', ')}) WITH ORDINALITY AS rows(${names.join(', ')}, insert_order) ORDER BY insert_order${conflict}`;
 }
 
 /**
@@ -95,9 +95,9 @@ const VERSIONS_SQL = `UPDATE properties p SET version = v.version, updated_at = 
   FROM unnest(?::text[], ?::bigint[]) AS v(property_id, version)
   WHERE p.property_id = v.property_id AND p.property_id = ANY(?::text[])`;
 
-/** Each column of the rows as one array, in the part's column order (a column a row lacks is null). */
+/** Each column of the rows as one array, in the part's column order (a column a row lacks is null); a jsonb column's JSON texts as JsonTexts. */
 function arraysOf(part: ArrayInsert, rows: readonly Record<string, unknown>[]): unknown[][] {
-  return part.columns.map(([name]) => rows.map((row) => row[name] ?? null));
+  return part.columns.map(([name, type]) => (type === 'jsonb' ? jsonTexts(rows.map((row) => (row[name] as string | null | undefined) ?? null)) : rows.map((row) => row[name] ?? null)));
 }
 
 /** What one transaction's decisions write to the ledger, row by row (outbox records aside). */

@@ -100,7 +100,7 @@ export function stayToRow(propertyId: string, stay: Stay, ledgerVersion: number)
     check_out: stay.dates.checkOut,
     versions: JSON.stringify(stay.versions),
     ledger_version: ledgerVersion,
-    updated_at: new Date(),
+    updated_at: new Date().toISOString(),
   };
   if (stay.kind === 'block') {
     return { ...common, status: null, active: stay.active, price_minor: null, currency: null, rate_plan: null, confirmed_at_ms: null, block_reason: stay.reason, guest_count: null, price_versions: '{}' };
