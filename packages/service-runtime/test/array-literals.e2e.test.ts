@@ -46,7 +46,7 @@ describe('array literals and JSON columns reach PostgreSQL as given', () => {
   it('numbers, booleans and bytes in arrays of a prepared statement', async () => {
     const amounts = [0, -42, Number.MAX_SAFE_INTEGER];
     const raws = [Buffer.from([0, 1, 255]), Buffer.alloc(0), null];
-    await preparedRaw(db, `INSERT INTO ${table} (amount, flag, raw) SELECT * FROM unnest(?::bigint[], ?::boolean[], ?::bytea[])`, [amounts, [true, false, null], raws]);
+    await preparedRaw(db, `INSERT INTO ${table} (amount, flag, raw) SELECT * FROM unnest(?::bigint[], ?::boolean[], ?::bytea[])`, [amounts, [true, false, null], raws] as unknown as Knex.RawBinding[]);
     const rows = await db(table).orderBy('amount').select('amount', 'flag', 'raw');
     expect(rows).toEqual([
       { amount: -42, flag: false, raw: Buffer.alloc(0) },
