@@ -1,5 +1,5 @@
 import type { Knex, Logger, SessionLock } from '@cm/service-runtime';
-import { enterReleasingPredecessor, gaveAnyBack, releaseDeadMembers, type GiveBackTerms, type Incarnation } from './store/member-leases';
+import { enterReleasingPredecessor, gaveAnyBack, releaseDeadMembers, type Incarnation } from './store/member-leases';
 
 /** How often the member's lock is tried again while another session holds it. */
 const RETRY_MS = 1_000;
@@ -12,8 +12,6 @@ export interface MemberTakeoverDeps {
   readonly now: () => number;
   /** Told when a dead process's work was given back after the loops started: they claim it now. */
   readonly released: () => void;
-  /** The retry backoff that work given back counts a failed attempt against (GiveBackTerms). */
-  readonly retry: { readonly baseMs: number; readonly maxMs: number };
 }
 
 /**
@@ -45,10 +43,6 @@ export class MemberTakeover {
     private readonly me: Incarnation,
     private readonly giveUpAfterMs: number,
   ) {}
-
-  private giveBackTerms(): GiveBackTerms {
-    return { nowMs: this.deps.now(), retryBaseMs: this.deps.retry.baseMs, retryMaxMs: this.deps.retry.maxMs };
-  }
 
   /**
    * Takes the member's lock and gives back its predecessor's leases: settles after the first
@@ -89,7 +83,7 @@ export class MemberTakeover {
   async partitionsMoved(): Promise<void> {
     if (this.stopped) return;
     try {
-      const back = await releaseDeadMembers(this.deps.db, this.me, this.giveBackTerms());
+      const back = await releaseDeadMembers(this.deps.db, this.me);
       if (back.deadOwners.length > 0) this.deps.log.info({ deadOwners: back.deadOwners, listings: back.listings, actions: back.actions, rates: back.rates }, 'dead members\' leases given back');
       if (gaveAnyBack(back)) this.deps.released();
     } catch (error) {
@@ -119,7 +113,7 @@ export class MemberTakeover {
   /** Records this process as the member's; whether its predecessor's work was given back. */
   private async enter(): Promise<boolean> {
     try {
-      const back = await enterReleasingPredecessor(this.deps.db, this.me, this.giveBackTerms());
+      const back = await enterReleasingPredecessor(this.deps.db, this.me, this.deps.now());
       if (back.predecessor !== null) this.deps.log.info({ member: this.me.member, predecessor: back.predecessor, listings: back.listings, actions: back.actions, rates: back.rates }, 'took over from this member\'s previous process: its leases given back');
       else if (this.entered && !back.recorded) this.deps.log.warn({ member: this.me.member }, 'while its lock was lost, another process took this one for dead: it may have taken this process\'s leases too');
       this.entered = true;

@@ -236,8 +236,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
 /** The takeover of dead processes' work, and the member's lock it holds until the process stops. */
 function memberTakeover(context: ServiceContext<DispatcherConfig>, db: Knex, me: Incarnation, released: () => void): MemberTakeover {
   const connectLock = (lost: (error: Error) => void) => SessionLock.connect(context.config.DATABASE_URL, memberLockName(me.member), { applicationName: `${context.name} member lock`, lost });
-  const retry = { baseMs: context.config.RETRY_BASE_MS, maxMs: context.config.RETRY_MAX_MS };
-  const takeover = new MemberTakeover({ db, connectLock, log: context.log.child({ component: 'member-takeover' }), now: Date.now, released, retry }, me, context.config.LEASE_MS);
+  const takeover = new MemberTakeover({ db, connectLock, log: context.log.child({ component: 'member-takeover' }), now: Date.now, released }, me, context.config.LEASE_MS);
   context.onStop('member lock', () => takeover.stop());
   return takeover;
 }

@@ -6,7 +6,7 @@ import { ledgerMigrations } from '@cm/booking-arbiter';
 import { syncMigrations } from '@cm/sync-dispatcher';
 import { MemberTakeover } from '../src/member-takeover';
 import { ActionStore } from '../src/store/action-store';
-import { enterReleasingPredecessor, memberLockName, releaseDeadMembers, type GiveBackTerms, type Incarnation } from '../src/store/member-leases';
+import { enterReleasingPredecessor, memberLockName, releaseDeadMembers, type Incarnation } from '../src/store/member-leases';
 import { RateStore } from '../src/store/rate-store';
 import { SyncStore, type ListingKey } from '../src/store/sync-store';
 import { reservationAction } from './fixtures/reservation-action';
@@ -20,8 +20,6 @@ const expedia: ListingKey = { channel: 'EXPEDIA', listingId: 'exp-1' };
 const log = createLogger('member-takeover-test', 'fatal');
 
 const incarnation = (member: string, owner: string): Incarnation => ({ member, owner });
-const RETRY = { baseMs: 250, maxMs: 30_000 };
-const terms = (nowMs: number): GiveBackTerms => ({ nowMs, retryBaseMs: RETRY.baseMs, retryMaxMs: RETRY.maxMs });
 
 /** Two nights of property p1 closed by a booking on Booking.com, at `version`, for `listing`. */
 function closing(listing: ListingKey, version: number) {
@@ -71,7 +69,7 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     const before = incarnation('pod-0', 'pod-0.1');
     const oldLock = await lockOf('pod-0');
     expect(await oldLock.tryTake()).toBe(true);
-    expect(await enterReleasingPredecessor(scratch.db, before, terms(NOW - 60_000))).toEqual({ predecessor: null, recorded: false, listings: 0, actions: 0, rates: 0 });
+    expect(await enterReleasingPredecessor(scratch.db, before, NOW - 60_000)).toEqual({ predecessor: null, recorded: false, listings: 0, actions: 0, rates: 0 });
     // What pod-0.1 leased just before it was killed, and what pod-1 holds.
     const held = { owner: 'pod-0.1', untilMs: NOW + 20_000 };
     expect((await listings.applyChanges([closing(airbnb, 1)], NOW, held)).leased).toHaveLength(1);
@@ -87,7 +85,7 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     // pod-0.1 dies: PostgreSQL ends its session, and the lock with it.
     await oldLock.close();
     expect(await newLock.tryTake()).toBe(true);
-    expect(await enterReleasingPredecessor(scratch.db, after, terms(NOW + 1_000))).toEqual({ predecessor: 'pod-0.1', recorded: true, listings: 1, actions: 1, rates: 1 });
+    expect(await enterReleasingPredecessor(scratch.db, after, NOW + 1_000)).toEqual({ predecessor: 'pod-0.1', recorded: true, listings: 1, actions: 1, rates: 1 });
 
     // Claimed by pod-0.2 a second after the kill, 19 s before pod-0.1's leases would have lapsed.
     const lease = { owner: 'pod-0.2', untilMs: NOW + 1_000 + LEASE_MS };
@@ -99,26 +97,26 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
   });
 
   it('a live process of a member, leasing before it could take its lock, keeps its leases when another finds the member\'s dead predecessor: each process leases under a name of its own', async () => {
-    await enterReleasingPredecessor(scratch.db, incarnation('pod-0', 'pod-0/a1'), terms(NOW));
+    await enterReleasingPredecessor(scratch.db, incarnation('pod-0', 'pod-0/a1'), NOW);
     await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-0/a1', untilMs: NOW + LEASE_MS });
     // pod-0/b2 restarted in place with the same INSTANCE_ID (pid 1): it leases before its lock is taken.
     await listings.applyChanges([closing(vrbo, 1)], NOW + 5_000, { owner: 'pod-0/b2', untilMs: NOW + 5_000 + LEASE_MS });
-    expect(await releaseDeadMembers(scratch.db, incarnation('pod-1', 'pod-1/c3'), terms(NOW))).toEqual({ deadOwners: ['pod-0/a1'], listings: 1, actions: 0, rates: 0 });
+    expect(await releaseDeadMembers(scratch.db, incarnation('pod-1', 'pod-1/c3'))).toEqual({ deadOwners: ['pod-0/a1'], listings: 1, actions: 0, rates: 0 });
     expect(await leaseOf('listing_work', { channel: 'AIRBNB' })).toEqual({ leased_by: null, leased_until_ms: null });
     expect(await leaseOf('listing_work', { channel: 'VRBO' })).toMatchObject({ leased_by: 'pod-0/b2' });
     // When it takes its lock, nobody is recorded for the member any more: nothing of its own is given back.
-    expect(await enterReleasingPredecessor(scratch.db, incarnation('pod-0', 'pod-0/b2'), terms(NOW + 6_000))).toEqual({ predecessor: null, recorded: false, listings: 0, actions: 0, rates: 0 });
+    expect(await enterReleasingPredecessor(scratch.db, incarnation('pod-0', 'pod-0/b2'), NOW + 6_000)).toEqual({ predecessor: null, recorded: false, listings: 0, actions: 0, rates: 0 });
     expect(await leaseOf('listing_work', { channel: 'VRBO' })).toMatchObject({ leased_by: 'pod-0/b2' });
   });
 
   it('the takeover tries the lock again each second while the predecessor\'s session lives, gives back once it ends, and wakes the loops', async () => {
-    await enterReleasingPredecessor(scratch.db, incarnation('pod-3', 'pod-3.1'), terms(NOW - 60_000));
+    await enterReleasingPredecessor(scratch.db, incarnation('pod-3', 'pod-3.1'), NOW - 60_000);
     const oldLock = await lockOf('pod-3');
     expect(await oldLock.tryTake()).toBe(true);
     const farLease = { owner: 'pod-3.1', untilMs: Date.now() + 600_000 };
     await listings.applyChanges([closing(airbnb, 1)], NOW, farLease);
     let woken = 0;
-    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-3'), log, now: Date.now, released: () => woken++, retry: RETRY }, incarnation('pod-3', 'pod-3.2'), LEASE_MS);
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-3'), log, now: Date.now, released: () => woken++ }, incarnation('pod-3', 'pod-3.2'), LEASE_MS);
     await takeover.start();
     try {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -133,7 +131,7 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
   });
 
   it('partitions moved here: the leases of a member whose process is dead are given back; a live member\'s, and this process\'s own, are kept', async () => {
-    for (const [member, owner] of [['pod-5', 'pod-5.1'], ['pod-6', 'pod-6.1'], ['pod-7', 'pod-7.1']] as const) await enterReleasingPredecessor(scratch.db, incarnation(member, owner), terms(NOW));
+    for (const [member, owner] of [['pod-5', 'pod-5.1'], ['pod-6', 'pod-6.1'], ['pod-7', 'pod-7.1']] as const) await enterReleasingPredecessor(scratch.db, incarnation(member, owner), NOW);
     // pod-6 lives; pod-7 is this process (its lock held by its own session); pod-5 died.
     expect(await (await lockOf('pod-6')).tryTake()).toBe(true);
     expect(await (await lockOf('pod-7')).tryTake()).toBe(true);
@@ -142,57 +140,23 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
     await listings.applyChanges([closing(expedia, 1)], NOW, { owner: 'pod-7.1', untilMs: NOW + LEASE_MS });
     expect((await actions.record([acknowledge('r5')], NOW, { owner: 'pod-5.1', untilMs: NOW + LEASE_MS + 1 })).leased).toHaveLength(1);
 
-    expect(await releaseDeadMembers(scratch.db, incarnation('pod-7', 'pod-7.1'), terms(NOW))).toEqual({ deadOwners: ['pod-5.1'], listings: 1, actions: 1, rates: 0 });
+    expect(await releaseDeadMembers(scratch.db, incarnation('pod-7', 'pod-7.1'))).toEqual({ deadOwners: ['pod-5.1'], listings: 1, actions: 1, rates: 0 });
     expect(await leaseOf('listing_work', { channel: 'AIRBNB' })).toEqual({ leased_by: null, leased_until_ms: null });
     expect(await leaseOf('listing_work', { channel: 'VRBO' })).toMatchObject({ leased_by: 'pod-6.1' });
     expect(await leaseOf('listing_work', { channel: 'EXPEDIA' })).toMatchObject({ leased_by: 'pod-7.1' });
     // The dead member is forgotten; its lock was tried for that statement only, so its restart takes it at once.
     expect((await scratch.db('sync.members').orderBy('member').select('member')).map((m) => m.member)).toEqual(['pod-6', 'pod-7']);
     expect(await (await lockOf('pod-5')).tryTake()).toBe(true);
-    expect(await releaseDeadMembers(scratch.db, incarnation('pod-7', 'pod-7.1'), terms(NOW))).toEqual({ deadOwners: [], listings: 0, actions: 0, rates: 0 });
-  });
-
-  it('work given back counts as a failed attempt: due at once the first time, after the retry backoff when its takers keep dying, so an item that kills every process taking it is not retaken at every restart', async () => {
-    const leaseAll = async (owner: string, nowMs: number) => {
-      const lease = { owner, untilMs: nowMs + LEASE_MS };
-      return { listings: await listings.claimDue(lease, nowMs, 10), actions: await actions.claimDue(lease, nowMs, 10), rates: await rates.claim(lease, nowMs, 10) };
-    };
-    const counts = (taken: Awaited<ReturnType<typeof leaseAll>>) => [taken.listings.length, taken.actions.length, taken.rates.length];
-    const attempts = async () => [
-      (await scratch.db('sync.listing_work').first('attempts')).attempts,
-      (await scratch.db('sync.reservation_actions').first('attempts')).attempts,
-      (await scratch.db('sync.rate_work').first('attempts')).attempts,
-    ];
-    await enterReleasingPredecessor(scratch.db, incarnation('pod-0', 'pod-0.1'), terms(NOW));
-    await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-0.1', untilMs: NOW + LEASE_MS });
-    await actions.record([acknowledge('r1')], NOW, { owner: 'pod-0.1', untilMs: NOW + LEASE_MS });
-    await rates.mark([{ listing: { ...expedia, propertyId: 'p1' }, ratePlan: 'bar', from: '2027-05-01' as LocalDate, to: '2027-05-03' as LocalDate }], NOW);
-    expect(await rates.claim({ owner: 'pod-0.1', untilMs: NOW + LEASE_MS }, NOW, 10)).toHaveLength(1);
-
-    // pod-0.1 dies holding all three: its restart takes them at once, one failed attempt each.
-    expect(await enterReleasingPredecessor(scratch.db, incarnation('pod-0', 'pod-0.2'), terms(NOW + 1_000))).toMatchObject({ listings: 1, actions: 1, rates: 1 });
-    expect(await attempts()).toEqual([1, 1, 1]);
-    expect(counts(await leaseAll('pod-0.2', NOW + 1_000))).toEqual([1, 1, 1]);
-
-    // pod-0.2 dies holding them too: the next restart finds them given back a second time in a row, due after the backoff's ceiling for attempt 2 (250 ms * 2).
-    expect(await enterReleasingPredecessor(scratch.db, incarnation('pod-0', 'pod-0.3'), terms(NOW + 2_000))).toMatchObject({ listings: 1, actions: 1, rates: 1 });
-    expect(await attempts()).toEqual([2, 2, 2]);
-    expect(counts(await leaseAll('pod-0.3', NOW + 2_499))).toEqual([0, 0, 0]);
-    expect(counts(await leaseAll('pod-0.3', NOW + 2_500))).toEqual([1, 1, 1]);
-
-    // A third time: 250 ms * 4 after the give-back.
-    await enterReleasingPredecessor(scratch.db, incarnation('pod-0', 'pod-0.4'), terms(NOW + 3_000));
-    expect(counts(await leaseAll('pod-0.4', NOW + 3_999))).toEqual([0, 0, 0]);
-    expect(counts(await leaseAll('pod-0.4', NOW + 4_000))).toEqual([1, 1, 1]);
+    expect(await releaseDeadMembers(scratch.db, incarnation('pod-7', 'pod-7.1'))).toEqual({ deadOwners: [], listings: 0, actions: 0, rates: 0 });
   });
 
   it('the takeover tells the loops only when a rebalance found a dead member\'s work', async () => {
     const pod8 = await lockOf('pod-8');
     expect(await pod8.tryTake()).toBe(true);
-    await enterReleasingPredecessor(scratch.db, incarnation('pod-8', 'pod-8.1'), terms(NOW));
+    await enterReleasingPredecessor(scratch.db, incarnation('pod-8', 'pod-8.1'), NOW);
     await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-8.1', untilMs: NOW + LEASE_MS });
     let woken = 0;
-    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-9'), log, now: Date.now, released: () => woken++, retry: RETRY }, incarnation('pod-9', 'pod-9.1'), LEASE_MS);
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-9'), log, now: Date.now, released: () => woken++ }, incarnation('pod-9', 'pod-9.1'), LEASE_MS);
     try {
       // A rebalance while pod-8 lives: nothing to give back.
       await takeover.partitionsMoved();
@@ -206,10 +170,10 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
   });
 
   it('start settles once the lock is taken and the predecessor\'s leases are given back: the loops, started after it, find them; a later try\'s gift alone is told', async () => {
-    await enterReleasingPredecessor(scratch.db, incarnation('pod-4', 'pod-4.1'), terms(NOW));
+    await enterReleasingPredecessor(scratch.db, incarnation('pod-4', 'pod-4.1'), NOW);
     await listings.applyChanges([closing(airbnb, 1)], NOW, { owner: 'pod-4.1', untilMs: Date.now() + 600_000 });
     let woken = 0;
-    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-4'), log, now: Date.now, released: () => woken++, retry: RETRY }, incarnation('pod-4', 'pod-4.2'), LEASE_MS);
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-4'), log, now: Date.now, released: () => woken++ }, incarnation('pod-4', 'pod-4.2'), LEASE_MS);
     await takeover.start();
     try {
       expect(await scratch.db('sync.members').where({ member: 'pod-4' }).first('owner')).toEqual({ owner: 'pod-4.2' });
@@ -221,7 +185,7 @@ describe('dispatcher processes take back a dead process\'s leases', () => {
   });
 
   it('the lock\'s session ended by PostgreSQL (a restart of it): the process takes its lock again and records itself again', async () => {
-    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-10'), log, now: Date.now, released: () => undefined, retry: RETRY }, incarnation('pod-10', 'pod-10.1'), LEASE_MS);
+    const takeover = new MemberTakeover({ db: scratch.db, connectLock: connectLockOf('pod-10'), log, now: Date.now, released: () => undefined }, incarnation('pod-10', 'pod-10.1'), LEASE_MS);
     const heldElsewhere = async () => !(await scratch.db.raw<{ rows: { free: boolean }[] }>('SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0)) AS free', [memberLockName('pod-10')])).rows[0]!.free;
     await takeover.start();
     try {

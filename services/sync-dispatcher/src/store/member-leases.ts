@@ -25,39 +25,14 @@ export interface GivenBack {
 export const gaveAnyBack = (back: GivenBack): boolean => back.listings + back.actions + back.rates > 0;
 
 /**
- * How work a dead process held is given back: as a failed attempt, since the work may be what
- * killed it (a push that crashes whoever makes it). The first is due at once, as the lease's
- * lapse would have made it, only sooner; each further one in a row waits the retry backoff's
- * ceiling for that attempt (RETRY_BASE_MS doubling up to RETRY_MAX_MS), so an item that crashes
- * every process that takes it is taken at most about as often as the lapse of its lease allowed
- * (every LEASE_MS), not at every restart. A success resets the count.
- */
-export interface GiveBackTerms {
-  readonly nowMs: number;
-  readonly retryBaseMs: number;
-  readonly retryMaxMs: number;
-}
-
-/** The due time of work given back after `attempts` failed attempts (its own column), from the `terms` CTE. */
-const dueAfterGiveBack = (attempts: string, due: string) =>
-  `greatest(${due}, t.now_ms + CASE WHEN ${attempts} = 0 THEN 0 ELSE least(t.max_ms, t.base_ms * 2 ^ least(${attempts}, 30))::bigint END)`;
-
-const TERMS_PART = 'terms AS (SELECT ?::bigint AS now_ms, ?::bigint AS base_ms, ?::bigint AS max_ms)';
-const termsBindings = (terms: GiveBackTerms) => [terms.nowMs, terms.retryBaseMs, terms.retryMaxMs];
-
-/**
- * The leases of the owners in `gone` (a CTE with an `owner` column), given back as GiveBackTerms
- * says (`terms` CTE): listings, reservation actions and rate pushes. Answers the counts as
- * `listings`, `actions` and `rates`.
+ * The leases of the owners in `gone` (a CTE with an `owner` column), given back due as they
+ * were: listings, reservation actions and rate pushes, each claimable at once. Answers the
+ * counts as `listings`, `actions` and `rates`.
  */
 const GIVE_BACK_PARTS = (gone: string) => `
-     listings AS (UPDATE sync.listing_work w SET leased_by = NULL, leased_until_ms = NULL, attempts = w.attempts + 1, due_at_ms = ${dueAfterGiveBack('w.attempts', 'w.due_at_ms')}
-       FROM ${gone} g, terms t WHERE w.leased_by = g.owner RETURNING 1),
-     actions AS (UPDATE sync.reservation_actions a SET leased_by = NULL, leased_until_ms = NULL, attempts = a.attempts + 1, due_at_ms = ${dueAfterGiveBack('a.attempts', 'a.due_at_ms')}
-       FROM ${gone} g, terms t WHERE a.status = 'pending' AND a.leased_by = g.owner RETURNING 1),
-     rates AS (UPDATE sync.rate_work r SET leased_by = NULL, leased_until_ms = NULL, attempts = r.attempts + 1,
-       due_at_ms = CASE WHEN r.due_at_ms IS NULL THEN NULL ELSE ${dueAfterGiveBack('r.attempts', 'r.due_at_ms')} END
-       FROM ${gone} g, terms t WHERE r.leased_by = g.owner RETURNING 1)`;
+     listings AS (UPDATE sync.listing_work w SET leased_by = NULL, leased_until_ms = NULL FROM ${gone} g WHERE w.leased_by = g.owner RETURNING 1),
+     actions AS (UPDATE sync.reservation_actions a SET leased_by = NULL, leased_until_ms = NULL FROM ${gone} g WHERE a.status = 'pending' AND a.leased_by = g.owner RETURNING 1),
+     rates AS (UPDATE sync.rate_work r SET leased_by = NULL, leased_until_ms = NULL FROM ${gone} g WHERE r.leased_by = g.owner RETURNING 1)`;
 const GIVEN_BACK_COUNTS = '(SELECT count(*) FROM listings)::int AS listings, (SELECT count(*) FROM actions)::int AS actions, (SELECT count(*) FROM rates)::int AS rates';
 
 export interface Entered extends GivenBack {
@@ -73,18 +48,17 @@ export interface Entered extends GivenBack {
  * member's session lock, which its predecessor lost when it died: the same as a lapse, sooner.
  * Answers whom it replaced (null: nobody was recorded).
  */
-export async function enterReleasingPredecessor(db: Knex, me: Incarnation, terms: GiveBackTerms): Promise<Entered> {
-  // The answer's reads see the table as it was before the statement.
+export async function enterReleasingPredecessor(db: Knex, me: Incarnation, nowMs: number): Promise<Entered> {
+  // Fixed text: prepared once. The answer's reads see the table as it was before the statement.
   const { rows } = await db.raw<{ rows: Entered[] }>(
     `WITH me AS (SELECT ?::text AS member, ?::text AS owner, ?::bigint AS now_ms),
-     ${TERMS_PART},
      predecessor AS (SELECT m.owner FROM sync.members m JOIN me ON m.member = me.member AND m.owner <> me.owner),
      entered AS (
        INSERT INTO sync.members (member, owner, entered_at_ms) SELECT member, owner, now_ms FROM me
        ON CONFLICT (member) DO UPDATE SET owner = excluded.owner, entered_at_ms = excluded.entered_at_ms),
      ${GIVE_BACK_PARTS('predecessor')}
      SELECT (SELECT owner FROM predecessor) AS predecessor, EXISTS (SELECT 1 FROM sync.members m JOIN me ON m.member = me.member) AS recorded, ${GIVEN_BACK_COUNTS}`,
-    [me.member, me.owner, terms.nowMs, ...termsBindings(terms)],
+    [me.member, me.owner, nowMs],
   );
   return rows[0]!;
 }
@@ -98,17 +72,16 @@ export async function enterReleasingPredecessor(db: Knex, me: Incarnation, terms
  * LEASE_MS after. Forgetting matters: every rollout replaces pods, each a lock tried at every
  * rebalance otherwise. Answers the dead processes' owners.
  */
-export async function releaseDeadMembers(db: Knex, me: Incarnation, terms: GiveBackTerms): Promise<GivenBack & { deadOwners: string[] }> {
+export async function releaseDeadMembers(db: Knex, me: Incarnation): Promise<GivenBack & { deadOwners: string[] }> {
   // CASE: this process's own member is never tried (its lock is held by another session of this process).
   const { rows } = await db.raw<{ rows: (GivenBack & { deadOwners: string[] })[] }>(
-    `WITH ${TERMS_PART},
-     dead AS MATERIALIZED (
+    `WITH dead AS MATERIALIZED (
        SELECT m.member, m.owner FROM sync.members m
         WHERE CASE WHEN m.member <> ? THEN pg_try_advisory_xact_lock(hashtextextended(? || m.member, 0)) ELSE false END),
      forgotten AS (DELETE FROM sync.members m USING dead d WHERE m.member = d.member),
      ${GIVE_BACK_PARTS('dead')}
      SELECT array(SELECT owner FROM dead) AS "deadOwners", ${GIVEN_BACK_COUNTS}`,
-    [...termsBindings(terms), me.member, MEMBER_LOCK_PREFIX],
+    [me.member, MEMBER_LOCK_PREFIX],
   );
   return rows[0]!;
 }
