@@ -4,8 +4,9 @@
  * node-postgres escaped every element with two regular-expression passes and prepared it through
  * its general value conversion, and knex looked into every element for an undefined one: at
  * saturation that was a tenth of the arbiter's CPU (issue 22: its decision writes and outbox rows
- * send every column of 250 decisions as an array, JSON texts among them). The statement's text and
- * what reaches the server do not change: an array binding was sent as this very literal before.
+ * send every column of 250 decisions as an array, JSON texts among them). For an array binding,
+ * the statement's text and what reaches the server do not change: it was sent as this very literal
+ * before. A JsonTexts column is another matter: its statement reads it with JSON_COLUMN.
  */
 
 /** What needs escaping inside a quoted array element. */
@@ -69,7 +70,11 @@ export function jsonTexts(values: readonly (string | null)[]): JsonTexts {
   return column;
 }
 
-/** The SQL of a jsonb[] from a JsonTexts binding, in its order; a null text is NULL. */
+/**
+ * The SQL of a jsonb[] from a JsonTexts binding, in its order. A null text is SQL NULL, and so is
+ * the JSON text `null` (the array cannot tell them apart): only for columns whose values are JSON
+ * objects, arrays, strings or numbers, or SQL NULL, as every one sent this way is.
+ */
 export const JSON_COLUMN = `ARRAY(SELECT NULLIF(e, 'null'::jsonb) FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS json_column(e, n) ORDER BY n)`;
 
 /** The bindings with each array binding written as its literal (see arrayLiteral), a JsonTexts as its JSON array; the others as they are. */

@@ -36,6 +36,10 @@ describe('array literals and JSON columns reach PostgreSQL as given', () => {
   it('a column part alone: every text and JSON document back as given, in order, null as NULL', async () => {
     await writeTogether(db, [insert(rowsOf(0, texts.length))]);
     expect(await db(table).orderBy('id').select('label', 'doc')).toEqual(rowsOf(0, texts.length));
+    // SQL NULL, not the JSON null (both read back as null).
+    expect((await db(table).orderBy('id').select(db.raw('label IS NULL AS no_label'), db.raw('doc IS NULL AS no_doc'))).map((r: { no_label: boolean; no_doc: boolean }) => [r.no_label, r.no_doc])).toEqual(
+      texts.map((label, i) => [label === null, docs[i] === null]),
+    );
   });
 
   it('column parts of one text joined into one insert keep each part’s JSON with its row', async () => {

@@ -111,7 +111,7 @@ export async function loadStates(tx: Knex.Transaction, versions: ReadonlyMap<str
   const { rows } = (await preparedRaw(
     tx,
     LOAD_STATES_SQL,
-    // pg sends each array as an array literal, nulls included (a command without dates).
+    // Each array goes as an array literal (array-literals.ts), nulls included (a command without dates).
     [needs.map((n) => n.propertyId), needs.map((n) => n.key), needs.map((n) => n.dates?.checkIn ?? null), needs.map((n) => n.dates?.checkOut ?? null)] as unknown as Knex.RawBinding[],
   )) as { rows: StayRow[] };
   for (const row of rows) (states.get(row.property_id)!.stays as Map<StayKey, Stay>).set(row.stay_key as StayKey, stayFromRow(row));
