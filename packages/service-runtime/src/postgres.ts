@@ -55,9 +55,15 @@ export interface DatabaseOptions {
  * table's sizes still looks rows up by an index that fits its conditions as the table grows; a
  * table no index fits is still scanned. Only for a pool whose prepared statements each have a
  * test of their generic plan on an empty table and a large one (the arbiter's deciders:
- * ledger-plans.test.ts).
+ * ledger-plans.test.ts). PostgreSQL still plans a statement each time when its custom plans look
+ * cheaper, as they do for unnest arrays of a few rows, whose length it then knows.
+ *
+ * 'generic, by index': every statement of the session is planned once, without its values
+ * (plan_cache_mode=force_generic_plan), sequential scans priced out as above. Only for a pool
+ * whose every statement has that test: the dispatcher's recordings and settlements
+ * (dispatcher-plans.test.ts), which took PostgreSQL longer to plan than to run.
  */
-export type Planning = 'each execution' | 'cached, by index';
+export type Planning = 'each execution' | 'cached, by index' | 'generic, by index';
 
 function planningSettings(planning: Planning): string[] {
   switch (planning) {
@@ -65,6 +71,8 @@ function planningSettings(planning: Planning): string[] {
       return ['-c plan_cache_mode=force_custom_plan'];
     case 'cached, by index':
       return ['-c plan_cache_mode=auto', '-c enable_seqscan=off'];
+    case 'generic, by index':
+      return ['-c plan_cache_mode=force_generic_plan', '-c enable_seqscan=off'];
     default: {
       const unknown: never = planning;
       throw new Error(`unknown planning '${String(unknown)}'`);

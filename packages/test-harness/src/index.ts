@@ -15,3 +15,4 @@ export * from './webhook-receiver';
 export * from './service-under-test';
 export * from './test-secrets';
 export * from './openapi-contract';
+export * from './generic-plans';

@@ -1,5 +1,5 @@
 import { createDatabase, type Knex } from '@cm/service-runtime';
-import { stack, uniqueName } from '@cm/test-harness';
+import { genericPlanScans, stack, uniqueName } from '@cm/test-harness';
 import { scratchLedger, type ScratchLedger } from '../src/ledger/migrations';
 import { decisionWrites } from '../src/ledger/decision-write';
 import { LEDGER_PLANNING, LOAD_STATES_SQL, openChunkSql } from '../src/ledger/store';
@@ -64,62 +64,6 @@ describe('the plans a decision keeps look each row up by its key, however big th
 
 /** The columns each table must be looked up by: a scan of one of these tables without them reads the table, or a property's whole history. */
 const KEYS: Record<string, readonly string[] | undefined> = { stays: ['property_id'], guests: ['property_id', 'stay_key'], processed_commands: ['command_id'] };
-
-interface Scan {
-  readonly table: string;
-  readonly node: string;
-  readonly index: string | null;
-  readonly condition: string;
-}
-
-/**
- * The generic plan PostgreSQL keeps for `sql` on a connection of `db` (its settings included),
- * as a list of the table reads in it. PostgreSQL 15 has no EXPLAIN (GENERIC_PLAN): the statement
- * is prepared and explained with plan_cache_mode=force_generic_plan, whose values do not matter.
- */
-async function genericPlanScans(db: Knex, sql: string): Promise<Scan[]> {
-  const native = db.raw(sql, placeholderBindings(sql)).toSQL().toNative();
-  const parameters = native.bindings.length;
-  return db.transaction(async (tx) => {
-    await tx.raw('SET LOCAL plan_cache_mode = force_generic_plan');
-    await tx.raw(`PREPARE generic_plan_probe AS ${native.sql}`);
-    try {
-      const { rows } = await tx.raw(`EXPLAIN (FORMAT JSON) EXECUTE generic_plan_probe(${Array.from({ length: parameters }, () => 'NULL').join(', ')})`);
-      return scansOf((rows as { 'QUERY PLAN': { Plan: PlanNode }[] }[])[0]!['QUERY PLAN'][0]!.Plan);
-    } finally {
-      await tx.raw('DEALLOCATE generic_plan_probe');
-    }
-  });
-}
-
-/** One binding per `?` of knex's raw SQL (a `??` or `\?` there would be wrong: the statements have none). */
-function placeholderBindings(sql: string): null[] {
-  return Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => null);
-}
-
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Relation Name'?: string;
-  readonly 'Index Name'?: string;
-  readonly 'Index Cond'?: string;
-  readonly 'Recheck Cond'?: string;
-  readonly Filter?: string;
-  readonly Plans?: readonly PlanNode[];
-}
-
-function scansOf(node: PlanNode): Scan[] {
-  const own: Scan[] =
-    node['Relation Name'] && node['Node Type'] !== 'ModifyTable'
-      ? [{ table: node['Relation Name'], node: node['Node Type'], index: node['Index Name'] ?? bitmapIndexOf(node), condition: node['Index Cond'] ?? node['Recheck Cond'] ?? '' }]
-      : [];
-  return [...own, ...(node.Plans ?? []).flatMap(scansOf)];
-}
-
-/** A bitmap heap scan reads the index named by its bitmap index scan child. */
-function bitmapIndexOf(node: PlanNode): string | null {
-  if (node['Node Type'] !== 'Bitmap Heap Scan') return null;
-  return node.Plans?.find((p) => p['Node Type'] === 'Bitmap Index Scan')?.['Index Name'] ?? null;
-}
 
 /** Properties p0..p(n-1) with two-night stays three days apart, a processed command for each, then ANALYZE. */
 async function fillLedger(tx: Knex.Transaction, input: { properties: number; staysPerProperty: number; status?: 'CONFIRMED' | 'CANCELLED' }): Promise<void> {

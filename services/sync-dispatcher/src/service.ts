@@ -15,7 +15,7 @@ import { Pusher } from './pusher';
 import { RatePusher } from './rate-pusher';
 import { ResultWriter } from './results';
 import { ActionStore, type RecordedActions } from './store/action-store';
-import { runRecording, runRecordingsTogether } from './store/recording';
+import { RECORDING_PLANNING, runRecording, runRecordingsTogether } from './store/recording';
 import { ChannelSideReads } from './store/channel-side-reads';
 import { FeedFetches } from './store/feed-fetches';
 import { PushHistory } from './store/push-calls';
@@ -55,9 +55,12 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     // back at once is claimed by its loops as they start.
     const entered = takeover?.start();
     const redis = await useRedis(context, config.REDIS_URL);
+    // A booking's recordings and settlements go through a pool of their own, which plans each
+    // statement once (RECORDING_PLANNING).
+    const recordings = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: RECORDING_POOL_MAX }, planning: RECORDING_PLANNING }, 'recordings');
     // A booking's push acknowledgements and its reservation action's finish come within
     // milliseconds of each other: one statement, one commit, one send of their outcomes.
-    const settle = new SettleTogether(db);
+    const settle = new SettleTogether(recordings);
     const store = new SyncStore(db, config.ICAL_CHANNELS, settle);
     const fetches = new FeedFetches(db);
     // A property's listings are read with their connections as a change is recorded: its pushes then find them held.
@@ -162,11 +165,11 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       const ofChanges = changes.length > 0 ? await changesRecording(changes) : null;
       const ofActions = acted.length > 0 ? actions.actionsRecording(acted.map(({ value, record: r }) => ({ record: value, traceParent: traceParentOfHeaders(r.headers) })), Date.now(), runner.nextLease()) : null;
       if (ofChanges !== null && ofActions !== null) {
-        const [applied, recorded] = await runRecordingsTogether(db, ofChanges, ofActions);
+        const [applied, recorded] = await runRecordingsTogether(recordings, ofChanges, ofActions);
         afterChanges(applied);
         afterActions(recorded);
-      } else if (ofChanges !== null) afterChanges(await runRecording(db, ofChanges));
-      else if (ofActions !== null) afterActions(await runRecording(db, ofActions));
+      } else if (ofChanges !== null) afterChanges(await runRecording(recordings, ofChanges));
+      else if (ofActions !== null) afterActions(await runRecording(recordings, ofActions));
     };
     const recorder = chunkGroupCommit(record, CHANGES_PER_STATEMENT, { lingerTurn: true });
 
@@ -240,6 +243,9 @@ function memberTakeover(context: ServiceContext<DispatcherConfig>, db: Knex, me:
   context.onStop('member lock', () => takeover.stop());
   return takeover;
 }
+
+/** The recordings' pool: a recording at a time (a group commit) and a settlement or two beside it. */
+const RECORDING_POOL_MAX = 3;
 
 /** How long fetches in flight may finish when the feed server stops. */
 const FEED_SERVER_GRACE_MS = 1_000;

@@ -114,7 +114,8 @@ export class ActionStore {
          FROM ROWS FROM (jsonb_to_recordset(?::jsonb) AS (event_id text, property_id text, channel text, booking_ref text, version bigint, record jsonb, trace_parent text, due_at_ms bigint, may_lease boolean))
               WITH ORDINALITY AS r(event_id, property_id, channel, booking_ref, version, record, trace_parent, due_at_ms, may_lease, position)
          CROSS JOIN LATERAL (SELECT r.may_lease AND NOT EXISTS (
-           SELECT 1 FROM sync.reservation_actions e WHERE e.status = 'pending' AND e.channel = r.channel AND e.booking_ref = r.booking_ref) AS ok) AS lease
+           -- OFFSET 0: looked up per row, by the reservation; a plan made once hashed it over every pending action.
+           SELECT 1 FROM sync.reservation_actions e WHERE e.status = 'pending' AND e.channel = r.channel AND e.booking_ref = r.booking_ref OFFSET 0) AS ok) AS lease
         ORDER BY r.position
        ON CONFLICT (event_id) DO NOTHING
        RETURNING a.record, a.attempts, a.trace_parent, a.leased_by IS NOT NULL AS leased)`,

@@ -1,4 +1,13 @@
-import { answersApartSql, preparedRaw, rowsApart, type AnswerRow, type Knex } from '@cm/service-runtime';
+import { answersApartSql, preparedRaw, rowsApart, type AnswerRow, type Knex, type Planning } from '@cm/service-runtime';
+
+/**
+ * How the pool that records a booking's changes and actions and settles its pushes and actions
+ * plans: once per statement and connection, without the values. Planned on every execution, those
+ * statements took PostgreSQL 0.7-1.1 ms each to plan, 1.9 ms a booking at 25/s, more than running
+ * them (its log, issue 22). dispatcher-plans.test.ts proves that each of their plans, made on an
+ * empty sync schema or a large one, reaches its rows by their keys.
+ */
+export const RECORDING_PLANNING: Planning = 'generic, by index';
 
 /**
  * A recording of consumed records as pieces of one statement: its WITH parts (each `name AS

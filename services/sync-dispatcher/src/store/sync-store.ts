@@ -316,7 +316,9 @@ export class SyncStore {
       `UPDATE sync.nights n SET pushed_version = v.version
        FROM unnest(?::text[], ?::text[], ?::date[], ?::bigint[]) AS v(channel, listing_id, night, version)
        WHERE n.channel = v.channel AND n.listing_id = v.listing_id AND n.night = v.night AND n.version = v.version
-         AND n.version > n.pushed_version -- lets the planner use the small index of pending nights
+         -- Against v, not n.version: a plan made once then looks each night up by its key,
+         -- where the partial index of pending nights would be read whole (dispatcher-plans.test.ts).
+         AND n.pushed_version < v.version
        RETURNING 1`,
       [nights.map((n) => n.listing.channel), nights.map((n) => n.listing.listingId), nights.map((n) => n.night.date), nights.map((n) => n.night.version)],
     );
