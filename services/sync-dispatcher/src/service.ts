@@ -54,10 +54,12 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     // Under way while the rest starts; done before this process leases anything, so what it gives
     // back at once is claimed by its loops as they start.
     const entered = takeover?.start();
-    const redis = await useRedis(context, config.REDIS_URL);
     // A booking's recordings and settlements go through a pool of their own, which plans each
-    // statement once (RECORDING_PLANNING).
-    const recordings = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: RECORDING_POOL_MAX }, planning: RECORDING_PLANNING }, 'recordings');
+    // statement once (RECORDING_PLANNING). Both connect at once: a restart waits for neither twice.
+    const [redis, recordings] = await Promise.all([
+      useRedis(context, config.REDIS_URL),
+      useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: RECORDING_POOL_MAX }, planning: RECORDING_PLANNING }, 'recordings'),
+    ]);
     // A booking's push acknowledgements and its reservation action's finish come within
     // milliseconds of each other: one statement, one commit, one send of their outcomes.
     const settle = new SettleTogether(recordings);

@@ -1,6 +1,6 @@
 import { samples } from '@cm/schemas';
 import { createDatabase, outboxInsert, type Knex } from '@cm/service-runtime';
-import { genericPlanScans, scratchDatabase, uniqueName, type ScratchDatabase } from '@cm/test-harness';
+import { genericPlanScans, scratchDatabase, uniqueName, type Scan, type ScratchDatabase } from '@cm/test-harness';
 import { ledgerMigrations } from '@cm/booking-arbiter';
 import { syncMigrations } from '@cm/sync-dispatcher';
 import { ActionStore } from '../src/store/action-store';
@@ -54,7 +54,7 @@ describe('the plans the dispatcher keeps for its recordings and settlements look
       });
 
       it('every read of a sync table in each of their generic plans is an index lookup by the table\'s key', async () => {
-        const unbounded: { statement: string; table: string; node: string; index: string | null; condition: string }[] = [];
+        const unbounded: (Scan & { statement: string })[] = [];
         for (const sql of sent) {
           for (const scan of await genericPlanScans(recordings, sql)) {
             const bounded = scan.node !== 'Seq Scan' && (KEYS[scan.table] ?? []).some((key) => key.every((column) => scan.condition.includes(column)));
