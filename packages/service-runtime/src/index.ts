@@ -8,6 +8,7 @@ export * from './http-close';
 export * from './telemetry';
 export * from './postgres';
 export * from './array-literals';
+export { rawTogether, COMMIT_WITH_STATEMENT } from './transaction-ends';
 export * from './session-lock';
 export * from './redis';
 export * from './wait';

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import knex, { type Knex } from 'knex';
-import { types } from 'pg';
+import { types, type Client } from 'pg';
 import type { Registry } from 'prom-client';
 import { withArrayLiterals } from './array-literals';
 import { databaseStatementsCounter } from './metrics';
+import { joinTransactionEnds } from './transaction-ends';
 import type { SchemaMigrations } from './migrations';
 
 export type { Knex };
@@ -98,7 +99,14 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Knex
   const db = knex({
     client: 'pg',
     connection: { connectionString: url, options: settings.join(' '), ...(options.applicationName === undefined ? {} : { application_name: options.applicationName.slice(0, 63) }) },
-    pool: { ...(options.pool ?? { min: 0, max: 5 }), reapIntervalMillis: REAP_INTERVAL_MS },
+    pool: {
+      ...(options.pool ?? { min: 0, max: 5 }),
+      reapIntervalMillis: REAP_INTERVAL_MS,
+      afterCreate(connection: Client, done: (error: Error | null, connection: Client) => void) {
+        joinTransactionEnds(connection);
+        done(null, connection);
+      },
+    },
   });
   if (options.statements) countStatements(db, options.statements.registry, options.statements.pool);
   return db;

@@ -1,10 +1,10 @@
 import { decide, evolve, isInvalid, parseCommand, stateNeeds, stayKey, type Command, type Decision, type PropertyState, type RateLookup } from '@cm/domain';
 import type { BookingCommand } from '@cm/schemas';
-import { GroupCommit, publishReply, runInboxStep, traceParentOfHeaders, type DeadLetterWriter, type InboxStep, type IncomingRecord, type Knex, type Logger, type Outbox, type OutboxRecord, type PartitionFences, type Redis } from '@cm/service-runtime';
+import { GroupCommit, publishReply, rawTogether, runInboxStep, traceParentOfHeaders, type DeadLetterWriter, type InboxStep, type IncomingRecord, type Knex, type Logger, type Outbox, type OutboxRecord, type PartitionFences, type Redis } from '@cm/service-runtime';
 import { auditRows, cancelledStayRow } from './ledger/audit';
 import { decisionFailureOf, FencedError, LedgerConflictError, LedgerRefusedDataError } from './errors';
 import { decisionWrites } from './ledger/decision-write';
-import { changedRows, loadStates, openChunk, type Opening } from './ledger/store';
+import { changedRows, loadStatesStatement, openChunkStatement, openingOf, statesOf, type loadStates, type Opening } from './ledger/store';
 import type { ArbiterMetrics } from './metrics';
 import { decisionRecords } from './records';
 
@@ -47,6 +47,16 @@ interface Pending {
   readonly record: IncomingRecord;
   /** The fence generation this instance holds for the record's partition. */
   readonly generation: number;
+}
+
+/** A chunk's opening, with the stays its commands may need (null: none read with it). */
+interface OpenedChunk extends Opening {
+  readonly stays: unknown;
+}
+
+/** What the commands need to read of the ledger, each of its own property. */
+function needsOf(pending: readonly Pending[]) {
+  return pending.flatMap(({ command }) => stateNeeds(command).map((need) => ({ propertyId: command.propertyId, ...need })));
 }
 
 /** One partition's consecutive commands, as the consumer hands them over. */
@@ -175,12 +185,18 @@ export class Arbiter {
   }
 
   /** The arbiter's inbox step: fences, inbox and property locks in one statement; then load, decide in order, write. */
-  private readonly step: InboxStep<Pending, Opening, Decided[], Duplicate> = {
+  private readonly step: InboxStep<Pending, OpenedChunk, Decided[], Duplicate> = {
     open: async (tx, pending) => {
       const held = new Map(pending.map((p) => [p.record.partition, p.generation]));
-      const opening = await openChunk(tx, { fence: this.deps.fences.generationsQuery([...held.keys()]), commandIds: pending.map((p) => p.command.commandId), propertyIds: pending.map((p) => p.command.propertyId) });
-      for (const [partition, generation] of held) this.deps.fences.verify(partition, generation, opening.generations.get(partition) ?? null);
-      const already = new Map(opening.seen as ReadonlyMap<string, DecisionReply | null>);
+      const opening = openChunkStatement(tx, { fence: this.deps.fences.generationsQuery([...held.keys()]), commandIds: pending.map((p) => p.command.commandId), propertyIds: pending.map((p) => p.command.propertyId) });
+      // The states every command may need are read in the same round trip, right after the
+      // opening took its locks (so the read sees every decision committed before); a command
+      // found decided before then read a few stays for nothing.
+      const needs = needsOf(pending);
+      const [opened, stays] = this.deps.loadStates || needs.length === 0 ? [await opening, null] : await rawTogether(tx, [opening, loadStatesStatement(tx, needs)]);
+      const chunk: OpenedChunk = { ...openingOf(opened), stays };
+      for (const [partition, generation] of held) this.deps.fences.verify(partition, generation, chunk.generations.get(partition) ?? null);
+      const already = new Map(chunk.seen as ReadonlyMap<string, DecisionReply | null>);
       const fresh: Pending[] = [];
       const duplicates: Duplicate[] = [];
       for (const p of pending) {
@@ -190,12 +206,11 @@ export class Arbiter {
           already.set(p.command.commandId, null); // the same command twice in one chunk
         }
       }
-      return { fresh, duplicates, opened: opening };
+      return { fresh, duplicates, opened: chunk };
     },
-    decide: async (tx, fresh, opening) => {
-      const versions = new Map(fresh.map((p) => [p.command.propertyId, opening.versions.get(p.command.propertyId)!]));
-      const needs = fresh.flatMap(({ command }) => stateNeeds(command).map((need) => ({ propertyId: command.propertyId, ...need })));
-      const states = await (this.deps.loadStates ?? loadStates)(tx, versions, needs);
+    decide: async (tx, fresh, chunk) => {
+      const versions = new Map(fresh.map((p) => [p.command.propertyId, chunk.versions.get(p.command.propertyId)!]));
+      const states = this.deps.loadStates ? await this.deps.loadStates(tx, versions, needsOf(fresh)) : statesOf(versions, chunk.stays);
       const loaded = new Map<string, PropertyState>(states);
       const decided: Decided[] = [];
       const records: OutboxRecord[] = [];

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { withArrayLiterals } from '../array-literals';
 import { FencedError } from '../errors';
 import { preparedRaw } from '../postgres';
+import { COMMIT_WITH_STATEMENT } from '../transaction-ends';
 import type { Outbox, OutboxRecord } from './outbox';
 
 /**
@@ -34,7 +35,7 @@ export async function runInboxStep<Item, Opened, Decided, Duplicate>(db: Knex, o
       const { fresh, duplicates, opened } = await step.open(tx, items);
       if (fresh.length === 0) return { duplicates, decided: null, records: [] };
       const { writes, records, decided } = await step.decide(tx, fresh, opened);
-      await writeTogether(tx, [...writes, ...outbox.insert(records)]);
+      await writeTogether(tx, [...writes, ...outbox.insert(records)], { commit: true });
       return { duplicates, decided, records };
     });
   } catch (error) {
@@ -55,8 +56,17 @@ const MAX_BINDINGS_PER_STATEMENT = 30_000;
  * need another's effect: PostgreSQL runs the parts of a statement on one snapshot, in no set
  * order. A constraint a part violates fails its statement, and so the transaction.
  */
-export async function writeTogether(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[]): Promise<void> {
-  await writeInGroups(tx, writes, null);
+export async function writeTogether(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], options: WriteOptions = {}): Promise<void> {
+  await writeInGroups(tx, writes, null, options.commit === true);
+}
+
+export interface WriteOptions {
+  /**
+   * The transaction commits with the last statement, in its round trip (transaction-ends.ts):
+   * only as the transaction's last statement, and only in one whose connection is a pool's of
+   * createDatabase. Outside a transaction it is ignored.
+   */
+  readonly commit?: boolean;
 }
 
 /**
@@ -111,13 +121,13 @@ interface Answers {
 }
 
 /** The writes as few statements as the bind-parameter limit allows, the answers (if any) in the last. */
-async function writeInGroups<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answers: Answers | null): Promise<Row[]> {
+async function writeInGroups<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answers: Answers | null, commitLast = false): Promise<Row[]> {
   let group: Knex.Sql[] = [];
   let bindings = 0;
   /** Sends the group so far when a part of `needed` bindings would take it past the limit. */
   const makeRoom = async (needed: number) => {
     if (group.length === 0 || bindings + needed <= MAX_BINDINGS_PER_STATEMENT) return;
-    await runAsOne(tx, group, null);
+    await runAsOne(tx, group, null, false);
     group = [];
     bindings = 0;
   };
@@ -128,9 +138,9 @@ async function writeInGroups<Row>(tx: Knex | Knex.Transaction, writes: readonly 
   }
   if (answers !== null) {
     await makeRoom(answers.parts.reduce((sum, part) => sum + part.bindings.length, 0));
-    return runAsOne<Row>(tx, group, answers);
+    return runAsOne<Row>(tx, group, answers, commitLast);
   }
-  if (group.length > 0) await runAsOne(tx, group, null);
+  if (group.length > 0) await runAsOne(tx, group, null, commitLast);
   return [];
 }
 
@@ -198,11 +208,12 @@ function joinColumns(writes: readonly Knex.Sql[]): Knex.Sql[] {
 }
 
 /** The writes as WITH parts of one statement whose main part is the answers, or SELECT 1; its rows. */
-async function runAsOne<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answers: Answers | null): Promise<Row[]> {
+async function runAsOne<Row>(tx: Knex | Knex.Transaction, writes: readonly Knex.Sql[], answers: Answers | null, commit: boolean): Promise<Row[]> {
   const all = answers === null ? writes : [...writes, ...answers.parts];
   const bindings = all.flatMap((w) => w.bindings) as Knex.RawBinding[];
   const sql = statementOf(writes, answers);
-  const result = await (all.every(isFixedText) ? preparedRaw(tx, sql, bindings) : tx.raw(sql, bindings));
+  const statement = all.every(isFixedText) ? preparedRaw(tx, sql, bindings) : tx.raw(sql, bindings);
+  const result = await (commit ? statement.options({ [COMMIT_WITH_STATEMENT]: true }) : statement);
   return (result as { rows: Row[] }).rows;
 }
 

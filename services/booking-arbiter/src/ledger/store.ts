@@ -45,18 +45,25 @@ export function openChunkSql(fenceSql: string): string {
             (SELECT coalesce(json_agg(json_build_object('property_id', property_id, 'version', version)), '[]'::json) FROM locked) AS locked`;
 }
 
+/** What a chunk's opening locks and looks up: its partitions' fence (PartitionFences' statement), its command ids, its properties. */
+export interface OpeningInput {
+  readonly fence: { sql: string; bindings: readonly Knex.RawBinding[] };
+  readonly commandIds: readonly string[];
+  readonly propertyIds: readonly string[];
+}
+
 /**
- * Opens a chunk's transaction in one round trip: the fence rows under a share lock (`fence`, the
- * statement PartitionFences gives), the inbox lookup of the chunk's command ids, and the lock of
- * its properties. The states are read in the next statement, whose snapshot is taken after the
- * locks are held, so it sees every decision committed before.
+ * Opens a chunk's transaction: the fence rows under a share lock, the inbox lookup of the chunk's
+ * command ids, and the lock of its properties, in one statement; openingOf reads its answer. The
+ * states are read by the statement after it (rawTogether sends both in one round trip), whose
+ * snapshot is taken once these locks are held, so it sees every decision committed before.
  */
-export async function openChunk(tx: Knex.Transaction, input: { fence: { sql: string; bindings: readonly Knex.RawBinding[] }; commandIds: readonly string[]; propertyIds: readonly string[] }): Promise<Opening> {
-  const { rows } = (await preparedRaw(
-    tx,
-    openChunkSql(input.fence.sql),
-    [...input.fence.bindings, [...input.commandIds], [...new Set(input.propertyIds)].sort()],
-  )) as { rows: { fences: { partition: number; generation: number }[]; seen: { command_id: string; reply: unknown }[]; locked: { property_id: string; version: number }[] }[] };
+export function openChunkStatement(tx: Knex.Transaction, input: OpeningInput): Knex.Raw {
+  return preparedRaw(tx, openChunkSql(input.fence.sql), [...input.fence.bindings, [...input.commandIds], [...new Set(input.propertyIds)].sort()]);
+}
+
+export function openingOf(answer: unknown): Opening {
+  const { rows } = answer as { rows: { fences: { partition: number; generation: number }[]; seen: { command_id: string; reply: unknown }[]; locked: { property_id: string; version: number }[] }[] };
   const row = rows[0]!;
   return {
     generations: new Map(row.fences.map((f) => [Number(f.partition), Number(f.generation)])),
@@ -105,16 +112,29 @@ export const LOAD_STATES_SQL = `WITH n(property_id, stay_key, check_in, check_ou
 
 /** Loads, in one query, the part of each property's ledger the given commands can read. */
 export async function loadStates(tx: Knex.Transaction, versions: ReadonlyMap<string, number>, needs: readonly StateNeed[]): Promise<Map<string, PropertyState>> {
-  const states = new Map<string, PropertyState>();
-  for (const [propertyId, version] of versions) states.set(propertyId, { propertyId, version, stays: new Map() });
-  if (needs.length === 0) return states;
-  const { rows } = (await preparedRaw(
+  return statesOf(versions, needs.length === 0 ? null : await loadStatesStatement(tx, needs));
+}
+
+/** loadStates' statement, for needs not empty: to run alone or after the chunk's opening (rawTogether); statesOf reads its answer. */
+export function loadStatesStatement(tx: Knex.Transaction, needs: readonly StateNeed[]): Knex.Raw {
+  return preparedRaw(
     tx,
     LOAD_STATES_SQL,
     // Each array goes as an array literal (array-literals.ts), nulls included (a command without dates).
     [needs.map((n) => n.propertyId), needs.map((n) => n.key), needs.map((n) => n.dates?.checkIn ?? null), needs.map((n) => n.dates?.checkOut ?? null)] as unknown as Knex.RawBinding[],
-  )) as { rows: StayRow[] };
-  for (const row of rows) (states.get(row.property_id)!.stays as Map<StayKey, Stay>).set(row.stay_key as StayKey, stayFromRow(row));
+  );
+}
+
+/**
+ * The states of the properties at the versions given, from loadStates' answer (null: nothing was
+ * read). Stays of other properties in the answer are left out: read for a command that turned out
+ * to be decided before, they belong to no property being decided.
+ */
+export function statesOf(versions: ReadonlyMap<string, number>, answer: unknown): Map<string, PropertyState> {
+  const states = new Map<string, PropertyState>();
+  for (const [propertyId, version] of versions) states.set(propertyId, { propertyId, version, stays: new Map() });
+  const rows = answer === null ? [] : (answer as { rows: StayRow[] }).rows;
+  for (const row of rows) (states.get(row.property_id)?.stays as Map<StayKey, Stay> | undefined)?.set(row.stay_key as StayKey, stayFromRow(row));
   return states;
 }
 

@@ -1,0 +1,211 @@
+import { stack, uniqueName } from '@cm/test-harness';
+import type { Client } from 'pg';
+import { createDatabase, preparedRaw, rawTogether, writeTogether, type Knex } from '../src';
+
+/**
+ * A transaction's BEGIN travels with its first statement and its COMMIT with its last one when
+ * asked (transaction-ends.ts), on the real PostgreSQL: what commits, what rolls back, what each
+ * statement is told, and how many round trips each took (ReadyForQuery messages the pool's one
+ * connection received).
+ */
+describe('transaction ends travel with their statements', () => {
+  const table = uniqueName('ends');
+  let db: Knex;
+  let other: Knex;
+  let roundTrips = 0;
+
+  beforeAll(async () => {
+    db = createDatabase(stack.DATABASE_URL, { pool: { min: 1, max: 1 } });
+    other = createDatabase(stack.DATABASE_URL, { pool: { min: 0, max: 1 } });
+    await other.raw(`CREATE TABLE ${table} (id int PRIMARY KEY, label text, big bigint, later int UNIQUE DEFERRABLE INITIALLY DEFERRED)`);
+    const counted = new WeakSet<object>();
+    (db.client as { pool: { on(event: 'acquireSuccess', listener: (id: number, client: Client) => void): void } }).pool.on('acquireSuccess', (_id, client) => {
+      const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
+      if (counted.has(connection)) return;
+      counted.add(connection);
+      connection.on('readyForQuery', () => roundTrips++);
+    });
+  });
+  afterAll(async () => {
+    await other?.raw(`DROP TABLE IF EXISTS ${table}`);
+    await Promise.all([db?.destroy(), other?.destroy()]);
+  });
+  beforeEach(async () => {
+    await other.raw(`TRUNCATE ${table}`);
+    await db.raw('select 1'); // the connection is made and counted before each test measures
+    roundTrips = 0;
+  });
+
+  const insert = (tx: Knex | Knex.Transaction, id: number, label = 'x') => tx.raw(`INSERT INTO ${table} (id, label) VALUES (?, ?)`, [id, label]);
+  const ids = async () => (await other(table).orderBy('id').pluck('id')) as number[];
+
+  it('BEGIN goes with the first statement: a transaction of one statement is two round trips, and commits', async () => {
+    await db.transaction(async (tx) => {
+      await insert(tx, 1);
+    });
+    expect(roundTrips).toBe(2);
+    expect(await ids()).toEqual([1]);
+  });
+
+  it('COMMIT goes with a last write that asks for it: one round trip, and knex\'s own COMMIT is answered without one', async () => {
+    await db.transaction(async (tx) => {
+      await writeTogether(tx, [other.raw(`INSERT INTO ${table} (id, label) VALUES (?, ?)`, [2, 'y']).toSQL()], { commit: true });
+    });
+    expect(roundTrips).toBe(1);
+    expect(await ids()).toEqual([2]);
+  });
+
+  it('statements in between keep their order and their own answers', async () => {
+    const answers = await db.transaction(async (tx) => {
+      await insert(tx, 1);
+      const [a, b] = await Promise.all([tx.raw(`SELECT count(*)::int AS n FROM ${table} WHERE id > ?`, [0]), insert(tx, 2)]);
+      const c = await tx.raw(`SELECT array_agg(id ORDER BY id) AS ids FROM ${table} WHERE id > ?`, [0]);
+      return [a.rows[0].n, b.rowCount, c.rows[0].ids];
+    });
+    expect(answers).toEqual([1, 1, [1, 2]]);
+    expect(await ids()).toEqual([1, 2]);
+  });
+
+  it('statements sent in the same turn go in one round trip, with BEGIN', async () => {
+    await db.transaction(async (tx) => {
+      await Promise.all([insert(tx, 1), insert(tx, 2), insert(tx, 3)]);
+    });
+    expect(roundTrips).toBe(2); // BEGIN and the three inserts, then COMMIT
+    expect(await ids()).toEqual([1, 2, 3]);
+  });
+
+  it('rawTogether: each statement runs after the one before it and sees its effect, in one round trip', async () => {
+    const count = (tx: Knex.Transaction) => tx.raw(`SELECT count(*)::int AS n FROM ${table} WHERE id > ?`, [0]);
+    const [before, inserted, after] = await db.transaction((tx) => rawTogether(tx, [count(tx), insert(tx, 1), count(tx)]));
+    expect(roundTrips).toBe(2);
+    expect([(before as { rows: { n: number }[] }).rows[0]!.n, (inserted as { rowCount: number }).rowCount, (after as { rows: { n: number }[] }).rows[0]!.n]).toEqual([0, 1, 1]);
+  });
+
+  it('rawTogether: a read after a statement that waited for a lock sees what the lock holder committed (its snapshot comes after the wait)', async () => {
+    await insert(other, 1);
+    const holder = createDatabase(stack.DATABASE_URL, { pool: { min: 0, max: 1 } });
+    try {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const lockHeld = new Promise<void>((resolve) => (locked = resolve));
+      const holding = holder.transaction(async (tx) => {
+        await tx.raw(`SELECT id FROM ${table} WHERE id = ? FOR UPDATE`, [1]);
+        await insert(tx, 2, 'committed while the other waited');
+        locked();
+        await released;
+      });
+      await lockHeld;
+      const reading = db.transaction((tx) => rawTogether(tx, [tx.raw(`SELECT id FROM ${table} WHERE id = ? FOR UPDATE`, [1]), tx.raw(`SELECT count(*)::int AS n FROM ${table} WHERE id > ?`, [0])]));
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the read waits on the lock meanwhile
+      release();
+      await holding;
+      const [, counted] = await reading;
+      expect((counted as { rows: { n: number }[] }).rows[0]!.n).toBe(2);
+    } finally {
+      await holder.destroy();
+    }
+  });
+
+  it('a statement that fails in a group: the ones before it answered, its own error, the ones after it not run, nothing committed', async () => {
+    await insert(other, 2);
+    const told: string[] = [];
+    const tell = (p: Promise<unknown>) => p.then(() => told.push('ran'), (error: Error & { code?: string }) => told.push(error.code ?? error.message));
+    await expect(db.transaction(async (tx) => {
+      const answers = [insert(tx, 1), insert(tx, 2), insert(tx, 3)].map((statement) => tell(Promise.resolve(statement)));
+      await Promise.all(answers);
+      throw new Error('one failed');
+    })).rejects.toThrow('one failed');
+    expect(told).toEqual(['ran', '23505', expect.stringContaining('not run: a statement before it')]);
+    expect(await ids()).toEqual([2]);
+  });
+
+  it('a failed first statement: its own error, nothing committed, and the connection serves the next transaction', async () => {
+    await insert(other, 7);
+    await expect(db.transaction(async (tx) => { await insert(tx, 7); })).rejects.toMatchObject({ code: '23505' });
+    await db.transaction(async (tx) => { await insert(tx, 8); });
+    expect(await ids()).toEqual([7, 8]);
+  });
+
+  it('a COMMIT that fails is the error of the statement that carried it: nothing committed, the connection still serves', async () => {
+    await other(table).insert({ id: 1, later: 5 });
+    const write = other.raw(`INSERT INTO ${table} (id, later) VALUES (?, ?)`, [2, 5]).toSQL();
+    // The unique check is deferred to COMMIT, so the statement runs and its COMMIT fails.
+    await expect(db.transaction(async (tx) => { await writeTogether(tx, [write], { commit: true }); })).rejects.toMatchObject({ code: '23505' });
+    expect(await ids()).toEqual([1]);
+    await db.transaction(async (tx) => { await insert(tx, 3); });
+    expect(await ids()).toEqual([1, 3]);
+  });
+
+  it('a statement without values (the simple protocol) does not join: BEGIN goes alone before it and the transaction holds', async () => {
+    const timeout = await db.transaction(async (tx) => {
+      await tx.raw('SET LOCAL statement_timeout = 4321');
+      return (await tx.raw('SELECT current_setting(?) AS t', ['statement_timeout'])).rows[0].t;
+    });
+    // SET LOCAL outside a transaction would not have lasted to the next statement.
+    expect(timeout).toBe('4321ms');
+    expect(roundTrips).toBe(4);
+    expect((await db.raw('SELECT current_setting(?) AS t', ['statement_timeout'])).rows[0].t).not.toBe('4321ms');
+  });
+
+  it('a prepared statement joins BEGIN only once this connection has parsed it', async () => {
+    const sql = `INSERT INTO ${table} (id, label) VALUES (?, ?)`;
+    await db.transaction(async (tx) => { await preparedRaw(tx, sql, [1, 'first']); });
+    const first = roundTrips;
+    roundTrips = 0;
+    await db.transaction(async (tx) => { await preparedRaw(tx, sql, [2, 'second']); });
+    expect([first, roundTrips]).toEqual([3, 2]);
+    expect(await ids()).toEqual([1, 2]);
+  });
+
+  it('a transaction that sent nothing ends without a round trip', async () => {
+    await db.transaction(async () => undefined);
+    await expect(db.transaction(async () => { throw new Error('nothing to do'); })).rejects.toThrow('nothing to do');
+    expect(roundTrips).toBe(0);
+  });
+
+  it('a failure after statements rolls them back', async () => {
+    await expect(db.transaction(async (tx) => {
+      await insert(tx, 1);
+      await insert(tx, 2);
+      throw new Error('changed my mind');
+    })).rejects.toThrow('changed my mind');
+    expect(await ids()).toEqual([]);
+  });
+
+  it('a transaction that committed with its last statement cannot be rolled back, and says so', async () => {
+    await expect(db.transaction(async (tx) => {
+      await writeTogether(tx, [other.raw(`INSERT INTO ${table} (id) VALUES (?)`, [4]).toSQL()], { commit: true });
+      throw new Error('too late');
+    })).rejects.toThrow('committed with its last statement');
+    expect(await ids()).toEqual([4]);
+  });
+
+  it('a statement after the commit is refused, not run outside the transaction', async () => {
+    let refused: unknown;
+    await expect(db.transaction(async (tx) => {
+      await writeTogether(tx, [other.raw(`INSERT INTO ${table} (id) VALUES (?)`, [5]).toSQL()], { commit: true });
+      await insert(tx, 6).catch((error: unknown) => {
+        refused = error;
+        throw error;
+      });
+    })).rejects.toThrow('committed with its last statement'); // knex's ROLLBACK then says so too
+    expect(String(refused)).toMatch('after its transaction committed');
+    expect(await ids()).toEqual([5]);
+  });
+
+  it('a row pg cannot read fails its statement and the transaction', async () => {
+    await other(table).insert({ id: 1, big: '9007199254740993' });
+    await expect(db.transaction(async (tx) => {
+      await tx.raw(`SELECT big FROM ${table} WHERE id = ?`, [1]);
+    })).rejects.toThrow('does not fit a safe integer');
+    await db.transaction(async (tx) => { await insert(tx, 2); });
+    expect(await ids()).toEqual([1, 2]);
+  });
+
+  it('outside a transaction the commit request is ignored: the write is its own transaction', async () => {
+    await writeTogether(db, [other.raw(`INSERT INTO ${table} (id) VALUES (?)`, [9]).toSQL()], { commit: true });
+    await db.raw(`INSERT INTO ${table} (id) VALUES (?)`, [10]);
+    expect(await ids()).toEqual([9, 10]);
+  });
+});
