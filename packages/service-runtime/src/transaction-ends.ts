@@ -4,22 +4,26 @@ import Result from 'pg/lib/result';
 import { prepareValue } from 'pg/lib/utils';
 
 /**
- * A transaction's BEGIN travels with its first statement, and its COMMIT with its last one when
- * that statement asks for it (`COMMIT_WITH_STATEMENT`): one round trip each instead of two, for
- * the client and for PostgreSQL (issue 22: the arbiter's decision was five round trips, BEGIN
- * and COMMIT two of them, and every round trip is a wake-up of both processes).
+ * A transaction's statements in as few round trips as their order allows (issue 22: the arbiter's
+ * decision was five round trips, and each is a wake-up of the client and of PostgreSQL):
+ * - knex's BEGIN is answered at once and held; it goes with the transaction's first statement;
+ * - statements of a transaction sent in the same turn of the event loop (Promise.all,
+ *   rawTogether) go together, in the order they were sent;
+ * - a statement that asks for it (`COMMIT_WITH_STATEMENT`, writeTogether's `commit`) takes the
+ *   COMMIT with it, and knex's own COMMIT after it is answered here.
  *
- * They go as one group of the extended protocol, closed by one Sync: PostgreSQL runs the group's
- * statements in order and, after one fails, skips the rest up to the Sync. So a statement never
- * runs unless BEGIN did, and COMMIT never runs unless its statement did; a failed group leaves the
- * transaction aborted, and knex's ROLLBACK goes out as it always does. A transaction's snapshot
- * is taken at its first statement, not at BEGIN, so starting it with that statement changes
- * nothing a statement sees.
+ * Each such group goes as one group of the extended protocol closed by one Sync: PostgreSQL runs
+ * its statements one after another and, after one fails, skips the rest up to the Sync. So a
+ * statement never runs unless BEGIN did, and COMMIT never runs unless its statement did; a failed
+ * group leaves the transaction aborted, and knex's ROLLBACK goes out as it always does. Each
+ * statement takes its snapshot when it starts, after the one before it finished (READ COMMITTED;
+ * a transaction's first snapshot is taken at its first statement, not at BEGIN), so a group sees
+ * what the same statements sent one at a time would.
  *
- * Installed on each connection of a pool (createDatabase). It acts only on what knex sends:
- * `BEGIN;` is answered at once and held; a statement that cannot join a group (simple protocol,
- * or a prepared statement not yet parsed on this connection, whose parse the client itself must
- * track) is sent after a BEGIN of its own, as before.
+ * Installed on each connection of a pool (createDatabase); it acts only on what knex sends. A
+ * statement without values goes by the simple protocol (its text may hold several statements):
+ * a held BEGIN goes at the head of its text. Named statements the connection has not parsed are
+ * parsed at the head of their group, and pg's record of parsed statements kept as pg keeps it.
  */
 export const COMMIT_WITH_STATEMENT = 'cmCommitWithStatement';
 
@@ -43,15 +47,9 @@ interface Ends {
   committed: boolean;
 }
 
-/** The client-side bookkeeping of pg's connection we read: statements this connection has parsed, by name. */
-interface ParsedStatements {
-  readonly connection: { readonly parsedStatements: Record<string, string> };
-}
-
 export function joinTransactionEnds(client: Client): void {
   const ends: Ends = { beginHeld: false, inTransaction: false, committed: false };
   const send = client.query.bind(client) as (config: unknown, callback?: unknown) => unknown;
-  const parsed = (client as unknown as ParsedStatements).connection.parsedStatements;
   /** Statements of the transaction sent in this turn of the event loop, in order: they go as one group at its end. */
   let held: GroupEntry[] = [];
   let flushQueued = false;
@@ -68,17 +66,10 @@ export function joinTransactionEnds(client: Client): void {
     send(new StatementGroup(group));
   };
 
-  /**
-   * The held BEGIN alone, before a statement that cannot join it; both are queued at once, so
-   * nothing sent meanwhile comes between them. Its error (a connection lost, say) is the statement's.
-   */
-  const sendBegin = (): { error: Error | null } => {
-    const begun: { error: Error | null } = { error: null };
+  /** The held BEGIN alone, before something not knex's (a stream, say), queued right behind it. */
+  const sendBegin = () => {
     ends.beginHeld = false;
-    send('BEGIN', (error: Error | null) => {
-      begun.error = error;
-    });
-    return begun;
+    send('BEGIN', () => undefined);
   };
 
   (client as { query: unknown }).query = function query(config: unknown, values?: unknown, callback?: unknown): unknown {
@@ -113,12 +104,12 @@ export function joinTransactionEnds(client: Client): void {
     }
     if (ends.committed) return process.nextTick(done, new Error(`a statement after its transaction committed: ${text.slice(0, 80)}`));
     if (!ends.inTransaction) return send(config, done);
-    const joinable = config.values.length > 0 && (config.name === undefined || parsed[config.name] === text);
-    if (!joinable) {
+    if (config.values.length === 0) {
+      // The simple protocol (it may hold several statements): a held BEGIN goes at the head of its text.
       flush();
       if (!ends.beginHeld) return send(config, done);
-      const begun = sendBegin();
-      return send(config, (error: Error | null, result?: QueryResult) => done(begun.error ?? error, result));
+      ends.beginHeld = false;
+      return send({ ...config, text: `BEGIN; ${text}` }, (error: Error | null, results?: QueryResult | QueryResult[]) => done(error, afterBegin(results)));
     }
     const commit = config[COMMIT_WITH_STATEMENT] === true;
     held.push({ kind: 'statement', config, callback: commit ? committedThen(ends, done) : done });
@@ -156,6 +147,13 @@ export async function rawTogether(tx: Knex.Transaction, statements: readonly Kne
   return (await Promise.all(answers)).map((answered) => answered.response);
 }
 
+/** The answer of `BEGIN; <statements>` without BEGIN's: one statement's result, or several. */
+function afterBegin(results: QueryResult | QueryResult[] | undefined): QueryResult | undefined {
+  if (!Array.isArray(results)) return results;
+  const rest = results.slice(1);
+  return (rest.length === 1 ? rest[0] : rest) as QueryResult;
+}
+
 /** The callback of a statement that carried COMMIT: once both ran, the transaction is over. */
 function committedThen(ends: Ends, done: Callback): Callback {
   return (error, result) => {
@@ -188,6 +186,10 @@ const COMMIT: GroupEntry = { kind: 'commit' };
 /** pg's connection, as a group writes to it. */
 interface Connection {
   readonly stream: { cork?(): void; uncork?(): void };
+  /** pg's bookkeeping of the named statements this connection has parsed: a Query parses one only if it is not here. */
+  readonly parsedStatements: Record<string, string>;
+  on(event: 'parseComplete', listener: () => void): void;
+  off(event: 'parseComplete', listener: () => void): void;
   parse(message: { text: string; name?: string; types?: unknown[] }): void;
   bind(message: { portal?: string; statement?: string; values?: unknown[] }): void;
   describe(message: { type: 'P'; name: string }): void;
@@ -207,18 +209,28 @@ interface BackendMessage {
  * statement's reply ends with its CommandComplete; an error ends the group.
  */
 class StatementGroup {
-  /** The client keeps no bookkeeping of a named statement for a group (it has no name). */
+  /** The client keeps no bookkeeping of a named statement for a group (it has no name): the group keeps it. */
   readonly name = undefined;
   readonly text: string;
   private readonly results: (InstanceType<typeof Result> | null)[];
   private current = 0;
   /** A row pg could not turn into values (a bigint past a safe integer, say): that statement's error. */
   private rowError: { error: Error; at: number } | null = null;
+  /** Named statements this connection had not parsed, parsed at the head of the group, in order. */
+  private parsing: { readonly name: string; readonly text: string }[] = [];
+  private parsed = 0;
+  private connection: Connection | null = null;
 
   constructor(private readonly entries: readonly GroupEntry[]) {
     this.results = entries.map((e) => (e.kind === 'statement' ? new Result(undefined, undefined) : null));
     this.text = entries.map((e) => (e.kind === 'statement' ? e.config.text : e.kind.toUpperCase())).join('; ');
   }
+
+  /** The group's first ParseCompletes are those of its named statements: each is then known to this connection. */
+  private readonly onParseComplete = () => {
+    const statement = this.parsing[this.parsed++];
+    if (statement) this.connection!.parsedStatements[statement.name] = statement.text;
+  };
 
   submit(connection: Connection): Error | null {
     let values: unknown[][];
@@ -228,8 +240,17 @@ class StatementGroup {
     } catch (error) {
       return error as Error;
     }
+    this.connection = connection;
+    for (const entry of this.entries) {
+      if (entry.kind !== 'statement' || entry.config.name === undefined) continue;
+      const { name, text } = entry.config;
+      if (connection.parsedStatements[name] !== text && !this.parsing.some((p) => p.name === name)) this.parsing.push({ name, text });
+    }
+    if (this.parsing.length > 0) connection.on('parseComplete', this.onParseComplete);
     connection.stream.cork?.();
     try {
+      // Before BEGIN: a statement that does not parse fails the group before anything ran.
+      for (const { name, text } of this.parsing) connection.parse({ text, name });
       this.entries.forEach((entry, i) => {
         if (entry.kind !== 'statement') {
           connection.parse({ text: entry.kind.toUpperCase() });
@@ -248,6 +269,10 @@ class StatementGroup {
       connection.stream.uncork?.();
     }
     return null;
+  }
+
+  private finish(): void {
+    if (this.parsing.length > 0) this.connection?.off('parseComplete', this.onParseComplete);
   }
 
   handleRowDescription(message: BackendMessage): void {
@@ -279,16 +304,23 @@ class StatementGroup {
    * statement carried is that statement's: its transaction did not commit.
    */
   handleError(error: Error): void {
+    this.finish();
     const statements = this.entries.flatMap((entry, i) => (entry.kind === 'statement' ? [{ entry, i }] : []));
-    const failed = statements.find(({ i }) => i >= this.current) ?? statements[statements.length - 1]!;
+    const unparsed = this.parsing[this.parsed];
+    // A named statement that did not parse failed the group before anything ran.
+    const failed = unparsed
+      ? statements.find(({ entry }) => entry.config.name === unparsed.name)!
+      : (statements.find(({ i }) => i >= this.current) ?? statements[statements.length - 1]!);
+    const ran = unparsed ? -1 : this.current;
     for (const { entry, i } of statements) {
-      if (i < failed.i) entry.callback(null, this.results[i] as unknown as QueryResult);
-      else if (i === failed.i) entry.callback(error);
-      else entry.callback(Object.assign(new Error('not run: a statement before it in its transaction failed'), { cause: error }));
+      if (i === failed.i) entry.callback(error);
+      else if (i < ran && i < failed.i) entry.callback(null, this.results[i] as unknown as QueryResult);
+      else entry.callback(Object.assign(new Error('not run: a statement of its group failed before it'), { cause: error }));
     }
   }
 
   handleReadyForQuery(): void {
+    this.finish();
     if (this.rowError) {
       this.current = this.rowError.at;
       return this.handleError(this.rowError.error);

@@ -116,7 +116,7 @@ describe('transaction ends travel with their statements', () => {
       await Promise.all(answers);
       throw new Error('one failed');
     })).rejects.toThrow('one failed');
-    expect(told).toEqual(['ran', '23505', expect.stringContaining('not run: a statement before it')]);
+    expect(told).toEqual(['ran', '23505', expect.stringContaining('not run: a statement of its group failed')]);
     expect(await ids()).toEqual([2]);
   });
 
@@ -137,25 +137,63 @@ describe('transaction ends travel with their statements', () => {
     expect(await ids()).toEqual([1, 3]);
   });
 
-  it('a statement without values (the simple protocol) does not join: BEGIN goes alone before it and the transaction holds', async () => {
+  it('a statement without values (the simple protocol, perhaps several statements) takes a held BEGIN at the head of its text, and the transaction holds', async () => {
     const timeout = await db.transaction(async (tx) => {
       await tx.raw('SET LOCAL statement_timeout = 4321');
       return (await tx.raw('SELECT current_setting(?) AS t', ['statement_timeout'])).rows[0].t;
     });
     // SET LOCAL outside a transaction would not have lasted to the next statement.
     expect(timeout).toBe('4321ms');
-    expect(roundTrips).toBe(4);
+    expect(roundTrips).toBe(3); // 'BEGIN; SET LOCAL ...' as one text, the read, COMMIT
     expect((await db.raw('SELECT current_setting(?) AS t', ['statement_timeout'])).rows[0].t).not.toBe('4321ms');
   });
 
-  it('a prepared statement joins BEGIN only once this connection has parsed it', async () => {
+  it('several statements in one text, first in the transaction: each answered, BEGIN\'s answer left out', async () => {
+    const [set, settings] = await db.transaction(async (tx) => {
+      const answer = await tx.raw('SET LOCAL statement_timeout = 1111; SET LOCAL lock_timeout = 2222');
+      return [answer, (await tx.raw('SELECT current_setting(?) AS s, current_setting(?) AS l', ['statement_timeout', 'lock_timeout'])).rows[0]];
+    });
+    expect((set as { command: string }[]).map((r) => r.command)).toEqual(['SET', 'SET']);
+    expect(settings).toEqual({ s: '1111ms', l: '2222ms' });
+  });
+
+  it('a prepared statement joins BEGIN on its first use too, parsed at the head of the group, and is known parsed after', async () => {
     const sql = `INSERT INTO ${table} (id, label) VALUES (?, ?)`;
     await db.transaction(async (tx) => { await preparedRaw(tx, sql, [1, 'first']); });
     const first = roundTrips;
     roundTrips = 0;
     await db.transaction(async (tx) => { await preparedRaw(tx, sql, [2, 'second']); });
-    expect([first, roundTrips]).toEqual([3, 2]);
+    expect([first, roundTrips]).toEqual([2, 2]);
     expect(await ids()).toEqual([1, 2]);
+  });
+
+  it('a prepared statement that parsed and then failed is still known parsed: its next use does not parse it again', async () => {
+    const sql = `INSERT INTO ${table} (id, label) VALUES (?, ?)`;
+    await insert(other, 1);
+    await expect(db.transaction(async (tx) => { await preparedRaw(tx, sql, [1, 'taken']); })).rejects.toMatchObject({ code: '23505' });
+    // Parsed again, PostgreSQL would refuse: prepared statement already exists (42P05).
+    await db.transaction(async (tx) => { await preparedRaw(tx, sql, [2, 'free']); });
+    expect(await ids()).toEqual([1, 2]);
+  });
+
+  it('a prepared statement that does not parse: its error, nothing of its group ran, and once it can parse it does', async () => {
+    const missing = uniqueName('later');
+    const sql = `INSERT INTO ${missing} (id) VALUES (?)`;
+    const told: string[] = [];
+    const tell = (p: Promise<unknown>) => p.then(() => told.push('ran'), (error: Error & { code?: string }) => told.push(error.code ?? error.message));
+    await expect(db.transaction(async (tx) => {
+      await Promise.all([tell(Promise.resolve(insert(tx, 1))), tell(Promise.resolve(preparedRaw(tx, sql, [1])))]);
+      throw new Error('one failed');
+    })).rejects.toThrow('one failed');
+    expect(told).toEqual([expect.stringContaining('not run'), '42P01']);
+    await other.raw(`CREATE TABLE ${missing} (id int)`);
+    try {
+      await db.transaction(async (tx) => { await preparedRaw(tx, sql, [1]); });
+      expect(await other(missing).pluck('id')).toEqual([1]);
+    } finally {
+      await other.raw(`DROP TABLE ${missing}`);
+    }
+    expect(await ids()).toEqual([]);
   });
 
   it('a transaction that sent nothing ends without a round trip', async () => {
