@@ -184,7 +184,7 @@ export class Arbiter {
     }
   }
 
-  /** The arbiter's inbox step: fences, inbox and property locks in one statement; then load, decide in order, write. */
+  /** The arbiter's inbox step: fences, inbox and property locks in one statement and the load right after it, in one round trip; then decide in order, write. */
   private readonly step: InboxStep<Pending, OpenedChunk, Decided[], Duplicate> = {
     open: async (tx, pending) => {
       const held = new Map(pending.map((p) => [p.record.partition, p.generation]));

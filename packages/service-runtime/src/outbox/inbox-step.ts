@@ -11,7 +11,7 @@ import type { Outbox, OutboxRecord } from './outbox';
  * fence and the inbox (`open`: a partition another instance took since throws FencedError; items
  * taken before are duplicates, decided nothing again), then the state the fresh items need is
  * loaded and each decided (`decide`), then every write of the decision goes out together with
- * its outbox records. Once committed, the records are handed to the outbox to publish. A
+ * its outbox records, and the COMMIT with them (one round trip: transaction-ends.ts). Once committed, the records are handed to the outbox to publish. A
  * transaction that fails other than by a fence (its commit may have happened unseen), or that
  * found duplicates (their records may never have been handed over), puts the outbox in doubt.
  */
