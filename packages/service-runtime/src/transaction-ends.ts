@@ -21,9 +21,11 @@ import { prepareValue } from 'pg/lib/utils';
  * what the same statements sent one at a time would.
  *
  * Installed on each connection of a pool (createDatabase); it acts only on what knex sends. A
- * statement without values goes by the simple protocol (its text may hold several statements):
- * a held BEGIN goes at the head of its text. Named statements the connection has not parsed are
- * parsed at the head of their group, and pg's record of parsed statements kept as pg keeps it.
+ * statement without values goes by the simple protocol (its text may hold several statements,
+ * and PostgreSQL parses it whole): a held BEGIN goes alone before it. Named statements the
+ * connection has not parsed are parsed right after their group's BEGIN, and pg's record of parsed
+ * statements is kept as pg keeps it. Once a COMMIT is on its way, a statement sent after it is
+ * refused; inside a savepoint (a nested knex transaction) a COMMIT asked for is not sent.
  */
 export const COMMIT_WITH_STATEMENT = 'cmCommitWithStatement';
 
@@ -43,16 +45,31 @@ interface Ends {
   beginHeld: boolean;
   /** A BEGIN went out (or is held) and no COMMIT or ROLLBACK since. */
   inTransaction: boolean;
-  /** COMMIT went out with the last statement; knex's own COMMIT is answered here. */
+  /** Savepoints open (knex's nested transactions): a COMMIT asked for inside one is not sent. */
+  savepoints: number;
+  /** A group carrying COMMIT was sent: no statement may follow it in this transaction. */
+  commitSent: boolean;
+  /** That COMMIT ran: knex's own COMMIT is answered here, and its ROLLBACK refused. */
   committed: boolean;
 }
 
+/** A statement held for its group: its values already converted, so sending the group cannot fail on them. */
+interface Held {
+  readonly kind: 'statement';
+  readonly config: KnexQueryConfig;
+  readonly values: (string | Buffer | null)[];
+  readonly callback: Callback;
+}
+
 export function joinTransactionEnds(client: Client): void {
-  const ends: Ends = { beginHeld: false, inTransaction: false, committed: false };
+  const ends: Ends = { beginHeld: false, inTransaction: false, savepoints: 0, commitSent: false, committed: false };
   const send = client.query.bind(client) as (config: unknown, callback?: unknown) => unknown;
+  const parsed = (client as unknown as { connection: Connection }).connection.parsedStatements;
   /** Statements of the transaction sent in this turn of the event loop, in order: they go as one group at its end. */
   let held: GroupEntry[] = [];
   let flushQueued = false;
+  /** While a BEGIN sent alone is answered, what comes meanwhile waits here, in order. */
+  let waiting: (() => void)[] | null = null;
 
   /** The held BEGIN (if any) and the held statements, as one group; a statement alone goes as pg sends it. */
   const flush = () => {
@@ -63,37 +80,48 @@ export function joinTransactionEnds(client: Client): void {
     held = [];
     const only = group[0]!;
     if (group.length === 1 && only.kind === 'statement') return void send(only.config, only.callback);
-    send(new StatementGroup(group));
+    send(new StatementGroup(group, () => (ends.committed = true)));
   };
 
-  /** The held BEGIN alone, before something not knex's (a stream, say), queued right behind it. */
-  const sendBegin = () => {
+  /**
+   * The held BEGIN alone, then `next` once it is answered (a statement of the simple protocol,
+   * whose text PostgreSQL parses whole: joined to it, a syntax error would stop BEGIN too). A
+   * BEGIN that fails is the statement's error, and the statement is not sent.
+   */
+  const beginThen = (next: () => void, done: Callback | null) => {
     ends.beginHeld = false;
-    send('BEGIN', () => undefined);
+    waiting = [];
+    send('BEGIN', (error: Error | null) => {
+      const after = waiting ?? [];
+      waiting = null;
+      if (error && done) done(error);
+      else next();
+      for (const call of after) call();
+    });
   };
 
-  (client as { query: unknown }).query = function query(config: unknown, values?: unknown, callback?: unknown): unknown {
+  const query = function query(config: unknown, values?: unknown, callback?: unknown): unknown {
+    if (waiting) {
+      waiting.push(() => query(config, values, callback));
+      return undefined;
+    }
     if (!isKnexQuery(config, values, callback)) {
-      // Not knex's (a stream, say): what is held goes first, then the held BEGIN alone.
+      // Not knex's (a stream, say): what is held goes first, and a held BEGIN before it.
       flush();
-      if (ends.beginHeld) sendBegin();
-      return send(config, values ?? callback);
+      if (!ends.beginHeld) return send(config, values ?? callback);
+      return beginThen(() => send(config, values ?? callback), null);
     }
     const done = values as Callback;
     const text = config.text;
     if (text === 'BEGIN;' && !ends.inTransaction) {
-      ends.beginHeld = true;
-      ends.inTransaction = true;
-      ends.committed = false;
+      Object.assign(ends, { beginHeld: true, inTransaction: true, savepoints: 0, commitSent: false, committed: false });
       return answer(done, 'BEGIN');
     }
     if (text === 'COMMIT;' || /^ROLLBACK;?$/.test(text)) {
       flush();
       const command = text.startsWith('COMMIT') ? 'COMMIT' : 'ROLLBACK';
       const { beginHeld, committed } = ends;
-      ends.beginHeld = false;
-      ends.inTransaction = false;
-      ends.committed = false;
+      Object.assign(ends, { beginHeld: false, inTransaction: false, savepoints: 0, commitSent: false, committed: false });
       // Nothing ran since BEGIN: there is nothing to end.
       if (beginHeld) return answer(done, command);
       if (committed) {
@@ -102,19 +130,30 @@ export function joinTransactionEnds(client: Client): void {
       }
       return send(config, done);
     }
-    if (ends.committed) return process.nextTick(done, new Error(`a statement after its transaction committed: ${text.slice(0, 80)}`));
+    if (ends.commitSent) return process.nextTick(done, new Error(`a statement after its transaction's COMMIT was sent: ${text.slice(0, 80)}`));
     if (!ends.inTransaction) return send(config, done);
-    if (config.values.length === 0) {
-      // The simple protocol (it may hold several statements): a held BEGIN goes at the head of its text.
+    if (/^SAVEPOINT /.test(text)) ends.savepoints++;
+    else if (/^(RELEASE|ROLLBACK TO) SAVEPOINT /.test(text)) ends.savepoints = Math.max(0, ends.savepoints - 1);
+    if (!joinable(config)) {
       flush();
       if (!ends.beginHeld) return send(config, done);
-      ends.beginHeld = false;
-      return send({ ...config, text: `BEGIN; ${text}` }, (error: Error | null, results?: QueryResult | QueryResult[]) => done(error, afterBegin(results)));
+      return beginThen(() => send(config, done), done);
     }
-    const commit = config[COMMIT_WITH_STATEMENT] === true;
-    held.push({ kind: 'statement', config, callback: commit ? committedThen(ends, done) : done });
-    if (commit) {
+    const { name } = config;
+    if (name !== undefined && parsed[name] !== undefined && parsed[name] !== text) {
+      return process.nextTick(done, new Error(`Prepared statements must be unique - '${name}' was used for a different statement`));
+    }
+    let converted: (string | Buffer | null)[];
+    try {
+      // Converted now: a value pg cannot send fails this statement alone, before anything is sent.
+      converted = config.values.map((value) => prepareValue(value));
+    } catch (error) {
+      return process.nextTick(done, error as Error);
+    }
+    held.push({ kind: 'statement', config, values: converted, callback: done });
+    if (config[COMMIT_WITH_STATEMENT] === true && ends.savepoints === 0) {
       held.push(COMMIT);
+      ends.commitSent = true;
       return flush();
     }
     if (!flushQueued) {
@@ -124,6 +163,12 @@ export function joinTransactionEnds(client: Client): void {
     }
     return undefined;
   };
+  (client as { query: unknown }).query = query;
+}
+
+/** A statement that can join a group: the extended protocol (it has values), with pg's default rows and types. */
+function joinable(config: KnexQueryConfig & { rowMode?: unknown; types?: unknown }): boolean {
+  return config.values.length > 0 && config.rowMode === undefined && config.types === undefined;
 }
 
 /** knex's client of a transaction: its one connection, and the query it runs on it at once. */
@@ -147,24 +192,6 @@ export async function rawTogether(tx: Knex.Transaction, statements: readonly Kne
   return (await Promise.all(answers)).map((answered) => answered.response);
 }
 
-/** The answer of `BEGIN; <statements>` without BEGIN's: one statement's result, or several. */
-function afterBegin(results: QueryResult | QueryResult[] | undefined): QueryResult | undefined {
-  if (!Array.isArray(results)) return results;
-  const rest = results.slice(1);
-  return (rest.length === 1 ? rest[0] : rest) as QueryResult;
-}
-
-/** The callback of a statement that carried COMMIT: once both ran, the transaction is over. */
-function committedThen(ends: Ends, done: Callback): Callback {
-  return (error, result) => {
-    if (!error) {
-      ends.committed = true;
-      ends.inTransaction = false;
-    }
-    done(error, result);
-  };
-}
-
 function isKnexQuery(config: unknown, values: unknown, callback: unknown): config is KnexQueryConfig {
   if (typeof config !== 'object' || config === null || typeof values !== 'function' || callback !== undefined) return false;
   const c = config as Partial<KnexQueryConfig> & { submit?: unknown; rows?: unknown; queryMode?: unknown };
@@ -178,7 +205,7 @@ function answer(done: Callback, command: string): void {
   process.nextTick(done, null, result);
 }
 
-type GroupEntry = { readonly kind: 'begin' | 'commit' } | { readonly kind: 'statement'; readonly config: KnexQueryConfig; readonly callback: Callback };
+type GroupEntry = { readonly kind: 'begin' | 'commit' } | Held;
 
 const BEGIN: GroupEntry = { kind: 'begin' };
 const COMMIT: GroupEntry = { kind: 'commit' };
@@ -213,33 +240,38 @@ class StatementGroup {
   readonly name = undefined;
   readonly text: string;
   private readonly results: (InstanceType<typeof Result> | null)[];
+  /** The entry whose reply is arriving: each entry's reply ends with its CommandComplete. */
   private current = 0;
-  /** A row pg could not turn into values (a bigint past a safe integer, say): that statement's error. */
-  private rowError: { error: Error; at: number } | null = null;
-  /** Named statements this connection had not parsed, parsed at the head of the group, in order. */
-  private parsing: { readonly name: string; readonly text: string }[] = [];
+  /** Rows pg could not turn into values (a bigint past a safe integer, say), by entry: that statement's error; it ran all the same. */
+  private readonly rowErrors = new Map<number, Error>();
+  /** Named statements this connection had not parsed, parsed right after the group's BEGIN, in order. */
+  private readonly parsing: { readonly name: string; readonly text: string }[] = [];
   private parsed = 0;
+  /** ParseCompletes before the named statements': BEGIN's, when the group opens with it. */
+  private parsesBefore: number;
   private connection: Connection | null = null;
 
-  constructor(private readonly entries: readonly GroupEntry[]) {
+  /** `committed`: told once the group's COMMIT ran, whatever its statements' rows were. */
+  constructor(
+    private readonly entries: readonly GroupEntry[],
+    private readonly committed: () => void,
+  ) {
     this.results = entries.map((e) => (e.kind === 'statement' ? new Result(undefined, undefined) : null));
     this.text = entries.map((e) => (e.kind === 'statement' ? e.config.text : e.kind.toUpperCase())).join('; ');
+    this.parsesBefore = entries[0]?.kind === 'begin' ? 1 : 0;
   }
 
-  /** The group's first ParseCompletes are those of its named statements: each is then known to this connection. */
+  /** The group's ParseCompletes after BEGIN's are first those of its named statements: each is then known to this connection. */
   private readonly onParseComplete = () => {
+    if (this.parsesBefore > 0) {
+      this.parsesBefore--;
+      return;
+    }
     const statement = this.parsing[this.parsed++];
     if (statement) this.connection!.parsedStatements[statement.name] = statement.text;
   };
 
   submit(connection: Connection): Error | null {
-    let values: unknown[][];
-    try {
-      // Converted before anything is written: a value that cannot be sent fails the group whole.
-      values = this.entries.map((e) => (e.kind === 'statement' ? e.config.values.map((v) => prepareValue(v)) : []));
-    } catch (error) {
-      return error as Error;
-    }
     this.connection = connection;
     for (const entry of this.entries) {
       if (entry.kind !== 'statement' || entry.config.name === undefined) continue;
@@ -247,28 +279,35 @@ class StatementGroup {
       if (connection.parsedStatements[name] !== text && !this.parsing.some((p) => p.name === name)) this.parsing.push({ name, text });
     }
     if (this.parsing.length > 0) connection.on('parseComplete', this.onParseComplete);
+    const [first] = this.entries;
+    const rest = first?.kind === 'begin' ? this.entries.slice(1) : this.entries;
     connection.stream.cork?.();
     try {
-      // Before BEGIN: a statement that does not parse fails the group before anything ran.
+      // BEGIN first, so that whatever fails after it leaves a transaction for knex's ROLLBACK.
+      if (first?.kind === 'begin') this.writeFixed(connection, 'BEGIN');
       for (const { name, text } of this.parsing) connection.parse({ text, name });
-      this.entries.forEach((entry, i) => {
+      for (const entry of rest) {
         if (entry.kind !== 'statement') {
-          connection.parse({ text: entry.kind.toUpperCase() });
-          connection.bind({});
-          connection.execute({});
-          return;
+          this.writeFixed(connection, entry.kind.toUpperCase());
+          continue;
         }
         const { text, name } = entry.config;
         if (name === undefined) connection.parse({ text });
-        connection.bind({ statement: name, values: values[i] });
+        connection.bind({ statement: name, values: entry.values });
         connection.describe({ type: 'P', name: '' });
         connection.execute({});
-      });
+      }
       connection.sync();
     } finally {
       connection.stream.uncork?.();
     }
     return null;
+  }
+
+  private writeFixed(connection: Connection, text: string): void {
+    connection.parse({ text });
+    connection.bind({});
+    connection.execute({});
   }
 
   private finish(): void {
@@ -281,16 +320,17 @@ class StatementGroup {
 
   handleDataRow(message: BackendMessage): void {
     const result = this.results[this.current];
-    if (!result || this.rowError) return;
+    if (!result || this.rowErrors.has(this.current)) return;
     try {
       result.addRow(result.parseRow(message.fields));
     } catch (error) {
-      this.rowError = { error: error as Error, at: this.current };
+      this.rowErrors.set(this.current, error as Error);
     }
   }
 
   handleCommandComplete(message: BackendMessage): void {
     this.results[this.current]?.addCommandComplete(message);
+    if (this.entries[this.current]?.kind === 'commit') this.committed();
     this.current++;
   }
 
@@ -298,35 +338,42 @@ class StatementGroup {
     this.current++;
   }
 
+  /** A statement that ran: its result, or the error of a row pg could not read. */
+  private answerRan(entry: Held, i: number): void {
+    const rowError = this.rowErrors.get(i);
+    if (rowError) entry.callback(rowError);
+    else entry.callback(null, this.results[i] as unknown as QueryResult);
+  }
+
   /**
-   * The group ended with an error at entry `current`: the statements before it ran, the first
+   * The group ended with an error. If BEGIN or a named statement's parse failed, nothing ran: the
+   * first statement (or the one that did not parse) is told the error, the rest that they did not
+   * run. Otherwise the error came at entry `current`: the statements before it ran, the first
    * statement from there on is told the error, the rest did not run. An error of the COMMIT a
    * statement carried is that statement's: its transaction did not commit.
    */
   handleError(error: Error): void {
     this.finish();
     const statements = this.entries.flatMap((entry, i) => (entry.kind === 'statement' ? [{ entry, i }] : []));
-    const unparsed = this.parsing[this.parsed];
-    // A named statement that did not parse failed the group before anything ran.
+    const began = this.entries[0]?.kind !== 'begin' || this.current > 0;
+    const unparsed = began ? this.parsing[this.parsed] : undefined;
+    const nothingRan = !began || unparsed !== undefined;
     const failed = unparsed
       ? statements.find(({ entry }) => entry.config.name === unparsed.name)!
-      : (statements.find(({ i }) => i >= this.current) ?? statements[statements.length - 1]!);
-    const ran = unparsed ? -1 : this.current;
+      : nothingRan
+        ? statements[0]!
+        : (statements.find(({ i }) => i >= this.current) ?? statements[statements.length - 1]!);
     for (const { entry, i } of statements) {
       if (i === failed.i) entry.callback(error);
-      else if (i < ran && i < failed.i) entry.callback(null, this.results[i] as unknown as QueryResult);
+      else if (!nothingRan && i < failed.i) this.answerRan(entry, i);
       else entry.callback(Object.assign(new Error('not run: a statement of its group failed before it'), { cause: error }));
     }
   }
 
   handleReadyForQuery(): void {
     this.finish();
-    if (this.rowError) {
-      this.current = this.rowError.at;
-      return this.handleError(this.rowError.error);
-    }
     this.entries.forEach((entry, i) => {
-      if (entry.kind === 'statement') entry.callback(null, this.results[i] as unknown as QueryResult);
+      if (entry.kind === 'statement') this.answerRan(entry, i);
     });
   }
 

@@ -137,18 +137,18 @@ describe('transaction ends travel with their statements', () => {
     expect(await ids()).toEqual([1, 3]);
   });
 
-  it('a statement without values (the simple protocol, perhaps several statements) takes a held BEGIN at the head of its text, and the transaction holds', async () => {
+  it('a statement without values (the simple protocol, perhaps several statements) goes after a BEGIN of its own, and the transaction holds', async () => {
     const timeout = await db.transaction(async (tx) => {
       await tx.raw('SET LOCAL statement_timeout = 4321');
       return (await tx.raw('SELECT current_setting(?) AS t', ['statement_timeout'])).rows[0].t;
     });
     // SET LOCAL outside a transaction would not have lasted to the next statement.
     expect(timeout).toBe('4321ms');
-    expect(roundTrips).toBe(3); // 'BEGIN; SET LOCAL ...' as one text, the read, COMMIT
+    expect(roundTrips).toBe(4); // BEGIN alone (joined to the text, a syntax error in it would stop BEGIN too), SET LOCAL, the read, COMMIT
     expect((await db.raw('SELECT current_setting(?) AS t', ['statement_timeout'])).rows[0].t).not.toBe('4321ms');
   });
 
-  it('several statements in one text, first in the transaction: each answered, BEGIN\'s answer left out', async () => {
+  it('several statements in one text, first in the transaction: each answered', async () => {
     const [set, settings] = await db.transaction(async (tx) => {
       const answer = await tx.raw('SET LOCAL statement_timeout = 1111; SET LOCAL lock_timeout = 2222');
       return [answer, (await tx.raw('SELECT current_setting(?) AS s, current_setting(?) AS l', ['statement_timeout', 'lock_timeout'])).rows[0]];
@@ -228,7 +228,7 @@ describe('transaction ends travel with their statements', () => {
         throw error;
       });
     })).rejects.toThrow('committed with its last statement'); // knex's ROLLBACK then says so too
-    expect(String(refused)).toMatch('after its transaction committed');
+    expect(String(refused)).toMatch("after its transaction's COMMIT was sent");
     expect(await ids()).toEqual([5]);
   });
 
@@ -245,5 +245,65 @@ describe('transaction ends travel with their statements', () => {
     await writeTogether(db, [other.raw(`INSERT INTO ${table} (id) VALUES (?)`, [9]).toSQL()], { commit: true });
     await db.raw(`INSERT INTO ${table} (id) VALUES (?)`, [10]);
     expect(await ids()).toEqual([9, 10]);
+  });
+  /** Runs `first` as the transaction's first statement, catches its error, writes id 2, then gives up: nothing may be committed. */
+  const afterCaughtFirst = async (first: (tx: Knex.Transaction) => Promise<unknown>) => {
+    let caught: unknown;
+    await expect(db.transaction(async (tx) => {
+      caught = await first(tx).then(() => null, (error: unknown) => error);
+      await insert(tx, 2).catch(() => undefined);
+      throw new Error('gave up');
+    })).rejects.toThrow('gave up');
+    expect(caught).toBeInstanceOf(Error);
+    expect(await ids()).toEqual([]);
+  };
+
+  it('a first statement whose value pg cannot send: its error, and what follows stays in the transaction', async () => {
+    await afterCaughtFirst((tx) => Promise.resolve(tx.raw(`INSERT INTO ${table} (id, label) VALUES (?, ?::jsonb::text)`, [1, { n: 10n } as unknown as string])));
+  });
+
+  it('a first statement that does not parse (prepared): what follows stays in the transaction', async () => {
+    await afterCaughtFirst((tx) => Promise.resolve(preparedRaw(tx, `INSERT INTO ${uniqueName('nowhere')} (id) VALUES (?)`, [1])));
+  });
+
+  it('a first statement of the simple protocol with a syntax error: what follows stays in the transaction', async () => {
+    await afterCaughtFirst((tx) => Promise.resolve(tx.raw('SELEC 1')));
+  });
+
+  it('a row pg cannot read in the statement that carried COMMIT: the caller is told it committed, not that it rolled back', async () => {
+    await expect(db.transaction(async (tx) => {
+      await insert(tx, 1);
+      await writeTogether(tx, [other.raw(`INSERT INTO ${table} (id, big) VALUES (?, ?) RETURNING big`, [2, '9007199254740993']).toSQL()], { commit: true });
+    })).rejects.toThrow('committed with its last statement');
+    expect(await ids()).toEqual([1, 2]);
+  });
+
+  it('a row pg cannot read fails only its own statement: the others of its group ran and are answered', async () => {
+    await db.transaction(async (tx) => {
+      const [read, write] = await Promise.allSettled([tx.raw('SELECT ?::bigint AS big', ['9007199254740993']), insert(tx, 3)]);
+      expect([read.status, write.status]).toEqual(['rejected', 'fulfilled']);
+    });
+    expect(await ids()).toEqual([3]);
+  });
+
+  it('a statement sent while the COMMIT it follows is on its way is refused, not run after it', async () => {
+    await db.transaction(async (tx) => {
+      const committing = writeTogether(tx, [other.raw(`INSERT INTO ${table} (id) VALUES (?)`, [4]).toSQL()], { commit: true });
+      await new Promise((resolve) => setImmediate(resolve));
+      await expect(insert(tx, 5)).rejects.toThrow("after its transaction's COMMIT was sent");
+      await committing;
+    });
+    expect(await ids()).toEqual([4]);
+  });
+
+  it('a COMMIT asked for inside a savepoint (a nested transaction) is not sent: the outer transaction still rolls back', async () => {
+    await expect(db.transaction(async (tx) => {
+      await insert(tx, 1);
+      await tx.transaction(async (nested) => {
+        await writeTogether(nested, [other.raw(`INSERT INTO ${table} (id) VALUES (?)`, [2]).toSQL()], { commit: true });
+      });
+      throw new Error('outer gave up');
+    })).rejects.toThrow('outer gave up');
+    expect(await ids()).toEqual([]);
   });
 });
