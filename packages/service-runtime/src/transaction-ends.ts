@@ -47,10 +47,15 @@ interface Ends {
   inTransaction: boolean;
   /** Savepoints open (knex's nested transactions): a COMMIT asked for inside one is not sent. */
   savepoints: number;
-  /** A group carrying COMMIT was sent: no statement may follow it in this transaction. */
-  commitSent: boolean;
-  /** That COMMIT ran: knex's own COMMIT is answered here, and its ROLLBACK refused. */
-  committed: boolean;
+  /**
+   * The COMMIT sent with a statement, if any: no statement may follow it in this transaction.
+   * Once it ran (`ran`, told by its group), knex's own COMMIT is answered here and its ROLLBACK refused.
+   */
+  commit: CommitSent | null;
+}
+
+interface CommitSent {
+  ran: boolean;
 }
 
 /** A statement held for its group: its values already converted, so sending the group cannot fail on them. */
@@ -62,8 +67,9 @@ interface Held {
 }
 
 export function joinTransactionEnds(client: Client): void {
-  const ends: Ends = { beginHeld: false, inTransaction: false, savepoints: 0, commitSent: false, committed: false };
-  const send = client.query.bind(client) as (config: unknown, callback?: unknown) => unknown;
+  const ends: Ends = { beginHeld: false, inTransaction: false, savepoints: 0, commit: null };
+  const original = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const send = (config: unknown, callback?: unknown) => original(config, callback);
   const parsed = (client as unknown as { connection: Connection }).connection.parsedStatements;
   /** Statements of the transaction sent in this turn of the event loop, in order: they go as one group at its end. */
   let held: GroupEntry[] = [];
@@ -80,7 +86,7 @@ export function joinTransactionEnds(client: Client): void {
     held = [];
     const only = group[0]!;
     if (group.length === 1 && only.kind === 'statement') return void send(only.config, only.callback);
-    send(new StatementGroup(group, () => (ends.committed = true)));
+    send(new StatementGroup(group));
   };
 
   /**
@@ -94,6 +100,8 @@ export function joinTransactionEnds(client: Client): void {
     send('BEGIN', (error: Error | null) => {
       const after = waiting ?? [];
       waiting = null;
+      // Failed (a connection lost): whatever comes next opens with BEGIN again, never without one.
+      if (error) ends.beginHeld = true;
       if (error && done) done(error);
       else next();
       for (const call of after) call();
@@ -101,36 +109,39 @@ export function joinTransactionEnds(client: Client): void {
   };
 
   const query = function query(config: unknown, values?: unknown, callback?: unknown): unknown {
-    if (waiting) {
-      waiting.push(() => query(config, values, callback));
-      return undefined;
-    }
+    if (waiting) return later(waiting, () => query(config, values, callback), config, values, callback);
     if (!isKnexQuery(config, values, callback)) {
       // Not knex's (a stream, say): what is held goes first, and a held BEGIN before it.
       flush();
-      if (!ends.beginHeld) return send(config, values ?? callback);
-      return beginThen(() => send(config, values ?? callback), null);
+      const run = () => original(...[config, values, callback].filter((arg) => arg !== undefined));
+      if (!ends.beginHeld) return run();
+      const queued: (() => void)[] = [];
+      beginThen(() => queued.forEach((call) => call()), null);
+      return later(queued, run, config, values, callback);
     }
     const done = values as Callback;
     const text = config.text;
     if (text === 'BEGIN;' && !ends.inTransaction) {
-      Object.assign(ends, { beginHeld: true, inTransaction: true, savepoints: 0, commitSent: false, committed: false });
+      Object.assign(ends, { beginHeld: true, inTransaction: true, savepoints: 0, commit: null });
       return answer(done, 'BEGIN');
     }
     if (text === 'COMMIT;' || /^ROLLBACK;?$/.test(text)) {
       flush();
       const command = text.startsWith('COMMIT') ? 'COMMIT' : 'ROLLBACK';
-      const { beginHeld, committed } = ends;
-      Object.assign(ends, { beginHeld: false, inTransaction: false, savepoints: 0, commitSent: false, committed: false });
+      const { beginHeld, commit } = ends;
+      Object.assign(ends, { beginHeld: false, inTransaction: false, savepoints: 0, commit: null });
       // Nothing ran since BEGIN: there is nothing to end.
       if (beginHeld) return answer(done, command);
-      if (committed) {
-        if (command === 'COMMIT') return answer(done, 'COMMIT');
-        return process.nextTick(done, new Error('the transaction committed with its last statement; it cannot be rolled back'));
-      }
-      return send(config, done);
+      if (!commit) return send(config, done);
+      if (commit.ran) return command === 'COMMIT' ? answer(done, 'COMMIT') : process.nextTick(done, cannotRollBack());
+      // The COMMIT's group is not answered yet (or failed): this one goes behind it, and is told by it.
+      return send(config, (error: Error | null, result?: QueryResult) => {
+        if (commit.ran) return command === 'COMMIT' ? done(null, result) : done(cannotRollBack());
+        if (command === 'COMMIT') return done(error ?? new Error('the transaction did not commit: the statement that carried its COMMIT failed'));
+        done(error, result);
+      });
     }
-    if (ends.commitSent) return process.nextTick(done, new Error(`a statement after its transaction's COMMIT was sent: ${text.slice(0, 80)}`));
+    if (ends.commit) return process.nextTick(done, new Error(`a statement after its transaction's COMMIT was sent: ${text.slice(0, 80)}`));
     if (!ends.inTransaction) return send(config, done);
     if (/^SAVEPOINT /.test(text)) ends.savepoints++;
     else if (/^(RELEASE|ROLLBACK TO) SAVEPOINT /.test(text)) ends.savepoints = Math.max(0, ends.savepoints - 1);
@@ -152,8 +163,9 @@ export function joinTransactionEnds(client: Client): void {
     }
     held.push({ kind: 'statement', config, values: converted, callback: done });
     if (config[COMMIT_WITH_STATEMENT] === true && ends.savepoints === 0) {
-      held.push(COMMIT);
-      ends.commitSent = true;
+      const commit: CommitSent = { ran: false };
+      held.push({ kind: 'commit', commit });
+      ends.commit = commit;
       return flush();
     }
     if (!flushQueued) {
@@ -164,6 +176,24 @@ export function joinTransactionEnds(client: Client): void {
     return undefined;
   };
   (client as { query: unknown }).query = query;
+}
+
+function cannotRollBack(): Error {
+  return new Error('the transaction committed with its last statement; it cannot be rolled back');
+}
+
+/**
+ * A call that must wait its turn (behind a BEGIN being answered): queued, and answered as pg
+ * would have answered it: a Submittable is returned as it is, a call without a callback gets a
+ * promise of its result.
+ */
+function later(queue: (() => void)[], run: () => unknown, config: unknown, values: unknown, callback: unknown): unknown {
+  const submittable = typeof (config as { submit?: unknown } | null)?.submit === 'function';
+  if (submittable || typeof values === 'function' || typeof callback === 'function') {
+    queue.push(() => void run());
+    return submittable ? config : undefined;
+  }
+  return new Promise((resolve, reject) => queue.push(() => void (run() as Promise<unknown>).then(resolve, reject)));
 }
 
 /** A statement that can join a group: the extended protocol (it has values), with pg's default rows and types. */
@@ -205,10 +235,9 @@ function answer(done: Callback, command: string): void {
   process.nextTick(done, null, result);
 }
 
-type GroupEntry = { readonly kind: 'begin' | 'commit' } | Held;
+type GroupEntry = { readonly kind: 'begin' } | { readonly kind: 'commit'; readonly commit: CommitSent } | Held;
 
 const BEGIN: GroupEntry = { kind: 'begin' };
-const COMMIT: GroupEntry = { kind: 'commit' };
 
 /** pg's connection, as a group writes to it. */
 interface Connection {
@@ -251,11 +280,7 @@ class StatementGroup {
   private parsesBefore: number;
   private connection: Connection | null = null;
 
-  /** `committed`: told once the group's COMMIT ran, whatever its statements' rows were. */
-  constructor(
-    private readonly entries: readonly GroupEntry[],
-    private readonly committed: () => void,
-  ) {
+  constructor(private readonly entries: readonly GroupEntry[]) {
     this.results = entries.map((e) => (e.kind === 'statement' ? new Result(undefined, undefined) : null));
     this.text = entries.map((e) => (e.kind === 'statement' ? e.config.text : e.kind.toUpperCase())).join('; ');
     this.parsesBefore = entries[0]?.kind === 'begin' ? 1 : 0;
@@ -330,7 +355,9 @@ class StatementGroup {
 
   handleCommandComplete(message: BackendMessage): void {
     this.results[this.current]?.addCommandComplete(message);
-    if (this.entries[this.current]?.kind === 'commit') this.committed();
+    const entry = this.entries[this.current];
+    // Known as soon as it ran, whatever the rows of its statements were.
+    if (entry?.kind === 'commit') entry.commit.ran = true;
     this.current++;
   }
 

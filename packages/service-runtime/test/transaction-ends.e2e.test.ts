@@ -306,4 +306,25 @@ describe('transaction ends travel with their statements', () => {
     })).rejects.toThrow('outer gave up');
     expect(await ids()).toEqual([]);
   });
+  it('a ROLLBACK that arrives while the COMMIT sent with a statement is on its way is told the transaction committed', async () => {
+    const commitWith = (tx: Knex.Transaction, id: number) => tx.raw(`INSERT INTO ${table} (id) VALUES (?)`, [id]).options({ cmCommitWithStatement: true });
+    // A statement refused behind the COMMIT makes knex roll back at once.
+    await expect(db.transaction(async (tx) => { await Promise.all([commitWith(tx, 1), insert(tx, 2)]); })).rejects.toThrow('committed with its last statement');
+    // The handler gives up without waiting for the statement that carries the COMMIT.
+    await expect(db.transaction(async (tx) => {
+      void Promise.resolve(commitWith(tx, 3)).catch(() => undefined);
+      await new Promise((resolve) => setImmediate(resolve));
+      throw new Error('gave up early');
+    })).rejects.toThrow('committed with its last statement');
+    expect(await ids()).toEqual([1, 3]);
+  });
+  it('a call that is not knex\'s, first in a transaction, runs inside it after a BEGIN of its own, and is answered as pg answers', async () => {
+    const setting = await db.transaction(async (tx) => {
+      const connection = (await (tx.client as unknown as { acquireConnection(): Promise<Client> }).acquireConnection());
+      const answered = await connection.query('SET LOCAL statement_timeout = 7777');
+      expect(answered.command).toBe('SET');
+      return (await tx.raw('SELECT current_setting(?) AS t', ['statement_timeout'])).rows[0].t;
+    });
+    expect(setting).toBe('7777ms');
+  });
 });
