@@ -85,27 +85,30 @@ export function joinTransactionEnds(client: Client): void {
     ends.beginHeld = false;
     held = [];
     const only = group[0]!;
-    if (group.length === 1 && only.kind === 'statement') return void send(only.config, only.callback);
+    // Alone, it goes as pg sends it, with the values already converted (pg's conversion then leaves them as they are).
+    if (group.length === 1 && only.kind === 'statement') return void send({ ...only.config, values: only.values }, only.callback);
     send(new StatementGroup(group));
   };
 
   /**
    * The held BEGIN alone, then `next` once it is answered (a statement of the simple protocol,
    * whose text PostgreSQL parses whole: joined to it, a syntax error would stop BEGIN too). A
-   * BEGIN that fails is the statement's error, and the statement is not sent.
+   * BEGIN that fails is the statement's error, and the statement is not sent. Returns the queue of
+   * what waits meanwhile.
    */
-  const beginThen = (next: () => void, done: Callback | null) => {
+  const beginThen = (next: () => void, done: Callback | null): (() => void)[] => {
     ends.beginHeld = false;
-    waiting = [];
+    const queue: (() => void)[] = [];
+    waiting = queue;
     send('BEGIN', (error: Error | null) => {
-      const after = waiting ?? [];
       waiting = null;
       // Failed (a connection lost): whatever comes next opens with BEGIN again, never without one.
       if (error) ends.beginHeld = true;
       if (error && done) done(error);
       else next();
-      for (const call of after) call();
+      for (const call of queue) call();
     });
+    return queue;
   };
 
   const query = function query(config: unknown, values?: unknown, callback?: unknown): unknown {
@@ -115,9 +118,8 @@ export function joinTransactionEnds(client: Client): void {
       flush();
       const run = () => original(...[config, values, callback].filter((arg) => arg !== undefined));
       if (!ends.beginHeld) return run();
-      const queued: (() => void)[] = [];
-      beginThen(() => queued.forEach((call) => call()), null);
-      return later(queued, run, config, values, callback);
+      // It waits behind the BEGIN, first of what waits.
+      return later(beginThen(() => undefined, null), run, config, values, callback);
     }
     const done = values as Callback;
     const text = config.text;
@@ -267,7 +269,6 @@ interface BackendMessage {
 class StatementGroup {
   /** The client keeps no bookkeeping of a named statement for a group (it has no name): the group keeps it. */
   readonly name = undefined;
-  readonly text: string;
   private readonly results: (InstanceType<typeof Result> | null)[];
   /** The entry whose reply is arriving: each entry's reply ends with its CommandComplete. */
   private current = 0;
@@ -282,7 +283,6 @@ class StatementGroup {
 
   constructor(private readonly entries: readonly GroupEntry[]) {
     this.results = entries.map((e) => (e.kind === 'statement' ? new Result(undefined, undefined) : null));
-    this.text = entries.map((e) => (e.kind === 'statement' ? e.config.text : e.kind.toUpperCase())).join('; ');
     this.parsesBefore = entries[0]?.kind === 'begin' ? 1 : 0;
   }
 
