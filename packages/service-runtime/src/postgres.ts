@@ -50,28 +50,21 @@ export interface DatabaseOptions {
  * planned again (20,000 rows with a foreign key: 0.8 s against 0.36 s; the arbiter's transaction
  * of 250 decisions: 143-154 ms against 126-138 ms, measured interleaved on one ledger).
  *
- * 'cached, by index': PostgreSQL's own choice (plan_cache_mode=auto: a prepared statement's
- * generic plan is kept once it costs no more than planning each time), with sequential scans
- * priced out of every plan of the session (enable_seqscan=off), so a plan made from a small
- * table's sizes still looks rows up by an index that fits its conditions as the table grows; a
- * table no index fits is still scanned. Only for a pool whose prepared statements each have a
- * test of their generic plan on an empty table and a large one (the arbiter's deciders:
- * ledger-plans.test.ts). PostgreSQL still plans a statement each time when its custom plans look
- * cheaper, as they do for unnest arrays of a few rows, whose length it then knows.
- *
- * 'generic, by index': every statement of the session is planned once, without its values
- * (plan_cache_mode=force_generic_plan), sequential scans priced out as above. Only for a pool
- * whose every statement has that test: the dispatcher's recordings and settlements
- * (dispatcher-plans.test.ts), which took PostgreSQL longer to plan than to run.
+ * 'generic, by index': every statement of the session with values is planned once, without
+ * them (plan_cache_mode=force_generic_plan), with sequential scans priced out of every plan
+ * (enable_seqscan=off), so a plan made from a small table's sizes still looks rows up by an index
+ * that fits its conditions as the table grows; a table no index fits is still scanned. Only for a
+ * pool whose every statement has a test of its generic plan on an empty schema and a large one,
+ * the statements caught as the pool sends them: the arbiter's deciders (ledger-plans.test.ts) and
+ * the dispatcher's recordings and settlements (dispatcher-plans.test.ts), which took PostgreSQL
+ * longer to plan than to run.
  */
-export type Planning = 'each execution' | 'cached, by index' | 'generic, by index';
+export type Planning = 'each execution' | 'generic, by index';
 
 function planningSettings(planning: Planning): string[] {
   switch (planning) {
     case 'each execution':
       return ['-c plan_cache_mode=force_custom_plan'];
-    case 'cached, by index':
-      return ['-c plan_cache_mode=auto', '-c enable_seqscan=off'];
     case 'generic, by index':
       return ['-c plan_cache_mode=force_generic_plan', '-c enable_seqscan=off'];
     default: {

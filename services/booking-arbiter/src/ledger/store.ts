@@ -29,11 +29,15 @@ export interface Opening {
 }
 
 /**
- * How the deciders' pool plans: each of its prepared statements (openChunkSql, LOAD_STATES_SQL)
- * is planned once per connection and kept, and its kept plan looks up each row by its index
- * however small the ledger was when it was made (ledger-plans.test.ts proves it for each).
+ * How the deciders' pool plans: each statement it sends with values (the opening, the state read,
+ * the decision write, a fence's bump and check, a dead letter's) is planned once per connection
+ * and kept, and its kept plan looks up each row by its index however small the ledger was when it
+ * was made (ledger-plans.test.ts catches every statement the pool sends while deciding and proves
+ * it for each). Planned on every execution instead, as PostgreSQL chose for arrays of a few rows,
+ * they cost it more to plan than to run at a few bookings a second. (The exchange rates' read on
+ * the same pool has no values: it is planned as it always was.)
  */
-export const LEDGER_PLANNING: Planning = 'cached, by index';
+export const LEDGER_PLANNING: Planning = 'generic, by index';
 
 /** openChunk's statement, around the fence statement given: its bindings are the fence's, then the command ids, then the sorted property ids. */
 export function openChunkSql(fenceSql: string): string {
