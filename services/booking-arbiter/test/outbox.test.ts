@@ -54,10 +54,22 @@ describe('the outbox', () => {
     };
     return { wrapped, failOnce: () => (failNext = 1) };
   };
+  /** The real producer, noting when each send was asked for and how many records it carried. */
+  const counting = () => {
+    const sends: { atMs: number; records: number }[] = [];
+    const wrapped: RecordProducer = {
+      async send(topic, records) {
+        sends.push({ atMs: Date.now(), records: records.length });
+        await producer.send(topic, records);
+      },
+      disconnect: async () => undefined,
+    };
+    return { wrapped, sends };
+  };
   /** An instance's outbox: its own fences on a topic of the test, assigned `partitions`, started. */
-  const instance = (topic: string, owner: string, partitions: number[], p: RecordProducer = producer, options: { notifyChannel?: string } = {}) => {
+  const instance = (topic: string, owner: string, partitions: number[], p: RecordProducer = producer, options: { notifyChannel?: string; publishLingerMs?: number; batchSize?: number } = {}) => {
     const fences = new PartitionFences(world.db, 'partition_fences', topic, owner);
-    const outbox = new Outbox(world.db, p, world.serde, testLogger, { table: 'outbox', fences, namespace: world.namespace, batchSize: 100, idleMs: 50, ...options });
+    const outbox = new Outbox(world.db, p, world.serde, testLogger, { table: 'outbox', fences, namespace: world.namespace, idleMs: 50, ...options, batchSize: options.batchSize ?? 100 });
     fences.assigned(partitions);
     outbox.start();
     running.push(outbox);
@@ -191,6 +203,51 @@ describe('the outbox', () => {
     // The relay's idle sleep runs to the safety sweep (30 s): the hand-over woke it.
     expect(Date.now() - committedAt).toBeLessThan(2_000);
     expect(await firstAppearances([eventIdOf(handed)])).toEqual([eventIdOf(handed)]);
+  });
+
+  describe('with a publish linger', () => {
+    const directly = async (outbox: Outbox) => waitFor('publishing directly', () => outbox.publishesDirectly(0), { timeoutMs: 10_000, intervalMs: 20 });
+
+    it('records handed over within the linger go out in one send, in commit order, once the first has waited its time', async () => {
+      const { wrapped, sends } = counting();
+      const { outbox } = instance(uniqueName('t'), 'A', [0], wrapped, { publishLingerMs: 700 });
+      await directly(outbox);
+      const handed = [record(), record(), record(), record()];
+      const firstAt = Date.now();
+      for (const r of handed) {
+        await commit(outbox, [r]);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await waitFor('their rows deleted once sent', async () => (await rowsOf(handed)) === 0, { timeoutMs: 10_000, intervalMs: 10 });
+      expect(sends.map((s) => s.records)).toEqual([4]);
+      expect(sends[0]!.atMs - firstAt).toBeGreaterThanOrEqual(700);
+      expect(await firstAppearances(handed.map(eventIdOf))).toEqual(handed.map(eventIdOf));
+    });
+
+    it('a full batch does not wait for the linger', async () => {
+      const { wrapped, sends } = counting();
+      const { outbox } = instance(uniqueName('t'), 'A', [0], wrapped, { publishLingerMs: 60_000, batchSize: 3 });
+      await directly(outbox);
+      const handed = [record(), record(), record()];
+      await commit(outbox, handed);
+      await waitFor('their rows deleted once sent', async () => (await rowsOf(handed)) === 0, { timeoutMs: 10_000, intervalMs: 10 });
+      expect(sends.map((s) => s.records)).toEqual([3]);
+    });
+
+    it('a stop sends what lingers and deletes its rows', async () => {
+      const { wrapped, sends } = counting();
+      const { outbox } = instance(uniqueName('t'), 'A', [0], wrapped, { publishLingerMs: 60_000 });
+      await directly(outbox);
+      const handed = [record(), record()];
+      await commit(outbox, handed);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(sends).toEqual([]);
+      await outbox.stop();
+      running.splice(running.indexOf(outbox), 1);
+      expect(sends.map((s) => s.records)).toEqual([2]);
+      expect(await rowsOf(handed)).toBe(0);
+      expect(await firstAppearances(handed.map(eventIdOf))).toEqual(handed.map(eventIdOf));
+    });
   });
 
   it("a write made by an instance that does not own the partition is published by the owner at once, told by PostgreSQL's NOTIFY", async () => {

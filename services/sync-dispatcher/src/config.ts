@@ -41,6 +41,8 @@ export const dispatcherConfig = baseConfig
     RATE_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(16),
     /** Reservation actions carried out at once. */
     RESERVATION_ACTION_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    /** How long a push's or reservation action's outcome (sync.results, conflicts) may wait to be sent with the next ones: at a few bookings a second each booking's outcomes were a produce request of their own. 0: at once. */
+    OUTCOME_PUBLISH_LINGER_MS: ms(0, 10_000, 250),
     /** After a push's or reservation action's last attempt failed (and was reported), it is tried again this much later. */
     AFTER_FAILURE_MS: ms(100, 3_600_000, 30_000),
     LISTINGS_CACHE_MS: ms(0, 600_000, 30_000),

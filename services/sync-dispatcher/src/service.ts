@@ -84,7 +84,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const writers = await openTopics(context, { reads: [topics.availabilityChanges, topics.reservationActions, topics.rateChanges], writes: [topics.syncResults, topics.conflicts] });
     // Outcomes are published by the owners of availability.changes' partitions; the outbox is
     // stopped after the pusher and the runner, which hand it their last outcomes.
-    const { outbox, fences, partitionOf } = await startSchemaOutbox(context, db, writers, { schema: 'sync', ownedBy: context.topics.availabilityChanges, owner: config.INSTANCE_ID, batchSize: 200 });
+    const { outbox, fences, partitionOf } = await startSchemaOutbox(context, db, writers, { schema: 'sync', ownedBy: context.topics.availabilityChanges, owner: config.INSTANCE_ID, batchSize: 200, publishLingerMs: config.OUTCOME_PUBLISH_LINGER_MS });
     const results = new ResultWriter(outbox, partitionOf, conflictCounts);
     const history = new PushHistory(db, config.INSTANCE_ID);
     const pusher = new Pusher(

@@ -78,6 +78,14 @@ export interface OutboxOptions {
    */
   readonly notifyChannel?: string;
   readonly onPublished?: (count: number) => void;
+  /**
+   * How long records handed over may wait to be sent with those handed over after them (a full
+   * batch goes at once; a stop sends what waits). Only for records nobody waits for on a
+   * booking's path, such as the dispatcher's push outcomes: at a few bookings a second each
+   * commit's records were a produce request, and a wake-up of its sender, of their own. 0: each
+   * hand-over goes out at once.
+   */
+  readonly publishLingerMs?: number;
 }
 
 /** How long a partition is published directly before it is swept once, for rows nobody handed over. */
@@ -140,6 +148,8 @@ export class Outbox {
   /** Event ids published directly whose rows are not deleted yet (`deletePublished`). */
   private readonly published: string[] = [];
   private lastDeleteAtMs = 0;
+  /** When the oldest record handed over and not sent yet was handed over (publishLingerMs). */
+  private handedSinceMs: number | undefined;
 
   constructor(
     private readonly db: Knex,
@@ -180,12 +190,24 @@ export class Outbox {
   }
 
   /**
-   * A transaction committed with these records: those of partitions this instance owns go out now
-   * (or with the sweep under way); the others are their owner's to sweep.
+   * A transaction committed with these records: those of partitions this instance owns go out now,
+   * or once they lingered (publishLingerMs), or with the sweep under way; the others are their
+   * owner's to sweep.
    */
   committed(records: readonly OutboxRecord[]): void {
-    for (const record of records) this.owned.get(record.partition)?.handed.push(record);
-    this.waker.wake();
+    let handed = 0;
+    for (const record of records) {
+      const owned = this.owned.get(record.partition);
+      if (!owned) continue;
+      owned.handed.push(record);
+      handed++;
+    }
+    if (handed === 0) return;
+    // While records linger the relay is asleep until the oldest one's time: woken by the first,
+    // and by a full batch, not by every hand-over in between.
+    const lingering = this.handedSinceMs !== undefined;
+    this.handedSinceMs ??= Date.now();
+    if (!lingering || !this.lingers() || this.handedCount() >= this.options.batchSize) this.waker.wake();
   }
 
   /**
@@ -246,7 +268,7 @@ export class Outbox {
     await this.loop;
     await this.listener?.release();
     await this.listening;
-    await this.publishHanded().catch((error: unknown) => this.log.warn({ err: error }, 'could not publish the last records directly; the sweep below takes them'));
+    await this.publishHanded(true).catch((error: unknown) => this.log.warn({ err: error }, 'could not publish the last records directly; the sweep below takes them'));
     await this.deletePublished(true).catch((error: unknown) => this.log.warn({ err: error }, 'could not delete the rows of published records; the next owner sends them again'));
     for (const owned of this.owned.values()) this.backToSweeping(owned);
     while ((await this.sweep()) === 'more');
@@ -308,7 +330,7 @@ export class Outbox {
         this.log.warn({ err: error }, 'publishing the outbox failed; sweeping it until it is empty');
         for (const owned of this.owned.values()) this.backToSweeping(owned);
       }
-      if (!more) await this.waker.sleep(this.published.length > 0 ? DELETE_LINGER_MS : this.idleSleepMs());
+      if (!more) await this.waker.sleep(Math.min(this.published.length > 0 ? DELETE_LINGER_MS : this.idleSleepMs(), this.lingerLeftMs() ?? Infinity));
     }
   }
 
@@ -385,8 +407,35 @@ export class Outbox {
     return sweptPartitions.size > 0 ? 'more' : 'done';
   }
 
-  /** Sends what was handed over for partitions published directly, in order, then deletes their rows. Whether any went out. */
-  private async publishHanded(): Promise<boolean> {
+  private lingers(): boolean {
+    return (this.options.publishLingerMs ?? 0) > 0;
+  }
+
+  private handedCount(): number {
+    let count = 0;
+    for (const owned of this.owned.values()) count += owned.handed.length;
+    return count;
+  }
+
+  /** How long the oldest record handed over may still wait to be sent (0: send now; undefined: none waits). */
+  private lingerLeftMs(): number | undefined {
+    if (this.handedSinceMs === undefined) return undefined;
+    const count = this.handedCount();
+    // A sweep, or a partition's move, took them meanwhile.
+    if (count === 0) {
+      this.handedSinceMs = undefined;
+      return undefined;
+    }
+    if (!this.lingers() || count >= this.options.batchSize) return 0;
+    return Math.max(0, this.handedSinceMs + this.options.publishLingerMs! - Date.now());
+  }
+
+  /**
+   * Sends what was handed over for partitions published directly, in order, then deletes their
+   * rows. Whether any went out. Unless `now`, not before the oldest has lingered its time.
+   */
+  private async publishHanded(now = false): Promise<boolean> {
+    if (!now && (this.lingerLeftMs() ?? 0) > 0) return false;
     const batch: OutboxRecord[] = [];
     const taken: { owned: Owned; count: number }[] = [];
     for (const owned of this.owned.values()) {
@@ -406,6 +455,8 @@ export class Outbox {
       return false;
     }
     for (const { owned, count } of taken) owned.handed.splice(0, count);
+    // What is left (a partition being swept, or past a full batch) counts from now.
+    this.handedSinceMs = this.handedCount() > 0 ? Date.now() : undefined;
     this.published.push(...batch.map((r) => r.eventId));
     this.options.onPublished?.(batch.length);
     return true;

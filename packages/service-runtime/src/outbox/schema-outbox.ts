@@ -13,12 +13,19 @@ import { PartitionFences } from './partition-fences';
  * The outbox of a service's own schema: `<schema>.outbox`, fenced in `<schema>.partition_fences`,
  * its owners told by NOTIFY on a channel of the schema and deployment (any instance may write).
  */
-export function schemaOutbox(db: Knex, producer: RecordProducer, serde: AvroSerde, log: Logger, options: { readonly schema: string; readonly fences: PartitionFences; readonly namespace: string; readonly batchSize: number }): Outbox {
+export function schemaOutbox(
+  db: Knex,
+  producer: RecordProducer,
+  serde: AvroSerde,
+  log: Logger,
+  options: { readonly schema: string; readonly fences: PartitionFences; readonly namespace: string; readonly batchSize: number; readonly publishLingerMs?: number },
+): Outbox {
   return new Outbox(db, producer, serde, log, {
     table: `${options.schema}.outbox`,
     fences: options.fences,
     namespace: options.namespace,
     batchSize: options.batchSize,
+    publishLingerMs: options.publishLingerMs ?? 0,
     idleMs: 200,
     // PostgreSQL cuts channel names at 63 bytes; every instance cuts them alike.
     notifyChannel: `cm_outbox_${options.schema}_${options.namespace}`.slice(0, 63),
@@ -35,12 +42,18 @@ export async function startSchemaOutbox(
   context: ServiceContext<BaseConfig>,
   db: Knex,
   writers: TopicWriters,
-  options: { readonly schema: string; readonly ownedBy: string; readonly owner: string; readonly batchSize: number; readonly placeRowsFromBefore?: boolean },
+  options: { readonly schema: string; readonly ownedBy: string; readonly owner: string; readonly batchSize: number; readonly publishLingerMs?: number; readonly placeRowsFromBefore?: boolean },
 ): Promise<{ readonly outbox: Outbox; readonly fences: PartitionFences; readonly partitionOf: (key: string) => number }> {
   const partitions = await partitionCountOf(context.kafka, options.ownedBy);
   const partitionOf = (key: string) => partitionOfKey(key, partitions);
   const fences = new PartitionFences(db, `${options.schema}.partition_fences`, options.ownedBy, options.owner);
-  const outbox = schemaOutbox(db, writers.producer, writers.serde, context.log.child({ component: 'outbox' }), { schema: options.schema, fences, namespace: context.config.TOPIC_NAMESPACE, batchSize: options.batchSize });
+  const outbox = schemaOutbox(db, writers.producer, writers.serde, context.log.child({ component: 'outbox' }), {
+    schema: options.schema,
+    fences,
+    namespace: context.config.TOPIC_NAMESPACE,
+    batchSize: options.batchSize,
+    publishLingerMs: options.publishLingerMs ?? 0,
+  });
   if (options.placeRowsFromBefore) await outbox.placeUnpartitioned(partitionOf);
   outbox.start();
   context.onStop('outbox relay', () => outbox.stop());
