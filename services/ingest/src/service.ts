@@ -49,6 +49,9 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     const seenDb = await useDatabase(context, config.DATABASE_URL, { pool: { min: 1, max: config.DATABASE_POOL_MAX }, synchronousCommit: false }, 'postgres:seen-events');
     const seen = new SeenEvents(seenDb);
     context.onStop('seen events', () => seen.flush());
+    const claims = new EventClaims(redis, config.TOPIC_NAMESPACE, (error) => context.log.warn({ err: error }, 'could not mark taken-in events done; a retry of one is told to wait until its claim expires, then reaches the arbiter, which drops it'));
+    // Stopped after the HTTP server (stops run last-added first), before Redis.
+    context.onStop('event claims', () => claims.flush());
     const now = Date.now;
     const idempotencyRetentionMs = config.IDEMPOTENCY_RETENTION_HOURS * 3_600_000;
     // Each purge runs from start to shutdown, 1,000 rows a statement.
@@ -72,7 +75,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
       db,
       directory,
       seen,
-      claims: new EventClaims(redis, config.TOPIC_NAMESPACE),
+      claims,
       writer,
       quotes,
       metrics,

@@ -122,7 +122,7 @@ function webhookIdentifierProblems(payload: ChannelWebhookPayload): FieldProblem
  */
 function remember(deps: WebhookDeps, ref: EventRef, commandId: string | null): void {
   const warn = (error: unknown) => deps.log.warn({ err: error, ...ref }, 'could not record a taken-in event; a retry will reach the arbiter, which drops it');
-  deps.claims.done(ref).catch(warn);
+  deps.claims.done(ref);
   deps.seen.rememberOne({ ...ref, commandId }).catch(warn);
 }
 
