@@ -1,5 +1,5 @@
 import { termsOf, type CurrencyCode, type LocalDate } from '@cm/domain';
-import { RatesStore } from '@cm/rates';
+import { RATE_PLANS_SQL, RatesStore } from '@cm/rates';
 import { createDatabase, dropDatabase, ensureDatabaseExists, type Knex } from '@cm/service-runtime';
 import { stack, uniqueName } from '@cm/test-harness';
 import { ingestMigrations } from '../src/directory/migrations';
@@ -46,3 +46,34 @@ it('reads each night as termsOf(kept): prices, rules set, rules set back to none
   expect(read.get('standard')?.has(d('2027-02-28'))).toBe(false);
   expect([...(await store.nights('villa-1', d('2027-03-01'), d('2027-03-06'), ['nonref'])).keys()]).toEqual(['nonref']);
 });
+
+it('lists the plans a property has anything set for, in order, each looked up by the key rather than by reading every night', async () => {
+  const store = new RatesStore(db);
+  expect(await store.ratePlans('plans-1')).toEqual([]);
+  await store.apply('plans-1', 1, [
+    { ratePlan: 'weekly', from: d('2027-01-01'), to: d('2028-12-31'), set: { minStayArrival: 7 } },
+    { ratePlan: 'flex', from: d('2027-01-01'), to: d('2028-12-31'), set: { price: { amountMinor: 10_000, currency: EUR } } },
+    { ratePlan: 'nonref', from: d('2027-06-01'), to: d('2027-06-02'), set: { stopSell: true } },
+  ]);
+  await store.apply('plans-2', 1, [{ ratePlan: 'aaa', from: d('2027-01-01'), to: d('2027-01-02'), set: { stopSell: true } }]);
+  expect(await store.ratePlans('plans-1')).toEqual(['flex', 'nonref', 'weekly']);
+  expect(await store.ratePlans('plans-2')).toEqual(['aaa']);
+  await db.raw('ANALYZE rates.rate_nights');
+  // The property's nights: 1,460 rows; the plans' lookup reads one index entry per plan and one past the last.
+  const { rows } = await db.raw(`EXPLAIN (ANALYZE, FORMAT JSON) ${db.raw(RATE_PLANS_SQL, ['plans-1', 'plans-1']).toString()}`);
+  const read = indexRowsRead((rows as { 'QUERY PLAN': { Plan: PlanNode }[] }[])[0]!['QUERY PLAN'][0]!.Plan);
+  expect(read).toBeLessThanOrEqual(4);
+});
+
+interface PlanNode {
+  readonly 'Node Type': string;
+  readonly 'Actual Rows': number;
+  readonly 'Actual Loops': number;
+  readonly Plans?: readonly PlanNode[];
+}
+
+/** Rows every index scan of a plan gave, over all its loops. */
+function indexRowsRead(node: PlanNode): number {
+  const own = /Index/.test(node['Node Type']) ? node['Actual Rows'] * node['Actual Loops'] : 0;
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + indexRowsRead(child), 0);
+}
