@@ -229,7 +229,8 @@ describe('the outbox', () => {
       const { outbox } = instance(uniqueName('t'), 'A', [0], wrapped, { publishLingerMs: 60_000, batchSize: 3 });
       await directly(outbox);
       const handed = [record(), record(), record()];
-      await commit(outbox, handed);
+      // One at a time: the relay, woken by the first, sleeps out the linger until the third fills the batch.
+      for (const r of handed) await commit(outbox, [r]);
       await waitFor('their rows deleted once sent', async () => (await rowsOf(handed)) === 0, { timeoutMs: 10_000, intervalMs: 10 });
       expect(sends.map((s) => s.records)).toEqual([3]);
     });
@@ -247,6 +248,29 @@ describe('the outbox', () => {
       expect(sends.map((s) => s.records)).toEqual([2]);
       expect(await rowsOf(handed)).toBe(0);
       expect(await firstAppearances(handed.map(eventIdOf))).toEqual(handed.map(eventIdOf));
+    });
+
+    it('while sends fail, the relay retries at its idle pace (50 ms here), not in a spin; the record goes once the broker is back', async () => {
+      let failUntil = 0;
+      let attempts = 0;
+      const flaky: RecordProducer = {
+        async send(topic, records) {
+          attempts++;
+          if (Date.now() < failUntil) throw new Error('broker unavailable');
+          await producer.send(topic, records);
+        },
+        disconnect: async () => undefined,
+      };
+      const { outbox } = instance(uniqueName('t'), 'A', [0], flaky, { publishLingerMs: 300 });
+      await directly(outbox);
+      failUntil = Date.now() + 1_000;
+      const handed = record();
+      await commit(outbox, [handed]);
+      await waitFor('its row deleted once sent', async () => (await rowsOf([handed])) === 0, { timeoutMs: 10_000, intervalMs: 10 });
+      // About one attempt per idle pause over the second of failures; a loop that did not sleep makes hundreds.
+      expect(attempts).toBeGreaterThanOrEqual(2);
+      expect(attempts).toBeLessThanOrEqual(40);
+      expect(await firstAppearances([eventIdOf(handed)])).toEqual([eventIdOf(handed)]);
     });
   });
 

@@ -207,7 +207,7 @@ export class Outbox {
     // and by a full batch, not by every hand-over in between.
     const lingering = this.handedSinceMs !== undefined;
     this.handedSinceMs ??= Date.now();
-    if (!lingering || !this.lingers() || this.handedCount() >= this.options.batchSize) this.waker.wake();
+    if (!lingering || !this.lingers() || this.sendableCount() >= this.options.batchSize) this.waker.wake();
   }
 
   /**
@@ -411,18 +411,23 @@ export class Outbox {
     return (this.options.publishLingerMs ?? 0) > 0;
   }
 
-  private handedCount(): number {
+  /** Records handed over in partitions published directly: what publishHanded would send. */
+  private sendableCount(): number {
     let count = 0;
-    for (const owned of this.owned.values()) count += owned.handed.length;
+    for (const owned of this.owned.values()) if (owned.mode === 'direct') count += owned.handed.length;
     return count;
   }
 
-  /** How long the oldest record handed over may still wait to be sent (0: send now; undefined: none waits). */
+  /**
+   * How long the oldest record handed over may still wait to be sent (0: send now; undefined:
+   * nothing waits to be sent directly). Records of a partition being swept go with its sweep, at
+   * its pace: they never shorten the relay's sleep.
+   */
   private lingerLeftMs(): number | undefined {
     if (this.handedSinceMs === undefined) return undefined;
-    const count = this.handedCount();
-    // A sweep, or a partition's move, took them meanwhile.
+    const count = this.sendableCount();
     if (count === 0) {
+      // Sent, or taken by a sweep or a partition's move; what a sweep leaves goes at once.
       this.handedSinceMs = undefined;
       return undefined;
     }
@@ -455,8 +460,8 @@ export class Outbox {
       return false;
     }
     for (const { owned, count } of taken) owned.handed.splice(0, count);
-    // What is left (a partition being swept, or past a full batch) counts from now.
-    this.handedSinceMs = this.handedCount() > 0 ? Date.now() : undefined;
+    // What is left past a full batch counts from now.
+    this.handedSinceMs = this.sendableCount() > 0 ? Date.now() : undefined;
     this.published.push(...batch.map((r) => r.eventId));
     this.options.onPublished?.(batch.length);
     return true;
