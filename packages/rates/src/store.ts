@@ -39,7 +39,7 @@ export const RATE_PLANS_SQL = `WITH RECURSIVE plans AS (
   UNION ALL
   SELECT (SELECT n.rate_plan FROM rates.rate_nights n WHERE n.property_id = ? AND n.rate_plan > plans.rate_plan ORDER BY n.rate_plan LIMIT 1)
     FROM plans WHERE plans.rate_plan IS NOT NULL)
-SELECT rate_plan FROM plans WHERE rate_plan IS NOT NULL`;
+SELECT rate_plan FROM plans WHERE rate_plan IS NOT NULL ORDER BY rate_plan`;
 
 /**
  * The PMS's rates and restrictions, per property, rate plan and night. Each request is applied

@@ -52,7 +52,8 @@ export class EventClaims {
   /** The claim's command was written: marked done with the next claim, or after DONE_LINGER_MS. */
   done(ref: EventRef): void {
     this.doneMarks.push(this.key(ref));
-    this.lingering ??= setTimeout(() => void this.markDone(), DONE_LINGER_MS);
+    // unref: marks waiting never keep a stopping process alive (its stop flushes them).
+    this.lingering ??= setTimeout(() => void this.markDone(), DONE_LINGER_MS).unref();
   }
 
   /** Marks what is waiting now (a stop, before Redis goes). */
