@@ -39,32 +39,24 @@ describe('the outbox', () => {
     });
     outbox?.committed(records);
   };
-  /** The real producer; `failOnce` makes the next send fail, as a broker outage does. */
-  const failing = () => {
+  /** The real producer, noting each send asked for (when, how many records); `failOnce` and `failFor` make sends fail, as a broker outage does. */
+  const watched = () => {
+    const sends: { atMs: number; records: number }[] = [];
     let failNext = 0;
+    let failUntilMs = 0;
     const wrapped: RecordProducer = {
       async send(topic, records) {
+        sends.push({ atMs: Date.now(), records: records.length });
         if (failNext > 0) {
           failNext--;
           throw new Error('broker unavailable');
         }
+        if (Date.now() < failUntilMs) throw new Error('broker unavailable');
         await producer.send(topic, records);
       },
       disconnect: async () => undefined,
     };
-    return { wrapped, failOnce: () => (failNext = 1) };
-  };
-  /** The real producer, noting when each send was asked for and how many records it carried. */
-  const counting = () => {
-    const sends: { atMs: number; records: number }[] = [];
-    const wrapped: RecordProducer = {
-      async send(topic, records) {
-        sends.push({ atMs: Date.now(), records: records.length });
-        await producer.send(topic, records);
-      },
-      disconnect: async () => undefined,
-    };
-    return { wrapped, sends };
+    return { wrapped, sends, failOnce: () => (failNext = 1), failFor: (ms: number) => (failUntilMs = Date.now() + ms) };
   };
   /** An instance's outbox: its own fences on a topic of the test, assigned `partitions`, started. */
   const instance = (topic: string, owner: string, partitions: number[], p: RecordProducer = producer, options: { notifyChannel?: string; publishLingerMs?: number; batchSize?: number } = {}) => {
@@ -86,7 +78,7 @@ describe('the outbox', () => {
   it("publishes rows left behind first (a crashed instance's), then what decisions hand over, in commit order, and empties the table", async () => {
     const leftBehind = [record(), record()];
     await commit(null, leftBehind);
-    const { outbox } = instance(uniqueName('t'), 'A', [0], failing().wrapped);
+    const { outbox } = instance(uniqueName('t'), 'A', [0], watched().wrapped);
     const handed = [record(), record(), record()];
     for (const r of handed) await commit(outbox, [r]);
     await waitFor('the table emptied', tableIsEmpty, { timeoutMs: 10_000, intervalMs: 20 });
@@ -99,7 +91,7 @@ describe('the outbox', () => {
   });
 
   it('a failed send loses nothing and sends nothing newer first: the rows are swept, then direct publishing resumes', async () => {
-    const { wrapped, failOnce } = failing();
+    const { wrapped, failOnce } = watched();
     const { outbox } = instance(uniqueName('t'), 'A', [0], wrapped);
     await waitFor('publishing directly', () => outbox.publishesDirectly(0), { timeoutMs: 10_000, intervalMs: 20 });
     failOnce();
@@ -178,7 +170,7 @@ describe('the outbox', () => {
   });
 
   it('rows nobody handed over (a commit whose answer was lost) go out once a decision says it is in doubt', async () => {
-    const { outbox } = instance(uniqueName('t'), 'A', [0], failing().wrapped);
+    const { outbox } = instance(uniqueName('t'), 'A', [0], watched().wrapped);
     await waitFor('publishing directly', () => outbox.publishesDirectly(0), { timeoutMs: 10_000, intervalMs: 20 });
     const unseen = record();
     await commit(null, [unseen]);
@@ -209,7 +201,7 @@ describe('the outbox', () => {
     const directly = async (outbox: Outbox) => waitFor('publishing directly', () => outbox.publishesDirectly(0), { timeoutMs: 10_000, intervalMs: 20 });
 
     it('records handed over within the linger go out in one send, in commit order, once the first has waited its time', async () => {
-      const { wrapped, sends } = counting();
+      const { wrapped, sends } = watched();
       const { outbox } = instance(uniqueName('t'), 'A', [0], wrapped, { publishLingerMs: 700 });
       await directly(outbox);
       const handed = [record(), record(), record(), record()];
@@ -225,7 +217,7 @@ describe('the outbox', () => {
     });
 
     it('a full batch does not wait for the linger', async () => {
-      const { wrapped, sends } = counting();
+      const { wrapped, sends } = watched();
       const { outbox } = instance(uniqueName('t'), 'A', [0], wrapped, { publishLingerMs: 60_000, batchSize: 3 });
       await directly(outbox);
       const handed = [record(), record(), record()];
@@ -236,7 +228,7 @@ describe('the outbox', () => {
     });
 
     it('a stop sends what lingers and deletes its rows', async () => {
-      const { wrapped, sends } = counting();
+      const { wrapped, sends } = watched();
       const { outbox } = instance(uniqueName('t'), 'A', [0], wrapped, { publishLingerMs: 60_000 });
       await directly(outbox);
       const handed = [record(), record()];
@@ -251,25 +243,16 @@ describe('the outbox', () => {
     });
 
     it('while sends fail, the relay retries at its idle pace (50 ms here), not in a spin; the record goes once the broker is back', async () => {
-      let failUntil = 0;
-      let attempts = 0;
-      const flaky: RecordProducer = {
-        async send(topic, records) {
-          attempts++;
-          if (Date.now() < failUntil) throw new Error('broker unavailable');
-          await producer.send(topic, records);
-        },
-        disconnect: async () => undefined,
-      };
-      const { outbox } = instance(uniqueName('t'), 'A', [0], flaky, { publishLingerMs: 300 });
+      const { wrapped, sends, failFor } = watched();
+      const { outbox } = instance(uniqueName('t'), 'A', [0], wrapped, { publishLingerMs: 300 });
       await directly(outbox);
-      failUntil = Date.now() + 1_000;
+      failFor(1_000);
       const handed = record();
       await commit(outbox, [handed]);
       await waitFor('its row deleted once sent', async () => (await rowsOf([handed])) === 0, { timeoutMs: 10_000, intervalMs: 10 });
       // About one attempt per idle pause over the second of failures; a loop that did not sleep makes hundreds.
-      expect(attempts).toBeGreaterThanOrEqual(2);
-      expect(attempts).toBeLessThanOrEqual(40);
+      expect(sends.length).toBeGreaterThanOrEqual(2);
+      expect(sends.length).toBeLessThanOrEqual(40);
       expect(await firstAppearances([eventIdOf(handed)])).toEqual([eventIdOf(handed)]);
     });
   });

@@ -150,6 +150,7 @@ export class Outbox {
   private lastDeleteAtMs = 0;
   /** When the oldest record handed over and not sent yet was handed over (publishLingerMs). */
   private handedSinceMs: number | undefined;
+  private readonly lingerMs: number;
 
   constructor(
     private readonly db: Knex,
@@ -158,6 +159,7 @@ export class Outbox {
     private readonly log: Logger,
     private readonly options: OutboxOptions,
   ) {
+    this.lingerMs = options.publishLingerMs ?? 0;
     options.fences.watch({
       assigned: (partitions) => {
         // Partitions given to other instances are theirs to publish; what was handed over for them is swept there.
@@ -207,7 +209,7 @@ export class Outbox {
     // and by a full batch, not by every hand-over in between.
     const lingering = this.handedSinceMs !== undefined;
     this.handedSinceMs ??= Date.now();
-    if (!lingering || !this.lingers() || this.sendableCount() >= this.options.batchSize) this.waker.wake();
+    if (!lingering || this.lingerMs === 0 || this.sendableCount() >= this.options.batchSize) this.waker.wake();
   }
 
   /**
@@ -407,10 +409,6 @@ export class Outbox {
     return sweptPartitions.size > 0 ? 'more' : 'done';
   }
 
-  private lingers(): boolean {
-    return (this.options.publishLingerMs ?? 0) > 0;
-  }
-
   /** Records handed over in partitions published directly: what publishHanded would send. */
   private sendableCount(): number {
     let count = 0;
@@ -431,8 +429,8 @@ export class Outbox {
       this.handedSinceMs = undefined;
       return undefined;
     }
-    if (!this.lingers() || count >= this.options.batchSize) return 0;
-    return Math.max(0, this.handedSinceMs + this.options.publishLingerMs! - Date.now());
+    if (this.lingerMs === 0 || count >= this.options.batchSize) return 0;
+    return Math.max(0, this.handedSinceMs + this.lingerMs - Date.now());
   }
 
   /**

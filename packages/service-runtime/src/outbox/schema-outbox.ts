@@ -25,7 +25,7 @@ export function schemaOutbox(
     fences: options.fences,
     namespace: options.namespace,
     batchSize: options.batchSize,
-    publishLingerMs: options.publishLingerMs ?? 0,
+    publishLingerMs: options.publishLingerMs,
     idleMs: 200,
     // PostgreSQL cuts channel names at 63 bytes; every instance cuts them alike.
     notifyChannel: `cm_outbox_${options.schema}_${options.namespace}`.slice(0, 63),
@@ -52,7 +52,7 @@ export async function startSchemaOutbox(
     fences,
     namespace: context.config.TOPIC_NAMESPACE,
     batchSize: options.batchSize,
-    publishLingerMs: options.publishLingerMs ?? 0,
+    publishLingerMs: options.publishLingerMs,
   });
   if (options.placeRowsFromBefore) await outbox.placeUnpartitioned(partitionOf);
   outbox.start();

@@ -72,10 +72,11 @@ export class EventClaims {
    * after a crash. Never rejects.
    */
   private markDone(): Promise<void> {
+    // Most claims find nothing waiting: nothing to clear or send.
+    if (this.doneMarks.length === 0) return Promise.resolve();
     clearTimeout(this.lingering);
     this.lingering = undefined;
     const keys = this.doneMarks.splice(0);
-    if (keys.length === 0) return Promise.resolve();
     return Promise.all(keys.map((key) => this.redis.set(key, 'done', 'PX', DONE_MS))).then(
       () => undefined,
       (error: unknown) => this.onMarkFailed(error),
