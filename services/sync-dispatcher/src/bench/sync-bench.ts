@@ -50,8 +50,14 @@ const config = parseConfig(
     BENCH_RATES: z.string().default('25,50,100').transform((s) => s.split(',').map(Number)).pipe(z.array(z.number().int().min(1)).min(1)),
     BENCH_SECONDS: z.coerce.number().int().min(1).default(10),
     BENCH_PROPERTIES: z.coerce.number().int().min(1).default(200),
-    /** Bookings made at the first rate before measuring, so pools, caches and the JIT are warm. */
-    BENCH_WARMUP_SECONDS: z.coerce.number().int().min(0).default(3),
+    /**
+     * Bookings made before the first measured rate, at the highest of BENCH_RATES, on the path and
+     * then on the floor, so pools, caches and the JIT are warm. Each service's code runs a few times
+     * a booking, and V8 was still compiling it after 3 s at 25/s (a profile of the dispatcher's
+     * V8 worker threads 20 s in: 45% compiling): the path measured at 25/s first cost 38.2 ms a
+     * booking, measured after 20 s at 100/s 25.2-26.2 ms, and a second 20 s at 100/s lowered nothing.
+     */
+    BENCH_WARMUP_SECONDS: z.coerce.number().int().min(0).default(20),
     /** The first of the ports the services are given (eleven from it): two runs at once need two bases. */
     BENCH_PORT_BASE: z.coerce.number().int().min(1024).max(65_000).default(19_510),
     /** The dispatcher's Node options; by default as deployed (docker-compose, Helm). */
@@ -71,6 +77,8 @@ const config = parseConfig(
   }),
 );
 const log = createLogger('sync-bench', config.LOG_LEVEL);
+/** Each floor run's own warm-up, at its rate: its new consumers join their group and take their first fetches. */
+const FLOOR_RUN_WARMUP_SECONDS = 3;
 const print = (line = '') => process.stdout.write(`${line}\n`);
 const DIST = join(__dirname, '..', '..', '..');
 /** The bookings' connections to the simulator: undici's request, which costs the machine far less CPU than fetch. */
@@ -138,12 +146,13 @@ async function main(): Promise<void> {
     let floorCursor = 0;
     const bookOnFloor = (rate: number, seconds: number) => bookAtRate(simulatorUrl, floorProperties, rate, seconds, () => floorDates.take(floorCursor++));
 
-    print(`sync benchmark: a booking on a simulated channel to its nights closed on the three others; ${properties.length} properties, ${config.BENCH_SECONDS} s per rate after ${config.BENCH_WARMUP_SECONDS} s of warm-up (not measured)`);
+    print(`sync benchmark: a booking on a simulated channel to its nights closed on the three others; ${properties.length} properties, ${config.BENCH_SECONDS} s per rate after ${config.BENCH_WARMUP_SECONDS} s of warm-up at ${Math.max(...config.BENCH_RATES)}/s (not measured)`);
     const rows: { label: string; lags: Lags }[] = [];
     const phases: { rate: number; bookings: Booking[]; cost: CostPerBooking }[] = [];
     let cursor = 0;
     const next = () => dates.take(cursor++);
-    if (config.BENCH_WARMUP_SECONDS > 0) await settled(db, (await bookAtRate(simulatorUrl, properties, config.BENCH_RATES[0]!, config.BENCH_WARMUP_SECONDS, next)).bookings);
+    const warmupRate = Math.max(...config.BENCH_RATES);
+    if (config.BENCH_WARMUP_SECONDS > 0) await settled(db, (await bookAtRate(simulatorUrl, properties, warmupRate, config.BENCH_WARMUP_SECONDS, next)).bookings);
     const idle = idleOnly
       ? await measureIdle(
           new Map([
@@ -194,7 +203,9 @@ async function main(): Promise<void> {
     });
     const floorCosts: { rate: number; cost: CostPerBooking }[] = [];
     const floorRun = (rate: number, seconds: number) =>
-      measureFloor({ kafka, databaseUrl, topics: floorTopics, simulatorUrl, properties: floorProperties, receiverPort: PORTS.floorReceiver, book: bookOnFloor, rate, seconds, warmupSeconds: Math.max(1, config.BENCH_WARMUP_SECONDS), namespace, cost: floorCost, statements: floorStatements });
+      measureFloor({ kafka, databaseUrl, topics: floorTopics, simulatorUrl, properties: floorProperties, receiverPort: PORTS.floorReceiver, book: bookOnFloor, rate, seconds, warmupSeconds: FLOOR_RUN_WARMUP_SECONDS, namespace, cost: floorCost, statements: floorStatements });
+    // The floor's code warms as the path's did; each run after has consumers of its own to settle.
+    if (config.BENCH_WARMUP_SECONDS > 0) await floorRun(warmupRate, config.BENCH_WARMUP_SECONDS);
     for (const rate of config.BENCH_RATES) {
       const floor = await floorRun(rate, config.BENCH_SECONDS);
       rows.push({ label: `floor at ${rate} bookings/s`, lags: floor });
