@@ -63,9 +63,12 @@ export class Directory {
         .join('ingest.properties as p', 'p.property_id', 'l.property_id')
         .where({ 'l.channel': channel, 'l.listing_id': listingId })
         .first('l.channel', 'l.listing_id', 'l.property_id', 'l.connection_id', 'p.tenant_id', 'p.time_zone', 'p.currency');
-      return row
-        ? { channel: row.channel, listingId: row.listing_id, propertyId: row.property_id, connectionId: row.connection_id, tenantId: row.tenant_id, timeZone: row.time_zone, currency: row.currency }
-        : undefined;
+      if (!row) return undefined;
+      const property: PropertyEntry = { propertyId: row.property_id, tenantId: row.tenant_id, timeZone: row.time_zone, currency: row.currency };
+      // The row holds the property whole: the revision of the booking this webhook makes reads it
+      // next, and with many properties would miss the cache (issue 22: a round trip a cold webhook).
+      this.properties.put(property.propertyId, property);
+      return { ...property, channel: row.channel, listingId: row.listing_id, connectionId: row.connection_id };
     });
   }
 
