@@ -1,7 +1,7 @@
 import type { CurrencyCode, ListingQuoteTerms } from '@cm/domain';
 import type { Channel } from '@cm/schemas';
 import { TtlCache, type Knex } from '@cm/service-runtime';
-import { pricingOfProperties } from './reads';
+import { pricingOfProperties, type ListingPricingRow } from './reads';
 
 /**
  * How each listing takes the PMS's rates (its currency, markup and the channel's plan ids), as
@@ -21,12 +21,16 @@ export class ListingPricings {
   /** The listing's pricing, or undefined if it is not mapped to this property. */
   readonly of = async (listing: { readonly channel: Channel; readonly listingId: string; readonly propertyId: string }): Promise<ListingQuoteTerms | undefined> => {
     const byListing = await this.cache.get(listing.propertyId, async () => {
-      const rows = await pricingOfProperties(this.db, [listing.propertyId]);
-      // The directory refuses a currency it does not know, for listings and properties alike.
-      return new Map(rows.map((row) => [keyOf(row), { currency: row.currency as CurrencyCode, markup: row.markup, ratePlans: row.ratePlans }]));
+      return termsByListing(await pricingOfProperties(this.db, [listing.propertyId]));
     });
-    return byListing?.get(keyOf(listing));
+    return byListing?.get(listingPricingKey(listing));
   };
 }
 
-const keyOf = (listing: { channel: Channel; listingId: string }) => `${listing.channel}\u0000${listing.listingId}`;
+/** Listings' pricings as the quotes take them, by `listingPricingKey`. */
+export function termsByListing(rows: readonly ListingPricingRow[]): ReadonlyMap<string, ListingQuoteTerms> {
+  // The directory refuses a currency it does not know, for listings and properties alike.
+  return new Map(rows.map((row) => [listingPricingKey(row), { currency: row.currency as CurrencyCode, markup: row.markup, ratePlans: row.ratePlans }]));
+}
+
+export const listingPricingKey = (listing: { readonly channel: Channel; readonly listingId: string }) => `${listing.channel}\u0000${listing.listingId}`;

@@ -94,23 +94,46 @@ export interface ListingPricingRow {
   readonly ratePlans: Readonly<Record<string, string>>;
 }
 
+/** A listing's pricing columns, as `pricingOfProperties` selects them and `pricingOfRow` takes them. */
+export interface ListingPricingColumns {
+  readonly channel: Channel;
+  readonly listing_id: string;
+  readonly property_id: string;
+  readonly currency: string | null;
+  readonly property_currency: string;
+  readonly markup_kind: string | null;
+  readonly markup_value: number | string | null;
+  readonly rate_plans: Record<string, string> | null;
+}
+
+/**
+ * The select list of `pricingOfProperties`, for a statement that reads a listing's pricing with
+ * something else (`l` the listing, `p` its property, `x` its pricing, left-joined).
+ */
+export const LISTING_PRICING_SELECT = 'l.channel, l.listing_id, l.property_id, x.currency, p.currency AS property_currency, x.markup_kind, x.markup_value, x.rate_plans';
+
 /** The pricing of every listing of these properties (a listing never priced: the property's currency, no markup, the PMS's plan ids). */
 export async function pricingOfProperties(db: Knex, propertyIds: readonly string[]): Promise<ListingPricingRow[]> {
-  const rows: { channel: Channel; listing_id: string; property_id: string; currency: string | null; property_currency: string; markup_kind: string | null; markup_value: number | string | null; rate_plans: Record<string, string> | null }[] = await db('ingest.listings as l')
+  const rows: ListingPricingColumns[] = await db('ingest.listings as l')
     .join('ingest.properties as p', 'p.property_id', 'l.property_id')
     .leftJoin('ingest.listing_pricing as x', function () {
       this.on('x.channel', 'l.channel').andOn('x.listing_id', 'l.listing_id');
     })
     .whereIn('l.property_id', propertyIds)
-    .select('l.channel', 'l.listing_id', 'l.property_id', 'x.currency', 'p.currency as property_currency', 'x.markup_kind', 'x.markup_value', 'x.rate_plans');
-  return rows.map((r) => ({
+    .select(db.raw(LISTING_PRICING_SELECT));
+  return rows.map(pricingOfRow);
+}
+
+/** A listing's pricing from its columns: the currency resolved, the markup typed, no plan ids as none. */
+export function pricingOfRow(r: ListingPricingColumns): ListingPricingRow {
+  return {
     channel: r.channel,
     listingId: r.listing_id,
     propertyId: r.property_id,
     currency: (r.currency ?? r.property_currency).trim(),
     markup: r.markup_kind === 'fixed' ? { kind: 'fixed', amountMinor: Number(r.markup_value) } : { kind: 'percent', basisPoints: Number(r.markup_value ?? 0) },
     ratePlans: r.rate_plans ?? {},
-  }));
+  };
 }
 
 /** How a service reaches a connection's channel API: its base URL (null: the service's default) and its credentials, opened (null: none). */

@@ -6,7 +6,7 @@ import { IcalImporter, type ImportFeed } from './ical-import/importer';
 import { ImportStore } from './ical-import/import-store';
 import { CommandWriter } from './command-writer';
 import { ingestConfig } from './config';
-import { Directory, icalImportFeeds, keyRingProblems, ListingPricings } from '@cm/directory';
+import { Directory, icalImportFeeds, keyRingProblems } from '@cm/directory';
 import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore } from '@cm/rates';
 import { type NoQuote, type StayQuote } from '@cm/domain';
@@ -69,7 +69,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     const rates = new RatesStore(db);
     // A channel booking's PMS quote is converted to the listing's currency with the newest reference rates.
     const fx = await startReferenceRateLookup(context, db, config);
-    const quotes = new StayQuotes(new ListingPricings(db, config.DIRECTORY_CACHE_MS), rates, fx, config.DIRECTORY_CACHE_MS, (result) => metrics.pmsQuotes.inc({ result: quoteResult(result) }));
+    const quotes = new StayQuotes(db, rates, fx, config.DIRECTORY_CACHE_MS, (result) => metrics.pmsQuotes.inc({ result: quoteResult(result) }));
     const channelEventsLog = context.log.child({ component: 'channel-events' });
     const http = await buildHttpApp({
       db,

@@ -1,9 +1,10 @@
 import { pmsRatePlanOf, quoteStay, type CurrencyCode, type ListingQuoteTerms, type NoQuote, type RateLookup, type StayDates, type StayQuote } from '@cm/domain';
-import type { ListingPricings } from '@cm/directory';
+import { listingPricingKey } from '@cm/directory';
 import type { RatesStore } from '@cm/rates';
 import type { Channel, ChannelInboundEvent, Money } from '@cm/schemas';
-import { TtlCache } from '@cm/service-runtime';
+import { TtlCache, type Knex } from '@cm/service-runtime';
 import { stayToQuote } from '../normalise/channel-event-command';
+import { readPropertyQuoting, type PropertyQuoting } from './property-quoting';
 
 /** The listing a channel stay was booked on, as the directory maps it. */
 export interface QuotedListing {
@@ -16,21 +17,21 @@ export interface QuotedListing {
 
 /**
  * The PMS quote of a channel stay (issue 20.4), read where it lives: the listing's pricing from
- * the directory (its cached reader) and the PMS's rate plans from the rates store, cached as
- * briefly as the directory caches listings; the nights of the quoted plan read once per stay. The domain's
- * `pmsRatePlanOf` and `quoteStay` decide what they give.
+ * the directory and the PMS's rate plans from the rates store, in one statement a property
+ * (`readPropertyQuoting`), cached as briefly as the directory caches listings; the nights of the
+ * quoted plan read once per stay. The domain's `pmsRatePlanOf` and `quoteStay` decide what they give.
  */
 export class StayQuotes {
-  private readonly plans: TtlCache<readonly string[]>;
+  private readonly properties: TtlCache<PropertyQuoting>;
 
   constructor(
-    private readonly pricings: ListingPricings,
+    private readonly db: Knex,
     private readonly rates: RatesStore,
     private readonly exchangeRates: RateLookup,
     cacheMs: number,
     private readonly onQuote: (result: StayQuote | NoQuote) => void = () => undefined,
   ) {
-    this.plans = new TtlCache(cacheMs);
+    this.properties = new TtlCache(cacheMs);
   }
 
   /** The PMS quote a channel event's command carries: of the stay `stayToQuote` names, if any. */
@@ -43,19 +44,15 @@ export class StayQuotes {
   }
 
   async quote(listing: QuotedListing, stay: StayDates, channelRatePlan: string | null): Promise<StayQuote | NoQuote> {
-    const terms = await this.termsOf(listing);
-    const plan = pmsRatePlanOf(channelRatePlan, terms, await this.ratePlansOf(listing.propertyId));
+    const quoting = await this.properties.get(listing.propertyId, () => readPropertyQuoting(this.db, listing.propertyId));
+    const terms = termsOf(listing, quoting);
+    const plan = pmsRatePlanOf(channelRatePlan, terms, quoting?.ratePlans ?? []);
     if (typeof plan !== 'string') return plan;
     return quoteStay(stay, plan, await this.rates.stayTerms(listing.propertyId, plan, stay), terms, this.exchangeRates);
   }
-
-  /** A listing never priced, or mapped since the cache was filled: the property's currency, no markup, the PMS's plan ids. */
-  private async termsOf(listing: QuotedListing): Promise<ListingQuoteTerms> {
-    return (await this.pricings.of(listing)) ?? { currency: listing.currency as CurrencyCode, markup: { kind: 'percent', basisPoints: 0 }, ratePlans: {} };
-  }
-
-  private async ratePlansOf(propertyId: string): Promise<readonly string[]> {
-    return (await this.plans.get(propertyId, () => this.rates.ratePlans(propertyId))) ?? [];
-  }
 }
 
+/** A listing never priced, or mapped since the cache was filled: the property's currency, no markup, the PMS's plan ids. */
+function termsOf(listing: QuotedListing, quoting: PropertyQuoting | undefined): ListingQuoteTerms {
+  return quoting?.pricings.get(listingPricingKey(listing)) ?? { currency: listing.currency as CurrencyCode, markup: { kind: 'percent', basisPoints: 0 }, ratePlans: {} };
+}
