@@ -1,6 +1,6 @@
 import type { Channel } from '@cm/schemas';
 import type { KeyRing } from '@cm/secrets';
-import type { Knex } from '@cm/service-runtime';
+import { preparedRaw, type Knex } from '@cm/service-runtime';
 import { credentialsContext } from './secret-contexts';
 
 /**
@@ -94,8 +94,8 @@ export interface ListingPricingRow {
   readonly ratePlans: Readonly<Record<string, string>>;
 }
 
-/** A listing's pricing columns, as `pricingOfProperties` selects them and `pricingOfRow` takes them. */
-export interface ListingPricingColumns {
+/** A listing's pricing columns, as the statements below select them. */
+interface ListingPricingColumns {
   readonly channel: Channel;
   readonly listing_id: string;
   readonly property_id: string;
@@ -106,11 +106,8 @@ export interface ListingPricingColumns {
   readonly rate_plans: Record<string, string> | null;
 }
 
-/**
- * The select list of `pricingOfProperties`, for a statement that reads a listing's pricing with
- * something else (`l` the listing, `p` its property, `x` its pricing, left-joined).
- */
-export const LISTING_PRICING_SELECT = 'l.channel, l.listing_id, l.property_id, x.currency, p.currency AS property_currency, x.markup_kind, x.markup_value, x.rate_plans';
+/** Those columns: `l` the listing, `p` its property, `x` its pricing (left-joined). */
+const LISTING_PRICING_SELECT = 'l.channel, l.listing_id, l.property_id, x.currency, p.currency AS property_currency, x.markup_kind, x.markup_value, x.rate_plans';
 
 /** The pricing of every listing of these properties (a listing never priced: the property's currency, no markup, the PMS's plan ids). */
 export async function pricingOfProperties(db: Knex, propertyIds: readonly string[]): Promise<ListingPricingRow[]> {
@@ -124,8 +121,36 @@ export async function pricingOfProperties(db: Knex, propertyIds: readonly string
   return rows.map(pricingOfRow);
 }
 
-/** A listing's pricing from its columns: the currency resolved, the markup typed, no plan ids as none. */
-export function pricingOfRow(r: ListingPricingColumns): ListingPricingRow {
+/** A value of a property's that another package's SQL gives (a subquery on its own tables), with its bindings in order. */
+export interface PropertyValue {
+  readonly sql: string;
+  readonly bindings: readonly Knex.RawBinding[];
+}
+
+/**
+ * The pricing of every listing of one property and `value` of the same property, in one
+ * statement: a caller that needs both pays one round trip, not two. `V` is the value as pg gives
+ * it, which the caller knows from its SQL. Undefined if the directory does not know the property.
+ */
+export async function pricingOfPropertyWith<V>(db: Knex, propertyId: string, value: PropertyValue): Promise<{ pricings: ListingPricingRow[]; value: V } | undefined> {
+  const { rows } = (await preparedRaw(
+    db,
+    `SELECT ${LISTING_PRICING_SELECT}, ${value.sql} AS value
+     FROM ingest.properties p
+     LEFT JOIN ingest.listings l ON l.property_id = p.property_id
+     LEFT JOIN ingest.listing_pricing x ON x.channel = l.channel AND x.listing_id = l.listing_id
+     WHERE p.property_id = ?`,
+    [...value.bindings, propertyId],
+  )) as { rows: (Omit<ListingPricingColumns, 'listing_id'> & { listing_id: string | null; value: V })[] };
+  const first = rows[0];
+  if (!first) return undefined;
+  // A property without listings is one row of its own, with no listing in it.
+  const listed = rows.filter((row): row is ListingPricingColumns & { value: V } => row.listing_id !== null);
+  return { pricings: listed.map(pricingOfRow), value: first.value };
+}
+
+/** A listing's pricing from its columns: the currency resolved, the markup typed, a null `rate_plans` as `{}`. */
+function pricingOfRow(r: ListingPricingColumns): ListingPricingRow {
   return {
     channel: r.channel,
     listingId: r.listing_id,

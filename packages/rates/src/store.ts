@@ -41,6 +41,17 @@ export const RATE_PLANS_SQL = `WITH RECURSIVE plans AS (
     FROM plans WHERE plans.rate_plan IS NOT NULL)
 SELECT rate_plan FROM plans WHERE rate_plan IS NOT NULL ORDER BY rate_plan`;
 
+const ratePlansBindings = (propertyId: string): string[] => [propertyId, propertyId];
+
+/**
+ * The property's rate plans as one SQL value, a text array in order, with its bindings: for a
+ * statement of another package's that reads them with rows of its own in one round trip
+ * (ingest's quotes, with the directory's pricings).
+ */
+export function ratePlansValue(propertyId: string): { readonly sql: string; readonly bindings: readonly string[] } {
+  return { sql: `ARRAY(${RATE_PLANS_SQL})`, bindings: ratePlansBindings(propertyId) };
+}
+
 /**
  * The PMS's rates and restrictions, per property, rate plan and night. Each request is applied
  * night by night and field by field by the domain's `applyTermsUpdate` under the property's
@@ -133,7 +144,7 @@ export class RatesStore {
    * whose property it has not cached.
    */
   async ratePlans(propertyId: string): Promise<string[]> {
-    const { rows } = (await preparedRaw(this.db, RATE_PLANS_SQL, [propertyId, propertyId])) as { rows: { rate_plan: string }[] };
+    const { rows } = (await preparedRaw(this.db, RATE_PLANS_SQL, ratePlansBindings(propertyId))) as { rows: { rate_plan: string }[] };
     return rows.map((r) => r.rate_plan);
   }
 

@@ -16,3 +16,4 @@ export * from './service-under-test';
 export * from './test-secrets';
 export * from './openapi-contract';
 export * from './generic-plans';
+export * from './statements';

@@ -2,9 +2,9 @@ import { noRates, type CurrencyCode, type LocalDate } from '@cm/domain';
 import { addConnection, addProperty, createTenant, listingPricingKey, mapListing, pricingOfProperties, setListingPricing, termsByListing } from '@cm/directory';
 import { RatesStore } from '@cm/rates';
 import { createDatabase, dropDatabase, ensureDatabaseExists, type Knex } from '@cm/service-runtime';
-import { stack, testKeyRing, uniqueName } from '@cm/test-harness';
+import { stack, statementsOf, testKeyRing, uniqueName } from '@cm/test-harness';
 import { ingestMigrations } from '../src/directory/migrations';
-import { PROPERTY_QUOTING_SQL, readPropertyQuoting } from '../src/quotes/property-quoting';
+import { readPropertyQuoting } from '../src/quotes/property-quoting';
 import { StayQuotes } from '../src/quotes/stay-quotes';
 
 /**
@@ -52,19 +52,6 @@ async function property(options: { listings?: boolean; plans?: readonly string[]
   return { propertyId, airbnb, vrbo };
 }
 
-/** The statements `work` sent. */
-async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
-  const sent: string[] = [];
-  const onQuery = (query: { sql: string }) => sent.push(query.sql);
-  db.on('query', onQuery);
-  try {
-    await work();
-  } finally {
-    db.off('query', onQuery);
-  }
-  return sent;
-}
-
 it("gives every listing's pricing and the PMS's plans in order, as the directory's and the rates store's own reads give them", async () => {
   const { propertyId, airbnb, vrbo } = await property({ plans: ['standard', 'nonref', 'weekly'] });
   const quoting = await readPropertyQuoting(db, propertyId);
@@ -89,10 +76,25 @@ it("a stay on a property not cached takes one statement before its nights; the p
   const listing = { ...vrbo, propertyId, currency: 'EUR' };
   const stay = { checkIn: d('2027-03-01'), checkOut: d('2027-03-03') };
   let quote: unknown;
-  const cold = await statementsOf(async () => (quote = await quotes.quote(listing, stay, 'standard')));
+  const cold = await statementsOf(db, async () => (quote = await quotes.quote(listing, stay, 'standard')));
   expect(cold).toHaveLength(2);
+  expect(cold[0]!.sql).toMatch(/ingest\.listing_pricing[\s\S]*rates\.rate_nights|rates\.rate_nights[\s\S]*ingest\.listing_pricing/);
   expect(quote).toMatchObject({ kind: 'quoted', total: { amountMinor: 20_000, currency: 'EUR' } });
-  expect(await statementsOf(() => quotes.quote(listing, stay, 'standard'))).toHaveLength(1);
+  expect(await statementsOf(db, () => quotes.quote(listing, stay, 'standard'))).toHaveLength(1);
+});
+
+it("a listing mapped after its property's quoting was cached is quoted in the property's currency, with no markup, until the cache lapses", async () => {
+  const { propertyId, airbnb } = await property({ plans: ['standard'] });
+  const quotes = new StayQuotes(db, new RatesStore(db), noRates, 60_000);
+  const stay = { checkIn: d('2027-03-01'), checkOut: d('2027-03-03') };
+  expect(await quotes.quote({ ...airbnb, propertyId, currency: 'EUR' }, stay, 'BAR')).toMatchObject({ kind: 'no_quote' });
+  const booking = { channel: 'BOOKING_COM' as const, listingId: id('booking') };
+  const tenantId = (await db('ingest.properties').where({ property_id: propertyId }).first('tenant_id')).tenant_id as string;
+  const { connectionId } = await addConnection(db, testKeyRing, { connectionId: id('booking-connection'), tenantId, channel: 'BOOKING_COM' });
+  await mapListing(db, { ...booking, propertyId, connectionId });
+  await setListingPricing(db, booking, { currency: null, markup: { kind: 'percent', basisPoints: 1_500 }, ratePlans: {} });
+  expect(await quotes.quote({ ...booking, propertyId, currency: 'EUR' }, stay, 'standard')).toMatchObject({ kind: 'quoted', total: { amountMinor: 20_000, currency: 'EUR' } });
+  expect(await new StayQuotes(db, new RatesStore(db), noRates, 60_000).quote({ ...booking, propertyId, currency: 'EUR' }, stay, 'standard')).toMatchObject({ kind: 'quoted', total: { amountMinor: 23_000, currency: 'EUR' } });
 });
 
 it("reads the plans one index entry a plan, not the property's every night", async () => {
@@ -100,9 +102,10 @@ it("reads the plans one index entry a plan, not the property's every night", asy
   const rates = new RatesStore(db);
   await rates.apply(propertyId, 1, ['flex', 'nonref', 'weekly'].map((ratePlan) => ({ ratePlan, from: d('2027-01-01'), to: d('2028-12-31'), set: { minStayArrival: 2 } })));
   await db.raw('ANALYZE rates.rate_nights');
-  expect((await readPropertyQuoting(db, propertyId))?.ratePlans).toEqual(['flex', 'nonref', 'weekly']);
-  // 2,190 nights; one entry a plan and one past the last.
-  const { rows } = await db.raw(`EXPLAIN (ANALYZE, FORMAT JSON) ${db.raw(PROPERTY_QUOTING_SQL, [propertyId, propertyId, propertyId]).toString()}`);
+  const [read] = await statementsOf(db, async () => expect((await readPropertyQuoting(db, propertyId))?.ratePlans).toEqual(['flex', 'nonref', 'weekly']));
+  // 2,190 nights; one entry a plan and one past the last. knex numbered the statement's placeholders in order.
+  const sent = db.raw(read!.sql.replace(/\$\d+/g, '?'), read!.bindings as Knex.RawBinding[]).toString();
+  const { rows } = await db.raw(`EXPLAIN (ANALYZE, FORMAT JSON) ${sent}`);
   expect(rowsOf('rate_nights', (rows as { 'QUERY PLAN': { Plan: PlanNode }[] }[])[0]!['QUERY PLAN'][0]!.Plan)).toBeLessThanOrEqual(4);
 });
 

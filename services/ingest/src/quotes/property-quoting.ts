@@ -1,7 +1,7 @@
 import type { ListingQuoteTerms } from '@cm/domain';
-import { LISTING_PRICING_SELECT, pricingOfRow, termsByListing, type ListingPricingColumns } from '@cm/directory';
-import { RATE_PLANS_SQL } from '@cm/rates';
-import { preparedRaw, type Knex } from '@cm/service-runtime';
+import { pricingOfPropertyWith, termsByListing } from '@cm/directory';
+import { ratePlansValue } from '@cm/rates';
+import type { Knex } from '@cm/service-runtime';
 
 /** What quoting a stay on any of a property's listings needs before its nights: each listing's pricing and the PMS's rate plans. */
 export interface PropertyQuoting {
@@ -12,22 +12,11 @@ export interface PropertyQuoting {
 }
 
 /**
- * The directory's pricing of every listing of the property and the rates store's plans, in one
- * statement: a webhook of a property not cached read them one after the other (issue 22), and
- * with many properties that is most webhooks. The plans are a subquery of the property alone, run once.
+ * A property's quoting, read in one statement: the directory's pricing of its listings with the
+ * rates store's plans (issue 22: a webhook of a property not cached read them one after the other,
+ * and with many properties that is most webhooks). Undefined if the directory does not know it.
  */
-export const PROPERTY_QUOTING_SQL = `SELECT ${LISTING_PRICING_SELECT}, ARRAY(${RATE_PLANS_SQL}) AS pms_rate_plans
-FROM ingest.properties p
-LEFT JOIN ingest.listings l ON l.property_id = p.property_id
-LEFT JOIN ingest.listing_pricing x ON x.channel = l.channel AND x.listing_id = l.listing_id
-WHERE p.property_id = ?`;
-
-/** A property's quoting, or undefined if the directory does not know the property. */
 export async function readPropertyQuoting(db: Knex, propertyId: string): Promise<PropertyQuoting | undefined> {
-  const { rows } = (await preparedRaw(db, PROPERTY_QUOTING_SQL, [propertyId, propertyId, propertyId])) as { rows: (Partial<ListingPricingColumns> & { pms_rate_plans: string[] })[] };
-  const first = rows[0];
-  if (!first) return undefined;
-  // A property without listings is one row of its own, with no listing in it.
-  const listings = rows.filter((row): row is ListingPricingColumns & { pms_rate_plans: string[] } => row.listing_id != null);
-  return { pricings: termsByListing(listings.map(pricingOfRow)), ratePlans: first.pms_rate_plans };
+  const read = await pricingOfPropertyWith<string[]>(db, propertyId, ratePlansValue(propertyId));
+  return read && { pricings: termsByListing(read.pricings), ratePlans: read.value };
 }

@@ -17,7 +17,7 @@ export interface QuotedListing {
 
 /**
  * The PMS quote of a channel stay (issue 20.4), read where it lives: the listing's pricing from
- * the directory and the PMS's rate plans from the rates store, in one statement a property
+ * the directory and the PMS's rate plans from the rates store, in one statement per property
  * (`readPropertyQuoting`), cached as briefly as the directory caches listings; the nights of the
  * quoted plan read once per stay. The domain's `pmsRatePlanOf` and `quoteStay` decide what they give.
  */
@@ -52,7 +52,7 @@ export class StayQuotes {
   }
 }
 
-/** A listing never priced, or mapped since the cache was filled: the property's currency, no markup, the PMS's plan ids. */
+/** A listing mapped since the property's quoting was cached, or a property gone: the property's currency, no markup, the PMS's plan ids. */
 function termsOf(listing: QuotedListing, quoting: PropertyQuoting | undefined): ListingQuoteTerms {
   return quoting?.pricings.get(listingPricingKey(listing)) ?? { currency: listing.currency as CurrencyCode, markup: { kind: 'percent', basisPoints: 0 }, ratePlans: {} };
 }

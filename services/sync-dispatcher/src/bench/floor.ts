@@ -18,8 +18,8 @@ export type FloorBooking = (rate: number, seconds: number) => Promise<{ bookings
  * channel listings on the simulator, at once. Per booking, from the webhook's sending to the last
  * of the three answers, as the path is measured. No signature is checked, no directory read, no
  * decision made, no outcome recorded: what costs more than this is what our services add.
- * Measured, like the path, once a first run has warmed its code (sync-bench's BENCH_WARMUP_SECONDS),
- * after a short warm-up of its own consumers at the same rate (`warmupSeconds`, not measured).
+ * Measured, like the path, once the caller has warmed its code with a first run, after a short
+ * warm-up of its own consumers at the same rate (`warmupSeconds`, not measured).
  */
 export async function measureFloor(input: {
   kafka: KafkaClient;
