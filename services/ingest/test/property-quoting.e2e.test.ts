@@ -1,8 +1,8 @@
 import { noRates, type CurrencyCode, type LocalDate } from '@cm/domain';
 import { addConnection, addProperty, createTenant, listingPricingKey, mapListing, pricingOfProperties, setListingPricing, termsByListing } from '@cm/directory';
 import { RatesStore } from '@cm/rates';
-import { createDatabase, dropDatabase, ensureDatabaseExists, type Knex } from '@cm/service-runtime';
-import { stack, statementsOf, testKeyRing, uniqueName } from '@cm/test-harness';
+import type { Knex } from '@cm/service-runtime';
+import { scratchDatabase, statementsOf, testKeyRing, uniqueName, type ScratchDatabase } from '@cm/test-harness';
 import { ingestMigrations } from '../src/directory/migrations';
 import { readPropertyQuoting } from '../src/quotes/property-quoting';
 import { StayQuotes } from '../src/quotes/stay-quotes';
@@ -11,7 +11,7 @@ import { StayQuotes } from '../src/quotes/stay-quotes';
  * A stay's quote reads its property's listing pricings and the PMS's rate plans in one statement,
  * on the real PostgreSQL: the same as the directory's and the rates store's own reads give.
  */
-let url: string;
+let scratch: ScratchDatabase;
 let db: Knex;
 let n = 0;
 const id = (what: string) => `${what}-${++n}`;
@@ -19,18 +19,11 @@ const EUR = 'EUR' as CurrencyCode;
 const d = (date: string) => date as LocalDate;
 
 beforeAll(async () => {
-  const target = new URL(stack.DATABASE_URL);
-  target.pathname = `/cm_${uniqueName('quoting').toLowerCase()}`;
-  url = target.toString();
-  await ensureDatabaseExists(url);
-  db = createDatabase(url, { pool: { min: 0, max: 2 } });
-  await ingestMigrations.migrate(db);
+  scratch = await scratchDatabase(uniqueName('quoting').toLowerCase(), [ingestMigrations]);
+  db = scratch.db;
 });
 
-afterAll(async () => {
-  await db.destroy();
-  await dropDatabase(url);
-});
+afterAll(async () => scratch?.drop());
 
 /** A property in EUR with an Airbnb listing priced in GBP with a markup, a Vrbo listing never priced, and `plans` set in the rates store. */
 async function property(options: { listings?: boolean; plans?: readonly string[] } = {}) {
