@@ -1,6 +1,6 @@
 import type { Knex } from '@cm/service-runtime';
 
-/** A statement as knex sent it: its text with $n placeholders' source and its values. */
+/** A statement as knex sent it: its text (with $n placeholders) and its values. */
 export interface SentStatement {
   readonly sql: string;
   readonly bindings: readonly unknown[];

@@ -45,11 +45,12 @@ async function property(options: { listings?: boolean; plans?: readonly string[]
   return { propertyId, airbnb, vrbo };
 }
 
-it("gives every listing's pricing and the PMS's plans in order, as the directory's and the rates store's own reads give them", async () => {
+it("gives every listing's pricing and the PMS's plans in order, as the directory's own read and a DISTINCT over the nights give them", async () => {
   const { propertyId, airbnb, vrbo } = await property({ plans: ['standard', 'nonref', 'weekly'] });
   const quoting = await readPropertyQuoting(db, propertyId);
   expect(quoting?.ratePlans).toEqual(['nonref', 'standard', 'weekly']);
-  expect(quoting?.ratePlans).toEqual(await new RatesStore(db).ratePlans(propertyId));
+  const distinct = await db.raw('SELECT DISTINCT rate_plan FROM rates.rate_nights WHERE property_id = ? ORDER BY 1', [propertyId]);
+  expect(quoting?.ratePlans).toEqual(distinct.rows.map((row: { rate_plan: string }) => row.rate_plan));
   expect(quoting?.pricings).toEqual(termsByListing(await pricingOfProperties(db, [propertyId])));
   expect(quoting?.pricings.get(listingPricingKey(airbnb))).toEqual({ currency: 'GBP', markup: { kind: 'fixed', amountMinor: 1_500 }, ratePlans: { standard: 'BAR' } });
   expect(quoting?.pricings.get(listingPricingKey(vrbo))).toEqual({ currency: 'EUR', markup: { kind: 'percent', basisPoints: 0 }, ratePlans: {} });
