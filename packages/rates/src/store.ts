@@ -1,5 +1,5 @@
 import { addDays, applyTermsUpdate, fromEpochDay, nightsOf, termsOf, termsRanges, toEpochDay, type CurrencyCode, type KeptNight, type LocalDate, type NightTerms, type StayDates, type TermsUpdate } from '@cm/domain';
-import { preparedRaw, type Knex } from '@cm/service-runtime';
+import type { Knex } from '@cm/service-runtime';
 
 /** One range of one rate plan in a PMS request: these fields, for nights [from, to). */
 export interface PlanUpdate {
