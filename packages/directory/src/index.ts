@@ -15,7 +15,7 @@ export { keyRingProblems } from './key-ring-check';
 export * from './admin-errors';
 export { API_KEY_ID_BYTES, listApiKeys, listListings, listProperties, listTenants, showListing, showProperty, showTenant, type ApiKeySummary, type ListingSummary, type PropertySummary, type TenantSummary } from './directory-views';
 export { removeListing, removeProperty, removeTenant, revokeApiKeyById } from './directory-removals';
-export { connectionOfListing, connectionSettingsOf, listingsOfProperties, pricingOfProperties, pricingOfPropertyWith, propertyExists, propertyIdsOfTenant, propertyListingsPage, propertyOfListing, tenantIds, tenantOfProperty, timeZoneOfListing, type ConnectionSettings, type ListingPricingRow, type PropertyListingRow, type PropertyValue } from './reads';
+export { connectionOfListing, connectionSettingsOf, listingsOfProperties, pricingOfProperties, pricingOfPropertyWith, propertyExists, propertyIdsOfTenant, propertyListingsPage, propertyOfListing, tenantIds, tenantOfProperty, timeZoneOfListing, type ConnectionSettings, type ListingPricingRow, type PropertyListingRow } from './reads';
 export { tenantOfApiKey, tenantOfAuthorization, tenantOfLiveApiKeyHash } from './api-key-auth';
 export { insertDirectoryRows, type DirectoryRows } from './seed';
 export { ListingPricings, listingPricingKey, termsByListing } from './listing-pricings';

@@ -1,6 +1,6 @@
 import type { Channel } from '@cm/schemas';
 import type { KeyRing } from '@cm/secrets';
-import { preparedRaw, type Knex } from '@cm/service-runtime';
+import { preparedRaw, type Knex, type SqlValue } from '@cm/service-runtime';
 import { credentialsContext } from './secret-contexts';
 
 /**
@@ -121,18 +121,13 @@ export async function pricingOfProperties(db: Knex, propertyIds: readonly string
   return rows.map(pricingOfRow);
 }
 
-/** A value of a property's that another package's SQL gives (a subquery on its own tables), with its bindings in order. */
-export interface PropertyValue {
-  readonly sql: string;
-  readonly bindings: readonly Knex.RawBinding[];
-}
-
 /**
- * The pricing of every listing of one property and `value` of the same property, in one
- * statement: a caller that needs both pays one round trip, not two. `V` is the value as pg gives
- * it, which the caller knows from its SQL. Undefined if the directory does not know the property.
+ * The pricing of every listing of one property and `value` of the same property (another
+ * package's subquery on its own tables), in one statement: a caller that needs both pays one
+ * round trip, not two. `V` is the value as pg gives it, which the caller knows from its SQL.
+ * Undefined if the directory does not know the property.
  */
-export async function pricingOfPropertyWith<V>(db: Knex, propertyId: string, value: PropertyValue): Promise<{ pricings: ListingPricingRow[]; value: V } | undefined> {
+export async function pricingOfPropertyWith<V>(db: Knex, propertyId: string, value: SqlValue): Promise<{ pricings: ListingPricingRow[]; value: V } | undefined> {
   const { rows } = (await preparedRaw(
     db,
     `SELECT ${LISTING_PRICING_SELECT}, ${value.sql} AS value

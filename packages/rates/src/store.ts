@@ -1,5 +1,5 @@
 import { addDays, applyTermsUpdate, fromEpochDay, nightsOf, termsOf, termsRanges, toEpochDay, type CurrencyCode, type KeptNight, type LocalDate, type NightTerms, type StayDates, type TermsUpdate } from '@cm/domain';
-import type { Knex } from '@cm/service-runtime';
+import type { Knex, SqlValue } from '@cm/service-runtime';
 
 /** One range of one rate plan in a PMS request: these fields, for nights [from, to). */
 export interface PlanUpdate {
@@ -37,22 +37,25 @@ interface NightRow {
  * The rate plans the PMS has set anything for on a property, in order: one index lookup per plan,
  * each the next plan after the last on the primary key, not a DISTINCT over every night of the
  * property (3.2 ms against 0.1 ms for two years of three plans): ingest asks for them on every
- * webhook whose property it has not cached. Its bindings are the property id, twice (`ratePlansValue`).
+ * webhook whose property it has not cached. Its bindings are the property id, twice; others read
+ * it through `ratePlansValue`.
  */
-export const RATE_PLANS_SQL = `WITH RECURSIVE plans AS (
+const RATE_PLANS_SQL = `WITH RECURSIVE plans AS (
   (SELECT rate_plan FROM rates.rate_nights WHERE property_id = ? ORDER BY rate_plan LIMIT 1)
   UNION ALL
   SELECT (SELECT n.rate_plan FROM rates.rate_nights n WHERE n.property_id = ? AND n.rate_plan > plans.rate_plan ORDER BY n.rate_plan LIMIT 1)
     FROM plans WHERE plans.rate_plan IS NOT NULL)
 SELECT rate_plan FROM plans WHERE rate_plan IS NOT NULL ORDER BY rate_plan`;
 
+const RATE_PLANS_ARRAY = `ARRAY(${RATE_PLANS_SQL})`;
+
 /**
  * The property's rate plans as one SQL value, a text array in order, with its bindings: for a
  * statement of another package's that reads them with rows of its own in one round trip
  * (ingest's quotes, with the directory's pricings).
  */
-export function ratePlansValue(propertyId: string): { readonly sql: string; readonly bindings: readonly string[] } {
-  return { sql: `ARRAY(${RATE_PLANS_SQL})`, bindings: [propertyId, propertyId] };
+export function ratePlansValue(propertyId: string): SqlValue {
+  return { sql: RATE_PLANS_ARRAY, bindings: [propertyId, propertyId] };
 }
 
 /**

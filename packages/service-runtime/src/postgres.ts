@@ -174,6 +174,12 @@ export async function dropDatabase(url: string): Promise<void> {
   }
 }
 
+/** A piece of SQL with its bindings in order: one package's value (a subquery on its own tables) for another's statement. */
+export interface SqlValue {
+  readonly sql: string;
+  readonly bindings: readonly Knex.RawBinding[];
+}
+
 /**
  * Runs a statement whose text never varies as a prepared statement, named after its text: each
  * connection has PostgreSQL parse and analyse it once, instead of on every execution (a third

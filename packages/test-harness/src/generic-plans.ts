@@ -28,6 +28,19 @@ export async function genericPlanScans(db: Knex, sql: string): Promise<Scan[]> {
   });
 }
 
+/**
+ * The rows `sql` (knex's `?` placeholders, or `$n` as a pool's 'query' event gives it) read from
+ * `table` when run with `bindings`, over every scan of it and all their loops, whatever the scan:
+ * what a lookup by key keeps to a few and a read of the whole table does not. The values are
+ * written into the text: EXPLAIN takes no parameters.
+ */
+export async function rowsReadFrom(db: Knex, table: string, sql: string, bindings: readonly Knex.RawBinding[]): Promise<number> {
+  const literal = (value: Knex.RawBinding) => db.raw('?', [value]).toString();
+  const text = /\$\d/.test(sql) ? sql.replace(/\$(\d+)/g, (_, n: string) => literal(bindings[Number(n) - 1]!)) : db.raw(sql, bindings as Knex.RawBinding[]).toString();
+  const { rows } = await db.raw(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`);
+  return rowsOf(table, (rows as { 'QUERY PLAN': { Plan: PlanNode }[] }[])[0]!['QUERY PLAN'][0]!.Plan);
+}
+
 /** One binding per `?` of knex's raw SQL (a `??` or `\?` there would be wrong: the statements have none). */
 function fromKnexText(db: Knex, sql: string): { sql: string; parameters: number } {
   const placeholders = Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => null);
@@ -38,6 +51,9 @@ function fromKnexText(db: Knex, sql: string): { sql: string; parameters: number 
 interface PlanNode {
   readonly 'Node Type': string;
   readonly 'Relation Name'?: string;
+  /** EXPLAIN ANALYZE's. */
+  readonly 'Actual Rows'?: number;
+  readonly 'Actual Loops'?: number;
   readonly 'Index Name'?: string;
   readonly 'Index Cond'?: string;
   readonly 'Recheck Cond'?: string;
@@ -56,4 +72,9 @@ function scansOf(node: PlanNode): Scan[] {
 function bitmapIndexOf(node: PlanNode): string | null {
   if (node['Node Type'] !== 'Bitmap Heap Scan') return null;
   return node.Plans?.find((p) => p['Node Type'] === 'Bitmap Index Scan')?.['Index Name'] ?? null;
+}
+
+function rowsOf(table: string, node: PlanNode): number {
+  const own = node['Relation Name'] === table ? (node['Actual Rows'] ?? 0) * (node['Actual Loops'] ?? 0) : 0;
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsOf(table, child), 0);
 }
