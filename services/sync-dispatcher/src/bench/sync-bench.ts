@@ -56,6 +56,9 @@ const config = parseConfig(
      * a booking, and V8 was still compiling it after 3 s at 25/s (a profile of the dispatcher's
      * V8 worker threads 20 s in: 45% compiling): the path measured at 25/s first cost 38.2 ms a
      * booking, measured after 20 s at 100/s 25.2-26.2 ms, and a second 20 s at 100/s lowered nothing.
+     * Both warm before either is measured: the broker they share compiles too (a minute and more
+     * after it starts), and the path, measured first, paid for it (its Kafka share at 25/s, 6.76
+     * ms a booking against 4.14 ms a run later).
      */
     BENCH_WARMUP_SECONDS: z.coerce.number().int().min(0).default(20),
     /** The first of the ports the services are given (eleven from it): two runs at once need two bases. */
@@ -79,7 +82,7 @@ const config = parseConfig(
 const log = createLogger('sync-bench', config.LOG_LEVEL);
 /** Each floor run's own warm-up, at its rate: its new consumers join their group and take their first fetches. */
 const FLOOR_RUN_WARMUP_SECONDS = 3;
-/** Bookings at the warm-up rate after the idle measurement, to fill the caches and pools it let lapse. */
+/** Bookings at the warm-up rate after the floor's warm-up and the idle measurement, to fill the caches and pools they let lapse. */
 const REWARM_SECONDS = 5;
 const print = (line = '') => process.stdout.write(`${line}\n`);
 const DIST = join(__dirname, '..', '..', '..');
@@ -156,7 +159,14 @@ async function main(): Promise<void> {
     let cursor = 0;
     const next = () => dates.take(cursor++);
     const warmUp = async (seconds: number) => settled(db, (await bookAtRate(simulatorUrl, properties, warmupRate, seconds, next)).bookings);
-    if (config.BENCH_WARMUP_SECONDS > 0) await warmUp(config.BENCH_WARMUP_SECONDS);
+    const floorRun = (rate: number, seconds: number) =>
+      measureFloor({ kafka, databaseUrl, topics: floorTopics, simulatorUrl, properties: floorProperties, receiverPort: PORTS.floorReceiver, book: bookOnFloor, rate, seconds, warmupSeconds: FLOOR_RUN_WARMUP_SECONDS, namespace, cost: floorCost, statements: floorStatements });
+    if (config.BENCH_WARMUP_SECONDS > 0) {
+      // Both warm before either is measured: they share the broker, whose JIT compiles for a
+      // minute or more after it starts, and the path, measured first, paid for all of it.
+      await warmUp(config.BENCH_WARMUP_SECONDS);
+      await floorRun(warmupRate, config.BENCH_WARMUP_SECONDS);
+    }
     const idle = idleOnly
       ? await measureIdle(
           new Map([
@@ -178,10 +188,10 @@ async function main(): Promise<void> {
         await p.stop();
         processes.splice(processes.indexOf(p), 1);
       }
-      // Idle, the services' caches (30 s) lapsed and their pools closed connections: the first
-      // rate would pay for filling them again, where the floor runs right after its warm-up.
-      if (config.BENCH_WARMUP_SECONDS > 0) await warmUp(Math.min(config.BENCH_WARMUP_SECONDS, REWARM_SECONDS));
     }
+    // Idle, or while the floor warmed, the services' caches lapse and their pools close
+    // connections: the first rate would pay for filling them again.
+    if (config.BENCH_WARMUP_SECONDS > 0) await warmUp(Math.min(config.BENCH_WARMUP_SECONDS, REWARM_SECONDS));
     for (const rate of config.BENCH_RATES) {
       const before = await pathCost.sample('start');
       const { bookings } = await bookAtRate(simulatorUrl, properties, rate, config.BENCH_SECONDS, next);
@@ -209,10 +219,6 @@ async function main(): Promise<void> {
       for (const { rate, bookings } of phases) rows.push({ label: `pipeline at ${rate} bookings/s`, lags: await lagsOf(db, bookings, outcomes) });
     });
     const floorCosts: { rate: number; cost: CostPerBooking }[] = [];
-    const floorRun = (rate: number, seconds: number) =>
-      measureFloor({ kafka, databaseUrl, topics: floorTopics, simulatorUrl, properties: floorProperties, receiverPort: PORTS.floorReceiver, book: bookOnFloor, rate, seconds, warmupSeconds: FLOOR_RUN_WARMUP_SECONDS, namespace, cost: floorCost, statements: floorStatements });
-    // The floor's code warms as the path's did; each run after has consumers of its own to settle.
-    if (config.BENCH_WARMUP_SECONDS > 0) await floorRun(warmupRate, config.BENCH_WARMUP_SECONDS);
     for (const rate of config.BENCH_RATES) {
       const floor = await floorRun(rate, config.BENCH_SECONDS);
       rows.push({ label: `floor at ${rate} bookings/s`, lags: floor });
