@@ -1,6 +1,6 @@
 import { timeZoneOfListing } from '@cm/directory';
 import { ChannelSymbols, type Channel } from '@cm/schemas';
-import { TtlCache, type Knex } from '@cm/service-runtime';
+import { TtlCache, type CacheTime, type Knex } from '@cm/service-runtime';
 import { AriApiAdapter } from './ari-api';
 import { IcalFeedAdapter } from './ical-feed';
 import type { ChannelAdapter, ReservationOperations } from './types';
@@ -32,11 +32,17 @@ export function adaptersFor(settings: AdapterSettings): Map<Channel, ChannelConn
   );
 }
 
+/** The time zone of a listing's property; `forget` empties its cache (the directory changed). */
+export interface ListingTimeZones {
+  (channel: Channel, listingId: string): Promise<string | undefined>;
+  forget(): void;
+}
+
 /** The time zone of a listing's property, from the directory (@cm/directory), cached for `cacheMs`. */
-export function listingTimeZones(db: Knex, cacheMs: number): (channel: Channel, listingId: string) => Promise<string | undefined> {
+export function listingTimeZones(db: Knex, cacheMs: CacheTime): ListingTimeZones {
   const zones = new TtlCache<string>(cacheMs);
-  return (channel, listingId) =>
-    zones.get(listingKey(channel, listingId), () => timeZoneOfListing(db, channel, listingId));
+  const of = (channel: Channel, listingId: string) => zones.get(listingKey(channel, listingId), () => timeZoneOfListing(db, channel, listingId));
+  return Object.assign(of, { forget: () => zones.clear() });
 }
 
 /** A listing's key in this package's caches: a listing id is the channel's, so the channel is part of it. */

@@ -1,7 +1,7 @@
 import { connectionOfListing, connectionSettingsOf, type ConnectionSettings } from '@cm/directory';
 import type { Channel } from '@cm/schemas';
 import type { KeyRing } from '@cm/secrets';
-import { TtlCache, type Knex } from '@cm/service-runtime';
+import { TtlCache, type CacheTime, type Knex } from '@cm/service-runtime';
 import { adaptersFor, listingKey, type AdapterSettings, type ChannelConnection } from './adapters-for';
 import { AriApiAdapter } from './ari-api';
 
@@ -37,9 +37,10 @@ export interface ConnectionAdapterSettings extends AdapterSettings {
   readonly directory: ConnectionDirectory;
   /**
    * How long a listing's connection and a connection's settings are kept: a connection's new
-   * credentials (admin connections rotate) or base URL are used at most this long after the change.
+   * credentials (admin connections rotate) or base URL are used at most this long after the change,
+   * or from `forget` on (the services call it on every change to the directory).
    */
-  readonly cacheMs: number;
+  readonly cacheMs: CacheTime;
   readonly now?: () => number;
 }
 
@@ -61,6 +62,12 @@ export class ChannelConnections implements ChannelAdapters {
     const now = settings.now ?? Date.now;
     this.connectionIds = new TtlCache(settings.cacheMs, now);
     this.adapters = new TtlCache(settings.cacheMs, now);
+  }
+
+  /** Forgets every listing's connection and every connection's settings: the directory changed. */
+  forget(): void {
+    this.connectionIds.clear();
+    this.adapters.clear();
   }
 
   /**

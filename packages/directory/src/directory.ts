@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Channel } from '@cm/schemas';
 import type { KeyRing } from '@cm/secrets';
 import type { Knex } from '@cm/service-runtime';
-import { TtlCache } from '@cm/service-runtime';
+import { TtlCache, type CacheTime } from '@cm/service-runtime';
 import { webhookSecretContext } from './secret-contexts';
 
 export interface PropertyEntry {
@@ -37,8 +37,8 @@ export function hashApiKey(key: string): Buffer {
 }
 
 /**
- * Who is who, read from the directory's tables (in the ingest schema) and cached briefly: a change (a revoked key, a moved
- * listing) takes effect within the cache time.
+ * Who is who, read from the directory's tables (in the ingest schema) and cached: a change (a revoked key, a moved
+ * listing) takes effect when `forget` is called (`DirectoryChanges` calls it on every change), or within the cache time.
  */
 export class Directory {
   private readonly listings: TtlCache<ListingEntry>;
@@ -48,13 +48,18 @@ export class Directory {
 
   constructor(
     private readonly db: Knex,
-    cacheMs: number,
+    cacheMs: CacheTime,
     private readonly secrets: KeyRing,
   ) {
     this.listings = new TtlCache(cacheMs);
     this.connections = new TtlCache(cacheMs);
     this.keys = new TtlCache(cacheMs);
     this.properties = new TtlCache(cacheMs);
+  }
+
+  /** Forgets everything cached: the directory changed. */
+  forget(): void {
+    for (const cache of [this.listings, this.connections, this.keys, this.properties]) cache.clear();
   }
 
   listing(channel: Channel, listingId: string): Promise<ListingEntry | undefined> {

@@ -19,3 +19,4 @@ export { connectionOfListing, connectionSettingsOf, listingsOfProperties, pricin
 export { tenantOfApiKey, tenantOfAuthorization, tenantOfLiveApiKeyHash } from './api-key-auth';
 export { insertDirectoryRows, type DirectoryRows } from './seed';
 export { ListingPricings, listingPricingKey, termsByListing } from './listing-pricings';
+export { DIRECTORY_CHANGES_CHANNEL, DirectoryChanges, UNHEARD_CACHE_MS } from './directory-changes';

@@ -1,21 +1,26 @@
 import type { CurrencyCode, ListingQuoteTerms } from '@cm/domain';
 import type { Channel } from '@cm/schemas';
-import { TtlCache, type Knex } from '@cm/service-runtime';
+import { TtlCache, type CacheTime, type Knex } from '@cm/service-runtime';
 import { pricingOfProperties, type ListingPricingRow } from './reads';
 
 /**
  * How each listing takes the PMS's rates (its currency, markup and the channel's plan ids), as
  * the services that price for a channel read it: a property's listings in one query, cached
- * briefly like the listings themselves.
+ * like the listings themselves.
  */
 export class ListingPricings {
   private readonly cache: TtlCache<ReadonlyMap<string, ListingQuoteTerms>>;
 
   constructor(
     private readonly db: Knex,
-    cacheMs: number,
+    cacheMs: CacheTime,
   ) {
     this.cache = new TtlCache(cacheMs);
+  }
+
+  /** Forgets everything cached: the directory changed. */
+  forget(): void {
+    this.cache.clear();
   }
 
   /** The listing's pricing, or undefined if it is not mapped to this property. */

@@ -4,6 +4,7 @@ import * as listingPricing002 from './migrations/20261214_002_listing_pricing';
 import * as connectionSecrets003 from './migrations/20261216_003_connection_secrets';
 import * as pollIntervalFromOneSecond004 from './migrations/20261221_004_poll_interval_from_one_second';
 import * as removedProperties005 from './migrations/20261223_005_removed_properties';
+import * as directoryChanges006 from './migrations/20261227_006_directory_changes';
 
 /**
  * The directory's migrations, by the names knex has recorded for them in `ingest.knex_migrations`
@@ -19,4 +20,5 @@ export const directoryMigrationSteps: Readonly<Record<string, Knex.Migration>> =
   '20261216_003_connection_secrets': connectionSecrets003,
   '20261221_004_poll_interval_from_one_second': pollIntervalFromOneSecond004,
   '20261223_005_removed_properties': removedProperties005,
+  '20261227_006_directory_changes': directoryChanges006,
 };

@@ -59,6 +59,20 @@ export function ratePlansValue(propertyId: string): SqlValue {
 }
 
 /**
+ * Notified with a property's id when a request gives it a rate plan it did not have, at commit:
+ * the services that cache a property's plans (ingest's quotes) forget them.
+ */
+export const NEW_RATE_PLANS_CHANNEL = 'cm_new_rate_plans';
+
+/**
+ * Of these plans, those with no night of the property yet: if any, NEW_RATE_PLANS_CHANNEL is
+ * told. Each plan is one index lookup; run before the request's nights are written.
+ */
+const NOTIFY_NEW_PLANS_SQL = `SELECT pg_notify('${NEW_RATE_PLANS_CHANNEL}', ?)
+  WHERE EXISTS (SELECT 1 FROM unnest(?::text[]) AS p(plan)
+                WHERE NOT EXISTS (SELECT 1 FROM rates.rate_nights n WHERE n.property_id = ? AND n.rate_plan = p.plan))`;
+
+/**
  * The PMS's rates and restrictions, per property, rate plan and night. Each request is applied
  * night by night and field by field by the domain's `applyTermsUpdate` under the property's
  * lock, so two requests for one property are applied one after the other, and an older version
@@ -100,6 +114,10 @@ export class RatesStore {
         for (const [night, nightKept] of nights) if (JSON.stringify(old.get(night)) !== JSON.stringify(nightKept)) written.push({ plan, night, kept: nightKept });
       }
       if (written.length > 0) {
+        // A plan with no night in the request's span may be new to the property (rare: most
+        // requests move nights a plan already has), and only then is it asked.
+        const maybeNew = plans.filter((plan) => before.get(plan)!.size === 0 && written.some((w) => w.plan === plan));
+        if (maybeNew.length > 0) await trx.raw(NOTIFY_NEW_PLANS_SQL, [propertyId, maybeNew, propertyId]);
         await trx.raw(
           `INSERT INTO rates.rate_nights (property_id, rate_plan, night, kept)
            SELECT ?, plan, night, kept FROM unnest(?::text[], ?::date[], ?::jsonb[]) AS w(plan, night, kept)

@@ -26,6 +26,7 @@ export * from './token-bucket';
 export * from './coalescer';
 export * from './migrations';
 export * from './ttl-cache';
+export * from './pg-listener';
 export * from './node-process';
 export * from './waker';
 export * from './batched-purge';

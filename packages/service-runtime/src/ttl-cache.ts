@@ -1,12 +1,20 @@
+/** How long an entry is kept, in ms: fixed, or read each time an entry is stored. */
+export type CacheTime = number | (() => number);
+
 /**
  * Remembers found values for a while, so a hot path does not ask the database per request.
  * Misses are not remembered: a listing mapped a moment ago is found at once.
+ *
+ * The time an entry is kept may be a function, read when the entry is stored: a cache that hears
+ * of changes (`clear`) keeps entries longer than one that does not.
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; until: number }>();
+  /** Bumped by `clear`: a load that began before it does not store what it read. */
+  private generation = 0;
 
   constructor(
-    private readonly ttlMs: number,
+    private readonly ttlMs: CacheTime,
     private readonly now: () => number = Date.now,
     private readonly maxEntries = 100_000,
   ) {}
@@ -19,19 +27,26 @@ export class TtlCache<V> {
 
   put(key: string, value: V): void {
     if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(key, { value, until: this.now() + this.ttlMs });
+    this.entries.set(key, { value, until: this.now() + (typeof this.ttlMs === 'number' ? this.ttlMs : this.ttlMs()) });
   }
 
   async get(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
     const hit = this.entries.get(key);
     if (hit && hit.until > this.now()) return hit.value;
+    const generation = this.generation;
     const value = await load();
     if (value === undefined) {
       this.entries.delete(key);
       return undefined;
     }
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(key, { value, until: this.now() + this.ttlMs });
+    // Read before a change it was told of: given to this caller, not kept for the next.
+    if (generation === this.generation) this.put(key, value);
     return value;
+  }
+
+  /** Forgets every entry, and what loads under way will read. */
+  clear(): void {
+    this.generation += 1;
+    this.entries.clear();
   }
 }

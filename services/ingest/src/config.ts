@@ -24,8 +24,13 @@ export const ingestConfig = baseConfig
     DECISION_DEADLINE_MS: z.coerce.number().int().min(0).max(30_000).default(3_000),
     /** A webhook signed further from our clock than this is refused. */
     WEBHOOK_REPLAY_WINDOW_SECONDS: z.coerce.number().int().min(30).max(3_600).default(300),
-    /** Listings, connections and API keys are cached this long: a revoked key stops working within it. */
-    DIRECTORY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+    /**
+     * Listings, connections, API keys and properties' quoting are cached at most this long. Every
+     * change to the directory (and a PMS rate plan new to its property) empties the caches at
+     * once, by PostgreSQL NOTIFY: a revoked key is refused from its revocation's commit on. While
+     * that is not heard (its connection lost), entries are kept at most 30 s.
+     */
+    DIRECTORY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(300_000),
     DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(10),
     /**
      * An Idempotency-Key's record (the PMS answer it keeps holds the guest's details) lasts this

@@ -6,9 +6,9 @@ import { IcalImporter, type ImportFeed } from './ical-import/importer';
 import { ImportStore } from './ical-import/import-store';
 import { CommandWriter } from './command-writer';
 import { ingestConfig } from './config';
-import { Directory, icalImportFeeds, keyRingProblems } from '@cm/directory';
+import { Directory, DirectoryChanges, icalImportFeeds, keyRingProblems } from '@cm/directory';
 import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
-import { RatesStore } from '@cm/rates';
+import { NEW_RATE_PLANS_CHANNEL, RatesStore } from '@cm/rates';
 import { type NoQuote, type StayQuote } from '@cm/domain';
 import { StayQuotes } from './quotes/stay-quotes';
 import { ingestDatabaseMigrations } from './directory/migrations';
@@ -41,7 +41,11 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     // A ring that cannot open the stored secrets is a configuration error, named at start rather than on every webhook.
     const ringProblems = await keyRingProblems(db, config.SECRETS_KEYS);
     if (ringProblems.length > 0) throw new ConfigError('ingest', ringProblems.map((problem) => ({ variable: 'SECRETS_KEYS', problem })));
-    const directory = new Directory(db, config.DIRECTORY_CACHE_MS, config.SECRETS_KEYS);
+    // The directory's caches, and the quotes' (they hold the PMS's plans too), are emptied on every
+    // change: a revoked key or a moved listing is refused or followed at once, not within the cache time.
+    const changes = new DirectoryChanges(db, context.log.child({ component: 'directory-changes' }), [NEW_RATE_PLANS_CHANNEL]);
+    const cacheTime = changes.cacheTime(config.DIRECTORY_CACHE_MS);
+    const directory = new Directory(db, cacheTime, config.SECRETS_KEYS);
     // The channel events already taken in are a first, cheap dedupe: the arbiter decides a command
     // id once whatever reaches it. So they are committed without waiting for the disk, which
     // would otherwise cap the webhook rate at the disk's flush rate; a PostgreSQL crash can only
@@ -69,7 +73,7 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     const rates = new RatesStore(db);
     // A channel booking's PMS quote is converted to the listing's currency with the newest reference rates.
     const fx = await startReferenceRateLookup(context, db, config);
-    const quotes = new StayQuotes(db, rates, fx, config.DIRECTORY_CACHE_MS, (result) => metrics.pmsQuotes.inc({ result: quoteResult(result) }));
+    const quotes = new StayQuotes(db, rates, fx, cacheTime, (result) => metrics.pmsQuotes.inc({ result: quoteResult(result) }));
     const channelEventsLog = context.log.child({ component: 'channel-events' });
     const http = await buildHttpApp({
       db,
@@ -110,7 +114,15 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
 
     // Channels' iCal feeds: each listing's import feed read when due; what changed goes to
     // channel.inbound, taken in above like any channel event.
-    const importFeeds = new TtlCache<readonly ImportFeed[]>(config.DIRECTORY_CACHE_MS);
+    const importFeeds = new TtlCache<readonly ImportFeed[]>(cacheTime);
+    changes.follow(
+      () => directory.forget(),
+      () => quotes.forget(),
+      () => importFeeds.clear(),
+    );
+    changes.start();
+    // Stopped before the database (stops run last-added first).
+    context.onStop('directory changes', () => changes.stop());
     const importer = new IcalImporter(
       {
         store: new ImportStore(db),

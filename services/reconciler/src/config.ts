@@ -41,8 +41,12 @@ export const reconcilerConfig = baseConfig
     /** Properties read from the ledger and the directory together: memory is bounded by this, not by the portfolio. */
     BATCH_PROPERTIES: z.coerce.number().int().min(1).max(5_000).default(100),
     READ_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-    /** How long a listing's connection and its base URL and credentials are kept: rotated credentials are used at most this long after the rotation. */
-    CONNECTIONS_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+    /**
+     * How long a listing's connection and its base URL and credentials (and its time zone) are
+     * kept. Every change to the directory empties these caches at once, by PostgreSQL NOTIFY: rotated
+     * credentials are used from the rotation on. While that is not heard, entries are kept at most 30 s.
+     */
+    CONNECTIONS_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(300_000),
     /** Where each channel's ARI API is; `{channel}` becomes airbnb, booking_com, vrbo or expedia. */
     CHANNEL_API_BASE_URL: z.string().min(1).refine((s) => s.includes('{channel}'), 'must contain {channel}').default('http://127.0.0.1:9480/{channel}/api'),
     /** Channels read through their iCal feed instead of an ARI API (comma-separated). */

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { ChannelConnections, directoryConnections, listingTimeZones } from '@cm/channel-adapters';
+import { DirectoryChanges } from '@cm/directory';
 import { ReferenceRates, exchangeRateMigrations, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore } from '@cm/rates';
 import { topics } from '@cm/schemas';
@@ -37,16 +38,26 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
     const redis = await useRedis(context, config.REDIS_URL);
     const passes = new PassStore(db);
     const metrics = reconcilerMetrics(context.metrics);
-    // Each listing is read through its connection: its base URL and credentials, opened with SECRETS_KEYS.
+    // Each listing is read through its connection: its base URL and credentials, opened with
+    // SECRETS_KEYS, cached until the directory changes.
+    const changes = new DirectoryChanges(db, context.log.child({ component: 'directory-changes' }));
+    const cacheTime = changes.cacheTime(config.CONNECTIONS_CACHE_MS);
+    const timeZoneOf = listingTimeZones(db, cacheTime);
     const adapters = new ChannelConnections({
       apiBaseUrl: config.CHANNEL_API_BASE_URL,
       icalChannels: config.ICAL_CHANNELS,
       icalImportUrlTemplate: config.ICAL_IMPORT_URL_TEMPLATE,
       timeoutMs: config.READ_TIMEOUT_MS,
-      timeZoneOf: listingTimeZones(db, 60_000),
+      timeZoneOf,
       directory: directoryConnections(db, config.SECRETS_KEYS),
-      cacheMs: config.CONNECTIONS_CACHE_MS,
+      cacheMs: cacheTime,
     });
+    changes.follow(
+      () => adapters.forget(),
+      () => timeZoneOf.forget(),
+    );
+    changes.start();
+    context.onStop('directory changes', () => changes.stop());
 
     const conflictCounts = conflictMetrics(context.metrics);
     // The PMS's prices are converted to a listing's currency with the newest reference rates, in memory, read now and on an interval (as the dispatcher's).

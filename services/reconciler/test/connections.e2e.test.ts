@@ -35,7 +35,8 @@ describe("reconciler: reads each listing through its connection", () => {
       CHANNEL_API_BASE_URL: `http://127.0.0.1:${await freePort()}/{channel}/api`,
       RECONCILE_EVERY_MINUTES: '0',
       CHANNEL_READS_PER_MINUTE: '100000',
-      CONNECTIONS_CACHE_MS: '300',
+      // The longest it may be: the rotation below reaches the reads because the reconciler hears of it.
+      CONNECTIONS_CACHE_MS: '600000',
       LOG_LEVEL: 'debug',
     });
     url = `http://127.0.0.1:${port}`;
@@ -54,8 +55,9 @@ describe("reconciler: reads each listing through its connection", () => {
     expect(requireOk(await pipeline.client.stats('EXPEDIA')).calls.calendar).toMatchObject({ ok: 1, rejected: 0 });
 
     await rotateConnectionSecrets(pipeline.world.db, testKeyRing, pipeline.tenant.connections.EXPEDIA.connectionId, { webhookSecret: false, credentials: STALE });
-    // Past the reconciler's CONNECTIONS_CACHE_MS: the next read takes the new credentials.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The rotation's commit notifies the reconciler (within milliseconds), which forgets what it
+    // cached: the next read takes the new credentials, long before CONNECTIONS_CACHE_MS.
+    await new Promise((resolve) => setTimeout(resolve, 250));
     const second = await reconcileProperty();
     expect(second.EXPEDIA).toMatchObject({ outcome: 'unread', error: expect.stringContaining('401') });
     expect(second.EXPEDIA!.error).not.toContain(STALE);

@@ -45,9 +45,14 @@ export const dispatcherConfig = baseConfig
     OUTCOME_PUBLISH_LINGER_MS: ms(0, 10_000, 250),
     /** After a push's or reservation action's last attempt failed (and was reported), it is tried again this much later. */
     AFTER_FAILURE_MS: ms(100, 3_600_000, 30_000),
-    LISTINGS_CACHE_MS: ms(0, 600_000, 30_000),
-    /** How long a listing's connection and its base URL and credentials are kept: rotated credentials are used at most this long after the rotation. */
-    CONNECTIONS_CACHE_MS: ms(0, 600_000, 30_000),
+    /**
+     * How long a property's listings (and their time zones and pricing) are kept. Every change to
+     * the directory empties the dispatcher's caches at once, by PostgreSQL NOTIFY; while that is
+     * not heard (its connection lost), entries are kept at most 30 s.
+     */
+    LISTINGS_CACHE_MS: ms(0, 600_000, 300_000),
+    /** How long a listing's connection and its base URL and credentials are kept; emptied at once on a change to the directory, as LISTINGS_CACHE_MS. */
+    CONNECTIONS_CACHE_MS: ms(0, 600_000, 300_000),
     /** Channels synced by iCal feeds instead of an ARI API (comma-separated, e.g. VRBO). */
     ICAL_CHANNELS: z
       .string()

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ListingPricings, listingOfExportToken } from '@cm/directory';
+import { DirectoryChanges, ListingPricings, listingOfExportToken } from '@cm/directory';
 import { ReferenceRates, startReferenceRateLookup } from '@cm/exchange-rates';
 import { RatesStore, spansOfRecord } from '@cm/rates';
 import { topics, type AvailabilityChange } from '@cm/schemas';
@@ -65,8 +65,11 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const settle = new SettleTogether(recordings);
     const store = new SyncStore(db, config.ICAL_CHANNELS, settle);
     const fetches = new FeedFetches(db);
+    // The directory's caches below are emptied on every change to it: a listing mapped or moved, a
+    // connection's rotated credentials, are pushed to or with at once.
+    const changes = new DirectoryChanges(db, context.log.child({ component: 'directory-changes' }));
     // A property's listings are read with their connections as a change is recorded: its pushes then find them held.
-    const listings = new ChannelListings(db, config.LISTINGS_CACHE_MS, (channel, listingId, connectionId) => adapters.remember(channel, listingId, connectionId));
+    const listings = new ChannelListings(db, changes.cacheTime(config.LISTINGS_CACHE_MS), (channel, listingId, connectionId) => adapters.remember(channel, listingId, connectionId));
     const metrics = dispatcherMetrics(context.metrics);
     const conflictCounts = conflictMetrics(context.metrics);
     const buckets = new TokenBuckets(redis, config.TOPIC_NAMESPACE);
@@ -79,7 +82,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
       timeoutMs: config.PUSH_TIMEOUT_MS,
       timeZoneOf,
       directory: directoryConnections(db, config.SECRETS_KEYS),
-      cacheMs: config.CONNECTIONS_CACHE_MS,
+      cacheMs: changes.cacheTime(config.CONNECTIONS_CACHE_MS),
     });
     const writers = await openTopics(context, { reads: [topics.availabilityChanges, topics.reservationActions, topics.rateChanges], writes: [topics.syncResults, topics.conflicts] });
     // Outcomes are published by the owners of availability.changes' partitions; the outbox is
@@ -201,7 +204,14 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const fx = await startReferenceRateLookup(context, db, config);
     const rateStore = new RateStore(db);
     const pmsRates = new RatesStore(db);
-    const pricings = new ListingPricings(db, config.LISTINGS_CACHE_MS);
+    const pricings = new ListingPricings(db, changes.cacheTime(config.LISTINGS_CACHE_MS));
+    changes.follow(
+      () => listings.forget(),
+      () => adapters.forget(),
+      () => pricings.forget(),
+    );
+    changes.start();
+    context.onStop('directory changes', () => changes.stop());
     const ratePusher = new RatePusher(
       { store: rateStore, terms: new SharedTermsReads((propertyId, from, to, plans) => pmsRates.nights(propertyId, from, to, plans)), pricingOf: pricings.of, adapters, buckets, fx: fx, metrics, log: context.log.child({ component: 'rate-pusher' }), now: Date.now, random: Math.random },
       {

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { RecordProducer } from '../kafka/types';
 import type { Logger } from '../logger';
 import { preparedRaw } from '../postgres';
+import { PgListener } from '../pg-listener';
 import type { AvroSerde } from '../schema-registry';
 import { namespaced } from '../topic-names';
 import { inTraceOf } from '../trace-context';
@@ -143,8 +144,8 @@ export class Outbox {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly waker = new Waker();
-  private listener: { release(): Promise<void> } | undefined;
-  private listening: Promise<void> | undefined;
+  /** Hears other instances' writes to partitions this one owns (`notifyChannel`): each is swept. */
+  private readonly listener: PgListener | undefined;
   /** Event ids published directly whose rows are not deleted yet (`deletePublished`). */
   private readonly published: string[] = [];
   private lastDeleteAtMs = 0;
@@ -160,6 +161,24 @@ export class Outbox {
     private readonly options: OutboxOptions,
   ) {
     this.lingerMs = options.publishLingerMs ?? 0;
+    if (options.notifyChannel) {
+      this.listener = new PgListener(
+        db,
+        [options.notifyChannel],
+        {
+          notified: (payload) => {
+            const owned = this.owned.get(Number(payload));
+            if (!owned) return;
+            this.backToSweeping(owned);
+            this.waker.wake();
+          },
+          // Writes made while nobody listened are found by sweeping every partition once.
+          listening: () => this.inDoubt(),
+        },
+        log,
+        "other instances' outbox writes",
+      );
+    }
     options.fences.watch({
       assigned: (partitions) => {
         // Partitions given to other instances are theirs to publish; what was handed over for them is swept there.
@@ -260,7 +279,7 @@ export class Outbox {
   start(): void {
     this.running = true;
     this.loop = this.run();
-    if (this.options.notifyChannel) this.listening = this.listen(this.options.notifyChannel);
+    this.listener?.start();
   }
 
   /** Publishes what is pending in the partitions it owns, then stops. */
@@ -268,8 +287,7 @@ export class Outbox {
     this.running = false;
     this.waker.wake();
     await this.loop;
-    await this.listener?.release();
-    await this.listening;
+    await this.listener?.stop();
     await this.publishHanded(true).catch((error: unknown) => this.log.warn({ err: error }, 'could not publish the last records directly; the sweep below takes them'));
     await this.deletePublished(true).catch((error: unknown) => this.log.warn({ err: error }, 'could not delete the rows of published records; the next owner sends them again'));
     for (const owned of this.owned.values()) this.backToSweeping(owned);
@@ -504,42 +522,6 @@ export class Outbox {
       run.records.push({ key: record.key, value: await this.serde.encodeRaw(topic, record.payload) });
     }
     await Promise.all(runs.map(({ topic, traceParent, records: batch }) => inTraceOf(traceParent, () => this.producer.send(topic, batch))));
-  }
-
-  /** Listens for other instances' writes to partitions this one owns: each is swept. Reconnects while running. */
-  private async listen(channel: string): Promise<void> {
-    const quoted = `"${channel.replaceAll('"', '""')}"`;
-    while (this.running) {
-      try {
-        const connection = (await this.db.client.acquireConnection()) as import('pg').Client;
-        let release!: () => void;
-        const released = new Promise<void>((resolve) => (release = resolve));
-        // stop() may have come while the connection was being acquired.
-        if (!this.running) release();
-        connection.once('error', release);
-        connection.once('end', release);
-        connection.on('notification', (message) => {
-          const owned = this.owned.get(Number(message.payload));
-          if (!owned) return;
-          this.backToSweeping(owned);
-          this.waker.wake();
-        });
-        this.listener = { release: async () => release() };
-        try {
-          await connection.query(`LISTEN ${quoted}`);
-          // Writes made while nobody listened are found by sweeping every partition once.
-          this.inDoubt();
-          await released;
-        } finally {
-          connection.removeAllListeners('notification');
-          await connection.query(`UNLISTEN ${quoted}`).catch(() => undefined);
-          await this.db.client.releaseConnection(connection);
-        }
-      } catch (error) {
-        this.log.warn({ err: error }, "could not listen for other instances' outbox writes; trying again");
-      }
-      if (this.running) await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
   }
 }
 

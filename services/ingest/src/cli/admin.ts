@@ -115,7 +115,7 @@ function adminProgram(found: Found, writeOut: (text: string) => void): Commander
   program.command('key <tenant-id> <label>').description("issue an API key for the PMS API, printed once").action((tenantId: string, label: string) => found({ kind: 'key', tenantId, label }));
   const keys = program.command('keys').description("list a tenant's API keys, revoke one by id");
   keys.command('list <tenant-id>').description('id, label, when issued, when revoked').action((tenantId: string) => found({ kind: 'keys list', tenantId }));
-  keys.command('revoke <key-id>').description('revoke the key with this id (keys list); ingest refuses it within DIRECTORY_CACHE_MS').action((keyId: string) => found({ kind: 'keys revoke', keyId }));
+  keys.command('revoke <key-id>').description('revoke the key with this id (keys list); ingest refuses it from then on').action((keyId: string) => found({ kind: 'keys revoke', keyId }));
   program.command('revoke-key <key>').description('revoke a key given whole').action((key: string) => found({ kind: 'revoke-key', key }));
 
   program

@@ -2,7 +2,7 @@ import { pmsRatePlanOf, quoteStay, type CurrencyCode, type ListingQuoteTerms, ty
 import { listingPricingKey } from '@cm/directory';
 import type { RatesStore } from '@cm/rates';
 import type { Channel, ChannelInboundEvent, Money } from '@cm/schemas';
-import { TtlCache, type Knex } from '@cm/service-runtime';
+import { TtlCache, type CacheTime, type Knex } from '@cm/service-runtime';
 import { stayToQuote } from '../normalise/channel-event-command';
 import { readPropertyQuoting, type PropertyQuoting } from './property-quoting';
 
@@ -18,7 +18,7 @@ export interface QuotedListing {
 /**
  * The PMS quote of a channel stay (issue 20.4), read where it lives: the listing's pricing from
  * the directory and the PMS's rate plans from the rates store, in one statement per property
- * (`readPropertyQuoting`), cached as briefly as the directory caches listings; the nights of the
+ * (`readPropertyQuoting`), cached until the directory changes, and briefly for the PMS's new plans; the nights of the
  * quoted plan read once per stay. The domain's `pmsRatePlanOf` and `quoteStay` decide what they give.
  */
 export class StayQuotes {
@@ -28,10 +28,15 @@ export class StayQuotes {
     private readonly db: Knex,
     private readonly rates: RatesStore,
     private readonly exchangeRates: RateLookup,
-    cacheMs: number,
+    cacheMs: CacheTime,
     private readonly onQuote: (result: StayQuote | NoQuote) => void = () => undefined,
   ) {
     this.properties = new TtlCache(cacheMs);
+  }
+
+  /** Forgets every property's quoting: the directory changed. */
+  forget(): void {
+    this.properties.clear();
   }
 
   /** The PMS quote a channel event's command carries: of the stay `stayToQuote` names, if any. */

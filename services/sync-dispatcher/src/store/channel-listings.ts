@@ -1,19 +1,19 @@
 import { listingsOfProperties } from '@cm/directory';
-import { listingTimeZones } from '@cm/channel-adapters';
+import { listingTimeZones, type ListingTimeZones } from '@cm/channel-adapters';
 import type { Channel } from '@cm/schemas';
-import { TtlCache, type Knex } from '@cm/service-runtime';
+import { TtlCache, type CacheTime, type Knex } from '@cm/service-runtime';
 import type { ListingKey } from './sync-store';
 
 /**
  * Which channel listings a property has. The mapping is ingest's (`ingest.listings`, set up by
- * its admin command); the dispatcher only reads it, cached briefly.
+ * its admin command); the dispatcher only reads it, cached until the directory changes (`forget`).
  */
 export class ChannelListings {
   private readonly cache: TtlCache<readonly ListingKey[]>;
 
   constructor(
     private readonly db: Knex,
-    cacheMs: number,
+    cacheMs: CacheTime,
     /** Told each listing's connection as it is read: the pushes that follow need it. */
     private readonly onConnection: (channel: Channel, listingId: string, connectionId: string) => void = () => {},
   ) {
@@ -22,7 +22,13 @@ export class ChannelListings {
   }
 
   /** The IANA time zone of a listing's property, if the listing is mapped. */
-  readonly timeZoneOf: (channel: Channel, listingId: string) => Promise<string | undefined>;
+  readonly timeZoneOf: ListingTimeZones;
+
+  /** Forgets every property's listings and every listing's time zone: the directory changed. */
+  forget(): void {
+    this.cache.clear();
+    this.timeZoneOf.forget();
+  }
 
   /** The listings of each property; those not cached are read in one query. */
   async ofProperties(propertyIds: Iterable<string>): Promise<Map<string, readonly ListingKey[]>> {
