@@ -64,6 +64,7 @@ export class Directory {
 
   listing(channel: Channel, listingId: string): Promise<ListingEntry | undefined> {
     return this.listings.get(`${channel}\u0000${listingId}`, async () => {
+      const propertiesSince = this.properties.mark();
       const row = await this.db('ingest.listings as l')
         .join('ingest.properties as p', 'p.property_id', 'l.property_id')
         .where({ 'l.channel': channel, 'l.listing_id': listingId })
@@ -72,7 +73,7 @@ export class Directory {
       const property: PropertyEntry = { propertyId: row.property_id, tenantId: row.tenant_id, timeZone: row.time_zone, currency: row.currency };
       // The row holds the property whole: the revision of the booking this webhook makes reads it
       // next, and with many properties would miss the cache (issue 22: a round trip a cold webhook).
-      this.properties.put(property.propertyId, property);
+      this.properties.put(property.propertyId, property, propertiesSince);
       return { ...property, channel: row.channel, listingId: row.listing_id, connectionId: row.connection_id };
     });
   }

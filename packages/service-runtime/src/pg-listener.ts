@@ -1,4 +1,4 @@
-import type { Client } from 'pg';
+import { Client, type ClientConfig } from 'pg';
 import type { Knex } from 'knex';
 import type { Logger } from './logger';
 
@@ -16,16 +16,22 @@ export interface ListenHandlers {
 
 /** How long after a lost connection it connects again. */
 const RECONNECT_MS = 1_000;
+/** A connect or a LISTEN that takes longer is given up and tried again. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * PostgreSQL `LISTEN`s on a connection of their own, outside the pool (it is held for as long as
  * the service runs, and would take a pooled connection's place), connected again a second after
  * it is lost, for as long as it runs.
+ *
+ * A listener that is not told its connection died would think it hears what it does not, so
+ * the session outlives idleness as `SessionLock`'s does: no idle_session_timeout ends it, and TCP
+ * keepalives after 30 s of silence find out a connection a middlebox forgot.
  */
 export class PgListener {
   private running = false;
   private loop: Promise<void> | undefined;
-  private release: (() => void) | undefined;
+  private client: Client | undefined;
   private retry: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   private heard = false;
 
@@ -49,9 +55,10 @@ export class PgListener {
     this.loop = this.run();
   }
 
+  /** Ends its connection at once (a server that stopped answering does not hold the stop). */
   async stop(): Promise<void> {
     this.running = false;
-    this.release?.();
+    this.client?.connection.stream.destroy();
     if (this.retry) {
       clearTimeout(this.retry.timer);
       this.retry.resolve();
@@ -62,34 +69,48 @@ export class PgListener {
   private async run(): Promise<void> {
     const listens = this.channels.map((channel) => `LISTEN "${channel.replaceAll('"', '""')}"`).join('; ');
     while (this.running) {
-      try {
-        const connection = (await this.db.client.acquireRawConnection()) as Client;
-        let release!: () => void;
-        const released = new Promise<void>((resolve) => (release = resolve));
-        this.release = release;
-        // stop() may have come while the connection was being made.
-        if (!this.running) release();
+      const client = new Client(this.clientConfig());
+      this.client = client;
+      const ended = new Promise<void>((resolve) => {
         // A lost connection emits 'error' (and 'end'): either ends this listen, neither throws.
-        connection.on('error', release);
-        connection.once('end', release);
-        connection.on('notification', (message) => this.handlers.notified(message.payload ?? '', message.channel));
-        try {
-          await connection.query(listens);
+        client.on('error', () => resolve());
+        client.once('end', () => resolve());
+      });
+      client.on('notification', (message) => this.handlers.notified(message.payload ?? '', message.channel));
+      try {
+        await client.connect();
+        await withTimeout(client.query(listens), CONNECT_TIMEOUT_MS, 'LISTEN');
+        // stop() may have come while it connected: it must not be told it listens after that.
+        if (this.running) {
           this.heard = true;
           this.handlers.listening();
-          await released;
-        } finally {
-          const wasHeard = this.heard;
-          this.heard = false;
-          connection.removeAllListeners('notification');
-          if (wasHeard) this.handlers.lost?.();
-          await this.db.client.destroyRawConnection(connection).catch(() => undefined);
+          await ended;
         }
       } catch (error) {
-        this.log.warn({ err: error, channels: this.channels }, `could not listen for ${this.what}; trying again`);
+        if (this.running) this.log.warn({ err: error, channels: this.channels }, `could not listen for ${this.what}; trying again`);
+      } finally {
+        const wasHeard = this.heard;
+        this.heard = false;
+        this.client = undefined;
+        client.removeAllListeners('notification');
+        if (wasHeard) this.handlers.lost?.();
+        client.connection.stream.destroy();
       }
       if (this.running) await new Promise<void>((resolve) => (this.retry = { timer: setTimeout(resolve, RECONNECT_MS), resolve }));
       this.retry = undefined;
     }
   }
+
+  /** The pool's connection settings (server, user, application name), for a session that stays. */
+  private clientConfig(): ClientConfig {
+    const settings = (this.db.client as { connectionSettings: string | ClientConfig }).connectionSettings;
+    const base: ClientConfig = typeof settings === 'string' ? { connectionString: settings } : settings;
+    return { ...base, options: `${base.options ?? ''} -c idle_session_timeout=0`.trim(), keepAlive: true, keepAliveInitialDelayMillis: 30_000, connectionTimeoutMillis: CONNECT_TIMEOUT_MS };
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms)));
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

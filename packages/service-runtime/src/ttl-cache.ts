@@ -25,7 +25,17 @@ export class TtlCache<V> {
     return hit && hit.until > this.now() ? hit.value : undefined;
   }
 
-  put(key: string, value: V): void {
+  /**
+   * What `put` is given as `readSince` by a caller that reads a value itself: taken before the
+   * read, it keeps a value read before a `clear` from being stored after it.
+   */
+  mark(): number {
+    return this.generation;
+  }
+
+  /** Stores a value; with `readSince` (a `mark` taken before it was read), only if no `clear` came since. */
+  put(key: string, value: V, readSince?: number): void {
+    if (readSince !== undefined && readSince !== this.generation) return;
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(key, { value, until: this.now() + (typeof this.ttlMs === 'number' ? this.ttlMs : this.ttlMs()) });
   }
@@ -33,14 +43,14 @@ export class TtlCache<V> {
   async get(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
     const hit = this.entries.get(key);
     if (hit && hit.until > this.now()) return hit.value;
-    const generation = this.generation;
+    const readSince = this.generation;
     const value = await load();
     if (value === undefined) {
       this.entries.delete(key);
       return undefined;
     }
     // Read before a change it was told of: given to this caller, not kept for the next.
-    if (generation === this.generation) this.put(key, value);
+    this.put(key, value, readSince);
     return value;
   }
 

@@ -67,7 +67,7 @@ describe('PgListener', () => {
     }
   });
 
-  it('stop ends its connection, also while it waits to connect again', async () => {
+  it('stop ends its connection: while it listens, while it connects, and while it waits to connect again', async () => {
     const channel = uniqueName('cm_stopped').toLowerCase();
     const listener = new PgListener(db, [channel], { notified: () => undefined, listening: () => undefined }, log, 'a test');
     listener.start();
@@ -75,11 +75,22 @@ describe('PgListener', () => {
     await listener.stop();
     await waitFor('its connection to close', async () => (await listeners(channel)).length === 0, { timeoutMs: 5_000, intervalMs: 10 });
 
+    // Stopped while it connects: never told it listens, and no connection stays.
+    let toldListening = false;
+    const connecting = new PgListener(db, [channel], { notified: () => undefined, listening: () => (toldListening = true) }, log, 'a test');
+    connecting.start();
+    await connecting.stop();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(toldListening).toBe(false);
+    expect(await listeners(channel)).toEqual([]);
+
     const waiting = new PgListener(db, [channel], { notified: () => undefined, listening: () => undefined }, log, 'a test');
     waiting.start();
     await waitFor('the listener to listen', async () => (await listeners(channel)).length === 1, { timeoutMs: 5_000, intervalMs: 10 });
     await admin.raw('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE ?', [`%LISTEN "${channel}"%`]);
     await waitFor('the listener to be lost', async () => !waiting.listening, { timeoutMs: 5_000, intervalMs: 10 });
+    // Well into its second's wait before it connects again.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const stopping = Date.now();
     await waiting.stop();
     expect(Date.now() - stopping).toBeLessThan(500);

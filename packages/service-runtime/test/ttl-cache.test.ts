@@ -38,6 +38,18 @@ describe('TtlCache', () => {
     expect(await cache.get('a', async () => 'fresh')).toBe('fresh');
   });
 
+  it('a value read by its caller is stored only if no clear came since the mark taken before the read', () => {
+    const cache = new TtlCache<string>(60_000, now);
+    const before = cache.mark();
+    cache.put('fresh', 'stored', before);
+    expect(cache.peek('fresh')).toBe('stored');
+    cache.clear();
+    cache.put('stale', 'read before the clear', before);
+    expect(cache.peek('stale')).toBeUndefined();
+    cache.put('told', 'stored without a mark');
+    expect(cache.peek('told')).toBe('stored without a mark');
+  });
+
   it('a load under way when the cache is cleared gives its value to its caller but does not keep it: it may have read before the change', async () => {
     const cache = new TtlCache<string>(60_000, now);
     let finish!: (value: string) => void;

@@ -2,7 +2,7 @@ import { noRates, type CurrencyCode, type LocalDate } from '@cm/domain';
 import { addConnection, addProperty, createTenant, DIRECTORY_CHANGES_CHANNEL, Directory, DirectoryChanges, issueApiKey, mapListing, revokeApiKey, rotateConnectionSecrets, setListingPricing, UNHEARD_CACHE_MS } from '@cm/directory';
 import { NEW_RATE_PLANS_CHANNEL, RatesStore } from '@cm/rates';
 import { createLogger, PgListener, waitFor, type Knex } from '@cm/service-runtime';
-import { scratchDatabase, testKeyRing, uniqueName, type ScratchDatabase } from '@cm/test-harness';
+import { scratchDatabase, statementsOf, testKeyRing, uniqueName, type ScratchDatabase } from '@cm/test-harness';
 import { ingestMigrations } from '../src/directory/migrations';
 import { StayQuotes } from '../src/quotes/stay-quotes';
 
@@ -156,4 +156,22 @@ it('while changes are not heard, entries are kept at most UNHEARD_CACHE_MS, and 
     await changes.stop();
   }
   expect(cacheTime()).toBe(UNHEARD_CACHE_MS);
+});
+
+it("a listing's read under way when the directory changes is given to its caller, and neither the listing nor its property is kept", async () => {
+  const directory = new Directory(db, TEN_MINUTES, testKeyRing);
+  const { tenantId } = await tenantWithKey();
+  const propertyId = id('villa');
+  await addProperty(db, { propertyId, tenantId, timeZone: 'Europe/Lisbon', currency: 'EUR' });
+  const { connectionId } = await addConnection(db, testKeyRing, { connectionId: id('connection'), tenantId, channel: 'AIRBNB' });
+  const listingId = id('listing');
+  await mapListing(db, { channel: 'AIRBNB', listingId, propertyId, connectionId });
+
+  const reading = directory.listing('AIRBNB', listingId);
+  directory.forget();
+  expect(await reading).toMatchObject({ propertyId, connectionId });
+  expect(await statementsOf(db, () => directory.property(propertyId))).toHaveLength(1);
+  expect(await statementsOf(db, () => directory.listing('AIRBNB', listingId))).toHaveLength(1);
+  // Read after the change: both kept now.
+  expect(await statementsOf(db, () => Promise.all([directory.property(propertyId), directory.listing('AIRBNB', listingId)]))).toHaveLength(0);
 });

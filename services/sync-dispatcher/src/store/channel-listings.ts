@@ -40,12 +40,14 @@ export class ChannelListings {
       else missing.push(id);
     }
     if (missing.length === 0) return found;
+    const readSince = this.cache.mark();
     const rows = await listingsOfProperties(this.db, missing);
     for (const id of missing) found.set(id, []);
-    for (const r of rows) {
-      (found.get(r.property_id) as ListingKey[]).push({ channel: r.channel, listingId: r.listing_id });
-      this.onConnection(r.channel, r.listing_id, r.connection_id);
-    }
+    for (const r of rows) (found.get(r.property_id) as ListingKey[]).push({ channel: r.channel, listingId: r.listing_id });
+    // Read before a change this process was told of (`forget` came meanwhile): given to this
+    // caller, kept for nobody, the connections' cache included (it forgets with this one).
+    if (readSince !== this.cache.mark()) return found;
+    for (const r of rows) this.onConnection(r.channel, r.listing_id, r.connection_id);
     for (const id of missing) this.cache.put(id, found.get(id)!);
     return found;
   }
