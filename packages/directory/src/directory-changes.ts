@@ -1,4 +1,4 @@
-import { PgListener, type Knex, type Logger } from '@cm/service-runtime';
+import { PgListener, type BaseConfig, type Knex, type Logger, type ServiceContext } from '@cm/service-runtime';
 
 /** The channel every write to the directory's tables notifies (migration 20261227_006). */
 export const DIRECTORY_CHANGES_CHANNEL = 'cm_directory_changes';
@@ -50,6 +50,13 @@ export class DirectoryChanges {
 
   start(): void {
     this.listener.start();
+  }
+
+  /** A service's caches follow it from now until the service stops (before its database: stops run last-added first). */
+  run(context: Pick<ServiceContext<BaseConfig>, 'onStop'>, ...forgets: (() => void)[]): void {
+    this.follow(...forgets);
+    this.start();
+    context.onStop('directory changes', () => this.stop());
   }
 
   stop(): Promise<void> {

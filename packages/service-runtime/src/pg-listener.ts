@@ -1,6 +1,7 @@
 import { Client, type ClientConfig } from 'pg';
 import type { Knex } from 'knex';
 import type { Logger } from './logger';
+import { Waker } from './waker';
 
 export interface ListenHandlers {
   /** A notification on one of the channels, with its payload. */
@@ -32,17 +33,23 @@ export class PgListener {
   private running = false;
   private loop: Promise<void> | undefined;
   private client: Client | undefined;
-  private retry: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  /** Its pause before it connects again; a stop ends it. */
+  private readonly waker = new Waker();
   private heard = false;
+  private readonly config: ClientConfig;
+  private readonly listens: string;
 
   constructor(
-    private readonly db: Knex,
+    db: Knex,
     private readonly channels: readonly string[],
     private readonly handlers: ListenHandlers,
     private readonly log: Logger,
     /** Named in the log when it cannot listen: what it listens for. */
     private readonly what: string,
-  ) {}
+  ) {
+    this.config = sessionConfig(db);
+    this.listens = channels.map((channel) => `LISTEN "${channel.replaceAll('"', '""')}"`).join('; ');
+  }
 
   /** Whether notifications are heard now: its LISTEN is in place on a live connection. */
   get listening(): boolean {
@@ -59,17 +66,13 @@ export class PgListener {
   async stop(): Promise<void> {
     this.running = false;
     this.client?.connection.stream.destroy();
-    if (this.retry) {
-      clearTimeout(this.retry.timer);
-      this.retry.resolve();
-    }
+    this.waker.wake();
     await this.loop;
   }
 
   private async run(): Promise<void> {
-    const listens = this.channels.map((channel) => `LISTEN "${channel.replaceAll('"', '""')}"`).join('; ');
     while (this.running) {
-      const client = new Client(this.clientConfig());
+      const client = new Client(this.config);
       this.client = client;
       const ended = new Promise<void>((resolve) => {
         // A lost connection emits 'error' (and 'end'): either ends this listen, neither throws.
@@ -79,7 +82,7 @@ export class PgListener {
       client.on('notification', (message) => this.handlers.notified(message.payload ?? '', message.channel));
       try {
         await client.connect();
-        await withTimeout(client.query(listens), CONNECT_TIMEOUT_MS, 'LISTEN');
+        await client.query(this.listens);
         // stop() may have come while it connected: it must not be told it listens after that.
         if (this.running) {
           this.heard = true;
@@ -96,21 +99,21 @@ export class PgListener {
         if (wasHeard) this.handlers.lost?.();
         client.connection.stream.destroy();
       }
-      if (this.running) await new Promise<void>((resolve) => (this.retry = { timer: setTimeout(resolve, RECONNECT_MS), resolve }));
-      this.retry = undefined;
+      if (this.running) await this.waker.sleep(RECONNECT_MS);
     }
-  }
-
-  /** The pool's connection settings (server, user, application name), for a session that stays. */
-  private clientConfig(): ClientConfig {
-    const settings = (this.db.client as { connectionSettings: string | ClientConfig }).connectionSettings;
-    const base: ClientConfig = typeof settings === 'string' ? { connectionString: settings } : settings;
-    return { ...base, options: `${base.options ?? ''} -c idle_session_timeout=0`.trim(), keepAlive: true, keepAliveInitialDelayMillis: 30_000, connectionTimeoutMillis: CONNECT_TIMEOUT_MS };
   }
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms)));
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+/** The pool's connection settings (server, user, application name), for a session that stays. */
+function sessionConfig(db: Knex): ClientConfig {
+  const settings = (db.client as { connectionSettings: string | ClientConfig }).connectionSettings;
+  const base: ClientConfig = typeof settings === 'string' ? { connectionString: settings } : settings;
+  return {
+    ...base,
+    options: `${base.options ?? ''} -c idle_session_timeout=0`.trim(),
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    query_timeout: CONNECT_TIMEOUT_MS,
+  };
 }

@@ -12,12 +12,15 @@ export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; until: number }>();
   /** Bumped by `clear`: a load that began before it does not store what it read. */
   private generation = 0;
+  private readonly ttlMs: () => number;
 
   constructor(
-    private readonly ttlMs: CacheTime,
+    ttlMs: CacheTime,
     private readonly now: () => number = Date.now,
     private readonly maxEntries = 100_000,
-  ) {}
+  ) {
+    this.ttlMs = typeof ttlMs === 'number' ? () => ttlMs : ttlMs;
+  }
 
   /** The value if held and fresh; never loads. */
   peek(key: string): V | undefined {
@@ -37,7 +40,7 @@ export class TtlCache<V> {
   put(key: string, value: V, readSince?: number): void {
     if (readSince !== undefined && readSince !== this.generation) return;
     if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(key, { value, until: this.now() + (typeof this.ttlMs === 'number' ? this.ttlMs : this.ttlMs()) });
+    this.entries.set(key, { value, until: this.now() + this.ttlMs() });
   }
 
   async get(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {

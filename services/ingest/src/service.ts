@@ -115,14 +115,12 @@ export const ingest: ServiceDefinition<typeof ingestConfig> = {
     // Channels' iCal feeds: each listing's import feed read when due; what changed goes to
     // channel.inbound, taken in above like any channel event.
     const importFeeds = new TtlCache<readonly ImportFeed[]>(cacheTime);
-    changes.follow(
+    changes.run(
+      context,
       () => directory.forget(),
       () => quotes.forget(),
       () => importFeeds.clear(),
     );
-    changes.start();
-    // Stopped before the database (stops run last-added first).
-    context.onStop('directory changes', () => changes.stop());
     const importer = new IcalImporter(
       {
         store: new ImportStore(db),

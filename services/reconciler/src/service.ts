@@ -52,12 +52,11 @@ export const reconciler: ServiceDefinition<typeof reconcilerConfig> = {
       directory: directoryConnections(db, config.SECRETS_KEYS),
       cacheMs: cacheTime,
     });
-    changes.follow(
+    changes.run(
+      context,
       () => adapters.forget(),
       () => timeZoneOf.forget(),
     );
-    changes.start();
-    context.onStop('directory changes', () => changes.stop());
 
     const conflictCounts = conflictMetrics(context.metrics);
     // The PMS's prices are converted to a listing's currency with the newest reference rates, in memory, read now and on an interval (as the dispatcher's).

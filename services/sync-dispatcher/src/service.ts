@@ -205,13 +205,12 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const rateStore = new RateStore(db);
     const pmsRates = new RatesStore(db);
     const pricings = new ListingPricings(db, changes.cacheTime(config.LISTINGS_CACHE_MS));
-    changes.follow(
+    changes.run(
+      context,
       () => listings.forget(),
       () => adapters.forget(),
       () => pricings.forget(),
     );
-    changes.start();
-    context.onStop('directory changes', () => changes.stop());
     const ratePusher = new RatePusher(
       { store: rateStore, terms: new SharedTermsReads((propertyId, from, to, plans) => pmsRates.nights(propertyId, from, to, plans)), pricingOf: pricings.of, adapters, buckets, fx: fx, metrics, log: context.log.child({ component: 'rate-pusher' }), now: Date.now, random: Math.random },
       {

@@ -19,7 +19,8 @@ export interface QuotedListing {
  * The PMS quote of a channel stay (issue 20.4), read where it lives: the listing's pricing from
  * the directory and the PMS's rate plans from the rates store, in one statement per property
  * (`readPropertyQuoting`), cached until the directory changes or the PMS posts a plan new to the
- * property (`forget`); the nights of the quoted plan read once per stay. The domain's `pmsRatePlanOf` and `quoteStay` decide what they give.
+ * property (`forget`); the nights of the quoted plan read once per stay. The domain's
+ * `pmsRatePlanOf` and `quoteStay` decide what they give.
  */
 export class StayQuotes {
   private readonly properties: TtlCache<PropertyQuoting>;
