@@ -1,4 +1,4 @@
-import { PgListener, type BaseConfig, type Knex, type Logger, type ServiceContext } from '@cm/service-runtime';
+import { Gauge, PgListener, type BaseConfig, type Knex, type Logger, type Registry, type ServiceContext } from '@cm/service-runtime';
 
 /** The channel every write to the directory's tables notifies (migration 20261227_006). */
 export const DIRECTORY_CHANGES_CHANNEL = 'cm_directory_changes';
@@ -52,11 +52,32 @@ export class DirectoryChanges {
     this.listener.start();
   }
 
-  /** A service's caches follow it from now until the service stops (before its database: stops run last-added first). */
-  run(context: Pick<ServiceContext<BaseConfig>, 'onStop'>, ...forgets: (() => void)[]): void {
+  /**
+   * A service's caches follow it from now until the service stops (before its database: stops run
+   * last-added first), and its metrics say whether it hears (`cm_directory_changes_heard`).
+   */
+  run(context: Pick<ServiceContext<BaseConfig>, 'onStop' | 'metrics'>, ...forgets: (() => void)[]): void {
     this.follow(...forgets);
+    this.export(context.metrics);
     this.start();
     context.onStop('directory changes', () => this.stop());
+  }
+
+  /**
+   * `cm_directory_changes_heard`: 1 while changes are heard, 0 while not. While it is 0 a revoked
+   * key or a moved listing takes up to UNHEARD_CACHE_MS to take effect, and the directory is read
+   * every UNHEARD_CACHE_MS instead of every configured cache time (alert DirectoryChangesNotHeard).
+   */
+  export(registry: Registry): void {
+    const changes = this;
+    new Gauge({
+      name: 'cm_directory_changes_heard',
+      help: "1 while this process hears the directory's changes (its LISTEN is in place), 0 while not: then its caches keep entries at most 30 s.",
+      registers: [registry],
+      collect() {
+        this.set(changes.heard ? 1 : 0);
+      },
+    });
   }
 
   stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import { issueApiKey, revokeApiKey, rotateConnectionSecrets } from '@cm/directory';
 import { waitFor } from '@cm/service-runtime';
-import { testKeyRing } from '@cm/test-harness';
+import { sumMetric, testKeyRing } from '@cm/test-harness';
 import { ingestWorld, reservationCreated, type IngestProcess, type IngestWorld } from '@cm/test-harness/worlds/ingest-world';
 
 /**
@@ -17,6 +17,10 @@ describe('ingest: directory changes are followed at once', () => {
     ingest = await world.startIngest({ DIRECTORY_CACHE_MS: '600000' });
   });
   afterAll(async () => world?.close());
+
+  it('says on its metrics that it hears them', async () => {
+    expect(sumMetric(await ingest.metrics(), 'cm_directory_changes_heard', { service: 'ingest' })).toBe(1);
+  });
 
   const bookingsPath = () => `/v1/properties/${world.tenants[0].propertyId}/bookings/NONE`;
 

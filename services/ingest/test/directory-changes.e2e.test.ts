@@ -1,8 +1,8 @@
 import { noRates, type CurrencyCode, type LocalDate } from '@cm/domain';
 import { addConnection, addProperty, createTenant, DIRECTORY_CHANGES_CHANNEL, Directory, DirectoryChanges, issueApiKey, mapListing, revokeApiKey, rotateConnectionSecrets, setListingPricing, UNHEARD_CACHE_MS } from '@cm/directory';
 import { NEW_RATE_PLANS_CHANNEL, RatesStore } from '@cm/rates';
-import { createLogger, PgListener, waitFor, type Knex } from '@cm/service-runtime';
-import { scratchDatabase, statementsOf, testKeyRing, uniqueName, type ScratchDatabase } from '@cm/test-harness';
+import { createLogger, createMetricsRegistry, PgListener, waitFor, type Knex } from '@cm/service-runtime';
+import { scratchDatabase, statementsOf, sumMetric, testKeyRing, uniqueName, type ScratchDatabase } from '@cm/test-harness';
 import { ingestMigrations } from '../src/directory/migrations';
 import { StayQuotes } from '../src/quotes/stay-quotes';
 
@@ -174,4 +174,16 @@ it("a listing's read under way when the directory changes is given to its caller
   expect(await statementsOf(db, () => directory.listing('AIRBNB', listingId))).toHaveLength(1);
   // Read after the change: both kept now.
   expect(await statementsOf(db, () => Promise.all([directory.property(propertyId), directory.listing('AIRBNB', listingId)]))).toHaveLength(0);
+});
+
+it('cm_directory_changes_heard is 0 before the LISTEN is in place, 1 while it is, 0 once the listener stops', async () => {
+  const registry = createMetricsRegistry('directory-changes-test');
+  const heard = async () => sumMetric(await registry.metrics(), 'cm_directory_changes_heard', { service: 'directory-changes-test' });
+  const changes = new DirectoryChanges(db, log);
+  changes.export(registry);
+  expect((await registry.metrics()).split('\n')).toContain('cm_directory_changes_heard{service="directory-changes-test"} 0');
+  await listening(changes);
+  expect(await heard()).toBe(1);
+  await changes.stop();
+  expect(await heard()).toBe(0);
 });
