@@ -169,6 +169,34 @@ describe('the outbox', () => {
     expect(await firstAppearances([eventIdOf(late)])).toEqual([eventIdOf(late)]);
   });
 
+  it("a record handed over while the published rows' delete waits goes out without waiting for it", async () => {
+    const { wrapped, sends } = watched();
+    // A batch of two: two records published make their delete due at once, with no linger.
+    const { outbox } = instance(uniqueName('t'), 'A', [0], wrapped, { batchSize: 2 });
+    await waitFor('publishing directly', () => outbox.publishesDirectly(0), { timeoutMs: 10_000, intervalMs: 20 });
+    const first = [record(), record()];
+    const later = record();
+    await commit(null, first);
+    // Their rows locked, as a slow disk or a vacuum would hold their delete.
+    const holder = await world.db.transaction();
+    try {
+      await holder.raw('SELECT 1 FROM outbox WHERE event_id = ANY(?::text[]) FOR UPDATE', [first.map((r) => r.eventId)]);
+      outbox.committed(first);
+      await waitFor("the published rows' delete waiting for their lock", async () => {
+        const waiting = await world.db.raw("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM outbox%'");
+        return (waiting.rows[0] as { n: number }).n > 0;
+      }, { timeoutMs: 5_000, intervalMs: 20 });
+      await commit(outbox, [later]);
+      await waitFor('the later record sent while the delete waits', () => sends.length >= 2, { timeoutMs: 3_000, intervalMs: 10 });
+      expect(await rowsOf(first)).toBe(first.length);
+    } finally {
+      await holder.commit();
+    }
+    await waitFor('the table emptied once the lock is gone', tableIsEmpty, { timeoutMs: 10_000, intervalMs: 20 });
+    const order = [...first, later].map(eventIdOf);
+    expect(await firstAppearances(order)).toEqual(order);
+  });
+
   it('rows nobody handed over (a commit whose answer was lost) go out once a decision says it is in doubt', async () => {
     const { outbox } = instance(uniqueName('t'), 'A', [0], watched().wrapped);
     await waitFor('publishing directly', () => outbox.publishesDirectly(0), { timeoutMs: 10_000, intervalMs: 20 });

@@ -149,6 +149,8 @@ export class Outbox {
   /** Event ids published directly whose rows are not deleted yet (`deletePublished`). */
   private readonly published: string[] = [];
   private lastDeleteAtMs = 0;
+  /** The delete of published rows under way (`deleteWhenDue`); a sweep and a stop wait for it. */
+  private deleting: Promise<void> | undefined;
   /** When the oldest record handed over and not sent yet was handed over (publishLingerMs). */
   private handedSinceMs: number | undefined;
   private readonly lingerMs: number;
@@ -289,7 +291,7 @@ export class Outbox {
     await this.loop;
     await this.listener?.stop();
     await this.publishHanded(true).catch((error: unknown) => this.log.warn({ err: error }, 'could not publish the last records directly; the sweep below takes them'));
-    await this.deletePublished(true).catch((error: unknown) => this.log.warn({ err: error }, 'could not delete the rows of published records; the next owner sends them again'));
+    await this.deleteAllPublished().catch((error: unknown) => this.log.warn({ err: error }, 'could not delete the rows of published records; the next owner sends them again'));
     for (const owned of this.owned.values()) this.backToSweeping(owned);
     while ((await this.sweep()) === 'more');
   }
@@ -345,7 +347,7 @@ export class Outbox {
         }
         more = (await this.sweep()) === 'more';
         more = (await this.publishHanded()) || more;
-        await this.deletePublished(false);
+        this.deleteWhenDue();
       } catch (error) {
         this.log.warn({ err: error }, 'publishing the outbox failed; sweeping it until it is empty');
         for (const owned of this.owned.values()) this.backToSweeping(owned);
@@ -375,7 +377,7 @@ export class Outbox {
   private async sweep(): Promise<'more' | 'done'> {
     const sweeping = [...this.owned.entries()].filter(([, o]) => o.mode === 'sweeping' && o.generation !== undefined);
     if (sweeping.length === 0) return 'done';
-    await this.deletePublished(true);
+    await this.deleteAllPublished();
     // Read before the sweep: only what was true before its snapshot may switch a partition to direct.
     const before = new Map(sweeping.map(([partition, o]) => [partition, { owned: o, epoch: o.epoch, bumps: o.bumps, handed: o.handed.length }]));
     const { table, fences, batchSize } = this.options;
@@ -488,17 +490,37 @@ export class Outbox {
    * DELETE_LINGER_MS after their send (a statement per send put a round trip and a PostgreSQL
    * statement on every publish), and always before a sweep reads, so a sweep does not send them
    * again. A crash in between sends them again, with their event ids.
+   *
+   * The relay does not wait for it: records committed while it runs go out meanwhile (awaited in
+   * the relay's loop, it held them back once a second, for as long as the DELETE took).
    */
-  private async deletePublished(force: boolean): Promise<void> {
+  private deleteWhenDue(): void {
+    if (this.deleting || this.published.length === 0) return;
+    if (this.published.length < this.options.batchSize && Date.now() - this.lastDeleteAtMs < DELETE_LINGER_MS) return;
+    this.deleting = this.deletePublished()
+      .catch((error: unknown) => this.log.warn({ err: error }, 'could not delete the rows of published records; trying again (a sweep before then sends them again, with their event ids)'))
+      .finally(() => {
+        this.deleting = undefined;
+      });
+  }
+
+  /** Every published record's row deleted: the delete under way, then the rest. */
+  private async deleteAllPublished(): Promise<void> {
+    await this.deleting;
+    await this.deletePublished();
+  }
+
+  private async deletePublished(): Promise<void> {
     if (this.published.length === 0) return;
-    if (!force && this.published.length < this.options.batchSize && Date.now() - this.lastDeleteAtMs < DELETE_LINGER_MS) return;
     const eventIds = this.published.splice(0);
     try {
       await preparedRaw(this.db, `DELETE FROM ${this.options.table} WHERE event_id = ANY(?::text[])`, [eventIds]);
-      this.lastDeleteAtMs = Date.now();
     } catch (error) {
       this.published.unshift(...eventIds);
       throw error;
+    } finally {
+      // A failed delete is tried again a linger later, not on the next wake-up.
+      this.lastDeleteAtMs = Date.now();
     }
   }
 
