@@ -104,6 +104,46 @@ describe('KafkaClient', () => {
     expect(seen.length).toBe(31);
   });
 
+  it("a commit under way holds back no record: the next is handled while the broker has not answered it", async () => {
+    const topic = await newTopic('test.client.commit-behind', 1);
+    const producer = await kafka.producer();
+    const groupId = uniqueName('test.client.commit-behind');
+    const seen: string[] = [];
+    // Commits after every record; each commit is held until released, as a slow broker would.
+    const consumer = kafka.consumer({ groupId, topics: [topic], commitIntervalMs: 0, maxWaitMs: 100 });
+    const library = (consumer as unknown as { consumer: { commit(...args: unknown[]): Promise<unknown> } }).consumer;
+    const commit = library.commit.bind(library);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let commitsAsked = 0;
+    library.commit = async (...args: unknown[]) => {
+      commitsAsked++;
+      await released;
+      return commit(...args);
+    };
+    try {
+      await consumer.start(async (r) => void seen.push(r.value!.toString()));
+      await producer.send(topic, [{ key: 'k', value: Buffer.from('first') }]);
+      await waitFor('the first record handled and its commit asked for', () => seen.length === 1 && commitsAsked === 1, { timeoutMs: 30_000 });
+      await producer.send(topic, [{ key: 'k', value: Buffer.from('second') }]);
+      await waitFor('the second record handled while the first commit waits', () => seen.length === 2, { timeoutMs: 5_000 });
+      expect(seen).toEqual(['first', 'second']);
+    } finally {
+      release();
+      await consumer.stop();
+    }
+    // Both committed: a member of the group after it starts at the record sent since (one
+    // partition, in order: an uncommitted record would come first).
+    await producer.send(topic, [{ key: 'k', value: Buffer.from('third') }]);
+    await producer.disconnect();
+    const after = kafka.consumer({ groupId, topics: [topic], maxWaitMs: 100 });
+    const again: string[] = [];
+    await after.start(async (r) => void again.push(r.value!.toString()));
+    await waitFor('the record sent since', () => again.includes('third'), { timeoutMs: 30_000 });
+    await after.stop();
+    expect(again).toEqual(['third']);
+  });
+
   it('consumers merged into one group start each topic where its old group left off: no history replayed, nothing that arrived meanwhile skipped', async () => {
     const [changes, actions, fresh] = [await newTopic('test.client.adopt-changes', 1), await newTopic('test.client.adopt-actions', 2), await newTopic('test.client.adopt-fresh', 1)];
     const producer = await kafka.producer();

@@ -540,7 +540,10 @@ class PlatformaticRecordConsumer implements RecordConsumer {
     const last = chunk[chunk.length - 1]!.message;
     this.uncommitted.set(key, { topic: queue.topic, partition: queue.partition, offset: last.offset + 1n, leaderEpoch: last.leaderEpoch });
     if (this.stopping) return; // stop() commits once the chunks in hand are done
-    if (Date.now() - this.lastCommitMs >= this.commitIntervalMs) await this.commitNow().catch(() => undefined);
+    // Not awaited: the partition's next chunk does not wait for the broker to write the commit
+    // (awaited, a chunk a second waited a commit's round trip, issue 22). Commits go one at a
+    // time, and a stop or a new stream commits after the one under way (commitNow).
+    if (Date.now() - this.lastCommitMs >= this.commitIntervalMs) void this.commitNow().catch(() => undefined);
     else this.scheduleFlush();
   }
 
