@@ -40,7 +40,7 @@ export class DirectoryChanges {
 
   /** How long a cache of the directory keeps an entry: `configuredMs` while changes are heard, else at most UNHEARD_CACHE_MS. */
   cacheTime(configuredMs: number): () => number {
-    return () => (this.listener.listening ? configuredMs : Math.min(configuredMs, UNHEARD_CACHE_MS));
+    return () => (this.heard ? configuredMs : Math.min(configuredMs, UNHEARD_CACHE_MS));
   }
 
   /** `forget` empties a cache; it runs on every change, and when changes stop or start being heard. */

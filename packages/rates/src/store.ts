@@ -116,7 +116,8 @@ export class RatesStore {
       if (written.length > 0) {
         // A plan with no night in the request's span may be new to the property (rare: most
         // requests move nights a plan already has), and only then is it asked.
-        const maybeNew = plans.filter((plan) => before.get(plan)!.size === 0 && written.some((w) => w.plan === plan));
+        const writtenPlans = new Set(written.map((w) => w.plan));
+        const maybeNew = plans.filter((plan) => before.get(plan)!.size === 0 && writtenPlans.has(plan));
         if (maybeNew.length > 0) await trx.raw(NOTIFY_NEW_PLANS_SQL, [propertyId, maybeNew, propertyId]);
         await trx.raw(
           `INSERT INTO rates.rate_nights (property_id, rate_plan, night, kept)

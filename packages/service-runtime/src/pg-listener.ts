@@ -1,6 +1,7 @@
 import { Client, type ClientConfig } from 'pg';
 import type { Knex } from 'knex';
 import type { Logger } from './logger';
+import { lastingSession } from './session-lock';
 import { Waker } from './waker';
 
 export interface ListenHandlers {
@@ -26,8 +27,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * it is lost, for as long as it runs.
  *
  * A listener that is not told its connection died would think it hears what it does not, so
- * the session outlives idleness as `SessionLock`'s does: no idle_session_timeout ends it, and TCP
- * keepalives after 30 s of silence find out a connection a middlebox forgot.
+ * the session is a `lastingSession`, as `SessionLock`'s is.
  */
 export class PgListener {
   private running = false;
@@ -108,12 +108,5 @@ export class PgListener {
 function sessionConfig(db: Knex): ClientConfig {
   const settings = (db.client as { connectionSettings: string | ClientConfig }).connectionSettings;
   const base: ClientConfig = typeof settings === 'string' ? { connectionString: settings } : settings;
-  return {
-    ...base,
-    options: `${base.options ?? ''} -c idle_session_timeout=0`.trim(),
-    keepAlive: true,
-    keepAliveInitialDelayMillis: 30_000,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    query_timeout: CONNECT_TIMEOUT_MS,
-  };
+  return { ...lastingSession(base), connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: CONNECT_TIMEOUT_MS };
 }

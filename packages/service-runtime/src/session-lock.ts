@@ -1,4 +1,13 @@
-import { Client } from 'pg';
+import { Client, type ClientConfig } from 'pg';
+
+/**
+ * A session held for as long as its process lives must outlive idleness: no idle_session_timeout
+ * may end it, and TCP keepalives begin after 30 s of silence, not the system's two hours, so a
+ * connection a middlebox forgets is found out (and an idle one is not forgotten).
+ */
+export function lastingSession(config: ClientConfig): ClientConfig {
+  return { ...config, options: `${config.options ?? ''} -c idle_session_timeout=0`.trim(), keepAlive: true, keepAliveInitialDelayMillis: 30_000 };
+}
 
 /**
  * A PostgreSQL advisory lock of the session, on a connection of its own that the holder keeps
@@ -20,10 +29,7 @@ export class SessionLock {
    * the lock is held: from then on the lock is no longer this process's.
    */
   static async connect(url: string, key: string, options: { applicationName: string; lost: (error: Error) => void }): Promise<SessionLock> {
-    // The session must outlive idleness: no idle_session_timeout may end it, and TCP keepalives
-    // begin after 30 s of silence, not the system's two hours, so a connection a middlebox
-    // forgets is found out (and an idle one is not forgotten).
-    const client = new Client({ connectionString: url, application_name: options.applicationName.slice(0, 63), options: '-c idle_session_timeout=0', keepAlive: true, keepAliveInitialDelayMillis: 30_000 });
+    const client = new Client(lastingSession({ connectionString: url, application_name: options.applicationName.slice(0, 63) }));
     const lock = new SessionLock(client, key);
     client.on('error', (error) => {
       if (lock.held) options.lost(error);

@@ -68,8 +68,9 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     // The directory's caches below are emptied on every change to it: a listing mapped or moved, a
     // connection's rotated credentials, are pushed to or with at once.
     const changes = new DirectoryChanges(db, context.log.child({ component: 'directory-changes' }));
+    const listingsCacheTime = changes.cacheTime(config.LISTINGS_CACHE_MS);
     // A property's listings are read with their connections as a change is recorded: its pushes then find them held.
-    const listings = new ChannelListings(db, changes.cacheTime(config.LISTINGS_CACHE_MS), (channel, listingId, connectionId) => adapters.remember(channel, listingId, connectionId));
+    const listings = new ChannelListings(db, listingsCacheTime, (channel, listingId, connectionId) => adapters.remember(channel, listingId, connectionId));
     const metrics = dispatcherMetrics(context.metrics);
     const conflictCounts = conflictMetrics(context.metrics);
     const buckets = new TokenBuckets(redis, config.TOPIC_NAMESPACE);
@@ -204,7 +205,7 @@ export const syncDispatcher: ServiceDefinition<typeof dispatcherConfig> = {
     const fx = await startReferenceRateLookup(context, db, config);
     const rateStore = new RateStore(db);
     const pmsRates = new RatesStore(db);
-    const pricings = new ListingPricings(db, changes.cacheTime(config.LISTINGS_CACHE_MS));
+    const pricings = new ListingPricings(db, listingsCacheTime);
     changes.run(
       context,
       () => listings.forget(),
