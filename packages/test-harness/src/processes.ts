@@ -13,11 +13,19 @@ export interface Spawned {
 }
 
 /**
- * Runs a Node script with the environment given over this one's and the tests' key ring
- * (SECRETS_KEYS, unless `env` gives another); `logFile` also gets its output.
+ * The most connections a service's main pool opens in a test (DATABASE_POOL_MAX, unless `env`
+ * gives another). Two test files run at once, each with up to three instances of a service, on a
+ * PostgreSQL of 100 connections: with the services' own defaults (10 to 16 each) and their LISTEN
+ * sessions the full suite reached 99 and a reconciler starting then was refused.
+ */
+const TEST_POOL_MAX = '6';
+
+/**
+ * Runs a Node script with the environment given over this one's, the tests' key ring
+ * (SECRETS_KEYS) and TEST_POOL_MAX, unless `env` gives others; `logFile` also gets its output.
  */
 export function spawnNode(script: string, env: Record<string, string>, options: { logFile?: string } = {}): Spawned {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, SECRETS_KEYS: TEST_SECRETS_KEYS, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script], { env: { ...process.env, SECRETS_KEYS: TEST_SECRETS_KEYS, DATABASE_POOL_MAX: TEST_POOL_MAX, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   for (const stream of [child.stdout, child.stderr]) {
