@@ -37,6 +37,7 @@ export * from './trace-context';
 export * from './problem';
 export * from './openapi';
 export * from './strict-json';
+export * from './json-media-type';
 export * from './identifier';
 export * from './read-params';
 export * from './bench-scratch';

@@ -156,6 +156,10 @@ describe('ingest: channel webhooks', () => {
       ['an unknown status word', { status: 'maybe' }, 'reservation.status'],
       ['a NUL character in a name', { guest: { name: 'a\u0000b' } }, 'guest.name'],
       ['a stay of two years', { check_in: '2027-01-01', check_out: '2029-01-01' }, 'check_in/check_out'],
+      // Found by a review: an instant whose local year is not four digits became no day at all, and a 500.
+      ['a check-in instant in the year 226', { check_in: '0226-12-20T15:00:00+01:00', check_out: '2027-03-12' }, 'reservation.check_in'],
+      ['a check-out instant past the year 9999 where the property is', { check_in: '2027-03-10', check_out: '9999-12-31T23:00:00-05:00' }, 'reservation.check_out'],
+      ["a guest's details changed in the year 9999 (they would outrank every later change)", { guest: { name: 'Ana', updated_at: '9999-12-31T00:00:00Z' } }, 'reservation.guest.updated_at'],
     ])('400 for %s', async (_what, reservation, path) => {
       const [tenant] = world.tenants;
       const answer = await world.webhook(ingest, 'EXPEDIA', reservationCreated(tenant, 'EXPEDIA', {}, reservation));
@@ -170,6 +174,28 @@ describe('ingest: channel webhooks', () => {
       const form = await fetch(`${ingest.url}/webhooks/airbnb`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
       expect(form.status).toBe(415);
       expect(((await form.json()) as { code: string }).code).toBe('unsupported_media_type');
+    });
+
+    it('400 for an event that says it happened before 2000 or more than a day ahead of our clock', async () => {
+      const [tenant] = world.tenants;
+      for (const occurredAt of ['1999-12-31T23:59:59Z', new Date(Date.now() + 25 * 3_600_000).toISOString()]) {
+        const answer = await world.webhook(ingest, 'AIRBNB', reservationCreated(tenant, 'AIRBNB', { occurred_at: occurredAt }));
+        expectProblem(answer, 400, 'invalid_request');
+        expect(answer.body.errors.map((e: { path: string }) => e.path)).toEqual(['occurred_at']);
+      }
+      // A channel's clock a few minutes ahead of ours is not a mistake.
+      expect((await world.webhook(ingest, 'AIRBNB', reservationCreated(tenant, 'AIRBNB', { occurred_at: new Date(Date.now() + 5 * 60_000).toISOString() }))).status).toBe(202);
+    });
+
+    it('a JSON body with a charset parameter is taken as any other, one that says it is not UTF-8 is a 415, and a query that is not well-formed UTF-8 a 400', async () => {
+      const [tenant] = world.tenants;
+      // .NET's StringContent and many webhook senders name the charset; found refused by a review.
+      for (const contentType of ['application/json; charset=utf-8', 'application/json;charset=UTF-8', 'Application/JSON; Charset="utf-8"']) {
+        expect((await world.webhook(ingest, 'AIRBNB', reservationCreated(tenant, 'AIRBNB'), { headers: { 'content-type': contentType } })).status).toBe(202);
+      }
+      expectProblem(await world.webhook(ingest, 'AIRBNB', reservationCreated(tenant, 'AIRBNB'), { headers: { 'content-type': 'application/json; charset=iso-8859-1' } }), 415, 'unsupported_charset');
+      const pms = await world.pms(ingest, 'GET', '/v1/audit?booking=AIRBNB:%FF');
+      expectProblem(pms, 400, 'ill_formed_unicode');
     });
 
     it('429 with Retry-After once a tenant goes over its rate', async () => {

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { invalid, parseStrictJson, Problem } from '@cm/service-runtime';
+import { invalid, JSON_MEDIA_TYPE, parseStrictJson, Problem, refuseIllFormedUrl, refuseNonUtf8Charset } from '@cm/service-runtime';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '@cm/service-runtime';
 import type { z } from 'zod';
@@ -43,8 +43,17 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     frameworkErrors: (error, _request, reply) => void sendProblem(reply, asProblem(error)),
   });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/^application\/([\w.-]+\+)?json$/, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(JSON_MEDIA_TYPE, { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      refuseNonUtf8Charset(request.headers['content-type']);
+      done(null, body);
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
+  // A query the parser cannot decode would be kept as its literal escapes and match nothing: refused instead.
+  app.addHook('onRequest', async (request) => refuseIllFormedUrl(request.raw.url));
   app.setErrorHandler((error, request, reply) => {
     const problem = error instanceof Problem ? error : asProblem(error);
     if (problem.status >= 500) deps.log.error({ err: error, route: request.routeOptions.url }, 'request failed');

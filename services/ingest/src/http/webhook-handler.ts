@@ -72,7 +72,7 @@ export async function receiveWebhook(deps: WebhookDeps, request: WebhookRequest,
   // Another connection's listing is answered as an unknown one: a connection holder learns nothing of other tenants' listings.
   if (!listing || listing.connectionId !== connection.connectionId) throw new Problem(422, 'unknown_listing', `no ${channel} listing '${payload.listing_id}' on this connection`);
 
-  const event = webhookToChannelEvent(payload, channel, listing, (header(request.headers, 'x-correlation-id') ?? '').slice(0, 200) || randomUUID());
+  const event = webhookToChannelEvent(payload, channel, listing, (header(request.headers, 'x-correlation-id') ?? '').slice(0, 200) || randomUUID(), deps.now());
   if (!event.ok) throw new Problem(400, 'invalid_request', 'the webhook body has values we cannot take', event.problems);
   const outcome = channelEventToCommand(event.value, listing, deps.now(), await deps.quotes.ofEvent(event.value, listing));
   if (outcome.kind === 'invalid') throw new Problem(400, 'invalid_request', 'the event cannot become a booking command', outcome.problems.map(asFieldProblem));

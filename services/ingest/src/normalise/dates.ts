@@ -15,7 +15,9 @@ export function toLocalEpochDay(value: string, timeZone: string): number | strin
   }
   const instant = Date.parse(value);
   if (Number.isNaN(instant)) return `'${value.slice(0, 40)}' is not a date or an instant with an offset`;
-  return toEpochDay(localDateOf(instant, timeZone) as LocalDate);
+  // An instant's local date has a year of its own digits (`226`, `10000`): only a YYYY-MM-DD date is a calendar day here.
+  const date = parseLocalDate(localDateOf(instant, timeZone));
+  return date === 'not_a_calendar_day' || date === 'not_iso_date' ? `'${value.slice(0, 40)}' is in no year this API reads (it falls outside the years 0100 to 9999 in the property's time zone)` : toEpochDay(date);
 }
 
 /** The calendar date an instant falls on in a time zone, as YYYY-MM-DD. */

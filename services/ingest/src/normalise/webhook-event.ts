@@ -20,6 +20,11 @@ const EVENT_TYPES: Readonly<Record<WebhookEventType, ChannelEventType>> = {
   'guest.dispute_flagged': 'GUEST_DISPUTE_FLAGGED',
 };
 
+/** The earliest instant a channel event can say it happened at. */
+const EARLIEST_INSTANT_MS = Date.UTC(2000, 0, 1);
+/** How far ahead of our clock a channel's may run; past it, an instant is a mistake (a year 9999 would outrank every later change). */
+const MAX_CLOCK_AHEAD_MS = 24 * 60 * 60 * 1000;
+
 /**
  * A webhook delivery (already schema-checked) to the channel event the Kafka connectors also
  * produce: the channel's status word to our enum, its dates to the property's local dates, its
@@ -30,12 +35,21 @@ export function webhookToChannelEvent(
   channel: Channel,
   property: { readonly timeZone: string },
   correlationId: string = randomUUID(),
+  nowMs: number = Date.now(),
 ): Normalised<ChannelInboundEvent> {
   const problems: FieldProblem[] = [];
   const problem = (path: string, message: string) => problems.push({ path, message });
   const reservation = payload.reservation ?? null;
   const eventType = EVENT_TYPES[payload.type];
-  const occurredAt = Date.parse(payload.occurred_at);
+
+  // When something happened orders the channel's changes (a guest's phone, say): an instant far ahead would outrank every change after it.
+  const instant = (value: string, path: string): number => {
+    const ms = Date.parse(value);
+    if (ms < EARLIEST_INSTANT_MS) problem(path, `'${value.slice(0, 40)}' is before 2000: not when a channel event happened`);
+    else if (ms > nowMs + MAX_CLOCK_AHEAD_MS) problem(path, `'${value.slice(0, 40)}' is more than a day ahead of our clock`);
+    return ms;
+  };
+  const occurredAt = instant(payload.occurred_at, 'occurred_at');
 
   const date = (value: string | null | undefined, path: string): number | null => {
     if (value === null || value === undefined) return null;
@@ -81,7 +95,7 @@ export function webhookToChannelEvent(
     return day === null ? [] : [{ date: day, available: night.available, price, min_stay: night.min_stay ?? null }];
   });
 
-  const guest = reservation?.guest ? toGuestDetails(reservation.guest, reservation.guest.updated_at ? Date.parse(reservation.guest.updated_at) : occurredAt, 'reservation.guest', problem) : null;
+  const guest = reservation?.guest ? toGuestDetails(reservation.guest, reservation.guest.updated_at ? instant(reservation.guest.updated_at, 'reservation.guest.updated_at') : occurredAt, 'reservation.guest', problem) : null;
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
