@@ -10,8 +10,23 @@ export abstract class EscalationError extends RuntimeError {
 }
 
 /**
- * PostgreSQL or Redis failed or did not answer. Every PostgreSQL error answers 503, as it always
- * has, whatever its class in the table: the desk's writes hold no value PostgreSQL refuses.
+ * PostgreSQL cannot take a value of the request (SQLSTATE class 22): the request's fault, and
+ * retrying it changes nothing. The schemas refuse what they know PostgreSQL refuses (a NUL in a
+ * note); this answers for anything they miss.
+ */
+export class RefusedValueError extends EscalationError {
+  readonly code = 'invalid_value';
+  readonly status = 400;
+  readonly retriable = false;
+  constructor(options: { cause: unknown }) {
+    super('a value of the request cannot be stored', options);
+  }
+}
+
+/**
+ * PostgreSQL or Redis failed or did not answer. Every PostgreSQL error other than a data
+ * exception answers 503: an integrity violation here is a race with a concurrent request, which
+ * the retry resolves.
  */
 export class DependencyUnavailableError extends EscalationError {
   readonly code = 'temporarily_unavailable';
@@ -25,5 +40,7 @@ export class DependencyUnavailableError extends EscalationError {
 /** A dependency's failure as escalation answers it; `null` when `error` is not one. */
 export function dependencyErrorOf(error: unknown): EscalationError | null {
   if (error instanceof EscalationError) return error;
-  return pgFailureOf(error) === null ? null : new DependencyUnavailableError({ cause: error });
+  const failure = pgFailureOf(error);
+  if (failure?.kind === 'data_exception') return new RefusedValueError({ cause: error });
+  return failure === null ? null : new DependencyUnavailableError({ cause: error });
 }

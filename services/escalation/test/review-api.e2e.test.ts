@@ -136,6 +136,21 @@ describe('review API: authentication per tenant and bad input', () => {
     expect(await world.api(service, 'GET', '/v1/nothing-here')).toMatchObject({ status: 404, body: { code: 'route_not_found' } });
   });
 
+  // Each found by a review, each answered otherwise before: a 503 to retry forever, a 415, a 200 with nothing, a 404.
+  test('a note PostgreSQL cannot store is a 400 naming it; a JSON body naming its charset is taken; a query not well-formed UTF-8 is a 400; a task id in upper case is the task', async () => {
+    const task = await taskOf();
+    const resolve = (body: unknown, contentType?: string) => world.api(service, 'POST', `/v1/review-tasks/${task.task_id}/resolve`, body, contentType ? { contentType } : {});
+    for (const note of ['x\u0000', 'a\u0007bell']) expect(await resolve({ action: 'dismiss', operator: 'li', note })).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [{ path: 'note' }] } });
+    expect(await resolve({ action: 'cancel_stay', operator: 'li', booking_ref: 'ref\u0000', booking_source: 'AIRBNB' })).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [{ path: 'booking_ref' }] } });
+    expect(await world.db('escalation.review_tasks').where({ task_id: task.task_id }).first()).toMatchObject({ status: 'open' });
+
+    expect(await world.api(service, 'GET', '/v1/review-tasks?property_id=%ED%A0%80')).toMatchObject({ status: 400, body: { code: 'ill_formed_unicode' } });
+    expect(await world.api(service, 'GET', `/v1/review-tasks/${task.task_id.toUpperCase()}`)).toMatchObject({ status: 200, body: { task_id: task.task_id } });
+    expect(await world.api(service, 'POST', `/v1/review-tasks/${task.task_id}/acknowledge`, { operator: 'li' }, { contentType: 'application/json; charset=iso-8859-1' })).toMatchObject({ status: 415, body: { code: 'unsupported_charset' } });
+    expect(await resolve({ action: 'dismiss', operator: 'li', note: 'line one\n\tline two' }, 'application/json; charset=utf-8')).toMatchObject({ status: 200 });
+    expect(await world.db('escalation.review_tasks').where({ task_id: task.task_id }).first()).toMatchObject({ status: 'resolved' });
+  });
+
   test("422 not_possible_on_channel when a resolution would cancel a stay holding nights on Booking.com or Expedia (cancelled in the extranet instead); the task's own losing booking may still be cancelled", async () => {
     const propertyId = world.tenants[0].propertyId;
     const [bdcRef, airRef, expRef] = [uniqueName('bdc'), uniqueName('air'), uniqueName('exp')];

@@ -66,7 +66,8 @@ const queueQuery = z.strictObject({
   type: z.preprocess(blankIsAbsent, z.enum(ConflictTypeSymbols).optional()),
   property_id: z.preprocess(blankIsAbsent, z.string().max(200).superRefine(refuseNonIdentifier).optional()),
 });
-const taskParams = z.object({ id: z.uuid({ error: 'a task id is a UUID' }) });
+// A UUID is the same in either case; task ids are stored as PostgreSQL writes them, in lower case.
+const taskParams = z.object({ id: z.uuid({ error: 'a task id is a UUID' }).transform((id) => id.toLowerCase()) });
 const csrfOnly = z.strictObject({ _csrf: z.string() });
 
 declare module 'fastify' {

@@ -1,6 +1,6 @@
 import { tenantOfAuthorization } from '@cm/directory';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { invalid, parseStrictJson, Problem, refuseNonIdentifier, withinTenantRate, type BucketLimits, type TakeResult } from '@cm/service-runtime';
+import { invalid, JSON_MEDIA_TYPE, parseStrictJson, Problem, refuseIllFormedUrl, refuseNonUtf8Charset, refuseNonIdentifier, withinTenantRate, type BucketLimits, type TakeResult } from '@cm/service-runtime';
 import { ConflictTypeSymbols, SeveritySymbols } from '@cm/schemas';
 import type { Logger } from '@cm/service-runtime';
 import { z } from 'zod';
@@ -41,7 +41,8 @@ export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
-export const taskParams = z.object({ id: z.uuid({ error: 'a task id is a UUID' }) });
+// A UUID is the same in either case; task ids are stored as PostgreSQL writes them, in lower case.
+export const taskParams = z.object({ id: z.uuid({ error: 'a task id is a UUID' }).transform((id) => id.toLowerCase()) });
 export const acknowledgeBody = z.strictObject({ operator: z.string().trim().min(1).max(200).superRefine(refuseNonIdentifier) });
 /** PUT /v1/settings: every setting is given (the body replaces them); the operator, if named, is kept as who changed them. */
 export const settingsBody = z.strictObject({
@@ -59,13 +60,16 @@ export async function buildReviewApi(deps: ReviewApiDeps): Promise<FastifyInstan
   const app = fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true, return503OnClosing: true, frameworkErrors: (error, _r, reply) => void send(reply, asProblem(error)) });
   app.removeAllContentTypeParsers();
   // Bodies are read as I-JSON, as every API of ours reads them: not UTF-8, a lone surrogate or a number not as written is a 400.
-  app.addContentTypeParser(/^application\/([\w.-]+\+)?json$/, { parseAs: 'buffer' }, (_request, body, done) => {
+  app.addContentTypeParser(JSON_MEDIA_TYPE, { parseAs: 'buffer' }, (request, body, done) => {
     try {
+      refuseNonUtf8Charset(request.headers['content-type']);
       done(null, (body as Buffer).length === 0 ? undefined : parseStrictJson(body as Buffer));
     } catch (error) {
       done(error instanceof Problem ? error : new Problem(400, 'malformed_json', 'the body is not valid JSON'), undefined);
     }
   });
+  // A query the parser cannot decode would be kept as its literal escapes and match nothing: refused instead.
+  app.addHook('onRequest', async (request) => refuseIllFormedUrl(request.raw.url));
   app.setErrorHandler((error, request, reply) => {
     const problem = error instanceof Problem ? error : asProblem(error);
     if (problem.status >= 500) deps.log.error({ err: error, route: request.routeOptions.url }, 'request failed');

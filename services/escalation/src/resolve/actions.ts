@@ -7,28 +7,39 @@ import { z } from 'zod';
 /** Who resolves: a name people read in the audit log and task history, so no control or bidirectional characters. */
 const operatorName = z.string().trim().min(1).max(200).superRefine(refuseNonIdentifier);
 
+/**
+ * What an operator writes for people to read: free text with its line breaks and tabs, but no
+ * other control character (PostgreSQL stores no NUL, and the rest only garble the history).
+ */
+const NOTE_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const NO_CONTROL = [(text: string) => !NOTE_CONTROL.test(text), 'a note holds no control character other than tab and line breaks'] as const;
+const noteText = z.string().max(2_000).refine(...NO_CONTROL);
+
+/** A channel's booking reference: an identifier, as every id of ours. */
+const bookingRef = z.string().min(1).max(200).superRefine(refuseNonIdentifier);
+
 /** What an operator may do to resolve a task. */
 export const resolveRequestSchema = z.discriminatedUnion('action', [
   z.strictObject({
     action: z.literal('cancel_stay'),
     operator: operatorName,
-    booking_ref: z.string().min(1).max(200),
+    booking_ref: bookingRef,
     /** The source of the booking (PMS, AIRBNB...); taken from the task when it names the stay. */
     booking_source: z.enum(SourceSymbols).optional(),
-    note: z.string().max(2_000).optional(),
+    note: noteText.optional(),
   }),
   z.strictObject({
     action: z.literal('accept_channel_price'),
     operator: operatorName,
-    booking_ref: z.string().min(1).max(200),
+    booking_ref: bookingRef,
     price: z.strictObject({ amount_minor: z.number().int().min(0), currency: z.string().regex(/^[A-Z]{3}$/) }),
-    note: z.string().max(2_000).optional(),
+    note: noteText.optional(),
   }),
   z.strictObject({
     /** An overbooking: keep the channel's guest; the stay that won is cancelled in the same decision, so the nights never open. */
     action: z.literal('keep_channel_guest'),
     operator: operatorName,
-    note: z.string().max(2_000).optional(),
+    note: noteText.optional(),
   }),
   z.strictObject({
     /**
@@ -41,16 +52,16 @@ export const resolveRequestSchema = z.discriminatedUnion('action', [
     property_id: z.string().min(1).max(200).superRefine(refuseNonIdentifier),
     /** How many guests, when the operator knows: the conflict does not carry it. */
     guest_count: z.number().int().min(1).max(50).optional(),
-    note: z.string().max(2_000).optional(),
+    note: noteText.optional(),
   }),
   z.strictObject({
     /** A relocation still waiting for the ledger (or never decided): withdrawn, its booking cancelled; the task stays open for another resolution. See resolve/relocate.ts. */
     action: z.literal('withdraw_relocation'),
     operator: operatorName,
-    note: z.string().max(2_000).optional(),
+    note: noteText.optional(),
   }),
-  z.strictObject({ action: z.literal('repush_availability'), operator: operatorName, note: z.string().max(2_000).optional() }),
-  z.strictObject({ action: z.literal('dismiss'), operator: operatorName, note: z.string().trim().min(1).max(2_000) }),
+  z.strictObject({ action: z.literal('repush_availability'), operator: operatorName, note: noteText.optional() }),
+  z.strictObject({ action: z.literal('dismiss'), operator: operatorName, note: z.string().trim().min(1).max(2_000).refine(...NO_CONTROL) }),
 ]);
 export type ResolveRequest = z.infer<typeof resolveRequestSchema>;
 export type ResolveAction = ResolveRequest['action'];
