@@ -3,14 +3,21 @@ import { calendarRange } from '@cm/domain';
 import { chmod, rm } from 'node:fs/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseStrictJson, Problem, refuseNonIdentifier, frameworkErrorProblem, refuseUnknownQuery, requireIdentifier, problemOfError, refuseIllFormedUrl, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
+import { JSON_MEDIA_TYPE, parseStrictJson, Problem, refuseNonUtf8Charset, refuseNonIdentifier, frameworkErrorProblem, refuseUnknownQuery, requireIdentifier, problemOfError, refuseIllFormedUrl, withinTenantRate, type BucketLimits, type Knex, type Logger, type TakeResult } from '@cm/service-runtime';
 import type { Reconciliation } from './pass';
 import { scopeOf, type Caller } from './pass-scope';
 import type { DriftReads } from './store/drift-reads';
 import type { PassStore } from './store/pass-store';
 
 export const startBody = z.object({ property_id: z.string().min(1).max(200).superRefine(refuseNonIdentifier).optional() }).strict();
-export const passId = z.uuid();
+// A UUID is the same in either case; pass ids are stored as PostgreSQL writes them, in lower case.
+export const passId = z.uuid().transform((id) => id.toLowerCase());
+
+function passIdOf(text: string): string {
+  const parsed = passId.safeParse(text);
+  if (!parsed.success) throw new Problem(400, 'invalid_pass_id', 'a pass id is a UUID');
+  return parsed.data;
+}
 
 export interface HttpDeps {
   readonly reconciliation: Reconciliation;
@@ -77,8 +84,9 @@ export function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) =>
   });
   // Bodies are read as I-JSON, as every API of ours reads them: not UTF-8, a lone surrogate or a number not as written is a 400.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/^application\/([\w.-]+\+)?json$/, { parseAs: 'buffer' }, (_request, body, done) => {
+  app.addContentTypeParser(JSON_MEDIA_TYPE, { parseAs: 'buffer' }, (request, body, done) => {
     try {
+      refuseNonUtf8Charset(request.headers['content-type']);
       done(null, (body as Buffer).length === 0 ? undefined : parseStrictJson(body as Buffer));
     } catch (error) {
       done(error as Error, undefined);
@@ -91,7 +99,8 @@ export function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) =>
 
   app.post('/v1/reconciliations', async (request, reply) => {
     const caller = await callerOf(request);
-    const parsed = startBody.safeParse(request.body ?? {});
+    // No body starts a pass over every property of the caller's; a body of `null` is not that, and is refused like any non-object.
+    const parsed = startBody.safeParse(request.body === undefined ? {} : request.body);
     if (!parsed.success) throw new Problem(400, 'invalid_body', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     const propertyId = parsed.data.property_id;
     if (propertyId !== undefined && !(await propertyVisible(deps.db, caller, propertyId))) {
@@ -108,17 +117,17 @@ export function passesApi(deps: HttpDeps, callerOf: (request: FastifyRequest) =>
 
   app.get<{ Params: { id: string } }>('/v1/reconciliations/:id', async (request) => {
     const caller = await callerOf(request);
-    if (!passId.safeParse(request.params.id).success) throw new Problem(400, 'invalid_pass_id', 'a pass id is a UUID');
-    const summary = await deps.passes.summary(request.params.id, caller);
-    if (!summary) throw new Problem(404, 'unknown_pass', `no pass ${request.params.id}`);
+    const id = passIdOf(request.params.id);
+    const summary = await deps.passes.summary(id, caller);
+    if (!summary) throw new Problem(404, 'unknown_pass', `no pass ${id}`);
     return summary;
   });
 
   app.get<{ Params: { id: string } }>('/v1/reconciliations/:id/listings', async (request) => {
     const caller = await callerOf(request);
-    if (!passId.safeParse(request.params.id).success) throw new Problem(400, 'invalid_pass_id', 'a pass id is a UUID');
-    if (!(await deps.passes.has(request.params.id, caller))) throw new Problem(404, 'unknown_pass', `no pass ${request.params.id}`);
-    return { listings: await deps.passes.listings(request.params.id) };
+    const id = passIdOf(request.params.id);
+    if (!(await deps.passes.has(id, caller))) throw new Problem(404, 'unknown_pass', `no pass ${id}`);
+    return { listings: await deps.passes.listings(id) };
   });
 
   // The operator console's reads (docs/console-reads.md): what the last pass found of each listing, and each channel's record.

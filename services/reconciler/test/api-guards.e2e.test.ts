@@ -80,6 +80,26 @@ describe('reconciler: who may start and read a pass', () => {
     expect(nul.status).toBe(400);
   });
 
+  // Found by a review: a body of null started a pass over everything, a charset parameter was a 415, an upper-case pass id a 404.
+  it('a body of null is a 400 and starts nothing; a JSON body naming its charset is taken; a pass id in upper case is the pass', async () => {
+    const before = await pipeline.world.db('reconcile.passes').count<{ n: string }[]>('* as n');
+    const post = (body: string, contentType: string) => fetch(`${urls.first}/v1/reconciliations`, { method: 'POST', headers: { authorization: `Bearer ${a.apiKey}`, 'content-type': contentType }, body });
+    const asNull = await post('null', 'application/json');
+    expect(asNull.status).toBe(400);
+    expect(await asNull.json()).toMatchObject({ code: 'invalid_body' });
+    const latin = await post(JSON.stringify({ property_id: a.propertyId }), 'application/json; charset=iso-8859-1');
+    expect(latin.status).toBe(415);
+    expect(await latin.json()).toMatchObject({ code: 'unsupported_charset' });
+    expect(await pipeline.world.db('reconcile.passes').count<{ n: string }[]>('* as n')).toEqual(before);
+
+    const started = await post(JSON.stringify({ property_id: a.propertyId }), 'application/json; charset=utf-8');
+    expect([200, 202]).toContain(started.status);
+    const { pass_id: passId } = (await started.json()) as { pass_id: string };
+    await finished(passId);
+    expect(await call(urls.first, 'GET', `/v1/reconciliations/${passId.toUpperCase()}`)).toMatchObject({ status: 200, body: { passId } });
+    expect(await call(urls.first, 'GET', `/v1/reconciliations/${passId.toUpperCase()}/listings`)).toMatchObject({ status: 200 });
+  });
+
   it("another tenant's property answers 404 exactly as a missing one; another tenant's pass too", async () => {
     const theirs = await start({ property_id: b.propertyId });
     const missing = await start({ property_id: 'nobody-s-villa' });
