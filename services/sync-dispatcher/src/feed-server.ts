@@ -25,7 +25,7 @@ export async function startFeedServer(store: SyncStore, listingOfToken: ListingO
   const server = createServer((request, response) => {
     void (async () => {
       const match = FEED_PATH.exec((request.url ?? '').split('?')[0]!);
-      if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'only GET and HEAD');
+      if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'only GET and HEAD', { allow: 'GET, HEAD' });
       const listing = match ? await listingOfToken(match[1]!) : undefined;
       if (!listing) return send(404, 'no such feed');
       const { channel, listingId } = listing;
@@ -33,7 +33,8 @@ export async function startFeedServer(store: SyncStore, listingOfToken: ListingO
       if (!timeZone) return send(404, 'no such listing');
       const { nights, changedAtMs, version } = await store.closedNights({ channel, listingId });
       const ranges = mergeIntoRanges(nights.map((date) => ({ date, available: false, price: null, minStay: null, version: 0 })));
-      const entries: CalendarEntry[] = ranges.map((r) => ({ uid: `${channel.toLowerCase()}-${listingId}-${r.from}@channel-manager`, kind: 'blocked', checkIn: r.from, checkOut: r.to }));
+      // A UID is written as it is (no TEXT escaping): a listing id's ',', ';' or backslash would end or split it, so the id goes in percent-encoded.
+      const entries: CalendarEntry[] = ranges.map((r) => ({ uid: `${channel.toLowerCase()}-${encodeURIComponent(listingId)}-${r.from}@channel-manager`, kind: 'blocked', checkIn: r.from, checkOut: r.to }));
       const text = renderFeed({ listingId, calendarName: `${channel} ${listingId}`, timeZone, entries, entriesChangedAt: new Date(changedAtMs) });
       const answer = answerFeedRequest(request.headers['if-none-match'], text);
       response.writeHead(answer.status, answer.headers);
@@ -48,9 +49,9 @@ export async function startFeedServer(store: SyncStore, listingOfToken: ListingO
       log.error({ err: error }, 'feed failed');
       send(500, 'feed failed');
     });
-    function send(status: number, message: string) {
+    function send(status: number, message: string, headers: Readonly<Record<string, string>> = {}) {
       if (response.headersSent) return response.end();
-      response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+      response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
       response.end(message);
     }
   });

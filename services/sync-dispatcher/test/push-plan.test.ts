@@ -151,9 +151,10 @@ describe('the call: pending nights merged into the fewest ranges, carrying the n
 });
 
 describe('the request id: stable across retries, new for a new state or a correction', () => {
-  it('is sha256 of channel, listing, ranges and correction, cut to 32 hex digits (the id pushes have always had)', () => {
-    // Pinned: a platform that dedupes by request id must see the ids it saw before this code moved.
-    expect(pushOf().requestId).toBe('206b4d397235b7233f6546faa4ab5270');
+  it('is sha256 of channel, listing, property, ranges and correction, cut to 32 hex digits', () => {
+    // Pinned: a platform that dedupes by request id must see the ids it saw before code moves.
+    // (The property went in when a remapped listing's push was found answered as a replay.)
+    expect(pushOf().requestId).toBe('5da95d82afd40cb675165282e5e47cb9');
   });
 
   it('is the same for every retry of the same ranges', () => {
@@ -161,9 +162,13 @@ describe('the request id: stable across retries, new for a new state or a correc
     expect(new Set(ids).size).toBe(1);
   });
 
-  it('does not depend on the property, the changes counted or what else a night carries besides its terms and version', () => {
+  it('does not depend on the changes counted or what else a night carries besides its terms and version', () => {
     const other = nights().map((n) => ({ ...n, changeEventId: `${n.changeEventId}-again`, correlationId: 'corr-x', changedAtMs: t0, traceParent: null }));
-    expect(pushOf(listing({ propertyId: 'P2', changesPending: 9 }), other).requestId).toBe(pushOf().requestId);
+    expect(pushOf(listing({ changesPending: 9 }), other).requestId).toBe(pushOf().requestId);
+  });
+
+  it("differs for the same ranges at the same versions of another property: versions are each property's own, and a remapped listing's push is no replay", () => {
+    expect(pushOf(listing({ propertyId: 'P2' })).requestId).not.toBe(pushOf().requestId);
   });
 
   it('differs for a night at a newer version, another listing and another channel', () => {
@@ -179,14 +184,14 @@ describe('the request id: stable across retries, new for a new state or a correc
     const corrected = pushOf(listing(), correction('chg-5'));
     expect(corrected.isReconciliation).toBe(true);
     expect(corrected.ranges).toEqual(pushOf().ranges);
-    expect(corrected.requestId).toBe('4cba0124ea00ed3f7028eb3e667747bf');
+    expect(corrected.requestId).toBe('93ef825bef52f6130d97905a1dcf6739');
     expect(pushOf(listing({ attempts: 2 }), correction('chg-5')).requestId).toBe(corrected.requestId);
     expect(pushOf(listing(), correction('chg-7')).requestId).not.toBe(corrected.requestId);
   });
 
   it('any reconciled night makes it a correction, named by the newest change', () => {
     const oneReconciled = nights().map((n) => (n.version === 3 ? { ...n, isReconciliation: true } : n));
-    expect(pushOf(listing(), oneReconciled).requestId).toBe('4cba0124ea00ed3f7028eb3e667747bf');
+    expect(pushOf(listing(), oneReconciled).requestId).toBe('93ef825bef52f6130d97905a1dcf6739');
   });
 });
 

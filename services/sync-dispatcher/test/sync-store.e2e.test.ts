@@ -130,6 +130,35 @@ describe('SyncStore: leasing while recording', () => {
     expect(stale.touched).toEqual([airbnb]);
     expect(await ledger.db('sync.nights').first('available', 'version')).toEqual({ available: false, version: 7 });
   });
+  // Found by a review: versions are each property's own, and a remapped listing kept the old property's, so the new one's lower versions were never recorded or pushed.
+  it("a listing remapped to another property takes that property's states, whatever their versions, and they are pending; that property's older versions still lose", async () => {
+    const first = await store.applyChanges([{ change: change(500, '2027-05-01', '2027-05-04'), listings: [airbnb] }], NOW, lease('me', NOW + 30_000));
+    await store.acknowledged({ listing: airbnb, owner: 'me', nights: first.leased[0]!.nights.map((n) => ({ date: n.date, version: n.version })), nowMs: NOW, carried: 1 });
+
+    const other = (version: number, from: string, to: string, available: boolean) => ({ ...change(version, from, to, available), property_id: 'p2', event_id: `p2-${version}-${from}` });
+    const moved = await store.applyChanges([{ change: other(20, '2027-05-02', '2027-05-03', true), listings: [airbnb] }], NOW + 1, lease('me', NOW + 30_001));
+    expect(moved.leased).toHaveLength(1);
+    expect(moved.leased[0]!.work.propertyId).toBe('p2');
+    expect(moved.leased[0]!.nights.map((n) => [n.date, n.available, n.version])).toEqual([['2027-05-02', true, 20]]);
+    expect(await ledger.db('sync.nights').where({ night: '2027-05-02' }).first('property_id', 'available', 'version', 'pushed_version')).toEqual({ property_id: 'p2', available: true, version: 20, pushed_version: 0 });
+    expect(await ledger.db('sync.listing_work').first('property_id')).toEqual({ property_id: 'p2' });
+
+    // The listing's nights are p2's from now on: its own older change loses as any older change does.
+    await store.acknowledged({ listing: airbnb, owner: 'me', nights: [{ date: '2027-05-02', version: 20 }], nowMs: NOW + 2, carried: 1 });
+    const older = await store.applyChanges([{ change: other(19, '2027-05-02', '2027-05-03', false), listings: [airbnb] }], NOW + 3, lease('me', NOW + 30_003));
+    expect(older.leased[0]!.nights).toEqual([]);
+    expect(await ledger.db('sync.nights').where({ night: '2027-05-02' }).first('available', 'version', 'pushed_version')).toEqual({ available: true, version: 20, pushed_version: 20 });
+  });
+
+  it("a push of the old property's nights answered after the remap does not acknowledge the new property's night at the same version", async () => {
+    const first = await store.applyChanges([{ change: change(1, '2027-05-01', '2027-05-02'), listings: [airbnb] }], NOW, lease('me', NOW + 30_000));
+    const inFlight = first.leased[0]!;
+    // Meanwhile the listing is remapped, and the new property's first change (version 1 too) is recorded.
+    await store.applyChanges([{ change: { ...change(1, '2027-05-01', '2027-05-02', true), property_id: 'p2', event_id: 'p2-1' }, listings: [airbnb] }], NOW + 1, undefined);
+    await store.acknowledged({ listing: inFlight.work, owner: 'me', nights: inFlight.nights.map((n) => ({ date: n.date, version: n.version })), nowMs: NOW + 2, carried: 1 });
+    expect(await ledger.db('sync.nights').first('property_id', 'available', 'version', 'pushed_version')).toEqual({ property_id: 'p2', available: true, version: 1, pushed_version: 0 });
+  });
+
   it('thousands of nights with prices and traces are one statement (past the old bind-limit split) and come back as recorded', async () => {
     const priced = { ...change(9, '2027-01-01', '2029-12-31', true), nightly_price: { amount_minor: 12_345, currency: 'EUR' } };
     const listings = [airbnb, vrbo, { channel: 'EXPEDIA' as const, listingId: 'exp-1' }];

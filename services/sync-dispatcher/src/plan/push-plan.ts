@@ -133,10 +133,12 @@ export function planCall({ work, nights, token, breaker, nowMs, breakerConfig }:
  * Stable across retries of a push, so a platform that dedupes applies it once. A correction
  * repeats the very ranges of a push the platform acknowledged and lost: it gets an id of its
  * own (`correctionOf`, its newest change), or the platform would answer it as a replay without
- * applying it. `rangesJson`: the merged ranges with their terms and versions.
+ * applying it. `rangesJson`: the merged ranges with their terms and versions. Versions are each
+ * property's own, so the property is in it too: a listing remapped to another property may push
+ * the very ranges at the very versions the old one pushed, and that is no replay.
  */
 function pushRequestId(work: ListingWork, rangesJson: string, correctionOf: string): string {
-  return createHash('sha256').update(`${work.channel}\n${work.listingId}\n${rangesJson}\n${correctionOf}`).digest('hex').slice(0, 32);
+  return createHash('sha256').update(`${work.channel}\n${work.listingId}\n${work.propertyId}\n${rangesJson}\n${correctionOf}`).digest('hex').slice(0, 32);
 }
 
 /**

@@ -77,15 +77,18 @@ const iso = (ms: number | string | null) => (ms === null ? null : new Date(Numbe
 export class ChannelSideReads {
   constructor(private readonly db: Knex) {}
 
-  /** Per listing, the nights of [from, to) the dispatcher holds a state for. */
-  async nightsOf(listings: readonly ListingKey[], from: string, to: string): Promise<Map<string, ListingNightView[]>> {
+  /**
+   * Per listing, the nights of [from, to) the dispatcher holds a state for, of the property it is
+   * mapped to now: a night recorded while it was another property's (before a remap) is not this one's.
+   */
+  async nightsOf(listings: readonly (ListingKey & { readonly propertyId: string })[], from: string, to: string): Promise<Map<string, ListingNightView[]>> {
     const found = new Map<string, ListingNightView[]>(listings.map((l) => [keyOf(l.channel, l.listingId), []]));
     if (listings.length === 0) return found;
     const rows: { channel: Channel; listing_id: string; night: string; available: boolean; version: string; pushed_version: string; source: string; changed_at_ms: string; correlation_id: string; failing: boolean }[] = await this.db('sync.nights as n')
       .leftJoin('sync.listing_work as w', function joinWork() {
         this.on('w.channel', 'n.channel').andOn('w.listing_id', 'n.listing_id');
       })
-      .whereIn(['n.channel', 'n.listing_id'], listings.map((l) => [l.channel, l.listingId]))
+      .whereIn(['n.channel', 'n.listing_id', 'n.property_id'], listings.map((l) => [l.channel, l.listingId, l.propertyId]))
       .where('n.night', '>=', from)
       .where('n.night', '<', to)
       .orderBy(['n.channel', 'n.listing_id', 'n.night'])
@@ -149,7 +152,6 @@ export class ChannelSideReads {
   /** Per channel and property among `propertyIds` with a listing, how its pushes fare. */
   async health(listings: readonly (ListingKey & { propertyId: string })[], nowMs: number): Promise<ChannelHealthView[]> {
     if (listings.length === 0) return [];
-    const keys = listings.map((l) => [l.channel, l.listingId]);
     // What was pushed or waited for a listing while it was another property's is not this one's.
     const ofProperty = listings.map((l) => [l.channel, l.listingId, l.propertyId]);
     const since = nowMs - DAY_MS;
@@ -167,7 +169,7 @@ export class ChannelSideReads {
           this.db.raw(`count(*) FILTER (WHERE answered_at_ms >= ? AND outcome = 'rate_limited') AS limited`, [since]),
         ),
       this.db('sync.push_calls').whereIn(['channel', 'listing_id', 'property_id'], ofProperty).whereNot('outcome', 'ok').distinctOn('channel', 'listing_id').orderBy([{ column: 'channel' }, { column: 'listing_id' }, { column: 'id', order: 'desc' }]).select('channel', 'listing_id', 'error', 'answered_at_ms'),
-      this.db('sync.nights').whereIn(['channel', 'listing_id'], keys).whereRaw('version > pushed_version').groupBy('channel', 'listing_id').select('channel', 'listing_id', this.db.raw('count(*) AS nights'), this.db.raw('min(changed_at_ms) AS oldest')),
+      this.db('sync.nights').whereIn(['channel', 'listing_id', 'property_id'], ofProperty).whereRaw('version > pushed_version').groupBy('channel', 'listing_id').select('channel', 'listing_id', this.db.raw('count(*) AS nights'), this.db.raw('min(changed_at_ms) AS oldest')),
       this.db('sync.listing_waits').whereIn(['channel', 'listing_id', 'property_id'], ofProperty).select('channel', 'listing_id', 'rate_limited', 'circuit_open', 'last_wait_at_ms'),
       this.db('sync.breaker_states').whereIn('channel', [...new Set(listings.map((l) => l.channel))]).orderBy(['channel', 'instance']).select('channel', 'instance', 'state', 'since_ms'),
     ]);

@@ -100,20 +100,28 @@ const RECORD_CHANGES_PARTS = `p AS (SELECT ?::bigint AS now_ms, ?::text AS owner
       FROM unnest(${NIGHTS_COLUMNS})
         AS v(channel, listing_id, night, property_id, available, price_minor, currency, version, source, change_event_id, correlation_id, changed_at_ms, is_reconciliation, trace_parent)
     ON CONFLICT (channel, listing_id, night) DO UPDATE SET
+      property_id = excluded.property_id,
       available = excluded.available, price_minor = excluded.price_minor, currency = excluded.currency, min_stay = excluded.min_stay,
       version = excluded.version, source = excluded.source, change_event_id = excluded.change_event_id,
       correlation_id = excluded.correlation_id, changed_at_ms = excluded.changed_at_ms, is_reconciliation = excluded.is_reconciliation, trace_parent = excluded.trace_parent,
-      pushed_version = CASE WHEN excluded.is_reconciliation THEN least(sync.nights.pushed_version, excluded.version - 1) ELSE sync.nights.pushed_version END
+      pushed_version = CASE WHEN sync.nights.property_id <> excluded.property_id THEN 0
+                            WHEN excluded.is_reconciliation THEN least(sync.nights.pushed_version, excluded.version - 1)
+                            ELSE sync.nights.pushed_version END
     WHERE sync.nights.version < excluded.version
        -- A reconciliation found the channel not showing this very version (a lost update):
        -- the same state is pending again, so it is pushed again.
        OR (excluded.is_reconciliation AND sync.nights.version = excluded.version)
+       -- The listing was remapped to another property: versions are each property's own, so
+       -- the new property's state replaces the old one's, whatever their numbers, and nothing
+       -- of it has been pushed yet.
+       OR sync.nights.property_id <> excluded.property_id
     RETURNING *),
   work AS (
     INSERT INTO sync.listing_work (channel, listing_id, property_id, due_at_ms, changes_pending, leased_by, leased_until_ms)
     SELECT w.channel, w.listing_id, w.property_id, p.now_ms, w.changes, p.owner, p.until_ms
       FROM unnest(?::text[], ?::text[], ?::text[], ?::int[]) AS w(channel, listing_id, property_id, changes) CROSS JOIN p
     ON CONFLICT (channel, listing_id) DO UPDATE SET
+      property_id = excluded.property_id,
       changes_pending = sync.listing_work.changes_pending + excluded.changes_pending,
       leased_by = CASE WHEN ${LEASABLE} THEN excluded.leased_by ELSE sync.listing_work.leased_by END,
       leased_until_ms = CASE WHEN ${LEASABLE} THEN excluded.leased_until_ms ELSE sync.listing_work.leased_until_ms END
@@ -153,7 +161,11 @@ function leasedOf(rows: readonly unknown[]): { work: ListingWork; nights: Pendin
  * pushed after a newer one, whatever order records arrive or are replayed in.
  */
 export interface Acknowledgement {
-  readonly listing: ListingKey;
+  /**
+   * With the property the pushed nights were leased as: a night the listing's new property
+   * recorded meanwhile (a remap), at the same version by chance, is not acknowledged by it.
+   */
+  readonly listing: ListingKey & { readonly propertyId?: string };
   readonly owner: string;
   readonly nights: readonly { date: string; version: number }[];
   readonly nowMs: number;
@@ -314,13 +326,14 @@ export class SyncStore {
     const marked = columnsWrite(
       this.db,
       `UPDATE sync.nights n SET pushed_version = v.version
-       FROM unnest(?::text[], ?::text[], ?::date[], ?::bigint[]) AS v(channel, listing_id, night, version)
+       FROM unnest(?::text[], ?::text[], ?::date[], ?::bigint[], ?::text[]) AS v(channel, listing_id, night, version, property_id)
        WHERE n.channel = v.channel AND n.listing_id = v.listing_id AND n.night = v.night AND n.version = v.version
+         AND n.property_id = coalesce(v.property_id, n.property_id)
          -- Against v, not n.version: a plan made once then looks each night up by its key,
          -- where the partial index of pending nights would be read whole (dispatcher-plans.test.ts).
          AND n.pushed_version < v.version
        RETURNING 1`,
-      [nights.map((n) => n.listing.channel), nights.map((n) => n.listing.listingId), nights.map((n) => n.night.date), nights.map((n) => n.night.version)],
+      [nights.map((n) => n.listing.channel), nights.map((n) => n.listing.listingId), nights.map((n) => n.night.date), nights.map((n) => n.night.version), nights.map((n) => n.listing.propertyId ?? null)],
     );
     const given = fixedTextWrite(
       this.db,
