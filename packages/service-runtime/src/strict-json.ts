@@ -27,7 +27,70 @@ export function parseStrictJson(raw: Buffer): unknown {
   }
   const problems = illFormedStrings(value);
   if (problems.length > 0) throw new Problem(400, 'ill_formed_unicode', 'strings must be well-formed Unicode: a lone surrogate is not a character', problems);
+  const names = memberNameProblems(text);
+  if (names.length > 0) throw new Problem(400, 'duplicate_member', 'each member of an object must have a name of its own (RFC 7493), and none may be __proto__', names);
   return value;
+}
+
+/**
+ * Object members named twice in one object, or named `__proto__`, by their dotted paths, in JSON
+ * text that JSON.parse took. JSON.parse keeps the last of two members silently, where another
+ * reader (a gateway, a log, another language's parser) may keep the first: the two would act on
+ * different requests. A `__proto__` member is dropped by the schemas that read records.
+ */
+export function memberNameProblems(text: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  let i = 0;
+  const skipSpace = () => {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  };
+  const stringEnd = (from: number) => {
+    let j = from + 1;
+    while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+    return j + 1;
+  };
+  const at = (path: string, key: string | number) => (path ? `${path}.${key}` : String(key));
+  const value = (path: string): void => {
+    skipSpace();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const names = new Set<string>();
+      skipSpace();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        skipSpace();
+        const end = stringEnd(i);
+        const name = JSON.parse(text.slice(i, end)) as string;
+        i = end;
+        skipSpace();
+        i++; // ':'
+        if (names.has(name)) problems.push({ path: at(path, name), message: 'this name appears twice in its object' });
+        else if (name === '__proto__') problems.push({ path: at(path, name), message: 'not a name a member may have' });
+        names.add(name);
+        value(at(path, name));
+        skipSpace();
+        if (text[i++] === '}') return;
+      }
+    }
+    if (c === '[') {
+      i++;
+      skipSpace();
+      if (text[i] === ']') return void i++;
+      for (let index = 0; ; index++) {
+        value(at(path, index));
+        skipSpace();
+        if (text[i++] === ']') return;
+      }
+    }
+    if (c === '"') {
+      i = stringEnd(i);
+      return;
+    }
+    while (i < text.length && !',]} \t\n\r'.includes(text[i]!)) i++;
+  };
+  value('');
+  return problems;
 }
 
 type Reviver = (this: unknown, key: string, value: unknown) => unknown;

@@ -1,5 +1,5 @@
 import { Problem } from '../src/problem';
-import { decimalOf, illFormedStrings, parseStrictJson } from '../src/strict-json';
+import { decimalOf, illFormedStrings, memberNameProblems, parseStrictJson } from '../src/strict-json';
 
 const refusal = (text: string | Buffer) => {
   try {
@@ -39,5 +39,27 @@ describe('request bodies are read as I-JSON (RFC 7493)', () => {
     expect(refusal(Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]))?.code).toBe('malformed_utf8');
     expect(refusal('')?.code).toBe('empty_body');
     expect(refusal('{"a":')?.code).toBe('malformed_json');
+  });
+
+  // Found by a review: JSON.parse kept the last of two members, and a schema dropped __proto__, both silently.
+  it('a name twice in one object is refused with its path, however either is spelled; the same name in two objects is not', () => {
+    expect(refusal('{"check_in":"2027-01-01","check_out":"2027-01-03","check_in":"2027-02-01"}')).toEqual({ code: 'duplicate_member', errors: [{ path: 'check_in', message: expect.stringContaining('twice') }] });
+    expect(refusal('{"a":{"b":1,"\\u0062":2}}')?.errors).toEqual([{ path: 'a.b', message: expect.any(String) }]);
+    expect(refusal('{"list":[{"x":1},{"x":2,"x":3}]}')?.errors).toEqual([{ path: 'list.1.x', message: expect.any(String) }]);
+    expect(parseStrictJson(Buffer.from('{"a":{"x":1},"b":{"x":1},"c":[{"x":1},{"x":1}]}'))).toEqual({ a: { x: 1 }, b: { x: 1 }, c: [{ x: 1 }, { x: 1 }] });
+  });
+
+  it('a member named __proto__ is refused, wherever it is', () => {
+    expect(refusal('{"preferences":{"__proto__":"x","bed":"y"}}')).toEqual({ code: 'duplicate_member', errors: [{ path: 'preferences.__proto__', message: expect.any(String) }] });
+    expect(refusal('[{"\\u005f_proto__":{}}]')?.errors).toEqual([{ path: '0.__proto__', message: expect.any(String) }]);
+  });
+
+  it('names are read past strings holding quotes, escapes, braces and commas, and past any spacing', () => {
+    const text = ' {\n "a" : "x\\"}, \\"b\\": {[", "b" :\t[ 1 , -2.5e3 , true , null , { } , [ ] , "]" ] ,\r\n "c":{"a":"\\\\"} } ';
+    expect(memberNameProblems(text)).toEqual([]);
+    expect(Object.keys(parseStrictJson(Buffer.from(text)) as object)).toEqual(['a', 'b', 'c']);
+    expect(memberNameProblems(text.replace('"c":', '"a":'))).toEqual([{ path: 'a', message: expect.any(String) }]);
+    expect(memberNameProblems('"just a string"')).toEqual([]);
+    expect(memberNameProblems('42')).toEqual([]);
   });
 });

@@ -83,6 +83,22 @@ describe('ingest: the PMS API', () => {
     expect(commands.filter((r) => r.value.booking_ref === 'D-300')).toHaveLength(1);
   });
 
+  // Found by a review: the same retry spelled with escapes was a 422, and an unknown query parameter was ignored.
+  it('Idempotency-Key: the same path spelled with percent-escapes is the same request; a write refuses a query it does not take, and writes nothing', async () => {
+    const body = { reference: 'D-310', check_in: '2027-07-11', check_out: '2027-07-13' };
+    const first = await world.pms(ingest, 'POST', bookings(), body, { idempotencyKey: 'key-310' });
+    expect(first.status).toBe(201);
+    const escaped = bookings().replace(/\/v1\/properties\/([^/]+)\//, (_m, id: string) => `/v1/properties/${[...decodeURIComponent(id)].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`).join('')}/`);
+    expect(escaped).not.toBe(bookings());
+    const again = await world.pms(ingest, 'POST', escaped, body, { idempotencyKey: 'key-310' });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+
+    const dry = await world.pms(ingest, 'POST', `${bookings()}?dry_run=true`, { reference: 'D-311', check_in: '2027-07-21', check_out: '2027-07-23' });
+    expect(dry).toMatchObject({ status: 400, body: { code: 'unknown_parameter', errors: [{ path: 'dry_run' }] } });
+    expect(await world.db('stays').where({ property_id: property(), ref: 'D-311' })).toEqual([]);
+  });
+
   it('202 with a status URL when the decision is late, and the URL gives it once made', async () => {
     const slow = await world.startIngest({ DECISION_DEADLINE_MS: '0' });
     const answer = await world.pms(slow, 'POST', bookings(), { reference: 'D-400', check_in: '2027-08-01', check_out: '2027-08-03' });

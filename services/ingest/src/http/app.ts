@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { invalid, JSON_MEDIA_TYPE, parseStrictJson, Problem, refuseIllFormedUrl, refuseNonUtf8Charset } from '@cm/service-runtime';
+import { invalid, JSON_MEDIA_TYPE, parseStrictJson, Problem, refuseIllFormedUrl, refuseNonUtf8Charset, refuseUnknownQuery } from '@cm/service-runtime';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '@cm/service-runtime';
 import type { z } from 'zod';
@@ -77,6 +77,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       method: spec.method,
       url: fastifyPath(spec.path),
       handler: async (request, reply) => {
+        // A route that takes no query refuses one rather than ignoring it: `POST .../bookings?dry_run=true` must not book.
+        // (A webhook URL is the channel's to configure, query and all.)
+        if (!spec.query && spec.auth !== 'webhook_signature') refuseUnknownQuery(request.query as Record<string, unknown>);
         const answer = await handler(request);
         if (answer.replayed) reply.header('idempotent-replayed', 'true');
         return reply
@@ -108,7 +111,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         const params = parse(spec.params!, request.params, 'path') as Record<string, string>;
         const body = spec.body ? parse(spec.body, parseStrictJson(bodyBytes(request)), 'body') : undefined;
         const idempotencyKey = headerOf(request, 'idempotency-key');
-        const fingerprint = IdempotencyKeys.fingerprint(spec.method, request.url.split('?')[0]!, body ?? null);
+        const fingerprint = IdempotencyKeys.fingerprint(spec.method, canonicalPath(spec.path, params), body ?? null);
         const commandId = pmsCommandId(tenant.tenantId, idempotencyKey, fingerprint);
         const answer = await handlePmsWrite(deps, {
           tenant,
@@ -209,6 +212,16 @@ function bodyBytes(request: FastifyRequest): Buffer {
 function headerOf(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The path a write's idempotency fingerprint holds: its template with each parameter as decoded
+ * and encoded again, so one request spelled `/v1/properties/%50%31/...` and `/v1/properties/P1/...`
+ * is one request (a path as sent made the retry a 422). The same as the path sent for ids that
+ * need no escaping, so fingerprints kept before stay valid.
+ */
+export function canonicalPath(template: string, params: Readonly<Record<string, string>>): string {
+  return template.replace(/\{(\w+)\}/g, (_match, name: string) => encodeURIComponent(params[name] ?? ''));
 }
 
 function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
