@@ -37,6 +37,12 @@ describe('readFeedChanges: what one read of a feed changes in what we hold from 
     expect(changesOf(held, [], [{ uid: 'a', code: 'invalid_date', reason: 'DTSTART is not a date' }])).toEqual([]);
   });
 
+  // Found by a review: a series refused for one bad override released every occurrence it held.
+  test('a recurring series the read could not parse keeps every occurrence it held; another series with a name that merely starts alike does not', () => {
+    const held = [stay('wk#2027-02-06', '2027-02-06', '2027-02-08'), stay('wk#2027-02-13', '2027-02-13', '2027-02-15'), stay('wk-other#2027-02-20', '2027-02-20', '2027-02-22'), stay('x#y', '2027-03-01', '2027-03-02')];
+    expect(changesOf(held, [], [{ uid: 'wk', code: 'invalid_date', reason: 'an override is not a date' }])).toEqual(['disappeared wk-other#2027-02-20', 'disappeared x#y']);
+  });
+
   test('a cut-off or non-calendar answer is incomplete: nothing is read from it', () => {
     const held = [stay('a', '2027-02-01', '2027-02-04')];
     expect(readFeedChanges(held, read([], [{ code: 'truncated_calendar', reason: 'no END:VCALENDAR' }]), window)).toEqual({ kind: 'incomplete', problems: [{ code: 'truncated_calendar', reason: 'no END:VCALENDAR' }] });

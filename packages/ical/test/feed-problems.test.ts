@@ -53,6 +53,18 @@ describe('bad input gives problems per event, never a throw that loses the other
     });
   });
 
+  test('a UID a database cannot hold (a NUL, a lone surrogate, thousands of characters) is kept by its hash, the same at every read; a problem names it so too', () => {
+    const event = (uid: string, from: string, to: string) => ['BEGIN:VEVENT', `UID:${uid}`, `DTSTART;VALUE=DATE:${from}`, `DTEND;VALUE=DATE:${to}`, 'END:VEVENT'];
+    const long = `${'x'.repeat(3_000)}@x`;
+    const text = calendar([...event('nul\u0000@x', '20260610', '20260612'), ...event(long, '20260701', '20260703'), ...event('fine@x', '20260801', '20260803'), ...event('bad\u0001@x', '20260901', '20261399')]);
+    const { entries, problems } = parseFeed(text, { timeZone });
+    const hashed = /^sha256:[0-9a-f]{64}$/;
+    expect(entries.map((e) => e.uid)).toEqual([expect.stringMatching(hashed), expect.stringMatching(hashed), 'fine@x']);
+    expect(problems).toEqual([{ uid: expect.stringMatching(hashed), code: 'invalid_date', reason: expect.any(String) }]);
+    expect(parseFeed(text, { timeZone }).entries.map((e) => e.uid)).toEqual(entries.map((e) => e.uid));
+    expect(new Set(entries.map((e) => e.uid)).size).toBe(3);
+  });
+
   test('a DATE-TIME DTEND before its DTSTART on the same day is reversed, not merely empty', () => {
     const text = calendar(['BEGIN:VEVENT', 'UID:backwards@x', 'DTSTART:20260610T140000Z', 'DTEND:20260610T100000Z', 'END:VEVENT']);
     expect(codes(parseFeed(text, { timeZone }).problems)).toEqual(['end_before_start backwards@x']);

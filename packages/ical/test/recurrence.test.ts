@@ -48,6 +48,28 @@ describe('recurring events (RRULE) are expanded within a window, or refused with
     expect(problems).toEqual([{ uid: 'every-minute@x', code: 'unsupported_recurrence', reason: expect.stringContaining('MINUTELY') }]);
   });
 
+  // Found by a review: FREQ=DAILY with every hour and minute listed was 1,440 occurrences a day, about 48 s of ingest's event loop over two years.
+  test('a daily rule listing several hours, minutes or seconds of a day is refused before it is expanded; one time of day is not', () => {
+    const rule = (uid: string, line: string) => ['BEGIN:VEVENT', `UID:${uid}`, 'DTSTART:20261001T000000Z', 'DTEND:20261001T000100Z', line, 'END:VEVENT'];
+    const hours = Array.from({ length: 24 }, (_, h) => h).join(',');
+    const minutes = Array.from({ length: 60 }, (_, m) => m).join(',');
+    const text = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      ...rule('all-day-long@x', `RRULE:FREQ=DAILY;BYHOUR=${hours};BYMINUTE=${minutes}`),
+      ...rule('twice-a-day@x', 'RRULE:FREQ=WEEKLY;BYDAY=MO;BYSECOND=0,30'),
+      ...rule('once-a-day@x', 'RRULE:FREQ=DAILY;COUNT=2;BYHOUR=9;BYMINUTE=0'),
+      'END:VCALENDAR',
+    ].join('\r\n');
+    const { entries, problems } = parseFeed(text, { timeZone, window: { from: '2026-01-01', to: '2028-01-01' } });
+    expect(problems.filter((p) => p.code === 'unsupported_recurrence')).toEqual([
+      { uid: 'all-day-long@x', code: 'unsupported_recurrence', reason: expect.stringContaining('several hours, minutes or seconds') },
+      { uid: 'twice-a-day@x', code: 'unsupported_recurrence', reason: expect.stringContaining('several hours, minutes or seconds') },
+    ]);
+    expect([...entries, ...problems].every((e) => !e.uid?.startsWith('all-day-long@x#') && !e.uid?.startsWith('twice-a-day@x#'))).toBe(true);
+    expect([...entries, ...problems].filter((e) => e.uid?.startsWith('once-a-day@x#'))).toHaveLength(2);
+  });
+
   test('RDATE is not expanded: the DTSTART occurrence is kept and the missing dates are reported', () => {
     const text = [
       'BEGIN:VCALENDAR',

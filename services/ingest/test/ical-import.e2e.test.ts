@@ -174,6 +174,30 @@ describe('ingest: iCal import feeds become ledger holds', () => {
     expect((await heldBy(tenant, '2027-08-01', '2027-08-05')).every((h) => h !== null)).toBe(true);
   });
 
+  // Found by a review: PostgreSQL refused the NUL, the read failed on every poll, and nothing of the feed was taken in, with nobody told.
+  it('a UID holding a NUL, or longer than any calendar writes, is kept by its hash: the feed is taken in, and its next read changes nothing', async () => {
+    const tenant = world.tenants[0];
+    const { feed, readNow } = await importedFeed(tenant, 'BOOKING_COM');
+    feed.body = calendar([
+      { uid: 'nul\u0000@booking.example', summary: 'Reserved', from: '2027-09-01', to: '2027-09-03' },
+      { uid: `${'x'.repeat(3_000)}@booking.example`, summary: 'Reserved', from: '2027-09-10', to: '2027-09-12' },
+    ]);
+    await readNow();
+    await waitFor('both stays held', async () => (await heldBy(tenant, '2027-09-01', '2027-09-12')).filter((h) => h?.startsWith('BOOKING_COM:ical-')).length === 4, { timeoutMs: 30_000, intervalMs: 200 });
+    const kept = await world.db('ingest.ical_import_events').where({ channel: 'BOOKING_COM', listing_id: tenant.connections.BOOKING_COM.listingId }).select('uid');
+    expect(kept.map((e: { uid: string }) => e.uid.replace(/[0-9a-f]{64}/, 'H')).sort()).toEqual(['sha256:H', 'sha256:H']);
+
+    // Read again whole (another ETag): the same events under the same keys, so nothing moves.
+    const state = () => world.db('ingest.ical_imports').where({ channel: 'BOOKING_COM', listing_id: tenant.connections.BOOKING_COM.listingId }).first('consecutive_failures', 'last_read_at_ms', 'source_version');
+    const before = await state();
+    feed.body = feed.body.replace('VERSION:2.0', 'VERSION:2.0\r\nX-WR-CALNAME:again');
+    await readNow();
+    await waitFor('the second read recorded', async () => Number((await state())?.last_read_at_ms) > Number(before?.last_read_at_ms), { timeoutMs: 10_000, intervalMs: 100 });
+    expect(await state()).toMatchObject({ consecutive_failures: 0, source_version: before?.source_version });
+    const counted = await world.db('ingest.ical_import_events').where({ channel: 'BOOKING_COM', listing_id: tenant.connections.BOOKING_COM.listingId }).count({ n: '*' });
+    expect(Number(counted[0]?.n)).toBe(2);
+  });
+
   it('a read asked for while another read of the feed is under way is kept, not overwritten by its next due time', async () => {
     const feed = { channel: 'VRBO' as const, listingId: `not-imported-${Date.now()}` };
     const dueAt = async () => (await world.db('ingest.ical_imports').where({ channel: feed.channel, listing_id: feed.listingId }).first<{ next_poll_at_ms: string }>())!.next_poll_at_ms;

@@ -1,6 +1,7 @@
 import type { VEvent } from 'node-ical';
 import { formatLocalDate, isTimeZone } from '../calendar/local-date';
 import type { LocalDate } from '../calendar/types';
+import { storableUid } from './uid';
 
 /**
  * The one place that reads node-ical's output. node-ical types its values loosely (a DTSTART it
@@ -35,6 +36,8 @@ export interface AdaptedEvent {
 export interface Recurrence {
   /** FREQ of the RRULE: DAILY, WEEKLY, … */
   readonly frequency: string;
+  /** The rule lists more than one hour, minute or second of a day (BYHOUR=0,1,…): whatever its FREQ, it repeats within a day. */
+  readonly timesInADay: boolean;
   /** Occurrences starting in [from, to], with EXDATEs removed and RECURRENCE-ID overrides applied. */
   occurrences(from: Date, to: Date): Occurrence[];
 }
@@ -58,7 +61,7 @@ export function parseEvents(calendarText: string): AdaptedEvent[] {
 
 function adaptEvent(event: VEvent): AdaptedEvent {
   return {
-    uid: typeof event.uid === 'string' && event.uid !== '' ? event.uid : undefined,
+    uid: typeof event.uid === 'string' && event.uid !== '' ? storableUid(event.uid) : undefined,
     summary: textOf(event.summary),
     description: textOf(event.description),
     cancelled: isCancelled(event),
@@ -72,9 +75,11 @@ function recurrenceOf(event: VEvent): Recurrence | undefined {
   // node-ical leaves RRULE as its raw line when it could not build a rule (no DTSTART).
   const rule: unknown = event.rrule;
   if (typeof rule !== 'object' || rule === null) return undefined;
-  const frequency = /FREQ=([A-Z]+)/i.exec(String(rule))?.[1]?.toUpperCase() ?? 'UNKNOWN';
+  const text = String(rule);
+  const frequency = /FREQ=([A-Z]+)/i.exec(text)?.[1]?.toUpperCase() ?? 'UNKNOWN';
   return {
     frequency,
+    timesInADay: /BY(?:HOUR|MINUTE|SECOND)=[^;\s]*,/i.test(text),
     occurrences: (from, to) =>
       // expandOngoing: a stay that began before `from` still holds nights after it.
       nodeIcal().expandRecurringEvent(event, { from, to, expandOngoing: true }).map((instance) => {

@@ -86,11 +86,13 @@ function readSeries(event: AdaptedEvent, recurrence: Recurrence, context: Readin
       reason: 'a recurring event (RRULE) can only be expanded within a window, and none was given; the event is left out',
     });
   }
-  if (SUB_DAILY_FREQUENCIES.has(recurrence.frequency)) {
+  if (SUB_DAILY_FREQUENCIES.has(recurrence.frequency) || recurrence.timesInADay) {
+    // Refused before it is expanded: FREQ=DAILY with 24 hours and 60 minutes is 1,440 occurrences a day of the window.
+    const repeats = recurrence.timesInADay ? 'lists several hours, minutes or seconds of a day' : `FREQ=${recurrence.frequency}`;
     return refused({
       ...withUid(event.uid),
       code: 'unsupported_recurrence',
-      reason: `FREQ=${recurrence.frequency} repeats within a day, which no stay or block does; the event is left out`,
+      reason: `${repeats}: it repeats within a day, which no stay or block does; the event is left out`,
     });
   }
   const seriesUid = event.uid ?? derivedUid('series', String(event.start?.at.getTime()), event.summary);

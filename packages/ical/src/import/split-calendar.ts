@@ -1,3 +1,4 @@
+import { storableUid } from './uid';
 /**
  * Cuts a feed into pieces node-ical can parse one at a time, so that one broken event (node-ical
  * throws on a duplicate DTSTART or a bad RRULE, and a throw loses the whole calendar) costs only
@@ -125,7 +126,7 @@ function tzidOf(block: readonly string[]): string | undefined {
 function uidOf(lines: readonly string[]): string | undefined {
   const line = ownProperties(lines).find((candidate) => /^UID[;:]/i.test(candidate));
   const uid = line?.slice(line.indexOf(':') + 1).trim();
-  return uid === '' ? undefined : uid;
+  return uid === undefined || uid === '' ? undefined : storableUid(uid);
 }
 
 /** The event's own property lines, not those of a VALARM inside it (which may carry a UID too). */

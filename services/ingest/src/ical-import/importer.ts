@@ -100,8 +100,11 @@ export class IcalImporter {
         while (next < claimed.length && !this.stopped) {
           const state = claimed[next++]!;
           const feed = byKey.get(`${state.channel}\u0000${state.listingId}`)!;
-          const outcome = await this.read(feed, state).catch((error: unknown) => {
-            this.deps.log.error({ err: error, channel: feed.channel, listing: feed.listingId }, 'iCal import of a feed failed unexpectedly; its claim lapses and it is read again');
+          const outcome = await this.read(feed, state).catch(async (error: unknown) => {
+            this.deps.log.error({ err: error, channel: feed.channel, listing: feed.listingId }, 'iCal import of a feed failed unexpectedly; it is read again at its next poll');
+            // Counted as a failed read, so a feed that fails so at every read raises SYNC_FAILED
+            // (nothing it holds is released meanwhile), not only a line in the log.
+            await this.untaken(feed, state, 'the import failed on our side (the ingest log has why)', true).catch(() => undefined);
             return 'failed' as const;
           });
           this.deps.metrics.reads.inc({ channel: feed.channel, outcome });
