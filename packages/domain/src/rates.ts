@@ -53,6 +53,24 @@ export interface TermsUpdate {
 export function applyTermsUpdate(kept: ReadonlyMap<LocalDate, KeptNight>, update: TermsUpdate): { readonly nights: Map<LocalDate, KeptNight>; readonly changed: LocalDate[] } {
   const nights = new Map(kept);
   const changed: LocalDate[] = [];
+  applyInto(nights, update, changed);
+  return { nights, changed };
+}
+
+/**
+ * `applyTermsUpdate` of each update in order, the nights copied once: a request of thousands of
+ * one-night updates costs its nights, not its nights times its updates (copying for each was 20
+ * ms an update over a plan of a century's nights). `changed`: each date whose effective terms
+ * changed at any step, once.
+ */
+export function applyTermsUpdates(kept: ReadonlyMap<LocalDate, KeptNight>, updates: readonly TermsUpdate[]): { readonly nights: Map<LocalDate, KeptNight>; readonly changed: LocalDate[] } {
+  const nights = new Map(kept);
+  const changed: LocalDate[] = [];
+  for (const update of updates) applyInto(nights, update, changed);
+  return { nights, changed: [...new Set(changed)] };
+}
+
+function applyInto(nights: Map<LocalDate, KeptNight>, update: TermsUpdate, changed: LocalDate[]): void {
   const fields = Object.keys(update.set) as TermField[];
   for (const date of nightsOf({ checkIn: update.from, checkOut: update.to })) {
     const before = nights.get(date) ?? {};
@@ -66,7 +84,6 @@ export function applyTermsUpdate(kept: ReadonlyMap<LocalDate, KeptNight>, update
     if (!sameTerms(termsOf(before), termsOf(next))) changed.push(date);
     nights.set(date, next);
   }
-  return { nights, changed };
 }
 
 /** A kept night's effective terms: each field as last set, or open. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { ConversionRate, CurrencyCode, Money } from '../src/money';
-import { applyTermsUpdate, channelPrice, OPEN_NIGHT, stayRefusal, stayTotal, termsOf, termsRanges, type KeptNight, type NightTerms, type TermsUpdate } from '../src/rates';
+import { applyTermsUpdate, applyTermsUpdates, channelPrice, OPEN_NIGHT, stayRefusal, stayTotal, termsOf, termsRanges, type KeptNight, type NightTerms, type TermsUpdate } from '../src/rates';
 import { addDays, nightsOf, type LocalDate, type StayDates } from '../src/stay-dates';
 
 const d = (s: string) => s as LocalDate;
@@ -41,6 +41,29 @@ describe('rates and restrictions: kept per night and field, the newest version w
   it('a newer update that sets what the night already shows is no change', () => {
     const first = applyTermsUpdate(new Map(), update('2027-07-01', '2027-07-02', 1, { maxStay: 14 }));
     expect(applyTermsUpdate(first.nights, update('2027-07-01', '2027-07-02', 2, { maxStay: 14 })).changed).toEqual([]);
+  });
+
+  it('several updates applied at once keep what applying each in turn keeps, each changed night named once, and leave the nights given untouched (property)', () => {
+    const updates = fc.array(fc.record({ start: fc.integer({ min: 0, max: 20 }), length: fc.integer({ min: 1, max: 10 }), version: fc.integer({ min: 1, max: 5 }), price: fc.integer({ min: 0, max: 3 }) }), { maxLength: 12 });
+    fc.assert(
+      fc.property(updates, (raw) => {
+        const all = raw.map((u) => update(nightsFrom(d('2027-01-01'), 31)[u.start]!, nightsFrom(d('2027-01-01'), 32)[u.start + u.length]!, u.version, { price: eur(u.price) }));
+        const given = applyTermsUpdate(new Map(), update('2027-01-05', '2027-01-09', 3, { price: eur(1) })).nights;
+        const snapshot = JSON.stringify([...given]);
+        const inTurn = all.reduce<{ nights: Map<LocalDate, KeptNight>; changed: Set<LocalDate> }>(
+          (acc, u) => {
+            const applied = applyTermsUpdate(acc.nights, u);
+            return { nights: applied.nights, changed: new Set([...acc.changed, ...applied.changed]) };
+          },
+          { nights: given, changed: new Set() },
+        );
+        const atOnce = applyTermsUpdates(given, all);
+        expect([...atOnce.nights].sort()).toEqual([...inTurn.nights].sort());
+        expect([...atOnce.changed].sort()).toEqual([...inTurn.changed].sort());
+        expect(new Set(atOnce.changed).size).toBe(atOnce.changed.length);
+        expect(JSON.stringify([...given])).toBe(snapshot);
+      }),
+    );
   });
 
   it('whatever order updates arrive in, every night ends with the newest value of each field (property)', () => {

@@ -1,4 +1,4 @@
-import { addDays, applyTermsUpdate, fromEpochDay, nightsOf, termsOf, termsRanges, toEpochDay, type CurrencyCode, type KeptNight, type LocalDate, type NightTerms, type StayDates, type TermsUpdate } from '@cm/domain';
+import { addDays, applyTermsUpdates, fromEpochDay, nightsOf, termsOf, termsRanges, toEpochDay, type CurrencyCode, type KeptNight, type LocalDate, type NightTerms, type StayDates, type TermsUpdate } from '@cm/domain';
 import type { Knex, SqlValue } from '@cm/service-runtime';
 
 /** One range of one rate plan in a PMS request: these fields, for nights [from, to). */
@@ -74,7 +74,7 @@ const NOTIFY_NEW_PLANS_SQL = `SELECT pg_notify('${NEW_RATE_PLANS_CHANNEL}', ?)
 
 /**
  * The PMS's rates and restrictions, per property, rate plan and night. Each request is applied
- * night by night and field by field by the domain's `applyTermsUpdate` under the property's
+ * night by night and field by field by the domain's `applyTermsUpdates` under the property's
  * lock, so two requests for one property are applied one after the other, and an older version
  * never overwrites a newer one whatever order they arrive in.
  */
@@ -86,24 +86,26 @@ export class RatesStore {
     return this.db.transaction(async (trx) => {
       await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 20))', [`rates:${propertyId}`]);
       const plans = [...new Set(updates.map((u) => u.ratePlan))];
-      const span = spanOf(updates);
-      const rows: NightRow[] = await trx('rates.rate_nights')
-        .select('rate_plan', 'night', 'kept')
-        .where('property_id', propertyId)
-        .whereIn('rate_plan', plans)
-        .where('night', '>=', span.from)
-        .where('night', '<', span.to);
+      // Only the nights the request names: its earliest to its latest date may span a century of
+      // a plan's nights when it names a few (a review's 2,000 one-night updates read 36,500).
+      const rows: NightRow[] = await trx('rates.rate_nights as n')
+        .select('n.rate_plan', 'n.night', 'n.kept')
+        .where('n.property_id', propertyId)
+        .whereIn('n.rate_plan', plans)
+        .whereRaw('EXISTS (SELECT 1 FROM unnest(?::text[], ?::date[], ?::date[]) AS r(plan, night_from, night_to) WHERE n.rate_plan = r.plan AND n.night >= r.night_from AND n.night < r.night_to)', [
+          updates.map((u) => u.ratePlan),
+          updates.map((u) => u.from),
+          updates.map((u) => u.to),
+        ]);
       const kept = new Map<string, Map<LocalDate, KeptNight>>(plans.map((plan) => [plan, new Map()]));
       for (const row of rows) kept.get(row.rate_plan)!.set(row.night, row.kept);
       const before = new Map([...kept].map(([plan, nights]) => [plan, new Map(nights)]));
 
       const changed = new Map<string, Set<LocalDate>>(plans.map((plan) => [plan, new Set()]));
       for (const plan of plans) {
-        for (const termsUpdate of requestUpdates(updates.filter((u) => u.ratePlan === plan), version)) {
-          const applied = applyTermsUpdate(kept.get(plan)!, termsUpdate);
-          kept.set(plan, applied.nights);
-          for (const date of applied.changed) changed.get(plan)!.add(date);
-        }
+        const applied = applyTermsUpdates(kept.get(plan)!, requestUpdates(updates.filter((u) => u.ratePlan === plan), version));
+        kept.set(plan, applied.nights);
+        for (const date of applied.changed) changed.get(plan)!.add(date);
       }
 
       // Every night whose kept fields moved is written, not only those whose terms changed: a
@@ -226,14 +228,4 @@ function requestUpdates(updates: readonly PlanUpdate[], version: number): TermsU
     else merged.push({ from: day, to: day + 1, set, key });
   }
   return merged.map((m) => ({ from: fromEpochDay(m.from), to: fromEpochDay(m.to), version, set: m.set }));
-}
-
-function spanOf(updates: readonly PlanUpdate[]): { from: LocalDate; to: LocalDate } {
-  let from = updates[0]!.from;
-  let to = updates[0]!.to;
-  for (const u of updates) {
-    if (toEpochDay(u.from) < toEpochDay(from)) from = u.from;
-    if (toEpochDay(u.to) > toEpochDay(to)) to = u.to;
-  }
-  return { from, to };
 }
