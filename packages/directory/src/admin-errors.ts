@@ -173,6 +173,14 @@ export class InvalidMarkupError extends AdminError {
   }
 }
 
+/** Two PMS rate plans onto one of the channel's: each would overwrite the other's nights there, and which showed would be whichever changed last. */
+export class SharedChannelRatePlanError extends AdminError {
+  readonly code = 'shared_channel_rate_plan';
+  constructor(readonly channelPlan: string, readonly pmsPlans: readonly string[]) {
+    super(`PMS rate plans ${pmsPlans.map((p) => `'${p}'`).join(' and ')} are both mapped to the channel's plan '${channelPlan}'; map each PMS plan to a plan of its own`);
+  }
+}
+
 export class InvalidUrlError extends AdminError {
   readonly code = 'invalid_url';
   constructor(readonly field: string) {

@@ -8,6 +8,7 @@ import { lockTenant, refuseIllFormed, refuseIllFormedCredentials, refuseIllForme
 import {
   ConnectionExistsError,
   InvalidMarkupError,
+  SharedChannelRatePlanError,
   InvalidRateError,
   InvalidSecretError,
   ListingChannelMismatchError,
@@ -282,6 +283,9 @@ export async function setListingPricing(db: Knex, listing: { channel: Channel; l
   if (pricing.currency !== null && !isCurrencyCode(pricing.currency)) throw new UnknownCurrencyError(pricing.currency);
   if (!markupIsSane(pricing.markup)) throw new InvalidMarkupError(JSON.stringify(pricing.markup));
   for (const [pms, channel] of Object.entries(pricing.ratePlans)) refuseIllFormed({ 'PMS rate plan': pms, 'channel rate plan': channel });
+  const byChannelPlan = new Map<string, string[]>();
+  for (const [pms, channel] of Object.entries(pricing.ratePlans)) byChannelPlan.set(channel, [...(byChannelPlan.get(channel) ?? []), pms]);
+  for (const [channel, pms] of byChannelPlan) if (pms.length > 1) throw new SharedChannelRatePlanError(channel, pms);
   const row = {
     currency: pricing.currency,
     markup_kind: pricing.markup.kind,

@@ -307,7 +307,7 @@ describe("a listing's pricing: its currency, markup and the channel's rate plan 
     expect(await pricingOfProperties(db, [a.propertyId])).toEqual([{ channel: 'AIRBNB', listingId, propertyId: a.propertyId, currency: 'USD', markup: { kind: 'fixed', amountMinor: 500 }, ratePlans: pricing.ratePlans }]);
   });
 
-  it('unknown_listing, unknown_currency, invalid_markup, invalid_identifier: refused, and nothing is saved', async () => {
+  it('unknown_listing, unknown_currency, invalid_markup, invalid_identifier, shared_channel_rate_plan: refused, and nothing is saved', async () => {
     const a = await tenantWith();
     const listingId = id('listing');
     const none = { currency: null, markup: { kind: 'percent', basisPoints: 0 }, ratePlans: {} } as const;
@@ -317,6 +317,8 @@ describe("a listing's pricing: its currency, markup and the channel's rate plan 
     await refused(setListingPricing(db, { channel: 'AIRBNB', listingId }, { ...none, markup: { kind: 'percent', basisPoints: 90_000 } }), 'invalid_markup');
     await refused(setListingPricing(db, { channel: 'AIRBNB', listingId }, { ...none, markup: { kind: 'fixed', amountMinor: 1.5 } }), 'invalid_markup');
     await refused(setListingPricing(db, { channel: 'AIRBNB', listingId }, { ...none, ratePlans: { standard: 'RP\u202e1' } }), 'invalid_identifier');
+    // Found by a review: two PMS plans on one channel plan overwrote each other's nights there, and one plan's were never pushed.
+    await refused(setListingPricing(db, { channel: 'AIRBNB', listingId }, { ...none, ratePlans: { BAR: 'STD', NRF: 'STD', WEEKLY: 'WK' } }), 'shared_channel_rate_plan');
     expect(await db('ingest.listing_pricing').where({ listing_id: listingId }).first()).toBeUndefined();
   });
 });

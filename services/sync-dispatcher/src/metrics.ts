@@ -16,6 +16,7 @@ export interface DispatcherMetrics {
   readonly reservationActionSeconds: Histogram<'channel' | 'kind' | 'outcome'>;
   readonly ratePushes: Counter<'channel' | 'outcome'>;
   readonly rateNightsWithoutPrice: Counter<'channel'>;
+  readonly rateNightsRefused: Counter<'channel'>;
 }
 
 export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
@@ -100,6 +101,12 @@ export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
     rateNightsWithoutPrice: new Counter({
       name: 'cm_sync_rate_nights_without_price_total',
       help: "Nights pushed with their restrictions but no price: no exchange rate (or a stale one) from the property's currency to the listing's.",
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    rateNightsRefused: new Counter({
+      name: 'cm_sync_rate_nights_refused_total',
+      help: "Rate plan nights a channel refused (400, 413, 422): given up, so the listing's other rate pushes go on; the reconciler reports them as price drift.",
       labelNames: ['channel'] as const,
       registers: [registry],
     }),

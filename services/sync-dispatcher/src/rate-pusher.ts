@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { addDays, type ListingQuoteTerms, type RateLookup } from '@cm/domain';
 import type { ChannelAdapters } from '@cm/channel-adapters';
 import type { Channel } from '@cm/schemas';
 import { withinPerMinute, type Logger, type TokenBuckets } from '@cm/service-runtime';
 import { LeaseLoop } from './lease-loop';
 import type { DispatcherMetrics } from './metrics';
-import { planRatePush, type RatePushPlan } from './plan/rate-push';
+import { planRatePush, rateRequestId, type RatePushPlan } from './plan/rate-push';
 import { nextDelayMs, shouldRetry, type RetryPolicy } from './policy/backoff';
 import type { DirtyPlan, MarkedNight, RateStore, RateWork } from './store/rate-store';
 import { listingKeyOf } from './store/sync-store';
@@ -110,18 +109,36 @@ export class RatePusher {
       return finish(idle);
     }
     // Only the calls outlive the planning: what it read and merged is garbage before the first call.
-    const plan = await this.plan(work, dirty, readAt, pricing);
+    const { plan, alone } = await this.plan(work, dirty, readAt, pricing);
     done.push(...plan.unsold);
     if (plan.unconverted > 0) metrics.rateNightsWithoutPrice.inc({ channel: work.channel }, plan.unconverted);
 
-    for (const call of plan.calls) {
+    let refused: string | null = null;
+    const calls = [...plan.calls];
+    for (let call = calls.shift(); call !== undefined; call = calls.shift()) {
       const token = await this.deps.buckets.take(`rates:${work.channel}:${work.propertyId}`, withinPerMinute(this.config.callsPerMinute));
       if (!token.allowed) {
         metrics.rateLimitedWaits.inc({ channel: work.channel });
         return finish({ dueAtMs: now() + token.retryAfterMs, attempts: work.attempts, error: null });
       }
-      const result = await adapter.pushRates(work.listingId, call.ranges, requestIdOf(work, call.nights, marksOf));
+      const result = await adapter.pushRates(work.listingId, call.ranges, rateRequestId(work, call, marksOf));
       metrics.ratePushes.inc({ channel: work.channel, outcome: result.ok ? 'ok' : result.outcome });
+      if (!result.ok && refusesContent(result) && call.ranges.length > 1) {
+        // Which of its ranges the channel refuses is found by sending each alone.
+        calls.unshift(...alone(call.nights));
+        continue;
+      }
+      if (!result.ok && refusesContent(result)) {
+        // The channel refuses what this range carries (a stay rule past its limit, say): sent
+        // again it is refused again, and waiting on it held back every later call of the listing
+        // for good. Its nights are given up, said in the log, the metric and the listing's last
+        // error; the reconciler's next pass reports the channel's rates as drifted.
+        log.warn({ channel: work.channel, listing: work.listingId, status: result.status, error: result.error, nights: call.nights.length }, 'the channel refused a rate push; its nights are given up, the rest go on');
+        metrics.rateNightsRefused.inc({ channel: work.channel }, call.nights.length);
+        refused = `refused by the channel (${result.status}): ${result.error}`.slice(0, 500);
+        done.push(...call.nights);
+        continue;
+      }
       if (!result.ok) {
         const attempt = work.attempts + 1;
         const retry = shouldRetry(result.outcome, attempt, this.config.retry);
@@ -131,27 +148,31 @@ export class RatePusher {
       }
       done.push(...call.nights);
     }
-    await finish(idle);
+    await finish({ ...idle, error: refused });
   }
 
-  /** A listing's push: its marked nights' terms as the PMS holds them, for its channel, in calls. */
-  private async plan(work: RateWork, dirty: readonly DirtyPlan[], readAt: number, pricing: ListingQuoteTerms): Promise<RatePushPlan> {
+  /** A listing's push: its marked nights' terms as the PMS holds them, for its channel, in calls; and some of them again, a range a call. */
+  private async plan(work: RateWork, dirty: readonly DirtyPlan[], readAt: number, pricing: ListingQuoteTerms): Promise<{ plan: RatePushPlan; alone: (nights: readonly MarkedNight[]) => RatePushPlan['calls'] }> {
     const marked = markedNights(dirty);
     const terms = await this.deps.terms.terms(work.propertyId, firstNight(marked), dayAfter(lastNight(marked)), dirty.map((plan) => plan.ratePlan), readAt);
-    return planRatePush({ marked, terms: (ratePlan, night) => terms.get(ratePlan)?.get(night), pricing, fx: this.deps.fx, rangesPerCall: this.config.rangesPerCall });
+    const planOf = (nights: readonly MarkedNight[], rangesPerCall: number) => planRatePush({ marked: nights, terms: (ratePlan, night) => terms.get(ratePlan)?.get(night), pricing, fx: this.deps.fx, rangesPerCall });
+    return { plan: planOf(marked, this.config.rangesPerCall), alone: (nights) => planOf(nights, 1).calls };
   }
+}
+
+/**
+ * A 400, 413 or 422: the channel says what the call carries is wrong. Not a 401 or 403 (the
+ * connection's credentials, which a rotation mends), a 404 (a listing not there yet), a 408 or a
+ * 429: those are tried again.
+ */
+function refusesContent(result: { readonly outcome: string; readonly status: number | null }): boolean {
+  return result.outcome === 'client_error' && (result.status === 400 || result.status === 413 || result.status === 422);
 }
 
 function markedNights(dirty: readonly DirtyPlan[]): MarkedNight[] {
   return dirty.flatMap((plan) => plan.nights.map((night) => ({ ratePlan: plan.ratePlan, night })));
 }
 
-/** The same nights at the same markings are the same request: a retry is applied once by a channel that dedupes. */
-function requestIdOf(work: RateWork, nights: readonly MarkedNight[], marksOf: ReadonlyMap<string, number>): string {
-  const hash = createHash('sha256').update(`${work.channel}\n${work.listingId}`);
-  for (const n of nights) hash.update(`\n${n.ratePlan}\n${n.night}\n${marksOf.get(n.ratePlan)}`);
-  return `rates-${hash.digest('hex').slice(0, 32)}`;
-}
 
 function firstNight(nights: readonly MarkedNight[]) {
   return nights.reduce((min, n) => (n.night < min ? n.night : min), nights[0]!.night);

@@ -1,5 +1,5 @@
 import { addDays, type ConversionRate, type CurrencyCode, type ListingQuoteTerms, type LocalDate, type NightTerms, type RateLookup } from '@cm/domain';
-import { planRatePush } from '../src/plan/rate-push';
+import { MAX_RANGE_NIGHTS, planRatePush, rateRequestId } from '../src/plan/rate-push';
 import type { MarkedNight } from '../src/store/rate-store';
 
 const EUR = 'EUR' as CurrencyCode;
@@ -23,6 +23,29 @@ describe('a listing’s rate push: its marked nights as the fewest ranges, in it
       { ...priced(12_000, { minStayArrival: 3 }), from: '2027-01-05', to: '2027-01-11', ratePlanId: 'standard' },
     ]);
     expect(plan.calls[0]!.nights).toHaveLength(10);
+  });
+
+  it('equal terms over years go in ranges of at most a year each, every night in one, a call carrying the nights of its ranges', () => {
+    const plan = planRatePush({ marked: nights('standard', '2028-01-01', 1_461), terms: () => priced(9_900), pricing: plain, fx: noRate, rangesPerCall: 2 });
+    const ranges = plan.calls.flatMap((call) => call.ranges);
+    expect(MAX_RANGE_NIGHTS).toBe(365);
+    expect(ranges.map((r) => [r.from, r.to])).toEqual([
+      ['2028-01-01', '2028-12-31'],
+      ['2028-12-31', '2029-12-31'],
+      ['2029-12-31', '2030-12-31'],
+      ['2030-12-31', '2031-12-31'],
+      ['2031-12-31', '2032-01-01'],
+    ]);
+    expect(plan.calls.map((call) => call.nights.length)).toEqual([730, 730, 1]);
+  });
+
+  it('one range a call when asked: how a refused call is sent again, range by range', () => {
+    const terms = (_plan: string, night: LocalDate) => (night < d('2027-01-03') ? priced(10_000) : priced(12_000, { maxStay: 400 }));
+    const plan = planRatePush({ marked: nights('standard', '2027-01-01', 5), terms, pricing: plain, fx: noRate, rangesPerCall: 1 });
+    expect(plan.calls.map((call) => [call.ranges.map((r) => r.from), call.nights.map((n) => n.night)])).toEqual([
+      [['2027-01-01'], ['2027-01-01', '2027-01-02']],
+      [['2027-01-03'], ['2027-01-03', '2027-01-04', '2027-01-05']],
+    ]);
   });
 
   it('a gap between marked nights ends a range: nights not marked are not pushed', () => {
@@ -68,5 +91,16 @@ describe('a listing’s rate push: its marked nights as the fewest ranges, in it
   it('a night the PMS holds no terms for is pushed open, with no price', () => {
     const plan = planRatePush({ marked: nights('standard', '2027-01-01', 1), terms: () => undefined, pricing: plain, fx: noRate, rangesPerCall: 200 });
     expect(plan.calls[0]!.ranges).toEqual([{ ...open, from: '2027-01-01', to: '2027-01-02', ratePlanId: 'standard' }]);
+  });
+
+  // Found by a review: a retry after a timeout reused the id with other prices, and a channel that dedupes kept the old ones.
+  it('a call’s request id is the same for the same nights, markings and terms, and another for other terms', () => {
+    const work = { channel: 'EXPEDIA', listingId: 'L1' };
+    const marks = new Map([['standard', 7]]);
+    const callAt = (amountMinor: number) => planRatePush({ marked: nights('standard', '2027-01-01', 3), terms: () => priced(amountMinor), pricing: plain, fx: noRate, rangesPerCall: 200 }).calls[0]!;
+    expect(rateRequestId(work, callAt(10_000), marks)).toBe(rateRequestId(work, callAt(10_000), marks));
+    expect(rateRequestId(work, callAt(10_000), marks)).toMatch(/^rates-[0-9a-f]{32}$/);
+    expect(rateRequestId(work, callAt(11_000), marks)).not.toBe(rateRequestId(work, callAt(10_000), marks));
+    expect(rateRequestId(work, callAt(10_000), new Map([['standard', 8]]))).not.toBe(rateRequestId(work, callAt(10_000), marks));
   });
 });

@@ -17,7 +17,7 @@ const reservation = (state: ChannelReservationState, acknowledgedRevision = 0): 
   acknowledgement: { acknowledgedRevision, pendingRevision: null, redeliveries: 0 },
 });
 const conflict = (state: ChannelReservationState, acknowledgedRevision = 0): OperationConflict => ({ ok: false, outcome: 'conflict', status: 409, retryAfterMs: null, error: '409: wrong state', code: 'x', state, reservation: reservation(state, acknowledgedRevision) });
-const failure = (outcome: 'rate_limited' | 'server_error' | 'timeout' | 'network_error' | 'client_error' | 'unsupported', retryAfterMs: number | null = null): OperationResult => ({ ok: false, outcome, status: null, retryAfterMs, error: outcome, code: null });
+const failure = (outcome: 'rate_limited' | 'server_error' | 'timeout' | 'network_error' | 'client_error' | 'unsupported', retryAfterMs: number | null = null, status: number | null = null): OperationResult => ({ ok: false, outcome, status, retryAfterMs, error: outcome, code: null });
 const ok: OperationResult = { ok: true, ack: 'op_1', reservation: reservation('cancelled') };
 
 const ACKNOWLEDGE: Action = { kind: 'ACKNOWLEDGE', revision: 2 };
@@ -116,6 +116,12 @@ describe('what an answer comes to', () => {
   it('unsupported and other client errors are final', () => {
     expect(verdict(CANCEL, failure('unsupported'))).toEqual({ kind: 'unsupported', error: 'unsupported' });
     expect(verdict(CANCEL, failure('client_error'))).toEqual({ kind: 'refused', error: 'client_error' });
+    for (const status of [400, 404, 422]) expect(verdict(CANCEL, failure('client_error', null, status))).toEqual({ kind: 'refused', error: 'client_error' });
+  });
+
+  // Found by a review: an expired token lost a host cancellation for good, where availability pushes recover once it is rotated.
+  it.each([401, 403, 408])('a %i is no refusal of the action: reported and tried again later, not finished', (status) => {
+    expect(verdict(CANCEL, failure('client_error', null, status), 1)).toEqual({ kind: 'retries_exhausted', error: 'client_error' });
   });
 
   it.each(['rate_limited', 'server_error', 'timeout', 'network_error'] as const)('%s is retried with backoff until the last attempt', (outcome) => {

@@ -77,6 +77,8 @@ async function main(): Promise<void> {
         DATABASE_URL: databaseUrl,
         REDIS_URL: config.REDIS_URL,
         LOG_LEVEL: 'warn',
+        // The reconciler refuses to start without a key ring (since connections carry sealed credentials): the bench failed at once without it.
+        SECRETS_KEYS: BENCH_KEYS.text,
         CONSUMER_GROUP: `${namespace}.reconciler`,
         HTTP_PORT: String(PORTS.reconciler),
         OPS_PORT: String(PORTS.reconcilerOps),

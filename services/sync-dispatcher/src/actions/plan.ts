@@ -147,6 +147,9 @@ export function judge(plan: Extract<ActionPlan, { kind: 'operation' }>, result: 
     case 'unsupported':
       return { kind: 'unsupported', error: result.error };
     case 'client_error':
+      // The connection's credentials (401, 403: a rotation mends them) or the channel's patience
+      // (408) are not a refusal of the action: reported, and tried again later until it lands.
+      if (result.status === 401 || result.status === 403 || result.status === 408) return { kind: 'retries_exhausted', error: result.error };
       return { kind: 'refused', error: result.error };
     case 'rate_limited':
     case 'server_error':

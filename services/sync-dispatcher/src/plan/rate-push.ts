@@ -1,4 +1,5 @@
-import { channelPrice, OPEN_NIGHT, termsRanges, type ListingQuoteTerms, type LocalDate, type NightTerms, type RateLookup } from '@cm/domain';
+import { createHash } from 'node:crypto';
+import { addDays, channelPrice, OPEN_NIGHT, termsRanges, type ListingQuoteTerms, type LocalDate, type NightTerms, type RateLookup } from '@cm/domain';
 import type { RateRange } from '@cm/channel-adapters';
 import type { MarkedNight } from '../store/rate-store';
 
@@ -60,7 +61,7 @@ export function planRatePush(input: {
     // Ranges come in date order, and every marked night is in one: walk both once.
     const dates = [...plan.marked.keys()].sort();
     let next = 0;
-    for (const range of termsRanges(plan.nights)) {
+    for (const range of termsRanges(plan.nights).flatMap((r) => withinAYear(r))) {
       if (current.ranges.length >= input.rangesPerCall) {
         calls.push(current);
         current = { ranges: [], nights: [] };
@@ -71,6 +72,20 @@ export function planRatePush(input: {
   }
   if (current.ranges.length > 0) calls.push(current);
   return { calls, unsold, unconverted };
+}
+
+/** Nights one range carries at most: platforms limit a range's span (the simulator at 731 nights), and equal terms over years merged into one range past it. */
+export const MAX_RANGE_NIGHTS = 365;
+
+function withinAYear<R extends { readonly from: LocalDate; readonly to: LocalDate }>(range: R): R[] {
+  const pieces: R[] = [];
+  for (let from = range.from; from < range.to; ) {
+    const cut = addDays(from, MAX_RANGE_NIGHTS);
+    const to = cut < range.to ? cut : range.to;
+    pieces.push({ ...range, from, to });
+    from = to;
+  }
+  return pieces;
 }
 
 function rateRangeOf(ratePlanId: string, from: LocalDate, to: LocalDate, terms: NightTerms): RateRange {
@@ -86,4 +101,17 @@ function rateRangeOf(ratePlanId: string, from: LocalDate, to: LocalDate, terms: 
     closedToDeparture: terms.closedToDeparture,
     stopSell: terms.stopSell,
   };
+}
+
+/**
+ * The same nights at the same markings with the same terms are the same request: a retry is
+ * applied once by a channel that dedupes. The terms are in it: a retry after a timeout whose
+ * prices moved meanwhile (an exchange rate refreshed, a markup changed) is a new request, or the
+ * channel would answer it as the first and keep the old prices.
+ */
+export function rateRequestId(work: { readonly channel: string; readonly listingId: string }, call: RateCall, marksOf: ReadonlyMap<string, number>): string {
+  const hash = createHash('sha256').update(`${work.channel}\n${work.listingId}`);
+  for (const n of call.nights) hash.update(`\n${n.ratePlan}\n${n.night}\n${marksOf.get(n.ratePlan)}`);
+  hash.update(`\n${JSON.stringify(call.ranges)}`);
+  return `rates-${hash.digest('hex').slice(0, 32)}`;
 }
