@@ -51,8 +51,13 @@ interface Claimed {
   readonly readAt: number;
 }
 
+/** How long a listing whose call was refused is pushed a range a call: its refused range is found among those ranges, however long it waits for its tokens. */
+const RANGE_BY_RANGE_MS = 15 * 60_000;
+
 export class RatePusher {
   private readonly leases: LeaseLoop<Claimed>;
+  /** Listings whose call a channel refused lately, until when they are pushed a range a call (in this process: a restart finds out again). */
+  private readonly rangeByRange = new Map<string, number>();
 
   constructor(
     private readonly deps: RatePusherDeps,
@@ -109,7 +114,9 @@ export class RatePusher {
       return finish(idle);
     }
     // Only the calls outlive the planning: what it read and merged is garbage before the first call.
-    const { plan, alone } = await this.plan(work, dirty, readAt, pricing);
+    const key = listingKeyOf(work);
+    if ((this.rangeByRange.get(key) ?? 0) <= now()) this.rangeByRange.delete(key);
+    const { plan, alone } = await this.plan(work, dirty, readAt, pricing, this.rangeByRange.has(key) ? 1 : this.config.rangesPerCall);
     done.push(...plan.unsold);
     if (plan.unconverted > 0) metrics.rateNightsWithoutPrice.inc({ channel: work.channel }, plan.unconverted);
 
@@ -119,12 +126,14 @@ export class RatePusher {
       const token = await this.deps.buckets.take(`rates:${work.channel}:${work.propertyId}`, withinPerMinute(this.config.callsPerMinute));
       if (!token.allowed) {
         metrics.rateLimitedWaits.inc({ channel: work.channel });
-        return finish({ dueAtMs: now() + token.retryAfterMs, attempts: work.attempts, error: null });
+        return finish({ dueAtMs: now() + token.retryAfterMs, attempts: work.attempts, error: refused });
       }
       const result = await adapter.pushRates(work.listingId, call.ranges, rateRequestId(work, call, marksOf));
       metrics.ratePushes.inc({ channel: work.channel, outcome: result.ok ? 'ok' : result.outcome });
       if (!result.ok && refusesContent(result) && call.ranges.length > 1) {
         // Which of its ranges the channel refuses is found by sending each alone.
+        // Remembered: the calls after this one may wait for tokens past this push, and the next is planned afresh.
+        this.rangeByRange.set(key, now() + RANGE_BY_RANGE_MS);
         calls.unshift(...alone(call.nights));
         continue;
       }
@@ -152,11 +161,11 @@ export class RatePusher {
   }
 
   /** A listing's push: its marked nights' terms as the PMS holds them, for its channel, in calls; and some of them again, a range a call. */
-  private async plan(work: RateWork, dirty: readonly DirtyPlan[], readAt: number, pricing: ListingQuoteTerms): Promise<{ plan: RatePushPlan; alone: (nights: readonly MarkedNight[]) => RatePushPlan['calls'] }> {
+  private async plan(work: RateWork, dirty: readonly DirtyPlan[], readAt: number, pricing: ListingQuoteTerms, rangesPerCall: number): Promise<{ plan: RatePushPlan; alone: (nights: readonly MarkedNight[]) => RatePushPlan['calls'] }> {
     const marked = markedNights(dirty);
     const terms = await this.deps.terms.terms(work.propertyId, firstNight(marked), dayAfter(lastNight(marked)), dirty.map((plan) => plan.ratePlan), readAt);
     const planOf = (nights: readonly MarkedNight[], rangesPerCall: number) => planRatePush({ marked: nights, terms: (ratePlan, night) => terms.get(ratePlan)?.get(night), pricing, fx: this.deps.fx, rangesPerCall });
-    return { plan: planOf(marked, this.config.rangesPerCall), alone: (nights) => planOf(nights, 1).calls };
+    return { plan: planOf(marked, rangesPerCall), alone: (nights) => planOf(nights, 1).calls };
   }
 }
 
