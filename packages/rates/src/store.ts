@@ -88,15 +88,18 @@ export class RatesStore {
       const plans = [...new Set(updates.map((u) => u.ratePlan))];
       // Only the nights the request names: its earliest to its latest date may span a century of
       // a plan's nights when it names a few (a review's 2,000 one-night updates read 36,500).
-      const rows: NightRow[] = await trx('rates.rate_nights as n')
-        .select('n.rate_plan', 'n.night', 'n.kept')
-        .where('n.property_id', propertyId)
-        .whereIn('n.rate_plan', plans)
-        .whereRaw('EXISTS (SELECT 1 FROM unnest(?::text[], ?::date[], ?::date[]) AS r(plan, night_from, night_to) WHERE n.rate_plan = r.plan AND n.night >= r.night_from AND n.night < r.night_to)', [
-          updates.map((u) => u.ratePlan),
-          updates.map((u) => u.from),
-          updates.map((u) => u.to),
-        ]);
+      const rows: NightRow[] = (
+        await trx.raw(
+          // One range scan of the key per update (OFFSET 0 keeps the planner from flattening it into a
+          // join that tests every night of the plan against every update: 6.6 s for 2,000 updates
+          // over a century's nights, against 25 ms); a night two updates name comes twice, the same row.
+          `SELECT n.rate_plan, to_char(n.night, 'YYYY-MM-DD') AS night, n.kept
+             FROM unnest(?::text[], ?::date[], ?::date[]) AS r(plan, night_from, night_to)
+             CROSS JOIN LATERAL (SELECT m.rate_plan, m.night, m.kept FROM rates.rate_nights m
+                                  WHERE m.property_id = ? AND m.rate_plan = r.plan AND m.night >= r.night_from AND m.night < r.night_to OFFSET 0) n`,
+          [updates.map((u) => u.ratePlan), updates.map((u) => u.from), updates.map((u) => u.to), propertyId],
+        )
+      ).rows;
       const kept = new Map<string, Map<LocalDate, KeptNight>>(plans.map((plan) => [plan, new Map()]));
       for (const row of rows) kept.get(row.rate_plan)!.set(row.night, row.kept);
       const before = new Map([...kept].map(([plan, nights]) => [plan, new Map(nights)]));
