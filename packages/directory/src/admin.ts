@@ -8,7 +8,6 @@ import { lockTenant, refuseIllFormed, refuseIllFormedCredentials, refuseIllForme
 import {
   ConnectionExistsError,
   InvalidMarkupError,
-  SharedChannelRatePlanError,
   InvalidRateError,
   InvalidSecretError,
   ListingChannelMismatchError,
@@ -17,6 +16,7 @@ import {
   PropertyExistsError,
   PropertyExistsForOtherTenantError,
   PropertyHasChannelListingError,
+  SharedChannelRatePlanError,
   TenantExistsError,
   UnknownApiKeyError,
   UnknownConnectionError,
