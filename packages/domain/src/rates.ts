@@ -51,10 +51,7 @@ export interface TermsUpdate {
  * nights as kept now and the dates whose effective terms changed.
  */
 export function applyTermsUpdate(kept: ReadonlyMap<LocalDate, KeptNight>, update: TermsUpdate): { readonly nights: Map<LocalDate, KeptNight>; readonly changed: LocalDate[] } {
-  const nights = new Map(kept);
-  const changed: LocalDate[] = [];
-  applyInto(nights, update, changed);
-  return { nights, changed };
+  return applyTermsUpdates(kept, [update]);
 }
 
 /**
@@ -65,25 +62,23 @@ export function applyTermsUpdate(kept: ReadonlyMap<LocalDate, KeptNight>, update
  */
 export function applyTermsUpdates(kept: ReadonlyMap<LocalDate, KeptNight>, updates: readonly TermsUpdate[]): { readonly nights: Map<LocalDate, KeptNight>; readonly changed: LocalDate[] } {
   const nights = new Map(kept);
-  const changed: LocalDate[] = [];
-  for (const update of updates) applyInto(nights, update, changed);
-  return { nights, changed: [...new Set(changed)] };
-}
-
-function applyInto(nights: Map<LocalDate, KeptNight>, update: TermsUpdate, changed: LocalDate[]): void {
-  const fields = Object.keys(update.set) as TermField[];
-  for (const date of nightsOf({ checkIn: update.from, checkOut: update.to })) {
-    const before = nights.get(date) ?? {};
-    const after: Record<string, Versioned<unknown>> = { ...before };
-    for (const field of fields) {
-      const current = before[field];
-      if (current && current.version >= update.version) continue;
-      after[field] = { value: update.set[field], version: update.version };
+  const changed = new Set<LocalDate>();
+  for (const update of updates) {
+    const fields = Object.keys(update.set) as TermField[];
+    for (const date of nightsOf({ checkIn: update.from, checkOut: update.to })) {
+      const before = nights.get(date) ?? {};
+      const after: Record<string, Versioned<unknown>> = { ...before };
+      for (const field of fields) {
+        const current = before[field];
+        if (current && current.version >= update.version) continue;
+        after[field] = { value: update.set[field], version: update.version };
+      }
+      const next = after as KeptNight;
+      if (!sameTerms(termsOf(before), termsOf(next))) changed.add(date);
+      nights.set(date, next);
     }
-    const next = after as KeptNight;
-    if (!sameTerms(termsOf(before), termsOf(next))) changed.push(date);
-    nights.set(date, next);
   }
+  return { nights, changed: [...changed] };
 }
 
 /** A kept night's effective terms: each field as last set, or open. */

@@ -104,11 +104,11 @@ export class RatesStore {
       for (const row of rows) kept.get(row.rate_plan)!.set(row.night, row.kept);
       const before = new Map([...kept].map(([plan, nights]) => [plan, new Map(nights)]));
 
-      const changed = new Map<string, Set<LocalDate>>(plans.map((plan) => [plan, new Set()]));
+      let nightsChanged = 0;
       for (const plan of plans) {
         const applied = applyTermsUpdates(kept.get(plan)!, requestUpdates(updates.filter((u) => u.ratePlan === plan), version));
         kept.set(plan, applied.nights);
-        for (const date of applied.changed) changed.get(plan)!.add(date);
+        nightsChanged += applied.changed.length;
       }
 
       // Every night whose kept fields moved is written, not only those whose terms changed: a
@@ -140,7 +140,7 @@ export class RatesStore {
         }
         for (const range of termsRanges(named)) ranges.push({ ratePlan: plan, ...range });
       }
-      return { ranges, nightsChanged: [...changed.values()].reduce((sum, dates) => sum + dates.size, 0) };
+      return { ranges, nightsChanged };
     });
   }
 

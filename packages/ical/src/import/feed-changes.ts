@@ -1,5 +1,6 @@
 import type { CalendarEntry, DateWindow, EntryKind, LocalDate } from '../calendar/types';
 import { FEED_LEVEL_PROBLEMS, type FeedProblem, type ParseFeedResult } from './types';
+import { seriesOfUid } from './uid';
 
 /** An event of a channel's feed as we last took it in: it holds these nights in the ledger. */
 export interface HeldEntry {
@@ -57,7 +58,7 @@ export function readFeedChanges(held: readonly HeldEntry[], read: ParseFeedResul
     const entry = seen.get(before.uid);
     if (entry !== undefined) {
       if (entry.checkIn !== before.checkIn || entry.checkOut !== before.checkOut) changes.push({ change: 'moved', entry, before });
-    } else if (inWindow(before) && !unreadable.has(before.uid) && !unreadable.has(seriesOf(before.uid))) {
+    } else if (inWindow(before) && !unreadable.has(before.uid) && !unreadable.has(seriesOfUid(before.uid))) {
       gone.push(before);
     }
     if (inWindow(before)) judged++;
@@ -68,14 +69,4 @@ export function readFeedChanges(held: readonly HeldEntry[], read: ParseFeedResul
   for (const entry of read.entries) if (!heldUids.has(entry.uid)) changes.push({ change: 'appeared', entry });
   for (const before of gone) changes.push({ change: 'disappeared', before });
   return { kind: 'changes', changes };
-}
-
-/**
- * The series a held occurrence belongs to (`<series uid>#<day>`, as readSeries names them), or
- * the uid itself: a series the read could not parse names its UID in its problem, and every
- * occurrence of it stays held, not only one held under that very UID.
- */
-function seriesOf(uid: string): string {
-  const at = uid.lastIndexOf('#');
-  return at > 0 && /^\d{4}-\d{2}-\d{2}$|^unknown$/.test(uid.slice(at + 1)) ? uid.slice(0, at) : uid;
 }

@@ -7,6 +7,7 @@ import { firstInvalidDateValue } from './raw-dates';
 import { pieceAsCalendar, type FeedPiece } from './split-calendar';
 import { dayOf, stayNights } from './stay-nights';
 import type { FeedProblem } from './types';
+import { occurrenceUid } from './uid';
 
 export interface PieceReading {
   readonly entries: readonly CalendarEntry[];
@@ -102,7 +103,7 @@ function readSeries(event: AdaptedEvent, recurrence: Recurrence, context: Readin
   const problems: FeedProblem[] = [];
   for (const occurrence of occurrences) {
     if (occurrence.cancelled) continue;
-    const uid = `${seriesUid}#${occurrenceDay(occurrence.recurrenceId ?? occurrence.start, timeZone)}`;
+    const uid = occurrenceUid(seriesUid, occurrenceDay(occurrence.recurrenceId ?? occurrence.start, timeZone));
     const nights = stayNights(occurrence.start, occurrence.end, timeZone);
     if (nights.ok) entries.push(entryOf(uid, nights.checkIn, nights.checkOut, occurrence.summary, occurrence.description));
     else problems.push({ uid, code: nights.code, reason: nights.reason });

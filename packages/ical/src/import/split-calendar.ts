@@ -1,4 +1,3 @@
-import { storableUid } from './uid';
 /**
  * Cuts a feed into pieces node-ical can parse one at a time, so that one broken event (node-ical
  * throws on a duplicate DTSTART or a bad RRULE, and a throw loses the whole calendar) costs only
@@ -6,6 +5,8 @@ import { storableUid } from './uid';
  * be parsed with their series. Only component boundaries and UIDs are read here; the meaning of
  * every property is node-ical's job.
  */
+
+import { storableUid } from './uid';
 
 export interface RawEvent {
   /** Undefined when the VEVENT has no UID (RFC 5545 requires one; some feeds omit it). */

@@ -10,6 +10,7 @@ import { Eta } from 'eta';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { dependencyErrorOf } from '../errors';
+import { taskParams } from '../http/app';
 import { afterResolution, type ResolutionHooks } from '../http/resolution-hooks';
 import { losingStayOf, stayKeysOf } from '../resolve/actions';
 import type { RelocationStore } from '../store/relocation-store';
@@ -66,8 +67,6 @@ const queueQuery = z.strictObject({
   type: z.preprocess(blankIsAbsent, z.enum(ConflictTypeSymbols).optional()),
   property_id: z.preprocess(blankIsAbsent, z.string().max(200).superRefine(refuseNonIdentifier).optional()),
 });
-// A UUID is the same in either case; task ids are stored as PostgreSQL writes them, in lower case.
-const taskParams = z.object({ id: z.uuid({ error: 'a task id is a UUID' }).transform((id) => id.toLowerCase()) });
 const csrfOnly = z.strictObject({ _csrf: z.string() });
 
 declare module 'fastify' {

@@ -220,7 +220,7 @@ function headerOf(request: FastifyRequest, name: string): string | undefined {
  * is one request (a path as sent made the retry a 422). The same as the path sent for ids that
  * need no escaping, so fingerprints kept before stay valid.
  */
-export function canonicalPath(template: string, params: Readonly<Record<string, string>>): string {
+function canonicalPath(template: string, params: Readonly<Record<string, string>>): string {
   return template.replace(/\{(\w+)\}/g, (_match, name: string) => encodeURIComponent(params[name] ?? ''));
 }
 
